@@ -1,0 +1,278 @@
+import type { StatementSync } from 'node:sqlite';
+import type { SqliteDatabase } from '../sqlite/sqlite-database';
+import { NEW_STREAM, decideAppend, serializeBatch, type SerializedEvent, type StreamState } from './append-rules';
+import { AppendNotifier, CatchUpSubscription } from './catch-up-subscription';
+import {
+  ANY,
+  DEFAULT_MAX_APPEND_SIZE,
+  streamCategory,
+  type AppendOptions,
+  type AppendResult,
+  type EventFilter,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+} from './event-store';
+import { StreamNotFoundError } from './errors';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS es_streams (
+  stream_id TEXT PRIMARY KEY,
+  last_revision INTEGER NOT NULL,
+  first_revision INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS es_events (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  category TEXT NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created TEXT NOT NULL,
+  UNIQUE (stream_id, revision),
+  UNIQUE (stream_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS es_events_by_type ON es_events (type, position);
+CREATE INDEX IF NOT EXISTS es_events_by_category ON es_events (category, position);
+CREATE INDEX IF NOT EXISTS es_events_by_correlation ON es_events (json_extract(metadata, '$.correlationId'));
+`;
+
+const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, created';
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  created: string;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: SerializedEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Appends made in the same turn of the
+ * event loop are committed together (group commit, one savepoint each), which amortises the fsync
+ * that makes every acknowledged append durable.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly adapter = 'sqlite';
+  private readonly notifier = new AppendNotifier();
+  private readonly statements: Record<string, StatementSync>;
+  private readonly filteredReads = new Map<string, StatementSync>();
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly options: { maxAppendSize?: number; now?: () => Date } = {},
+  ) {
+    database.db.exec(SCHEMA);
+    const db = database.db;
+    this.statements = {
+      stream: db.prepare('SELECT last_revision, first_revision, deleted FROM es_streams WHERE stream_id = ?'),
+      existingIds: db.prepare(
+        'SELECT event_id, revision FROM es_events WHERE stream_id = ? AND event_id IN (SELECT value FROM json_each(?))',
+      ),
+      insert: db.prepare(
+        'INSERT INTO es_events (stream_id, revision, event_id, type, category, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertStream: db.prepare(
+        `INSERT INTO es_streams (stream_id, last_revision, first_revision, deleted) VALUES (?, ?, ?, ?)
+         ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision,
+           first_revision = excluded.first_revision, deleted = excluded.deleted`,
+      ),
+      positionOf: db.prepare('SELECT position FROM es_events WHERE stream_id = ? AND revision = ?'),
+      head: db.prepare('SELECT MAX(position) AS head FROM es_events'),
+    };
+  }
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    try {
+      const serialized = serializeBatch(streamId, events, this.options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
+      return new Promise((resolve, reject) => {
+        this.queue.push({ streamId, events: serialized, expected: options.expectedRevision ?? ANY, resolve, reject });
+        this.flushing ??= new Promise<void>((done) => setImmediate(() => done(this.flush())));
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Commits every queued append in one transaction; a failed append rolls back only its savepoint. */
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.flushing = null;
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.database.transaction(() => {
+        for (const append of batch) {
+          try {
+            outcomes.push({ ok: true, result: this.database.transaction(() => this.appendNow(append)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (commitError) {
+      batch.forEach((append) => append.reject(commitError));
+      return;
+    }
+    batch.forEach((append, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) append.resolve(outcome.result);
+      else append.reject(outcome?.error);
+    });
+    if (outcomes.some((o) => o.ok)) this.notifier.notify();
+  }
+
+  private appendNow({ streamId, events, expected }: PendingAppend): AppendResult {
+    const state = this.streamState(streamId);
+    const existing = new Map(
+      (this.statements.existingIds!.all(streamId, JSON.stringify(events.map((e) => e.id))) as Array<{ event_id: string; revision: number }>).map(
+        (row) => [row.event_id, row.revision],
+      ),
+    );
+    const decision = decideAppend(
+      streamId,
+      state,
+      expected,
+      events.map((e) => existing.get(e.id)),
+    );
+    if (decision.kind === 'duplicate') {
+      const row = this.statements.positionOf!.get(streamId, decision.lastRevision) as { position: number };
+      return { nextExpectedRevision: decision.lastRevision, position: row.position };
+    }
+    const created = (this.options.now?.() ?? new Date()).toISOString();
+    const category = streamCategory(streamId);
+    let position = 0;
+    events.forEach((event, index) => {
+      const info = this.statements.insert!.run(streamId, decision.firstRevision + index, event.id, event.type, category, event.data, event.metadata, created);
+      position = Number(info.lastInsertRowid);
+    });
+    const lastRevision = decision.firstRevision + events.length - 1;
+    this.statements.upsertStream!.run(streamId, lastRevision, state.firstRevision, 0);
+    return { nextExpectedRevision: lastRevision, position };
+  }
+
+  private streamState(streamId: string): StreamState {
+    const row = this.statements.stream!.get(streamId) as { last_revision: number; first_revision: number; deleted: number } | undefined;
+    return row ? { lastRevision: row.last_revision, firstRevision: row.first_revision, deleted: row.deleted === 1 } : NEW_STREAM;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.database.snapshot(() => {
+      const state = this.streamState(streamId);
+      if (state.deleted || state.lastRevision < 0) throw new StreamNotFoundError(streamId);
+      const backwards = options.direction === 'backwards';
+      const from = options.fromRevision;
+      if ((from === 'end' && !backwards) || (from === 'start' && backwards)) return [];
+      const bound = typeof from === 'number' ? from : backwards ? Number.MAX_SAFE_INTEGER : 0;
+      const sql = `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? AND revision ${backwards ? '<=' : '>='} ?
+        ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
+      const rows = this.database.db.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1) as unknown as EventRow[];
+      return rows.map(toRecorded);
+    });
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromPosition;
+    if ((from === 'end' && !backwards) || (from === 'start' && backwards)) return [];
+    const bound = typeof from === 'number' ? from : backwards ? Number.MAX_SAFE_INTEGER : 0;
+    const { clause, params } = filterClause(options.filter);
+    const sql = `SELECT ${COLUMNS} FROM es_events WHERE position ${backwards ? '<=' : '>='} ? ${clause}
+      ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.database.db.prepare(sql).all(bound, ...params, options.maxCount ?? -1) as unknown as EventRow[];
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return new CatchUpSubscription(
+      {
+        readPageAfter: async (position, limit, filter) => this.database.snapshot(() => this.pageAfter(position, limit, filter)),
+        appendSequence: () => this.notifier.current(),
+        waitForAppend: (since, pollMs, signal) => this.notifier.wait(since, pollMs, signal),
+      },
+      options,
+    );
+  }
+
+  private pageAfter(position: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
+    const { clause, params, shape } = filterClause(filter);
+    let statement = this.filteredReads.get(shape);
+    if (!statement) {
+      statement = this.database.db.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
+      this.filteredReads.set(shape, statement);
+    }
+    const rows = statement.all(position, ...params, limit) as unknown as EventRow[];
+    const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
+    return { events: rows.map(toRecorded), head };
+  }
+
+  async deleteStream(streamId: string, options: AppendOptions = {}): Promise<void> {
+    await this.drain();
+    this.database.transaction(() => {
+      const state = this.streamState(streamId);
+      decideAppend(streamId, state, options.expectedRevision ?? ANY, []);
+      this.statements.upsertStream!.run(streamId, state.lastRevision, state.lastRevision + 1, 1);
+    });
+  }
+
+  async headPosition(): Promise<number | null> {
+    return (this.statements.head!.get() as { head: number | null }).head;
+  }
+
+  /** Waits until every append queued so far is committed. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
+}
+
+function filterClause(filter: EventFilter | undefined): { clause: string; params: string[]; shape: string } {
+  const parts: string[] = [];
+  const params: string[] = [];
+  if (filter?.eventTypes) {
+    parts.push('AND type IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.eventTypes));
+  }
+  if (filter?.streamCategories) {
+    parts.push('AND category IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.streamCategories));
+  }
+  return { clause: parts.join(' '), params, shape: `${filter?.eventTypes ? 't' : ''}${filter?.streamCategories ? 'c' : ''}` };
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    created: row.created,
+  };
+}

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type EventStore,
+  type NewEvent,
+  type SubscriptionMessage,
+} from '../../src/eventstore/event-store';
+import { MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from '../../src/eventstore/errors';
+
+export interface EventStoreHarness {
+  store: EventStore;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The one contract every event store adapter passes. Stream names are unique per test (a real
+ * EventStoreDB is shared), and `$all` cases look only at their own category.
+ */
+export function describeEventStoreContract(adapter: string, create: () => Promise<EventStoreHarness>): void {
+  describe(`EventStore contract: ${adapter}`, () => {
+    let harness: EventStoreHarness;
+    let store: EventStore;
+    let category: string;
+    const stream = (name = 'a') => `${category}-${name}`;
+    const event = (type = 'Happened', data: unknown = { n: 1 }): NewEvent => ({ id: randomUUID(), type, data, metadata: { correlationId: 'c-1' } });
+
+    beforeEach(async () => {
+      harness = await create();
+      store = harness.store;
+      category = `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    });
+    afterEach(async () => harness.dispose());
+
+    describe('revisions and expected revisions', () => {
+      it('numbers a new stream from 0 and returns the last revision and its global position', async () => {
+        const result = await store.appendToStream(stream(), [event(), event(), event()], { expectedRevision: NO_STREAM });
+        expect(result.nextExpectedRevision).toBe(2);
+        const events = await store.readStream(stream());
+        expect(events.map((e) => e.revision)).toEqual([0, 1, 2]);
+        expect(result.position).toBe(events[2]!.position);
+      });
+
+      it('NO_STREAM fails on an existing stream with a typed error carrying the actual revision', async () => {
+        await store.appendToStream(stream(), [event(), event()]);
+        const failure = await store.appendToStream(stream(), [event()], { expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(WrongExpectedVersionError);
+        expect(failure).toMatchObject({ streamId: stream(), expected: NO_STREAM, actual: 1 });
+      });
+
+      it('STREAM_EXISTS fails on a missing stream and passes on an existing one', async () => {
+        const failure = await store.appendToStream(stream(), [event()], { expectedRevision: STREAM_EXISTS }).catch((e: unknown) => e);
+        expect(failure).toMatchObject({ name: 'WrongExpectedVersionError', actual: NO_STREAM });
+        await store.appendToStream(stream(), [event()]);
+        await expect(store.appendToStream(stream(), [event()], { expectedRevision: STREAM_EXISTS })).resolves.toMatchObject({
+          nextExpectedRevision: 1,
+        });
+      });
+
+      it('an exact revision passes when it is the last one and fails when it is stale or ahead', async () => {
+        await store.appendToStream(stream(), [event(), event()], { expectedRevision: NO_STREAM });
+        await expect(store.appendToStream(stream(), [event()], { expectedRevision: 1 })).resolves.toMatchObject({ nextExpectedRevision: 2 });
+        await expect(store.appendToStream(stream(), [event()], { expectedRevision: 1 })).rejects.toMatchObject({
+          name: 'WrongExpectedVersionError',
+          expected: 1,
+          actual: 2,
+        });
+        await expect(store.appendToStream(stream(), [event()], { expectedRevision: 7 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await expect(store.appendToStream(stream('missing'), [event()], { expectedRevision: 0 })).rejects.toMatchObject({
+          actual: NO_STREAM,
+        });
+        expect(await store.readStream(stream())).toHaveLength(3);
+      });
+
+      it('ANY appends whatever the state', async () => {
+        await store.appendToStream(stream(), [event()], { expectedRevision: ANY });
+        await store.appendToStream(stream(), [event()], { expectedRevision: ANY });
+        expect((await store.readStream(stream())).map((e) => e.revision)).toEqual([0, 1]);
+      });
+
+      it('of two concurrent appends expecting the same revision exactly one succeeds', async () => {
+        await store.appendToStream(stream(), [event()], { expectedRevision: NO_STREAM });
+        const outcomes = await Promise.allSettled([
+          store.appendToStream(stream(), [event('A')], { expectedRevision: 0 }),
+          store.appendToStream(stream(), [event('B')], { expectedRevision: 0 }),
+        ]);
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect(rejected.reason).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.readStream(stream())).toHaveLength(2);
+      });
+    });
+
+    describe('idempotent appends', () => {
+      it('repeating an append with the same event ids writes nothing and returns the original result', async () => {
+        const batch = [event(), event()];
+        const first = await store.appendToStream(stream(), batch, { expectedRevision: NO_STREAM });
+        const again = await store.appendToStream(stream(), batch, { expectedRevision: NO_STREAM });
+        expect(again).toEqual(first);
+        const withAny = await store.appendToStream(stream(), batch, { expectedRevision: ANY });
+        expect(withAny).toEqual(first);
+        expect(await store.readStream(stream())).toHaveLength(2);
+      });
+
+      it('a repeat at an exact revision is acknowledged after later appends too', async () => {
+        await store.appendToStream(stream(), [event()], { expectedRevision: NO_STREAM });
+        const batch = [event()];
+        const first = await store.appendToStream(stream(), batch, { expectedRevision: 0 });
+        await store.appendToStream(stream(), [event()], { expectedRevision: 1 });
+        await expect(store.appendToStream(stream(), batch, { expectedRevision: 0 })).resolves.toEqual(first);
+        expect(await store.readStream(stream())).toHaveLength(3);
+      });
+
+      it('a batch that only partly repeats earlier events is a conflict', async () => {
+        const known = event();
+        await store.appendToStream(stream(), [known], { expectedRevision: NO_STREAM });
+        await expect(store.appendToStream(stream(), [known, event()], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(
+          WrongExpectedVersionError,
+        );
+        expect(await store.readStream(stream())).toHaveLength(1);
+      });
+    });
+
+    describe('reading a stream', () => {
+      beforeEach(async () => {
+        await store.appendToStream(stream(), [0, 1, 2, 3, 4].map((n) => event('Numbered', { n })));
+      });
+      const numbers = async (options: Parameters<EventStore['readStream']>[1]) =>
+        (await store.readStream(stream(), options)).map((e) => (e.data as { n: number }).n);
+
+      it('forwards from the start, from a revision, with a maximum count', async () => {
+        expect(await numbers({})).toEqual([0, 1, 2, 3, 4]);
+        expect(await numbers({ fromRevision: 2 })).toEqual([2, 3, 4]);
+        expect(await numbers({ fromRevision: 1, maxCount: 2 })).toEqual([1, 2]);
+      });
+
+      it('backwards from the end or from a revision', async () => {
+        expect(await numbers({ direction: 'backwards', fromRevision: 'end', maxCount: 2 })).toEqual([4, 3]);
+        expect(await numbers({ direction: 'backwards', fromRevision: 2 })).toEqual([2, 1, 0]);
+        expect(await numbers({ direction: 'backwards' })).toEqual([4, 3, 2, 1, 0]);
+      });
+
+      it('keeps type, data and metadata as written', async () => {
+        const [first] = await store.readStream(stream(), { maxCount: 1 });
+        expect(first).toMatchObject({ type: 'Numbered', data: { n: 0 }, streamId: stream(), revision: 0 });
+        expect(first!.metadata).toMatchObject({ correlationId: 'c-1' });
+        expect(Number.isNaN(Date.parse(first!.created))).toBe(false);
+      });
+
+      it('fails with a typed error for a missing stream', async () => {
+        await expect(store.readStream(stream('nope'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
+    describe('$all', () => {
+      it('gives global positions that increase across streams, read forwards and backwards', async () => {
+        const a = await store.appendToStream(stream('a'), [event('One')]);
+        const b = await store.appendToStream(stream('b'), [event('Two')]);
+        const c = await store.appendToStream(stream('a'), [event('Three')]);
+        expect(a.position).toBeLessThan(b.position);
+        expect(b.position).toBeLessThan(c.position);
+        const mine = { streamCategories: [category] };
+        const forwards = await store.readAll({ fromPosition: a.position, filter: mine });
+        expect(forwards.map((e) => e.type)).toEqual(['One', 'Two', 'Three']);
+        expect((await store.readAll({ fromPosition: b.position, filter: mine })).map((e) => e.type)).toEqual(['Two', 'Three']);
+        const backwards = await store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 2, filter: mine });
+        expect(backwards.map((e) => e.type)).toEqual(['Three', 'Two']);
+        expect(await store.headPosition()).toBeGreaterThanOrEqual(c.position);
+      });
+
+      it('filters by event type and by stream category', async () => {
+        const start = await store.appendToStream(stream('a'), [event('Wanted'), event('Other')]);
+        await store.appendToStream(`${category}x-b`, [event('Wanted')]);
+        const from = start.position - 1;
+        const byType = await store.readAll({ fromPosition: from, filter: { eventTypes: ['Wanted'], streamCategories: [category] } });
+        expect(byType.map((e) => `${e.streamId}:${e.type}`)).toEqual([`${stream('a')}:Wanted`]);
+        const byCategory = await store.readAll({ fromPosition: from, filter: { streamCategories: [`${category}x`] } });
+        expect(byCategory.map((e) => e.streamId)).toEqual([`${category}x-b`]);
+      });
+    });
+
+    describe('catch-up subscriptions to $all', () => {
+      async function take(iterator: AsyncIterator<SubscriptionMessage>, count: number): Promise<SubscriptionMessage[]> {
+        const messages: SubscriptionMessage[] = [];
+        while (messages.length < count) {
+          const next = await iterator.next();
+          if (next.done) break;
+          messages.push(next.value);
+        }
+        return messages;
+      }
+
+      it('starts exclusively after a checkpoint, reports caught up, then delivers live events', async () => {
+        const first = await store.appendToStream(stream(), [event('E1')]);
+        await store.appendToStream(stream(), [event('E2'), event('E3')]);
+        const subscription = store.subscribeToAll({ fromPosition: first.position, filter: { streamCategories: [category] } });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const history = await take(iterator, 3);
+        expect(history.slice(0, 2).map((m) => (m.kind === 'event' ? m.event.type : m.kind))).toEqual(['E2', 'E3']);
+        expect(history[2]).toMatchObject({ kind: 'caughtUp' });
+        const live = await store.appendToStream(stream(), [event('E4')]);
+        const [next] = await take(iterator, 1);
+        expect(next).toMatchObject({ kind: 'event', event: { type: 'E4', position: live.position } });
+        await subscription.close();
+      });
+
+      it('filters by event type and by stream category', async () => {
+        const start = await store.appendToStream(stream('a'), [event('Skip')]);
+        await store.appendToStream(stream('b'), [event('Keep')]);
+        await store.appendToStream(`${category}other-c`, [event('Keep')]);
+        const subscription = store.subscribeToAll({
+          fromPosition: start.position - 1,
+          filter: { eventTypes: ['Keep'], streamCategories: [category] },
+        });
+        const messages = await take(subscription[Symbol.asyncIterator](), 2);
+        expect(messages[0]).toMatchObject({ kind: 'event', event: { streamId: stream('b'), type: 'Keep' } });
+        expect(messages[1]).toMatchObject({ kind: 'caughtUp' });
+        await subscription.close();
+      });
+
+      it('reports the caught-up position past events it filtered out', async () => {
+        const start = await store.appendToStream(stream(), [event('Skip'), event('Skip')]);
+        const subscription = store.subscribeToAll({ fromPosition: start.position - 2, filter: { eventTypes: [`None${category}`] } });
+        const [message] = await take(subscription[Symbol.asyncIterator](), 1);
+        expect(message).toMatchObject({ kind: 'caughtUp' });
+        expect((message as { position: number }).position).toBeGreaterThanOrEqual(start.position);
+        await subscription.close();
+      });
+    });
+
+    describe('soft delete', () => {
+      it('hides the stream from reads, keeps its events in $all, and a later append continues the numbering', async () => {
+        const written = await store.appendToStream(stream(), [event('Before'), event('Before')]);
+        await store.deleteStream(stream(), { expectedRevision: 1 });
+        await expect(store.readStream(stream())).rejects.toBeInstanceOf(StreamNotFoundError);
+        const all = await store.readAll({ fromPosition: written.position - 1, filter: { streamCategories: [category] } });
+        expect(all.map((e) => e.type)).toEqual(['Before', 'Before']);
+        const again = await store.appendToStream(stream(), [event('After')], { expectedRevision: NO_STREAM });
+        expect(again.nextExpectedRevision).toBe(2);
+        expect((await store.readStream(stream())).map((e) => `${e.type}@${e.revision}`)).toEqual(['After@2']);
+      });
+
+      it('checks the expected revision of a delete', async () => {
+        await store.appendToStream(stream(), [event()]);
+        await expect(store.deleteStream(stream(), { expectedRevision: 5 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.readStream(stream())).toHaveLength(1);
+      });
+    });
+
+    it('refuses an append over the maximum size and writes nothing', async () => {
+      const big = event('Big', { blob: 'x'.repeat(1_100_000) });
+      await expect(store.appendToStream(stream(), [big])).rejects.toBeInstanceOf(MaxAppendSizeExceededError);
+      await expect(store.readStream(stream())).rejects.toBeInstanceOf(StreamNotFoundError);
+    });
+  });
+}
