@@ -1,0 +1,157 @@
+import {
+  LeaseLostError,
+  assertFieldPath,
+  fieldAt,
+  parseCollectionName,
+  physicalName,
+  type CheckpointUpdate,
+  type DocumentWrite,
+  type FindQuery,
+  type ReadStore,
+  type StoredDocument,
+} from './read-store';
+
+interface Row {
+  doc: unknown | null;
+  position: number;
+}
+
+interface Checkpoint {
+  position: number | null;
+  owner: string | null;
+  leaseUntil: number;
+}
+
+/** In-memory read store for unit tests and throwaway runs; documents are copied in and out. */
+export class MemoryReadStore implements ReadStore {
+  readonly adapter = 'memory';
+  private readonly collections = new Map<string, Map<string, Row>>();
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly pointers = new Map<string, { active: string; versions: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
+    const row = this.rows(this.resolve(collection)).get(id);
+    return row && row.doc !== null ? { id, doc: structuredClone(row.doc) as T, position: row.position } : null;
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    const found = new Map<string, StoredDocument<T>>();
+    for (const id of ids) {
+      const document = await this.get<T>(collection, id);
+      if (document) found.set(id, document);
+    }
+    return found;
+  }
+
+  async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
+    const where = Object.entries(query.where ?? {});
+    where.forEach(([field]) => assertFieldPath(field));
+    const matches = [...this.rows(this.resolve(collection)).entries()]
+      .filter(([, row]) => row.doc !== null && where.every(([field, value]) => (fieldAt(row.doc, field) ?? null) === value))
+      .map(([id, row]) => ({ id, doc: structuredClone(row.doc) as T, position: row.position }));
+    const order = query.orderBy ?? [];
+    order.forEach(({ field }) => assertFieldPath(field));
+    matches.sort((a, b) => {
+      for (const { field, direction } of order) {
+        const c = compare(fieldAt(a.doc, field), fieldAt(b.doc, field));
+        if (c !== 0) return direction === 'desc' ? -c : c;
+      }
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+    const offset = query.offset ?? 0;
+    return matches.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
+  }
+
+  async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    if (checkpoint?.owner !== undefined) this.assertLease(checkpoint.name, checkpoint.owner);
+    for (const write of writes) {
+      const rows = this.rows(this.resolve(write.collection));
+      const current = rows.get(write.id);
+      if (current && current.position >= write.position) continue;
+      rows.set(write.id, { doc: write.kind === 'upsert' ? structuredClone(write.doc) : null, position: write.position });
+    }
+    if (checkpoint) {
+      const current = this.checkpoints.get(checkpoint.name) ?? { position: null, owner: null, leaseUntil: 0 };
+      current.position = Math.max(current.position ?? -Infinity, checkpoint.position);
+      this.checkpoints.set(checkpoint.name, current);
+    }
+  }
+
+  private assertLease(name: string, owner: string): void {
+    const lease = this.checkpoints.get(name);
+    if (!lease || lease.owner !== owner || lease.leaseUntil <= this.now()) throw new LeaseLostError(name, owner);
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    return this.checkpoints.get(name)?.position ?? null;
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const current = this.checkpoints.get(name) ?? { position: null, owner: null, leaseUntil: 0 };
+    if (current.owner !== null && current.owner !== owner && current.leaseUntil > this.now()) return false;
+    this.checkpoints.set(name, { ...current, owner, leaseUntil: this.now() + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    const current = this.checkpoints.get(name);
+    if (current?.owner === owner) this.checkpoints.set(name, { ...current, owner: null, leaseUntil: 0 });
+  }
+
+  async activeCollection(collection: string): Promise<string> {
+    return this.resolve(collection);
+  }
+
+  async createCollectionVersion(collection: string): Promise<string> {
+    const { logical } = parseCollectionName(collection);
+    const pointer = this.pointer(logical);
+    pointer.versions++;
+    const physical = physicalName(logical, pointer.versions);
+    this.collections.set(physical, new Map());
+    return physical;
+  }
+
+  async switchCollection(collection: string, physical: string): Promise<void> {
+    const { logical } = parseCollectionName(collection);
+    if (parseCollectionName(physical).logical !== logical) throw new Error(`${physical} is not a version of ${logical}`);
+    this.pointer(logical).active = physical;
+  }
+
+  async dropCollection(physical: string): Promise<void> {
+    this.collections.delete(physical);
+  }
+
+  async close(): Promise<void> {}
+
+  private pointer(logical: string): { active: string; versions: number } {
+    let pointer = this.pointers.get(logical);
+    if (!pointer) {
+      pointer = { active: physicalName(logical, 1), versions: 1 };
+      this.pointers.set(logical, pointer);
+    }
+    return pointer;
+  }
+
+  private resolve(collection: string): string {
+    const { logical, version } = parseCollectionName(collection);
+    return version === undefined ? this.pointer(logical).active : collection;
+  }
+
+  private rows(physical: string): Map<string, Row> {
+    let rows = this.collections.get(physical);
+    if (!rows) {
+      rows = new Map();
+      this.collections.set(physical, rows);
+    }
+    return rows;
+  }
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  return (a as number | string) < (b as number | string) ? -1 : 1;
+}

@@ -1,0 +1,210 @@
+import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
+import {
+  LeaseLostError,
+  assertFieldPath,
+  parseCollectionName,
+  physicalName,
+  type CheckpointUpdate,
+  type DocumentWrite,
+  type FindQuery,
+  type ReadStore,
+  type StoredDocument,
+} from './read-store';
+
+const DUPLICATE_KEY = 11000;
+const CHECKPOINTS = '_smo_checkpoints';
+const POINTERS = '_smo_collections';
+
+interface DocumentRecord {
+  _id: string;
+  doc: unknown | null;
+  position: number;
+}
+
+interface CheckpointRecord {
+  _id: string;
+  position?: number | null;
+  owner?: string | null;
+  leaseUntil?: number;
+}
+
+interface PointerRecord {
+  _id: string;
+  active: string;
+  versions: number;
+}
+
+/**
+ * Read models in MongoDB (FerretDB in CI). No multi-document transactions are assumed: each
+ * document write is guarded by its position (`position < new` or insert), and the checkpoint is
+ * written after the documents, so a crash in between only replays harmless writes.
+ */
+export class MongoDbReadStore implements ReadStore {
+  readonly adapter = 'mongodb';
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  static async connect(url: string, options: { now?: () => number } = {}): Promise<MongoDbReadStore> {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    return new MongoDbReadStore(client, client.db(), options.now ?? Date.now);
+  }
+
+  async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
+    const record = await this.documents(await this.resolve(collection)).findOne({ _id: id, doc: { $ne: null } });
+    return record ? { id, doc: record.doc as T, position: record.position } : null;
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    const records = await this.documents(await this.resolve(collection))
+      .find({ _id: { $in: [...ids] }, doc: { $ne: null } })
+      .toArray();
+    return new Map(records.map((r) => [r._id, { id: r._id, doc: r.doc as T, position: r.position }]));
+  }
+
+  async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
+    const filter: Document = { doc: { $ne: null } };
+    for (const [field, value] of Object.entries(query.where ?? {})) {
+      assertFieldPath(field);
+      filter[`doc.${field}`] = value;
+    }
+    const sort: Record<string, 1 | -1> = {};
+    for (const { field, direction } of query.orderBy ?? []) {
+      assertFieldPath(field);
+      sort[`doc.${field}`] = direction === 'desc' ? -1 : 1;
+    }
+    sort._id = 1;
+    let cursor = this.documents(await this.resolve(collection)).find(filter).sort(sort);
+    if (query.offset) cursor = cursor.skip(query.offset);
+    if (query.limit !== undefined) cursor = cursor.limit(query.limit);
+    return (await cursor.toArray()).map((r) => ({ id: r._id, doc: r.doc as T, position: r.position }));
+  }
+
+  async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    if (checkpoint?.owner !== undefined) await this.assertLease(checkpoint.name, checkpoint.owner);
+    const byCollection = new Map<string, AnyBulkWriteOperation<DocumentRecord>[]>();
+    const resolved = new Map<string, string>();
+    for (const write of writes) {
+      const physical = resolved.get(write.collection) ?? (await this.resolve(write.collection));
+      resolved.set(write.collection, physical);
+      const operations = byCollection.get(physical) ?? [];
+      operations.push({
+        updateOne: {
+          filter: { _id: write.id, position: { $lt: write.position } },
+          update: { $set: { doc: write.kind === 'upsert' ? (write.doc as Document) : null, position: write.position } },
+          upsert: true,
+        },
+      });
+      byCollection.set(physical, operations);
+    }
+    for (const [physical, operations] of byCollection) {
+      try {
+        await this.documents(physical).bulkWrite(operations, { ordered: false });
+      } catch (error) {
+        // A duplicate key means the document already holds a newer position: the guard did its job.
+        const failures = error instanceof MongoBulkWriteError ? error.writeErrors : null;
+        const list = Array.isArray(failures) ? failures : failures ? [failures] : null;
+        if (!list || list.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+      }
+    }
+    if (checkpoint) await this.saveCheckpoint(checkpoint);
+  }
+
+  private async saveCheckpoint({ name, position, owner }: CheckpointUpdate): Promise<void> {
+    const checkpoints = this.checkpoints();
+    if (owner === undefined) {
+      await checkpoints.updateOne({ _id: name }, { $max: { position } }, { upsert: true });
+      return;
+    }
+    const result = await checkpoints.updateOne({ _id: name, owner, leaseUntil: { $gt: this.now() } }, { $max: { position } });
+    if (result.matchedCount === 0) throw new LeaseLostError(name, owner);
+  }
+
+  private async assertLease(name: string, owner: string): Promise<void> {
+    const lease = await this.checkpoints().findOne({ _id: name });
+    if (!lease || lease.owner !== owner || (lease.leaseUntil ?? 0) <= this.now()) throw new LeaseLostError(name, owner);
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    return (await this.checkpoints().findOne({ _id: name }))?.position ?? null;
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    try {
+      const result = await this.checkpoints().updateOne(
+        { _id: name, $or: [{ owner: null }, { owner }, { leaseUntil: { $lte: now } }] },
+        { $set: { owner, leaseUntil: now + ttlMs } },
+        { upsert: true },
+      );
+      return result.matchedCount + result.upsertedCount > 0;
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.checkpoints().updateOne({ _id: name, owner }, { $set: { owner: null, leaseUntil: 0 } });
+  }
+
+  async activeCollection(collection: string): Promise<string> {
+    return this.resolve(collection);
+  }
+
+  async createCollectionVersion(collection: string): Promise<string> {
+    const { logical } = parseCollectionName(collection);
+    await this.ensurePointer(logical);
+    const pointer = await this.pointers().findOneAndUpdate({ _id: logical }, { $inc: { versions: 1 } }, { returnDocument: 'after' });
+    if (!pointer) throw new Error(`Collection pointer for ${logical} vanished`);
+    const physical = physicalName(logical, pointer.versions);
+    await this.dropCollection(physical);
+    return physical;
+  }
+
+  async switchCollection(collection: string, physical: string): Promise<void> {
+    const { logical } = parseCollectionName(collection);
+    if (parseCollectionName(physical).logical !== logical) throw new Error(`${physical} is not a version of ${logical}`);
+    await this.ensurePointer(logical);
+    await this.pointers().updateOne({ _id: logical }, { $set: { active: physical } });
+  }
+
+  async dropCollection(physical: string): Promise<void> {
+    parseCollectionName(physical);
+    await this.documents(physical).deleteMany({});
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async ensurePointer(logical: string): Promise<void> {
+    await this.pointers().updateOne(
+      { _id: logical },
+      { $setOnInsert: { active: physicalName(logical, 1), versions: 1 } },
+      { upsert: true },
+    );
+  }
+
+  private async resolve(collection: string): Promise<string> {
+    const { logical, version } = parseCollectionName(collection);
+    if (version !== undefined) return collection;
+    return (await this.pointers().findOne({ _id: logical }))?.active ?? physicalName(logical, 1);
+  }
+
+  private documents(physical: string) {
+    return this.db.collection<DocumentRecord>(physical);
+  }
+
+  private checkpoints() {
+    return this.db.collection<CheckpointRecord>(CHECKPOINTS);
+  }
+
+  private pointers() {
+    return this.db.collection<PointerRecord>(POINTERS);
+  }
+}

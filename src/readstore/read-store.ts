@@ -1,0 +1,100 @@
+/**
+ * The read store port: named collections of JSON documents for projections and queries.
+ * Every document remembers the event position that last wrote it, and a write carrying a
+ * position at or below that one changes nothing — so replaying events is harmless.
+ * Collections are versioned for blue/green rebuilds: a plain name ("graphs") means the active
+ * version; a physical name ("graphs__v2") addresses one version directly.
+ */
+
+export interface StoredDocument<T = unknown> {
+  id: string;
+  doc: T;
+  /** Position of the last event applied to this document. */
+  position: number;
+}
+
+export type FieldValue = string | number | boolean | null;
+
+export interface FindQuery {
+  /** Field equality; dotted paths reach into nested objects. */
+  where?: Record<string, FieldValue>;
+  orderBy?: ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }>;
+  limit?: number;
+  offset?: number;
+}
+
+export type DocumentWrite =
+  | { kind: 'upsert'; collection: string; id: string; doc: unknown; position: number }
+  /** Leaves a tombstone carrying the position, so an older upsert replayed later cannot resurrect the document. */
+  | { kind: 'delete'; collection: string; id: string; position: number };
+
+export interface CheckpointUpdate {
+  name: string;
+  position: number;
+  /** When set, the checkpoint moves only while this owner holds the lease (fencing). */
+  owner?: string;
+}
+
+export interface ReadStore {
+  readonly adapter: string;
+  get<T>(collection: string, id: string): Promise<StoredDocument<T> | null>;
+  getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>>;
+  find<T>(collection: string, query?: FindQuery): Promise<StoredDocument<T>[]>;
+  /** Applies position-guarded writes and then the checkpoint; atomically where the store has transactions. */
+  commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void>;
+
+  getCheckpoint(name: string): Promise<number | null>;
+  /** Takes or renews a lease; false while another owner holds an unexpired one. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+
+  /** The physical name of the collection's active version. */
+  activeCollection(collection: string): Promise<string>;
+  /** Creates a new, empty, inactive version and returns its physical name. */
+  createCollectionVersion(collection: string): Promise<string>;
+  switchCollection(collection: string, physical: string): Promise<void>;
+  dropCollection(physical: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(readonly lease: string, readonly owner: string) {
+    super(`Lease ${lease} is no longer held by ${owner}`);
+  }
+}
+
+export class InvalidCollectionNameError extends Error {
+  override readonly name = 'InvalidCollectionNameError';
+}
+
+const LOGICAL_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const PHYSICAL_NAME = /^([a-z][a-z0-9-]{0,62})__v([1-9][0-9]*)$/;
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Splits a collection name into its logical name and, for a physical name, its version. */
+export function parseCollectionName(name: string): { logical: string; version?: number } {
+  const physical = PHYSICAL_NAME.exec(name);
+  if (physical) return { logical: physical[1]!, version: Number(physical[2]) };
+  if (LOGICAL_NAME.test(name)) return { logical: name };
+  throw new InvalidCollectionNameError(`Invalid collection name ${JSON.stringify(name)}`);
+}
+
+export function physicalName(logical: string, version: number): string {
+  return `${logical}__v${version}`;
+}
+
+export function assertFieldPath(field: string): void {
+  if (!FIELD_PATH.test(field)) throw new InvalidCollectionNameError(`Invalid field path ${JSON.stringify(field)}`);
+}
+
+/** Reads a dotted path out of a document (used by the in-memory adapter and tests). */
+export function fieldAt(doc: unknown, path: string): unknown {
+  let value: unknown = doc;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}

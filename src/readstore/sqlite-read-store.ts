@@ -1,0 +1,192 @@
+import type { StatementSync } from 'node:sqlite';
+import type { SqliteDatabase } from '../sqlite/sqlite-database';
+import {
+  LeaseLostError,
+  assertFieldPath,
+  parseCollectionName,
+  physicalName,
+  type CheckpointUpdate,
+  type DocumentWrite,
+  type FieldValue,
+  type FindQuery,
+  type ReadStore,
+  type StoredDocument,
+} from './read-store';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rs_documents (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  doc TEXT,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rs_checkpoints (
+  name TEXT PRIMARY KEY,
+  position INTEGER,
+  owner TEXT,
+  lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rs_collections (
+  logical TEXT PRIMARY KEY,
+  active TEXT NOT NULL,
+  versions INTEGER NOT NULL
+);
+`;
+
+/**
+ * Read models in the same SQLite file as the event store. A projection's documents and its
+ * checkpoint are written in one transaction, so a crash can never separate them.
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly adapter = 'sqlite';
+  private readonly statements: Record<string, StatementSync>;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly now: () => number = Date.now,
+  ) {
+    database.db.exec(SCHEMA);
+    const db = database.db;
+    this.statements = {
+      get: db.prepare('SELECT doc, position FROM rs_documents WHERE collection = ? AND id = ? AND doc IS NOT NULL'),
+      getMany: db.prepare(
+        'SELECT id, doc, position FROM rs_documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?)) AND doc IS NOT NULL',
+      ),
+      write: db.prepare(
+        `INSERT INTO rs_documents (collection, id, doc, position) VALUES (?, ?, ?, ?)
+         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc, position = excluded.position
+         WHERE excluded.position > rs_documents.position`,
+      ),
+      checkpoint: db.prepare(
+        `INSERT INTO rs_checkpoints (name, position) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET position = MAX(COALESCE(position, excluded.position), excluded.position)`,
+      ),
+      fencedCheckpoint: db.prepare(
+        `UPDATE rs_checkpoints SET position = MAX(COALESCE(position, ?), ?) WHERE name = ? AND owner = ? AND lease_until > ?`,
+      ),
+      getCheckpoint: db.prepare('SELECT position FROM rs_checkpoints WHERE name = ?'),
+      acquire: db.prepare(
+        `INSERT INTO rs_checkpoints (name, owner, lease_until) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+         WHERE rs_checkpoints.owner IS NULL OR rs_checkpoints.owner = excluded.owner OR rs_checkpoints.lease_until <= ?`,
+      ),
+      release: db.prepare('UPDATE rs_checkpoints SET owner = NULL, lease_until = 0 WHERE name = ? AND owner = ?'),
+      pointer: db.prepare('SELECT active, versions FROM rs_collections WHERE logical = ?'),
+      ensurePointer: db.prepare('INSERT OR IGNORE INTO rs_collections (logical, active, versions) VALUES (?, ?, 1)'),
+      bumpVersions: db.prepare('UPDATE rs_collections SET versions = versions + 1 WHERE logical = ? RETURNING versions'),
+      switch: db.prepare('UPDATE rs_collections SET active = ? WHERE logical = ?'),
+      drop: db.prepare('DELETE FROM rs_documents WHERE collection = ?'),
+    };
+  }
+
+  async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
+    const row = this.statements.get!.get(this.resolve(collection), id) as { doc: string; position: number } | undefined;
+    return row ? { id, doc: JSON.parse(row.doc) as T, position: row.position } : null;
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    const rows = this.statements.getMany!.all(this.resolve(collection), JSON.stringify(ids)) as Array<{ id: string; doc: string; position: number }>;
+    return new Map(rows.map((row) => [row.id, { id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }]));
+  }
+
+  async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
+    const params: Array<string | number | null> = [this.resolve(collection)];
+    const conditions = Object.entries(query.where ?? {}).map(([field, value]) => {
+      assertFieldPath(field);
+      params.push(`$.${field}`);
+      if (value === null) return 'json_extract(doc, ?) IS NULL';
+      params.push(sqlValue(value));
+      return 'json_extract(doc, ?) = ?';
+    });
+    const order = (query.orderBy ?? []).map(({ field, direction }) => {
+      assertFieldPath(field);
+      params.push(`$.${field}`);
+      return `json_extract(doc, ?) ${direction === 'desc' ? 'DESC' : 'ASC'}`;
+    });
+    params.push(query.limit ?? -1, query.offset ?? 0);
+    const sql = `SELECT id, doc, position FROM rs_documents WHERE collection = ? AND doc IS NOT NULL
+      ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
+    const rows = this.database.db.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
+    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
+  }
+
+  async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    this.database.transaction(() => {
+      const resolved = new Map<string, string>();
+      for (const write of writes) {
+        let physical = resolved.get(write.collection);
+        if (!physical) {
+          physical = this.resolve(write.collection);
+          resolved.set(write.collection, physical);
+        }
+        this.statements.write!.run(physical, write.id, write.kind === 'upsert' ? JSON.stringify(write.doc) : null, write.position);
+      }
+      if (!checkpoint) return;
+      if (checkpoint.owner === undefined) {
+        this.statements.checkpoint!.run(checkpoint.name, checkpoint.position);
+      } else {
+        const changed = this.statements.fencedCheckpoint!.run(checkpoint.position, checkpoint.position, checkpoint.name, checkpoint.owner, this.now());
+        if (Number(changed.changes) === 0) throw new LeaseLostError(checkpoint.name, checkpoint.owner);
+      }
+    });
+  }
+
+  async getCheckpoint(name: string): Promise<number | null> {
+    const row = this.statements.getCheckpoint!.get(name) as { position: number | null } | undefined;
+    return row?.position ?? null;
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const result = this.statements.acquire!.run(name, owner, now + ttlMs, now);
+    return Number(result.changes) > 0;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.statements.release!.run(name, owner);
+  }
+
+  async activeCollection(collection: string): Promise<string> {
+    return this.resolve(collection);
+  }
+
+  async createCollectionVersion(collection: string): Promise<string> {
+    const { logical } = parseCollectionName(collection);
+    return this.database.transaction(() => {
+      this.statements.ensurePointer!.run(logical, physicalName(logical, 1));
+      const { versions } = this.statements.bumpVersions!.get(logical) as { versions: number };
+      const physical = physicalName(logical, versions);
+      this.statements.drop!.run(physical);
+      return physical;
+    });
+  }
+
+  async switchCollection(collection: string, physical: string): Promise<void> {
+    const { logical } = parseCollectionName(collection);
+    if (parseCollectionName(physical).logical !== logical) throw new Error(`${physical} is not a version of ${logical}`);
+    this.database.transaction(() => {
+      this.statements.ensurePointer!.run(logical, physicalName(logical, 1));
+      this.statements.switch!.run(physical, logical);
+    });
+  }
+
+  async dropCollection(physical: string): Promise<void> {
+    parseCollectionName(physical);
+    this.statements.drop!.run(physical);
+  }
+
+  async close(): Promise<void> {}
+
+  private resolve(collection: string): string {
+    const { logical, version } = parseCollectionName(collection);
+    if (version !== undefined) return collection;
+    const row = this.statements.pointer!.get(logical) as { active: string } | undefined;
+    return row?.active ?? physicalName(logical, 1);
+  }
+}
+
+function sqlValue(value: Exclude<FieldValue, null>): string | number {
+  // json_extract returns JSON booleans as 1/0.
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}

@@ -1,0 +1,127 @@
+import { LeaseLostError, type ReadStore } from '../../src/readstore/read-store';
+
+export interface ReadStoreHarness {
+  store: ReadStore;
+  /** Moves the store's clock (leases); adapters built on a real clock may ignore it. */
+  advance(ms: number): void;
+  dispose(): Promise<void>;
+}
+
+interface Graph {
+  name: string;
+  project: string;
+  status: string;
+  services: number;
+  meta?: { zone: string };
+}
+
+/** The one contract every read store adapter passes. Collection names are unique per test. */
+export function describeReadStoreContract(adapter: string, create: () => Promise<ReadStoreHarness>): void {
+  describe(`ReadStore contract: ${adapter}`, () => {
+    let harness: ReadStoreHarness;
+    let store: ReadStore;
+    let graphs: string;
+    let counter = 0;
+    const graph = (name: string, project: string, status = 'Running', services = 1): Graph => ({ name, project, status, services });
+
+    beforeEach(async () => {
+      harness = await create();
+      store = harness.store;
+      graphs = `graphs-${Date.now().toString(36)}-${counter++}`;
+    });
+    afterEach(async () => harness.dispose());
+
+    it('stores and gets documents with the position that wrote them', async () => {
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p'), position: 5 }]);
+      expect(await store.get(graphs, 'g1')).toEqual({ id: 'g1', doc: graph('g1', 'p'), position: 5 });
+      expect(await store.get(graphs, 'missing')).toBeNull();
+      const many = await store.getMany<Graph>(graphs, ['g1', 'missing']);
+      expect([...many.keys()]).toEqual(['g1']);
+    });
+
+    it('ignores a write whose position is not newer than the stored one, so replays change nothing', async () => {
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Stopped'), position: 10 }]);
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Running'), position: 9 }]);
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Running'), position: 10 }]);
+      expect((await store.get<Graph>(graphs, 'g1'))?.doc.status).toBe('Stopped');
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Running'), position: 11 }]);
+      expect((await store.get<Graph>(graphs, 'g1'))?.doc.status).toBe('Running');
+    });
+
+    it('deletes with a tombstone that an older replayed write cannot resurrect', async () => {
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p'), position: 3 }]);
+      await store.commit([{ kind: 'delete', collection: graphs, id: 'g1', position: 7 }]);
+      expect(await store.get(graphs, 'g1')).toBeNull();
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p'), position: 3 }]);
+      expect(await store.get(graphs, 'g1')).toBeNull();
+      expect(await store.find(graphs)).toEqual([]);
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p'), position: 8 }]);
+      expect(await store.get(graphs, 'g1')).not.toBeNull();
+    });
+
+    it('finds by field equality (also nested, boolean and null) with sort, limit and offset', async () => {
+      await store.commit([
+        { kind: 'upsert', collection: graphs, id: 'a', doc: { ...graph('a', 'p1', 'Running', 3), meta: { zone: 'z1' } }, position: 1 },
+        { kind: 'upsert', collection: graphs, id: 'b', doc: { ...graph('b', 'p1', 'Stopped', 1), meta: { zone: 'z2' } }, position: 2 },
+        { kind: 'upsert', collection: graphs, id: 'c', doc: { ...graph('c', 'p2', 'Running', 2), meta: { zone: 'z1' } }, position: 3 },
+        { kind: 'upsert', collection: graphs, id: 'd', doc: { ...graph('d', 'p1', 'Running', 2), gpu: true, note: null }, position: 4 },
+      ]);
+      const ids = async (query: Parameters<ReadStore['find']>[1]) => (await store.find(graphs, query)).map((d) => d.id);
+      expect(await ids({ where: { project: 'p1' } })).toEqual(['a', 'b', 'd']);
+      expect(await ids({ where: { project: 'p1', status: 'Running' } })).toEqual(['a', 'd']);
+      expect(await ids({ where: { 'meta.zone': 'z1' } })).toEqual(['a', 'c']);
+      expect(await ids({ where: { gpu: true } })).toEqual(['d']);
+      expect(await ids({ orderBy: [{ field: 'services', direction: 'desc' }] })).toEqual(['a', 'c', 'd', 'b']);
+      expect(await ids({ orderBy: [{ field: 'services' }], limit: 2 })).toEqual(['b', 'c']);
+      expect(await ids({ orderBy: [{ field: 'name' }], limit: 2, offset: 1 })).toEqual(['b', 'c']);
+      expect(await ids({ where: { project: 'nope' } })).toEqual([]);
+    });
+
+    it('refuses field paths that could inject into a query', async () => {
+      await expect(store.find(graphs, { where: { "x') OR 1=1 --": 'y' } })).rejects.toThrow(/Invalid field path/);
+    });
+
+    it('moves a checkpoint forward only, together with the documents', async () => {
+      expect(await store.getCheckpoint('p')).toBeNull();
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g', doc: graph('g', 'p'), position: 4 }], { name: 'p', position: 4 });
+      expect(await store.getCheckpoint('p')).toBe(4);
+      await store.commit([], { name: 'p', position: 2 });
+      expect(await store.getCheckpoint('p')).toBe(4);
+    });
+
+    it('grants a lease to one owner at a time, renews it, and lets it be taken after expiry', async () => {
+      expect(await store.acquireLease('proc', 'one', 1000)).toBe(true);
+      expect(await store.acquireLease('proc', 'two', 1000)).toBe(false);
+      expect(await store.acquireLease('proc', 'one', 1000)).toBe(true);
+      await store.releaseLease('proc', 'one');
+      expect(await store.acquireLease('proc', 'two', 1000)).toBe(true);
+    });
+
+    it('fences checkpoint writes: an owner whose lease was taken over cannot move the checkpoint', async () => {
+      expect(await store.acquireLease('fenced', 'one', 50)).toBe(true);
+      await store.commit([], { name: 'fenced', position: 1, owner: 'one' });
+      harness.advance(100);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await store.acquireLease('fenced', 'two', 10_000)).toBe(true);
+      await expect(store.commit([], { name: 'fenced', position: 2, owner: 'one' })).rejects.toBeInstanceOf(LeaseLostError);
+      await store.commit([], { name: 'fenced', position: 3, owner: 'two' });
+      expect(await store.getCheckpoint('fenced')).toBe(3);
+    });
+
+    it('builds a new collection version aside and switches to it (blue/green)', async () => {
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'old', doc: graph('old', 'p'), position: 1 }]);
+      const first = await store.activeCollection(graphs);
+      const next = await store.createCollectionVersion(graphs);
+      expect(next).not.toBe(first);
+      await store.commit([{ kind: 'upsert', collection: next, id: 'new', doc: graph('new', 'p'), position: 1 }]);
+      expect((await store.find(graphs)).map((d) => d.id)).toEqual(['old']);
+      await store.switchCollection(graphs, next);
+      expect(await store.activeCollection(graphs)).toBe(next);
+      expect((await store.find(graphs)).map((d) => d.id)).toEqual(['new']);
+      await store.dropCollection(first);
+      expect(await store.find(first)).toEqual([]);
+      const third = await store.createCollectionVersion(graphs);
+      expect(new Set([first, next, third]).size).toBe(3);
+    });
+  });
+}
