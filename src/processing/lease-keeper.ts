@@ -1,0 +1,49 @@
+import type { ReadStore } from '../readstore/read-store';
+import { sleep } from '../shared/retry';
+
+/**
+ * Holds a runner's lease so that, across SMO instances, one at a time runs it. The lease row is
+ * also the checkpoint row, so a checkpoint write by an owner that lost the lease fails (fencing).
+ */
+export class LeaseKeeper {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: ReadStore,
+    readonly name: string,
+    readonly owner: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Waits until the lease is ours (or the signal aborts). */
+  async acquire(signal: AbortSignal, onWaiting: () => void): Promise<boolean> {
+    while (!signal.aborted) {
+      if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) return true;
+      onWaiting();
+      await sleep(this.ttlMs / 2, signal);
+    }
+    return false;
+  }
+
+  /** Renews the lease every third of its time to live; calls `onLost` if another owner took it. */
+  keepRenewed(onLost: () => void): void {
+    this.stopRenewing();
+    this.timer = setInterval(() => {
+      this.store.acquireLease(this.name, this.owner, this.ttlMs).then(
+        (held) => held || onLost(),
+        () => onLost(),
+      );
+    }, this.ttlMs / 3);
+    this.timer.unref();
+  }
+
+  stopRenewing(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async release(): Promise<void> {
+    this.stopRenewing();
+    await this.store.releaseLease(this.name, this.owner);
+  }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { NewEvent, RecordedEvent } from '../eventstore/event-store';
+import { streamSummariesProjection, type StreamSummary } from '../../projections/stream-summaries.projection';
+import { silentLogger, sqliteStores } from '../../test/support/stores';
+import { EVENT_PARKED } from './parking';
+import { ProcessingHost } from './processing-host';
+import type { Processor } from './processor';
+
+const fastRetry = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 };
+const happened = (n: number): NewEvent => ({ id: randomUUID(), type: 'Happened', data: { n }, metadata: { correlationId: `c${n}` } });
+
+describe('ProcessingHost', () => {
+  let stores: ReturnType<typeof sqliteStores>;
+  let hosts: ProcessingHost[];
+  const host = () => {
+    const created = new ProcessingHost({ eventStore: stores.eventStore, readStore: stores.readStore, logger: silentLogger, retry: fastRetry, leaseTtlMs: 300 });
+    hosts.push(created);
+    return created;
+  };
+
+  beforeEach(() => {
+    stores = sqliteStores();
+    hosts = [];
+  });
+  afterEach(async () => {
+    await Promise.all(hosts.map((h) => h.stop()));
+    await stores.dispose();
+  });
+
+  it('projects history and live events, and read-your-writes waits for the projection', async () => {
+    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    const processing = host().addProjection(streamSummariesProjection);
+    processing.start();
+    const live = await stores.eventStore.appendToStream('graph-b', [happened(3)]);
+    await processing.whenProcessed(live.position);
+    const a = await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a');
+    expect(a?.doc).toMatchObject({ streamId: 'graph-a', category: 'graph', events: 2, lastRevision: 1, lastCorrelationId: 'c2' });
+    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-b'))?.doc.events).toBe(1);
+  });
+
+  it('resumes from its checkpoint after a restart, and replaying from zero changes nothing', async () => {
+    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2), happened(3)]);
+    const first = host().addProjection(streamSummariesProjection);
+    first.start();
+    await first.whenIdle();
+    await first.stop();
+    const before = await stores.readStore.find('stream-summaries');
+    // Forget the checkpoint: every event is delivered again, and the position guards ignore them.
+    stores.database.db.prepare("UPDATE rs_checkpoints SET position = 0 WHERE name = 'projection:stream-summaries'").run();
+    const second = host().addProjection(streamSummariesProjection);
+    second.start();
+    await second.whenIdle();
+    expect(await stores.readStore.find('stream-summaries')).toEqual(before);
+    expect(before[0]?.doc).toMatchObject({ events: 3 });
+  });
+
+  it('delivers each event to a processor at least once, retrying failures', async () => {
+    const seen: string[] = [];
+    let failuresLeft = 2;
+    const processor: Processor = {
+      name: 'flaky',
+      filter: { eventTypes: ['Happened'] },
+      handle: async (event: RecordedEvent) => {
+        if (failuresLeft-- > 0) throw new Error('transient');
+        seen.push(event.id);
+      },
+    };
+    const written = [happened(1), happened(2)];
+    await stores.eventStore.appendToStream('graph-a', written);
+    const processing = host().addProcessor(processor);
+    processing.start();
+    await processing.whenIdle();
+    expect(seen).toEqual(written.map((e) => e.id));
+    expect((await processing.report())[0]).toMatchObject({ name: 'flaky', parkedEvents: 0, lag: 0 });
+  });
+
+  it('parks an event that keeps failing, records why, and goes on with the next', async () => {
+    const handled: number[] = [];
+    const processor: Processor = {
+      name: 'picky',
+      filter: { eventTypes: ['Happened'] },
+      handle: async (event: RecordedEvent) => {
+        const { n } = event.data as { n: number };
+        if (n === 1) throw new Error('cannot handle 1');
+        handled.push(n);
+      },
+    };
+    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    const processing = host().addProcessor(processor);
+    processing.start();
+    await processing.whenIdle();
+    expect(handled).toEqual([2]);
+    const parked = await stores.eventStore.readStream('parked-processor:picky');
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({ type: EVENT_PARKED, data: { eventType: 'Happened', attempts: 3, error: 'Error: cannot handle 1' } });
+    expect((await processing.report())[0]?.parkedEvents).toBe(1);
+  });
+
+  it('runs a processor on one instance at a time and fails over when the lease holder stops', async () => {
+    const calls: string[] = [];
+    const processorFor = (instance: string): Processor => ({
+      name: 'singleton',
+      filter: { eventTypes: ['Happened'] },
+      handle: async () => void calls.push(instance),
+    });
+    const one = host().addProcessor(processorFor('one'));
+    const two = host().addProcessor(processorFor('two'));
+    one.start();
+    await one.whenIdle();
+    two.start();
+    await stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    await one.whenIdle();
+    expect((await two.report())[0]?.state).toBe('standby');
+    await one.stop();
+    const next = await stores.eventStore.appendToStream('graph-a', [happened(2)]);
+    await two.whenProcessed(next.position, { includeProcessors: true, timeoutMs: 5000 });
+    expect(calls).toEqual(['one', 'two']);
+  });
+
+  it('rebuilds a projection blue/green into the same documents as the live one', async () => {
+    for (let i = 0; i < 20; i++) await stores.eventStore.appendToStream(`graph-${i % 4}`, [happened(i)]);
+    const processing = host().addProjection(streamSummariesProjection);
+    processing.start();
+    await processing.whenIdle();
+    const live = await stores.readStore.find('stream-summaries');
+    const before = await stores.readStore.activeCollection('stream-summaries');
+    const progress: number[] = [];
+    const report = await processing.rebuild('stream-summaries', (p) => progress.push(p.events));
+    expect(report).toMatchObject({ events: 20, previousCollection: before });
+    expect(report.collection).not.toBe(before);
+    expect(progress.at(-1)).toBe(20);
+    expect(await stores.readStore.activeCollection('stream-summaries')).toBe(report.collection);
+    expect(await stores.readStore.find('stream-summaries')).toEqual(live);
+    // Live events after the switch land in the new version.
+    const after = await stores.eventStore.appendToStream('graph-0', [happened(99)]);
+    await processing.whenProcessed(after.position);
+    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-0'))?.doc.events).toBe(6);
+  });
+});

@@ -1,0 +1,48 @@
+import type { Subscription } from '../eventstore/event-store';
+import { withRetry } from '../shared/retry';
+import type { Processor } from './processor';
+import { Runner, describe, type RunnerDependencies } from './runner';
+
+/**
+ * Runs a processor: each event is handled (retried with backoff, parked when it keeps failing)
+ * and then checkpointed, so after a crash the last event may be handled again — never skipped.
+ */
+export class ProcessorRunner extends Runner {
+  constructor(
+    private readonly processor: Processor,
+    deps: RunnerDependencies,
+  ) {
+    super('processor', processor.name, processor.filter, deps);
+  }
+
+  protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
+    for await (const message of subscription) {
+      if (signal.aborted) return;
+      if (message.kind === 'caughtUp') {
+        await this.saveCheckpoint(message.position);
+        continue;
+      }
+      const { event } = message;
+      let attempts = 0;
+      try {
+        await withRetry(
+          async (attempt) => {
+            attempts = attempt;
+            await this.processor.handle(event, { signal });
+          },
+          this.retry,
+          {
+            signal,
+            onFailure: (error, attempt) =>
+              this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed'),
+          },
+        );
+      } catch (error) {
+        if (signal.aborted) return;
+        await this.park(event, error, attempts);
+      }
+      if (signal.aborted) return;
+      await this.saveCheckpoint(event.position);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import type { RecordedEvent, Subscription } from '../eventstore/event-store';
+import { Mutex } from '../shared/mutex';
+import { withRetry } from '../shared/retry';
+import { projectPage, type Projection } from './projection';
+import { Runner, describe, type RunnerDependencies } from './runner';
+
+export interface RebuildProgress {
+  projection: string;
+  collection: string;
+  events: number;
+  position: number;
+  head: number;
+  elapsedMs: number;
+  eventsPerSecond: number;
+}
+
+export interface RebuildReport extends RebuildProgress {
+  previousCollection: string;
+}
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Runs a projection: events are folded a page at a time, and the documents and the checkpoint
+ * are committed together. Rebuilds replay `$all` into a new collection version beside the live
+ * one and switch over atomically once caught up (blue/green).
+ */
+export class ProjectionRunner<TDoc = unknown> extends Runner {
+  private readonly writes = new Mutex();
+  private rebuilding: RebuildProgress | null = null;
+
+  constructor(
+    readonly projection: Projection<TDoc>,
+    deps: RunnerDependencies,
+    private readonly pageSize = PAGE_SIZE,
+  ) {
+    super('projection', projection.name, projection.filter, deps);
+  }
+
+  rebuildProgress(): RebuildProgress | null {
+    return this.rebuilding;
+  }
+
+  protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
+    let page: RecordedEvent[] = [];
+    for await (const message of subscription) {
+      if (signal.aborted) return;
+      if (message.kind === 'event') {
+        page.push(message.event);
+        if (page.length < this.pageSize) continue;
+      }
+      if (page.length > 0) await this.apply(page, signal);
+      page = [];
+      if (message.kind === 'caughtUp') await this.writes.run(() => this.saveCheckpoint(message.position));
+    }
+  }
+
+  /** Applies a page with retries; if it keeps failing, applies event by event and parks the ones that fail. */
+  private async apply(page: RecordedEvent[], signal: AbortSignal): Promise<void> {
+    try {
+      await withRetry(() => this.writes.run(() => this.commitPage(page, this.projection.collection)), this.retry, { signal });
+      return;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.deps.logger.warn({ runner: this.checkpointName, err: describe(error) }, 'page failed; applying event by event');
+    }
+    for (const event of page) {
+      try {
+        await withRetry(() => this.writes.run(() => this.commitPage([event], this.projection.collection)), this.retry, { signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        await this.park(event, error, this.retry.attempts);
+        await this.writes.run(() => this.saveCheckpoint(event.position));
+      }
+    }
+  }
+
+  /** Folds and commits a page; live pages move the fenced checkpoint in the same commit, rebuild pages move none. */
+  private async commitPage(page: readonly RecordedEvent[], collection: string, live = true): Promise<void> {
+    const last = page[page.length - 1];
+    if (!last) return;
+    const writes = await projectPage(this.deps.readStore, this.projection, collection, page);
+    if (!live) return this.deps.readStore.commit(writes);
+    await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
+    this.persisted = Math.max(this.persisted, last.position);
+    this.markProcessed(last.position);
+  }
+
+  /**
+   * Replays every matching event into a fresh collection version, then switches to it while the
+   * live loop is held, so no live write lands in between. The old version is dropped afterwards.
+   */
+  async rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<RebuildReport> {
+    if (this.rebuilding) throw new RebuildInProgressError(this.name);
+    const { readStore, eventStore } = this.deps;
+    const logical = this.projection.collection;
+    const target = await readStore.createCollectionVersion(logical);
+    const started = performance.now();
+    let position = 0;
+    let events = 0;
+    const report = (head: number): RebuildProgress => {
+      const elapsedMs = performance.now() - started;
+      return { projection: this.name, collection: target, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
+    };
+    this.rebuilding = report((await eventStore.headPosition()) ?? 0);
+    try {
+      const catchUp = async () => {
+        const head = (await eventStore.headPosition()) ?? 0;
+        for (;;) {
+          const page = await eventStore.readAll({ fromPosition: position + 1, maxCount: this.pageSize, filter: this.projection.filter });
+          if (page.length > 0) {
+            await this.commitPage(page, target, false);
+            position = page[page.length - 1]!.position;
+            events += page.length;
+          }
+          this.rebuilding = report(head);
+          onProgress(this.rebuilding);
+          if (page.length < this.pageSize) return;
+        }
+      };
+      await catchUp();
+      const previous = await readStore.activeCollection(logical);
+      await this.writes.run(async () => {
+        await catchUp();
+        await readStore.switchCollection(logical, target);
+        await readStore.dropCollection(previous);
+      });
+      return { ...report(Math.max(position, (await eventStore.headPosition()) ?? 0)), previousCollection: previous };
+    } catch (error) {
+      await readStore.dropCollection(target).catch(() => undefined);
+      throw error;
+    } finally {
+      this.rebuilding = null;
+    }
+  }
+}
+
+export class RebuildInProgressError extends Error {
+  override readonly name = 'RebuildInProgressError';
+  constructor(readonly projection: string) {
+    super(`A rebuild of ${projection} is already running`);
+  }
+}

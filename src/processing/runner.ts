@@ -1,0 +1,178 @@
+import { EventEmitter } from 'node:events';
+import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../eventstore/event-store';
+import type { Logger } from '../observability/logger';
+import type { ReadStore } from '../readstore/read-store';
+import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from '../shared/retry';
+import { LeaseKeeper } from './lease-keeper';
+import { parkEvent } from './parking';
+
+export type RunnerKind = 'projection' | 'processor';
+export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
+
+export interface RunnerStatus {
+  name: string;
+  kind: RunnerKind;
+  state: RunnerState;
+  /** Everything in `$all` up to here has been handled (or filtered out). */
+  processedPosition: number;
+  parkedEvents: number;
+  lastError?: string;
+}
+
+export interface RunnerDependencies {
+  eventStore: EventStore;
+  readStore: ReadStore;
+  logger: Logger;
+  /** Identifies this SMO instance in leases. */
+  owner: string;
+  retry?: RetryPolicy;
+  leaseTtlMs?: number;
+}
+
+/**
+ * Runs one consumer from its checkpoint: takes the lease, subscribes to `$all` exclusively after
+ * the stored checkpoint, and resubscribes after any failure. Subclasses decide how events are
+ * applied and when the checkpoint moves.
+ */
+export abstract class Runner {
+  protected readonly lease: LeaseKeeper;
+  protected readonly retry: RetryPolicy;
+  protected state: RunnerState = 'idle';
+  protected processed = 0;
+  protected persisted = 0;
+  protected parked = 0;
+  protected lastError: string | undefined;
+  private readonly progress = new EventEmitter();
+  private abort = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    readonly kind: RunnerKind,
+    readonly name: string,
+    protected readonly filter: EventFilter,
+    protected readonly deps: RunnerDependencies,
+  ) {
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+    this.lease = new LeaseKeeper(deps.readStore, this.checkpointName, deps.owner, deps.leaseTtlMs ?? 30_000);
+    this.progress.setMaxListeners(0);
+  }
+
+  get checkpointName(): string {
+    return `${this.kind}:${this.name}`;
+  }
+
+  /** Consumes the subscription until it ends or `signal` aborts. */
+  protected abstract consume(subscription: Subscription, signal: AbortSignal): Promise<void>;
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    this.loop = null;
+    this.state = 'stopped';
+  }
+
+  status(): RunnerStatus {
+    return {
+      name: this.name,
+      kind: this.kind,
+      state: this.state,
+      processedPosition: this.processed,
+      parkedEvents: this.parked,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  /** Resolves once everything up to `position` is processed, or rejects after `timeoutMs`. */
+  whenProcessed(position: number, timeoutMs: number): Promise<void> {
+    if (this.processed >= position) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.processed < position) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${this.checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${this.processed})`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.progress.off('processed', check);
+      };
+      this.progress.on('processed', check);
+    });
+  }
+
+  protected markProcessed(position: number): void {
+    if (position <= this.processed) return;
+    this.processed = position;
+    this.progress.emit('processed');
+  }
+
+  /** Moves the stored checkpoint (fenced by the lease) after work that wrote nothing else. */
+  protected async saveCheckpoint(position: number): Promise<void> {
+    if (position > this.persisted) {
+      await this.deps.readStore.commit([], { name: this.checkpointName, position, owner: this.lease.owner });
+      this.persisted = position;
+    }
+    this.markProcessed(position);
+  }
+
+  protected async park(event: RecordedEvent, error: unknown, attempts: number): Promise<void> {
+    await parkEvent(this.deps.eventStore, this.checkpointName, event, error, attempts);
+    this.parked++;
+    this.deps.logger.error(
+      { runner: this.checkpointName, eventId: event.id, eventType: event.type, position: event.position, err: describe(error) },
+      'event parked after retries',
+    );
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      let subscription: Subscription | null = null;
+      const session = new AbortController();
+      const endSession = () => session.abort();
+      signal.addEventListener('abort', endSession, { once: true });
+      try {
+        const acquired = await this.lease.acquire(signal, () => (this.state = 'standby'));
+        if (!acquired) break;
+        this.lease.keepRenewed(() => {
+          this.deps.logger.warn({ runner: this.checkpointName }, 'lease lost; standing by');
+          endSession();
+        });
+        const checkpoint = await this.deps.readStore.getCheckpoint(this.checkpointName);
+        this.persisted = checkpoint ?? 0;
+        this.markProcessed(this.persisted);
+        subscription = this.deps.eventStore.subscribeToAll({ fromPosition: checkpoint ?? 'start', filter: this.filter });
+        const opened = subscription;
+        session.signal.addEventListener('abort', () => void opened.close(), { once: true });
+        this.state = 'running';
+        await this.consume(subscription, session.signal);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        failures++;
+        this.state = 'failing';
+        this.lastError = describe(error);
+        this.deps.logger.error({ runner: this.checkpointName, err: this.lastError }, 'runner failed; resubscribing');
+        await sleep(backoffDelay(this.retry, failures), signal);
+      } finally {
+        signal.removeEventListener('abort', endSession);
+        this.lease.stopRenewing();
+        await subscription?.close();
+      }
+    }
+    await this.lease.release().catch(() => undefined);
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
