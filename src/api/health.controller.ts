@@ -1,0 +1,58 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RUNTIME } from '../app/runtime.token';
+import type { Runtime } from '../app/runtime';
+
+type Check = { status: 'up' | 'down'; adapter: string; error?: string };
+
+const CHECK_TIMEOUT_MS = 2000;
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Readiness and liveness: stores, processor lag, simulated integrations' })
+  @ApiOkResponse({ description: 'SMO is up (status ok or degraded)' })
+  @ApiServiceUnavailableResponse({ description: 'A store is down' })
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const [eventStore, readStore] = await Promise.all([
+      this.check(this.runtime.eventStore.adapter, () => this.runtime.eventStore.headPosition()),
+      this.check(this.runtime.readStore.adapter, () => this.runtime.readStore.getCheckpoint('health')),
+    ]);
+    const processing = await this.runtime.processing.report();
+    const down = eventStore.status === 'down' || readStore.status === 'down';
+    const degraded = processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0);
+    const status = down ? 'down' : degraded ? 'degraded' : 'ok';
+    void reply.status(down ? 503 : 200);
+    return {
+      status,
+      startedAt: this.runtime.startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.runtime.startedAt.getTime()) / 1000),
+      stores: { eventStore, readStore },
+      processing,
+      integrations: this.runtime.integrations,
+    };
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @Header('cache-control', 'no-store')
+  live() {
+    return { status: 'ok' };
+  }
+
+  private async check(adapter: string, probe: () => Promise<unknown>): Promise<Check> {
+    try {
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+      ]);
+      return { status: 'up', adapter };
+    } catch (error) {
+      return { status: 'down', adapter, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AdminProjectionsController } from '../api/admin-projections.controller';
+import { HealthController } from '../api/health.controller';
+import { MetricsController } from '../api/metrics.controller';
+import type { Runtime } from './runtime';
+import { RUNTIME } from './runtime.token';
+
+/** Starts the processors once the app is up, and closes the stores after the HTTP server has drained. */
+class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  onApplicationBootstrap(): void {
+    this.runtime.processing.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static with(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [CqrsModule.forRoot()],
+      controllers: [HealthController, MetricsController, AdminProjectionsController],
+      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle],
+      exports: [RUNTIME],
+    };
+  }
+}

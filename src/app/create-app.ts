@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsFilter } from '../api/problem.filter';
+import { logContext, type Logger } from '../observability/logger';
+import { AppModule } from './app.module';
+import type { Runtime } from './runtime';
+import { NestPinoLogger } from './nest-pino-logger';
+
+const CORRELATION_HEADER = 'x-correlation-id';
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the Nest application (Fastify) over a runtime; the caller decides where it listens. */
+export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: runtime.config.maxBodyBytes,
+    // Fastify already answers 503 to new requests while closing; in-flight ones finish.
+    return503OnClosing: true,
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
+    logger: new NestPinoLogger(runtime.logger),
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
+  instrumentRequests(app, runtime);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('SMO — Synergetic Meta-Orchestrator')
+      .setDescription('Event-sourced orchestration of HDAG application graphs across Karmada clusters.')
+      .setVersion('0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json' });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Correlation ids on every request and response, request metrics, and the log context. */
+function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const given = request.headers[CORRELATION_HEADER];
+    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    (request as { correlationId?: string }).correlationId = correlationId;
+    void reply.header(CORRELATION_HEADER, correlationId);
+    logContext.run({ correlationId }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    runtime.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (route !== '/metrics' && !route.startsWith('/health')) {
+      logRequest(runtime.logger, request.method, request.url, reply.statusCode, reply.elapsedTime);
+    }
+    done();
+  });
+}
+
+function logRequest(logger: Logger, method: string, url: string, status: number, ms: number): void {
+  logger.info({ method, url, status, ms: Math.round(ms * 10) / 10 }, 'request');
+}

@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import type { SmoConfig } from '../config/config';
+import type { EventStore } from '../eventstore/event-store';
+import { EventStoreDbEventStore } from '../eventstore/eventstoredb-event-store';
+import { MemoryEventStore } from '../eventstore/memory-event-store';
+import { SqliteEventStore } from '../eventstore/sqlite-event-store';
+import { InstrumentedEventStore } from '../observability/instrumented-event-store';
+import { createLogger, type Logger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
+import { ProcessingHost } from '../processing/processing-host';
+import { MemoryReadStore } from '../readstore/memory-read-store';
+import { MongoDbReadStore } from '../readstore/mongodb-read-store';
+import type { ReadStore } from '../readstore/read-store';
+import { SqliteReadStore } from '../readstore/sqlite-read-store';
+import { SqliteDatabase } from '../sqlite/sqlite-database';
+import { streamSummariesProjection } from '../../projections/stream-summaries.projection';
+
+/** How an external integration is run in this process, as /health reports it. */
+export interface IntegrationMode {
+  name: string;
+  mode: 'real' | 'simulated' | 'disabled';
+  detail?: string;
+}
+
+/** Everything SMO's HTTP layer and processors stand on, built from the configuration. */
+export interface Runtime {
+  config: SmoConfig;
+  logger: Logger;
+  metrics: Metrics;
+  eventStore: EventStore;
+  readStore: ReadStore;
+  processing: ProcessingHost;
+  integrations: IntegrationMode[];
+  startedAt: Date;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: SmoConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  let processing: ProcessingHost | undefined;
+  const metrics = new Metrics(() => processing);
+  let database: SqliteDatabase | undefined;
+  const sqlite = () =>
+    (database ??= new SqliteDatabase({ path: join(config.dataDir, 'smo.db'), synchronous: config.sqliteSynchronous }));
+
+  const rawEventStore: EventStore =
+    config.eventStore === 'memory'
+      ? new MemoryEventStore()
+      : config.eventStore === 'eventstoredb'
+        ? new EventStoreDbEventStore(config.esdbUrl!)
+        : new SqliteEventStore(sqlite());
+  const readStore: ReadStore =
+    config.readStore === 'memory'
+      ? new MemoryReadStore()
+      : config.readStore === 'mongodb'
+        ? await MongoDbReadStore.connect(config.mongoUrl!)
+        : new SqliteReadStore(sqlite());
+  const eventStore = new InstrumentedEventStore(rawEventStore, metrics);
+
+  processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
+  processing.addProjection(streamSummariesProjection);
+
+  logger.info(
+    { eventStore: rawEventStore.adapter, readStore: readStore.adapter, dataDir: database ? config.dataDir : undefined },
+    'stores opened',
+  );
+  const runtime: Runtime = {
+    config,
+    logger,
+    metrics,
+    eventStore,
+    readStore,
+    processing,
+    integrations: [],
+    startedAt: new Date(),
+    async close() {
+      await processing?.stop();
+      await rawEventStore.close();
+      await readStore.close();
+      database?.close();
+      logger.info('stores closed');
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('runs embedded with no variables: SQLite stores under ./data on port 8000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8000, eventStore: 'sqlite', readStore: 'sqlite', sqliteSynchronous: 'full', bind: '127.0.0.1' });
+    expect(config.dataDir).toBe(`${process.cwd()}/data`);
+  });
+
+  it('selects production stores', () => {
+    const config = loadConfig({ SMO_EVENT_STORE: 'eventstoredb', ESDB_URL: 'esdb://localhost:2113?tls=false', SMO_READ_STORE: 'mongodb', MONGO_URL: 'mongodb://127.0.0.1/smo', PORT: '9000' });
+    expect(config).toMatchObject({ eventStore: 'eventstoredb', readStore: 'mongodb', port: 9000 });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ SMO_EVENT_STORE: 'postgres' }, 'SMO_EVENT_STORE'],
+    [{ SMO_READ_STORE: 'redis' }, 'SMO_READ_STORE'],
+    [{ SMO_EVENT_STORE: 'eventstoredb' }, 'ESDB_URL'],
+    [{ SMO_READ_STORE: 'mongodb' }, 'MONGO_URL'],
+    [{ MONGO_URL: 'http://x' }, 'MONGO_URL'],
+    [{ ESDB_URL: 'not a url' }, 'ESDB_URL'],
+    [{ SMO_SQLITE_SYNCHRONOUS: 'off' }, 'SMO_SQLITE_SYNCHRONOUS'],
+  ])('refuses %j naming %s', (env, variable) => {
+    const attempt = () => loadConfig(env);
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable}:`));
+  });
+});

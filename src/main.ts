@@ -1,0 +1,25 @@
+import { ConfigError, loadConfig } from './config/config';
+import { createApp } from './app/create-app';
+import { createRuntime } from './app/runtime';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`SMO cannot start: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const runtime = await createRuntime(config);
+  const app = await createApp(runtime);
+  await app.listen(config.port, config.bind);
+  runtime.logger.info({ url: `http://${config.bind}:${config.port}`, docs: '/docs' }, 'SMO listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`SMO failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '../../src/config/config';
+import { createApp } from '../../src/app/create-app';
+import { createRuntime, type Runtime } from '../../src/app/runtime';
+import { silentLogger } from './stores';
+
+export interface RunningApp {
+  url: string;
+  runtime: Runtime;
+  app: NestFastifyApplication;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts SMO in-process on a free loopback port over a private data directory. */
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smo-app-'));
+  const config = loadConfig({ SMO_DATA_DIR: dataDir, SMO_SQLITE_SYNCHRONOUS: 'normal', PORT: '0', ...env });
+  const runtime = await createRuntime(config, { logger: silentLogger });
+  const app = await createApp(runtime);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    url,
+    runtime,
+    app,
+    dataDir,
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
