@@ -37,8 +37,8 @@ export interface Runtime {
 
 export async function createRuntime(config: SmoConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  let processing: ProcessingHost | undefined;
-  const metrics = new Metrics(() => processing);
+  // The metrics read the processing host lazily, at scrape time.
+  const metrics: Metrics = new Metrics((): ProcessingHost => processing);
   let database: SqliteDatabase | undefined;
   const sqlite = () =>
     (database ??= new SqliteDatabase({ path: join(config.dataDir, 'smo.db'), synchronous: config.sqliteSynchronous }));
@@ -57,7 +57,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
         : new SqliteReadStore(sqlite());
   const eventStore = new InstrumentedEventStore(rawEventStore, metrics);
 
-  processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
+  const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
   processing.addProjection(streamSummariesProjection);
 
   logger.info(
@@ -74,7 +74,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     integrations: [],
     startedAt: new Date(),
     async close() {
-      await processing?.stop();
+      await processing.stop();
       await rawEventStore.close();
       await readStore.close();
       database?.close();

@@ -75,7 +75,6 @@ export class SqliteEventStore implements EventStore {
   readonly adapter = 'sqlite';
   private readonly notifier = new AppendNotifier();
   private readonly statements: Record<string, StatementSync>;
-  private readonly filteredReads = new Map<string, StatementSync>();
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
 
@@ -187,7 +186,7 @@ export class SqliteEventStore implements EventStore {
       const bound = typeof from === 'number' ? from : backwards ? Number.MAX_SAFE_INTEGER : 0;
       const sql = `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? AND revision ${backwards ? '<=' : '>='} ?
         ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
-      const rows = this.database.db.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1) as unknown as EventRow[];
+      const rows = this.database.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1) as unknown as EventRow[];
       return rows.map(toRecorded);
     });
   }
@@ -200,7 +199,7 @@ export class SqliteEventStore implements EventStore {
     const { clause, params } = filterClause(options.filter);
     const sql = `SELECT ${COLUMNS} FROM es_events WHERE position ${backwards ? '<=' : '>='} ? ${clause}
       ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
-    const rows = this.database.db.prepare(sql).all(bound, ...params, options.maxCount ?? -1) as unknown as EventRow[];
+    const rows = this.database.prepare(sql).all(bound, ...params, options.maxCount ?? -1) as unknown as EventRow[];
     return rows.map(toRecorded);
   }
 
@@ -216,12 +215,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   private pageAfter(position: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
-    const { clause, params, shape } = filterClause(filter);
-    let statement = this.filteredReads.get(shape);
-    if (!statement) {
-      statement = this.database.db.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
-      this.filteredReads.set(shape, statement);
-    }
+    const { clause, params } = filterClause(filter);
+    const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
     const rows = statement.all(position, ...params, limit) as unknown as EventRow[];
     const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
     return { events: rows.map(toRecorded), head };
@@ -250,7 +245,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function filterClause(filter: EventFilter | undefined): { clause: string; params: string[]; shape: string } {
+function filterClause(filter: EventFilter | undefined): { clause: string; params: string[] } {
   const parts: string[] = [];
   const params: string[] = [];
   if (filter?.eventTypes) {
@@ -261,7 +256,7 @@ function filterClause(filter: EventFilter | undefined): { clause: string; params
     parts.push('AND category IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(filter.streamCategories));
   }
-  return { clause: parts.join(' '), params, shape: `${filter?.eventTypes ? 't' : ''}${filter?.streamCategories ? 'c' : ''}` };
+  return { clause: parts.join(' '), params };
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

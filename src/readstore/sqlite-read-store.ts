@@ -107,7 +107,7 @@ export class SqliteReadStore implements ReadStore {
     params.push(query.limit ?? -1, query.offset ?? 0);
     const sql = `SELECT id, doc, position FROM rs_documents WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
-    const rows = this.database.db.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
+    const rows = this.database.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
     return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
   }
 

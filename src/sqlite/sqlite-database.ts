@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -22,6 +22,7 @@ export interface SqliteOptions {
 export class SqliteDatabase {
   readonly db: DatabaseSync;
   private depth = 0;
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(readonly options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -30,6 +31,16 @@ export class SqliteDatabase {
       PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'};
       PRAGMA busy_timeout = 5000;
       PRAGMA foreign_keys = ON;`);
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  prepare(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE); nested calls become savepoints. */

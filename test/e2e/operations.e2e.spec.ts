@@ -11,7 +11,7 @@ describe('operations endpoints', () => {
   it('GET /health reports stores, processors and integrations, on the embedded SQLite store under the data dir', async () => {
     const response = await fetch(`${smo.url}/health`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { processing: unknown[] };
     expect(body).toMatchObject({
       status: 'ok',
       stores: { eventStore: { status: 'up', adapter: 'sqlite' }, readStore: { status: 'up', adapter: 'sqlite' } },
@@ -59,7 +59,7 @@ describe('operations endpoints', () => {
   });
 
   it('serves the OpenAPI document and the Swagger UI', async () => {
-    const spec = await (await fetch(`${smo.url}/smo-api-spec.json`)).json();
+    const spec = (await (await fetch(`${smo.url}/smo-api-spec.json`)).json()) as { paths: Record<string, unknown> };
     expect(spec.paths['/health']).toBeDefined();
     expect((await fetch(`${smo.url}/docs`)).status).toBe(200);
   });

@@ -1,2 +1,19 @@
-/** Starts the real servers the suites need (see test/support/servers.ts) once per jest run. */
-export default async function globalSetup(): Promise<void> {}
+import { startFerretDb, type FerretDb } from './ferretdb';
+
+/**
+ * Starts the real servers the suites need, once per jest run: FerretDB (a MongoDB-wire server)
+ * for the mongodb read-store contract suite, unless MONGO_URL already points at a server.
+ * Without the binary the suite skips with the reason — except in CI, where that is an error.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.MONGO_URL) return;
+  const ferretDb = await startFerretDb();
+  if ('skipped' in ferretDb) {
+    if (process.env.CI === 'true') throw new Error(`CI must run the mongodb read-store suite: ${ferretDb.skipped}`);
+    process.env.SMO_TEST_MONGO_SKIP = ferretDb.skipped;
+    return;
+  }
+  process.env.SMO_TEST_MONGO_URL = `${ferretDb.url}smo-test`;
+  process.env.SMO_TEST_MONGO_SERVER = 'FerretDB';
+  (globalThis as { __smoFerretDb?: FerretDb }).__smoFerretDb = ferretDb;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { CliError, SmoClient } from './client';
+import { projectionsCommand } from './projections.command';
+
+const USAGE = `usage: smo [--json] <command>
+
+commands:
+  health                       SMO's health report
+  projections list             projections with position and lag
+  projections rebuild <name>   blue/green rebuild, with progress and events/s
+
+SMO_URL selects the server (default http://127.0.0.1:8000).`;
+
+export async function run(argv: string[], env: Record<string, string | undefined>, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
+  const json = argv.includes('--json');
+  const [command, ...rest] = argv.filter((arg) => arg !== '--json');
+  const client = new SmoClient(env.SMO_URL ?? 'http://127.0.0.1:8000');
+  try {
+    switch (command) {
+      case 'health': {
+        const { body } = await client.request<Record<string, unknown>>('GET', '/health');
+        print(json ? JSON.stringify(body, null, 2) : `status: ${String(body.status)}`);
+        return 0;
+      }
+      case 'projections':
+        await projectionsCommand(client, rest, json, print, progress);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        print(USAGE);
+        return 0;
+      default:
+        throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      progress(`smo: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`smo: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
