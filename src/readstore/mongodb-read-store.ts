@@ -101,17 +101,31 @@ export class MongoDbReadStore implements ReadStore {
       });
       byCollection.set(physical, operations);
     }
-    for (const [physical, operations] of byCollection) {
+    for (const [physical, operations] of byCollection) await this.applyGuarded(physical, operations);
+    if (checkpoint) await this.saveCheckpoint(checkpoint);
+  }
+
+  /**
+   * Sends the guarded upserts as one bulk write. A duplicate key means a document already holds a
+   * newer position: the guard did its job. Servers differ on what happens to the rest of the batch
+   * after such an error (FerretDB drops it silently, even unordered), so the batch is then replayed
+   * one write at a time — harmless, since every write is guarded.
+   */
+  private async applyGuarded(physical: string, operations: AnyBulkWriteOperation<DocumentRecord>[]): Promise<void> {
+    const collection = this.documents(physical);
+    try {
+      await collection.bulkWrite(operations, { ordered: false });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyOnly(error)) throw error;
+    }
+    for (const operation of operations) {
       try {
-        await this.documents(physical).bulkWrite(operations, { ordered: false });
+        await collection.bulkWrite([operation]);
       } catch (error) {
-        // A duplicate key means the document already holds a newer position: the guard did its job.
-        const failures = error instanceof MongoBulkWriteError ? error.writeErrors : null;
-        const list = Array.isArray(failures) ? failures : failures ? [failures] : null;
-        if (!list || list.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+        if (!isDuplicateKeyOnly(error)) throw error;
       }
     }
-    if (checkpoint) await this.saveCheckpoint(checkpoint);
   }
 
   private async saveCheckpoint({ name, position, owner }: CheckpointUpdate): Promise<void> {
@@ -207,4 +221,12 @@ export class MongoDbReadStore implements ReadStore {
   private pointers() {
     return this.db.collection<PointerRecord>(POINTERS);
   }
+}
+
+function isDuplicateKeyOnly(error: unknown): boolean {
+  if (error instanceof MongoBulkWriteError) {
+    const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
+  }
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }

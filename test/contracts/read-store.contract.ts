@@ -48,6 +48,18 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect((await store.get<Graph>(graphs, 'g1'))?.doc.status).toBe('Running');
     });
 
+    it('applies every newer write of a batch even when an earlier one in it is stale', async () => {
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'b', doc: graph('b', 'p', 'Stopped'), position: 9 }]);
+      await store.commit([
+        { kind: 'upsert', collection: graphs, id: 'a', doc: graph('a', 'p'), position: 10 },
+        { kind: 'upsert', collection: graphs, id: 'b', doc: graph('b', 'p', 'Running'), position: 8 },
+        { kind: 'upsert', collection: graphs, id: 'c', doc: graph('c', 'p'), position: 10 },
+        { kind: 'delete', collection: graphs, id: 'd', position: 10 },
+        { kind: 'upsert', collection: graphs, id: 'e', doc: graph('e', 'p'), position: 10 },
+      ]);
+      expect((await store.find<Graph>(graphs)).map((d) => `${d.id}:${d.doc.status}`)).toEqual(['a:Running', 'b:Stopped', 'c:Running', 'e:Running']);
+    });
+
     it('deletes with a tombstone that an older replayed write cannot resurrect', async () => {
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p'), position: 3 }]);
       await store.commit([{ kind: 'delete', collection: graphs, id: 'g1', position: 7 }]);
