@@ -1,0 +1,14 @@
+/** HDAG descriptors: intake in every body form, strict validation, intent translation (see README.md). */
+export * from './artifact';
+export * from './artifact-errors';
+export { ARTIFACT_REF_SCHEMES, checkArtifactRef } from './artifact-ref';
+export type { ArtifactRef, RefRules, RefScheme, RefVerdict } from './artifact-ref';
+export * from './intake';
+export * from './limits';
+export { JSON_MEDIA_TYPE, YAML_MEDIA_TYPES } from './media-type';
+export * from './problem';
+export * from './resources-injection';
+export * from './submission';
+export * from './translate';
+export * from './types';
+export * from './validate';

@@ -1,0 +1,60 @@
+import { ArtifactError } from './artifact-errors';
+import type { ArtifactResolver } from './artifact';
+import { BodyForm, DescriptorBody, parseDescriptorBody } from './intake';
+import { IntakeLimits } from './limits';
+import { Problem } from './problem';
+import { normalise, NormaliseOptions } from './translate';
+import { HdagDescriptor, NormalisedGraph } from './types';
+import { validateDescriptor } from './validate';
+
+/** Everything a `GraphSubmitted` event records about the descriptor. */
+export interface GraphSubmission {
+  readonly source: { readonly form: BodyForm } | { readonly form: 'artifact'; readonly ref: string };
+  /** The parsed document as received, before validation (unknown fields and all). */
+  readonly received: unknown;
+  readonly descriptor: HdagDescriptor;
+  readonly normalised: NormalisedGraph;
+  /** Accepted but worth telling the author (see README, "Warnings"). */
+  readonly warnings: Problem[];
+}
+
+export type SubmissionOutcome =
+  | { readonly ok: true; readonly submission: GraphSubmission }
+  | { readonly ok: false; readonly status: 400 | 413 | 415 | 502 | 504; readonly problems: Problem[] };
+
+/** Validates and normalises a parsed document. Nothing is recorded on failure. */
+export function prepareGraphSubmission(
+  document: unknown,
+  source: GraphSubmission['source'],
+  options: NormaliseOptions = {},
+): SubmissionOutcome {
+  const validation = validateDescriptor(document);
+  if (!validation.ok) return { ok: false, status: 400, problems: validation.problems };
+  const normalised = normalise(validation.descriptor, options);
+  return {
+    ok: true,
+    submission: { source, received: document, descriptor: validation.descriptor, normalised, warnings: validation.warnings },
+  };
+}
+
+export interface SubmissionDependencies {
+  readonly artifacts: ArtifactResolver;
+  readonly limits?: Partial<IntakeLimits>;
+  readonly normalise?: NormaliseOptions;
+  readonly signal?: AbortSignal;
+}
+
+/** The whole pure path of `POST /project/{project}/graphs`: body → document (maybe via hdarctl) → submission. */
+export async function receiveGraphSubmission(body: DescriptorBody, dependencies: SubmissionDependencies): Promise<SubmissionOutcome> {
+  const intake = parseDescriptorBody(body, dependencies.limits);
+  if (intake.kind === 'rejected') return { ok: false, status: intake.status, problems: intake.problems };
+  if (intake.kind === 'descriptor') return prepareGraphSubmission(intake.document, { form: intake.format }, dependencies.normalise);
+  let document: unknown;
+  try {
+    document = await dependencies.artifacts.resolve(intake.ref, dependencies.signal);
+  } catch (error) {
+    if (error instanceof ArtifactError) return { ok: false, status: error.status, problems: error.problems };
+    throw error;
+  }
+  return prepareGraphSubmission(document, { form: 'artifact', ref: intake.ref }, dependencies.normalise);
+}

@@ -1,0 +1,101 @@
+import { checkArtifactRef } from './artifact-ref';
+import { DocumentPath } from './problem';
+import { dnsLabel, MAX_SERVICE_ID_LENGTH } from './rules';
+import { ARTIFACT_TYPES, CPU_CLASSES, IMPLEMENTERS, LATENCY_QOS, RAM_CLASSES, STORAGE_CLASSES } from './types';
+import { validateTrigger } from './validate-trigger';
+import { Findings } from './findings';
+import { ServiceReference, ServiceSummary } from './service-references';
+import { Scope } from './validation-scope';
+
+const SERVICE_FIELDS = ['id', 'deployment', 'artifact'];
+const DEPLOYMENT_FIELDS = ['trigger', 'intent'];
+const INTENT_FIELDS = ['compute', 'connectionPoints', 'network', 'coLocation', 'metrics'];
+const COMPUTE_FIELDS = ['cpu', 'ram', 'storage', 'gpu', 'injectResources'];
+const NETWORK_FIELDS = ['deviceProximity', 'latencies'];
+const ARTIFACT_FIELDS = ['ociImage', 'ociConfig', 'ociRun', 'valuesOverwrite'];
+
+/** The intent classes of §4, checked the same way. */
+const COMPUTE_CLASSES = [
+  ['cpu', CPU_CLASSES],
+  ['ram', RAM_CLASSES],
+  ['storage', STORAGE_CLASSES],
+] as const;
+
+const LEGACY_COMPUTE_HINT =
+  ' (imVersion 0.3.0 descriptors have "intent.resources" instead; 0.4.0 needs compute: {cpu, ram, storage, gpu: {enabled}})';
+
+export function validateService(findings: Findings, value: unknown, path: DocumentPath, legacy: boolean): ServiceSummary {
+  const references: ServiceReference[] = [];
+  const service = Scope.of(findings, value, path, 'a service');
+  if (!service) return { id: undefined, path, references, eventIds: [] };
+  service.warnUnknownFields(SERVICE_FIELDS);
+  const id = service.string('id', 'required', dnsLabel(MAX_SERVICE_ID_LENGTH, 'a Helm release name'));
+  if (id !== undefined && /^[0-9]/.test(id)) {
+    findings.warn(service.pathOf('id'), 'starts with a digit: charts that name a Kubernetes Service after the release will fail (DNS-1035)');
+  }
+  const deployment = service.object('deployment', 'required');
+  deployment?.warnUnknownFields(DEPLOYMENT_FIELDS);
+  const trigger = deployment?.object('trigger', 'required');
+  const eventIds = trigger ? validateTrigger(trigger, references) : [];
+  const intent = deployment?.object('intent', 'required');
+  if (intent) validateIntent(intent, references, legacy);
+  const artifact = service.object('artifact', 'required');
+  if (artifact) validateArtifact(artifact);
+  return { id, path, references, eventIds };
+}
+
+function validateIntent(intent: Scope, references: ServiceReference[], legacy: boolean): void {
+  intent.warnUnknownFields(INTENT_FIELDS);
+  const compute = intent.object('compute', 'required', legacy ? LEGACY_COMPUTE_HINT : '');
+  if (compute) {
+    compute.warnUnknownFields(COMPUTE_FIELDS);
+    for (const [field, classes] of COMPUTE_CLASSES) compute.oneOf(field, classes, 'required');
+    compute.object('gpu', 'required')?.flag('enabled', 'required');
+    compute.boolean('injectResources', 'optional');
+  }
+  for (const { value, path } of intent.array('connectionPoints', 'required')?.entries ?? []) {
+    if (typeof value === 'string') references.push({ name: value, path, kind: 'connection point' });
+    else intent.findings.fail(path, 'a connection point must be a service id (string)');
+  }
+  const network = intent.object('network', 'optional');
+  if (network) validateNetwork(network, references);
+  intent.array('coLocation', 'optional');
+  intent.array('metrics', 'optional');
+}
+
+function validateNetwork(network: Scope, references: ServiceReference[]): void {
+  network.warnUnknownFields(NETWORK_FIELDS);
+  network.object('deviceProximity', 'optional')?.flag('enabled', 'required');
+  for (const { value, path } of network.array('latencies', 'optional')?.entries ?? []) {
+    const latency = Scope.of(network.findings, value, path, 'a latency entry');
+    if (!latency) continue;
+    latency.warnUnknownFields(['connectionPoint', 'qos']);
+    // "" is what the official template writes for "the next service"; it refers to nothing.
+    const target = latency.string('connectionPoint', 'required');
+    if (target) references.push({ name: target, path: latency.pathOf('connectionPoint'), kind: 'latency target' });
+    latency.oneOf('qos', LATENCY_QOS, 'required');
+  }
+}
+
+function validateArtifact(artifact: Scope): void {
+  artifact.warnUnknownFields(ARTIFACT_FIELDS);
+  const image = artifact.value('ociImage');
+  if (image === undefined) artifact.findings.fail(artifact.pathOf('ociImage'), '"ociImage" is required');
+  else {
+    const verdict = checkArtifactRef(image, { schemes: ['oci'] });
+    if (!verdict.ok) artifact.findings.fail(artifact.pathOf('ociImage'), `"ociImage" ${verdict.reason}`);
+  }
+  const config = artifact.object('ociConfig', 'required');
+  config?.warnUnknownFields(['type', 'implementer']);
+  config?.oneOf('type', ARTIFACT_TYPES, 'required');
+  const implementer = config?.oneOf('implementer', IMPLEMENTERS, 'required');
+  const run = artifact.object('ociRun', 'optional');
+  run?.string('name', 'required');
+  run?.string('version', 'required');
+  const values = artifact.object('valuesOverwrite', 'required');
+  if (values && implementer === 'WOT') {
+    // SMO writes placement values into voChartOverwrite, so it must be a mapping when given.
+    values.object('voChartOverwrite', 'optional');
+    values.object('voDescriptorOverwrite', 'optional');
+  }
+}

@@ -1,0 +1,156 @@
+import { changed, CURRENT_FIXTURES, fixtureDocument, getAt, LEGACY_FIXTURE, setAt } from '../../test/fixtures/descriptors/load';
+import { validateDescriptor } from './validate';
+
+const services = '/hdaGraph/services';
+/** Has no warnings of its own, so each test sees only the warnings it provokes. */
+const BRUSSELS = 'brussels-demo.upstream.hdag.yaml';
+
+describe('validateDescriptor', () => {
+  it.each(CURRENT_FIXTURES)('accepts %s', (name) => {
+    const result = validateDescriptor(fixtureDocument(name));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.descriptor.hdaGraph.imVersion).toBe('0.4.0');
+  });
+
+  it('accepts the upstream Brussels demo without any warning', () => {
+    expect(validateDescriptor(fixtureDocument(BRUSSELS))).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it('warns about connectionPoints misplaced under intent.network (gpu-offloading) but accepts it', () => {
+    const result = validateDescriptor(fixtureDocument('gpu-offloading.hdag.yaml'));
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map((warning) => warning.pointer)).toEqual([
+      `${services}/0/deployment/intent/network/connectionPoints`,
+      `${services}/1/deployment/intent/network/connectionPoints`,
+    ]);
+  });
+
+  it('rejects the legacy imVersion 0.3.0 descriptor, naming the version and the missing compute block', () => {
+    const result = validateDescriptor(fixtureDocument(LEGACY_FIXTURE));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const byPointer = new Map(result.problems.map((problem) => [problem.pointer, problem.message]));
+    expect(byPointer.get('/hdaGraph/imVersion')).toMatch(/imVersion "0\.3\.0".*not accepted.*"0\.4\.0".*"deployment\.intent\.compute"/);
+    for (const index of [0, 1, 2]) {
+      expect(byPointer.get(`${services}/${index}/deployment/intent/compute`)).toMatch(/"compute" is required.*0\.3\.0.*intent\.resources/);
+      expect(byPointer.get(`${services}/${index}/deployment/intent/network`)).toMatch(/must be an object/);
+    }
+    expect(byPointer.get('/hdaGraph/hdaGraphIntent')).toMatch(/must be an object \(got a string\)/);
+    expect(result.warnings.map((warning) => warning.pointer)).toContain(`${services}/0/deployment/intent/resources`);
+  });
+
+  it('reports every problem at once', () => {
+    const document = changed(BRUSSELS, `${services}/1/deployment/intent/compute/cpu`, 'huge');
+    const graph = document['hdaGraph'] as Record<string, unknown>;
+    graph['id'] = 'Not A Label';
+    graph['version'] = '1.0';
+    const result = validateDescriptor(document);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems.map((problem) => problem.pointer)).toEqual([
+        '/hdaGraph/id',
+        '/hdaGraph/version',
+        `${services}/1/deployment/intent/compute/cpu`,
+      ]);
+    }
+  });
+
+  it('lists at most 100 problems, then says how many more there are', () => {
+    const result = validateDescriptor(changed(BRUSSELS, '/hdaGraph/services', Array.from({ length: 1000 }, () => ({}))));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(101);
+    expect(result.problems[0]).toEqual({ pointer: '/hdaGraph/services/0/id', message: '"id" is required' });
+    expect(result.problems[100]).toEqual({ pointer: '', message: '2900 more problems not listed' });
+  });
+
+  it('refuses lists longer than 1000 entries without looking into them', () => {
+    const started = performance.now();
+    const result = validateDescriptor(changed(BRUSSELS, '/hdaGraph/services', Array.from({ length: 300_000 }, () => ({}))));
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ pointer: '/hdaGraph/services', message: '"services" must list at most 1000 entries (got 300000)' }],
+    });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  describe('warnings, not failures', () => {
+    it('a connection point naming no service of the graph (upstream ignores it)', () => {
+      const result = validateDescriptor(changed(BRUSSELS, `${services}/2/deployment/intent/connectionPoints`, ['elsewhere']));
+      expect(result.ok).toBe(true);
+      expect(result.warnings).toEqual([
+        {
+          pointer: `${services}/2/deployment/intent/connectionPoints/0`,
+          message: 'connection point "elsewhere" names no service of this graph; it is ignored',
+        },
+      ]);
+    });
+
+    it('a connection point naming the service itself, or listed twice', () => {
+      const document = changed(BRUSSELS, `${services}/2/deployment/intent/connectionPoints`, ['image-detection', 'image-detection']);
+      const messages = validateDescriptor(document).warnings.map((warning) => warning.message);
+      expect(messages).toEqual([
+        'connection point "image-detection" names the service itself',
+        'connection point "image-detection" names the service itself',
+        'connection point "image-detection" is listed twice',
+      ]);
+    });
+
+    it('an unknown dependency and an unknown latency target', () => {
+      const document = changed(BRUSSELS, `${services}/2/deployment/trigger/auto/dependencies`, ['ghost']);
+      setAt(document, `${services}/2/deployment/intent/network/latencies/0`, { connectionPoint: 'phantom', qos: 'low' });
+      const result = validateDescriptor(document);
+      expect(result.ok).toBe(true);
+      expect(result.warnings.map((warning) => warning.message)).toEqual([
+        'dependency "ghost" names no service of this graph; it is ignored',
+        'latency target "phantom" names no service of this graph; it is ignored',
+      ]);
+    });
+
+    it('a service id starting with a digit (Kubernetes Service names must start with a letter)', () => {
+      const result = validateDescriptor(changed(BRUSSELS, `${services}/2/id`, '1st-service'));
+      expect(result.ok).toBe(true);
+      expect(result.warnings.map((warning) => warning.pointer)).toEqual([
+        `${services}/2/id`,
+        `${services}/1/deployment/intent/connectionPoints/0`,
+      ]);
+    });
+
+    it('the same event id in two services (alert names collide, B19)', () => {
+      const document = fixtureDocument(BRUSSELS);
+      setAt(document, `${services}/1/deployment/trigger`, getAt(document, `${services}/0/deployment/trigger`));
+      const result = validateDescriptor(document);
+      expect(result.ok).toBe(true);
+      expect(result.warnings.map((warning) => warning.pointer)).toEqual([`${services}/1/deployment/trigger/event/events/0/id`]);
+    });
+  });
+
+  describe('flags accept booleans and "True"/"False" strings (B7)', () => {
+    it.each([true, false, 'True', 'False', 'true', 'false'])('useStaticPlacement and gpu.enabled = %p', (value) => {
+      let document = changed('gpu-offloading.hdag.yaml', '/hdaGraph/hdaGraphIntent/useStaticPlacement', value);
+      expect(validateDescriptor(document).ok).toBe(true);
+      document = changed('gpu-offloading.hdag.yaml', `${services}/1/deployment/intent/compute/gpu/enabled`, value);
+      expect(validateDescriptor(document).ok).toBe(true);
+    });
+
+    it.each(['yes', 1, null, 'TRUE '])('rejects %p', (value) => {
+      const result = validateDescriptor(changed('gpu-offloading.hdag.yaml', `${services}/1/deployment/intent/compute/gpu/enabled`, value));
+      expect(result).toMatchObject({ ok: false, problems: [{ pointer: `${services}/1/deployment/intent/compute/gpu/enabled` }] });
+    });
+  });
+
+  it('keeps unknown fields in the returned descriptor', () => {
+    const document = changed(BRUSSELS, '/hdaGraph/x-owner', 'team-a');
+    const result = validateDescriptor(document);
+    expect(result.ok && result.descriptor.hdaGraph['x-owner']).toBe('team-a');
+    expect(result.warnings).toEqual([
+      { pointer: '/hdaGraph/x-owner', message: '"x-owner" is not a field of information model 0.4.0 here; it is kept but ignored' },
+    ]);
+  });
+
+  it('accepts the injectResources extension only as a boolean', () => {
+    expect(validateDescriptor(changed('resilience.hdag.yaml', '/hdaGraph/hdaGraphIntent/injectResources', true)).ok).toBe(true);
+    const result = validateDescriptor(changed('resilience.hdag.yaml', `${services}/0/deployment/intent/compute/injectResources`, 'True'));
+    expect(result).toMatchObject({ ok: false, problems: [{ pointer: `${services}/0/deployment/intent/compute/injectResources` }] });
+  });
+});

@@ -1,0 +1,97 @@
+import { isRecord, kindOf } from './json-value';
+import { Problem, problemAt, toPointer } from './problem';
+import { dnsLabel, MAX_GRAPH_ID_LENGTH, semanticVersion } from './rules';
+import { HdagDescriptor, SUPPORTED_IM_VERSION } from './types';
+import { validateService } from './validate-service';
+import { Findings } from './findings';
+import { checkReferences, ServiceSummary } from './service-references';
+import { Scope } from './validation-scope';
+
+export type ValidationResult =
+  | { readonly ok: true; readonly descriptor: HdagDescriptor; readonly warnings: Problem[] }
+  | { readonly ok: false; readonly problems: Problem[]; readonly warnings: Problem[] };
+
+const LEGACY_IM_VERSION = '0.3.0';
+const GRAPH_FIELDS = ['imVersion', 'id', 'version', 'designer', 'description', 'hdaGraphIntent', 'services'];
+const GRAPH_INTENTS = ['security', 'highAvailability', 'highPerformance', 'energyEfficiency'];
+
+/**
+ * Checks a parsed document against information model 0.4.0 and reports every problem at once, each
+ * under the RFC 6901 pointer of the offending member. Warnings never reject (see README for which
+ * findings are warnings). On success the document itself is returned, typed.
+ */
+export function validateDescriptor(document: unknown): ValidationResult {
+  const findings = new Findings();
+  if (!isRecord(document)) {
+    return { ok: false, problems: [problemAt([], `the descriptor must be an object with "hdaGraph" (got ${kindOf(document)})`)], warnings: [] };
+  }
+  const root = new Scope(findings, document, []);
+  root.warnUnknownFields(['hdaGraph']);
+  const graph = root.object('hdaGraph', 'required');
+  if (graph) validateGraph(graph);
+  if (findings.problems.length > 0) return { ok: false, problems: findings.problems, warnings: findings.warnings };
+  // Every member the type promises was checked above; unknown extra members are allowed by the type.
+  return { ok: true, descriptor: document as HdagDescriptor, warnings: findings.warnings };
+}
+
+function validateGraph(graph: Scope): void {
+  graph.warnUnknownFields(GRAPH_FIELDS);
+  const legacy = checkImVersion(graph);
+  graph.string('id', 'required', dnsLabel(MAX_GRAPH_ID_LENGTH, 'the graph name in Kubernetes and Grafana objects'));
+  graph.string('version', 'required', semanticVersion);
+  graph.string('designer', 'optional');
+  graph.string('description', 'optional');
+  const intent = graph.object('hdaGraphIntent', 'optional');
+  if (intent) {
+    intent.warnUnknownFields(['useStaticPlacement', 'injectResources', ...GRAPH_INTENTS]);
+    intent.flag('useStaticPlacement', 'optional');
+    intent.boolean('injectResources', 'optional');
+    for (const name of GRAPH_INTENTS) intent.object(name, 'optional')?.flag('enabled', 'required');
+  }
+  const services = (graph.array('services', 'required', { nonEmpty: true })?.entries ?? []).map(({ value, path }) =>
+    validateService(graph.findings, value, path, legacy),
+  );
+  checkUniqueIds(graph.findings, services);
+  checkReferences(graph.findings, services);
+}
+
+/** Returns whether the descriptor is the legacy 0.3.0 model, which is rejected with a migration hint. */
+function checkImVersion(graph: Scope): boolean {
+  const version = graph.value('imVersion');
+  const path = graph.pathOf('imVersion');
+  if (version === SUPPORTED_IM_VERSION) return false;
+  if (version === undefined) graph.findings.fail(path, `"imVersion" is required ("${SUPPORTED_IM_VERSION}")`);
+  else if (version === LEGACY_IM_VERSION) {
+    graph.findings.fail(
+      path,
+      `imVersion "${LEGACY_IM_VERSION}" (legacy information model) is not accepted: SMO accepts "${SUPPORTED_IM_VERSION}" only. ` +
+        '0.3.0 services have no "deployment.intent.compute" block (cpu, ram, storage, gpu); replace "intent.resources" with it',
+    );
+  } else {
+    const shown = typeof version === 'string' ? `"${version.slice(0, 40)}"` : kindOf(version);
+    graph.findings.fail(path, `"imVersion" must be "${SUPPORTED_IM_VERSION}" (got ${shown})`);
+  }
+  return version === LEGACY_IM_VERSION;
+}
+
+/** Service ids name Helm releases in one namespace, so they must differ within the graph. */
+function checkUniqueIds(findings: Findings, services: readonly ServiceSummary[]): void {
+  const firstPathById = new Map<string, string>();
+  for (const service of services) {
+    if (service.id === undefined) continue;
+    const idPath = [...service.path, 'id'];
+    const earlier = firstPathById.get(service.id);
+    if (earlier) findings.fail(idPath, `duplicate service id "${service.id}" (also at ${earlier})`);
+    else firstPathById.set(service.id, toPointer(idPath));
+  }
+  const alertOwners = new Map<string, string>();
+  for (const service of services) {
+    for (const event of service.eventIds) {
+      const owner = alertOwners.get(event.id);
+      if (owner && owner !== service.id) {
+        findings.warn(event.path, `event id "${event.id}" is also used by service "${owner}"; alert names collide (upstream B19)`);
+      }
+      alertOwners.set(event.id, service.id ?? '');
+    }
+  }
+}
