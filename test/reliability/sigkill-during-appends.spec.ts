@@ -7,8 +7,11 @@ import { SqliteDatabase } from '../../src/sqlite/sqlite-database';
 
 const root = join(__dirname, '..', '..');
 
-/** Runs the appender, kills it with SIGKILL after `ms`, and returns the event ids it had been told were durable. */
-function appendThenKill(dir: string, synchronous: string, ms: number): Promise<string[]> {
+/**
+ * Runs the appender and kills it with SIGKILL once it has acknowledged `atLeast` events (plus a
+ * little, so the kill lands mid-append); returns the ids it had been told were durable.
+ */
+function appendThenKill(dir: string, synchronous: string, atLeast: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -17,9 +20,17 @@ function appendThenKill(dir: string, synchronous: string, ms: number): Promise<s
     );
     let output = '';
     let errors = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let killing = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!killing && output.split('\n').length > atLeast) {
+        killing = true;
+        setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 30);
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    // A slow machine may take a while to start the child; give up only after a minute.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
@@ -36,8 +47,8 @@ describe.each(['full', 'normal'])('SQLite event store killed with SIGKILL during
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loses no acknowledged event and leaves a readable, consistent store', async () => {
-    const acknowledged = await appendThenKill(dir, synchronous, 2500);
-    expect(acknowledged.length).toBeGreaterThan(100);
+    const acknowledged = await appendThenKill(dir, synchronous, 500);
+    expect(acknowledged.length).toBeGreaterThan(500);
 
     const database = new SqliteDatabase({ path: join(dir, 'smo.db') });
     try {
@@ -59,5 +70,5 @@ describe.each(['full', 'normal'])('SQLite event store killed with SIGKILL during
     } finally {
       database.close();
     }
-  });
+  }, 90_000);
 });
