@@ -1,0 +1,162 @@
+import { FakeGrafana, type RunningFakeGrafana } from '../../../test/fakes/grafana/fake-grafana';
+import { dashboardUid, serviceDashboard } from './dashboards';
+import { GrafanaHttpAdapter, type GrafanaHttpOptions } from './grafana-http.adapter';
+
+const CANARY_PASSWORD = 'canary-pw-3f9a1c77';
+const CANARY_TOKEN = 'glsa_canaryToken_8d2e4b';
+
+describe('GrafanaHttpAdapter against the fake Grafana', () => {
+  let grafana: RunningFakeGrafana;
+  const adapter = (options: Partial<GrafanaHttpOptions> = {}) =>
+    new GrafanaHttpAdapter({ baseUrl: grafana.url, username: 'smo', password: CANARY_PASSWORD, timeoutMs: 2000, ...options });
+  const secretsIn = (text: string) =>
+    [CANARY_PASSWORD, CANARY_TOKEN, Buffer.from(`smo:${CANARY_PASSWORD}`).toString('base64')].filter((secret) => text.includes(secret));
+
+  beforeEach(async () => {
+    grafana = await FakeGrafana.start({ username: 'smo', password: CANARY_PASSWORD, apiToken: CANARY_TOKEN });
+  });
+  afterEach(() => grafana.stop());
+
+  describe('publishing', () => {
+    it('posts a service dashboard with basic auth and answers GRAFANA_HOST + the path Grafana returned', async () => {
+      const outcome = await adapter().publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: true, value: { uid: 'frontend', url: `${grafana.url}/d/frontend/frontend` } });
+      expect(grafana.dashboards().get('frontend')?.dashboard).toEqual(serviceDashboard('frontend').dashboard);
+      expect(grafana.requests()).toEqual([{ method: 'POST', path: '/api/dashboards/db', auth: 'basic', status: 200 }]);
+    });
+
+    it('publishes graph and cluster dashboards under their uids, with the configured datasource', async () => {
+      const grafanaAdapter = adapter({ datasourceUid: 'smo-prom' });
+      expect(await grafanaAdapter.publishGraphDashboard('image-detection', ['frontend', 'detector'])).toMatchObject({ ok: true, value: { uid: 'image-detection' } });
+      expect(await grafanaAdapter.publishClusterDashboard('edge-1')).toMatchObject({ ok: true, value: { url: `${grafana.url}/d/edge-1/edge-1` } });
+      expect([...grafana.dashboards().keys()]).toEqual(['image-detection', 'edge-1']);
+      expect(JSON.stringify(grafana.dashboards().get('edge-1')?.dashboard)).not.toContain('"uid":"prometheus"');
+    });
+
+    it('overwrites on re-publish: same uid and url, next version', async () => {
+      const first = await adapter().publishServiceDashboard('frontend');
+      const second = await adapter().publishServiceDashboard('frontend');
+      expect(second).toEqual(first);
+      expect(grafana.dashboards().get('frontend')?.version).toBe(2);
+    });
+
+    it('publishes a graph whose id is over 40 characters (B28), which the upstream uid cannot', async () => {
+      const graphId = 'image-detection-pipeline-with-a-very-long-name';
+      const upstream = await fetch(`${grafana.url}/api/dashboards/db`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CANARY_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ dashboard: { id: null, uid: graphId, title: graphId }, overwrite: true }),
+      });
+      expect(upstream.status).toBe(400);
+
+      const outcome = await adapter().publishGraphDashboard(graphId, ['frontend']);
+      expect(outcome).toMatchObject({ ok: true, value: { uid: dashboardUid(graphId) } });
+      expect(grafana.dashboards().get(dashboardUid(graphId))?.title).toBe(graphId);
+    });
+
+    it('sends a service-account token as Bearer instead of basic auth', async () => {
+      const outcome = await adapter({ username: undefined, password: undefined, apiToken: CANARY_TOKEN }).publishServiceDashboard('frontend');
+      expect(outcome.ok).toBe(true);
+      expect(grafana.requests()[0]?.auth).toBe('bearer');
+    });
+
+    it('accepts a base URL with a trailing slash', async () => {
+      expect(await adapter({ baseUrl: `${grafana.url}/` }).publishServiceDashboard('frontend')).toMatchObject({
+        ok: true,
+        value: { url: `${grafana.url}/d/frontend/frontend` },
+      });
+    });
+
+    it('refuses a 200 without a dashboard url', async () => {
+      grafana.failNext(200, 1, { status: 'success' });
+      expect(await adapter().publishServiceDashboard('frontend')).toEqual({ ok: false, status: 200, error: expect.stringMatching(/without a dashboard url/) });
+    });
+  });
+
+  describe('failures are values without secrets', () => {
+    it('answers 401 for a wrong password, naming neither password nor credentials', async () => {
+      await grafana.stop();
+      grafana = await FakeGrafana.start({ username: 'smo', password: 'the-right-one' });
+      const outcome = await adapter().publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: false, status: 401, error: 'Grafana answered 401: Invalid username or password' });
+      expect(secretsIn(JSON.stringify(outcome))).toEqual([]);
+    });
+
+    it('answers 401 for a wrong token without naming it', async () => {
+      const outcome = await adapter({ apiToken: `${CANARY_TOKEN}-revoked` }).publishClusterDashboard('edge-1');
+      expect(outcome).toMatchObject({ ok: false, status: 401 });
+      expect(JSON.stringify(outcome)).not.toContain(CANARY_TOKEN);
+    });
+
+    it('masks a secret that Grafana (or a proxy) echoes in its error', async () => {
+      grafana.failNext(502, 1, { message: `upstream refused Basic ${Buffer.from(`smo:${CANARY_PASSWORD}`).toString('base64')} / ${CANARY_PASSWORD}` });
+      const outcome = await adapter().publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: false, status: 502, error: 'Grafana answered 502: upstream refused Basic *** / ***' });
+    });
+
+    it('gives up after timeoutMs with status null', async () => {
+      grafana.delayNext(1500);
+      const started = Date.now();
+      const outcome = await adapter({ timeoutMs: 150 }).publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: false, status: null, error: 'Grafana did not answer within 150 ms' });
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('refuses a redirect instead of following it', async () => {
+      grafana.failNext(302);
+      const outcome = await adapter().publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: false, status: 302, error: expect.stringMatching(/redirect \(302\).*not followed/) });
+      expect(grafana.requests().map((request) => request.path)).toEqual(['/api/dashboards/db']);
+    });
+
+    it('answers status null when Grafana cannot be reached', async () => {
+      const unreachable = adapter();
+      await grafana.stop();
+      const outcome = await unreachable.publishServiceDashboard('frontend');
+      expect(outcome).toEqual({ ok: false, status: null, error: 'cannot reach Grafana: fetch failed (ECONNREFUSED)' });
+      grafana = await FakeGrafana.start();
+    });
+  });
+
+  describe('deleting', () => {
+    it('deletes a published dashboard, and deleting it again still succeeds', async () => {
+      await adapter().publishServiceDashboard('frontend');
+      expect(await adapter().deleteDashboard('frontend')).toEqual({ ok: true, value: undefined });
+      expect(grafana.dashboards().has('frontend')).toBe(false);
+      expect(await adapter().deleteDashboard('frontend')).toEqual({ ok: true, value: undefined });
+      expect(grafana.requests().map(({ method, status }) => `${method} ${status}`)).toEqual(['POST 200', 'DELETE 200', 'DELETE 404']);
+    });
+
+    it('reports other errors', async () => {
+      grafana.failNext(500);
+      expect(await adapter().deleteDashboard('frontend')).toEqual({ ok: false, status: 500, error: 'Grafana answered 500: injected failure' });
+    });
+
+    it('escapes the uid in the path', async () => {
+      await adapter().deleteDashboard('a/../b');
+      expect(grafana.requests()[0]?.path).toBe('/api/dashboards/uid/a%2F..%2Fb');
+    });
+  });
+});
+
+describe('GrafanaHttpAdapter configuration', () => {
+  const make = (baseUrl: string, timeoutMs = 1000) => () => new GrafanaHttpAdapter({ baseUrl, timeoutMs });
+
+  it.each(['ftp://grafana:21', 'file:///etc/passwd', 'grafana:3000', 'not a url'])('refuses the base URL %s', (baseUrl) => {
+    expect(make(baseUrl)).toThrow(/Grafana base URL/);
+  });
+
+  it('refuses credentials in the base URL without echoing them', () => {
+    expect(make(`http://admin:${CANARY_PASSWORD}@grafana:3000`)).toThrow(/must not carry credentials/);
+    expect(make(`http://admin:${CANARY_PASSWORD}@grafana:3000`)).not.toThrow(new RegExp(CANARY_PASSWORD));
+  });
+
+  it('refuses a token with control characters (fetch would quote it in its error)', () => {
+    const attempt = () => new GrafanaHttpAdapter({ baseUrl: 'http://grafana:3000', apiToken: `${CANARY_TOKEN}\r\nX-Injected: 1`, timeoutMs: 1000 });
+    expect(attempt).toThrow('Grafana apiToken contains control characters');
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses timeoutMs %p', (timeoutMs) => {
+    expect(make('http://grafana:3000', timeoutMs)).toThrow(/timeoutMs/);
+  });
+});

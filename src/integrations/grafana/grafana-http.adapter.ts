@@ -1,0 +1,97 @@
+/**
+ * GrafanaPort over Grafana's HTTP API (`POST /api/dashboards/db`, `DELETE /api/dashboards/uid/:uid`).
+ * Every call is bounded by a timeout, refuses redirects, and answers an outcome: failures are
+ * values, never exceptions, and their messages never contain the password or token.
+ */
+import { clusterDashboard, graphDashboard, serviceDashboard, type DashboardEnvelope, type DashboardOptions } from './dashboards';
+import { grafanaBaseUrl } from './grafana-base-url';
+import { grafanaRequest } from './grafana-request';
+import { SecretRedactor, authorizationHeader } from './grafana-secrets';
+import type { GrafanaOutcome, GrafanaPort, PublishedDashboard } from './grafana.port';
+
+export interface GrafanaHttpOptions {
+  /** GRAFANA_HOST, e.g. `http://grafana.monitoring:3000` (a sub-path is kept). */
+  baseUrl: string;
+  /** GRAFANA_USERNAME / GRAFANA_PASSWORD, sent as HTTP basic auth. */
+  username?: string;
+  password?: string;
+  /** A service-account token; when set it is sent as a Bearer token instead of basic auth. */
+  apiToken?: string;
+  /** Uid of Grafana's Prometheus datasource; defaults to upstream's 'prometheus'. */
+  datasourceUid?: string;
+  timeoutMs: number;
+}
+
+export class GrafanaHttpAdapter implements GrafanaPort {
+  private readonly baseUrl: string;
+  private readonly authorization: string | undefined;
+  private readonly redactor: SecretRedactor;
+  private readonly dashboardOptions: DashboardOptions;
+  private readonly timeoutMs: number;
+
+  /** Throws on a configuration mistake (bad URL, timeout or token), so that start-up fails early. */
+  constructor(options: GrafanaHttpOptions) {
+    this.baseUrl = grafanaBaseUrl(options.baseUrl);
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new Error('Grafana timeoutMs must be a positive number');
+    // A control character would make fetch refuse the header and quote it in its error.
+    if (options.apiToken && hasControlCharacter(options.apiToken)) throw new Error('Grafana apiToken contains control characters');
+    this.timeoutMs = Math.ceil(options.timeoutMs);
+    this.authorization = authorizationHeader(options.username, options.password, options.apiToken);
+    const basicCredentials = this.authorization?.startsWith('Basic ') ? this.authorization.slice('Basic '.length) : undefined;
+    this.redactor = new SecretRedactor([options.password, options.apiToken, basicCredentials]);
+    this.dashboardOptions = { datasourceUid: options.datasourceUid };
+  }
+
+  publishGraphDashboard(graphId: string, serviceIds: readonly string[]): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(graphDashboard(graphId, serviceIds, this.dashboardOptions));
+  }
+
+  publishServiceDashboard(serviceId: string): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(serviceDashboard(serviceId, this.dashboardOptions));
+  }
+
+  publishClusterDashboard(clusterName: string): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(clusterDashboard(clusterName, this.dashboardOptions));
+  }
+
+  async deleteDashboard(uid: string): Promise<GrafanaOutcome<void>> {
+    const answer = await this.send('DELETE', `/api/dashboards/uid/${encodeURIComponent(uid)}`);
+    if (answer.ok || answer.status === 404) return { ok: true, value: undefined }; // already gone
+    return answer;
+  }
+
+  private async publish(envelope: DashboardEnvelope): Promise<GrafanaOutcome<PublishedDashboard>> {
+    const answer = await this.send('POST', '/api/dashboards/db', envelope);
+    if (!answer.ok) return answer;
+    const { uid, url } = fieldsOf(answer.value);
+    if (url === undefined || !url.startsWith('/')) {
+      return { ok: false, status: 200, error: 'Grafana answered 200 without a dashboard url' };
+    }
+    // Like upstream, GRAFANA_HOST + the path Grafana answered (`/d/<uid>/<slug>`).
+    return { ok: true, value: { uid: uid ?? envelope.dashboard.uid, url: this.baseUrl + url } };
+  }
+
+  private send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
+    return grafanaRequest({
+      method,
+      url: this.baseUrl + path,
+      authorization: this.authorization,
+      body,
+      timeoutMs: this.timeoutMs,
+      redactor: this.redactor,
+    });
+  }
+}
+
+function fieldsOf(body: unknown): { uid?: string; url?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const text = (key: 'uid' | 'url'): string | undefined => {
+    const value: unknown = Object.hasOwn(body, key) ? (body as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { uid: text('uid'), url: text('url') };
+}
+
+function hasControlCharacter(text: string): boolean {
+  return Array.from(text).some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f);
+}
