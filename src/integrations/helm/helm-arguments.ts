@@ -1,0 +1,97 @@
+import type { HelmChartRequest } from './helm.port';
+
+/**
+ * The exact helm argument lists SMO runs (smo-upstream §8.1), and the checks on their positional
+ * arguments (reliability-security §B.3): a positional that starts with '-' would be read as a flag.
+ */
+
+/** Stands in for the private values file path, so a recorded command is the same on every run. */
+export const VALUES_PLACEHOLDER = '<values>';
+
+export interface HelmTarget {
+  readonly kubeconfig: string;
+  /** `--plain-http` for an http (not https) OCI registry (INSECURE_REGISTRY upstream). */
+  readonly plainHttp: boolean;
+}
+
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** helm's own limit (pkg/chartutil/validate_name.go, maxReleaseNameLen). */
+const MAX_RELEASE_LENGTH = 53;
+const MAX_NAMESPACE_LENGTH = 63;
+const MAX_CHART_LENGTH = 512;
+/** Scheme, host[:port], then path segments; a segment may end in `:tag` or `@sha256:…`. */
+const CHART_REFERENCE = /^(oci|https?):\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~+:@-]+)+$/;
+
+/** Returns why a release name is refused, or null. */
+export function releaseProblem(release: string): string | null {
+  if (release.length > MAX_RELEASE_LENGTH) return `release name is longer than ${MAX_RELEASE_LENGTH} characters`;
+  if (!DNS_1123_LABEL.test(release)) return `release name ${JSON.stringify(release)} is not a DNS-1123 label`;
+  return null;
+}
+
+export function namespaceProblem(namespace: string): string | null {
+  if (namespace.length > MAX_NAMESPACE_LENGTH) return `namespace is longer than ${MAX_NAMESPACE_LENGTH} characters`;
+  if (!DNS_1123_LABEL.test(namespace)) return `namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`;
+  return null;
+}
+
+export function chartProblem(chart: string): string | null {
+  const shown = JSON.stringify(chart.slice(0, 100));
+  if (chart.length > MAX_CHART_LENGTH) return `chart reference is longer than ${MAX_CHART_LENGTH} characters`;
+  if (!CHART_REFERENCE.test(chart)) return `chart reference ${shown} is not an oci://, http:// or https:// reference`;
+  if (chart.includes('..')) return `chart reference ${shown} contains '..'`;
+  return null;
+}
+
+export function revisionProblem(revision: number): string | null {
+  return Number.isSafeInteger(revision) && revision >= 1 ? null : `revision ${String(revision)} is not a positive integer`;
+}
+
+export function releaseRefProblem(release: string, namespace: string): string | null {
+  return releaseProblem(release) ?? namespaceProblem(namespace);
+}
+
+export function chartRequestProblem(request: HelmChartRequest): string | null {
+  return releaseRefProblem(request.release, request.namespace) ?? chartProblem(request.chart);
+}
+
+function chartArgs(command: 'install' | 'upgrade', request: HelmChartRequest, valuesFile: string, target: HelmTarget): string[] {
+  return [
+    command,
+    request.release,
+    request.chart,
+    '--values',
+    valuesFile,
+    '--namespace',
+    request.namespace,
+    '--create-namespace',
+    '--kubeconfig',
+    target.kubeconfig,
+    ...(target.plainHttp ? ['--plain-http'] : []),
+  ];
+}
+
+export function installArgs(request: HelmChartRequest, valuesFile: string, target: HelmTarget): string[] {
+  return chartArgs('install', request, valuesFile, target);
+}
+
+/** `--reuse-values` together with `--values`: the new values are merged over the release's current ones. */
+export function upgradeArgs(request: HelmChartRequest, valuesFile: string, target: HelmTarget): string[] {
+  return [...chartArgs('upgrade', request, valuesFile, target), '--reuse-values'];
+}
+
+export function uninstallArgs(release: string, namespace: string, target: HelmTarget): string[] {
+  return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig];
+}
+
+export function statusArgs(release: string, namespace: string, target: HelmTarget): string[] {
+  return ['status', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--output', 'json'];
+}
+
+export function historyArgs(release: string, namespace: string, target: HelmTarget): string[] {
+  return ['history', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--output', 'json'];
+}
+
+export function rollbackArgs(release: string, namespace: string, revision: number, target: HelmTarget): string[] {
+  return ['rollback', release, String(revision), '--namespace', namespace, '--kubeconfig', target.kubeconfig];
+}

@@ -1,0 +1,184 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fakeHelm, valuesOf, type FakeHelm } from '../../../test/fakes/helm/fake-helm';
+import { HelmCliAdapter, type HelmCliOptions } from './helm-cli.adapter';
+import { HelmQueryError } from './helm-query-error';
+import type { HelmChartRequest } from './helm.port';
+import { planRecovery } from './release-recovery';
+
+const KUBECONFIG = '/etc/smo/karmada.kubeconfig';
+const CHART = 'oci://registry.local:5000/brussels/noise-reduction';
+
+const request = (values: Record<string, unknown> = {}): HelmChartRequest => ({
+  release: 'noise-reduction',
+  chart: CHART,
+  namespace: 'brussels',
+  values,
+});
+
+describe('HelmCliAdapter against the fake helm', () => {
+  let dir: string;
+  let fake: FakeHelm;
+  const adapter = (options: Partial<HelmCliOptions> = {}): HelmCliAdapter =>
+    new HelmCliAdapter({ binary: fake.binary, kubeconfig: KUBECONFIG, plainHttp: false, timeoutMs: 20_000, env: fake.env, ...options });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'helm-cli-spec-'));
+    fake = fakeHelm(dir);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('installs with the exact argv, a private values file and a minimal environment, then removes the file', async () => {
+    const values = { clustersAffinity: ['c1'], serviceImportClusters: ['c1'], flag: 'yes' };
+    const outcome = await adapter().install(request(values));
+
+    const expected = ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG];
+    expect(outcome).toEqual({ ok: true, args: expected, stdout: expect.stringContaining('STATUS: deployed') as unknown });
+    const [call] = fake.log();
+    if (!call) throw new Error('fake helm was not called');
+    const valuesFile = call.argv[4] ?? '';
+    expect(call.argv).toEqual(expected.map((arg) => (arg === '<values>' ? valuesFile : arg)));
+    expect(valuesOf(call)).toEqual(values);
+    expect({ file: call.valuesMode, dir: call.valuesDirMode }).toEqual({ file: 0o600, dir: 0o700 });
+    expect(call.home).toBe(dirname(valuesFile));
+    expect(call.cwd).toBe(dirname(valuesFile));
+    expect(call.envKeys).toEqual(['FAKE_HELM_CONTROL', 'FAKE_HELM_LOG', 'FAKE_HELM_STATE', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME', 'HOME', 'PATH']);
+    expect(existsSync(dirname(valuesFile))).toBe(false);
+  });
+
+  it('adds --plain-http for an http registry, and --reuse-values last on upgrade', async () => {
+    const helm = adapter({ plainHttp: true });
+    await helm.install(request({ a: 1 }));
+    const upgraded = await helm.upgrade(request({ b: 2 }));
+
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG, '--plain-http'];
+    expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reuse-values'] });
+    expect(fake.log().map((call) => call.argv.filter((arg) => !arg.endsWith('values.yaml')))).toEqual([
+      ['install', ...common.filter((arg) => arg !== '<values>')],
+      ['upgrade', ...common.filter((arg) => arg !== '<values>'), '--reuse-values'],
+    ]);
+    expect(fake.log().map(valuesOf)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('runs status, history, rollback and uninstall with their exact argv and reads helm JSON', async () => {
+    const helm = adapter();
+    await helm.install(request({ a: 1 }));
+    await helm.upgrade(request({ a: 2 }));
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 2 });
+    expect(await helm.history('noise-reduction', 'brussels')).toEqual([
+      { revision: 1, state: 'superseded' },
+      { revision: 2, state: 'deployed' },
+    ]);
+    expect(await helm.rollback('noise-reduction', 'brussels', 1)).toMatchObject({ ok: true, args: ['rollback', 'noise-reduction', '1', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, args: ['uninstall', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
+    expect(await helm.history('noise-reduction', 'brussels')).toEqual([]);
+
+    const queries = fake.log().filter((call) => call.command === 'status' || call.command === 'history');
+    expect(queries[0]?.argv).toEqual(['status', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--output', 'json']);
+    expect(queries[1]?.argv).toEqual(['history', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--output', 'json']);
+  });
+
+  it('captures a non-zero exit with its stderr', async () => {
+    const helm = adapter();
+    fake.control({ fail: [{ command: 'install', times: 1, stderr: 'Error: INSTALLATION FAILED: Kubernetes cluster unreachable' }] });
+    expect(await helm.install(request())).toMatchObject({ ok: false, exitCode: 1, stderr: expect.stringContaining('cluster unreachable') as unknown, timedOut: false });
+
+    await helm.install(request());
+    expect(await helm.install(request())).toMatchObject({ ok: false, exitCode: 1, stderr: expect.stringContaining('cannot re-use a name that is still in use') as unknown });
+  });
+
+  it('kills the whole process group on timeout and still removes the values directory', async () => {
+    fake.control({ hang: [{ command: 'install', ms: 60_000 }] });
+    const started = Date.now();
+    const outcome = await adapter({ timeoutMs: 2_500 }).install(request());
+
+    expect(outcome).toMatchObject({ ok: false, exitCode: null, timedOut: true });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const [call] = fake.log();
+    expect(call?.grandchildPid).toEqual(expect.any(Number));
+    expect(await stopsRunning(call?.grandchildPid ?? 0)).toBe(true);
+    expect(await stopsRunning(call?.pid ?? 0)).toBe(true);
+    expect(existsSync(dirname(call?.argv[4] ?? ''))).toBe(false);
+  });
+
+  it('reports a release left pending-install by a killed helm, which the planner uninstalls', async () => {
+    const helm = adapter();
+    fake.control({ leavePending: [{ command: 'install', times: 1 }] });
+    expect(await helm.install(request())).toMatchObject({ ok: false, exitCode: null, stderr: expect.stringContaining('SIGKILL') as unknown });
+
+    const status = await helm.status('noise-reduction', 'brussels');
+    expect(status).toEqual({ state: 'pending-install', revision: 1 });
+    expect(await helm.install(request())).toMatchObject({ ok: false, stderr: expect.stringContaining('cannot re-use a name') as unknown });
+    expect(planRecovery(status, await helm.history('noise-reduction', 'brussels'))).toMatchObject({ action: 'uninstall' });
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true });
+    expect(await helm.install(request())).toMatchObject({ ok: true });
+  });
+
+  it('answers unknown for a failed status, and rejects a failed history', async () => {
+    const helm = adapter();
+    const unreachable = 'Error: Kubernetes cluster unreachable: connection refused';
+    fake.control({ fail: [{ command: 'status', stderr: unreachable }, { command: 'history', stderr: unreachable }] });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null });
+    await expect(helm.history('noise-reduction', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
+  });
+
+  it('returns an outcome when the binary cannot be started', async () => {
+    const outcome = await adapter({ binary: join(dir, 'no-such-helm') }).uninstall('noise-reduction', 'brussels');
+    expect(outcome).toMatchObject({ ok: false, exitCode: null, stderr: expect.stringContaining('ENOENT') as unknown, timedOut: false });
+  });
+
+  it.each([
+    ['a release starting with a dash', { release: '-x' }],
+    ['a release with shell syntax', { release: 'a;rm -rf /' }],
+    ['a release with a path', { release: '../x' }],
+    ['an oversized release', { release: 'a'.repeat(54) }],
+    ['a namespace flag', { namespace: '--kubeconfig=/tmp/evil' }],
+    ['an oversized namespace', { namespace: 'n'.repeat(64) }],
+    ['a chart flag', { chart: '--post-renderer=/bin/sh' }],
+    ['a local chart path', { chart: '../charts/x' }],
+    ['a file:// chart', { chart: 'file:///etc/passwd' }],
+    ['a chart climbing up', { chart: 'oci://registry/a/../b' }],
+    ['a chart with whitespace', { chart: 'oci://registry/a b' }],
+  ])('refuses %s without running helm', async (_label, override) => {
+    const helm = adapter();
+    const outcome = await helm.install({ ...request(), ...override });
+    expect(outcome).toMatchObject({ ok: false, exitCode: null, timedOut: false, stderr: expect.any(String) as unknown });
+    expect(await helm.upgrade({ ...request(), ...override })).toMatchObject({ ok: false, exitCode: null });
+    expect(fake.log()).toEqual([]);
+  });
+
+  it('refuses bad names and revisions on the other commands without running helm', async () => {
+    const helm = adapter();
+    expect(await helm.uninstall('-x', 'brussels')).toMatchObject({ ok: false, exitCode: null, args: ['uninstall', '-x', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
+    expect(await helm.rollback('noise-reduction', 'brussels', 0)).toMatchObject({ ok: false, exitCode: null });
+    expect(await helm.rollback('noise-reduction', 'brussels', 1.5)).toMatchObject({ ok: false, exitCode: null });
+    expect(await helm.status('a;b', 'brussels')).toEqual({ state: 'unknown', revision: null });
+    await expect(helm.history('noise-reduction', '-n')).rejects.toBeInstanceOf(HelmQueryError);
+    expect(fake.log()).toEqual([]);
+  });
+});
+
+/** True once `pid` no longer runs (a zombie counts as gone: nothing reaps orphans here). */
+async function stopsRunning(pid: number, withinMs = 2_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (!isRunning(pid)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

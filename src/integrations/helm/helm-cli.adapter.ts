@@ -1,0 +1,154 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  VALUES_PLACEHOLDER,
+  chartRequestProblem,
+  historyArgs,
+  installArgs,
+  releaseRefProblem,
+  revisionProblem,
+  rollbackArgs,
+  statusArgs,
+  uninstallArgs,
+  upgradeArgs,
+  type HelmTarget,
+} from './helm-arguments';
+import { HelmQueryError } from './helm-query-error';
+import { OUTPUT_TAIL_CHARS, runHelmProcess, type HelmProcessResult } from './helm-process';
+import { isReleaseNotFound, parseHistoryJson, parseStatusJson } from './helm-release-json';
+import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus } from './helm.port';
+import { renderValuesYaml } from './values-yaml';
+
+export interface HelmCliOptions {
+  /** Path of the helm v3 binary. */
+  binary: string;
+  /** The Karmada API server's kubeconfig (SMO configuration, never user input). */
+  kubeconfig: string;
+  plainHttp: boolean;
+  timeoutMs: number;
+  /** Added to the child's minimal environment (e.g. HELM_REGISTRY_CONFIG, or FAKE_HELM_* in tests). */
+  env?: Record<string, string>;
+  /**
+   * Where helm keeps its cache, config and data (HELM_*_HOME) across calls. Without it each call
+   * gets fresh ones inside its private temporary directory, so nothing leaks between calls.
+   */
+  stateDir?: string;
+}
+
+interface Ran {
+  outcome: HelmOutcome;
+  stdout: string;
+}
+
+/** status -o json includes the rendered manifest, which can be large: keep enough to parse it. */
+const QUERY_STDOUT_CHARS = 16 * 1024 * 1024;
+
+/** Runs the real helm CLI against the Karmada API server (smo-upstream §8.1, without upstream's silent failures, B21). */
+export class HelmCliAdapter implements HelmPort {
+  readonly mode = 'real';
+  private readonly target: HelmTarget;
+
+  constructor(private readonly options: HelmCliOptions) {
+    this.target = { kubeconfig: options.kubeconfig, plainHttp: options.plainHttp };
+  }
+
+  async status(release: string, namespace: string): Promise<ReleaseStatus> {
+    if (releaseRefProblem(release, namespace) !== null) return { state: 'unknown', revision: null };
+    const { outcome, stdout } = await this.run(statusArgs(release, namespace, this.target), QUERY_STDOUT_CHARS);
+    if (outcome.ok) return parseStatusJson(stdout);
+    if (isReleaseNotFound(outcome.exitCode, outcome.stderr)) return { state: 'not-found', revision: null };
+    return { state: 'unknown', revision: null };
+  }
+
+  /** Rejects with HelmQueryError when helm fails for another reason than "not found". */
+  async history(release: string, namespace: string): Promise<ReleaseRevision[]> {
+    const problem = releaseRefProblem(release, namespace);
+    const args = historyArgs(release, namespace, this.target);
+    if (problem !== null) throw new HelmQueryError(refused(args, problem));
+    const { outcome, stdout } = await this.run(args, QUERY_STDOUT_CHARS);
+    if (outcome.ok) return parseHistoryJson(stdout);
+    if (isReleaseNotFound(outcome.exitCode, outcome.stderr)) return [];
+    throw new HelmQueryError(outcome);
+  }
+
+  install(request: HelmChartRequest): Promise<HelmOutcome> {
+    return this.applyChart(request, (valuesFile) => installArgs(request, valuesFile, this.target));
+  }
+
+  upgrade(request: HelmChartRequest): Promise<HelmOutcome> {
+    return this.applyChart(request, (valuesFile) => upgradeArgs(request, valuesFile, this.target));
+  }
+
+  async uninstall(release: string, namespace: string): Promise<HelmOutcome> {
+    const args = uninstallArgs(release, namespace, this.target);
+    const problem = releaseRefProblem(release, namespace);
+    return problem !== null ? refused(args, problem) : (await this.run(args)).outcome;
+  }
+
+  async rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {
+    const args = rollbackArgs(release, namespace, revision, this.target);
+    const problem = releaseRefProblem(release, namespace) ?? revisionProblem(revision);
+    return problem !== null ? refused(args, problem) : (await this.run(args)).outcome;
+  }
+
+  private async applyChart(request: HelmChartRequest, argsFor: (valuesFile: string) => string[]): Promise<HelmOutcome> {
+    const shown = argsFor(VALUES_PLACEHOLDER);
+    const problem = chartRequestProblem(request);
+    if (problem !== null) return refused(shown, problem);
+    const { outcome } = await this.inPrivateDir(shown, async (dir) => {
+      const valuesFile = join(dir, 'values.yaml');
+      await writeFile(valuesFile, renderValuesYaml(request.values), { mode: 0o600, flag: 'wx' });
+      const result = await runHelmProcess(this.options.binary, argsFor(valuesFile), this.processOptions(dir));
+      return { outcome: toOutcome(shown, result), stdout: result.stdout };
+    });
+    return outcome;
+  }
+
+  private run(args: string[], maxStdoutChars = OUTPUT_TAIL_CHARS): Promise<Ran> {
+    return this.inPrivateDir(args, async (dir) => {
+      const result = await runHelmProcess(this.options.binary, args, { ...this.processOptions(dir), maxStdoutChars });
+      return { outcome: toOutcome(args, result), stdout: result.stdout };
+    });
+  }
+
+  /** A 0700 directory for the values file and helm's HOME, removed whatever happens. */
+  private async inPrivateDir(shownArgs: string[], work: (dir: string) => Promise<Ran>): Promise<Ran> {
+    let dir: string | undefined;
+    try {
+      dir = await mkdtemp(join(tmpdir(), 'smo-helm-'));
+      return await work(dir);
+    } catch (error) {
+      // Only preparing the call can throw (e.g. a full disk): still an outcome, never an exception.
+      return { outcome: refused(shownArgs, `cannot prepare the helm call: ${error instanceof Error ? error.message : String(error)}`), stdout: '' };
+    } finally {
+      // A leftover directory must not turn a finished helm call into an error.
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private processOptions(dir: string): { env: Record<string, string>; cwd: string; timeoutMs: number } {
+    const stateDir = this.options.stateDir ?? join(dir, 'helm');
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: dir,
+      HELM_CACHE_HOME: join(stateDir, 'cache'),
+      HELM_CONFIG_HOME: join(stateDir, 'config'),
+      HELM_DATA_HOME: join(stateDir, 'data'),
+      ...this.options.env,
+    };
+    return { env, cwd: dir, timeoutMs: this.options.timeoutMs };
+  }
+}
+
+function refused(args: string[], reason: string): Extract<HelmOutcome, { ok: false }> {
+  return { ok: false, args, exitCode: null, stderr: reason, timedOut: false };
+}
+
+function toOutcome(args: string[], result: HelmProcessResult): HelmOutcome {
+  if (result.spawnError !== null) return { ok: false, args, exitCode: null, stderr: `cannot run helm: ${result.spawnError}`, timedOut: false };
+  if (result.exitCode === 0 && !result.timedOut) return { ok: true, args, stdout: result.stdout };
+  const killedBy = result.signal !== null ? `\n(helm was killed by ${result.signal})` : '';
+  const timedOut = result.timedOut ? '\n(helm timed out and its process group was killed)' : '';
+  return { ok: false, args, exitCode: result.exitCode, stderr: result.stderr + (result.timedOut ? timedOut : killedBy), timedOut: result.timedOut };
+}

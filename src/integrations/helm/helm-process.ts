@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+
+export interface HelmProcessOptions {
+  /** The child's whole environment: nothing is inherited from SMO's own. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly timeoutMs: number;
+  /** How much of stdout to keep (the tail). stderr always keeps OUTPUT_TAIL_CHARS. */
+  readonly maxStdoutChars?: number;
+}
+
+export interface HelmProcessResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  /** Set when the program could not be started at all (e.g. ENOENT). */
+  readonly spawnError: string | null;
+}
+
+export const OUTPUT_TAIL_CHARS = 64 * 1024;
+
+/**
+ * Runs helm the safe way (reliability-security §B.3): an argument array and no shell, an explicit
+ * environment, and its own process group. On timeout the whole group gets SIGKILL (helm may have
+ * started credential or post-render helpers), and once more after exit so no stray child survives.
+ * Never rejects.
+ */
+export function runHelmProcess(binary: string, args: readonly string[], options: HelmProcessOptions): Promise<HelmProcessResult> {
+  return new Promise((resolve) => {
+    const stdout = new TailBuffer(options.maxStdoutChars ?? OUTPUT_TAIL_CHARS);
+    const stderr = new TailBuffer(OUTPUT_TAIL_CHARS);
+    let timedOut = false;
+    let settled = false;
+    const child = spawn(binary, args, {
+      cwd: options.cwd,
+      env: { ...options.env },
+      shell: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+      // A process that left the group could still hold our pipes open; stop waiting for them.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, options.timeoutMs);
+    const settle = (result: Omit<HelmProcessResult, 'stdout' | 'stderr' | 'timedOut'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      killGroup(child.pid);
+      resolve({ ...result, stdout: stdout.text(), stderr: stderr.text(), timedOut });
+    };
+
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.append(chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.append(chunk));
+    // The helm process itself is done: reap whatever it left behind so the pipes can close.
+    child.once('exit', () => killGroup(child.pid));
+    child.once('error', (error) => settle({ exitCode: null, signal: null, spawnError: error.message }));
+    child.once('close', (exitCode, signal) => settle({ exitCode, signal, spawnError: null }));
+  });
+}
+
+/** A detached child leads its own process group, whose id is its pid: -pid addresses the whole group. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** Keeps the last `limit` characters: helm's error is at the end of its output. */
+class TailBuffer {
+  private chunks: string[] = [];
+  private length = 0;
+
+  constructor(private readonly limit: number) {}
+
+  append(chunk: string): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    // Trim only now and then, so a large output is not copied once per chunk.
+    if (this.length > 2 * this.limit) this.compact();
+  }
+
+  text(): string {
+    this.compact();
+    return this.chunks.join('');
+  }
+
+  private compact(): void {
+    const kept = this.chunks.join('').slice(-this.limit);
+    this.chunks = [kept];
+    this.length = kept.length;
+  }
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HelmQueryError } from './helm-query-error';
+import type { HelmChartRequest } from './helm.port';
+import { SIMULATED_RELEASES_FILE } from './simulated-release-file';
+import { SimulatedHelmAdapter, readSimulatedReleases } from './simulated-helm.adapter';
+
+const CHART = 'oci://registry.local:5000/brussels/noise-reduction';
+const request = (values: Record<string, unknown>, release = 'noise-reduction'): HelmChartRequest => ({ release, chart: CHART, namespace: 'brussels', values });
+
+describe('SimulatedHelmAdapter', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'simulated-helm-spec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('installs once, records the values, and refuses a second install like helm', async () => {
+    const helm = new SimulatedHelmAdapter({ dir, kubeconfig: '/k', plainHttp: true });
+    const installed = await helm.install(request({ clustersAffinity: ['c1'] }));
+    expect(installed).toMatchObject({
+      ok: true,
+      args: ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', '/k', '--plain-http'],
+    });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
+
+    const again = await helm.install(request({}));
+    expect(again).toMatchObject({ ok: false, exitCode: 1, stderr: 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use' });
+    expect(await readSimulatedReleases(dir)).toEqual([
+      expect.objectContaining({ release: 'noise-reduction', namespace: 'brussels', chart: CHART, values: { clustersAffinity: ['c1'] }, revision: 1, state: 'deployed' }),
+    ]);
+  });
+
+  it('upgrades by merging the new values over the current ones', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    expect(await helm.upgrade(request({ a: 1 }))).toMatchObject({ ok: false, exitCode: 1, stderr: 'Error: UPGRADE FAILED: "noise-reduction" has no deployed releases' });
+    await helm.install(request({ clustersAffinity: ['c1'], image: { tag: '1', repository: 'r' } }));
+    const upgraded = await helm.upgrade(request({ clustersAffinity: ['c2'], image: { tag: '2' } }));
+
+    expect(upgraded).toMatchObject({ ok: true, args: expect.arrayContaining(['upgrade', '--reuse-values']) as unknown });
+    const [release] = await readSimulatedReleases(dir);
+    expect(release).toMatchObject({ revision: 2, values: { clustersAffinity: ['c2'], image: { tag: '2', repository: 'r' } } });
+    expect(await helm.history('noise-reduction', 'brussels')).toEqual([
+      { revision: 1, state: 'superseded' },
+      { revision: 2, state: 'deployed' },
+    ]);
+  });
+
+  it('rolls back to an earlier revision’s values as a new revision', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({ v: 1 }));
+    await helm.upgrade(request({ v: 2 }));
+    expect(await helm.rollback('noise-reduction', 'brussels', 7)).toMatchObject({ ok: false, stderr: 'Error: release has no 7 version' });
+    expect(await helm.rollback('noise-reduction', 'brussels', 1)).toMatchObject({ ok: true });
+    expect(await readSimulatedReleases(dir)).toEqual([expect.objectContaining({ revision: 3, values: { v: 1 }, state: 'deployed' })]);
+  });
+
+  it('uninstalls, after which status is not-found and history empty', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({}));
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, stdout: 'release "noise-reduction" uninstalled\n' });
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: false, exitCode: 1, stderr: expect.stringContaining('release: not found') as unknown });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
+    expect(await helm.history('noise-reduction', 'brussels')).toEqual([]);
+    expect(await readSimulatedReleases(dir)).toEqual([]);
+  });
+
+  it('keeps releases across instances (a restart) and writes the file atomically', async () => {
+    await new SimulatedHelmAdapter({ dir }).install(request({ a: 1 }));
+    await new SimulatedHelmAdapter({ dir }).install(request({ b: 2 }, 'other'));
+    const restarted = new SimulatedHelmAdapter({ dir });
+    expect(await restarted.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
+    expect((await readSimulatedReleases(dir)).map((release) => release.release)).toEqual(['noise-reduction', 'other']);
+    expect(readdirSync(dir)).toEqual([SIMULATED_RELEASES_FILE]);
+    expect(statSync(join(dir, SIMULATED_RELEASES_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it('serialises concurrent changes so none is lost', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    const names = Array.from({ length: 8 }, (_, index) => `svc-${index}`);
+    await Promise.all(names.map((name) => new SimulatedHelmAdapter({ dir }).install(request({}, name))));
+    expect((await readSimulatedReleases(dir)).map((release) => release.release)).toEqual(names);
+    expect(helm.mode).toBe('simulated');
+  });
+
+  it('refuses the same inputs as the real adapter', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    expect(await helm.install(request({}, '-x'))).toMatchObject({ ok: false, exitCode: null });
+    expect(await helm.install({ ...request({}), chart: '../x' })).toMatchObject({ ok: false, exitCode: null });
+    expect(await helm.rollback('noise-reduction', 'brussels', 0)).toMatchObject({ ok: false, exitCode: null });
+    await expect(helm.history('a;b', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
+    expect(await readSimulatedReleases(dir)).toEqual([]);
+  });
+
+  it('answers with failures, not exceptions, when the release file is corrupt', async () => {
+    writeFileSync(join(dir, SIMULATED_RELEASES_FILE), '{not json');
+    const helm = new SimulatedHelmAdapter({ dir });
+    expect(await helm.install(request({}))).toMatchObject({ ok: false, exitCode: null, stderr: expect.stringContaining('release file unusable') as unknown });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null });
+    await expect(helm.history('noise-reduction', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
+  });
+});

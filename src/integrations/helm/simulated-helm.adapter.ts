@@ -1,0 +1,163 @@
+import { resolve } from 'node:path';
+import { Mutex } from '../../shared/mutex';
+import {
+  VALUES_PLACEHOLDER,
+  chartRequestProblem,
+  historyArgs,
+  installArgs,
+  releaseRefProblem,
+  revisionProblem,
+  rollbackArgs,
+  uninstallArgs,
+  upgradeArgs,
+  type HelmTarget,
+} from './helm-arguments';
+import { HelmQueryError } from './helm-query-error';
+import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus } from './helm.port';
+import { mergeValues } from './merge-values';
+import { loadReleases, releaseKey, saveReleases, type SimulatedRelease } from './simulated-release-file';
+
+export { readSimulatedReleases, type SimulatedRelease, type SimulatedRevision } from './simulated-release-file';
+
+export interface SimulatedHelmOptions {
+  /** Directory of the release file (created when missing). */
+  dir: string;
+  /** Only shown in the recorded commands, so they read exactly like the real ones. */
+  kubeconfig?: string;
+  plainHttp?: boolean;
+}
+
+/** Release files shared by every adapter of this process: one writer at a time per directory. */
+const fileLocks = new Map<string, Mutex>();
+
+/**
+ * Embedded mode's helm: answers like helm (same commands, same error messages, same revision
+ * numbering) but only records releases and their merged values in a JSON file.
+ * It renders nothing: charts are OCI references that cannot be pulled offline, so `helm template`
+ * would fail here; recording the values is what embedded mode needs.
+ */
+export class SimulatedHelmAdapter implements HelmPort {
+  readonly mode = 'simulated';
+  private readonly dir: string;
+  private readonly target: HelmTarget;
+  private readonly lock: Mutex;
+
+  constructor(options: SimulatedHelmOptions) {
+    this.dir = resolve(options.dir);
+    this.target = { kubeconfig: options.kubeconfig ?? '<simulated>', plainHttp: options.plainHttp ?? false };
+    this.lock = fileLocks.get(this.dir) ?? new Mutex();
+    fileLocks.set(this.dir, this.lock);
+  }
+
+  async status(release: string, namespace: string): Promise<ReleaseStatus> {
+    if (releaseRefProblem(release, namespace) !== null) return { state: 'unknown', revision: null };
+    const found = await this.find(release, namespace).catch(() => 'unusable' as const);
+    if (found === 'unusable') return { state: 'unknown', revision: null };
+    return found ? { state: found.state, revision: found.revision } : { state: 'not-found', revision: null };
+  }
+
+  async history(release: string, namespace: string): Promise<ReleaseRevision[]> {
+    const problem = releaseRefProblem(release, namespace);
+    const args = historyArgs(release, namespace, this.target);
+    if (problem !== null) throw new HelmQueryError(failed(args, problem, null));
+    let found: SimulatedRelease | undefined;
+    try {
+      found = await this.find(release, namespace);
+    } catch (error) {
+      throw new HelmQueryError(failed(args, unusableFile(error), null));
+    }
+    return (found?.history ?? []).map(({ revision, state }) => ({ revision, state }));
+  }
+
+  install(request: HelmChartRequest): Promise<HelmOutcome> {
+    const args = installArgs(request, VALUES_PLACEHOLDER, this.target);
+    return this.change(args, chartRequestProblem(request), (releases) => {
+      const key = releaseKey(request.release, request.namespace);
+      if (releases.has(key)) return failed(args, 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
+      const first = { revision: 1, state: 'deployed' as const, chart: request.chart, values: request.values };
+      releases.set(key, { release: request.release, namespace: request.namespace, ...first, history: [first] });
+      return succeeded(args, deployedNotes(request.release, request.namespace, 1));
+    });
+  }
+
+  upgrade(request: HelmChartRequest): Promise<HelmOutcome> {
+    const args = upgradeArgs(request, VALUES_PLACEHOLDER, this.target);
+    return this.change(args, chartRequestProblem(request), (releases) => {
+      const key = releaseKey(request.release, request.namespace);
+      const current = releases.get(key);
+      if (!current) return failed(args, `Error: UPGRADE FAILED: "${request.release}" has no deployed releases`);
+      if (current.state.startsWith('pending-')) return failed(args, 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+      releases.set(key, nextRevision(current, request.chart, mergeValues(current.values, request.values)));
+      const notes = `Release "${request.release}" has been upgraded. Happy Helming!\n`;
+      return succeeded(args, notes + deployedNotes(request.release, request.namespace, current.revision + 1));
+    });
+  }
+
+  uninstall(release: string, namespace: string): Promise<HelmOutcome> {
+    const args = uninstallArgs(release, namespace, this.target);
+    return this.change(args, releaseRefProblem(release, namespace), (releases) => {
+      if (!releases.delete(releaseKey(release, namespace))) {
+        return failed(args, `Error: uninstall: Release not loaded: ${release}: release: not found`);
+      }
+      return succeeded(args, `release "${release}" uninstalled\n`);
+    });
+  }
+
+  rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {
+    const args = rollbackArgs(release, namespace, revision, this.target);
+    const problem = releaseRefProblem(release, namespace) ?? revisionProblem(revision);
+    return this.change(args, problem, (releases) => {
+      const key = releaseKey(release, namespace);
+      const current = releases.get(key);
+      if (!current) return failed(args, 'Error: release: not found');
+      const target = current.history.find((entry) => entry.revision === revision);
+      if (!target) return failed(args, `Error: release has no ${revision} version`);
+      releases.set(key, nextRevision(current, target.chart, target.values));
+      return succeeded(args, 'Rollback was a success! Happy Helming!\n');
+    });
+  }
+
+  private async find(release: string, namespace: string): Promise<SimulatedRelease | undefined> {
+    return (await loadReleases(this.dir)).get(releaseKey(release, namespace));
+  }
+
+  /** Validates, then applies `apply` to the release file under the directory's lock. */
+  private async change(args: string[], problem: string | null, apply: (releases: Map<string, SimulatedRelease>) => HelmOutcome): Promise<HelmOutcome> {
+    if (problem !== null) return failed(args, problem, null);
+    return this.lock.run(async (): Promise<HelmOutcome> => {
+      try {
+        const releases = await loadReleases(this.dir);
+        const outcome = apply(releases);
+        if (outcome.ok) await saveReleases(this.dir, releases);
+        return outcome;
+      } catch (error) {
+        return failed(args, unusableFile(error), null);
+      }
+    });
+  }
+}
+
+/** A new deployed revision; every earlier deployed one becomes superseded, as helm records it. */
+function nextRevision(current: SimulatedRelease, chart: string, values: Record<string, unknown>): SimulatedRelease {
+  const revision = current.revision + 1;
+  const history = current.history.map((entry) => (entry.state === 'deployed' || entry.state.startsWith('pending-') ? { ...entry, state: 'superseded' as const } : entry));
+  history.push({ revision, state: 'deployed', chart, values });
+  return { ...current, chart, values, revision, state: 'deployed', history };
+}
+
+function deployedNotes(release: string, namespace: string, revision: number): string {
+  return `NAME: ${release}\nNAMESPACE: ${namespace}\nSTATUS: deployed\nREVISION: ${revision}\nTEST SUITE: None\n`;
+}
+
+function succeeded(args: string[], stdout: string): HelmOutcome {
+  return { ok: true, args, stdout };
+}
+
+/** helm exits 1 on every failure; null when nothing ran (refused input, unusable file). */
+function failed(args: string[], stderr: string, exitCode: number | null = 1): Extract<HelmOutcome, { ok: false }> {
+  return { ok: false, args, exitCode, stderr, timedOut: false };
+}
+
+function unusableFile(error: unknown): string {
+  return `simulated helm: release file unusable: ${error instanceof Error ? error.message : String(error)}`;
+}
