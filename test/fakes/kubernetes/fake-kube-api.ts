@@ -1,0 +1,341 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { deployment, type DeploymentInput, type KubeObject } from './kube-objects';
+import { applyPatch, PATCH_CONTENT_TYPES, PatchError } from './patches';
+
+export * from './kube-objects';
+
+/**
+ * A loopback, plain-HTTP stand-in for the Karmada API server: just the paths SMO's adapters call,
+ * with bearer-token auth, mutable state, injected failures and an outage switch.
+ *
+ *   const api = new FakeKubeApi();
+ *   const { kubeconfigPath } = await api.start();
+ *   api.setClusters([karmadaCluster({ name: 'c1' })]);
+ *   ...
+ *   await api.stop();
+ */
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: string;
+  contentType: string | null;
+  body: string;
+  status: number;
+}
+
+export interface ScalePatch {
+  namespace: string;
+  name: string;
+  contentType: string;
+  patch: unknown;
+  replicas: number;
+}
+
+export interface RunningFakeKubeApi {
+  url: string;
+  token: string;
+  /** Written to a temp dir: server http://127.0.0.1:<port>, token auth, insecure-skip-tls-verify. */
+  kubeconfigPath: string;
+  kubeconfigYaml: string;
+  stop(): Promise<void>;
+}
+
+type Handler = (request: ParsedRequest) => Reply | Promise<Reply>;
+interface ParsedRequest {
+  method: string;
+  segments: string[];
+  contentType: string | null;
+  body: string;
+}
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+export class FakeKubeApi {
+  readonly token = 'fake-kube-api-token';
+  readonly requests: RequestLogEntry[] = [];
+  readonly scalePatches: ScalePatch[] = [];
+
+  private clusters: KubeObject[] = [];
+  private readonly namespaced = new Map<string, KubeObject[]>(); // "<plural>/<ns>" → items
+  private readonly deployments = new Map<string, KubeObject>(); // "<ns>/<name>"
+  private readonly prometheusRules = new Map<string, KubeObject>();
+  private failures: Array<{ prefix: string; status: number; remaining: number }> = [];
+  private state: 'up' | 'down' | 'hang' = 'up';
+  private resourceVersion = 5000;
+
+  private server: Server | null = null;
+  private tempDir: string | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  async start(): Promise<RunningFakeKubeApi> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch(() => response.destroy());
+    });
+    server.on('connection', (socket) => {
+      if (this.state === 'down') return socket.destroy();
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.tempDir = await mkdtemp(join(tmpdir(), 'fake-kube-api-'));
+    const kubeconfigYaml = stringify(kubeconfigFor(url, this.token));
+    const kubeconfigPath = join(this.tempDir, 'kubeconfig.yaml');
+    await writeFile(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+    return { url, token: this.token, kubeconfigPath, kubeconfigYaml, stop: () => this.stop() };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      this.destroySockets();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
+    this.tempDir = null;
+  }
+
+  // ---- state ----
+
+  setClusters(items: KubeObject[]): void {
+    this.clusters = structuredClone(items);
+  }
+
+  setSubmarinerClusters(items: KubeObject[], namespace = 'submariner-k8s-broker'): void {
+    this.namespaced.set(`clusters/${namespace}`, structuredClone(items));
+  }
+
+  setGateways(items: KubeObject[], namespace = 'submariner-operator'): void {
+    this.namespaced.set(`gateways/${namespace}`, structuredClone(items));
+  }
+
+  setDeployment(input: DeploymentInput | KubeObject): void {
+    const object = 'metadata' in input ? structuredClone(input as KubeObject) : deployment(input as DeploymentInput);
+    this.deployments.set(`${object.metadata?.namespace}/${object.metadata?.name}`, object);
+  }
+
+  getDeployment(namespace: string, name: string): KubeObject | undefined {
+    return this.deployments.get(`${namespace}/${name}`);
+  }
+
+  setPrometheusRule(object: KubeObject): void {
+    this.prometheusRules.set(`${object.metadata?.namespace}/${object.metadata?.name}`, structuredClone(object));
+  }
+
+  getPrometheusRule(namespace: string, name: string): KubeObject | undefined {
+    return this.prometheusRules.get(`${namespace}/${name}`);
+  }
+
+  /** The next `times` requests whose path starts with `pathPrefix` get `status` (a k8s Status body). */
+  failNext(pathPrefix: string, status: number, times = 1): void {
+    this.failures.push({ prefix: pathPrefix, status, remaining: times });
+  }
+
+  /** Unreachable: open connections are cut and new ones closed at once. */
+  down(): void {
+    this.state = 'down';
+    this.destroySockets();
+  }
+
+  /** Accepts requests and never answers, to exercise client timeouts. */
+  hang(): void {
+    this.state = 'hang';
+  }
+
+  up(): void {
+    if (this.state === 'hang') this.destroySockets();
+    this.state = 'up';
+  }
+
+  // ---- HTTP ----
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    if (this.state === 'hang') return; // kept open until up() or stop()
+    if (this.state === 'down') return void request.socket.destroy();
+
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const contentType = request.headers['content-type']?.split(';')[0]?.trim() ?? null;
+    const reply = await this.route(request, url.pathname, contentType, body);
+    this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.search, contentType, body, status: reply.status });
+    response.writeHead(reply.status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(reply.body));
+  }
+
+  private async route(request: IncomingMessage, path: string, contentType: string | null, body: string): Promise<Reply> {
+    if (request.headers.authorization !== `Bearer ${this.token}`) return statusReply(401, 'Unauthorized');
+    const failure = this.failures.find((f) => f.remaining > 0 && path.startsWith(f.prefix));
+    if (failure) {
+      failure.remaining -= 1;
+      return statusReply(failure.status, `injected failure for ${failure.prefix}`);
+    }
+    const segments = path.split('/').filter(Boolean);
+    const handler = this.handlerFor(request.method ?? 'GET', segments);
+    if (handler === null) return statusReply(404, `the server could not find the requested resource (${request.method} ${path})`);
+    try {
+      return await handler({ method: request.method ?? 'GET', segments, contentType, body });
+    } catch (error) {
+      if (error instanceof PatchError || error instanceof SyntaxError) return statusReply(400, error.message);
+      return statusReply(500, (error as Error).message);
+    }
+  }
+
+  private handlerFor(method: string, s: string[]): Handler | null {
+    const [apis, group, version, kind, ns, plural, name, sub] = s;
+    if (apis !== 'apis') return null;
+    if (group === 'cluster.karmada.io' && version === 'v1alpha1' && kind === 'clusters' && method === 'GET') {
+      if (s.length === 4) return () => ({ status: 200, body: list('cluster.karmada.io/v1alpha1', 'ClusterList', this.clusters) });
+      if (s.length === 5) return () => this.one(this.clusters.find((c) => c.metadata?.name === ns), 'clusters', ns);
+    }
+    if (kind !== 'namespaces' || ns === undefined) return null;
+    if (group === 'submariner.io' && version === 'v1' && s.length === 6 && method === 'GET') {
+      if (plural === 'clusters') return () => ({ status: 200, body: list('submariner.io/v1', 'ClusterList', this.namespaced.get(`clusters/${ns}`) ?? []) });
+      if (plural === 'gateways') return () => ({ status: 200, body: list('submariner.io/v1', 'GatewayList', this.namespaced.get(`gateways/${ns}`) ?? []) });
+    }
+    if (group === 'apps' && version === 'v1' && plural === 'deployments' && name !== undefined) {
+      if (s.length === 7 && method === 'GET') return () => this.one(this.deployments.get(`${ns}/${name}`), 'deployments.apps', name);
+      if (s.length === 7 && method === 'PATCH') return (r) => this.patchDeployment(ns, name, r);
+      if (s.length === 8 && sub === 'scale' && method === 'GET') return () => this.readScale(ns, name);
+      if (s.length === 8 && sub === 'scale' && method === 'PATCH') return (r) => this.patchScale(ns, name, r);
+    }
+    if (group === 'monitoring.coreos.com' && version === 'v1' && plural === 'prometheusrules') {
+      if (s.length === 6 && method === 'POST') return (r) => this.createRule(ns, r);
+      if (s.length === 6 && method === 'GET') return () => ({ status: 200, body: list('monitoring.coreos.com/v1', 'PrometheusRuleList', [...this.prometheusRules.entries()].filter(([k]) => k.startsWith(`${ns}/`)).map(([, v]) => v)) });
+      if (s.length === 7 && method === 'GET') return () => this.one(this.prometheusRules.get(`${ns}/${name}`), 'prometheusrules.monitoring.coreos.com', name);
+      if (s.length === 7 && method === 'PUT') return (r) => this.replaceRule(ns, name ?? '', r);
+      if (s.length === 7 && method === 'DELETE') return () => this.deleteRule(ns, name ?? '');
+    }
+    return null;
+  }
+
+  private one(object: KubeObject | undefined, resource: string, name: string | undefined): Reply {
+    return object ? { status: 200, body: object } : statusReply(404, `${resource} "${name}" not found`);
+  }
+
+  private patchDeployment(ns: string, name: string, request: ParsedRequest): Reply {
+    const current = this.deployments.get(`${ns}/${name}`);
+    if (!current) return statusReply(404, `deployments.apps "${name}" not found`);
+    const type = request.contentType === null ? undefined : PATCH_CONTENT_TYPES[request.contentType];
+    if (type === undefined) return statusReply(415, `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_CONTENT_TYPES).join(', ')}`);
+    const patched = applyPatch(current, JSON.parse(request.body), type) as KubeObject;
+    this.deployments.set(`${ns}/${name}`, this.bump(patched));
+    return { status: 200, body: patched };
+  }
+
+  private readScale(ns: string, name: string): Reply {
+    const current = this.deployments.get(`${ns}/${name}`);
+    return current ? { status: 200, body: scaleOf(current) } : statusReply(404, `deployments.apps "${name}" not found`);
+  }
+
+  private patchScale(ns: string, name: string, request: ParsedRequest): Reply {
+    const current = this.deployments.get(`${ns}/${name}`);
+    if (!current) return statusReply(404, `deployments.apps "${name}" not found`);
+    const type = request.contentType === null ? undefined : PATCH_CONTENT_TYPES[request.contentType];
+    if (type === undefined) return statusReply(415, `unsupported patch content type ${request.contentType}`);
+    const patch: unknown = JSON.parse(request.body);
+    const patched = applyPatch(scaleOf(current), patch, type) as { spec?: { replicas?: unknown } };
+    const replicas = patched.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      return statusReply(422, `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}`);
+    }
+    const spec = (current.spec ?? {}) as Record<string, unknown>;
+    this.deployments.set(`${ns}/${name}`, this.bump({ ...current, spec: { ...spec, replicas } }));
+    this.scalePatches.push({ namespace: ns, name, contentType: request.contentType ?? '', patch, replicas });
+    return { status: 200, body: scaleOf(this.deployments.get(`${ns}/${name}`) as KubeObject) };
+  }
+
+  private createRule(ns: string, request: ParsedRequest): Reply {
+    const object = JSON.parse(request.body) as KubeObject;
+    const name = object.metadata?.name;
+    if (typeof name !== 'string') return statusReply(422, 'metadata.name: Required value');
+    if (this.prometheusRules.has(`${ns}/${name}`)) return statusReply(409, `prometheusrules.monitoring.coreos.com "${name}" already exists`, 'AlreadyExists');
+    const stored = this.bump({ ...object, metadata: { ...object.metadata, namespace: ns, uid: `pr-${name}` } });
+    this.prometheusRules.set(`${ns}/${name}`, stored);
+    return { status: 201, body: stored };
+  }
+
+  private replaceRule(ns: string, name: string, request: ParsedRequest): Reply {
+    const current = this.prometheusRules.get(`${ns}/${name}`);
+    if (!current) return statusReply(404, `prometheusrules.monitoring.coreos.com "${name}" not found`);
+    const object = JSON.parse(request.body) as KubeObject;
+    if (object.metadata?.name !== name) return statusReply(400, 'the name of the object does not match the name on the URL');
+    const sent = object.metadata.resourceVersion;
+    if (sent !== undefined && sent !== current.metadata?.resourceVersion) {
+      return statusReply(409, `Operation cannot be fulfilled on prometheusrules.monitoring.coreos.com "${name}": the object has been modified; please apply your changes to the latest version and try again`, 'Conflict');
+    }
+    const stored = this.bump({ ...object, metadata: { ...object.metadata, namespace: ns, uid: current.metadata?.uid } });
+    this.prometheusRules.set(`${ns}/${name}`, stored);
+    return { status: 200, body: stored };
+  }
+
+  private deleteRule(ns: string, name: string): Reply {
+    if (!this.prometheusRules.delete(`${ns}/${name}`)) return statusReply(404, `prometheusrules.monitoring.coreos.com "${name}" not found`);
+    return statusReply(200, `prometheusrules.monitoring.coreos.com "${name}" deleted`, '', 'Success');
+  }
+
+  private bump(object: KubeObject): KubeObject {
+    return { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.resourceVersion) } };
+  }
+
+  private destroySockets(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+}
+
+function kubeconfigFor(url: string, token: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    // client-node refuses http:// servers unless insecure-skip-tls-verify is set.
+    clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'fake-user', user: { token } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-user', namespace: 'default' } }],
+    'current-context': 'fake',
+  };
+}
+
+function list(apiVersion: string, kind: string, items: KubeObject[]) {
+  return { apiVersion, kind, metadata: { resourceVersion: '5000' }, items };
+}
+
+function scaleOf(object: KubeObject) {
+  const spec = (object.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = (object.status ?? {}) as { replicas?: number };
+  const selector = Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: object.metadata?.name, namespace: object.metadata?.namespace, resourceVersion: object.metadata?.resourceVersion },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector },
+  };
+}
+
+const REASONS: Record<number, string> = {
+  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict',
+  415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+};
+
+function statusReply(code: number, message: string, reason = REASONS[code] ?? 'Unknown', status = 'Failure'): Reply {
+  return { status: code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status, message, reason, code } };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
