@@ -24,7 +24,8 @@ export class HealthController {
     ]);
     const processing = await this.runtime.processing.report();
     const down = eventStore.status === 'down' || readStore.status === 'down';
-    const degraded = processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0);
+    const sync = this.runtime.clusterSync.status();
+    const degraded = processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0) || sync.consecutiveFailures > 0;
     const status = down ? 'down' : degraded ? 'degraded' : 'ok';
     void reply.status(down ? 503 : 200);
     return {
@@ -33,7 +34,8 @@ export class HealthController {
       uptimeSeconds: Math.round((Date.now() - this.runtime.startedAt.getTime()) / 1000),
       stores: { eventStore, readStore },
       processing,
-      integrations: this.runtime.integrations,
+      clusterSync: this.runtime.clusterSync.status(),
+      integrations: this.runtime.integrations.modes,
     };
   }
 

@@ -1,6 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger';
+import { PreconditionFailedError } from '../application/command-handler';
+import { DomainError } from '../domain/decider';
+import { WrongExpectedVersionError } from '../eventstore/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf, type ProblemDetails } from './problem';
 
 /**
@@ -22,6 +25,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
   if (exception instanceof ProblemException) return exception.problem;
+  if (exception instanceof DomainError) {
+    const status = exception.kind === 'not-found' ? 404 : exception.kind === 'conflict' ? 409 : 400;
+    return { type: 'about:blank', title: titleOf(status), status, detail: exception.message };
+  }
+  if (exception instanceof PreconditionFailedError) {
+    return { type: 'about:blank', title: titleOf(412), status: 412, detail: `If-Match: the graph is at revision ${exception.actual}, not ${exception.expected}.` };
+  }
+  if (exception instanceof WrongExpectedVersionError) {
+    return { type: 'about:blank', title: titleOf(409), status: 409, detail: 'The resource changed concurrently; read it again and retry.' };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();

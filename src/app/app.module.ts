@@ -3,6 +3,10 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AdminProjectionsController } from '../api/admin-projections.controller';
 import { HealthController } from '../api/health.controller';
 import { MetricsController } from '../api/metrics.controller';
+import { ClustersController } from '../api/clusters.controller';
+import { GraphsController } from '../api/graphs/graphs.controller';
+import { ExecuteClusterCommandHandler, ExecuteGraphCommandHandler } from './cqrs';
+import { ProcessorsRegistration } from './processors.registration';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 
@@ -12,6 +16,7 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationBootstrap(): void {
     this.runtime.processing.start();
+    this.runtime.clusterSync.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -26,8 +31,8 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController],
-      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController],
+      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };
   }

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemDetailsFilter } from '../api/problem.filter';
+import { ProblemDetailsFilter, toProblem } from '../api/problem.filter';
+import { PROBLEM_CONTENT_TYPE } from '../api/problem';
+import { YAML_MEDIA_TYPES } from '../descriptor';
 import { logContext, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
@@ -23,8 +25,17 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.logger),
     abortOnError: false,
+    // Descriptor intake reads the bytes as sent (encoding checks, upstream's JSON-string form).
+    rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
+  // Errors Fastify raises before a route runs (body too large, bad JSON, unsupported type) are problems too.
+  fastify.setErrorHandler((error, request, reply) => {
+    const problem = { ...toProblem(error, runtime.logger), instance: request.url };
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  });
   instrumentRequests(app, runtime);
   const document = SwaggerModule.createDocument(
     app,

@@ -14,13 +14,14 @@ import type { ReadStore } from '../readstore/read-store';
 import { SqliteReadStore } from '../readstore/sqlite-read-store';
 import { SqliteDatabase } from '../sqlite/sqlite-database';
 import { streamSummariesProjection } from '../../projections/stream-summaries.projection';
+import { graphsProjection } from '../../projections/graphs.projection';
+import { clustersProjection } from '../../projections/clusters.projection';
+import { ClusterCommands } from '../application/cluster-commands';
+import { GraphCommands } from '../application/graph-commands';
+import { ClusterSync } from '../processors/cluster-sync';
+import { createIntegrations, type IntegrationMode, type Integrations } from './integrations';
 
-/** How an external integration is run in this process, as /health reports it. */
-export interface IntegrationMode {
-  name: string;
-  mode: 'real' | 'simulated' | 'disabled';
-  detail?: string;
-}
+export type { IntegrationMode };
 
 /** Everything SMO's HTTP layer and processors stand on, built from the configuration. */
 export interface Runtime {
@@ -30,7 +31,10 @@ export interface Runtime {
   eventStore: EventStore;
   readStore: ReadStore;
   processing: ProcessingHost;
-  integrations: IntegrationMode[];
+  integrations: Integrations;
+  graphs: GraphCommands;
+  clusters: ClusterCommands;
+  clusterSync: ClusterSync;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -58,7 +62,21 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   const eventStore = new InstrumentedEventStore(rawEventStore, metrics);
 
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
-  processing.addProjection(streamSummariesProjection);
+  processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
+  const integrations = createIntegrations(config, logger);
+  const graphs = new GraphCommands(eventStore);
+  const clusters = new ClusterCommands(eventStore);
+  const clusterSync = new ClusterSync({
+    inventory: integrations.inventory,
+    clusters,
+    readStore,
+    logger,
+    intervalMs: config.karmada.syncIntervalSeconds * 1000,
+    owner: processing.owner,
+  });
+  for (const integration of integrations.modes.filter((i) => i.mode !== 'real')) {
+    logger.info({ integration: integration.name, mode: integration.mode, detail: integration.detail }, 'integration not real');
+  }
 
   logger.info(
     { eventStore: rawEventStore.adapter, readStore: readStore.adapter, dataDir: database ? config.dataDir : undefined },
@@ -71,9 +89,13 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     eventStore,
     readStore,
     processing,
-    integrations: [],
+    integrations,
+    graphs,
+    clusters,
+    clusterSync,
     startedAt: new Date(),
     async close() {
+      await clusterSync.stop();
       await processing.stop();
       await rawEventStore.close();
       await readStore.close();

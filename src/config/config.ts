@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../shared/project-root';
 
 /** SMO's configuration, read once from the environment at start-up. */
 export interface SmoConfig {
@@ -16,6 +18,23 @@ export interface SmoConfig {
   maxBodyBytes: number;
   /** Seconds a processor lease lives without renewal before another instance may take over. */
   leaseTtlSeconds: number;
+  /** Seconds POST /project/{p}/graphs waits for the graph to settle before answering 202. */
+  deployWaitSeconds: number;
+  solver: 'highs' | 'glpk';
+  karmada: {
+    /** Absolute path of the Karmada API server kubeconfig; unset → simulated clusters and helm. */
+    kubeconfig: string | undefined;
+    context: string | undefined;
+    /** Simulated inventory (embedded mode). */
+    simulatedClustersFile: string;
+    syncIntervalSeconds: number;
+    /** Label (key=value) marking a cluster as accelerated when it reports no GPU resource. */
+    accelerationLabel: { key: string; value: string };
+  };
+  submariner: { kubeconfig: string | undefined };
+  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean };
+  hdarctl: { binary: string; timeoutSeconds: number };
+  grafana: { host: string | undefined; username: string | undefined; password: string | undefined; apiToken: string | undefined; datasourceUid: string; timeoutSeconds: number };
 }
 
 /** A configuration problem that stops start-up; the message names the variable. */
@@ -50,7 +69,42 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: integer(env, ['SMO_MAX_BODY_BYTES'], 1_048_576, 1024, 64 * 1_048_576),
     leaseTtlSeconds: integer(env, ['SMO_LEASE_TTL'], 30, 1, 3600),
+    deployWaitSeconds: integer(env, ['SMO_DEPLOY_WAIT'], 60, 0, 3600),
+    solver: oneOf(env, 'SMO_SOLVER', ['highs', 'glpk'] as const, 'highs'),
+    karmada: {
+      kubeconfig: kubeconfigPath(env, 'KARMADA_KUBECONFIG'),
+      context: env.KARMADA_CONTEXT?.trim() || undefined,
+      simulatedClustersFile: resolve(text(env, 'SMO_SIMULATED_CLUSTERS', join(projectRoot(), 'config', 'simulated-clusters.yaml'))),
+      syncIntervalSeconds: integer(env, ['SMO_CLUSTER_SYNC_INTERVAL'], 30, 1, 86_400),
+      accelerationLabel: labelSelector(env, 'SMO_ACCELERATION_LABEL', 'smo.nephele.eu/acceleration=true'),
+    },
+    submariner: { kubeconfig: kubeconfigPath(env, 'SUBMARINER_KUBECONFIG') },
+    helm: {
+      binary: text(env, 'SMO_HELM_BINARY', 'helm'),
+      timeoutSeconds: integer(env, ['SMO_HELM_TIMEOUT'], 300, 1, 3600),
+      plainHttp: flag(env.INSECURE_REGISTRY),
+    },
+    hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
+    grafana: {
+      host: url(env, 'GRAFANA_HOST', ['http:', 'https:']),
+      username: env.GRAFANA_USERNAME || undefined,
+      password: env.GRAFANA_PASSWORD || undefined,
+      apiToken: env.GRAFANA_API_TOKEN || undefined,
+      datasourceUid: text(env, 'GRAFANA_DATASOURCE_UID', 'prometheus'),
+      timeoutSeconds: integer(env, ['GRAFANA_TIMEOUT'], 10, 1, 300),
+    },
   };
+}
+
+/**
+ * Upstream gave kubeconfig file names inside ~/.kube (`karmada-apiserver.config`); a bare name is
+ * still looked up there (or in SMO_KUBE_DIR), a path is taken as it is.
+ */
+function kubeconfigPath(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (value.includes('/')) return resolve(value);
+  return resolve(env.SMO_KUBE_DIR?.trim() || join(env.HOME ?? homedir(), '.kube'), value);
 }
 
 function text(env: Env, name: string, fallback: string): string {
@@ -93,4 +147,11 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
 /** Upstream's boolean convention: true for `t` or `true`, case-insensitive. */
 export function flag(value: string | undefined): boolean {
   return ['t', 'true'].includes((value ?? '').trim().toLowerCase());
+}
+
+function labelSelector(env: Env, name: string, fallback: string): { key: string; value: string } {
+  const raw = text(env, name, fallback);
+  const match = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(raw);
+  if (!match) throw new ConfigError(name, `must be key=value (got ${JSON.stringify(raw)})`);
+  return { key: match[1]!, value: match[2]! };
 }

@@ -60,8 +60,9 @@ export class ProcessingHost {
   }
 
   /** Read-your-writes: resolves once every projection (and, with `includeProcessors`, every processor) has processed `position`. */
-  async whenProcessed(position: number, options: { timeoutMs?: number; includeProcessors?: boolean } = {}): Promise<void> {
-    const runners = options.includeProcessors ? this.runners() : [...this.projections.values()];
+  async whenProcessed(position: number, options: { timeoutMs?: number; includeProcessors?: boolean; names?: readonly string[] } = {}): Promise<void> {
+    const candidates = options.includeProcessors ? this.runners() : [...this.projections.values()];
+    const runners = options.names ? candidates.filter((runner) => options.names!.includes(runner.name)) : candidates;
     await Promise.all(runners.map((runner) => runner.whenProcessed(position, options.timeoutMs ?? 10_000)));
   }
 

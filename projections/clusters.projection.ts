@@ -1,0 +1,40 @@
+import type { RecordedEvent } from '../src/eventstore/event-store';
+import { evolveCluster, type ClusterState } from '../src/domain/cluster/decide';
+import { CLUSTER_CATEGORY, type ClusterEvent } from '../src/domain/cluster/events';
+import type { ObservedCluster } from '../src/integrations/karmada/cluster-inventory.port';
+import type { Projection } from '../src/processing/projection';
+
+/** The cluster inventory SMO places on: what was last observed of each member cluster. */
+export interface ClusterDocument extends ObservedCluster {
+  /** A stable number for upstream's `id` field: the position of the cluster's first event. */
+  id: number;
+  grafana: string | null;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export const clustersProjection: Projection<ClusterDocument> = {
+  name: 'clusters',
+  collection: 'clusters',
+  filter: { streamCategories: [CLUSTER_CATEGORY] },
+  documentIds: (event: RecordedEvent) => [event.streamId.slice(CLUSTER_CATEGORY.length + 1)],
+  evolve: (doc, event) => {
+    const previous: ClusterState = doc
+      ? { kind: 'known', name: doc.name, observed: observedOf(doc), removed: false, dashboard: doc.grafana ? { uid: doc.name, url: doc.grafana } : null }
+      : { kind: 'none' };
+    const state = evolveCluster(previous, event as unknown as ClusterEvent);
+    if (state.kind === 'none' || state.removed) return null;
+    return {
+      ...state.observed,
+      id: doc?.id ?? event.position,
+      grafana: state.dashboard?.url ?? null,
+      registeredAt: doc?.registeredAt ?? event.created,
+      updatedAt: event.created,
+    };
+  },
+};
+
+function observedOf(doc: ClusterDocument): ObservedCluster {
+  const { id: _id, grafana: _grafana, registeredAt: _registered, updatedAt: _updated, ...observed } = doc;
+  return observed;
+}

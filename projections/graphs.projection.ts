@@ -1,0 +1,37 @@
+import type { RecordedEvent } from '../src/eventstore/event-store';
+import { GRAPH_CATEGORY, type GraphEvent } from '../src/domain/graph/events';
+import { evolveGraph } from '../src/domain/graph/evolve';
+import { isSettled, type ExistingGraph } from '../src/domain/graph/state';
+import type { Projection } from '../src/processing/projection';
+
+/** The graph read model: the folded graph state plus the fields queries filter on. */
+export interface GraphDocument {
+  name: string;
+  project: string;
+  status: 'Running' | 'Stopped';
+  settled: boolean;
+  /** Stream revision of the last event applied (the graph's ETag). */
+  revision: number;
+  updatedAt: string;
+  state: ExistingGraph;
+}
+
+export const graphsProjection: Projection<GraphDocument> = {
+  name: 'graphs',
+  collection: 'graphs',
+  filter: { streamCategories: [GRAPH_CATEGORY] },
+  documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
+  evolve: (doc, event) => {
+    const state = evolveGraph(doc?.state ?? { kind: 'none' }, event as unknown as GraphEvent);
+    if (state.kind === 'none' || state.removed) return null;
+    return {
+      name: state.graphId,
+      project: state.project,
+      status: state.status,
+      settled: isSettled(state),
+      revision: event.revision,
+      updatedAt: event.created,
+      state,
+    };
+  },
+};

@@ -1,0 +1,66 @@
+import type { GraphDocument } from '../../../projections/graphs.projection';
+
+/** A service as upstream's `Service.to_dict()` shows it, plus failure details and the placement target. */
+export interface ServiceView {
+  name: string;
+  status: string;
+  grafana: string | null;
+  cluster_affinity: string | null;
+  cpu: string;
+  memory: string;
+  storage: string;
+  gpu: string;
+  values_overwrite: Record<string, unknown>;
+  artifact_ref: string;
+  artifact_type: string;
+  artifact_implementer: string;
+  error: { action: string; exitCode: number | null; stderr: string; timedOut: boolean } | null;
+}
+
+/** A graph as upstream's `Graph.to_dict()` shows it, plus its placement, revision and failures. */
+export interface GraphView {
+  name: string;
+  status: string;
+  project: string;
+  grafana: string | null;
+  hdaGraph: Record<string, unknown>;
+  services: ServiceView[];
+  placement: Record<string, string> | null;
+  placementFailure: { detail: string; bindingResource: string | null } | null;
+  settled: boolean;
+  revision: number;
+}
+
+export function toGraphView(doc: GraphDocument): GraphView {
+  const { state } = doc;
+  return {
+    name: state.graphId,
+    status: state.status,
+    project: state.project,
+    grafana: state.dashboard?.url ?? null,
+    hdaGraph: state.descriptor,
+    services: state.services.map((service) => {
+      const spec = state.normalised.services.find((s) => s.id === service.id)!;
+      const { upstream } = spec.resources;
+      return {
+        name: service.id,
+        status: service.status,
+        grafana: service.dashboard?.url ?? null,
+        cluster_affinity: service.target?.cluster ?? null,
+        cpu: upstream.cpu,
+        memory: upstream.memory,
+        storage: upstream.storage,
+        gpu: String(upstream.gpu),
+        values_overwrite: service.target?.values ?? spec.helmValues,
+        artifact_ref: spec.artifact.ref,
+        artifact_type: spec.artifact.type,
+        artifact_implementer: spec.artifact.implementer,
+        error: service.failure,
+      };
+    }),
+    placement: state.placement && state.placement.algorithm !== 'static' ? state.placement.placement : null,
+    placementFailure: state.placementFailure ? { detail: state.placementFailure.detail, bindingResource: state.placementFailure.bindingResource } : null,
+    settled: doc.settled,
+    revision: doc.revision,
+  };
+}

@@ -1,0 +1,237 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
+import type { GraphCommand } from '../../domain/graph/commands';
+import { ExecuteGraphCommand } from '../../app/cqrs';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import type { GraphDocument } from '../../../projections/graphs.projection';
+import { ProblemException } from '../problem';
+import { etag, requestContext } from '../request-context';
+import { BRUSSELS_EXAMPLE } from './examples';
+import { toGraphView, type GraphView } from './graph-view';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const TEXT = 'text/html; charset=utf-8';
+
+/** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
+@ApiTags('graphs')
+@Controller()
+export class GraphsController {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  @Get('project/:project/graphs')
+  @ApiOperation({ summary: 'The graphs of a project' })
+  @ApiOkResponse({ description: 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)' })
+  async list(@Param('project') project: string): Promise<GraphView[]> {
+    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
+    return docs.map(({ doc }) => toGraphView(doc));
+  }
+
+  @Post('project/:project/graphs')
+  @ApiOperation({
+    summary: 'Deploy an HDAG graph',
+    description:
+      'Body: `{"hdaGraph": …}`, a JSON string holding the YAML or JSON descriptor (the upstream form), a YAML body, or `{"artifact": "<ref>"}`. ' +
+      'Answers 200 once every service is Deployed, Pending or Failed, or 202 with Location when `Prefer: respond-async` is sent or settling takes longer than SMO_DEPLOY_WAIT.',
+  })
+  @ApiConsumes('application/json', 'application/x-yaml', 'application/yaml', 'text/yaml')
+  @ApiBody({ schema: { type: 'object', example: BRUSSELS_EXAMPLE } })
+  @ApiHeader({ name: 'Prefer', required: false, description: 'respond-async' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiProduces('text/html', 'application/problem+json')
+  async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (!DNS_LABEL.test(project)) {
+      throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
+    }
+    const context = requestContext(request, { allowIfMatch: false });
+    const body = rawBody(request);
+    const outcome = await receiveGraphSubmission(
+      { contentType: request.headers['content-type'], body },
+      { artifacts: this.runtime.integrations.artifacts, limits: { maxBodyBytes: this.runtime.config.maxBodyBytes } },
+    );
+    if (!outcome.ok) throw new ProblemException(toProblemDetails(outcome.status, outcome.problems));
+    const { submission } = outcome;
+    const graphId = submission.normalised.id;
+    await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
+    const result = await this.execute(
+      {
+        type: 'SubmitGraph',
+        data: {
+          graphId,
+          project,
+          descriptor: (submission.received as { hdaGraph: Record<string, unknown> }).hdaGraph,
+          source: submission.source,
+          normalised: submission.normalised,
+          warnings: submission.warnings,
+        },
+      },
+      context,
+    );
+    const location = `/graphs/${graphId}`;
+    void reply.header('etag', etag(result.revision)).header('location', location);
+    if (result.position !== null) void reply.header('x-event-position', String(result.position));
+    const wantsAsync = /respond-async/i.test(String(request.headers.prefer ?? ''));
+    const settled = wantsAsync ? null : await this.waitUntilSettled(graphId, result.revision, this.runtime.config.deployWaitSeconds * 1000);
+    if (!settled) {
+      await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location });
+      return;
+    }
+    if (settled.state.placementFailure) {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}`, {
+        graph: location,
+        bindingResource: settled.state.placementFailure.bindingResource,
+      });
+    }
+    await reply.status(HttpStatus.OK).type(TEXT).send('Graph deployment successful\n');
+  }
+
+  @Get('graphs/:name')
+  @ApiOperation({ summary: 'One graph (upstream view plus placement, revision and failures); ETag is its revision' })
+  async get(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView> {
+    const doc = await this.find(name);
+    void reply.header('etag', etag(doc.revision));
+    return toGraphView(doc);
+  }
+
+  @Delete('graphs/:name')
+  @ApiOperation({ summary: 'Remove a graph: uninstall its services, delete its dashboards' })
+  @ApiProduces('text/html')
+  async remove(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'RemoveGraph', data: { graphId: name } }, request, reply, 'Removal successful\n', true);
+  }
+
+  @Get('graphs/:name/placement')
+  @ApiOperation({ summary: 'Re-place the graph with the MILP (upstream GET; POST is the same)' })
+  @ApiProduces('text/html')
+  async placementGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.replace(name, request, reply);
+  }
+
+  @Post('graphs/:name/placement')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Re-place the graph with the MILP' })
+  @ApiProduces('text/html')
+  async placementPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.replace(name, request, reply);
+  }
+
+  @Get('graphs/:name/start')
+  @ApiOperation({ summary: 'Start a stopped graph: reinstall what stop removed (upstream GET; POST is the same)' })
+  @ApiProduces('text/html')
+  async startGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
+  }
+
+  @Post('graphs/:name/start')
+  @ApiOperation({ summary: 'Start a stopped graph' })
+  @ApiProduces('text/html')
+  async startPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
+  }
+
+  @Get('graphs/:name/stop')
+  @ApiOperation({ summary: 'Stop a running graph: uninstall its services (upstream GET; POST is the same)' })
+  @ApiProduces('text/html')
+  async stopGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'StopGraph', data: { graphId: name } }, request, reply, 'Graph stopped\n');
+  }
+
+  @Post('graphs/:name/stop')
+  @ApiOperation({ summary: 'Stop a running graph' })
+  @ApiProduces('text/html')
+  async stopPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'StopGraph', data: { graphId: name } }, request, reply, 'Graph stopped\n');
+  }
+
+  @Post('graphs/:name/retry')
+  @ApiOperation({ summary: 'Retry the services whose install or upgrade failed' })
+  @ApiProduces('text/html')
+  async retry(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'RetryDeployment', data: { graphId: name } }, request, reply, 'Retry requested\n');
+  }
+
+  private async replace(name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const context = requestContext(request);
+    await this.command(name, { type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null } }, request, reply, `Placement of graph ${name} triggered\n`, false, context);
+  }
+
+  /** Runs a command, waits (bounded) until the graph settles, and answers upstream's text. */
+  private async command(
+    name: string,
+    command: GraphCommand,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    text: string,
+    removal = false,
+    context = requestContext(request),
+  ): Promise<void> {
+    const result = await this.execute(command, context);
+    void reply.header('etag', etag(result.revision));
+    if (result.position !== null) void reply.header('x-event-position', String(result.position));
+    const waitMs = this.runtime.config.deployWaitSeconds * 1000;
+    const done = removal ? await this.waitUntilRemoved(name, waitMs) : await this.waitUntilSettled(name, result.revision, waitMs);
+    if (!done) {
+      await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
+      return;
+    }
+    await reply.status(HttpStatus.OK).type(TEXT).send(text);
+  }
+
+  private execute(command: GraphCommand, context: ReturnType<typeof requestContext>) {
+    return this.commandBus.execute(new ExecuteGraphCommand(command, context));
+  }
+
+  private async find(name: string): Promise<GraphDocument> {
+    const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
+    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
+    return found.doc;
+  }
+
+  /** Helm release names are service ids within the project namespace: two graphs there cannot share one (B23). */
+  private async refuseReleaseClashes(project: string, graphId: string, serviceIds: string[]): Promise<void> {
+    const others = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project } });
+    for (const { doc } of others) {
+      if (doc.name === graphId) continue;
+      const clash = doc.state.services.find((service) => serviceIds.includes(service.id));
+      if (clash) {
+        throw ProblemException.of(HttpStatus.CONFLICT, `Service ${clash.id} already runs in project ${project} (graph ${doc.name}); Helm release names must be unique per project`);
+      }
+    }
+  }
+
+  /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
+  private async waitUntilSettled(name: string, revision: number, timeoutMs: number): Promise<GraphDocument | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
+      if (found && found.doc.revision >= revision && found.doc.settled) return found.doc;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Removal is done when its releases are gone (the graph's stream records the uninstalls). */
+  private async waitUntilRemoved(name: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { state } = await this.runtime.graphs.load(name);
+      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** The request body exactly as sent: JSON keeps its raw bytes (rawBody), YAML arrives as a Buffer. */
+function rawBody(request: FastifyRequest): Buffer {
+  const raw = (request as FastifyRequest & { rawBody?: Buffer }).rawBody;
+  if (raw) return raw;
+  if (Buffer.isBuffer(request.body)) return request.body;
+  return Buffer.alloc(0);
+}

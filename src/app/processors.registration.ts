@@ -1,0 +1,52 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { getSolver } from '../optimizer';
+import type { GraphCommand } from '../domain/graph/commands';
+import type { CommandContext } from '../application/command-handler';
+import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
+import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { DeploymentProcessor } from '../processors/deployment.processor';
+import { PlacementProcessor } from '../processors/placement.processor';
+import { KarmadaReplicaSource } from '../processors/replica-source';
+import { ExecuteClusterCommand, ExecuteGraphCommand } from './cqrs';
+import type { Runtime } from './runtime';
+import { RUNTIME } from './runtime.token';
+
+/** Registers the durable processors; they dispatch their commands through the CommandBus. */
+@Injectable()
+export class ProcessorsRegistration implements OnModuleInit {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  onModuleInit(): void {
+    const { runtime, commandBus } = this;
+    const dispatch = (command: GraphCommand, context: CommandContext) => commandBus.execute(new ExecuteGraphCommand(command, context));
+    const { helm, grafana } = runtime.integrations;
+    runtime.processing
+      .addProcessor(
+        new PlacementProcessor({
+          graphs: runtime.graphs,
+          readStore: runtime.readStore,
+          dispatch,
+          solver: () => getSolver(runtime.config.solver),
+          replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
+          inventoryReady: async () => {
+            await runtime.clusterSync.whenSynced(30_000);
+            await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters'] });
+          },
+        }),
+      )
+      .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana }))
+      .addProcessor(new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }));
+    if (grafana) {
+      runtime.processing.addProcessor(
+        new ClusterDashboardProcessor({
+          grafana,
+          dispatch: (command, context) => commandBus.execute(new ExecuteClusterCommand(command, context)),
+        }),
+      );
+    }
+  }
+}

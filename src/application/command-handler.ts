@@ -1,0 +1,105 @@
+import { NO_STREAM, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/event-store';
+import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors';
+import type { Decider } from '../domain/decider';
+import { deterministicId } from '../shared/deterministic-id';
+
+/** Who asks, and why: carried into every event's metadata. */
+export interface CommandContext {
+  /** Unique per command; a repeat with the same id returns the first outcome and appends nothing. */
+  commandId: string;
+  correlationId: string;
+  /** The event or request that caused the command. */
+  causationId?: string;
+  actor: string;
+  now: Date;
+  /** From `If-Match`: the stream revision the client saw; a mismatch fails with a conflict. */
+  expectedRevision?: number;
+}
+
+export interface CommandResult<E, S> {
+  events: E[];
+  state: S;
+  /** Stream revision after the command (-1: the stream does not exist). */
+  revision: number;
+  /** Global position of the last event written (or found), null when nothing was appended. */
+  position: number | null;
+  /** True when the command had already been handled (same commandId). */
+  repeated: boolean;
+}
+
+interface Typed {
+  type: string;
+  data: unknown;
+}
+
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Read → decide → append with the revision read. Conflicts from concurrent writers are retried
+ * (re-read and re-decide) unless the client pinned a revision with If-Match.
+ */
+export async function handleCommand<C, E extends Typed, S>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<C, E, S>,
+  command: C,
+  context: CommandContext,
+  options: { conflictRetries?: number } = {},
+): Promise<CommandResult<E, S>> {
+  for (let attempt = 0; ; attempt++) {
+    const history = await readHistory(store, streamId);
+    const revision = history.length > 0 ? history[history.length - 1]!.revision : -1;
+    const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
+    const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
+    if (earlier.length > 0) {
+      return { events: earlier as unknown as E[], state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
+    }
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      throw new PreconditionFailedError(streamId, context.expectedRevision, revision);
+    }
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, revision, position: null, repeated: false };
+    try {
+      const metadata: EventMetadata = {
+        correlationId: context.correlationId,
+        causationId: context.causationId ?? context.commandId,
+        commandId: context.commandId,
+        actor: context.actor,
+        at: context.now.toISOString(),
+        schemaVersion: SCHEMA_VERSION,
+      };
+      const result = await store.appendToStream(
+        streamId,
+        events.map((event, index) => ({ id: deterministicId(context.commandId, index), type: event.type, data: event.data, metadata })),
+        { expectedRevision: revision < 0 ? NO_STREAM : revision },
+      );
+      const next = events.reduce(decider.evolve, state);
+      return { events, state: next, revision: result.nextExpectedRevision, position: result.position, repeated: false };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (context.expectedRevision !== undefined) throw new PreconditionFailedError(streamId, context.expectedRevision, revision + 1);
+      if (attempt >= (options.conflictRetries ?? 3)) throw error;
+    }
+  }
+}
+
+/** The client's If-Match revision is not the stream's (HTTP 412). */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${streamId} is at revision ${actual}, not ${expected}`);
+  }
+}
+
+export async function readHistory(store: EventStore, streamId: string): Promise<RecordedEvent[]> {
+  try {
+    return await store.readStream(streamId);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+}

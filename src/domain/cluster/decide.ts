@@ -1,0 +1,60 @@
+import type { ObservedCluster } from '../../integrations/karmada/cluster-inventory.port';
+import { DomainError, type Decider } from '../decider';
+import type { ClusterEvent } from './events';
+
+export type ClusterCommand =
+  | { type: 'ObserveCluster'; data: { observed: ObservedCluster } }
+  | { type: 'ObserveClusterGone'; data: { name: string } }
+  | { type: 'RecordClusterDashboard'; data: { name: string; uid: string; url: string } };
+
+export type ClusterState =
+  | { kind: 'none' }
+  | { kind: 'known'; name: string; observed: ObservedCluster; removed: boolean; dashboard: { uid: string; url: string } | null };
+
+export const initialClusterState: ClusterState = { kind: 'none' };
+
+/** Turns an observation into events only when something changed. */
+export function decideCluster(command: ClusterCommand, state: ClusterState): ClusterEvent[] {
+  switch (command.type) {
+    case 'ObserveCluster': {
+      const { observed } = command.data;
+      if (state.kind === 'none' || state.removed) return [{ type: 'ClusterRegistered', data: { name: observed.name, observed } }];
+      const events: ClusterEvent[] = [];
+      const { available: wasAvailable, ...before } = state.observed;
+      const { available, ...after } = observed;
+      if (JSON.stringify(before) !== JSON.stringify(after)) events.push({ type: 'ClusterCapacityObserved', data: { name: observed.name, observed } });
+      if (wasAvailable && !available) events.push({ type: 'ClusterUnavailable', data: { name: observed.name, reason: 'Ready condition is not True' } });
+      if (!wasAvailable && available) events.push({ type: 'ClusterRecovered', data: { name: observed.name } });
+      return events;
+    }
+    case 'ObserveClusterGone':
+      if (state.kind === 'none' || state.removed) return [];
+      return [{ type: 'ClusterRemoved', data: { name: command.data.name } }];
+    case 'RecordClusterDashboard':
+      if (state.kind === 'none') throw new DomainError('not-found', `Cluster ${command.data.name} not found`);
+      return [{ type: 'ClusterDashboardPublished', data: command.data }];
+  }
+}
+
+export function evolveCluster(state: ClusterState, event: ClusterEvent): ClusterState {
+  switch (event.type) {
+    case 'ClusterRegistered':
+      return { kind: 'known', name: event.data.name, observed: event.data.observed, removed: false, dashboard: state.kind === 'known' ? state.dashboard : null };
+    case 'ClusterCapacityObserved':
+      return state.kind === 'known' ? { ...state, observed: { ...event.data.observed, available: state.observed.available } } : state;
+    case 'ClusterUnavailable':
+      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: false } } : state;
+    case 'ClusterRecovered':
+      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: true } } : state;
+    case 'ClusterRemoved':
+      return state.kind === 'known' ? { ...state, removed: true } : state;
+    case 'ClusterDashboardPublished':
+      return state.kind === 'known' ? { ...state, dashboard: { uid: event.data.uid, url: event.data.url } } : state;
+  }
+}
+
+export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState> = {
+  decide: decideCluster,
+  evolve: evolveCluster,
+  initialState: initialClusterState,
+};

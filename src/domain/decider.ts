@@ -1,0 +1,20 @@
+/**
+ * A decider: the pure heart of an aggregate. `decide` turns a command into events (or throws a
+ * DomainError), `evolve` folds events into state. No I/O, no clock: time and ids come in the command.
+ */
+export interface Decider<Command, Event, State> {
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+  initialState: State;
+}
+
+/** A broken business rule; the HTTP layer maps `kind` to a status. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly kind: 'not-found' | 'conflict' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}

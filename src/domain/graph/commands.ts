@@ -1,0 +1,28 @@
+import type { GraphEvent } from './events';
+
+type DataOf<T extends GraphEvent['type']> = Extract<GraphEvent, { type: T }>['data'];
+
+/**
+ * Commands on a graph. Outcome commands (`Record…`) state a fact a processor observed — a helm
+ * result, a solver decision — so their data is the event's data.
+ */
+export type GraphCommand =
+  | { type: 'SubmitGraph'; data: DataOf<'GraphSubmitted'> }
+  | { type: 'StopGraph'; data: { graphId: string } }
+  | { type: 'StartGraph'; data: { graphId: string } }
+  | { type: 'RemoveGraph'; data: { graphId: string } }
+  | { type: 'RequestReplacement'; data: DataOf<'ReplacementRequested'> }
+  | { type: 'RetryDeployment'; data: { graphId: string; serviceIds?: string[] } }
+  | { type: 'RecordPlacement'; data: DataOf<'PlacementDecided'> }
+  | { type: 'RecordPlacementFailure'; data: DataOf<'PlacementFailed'> }
+  | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> };
+
+export type ServiceOutcomeType =
+  | 'ServicePending'
+  | 'ServiceDeployed'
+  | 'ServiceDeploymentFailed'
+  | 'ServiceUninstalled'
+  | 'ServiceUninstallFailed'
+  | 'HelmReleaseRecovered'
+  | 'DashboardPublished'
+  | 'DashboardRemoved';

@@ -1,0 +1,168 @@
+import { deciderSpecification } from '../../../test/support/decider-specification';
+import { graphSubmitted } from '../../../test/support/graph-fixtures';
+import { graphDecider } from './decide';
+import type { GraphEvent, PlacementDecided } from './events';
+import { evolveGraph } from './evolve';
+import { initialGraphState, isSettled, type ExistingGraph } from './state';
+
+const spec = deciderSpecification(graphDecider);
+const submitted = graphSubmitted('demo');
+const graphId = submitted.data.graphId;
+
+const placed = (placement: Record<string, string>, digest = 'd1', reason: PlacementDecided['data']['reason'] = 'first-deploy'): PlacementDecided => ({
+  type: 'PlacementDecided',
+  data: {
+    graphId,
+    decisionId: `p-${digest}`,
+    reason,
+    algorithm: 'naive',
+    solver: null,
+    objective: null,
+    moves: 0,
+    durationMs: 1,
+    inputs: { clusters: [], services: [], previousPlacement: null },
+    placement,
+    imports: {},
+    values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: [placement[id]] }])),
+    digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `${digest}-${placement[id]}`])),
+    explanation: [],
+  },
+});
+const onC1 = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c1', 'image-detection': 'c1' });
+const deployed = (serviceId: string, cluster = 'c1', digest = 'd1'): GraphEvent => ({
+  type: 'ServiceDeployed',
+  data: { graphId, serviceId, action: 'install', cluster, namespace: 'demo', chart: 'oci://x', values: {}, valuesDigest: `${digest}-${cluster}`, command: [] },
+});
+const pending: GraphEvent = { type: 'ServicePending', data: { graphId, serviceId: 'image-compression-vo' } };
+const running = [submitted, onC1, pending, deployed('noise-reduction'), deployed('image-detection')];
+const fold = (events: GraphEvent[]) => events.reduce(evolveGraph, initialGraphState) as ExistingGraph;
+const statuses = (events: GraphEvent[]) => Object.fromEntries(fold(events).services.map((s) => [s.id, s.status]));
+
+describe('graph decider', () => {
+  describe('submit', () => {
+    it('records a new graph', () => spec.given([]).when({ type: 'SubmitGraph', data: submitted.data }).then([submitted]));
+    it('refuses a duplicate id', () =>
+      spec.given([submitted]).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} already exists` }));
+    it('accepts the id again once the graph was removed', () =>
+      spec.given([submitted, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'SubmitGraph', data: submitted.data }).then([submitted]));
+    it('refuses the id while the removed graph still has releases installed', () =>
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict' }));
+  });
+
+  describe('placement and deployment outcomes', () => {
+    it('records a placement; every service is Deploying until its outcome, Pending for the event-triggered one', () => {
+      spec.given([submitted]).when({ type: 'RecordPlacement', data: onC1.data }).then([onC1]);
+      expect(statuses([submitted, onC1])).toEqual({ 'image-compression-vo': 'Deploying', 'noise-reduction': 'Deploying', 'image-detection': 'Deploying' });
+      expect(statuses([submitted, onC1, pending])).toMatchObject({ 'image-compression-vo': 'Pending' });
+    });
+    it('settles once every service is Deployed, Pending or Failed', () => {
+      expect(isSettled(fold([submitted, onC1]))).toBe(false);
+      expect(isSettled(fold(running))).toBe(true);
+      expect(statuses(running)).toEqual({ 'image-compression-vo': 'Pending', 'noise-reduction': 'Deployed', 'image-detection': 'Deployed' });
+    });
+    it('shows a failed install with its error, settled', () => {
+      const failed: GraphEvent = {
+        type: 'ServiceDeploymentFailed',
+        data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', exitCode: 1, stderr: 'Error: boom', timedOut: false, command: [] },
+      };
+      const graph = fold([submitted, onC1, pending, failed, deployed('image-detection')]);
+      expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Failed', failure: { exitCode: 1, stderr: 'Error: boom' } });
+      expect(isSettled(graph)).toBe(true);
+    });
+    it('records a placement failure; nothing deploys', () => {
+      const failure: GraphEvent = {
+        type: 'PlacementFailed',
+        data: { graphId, decisionId: 'p0', reason: 'first-deploy', algorithm: 'naive', detail: 'no fit', bindingResource: 'cpu', serviceId: null, inputs: { clusters: [], services: [], previousPlacement: null } },
+      };
+      expect(statuses([submitted, failure])).toEqual({ 'image-compression-vo': 'Not deployed', 'noise-reduction': 'Not deployed', 'image-detection': 'Not deployed' });
+      expect(isSettled(fold([submitted, failure]))).toBe(true);
+    });
+    it('refuses outcomes for unknown graphs and services', () => {
+      spec.given([]).when({ type: 'RecordPlacement', data: onC1.data }).thenThrows({ kind: 'not-found' });
+      spec.given([submitted]).when({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: 'ghost' } } }).thenThrows({ kind: 'not-found' });
+    });
+  });
+
+  describe('stop and start', () => {
+    it('stops a running graph; installed services head for uninstall', () => {
+      spec.given(running).when({ type: 'StopGraph', data: { graphId } }).then([{ type: 'GraphStopped', data: { graphId } }]);
+      expect(statuses([...running, { type: 'GraphStopped', data: { graphId } }])).toEqual({
+        'image-compression-vo': 'Not deployed',
+        'noise-reduction': 'Uninstalling',
+        'image-detection': 'Uninstalling',
+      });
+    });
+    it('refuses to stop a stopped graph', () =>
+      spec.given([...running, { type: 'GraphStopped', data: { graphId } }]).when({ type: 'StopGraph', data: { graphId } }).thenThrows({
+        kind: 'conflict',
+        message: `Graph with name ${graphId} is already stopped`,
+      }));
+    it('starts a stopped graph and wants back what stop removed (B5)', () => {
+      const stopped: GraphEvent[] = [
+        ...running,
+        { type: 'GraphStopped', data: { graphId } },
+        { type: 'ServiceUninstalled', data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', command: [] } },
+        { type: 'ServiceUninstalled', data: { graphId, serviceId: 'image-detection', namespace: 'demo', command: [] } },
+      ];
+      expect(statuses(stopped)).toEqual({ 'image-compression-vo': 'Not deployed', 'noise-reduction': 'Not deployed', 'image-detection': 'Not deployed' });
+      spec.given(stopped).when({ type: 'StartGraph', data: { graphId } }).then([{ type: 'GraphStarted', data: { graphId } }]);
+      expect(statuses([...stopped, { type: 'GraphStarted', data: { graphId } }])).toEqual({
+        'image-compression-vo': 'Deploying',
+        'noise-reduction': 'Deploying',
+        'image-detection': 'Deploying',
+      });
+    });
+    it('refuses to start a running graph', () =>
+      spec.given(running).when({ type: 'StartGraph', data: { graphId } }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} is already running` }));
+    it('refuses commands on unknown or removed graphs', () => {
+      spec.given([]).when({ type: 'StopGraph', data: { graphId } }).thenThrows({ kind: 'not-found', message: `Graph with name ${graphId} not found` });
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'StartGraph', data: { graphId } }).thenThrows({ kind: 'not-found' });
+    });
+  });
+
+  describe('remove', () => {
+    it('removes a graph; everything installed heads for uninstall', () => {
+      spec.given(running).when({ type: 'RemoveGraph', data: { graphId } }).then([{ type: 'GraphRemoved', data: { graphId } }]);
+      expect(statuses([...running, { type: 'GraphRemoved', data: { graphId } }])).toMatchObject({ 'noise-reduction': 'Uninstalling' });
+    });
+    it('refuses to remove twice', () =>
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'RemoveGraph', data: { graphId } }).thenThrows({ kind: 'not-found' }));
+  });
+
+  describe('re-placement', () => {
+    it('records a request with its reason', () => {
+      const request: GraphEvent = { type: 'ReplacementRequested', data: { graphId, requestId: 'r1', reason: 'manual', detail: null } };
+      spec.given(running).when({ type: 'RequestReplacement', data: request.data }).then([request]);
+    });
+    it('refuses re-placement of a statically placed graph', () => {
+      const staticGraph = graphSubmitted('demo', 'brussels-demo.static-placement.hdag.yaml');
+      spec.given([staticGraph]).when({ type: 'RequestReplacement', data: { graphId, requestId: 'r1', reason: 'manual', detail: null } }).thenThrows({ kind: 'conflict' });
+    });
+    it('a new placement sends moved or re-valued services back to Deploying until upgraded', () => {
+      const moved = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual');
+      const after = [...running, moved];
+      expect(statuses(after)).toEqual({ 'image-compression-vo': 'Pending', 'noise-reduction': 'Deploying', 'image-detection': 'Deploying' });
+      // image-detection did not move, but its imports changed with its consumer's move (B11).
+      expect(statuses([...after, deployed('noise-reduction', 'c2', 'd2'), deployed('image-detection', 'c1', 'd2')])).toMatchObject({
+        'noise-reduction': 'Deployed',
+        'image-detection': 'Deployed',
+      });
+    });
+  });
+
+  describe('retry', () => {
+    const failed: GraphEvent = {
+      type: 'ServiceDeploymentFailed',
+      data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', exitCode: 1, stderr: 'x', timedOut: false, command: [] },
+    };
+    it('retries the failed services', () => {
+      spec.given([submitted, onC1, failed]).when({ type: 'RetryDeployment', data: { graphId } }).then([
+        { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction'] } },
+      ]);
+      expect(statuses([submitted, onC1, failed, { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction'] } }])).toMatchObject({
+        'noise-reduction': 'Deploying',
+      });
+    });
+    it('refuses when nothing failed', () => spec.given(running).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' }));
+  });
+});

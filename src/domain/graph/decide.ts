@@ -1,0 +1,84 @@
+import { DomainError, type Decider } from '../decider';
+import type { GraphCommand } from './commands';
+import type { GraphEvent } from './events';
+import { evolveGraph } from './evolve';
+import { initialGraphState, type ExistingGraph, type GraphState } from './state';
+
+/** The graph's business rules. Pure: every fact it needs is in the command or the state. */
+export function decideGraph(command: GraphCommand, state: GraphState): GraphEvent[] {
+  switch (command.type) {
+    case 'SubmitGraph':
+      if (state.kind === 'exists' && !state.removed) {
+        throw new DomainError('conflict', `Graph with name ${command.data.graphId} already exists`);
+      }
+      if (state.kind === 'exists' && state.services.some((service) => service.installed)) {
+        throw new DomainError('conflict', `Graph with name ${command.data.graphId} is still being removed; try again shortly`);
+      }
+      return [{ type: 'GraphSubmitted', data: command.data }];
+    case 'StopGraph': {
+      const graph = existing(state, command.data.graphId);
+      if (graph.status === 'Stopped') throw new DomainError('conflict', `Graph with name ${graph.graphId} is already stopped`);
+      return [{ type: 'GraphStopped', data: { graphId: graph.graphId } }];
+    }
+    case 'StartGraph': {
+      const graph = existing(state, command.data.graphId);
+      if (graph.status === 'Running') throw new DomainError('conflict', `Graph with name ${graph.graphId} is already running`);
+      return [{ type: 'GraphStarted', data: { graphId: graph.graphId } }];
+    }
+    case 'RemoveGraph': {
+      const graph = existing(state, command.data.graphId);
+      return [{ type: 'GraphRemoved', data: { graphId: graph.graphId } }];
+    }
+    case 'RequestReplacement': {
+      const graph = existing(state, command.data.graphId);
+      if (graph.normalised.useStaticPlacement) {
+        throw new DomainError('conflict', `Graph with name ${graph.graphId} uses static placement; SMO does not place its services`);
+      }
+      return [{ type: 'ReplacementRequested', data: command.data }];
+    }
+    case 'RetryDeployment': {
+      const graph = existing(state, command.data.graphId);
+      const failed = graph.services.filter((service) => service.status === 'Failed').map((service) => service.id);
+      const serviceIds = command.data.serviceIds ?? failed;
+      const unknown = serviceIds.filter((id) => !graph.services.some((service) => service.id === id));
+      if (unknown.length > 0) throw new DomainError('not-found', `Graph ${graph.graphId} has no service ${unknown.join(', ')}`);
+      const notFailed = serviceIds.filter((id) => !failed.includes(id));
+      if (serviceIds.length === 0 || notFailed.length > 0) {
+        throw new DomainError('conflict', `Nothing to retry in graph ${graph.graphId}${notFailed.length ? `: ${notFailed.join(', ')} did not fail` : ''}`);
+      }
+      return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds } }];
+    }
+    case 'RecordPlacement':
+      present(state, command.data.graphId);
+      return [{ type: 'PlacementDecided', data: command.data }];
+    case 'RecordPlacementFailure':
+      present(state, command.data.graphId);
+      return [{ type: 'PlacementFailed', data: command.data }];
+    case 'RecordServiceOutcome': {
+      const graph = present(state, command.event.data.graphId);
+      const serviceId = command.event.data.serviceId;
+      if (serviceId !== null && !graph.services.some((service) => service.id === serviceId)) {
+        throw new DomainError('not-found', `Graph ${graph.graphId} has no service ${serviceId}`);
+      }
+      return [command.event];
+    }
+  }
+}
+
+/** A graph that exists and was not removed: what user commands act on. */
+function existing(state: GraphState, graphId: string): ExistingGraph {
+  if (state.kind === 'none' || state.removed) throw new DomainError('not-found', `Graph with name ${graphId} not found`);
+  return state;
+}
+
+/** A graph that was submitted, even if removed since: processors still record what they did to it. */
+function present(state: GraphState, graphId: string): ExistingGraph {
+  if (state.kind === 'none') throw new DomainError('not-found', `Graph with name ${graphId} not found`);
+  return state;
+}
+
+export const graphDecider: Decider<GraphCommand, GraphEvent, GraphState> = {
+  decide: decideGraph,
+  evolve: evolveGraph,
+  initialState: initialGraphState,
+};

@@ -1,0 +1,189 @@
+import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
+import type { ClusterCapacity, ServiceDemand } from '../../optimizer/model';
+
+/** Why a placement was (re)computed. */
+export type PlacementReason = 'first-deploy' | 'manual' | 'scaling-infeasible' | 'cluster-lost' | 'cluster-removed' | 'retry';
+
+export interface GraphSubmitted {
+  type: 'GraphSubmitted';
+  data: {
+    graphId: string;
+    project: string;
+    /** The `hdaGraph` object exactly as received. */
+    descriptor: Record<string, unknown>;
+    /** How it arrived: body form, or the artifact it was pulled from. */
+    source: { form: string; ref?: string };
+    normalised: NormalisedGraph;
+    /** Accepted but worth telling the author (unknown connection points, unknown fields…). */
+    warnings: { pointer: string; message: string }[];
+  };
+}
+
+/** Everything an auditor needs to replay the decision. */
+export interface PlacementDecided {
+  type: 'PlacementDecided';
+  data: {
+    graphId: string;
+    decisionId: string;
+    reason: PlacementReason;
+    algorithm: 'naive' | 'milp' | 'static';
+    solver: string | null;
+    objective: number | null;
+    moves: number;
+    durationMs: number;
+    inputs: { clusters: ClusterCapacity[]; services: ServiceDemand[]; previousPlacement: Record<string, string> | null };
+    /** Service → cluster; empty under static placement. */
+    placement: Record<string, string>;
+    /** Service → clusters its consumers run on (serviceImportClusters). */
+    imports: Record<string, string[]>;
+    /** Service → the Helm values it must run with, and their digest (to tell which releases must change). */
+    values: Record<string, HelmValues>;
+    digests: Record<string, string>;
+    explanation: string[];
+  };
+}
+
+export interface PlacementFailed {
+  type: 'PlacementFailed';
+  data: {
+    graphId: string;
+    decisionId: string;
+    reason: PlacementReason;
+    algorithm: 'naive' | 'milp';
+    detail: string;
+    bindingResource: string | null;
+    serviceId: string | null;
+    inputs: { clusters: ClusterCapacity[]; services: ServiceDemand[]; previousPlacement: Record<string, string> | null };
+  };
+}
+
+export interface ServicePending {
+  type: 'ServicePending';
+  data: { graphId: string; serviceId: string };
+}
+
+export interface ServiceDeployed {
+  type: 'ServiceDeployed';
+  data: {
+    graphId: string;
+    serviceId: string;
+    action: 'install' | 'upgrade' | 'adopt';
+    cluster: string | null;
+    namespace: string;
+    chart: string;
+    values: HelmValues;
+    valuesDigest: string;
+    /** helm's argv with the values file shown as `<values>`; empty for `adopt`. */
+    command: string[];
+  };
+}
+
+export interface ServiceDeploymentFailed {
+  type: 'ServiceDeploymentFailed';
+  data: {
+    graphId: string;
+    serviceId: string;
+    action: 'install' | 'upgrade';
+    cluster: string | null;
+    exitCode: number | null;
+    stderr: string;
+    timedOut: boolean;
+    command: string[];
+  };
+}
+
+export interface ServiceUninstalled {
+  type: 'ServiceUninstalled';
+  data: { graphId: string; serviceId: string; namespace: string; command: string[] };
+}
+
+export interface ServiceUninstallFailed {
+  type: 'ServiceUninstallFailed';
+  data: { graphId: string; serviceId: string; namespace: string; exitCode: number | null; stderr: string; timedOut: boolean; command: string[] };
+}
+
+/** A release left pending by a killed helm was repaired before the next operation. */
+export interface HelmReleaseRecovered {
+  type: 'HelmReleaseRecovered';
+  data: { graphId: string; serviceId: string; namespace: string; foundState: string; action: 'uninstall' | 'rollback'; revision: number | null; ok: boolean; stderr: string };
+}
+
+export interface GraphStopped {
+  type: 'GraphStopped';
+  data: { graphId: string };
+}
+
+export interface GraphStarted {
+  type: 'GraphStarted';
+  data: { graphId: string };
+}
+
+export interface GraphRemoved {
+  type: 'GraphRemoved';
+  data: { graphId: string };
+}
+
+export interface ReplacementRequested {
+  type: 'ReplacementRequested';
+  data: { graphId: string; requestId: string; reason: PlacementReason; detail: string | null };
+}
+
+export interface DeploymentRetryRequested {
+  type: 'DeploymentRetryRequested';
+  data: { graphId: string; serviceIds: string[] };
+}
+
+export interface DashboardPublished {
+  type: 'DashboardPublished';
+  data: { graphId: string; serviceId: string | null; uid: string; url: string };
+}
+
+export interface DashboardRemoved {
+  type: 'DashboardRemoved';
+  data: { graphId: string; serviceId: string | null; uid: string };
+}
+
+export type GraphEvent =
+  | GraphSubmitted
+  | PlacementDecided
+  | PlacementFailed
+  | ServicePending
+  | ServiceDeployed
+  | ServiceDeploymentFailed
+  | ServiceUninstalled
+  | ServiceUninstallFailed
+  | HelmReleaseRecovered
+  | GraphStopped
+  | GraphStarted
+  | GraphRemoved
+  | ReplacementRequested
+  | DeploymentRetryRequested
+  | DashboardPublished
+  | DashboardRemoved;
+
+export type GraphEventType = GraphEvent['type'];
+
+export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
+  'GraphSubmitted',
+  'PlacementDecided',
+  'PlacementFailed',
+  'ServicePending',
+  'ServiceDeployed',
+  'ServiceDeploymentFailed',
+  'ServiceUninstalled',
+  'ServiceUninstallFailed',
+  'HelmReleaseRecovered',
+  'GraphStopped',
+  'GraphStarted',
+  'GraphRemoved',
+  'ReplacementRequested',
+  'DeploymentRetryRequested',
+  'DashboardPublished',
+  'DashboardRemoved',
+];
+
+export const GRAPH_CATEGORY = 'graph';
+
+export function graphStream(graphId: string): string {
+  return `${GRAPH_CATEGORY}-${graphId}`;
+}

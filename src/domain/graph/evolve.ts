@@ -1,0 +1,132 @@
+import type { GraphEvent } from './events';
+import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
+
+/** Folds one graph event into the state. Pure. */
+export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
+  if (event.type === 'GraphSubmitted') {
+    const { graphId, project, descriptor, normalised } = event.data;
+    return {
+      kind: 'exists',
+      graphId,
+      project,
+      status: 'Running',
+      removed: false,
+      descriptor,
+      normalised,
+      placement: null,
+      placementFailure: null,
+      services: normalised.services.map((service) => ({
+        id: service.id,
+        status: 'Deploying',
+        target: null,
+        installed: null,
+        triggered: false,
+        failure: null,
+        dashboard: null,
+      })),
+      dashboard: null,
+    };
+  }
+  if (state.kind === 'none') return state;
+  const graph = state;
+  switch (event.type) {
+    case 'PlacementDecided': {
+      const { decisionId, reason, algorithm, placement, imports, values, digests } = event.data;
+      const next: ExistingGraph = {
+        ...graph,
+        placement: { decisionId, reason, algorithm, placement, imports },
+        placementFailure: null,
+        services: graph.services.map((service) => ({
+          ...service,
+          target: { cluster: placement[service.id] ?? null, values: values[service.id] ?? {}, valuesDigest: digests[service.id] ?? '' },
+        })),
+      };
+      return withConvergingStatuses(next);
+    }
+    case 'PlacementFailed':
+      return {
+        ...graph,
+        placementFailure: { decisionId: event.data.decisionId, detail: event.data.detail, bindingResource: event.data.bindingResource },
+        services: graph.placement ? graph.services : graph.services.map((service) => ({ ...service, status: 'Not deployed' })),
+      };
+    case 'ServicePending':
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, status: 'Pending' }));
+    case 'ServiceDeployed':
+      return updateService(graph, event.data.serviceId, (service) => ({
+        ...service,
+        status: 'Deployed',
+        installed: { cluster: event.data.cluster, valuesDigest: event.data.valuesDigest },
+        failure: null,
+      }));
+    case 'ServiceDeploymentFailed': {
+      const { action, exitCode, stderr, timedOut } = event.data;
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, status: 'Failed', failure: { action, exitCode, stderr, timedOut } }));
+    }
+    case 'ServiceUninstalled':
+      return updateService(graph, event.data.serviceId, (service) => ({
+        ...service,
+        installed: null,
+        failure: null,
+        status: statusWhenIdle(graph, { ...service, installed: null }),
+      }));
+    case 'ServiceUninstallFailed': {
+      const { exitCode, stderr, timedOut } = event.data;
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, status: 'Failed', failure: { action: 'uninstall', exitCode, stderr, timedOut } }));
+    }
+    case 'HelmReleaseRecovered':
+      return graph;
+    case 'GraphStopped':
+      return withConvergingStatuses({ ...graph, status: 'Stopped' });
+    case 'GraphStarted':
+      return withConvergingStatuses({ ...graph, status: 'Running' });
+    case 'GraphRemoved':
+      return withConvergingStatuses({ ...graph, removed: true });
+    case 'ReplacementRequested':
+      return graph;
+    case 'DeploymentRetryRequested':
+      return withConvergingStatuses({
+        ...graph,
+        services: graph.services.map((service) =>
+          event.data.serviceIds.includes(service.id) ? { ...service, failure: null, status: 'Deploying' } : service,
+        ),
+      });
+    case 'DashboardPublished':
+      if (event.data.serviceId === null) return { ...graph, dashboard: { uid: event.data.uid, url: event.data.url } };
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, dashboard: { uid: event.data.uid, url: event.data.url } }));
+    case 'DashboardRemoved':
+      if (event.data.serviceId === null) return { ...graph, dashboard: null };
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, dashboard: null }));
+  }
+}
+
+function updateService(graph: ExistingGraph, serviceId: string, change: (service: ServiceState) => ServiceState): ExistingGraph {
+  return { ...graph, services: graph.services.map((service) => (service.id === serviceId ? change(service) : service)) };
+}
+
+/** After a change of what is wanted, each service shows where it is heading (failures stay visible). */
+function withConvergingStatuses(graph: ExistingGraph): ExistingGraph {
+  return {
+    ...graph,
+    services: graph.services.map((service) => {
+      if (service.status === 'Failed' && service.failure && isWanted(graph, service)) return service;
+      return { ...service, status: convergingStatus(graph, service) };
+    }),
+  };
+}
+
+function convergingStatus(graph: ExistingGraph, service: ServiceState): ServiceStatus {
+  if (isWanted(graph, service)) {
+    if (!service.target) return 'Deploying';
+    return isUpToDate(service) && service.status === 'Deployed' ? 'Deployed' : 'Deploying';
+  }
+  return service.installed ? 'Uninstalling' : statusWhenIdle(graph, service);
+}
+
+/**
+ * A service with nothing installed: Pending once SMO has recorded that it waits for its alert
+ * (an event-triggered service of a running graph), heading there meanwhile; otherwise Not deployed.
+ */
+function statusWhenIdle(graph: ExistingGraph, service: ServiceState): ServiceStatus {
+  if (!awaitsAlert(graph, service)) return 'Not deployed';
+  return service.status === 'Pending' ? 'Pending' : 'Deploying';
+}

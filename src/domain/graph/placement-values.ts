@@ -1,0 +1,17 @@
+import type { HelmValues, NormalisedService } from '../../descriptor/types';
+
+/**
+ * The Helm values a placed service runs with (upstream §8.2): its values plus `clustersAffinity`
+ * and `serviceImportClusters` — at the top level for HELM charts, under `voChartOverwrite` for WOT
+ * virtual objects. Under static placement the values are used as they are.
+ */
+export function placementValues(service: NormalisedService, cluster: string | null, imports: readonly string[]): HelmValues {
+  if (cluster === null) return service.helmValues;
+  const placementKeys = { clustersAffinity: [cluster], serviceImportClusters: [...imports] };
+  if (service.artifact.implementer === 'WOT') {
+    const chart = service.helmValues.voChartOverwrite;
+    const base = chart && typeof chart === 'object' && !Array.isArray(chart) ? (chart as HelmValues) : {};
+    return { ...service.helmValues, voChartOverwrite: { ...base, ...placementKeys } };
+  }
+  return { ...service.helmValues, ...placementKeys };
+}

@@ -1,0 +1,83 @@
+import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
+import type { PlacementReason } from './events';
+
+/** Upstream's service words, plus the transitional and failure states SMO adds. */
+export type ServiceStatus = 'Deploying' | 'Deployed' | 'Pending' | 'Failed' | 'Not deployed' | 'Uninstalling';
+
+export interface ServiceFailure {
+  action: 'install' | 'upgrade' | 'uninstall';
+  exitCode: number | null;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface ServiceState {
+  id: string;
+  status: ServiceStatus;
+  /** What the latest placement wants: cluster (null under static placement) and values. */
+  target: { cluster: string | null; values: HelmValues; valuesDigest: string } | null;
+  /** What is installed, as far as SMO has recorded; null when nothing is. */
+  installed: { cluster: string | null; valuesDigest: string } | null;
+  /** An event-triggered service whose alert has fired (it stays wanted across stop/start). */
+  triggered: boolean;
+  failure: ServiceFailure | null;
+  dashboard: { uid: string; url: string } | null;
+}
+
+export interface PlacementSummary {
+  decisionId: string;
+  reason: PlacementReason;
+  algorithm: 'naive' | 'milp' | 'static';
+  placement: Record<string, string>;
+  imports: Record<string, string[]>;
+}
+
+export interface ExistingGraph {
+  kind: 'exists';
+  graphId: string;
+  project: string;
+  /** The graph's desired state; services converge to it. */
+  status: 'Running' | 'Stopped';
+  removed: boolean;
+  descriptor: Record<string, unknown>;
+  normalised: NormalisedGraph;
+  placement: PlacementSummary | null;
+  placementFailure: { decisionId: string; detail: string; bindingResource: string | null } | null;
+  /** Service states in descriptor order. */
+  services: ServiceState[];
+  dashboard: { uid: string; url: string } | null;
+}
+
+export type GraphState = { kind: 'none' } | ExistingGraph;
+
+export const initialGraphState: GraphState = { kind: 'none' };
+
+/** Whether a service should run now: the graph runs, and it is auto-triggered or its alert fired. */
+export function isWanted(graph: ExistingGraph, service: ServiceState): boolean {
+  if (graph.removed || graph.status !== 'Running') return false;
+  const trigger = graph.normalised.services.find((s) => s.id === service.id)?.trigger;
+  return trigger?.kind === 'auto' || service.triggered;
+}
+
+/** An event-triggered service of a running graph whose alert has not fired and that runs nowhere. */
+export function awaitsAlert(graph: ExistingGraph, service: ServiceState): boolean {
+  const trigger = graph.normalised.services.find((s) => s.id === service.id)?.trigger;
+  return !graph.removed && graph.status === 'Running' && trigger?.kind === 'event' && !service.triggered && !service.installed;
+}
+
+/** True once no service is mid-way: each is Deployed, Pending, Failed or Not deployed. */
+export function isSettled(graph: ExistingGraph): boolean {
+  if (graph.placementFailure) return true;
+  if (!graph.placement) return false;
+  return graph.services.every((service) => service.status !== 'Deploying' && service.status !== 'Uninstalling');
+}
+
+/** The installed release matches the latest placement (same cluster, same values). */
+export function isUpToDate(service: ServiceState): boolean {
+  return (
+    service.installed !== null &&
+    service.target !== null &&
+    service.installed.cluster === service.target.cluster &&
+    service.installed.valuesDigest === service.target.valuesDigest
+  );
+}

@@ -1,0 +1,28 @@
+/** Public API of the optimiser: placement (naive, MILP, static), service imports, scaling, solvers. */
+export * from './model';
+export { NAIVE_ERRORS, naivePlacement } from './naive-placement';
+export { DEFAULT_PLACEMENT_TIME_LIMIT_MS, milpPlacement } from './milp-placement';
+export type { MilpPlacementFound, MilpPlacementOptions, MilpPlacementResult } from './milp-placement';
+export { placementWeights } from './objective';
+export type { PlacementWeights } from './objective';
+export * from './static-placement';
+export * from './initial-placement';
+export * from './service-imports';
+export { DEFAULT_SCALING_TIME_LIMIT_MS, SCALING_WEIGHTS, decideReplicas, minimumReplicas } from './scaling';
+export type { ScalingBindingResource, ScalingCluster, ScalingOptions, ScalingResult, ScalingService } from './scaling';
+export * from './plan';
+export { checkPlacement, checkScaling } from './checker';
+export type { Violation } from './checker';
+export { SOLVER_NAMES } from './solver';
+export type {
+  LinearConstraint,
+  LinearModel,
+  LinearTerm,
+  ModelVariable,
+  SolveOptions,
+  SolveResult,
+  SolveStatus,
+  Solver,
+  SolverName,
+} from './solver';
+export { DEFAULT_SOLVER, SOLVER_ENV, getSolver, parseSolverName, solverFromEnvironment } from './solver-selection';

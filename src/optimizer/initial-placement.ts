@@ -1,0 +1,16 @@
+import { ClusterCapacity, PlacementResult, ServiceDemand } from './model';
+import { naivePlacement } from './naive-placement';
+import { StaticPlacementDecision, staticPlacement } from './static-placement';
+
+/** Deploy-time placement as upstream: static when the graph asks for it, else naive first-fit. */
+
+export type InitialPlacement = StaticPlacementDecision | ({ readonly algorithm: 'naive' } & PlacementResult);
+
+export function initialPlacement(input: {
+  readonly useStaticPlacement: boolean;
+  readonly clusters: readonly ClusterCapacity[];
+  readonly services: readonly ServiceDemand[];
+}): InitialPlacement {
+  if (input.useStaticPlacement) return staticPlacement(input.services.map((service) => service.id));
+  return { algorithm: 'naive', ...naivePlacement(input.clusters, input.services) };
+}

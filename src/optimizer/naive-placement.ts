@@ -1,0 +1,97 @@
+import { ClusterCapacity, Placement, PlacementInfeasible, PlacementResult, ServiceDemand } from './model';
+import { evaluateAssignment } from './objective';
+import { PlacementProblem, buildPlacementProblem, shortfalls, toPlacement, withinCapacity } from './problem';
+import { bindingResourceOf } from './infeasibility';
+
+/**
+ * First-fit placement as upstream `calculate_naive_placement` (§5.1), with the same error texts.
+ * Deviations: the single-service check compares with the largest cluster, not the smallest (B8);
+ * clusters are taken in name order; memory and GPU counts are checked where clusters report them.
+ */
+
+export const NAIVE_ERRORS = {
+  singleServiceTooBig:
+    'A single service cannot fit into any cluster. Increase cluster capacity or reduce service requirements.',
+  insufficientTotal: 'Insufficient total capacity to fit all services across the clusters.',
+  /** Upstream formats the service index and its CPU requirement (replicas × cpu). */
+  notPlaced: (serviceIndex: number, requirement: number): string =>
+    `Service ${serviceIndex} with requirement ${requirement} could not be placed in any cluster.`,
+  noCluster: 'No cluster is available.',
+} as const;
+
+/** `current` only feeds the reported moves; first-fit ignores it. */
+export function naivePlacement(
+  clusters: readonly ClusterCapacity[],
+  services: readonly ServiceDemand[],
+  current?: Placement,
+): PlacementResult {
+  const problem = buildPlacementProblem(clusters, services);
+  const failure = precheck(problem);
+  if (failure !== undefined) return failure;
+
+  const used = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
+  const assignment: number[] = [];
+  for (const [serviceIndex, service] of problem.services.entries()) {
+    const clusterIndex = problem.clusters.findIndex((cluster, index) => {
+      const usage = used[index] ?? { cpu: 0, memoryBytes: 0, gpus: 0 };
+      return (
+        (!service.needsGpu || (cluster.accelerated && withinCapacity(usage.gpus + service.gpus, cluster.gpus ?? 0))) &&
+        withinCapacity(usage.cpu + service.cpu, cluster.cpu) &&
+        (cluster.memoryBytes === undefined || withinCapacity(usage.memoryBytes + service.memoryBytes, cluster.memoryBytes))
+      );
+    });
+    const usage = used[clusterIndex];
+    if (usage === undefined) {
+      return {
+        feasible: false,
+        kind: 'infeasible',
+        reason: NAIVE_ERRORS.notPlaced(serviceIndex, service.cpu),
+        serviceId: service.id,
+        ...bindingOf(bindingResourceOf(service, problem.clusters, used)),
+      };
+    }
+    usage.cpu += service.cpu;
+    usage.memoryBytes += service.memoryBytes;
+    usage.gpus += service.gpus;
+    assignment.push(clusterIndex);
+  }
+  const { terms, objective } = evaluateAssignment(problem, assignment, current);
+  return { feasible: true, placement: toPlacement(problem, assignment), terms, objective, provenOptimal: false };
+}
+
+/** Upstream's two pre-checks (largest cluster per B8), plus "no cluster at all". */
+function precheck(problem: PlacementProblem): PlacementInfeasible | undefined {
+  if (problem.clusters.length === 0) {
+    return { feasible: false, kind: 'infeasible', reason: NAIVE_ERRORS.noCluster, bindingResource: 'clusters' };
+  }
+  // GPU is left to first-fit, as upstream, so a GPU service without an accelerated cluster gets "could not be placed".
+  const tooBig = problem.services.find((service) =>
+    problem.clusters.every((cluster) => shortfalls(service, cluster).some((resource) => resource !== 'gpu')),
+  );
+  if (tooBig !== undefined) {
+    const empty = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
+    return {
+      feasible: false,
+      kind: 'infeasible',
+      reason: NAIVE_ERRORS.singleServiceTooBig,
+      serviceId: tooBig.id,
+      ...bindingOf(bindingResourceOf({ ...tooBig, needsGpu: false }, problem.clusters, empty)),
+    };
+  }
+  const total = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0);
+  if (!withinCapacity(total(problem.services.map((s) => s.cpu)), total(problem.clusters.map((c) => c.cpu)))) {
+    return { feasible: false, kind: 'infeasible', reason: NAIVE_ERRORS.insufficientTotal, bindingResource: 'cpu' };
+  }
+  const memoryCapacities = problem.clusters.map((cluster) => cluster.memoryBytes);
+  if (
+    memoryCapacities.every((capacity) => capacity !== undefined) &&
+    !withinCapacity(total(problem.services.map((s) => s.memoryBytes)), total(memoryCapacities.map((c) => c ?? 0)))
+  ) {
+    return { feasible: false, kind: 'infeasible', reason: NAIVE_ERRORS.insufficientTotal, bindingResource: 'memory' };
+  }
+  return undefined;
+}
+
+function bindingOf(resource: PlacementInfeasible['bindingResource']): Pick<PlacementInfeasible, 'bindingResource'> {
+  return resource === undefined ? {} : { bindingResource: resource };
+}

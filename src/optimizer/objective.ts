@@ -1,0 +1,61 @@
+import { Placement, PlacementObjectiveTerms } from './model';
+import { PlacementProblem } from './problem';
+
+/**
+ * The placement objective, lexicographic through integer weights (README "Objective"):
+ *   moveWeight·moves + replicaWeight·movedReplicas + peakCpuPercent.
+ * peakCpuPercent ∈ [0, 100] and replicaWeight = 101, so one moved replica outweighs any balance gain;
+ * moveWeight = 101·(Σ replicas + 1), so one move outweighs every other term. All coefficients are
+ * integers, so the objective is integral and solvers prune with it.
+ */
+export interface PlacementWeights {
+  readonly move: number;
+  readonly replica: number;
+  readonly percent: number;
+}
+
+export const PEAK_PERCENT_MAX = 100;
+
+export function placementWeights(problem: PlacementProblem): PlacementWeights {
+  const replica = PEAK_PERCENT_MAX + 1;
+  const totalReplicas = problem.services.reduce((sum, service) => sum + service.replicas, 0);
+  return { move: replica * (totalReplicas + 1), replica, percent: 1 };
+}
+
+/** Solver tolerance when rounding utilisation up to whole percent (a 50.0000001 % row is 50 %). */
+const PERCENT_TOLERANCE = 1e-6;
+
+/** Peak CPU utilisation in whole percent, rounded up; clusters without CPU count as 0 %. */
+export function peakCpuPercent(problem: PlacementProblem, assignment: readonly number[]): number {
+  const load = problem.clusters.map(() => 0);
+  assignment.forEach((cluster, service) => {
+    load[cluster] = (load[cluster] ?? 0) + (problem.services[service]?.cpu ?? 0);
+  });
+  return problem.clusters.reduce((peak, cluster, index) => {
+    if (cluster.cpu <= 0) return peak;
+    const percent = Math.ceil((100 * (load[index] ?? 0)) / cluster.cpu - PERCENT_TOLERANCE);
+    return Math.max(peak, percent);
+  }, 0);
+}
+
+/** Terms and weighted objective of a full assignment (service index → cluster index). */
+export function evaluateAssignment(
+  problem: PlacementProblem,
+  assignment: readonly number[],
+  current: Placement | undefined,
+): { terms: PlacementObjectiveTerms; objective: number } {
+  let moves = 0;
+  let movedReplicas = 0;
+  problem.services.forEach((service, index) => {
+    const before = current?.[service.id];
+    const after = problem.clusters[assignment[index] ?? -1]?.name;
+    if (before !== undefined && before !== after) {
+      moves += 1;
+      movedReplicas += service.replicas;
+    }
+  });
+  const terms = { moves, movedReplicas, peakCpuPercent: peakCpuPercent(problem, assignment) };
+  const weights = placementWeights(problem);
+  const objective = weights.move * moves + weights.replica * movedReplicas + weights.percent * terms.peakCpuPercent;
+  return { terms, objective };
+}

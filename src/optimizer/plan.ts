@@ -1,0 +1,156 @@
+import { milpPlacement } from './milp-placement';
+import {
+  BindingResource,
+  ClusterCapacity,
+  FailureKind,
+  Placement,
+  PlacementObjectiveTerms,
+  PlacementResult,
+  ServiceDemand,
+} from './model';
+import { naivePlacement } from './naive-placement';
+import { placementWeights } from './objective';
+import { buildPlacementProblem, byName } from './problem';
+import { Solver, SolverName } from './solver';
+
+/** The what-if planner behind `POST /placement/plan`: pure apart from the solver call. */
+
+export type PlanAlgorithm = 'naive' | 'milp';
+
+export interface PlanRequest {
+  readonly clusters: readonly ClusterCapacity[];
+  readonly services: readonly ServiceDemand[];
+  readonly currentPlacement?: Placement;
+  /** Default: `milp` when currentPlacement is given, else `naive`. */
+  readonly algorithm?: PlanAlgorithm;
+}
+
+export interface PlanOptions {
+  readonly solver?: Solver;
+  readonly timeLimitMs?: number;
+}
+
+/** Fractions 0..1 of what the cluster offers; null where the cluster does not report the resource. */
+export interface ClusterUtilisation {
+  readonly cpu: number;
+  readonly memory: number | null;
+  readonly gpu: number | null;
+}
+
+export interface PlanFeasible {
+  readonly feasible: true;
+  readonly algorithm: PlanAlgorithm;
+  readonly placement: Placement;
+  readonly moves: number;
+  readonly objective: number;
+  readonly terms: PlacementObjectiveTerms;
+  readonly provenOptimal: boolean;
+  readonly solver: SolverName | 'none';
+  readonly solveMs: number;
+  readonly utilisation: Readonly<Record<string, ClusterUtilisation>>;
+  readonly explanation: readonly string[];
+}
+
+export interface PlanInfeasible {
+  readonly feasible: false;
+  readonly algorithm: PlanAlgorithm;
+  readonly kind: FailureKind;
+  readonly reason: string;
+  readonly bindingResource?: BindingResource;
+  readonly serviceId?: string;
+  readonly solver: SolverName | 'none';
+  readonly solveMs: number;
+  readonly explanation: readonly string[];
+}
+
+export type PlanResult = PlanFeasible | PlanInfeasible;
+
+/** Throws InvalidOptimizerInput for malformed requests (duplicate ids, negative amounts). */
+export async function planPlacement(request: PlanRequest, options: PlanOptions = {}): Promise<PlanResult> {
+  const algorithm = request.algorithm ?? (request.currentPlacement === undefined ? 'naive' : 'milp');
+  const problem = buildPlacementProblem(request.clusters, request.services); // validates before any work
+  const started = performance.now();
+  const outcome: PlacementResult & { solver: SolverName | 'none'; solveMs?: number } =
+    algorithm === 'milp'
+      ? await milpPlacement(request.clusters, request.services, request.currentPlacement, options)
+      : { ...naivePlacement(request.clusters, request.services, request.currentPlacement), solver: 'none' };
+  const solveMs = outcome.solveMs ?? performance.now() - started;
+  const context = [
+    describeAlgorithm(algorithm, outcome.solver, solveMs, outcome.feasible && outcome.provenOptimal),
+    `Clusters considered, in name order: ${problem.clusters.map((c) => c.name).join(', ') || 'none'}` +
+      (problem.unavailable.length > 0 ? `; unavailable, ignored: ${problem.unavailable.join(', ')}.` : '.'),
+  ];
+  if (!outcome.feasible) {
+    const binding = outcome.bindingResource === undefined ? [] : [`Binding resource: ${outcome.bindingResource}.`];
+    return {
+      feasible: false,
+      algorithm,
+      kind: outcome.kind,
+      reason: outcome.reason,
+      ...(outcome.bindingResource === undefined ? {} : { bindingResource: outcome.bindingResource }),
+      ...(outcome.serviceId === undefined ? {} : { serviceId: outcome.serviceId }),
+      solver: outcome.solver,
+      solveMs,
+      explanation: [...context, outcome.reason, ...binding],
+    };
+  }
+  const weights = placementWeights(problem);
+  return {
+    feasible: true,
+    algorithm,
+    placement: outcome.placement,
+    moves: outcome.terms.moves,
+    objective: outcome.objective,
+    terms: outcome.terms,
+    provenOptimal: outcome.provenOptimal,
+    solver: outcome.solver,
+    solveMs,
+    utilisation: utilisationOf(request.clusters, request.services, outcome.placement),
+    explanation: [
+      ...context,
+      ...describeMoves(request, outcome.placement),
+      `Peak CPU utilisation: ${outcome.terms.peakCpuPercent} %.`,
+      `Objective = ${weights.move}·moves + ${weights.replica}·moved replicas + peak CPU % = ` +
+        `${weights.move}·${outcome.terms.moves} + ${weights.replica}·${outcome.terms.movedReplicas} + ${outcome.terms.peakCpuPercent} = ${outcome.objective}.`,
+    ],
+  };
+}
+
+function describeAlgorithm(algorithm: PlanAlgorithm, solver: SolverName | 'none', solveMs: number, proven: boolean): string {
+  if (algorithm === 'naive') return 'Naive first-fit: services in request order, each on the first cluster (by name) with room.';
+  const quality = proven ? 'proven optimal' : 'not proven optimal';
+  return `MILP re-placement (fewest moves, then fewest moved replicas, then lowest peak CPU) solved by ${solver} in ${solveMs.toFixed(1)} ms, ${quality}.`;
+}
+
+function describeMoves(request: PlanRequest, placement: Placement): string[] {
+  const current = request.currentPlacement;
+  if (current === undefined) return ['No current placement given: no moves counted.'];
+  const moved = request.services.filter((s) => current[s.id] !== undefined && current[s.id] !== placement[s.id]);
+  const fresh = request.services.filter((s) => current[s.id] === undefined);
+  const lines =
+    moved.length === 0
+      ? ['No service moves.']
+      : [`${moved.length} service(s) move: ${moved.map((s) => `${s.id} ${current[s.id]} → ${placement[s.id]}`).join('; ')}.`];
+  if (fresh.length > 0) lines.push(`Newly placed (no current cluster): ${fresh.map((s) => s.id).join(', ')}.`);
+  return lines;
+}
+
+function utilisationOf(
+  clusters: readonly ClusterCapacity[],
+  services: readonly ServiceDemand[],
+  placement: Placement,
+): Record<string, ClusterUtilisation> {
+  const fraction = (used: number, capacity: number): number => (capacity > 0 ? used / capacity : 0);
+  const utilisation: Record<string, ClusterUtilisation> = {};
+  for (const cluster of [...clusters].filter((c) => c.available).sort(byName)) {
+    const hosted = services.filter((service) => placement[service.id] === cluster.name);
+    const sum = (pick: (service: ServiceDemand) => number): number =>
+      hosted.reduce((total, service) => total + pick(service) * service.replicas, 0);
+    utilisation[cluster.name] = {
+      cpu: fraction(sum((s) => s.cpu), cluster.cpu),
+      memory: cluster.memoryBytes == null ? null : fraction(sum((s) => s.memoryBytes ?? 0), cluster.memoryBytes),
+      gpu: cluster.gpu == null ? null : fraction(sum((s) => (s.gpu ? 1 : 0)), cluster.gpu),
+    };
+  }
+  return utilisation;
+}

@@ -1,0 +1,33 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import { CLUSTER_CATEGORY } from '../domain/cluster/events';
+import type { ReadStore } from '../readstore/read-store';
+import { processorContext } from '../application/processor-context';
+import type { Processor } from '../processing/processor';
+import type { GraphDocument } from '../../projections/graphs.projection';
+import type { Dispatch } from './placement.processor';
+
+const NAME = 'cluster-loss';
+
+/** When a cluster becomes unavailable or disappears, every graph with a service on it asks for re-placement. */
+export class ClusterLossProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = { eventTypes: ['ClusterUnavailable', 'ClusterRemoved'], streamCategories: [CLUSTER_CATEGORY] };
+
+  constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch }) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const cluster = (event.data as { name: string }).name;
+    const reason = event.type === 'ClusterRemoved' ? 'cluster-removed' : 'cluster-lost';
+    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'name' }] });
+    for (const { doc } of graphs) {
+      const { state } = doc;
+      if (state.normalised.useStaticPlacement) continue;
+      const uses = state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
+      if (!uses) continue;
+      await this.deps.dispatch(
+        { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },
+        processorContext(NAME, event, state.graphId),
+      );
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { ClusterCommands } from '../application/cluster-commands';
+import type { ClusterInventoryPort } from '../integrations/karmada/cluster-inventory.port';
+import type { Logger } from '../observability/logger';
+import type { ReadStore } from '../readstore/read-store';
+import { sleep } from '../shared/retry';
+import type { ClusterDocument } from '../../projections/clusters.projection';
+
+export interface ClusterSyncStatus {
+  mode: 'real' | 'simulated';
+  lastSyncAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  clusters: number;
+}
+
+const LEASE = 'job:cluster-sync';
+
+/**
+ * Keeps the cluster streams in step with Karmada: at start-up (a source that cannot be reached
+ * is retried with backoff and reported, never fatal) and then every interval. Commands only turn
+ * into events when something changed. One instance syncs at a time (a lease).
+ */
+export class ClusterSync {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private state: ClusterSyncStatus;
+  private synced!: () => void;
+  private readonly firstSync = new Promise<void>((resolve) => (this.synced = resolve));
+
+  constructor(
+    private readonly deps: {
+      inventory: ClusterInventoryPort;
+      clusters: ClusterCommands;
+      readStore: ReadStore;
+      logger: Logger;
+      intervalMs: number;
+      owner: string;
+    },
+  ) {
+    this.state = { mode: deps.inventory.mode, lastSyncAt: null, lastError: null, consecutiveFailures: 0, clusters: 0 };
+  }
+
+  /** Resolves after the first successful sync, or after `timeoutMs` (placement then works with what it has). */
+  whenSynced(timeoutMs: number): Promise<void> {
+    return Promise.race([this.firstSync, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  status(): ClusterSyncStatus {
+    return { ...this.state };
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    await this.deps.readStore.releaseLease(LEASE, this.deps.owner).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { intervalMs } = this.deps;
+    while (!this.abort.signal.aborted) {
+      let wait = intervalMs;
+      try {
+        if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.syncOnce();
+      } catch (error) {
+        // Backoff from 1 s up to the interval while the source is unreachable.
+        wait = Math.min(intervalMs, 1000 * 2 ** Math.min(this.state.consecutiveFailures - 1, 10));
+        this.deps.logger.warn({ err: this.state.lastError ?? String(error), retryInMs: wait }, 'cluster sync failed');
+      }
+      await sleep(wait, this.abort.signal);
+    }
+  }
+
+  /** One pass: record what each cluster looks like now, and which clusters are gone. */
+  async syncOnce(): Promise<void> {
+    let observed;
+    try {
+      observed = await this.deps.inventory.listClusters(AbortSignal.timeout(30_000));
+    } catch (error) {
+      this.state = { ...this.state, lastError: error instanceof Error ? error.message : String(error), consecutiveFailures: this.state.consecutiveFailures + 1 };
+      throw error;
+    }
+    const context = { commandId: randomUUID(), correlationId: `cluster-sync:${randomUUID()}`, actor: 'cluster-sync', now: new Date() };
+    for (const cluster of observed) {
+      await this.deps.clusters.execute({ type: 'ObserveCluster', data: { observed: cluster } }, { ...context, commandId: randomUUID() });
+    }
+    const seen = new Set(observed.map((c) => c.name));
+    const known = await this.deps.readStore.find<ClusterDocument>('clusters');
+    for (const { doc } of known.filter(({ doc }) => !seen.has(doc.name))) {
+      await this.deps.clusters.execute({ type: 'ObserveClusterGone', data: { name: doc.name } }, { ...context, commandId: randomUUID() });
+    }
+    this.state = { ...this.state, lastSyncAt: new Date().toISOString(), lastError: null, consecutiveFailures: 0, clusters: observed.length };
+    this.synced();
+  }
+}

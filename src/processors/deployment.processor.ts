@@ -1,0 +1,182 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import type { GraphCommand, ServiceOutcomeType } from '../domain/graph/commands';
+import { GRAPH_CATEGORY, type GraphEvent } from '../domain/graph/events';
+import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
+import type { GraphCommands } from '../application/graph-commands';
+import { processorContext } from '../application/processor-context';
+import type { GrafanaPort } from '../integrations/grafana/grafana.port';
+import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
+import { planRecovery } from '../integrations/helm/release-recovery';
+import type { Processor } from '../processing/processor';
+import type { Dispatch } from './placement.processor';
+
+const NAME = 'deployment';
+
+type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
+
+/**
+ * Converges a graph's releases to what its events want — install, upgrade (`--reuse-values`) or
+ * uninstall each service, publish or delete dashboards — whenever something changes what is
+ * wanted. It reads the graph from its stream, asks helm for each release's real state before
+ * acting (so a step repeated after a crash neither installs twice nor trips on a release a killed
+ * helm left pending), and records every outcome, failures included, as an event.
+ */
+export class DeploymentProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = {
+    eventTypes: ['PlacementDecided', 'GraphStopped', 'GraphStarted', 'GraphRemoved', 'DeploymentRetryRequested', 'ServiceTriggered'],
+    streamCategories: [GRAPH_CATEGORY],
+  };
+
+  constructor(
+    private readonly deps: {
+      graphs: GraphCommands;
+      dispatch: Dispatch;
+      helm: HelmPort;
+      grafana: GrafanaPort | null;
+    },
+  ) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const graphId = (event.data as { graphId: string }).graphId;
+    const { state } = await this.deps.graphs.load(graphId);
+    if (state.kind === 'none') return;
+    const record = (outcome: Outcome, step: string) =>
+      this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step));
+    for (const service of state.services) await this.reconcileService(state, service, record);
+    await this.reconcileDashboards(state, record);
+  }
+
+  private async reconcileService(graph: ExistingGraph, service: ServiceState, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
+    const graphId = graph.graphId;
+    const serviceId = service.id;
+    const namespace = graph.project;
+    if (!isWanted(graph, service)) {
+      if (service.installed || service.status === 'Uninstalling') {
+        const outcome = await this.deps.helm.uninstall(serviceId, namespace);
+        const gone = outcome.ok || /not found/i.test(outcome.stderr);
+        await record(
+          gone
+            ? { type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: outcome.args } }
+            : { type: 'ServiceUninstallFailed', data: { graphId, serviceId, namespace, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args } },
+          `uninstall:${serviceId}`,
+        );
+        return;
+      }
+      if (awaitsAlert(graph, service) && service.status !== 'Pending') {
+        await record({ type: 'ServicePending', data: { graphId, serviceId } }, `pending:${serviceId}`);
+      }
+      return;
+    }
+    const target = service.target;
+    if (!target) return;
+    // A failure waits for an explicit retry (DeploymentRetryRequested clears it).
+    if (service.status === 'Failed' && service.failure) return;
+    if (isUpToDate(service) && service.status === 'Deployed') return;
+
+    const chart = graph.normalised.services.find((s) => s.id === serviceId)!.artifact.ref;
+    const request = { release: serviceId, chart, namespace, values: target.values };
+    const release = await this.repairRelease(graph, serviceId, record);
+    let action: 'install' | 'upgrade';
+    let outcome: HelmOutcome;
+    if (release === 'not-found') {
+      action = 'install';
+      outcome = await this.deps.helm.install(request);
+    } else if (!service.installed) {
+      // Installed by an earlier run that died before recording it: adopt, then bring it up to date.
+      await record(deployed(graph, service, 'adopt', chart, { ...target, valuesDigest: 'adopted' }, []), `adopt:${serviceId}`);
+      action = 'upgrade';
+      outcome = await this.deps.helm.upgrade(request);
+    } else {
+      action = 'upgrade';
+      outcome = await this.deps.helm.upgrade(request);
+    }
+    await record(
+      outcome.ok
+        ? deployed(graph, service, action, chart, target, outcome.args)
+        : {
+            type: 'ServiceDeploymentFailed',
+            data: { graphId, serviceId, action, cluster: target.cluster, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args },
+          },
+      `${action}:${serviceId}:${target.valuesDigest}`,
+    );
+  }
+
+  /** Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README). */
+  private async repairRelease(graph: ExistingGraph, serviceId: string, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<'not-found' | 'present'> {
+    const namespace = graph.project;
+    const status = await this.deps.helm.status(serviceId, namespace);
+    if (status.state === 'not-found') return 'not-found';
+    // helm could not tell (e.g. the API server did not answer): retry the event rather than guess.
+    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
+    const plan = planRecovery(status, status.state.startsWith('pending') ? await this.deps.helm.history(serviceId, namespace) : []);
+    if (plan.action === 'none') return 'present';
+    const outcome = plan.action === 'uninstall' ? await this.deps.helm.uninstall(serviceId, namespace) : await this.deps.helm.rollback(serviceId, namespace, plan.revision);
+    await record(
+      {
+        type: 'HelmReleaseRecovered',
+        data: {
+          graphId: graph.graphId,
+          serviceId,
+          namespace,
+          foundState: status.state,
+          action: plan.action,
+          revision: plan.action === 'rollback' ? plan.revision : null,
+          ok: outcome.ok,
+          stderr: outcome.ok ? '' : outcome.stderr,
+        },
+      },
+      `recover:${serviceId}:${status.state}:${status.revision ?? 0}`,
+    );
+    return plan.action === 'uninstall' && outcome.ok ? 'not-found' : 'present';
+  }
+
+  private async reconcileDashboards(graph: ExistingGraph, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
+    const grafana = this.deps.grafana;
+    if (!grafana) return;
+    const graphId = graph.graphId;
+    if (graph.removed) {
+      const published = [
+        ...(graph.dashboard ? [{ serviceId: null, uid: graph.dashboard.uid }] : []),
+        ...graph.services.filter((s) => s.dashboard).map((s) => ({ serviceId: s.id, uid: s.dashboard!.uid })),
+      ];
+      for (const { serviceId, uid } of published) {
+        const outcome = await grafana.deleteDashboard(uid);
+        if (outcome.ok) await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
+      }
+      return;
+    }
+    if (!graph.dashboard) {
+      const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id));
+      if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: null, ...outcome.value } }, `dashboard:${graphId}`);
+    }
+    for (const service of graph.services.filter((s) => !s.dashboard)) {
+      const outcome = await grafana.publishServiceDashboard(service.id);
+      if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: service.id, ...outcome.value } }, `dashboard:${service.id}`);
+    }
+  }
+}
+
+function deployed(
+  graph: ExistingGraph,
+  service: ServiceState,
+  action: 'install' | 'upgrade' | 'adopt',
+  chart: string,
+  target: { cluster: string | null; values: Record<string, unknown>; valuesDigest: string },
+  command: string[],
+): Outcome {
+  return {
+    type: 'ServiceDeployed',
+    data: {
+      graphId: graph.graphId,
+      serviceId: service.id,
+      action,
+      cluster: target.cluster,
+      namespace: graph.project,
+      chart,
+      values: target.values,
+      valuesDigest: target.valuesDigest,
+      command,
+    },
+  };
+}

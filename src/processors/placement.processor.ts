@@ -1,0 +1,125 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import type { GraphCommand } from '../domain/graph/commands';
+import { GRAPH_CATEGORY, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
+import { placementValues } from '../domain/graph/placement-values';
+import type { ExistingGraph } from '../domain/graph/state';
+import { createServiceImports, initialPlacement, milpPlacement, type ClusterCapacity, type ServiceDemand } from '../optimizer';
+import type { Solver } from '../optimizer/solver';
+import type { ReadStore } from '../readstore/read-store';
+import { digestOf } from '../shared/canonical-json';
+import type { CommandContext } from '../application/command-handler';
+import type { GraphCommands } from '../application/graph-commands';
+import { processorContext } from '../application/processor-context';
+import type { Processor } from '../processing/processor';
+import { clusterCapacities } from './cluster-inventory';
+
+/** Live replica counts for re-placement; a service that reports none counts as 1. */
+export interface ReplicaSource {
+  replicas(graph: ExistingGraph, serviceId: string): Promise<number | null>;
+}
+
+export type Dispatch = (command: GraphCommand, context: CommandContext) => Promise<unknown>;
+
+const NAME = 'placement';
+
+/**
+ * Decides where a graph's services run: naive first-fit (or static) when the graph is submitted,
+ * the MILP from the current placement when re-placement is requested. Each decision is recorded
+ * with its inputs, so it can be audited and replayed.
+ */
+export class PlacementProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = { eventTypes: ['GraphSubmitted', 'ReplacementRequested'], streamCategories: [GRAPH_CATEGORY] };
+
+  constructor(
+    private readonly deps: {
+      graphs: GraphCommands;
+      readStore: ReadStore;
+      dispatch: Dispatch;
+      solver: () => Promise<Solver>;
+      replicas: ReplicaSource;
+      /** Resolves once the cluster inventory has been read (bounded), so a graph sent at start-up is not placed on nothing. */
+      inventoryReady: () => Promise<void>;
+    },
+  ) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const graphId = (event.data as { graphId: string }).graphId;
+    const { state } = await this.deps.graphs.load(graphId);
+    if (state.kind === 'none' || state.removed) return;
+    const reason: PlacementReason = event.type === 'GraphSubmitted' ? 'first-deploy' : (event.data as ReplacementRequested['data']).reason;
+    // A re-submitted id: only the submission that is current now gets placed.
+    if (event.type === 'GraphSubmitted' && state.placement !== null) return;
+    const decision = await this.decide(state, reason, event);
+    await this.deps.dispatch(decision, processorContext(NAME, event, 'decide'));
+  }
+
+  private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
+    const decisionId = event.id;
+    await this.deps.inventoryReady();
+    const clusters = await clusterCapacities(this.deps.readStore);
+    const first = reason === 'first-deploy';
+    const services: ServiceDemand[] = await Promise.all(
+      graph.normalised.services.map(async (service) => ({
+        id: service.id,
+        cpu: service.resources.cpuCores,
+        memoryBytes: service.resources.memoryBytes,
+        gpu: service.resources.gpu,
+        replicas: first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1),
+      })),
+    );
+    const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
+    const inputs = { clusters, services, previousPlacement };
+    const started = performance.now();
+    if (first) {
+      const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services });
+      const durationMs = performance.now() - started;
+      if (result.algorithm === 'static') {
+        return this.decided(graph, { decisionId, reason, algorithm: 'static', solver: null, objective: null, moves: 0, durationMs, inputs, placement: {} }, ['Static placement: the charts’ own cluster affinity applies.']);
+      }
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, result.reason, result.bindingResource, result.serviceId);
+      return this.decided(graph, { decisionId, reason, algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs, inputs, placement: { ...result.placement } }, [
+        'First deployment: first fit over available clusters by name, services in descriptor order.',
+      ]);
+    }
+    const result = await milpPlacement(clusters, services, previousPlacement ?? undefined, { solver: await this.deps.solver() });
+    const durationMs = performance.now() - started;
+    if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result.reason, result.bindingResource, result.serviceId);
+    return this.decided(
+      graph,
+      { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
+      [`Re-placement (${reason}) with ${result.solver}: ${result.terms.moves} move(s), peak CPU ${result.terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`],
+    );
+  }
+
+  private decided(
+    graph: ExistingGraph,
+    decision: Omit<PlacementDecided['data'], 'graphId' | 'imports' | 'values' | 'digests' | 'explanation'>,
+    explanation: string[],
+  ): GraphCommand {
+    const isStatic = decision.algorithm === 'static';
+    const imports = isStatic ? {} : createServiceImports(graph.normalised.services, decision.placement);
+    const values = Object.fromEntries(
+      graph.normalised.services.map((service) => [service.id, placementValues(service, isStatic ? null : (decision.placement[service.id] ?? null), imports[service.id] ?? [])]),
+    );
+    const digests = Object.fromEntries(
+      graph.normalised.services.map((service) => [service.id, digestOf({ cluster: decision.placement[service.id] ?? null, values: values[service.id] })]),
+    );
+    return { type: 'RecordPlacement', data: { ...decision, graphId: graph.graphId, imports, values, digests, explanation } };
+  }
+
+  private failed(
+    graph: ExistingGraph,
+    decision: Pick<PlacementFailed['data'], 'decisionId' | 'reason' | 'algorithm' | 'inputs'>,
+    detail: string,
+    bindingResource: string | undefined,
+    serviceId: string | undefined,
+  ): GraphCommand {
+    return {
+      type: 'RecordPlacementFailure',
+      data: { ...decision, graphId: graph.graphId, detail, bindingResource: bindingResource ?? null, serviceId: serviceId ?? null },
+    };
+  }
+}
+
+export type { ClusterCapacity };
