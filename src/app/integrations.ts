@@ -42,6 +42,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
         plainHttp: config.helm.plainHttp,
         timeoutMs: config.helm.timeoutSeconds * 1000,
         stateDir: join(config.dataDir, 'helm'),
+        env: config.helm.passEnv,
       })
     : new SimulatedHelmAdapter({ dir: join(config.dataDir, 'simulation'), plainHttp: config.helm.plainHttp });
   const inventory: ClusterInventoryPort = kubeconfig

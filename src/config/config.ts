@@ -32,7 +32,8 @@ export interface SmoConfig {
     accelerationLabel: { key: string; value: string };
   };
   submariner: { kubeconfig: string | undefined };
-  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean };
+  /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
+  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string> };
   hdarctl: { binary: string; timeoutSeconds: number };
   grafana: { host: string | undefined; username: string | undefined; password: string | undefined; apiToken: string | undefined; datasourceUid: string; timeoutSeconds: number };
 }
@@ -83,6 +84,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       binary: text(env, 'SMO_HELM_BINARY', 'helm'),
       timeoutSeconds: integer(env, ['SMO_HELM_TIMEOUT'], 300, 1, 3600),
       plainHttp: flag(env.INSECURE_REGISTRY),
+      passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
     },
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
     grafana: {
@@ -154,4 +156,12 @@ function labelSelector(env: Env, name: string, fallback: string): { key: string;
   const match = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(raw);
   if (!match) throw new ConfigError(name, `must be key=value (got ${JSON.stringify(raw)})`);
   return { key: match[1]!, value: match[2]! };
+}
+
+/** Variables to pass to a child process, by name, from a comma-separated list. */
+function passedEnvironment(env: Env, name: string): Record<string, string> {
+  const names = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const invalid = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (invalid) throw new ConfigError(name, `${JSON.stringify(invalid)} is not a variable name`);
+  return Object.fromEntries(names.filter((n) => env[n] !== undefined).map((n) => [n, env[n]!]));
 }

@@ -1,15 +1,9 @@
 import { BindingResource, Placement, PlacementInfeasible } from './model';
 import { buildPlacementMilp } from './placement-milp-model';
-import { ClusterSlot, PlacementProblem, Resource, ServiceLoad, shortfalls, withinCapacity } from './problem';
+import { ClusterSlot, PlacementProblem, Resource, ServiceLoad, Usage, noUsage, shortfalls, withinCapacity } from './problem';
 import { Solver } from './solver';
 
 /** Finds the resource that makes a placement problem infeasible, cheapest test first. */
-
-export interface Usage {
-  cpu: number;
-  memoryBytes: number;
-  gpus: number;
-}
 
 const RESOURCE_ORDER: readonly Resource[] = ['gpu', 'cpu', 'memory'];
 
@@ -19,20 +13,8 @@ export function bindingResourceOf(
   clusters: readonly ClusterSlot[],
   used: readonly Usage[],
 ): Resource | undefined {
-  const offers = (resource: Resource, cluster: ClusterSlot, usage: Usage): boolean => {
-    switch (resource) {
-      case 'gpu':
-        return !service.needsGpu || (cluster.accelerated && withinCapacity(usage.gpus + service.gpus, cluster.gpus ?? 0));
-      case 'cpu':
-        return withinCapacity(usage.cpu + service.cpu, cluster.cpu);
-      case 'memory':
-        return cluster.memoryBytes === undefined || withinCapacity(usage.memoryBytes + service.memoryBytes, cluster.memoryBytes);
-    }
-  };
-  const zero: Usage = { cpu: 0, memoryBytes: 0, gpus: 0 };
-  return RESOURCE_ORDER.find((resource) =>
-    clusters.every((cluster, index) => !offers(resource, cluster, used[index] ?? zero)),
-  );
+  const missing = clusters.map((cluster, index) => shortfalls(service, cluster, used[index]));
+  return RESOURCE_ORDER.find((resource) => missing.every((resources) => resources.includes(resource)));
 }
 
 /** Checks that need no solver: no cluster, a service that fits no cluster alone, aggregate demand over supply. */
@@ -44,8 +26,7 @@ export function diagnoseWithoutSolver(problem: PlacementProblem): PlacementInfea
     problem.clusters.every((cluster) => shortfalls(service, cluster).length > 0),
   );
   if (homeless !== undefined) {
-    const empty = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
-    const resource = bindingResourceOf(homeless, problem.clusters, empty);
+    const resource = bindingResourceOf(homeless, problem.clusters, problem.clusters.map(noUsage));
     const why = resource === undefined ? 'no cluster offers its cpu, memory and GPUs together' : `not enough ${resource}`;
     return { ...infeasible(`Service ${homeless.id} fits no available cluster on its own: ${why}.`, resource), serviceId: homeless.id };
   }

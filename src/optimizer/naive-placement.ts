@@ -1,6 +1,6 @@
 import { ClusterCapacity, Placement, PlacementInfeasible, PlacementResult, ServiceDemand } from './model';
 import { evaluateAssignment } from './objective';
-import { PlacementProblem, buildPlacementProblem, shortfalls, toPlacement, withinCapacity } from './problem';
+import { PlacementProblem, buildPlacementProblem, noUsage, shortfalls, toPlacement, withinCapacity } from './problem';
 import { bindingResourceOf } from './infeasibility';
 
 /**
@@ -29,17 +29,10 @@ export function naivePlacement(
   const failure = precheck(problem);
   if (failure !== undefined) return failure;
 
-  const used = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
+  const used = problem.clusters.map(noUsage);
   const assignment: number[] = [];
   for (const [serviceIndex, service] of problem.services.entries()) {
-    const clusterIndex = problem.clusters.findIndex((cluster, index) => {
-      const usage = used[index] ?? { cpu: 0, memoryBytes: 0, gpus: 0 };
-      return (
-        (!service.needsGpu || (cluster.accelerated && withinCapacity(usage.gpus + service.gpus, cluster.gpus ?? 0))) &&
-        withinCapacity(usage.cpu + service.cpu, cluster.cpu) &&
-        (cluster.memoryBytes === undefined || withinCapacity(usage.memoryBytes + service.memoryBytes, cluster.memoryBytes))
-      );
-    });
+    const clusterIndex = problem.clusters.findIndex((cluster, c) => shortfalls(service, cluster, used[c]).length === 0);
     const usage = used[clusterIndex];
     if (usage === undefined) {
       return {
@@ -69,13 +62,12 @@ function precheck(problem: PlacementProblem): PlacementInfeasible | undefined {
     problem.clusters.every((cluster) => shortfalls(service, cluster).some((resource) => resource !== 'gpu')),
   );
   if (tooBig !== undefined) {
-    const empty = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
     return {
       feasible: false,
       kind: 'infeasible',
       reason: NAIVE_ERRORS.singleServiceTooBig,
       serviceId: tooBig.id,
-      ...bindingOf(bindingResourceOf({ ...tooBig, needsGpu: false }, problem.clusters, empty)),
+      ...bindingOf(bindingResourceOf({ ...tooBig, needsGpu: false }, problem.clusters, problem.clusters.map(noUsage))),
     };
   }
   const total = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0);

@@ -72,12 +72,25 @@ export function currentAssignment(problem: PlacementProblem, current: Placement 
 
 export type Resource = 'cpu' | 'memory' | 'gpu';
 
-/** Which resources of one cluster, empty and on its own, cannot host the service. */
-export function shortfalls(service: ServiceLoad, cluster: ClusterSlot): Resource[] {
+/** What a cluster already hosts. */
+export interface Usage {
+  cpu: number;
+  memoryBytes: number;
+  gpus: number;
+}
+
+export const noUsage = (): Usage => ({ cpu: 0, memoryBytes: 0, gpus: 0 });
+
+/** The resources (gpu, cpu, memory order) a cluster with `usage` lacks for the service; empty when it fits. */
+export function shortfalls(service: ServiceLoad, cluster: ClusterSlot, usage: Usage = noUsage()): Resource[] {
   const missing: Resource[] = [];
-  if (service.needsGpu && !(cluster.accelerated && withinCapacity(service.gpus, cluster.gpus ?? 0))) missing.push('gpu');
-  if (!withinCapacity(service.cpu, cluster.cpu)) missing.push('cpu');
-  if (cluster.memoryBytes !== undefined && !withinCapacity(service.memoryBytes, cluster.memoryBytes)) missing.push('memory');
+  if (service.needsGpu && !(cluster.accelerated && withinCapacity(usage.gpus + service.gpus, cluster.gpus ?? 0))) {
+    missing.push('gpu');
+  }
+  if (!withinCapacity(usage.cpu + service.cpu, cluster.cpu)) missing.push('cpu');
+  if (cluster.memoryBytes !== undefined && !withinCapacity(usage.memoryBytes + service.memoryBytes, cluster.memoryBytes)) {
+    missing.push('memory');
+  }
   return missing;
 }
 

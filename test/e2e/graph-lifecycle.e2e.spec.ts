@@ -1,0 +1,78 @@
+import { valuesOf } from '../fakes/helm/fake-helm';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+
+const GRAPH = 'image-detection-graph';
+
+/** argv with the private values file path shown as <values>, to compare exact lists. */
+const argvOf = (call: { argv: string[] }) => call.argv.map((arg, i) => (call.argv[i - 1] === '--values' ? '<values>' : arg));
+
+describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () => {
+  let rig: OrchestratorRig;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    rig = await startRig();
+    kubeconfig = rig.kubeApi.kubeconfigPath;
+  });
+  afterAll(async () => rig.stop());
+
+  it('deploy → get → stop → start → delete → 404, with the exact helm commands', async () => {
+    // Upstream's form: a JSON-encoded string holding the YAML descriptor.
+    const deploy = await rig.request('POST', '/project/demo/graphs', { body: JSON.stringify(descriptorText()), contentType: 'application/json' });
+    expect(deploy.status).toBe(200);
+    expect(await deploy.text()).toBe('Graph deployment successful\n');
+
+    const installs = rig.helmCalls('install');
+    expect(installs.map(argvOf)).toEqual(
+      ['noise-reduction', 'image-detection'].map((service) => [
+        'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--kubeconfig', kubeconfig,
+      ]),
+    );
+    // First fit by name: c1 (4 cores) takes all three services; imports follow connectionPoints (§6).
+    expect(valuesOf(installs[0]!)).toEqual({ clustersAffinity: ['c1'], serviceImportClusters: ['c1'] });
+    expect(valuesOf(installs[1]!)).toEqual({ clustersAffinity: ['c1'], serviceImportClusters: ['c1'] });
+
+    await rig.idle();
+    const get = await rig.request('GET', `/graphs/${GRAPH}`);
+    expect(get.status).toBe(200);
+    expect(get.headers.get('etag')).toMatch(/^W\/"\d+"$/);
+    const graph = (await get.json()) as { name: string; project: string; status: string; services: Array<{ name: string; status: string; cluster_affinity: string; values_overwrite: unknown; grafana: string | null }>; grafana: string };
+    expect(graph).toMatchObject({ name: GRAPH, project: 'demo', status: 'Running', placement: { 'image-compression-vo': 'c1', 'noise-reduction': 'c1', 'image-detection': 'c1' } });
+    expect(graph.services.map((s) => [s.name, s.status, s.cluster_affinity])).toEqual([
+      ['image-compression-vo', 'Pending', 'c1'],
+      ['noise-reduction', 'Deployed', 'c1'],
+      ['image-detection', 'Deployed', 'c1'],
+    ]);
+    expect(graph.services[0]!.values_overwrite).toEqual({ voDescriptorOverwrite: {}, voChartOverwrite: { clustersAffinity: ['c1'], serviceImportClusters: [] } });
+    expect(graph.grafana).toBe(`${rig.grafana.url}/d/${GRAPH}/${GRAPH}`);
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual([GRAPH, 'image-compression-vo', 'image-detection', 'noise-reduction', 'c1', 'c2'].sort());
+
+    const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
+    expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
+    expect(rig.helmCalls('uninstall').map(argvOf)).toEqual(
+      ['noise-reduction', 'image-detection'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig]),
+    );
+    expect((await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as object).toMatchObject({
+      status: 'Stopped',
+      services: [{ status: 'Not deployed' }, { status: 'Not deployed' }, { status: 'Not deployed' }],
+    });
+
+    // B4: start says it started; B5: it reinstalls what stop removed.
+    const start = await rig.request('GET', `/graphs/${GRAPH}/start`);
+    expect([start.status, await start.text()]).toEqual([200, 'Graph started\n']);
+    expect(rig.helmCalls('install').map((call) => call.release)).toEqual(['noise-reduction', 'image-detection', 'noise-reduction', 'image-detection']);
+
+    const remove = await rig.request('DELETE', `/graphs/${GRAPH}`);
+    expect([remove.status, await remove.text()]).toEqual([200, 'Removal successful\n']);
+    expect(rig.helmCalls('uninstall')).toHaveLength(4);
+    await rig.idle();
+    // B28: the graph's dashboards are deleted with it (the clusters' stay).
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['c1', 'c2']);
+
+    const gone = await rig.request('GET', `/graphs/${GRAPH}`);
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get('content-type')).toContain('application/problem+json');
+    expect(await gone.json()).toMatchObject({ detail: `Graph with name ${GRAPH} not found` });
+    expect(rig.helm.state()).toEqual({});
+  });
+});

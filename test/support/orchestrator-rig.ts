@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeGrafana, type RunningFakeGrafana } from '../fakes/grafana/fake-grafana';
+import { fakeHelm, type FakeHelm, type FakeHelmInvocation } from '../fakes/helm/fake-helm';
+import { FakeKubeApi, karmadaCluster, type KarmadaClusterInput, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
+import { startApp, type RunningApp } from './app';
+
+export const GRAFANA_PASSWORD = 'canary-grafana-password-7f3a';
+
+/**
+ * SMO in-process with fakes only at the process boundary: a fake Karmada API server (reached
+ * through a kubeconfig), a fake helm executable run by the real helm adapter, and a fake Grafana.
+ */
+export interface OrchestratorRig {
+  smo: RunningApp;
+  kube: FakeKubeApi;
+  kubeApi: RunningFakeKubeApi;
+  helm: FakeHelm;
+  grafana: RunningFakeGrafana;
+  dir: string;
+  request(method: string, path: string, options?: { body?: string; contentType?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** helm calls of one kind (install, upgrade, uninstall, status…), in order. */
+  helmCalls(command?: string): FakeHelmInvocation[];
+  /** Waits until every processor and projection has handled everything. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const TWO_CLUSTERS: KarmadaClusterInput[] = [
+  { name: 'c1', cpu: '4', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0', region: 'eu', zone: 'a' },
+  { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', region: 'eu', zone: 'b' },
+];
+
+export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string> } = {}): Promise<OrchestratorRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'smo-rig-'));
+  const kube = new FakeKubeApi();
+  const kubeApi = await kube.start();
+  kube.setClusters((options.clusters ?? TWO_CLUSTERS).map((c) => karmadaCluster(c)));
+  const helm = fakeHelm(dir);
+  const grafana = await FakeGrafana.start({ username: 'admin', password: GRAFANA_PASSWORD });
+  const smo = await startApp({
+    KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
+    SMO_HELM_BINARY: helm.binary,
+    SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
+    ...helm.env,
+    GRAFANA_HOST: grafana.url,
+    GRAFANA_USERNAME: 'admin',
+    GRAFANA_PASSWORD,
+    SMO_CLUSTER_SYNC_INTERVAL: '3600',
+    SMO_DEPLOY_WAIT: '20',
+    ...options.env,
+  });
+  return {
+    smo,
+    kube,
+    kubeApi,
+    helm,
+    grafana,
+    dir,
+    request: (method, path, { body, contentType, headers } = {}) =>
+      fetch(`${smo.url}${path}`, {
+        method,
+        headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+        ...(body !== undefined ? { body } : {}),
+      }),
+    helmCalls: (command) => helm.log().filter((call) => command === undefined || call.command === command),
+    idle: () => smo.runtime.processing.whenIdle(20_000),
+    async stop() {
+      await smo.close();
+      await grafana.stop();
+      await kube.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
