@@ -18,6 +18,8 @@ export interface CommandContext {
 
 export interface CommandResult<E, S> {
   events: E[];
+  /** Ids of those events in the store (deterministic per command). */
+  eventIds: string[];
   state: S;
   /** Stream revision after the command (-1: the stream does not exist). */
   revision: number;
@@ -52,13 +54,13 @@ export async function handleCommand<C, E extends Typed, S>(
     const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
     const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
     if (earlier.length > 0) {
-      return { events: earlier as unknown as E[], state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
+      return { events: earlier as unknown as E[], eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
     }
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
       throw new PreconditionFailedError(streamId, context.expectedRevision, revision);
     }
     const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, revision, position: null, repeated: false };
+    if (events.length === 0) return { events, eventIds: [], state, revision, position: null, repeated: false };
     try {
       const metadata: EventMetadata = {
         correlationId: context.correlationId,
@@ -68,13 +70,14 @@ export async function handleCommand<C, E extends Typed, S>(
         at: context.now.toISOString(),
         schemaVersion: SCHEMA_VERSION,
       };
+      const eventIds = events.map((_, index) => deterministicId(context.commandId, index));
       const result = await store.appendToStream(
         streamId,
-        events.map((event, index) => ({ id: deterministicId(context.commandId, index), type: event.type, data: event.data, metadata })),
+        events.map((event, index) => ({ id: eventIds[index]!, type: event.type, data: event.data, metadata })),
         { expectedRevision: revision < 0 ? NO_STREAM : revision },
       );
       const next = events.reduce(decider.evolve, state);
-      return { events, state: next, revision: result.nextExpectedRevision, position: result.position, repeated: false };
+      return { events, eventIds, state: next, revision: result.nextExpectedRevision, position: result.position, repeated: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       if (context.expectedRevision !== undefined) throw new PreconditionFailedError(streamId, context.expectedRevision, revision + 1);

@@ -103,7 +103,7 @@ export class GraphsController {
   @ApiOperation({ summary: 'Remove a graph: uninstall its services, delete its dashboards' })
   @ApiProduces('text/html')
   async remove(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.command(name, { type: 'RemoveGraph', data: { graphId: name } }, request, reply, 'Removal successful\n', true);
+    await this.command(name, { type: 'RemoveGraph', data: { graphId: name } }, request, reply, 'Removal successful\n', 'removal');
   }
 
   @Get('graphs/:name/placement')
@@ -158,24 +158,32 @@ export class GraphsController {
 
   private async replace(name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
-    await this.command(name, { type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null } }, request, reply, `Placement of graph ${name} triggered\n`, false, context);
+    await this.command(name, { type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null } }, request, reply, `Placement of graph ${name} triggered\n`, 'placement', context);
   }
 
-  /** Runs a command, waits (bounded) until the graph settles, and answers upstream's text. */
+  /**
+   * Runs a command, waits (bounded) until what it asked for is done — the graph settled, its
+   * re-placement decided and applied, or its releases gone — and answers upstream's text.
+   */
   private async command(
     name: string,
     command: GraphCommand,
     request: FastifyRequest,
     reply: FastifyReply,
     text: string,
-    removal = false,
+    waitFor: 'settled' | 'placement' | 'removal' = 'settled',
     context = requestContext(request),
   ): Promise<void> {
     const result = await this.execute(command, context);
     void reply.header('etag', etag(result.revision));
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
     const waitMs = this.runtime.config.deployWaitSeconds * 1000;
-    const done = removal ? await this.waitUntilRemoved(name, waitMs) : await this.waitUntilSettled(name, result.revision, waitMs);
+    const requestId = result.eventIds[0];
+    const decided = (doc: GraphDocument) => doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId;
+    const done =
+      waitFor === 'removal'
+        ? await this.waitUntilRemoved(name, waitMs)
+        : await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : () => true);
     if (!done) {
       await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
       return;
@@ -206,11 +214,11 @@ export class GraphsController {
   }
 
   /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
-  private async waitUntilSettled(name: string, revision: number, timeoutMs: number): Promise<GraphDocument | null> {
+  private async waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
-      if (found && found.doc.revision >= revision && found.doc.settled) return found.doc;
+      if (found && found.doc.revision >= revision && found.doc.settled && also(found.doc)) return found.doc;
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
