@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
+import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
+import { descriptorText } from '../support/graph-fixtures';
+import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
+
+const GRAPH = 'image-detection-graph';
+
+interface View {
+  services: Array<{ name: string; status: string }>;
+}
+
+describe('SMO killed with SIGKILL in the middle of a deployment', () => {
+  let dir: string;
+  let kube: FakeKubeApi;
+  let kubeApi: RunningFakeKubeApi;
+  let helm: FakeHelm;
+  let smo: SmoProcess | null = null;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smo-crash-'));
+    kube = new FakeKubeApi();
+    kubeApi = await kube.start();
+    kube.setClusters([karmadaCluster({ name: 'c1', cpu: '4', allocatedCpu: '0', allocatedMemory: '0' }), karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' })]);
+    helm = fakeHelm(dir);
+  });
+  afterEach(async () => {
+    await smo?.kill();
+    await kube.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = () =>
+    startSmoProcess({
+      SMO_DATA_DIR: join(dir, 'data'),
+      SMO_SQLITE_SYNCHRONOUS: 'normal',
+      // The killed instance's leases must expire before the new one takes over its processors.
+      SMO_LEASE_TTL: '2',
+      KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
+      SMO_HELM_BINARY: helm.binary,
+      SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
+      ...helm.env,
+    });
+  const deployAsync = (url: string) =>
+    fetch(`${url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', prefer: 'respond-async' }, body: descriptorText() });
+  const settledView = (url: string) =>
+    eventually(
+      async () => {
+        const view = (await (await fetch(`${url}/graphs/${GRAPH}`)).json()) as View;
+        const statuses = view.services.map((s) => s.status);
+        return statuses.every((s) => s === 'Deployed' || s === 'Pending') ? view : null;
+      },
+      60_000,
+      'the graph to settle',
+    );
+  const killHungHelm = () => {
+    for (const call of helm.log().filter((c) => c.grandchildPid !== undefined)) {
+      try {
+        process.kill(-call.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const eventTypes = () => {
+    const db = new DatabaseSync(join(dir, 'data', 'smo.db'));
+    try {
+      return (db.prepare('SELECT type FROM es_events ORDER BY position').all() as Array<{ type: string }>).map((r) => r.type);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('after placement but before all installs: the restart completes it with exactly one install per service', async () => {
+    // The second service's release check hangs: SMO has placed the graph and installed the first service.
+    helm.control({ hang: [{ command: 'status', release: 'image-detection', ms: 60_000 }] });
+    smo = await start();
+    expect((await deployAsync(smo.url)).status).toBe(202);
+    await eventually(async () => helm.log().some((c) => c.command === 'status' && c.release === 'image-detection'), 30_000, 'the hung helm status');
+    expect(helm.installs().map((c) => c.release)).toEqual(['noise-reduction']);
+    await smo.kill('SIGKILL');
+    killHungHelm();
+    helm.control({});
+
+    smo = await start();
+    const view = await settledView(smo.url);
+    expect(view.services.map((s) => [s.name, s.status])).toEqual([
+      ['image-compression-vo', 'Pending'],
+      ['noise-reduction', 'Deployed'],
+      ['image-detection', 'Deployed'],
+    ]);
+    expect(helm.installs('noise-reduction')).toHaveLength(1);
+    expect(helm.installs('image-detection')).toHaveLength(1);
+  }, 120_000);
+
+  it('a release left pending-install by a helm killed with SMO is recovered after the restart', async () => {
+    // helm runs for a while, then dies half-way (recording pending-install), as when killed with SMO.
+    helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 1500 }], leavePending: [{ command: 'install', release: 'noise-reduction' }] });
+    smo = await start();
+    expect((await deployAsync(smo.url)).status).toBe(202);
+    await eventually(async () => helm.installs('noise-reduction').length > 0, 30_000, 'the install to start');
+    await smo.kill('SIGKILL');
+    await eventually(async () => helm.state()['demo/noise-reduction']?.revisions?.at(-1)?.status === 'pending-install', 30_000, 'the release to be left pending');
+    helm.control({});
+
+    smo = await start();
+    const view = await settledView(smo.url);
+    expect(view.services.find((s) => s.name === 'noise-reduction')?.status).toBe('Deployed');
+    const afterRestart = helm.log().slice(helm.log().findIndex((c) => c.command === 'status'));
+    expect(afterRestart.some((c) => c.command === 'uninstall' && c.release === 'noise-reduction')).toBe(true);
+    expect(helm.state()['demo/noise-reduction']?.revisions?.at(-1)?.status).toBe('deployed');
+    await smo.kill('SIGTERM');
+    smo = null;
+    expect(eventTypes()).toContain('HelmReleaseRecovered');
+  }, 120_000);
+});
