@@ -3,8 +3,6 @@ export * from './model';
 export { NAIVE_ERRORS, naivePlacement } from './naive-placement';
 export { DEFAULT_PLACEMENT_TIME_LIMIT_MS, milpPlacement } from './milp-placement';
 export type { MilpPlacementFound, MilpPlacementOptions, MilpPlacementResult } from './milp-placement';
-export { placementWeights } from './objective';
-export type { PlacementWeights } from './objective';
 export * from './static-placement';
 export * from './initial-placement';
 export * from './service-imports';

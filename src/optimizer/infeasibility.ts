@@ -1,7 +1,7 @@
 import { BindingResource, Placement, PlacementInfeasible } from './model';
 import { buildPlacementMilp } from './placement-milp-model';
 import { ClusterSlot, PlacementProblem, Resource, ServiceLoad, Usage, noUsage, shortfalls, withinCapacity } from './problem';
-import { Solver } from './solver';
+import { Solver, hasSolution } from './solver';
 
 /** Finds the resource that makes a placement problem infeasible, cheapest test first. */
 
@@ -61,7 +61,7 @@ export async function diagnoseWithRelaxations(
   for (const resource of ['cpu', 'memory', 'gpu'] as const) {
     const { model } = buildPlacementMilp(problem, current, { relax: resource });
     const result = await solver.solve(model, { timeLimitMs });
-    if (result.values.size > 0) {
+    if (hasSolution(result)) {
       return infeasible(`No placement fits every cluster's ${resource}; every other constraint could be met.`, resource);
     }
   }

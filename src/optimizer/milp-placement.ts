@@ -3,7 +3,7 @@ import { ClusterCapacity, Placement, PlacementFound, PlacementInfeasible, Servic
 import { evaluateAssignment } from './objective';
 import { buildPlacementMilp } from './placement-milp-model';
 import { buildPlacementProblem, toPlacement } from './problem';
-import { SolveResult, Solver, SolverName } from './solver';
+import { SolveResult, Solver, SolverName, hasSolution } from './solver';
 import { getSolver } from './solver-selection';
 
 /** Re-placement with the MILP of placement-milp-model.ts: fewest moves first, then fewest moved replicas, then balance. */
@@ -44,7 +44,7 @@ export async function milpPlacement(
   const result = await solver.solve(model, { timeLimitMs: options.timeLimitMs ?? DEFAULT_PLACEMENT_TIME_LIMIT_MS });
   const meta = { solver: solver.name, solveMs: result.solveMs };
 
-  if (result.values.size > 0) {
+  if (hasSolution(result)) {
     const assignment = problem.services.map((_, s) =>
       problem.clusters.findIndex((_cluster, c) => (result.values.get(variable(s, c) ?? '') ?? 0) > 0.5),
     );

@@ -1,6 +1,6 @@
 import { FailureKind, InvalidOptimizerInput } from './model';
 import { withinCapacity } from './problem';
-import { LinearConstraint, LinearModel, ModelVariable, Solver, SolverName } from './solver';
+import { LinearConstraint, LinearModel, ModelVariable, Solver, SolverName, hasSolution } from './solver';
 import { getSolver } from './solver-selection';
 
 /**
@@ -74,7 +74,7 @@ export async function decideReplicas(
     timeLimitMs: options.timeLimitMs ?? DEFAULT_SCALING_TIME_LIMIT_MS,
   });
   const meta = { solver: solver.name, solveMs: result.solveMs };
-  if (result.values.size > 0 && result.objective !== undefined) {
+  if (hasSolution(result) && result.objective !== undefined) {
     const replicas = services.map((_, s) => Math.round(result.values.get(`r_${s}`) ?? 0));
     return { feasible: true, replicas, objective: result.objective, provenOptimal: result.provenOptimal, ...meta };
   }
