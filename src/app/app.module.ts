@@ -5,6 +5,7 @@ import { HealthController } from '../api/health.controller';
 import { MetricsController } from '../api/metrics.controller';
 import { ClustersController } from '../api/clusters.controller';
 import { GraphsController } from '../api/graphs/graphs.controller';
+import { PlanController } from '../api/placement/plan.controller';
 import { ExecuteClusterCommandHandler, ExecuteGraphCommandHandler } from './cqrs';
 import { ProcessorsRegistration } from './processors.registration';
 import type { Runtime } from './runtime';
@@ -31,7 +32,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController],
       providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };

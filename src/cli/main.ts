@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CliError, SmoClient } from './client';
+import { planCommand } from './plan.command';
 import { projectionsCommand } from './projections.command';
 
 const USAGE = `usage: smo [--json] <command>
@@ -8,6 +9,7 @@ commands:
   health                       SMO's health report
   projections list             projections with position and lag
   projections rebuild <name>   blue/green rebuild, with progress and events/s
+  plan <file>                  what-if placement (POST /placement/plan) from a JSON or YAML file
 
 SMO_URL selects the server (default http://127.0.0.1:8000).`;
 
@@ -22,6 +24,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
         print(json ? JSON.stringify(body, null, 2) : `status: ${String(body.status)}`);
         return 0;
       }
+      case 'plan':
+        await planCommand(client, rest, json, print);
+        return 0;
       case 'projections':
         await projectionsCommand(client, rest, json, print, progress);
         return 0;

@@ -1,0 +1,70 @@
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { getSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } from '../../optimizer';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import { ProblemException } from '../problem';
+import { parsePlanRequest } from './plan-request';
+
+const EXAMPLE = {
+  clusters: [{ name: 'c1', cpu: 4, memory: '8Gi', gpu: 0, available: true }],
+  services: [{ id: 'a', cpu: 0.5, memory: '512Mi', gpu: false, replicas: 1 }],
+  currentPlacement: { a: 'c1' },
+  algorithm: 'milp',
+};
+
+/** What-if placement: solve without recording or changing anything. */
+@ApiTags('placement')
+@Controller('placement')
+export class PlanController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Post('plan')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Plan a placement (what-if)',
+    description: '`memory`, `gpu`, `available`, `replicas`, `currentPlacement` and `algorithm` are optional; `algorithm` defaults to `milp` when `currentPlacement` is given, else `naive`.',
+  })
+  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
+  @ApiOkResponse({ description: 'A feasible placement with moves, objective, solver, utilisation and explanation' })
+  @ApiUnprocessableEntityResponse({ description: 'No placement fits (problem+json with the reason and the binding resource)' })
+  async plan(@Body() body: unknown) {
+    const parsed = parsePlanRequest(body);
+    if (!parsed.ok) {
+      throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `${parsed.problems.length} problem(s) in the plan request; see "errors"`, errors: parsed.problems });
+    }
+    let result;
+    try {
+      result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver) });
+    } catch (error) {
+      if (error instanceof InvalidOptimizerInput) throw ProblemException.of(HttpStatus.BAD_REQUEST, error.message);
+      throw error;
+    }
+    if (!result.feasible) {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, result.reason, {
+        kind: result.kind,
+        bindingResource: result.bindingResource ?? null,
+        serviceId: result.serviceId ?? null,
+        solver: result.solver,
+        explanation: result.explanation,
+      });
+    }
+    return view(result);
+  }
+}
+
+function view(result: PlanFeasible) {
+  return {
+    feasible: true,
+    placement: result.placement,
+    moves: result.moves,
+    objective: result.objective,
+    solver: result.solver,
+    solveMs: Math.round(result.solveMs * 1000) / 1000,
+    utilisation: result.utilisation,
+    explanation: result.explanation,
+    algorithm: result.algorithm,
+    provenOptimal: result.provenOptimal,
+    terms: result.terms,
+  };
+}
