@@ -32,11 +32,12 @@ export const TWO_CLUSTERS: KarmadaClusterInput[] = [
   { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', region: 'eu', zone: 'b' },
 ];
 
-export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string> } = {}): Promise<OrchestratorRig> {
+export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean } = {}): Promise<OrchestratorRig> {
   const dir = mkdtempSync(join(tmpdir(), 'smo-rig-'));
   const kube = new FakeKubeApi();
   const kubeApi = await kube.start();
   kube.setClusters((options.clusters ?? TWO_CLUSTERS).map((c) => karmadaCluster(c)));
+  if (options.karmadaDown) kube.down();
   const helm = fakeHelm(dir);
   const grafana = await FakeGrafana.start({ username: 'admin', password: GRAFANA_PASSWORD });
   const smo = await startApp({

@@ -1,0 +1,128 @@
+import { karmadaCluster, type KarmadaClusterInput } from '../fakes/kubernetes/fake-kube-api';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, TWO_CLUSTERS, type OrchestratorRig } from '../support/orchestrator-rig';
+
+interface ClusterView {
+  id: number;
+  name: string;
+  location: string;
+  available_cpu: number;
+  available_ram: string;
+  availability: boolean;
+  acceleration: boolean;
+  pod_cidr: string | null;
+  service_cidr: string | null;
+  grafana: string | null;
+  capacity: { cpu: { available: number; allocatable: number }; gpu: { available: number } };
+}
+
+describe('cluster inventory from Karmada', () => {
+  let rig: OrchestratorRig;
+  beforeEach(async () => (rig = await startRig()));
+  afterEach(async () => rig.stop());
+
+  const clusters = async () => (await (await rig.request('GET', '/clusters/')).json()) as ClusterView[];
+  const clusterEvents = async () => {
+    const events = await rig.smo.runtime.eventStore.readAll({ filter: { streamCategories: ['cluster'] } });
+    return events.map((e) => `${e.type}:${(e.data as { name: string }).name}`);
+  };
+  const sync = async () => {
+    const response = await rig.request('POST', '/clusters/sync');
+    expect(response.status).toBe(200);
+    await rig.idle();
+  };
+
+  it('registers clusters, records only changes, and serves upstream’s shape at /clusters and /clusters/', async () => {
+    await sync();
+    const listed = await clusters();
+    expect(listed.map((c) => c.name)).toEqual(['c1', 'c2']);
+    expect(listed[0]).toMatchObject({ location: 'eu/a', available_cpu: 4, available_ram: '8.00 GiB', availability: true, acceleration: false, grafana: `${rig.grafana.url}/d/c1/c1` });
+    expect(await (await rig.request('GET', '/clusters')).json()).toEqual(listed);
+    expect(await clusterEvents()).toEqual(['ClusterRegistered:c1', 'ClusterRegistered:c2', 'ClusterDashboardPublished:c1', 'ClusterDashboardPublished:c2']);
+
+    // Nothing changed: nothing recorded. A GET never changes state.
+    await sync();
+    await rig.request('GET', '/clusters/');
+    expect(await clusterEvents()).toHaveLength(4);
+
+    // Capacity change, with a GPU discovered from the resource summary.
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '4', allocatedCpu: '1500m', allocatedMemory: '0' }),
+      karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0', gpu: 2, region: 'eu', zone: 'b' }),
+    ]);
+    await sync();
+    const changed = await clusters();
+    expect(changed.map((c) => [c.name, c.available_cpu, c.acceleration, c.capacity.gpu.available])).toEqual([
+      ['c1', 2.5, false, 0],
+      ['c2', 6, true, 2],
+    ]);
+    expect((await clusterEvents()).slice(4)).toEqual(['ClusterCapacityObserved:c1', 'ClusterCapacityObserved:c2']);
+  });
+
+  it('follows Ready → NotReady → Ready and a removal', async () => {
+    await sync();
+    const [c1, c2] = TWO_CLUSTERS as [KarmadaClusterInput, KarmadaClusterInput];
+    rig.kube.setClusters([karmadaCluster({ ...c1, ready: false }), karmadaCluster(c2)]);
+    await sync();
+    expect((await clusters()).find((c) => c.name === 'c1')?.availability).toBe(false);
+    rig.kube.setClusters([karmadaCluster(c1), karmadaCluster(c2)]);
+    await sync();
+    expect((await clusters()).find((c) => c.name === 'c1')?.availability).toBe(true);
+    rig.kube.setClusters([karmadaCluster(c1)]);
+    await sync();
+    expect((await clusters()).map((c) => c.name)).toEqual(['c1']);
+    const events = await clusterEvents();
+    expect(events.filter((e) => !e.startsWith('ClusterDashboard') && !e.startsWith('ClusterRegistered'))).toEqual([
+      'ClusterUnavailable:c1',
+      'ClusterRecovered:c1',
+      'ClusterRemoved:c2',
+    ]);
+  });
+
+  it('keeps running when Karmada is down, reports it, and answers POST /clusters/sync with 502', async () => {
+    rig.kube.down();
+    const failed = await rig.request('POST', '/clusters/sync');
+    expect(failed.status).toBe(502);
+    expect(failed.headers.get('content-type')).toContain('application/problem+json');
+    const health = (await (await rig.request('GET', '/health')).json()) as { status: string; clusterSync: { consecutiveFailures: number; lastError: string } };
+    expect(health.status).toBe('degraded');
+    expect(health.clusterSync.consecutiveFailures).toBeGreaterThan(0);
+    rig.kube.up();
+    await sync();
+    expect((await (await rig.request('GET', '/health')).json()) as object).toMatchObject({ status: 'ok' });
+  });
+
+  it('a cluster that becomes unavailable has its services re-placed and upgraded', async () => {
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    expect(rig.helmCalls('upgrade')).toEqual([]);
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '4', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await sync();
+    await rig.idle();
+    const graph = (await (await rig.request('GET', '/graphs/image-detection-graph')).json()) as { placement: Record<string, string>; services: Array<{ name: string; status: string; cluster_affinity: string }> };
+    expect(graph.placement).toEqual({ 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' });
+    expect(graph.services.map((s) => [s.name, s.status, s.cluster_affinity])).toEqual([
+      ['image-compression-vo', 'Pending', 'c2'],
+      ['noise-reduction', 'Deployed', 'c2'],
+      ['image-detection', 'Deployed', 'c2'],
+    ]);
+    expect(rig.helmCalls('upgrade').map((c) => c.release)).toEqual(['noise-reduction', 'image-detection']);
+    const requests = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } });
+    expect(requests.map((e) => e.data)).toEqual([expect.objectContaining({ reason: 'cluster-lost', detail: 'cluster c1 is unavailable' })]);
+  });
+
+  it('starts while Karmada is down at start-up, and catches up when it comes back', async () => {
+    await rig.stop();
+    rig = await startRig({ karmadaDown: true, env: { SMO_CLUSTER_SYNC_INTERVAL: '1' } });
+    const health = (await (await rig.request('GET', '/health')).json()) as { status: string };
+    expect(['ok', 'degraded']).toContain(health.status);
+    expect(await clusters()).toEqual([]);
+    rig.kube.up();
+    const deadline = Date.now() + 15_000;
+    while ((await clusters()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await clusters()).map((c) => c.name)).toEqual(['c1', 'c2']);
+  });
+});
