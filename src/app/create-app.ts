@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemDetailsFilter, toProblem } from '../api/problem.filter';
-import { PROBLEM_CONTENT_TYPE } from '../api/problem';
+import { ProblemDetailsFilter } from '../api/problem.filter';
 import { YAML_MEDIA_TYPES } from '../descriptor';
 import { logContext, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
@@ -31,11 +30,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
-  // Errors Fastify raises before a route runs (body too large, bad JSON, unsupported type) are problems too.
-  fastify.setErrorHandler((error, request, reply) => {
-    const problem = { ...toProblem(error, runtime.logger), instance: request.url };
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
-  });
+
   instrumentRequests(app, runtime);
   const document = SwaggerModule.createDocument(
     app,

@@ -36,6 +36,12 @@ export interface SmoConfig {
   helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string> };
   hdarctl: { binary: string; timeoutSeconds: number };
   grafana: { host: string | undefined; username: string | undefined; password: string | undefined; apiToken: string | undefined; datasourceUid: string; timeoutSeconds: number };
+  /**
+   * NFVCL (VIMs and OpenStack Kubernetes clusters); unset `baseUrl` → the NFVCL routes answer 503.
+   * `pollIntervalMs`: between task/blueprint polls; `provisionTimeoutSeconds`: how long a new
+   * cluster may take to become ready before it is recorded as failed.
+   */
+  nfvcl: { baseUrl: string | undefined; timeoutSeconds: number; pollIntervalMs: number; provisionTimeoutSeconds: number };
 }
 
 /** A configuration problem that stops start-up; the message names the variable. */
@@ -94,6 +100,12 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       apiToken: env.GRAFANA_API_TOKEN || undefined,
       datasourceUid: text(env, 'GRAFANA_DATASOURCE_UID', 'prometheus'),
       timeoutSeconds: integer(env, ['GRAFANA_TIMEOUT'], 10, 1, 300),
+    },
+    nfvcl: {
+      baseUrl: url(env, 'NFVCL_BASE_URL', ['http:', 'https:']),
+      timeoutSeconds: integer(env, ['NFVCL_TIMEOUT'], 30, 1, 600),
+      pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
+      provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
     },
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * The alert-rules port: the Prometheus alerting rules that trigger conditional services
+ * (upstream §10.2). Rules live in one group owned by SMO; other groups are never touched (B18).
+ */
+
+/** One Prometheus alerting rule (rules-file / PrometheusRule shape, external-apis §3.1, §3.4). */
+export interface AlertRule {
+  /** The rule's `alert` field, i.e. the `alertname` label of what it fires; see `alertRuleName`. */
+  name: string;
+  /** PromQL. */
+  expr: string;
+  /** How long `expr` must hold before firing, a Prometheus duration such as "30s" or "0s". */
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** What a write did. Kubernetes / file-system failures are thrown; the reload is best effort. */
+export interface RulesWriteResult {
+  /** false when the rules were already as asked, so nothing was written. */
+  changed: boolean;
+  /**
+   * `POST {prometheus}/-/reload` answered 2xx. false with no `error` when no Prometheus URL is
+   * configured (with the operator, its config-reloader sidecar picks the change up anyway).
+   */
+  reloaded: boolean;
+  /** Why the reload failed; Prometheus then keeps evaluating its previous rules. */
+  error?: string;
+}
+
+export interface AlertRulesPort {
+  /** `prometheus-rule`: a PrometheusRule CR; `rules-file`: a plain Prometheus rules file; `simulated`: memory. */
+  readonly mode: 'prometheus-rule' | 'rules-file' | 'simulated';
+  /** Adds the rules or replaces those with the same name; never leaves duplicates. */
+  upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult>;
+  /** Removing a rule that is not there is a success (`changed: false`). */
+  removeRules(names: readonly string[]): Promise<RulesWriteResult>;
+  /** The alerting rules of SMO's group, in stored order. */
+  listRules(): Promise<AlertRule[]>;
+}

@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { Mutex } from '../../shared/mutex';
+import { assertValidAlertRules } from './alert-rule-validation';
+import type { AlertRule, AlertRulesPort, RulesWriteResult } from './alert-rules.port';
+import { writeFileAtomically } from './atomic-file';
+import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
+import { reloadPrometheus } from './prometheus-reload';
+import { alertRulesInGroups, removeRulesFromGroups, RuleGroupsShapeError, upsertRulesInGroups, type GroupsEdit } from './rule-groups';
+
+export interface FileRulesOptions {
+  /** The rules file named in Prometheus' `rule_files`; created when missing. */
+  path: string;
+  group?: string;
+  /** When set, `POST /-/reload` follows each write. */
+  prometheusUrl?: string;
+  reloadTimeoutMs?: number;
+}
+
+/** A rules file that cannot be used: not YAML, or not `groups: [{name, rules: [...]}]`. */
+export class RulesFileError extends Error {
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super(`rules file ${path}: ${problem}`, options);
+    this.name = 'RulesFileError';
+  }
+}
+
+/**
+ * SMO's alert rules in a plain Prometheus rules file (external-apis §3.4), for Prometheus without
+ * the operator and for tests against a real Prometheus. Other groups in the file are kept; YAML
+ * comments are not. Writes are serialised within this process only: one writer per file.
+ */
+export class FileRulesAdapter implements AlertRulesPort {
+  readonly mode = 'rules-file' as const;
+  private readonly path: string;
+  private readonly group: string;
+  private readonly prometheusUrl: string | null;
+  private readonly reloadTimeoutMs: number;
+  private readonly writes = new Mutex();
+
+  constructor(options: FileRulesOptions) {
+    this.path = options.path;
+    this.group = options.group ?? 'smo-alerts';
+    this.prometheusUrl = options.prometheusUrl === undefined ? null : prometheusBaseUrl(options.prometheusUrl);
+    this.reloadTimeoutMs = options.reloadTimeoutMs ?? 5_000;
+    assertPositiveTimeout(this.reloadTimeoutMs, 'reloadTimeoutMs');
+  }
+
+  upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+    assertValidAlertRules(rules);
+    return this.edit((groups) => upsertRulesInGroups(groups, this.group, rules));
+  }
+
+  removeRules(names: readonly string[]): Promise<RulesWriteResult> {
+    return this.edit((groups) => removeRulesFromGroups(groups, this.group, names));
+  }
+
+  async listRules(): Promise<AlertRule[]> {
+    const document = await this.read();
+    return this.shaped(() => alertRulesInGroups(document.groups, this.group));
+  }
+
+  private async edit(change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
+    const changed = await this.writes.run(async () => {
+      const document = await this.read();
+      const edit = this.shaped(() => change(document.groups));
+      if (edit.changed) await writeFileAtomically(this.path, toYaml({ ...document, groups: edit.groups }, { lineWidth: 0 }));
+      return edit.changed;
+    });
+    if (this.prometheusUrl === null) return { changed, reloaded: false };
+    return { changed, ...(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
+  }
+
+  private async read(): Promise<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { groups: [] };
+      throw error;
+    }
+    let document: unknown;
+    try {
+      document = parseYaml(text);
+    } catch (error) {
+      throw new RulesFileError(this.path, `not valid YAML: ${(error as Error).message}`, { cause: error });
+    }
+    if (document === null || document === undefined) return { groups: [] }; // an empty file
+    if (typeof document !== 'object' || Array.isArray(document)) throw new RulesFileError(this.path, 'not a YAML mapping');
+    return document as Record<string, unknown>;
+  }
+
+  private shaped<T>(use: () => T): T {
+    try {
+      return use();
+    } catch (error) {
+      if (error instanceof RuleGroupsShapeError) throw new RulesFileError(this.path, error.message);
+      throw error;
+    }
+  }
+}
