@@ -3,8 +3,13 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AdminProjectionsController } from '../api/admin-projections.controller';
 import { HealthController } from '../api/health.controller';
 import { MetricsController } from '../api/metrics.controller';
+import { AlertsController } from '../api/alerts.controller';
+import { AnalyticsController } from '../api/audit/analytics.controller';
+import { AuditController } from '../api/audit/audit.controller';
 import { ClustersController } from '../api/clusters.controller';
 import { GraphsController } from '../api/graphs/graphs.controller';
+import { OsK8sController } from '../api/nfvcl/os-k8s.controller';
+import { VimsController } from '../api/nfvcl/vims.controller';
 import { PlanController } from '../api/placement/plan.controller';
 import { ExecuteClusterCommandHandler, ExecuteGraphCommandHandler } from './cqrs';
 import { ProcessorsRegistration } from './processors.registration';
@@ -17,7 +22,7 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationBootstrap(): void {
     this.runtime.processing.start();
-    this.runtime.clusterSync.start();
+    this.runtime.jobs.forEach((job) => job.start());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -32,7 +37,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController],
       providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };

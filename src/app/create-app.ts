@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsFilter } from '../api/problem.filter';
+import { AuthGuard } from '../api/security/auth.guard';
 import { YAML_MEDIA_TYPES } from '../descriptor';
 import { logContext, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
@@ -28,10 +29,12 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
+  app.useGlobalGuards(new AuthGuard(runtime.config.security));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
 
   instrumentRequests(app, runtime);
+  secureHeaders(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -40,9 +43,28 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
       .setVersion('0.1.0')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json' });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
+  warnAboutOpenSettings(runtime);
   app.enableShutdownHooks();
   return app;
+}
+
+/** What an operator should hear about at start-up. */
+function warnAboutOpenSettings(runtime: Runtime): void {
+  const { security, bind } = runtime.config;
+  if (security.tokens.length === 0) {
+    runtime.logger.warn({ bind }, 'no API tokens (SMO_API_TOKENS): every request is allowed; SMO listens on loopback only unless SMO_BIND says otherwise');
+  }
+  if (security.allowedRegistries.length === 0) runtime.logger.warn('SMO_ALLOWED_REGISTRIES is not set: charts and artifacts from any registry are accepted');
+}
+
+/** Security headers on every answer (the Swagger UI needs its inline scripts, so no CSP there). */
+function secureHeaders(app: NestFastifyApplication): void {
+  app.getHttpAdapter().getInstance().addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+    if (!request.url.startsWith('/docs')) void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    done(null, payload);
+  });
 }
 
 /** Correlation ids on every request and response, request metrics, and the log context. */

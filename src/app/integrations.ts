@@ -12,6 +12,17 @@ import { SimulatedInventoryAdapter } from '../integrations/karmada/simulated-inv
 import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
 import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import type { Logger } from '../observability/logger';
+import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
+import type { NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import { homedir } from 'node:os';
+import { ConfigError } from '../config/config';
+import { KarmadaDeployments } from '../integrations/kubernetes/deployment-scale';
+import type { AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
+import { FileRulesAdapter } from '../integrations/prometheus/file-rules.adapter';
+import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules.adapter';
+import { PrometheusClient } from '../integrations/prometheus/prometheus-client';
+import { PrometheusRuleAdapter } from '../integrations/prometheus/prometheus-rule.adapter';
+import type { ReplicaScaler } from '../processors/scaling.scheduler';
 
 /** How an external integration is run in this process, as /health reports it. */
 export interface IntegrationMode {
@@ -22,7 +33,12 @@ export interface IntegrationMode {
 
 export interface Integrations {
   helm: HelmPort;
+  alertRules: AlertRulesPort;
+  prometheus: PrometheusClient | null;
+  scaler: ReplicaScaler;
   grafana: GrafanaPort | null;
+  /** NFVCL (VIMs, OpenStack Kubernetes clusters); null when NFVCL_BASE_URL is not set. */
+  nfvcl: NfvclPort | null;
   inventory: ClusterInventoryPort;
   artifacts: ArtifactResolver;
   modes: IntegrationMode[];
@@ -69,7 +85,14 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
     binary: config.hdarctl.binary,
     timeoutMs: config.hdarctl.timeoutSeconds * 1000,
     maxDescriptorBytes: config.maxBodyBytes,
+    ...(config.security.allowedRegistries.length > 0 ? { allowedHosts: config.security.allowedRegistries } : {}),
   });
+  const alertRules = createAlertRules(config);
+  const prometheus = config.prometheus.host ? new PrometheusClient({ baseUrl: config.prometheus.host, timeoutMs: config.prometheus.timeoutSeconds * 1000 }) : null;
+  const scaler: ReplicaScaler = kubeconfig
+    ? karmadaScaler(new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: 10_000 }))
+    : { mode: 'simulated', scale: async (name, namespace, replicas) => logger.info({ name, namespace, replicas }, 'simulated scale') };
+  const nfvcl = createNfvcl(config);
   const modes: IntegrationMode[] = [
     kubeconfig
       ? { name: 'karmada', mode: 'real', detail: kubeconfig }
@@ -78,6 +101,43 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
     config.submariner.kubeconfig ? { name: 'submariner', mode: 'real' } : { name: 'submariner', mode: 'disabled', detail: 'SUBMARINER_KUBECONFIG not set' },
     grafana ? { name: 'grafana', mode: 'real', detail: config.grafana.host } : { name: 'grafana', mode: 'disabled', detail: 'GRAFANA_HOST not set' },
     { name: 'hdarctl', mode: 'real', detail: config.hdarctl.binary },
+    nfvcl ? { name: 'nfvcl', mode: 'real', detail: config.nfvcl.baseUrl } : { name: 'nfvcl', mode: 'disabled', detail: 'NFVCL_BASE_URL not set' },
+    prometheus ? { name: 'prometheus', mode: 'real', detail: config.prometheus.host } : { name: 'prometheus', mode: 'disabled', detail: 'PROMETHEUS_HOST not set' },
+    alertRules.mode === 'simulated'
+      ? { name: 'alert-rules', mode: 'simulated', detail: 'rules kept in memory (no PrometheusRule, no rules file)' }
+      : { name: 'alert-rules', mode: 'real', detail: alertRules.mode },
+    config.scaling.enabled ? { name: 'scaling', mode: scaler.mode, detail: `every ${config.scaling.intervalSeconds}s` } : { name: 'scaling', mode: 'disabled', detail: 'SCALING_ENABLED not set' },
   ];
-  return { helm, grafana, inventory, artifacts, modes };
+  return { helm, alertRules, prometheus, scaler, grafana, nfvcl, inventory, artifacts, modes };
+}
+
+function createAlertRules(config: SmoConfig): AlertRulesPort {
+  const { rules, host } = config.prometheus;
+  if (rules.mode === 'rules-file') {
+    if (!rules.file) throw new ConfigError('SMO_RULES_FILE', 'is required when SMO_ALERT_RULES=rules-file');
+    return new FileRulesAdapter({ path: rules.file, group: rules.group, ...(host ? { prometheusUrl: host } : {}) });
+  }
+  if (rules.mode === 'prometheus-rule') {
+    const kubeconfig = rules.kubeconfig ?? join(homedir(), '.kube', 'config');
+    return new PrometheusRuleAdapter(loadKubeconfigFile(kubeconfig, { trusted: true }), {
+      name: rules.name,
+      namespace: rules.namespace,
+      group: rules.group,
+      labels: rules.labels,
+      ...(host ? { prometheusUrl: host } : {}),
+    });
+  }
+  return new InMemoryRulesAdapter(rules.group);
+}
+
+function karmadaScaler(deployments: KarmadaDeployments): ReplicaScaler {
+  return { mode: 'real', scale: (name, namespace, replicas) => deployments.scale(name, namespace, replicas) };
+}
+
+function createNfvcl(config: SmoConfig): NfvclPort | null {
+  const { baseUrl, timeoutSeconds, pollIntervalMs } = config.nfvcl;
+  if (!baseUrl) return null;
+  // GETs are retried a few times, no longer apart than a poll interval.
+  const retry = { attempts: 3, initialDelayMs: Math.min(200, pollIntervalMs), maxDelayMs: Math.min(2000, pollIntervalMs * 4) };
+  return new NfvclHttpClient({ baseUrl, timeoutMs: timeoutSeconds * 1000, retry });
 }

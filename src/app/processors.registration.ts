@@ -4,9 +4,13 @@ import { getSolver } from '../optimizer';
 import type { GraphCommand } from '../domain/graph/commands';
 import type { CommandContext } from '../application/command-handler';
 import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
+import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
+import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { DeploymentProcessor } from '../processors/deployment.processor';
 import { PlacementProcessor } from '../processors/placement.processor';
+import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
 import { ExecuteClusterCommand, ExecuteGraphCommand } from './cqrs';
 import type { Runtime } from './runtime';
@@ -32,6 +36,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           dispatch,
           solver: () => getSolver(runtime.config.solver),
           replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
+          maxSolveCells: runtime.config.security.maxSolveCells,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters'] });
@@ -39,7 +44,37 @@ export class ProcessorsRegistration implements OnModuleInit {
         }),
       )
       .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana }))
-      .addProcessor(new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }));
+      .addProcessor(new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }))
+      .addProcessor(new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules }))
+      .addProcessor(new ConditionalDeploymentProcessor({ dispatch }));
+    const { prometheus } = runtime.integrations;
+    if (runtime.config.scaling.enabled && prometheus) {
+      runtime.jobs.push(
+        new ScalingScheduler({
+          readStore: runtime.readStore,
+          rates: prometheus,
+          scaler: runtime.integrations.scaler,
+          dispatch,
+          solver: () => getSolver(runtime.config.solver),
+          logger: runtime.logger,
+          intervalSeconds: runtime.config.scaling.intervalSeconds,
+          metric: runtime.config.scaling.metric,
+          owner: runtime.processing.owner,
+        }),
+      );
+    }
+    if (runtime.integrations.nfvcl) {
+      runtime.processing.addProcessor(
+        new OsK8sProvisioningProcessor({
+          clusters: runtime.osK8sClusters,
+          nfvcl: runtime.integrations.nfvcl,
+          logger: runtime.logger,
+          pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
+          timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
+          karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
+        }),
+      );
+    }
     if (grafana) {
       runtime.processing.addProcessor(
         new ClusterDashboardProcessor({

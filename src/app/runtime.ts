@@ -16,6 +16,11 @@ import { SqliteDatabase } from '../sqlite/sqlite-database';
 import { streamSummariesProjection } from '../../projections/stream-summaries.projection';
 import { graphsProjection } from '../../projections/graphs.projection';
 import { clustersProjection } from '../../projections/clusters.projection';
+import { addAnalyticsProjections } from '../../projections/analytics';
+import { vimsProjection } from '../../projections/vims.projection';
+import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
+import { VimCommands } from '../application/vim-commands';
+import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
 import { ClusterSync } from '../processors/cluster-sync';
@@ -35,6 +40,11 @@ export interface Runtime {
   graphs: GraphCommands;
   clusters: ClusterCommands;
   clusterSync: ClusterSync;
+  /** NFVCL: VIMs (`vim-<id>`) and OpenStack Kubernetes clusters (`oscluster-<smo_id>`). */
+  vims: VimCommands;
+  osK8sClusters: OsK8sClusterCommands;
+  /** Periodic work besides the processors (cluster sync, autoscaling); started with the app. */
+  jobs: Array<{ start(): void; stop(): Promise<void> }>;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -63,6 +73,8 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
 
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
   processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
+  addAnalyticsProjections(processing);
+  processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection);
   const integrations = createIntegrations(config, logger);
   const graphs = new GraphCommands(eventStore);
   const clusters = new ClusterCommands(eventStore);
@@ -93,9 +105,12 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     graphs,
     clusters,
     clusterSync,
+    vims: new VimCommands(eventStore, readStore),
+    osK8sClusters: new OsK8sClusterCommands(eventStore),
+    jobs: [clusterSync],
     startedAt: new Date(),
     async close() {
-      await clusterSync.stop();
+      await Promise.all(runtime.jobs.map((job) => job.stop()));
       await processing.stop();
       await rawEventStore.close();
       await readStore.close();

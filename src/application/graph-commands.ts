@@ -6,7 +6,7 @@ import type { GraphState } from '../domain/graph/state';
 import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
 
 export function graphIdOf(command: GraphCommand): string {
-  return command.type === 'RecordServiceOutcome' ? command.event.data.graphId : command.data.graphId;
+  return 'event' in command ? command.event.data.graphId : command.data.graphId;
 }
 
 /** Runs graph commands against the graph's stream. */

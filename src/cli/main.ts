@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 import { CliError, SmoClient } from './client';
+import { actionCommand, clustersCommand, deployCommand, getCommand, historyCommand, listCommand, placementsCommand, watchCommand } from './graphs.command';
 import { planCommand } from './plan.command';
 import { projectionsCommand } from './projections.command';
 
 const USAGE = `usage: smo [--json] <command>
 
 commands:
+  deploy <file|artifact> [--project p]   deploy a descriptor (YAML/JSON file) or an HDAR artifact, follow it
+  list [--project p]           graphs of a project (default project: default)
+  get <graph> [--at <time|position>]    one graph, now or as it was
+  stop|start|remove <graph>    lifecycle
+  placement <graph>            re-place with the MILP
+  history <graph> [--type A,B] the graph's events
+  placements <graph>           placement decisions: when, why, algorithm, moves, result
+  watch [--graph g]            events as they happen
+  clusters                     the cluster inventory
   health                       SMO's health report
   projections list             projections with position and lag
   projections rebuild <name>   blue/green rebuild, with progress and events/s
@@ -24,6 +34,33 @@ export async function run(argv: string[], env: Record<string, string | undefined
         print(json ? JSON.stringify(body, null, 2) : `status: ${String(body.status)}`);
         return 0;
       }
+      case 'deploy':
+        await deployCommand(client, rest, json, print, progress);
+        return 0;
+      case 'list':
+        await listCommand(client, rest, json, print);
+        return 0;
+      case 'get':
+        await getCommand(client, rest, json, print);
+        return 0;
+      case 'stop':
+      case 'start':
+      case 'remove':
+      case 'placement':
+        await actionCommand(client, command, rest, json, print);
+        return 0;
+      case 'history':
+        await historyCommand(client, rest, json, print);
+        return 0;
+      case 'placements':
+        await placementsCommand(client, rest, json, print);
+        return 0;
+      case 'clusters':
+        await clustersCommand(client, json, print);
+        return 0;
+      case 'watch':
+        await watchCommand(client, rest, json, print);
+        return 0;
       case 'plan':
         await planCommand(client, rest, json, print);
         return 0;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../shared/project-root';
@@ -35,6 +36,37 @@ export interface SmoConfig {
   /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
   helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string> };
   hdarctl: { binary: string; timeoutSeconds: number };
+  /** Bearer token the Alertmanager webhook must present (unset: open). */
+  alertsToken: string | undefined;
+  security: {
+    /** API tokens, kept only as SHA-256 digests. None configured: every request is allowed (and SMO binds to loopback). */
+    tokens: Array<{ digest: string; role: 'read' | 'operate' }>;
+    /** Whether /health and /metrics need a token too. */
+    protectOperations: boolean;
+    /** Requests per second allowed per token (or per client address without tokens); bursts of twice that. */
+    rateLimitPerSecond: number;
+    swaggerUi: boolean;
+    /** Registries (host or host:port) charts and artifacts may come from; empty: any (a warning is logged). */
+    allowedRegistries: string[];
+    /** The most services × clusters one placement solve may have. */
+    maxSolveCells: number;
+  };
+  prometheus: {
+    host: string | undefined;
+    timeoutSeconds: number;
+    /** Where alerting rules go: a PrometheusRule CR, a rules file, or memory (embedded mode). */
+    rules: {
+      mode: 'prometheus-rule' | 'rules-file' | 'memory';
+      kubeconfig: string | undefined;
+      name: string;
+      namespace: string;
+      group: string;
+      /** Labels of a PrometheusRule SMO creates: they must match the Prometheus' ruleSelector. */
+      labels: Record<string, string>;
+      file: string | undefined;
+    };
+  };
+  scaling: { enabled: boolean; intervalSeconds: number; metric: string };
   grafana: { host: string | undefined; username: string | undefined; password: string | undefined; apiToken: string | undefined; datasourceUid: string; timeoutSeconds: number };
   /**
    * NFVCL (VIMs and OpenStack Kubernetes clusters); unset `baseUrl` → the NFVCL routes answer 503.
@@ -66,7 +98,8 @@ export function loadConfig(env: Env = process.env): SmoConfig {
   if (readStore === 'mongodb' && !mongoUrl) throw new ConfigError('MONGO_URL', 'is required when SMO_READ_STORE=mongodb');
   return {
     port: integer(env, ['PORT', 'FLASK_RUN_PORT'], 8000, 0, 65535),
-    bind: text(env, 'SMO_BIND', '127.0.0.1'),
+    // Without API tokens SMO only listens on loopback, unless told otherwise explicitly.
+    bind: text(env, 'SMO_BIND', env.SMO_API_TOKENS?.trim() ? '0.0.0.0' : '127.0.0.1'),
     dataDir: resolve(text(env, 'SMO_DATA_DIR', './data')),
     eventStore,
     readStore,
@@ -93,6 +126,21 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
     },
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
+    alertsToken: env.SMO_ALERTS_TOKEN?.trim() || undefined,
+    security: {
+      tokens: apiTokens(env, 'SMO_API_TOKENS'),
+      protectOperations: flag(env.SMO_PROTECT_OPERATIONS),
+      rateLimitPerSecond: integer(env, ['SMO_RATE_LIMIT'], 200, 1, 1_000_000),
+      swaggerUi: env.SMO_SWAGGER_UI === undefined ? true : flag(env.SMO_SWAGGER_UI),
+      allowedRegistries: (env.SMO_ALLOWED_REGISTRIES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 20_000, 1, 10_000_000),
+    },
+    prometheus: prometheusConfig(env),
+    scaling: {
+      enabled: flag(env.SCALING_ENABLED),
+      intervalSeconds: integer(env, ['SCALING_INTERVAL'], 30, 1, 86_400),
+      metric: text(env, 'SMO_SCALING_METRIC', 'flask_http_request_total'),
+    },
     grafana: {
       host: url(env, 'GRAFANA_HOST', ['http:', 'https:']),
       username: env.GRAFANA_USERNAME || undefined,
@@ -102,7 +150,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       timeoutSeconds: integer(env, ['GRAFANA_TIMEOUT'], 10, 1, 300),
     },
     nfvcl: {
-      baseUrl: url(env, 'NFVCL_BASE_URL', ['http:', 'https:']),
+      baseUrl: serviceUrl(env, 'NFVCL_BASE_URL'),
       timeoutSeconds: integer(env, ['NFVCL_TIMEOUT'], 30, 1, 600),
       pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
       provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
@@ -158,6 +206,16 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** An http(s) base URL without credentials, query or fragment (NFVCL sends no auth headers). */
+function serviceUrl(env: Env, name: string): string | undefined {
+  const raw = url(env, name, ['http:', 'https:']);
+  if (raw === undefined) return undefined;
+  const parsed = new URL(raw);
+  if (parsed.username || parsed.password) throw new ConfigError(name, 'must not carry credentials');
+  if (parsed.search || parsed.hash) throw new ConfigError(name, 'must not have a query or fragment');
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
 /** Upstream's boolean convention: true for `t` or `true`, case-insensitive. */
 export function flag(value: string | undefined): boolean {
   return ['t', 'true'].includes((value ?? '').trim().toLowerCase());
@@ -176,4 +234,51 @@ function passedEnvironment(env: Env, name: string): Record<string, string> {
   const invalid = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
   if (invalid) throw new ConfigError(name, `${JSON.stringify(invalid)} is not a variable name`);
   return Object.fromEntries(names.filter((n) => env[n] !== undefined).map((n) => [n, env[n]!]));
+}
+
+function prometheusConfig(env: Env): SmoConfig['prometheus'] {
+  const host = url(env, 'PROMETHEUS_HOST', ['http:', 'https:']);
+  const file = env.SMO_RULES_FILE?.trim() ? resolve(env.SMO_RULES_FILE.trim()) : undefined;
+  const kubeconfig = kubeconfigPath(env, 'PROMETHEUS_RULE_KUBECONFIG') ?? kubeconfigPath(env, 'KUBECONFIG');
+  // The operator's PrometheusRule needs the management cluster's kubeconfig; without one, rules stay in memory.
+  const fallback = file ? 'rules-file' : kubeconfig ? 'prometheus-rule' : 'memory';
+  if (flag(env.SCALING_ENABLED) && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SCALING_ENABLED is true (scaling reads request rates from Prometheus)');
+  return {
+    host,
+    timeoutSeconds: integer(env, ['PROMETHEUS_TIMEOUT'], 5, 1, 300),
+    rules: {
+      mode: oneOf(env, 'SMO_ALERT_RULES', ['prometheus-rule', 'rules-file', 'memory'] as const, fallback),
+      kubeconfig,
+      name: text(env, 'PROMETHEUS_RULE_NAME', 'kube-prometheus-stack-0'),
+      namespace: text(env, 'PROMETHEUS_RULE_NAMESPACE', 'monitoring'),
+      group: text(env, 'PROMETHEUS_RULE_GROUP', 'smo-alerts'),
+      labels: labelList(env, 'PROMETHEUS_RULE_LABELS', 'release=kube-prometheus-stack'),
+      file,
+    },
+  };
+}
+
+function labelList(env: Env, name: string, fallback: string): Record<string, string> {
+  const entries = text(env, name, fallback).split(',').map((item) => item.trim()).filter(Boolean);
+  return Object.fromEntries(
+    entries.map((entry) => {
+      const label = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(entry);
+      if (!label) throw new ConfigError(name, `must be key=value pairs separated by commas (got ${JSON.stringify(entry)})`);
+      return [label[1]!, label[2]!];
+    }),
+  );
+}
+
+/** `token:role` pairs, comma-separated; only their SHA-256 digests are kept. */
+function apiTokens(env: Env, name: string): SmoConfig['security']['tokens'] {
+  const entries = (env[name] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries.map((entry, index) => {
+    const separator = entry.lastIndexOf(':');
+    const token = separator > 0 ? entry.slice(0, separator) : '';
+    const role = entry.slice(separator + 1);
+    // The message names the entry's position, never the token itself.
+    if (!token || (role !== 'read' && role !== 'operate')) throw new ConfigError(name, `entry ${index + 1} must be token:read or token:operate`);
+    if (token.length < 16) throw new ConfigError(name, `entry ${index + 1}: a token must have at least 16 characters`);
+    return { digest: createHash('sha256').update(token).digest('hex'), role };
+  });
 }

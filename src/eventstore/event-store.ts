@@ -107,6 +107,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  /** Every event whose metadata carries this correlation id, in `$all` order: the whole story of one command. */
+  readByCorrelationId(correlationId: string, maxCount?: number): Promise<RecordedEvent[]>;
   /** Soft delete: reads then fail as not found, `$all` keeps the events, a later append continues the numbering. */
   deleteStream(streamId: string, options?: AppendOptions): Promise<void>;
   /** The position of the last event in `$all`, or null when the store is empty. */

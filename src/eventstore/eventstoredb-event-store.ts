@@ -119,6 +119,21 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
+  /** Reads the `$bc-<correlationId>` stream of the server's `$by_correlation_id` projection (enable it). */
+  async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(`$bc-${correlationId}`, { fromRevision: ESDB_START, maxCount, resolveLinkTos: true })) {
+        const event = toRecorded(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof EsdbStreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new EsdbSubscription(this.client, options);
   }

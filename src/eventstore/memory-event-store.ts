@@ -76,6 +76,10 @@ export class MemoryEventStore implements EventStore {
     return sliceByPosition(matching, options).map(clone);
   }
 
+  async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
+    return this.all.filter((e) => e.metadata.correlationId === correlationId).slice(0, maxCount).map(clone);
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new CatchUpSubscription(
       {

@@ -203,6 +203,13 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
+    const rows = this.database
+      .prepare(`SELECT ${COLUMNS} FROM es_events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY position LIMIT ?`)
+      .all(correlationId, maxCount) as unknown as EventRow[];
+    return rows.map(toRecorded);
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new CatchUpSubscription(
       {

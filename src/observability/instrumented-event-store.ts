@@ -43,6 +43,10 @@ export class InstrumentedEventStore implements EventStore {
     return this.store.readAll(options);
   }
 
+  readByCorrelationId(correlationId: string, maxCount?: number): Promise<RecordedEvent[]> {
+    return this.store.readByCorrelationId(correlationId, maxCount);
+  }
+
   subscribeToAll(options?: SubscribeToAllOptions): Subscription {
     return this.store.subscribeToAll(options);
   }

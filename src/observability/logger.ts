@@ -17,6 +17,10 @@ export const REDACTED_PATHS = [
   '*.*.password',
   'vim_password',
   '*.vim_password',
+  '*.*.vim_password',
+  // An NFVCL topology body: {vims: [{vim_password}]}, logged as it is or under one key.
+  'vims[*].vim_password',
+  '*.vims[*].vim_password',
   'token',
   '*.token',
   'authorization',

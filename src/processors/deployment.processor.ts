@@ -96,7 +96,7 @@ export class DeploymentProcessor implements Processor {
         ? deployed(graph, service, action, chart, target, outcome.args)
         : {
             type: 'ServiceDeploymentFailed',
-            data: { graphId, serviceId, action, cluster: target.cluster, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args },
+            data: { graphId, serviceId, action, cluster: target.cluster, chart, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args },
           },
       `${action}:${serviceId}:${target.valuesDigest}`,
     );

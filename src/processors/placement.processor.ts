@@ -40,6 +40,8 @@ export class PlacementProcessor implements Processor {
       replicas: ReplicaSource;
       /** Resolves once the cluster inventory has been read (bounded), so a graph sent at start-up is not placed on nothing. */
       inventoryReady: () => Promise<void>;
+      /** The most services × clusters one solve may have (a bound on solver work). */
+      maxSolveCells: number;
     },
   ) {}
 
@@ -70,6 +72,10 @@ export class PlacementProcessor implements Processor {
     );
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
     const inputs = { clusters, services, previousPlacement };
+    if (services.length * clusters.length > this.deps.maxSolveCells) {
+      const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
+      return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, detail, undefined, undefined);
+    }
     const started = performance.now();
     if (first) {
       const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services });

@@ -229,6 +229,15 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
       });
     });
 
+    it('finds every event of one correlation id, across streams, in order', async () => {
+      const correlationId = `corr-${category}`;
+      const tagged = (type: string): NewEvent => ({ id: randomUUID(), type, data: {}, metadata: { correlationId } });
+      await store.appendToStream(stream('a'), [tagged('First')]);
+      await store.appendToStream(stream('b'), [event('Unrelated'), tagged('Second')]);
+      const story = await store.readByCorrelationId(correlationId);
+      expect(story.map((e) => `${e.streamId}:${e.type}`)).toEqual([`${stream('a')}:First`, `${stream('b')}:Second`]);
+    });
+
     describe('soft delete', () => {
       it('hides the stream from reads, keeps its events in $all, and a later append continues the numbering', async () => {
         const written = await store.appendToStream(stream(), [event('Before'), event('Before')]);

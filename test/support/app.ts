@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../../src/config/config';
 import { createApp } from '../../src/app/create-app';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
+import type { Logger } from '../../src/observability/logger';
 import { silentLogger } from './stores';
 
 export interface RunningApp {
@@ -12,25 +13,29 @@ export interface RunningApp {
   runtime: Runtime;
   app: NestFastifyApplication;
   dataDir: string;
-  close(): Promise<void>;
+  /** Stops SMO; the data directory is removed unless `keepData` (to start again over it). */
+  close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts SMO in-process on a free loopback port over a private data directory. */
-export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'smo-app-'));
+/**
+ * Starts SMO in-process on a free loopback port over a private data directory. The logger is
+ * silent unless one is given (e.g. `createLogger({ level: 'trace', destination })` to capture lines).
+ */
+export async function startApp(env: Record<string, string> = {}, options: { logger?: Logger; dataDir?: string } = {}): Promise<RunningApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'smo-app-'));
   const config = loadConfig({ SMO_DATA_DIR: dataDir, SMO_SQLITE_SYNCHRONOUS: 'normal', PORT: '0', ...env });
-  const runtime = await createRuntime(config, { logger: silentLogger });
+  const runtime = await createRuntime(config, { logger: options.logger ?? silentLogger });
   const app = await createApp(runtime);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     url,
     runtime,
     app,
     dataDir,
-    async close() {
+    async close({ keepData = false } = {}) {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -32,7 +32,7 @@ export const TWO_CLUSTERS: KarmadaClusterInput[] = [
   { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', region: 'eu', zone: 'b' },
 ];
 
-export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean } = {}): Promise<OrchestratorRig> {
+export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean; dataDir?: string } = {}): Promise<OrchestratorRig> {
   const dir = mkdtempSync(join(tmpdir(), 'smo-rig-'));
   const kube = new FakeKubeApi();
   const kubeApi = await kube.start();
@@ -51,7 +51,7 @@ export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?
     SMO_CLUSTER_SYNC_INTERVAL: '3600',
     SMO_DEPLOY_WAIT: '20',
     ...options.env,
-  });
+  }, options.dataDir ? { dataDir: options.dataDir } : {});
   return {
     smo,
     kube,

@@ -1,9 +1,12 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
+import { graphStream } from '../../domain/graph/events';
+import { readHistory } from '../../application/command-handler';
+import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
@@ -58,6 +61,7 @@ export class GraphsController {
     if (!outcome.ok) throw new ProblemException(toProblemDetails(outcome.status, outcome.problems));
     const { submission } = outcome;
     const graphId = submission.normalised.id;
+    this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
     await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
     const result = await this.execute(
       {
@@ -92,9 +96,10 @@ export class GraphsController {
   }
 
   @Get('graphs/:name')
-  @ApiOperation({ summary: 'One graph (upstream view plus placement, revision and failures); ETag is its revision' })
-  async get(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView> {
-    const doc = await this.find(name);
+  @ApiOperation({ summary: 'One graph (upstream view plus placement, revision and failures); ETag is its revision; ?at=<ISO time|position> shows it as it was' })
+  @ApiQuery({ name: 'at', required: false, description: 'an ISO 8601 time or a global event position' })
+  async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView> {
+    const doc = at === undefined ? await this.find(name) : await this.findAsOf(name, at);
     void reply.header('etag', etag(doc.revision));
     return toGraphView(doc);
   }
@@ -195,10 +200,30 @@ export class GraphsController {
     return this.commandBus.execute(new ExecuteGraphCommand(command, context));
   }
 
+  /** The graph as its events say it was then (computed, not stored). */
+  private async findAsOf(name: string, at: string): Promise<GraphDocument> {
+    const asOf = parseAsOf(at);
+    if (!asOf) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'at must be an ISO 8601 time or a whole event position');
+    const doc = graphAsOf(await readHistory(this.runtime.eventStore, graphStream(name)), asOf);
+    if (!doc) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} did not exist at ${at}`);
+    return doc;
+  }
+
   private async find(name: string): Promise<GraphDocument> {
     const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
     if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
     return found.doc;
+  }
+
+  /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */
+  private refuseUnlistedRegistries(charts: string[]): void {
+    const allowed = this.runtime.config.security.allowedRegistries;
+    if (allowed.length === 0) return;
+    const problems = charts.flatMap((chart, index) => {
+      const host = registryOf(chart);
+      return host && allowed.includes(host) ? [] : [{ pointer: `/hdaGraph/services/${index}/artifact/ociImage`, message: `registry ${host ?? '?'} is not in SMO_ALLOWED_REGISTRIES` }];
+    });
+    if (problems.length > 0) throw new ProblemException(toProblemDetails(400, problems));
   }
 
   /** Helm release names are service ids within the project namespace: two graphs there cannot share one (B23). */
@@ -233,6 +258,15 @@ export class GraphsController {
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  }
+}
+
+/** `host[:port]` of a chart reference such as oci://registry:5000/project/chart, lower-cased. */
+export function registryOf(reference: string): string | null {
+  try {
+    return new URL(reference).host.toLowerCase() || null;
+  } catch {
+    return null;
   }
 }
 

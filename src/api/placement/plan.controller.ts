@@ -33,6 +33,11 @@ export class PlanController {
     if (!parsed.ok) {
       throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `${parsed.problems.length} problem(s) in the plan request; see "errors"`, errors: parsed.problems });
     }
+    const { clusters, services } = parsed.request;
+    const cells = clusters.length * services.length;
+    if (cells > this.runtime.config.security.maxSolveCells) {
+      throw ProblemException.of(HttpStatus.BAD_REQUEST, `${services.length} services × ${clusters.length} clusters exceeds the limit of ${this.runtime.config.security.maxSolveCells} (SMO_MAX_SOLVE_CELLS)`);
+    }
     let result;
     try {
       result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver) });

@@ -15,7 +15,10 @@ export type GraphCommand =
   | { type: 'RetryDeployment'; data: { graphId: string; serviceIds?: string[] } }
   | { type: 'RecordPlacement'; data: DataOf<'PlacementDecided'> }
   | { type: 'RecordPlacementFailure'; data: DataOf<'PlacementFailed'> }
-  | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> };
+  | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> }
+  /** An alert fired for the service; it is installed if it waits for one (once), else nothing happens. */
+  | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> }
+  | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =
   | 'ServicePending'
@@ -25,4 +28,7 @@ export type ServiceOutcomeType =
   | 'ServiceUninstallFailed'
   | 'HelmReleaseRecovered'
   | 'DashboardPublished'
-  | 'DashboardRemoved';
+  | 'DashboardRemoved'
+  | 'AlertRulesRegistered'
+  | 'AlertRulesRemoved'
+  | 'AlertRulesFailed';

@@ -63,7 +63,7 @@ describe('graph decider', () => {
     it('shows a failed install with its error, settled', () => {
       const failed: GraphEvent = {
         type: 'ServiceDeploymentFailed',
-        data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', exitCode: 1, stderr: 'Error: boom', timedOut: false, command: [] },
+        data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', chart: 'oci://x', exitCode: 1, stderr: 'Error: boom', timedOut: false, command: [] },
       };
       const graph = fold([submitted, onC1, pending, failed, deployed('image-detection')]);
       expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Failed', failure: { exitCode: 1, stderr: 'Error: boom' } });
@@ -153,7 +153,7 @@ describe('graph decider', () => {
   describe('retry', () => {
     const failed: GraphEvent = {
       type: 'ServiceDeploymentFailed',
-      data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', exitCode: 1, stderr: 'x', timedOut: false, command: [] },
+      data: { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c1', chart: 'oci://x', exitCode: 1, stderr: 'x', timedOut: false, command: [] },
     };
     it('retries the failed services', () => {
       spec.given([submitted, onC1, failed]).when({ type: 'RetryDeployment', data: { graphId } }).then([

@@ -2,7 +2,7 @@ import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import type { GraphEvent } from './events';
 import { evolveGraph } from './evolve';
-import { initialGraphState, type ExistingGraph, type GraphState } from './state';
+import { awaitsAlert, initialGraphState, type ExistingGraph, type GraphState } from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
 export function decideGraph(command: GraphCommand, state: GraphState): GraphEvent[] {
@@ -54,6 +54,18 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     case 'RecordPlacementFailure':
       present(state, command.data.graphId);
       return [{ type: 'PlacementFailed', data: command.data }];
+    case 'TriggerService': {
+      if (state.kind === 'none') return [];
+      const graph = state;
+      const service = graph.services.find((s) => s.id === command.data.serviceId);
+      if (!service || !awaitsAlert(graph, service)) return [];
+      return [{ type: 'ServiceTriggered', data: command.data }];
+    }
+    case 'RecordScaling': {
+      const graph = present(state, command.event.data.graphId);
+      if (graph.removed) return [];
+      return [command.event];
+    }
     case 'RecordServiceOutcome': {
       const graph = present(state, command.event.data.graphId);
       const serviceId = command.event.data.serviceId;

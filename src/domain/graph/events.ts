@@ -85,6 +85,7 @@ export interface ServiceDeploymentFailed {
     serviceId: string;
     action: 'install' | 'upgrade';
     cluster: string | null;
+    chart: string;
     exitCode: number | null;
     stderr: string;
     timedOut: boolean;
@@ -143,6 +144,39 @@ export interface DashboardRemoved {
   data: { graphId: string; serviceId: string | null; uid: string };
 }
 
+/** The alerting rules of an event-triggered service were written (and Prometheus reloaded, or why not). */
+export interface AlertRulesRegistered {
+  type: 'AlertRulesRegistered';
+  data: { graphId: string; serviceId: string; rules: string[]; reloaded: boolean; reloadError: string | null };
+}
+
+export interface AlertRulesRemoved {
+  type: 'AlertRulesRemoved';
+  data: { graphId: string; serviceId: string; rules: string[] };
+}
+
+/** Writing the rules failed; the processor retries. */
+export interface AlertRulesFailed {
+  type: 'AlertRulesFailed';
+  data: { graphId: string; serviceId: string; action: 'register' | 'remove'; error: string };
+}
+
+/** An alert fired for a Pending service: it is now wanted (installed once). */
+export interface ServiceTriggered {
+  type: 'ServiceTriggered';
+  data: { graphId: string; serviceId: string; alertName: string; eventId: string | null; alertEventId: string };
+}
+
+export interface ServiceScaled {
+  type: 'ServiceScaled';
+  data: { graphId: string; serviceId: string; cluster: string; from: number; to: number; requestRate: number; solver: string; objective: number };
+}
+
+export interface ScalingInfeasible {
+  type: 'ScalingInfeasible';
+  data: { graphId: string; cluster: string; services: string[]; reason: string; bindingResource: string | null; requestRates: Record<string, number> };
+}
+
 export type GraphEvent =
   | GraphSubmitted
   | PlacementDecided
@@ -159,7 +193,13 @@ export type GraphEvent =
   | ReplacementRequested
   | DeploymentRetryRequested
   | DashboardPublished
-  | DashboardRemoved;
+  | DashboardRemoved
+  | AlertRulesRegistered
+  | AlertRulesRemoved
+  | AlertRulesFailed
+  | ServiceTriggered
+  | ServiceScaled
+  | ScalingInfeasible;
 
 export type GraphEventType = GraphEvent['type'];
 
@@ -180,6 +220,12 @@ export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
   'DeploymentRetryRequested',
   'DashboardPublished',
   'DashboardRemoved',
+  'AlertRulesRegistered',
+  'AlertRulesRemoved',
+  'AlertRulesFailed',
+  'ServiceTriggered',
+  'ServiceScaled',
+  'ScalingInfeasible',
 ];
 
 export const GRAPH_CATEGORY = 'graph';

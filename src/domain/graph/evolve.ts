@@ -23,6 +23,8 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         triggered: false,
         failure: null,
         dashboard: null,
+        alertRules: [],
+        replicas: null,
       })),
       dashboard: null,
     };
@@ -96,6 +98,18 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'DashboardRemoved':
       if (event.data.serviceId === null) return { ...graph, dashboard: null };
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, dashboard: null }));
+    case 'AlertRulesRegistered':
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, alertRules: [...new Set([...service.alertRules, ...event.data.rules])] }));
+    case 'AlertRulesRemoved':
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, alertRules: service.alertRules.filter((r) => !event.data.rules.includes(r)) }));
+    case 'AlertRulesFailed':
+      return graph;
+    case 'ServiceTriggered':
+      return withConvergingStatuses(updateService(graph, event.data.serviceId, (service) => ({ ...service, triggered: true })));
+    case 'ServiceScaled':
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to }));
+    case 'ScalingInfeasible':
+      return graph;
   }
 }
 

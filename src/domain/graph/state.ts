@@ -22,6 +22,10 @@ export interface ServiceState {
   triggered: boolean;
   failure: ServiceFailure | null;
   dashboard: { uid: string; url: string } | null;
+  /** Names of the alerting rules registered for it (removed on stop and remove). */
+  alertRules: string[];
+  /** Replicas set by the autoscaler; null until it has scaled the service. */
+  replicas: number | null;
 }
 
 export interface PlacementSummary {

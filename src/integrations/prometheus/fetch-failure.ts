@@ -1,15 +1,30 @@
 /** How a `fetch` that never got an HTTP answer failed: the deadline, or the network. */
 export type FetchFailureKind = 'timeout' | 'unreachable';
 
+// Duck-typed, not instanceof: undici's errors may come from another realm (Jest runs tests in a vm context).
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
 export function fetchFailureKind(error: unknown): FetchFailureKind {
-  return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError') ? 'timeout' : 'unreachable';
+  const name = asErrorLike(error)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable';
 }
 
 /** undici hides the socket error (ECONNREFUSED…) in `cause`. */
 export function describeFetchFailure(error: unknown, timeoutMs: number): string {
   if (fetchFailureKind(error) === 'timeout') return `no answer within ${timeoutMs} ms`;
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  if (cause instanceof Error) return `${error.message}: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`;
-  return error.message;
+  const outer = asErrorLike(error);
+  if (outer === null || typeof outer.message !== 'string') return String(error);
+  const cause = asErrorLike(outer.cause);
+  if (cause === null) return outer.message;
+  const detail = typeof cause.code === 'string' ? cause.code : String(cause.message);
+  return `${outer.message}: ${detail}`;
+}
+
+function asErrorLike(value: unknown): ErrorLike | null {
+  return typeof value === 'object' && value !== null ? (value as ErrorLike) : null;
 }

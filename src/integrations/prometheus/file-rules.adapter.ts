@@ -46,12 +46,12 @@ export class FileRulesAdapter implements AlertRulesPort {
     assertPositiveTimeout(this.reloadTimeoutMs, 'reloadTimeoutMs');
   }
 
-  upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+  async upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
     assertValidAlertRules(rules);
     return this.edit((groups) => upsertRulesInGroups(groups, this.group, rules));
   }
 
-  removeRules(names: readonly string[]): Promise<RulesWriteResult> {
+  async removeRules(names: readonly string[]): Promise<RulesWriteResult> {
     return this.edit((groups) => removeRulesFromGroups(groups, this.group, names));
   }
 

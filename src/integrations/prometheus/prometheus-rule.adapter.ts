@@ -80,12 +80,12 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     this.conflictRetry = options.conflictRetry ?? DEFAULT_CONFLICT_RETRY;
   }
 
-  upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+  async upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
     assertValidAlertRules(rules);
     return this.edit((groups) => upsertRulesInGroups(groups, this.target.group, rules));
   }
 
-  removeRules(names: readonly string[]): Promise<RulesWriteResult> {
+  async removeRules(names: readonly string[]): Promise<RulesWriteResult> {
     return this.edit((groups) => removeRulesFromGroups(groups, this.target.group, names));
   }
 

@@ -67,7 +67,8 @@ export class FakeKubeApi {
   private readonly namespaced = new Map<string, KubeObject[]>(); // "<plural>/<ns>" → items
   private readonly deployments = new Map<string, KubeObject>(); // "<ns>/<name>"
   private readonly prometheusRules = new Map<string, KubeObject>();
-  private failures: Array<{ prefix: string; status: number; remaining: number }> = [];
+  private failures: Array<{ prefix: string; status: number; remaining: number; method?: string }> = [];
+  private interceptions: Array<{ method: string; prefix: string; action: () => void }> = [];
   private state: 'up' | 'down' | 'hang' = 'up';
   private resourceVersion = 5000;
 
@@ -128,17 +129,27 @@ export class FakeKubeApi {
     return this.deployments.get(`${namespace}/${name}`);
   }
 
+  /** Stores it as a server write would: with a new resourceVersion. */
   setPrometheusRule(object: KubeObject): void {
-    this.prometheusRules.set(`${object.metadata?.namespace}/${object.metadata?.name}`, structuredClone(object));
+    this.prometheusRules.set(`${object.metadata?.namespace}/${object.metadata?.name}`, this.bump(structuredClone(object)));
+  }
+
+  deletePrometheusRule(namespace: string, name: string): void {
+    this.prometheusRules.delete(`${namespace}/${name}`);
   }
 
   getPrometheusRule(namespace: string, name: string): KubeObject | undefined {
     return this.prometheusRules.get(`${namespace}/${name}`);
   }
 
-  /** The next `times` requests whose path starts with `pathPrefix` get `status` (a k8s Status body). */
-  failNext(pathPrefix: string, status: number, times = 1): void {
-    this.failures.push({ prefix: pathPrefix, status, remaining: times });
+  /** The next `times` requests (of `method`, when given) whose path starts with `pathPrefix` get `status` (a k8s Status body). */
+  failNext(pathPrefix: string, status: number, times = 1, method?: string): void {
+    this.failures.push({ prefix: pathPrefix, status, remaining: times, method });
+  }
+
+  /** Runs `action` once, just before the next `method` request under `pathPrefix` is served: another writer's change. */
+  beforeNext(method: string, pathPrefix: string, action: () => void): void {
+    this.interceptions.push({ method, prefix: pathPrefix, action });
   }
 
   /** Unreachable: open connections are cut and new ones closed at once. */
@@ -174,7 +185,14 @@ export class FakeKubeApi {
 
   private async route(request: IncomingMessage, path: string, contentType: string | null, body: string): Promise<Reply> {
     if (request.headers.authorization !== `Bearer ${this.token}`) return statusReply(401, 'Unauthorized');
-    const failure = this.failures.find((f) => f.remaining > 0 && path.startsWith(f.prefix));
+    const interception = this.interceptions.find((i) => i.method === request.method && path.startsWith(i.prefix));
+    if (interception) {
+      this.interceptions = this.interceptions.filter((i) => i !== interception);
+      interception.action();
+    }
+    const failure = this.failures.find(
+      (f) => f.remaining > 0 && path.startsWith(f.prefix) && (f.method === undefined || f.method === request.method),
+    );
     if (failure) {
       failure.remaining -= 1;
       return statusReply(failure.status, `injected failure for ${failure.prefix}`);

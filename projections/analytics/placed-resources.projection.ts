@@ -1,0 +1,86 @@
+import type { RecordedEvent } from '../../src/eventstore/event-store';
+import { GRAPH_CATEGORY, type GraphEvent } from '../../src/domain/graph/events';
+import type { Projection } from '../../src/processing/projection';
+
+export interface ClusterLoad {
+  cpu: number;
+  memoryBytes: number;
+}
+
+/** Per graph: what it places on each cluster, and how that changed over time. */
+export interface PlacedResources {
+  graphId: string;
+  running: boolean;
+  services: Record<string, { cluster: string; cpu: number; memoryBytes: number; replicas: number }>;
+  timeline: Array<{ at: string; position: number; byCluster: Record<string, ClusterLoad> }>;
+}
+
+export const placedResourcesProjection: Projection<PlacedResources> = {
+  name: 'analytics-placed-resources',
+  collection: 'analytics-placed-resources',
+  filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
+  documentIds: (event) => [(event.data as { graphId: string }).graphId],
+  evolve: (doc, event, graphId) => {
+    const current: PlacedResources = doc ?? { graphId, running: true, services: {}, timeline: [] };
+    const next = apply(current, event as unknown as GraphEvent);
+    return { ...next, timeline: [...next.timeline, { at: event.created, position: event.position, byCluster: loadByCluster(next) }] };
+  },
+};
+
+function apply(doc: PlacedResources, event: GraphEvent): PlacedResources {
+  switch (event.type) {
+    case 'PlacementDecided': {
+      const services = Object.fromEntries(
+        event.data.inputs.services
+          .filter((s) => event.data.placement[s.id] !== undefined)
+          .map((s) => [s.id, { cluster: event.data.placement[s.id]!, cpu: s.cpu, memoryBytes: s.memoryBytes ?? 0, replicas: s.replicas }]),
+      );
+      return { ...doc, services };
+    }
+    case 'ServiceScaled': {
+      const service = doc.services[event.data.serviceId];
+      return service ? { ...doc, services: { ...doc.services, [event.data.serviceId]: { ...service, replicas: event.data.to } } } : doc;
+    }
+    case 'GraphStopped':
+      return { ...doc, running: false };
+    case 'GraphStarted':
+      return { ...doc, running: true };
+    case 'GraphRemoved':
+      return { ...doc, running: false, services: {} };
+    default:
+      return doc;
+  }
+}
+
+function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad> {
+  const load: Record<string, ClusterLoad> = {};
+  if (!doc.running) return load;
+  for (const service of Object.values(doc.services)) {
+    const current = load[service.cluster] ?? { cpu: 0, memoryBytes: 0 };
+    load[service.cluster] = { cpu: current.cpu + service.cpu * service.replicas, memoryBytes: current.memoryBytes + service.memoryBytes * service.replicas };
+  }
+  return load;
+}
+
+/** Merges the graphs' step functions into one series per cluster: the total placed after each change. */
+export function clusterLoadSeries(docs: readonly PlacedResources[]): Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> {
+  const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
+  const latest = new Map<string, Record<string, ClusterLoad>>();
+  const series: Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> = {};
+  for (const point of points) {
+    const before = latest.get(point.graphId) ?? {};
+    latest.set(point.graphId, point.byCluster);
+    for (const cluster of new Set([...Object.keys(before), ...Object.keys(point.byCluster)])) {
+      let cpu = 0;
+      let memoryBytes = 0;
+      for (const byCluster of latest.values()) {
+        cpu += byCluster[cluster]?.cpu ?? 0;
+        memoryBytes += byCluster[cluster]?.memoryBytes ?? 0;
+      }
+      (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(cpu * 1000) / 1000, memoryBytes });
+    }
+  }
+  return series;
+}
+
+export type { RecordedEvent };

@@ -1,0 +1,104 @@
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ANY } from '../eventstore/event-store';
+import { alertsStream, type AlertFired } from '../domain/alert/events';
+import { parseAlertmanagerWebhook, smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
+import type { Runtime } from '../app/runtime';
+import { RUNTIME } from '../app/runtime.token';
+import { logContext } from '../observability/logger';
+import type { GraphDocument } from '../../projections/graphs.projection';
+import { ProblemException } from './problem';
+
+const EXAMPLE = {
+  receiver: 'webhook-receiver',
+  status: 'firing',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'main-event', service: 'image-compression-vo', severity: 'critical' },
+      annotations: { description: 'High vo-metric', summary: 'High vo-metric' },
+      startsAt: '2025-05-02T09:12:44Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus/graph',
+      fingerprint: 'c0ffee',
+    },
+  ],
+  groupLabels: {},
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: 'http://alertmanager:9093',
+  version: '4',
+  groupKey: '{}:{}',
+  truncatedAlerts: 0,
+};
+
+/** The Alertmanager webhook (upstream `POST /alerts`): every alert is recorded; firing ones trigger Pending services. */
+@ApiTags('monitoring')
+@Controller('alerts')
+export class AlertsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Alertmanager webhook (version 4)',
+    description: 'With SMO_ALERTS_TOKEN set, send it as `Authorization: Bearer <token>` (or `?token=`).',
+  })
+  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
+  @ApiOkResponse({ description: '{"message": "Alert received", "data": <body>, "notes": [...]}' })
+  async receive(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Query('token') token: string | undefined) {
+    this.authorize(authorization, token);
+    const parsed = parseAlertmanagerWebhook(body);
+    if (!parsed.ok) {
+      throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Not an Alertmanager webhook (version 4); see "errors"', errors: parsed.problems });
+    }
+    const alerts = smoAlertsOf(parsed.webhook);
+    const notes: string[] = [];
+    const events = [];
+    for (const alert of alerts) {
+      const routed = await this.route(alert);
+      if (routed.note) notes.push(routed.note);
+      events.push({
+        id: randomUUID(),
+        type: 'AlertFired' as const,
+        data: {
+          alertName: alert.alertname ?? 'unknown',
+          status: alert.status,
+          graphId: routed.graphId,
+          serviceId: routed.serviceId,
+          eventId: alert.event,
+          fingerprint: alert.fingerprint || null,
+          startsAt: alert.startsAt || null,
+          receiver: parsed.webhook.receiver || null,
+          note: routed.note,
+        } satisfies AlertFired['data'],
+        metadata: { correlationId: logContext.getStore()?.correlationId ?? randomUUID(), actor: 'alertmanager', at: new Date().toISOString(), schemaVersion: 1 },
+      });
+    }
+    if (events.length > 0) await this.runtime.eventStore.appendToStream(alertsStream(new Date()), events, { expectedRevision: ANY });
+    return { message: 'Alert received', data: body, notes };
+  }
+
+  /** SMO's rules carry `graph` and `service`; upstream-style rules only `service`, looked up in the graphs. */
+  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
+    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
+    const graphs = await this.runtime.readStore.find<GraphDocument>('graphs', alert.graph ? { where: { name: alert.graph } } : {});
+    const owner = graphs.find(({ doc }) => doc.state.services.some((s) => s.id === alert.service));
+    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
+    return { graphId: owner.doc.name, serviceId: alert.service, note: null };
+  }
+
+  private authorize(authorization: string | undefined, token: string | undefined): void {
+    const expected = this.runtime.config.alertsToken;
+    if (!expected) return;
+    const given = authorization?.startsWith('Bearer ') ? authorization.slice(7) : token;
+    if (!given || !sameSecret(given, expected)) throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'The alerts webhook needs its token');
+  }
+}
+
+/** Constant-time comparison of two secrets of any length. */
+export function sameSecret(given: string, expected: string): boolean {
+  const hash = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(hash(given), hash(expected));
+}

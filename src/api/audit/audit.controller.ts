@@ -1,0 +1,92 @@
+import { Controller, Get, HttpStatus, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
+import { readHistory } from '../../application/command-handler';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import { ProblemException } from '../problem';
+import { eventView, placementRecord } from './graph-history';
+
+const MAX_PAGE = 500;
+
+/** Audit: a graph's events, its placement decisions, and the story of one command. */
+@ApiTags('audit')
+@Controller()
+export class AuditController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get('graphs/:name/history')
+  @ApiOperation({ summary: "A graph's events, oldest first, paged; filter with ?type=A,B" })
+  @ApiQuery({ name: 'type', required: false })
+  @ApiQuery({ name: 'from', required: false, description: 'first stream revision (default 0)' })
+  @ApiQuery({ name: 'limit', required: false, description: `at most ${MAX_PAGE} (default 100)` })
+  async history(@Param('name') name: string, @Query('type') type?: string, @Query('from') from?: string, @Query('limit') limit?: string) {
+    const events = await this.graphEvents(name);
+    const start = whole(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const size = whole(limit, 'limit', 1, MAX_PAGE) ?? 100;
+    const types = type ? type.split(',').map((t) => t.trim()).filter(Boolean) : null;
+    const matching = events.filter((e) => e.revision >= start && (!types || types.includes(e.type)));
+    const page = matching.slice(0, size);
+    const last = page.at(-1);
+    return {
+      graph: name,
+      events: page.map(eventView),
+      next: matching.length > size && last ? `/graphs/${name}/history?from=${last.revision + 1}&limit=${size}${type ? `&type=${encodeURIComponent(type)}` : ''}` : null,
+    };
+  }
+
+  @Get('graphs/:name/placements')
+  @ApiOperation({ summary: 'Placement history: when, why, algorithm, solver, inputs, objective, moves and the result' })
+  async placements(@Param('name') name: string) {
+    const events = await this.graphEvents(name);
+    return events.filter((e) => e.type === 'PlacementDecided' || e.type === 'PlacementFailed').map(placementRecord);
+  }
+
+  @Get('events')
+  @ApiOperation({ summary: 'The whole story of one command: every event carrying ?correlationId=' })
+  async byCorrelation(@Query('correlationId') correlationId?: string) {
+    if (!correlationId || correlationId.length > 200) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'correlationId is required (at most 200 characters)');
+    return (await this.runtime.eventStore.readByCorrelationId(correlationId)).map(eventView);
+  }
+
+  @Get('events/stream')
+  @ApiOperation({ summary: 'Server-Sent Events of new events; ?graph=<name> keeps one graph', description: 'Each message: `event: <type>`, `id: <position>`, `data: <event JSON>`. Send Last-Event-ID to resume.' })
+  async stream(@Query('graph') graph: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const lastId = request.headers['last-event-id'];
+    const from = typeof lastId === 'string' && /^\d+$/.test(lastId) ? Number(lastId) : ((await this.runtime.eventStore.headPosition()) ?? 0);
+    const subscription = this.runtime.eventStore.subscribeToAll({ fromPosition: from, ...(graph ? { filter: { streamCategories: [GRAPH_CATEGORY] } } : {}) });
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.write(': connected\n\n');
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      void subscription.close();
+    });
+    const wanted = graph ? graphStream(graph) : null;
+    try {
+      for await (const message of subscription) {
+        if (message.kind !== 'event' || (wanted && message.event.streamId !== wanted)) continue;
+        raw.write(`id: ${message.event.position}\nevent: ${message.event.type}\ndata: ${JSON.stringify(eventView(message.event))}\n\n`);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      raw.end();
+    }
+  }
+
+  private async graphEvents(name: string) {
+    const events = await readHistory(this.runtime.eventStore, graphStream(name));
+    if (events.length === 0) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
+    return events;
+  }
+}
+
+function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) throw ProblemException.of(HttpStatus.BAD_REQUEST, `${field} must be a whole number from ${min} to ${max}`);
+  return number;
+}

@@ -1,0 +1,64 @@
+import type { RecordedEvent } from '../../eventstore/event-store';
+import type { GraphEvent, PlacementDecided, PlacementFailed } from '../../domain/graph/events';
+import { evolveGraph } from '../../domain/graph/evolve';
+import { isSettled, type GraphState } from '../../domain/graph/state';
+import type { GraphDocument } from '../../../projections/graphs.projection';
+
+/** An event as the audit routes show it. */
+export function eventView(event: RecordedEvent) {
+  return {
+    id: event.id,
+    type: event.type,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: event.position,
+    at: event.created,
+    correlationId: event.metadata.correlationId ?? null,
+    causationId: event.metadata.causationId ?? null,
+    actor: event.metadata.actor ?? null,
+    data: event.data,
+  };
+}
+
+/** One placement decision, for "why is this service on that cluster?". */
+export function placementRecord(event: RecordedEvent) {
+  const decision = event as unknown as PlacementDecided | PlacementFailed;
+  const common = {
+    decisionId: decision.data.decisionId,
+    at: event.created,
+    position: event.position,
+    revision: event.revision,
+    reason: decision.data.reason,
+    algorithm: decision.data.algorithm,
+    inputs: decision.data.inputs,
+    correlationId: event.metadata.correlationId ?? null,
+  };
+  if (decision.type === 'PlacementFailed') {
+    return { ...common, feasible: false, solver: null, objective: null, moves: null, placement: null, detail: decision.data.detail, bindingResource: decision.data.bindingResource };
+  }
+  const { solver, objective, moves, durationMs, placement, imports, explanation } = decision.data;
+  return { ...common, feasible: true, solver, objective, moves, durationMs, placement, imports, explanation };
+}
+
+/** Where to stop folding: an ISO time (events recorded at or before it) or a global position. */
+export type AsOf = { kind: 'time'; at: Date } | { kind: 'position'; position: number };
+
+export function parseAsOf(value: string): AsOf | null {
+  if (/^\d+$/.test(value)) return { kind: 'position', position: Number(value) };
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value) ? null : { kind: 'time', at };
+}
+
+/** The graph as it was at `asOf`, folded from its events — the same fold the live read model uses. */
+export function graphAsOf(history: readonly RecordedEvent[], asOf: AsOf): GraphDocument | null {
+  let state: GraphState = { kind: 'none' };
+  let last: RecordedEvent | null = null;
+  for (const event of history) {
+    const included = asOf.kind === 'position' ? event.position <= asOf.position : new Date(event.created).getTime() <= asOf.at.getTime();
+    if (!included) break;
+    state = evolveGraph(state, event as unknown as GraphEvent);
+    last = event;
+  }
+  if (state.kind === 'none' || state.removed || !last) return null;
+  return { name: state.graphId, project: state.project, status: state.status, settled: isSettled(state), revision: last.revision, updatedAt: last.created, state };
+}

@@ -1,0 +1,25 @@
+import { HttpStatus } from '@nestjs/common';
+import type { Runtime } from '../../app/runtime';
+import { NfvclError, type NfvclPort } from '../../integrations/nfvcl/nfvcl.port';
+import { ProblemException } from '../problem';
+
+/** The NFVCL client, or 503 when NFVCL_BASE_URL is not set. */
+export function requireNfvcl(runtime: Runtime): NfvclPort {
+  const nfvcl = runtime.integrations.nfvcl;
+  if (!nfvcl) throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, 'NFVCL is not configured', { hint: 'set NFVCL_BASE_URL' });
+  return nfvcl;
+}
+
+/**
+ * Runs an NFVCL call; its failure becomes a problem: unreachable → 503, no answer in time → 504,
+ * an error answer or an unreadable one → 502. Nothing is recorded when this throws.
+ */
+export async function callNfvcl<T>(work: () => Promise<T>, prefix = ''): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof NfvclError)) throw error;
+    const status = error.kind === 'unreachable' ? HttpStatus.SERVICE_UNAVAILABLE : error.kind === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+    throw ProblemException.of(status, `${prefix}${error.message}`, { nfvcl: { kind: error.kind, status: error.status } });
+  }
+}

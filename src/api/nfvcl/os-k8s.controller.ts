@@ -1,0 +1,200 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import { syncOsK8sClustersFromNfvcl } from '../../application/nfvcl-sync';
+import { live, scalable } from '../../domain/os-k8s-cluster/decide';
+import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
+import { k8sAddNodeBody, k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
+import { Mutex } from '../../shared/mutex';
+import type { OsK8sClusterDocument } from '../../../projections/os-k8s-clusters.projection';
+import type { VimDocument } from '../../../projections/vims.projection';
+import { ProblemException } from '../problem';
+import { requestContext } from '../request-context';
+import { callNfvcl, requireNfvcl } from './nfvcl-problem';
+import { badRequest, jsonBodyOf, parseClusterRequest, parsePopAreaQuery, parseScaleOut } from './request-bodies';
+import { toOsK8sClusterView, type OsK8sClusterView } from './views';
+
+const CREATED = 'OS K8S cluster created successfully';
+const ID_ATTEMPTS = 5;
+
+/**
+ * Upstream's OpenStack Kubernetes routes (§2.3). POST asks NFVCL for a blueprint and answers 201
+ * once NFVCL accepted it; the cluster is `Provisioning` until the provisioning processor records
+ * it ready (`Provisioned`) or not (`Failed`). B15 fixed in the sync: `pop_area` is an integer, and
+ * only that area's clusters can be removed.
+ */
+@ApiTags('nfvcl')
+@Controller('os_k8s')
+export class OsK8sController {
+  /** Requests that call NFVCL run one at a time: a retried request cannot create a second blueprint. */
+  private readonly writes = new Mutex();
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get('clusters')
+  @ApiOperation({ summary: 'The OpenStack Kubernetes clusters (upstream columns plus status, origin, failure)' })
+  async list(@Res() reply: FastifyReply): Promise<void> {
+    const docs = await this.runtime.readStore.find<OsK8sClusterDocument>('os-k8s-clusters', { orderBy: [{ field: 'requestedAt' }, { field: 'smoId' }] });
+    const body = docs.length === 0 ? 'No Registered OS_K8S Clusters' : docs.map(({ doc }) => toOsK8sClusterView(doc));
+    await reply.status(HttpStatus.OK).type('application/json').send(JSON.stringify(body));
+  }
+
+  @Post('clusters')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Ask NFVCL for a Kubernetes cluster on a registered VIM (POST /nfvcl/v2/api/blue/k8s)',
+    description: 'Answers 201 once NFVCL accepted the request; follow `Location` until `status` is Provisioned or Failed. `worker_replicas` (default 1) is an SMO extension.',
+  })
+  @ApiBody({ schema: { type: 'object', example: { pop_area: 0, vim_name: 'os-brussels' } } })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const parsed = parseClusterRequest(jsonBodyOf(request));
+    if (!parsed.ok) throw badRequest(parsed.problems);
+    const { popArea, vimName, workerReplicas } = parsed.value;
+    const context = requestContext(request, { allowIfMatch: false });
+    return this.writes.run(async () => {
+      // The id follows from the command id: a retried request (same Idempotency-Key) finds its cluster.
+      let smoId: string | null = null;
+      for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
+        const candidate = osK8sClusterId(popArea, `${context.commandId}#${attempt}`);
+        const { state, byCommand } = await this.runtime.osK8sClusters.load(candidate, context.commandId);
+        const earlier = byCommand.find((event) => event.type === 'ClusterProvisioningRequested');
+        if (earlier?.type === 'ClusterProvisioningRequested') {
+          void reply.header('location', `/os_k8s/cluster/${candidate}`);
+          return { message: CREATED, NFVCL_Response: earlier.data.nfvclResponse, smo_id: candidate };
+        }
+        if (state.kind === 'none') smoId = candidate;
+      }
+      if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
+
+      const vim = await this.vim(vimName, popArea);
+      if (!vim.mgmtNetwork || !vim.serviceNetwork) {
+        throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
+      }
+      const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
+      const answer = await callNfvcl(() => nfvcl.createK8sBlueprint(nfvclRequest));
+      const result = await this.runtime.osK8sClusters.execute(
+        {
+          type: 'RequestClusterProvisioning',
+          data: {
+            smoId,
+            popArea,
+            vimId: vim.vimId,
+            vimName,
+            mgmtNetwork: vim.mgmtNetwork,
+            serviceNetwork: vim.serviceNetwork,
+            workerReplicas,
+            blueprintId: answer.blueprintId,
+            taskId: answer.taskId,
+            nfvclAnswer: answer.mode,
+            nfvclRequest,
+            nfvclResponse: answer.body,
+          },
+        },
+        context,
+      );
+      await this.caughtUp(result.position);
+      void reply.header('location', `/os_k8s/cluster/${smoId}`);
+      return { message: CREATED, NFVCL_Response: answer.body, smo_id: smoId };
+    });
+  }
+
+  @Get('cluster/:smoId')
+  @ApiOperation({ summary: 'One OpenStack Kubernetes cluster' })
+  async get(@Param('smoId') smoId: string): Promise<OsK8sClusterView> {
+    const found = await this.runtime.readStore.get<OsK8sClusterDocument>('os-k8s-clusters', smoId);
+    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'OS_K8S cluster not found');
+    return toOsK8sClusterView(found.doc);
+  }
+
+  @Delete('cluster/:smoId')
+  @ApiOperation({ summary: 'Delete the cluster: its blueprint in NFVCL (DELETE /nfvcl/v2/api/blue/{id}), then in SMO' })
+  async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const context = requestContext(request, { allowIfMatch: false });
+    return this.writes.run(async () => {
+      const { state, byCommand } = await this.runtime.osK8sClusters.load(smoId, context.commandId);
+      if (byCommand.some((event) => event.type === 'ClusterDecommissioned')) return { message: 'OS K8S cluster deleted successfully' };
+      const cluster = live(state);
+      if (cluster.blueprintId === null && cluster.status === 'Provisioning') {
+        throw ProblemException.of(HttpStatus.CONFLICT, `OS K8S cluster ${smoId} is still being provisioned and NFVCL has not named its blueprint yet; retry shortly`);
+      }
+      let taskId: string | null = null;
+      if (cluster.blueprintId !== null) {
+        const blueprintId = cluster.blueprintId;
+        const answer = await callNfvcl(() => nfvcl.deleteBlueprint(blueprintId), 'Failed to delete blueprint in NFVCL API: ');
+        taskId = answer === 'not-found' ? null : answer.taskId;
+      }
+      const result = await this.runtime.osK8sClusters.execute({ type: 'DecommissionCluster', data: { smoId, taskId, reason: 'requested' } }, context);
+      await this.caughtUp(result.position);
+      return { message: 'OS K8S cluster deleted successfully' };
+    });
+  }
+
+  @Post('scale-out/:smoId')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Add workers to a provisioned cluster (NFVCL day-2 add_node); one by default, `{"worker_replicas": n}` for more' })
+  async scaleOut(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const parsed = parseScaleOut(jsonBodyOf(request));
+    if (!parsed.ok) throw badRequest(parsed.problems);
+    const context = requestContext(request, { allowIfMatch: false });
+    return this.writes.run(async () => {
+      const { state, byCommand } = await this.runtime.osK8sClusters.load(smoId, context.commandId);
+      const earlier = byCommand.find((event) => event.type === 'ClusterScaledOut');
+      if (earlier?.type === 'ClusterScaledOut') return { message: 'Node added to k8s cluster successfully', NFVCL_Response: earlier.data.nfvclResponse };
+      const cluster = live(state);
+      const blueprintId = scalable(cluster);
+      const body = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas: parsed.value.workerReplicas });
+      const answer = await callNfvcl(() => nfvcl.addK8sNodes(blueprintId, body));
+      const result = await this.runtime.osK8sClusters.execute(
+        { type: 'ScaleOutCluster', data: { smoId, addedWorkers: parsed.value.workerReplicas, taskId: answer.taskId, nfvclResponse: answer.body } },
+        context,
+      );
+      await this.caughtUp(result.position);
+      return { message: 'Node added to k8s cluster successfully', NFVCL_Response: answer.body };
+    });
+  }
+
+  @Post('sync/nfvcl_k8s')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: "Bring SMO's clusters in line with NFVCL's Kubernetes blueprints, optionally of one area" })
+  @ApiQuery({ name: 'pop_area', required: false, type: Number })
+  async sync(@Query('pop_area') popAreaQuery: unknown, @Req() request: FastifyRequest) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const popArea = parsePopAreaQuery(popAreaQuery);
+    if (!popArea.ok) throw badRequest(popArea.problems);
+    const context = requestContext(request, { allowIfMatch: false });
+    const outcome = await this.writes.run(() =>
+      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, clusters: this.runtime.osK8sClusters, readStore: this.runtime.readStore }, popArea.value, context)),
+    );
+    await this.caughtUp(null);
+    const rows = async (ids: string[]) => {
+      const docs = await this.runtime.readStore.getMany<OsK8sClusterDocument>('os-k8s-clusters', ids);
+      return ids.flatMap((id) => {
+        const found = docs.get(id);
+        return found ? [toOsK8sClusterView(found.doc)] : [];
+      });
+    };
+    const messages: Record<string, unknown>[] = [];
+    if (outcome.added.length) messages.push({ message: 'New Openstack k8s added successfully', added_nfvcl_k8s: await rows(outcome.added) });
+    if (outcome.updated.length) messages.push({ message: 'Existing Openstack k8s updated successfully', updated_nfvcl_k8s: await rows(outcome.updated) });
+    if (outcome.deleted.length) messages.push({ message: 'Deleted Openstack k8s successfully', deleted_nfvcl_k8s: outcome.deleted });
+    return messages.length ? messages : [{ message: 'Openstack k8s are already synced...' }];
+  }
+
+  /** Upstream looks the VIM up by name and area: 404 `VIM not found`. */
+  private async vim(vimName: string, popArea: number): Promise<VimDocument> {
+    const [found] = await this.runtime.readStore.find<VimDocument>('vims', { where: { name: vimName, popArea, removed: false }, limit: 1 });
+    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'VIM not found');
+    return found.doc;
+  }
+
+  private async caughtUp(position: number | null): Promise<void> {
+    const target = position ?? (await this.runtime.eventStore.headPosition()) ?? 0;
+    await this.runtime.processing.whenProcessed(target, { names: ['os-k8s-clusters'] });
+  }
+}

@@ -1,0 +1,175 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import type { CommandContext } from '../../application/command-handler';
+import { syncVimsFromNfvcl } from '../../application/nfvcl-sync';
+import { topologyBody } from '../../integrations/nfvcl/nfvcl-bodies';
+import { Mutex } from '../../shared/mutex';
+import type { VimDocument } from '../../../projections/vims.projection';
+import { ProblemException } from '../problem';
+import { requestContext } from '../request-context';
+import { callNfvcl, requireNfvcl } from './nfvcl-problem';
+import { badRequest, jsonBodyOf, parsePopAreaQuery, parseVimRegistration } from './request-bodies';
+import { toVimView, type VimView } from './views';
+
+const VIM_EXAMPLE = {
+  topology: 'nephele-topology',
+  pop_area: 0,
+  vim_name: 'os-brussels',
+  vim_tenant_name: 'nephele',
+  vim_user: 'admin',
+  vim_password: '********',
+  vim_url: 'http://10.0.0.10:5000/v3',
+  mgmt_network: { name: 'mgmt-net', cidr: '192.168.10.0/24', gateway: '192.168.10.1' },
+  service_network: { name: 'service-net', cidr: '192.168.20.0/24', gateway: '192.168.20.1' },
+  use_floating_ip: true,
+};
+
+/**
+ * Upstream's VIM routes (§2.4). The password goes to NFVCL in the registration request and
+ * nowhere else. B16 fixed: DELETE reaches NFVCL (upstream forgot the base URL), registration
+ * answers "VIM created successfully" (upstream: "OS K8S cluster created successfully"), and
+ * `?pop_area=` answers every match as a list (upstream: the first one, as an object).
+ */
+@ApiTags('nfvcl')
+@Controller('vims')
+export class VimsController {
+  /** Registrations and syncs run one at a time: a VIM name is registered once. */
+  private readonly writes = new Mutex();
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get('sync/nfvcl_vims')
+  @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know (upstream GET; POST is the same)" })
+  syncGet(@Req() request: FastifyRequest) {
+    return this.sync(request);
+  }
+
+  @Post('sync/nfvcl_vims')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know" })
+  syncPost(@Req() request: FastifyRequest) {
+    return this.sync(request);
+  }
+
+  @Get('smo_vims')
+  @ApiOperation({ summary: 'The registered VIMs, all of them or those of one area (a list either way: B16)' })
+  @ApiQuery({ name: 'pop_area', required: false, type: Number })
+  async list(@Query('pop_area') popAreaQuery: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const popArea = parsePopAreaQuery(popAreaQuery);
+    if (!popArea.ok) throw badRequest(popArea.problems);
+    const docs = await this.registered(popArea.value);
+    const body = docs.length === 0 ? 'No Registered VIMs (or check pop_area)' : { 'SMO VIMs': docs.map(toVimView) };
+    await reply.status(HttpStatus.OK).type('application/json').send(JSON.stringify(body));
+  }
+
+  @Post('smo_vims')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Register an OpenStack VIM with NFVCL (POST /v1/topology), then in SMO',
+    description: 'Every key is required. The password is sent to NFVCL only: it is in no event, read model, log line or error.',
+  })
+  @ApiBody({ schema: { type: 'object', example: VIM_EXAMPLE } })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async register(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const parsed = parseVimRegistration(jsonBodyOf(request));
+    if (!parsed.ok) throw badRequest(parsed.problems);
+    const vim = parsed.value;
+    const context = requestContext(request, { allowIfMatch: false });
+    return this.writes.run(async () => {
+      const earlier = await this.registeredBy(context.commandId);
+      if (earlier) {
+        void reply.header('location', `/vims/smo_vims/${earlier.doc.vimId}`);
+        return { message: 'VIM created successfully', NFVCL_Response: earlier.nfvclResponse, vim: toVimView(earlier.doc) };
+      }
+      if ((await this.registered(null)).some((doc) => doc.name === vim.vimName)) {
+        throw ProblemException.of(HttpStatus.CONFLICT, `VIM with name ${vim.vimName} already exists`);
+      }
+      const answer = await callNfvcl(() => nfvcl.registerVim(topologyBody(vim), [vim.password]));
+      const result = await this.runtime.vims.register(
+        {
+          name: vim.vimName,
+          popArea: vim.popArea,
+          url: vim.vimUrl,
+          vimType: 'Openstack',
+          networks: [vim.mgmtNetwork, vim.serviceNetwork],
+          mgmtNetwork: vim.mgmtNetwork.name,
+          serviceNetwork: vim.serviceNetwork.name,
+          useFloatingIp: vim.useFloatingIp,
+          topology: vim.topology,
+          tenantName: vim.tenantName,
+          user: vim.user,
+          source: 'api',
+          nfvclResponse: answer.body,
+        },
+        context,
+      );
+      await this.caughtUp(result.position);
+      void reply.header('location', `/vims/smo_vims/${result.vimId}`);
+      return { message: 'VIM created successfully', NFVCL_Response: answer.body, vim: toVimView(await this.find(String(result.vimId))) };
+    });
+  }
+
+  @Get('smo_vims/:smoId')
+  @ApiOperation({ summary: 'One VIM by its integer id' })
+  async get(@Param('smoId') smoId: string): Promise<VimView> {
+    return toVimView(await this.find(smoId));
+  }
+
+  @Delete('smo_vims/:smoId')
+  @ApiOperation({ summary: 'Remove a VIM from NFVCL (DELETE /v1/topology/vim/{name}), then from SMO' })
+  async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const context = requestContext(request, { allowIfMatch: false });
+    return this.writes.run(async () => {
+      const doc = await this.find(smoId);
+      // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
+      const answer = await callNfvcl(() => nfvcl.deleteVim(doc.name), 'Failed to delete VIM in NFVCL API: ');
+      const nfvclResponse = answer === 'not-found' ? null : answer.body;
+      const result = await this.runtime.vims.execute(doc.vimId, { type: 'RemoveVim', data: { vimId: doc.vimId, nfvclResponse } }, context);
+      await this.caughtUp(result.position);
+      return { message: `VIM with SMO ID ${doc.vimId} deleted successfully`, NFVCL_Response: nfvclResponse };
+    });
+  }
+
+  private async sync(request: FastifyRequest) {
+    const nfvcl = requireNfvcl(this.runtime);
+    const context: CommandContext = requestContext(request, { allowIfMatch: false });
+    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, vims: this.runtime.vims, readStore: this.runtime.readStore }, context)));
+    await this.caughtUp(null);
+    const docs = await this.registered(null);
+    if (added.length > 0) return { message: 'VIMs added successfully', vims: docs.filter((doc) => added.includes(doc.vimId)).map(toVimView) };
+    if (docs.length > 0) return { message: 'No new VIMs obtained by the NFVCL. Existing VIMs:', vims: docs.map(toVimView) };
+    return { message: 'No new VIMs obtained by the NFVCL and no existing VIMs in the database.' };
+  }
+
+  private async find(smoId: string): Promise<VimDocument> {
+    const found = /^\d{1,15}$/.test(smoId) ? await this.runtime.readStore.get<VimDocument>('vims', String(Number(smoId))) : null;
+    if (!found || found.doc.removed) throw ProblemException.of(HttpStatus.NOT_FOUND, `VIM with SMO ID ${smoId} not found`);
+    return found.doc;
+  }
+
+  private async registered(popArea: number | null): Promise<VimDocument[]> {
+    const where: Record<string, number | boolean> = popArea === null ? { removed: false } : { removed: false, popArea };
+    const docs = await this.runtime.readStore.find<VimDocument>('vims', { where, orderBy: [{ field: 'vimId' }] });
+    return docs.map(({ doc }) => doc);
+  }
+
+  /** The VIM an earlier request with the same Idempotency-Key registered, with NFVCL's answer then. */
+  private async registeredBy(commandId: string): Promise<{ doc: VimDocument; nfvclResponse: unknown } | null> {
+    const [found] = await this.runtime.readStore.find<VimDocument>('vims', { where: { registeredBy: commandId }, limit: 1 });
+    if (!found) return null;
+    const { events } = await this.runtime.vims.load(found.doc.vimId);
+    const registered = events.find((event) => event.type === 'VimRegistered');
+    return { doc: found.doc, nfvclResponse: registered?.type === 'VimRegistered' ? registered.data.nfvclResponse : null };
+  }
+
+  /** Read-your-writes: the answer shows the read model after the command. */
+  private async caughtUp(position: number | null): Promise<void> {
+    const target = position ?? (await this.runtime.eventStore.headPosition()) ?? 0;
+    await this.runtime.processing.whenProcessed(target, { names: ['vims'] });
+  }
+}

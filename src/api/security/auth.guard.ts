@@ -1,0 +1,65 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SmoConfig } from '../../config/config';
+import { ProblemException } from '../problem';
+import { TokenBuckets } from './token-bucket';
+
+export type Role = 'read' | 'operate';
+
+/** Routes with their own authentication (the Alertmanager webhook) or, unless configured otherwise, none. */
+const OWN_AUTH = ['/alerts'];
+const OPERATIONS = ['/health', '/health/live', '/metrics'];
+
+/**
+ * Bearer tokens from SMO_API_TOKENS: `read` may GET, `operate` may do anything. Tokens are compared
+ * as SHA-256 digests in constant time. Every caller is rate-limited (per token, or per address
+ * when SMO runs without tokens).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly buckets: TokenBuckets;
+  private readonly digests: Array<{ digest: Buffer; role: Role }>;
+
+  constructor(private readonly security: SmoConfig['security']) {
+    this.buckets = new TokenBuckets(security.rateLimitPerSecond);
+    this.digests = security.tokens.map((t) => ({ digest: Buffer.from(t.digest, 'hex'), role: t.role }));
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const route = request.routeOptions.url ?? request.url;
+    if (OWN_AUTH.includes(route)) return true;
+    if (OPERATIONS.includes(route) && !this.security.protectOperations) return true;
+    if (this.digests.length === 0) return this.limit(`address:${request.ip}`, reply);
+    const role = this.roleOf(request.headers.authorization);
+    if (!role) {
+      void reply.header('www-authenticate', 'Bearer realm="smo"');
+      throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'A valid bearer token is required (Authorization: Bearer <token>)');
+    }
+    const needs: Role = ['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate';
+    if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
+    return this.limit(`token:${role}:${this.digestOf(request.headers.authorization!).toString('hex').slice(0, 16)}`, reply);
+  }
+
+  private roleOf(authorization: string | undefined): Role | null {
+    if (!authorization?.startsWith('Bearer ')) return null;
+    const digest = this.digestOf(authorization);
+    let role: Role | null = null;
+    // Compare with every configured digest (no early exit) so timing reveals nothing.
+    for (const candidate of this.digests) if (timingSafeEqual(candidate.digest, digest)) role ??= candidate.role;
+    return role;
+  }
+
+  private digestOf(authorization: string): Buffer {
+    return createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
+  }
+
+  private limit(key: string, reply: FastifyReply): boolean {
+    const wait = this.buckets.take(key);
+    if (wait === 0) return true;
+    void reply.header('retry-after', String(wait));
+    throw ProblemException.of(HttpStatus.TOO_MANY_REQUESTS, `Too many requests; retry in ${wait} s`);
+  }
+}

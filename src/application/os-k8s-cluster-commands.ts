@@ -1,0 +1,23 @@
+import type { EventStore } from '../eventstore/event-store';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import { osK8sClusterDecider } from '../domain/os-k8s-cluster/decide';
+import { osK8sClusterStream, type OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
+import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
+import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+
+/** Runs OpenStack Kubernetes cluster commands against `oscluster-<smo_id>`. */
+export class OsK8sClusterCommands {
+  constructor(private readonly store: EventStore) {}
+
+  execute(command: OsK8sClusterCommand, context: CommandContext): Promise<CommandResult<OsK8sClusterEvent, OsK8sClusterState>> {
+    return handleCommand(this.store, osK8sClusterStream(command.data.smoId), osK8sClusterDecider, command, context);
+  }
+
+  /** The cluster as its events say now, and the events a given command recorded (a repeated request). */
+  async load(smoId: string, commandId?: string): Promise<{ state: OsK8sClusterState; byCommand: OsK8sClusterEvent[] }> {
+    const history = await readHistory(this.store, osK8sClusterStream(smoId));
+    const state = history.reduce((s, e) => osK8sClusterDecider.evolve(s, e as unknown as OsK8sClusterEvent), osK8sClusterDecider.initialState);
+    const byCommand = commandId ? history.filter((e) => e.metadata.commandId === commandId).map((e) => ({ type: e.type, data: e.data }) as OsK8sClusterEvent) : [];
+    return { state, byCommand };
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Alerts received from Alertmanager. They go to one stream per day (`alerts-YYYYMMDD`), not to
+ * graph streams: firing alerts repeat every minute, and most change nothing.
+ */
+export interface AlertFired {
+  type: 'AlertFired';
+  data: {
+    alertName: string;
+    status: 'firing' | 'resolved';
+    /** From the rule's labels (SMO's rules carry graph and service); null when unknown. */
+    graphId: string | null;
+    serviceId: string | null;
+    eventId: string | null;
+    fingerprint: string | null;
+    startsAt: string | null;
+    receiver: string | null;
+    /** Why nothing will come of it, when SMO already knows (unknown service, …). */
+    note: string | null;
+  };
+}
+
+export const ALERTS_CATEGORY = 'alerts';
+
+export function alertsStream(day: Date): string {
+  return `${ALERTS_CATEGORY}-${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
+}

@@ -1,0 +1,16 @@
+import type { BlueprintFacts, OsK8sClusterEvent } from './events';
+
+type DataOf<T extends OsK8sClusterEvent['type']> = Extract<OsK8sClusterEvent, { type: T }>['data'];
+
+/**
+ * Commands on an OpenStack Kubernetes cluster. The NFVCL call behind a command has already been
+ * made (and accepted) when it is issued: the command records the fact and checks it may happen.
+ */
+export type OsK8sClusterCommand =
+  | { type: 'RequestClusterProvisioning'; data: DataOf<'ClusterProvisioningRequested'> }
+  | { type: 'RecordClusterProvisioned'; data: DataOf<'ClusterProvisioned'> }
+  | { type: 'RecordClusterProvisioningFailure'; data: DataOf<'ClusterProvisioningFailed'> }
+  | { type: 'ScaleOutCluster'; data: { smoId: string; addedWorkers: number; taskId: string | null; nfvclResponse: unknown } }
+  | { type: 'DecommissionCluster'; data: { smoId: string; taskId: string | null; reason: DataOf<'ClusterDecommissioned'>['reason'] } }
+  | { type: 'ImportCluster'; data: BlueprintFacts & { smoId: string } }
+  | { type: 'SyncClusterState'; data: BlueprintFacts & { smoId: string } };

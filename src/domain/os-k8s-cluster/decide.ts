@@ -1,0 +1,72 @@
+import { DomainError, type Decider } from '../decider';
+import type { OsK8sClusterCommand } from './commands';
+import type { BlueprintFacts, OsK8sClusterEvent } from './events';
+import { evolveOsK8sCluster } from './evolve';
+import { initialOsK8sClusterState, isLive, type ExistingOsK8sCluster, type OsK8sClusterState } from './state';
+
+/** Upstream's 404 text on DELETE and scale-out (GET says `OS_K8S cluster not found`). */
+export const CLUSTER_NOT_FOUND = 'OS K8S cluster not found';
+
+/** The cluster's rules. Outcomes of provisioning are recorded once; a late or repeated one changes nothing. */
+export function decideOsK8sCluster(command: OsK8sClusterCommand, state: OsK8sClusterState): OsK8sClusterEvent[] {
+  switch (command.type) {
+    case 'RequestClusterProvisioning':
+      if (isLive(state)) throw new DomainError('conflict', `OS K8S cluster ${command.data.smoId} already exists`);
+      return [{ type: 'ClusterProvisioningRequested', data: command.data }];
+    case 'RecordClusterProvisioned':
+      return provisioning(state) ? [{ type: 'ClusterProvisioned', data: command.data }] : [];
+    case 'RecordClusterProvisioningFailure':
+      return provisioning(state) ? [{ type: 'ClusterProvisioningFailed', data: command.data }] : [];
+    case 'ScaleOutCluster': {
+      const cluster = live(state);
+      const blueprintId = scalable(cluster);
+      const { smoId, addedWorkers, taskId, nfvclResponse } = command.data;
+      if (!Number.isInteger(addedWorkers) || addedWorkers < 1) throw new DomainError('invalid', 'worker_replicas must be a positive integer');
+      return [{ type: 'ClusterScaledOut', data: { smoId, blueprintId, popArea: cluster.popArea, addedWorkers, workers: (cluster.workers ?? 0) + addedWorkers, taskId, nfvclResponse } }];
+    }
+    case 'DecommissionCluster': {
+      const cluster = live(state);
+      return [{ type: 'ClusterDecommissioned', data: { smoId: cluster.smoId, blueprintId: cluster.blueprintId, taskId: command.data.taskId, reason: command.data.reason } }];
+    }
+    case 'ImportCluster':
+      return isLive(state) ? [] : [{ type: 'ClusterImported', data: command.data }];
+    case 'SyncClusterState': {
+      const cluster = live(state);
+      return sameFacts(cluster, command.data) ? [] : [{ type: 'ClusterStateSynced', data: command.data }];
+    }
+  }
+}
+
+/** Why a cluster cannot be scaled out, or its blueprint id. Also used before NFVCL is called. */
+export function scalable(cluster: ExistingOsK8sCluster): string {
+  if (cluster.status !== 'Provisioned' || !cluster.blueprintId) {
+    throw new DomainError('conflict', `OS K8S cluster ${cluster.smoId} is ${cluster.status}; only a provisioned cluster can be scaled out`);
+  }
+  return cluster.blueprintId;
+}
+
+export function live(state: OsK8sClusterState): ExistingOsK8sCluster {
+  if (!isLive(state)) throw new DomainError('not-found', CLUSTER_NOT_FOUND);
+  return state;
+}
+
+function provisioning(state: OsK8sClusterState): boolean {
+  return isLive(state) && state.status === 'Provisioning';
+}
+
+function sameFacts(cluster: ExistingOsK8sCluster, facts: BlueprintFacts): boolean {
+  return (
+    cluster.blueprintId === facts.blueprintId &&
+    cluster.popArea === facts.popArea &&
+    cluster.mgmtNetwork === facts.mgmtNetwork &&
+    cluster.serviceNetwork === facts.serviceNetwork &&
+    cluster.workers === facts.workers &&
+    JSON.stringify(cluster.masterFlavor ?? null) === JSON.stringify(facts.masterFlavor ?? null)
+  );
+}
+
+export const osK8sClusterDecider: Decider<OsK8sClusterCommand, OsK8sClusterEvent, OsK8sClusterState> = {
+  decide: decideOsK8sCluster,
+  evolve: evolveOsK8sCluster,
+  initialState: initialOsK8sClusterState,
+};

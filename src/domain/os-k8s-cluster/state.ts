@@ -1,0 +1,31 @@
+import type { ProvisioningFailureReason } from './events';
+
+export type OsK8sClusterStatus = 'Provisioning' | 'Provisioned' | 'Failed';
+
+export interface ExistingOsK8sCluster {
+  kind: 'exists';
+  smoId: string;
+  status: OsK8sClusterStatus;
+  /** `smo`: provisioned through SMO; `nfvcl-sync`: found in NFVCL by a sync. */
+  origin: 'smo' | 'nfvcl-sync';
+  popArea: number | null;
+  vimName: string | null;
+  blueprintId: string | null;
+  taskId: string | null;
+  mgmtNetwork: string | null;
+  serviceNetwork: string | null;
+  workers: number | null;
+  masterFlavor: unknown;
+  karmada: 'awaiting-join' | 'not-configured' | null;
+  failure: { reason: ProvisioningFailureReason; detail: string } | null;
+  decommissioned: boolean;
+}
+
+export type OsK8sClusterState = { kind: 'none' } | ExistingOsK8sCluster;
+
+export const initialOsK8sClusterState: OsK8sClusterState = { kind: 'none' };
+
+/** Known and not decommissioned. */
+export function isLive(state: OsK8sClusterState): state is ExistingOsK8sCluster {
+  return state.kind === 'exists' && !state.decommissioned;
+}

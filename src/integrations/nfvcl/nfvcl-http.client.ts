@@ -1,0 +1,143 @@
+/**
+ * NfvclPort over NFVCL's REST API. Works with the 2024 NFVCL the original SMO used (answers at
+ * once, day-2 routes on POST) and the current one (202 + `task_id`, day-2 routes on PUT).
+ * GETs are idempotent and retried with backoff when NFVCL is unreachable, slow or failing on its
+ * side; nothing else is retried, so a blueprint is never requested twice.
+ */
+import { withRetry, type RetryPolicy } from '../../shared/retry';
+import { blueprintIdOf, blueprintOf, isObject, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
+import type { K8sAddNodeBody, K8sCreateBody, TopologyBody } from './nfvcl-bodies';
+import { nfvclRequest, refusal, type NfvclRequest, type NfvclResponse } from './nfvcl-request';
+import { scrubSecrets } from './nfvcl-secrets';
+import { NfvclError, type NfvclAccepted, type NfvclBlueprint, type NfvclPort, type NfvclTaskStatus, type NfvclTopologyVim } from './nfvcl.port';
+
+export interface NfvclHttpOptions {
+  /** NFVCL_BASE_URL, e.g. `http://192.168.12.64:5002` (a sub-path is kept). */
+  baseUrl: string;
+  timeoutMs: number;
+  /** Retries of GETs; defaults to 3 attempts from 200 ms. */
+  retry?: RetryPolicy;
+}
+
+const BLUE = '/nfvcl/v2/api/blue';
+
+export class NfvclHttpClient implements NfvclPort {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: NfvclHttpOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new Error('NFVCL timeoutMs must be a positive number');
+    this.timeoutMs = Math.ceil(options.timeoutMs);
+    this.retry = options.retry ?? { attempts: 3, initialDelayMs: 200, maxDelayMs: 2000 };
+  }
+
+  async topologyVims(signal?: AbortSignal): Promise<NfvclTopologyVim[]> {
+    const response = await this.get('/v1/topology', signal, { notFound: true });
+    return response ? topologyVimsOf(response.body) : [];
+  }
+
+  async registerVim(body: TopologyBody, secrets: readonly string[]): Promise<NfvclAccepted> {
+    try {
+      return await this.send('POST', '/v1/topology', body, secrets);
+    } catch (error) {
+      if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
+      // Upstream could register only the first VIM: NFVCL keeps one topology. Add to it instead.
+      const existing = await this.get('/v1/topology', undefined, { notFound: true });
+      const topology = isObject(existing?.body) ? existing.body : null;
+      const vim = body.vims[0]!;
+      if (!topology || topologyVimsOf(topology).some((known) => known.name === vim.name)) throw error;
+      const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isObject).map((network) => network.name));
+      for (const network of body.networks.filter((n) => !networks.has(n.name))) await this.send('POST', '/v1/topology/network', network, secrets);
+      return this.send('POST', '/v1/topology/vim', vim, secrets);
+    }
+  }
+
+  async deleteVim(name: string): Promise<NfvclAccepted | 'not-found'> {
+    return this.send('DELETE', `/v1/topology/vim/${encodeURIComponent(name)}`, undefined, [], { notFound: true });
+  }
+
+  createK8sBlueprint(body: K8sCreateBody): Promise<NfvclAccepted> {
+    return this.send('POST', `${BLUE}/k8s`, body, []);
+  }
+
+  async addK8sNodes(blueprintId: string, body: K8sAddNodeBody): Promise<NfvclAccepted> {
+    const path = `${BLUE}/k8s/add_node?blue_id=${encodeURIComponent(blueprintId)}`;
+    try {
+      return await this.send('POST', path, body, []);
+    } catch (error) {
+      // Current NFVCL exposes day-2 operations as PUT only; 405 means nothing was done.
+      if (error instanceof NfvclError && error.status === 405) return this.send('PUT', path, body, []);
+      throw error;
+    }
+  }
+
+  deleteBlueprint(blueprintId: string): Promise<NfvclAccepted | 'not-found'> {
+    return this.send('DELETE', `${BLUE}/${encodeURIComponent(blueprintId)}`, undefined, [], { notFound: true });
+  }
+
+  async listBlueprints(signal?: AbortSignal): Promise<NfvclBlueprint[]> {
+    const response = await this.get(`${BLUE}/?detailed=true`, signal);
+    if (!Array.isArray(response?.body)) throw new NfvclError('invalid-answer', response?.status ?? null, 'NFVCL answered the blueprint list with something that is not a list');
+    return response.body.map(blueprintOf).filter((blue): blue is NfvclBlueprint => blue !== null);
+  }
+
+  async getBlueprint(blueprintId: string, signal?: AbortSignal): Promise<NfvclBlueprint | null> {
+    const response = await this.get(`${BLUE}/${encodeURIComponent(blueprintId)}?detailed=true`, signal, { notFound: true });
+    if (!response) return null;
+    const blueprint = blueprintOf(response.body);
+    if (!blueprint) throw new NfvclError('invalid-answer', response.status, `NFVCL answered blueprint ${blueprintId} with something that is not a blueprint`);
+    return blueprint;
+  }
+
+  async taskStatus(taskId: string, signal?: AbortSignal): Promise<NfvclTaskStatus | null> {
+    const response = await this.get(`/v2/utils/get_task_status?task_id=${encodeURIComponent(taskId)}`, signal, { notFound: true });
+    if (!response) return null;
+    const status = taskStatusOf(scrubSecrets(response.body), taskId);
+    if (!status) throw new NfvclError('invalid-answer', response.status, `NFVCL answered the status of task ${taskId} with something that is not a task status`);
+    return status;
+  }
+
+  /** A GET, retried while NFVCL is unreachable or failing on its side; 404 → null when `notFound`. */
+  private async get(path: string, signal: AbortSignal | undefined, options: { notFound?: boolean } = {}): Promise<NfvclResponse | null> {
+    const request: NfvclRequest = { method: 'GET', url: this.baseUrl + path, timeoutMs: this.timeoutMs, secrets: [], ...(signal ? { signal } : {}) };
+    // Only transient failures are retried; any other outcome (a 4xx, a bad answer) ends the attempts.
+    const outcome = await withRetry(
+      async (): Promise<{ response: NfvclResponse | null } | { error: unknown }> => {
+        try {
+          const response = await nfvclRequest(request);
+          if (response.status === 404 && options.notFound) return { response: null };
+          if (response.status < 200 || response.status > 299) throw refusal(request, response);
+          return { response };
+        } catch (error) {
+          if (error instanceof NfvclError && error.transient) throw error;
+          return { error };
+        }
+      },
+      this.retry,
+      signal ? { signal } : {},
+    );
+    if ('error' in outcome) throw outcome.error;
+    return outcome.response;
+  }
+
+  /** A request that changes something: sent once. 200/201 → answered at once, 202 → a task. */
+  private send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[]): Promise<NfvclAccepted>;
+  private send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[], options: { notFound: true }): Promise<NfvclAccepted | 'not-found'>;
+  private async send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[], options: { notFound?: boolean } = {}): Promise<NfvclAccepted | 'not-found'> {
+    const request: NfvclRequest = { method, url: this.baseUrl + path, body, timeoutMs: this.timeoutMs, secrets };
+    const response = await nfvclRequest(request);
+    if (response.status === 404 && options.notFound) return 'not-found';
+    if (response.status < 200 || response.status > 299) throw refusal(request, response);
+    const answer = scrubSecrets(response.body ?? null, secrets);
+    const taskId = taskIdOf(answer);
+    return {
+      httpStatus: response.status,
+      mode: response.status === 202 || taskId !== null ? 'async' : 'sync',
+      taskId,
+      blueprintId: blueprintIdOf(answer),
+      body: answer,
+    };
+  }
+}

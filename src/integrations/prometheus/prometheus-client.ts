@@ -1,0 +1,59 @@
+import { describeFetchFailure, fetchFailureKind } from './fetch-failure';
+import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
+import { requestRateQuery } from './promql';
+import { readQueryResponse, type QueryFailure, type QueryOutcome } from './query-response';
+
+export type { QueryFailure, QueryFailureKind, QueryOutcome, Sample } from './query-response';
+
+export interface PrometheusClientOptions {
+  /** PROMETHEUS_HOST, e.g. http://prometheus:9090 (a sub-path is kept). */
+  baseUrl: string;
+  /** Whole exchange, body included; upstream used 5 s. */
+  timeoutMs?: number;
+}
+
+export type RateOutcome = { ok: true; rate: number } | QueryFailure;
+
+/** Prometheus' HTTP query API. Failures are values, never thrown. */
+export class PrometheusClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: PrometheusClientOptions) {
+    this.baseUrl = prometheusBaseUrl(options.baseUrl);
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    assertPositiveTimeout(this.timeoutMs, 'timeoutMs');
+  }
+
+  /** `GET /api/v1/query?query=…` at the server's current time. */
+  async instantQuery(promql: string, signal?: AbortSignal): Promise<QueryOutcome> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const url = `${this.baseUrl}/api/v1/query?${new URLSearchParams({ query: promql })}`;
+    try {
+      const response = await fetch(url, {
+        signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+        redirect: 'manual',
+        headers: { accept: 'application/json' },
+      });
+      return readQueryResponse(response.status, await response.text());
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason; // the caller's cancellation is not a Prometheus failure
+      const kind = fetchFailureKind(error);
+      return { ok: false, kind, error: describeFetchFailure(error, this.timeoutMs), status: null };
+    }
+  }
+
+  /**
+   * Requests per second of one service over the last `windowSeconds` (upstream `get_request_rate`).
+   * No series or NaN → 0, as upstream. ±Inf is refused (`invalid`): a counter rate never is, and
+   * the scaling solver must not see it.
+   */
+  async requestRate(service: string, windowSeconds: number, metric?: string, signal?: AbortSignal): Promise<RateOutcome> {
+    const outcome = await this.instantQuery(requestRateQuery(service, windowSeconds, metric), signal);
+    if (!outcome.ok) return outcome;
+    const value = outcome.samples[0]?.value ?? NaN; // upstream reads data.result[0]
+    if (Number.isNaN(value)) return { ok: true, rate: 0 };
+    if (!Number.isFinite(value)) return { ok: false, kind: 'invalid', error: `request rate is ${value}`, status: 200 };
+    return { ok: true, rate: value };
+  }
+}

@@ -1,0 +1,144 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { prometheusRigSkipReason, startPrometheusRig, type PrometheusRig } from '../../../test/support/prometheus-rig';
+import { parseAlertmanagerWebhook, smoAlertsOf, type AlertmanagerWebhook } from './alertmanager-webhook';
+import { FileRulesAdapter } from './file-rules.adapter';
+import { PrometheusClient } from './prometheus-client';
+import { smoAlertRule } from './smo-alert-rule';
+
+/**
+ * End to end against a real Prometheus 2.42 and Alertmanager 0.25 (test/support/prometheus-rig.ts):
+ * a rule written by FileRulesAdapter fires, Alertmanager posts the webhook, the parser routes it;
+ * requestRate reads a rate Prometheus scraped from a test-served exporter.
+ */
+const skipReason = prometheusRigSkipReason();
+
+if (skipReason !== null) {
+  describe('real Prometheus + Alertmanager', () => {
+    it('is skipped: no Prometheus/Alertmanager binaries (CI installs them)', () => {
+      console.log(`Real Prometheus test skipped: ${skipReason}`);
+      // Like the FerretDB suite: CI must not silently skip it.
+      if (process.env.CI === 'true') throw new Error(`CI must run the real Prometheus test: ${skipReason}`);
+    });
+  });
+} else {
+  describe('real Prometheus + Alertmanager', () => {
+    const webhooks: AlertmanagerWebhook[] = [];
+    const invalidBodies: string[] = [];
+    let requestCount = 0;
+    let rig: PrometheusRig;
+    let servers: Server[];
+
+    beforeAll(async () => {
+      const webhook = await listen((body) => {
+        const parsed = parseAlertmanagerWebhook(JSON.parse(body));
+        if (parsed.ok) webhooks.push(parsed.webhook);
+        else invalidBodies.push(body);
+        return { contentType: 'text/plain', body: 'ok' };
+      });
+      // A prometheus_flask_exporter look-alike: 5 more requests at every scrape.
+      const exporter = await listen(() => {
+        requestCount += 5;
+        const text = [
+          '# HELP flask_http_request_total Total number of HTTP requests',
+          '# TYPE flask_http_request_total counter',
+          `flask_http_request_total{method="GET",service="svc",status="200"} ${requestCount}`,
+          '',
+        ].join('\n');
+        return { contentType: 'text/plain; version=0.0.4', body: text };
+      });
+      servers = [webhook.server, exporter.server];
+      const started = await startPrometheusRig({ webhookUrl: `${webhook.url}/alerts`, scrapeTargets: [exporter.url.replace('http://', '')] });
+      if ('skipped' in started) throw new Error(started.skipped); // binaries checked above
+      rig = started;
+    }, 60_000);
+
+    afterAll(async () => {
+      await rig?.stop();
+      for (const server of servers ?? []) server.closeAllConnections();
+      await Promise.all((servers ?? []).map((server) => new Promise((resolve) => server.close(resolve))));
+    });
+
+    it('fires a rule written to the rules file, posts it to the webhook with SMO’s labels, then resolves it', async () => {
+      const rules = new FileRulesAdapter({ path: rig.rulesFile, prometheusUrl: rig.prometheusUrl });
+      const rule = smoAlertRule({
+        graphId: 'e2e-graph',
+        serviceId: 'noise-reduction',
+        eventId: 'main-event',
+        promQuery: 'vector(1)',
+        gracePeriod: '0s',
+        description: 'always firing',
+      });
+      expect(await rules.upsertRules([rule])).toEqual({ changed: true, reloaded: true });
+
+      const firing = await waitFor(() => alertsNamed(rule.name).find((alert) => alert.status === 'firing'), 20_000, rig);
+      expect(firing).toMatchObject({ graph: 'e2e-graph', service: 'noise-reduction', event: 'main-event', alertname: rule.name });
+      expect(firing.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+      const delivered = webhooks.find((webhook) => webhook.alerts.some((alert) => alert.labels.alertname === rule.name));
+      expect(delivered).toMatchObject({ version: '4', receiver: 'test', status: 'firing' });
+      expect(delivered?.alerts[0]).toMatchObject({
+        labels: { alertname: rule.name, severity: 'critical', graph: 'e2e-graph', service: 'noise-reduction', event: 'main-event' },
+        annotations: { summary: 'always firing', description: 'always firing' },
+        endsAt: null,
+      });
+      expect(invalidBodies).toEqual([]);
+
+      expect(await rules.removeRules([rule.name])).toEqual({ changed: true, reloaded: true });
+      const resolved = await waitFor(() => alertsNamed(rule.name).find((alert) => alert.status === 'resolved'), 20_000, rig);
+      expect(resolved.fingerprint).toBe(firing.fingerprint);
+    }, 60_000);
+
+    it('reports a rules file Prometheus refuses as a failed reload, and keeps the previous rules', async () => {
+      const rules = new FileRulesAdapter({ path: rig.rulesFile, prometheusUrl: rig.prometheusUrl });
+      await rules.upsertRules([{ name: 'smo_good', expr: 'vector(1)', for: '1h', labels: {}, annotations: {} }]);
+      const result = await rules.upsertRules([{ name: 'smo_broken', expr: 'sum((', for: '0s', labels: {}, annotations: {} }]);
+      expect(result).toEqual({ changed: true, reloaded: false, error: expect.stringContaining('HTTP 500: failed to reload config') });
+      const loaded = await fetch(`${rig.prometheusUrl}/api/v1/rules`).then((response) => response.text());
+      expect(loaded).toContain('smo_good');
+      expect(loaded).not.toContain('smo_broken');
+      await rules.removeRules(['smo_good', 'smo_broken']);
+    }, 30_000);
+
+    it('reads a positive request rate once the exporter has been scraped twice', async () => {
+      const client = new PrometheusClient({ baseUrl: rig.prometheusUrl, timeoutMs: 2000 });
+      const rate = await waitFor(async () => {
+        const outcome = await client.requestRate('svc', 5);
+        if (!outcome.ok) throw new Error(outcome.error);
+        return outcome.rate > 0 ? outcome.rate : undefined;
+      }, 20_000, rig);
+      expect(rate).toBeGreaterThan(1); // 5 per 1 s scrape
+      expect(rate).toBeLessThan(20);
+      expect(await client.requestRate('unknown-service', 5)).toEqual({ ok: true, rate: 0 });
+      expect(await client.instantQuery('sum((')).toMatchObject({ ok: false, kind: 'prometheus', status: 400, errorType: 'bad_data' });
+    }, 30_000);
+
+    function alertsNamed(name: string) {
+      return webhooks.flatMap(smoAlertsOf).filter((alert) => alert.alertname === name);
+    }
+  });
+}
+
+/** Polls `probe` until it gives a value; on timeout the error carries the daemons' logs. */
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, rig: PrometheusRig): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms\n${rig.logs()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A loopback HTTP server answering every request with `reply(body)`. */
+async function listen(reply: (body: string) => { contentType: string; body: string }): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = reply(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200, { 'content-type': answer.contentType }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}

@@ -1,0 +1,28 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import { ALERTS_CATEGORY, type AlertFired } from '../domain/alert/events';
+import { processorContext } from '../application/processor-context';
+import type { Processor } from '../processing/processor';
+import type { Dispatch } from './placement.processor';
+
+const NAME = 'conditional-deployment';
+
+/**
+ * A firing alert for a Pending service of a running graph triggers it (the deployment processor
+ * then installs it). The graph decides: a repeated alert, or one for a service that is not
+ * waiting, triggers nothing — so the service is installed exactly once.
+ */
+export class ConditionalDeploymentProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = { eventTypes: ['AlertFired'], streamCategories: [ALERTS_CATEGORY] };
+
+  constructor(private readonly deps: { dispatch: Dispatch }) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const alert = (event as unknown as AlertFired).data;
+    if (alert.status !== 'firing' || !alert.graphId || !alert.serviceId) return;
+    await this.deps.dispatch(
+      { type: 'TriggerService', data: { graphId: alert.graphId, serviceId: alert.serviceId, alertName: alert.alertName, eventId: alert.eventId, alertEventId: event.id } },
+      processorContext(NAME, event, 'trigger'),
+    );
+  }
+}

@@ -1,0 +1,134 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import { OS_K8S_CLUSTER_CATEGORY, type ClusterProvisioningFailed, type ClusterProvisioningRequested } from '../domain/os-k8s-cluster/events';
+import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import { processorContext } from '../application/processor-context';
+import { NfvclError, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import { blueprintIdIn } from '../integrations/nfvcl/nfvcl-answers';
+import type { Logger } from '../observability/logger';
+import type { Processor } from '../processing/processor';
+import { sleep } from '../shared/retry';
+
+const NAME = 'os-k8s-provisioning';
+
+type Failure = Pick<ClusterProvisioningFailed['data'], 'reason' | 'detail'>;
+type Poll<T> = { done: true; value: T } | { done: false };
+type TaskEnd = { kind: 'lost' } | { kind: 'failed'; detail: string } | { kind: 'done'; result: unknown };
+
+/**
+ * Follows a cluster NFVCL accepted to build until it is ready (ClusterProvisioned) or not
+ * (ClusterProvisioningFailed): it polls the task NFVCL started (current API), then the blueprint
+ * until it is idle without error (both APIs). NFVCL being unreachable for a while is tolerated
+ * until the deadline. After a restart the event is handled again and polling resumes; an outcome
+ * already recorded makes the step a no-op. Events are handled one at a time: a second cluster's
+ * outcome is recorded after the first one's (NFVCL builds both meanwhile).
+ */
+export class OsK8sProvisioningProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = { eventTypes: ['ClusterProvisioningRequested'], streamCategories: [OS_K8S_CLUSTER_CATEGORY] };
+
+  constructor(
+    private readonly deps: {
+      clusters: OsK8sClusterCommands;
+      nfvcl: NfvclPort;
+      logger: Logger;
+      pollIntervalMs: number;
+      /** How long a cluster may take to become ready, from when polling starts. */
+      timeoutMs: number;
+      /** A Karmada kubeconfig is configured: the new cluster is expected to join (SMO does not join it). */
+      karmadaConfigured: boolean;
+    },
+  ) {}
+
+  async handle(event: RecordedEvent, { signal }: { signal: AbortSignal }): Promise<void> {
+    const request = event.data as ClusterProvisioningRequested['data'];
+    const { smoId, taskId } = request;
+    const deadline = Date.now() + this.deps.timeoutMs;
+    const record = (command: OsK8sClusterCommand, step: string) => this.deps.clusters.execute(command, processorContext(NAME, event, step));
+    const fail = (failure: Failure, blueprintId: string | null) =>
+      record({ type: 'RecordClusterProvisioningFailure', data: { smoId, blueprintId, taskId, ...failure } }, 'failed');
+
+    let blueprintId = request.blueprintId;
+    let lostTask = false;
+    if (taskId) {
+      const task = await this.poll(smoId, deadline, signal, async (): Promise<Poll<TaskEnd>> => {
+        const status = await this.deps.nfvcl.taskStatus(taskId, signal);
+        if (status === null) return { done: true, value: { kind: 'lost' } };
+        if (!status.done) return { done: false };
+        return { done: true, value: status.error ? { kind: 'failed', detail: status.exception ?? 'NFVCL reported an error' } : { kind: 'done', result: status.result } };
+      });
+      if (task.kind === 'stopped') return;
+      if (task.kind === 'timeout') return void (await fail(timedOut(this.deps.timeoutMs, `task ${taskId}`, task.lastError), blueprintId));
+      if (task.value.kind === 'failed') return void (await fail({ reason: 'task-failed', detail: task.value.detail }, blueprintId));
+      if (task.value.kind === 'done') blueprintId ??= blueprintIdIn(task.value.result);
+      // A lost task (NFVCL restarted and forgot it): the blueprint, when known, still tells.
+      lostTask = task.value.kind === 'lost';
+    }
+    if (!blueprintId) {
+      const detail = lostTask ? `NFVCL no longer knows task ${taskId} and named no blueprint for this cluster` : 'NFVCL named no blueprint for this cluster';
+      return void (await fail({ reason: 'no-blueprint-id', detail }, null));
+    }
+
+    const id = blueprintId;
+    const ready = await this.poll(smoId, deadline, signal, async (): Promise<Poll<NfvclBlueprint | null>> => {
+      const blueprint = await this.deps.nfvcl.getBlueprint(id, signal);
+      return blueprint === null || blueprint.phase !== 'busy' ? { done: true, value: blueprint } : { done: false };
+    });
+    if (ready.kind === 'stopped') return;
+    if (ready.kind === 'timeout') return void (await fail(timedOut(this.deps.timeoutMs, `blueprint ${id}`, ready.lastError), id));
+    const blueprint = ready.value;
+    if (blueprint === null) return void (await fail({ reason: 'blueprint-gone', detail: `NFVCL no longer knows blueprint ${id}` }, id));
+    if (blueprint.phase === 'error') return void (await fail({ reason: 'blueprint-error', detail: blueprint.detail ?? `NFVCL reports blueprint ${id} in error` }, id));
+    await record(
+      {
+        type: 'RecordClusterProvisioned',
+        data: {
+          smoId,
+          blueprintId: id,
+          popArea: blueprint.popArea ?? request.popArea,
+          workers: blueprint.workers ?? request.workerReplicas,
+          masterFlavor: blueprint.masterFlavor ?? null,
+          karmada: this.deps.karmadaConfigured ? 'awaiting-join' : 'not-configured',
+        },
+      },
+      'provisioned',
+    );
+  }
+
+  /**
+   * Asks `check` every poll interval until it is done, the deadline passes, SMO stops, or the
+   * cluster no longer waits (its outcome was recorded, or it was decommissioned).
+   */
+  private async poll<T>(
+    smoId: string,
+    deadline: number,
+    signal: AbortSignal,
+    check: () => Promise<Poll<T>>,
+  ): Promise<{ kind: 'done'; value: T } | { kind: 'timeout'; lastError: string | null } | { kind: 'stopped' }> {
+    let lastError: string | null = null;
+    for (;;) {
+      if (signal.aborted || !(await this.stillProvisioning(smoId))) return { kind: 'stopped' };
+      try {
+        const outcome = await check();
+        if (outcome.done) return { kind: 'done', value: outcome.value };
+        lastError = null;
+      } catch (error) {
+        if (!(error instanceof NfvclError)) throw error;
+        lastError = error.message;
+        this.deps.logger.warn({ processor: NAME, smoId, err: error.message }, 'NFVCL poll failed; retrying until the deadline');
+      }
+      if (Date.now() >= deadline) return { kind: 'timeout', lastError };
+      await sleep(Math.min(this.deps.pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+
+  private async stillProvisioning(smoId: string): Promise<boolean> {
+    const { state } = await this.deps.clusters.load(smoId);
+    return state.kind === 'exists' && !state.decommissioned && state.status === 'Provisioning';
+  }
+}
+
+function timedOut(timeoutMs: number, what: string, lastError: string | null): Failure {
+  const seconds = Math.round(timeoutMs / 1000);
+  return { reason: 'timeout', detail: `${what} was not ready within ${seconds} s${lastError ? ` (last error: ${lastError})` : ''}` };
+}

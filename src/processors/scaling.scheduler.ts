@@ -1,0 +1,157 @@
+import type { GraphCommand } from '../domain/graph/commands';
+import type { ExistingGraph, ServiceState } from '../domain/graph/state';
+import type { CommandContext } from '../application/command-handler';
+import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
+import type { Logger } from '../observability/logger';
+import { decideReplicas, type ScalingService } from '../optimizer';
+import type { Solver } from '../optimizer/solver';
+import type { ReadStore } from '../readstore/read-store';
+import { deterministicId } from '../shared/deterministic-id';
+import { sleep } from '../shared/retry';
+import type { ClusterDocument } from '../../projections/clusters.projection';
+import type { GraphDocument } from '../../projections/graphs.projection';
+import { scalingParameters } from './scaling-parameters';
+
+/** Sets a Deployment's replicas (the Karmada `deployments/scale` subresource, in the project namespace). */
+export interface ReplicaScaler {
+  readonly mode: 'real' | 'simulated';
+  scale(name: string, namespace: string, replicas: number): Promise<void>;
+}
+
+export interface RequestRates {
+  requestRate(service: string, windowSeconds: number, metric?: string): Promise<RateOutcome>;
+}
+
+const LEASE = 'job:scaling';
+
+/**
+ * Autoscaling (upstream §7, SCALING_ENABLED): every interval, for each running graph and each
+ * cluster it uses, read the request rates, solve the scaling MILP and scale what changed. An
+ * infeasible decision asks for re-placement directly (no HTTP self-call, B13). Nothing is kept in
+ * memory between rounds: each round starts from the read models, so a restart resumes (B3, B12).
+ */
+export class ScalingScheduler {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: {
+      readStore: ReadStore;
+      rates: RequestRates;
+      scaler: ReplicaScaler;
+      dispatch: (command: GraphCommand, context: CommandContext) => Promise<unknown>;
+      solver: () => Promise<Solver>;
+      logger: Logger;
+      intervalSeconds: number;
+      metric: string;
+      owner: string;
+    },
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    await this.deps.readStore.releaseLease(LEASE, this.deps.owner).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const intervalMs = this.deps.intervalSeconds * 1000;
+    while (!this.abort.signal.aborted) {
+      await sleep(intervalMs, this.abort.signal);
+      if (this.abort.signal.aborted) break;
+      try {
+        if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.round(new Date());
+      } catch (error) {
+        this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
+      }
+    }
+  }
+
+  /** One scaling round over every running graph. */
+  async round(now: Date): Promise<void> {
+    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { status: 'Running' }, orderBy: [{ field: 'name' }] });
+    const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
+    for (const { doc } of graphs) {
+      const graph = doc.state;
+      if (graph.normalised.useStaticPlacement) continue;
+      const byCluster = new Map<string, ServiceState[]>();
+      for (const service of graph.services) {
+        const cluster = service.installed?.cluster;
+        if (service.status !== 'Deployed' || !cluster) continue;
+        byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), service]);
+      }
+      for (const [cluster, services] of byCluster) {
+        const info = clusters.get(cluster);
+        if (info) await this.scaleCluster(graph, cluster, info, services, now);
+      }
+    }
+  }
+
+  private async scaleCluster(graph: ExistingGraph, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
+    const inputs: ScalingService[] = [];
+    const rates: Record<string, number> = {};
+    for (const service of services) {
+      const parameters = scalingParameters(graph, service.id);
+      const rate = await this.deps.rates.requestRate(parameters.rateOf, this.deps.intervalSeconds, this.deps.metric);
+      if (!rate.ok) {
+        this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
+        return;
+      }
+      rates[service.id] = rate.rate;
+      const spec = graph.normalised.services.find((s) => s.id === service.id)!;
+      inputs.push({
+        id: service.id,
+        requestRate: rate.rate,
+        previousReplicas: service.replicas ?? 1,
+        cpu: spec.resources.cpuCores,
+        gpu: spec.resources.gpu,
+        alpha: parameters.alpha,
+        beta: parameters.beta,
+        maxReplicas: parameters.maxReplicas,
+      });
+    }
+    const context = (step: string): CommandContext => ({
+      commandId: deterministicId('scaling', graph.graphId, cluster, now.toISOString(), step),
+      correlationId: deterministicId('scaling', graph.graphId, now.toISOString()),
+      actor: 'processor:scaling',
+      now,
+    });
+    const result = await decideReplicas(inputs, { cpu: info.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
+    if (!result.feasible) {
+      await this.deps.dispatch(
+        {
+          type: 'RecordScaling',
+          event: {
+            type: 'ScalingInfeasible',
+            data: { graphId: graph.graphId, cluster, services: inputs.map((s) => s.id), reason: result.reason, bindingResource: result.bindingResource ?? null, requestRates: rates },
+          },
+        },
+        context('infeasible'),
+      );
+      await this.deps.dispatch(
+        { type: 'RequestReplacement', data: { graphId: graph.graphId, requestId: deterministicId('scaling', graph.graphId, cluster, now.toISOString()), reason: 'scaling-infeasible', detail: result.reason } },
+        context('replace'),
+      );
+      return;
+    }
+    for (const [index, service] of inputs.entries()) {
+      const to = result.replicas[index]!;
+      if (to === service.previousReplicas) continue;
+      await this.deps.scaler.scale(service.id, graph.project, to);
+      await this.deps.dispatch(
+        {
+          type: 'RecordScaling',
+          event: {
+            type: 'ServiceScaled',
+            data: { graphId: graph.graphId, serviceId: service.id, cluster, from: service.previousReplicas, to, requestRate: service.requestRate, solver: result.solver, objective: result.objective },
+          },
+        },
+        context(`scaled:${service.id}`),
+      );
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
+import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { run } from '../../src/cli/main';
+import { watchCommand } from '../../src/cli/graphs.command';
+import { SmoClient } from '../../src/cli/client';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+
+const GRAPH = 'image-detection-graph';
+
+interface Placement {
+  at: string;
+  position: number;
+  reason: string;
+  algorithm: string;
+  solver: string | null;
+  moves: number | null;
+  feasible: boolean;
+  placement: Record<string, string> | null;
+  inputs: { clusters: Array<{ name: string; cpu: number }>; previousPlacement: Record<string, string> | null };
+}
+
+describe('audit, analytics and the event stream over a scripted history', () => {
+  let rig: OrchestratorRig;
+  let prometheus: FakePrometheus;
+  const rate: { noise: number } = { noise: 0 };
+  let placements: Placement[];
+
+  const shrink = async (c1Cpu: string) => {
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: c1Cpu, allocatedCpu: '0', allocatedMemory: '0' }),
+      karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+  };
+  const json = async <T>(path: string) => (await (await rig.request('GET', path)).json()) as T;
+
+  beforeAll(async () => {
+    prometheus = new FakePrometheus();
+    const url = await prometheus.start();
+    prometheus.answer((query) => vectorReply(query.includes('noise-reduction') && rate.noise > 0 ? [{ labels: { service: 'noise-reduction' }, value: String(rate.noise) }] : []));
+    rig = await startRig({ env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: url } });
+
+    // The script: deploy, scale, two re-placements, an alert, stop.
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    for (const name of ['noise-reduction', 'image-detection']) rig.kube.setDeployment({ name, namespace: 'demo', replicas: 1, cpuLimit: '1' });
+    rate.noise = 0.5;
+    await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } })).length > 0, 20_000, 'a scaling');
+    rate.noise = 0;
+    await shrink('2500m');
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+    await shrink('1');
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+    const alert = {
+      receiver: 'r', status: 'firing', version: '4', groupKey: '{}', truncatedAlerts: 0, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '',
+      alerts: [{ status: 'firing', labels: { alertname: 'main-event', service: 'image-compression-vo' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f' }],
+    };
+    expect((await rig.request('POST', '/alerts', { body: JSON.stringify(alert), contentType: 'application/json' })).status).toBe(200);
+    await eventually(async () => rig.helm.installs('image-compression-vo').length === 1, 20_000, 'the VO install');
+    expect((await rig.request('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
+    await rig.idle();
+    placements = await json<Placement[]>(`/graphs/${GRAPH}/placements`);
+  }, 120_000);
+  afterAll(async () => {
+    await rig.stop();
+    await prometheus.stop();
+  });
+
+  it('GET /graphs/{name}/placements tells when, why, how and with what each decision was made', () => {
+    expect(placements.map((p) => [p.reason, p.algorithm, p.feasible])).toEqual([
+      ['first-deploy', 'naive', true],
+      ['manual', 'milp', true],
+      ['manual', 'milp', true],
+    ]);
+    expect(placements[0]!.placement).toEqual({ 'image-compression-vo': 'c1', 'noise-reduction': 'c1', 'image-detection': 'c1' });
+    expect(placements[1]).toMatchObject({ solver: 'highs', inputs: { previousPlacement: placements[0]!.placement } });
+    expect(placements[2]!.inputs.clusters.find((c) => c.name === 'c1')?.cpu).toBe(1);
+    expect(placements.slice(1).every((p) => typeof p.moves === 'number')).toBe(true);
+  });
+
+  it('GET /graphs/{name}?at= shows the graph as it was: the earlier placement before a re-placement', async () => {
+    const before = await json<{ placement: Record<string, string> }>(`/graphs/${GRAPH}?at=${placements[1]!.position - 1}`);
+    expect(before.placement).toEqual(placements[0]!.placement);
+    const after = await json<{ placement: Record<string, string> }>(`/graphs/${GRAPH}?at=${placements[2]!.position}`);
+    expect(after.placement).toEqual(placements[2]!.placement);
+    const byTime = await json<{ placement: Record<string, string>; status: string }>(`/graphs/${GRAPH}?at=${encodeURIComponent(placements[0]!.at)}`);
+    expect(byTime.placement).toEqual(placements[0]!.placement);
+    expect((await rig.request('GET', `/graphs/${GRAPH}?at=1999-01-01T00:00:00Z`)).status).toBe(404);
+    expect((await rig.request('GET', `/graphs/${GRAPH}?at=yesterday`)).status).toBe(400);
+  });
+
+  it('GET /graphs/{name}/history pages and filters the graph’s events', async () => {
+    const all = await json<{ events: Array<{ type: string; revision: number }>; next: string | null }>(`/graphs/${GRAPH}/history?limit=500`);
+    const types = all.events.map((e) => e.type);
+    expect(types[0]).toBe('GraphSubmitted');
+    expect(types).toEqual(expect.arrayContaining(['PlacementDecided', 'ServiceScaled', 'ReplacementRequested', 'ServiceTriggered', 'GraphStopped']));
+    expect(all.events.map((e) => e.revision)).toEqual(all.events.map((_, i) => i));
+    const page = await json<{ events: unknown[]; next: string }>(`/graphs/${GRAPH}/history?limit=2`);
+    expect(page.events).toHaveLength(2);
+    const second = await json<{ events: Array<{ revision: number }> }>(page.next);
+    expect(second.events[0]?.revision).toBe(2);
+    const filtered = await json<{ events: Array<{ type: string }> }>(`/graphs/${GRAPH}/history?type=PlacementDecided`);
+    expect(filtered.events.map((e) => e.type)).toEqual(['PlacementDecided', 'PlacementDecided', 'PlacementDecided']);
+    expect((await rig.request('GET', '/graphs/nope/history')).status).toBe(404);
+  });
+
+  it('GET /events?correlationId= gives the whole story of one command', async () => {
+    const history = await json<{ events: Array<{ type: string; correlationId: string }> }>(`/graphs/${GRAPH}/history?type=GraphStopped`);
+    const story = await json<Array<{ type: string }>>(`/events?correlationId=${history.events[0]!.correlationId}`);
+    expect(story.map((e) => e.type)).toEqual(expect.arrayContaining(['GraphStopped', 'ServiceUninstalled', 'AlertRulesRemoved']));
+    expect((await rig.request('GET', '/events')).status).toBe(400);
+  });
+
+  it('analytics: load per cluster over time, scaling per service, alerts per rule, moves per day, failures per chart', async () => {
+    const load = await json<Record<string, Array<{ cpu: number }>>>('/analytics/cluster-load');
+    expect(load.c1?.[0]?.cpu).toBeGreaterThan(0);
+    expect(load.c1?.at(-1)?.cpu).toBe(0);
+    const scaling = await json<Array<{ serviceId: string; actions: number }>>('/analytics/scaling');
+    expect(scaling[0]).toMatchObject({ serviceId: 'noise-reduction', actions: expect.any(Number) });
+    expect(await json('/analytics/alerts')).toEqual([expect.objectContaining({ alertName: 'main-event', firing: 1 })]);
+    const moves = await json<Array<{ decisions: number; byReason: Record<string, unknown> }>>('/analytics/placement-moves');
+    expect(moves[0]).toMatchObject({ decisions: 3, byReason: { 'first-deploy': { decisions: 1, moves: 0 }, manual: expect.any(Object) } });
+    expect(await json('/analytics/deployment-failures')).toEqual([]);
+  });
+
+  it('a rebuilt analytics projection equals the live one', async () => {
+    for (const [name, path] of [
+      ['analytics-placed-resources', '/analytics/cluster-load'],
+      ['analytics-placement-moves', '/analytics/placement-moves'],
+      ['analytics-alerts-by-rule', '/analytics/alerts'],
+    ] as const) {
+      const live = await json(path);
+      expect((await rig.request('POST', `/admin/projections/${name}/rebuild`)).status).toBe(200);
+      expect(await json(path)).toEqual(live);
+    }
+  });
+
+  it('GET /events/stream sends new events, filtered by graph', async () => {
+    const client = new SmoClient(rig.smo.url);
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const watching = watchCommand(client, ['--graph', GRAPH], false, (line) => seen.push(line), { signal: abort.signal, limit: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    await rig.request('POST', '/project/other/graphs', { body: descriptorText().replace('id: image-detection-graph', 'id: other-graph'), contentType: 'application/yaml' });
+    expect((await rig.request('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
+    await watching;
+    abort.abort();
+    expect(seen[0]).toMatch(new RegExp(`graph-${GRAPH}\\s+GraphStarted$`));
+  });
+});
+
+describe('the smo CLI drives the whole lifecycle against a running SMO', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => (rig = await startRig()));
+  afterAll(async () => rig.stop());
+
+  it('deploy → list → get → placement → stop → start → history → placements → clusters → remove', async () => {
+    const out: string[] = [];
+    const progress: string[] = [];
+    const smo = (...args: string[]) => run(args, { SMO_URL: rig.smo.url }, (line) => out.push(line), (line) => progress.push(line));
+    const file = `${__dirname}/../fixtures/descriptors/brussels-demo.upstream.hdag.yaml`;
+    expect(await smo('deploy', file, '--project', 'demo')).toBe(0);
+    expect(progress.some((line) => line.includes('noise-reduction=Deployed'))).toBe(true);
+    expect(out.pop()).toMatch(/image-detection-graph \(demo\): Running/);
+    expect(await smo('list', '--project', 'demo')).toBe(0);
+    expect(out.pop()).toMatch(/image-detection-graph\s+Running\s+3/);
+    expect(await smo('--json', 'get', GRAPH)).toBe(0);
+    expect(JSON.parse(out.pop()!)).toMatchObject({ name: GRAPH, status: 'Running' });
+    expect(await smo('placement', GRAPH)).toBe(0);
+    expect(out.pop()).toContain(`Placement of graph ${GRAPH} triggered`);
+    expect(await smo('stop', GRAPH)).toBe(0);
+    expect(out.pop()).toMatch(/Graph stopped[\s\S]*Stopped/);
+    expect(await smo('start', GRAPH)).toBe(0);
+    expect(out.pop()).toMatch(/Graph started[\s\S]*Running/);
+    expect(await smo('history', GRAPH)).toBe(0);
+    expect(out.pop()).toMatch(/GraphSubmitted[\s\S]*GraphStopped[\s\S]*GraphStarted/);
+    expect(await smo('placements', GRAPH)).toBe(0);
+    expect(out.pop()).toMatch(/first-deploy\s+naive[\s\S]*manual\s+milp/);
+    expect(await smo('clusters')).toBe(0);
+    expect(out.pop()).toMatch(/c1\s+true\s+4/);
+    expect(await smo('remove', GRAPH)).toBe(0);
+    expect(out.pop()).toBe('Removal successful');
+    expect(await smo('get', GRAPH)).toBe(1);
+    expect(progress.pop()).toMatch(/404/);
+    expect(rig.helm.state()).toEqual({});
+  });
+});

@@ -1,0 +1,115 @@
+import { startPrometheusRig } from '../support/prometheus-rig';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually, freePort } from '../support/smo-process';
+
+const GRAPH = 'image-detection-graph';
+const VO = 'image-compression-vo';
+// The Brussels VO's rule, with no grace period: it fires as soon as Prometheus evaluates it
+// (`absent(…)` of a metric nobody exports is 1).
+const descriptor = descriptorText().replace('gracePeriod: 2m', 'gracePeriod: 0s');
+
+type Rig = Awaited<ReturnType<typeof startPrometheusRig>>;
+
+describe('conditional deployment with a real Prometheus and Alertmanager', () => {
+  let prometheus: Rig;
+  let rig: OrchestratorRig | null = null;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    prometheus = await startPrometheusRig({ webhookUrl: `http://127.0.0.1:${port}/alerts` });
+  }, 60_000);
+  afterAll(async () => {
+    await rig?.stop();
+    if (!('skipped' in prometheus)) await prometheus.stop();
+  });
+
+  it('a firing rule reaches /alerts and installs the Pending service once, however often Alertmanager repeats; resolving changes nothing', async () => {
+    if ('skipped' in prometheus) {
+      console.log(`Real Prometheus/Alertmanager test skipped: ${prometheus.skipped}`);
+      expect(process.env.CI).not.toBe('true');
+      return;
+    }
+    rig = await startRig({
+      env: { PORT: String(port), SMO_ALERT_RULES: 'rules-file', SMO_RULES_FILE: prometheus.rulesFile, PROMETHEUS_HOST: prometheus.prometheusUrl },
+    });
+    const deploy = await rig.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml' });
+    expect(deploy.status).toBe(200);
+    const store = rig.smo.runtime.eventStore;
+    const events = async (type: string) => store.readAll({ filter: { eventTypes: [type] } });
+
+    // The rule is written for the VO only, named per graph and service (B19), and Prometheus reloads.
+    const registered = await eventually(async () => (await events('AlertRulesRegistered'))[0], 20_000, 'the alert rule');
+    expect(registered.data).toMatchObject({ graphId: GRAPH, serviceId: VO, reloaded: true, rules: [expect.stringContaining('image_detection_graph')] });
+
+    await eventually(async () => rig!.helm.installs(VO).length === 1, 40_000, 'the VO to be installed');
+    const view = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ name: string; status: string }> };
+    expect(view.services.find((s) => s.name === VO)?.status).toBe('Deployed');
+
+    // Alertmanager keeps repeating the firing alert: every one is recorded, none installs again.
+    await eventually(async () => (await events('AlertFired')).length >= 3, 30_000, 'repeated alerts');
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(1);
+    expect(await events('ServiceTriggered')).toHaveLength(1);
+
+    // Stopping the graph removes its rules; the alert resolves, is recorded, and changes nothing.
+    expect((await rig.request('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
+    await eventually(async () => (await events('AlertRulesRemoved')).length === 1, 20_000, 'the rule removal');
+    const resolved = await eventually(async () => (await events('AlertFired')).find((e) => (e.data as { status: string }).status === 'resolved'), 40_000, 'the resolved alert');
+    expect(resolved.data).toMatchObject({ graphId: GRAPH, serviceId: VO });
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(1);
+    expect(((await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Stopped');
+  }, 150_000);
+});
+
+describe('POST /alerts', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => (rig = await startRig({ env: { SMO_ALERTS_TOKEN: 'alerts-canary-token' } })));
+  afterAll(async () => rig.stop());
+
+  const webhook = (labels: Record<string, string>, status = 'firing') => ({
+    receiver: 'webhook-receiver',
+    status,
+    alerts: [{ status, labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' }],
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: '',
+    version: '4',
+    groupKey: '{}',
+    truncatedAlerts: 0,
+  });
+  const post = (body: unknown, token: string | null = 'alerts-canary-token') =>
+    rig.request('POST', '/alerts', { body: JSON.stringify(body), contentType: 'application/json', headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('requires the webhook token when one is configured', async () => {
+    expect((await post(webhook({ alertname: 'x', service: 'y' }), null)).status).toBe(401);
+    expect((await post(webhook({ alertname: 'x', service: 'y' }), 'wrong')).status).toBe(401);
+  });
+
+  it('answers 200 with a note for an alert naming an unknown service, and records it (B6)', async () => {
+    const response = await post(webhook({ alertname: 'main-event', service: 'nobody' }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ message: 'Alert received', notes: ['no graph has a service nobody; recorded only'] });
+    const fired = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] } });
+    expect(fired.at(-1)?.data).toMatchObject({ serviceId: 'nobody', graphId: null, note: expect.any(String) });
+  });
+
+  it('routes an upstream-style alert (service label only) to the Pending service', async () => {
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml' })).status).toBe(200);
+    expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);
+    await eventually(async () => rig.helm.installs(VO).length === 1, 20_000, 'the VO install');
+    expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(1);
+  });
+
+  it('refuses a body that is not an Alertmanager webhook with 400 naming the field', async () => {
+    const response = await post({ version: '3', alerts: 'nope' });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: Array<{ pointer: string }> };
+    expect(problem.errors.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/version']));
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+
+const GRAPH = 'image-detection-graph';
+
+describe('autoscaling from Prometheus request rates', () => {
+  let prometheus: FakePrometheus;
+  let prometheusUrl: string;
+  let rig: OrchestratorRig;
+  let dataDir: string;
+  const rates: Record<string, number> = {};
+
+  const start = () =>
+    startRig({ dataDir, env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl } });
+
+  beforeEach(async () => {
+    prometheus = new FakePrometheus();
+    prometheusUrl = await prometheus.start();
+    // Answers upstream's PromQL, sum(rate(flask_http_request_total{service="<svc>"}[1s]))by(service).
+    prometheus.answer((query) => {
+      const service = /service="([^"]+)"/.exec(query)?.[1] ?? '';
+      return vectorReply(rates[service] === undefined ? [] : [{ labels: { service }, value: String(rates[service]) }]);
+    });
+    dataDir = mkdtempSync(join(tmpdir(), 'smo-scaling-'));
+    rig = await start();
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    // What helm would have created on Karmada: the Deployments the autoscaler scales.
+    for (const name of ['noise-reduction', 'image-detection']) rig.kube.setDeployment({ name, namespace: 'demo', replicas: 1, cpuLimit: '1' });
+  });
+  afterEach(async () => {
+    await rig.stop();
+    await prometheus.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    for (const key of Object.keys(rates)) delete rates[key];
+  });
+
+  const scaled = () => rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } });
+
+  it('a rising request rate raises replicas through the scale subresource in the project namespace (B17)', async () => {
+    // noise-reduction serves 0.533·r − 0.416 req/s: 1 req/s needs 3 replicas.
+    rates['noise-reduction'] = 1;
+    const patch = await eventually(async () => rig.kube.scalePatches.find((p) => p.name === 'noise-reduction'), 20_000, 'a scale patch');
+    expect(patch).toMatchObject({ namespace: 'demo', replicas: 3 });
+    expect(prometheus.queries).toContain('sum(rate(flask_http_request_total{service="noise-reduction"}[1s]))by(service)');
+    const [event] = await scaled();
+    expect(event?.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1 });
+  });
+
+  it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {
+    rates['noise-reduction'] = 1000;
+    const infeasible = await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ScalingInfeasible'] } }))[0], 20_000, 'ScalingInfeasible');
+    expect(infeasible.data).toMatchObject({ graphId: GRAPH, cluster: 'c1' });
+    const request = await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } }))[0], 20_000, 're-placement');
+    expect(request.data).toMatchObject({ reason: 'scaling-infeasible' });
+    await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementDecided', 'PlacementFailed'] } })).length >= 2, 20_000, 'the re-placement decision');
+  });
+
+  it('resumes after a restart, from the stored state alone (B3, B12)', async () => {
+    rates['noise-reduction'] = 0.5;
+    await eventually(async () => (await scaled()).length >= 1, 20_000, 'the first scaling');
+    await rig.smo.close({ keepData: true });
+    const patches = rig.kube.scalePatches.length;
+    rates['noise-reduction'] = 1;
+    const restarted = await startRig({ dataDir, env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl } });
+    for (const name of ['noise-reduction', 'image-detection']) restarted.kube.setDeployment({ name, namespace: 'demo', replicas: 2, cpuLimit: '1' });
+    try {
+      const patch = await eventually(async () => restarted.kube.scalePatches.find((p) => p.name === 'noise-reduction' && p.replicas === 3), 20_000, 'scaling after the restart');
+      expect(patch.namespace).toBe('demo');
+      const events = await restarted.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } });
+      expect(events.at(-1)?.data).toMatchObject({ serviceId: 'noise-reduction', from: 2, to: 3 });
+    } finally {
+      await restarted.stop();
+    }
+    expect(patches).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,120 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { descriptorText } from '../support/graph-fixtures';
+import { startApp, type RunningApp } from '../support/app';
+
+const READ = 'read-token-0123456789abcdef';
+const OPERATE = 'operate-token-0123456789abcdef';
+
+describe('authentication and authorisation', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp({ SMO_API_TOKENS: `${READ}:read,${OPERATE}:operate`, SMO_DEPLOY_WAIT: '10' })));
+  afterAll(async () => smo.close());
+
+  const call = (method: string, path: string, token?: string, body?: string) =>
+    fetch(`${smo.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/yaml' } : {}) },
+      ...(body ? { body } : {}),
+    });
+
+  it('refuses requests without a valid token with 401 problem+json', async () => {
+    for (const token of [undefined, 'not-a-token-but-long-enough', `${READ}x`]) {
+      const response = await call('GET', '/project/demo/graphs', token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('Bearer');
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
+  it('lets a read token read, and answers 403 on an operate route', async () => {
+    expect((await call('GET', '/project/demo/graphs', READ)).status).toBe(200);
+    const refused = await call('POST', '/project/demo/graphs', READ, descriptorText());
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ status: 403 });
+    expect((await call('POST', '/graphs/x/stop', READ)).status).toBe(403);
+  });
+
+  it('lets an operate token do everything', async () => {
+    expect((await call('POST', '/project/demo/graphs', OPERATE, descriptorText())).status).toBe(200);
+    expect((await call('GET', '/graphs/image-detection-graph', OPERATE)).status).toBe(200);
+  });
+
+  it('keeps /health and /metrics open unless configured otherwise, and the webhook on its own token', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+    expect((await call('GET', '/metrics')).status).toBe(200);
+    const protectedOps = await startApp({ SMO_API_TOKENS: `${READ}:read`, SMO_PROTECT_OPERATIONS: 'true' });
+    try {
+      expect((await fetch(`${protectedOps.url}/health`)).status).toBe(401);
+      expect((await fetch(`${protectedOps.url}/health`, { headers: { authorization: `Bearer ${READ}` } })).status).toBe(200);
+    } finally {
+      await protectedOps.close();
+    }
+  });
+
+  it('sets security headers', async () => {
+    const response = await call('GET', '/health');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('keeps tokens out of the configuration it holds and out of error messages', () => {
+    const config = loadConfig({ SMO_API_TOKENS: `${READ}:read` });
+    expect(JSON.stringify(config)).not.toContain(READ);
+    expect(() => loadConfig({ SMO_API_TOKENS: `${READ}:admin` })).toThrow(ConfigError);
+    try {
+      loadConfig({ SMO_API_TOKENS: `${READ}:admin` });
+    } catch (error) {
+      expect(String(error)).not.toContain(READ);
+    }
+    expect(() => loadConfig({ SMO_API_TOKENS: 'short:read' })).toThrow(/at least 16/);
+  });
+
+  it('binds to loopback without tokens, unless SMO_BIND says otherwise', () => {
+    expect(loadConfig({}).bind).toBe('127.0.0.1');
+    expect(loadConfig({ SMO_API_TOKENS: `${READ}:read` }).bind).toBe('0.0.0.0');
+    expect(loadConfig({ SMO_BIND: '0.0.0.0' }).bind).toBe('0.0.0.0');
+  });
+});
+
+describe('limits', () => {
+  it('rate-limits each caller with 429 and Retry-After', async () => {
+    const smo = await startApp({ SMO_RATE_LIMIT: '2' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await fetch(`${smo.url}/project/demo/graphs`)).status);
+      expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+      expect(statuses).toContain(429);
+      const limited = await fetch(`${smo.url}/project/demo/graphs`);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await smo.close();
+    }
+  });
+
+  it('refuses a chart from outside SMO_ALLOWED_REGISTRIES, naming the field', async () => {
+    const smo = await startApp({ SMO_ALLOWED_REGISTRIES: 'registry.example.org' });
+    try {
+      const response = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as { errors: Array<{ pointer: string; message: string }> };
+      expect(problem.errors[0]).toMatchObject({ pointer: '/hdaGraph/services/0/artifact/ociImage', message: expect.stringContaining('10.0.3.53:5000') });
+      expect(await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['GraphSubmitted'] } })).toEqual([]);
+    } finally {
+      await smo.close();
+    }
+  });
+
+  it('refuses a plan larger than SMO_MAX_SOLVE_CELLS', async () => {
+    const smo = await startApp({ SMO_MAX_SOLVE_CELLS: '4' });
+    try {
+      const clusters = [1, 2, 3].map((i) => ({ name: `c${i}`, cpu: 4 }));
+      const services = [1, 2].map((i) => ({ id: `s${i}`, cpu: 1 }));
+      const response = await fetch(`${smo.url}/placement/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clusters, services }) });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ detail: expect.stringContaining('SMO_MAX_SOLVE_CELLS') });
+    } finally {
+      await smo.close();
+    }
+  });
+});
