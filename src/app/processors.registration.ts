@@ -37,6 +37,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           solver: () => getSolver(runtime.config.solver),
           replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
           maxSolveCells: runtime.config.security.maxSolveCells,
+          proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters'] });

@@ -113,6 +113,30 @@ export async function placementsCommand(client: SmoClient, args: string[], json:
   );
 }
 
+/** `smo replay <graph> [--solver glpk] [--algorithm naive] [--objective fresh]`: what other choices would have decided. */
+export async function replayCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
+  const [name] = args;
+  if (!name) throw new CliError('usage: smo replay <graph> [--solver highs|glpk] [--algorithm milp|naive] [--objective min-moves|fresh]');
+  const body = Object.fromEntries((['solver', 'algorithm', 'objective'] as const).flatMap((key) => (valueOf(args, `--${key}`) ? [[key, valueOf(args, `--${key}`)]] : [])));
+  const { body: answer } = await client.request<{ decisions: Array<{ at: string; reason: string; skipped?: string; differences?: Array<{ serviceId: string; recorded: string | null; replayed: string | null }>; replayed?: { moves: number | null } }> }>(
+    'POST',
+    `/graphs/${encodeURIComponent(name)}/placements/replay`,
+    { body },
+  );
+  if (json) return print(JSON.stringify(answer, null, 2));
+  print(
+    table(
+      answer.decisions.map((d) => ({
+        at: d.at,
+        reason: d.reason,
+        moves: d.replayed?.moves ?? null,
+        differences: d.skipped ?? (d.differences?.length ? d.differences.map((x) => `${x.serviceId}: ${x.recorded ?? '-'}→${x.replayed ?? '-'}`).join(' ') : 'none'),
+      })),
+      ['at', 'reason', 'moves', 'differences'],
+    ),
+  );
+}
+
 export async function clustersCommand(client: SmoClient, json: boolean, print: Print): Promise<void> {
   const { body } = await client.request<Array<Record<string, unknown>>>('GET', '/clusters');
   print(json ? JSON.stringify(body, null, 2) : table(body, ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration', 'location']));

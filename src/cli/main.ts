@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { CliError, SmoClient } from './client';
-import { actionCommand, clustersCommand, deployCommand, getCommand, historyCommand, listCommand, placementsCommand, watchCommand } from './graphs.command';
+import { actionCommand, clustersCommand, deployCommand, getCommand, historyCommand, listCommand, placementsCommand, replayCommand, watchCommand } from './graphs.command';
 import { planCommand } from './plan.command';
 import { projectionsCommand } from './projections.command';
 
@@ -14,6 +14,7 @@ commands:
   placement <graph>            re-place with the MILP
   history <graph> [--type A,B] the graph's events
   placements <graph>           placement decisions: when, why, algorithm, moves, result
+  replay <graph> [--solver s] [--algorithm a] [--objective min-moves|fresh]   re-solve the recorded decisions
   watch [--graph g]            events as they happen
   clusters                     the cluster inventory
   health                       SMO's health report
@@ -54,6 +55,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
         return 0;
       case 'placements':
         await placementsCommand(client, rest, json, print);
+        return 0;
+      case 'replay':
+        await replayCommand(client, rest, json, print);
         return 0;
       case 'clusters':
         await clustersCommand(client, json, print);

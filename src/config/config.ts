@@ -22,6 +22,8 @@ export interface SmoConfig {
   /** Seconds POST /project/{p}/graphs waits for the graph to settle before answering 202. */
   deployWaitSeconds: number;
   solver: 'highs' | 'glpk';
+  /** How long a placement proposal can be approved. */
+  proposalTtlSeconds: number;
   karmada: {
     /** Absolute path of the Karmada API server kubeconfig; unset → simulated clusters and helm. */
     kubeconfig: string | undefined;
@@ -111,6 +113,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     leaseTtlSeconds: integer(env, ['SMO_LEASE_TTL'], 30, 1, 3600),
     deployWaitSeconds: integer(env, ['SMO_DEPLOY_WAIT'], 60, 0, 3600),
     solver: oneOf(env, 'SMO_SOLVER', ['highs', 'glpk'] as const, 'highs'),
+    proposalTtlSeconds: integer(env, ['SMO_PROPOSAL_TTL'], 86_400, 1, 30 * 86_400),
     karmada: {
       kubeconfig: kubeconfigPath(env, 'KARMADA_KUBECONFIG'),
       context: env.KARMADA_CONTEXT?.trim() || undefined,

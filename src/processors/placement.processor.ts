@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
 import { GRAPH_CATEGORY, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
+import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placementValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
 import { createServiceImports, initialPlacement, milpPlacement, type ClusterCapacity, type ServiceDemand } from '../optimizer';
@@ -42,6 +43,8 @@ export class PlacementProcessor implements Processor {
       inventoryReady: () => Promise<void>;
       /** The most services × clusters one solve may have (a bound on solver work). */
       maxSolveCells: number;
+      /** How long a placement proposal can be approved. */
+      proposalTtlMs: number;
     },
   ) {}
 
@@ -53,7 +56,7 @@ export class PlacementProcessor implements Processor {
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
-    await this.deps.dispatch(decision, processorContext(NAME, event, 'decide'));
+    await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
   }
 
   private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
@@ -96,6 +99,39 @@ export class PlacementProcessor implements Processor {
       { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
       [`Re-placement (${reason}) with ${result.solver}: ${result.terms.moves} move(s), peak CPU ${result.terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`],
     );
+  }
+
+  /** A re-placement is applied, proposed for approval, or refused, by the request and the graph's policy (move budget). */
+  private governed(graph: ExistingGraph, decision: GraphCommand, event: RecordedEvent): GraphCommand {
+    if (decision.type !== 'RecordPlacement') return decision;
+    const request = event.data as ReplacementRequested['data'];
+    const verdict = placementAction(
+      decision.data.moves,
+      { manual: request.reason === 'manual', ...(request.mode ? { mode: request.mode } : {}), ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}) },
+      placementPolicy(graph.descriptor),
+    );
+    if (verdict.action === 'apply') return decision;
+    const { graphId, ...proposal } = decision.data;
+    if (verdict.action === 'refuse') {
+      const { decisionId, reason, inputs } = proposal;
+      return { type: 'RecordPlacementFailure', data: { graphId, decisionId, reason, algorithm: 'milp', inputs, detail: verdict.why, bindingResource: 'moves', serviceId: null } };
+    }
+    const previous = proposal.inputs.previousPlacement ?? {};
+    const diff = Object.entries(proposal.placement)
+      .filter(([serviceId, to]) => previous[serviceId] !== to)
+      .map(([serviceId, to]) => ({ serviceId, from: previous[serviceId] ?? null, to }));
+    return {
+      type: 'RecordPlacementProposal',
+      data: {
+        graphId,
+        proposalId: proposal.decisionId,
+        basisDecisionId: graph.placement?.decisionId ?? null,
+        diff,
+        why: verdict.why,
+        expiresAt: new Date(new Date(event.created).getTime() + this.deps.proposalTtlMs).toISOString(),
+        decision: proposal,
+      },
+    };
   }
 
   private decided(

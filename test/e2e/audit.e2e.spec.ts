@@ -136,6 +136,28 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     }
   });
 
+  it('counterfactual replay re-solves every decision under another objective and solver, and appends nothing', async () => {
+    const head = await rig.smo.runtime.eventStore.headPosition();
+    const response = await rig.request('POST', `/graphs/${GRAPH}/placements/replay`, { body: JSON.stringify({ solver: 'glpk', objective: 'fresh' }), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    const replay = (await response.json()) as {
+      decisions: Array<{ decisionId: string; recorded: { placement: Record<string, string>; violations: unknown[] }; replayed: { solver: string; feasible: boolean; violations: unknown[] }; differences: unknown[] }>;
+    };
+    expect(replay.decisions.map((d) => d.decisionId)).toEqual(placements.map((p) => (p as unknown as { decisionId: string }).decisionId));
+    for (const decision of replay.decisions) {
+      expect(decision.replayed).toMatchObject({ solver: 'glpk', feasible: true, violations: [] });
+      expect(decision.recorded.violations).toEqual([]);
+      expect(Array.isArray(decision.differences)).toBe(true);
+    }
+    expect(replay.decisions[0]!.recorded.placement).toEqual(placements[0]!.placement);
+    expect(await rig.smo.runtime.eventStore.headPosition()).toBe(head);
+    const bad = await rig.request('POST', `/graphs/${GRAPH}/placements/replay`, { body: JSON.stringify({ solver: 'cplex' }), contentType: 'application/json' });
+    expect(bad.status).toBe(400);
+    const out: string[] = [];
+    expect(await run(['replay', GRAPH, '--objective', 'fresh'], { SMO_URL: rig.smo.url }, (line) => out.push(line), () => undefined)).toBe(0);
+    expect(out.join('\n')).toMatch(/first-deploy/);
+  });
+
   it('GET /events/stream sends new events, filtered by graph', async () => {
     const client = new SmoClient(rig.smo.url);
     const seen: string[] = [];

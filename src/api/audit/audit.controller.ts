@@ -1,11 +1,12 @@
-import { Controller, Get, HttpStatus, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
 import { readHistory } from '../../application/command-handler';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { ProblemException } from '../problem';
+import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
 import { eventView, placementRecord } from './graph-history';
 
 const MAX_PAGE = 500;
@@ -41,6 +42,18 @@ export class AuditController {
   async placements(@Param('name') name: string) {
     const events = await this.graphEvents(name);
     return events.filter((e) => e.type === 'PlacementDecided' || e.type === 'PlacementFailed').map(placementRecord);
+  }
+
+  @Post('graphs/:name/placements/replay')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm or objective; nothing is recorded',
+    description: 'Body (all optional): `{"solver": "highs"|"glpk", "algorithm": "milp"|"naive", "objective": "min-moves"|"fresh"}`.',
+  })
+  @ApiBody({ schema: { type: 'object', example: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' } } })
+  async replay(@Param('name') name: string, @Body() body: unknown) {
+    const options = replayOptions(body ?? {});
+    return { graph: name, ...(await replayDecisions(await this.graphEvents(name), options)) };
   }
 
   @Get('events')
@@ -82,6 +95,19 @@ export class AuditController {
     if (events.length === 0) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
     return events;
   }
+}
+
+function replayOptions(body: unknown): ReplayOptions {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'The body must be a JSON object');
+  const { solver = 'highs', algorithm = 'milp', objective = 'min-moves', ...rest } = body as Record<string, unknown>;
+  const problems = [
+    ...Object.keys(rest).map((key) => ({ pointer: `/${key}`, message: 'unknown field; expected solver, algorithm or objective' })),
+    ...(solver === 'highs' || solver === 'glpk' ? [] : [{ pointer: '/solver', message: 'must be highs or glpk' }]),
+    ...(algorithm === 'milp' || algorithm === 'naive' ? [] : [{ pointer: '/algorithm', message: 'must be milp or naive' }]),
+    ...(objective === 'min-moves' || objective === 'fresh' ? [] : [{ pointer: '/objective', message: 'must be min-moves or fresh' }]),
+  ];
+  if (problems.length > 0) throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid replay options; see "errors"', errors: problems });
+  return { solver, algorithm, objective } as ReplayOptions;
 }
 
 function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {

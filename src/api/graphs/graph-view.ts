@@ -29,6 +29,8 @@ export interface GraphView {
   placementFailure: { detail: string; bindingResource: string | null } | null;
   settled: boolean;
   revision: number;
+  /** Re-placements waiting for approval (and those decided): who would move where, and why. */
+  proposals: Array<{ proposalId: string; status: string; expired: boolean; why: string; expiresAt: string; diff: Array<{ serviceId: string; from: string | null; to: string }> }>;
 }
 
 export function toGraphView(doc: GraphDocument): GraphView {
@@ -62,5 +64,13 @@ export function toGraphView(doc: GraphDocument): GraphView {
     placementFailure: state.placementFailure ? { detail: state.placementFailure.detail, bindingResource: state.placementFailure.bindingResource } : null,
     settled: doc.settled,
     revision: doc.revision,
+    proposals: (state.proposals ?? []).map(({ proposalId, status, why, expiresAt, diff }) => ({
+      proposalId,
+      status,
+      expired: status === 'pending' && expiresAt < new Date().toISOString(),
+      why,
+      expiresAt,
+      diff,
+    })),
   };
 }

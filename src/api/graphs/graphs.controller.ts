@@ -120,10 +120,37 @@ export class GraphsController {
 
   @Post('graphs/:name/placement')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Re-place the graph with the MILP' })
+  @ApiOperation({
+    summary: 'Re-place the graph with the MILP',
+    description: '`?mode=propose` records a proposal to approve instead of applying it; `?maxMoves=N` bounds how many services may move.',
+  })
+  @ApiQuery({ name: 'mode', required: false, enum: ['apply', 'propose'] })
+  @ApiQuery({ name: 'maxMoves', required: false })
   @ApiProduces('text/html')
-  async placementPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.replace(name, request, reply);
+  async placementPost(
+    @Param('name') name: string,
+    @Query('mode') mode: string | undefined,
+    @Query('maxMoves') maxMoves: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw ProblemException.of(HttpStatus.BAD_REQUEST, 'mode must be apply or propose');
+    if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'maxMoves must be a whole number');
+    await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...(maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {}) });
+  }
+
+  @Post('graphs/:name/placements/:proposal/approve')
+  @ApiOperation({ summary: 'Apply a placement proposal: exactly its moves' })
+  @ApiProduces('text/html')
+  async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString() } }, request, reply, `Proposal ${proposal} applied\n`);
+  }
+
+  @Post('graphs/:name/placements/:proposal/reject')
+  @ApiOperation({ summary: 'Reject a placement proposal' })
+  @ApiProduces('text/html')
+  async reject(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.command(name, { type: 'RejectPlacementProposal', data: { graphId: name, proposalId: proposal, reason: 'rejected by an operator' } }, request, reply, `Proposal ${proposal} rejected\n`);
   }
 
   @Get('graphs/:name/start')
@@ -161,9 +188,17 @@ export class GraphsController {
     await this.command(name, { type: 'RetryDeployment', data: { graphId: name } }, request, reply, 'Retry requested\n');
   }
 
-  private async replace(name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async replace(name: string, request: FastifyRequest, reply: FastifyReply, options: { mode?: 'apply' | 'propose'; maxMoves?: number } = {}): Promise<void> {
     const context = requestContext(request);
-    await this.command(name, { type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null } }, request, reply, `Placement of graph ${name} triggered\n`, 'placement', context);
+    await this.command(
+      name,
+      { type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null, ...options } },
+      request,
+      reply,
+      `Placement of graph ${name} triggered\n`,
+      'placement',
+      context,
+    );
   }
 
   /**
@@ -184,7 +219,8 @@ export class GraphsController {
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
     const waitMs = this.runtime.config.deployWaitSeconds * 1000;
     const requestId = result.eventIds[0];
-    const decided = (doc: GraphDocument) => doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId;
+    const decided = (doc: GraphDocument) =>
+      doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId || doc.state.proposals.some((p) => p.proposalId === requestId);
     const done =
       waitFor === 'removal'
         ? await this.waitUntilRemoved(name, waitMs)

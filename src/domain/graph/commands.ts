@@ -18,6 +18,9 @@ export type GraphCommand =
   | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> }
   /** An alert fired for the service; it is installed if it waits for one (once), else nothing happens. */
   | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> }
+  | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
+  | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
+  | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =

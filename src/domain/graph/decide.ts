@@ -61,6 +61,26 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (!service || !awaitsAlert(graph, service)) return [];
       return [{ type: 'ServiceTriggered', data: command.data }];
     }
+    case 'RecordPlacementProposal':
+      present(state, command.data.graphId);
+      return [{ type: 'PlacementProposed', data: command.data }];
+    case 'ApprovePlacementProposal': {
+      const graph = existing(state, command.data.graphId);
+      const proposal = pendingProposal(graph, command.data.proposalId);
+      if (proposal.expiresAt < command.data.now) throw new DomainError('conflict', `Proposal ${proposal.proposalId} expired at ${proposal.expiresAt}`);
+      if ((graph.placement?.decisionId ?? null) !== proposal.basisDecisionId) {
+        throw new DomainError('conflict', `The placement of ${graph.graphId} changed since proposal ${proposal.proposalId}; ask for a new one`);
+      }
+      return [
+        { type: 'PlacementProposalApproved', data: { graphId: graph.graphId, proposalId: proposal.proposalId } },
+        { type: 'PlacementDecided', data: { ...proposal.decision, graphId: graph.graphId, decisionId: proposal.proposalId } },
+      ];
+    }
+    case 'RejectPlacementProposal': {
+      const graph = existing(state, command.data.graphId);
+      const proposal = pendingProposal(graph, command.data.proposalId);
+      return [{ type: 'PlacementProposalRejected', data: { graphId: graph.graphId, proposalId: proposal.proposalId, reason: command.data.reason } }];
+    }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
       if (graph.removed) return [];
@@ -75,6 +95,13 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [command.event];
     }
   }
+}
+
+function pendingProposal(graph: ExistingGraph, proposalId: string) {
+  const proposal = graph.proposals.find((p) => p.proposalId === proposalId);
+  if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no placement proposal ${proposalId}`);
+  if (proposal.status !== 'pending') throw new DomainError('conflict', `Proposal ${proposalId} is already ${proposal.status}`);
+  return proposal;
 }
 
 /** A graph that exists and was not removed: what user commands act on. */

@@ -126,7 +126,49 @@ export interface GraphRemoved {
 
 export interface ReplacementRequested {
   type: 'ReplacementRequested';
-  data: { graphId: string; requestId: string; reason: PlacementReason; detail: string | null };
+  data: {
+    graphId: string;
+    requestId: string;
+    reason: PlacementReason;
+    detail: string | null;
+    /** `propose`: record the result for approval instead of applying it. Unset: the graph's policy decides. */
+    mode?: 'apply' | 'propose';
+    /** At most this many services may move. Unset: the graph's policy decides. */
+    maxMoves?: number | null;
+  };
+}
+
+/** One service that a proposal would move. */
+export interface PlacementMove {
+  serviceId: string;
+  from: string | null;
+  to: string;
+}
+
+/** A re-placement computed but not applied: it waits for approval. */
+export interface PlacementProposed {
+  type: 'PlacementProposed';
+  data: {
+    graphId: string;
+    proposalId: string;
+    /** The placement decision it would replace; approval is refused once that has changed. */
+    basisDecisionId: string | null;
+    diff: PlacementMove[];
+    /** Why it was proposed rather than applied (a request, the graph's policy, the move budget). */
+    why: string;
+    expiresAt: string;
+    decision: Omit<PlacementDecided['data'], 'graphId'>;
+  };
+}
+
+export interface PlacementProposalApproved {
+  type: 'PlacementProposalApproved';
+  data: { graphId: string; proposalId: string };
+}
+
+export interface PlacementProposalRejected {
+  type: 'PlacementProposalRejected';
+  data: { graphId: string; proposalId: string; reason: string };
 }
 
 export interface DeploymentRetryRequested {
@@ -199,7 +241,10 @@ export type GraphEvent =
   | AlertRulesFailed
   | ServiceTriggered
   | ServiceScaled
-  | ScalingInfeasible;
+  | ScalingInfeasible
+  | PlacementProposed
+  | PlacementProposalApproved
+  | PlacementProposalRejected;
 
 export type GraphEventType = GraphEvent['type'];
 
@@ -226,6 +271,9 @@ export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
   'ServiceTriggered',
   'ServiceScaled',
   'ScalingInfeasible',
+  'PlacementProposed',
+  'PlacementProposalApproved',
+  'PlacementProposalRejected',
 ];
 
 export const GRAPH_CATEGORY = 'graph';

@@ -27,6 +27,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         replicas: null,
       })),
       dashboard: null,
+      proposals: [],
     };
   }
   if (state.kind === 'none') return state;
@@ -110,6 +111,17 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to }));
     case 'ScalingInfeasible':
       return graph;
+    case 'PlacementProposed': {
+      const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;
+      return { ...graph, proposals: [...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }] };
+    }
+    case 'PlacementProposalApproved':
+      return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
+    case 'PlacementProposalRejected':
+      return {
+        ...graph,
+        proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p)),
+      };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
-import type { PlacementReason } from './events';
+import type { PlacementDecided, PlacementReason } from './events';
 
 /** Upstream's service words, plus the transitional and failure states SMO adds. */
 export type ServiceStatus = 'Deploying' | 'Deployed' | 'Pending' | 'Failed' | 'Not deployed' | 'Uninstalling';
@@ -50,6 +50,20 @@ export interface ExistingGraph {
   /** Service states in descriptor order. */
   services: ServiceState[];
   dashboard: { uid: string; url: string } | null;
+  /** Re-placements waiting for approval, and what became of them. */
+  proposals: PlacementProposal[];
+}
+
+export interface PlacementProposal {
+  proposalId: string;
+  status: 'pending' | 'approved' | 'rejected';
+  reason: string | null;
+  basisDecisionId: string | null;
+  diff: Array<{ serviceId: string; from: string | null; to: string }>;
+  why: string;
+  expiresAt: string;
+  /** The decision approval applies, as computed. */
+  decision: Omit<PlacementDecided['data'], 'graphId'>;
 }
 
 export type GraphState = { kind: 'none' } | ExistingGraph;

@@ -1,0 +1,92 @@
+import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+
+const GRAPH = 'image-detection-graph';
+
+interface View {
+  placement: Record<string, string>;
+  proposals: Array<{ proposalId: string; status: string; why: string; diff: Array<{ serviceId: string; from: string; to: string }> }>;
+  services: Array<{ name: string; status: string; cluster_affinity: string }>;
+}
+
+/** A graph whose policy proposes automatic re-placements instead of applying them. */
+const proposing = descriptorText().replace(/hdaGraphIntent:\n/, 'hdaGraphIntent:\n    placementPolicy:\n      automatic: propose\n');
+
+describe('placement proposals, approval and move budgets', () => {
+  let rig: OrchestratorRig;
+  beforeEach(async () => (rig = await startRig()));
+  afterEach(async () => rig.stop());
+
+  const view = async () => (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as View;
+  const loseC1 = async () => {
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '4', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+  };
+
+  it('cluster lost → proposal recorded → nothing moves until approval → approval applies exactly the proposed moves', async () => {
+    expect(proposing).toContain('automatic: propose');
+    expect((await rig.request('POST', '/project/demo/graphs', { body: proposing, contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    await loseC1();
+    const proposal = await eventually(async () => (await view()).proposals[0], 20_000, 'a proposal');
+    expect(proposal).toMatchObject({ status: 'pending', why: expect.stringContaining('policy') });
+    expect(proposal.diff).toEqual([
+      { serviceId: 'image-compression-vo', from: 'c1', to: 'c2' },
+      { serviceId: 'noise-reduction', from: 'c1', to: 'c2' },
+      { serviceId: 'image-detection', from: 'c1', to: 'c2' },
+    ]);
+    await rig.idle();
+    expect(rig.helmCalls('upgrade')).toEqual([]);
+    expect((await view()).placement['noise-reduction']).toBe('c1');
+
+    const approve = await rig.request('POST', `/graphs/${GRAPH}/placements/${proposal.proposalId}/approve`);
+    expect(approve.status).toBe(200);
+    await rig.idle();
+    const after = await view();
+    expect(after.placement).toEqual({ 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' });
+    expect(after.proposals[0]?.status).toBe('approved');
+    expect(rig.helmCalls('upgrade').map((c) => c.release)).toEqual(['noise-reduction', 'image-detection']);
+    // Approving twice is refused.
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placements/${proposal.proposalId}/approve`)).status).toBe(409);
+  });
+
+  it('a manual proposal can be rejected, and nothing moves', async () => {
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' }),
+      karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`)).status).toBe(200);
+    const [proposal] = (await view()).proposals;
+    expect(proposal?.diff.length).toBeGreaterThan(0);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placements/${proposal!.proposalId}/reject`)).status).toBe(200);
+    await rig.idle();
+    expect((await view()).proposals[0]?.status).toBe('rejected');
+    expect(rig.helmCalls('upgrade')).toEqual([]);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placements/nope/approve`)).status).toBe(404);
+  });
+
+  it('a move budget refuses a re-placement that needs more moves', async () => {
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    await loseC1();
+    await rig.idle();
+    const placements = (await (await rig.request('GET', `/graphs/${GRAPH}/placements`)).json()) as Array<{ reason: string; feasible: boolean }>;
+    expect(placements.at(-1)).toMatchObject({ reason: 'cluster-lost', feasible: true });
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+      karmadaCluster({ name: 'c2', cpu: '1', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    const refused = await rig.request('POST', `/graphs/${GRAPH}/placement?maxMoves=0`);
+    expect(refused.status).toBe(200);
+    const last = ((await (await rig.request('GET', `/graphs/${GRAPH}/placements`)).json()) as Array<{ feasible: boolean; detail?: string; bindingResource?: string }>).at(-1);
+    expect(last).toMatchObject({ feasible: false, bindingResource: 'moves', detail: expect.stringContaining('budget is 0') });
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placement?maxMoves=lots`)).status).toBe(400);
+  });
+});
