@@ -29,7 +29,7 @@ describe('rebuilding a projection over 100,000 events', () => {
     await Promise.all(appends);
     await smo.runtime.processing.whenIdle(120_000);
     const live = await smo.runtime.readStore.find('stream-summaries', { orderBy: [{ field: 'streamId' }] });
-    expect(live.reduce((sum, d) => sum + (d.doc as { events: number }).events, 0)).toBe(EVENTS);
+    expect(live.filter((d) => d.id.startsWith('load-')).reduce((sum, d) => sum + (d.doc as { events: number }).events, 0)).toBe(EVENTS);
 
     const printed: string[] = [];
     const code = await run(['projections', 'rebuild', 'stream-summaries'], { SMO_URL: smo.url }, (line) => printed.push(line), () => undefined);
