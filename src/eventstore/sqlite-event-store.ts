@@ -144,11 +144,15 @@ export class SqliteEventStore implements EventStore {
 
   private appendNow({ streamId, events, expected }: PendingAppend): AppendResult {
     const state = this.streamState(streamId);
-    const existing = new Map(
-      (this.statements.existingIds!.all(streamId, JSON.stringify(events.map((e) => e.id))) as Array<{ event_id: string; revision: number }>).map(
-        (row) => [row.event_id, row.revision],
-      ),
-    );
+    // A stream never written cannot hold these ids yet: skip the idempotency lookup.
+    const existing =
+      state.lastRevision < 0
+        ? new Map<string, number>()
+        : new Map(
+            (this.statements.existingIds!.all(streamId, JSON.stringify(events.map((e) => e.id))) as Array<{ event_id: string; revision: number }>).map(
+              (row) => [row.event_id, row.revision],
+            ),
+          );
     const decision = decideAppend(
       streamId,
       state,

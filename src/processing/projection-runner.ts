@@ -1,7 +1,8 @@
 import type { RecordedEvent, Subscription } from '../eventstore/event-store';
 import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
-import { projectPage, type Projection } from './projection';
+import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
+import { projectPage, type DocumentLoader, type Projection } from './projection';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {
@@ -19,6 +20,8 @@ export interface RebuildReport extends RebuildProgress {
 }
 
 const PAGE_SIZE = 1000;
+/** Rebuilt documents kept in memory before they are written. */
+const FLUSH_DOCUMENTS = 20_000;
 
 /**
  * Runs a projection: events are folded a page at a time, and the documents and the checkpoint
@@ -75,12 +78,11 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
   }
 
-  /** Folds and commits a page; live pages move the fenced checkpoint in the same commit, rebuild pages move none. */
-  private async commitPage(page: readonly RecordedEvent[], collection: string, live = true): Promise<void> {
+  /** Folds a live page and commits its documents together with the fenced checkpoint. */
+  private async commitPage(page: readonly RecordedEvent[], collection: string): Promise<void> {
     const last = page[page.length - 1];
     if (!last) return;
-    const writes = await projectPage(this.deps.readStore, this.projection, collection, page);
-    if (!live) return this.deps.readStore.commit(writes);
+    const writes = await projectPage((ids) => this.deps.readStore.getMany<TDoc>(collection, ids), this.projection, collection, page);
     await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
     this.persisted = Math.max(this.persisted, last.position);
     this.markProcessed(last.position);
@@ -98,6 +100,24 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     const started = performance.now();
     let position = 0;
     let events = 0;
+    // The new version is written by this rebuild alone: keep its documents in memory and write each
+    // one once per flush, not once per page (a document touched by many events is written rarely).
+    const pending = new Map<string, DocumentWrite>();
+    const flush = async () => {
+      await readStore.commit([...pending.values()]);
+      pending.clear();
+    };
+    const load: DocumentLoader<TDoc> = async (ids) => {
+      const found = new Map<string, StoredDocument<TDoc>>();
+      const missing: string[] = [];
+      for (const id of ids) {
+        const write = pending.get(id);
+        if (!write) missing.push(id);
+        else if (write.kind === 'upsert') found.set(id, { id, doc: write.doc as TDoc, position: write.position });
+      }
+      if (missing.length > 0) for (const [id, doc] of await readStore.getMany<TDoc>(target, missing)) found.set(id, doc);
+      return found;
+    };
     const report = (head: number): RebuildProgress => {
       const elapsedMs = performance.now() - started;
       return { projection: this.name, collection: target, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
@@ -109,13 +129,14 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         for (;;) {
           const page = await eventStore.readAll({ fromPosition: position + 1, maxCount: this.pageSize, filter: this.projection.filter });
           if (page.length > 0) {
-            await this.commitPage(page, target, false);
+            for (const write of await projectPage(load, this.projection, target, page)) pending.set(write.id, write);
+            if (pending.size >= FLUSH_DOCUMENTS) await flush();
             position = page[page.length - 1]!.position;
             events += page.length;
           }
           this.rebuilding = report(head);
           onProgress(this.rebuilding);
-          if (page.length < this.pageSize) return;
+          if (page.length < this.pageSize) return flush();
         }
       };
       await catchUp();

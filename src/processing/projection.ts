@@ -1,5 +1,8 @@
 import type { EventFilter, RecordedEvent } from '../eventstore/event-store';
-import type { DocumentWrite, ReadStore } from '../readstore/read-store';
+import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
+
+/** Loads the current documents with these ids (a read store's getMany, or a cache in front of it). */
+export type DocumentLoader<TDoc> = (ids: readonly string[]) => Promise<Map<string, StoredDocument<TDoc>>>;
 
 /**
  * A read model: a pure fold of events into documents of one collection. The runner loads the
@@ -22,7 +25,7 @@ export interface Projection<TDoc = unknown> {
  * below a document's stored position were applied before and are skipped.
  */
 export async function projectPage<TDoc>(
-  store: ReadStore,
+  load: DocumentLoader<TDoc>,
   projection: Projection<TDoc>,
   collection: string,
   events: readonly RecordedEvent[],
@@ -36,7 +39,7 @@ export async function projectPage<TDoc>(
     }
   }
   if (touched.size === 0) return [];
-  const current = await store.getMany<TDoc>(collection, [...touched.keys()]);
+  const current = await load([...touched.keys()]);
   const writes: DocumentWrite[] = [];
   for (const [id, list] of touched) {
     const stored = current.get(id);
