@@ -11,7 +11,7 @@ import {
 import { ARTIFACT_REF_SCHEMES, checkArtifactRef } from './artifact-ref';
 import { findDescriptorFile, readDescriptorText } from './artifact-tree';
 import { IntakeLimits, withDefaults } from './limits';
-import { runWithoutShell } from './run-process';
+import { runProgram } from '../shared/run-program';
 import { parseYamlText } from './safe-yaml';
 
 /** Port: fetches the HDAG descriptor an `{"artifact": "<ref>"}` body points to. Errors are `ArtifactError`s. */
@@ -54,14 +54,11 @@ export class HdarctlArtifactResolver implements ArtifactResolver {
     const workDir = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'smo-hdarctl-'));
     try {
       const args = ['pull', ref, '--untar', '--destination', workDir];
-      const outcome = await runWithoutShell(binary, args, { cwd: workDir, env: this.environment(), timeoutMs, signal }).catch(
-        (error: unknown) => {
-          throw new ArtifactPullFailed(null, null, '', errorCode(error));
-        },
-      );
-      if (outcome.ended === 'aborted') signal?.throwIfAborted();
-      if (outcome.ended === 'timed-out') throw new ArtifactPullTimeout(timeoutMs);
-      if (outcome.exitCode !== 0) throw new ArtifactPullFailed(outcome.exitCode, outcome.signal, outcome.stderrTail);
+      const outcome = await runProgram(binary, args, { cwd: workDir, env: this.environment(), timeoutMs, ...(signal ? { signal } : {}) });
+      if (outcome.spawnError !== null) throw new ArtifactPullFailed(null, null, '', outcome.spawnError);
+      if (outcome.aborted) signal?.throwIfAborted();
+      if (outcome.timedOut) throw new ArtifactPullTimeout(timeoutMs);
+      if (outcome.exitCode !== 0) throw new ArtifactPullFailed(outcome.exitCode, outcome.signal, outcome.stderr.slice(-4096));
 
       const file = await findDescriptorFile(workDir, this.options.maxEntries ?? 1000);
       if (file === undefined) throw new NoDescriptorInArtifact();
@@ -76,10 +73,4 @@ export class HdarctlArtifactResolver implements ArtifactResolver {
   private environment(): Readonly<Record<string, string>> {
     return this.options.env ?? { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? homedir() };
   }
-}
-
-/** "ENOENT", "EACCES" …: enough to act on, without echoing server paths to the client. */
-function errorCode(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : 'unknown error';
 }

@@ -15,7 +15,7 @@ import {
   type HelmTarget,
 } from './helm-arguments';
 import { HelmQueryError } from './helm-query-error';
-import { OUTPUT_TAIL_CHARS, runHelmProcess, type HelmProcessResult } from './helm-process';
+import { OUTPUT_TAIL_CHARS, runProgram, type ProgramResult } from '../../shared/run-program';
 import { isReleaseNotFound, parseHistoryJson, parseStatusJson } from './helm-release-json';
 import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus } from './helm.port';
 import { renderValuesYaml } from './values-yaml';
@@ -99,7 +99,7 @@ export class HelmCliAdapter implements HelmPort {
     const { outcome } = await this.inPrivateDir(shown, async (dir) => {
       const valuesFile = join(dir, 'values.yaml');
       await writeFile(valuesFile, renderValuesYaml(request.values), { mode: 0o600, flag: 'wx' });
-      const result = await runHelmProcess(this.options.binary, argsFor(valuesFile), this.processOptions(dir));
+      const result = await runProgram(this.options.binary, argsFor(valuesFile), this.processOptions(dir));
       return { outcome: toOutcome(shown, result), stdout: result.stdout };
     });
     return outcome;
@@ -107,7 +107,7 @@ export class HelmCliAdapter implements HelmPort {
 
   private run(args: string[], maxStdoutChars = OUTPUT_TAIL_CHARS): Promise<Ran> {
     return this.inPrivateDir(args, async (dir) => {
-      const result = await runHelmProcess(this.options.binary, args, { ...this.processOptions(dir), maxStdoutChars });
+      const result = await runProgram(this.options.binary, args, { ...this.processOptions(dir), maxStdoutChars });
       return { outcome: toOutcome(args, result), stdout: result.stdout };
     });
   }
@@ -145,7 +145,7 @@ function refused(args: string[], reason: string): Extract<HelmOutcome, { ok: fal
   return { ok: false, args, exitCode: null, stderr: reason, timedOut: false };
 }
 
-function toOutcome(args: string[], result: HelmProcessResult): HelmOutcome {
+function toOutcome(args: string[], result: ProgramResult): HelmOutcome {
   if (result.spawnError !== null) return { ok: false, args, exitCode: null, stderr: `cannot run helm: ${result.spawnError}`, timedOut: false };
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, args, stdout: result.stdout };
   const killedBy = result.signal !== null ? `\n(helm was killed by ${result.signal})` : '';

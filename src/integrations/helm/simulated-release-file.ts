@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../shared/atomic-file';
 import type { ReleaseState } from './helm.port';
 
 /** The releases the simulated helm keeps, one JSON file per directory, so a restart keeps them. */
@@ -55,19 +55,5 @@ export async function loadReleases(dir: string): Promise<Map<string, SimulatedRe
 export async function saveReleases(dir: string, releases: ReadonlyMap<string, SimulatedRelease>): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file: ReleaseFile = { releases: Object.fromEntries(releases) };
-  const target = join(dir, SIMULATED_RELEASES_FILE);
-  const temporary = `${target}.${randomUUID()}.tmp`;
-  try {
-    const handle = await open(temporary, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, target);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(join(dir, SIMULATED_RELEASES_FILE), `${JSON.stringify(file, null, 2)}\n`, 0o600);
 }

@@ -3,7 +3,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { Mutex } from '../../shared/mutex';
 import { assertValidAlertRules } from './alert-rule-validation';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from './alert-rules.port';
-import { writeFileAtomically } from './atomic-file';
+import { writeFileAtomically } from '../../shared/atomic-file';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
 import { reloadPrometheus } from './prometheus-reload';
 import { alertRulesInGroups, removeRulesFromGroups, RuleGroupsShapeError, upsertRulesInGroups, type GroupsEdit } from './rule-groups';

@@ -1,37 +1,41 @@
 import { spawn } from 'node:child_process';
 
-export interface HelmProcessOptions {
+export interface RunProgramOptions {
   /** The child's whole environment: nothing is inherited from SMO's own. */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly timeoutMs: number;
+  /** Aborting kills the program like a timeout does. */
+  readonly signal?: AbortSignal;
   /** How much of stdout to keep (the tail). stderr always keeps OUTPUT_TAIL_CHARS. */
   readonly maxStdoutChars?: number;
 }
 
-export interface HelmProcessResult {
+export interface ProgramResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly timedOut: boolean;
-  /** Set when the program could not be started at all (e.g. ENOENT). */
+  readonly aborted: boolean;
+  /** Set when the program could not be started at all: the error code, e.g. ENOENT. */
   readonly spawnError: string | null;
 }
 
 export const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 /**
- * Runs helm the safe way (reliability-security §B.3): an argument array and no shell, an explicit
- * environment, and its own process group. On timeout the whole group gets SIGKILL (helm may have
- * started credential or post-render helpers), and once more after exit so no stray child survives.
- * Never rejects.
+ * Runs an external program (helm, hdarctl) the safe way (reliability-security §B.3): an argument
+ * array and no shell, an explicit environment, and its own process group. On timeout or abort the
+ * whole group gets SIGKILL (helm may have started credential or post-render helpers), and once more
+ * after exit so no stray child survives. Never rejects.
  */
-export function runHelmProcess(binary: string, args: readonly string[], options: HelmProcessOptions): Promise<HelmProcessResult> {
+export function runProgram(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
   return new Promise((resolve) => {
     const stdout = new TailBuffer(options.maxStdoutChars ?? OUTPUT_TAIL_CHARS);
     const stderr = new TailBuffer(OUTPUT_TAIL_CHARS);
     let timedOut = false;
+    let aborted = false;
     let settled = false;
     const child = spawn(binary, args, {
       cwd: options.cwd,
@@ -40,26 +44,37 @@ export function runHelmProcess(binary: string, args: readonly string[], options:
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const kill = (): void => {
       killGroup(child.pid);
       // A process that left the group could still hold our pipes open; stop waiting for them.
       child.stdout?.destroy();
       child.stderr?.destroy();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
     }, options.timeoutMs);
-    const settle = (result: Omit<HelmProcessResult, 'stdout' | 'stderr' | 'timedOut'>): void => {
+    const onAbort = (): void => {
+      aborted = true;
+      kill();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    const settle = (result: Pick<ProgramResult, 'exitCode' | 'signal' | 'spawnError'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       killGroup(child.pid);
-      resolve({ ...result, stdout: stdout.text(), stderr: stderr.text(), timedOut });
+      resolve({ ...result, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
     };
 
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.append(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.append(chunk));
     // The helm process itself is done: reap whatever it left behind so the pipes can close.
     child.once('exit', () => killGroup(child.pid));
-    child.once('error', (error) => settle({ exitCode: null, signal: null, spawnError: error.message }));
+    // The error code ("ENOENT", "EACCES") is enough to act on and echoes no server path.
+    child.once('error', (error: NodeJS.ErrnoException) => settle({ exitCode: null, signal: null, spawnError: error.code ?? error.message }));
     child.once('close', (exitCode, signal) => settle({ exitCode, signal, spawnError: null }));
   });
 }
@@ -74,7 +89,7 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** Keeps the last `limit` characters: helm's error is at the end of its output. */
+/** Keeps the last `limit` characters: a CLI's error is at the end of its output. */
 class TailBuffer {
   private chunks: string[] = [];
   private length = 0;
