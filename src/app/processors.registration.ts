@@ -38,6 +38,8 @@ export class ProcessorsRegistration implements OnModuleInit {
           replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
           maxSolveCells: runtime.config.security.maxSolveCells,
           proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
+          ...(runtime.config.latency.clusterLatencyMs ? { clusterLatencyMs: runtime.config.latency.clusterLatencyMs } : {}),
+          latencyLimitsMs: runtime.config.latency.limitsMs,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters'] });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { serviceBaseUrl } from '../shared/base-url';
 import { projectRoot } from '../shared/project-root';
 
 /** SMO's configuration, read once from the environment at start-up. */
@@ -24,6 +25,8 @@ export interface SmoConfig {
   solver: 'highs' | 'glpk';
   /** How long a placement proposal can be approved. */
   proposalTtlSeconds: number;
+  /** Round-trip times between clusters (SMO_CLUSTER_LATENCIES, JSON {"c1": {"c2": 12}}) and the qos limits. */
+  latency: { clusterLatencyMs: Record<string, Record<string, number>> | undefined; limitsMs: { ultralow: number; low: number } };
   karmada: {
     /** Absolute path of the Karmada API server kubeconfig; unset → simulated clusters and helm. */
     kubeconfig: string | undefined;
@@ -114,6 +117,10 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     deployWaitSeconds: integer(env, ['SMO_DEPLOY_WAIT'], 60, 0, 3600),
     solver: oneOf(env, 'SMO_SOLVER', ['highs', 'glpk'] as const, 'highs'),
     proposalTtlSeconds: integer(env, ['SMO_PROPOSAL_TTL'], 86_400, 1, 30 * 86_400),
+    latency: {
+      clusterLatencyMs: latencyMatrix(env, 'SMO_CLUSTER_LATENCIES'),
+      limitsMs: { ultralow: integer(env, ['SMO_LATENCY_ULTRALOW_MS'], 10, 1, 10_000), low: integer(env, ['SMO_LATENCY_LOW_MS'], 20, 1, 10_000) },
+    },
     karmada: {
       kubeconfig: kubeconfigPath(env, 'KARMADA_KUBECONFIG'),
       context: env.KARMADA_CONTEXT?.trim() || undefined,
@@ -153,7 +160,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       timeoutSeconds: integer(env, ['GRAFANA_TIMEOUT'], 10, 1, 300),
     },
     nfvcl: {
-      baseUrl: serviceUrl(env, 'NFVCL_BASE_URL'),
+      baseUrl: serviceUrl(env, 'NFVCL_BASE_URL', 'NFVCL'),
       timeoutSeconds: integer(env, ['NFVCL_TIMEOUT'], 30, 1, 600),
       pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
       provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
@@ -209,14 +216,15 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
-/** An http(s) base URL without credentials, query or fragment (NFVCL sends no auth headers). */
-function serviceUrl(env: Env, name: string): string | undefined {
-  const raw = url(env, name, ['http:', 'https:']);
-  if (raw === undefined) return undefined;
-  const parsed = new URL(raw);
-  if (parsed.username || parsed.password) throw new ConfigError(name, 'must not carry credentials');
-  if (parsed.search || parsed.hash) throw new ConfigError(name, 'must not have a query or fragment');
-  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+/** A service's base URL checked by serviceBaseUrl (http(s), no credentials, query or fragment); its message names the variable. */
+function serviceUrl(env: Env, name: string, service: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  try {
+    return serviceBaseUrl(raw, service);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
 }
 
 /** Upstream's boolean convention: true for `t` or `true`, case-insensitive. */
@@ -284,4 +292,21 @@ function apiTokens(env: Env, name: string): SmoConfig['security']['tokens'] {
     if (token.length < 16) throw new ConfigError(name, `entry ${index + 1}: a token must have at least 16 characters`);
     return { digest: createHash('sha256').update(token).digest('hex'), role };
   });
+}
+
+function latencyMatrix(env: Env, name: string): Record<string, Record<string, number>> | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be JSON such as {"c1": {"c2": 12}}');
+  }
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    Object.values(parsed).every((row) => typeof row === 'object' && row !== null && Object.values(row).every((ms) => typeof ms === 'number' && ms >= 0));
+  if (!valid) throw new ConfigError(name, 'must map cluster names to {cluster: milliseconds ≥ 0}');
+  return parsed as Record<string, Record<string, number>>;
 }

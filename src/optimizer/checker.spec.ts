@@ -33,6 +33,27 @@ describe('independent checker', () => {
     expect(kinds(checkPlacement(clusters, twoGpus, { x: 'b', g: 'a' }))).toEqual(['gpu']);
   });
 
+  it('checks latency requirements in both directions, unknown pairs allowing best-effort only', () => {
+    const near = { ...clusters[1]!, name: 'near' };
+    const on = [clusters[0]!, near, { ...clusters[1]!, name: 'far' }];
+    const demands: ServiceDemand[] = [
+      { id: 'p', cpu: 1, gpu: false, replicas: 1, latencies: [{ connectionPoint: 'q', qos: 'ultralow' }, { connectionPoint: 'ghost', qos: 'ultralow' }] },
+      { id: 'q', cpu: 1, gpu: false, replicas: 1, latencies: [{ connectionPoint: 'r', qos: 'low' }] },
+      { id: 'r', cpu: 1, gpu: false, replicas: 1, latencies: [{ connectionPoint: 'p', qos: 'best-effort' }] },
+    ];
+    const network = { clusterLatencyMs: { a: { near: 9.5 }, far: { near: 20, a: 25 } } };
+    expect(checkPlacement(on, demands, { p: 'a', q: 'near', r: 'far' }, network)).toEqual([]);
+    expect(checkPlacement(on, demands, { p: 'a', q: 'a', r: 'near' }, network)).toEqual([]); // a–near 9.5 ≤ 20
+    const violations = checkPlacement(on, demands, { p: 'far', q: 'a', r: 'a' }, network);
+    expect(violations).toEqual([{ constraint: 'latency', subject: 'p → q', detail: 'ultralow needs < 10 ms; far–a is 25 ms' }]);
+    expect(kinds(checkPlacement(on, demands, { p: 'a', q: 'near', r: 'far' }, { ...network, latencyLimitsMs: { ultralow: 9 } }))).toEqual(['latency']);
+    expect(kinds(checkPlacement(on, demands, { p: 'a', q: 'near', r: 'far' }, {}))).toEqual(['latency', 'latency']); // nothing known
+    const larger = { clusterLatencyMs: { ...network.clusterLatencyMs, near: { far: 21 } } }; // the larger direction counts
+    expect(checkPlacement(on, demands, { p: 'a', q: 'near', r: 'far' }, larger)).toEqual([
+      { constraint: 'latency', subject: 'q → r', detail: 'low needs ≤ 20 ms; near–far is 21 ms' },
+    ]);
+  });
+
   it('catches scaling violations', () => {
     const service = { id: 's', requestRate: 20, previousReplicas: 1, cpu: 1, gpu: true, alpha: 10, beta: 0, maxReplicas: 3 };
     expect(checkScaling([service], { cpu: 10, accelerated: true }, [2])).toEqual([]);

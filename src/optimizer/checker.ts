@@ -1,4 +1,4 @@
-import { ClusterCapacity, Placement, ServiceDemand } from './model';
+import { ClusterCapacity, DEFAULT_LATENCY_LIMITS_MS, NetworkInputs, Placement, ServiceDemand } from './model';
 import type { ScalingCluster, ScalingService } from './scaling';
 
 /**
@@ -16,6 +16,7 @@ export interface Violation {
     | 'cpu'
     | 'memory'
     | 'gpu'
+    | 'latency'
     | 'replica-bounds'
     | 'throughput';
   readonly subject: string;
@@ -27,12 +28,18 @@ const DEFAULT_TOLERANCE = 1e-6;
 const exceeds = (used: number, capacity: number, tolerance: number): boolean =>
   used > capacity + tolerance * Math.max(1, Math.abs(capacity));
 
+export interface CheckPlacementOptions extends NetworkInputs {
+  /** Relative slack on capacities (default 1e-6). */
+  readonly tolerance?: number;
+}
+
 export function checkPlacement(
   clusters: readonly ClusterCapacity[],
   services: readonly ServiceDemand[],
   placement: Placement,
-  tolerance = DEFAULT_TOLERANCE,
+  options: CheckPlacementOptions = {},
 ): Violation[] {
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const violations: Violation[] = [];
   const clusterByName = new Map(clusters.map((cluster) => [cluster.name, cluster]));
   const serviceIds = new Set(services.map((service) => service.id));
@@ -72,6 +79,41 @@ export function checkPlacement(
     }
     if (cluster.gpu != null && exceeds(used.gpus, cluster.gpu, tolerance)) {
       violations.push({ constraint: 'gpu', subject: name, detail: `${used.gpus} > ${cluster.gpu} GPUs` });
+    }
+  }
+  violations.push(...checkLatencies(services, placement, options));
+  return violations;
+}
+
+/**
+ * Every latency requirement between two placed services of the request, either direction: different clusters
+ * need a known round trip (the larger of the two directions given) below `ultralow` / at most `low`.
+ */
+function checkLatencies(services: readonly ServiceDemand[], placement: Placement, network: NetworkInputs): Violation[] {
+  const limits = { ...DEFAULT_LATENCY_LIMITS_MS };
+  if (network.latencyLimitsMs?.ultralow !== undefined) limits.ultralow = network.latencyLimitsMs.ultralow;
+  if (network.latencyLimitsMs?.low !== undefined) limits.low = network.latencyLimitsMs.low;
+  const known = new Set(services.map((service) => service.id));
+  const rtt = (x: string, y: string): number | undefined => {
+    const values = [network.clusterLatencyMs?.[x]?.[y], network.clusterLatencyMs?.[y]?.[x]].filter((v): v is number => typeof v === 'number');
+    return values.length === 0 ? undefined : Math.max(...values);
+  };
+  const violations: Violation[] = [];
+  for (const service of services) {
+    for (const { connectionPoint, qos } of service.latencies ?? []) {
+      if (qos === 'best-effort' || !known.has(connectionPoint)) continue;
+      const here = placement[service.id];
+      const there = placement[connectionPoint];
+      if (here === undefined || there === undefined || here === there) continue;
+      const ms = rtt(here, there);
+      const ok = ms !== undefined && (qos === 'ultralow' ? ms < limits.ultralow : ms <= limits.low);
+      if (!ok) {
+        violations.push({
+          constraint: 'latency',
+          subject: `${service.id} → ${connectionPoint}`,
+          detail: `${qos} needs ${qos === 'ultralow' ? `< ${limits.ultralow}` : `≤ ${limits.low}`} ms; ${here}–${there} is ${ms === undefined ? 'unknown' : `${ms} ms`}`,
+        });
+      }
     }
   }
   return violations;

@@ -9,8 +9,10 @@ export * from './service-imports';
 export { DEFAULT_SCALING_TIME_LIMIT_MS, SCALING_WEIGHTS, decideReplicas, minimumReplicas } from './scaling';
 export type { ScalingBindingResource, ScalingCluster, ScalingOptions, ScalingResult, ScalingService } from './scaling';
 export * from './plan';
+export { describeCapacityGap, formatBytes } from './capacity-gap';
+export { describeRequirement } from './latency';
 export { checkPlacement, checkScaling } from './checker';
-export type { Violation } from './checker';
+export type { CheckPlacementOptions, Violation } from './checker';
 export { SOLVER_NAMES } from './solver';
 export type {
   LinearConstraint,

@@ -1,4 +1,4 @@
-import { ClusterCapacity, PlacementResult, ServiceDemand } from './model';
+import { ClusterCapacity, NetworkInputs, PlacementResult, ServiceDemand } from './model';
 import { naivePlacement } from './naive-placement';
 import { StaticPlacementDecision, staticPlacement } from './static-placement';
 
@@ -6,11 +6,14 @@ import { StaticPlacementDecision, staticPlacement } from './static-placement';
 
 export type InitialPlacement = StaticPlacementDecision | ({ readonly algorithm: 'naive' } & PlacementResult);
 
-export function initialPlacement(input: {
-  readonly useStaticPlacement: boolean;
-  readonly clusters: readonly ClusterCapacity[];
-  readonly services: readonly ServiceDemand[];
-}): InitialPlacement {
+export function initialPlacement(
+  input: {
+    readonly useStaticPlacement: boolean;
+    readonly clusters: readonly ClusterCapacity[];
+    readonly services: readonly ServiceDemand[];
+  } & NetworkInputs,
+): InitialPlacement {
   if (input.useStaticPlacement) return staticPlacement(input.services.map((service) => service.id));
-  return { algorithm: 'naive', ...naivePlacement(input.clusters, input.services) };
+  const network = { clusterLatencyMs: input.clusterLatencyMs, latencyLimitsMs: input.latencyLimitsMs };
+  return { algorithm: 'naive', ...naivePlacement(input.clusters, input.services, undefined, network) };
 }

@@ -1,21 +1,24 @@
+import { capacityGap } from './capacity-gap';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
-import { ClusterCapacity, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
+import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
 import { evaluateAssignment } from './objective';
 import { buildPlacementMilp } from './placement-milp-model';
-import { buildPlacementProblem, toPlacement } from './problem';
+import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
 import { SolveResult, Solver, SolverName, hasSolution } from './solver';
 import { getSolver } from './solver-selection';
 
 /** Re-placement with the MILP of placement-milp-model.ts: fewest moves first, then fewest moved replicas, then balance. */
 
 export const DEFAULT_PLACEMENT_TIME_LIMIT_MS = 5_000;
-/** Each relaxation probe after a proven infeasibility. */
+/** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 
-export interface MilpPlacementOptions {
+export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
   readonly solver?: Solver;
   readonly timeLimitMs?: number;
+  /** Compute `capacityGap` on a proven infeasibility (up to five more 1 s probes); default true. */
+  readonly capacityGap?: boolean;
 }
 
 export type MilpPlacementFound = PlacementFound & {
@@ -36,9 +39,9 @@ export async function milpPlacement(
   options: MilpPlacementOptions = {},
 ): Promise<MilpPlacementResult> {
   const solver = options.solver ?? (await getSolver());
-  const problem = buildPlacementProblem(clusters, services);
+  const problem = buildPlacementProblem(clusters, services, options);
   const early = diagnoseWithoutSolver(problem);
-  if (early !== undefined) return { ...early, solver: solver.name, solveMs: 0 };
+  if (early !== undefined) return { ...(await withGap(early, problem, solver, options)), solver: solver.name, solveMs: 0 };
 
   const { model, variable } = buildPlacementMilp(problem, current);
   const result = await solver.solve(model, { timeLimitMs: options.timeLimitMs ?? DEFAULT_PLACEMENT_TIME_LIMIT_MS });
@@ -56,9 +59,21 @@ export async function milpPlacement(
     return { feasible: true, placement, terms, objective, provenOptimal: result.provenOptimal, solverObjective: result.objective, ...meta };
   }
   if (result.status === 'infeasible') {
-    return { ...(await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS)), ...meta };
+    const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS);
+    return { ...(await withGap(diagnosis, problem, solver, options)), ...meta };
   }
   return { ...unsolved(result), ...meta };
+}
+
+async function withGap(
+  diagnosis: PlacementInfeasible,
+  problem: PlacementProblem,
+  solver: Solver,
+  options: MilpPlacementOptions,
+): Promise<PlacementInfeasible> {
+  if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
+  const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS);
+  return gap === undefined ? diagnosis : { ...diagnosis, capacityGap: gap };
 }
 
 function unsolved(result: SolveResult): PlacementInfeasible {

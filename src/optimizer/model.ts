@@ -22,13 +22,60 @@ export interface ServiceDemand {
   /** Needs acceleration: one GPU per replica on a cluster with `gpu > 0`. */
   readonly gpu: boolean;
   readonly replicas: number;
+  /**
+   * The HDAG's `intent.network.latencies`: round-trip requirements towards other services of the same
+   * problem. A `connectionPoint` naming no service of the problem (or "", or the service itself) is ignored.
+   */
+  readonly latencies?: readonly LatencyRequirement[] | null;
+}
+
+/** `ultralow`: RTT below `latencyLimitsMs.ultralow` (10 ms); `low`: at most `latencyLimitsMs.low` (20 ms); `best-effort`: any. */
+export type LatencyQos = 'ultralow' | 'low' | 'best-effort';
+export const LATENCY_QOS_VALUES: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
+
+export interface LatencyRequirement {
+  /** Id of the other service. */
+  readonly connectionPoint: string;
+  readonly qos: LatencyQos;
+}
+
+/**
+ * Round-trip times in milliseconds between clusters, `clusterLatencyMs[from][to]` (Submariner Gateway
+ * `connections[].latencyRTT`, or configuration). One direction is enough; when both are given the larger
+ * counts. A missing pair is unknown (only `best-effort` allowed across it); the same cluster is always 0 ms.
+ */
+export type ClusterLatencyMs = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** Thresholds of the latency classes: `ultralow` means RTT < ultralow, `low` means RTT ≤ low. */
+export interface LatencyLimitsMs {
+  readonly ultralow: number;
+  readonly low: number;
+}
+
+export const DEFAULT_LATENCY_LIMITS_MS: LatencyLimitsMs = { ultralow: 10, low: 20 };
+
+/** The network side of a placement problem; everything optional (no latencies: no latency constraint). */
+export interface NetworkInputs {
+  readonly clusterLatencyMs?: ClusterLatencyMs;
+  /** Overrides per class; missing classes keep DEFAULT_LATENCY_LIMITS_MS. */
+  readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;
+}
+
+/** A latency requirement as written on a service: `serviceId → connectionPoint (qos)`. */
+export interface LatencyRequirementRef {
+  readonly serviceId: string;
+  readonly connectionPoint: string;
+  readonly qos: LatencyQos;
 }
 
 /** Service id → cluster name. */
 export type Placement = Readonly<Record<string, string>>;
 
-/** The constraint family that makes a problem infeasible. `clusters`: no cluster is available at all. */
-export type BindingResource = 'cpu' | 'memory' | 'gpu' | 'clusters';
+/**
+ * The constraint family that makes a problem infeasible. `clusters`: no cluster is available at all;
+ * `latency`: a latency requirement (named in `requirement`).
+ */
+export type BindingResource = 'cpu' | 'memory' | 'gpu' | 'clusters' | 'latency';
 
 /** The three lexicographic terms of the placement objective (see README). */
 export interface PlacementObjectiveTerms {
@@ -60,8 +107,40 @@ export interface PlacementInfeasible {
   readonly kind: FailureKind;
   readonly reason: string;
   readonly bindingResource?: BindingResource;
-  /** Set when one service alone is the cause. */
+  /** Set when one service alone is the cause, or the service declaring the named latency requirement. */
   readonly serviceId?: string;
+  /** With `bindingResource: 'latency'`: the requirement that cannot be met (the first one when several conflict). */
+  readonly requirement?: LatencyRequirementRef;
+  /** The smallest additional capacity that makes a placement exist (MILP results with `kind: 'infeasible'` only). */
+  readonly capacityGap?: CapacityGap;
+}
+
+/** Add these amounts to one existing cluster (only the resources that need more are present). */
+export interface ClusterCapacityAddition {
+  readonly cluster: string;
+  /** CPU cores, rounded up to whole millicores. */
+  readonly cpu?: number;
+  /** Bytes, rounded up to whole bytes. */
+  readonly memoryBytes?: number;
+  /** Whole GPUs (added to a cluster without GPUs, they make it accelerated). */
+  readonly gpu?: number;
+}
+
+/** The capacity a new cluster must offer (memory and GPUs present only when needed). */
+export interface NewClusterCapacity {
+  readonly cpu: number;
+  readonly memoryBytes?: number;
+  readonly gpu?: number;
+}
+
+/**
+ * How far capacity falls short, as two independent options, each enough on its own (README "Capacity gaps"):
+ * `addToCluster` lists alternatives (best cluster per resource, or one entry with several resources when no
+ * single resource suffices); `newCluster` is what one new cluster, with unknown latency to the others, must offer.
+ */
+export interface CapacityGap {
+  readonly addToCluster?: readonly ClusterCapacityAddition[];
+  readonly newCluster?: NewClusterCapacity;
 }
 
 export type PlacementResult = PlacementFound | PlacementInfeasible;

@@ -1,12 +1,15 @@
-import { ClusterCapacity, Placement, PlacementInfeasible, PlacementResult, ServiceDemand } from './model';
+import { describeRequirement } from './latency';
+import { ClusterCapacity, NetworkInputs, Placement, PlacementInfeasible, PlacementResult, ServiceDemand } from './model';
 import { evaluateAssignment } from './objective';
 import { PlacementProblem, buildPlacementProblem, noUsage, shortfalls, toPlacement, withinCapacity } from './problem';
-import { bindingResourceOf } from './infeasibility';
+import { bindingResourceOf, unmeetableLatency } from './infeasibility';
 
 /**
  * First-fit placement as upstream `calculate_naive_placement` (§5.1), with the same error texts.
  * Deviations: the single-service check compares with the largest cluster, not the smallest (B8);
- * clusters are taken in name order; memory and GPU counts are checked where clusters report them.
+ * clusters are taken in name order; memory and GPU counts are checked where clusters report them;
+ * latency requirements are checked against the services already placed (first fit may then fail where
+ * the MILP finds a placement: it never revisits an earlier choice).
  */
 
 export const NAIVE_ERRORS = {
@@ -17,6 +20,10 @@ export const NAIVE_ERRORS = {
   notPlaced: (serviceIndex: number, requirement: number): string =>
     `Service ${serviceIndex} with requirement ${requirement} could not be placed in any cluster.`,
   noCluster: 'No cluster is available.',
+  /** Not upstream: every cluster with room is too far from a service already placed. */
+  latencyBlocked: (serviceIndex: number, serviceId: string, requirements: readonly string[], roomy: readonly string[]): string =>
+    `Service ${serviceIndex} (${serviceId}) could not be placed: latency requirement${requirements.length > 1 ? 's' : ''} ` +
+    `${requirements.join(', ')} rule${requirements.length > 1 ? '' : 's'} out every cluster with room (${roomy.join(', ')}).`,
 } as const;
 
 /** `current` only feeds the reported moves; first-fit ignores it. */
@@ -24,16 +31,21 @@ export function naivePlacement(
   clusters: readonly ClusterCapacity[],
   services: readonly ServiceDemand[],
   current?: Placement,
+  network: NetworkInputs = {},
 ): PlacementResult {
-  const problem = buildPlacementProblem(clusters, services);
+  const problem = buildPlacementProblem(clusters, services, network);
   const failure = precheck(problem);
   if (failure !== undefined) return failure;
 
   const used = problem.clusters.map(noUsage);
   const assignment: number[] = [];
   for (const [serviceIndex, service] of problem.services.entries()) {
-    const clusterIndex = problem.clusters.findIndex((cluster, c) => shortfalls(service, cluster, used[c]).length === 0);
+    const roomy = problem.clusters.flatMap((cluster, c) => (shortfalls(service, cluster, used[c]).length === 0 ? [c] : []));
+    const clusterIndex = roomy.find((c) => blockingRequirements(problem, serviceIndex, c, assignment).length === 0) ?? -1;
     const usage = used[clusterIndex];
+    if (usage === undefined && roomy.length > 0) {
+      return latencyBlocked(problem, serviceIndex, roomy, assignment);
+    }
     if (usage === undefined) {
       return {
         feasible: false,
@@ -81,7 +93,35 @@ function precheck(problem: PlacementProblem): PlacementInfeasible | undefined {
   ) {
     return { feasible: false, kind: 'infeasible', reason: NAIVE_ERRORS.insufficientTotal, bindingResource: 'memory' };
   }
-  return undefined;
+  return unmeetableLatency(problem);
+}
+
+/** Indices into problem.latency of the requirements that forbid service s on cluster c, given the services placed so far. */
+function blockingRequirements(problem: PlacementProblem, s: number, c: number, assignment: readonly number[]): number[] {
+  return problem.latency.flatMap((requirement, k) => {
+    const other = requirement.a === s ? requirement.b : requirement.b === s ? requirement.a : undefined;
+    const there = other === undefined ? undefined : assignment[other];
+    return there === undefined || requirement.allowed[c]?.[there] === true ? [] : [k];
+  });
+}
+
+function latencyBlocked(problem: PlacementProblem, s: number, roomy: readonly number[], assignment: readonly number[]): PlacementInfeasible {
+  const blocking = [...new Set(roomy.flatMap((c) => blockingRequirements(problem, s, c, assignment)))].sort((x, y) => x - y);
+  const refs = blocking.flatMap((k) => {
+    const ref = problem.latency[k]?.ref;
+    return ref === undefined ? [] : [ref];
+  });
+  const service = problem.services[s];
+  const names = refs.map((ref) => describeRequirement(ref, problem.latencyLimitsMs));
+  const clusters = roomy.map((c) => problem.clusters[c]?.name ?? '?');
+  return {
+    feasible: false,
+    kind: 'infeasible',
+    reason: NAIVE_ERRORS.latencyBlocked(s, service?.id ?? '?', names, clusters),
+    bindingResource: 'latency',
+    ...(service === undefined ? {} : { serviceId: service.id }),
+    ...(refs[0] === undefined ? {} : { requirement: refs[0] }),
+  };
 }
 
 function bindingOf(resource: PlacementInfeasible['bindingResource']): Pick<PlacementInfeasible, 'bindingResource'> {

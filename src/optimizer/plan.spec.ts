@@ -67,8 +67,65 @@ describe('planPlacement', () => {
     expect(result.explanation).toContain('Binding resource: gpu.');
   });
 
+  it('passes latencies through and explains how they are met', async () => {
+    const edge: PlanRequest = {
+      clusters: [
+        { name: 'edge', cpu: 4, available: true },
+        { name: 'core', cpu: 8, available: true },
+      ],
+      services: [
+        { id: 'cam', cpu: 3, gpu: false, replicas: 1 },
+        { id: 'proc', cpu: 2, gpu: false, replicas: 1, latencies: [{ connectionPoint: 'cam', qos: 'low' }] },
+      ],
+      clusterLatencyMs: { edge: { core: 15 } },
+      currentPlacement: { cam: 'edge', proc: 'core' },
+    };
+    const solver = await getSolver('highs');
+    const kept = await planPlacement(edge, { solver });
+    expect(kept).toMatchObject({ feasible: true, moves: 0 });
+    expect(kept.explanation).toContain('Latency requirements met: proc → cam (low, ≤ 20 ms): core–edge 15 ms.');
+    // Configured: low means ≤ 10 ms here, so the two must share a cluster: cam joins proc on core.
+    const strict = await planPlacement(edge, { solver, latencyLimitsMs: { low: 10 } });
+    expect(strict).toMatchObject({ feasible: true, moves: 1, placement: { cam: 'core', proc: 'core' } });
+    expect(strict.explanation).toContain('Latency requirements met: proc → cam (low, ≤ 10 ms): both on core.');
+    const naive = await planPlacement({ ...edge, currentPlacement: undefined, clusterLatencyMs: {} });
+    expect(naive).toMatchObject({ feasible: true, algorithm: 'naive', placement: { cam: 'core', proc: 'core' } });
+  });
+
+  it('names the latency requirement and the capacity gap when nothing fits', async () => {
+    const tight: PlanRequest = {
+      clusters: [
+        { name: 'c1', cpu: 2, available: true },
+        { name: 'c2', cpu: 2, available: true },
+      ],
+      services: [
+        { id: 'a', cpu: 2, gpu: false, replicas: 1, latencies: [{ connectionPoint: 'b', qos: 'ultralow' }] },
+        { id: 'b', cpu: 2, gpu: false, replicas: 1 },
+      ],
+      clusterLatencyMs: { c1: { c2: 12 } },
+      algorithm: 'milp',
+    };
+    const result = await planPlacement(tight, { solver: await getSolver('highs') });
+    expect(result).toMatchObject({
+      feasible: false,
+      bindingResource: 'latency',
+      serviceId: 'a',
+      requirement: { serviceId: 'a', connectionPoint: 'b', qos: 'ultralow' },
+      capacityGap: { addToCluster: [{ cpu: 2 }], newCluster: { cpu: 4 } },
+    });
+    const text = result.explanation.join('\n');
+    expect(text).toContain('Binding resource: latency.');
+    expect(text).toMatch(/Smallest addition to one existing cluster that makes a placement fit: 2 CPU cores on c[12]\./);
+    expect(text).toContain('Or a new cluster with at least 4 CPU cores would make a placement fit (its latency to the existing clusters is unknown');
+    // Naive first fit is no proof that nothing fits: no capacity gap.
+    const naive = await planPlacement({ ...tight, algorithm: 'naive' });
+    expect(naive).toMatchObject({ feasible: false, algorithm: 'naive', bindingResource: 'latency' });
+    if (!naive.feasible) expect(naive.capacityGap).toBeUndefined();
+  });
+
   it('throws InvalidOptimizerInput for malformed requests', async () => {
     const duplicate = { ...request, services: [...request.services, request.services[0]!] };
     await expect(planPlacement(duplicate)).rejects.toThrow(InvalidOptimizerInput);
+    await expect(planPlacement({ ...request, clusterLatencyMs: { edge: { core: -1 } } })).rejects.toThrow(InvalidOptimizerInput);
   });
 });

@@ -1,8 +1,14 @@
+import { describeCapacityGap } from './capacity-gap';
+import { describeRequirement, formatLatency } from './latency';
 import { milpPlacement } from './milp-placement';
 import {
   BindingResource,
+  CapacityGap,
   ClusterCapacity,
+  ClusterLatencyMs,
   FailureKind,
+  LatencyLimitsMs,
+  LatencyRequirementRef,
   Placement,
   PlacementObjectiveTerms,
   PlacementResult,
@@ -10,7 +16,7 @@ import {
 } from './model';
 import { naivePlacement } from './naive-placement';
 import { placementWeights } from './objective';
-import { buildPlacementProblem, byName } from './problem';
+import { PlacementProblem, buildPlacementProblem, byName } from './problem';
 import { Solver, SolverName } from './solver';
 
 /** The what-if planner behind `POST /placement/plan`: pure apart from the solver call. */
@@ -23,11 +29,15 @@ export interface PlanRequest {
   readonly currentPlacement?: Placement;
   /** Default: `milp` when currentPlacement is given, else `naive`. */
   readonly algorithm?: PlanAlgorithm;
+  /** Round-trip times between clusters for the services' `latencies` (model.ts `ClusterLatencyMs`). */
+  readonly clusterLatencyMs?: ClusterLatencyMs;
 }
 
 export interface PlanOptions {
   readonly solver?: Solver;
   readonly timeLimitMs?: number;
+  /** Server configuration of the latency classes (default 10 ms / 20 ms). */
+  readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;
 }
 
 /** Fractions 0..1 of what the cluster offers; null where the cluster does not report the resource. */
@@ -58,6 +68,10 @@ export interface PlanInfeasible {
   readonly reason: string;
   readonly bindingResource?: BindingResource;
   readonly serviceId?: string;
+  /** The latency requirement that cannot be met (bindingResource `latency`). */
+  readonly requirement?: LatencyRequirementRef;
+  /** MILP only: the smallest additional capacity that makes a placement fit. */
+  readonly capacityGap?: CapacityGap;
   readonly solver: SolverName | 'none';
   readonly solveMs: number;
   readonly explanation: readonly string[];
@@ -68,12 +82,13 @@ export type PlanResult = PlanFeasible | PlanInfeasible;
 /** Throws InvalidOptimizerInput for malformed requests (duplicate ids, negative amounts). */
 export async function planPlacement(request: PlanRequest, options: PlanOptions = {}): Promise<PlanResult> {
   const algorithm = request.algorithm ?? (request.currentPlacement === undefined ? 'naive' : 'milp');
-  const problem = buildPlacementProblem(request.clusters, request.services); // validates before any work
+  const network = { clusterLatencyMs: request.clusterLatencyMs, latencyLimitsMs: options.latencyLimitsMs };
+  const problem = buildPlacementProblem(request.clusters, request.services, network); // validates before any work
   const started = performance.now();
   const outcome: PlacementResult & { solver: SolverName | 'none'; solveMs?: number } =
     algorithm === 'milp'
-      ? await milpPlacement(request.clusters, request.services, request.currentPlacement, options)
-      : { ...naivePlacement(request.clusters, request.services, request.currentPlacement), solver: 'none' };
+      ? await milpPlacement(request.clusters, request.services, request.currentPlacement, { ...options, ...network })
+      : { ...naivePlacement(request.clusters, request.services, request.currentPlacement, network), solver: 'none' };
   const solveMs = outcome.solveMs ?? performance.now() - started;
   const context = [
     describeAlgorithm(algorithm, outcome.solver, solveMs, outcome.feasible && outcome.provenOptimal),
@@ -89,9 +104,16 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
       reason: outcome.reason,
       ...(outcome.bindingResource === undefined ? {} : { bindingResource: outcome.bindingResource }),
       ...(outcome.serviceId === undefined ? {} : { serviceId: outcome.serviceId }),
+      ...(outcome.requirement === undefined ? {} : { requirement: outcome.requirement }),
+      ...(outcome.capacityGap === undefined ? {} : { capacityGap: outcome.capacityGap }),
       solver: outcome.solver,
       solveMs,
-      explanation: [...context, outcome.reason, ...binding],
+      explanation: [
+        ...context,
+        outcome.reason,
+        ...binding,
+        ...(outcome.capacityGap === undefined ? [] : describeCapacityGap(outcome.capacityGap, problem.latency.length > 0)),
+      ],
     };
   }
   const weights = placementWeights(problem);
@@ -109,6 +131,7 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
     explanation: [
       ...context,
       ...describeMoves(request, outcome.placement),
+      ...describeLatency(problem, outcome.placement),
       `Peak CPU utilisation: ${outcome.terms.peakCpuPercent} %.`,
       `Objective = ${weights.move}·moves + ${weights.replica}·moved replicas + peak CPU % = ` +
         `${weights.move}·${outcome.terms.moves} + ${weights.replica}·${outcome.terms.movedReplicas} + ${outcome.terms.peakCpuPercent} = ${outcome.objective}.`,
@@ -133,6 +156,18 @@ function describeMoves(request: PlanRequest, placement: Placement): string[] {
       : [`${moved.length} service(s) move: ${moved.map((s) => `${s.id} ${current[s.id]} → ${placement[s.id]}`).join('; ')}.`];
   if (fresh.length > 0) lines.push(`Newly placed (no current cluster): ${fresh.map((s) => s.id).join(', ')}.`);
   return lines;
+}
+
+function describeLatency(problem: PlacementProblem, placement: Placement): string[] {
+  if (problem.latency.length === 0) return [];
+  const index = new Map(problem.clusters.map((cluster, c) => [cluster.name, c]));
+  const met = problem.latency.map(({ ref }) => {
+    const from = placement[ref.serviceId] ?? '?';
+    const to = placement[ref.connectionPoint] ?? '?';
+    const where = from === to ? `both on ${from}` : `${from}–${to} ${formatLatency(problem.latencyMs[index.get(from) ?? -1]?.[index.get(to) ?? -1])}`;
+    return `${describeRequirement(ref, problem.latencyLimitsMs)}: ${where}`;
+  });
+  return [`Latency requirements met: ${met.join('; ')}.`];
 }
 
 function utilisationOf(

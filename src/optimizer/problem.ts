@@ -1,4 +1,5 @@
-import { ClusterCapacity, InvalidOptimizerInput, Placement, ServiceDemand } from './model';
+import { LatencyConstraint, latencyConstraints, latencyLimits, latencyMatrix, validateServiceLatencies } from './latency';
+import { ClusterCapacity, InvalidOptimizerInput, LatencyLimitsMs, NetworkInputs, Placement, ServiceDemand } from './model';
 
 /**
  * The normalised placement problem both algorithms work on: available clusters sorted by name
@@ -30,6 +31,11 @@ export interface PlacementProblem {
   readonly services: readonly ServiceLoad[];
   /** Clusters present in the input but not available, by name. */
   readonly unavailable: readonly string[];
+  /** Round-trip times between the clusters above, by index: 0 on the diagonal, undefined when unknown. */
+  readonly latencyMs: readonly (readonly (number | undefined)[])[];
+  readonly latencyLimitsMs: LatencyLimitsMs;
+  /** The latency requirements that constrain (best-effort and dangling ones dropped, duplicates merged). */
+  readonly latency: readonly LatencyConstraint[];
 }
 
 /** Relative slack for capacity comparisons, so 0.1 + 0.2 fits a capacity of 0.3. */
@@ -47,6 +53,7 @@ export function byName(a: { readonly name: string }, b: { readonly name: string 
 export function buildPlacementProblem(
   clusters: readonly ClusterCapacity[],
   services: readonly ServiceDemand[],
+  network: NetworkInputs = {},
 ): PlacementProblem {
   assertUnique(clusters.map((cluster) => cluster.name), 'cluster name');
   assertUnique(services.map((service) => service.id), 'service id');
@@ -54,7 +61,16 @@ export function buildPlacementProblem(
   services.forEach(validateService);
   const available = clusters.filter((cluster) => cluster.available).map(toSlot).sort(byName);
   const unavailable = clusters.filter((cluster) => !cluster.available).map((cluster) => cluster.name).sort();
-  return { clusters: available, services: services.map(toLoad), unavailable };
+  const limits = latencyLimits(network);
+  const latencyMs = latencyMatrix(available.map((cluster) => cluster.name), network.clusterLatencyMs);
+  return {
+    clusters: available,
+    services: services.map(toLoad),
+    unavailable,
+    latencyMs,
+    latencyLimitsMs: limits,
+    latency: latencyConstraints(services, latencyMs, limits),
+  };
 }
 
 /** Current placement as service index → cluster index, for services whose cluster is still available. */
@@ -128,6 +144,7 @@ function validateService(service: ServiceDemand): void {
   if (!Number.isInteger(service.replicas) || service.replicas < 0) {
     throw new InvalidOptimizerInput(`service ${service.id} replicas must be a non-negative integer`);
   }
+  validateServiceLatencies(service);
 }
 
 function assertAmount(value: number, what: string): void {

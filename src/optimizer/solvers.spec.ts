@@ -93,6 +93,7 @@ describe.each(SOLVER_NAMES)('%s adapter', (name) => {
     const result = await (await getSolver(name)).solve(model, { timeLimitMs: 1 });
     expect(result.status).toBe('time_limit');
     expect(result.provenOptimal).toBe(false);
-    expect(result.solveMs).toBeLessThan(2_000);
+    // A 1 ms limit must stop the solve early; the bound is loose because CI shares 2 cores.
+    expect(result.solveMs).toBeLessThan(10_000);
   });
 });

@@ -4,7 +4,7 @@ import { GRAPH_CATEGORY, type PlacementDecided, type PlacementFailed, type Place
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placementValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
-import { createServiceImports, initialPlacement, milpPlacement, type ClusterCapacity, type ServiceDemand } from '../optimizer';
+import { createServiceImports, describeCapacityGap, initialPlacement, milpPlacement, type ClusterCapacity, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
 import type { ReadStore } from '../readstore/read-store';
 import { digestOf } from '../shared/canonical-json';
@@ -45,6 +45,9 @@ export class PlacementProcessor implements Processor {
       maxSolveCells: number;
       /** How long a placement proposal can be approved. */
       proposalTtlMs: number;
+      /** Round-trip times between clusters for latency requirements (configuration; unknown pairs allow best-effort only). */
+      clusterLatencyMs?: Record<string, Record<string, number>>;
+      latencyLimitsMs?: { ultralow: number; low: number };
     },
   ) {}
 
@@ -71,29 +74,31 @@ export class PlacementProcessor implements Processor {
         memoryBytes: service.resources.memoryBytes,
         gpu: service.resources.gpu,
         replicas: first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1),
+        latencies: service.latencies,
       })),
     );
+    const network = { clusterLatencyMs: this.deps.clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
-    const inputs = { clusters, services, previousPlacement };
+    const inputs = { clusters, services, previousPlacement, clusterLatencyMs: this.deps.clusterLatencyMs };
     if (services.length * clusters.length > this.deps.maxSolveCells) {
       const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
-      return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, detail, undefined, undefined);
+      return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, { reason: detail });
     }
     const started = performance.now();
     if (first) {
-      const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services });
+      const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services, ...network });
       const durationMs = performance.now() - started;
       if (result.algorithm === 'static') {
         return this.decided(graph, { decisionId, reason, algorithm: 'static', solver: null, objective: null, moves: 0, durationMs, inputs, placement: {} }, ['Static placement: the charts’ own cluster affinity applies.']);
       }
-      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, result.reason, result.bindingResource, result.serviceId);
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, result);
       return this.decided(graph, { decisionId, reason, algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs, inputs, placement: { ...result.placement } }, [
         'First deployment: first fit over available clusters by name, services in descriptor order.',
       ]);
     }
-    const result = await milpPlacement(clusters, services, previousPlacement ?? undefined, { solver: await this.deps.solver() });
+    const result = await milpPlacement(clusters, services, previousPlacement ?? undefined, { solver: await this.deps.solver(), ...network });
     const durationMs = performance.now() - started;
-    if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result.reason, result.bindingResource, result.serviceId);
+    if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result);
     return this.decided(
       graph,
       { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
@@ -153,13 +158,20 @@ export class PlacementProcessor implements Processor {
   private failed(
     graph: ExistingGraph,
     decision: Pick<PlacementFailed['data'], 'decisionId' | 'reason' | 'algorithm' | 'inputs'>,
-    detail: string,
-    bindingResource: string | undefined,
-    serviceId: string | undefined,
+    why: Pick<PlacementInfeasible, 'reason'> & Partial<Pick<PlacementInfeasible, 'bindingResource' | 'serviceId' | 'requirement' | 'capacityGap'>>,
   ): GraphCommand {
+    const gap = why.capacityGap ? describeCapacityGap(why.capacityGap, Boolean(this.deps.clusterLatencyMs)) : [];
     return {
       type: 'RecordPlacementFailure',
-      data: { ...decision, graphId: graph.graphId, detail, bindingResource: bindingResource ?? null, serviceId: serviceId ?? null },
+      data: {
+        ...decision,
+        graphId: graph.graphId,
+        detail: [why.reason, ...gap].join(' '),
+        bindingResource: why.bindingResource ?? null,
+        serviceId: why.serviceId ?? null,
+        requirement: why.requirement ?? null,
+        ...(why.capacityGap ? { capacityGap: why.capacityGap } : {}),
+      },
     };
   }
 }

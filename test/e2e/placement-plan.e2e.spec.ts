@@ -47,6 +47,80 @@ describe('POST /placement/plan', () => {
     expect(await gpu.json()).toMatchObject({ status: 422, bindingResource: 'gpu' });
   });
 
+  describe('latency', () => {
+    // cam is on edge, proc on far (30 ms apart); proc asks for latency to cam.
+    const latencyBody = (latencies: unknown[], extra: Record<string, unknown> = {}) => ({
+      clusters: [{ name: 'edge', cpu: 4 }, { name: 'core', cpu: 8 }, { name: 'far', cpu: 10 }],
+      services: [{ id: 'cam', cpu: 1 }, { id: 'proc', cpu: 4, latencies }],
+      currentPlacement: { cam: 'edge', proc: 'far' },
+      clusterLatencyMs: { edge: { core: 12, far: 30 }, core: { far: 15 } },
+      ...extra,
+    });
+
+    it('moves a service closer to its connection point when the requirement asks for it', async () => {
+      const free = await plan(latencyBody([{ connectionPoint: 'cam', qos: 'best-effort' }]));
+      expect(await free.json()).toMatchObject({ feasible: true, moves: 0, placement: { cam: 'edge', proc: 'far' } });
+      const low = await plan(latencyBody([{ connectionPoint: 'cam', qos: 'low' }]));
+      expect(low.status).toBe(200);
+      const body = (await low.json()) as { placement: unknown; moves: number; explanation: string[] };
+      // far–edge is 30 ms. One move either way: cam to core (15 ms from far; peak CPU 40 %) beats proc to core
+      // (12 ms from edge; peak 50 %).
+      expect(body).toMatchObject({ moves: 1, placement: { cam: 'core', proc: 'far' } });
+      expect(body.explanation.join('\n')).toContain('Latency requirements met: proc → cam (low, ≤ 20 ms): far–core 15 ms.');
+    });
+
+    it('answers 422 naming the latency requirement that cannot be met, with the capacity gap', async () => {
+      const response = await plan({
+        clusters: [{ name: 'c1', cpu: 2 }, { name: 'c2', cpu: 2 }],
+        services: [{ id: 'a', cpu: 2, latencies: [{ connectionPoint: 'b', qos: 'ultralow' }] }, { id: 'b', cpu: 2 }],
+        clusterLatencyMs: { c1: { c2: 12 } },
+        algorithm: 'milp',
+      });
+      expect(response.status).toBe(422);
+      const problem = (await response.json()) as { detail: string; explanation: string[] };
+      expect(problem).toMatchObject({
+        status: 422,
+        bindingResource: 'latency',
+        serviceId: 'a',
+        requirement: { serviceId: 'a', connectionPoint: 'b', qos: 'ultralow' },
+        capacityGap: { addToCluster: [{ cluster: expect.stringMatching(/^c[12]$/), cpu: 2 }], newCluster: { cpu: 4 } },
+      });
+      expect(problem.detail).toMatch(/^Latency requirement a → b \(ultralow, < 10 ms\) cannot be met/);
+      expect(problem.explanation.join('\n')).toContain('Or a new cluster with at least 4 CPU cores would make a placement fit');
+    });
+  });
+
+  it('answers 422 with the smallest capacity gap when capacity is short', async () => {
+    const response = await plan({
+      clusters: [{ name: 'a', cpu: 3, memory: '4Gi' }, { name: 'b', cpu: 2.5, memory: '4Gi' }],
+      services: [{ id: 'x', cpu: 2, memory: '1Gi' }, { id: 'y', cpu: 2, memory: '1Gi' }, { id: 'z', cpu: 2, memory: '1Gi' }],
+      algorithm: 'milp',
+    });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      bindingResource: 'cpu',
+      requirement: null,
+      capacityGap: { addToCluster: [{ cluster: 'a', cpu: 1 }], newCluster: { cpu: 2, memoryBytes: 2 ** 30 } },
+    });
+  });
+
+  it.each([
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'fast' }] }] }, '/services/0/latencies/0/qos'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'b', qos: 'low' }] }] }, '/services/0/latencies/0/connectionPoint'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'low', ms: 3 }] }] }, '/services/0/latencies/0/ms'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: 'low' }] }, '/services/0/latencies'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: -3 } } }, '/clusterLatencyMs/c1/c2'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: '3ms' } } }, '/clusterLatencyMs/c1/c2'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c9: 3 } } }, '/clusterLatencyMs/c1/c9'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c9: { c1: 3 } } }, '/clusterLatencyMs/c9'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: [] }, '/clusterLatencyMs'],
+  ])('refuses bad latency input %j with 400 naming %s', async (body, pointer) => {
+    const response = await plan(body);
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: Array<{ pointer: string }> };
+    expect(problem.errors.map((e) => e.pointer)).toContain(pointer);
+  });
+
   it.each([
     [{}, '/clusters'],
     [{ clusters: [], services: 'x' }, '/services'],

@@ -1,6 +1,15 @@
 import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
 import type { ClusterCapacity, ServiceDemand } from '../../optimizer/model';
 
+/** What a placement decision was computed from: enough to replay it. */
+export interface PlacementInputs {
+  clusters: ClusterCapacity[];
+  services: ServiceDemand[];
+  previousPlacement: Record<string, string> | null;
+  /** Round-trip times between clusters (ms) used for latency requirements; absent in older events. */
+  clusterLatencyMs?: Record<string, Record<string, number>>;
+}
+
 /** Why a placement was (re)computed. */
 export type PlacementReason = 'first-deploy' | 'manual' | 'scaling-infeasible' | 'cluster-lost' | 'cluster-removed' | 'retry';
 
@@ -31,7 +40,7 @@ export interface PlacementDecided {
     objective: number | null;
     moves: number;
     durationMs: number;
-    inputs: { clusters: ClusterCapacity[]; services: ServiceDemand[]; previousPlacement: Record<string, string> | null };
+    inputs: PlacementInputs;
     /** Service → cluster; empty under static placement. */
     placement: Record<string, string>;
     /** Service → clusters its consumers run on (serviceImportClusters). */
@@ -53,7 +62,11 @@ export interface PlacementFailed {
     detail: string;
     bindingResource: string | null;
     serviceId: string | null;
-    inputs: { clusters: ClusterCapacity[]; services: ServiceDemand[]; previousPlacement: Record<string, string> | null };
+    /** The latency requirement that cannot be met, when that is the reason. */
+    requirement?: { serviceId: string; connectionPoint: string; qos: string } | null;
+    /** The smallest extra capacity that would make it fit (per cluster, or as a new cluster). */
+    capacityGap?: unknown;
+    inputs: PlacementInputs;
   };
 }
 
