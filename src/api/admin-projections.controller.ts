@@ -1,10 +1,12 @@
 import { Controller, Get, Headers, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { UnknownProjectionError } from '../processing/processing-host';
 import { RebuildInProgressError } from '../processing/projection-runner';
+import { ApiJson, ApiPreferHeader, ApiProblems, ApiStringParam } from './openapi/responses';
+import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
 
 @ApiTags('operations')
@@ -14,13 +16,16 @@ export class AdminProjectionsController {
 
   @Get()
   @ApiOperation({ summary: 'Projections with their position, lag and any rebuild in progress' })
+  @ApiJson(200, 'Every projection', ['RunnerReport'])
   async list() {
     return (await this.runtime.processing.report()).filter((runner) => runner.kind === 'projection');
   }
 
   @Get(':name')
   @ApiOperation({ summary: 'One projection' })
-  @ApiNotFoundResponse({ description: 'No such projection' })
+  @ApiStringParam('name', 'the projection')
+  @ApiJson(200, 'The projection', 'RunnerReport')
+  @ApiProblems(404)
   async get(@Param('name') name: string) {
     const found = (await this.list()).find((runner) => runner.name === name);
     if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `No projection named ${name}`);
@@ -33,9 +38,11 @@ export class AdminProjectionsController {
     summary: 'Rebuild a projection blue/green: replay into a new collection version, then switch',
     description: 'Answers when the rebuild is done, or at once with 202 when the request has `Prefer: respond-async`.',
   })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'respond-async' })
-  @ApiOkResponse({ description: 'Rebuild report with events/s' })
-  @ApiAcceptedResponse({ description: 'Rebuild started; follow Location for progress' })
+  @ApiStringParam('name', 'the projection')
+  @ApiPreferHeader()
+  @ApiJson(200, 'Rebuild report with events/s', shape({ status: { type: 'string', enum: ['rebuilt'] }, projection: { type: 'string' }, eventsPerSecond: { type: 'number' } }, ['status', 'projection']))
+  @ApiJson(202, 'Rebuild started; follow Location for progress', shape({ projection: { type: 'string' }, status: { type: 'string', enum: ['rebuilding'] } }), ['location'])
+  @ApiProblems(404, 409)
   async rebuild(@Param('name') name: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     if ((await this.get(name)).rebuild) throw ProblemException.of(HttpStatus.CONFLICT, `A rebuild of ${name} is already running`);
     const rebuild = this.runtime.processing.rebuild(name);

@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ANY } from '../eventstore/event-store';
 import { alertsStream, type AlertFired } from '../domain/alert/events';
 import { parseAlertmanagerWebhook, smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
@@ -8,6 +8,8 @@ import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { logContext } from '../observability/logger';
 import type { GraphDocument } from '../../projections/graphs.projection';
+import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
+import { schemaRef, shape } from './openapi/schemas';
 import { ProblemException } from './problem';
 
 const EXAMPLE = {
@@ -45,8 +47,10 @@ export class AlertsController {
     summary: 'Alertmanager webhook (version 4)',
     description: 'With SMO_ALERTS_TOKEN set, send it as `Authorization: Bearer <token>` (or `?token=`).',
   })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
-  @ApiOkResponse({ description: '{"message": "Alert received", "data": <body>, "notes": [...]}' })
+  @ApiBody({ schema: schemaRef('AlertmanagerWebhook'), examples: { firing: { summary: 'A firing alert', value: EXAMPLE } } })
+  @ApiQueryParam('token', 'SMO_ALERTS_TOKEN, when the Alertmanager cannot send a header', { type: 'string' })
+  @ApiJson(200, 'Recorded: the body back, with notes on alerts that matched no service', shape({ message: { type: 'string' }, data: {}, notes: { type: 'array', items: { type: 'string' } } }))
+  @ApiProblems(401)
   async receive(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Query('token') token: string | undefined) {
     this.authorize(authorization, token);
     const parsed = parseAlertmanagerWebhook(body);

@@ -1,9 +1,11 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { formatMemory } from '../integrations/kubernetes/quantity';
 import type { ClusterDocument } from '../../projections/clusters.projection';
+import { ApiJson, ApiProblems } from './openapi/responses';
+import { arrayOf, schemaRef, shape } from './openapi/schemas';
 import { ProblemException } from './problem';
 
 /** A cluster as upstream's `GET /clusters/` shows it, plus typed capacity and location. */
@@ -61,7 +63,7 @@ export class ClustersController {
 
   @Get()
   @ApiOperation({ summary: 'Member clusters (from the read model: a GET never changes state)', description: 'Served at /clusters and /clusters/.' })
-  @ApiOkResponse({ description: 'Upstream cluster view plus typed capacity fields' })
+  @ApiJson(200, 'Upstream cluster view plus typed capacity fields', ['ClusterView'])
   async list(): Promise<ClusterView[]> {
     const docs = await this.runtime.readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] });
     return docs.map(({ doc }) => toClusterView(doc));
@@ -70,6 +72,8 @@ export class ClustersController {
   @Post('sync')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Sync the inventory from Karmada now' })
+  @ApiJson(200, 'The inventory after the sync', shape({ synced: { type: 'integer' }, clusters: arrayOf(schemaRef('ClusterView')) }))
+  @ApiProblems(502)
   async sync(): Promise<{ synced: number; clusters: ClusterView[] }> {
     try {
       await this.runtime.clusterSync.syncOnce();

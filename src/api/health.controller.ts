@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
+import { ApiJson } from './openapi/responses';
+import { shape } from './openapi/schemas';
 
 type Check = { status: 'up' | 'down'; adapter: string; error?: string };
 
@@ -15,8 +17,8 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Readiness and liveness: stores, processor lag, simulated integrations' })
-  @ApiOkResponse({ description: 'SMO is up (status ok or degraded)' })
-  @ApiServiceUnavailableResponse({ description: 'A store is down' })
+  @ApiJson(200, 'SMO is up (status ok or degraded)', 'Health')
+  @ApiJson(503, 'A store is down (status down)', 'Health')
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     const [eventStore, readStore] = await Promise.all([
       this.check(this.runtime.eventStore.adapter, () => this.runtime.eventStore.headPosition()),
@@ -41,6 +43,7 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiJson(200, 'Alive', shape({ status: { type: 'string', enum: ['ok'] } }))
   @Header('cache-control', 'no-store')
   live() {
     return { status: 'ok' };

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { answerUnsupportedMethods } from '../api/method-not-allowed';
+import { completeDocument } from '../api/openapi/document';
 import { ProblemDetailsFilter } from '../api/problem.filter';
 import { AuthGuard } from '../api/security/auth.guard';
 import { YAML_MEDIA_TYPES } from '../descriptor';
@@ -35,13 +37,17 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
 
   instrumentRequests(app, runtime);
   secureHeaders(app);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('SMO — Synergetic Meta-Orchestrator')
-      .setDescription('Event-sourced orchestration of HDAG application graphs across Karmada clusters.')
-      .setVersion('0.1.0')
-      .build(),
+  answerUnsupportedMethods(fastify);
+  const document = completeDocument(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('SMO — Synergetic Meta-Orchestrator')
+        .setDescription('Event-sourced orchestration of HDAG application graphs across Karmada clusters.')
+        .setVersion('0.1.0')
+        .build(),
+    ),
+    runtime.config.security,
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
   warnAboutOpenSettings(runtime);

@@ -65,6 +65,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
     ? KarmadaInventoryAdapter.fromKubeconfigFile(kubeconfig, {
         ...(config.karmada.context ? { context: config.karmada.context } : {}),
         accelerationLabel: config.karmada.accelerationLabel,
+        timeoutMs: config.karmada.timeoutSeconds * 1000,
         ...(config.submariner.kubeconfig
           ? { networks: new SubmarinerBrokerAdapter(loadKubeconfigFile(config.submariner.kubeconfig, { trusted: true })) }
           : {}),
@@ -90,7 +91,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
   const alertRules = createAlertRules(config);
   const prometheus = config.prometheus.host ? new PrometheusClient({ baseUrl: config.prometheus.host, timeoutMs: config.prometheus.timeoutSeconds * 1000 }) : null;
   const scaler: ReplicaScaler = kubeconfig
-    ? karmadaScaler(new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: 10_000 }))
+    ? karmadaScaler(new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: config.karmada.timeoutSeconds * 1000 }))
     : { mode: 'simulated', scale: async (name, namespace, replicas) => logger.info({ name, namespace, replicas }, 'simulated scale') };
   const nfvcl = createNfvcl(config);
   const modes: IntegrationMode[] = [

@@ -12,6 +12,11 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ eventStore: 'eventstoredb', readStore: 'mongodb', port: 9000 });
   });
 
+  it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {
+    expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600 });
+    expect(loadConfig({ NFVCL_BASE_URL: 'http://192.168.12.64:5002/', NFVCL_POLL_INTERVAL_MS: '50' }).nfvcl).toMatchObject({ baseUrl: 'http://192.168.12.64:5002', pollIntervalMs: 50 });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -22,6 +27,10 @@ describe('loadConfig', () => {
     [{ MONGO_URL: 'http://x' }, 'MONGO_URL'],
     [{ ESDB_URL: 'not a url' }, 'ESDB_URL'],
     [{ SMO_SQLITE_SYNCHRONOUS: 'off' }, 'SMO_SQLITE_SYNCHRONOUS'],
+    [{ NFVCL_BASE_URL: 'ftp://nfvcl' }, 'NFVCL_BASE_URL'],
+    [{ NFVCL_BASE_URL: 'http://admin:secret@nfvcl:5002' }, 'NFVCL_BASE_URL'],
+    [{ NFVCL_POLL_INTERVAL_MS: '5' }, 'NFVCL_POLL_INTERVAL_MS'],
+    [{ NFVCL_TIMEOUT: '0' }, 'NFVCL_TIMEOUT'],
   ])('refuses %j naming %s', (env, variable) => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);

@@ -34,6 +34,8 @@ export interface SmoConfig {
     /** Simulated inventory (embedded mode). */
     simulatedClustersFile: string;
     syncIntervalSeconds: number;
+    /** Seconds one Karmada API call (inventory list, scale, replicas) may take. */
+    timeoutSeconds: number;
     /** Label (key=value) marking a cluster as accelerated when it reports no GPU resource. */
     accelerationLabel: { key: string; value: string };
   };
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       context: env.KARMADA_CONTEXT?.trim() || undefined,
       simulatedClustersFile: resolve(text(env, 'SMO_SIMULATED_CLUSTERS', join(projectRoot(), 'config', 'simulated-clusters.yaml'))),
       syncIntervalSeconds: integer(env, ['SMO_CLUSTER_SYNC_INTERVAL'], 30, 1, 86_400),
+      timeoutSeconds: integer(env, ['SMO_KUBE_TIMEOUT'], 10, 1, 300),
       accelerationLabel: labelSelector(env, 'SMO_ACCELERATION_LABEL', 'smo.nephele.eu/acceleration=true'),
     },
     submariner: { kubeconfig: kubeconfigPath(env, 'SUBMARINER_KUBECONFIG') },

@@ -44,7 +44,10 @@ export class DeploymentProcessor implements Processor {
     const record = (outcome: Outcome, step: string) =>
       this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step));
     for (const service of state.services) await this.reconcileService(state, service, record);
-    await this.reconcileDashboards(state, record);
+    const refused = await this.reconcileDashboards(state, record);
+    // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
+    // event with backoff (releases already converged are skipped), then park it (visible in /health).
+    if (refused.length > 0) throw new Error(`Grafana refused ${refused.length} dashboard(s) of graph ${graphId}: ${refused[0]}`);
   }
 
   private async reconcileService(graph: ExistingGraph, service: ServiceState, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
@@ -131,10 +134,16 @@ export class DeploymentProcessor implements Processor {
     return plan.action === 'uninstall' && outcome.ok ? 'not-found' : 'present';
   }
 
-  private async reconcileDashboards(graph: ExistingGraph, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
+  /** Publishes missing dashboards (deletes them once the graph is removed); answers what Grafana refused, each recorded as DashboardFailed. */
+  private async reconcileDashboards(graph: ExistingGraph, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<string[]> {
     const grafana = this.deps.grafana;
-    if (!grafana) return;
+    if (!grafana) return [];
     const graphId = graph.graphId;
+    const refused: string[] = [];
+    const failed = async (serviceId: string | null, uid: string | null, action: 'publish' | 'remove', outcome: { status: number | null; error: string }) => {
+      refused.push(outcome.error);
+      await record({ type: 'DashboardFailed', data: { graphId, serviceId, uid, action, status: outcome.status, error: outcome.error } }, `dashboard-failed:${action}:${serviceId ?? graphId}`);
+    };
     if (graph.removed) {
       const published = [
         ...(graph.dashboard ? [{ serviceId: null, uid: graph.dashboard.uid }] : []),
@@ -143,17 +152,21 @@ export class DeploymentProcessor implements Processor {
       for (const { serviceId, uid } of published) {
         const outcome = await grafana.deleteDashboard(uid);
         if (outcome.ok) await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
+        else await failed(serviceId, uid, 'remove', outcome);
       }
-      return;
+      return refused;
     }
     if (!graph.dashboard) {
       const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id));
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: null, ...outcome.value } }, `dashboard:${graphId}`);
+      else await failed(null, null, 'publish', outcome);
     }
     for (const service of graph.services.filter((s) => !s.dashboard)) {
       const outcome = await grafana.publishServiceDashboard(service.id);
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: service.id, ...outcome.value } }, `dashboard:${service.id}`);
+      else await failed(service.id, null, 'publish', outcome);
     }
+    return refused;
   }
 }
 

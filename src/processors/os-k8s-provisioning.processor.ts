@@ -105,7 +105,7 @@ export class OsK8sProvisioningProcessor implements Processor {
     signal: AbortSignal,
     check: () => Promise<Poll<T>>,
   ): Promise<{ kind: 'done'; value: T } | { kind: 'timeout'; lastError: string | null } | { kind: 'stopped' }> {
-    let lastError: string | null = null;
+    let lastError: string | null;
     for (;;) {
       if (signal.aborted || !(await this.stillProvisioning(smoId))) return { kind: 'stopped' };
       try {

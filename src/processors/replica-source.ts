@@ -18,7 +18,7 @@ export class KarmadaReplicaSource implements ReplicaSource {
   ) {
     const kubeconfig = config.karmada.kubeconfig;
     this.deployments = kubeconfig
-      ? new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: 10_000 })
+      ? new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: config.karmada.timeoutSeconds * 1000 })
       : null;
   }
 

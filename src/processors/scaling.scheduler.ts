@@ -24,6 +24,13 @@ export interface RequestRates {
 
 const LEASE = 'job:scaling';
 
+/** What /health shows of the autoscaler: a round with an unreadable rate or a failed scale call counts as failed. */
+export interface ScalingStatus {
+  lastRoundAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
 /**
  * Autoscaling (upstream §7, SCALING_ENABLED): every interval, for each running graph and each
  * cluster it uses, read the request rates, solve the scaling MILP and scale what changed. An
@@ -33,6 +40,9 @@ const LEASE = 'job:scaling';
 export class ScalingScheduler {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
+  private state: ScalingStatus = { lastRoundAt: null, lastError: null, consecutiveFailures: 0 };
+  /** Problems of the round under way. */
+  private problems: string[] = [];
 
   constructor(
     private readonly deps: {
@@ -52,6 +62,10 @@ export class ScalingScheduler {
     this.loop ??= this.run();
   }
 
+  status(): ScalingStatus {
+    return { ...this.state };
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
@@ -66,6 +80,7 @@ export class ScalingScheduler {
       try {
         if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.round(new Date());
       } catch (error) {
+        this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
       }
     }
@@ -73,6 +88,21 @@ export class ScalingScheduler {
 
   /** One scaling round over every running graph. */
   async round(now: Date): Promise<void> {
+    this.problems = [];
+    await this.scaleAll(now);
+    this.noteRound(this.problems);
+  }
+
+  private noteRound(problems: string[]): void {
+    const failed = problems.length > 0;
+    this.state = {
+      lastRoundAt: new Date().toISOString(),
+      lastError: failed ? problems.join('; ') : null,
+      consecutiveFailures: failed ? this.state.consecutiveFailures + 1 : 0,
+    };
+  }
+
+  private async scaleAll(now: Date): Promise<void> {
     const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { status: 'Running' }, orderBy: [{ field: 'name' }] });
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
     for (const { doc } of graphs) {
@@ -98,6 +128,7 @@ export class ScalingScheduler {
       const parameters = scalingParameters(graph, service.id);
       const rate = await this.deps.rates.requestRate(parameters.rateOf, this.deps.intervalSeconds, this.deps.metric);
       if (!rate.ok) {
+        this.problems.push(`request rate of ${service.id} unavailable: ${rate.error}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
         return;
       }
@@ -141,7 +172,22 @@ export class ScalingScheduler {
     for (const [index, service] of inputs.entries()) {
       const to = result.replicas[index]!;
       if (to === service.previousReplicas) continue;
-      await this.deps.scaler.scale(service.id, graph.project, to);
+      try {
+        await this.deps.scaler.scale(service.id, graph.project, to);
+      } catch (error) {
+        // Nothing changed as far as SMO knows (replicas stay as recorded): the next round decides again.
+        const message = error instanceof Error ? error.message : String(error);
+        this.problems.push(`scaling ${service.id} to ${to} failed: ${message}`);
+        this.deps.logger.warn({ graph: graph.graphId, service: service.id, cluster, to, err: message }, 'scale call failed; retried next round');
+        await this.deps.dispatch(
+          {
+            type: 'RecordScaling',
+            event: { type: 'ServiceScalingFailed', data: { graphId: graph.graphId, serviceId: service.id, cluster, from: service.previousReplicas, to, error: message } },
+          },
+          context(`scale-failed:${service.id}`),
+        );
+        continue;
+      }
       await this.deps.dispatch(
         {
           type: 'RecordScaling',

@@ -44,8 +44,8 @@ describe('conditional deployment with a real Prometheus and Alertmanager', () =>
     expect(registered.data).toMatchObject({ graphId: GRAPH, serviceId: VO, reloaded: true, rules: [expect.stringContaining('image_detection_graph')] });
 
     await eventually(async () => rig!.helm.installs(VO).length === 1, 40_000, 'the VO to be installed');
-    const view = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ name: string; status: string }> };
-    expect(view.services.find((s) => s.name === VO)?.status).toBe('Deployed');
+    const status = async () => ((await (await rig!.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ name: string; status: string }> }).services.find((s) => s.name === VO)?.status;
+    await eventually(async () => (await status()) === 'Deployed', 20_000, 'the VO to show Deployed');
 
     // Alertmanager keeps repeating the firing alert: every one is recorded, none installs again.
     await eventually(async () => (await events('AlertFired')).length >= 3, 30_000, 'repeated alerts');

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
 import { readHistory } from '../../application/command-handler';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
+import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/responses';
+import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
 import { eventView, placementRecord } from './graph-history';
@@ -19,9 +21,12 @@ export class AuditController {
 
   @Get('graphs/:name/history')
   @ApiOperation({ summary: "A graph's events, oldest first, paged; filter with ?type=A,B" })
-  @ApiQuery({ name: 'type', required: false })
-  @ApiQuery({ name: 'from', required: false, description: 'first stream revision (default 0)' })
-  @ApiQuery({ name: 'limit', required: false, description: `at most ${MAX_PAGE} (default 100)` })
+  @ApiNameParam('name', 'the graph id')
+  @ApiQueryParam('type', 'event types, comma-separated', { type: 'string' })
+  @ApiQueryParam('from', 'first stream revision (default 0)', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
+  @ApiQueryParam('limit', `at most ${MAX_PAGE} (default 100)`, { type: 'integer', minimum: 1, maximum: MAX_PAGE })
+  @ApiJson(200, 'One page of events; `next` links the following one', shape({ graph: { type: 'string' }, events: arrayOf(schemaRef('EventView')), next: { type: 'string', nullable: true } }))
+  @ApiProblems(404)
   async history(@Param('name') name: string, @Query('type') type?: string, @Query('from') from?: string, @Query('limit') limit?: string) {
     const events = await this.graphEvents(name);
     const start = whole(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
@@ -39,6 +44,9 @@ export class AuditController {
 
   @Get('graphs/:name/placements')
   @ApiOperation({ summary: 'Placement history: when, why, algorithm, solver, inputs, objective, moves and the result' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiJson(200, 'Every placement decision, oldest first', ['PlacementRecord'])
+  @ApiProblems(404)
   async placements(@Param('name') name: string) {
     const events = await this.graphEvents(name);
     return events.filter((e) => e.type === 'PlacementDecided' || e.type === 'PlacementFailed').map(placementRecord);
@@ -50,14 +58,27 @@ export class AuditController {
     summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm or objective; nothing is recorded',
     description: 'Body (all optional): `{"solver": "highs"|"glpk", "algorithm": "milp"|"naive", "objective": "min-moves"|"fresh"}`.',
   })
-  @ApiBody({ schema: { type: 'object', example: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' } } })
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { solver: { type: 'string', enum: ['highs', 'glpk'] }, algorithm: { type: 'string', enum: ['milp', 'naive'] }, objective: { type: 'string', enum: ['min-moves', 'fresh'] } },
+      example: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' },
+    },
+  })
+  @ApiNameParam('name', 'the graph id')
+  @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }))
+  @ApiProblems(404)
   async replay(@Param('name') name: string, @Body() body: unknown) {
-    const options = replayOptions(body ?? {});
+    const options = replayOptions(body === undefined ? {} : body);
     return { graph: name, ...(await replayDecisions(await this.graphEvents(name), options)) };
   }
 
   @Get('events')
   @ApiOperation({ summary: 'The whole story of one command: every event carrying ?correlationId=' })
+  @ApiQueryParam('correlationId', 'the X-Correlation-Id of the request', { type: 'string', minLength: 1, maxLength: 200 }, true)
+  @ApiJson(200, 'Every event with that correlation id, in order', ['EventView'])
   async byCorrelation(@Query('correlationId') correlationId?: string) {
     if (!correlationId || correlationId.length > 200) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'correlationId is required (at most 200 characters)');
     return (await this.runtime.eventStore.readByCorrelationId(correlationId)).map(eventView);
@@ -65,6 +86,9 @@ export class AuditController {
 
   @Get('events/stream')
   @ApiOperation({ summary: 'Server-Sent Events of new events; ?graph=<name> keeps one graph', description: 'Each message: `event: <type>`, `id: <position>`, `data: <event JSON>`. Send Last-Event-ID to resume.' })
+  @ApiQueryParam('graph', 'only this graph', { type: 'string' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this position', schema: { type: 'string' } })
+  @ApiResponse({ status: 200, description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   async stream(@Query('graph') graph: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const lastId = request.headers['last-event-id'];
     const from = typeof lastId === 'string' && /^\d+$/.test(lastId) ? Number(lastId) : ((await this.runtime.eventStore.headPosition()) ?? 0);

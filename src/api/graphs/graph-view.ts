@@ -27,6 +27,8 @@ export interface GraphView {
   services: ServiceView[];
   placement: Record<string, string> | null;
   placementFailure: { detail: string; bindingResource: string | null } | null;
+  /** The last dashboard Grafana refused (cleared once one is published); POST /graphs/{name}/retry tries again. */
+  dashboardFailure: { action: 'publish' | 'remove'; serviceId: string | null; error: string } | null;
   settled: boolean;
   revision: number;
   /** Re-placements waiting for approval (and those decided): who would move where, and why. */
@@ -62,6 +64,7 @@ export function toGraphView(doc: GraphDocument): GraphView {
     }),
     placement: state.placement && state.placement.algorithm !== 'static' ? state.placement.placement : null,
     placementFailure: state.placementFailure ? { detail: state.placementFailure.detail, bindingResource: state.placementFailure.bindingResource } : null,
+    dashboardFailure: state.dashboardFailure ?? null,
     settled: doc.settled,
     revision: doc.revision,
     proposals: (state.proposals ?? []).map(({ proposalId, status, why, expiresAt, diff }) => ({

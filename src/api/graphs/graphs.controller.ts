@@ -1,6 +1,6 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
@@ -12,6 +12,8 @@ import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { GraphDocument } from '../../../projections/graphs.projection';
 import { ProblemException } from '../problem';
+import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText } from '../openapi/responses';
+import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
 import { toGraphView, type GraphView } from './graph-view';
@@ -30,8 +32,10 @@ export class GraphsController {
 
   @Get('project/:project/graphs')
   @ApiOperation({ summary: 'The graphs of a project' })
-  @ApiOkResponse({ description: 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)' })
+  @ApiNameParam('project', 'the project (a Kubernetes namespace)')
+  @ApiJson(200, 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)', ['GraphView'])
   async list(@Param('project') project: string): Promise<GraphView[]> {
+    checkProject(project);
     const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
     return docs.map(({ doc }) => toGraphView(doc));
   }
@@ -44,14 +48,15 @@ export class GraphsController {
       'Answers 200 once every service is Deployed, Pending or Failed, or 202 with Location when `Prefer: respond-async` is sent or settling takes longer than SMO_DEPLOY_WAIT.',
   })
   @ApiConsumes('application/json', 'application/x-yaml', 'application/yaml', 'text/yaml')
-  @ApiBody({ schema: { type: 'object', example: BRUSSELS_EXAMPLE } })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'respond-async' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiProduces('text/html', 'application/problem+json')
+  @ApiBody({ schema: schemaRef('DeployRequest'), examples: { brussels: { summary: 'The Brussels demo', value: BRUSSELS_EXAMPLE } } })
+  @ApiNameParam('project', 'the project (a Kubernetes namespace)')
+  @ApiPreferHeader()
+  @ApiIdempotencyHeader()
+  @ApiText(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful"', ['etag', 'location', 'event-position'])
+  @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
+  @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (!DNS_LABEL.test(project)) {
-      throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
-    }
+    checkProject(project);
     const context = requestContext(request, { allowIfMatch: false });
     const body = rawBody(request);
     const outcome = await receiveGraphSubmission(
@@ -97,7 +102,10 @@ export class GraphsController {
 
   @Get('graphs/:name')
   @ApiOperation({ summary: 'One graph (upstream view plus placement, revision and failures); ETag is its revision; ?at=<ISO time|position> shows it as it was' })
-  @ApiQuery({ name: 'at', required: false, description: 'an ISO 8601 time or a global event position' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiQueryParam('at', 'an ISO 8601 time or a global event position', { anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, { type: 'string', format: 'date-time' }] })
+  @ApiJson(200, 'The graph', 'GraphView', ['etag'])
+  @ApiProblems(404)
   async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView> {
     const doc = at === undefined ? await this.find(name) : await this.findAsOf(name, at);
     void reply.header('etag', etag(doc.revision));
@@ -106,14 +114,14 @@ export class GraphsController {
 
   @Delete('graphs/:name')
   @ApiOperation({ summary: 'Remove a graph: uninstall its services, delete its dashboards' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Removal successful')
   async remove(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'RemoveGraph', data: { graphId: name } }, request, reply, 'Removal successful\n', 'removal');
   }
 
   @Get('graphs/:name/placement')
   @ApiOperation({ summary: 'Re-place the graph with the MILP (upstream GET; POST is the same)' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Placement of graph <name> triggered')
   async placementGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.replace(name, request, reply);
   }
@@ -124,9 +132,9 @@ export class GraphsController {
     summary: 'Re-place the graph with the MILP',
     description: '`?mode=propose` records a proposal to approve instead of applying it; `?maxMoves=N` bounds how many services may move.',
   })
-  @ApiQuery({ name: 'mode', required: false, enum: ['apply', 'propose'] })
-  @ApiQuery({ name: 'maxMoves', required: false })
-  @ApiProduces('text/html')
+  @ApiQueryParam('mode', 'apply (default) or propose', { type: 'string', enum: ['apply', 'propose'] })
+  @ApiQueryParam('maxMoves', 'at most this many services may move', { type: 'string', pattern: '^[0-9]{1,4}$' })
+  @GraphCommandResponses('Placement of graph <name> triggered')
   async placementPost(
     @Param('name') name: string,
     @Query('mode') mode: string | undefined,
@@ -140,50 +148,57 @@ export class GraphsController {
   }
 
   @Post('graphs/:name/placements/:proposal/approve')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Apply a placement proposal: exactly its moves' })
-  @ApiProduces('text/html')
+  @ApiStringParam('proposal', 'the proposal id')
+  @GraphCommandResponses('Proposal <id> applied')
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString() } }, request, reply, `Proposal ${proposal} applied\n`);
   }
 
   @Post('graphs/:name/placements/:proposal/reject')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Reject a placement proposal' })
-  @ApiProduces('text/html')
+  @ApiStringParam('proposal', 'the proposal id')
+  @GraphCommandResponses('Proposal <id> rejected')
   async reject(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'RejectPlacementProposal', data: { graphId: name, proposalId: proposal, reason: 'rejected by an operator' } }, request, reply, `Proposal ${proposal} rejected\n`);
   }
 
   @Get('graphs/:name/start')
   @ApiOperation({ summary: 'Start a stopped graph: reinstall what stop removed (upstream GET; POST is the same)' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Graph started')
   async startGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
   }
 
   @Post('graphs/:name/start')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Start a stopped graph' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Graph started')
   async startPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
   }
 
   @Get('graphs/:name/stop')
   @ApiOperation({ summary: 'Stop a running graph: uninstall its services (upstream GET; POST is the same)' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Graph stopped')
   async stopGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'StopGraph', data: { graphId: name } }, request, reply, 'Graph stopped\n');
   }
 
   @Post('graphs/:name/stop')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Stop a running graph' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Graph stopped')
   async stopPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'StopGraph', data: { graphId: name } }, request, reply, 'Graph stopped\n');
   }
 
   @Post('graphs/:name/retry')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Retry the services whose install or upgrade failed' })
-  @ApiProduces('text/html')
+  @GraphCommandResponses('Retry requested')
   async retry(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'RetryDeployment', data: { graphId: name } }, request, reply, 'Retry requested\n');
   }
@@ -294,6 +309,25 @@ export class GraphsController {
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  }
+}
+
+/** The answers of a graph command: upstream's text once done, the same text with 202 while still under way. */
+function GraphCommandResponses(text: string): MethodDecorator {
+  return applyDecorators(
+    ApiNameParam('name', 'the graph id'),
+    ApiIfMatchHeader(),
+    ApiIdempotencyHeader(),
+    ApiText(200, `Done: "${text}"`, ['etag', 'event-position']),
+    ApiText(202, `Recorded, still under way (follow Location): "${text}"`, ['etag', 'event-position', 'location']),
+    ApiProblems(404, 409, 412),
+  );
+}
+
+/** A project becomes a Kubernetes namespace: anything but a DNS-1123 label is refused (400). */
+function checkProject(project: string): void {
+  if (!DNS_LABEL.test(project)) {
+    throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
@@ -10,6 +10,8 @@ import { k8sAddNodeBody, k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bo
 import { Mutex } from '../../shared/mutex';
 import type { OsK8sClusterDocument } from '../../../projections/os-k8s-clusters.projection';
 import type { VimDocument } from '../../../projections/vims.projection';
+import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from '../openapi/responses';
+import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
@@ -35,6 +37,7 @@ export class OsK8sController {
 
   @Get('clusters')
   @ApiOperation({ summary: 'The OpenStack Kubernetes clusters (upstream columns plus status, origin, failure)' })
+  @ApiJson(200, 'The clusters, or a sentence when there are none', { oneOf: [{ type: 'string' }, arrayOf(schemaRef('OsK8sClusterView'))] })
   async list(@Res() reply: FastifyReply): Promise<void> {
     const docs = await this.runtime.readStore.find<OsK8sClusterDocument>('os-k8s-clusters', { orderBy: [{ field: 'requestedAt' }, { field: 'smoId' }] });
     const body = docs.length === 0 ? 'No Registered OS_K8S Clusters' : docs.map(({ doc }) => toOsK8sClusterView(doc));
@@ -47,8 +50,10 @@ export class OsK8sController {
     summary: 'Ask NFVCL for a Kubernetes cluster on a registered VIM (POST /nfvcl/v2/api/blue/k8s)',
     description: 'Answers 201 once NFVCL accepted the request; follow `Location` until `status` is Provisioned or Failed. `worker_replicas` (default 1) is an SMO extension.',
   })
-  @ApiBody({ schema: { type: 'object', example: { pop_area: 0, vim_name: 'os-brussels' } } })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiBody({ schema: schemaRef('ClusterRequest'), examples: { brussels: { summary: 'One worker on os-brussels', value: { pop_area: 0, vim_name: 'os-brussels' } } } })
+  @ApiIdempotencyHeader()
+  @ApiJson(201, 'NFVCL accepted the request; follow Location', shape({ message: { type: 'string' }, NFVCL_Response: {}, smo_id: { type: 'string' } }), ['location'])
+  @ApiProblems(404, 409, 422, 502, 503, 504)
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const nfvcl = requireNfvcl(this.runtime);
     const parsed = parseClusterRequest(jsonBodyOf(request));
@@ -104,6 +109,9 @@ export class OsK8sController {
 
   @Get('cluster/:smoId')
   @ApiOperation({ summary: 'One OpenStack Kubernetes cluster' })
+  @ApiStringParam('smoId', 'the cluster id, OS_K8S_<pop_area>_<5 letters>')
+  @ApiJson(200, 'The cluster', 'OsK8sClusterView')
+  @ApiProblems(404)
   async get(@Param('smoId') smoId: string): Promise<OsK8sClusterView> {
     const found = await this.runtime.readStore.get<OsK8sClusterDocument>('os-k8s-clusters', smoId);
     if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'OS_K8S cluster not found');
@@ -112,6 +120,9 @@ export class OsK8sController {
 
   @Delete('cluster/:smoId')
   @ApiOperation({ summary: 'Delete the cluster: its blueprint in NFVCL (DELETE /nfvcl/v2/api/blue/{id}), then in SMO' })
+  @ApiStringParam('smoId', 'the cluster id')
+  @ApiJson(200, 'Deleted', shape({ message: { type: 'string' } }))
+  @ApiProblems(404, 409, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });
@@ -137,6 +148,10 @@ export class OsK8sController {
   @Post('scale-out/:smoId')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add workers to a provisioned cluster (NFVCL day-2 add_node); one by default, `{"worker_replicas": n}` for more' })
+  @ApiStringParam('smoId', 'the cluster id')
+  @ApiBody({ required: false, schema: shape({ worker_replicas: { type: 'integer', minimum: 1, maximum: 100 } }, []) })
+  @ApiJson(200, 'NFVCL is adding the workers', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
+  @ApiProblems(404, 409, 502, 503, 504)
   async scaleOut(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const parsed = parseScaleOut(jsonBodyOf(request));
@@ -162,7 +177,9 @@ export class OsK8sController {
   @Post('sync/nfvcl_k8s')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Bring SMO's clusters in line with NFVCL's Kubernetes blueprints, optionally of one area" })
-  @ApiQuery({ name: 'pop_area', required: false, type: Number })
+  @ApiQueryParam('pop_area', 'only this area', { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 })
+  @ApiJson(200, 'What was added, updated and deleted', arrayOf({ type: 'object', required: ['message'], properties: { message: { type: 'string' } } }))
+  @ApiProblems(502, 503, 504)
   async sync(@Query('pop_area') popAreaQuery: unknown, @Req() request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const popArea = parsePopAreaQuery(popAreaQuery);

@@ -59,7 +59,7 @@ export function parseScaleOut(body: unknown): Parsed<{ workerReplicas: number }>
 export function parsePopAreaQuery(raw: unknown): Parsed<number | null> {
   if (raw === undefined) return { ok: true, value: null };
   const popArea = typeof raw === 'string' ? integerOf(raw) : null;
-  if (popArea === null || popArea < 0) return { ok: false, problems: [{ pointer: '/pop_area', message: 'query parameter pop_area must be a non-negative integer' }] };
+  if (popArea === null || popArea < 0) return { ok: false, problems: [{ pointer: '/pop_area', message: 'must be a non-negative integer' }] };
   return { ok: true, value: popArea };
 }
 

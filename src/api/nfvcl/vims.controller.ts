@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
@@ -8,6 +8,8 @@ import { syncVimsFromNfvcl } from '../../application/nfvcl-sync';
 import { topologyBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import { Mutex } from '../../shared/mutex';
 import type { VimDocument } from '../../../projections/vims.projection';
+import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from '../openapi/responses';
+import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
@@ -27,6 +29,9 @@ const VIM_EXAMPLE = {
   use_floating_ip: true,
 };
 
+const SMO_VIM_ID = { type: 'string', pattern: '^[0-9]{1,15}$' };
+const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('VimView')) }, ['message']);
+
 /**
  * Upstream's VIM routes (§2.4). The password goes to NFVCL in the registration request and
  * nowhere else. B16 fixed: DELETE reaches NFVCL (upstream forgot the base URL), registration
@@ -43,6 +48,8 @@ export class VimsController {
 
   @Get('sync/nfvcl_vims')
   @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know (upstream GET; POST is the same)" })
+  @ApiJson(200, 'The VIMs added, or the ones SMO knows', SYNCED)
+  @ApiProblems(502, 503, 504)
   syncGet(@Req() request: FastifyRequest) {
     return this.sync(request);
   }
@@ -50,13 +57,16 @@ export class VimsController {
   @Post('sync/nfvcl_vims')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know" })
+  @ApiJson(200, 'The VIMs added, or the ones SMO knows', SYNCED)
+  @ApiProblems(502, 503, 504)
   syncPost(@Req() request: FastifyRequest) {
     return this.sync(request);
   }
 
   @Get('smo_vims')
   @ApiOperation({ summary: 'The registered VIMs, all of them or those of one area (a list either way: B16)' })
-  @ApiQuery({ name: 'pop_area', required: false, type: Number })
+  @ApiQueryParam('pop_area', 'only the VIMs of this area', { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 })
+  @ApiJson(200, 'The VIMs, or a sentence when there are none', { oneOf: [{ type: 'string' }, shape({ 'SMO VIMs': arrayOf(schemaRef('VimView')) })] })
   async list(@Query('pop_area') popAreaQuery: unknown, @Res() reply: FastifyReply): Promise<void> {
     const popArea = parsePopAreaQuery(popAreaQuery);
     if (!popArea.ok) throw badRequest(popArea.problems);
@@ -71,8 +81,10 @@ export class VimsController {
     summary: 'Register an OpenStack VIM with NFVCL (POST /v1/topology), then in SMO',
     description: 'Every key is required. The password is sent to NFVCL only: it is in no event, read model, log line or error.',
   })
-  @ApiBody({ schema: { type: 'object', example: VIM_EXAMPLE } })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiBody({ schema: schemaRef('VimRegistration'), examples: { brussels: { summary: 'An OpenStack VIM', value: VIM_EXAMPLE } } })
+  @ApiIdempotencyHeader()
+  @ApiJson(201, 'Registered', shape({ message: { type: 'string' }, NFVCL_Response: {}, vim: schemaRef('VimView') }), ['location'])
+  @ApiProblems(409, 502, 503, 504)
   async register(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const nfvcl = requireNfvcl(this.runtime);
     const parsed = parseVimRegistration(jsonBodyOf(request));
@@ -115,12 +127,18 @@ export class VimsController {
 
   @Get('smo_vims/:smoId')
   @ApiOperation({ summary: 'One VIM by its integer id' })
+  @ApiStringParam('smoId', 'the VIM id', SMO_VIM_ID)
+  @ApiJson(200, 'The VIM', 'VimView')
+  @ApiProblems(404)
   async get(@Param('smoId') smoId: string): Promise<VimView> {
     return toVimView(await this.find(smoId));
   }
 
   @Delete('smo_vims/:smoId')
   @ApiOperation({ summary: 'Remove a VIM from NFVCL (DELETE /v1/topology/vim/{name}), then from SMO' })
+  @ApiStringParam('smoId', 'the VIM id', SMO_VIM_ID)
+  @ApiJson(200, 'Removed', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
+  @ApiProblems(404, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });

@@ -1,18 +1,22 @@
-import type { PlanRequest } from '../../optimizer';
+import type { ClusterLatencyMs, LatencyQos, LatencyRequirement, PlanRequest } from '../../optimizer';
 import { parseQuantity } from '../../integrations/kubernetes/quantity';
 import type { Problem } from '../../shared/problem-details';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'algorithm'];
+const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'algorithm', 'clusterLatencyMs'];
 const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'gpu', 'available'];
-const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'gpu', 'replicas'];
+const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'gpu', 'replicas', 'latencies'];
+const LATENCY_FIELDS = ['connectionPoint', 'qos'];
+const QOS: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
 const MAX_ITEMS = 1000;
 
 type Parsed = { ok: true; request: PlanRequest } | { ok: false; problems: Problem[] };
 
 /**
  * Reads the body of POST /placement/plan, reporting every problem at once with a JSON pointer.
- * Unknown fields are refused, so a typo is never silently ignored.
+ * Unknown fields are refused, so a typo is never silently ignored. For the same reason a latency
+ * `connectionPoint` must name a service of the request, and `clusterLatencyMs` may only name clusters of
+ * the request (the optimiser itself ignores both, as the HDAG validation does with a warning).
  */
 export function parsePlanRequest(body: unknown): Parsed {
   const problems: Problem[] = [];
@@ -38,14 +42,24 @@ export function parsePlanRequest(body: unknown): Parsed {
     unknownFields(item, SERVICE_FIELDS, at, problem);
     const replicas = count(item.replicas, `${at}/replicas`, problem) ?? 1;
     if (replicas < 1) problem(`${at}/replicas`, 'must be at least 1');
+    const latencies = latencyList(item.latencies, `${at}/latencies`, problem);
     return {
       id: name(item.id, `${at}/id`, problem),
       cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
       memoryBytes: quantity(item.memory, `${at}/memory`, problem) ?? 0,
       gpu: flag(item.gpu, `${at}/gpu`, problem) ?? false,
       replicas,
+      ...(latencies === undefined ? {} : { latencies }),
     };
   });
+  const serviceIds = new Set(services.flatMap((s) => (s?.id === undefined ? [] : [s.id])));
+  services.forEach((service, i) =>
+    service?.latencies?.forEach((latency, j) => {
+      if (!serviceIds.has(latency.connectionPoint)) problem(`/services/${i}/latencies/${j}/connectionPoint`, 'must name a service of this request');
+    }),
+  );
+  const clusterNames = new Set(clusters.flatMap((c) => (c?.name === undefined ? [] : [c.name])));
+  const clusterLatencyMs = latencyMatrix(body.clusterLatencyMs, clusterNames, problem);
   let currentPlacement: Record<string, string> | undefined;
   if (body.currentPlacement !== undefined) {
     if (!isObject(body.currentPlacement)) problem('/currentPlacement', 'must be an object mapping service ids to cluster names');
@@ -68,8 +82,46 @@ export function parsePlanRequest(body: unknown): Parsed {
       services: services.map((s) => ({ ...s!, id: s!.id! })),
       ...(currentPlacement ? { currentPlacement } : {}),
       ...(body.algorithm ? { algorithm: body.algorithm as 'naive' | 'milp' } : {}),
+      ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
     },
   };
+}
+
+/** Per service, as in the HDAG's `intent.network.latencies`: `[{"connectionPoint": "b", "qos": "ultralow"}]`. */
+function latencyList(value: unknown, at: string, problem: Report): LatencyRequirement[] | undefined {
+  if (value === undefined) return undefined;
+  return list(value, at, problem, true).flatMap((item, j) => {
+    const pointer = `${at}/${j}`;
+    if (!isObject(item)) return problem(pointer, 'must be an object with connectionPoint and qos'), [];
+    unknownFields(item, LATENCY_FIELDS, pointer, problem);
+    const connectionPoint = typeof item.connectionPoint === 'string' ? item.connectionPoint : undefined;
+    if (connectionPoint === undefined) problem(`${pointer}/connectionPoint`, 'must be a service id');
+    const qos = QOS.find((known) => known === item.qos);
+    if (qos === undefined) problem(`${pointer}/qos`, `must be one of ${QOS.join(', ')}`);
+    return connectionPoint === undefined || qos === undefined ? [] : [{ connectionPoint, qos }];
+  });
+}
+
+/** `{"c1": {"c2": 12}}`: round-trip milliseconds ≥ 0 between clusters of the request. */
+function latencyMatrix(value: unknown, clusters: ReadonlySet<string>, problem: Report): ClusterLatencyMs | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return void problem('/clusterLatencyMs', 'must map cluster names to {cluster name: milliseconds}');
+  const matrix: Record<string, Record<string, number>> = {};
+  for (const [from, row] of Object.entries(value)) {
+    const at = `/clusterLatencyMs/${escape(from)}`;
+    if (!clusters.has(from)) problem(at, 'must name a cluster of this request');
+    if (!isObject(row)) {
+      problem(at, 'must map cluster names to milliseconds');
+      continue;
+    }
+    for (const [to, ms] of Object.entries(row)) {
+      const pointer = `${at}/${escape(to)}`;
+      if (!clusters.has(to)) problem(pointer, 'must name a cluster of this request');
+      const value = amount(ms, pointer, problem, true);
+      if (value !== undefined) (matrix[from] ??= {})[to] = value;
+    }
+  }
+  return matrix;
 }
 
 type Report = (pointer: string, message: string) => void;

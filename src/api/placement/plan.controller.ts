@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { getSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } from '../../optimizer';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
+import { ApiJson, ApiProblems } from '../openapi/responses';
+import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { parsePlanRequest } from './plan-request';
 
@@ -23,11 +25,15 @@ export class PlanController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Plan a placement (what-if)',
-    description: '`memory`, `gpu`, `available`, `replicas`, `currentPlacement` and `algorithm` are optional; `algorithm` defaults to `milp` when `currentPlacement` is given, else `naive`.',
+    description:
+      '`memory`, `gpu`, `available`, `replicas`, `currentPlacement` and `algorithm` are optional; `algorithm` defaults to `milp` when `currentPlacement` is given, else `naive`. ' +
+      'Latency (optional): per service `latencies: [{connectionPoint, qos}]` as in the HDAG (`ultralow` < 10 ms, `low` ≤ 20 ms, `best-effort`), and `clusterLatencyMs: {c1: {c2: 12}}` ' +
+      '(round trips; one direction is enough, the larger of two counts; a missing pair is unknown and allows `best-effort` only; the same cluster is 0 ms). ' +
+      'Both may only name services and clusters of the request.',
   })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
-  @ApiOkResponse({ description: 'A feasible placement with moves, objective, solver, utilisation and explanation' })
-  @ApiUnprocessableEntityResponse({ description: 'No placement fits (problem+json with the reason and the binding resource)' })
+  @ApiBody({ schema: schemaRef('PlanRequest'), examples: { milp: { summary: 'Re-place one service', value: EXAMPLE } } })
+  @ApiJson(200, 'A feasible placement with moves, objective, solver, utilisation and explanation', 'PlanResult')
+  @ApiProblems(422)
   async plan(@Body() body: unknown) {
     const parsed = parsePlanRequest(body);
     if (!parsed.ok) {
@@ -40,7 +46,7 @@ export class PlanController {
     }
     let result;
     try {
-      result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver) });
+      result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver), latencyLimitsMs: this.runtime.config.latency.limitsMs });
     } catch (error) {
       if (error instanceof InvalidOptimizerInput) throw ProblemException.of(HttpStatus.BAD_REQUEST, error.message);
       throw error;
@@ -50,6 +56,8 @@ export class PlanController {
         kind: result.kind,
         bindingResource: result.bindingResource ?? null,
         serviceId: result.serviceId ?? null,
+        requirement: result.requirement ?? null,
+        ...(result.capacityGap === undefined ? {} : { capacityGap: result.capacityGap }),
         solver: result.solver,
         explanation: result.explanation,
       });

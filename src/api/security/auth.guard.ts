@@ -8,8 +8,8 @@ import { TokenBuckets } from './token-bucket';
 export type Role = 'read' | 'operate';
 
 /** Routes with their own authentication (the Alertmanager webhook) or, unless configured otherwise, none. */
-const OWN_AUTH = ['/alerts'];
-const OPERATIONS = ['/health', '/health/live', '/metrics'];
+export const OWN_AUTH = ['/alerts'];
+export const OPERATIONS = ['/health', '/health/live', '/metrics'];
 
 /**
  * Bearer tokens from SMO_API_TOKENS: `read` may GET, `operate` may do anything. Tokens are compared

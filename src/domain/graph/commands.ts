@@ -21,7 +21,7 @@ export type GraphCommand =
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
-  | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ScalingInfeasible' }> };
+  | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =
   | 'ServicePending'
@@ -32,6 +32,7 @@ export type ServiceOutcomeType =
   | 'HelmReleaseRecovered'
   | 'DashboardPublished'
   | 'DashboardRemoved'
+  | 'DashboardFailed'
   | 'AlertRulesRegistered'
   | 'AlertRulesRemoved'
   | 'AlertRulesFailed';

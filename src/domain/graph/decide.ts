@@ -42,6 +42,10 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const serviceIds = command.data.serviceIds ?? failed;
       const unknown = serviceIds.filter((id) => !graph.services.some((service) => service.id === id));
       if (unknown.length > 0) throw new DomainError('not-found', `Graph ${graph.graphId} has no service ${unknown.join(', ')}`);
+      // No failed service but a dashboard Grafana refused: the retry publishes (or deletes) the dashboards again.
+      if (serviceIds.length === 0 && command.data.serviceIds === undefined && graph.dashboardFailure) {
+        return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: [] } }];
+      }
       const notFailed = serviceIds.filter((id) => !failed.includes(id));
       if (serviceIds.length === 0 || notFailed.length > 0) {
         throw new DomainError('conflict', `Nothing to retry in graph ${graph.graphId}${notFailed.length ? `: ${notFailed.join(', ')} did not fail` : ''}`);

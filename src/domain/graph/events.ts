@@ -199,6 +199,12 @@ export interface DashboardRemoved {
   data: { graphId: string; serviceId: string | null; uid: string };
 }
 
+/** Grafana refused or did not answer (the error is redacted by the adapter); the processor retries, and so does POST /graphs/{name}/retry. */
+export interface DashboardFailed {
+  type: 'DashboardFailed';
+  data: { graphId: string; serviceId: string | null; uid: string | null; action: 'publish' | 'remove'; status: number | null; error: string };
+}
+
 /** The alerting rules of an event-triggered service were written (and Prometheus reloaded, or why not). */
 export interface AlertRulesRegistered {
   type: 'AlertRulesRegistered';
@@ -227,6 +233,12 @@ export interface ServiceScaled {
   data: { graphId: string; serviceId: string; cluster: string; from: number; to: number; requestRate: number; solver: string; objective: number };
 }
 
+/** The scale call failed (Karmada refused or did not answer): replicas are unchanged, the next round tries again. */
+export interface ServiceScalingFailed {
+  type: 'ServiceScalingFailed';
+  data: { graphId: string; serviceId: string; cluster: string; from: number; to: number; error: string };
+}
+
 export interface ScalingInfeasible {
   type: 'ScalingInfeasible';
   data: { graphId: string; cluster: string; services: string[]; reason: string; bindingResource: string | null; requestRates: Record<string, number> };
@@ -249,11 +261,13 @@ export type GraphEvent =
   | DeploymentRetryRequested
   | DashboardPublished
   | DashboardRemoved
+  | DashboardFailed
   | AlertRulesRegistered
   | AlertRulesRemoved
   | AlertRulesFailed
   | ServiceTriggered
   | ServiceScaled
+  | ServiceScalingFailed
   | ScalingInfeasible
   | PlacementProposed
   | PlacementProposalApproved
@@ -278,11 +292,13 @@ export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
   'DeploymentRetryRequested',
   'DashboardPublished',
   'DashboardRemoved',
+  'DashboardFailed',
   'AlertRulesRegistered',
   'AlertRulesRemoved',
   'AlertRulesFailed',
   'ServiceTriggered',
   'ServiceScaled',
+  'ServiceScalingFailed',
   'ScalingInfeasible',
   'PlacementProposed',
   'PlacementProposalApproved',

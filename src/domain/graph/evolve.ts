@@ -94,11 +94,13 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         ),
       });
     case 'DashboardPublished':
-      if (event.data.serviceId === null) return { ...graph, dashboard: { uid: event.data.uid, url: event.data.url } };
-      return updateService(graph, event.data.serviceId, (service) => ({ ...service, dashboard: { uid: event.data.uid, url: event.data.url } }));
+      if (event.data.serviceId === null) return { ...graph, dashboard: { uid: event.data.uid, url: event.data.url }, dashboardFailure: null };
+      return updateService({ ...graph, dashboardFailure: null }, event.data.serviceId, (service) => ({ ...service, dashboard: { uid: event.data.uid, url: event.data.url } }));
     case 'DashboardRemoved':
-      if (event.data.serviceId === null) return { ...graph, dashboard: null };
-      return updateService(graph, event.data.serviceId, (service) => ({ ...service, dashboard: null }));
+      if (event.data.serviceId === null) return { ...graph, dashboard: null, dashboardFailure: null };
+      return updateService({ ...graph, dashboardFailure: null }, event.data.serviceId, (service) => ({ ...service, dashboard: null }));
+    case 'DashboardFailed':
+      return { ...graph, dashboardFailure: { action: event.data.action, serviceId: event.data.serviceId, error: event.data.error } };
     case 'AlertRulesRegistered':
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, alertRules: [...new Set([...service.alertRules, ...event.data.rules])] }));
     case 'AlertRulesRemoved':
@@ -110,6 +112,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'ServiceScaled':
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to }));
     case 'ScalingInfeasible':
+    case 'ServiceScalingFailed':
       return graph;
     case 'PlacementProposed': {
       const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;

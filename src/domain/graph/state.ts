@@ -50,6 +50,8 @@ export interface ExistingGraph {
   /** Service states in descriptor order. */
   services: ServiceState[];
   dashboard: { uid: string; url: string } | null;
+  /** The last dashboard that Grafana refused, until a dashboard is published or removed again (absent in states recorded before). */
+  dashboardFailure?: { action: 'publish' | 'remove'; serviceId: string | null; error: string } | null;
   /** Re-placements waiting for approval, and what became of them. */
   proposals: PlacementProposal[];
 }

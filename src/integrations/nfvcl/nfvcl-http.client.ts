@@ -4,6 +4,7 @@
  * GETs are idempotent and retried with backoff when NFVCL is unreachable, slow or failing on its
  * side; nothing else is retried, so a blueprint is never requested twice.
  */
+import { serviceBaseUrl } from '../../shared/base-url';
 import { withRetry, type RetryPolicy } from '../../shared/retry';
 import { blueprintIdOf, blueprintOf, isObject, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
 import type { K8sAddNodeBody, K8sCreateBody, TopologyBody } from './nfvcl-bodies';
@@ -20,6 +21,8 @@ export interface NfvclHttpOptions {
 }
 
 const BLUE = '/nfvcl/v2/api/blue';
+/** NFVCL's answers are kept in events and shown to clients; a bigger one is summarised. */
+const MAX_KEPT_ANSWER_BYTES = 64 * 1024;
 
 export class NfvclHttpClient implements NfvclPort {
   private readonly baseUrl: string;
@@ -27,7 +30,7 @@ export class NfvclHttpClient implements NfvclPort {
   private readonly retry: RetryPolicy;
 
   constructor(options: NfvclHttpOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = serviceBaseUrl(options.baseUrl, 'NFVCL');
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new Error('NFVCL timeoutMs must be a positive number');
     this.timeoutMs = Math.ceil(options.timeoutMs);
     this.retry = options.retry ?? { attempts: 3, initialDelayMs: 200, maxDelayMs: 2000 };
@@ -44,7 +47,7 @@ export class NfvclHttpClient implements NfvclPort {
     } catch (error) {
       if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
       // Upstream could register only the first VIM: NFVCL keeps one topology. Add to it instead.
-      const existing = await this.get('/v1/topology', undefined, { notFound: true });
+      const existing = await this.get('/v1/topology', undefined, { notFound: true, secrets });
       const topology = isObject(existing?.body) ? existing.body : null;
       const vim = body.vims[0]!;
       if (!topology || topologyVimsOf(topology).some((known) => known.name === vim.name)) throw error;
@@ -100,8 +103,8 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   /** A GET, retried while NFVCL is unreachable or failing on its side; 404 → null when `notFound`. */
-  private async get(path: string, signal: AbortSignal | undefined, options: { notFound?: boolean } = {}): Promise<NfvclResponse | null> {
-    const request: NfvclRequest = { method: 'GET', url: this.baseUrl + path, timeoutMs: this.timeoutMs, secrets: [], ...(signal ? { signal } : {}) };
+  private async get(path: string, signal: AbortSignal | undefined, options: { notFound?: boolean; secrets?: readonly string[] } = {}): Promise<NfvclResponse | null> {
+    const request: NfvclRequest = { method: 'GET', url: this.baseUrl + path, timeoutMs: this.timeoutMs, secrets: options.secrets ?? [], ...(signal ? { signal } : {}) };
     // Only transient failures are retried; any other outcome (a 4xx, a bad answer) ends the attempts.
     const outcome = await withRetry(
       async (): Promise<{ response: NfvclResponse | null } | { error: unknown }> => {
@@ -137,7 +140,12 @@ export class NfvclHttpClient implements NfvclPort {
       mode: response.status === 202 || taskId !== null ? 'async' : 'sync',
       taskId,
       blueprintId: blueprintIdOf(answer),
-      body: answer,
+      body: kept(answer),
     };
   }
+}
+
+function kept(answer: unknown): unknown {
+  const bytes = Buffer.byteLength(JSON.stringify(answer) ?? '');
+  return bytes > MAX_KEPT_ANSWER_BYTES ? { truncated: true, bytes, task_id: taskIdOf(answer), blueprint_id: blueprintIdOf(answer) } : answer;
 }

@@ -2,6 +2,7 @@
  * One HTTP exchange with NFVCL: bounded by a timeout, redirects refused, the answer capped and
  * parsed. Errors are NfvclError whose messages hold neither the request body nor a secret.
  */
+import { describeFetchFailure } from '../prometheus/fetch-failure';
 import { NfvclError } from './nfvcl.port';
 import { redactText } from './nfvcl-secrets';
 
@@ -48,11 +49,12 @@ export async function nfvclRequest(request: NfvclRequest): Promise<NfvclResponse
     return { status: response.status, body: parseJson(text) };
   } catch (error) {
     if (error instanceof NfvclError) throw error;
-    if (fieldOf(error, 'name') === 'TimeoutError') {
+    if (request.signal?.aborted) throw new NfvclError('unreachable', null, `${request.method} ${path} to NFVCL was cancelled`);
+    if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
       throw new NfvclError('timeout', null, `NFVCL did not answer ${request.method} ${path} within ${request.timeoutMs} ms`);
     }
-    if (request.signal?.aborted) throw new NfvclError('unreachable', null, `${request.method} ${path} to NFVCL was cancelled`);
-    throw new NfvclError('unreachable', null, redactText(`cannot reach NFVCL (${request.method} ${path}): ${describe(error)}`, request.secrets).slice(0, MAX_MESSAGE_LENGTH));
+    const reason = describeFetchFailure(error, request.timeoutMs);
+    throw new NfvclError('unreachable', null, redactText(`cannot reach NFVCL (${request.method} ${path}): ${reason}`, request.secrets).slice(0, MAX_MESSAGE_LENGTH));
   }
 }
 
@@ -101,18 +103,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** fetch wraps socket errors as "fetch failed" with the useful part in `cause`. */
-function describe(error: unknown): string {
-  const message = fieldOf(error, 'message') ?? String(error);
-  const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
-  const detail = fieldOf(cause, 'code') ?? fieldOf(cause, 'message');
-  return detail ? `${message} (${detail})` : message;
-}
-
-function fieldOf(value: unknown, key: 'name' | 'message' | 'code'): string | undefined {
-  if (typeof value !== 'object' || value === null || !(key in value)) return undefined;
-  const field: unknown = (value as Record<string, unknown>)[key];
-  return typeof field === 'string' ? field : undefined;
 }

@@ -1,0 +1,49 @@
+import type { OpenAPIObject, OperationObject, ResponsesObject } from '@nestjs/swagger';
+import type { SmoConfig } from '../../config/config';
+import { OPERATIONS, OWN_AUTH } from '../security/auth.guard';
+import { problemResponse } from './responses';
+import { SCHEMAS } from './schemas';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Adds what the decorators leave out: the shared schemas, and the answers every route can give
+ * besides its own — 401/403 (API tokens), 429 (rate limit), 400 for unreadable parameters, and
+ * 400/413/415 for bodies the parser refuses. Mirrors AuthGuard: the routes it lets through
+ * unchecked get neither.
+ */
+export function completeDocument(document: OpenAPIObject, security: SmoConfig['security']): OpenAPIObject {
+  const tokens = security.tokens.length > 0;
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
+  if (tokens) {
+    document.components.securitySchemes = { ...document.components.securitySchemes, bearer: { type: 'http', scheme: 'bearer', description: 'a token from SMO_API_TOKENS' } };
+  }
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as OperationObject | undefined;
+      if (!operation) continue;
+      const guarded = !OWN_AUTH.includes(path) && !(OPERATIONS.includes(path) && !security.protectOperations);
+      const add = (status: number, description?: string) => addProblem(operation.responses, status, description);
+      if (guarded) {
+        add(429, 'Too many requests (SMO_RATE_LIMIT); see Retry-After');
+        if (tokens) {
+          operation.security = [{ bearer: [] }];
+          add(401, 'No valid bearer token');
+          if (method !== 'get' && method !== 'head') add(403, 'A read token cannot do this');
+        }
+      }
+      if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) add(400);
+      if (operation.requestBody) {
+        add(413, 'The body is larger than SMO_MAX_BODY_BYTES');
+        add(415, 'The body is not of a media type this route reads');
+      }
+    }
+  }
+  return document;
+}
+
+function addProblem(responses: ResponsesObject, status: number, description?: string): void {
+  if (responses[status] !== undefined) return;
+  const { description: text, content } = problemResponse(status, description);
+  responses[status] = { description: text, content };
+}

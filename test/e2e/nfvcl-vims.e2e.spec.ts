@@ -1,0 +1,162 @@
+import { startApp } from '../support/app';
+import { startNfvclRig, vimBody, type NfvclRig } from '../support/nfvcl-rig';
+
+const PROBLEM = 'application/problem+json';
+const typeOf = (response: Response) => response.headers.get('content-type')?.split(';')[0];
+
+describe('NFVCL VIM routes (upstream §2.4)', () => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig()));
+  afterEach(async () => rig.stop());
+
+  it('register → get → list (by area, B16: always a list) → delete → 404, with upstream messages', async () => {
+    const empty = await rig.request('GET', '/vims/smo_vims');
+    expect([empty.status, typeOf(empty), await empty.json()]).toEqual([200, 'application/json', 'No Registered VIMs (or check pop_area)']);
+
+    const created = await rig.request('POST', '/vims/smo_vims', vimBody());
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/vims/smo_vims/1');
+    const vim = {
+      id: 1,
+      pop_area: 0,
+      vim_name: 'os-brussels',
+      vim_url: 'http://10.0.0.10:5000/v3',
+      vim_type: 'Openstack',
+      vim_networks: [
+        { name: 'mgmt-net', cidr: '192.168.10.0/24', gateway: '192.168.10.1' },
+        { name: 'service-net', cidr: '192.168.20.0/24', gateway: '192.168.20.1' },
+      ],
+      mgmt_network: 'mgmt-net',
+      service_network: 'service-net',
+      use_floating_ip: true,
+    };
+    // B16: upstream answered "OS K8S cluster created successfully" here.
+    expect(await created.json()).toEqual({ message: 'VIM created successfully', NFVCL_Response: { status: 'ready', detail: 'Topology created', result: {}, task_id: null }, vim });
+    expect(rig.nfvcl.topology()).toMatchObject({ id: 'nephele-topology', vims: [{ name: 'os-brussels', vim_password: 'not-a-secret-in-this-test', areas: [0] }] });
+
+    // B15: pop_area may arrive as a string of digits; it is stored as an integer.
+    const second = await rig.request('POST', '/vims/smo_vims', vimBody({ vim_name: 'os-athens', pop_area: '1', service_network: { name: 'svc-athens', cidr: '10.9.0.0/24', gateway: '10.9.0.1' } }));
+    expect(second.status).toBe(201);
+    expect(((await second.json()) as { vim: { id: number; pop_area: number } }).vim).toMatchObject({ id: 2, pop_area: 1 });
+
+    expect(await rig.json('/vims/smo_vims/1')).toEqual(vim);
+    expect(await rig.json('/vims/smo_vims')).toEqual({ 'SMO VIMs': [vim, expect.objectContaining({ id: 2 })] });
+    expect(await rig.json('/vims/smo_vims?pop_area=0')).toEqual({ 'SMO VIMs': [vim] });
+    expect(await rig.json('/vims/smo_vims?pop_area=7')).toBe('No Registered VIMs (or check pop_area)');
+    const badArea = await rig.request('GET', '/vims/smo_vims?pop_area=zero');
+    expect([badArea.status, typeOf(badArea)]).toEqual([400, PROBLEM]);
+
+    const removed = await rig.request('DELETE', '/vims/smo_vims/1');
+    expect(await removed.json()).toEqual({ message: 'VIM with SMO ID 1 deleted successfully', NFVCL_Response: { detail: 'VIM os-brussels deleted' } });
+    // B16: the DELETE reached NFVCL (upstream called a URL without the NFVCL base).
+    expect(rig.nfvcl.requests().filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual(['/v1/topology/vim/os-brussels']);
+    const gone = await rig.request('GET', '/vims/smo_vims/1');
+    expect([gone.status, typeOf(gone), ((await gone.json()) as { detail: string }).detail]).toEqual([404, PROBLEM, 'VIM with SMO ID 1 not found']);
+    expect((await rig.request('DELETE', '/vims/smo_vims/1')).status).toBe(404);
+    expect((await rig.request('GET', '/vims/smo_vims/abc')).status).toBe(404);
+
+    // Ids are never reused: the next VIM is 3, not 1.
+    const third = await rig.request('POST', '/vims/smo_vims', vimBody({ vim_name: 'os-rome', pop_area: 2, service_network: { name: 'svc-rome', cidr: '10.8.0.0/24', gateway: '10.8.0.1' } }));
+    expect(((await third.json()) as { vim: { id: number } }).vim.id).toBe(3);
+
+    // The read model is a pure fold of the events: a rebuild gives the same documents (tombstone included).
+    const { readStore, processing } = rig.smo.runtime;
+    const before = await readStore.find('vims', { orderBy: [{ field: 'vimId' }] });
+    expect(before.map((d) => [d.id, (d.doc as { removed: boolean }).removed])).toEqual([['1', true], ['2', false], ['3', false]]);
+    await processing.rebuild('vims');
+    expect(await readStore.find('vims', { orderBy: [{ field: 'vimId' }] })).toEqual(before);
+  });
+
+  it('refuses a bad body naming every key, a duplicate name, and a non-JSON body; nothing reaches NFVCL', async () => {
+    const { vim_password: _p, mgmt_network: _m, ...missing } = vimBody();
+    const incomplete = await rig.request('POST', '/vims/smo_vims', { ...missing, pop_area: -1 });
+    expect(incomplete.status).toBe(400);
+    expect(await incomplete.json()).toMatchObject({
+      status: 400,
+      detail: 'Missing keys: vim_password, mgmt_network; pop_area must be a non-negative integer',
+      errors: [
+        { pointer: '/pop_area', message: 'must be a non-negative integer' },
+        { pointer: '/vim_password', message: 'is required' },
+        { pointer: '/mgmt_network', message: 'is required' },
+      ],
+    });
+    expect((await rig.request('POST', '/vims/smo_vims', 'topology: x', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect(rig.nfvcl.requests()).toEqual([]);
+
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    const duplicate = await rig.request('POST', '/vims/smo_vims', vimBody());
+    expect([duplicate.status, ((await duplicate.json()) as { detail: string }).detail]).toEqual([409, 'VIM with name os-brussels already exists']);
+    expect(rig.nfvcl.requests()).toHaveLength(1);
+  });
+
+  it('a retried registration (same Idempotency-Key) answers the same and registers once', async () => {
+    const headers = { 'idempotency-key': 'vim-registration-0001' };
+    const first = await rig.request('POST', '/vims/smo_vims', vimBody(), headers);
+    const again = await rig.request('POST', '/vims/smo_vims', vimBody(), headers);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(await again.json()).toEqual(await first.json());
+    expect(rig.nfvcl.requests().filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('NFVCL unreachable or refusing: 503 / 502 problem, nothing recorded', async () => {
+    rig.nfvcl.failNext(500, 1, { detail: 'Internal Server Error' });
+    const refused = await rig.request('POST', '/vims/smo_vims', vimBody());
+    expect([refused.status, typeOf(refused)]).toEqual([502, PROBLEM]);
+    expect(await refused.json()).toMatchObject({ detail: 'NFVCL answered POST /v1/topology with 500: Internal Server Error', nfvcl: { kind: 'refused', status: 500 } });
+
+    await rig.nfvcl.stop();
+    const unreachable = await rig.request('POST', '/vims/smo_vims', vimBody());
+    expect([unreachable.status, typeOf(unreachable)]).toEqual([503, PROBLEM]);
+    expect(((await unreachable.json()) as { detail: string }).detail).toMatch(/^cannot reach NFVCL \(POST \/v1\/topology\)/);
+    expect((await rig.request('GET', '/vims/sync/nfvcl_vims')).status).toBe(503);
+
+    expect(await rig.json('/vims/smo_vims')).toBe('No Registered VIMs (or check pop_area)');
+    expect(await rig.smo.runtime.eventStore.readAll({ filter: { streamCategories: ['vim'] } })).toEqual([]);
+  });
+
+  it("sync registers NFVCL's VIMs SMO does not know, with upstream's messages", async () => {
+    const nothing = await rig.request('GET', '/vims/sync/nfvcl_vims');
+    expect([nothing.status, await nothing.json()]).toEqual([200, { message: 'No new VIMs obtained by the NFVCL and no existing VIMs in the database.' }]);
+
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    // A VIM added to NFVCL by someone else.
+    await fetch(`${rig.nfvcl.url}/v1/topology/vim`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'os-external', vim_type: 'openstack', vim_url: 'http://10.5.0.1:5000/v3', vim_password: 'external-pw', networks: ['ext-mgmt', 'ext-svc', 'ext-3'], areas: [5], config: { use_floating_ip: true } }),
+    });
+    const added = await rig.request('GET', '/vims/sync/nfvcl_vims');
+    expect(await added.json()).toEqual({
+      message: 'VIMs added successfully',
+      vims: [{ id: 2, pop_area: 5, vim_name: 'os-external', vim_url: 'http://10.5.0.1:5000/v3', vim_type: 'openstack', vim_networks: ['ext-mgmt', 'ext-svc', 'ext-3'], mgmt_network: 'ext-mgmt', service_network: 'ext-svc', use_floating_ip: true }],
+    });
+    const again = (await (await rig.request('POST', '/vims/sync/nfvcl_vims')).json()) as { message: string; vims: unknown[] };
+    expect([again.message, again.vims.length]).toEqual(['No new VIMs obtained by the NFVCL. Existing VIMs:', 2]);
+  });
+});
+
+describe('NFVCL routes without NFVCL_BASE_URL', () => {
+  it('answer 503 "NFVCL is not configured"; reads of what SMO recorded still work', async () => {
+    const smo = await startApp({ SMO_CLUSTER_SYNC_INTERVAL: '3600' });
+    try {
+      for (const [method, path] of [
+        ['POST', '/vims/smo_vims'],
+        ['GET', '/vims/sync/nfvcl_vims'],
+        ['DELETE', '/vims/smo_vims/1'],
+        ['POST', '/os_k8s/clusters'],
+        ['DELETE', '/os_k8s/cluster/OS_K8S_0_abcde'],
+        ['POST', '/os_k8s/scale-out/OS_K8S_0_abcde'],
+        ['POST', '/os_k8s/sync/nfvcl_k8s'],
+      ] as const) {
+        const response = await fetch(`${smo.url}${path}`, method === 'POST' ? { method, headers: { 'content-type': 'application/json' }, body: '{}' } : { method });
+        expect([path, response.status, typeOf(response)]).toEqual([path, 503, PROBLEM]);
+        expect(await response.json()).toMatchObject({ detail: 'NFVCL is not configured' });
+      }
+      expect(await (await fetch(`${smo.url}/os_k8s/clusters`)).json()).toBe('No Registered OS_K8S Clusters');
+      const health = (await (await fetch(`${smo.url}/health`)).json()) as { integrations: Array<{ name: string; mode: string }> };
+      expect(health.integrations).toContainEqual({ name: 'nfvcl', mode: 'disabled', detail: 'NFVCL_BASE_URL not set' });
+    } finally {
+      await smo.close();
+    }
+  });
+});
