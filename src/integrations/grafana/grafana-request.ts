@@ -1,5 +1,6 @@
 /** One HTTP exchange with Grafana, turned into an outcome value: never throws. */
 import type { GrafanaOutcome } from './grafana.port';
+import { parseJsonBody, readCapped } from '../../shared/http-body';
 import type { SecretRedactor } from './grafana-secrets';
 
 export interface GrafanaRequest {
@@ -39,9 +40,9 @@ export async function grafanaRequest(request: GrafanaRequest): Promise<GrafanaOu
       await response.body?.cancel();
       return fail(response.status, `Grafana answered a redirect (${response.status}); redirects are not followed`);
     }
-    const text = await readCapped(response);
+    const text = await readCapped(response, MAX_RESPONSE_BYTES);
     if (text === null) return fail(response.status, `Grafana's answer exceeds ${MAX_RESPONSE_BYTES} bytes`);
-    const body = parseJson(text);
+    const body = parseJsonBody(text);
     if (!response.ok) return fail(response.status, `Grafana answered ${response.status}: ${messageOf(body) ?? response.statusText}`);
     if (body === undefined) return fail(response.status, `Grafana answered ${response.status} with a body that is not JSON`);
     return { ok: true, value: body };
@@ -53,25 +54,7 @@ export async function grafanaRequest(request: GrafanaRequest): Promise<GrafanaOu
   }
 }
 
-async function readCapped(response: Response): Promise<string | null> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) return null; // leaving the loop cancels the stream
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Grafana's errors carry `{message}`. */
 function messageOf(body: unknown): string | undefined {

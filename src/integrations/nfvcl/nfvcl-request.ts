@@ -3,6 +3,7 @@
  * parsed. Errors are NfvclError whose messages hold neither the request body nor a secret.
  */
 import { describeFetchFailure } from '../prometheus/fetch-failure';
+import { parseJsonBody, readCapped } from '../../shared/http-body';
 import { NfvclError } from './nfvcl.port';
 import { redactText } from './nfvcl-secrets';
 
@@ -44,9 +45,9 @@ export async function nfvclRequest(request: NfvclRequest): Promise<NfvclResponse
       await response.body?.cancel();
       throw new NfvclError('invalid-answer', response.status, `NFVCL answered ${request.method} ${path} with a redirect (${response.status}); redirects are not followed`);
     }
-    const text = await readCapped(response);
+    const text = await readCapped(response, MAX_RESPONSE_BYTES);
     if (text === null) throw new NfvclError('invalid-answer', response.status, `NFVCL's answer to ${request.method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes`);
-    return { status: response.status, body: parseJson(text) };
+    return { status: response.status, body: parseJsonBody(text) };
   } catch (error) {
     if (error instanceof NfvclError) throw error;
     if (request.signal?.aborted) throw new NfvclError('unreachable', null, `${request.method} ${path} to NFVCL was cancelled`);
@@ -84,23 +85,4 @@ function detailOf(body: unknown): string | null {
   return null;
 }
 
-async function readCapped(response: Response): Promise<string | null> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
