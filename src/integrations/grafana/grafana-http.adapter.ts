@@ -6,7 +6,8 @@
 import { clusterDashboard, graphDashboard, serviceDashboard, type DashboardEnvelope, type DashboardOptions } from './dashboards';
 import { grafanaBaseUrl } from './grafana-base-url';
 import { grafanaRequest } from './grafana-request';
-import { SecretRedactor, authorizationHeader } from './grafana-secrets';
+import { SecretRedactor } from '../../shared/secret-redactor';
+import { authorizationHeader } from './grafana-secrets';
 import type { GrafanaOutcome, GrafanaPort, PublishedDashboard } from './grafana.port';
 
 export interface GrafanaHttpOptions {

@@ -1,7 +1,7 @@
 /** One HTTP exchange with Grafana, turned into an outcome value: never throws. */
 import type { GrafanaOutcome } from './grafana.port';
 import { parseJsonBody, readCapped } from '../../shared/http-body';
-import type { SecretRedactor } from './grafana-secrets';
+import type { SecretRedactor } from '../../shared/secret-redactor';
 
 export interface GrafanaRequest {
   method: 'POST' | 'DELETE';

@@ -2,7 +2,7 @@
  * One HTTP exchange with NFVCL: bounded by a timeout, redirects refused, the answer capped and
  * parsed. Errors are NfvclError whose messages hold neither the request body nor a secret.
  */
-import { describeFetchFailure } from '../prometheus/fetch-failure';
+import { describeFetchFailure } from '../../shared/fetch-failure';
 import { parseJsonBody, readCapped } from '../../shared/http-body';
 import { NfvclError } from './nfvcl.port';
 import { redactText } from './nfvcl-secrets';

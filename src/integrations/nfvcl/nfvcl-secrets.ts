@@ -4,7 +4,7 @@
  * kubeconfigs): values under secret-looking keys are replaced, and the known secrets (the
  * password just sent) are masked wherever they appear.
  */
-import { SecretRedactor } from '../grafana/grafana-secrets';
+import { SecretRedactor } from '../../shared/secret-redactor';
 
 const SECRET_KEY = /pass(word)?|secret|token|credential|kubeconfig|private_key/i;
 const REDACTED = '[redacted]';

@@ -1,4 +1,4 @@
-import { describeFetchFailure, fetchFailureKind } from './fetch-failure';
+import { describeFetchFailure, fetchFailureKind } from '../../shared/fetch-failure';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
 import { requestRateQuery } from './promql';
 import { readQueryResponse, type QueryFailure, type QueryOutcome } from './query-response';

@@ -1,4 +1,4 @@
-import { describeFetchFailure } from './fetch-failure';
+import { describeFetchFailure } from '../../shared/fetch-failure';
 
 export interface ReloadResult {
   reloaded: boolean;
