@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # API fuzzing: Schemathesis against SMO's own OpenAPI document (/smo-api-spec.json).
 #
-#   scripts/fuzz.sh            # full run (50 examples per operation, about 3 minutes on 2 cores)
+#   scripts/fuzz.sh            # full run (100 examples per operation, 3–4 minutes on 2 cores)
 #   scripts/fuzz.sh --quick    # smoke run (5 examples per operation)
 #
 # Environment: FUZZ_MAX_EXAMPLES (examples per operation), FUZZ_SEED (default 1: reproducible),
@@ -28,7 +28,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--quick]" >&2; exit 64 ;;
   esac
 done
-if [[ $quick == 1 ]]; then max_examples=${FUZZ_MAX_EXAMPLES:-5}; else max_examples=${FUZZ_MAX_EXAMPLES:-50}; fi
+if [[ $quick == 1 ]]; then max_examples=${FUZZ_MAX_EXAMPLES:-5}; else max_examples=${FUZZ_MAX_EXAMPLES:-100}; fi
 seed=${FUZZ_SEED:-1}
 report_dir=${FUZZ_REPORT_DIR:-$ROOT/tools/fuzz-report}
 

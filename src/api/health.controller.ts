@@ -27,7 +27,9 @@ export class HealthController {
     const processing = await this.runtime.processing.report();
     const down = eventStore.status === 'down' || readStore.status === 'down';
     const sync = this.runtime.clusterSync.status();
-    const degraded = processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0) || sync.consecutiveFailures > 0;
+    const scaling = this.runtime.scaling?.status() ?? null;
+    const degraded =
+      processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0) || sync.consecutiveFailures > 0 || (scaling?.consecutiveFailures ?? 0) > 0;
     const status = down ? 'down' : degraded ? 'degraded' : 'ok';
     void reply.status(down ? 503 : 200);
     return {
@@ -37,6 +39,7 @@ export class HealthController {
       stores: { eventStore, readStore },
       processing,
       clusterSync: this.runtime.clusterSync.status(),
+      scaling,
       integrations: this.runtime.integrations.modes,
     };
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { redactUrl } from '../observability/logger';
 import { PROBLEM_CONTENT_TYPE, titleOf } from './problem';
 
 interface KnownPath {
@@ -31,7 +32,7 @@ export function answerUnsupportedMethods(fastify: FastifyInstance): void {
       .code(405)
       .header('allow', allow)
       .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send({ type: 'about:blank', title: titleOf(405), status: 405, detail: `${request.method} is not supported here; use ${allow}`, instance: request.url });
+      .send({ type: 'about:blank', title: titleOf(405), status: 405, detail: `${request.method} is not supported here; use ${allow}`, instance: redactUrl(request.url) });
   });
 }
 

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../observability/logger';
+import { redactUrl, type Logger } from '../observability/logger';
 import { PreconditionFailedError } from '../application/command-handler';
 import { DomainError } from '../domain/decider';
-import { WrongExpectedVersionError } from '../eventstore/errors';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '../eventstore/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf, type ProblemDetails } from './problem';
 
 /**
@@ -18,7 +18,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = { ...toProblem(exception, this.logger), instance: request.url };
+    const problem = { ...toProblem(exception, this.logger), instance: redactUrl(request.url) };
+    if (exception instanceof EventStoreUnavailableError) void reply.header('retry-after', '5');
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 }
@@ -31,6 +32,10 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
   }
   if (exception instanceof PreconditionFailedError) {
     return { type: 'about:blank', title: titleOf(412), status: 412, detail: `If-Match: the graph is at revision ${exception.actual}, not ${exception.expected}.` };
+  }
+  if (exception instanceof EventStoreUnavailableError) {
+    logger.error({ err: exception.cause ?? exception }, 'event store write failed; request refused with 503');
+    return { type: 'about:blank', title: titleOf(503), status: 503, detail: `Nothing was recorded: ${exception.message}. Retry later.` };
   }
   if (exception instanceof WrongExpectedVersionError) {
     return { type: 'about:blank', title: titleOf(409), status: 409, detail: 'The resource changed concurrently; read it again and retry.' };

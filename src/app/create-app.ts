@@ -8,7 +8,7 @@ import { completeDocument } from '../api/openapi/document';
 import { ProblemDetailsFilter } from '../api/problem.filter';
 import { AuthGuard } from '../api/security/auth.guard';
 import { YAML_MEDIA_TYPES } from '../descriptor';
-import { logContext, type Logger } from '../observability/logger';
+import { logContext, redactUrl, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
@@ -94,5 +94,5 @@ function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void
 }
 
 function logRequest(logger: Logger, method: string, url: string, status: number, ms: number): void {
-  logger.info({ method, url, status, ms: Math.round(ms * 10) / 10 }, 'request');
+  logger.info({ method, url: redactUrl(url), status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

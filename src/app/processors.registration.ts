@@ -52,19 +52,19 @@ export class ProcessorsRegistration implements OnModuleInit {
       .addProcessor(new ConditionalDeploymentProcessor({ dispatch }));
     const { prometheus } = runtime.integrations;
     if (runtime.config.scaling.enabled && prometheus) {
-      runtime.jobs.push(
-        new ScalingScheduler({
-          readStore: runtime.readStore,
-          rates: prometheus,
-          scaler: runtime.integrations.scaler,
-          dispatch,
-          solver: () => getSolver(runtime.config.solver),
-          logger: runtime.logger,
-          intervalSeconds: runtime.config.scaling.intervalSeconds,
-          metric: runtime.config.scaling.metric,
-          owner: runtime.processing.owner,
-        }),
-      );
+      const scaling = new ScalingScheduler({
+        readStore: runtime.readStore,
+        rates: prometheus,
+        scaler: runtime.integrations.scaler,
+        dispatch,
+        solver: () => getSolver(runtime.config.solver),
+        logger: runtime.logger,
+        intervalSeconds: runtime.config.scaling.intervalSeconds,
+        metric: runtime.config.scaling.metric,
+        owner: runtime.processing.owner,
+      });
+      runtime.scaling = scaling;
+      runtime.jobs.push(scaling);
     }
     if (runtime.integrations.nfvcl) {
       runtime.processing.addProcessor(

@@ -29,6 +29,20 @@ export class MaxAppendSizeExceededError extends Error {
   }
 }
 
+/**
+ * The store could not write (disk full, I/O error, read-only or busy database…): nothing of the
+ * append was recorded, and the same append may succeed later. The API answers 503.
+ */
+export class EventStoreUnavailableError extends Error {
+  override readonly name = 'EventStoreUnavailableError';
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the event store cannot write: ${reason}`, options);
+  }
+}
+
 export class InvalidAppendError extends Error {
   override readonly name = 'InvalidAppendError';
 }

@@ -1,5 +1,5 @@
 import type { StatementSync } from 'node:sqlite';
-import type { SqliteDatabase } from '../sqlite/sqlite-database';
+import { TransactionAbortedError, type SqliteDatabase } from '../sqlite/sqlite-database';
 import { NEW_STREAM, decideAppend, serializeBatch, type SerializedEvent, type StreamState } from './append-rules';
 import { AppendNotifier, CatchUpSubscription } from './catch-up-subscription';
 import {
@@ -18,7 +18,20 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from './event-store';
-import { StreamNotFoundError } from './errors';
+import { EventStoreUnavailableError, StreamNotFoundError } from './errors';
+
+/** SQLite primary result codes that mean "cannot write now", not "this append is wrong": BUSY, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN. */
+const STORAGE_FAILURES = new Set([5, 7, 8, 10, 11, 13, 14]);
+
+/** A storage failure becomes EventStoreUnavailableError (the API answers 503); anything else is left as it is. */
+function storageFailure(error: unknown): unknown {
+  const cause = error instanceof TransactionAbortedError ? error.cause : error;
+  const errcode = (cause as { errcode?: unknown } | null)?.errcode;
+  if (error instanceof TransactionAbortedError || (typeof errcode === 'number' && STORAGE_FAILURES.has(errcode & 0xff))) {
+    return new EventStoreUnavailableError(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+  return error;
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS es_streams (
@@ -126,12 +139,15 @@ export class SqliteEventStore implements EventStore {
           try {
             outcomes.push({ ok: true, result: this.database.transaction(() => this.appendNow(append)) });
           } catch (error) {
-            outcomes.push({ ok: false, error });
+            // SQLite rolled the whole batch back (e.g. disk full): the appends before this one are gone too.
+            if (error instanceof TransactionAbortedError) throw error;
+            outcomes.push({ ok: false, error: storageFailure(error) });
           }
         }
       });
     } catch (commitError) {
-      batch.forEach((append) => append.reject(commitError));
+      const failure = storageFailure(commitError);
+      batch.forEach((append) => append.reject(failure));
       return;
     }
     batch.forEach((append, i) => {

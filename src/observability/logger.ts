@@ -30,6 +30,30 @@ export const REDACTED_PATHS = [
   '*.kubeconfig',
 ];
 
+/** Query parameters that carry a credential (the Alertmanager webhook accepts `?token=`). */
+const SECRET_QUERY_PARAMETER = /^(token|access_token|api_key|apikey|password|secret)$/i;
+
+/** A request URL fit for logs and error bodies: the values of credential parameters are replaced. */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const pairs = url
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals < 0 ? pair : pair.slice(0, equals);
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        decoded = name;
+      }
+      return equals >= 0 && SECRET_QUERY_PARAMETER.test(decoded.trim()) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, query)}?${pairs.join('&')}`;
+}
+
 /** JSON logs (pino) to stdout; the correlation id of the current request is added to each line. */
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   const config: LoggerOptions = {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../eventstore/event-store';
 import { streamSummariesProjection, type StreamSummary } from '../../projections/stream-summaries.projection';
 import { silentLogger, sqliteStores } from '../../test/support/stores';
+import { EventStoreUnavailableError } from '../eventstore/errors';
 import { EVENT_PARKED } from './parking';
 import { ProcessingHost } from './processing-host';
 import type { Processor } from './processor';
@@ -94,6 +95,40 @@ describe('ProcessingHost', () => {
     expect(parked).toHaveLength(1);
     expect(parked[0]).toMatchObject({ type: EVENT_PARKED, data: { eventType: 'Happened', attempts: 3, error: 'Error: cannot handle 1' } });
     expect((await processing.report())[0]?.parkedEvents).toBe(1);
+  });
+
+  it('does not park when the store cannot write: a projection fails, shows it, and catches up once it can', async () => {
+    const written = await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    stores.database.db.exec('PRAGMA query_only = ON'); // every write fails (SQLITE_READONLY), as on a read-only filesystem
+    const processing = host().addProjection(streamSummariesProjection);
+    processing.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await processing.report())[0]).toMatchObject({ name: 'stream-summaries', state: 'failing', parkedEvents: 0, lastError: expect.stringContaining('readonly') });
+    stores.database.db.exec('PRAGMA query_only = OFF');
+    await processing.whenProcessed(written.position);
+    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(2);
+    expect(await stores.eventStore.readStream('parked-projection:stream-summaries').catch(() => [])).toHaveLength(0);
+    expect((await processing.report())[0]?.parkedEvents).toBe(0);
+  });
+
+  it('does not park an event whose outcome the event store cannot record: the processor handles it again later', async () => {
+    let unavailable = 5; // more than the retry policy's attempts
+    const handled: number[] = [];
+    const processor: Processor = {
+      name: 'recorder',
+      filter: { eventTypes: ['Happened'] },
+      handle: async (event: RecordedEvent) => {
+        if (unavailable-- > 0) throw new EventStoreUnavailableError('database or disk is full');
+        handled.push((event.data as { n: number }).n);
+      },
+    };
+    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    const processing = host().addProcessor(processor);
+    processing.start();
+    await processing.whenIdle();
+    expect(handled).toEqual([1, 2]);
+    expect((await processing.report())[0]).toMatchObject({ parkedEvents: 0, state: 'running' });
+    expect(await stores.eventStore.readStream('parked-processor:recorder').catch(() => [])).toHaveLength(0);
   });
 
   it('runs a processor on one instance at a time and fails over when the lease holder stops', async () => {

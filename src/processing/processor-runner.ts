@@ -1,11 +1,13 @@
+import { EventStoreUnavailableError } from '../eventstore/errors';
 import type { Subscription } from '../eventstore/event-store';
 import { withRetry } from '../shared/retry';
 import type { Processor } from './processor';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 /**
- * Runs a processor: each event is handled (retried with backoff, parked when it keeps failing)
- * and then checkpointed, so after a crash the last event may be handled again — never skipped.
+ * Runs a processor: each event is handled (retried with backoff, parked when it keeps failing —
+ * unless the event store cannot write, which fails the runner instead) and then checkpointed, so
+ * after a crash the last event may be handled again — never skipped.
  */
 export class ProcessorRunner extends Runner {
   constructor(
@@ -33,12 +35,18 @@ export class ProcessorRunner extends Runner {
           this.retry,
           {
             signal,
-            onFailure: (error, attempt) =>
-              this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed'),
+            onFailure: (error, attempt) => {
+              this.noteFailure(error);
+              this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed');
+            },
           },
         );
+        this.noteRecovered();
       } catch (error) {
         if (signal.aborted) return;
+        // The store cannot record anything now: no fault of the event. Fail, resubscribe from the
+        // checkpoint and handle it again later rather than skip it.
+        if (error instanceof EventStoreUnavailableError) throw error;
         await this.park(event, error, attempts);
       }
       if (signal.aborted) return;

@@ -31,6 +31,8 @@ const FLUSH_DOCUMENTS = 20_000;
 export class ProjectionRunner<TDoc = unknown> extends Runner {
   private readonly writes = new Mutex();
   private rebuilding: RebuildProgress | null = null;
+  /** The projection, with what its own (pure) code throws marked as the event's fault. */
+  private readonly folding: Projection<TDoc>;
 
   constructor(
     readonly projection: Projection<TDoc>,
@@ -38,11 +40,17 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     private readonly pageSize = PAGE_SIZE,
   ) {
     super('projection', projection.name, projection.filter, deps);
+    this.folding = {
+      ...projection,
+      documentIds: (event) => poisonOnThrow(() => projection.documentIds(event)),
+      evolve: (doc, event, id) => poisonOnThrow(() => projection.evolve(doc, event, id)),
+    };
   }
 
   rebuildProgress(): RebuildProgress | null {
     return this.rebuilding;
   }
+
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
     let page: RecordedEvent[] = [];
@@ -58,10 +66,16 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
   }
 
-  /** Applies a page with retries; if it keeps failing, applies event by event and parks the ones that fail. */
+  /**
+   * Applies a page with retries; if it keeps failing, applies event by event and parks the events
+   * the projection itself cannot fold. A read store that cannot be read or written (disk full,
+   * database down) is no fault of the event: the runner fails and resubscribes from its checkpoint
+   * instead, so no event is skipped and the read model never silently diverges.
+   */
   private async apply(page: RecordedEvent[], signal: AbortSignal): Promise<void> {
     try {
-      await withRetry(() => this.writes.run(() => this.commitPage(page, this.projection.collection)), this.retry, { signal });
+      await withRetry(() => this.writes.run(() => this.commitPage(page, this.projection.collection)), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
+      this.noteRecovered();
       return;
     } catch (error) {
       if (signal.aborted) throw error;
@@ -71,8 +85,8 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       try {
         await withRetry(() => this.writes.run(() => this.commitPage([event], this.projection.collection)), this.retry, { signal });
       } catch (error) {
-        if (signal.aborted) throw error;
-        await this.park(event, error, this.retry.attempts);
+        if (signal.aborted || !(error instanceof PoisonEventError)) throw error;
+        await this.park(event, error.cause, this.retry.attempts);
         await this.writes.run(() => this.saveCheckpoint(event.position));
       }
     }
@@ -82,7 +96,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
   private async commitPage(page: readonly RecordedEvent[], collection: string): Promise<void> {
     const last = page[page.length - 1];
     if (!last) return;
-    const writes = await projectPage((ids) => this.deps.readStore.getMany<TDoc>(collection, ids), this.projection, collection, page);
+    const writes = await projectPage((ids) => this.deps.readStore.getMany<TDoc>(collection, ids), this.folding, collection, page);
     await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
     this.persisted = Math.max(this.persisted, last.position);
     this.markProcessed(last.position);
@@ -153,6 +167,22 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     } finally {
       this.rebuilding = null;
     }
+  }
+}
+
+/** The projection's own code threw on an event: retrying will not help, the event is parked. */
+class PoisonEventError extends Error {
+  override readonly name = 'PoisonEventError';
+  constructor(override readonly cause: unknown) {
+    super(describe(cause));
+  }
+}
+
+function poisonOnThrow<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new PoisonEventError(error);
   }
 }
 

@@ -109,6 +109,17 @@ export abstract class Runner {
     });
   }
 
+  /** An attempt failed and will be retried: /health shows the runner failing, with why, meanwhile. */
+  protected noteFailure(error: unknown): void {
+    this.state = 'failing';
+    this.lastError = describe(error);
+  }
+
+  /** Work succeeded after failures: running again (the last error stays visible). */
+  protected noteRecovered(): void {
+    if (this.state === 'failing') this.state = 'running';
+  }
+
   protected markProcessed(position: number): void {
     if (position <= this.processed) return;
     this.processed = position;

@@ -111,7 +111,12 @@ export class SqliteReadStore implements ReadStore {
     return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
   }
 
+  /** Read models and checkpoints are rebuildable from the events: their commits are not fsynced one by one (SqliteDatabase.relaxed). */
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    this.database.relaxed(() => this.commitNow(writes, checkpoint));
+  }
+
+  private commitNow(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): void {
     this.database.transaction(() => {
       const resolved = new Map<string, string>();
       for (const write of writes) {
@@ -139,12 +144,12 @@ export class SqliteReadStore implements ReadStore {
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
-    const result = this.statements.acquire!.run(name, owner, now + ttlMs, now);
+    const result = this.database.relaxed(() => this.statements.acquire!.run(name, owner, now + ttlMs, now));
     return Number(result.changes) > 0;
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
-    this.statements.release!.run(name, owner);
+    this.database.relaxed(() => this.statements.release!.run(name, owner));
   }
 
   async activeCollection(collection: string): Promise<string> {

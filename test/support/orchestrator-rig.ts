@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FakeGrafana, type RunningFakeGrafana } from '../fakes/grafana/fake-grafana';
 import { fakeHelm, type FakeHelm, type FakeHelmInvocation } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type KarmadaClusterInput, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
+import type { Logger } from '../../src/observability/logger';
 import { startApp, type RunningApp } from './app';
 
 export const GRAFANA_PASSWORD = 'canary-grafana-password-7f3a';
@@ -32,7 +33,9 @@ export const TWO_CLUSTERS: KarmadaClusterInput[] = [
   { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', region: 'eu', zone: 'b' },
 ];
 
-export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean; dataDir?: string } = {}): Promise<OrchestratorRig> {
+export async function startRig(
+  options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean; dataDir?: string; logger?: Logger } = {},
+): Promise<OrchestratorRig> {
   const dir = mkdtempSync(join(tmpdir(), 'smo-rig-'));
   const kube = new FakeKubeApi();
   const kubeApi = await kube.start();
@@ -51,7 +54,7 @@ export async function startRig(options: { clusters?: KarmadaClusterInput[]; env?
     SMO_CLUSTER_SYNC_INTERVAL: '3600',
     SMO_DEPLOY_WAIT: '20',
     ...options.env,
-  }, options.dataDir ? { dataDir: options.dataDir } : {});
+  }, { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   return {
     smo,
     kube,

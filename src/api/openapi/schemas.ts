@@ -127,6 +127,7 @@ const Health: SchemaObject = shape({
   stores: shape({ eventStore: storeCheck, readStore: storeCheck }),
   processing: arrayOf(ref('RunnerReport')),
   clusterSync: shape({ mode: { type: 'string', enum: ['real', 'simulated'] }, lastSyncAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer, clusters: integer }),
+  scaling: nullable(shape({ lastRoundAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer })),
   integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled'] }, detail: string }, ['name', 'mode'])),
 });
 

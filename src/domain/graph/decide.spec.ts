@@ -164,5 +164,11 @@ describe('graph decider', () => {
       });
     });
     it('refuses when nothing failed', () => spec.given(running).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' }));
+    it('retries the dashboards Grafana refused when no service failed, and refuses again once one is published', () => {
+      const refused: GraphEvent = { type: 'DashboardFailed', data: { graphId, serviceId: null, uid: null, action: 'publish', status: null, error: 'connection reset' } };
+      spec.given([...running, refused]).when({ type: 'RetryDeployment', data: { graphId } }).then([{ type: 'DeploymentRetryRequested', data: { graphId, serviceIds: [] } }]);
+      const published: GraphEvent = { type: 'DashboardPublished', data: { graphId, serviceId: null, uid: 'g', url: 'http://grafana/d/g' } };
+      spec.given([...running, refused, published]).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' });
+    });
   });
 });

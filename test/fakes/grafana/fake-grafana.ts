@@ -41,6 +41,9 @@ export interface RunningFakeGrafana {
   failNext(status: number, times?: number, body?: unknown): void;
   /** The next `times` requests wait `ms` before being handled. */
   delayNext(ms: number, times?: number): void;
+  /** Grafana is down: every request's connection is reset, until `up()`. */
+  down(): void;
+  up(): void;
 }
 
 const MAX_UID_LENGTH = 40;
@@ -60,6 +63,7 @@ export class FakeGrafana {
   private readonly delays: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 1;
+  private isDown = false;
 
   private constructor(private readonly options: Required<Pick<FakeGrafanaOptions, 'username' | 'password'>> & FakeGrafanaOptions) {}
 
@@ -83,10 +87,21 @@ export class FakeGrafana {
       delayNext: (ms, times = 1) => {
         for (let i = 0; i < times; i += 1) fake.delays.push(ms);
       },
+      down: () => {
+        fake.isDown = true;
+        server.closeAllConnections();
+      },
+      up: () => {
+        fake.isDown = false;
+      },
     };
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (this.isDown) {
+      this.log.push({ method: request.method ?? '', path: new URL(request.url ?? '/', 'http://fake').pathname, auth: 'none', status: 0 });
+      return void request.socket.destroy();
+    }
     const delay = this.delays.shift();
     if (delay !== undefined) await this.sleep(delay);
     const path = new URL(request.url ?? '/', 'http://fake').pathname;

@@ -1,0 +1,222 @@
+/**
+ * HTTP benchmark: prints one JSON document with requests/s and latency percentiles (autocannon) for
+ *
+ *   GET /project/{p}/graphs   the graph views of a project (seeded with a few graphs)
+ *   GET /graphs/{id}          one graph view
+ *   POST /project/{p}/graphs  a deploy, with `Prefer: respond-async`
+ *
+ * SMO runs in this process over the embedded SQLite store (SMO_SQLITE_SYNCHRONOUS=full, the
+ * default: every acknowledged append is fsynced) in a temporary directory, against a fake Karmada
+ * API server (test/fakes/kubernetes) and the fake helm executable (test/fakes/helm/helm, run by
+ * the real helm adapter), with LOG_LEVEL=silent and a rate limit out of the way. autocannon runs
+ * in a worker thread (`workers: 1`): its own event loop, sharing the machine's cores with SMO as a
+ * separate load-generator process would.
+ *
+ * The deploy's own overhead (helm excluded) is the latency from POST to 202: the request is read,
+ * the descriptor validated and normalised, the project checked for release clashes, the command
+ * decided and its event appended (fsynced), and 202 + Location answered. Placement and helm run
+ * afterwards in the processors — concurrently, on the same cores, which the figure includes. Each
+ * request deploys a new graph into a new project. `deployEndToEnd` adds sequential deploys
+ * answered only once settled (fake helm installs included), for scale.
+ *
+ * Goals (a benchmark, not a test): ≥ 15,000 reads/s with p99 < 10 ms; deploy overhead p99 < 50 ms.
+ *
+ *   npm run bench:api              # ~1.5 minutes
+ *   npm run bench:api -- --quick   # ~30 s
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createApp } from '../src/app/create-app';
+import { createRuntime } from '../src/app/runtime';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/observability/logger';
+import { fakeHelm } from '../test/fakes/helm/fake-helm';
+import { FakeKubeApi, karmadaCluster } from '../test/fakes/kubernetes/fake-kube-api';
+import { DESCRIPTORS, descriptorText } from '../test/support/graph-fixtures';
+
+const quick = process.argv.includes('--quick');
+const SETTINGS = {
+  readConnections: 100,
+  readDurationSeconds: quick ? 3 : 10,
+  warmupSeconds: quick ? 1 : 2,
+  deployConnections: 4,
+  deployRequests: quick ? 40 : 120,
+  endToEndDeploys: quick ? 3 : 10,
+  seededGraphs: 5,
+  pipelining: 1,
+  loadGeneratorThreads: 1,
+};
+const TEMPLATE = 'brussels-demo.upstream.hdag.yaml';
+
+type Result = autocannon.Result;
+
+function summary(result: Result) {
+  const { latency } = result;
+  return {
+    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    latencyMs: { average: round(latency.average), p50: latency.p50, p97_5: latency.p97_5, p99: latency.p99, max: latency.max },
+    requests: result.requests.total,
+    durationSeconds: round(result.duration),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, stats]) => [status, Number((stats as { count: number | string }).count)])),
+    bytesPerResponse: result.requests.total > 0 ? Math.round(result.throughput.total / result.requests.total) : 0,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function run(options: autocannon.Options): Promise<Result> {
+  return autocannon({ workers: SETTINGS.loadGeneratorThreads, pipelining: SETTINGS.pipelining, ...options });
+}
+
+/** Warm-up (JIT, caches), then the measured run. */
+async function measureRead(url: string) {
+  await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.warmupSeconds });
+  return summary(await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.readDurationSeconds }));
+}
+
+/**
+ * What this machine gives at the moment of the run, for reading the figures against the anchors
+ * (reliability-security.md §C.4 measured bare Fastify at 72–81k req/s on these machines): a bare
+ * Fastify hello-world under the same autocannon settings, and a fixed CPU loop.
+ */
+async function calibration() {
+  const started = performance.now();
+  let sum = 0;
+  for (let i = 0; i < 50_000_000; i++) sum += i;
+  const cpuLoopMs = Math.round(performance.now() - started);
+  const server = Fastify();
+  server.get('/', async () => ({ hello: 'world' }));
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const address = server.server.address() as { port: number };
+    const hello = await measureRead(`http://127.0.0.1:${address.port}/`);
+    if (sum <= 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+    return { bareFastifyHelloWorld: { requestsPerSecond: hello.requestsPerSecond, latencyMs: hello.latencyMs }, cpuLoopMs, cpuLoop: '50M integer additions' };
+  } finally {
+    await server.close();
+  }
+}
+
+/** A copy of the Brussels demo under another graph id (its service ids are unique per project). */
+function descriptor(graphId: string): string {
+  return descriptorText(TEMPLATE).replace(/image-detection-graph/g, graphId);
+}
+
+async function main(): Promise<void> {
+  const machine = await calibration(); // first, on an idle machine
+  const dir = mkdtempSync(join(tmpdir(), 'smo-bench-api-'));
+  const kube = new FakeKubeApi();
+  const kubeApi = await kube.start();
+  // Room for every graph the run deploys: placement never runs out of capacity.
+  kube.setClusters([karmadaCluster({ name: 'c1', cpu: '100000', memory: '100Ti' }), karmadaCluster({ name: 'c2', cpu: '100000', memory: '100Ti' })]);
+  const helm = fakeHelm(dir);
+  const config = loadConfig({
+    ...process.env,
+    SMO_DATA_DIR: join(dir, 'data'),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    SMO_RATE_LIMIT: '1000000',
+    KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
+    SMO_HELM_BINARY: helm.binary,
+    SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
+    ...helm.env,
+    SMO_CLUSTER_SYNC_INTERVAL: '3600',
+    SMO_DEPLOY_WAIT: '60',
+  });
+  const runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+  const app = await createApp(runtime);
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/yaml', ...headers }, body });
+
+  try {
+    // Seed: a few graphs in one project, each deployed and settled (fake helm installs done); service
+    // ids are unique per project, so each copy's are renamed.
+    for (let i = 1; i <= SETTINGS.seededGraphs; i++) {
+      const renamed = descriptor(`listed-${i}`).replace(/\b(image-compression-vo|noise-reduction|image-detection)\b/g, `$1-${i}`);
+      const response = await post('/project/bench/graphs', renamed);
+      if (response.status !== 200) throw new Error(`seeding listed graph ${i}: ${response.status} ${await response.text()}`);
+    }
+    await runtime.processing.whenIdle(60_000);
+
+    const listGraphs = await measureRead(`${base}/project/bench/graphs`);
+    const getGraph = await measureRead(`${base}/graphs/listed-1`);
+
+    // End to end, one at a time on an idle SMO: answered once the graph is settled (placement and fake helm included).
+    const endToEnd: number[] = [];
+    for (let i = 1; i <= SETTINGS.endToEndDeploys; i++) {
+      const started = performance.now();
+      const response = await post(`/project/e2e-${i}/graphs`, descriptor(`e2e-${i}`));
+      if (response.status !== 200) throw new Error(`end-to-end deploy ${i}: ${response.status} ${await response.text()}`);
+      endToEnd.push(performance.now() - started);
+    }
+    endToEnd.sort((a, b) => a - b);
+    await runtime.processing.whenIdle(60_000);
+
+    process.env.SMO_BENCH_DESCRIPTOR = join(DESCRIPTORS, TEMPLATE);
+    process.env.SMO_BENCH_PREFIX = 'd';
+    const deploy = summary(
+      await run({
+        url: base,
+        connections: SETTINGS.deployConnections,
+        amount: SETTINGS.deployRequests,
+        method: 'POST',
+        headers: { 'content-type': 'application/yaml', prefer: 'respond-async' },
+        requests: [{ method: 'POST', setupRequest: join(__dirname, 'api-bench-deploy-request.cjs') }],
+      }),
+    );
+    const installsBefore = SETTINGS.seededGraphs * 2 + SETTINGS.endToEndDeploys * 2;
+    const installsWhileMeasured = helm.installs().length - installsBefore;
+    // SMO closes without waiting for the burst's placements and installs (processors stop after their current step).
+
+    const report = {
+      benchmark: 'api',
+      node: process.version,
+      quick,
+      calibration: machine,
+      settings: {
+        ...SETTINGS,
+        eventStore: `${runtime.eventStore.adapter} (synchronous=${config.sqliteSynchronous})`,
+        readStore: runtime.readStore.adapter,
+        helm: 'fake (test/fakes/helm/helm) through the real helm adapter',
+        karmada: 'fake API server (test/fakes/kubernetes)',
+      },
+      goals: { readsPerSecond: 15_000, readP99Ms: 10, deployOverheadP99Ms: 50 },
+      'GET /project/{p}/graphs': listGraphs,
+      'GET /graphs/{id}': getGraph,
+      'POST /project/{p}/graphs (Prefer: respond-async)': { ...deploy, fakeHelmInstallsDuringMeasurement: installsWhileMeasured },
+      deployEndToEnd: {
+        deploys: endToEnd.length,
+        latencyMs: { p50: Math.round(endToEnd[Math.floor(endToEnd.length / 2)] ?? 0), max: Math.round(endToEnd.at(-1) ?? 0) },
+        note: 'sequential, 200 once settled: validation, append, placement, helm status + install of two services (fake helm processes)',
+      },
+      goalsMet: {
+        reads: [listGraphs, getGraph].every((r) => r.requestsPerSecond >= 15_000 && r.latencyMs.p99 < 10),
+        deployOverhead: deploy.latencyMs.p99 < 50,
+      },
+      readsRelativeToBareFastify: {
+        'GET /project/{p}/graphs': round(listGraphs.requestsPerSecond / machine.bareFastifyHelloWorld.requestsPerSecond),
+        'GET /graphs/{id}': round(getGraph.requestsPerSecond / machine.bareFastifyHelloWorld.requestsPerSecond),
+      },
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    await app.close();
+    await kube.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:api failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

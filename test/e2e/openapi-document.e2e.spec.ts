@@ -1,0 +1,88 @@
+/**
+ * The OpenAPI document is honest about every answer (scripts/fuzz.sh checks the answers against
+ * it with Schemathesis; this checks its shape), unsupported methods get 405 with Allow, and
+ * credentials in a query string never come back in an error body.
+ */
+import { startApp, type RunningApp } from '../support/app';
+
+interface Operation {
+  parameters?: Array<{ name: string; in: string; schema?: Record<string, unknown> }>;
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
+  security?: unknown;
+}
+
+const TOKEN = 'openapi-test-token-0123456789';
+
+describe('OpenAPI document and HTTP semantics', () => {
+  let smo: RunningApp;
+  let spec: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> } };
+  const call = (method: string, path: string, init: RequestInit = {}) =>
+    fetch(`${smo.url}${path}`, { method, ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) } });
+
+  beforeAll(async () => {
+    smo = await startApp({ SMO_API_TOKENS: `${TOKEN}:operate`, SMO_ALERTS_TOKEN: 'alerts-token-0123456789', SMO_CLUSTER_SYNC_INTERVAL: '3600' });
+    spec = (await (await fetch(`${smo.url}/smo-api-spec.json`)).json()) as typeof spec;
+  });
+  afterAll(async () => smo.close());
+
+  const operations = () =>
+    Object.entries(spec.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
+
+  it('documents every answer of every operation with its media type; every error is problem+json', () => {
+    expect(operations().length).toBeGreaterThan(30);
+    for (const { path, method, operation } of operations()) {
+      const statuses = Object.keys(operation.responses);
+      expect({ path, method, success: statuses.some((s) => s.startsWith('2')) }).toEqual({ path, method, success: true });
+      for (const [status, response] of Object.entries(operation.responses)) {
+        expect({ path, method, status, content: Object.keys(response.content ?? {}).length > 0 }).toEqual({ path, method, status, content: true });
+        if (Number(status) >= 400 && !(path === '/health' && status === '503')) {
+          expect({ path, method, status, schema: response.content?.['application/problem+json']?.schema }).toEqual({
+            path,
+            method,
+            status,
+            schema: { $ref: '#/components/schemas/Problem' },
+          });
+        }
+      }
+      if (operation.requestBody) expect(statuses).toEqual(expect.arrayContaining(['400', '413', '415']));
+    }
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'GraphView', 'ClusterView', 'Health']));
+  });
+
+  it('declares bearer auth where AuthGuard asks for it (not on /health or the Alertmanager webhook)', () => {
+    expect(spec.components.securitySchemes).toHaveProperty('bearer');
+    expect(spec.paths['/project/{project}/graphs']!.get!.security).toEqual([{ bearer: [] }]);
+    expect(spec.paths['/project/{project}/graphs']!.get!.responses).toHaveProperty('401');
+    expect(spec.paths['/health']!.get!.security).toBeUndefined();
+    expect(spec.paths['/alerts']!.post!.security).toBeUndefined();
+  });
+
+  it('answers a method a path does not serve with 405 and Allow (QUERY included), an unknown path with 404', async () => {
+    const put = await call('PUT', '/clusters');
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD');
+    expect(put.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await put.json()).toMatchObject({ status: 405, title: 'Method Not Allowed' });
+    const query = await call('QUERY', '/graphs/some-graph');
+    expect(query.status).toBe(405);
+    expect(query.headers.get('allow')).toBe('DELETE, GET, HEAD');
+    expect((await call('DELETE', '/graphs/some-graph/stop')).headers.get('allow')).toBe('GET, HEAD, POST');
+    expect((await call('GET', '/no/such/path')).status).toBe(404);
+  });
+
+  it('refuses a project that cannot be a namespace with 400, on reads too', async () => {
+    const response = await call('GET', '/project/Not_A_Namespace/graphs');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ pointer: '/project' }] });
+    expect((await call('GET', '/project/demo/graphs')).status).toBe(200);
+  });
+
+  it('never echoes a query-string credential in an error body', async () => {
+    const response = await fetch(`${smo.url}/alerts?token=alerts-token-0123456789`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).not.toContain('alerts-token-0123456789');
+    expect(JSON.parse(body)).toMatchObject({ instance: '/alerts?token=[redacted]' });
+  });
+});
