@@ -8,6 +8,9 @@ import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
+import { mergeLatencies } from '../processors/cluster-latencies';
+import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
+import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import { DeploymentProcessor } from '../processors/deployment.processor';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
@@ -28,6 +31,10 @@ export class ProcessorsRegistration implements OnModuleInit {
     const { runtime, commandBus } = this;
     const dispatch = (command: GraphCommand, context: CommandContext) => commandBus.execute(new ExecuteGraphCommand(command, context));
     const { helm, grafana } = runtime.integrations;
+    // Submariner's gateways report measured round trips between clusters; configuration overrides them.
+    const gateways = runtime.config.submariner.kubeconfig
+      ? new SubmarinerBrokerAdapter(loadKubeconfigFile(runtime.config.submariner.kubeconfig, { trusted: true }))
+      : null;
     runtime.processing
       .addProcessor(
         new PlacementProcessor({
@@ -38,7 +45,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
           maxSolveCells: runtime.config.security.maxSolveCells,
           proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
-          ...(runtime.config.latency.clusterLatencyMs ? { clusterLatencyMs: runtime.config.latency.clusterLatencyMs } : {}),
+          clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
           latencyLimitsMs: runtime.config.latency.limitsMs,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);

@@ -45,8 +45,8 @@ export class PlacementProcessor implements Processor {
       maxSolveCells: number;
       /** How long a placement proposal can be approved. */
       proposalTtlMs: number;
-      /** Round-trip times between clusters for latency requirements (configuration; unknown pairs allow best-effort only). */
-      clusterLatencyMs?: Record<string, Record<string, number>>;
+      /** Round-trip times between clusters for latency requirements, read at each decision (unknown pairs allow best-effort only). */
+      clusterLatencies?: () => Promise<Record<string, Record<string, number>> | undefined>;
       latencyLimitsMs?: { ultralow: number; low: number };
     },
   ) {}
@@ -77,9 +77,10 @@ export class PlacementProcessor implements Processor {
         latencies: service.latencies,
       })),
     );
-    const network = { clusterLatencyMs: this.deps.clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
+    const clusterLatencyMs = await this.deps.clusterLatencies?.();
+    const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
-    const inputs = { clusters, services, previousPlacement, clusterLatencyMs: this.deps.clusterLatencyMs };
+    const inputs = { clusters, services, previousPlacement, ...(clusterLatencyMs ? { clusterLatencyMs } : {}) };
     if (services.length * clusters.length > this.deps.maxSolveCells) {
       const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
       return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, { reason: detail });
@@ -160,7 +161,7 @@ export class PlacementProcessor implements Processor {
     decision: Pick<PlacementFailed['data'], 'decisionId' | 'reason' | 'algorithm' | 'inputs'>,
     why: Pick<PlacementInfeasible, 'reason'> & Partial<Pick<PlacementInfeasible, 'bindingResource' | 'serviceId' | 'requirement' | 'capacityGap'>>,
   ): GraphCommand {
-    const gap = why.capacityGap ? describeCapacityGap(why.capacityGap, Boolean(this.deps.clusterLatencyMs)) : [];
+    const gap = why.capacityGap ? describeCapacityGap(why.capacityGap, Boolean(decision.inputs.clusterLatencyMs)) : [];
     return {
       type: 'RecordPlacementFailure',
       data: {

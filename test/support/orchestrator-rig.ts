@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeGrafana, type RunningFakeGrafana } from '../fakes/grafana/fake-grafana';
 import { fakeHelm, type FakeHelm, type FakeHelmInvocation } from '../fakes/helm/fake-helm';
-import { FakeKubeApi, karmadaCluster, type KarmadaClusterInput, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
+import { FakeKubeApi, karmadaCluster, type KarmadaClusterInput, type KubeObject, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import type { Logger } from '../../src/observability/logger';
 import { startApp, type RunningApp } from './app';
 
@@ -34,17 +34,27 @@ export const TWO_CLUSTERS: KarmadaClusterInput[] = [
 ];
 
 export async function startRig(
-  options: { clusters?: KarmadaClusterInput[]; env?: Record<string, string>; karmadaDown?: boolean; dataDir?: string; logger?: Logger } = {},
+  options: {
+    clusters?: KarmadaClusterInput[];
+    env?: Record<string, string>;
+    karmadaDown?: boolean;
+    dataDir?: string;
+    logger?: Logger;
+    /** Submariner Gateway objects; when given, the same fake API server acts as the Submariner cluster too. */
+    gateways?: KubeObject[];
+  } = {},
 ): Promise<OrchestratorRig> {
   const dir = mkdtempSync(join(tmpdir(), 'smo-rig-'));
   const kube = new FakeKubeApi();
   const kubeApi = await kube.start();
   kube.setClusters((options.clusters ?? TWO_CLUSTERS).map((c) => karmadaCluster(c)));
   if (options.karmadaDown) kube.down();
+  if (options.gateways) kube.setGateways(options.gateways);
   const helm = fakeHelm(dir);
   const grafana = await FakeGrafana.start({ username: 'admin', password: GRAFANA_PASSWORD });
   const smo = await startApp({
     KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
+    ...(options.gateways ? { SUBMARINER_KUBECONFIG: kubeApi.kubeconfigPath } : {}),
     SMO_HELM_BINARY: helm.binary,
     SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
     ...helm.env,
