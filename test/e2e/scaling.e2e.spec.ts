@@ -47,8 +47,9 @@ describe('autoscaling from Prometheus request rates', () => {
     const patch = await eventually(async () => rig.kube.scalePatches.find((p) => p.name === 'noise-reduction'), 20_000, 'a scale patch');
     expect(patch).toMatchObject({ namespace: 'demo', replicas: 3 });
     expect(prometheus.queries).toContain('sum(rate(flask_http_request_total{service="noise-reduction"}[1s]))by(service)');
-    const [event] = await scaled();
-    expect(event?.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1 });
+    // The patch goes out first, then the decision is recorded.
+    const event = await eventually(async () => (await scaled())[0], 10_000, 'ServiceScaled');
+    expect(event.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1 });
   });
 
   it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {
@@ -71,8 +72,12 @@ describe('autoscaling from Prometheus request rates', () => {
     try {
       const patch = await eventually(async () => restarted.kube.scalePatches.find((p) => p.name === 'noise-reduction' && p.replicas === 3), 20_000, 'scaling after the restart');
       expect(patch.namespace).toBe('demo');
-      const events = await restarted.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } });
-      expect(events.at(-1)?.data).toMatchObject({ serviceId: 'noise-reduction', from: 2, to: 3 });
+      const last = await eventually(
+        async () => (await restarted.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } })).find((e) => (e.data as { to: number }).to === 3),
+        10_000,
+        'ServiceScaled to 3',
+      );
+      expect(last.data).toMatchObject({ serviceId: 'noise-reduction', from: 2, to: 3 });
     } finally {
       await restarted.stop();
     }
