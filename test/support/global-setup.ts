@@ -14,6 +14,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   process.env.SMO_TEST_MONGO_URL = `${ferretDb.url}smo-test`;
+  // Said out loud so a CI log shows the mongodb read-store contract suite ran against a real server.
+  console.log(`\nFerretDB (MongoDB wire protocol) started at ${ferretDb.url} for the mongodb read-store contract suite`);
   process.env.SMO_TEST_MONGO_SERVER = 'FerretDB';
   (globalThis as { __smoFerretDb?: FerretDb }).__smoFerretDb = ferretDb;
 }
