@@ -1,20 +1,8 @@
 import { karmadaCluster, type KarmadaClusterInput } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, TWO_CLUSTERS, type OrchestratorRig } from '../support/orchestrator-rig';
+import type { ClusterView } from '../../src/api/clusters.controller';
 
-interface ClusterView {
-  id: number;
-  name: string;
-  location: string;
-  available_cpu: number;
-  available_ram: string;
-  availability: boolean;
-  acceleration: boolean;
-  pod_cidr: string | null;
-  service_cidr: string | null;
-  grafana: string | null;
-  capacity: { cpu: { available: number; allocatable: number }; gpu: { available: number } };
-}
 
 describe('cluster inventory from Karmada', () => {
   let rig: OrchestratorRig;

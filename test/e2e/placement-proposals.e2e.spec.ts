@@ -2,14 +2,10 @@ import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
+import type { GraphView as View } from '../../src/api/graphs/graph-view';
+
 
 const GRAPH = 'image-detection-graph';
-
-interface View {
-  placement: Record<string, string>;
-  proposals: Array<{ proposalId: string; status: string; why: string; diff: Array<{ serviceId: string; from: string; to: string }> }>;
-  services: Array<{ name: string; status: string; cluster_affinity: string }>;
-}
 
 /** A graph whose policy proposes automatic re-placements instead of applying them. */
 const proposing = descriptorText().replace(/hdaGraphIntent:\n/, 'hdaGraphIntent:\n    placementPolicy:\n      automatic: propose\n');
@@ -42,7 +38,7 @@ describe('placement proposals, approval and move budgets', () => {
     ]);
     await rig.idle();
     expect(rig.helmCalls('upgrade')).toEqual([]);
-    expect((await view()).placement['noise-reduction']).toBe('c1');
+    expect((await view()).placement?.['noise-reduction']).toBe('c1');
 
     const approve = await rig.request('POST', `/graphs/${GRAPH}/placements/${proposal.proposalId}/approve`);
     expect(approve.status).toBe(200);

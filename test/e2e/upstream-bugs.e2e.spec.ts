@@ -2,16 +2,11 @@ import { valuesOf } from '../fakes/helm/fake-helm';
 import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import type { GraphView as View } from '../../src/api/graphs/graph-view';
+
 
 const GRAPH = 'image-detection-graph';
 const yaml = { contentType: 'application/x-yaml' };
-
-interface View {
-  status: string;
-  revision: number;
-  placement: Record<string, string> | null;
-  services: Array<{ name: string; status: string; cluster_affinity: string | null; error: { stderr: string; exitCode: number | null } | null; values_overwrite: Record<string, unknown> }>;
-}
 
 describe('upstream bugs that must not occur', () => {
   let rig: OrchestratorRig;

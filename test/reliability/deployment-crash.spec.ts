@@ -6,12 +6,10 @@ import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
+import type { GraphView as View } from '../../src/api/graphs/graph-view';
+
 
 const GRAPH = 'image-detection-graph';
-
-interface View {
-  services: Array<{ name: string; status: string }>;
-}
 
 describe('SMO killed with SIGKILL in the middle of a deployment', () => {
   let dir: string;
