@@ -28,7 +28,7 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
   if (exception instanceof ProblemException) return exception.problem;
   if (exception instanceof DomainError) {
     const status = exception.kind === 'not-found' ? 404 : exception.kind === 'conflict' ? 409 : 400;
-    return { type: 'about:blank', title: titleOf(status), status, detail: exception.message };
+    return { type: 'about:blank', title: titleOf(status), status, detail: exception.message, ...exception.details };
   }
   if (exception instanceof PreconditionFailedError) {
     return { type: 'about:blank', title: titleOf(412), status: 412, detail: `If-Match: the graph is at revision ${exception.actual}, not ${exception.expected}.` };

@@ -4,6 +4,7 @@ import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
 import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+import { ReleaseNames } from './release-names';
 
 export function graphIdOf(command: GraphCommand): string {
   return 'event' in command ? command.event.data.graphId : command.data.graphId;
@@ -11,10 +12,32 @@ export function graphIdOf(command: GraphCommand): string {
 
 /** Runs graph commands against the graph's stream. */
 export class GraphCommands {
-  constructor(private readonly store: EventStore) {}
+  readonly releaseNames: ReleaseNames;
 
-  execute(command: GraphCommand, context: CommandContext): Promise<CommandResult<GraphEvent, GraphState>> {
-    return handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context);
+  constructor(private readonly store: EventStore) {
+    this.releaseNames = new ReleaseNames(store, (graphId) => this.load(graphId));
+  }
+
+  /**
+   * A submission first reserves its release names in the project (409 if another graph holds
+   * one, with nothing recorded); a removed graph frees them once its last release is gone.
+   */
+  async execute(command: GraphCommand, context: CommandContext): Promise<CommandResult<GraphEvent, GraphState>> {
+    if (command.type === 'SubmitGraph') {
+      const { project, graphId, normalised } = command.data;
+      await this.releaseNames.reserve(project, graphId, normalised.services.map((s) => s.id), context);
+    }
+    const result = await handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context);
+    const graph = result.state;
+    if (
+      (command.type === 'RemoveGraph' || command.type === 'RecordServiceOutcome') &&
+      graph.kind === 'exists' &&
+      graph.removed &&
+      !graph.services.some((s) => s.installed !== null || s.status === 'Uninstalling')
+    ) {
+      await this.releaseNames.release(graph.project, graph.graphId, context);
+    }
+    return result;
   }
 
   /** The graph as its events say now (the source of truth, not a read model). */

@@ -14,6 +14,8 @@ export class DomainError extends Error {
   constructor(
     readonly kind: 'not-found' | 'conflict' | 'invalid',
     message: string,
+    /** Extension members of the problem answer (RFC 9457), e.g. which names clashed with whom. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

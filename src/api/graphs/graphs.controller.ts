@@ -277,14 +277,19 @@ export class GraphsController {
     if (problems.length > 0) throw new ProblemException(toProblemDetails(400, problems));
   }
 
-  /** Helm release names are service ids within the project namespace: two graphs there cannot share one (B23). */
+  /**
+   * Helm release names are service ids within the project namespace: two graphs there cannot share one (B23).
+   * A fast early answer from the read model; the write model's reservation (GraphCommands) is what decides under concurrency.
+   */
   private async refuseReleaseClashes(project: string, graphId: string, serviceIds: string[]): Promise<void> {
     const others = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project } });
     for (const { doc } of others) {
       if (doc.name === graphId) continue;
       const clash = doc.state.services.find((service) => serviceIds.includes(service.id));
       if (clash) {
-        throw ProblemException.of(HttpStatus.CONFLICT, `Service ${clash.id} already runs in project ${project} (graph ${doc.name}); Helm release names must be unique per project`);
+        throw ProblemException.of(HttpStatus.CONFLICT, `Service ${clash.id} already runs in project ${project} (graph ${doc.name}); Helm release names must be unique per project`, {
+          conflicts: [{ serviceId: clash.id, graphId: doc.name }],
+        });
       }
     }
   }

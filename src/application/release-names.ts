@@ -1,0 +1,65 @@
+import type { EventStore } from '../eventstore/event-store';
+import { releaseNamesDecider, type ClaimHolder, type ReleaseNamesState } from '../domain/release-names/decide';
+import { releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
+import type { GraphState } from '../domain/graph/state';
+import { deterministicId } from '../shared/deterministic-id';
+import { handleCommand, readHistory, type CommandContext } from './command-handler';
+
+/** Concurrent deploys into one project each re-read and re-decide after losing a race; each round one of them wins. */
+const RESERVATION_CONFLICT_RETRIES = 32;
+
+/** Runs release-name commands against a project's reservation stream (`releases-<project>`). */
+export class ReleaseNames {
+  constructor(
+    private readonly store: EventStore,
+    /** The graph as its events say now. */
+    private readonly loadGraph: (graphId: string) => Promise<{ state: GraphState }>,
+  ) {}
+
+  /** Reserves the graph's release names before the graph is created; throws ReleaseNameConflictError (409) when another graph holds one. */
+  async reserve(project: string, graphId: string, serviceIds: string[], context: CommandContext): Promise<void> {
+    const { state } = await this.load(project);
+    const owners = new Set(serviceIds.map((id) => state.claims[id]?.graphId).filter((owner): owner is string => owner !== undefined && owner !== graphId));
+    const holders: Record<string, ClaimHolder> = {};
+    for (const owner of owners) holders[owner] = claimHolderOf((await this.loadGraph(owner)).state);
+    await handleCommand(
+      this.store,
+      releaseNamesStream(project),
+      releaseNamesDecider,
+      { type: 'ReserveReleaseNames', data: { project, graphId, commandId: context.commandId, serviceIds, now: context.now.toISOString(), holders } },
+      stepContext(context, 'reserve-release-names'),
+      { conflictRetries: RESERVATION_CONFLICT_RETRIES },
+    );
+  }
+
+  /** Frees the names a graph holds (once it is removed and its releases are gone). */
+  async release(project: string, graphId: string, context: CommandContext): Promise<void> {
+    await handleCommand(this.store, releaseNamesStream(project), releaseNamesDecider, { type: 'ReleaseReleaseNames', data: { project, graphId } }, stepContext(context, 'release-release-names'), {
+      conflictRetries: RESERVATION_CONFLICT_RETRIES,
+    });
+  }
+
+  async load(project: string): Promise<{ state: ReleaseNamesState; revision: number }> {
+    const history = await readHistory(this.store, releaseNamesStream(project));
+    const state = history.reduce((s, e) => releaseNamesDecider.evolve(s, e as unknown as ReleaseNamesEvent), releaseNamesDecider.initialState);
+    return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
+  }
+}
+
+/** What a claim's owner graph says about its names, for the (pure) reservation rule. */
+export function claimHolderOf(state: GraphState): ClaimHolder {
+  if (state.kind === 'none') return { kind: 'absent' };
+  return {
+    kind: 'exists',
+    project: state.project,
+    removed: state.removed,
+    serviceIds: state.services.map((s) => s.id),
+    installedServiceIds: state.services.filter((s) => s.installed !== null || s.status === 'Uninstalling').map((s) => s.id),
+  };
+}
+
+/** The context of a step of a command on another stream: its own id, derived, so a repeated command repeats nothing. */
+function stepContext(context: CommandContext, step: string): CommandContext {
+  const { expectedRevision: _pinnedToTheGraph, ...rest } = context;
+  return { ...rest, commandId: deterministicId(context.commandId, step), causationId: context.commandId };
+}

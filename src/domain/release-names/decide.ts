@@ -1,0 +1,131 @@
+import { DomainError, type Decider } from '../decider';
+import type { ReleaseNamesEvent } from './events';
+
+/** How long a claim whose graph does not exist yet is honoured: graph creation is one append after the reservation. */
+export const RESERVATION_GRACE_MS = 60_000;
+
+export interface ReleaseClaim {
+  graphId: string;
+  commandId: string;
+  reservedAt: string;
+}
+
+/** Release name (service id) → the graph that owns it in this project. */
+export interface ReleaseNamesState {
+  claims: Record<string, ReleaseClaim>;
+}
+
+/** What the graph stream of a claim's owner says now, read by the caller (the decider does no I/O). */
+export type ClaimHolder =
+  | { kind: 'absent' }
+  | {
+      kind: 'exists';
+      project: string;
+      removed: boolean;
+      serviceIds: string[];
+      /** Services whose release is installed or being uninstalled: the name is still in use. */
+      installedServiceIds: string[];
+    };
+
+export type ReleaseNamesCommand =
+  | {
+      type: 'ReserveReleaseNames';
+      data: {
+        project: string;
+        graphId: string;
+        commandId: string;
+        serviceIds: string[];
+        now: string;
+        /** Owners of the requested names as their graph streams say now; an owner missing here is taken to hold. */
+        holders: Record<string, ClaimHolder>;
+      };
+    }
+  | { type: 'ReleaseReleaseNames'; data: { project: string; graphId: string } };
+
+/** A name belongs to another graph: the HTTP layer answers 409 naming the service and its owner. */
+export class ReleaseNameConflictError extends DomainError {
+  constructor(
+    project: string,
+    readonly conflicts: Array<{ serviceId: string; graphId: string }>,
+  ) {
+    const [first] = conflicts;
+    super(
+      'conflict',
+      `Service ${first!.serviceId} already runs in project ${project} (graph ${first!.graphId}); Helm release names must be unique per project`,
+      { conflicts },
+    );
+  }
+}
+
+export const initialReleaseNamesState: ReleaseNamesState = { claims: {} };
+
+/**
+ * Whether a claim still keeps the name from another graph. It does while its graph uses the name
+ * (exists, not removed, has the service), while its release is still installed (removal under
+ * way), and for a grace period while its graph does not exist yet (created right after the
+ * reservation). It does not once the graph is gone from this project or never appeared in time
+ * (a crash between reservation and creation): such a name is reclaimable.
+ */
+export function claimHolds(claim: ReleaseClaim, serviceId: string, holder: ClaimHolder | undefined, project: string, now: string): { holds: boolean; why: string } {
+  if (holder === undefined) return { holds: true, why: 'reserved concurrently' };
+  if (holder.kind === 'absent') {
+    const age = Date.parse(now) - Date.parse(claim.reservedAt);
+    return age < RESERVATION_GRACE_MS
+      ? { holds: true, why: 'its graph is being created' }
+      : { holds: false, why: `graph never created within ${RESERVATION_GRACE_MS / 1000} s of the reservation (command ${claim.commandId})` };
+  }
+  if (holder.project !== project) return { holds: false, why: `graph belongs to project ${holder.project}` };
+  if (holder.installedServiceIds.includes(serviceId)) return { holds: true, why: holder.removed ? 'its release is still being uninstalled' : 'its release is installed' };
+  if (!holder.removed && holder.serviceIds.includes(serviceId)) return { holds: true, why: 'its graph uses it' };
+  return { holds: false, why: holder.removed ? 'graph removed and release uninstalled' : 'graph does not use it' };
+}
+
+export function decideReleaseNames(command: ReleaseNamesCommand, state: ReleaseNamesState): ReleaseNamesEvent[] {
+  switch (command.type) {
+    case 'ReserveReleaseNames': {
+      const { project, graphId, commandId, serviceIds, now, holders } = command.data;
+      const reclaimed: Array<{ serviceId: string; fromGraphId: string; why: string }> = [];
+      const conflicts: Array<{ serviceId: string; graphId: string }> = [];
+      for (const serviceId of serviceIds) {
+        const claim = state.claims[serviceId];
+        if (!claim || claim.graphId === graphId) continue;
+        const verdict = claimHolds(claim, serviceId, holders[claim.graphId], project, now);
+        if (verdict.holds) conflicts.push({ serviceId, graphId: claim.graphId });
+        else reclaimed.push({ serviceId, fromGraphId: claim.graphId, why: verdict.why });
+      }
+      if (conflicts.length > 0) throw new ReleaseNameConflictError(project, conflicts);
+      // Owned already: a repeated or re-submitted graph appends nothing.
+      if (serviceIds.every((id) => state.claims[id]?.graphId === graphId)) return [];
+      return [{ type: 'ReleaseNamesReserved', data: { project, graphId, commandId, serviceIds, reservedAt: now, reclaimed } }];
+    }
+    case 'ReleaseReleaseNames': {
+      const { project, graphId } = command.data;
+      const owned = Object.entries(state.claims)
+        .filter(([, claim]) => claim.graphId === graphId)
+        .map(([serviceId]) => serviceId);
+      return owned.length === 0 ? [] : [{ type: 'ReleaseNamesReleased', data: { project, graphId, serviceIds: owned } }];
+    }
+  }
+}
+
+export function evolveReleaseNames(state: ReleaseNamesState, event: ReleaseNamesEvent): ReleaseNamesState {
+  const claims = { ...state.claims };
+  switch (event.type) {
+    case 'ReleaseNamesReserved':
+      for (const serviceId of event.data.serviceIds) {
+        claims[serviceId] = { graphId: event.data.graphId, commandId: event.data.commandId, reservedAt: event.data.reservedAt };
+      }
+      return { claims };
+    case 'ReleaseNamesReleased':
+      for (const serviceId of event.data.serviceIds) {
+        if (claims[serviceId]?.graphId === event.data.graphId) delete claims[serviceId];
+      }
+      return { claims };
+  }
+}
+
+export const releaseNamesDecider: Decider<ReleaseNamesCommand, ReleaseNamesEvent, ReleaseNamesState> = {
+  decide: decideReleaseNames,
+  evolve: evolveReleaseNames,
+  initialState: initialReleaseNamesState,
+};

@@ -1,0 +1,105 @@
+import { deterministicId } from '../../src/shared/deterministic-id';
+import { RESERVATION_GRACE_MS } from '../../src/domain/release-names/decide';
+import { releaseNamesStream } from '../../src/domain/release-names/events';
+import { readHistory } from '../../src/application/command-handler';
+import { descriptorText } from '../support/graph-fixtures';
+import { startApp, type RunningApp } from '../support/app';
+
+const SERVICES = ['image-compression-vo', 'noise-reduction', 'image-detection'];
+
+/** The Brussels demo under another graph id, its service ids suffixed (unless `suffix` is empty). */
+function renamed(graphId: string, suffix = ''): string {
+  let text = descriptorText().replace('id: image-detection-graph', `id: ${graphId}`);
+  if (suffix) for (const id of SERVICES) text = text.replaceAll(id, `${id}${suffix}`);
+  return text;
+}
+
+describe('release ownership is part of the write model (issue 15, item 1)', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
+  afterAll(async () => smo.close());
+
+  const deploy = (project: string, body: string, headers: Record<string, string> = { prefer: 'respond-async' }) =>
+    fetch(`${smo.url}/project/${project}/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', ...headers }, body });
+  const graphEvents = async (graphId: string) => readHistory(smo.runtime.eventStore, `graph-${graphId}`);
+  const reservationEvents = async (project: string) => readHistory(smo.runtime.eventStore, releaseNamesStream(project));
+
+  /** Fires the contenders at once; exactly one may own the names, the others get 409 and leave no trace. */
+  async function race(project: string, graphIds: string[], suffix = '') {
+    const responses = await Promise.all(graphIds.map((id) => deploy(project, renamed(id, suffix))));
+    return Promise.all(
+      responses.map(async (response, index) => ({ graphId: graphIds[index]!, status: response.status, type: response.headers.get('content-type'), body: await response.text() })),
+    );
+  }
+
+  async function expectOneWinner(project: string, outcomes: Awaited<ReturnType<typeof race>>, suffix = '') {
+    const winners = outcomes.filter((o) => o.status === 202);
+    const losers = outcomes.filter((o) => o.status !== 202);
+    expect({ project, winners: winners.length, loserStatuses: losers.map((l) => l.status) }).toEqual({ project, winners: 1, loserStatuses: losers.map(() => 409) });
+    const winner = winners[0]!.graphId;
+    for (const loser of losers) {
+      expect(loser.type).toContain('application/problem+json');
+      const problem = JSON.parse(loser.body) as { detail: string; conflicts: Array<{ serviceId: string; graphId: string }> };
+      expect(problem.detail).toMatch(new RegExp(`Service \\S+${suffix} already runs in project ${project} \\(graph ${winner}\\)`));
+      expect(problem.conflicts.every((c) => c.graphId === winner)).toBe(true);
+      expect(await graphEvents(loser.graphId)).toEqual([]);
+    }
+    const claims = (await smo.runtime.graphs.releaseNames.load(project)).state.claims;
+    for (const id of SERVICES) expect(claims[`${id}${suffix}`]?.graphId).toBe(winner);
+    const recordedFor = (await reservationEvents(project)).map((e) => (e.data as { graphId: string }).graphId);
+    expect(losers.filter((l) => recordedFor.includes(l.graphId))).toEqual([]);
+  }
+
+  it('50 concurrent pairs and 5 triples with the same service ids, the read model lagging: exactly one winner per name each time', async () => {
+    // The read model lags (as under load or while another instance takes over the projections):
+    // only the write model can tell who was first.
+    await smo.runtime.processing.stop();
+    const pairs = Array.from({ length: 50 }, (_, i) => race(`pair-${i}`, [`pair-${i}-a`, `pair-${i}-b`]));
+    const triples = Array.from({ length: 5 }, (_, i) => race(`triple-${i}`, [`triple-${i}-a`, `triple-${i}-b`, `triple-${i}-c`]));
+    const outcomes = await Promise.all([...pairs, ...triples]);
+    smo.runtime.processing.start();
+    for (const [i, outcome] of outcomes.entries()) await expectOneWinner(i < 50 ? `pair-${i}` : `triple-${i - 50}`, outcome);
+  }, 120_000);
+
+  it('ten deploys racing on one project’s reservations (five name sets): one winner per set', async () => {
+    const sets = Array.from({ length: 5 }, (_, k) => race('crowd', [`crowd-${k}-a`, `crowd-${k}-b`], `-${k}`));
+    const outcomes = await Promise.all(sets);
+    for (const [k, outcome] of outcomes.entries()) await expectOneWinner('crowd', outcome, `-${k}`);
+  }, 60_000);
+
+  it('an orphan reservation (crash before the graph was created) blocks others only for the grace period, and never its own graph', async () => {
+    // What a crash right after the reservation leaves behind: a claim whose graph stream does not exist.
+    const orphan = async (project: string, graphId: string, reservedAt: Date) => {
+      const commandId = `crashed-${graphId}`;
+      await smo.runtime.eventStore.appendToStream(releaseNamesStream(project), [
+        {
+          id: deterministicId(commandId, 0),
+          type: 'ReleaseNamesReserved',
+          data: { project, graphId, commandId, serviceIds: SERVICES, reservedAt: reservedAt.toISOString(), reclaimed: [] },
+          metadata: { commandId, correlationId: commandId, actor: 'test', at: reservedAt.toISOString(), schemaVersion: 1 },
+        },
+      ]);
+    };
+
+    await orphan('fresh-orphan', 'ghost', new Date());
+    const blocked = await deploy('fresh-orphan', renamed('intruder'));
+    expect(blocked.status).toBe(409);
+    expect(await blocked.json()).toMatchObject({ conflicts: [{ serviceId: 'image-compression-vo', graphId: 'ghost' }, { serviceId: 'noise-reduction', graphId: 'ghost' }, { serviceId: 'image-detection', graphId: 'ghost' }] });
+    // The crashed submission's graph retries and gets its names at once.
+    expect((await deploy('fresh-orphan', renamed('ghost'), {})).status).toBe(200);
+
+    await orphan('stale-orphan', 'lost', new Date(Date.now() - RESERVATION_GRACE_MS - 1000));
+    expect((await deploy('stale-orphan', renamed('newcomer'), {})).status).toBe(200);
+    const reserved = (await reservationEvents('stale-orphan')).at(-1)!;
+    expect(reserved.data).toMatchObject({ graphId: 'newcomer', reclaimed: SERVICES.map((serviceId) => ({ serviceId, fromGraphId: 'lost', why: expect.stringContaining('never created') })) });
+  }, 60_000);
+
+  it('removing a graph frees its names once its releases are gone', async () => {
+    expect((await deploy('handover', renamed('first'), {})).status).toBe(200);
+    expect((await deploy('handover', renamed('second'), {})).status).toBe(409);
+    expect((await fetch(`${smo.url}/graphs/first`, { method: 'DELETE' })).status).toBe(200);
+    const types = (await reservationEvents('handover')).map((e) => e.type);
+    expect(types).toEqual(['ReleaseNamesReserved', 'ReleaseNamesReleased']);
+    expect((await deploy('handover', renamed('second'), {})).status).toBe(200);
+  }, 60_000);
+});
