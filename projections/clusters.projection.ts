@@ -11,6 +11,8 @@ export interface ClusterDocument extends ObservedCluster {
   grafana: string | null;
   registeredAt: string;
   updatedAt: string;
+  /** When the inventory last showed this cluster's allocation change (absent in documents written before). */
+  allocationObservedAt?: string;
 }
 
 export const clustersProjection: Projection<ClusterDocument> = {
@@ -30,11 +32,24 @@ export const clustersProjection: Projection<ClusterDocument> = {
       grafana: state.dashboard?.url ?? null,
       registeredAt: doc?.registeredAt ?? event.created,
       updatedAt: event.created,
+      allocationObservedAt: doc && sameAllocation(doc, state.observed) ? (doc.allocationObservedAt ?? doc.updatedAt) : event.created,
     };
   },
 };
 
+/** Whether two observations report the same allocatable and available amounts. */
+function sameAllocation(a: ObservedCluster, b: ObservedCluster): boolean {
+  return (
+    a.cpuAvailable === b.cpuAvailable &&
+    a.cpuAllocatable === b.cpuAllocatable &&
+    a.memoryAvailableBytes === b.memoryAvailableBytes &&
+    a.memoryAllocatableBytes === b.memoryAllocatableBytes &&
+    a.gpuAvailable === b.gpuAvailable &&
+    a.gpuAllocatable === b.gpuAllocatable
+  );
+}
+
 function observedOf(doc: ClusterDocument): ObservedCluster {
-  const { id: _id, grafana: _grafana, registeredAt: _registered, updatedAt: _updated, ...observed } = doc;
+  const { id: _id, grafana: _grafana, registeredAt: _registered, updatedAt: _updated, allocationObservedAt: _allocation, ...observed } = doc;
   return observed;
 }

@@ -4,6 +4,7 @@ import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { formatMemory } from '../integrations/kubernetes/quantity';
 import type { ClusterDocument } from '../../projections/clusters.projection';
+import { effectiveClusters } from '../processors/placed-demand';
 import { ApiJson, ApiProblems } from './openapi/responses';
 import { arrayOf, schemaRef, shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -62,11 +63,14 @@ export class ClustersController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
   @Get()
-  @ApiOperation({ summary: 'Member clusters (from the read model: a GET never changes state)', description: 'Served at /clusters and /clusters/.' })
+  @ApiOperation({
+    summary: 'Member clusters (from the read model: a GET never changes state)',
+    description: 'Served at /clusters and /clusters/. Available amounts are what the inventory reports less what SMO placed there that it does not show yet (the placement ledger).',
+  })
   @ApiJson(200, 'Upstream cluster view plus typed capacity fields', ['ClusterView'])
   async list(): Promise<ClusterView[]> {
-    const docs = await this.runtime.readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] });
-    return docs.map(({ doc }) => toClusterView(doc));
+    const docs = await effectiveClusters(this.runtime.readStore, new Date(), this.runtime.config.placementLedgerTtlSeconds * 1000);
+    return docs.map(toClusterView);
   }
 
   @Post('sync')

@@ -23,6 +23,7 @@ import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules
 import { PrometheusClient } from '../integrations/prometheus/prometheus-client';
 import { PrometheusRuleAdapter } from '../integrations/prometheus/prometheus-rule.adapter';
 import type { ReplicaScaler } from '../processors/scaling.scheduler';
+import type { DemandByCluster } from '../processors/placed-demand';
 
 /** How an external integration is run in this process, as /health reports it. */
 export interface IntegrationMode {
@@ -49,7 +50,7 @@ export interface Integrations {
  * clusters come from a YAML file and helm is simulated (releases and values are recorded in the
  * data directory). Grafana is used only when GRAFANA_HOST is set.
  */
-export function createIntegrations(config: SmoConfig, logger: Logger): Integrations {
+export function createIntegrations(config: SmoConfig, logger: Logger, simulation: { placedDemand?: () => Promise<DemandByCluster> } = {}): Integrations {
   const kubeconfig = config.karmada.kubeconfig;
   const helm: HelmPort = kubeconfig
     ? new HelmCliAdapter({
@@ -71,7 +72,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger): Integrati
           : {}),
         onIssue: (issue) => logger.warn({ cluster: issue.cluster }, issue.message),
       })
-    : new SimulatedInventoryAdapter(config.karmada.simulatedClustersFile);
+    : new SimulatedInventoryAdapter(config.karmada.simulatedClustersFile, simulation.placedDemand);
   const grafana = config.grafana.host
     ? new GrafanaHttpAdapter({
         baseUrl: config.grafana.host,

@@ -49,8 +49,9 @@ export class ProcessorsRegistration implements OnModuleInit {
           latencyLimitsMs: runtime.config.latency.limitsMs,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
-            await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters'] });
+            await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
           },
+          ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
         }),
       )
       .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana }))

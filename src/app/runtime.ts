@@ -18,6 +18,8 @@ import { graphsProjection } from '../../projections/graphs.projection';
 import { clustersProjection } from '../../projections/clusters.projection';
 import { addAnalyticsProjections } from '../../projections/analytics';
 import { vimsProjection } from '../../projections/vims.projection';
+import { placementLedgerProjection } from '../../projections/placement-ledger.projection';
+import { placedDemandOf } from '../processors/placed-demand';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
 import { VimCommands } from '../application/vim-commands';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
@@ -77,8 +79,9 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
   processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
   addAnalyticsProjections(processing);
-  processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection);
-  const integrations = createIntegrations(config, logger);
+  processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection).addProjection(placementLedgerProjection);
+  // Simulated clusters show what SMO placed on them as allocated, as Karmada would.
+  const integrations = createIntegrations(config, logger, { placedDemand: () => placedDemandOf(readStore) });
   const graphs = new GraphCommands(eventStore);
   const clusters = new ClusterCommands(eventStore);
   const clusterSync = new ClusterSync({

@@ -25,6 +25,8 @@ export interface SmoConfig {
   solver: 'highs' | 'glpk';
   /** How long a placement proposal can be approved. */
   proposalTtlSeconds: number;
+  /** Seconds SMO's own placements count against a cluster until Karmada's allocated figures show them (README, Placement ledger). */
+  placementLedgerTtlSeconds: number;
   /** Round-trip times between clusters (SMO_CLUSTER_LATENCIES, JSON {"c1": {"c2": 12}}) and the qos limits. */
   latency: { clusterLatencyMs: Record<string, Record<string, number>> | undefined; limitsMs: { ultralow: number; low: number } };
   karmada: {
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     deployWaitSeconds: integer(env, ['SMO_DEPLOY_WAIT'], 60, 0, 3600),
     solver: oneOf(env, 'SMO_SOLVER', ['highs', 'glpk'] as const, 'highs'),
     proposalTtlSeconds: integer(env, ['SMO_PROPOSAL_TTL'], 86_400, 1, 30 * 86_400),
+    placementLedgerTtlSeconds: integer(env, ['SMO_PLACEMENT_LEDGER_TTL'], 300, 1, 86_400),
     latency: {
       clusterLatencyMs: latencyMatrix(env, 'SMO_CLUSTER_LATENCIES'),
       limitsMs: { ultralow: integer(env, ['SMO_LATENCY_ULTRALOW_MS'], 10, 1, 10_000), low: integer(env, ['SMO_LATENCY_LOW_MS'], 20, 1, 10_000) },

@@ -1,13 +1,16 @@
 import type { ClusterCapacity } from '../optimizer/model';
 import type { ReadStore } from '../readstore/read-store';
-import type { ClusterDocument } from '../../projections/clusters.projection';
+import { effectiveClusters } from './placed-demand';
 
 const LABEL_ONLY_GPUS = 1000;
 
-/** The clusters SMO may place on, from the clusters read model, in a deterministic order (by name). */
-export async function clusterCapacities(readStore: ReadStore): Promise<ClusterCapacity[]> {
-  const clusters = await readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] });
-  return clusters.map(({ doc }) => ({
+/**
+ * The clusters SMO may place on, from the clusters read model less SMO's own placements the
+ * inventory does not show yet (see placed-demand.ts), in a deterministic order (by name).
+ */
+export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number }): Promise<ClusterCapacity[]> {
+  const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs);
+  return clusters.map((doc) => ({
     name: doc.name,
     cpu: doc.cpuAvailable,
     memoryBytes: doc.memoryAllocatableBytes > 0 ? doc.memoryAvailableBytes : null,

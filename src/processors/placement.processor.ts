@@ -39,8 +39,13 @@ export class PlacementProcessor implements Processor {
       dispatch: Dispatch;
       solver: () => Promise<Solver>;
       replicas: ReplicaSource;
-      /** Resolves once the cluster inventory has been read (bounded), so a graph sent at start-up is not placed on nothing. */
+      /**
+       * Resolves once the cluster inventory has been read (bounded), so a graph sent at start-up is
+       * not placed on nothing, and the placement ledger holds every decision recorded so far.
+       */
       inventoryReady: () => Promise<void>;
+      /** How long SMO's own placements count against a cluster whose allocation Karmada has not shown changing. */
+      ledgerTtlMs: number;
       /** The most services × clusters one solve may have (a bound on solver work). */
       maxSolveCells: number;
       /** How long a placement proposal can be approved. */
@@ -65,7 +70,7 @@ export class PlacementProcessor implements Processor {
   private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
     const decisionId = event.id;
     await this.deps.inventoryReady();
-    const clusters = await clusterCapacities(this.deps.readStore);
+    const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs });
     const first = reason === 'first-deploy';
     const services: ServiceDemand[] = await Promise.all(
       graph.normalised.services.map(async (service) => ({

@@ -27,12 +27,16 @@ const KNOWN_FIELDS = new Set([
  *   clusters: [{name, cpu, memory, gpu?, available?, region?, zone?, provider?, podCidr?, serviceCidr?,
  *                acceleration?, cpuAllocated?, memoryAllocated?, gpuAllocated?}]
  * cpu/memory/gpu are allocatable amounts (numbers or quantities like "3500m", "16Gi"); the *Allocated
- * fields (default 0) are subtracted to give what is available.
+ * fields (default 0) are subtracted to give what is available, and so is what SMO placed there
+ * (`placed`), as a real Karmada would count the pods of the releases SMO installed.
  */
 export class SimulatedInventoryAdapter implements ClusterInventoryPort {
   readonly mode = 'simulated' as const;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly placed: () => Promise<Record<string, { cpu: number; memoryBytes: number; gpu: number }>> = async () => ({}),
+  ) {}
 
   async listClusters(signal?: AbortSignal): Promise<ObservedCluster[]> {
     let text: string;
@@ -42,7 +46,18 @@ export class SimulatedInventoryAdapter implements ClusterInventoryPort {
       if (signal?.aborted) throw signal.reason;
       throw new SimulatedInventoryError(this.file, null, `cannot read: ${(error as Error).message}`);
     }
-    return parseSimulatedClusters(text, this.file);
+    const clusters = parseSimulatedClusters(text, this.file);
+    const placed = await this.placed();
+    return clusters.map((cluster) => {
+      const demand = placed[cluster.name];
+      if (!demand) return cluster;
+      return {
+        ...cluster,
+        cpuAvailable: Math.max(0, Math.round((cluster.cpuAvailable - demand.cpu) * 1000) / 1000),
+        memoryAvailableBytes: Math.max(0, cluster.memoryAvailableBytes - demand.memoryBytes),
+        gpuAvailable: Math.max(0, cluster.gpuAvailable - demand.gpu),
+      };
+    });
   }
 }
 

@@ -1,0 +1,70 @@
+import { GRAPH_CATEGORY, type GraphEvent } from '../src/domain/graph/events';
+import type { Projection } from '../src/processing/projection';
+
+/** One service's placed demand: per replica, times its replicas, on the cluster SMO chose. */
+export interface PlacedService {
+  cluster: string;
+  cpu: number;
+  memoryBytes: number;
+  gpu: number;
+  replicas: number;
+  /** When this demand was last added to the cluster (placed there, moved there, scaled up, restarted). */
+  placedAt: string;
+}
+
+/** Per live graph: the demand SMO has placed on each cluster (a stopped graph places none). */
+export interface PlacementLedgerDocument {
+  graphId: string;
+  running: boolean;
+  services: Record<string, PlacedService>;
+}
+
+/**
+ * The ledger of what SMO placed, one document per live graph (removed graphs leave it), so
+ * placement can count its own recent decisions before the cluster inventory shows them.
+ */
+export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
+  name: 'placement-ledger',
+  collection: 'placement-ledger',
+  filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
+  documentIds: (event) => [(event.data as { graphId: string }).graphId],
+  evolve: (doc, recorded, graphId) => {
+    const current: PlacementLedgerDocument = doc ?? { graphId, running: true, services: {} };
+    const event = recorded as unknown as GraphEvent;
+    const at = recorded.created;
+    switch (event.type) {
+      case 'PlacementDecided': {
+        const services: Record<string, PlacedService> = {};
+        for (const demand of event.data.inputs.services) {
+          const cluster = event.data.placement[demand.id];
+          if (cluster === undefined) continue;
+          const before = current.services[demand.id];
+          const unchanged = before !== undefined && before.cluster === cluster && before.replicas >= demand.replicas;
+          services[demand.id] = {
+            cluster,
+            cpu: demand.cpu,
+            memoryBytes: demand.memoryBytes ?? 0,
+            gpu: demand.gpu ? 1 : 0,
+            replicas: demand.replicas,
+            placedAt: unchanged ? before.placedAt : at,
+          };
+        }
+        return { ...current, services };
+      }
+      case 'ServiceScaled': {
+        const service = current.services[event.data.serviceId];
+        if (!service) return current;
+        const scaled = { ...service, replicas: event.data.to, placedAt: event.data.to > service.replicas ? at : service.placedAt };
+        return { ...current, services: { ...current.services, [event.data.serviceId]: scaled } };
+      }
+      case 'GraphStopped':
+        return { ...current, running: false };
+      case 'GraphStarted':
+        return { ...current, running: true, services: Object.fromEntries(Object.entries(current.services).map(([id, s]) => [id, { ...s, placedAt: at }])) };
+      case 'GraphRemoved':
+        return null;
+      default:
+        return current;
+    }
+  },
+};

@@ -1,0 +1,114 @@
+import { descriptorText } from '../support/graph-fixtures';
+import { startApp, type RunningApp } from '../support/app';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import type { GraphView as View } from '../../src/api/graphs/graph-view';
+import type { ClusterView } from '../../src/api/clusters.controller';
+
+/** The Brussels demo (2.5 cores, 2.5 GiB over three services) under another graph id. */
+const demo = (graphId: string) => descriptorText().replace('id: image-detection-graph', `id: ${graphId}`);
+const DEMOS = ['brussels-1', 'brussels-2', 'brussels-3', 'brussels-4'];
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+/** Per service of the demo (see config/simulated-clusters.yaml). */
+const DEMAND: Record<string, { cpu: number; memory: number }> = {
+  'image-compression-vo': { cpu: 0.5, memory: 500 * MiB },
+  'noise-reduction': { cpu: 1, memory: GiB },
+  'image-detection': { cpu: 1, memory: GiB },
+};
+const DEMO_MEMORY = 500 * MiB + 2 * GiB;
+
+/** Issue 15, item 2: SMO must not place on capacity it has already given away. */
+describe('placement counts what SMO already placed', () => {
+  /** Deploys the four demos in four projects at once; answers the CPU and memory placed per cluster, from the graphs' placements. */
+  async function deployFour(url: string): Promise<Record<string, { cpu: number; memory: number }>> {
+    // The placement processor sees them one after the other, each time with the previous ones placed.
+    const responses = await Promise.all(
+      DEMOS.map((id, i) =>
+        fetch(`${url}/project/tenant-${i}/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: demo(id) }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const placed: Record<string, { cpu: number; memory: number }> = {};
+    for (const id of DEMOS) {
+      const view = (await (await fetch(`${url}/graphs/${id}`)).json()) as View;
+      for (const [service, cluster] of Object.entries(view.placement ?? {})) {
+        const sum = (placed[cluster] ??= { cpu: 0, memory: 0 });
+        sum.cpu += DEMAND[service]!.cpu;
+        sum.memory += DEMAND[service]!.memory;
+      }
+    }
+    return placed;
+  }
+  const clusters = async (url: string) =>
+    Object.fromEntries(((await (await fetch(`${url}/clusters/`)).json()) as ClusterView[]).map((c) => [c.name, { cpu: c.available_cpu, memory: c.capacity.memoryBytes.available }]));
+  const placedLoad = async (url: string) => {
+    const series = (await (await fetch(`${url}/analytics/cluster-load`)).json()) as Record<string, Array<{ cpu: number }>>;
+    return Object.fromEntries(Object.entries(series).map(([cluster, points]) => [cluster, points.at(-1)!.cpu]));
+  };
+
+  describe('embedded mode: the simulated inventory subtracts what SMO placed', () => {
+    let smo: RunningApp;
+    beforeEach(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
+    afterEach(async () => smo.close());
+
+    it('four renamed Brussels demos do not all land on the 4-CPU cluster-a; /clusters/ shows what is left', async () => {
+      const placed = await deployFour(smo.url);
+      expect(placed['cluster-a']!.cpu).toBeLessThanOrEqual(4);
+      expect(placed['cluster-b']!.cpu).toBeLessThanOrEqual(8);
+      expect((await placedLoad(smo.url))['cluster-a']).toBeLessThanOrEqual(4);
+      const expected = {
+        'cluster-a': { cpu: 4 - placed['cluster-a']!.cpu, memory: 8 * GiB - placed['cluster-a']!.memory },
+        'cluster-b': { cpu: 8 - placed['cluster-b']!.cpu, memory: 16 * GiB - placed['cluster-b']!.memory },
+      };
+      expect(await clusters(smo.url)).toEqual(expected);
+      // After a sync the simulated inventory itself reports the allocation; nothing is counted twice.
+      expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
+      expect(await clusters(smo.url)).toEqual(expected);
+      // Removing a graph gives its share back at the next sync.
+      const views = await Promise.all(DEMOS.map(async (id) => (await (await fetch(`${smo.url}/graphs/${id}`)).json()) as View));
+      const removed = views.find((view) => Object.values(view.placement ?? {}).includes('cluster-a'))!;
+      const share = Object.entries(removed.placement ?? {}).filter(([, cluster]) => cluster === 'cluster-a');
+      expect((await fetch(`${smo.url}/graphs/${removed.name}`, { method: 'DELETE' })).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      await fetch(`${smo.url}/clusters/sync`, { method: 'POST' });
+      expect((await clusters(smo.url))['cluster-a']).toEqual({
+        cpu: expected['cluster-a'].cpu + share.reduce((sum, [service]) => sum + DEMAND[service]!.cpu, 0),
+        memory: expected['cluster-a'].memory + share.reduce((sum, [service]) => sum + DEMAND[service]!.memory, 0),
+      });
+    }, 90_000);
+  });
+
+  describe('real mode: a ledger of SMO’s placements that Karmada’s allocated figures do not show yet', () => {
+    let rig: OrchestratorRig;
+    afterEach(async () => rig.stop());
+    const CLUSTERS = [
+      { name: 'c1', cpu: '4', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' },
+      { name: 'c2', cpu: '16', memory: '32Gi', allocatedCpu: '0', allocatedMemory: '0' },
+    ];
+
+    it('with Karmada’s allocated held constant, four demos spread and /clusters/ shows the reduced availability', async () => {
+      rig = await startRig({ clusters: CLUSTERS });
+      const placed = await deployFour(rig.smo.url);
+      expect(placed.c1!.cpu).toBeLessThanOrEqual(4);
+      expect((await placedLoad(rig.smo.url)).c1).toBeLessThanOrEqual(4);
+      expect(await clusters(rig.smo.url)).toEqual({
+        c1: { cpu: 4 - placed.c1!.cpu, memory: 8 * GiB - placed.c1!.memory },
+        c2: { cpu: 16 - placed.c2!.cpu, memory: 32 * GiB - placed.c2!.memory },
+      });
+      // Karmada catches up with c1 (its allocation changes): the placement there is no longer counted on top.
+      rig.kube.setClusters([{ ...CLUSTERS[0]!, allocatedCpu: `${placed.c1!.cpu * 1000}m`, allocatedMemory: String(placed.c1!.memory) }, CLUSTERS[1]!].map((c) => karmada(c)));
+      expect((await rig.request('POST', '/clusters/sync')).status).toBe(200);
+      expect((await clusters(rig.smo.url)).c1).toEqual({ cpu: 4 - placed.c1!.cpu, memory: 8 * GiB - placed.c1!.memory });
+    }, 90_000);
+
+    it('a placement Karmada never shows stops counting after SMO_PLACEMENT_LEDGER_TTL', async () => {
+      rig = await startRig({ clusters: CLUSTERS, env: { SMO_PLACEMENT_LEDGER_TTL: '2' } });
+      expect((await rig.request('POST', '/project/demo/graphs', { body: demo('only'), contentType: 'application/x-yaml' })).status).toBe(200);
+      expect((await clusters(rig.smo.url)).c1).toEqual({ cpu: 1.5, memory: 8 * GiB - DEMO_MEMORY });
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await clusters(rig.smo.url)).c1).toEqual({ cpu: 4, memory: 8 * GiB });
+    }, 60_000);
+  });
+});
+
+import { karmadaCluster as karmada } from '../fakes/kubernetes/fake-kube-api';
