@@ -20,9 +20,15 @@ export class LeaseKeeper {
     while (!signal.aborted) {
       if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) return true;
       onWaiting();
-      await sleep(this.ttlMs / 2, signal);
+      // Polled often enough that a lease left by a dead owner is taken over within about its TTL.
+      await sleep(Math.max(50, this.ttlMs / 10), signal);
     }
     return false;
+  }
+
+  /** Renews the lease now: false if another owner holds it (then this one must not act). */
+  confirm(): Promise<boolean> {
+    return this.store.acquireLease(this.name, this.owner, this.ttlMs);
   }
 
   /** Renews the lease every third of its time to live; calls `onLost` if another owner took it. */

@@ -30,7 +30,7 @@ export class ProcessorRunner extends Runner {
         await withRetry(
           async (attempt) => {
             attempts = attempt;
-            await this.processor.handle(event, { signal });
+            await this.processor.handle(event, { signal, fence: () => this.fence() });
           },
           this.retry,
           {

@@ -8,5 +8,17 @@ import type { EventFilter, RecordedEvent } from '../eventstore/event-store';
 export interface Processor {
   readonly name: string;
   readonly filter: EventFilter;
-  handle(event: RecordedEvent, context: { signal: AbortSignal }): Promise<void>;
+  handle(event: RecordedEvent, context: ProcessorContext): Promise<void>;
+}
+
+export interface ProcessorContext {
+  /** Aborted when the instance stops or loses the processor's lease. */
+  signal: AbortSignal;
+  /**
+   * Fencing: call right before a side effect that must happen once (a helm install). It confirms,
+   * by renewing it in the store, that this instance still holds the processor's lease; if another
+   * instance took it over (this one was paused or cut off past the lease's time to live), it throws
+   * LeaseLostError and ends the session, so a stale owner acts on nothing the new owner now handles.
+   */
+  fence(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../eventstore/event-store';
 import type { Logger } from '../observability/logger';
-import type { ReadStore } from '../readstore/read-store';
+import { LeaseLostError, type ReadStore } from '../readstore/read-store';
 import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from '../shared/retry';
 import { LeaseKeeper } from './lease-keeper';
 import { parkEvent } from './parking';
@@ -45,6 +45,8 @@ export abstract class Runner {
   private readonly progress = new EventEmitter();
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
+  /** Ends the current session (lease lost); null between sessions. */
+  private endSession: (() => void) | null = null;
 
   constructor(
     readonly kind: RunnerKind,
@@ -109,6 +111,14 @@ export abstract class Runner {
     });
   }
 
+  /** Fencing before a side effect: this instance must still hold the lease, or the session ends (see ProcessorContext). */
+  protected async fence(): Promise<void> {
+    if (this.endSession && (await this.lease.confirm())) return;
+    this.deps.logger.warn({ runner: this.checkpointName }, 'lease lost before a side effect; standing by');
+    this.endSession?.();
+    throw new LeaseLostError(this.checkpointName, this.lease.owner);
+  }
+
   /** An attempt failed and will be retried: /health shows the runner failing, with why, meanwhile. */
   protected noteFailure(error: unknown): void {
     this.state = 'failing';
@@ -150,6 +160,7 @@ export abstract class Runner {
       let subscription: Subscription | null = null;
       const session = new AbortController();
       const endSession = () => session.abort();
+      this.endSession = endSession;
       signal.addEventListener('abort', endSession, { once: true });
       try {
         const acquired = await this.lease.acquire(signal, () => (this.state = 'standby'));
@@ -176,6 +187,7 @@ export abstract class Runner {
         await sleep(backoffDelay(this.retry, failures), signal);
       } finally {
         signal.removeEventListener('abort', endSession);
+        this.endSession = null;
         this.lease.stopRenewing();
         await subscription?.close();
       }

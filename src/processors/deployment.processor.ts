@@ -7,7 +7,7 @@ import { processorContext } from '../application/processor-context';
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { planRecovery } from '../integrations/helm/release-recovery';
-import type { Processor } from '../processing/processor';
+import type { Processor, ProcessorContext } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'deployment';
@@ -37,26 +37,32 @@ export class DeploymentProcessor implements Processor {
     },
   ) {}
 
-  async handle(event: RecordedEvent): Promise<void> {
+  async handle(event: RecordedEvent, context: ProcessorContext): Promise<void> {
     const graphId = (event.data as { graphId: string }).graphId;
     const { state } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
     const record = (outcome: Outcome, step: string) =>
       this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step));
-    for (const service of state.services) await this.reconcileService(state, service, record);
+    const helm = fenced(this.deps.helm, context.fence);
+    for (const service of state.services) await this.reconcileService(state, service, record, helm);
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
     if (refused.length > 0) throw new Error(`Grafana refused ${refused.length} dashboard(s) of graph ${graphId}: ${refused[0]}`);
   }
 
-  private async reconcileService(graph: ExistingGraph, service: ServiceState, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
+  private async reconcileService(
+    graph: ExistingGraph,
+    service: ServiceState,
+    record: (outcome: Outcome, step: string) => Promise<unknown>,
+    helm: HelmPort,
+  ): Promise<void> {
     const graphId = graph.graphId;
     const serviceId = service.id;
     const namespace = graph.project;
     if (!isWanted(graph, service)) {
       if (service.installed || service.status === 'Uninstalling') {
-        const outcome = await this.deps.helm.uninstall(serviceId, namespace);
+        const outcome = await helm.uninstall(serviceId, namespace);
         const gone = outcome.ok || /not found/i.test(outcome.stderr);
         await record(
           gone
@@ -79,20 +85,20 @@ export class DeploymentProcessor implements Processor {
 
     const chart = graph.normalised.services.find((s) => s.id === serviceId)!.artifact.ref;
     const request = { release: serviceId, chart, namespace, values: target.values };
-    const release = await this.repairRelease(graph, serviceId, record);
+    const release = await this.repairRelease(graph, serviceId, record, helm);
     let action: 'install' | 'upgrade';
     let outcome: HelmOutcome;
     if (release === 'not-found') {
       action = 'install';
-      outcome = await this.deps.helm.install(request);
+      outcome = await helm.install(request);
     } else if (!service.installed) {
       // Installed by an earlier run that died before recording it: adopt, then bring it up to date.
       await record(deployed(graph, service, 'adopt', chart, { ...target, valuesDigest: 'adopted' }, []), `adopt:${serviceId}`);
       action = 'upgrade';
-      outcome = await this.deps.helm.upgrade(request);
+      outcome = await helm.upgrade(request);
     } else {
       action = 'upgrade';
-      outcome = await this.deps.helm.upgrade(request);
+      outcome = await helm.upgrade(request);
     }
     await record(
       outcome.ok
@@ -106,15 +112,20 @@ export class DeploymentProcessor implements Processor {
   }
 
   /** Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README). */
-  private async repairRelease(graph: ExistingGraph, serviceId: string, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<'not-found' | 'present'> {
+  private async repairRelease(
+    graph: ExistingGraph,
+    serviceId: string,
+    record: (outcome: Outcome, step: string) => Promise<unknown>,
+    helm: HelmPort,
+  ): Promise<'not-found' | 'present'> {
     const namespace = graph.project;
-    const status = await this.deps.helm.status(serviceId, namespace);
+    const status = await helm.status(serviceId, namespace);
     if (status.state === 'not-found') return 'not-found';
     // helm could not tell (e.g. the API server did not answer): retry the event rather than guess.
     if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
-    const plan = planRecovery(status, status.state.startsWith('pending') ? await this.deps.helm.history(serviceId, namespace) : []);
+    const plan = planRecovery(status, status.state.startsWith('pending') ? await helm.history(serviceId, namespace) : []);
     if (plan.action === 'none') return 'present';
-    const outcome = plan.action === 'uninstall' ? await this.deps.helm.uninstall(serviceId, namespace) : await this.deps.helm.rollback(serviceId, namespace, plan.revision);
+    const outcome = plan.action === 'uninstall' ? await helm.uninstall(serviceId, namespace) : await helm.rollback(serviceId, namespace, plan.revision);
     await record(
       {
         type: 'HelmReleaseRecovered',
@@ -191,5 +202,21 @@ function deployed(
       valuesDigest: target.valuesDigest,
       command,
     },
+  };
+}
+
+/**
+ * helm whose release-changing calls are fenced: each first confirms this instance still owns the
+ * deployment processor, so an instance that lost it while paused mid-step changes nothing.
+ */
+function fenced(helm: HelmPort, fence: () => Promise<void>): HelmPort {
+  return {
+    mode: helm.mode,
+    status: (release, namespace) => helm.status(release, namespace),
+    history: (release, namespace) => helm.history(release, namespace),
+    install: async (request) => (await fence(), helm.install(request)),
+    upgrade: async (request) => (await fence(), helm.upgrade(request)),
+    uninstall: async (release, namespace) => (await fence(), helm.uninstall(release, namespace)),
+    rollback: async (release, namespace, revision) => (await fence(), helm.rollback(release, namespace, revision)),
   };
 }
