@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deterministicId } from '../../src/shared/deterministic-id';
 import { RESERVATION_GRACE_MS } from '../../src/domain/release-names/decide';
 import { releaseNamesStream } from '../../src/domain/release-names/events';
@@ -16,8 +19,18 @@ function renamed(graphId: string, suffix = ''): string {
 
 describe('release ownership is part of the write model (issue 15, item 1)', () => {
   let smo: RunningApp;
-  beforeAll(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
-  afterAll(async () => smo.close());
+  let clustersDir: string;
+  beforeAll(async () => {
+    // Room for every winner: placement counts what it already placed (item 2).
+    clustersDir = mkdtempSync(join(tmpdir(), 'smo-clusters-'));
+    const clusters = join(clustersDir, 'clusters.yaml');
+    writeFileSync(clusters, 'clusters:\n  - {name: big, cpu: 1000, memory: 2000Gi}\n');
+    smo = await startApp({ SMO_DEPLOY_WAIT: '20', SMO_SIMULATED_CLUSTERS: clusters });
+  });
+  afterAll(async () => {
+    await smo.close();
+    rmSync(clustersDir, { recursive: true, force: true });
+  });
 
   const deploy = (project: string, body: string, headers: Record<string, string> = { prefer: 'respond-async' }) =>
     fetch(`${smo.url}/project/${project}/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', ...headers }, body });
