@@ -39,6 +39,18 @@ describe('ProcessingHost', () => {
     expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-b'))?.doc.events).toBe(1);
   });
 
+  it('read-your-writes on an instance whose projection stands by follows the checkpoint of the instance that runs it', async () => {
+    const active = host().addProjection(streamSummariesProjection);
+    active.start();
+    await active.whenIdle();
+    const standby = host().addProjection(streamSummariesProjection);
+    standby.start();
+    const written = await stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    await standby.whenProcessed(written.position, { timeoutMs: 2000 });
+    expect((await standby.report()).find((r) => r.name === 'stream-summaries')?.state).toBe('standby');
+    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(1);
+  });
+
   it('resumes from its checkpoint after a restart, and replaying from zero changes nothing', async () => {
     await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2), happened(3)]);
     const first = host().addProjection(streamSummariesProjection);

@@ -7,6 +7,9 @@ import { LeaseKeeper } from './lease-keeper';
 import { parkEvent } from './parking';
 
 export type RunnerKind = 'projection' | 'processor';
+
+/** How often a standby runner's awaiters read the checkpoint the active instance writes. */
+const STANDBY_CHECKPOINT_POLL_MS = 50;
 export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
 
 export interface RunnerStatus {
@@ -90,7 +93,10 @@ export abstract class Runner {
     };
   }
 
-  /** Resolves once everything up to `position` is processed, or rejects after `timeoutMs`. */
+  /**
+   * Resolves once everything up to `position` is processed, or rejects after `timeoutMs`. While
+   * another instance holds the lease, its stored checkpoint tells (polled), not this idle runner.
+   */
   whenProcessed(position: number, timeoutMs: number): Promise<void> {
     if (this.processed >= position) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -103,8 +109,16 @@ export abstract class Runner {
         cleanup();
         reject(new Error(`${this.checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${this.processed})`));
       }, timeoutMs);
+      const elsewhere = setInterval(() => {
+        if (this.state !== 'standby') return;
+        this.deps.readStore.getCheckpoint(this.checkpointName).then(
+          (stored) => stored !== null && stored >= position && (cleanup(), resolve()),
+          () => undefined,
+        );
+      }, STANDBY_CHECKPOINT_POLL_MS);
       const cleanup = () => {
         clearTimeout(timer);
+        clearInterval(elsewhere);
         this.progress.off('processed', check);
       };
       this.progress.on('processed', check);
