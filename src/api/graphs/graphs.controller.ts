@@ -12,7 +12,7 @@ import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { GraphDocument } from '../../../projections/graphs.projection';
 import { ProblemException } from '../problem';
-import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText } from '../openapi/responses';
+import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText, ApiTextOrJson } from '../openapi/responses';
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
@@ -52,7 +52,7 @@ export class GraphsController {
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
   @ApiIdempotencyHeader()
-  @ApiText(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful"', ['etag', 'location', 'event-position'])
+  @ApiTextOrJson(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful" and a line per warning (JSON with `Accept: application/json`)', 'DeployResult', ['etag', 'location', 'event-position'])
   @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
   @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -83,21 +83,30 @@ export class GraphsController {
       context,
     );
     const location = `/graphs/${graphId}`;
+    const { warnings } = submission;
     void reply.header('etag', etag(result.revision)).header('location', location);
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
     const wantsAsync = /respond-async/i.test(String(request.headers.prefer ?? ''));
     const settled = wantsAsync ? null : await this.waitUntilSettled(graphId, result.revision, this.runtime.config.deployWaitSeconds * 1000);
     if (!settled) {
-      await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location });
+      await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location, warnings });
       return;
     }
     if (settled.state.placementFailure) {
       throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}`, {
         graph: location,
         bindingResource: settled.state.placementFailure.bindingResource,
+        warnings,
       });
     }
-    await reply.status(HttpStatus.OK).type(TEXT).send('Graph deployment successful\n');
+    // The answer describes the settled graph, so it carries that graph's revision.
+    void reply.header('etag', etag(settled.revision));
+    if (prefersJson(request)) {
+      await reply.status(HttpStatus.OK).type('application/json').send({ name: graphId, status: 'Deployed', location, revision: settled.revision, warnings });
+      return;
+    }
+    const warningLines = warnings.map((warning) => `Warning: ${warning.pointer || '(body)'}: ${warning.message}\n`).join('');
+    await reply.status(HttpStatus.OK).type(TEXT).send(`Graph deployment successful\n${warningLines}`);
   }
 
   @Get('graphs/:name')
@@ -236,15 +245,16 @@ export class GraphsController {
     const requestId = result.eventIds[0];
     const decided = (doc: GraphDocument) =>
       doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId || doc.state.proposals.some((p) => p.proposalId === requestId);
-    const done =
+    const doneAt =
       waitFor === 'removal'
         ? await this.waitUntilRemoved(name, waitMs)
-        : await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : () => true);
-    if (!done) {
+        : (await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : () => true))?.revision;
+    if (doneAt === undefined || doneAt === null) {
       await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
       return;
     }
-    await reply.status(HttpStatus.OK).type(TEXT).send(text);
+    // Done: the graph has moved on since the command's own events; the answer carries where it is now.
+    await reply.status(HttpStatus.OK).header('etag', etag(doneAt)).type(TEXT).send(text);
   }
 
   private execute(command: GraphCommand, context: ReturnType<typeof requestContext>) {
@@ -300,13 +310,13 @@ export class GraphsController {
     }
   }
 
-  /** Removal is done when its releases are gone (the graph's stream records the uninstalls). */
-  private async waitUntilRemoved(name: string, timeoutMs: number): Promise<boolean> {
+  /** Removal is done when its releases are gone (the graph's stream records the uninstalls); the stream's revision then, or null. */
+  private async waitUntilRemoved(name: string, timeoutMs: number): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { state } = await this.runtime.graphs.load(name);
-      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return true;
-      if (Date.now() >= deadline) return false;
+      const { state, revision } = await this.runtime.graphs.load(name);
+      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return revision;
+      if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -338,6 +348,12 @@ export function registryOf(reference: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The client asked for JSON (the `smo` command does) rather than upstream's text lines. */
+function prefersJson(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return /\bapplication\/(?:[\w.-]+\+)?json\b/i.test(accept) && !/\btext\/html\b/i.test(accept);
 }
 
 /** The request body exactly as sent: JSON keeps its raw bytes (rawBody), YAML arrives as a Buffer. */

@@ -72,9 +72,12 @@ const GraphView: SchemaObject = shape({
   dashboardFailure: nullable(shape({ action: { type: 'string', enum: ['publish', 'remove'] }, serviceId: nullable(string), error: string })),
   settled: boolean,
   revision: { type: 'integer', minimum: 0 },
+  warnings: arrayOf(ref('Warning')),
 });
 
-const DeployAccepted: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deploying'] }, location: string });
+const Warning: SchemaObject = shape({ pointer: string, message: string });
+const DeployAccepted: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deploying'] }, location: string, warnings: arrayOf(ref('Warning')) });
+const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deployed'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
 
 const available = (schema: SchemaObject) => shape({ available: schema, allocatable: schema });
 const ClusterView: SchemaObject = shape({
@@ -313,7 +316,9 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   ServiceFailure,
   ServiceView,
   GraphView,
+  Warning,
   DeployAccepted,
+  DeployResult,
   ClusterView,
   RunnerReport,
   Health,
