@@ -88,3 +88,42 @@ describe('API correctness (issue 15)', () => {
     });
   });
 });
+
+describe('item 8: JSON syntax errors say where (issue 15)', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp()));
+  afterAll(async () => smo.close());
+
+  type Problem = { status: number; detail: string; errors: Array<{ pointer: string; message: string; line: number; column: number; offset: number }> };
+  const postJson = async (path: string, body: string) => {
+    const response = await fetch(`${smo.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: response.status, type: response.headers.get('content-type'), problem: (await response.json()) as Problem };
+  };
+
+  it.each([
+    ['a missing value', '{\n  "hdaGraph": {\n    "id": ,\n  }\n}', { line: 3, column: 11, offset: 28 }],
+    ['an unquoted word', '{\n  "hdaGraph": nope\n}', { line: 2, column: 15, offset: 16 }],
+    ['a truncated body', '{"hdaGraph": {"id": "x"', { line: 1, column: 24, offset: 23 }],
+  ])('%s in a deploy body: 400 problem+json with line and column', async (_what, body, where) => {
+    const { status, type, problem } = await postJson('/project/demo/graphs', body);
+    expect(status).toBe(400);
+    expect(type).toContain('application/problem+json');
+    expect(problem.errors).toEqual([expect.objectContaining({ pointer: '', ...where })]);
+    expect(problem.errors[0]!.message).toMatch(new RegExp(`^invalid JSON: .+ \\(line ${where.line}, column ${where.column}\\)$`));
+    expect(problem.detail).toContain(`line ${where.line}, column ${where.column}`);
+    // The answer does not echo the body back.
+    expect(problem.detail).not.toContain('hdaGraph');
+  });
+
+  it('on any JSON route, e.g. a placement plan', async () => {
+    const { status, problem } = await postJson('/placement/plan', '{"services": [1 2]}');
+    expect(status).toBe(400);
+    expect(problem.errors[0]).toMatchObject({ line: 1, column: 17, offset: 16 });
+  });
+
+  it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
+    const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
+    expect(status).toBe(400);
+    expect(problem.detail).not.toContain('line ');
+  });
+});
