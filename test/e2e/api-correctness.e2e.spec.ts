@@ -1,4 +1,7 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { createLogger } from '../../src/observability/logger';
 import type { GraphView } from '../../src/api/graphs/graph-view';
 import { descriptorText } from '../support/graph-fixtures';
 import { startApp, type RunningApp } from '../support/app';
@@ -6,6 +9,7 @@ import { startApp, type RunningApp } from '../support/app';
 /** Issue 15, items 3, 6 and 8: what the API answers must say what is true now. */
 
 const GRAPH = 'image-detection-graph';
+const FAKE_HDARCTL = join(__dirname, '..', 'fixtures', 'fake-hdarctl', 'hdarctl');
 
 /** The Brussels demo without its event-triggered virtual object: once settled, nothing more happens to it. */
 function autoOnlyDescriptor(): Record<string, unknown> {
@@ -125,5 +129,50 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);
     expect(problem.detail).not.toContain('line ');
+  });
+});
+
+describe('item 7: integrations reported as they are, failures logged with their reason (issue 15)', () => {
+  type Integration = { name: string; mode: string; detail?: string };
+  const hdarctlOf = async (smo: RunningApp) =>
+    ((await (await fetch(`${smo.url}/health`)).json()) as { integrations: Integration[] }).integrations.find((i) => i.name === 'hdarctl');
+
+  it('a missing hdarctl is absent in /health, and the 502 it causes is logged at warn with the reason', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const missing = join(tmpdir(), 'no-such-dir', 'hdarctl');
+    const smo = await startApp({ SMO_HDARCTL_BINARY: missing }, { logger });
+    try {
+      expect(await hdarctlOf(smo)).toEqual({ name: 'hdarctl', mode: 'absent', detail: `${missing} does not exist` });
+      const deploy = await fetch(`${smo.url}/project/demo/graphs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ artifact: 'oci://registry.example:5000/demo/brussels:1.0.0' }),
+      });
+      expect(deploy.status).toBe(502);
+      const { detail } = (await deploy.json()) as { detail: string };
+      expect(detail).toContain('ENOENT');
+      const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; status?: number });
+      const failure = logged.find((entry) => entry.status === 502 && entry.msg.includes('ENOENT'));
+      expect(failure?.level).toBeGreaterThanOrEqual(40); // pino: 40 warn, 50 error
+      expect(logged.find((entry) => entry.msg.includes('hdarctl absent'))?.level).toBe(40);
+    } finally {
+      await smo.close();
+    }
+  });
+
+  it('an hdarctl that is there and executable is real; a bare name is looked up on PATH', async () => {
+    const present = await startApp({ SMO_HDARCTL_BINARY: FAKE_HDARCTL });
+    try {
+      expect(await hdarctlOf(present)).toEqual({ name: 'hdarctl', mode: 'real', detail: FAKE_HDARCTL });
+    } finally {
+      await present.close();
+    }
+    const notOnPath = await startApp({ SMO_HDARCTL_BINARY: 'hdarctl-that-nobody-installed' });
+    try {
+      expect(await hdarctlOf(notOnPath)).toEqual({ name: 'hdarctl', mode: 'absent', detail: 'hdarctl-that-nobody-installed is not an executable file on PATH' });
+    } finally {
+      await notOnPath.close();
+    }
   });
 });

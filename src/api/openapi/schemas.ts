@@ -131,7 +131,7 @@ const Health: SchemaObject = shape({
   processing: arrayOf(ref('RunnerReport')),
   clusterSync: shape({ mode: { type: 'string', enum: ['real', 'simulated'] }, lastSyncAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer, clusters: integer }),
   scaling: nullable(shape({ lastRoundAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer })),
-  integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled'] }, detail: string }, ['name', 'mode'])),
+  integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled', 'absent'] }, detail: string }, ['name', 'mode'])),
 });
 
 const EventView: SchemaObject = shape({
