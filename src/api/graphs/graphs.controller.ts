@@ -4,7 +4,8 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
-import { graphStream } from '../../domain/graph/events';
+import { graphStream, type GraphEvent } from '../../domain/graph/events';
+import type { RecordedEvent } from '../../eventstore/event-store';
 import { readHistory } from '../../application/command-handler';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
@@ -16,9 +17,11 @@ import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPrefe
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
-import { toGraphView, type GraphView } from './graph-view';
+import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Events read per look at the graph's stream while waiting for a placement outcome. */
+const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
 
 /** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
@@ -143,7 +146,13 @@ export class GraphsController {
   })
   @ApiQueryParam('mode', 'apply (default) or propose', { type: 'string', enum: ['apply', 'propose'] })
   @ApiQueryParam('maxMoves', 'at most this many services may move', { type: 'string', pattern: '^[0-9]{1,4}$' })
-  @GraphCommandResponses('Placement of graph <name> triggered')
+  @ApiNameParam('name', 'the graph id')
+  @ApiIfMatchHeader()
+  @ApiIdempotencyHeader()
+  @ApiTextOrJson(200, 'Applied: "Placement of graph <name> triggered"; proposed and nothing would move: JSON, `status: unchanged`, no proposal recorded', 'PlacementProposalAnswer', ['etag', 'event-position'])
+  @ApiJson(201, 'Proposed: the proposal (id, moves, why); Location is the proposal', 'PlacementProposalAnswer', ['etag', 'event-position', 'location'])
+  @ApiText(202, 'Recorded, still under way (follow Location): "Placement of graph <name> triggered"', ['etag', 'event-position', 'location'])
+  @ApiProblems(404, 409, 412, 422)
   async placementPost(
     @Param('name') name: string,
     @Query('mode') mode: string | undefined,
@@ -153,7 +162,23 @@ export class GraphsController {
   ): Promise<void> {
     if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw ProblemException.of(HttpStatus.BAD_REQUEST, 'mode must be apply or propose');
     if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'maxMoves must be a whole number');
-    await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...(maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {}) });
+    const budget = maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {};
+    if (mode === 'propose') await this.propose(name, budget, request, reply);
+    else await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...budget });
+  }
+
+  @Get('graphs/:name/placements/:proposal')
+  @ApiOperation({ summary: 'One placement proposal: who would move where, why, until when it can be approved' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiStringParam('proposal', 'the proposal id')
+  @ApiJson(200, 'The proposal', 'ProposalView', ['etag'])
+  @ApiProblems(404)
+  async proposal(@Param('name') name: string, @Param('proposal') proposalId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProposalView> {
+    const doc = await this.find(name);
+    const proposal = doc.state.proposals.find((p) => p.proposalId === proposalId);
+    if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no placement proposal ${proposalId}`);
+    void reply.header('etag', etag(doc.revision));
+    return toProposalView(proposal);
   }
 
   @Post('graphs/:name/placements/:proposal/approve')
@@ -223,6 +248,60 @@ export class GraphsController {
       'placement',
       context,
     );
+  }
+
+  /**
+   * `?mode=propose`: asks for a re-placement to approve, waits (bounded) for the placement processor's
+   * answer in the graph's stream, and answers it: 201 with the proposal, 200 when nothing would
+   * move (no proposal is recorded), 422 when no placement fits, 202 while it is still being computed.
+   */
+  private async propose(name: string, budget: { maxMoves?: number }, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const context = requestContext(request);
+    const result = await this.execute({ type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null, mode: 'propose', ...budget } }, context);
+    void reply.header('etag', etag(result.revision));
+    if (result.position !== null) void reply.header('x-event-position', String(result.position));
+    const requestId = result.eventIds[0]!;
+    const deadline = Date.now() + this.runtime.config.deployWaitSeconds * 1000;
+    const outcome = await this.waitForPlacementOutcome(name, requestId, result.revision + 1, deadline);
+    // Answered once the read model shows it too, so that Location can be followed at once.
+    const doc = outcome && (await this.waitUntilSettled(name, outcome.revision, Math.max(0, deadline - Date.now()), () => true, { settled: false }));
+    if (!outcome || !doc) {
+      await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(`Placement of graph ${name} triggered\n`);
+      return;
+    }
+    void reply.header('etag', etag(doc.revision));
+    const event = outcome as unknown as GraphEvent;
+    if (event.type === 'PlacementFailed') {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `No placement to propose for graph ${name}: ${event.data.detail}`, { graph: `/graphs/${name}`, bindingResource: event.data.bindingResource });
+    }
+    if (event.type === 'PlacementProposed') {
+      const location = `/graphs/${name}/placements/${requestId}`;
+      const { diff, why, expiresAt } = event.data;
+      await reply.status(HttpStatus.CREATED).header('location', location).send({ graph: name, proposalId: requestId, status: 'pending', diff, why, expiresAt, location });
+      return;
+    }
+    const why = event.type === 'PlacementUnchanged' ? event.data.why : 'nothing would move';
+    await reply.status(HttpStatus.OK).send({ graph: name, proposalId: null, status: 'unchanged', diff: [], why, expiresAt: null, location: null });
+  }
+
+  /** The event that answers a re-placement request, read from the graph's stream in bounded pages from `fromRevision`, or null at the deadline. */
+  private async waitForPlacementOutcome(name: string, requestId: string, fromRevision: number, deadline: number): Promise<RecordedEvent | null> {
+    const answers = (event: RecordedEvent): boolean => {
+      const data = event.data as { decisionId?: string; proposalId?: string; requestId?: string };
+      if (event.type === 'PlacementProposed') return data.proposalId === requestId;
+      if (event.type === 'PlacementUnchanged') return data.requestId === requestId;
+      return (event.type === 'PlacementFailed' || event.type === 'PlacementDecided') && data.decisionId === requestId;
+    };
+    let next = fromRevision;
+    for (;;) {
+      const page = await this.runtime.eventStore.readStream(graphStream(name), { fromRevision: next, maxCount: OUTCOME_PAGE });
+      const found = page.find(answers);
+      if (found) return found;
+      next = (page.at(-1)?.revision ?? next - 1) + 1;
+      if (page.length === OUTCOME_PAGE) continue;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /**
@@ -299,12 +378,18 @@ export class GraphsController {
     }
   }
 
-  /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
-  private async waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
+  /** Polls the read model until the graph (at least at `revision`) has settled (or only got there, with `settled: false`), or the time is up. */
+  private async waitUntilSettled(
+    name: string,
+    revision: number,
+    timeoutMs: number,
+    also: (doc: GraphDocument) => boolean = () => true,
+    { settled = true }: { settled?: boolean } = {},
+  ): Promise<GraphDocument | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
-      if (found && found.doc.revision >= revision && found.doc.settled && also(found.doc)) return found.doc;
+      if (found && found.doc.revision >= revision && (found.doc.settled || !settled) && also(found.doc)) return found.doc;
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

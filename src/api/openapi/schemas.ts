@@ -77,6 +77,25 @@ const GraphView: SchemaObject = shape({
 
 const Warning: SchemaObject = shape({ pointer: string, message: string });
 const DeployAccepted: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deploying'] }, location: string, warnings: arrayOf(ref('Warning')) });
+const PlacementMove: SchemaObject = shape({ serviceId: string, from: nullable(string), to: string });
+const ProposalView: SchemaObject = shape({
+  proposalId: string,
+  status: { type: 'string', enum: ['pending', 'approved', 'rejected'] },
+  expired: boolean,
+  why: string,
+  expiresAt: string,
+  diff: arrayOf(ref('PlacementMove')),
+});
+/** The answer to `?mode=propose`: the proposal recorded, or `unchanged` (nothing would move, nothing recorded). */
+const PlacementProposalAnswer: SchemaObject = shape({
+  graph: string,
+  proposalId: nullable(string),
+  status: { type: 'string', enum: ['pending', 'unchanged'] },
+  diff: arrayOf(ref('PlacementMove')),
+  why: string,
+  expiresAt: nullable(string),
+  location: nullable(string),
+});
 const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deployed'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
 
 const available = (schema: SchemaObject) => shape({ available: schema, allocatable: schema });
@@ -319,6 +338,9 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   Warning,
   DeployAccepted,
   DeployResult,
+  PlacementMove,
+  ProposalView,
+  PlacementProposalAnswer,
   ClusterView,
   RunnerReport,
   Health,

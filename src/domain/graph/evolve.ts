@@ -119,6 +119,8 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;
       return { ...graph, proposals: [...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }] };
     }
+    case 'PlacementUnchanged':
+      return graph;
     case 'PlacementProposalApproved':
       return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
     case 'PlacementProposalRejected':
