@@ -75,7 +75,7 @@ describe('API correctness (issue 15)', () => {
       const json = await call('POST', '/project/demo/graphs', { body: misspelt, headers: { 'content-type': 'application/yaml', accept: 'application/json' } });
       expect(json.status).toBe(200);
       const answer = (await json.json()) as { name: string; status: string; revision: number; warnings: Array<{ pointer: string; message: string }> };
-      expect(answer).toMatchObject({ name: GRAPH, status: 'Deployed', warnings: view.warnings });
+      expect(answer).toMatchObject({ name: GRAPH, status: 'Settled', warnings: view.warnings });
       expect(json.headers.get('etag')).toBe(`W/"${answer.revision}"`);
 
       const accepted = await call('POST', '/project/other/graphs', {

@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
-import { graphStream, type GraphEvent } from '../../domain/graph/events';
+import { graphStream, type GraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { readHistory } from '../../application/command-handler';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
@@ -20,6 +20,8 @@ import { BRUSSELS_EXAMPLE } from './examples';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** What the placement processor answers to a request for a proposal. */
+type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
@@ -105,7 +107,7 @@ export class GraphsController {
     // The answer describes the settled graph, so it carries that graph's revision.
     void reply.header('etag', etag(settled.revision));
     if (prefersJson(request)) {
-      await reply.status(HttpStatus.OK).type('application/json').send({ name: graphId, status: 'Deployed', location, revision: settled.revision, warnings });
+      await reply.status(HttpStatus.OK).type('application/json').send({ name: graphId, status: 'Settled', location, revision: settled.revision, warnings });
       return;
     }
     const warningLines = warnings.map((warning) => `Warning: ${warning.pointer || '(body)'}: ${warning.message}\n`).join('');
@@ -264,13 +266,13 @@ export class GraphsController {
     const deadline = Date.now() + this.runtime.config.deployWaitSeconds * 1000;
     const outcome = await this.waitForPlacementOutcome(name, requestId, result.revision + 1, deadline);
     // Answered once the read model shows it too, so that Location can be followed at once.
-    const doc = outcome && (await this.waitUntilSettled(name, outcome.revision, Math.max(0, deadline - Date.now()), () => true, { settled: false }));
+    const doc = outcome && (await this.waitForGraph(name, outcome.revision, Math.max(0, deadline - Date.now()), () => true));
     if (!outcome || !doc) {
       await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(`Placement of graph ${name} triggered\n`);
       return;
     }
     void reply.header('etag', etag(doc.revision));
-    const event = outcome as unknown as GraphEvent;
+    const { event } = outcome;
     if (event.type === 'PlacementFailed') {
       throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `No placement to propose for graph ${name}: ${event.data.detail}`, { graph: `/graphs/${name}`, bindingResource: event.data.bindingResource });
     }
@@ -280,23 +282,22 @@ export class GraphsController {
       await reply.status(HttpStatus.CREATED).header('location', location).send({ graph: name, proposalId: requestId, status: 'pending', diff, why, expiresAt, location });
       return;
     }
-    const why = event.type === 'PlacementUnchanged' ? event.data.why : 'nothing would move';
-    await reply.status(HttpStatus.OK).send({ graph: name, proposalId: null, status: 'unchanged', diff: [], why, expiresAt: null, location: null });
+    await reply.status(HttpStatus.OK).send({ graph: name, proposalId: null, status: 'unchanged', diff: [], why: event.data.why, expiresAt: null, location: null });
   }
 
   /** The event that answers a re-placement request, read from the graph's stream in bounded pages from `fromRevision`, or null at the deadline. */
-  private async waitForPlacementOutcome(name: string, requestId: string, fromRevision: number, deadline: number): Promise<RecordedEvent | null> {
-    const answers = (event: RecordedEvent): boolean => {
-      const data = event.data as { decisionId?: string; proposalId?: string; requestId?: string };
-      if (event.type === 'PlacementProposed') return data.proposalId === requestId;
-      if (event.type === 'PlacementUnchanged') return data.requestId === requestId;
-      return (event.type === 'PlacementFailed' || event.type === 'PlacementDecided') && data.decisionId === requestId;
+  private async waitForPlacementOutcome(name: string, requestId: string, fromRevision: number, deadline: number): Promise<{ event: PlacementOutcome; revision: number } | null> {
+    const answers = (recorded: RecordedEvent): boolean => {
+      const event = recorded as unknown as GraphEvent;
+      if (event.type === 'PlacementProposed') return event.data.proposalId === requestId;
+      if (event.type === 'PlacementUnchanged') return event.data.requestId === requestId;
+      return event.type === 'PlacementFailed' && event.data.decisionId === requestId;
     };
     let next = fromRevision;
     for (;;) {
       const page = await this.runtime.eventStore.readStream(graphStream(name), { fromRevision: next, maxCount: OUTCOME_PAGE });
       const found = page.find(answers);
-      if (found) return found;
+      if (found) return { event: found as unknown as PlacementOutcome, revision: found.revision };
       next = (page.at(-1)?.revision ?? next - 1) + 1;
       if (page.length === OUTCOME_PAGE) continue;
       if (Date.now() >= deadline) return null;
@@ -378,18 +379,17 @@ export class GraphsController {
     }
   }
 
-  /** Polls the read model until the graph (at least at `revision`) has settled (or only got there, with `settled: false`), or the time is up. */
-  private async waitUntilSettled(
-    name: string,
-    revision: number,
-    timeoutMs: number,
-    also: (doc: GraphDocument) => boolean = () => true,
-    { settled = true }: { settled?: boolean } = {},
-  ): Promise<GraphDocument | null> {
+  /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
+  private waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
+    return this.waitForGraph(name, revision, timeoutMs, (doc) => doc.settled && also(doc));
+  }
+
+  /** Polls the read model until the graph is at least at `revision` and `ready`, or the time is up. */
+  private async waitForGraph(name: string, revision: number, timeoutMs: number, ready: (doc: GraphDocument) => boolean): Promise<GraphDocument | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
-      if (found && found.doc.revision >= revision && (found.doc.settled || !settled) && also(found.doc)) return found.doc;
+      if (found && found.doc.revision >= revision && ready(found.doc)) return found.doc;
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

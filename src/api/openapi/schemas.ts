@@ -96,7 +96,8 @@ const PlacementProposalAnswer: SchemaObject = shape({
   expiresAt: nullable(string),
   location: nullable(string),
 });
-const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deployed'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
+/** Settled: every service is Deployed, Pending or Failed (GET the graph for which). */
+const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Settled'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
 
 const available = (schema: SchemaObject) => shape({ available: schema, allocatable: schema });
 const ClusterView: SchemaObject = shape({
