@@ -65,7 +65,7 @@ describe('placement proposals, approval and move budgets', () => {
     expect(proposal?.diff.length).toBeGreaterThan(0);
     // The answer is the proposal, and Location leads to it.
     expect(answer).toMatchObject({ graph: GRAPH, proposalId: proposal!.proposalId, status: 'pending', diff: proposal!.diff, why: 'proposal requested', expiresAt: proposal!.expiresAt });
-    expect(proposed.headers.get('location')).toBe(`/graphs/${GRAPH}/placements/${proposal!.proposalId}`);
+    expect(proposed.headers.get('location')).toBe(`/graphs/${GRAPH}/proposals/${proposal!.proposalId}`);
     const followed = await rig.request('GET', proposed.headers.get('location')!);
     expect(followed.status).toBe(200);
     expect(await followed.json()).toEqual({ ...proposal, status: 'pending' });
@@ -89,7 +89,7 @@ describe('placement proposals, approval and move budgets', () => {
     expect(history.events.map((e) => e.type)).toContain('PlacementUnchanged');
     expect(history.events.map((e) => e.type)).not.toContain('PlacementProposed');
     expect(rig.helmCalls('upgrade')).toEqual([]);
-    expect((await rig.request('GET', `/graphs/${GRAPH}/placements/no-such-proposal`)).status).toBe(404);
+    expect((await rig.request('GET', `/graphs/${GRAPH}/proposals/no-such-proposal`)).status).toBe(404);
   });
 
   it('a move budget refuses a re-placement that needs more moves', async () => {

@@ -169,8 +169,9 @@ export class GraphsController {
     else await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...budget });
   }
 
-  @Get('graphs/:name/placements/:proposal')
-  @ApiOperation({ summary: 'One placement proposal: who would move where, why, until when it can be approved' })
+  @Get('graphs/:name/proposals/:proposal')
+  // Not under /placements/: GET /graphs/{name}/placements/replay would then be served too.
+  @ApiOperation({ summary: 'One placement proposal: who would move where, why, until when it can be approved (approve at /graphs/{name}/placements/{id}/approve)' })
   @ApiNameParam('name', 'the graph id')
   @ApiStringParam('proposal', 'the proposal id')
   @ApiJson(200, 'The proposal', 'ProposalView', ['etag'])
@@ -277,7 +278,7 @@ export class GraphsController {
       throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `No placement to propose for graph ${name}: ${event.data.detail}`, { graph: `/graphs/${name}`, bindingResource: event.data.bindingResource });
     }
     if (event.type === 'PlacementProposed') {
-      const location = `/graphs/${name}/placements/${requestId}`;
+      const location = `/graphs/${name}/proposals/${requestId}`;
       const { diff, why, expiresAt } = event.data;
       await reply.status(HttpStatus.CREATED).header('location', location).send({ graph: name, proposalId: requestId, status: 'pending', diff, why, expiresAt, location });
       return;
