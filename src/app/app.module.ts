@@ -6,6 +6,7 @@ import { MetricsController } from '../api/metrics.controller';
 import { AlertsController } from '../api/alerts.controller';
 import { AnalyticsController } from '../api/audit/analytics.controller';
 import { AuditController } from '../api/audit/audit.controller';
+import { OpenEventStreams } from '../api/audit/open-event-streams';
 import { ClustersController } from '../api/clusters.controller';
 import { GraphsController } from '../api/graphs/graphs.controller';
 import { OsK8sController } from '../api/nfvcl/os-k8s.controller';
@@ -38,7 +39,7 @@ export class AppModule {
       global: true,
       imports: [CqrsModule.forRoot()],
       controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController],
-      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
+      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, OpenEventStreams, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };
   }

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { completeDocument } from '../api/openapi/document';
+import { useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter } from '../api/problem.filter';
 import { AuthGuard } from '../api/security/auth.guard';
 import { YAML_MEDIA_TYPES } from '../descriptor';
@@ -33,6 +34,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
   app.useGlobalGuards(new AuthGuard(runtime.config.security));
   const fastify = app.getHttpAdapter().getInstance();
+  useJsonBodyParser(app, runtime.config.maxBodyBytes);
   fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
 
   instrumentRequests(app, runtime);

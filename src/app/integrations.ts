@@ -24,11 +24,13 @@ import { PrometheusClient } from '../integrations/prometheus/prometheus-client';
 import { PrometheusRuleAdapter } from '../integrations/prometheus/prometheus-rule.adapter';
 import type { ReplicaScaler } from '../processors/scaling.scheduler';
 import type { DemandByCluster } from '../processors/placed-demand';
+import { locateExecutable } from '../shared/locate-executable';
 
 /** How an external integration is run in this process, as /health reports it. */
 export interface IntegrationMode {
   name: string;
-  mode: 'real' | 'simulated' | 'disabled';
+  /** `absent`: configured to run for real, but its program is not there (detail says why). */
+  mode: 'real' | 'simulated' | 'disabled' | 'absent';
   detail?: string;
 }
 
@@ -95,14 +97,14 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
     ? karmadaScaler(new KarmadaDeployments(loadKubeconfigFile(kubeconfig, { trusted: true, ...(config.karmada.context ? { context: config.karmada.context } : {}) }), { timeoutMs: config.karmada.timeoutSeconds * 1000 }))
     : { mode: 'simulated', scale: async (name, namespace, replicas) => logger.info({ name, namespace, replicas }, 'simulated scale') };
   const nfvcl = createNfvcl(config);
-  const modes: IntegrationMode[] = [
+  const configuredModes = (): IntegrationMode[] => [
     kubeconfig
       ? { name: 'karmada', mode: 'real', detail: kubeconfig }
       : { name: 'karmada', mode: 'simulated', detail: `clusters from ${config.karmada.simulatedClustersFile}` },
-    kubeconfig ? { name: 'helm', mode: 'real', detail: config.helm.binary } : { name: 'helm', mode: 'simulated', detail: 'releases recorded in the data directory, nothing installed' },
+    kubeconfig ? programMode('helm', config.helm.binary) : { name: 'helm', mode: 'simulated', detail: 'releases recorded in the data directory, nothing installed' },
     config.submariner.kubeconfig ? { name: 'submariner', mode: 'real' } : { name: 'submariner', mode: 'disabled', detail: 'SUBMARINER_KUBECONFIG not set' },
     grafana ? { name: 'grafana', mode: 'real', detail: config.grafana.host } : { name: 'grafana', mode: 'disabled', detail: 'GRAFANA_HOST not set' },
-    { name: 'hdarctl', mode: 'real', detail: config.hdarctl.binary },
+    programMode('hdarctl', config.hdarctl.binary),
     nfvcl ? { name: 'nfvcl', mode: 'real', detail: config.nfvcl.baseUrl } : { name: 'nfvcl', mode: 'disabled', detail: 'NFVCL_BASE_URL not set' },
     prometheus ? { name: 'prometheus', mode: 'real', detail: config.prometheus.host } : { name: 'prometheus', mode: 'disabled', detail: 'PROMETHEUS_HOST not set' },
     alertRules.mode === 'simulated'
@@ -110,7 +112,26 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
       : { name: 'alert-rules', mode: 'real', detail: alertRules.mode },
     config.scaling.enabled ? { name: 'scaling', mode: scaler.mode, detail: `every ${config.scaling.intervalSeconds}s` } : { name: 'scaling', mode: 'disabled', detail: 'SCALING_ENABLED not set' },
   ];
-  return { helm, alertRules, prometheus, scaler, grafana, nfvcl, inventory, artifacts, modes };
+  return {
+    helm,
+    alertRules,
+    prometheus,
+    scaler,
+    grafana,
+    nfvcl,
+    inventory,
+    artifacts,
+    // Looked at again on each read: a program installed (or removed) later is reported as it is.
+    get modes() {
+      return configuredModes();
+    },
+  };
+}
+
+/** An integration that runs a program: real only when the program is there to run. */
+function programMode(name: string, binary: string): IntegrationMode {
+  const located = locateExecutable(binary);
+  return located.found ? { name, mode: 'real', detail: located.path } : { name, mode: 'absent', detail: located.reason };
 }
 
 function createAlertRules(config: SmoConfig): AlertRulesPort {

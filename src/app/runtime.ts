@@ -93,7 +93,10 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     owner: processing.owner,
   });
   for (const integration of integrations.modes.filter((i) => i.mode !== 'real')) {
-    logger.info({ integration: integration.name, mode: integration.mode, detail: integration.detail }, 'integration not real');
+    const fields = { integration: integration.name, mode: integration.mode, detail: integration.detail };
+    // Absent: configured to run for real but cannot; what needs it will fail until it is installed.
+    if (integration.mode === 'absent') logger.warn(fields, `integration ${integration.name} absent: ${integration.detail ?? ''}`);
+    else logger.info(fields, 'integration not real');
   }
 
   logger.info(

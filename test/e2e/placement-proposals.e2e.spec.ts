@@ -4,8 +4,8 @@ import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
 
-
 const GRAPH = 'image-detection-graph';
+type Answer = { graph: string; proposalId: string | null; status: string; diff: unknown[]; why: string; expiresAt: string | null; location: string | null };
 
 /** A graph whose policy proposes automatic re-placements instead of applying them. */
 const proposing = descriptorText().replace(/hdaGraphIntent:\n/, 'hdaGraphIntent:\n    placementPolicy:\n      automatic: propose\n');
@@ -58,14 +58,38 @@ describe('placement proposals, approval and move budgets', () => {
       karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
     ]);
     await rig.request('POST', '/clusters/sync');
-    expect((await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`)).status).toBe(200);
+    const proposed = await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`);
+    expect(proposed.status).toBe(201);
+    const answer = (await proposed.json()) as Answer;
     const [proposal] = (await view()).proposals;
     expect(proposal?.diff.length).toBeGreaterThan(0);
+    // The answer is the proposal, and Location leads to it.
+    expect(answer).toMatchObject({ graph: GRAPH, proposalId: proposal!.proposalId, status: 'pending', diff: proposal!.diff, why: 'proposal requested', expiresAt: proposal!.expiresAt });
+    expect(proposed.headers.get('location')).toBe(`/graphs/${GRAPH}/proposals/${proposal!.proposalId}`);
+    const followed = await rig.request('GET', proposed.headers.get('location')!);
+    expect(followed.status).toBe(200);
+    expect(await followed.json()).toEqual({ ...proposal, status: 'pending' });
+    expect(proposed.headers.get('etag')).toBe(followed.headers.get('etag'));
     expect((await rig.request('POST', `/graphs/${GRAPH}/placements/${proposal!.proposalId}/reject`)).status).toBe(200);
     await rig.idle();
     expect((await view()).proposals[0]?.status).toBe('rejected');
     expect(rig.helmCalls('upgrade')).toEqual([]);
     expect((await rig.request('POST', `/graphs/${GRAPH}/placements/nope/approve`)).status).toBe(404);
+  });
+
+  it('a proposal asked for when nothing would move says so and records no pending proposal (issue 15 item 4)', async () => {
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+    const asked = await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`);
+    expect(asked.status).toBe(200);
+    expect(asked.headers.get('location')).toBeNull();
+    expect(await asked.json()).toEqual({ graph: GRAPH, proposalId: null, status: 'unchanged', diff: [], why: expect.stringContaining('nothing would move'), expiresAt: null, location: null });
+    await rig.idle();
+    expect((await view()).proposals).toEqual([]);
+    const history = (await (await rig.request('GET', `/graphs/${GRAPH}/history`)).json()) as { events: Array<{ type: string }> };
+    expect(history.events.map((e) => e.type)).toContain('PlacementUnchanged');
+    expect(history.events.map((e) => e.type)).not.toContain('PlacementProposed');
+    expect(rig.helmCalls('upgrade')).toEqual([]);
+    expect((await rig.request('GET', `/graphs/${GRAPH}/proposals/no-such-proposal`)).status).toBe(404);
   });
 
   it('a move budget refuses a re-placement that needs more moves', async () => {

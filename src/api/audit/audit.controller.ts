@@ -10,6 +10,7 @@ import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
 import { eventView, placementRecord } from './graph-history';
+import { OpenEventStreams } from './open-event-streams';
 
 const MAX_PAGE = 500;
 
@@ -17,7 +18,10 @@ const MAX_PAGE = 500;
 @ApiTags('audit')
 @Controller()
 export class AuditController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly openStreams: OpenEventStreams,
+  ) {}
 
   @Get('graphs/:name/history')
   @ApiOperation({ summary: "A graph's events, oldest first, paged; filter with ?type=A,B" })
@@ -85,7 +89,7 @@ export class AuditController {
   }
 
   @Get('events/stream')
-  @ApiOperation({ summary: 'Server-Sent Events of new events; ?graph=<name> keeps one graph', description: 'Each message: `event: <type>`, `id: <position>`, `data: <event JSON>`. Send Last-Event-ID to resume.' })
+  @ApiOperation({ summary: 'Server-Sent Events of new events; ?graph=<name> keeps one graph', description: 'Each message: `event: <type>`, `id: <position>`, `data: <event JSON>`. Send Last-Event-ID to resume. When SMO shuts down the stream ends after `event: shutdown` (no id).' })
   @ApiQueryParam('graph', 'only this graph', { type: 'string' })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this position', schema: { type: 'string' } })
   @ApiResponse({ status: 200, description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
@@ -98,8 +102,14 @@ export class AuditController {
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.write(': connected\n\n');
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    // On shutdown the client hears why the stream ends (it may reconnect with Last-Event-ID).
+    const forget = this.openStreams.add(() => {
+      raw.write(`event: shutdown\ndata: ${JSON.stringify({ reason: 'SMO is shutting down' })}\n\n`);
+      void subscription.close();
+    });
     request.raw.on('close', () => {
       clearInterval(keepAlive);
+      forget();
       void subscription.close();
     });
     const wanted = graph ? graphStream(graph) : null;
@@ -110,6 +120,7 @@ export class AuditController {
       }
     } finally {
       clearInterval(keepAlive);
+      forget();
       raw.end();
     }
   }

@@ -1,4 +1,5 @@
 import type { GraphDocument } from '../../../projections/graphs.projection';
+import type { ExistingGraph } from '../../domain/graph/state';
 
 /** A service as upstream's `Service.to_dict()` shows it, plus failure details and the placement target. */
 export interface ServiceView {
@@ -32,7 +33,19 @@ export interface GraphView {
   settled: boolean;
   revision: number;
   /** Re-placements waiting for approval (and those decided): who would move where, and why. */
-  proposals: Array<{ proposalId: string; status: string; expired: boolean; why: string; expiresAt: string; diff: Array<{ serviceId: string; from: string | null; to: string }> }>;
+  proposals: ProposalView[];
+  /** What the descriptor's author should hear about: accepted, but probably not what was meant (e.g. a misspelt field). */
+  warnings: Array<{ pointer: string; message: string }>;
+}
+
+/** A re-placement waiting for approval (or decided): who would move where, and why. */
+export interface ProposalView {
+  proposalId: string;
+  status: string;
+  expired: boolean;
+  why: string;
+  expiresAt: string;
+  diff: Array<{ serviceId: string; from: string | null; to: string }>;
 }
 
 export function toGraphView(doc: GraphDocument): GraphView {
@@ -67,13 +80,11 @@ export function toGraphView(doc: GraphDocument): GraphView {
     dashboardFailure: state.dashboardFailure ?? null,
     settled: doc.settled,
     revision: doc.revision,
-    proposals: (state.proposals ?? []).map(({ proposalId, status, why, expiresAt, diff }) => ({
-      proposalId,
-      status,
-      expired: status === 'pending' && expiresAt < new Date().toISOString(),
-      why,
-      expiresAt,
-      diff,
-    })),
+    proposals: (state.proposals ?? []).map(toProposalView),
+    warnings: state.warnings ?? [],
   };
+}
+
+export function toProposalView({ proposalId, status, why, expiresAt, diff }: ExistingGraph['proposals'][number]): ProposalView {
+  return { proposalId, status, expired: status === 'pending' && expiresAt < new Date().toISOString(), why, expiresAt, diff };
 }

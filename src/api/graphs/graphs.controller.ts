@@ -4,7 +4,8 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
-import { graphStream } from '../../domain/graph/events';
+import { graphStream, type GraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
+import type { RecordedEvent } from '../../eventstore/event-store';
 import { readHistory } from '../../application/command-handler';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
@@ -12,13 +13,17 @@ import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { GraphDocument } from '../../../projections/graphs.projection';
 import { ProblemException } from '../problem';
-import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText } from '../openapi/responses';
+import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText, ApiTextOrJson } from '../openapi/responses';
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
-import { toGraphView, type GraphView } from './graph-view';
+import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** What the placement processor answers to a request for a proposal. */
+type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
+/** Events read per look at the graph's stream while waiting for a placement outcome. */
+const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
 
 /** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
@@ -52,7 +57,7 @@ export class GraphsController {
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
   @ApiIdempotencyHeader()
-  @ApiText(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful"', ['etag', 'location', 'event-position'])
+  @ApiTextOrJson(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful" and a line per warning (JSON with `Accept: application/json`)', 'DeployResult', ['etag', 'location', 'event-position'])
   @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
   @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -83,21 +88,30 @@ export class GraphsController {
       context,
     );
     const location = `/graphs/${graphId}`;
+    const { warnings } = submission;
     void reply.header('etag', etag(result.revision)).header('location', location);
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
     const wantsAsync = /respond-async/i.test(String(request.headers.prefer ?? ''));
     const settled = wantsAsync ? null : await this.waitUntilSettled(graphId, result.revision, this.runtime.config.deployWaitSeconds * 1000);
     if (!settled) {
-      await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location });
+      await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location, warnings });
       return;
     }
     if (settled.state.placementFailure) {
       throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}`, {
         graph: location,
         bindingResource: settled.state.placementFailure.bindingResource,
+        warnings,
       });
     }
-    await reply.status(HttpStatus.OK).type(TEXT).send('Graph deployment successful\n');
+    // The answer describes the settled graph, so it carries that graph's revision.
+    void reply.header('etag', etag(settled.revision));
+    if (prefersJson(request)) {
+      await reply.status(HttpStatus.OK).type('application/json').send({ name: graphId, status: 'Settled', location, revision: settled.revision, warnings });
+      return;
+    }
+    const warningLines = warnings.map((warning) => `Warning: ${warning.pointer || '(body)'}: ${warning.message}\n`).join('');
+    await reply.status(HttpStatus.OK).type(TEXT).send(`Graph deployment successful\n${warningLines}`);
   }
 
   @Get('graphs/:name')
@@ -134,7 +148,13 @@ export class GraphsController {
   })
   @ApiQueryParam('mode', 'apply (default) or propose', { type: 'string', enum: ['apply', 'propose'] })
   @ApiQueryParam('maxMoves', 'at most this many services may move', { type: 'string', pattern: '^[0-9]{1,4}$' })
-  @GraphCommandResponses('Placement of graph <name> triggered')
+  @ApiNameParam('name', 'the graph id')
+  @ApiIfMatchHeader()
+  @ApiIdempotencyHeader()
+  @ApiTextOrJson(200, 'Applied: "Placement of graph <name> triggered"; proposed and nothing would move: JSON, `status: unchanged`, no proposal recorded', 'PlacementProposalAnswer', ['etag', 'event-position'])
+  @ApiJson(201, 'Proposed: the proposal (id, moves, why); Location is the proposal', 'PlacementProposalAnswer', ['etag', 'event-position', 'location'])
+  @ApiText(202, 'Recorded, still under way (follow Location): "Placement of graph <name> triggered"', ['etag', 'event-position', 'location'])
+  @ApiProblems(404, 409, 412, 422)
   async placementPost(
     @Param('name') name: string,
     @Query('mode') mode: string | undefined,
@@ -144,7 +164,24 @@ export class GraphsController {
   ): Promise<void> {
     if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw ProblemException.of(HttpStatus.BAD_REQUEST, 'mode must be apply or propose');
     if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'maxMoves must be a whole number');
-    await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...(maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {}) });
+    const budget = maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {};
+    if (mode === 'propose') await this.propose(name, budget, request, reply);
+    else await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...budget });
+  }
+
+  @Get('graphs/:name/proposals/:proposal')
+  // Not under /placements/: GET /graphs/{name}/placements/replay would then be served too.
+  @ApiOperation({ summary: 'One placement proposal: who would move where, why, until when it can be approved (approve at /graphs/{name}/placements/{id}/approve)' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiStringParam('proposal', 'the proposal id')
+  @ApiJson(200, 'The proposal', 'ProposalView', ['etag'])
+  @ApiProblems(404)
+  async proposal(@Param('name') name: string, @Param('proposal') proposalId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProposalView> {
+    const doc = await this.find(name);
+    const proposal = doc.state.proposals.find((p) => p.proposalId === proposalId);
+    if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no placement proposal ${proposalId}`);
+    void reply.header('etag', etag(doc.revision));
+    return toProposalView(proposal);
   }
 
   @Post('graphs/:name/placements/:proposal/approve')
@@ -217,6 +254,59 @@ export class GraphsController {
   }
 
   /**
+   * `?mode=propose`: asks for a re-placement to approve, waits (bounded) for the placement processor's
+   * answer in the graph's stream, and answers it: 201 with the proposal, 200 when nothing would
+   * move (no proposal is recorded), 422 when no placement fits, 202 while it is still being computed.
+   */
+  private async propose(name: string, budget: { maxMoves?: number }, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const context = requestContext(request);
+    const result = await this.execute({ type: 'RequestReplacement', data: { graphId: name, requestId: context.commandId, reason: 'manual', detail: null, mode: 'propose', ...budget } }, context);
+    void reply.header('etag', etag(result.revision));
+    if (result.position !== null) void reply.header('x-event-position', String(result.position));
+    const requestId = result.eventIds[0]!;
+    const deadline = Date.now() + this.runtime.config.deployWaitSeconds * 1000;
+    const outcome = await this.waitForPlacementOutcome(name, requestId, result.revision + 1, deadline);
+    // Answered once the read model shows it too, so that Location can be followed at once.
+    const doc = outcome && (await this.waitForGraph(name, outcome.revision, Math.max(0, deadline - Date.now()), () => true));
+    if (!outcome || !doc) {
+      await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(`Placement of graph ${name} triggered\n`);
+      return;
+    }
+    void reply.header('etag', etag(doc.revision));
+    const { event } = outcome;
+    if (event.type === 'PlacementFailed') {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `No placement to propose for graph ${name}: ${event.data.detail}`, { graph: `/graphs/${name}`, bindingResource: event.data.bindingResource });
+    }
+    if (event.type === 'PlacementProposed') {
+      const location = `/graphs/${name}/proposals/${requestId}`;
+      const { diff, why, expiresAt } = event.data;
+      await reply.status(HttpStatus.CREATED).header('location', location).send({ graph: name, proposalId: requestId, status: 'pending', diff, why, expiresAt, location });
+      return;
+    }
+    await reply.status(HttpStatus.OK).send({ graph: name, proposalId: null, status: 'unchanged', diff: [], why: event.data.why, expiresAt: null, location: null });
+  }
+
+  /** The event that answers a re-placement request, read from the graph's stream in bounded pages from `fromRevision`, or null at the deadline. */
+  private async waitForPlacementOutcome(name: string, requestId: string, fromRevision: number, deadline: number): Promise<{ event: PlacementOutcome; revision: number } | null> {
+    const answers = (recorded: RecordedEvent): boolean => {
+      const event = recorded as unknown as GraphEvent;
+      if (event.type === 'PlacementProposed') return event.data.proposalId === requestId;
+      if (event.type === 'PlacementUnchanged') return event.data.requestId === requestId;
+      return event.type === 'PlacementFailed' && event.data.decisionId === requestId;
+    };
+    let next = fromRevision;
+    for (;;) {
+      const page = await this.runtime.eventStore.readStream(graphStream(name), { fromRevision: next, maxCount: OUTCOME_PAGE });
+      const found = page.find(answers);
+      if (found) return { event: found as unknown as PlacementOutcome, revision: found.revision };
+      next = (page.at(-1)?.revision ?? next - 1) + 1;
+      if (page.length === OUTCOME_PAGE) continue;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /**
    * Runs a command, waits (bounded) until what it asked for is done — the graph settled, its
    * re-placement decided and applied, or its releases gone — and answers upstream's text.
    */
@@ -236,15 +326,16 @@ export class GraphsController {
     const requestId = result.eventIds[0];
     const decided = (doc: GraphDocument) =>
       doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId || doc.state.proposals.some((p) => p.proposalId === requestId);
-    const done =
+    const doneAt =
       waitFor === 'removal'
         ? await this.waitUntilRemoved(name, waitMs)
-        : await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : () => true);
-    if (!done) {
+        : (await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : () => true))?.revision;
+    if (doneAt === undefined || doneAt === null) {
       await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
       return;
     }
-    await reply.status(HttpStatus.OK).type(TEXT).send(text);
+    // Done: the graph has moved on since the command's own events; the answer carries where it is now.
+    await reply.status(HttpStatus.OK).header('etag', etag(doneAt)).type(TEXT).send(text);
   }
 
   private execute(command: GraphCommand, context: ReturnType<typeof requestContext>) {
@@ -295,23 +386,28 @@ export class GraphsController {
   }
 
   /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
-  private async waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
+  private waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
+    return this.waitForGraph(name, revision, timeoutMs, (doc) => doc.settled && also(doc));
+  }
+
+  /** Polls the read model until the graph is at least at `revision` and `ready`, or the time is up. */
+  private async waitForGraph(name: string, revision: number, timeoutMs: number, ready: (doc: GraphDocument) => boolean): Promise<GraphDocument | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
-      if (found && found.doc.revision >= revision && found.doc.settled && also(found.doc)) return found.doc;
+      if (found && found.doc.revision >= revision && ready(found.doc)) return found.doc;
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
-  /** Removal is done when its releases are gone (the graph's stream records the uninstalls). */
-  private async waitUntilRemoved(name: string, timeoutMs: number): Promise<boolean> {
+  /** Removal is done when its releases are gone (the graph's stream records the uninstalls); the stream's revision then, or null. */
+  private async waitUntilRemoved(name: string, timeoutMs: number): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { state } = await this.runtime.graphs.load(name);
-      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return true;
-      if (Date.now() >= deadline) return false;
+      const { state, revision } = await this.runtime.graphs.load(name);
+      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return revision;
+      if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -343,6 +439,12 @@ export function registryOf(reference: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The client asked for JSON (the `smo` command does) rather than upstream's text lines. */
+function prefersJson(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return /\bapplication\/(?:[\w.-]+\+)?json\b/i.test(accept) && !/\btext\/html\b/i.test(accept);
 }
 
 /** The request body exactly as sent: JSON keeps its raw bytes (rawBody), YAML arrives as a Buffer. */

@@ -33,6 +33,11 @@ export function ApiText(status: number, description: string, headers: HeaderName
   return ApiResponse({ status, description, headers: headersOf(headers), content: { 'text/html': { schema: { type: 'string' } } } });
 }
 
+/** Upstream's text line by default, a JSON body for clients that ask for `application/json`. */
+export function ApiTextOrJson(status: number, description: string, schema: SchemaName, headers: HeaderName[] = []): MethodDecorator {
+  return ApiResponse({ status, description, headers: headersOf(headers), content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: schemaRef(schema) } } });
+}
+
 /** `application/problem+json` answers for these statuses. */
 export function ApiProblems(...statuses: number[]): MethodDecorator {
   return applyDecorators(...statuses.map((status) => ApiResponse(problemResponse(status))));

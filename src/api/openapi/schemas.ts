@@ -72,9 +72,32 @@ const GraphView: SchemaObject = shape({
   dashboardFailure: nullable(shape({ action: { type: 'string', enum: ['publish', 'remove'] }, serviceId: nullable(string), error: string })),
   settled: boolean,
   revision: { type: 'integer', minimum: 0 },
+  warnings: arrayOf(ref('Warning')),
 });
 
-const DeployAccepted: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deploying'] }, location: string });
+const Warning: SchemaObject = shape({ pointer: string, message: string });
+const DeployAccepted: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Deploying'] }, location: string, warnings: arrayOf(ref('Warning')) });
+const PlacementMove: SchemaObject = shape({ serviceId: string, from: nullable(string), to: string });
+const ProposalView: SchemaObject = shape({
+  proposalId: string,
+  status: { type: 'string', enum: ['pending', 'approved', 'rejected'] },
+  expired: boolean,
+  why: string,
+  expiresAt: string,
+  diff: arrayOf(ref('PlacementMove')),
+});
+/** The answer to `?mode=propose`: the proposal recorded, or `unchanged` (nothing would move, nothing recorded). */
+const PlacementProposalAnswer: SchemaObject = shape({
+  graph: string,
+  proposalId: nullable(string),
+  status: { type: 'string', enum: ['pending', 'unchanged'] },
+  diff: arrayOf(ref('PlacementMove')),
+  why: string,
+  expiresAt: nullable(string),
+  location: nullable(string),
+});
+/** Settled: every service is Deployed, Pending or Failed (GET the graph for which). */
+const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Settled'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
 
 const available = (schema: SchemaObject) => shape({ available: schema, allocatable: schema });
 const ClusterView: SchemaObject = shape({
@@ -128,7 +151,7 @@ const Health: SchemaObject = shape({
   processing: arrayOf(ref('RunnerReport')),
   clusterSync: shape({ mode: { type: 'string', enum: ['real', 'simulated'] }, lastSyncAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer, clusters: integer }),
   scaling: nullable(shape({ lastRoundAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer })),
-  integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled'] }, detail: string }, ['name', 'mode'])),
+  integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled', 'absent'] }, detail: string }, ['name', 'mode'])),
 });
 
 const EventView: SchemaObject = shape({
@@ -313,7 +336,12 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   ServiceFailure,
   ServiceView,
   GraphView,
+  Warning,
   DeployAccepted,
+  DeployResult,
+  PlacementMove,
+  ProposalView,
+  PlacementProposalAnswer,
   ClusterView,
   RunnerReport,
   Health,

@@ -138,6 +138,18 @@ describe('graph decider', () => {
       const staticGraph = graphSubmitted('demo', 'brussels-demo.static-placement.hdag.yaml');
       spec.given([staticGraph]).when({ type: 'RequestReplacement', data: { graphId, requestId: 'r1', reason: 'manual', detail: null } }).thenThrows({ kind: 'conflict' });
     });
+    it('a proposal that moves nothing is answered, not recorded as pending (issue 15 item 4)', () => {
+      const { graphId: _, ...decision } = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c1', 'image-detection': 'c1' }, 'd2', 'manual').data;
+      const proposal = { graphId, proposalId: 'r1', basisDecisionId: onC1.data.decisionId, why: 'proposal requested', expiresAt: '2030-01-01T00:00:00.000Z', decision };
+      spec
+        .given(running)
+        .when({ type: 'RecordPlacementProposal', data: { ...proposal, diff: [] } })
+        .then([{ type: 'PlacementUnchanged', data: { graphId, requestId: 'r1', why: 'nothing would move: the current placement is already the best one', decision } }]);
+      const unchanged = [...running, { type: 'PlacementUnchanged', data: { graphId, requestId: 'r1', why: 'nothing would move', decision } } as GraphEvent];
+      expect(fold(unchanged).proposals).toEqual([]);
+      const diff = [{ serviceId: 'noise-reduction', from: 'c1', to: 'c2' }];
+      spec.given(running).when({ type: 'RecordPlacementProposal', data: { ...proposal, diff } }).then([{ type: 'PlacementProposed', data: { ...proposal, diff } }]);
+    });
     it('a new placement sends moved or re-valued services back to Deploying until upgraded', () => {
       const moved = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual');
       const after = [...running, moved];

@@ -65,9 +65,13 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (!service || !awaitsAlert(graph, service)) return [];
       return [{ type: 'ServiceTriggered', data: command.data }];
     }
-    case 'RecordPlacementProposal':
+    case 'RecordPlacementProposal': {
       present(state, command.data.graphId);
+      const { graphId, proposalId, diff, decision } = command.data;
+      // A proposal that moves nothing would only wait to be approved for no effect.
+      if (diff.length === 0) return [{ type: 'PlacementUnchanged', data: { graphId, requestId: proposalId, why: 'nothing would move: the current placement is already the best one', decision } }];
       return [{ type: 'PlacementProposed', data: command.data }];
+    }
     case 'ApprovePlacementProposal': {
       const graph = existing(state, command.data.graphId);
       const proposal = pendingProposal(graph, command.data.proposalId);

@@ -174,6 +174,18 @@ export interface PlacementProposed {
   };
 }
 
+/** A proposal was asked for and nothing would move: no proposal is recorded, only this answer (with what was computed). */
+export interface PlacementUnchanged {
+  type: 'PlacementUnchanged';
+  data: {
+    graphId: string;
+    /** The re-placement request it answers (the id its proposal would have had). */
+    requestId: string;
+    why: string;
+    decision: Omit<PlacementDecided['data'], 'graphId'>;
+  };
+}
+
 export interface PlacementProposalApproved {
   type: 'PlacementProposalApproved';
   data: { graphId: string; proposalId: string };
@@ -270,6 +282,7 @@ export type GraphEvent =
   | ServiceScalingFailed
   | ScalingInfeasible
   | PlacementProposed
+  | PlacementUnchanged
   | PlacementProposalApproved
   | PlacementProposalRejected;
 
@@ -301,6 +314,7 @@ export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
   'ServiceScalingFailed',
   'ScalingInfeasible',
   'PlacementProposed',
+  'PlacementUnchanged',
   'PlacementProposalApproved',
   'PlacementProposalRejected',
 ];

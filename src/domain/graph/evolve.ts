@@ -4,7 +4,7 @@ import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState,
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
   if (event.type === 'GraphSubmitted') {
-    const { graphId, project, descriptor, normalised } = event.data;
+    const { graphId, project, descriptor, normalised, warnings } = event.data;
     return {
       kind: 'exists',
       graphId,
@@ -28,6 +28,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       })),
       dashboard: null,
       proposals: [],
+      warnings: warnings ?? [],
     };
   }
   if (state.kind === 'none') return state;
@@ -118,6 +119,8 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;
       return { ...graph, proposals: [...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }] };
     }
+    case 'PlacementUnchanged':
+      return graph;
     case 'PlacementProposalApproved':
       return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
     case 'PlacementProposalRejected':

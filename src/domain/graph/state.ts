@@ -54,6 +54,8 @@ export interface ExistingGraph {
   dashboardFailure?: { action: 'publish' | 'remove'; serviceId: string | null; error: string } | null;
   /** Re-placements waiting for approval, and what became of them. */
   proposals: PlacementProposal[];
+  /** What the descriptor's author should hear about (typos, unknown fields…); absent in states recorded before. */
+  warnings?: Array<{ pointer: string; message: string }>;
 }
 
 export interface PlacementProposal {

@@ -1,0 +1,66 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
+import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { toProblemDetails } from '../descriptor';
+import { ProblemException } from './problem';
+
+/**
+ * JSON request bodies are parsed by Fastify's own parser (prototype-poisoning checks included); a
+ * syntax error is answered 400 problem+json that says where, as YAML errors do:
+ * `invalid JSON: <reason> (line L, column C)`, with line, column and offset in `errors[0]`.
+ */
+export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
+  const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
+    parseJson(request, body as unknown as string, (error, value) => {
+      if (!error) return done(null, value);
+      // Fastify says only "not valid JSON", for syntax errors and prototype poisoning alike: tell them apart.
+      const syntaxError = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? syntaxErrorOf(body.toString('utf8')) : null;
+      done(syntaxError ? jsonSyntaxProblem(body.toString('utf8'), syntaxError) : error, undefined);
+    });
+  });
+}
+
+function syntaxErrorOf(text: string): SyntaxError | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (error) {
+    return error instanceof SyntaxError ? error : null;
+  }
+}
+
+/** Where the body stops being JSON, and why. */
+export function jsonSyntaxProblem(text: string, error: SyntaxError): ProblemException {
+  const found: ParseError[] = [];
+  parseTolerantly(text, found, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  // V8's reason reads best ("Expected ',' or '}' after property value"); the tolerant parser gives the place.
+  const reason = v8Reason(error) ?? (found[0] ? printParseErrorCode(found[0].error) : 'not valid JSON');
+  const offset = positionIn(error.message) ?? found[0]?.offset ?? text.length;
+  const { line, column } = lineAndColumn(text, offset);
+  const problem = { pointer: '', message: `invalid JSON: ${reason} (line ${line}, column ${column})`, line, column, offset };
+  return new ProblemException(toProblemDetails(400, [problem]));
+}
+
+/** V8's message without its position and without the echo of the input (which may be long, or hold a secret). */
+function v8Reason(error: SyntaxError): string | null {
+  const reason = error.message
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .trim();
+  return reason.slice(0, 200) || null;
+}
+
+function positionIn(message: string): number | null {
+  const match = / at position (\d+)/.exec(message);
+  return match ? Number(match[1]) : null;
+}
+
+/** 1-based line and column (in UTF-16 code units, as offsets are) of an offset. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastBreak = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, column: offset - lastBreak };
+}

@@ -1,0 +1,178 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { createLogger } from '../../src/observability/logger';
+import type { GraphView } from '../../src/api/graphs/graph-view';
+import { descriptorText } from '../support/graph-fixtures';
+import { startApp, type RunningApp } from '../support/app';
+
+/** Issue 15, items 3, 6 and 8: what the API answers must say what is true now. */
+
+const GRAPH = 'image-detection-graph';
+const FAKE_HDARCTL = join(__dirname, '..', 'fixtures', 'fake-hdarctl', 'hdarctl');
+
+/** The Brussels demo without its event-triggered virtual object: once settled, nothing more happens to it. */
+function autoOnlyDescriptor(): Record<string, unknown> {
+  const document = parse(descriptorText()) as { hdaGraph: { services: Array<{ id: string }> } };
+  document.hdaGraph.services = document.hdaGraph.services.filter((service) => service.id !== 'image-compression-vo');
+  return document;
+}
+
+/** The Brussels demo with the typo of the issue: `useStaticPlacment` (missing "e"). */
+const misspelt = descriptorText().replace(/hdaGraphIntent:\n/, 'hdaGraphIntent:\n    useStaticPlacment: true\n');
+
+describe('API correctness (issue 15)', () => {
+  let smo: RunningApp;
+  beforeEach(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
+  afterEach(async () => smo.close());
+
+  const call = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
+    fetch(`${smo.url}${path}`, { method, headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const idle = () => smo.runtime.processing.whenIdle(20_000);
+
+  describe('item 3: every 2xx describing a graph carries its current revision', () => {
+    it('the ETag of a 200 deploy, stop and start is the settled graph’s: If-Match with it is accepted', async () => {
+      const deploy = await call('POST', '/project/demo/graphs', { body: JSON.stringify(autoOnlyDescriptor()), headers: { 'content-type': 'application/json' } });
+      expect(deploy.status).toBe(200);
+      const deployed = deploy.headers.get('etag');
+      await idle();
+      const get = await call('GET', `/graphs/${GRAPH}`);
+      const view = (await get.json()) as GraphView;
+      expect(view.settled).toBe(true);
+      // Submitted (0), placed (1), two installs (2, 3): the answer describes the graph at 3, not at 0.
+      expect(deployed).toBe(`W/"${view.revision}"`);
+      expect(get.headers.get('etag')).toBe(deployed);
+
+      const stop = await call('POST', `/graphs/${GRAPH}/stop`, { headers: { 'if-match': deployed! } });
+      expect(stop.status).toBe(200);
+      const stopped = stop.headers.get('etag');
+      await idle();
+      expect((await call('GET', `/graphs/${GRAPH}`)).headers.get('etag')).toBe(stopped);
+
+      const start = await call('POST', `/graphs/${GRAPH}/start`, { headers: { 'if-match': stopped! } });
+      expect(start.status).toBe(200);
+      await idle();
+      expect((await call('GET', `/graphs/${GRAPH}`)).headers.get('etag')).toBe(start.headers.get('etag'));
+      // A stale one is still refused.
+      expect((await call('POST', `/graphs/${GRAPH}/stop`, { headers: { 'if-match': deployed! } })).status).toBe(412);
+    });
+  });
+
+  describe('item 6: warnings reach the author', () => {
+    it('a misspelt field is reported in the deploy answer (text and JSON) and in GET /graphs/{name}', async () => {
+      const text = await call('POST', '/project/demo/graphs', { body: misspelt, headers: { 'content-type': 'application/yaml' } });
+      expect(text.status).toBe(200);
+      const lines = (await text.text()).split('\n');
+      expect(lines[0]).toBe('Graph deployment successful');
+      expect(lines.find((line) => line.startsWith('Warning: '))).toContain('useStaticPlacment');
+
+      const view = (await (await call('GET', `/graphs/${GRAPH}`)).json()) as GraphView;
+      expect(view.warnings).toEqual([expect.objectContaining({ pointer: '/hdaGraph/hdaGraphIntent/useStaticPlacment' })]);
+      expect(view.warnings[0]!.message).not.toBe('');
+      expect((await (await call('GET', '/project/demo/graphs')).json() as GraphView[])[0]!.warnings).toEqual(view.warnings);
+
+      expect((await call('DELETE', `/graphs/${GRAPH}`)).status).toBe(200);
+      const json = await call('POST', '/project/demo/graphs', { body: misspelt, headers: { 'content-type': 'application/yaml', accept: 'application/json' } });
+      expect(json.status).toBe(200);
+      const answer = (await json.json()) as { name: string; status: string; revision: number; warnings: Array<{ pointer: string; message: string }> };
+      expect(answer).toMatchObject({ name: GRAPH, status: 'Settled', warnings: view.warnings });
+      expect(json.headers.get('etag')).toBe(`W/"${answer.revision}"`);
+
+      const accepted = await call('POST', '/project/other/graphs', {
+        body: misspelt.replace(`id: ${GRAPH}`, 'id: second-graph').replace(/- id: ([a-z-]+)/g, '- id: $1-2').replace(/(connectionPoints: \[")([a-z-]+)/g, '$1$2-2'),
+        headers: { 'content-type': 'application/yaml', prefer: 'respond-async' },
+      });
+      expect(accepted.status).toBe(202);
+      expect(((await accepted.json()) as { warnings: unknown[] }).warnings).toEqual(view.warnings);
+    });
+
+    it('a descriptor without findings has no warnings', async () => {
+      expect((await call('POST', '/project/demo/graphs', { body: descriptorText(), headers: { 'content-type': 'application/yaml' } })).status).toBe(200);
+      expect(((await (await call('GET', `/graphs/${GRAPH}`)).json()) as GraphView).warnings).toEqual([]);
+    });
+  });
+});
+
+describe('item 8: JSON syntax errors say where (issue 15)', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp()));
+  afterAll(async () => smo.close());
+
+  type Problem = { status: number; detail: string; errors: Array<{ pointer: string; message: string; line: number; column: number; offset: number }> };
+  const postJson = async (path: string, body: string) => {
+    const response = await fetch(`${smo.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: response.status, type: response.headers.get('content-type'), problem: (await response.json()) as Problem };
+  };
+
+  it.each([
+    ['a missing value', '{\n  "hdaGraph": {\n    "id": ,\n  }\n}', { line: 3, column: 11, offset: 28 }],
+    ['an unquoted word', '{\n  "hdaGraph": nope\n}', { line: 2, column: 15, offset: 16 }],
+    ['a truncated body', '{"hdaGraph": {"id": "x"', { line: 1, column: 24, offset: 23 }],
+  ])('%s in a deploy body: 400 problem+json with line and column', async (_what, body, where) => {
+    const { status, type, problem } = await postJson('/project/demo/graphs', body);
+    expect(status).toBe(400);
+    expect(type).toContain('application/problem+json');
+    expect(problem.errors).toEqual([expect.objectContaining({ pointer: '', ...where })]);
+    expect(problem.errors[0]!.message).toMatch(new RegExp(`^invalid JSON: .+ \\(line ${where.line}, column ${where.column}\\)$`));
+    expect(problem.detail).toContain(`line ${where.line}, column ${where.column}`);
+    // The answer does not echo the body back.
+    expect(problem.detail).not.toContain('hdaGraph');
+  });
+
+  it('on any JSON route, e.g. a placement plan', async () => {
+    const { status, problem } = await postJson('/placement/plan', '{"services": [1 2]}');
+    expect(status).toBe(400);
+    expect(problem.errors[0]).toMatchObject({ line: 1, column: 17, offset: 16 });
+  });
+
+  it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
+    const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
+    expect(status).toBe(400);
+    expect(problem.detail).not.toContain('line ');
+  });
+});
+
+describe('item 7: integrations reported as they are, failures logged with their reason (issue 15)', () => {
+  type Integration = { name: string; mode: string; detail?: string };
+  const hdarctlOf = async (smo: RunningApp) =>
+    ((await (await fetch(`${smo.url}/health`)).json()) as { integrations: Integration[] }).integrations.find((i) => i.name === 'hdarctl');
+
+  it('a missing hdarctl is absent in /health, and the 502 it causes is logged at warn with the reason', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const missing = join(tmpdir(), 'no-such-dir', 'hdarctl');
+    const smo = await startApp({ SMO_HDARCTL_BINARY: missing }, { logger });
+    try {
+      expect(await hdarctlOf(smo)).toEqual({ name: 'hdarctl', mode: 'absent', detail: `${missing} does not exist` });
+      const deploy = await fetch(`${smo.url}/project/demo/graphs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ artifact: 'oci://registry.example:5000/demo/brussels:1.0.0' }),
+      });
+      expect(deploy.status).toBe(502);
+      const { detail } = (await deploy.json()) as { detail: string };
+      expect(detail).toContain('ENOENT');
+      const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; status?: number });
+      const failure = logged.find((entry) => entry.status === 502 && entry.msg.includes('ENOENT'));
+      expect(failure?.level).toBeGreaterThanOrEqual(40); // pino: 40 warn, 50 error
+      expect(logged.find((entry) => entry.msg.includes('hdarctl absent'))?.level).toBe(40);
+    } finally {
+      await smo.close();
+    }
+  });
+
+  it('an hdarctl that is there and executable is real; a bare name is looked up on PATH', async () => {
+    const present = await startApp({ SMO_HDARCTL_BINARY: FAKE_HDARCTL });
+    try {
+      expect(await hdarctlOf(present)).toEqual({ name: 'hdarctl', mode: 'real', detail: FAKE_HDARCTL });
+    } finally {
+      await present.close();
+    }
+    const notOnPath = await startApp({ SMO_HDARCTL_BINARY: 'hdarctl-that-nobody-installed' });
+    try {
+      expect(await hdarctlOf(notOnPath)).toEqual({ name: 'hdarctl', mode: 'absent', detail: 'hdarctl-that-nobody-installed is not an executable file on PATH' });
+    } finally {
+      await notOnPath.close();
+    }
+  });
+});
