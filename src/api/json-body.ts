@@ -17,8 +17,10 @@ export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number
     parseJson(request, body as unknown as string, (error, value) => {
       if (!error) return done(null, value);
       // Fastify says only "not valid JSON", for syntax errors and prototype poisoning alike: tell them apart.
-      const syntaxError = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? syntaxErrorOf(body.toString('utf8')) : null;
-      done(syntaxError ? jsonSyntaxProblem(body.toString('utf8'), syntaxError) : error, undefined);
+      // Fastify's parser skips a byte order mark; so do positions (counted in the text after it).
+      const text = body.toString('utf8').replace(/^\uFEFF/, '');
+      const syntaxError = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? syntaxErrorOf(text) : null;
+      done(syntaxError ? jsonSyntaxProblem(text, syntaxError) : error, undefined);
     });
   });
 }
@@ -33,7 +35,7 @@ function syntaxErrorOf(text: string): SyntaxError | null {
 }
 
 /** Where the body stops being JSON, and why. */
-export function jsonSyntaxProblem(text: string, error: SyntaxError): ProblemException {
+function jsonSyntaxProblem(text: string, error: SyntaxError): ProblemException {
   const found: ParseError[] = [];
   parseTolerantly(text, found, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // V8's reason reads best ("Expected ',' or '}' after property value"); the tolerant parser gives the place.
@@ -59,7 +61,7 @@ function positionIn(message: string): number | null {
 }
 
 /** 1-based line and column (in UTF-16 code units, as offsets are) of an offset. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const lastBreak = before.lastIndexOf('\n');
   return { line: before.split('\n').length, column: offset - lastBreak };

@@ -108,6 +108,7 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     ['a missing value', '{\n  "hdaGraph": {\n    "id": ,\n  }\n}', { line: 3, column: 11, offset: 28 }],
     ['an unquoted word', '{\n  "hdaGraph": nope\n}', { line: 2, column: 15, offset: 16 }],
     ['a truncated body', '{"hdaGraph": {"id": "x"', { line: 1, column: 24, offset: 23 }],
+    ['a byte order mark, then a missing value', '\uFEFF{"hdaGraph": }', { line: 1, column: 14, offset: 13 }],
   ])('%s in a deploy body: 400 problem+json with line and column', async (_what, body, where) => {
     const { status, type, problem } = await postJson('/project/demo/graphs', body);
     expect(status).toBe(400);
