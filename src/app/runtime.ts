@@ -80,8 +80,15 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
   addAnalyticsProjections(processing);
   processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection).addProjection(placementLedgerProjection);
-  // Simulated clusters show what SMO placed on them as allocated, as Karmada would.
-  const integrations = createIntegrations(config, logger, { placedDemand: () => placedDemandOf(readStore) });
+  // Simulated clusters show what SMO placed on them as allocated, as Karmada would: every
+  // placement recorded so far (the ledger caught up, within bounds), else the ledger rule would
+  // take this observation as reflecting placements it does not include.
+  const placedDemand = async () => {
+    const head = (await eventStore.headPosition()) ?? 0;
+    await processing.whenProcessed(head, { names: [placementLedgerProjection.name], timeoutMs: 10_000 }).catch(() => undefined);
+    return placedDemandOf(readStore);
+  };
+  const integrations = createIntegrations(config, logger, { placedDemand });
   const graphs = new GraphCommands(eventStore);
   const clusters = new ClusterCommands(eventStore);
   const clusterSync = new ClusterSync({

@@ -1,5 +1,5 @@
 import type { EventStore } from '../eventstore/event-store';
-import { releaseNamesDecider, type ClaimHolder, type ReleaseNamesState } from '../domain/release-names/decide';
+import { currentClaims, releaseNamesDecider, type ClaimHolder, type ReleaseNamesState } from '../domain/release-names/decide';
 import { releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
 import type { GraphState } from '../domain/graph/state';
 import { deterministicId } from '../shared/deterministic-id';
@@ -18,8 +18,8 @@ export class ReleaseNames {
 
   /** Reserves the graph's release names before the graph is created; throws ReleaseNameConflictError (409) when another graph holds one. */
   async reserve(project: string, graphId: string, serviceIds: string[], context: CommandContext): Promise<void> {
-    const { state } = await this.load(project);
-    const owners = new Set(serviceIds.map((id) => state.claims[id]?.graphId).filter((owner): owner is string => owner !== undefined && owner !== graphId));
+    const claims = currentClaims((await this.load(project)).state);
+    const owners = new Set(serviceIds.map((id) => claims[id]?.graphId).filter((owner): owner is string => owner !== undefined && owner !== graphId));
     const holders: Record<string, ClaimHolder> = {};
     for (const owner of owners) holders[owner] = claimHolderOf((await this.loadGraph(owner)).state);
     await handleCommand(

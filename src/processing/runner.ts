@@ -7,10 +7,10 @@ import { LeaseKeeper } from './lease-keeper';
 import { parkEvent } from './parking';
 
 export type RunnerKind = 'projection' | 'processor';
+export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
 
 /** How often a standby runner's awaiters read the checkpoint the active instance writes. */
 const STANDBY_CHECKPOINT_POLL_MS = 50;
-export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
 
 export interface RunnerStatus {
   name: string;
@@ -112,7 +112,11 @@ export abstract class Runner {
       const elsewhere = setInterval(() => {
         if (this.state !== 'standby') return;
         this.deps.readStore.getCheckpoint(this.checkpointName).then(
-          (stored) => stored !== null && stored >= position && (cleanup(), resolve()),
+          (stored) => {
+            if (stored === null || stored < position) return;
+            cleanup();
+            resolve();
+          },
           () => undefined,
         );
       }, STANDBY_CHECKPOINT_POLL_MS);

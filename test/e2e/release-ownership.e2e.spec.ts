@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicId } from '../../src/shared/deterministic-id';
-import { RESERVATION_GRACE_MS } from '../../src/domain/release-names/decide';
+import { RESERVATION_GRACE_MS, currentClaims } from '../../src/domain/release-names/decide';
 import { releaseNamesStream } from '../../src/domain/release-names/events';
 import { readHistory } from '../../src/application/command-handler';
 import { descriptorText } from '../support/graph-fixtures';
@@ -57,7 +57,7 @@ describe('release ownership is part of the write model (issue 15, item 1)', () =
       expect(problem.conflicts.every((c) => c.graphId === winner)).toBe(true);
       expect(await graphEvents(loser.graphId)).toEqual([]);
     }
-    const claims = (await smo.runtime.graphs.releaseNames.load(project)).state.claims;
+    const claims = currentClaims((await smo.runtime.graphs.releaseNames.load(project)).state);
     for (const id of SERVICES) expect(claims[`${id}${suffix}`]?.graphId).toBe(winner);
     const recordedFor = (await reservationEvents(project)).map((e) => (e.data as { graphId: string }).graphId);
     expect(losers.filter((l) => recordedFor.includes(l.graphId))).toEqual([]);

@@ -39,6 +39,8 @@ const Problem: SchemaObject = {
     detail: string,
     instance: string,
     errors: arrayOf(shape({ pointer: string, message: string })),
+    /** 409 on deploy: the release names (service ids) another graph of the project owns. */
+    conflicts: arrayOf(shape({ serviceId: string, graphId: string })),
   },
 };
 

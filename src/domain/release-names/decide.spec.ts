@@ -1,5 +1,6 @@
 import { deciderSpecification } from '../../../test/support/decider-specification';
-import { RESERVATION_GRACE_MS, releaseNamesDecider, type ClaimHolder } from './decide';
+import { RESERVATION_GRACE_MS, currentClaims, releaseNamesDecider, type ClaimHolder } from './decide';
+import type { ReleaseNamesEvent } from './events';
 import type { ReleaseNamesReserved } from './events';
 
 const spec = deciderSpecification(releaseNamesDecider);
@@ -73,5 +74,15 @@ describe('release names of a project', () => {
       .when(reserve('g2', ['a']))
       .then([reserved('g2', ['a'])]);
     spec.given([reserved('g1', ['a'])]).when({ type: 'ReleaseReleaseNames', data: { project: 'demo', graphId: 'g2' } }).then([]);
+  });
+
+  it('folds a long stream to the same claims as one event at a time would (batches cross releases)', () => {
+    const events: ReleaseNamesEvent[] = [];
+    for (let i = 0; i < 150; i++) events.push(reserved(`g${i}`, [`s${i}`, 'shared']));
+    for (let i = 0; i < 150; i += 2) events.push({ type: 'ReleaseNamesReleased', data: { project: 'demo', graphId: `g${i}`, serviceIds: [`s${i}`, 'shared'] } });
+    const claims = currentClaims(spec.given(events).state);
+    expect(Object.keys(claims).sort()).toEqual([...Array.from({ length: 75 }, (_, k) => `s${2 * k + 1}`), 'shared'].sort());
+    // "shared" was last reserved by g149, whose release never came.
+    expect(claims.shared?.graphId).toBe('g149');
   });
 });

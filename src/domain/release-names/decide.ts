@@ -10,9 +10,41 @@ export interface ReleaseClaim {
   reservedAt: string;
 }
 
-/** Release name (service id) → the graph that owns it in this project. */
+/**
+ * Release name (service id) → the graph that owns it in this project: `settled` claims (shared
+ * between states, never changed) plus the events since, folded in by batches. Folding each event
+ * into a fresh copy of every claim would make loading a long stream quadratic.
+ */
 export interface ReleaseNamesState {
-  claims: Record<string, ReleaseClaim>;
+  settled: Record<string, ReleaseClaim>;
+  /** At most FOLD_BATCH events not folded into `settled` yet. */
+  recent: ReleaseNamesEvent[];
+}
+
+const FOLD_BATCH = 64;
+
+/** The claims as of the last event. */
+export function currentClaims(state: ReleaseNamesState): Record<string, ReleaseClaim> {
+  if (state.recent.length === 0) return state.settled;
+  const claims = { ...state.settled };
+  for (const event of state.recent) applyEvent(claims, event);
+  return claims;
+}
+
+/** Applies an event to claims the caller owns (a fresh copy). */
+function applyEvent(claims: Record<string, ReleaseClaim>, event: ReleaseNamesEvent): void {
+  switch (event.type) {
+    case 'ReleaseNamesReserved':
+      for (const serviceId of event.data.serviceIds) {
+        claims[serviceId] = { graphId: event.data.graphId, commandId: event.data.commandId, reservedAt: event.data.reservedAt };
+      }
+      return;
+    case 'ReleaseNamesReleased':
+      for (const serviceId of event.data.serviceIds) {
+        if (claims[serviceId]?.graphId === event.data.graphId) delete claims[serviceId];
+      }
+      return;
+  }
 }
 
 /** What the graph stream of a claim's owner says now, read by the caller (the decider does no I/O). */
@@ -57,7 +89,7 @@ export class ReleaseNameConflictError extends DomainError {
   }
 }
 
-export const initialReleaseNamesState: ReleaseNamesState = { claims: {} };
+export const initialReleaseNamesState: ReleaseNamesState = { settled: {}, recent: [] };
 
 /**
  * Whether a claim still keeps the name from another graph. It does while its graph uses the name
@@ -84,10 +116,11 @@ export function decideReleaseNames(command: ReleaseNamesCommand, state: ReleaseN
   switch (command.type) {
     case 'ReserveReleaseNames': {
       const { project, graphId, commandId, serviceIds, now, holders } = command.data;
+      const claims = currentClaims(state);
       const reclaimed: Array<{ serviceId: string; fromGraphId: string; why: string }> = [];
       const conflicts: Array<{ serviceId: string; graphId: string }> = [];
       for (const serviceId of serviceIds) {
-        const claim = state.claims[serviceId];
+        const claim = claims[serviceId];
         if (!claim || claim.graphId === graphId) continue;
         const verdict = claimHolds(claim, serviceId, holders[claim.graphId], project, now);
         if (verdict.holds) conflicts.push({ serviceId, graphId: claim.graphId });
@@ -95,12 +128,12 @@ export function decideReleaseNames(command: ReleaseNamesCommand, state: ReleaseN
       }
       if (conflicts.length > 0) throw new ReleaseNameConflictError(project, conflicts);
       // Owned already: a repeated or re-submitted graph appends nothing.
-      if (serviceIds.every((id) => state.claims[id]?.graphId === graphId)) return [];
+      if (serviceIds.every((id) => claims[id]?.graphId === graphId)) return [];
       return [{ type: 'ReleaseNamesReserved', data: { project, graphId, commandId, serviceIds, reservedAt: now, reclaimed } }];
     }
     case 'ReleaseReleaseNames': {
       const { project, graphId } = command.data;
-      const owned = Object.entries(state.claims)
+      const owned = Object.entries(currentClaims(state))
         .filter(([, claim]) => claim.graphId === graphId)
         .map(([serviceId]) => serviceId);
       return owned.length === 0 ? [] : [{ type: 'ReleaseNamesReleased', data: { project, graphId, serviceIds: owned } }];
@@ -109,19 +142,9 @@ export function decideReleaseNames(command: ReleaseNamesCommand, state: ReleaseN
 }
 
 export function evolveReleaseNames(state: ReleaseNamesState, event: ReleaseNamesEvent): ReleaseNamesState {
-  const claims = { ...state.claims };
-  switch (event.type) {
-    case 'ReleaseNamesReserved':
-      for (const serviceId of event.data.serviceIds) {
-        claims[serviceId] = { graphId: event.data.graphId, commandId: event.data.commandId, reservedAt: event.data.reservedAt };
-      }
-      return { claims };
-    case 'ReleaseNamesReleased':
-      for (const serviceId of event.data.serviceIds) {
-        if (claims[serviceId]?.graphId === event.data.graphId) delete claims[serviceId];
-      }
-      return { claims };
-  }
+  const recent = [...state.recent, event];
+  if (recent.length < FOLD_BATCH) return { settled: state.settled, recent };
+  return { settled: currentClaims({ settled: state.settled, recent }), recent: [] };
 }
 
 export const releaseNamesDecider: Decider<ReleaseNamesCommand, ReleaseNamesEvent, ReleaseNamesState> = {
