@@ -20,6 +20,8 @@ import { toGraphView, type GraphView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const TEXT = 'text/html; charset=utf-8';
+/** The most graphs GET /graphs answers at once. */
+const MAX_ALL_GRAPHS = 1000;
 
 /** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
@@ -38,6 +40,24 @@ export class GraphsController {
     checkProject(project);
     const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
     return docs.map(({ doc }) => toGraphView(doc));
+  }
+
+  @Get('graphs')
+  @ApiOperation({
+    summary: 'The graphs of every project',
+    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_ALL_GRAPHS}). \`X-Truncated: true\` says there were more.`,
+  })
+  @ApiQueryParam('limit', `at most this many graphs (1–${MAX_ALL_GRAPHS})`, { type: 'integer', minimum: 1, maximum: MAX_ALL_GRAPHS })
+  @ApiJson(200, 'Graph views of all projects (`smo list -A`)', ['GraphView'])
+  async listAll(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView[]> {
+    const size = limit === undefined ? MAX_ALL_GRAPHS : Number(limit);
+    if (limit !== undefined && (!/^\d{1,5}$/.test(limit) || size < 1 || size > MAX_ALL_GRAPHS)) {
+      throw ProblemException.of(HttpStatus.BAD_REQUEST, `limit must be a whole number from 1 to ${MAX_ALL_GRAPHS}`);
+    }
+    // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs there are.
+    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }], limit: size + 1 });
+    if (docs.length > size) void reply.header('x-truncated', 'true');
+    return docs.slice(0, size).map(({ doc }) => toGraphView(doc));
   }
 
   @Post('project/:project/graphs')
