@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { completeDocument } from '../api/openapi/document';
 import { ProblemDetailsFilter } from '../api/problem.filter';
@@ -50,6 +51,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     runtime.config.security,
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
+  serveDocumentLinks(fastify, document, runtime.config.security.swaggerUi);
   warnAboutOpenSettings(runtime);
   app.enableShutdownHooks();
   return app;

@@ -1,6 +1,6 @@
 import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
@@ -16,6 +16,7 @@ import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPrefe
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
+import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, type GraphView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -72,11 +73,17 @@ export class GraphsController {
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
   @ApiIdempotencyHeader()
-  @ApiText(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful"', ['etag', 'location', 'event-position'])
+  @ApiQueryParam('dryRun', '`true`: validate, place on the current inventory and render the Helm values; record nothing (answers a DryRunAnswer)', { type: 'string', enum: ['true', 'false'] })
+  @ApiResponse({
+    status: 200,
+    description: 'Every service is Deployed, Pending or Failed: "Graph deployment successful"; with `?dryRun=true`, what a deploy would do (nothing recorded)',
+    content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: schemaRef('DryRunAnswer') } },
+  })
   @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
   @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     checkProject(project);
+    const dryRun = dryRunRequested(request.query);
     const context = requestContext(request, { allowIfMatch: false });
     const body = rawBody(request);
     const outcome = await receiveGraphSubmission(
@@ -88,6 +95,10 @@ export class GraphsController {
     const graphId = submission.normalised.id;
     this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
     await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
+    if (dryRun) {
+      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, project, submission.normalised, submission.warnings));
+      return;
+    }
     const result = await this.execute(
       {
         type: 'SubmitGraph',
