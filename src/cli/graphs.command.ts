@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { CliError, type SmoClient } from './client';
+import { causeOf, CliError, type SmoClient } from './client';
 import { machineReadable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
@@ -319,7 +319,7 @@ async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | n
     });
   } catch (error) {
     if (ctx.signal?.aborted) return { kind: 'done' };
-    return { kind: 'unreachable', reason: error instanceof Error ? String((error as { cause?: Error }).cause?.message ?? error.message) : String(error) };
+    return { kind: 'unreachable', reason: causeOf(error) };
   }
   if (response.status >= 400) throw new CliError(`GET ${url.pathname} failed with ${response.status}: ${await response.text()}`);
   if (!response.body) return { kind: 'closed' };
@@ -341,9 +341,10 @@ async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | n
         }
       }
     }
-  } catch (error) {
+  } catch {
+    // The connection broke mid-stream: the server went away (stopped, restarted, or the network dropped).
     if (ctx.signal?.aborted) return { kind: 'done' };
-    return { kind: 'unreachable', reason: error instanceof Error ? error.message : String(error) };
+    return { kind: 'closed' };
   }
   return ctx.signal?.aborted ? { kind: 'done' } : { kind: 'closed' };
 }

@@ -167,3 +167,51 @@ describe('smo against a running SMO with API tokens', () => {
     expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
   });
 });
+
+describe('smo watch when the server goes away', () => {
+  /** An event stream that sends one event per connection, then drops the connection (as a stopping SMO does). */
+  let server: Server;
+  let url: string;
+  const lastEventIds: Array<string | undefined> = [];
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      lastEventIds.push(request.headers['last-event-id'] as string | undefined);
+      const position = 10 + lastEventIds.length;
+      const event = { at: '2026-12-04T20:00:00.000Z', streamId: 'graph-g1', type: 'HelmReleaseInstalled', revision: position, position, data: { graphId: 'g1', serviceId: 'svc-a' } };
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(`: connected\n\nid: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      setTimeout(() => response.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('says so and exits 1', async () => {
+    lastEventIds.length = 0;
+    const result = await smo({ SMO_URL: url }, 'watch');
+    expect(result.code).toBe(1);
+    expect(result.out.split('\n')).toEqual([
+      expect.stringMatching(/^TIME\s+GRAPH\s+TYPE\s+SERVICE$/),
+      expect.stringMatching(/^2026-12-04T20:00:00.000Z\s+g1\s+HelmReleaseInstalled\s+svc-a$/),
+    ]);
+    const [header, line] = result.out.split('\n');
+    expect(line!.indexOf('svc-a')).toBe(header!.indexOf('SERVICE'));
+    expect(result.err).toBe('smo: the SMO server closed the event stream; add --reconnect to resume automatically');
+  });
+
+  it('with --reconnect resumes after the last event seen (Last-Event-ID)', async () => {
+    lastEventIds.length = 0;
+    const out: string[] = [];
+    const err: string[] = [];
+    const abort = new AbortController();
+    const watching = run(['watch', '--reconnect', '-o', 'json'], { SMO_URL: url }, (line) => {
+      out.push(line);
+      if (out.length === 3) abort.abort();
+    }, (line) => err.push(line), { signal: abort.signal });
+    expect(await watching).toBe(0);
+    expect(out.map((line) => (JSON.parse(line) as { position: number }).position)).toEqual([11, 12, 13]);
+    expect(lastEventIds).toEqual([undefined, '11', '12']);
+    expect(err[0]).toBe('smo: the SMO server closed the event stream; reconnecting after event 11…');
+  });
+});

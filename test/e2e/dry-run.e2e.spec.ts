@@ -93,6 +93,11 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     expect(await smo('deploy', DESCRIPTOR, '-p', 'demo', '--dry-run')).toBe(0);
     expect(out.join('\n')).toMatch(new RegExp(`^${GRAPH} \\(demo\\): dry run, nothing recorded; would be placed \\(naive\\)\\nSERVICE\\s+CLUSTER\\s+CHART\\n`));
     out.length = 0;
+    const typo = join(mkdtempSync(join(tmpdir(), 'smo-dry-run-')), 'typo.yaml');
+    writeFileSync(typo, readFileSync(DESCRIPTOR, 'utf8').replace(`  id: ${GRAPH}\n`, `  id: ${GRAPH}\n  useStaticPlacment: true\n`));
+    expect(await smo('deploy', typo, '--dry-run')).toBe(0);
+    expect(err).toEqual([expect.stringMatching(/^Warning: \/hdaGraph\/useStaticPlacment: /)]);
+    out.length = 0;
     expect(await smo('deploy', DESCRIPTOR, '--dry-run', '-o', 'yaml')).toBe(0);
     expect(parse(out.join('\n'))).toMatchObject({ dryRun: true, graph: GRAPH, project: 'default' });
     out.length = 0;
