@@ -17,6 +17,16 @@ import { NestPinoLogger } from './nest-pino-logger';
 const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** W3C Trace Context `traceparent`: version-traceid-parentid-flags; its trace id (32 hex, not all zeros). */
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The trace id of a valid `traceparent`, used as the correlation id when no X-Correlation-Id is given. */
+export function traceIdOf(header: string | string[] | undefined): string | null {
+  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
+  // Version ff and an all-zero trace id are invalid.
+  return match && !match[0].startsWith('ff') && !/^0+$/.test(match[1]!) ? match[1]! : null;
+}
+
 /** Builds the Nest application (Fastify) over a runtime; the caller decides where it listens. */
 export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -80,7 +90,7 @@ function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers[CORRELATION_HEADER];
-    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(request.headers.traceparent) ?? randomUUID());
     (request as { correlationId?: string }).correlationId = correlationId;
     void reply.header(CORRELATION_HEADER, correlationId);
     logContext.run({ correlationId }, done);
