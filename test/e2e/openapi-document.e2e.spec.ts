@@ -37,6 +37,7 @@ describe('OpenAPI document and HTTP semantics', () => {
     const json = await fetch(`${smo.url}/docs-json`);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await json.json()).toEqual(spec);
+    expect((spec as unknown as { tags: Array<{ name: string; description: string }> }).tags.map((tag) => tag.name)).toEqual(['graphs', 'placement', 'audit', 'analytics', 'clusters', 'monitoring', 'nfvcl', 'operations']);
     const yaml = await fetch(`${smo.url}/docs-yaml`);
     expect(yaml.status).toBe(200);
     expect(await yaml.text()).toMatch(/^openapi: 3/);
