@@ -128,6 +128,16 @@ describe('smo against a running SMO with API tokens', () => {
     expect(parse((await smo(env, 'get', GRAPH, '-o', 'yaml')).out)).toMatchObject({ name: GRAPH, project: 'demo' });
   });
 
+  it("a recorded decision's inputs, pasted into `smo plan`, plan the same placement", async () => {
+    const placements = JSON.parse((await smo(env, 'placements', GRAPH, '-o', 'json')).out) as Array<{ reason: string; inputs: unknown; placement: Record<string, string> }>;
+    const first = placements.find((p) => p.reason === 'first-deploy')!;
+    const file = join(mkdtempSync(join(tmpdir(), 'smo-plan-')), 'inputs.json');
+    writeFileSync(file, JSON.stringify(first.inputs));
+    const plan = await smo(env, 'plan', file, '-o', 'json');
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.out) as { placement: unknown }).placement).toEqual(first.placement);
+  });
+
   it('history shows the service of each service event in aligned columns', async () => {
     const { out } = await smo(env, 'history', GRAPH);
     const lines = out.split('\n');
