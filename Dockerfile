@@ -1,5 +1,12 @@
-# SMO production image: Node 24, compiled TypeScript, helm and hdarctl expected on PATH
-# (mount or COPY them in a derived image; they are not redistributed here).
+# SMO production image: Node 24, the compiled TypeScript, config/, and helm (built from the Go module
+# proxy in a builder stage, as scripts/build-tools.sh does). hdarctl is not redistributed: mount it
+# and set SMO_HDARCTL_BINARY (only `{"artifact": …}` deployments need it).
+ARG HELM_VERSION=v3.22.0
+
+FROM golang:1.26-bookworm AS helm
+ARG HELM_VERSION
+RUN CGO_ENABLED=0 GOBIN=/out go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,13 +19,18 @@ COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production PORT=8000 SMO_BIND=0.0.0.0 SMO_DATA_DIR=/data
+ENV NODE_ENV=production PORT=8000 SMO_BIND=0.0.0.0 SMO_DATA_DIR=/data SMO_HELM_BINARY=/usr/local/bin/helm
 WORKDIR /app
+COPY --from=helm /out/helm /usr/local/bin/helm
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY config ./config
 COPY package.json ./
-USER node
+# The volume's mount point exists and belongs to the runtime user before VOLUME, so a new named volume is writable.
+RUN mkdir -p /data && chown 1000:1000 /data
+# The image's "node" user, by number so the host can resolve it.
+USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/main.js"]

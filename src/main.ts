@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
+import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
 
 async function main(): Promise<void> {
   let config;
@@ -20,6 +21,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A kubeconfig that is missing or unusable is an operator's setting, not a bug: say which, without a stack.
+  if (error instanceof KubeconfigInvalidError) {
+    process.stderr.write(`SMO cannot start: ${error.message} (check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~/.kube)\n`);
+    process.exit(2);
+  }
   process.stderr.write(`SMO failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

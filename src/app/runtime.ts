@@ -57,7 +57,7 @@ export interface Runtime {
 export async function createRuntime(config: SmoConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // The metrics read the processing host lazily, at scrape time.
-  const metrics: Metrics = new Metrics((): ProcessingHost => processing);
+  const metrics: Metrics = new Metrics((): ProcessingHost => processing, (): ReadStore => readStore);
   let database: SqliteDatabase | undefined;
   const sqlite = () =>
     (database ??= new SqliteDatabase({ path: join(config.dataDir, 'smo.db'), synchronous: config.sqliteSynchronous }));
@@ -74,7 +74,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
       : config.readStore === 'mongodb'
         ? await MongoDbReadStore.connect(config.mongoUrl!)
         : new SqliteReadStore(sqlite());
-  const eventStore = new InstrumentedEventStore(rawEventStore, metrics);
+  const eventStore = new InstrumentedEventStore(rawEventStore, metrics, logger);
 
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
   processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
@@ -89,6 +89,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     return placedDemandOf(readStore);
   };
   const integrations = createIntegrations(config, logger, { placedDemand });
+  integrations.helm = metrics.domain.instrumentHelm(integrations.helm);
   const graphs = new GraphCommands(eventStore);
   const clusters = new ClusterCommands(eventStore);
   const clusterSync = new ClusterSync({

@@ -1,12 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { CliError, type SmoClient } from './client';
-import { table } from './output';
+import { causeOf, CliError, type SmoClient } from './client';
+import { machineReadable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
   name: string;
   status: string;
   cluster_affinity: string | null;
+  cpu: string;
+  memory: string;
+  gpu: string;
+  artifact_ref: string;
   error: { stderr: string } | null;
+}
+
+/** A warning as SMO reports it: where in the descriptor, and what. */
+export interface Warning {
+  pointer: string;
+  message: string;
 }
 
 interface GraphView {
@@ -18,38 +28,87 @@ interface GraphView {
   placement: Record<string, string> | null;
   placementFailure: { detail: string } | null;
   services: ServiceView[];
+  proposals?: Array<{ proposalId: string; status: string; expired: boolean; why: string; expiresAt: string; diff: Array<{ serviceId: string; from: string | null; to: string }> }>;
+  /** Added to the view by the server when the descriptor had warnings (an older SMO leaves it out). */
+  warnings?: Warning[];
 }
 
-type Print = (line: string) => void;
+/** What every command gets: the client, the output options, and where to write (stdout for results, stderr for progress and warnings). */
+export interface CommandContext {
+  client: SmoClient;
+  output: OutputOptions;
+  print: (line: string) => void;
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
 
-/** `smo deploy <file|artifact> [--project p]`: sends the descriptor, then follows the graph until it settles. */
-export async function deployCommand(client: SmoClient, args: string[], json: boolean, print: Print, progress: Print): Promise<void> {
-  const { positional, project } = projectOption(args);
-  const [source] = positional;
-  if (!source) throw new CliError('usage: smo deploy <descriptor.yaml|artifact-ref> [--project <project>]');
-  const request = existsSync(source)
-    ? { text: readFileSync(source, 'utf8'), contentType: source.endsWith('.json') ? 'application/json' : 'application/yaml' }
-    : { body: { artifact: source } };
-  const { headers } = await client.request<unknown>('POST', `/project/${encodeURIComponent(project)}/graphs`, { ...request, headers: { prefer: 'respond-async' } });
+/** An artifact reference (as SMO accepts them) rather than a file name. */
+const ARTIFACT_REF = /^(https?|oci):\/\//;
+
+/** Reads a descriptor file, saying plainly when it is missing (rather than trying the name as an artifact). */
+export function descriptorRequest(source: string): { text: string; contentType: string } | { body: { artifact: string } } {
+  if (existsSync(source)) return { text: readFileSync(source, 'utf8'), contentType: source.endsWith('.json') ? 'application/json' : 'application/yaml' };
+  if (ARTIFACT_REF.test(source)) return { body: { artifact: source } };
+  throw new CliError(`file ${source} does not exist (an HDAR artifact reference starts with http://, https:// or oci://)`);
+}
+
+/** `smo deploy <file|artifact>`: sends the descriptor, then follows the graph until it settles; `--dry-run` asks the server what would happen. */
+export async function deployCommand(ctx: CommandContext, source: string, options: { project: string; dryRun?: boolean; wait?: boolean }): Promise<void> {
+  const request = descriptorRequest(source);
+  const path = `/project/${encodeURIComponent(options.project)}/graphs`;
+  if (options.dryRun) {
+    const { body } = await ctx.client.request<DryRunAnswer>('POST', `${path}?dryRun=true`, request);
+    return printDryRun(ctx, body);
+  }
+  const { headers, body } = await ctx.client.request<{ warnings?: Warning[] }>('POST', path, { ...request, headers: { prefer: 'respond-async' } });
+  printWarnings(ctx, typeof body === 'object' && body ? body.warnings : undefined);
   const location = headers.get('location');
   if (!location) throw new CliError('SMO did not say where the graph is (no Location header)');
-  const graph = await follow(client, location, progress);
-  print(json ? JSON.stringify(graph, null, 2) : describe(graph));
+  if (options.wait === false) return ctx.print(machineReadable(body, ctx.output) ?? `${location} accepted`);
+  const graph = await follow(ctx, location);
+  ctx.print(machineReadable(graph, ctx.output) ?? describe(graph, ctx.output));
+  // The accepted answer may predate the read model: the graph's own warnings are shown once, here, when the answer had none.
+  if (!(typeof body === 'object' && body?.warnings?.length)) printWarnings(ctx, graph.warnings);
   if (graph.placementFailure || graph.services.some((s) => s.status === 'Failed')) throw new CliError(`graph ${graph.name} has failures`);
 }
 
+/** The answer of `POST /project/{p}/graphs?dryRun=true`. */
+export interface DryRunAnswer {
+  dryRun: true;
+  graph: string;
+  project: string;
+  placement: { feasible: boolean; algorithm: string; placement: Record<string, string>; detail?: string };
+  services: Array<{ name: string; cluster: string | null; chart: string; values: Record<string, unknown> }>;
+  warnings: Warning[];
+}
+
+function printDryRun(ctx: CommandContext, answer: DryRunAnswer): void {
+  const raw = machineReadable(answer, ctx.output);
+  if (raw !== null) return ctx.print(raw);
+  const verdict = answer.placement.feasible ? `would be placed (${answer.placement.algorithm})` : `could not be placed: ${answer.placement.detail ?? ''}`;
+  ctx.print(`${answer.graph} (${answer.project}): dry run, nothing recorded; ${verdict}`);
+  const rows = answer.services.map((s) => ({ service: s.name, cluster: s.cluster, chart: s.chart, values: s.values }));
+  ctx.print(table(rows, ctx.output.format === 'wide' ? ['service', 'cluster', 'chart', 'values'] : ['service', 'cluster', 'chart'], ctx.output.headers));
+  printWarnings(ctx, answer.warnings);
+}
+
+/** Warnings go to stderr, as kubectl prints them, so a piped result stays clean. */
+export function printWarnings(ctx: CommandContext, warnings: readonly Warning[] | undefined): void {
+  for (const warning of warnings ?? []) ctx.progress(`Warning: ${warning.pointer ? `${warning.pointer}: ` : ''}${warning.message}`);
+}
+
 /** Polls the graph, printing each service's status as it changes, until every service has settled. */
-async function follow(client: SmoClient, location: string, progress: Print, timeoutMs = 300_000): Promise<GraphView> {
+async function follow(ctx: CommandContext, location: string, timeoutMs = 300_000): Promise<GraphView> {
   const deadline = Date.now() + timeoutMs;
   let shown = '';
   for (;;) {
-    const { body } = await client.request<GraphView>('GET', location).catch((error: unknown) => {
+    const { body } = await ctx.client.request<GraphView>('GET', location).catch((error: unknown) => {
       if (error instanceof CliError && / 404: /.test(error.message)) return { body: null };
       throw error;
     });
     if (body) {
       const line = body.services.map((s) => `${s.name}=${s.status}`).join(' ');
-      if (line !== shown) progress(`${body.name}: ${line}`);
+      if (line !== shown) ctx.progress(`${body.name}: ${line}`);
       shown = line;
       if (body.settled) return body;
     }
@@ -58,136 +117,257 @@ async function follow(client: SmoClient, location: string, progress: Print, time
   }
 }
 
-export async function listCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
-  const { project } = projectOption(args);
-  const { body } = await client.request<GraphView[]>('GET', `/project/${encodeURIComponent(project)}/graphs`);
-  if (json) return print(JSON.stringify(body, null, 2));
-  print(table(body.map((g) => ({ name: g.name, status: g.status, services: g.services.length, revision: g.revision })), ['name', 'status', 'services', 'revision']));
+/** `smo list [-p project] [-A]`. */
+export async function listCommand(ctx: CommandContext, options: { project: string; allProjects?: boolean }): Promise<void> {
+  const path = options.allProjects ? '/graphs' : `/project/${encodeURIComponent(options.project)}/graphs`;
+  const { body, headers } = await ctx.client.request<GraphView[]>('GET', path);
+  if (headers.get('x-truncated') === 'true') ctx.progress(`smo: only the first ${body.length} graphs are shown`);
+  if (body.length === 0 && machineReadable(body, ctx.output) === null) {
+    return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
+  }
+  const rows = body.map((g) => ({
+    project: g.project,
+    name: g.name,
+    status: g.status,
+    services: g.services.length,
+    revision: g.revision,
+    placement: g.placement ? Object.entries(g.placement).map(([s, c]) => `${s}→${c}`).join(' ') : null,
+  }));
+  const columns = [...(options.allProjects ? ['project'] : []), 'name', 'status', 'services', 'revision'];
+  ctx.print(render(body, rows, { table: columns, wide: ['placement'] }, ctx.output));
 }
 
-export async function getCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
-  const [name, at] = [args[0], valueOf(args, '--at')];
-  if (!name) throw new CliError('usage: smo get <graph> [--at <ISO time|position>]');
-  const { body } = await client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}${at ? `?at=${encodeURIComponent(at)}` : ''}`);
-  print(json ? JSON.stringify(body, null, 2) : describe(body));
+/** `smo get <graph> [--at]`: the graph and its services; its warnings on stderr. */
+export async function getCommand(ctx: CommandContext, name: string, options: { at?: string }): Promise<void> {
+  const { body } = await ctx.client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}${options.at ? `?at=${encodeURIComponent(options.at)}` : ''}`);
+  ctx.print(machineReadable(body, ctx.output) ?? describe(body, ctx.output));
+  if (machineReadable(body, ctx.output) === null) printWarnings(ctx, body.warnings);
 }
 
-/** stop, start, remove, placement: the action, then the graph as it settled. */
-export async function actionCommand(client: SmoClient, action: 'stop' | 'start' | 'remove' | 'placement', args: string[], json: boolean, print: Print): Promise<void> {
-  const [name] = args;
-  if (!name) throw new CliError(`usage: smo ${action} <graph>`);
+/** stop, start, remove, placement, retry: the action, then the graph as it is now. */
+export async function actionCommand(ctx: CommandContext, action: 'stop' | 'start' | 'remove' | 'placement' | 'retry', name: string, query = ''): Promise<void> {
   const path = `/graphs/${encodeURIComponent(name)}`;
-  const { body } = await client.request<string>(action === 'remove' ? 'DELETE' : 'POST', action === 'remove' ? path : `${path}/${action}`);
-  if (action === 'remove') return print(json ? JSON.stringify({ removed: name }) : String(body).trim());
-  const { body: graph } = await client.request<GraphView>('GET', path);
-  print(json ? JSON.stringify(graph, null, 2) : `${String(body).trim()}\n${describe(graph)}`);
+  const { body } = await ctx.client.request<unknown>(action === 'remove' ? 'DELETE' : 'POST', action === 'remove' ? path : `${path}/${action}${query}`);
+  const message = typeof body === 'string' ? body.trim() : JSON.stringify(body);
+  if (action === 'remove') return ctx.print(machineReadable({ removed: name, message }, ctx.output) ?? message);
+  const { body: graph } = await ctx.client.request<GraphView>('GET', path);
+  ctx.print(machineReadable(graph, ctx.output) ?? `${message}\n${describe(graph, ctx.output)}`);
 }
 
-export async function historyCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
-  const [name] = args;
-  if (!name) throw new CliError('usage: smo history <graph> [--type A,B]');
-  const type = valueOf(args, '--type');
-  const events: Array<{ revision: number; type: string; at: string; actor: string | null }> = [];
-  let next: string | null = `/graphs/${encodeURIComponent(name)}/history?limit=500${type ? `&type=${encodeURIComponent(type)}` : ''}`;
+/** `smo approve|reject <graph> <proposal>`. */
+export async function proposalDecisionCommand(ctx: CommandContext, decision: 'approve' | 'reject', name: string, proposal: string): Promise<void> {
+  const { body } = await ctx.client.request<unknown>('POST', `/graphs/${encodeURIComponent(name)}/placements/${encodeURIComponent(proposal)}/${decision}`);
+  const message = typeof body === 'string' ? body.trim() : JSON.stringify(body);
+  ctx.print(machineReadable({ graph: name, proposal, decision, message }, ctx.output) ?? message);
+}
+
+/** `smo proposals <graph>`: the graph's placement proposals, pending first. */
+export async function proposalsCommand(ctx: CommandContext, name: string): Promise<void> {
+  const { body } = await ctx.client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}`);
+  const proposals = body.proposals ?? [];
+  const rows = proposals.map((p) => ({
+    id: p.proposalId,
+    status: p.expired ? 'expired' : p.status,
+    expires: p.expiresAt,
+    moves: p.diff.map((d) => `${d.serviceId}: ${d.from ?? '-'}→${d.to}`).join(' '),
+    why: p.why,
+  }));
+  ctx.print(render(proposals, rows, { table: ['id', 'status', 'moves'], wide: ['expires', 'why'] }, ctx.output));
+}
+
+interface EventView {
+  revision: number;
+  position: number;
+  type: string;
+  streamId: string;
+  at: string;
+  actor: string | null;
+  correlationId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The service an event is about, if any (`serviceId` in its data). */
+function serviceOf(event: Pick<EventView, 'data'>): string | null {
+  const id = event.data?.serviceId;
+  return typeof id === 'string' ? id : null;
+}
+
+function eventRows(events: readonly EventView[]) {
+  return events.map((e) => ({ ...e, service: serviceOf(e), stream: e.streamId }));
+}
+
+export async function historyCommand(ctx: CommandContext, name: string, options: { type?: string }): Promise<void> {
+  const events: EventView[] = [];
+  let next: string | null = `/graphs/${encodeURIComponent(name)}/history?limit=500${options.type ? `&type=${encodeURIComponent(options.type)}` : ''}`;
   while (next) {
-    const { body }: { body: { events: typeof events; next: string | null } } = await client.request('GET', next);
+    const { body }: { body: { events: EventView[]; next: string | null } } = await ctx.client.request('GET', next);
     events.push(...body.events);
     next = body.next;
   }
-  print(json ? JSON.stringify(events, null, 2) : table(events, ['revision', 'type', 'at', 'actor']));
+  ctx.print(render(events, eventRows(events), { table: ['revision', 'at', 'type', 'service', 'actor'], wide: ['position', 'correlationId'] }, ctx.output));
 }
 
-export async function placementsCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
-  const [name] = args;
-  if (!name) throw new CliError('usage: smo placements <graph>');
-  const { body } = await client.request<Array<{ at: string; reason: string; algorithm: string; solver: string | null; moves: number | null; feasible: boolean; placement: Record<string, string> | null; detail?: string }>>(
-    'GET',
-    `/graphs/${encodeURIComponent(name)}/placements`,
-  );
-  if (json) return print(JSON.stringify(body, null, 2));
-  print(
-    table(
-      body.map((p) => ({ at: p.at, reason: p.reason, algorithm: p.algorithm, solver: p.solver, moves: p.moves, result: p.feasible ? Object.entries(p.placement ?? {}).map(([s, c]) => `${s}→${c}`).join(' ') : `failed: ${p.detail}` })),
-      ['at', 'reason', 'algorithm', 'solver', 'moves', 'result'],
-    ),
-  );
+/** `smo events --correlation-id <id>`: the whole story of one request. */
+export async function eventsCommand(ctx: CommandContext, correlationId: string): Promise<void> {
+  const { body } = await ctx.client.request<EventView[]>('GET', `/events?correlationId=${encodeURIComponent(correlationId)}`);
+  if (body.length === 0 && machineReadable(body, ctx.output) === null) return ctx.print(`No events with correlation id ${correlationId}.`);
+  ctx.print(render(body, eventRows(body), { table: ['position', 'at', 'stream', 'type', 'service'], wide: ['actor', 'revision'] }, ctx.output));
 }
 
-/** `smo replay <graph> [--solver glpk] [--algorithm naive] [--objective fresh]`: what other choices would have decided. */
-export async function replayCommand(client: SmoClient, args: string[], json: boolean, print: Print): Promise<void> {
-  const [name] = args;
-  if (!name) throw new CliError('usage: smo replay <graph> [--solver highs|glpk] [--algorithm milp|naive] [--objective min-moves|fresh]');
-  const body = Object.fromEntries((['solver', 'algorithm', 'objective'] as const).flatMap((key) => (valueOf(args, `--${key}`) ? [[key, valueOf(args, `--${key}`)]] : [])));
-  const { body: answer } = await client.request<{ decisions: Array<{ at: string; reason: string; skipped?: string; differences?: Array<{ serviceId: string; recorded: string | null; replayed: string | null }>; replayed?: { moves: number | null } }> }>(
-    'POST',
-    `/graphs/${encodeURIComponent(name)}/placements/replay`,
-    { body },
-  );
-  if (json) return print(JSON.stringify(answer, null, 2));
-  print(
-    table(
-      answer.decisions.map((d) => ({
-        at: d.at,
-        reason: d.reason,
-        moves: d.replayed?.moves ?? null,
-        differences: d.skipped ?? (d.differences?.length ? d.differences.map((x) => `${x.serviceId}: ${x.recorded ?? '-'}→${x.replayed ?? '-'}`).join(' ') : 'none'),
-      })),
-      ['at', 'reason', 'moves', 'differences'],
-    ),
-  );
+export async function placementsCommand(ctx: CommandContext, name: string): Promise<void> {
+  const { body } = await ctx.client.request<
+    Array<{ at: string; reason: string; algorithm: string; solver: string | null; moves: number | null; feasible: boolean; placement: Record<string, string> | null; detail?: string; decisionId: string }>
+  >('GET', `/graphs/${encodeURIComponent(name)}/placements`);
+  const rows = body.map((p) => ({
+    at: p.at,
+    reason: p.reason,
+    algorithm: p.algorithm,
+    solver: p.solver,
+    moves: p.moves,
+    result: p.feasible ? Object.entries(p.placement ?? {}).map(([s, c]) => `${s}→${c}`).join(' ') : `failed: ${p.detail}`,
+    decision: p.decisionId,
+  }));
+  ctx.print(render(body, rows, { table: ['at', 'reason', 'algorithm', 'solver', 'moves', 'result'], wide: ['decision'] }, ctx.output));
 }
 
-export async function clustersCommand(client: SmoClient, json: boolean, print: Print): Promise<void> {
-  const { body } = await client.request<Array<Record<string, unknown>>>('GET', '/clusters');
-  print(json ? JSON.stringify(body, null, 2) : table(body, ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration', 'location']));
+interface ReplayedDecision {
+  at: string;
+  reason: string;
+  skipped?: string;
+  differences?: Array<{ serviceId: string; recorded: string | null; replayed: string | null }>;
+  recorded?: { moves: number | null };
+  replayed?: { moves: number | null; solver: string };
 }
 
-/** `smo watch [--graph g]`: prints events as they happen (Server-Sent Events) until interrupted or `limit` events. */
-export async function watchCommand(client: SmoClient, args: string[], json: boolean, print: Print, options: { signal?: AbortSignal; limit?: number } = {}): Promise<void> {
-  const graph = valueOf(args, '--graph');
-  const response = await fetch(new URL(`/events/stream${graph ? `?graph=${encodeURIComponent(graph)}` : ''}`, client.baseUrl), {
-    headers: { accept: 'text/event-stream' },
-    ...(options.signal ? { signal: options.signal } : {}),
-  }).catch((error: unknown) => {
-    if (options.signal?.aborted) return null;
-    throw new CliError(`Cannot reach SMO at ${client.baseUrl} (${error instanceof Error ? error.message : String(error)})`);
-  });
-  if (!response?.body) return;
+/**
+ * `smo replay <graph>`: what other choices would have decided. MOVES is how many services each side moved away from
+ * the placement before that decision (recorded → replayed); DIFFERENCES lists the services the two sides put apart.
+ */
+export async function replayCommand(ctx: CommandContext, name: string, options: { solver?: string; algorithm?: string; objective?: string }): Promise<void> {
+  const body = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const { body: answer } = await ctx.client.request<{ decisions: ReplayedDecision[] }>('POST', `/graphs/${encodeURIComponent(name)}/placements/replay`, { body });
+  const rows = answer.decisions.map((d) => ({
+    at: d.at,
+    reason: d.reason,
+    moves: d.skipped ? null : `${d.recorded?.moves ?? '-'}→${d.replayed?.moves ?? '-'}`,
+    differ: d.skipped ? null : (d.differences?.length ?? 0),
+    differences: d.skipped ?? (d.differences?.length ? d.differences.map((x) => `${x.serviceId}: ${x.recorded ?? '-'}→${x.replayed ?? '-'}`).join(' ') : 'none'),
+    solver: d.replayed?.solver ?? null,
+  }));
+  ctx.print(render(answer, rows, { table: ['at', 'reason', 'moves', 'differ', 'differences'], wide: ['solver'] }, ctx.output));
+}
+
+export async function clustersCommand(ctx: CommandContext, action: 'list' | 'sync'): Promise<void> {
+  if (action === 'sync') await ctx.client.request<unknown>('POST', '/clusters/sync');
+  const { body } = await ctx.client.request<Array<Record<string, unknown>>>('GET', '/clusters');
+  ctx.print(render(body, body, { table: ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration'], wide: ['location', 'gpu'] }, ctx.output));
+}
+
+/** Column widths of `smo watch`: a stream cannot be measured before it is printed, so the columns are fixed. */
+const WATCH_COLUMNS = [
+  ['time', 24],
+  ['graph', 28],
+  ['type', 28],
+  ['service', 0],
+] as const;
+
+function watchLine(values: readonly string[]): string {
+  return values.map((value, i) => value.padEnd(WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
+}
+
+/**
+ * `smo watch [--graph g]`: prints events as they happen (Server-Sent Events) until interrupted or `limit` events.
+ * When the server goes away it says so and fails, or with `reconnect` resumes after the last event seen (Last-Event-ID).
+ */
+export async function watchCommand(
+  ctx: CommandContext,
+  options: { graph?: string; reconnect?: boolean; limit?: number; retryDelayMs?: number; maxRetries?: number },
+): Promise<void> {
+  const url = new URL(`/events/stream${options.graph ? `?graph=${encodeURIComponent(options.graph)}` : ''}`, ctx.client.baseUrl);
+  const raw = ctx.output.format === 'json' || ctx.output.format === 'yaml';
+  if (!raw && ctx.output.headers) ctx.print(watchLine(WATCH_COLUMNS.map(([name]) => name.toUpperCase())));
+  let lastEventId: string | null = null;
+  let seen = 0;
+  let failures = 0;
+  for (;;) {
+    const outcome = await streamOnce(ctx, url, lastEventId, (id, data) => {
+      lastEventId = id ?? lastEventId;
+      failures = 0;
+      const event = JSON.parse(data) as EventView;
+      if (raw) ctx.print(ctx.output.format === 'json' ? data : `---\n${machineReadable(event, ctx.output)}`);
+      else ctx.print(watchLine([event.at, event.streamId.replace(/^graph-/, ''), event.type, serviceOf(event) ?? '-']));
+      return options.limit !== undefined && ++seen >= options.limit;
+    });
+    if (outcome.kind === 'done' || ctx.signal?.aborted) return;
+    const why = outcome.kind === 'unreachable' ? `cannot reach SMO at ${ctx.client.baseUrl} (${outcome.reason})` : 'the SMO server closed the event stream';
+    if (!options.reconnect) throw new CliError(`${why}; add --reconnect to resume automatically`);
+    if (++failures > (options.maxRetries ?? Number.POSITIVE_INFINITY)) throw new CliError(`${why}; gave up after ${failures - 1} attempts`);
+    ctx.progress(`smo: ${why}; reconnecting${lastEventId ? ` after event ${lastEventId}` : ''}…`);
+    await sleep(options.retryDelayMs ?? 1000, ctx.signal);
+  }
+}
+
+type StreamOutcome = { kind: 'done' } | { kind: 'closed' } | { kind: 'unreachable'; reason: string };
+
+/** One connection to the event stream; `onEvent` returns true to stop. */
+async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | null, onEvent: (id: string | null, data: string) => boolean): Promise<StreamOutcome> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: ctx.client.headers({ accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  } catch (error) {
+    if (ctx.signal?.aborted) return { kind: 'done' };
+    return { kind: 'unreachable', reason: causeOf(error) };
+  }
+  if (response.status >= 400) throw new CliError(`GET ${url.pathname} failed with ${response.status}: ${await response.text()}`);
+  if (!response.body) return { kind: 'closed' };
   const decoder = new TextDecoder();
   let buffer = '';
-  let seen = 0;
   try {
     for await (const chunk of response.body) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
+        const lines = buffer.slice(0, end).split('\n');
         buffer = buffer.slice(end + 2);
-        const data = message.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+        const data = lines.find((line) => line.startsWith('data: '))?.slice(6);
         if (!data) continue;
-        const event = JSON.parse(data) as { at: string; streamId: string; type: string };
-        print(json ? data : `${event.at}  ${event.streamId}  ${event.type}`);
-        if (options.limit !== undefined && ++seen >= options.limit) return;
+        const id = lines.find((line) => line.startsWith('id: '))?.slice(4) ?? null;
+        if (onEvent(id, data)) {
+          await response.body.cancel().catch(() => undefined);
+          return { kind: 'done' };
+        }
       }
     }
-  } catch (error) {
-    if (!options.signal?.aborted) throw error;
+  } catch {
+    // The connection broke mid-stream: the server went away (stopped, restarted, or the network dropped).
+    if (ctx.signal?.aborted) return { kind: 'done' };
+    return { kind: 'closed' };
   }
+  return ctx.signal?.aborted ? { kind: 'done' } : { kind: 'closed' };
 }
 
-function describe(graph: GraphView): string {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+function describe(graph: GraphView, output: OutputOptions): string {
   const header = `${graph.name} (${graph.project}): ${graph.status}, revision ${graph.revision}${graph.placementFailure ? `\nplacement failed: ${graph.placementFailure.detail}` : ''}`;
-  const rows = graph.services.map((s) => ({ service: s.name, status: s.status, cluster: s.cluster_affinity, error: s.error?.stderr.trim().split('\n').at(-1) ?? null }));
-  return `${header}\n${table(rows, ['service', 'status', 'cluster', 'error'])}`;
-}
-
-function projectOption(args: string[]): { positional: string[]; project: string } {
-  const project = valueOf(args, '--project') ?? 'default';
-  const positional = args.filter((arg, i) => arg !== '--project' && args[i - 1] !== '--project');
-  return { positional, project };
-}
-
-function valueOf(args: string[], flag: string): string | undefined {
-  const index = args.indexOf(flag);
-  return index >= 0 ? args[index + 1] : undefined;
+  const rows = graph.services.map((s) => ({
+    service: s.name,
+    status: s.status,
+    cluster: s.cluster_affinity,
+    error: s.error?.stderr.trim().split('\n').at(-1) ?? null,
+    cpu: s.cpu,
+    memory: s.memory,
+    gpu: s.gpu,
+    artifact: s.artifact_ref,
+  }));
+  const columns = ['service', 'status', 'cluster', 'error', ...(output.format === 'wide' ? ['cpu', 'memory', 'gpu', 'artifact'] : [])];
+  return `${header}\n${table(rows, columns, output.headers)}`;
 }

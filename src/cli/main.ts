@@ -1,91 +1,283 @@
 #!/usr/bin/env node
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, SmoClient } from './client';
-import { actionCommand, clustersCommand, deployCommand, getCommand, historyCommand, listCommand, placementsCommand, replayCommand, watchCommand } from './graphs.command';
+import { completionScript } from './completion';
+import {
+  actionCommand,
+  clustersCommand,
+  deployCommand,
+  eventsCommand,
+  getCommand,
+  historyCommand,
+  listCommand,
+  placementsCommand,
+  proposalDecisionCommand,
+  proposalsCommand,
+  replayCommand,
+  watchCommand,
+  type CommandContext,
+} from './graphs.command';
+import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand } from './operations.command';
+import { OUTPUT_FORMATS, type OutputFormat } from './output';
 import { planCommand } from './plan.command';
-import { projectionsCommand } from './projections.command';
+import { listProjections, rebuildProjection } from './projections.command';
 
-const USAGE = `usage: smo [--json] <command>
+const DEFAULT_SERVER = 'http://127.0.0.1:8000';
+/** Exit codes: 0 done, 1 the command failed (SMO refused, a graph failed, the server went away), 2 wrong usage. */
+const USAGE_ERROR = 2;
 
-commands:
-  deploy <file|artifact> [--project p]   deploy a descriptor (YAML/JSON file) or an HDAR artifact, follow it
-  list [--project p]           graphs of a project (default project: default)
-  get <graph> [--at <time|position>]    one graph, now or as it was
-  stop|start|remove <graph>    lifecycle
-  placement <graph>            re-place with the MILP
-  history <graph> [--type A,B] the graph's events
-  placements <graph>           placement decisions: when, why, algorithm, moves, result
-  replay <graph> [--solver s] [--algorithm a] [--objective min-moves|fresh]   re-solve the recorded decisions
-  watch [--graph g]            events as they happen
-  clusters                     the cluster inventory
-  health                       SMO's health report
-  projections list             projections with position and lag
-  projections rebuild <name>   blue/green rebuild, with progress and events/s
-  plan <file>                  what-if placement (POST /placement/plan) from a JSON or YAML file
+interface GlobalOptions {
+  server?: string;
+  token?: string;
+  output: OutputFormat;
+  json?: boolean;
+  headers: boolean;
+}
 
-SMO_URL selects the server (default http://127.0.0.1:8000).`;
+export interface RunOptions {
+  /** Stops `watch` (tests; the command line stops it with Ctrl-C). */
+  signal?: AbortSignal;
+}
 
-export async function run(argv: string[], env: Record<string, string | undefined>, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
-  const json = argv.includes('--json');
-  const [command, ...rest] = argv.filter((arg) => arg !== '--json');
-  const client = new SmoClient(env.SMO_URL ?? 'http://127.0.0.1:8000');
-  try {
-    switch (command) {
-      case 'health': {
-        const { body } = await client.request<Record<string, unknown>>('GET', '/health');
-        print(json ? JSON.stringify(body, null, 2) : `status: ${String(body.status)}`);
-        return 0;
-      }
-      case 'deploy':
-        await deployCommand(client, rest, json, print, progress);
-        return 0;
-      case 'list':
-        await listCommand(client, rest, json, print);
-        return 0;
-      case 'get':
-        await getCommand(client, rest, json, print);
-        return 0;
-      case 'stop':
-      case 'start':
-      case 'remove':
-      case 'placement':
-        await actionCommand(client, command, rest, json, print);
-        return 0;
-      case 'history':
-        await historyCommand(client, rest, json, print);
-        return 0;
-      case 'placements':
-        await placementsCommand(client, rest, json, print);
-        return 0;
-      case 'replay':
-        await replayCommand(client, rest, json, print);
-        return 0;
-      case 'clusters':
-        await clustersCommand(client, json, print);
-        return 0;
-      case 'watch':
-        await watchCommand(client, rest, json, print);
-        return 0;
-      case 'plan':
-        await planCommand(client, rest, json, print);
-        return 0;
-      case 'projections':
-        await projectionsCommand(client, rest, json, print, progress);
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-        print(USAGE);
-        return 0;
-      default:
-        throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+/**
+ * The `smo` command line, parsed by commander: every command has -h/--help (which sends nothing), unknown options and
+ * commands are usage errors (exit 2, with the usage), and output follows kubectl (`-o table|wide|json|yaml`, `--no-headers`).
+ */
+export function buildProgram(env: Record<string, string | undefined>, print: (line: string) => void, progress: (line: string) => void, options: RunOptions = {}): Command {
+  const program = new Command('smo');
+  program
+    .description('Talk to a running SMO: deploy and follow HDAG graphs, audit their decisions, watch events, operate SMO.')
+    .addOption(new Option('--server <url>', `SMO's URL (env SMO_URL, default ${DEFAULT_SERVER})`))
+    .addOption(new Option('--token <token>', 'API token, sent as a bearer token (env SMO_TOKEN)'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--json', 'the same as -o json')
+    .option('--no-headers', 'tables without their header line')
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => print(text.replace(/\n$/, '')), writeErr: (text) => progress(text.replace(/\n$/, '')) });
+
+  /** The context of a command's action, from the global options (given before or after the command). */
+  const context = (command: Command): CommandContext => {
+    const global = command.optsWithGlobals<GlobalOptions>();
+    const server = global.server ?? env.SMO_URL ?? DEFAULT_SERVER;
+    const token = global.token ?? env.SMO_TOKEN;
+    return {
+      client: new SmoClient(server, token || undefined),
+      output: { format: global.json ? 'json' : global.output, headers: global.headers },
+      print,
+      progress,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+  };
+  const projectOption = () => new Option('-p, --project <project>', 'the project (a Kubernetes namespace)').default('default');
+
+  program
+    .command('deploy')
+    .description('deploy a descriptor (YAML/JSON file) or an HDAR artifact (http://, https://, oci://) and follow it until it settles')
+    .argument('<source>', 'descriptor file or artifact reference')
+    .addOption(projectOption())
+    .option('--dry-run', 'ask SMO what would happen (validation, placement on the current inventory, Helm values); nothing is recorded')
+    .option('--no-wait', 'answer once SMO has recorded the graph')
+    .action((source: string, opts: { project: string; dryRun?: boolean; wait: boolean }, command: Command) => deployCommand(context(command), source, opts));
+
+  program
+    .command('list')
+    .alias('ls')
+    .description('graphs of a project, or of all projects with -A')
+    .addOption(projectOption())
+    .option('-A, --all-projects', 'graphs of every project')
+    .action((opts: { project: string; allProjects?: boolean }, command: Command) => listCommand(context(command), opts));
+
+  program
+    .command('get')
+    .description('one graph: status, services, clusters, failures (its warnings on stderr)')
+    .argument('<graph>')
+    .option('--at <time|position>', 'the graph as it was at an ISO time or event position')
+    .action((graph: string, opts: { at?: string }, command: Command) => getCommand(context(command), graph, opts));
+
+  for (const [action, description] of [
+    ['stop', 'stop a graph: uninstall its services'],
+    ['start', 'start a stopped graph: reinstall what stop removed'],
+    ['remove', 'remove a graph: uninstall everything, delete its dashboards'],
+    ['retry', 'retry the failed installs, upgrades and dashboards of a graph'],
+  ] as const) {
+    program
+      .command(action)
+      .description(description)
+      .argument('<graph>')
+      .action((graph: string, _opts: unknown, command: Command) => actionCommand(context(command), action, graph));
+  }
+
+  program
+    .command('placement')
+    .description('re-place a graph with the MILP (or propose the moves for approval)')
+    .argument('<graph>')
+    .option('--propose', 'record a proposal to approve instead of moving')
+    .addOption(new Option('--max-moves <n>', 'at most this many services may move').argParser(wholeNumber))
+    .action((graph: string, opts: { propose?: boolean; maxMoves?: number }, command: Command) => {
+      const query = new URLSearchParams({ ...(opts.propose ? { mode: 'propose' } : {}), ...(opts.maxMoves !== undefined ? { maxMoves: String(opts.maxMoves) } : {}) }).toString();
+      return actionCommand(context(command), 'placement', graph, query ? `?${query}` : '');
+    });
+
+  program
+    .command('proposals')
+    .description("a graph's placement proposals: who would move where, and why")
+    .argument('<graph>')
+    .action((graph: string, _opts: unknown, command: Command) => proposalsCommand(context(command), graph));
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(decision)
+      .description(`${decision} a placement proposal`)
+      .argument('<graph>')
+      .argument('<proposal>', 'the proposal id (smo proposals <graph>)')
+      .action((graph: string, proposal: string, _opts: unknown, command: Command) => proposalDecisionCommand(context(command), decision, graph, proposal));
+  }
+
+  program
+    .command('history')
+    .description("a graph's events, with the service each one is about")
+    .argument('<graph>')
+    .option('--type <types>', 'only these event types, comma-separated')
+    .action((graph: string, opts: { type?: string }, command: Command) => historyCommand(context(command), graph, opts));
+
+  program
+    .command('events')
+    .description('the whole story of one request: every event with its correlation id')
+    .requiredOption('--correlation-id <id>', 'the X-Correlation-Id (or traceparent trace id) of the request')
+    .action((opts: { correlationId: string }, command: Command) => eventsCommand(context(command), opts.correlationId));
+
+  program
+    .command('placements')
+    .description('placement decisions of a graph: when, why, algorithm, moves, result')
+    .argument('<graph>')
+    .action((graph: string, _opts: unknown, command: Command) => placementsCommand(context(command), graph));
+
+  program
+    .command('replay')
+    .description('re-solve the recorded placement decisions under other choices; nothing is recorded')
+    .argument('<graph>')
+    .addOption(new Option('--solver <solver>').choices(['highs', 'glpk']))
+    .addOption(new Option('--algorithm <algorithm>').choices(['milp', 'naive']))
+    .addOption(new Option('--objective <objective>').choices(['min-moves', 'fresh']))
+    .action((graph: string, opts: { solver?: string; algorithm?: string; objective?: string }, command: Command) => replayCommand(context(command), graph, opts));
+
+  program
+    .command('plan')
+    .description('what-if placement: a plan request ({clusters, services}, e.g. a decision\'s inputs) or an HDAG descriptor against the current inventory')
+    .argument('<file>', 'JSON or YAML file')
+    .addOption(projectOption())
+    .action((file: string, opts: { project: string }, command: Command) => planCommand(context(command), file, opts));
+
+  program
+    .command('watch')
+    .description('events as they happen; fails when the server goes away unless --reconnect')
+    .option('--graph <graph>', 'only this graph')
+    .option('--reconnect', 'when the server goes away, reconnect and resume after the last event seen (Last-Event-ID)')
+    .action((opts: { graph?: string; reconnect?: boolean }, command: Command) => watchCommand(context(command), opts));
+
+  const clusters = program.command('clusters').description('the cluster inventory');
+  clusters
+    .command('list', { isDefault: true })
+    .description('the clusters SMO places on (the default)')
+    .action((_opts: unknown, command: Command) => clustersCommand(context(command), 'list'));
+  clusters
+    .command('sync')
+    .description('read the inventory now, then list it')
+    .action((_opts: unknown, command: Command) => clustersCommand(context(command), 'sync'));
+
+  program
+    .command('health')
+    .description("SMO's health: stores, processors (lag, parked events), cluster sync, scaling, integrations")
+    .action((_opts: unknown, command: Command) => healthCommand(context(command)));
+
+  program
+    .command('analytics')
+    .description('analytics read models')
+    .addArgument(new Argument('<report>').choices(ANALYTICS_REPORTS))
+    .action((report: (typeof ANALYTICS_REPORTS)[number], _opts: unknown, command: Command) => analyticsCommand(context(command), report));
+
+  for (const resource of ['vims', 'os-k8s'] as const) {
+    const what = resource === 'vims' ? 'VIM' : 'OpenStack Kubernetes cluster';
+    const group = program.command(resource).description(`NFVCL: ${what}s`);
+    group
+      .command('list', { isDefault: true })
+      .description(`the ${what}s (the default)`)
+      .option('--pop-area <n>', 'only this area')
+      .action((opts: { popArea?: string }, command: Command) => nfvclCommand(context(command), resource, 'list', opts));
+    group
+      .command('get')
+      .argument('<id>')
+      .description(`one ${what}`)
+      .action((id: string, _opts: unknown, command: Command) => nfvclCommand(context(command), resource, 'get', { id }));
+    group
+      .command('create')
+      .description(resource === 'vims' ? 'register a VIM (JSON/YAML file, see the API docs)' : 'ask NFVCL for a cluster (JSON/YAML file: {pop_area, vim_name})')
+      .requiredOption('-f, --file <file>', 'the request body')
+      .action((opts: { file: string }, command: Command) => nfvclCommand(context(command), resource, 'create', opts));
+    group
+      .command('delete')
+      .argument('<id>')
+      .description(`remove a ${what}`)
+      .action((id: string, _opts: unknown, command: Command) => nfvclCommand(context(command), resource, 'delete', { id }));
+    group
+      .command('sync')
+      .description(`bring SMO's ${what}s in line with NFVCL`)
+      .option('--pop-area <n>', 'only this area')
+      .action((opts: { popArea?: string }, command: Command) => nfvclCommand(context(command), resource, 'sync', opts));
+    if (resource === 'os-k8s') {
+      group
+        .command('scale-out')
+        .argument('<id>')
+        .description('add workers to a provisioned cluster')
+        .addOption(new Option('--workers <n>', 'how many (default 1)').argParser(wholeNumber))
+        .action((id: string, opts: { workers?: number }, command: Command) => nfvclCommand(context(command), resource, 'scale-out', { id, ...opts }));
     }
+  }
+
+  const projections = program.command('projections').description('read models: position, lag, blue/green rebuilds');
+  projections
+    .command('list', { isDefault: true })
+    .description('projections with position and lag (the default)')
+    .action((_opts: unknown, command: Command) => listProjections(context(command)));
+  projections
+    .command('rebuild')
+    .argument('<name>')
+    .description('blue/green rebuild, with progress and events/s')
+    .action((name: string, _opts: unknown, command: Command) => rebuildProjection(context(command), name));
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(smo completion bash)')
+    .addArgument(new Argument('<shell>').choices(['bash', 'zsh']))
+    .action((shell: 'bash' | 'zsh') => print(completionScript(program, shell)));
+
+  return program;
+}
+
+/** Runs one command line; answers the exit code. `print` is stdout (results), `progress` stderr (progress, warnings, errors). */
+export async function run(argv: string[], env: Record<string, string | undefined>, print: (line: string) => void, progress: (line: string) => void, options: RunOptions = {}): Promise<number> {
+  const program = buildProgram(env, print, progress, options);
+  if (argv.length === 0) {
+    print(program.helpInformation().replace(/\n$/, ''));
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
   } catch (error) {
+    if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : USAGE_ERROR;
     if (error instanceof CliError) {
       progress(`smo: ${error.message}`);
       return 1;
     }
     throw error;
   }
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
 }
 
 if (require.main === module) {

@@ -1,6 +1,5 @@
-import type { SmoClient } from './client';
-import { CliError } from './client';
-import { table } from './output';
+import type { CommandContext } from './graphs.command';
+import { machineReadable, render } from './output';
 
 interface ProjectionReport {
   name: string;
@@ -20,33 +19,26 @@ interface RebuildResult {
   eventsPerSecond: number;
 }
 
-export async function projectionsCommand(client: SmoClient, args: string[], json: boolean, print: (line: string) => void, progress: (line: string) => void): Promise<void> {
-  const [action, name] = args;
-  if (action === 'list' || action === undefined) {
-    const { body } = await client.request<ProjectionReport[]>('GET', '/admin/projections');
-    print(json ? JSON.stringify(body, null, 2) : table(body as unknown as Record<string, unknown>[], ['name', 'state', 'processedPosition', 'lag', 'parkedEvents']));
-    return;
+export async function listProjections(ctx: CommandContext): Promise<void> {
+  const { body } = await ctx.client.request<ProjectionReport[]>('GET', '/admin/projections');
+  ctx.print(render(body, body as unknown as Record<string, unknown>[], { table: ['name', 'state', 'processedPosition', 'lag', 'parkedEvents'] }, ctx.output));
+}
+
+/** A blue/green rebuild; it answers when done, and meanwhile its progress is shown. */
+export async function rebuildProjection(ctx: CommandContext, name: string): Promise<void> {
+  const path = `/admin/projections/${encodeURIComponent(name)}`;
+  const done = ctx.client.request<RebuildResult>('POST', `${path}/rebuild`);
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  while (!finished) {
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    if (finished) break;
+    const { body } = await ctx.client.request<ProjectionReport>('GET', path).catch(() => ({ body: null }));
+    if (body?.rebuild) ctx.progress(`rebuilding ${name}: ${body.rebuild.events} events, ${Math.round(body.rebuild.eventsPerSecond)} events/s`);
   }
-  if (action === 'rebuild') {
-    if (!name) throw new CliError('usage: smo projections rebuild <name>');
-    const path = `/admin/projections/${encodeURIComponent(name)}`;
-    // The rebuild answers when done; meanwhile, show its progress.
-    const done = client.request<RebuildResult>('POST', `${path}/rebuild`);
-    let finished = false;
-    void done.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
-      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-      if (finished) break;
-      const { body } = await client.request<ProjectionReport>('GET', path).catch(() => ({ body: null }));
-      if (body?.rebuild) progress(`rebuilding ${name}: ${body.rebuild.events} events, ${Math.round(body.rebuild.eventsPerSecond)} events/s`);
-    }
-    const { body } = await done;
-    print(
-      json
-        ? JSON.stringify(body, null, 2)
-        : `Rebuilt ${body.projection} into ${body.collection} (was ${body.previousCollection}): ${body.events} events in ${Math.round(body.elapsedMs)} ms, ${Math.round(body.eventsPerSecond)} events/s`,
-    );
-    return;
-  }
-  throw new CliError(`unknown projections action ${JSON.stringify(action)}; use list or rebuild <name>`);
+  const { body } = await done;
+  ctx.print(
+    machineReadable(body, ctx.output) ??
+      `Rebuilt ${body.projection} into ${body.collection} (was ${body.previousCollection}): ${body.events} events in ${Math.round(body.elapsedMs)} ms, ${Math.round(body.eventsPerSecond)} events/s`,
+  );
 }

@@ -9,13 +9,15 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from '../eventstore/event-store';
+import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
-/** Decorates an event store with append latency and volume metrics. */
+/** Decorates an event store with append latency and volume metrics, and the domain metrics and log lines of what is appended. */
 export class InstrumentedEventStore implements EventStore {
   constructor(
     private readonly store: EventStore,
     private readonly metrics: Metrics,
+    private readonly logger?: Logger,
   ) {}
 
   get adapter(): string {
@@ -28,6 +30,8 @@ export class InstrumentedEventStore implements EventStore {
       const result = await this.store.appendToStream(streamId, events, options);
       stop({ outcome: 'ok' });
       this.metrics.appendedEvents.inc(events.length);
+      // An idempotent repeat of an append (same event ids, after a crash) is counted again: rare, and only on this instance.
+      if (this.logger) this.metrics.domain.observe(events, this.logger);
       return result;
     } catch (error) {
       stop({ outcome: error instanceof Error ? error.name : 'error' });

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProcessingHost } from '../processing/processing-host';
+import type { ReadStore } from '../readstore/read-store';
+import { DomainMetrics } from './domain-metrics';
 
 /** SMO's Prometheus metrics, in a registry of its own (several apps can live in one test process). */
 export class Metrics {
@@ -7,9 +9,11 @@ export class Metrics {
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   readonly appendLatency: Histogram<'outcome'>;
   readonly appendedEvents: Counter;
+  readonly domain: DomainMetrics;
 
-  constructor(processing: () => ProcessingHost | undefined) {
+  constructor(processing: () => ProcessingHost | undefined, readStore: () => ReadStore | undefined = () => undefined) {
     collectDefaultMetrics({ register: this.registry });
+    this.domain = new DomainMetrics(this.registry, readStore);
     this.httpRequests = new Histogram({
       name: 'smo_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

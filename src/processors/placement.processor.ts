@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
 import { GRAPH_CATEGORY, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
-import { placementValues } from '../domain/graph/placement-values';
+import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
 import { createServiceImports, describeCapacityGap, initialPlacement, milpPlacement, type ClusterCapacity, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
@@ -152,9 +152,7 @@ export class PlacementProcessor implements Processor {
   ): GraphCommand {
     const isStatic = decision.algorithm === 'static';
     const imports = isStatic ? {} : createServiceImports(graph.normalised.services, decision.placement);
-    const values = Object.fromEntries(
-      graph.normalised.services.map((service) => [service.id, placementValues(service, isStatic ? null : (decision.placement[service.id] ?? null), imports[service.id] ?? [])]),
-    );
+    const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports);
     const digests = Object.fromEntries(
       graph.normalised.services.map((service) => [service.id, digestOf({ cluster: decision.placement[service.id] ?? null, values: values[service.id] })]),
     );

@@ -162,13 +162,14 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     const client = new SmoClient(rig.smo.url);
     const seen: string[] = [];
     const abort = new AbortController();
-    const watching = watchCommand(client, ['--graph', GRAPH], false, (line) => seen.push(line), { signal: abort.signal, limit: 1 });
+    const ctx = { client, output: { format: 'table' as const, headers: false }, print: (line: string) => seen.push(line), progress: () => undefined, signal: abort.signal };
+    const watching = watchCommand(ctx, { graph: GRAPH, limit: 1 });
     await new Promise((r) => setTimeout(r, 300));
     await rig.request('POST', '/project/other/graphs', { body: descriptorText().replace('id: image-detection-graph', 'id: other-graph'), contentType: 'application/yaml' });
     expect((await rig.request('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
     await watching;
     abort.abort();
-    expect(seen[0]).toMatch(new RegExp(`graph-${GRAPH}\\s+GraphStarted$`));
+    expect(seen[0]).toMatch(new RegExp(`^\\S+\\s+${GRAPH}\\s+GraphStarted\\s+-$`));
   });
 });
 

@@ -29,6 +29,20 @@ describe('OpenAPI document and HTTP semantics', () => {
   const operations = () =>
     Object.entries(spec.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
 
+  it('GET / leads to the docs; the document is served at /docs-json beside /docs-yaml (and /smo-api-spec.json)', async () => {
+    const root = await fetch(`${smo.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/docs');
+    expect((await fetch(`${smo.url}/docs`)).status).toBe(200);
+    const json = await fetch(`${smo.url}/docs-json`);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await json.json()).toEqual(spec);
+    expect((spec as unknown as { tags: Array<{ name: string; description: string }> }).tags.map((tag) => tag.name)).toEqual(['graphs', 'placement', 'audit', 'analytics', 'clusters', 'monitoring', 'nfvcl', 'operations']);
+    const yaml = await fetch(`${smo.url}/docs-yaml`);
+    expect(yaml.status).toBe(200);
+    expect(await yaml.text()).toMatch(/^openapi: 3/);
+  });
+
   it('documents every answer of every operation with its media type; every error is problem+json', () => {
     expect(operations().length).toBeGreaterThan(30);
     for (const { path, method, operation } of operations()) {

@@ -1,6 +1,6 @@
 import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
@@ -17,6 +17,7 @@ import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPrefe
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
+import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -25,6 +26,8 @@ type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
+/** The most graphs GET /graphs answers at once. */
+const MAX_ALL_GRAPHS = 1000;
 
 /** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
@@ -45,6 +48,24 @@ export class GraphsController {
     return docs.map(({ doc }) => toGraphView(doc));
   }
 
+  @Get('graphs')
+  @ApiOperation({
+    summary: 'The graphs of every project',
+    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_ALL_GRAPHS}). \`X-Truncated: true\` says there were more.`,
+  })
+  @ApiQueryParam('limit', `at most this many graphs (1–${MAX_ALL_GRAPHS})`, { type: 'integer', minimum: 1, maximum: MAX_ALL_GRAPHS })
+  @ApiJson(200, 'Graph views of all projects (`smo list -A`)', ['GraphView'])
+  async listAll(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView[]> {
+    const size = limit === undefined ? MAX_ALL_GRAPHS : Number(limit);
+    if (limit !== undefined && (!/^\d{1,5}$/.test(limit) || size < 1 || size > MAX_ALL_GRAPHS)) {
+      throw ProblemException.of(HttpStatus.BAD_REQUEST, `limit must be a whole number from 1 to ${MAX_ALL_GRAPHS}`);
+    }
+    // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs there are.
+    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }], limit: size + 1 });
+    if (docs.length > size) void reply.header('x-truncated', 'true');
+    return docs.slice(0, size).map(({ doc }) => toGraphView(doc));
+  }
+
   @Post('project/:project/graphs')
   @ApiOperation({
     summary: 'Deploy an HDAG graph',
@@ -57,11 +78,13 @@ export class GraphsController {
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
   @ApiIdempotencyHeader()
-  @ApiTextOrJson(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful" and a line per warning (JSON with `Accept: application/json`)', 'DeployResult', ['etag', 'location', 'event-position'])
+  @ApiQueryParam('dryRun', '`true`: validate, place on the current inventory and render the Helm values; record nothing (answers a DryRunAnswer)', { type: 'string', enum: ['true', 'false'] })
+  @ApiTextOrJson(200, 'Every service is Deployed, Pending or Failed: "Graph deployment successful" and a line per warning (a DeployResult with `Accept: application/json`); with `?dryRun=true`, what a deploy would do (a DryRunAnswer, nothing recorded)', ['DeployResult', 'DryRunAnswer'], ['etag', 'location', 'event-position'])
   @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
   @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     checkProject(project);
+    const dryRun = dryRunRequested(request.query);
     const context = requestContext(request, { allowIfMatch: false });
     const body = rawBody(request);
     const outcome = await receiveGraphSubmission(
@@ -73,6 +96,10 @@ export class GraphsController {
     const graphId = submission.normalised.id;
     this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
     await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
+    if (dryRun) {
+      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, project, submission.normalised, submission.warnings));
+      return;
+    }
     const result = await this.execute(
       {
         type: 'SubmitGraph',

@@ -34,8 +34,9 @@ export function ApiText(status: number, description: string, headers: HeaderName
 }
 
 /** Upstream's text line by default, a JSON body for clients that ask for `application/json`. */
-export function ApiTextOrJson(status: number, description: string, schema: SchemaName, headers: HeaderName[] = []): MethodDecorator {
-  return ApiResponse({ status, description, headers: headersOf(headers), content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: schemaRef(schema) } } });
+export function ApiTextOrJson(status: number, description: string, schema: SchemaName | SchemaName[], headers: HeaderName[] = []): MethodDecorator {
+  const json = Array.isArray(schema) ? { oneOf: schema.map((name) => schemaRef(name)) } : schemaRef(schema);
+  return ApiResponse({ status, description, headers: headersOf(headers), content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: json } } });
 }
 
 /** `application/problem+json` answers for these statuses. */

@@ -101,6 +101,44 @@ const PlacementProposalAnswer: SchemaObject = shape({
 /** Settled: every service is Deployed, Pending or Failed (GET the graph for which). */
 const DeployResult: SchemaObject = shape({ name: string, status: { type: 'string', enum: ['Settled'] }, location: string, revision: { type: 'integer', minimum: 0 }, warnings: arrayOf(ref('Warning')) });
 
+/** The answer of a dry-run deploy (`?dryRun=true`): nothing recorded. */
+const DryRunAnswer: SchemaObject = {
+  ...shape({
+    dryRun: { type: 'boolean', enum: [true] },
+    graph: { type: 'string', description: 'the graph id of the descriptor' },
+    project: string,
+    placement: shape(
+      {
+        feasible: boolean,
+        algorithm: { type: 'string', enum: ['naive', 'static'], description: 'first fit, as the first deployment would place it; static when useStaticPlacement' },
+        placement: { ...stringMap, description: 'service id → cluster' },
+        detail: { type: 'string', description: 'why it cannot be placed (with the capacity gap)' },
+        bindingResource: nullable(string),
+        inputs: { ...object, description: 'clusters and services as POST /placement/plan takes them (and as recorded decisions store them)' },
+      },
+      ['feasible', 'algorithm', 'placement', 'inputs'],
+    ),
+    services: arrayOf(
+      shape({
+        name: string,
+        cluster: nullable(string),
+        chart: string,
+        trigger: { type: 'string', enum: ['auto', 'event'], description: 'event-triggered services would wait Pending for their alert' },
+        values: { ...object, description: 'the Helm values SMO would install the chart with' },
+      }),
+    ),
+    warnings: { ...arrayOf(shape({ pointer: string, message: string })), description: 'accepted, but probably not what was meant (e.g. an unknown field)' },
+  }),
+  example: {
+    dryRun: true,
+    graph: 'image-detection-graph',
+    project: 'demo',
+    placement: { feasible: true, algorithm: 'naive', placement: { 'noise-reduction': 'cluster-a' }, inputs: { clusters: [], services: [] } },
+    services: [{ name: 'noise-reduction', cluster: 'cluster-a', chart: 'oci://registry/noise-reduction', trigger: 'auto', values: { clustersAffinity: ['cluster-a'], serviceImportClusters: [] } }],
+    warnings: [],
+  },
+};
+
 const available = (schema: SchemaObject) => shape({ available: schema, allocatable: schema });
 const ClusterView: SchemaObject = shape({
   id: integer,
@@ -262,6 +300,15 @@ const quantity: SchemaObject = {
 };
 (planCluster.properties as Record<string, SchemaObject>).memory = quantity;
 (planService.properties as Record<string, SchemaObject>).memory = quantity;
+// `memoryBytes`: the name recorded decisions' `inputs` use, accepted so those can be pasted as they are (not with `memory`).
+const memoryBytes: SchemaObject = { type: 'number', minimum: 0, nullable: true, description: 'bytes, instead of `memory` (the field name of recorded decision inputs); null: not reported' };
+(planCluster.properties as Record<string, SchemaObject>).memoryBytes = memoryBytes;
+(planService.properties as Record<string, SchemaObject>).memoryBytes = memoryBytes;
+(planService.properties as Record<string, SchemaObject>).latencies = {
+  type: 'array',
+  description: "as the HDAG's intent.network.latencies",
+  items: { type: 'object', required: ['connectionPoint', 'qos'], additionalProperties: false, properties: { connectionPoint: string, qos: { type: 'string', enum: ['ultralow', 'low', 'best-effort'] } } },
+};
 
 const PlanRequest: SchemaObject = {
   ...shape(
@@ -269,7 +316,9 @@ const PlanRequest: SchemaObject = {
       clusters: { type: 'array', maxItems: 1000, items: planCluster },
       services: { type: 'array', maxItems: 1000, items: planService },
       currentPlacement: stringMap,
+      previousPlacement: { ...stringMap, nullable: true, description: 'the same as currentPlacement, under the name recorded decision inputs use (not both)' },
       algorithm: { type: 'string', enum: ['naive', 'milp'] },
+      clusterLatencyMs: { type: 'object', description: 'round trips in ms: {"c1": {"c2": 12}}', additionalProperties: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } },
     },
     ['clusters', 'services'],
   ),
@@ -344,6 +393,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   PlacementMove,
   ProposalView,
   PlacementProposalAnswer,
+  DryRunAnswer,
   ClusterView,
   RunnerReport,
   Health,

@@ -3,9 +3,9 @@ import { parseQuantity } from '../../integrations/kubernetes/quantity';
 import type { Problem } from '../../shared/problem-details';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'algorithm', 'clusterLatencyMs'];
-const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'gpu', 'available'];
-const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'gpu', 'replicas', 'latencies'];
+const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'previousPlacement', 'algorithm', 'clusterLatencyMs'];
+const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'memoryBytes', 'gpu', 'available'];
+const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'memoryBytes', 'gpu', 'replicas', 'latencies'];
 const LATENCY_FIELDS = ['connectionPoint', 'qos'];
 const QOS: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
 const MAX_ITEMS = 1000;
@@ -31,7 +31,7 @@ export function parsePlanRequest(body: unknown): Parsed {
     return {
       name: name(item.name, `${at}/name`, problem),
       cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
-      memoryBytes: quantity(item.memory, `${at}/memory`, problem),
+      memoryBytes: memoryOf(item, at, problem),
       gpu: count(item.gpu, `${at}/gpu`, problem) ?? 0,
       available: flag(item.available, `${at}/available`, problem) ?? true,
     };
@@ -46,7 +46,7 @@ export function parsePlanRequest(body: unknown): Parsed {
     return {
       id: name(item.id, `${at}/id`, problem),
       cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
-      memoryBytes: quantity(item.memory, `${at}/memory`, problem) ?? 0,
+      memoryBytes: memoryOf(item, at, problem) ?? 0,
       gpu: flag(item.gpu, `${at}/gpu`, problem) ?? false,
       replicas,
       ...(latencies === undefined ? {} : { latencies }),
@@ -60,13 +60,16 @@ export function parsePlanRequest(body: unknown): Parsed {
   );
   const clusterNames = new Set(clusters.flatMap((c) => (c?.name === undefined ? [] : [c.name])));
   const clusterLatencyMs = latencyMatrix(body.clusterLatencyMs, clusterNames, problem);
+  // `previousPlacement` is what recorded decisions call it (their `inputs` can be pasted as they are); null means none.
+  if (body.currentPlacement !== undefined && body.previousPlacement !== undefined) problem('/previousPlacement', 'give currentPlacement or previousPlacement, not both');
+  const [placementField, givenPlacement] = body.previousPlacement !== undefined ? ['previousPlacement', body.previousPlacement] : ['currentPlacement', body.currentPlacement];
   let currentPlacement: Record<string, string> | undefined;
-  if (body.currentPlacement !== undefined) {
-    if (!isObject(body.currentPlacement)) problem('/currentPlacement', 'must be an object mapping service ids to cluster names');
+  if (givenPlacement !== undefined && !(placementField === 'previousPlacement' && givenPlacement === null)) {
+    if (!isObject(givenPlacement)) problem(`/${placementField}`, 'must be an object mapping service ids to cluster names');
     else {
       currentPlacement = {};
-      for (const [service, cluster] of Object.entries(body.currentPlacement)) {
-        if (typeof cluster !== 'string') problem(`/currentPlacement/${escape(service)}`, 'must be a cluster name');
+      for (const [service, cluster] of Object.entries(givenPlacement)) {
+        if (typeof cluster !== 'string') problem(`/${placementField}/${escape(service)}`, 'must be a cluster name');
         else currentPlacement[service] = cluster;
       }
     }
@@ -162,6 +165,17 @@ function flag(value: unknown, at: string, problem: Report): boolean | undefined 
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') return void problem(at, 'must be true or false');
   return value;
+}
+
+/**
+ * Memory as `memory` (bytes or a quantity) or `memoryBytes` (bytes; null: not reported), the name the optimiser and
+ * recorded decisions' `inputs` use. Both are accepted so an input can be pasted; the recorded events keep `memoryBytes`.
+ */
+function memoryOf(item: Record<string, unknown>, at: string, problem: Report): number | undefined {
+  if (item.memory !== undefined && item.memoryBytes !== undefined) return void problem(`${at}/memoryBytes`, 'give memory or memoryBytes, not both');
+  if (item.memoryBytes === null) return undefined;
+  if (item.memoryBytes !== undefined) return amount(item.memoryBytes, `${at}/memoryBytes`, problem, true);
+  return quantity(item.memory, `${at}/memory`, problem);
 }
 
 /** Bytes, as a number or a Kubernetes quantity ("512Mi", "8Gi"). */

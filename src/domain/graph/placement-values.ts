@@ -15,3 +15,8 @@ export function placementValues(service: NormalisedService, cluster: string | nu
   }
   return { ...service.helmValues, ...placementKeys };
 }
+
+/** The Helm values of every service of a graph under a placement (`null`: static placement, values as given). */
+export function placedValues(services: readonly NormalisedService[], placement: Readonly<Record<string, string>> | null, imports: Readonly<Record<string, readonly string[]>>): Record<string, HelmValues> {
+  return Object.fromEntries(services.map((service) => [service.id, placementValues(service, placement ? (placement[service.id] ?? null) : null, imports[service.id] ?? [])]));
+}

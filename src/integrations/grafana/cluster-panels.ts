@@ -32,14 +32,13 @@ export function clusterPanels(cluster: string, datasource: DatasourceRef): Panel
     instant: false,
     range: true,
   });
-  // Upstream keys "Busy Other" on instance= instead of source=, so it never matches; kept verbatim.
-  const busyOther =
-    `sum(irate(node_cpu_seconds_total{instance="${cluster}",  mode!='idle',mode!='user',mode!='system',mode!='iowait',mode!='irq',mode!='softirq'}[5m]))` +
-    ` / scalar(count(count(node_cpu_seconds_total{instance="${cluster}"}) by (cpu)))`;
+  // Upstream keyed "Busy Other" on instance= (so it never matched); every query here uses source=.
+  const busyOther = cpuShare('E', 'Busy Other', `mode!~"idle|user|system|iowait|irq|softirq"`);
   const memoryUsed = `${memory('MemTotal')} - ${memory('MemFree')} - ${memory('Buffers')} - ${memory('Cached')}`;
   const filesystem = (metric: string) => `sum(node_filesystem_${metric}_bytes{device!="rootfs",${source}})`;
   const network = (direction: string) => `rate(node_network_${direction}_bytes_total{${source},device!~"lo"}[5m])`;
-  const diskRate = (metric: string) => `sum by (instance) (rate(${metric}{${source}}[2m]))`;
+  // node_exporter's block-device counters (upstream read node_nfsd_*, the NFS server's, empty on most nodes).
+  const diskRate = (metric: string) => `sum by (instance) (rate(${metric}{${source}, device!~"ram.*|loop.*"}[2m]))`;
   const ts = (step: number, intervalFactor: number): Partial<Query> => ({ format: 'time_series', step, intervalFactor });
 
   const panel = (id: number, gridPos: GridPos, title: string, type: Panel['type'], targets: Query[], look: Look): Panel => ({
@@ -57,7 +56,7 @@ export function clusterPanels(cluster: string, datasource: DatasourceRef): Panel
       cpuShare('B', 'Busy user', 'mode="user"'),
       cpuShare('C', 'Busy Iowait', 'mode="iowait"'),
       cpuShare('D', 'Busy IRQs', 'mode=~".*irq"'),
-      { refId: 'E', legendFormat: 'Busy Other', expr: busyOther, editorMode: 'code', hide: false, instant: false, range: true },
+      busyOther,
       cpuShare('F', 'Idle', 'mode="idle"'),
     ], lines({ stacking: 'normal', axisLabel: 'cpu usage' }, { max: 1, min: 0, thresholds: thresholds(80), unit: 'percentunit' })),
     panel(12, grid(4, 14, 0), 'CPU cores', 'stat', [
@@ -81,22 +80,23 @@ export function clusterPanels(cluster: string, datasource: DatasourceRef): Panel
       },
     ], gauge({ max: 100, min: 0, thresholds: trafficLight(80, 90), unit: 'percent' }, 'mean')),
     panel(6, grid(18, 0, 14), 'Disk I/O', 'timeseries', [
-      { refId: 'A', expr: diskRate('node_nfsd_disk_bytes_read_total'), legendFormat: 'read', hide: false, ...ts(20, 4) },
-      { refId: 'B', expr: diskRate('node_nfsd_disk_bytes_written_total'), legendFormat: 'written', ...ts(20, 4) },
+      { refId: 'A', expr: diskRate('node_disk_read_bytes_total'), legendFormat: 'read', hide: false, ...ts(20, 4) },
+      { refId: 'B', expr: diskRate('node_disk_written_bytes_total'), legendFormat: 'written', ...ts(20, 4) },
       { refId: 'C', expr: diskRate('node_disk_io_time_seconds_total'), legendFormat: 'io time', ...ts(20, 4) },
     ], {
-      ...lines({}, { thresholds: thresholds(80), unit: 'bytes' }),
-      overrides: [{ matcher: { id: 'byName', options: 'io time' }, properties: [{ id: 'unit', value: 'ms' }] }],
+      // Bytes per second; io time is seconds busy per second, a share of time.
+      ...lines({}, { thresholds: thresholds(80), unit: 'Bps' }),
+      overrides: [{ matcher: { id: 'byName', options: 'io time' }, properties: [{ id: 'unit', value: 'percentunit' }] }],
     }),
     panel(7, grid(6, 18, 14), 'Disk Space Usage', 'gauge', [
       { refId: 'A', expr: `(${filesystem('size')} - ${filesystem('free')}) / ${filesystem('size')}`, ...ts(60, 2) },
     ], gauge({ max: 1, min: 0, thresholds: trafficLight(0.75, 0.9), unit: 'percentunit' }, 'lastNotNull')),
     panel(8, grid(12, 0, 21), 'Network Received', 'timeseries', [
       { refId: 'A', expr: network('receive'), legendFormat: '{{device}}', hide: false, ...ts(10, 2) },
-    ], lines({}, { thresholds: thresholds(80), unit: 'bytes' })),
+    ], lines({}, { thresholds: thresholds(80), unit: 'Bps' })),
     panel(10, grid(12, 12, 21), 'Network Transmitted', 'timeseries', [
       { refId: 'B', expr: network('transmit'), legendFormat: '{{device}}', hide: false, ...ts(10, 2) },
-    ], lines({}, { thresholds: thresholds(80), unit: 'bytes' })),
+    ], lines({}, { thresholds: thresholds(80), unit: 'Bps' })),
   ];
 }
 

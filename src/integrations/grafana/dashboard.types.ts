@@ -70,6 +70,22 @@ export interface Dashboard {
   refresh: string;
   panels: Panel[];
   templating?: { list: CustomVariable[] };
+  /** Marks on every time axis where a query has values (e.g. placement decisions, deployments). */
+  annotations?: { list: Annotation[] };
+}
+
+/** A Prometheus-backed annotation: a mark wherever `expr` has a value. */
+export interface Annotation {
+  name: string;
+  datasource: DatasourceRef;
+  enable: true;
+  iconColor: string;
+  expr: string;
+  step: string;
+  titleFormat: string;
+  textFormat: string;
+  tagKeys: string;
+  useValueForTime: false;
 }
 
 /** Body of `POST /api/dashboards/db`. */

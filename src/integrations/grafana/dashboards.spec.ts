@@ -6,11 +6,11 @@ const layout = (envelope: DashboardEnvelope) => envelope.dashboard.panels.map(({
 const datasourceUids = (envelope: DashboardEnvelope) =>
   new Set(envelope.dashboard.panels.flatMap((panel) => [panel.datasource, ...panel.targets.map((target) => target.datasource)]).map((ref) => `${ref.type}/${ref.uid}`));
 
-/** The upstream service PromQL, spelled out for `svc` (grafana_template.create_panels_service). */
+/** The service PromQL (upstream grafana_template.create_panels_service on today's `pod`/`container` labels), spelled out for `svc`. */
 const servicePromQl = (svc: string) => [
   `sum(kube_deployment_status_replicas_ready{deployment="${svc}"}) OR on() vector(0)`,
-  `round(100 *sum(rate(container_cpu_usage_seconds_total{pod=~"${svc}.*",container=~"${svc}.*"}[40s])) by (pod_name, container_name)/sum(kube_pod_container_resource_limits{pod=~"${svc}.*",resource="cpu"}) by (pod_name, container_name))`,
-  `sum by (service) (container_memory_usage_bytes{pod=~"${svc}.*"}) AND on()(sum(kube_deployment_status_replicas_ready{deployment="${svc}"})) >= 1`,
+  `round(100 * sum(rate(container_cpu_usage_seconds_total{pod=~"${svc}.*",container=~"${svc}.*"}[40s])) by (pod, container) / sum(kube_pod_container_resource_limits{pod=~"${svc}.*",resource="cpu"}) by (pod, container))`,
+  `sum by (pod) (container_memory_working_set_bytes{pod=~"${svc}.*", container!=""}) and on() (sum(kube_deployment_status_replicas_ready{deployment="${svc}"})) >= 1`,
   `sum by (container) (increase(container_cpu_cfs_throttled_periods_total{pod=~"${svc}.*", container!=""}[40s])) / sum by (container)(increase(container_cpu_cfs_periods_total{pod=~"${svc}.*", container!=""}[40s]))`,
 ];
 
@@ -125,7 +125,7 @@ describe('clusterDashboard', () => {
     ]);
   });
 
-  it('stacks the CPU mode shares in percentunit with upstream PromQL (Busy Other keyed on instance=, as upstream)', () => {
+  it('stacks the CPU mode shares in percentunit with upstream PromQL (Busy Other on source=, unlike upstream)', () => {
     const cpu = envelope.dashboard.panels[0]!;
     const share = (mode: string) => `sum(irate(node_cpu_seconds_total{${x}, ${mode}}[5m])) / scalar(count(count(node_cpu_seconds_total{${x}}) by (cpu)))`;
     expect(cpu.targets.map(({ refId, legendFormat, expr }) => [refId, legendFormat, expr])).toEqual([
@@ -133,7 +133,7 @@ describe('clusterDashboard', () => {
       ['B', 'Busy user', share('mode="user"')],
       ['C', 'Busy Iowait', share('mode="iowait"')],
       ['D', 'Busy IRQs', share('mode=~".*irq"')],
-      ['E', 'Busy Other', `sum(irate(node_cpu_seconds_total{instance="edge-1",  mode!='idle',mode!='user',mode!='system',mode!='iowait',mode!='irq',mode!='softirq'}[5m])) / scalar(count(count(node_cpu_seconds_total{instance="edge-1"}) by (cpu)))`],
+      ['E', 'Busy Other', share('mode!~"idle|user|system|iowait|irq|softirq"')],
       ['F', 'Idle', share('mode="idle"')],
     ]);
     expect(cpu.fieldConfig.defaults).toMatchObject({ unit: 'percentunit', min: 0, max: 1, custom: { stacking: { group: 'A', mode: 'normal' } } });
@@ -148,9 +148,9 @@ describe('clusterDashboard', () => {
       [`${mem('MemTotal')} - ${mem('MemFree')} - ${mem('Buffers')} - ${mem('Cached')}`, mem('Buffers'), mem('Cached'), mem('MemFree')],
       [`((${mem('MemTotal')} - ${mem('MemFree')}  - ${mem('Buffers')} - ${mem('Cached')}) / ${mem('MemTotal')}) * 100`],
       [
-        `sum by (instance) (rate(node_nfsd_disk_bytes_read_total{${x}}[2m]))`,
-        `sum by (instance) (rate(node_nfsd_disk_bytes_written_total{${x}}[2m]))`,
-        `sum by (instance) (rate(node_disk_io_time_seconds_total{${x}}[2m]))`,
+        `sum by (instance) (rate(node_disk_read_bytes_total{${x}, device!~"ram.*|loop.*"}[2m]))`,
+        `sum by (instance) (rate(node_disk_written_bytes_total{${x}, device!~"ram.*|loop.*"}[2m]))`,
+        `sum by (instance) (rate(node_disk_io_time_seconds_total{${x}, device!~"ram.*|loop.*"}[2m]))`,
       ],
       [`(${fs('size')} - ${fs('free')}) / ${fs('size')}`],
       [`rate(node_network_receive_bytes_total{${x},device!~"lo"}[5m])`],

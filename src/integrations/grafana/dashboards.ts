@@ -6,15 +6,13 @@
 import { clusterPanels } from './cluster-panels';
 import type { CustomVariable, DashboardEnvelope, DashboardOptions, DatasourceRef, Panel } from './dashboard.types';
 import { dashboardUid } from './dashboard-uid';
-import { servicePanels } from './service-panels';
+import { SERVICE_VARIABLE, servicePanels } from './service-panels';
 
 export { dashboardUid, MAX_DASHBOARD_UID_LENGTH } from './dashboard-uid';
 export type { DashboardEnvelope, DashboardOptions } from './dashboard.types';
 
 export const DEFAULT_DATASOURCE_UID = 'prometheus';
 
-/** The graph dashboard's variable; panels are written against `$service`. */
-const SERVICE_VARIABLE = 'service';
 
 export function graphDashboard(graphId: string, serviceIds: readonly string[], options: DashboardOptions = {}): DashboardEnvelope {
   const envelope = basicDashboard(graphId, servicePanels(`$${SERVICE_VARIABLE}`, datasourceOf(options)));

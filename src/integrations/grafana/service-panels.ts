@@ -1,9 +1,14 @@
 /**
- * The four per-service panels (upstream `create_panels_service`). `service` is a service id,
- * or `$service` on a graph dashboard, where Grafana repeats each panel per selected service.
+ * The four per-service panels (upstream `create_panels_service`), on today's cAdvisor and
+ * kube-state-metrics labels (`pod`, `container`; upstream's `pod_name`/`container_name` are gone
+ * since Kubernetes 1.16). `service` is a service id, or `$service` on a graph dashboard, where
+ * Grafana repeats each panel per selected service (a panel repeats only where that variable exists).
  */
 import type { DatasourceRef, JsonObject, Panel } from './dashboard.types';
 import { SERVICE_LINES, thresholds, timeseriesCustom, timeseriesOptions } from './panel-styles';
+
+/** The graph dashboard's variable; its panels are written against `$service`. */
+export const SERVICE_VARIABLE = 'service';
 
 export function servicePanels(service: string, datasource: DatasourceRef): Panel[] {
   const pods = `pod=~"${service}.*"`;
@@ -15,8 +20,8 @@ export function servicePanels(service: string, datasource: DatasourceRef): Panel
       8,
       `${service} CPU utilization`,
       datasource,
-      `round(100 *sum(rate(container_cpu_usage_seconds_total{${pods},container=~"${service}.*"}[40s])) by (pod_name, container_name)` +
-        `/sum(kube_pod_container_resource_limits{${pods},resource="cpu"}) by (pod_name, container_name))`,
+      `round(100 * sum(rate(container_cpu_usage_seconds_total{${pods},container=~"${service}.*"}[40s])) by (pod, container)` +
+        ` / sum(kube_pod_container_resource_limits{${pods},resource="cpu"}) by (pod, container))`,
       { thresholds: thresholds(80), unit: 'percent' },
       { min: 0, max: 100 },
     ),
@@ -25,7 +30,8 @@ export function servicePanels(service: string, datasource: DatasourceRef): Panel
       16,
       `${service} RAM usage`,
       datasource,
-      `sum by (service) (container_memory_usage_bytes{${pods}}) AND on()(${readyReplicas}) >= 1`,
+      // The working set is what the kubelet evicts on (and `kubectl top` shows); container!="" drops the pod-level sum.
+      `sum by (pod) (container_memory_working_set_bytes{${pods}, container!=""}) and on() (${readyReplicas}) >= 1`,
       { thresholds: thresholds(80), unit: 'decbytes' },
     ),
     servicePanel(
@@ -67,7 +73,6 @@ function servicePanel(
       overrides: [],
     },
     options: timeseriesOptions('single'),
-    repeat: 'service',
-    repeatDirection: 'h',
+    ...(expr.includes(`$${SERVICE_VARIABLE}`) ? { repeat: SERVICE_VARIABLE, repeatDirection: 'h' as const } : {}),
   };
 }

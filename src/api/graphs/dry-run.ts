@@ -1,0 +1,101 @@
+import type { NormalisedGraph } from '../../descriptor/types';
+import { placedValues } from '../../domain/graph/placement-values';
+import { createServiceImports, describeCapacityGap, initialPlacement, type ServiceDemand } from '../../optimizer';
+import { clusterCapacities } from '../../processors/cluster-inventory';
+import { mergeLatencies } from '../../processors/cluster-latencies';
+import type { Runtime } from '../../app/runtime';
+import type { Problem } from '../../shared/problem-details';
+import { ProblemException } from '../problem';
+
+/** How long a dry run waits for the first inventory sync and the clusters read model (a start-up race only). */
+const INVENTORY_WAIT_MS = 5_000;
+
+/** The answer of `POST /project/{p}/graphs?dryRun=true`: what a deploy would do now. */
+export interface DryRunAnswer {
+  dryRun: true;
+  graph: string;
+  project: string;
+  placement: {
+    feasible: boolean;
+    algorithm: 'naive' | 'static';
+    placement: Record<string, string>;
+    /** Why it cannot be placed, with the capacity gap when capacity binds. */
+    detail?: string;
+    bindingResource?: string | null;
+    /** The placement inputs, with the field names of POST /placement/plan and of recorded decisions. */
+    inputs: { clusters: unknown[]; services: ServiceDemand[] };
+  };
+  services: Array<{
+    name: string;
+    cluster: string | null;
+    chart: string;
+    /** `auto` services are installed at once; `event` ones wait Pending for their alert. */
+    trigger: 'auto' | 'event';
+    /** The values SMO would give helm (the descriptor's values plus the placement keys). */
+    values: Record<string, unknown>;
+  }>;
+  warnings: Problem[];
+}
+
+/**
+ * A deploy that records nothing (like `kubectl apply --dry-run=server`): the submission was validated and translated
+ * by the caller; here it is placed first-fit against the current inventory (as the first deployment would be) and each
+ * service's Helm values are rendered. Reads only; bounded by the inventory size and SMO_MAX_SOLVE_CELLS.
+ */
+export async function dryRunDeploy(runtime: Runtime, project: string, graph: NormalisedGraph, warnings: Problem[]): Promise<DryRunAnswer> {
+  await runtime.clusterSync.whenSynced(INVENTORY_WAIT_MS);
+  await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS }).catch(() => undefined);
+  const clusters = await clusterCapacities(runtime.readStore, { now: new Date(), ttlMs: runtime.config.placementLedgerTtlSeconds * 1000 });
+  const services: ServiceDemand[] = graph.services.map((service) => ({
+    id: service.id,
+    cpu: service.resources.cpuCores,
+    memoryBytes: service.resources.memoryBytes,
+    gpu: service.resources.gpu,
+    replicas: 1,
+    latencies: service.latencies,
+  }));
+  const inputs = { clusters, services };
+  const common = { dryRun: true as const, graph: graph.id, project, warnings };
+  const limit = runtime.config.security.maxSolveCells;
+  const result =
+    services.length * clusters.length > limit
+      ? ({ algorithm: 'naive', feasible: false, reason: `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${limit})` } as const)
+      : initialPlacement({
+          useStaticPlacement: graph.useStaticPlacement,
+          clusters,
+          services,
+          clusterLatencyMs: mergeLatencies(undefined, runtime.config.latency.clusterLatencyMs),
+          latencyLimitsMs: runtime.config.latency.limitsMs,
+        });
+  const isStatic = result.algorithm === 'static';
+  if (!isStatic && !result.feasible) {
+    const gap = 'capacityGap' in result && result.capacityGap ? describeCapacityGap(result.capacityGap, false) : [];
+    return {
+      ...common,
+      placement: { feasible: false, algorithm: 'naive', placement: {}, detail: [result.reason, ...gap].join(' '), bindingResource: 'bindingResource' in result ? (result.bindingResource ?? null) : null, inputs },
+      services: graph.services.map((service) => ({ name: service.id, cluster: null, chart: service.artifact.ref, trigger: service.trigger.kind, values: service.helmValues })),
+    };
+  }
+  const placement: Record<string, string> = isStatic || !result.feasible ? {} : { ...result.placement };
+  const imports = isStatic ? {} : createServiceImports(graph.services, placement);
+  const values = placedValues(graph.services, isStatic ? null : placement, imports);
+  return {
+    ...common,
+    placement: { feasible: true, algorithm: result.algorithm, placement, inputs },
+    services: graph.services.map((service) => ({
+      name: service.id,
+      cluster: placement[service.id] ?? null,
+      chart: service.artifact.ref,
+      trigger: service.trigger.kind,
+      values: values[service.id] ?? service.helmValues,
+    })),
+  };
+}
+
+/** `?dryRun=true|false`; anything else is refused, so a typo never deploys for real. */
+export function dryRunRequested(query: unknown): boolean {
+  const value = (query as Record<string, unknown> | undefined)?.dryRun;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'dryRun must be true or false', errors: [{ pointer: '/query/dryRun', message: 'must be true or false' }] });
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { CliError } from './client';
+import type { CommandContext } from './graphs.command';
+import { machineReadable, render, table } from './output';
+
+interface Health {
+  status: string;
+  uptimeSeconds: number;
+  stores: Record<string, { status: string; adapter: string; error?: string }>;
+  processing: Array<{ name: string; kind: string; state: string; processedPosition: number; lag: number; parkedEvents: number }>;
+  clusterSync: { consecutiveFailures: number; lastError?: string | null; lastSuccessAt?: string | null };
+  scaling: { consecutiveFailures: number; lastError?: string | null } | null;
+  integrations: Array<{ name: string; mode: string; detail?: string }>;
+}
+
+/** `smo health`: overall status, then stores, processors (lag, parked events) and integrations. A 503 (a store down) is still shown. */
+export async function healthCommand(ctx: CommandContext): Promise<void> {
+  const response = await fetch(new URL('/health', ctx.client.baseUrl), { headers: ctx.client.headers() }).catch((error: unknown) => {
+    throw new CliError(`Cannot reach SMO at ${ctx.client.baseUrl} (${error instanceof Error ? error.message : String(error)}); set --server or SMO_URL`);
+  });
+  if (response.status !== 200 && response.status !== 503) throw new CliError(`GET /health failed with ${response.status}: ${await response.text()}`);
+  const health = (await response.json()) as Health;
+  const raw = machineReadable(health, ctx.output);
+  if (raw !== null) return ctx.print(raw);
+  const h = ctx.output.headers;
+  ctx.print(`status: ${health.status} (up ${health.uptimeSeconds}s)`);
+  ctx.print(`\nstores\n${table(Object.entries(health.stores).map(([store, check]) => ({ store, ...check })), ['store', 'adapter', 'status', 'error'], h)}`);
+  const failing = (failures: number, error?: string | null) => (failures > 0 ? `${failures} failure(s): ${error ?? ''}` : 'ok');
+  ctx.print(`\ncluster sync: ${failing(health.clusterSync.consecutiveFailures, health.clusterSync.lastError)}`);
+  if (health.scaling) ctx.print(`scaling: ${failing(health.scaling.consecutiveFailures, health.scaling.lastError)}`);
+  const processors = ctx.output.format === 'wide' ? health.processing : health.processing.filter((p) => p.state !== 'running' || p.lag > 0 || p.parkedEvents > 0);
+  ctx.print(`\nprocessors${ctx.output.format === 'wide' ? '' : ` (${health.processing.length - processors.length} caught up and running not shown; -o wide shows all)`}`);
+  if (processors.length > 0) ctx.print(table(processors, ['name', 'kind', 'state', 'processedPosition', 'lag', 'parkedEvents'], h));
+  ctx.print(`\nintegrations\n${table(health.integrations, ['name', 'mode', 'detail'], h)}`);
+}
+
+export const ANALYTICS_REPORTS = ['cluster-load', 'scaling', 'alerts', 'deployment-failures', 'placement-moves'] as const;
+
+/** `smo analytics <report>`: the analytics read models; the table shows their scalar fields. */
+export async function analyticsCommand(ctx: CommandContext, report: (typeof ANALYTICS_REPORTS)[number]): Promise<void> {
+  const { body } = await ctx.client.request<unknown>('GET', `/analytics/${report}`);
+  if (report === 'cluster-load') {
+    // Per cluster, the latest load (-o json has the whole series).
+    const series = body as Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>>;
+    const rows = Object.entries(series).map(([cluster, points]) => ({ cluster, ...points.at(-1), changes: points.length }));
+    return ctx.print(render(body, rows, { table: ['cluster', 'cpu', 'memoryBytes', 'at'], wide: ['changes'] }, ctx.output));
+  }
+  const docs = body as Array<Record<string, unknown>>;
+  const columns = [...new Set(docs.flatMap((doc) => Object.keys(doc).filter((key) => doc[key] === null || typeof doc[key] !== 'object')))];
+  if (docs.length === 0 && machineReadable(body, ctx.output) === null) return ctx.print(`No ${report} recorded yet.`);
+  ctx.print(render(body, docs, { table: columns }, ctx.output));
+}
+
+/** `smo vims …` and `smo os-k8s …`: NFVCL's VIMs and OpenStack Kubernetes clusters. */
+export async function nfvclCommand(
+  ctx: CommandContext,
+  resource: 'vims' | 'os-k8s',
+  action: 'list' | 'get' | 'create' | 'delete' | 'sync' | 'scale-out',
+  options: { id?: string; file?: string; popArea?: string; workers?: number },
+): Promise<void> {
+  const paths = resource === 'vims' ? { list: '/vims/smo_vims', one: '/vims/smo_vims/', sync: '/vims/sync/nfvcl_vims' } : { list: '/os_k8s/clusters', one: '/os_k8s/cluster/', sync: '/os_k8s/sync/nfvcl_k8s' };
+  const area = options.popArea !== undefined ? `?pop_area=${encodeURIComponent(options.popArea)}` : '';
+  const id = encodeURIComponent(options.id ?? '');
+  let answer: unknown;
+  switch (action) {
+    case 'list': {
+      const { body } = await ctx.client.request<unknown>('GET', `${paths.list}${resource === 'vims' ? area : ''}`);
+      // Upstream answers a sentence when there is nothing.
+      if (typeof body === 'string') return ctx.print(machineReadable([], ctx.output) ?? body);
+      const rows = resource === 'vims' ? (body as { 'SMO VIMs': Array<Record<string, unknown>> })['SMO VIMs'] : (body as Array<Record<string, unknown>>);
+      const columns = resource === 'vims' ? ['id', 'name', 'pop_area', 'vim_type'] : ['smo_id', 'status', 'vim_name', 'pop_area', 'worker_replicas'];
+      return ctx.print(render(body, rows, { table: columns }, ctx.output));
+    }
+    case 'get':
+      answer = (await ctx.client.request<unknown>('GET', `${paths.one}${id}`)).body;
+      break;
+    case 'delete':
+      answer = (await ctx.client.request<unknown>('DELETE', `${paths.one}${id}`)).body;
+      break;
+    case 'sync':
+      answer = (await ctx.client.request<unknown>('POST', `${paths.sync}${area}`)).body;
+      break;
+    case 'create':
+      answer = (await ctx.client.request<unknown>('POST', paths.list, { body: readJsonOrYaml(options.file!) })).body;
+      break;
+    case 'scale-out':
+      answer = (await ctx.client.request<unknown>('POST', `/os_k8s/scale-out/${id}`, { body: options.workers ? { worker_replicas: options.workers } : {} })).body;
+      break;
+  }
+  // A single answer reads best as YAML unless JSON was asked for.
+  ctx.print(machineReadable(answer, ctx.output.format === 'json' ? ctx.output : { ...ctx.output, format: 'yaml' })!);
+}
+
+function readJsonOrYaml(file: string): unknown {
+  try {
+    return parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new CliError(missing ? `file ${file} does not exist` : `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

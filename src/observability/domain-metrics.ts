@@ -1,0 +1,165 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HelmChartRequest, HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
+import type { ReadStore } from '../readstore/read-store';
+import type { GraphDocument } from '../../projections/graphs.projection';
+import type { Logger } from './logger';
+
+/** The most graphs one scrape reads for the status gauges (the read stays bounded however many there are). */
+export const MAX_GRAPHS_PER_SCRAPE = 10_000;
+
+/** An appended event as the observer sees it. */
+interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+/**
+ * SMO's domain metrics (README "Domain metrics"). Counters follow the events this instance appends, so they count
+ * what this instance decided and did; the status gauges are read from the graphs read model at scrape time.
+ */
+export class DomainMetrics {
+  private readonly placements: Counter<'algorithm' | 'reason' | 'outcome'>;
+  private readonly placementDuration: Histogram<'algorithm'>;
+  private readonly placementMoves: Counter<'reason'>;
+  private readonly helmOperations: Counter<'action' | 'outcome'>;
+  private readonly helmDuration: Histogram<'action' | 'outcome'>;
+  private readonly alertsReceived: Counter<'status'>;
+  private readonly alertsTriggering: Counter;
+  private readonly scalingActions: Counter<'direction'>;
+  private readonly scalingFailures: Counter<'kind'>;
+  private readonly dashboardsFailed: Counter<'action'>;
+
+  constructor(registry: Registry, readStore: () => ReadStore | undefined) {
+    const registers = [registry];
+    this.placements = new Counter({ name: 'smo_placements_total', help: 'Placement decisions by algorithm, reason and outcome (decided, failed, proposed)', labelNames: ['algorithm', 'reason', 'outcome'], registers });
+    this.placementDuration = new Histogram({
+      name: 'smo_placement_duration_seconds',
+      help: 'Time to compute a placement, by algorithm',
+      labelNames: ['algorithm'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.placementMoves = new Counter({ name: 'smo_placement_moves_total', help: 'Services moved to another cluster by applied placements, by reason', labelNames: ['reason'], registers });
+    this.helmOperations = new Counter({ name: 'smo_helm_operations_total', help: 'helm install/upgrade/uninstall/rollback calls by outcome (ok, failed, timeout)', labelNames: ['action', 'outcome'], registers });
+    this.helmDuration = new Histogram({
+      name: 'smo_helm_operation_duration_seconds',
+      help: 'Duration of helm install/upgrade/uninstall/rollback calls',
+      labelNames: ['action', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.alertsReceived = new Counter({ name: 'smo_alerts_received_total', help: 'Alerts received from Alertmanager, by status', labelNames: ['status'], registers });
+    this.alertsTriggering = new Counter({ name: 'smo_alerts_triggering_total', help: 'Alerts that triggered a Pending service', registers });
+    this.scalingActions = new Counter({ name: 'smo_scaling_actions_total', help: 'Replica changes applied by the scaler, by direction', labelNames: ['direction'], registers });
+    this.scalingFailures = new Counter({ name: 'smo_scaling_failures_total', help: 'Scaling rounds that failed: the scale call (call) or no feasible scaling (infeasible)', labelNames: ['kind'], registers });
+    this.dashboardsFailed = new Counter({ name: 'smo_dashboards_failed_total', help: 'Grafana refusing a dashboard, by action', labelNames: ['action'], registers });
+
+    // One bounded read per scrape feeds the three gauges (they are collected together).
+    let snapshot: Promise<{ graphs: Map<string, number>; services: Map<string, number>; proposals: number }> | null = null;
+    const read = () =>
+      (snapshot ??= (async () => {
+        const store = readStore();
+        const counts = { graphs: new Map<string, number>(), services: new Map<string, number>(), proposals: 0 };
+        if (!store) return counts;
+        const docs = await store.find<GraphDocument>('graphs', { limit: MAX_GRAPHS_PER_SCRAPE });
+        for (const { doc } of docs) {
+          counts.graphs.set(doc.status, (counts.graphs.get(doc.status) ?? 0) + 1);
+          for (const service of doc.state.services) counts.services.set(service.status, (counts.services.get(service.status) ?? 0) + 1);
+          counts.proposals += (doc.state.proposals ?? []).filter((p) => p.status === 'pending').length;
+        }
+        return counts;
+      })().finally(() => setTimeout(() => (snapshot = null), 0)));
+    const fill = (gauge: Gauge<'status'>, counts: Map<string, number>) => {
+      gauge.reset();
+      for (const [status, count] of counts) gauge.set({ status }, count);
+    };
+    const graphs: Gauge<'status'> = new Gauge({ name: 'smo_graphs', help: 'Graphs by status (read model)', labelNames: ['status'], registers, collect: async () => fill(graphs, (await read()).graphs) });
+    const services: Gauge<'status'> = new Gauge({ name: 'smo_services', help: 'Services by status (read model)', labelNames: ['status'], registers, collect: async () => fill(services, (await read()).services) });
+    const proposals: Gauge = new Gauge({ name: 'smo_placement_proposals_pending', help: 'Placement proposals waiting for approval (read model)', registers, collect: async () => proposals.set((await read()).proposals) });
+  }
+
+  /** Counts what the appended events say happened, and logs placement decisions and helm outcomes at info (failures at warn). */
+  observe(events: readonly DomainEvent[], logger: Logger): void {
+    for (const { type, data } of events) {
+      const d = data as Record<string, unknown>;
+      const graph = d.graphId;
+      switch (type) {
+        case 'PlacementDecided': {
+          const { algorithm, reason, moves, durationMs, placement } = d as { algorithm: string; reason: string; moves: number; durationMs: number; placement: Record<string, string> };
+          this.placements.inc({ algorithm, reason, outcome: 'decided' });
+          this.placementDuration.observe({ algorithm }, durationMs / 1000);
+          if (moves > 0) this.placementMoves.inc({ reason }, moves);
+          logger.info({ graph, algorithm, reason, moves, durationMs: Math.round(durationMs), placement }, 'placement decided');
+          break;
+        }
+        case 'PlacementFailed': {
+          const { algorithm, reason, detail, bindingResource } = d as { algorithm: string; reason: string; detail: string; bindingResource: string | null };
+          this.placements.inc({ algorithm, reason, outcome: 'failed' });
+          logger.warn({ graph, algorithm, reason, bindingResource }, `placement failed: ${detail}`);
+          break;
+        }
+        case 'PlacementProposed': {
+          const decision = (d.decision ?? {}) as { algorithm?: string; reason?: string };
+          this.placements.inc({ algorithm: decision.algorithm ?? 'milp', reason: decision.reason ?? 'manual', outcome: 'proposed' });
+          logger.info({ graph, proposal: d.proposalId, moves: Array.isArray(d.diff) ? d.diff.length : null }, 'placement proposed');
+          break;
+        }
+        case 'ServiceDeployed':
+          logger.info({ graph, service: d.serviceId, action: d.action, cluster: d.cluster, chart: d.chart }, `helm ${String(d.action)} succeeded`);
+          break;
+        case 'ServiceDeploymentFailed':
+          logger.warn({ graph, service: d.serviceId, action: d.action, cluster: d.cluster, chart: d.chart, exitCode: d.exitCode, timedOut: d.timedOut }, `helm ${String(d.action)} failed: ${lastLine(d.stderr)}`);
+          break;
+        case 'ServiceUninstalled':
+          logger.info({ graph, service: d.serviceId, namespace: d.namespace }, 'helm uninstall succeeded');
+          break;
+        case 'ServiceUninstallFailed':
+          logger.warn({ graph, service: d.serviceId, namespace: d.namespace, exitCode: d.exitCode, timedOut: d.timedOut }, `helm uninstall failed: ${lastLine(d.stderr)}`);
+          break;
+        case 'AlertFired':
+          this.alertsReceived.inc({ status: String(d.status) });
+          break;
+        case 'ServiceTriggered':
+          this.alertsTriggering.inc();
+          break;
+        case 'ServiceScaled':
+          this.scalingActions.inc({ direction: Number(d.to) > Number(d.from) ? 'up' : 'down' });
+          break;
+        case 'ServiceScalingFailed':
+          this.scalingFailures.inc({ kind: 'call' });
+          break;
+        case 'ScalingInfeasible':
+          this.scalingFailures.inc({ kind: 'infeasible' });
+          break;
+        case 'DashboardFailed':
+          this.dashboardsFailed.inc({ action: String(d.action) });
+          break;
+      }
+    }
+  }
+
+  /** The helm port, timed and counted per operation. */
+  instrumentHelm(helm: HelmPort): HelmPort {
+    const timed = async (action: string, call: () => Promise<HelmOutcome>): Promise<HelmOutcome> => {
+      const stop = this.helmDuration.startTimer({ action });
+      const outcome = await call();
+      const result = outcome.ok ? 'ok' : outcome.timedOut ? 'timeout' : 'failed';
+      stop({ outcome: result });
+      this.helmOperations.inc({ action, outcome: result });
+      return outcome;
+    };
+    return {
+      mode: helm.mode,
+      status: (release, namespace) => helm.status(release, namespace),
+      history: (release, namespace) => helm.history(release, namespace),
+      install: (request: HelmChartRequest) => timed('install', () => helm.install(request)),
+      upgrade: (request: HelmChartRequest) => timed('upgrade', () => helm.upgrade(request)),
+      uninstall: (release, namespace) => timed('uninstall', () => helm.uninstall(release, namespace)),
+      rollback: (release, namespace, revision) => timed('rollback', () => helm.rollback(release, namespace, revision)),
+    };
+  }
+}
+
+function lastLine(stderr: unknown): string {
+  return typeof stderr === 'string' ? (stderr.trim().split('\n').at(-1) ?? '').slice(0, 300) : '';
+}

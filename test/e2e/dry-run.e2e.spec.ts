@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { run } from '../../src/cli/main';
+import type { DryRunAnswer } from '../../src/api/graphs/dry-run';
+import { startApp, type RunningApp } from '../support/app';
+
+const DESCRIPTOR = join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml');
+const GRAPH = 'image-detection-graph';
+
+describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
+  let app: RunningApp;
+  const post = (query: string, body: string) =>
+    fetch(`${app.url}/project/demo/graphs${query}`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body });
+
+  beforeAll(async () => {
+    app = await startApp();
+    // The first inventory sync records the clusters; after it, only a deploy would move the head.
+    await app.runtime.clusterSync.whenSynced(10_000);
+    await app.runtime.processing.whenIdle();
+  });
+  afterAll(async () => app.close());
+
+  it('validates, places on the current inventory, renders the Helm values, and records nothing', async () => {
+    const head = await app.runtime.eventStore.headPosition();
+    const response = await post('?dryRun=true', readFileSync(DESCRIPTOR, 'utf8').replace(`  id: ${GRAPH}\n`, `  id: ${GRAPH}\n  useStaticPlacment: true\n`));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const answer = (await response.json()) as DryRunAnswer;
+    expect(answer).toEqual({
+      dryRun: true,
+      graph: GRAPH,
+      project: 'demo',
+      placement: {
+        feasible: true,
+        algorithm: 'naive',
+        placement: { 'image-compression-vo': 'cluster-a', 'noise-reduction': 'cluster-a', 'image-detection': 'cluster-a' },
+        inputs: {
+          clusters: [
+            expect.objectContaining({ name: 'cluster-a', cpu: 4, available: true }),
+            expect.objectContaining({ name: 'cluster-b', cpu: 8, available: true }),
+          ],
+          services: expect.arrayContaining([expect.objectContaining({ id: 'noise-reduction', replicas: 1, memoryBytes: expect.any(Number) })]),
+        },
+      },
+      services: expect.arrayContaining([
+        expect.objectContaining({ name: 'noise-reduction', cluster: 'cluster-a', trigger: 'auto', values: expect.objectContaining({ clustersAffinity: ['cluster-a'], serviceImportClusters: ['cluster-a'] }) }),
+        expect.objectContaining({ name: 'image-compression-vo', cluster: 'cluster-a', trigger: 'event', values: expect.objectContaining({ voChartOverwrite: expect.objectContaining({ clustersAffinity: ['cluster-a'] }) }) }),
+      ]),
+      warnings: [expect.objectContaining({ pointer: expect.stringContaining('useStaticPlacment') })],
+    });
+    // The placement inputs are a valid what-if request as they are.
+    const plan = await fetch(`${app.url}/placement/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.placement.inputs) });
+    expect(plan.status).toBe(200);
+    expect(((await plan.json()) as { placement: unknown }).placement).toEqual(answer.placement.placement);
+    // Nothing was recorded: the event store head did not move and the graph does not exist.
+    expect(await app.runtime.eventStore.headPosition()).toBe(head);
+    expect((await fetch(`${app.url}/graphs/${GRAPH}`)).status).toBe(404);
+  });
+
+  it('plan requests take memory or memoryBytes, currentPlacement or previousPlacement, never both', async () => {
+    const plan = (body: unknown) => fetch(`${app.url}/placement/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const both = await plan({ clusters: [{ name: 'c1', cpu: 4, memory: '1Gi', memoryBytes: 1 }], services: [{ id: 'a', cpu: 1 }], currentPlacement: {}, previousPlacement: {} });
+    expect(both.status).toBe(400);
+    expect(((await both.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(['/clusters/0/memoryBytes', '/previousPlacement']);
+    const recorded = await plan({ clusters: [{ name: 'c1', cpu: 4, memoryBytes: 2 ** 30, gpu: 0, available: true }], services: [{ id: 'a', cpu: 1, memoryBytes: 2 ** 31, gpu: false, replicas: 1 }], previousPlacement: null });
+    expect(recorded.status).toBe(422); // 2 GiB asked, 1 GiB offered: the bytes were read
+  });
+
+  it('refuses a bad dryRun value and an invalid descriptor as a deploy would, recording nothing', async () => {
+    const head = await app.runtime.eventStore.headPosition();
+    const typo = await post('?dryRun=yes', readFileSync(DESCRIPTOR, 'utf8'));
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toMatchObject({ errors: [{ pointer: '/query/dryRun' }] });
+    const invalid = await post('?dryRun=true', 'hdaGraph: {id: Not_A_Name}');
+    expect(invalid.status).toBeGreaterThanOrEqual(400);
+    expect(invalid.status).toBeLessThan(500);
+    expect(await app.runtime.eventStore.headPosition()).toBe(head);
+  });
+
+  it('answers an infeasible placement with the reason and the capacity gap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-dry-run-'));
+    writeFileSync(join(dir, 'clusters.yaml'), 'clusters:\n  - name: tiny\n    cpu: 0.2\n    memory: 8Gi\n');
+    const small = await startApp({ SMO_SIMULATED_CLUSTERS: join(dir, 'clusters.yaml') });
+    try {
+      const response = await fetch(`${small.url}/project/demo/graphs?dryRun=true`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: readFileSync(DESCRIPTOR, 'utf8') });
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as DryRunAnswer;
+      expect(answer.placement).toMatchObject({ feasible: false, algorithm: 'naive', placement: {}, bindingResource: 'cpu', detail: expect.stringMatching(/cannot fit/) });
+      expect(answer.services.every((service) => service.cluster === null)).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('`smo deploy --dry-run` and `smo plan DESCRIPTOR` show the answer; nothing is recorded', async () => {
+    const head = await app.runtime.eventStore.headPosition();
+    const out: string[] = [];
+    const err: string[] = [];
+    const smo = (...argv: string[]) => run(argv, { SMO_URL: app.url }, (line) => out.push(line), (line) => err.push(line));
+    expect(await smo('deploy', DESCRIPTOR, '-p', 'demo', '--dry-run')).toBe(0);
+    expect(out.join('\n')).toMatch(new RegExp(`^${GRAPH} \\(demo\\): dry run, nothing recorded; would be placed \\(naive\\)\\nSERVICE\\s+CLUSTER\\s+CHART\\n`));
+    out.length = 0;
+    const typo = join(mkdtempSync(join(tmpdir(), 'smo-dry-run-')), 'typo.yaml');
+    writeFileSync(typo, readFileSync(DESCRIPTOR, 'utf8').replace(`  id: ${GRAPH}\n`, `  id: ${GRAPH}\n  useStaticPlacment: true\n`));
+    expect(await smo('deploy', typo, '--dry-run')).toBe(0);
+    expect(err).toEqual([expect.stringMatching(/^Warning: \/hdaGraph\/useStaticPlacment: /)]);
+    out.length = 0;
+    expect(await smo('deploy', DESCRIPTOR, '--dry-run', '-o', 'yaml')).toBe(0);
+    expect(parse(out.join('\n'))).toMatchObject({ dryRun: true, graph: GRAPH, project: 'default' });
+    out.length = 0;
+    expect(await smo('plan', DESCRIPTOR)).toBe(0);
+    expect(out.join('\n')).toMatch(/SERVICE\s+CLUSTER\n[\s\S]*noise-reduction\s+cluster-a[\s\S]*naive placement of image-detection-graph on the current inventory; nothing recorded/);
+    expect(await app.runtime.eventStore.headPosition()).toBe(head);
+  });
+});
