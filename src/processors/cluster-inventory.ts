@@ -8,8 +8,8 @@ const LABEL_ONLY_GPUS = 1000;
  * The clusters SMO may place on, from the clusters read model less SMO's own placements the
  * inventory does not show yet (see placed-demand.ts), in a deterministic order (by name).
  */
-export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number }): Promise<ClusterCapacity[]> {
-  const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs);
+export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number; ownGraphId?: string }): Promise<ClusterCapacity[]> {
+  const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs, ledger.ownGraphId);
   return clusters.map((doc) => ({
     name: doc.name,
     cpu: doc.cpuAvailable,

@@ -1,4 +1,5 @@
-import { placedDemand, unreflectedDemand } from './placed-demand';
+import { effectiveClusters, placedDemand, unreflectedDemand } from './placed-demand';
+import { MemoryReadStore } from '../readstore/memory-read-store';
 import type { PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 
@@ -34,5 +35,22 @@ describe('the placement ledger rule', () => {
       c1: { cpu: 1, memoryBytes: 200, gpu: 0 },
       c2: { cpu: 1, memoryBytes: 50, gpu: 1 },
     });
+  });
+
+  it('credits a graph being re-placed with its own placed demand, within allocatable, so it does not compete with itself', async () => {
+    const store = new MemoryReadStore();
+    const c1 = { ...cluster('c1', at(0)), cpuAvailable: 3, cpuAllocatable: 4, memoryAvailableBytes: 1000, memoryAllocatableBytes: 1000, gpuAvailable: 0, gpuAllocatable: 0 };
+    await store.commit([
+      { kind: 'upsert', collection: 'clusters', id: 'c1', doc: c1, position: 1 },
+      { kind: 'upsert', collection: 'placement-ledger', id: 'g1', doc: graph('g1', at(10)), position: 2 },
+      { kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10)), position: 3 },
+    ]);
+    const now = new Date(at(11));
+    // Both graphs' unreflected 1 CPU count against c1 for a newcomer ...
+    expect((await effectiveClusters(store, now, 60_000))[0]).toMatchObject({ cpuAvailable: 1, memoryAvailableBytes: 600 });
+    // ... while g1, re-placed, sees its own demand given back; more than allocatable is never offered.
+    expect((await effectiveClusters(store, now, 60_000, 'g1'))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    await store.commit([{ kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10), false), position: 4 }]);
+    expect((await effectiveClusters(store, new Date(at(11)), 0, 'g1'))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
   });
 });

@@ -45,28 +45,29 @@ export function unreflectedDemand(ledger: readonly PlacementLedgerDocument[], cl
 
 /**
  * The clusters as placement must see them: what the inventory reports, less SMO's placements it
- * does not show yet. Ordered by name.
+ * does not show yet. Ordered by name. When a graph is being re-placed (`ownGraphId`), its own
+ * placed demand is credited back (capped at allocatable): a graph does not compete with itself,
+ * so re-placing an unchanged graph moves nothing.
  */
-export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number): Promise<ClusterDocument[]> {
+export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number, ownGraphId?: string): Promise<ClusterDocument[]> {
   const [clusters, ledger] = await Promise.all([
     readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }),
     readStore.find<PlacementLedgerDocument>('placement-ledger'),
   ]);
   const docs = clusters.map(({ doc }) => doc);
-  const pending = unreflectedDemand(
-    ledger.map(({ doc }) => doc),
-    docs,
-    now,
-    ttlMs,
-  );
+  const ledgerDocs = ledger.map(({ doc }) => doc);
+  const pending = unreflectedDemand(ledgerDocs, docs, now, ttlMs);
+  const own = ownGraphId === undefined ? {} : placedDemand(ledgerDocs.filter((graph) => graph.graphId === ownGraphId));
   return docs.map((doc) => {
-    const demand = pending[doc.name];
-    if (!demand) return doc;
+    const demand = pending[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
+    const credit = own[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
+    if (demand.cpu === 0 && demand.memoryBytes === 0 && demand.gpu === 0 && credit.cpu === 0 && credit.memoryBytes === 0 && credit.gpu === 0) return doc;
+    const bounded = (value: number, max: number) => Math.min(max, Math.max(0, value));
     return {
       ...doc,
-      cpuAvailable: Math.max(0, Math.round((doc.cpuAvailable - demand.cpu) * 1000) / 1000),
-      memoryAvailableBytes: Math.max(0, doc.memoryAvailableBytes - demand.memoryBytes),
-      gpuAvailable: Math.max(0, doc.gpuAvailable - demand.gpu),
+      cpuAvailable: bounded(Math.round((doc.cpuAvailable - demand.cpu + credit.cpu) * 1000) / 1000, doc.cpuAllocatable),
+      memoryAvailableBytes: bounded(doc.memoryAvailableBytes - demand.memoryBytes + credit.memoryBytes, doc.memoryAllocatableBytes),
+      gpuAvailable: bounded(doc.gpuAvailable - demand.gpu + credit.gpu, doc.gpuAllocatable),
     };
   });
 }

@@ -70,8 +70,8 @@ export class PlacementProcessor implements Processor {
   private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
     const decisionId = event.id;
     await this.deps.inventoryReady();
-    const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs });
     const first = reason === 'first-deploy';
+    const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { ownGraphId: graph.graphId }) });
     const services: ServiceDemand[] = await Promise.all(
       graph.normalised.services.map(async (service) => ({
         id: service.id,

@@ -122,7 +122,7 @@ describe('domain metrics over a scripted deploy/scale/alert/fail history', () =>
       karmadaCluster({ name: 'c2', cpu: '1', allocatedCpu: '0', allocatedMemory: '0' }),
     ]);
     await rig.request('POST', '/clusters/sync');
-    expect((await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`)).status).toBe(200);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/placement?mode=propose`)).status).toBe(201);
     await rig.idle();
     expect(await delta('smo_placements_total', { algorithm: 'milp', reason: 'manual', outcome: 'proposed' })).toBe(1);
     expect(value(await scrape(), 'smo_placement_proposals_pending')).toBe(1);
