@@ -8,10 +8,9 @@ if (url) {
     return { store, dispose: () => store.close() };
   });
 } else {
-  describe('EventStore contract: eventstoredb', () => {
-    it('is skipped: ESDB_URL is not set (no EventStoreDB server can run on this machine)', () => {
-      console.log('EventStoreDB contract suite skipped: set ESDB_URL=esdb://host:2113?tls=false to run it.');
-      expect(url).toBeUndefined();
-    });
+  const reason = 'ESDB_URL is not set (no EventStoreDB server can run on this machine)';
+  console.warn(`EventStoreDB contract suite skipped: ${reason}; set ESDB_URL=esdb://host:2113?tls=false to run it.`);
+  describe.skip(`EventStore contract: eventstoredb (skipped: ${reason})`, () => {
+    it.skip('runs the event-store contract against EventStoreDB', () => undefined);
   });
 }
