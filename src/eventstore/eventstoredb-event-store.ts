@@ -106,15 +106,28 @@ export class EventStoreDbEventStore implements EventStore {
     const from = options.fromPosition ?? (options.direction === 'backwards' ? 'end' : 'start');
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const events: RecordedEvent[] = [];
+    const keep = (event: RecordedEvent | null): event is RecordedEvent => !!event && !event.type.startsWith('$') && matchesFilter(event, options.filter);
+    const backwards = options.direction === 'backwards';
+    if (backwards && typeof from === 'number' && maxCount > 0) {
+      // The server reads backwards from a position exclusively; the port includes the event at that position.
+      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: esdbPosition(from), maxCount: 1 })) {
+        const event = toRecorded(resolved);
+        if (event?.position === from && keep(event)) events.push(event);
+      }
+    }
     // v6 has no server-side filter on readAll: filter here, reading until maxCount matches.
-    for await (const resolved of this.client.readAll({
-      direction: options.direction === 'backwards' ? BACKWARDS : FORWARDS,
-      fromPosition: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : { commit: BigInt(from), prepare: BigInt(from) },
-    })) {
+    const reading = this.client.readAll({
+      direction: backwards ? BACKWARDS : FORWARDS,
+      fromPosition: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : esdbPosition(from),
+    });
+    for await (const resolved of reading) {
+      if (events.length >= maxCount) {
+        // Leaving the loop alone would leave the call open with unread messages, and close() would wait for it forever.
+        await reading.cancel();
+        break;
+      }
       const event = toRecorded(resolved);
-      if (!event || event.type.startsWith('$') || !matchesFilter(event, options.filter)) continue;
-      events.push(event);
-      if (events.length >= maxCount) break;
+      if (keep(event)) events.push(event);
     }
     return events;
   }
@@ -154,10 +167,12 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number | null> {
+    let head: number | null = null;
+    // Read to the end (one event) rather than return from inside the loop, which would leave the call open.
     for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: ESDB_END, maxCount: 1 })) {
-      return Number(resolved.event?.position?.commit ?? 0n);
+      head = Number(resolved.event?.position?.commit ?? 0n);
     }
-    return null;
+    return head;
   }
 
   async close(): Promise<void> {
@@ -177,7 +192,7 @@ class EsdbSubscription implements Subscription {
   constructor(client: EventStoreDBClient, private readonly options: SubscribeToAllOptions) {
     const from = options.fromPosition;
     this.subscription = client.subscribeToAll({
-      fromPosition: from === undefined || from === 'start' ? ESDB_START : { commit: BigInt(from), prepare: BigInt(from) },
+      fromPosition: from === undefined || from === 'start' ? ESDB_START : esdbPosition(from),
       filter: serverFilter(options.filter, (position) => {
         this.lastSeen = Math.max(this.lastSeen, position);
       }),
@@ -229,6 +244,11 @@ function serverFilter(filter: EventFilter | undefined, onCheckpoint: (position: 
     return streamNameFilter({ regex: `^(${filter.streamCategories.map(escapeRegex).join('|')})(-|$)`, checkpointReached });
   }
   return excludeSystemEvents({ checkpointReached });
+}
+
+/** A greenfield store has no explicit transactions, so an event's prepare position equals its commit position. */
+function esdbPosition(position: number): { commit: bigint; prepare: bigint } {
+  return { commit: BigInt(position), prepare: BigInt(position) };
 }
 
 function escapeRegex(text: string): string {

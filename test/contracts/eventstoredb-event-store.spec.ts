@@ -1,16 +1,15 @@
 import { EventStoreDbEventStore } from '../../src/eventstore/eventstoredb-event-store';
+import { startFakeEventStoreDb, type FakeEventStoreDb } from '../fakes/esdb-grpc-server/fake-esdb-server';
 import { describeEventStoreContract } from './event-store.contract';
 
-const url = process.env.ESDB_URL;
-if (url) {
-  describeEventStoreContract('eventstoredb', async () => {
-    const store = new EventStoreDbEventStore(url);
-    return { store, dispose: () => store.close() };
-  });
-} else {
-  const reason = 'ESDB_URL is not set (no EventStoreDB server can run on this machine)';
-  console.warn(`EventStoreDB contract suite skipped: ${reason}; set ESDB_URL=esdb://host:2113?tls=false to run it.`);
-  describe.skip(`EventStore contract: eventstoredb (skipped: ${reason})`, () => {
-    it.skip('runs the event-store contract against EventStoreDB', () => undefined);
-  });
-}
+// Against a real server when ESDB_URL is set; otherwise against the protocol-level fake
+// (test/fakes/esdb-grpc-server/README.md says what only a real server shows).
+const realServer = process.env.ESDB_URL;
+let fake: FakeEventStoreDb | undefined;
+afterAll(async () => fake?.stop());
+
+describeEventStoreContract(realServer ? 'eventstoredb (ESDB_URL)' : 'eventstoredb (protocol-level fake server)', async () => {
+  const url = realServer ?? (fake ??= await startFakeEventStoreDb()).url;
+  const store = new EventStoreDbEventStore(url);
+  return { store, dispose: () => store.close() };
+});
