@@ -3,7 +3,7 @@ import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
-import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, readAggregate, type CommandContext, type CommandResult } from './command-handler';
 
 export function graphIdOf(command: GraphCommand): string {
   return 'event' in command ? command.event.data.graphId : command.data.graphId;
@@ -19,8 +19,8 @@ export class GraphCommands {
 
   /** The graph as its events say now (the source of truth, not a read model). */
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
-    const history = await readHistory(this.store, graphStream(graphId));
-    const state = history.reduce((s, e) => graphDecider.evolve(s, e as unknown as GraphEvent), graphDecider.initialState);
+    const history = await readAggregate(this.store, graphStream(graphId), graphDecider);
+    const state = history.reduce(graphDecider.evolve, graphDecider.initialState);
     return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
   }
 }

@@ -40,6 +40,7 @@ import {
   type Subscription,
   type SubscriptionMessage,
 } from './event-store';
+import { decodeRecordedEvent } from './decode';
 import { MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
 
 /**
@@ -274,7 +275,7 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   const event = resolved.event;
   if (!event || !event.isJson) return null;
   const { $correlationId: _c, $causationId: _k, ...metadata } = (event.metadata ?? {}) as EventMetadata;
-  return {
+  return decodeRecordedEvent({
     id: event.id,
     type: event.type,
     data: event.data,
@@ -283,5 +284,5 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
     revision: Number(event.revision),
     position: Number(event.position?.commit ?? 0n),
     created: new Date(event.created).toISOString(),
-  };
+  });
 }
