@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -35,6 +36,9 @@ export async function startApp(env: Record<string, string> = {}, options: { logg
     dataDir,
     async close({ keepData = false } = {}) {
       await app.close();
+      // scripts/record-event-fixtures.ts collects the events today's code records from the e2e runs.
+      const recordTo = process.env.SMO_RECORD_EVENTS_DIR;
+      if (recordTo && existsSync(join(dataDir, 'smo.db'))) copyFileSync(join(dataDir, 'smo.db'), join(recordTo, `${randomUUID()}.db`));
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };

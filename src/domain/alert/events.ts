@@ -20,7 +20,8 @@ export interface AlertFired {
   };
 }
 
-export const isAlertFired = eventGuard<AlertFired>({ AlertFired: true });
+export const ALERT_EVENT_TYPES: Record<AlertFired['type'], true> = { AlertFired: true };
+export const isAlertFired = eventGuard<AlertFired>(ALERT_EVENT_TYPES);
 
 export const ALERTS_CATEGORY = 'alerts';
 

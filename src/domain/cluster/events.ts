@@ -41,14 +41,15 @@ export type ClusterEvent =
   | ClusterDashboardPublished;
 
 /** Every ClusterEvent type: the stream's guard. */
-export const isClusterEvent = eventGuard<ClusterEvent>({
+export const CLUSTER_EVENT_TYPES: Record<ClusterEvent['type'], true> = {
   ClusterRegistered: true,
   ClusterCapacityObserved: true,
   ClusterUnavailable: true,
   ClusterRecovered: true,
   ClusterRemoved: true,
   ClusterDashboardPublished: true,
-});
+};
+export const isClusterEvent = eventGuard<ClusterEvent>(CLUSTER_EVENT_TYPES);
 
 export const CLUSTER_CATEGORY = 'cluster';
 

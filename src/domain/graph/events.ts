@@ -276,8 +276,8 @@ export type GraphEvent =
 
 export type GraphEventType = GraphEvent['type'];
 
-/** Every graph event type: the graph stream's guard. */
-export const isGraphEvent = eventGuard<GraphEvent>({
+/** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
+export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   GraphSubmitted: true,
   PlacementDecided: true,
   PlacementFailed: true,
@@ -305,7 +305,8 @@ export const isGraphEvent = eventGuard<GraphEvent>({
   PlacementProposed: true,
   PlacementProposalApproved: true,
   PlacementProposalRejected: true,
-});
+};
+export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 
 export const GRAPH_CATEGORY = 'graph';
 

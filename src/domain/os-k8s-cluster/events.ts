@@ -93,7 +93,7 @@ export type OsK8sClusterEvent =
   | ClusterStateSynced;
 
 /** Every OsK8sClusterEvent type: the stream's guard. */
-export const isOsK8sClusterEvent = eventGuard<OsK8sClusterEvent>({
+export const OS_K8S_CLUSTER_EVENT_TYPES: Record<OsK8sClusterEvent['type'], true> = {
   ClusterProvisioningRequested: true,
   ClusterProvisioned: true,
   ClusterProvisioningFailed: true,
@@ -101,7 +101,8 @@ export const isOsK8sClusterEvent = eventGuard<OsK8sClusterEvent>({
   ClusterDecommissioned: true,
   ClusterImported: true,
   ClusterStateSynced: true,
-});
+};
+export const isOsK8sClusterEvent = eventGuard<OsK8sClusterEvent>(OS_K8S_CLUSTER_EVENT_TYPES);
 
 export const OS_K8S_CLUSTER_CATEGORY = 'oscluster';
 

@@ -38,7 +38,8 @@ export interface VimRemoved {
 export type VimEvent = VimRegistered | VimRemoved;
 
 /** Every VimEvent type: the stream's guard. */
-export const isVimEvent = eventGuard<VimEvent>({ VimRegistered: true, VimRemoved: true });
+export const VIM_EVENT_TYPES: Record<VimEvent['type'], true> = { VimRegistered: true, VimRemoved: true };
+export const isVimEvent = eventGuard<VimEvent>(VIM_EVENT_TYPES);
 
 export const VIM_CATEGORY = 'vim';
 
