@@ -10,10 +10,8 @@ import {
   STREAM_EXISTS as ESDB_STREAM_EXISTS,
   StreamNotFoundError as EsdbStreamNotFoundError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
-  eventTypeFilter,
   excludeSystemEvents,
   jsonEvent,
-  streamNameFilter,
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
   type Filter,
@@ -28,7 +26,6 @@ import {
   matchesFilter,
   type AppendOptions,
   type AppendResult,
-  type EventFilter,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -167,13 +164,10 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /** The last event the port shows: system events (server statistics, `$bc-` links, stream metadata) are not part of it. */
   async headPosition(): Promise<number | null> {
-    let head: number | null = null;
-    // Read to the end (one event) rather than return from inside the loop, which would leave the call open.
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: ESDB_END, maxCount: 1 })) {
-      head = Number(resolved.event?.position?.commit ?? 0n);
-    }
-    return head;
+    const [last] = await this.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
+    return last?.position ?? null;
   }
 
   async close(): Promise<void> {
@@ -188,13 +182,16 @@ class EsdbSubscription implements Subscription {
   private closed = false;
   private failure: unknown = null;
   private lastSeen = 0;
+  /** The server said CaughtUp: from then on the subscription is live. */
+  private live = false;
+  private announced = -1;
   private readonly subscription;
 
   constructor(client: EventStoreDBClient, private readonly options: SubscribeToAllOptions) {
     const from = options.fromPosition;
     this.subscription = client.subscribeToAll({
       fromPosition: from === undefined || from === 'start' ? ESDB_START : esdbPosition(from),
-      filter: serverFilter(options.filter, (position) => {
+      filter: serverFilter((position) => {
         this.lastSeen = Math.max(this.lastSeen, position);
       }),
     });
@@ -202,9 +199,13 @@ class EsdbSubscription implements Subscription {
       const event = toRecorded(resolved);
       if (!event) return;
       this.lastSeen = Math.max(this.lastSeen, event.position);
-      if (matchesFilter(event, this.options.filter)) this.push({ kind: 'event', event });
+      // An event filtered out still moves the position: wake the reader so it can say it is caught up.
+      this.push(matchesFilter(event, this.options.filter) ? { kind: 'event', event } : null);
     });
-    this.subscription.on('caughtUp', () => this.push({ kind: 'caughtUp', position: this.lastSeen }));
+    this.subscription.on('caughtUp', () => {
+      this.live = true;
+      this.push({ kind: 'caughtUp', position: this.lastSeen });
+    });
     this.subscription.on('error', (error: unknown) => {
       this.failure = error;
       this.push(null);
@@ -227,33 +228,36 @@ class EsdbSubscription implements Subscription {
     while (!this.closed) {
       const next = this.queue.shift();
       if (next) {
+        if (next.kind === 'caughtUp') this.announced = next.position;
         yield next;
         continue;
       }
       if (this.failure) throw this.failure;
+      // The server says CaughtUp once; the port says it whenever everything received is handed out,
+      // as the embedded stores do, so consumers batching until caught up flush live events too.
+      if (this.live && this.lastSeen > this.announced) {
+        this.announced = this.lastSeen;
+        yield { kind: 'caughtUp', position: this.lastSeen };
+        continue;
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 }
 
-function serverFilter(filter: EventFilter | undefined, onCheckpoint: (position: number) => void): Filter {
-  const checkpointReached = (_: unknown, position: { commit: bigint }) => onCheckpoint(Number(position.commit));
-  if (filter?.eventTypes) {
-    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|')})$`, checkpointReached });
-  }
-  if (filter?.streamCategories) {
-    return streamNameFilter({ regex: `^(${filter.streamCategories.map(escapeRegex).join('|')})(-|$)`, checkpointReached });
-  }
-  return excludeSystemEvents({ checkpointReached });
+/**
+ * Only system events are filtered on the server; type and category filters apply here. A server
+ * filter reports progress past the events it skips only every checkpoint window, so a consumer
+ * filtering by category would not learn for a while that it has seen everything up to an event it
+ * does not follow — and read-your-writes (`whenProcessed(position)`) would wait for it.
+ */
+function serverFilter(onCheckpoint: (position: number) => void): Filter {
+  return excludeSystemEvents({ checkpointReached: (_: unknown, position: { commit: bigint }) => onCheckpoint(Number(position.commit)) });
 }
 
 /** A greenfield store has no explicit transactions, so an event's prepare position equals its commit position. */
 function esdbPosition(position: number): { commit: bigint; prepare: bigint } {
   return { commit: BigInt(position), prepare: BigInt(position) };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {

@@ -210,8 +210,11 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         expect(history.slice(0, 2).map((m) => (m.kind === 'event' ? m.event.type : m.kind))).toEqual(['E2', 'E3']);
         expect(history[2]).toMatchObject({ kind: 'caughtUp' });
         const live = await store.appendToStream(stream(), [event('E4')]);
-        const [next] = await take(iterator, 1);
+        const [next, after] = await take(iterator, 2);
         expect(next).toMatchObject({ kind: 'event', event: { type: 'E4', position: live.position } });
+        // Caught up again once the live event is handed out: consumers that batch until caught up flush it.
+        expect(after).toMatchObject({ kind: 'caughtUp' });
+        expect((after as { position: number }).position).toBeGreaterThanOrEqual(live.position);
         await subscription.close();
       });
 
@@ -227,6 +230,19 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         const messages = await take(subscription[Symbol.asyncIterator](), 2);
         expect(messages[0]).toMatchObject({ kind: 'event', event: { streamId: stream('b'), type: 'Keep' } });
         expect(messages[1]).toMatchObject({ kind: 'caughtUp' });
+        await subscription.close();
+      });
+
+      it('once live, reports caught up past a new event it filters out (read-your-writes waits on that position)', async () => {
+        const from = await headBefore();
+        const subscription = store.subscribeToAll({ fromPosition: from, filter: { streamCategories: [category] } });
+        const iterator = subscription[Symbol.asyncIterator]();
+        expect((await take(iterator, 1))[0]).toMatchObject({ kind: 'caughtUp' });
+        const other = await store.appendToStream(`${category}other-x`, [event('Elsewhere')]);
+        let message = (await take(iterator, 1))[0];
+        while (message?.kind === 'caughtUp' && message.position < other.position) message = (await take(iterator, 1))[0];
+        expect(message).toMatchObject({ kind: 'caughtUp' });
+        expect((message as { position: number }).position).toBeGreaterThanOrEqual(other.position);
         await subscription.close();
       });
 
