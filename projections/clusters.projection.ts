@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { evolveCluster, type ClusterState } from '../src/domain/cluster/decide';
-import { CLUSTER_CATEGORY, type ClusterEvent } from '../src/domain/cluster/events';
+import { CLUSTER_CATEGORY, isClusterEvent } from '../src/domain/cluster/events';
 import type { ObservedCluster } from '../src/integrations/karmada/cluster-inventory.port';
 import type { Projection } from '../src/processing/projection';
 
@@ -24,7 +24,8 @@ export const clustersProjection: Projection<ClusterDocument> = {
     const previous: ClusterState = doc
       ? { kind: 'known', name: doc.name, observed: observedOf(doc), removed: false, dashboard: doc.grafana ? { uid: doc.name, url: doc.grafana } : null }
       : { kind: 'none' };
-    const state = evolveCluster(previous, event as unknown as ClusterEvent);
+    if (!isClusterEvent(event)) return doc;
+    const state = evolveCluster(previous, event);
     if (state.kind === 'none' || state.removed) return null;
     return {
       ...state.observed,

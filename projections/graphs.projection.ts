@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
-import { GRAPH_CATEGORY, type GraphEvent } from '../src/domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import { evolveGraph } from '../src/domain/graph/evolve';
 import { isSettled, type ExistingGraph } from '../src/domain/graph/state';
 import type { Projection } from '../src/processing/projection';
@@ -22,7 +22,8 @@ export const graphsProjection: Projection<GraphDocument> = {
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
   evolve: (doc, event) => {
-    const state = evolveGraph(doc?.state ?? { kind: 'none' }, event as unknown as GraphEvent);
+    if (!isGraphEvent(event)) return doc;
+    const state = evolveGraph(doc?.state ?? { kind: 'none' }, event);
     if (state.kind === 'none' || state.removed) return null;
     return {
       name: state.graphId,

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
-import { OS_K8S_CLUSTER_CATEGORY, type OsK8sClusterEvent } from '../src/domain/os-k8s-cluster/events';
+import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent } from '../src/domain/os-k8s-cluster/events';
 import { evolveOsK8sCluster } from '../src/domain/os-k8s-cluster/evolve';
 import type { ExistingOsK8sCluster } from '../src/domain/os-k8s-cluster/state';
 
@@ -25,7 +25,8 @@ export const osK8sClustersProjection: Projection<OsK8sClusterDocument> = {
   filter: { streamCategories: [OS_K8S_CLUSTER_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(OS_K8S_CLUSTER_CATEGORY.length + 1)],
   evolve: (doc, event) => {
-    const state = evolveOsK8sCluster(doc?.state ?? { kind: 'none' }, event as unknown as OsK8sClusterEvent);
+    if (!isOsK8sClusterEvent(event)) return doc;
+    const state = evolveOsK8sCluster(doc?.state ?? { kind: 'none' }, event);
     if (state.kind === 'none' || state.decommissioned) return null;
     // A cluster decommissioned and then found again by a sync starts a new life: a new request time.
     const fresh = !doc || event.type === 'ClusterProvisioningRequested' || event.type === 'ClusterImported';

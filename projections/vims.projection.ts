@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
-import { VIM_CATEGORY, type VimEvent, type VimRegistered } from '../src/domain/vim/events';
+import { VIM_CATEGORY, isVimEvent, type VimRegistered } from '../src/domain/vim/events';
 import type { Projection } from '../src/processing/projection';
 
 /**
@@ -21,7 +21,8 @@ export const vimsProjection: Projection<VimDocument> = {
   filter: { streamCategories: [VIM_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(VIM_CATEGORY.length + 1)],
   evolve: (doc, event) => {
-    const vimEvent = event as unknown as VimEvent;
+    if (!isVimEvent(event)) return doc;
+    const vimEvent = event;
     switch (vimEvent.type) {
       case 'VimRegistered': {
         const { nfvclResponse: _response, ...vim } = vimEvent.data;

@@ -1,4 +1,4 @@
-import { ALERTS_CATEGORY, type AlertFired } from '../../src/domain/alert/events';
+import { ALERTS_CATEGORY, isAlertFired } from '../../src/domain/alert/events';
 import type { Projection } from '../../src/processing/projection';
 
 /** Alerts received per rule (alert name). */
@@ -16,9 +16,10 @@ export const alertsByRuleProjection: Projection<AlertsByRule> = {
   name: 'analytics-alerts-by-rule',
   collection: 'analytics-alerts-by-rule',
   filter: { eventTypes: ['AlertFired'], streamCategories: [ALERTS_CATEGORY] },
-  documentIds: (event) => [(event as unknown as AlertFired).data.alertName],
+  documentIds: (event) => (isAlertFired(event) ? [event.data.alertName] : []),
   evolve: (doc, event) => {
-    const alert = (event as unknown as AlertFired).data;
+    if (!isAlertFired(event)) return doc;
+    const alert = event.data;
     const add = (list: string[] | undefined, value: string | null) => [...new Set([...(list ?? []), ...(value ? [value] : [])])].sort();
     return {
       alertName: alert.alertName,

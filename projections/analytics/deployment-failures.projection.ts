@@ -1,4 +1,5 @@
-import { GRAPH_CATEGORY, type ServiceDeploymentFailed } from '../../src/domain/graph/events';
+import { eventOfType } from '../../src/domain/event-schema';
+import { GRAPH_CATEGORY, isGraphEvent } from '../../src/domain/graph/events';
 import type { Projection } from '../../src/processing/projection';
 
 /** Failed installs and upgrades per chart. */
@@ -12,13 +13,16 @@ export interface DeploymentFailures {
   lastError: string;
 }
 
+const isDeploymentFailure = eventOfType(isGraphEvent, 'ServiceDeploymentFailed');
+
 export const deploymentFailuresProjection: Projection<DeploymentFailures> = {
   name: 'analytics-deployment-failures',
   collection: 'analytics-deployment-failures',
   filter: { eventTypes: ['ServiceDeploymentFailed'], streamCategories: [GRAPH_CATEGORY] },
-  documentIds: (event) => [(event as unknown as ServiceDeploymentFailed).data.chart ?? 'unknown'],
+  documentIds: (event) => (isDeploymentFailure(event) ? [event.data.chart ?? 'unknown'] : []),
   evolve: (doc, event) => {
-    const failure = (event as unknown as ServiceDeploymentFailed).data;
+    if (!isDeploymentFailure(event)) return doc;
+    const failure = event.data;
     return {
       chart: failure.chart ?? 'unknown',
       failures: (doc?.failures ?? 0) + 1,

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../src/eventstore/event-store';
-import { GRAPH_CATEGORY, type GraphEvent } from '../../src/domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../../src/domain/graph/events';
 import type { Projection } from '../../src/processing/projection';
 
 export interface ClusterLoad {
@@ -19,10 +19,11 @@ export const placedResourcesProjection: Projection<PlacedResources> = {
   name: 'analytics-placed-resources',
   collection: 'analytics-placed-resources',
   filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
-  documentIds: (event) => [(event.data as { graphId: string }).graphId],
+  documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
   evolve: (doc, event, graphId) => {
     const current: PlacedResources = doc ?? { graphId, running: true, services: {}, timeline: [] };
-    const next = apply(current, event as unknown as GraphEvent);
+    if (!isGraphEvent(event)) return doc;
+    const next = apply(current, event);
     return { ...next, timeline: [...next.timeline, { at: event.created, position: event.position, byCluster: loadByCluster(next) }] };
   },
 };

@@ -1,4 +1,5 @@
-import { GRAPH_CATEGORY, type ServiceScaled } from '../../src/domain/graph/events';
+import { eventOfType } from '../../src/domain/event-schema';
+import { GRAPH_CATEGORY, isGraphEvent } from '../../src/domain/graph/events';
 import type { Projection } from '../../src/processing/projection';
 
 /** Scaling actions per service. */
@@ -14,16 +15,20 @@ export interface ScalingActions {
   recent: Array<{ at: string; from: number; to: number; requestRate: number }>;
 }
 
+const isServiceScaled = eventOfType(isGraphEvent, 'ServiceScaled');
+
 export const scalingActionsProjection: Projection<ScalingActions> = {
   name: 'analytics-scaling-actions',
   collection: 'analytics-scaling-actions',
   filter: { eventTypes: ['ServiceScaled'], streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event) => {
-    const { graphId, serviceId } = (event as unknown as ServiceScaled).data;
+    if (!isServiceScaled(event)) return [];
+    const { graphId, serviceId } = event.data;
     return [`${graphId}/${serviceId}`];
   },
   evolve: (doc, event) => {
-    const { graphId, serviceId, from, to, requestRate } = (event as unknown as ServiceScaled).data;
+    if (!isServiceScaled(event)) return doc;
+    const { graphId, serviceId, from, to, requestRate } = event.data;
     return {
       graphId,
       serviceId,

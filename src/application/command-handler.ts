@@ -1,6 +1,7 @@
 import { NO_STREAM, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/event-store';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors';
 import type { Decider } from '../domain/decider';
+import { SCHEMA_VERSION, UnknownEventError, type EventEnvelope } from '../domain/event-schema';
 import { deterministicId } from '../shared/deterministic-id';
 
 /** Who asks, and why: carried into every event's metadata. */
@@ -29,18 +30,12 @@ export interface CommandResult<E, S> {
   repeated: boolean;
 }
 
-interface Typed {
-  type: string;
-  data: unknown;
-}
-
-export const SCHEMA_VERSION = 1;
 
 /**
  * Read → decide → append with the revision read. Conflicts from concurrent writers are retried
  * (re-read and re-decide) unless the client pinned a revision with If-Match.
  */
-export async function handleCommand<C, E extends Typed, S>(
+export async function handleCommand<C, E extends EventEnvelope, S>(
   store: EventStore,
   streamId: string,
   decider: Decider<C, E, S>,
@@ -49,12 +44,12 @@ export async function handleCommand<C, E extends Typed, S>(
   options: { conflictRetries?: number } = {},
 ): Promise<CommandResult<E, S>> {
   for (let attempt = 0; ; attempt++) {
-    const history = await readHistory(store, streamId);
+    const history = await readAggregate(store, streamId, decider);
     const revision = history.length > 0 ? history[history.length - 1]!.revision : -1;
-    const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
+    const state = history.reduce<S>(decider.evolve, decider.initialState);
     const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
     if (earlier.length > 0) {
-      return { events: earlier as unknown as E[], eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
+      return { events: earlier, eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
     }
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
       throw new PreconditionFailedError(streamId, context.expectedRevision, revision);
@@ -105,4 +100,16 @@ export async function readHistory(store: EventStore, streamId: string): Promise<
     if (error instanceof StreamNotFoundError) return [];
     throw error;
   }
+}
+
+/** An aggregate's stream, each event narrowed to the aggregate's union; a foreign event type is an error, not a silent skip. */
+export async function readAggregate<E extends EventEnvelope>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, E, unknown>, 'isEvent'>,
+): Promise<(RecordedEvent & E)[]> {
+  return (await readHistory(store, streamId)).map((event) => {
+    if (!decider.isEvent(event)) throw new UnknownEventError(streamId, event.type);
+    return event;
+  });
 }

@@ -1,9 +1,9 @@
-import type { EventStore, RecordedEvent } from '../eventstore/event-store';
+import type { EventStore } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
-import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, readAggregate, type CommandContext, type CommandResult } from './command-handler';
 import { ReleaseNames } from './release-names';
 
 export function graphIdOf(command: GraphCommand): string {
@@ -26,8 +26,8 @@ export class GraphCommands {
     if (command.type === 'SubmitGraph') {
       const { project, graphId, normalised } = command.data;
       // A submission the graph refuses anyway (the id is taken) reserves nothing; a repeated one goes on to its first outcome.
-      const history = await readHistory(this.store, graphStream(graphId));
-      if (!history.some((e) => e.metadata.commandId === context.commandId)) graphDecider.decide(command, foldGraph(history));
+      const history = await readAggregate(this.store, graphStream(graphId), graphDecider);
+      if (!history.some((e) => e.metadata.commandId === context.commandId)) graphDecider.decide(command, history.reduce(graphDecider.evolve, graphDecider.initialState));
       await this.releaseNames.reserve(project, graphId, normalised.services.map((s) => s.id), context);
     }
     const result = await handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context);
@@ -45,11 +45,9 @@ export class GraphCommands {
 
   /** The graph as its events say now (the source of truth, not a read model). */
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
-    const history = await readHistory(this.store, graphStream(graphId));
-    return { state: foldGraph(history), revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
+    const history = await readAggregate(this.store, graphStream(graphId), graphDecider);
+    const state = history.reduce(graphDecider.evolve, graphDecider.initialState);
+    return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
   }
 }
 
-function foldGraph(history: readonly RecordedEvent[]): GraphState {
-  return history.reduce((s, e) => graphDecider.evolve(s, e as unknown as GraphEvent), graphDecider.initialState);
-}

@@ -3,7 +3,7 @@ import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { osK8sClusterDecider } from '../domain/os-k8s-cluster/decide';
 import { osK8sClusterStream, type OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
-import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, readAggregate, type CommandContext, type CommandResult } from './command-handler';
 
 /** Runs OpenStack Kubernetes cluster commands against `oscluster-<smo_id>`. */
 export class OsK8sClusterCommands {
@@ -15,9 +15,9 @@ export class OsK8sClusterCommands {
 
   /** The cluster as its events say now, and the events a given command recorded (a repeated request). */
   async load(smoId: string, commandId?: string): Promise<{ state: OsK8sClusterState; byCommand: OsK8sClusterEvent[] }> {
-    const history = await readHistory(this.store, osK8sClusterStream(smoId));
-    const state = history.reduce((s, e) => osK8sClusterDecider.evolve(s, e as unknown as OsK8sClusterEvent), osK8sClusterDecider.initialState);
-    const byCommand = commandId ? history.filter((e) => e.metadata.commandId === commandId).map((e) => ({ type: e.type, data: e.data }) as OsK8sClusterEvent) : [];
+    const history = await readAggregate(this.store, osK8sClusterStream(smoId), osK8sClusterDecider);
+    const state = history.reduce(osK8sClusterDecider.evolve, osK8sClusterDecider.initialState);
+    const byCommand = commandId ? history.filter((e) => e.metadata.commandId === commandId) : [];
     return { state, byCommand };
   }
 }

@@ -3,7 +3,7 @@ import { currentClaims, releaseNamesDecider, type ClaimHolder, type ReleaseNames
 import { releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
 import type { GraphState } from '../domain/graph/state';
 import { deterministicId } from '../shared/deterministic-id';
-import { handleCommand, readHistory, type CommandContext } from './command-handler';
+import { handleCommand, readAggregate, type CommandContext } from './command-handler';
 
 /** Concurrent deploys into one project each re-read and re-decide after losing a race; each round one of them wins. */
 const RESERVATION_CONFLICT_RETRIES = 32;
@@ -40,8 +40,8 @@ export class ReleaseNames {
   }
 
   async load(project: string): Promise<{ state: ReleaseNamesState; revision: number }> {
-    const history = await readHistory(this.store, releaseNamesStream(project));
-    const state = history.reduce((s, e) => releaseNamesDecider.evolve(s, e as unknown as ReleaseNamesEvent), releaseNamesDecider.initialState);
+    const history = await readAggregate(this.store, releaseNamesStream(project), releaseNamesDecider);
+    const state = history.reduce(releaseNamesDecider.evolve, releaseNamesDecider.initialState);
     return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
   }
 }

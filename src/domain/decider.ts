@@ -1,11 +1,15 @@
+import type { EventEnvelope, EventGuard } from './event-schema';
+
 /**
  * A decider: the pure heart of an aggregate. `decide` turns a command into events (or throws a
  * DomainError), `evolve` folds events into state. No I/O, no clock: time and ids come in the command.
  */
-export interface Decider<Command, Event, State> {
+export interface Decider<Command, Event extends EventEnvelope, State> {
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
   initialState: State;
+  /** Tells the aggregate's events from anything else read from its stream. */
+  isEvent: EventGuard<Event>;
 }
 
 /** A broken business rule; the HTTP layer maps `kind` to a status. */

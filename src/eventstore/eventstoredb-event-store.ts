@@ -10,10 +10,8 @@ import {
   STREAM_EXISTS as ESDB_STREAM_EXISTS,
   StreamNotFoundError as EsdbStreamNotFoundError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
-  eventTypeFilter,
   excludeSystemEvents,
   jsonEvent,
-  streamNameFilter,
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
   type Filter,
@@ -28,7 +26,6 @@ import {
   matchesFilter,
   type AppendOptions,
   type AppendResult,
-  type EventFilter,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -40,6 +37,7 @@ import {
   type Subscription,
   type SubscriptionMessage,
 } from './event-store';
+import { decodeRecordedEvent } from './decode';
 import { MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
 
 /**
@@ -106,15 +104,28 @@ export class EventStoreDbEventStore implements EventStore {
     const from = options.fromPosition ?? (options.direction === 'backwards' ? 'end' : 'start');
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const events: RecordedEvent[] = [];
+    const keep = (event: RecordedEvent | null): event is RecordedEvent => !!event && !event.type.startsWith('$') && matchesFilter(event, options.filter);
+    const backwards = options.direction === 'backwards';
+    if (backwards && typeof from === 'number' && maxCount > 0) {
+      // The server reads backwards from a position exclusively; the port includes the event at that position.
+      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: esdbPosition(from), maxCount: 1 })) {
+        const event = toRecorded(resolved);
+        if (event?.position === from && keep(event)) events.push(event);
+      }
+    }
     // v6 has no server-side filter on readAll: filter here, reading until maxCount matches.
-    for await (const resolved of this.client.readAll({
-      direction: options.direction === 'backwards' ? BACKWARDS : FORWARDS,
-      fromPosition: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : { commit: BigInt(from), prepare: BigInt(from) },
-    })) {
+    const reading = this.client.readAll({
+      direction: backwards ? BACKWARDS : FORWARDS,
+      fromPosition: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : esdbPosition(from),
+    });
+    for await (const resolved of reading) {
+      if (events.length >= maxCount) {
+        // Leaving the loop alone would leave the call open with unread messages, and close() would wait for it forever.
+        await reading.cancel();
+        break;
+      }
       const event = toRecorded(resolved);
-      if (!event || event.type.startsWith('$') || !matchesFilter(event, options.filter)) continue;
-      events.push(event);
-      if (events.length >= maxCount) break;
+      if (keep(event)) events.push(event);
     }
     return events;
   }
@@ -153,11 +164,10 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /** The last event the port shows: system events (server statistics, `$bc-` links, stream metadata) are not part of it. */
   async headPosition(): Promise<number | null> {
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: ESDB_END, maxCount: 1 })) {
-      return Number(resolved.event?.position?.commit ?? 0n);
-    }
-    return null;
+    const [last] = await this.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
+    return last?.position ?? null;
   }
 
   async close(): Promise<void> {
@@ -172,13 +182,16 @@ class EsdbSubscription implements Subscription {
   private closed = false;
   private failure: unknown = null;
   private lastSeen = 0;
+  /** The server said CaughtUp: from then on the subscription is live. */
+  private live = false;
+  private announced = -1;
   private readonly subscription;
 
   constructor(client: EventStoreDBClient, private readonly options: SubscribeToAllOptions) {
     const from = options.fromPosition;
     this.subscription = client.subscribeToAll({
-      fromPosition: from === undefined || from === 'start' ? ESDB_START : { commit: BigInt(from), prepare: BigInt(from) },
-      filter: serverFilter(options.filter, (position) => {
+      fromPosition: from === undefined || from === 'start' ? ESDB_START : esdbPosition(from),
+      filter: serverFilter((position) => {
         this.lastSeen = Math.max(this.lastSeen, position);
       }),
     });
@@ -186,9 +199,13 @@ class EsdbSubscription implements Subscription {
       const event = toRecorded(resolved);
       if (!event) return;
       this.lastSeen = Math.max(this.lastSeen, event.position);
-      if (matchesFilter(event, this.options.filter)) this.push({ kind: 'event', event });
+      // An event filtered out still moves the position: wake the reader so it can say it is caught up.
+      this.push(matchesFilter(event, this.options.filter) ? { kind: 'event', event } : null);
     });
-    this.subscription.on('caughtUp', () => this.push({ kind: 'caughtUp', position: this.lastSeen }));
+    this.subscription.on('caughtUp', () => {
+      this.live = true;
+      this.push({ kind: 'caughtUp', position: this.lastSeen });
+    });
     this.subscription.on('error', (error: unknown) => {
       this.failure = error;
       this.push(null);
@@ -211,28 +228,36 @@ class EsdbSubscription implements Subscription {
     while (!this.closed) {
       const next = this.queue.shift();
       if (next) {
+        if (next.kind === 'caughtUp') this.announced = next.position;
         yield next;
         continue;
       }
       if (this.failure) throw this.failure;
+      // The server says CaughtUp once; the port says it whenever everything received is handed out,
+      // as the embedded stores do, so consumers batching until caught up flush live events too.
+      if (this.live && this.lastSeen > this.announced) {
+        this.announced = this.lastSeen;
+        yield { kind: 'caughtUp', position: this.lastSeen };
+        continue;
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 }
 
-function serverFilter(filter: EventFilter | undefined, onCheckpoint: (position: number) => void): Filter {
-  const checkpointReached = (_: unknown, position: { commit: bigint }) => onCheckpoint(Number(position.commit));
-  if (filter?.eventTypes) {
-    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|')})$`, checkpointReached });
-  }
-  if (filter?.streamCategories) {
-    return streamNameFilter({ regex: `^(${filter.streamCategories.map(escapeRegex).join('|')})(-|$)`, checkpointReached });
-  }
-  return excludeSystemEvents({ checkpointReached });
+/**
+ * Only system events are filtered on the server; type and category filters apply here. A server
+ * filter reports progress past the events it skips only every checkpoint window, so a consumer
+ * filtering by category would not learn for a while that it has seen everything up to an event it
+ * does not follow — and read-your-writes (`whenProcessed(position)`) would wait for it.
+ */
+function serverFilter(onCheckpoint: (position: number) => void): Filter {
+  return excludeSystemEvents({ checkpointReached: (_: unknown, position: { commit: bigint }) => onCheckpoint(Number(position.commit)) });
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A greenfield store has no explicit transactions, so an event's prepare position equals its commit position. */
+function esdbPosition(position: number): { commit: bigint; prepare: bigint } {
+  return { commit: BigInt(position), prepare: BigInt(position) };
 }
 
 function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
@@ -254,7 +279,7 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   const event = resolved.event;
   if (!event || !event.isJson) return null;
   const { $correlationId: _c, $causationId: _k, ...metadata } = (event.metadata ?? {}) as EventMetadata;
-  return {
+  return decodeRecordedEvent({
     id: event.id,
     type: event.type,
     data: event.data,
@@ -263,5 +288,5 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
     revision: Number(event.revision),
     position: Number(event.position?.commit ?? 0n),
     created: new Date(event.created).toISOString(),
-  };
+  });
 }

@@ -15,6 +15,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from './event-store';
+import { decodeRecordedEvent } from './decode';
 import { StreamNotFoundError } from './errors';
 import { sliceByPosition, sliceByRevision } from './read-window';
 
@@ -112,7 +113,7 @@ export class MemoryEventStore implements EventStore {
   async close(): Promise<void> {}
 }
 
-/** Readers get their own copies, as they would from a database. */
+/** Readers get their own copies, as they would from a database, decoded as every adapter's are. */
 function clone(event: RecordedEvent): RecordedEvent {
-  return structuredClone(event);
+  return decodeRecordedEvent(structuredClone(event));
 }

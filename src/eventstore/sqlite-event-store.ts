@@ -1,4 +1,4 @@
-import type { StatementSync } from 'node:sqlite';
+import type { SQLOutputValue, StatementSync } from 'node:sqlite';
 import { TransactionAbortedError, type SqliteDatabase } from '../sqlite/sqlite-database';
 import { NEW_STREAM, decideAppend, serializeBatch, type SerializedEvent, type StreamState } from './append-rules';
 import { AppendNotifier, CatchUpSubscription } from './catch-up-subscription';
@@ -18,6 +18,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from './event-store';
+import { decodeRecordedEvent } from './decode';
 import { EventStoreUnavailableError, StreamNotFoundError } from './errors';
 
 /** SQLite primary result codes that mean "cannot write now", not "this append is wrong": BUSY, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN. */
@@ -59,17 +60,6 @@ CREATE INDEX IF NOT EXISTS es_events_by_correlation ON es_events (json_extract(m
 `;
 
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, created';
-
-interface EventRow {
-  position: number;
-  stream_id: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  created: string;
-}
 
 interface PendingAppend {
   streamId: string;
@@ -206,7 +196,7 @@ export class SqliteEventStore implements EventStore {
       const bound = typeof from === 'number' ? from : backwards ? Number.MAX_SAFE_INTEGER : 0;
       const sql = `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? AND revision ${backwards ? '<=' : '>='} ?
         ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
-      const rows = this.database.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1) as unknown as EventRow[];
+      const rows = this.database.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1);
       return rows.map(toRecorded);
     });
   }
@@ -219,14 +209,14 @@ export class SqliteEventStore implements EventStore {
     const { clause, params } = filterClause(options.filter);
     const sql = `SELECT ${COLUMNS} FROM es_events WHERE position ${backwards ? '<=' : '>='} ? ${clause}
       ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
-    const rows = this.database.prepare(sql).all(bound, ...params, options.maxCount ?? -1) as unknown as EventRow[];
+    const rows = this.database.prepare(sql).all(bound, ...params, options.maxCount ?? -1);
     return rows.map(toRecorded);
   }
 
   async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
     const rows = this.database
       .prepare(`SELECT ${COLUMNS} FROM es_events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY position LIMIT ?`)
-      .all(correlationId, maxCount) as unknown as EventRow[];
+      .all(correlationId, maxCount);
     return rows.map(toRecorded);
   }
 
@@ -244,7 +234,7 @@ export class SqliteEventStore implements EventStore {
   private pageAfter(position: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
     const { clause, params } = filterClause(filter);
     const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
-    const rows = statement.all(position, ...params, limit) as unknown as EventRow[];
+    const rows = statement.all(position, ...params, limit);
     const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
     return { events: rows.map(toRecorded), head };
   }
@@ -286,15 +276,29 @@ function filterClause(filter: EventFilter | undefined): { clause: string; params
   return { clause: parts.join(' '), params };
 }
 
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    id: row.event_id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    created: row.created,
-  };
+type Row = Record<string, SQLOutputValue>;
+
+function toRecorded(row: Row): RecordedEvent {
+  return decodeRecordedEvent({
+    id: text(row, 'event_id'),
+    type: text(row, 'type'),
+    data: JSON.parse(text(row, 'data')),
+    metadata: JSON.parse(text(row, 'metadata')),
+    streamId: text(row, 'stream_id'),
+    revision: integer(row, 'revision'),
+    position: integer(row, 'position'),
+    created: text(row, 'created'),
+  });
+}
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new TypeError(`events.${column} is not text`);
+  return value;
+}
+
+function integer(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`events.${column} is not an integer`);
+  return Number(value);
 }

@@ -141,7 +141,9 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       const catchUp = async () => {
         const head = (await eventStore.headPosition()) ?? 0;
         for (;;) {
-          const page = await eventStore.readAll({ fromPosition: position + 1, maxCount: this.pageSize, filter: this.projection.filter });
+          // Positions are opaque (EventStoreDB's are log offsets): read from the last one seen, inclusive, and drop it.
+          const read = await eventStore.readAll({ fromPosition: position === 0 ? 'start' : position, maxCount: this.pageSize + 1, filter: this.projection.filter });
+          const page = read.filter((event) => event.position > position);
           if (page.length > 0) {
             for (const write of await projectPage(load, this.projection, target, page)) pending.set(write.id, write);
             if (pending.size >= FLUSH_DOCUMENTS) await flush();
@@ -150,7 +152,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
           }
           this.rebuilding = report(head);
           onProgress(this.rebuilding);
-          if (page.length < this.pageSize) return flush();
+          if (read.length < this.pageSize + 1) return flush();
         }
       };
       await catchUp();

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../eventstore/event-store';
-import { GRAPH_CATEGORY, type GraphEvent } from '../domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/events';
 import type { ExistingGraph } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
@@ -24,12 +24,13 @@ export class AlertRulesProcessor implements Processor {
   constructor(private readonly deps: { graphs: GraphCommands; dispatch: Dispatch; rules: AlertRulesPort }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    const graphId = (event.data as { graphId: string }).graphId;
+    if (!isGraphEvent(event)) return;
+    const { graphId } = event.data;
     const { state } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
     const record = (outcome: Outcome, step: string) => this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome }, processorContext(NAME, event, step));
     if (event.type === 'ServicePending') {
-      await this.register(state, (event.data as { serviceId: string }).serviceId, record);
+      await this.register(state, event.data.serviceId, record);
       return;
     }
     for (const service of state.services.filter((s) => s.alertRules.length > 0)) {

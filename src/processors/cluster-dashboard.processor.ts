@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../eventstore/event-store';
-import { CLUSTER_CATEGORY } from '../domain/cluster/events';
+import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
 import type { ClusterCommand } from '../domain/cluster/decide';
 import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
@@ -16,7 +16,8 @@ export class ClusterDashboardProcessor implements Processor {
   constructor(private readonly deps: { grafana: GrafanaPort; dispatch: (command: ClusterCommand, context: CommandContext) => Promise<unknown> }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    const name = (event.data as { name: string }).name;
+    if (!isClusterEvent(event) || event.type !== 'ClusterRegistered') return;
+    const name = event.data.name;
     const outcome = await this.deps.grafana.publishClusterDashboard(name);
     if (!outcome.ok) throw new Error(`Grafana refused the dashboard of cluster ${name}: ${outcome.error}`);
     await this.deps.dispatch({ type: 'RecordClusterDashboard', data: { name, ...outcome.value } }, processorContext(NAME, event, 'dashboard'));

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../eventstore/event-store';
-import { CLUSTER_CATEGORY } from '../domain/cluster/events';
+import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
 import type { ReadStore } from '../readstore/read-store';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
@@ -16,7 +16,8 @@ export class ClusterLossProcessor implements Processor {
   constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    const cluster = (event.data as { name: string }).name;
+    if (!isClusterEvent(event) || (event.type !== 'ClusterUnavailable' && event.type !== 'ClusterRemoved')) return;
+    const cluster = event.data.name;
     const reason = event.type === 'ClusterRemoved' ? 'cluster-removed' : 'cluster-lost';
     const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'name' }] });
     for (const { doc } of graphs) {

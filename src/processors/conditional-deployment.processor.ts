@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../eventstore/event-store';
-import { ALERTS_CATEGORY, type AlertFired } from '../domain/alert/events';
+import { ALERTS_CATEGORY, isAlertFired } from '../domain/alert/events';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
@@ -18,7 +18,8 @@ export class ConditionalDeploymentProcessor implements Processor {
   constructor(private readonly deps: { dispatch: Dispatch }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    const alert = (event as unknown as AlertFired).data;
+    if (!isAlertFired(event)) return;
+    const alert = event.data;
     if (alert.status !== 'firing' || !alert.graphId || !alert.serviceId) return;
     await this.deps.dispatch(
       { type: 'TriggerService', data: { graphId: alert.graphId, serviceId: alert.serviceId, alertName: alert.alertName, eventId: alert.eventId, alertEventId: event.id } },

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand, ServiceOutcomeType } from '../domain/graph/commands';
-import { GRAPH_CATEGORY, type GraphEvent } from '../domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
@@ -38,7 +38,8 @@ export class DeploymentProcessor implements Processor {
   ) {}
 
   async handle(event: RecordedEvent, context: ProcessorContext): Promise<void> {
-    const graphId = (event.data as { graphId: string }).graphId;
+    if (!isGraphEvent(event)) return;
+    const { graphId } = event.data;
     const { state } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
     const record = (outcome: Outcome, step: string) =>

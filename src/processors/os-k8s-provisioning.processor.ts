@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
-import { OS_K8S_CLUSTER_CATEGORY, type ClusterProvisioningFailed, type ClusterProvisioningRequested } from '../domain/os-k8s-cluster/events';
+import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningFailed } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { processorContext } from '../application/processor-context';
 import { NfvclError, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
@@ -41,7 +41,8 @@ export class OsK8sProvisioningProcessor implements Processor {
   ) {}
 
   async handle(event: RecordedEvent, { signal }: { signal: AbortSignal }): Promise<void> {
-    const request = event.data as ClusterProvisioningRequested['data'];
+    if (!isOsK8sClusterEvent(event) || event.type !== 'ClusterProvisioningRequested') return;
+    const request = event.data;
     const { smoId, taskId } = request;
     const deadline = Date.now() + this.deps.timeoutMs;
     const record = (command: OsK8sClusterCommand, step: string) => this.deps.clusters.execute(command, processorContext(NAME, event, step));

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
-import { GRAPH_CATEGORY, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
@@ -57,10 +57,10 @@ export class PlacementProcessor implements Processor {
   ) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    const graphId = (event.data as { graphId: string }).graphId;
-    const { state } = await this.deps.graphs.load(graphId);
+    if (!isGraphEvent(event)) return;
+    const { state } = await this.deps.graphs.load(event.data.graphId);
     if (state.kind === 'none' || state.removed) return;
-    const reason: PlacementReason = event.type === 'GraphSubmitted' ? 'first-deploy' : (event.data as ReplacementRequested['data']).reason;
+    const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : 'first-deploy';
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
@@ -113,9 +113,9 @@ export class PlacementProcessor implements Processor {
   }
 
   /** A re-placement is applied, proposed for approval, or refused, by the request and the graph's policy (move budget). */
-  private governed(graph: ExistingGraph, decision: GraphCommand, event: RecordedEvent): GraphCommand {
+  private governed(graph: ExistingGraph, decision: GraphCommand, event: RecordedEvent & ReplacementRequested): GraphCommand {
     if (decision.type !== 'RecordPlacement') return decision;
-    const request = event.data as ReplacementRequested['data'];
+    const request = event.data;
     const verdict = placementAction(
       decision.data.moves,
       { manual: request.reason === 'manual', ...(request.mode ? { mode: request.mode } : {}), ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}) },

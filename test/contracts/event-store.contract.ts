@@ -25,6 +25,8 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
     let category: string;
     const stream = (name = 'a') => `${category}-${name}`;
     const event = (type = 'Happened', data: unknown = { n: 1 }): NewEvent => ({ id: randomUUID(), type, data, metadata: { correlationId: 'c-1' } });
+    // Positions are opaque (EventStoreDB's are log offsets with gaps): start reads from one the store gave out.
+    const headBefore = async () => (await store.headPosition()) ?? 'start';
 
     beforeEach(async () => {
       harness = await create();
@@ -169,10 +171,18 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         expect(await store.headPosition()).toBeGreaterThanOrEqual(c.position);
       });
 
+      it('reads backwards from a position, that position included', async () => {
+        await store.appendToStream(stream('a'), [event('One')]);
+        const two = await store.appendToStream(stream('b'), [event('Two')]);
+        await store.appendToStream(stream('a'), [event('Three')]);
+        const backwards = await store.readAll({ direction: 'backwards', fromPosition: two.position, maxCount: 2, filter: { streamCategories: [category] } });
+        expect(backwards.map((e) => e.type)).toEqual(['Two', 'One']);
+      });
+
       it('filters by event type and by stream category', async () => {
-        const start = await store.appendToStream(stream('a'), [event('Wanted'), event('Other')]);
+        const from = await headBefore();
+        await store.appendToStream(stream('a'), [event('Wanted'), event('Other')]);
         await store.appendToStream(`${category}x-b`, [event('Wanted')]);
-        const from = start.position - 1;
         const byType = await store.readAll({ fromPosition: from, filter: { eventTypes: ['Wanted'], streamCategories: [category] } });
         expect(byType.map((e) => `${e.streamId}:${e.type}`)).toEqual([`${stream('a')}:Wanted`]);
         const byCategory = await store.readAll({ fromPosition: from, filter: { streamCategories: [`${category}x`] } });
@@ -200,17 +210,21 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         expect(history.slice(0, 2).map((m) => (m.kind === 'event' ? m.event.type : m.kind))).toEqual(['E2', 'E3']);
         expect(history[2]).toMatchObject({ kind: 'caughtUp' });
         const live = await store.appendToStream(stream(), [event('E4')]);
-        const [next] = await take(iterator, 1);
+        const [next, after] = await take(iterator, 2);
         expect(next).toMatchObject({ kind: 'event', event: { type: 'E4', position: live.position } });
+        // Caught up again once the live event is handed out: consumers that batch until caught up flush it.
+        expect(after).toMatchObject({ kind: 'caughtUp' });
+        expect((after as { position: number }).position).toBeGreaterThanOrEqual(live.position);
         await subscription.close();
       });
 
       it('filters by event type and by stream category', async () => {
-        const start = await store.appendToStream(stream('a'), [event('Skip')]);
+        const from = await headBefore();
+        await store.appendToStream(stream('a'), [event('Skip')]);
         await store.appendToStream(stream('b'), [event('Keep')]);
         await store.appendToStream(`${category}other-c`, [event('Keep')]);
         const subscription = store.subscribeToAll({
-          fromPosition: start.position - 1,
+          fromPosition: from,
           filter: { eventTypes: ['Keep'], streamCategories: [category] },
         });
         const messages = await take(subscription[Symbol.asyncIterator](), 2);
@@ -219,9 +233,23 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         await subscription.close();
       });
 
+      it('once live, reports caught up past a new event it filters out (read-your-writes waits on that position)', async () => {
+        const from = await headBefore();
+        const subscription = store.subscribeToAll({ fromPosition: from, filter: { streamCategories: [category] } });
+        const iterator = subscription[Symbol.asyncIterator]();
+        expect((await take(iterator, 1))[0]).toMatchObject({ kind: 'caughtUp' });
+        const other = await store.appendToStream(`${category}other-x`, [event('Elsewhere')]);
+        let message = (await take(iterator, 1))[0];
+        while (message?.kind === 'caughtUp' && message.position < other.position) message = (await take(iterator, 1))[0];
+        expect(message).toMatchObject({ kind: 'caughtUp' });
+        expect((message as { position: number }).position).toBeGreaterThanOrEqual(other.position);
+        await subscription.close();
+      });
+
       it('reports the caught-up position past events it filtered out', async () => {
+        const from = await headBefore();
         const start = await store.appendToStream(stream(), [event('Skip'), event('Skip')]);
-        const subscription = store.subscribeToAll({ fromPosition: start.position - 2, filter: { eventTypes: [`None${category}`] } });
+        const subscription = store.subscribeToAll({ fromPosition: from, filter: { eventTypes: [`None${category}`] } });
         const [message] = await take(subscription[Symbol.asyncIterator](), 1);
         expect(message).toMatchObject({ kind: 'caughtUp' });
         expect((message as { position: number }).position).toBeGreaterThanOrEqual(start.position);
@@ -240,10 +268,11 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
 
     describe('soft delete', () => {
       it('hides the stream from reads, keeps its events in $all, and a later append continues the numbering', async () => {
-        const written = await store.appendToStream(stream(), [event('Before'), event('Before')]);
+        const from = await headBefore();
+        await store.appendToStream(stream(), [event('Before'), event('Before')]);
         await store.deleteStream(stream(), { expectedRevision: 1 });
         await expect(store.readStream(stream())).rejects.toBeInstanceOf(StreamNotFoundError);
-        const all = await store.readAll({ fromPosition: written.position - 1, filter: { streamCategories: [category] } });
+        const all = await store.readAll({ fromPosition: from, filter: { streamCategories: [category] } });
         expect(all.map((e) => e.type)).toEqual(['Before', 'Before']);
         const again = await store.appendToStream(stream(), [event('After')], { expectedRevision: NO_STREAM });
         expect(again.nextExpectedRevision).toBe(2);

@@ -10,10 +10,18 @@ if (url) {
     return { store, advance: (ms) => (offset += ms), dispose: () => store.close() };
   });
 } else {
-  describe('ReadStore contract: mongodb', () => {
-    it('is skipped: no MongoDB-wire server (FerretDB was not built; run scripts/build-tools.sh or set MONGO_URL)', () => {
-      console.log(`MongoDB read-store contract skipped: ${process.env.SMO_TEST_MONGO_SKIP ?? 'no server configured'}`);
-      expect(url).toBeUndefined();
+  const reason = process.env.SMO_TEST_MONGO_SKIP ?? 'no MongoDB-wire server: run scripts/build-tools.sh (FerretDB) or set MONGO_URL';
+  if (process.env.CI === 'true') {
+    // CI builds FerretDB (.ci/run), so a missing server there is a broken setup, not a reason to skip.
+    describe('ReadStore contract: mongodb', () => {
+      it('has its server under CI', () => {
+        throw new Error(`CI must run the mongodb read-store contract suite: ${reason}`);
+      });
     });
-  });
+  } else {
+    console.warn(`MongoDB read-store contract suite skipped: ${reason}`);
+    describe.skip(`ReadStore contract: mongodb (skipped: ${reason})`, () => {
+      it.skip('runs the read-store contract against a MongoDB-wire server', () => undefined);
+    });
+  }
 }

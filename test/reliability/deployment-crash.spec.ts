@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
+import { keepEventsForFixtures } from '../support/app';
 import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
 
@@ -28,6 +29,7 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
   afterEach(async () => {
     await smo?.kill();
     await kube.stop();
+    keepEventsForFixtures(join(dir, 'data'));
     rmSync(dir, { recursive: true, force: true });
   });
 

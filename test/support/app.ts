@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../../src/config/config';
 import { createApp } from '../../src/app/create-app';
@@ -35,7 +37,24 @@ export async function startApp(env: Record<string, string> = {}, options: { logg
     dataDir,
     async close({ keepData = false } = {}) {
       await app.close();
+      keepEventsForFixtures(dataDir);
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For scripts/record-event-fixtures.ts (SMO_RECORD_EVENTS_DIR set): keeps a copy of the events a
+ * test run recorded, WAL included, before its data directory is removed.
+ */
+export function keepEventsForFixtures(dataDir: string): void {
+  const recordTo = process.env.SMO_RECORD_EVENTS_DIR;
+  const file = join(dataDir, 'smo.db');
+  if (!recordTo || !existsSync(file)) return;
+  const db = new DatabaseSync(file);
+  try {
+    db.exec(`VACUUM INTO '${join(recordTo, `${randomUUID()}.db`)}'`);
+  } finally {
+    db.close();
+  }
 }

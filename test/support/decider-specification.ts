@@ -1,7 +1,8 @@
 import type { Decider } from '../../src/domain/decider';
+import type { EventEnvelope } from '../../src/domain/event-schema';
 
 /** given(events).when(command).then(events) | thenThrows(…) — a decider test in one line each. */
-export function deciderSpecification<C, E, S>(decider: Decider<C, E, S>) {
+export function deciderSpecification<C, E extends EventEnvelope, S>(decider: Decider<C, E, S>) {
   return {
     given(events: E[]) {
       const state = events.reduce(decider.evolve, decider.initialState);

@@ -3,13 +3,13 @@ import { startFerretDb, type FerretDb } from './ferretdb';
 /**
  * Starts the real servers the suites need, once per jest run: FerretDB (a MongoDB-wire server)
  * for the mongodb read-store contract suite, unless MONGO_URL already points at a server.
- * Without the binary the suite skips with the reason — except in CI, where that is an error.
+ * Without the binary the suite skips with the reason — except under CI=true, where that suite fails
+ * (test/contracts/mongodb-read-store.spec.ts) while the others still run.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.MONGO_URL) return;
   const ferretDb = await startFerretDb();
   if ('skipped' in ferretDb) {
-    if (process.env.CI === 'true') throw new Error(`CI must run the mongodb read-store suite: ${ferretDb.skipped}`);
     process.env.SMO_TEST_MONGO_SKIP = ferretDb.skipped;
     return;
   }

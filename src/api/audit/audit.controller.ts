@@ -9,7 +9,7 @@ import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/re
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
-import { eventView, placementRecord } from './graph-history';
+import { eventView, isPlacementOutcome, placementRecord } from './graph-history';
 import { OpenEventStreams } from './open-event-streams';
 
 const MAX_PAGE = 500;
@@ -53,7 +53,7 @@ export class AuditController {
   @ApiProblems(404)
   async placements(@Param('name') name: string) {
     const events = await this.graphEvents(name);
-    return events.filter((e) => e.type === 'PlacementDecided' || e.type === 'PlacementFailed').map(placementRecord);
+    return events.filter(isPlacementOutcome).map(placementRecord);
   }
 
   @Post('graphs/:name/placements/replay')

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../eventstore/event-store';
 import type { PlacementDecided, PlacementFailed } from '../../domain/graph/events';
+import { isPlacementOutcome } from './graph-history';
 import { checkPlacement, getSolver, milpPlacement, naivePlacement, type ClusterCapacity, type ServiceDemand, type SolverName } from '../../optimizer';
 
 /** What to re-solve recorded decisions with. */
@@ -19,12 +20,12 @@ type Decision = PlacementDecided['data'] | PlacementFailed['data'];
  */
 export async function replayDecisions(events: readonly RecordedEvent[], options: ReplayOptions) {
   const solver = await getSolver(options.solver);
-  const decisions = events.filter((e) => e.type === 'PlacementDecided' || e.type === 'PlacementFailed');
+  const decisions = events.filter(isPlacementOutcome);
   const results = [];
   for (const event of decisions) {
-    const recorded = event.data as Decision;
+    const recorded: Decision = event.data;
     const { clusters, services, previousPlacement } = recorded.inputs;
-    const recordedPlacement = event.type === 'PlacementDecided' ? (recorded as PlacementDecided['data']).placement : null;
+    const recordedPlacement = event.type === 'PlacementDecided' ? event.data.placement : null;
     if (recorded.algorithm === 'static') {
       results.push({ decisionId: recorded.decisionId, at: event.created, reason: recorded.reason, skipped: 'static placement: nothing was computed' });
       continue;

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../eventstore/event-store';
-import type { GraphEvent, PlacementDecided, PlacementFailed } from '../../domain/graph/events';
+import { UnknownEventError } from '../../domain/event-schema';
+import { isGraphEvent, type PlacementDecided, type PlacementFailed } from '../../domain/graph/events';
 import { evolveGraph } from '../../domain/graph/evolve';
 import { isSettled, type GraphState } from '../../domain/graph/state';
 import type { GraphDocument } from '../../../projections/graphs.projection';
@@ -20,9 +21,13 @@ export function eventView(event: RecordedEvent) {
   };
 }
 
+export function isPlacementOutcome<T extends RecordedEvent>(event: T): event is T & (PlacementDecided | PlacementFailed) {
+  return isGraphEvent(event) && (event.type === 'PlacementDecided' || event.type === 'PlacementFailed');
+}
+
 /** One placement decision, for "why is this service on that cluster?". */
-export function placementRecord(event: RecordedEvent) {
-  const decision = event as unknown as PlacementDecided | PlacementFailed;
+export function placementRecord(event: RecordedEvent & (PlacementDecided | PlacementFailed)) {
+  const decision = event;
   const common = {
     decisionId: decision.data.decisionId,
     at: event.created,
@@ -56,7 +61,8 @@ export function graphAsOf(history: readonly RecordedEvent[], asOf: AsOf): GraphD
   for (const event of history) {
     const included = asOf.kind === 'position' ? event.position <= asOf.position : new Date(event.created).getTime() <= asOf.at.getTime();
     if (!included) break;
-    state = evolveGraph(state, event as unknown as GraphEvent);
+    if (!isGraphEvent(event)) throw new UnknownEventError(event.streamId, event.type);
+    state = evolveGraph(state, event);
     last = event;
   }
   if (state.kind === 'none' || state.removed || !last) return null;

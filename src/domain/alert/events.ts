@@ -2,6 +2,7 @@
  * Alerts received from Alertmanager. They go to one stream per day (`alerts-YYYYMMDD`), not to
  * graph streams: firing alerts repeat every minute, and most change nothing.
  */
+import { eventGuard } from '../event-schema';
 export interface AlertFired {
   type: 'AlertFired';
   data: {
@@ -18,6 +19,9 @@ export interface AlertFired {
     note: string | null;
   };
 }
+
+export const ALERT_EVENT_TYPES: Record<AlertFired['type'], true> = { AlertFired: true };
+export const isAlertFired = eventGuard<AlertFired>(ALERT_EVENT_TYPES);
 
 export const ALERTS_CATEGORY = 'alerts';
 

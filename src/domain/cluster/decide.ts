@@ -1,6 +1,6 @@
 import type { ObservedCluster } from '../../integrations/karmada/cluster-inventory.port';
 import { DomainError, type Decider } from '../decider';
-import type { ClusterEvent } from './events';
+import { isClusterEvent, type ClusterEvent } from './events';
 
 export type ClusterCommand =
   | { type: 'ObserveCluster'; data: { observed: ObservedCluster } }
@@ -57,4 +57,5 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
   decide: decideCluster,
   evolve: evolveCluster,
   initialState: initialClusterState,
+  isEvent: isClusterEvent,
 };

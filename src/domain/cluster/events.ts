@@ -1,4 +1,5 @@
 import type { ObservedCluster } from '../../integrations/karmada/cluster-inventory.port';
+import { eventGuard } from '../event-schema';
 
 export interface ClusterRegistered {
   type: 'ClusterRegistered';
@@ -38,6 +39,17 @@ export type ClusterEvent =
   | ClusterRecovered
   | ClusterRemoved
   | ClusterDashboardPublished;
+
+/** Every ClusterEvent type: the stream's guard. */
+export const CLUSTER_EVENT_TYPES: Record<ClusterEvent['type'], true> = {
+  ClusterRegistered: true,
+  ClusterCapacityObserved: true,
+  ClusterUnavailable: true,
+  ClusterRecovered: true,
+  ClusterRemoved: true,
+  ClusterDashboardPublished: true,
+};
+export const isClusterEvent = eventGuard<ClusterEvent>(CLUSTER_EVENT_TYPES);
 
 export const CLUSTER_CATEGORY = 'cluster';
 

@@ -1,6 +1,6 @@
 import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
-import type { GraphEvent } from './events';
+import { isGraphEvent, type GraphEvent } from './events';
 import { evolveGraph } from './evolve';
 import { awaitsAlert, initialGraphState, type ExistingGraph, type GraphState } from './state';
 
@@ -128,4 +128,5 @@ export const graphDecider: Decider<GraphCommand, GraphEvent, GraphState> = {
   decide: decideGraph,
   evolve: evolveGraph,
   initialState: initialGraphState,
+  isEvent: isGraphEvent,
 };

@@ -1,4 +1,5 @@
 import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
+import { eventGuard } from '../event-schema';
 import type { ClusterCapacity, ServiceDemand } from '../../optimizer/model';
 
 /** What a placement decision was computed from: enough to replay it. */
@@ -288,36 +289,38 @@ export type GraphEvent =
 
 export type GraphEventType = GraphEvent['type'];
 
-export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
-  'GraphSubmitted',
-  'PlacementDecided',
-  'PlacementFailed',
-  'ServicePending',
-  'ServiceDeployed',
-  'ServiceDeploymentFailed',
-  'ServiceUninstalled',
-  'ServiceUninstallFailed',
-  'HelmReleaseRecovered',
-  'GraphStopped',
-  'GraphStarted',
-  'GraphRemoved',
-  'ReplacementRequested',
-  'DeploymentRetryRequested',
-  'DashboardPublished',
-  'DashboardRemoved',
-  'DashboardFailed',
-  'AlertRulesRegistered',
-  'AlertRulesRemoved',
-  'AlertRulesFailed',
-  'ServiceTriggered',
-  'ServiceScaled',
-  'ServiceScalingFailed',
-  'ScalingInfeasible',
-  'PlacementProposed',
-  'PlacementUnchanged',
-  'PlacementProposalApproved',
-  'PlacementProposalRejected',
-];
+/** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
+export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
+  GraphSubmitted: true,
+  PlacementDecided: true,
+  PlacementFailed: true,
+  ServicePending: true,
+  ServiceDeployed: true,
+  ServiceDeploymentFailed: true,
+  ServiceUninstalled: true,
+  ServiceUninstallFailed: true,
+  HelmReleaseRecovered: true,
+  GraphStopped: true,
+  GraphStarted: true,
+  GraphRemoved: true,
+  ReplacementRequested: true,
+  DeploymentRetryRequested: true,
+  DashboardPublished: true,
+  DashboardRemoved: true,
+  DashboardFailed: true,
+  AlertRulesRegistered: true,
+  AlertRulesRemoved: true,
+  AlertRulesFailed: true,
+  ServiceTriggered: true,
+  ServiceScaled: true,
+  ServiceScalingFailed: true,
+  ScalingInfeasible: true,
+  PlacementProposed: true,
+  PlacementUnchanged: true,
+  PlacementProposalApproved: true,
+  PlacementProposalRejected: true,
+};
+export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 
 export const GRAPH_CATEGORY = 'graph';
 

@@ -1,6 +1,6 @@
 import { DomainError, type Decider } from '../decider';
 import type { OsK8sClusterCommand } from './commands';
-import type { BlueprintFacts, OsK8sClusterEvent } from './events';
+import { isOsK8sClusterEvent, type BlueprintFacts, type OsK8sClusterEvent } from './events';
 import { evolveOsK8sCluster } from './evolve';
 import { initialOsK8sClusterState, isLive, type ExistingOsK8sCluster, type OsK8sClusterState } from './state';
 
@@ -69,4 +69,5 @@ export const osK8sClusterDecider: Decider<OsK8sClusterCommand, OsK8sClusterEvent
   decide: decideOsK8sCluster,
   evolve: evolveOsK8sCluster,
   initialState: initialOsK8sClusterState,
+  isEvent: isOsK8sClusterEvent,
 };

@@ -2,6 +2,7 @@
  * The life of an OpenStack Kubernetes cluster SMO asked NFVCL for (or found in NFVCL): requested,
  * then provisioned or failed, scaled out, decommissioned. Stream `oscluster-<smo_id>`.
  */
+import { eventGuard } from '../event-schema';
 
 /** What NFVCL reports about a blueprint's cluster (upstream's sync field map). */
 export interface BlueprintFacts {
@@ -90,6 +91,18 @@ export type OsK8sClusterEvent =
   | ClusterDecommissioned
   | ClusterImported
   | ClusterStateSynced;
+
+/** Every OsK8sClusterEvent type: the stream's guard. */
+export const OS_K8S_CLUSTER_EVENT_TYPES: Record<OsK8sClusterEvent['type'], true> = {
+  ClusterProvisioningRequested: true,
+  ClusterProvisioned: true,
+  ClusterProvisioningFailed: true,
+  ClusterScaledOut: true,
+  ClusterDecommissioned: true,
+  ClusterImported: true,
+  ClusterStateSynced: true,
+};
+export const isOsK8sClusterEvent = eventGuard<OsK8sClusterEvent>(OS_K8S_CLUSTER_EVENT_TYPES);
 
 export const OS_K8S_CLUSTER_CATEGORY = 'oscluster';
 

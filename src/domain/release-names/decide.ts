@@ -1,5 +1,5 @@
 import { DomainError, type Decider } from '../decider';
-import type { ReleaseNamesEvent } from './events';
+import { isReleaseNamesEvent, type ReleaseNamesEvent } from './events';
 
 /** How long a claim whose graph does not exist yet is honoured: graph creation is one append after the reservation. */
 export const RESERVATION_GRACE_MS = 60_000;
@@ -151,4 +151,5 @@ export const releaseNamesDecider: Decider<ReleaseNamesCommand, ReleaseNamesEvent
   decide: decideReleaseNames,
   evolve: evolveReleaseNames,
   initialState: initialReleaseNamesState,
+  isEvent: isReleaseNamesEvent,
 };

@@ -1,3 +1,5 @@
+import { eventGuard } from '../event-schema';
+
 /**
  * Helm release names are service ids, unique within a project (its Kubernetes namespace). Which
  * graph owns which name is part of the write model: one stream per project, appended with the
@@ -23,6 +25,10 @@ export interface ReleaseNamesReleased {
 }
 
 export type ReleaseNamesEvent = ReleaseNamesReserved | ReleaseNamesReleased;
+
+/** Every release-names event type (exhaustive) and the stream's guard. */
+export const RELEASE_NAMES_EVENT_TYPES: Record<ReleaseNamesEvent['type'], true> = { ReleaseNamesReserved: true, ReleaseNamesReleased: true };
+export const isReleaseNamesEvent = eventGuard<ReleaseNamesEvent>(RELEASE_NAMES_EVENT_TYPES);
 
 export const RELEASE_NAMES_CATEGORY = 'releases';
 

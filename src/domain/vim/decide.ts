@@ -1,5 +1,5 @@
 import { DomainError, type Decider } from '../decider';
-import type { VimEvent, VimRegistered } from './events';
+import { isVimEvent, type VimEvent, type VimRegistered } from './events';
 
 export type VimCommand =
   | { type: 'RegisterVim'; data: VimRegistered['data'] }
@@ -37,4 +37,5 @@ export const vimDecider: Decider<VimCommand, VimEvent, VimState> = {
   decide: decideVim,
   evolve: evolveVim,
   initialState: initialVimState,
+  isEvent: isVimEvent,
 };

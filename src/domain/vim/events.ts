@@ -2,6 +2,7 @@
  * A VIM (an OpenStack region NFVCL deploys on) as SMO registered it. The password went to NFVCL
  * in the registration request and is in no event: there is no field for it.
  */
+import { eventGuard } from '../event-schema';
 
 /** A network of the VIM: an object when registered through SMO, a name when found in NFVCL's topology. */
 export type VimNetwork = { name: string; cidr: string; gateway: string } | string;
@@ -35,6 +36,10 @@ export interface VimRemoved {
 }
 
 export type VimEvent = VimRegistered | VimRemoved;
+
+/** Every VimEvent type: the stream's guard. */
+export const VIM_EVENT_TYPES: Record<VimEvent['type'], true> = { VimRegistered: true, VimRemoved: true };
+export const isVimEvent = eventGuard<VimEvent>(VIM_EVENT_TYPES);
 
 export const VIM_CATEGORY = 'vim';
 
