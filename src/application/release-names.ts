@@ -1,6 +1,6 @@
 import type { EventStore } from '../eventstore/event-store';
 import { currentClaims, releaseNamesDecider, type ClaimHolder, type ReleaseNamesState } from '../domain/release-names/decide';
-import { releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
+import { releaseNamesStream } from '../domain/release-names/events';
 import type { GraphState } from '../domain/graph/state';
 import { deterministicId } from '../shared/deterministic-id';
 import { handleCommand, readAggregate, type CommandContext } from './command-handler';
