@@ -36,6 +36,10 @@ export interface PlanRequest {
 export interface PlanOptions {
   readonly solver?: Solver;
   readonly timeLimitMs?: number;
+  /** Budget of the balance tie-break (milp-placement.ts); the fewest moves are always proven first. */
+  readonly tieBreakBudgetMs?: number;
+  /** Budget of the capacity-gap probes on an infeasible result (milp-placement.ts). */
+  readonly capacityGapBudgetMs?: number;
   /** Server configuration of the latency classes (default 10 ms / 20 ms). */
   readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;
 }
