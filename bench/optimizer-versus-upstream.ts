@@ -50,7 +50,9 @@ export function versusUpstreamInstances(quick: boolean): Instance[] {
   for (const [services, clusters] of large) {
     instances.push(cpuOnly(`${services}x${clusters}`, 'large', randomPlacementInstance(seed++, { services, clusters, gpus: true, tightness: 0.8 })));
   }
-  instances.push(cpuOnly('infeasible 10x5', 'infeasible', randomPlacementInstance(seed, { services: 10, clusters: 5, gpus: false, tightness: 1.2 })));
+  // The 10 × 5 random instance with every cluster at 60 % of its capacity: more demand than supply.
+  const shrunk = randomPlacementInstance(SHAPES.findIndex(([services, clusters]) => services === 10 && clusters === 5) * 3 + 100, { services: 10, clusters: 5, gpus: false });
+  instances.push(cpuOnly('infeasible 10x5', 'infeasible', { ...shrunk, clusters: shrunk.clusters.map((cluster) => ({ ...cluster, cpu: cluster.cpu * 0.6 })) }));
   return instances;
 }
 
@@ -87,12 +89,13 @@ async function runUpstream(instances: readonly Instance[]): Promise<Map<string, 
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     output += chunk;
-    for (const line of chunk.split('\n')) if (line.trim() !== '') progress(`upstream ${line.trim()}`);
+    for (const line of chunk.split('\n')) if (line.startsWith('{')) progress(`upstream ${line.trim()}`);
   });
   child.stdin.end(JSON.stringify({ instances: instances.map(upstreamInput) }));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`scripts/bench-upstream/run.sh exited with ${code}`);
-  const rows = output.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as UpstreamRow);
+  // HiGHS prints its banner on stdout too: only the JSON lines are results.
+  const rows = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as UpstreamRow);
   return new Map(rows.map((row) => [row.id, row]));
 }
 

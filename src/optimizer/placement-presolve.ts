@@ -1,6 +1,6 @@
 import { Placement } from './model';
-import { moveCosts, placementWeights } from './objective';
-import { PlacementProblem, Usage, currentAssignment, noUsage, shortfalls, withinCapacity } from './problem';
+import { moveCosts } from './objective';
+import { ClusterSlot, PlacementProblem, Usage, currentAssignment, noUsage, shortfalls, withinCapacity } from './problem';
 
 /**
  * Presolve of the moves phase (README "Lexicographic phases"), no solver involved:
@@ -26,7 +26,6 @@ type LoadKey = (typeof RESOURCES)[number];
 
 export function presolvePlacement(problem: PlacementProblem, current: Placement | undefined): PlacementPresolve {
   const costs = moveCosts(problem, current);
-  const moveUnit = placementWeights(problem).move / placementWeights(problem).replica;
   const assigned = currentAssignment(problem, current);
   const staying = new Map<number, number>();
   const load: Usage[] = problem.clusters.map(noUsage);
@@ -45,30 +44,14 @@ export function presolvePlacement(problem: PlacementProblem, current: Placement 
   const residents: number[][] = problem.clusters.map(() => []);
   for (const [s, c] of staying) residents[c]?.push(s);
   const overloaded = new Set<number>();
+  const shed = new Map<number, readonly number[]>();
   problem.clusters.forEach((cluster, c) => {
-    const excess = excessOf(load[c] ?? noUsage(), cluster);
-    if (excess.every((amount) => amount <= 0)) return;
+    const usage = load[c] ?? noUsage();
+    if (fitsCluster(usage, cluster)) return;
     overloaded.add(c);
-    const services = residents[c] ?? [];
-    // At least k services leave: for each resource, the fewest whose largest demands cover its excess.
-    let k = 0;
-    RESOURCES.forEach((key, r) => {
-      const need = excess[r] ?? 0;
-      if (need <= 0) return;
-      const demands = services.map((s) => problem.services[s]?.[key] ?? 0).sort((a, b) => b - a);
-      let freed = 0;
-      let count = 0;
-      while (count < demands.length && !withinCapacity((load[c]?.[key] ?? 0) - freed, capacityOf(cluster, key))) {
-        freed += demands[count] ?? 0;
-        count += 1;
-      }
-      k = Math.max(k, count);
-    });
-    // …and those k have at least the k smallest replica counts.
-    const replicas = services.map((s) => problem.services[s]?.replicas ?? 0).sort((a, b) => a - b);
-    let fewest = 0;
-    for (let i = 0; i < k; i++) fewest += replicas[i] ?? 0;
-    lowerBound += moveUnit * k + fewest;
+    const relief = cheapestRelief(problem, cluster, usage, residents[c] ?? [], costs);
+    lowerBound += relief.bound;
+    if (relief.services !== undefined) shed.set(c, relief.services);
   });
 
   // Services on both ends of a requirement their current clusters break must be free to move (no bound gain).
@@ -87,7 +70,7 @@ export function presolvePlacement(problem: PlacementProblem, current: Placement 
   return {
     fixed,
     lowerBound,
-    start: greedyRepair(problem, staying, load, residents, overloaded),
+    start: greedyRepair(problem, staying, load, residents, overloaded, shed),
   };
 }
 
@@ -97,12 +80,22 @@ function greedyRepair(
   stayingLoad: readonly Usage[],
   residents: readonly (readonly number[])[],
   overloaded: ReadonlySet<number>,
+  shed: ReadonlyMap<number, readonly number[]>,
 ): number[] | undefined {
   const assignment = problem.services.map((_, s) => staying.get(s) ?? -1);
   const load = stayingLoad.map((usage) => ({ ...usage }));
   for (const c of overloaded) {
     const cluster = problem.clusters[c];
     if (cluster === undefined) continue;
+    const cheapest = shed.get(c);
+    if (cheapest !== undefined) {
+      for (const s of cheapest) {
+        const service = problem.services[s];
+        if (service !== undefined) addLoad(load, c, service, -1);
+        assignment[s] = -1;
+      }
+      continue;
+    }
     // Shed the largest contributors to the worst excess first; among equals, fewer replicas first.
     const order = [...(residents[c] ?? [])].sort((a, b) => {
       const sa = problem.services[a];
@@ -154,6 +147,79 @@ function greedyRepair(
     return a !== b && requirement.allowed[a]?.[b] !== true;
   });
   return broken ? undefined : assignment;
+}
+
+/** Subsets examined per overloaded cluster before settling for the counting bound. */
+const RELIEF_ENUMERATION_LIMIT = 20_000;
+
+/**
+ * The cheapest set of residents whose departure brings the cluster within every capacity (exact, by enumerating
+ * subsets in order of size, up to RELIEF_ENUMERATION_LIMIT), or, past that limit, a bound without a set: at least k
+ * leave (per resource, the fewest whose largest demands cover the excess), with at least the k smallest replicas.
+ */
+function cheapestRelief(
+  problem: PlacementProblem,
+  cluster: ClusterSlot,
+  usage: Usage,
+  residents: readonly number[],
+  costs: readonly number[],
+): { bound: number; services?: readonly number[] } {
+  let fewest = 0;
+  for (const key of RESOURCES) {
+    if (withinCapacity(usage[key], capacityOf(cluster, key))) continue;
+    const demands = residents.map((s) => problem.services[s]?.[key] ?? 0).sort((a, b) => b - a);
+    let freed = 0;
+    let count = 0;
+    while (count < demands.length && !withinCapacity(usage[key] - freed, capacityOf(cluster, key))) {
+      freed += demands[count] ?? 0;
+      count += 1;
+    }
+    fewest = Math.max(fewest, count);
+  }
+  const cost = (s: number): number => costs[s] ?? 0;
+  const byCost = [...residents].sort((a, b) => cost(a) - cost(b));
+  let examined = 0;
+  for (let k = fewest; k <= residents.length; k++) {
+    let best: { cost: number; services: number[] } | undefined;
+    const chosen: number[] = [];
+    // Depth-first over index-increasing subsets of size k, in order of cost; stops at the enumeration limit.
+    const visit = (from: number): boolean => {
+      if (examined > RELIEF_ENUMERATION_LIMIT) return false;
+      if (chosen.length === k) {
+        examined += 1;
+        const left = { ...usage };
+        let total = 0;
+        for (const s of chosen) {
+          const service = problem.services[s];
+          if (service === undefined) continue;
+          left.cpu -= service.cpu;
+          left.memoryBytes -= service.memoryBytes;
+          left.gpus -= service.gpus;
+          total += cost(s);
+        }
+        if ((best === undefined || total < best.cost) && fitsCluster(left, cluster)) best = { cost: total, services: [...chosen] };
+        return true;
+      }
+      for (let i = from; i <= byCost.length - (k - chosen.length); i++) {
+        chosen.push(byCost[i] ?? -1);
+        const going = visit(i + 1);
+        chosen.pop();
+        if (!going) return false;
+      }
+      return true;
+    };
+    const complete = visit(0);
+    if (!complete) break;
+    if (best !== undefined) return { bound: best.cost, services: best.services };
+    fewest = k + 1; // no k of them suffice
+  }
+  let smallest = 0;
+  for (let i = 0; i < fewest; i++) smallest += cost(byCost[i] ?? -1);
+  return { bound: smallest };
+}
+
+function fitsCluster(usage: Usage, cluster: ClusterSlot): boolean {
+  return RESOURCES.every((key) => withinCapacity(usage[key], capacityOf(cluster, key)));
 }
 
 function addLoad(load: Usage[], c: number, service: { cpu: number; memoryBytes: number; gpus: number }, sign: 1 | -1): void {
