@@ -128,8 +128,22 @@ async function runOurs(instance: Instance, repeats: number): Promise<Record<stri
   };
 }
 
+/** Fresh processes: the first solve without and with the start-up warm-up, against warm solves (optimizer-first-solve.ts). */
+async function firstSolve(warmUp: boolean): Promise<Record<string, number>> {
+  const root = join(__dirname, '..');
+  const args = ['--no-experimental-strip-types', '-r', join(root, 'scripts', 'register-ts.cjs'), join(root, 'bench', 'optimizer-first-solve.ts')];
+  const child = spawn(process.execPath, warmUp ? [...args, '--warm-up'] : args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`optimizer-first-solve.ts exited with ${code}`);
+  return JSON.parse(output) as Record<string, number>;
+}
+
 export async function versusUpstream(quick: boolean): Promise<Record<string, unknown>> {
   const loadBefore = loadavg()[0] ?? 0;
+  const first = { withoutWarmUp: await firstSolve(false), withWarmUp: await firstSolve(true) };
+  progress(`first solve ${JSON.stringify(first)}`);
   const instances = versusUpstreamInstances(quick);
   // Pre-warm as the service does at start-up, then measure.
   const warm = randomPlacementInstance(0, { services: 20, clusters: 5, gpus: true });
@@ -174,6 +188,7 @@ export async function versusUpstream(quick: boolean): Promise<Record<string, unk
     slowerThanUpstream: rows.filter((row) => row.ratio < 1).map((row) => row.id),
     movesDiffer: rows.filter((row) => !row.sameMoves).map((row) => row.id),
     largest: largest === undefined ? null : { oursMs: largest.oursMs, provenMinimalMoves: largest.provenMinimalMoves, provenOptimal: largest.provenOptimal },
+    firstSolve: { goal: 'first solve of a fresh process (warmed up at start-up) within 2 × a warm one', ...first },
     infeasibleVersusFeasible:
       infeasible === undefined || feasibleSameSize === undefined
         ? null
