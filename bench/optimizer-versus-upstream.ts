@@ -50,9 +50,9 @@ export function versusUpstreamInstances(quick: boolean): Instance[] {
   for (const [services, clusters] of large) {
     instances.push(cpuOnly(`${services}x${clusters}`, 'large', randomPlacementInstance(seed++, { services, clusters, gpus: true, tightness: 0.8 })));
   }
-  // The 10 × 5 random instance with every cluster at 60 % of its capacity: more demand than supply.
+  // The 10 × 5 random instance with every cluster at 30 % of its capacity: more demand than supply.
   const shrunk = randomPlacementInstance(SHAPES.findIndex(([services, clusters]) => services === 10 && clusters === 5) * 3 + 100, { services: 10, clusters: 5, gpus: false });
-  instances.push(cpuOnly('infeasible 10x5', 'infeasible', { ...shrunk, clusters: shrunk.clusters.map((cluster) => ({ ...cluster, cpu: cluster.cpu * 0.6 })) }));
+  instances.push(cpuOnly('infeasible 10x5', 'infeasible', { ...shrunk, clusters: shrunk.clusters.map((cluster) => ({ ...cluster, cpu: cluster.cpu * 0.3 })) }));
   return instances;
 }
 

@@ -121,32 +121,52 @@ function greedyRepair(
   }
   const unplaced = assignment.flatMap((c, s) => (c === -1 ? [s] : []));
   unplaced.sort((a, b) => (problem.services[b]?.gpus ?? 0) - (problem.services[a]?.gpus ?? 0) || (problem.services[b]?.cpu ?? 0) - (problem.services[a]?.cpu ?? 0));
+  // Spread first (good for the balance tie-break); when that leaves a service without room, pack (best fit).
+  const placed =
+    placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'spread') ??
+    placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'pack');
+  if (placed === undefined) return undefined;
+  // Requirements between services that stayed may still be broken.
+  const broken = problem.latency.some((requirement) => {
+    const a = placed[requirement.a] ?? -1;
+    const b = placed[requirement.b] ?? -1;
+    return a !== b && requirement.allowed[a]?.[b] !== true;
+  });
+  return broken ? undefined : placed;
+}
+
+type Partners = readonly (readonly { other: number; allowed: (own: number, other: number) => boolean }[])[];
+
+/** Places `unplaced` in order: `spread` on the cluster left least utilised (CPU), `pack` on the one left most utilised. */
+function placeAll(
+  problem: PlacementProblem,
+  unplaced: readonly number[],
+  assignment: number[],
+  load: Usage[],
+  partners: Partners,
+  fit: 'spread' | 'pack',
+): number[] | undefined {
+  const sign = fit === 'spread' ? 1 : -1;
   for (const s of unplaced) {
     const service = problem.services[s];
     if (service === undefined) return undefined;
     let best = -1;
-    let bestUtilisation = Infinity;
+    let bestScore = Infinity;
     problem.clusters.forEach((cluster, c) => {
       if (shortfalls(service, cluster, load[c]).length > 0) return;
       const close = (partners[s] ?? []).every(({ other, allowed }) => (assignment[other] ?? -1) < 0 || allowed(c, assignment[other] ?? -1));
       if (!close) return;
       const utilisation = cluster.cpu > 0 ? ((load[c]?.cpu ?? 0) + service.cpu) / cluster.cpu : 0;
-      if (utilisation < bestUtilisation) {
+      if (sign * utilisation < bestScore) {
         best = c;
-        bestUtilisation = utilisation;
+        bestScore = sign * utilisation;
       }
     });
     if (best < 0) return undefined;
     assignment[s] = best;
     addLoad(load, best, service, 1);
   }
-  // Requirements between services that stayed may still be broken.
-  const broken = problem.latency.some((requirement) => {
-    const a = assignment[requirement.a] ?? -1;
-    const b = assignment[requirement.b] ?? -1;
-    return a !== b && requirement.allowed[a]?.[b] !== true;
-  });
-  return broken ? undefined : assignment;
+  return assignment;
 }
 
 /** Subsets examined per overloaded cluster before settling for the counting bound. */
