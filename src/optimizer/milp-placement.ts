@@ -133,8 +133,9 @@ export async function milpPlacement(
   if (!peakProven) {
     const budget = Math.min(remaining(), options.tieBreakBudgetMs ?? Math.max(DEFAULT_TIE_BREAK_BUDGET_MS, movesMs / 4));
     const balanced = await solve(fixed, { kind: 'peak', movesCostAtMost: cost, peakAtLeast }, assignment, budget);
-    if (balanced.result.status === 'error') return { ...unsolved(balanced.result), solver: solver.name, solveMs };
-    if (balanced.assignment !== undefined && movesCost(balanced.assignment) <= cost) {
+    const peakOf = (candidate: readonly number[]): number => evaluateAssignment(problem, candidate, current).terms.peakCpuPercent;
+    // A failed or worse balance (GLPK takes no MIP start) keeps the moves phase's placement, unproven.
+    if (balanced.assignment !== undefined && movesCost(balanced.assignment) <= cost && peakOf(balanced.assignment) <= peakOf(assignment)) {
       assignment = balanced.assignment;
       peakProven = balanced.result.provenOptimal;
       peakValue = balanced.result.objective;
