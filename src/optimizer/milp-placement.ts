@@ -1,7 +1,7 @@
 import { capacityGap } from './capacity-gap';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
 import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
-import { PEAK_PERCENT_MAX, evaluateAssignment, placementWeights } from './objective';
+import { PEAK_PERCENT_MAX, evaluateAssignment, moveCosts, placementWeights } from './objective';
 import { PlacementObjective, buildPlacementMilp } from './placement-milp-model';
 import { presolvePlacement } from './placement-presolve';
 import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
@@ -96,22 +96,36 @@ export async function milpPlacement(
 
   // Phase 1: fewest moves, then fewest moved replicas.
   const presolve = presolvePlacement(problem, current);
+  const costs = moveCosts(problem, current);
   const atBound = (assignment: readonly number[]): boolean => movesCost(assignment) <= presolve.lowerBound;
+  // A placement that costs at most `bound` spends at most bound − LB on moving services the presolve would fix, so
+  // those whose move costs more stay fixed: with slack 0 all of them (the restricted model), with more slack fewer.
+  const fixedWithin = (bound: number): Map<number, number> => {
+    const kept = new Map<number, number>();
+    for (const [s, c] of presolve.fixed) if ((costs[s] ?? 0) > bound - presolve.lowerBound) kept.set(s, c);
+    return kept;
+  };
   let moves: PhaseOutcome | undefined =
     presolve.start !== undefined && atBound(presolve.start)
       ? { assignment: [...presolve.start], proven: true, value: presolve.lowerBound }
       : undefined;
   let start = presolve.start;
   // Without a greedy start, chains of moves are likely needed (measured: the restricted model then rarely meets the
-  // bound), so the full model comes first.
+  // bound), so the wider model comes first.
   if (moves === undefined && presolve.fixed.size > 0 && presolve.start !== undefined) {
     const { result, assignment } = await solve(presolve.fixed, { kind: 'moves' }, start, remaining());
     if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
-    if (assignment !== undefined && atBound(assignment)) moves = { assignment, proven: true, value: result.objective ?? movesCost(assignment) };
+    if (assignment !== undefined) {
+      const value = result.objective ?? movesCost(assignment);
+      // At the bound, or too close to it for any fixed service to move: the restricted optimum is the optimum.
+      if (atBound(assignment) || (result.provenOptimal && fixedWithin(movesCost(assignment)).size === presolve.fixed.size)) {
+        moves = { assignment, proven: true, value };
+      }
+    }
     start = assignment ?? start;
   }
   if (moves === undefined) {
-    const { result, assignment } = await solve(new Map(), { kind: 'moves' }, start, remaining());
+    const { result, assignment } = await solve(fixedWithin(start === undefined ? Infinity : movesCost(start)), { kind: 'moves' }, start, remaining());
     if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
     if (assignment !== undefined) {
       moves = { assignment, proven: result.provenOptimal, value: result.objective ?? movesCost(assignment) };
@@ -126,10 +140,10 @@ export async function milpPlacement(
   }
   const movesMs = performance.now() - started;
 
-  // Phase 2: lowest peak CPU among the placements with that moves cost. At the presolve bound only the services of
-  // overloaded clusters (and forced or new ones) can move, so the presolve's fixed services stay fixed.
-  const fixed = atBound(moves.assignment) ? presolve.fixed : new Map<number, number>();
+  // Phase 2: lowest peak CPU among the placements with that moves cost, where the same fixing holds (at the presolve
+  // bound only the services of overloaded clusters, forced and new ones can move).
   const cost = movesCost(moves.assignment);
+  const fixed = fixedWithin(cost);
   const peakAtLeast = peakLowerBound(problem, fixed);
   let { assignment } = moves;
   let peakProven = evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
