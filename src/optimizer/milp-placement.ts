@@ -21,10 +21,10 @@ export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 /** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 /**
- * Floor of the capacity-gap budget: small problems always get their gap (their probes take milliseconds), large
- * ones no more than the verdict took, instead of up to five 1 s probes.
+ * Floor of the capacity-gap budget: small problems get their gap (their probes take a few milliseconds once the
+ * solver is warm), large ones spend no more than the verdict took, instead of up to five 1 s probes.
  */
-export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 1_000;
+export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
 
 export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
@@ -36,7 +36,7 @@ export interface MilpPlacementOptions extends NetworkInputs {
   /** Compute `capacityGap` on a proven infeasibility (up to five more probes); default true. */
   readonly capacityGap?: boolean;
   /**
-   * Budget of the capacity-gap probes together (default: max(1 s, time to reach the verdict)), so that a 422 stays
+   * Budget of the capacity-gap probes together (default: max(100 ms, time to reach the verdict)), so that a 422 stays
    * within a small multiple of the solve that reached it; options whose probe does not finish in it are left out.
    */
   readonly capacityGapBudgetMs?: number;
