@@ -23,6 +23,14 @@ export async function warmUpOptimizer(solver: Solver): Promise<number> {
   await solver.solve(buildPlacementMilp(problem, current).model, { timeLimitMs: 1_000 });
   await solver.solve(buildPlacementMilp(problem, current, { objective: { kind: 'peak', movesCostAtMost: 1e9, peakAtLeast: 0 } }).model, { timeLimitMs: 1_000 });
   await milpPlacement(clusters, services, current, { solver, tieBreakBudgetMs: 1_000 });
+  // A mid-sized tight model too (30 services on 6 clusters, one of them lost), so branching and cuts run once.
+  const sizes = [0.5, 1, 2, 4] as const;
+  const many = Array.from({ length: 30 }, (_, i) => service(`s${i}`, sizes[i % sizes.length] ?? 1, i % 7 === 0));
+  const six = Array.from({ length: 6 }, (_, c) => ({ ...cluster(c === 0 ? 'a' : `c${c}`, 12.5), gpu: c % 2 === 0 ? 8 : 0 }));
+  const spread = Object.fromEntries(many.map((demand, i) => [demand.id, six[(i * 5) % 6]?.name ?? 'a']));
+  const tight = buildPlacementProblem(six, many);
+  await solver.solve(buildPlacementMilp(tight, spread).model, { timeLimitMs: 300 });
+  await solver.solve(buildPlacementMilp(tight, spread, { objective: { kind: 'peak', movesCostAtMost: 1e9, peakAtLeast: 0 } }).model, { timeLimitMs: 300 });
   await decideReplicas(
     [{ id: 'w', requestRate: 40, previousReplicas: 1, cpu: 0.5, gpu: false, alpha: 10, beta: 0, maxReplicas: 8 }],
     { cpu: 4, accelerated: false },
