@@ -5,10 +5,12 @@
  *    without GPUs): median / p95 solve time, proven-optimal counts, optimality gap;
  *  - target: 100 services × 20 clusters, proven optimal in < 1 s with the default solver;
  *  - scaling: decision time for 20 services (target < 20 ms).
+ * With `--versus-upstream`: SMO against upstream's CVXPY + HiGHS model instead (optimizer-versus-upstream.ts).
  */
 import { cpus, loadavg } from 'node:os';
 import { DEFAULT_SOLVER, SOLVER_NAMES, Solver, SolverName, decideReplicas, getSolver, milpPlacement } from '../src/optimizer';
 import { PlacementInstance, randomPlacementInstance, randomScalingInstance } from '../src/optimizer/testing/random-instances';
+import { versusUpstream } from './optimizer-versus-upstream';
 
 const quick = process.argv.includes('--quick');
 const config = {
@@ -199,7 +201,10 @@ function quantile(values: readonly number[], q: number): number {
 const round = (value: number): number => Math.round(value * 100) / 100;
 const progress = (message: string): void => void process.stderr.write(`${message}\n`);
 
-main().catch((error: unknown) => {
+const entry = process.argv.includes('--versus-upstream')
+  ? async (): Promise<void> => void process.stdout.write(`${JSON.stringify(await versusUpstream(quick), null, 2)}\n`)
+  : main;
+entry().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
 import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
+import { getSolver, warmUpOptimizer } from './optimizer';
 
 async function main(): Promise<void> {
   let config;
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   }
   const runtime = await createRuntime(config);
   const app = await createApp(runtime);
+  // Compile the solver's WebAssembly before the first request, so the first placement costs what later ones do.
+  runtime.logger.info({ solver: config.solver, ms: Math.round(await warmUpOptimizer(await getSolver(config.solver))) }, 'optimizer warmed up');
   await app.listen(config.port, config.bind);
   runtime.logger.info({ url: `http://${config.bind}:${config.port}`, docs: '/docs' }, 'SMO listening');
 }

@@ -57,7 +57,7 @@ export interface SmoConfig {
     swaggerUi: boolean;
     /** Registries (host or host:port) charts and artifacts may come from; empty: any (a warning is logged). */
     allowedRegistries: string[];
-    /** The most services × clusters one placement solve may have. */
+    /** The most services × clusters one placement solve may have (a guard; 1,000 × 200 is proven optimal in well under 1 s). */
     maxSolveCells: number;
   };
   prometheus: {
@@ -149,7 +149,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       rateLimitPerSecond: integer(env, ['SMO_RATE_LIMIT'], 200, 1, 1_000_000),
       swaggerUi: env.SMO_SWAGGER_UI === undefined ? true : flag(env.SMO_SWAGGER_UI),
       allowedRegistries: (env.SMO_ALLOWED_REGISTRIES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
-      maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 20_000, 1, 10_000_000),
+      maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 200_000, 1, 10_000_000),
     },
     prometheus: prometheusConfig(env),
     scaling: {

@@ -12,7 +12,7 @@ const service = (id: string, cpu: number, extra: Partial<ServiceDemand> = {}): S
 
 describe.each(SOLVER_NAMES)('capacity gap with %s', (solverName) => {
   const place = async (clusters: readonly ClusterCapacity[], services: readonly ServiceDemand[], network: NetworkInputs = {}) =>
-    milpPlacement(clusters, services, undefined, { solver: await getSolver(solverName), ...network });
+    milpPlacement(clusters, services, undefined, { solver: await getSolver(solverName), tieBreakBudgetMs: 5_000, capacityGapBudgetMs: 60_000, ...network });
   const gapOf = async (clusters: readonly ClusterCapacity[], services: readonly ServiceDemand[], network: NetworkInputs = {}): Promise<CapacityGap> => {
     const result = await place(clusters, services, network);
     expect(result).toMatchObject({ feasible: false, kind: 'infeasible' });

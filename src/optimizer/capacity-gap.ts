@@ -28,23 +28,34 @@ interface Decoded {
   readonly assignment: readonly number[];
 }
 
-export async function capacityGap(problem: PlacementProblem, solver: Solver, timeLimitMs: number): Promise<CapacityGap | undefined> {
+/**
+ * Each probe may take up to `timeLimitMs`, all of them together up to `budgetMs`: a probe cut short (or not started)
+ * leaves its entry out, so an infeasible verdict costs a bounded multiple of the solve that reached it.
+ */
+export async function capacityGap(
+  problem: PlacementProblem,
+  solver: Solver,
+  timeLimitMs: number,
+  budgetMs = Infinity,
+): Promise<CapacityGap | undefined> {
   if (problem.services.length === 0) return undefined;
+  const deadline = performance.now() + budgetMs;
+  const probeLimit = (): number => Math.min(timeLimitMs, deadline - performance.now());
   const bound = demandBounds(problem);
   const useful = RESOURCES.filter((resource) => bound[resource] > 0 && (resource !== 'memory' || problem.clusters.some((c) => c.memoryBytes !== undefined)));
 
   const addToCluster: ClusterCapacityAddition[] = [];
   if (problem.clusters.length > 0) {
     for (const resource of useful) {
-      const addition = await extendOneCluster(problem, [resource], bound, solver, timeLimitMs);
+      const addition = await extendOneCluster(problem, [resource], bound, solver, probeLimit);
       if (addition !== undefined) addToCluster.push(addition);
     }
     if (addToCluster.length === 0 && useful.length > 1) {
-      const addition = await extendOneCluster(problem, useful, bound, solver, timeLimitMs);
+      const addition = await extendOneCluster(problem, useful, bound, solver, probeLimit);
       if (addition !== undefined) addToCluster.push(addition);
     }
   }
-  const newCluster = await addNewCluster(problem, bound, solver, timeLimitMs);
+  const newCluster = await addNewCluster(problem, bound, solver, probeLimit);
   if (addToCluster.length === 0 && newCluster === undefined) return undefined;
   return { ...(addToCluster.length > 0 ? { addToCluster } : {}), ...(newCluster === undefined ? {} : { newCluster }) };
 }
@@ -189,7 +200,7 @@ async function extendOneCluster(
   extensible: readonly Resource[],
   bound: Amounts,
   solver: Solver,
-  timeLimitMs: number,
+  probeLimit: () => number,
 ): Promise<ClusterCapacityAddition | undefined> {
   const names = problem.services.map((service, s) =>
     problem.clusters.map((cluster, c) => (shortfalls(service, cluster).every((r) => extensible.includes(r)) ? `x_${s}_${c}` : undefined)),
@@ -219,7 +230,7 @@ async function extendOneCluster(
   constraints.push({ name: 'one_cluster', terms: selectors, sense: '<=', rhs: 1 });
   constraints.push(...latencyRows(problem, variable), ...symmetryRows(problem, variable, problem.clusters.length));
   const model: LinearModel = { name: `capacity-gap-${extensible.join('-')}`, sense: 'minimize', objective, variables, constraints };
-  const decoded = await solveAndDecode(problem, model, variable, problem.clusters.length, solver, timeLimitMs);
+  const decoded = await solveAndDecode(problem, model, variable, problem.clusters.length, solver, probeLimit);
   if (decoded === undefined) return undefined;
 
   const over = problem.clusters.map((_, c) => overload(problem, decoded.assignment, c));
@@ -232,7 +243,7 @@ async function extendOneCluster(
 }
 
 /** The capacities one new cluster (unknown latency to the others) must have. */
-async function addNewCluster(problem: PlacementProblem, bound: Amounts, solver: Solver, timeLimitMs: number): Promise<NewClusterCapacity | undefined> {
+async function addNewCluster(problem: PlacementProblem, bound: Amounts, solver: Solver, probeLimit: () => number): Promise<NewClusterCapacity | undefined> {
   const fresh = problem.clusters.length;
   const names = problem.services.map((service, s) => [
     ...problem.clusters.map((cluster, c) => (shortfalls(service, cluster).length === 0 ? `x_${s}_${c}` : undefined)),
@@ -257,7 +268,7 @@ async function addNewCluster(problem: PlacementProblem, bound: Amounts, solver: 
   }
   constraints.push(...latencyRows(problem, variable, undefined, fresh + 1), ...symmetryRows(problem, variable, fresh + 1));
   const model: LinearModel = { name: 'capacity-gap-new-cluster', sense: 'minimize', objective, variables, constraints };
-  const decoded = await solveAndDecode(problem, model, variable, fresh + 1, solver, timeLimitMs);
+  const decoded = await solveAndDecode(problem, model, variable, fresh + 1, solver, probeLimit);
   if (decoded === undefined) return undefined;
   const load = loadOn(problem, decoded.assignment, fresh);
   const needsAcceleration = problem.services.some((service, s) => service.needsGpu && decoded.assignment[s] === fresh);
@@ -275,8 +286,10 @@ async function solveAndDecode(
   variable: (s: number, c: number) => string | undefined,
   clusterCount: number,
   solver: Solver,
-  timeLimitMs: number,
+  probeLimit: () => number,
 ): Promise<Decoded | undefined> {
+  const timeLimitMs = probeLimit();
+  if (timeLimitMs < 1) return undefined;
   const result = await solver.solve(model, { timeLimitMs });
   if (!result.provenOptimal) return undefined;
   const assignment = problem.services.map((_, s) =>

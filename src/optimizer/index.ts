@@ -1,7 +1,7 @@
 /** Public API of the optimiser: placement (naive, MILP, static), service imports, scaling, solvers. */
 export * from './model';
 export { NAIVE_ERRORS, naivePlacement } from './naive-placement';
-export { DEFAULT_PLACEMENT_TIME_LIMIT_MS, milpPlacement } from './milp-placement';
+export { DEFAULT_CAPACITY_GAP_BUDGET_MS, DEFAULT_PLACEMENT_TIME_LIMIT_MS, DEFAULT_TIE_BREAK_BUDGET_MS, milpPlacement } from './milp-placement';
 export type { MilpPlacementFound, MilpPlacementOptions, MilpPlacementResult } from './milp-placement';
 export * from './static-placement';
 export * from './initial-placement';
@@ -12,6 +12,7 @@ export * from './plan';
 export { describeCapacityGap, formatBytes } from './capacity-gap';
 export { describeRequirement } from './latency';
 export { checkPlacement, checkScaling } from './checker';
+export { warmUpOptimizer } from './warm-up';
 export type { CheckPlacementOptions, Violation } from './checker';
 export { SOLVER_NAMES } from './solver';
 export type {

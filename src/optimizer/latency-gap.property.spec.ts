@@ -71,7 +71,7 @@ describe('latency and capacity-gap properties', () => {
     const seen = { feasible: 0, latencyBound: 0 };
     await fc.assert(
       fc.asyncProperty(instances({ gpus: false }), async ({ clusters, services, network }) => {
-        const options = { timeLimitMs: 5_000, capacityGap: false, ...network };
+        const options = { timeLimitMs: 5_000, tieBreakBudgetMs: 5_000, capacityGap: false, ...network };
         const byGlpk = await milpPlacement(clusters, services, undefined, { ...options, solver: glpk });
         const byHighs = await milpPlacement(clusters, services, undefined, { ...options, solver: highs });
         for (const result of [byGlpk, byHighs]) {
@@ -105,7 +105,7 @@ describe('latency and capacity-gap properties', () => {
     let verified = 0;
     await fc.assert(
       fc.asyncProperty(instances({ gpus: true }), async ({ clusters, services, network }) => {
-        const result = await milpPlacement(clusters, services, undefined, { solver: highs, ...network });
+        const result = await milpPlacement(clusters, services, undefined, { solver: highs, tieBreakBudgetMs: 5_000, capacityGapBudgetMs: 60_000, ...network });
         if (result.feasible) return;
         expect(result.kind).toBe('infeasible');
         expect(result.capacityGap?.newCluster).toBeDefined(); // a new cluster can always take what does not fit

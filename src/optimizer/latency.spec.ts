@@ -30,7 +30,7 @@ const services = (qos: LatencyQos, declaredOn: 'proc' | 'cam' = 'proc'): Service
 
 describe.each(SOLVER_NAMES)('latency-aware MILP placement with %s', (solverName) => {
   const place = async (demands: readonly ServiceDemand[], network: NetworkInputs, on = clusters, now: Record<string, string> | undefined = current) =>
-    milpPlacement(on, demands, now, { solver: await getSolver(solverName), ...network });
+    milpPlacement(on, demands, now, { solver: await getSolver(solverName), tieBreakBudgetMs: 5_000, ...network });
   const expectChecked = (demands: readonly ServiceDemand[], network: NetworkInputs, result: Awaited<ReturnType<typeof place>>, on = clusters): void => {
     expect(result.feasible).toBe(true);
     if (result.feasible) expect(checkPlacement(on, demands, result.placement, network)).toEqual([]);
@@ -156,7 +156,7 @@ describe('latency-aware naive placement', () => {
     if (!naive.feasible) {
       expect(naive.reason).toBe('Service 2 (b) could not be placed: latency requirement a → b (ultralow, < 10 ms) rules out every cluster with room (c2).');
     }
-    const milp = await milpPlacement(on, demands, undefined, { solver: await getSolver('highs') });
+    const milp = await milpPlacement(on, demands, undefined, { solver: await getSolver('highs'), tieBreakBudgetMs: 5_000 });
     expect(milp).toMatchObject({ feasible: true, placement: { a: 'c2', b: 'c2', x: 'c1' } });
   });
 

@@ -1,36 +1,66 @@
 import { capacityGap } from './capacity-gap';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
 import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
-import { evaluateAssignment } from './objective';
-import { buildPlacementMilp } from './placement-milp-model';
+import { PEAK_PERCENT_MAX, evaluateAssignment, moveCosts, placementWeights } from './objective';
+import { PlacementObjective, buildPlacementMilp } from './placement-milp-model';
+import { presolvePlacement } from './placement-presolve';
 import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
 import { SolveResult, Solver, SolverName, hasSolution } from './solver';
 import { getSolver } from './solver-selection';
+import { failedResult } from './solvers/solution';
 
-/** Re-placement with the MILP of placement-milp-model.ts: fewest moves first, then fewest moved replicas, then balance. */
+/**
+ * Re-placement in lexicographic phases (README "Lexicographic phases"): the proven fewest moves (then fewest moved
+ * replicas) first, with presolve and a greedy MIP start; then the lowest peak CPU among those placements, within a
+ * time budget. The one engine behind /placement/plan, lifecycle re-placement and counterfactual replay.
+ */
 
 export const DEFAULT_PLACEMENT_TIME_LIMIT_MS = 5_000;
+/** The balance phase gets at least this long, or a quarter of what the moves phase took if longer. */
+export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 /** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
+/**
+ * Floor of the capacity-gap budget: small problems get their gap (their probes take a few milliseconds once the
+ * solver is warm), large ones spend no more than the verdict took, instead of up to five 1 s probes.
+ */
+export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
 
 export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
   readonly solver?: Solver;
+  /** Wall-clock limit of the whole optimisation (both phases). */
   readonly timeLimitMs?: number;
-  /** Compute `capacityGap` on a proven infeasibility (up to five more 1 s probes); default true. */
+  /** Budget of the balance phase (default: max(50 ms, ¼ of the moves phase)); an unproven balance is reported as such. */
+  readonly tieBreakBudgetMs?: number;
+  /** Compute `capacityGap` on a proven infeasibility (up to five more probes); default true. */
   readonly capacityGap?: boolean;
+  /**
+   * Budget of the capacity-gap probes together (default: max(100 ms, time to reach the verdict)), so that a 422 stays
+   * within a small multiple of the solve that reached it; options whose probe does not finish in it are left out.
+   */
+  readonly capacityGapBudgetMs?: number;
 }
 
 export type MilpPlacementFound = PlacementFound & {
-  /** The solver's own objective value (offset included), for cross-checking solvers. */
+  /** The fewest moves, then fewest moved replicas, are proven (the balance may not be: see provenOptimal). */
+  readonly provenMinimalMoves: boolean;
+  /** The objective from the phases' own values (solver objectives, or the presolve bound they met), for cross-checks. */
   readonly solverObjective: number | undefined;
 };
 
 export type MilpPlacementResult = (MilpPlacementFound | PlacementInfeasible) & {
   readonly solver: SolverName;
-  /** Time in the solver (the main solve; diagnosis probes excluded). */
+  /** Time in the solver (both phases; diagnosis probes excluded). */
   readonly solveMs: number;
 };
+
+interface PhaseOutcome {
+  readonly assignment: number[];
+  readonly proven: boolean;
+  /** The phase's objective as its solver reported it. */
+  readonly value: number;
+}
 
 export async function milpPlacement(
   clusters: readonly ClusterCapacity[],
@@ -41,28 +71,166 @@ export async function milpPlacement(
   const solver = options.solver ?? (await getSolver());
   const problem = buildPlacementProblem(clusters, services, options);
   const early = diagnoseWithoutSolver(problem);
-  if (early !== undefined) return { ...(await withGap(early, problem, solver, options)), solver: solver.name, solveMs: 0 };
+  const started = performance.now();
+  if (early !== undefined) return { ...(await withGap(early, problem, solver, options, 0)), solver: solver.name, solveMs: 0 };
 
-  const { model, variable } = buildPlacementMilp(problem, current);
-  const result = await solver.solve(model, { timeLimitMs: options.timeLimitMs ?? DEFAULT_PLACEMENT_TIME_LIMIT_MS });
-  const meta = { solver: solver.name, solveMs: result.solveMs };
-
-  if (hasSolution(result)) {
-    const assignment = problem.services.map((_, s) =>
-      problem.clusters.findIndex((_cluster, c) => (result.values.get(variable(s, c) ?? '') ?? 0) > 0.5),
-    );
-    if (assignment.includes(-1)) {
-      return { feasible: false, kind: 'solver_error', reason: `The ${solver.name} solution leaves a service unplaced.`, ...meta };
+  const deadline = started + (options.timeLimitMs ?? DEFAULT_PLACEMENT_TIME_LIMIT_MS);
+  const remaining = (): number => Math.max(1, deadline - performance.now());
+  let solveMs = 0;
+  const solve = async (fixed: ReadonlyMap<number, number>, objective: PlacementObjective, start: readonly number[] | undefined, timeLimitMs: number) => {
+    const milp = buildPlacementMilp(problem, current, { fixed, objective });
+    const startValues = start === undefined ? undefined : startOf(problem, milp.variable, start, objective);
+    const result = await solver.solve(milp.model, { timeLimitMs, ...(startValues === undefined ? {} : { start: startValues }) });
+    solveMs += result.solveMs;
+    const assignment = hasSolution(result) ? decode(problem, fixed, milp.variable, result) : undefined;
+    if (assignment?.includes(-1) === true) {
+      return { result: failedResult(solver.name, 'error', result.solveMs, `the ${solver.name} solution leaves a service unplaced`), assignment: undefined };
     }
-    const { terms, objective } = evaluateAssignment(problem, assignment, current);
-    const placement = toPlacement(problem, assignment);
-    return { feasible: true, placement, terms, objective, provenOptimal: result.provenOptimal, solverObjective: result.objective, ...meta };
+    return { result, assignment };
+  };
+  const movesCost = (assignment: readonly number[]): number => {
+    const { terms } = evaluateAssignment(problem, assignment, current);
+    const weights = placementWeights(problem);
+    return (weights.move / weights.replica) * terms.moves + terms.movedReplicas;
+  };
+
+  // Phase 1: fewest moves, then fewest moved replicas.
+  const presolve = presolvePlacement(problem, current);
+  const costs = moveCosts(problem, current);
+  const atBound = (assignment: readonly number[]): boolean => movesCost(assignment) <= presolve.lowerBound;
+  // A placement that costs at most `bound` spends at most bound − LB on moving services the presolve would fix, so
+  // those whose move costs more stay fixed: with slack 0 all of them (the restricted model), with more slack fewer.
+  const fixedWithin = (bound: number): Map<number, number> => {
+    const kept = new Map<number, number>();
+    for (const [s, c] of presolve.fixed) if ((costs[s] ?? 0) > bound - presolve.lowerBound) kept.set(s, c);
+    return kept;
+  };
+  let moves: PhaseOutcome | undefined =
+    presolve.start !== undefined && atBound(presolve.start)
+      ? { assignment: [...presolve.start], proven: true, value: presolve.lowerBound }
+      : undefined;
+  let start = presolve.start;
+  // Without a greedy start, chains of moves are likely needed (measured: the restricted model then rarely meets the
+  // bound), so the wider model comes first.
+  if (moves === undefined && presolve.fixed.size > 0 && presolve.start !== undefined) {
+    const { result, assignment } = await solve(presolve.fixed, { kind: 'moves' }, start, remaining());
+    if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
+    if (assignment !== undefined) {
+      const value = result.objective ?? movesCost(assignment);
+      // At the bound, or too close to it for any fixed service to move: the restricted optimum is the optimum.
+      if (atBound(assignment) || (result.provenOptimal && fixedWithin(movesCost(assignment)).size === presolve.fixed.size)) {
+        moves = { assignment, proven: true, value };
+      }
+    }
+    start = assignment ?? start;
   }
-  if (result.status === 'infeasible') {
-    const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS);
-    return { ...(await withGap(diagnosis, problem, solver, options)), ...meta };
+  if (moves === undefined) {
+    const { result, assignment } = await solve(fixedWithin(start === undefined ? Infinity : movesCost(start)), { kind: 'moves' }, start, remaining());
+    if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
+    if (assignment !== undefined) {
+      moves = { assignment, proven: result.provenOptimal, value: result.objective ?? movesCost(assignment) };
+    } else if (result.status === 'infeasible') {
+      const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS);
+      return { ...(await withGap(diagnosis, problem, solver, options, performance.now() - started)), solver: solver.name, solveMs };
+    } else if (start !== undefined) {
+      moves = { assignment: [...start], proven: false, value: movesCost(start) };
+    } else {
+      return { ...unsolved(result), solver: solver.name, solveMs };
+    }
   }
-  return { ...unsolved(result), ...meta };
+  const movesMs = performance.now() - started;
+
+  // Phase 2: lowest peak CPU among the placements with that moves cost, where the same fixing holds (at the presolve
+  // bound only the services of overloaded clusters, forced and new ones can move).
+  const cost = movesCost(moves.assignment);
+  const fixed = fixedWithin(cost);
+  const peakAtLeast = peakLowerBound(problem, fixed);
+  let { assignment } = moves;
+  let peakProven = evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
+  let peakValue: number | undefined;
+  if (!peakProven) {
+    const budget = Math.min(remaining(), options.tieBreakBudgetMs ?? Math.max(DEFAULT_TIE_BREAK_BUDGET_MS, movesMs / 4));
+    const balanced = await solve(fixed, { kind: 'peak', movesCostAtMost: cost, peakAtLeast }, assignment, budget);
+    const peakOf = (candidate: readonly number[]): number => evaluateAssignment(problem, candidate, current).terms.peakCpuPercent;
+    // A failed or worse balance (GLPK takes no MIP start) keeps the moves phase's placement, unproven.
+    if (balanced.assignment !== undefined && movesCost(balanced.assignment) <= cost && peakOf(balanced.assignment) <= peakOf(assignment)) {
+      assignment = balanced.assignment;
+      peakProven = balanced.result.provenOptimal;
+      peakValue = balanced.result.objective;
+    }
+  }
+
+  const { terms, objective } = evaluateAssignment(problem, assignment, current);
+  const weights = placementWeights(problem);
+  return {
+    feasible: true,
+    placement: toPlacement(problem, assignment),
+    terms,
+    objective,
+    provenOptimal: moves.proven && peakProven,
+    provenMinimalMoves: moves.proven,
+    solverObjective: weights.replica * moves.value + (peakValue ?? terms.peakCpuPercent),
+    solver: solver.name,
+    solveMs,
+  };
+}
+
+/**
+ * A lower bound on the peak CPU %: the fixed services' load on each cluster, and the mean utilisation (the most
+ * utilised cluster is at least at the mean, weighted by capacity). Meeting it proves the balance without a solver.
+ */
+function peakLowerBound(problem: PlacementProblem, fixed: ReadonlyMap<number, number>): number {
+  const tolerance = 1e-6; // as peakCpuPercent rounds
+  const fixedCpu = problem.clusters.map(() => 0);
+  for (const [s, c] of fixed) fixedCpu[c] = (fixedCpu[c] ?? 0) + (problem.services[s]?.cpu ?? 0);
+  let bound = 0;
+  let totalCapacity = 0;
+  problem.clusters.forEach((cluster, c) => {
+    if (cluster.cpu <= 0) return;
+    totalCapacity += cluster.cpu;
+    bound = Math.max(bound, Math.ceil((100 * (fixedCpu[c] ?? 0)) / cluster.cpu - tolerance));
+  });
+  let demand = 0;
+  for (const service of problem.services) demand += service.cpu;
+  if (totalCapacity > 0) bound = Math.max(bound, Math.ceil((100 * demand) / totalCapacity - tolerance));
+  return Math.min(bound, PEAK_PERCENT_MAX);
+}
+
+/** Variable values of a full assignment for the model's free services (and its peak), as a MIP start. */
+function startOf(
+  problem: PlacementProblem,
+  variable: (service: number, cluster: number) => string | undefined,
+  assignment: readonly number[],
+  objective: PlacementObjective,
+): Map<string, number> | undefined {
+  const values = new Map<string, number>();
+  for (let s = 0; s < assignment.length; s++) {
+    const name = variable(s, assignment[s] ?? -1);
+    if (name !== undefined) values.set(name, 1);
+  }
+  if (objective.kind === 'peak') {
+    const { terms } = evaluateAssignment(problem, assignment, undefined);
+    values.set('peak', Math.max(terms.peakCpuPercent, objective.peakAtLeast));
+  }
+  return values.size > 0 ? values : undefined;
+}
+
+/** Service index → cluster index from a solution; -1 where the solution places a free service nowhere. */
+function decode(
+  problem: PlacementProblem,
+  fixed: ReadonlyMap<number, number>,
+  variable: (service: number, cluster: number) => string | undefined,
+  result: SolveResult,
+): number[] {
+  return problem.services.map((_, s) => {
+    const kept = fixed.get(s);
+    if (kept !== undefined) return kept;
+    for (let c = 0; c < problem.clusters.length; c++) {
+      const name = variable(s, c);
+      if (name !== undefined && (result.values.get(name) ?? 0) > 0.5) return c;
+    }
+    return -1;
+  });
 }
 
 async function withGap(
@@ -70,9 +238,11 @@ async function withGap(
   problem: PlacementProblem,
   solver: Solver,
   options: MilpPlacementOptions,
+  verdictMs: number,
 ): Promise<PlacementInfeasible> {
   if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
-  const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS);
+  const budget = options.capacityGapBudgetMs ?? Math.max(DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS, budget);
   return gap === undefined ? diagnosis : { ...diagnosis, capacityGap: gap };
 }
 

@@ -22,6 +22,16 @@ export function placementWeights(problem: PlacementProblem): PlacementWeights {
   return { move: replica * (totalReplicas + 1), replica, percent: 1 };
 }
 
+/**
+ * What moving each service costs in the moves phase: (Σ replicas + 1) + its replicas, so one move outweighs all
+ * replica terms; 0 for a service without a current cluster. `replica · Σ cost` is the weighted moves part above.
+ */
+export function moveCosts(problem: PlacementProblem, current: Placement | undefined): number[] {
+  const weights = placementWeights(problem);
+  const moveUnit = weights.move / weights.replica;
+  return problem.services.map((service) => (current?.[service.id] === undefined ? 0 : moveUnit + service.replicas));
+}
+
 /** Solver tolerance when rounding utilisation up to whole percent (a 50.0000001 % row is 50 %). */
 const PERCENT_TOLERANCE = 1e-6;
 

@@ -40,7 +40,7 @@ describe('planPlacement', () => {
 
   it('defaults to the MILP with a current placement and explains the moves', async () => {
     const current = { web: 'old', infer: 'core', db: 'edge' };
-    const result = await planPlacement({ ...request, currentPlacement: current }, { solver: await getSolver('highs') });
+    const result = await planPlacement({ ...request, currentPlacement: current }, { solver: await getSolver('highs'), tieBreakBudgetMs: 5_000 });
     expect(result).toMatchObject({ feasible: true, algorithm: 'milp', solver: 'highs', moves: 1, provenOptimal: true });
     if (!result.feasible) return;
     expect(result.placement).toMatchObject({ infer: 'core', db: 'edge' });
@@ -55,7 +55,7 @@ describe('planPlacement', () => {
   });
 
   it('honours an explicit algorithm', async () => {
-    const result = await planPlacement({ ...request, algorithm: 'milp' }, { solver: await getSolver('glpk') });
+    const result = await planPlacement({ ...request, algorithm: 'milp' }, { solver: await getSolver('glpk'), tieBreakBudgetMs: 5_000 });
     expect(result).toMatchObject({ feasible: true, algorithm: 'milp', solver: 'glpk', moves: 0 });
     expect(result.explanation[2]).toBe('No current placement given: no moves counted.');
   });
@@ -81,7 +81,7 @@ describe('planPlacement', () => {
       currentPlacement: { cam: 'edge', proc: 'core' },
     };
     const solver = await getSolver('highs');
-    const kept = await planPlacement(edge, { solver });
+    const kept = await planPlacement(edge, { solver, tieBreakBudgetMs: 5_000 });
     expect(kept).toMatchObject({ feasible: true, moves: 0 });
     expect(kept.explanation).toContain('Latency requirements met: proc → cam (low, ≤ 20 ms): core–edge 15 ms.');
     // Configured: low means ≤ 10 ms here, so the two must share a cluster: cam joins proc on core.
@@ -105,7 +105,7 @@ describe('planPlacement', () => {
       clusterLatencyMs: { c1: { c2: 12 } },
       algorithm: 'milp',
     };
-    const result = await planPlacement(tight, { solver: await getSolver('highs') });
+    const result = await planPlacement(tight, { solver: await getSolver('highs'), tieBreakBudgetMs: 5_000, capacityGapBudgetMs: 60_000 });
     expect(result).toMatchObject({
       feasible: false,
       bindingResource: 'latency',

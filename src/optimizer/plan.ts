@@ -36,6 +36,10 @@ export interface PlanRequest {
 export interface PlanOptions {
   readonly solver?: Solver;
   readonly timeLimitMs?: number;
+  /** Budget of the balance tie-break (milp-placement.ts); the fewest moves are always proven first. */
+  readonly tieBreakBudgetMs?: number;
+  /** Budget of the capacity-gap probes on an infeasible result (milp-placement.ts). */
+  readonly capacityGapBudgetMs?: number;
   /** Server configuration of the latency classes (default 10 ms / 20 ms). */
   readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;
 }
@@ -91,7 +95,7 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
       : { ...naivePlacement(request.clusters, request.services, request.currentPlacement, network), solver: 'none' };
   const solveMs = outcome.solveMs ?? performance.now() - started;
   const context = [
-    describeAlgorithm(algorithm, outcome.solver, solveMs, outcome.feasible && outcome.provenOptimal),
+    describeAlgorithm(algorithm, outcome.solver, solveMs, outcome.feasible && outcome.provenOptimal, outcome.feasible && 'provenMinimalMoves' in outcome && outcome.provenMinimalMoves === true),
     `Clusters considered, in name order: ${problem.clusters.map((c) => c.name).join(', ') || 'none'}` +
       (problem.unavailable.length > 0 ? `; unavailable, ignored: ${problem.unavailable.join(', ')}.` : '.'),
   ];
@@ -139,9 +143,9 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
   };
 }
 
-function describeAlgorithm(algorithm: PlanAlgorithm, solver: SolverName | 'none', solveMs: number, proven: boolean): string {
+function describeAlgorithm(algorithm: PlanAlgorithm, solver: SolverName | 'none', solveMs: number, proven: boolean, movesProven: boolean): string {
   if (algorithm === 'naive') return 'Naive first-fit: services in request order, each on the first cluster (by name) with room.';
-  const quality = proven ? 'proven optimal' : 'not proven optimal';
+  const quality = proven ? 'proven optimal' : movesProven ? 'fewest moves proven, balance the best found within its time budget' : 'not proven optimal';
   return `MILP re-placement (fewest moves, then fewest moved replicas, then lowest peak CPU) solved by ${solver} in ${solveMs.toFixed(1)} ms, ${quality}.`;
 }
 

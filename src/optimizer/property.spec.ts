@@ -104,7 +104,7 @@ describe('placement property: glpk and highs agree, every placement checks out',
     let feasibleWithLatency = 0;
     await fc.assert(
       fc.asyncProperty(instanceArbitrary, async ({ clusters, services, current, network }) => {
-        const options = { timeLimitMs: 5_000, capacityGap: false, ...network };
+        const options = { timeLimitMs: 5_000, tieBreakBudgetMs: 5_000, capacityGap: false, ...network };
         const byGlpk = await milpPlacement(clusters, services, current, { ...options, solver: glpk });
         const byHighs = await milpPlacement(clusters, services, current, { ...options, solver: highs });
         expectValid(clusters, services, network, byGlpk);

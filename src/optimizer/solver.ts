@@ -40,6 +40,11 @@ export interface LinearModel {
 export interface SolveOptions {
   /** Wall-clock limit handed to the solver; every solve has one. */
   readonly timeLimitMs: number;
+  /**
+   * A known feasible solution (MIP start), by variable name; missing variables count as 0. Adapters that
+   * cannot take one (GLPK) ignore it: it changes speed, never the optimum.
+   */
+  readonly start?: ReadonlyMap<string, number>;
 }
 
 export type SolveStatus = 'optimal' | 'infeasible' | 'time_limit' | 'error';

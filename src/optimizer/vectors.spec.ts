@@ -72,7 +72,7 @@ describe.each(SOLVER_NAMES)('MILP placement vectors with %s', (solverName) => {
     const clusters = upstreamClusters(vector);
     const services = upstreamServices(vector);
     const solver = await getSolver(solverName);
-    const result = await milpPlacement(clusters, services, matrixToPlacement(vector.current), { solver });
+    const result = await milpPlacement(clusters, services, matrixToPlacement(vector.current), { solver, tieBreakBudgetMs: 5_000 });
     if (vector.expectInfeasible === true) {
       expect(result).toMatchObject({ feasible: false, kind: 'infeasible', bindingResource: 'cpu' });
       return;
@@ -87,7 +87,7 @@ describe.each(SOLVER_NAMES)('MILP placement vectors with %s', (solverName) => {
   it('breaks the move-one tie by moving the service with fewer replicas (the upstream answer)', async () => {
     const vector = milpVectors[0]!;
     const solver = await getSolver(solverName);
-    const result = await milpPlacement(upstreamClusters(vector), upstreamServices(vector), matrixToPlacement(vector.current), { solver });
+    const result = await milpPlacement(upstreamClusters(vector), upstreamServices(vector), matrixToPlacement(vector.current), { solver, tieBreakBudgetMs: 5_000 });
     expect(result).toMatchObject({ feasible: true, terms: { moves: 1, movedReplicas: 1 } });
     if (result.feasible) expect(placementToMatrix(result.placement, 2, 2)).toEqual([[0, 1], [1, 0]]);
   });

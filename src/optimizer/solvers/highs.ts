@@ -1,10 +1,12 @@
-import highsLoader, { Highs } from 'highs';
+import highsLoader, { Highs, ModelData } from 'highs';
 import { LinearModel, SolveOptions, SolveResult, SolveStatus, Solver } from '../solver';
-import { toCplexLp } from './cplex-lp';
-import { columnName, indexModel } from './indexed-model';
+import { IndexedModel, indexModel } from './indexed-model';
 import { failedResult, namedValues, objectiveOf } from './solution';
 
-/** HiGHS (npm `highs`, WebAssembly) adapter: the model goes in as CPLEX LP text. */
+/**
+ * HiGHS (npm `highs`, WebAssembly) adapter. The model goes in as arrays (`passModel`, CSR matrix): no text to
+ * write and parse, and no per-variable argument lists, so 200,000-column models load as easily as small ones.
+ */
 
 // HiGHS model status codes (types.d.ts `constants.modelStatus`).
 const STATUS: Readonly<Record<number, SolveStatus>> = {
@@ -42,7 +44,7 @@ function solveWithHighs(highs: Highs, model: LinearModel, options: SolveOptions)
   const elapsed = (): number => performance.now() - started;
   try {
     const indexed = indexModel(model);
-    return highs.withModel({ format: 'lp', data: toCplexLp(indexed) }, (native) => {
+    return highs.withModel(toModelData(highs, indexed), (native) => {
       native.options.set({
         output_flag: false,
         time_limit: options.timeLimitMs / 1000,
@@ -53,17 +55,18 @@ function solveWithHighs(highs: Highs, model: LinearModel, options: SolveOptions)
         presolve: 'off',
         mip_heuristic_run_feasibility_jump: false,
       });
+      if (options.start !== undefined && options.start.size > 0) {
+        const start = options.start;
+        native.setSolution({ colValue: Float64Array.from(indexed.names, (name) => start.get(name) ?? 0) });
+      }
       const modelStatus = native.run().modelStatus;
       const status = STATUS[modelStatus] ?? 'error';
       const feasible = Number(native.info.get('primal_solution_status')) === PRIMAL_SOLUTION_FEASIBLE;
       if (status === 'error' || status === 'infeasible' || !feasible) {
         return failedResult('highs', status, elapsed(), `HiGHS model status ${modelStatus}`);
       }
-      // HiGHS numbers columns by first appearance in the LP text, so map back through the names.
       const colValue = native.getSolution().colValue;
-      const byColumn = new Map<string, number>();
-      colValue.forEach((value, index) => byColumn.set(native.getColName(index), value));
-      const values = namedValues(indexed, (index) => byColumn.get(columnName(index)) ?? 0);
+      const values = namedValues(indexed, (index) => colValue[index] ?? 0);
       const isMip = indexed.columns.some((column) => column.integer);
       const dualBound = isMip ? Number(native.info.get('mip_dual_bound')) : undefined;
       return {
@@ -79,4 +82,53 @@ function solveWithHighs(highs: Highs, model: LinearModel, options: SolveOptions)
   } catch (error) {
     return failedResult('highs', 'error', elapsed(), error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Columns and rows as typed arrays; infinite bounds become HiGHS's infinity. Built in loops, never by spreading. */
+function toModelData(highs: Highs, model: IndexedModel): ModelData {
+  const finite = (value: number): number => (value === Infinity ? highs.infinity : value === -Infinity ? -highs.infinity : value);
+  const numCols = model.columns.length;
+  const numRows = model.rows.length;
+  const colCost = new Float64Array(numCols);
+  const colLower = new Float64Array(numCols);
+  const colUpper = new Float64Array(numCols);
+  const integrality = new Int32Array(numCols);
+  model.columns.forEach((column, index) => {
+    colCost[index] = column.cost;
+    colLower[index] = finite(column.lower);
+    colUpper[index] = finite(column.upper);
+    integrality[index] = column.integer ? 1 : 0;
+  });
+  let nonzeros = 0;
+  for (const row of model.rows) nonzeros += row.entries.length;
+  const starts = new Int32Array(numRows + 1);
+  const indices = new Int32Array(nonzeros);
+  const values = new Float64Array(nonzeros);
+  const rowLower = new Float64Array(numRows);
+  const rowUpper = new Float64Array(numRows);
+  let at = 0;
+  model.rows.forEach((row, r) => {
+    starts[r] = at;
+    for (const [column, coefficient] of row.entries) {
+      indices[at] = column;
+      values[at] = coefficient;
+      at += 1;
+    }
+    rowLower[r] = row.sense === '<=' ? -highs.infinity : row.rhs;
+    rowUpper[r] = row.sense === '>=' ? highs.infinity : row.rhs;
+  });
+  starts[numRows] = at;
+  return {
+    numCols,
+    numRows,
+    sense: model.minimize ? highs.constants.objectiveSense.minimize : highs.constants.objectiveSense.maximize,
+    offset: 0, // objectiveOf adds the offset, the same way for every adapter
+    colCost,
+    colLower,
+    colUpper,
+    rowLower,
+    rowUpper,
+    matrix: { format: 'csr', numRows, numCols, starts, indices, values },
+    integrality,
+  };
 }
