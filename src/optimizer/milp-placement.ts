@@ -21,10 +21,12 @@ export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 /** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 /**
- * Floor of the capacity-gap budget: small problems get their gap (their probes take a few milliseconds once the
- * solver is warm), large ones spend no more than the verdict took, instead of up to five 1 s probes.
+ * Floor of the capacity-gap budget: problems spend on the gap no more than the verdict took, or this, instead of up
+ * to five 1 s probes. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) keep a whole second: their probes
+ * take milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
  */
 export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
+const TINY_PROBLEM_CELLS = 20;
 
 export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
@@ -36,7 +38,7 @@ export interface MilpPlacementOptions extends NetworkInputs {
   /** Compute `capacityGap` on a proven infeasibility (up to five more probes); default true. */
   readonly capacityGap?: boolean;
   /**
-   * Budget of the capacity-gap probes together (default: max(100 ms, time to reach the verdict)), so that a 422 stays
+   * Budget of the capacity-gap probes together (default: max(100 ms — 1 s up to 20 cells —, time to reach the verdict)), so that a 422 stays
    * within a small multiple of the solve that reached it; options whose probe does not finish in it are left out.
    */
   readonly capacityGapBudgetMs?: number;
@@ -241,7 +243,8 @@ async function withGap(
   verdictMs: number,
 ): Promise<PlacementInfeasible> {
   if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
-  const budget = options.capacityGapBudgetMs ?? Math.max(DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const tiny = problem.services.length * Math.max(1, problem.clusters.length) <= TINY_PROBLEM_CELLS;
+  const budget = options.capacityGapBudgetMs ?? Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
   const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS, budget);
   return gap === undefined ? diagnosis : { ...diagnosis, capacityGap: gap };
 }
