@@ -1,5 +1,5 @@
-import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
-import type { ClusterCapacity, ServiceDemand } from '../../optimizer/model';
+import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
+import type { ClusterCapacity, ServiceDemand } from './placement-model';
 
 /** What a placement decision was computed from: enough to replay it. */
 export interface PlacementInputs {

@@ -1,4 +1,4 @@
-import type { HelmValues, NormalisedService } from '../../descriptor/types';
+import type { HelmValues, NormalisedService } from './hdag-descriptor';
 
 /**
  * The Helm values a placed service runs with (upstream §8.2): its values plus `clustersAffinity`
