@@ -286,39 +286,6 @@ export type GraphEvent =
   | PlacementProposalApproved
   | PlacementProposalRejected;
 
-export type GraphEventType = GraphEvent['type'];
-
-export const GRAPH_EVENT_TYPES: readonly GraphEventType[] = [
-  'GraphSubmitted',
-  'PlacementDecided',
-  'PlacementFailed',
-  'ServicePending',
-  'ServiceDeployed',
-  'ServiceDeploymentFailed',
-  'ServiceUninstalled',
-  'ServiceUninstallFailed',
-  'HelmReleaseRecovered',
-  'GraphStopped',
-  'GraphStarted',
-  'GraphRemoved',
-  'ReplacementRequested',
-  'DeploymentRetryRequested',
-  'DashboardPublished',
-  'DashboardRemoved',
-  'DashboardFailed',
-  'AlertRulesRegistered',
-  'AlertRulesRemoved',
-  'AlertRulesFailed',
-  'ServiceTriggered',
-  'ServiceScaled',
-  'ServiceScalingFailed',
-  'ScalingInfeasible',
-  'PlacementProposed',
-  'PlacementUnchanged',
-  'PlacementProposalApproved',
-  'PlacementProposalRejected',
-];
-
 export const GRAPH_CATEGORY = 'graph';
 
 export function graphStream(graphId: string): string {
