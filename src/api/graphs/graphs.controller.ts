@@ -26,7 +26,7 @@ type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
 
-/** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
+/** The graph routes of the upstream SMO, with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
 @Controller()
 export class GraphsController {
@@ -402,13 +402,22 @@ export class GraphsController {
 
   /**
    * Removal is done when its releases are gone (the graph's stream records the uninstalls, after the read
-   * model has already dropped the graph): the stream's revision then, or null when the time is up.
+   * model has already dropped the graph) and the deployment processor has finished the step that recorded
+   * the last one — that step also frees the graph's release names: the stream's revision then, or null
+   * when the time is up.
    */
   private async waitUntilRemoved(name: string, timeoutMs: number): Promise<number | null> {
-    const progressed = this.graphProgress(Date.now() + timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    const progressed = this.graphProgress(deadline);
     do {
       const { state, revision } = await this.runtime.graphs.load(name);
-      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return revision;
+      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) {
+        const head = (await this.runtime.eventStore.headPosition()) ?? 0;
+        const stepDone = await this.runtime.processing
+          .whenProcessed(head, { names: [DEPLOYMENT_PROCESSOR], includeProcessors: true, timeoutMs: Math.max(1, deadline - Date.now()) })
+          .then(() => true, () => false);
+        return stepDone ? revision : null;
+      }
     } while (await progressed());
     return null;
   }
@@ -436,6 +445,9 @@ export class GraphsController {
     };
   }
 }
+
+/** The processor that uninstalls releases and records each outcome (`DeploymentProcessor.name`). */
+const DEPLOYMENT_PROCESSOR = 'deployment';
 
 /** The answers of a graph command: upstream's text once done, the same text with 202 while still under way. */
 function GraphCommandResponses(text: string): MethodDecorator {
