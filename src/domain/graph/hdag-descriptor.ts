@@ -1,5 +1,5 @@
 /**
- * HDAG descriptor, information model 0.4.0 (upstream spec §3), as accepted by `validateDescriptor`.
+ * HDAG descriptor, information model 0.4.0, as accepted by `validateDescriptor`.
  * Every object keeps fields this model does not know (`Extra`): they are stored, never interpreted.
  */
 export const CPU_CLASSES = ['light', 'small', 'medium', 'large'] as const;
@@ -97,7 +97,7 @@ export interface EventDescriptor extends Extra {
 
 export interface ServiceIntent extends Extra {
   compute: ComputeIntent;
-  /** Ids of services of the same graph this service talks to (service imports, upstream §6). */
+  /** Ids of services of the same graph this service talks to (service imports). */
   connectionPoints: string[];
   network?: NetworkIntent;
   coLocation?: unknown[];
@@ -134,7 +134,7 @@ export interface ArtifactDescriptor extends Extra {
 }
 
 /**
- * What SMO works with after validation: flags resolved to booleans, intents translated (§4), one
+ * What SMO works with after validation: flags resolved to booleans, intents translated, one
  * record per service in descriptor order (= placement row order = deployment order upstream).
  */
 export interface NormalisedGraph {
