@@ -84,7 +84,7 @@ async function measureRead(url: string) {
 
 /**
  * What this machine gives at the moment of the run, for reading the figures against the anchors
- * (reliability-security.md §C.4 measured bare Fastify at 72–81k req/s on these machines): a bare
+ * (bare Fastify was measured at 72–81k req/s on these machines): a bare
  * Fastify hello-world under the same autocannon settings, and a fixed CPU loop.
  */
 async function calibration() {

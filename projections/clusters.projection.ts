@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { evolveCluster, type ClusterState } from '../src/domain/cluster/decide';
 import { CLUSTER_CATEGORY, isClusterEvent } from '../src/domain/cluster/events';
-import type { ObservedCluster } from '../src/integrations/karmada/cluster-inventory.port';
+import type { ObservedCluster } from '../src/domain/cluster/observed-cluster';
 import type { Projection } from '../src/processing/projection';
 
 /** The cluster inventory SMO places on: what was last observed of each member cluster. */

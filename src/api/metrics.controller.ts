@@ -1,17 +1,17 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RUNTIME } from '../app/runtime.token';
-import type { Runtime } from '../app/runtime';
+import { Metrics } from '../observability/metrics';
 
+/** Injected with what it uses (the Metrics), not the whole runtime. */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(private readonly prometheus: Metrics) {}
 
   @Get()
   async metrics(@Res() reply: FastifyReply): Promise<void> {
-    const { registry } = this.runtime.metrics;
+    const { registry } = this.prometheus;
     await reply.header('content-type', registry.contentType).send(await registry.metrics());
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type Provider, type OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminProjectionsController } from '../api/admin-projections.controller';
 import { HealthController } from '../api/health.controller';
@@ -12,6 +12,7 @@ import { GraphsController } from '../api/graphs/graphs.controller';
 import { OsK8sController } from '../api/nfvcl/os-k8s.controller';
 import { VimsController } from '../api/nfvcl/vims.controller';
 import { PlanController } from '../api/placement/plan.controller';
+import { Metrics } from '../observability/metrics';
 import { ExecuteClusterCommandHandler, ExecuteGraphCommandHandler } from './cqrs';
 import { ProcessorsRegistration } from './processors.registration';
 import type { Runtime } from './runtime';
@@ -31,6 +32,14 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 }
 
+/**
+ * The runtime's collaborators a controller may ask for by type instead of reaching into the runtime
+ * (MetricsController shows the pattern; the other controllers still take RUNTIME).
+ */
+function runtimeParts(runtime: Runtime): Provider[] {
+  return [{ provide: Metrics, useValue: runtime.metrics }];
+}
+
 @Module({})
 export class AppModule {
   static with(runtime: Runtime): DynamicModule {
@@ -39,7 +48,7 @@ export class AppModule {
       global: true,
       imports: [CqrsModule.forRoot()],
       controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController],
-      providers: [{ provide: RUNTIME, useValue: runtime }, RuntimeLifecycle, OpenEventStreams, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
+      providers: [{ provide: RUNTIME, useValue: runtime }, ...runtimeParts(runtime), RuntimeLifecycle, OpenEventStreams, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };
   }

@@ -1,5 +1,5 @@
 /**
- * The two NFVCL syncs of upstream (§2.3 `POST /os_k8s/sync/nfvcl_k8s`, §2.4 `GET
+ * The two NFVCL syncs of upstream (`POST /os_k8s/sync/nfvcl_k8s` and `GET
  * /vims/sync/nfvcl_vims`): what NFVCL has, recorded as events. Each item gets its own command id
  * derived from the request's, so a retried request records nothing twice.
  */

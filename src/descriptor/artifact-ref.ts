@@ -1,7 +1,7 @@
 /**
  * Artifact references that SMO hands to CLIs as positional arguments: Helm chart refs
  * (`services[].artifact.ociImage`, oci:// only) and HDAG artifact refs for `hdarctl pull`
- * (http://, https:// or oci://). The grammar is strict on purpose (reliability-security §B.3): such a
+ * (http://, https:// or oci://). The grammar is strict on purpose: such a
  * ref can never be read as a flag, a path, or shell syntax, whatever runs it.
  */
 export type RefScheme = 'oci' | 'http' | 'https';

@@ -5,7 +5,7 @@ import { ArtifactContentUnsafe, ArtifactDescriptorInvalid } from './artifact-err
 import { problemAt } from './problem';
 
 /**
- * Finds the HDAG descriptor in a pulled artifact the way upstream does (external-apis §6.1): the first
+ * Finds the HDAG descriptor in a pulled artifact the way upstream does: the first
  * `*.yml`, or else the first `*.yaml`, in a top-down walk (a directory's files before its
  * subdirectories), here in sorted name order so the choice is deterministic. The walk refuses
  * symbolic links, special files and anything outside `root`, and gives up after `maxEntries` entries.

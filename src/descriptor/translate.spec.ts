@@ -12,7 +12,7 @@ function accepted(document: unknown): HdagDescriptor {
 const compute = (cpu: ComputeIntent['cpu'], ram: ComputeIntent['ram'], storage: ComputeIntent['storage'], gpu: unknown = false): ComputeIntent =>
   ({ cpu, ram, storage, gpu: { enabled: gpu } }) as ComputeIntent;
 
-describe('intent translation (upstream §4, exactly)', () => {
+describe('intent translation (exactly as upstream)', () => {
   it('has the upstream table, as typed quantities and upstream strings', () => {
     expect(CPU_TRANSLATION).toEqual({
       light: { cores: 0.5, upstream: '0.5' },

@@ -21,7 +21,7 @@ const GIB = 1024 ** 3;
 /** Upstream writes "GB": decimal gigabytes, as in Kubernetes' "G". */
 const GB = 1000 ** 3;
 
-/** Intent translation, upstream §4 (`intent_translation.py`), with typed quantities beside its strings. */
+/** Intent translation, exactly as upstream's `intent_translation.py`, with typed quantities beside its strings. */
 export const CPU_TRANSLATION: Readonly<Record<CpuClass, { cores: number; upstream: string }>> = {
   light: { cores: 0.5, upstream: '0.5' },
   small: { cores: 1, upstream: '1' },

@@ -14,7 +14,7 @@ const COMPUTE_FIELDS = ['cpu', 'ram', 'storage', 'gpu', 'injectResources'];
 const NETWORK_FIELDS = ['deviceProximity', 'latencies'];
 const ARTIFACT_FIELDS = ['ociImage', 'ociConfig', 'ociRun', 'valuesOverwrite'];
 
-/** The intent classes of §4, checked the same way. */
+/** The intent classes (cpu, ram, storage, latency qos), checked the same way. */
 const COMPUTE_CLASSES = [
   ['cpu', CPU_CLASSES],
   ['ram', RAM_CLASSES],

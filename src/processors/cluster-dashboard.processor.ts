@@ -8,7 +8,7 @@ import type { Processor } from '../processing/processor';
 
 const NAME = 'cluster-dashboard';
 
-/** Publishes a cluster's Grafana dashboard when it first registers (upstream §11); a failure is retried, then parked. */
+/** Publishes a cluster's Grafana dashboard when it first registers; a failure is retried, then parked. */
 export class ClusterDashboardProcessor implements Processor {
   readonly name = NAME;
   readonly filter = { eventTypes: ['ClusterRegistered'], streamCategories: [CLUSTER_CATEGORY] };

@@ -9,7 +9,7 @@ export interface ScalingParameters {
   rateOf: string;
 }
 
-/** Upstream's hard-coded Brussels values (§7), kept as defaults for those services. */
+/** Upstream's hard-coded Brussels values, kept as defaults for those services. */
 const BRUSSELS: Record<string, Omit<ScalingParameters, 'rateOf'> & { rateOf?: string }> = {
   'image-compression-vo': { maxReplicas: 3, alpha: 33.33, beta: -16.66, rateOf: 'noise-reduction' },
   'noise-reduction': { maxReplicas: 3, alpha: 0.533, beta: -0.416 },

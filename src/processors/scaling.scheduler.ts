@@ -32,7 +32,7 @@ export interface ScalingStatus {
 }
 
 /**
- * Autoscaling (upstream §7, SCALING_ENABLED): every interval, for each running graph and each
+ * Autoscaling (upstream's, switched on by SCALING_ENABLED): every interval, for each running graph and each
  * cluster it uses, read the request rates, solve the scaling MILP and scale what changed. An
  * infeasible decision asks for re-placement directly (no HTTP self-call, B13). Nothing is kept in
  * memory between rounds: each round starts from the read models, so a restart resumes (B3, B12).

@@ -25,7 +25,7 @@ export interface ProgramResult {
 export const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 /**
- * Runs an external program (helm, hdarctl) the safe way (reliability-security §B.3): an argument
+ * Runs an external program (helm, hdarctl) the safe way: an argument
  * array and no shell, an explicit environment, and its own process group. On timeout or abort the
  * whole group gets SIGKILL (helm may have started credential or post-render helpers), and once more
  * after exit so no stray child survives. Never rejects.

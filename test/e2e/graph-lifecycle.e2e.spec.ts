@@ -28,7 +28,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
         'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--kubeconfig', kubeconfig,
       ]),
     );
-    // First fit by name: c1 (4 cores) takes all three services; imports follow connectionPoints (§6).
+    // First fit by name: c1 (4 cores) takes all three services; imports follow connectionPoints.
     expect(valuesOf(installs[0]!)).toEqual({ clustersAffinity: ['c1'], serviceImportClusters: ['c1'] });
     expect(valuesOf(installs[1]!)).toEqual({ clustersAffinity: ['c1'], serviceImportClusters: ['c1'] });
 

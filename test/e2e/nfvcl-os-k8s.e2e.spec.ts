@@ -27,7 +27,7 @@ async function createCluster(rig: NfvclRig, body: unknown = { pop_area: 0, vim_n
 
 const streamTypes = async (rig: NfvclRig, smoId: string) => (await rig.smo.runtime.eventStore.readStream(`oscluster-${smoId}`)).map((e) => e.type);
 
-describe.each(['current', '2024'] as const)('NFVCL OpenStack Kubernetes routes (upstream §2.3), %s NFVCL API', (api) => {
+describe.each(['current', '2024'] as const)('NFVCL OpenStack Kubernetes routes, %s NFVCL API', (api) => {
   let rig: NfvclRig;
   beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));
   afterEach(async () => rig.stop());

@@ -4,7 +4,7 @@ import { startNfvclRig, vimBody, type NfvclRig } from '../support/nfvcl-rig';
 const PROBLEM = 'application/problem+json';
 const typeOf = (response: Response) => response.headers.get('content-type')?.split(';')[0];
 
-describe('NFVCL VIM routes (upstream §2.4)', () => {
+describe('NFVCL VIM routes', () => {
   let rig: NfvclRig;
   beforeEach(async () => (rig = await startNfvclRig()));
   afterEach(async () => rig.stop());

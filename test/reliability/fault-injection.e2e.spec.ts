@@ -1,5 +1,5 @@
 /**
- * Fault injection (reliability-security.md §A.3): SMO in-process against the fakes of the process
+ * Fault injection: SMO in-process against the fakes of the process
  * boundary, with one fault at a time —
  *
  *   event store write failure   SQLite's own "database or disk is full" (see `sqliteDisk`)

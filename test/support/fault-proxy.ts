@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback TCP proxy in front of a real (or fake) server, for outages the server itself cannot
- * play (reliability-security.md §A.3.2): `down()` stops listening (connection refused) and cuts
+ * play: `down()` stops listening (connection refused) and cuts
  * every open connection, `hang()` accepts connections and forwards nothing (the client's timeout
  * fires), `up()` serves again on the same port. SMO is given `url` instead of the target's.
  */

@@ -1,6 +1,6 @@
 /**
- * A real Prometheus 2.42 + Alertmanager 0.25 (Debian packages) on loopback, for tests
- * (external-apis §3.5). Prometheus evaluates a rules file every second and sends to the
+ * A real Prometheus 2.42 + Alertmanager 0.25 (Debian packages) on loopback, for tests.
+ * Prometheus evaluates a rules file every second and sends to the
  * Alertmanager, which posts every alert on its own to the test's webhook.
  *
  *   const rig = await startPrometheusRig({ webhookUrl: 'http://127.0.0.1:1234/alerts' });

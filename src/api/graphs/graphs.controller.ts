@@ -11,7 +11,7 @@ import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
-import type { GraphDocument } from '../../../projections/graphs.projection';
+import { graphsProjection, type GraphDocument } from '../../../projections/graphs.projection';
 import { ProblemException } from '../problem';
 import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText, ApiTextOrJson } from '../openapi/responses';
 import { schemaRef } from '../openapi/schemas';
@@ -29,7 +29,7 @@ const TEXT = 'text/html; charset=utf-8';
 /** The most graphs GET /graphs answers at once. */
 const MAX_ALL_GRAPHS = 1000;
 
-/** The graph routes of the upstream SMO (§2.1), with POST variants of its state-changing GETs. */
+/** The graph routes of the upstream SMO, with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
 @Controller()
 export class GraphsController {
@@ -321,6 +321,7 @@ export class GraphsController {
       if (event.type === 'PlacementUnchanged') return event.data.requestId === requestId;
       return event.type === 'PlacementFailed' && event.data.decisionId === requestId;
     };
+    const progressed = this.graphProgress(deadline);
     let next = fromRevision;
     for (;;) {
       const page = await this.runtime.eventStore.readStream(graphStream(name), { fromRevision: next, maxCount: OUTCOME_PAGE });
@@ -328,8 +329,7 @@ export class GraphsController {
       if (found) return { event: found as unknown as PlacementOutcome, revision: found.revision };
       next = (page.at(-1)?.revision ?? next - 1) + 1;
       if (page.length === OUTCOME_PAGE) continue;
-      if (Date.now() >= deadline) return null;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (!(await progressed())) return null;
     }
   }
 
@@ -412,33 +412,69 @@ export class GraphsController {
     }
   }
 
-  /** Polls the read model until the graph (at least at `revision`) has settled, or the time is up. */
+  /** Waits (bounded) until the graph, at least at `revision`, has settled and passes `also`; null when the time is up. */
   private waitUntilSettled(name: string, revision: number, timeoutMs: number, also: (doc: GraphDocument) => boolean = () => true): Promise<GraphDocument | null> {
     return this.waitForGraph(name, revision, timeoutMs, (doc) => doc.settled && also(doc));
   }
 
-  /** Polls the read model until the graph is at least at `revision` and `ready`, or the time is up. */
+  /** Re-reads the graph's document each time the graphs projection has moved on, until it is at least at `revision` and `ready`; null when the time is up. */
   private async waitForGraph(name: string, revision: number, timeoutMs: number, ready: (doc: GraphDocument) => boolean): Promise<GraphDocument | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    const progressed = this.graphProgress(Date.now() + timeoutMs);
+    do {
       const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
       if (found && found.doc.revision >= revision && ready(found.doc)) return found.doc;
-      if (Date.now() >= deadline) return null;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    } while (await progressed());
+    return null;
   }
 
-  /** Removal is done when its releases are gone (the graph's stream records the uninstalls); the stream's revision then, or null. */
+  /**
+   * Removal is done when its releases are gone (the graph's stream records the uninstalls, after the read
+   * model has already dropped the graph) and the deployment processor has finished the step that recorded
+   * the last one — that step also frees the graph's release names: the stream's revision then, or null
+   * when the time is up.
+   */
   private async waitUntilRemoved(name: string, timeoutMs: number): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    const progressed = this.graphProgress(deadline);
+    do {
       const { state, revision } = await this.runtime.graphs.load(name);
-      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) return revision;
-      if (Date.now() >= deadline) return null;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) {
+        const head = (await this.runtime.eventStore.headPosition()) ?? 0;
+        const stepDone = await this.runtime.processing
+          .whenProcessed(head, { names: [DEPLOYMENT_PROCESSOR], includeProcessors: true, timeoutMs: Math.max(1, deadline - Date.now()) })
+          .then(() => true, () => false);
+        return stepDone ? revision : null;
+      }
+    } while (await progressed());
+    return null;
+  }
+
+  /**
+   * A waiter that resolves true each time the graphs projection has processed events newer than at the
+   * previous call (first: the head of the log), through the processing host's `whenProcessed` awaiter;
+   * false once `deadline` has passed. Graph events are what move a graph on, so re-checking only then
+   * replaces a timer poll.
+   */
+  private graphProgress(deadline: number): () => Promise<boolean> {
+    let seen = -1;
+    return async () => {
+      const head = (await this.runtime.eventStore.headPosition()) ?? 0;
+      const target = head > seen ? head : seen + 1;
+      const timeoutMs = deadline - Date.now();
+      if (timeoutMs <= 0) return false;
+      try {
+        await this.runtime.processing.whenProcessed(target, { names: [graphsProjection.name], timeoutMs });
+      } catch {
+        return false; // not reached within the time left
+      }
+      seen = target;
+      return true;
+    };
   }
 }
+
+/** The processor that uninstalls releases and records each outcome (`DeploymentProcessor.name`). */
+const DEPLOYMENT_PROCESSOR = 'deployment';
 
 /** The answers of a graph command: upstream's text once done, the same text with 202 while still under way. */
 function GraphCommandResponses(text: string): MethodDecorator {

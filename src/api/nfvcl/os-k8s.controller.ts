@@ -22,7 +22,7 @@ const CREATED = 'OS K8S cluster created successfully';
 const ID_ATTEMPTS = 5;
 
 /**
- * Upstream's OpenStack Kubernetes routes (§2.3). POST asks NFVCL for a blueprint and answers 201
+ * Upstream's OpenStack Kubernetes routes. POST asks NFVCL for a blueprint and answers 201
  * once NFVCL accepted it; the cluster is `Provisioning` until the provisioning processor records
  * it ready (`Provisioned`) or not (`Failed`). B15 fixed in the sync: `pop_area` is an integer, and
  * only that area's clusters can be removed.

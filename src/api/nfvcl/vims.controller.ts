@@ -33,7 +33,7 @@ const SMO_VIM_ID = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('VimView')) }, ['message']);
 
 /**
- * Upstream's VIM routes (§2.4). The password goes to NFVCL in the registration request and
+ * Upstream's VIM routes. The password goes to NFVCL in the registration request and
  * nowhere else. B16 fixed: DELETE reaches NFVCL (upstream forgot the base URL), registration
  * answers "VIM created successfully" (upstream: "OS K8S cluster created successfully"), and
  * `?pop_area=` answers every match as a list (upstream: the first one, as an object).

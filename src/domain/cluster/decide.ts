@@ -1,4 +1,4 @@
-import type { ObservedCluster } from '../../integrations/karmada/cluster-inventory.port';
+import type { ObservedCluster } from './observed-cluster';
 import { DomainError, type Decider } from '../decider';
 import { isClusterEvent, type ClusterEvent } from './events';
 

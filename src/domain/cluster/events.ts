@@ -1,4 +1,4 @@
-import type { ObservedCluster } from '../../integrations/karmada/cluster-inventory.port';
+import type { ObservedCluster } from './observed-cluster';
 import { eventGuard } from '../event-schema';
 
 export interface ClusterRegistered {

@@ -1,6 +1,6 @@
-import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
+import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
 import { eventGuard } from '../event-schema';
-import type { ClusterCapacity, ServiceDemand } from '../../optimizer/model';
+import type { ClusterCapacity, ServiceDemand } from './placement-model';
 
 /** What a placement decision was computed from: enough to replay it. */
 export interface PlacementInputs {
@@ -286,8 +286,6 @@ export type GraphEvent =
   | PlacementUnchanged
   | PlacementProposalApproved
   | PlacementProposalRejected;
-
-export type GraphEventType = GraphEvent['type'];
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
 export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {

@@ -1,7 +1,7 @@
-import type { HelmValues, NormalisedService } from '../../descriptor/types';
+import type { HelmValues, NormalisedService } from './hdag-descriptor';
 
 /**
- * The Helm values a placed service runs with (upstream §8.2): its values plus `clustersAffinity`
+ * The Helm values a placed service runs with: its values plus `clustersAffinity`
  * and `serviceImportClusters` — at the top level for HELM charts, under `voChartOverwrite` for WOT
  * virtual objects. Under static placement the values are used as they are.
  */

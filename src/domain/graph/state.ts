@@ -1,4 +1,4 @@
-import type { HelmValues, NormalisedGraph } from '../../descriptor/types';
+import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
 import type { PlacementDecided, PlacementReason } from './events';
 
 /** Upstream's service words, plus the transitional and failure states SMO adds. */

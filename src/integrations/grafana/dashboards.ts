@@ -1,5 +1,5 @@
 /**
- * Pure builders for the dashboards SMO publishes (upstream §11): one per graph (panels repeated
+ * Pure builders for the dashboards SMO publishes: one per graph (panels repeated
  * per service), one per service, one per cluster. Each returns the body of
  * `POST /api/dashboards/db`. Only change from upstream: the uid goes through `dashboardUid`.
  */

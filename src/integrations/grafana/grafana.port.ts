@@ -1,4 +1,4 @@
-/** The Grafana port: dashboards SMO publishes for graphs, services and clusters (upstream §11). */
+/** The Grafana port: dashboards SMO publishes for graphs, services and clusters. */
 
 export interface PublishedDashboard {
   uid: string;

@@ -1,8 +1,8 @@
 import type { HelmChartRequest } from './helm.port';
 
 /**
- * The exact helm argument lists SMO runs (smo-upstream §8.1), and the checks on their positional
- * arguments (reliability-security §B.3): a positional that starts with '-' would be read as a flag.
+ * The exact helm argument lists SMO runs, and the checks on their positional
+ * arguments: a positional that starts with '-' would be read as a flag.
  */
 
 /** Stands in for the private values file path, so a recorded command is the same on every run. */

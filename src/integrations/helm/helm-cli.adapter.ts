@@ -44,7 +44,7 @@ interface Ran {
 /** status -o json includes the rendered manifest, which can be large: keep enough to parse it. */
 const QUERY_STDOUT_CHARS = 16 * 1024 * 1024;
 
-/** Runs the real helm CLI against the Karmada API server (smo-upstream §8.1, without upstream's silent failures, B21). */
+/** Runs the real helm CLI against the Karmada API server (as upstream does, without its silent failures, B21). */
 export class HelmCliAdapter implements HelmPort {
   readonly mode = 'real';
   private readonly target: HelmTarget;

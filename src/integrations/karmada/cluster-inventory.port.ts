@@ -1,22 +1,7 @@
-/** What SMO learns about a member cluster from Karmada (and Submariner). */
-export interface ObservedCluster {
-  name: string;
-  /** Ready condition of the Karmada Cluster object. */
-  available: boolean;
-  /** Allocatable minus allocated, in cores. */
-  cpuAvailable: number;
-  cpuAllocatable: number;
-  memoryAvailableBytes: number;
-  memoryAllocatableBytes: number;
-  /** Allocatable minus allocated GPUs (e.g. nvidia.com/gpu); 0 when none. */
-  gpuAvailable: number;
-  gpuAllocatable: number;
-  /** GPUs present, or the acceleration label set. */
-  acceleration: boolean;
-  location: { region: string | null; zone: string | null; provider: string | null };
-  podCidr: string | null;
-  serviceCidr: string | null;
-}
+import type { ObservedCluster } from '../../domain/cluster/observed-cluster';
+
+/** The cluster type is the domain's (it is stored in cluster events); re-exported for the adapters. */
+export type { ObservedCluster };
 
 /** Reads the member clusters; throws when the source cannot be reached. */
 export interface ClusterInventoryPort {

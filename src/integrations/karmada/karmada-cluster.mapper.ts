@@ -1,7 +1,7 @@
 import { parseQuantity, QuantityParseError } from '../kubernetes/quantity';
 import type { ObservedCluster } from './cluster-inventory.port';
 
-/** The parts of a `cluster.karmada.io/v1alpha1` Cluster that SMO reads (external-apis §1.1). */
+/** The parts of a `cluster.karmada.io/v1alpha1` Cluster that SMO reads. */
 export interface KarmadaClusterObject {
   metadata?: { name?: string; labels?: Record<string, string> };
   spec?: { provider?: string; region?: string; zone?: string; zones?: string[] };

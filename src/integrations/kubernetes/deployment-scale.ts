@@ -5,7 +5,7 @@ import { parseQuantity, QuantityParseError } from './quantity';
 
 /**
  * Deployment templates in the Karmada API server: Karmada sums member status back into them
- * (availableReplicas) and propagates spec.replicas out (external-apis §1.3). The namespace is always
+ * (availableReplicas) and propagates spec.replicas out. The namespace is always
  * the caller's (the project's Helm namespace), never a hard-coded `default` (B17).
  */
 export class KarmadaDeployments {

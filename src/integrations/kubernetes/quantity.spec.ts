@@ -4,7 +4,7 @@ const GI = 1024 ** 3;
 
 describe('parseQuantity', () => {
   it.each([
-    // the shapes Karmada's resourceSummary carries (external-apis §1.1)
+    // the shapes Karmada's resourceSummary carries
     ['8', 8],
     ['1950m', 1.95],
     ['32617472Ki', 32617472 * 1024],

@@ -1,5 +1,5 @@
 /**
- * Request bodies SMO sends to NFVCL, exactly as upstream builds them (§2.3, §2.4); the constants
+ * Request bodies SMO sends to NFVCL, exactly as upstream builds them; the constants
  * are upstream's (`APIversion: "v3.3"`, `insecure: true`, vxlan networks, 20 service IPs).
  */
 

@@ -35,7 +35,7 @@ export interface NfvclTopologyVim {
   useFloatingIp: boolean;
 }
 
-/** A blueprint, read the way upstream's sync reads it (§2.3), plus whether it is ready. */
+/** A blueprint, read the way upstream's sync reads it, plus whether it is ready. */
 export interface NfvclBlueprint {
   id: string;
   type: string | null;

@@ -36,8 +36,3 @@ export function assertValidAlertRules(rules: readonly AlertRule[]): void {
     }
   }
 }
-
-export function assertValidAlertNames(names: readonly string[]): void {
-  const bad = names.find((name) => !isValidAlertName(name));
-  if (bad !== undefined) throw new InvalidAlertRuleError(bad, 'the name must match [a-zA-Z_][a-zA-Z0-9_]*');
-}

@@ -1,9 +1,9 @@
 /**
- * The alert-rules port: the Prometheus alerting rules that trigger conditional services
- * (upstream §10.2). Rules live in one group owned by SMO; other groups are never touched (B18).
+ * The alert-rules port: the Prometheus alerting rules that trigger conditional services.
+ * Rules live in one group owned by SMO; other groups are never touched (B18).
  */
 
-/** One Prometheus alerting rule (rules-file / PrometheusRule shape, external-apis §3.1, §3.4). */
+/** One Prometheus alerting rule (rules-file / PrometheusRule shape). */
 export interface AlertRule {
   /** The rule's `alert` field, i.e. the `alertname` label of what it fires; see `alertRuleName`. */
   name: string;

@@ -1,6 +1,6 @@
 import { parseAlertmanagerWebhook, smoAlertsOf, type AlertmanagerWebhook } from './alertmanager-webhook';
 
-/** As Alertmanager 0.25 posts it (external-apis §3.2). */
+/** As Alertmanager 0.25 posts it. */
 function payload() {
   return {
     receiver: 'smo',

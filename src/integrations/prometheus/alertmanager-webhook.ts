@@ -1,7 +1,7 @@
 import type { Problem } from '../../shared/problem-details';
 
 /**
- * The Alertmanager webhook body, protocol version "4" (external-apis §3.2; alertmanager 0.25
+ * The Alertmanager webhook body, protocol version "4" (alertmanager 0.25
  * `notify/webhook`). Parsing is pure: `POST /alerts` answers 400 with the problems. Fields
  * Alertmanager always sends and SMO relies on are required; the rest default; unknown fields
  * are ignored (a later Alertmanager may add some).

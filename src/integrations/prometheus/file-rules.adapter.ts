@@ -26,7 +26,7 @@ export class RulesFileError extends Error {
 }
 
 /**
- * SMO's alert rules in a plain Prometheus rules file (external-apis §3.4), for Prometheus without
+ * SMO's alert rules in a plain Prometheus rules file, for Prometheus without
  * the operator and for tests against a real Prometheus. Other groups in the file are kept; YAML
  * comments are not. Writes are serialised within this process only: one writer per file.
  */

@@ -44,7 +44,7 @@ interface PrometheusRuleObject {
 }
 
 /**
- * SMO's alert rules in a PrometheusRule CR on the management cluster (upstream §10.2), edited by
+ * SMO's alert rules in a PrometheusRule CR on the management cluster, edited by
  * read-modify-write guarded by `metadata.resourceVersion`. Unlike upstream it creates the CR and
  * the group when missing, keeps other groups, never duplicates a rule, and throws its failures (B18).
  */

@@ -9,7 +9,7 @@ export function promqlString(value: string): string {
 }
 
 /**
- * Upstream's request-rate query (§7, §10.1), character for character:
+ * Upstream's request-rate query, character for character:
  * `sum(rate(flask_http_request_total{service="<svc>"}[<W>s]))by(service)`.
  */
 export function requestRateQuery(service: string, windowSeconds: number, metric = 'flask_http_request_total'): string {

@@ -1,4 +1,4 @@
-/** Reading a Prometheus `/api/v1/query` answer (external-apis §3.3) into samples or a typed failure. */
+/** Reading a Prometheus `/api/v1/query` answer into samples or a typed failure. */
 
 export interface Sample {
   labels: Record<string, string>;

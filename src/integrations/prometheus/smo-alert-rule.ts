@@ -14,7 +14,7 @@ export interface SmoAlertInput {
 }
 
 /**
- * Upstream `create_alert` (§10.2), plus the `graph` and `event` labels so the Alertmanager webhook
+ * Upstream `create_alert`, plus the `graph` and `event` labels so the Alertmanager webhook
  * can route a firing alert back to its graph, service and event (B6, B19).
  */
 export function smoAlertRule(input: SmoAlertInput): AlertRule {

@@ -1,6 +1,6 @@
 /**
- * Builders of realistic Kubernetes objects for the fake API server (shapes from external-apis §1.1,
- * §1.3 and §2). Values are illustrative; every knob a test needs has an option.
+ * Builders of realistic Kubernetes objects for the fake API server (the shapes Karmada,
+ * Kubernetes and Submariner serve). Values are illustrative; every knob a test needs has an option.
  */
 
 export type KubeObject = Record<string, unknown> & {
