@@ -1,43 +1,10 @@
 /** Domain types shared by the placement and scaling optimisers. */
 
-/** What a cluster can still offer (remaining capacity, not allocatable). */
-export interface ClusterCapacity {
-  readonly name: string;
-  /** Available CPU cores. */
-  readonly cpu: number;
-  /** Available memory in bytes; absent when the cluster does not report it (then unconstrained). */
-  readonly memoryBytes?: number | null;
-  /** Available GPUs; absent or 0 means the cluster has no acceleration. */
-  readonly gpu?: number | null;
-  readonly available: boolean;
-}
-
-/** What one service asks for, per replica. */
-export interface ServiceDemand {
-  readonly id: string;
-  /** CPU cores per replica. */
-  readonly cpu: number;
-  /** Memory bytes per replica; absent means 0. */
-  readonly memoryBytes?: number | null;
-  /** Needs acceleration: one GPU per replica on a cluster with `gpu > 0`. */
-  readonly gpu: boolean;
-  readonly replicas: number;
-  /**
-   * The HDAG's `intent.network.latencies`: round-trip requirements towards other services of the same
-   * problem. A `connectionPoint` naming no service of the problem (or "", or the service itself) is ignored.
-   */
-  readonly latencies?: readonly LatencyRequirement[] | null;
-}
-
-/** `ultralow`: RTT below `latencyLimitsMs.ultralow` (10 ms); `low`: at most `latencyLimitsMs.low` (20 ms); `best-effort`: any. */
-export type LatencyQos = 'ultralow' | 'low' | 'best-effort';
-export const LATENCY_QOS_VALUES: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
-
-export interface LatencyRequirement {
-  /** Id of the other service. */
-  readonly connectionPoint: string;
-  readonly qos: LatencyQos;
-}
+// The placement inputs are domain shapes (recorded in PlacementDecided): the optimiser uses them as they are.
+export type { ClusterCapacity, LatencyRequirement, ServiceDemand } from '../domain/graph/placement-model';
+export type { LatencyQos } from '../domain/graph/hdag-descriptor';
+import { LATENCY_QOS, type LatencyQos } from '../domain/graph/hdag-descriptor';
+export const LATENCY_QOS_VALUES: readonly LatencyQos[] = LATENCY_QOS;
 
 /**
  * Round-trip times in milliseconds between clusters, `clusterLatencyMs[from][to]` (Submariner Gateway
