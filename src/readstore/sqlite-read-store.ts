@@ -77,6 +77,7 @@ export class SqliteReadStore implements ReadStore {
       bumpVersions: db.prepare('UPDATE rs_collections SET versions = versions + 1 WHERE logical = ? RETURNING versions'),
       switch: db.prepare('UPDATE rs_collections SET active = ? WHERE logical = ?'),
       drop: db.prepare('DELETE FROM rs_documents WHERE collection = ?'),
+      dataVersion: db.prepare('PRAGMA data_version'),
     };
   }
 
@@ -182,6 +183,11 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {}
+
+  /** SQLite's data_version: changes when another connection (another SMO process) commits to the file. */
+  changeStamp(): number {
+    return (this.statements.dataVersion!.get() as { data_version: number }).data_version;
+  }
 
   private resolve(collection: string): string {
     const { logical, version } = parseCollectionName(collection);
