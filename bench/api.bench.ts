@@ -19,7 +19,10 @@
  * request deploys a new graph into a new project. `deployEndToEnd` adds sequential deploys
  * answered only once settled (fake helm installs included), for scale.
  *
- * Goals (a benchmark, not a test): ≥ 15,000 reads/s with p99 < 10 ms; deploy overhead p99 < 50 ms.
+ * Every read route is measured between two runs of a bare Fastify hello-world under the same
+ * autocannon settings, and reported as a ratio to their mean: the machine is shared, so the ratio
+ * says more than the absolute figures. Goals (a benchmark, not a test): GET /graphs/{id} ≥ 0.7× bare
+ * Fastify with p99 < 10 ms, the list ≥ 0.4×; deploy overhead p99 < 50 ms.
  *
  *   npm run bench:api              # ~1.5 minutes
  *   npm run bench:api -- --quick   # ~30 s
@@ -82,27 +85,34 @@ async function measureRead(url: string) {
   return summary(await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.readDurationSeconds }));
 }
 
-/**
- * What this machine gives at the moment of the run, for reading the figures against the anchors
- * (reliability-security.md §C.4 measured bare Fastify at 72–81k req/s on these machines): a bare
- * Fastify hello-world under the same autocannon settings, and a fixed CPU loop.
- */
-async function calibration() {
-  const started = performance.now();
-  let sum = 0;
-  for (let i = 0; i < 50_000_000; i++) sum += i;
-  const cpuLoopMs = Math.round(performance.now() - started);
+/** A bare Fastify hello-world, the yardstick every route is measured against in the same run. */
+async function startBareFastify(): Promise<{ url: string; close(): Promise<void> }> {
   const server = Fastify();
   server.get('/', async () => ({ hello: 'world' }));
   await server.listen({ port: 0, host: '127.0.0.1' });
-  try {
-    const address = server.server.address() as { port: number };
-    const hello = await measureRead(`http://127.0.0.1:${address.port}/`);
-    if (sum <= 0) throw new Error('unreachable'); // keeps the loop from being optimised away
-    return { bareFastifyHelloWorld: { requestsPerSecond: hello.requestsPerSecond, latencyMs: hello.latencyMs }, cpuLoopMs, cpuLoop: '50M integer additions' };
-  } finally {
-    await server.close();
-  }
+  const address = server.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
+/** A fixed CPU loop: how busy the shared machine was at the start. */
+function cpuLoopMs(): number {
+  const started = performance.now();
+  let sum = 0;
+  for (let i = 0; i < 50_000_000; i++) sum += i;
+  if (sum <= 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+  return Math.round(performance.now() - started);
+}
+
+/**
+ * A route measured between two runs of the bare hello-world (the machine is shared: its load
+ * drifts within a run), and its ratio to their mean.
+ */
+async function measureAgainstBare(url: string, bareUrl: string, bare: Array<ReturnType<typeof summary>>) {
+  if (bare.length === 0) bare.push(await measureRead(bareUrl));
+  const route = await measureRead(url);
+  bare.push(await measureRead(bareUrl));
+  const yardstick = (bare.at(-2)!.requestsPerSecond + bare.at(-1)!.requestsPerSecond) / 2;
+  return { ...route, bareFastifyRequestsPerSecond: Math.round(yardstick), ratioToBareFastify: round(route.requestsPerSecond / yardstick) };
 }
 
 /** A copy of the Brussels demo under another graph id (its service ids are unique per project). */
@@ -111,7 +121,9 @@ function descriptor(graphId: string): string {
 }
 
 async function main(): Promise<void> {
-  const machine = await calibration(); // first, on an idle machine
+  const machine = { cpuLoopMs: cpuLoopMs(), cpuLoop: '50M integer additions' };
+  const bareFastify = await startBareFastify();
+  const bareRuns: Array<ReturnType<typeof summary>> = [];
   const dir = mkdtempSync(join(tmpdir(), 'smo-bench-api-'));
   const kube = new FakeKubeApi();
   const kubeApi = await kube.start();
@@ -148,8 +160,8 @@ async function main(): Promise<void> {
     }
     await runtime.processing.whenIdle(60_000);
 
-    const listGraphs = await measureRead(`${base}/project/bench/graphs`);
-    const getGraph = await measureRead(`${base}/graphs/listed-1`);
+    const listGraphs = await measureAgainstBare(`${base}/project/bench/graphs`, bareFastify.url, bareRuns);
+    const getGraph = await measureAgainstBare(`${base}/graphs/listed-1`, bareFastify.url, bareRuns);
 
     // End to end, one at a time on an idle SMO: answered once the graph is settled (placement and fake helm included).
     const endToEnd: number[] = [];
@@ -190,7 +202,8 @@ async function main(): Promise<void> {
         helm: 'fake (test/fakes/helm/helm) through the real helm adapter',
         karmada: 'fake API server (test/fakes/kubernetes)',
       },
-      goals: { readsPerSecond: 15_000, readP99Ms: 10, deployOverheadP99Ms: 50 },
+      goals: { getGraphRatio: 0.7, getGraphP99Ms: 10, listRatio: 0.4, deployOverheadP99Ms: 50 },
+      bareFastifyHelloWorld: bareRuns.map((run) => ({ requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs })),
       'GET /project/{p}/graphs': listGraphs,
       'GET /graphs/{id}': getGraph,
       'POST /project/{p}/graphs (Prefer: respond-async)': { ...deploy, fakeHelmInstallsDuringMeasurement: installsWhileMeasured },
@@ -199,18 +212,20 @@ async function main(): Promise<void> {
         latencyMs: { p50: Math.round(endToEnd[Math.floor(endToEnd.length / 2)] ?? 0), max: Math.round(endToEnd.at(-1) ?? 0) },
         note: 'sequential, 200 once settled: validation, append, placement, helm status + install of two services (fake helm processes)',
       },
-      goalsMet: {
-        reads: [listGraphs, getGraph].every((r) => r.requestsPerSecond >= 15_000 && r.latencyMs.p99 < 10),
-        deployOverhead: deploy.latencyMs.p99 < 50,
+      ratiosToBareFastify: {
+        'GET /project/{p}/graphs': listGraphs.ratioToBareFastify,
+        'GET /graphs/{id}': getGraph.ratioToBareFastify,
       },
-      readsRelativeToBareFastify: {
-        'GET /project/{p}/graphs': round(listGraphs.requestsPerSecond / machine.bareFastifyHelloWorld.requestsPerSecond),
-        'GET /graphs/{id}': round(getGraph.requestsPerSecond / machine.bareFastifyHelloWorld.requestsPerSecond),
+      goalsMet: {
+        getGraph: getGraph.ratioToBareFastify >= 0.7 && getGraph.latencyMs.p99 < 10,
+        listGraphs: listGraphs.ratioToBareFastify >= 0.4,
+        deployOverhead: deploy.latencyMs.p99 < 50,
       },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     await app.close();
+    await bareFastify.close();
     await kube.stop();
     rmSync(dir, { recursive: true, force: true });
   }

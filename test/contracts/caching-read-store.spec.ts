@@ -102,7 +102,10 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect(second.documents[0]).toBe(first.documents[0]);
   });
 
-  it('sees at once what another process committed to the same SQLite file', async () => {
+  // A request that reaches this process after another one committed is read from its socket in a later turn of the event loop.
+  const laterRequest = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sees what another process committed to the same SQLite file from the next request on', async () => {
     const reader = new CachingReadStore(openProcess());
     const writer = openProcess(); // the instance holding the projection's lease
     await writer.commit([upsert('g', 'Deploying', 3)]);
@@ -111,6 +114,7 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect((await reader.cachedFind<Graph>('graphs', query)).documents).toHaveLength(1);
 
     await writer.commit([upsert('g', 'Running', 8), upsert('h', 'Deploying', 9)], { name: 'projection:graphs', position: 9 });
+    await laterRequest();
     expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 8, doc: { status: 'Running' } });
     expect((await reader.cachedFind<Graph>('graphs', query)).documents.map((d) => d.id)).toEqual(['g', 'h']);
   });

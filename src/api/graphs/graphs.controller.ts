@@ -36,7 +36,7 @@ export class GraphsController {
   @ApiOperation({ summary: 'The graphs of a project' })
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiJson(200, 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)', ['GraphView'])
-  async list(@Param('project') project: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async list(@Param('project') project: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     checkProject(project);
     const result = await this.runtime.readStore.cachedFind<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
     void reply.type(JSON_CONTENT_TYPE);
@@ -109,7 +109,7 @@ export class GraphsController {
   @ApiQueryParam('at', 'an ISO 8601 time or a global event position', { anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, { type: 'string', format: 'date-time' }] })
   @ApiJson(200, 'The graph', 'GraphView', ['etag'])
   @ApiProblems(404)
-  async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView | string> {
+  async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView | Buffer> {
     if (at !== undefined) {
       const doc = await this.findAsOf(name, at);
       void reply.header('etag', etag(doc.revision));
