@@ -160,6 +160,8 @@ async function main(): Promise<void> {
     }
     await runtime.processing.whenIdle(60_000);
 
+    // The floor of any SMO route: Nest and SMO's hooks (correlation id, security headers, metrics), a tiny body, no guard.
+    const nestFloor = await measureAgainstBare(`${base}/health/live`, bareFastify.url, bareRuns);
     const listGraphs = await measureAgainstBare(`${base}/project/bench/graphs`, bareFastify.url, bareRuns);
     const getGraph = await measureAgainstBare(`${base}/graphs/listed-1`, bareFastify.url, bareRuns);
 
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
       },
       goals: { getGraphRatio: 0.7, getGraphP99Ms: 10, listRatio: 0.4, deployOverheadP99Ms: 50 },
       bareFastifyHelloWorld: bareRuns.map((run) => ({ requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs })),
+      'GET /health/live (floor: Nest + SMO hooks)': nestFloor,
       'GET /project/{p}/graphs': listGraphs,
       'GET /graphs/{id}': getGraph,
       'POST /project/{p}/graphs (Prefer: respond-async)': { ...deploy, fakeHelmInstallsDuringMeasurement: installsWhileMeasured },
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
         note: 'sequential, 200 once settled: validation, append, placement, helm status + install of two services (fake helm processes)',
       },
       ratiosToBareFastify: {
+        'GET /health/live (floor: Nest + SMO hooks)': nestFloor.ratioToBareFastify,
         'GET /project/{p}/graphs': listGraphs.ratioToBareFastify,
         'GET /graphs/{id}': getGraph.ratioToBareFastify,
       },
