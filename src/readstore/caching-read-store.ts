@@ -81,7 +81,7 @@ export interface CacheOptions {
   now?: () => number;
 }
 
-const DEFAULTS = { maxDocuments: 2000, maxQueries: 200, maxStalenessMs: 1000 };
+const DEFAULTS = { maxDocuments: 1000, maxQueries: 200, maxStalenessMs: 1000 };
 
 /**
  * The read store with a cache of parsed, position-stamped documents for the query routes.
