@@ -41,6 +41,8 @@ export class CachedDocument<T> {
     readonly id: string,
     readonly doc: T,
     readonly position: number,
+    /** The collection version it was read from: after a blue/green switch, equal positions say nothing. */
+    readonly physicalCollection: string,
     verifiedAt: number,
     verifiedStamp: number | undefined,
   ) {
@@ -130,12 +132,13 @@ export class CachingReadStore implements ReadStore {
       return known;
     }
     const generation = this.generation(logical);
-    const stored = await this.inner.get<T>(collection, id);
+    const physical = await this.inner.activeCollection(collection);
+    const stored = await this.inner.get<T>(physical, id);
     if (!stored) {
       if (this.generation(logical) === generation) this.documents.delete(key);
       return null;
     }
-    return this.keep(key, stored, logical, generation, stamp);
+    return this.keep(key, stored, physical, logical, generation, stamp);
   }
 
   /** A query's documents as shared, frozen copies; a cached answer is dropped by any write to the collection. */
@@ -149,8 +152,9 @@ export class CachingReadStore implements ReadStore {
       return known;
     }
     const generation = this.generation(logical);
-    const stored = await this.inner.find<T>(collection, query);
-    const documents = stored.map((found) => this.keep(documentKey(collection, found.id), found, logical, generation, stamp));
+    const physical = await this.inner.activeCollection(collection);
+    const stored = await this.inner.find<T>(physical, query);
+    const documents = stored.map((found) => this.keep(documentKey(collection, found.id), found, physical, logical, generation, stamp));
     const result = new CachedResult<T>(documents, this.now(), stamp);
     if (this.generation(logical) === generation) {
       this.queries.set(key, result as CachedResult<unknown>);
@@ -246,21 +250,21 @@ export class CachingReadStore implements ReadStore {
   }
 
   /**
-   * The cached copy of what was just read: the known one when it is at the same position (its
-   * renderings stay), never one older than what is cached, and cached only if no write to the
-   * collection overlapped the read.
+   * The cached copy of what was just read: the known one when it is at the same position of the
+   * same collection version (its renderings stay), never one older than what is cached, and cached
+   * only if no write to the collection overlapped the read.
    */
-  private keep<T>(key: string, stored: StoredDocument<T>, logical: string, generation: number, stamp: number | undefined): CachedDocument<T> {
+  private keep<T>(key: string, stored: StoredDocument<T>, physical: string, logical: string, generation: number, stamp: number | undefined): CachedDocument<T> {
     const known = this.documents.get(key) as CachedDocument<T> | undefined;
     const undisturbed = this.generation(logical) === generation;
-    if (known && known.position >= stored.position) {
+    if (known && known.physicalCollection === physical && known.position >= stored.position) {
       if (undisturbed && known.position === stored.position) {
         known.verifiedAt = this.now();
         known.verifiedStamp = stamp;
       }
       return known;
     }
-    const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, this.now(), stamp);
+    const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, physical, this.now(), stamp);
     if (undisturbed) {
       this.documents.set(key, entry as CachedDocument<unknown>);
       this.evict();

@@ -119,6 +119,20 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect((await reader.cachedFind<Graph>('graphs', query)).documents.map((d) => d.id)).toEqual(['g', 'h']);
   });
 
+  it('sees a blue/green switch made by another process, even where a document kept its position', async () => {
+    const reader = new CachingReadStore(openProcess());
+    const rebuilder = openProcess();
+    await rebuilder.commit([upsert('g', 'Deploying', 3)]);
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3, doc: { status: 'Deploying' } });
+    // A rebuild with a changed projection: the same events (positions), another document.
+    const next = await rebuilder.createCollectionVersion('graphs');
+    await rebuilder.commit([{ ...upsert('g', 'Running', 3), collection: next }]);
+    await rebuilder.switchCollection('graphs', next);
+    await laterRequest();
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3, doc: { status: 'Running' } });
+    expect((await reader.cachedFind<Graph>('graphs', { where: { project: 'p' } })).documents.map((d) => d.doc.status)).toEqual(['Running']);
+  });
+
   it('sees a blue/green switch of the collection', async () => {
     const cache = new CachingReadStore(openProcess());
     await cache.commit([upsert('g', 'Deploying', 3)]);
@@ -174,10 +188,27 @@ describe('CachingReadStore: coherence of the cached documents', () => {
 
     it('does not cache a read that overlapped a write, so the older copy is not served afterwards', async () => {
       await shared.commit([upsert('g', 'Deploying', 3)]);
-      const overlapping = cache.cachedGet<Graph>('graphs', 'g'); // reads position 3 ...
-      await cache.commit([upsert('g', 'Running', 4)]); // ... while position 4 is committed
+      // A remote store: the answer travels back while a write lands.
+      let answerRead!: () => void;
+      let deliver!: () => void;
+      const read = new Promise<void>((resolve) => (answerRead = resolve));
+      const delivered = new Promise<void>((resolve) => (deliver = resolve));
+      const remote = Object.assign(Object.create(shared) as MemoryReadStore, {
+        changeStamp: undefined,
+        get: async <T,>(collection: string, id: string) => {
+          const found = await shared.get<T>(collection, id);
+          answerRead();
+          await delivered;
+          return found;
+        },
+      });
+      const slow = new CachingReadStore(remote, { maxStalenessMs: 500, now: () => clock });
+      const overlapping = slow.cachedGet<Graph>('graphs', 'g');
+      await read; // position 3 has been read ...
+      await slow.commit([upsert('g', 'Running', 4)]); // ... and position 4 is committed before it arrives
+      deliver();
       expect((await overlapping)!.position).toBe(3);
-      expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 4 });
+      expect(await slow.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 4 });
     });
 
     it('drops the least recently used documents beyond maxDocuments', async () => {
