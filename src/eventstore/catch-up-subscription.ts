@@ -59,26 +59,16 @@ export class CatchUpSubscription implements Subscription {
 export class AppendNotifier {
   private sequence = 0;
   private waiters = new Set<() => void>();
-  private wakeScheduled = false;
 
   current(): number {
     return this.sequence;
   }
 
-  /**
-   * Waiting subscriptions wake in the next turn of the event loop: the appender (an HTTP command)
-   * answers first, instead of after every projection and processor has read and folded the events.
-   */
   notify(): void {
     this.sequence++;
-    if (this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      const waiters = this.waiters;
-      this.waiters = new Set();
-      for (const wake of waiters) wake();
-    });
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
   }
 
   wait(sinceSequence: number, pollMs: number, signal: AbortSignal): Promise<void> {
