@@ -99,6 +99,9 @@ function secureHeaders(app: NestFastifyApplication): void {
 /** Correlation ids on every request and response, request metrics, and the log context. */
 function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // The request line holds only the method, the URL (its credential parameters redacted by
+  // redactUrl), the status and the time: pino's path redaction, about 5 µs a line, is skipped.
+  const requestLog = runtime.logger.child({}, { redact: { paths: [] } });
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers[CORRELATION_HEADER];
     const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(request.headers.traceparent) ?? randomUUID());
@@ -110,7 +113,7 @@ function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void
     const route = request.routeOptions.url ?? 'unmatched';
     runtime.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (route !== '/metrics' && !route.startsWith('/health')) {
-      logRequest(runtime.logger, request.method, request.url, reply.statusCode, reply.elapsedTime);
+      logRequest(requestLog, request.method, request.url, reply.statusCode, reply.elapsedTime);
     }
     done();
   });

@@ -11,6 +11,7 @@ import { ProcessingHost } from '../processing/processing-host';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { MongoDbReadStore } from '../readstore/mongodb-read-store';
 import type { ReadStore } from '../readstore/read-store';
+import { CachingReadStore } from '../readstore/caching-read-store';
 import { SqliteReadStore } from '../readstore/sqlite-read-store';
 import { SqliteDatabase } from '../sqlite/sqlite-database';
 import { streamSummariesProjection } from '../../projections/stream-summaries.projection';
@@ -37,7 +38,8 @@ export interface Runtime {
   logger: Logger;
   metrics: Metrics;
   eventStore: EventStore;
-  readStore: ReadStore;
+  /** Every writer goes through it, so its cache of parsed documents (for the query routes) stays coherent. */
+  readStore: CachingReadStore;
   processing: ProcessingHost;
   integrations: Integrations;
   graphs: GraphCommands;
@@ -68,12 +70,13 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
       : config.eventStore === 'eventstoredb'
         ? new EventStoreDbEventStore(config.esdbUrl!)
         : new SqliteEventStore(sqlite());
-  const readStore: ReadStore =
+  const rawReadStore: ReadStore =
     config.readStore === 'memory'
       ? new MemoryReadStore()
       : config.readStore === 'mongodb'
         ? await MongoDbReadStore.connect(config.mongoUrl!)
         : new SqliteReadStore(sqlite());
+  const readStore = new CachingReadStore(rawReadStore);
   const eventStore = new InstrumentedEventStore(rawEventStore, metrics, logger);
 
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });

@@ -28,6 +28,7 @@ export class MemoryReadStore implements ReadStore {
   private readonly collections = new Map<string, Map<string, Row>>();
   private readonly checkpoints = new Map<string, Checkpoint>();
   private readonly pointers = new Map<string, { active: string; versions: number }>();
+  private changes = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -66,6 +67,7 @@ export class MemoryReadStore implements ReadStore {
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
     if (checkpoint?.owner !== undefined) this.assertLease(checkpoint.name, checkpoint.owner);
+    if (writes.length > 0) this.changes++;
     for (const write of writes) {
       const rows = this.rows(this.resolve(write.collection));
       const current = rows.get(write.id);
@@ -117,13 +119,20 @@ export class MemoryReadStore implements ReadStore {
     const { logical } = parseCollectionName(collection);
     if (parseCollectionName(physical).logical !== logical) throw new Error(`${physical} is not a version of ${logical}`);
     this.pointer(logical).active = physical;
+    this.changes++;
   }
 
   async dropCollection(physical: string): Promise<void> {
     this.collections.delete(physical);
+    this.changes++;
   }
 
   async close(): Promise<void> {}
+
+  /** Counts changes to documents: a cache in front of this store sees writes that bypassed it. */
+  changeStamp(): number {
+    return this.changes;
+  }
 
   private pointer(logical: string): { active: string; versions: number } {
     let pointer = this.pointers.get(logical);

@@ -56,6 +56,12 @@ export interface ReadStore {
   dropCollection(physical: string): Promise<void>;
 
   close(): Promise<void>;
+
+  /**
+   * A number that changes whenever another connection or process may have changed the store (a
+   * cheap, synchronous check for caches in front of it); absent when the store cannot tell cheaply.
+   */
+  changeStamp?(): number | undefined;
 }
 
 export class LeaseLostError extends Error {

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS rs_documents (
   position INTEGER NOT NULL,
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
+-- The graphs of a project (list route, release-name clashes on deploy) without reading every graph.
+CREATE INDEX IF NOT EXISTS rs_documents_project ON rs_documents (collection, json_extract(doc, '$.project')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -77,6 +79,7 @@ export class SqliteReadStore implements ReadStore {
       bumpVersions: db.prepare('UPDATE rs_collections SET versions = versions + 1 WHERE logical = ? RETURNING versions'),
       switch: db.prepare('UPDATE rs_collections SET active = ? WHERE logical = ?'),
       drop: db.prepare('DELETE FROM rs_documents WHERE collection = ?'),
+      dataVersion: db.prepare('PRAGMA data_version'),
     };
   }
 
@@ -93,19 +96,15 @@ export class SqliteReadStore implements ReadStore {
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
     const params: Array<string | number | null> = [this.resolve(collection)];
     const conditions = Object.entries(query.where ?? {}).map(([field, value]) => {
-      assertFieldPath(field);
-      params.push(`$.${field}`);
-      if (value === null) return 'json_extract(doc, ?) IS NULL';
+      if (value === null) return `${jsonField(field)} IS NULL`;
       params.push(sqlValue(value));
-      return 'json_extract(doc, ?) = ?';
+      return `${jsonField(field)} = ?`;
     });
-    const order = (query.orderBy ?? []).map(({ field, direction }) => {
-      assertFieldPath(field);
-      params.push(`$.${field}`);
-      return `json_extract(doc, ?) ${direction === 'desc' ? 'DESC' : 'ASC'}`;
-    });
+    const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);
-    const sql = `SELECT id, doc, position FROM rs_documents WHERE collection = ? AND doc IS NOT NULL
+    // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.
+    const index = Object.keys(query.where ?? {}).includes('project') ? 'INDEXED BY rs_documents_project' : '';
+    const sql = `SELECT id, doc, position FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
     const rows = this.database.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
     return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
@@ -183,12 +182,26 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {}
 
+  /** SQLite's data_version: changes when another connection (another SMO process) commits to the file. */
+  changeStamp(): number {
+    return (this.statements.dataVersion!.get() as { data_version: number }).data_version;
+  }
+
   private resolve(collection: string): string {
     const { logical, version } = parseCollectionName(collection);
     if (version !== undefined) return collection;
     const row = this.statements.pointer!.get(logical) as { active: string } | undefined;
     return row?.active ?? physicalName(logical, 1);
   }
+}
+
+/**
+ * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on
+ * the same expression (rs_documents_project); assertFieldPath admits only letters, digits, _ and dots.
+ */
+function jsonField(field: string): string {
+  assertFieldPath(field);
+  return `json_extract(doc, '$.${field}')`;
 }
 
 function sqlValue(value: Exclude<FieldValue, null>): string | number {

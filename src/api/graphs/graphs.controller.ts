@@ -19,6 +19,8 @@ import { etag, requestContext } from '../request-context';
 import { BRUSSELS_EXAMPLE } from './examples';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
+import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import type { CachedDocument } from '../../readstore/caching-read-store';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** What the placement processor answers to a request for a proposal. */
@@ -42,10 +44,11 @@ export class GraphsController {
   @ApiOperation({ summary: 'The graphs of a project' })
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiJson(200, 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)', ['GraphView'])
-  async list(@Param('project') project: string): Promise<GraphView[]> {
+  async list(@Param('project') project: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     checkProject(project);
-    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
-    return docs.map(({ doc }) => toGraphView(doc));
+    const result = await this.runtime.readStore.cachedFind<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
+    void reply.type(JSON_CONTENT_TYPE);
+    return graphViewListBody(result);
   }
 
   @Get('graphs')
@@ -147,10 +150,15 @@ export class GraphsController {
   @ApiQueryParam('at', 'an ISO 8601 time or a global event position', { anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, { type: 'string', format: 'date-time' }] })
   @ApiJson(200, 'The graph', 'GraphView', ['etag'])
   @ApiProblems(404)
-  async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView> {
-    const doc = at === undefined ? await this.find(name) : await this.findAsOf(name, at);
-    void reply.header('etag', etag(doc.revision));
-    return toGraphView(doc);
+  async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView | Buffer> {
+    if (at !== undefined) {
+      const doc = await this.findAsOf(name, at);
+      void reply.header('etag', etag(doc.revision));
+      return toGraphView(doc);
+    }
+    const cached = await this.find(name);
+    void reply.header('etag', etag(cached.doc.revision)).type(JSON_CONTENT_TYPE);
+    return graphViewBody(cached);
   }
 
   @Delete('graphs/:name')
@@ -378,10 +386,10 @@ export class GraphsController {
     return doc;
   }
 
-  private async find(name: string): Promise<GraphDocument> {
-    const found = await this.runtime.readStore.get<GraphDocument>('graphs', name);
+  private async find(name: string): Promise<CachedDocument<GraphDocument>> {
+    const found = await this.runtime.readStore.cachedGet<GraphDocument>('graphs', name);
     if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
-    return found.doc;
+    return found;
   }
 
   /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */

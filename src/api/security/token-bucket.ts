@@ -12,14 +12,17 @@ export class TokenBuckets {
   take(key: string): number {
     const now = this.now();
     const capacity = this.rate * 2;
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    const tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
-    if (this.buckets.size >= this.maxKeys && !this.buckets.has(key)) this.buckets.clear();
-    if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
-      return Math.ceil((1 - tokens) / this.rate);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.buckets.clear();
+      bucket = { tokens: capacity, at: now };
+      this.buckets.set(key, bucket);
     }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    // Updated in place: this runs on every request.
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) return Math.ceil((1 - bucket.tokens) / this.rate);
+    bucket.tokens -= 1;
     return 0;
   }
 }

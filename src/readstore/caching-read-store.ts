@@ -1,0 +1,335 @@
+import {
+  parseCollectionName,
+  type CheckpointUpdate,
+  type DocumentWrite,
+  type FindQuery,
+  type ReadStore,
+  type StoredDocument,
+} from './read-store';
+
+/** Something a route derived from a cached document (a serialised body), and until when it holds. */
+export interface Rendering<R> {
+  value: R;
+  /** Epoch ms after which the rendering must be recomputed (it depends on the clock); absent: as long as the document. */
+  validUntil?: number;
+}
+
+/** Renderings memoised per key; a rendering whose `validUntil` has passed is recomputed. */
+class Renderings {
+  private readonly byKey = new Map<string, Rendering<unknown>>();
+
+  memo<R>(key: string, render: () => Rendering<R>, now: number): R {
+    const known = this.byKey.get(key);
+    if (known && (known.validUntil === undefined || now < known.validUntil)) return known.value as R;
+    const fresh = render();
+    this.byKey.set(key, fresh);
+    return fresh.value;
+  }
+}
+
+/**
+ * A read-model document held in memory with the position that wrote it. The document is shared
+ * by every reader and deep-frozen: read it, never change it.
+ */
+export class CachedDocument<T> {
+  private readonly renderings = new Renderings();
+  /** When (epoch, ms) and under which store change stamp this copy was last known current. */
+  verifiedAt: number;
+  verifiedStamp: number | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly doc: T,
+    readonly position: number,
+    /** The collection version it was read from: after a blue/green switch, equal positions say nothing. */
+    readonly physicalCollection: string,
+    verifiedAt: number,
+    verifiedStamp: number | undefined,
+  ) {
+    this.verifiedAt = verifiedAt;
+    this.verifiedStamp = verifiedStamp;
+  }
+
+  /** What `render` derives from this document, computed once per document position (and `validUntil`). */
+  rendered<R>(key: string, render: (doc: T) => Rendering<R>, now = Date.now()): R {
+    return this.renderings.memo(key, () => render(this.doc), now);
+  }
+}
+
+/** The documents a query found, in its order, with renderings of the whole answer. */
+export class CachedResult<T> {
+  private readonly renderings = new Renderings();
+
+  constructor(
+    readonly documents: ReadonlyArray<CachedDocument<T>>,
+    readonly verifiedAt: number,
+    readonly verifiedStamp: number | undefined,
+  ) {}
+
+  rendered<R>(key: string, render: (documents: ReadonlyArray<CachedDocument<T>>) => Rendering<R>, now = Date.now()): R {
+    return this.renderings.memo(key, () => render(this.documents), now);
+  }
+}
+
+export interface CacheOptions {
+  /** Documents kept (least recently used are dropped first), counting those held by cached query results. */
+  maxDocuments?: number;
+  maxQueries?: number;
+  /**
+   * For a store that cannot tell cheaply whether another process changed it (no `changeStamp`):
+   * how long a cached copy is served before it is checked against the store again.
+   */
+  maxStalenessMs?: number;
+  now?: () => number;
+}
+
+const DEFAULTS = { maxDocuments: 1000, maxQueries: 200, maxStalenessMs: 1000 };
+
+/**
+ * The read store with a cache of parsed, position-stamped documents for the query routes.
+ *
+ * Every method of the port passes through unchanged (projections and processors read fresh,
+ * private copies). `cachedGet` and `cachedFind` serve shared, frozen copies, kept coherent so:
+ * - writes through this store (every projection commit of this process) drop the documents they
+ *   touch and every cached query of their collection before the commit returns, so once a
+ *   runner reports a position processed (`whenProcessed`), no older copy is served;
+ * - writes by another process (a second SMO over the same SQLite file, or over the same MongoDB):
+ *   when the store has a `changeStamp` (SQLite's data_version), a changed stamp makes every copy
+ *   be checked again before it is served — no staleness at all; otherwise a copy older than
+ *   `maxStalenessMs` is checked again — staleness bounded by it;
+ * - a read that overlapped a write is answered but not cached, and a copy never replaces a newer
+ *   one, so this process never serves a document older than one it has served since.
+ * A copy checked again and found at the same position keeps what was rendered from it.
+ */
+export class CachingReadStore implements ReadStore {
+  readonly adapter: string;
+  private readonly documents = new Map<string, CachedDocument<unknown>>();
+  private readonly queries = new Map<string, CachedResult<unknown>>();
+  /** Per logical collection: bumped by every write, switch or drop, so an overlapping read is not cached. */
+  private readonly generations = new Map<string, number>();
+  private readonly options: Required<Omit<CacheOptions, 'now'>>;
+  private readonly now: () => number;
+  /** The store's change stamp, read once per turn of the event loop (see `currentStamp`). */
+  private stamp: { value: number | undefined } | null = null;
+
+  constructor(
+    readonly inner: ReadStore,
+    options: CacheOptions = {},
+  ) {
+    this.adapter = inner.adapter;
+    this.options = { ...DEFAULTS, ...stripUndefined(options) };
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The document as a shared, frozen, position-stamped copy (see the class comment for coherence). */
+  async cachedGet<T>(collection: string, id: string): Promise<CachedDocument<T> | null> {
+    const logical = parseCollectionName(collection).logical;
+    const key = documentKey(collection, id);
+    const stamp = this.currentStamp();
+    const known = this.documents.get(key) as CachedDocument<T> | undefined;
+    if (known && this.isCurrent(known, stamp)) {
+      this.touch(this.documents, key, known);
+      return known;
+    }
+    const generation = this.generation(logical);
+    const physical = await this.inner.activeCollection(collection);
+    const stored = await this.inner.get<T>(physical, id);
+    if (!stored) {
+      if (this.generation(logical) === generation) this.documents.delete(key);
+      return null;
+    }
+    return this.keep(key, stored, physical, logical, generation, stamp);
+  }
+
+  /** A query's documents as shared, frozen copies; a cached answer is dropped by any write to the collection. */
+  async cachedFind<T>(collection: string, query: FindQuery = {}): Promise<CachedResult<T>> {
+    const logical = parseCollectionName(collection).logical;
+    const key = `${collection}\u0000${JSON.stringify(query)}`;
+    const stamp = this.currentStamp();
+    const known = this.queries.get(key) as CachedResult<T> | undefined;
+    if (known && this.isCurrent(known, stamp)) {
+      this.touch(this.queries, key, known);
+      return known;
+    }
+    const generation = this.generation(logical);
+    const physical = await this.inner.activeCollection(collection);
+    const stored = await this.inner.find<T>(physical, query);
+    const documents = stored.map((found) => this.keep(documentKey(collection, found.id), found, physical, logical, generation, stamp));
+    const result = new CachedResult<T>(documents, this.now(), stamp);
+    if (this.generation(logical) === generation) {
+      this.queries.set(key, result as CachedResult<unknown>);
+      this.evict();
+    }
+    return result;
+  }
+
+  get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
+    return this.inner.get(collection, id);
+  }
+
+  getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
+    return this.inner.getMany(collection, ids);
+  }
+
+  find<T>(collection: string, query?: FindQuery): Promise<StoredDocument<T>[]> {
+    return this.inner.find(collection, query);
+  }
+
+  async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    try {
+      await this.inner.commit(writes, checkpoint);
+    } finally {
+      // Also after a failure: a store without transactions may have applied part of the writes.
+      for (const write of writes) this.forgetDocument(write.collection, write.id);
+    }
+  }
+
+  changeStamp(): number | undefined {
+    return this.inner.changeStamp?.();
+  }
+
+  getCheckpoint(name: string): Promise<number | null> {
+    return this.inner.getCheckpoint(name);
+  }
+
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.inner.acquireLease(name, owner, ttlMs);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.inner.releaseLease(name, owner);
+  }
+
+  activeCollection(collection: string): Promise<string> {
+    return this.inner.activeCollection(collection);
+  }
+
+  createCollectionVersion(collection: string): Promise<string> {
+    return this.inner.createCollectionVersion(collection);
+  }
+
+  async switchCollection(collection: string, physical: string): Promise<void> {
+    try {
+      await this.inner.switchCollection(collection, physical);
+    } finally {
+      this.forgetCollection(collection);
+    }
+  }
+
+  async dropCollection(physical: string): Promise<void> {
+    try {
+      await this.inner.dropCollection(physical);
+    } finally {
+      this.forgetCollection(physical);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.documents.clear();
+    this.queries.clear();
+    await this.inner.close();
+  }
+
+  /**
+   * The store's change stamp, read at most once per turn of the event loop: a request that reaches
+   * this process after another process committed is read from the socket in a later turn, so it
+   * sees the new stamp — as if the stamp were read for every request, at a fraction of the cost.
+   */
+  private currentStamp(): number | undefined {
+    if (!this.inner.changeStamp) return undefined;
+    if (!this.stamp) {
+      this.stamp = { value: this.inner.changeStamp() };
+      setImmediate(() => (this.stamp = null));
+    }
+    return this.stamp.value;
+  }
+
+  /** A copy is served as is while the store's stamp is unchanged (or, without a stamp, within maxStalenessMs). */
+  private isCurrent(entry: { verifiedAt: number; verifiedStamp: number | undefined }, stamp: number | undefined): boolean {
+    return stamp === undefined ? this.now() - entry.verifiedAt <= this.options.maxStalenessMs : entry.verifiedStamp === stamp;
+  }
+
+  /**
+   * The cached copy of what was just read: the known one when it is at the same position of the
+   * same collection version (its renderings stay), never one older than what is cached, and cached
+   * only if no write to the collection overlapped the read.
+   */
+  private keep<T>(key: string, stored: StoredDocument<T>, physical: string, logical: string, generation: number, stamp: number | undefined): CachedDocument<T> {
+    const known = this.documents.get(key) as CachedDocument<T> | undefined;
+    const undisturbed = this.generation(logical) === generation;
+    if (known && known.physicalCollection === physical && known.position >= stored.position) {
+      if (undisturbed && known.position === stored.position) {
+        known.verifiedAt = this.now();
+        known.verifiedStamp = stamp;
+      }
+      return known;
+    }
+    const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, physical, this.now(), stamp);
+    if (undisturbed) {
+      this.documents.set(key, entry as CachedDocument<unknown>);
+      this.evict();
+    }
+    return entry;
+  }
+
+  private forgetDocument(collection: string, id: string): void {
+    const { logical } = parseCollectionName(collection);
+    this.bump(logical);
+    this.documents.delete(documentKey(logical, id));
+    this.documents.delete(documentKey(collection, id));
+    this.forgetQueries(logical);
+  }
+
+  private forgetCollection(collection: string): void {
+    const { logical } = parseCollectionName(collection);
+    this.bump(logical);
+    for (const key of this.documents.keys()) if (logicalOfKey(key) === logical) this.documents.delete(key);
+    this.forgetQueries(logical);
+  }
+
+  private forgetQueries(logical: string): void {
+    for (const key of this.queries.keys()) if (logicalOfKey(key) === logical) this.queries.delete(key);
+  }
+
+  private generation(logical: string): number {
+    return this.generations.get(logical) ?? 0;
+  }
+
+  private bump(logical: string): void {
+    this.generations.set(logical, this.generation(logical) + 1);
+  }
+
+  /** Most recently used last (a Map keeps insertion order). */
+  private touch<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+  }
+
+  private evict(): void {
+    while (this.queries.size > this.options.maxQueries) this.queries.delete(this.queries.keys().next().value!);
+    const held = () => this.documents.size + [...this.queries.values()].reduce((sum, result) => sum + result.documents.length, 0);
+    while (this.queries.size > 0 && held() > this.options.maxDocuments) this.queries.delete(this.queries.keys().next().value!);
+    while (this.documents.size > this.options.maxDocuments) this.documents.delete(this.documents.keys().next().value!);
+  }
+}
+
+function documentKey(collection: string, id: string): string {
+  return `${collection}\u0000${id}`;
+}
+
+function logicalOfKey(key: string): string {
+  return parseCollectionName(key.slice(0, key.indexOf('\u0000'))).logical;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Freezes a parsed JSON document in place, so a reader cannot change the shared copy. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,226 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CachingReadStore, type CachedDocument } from '../../src/readstore/caching-read-store';
+import { MemoryReadStore } from '../../src/readstore/memory-read-store';
+import type { DocumentWrite } from '../../src/readstore/read-store';
+import { SqliteReadStore } from '../../src/readstore/sqlite-read-store';
+import { SqliteDatabase } from '../../src/sqlite/sqlite-database';
+import { describeReadStoreContract } from './read-store.contract';
+
+interface Graph {
+  name: string;
+  project: string;
+  status: string;
+}
+
+const upsert = (id: string, status: string, position: number, project = 'p'): DocumentWrite => ({
+  kind: 'upsert',
+  collection: 'graphs',
+  id,
+  doc: { name: id, project, status },
+  position,
+});
+
+// The cache passes every method of the port through: it is a read store like the others.
+describeReadStoreContract('caching over sqlite', async () => {
+  const database = new SqliteDatabase({ path: ':memory:' });
+  let offset = 0;
+  const store = new CachingReadStore(new SqliteReadStore(database, () => Date.now() + offset));
+  return { store, advance: (ms) => (offset += ms), dispose: async () => database.close() };
+});
+
+describe('CachingReadStore: coherence of the cached documents', () => {
+  let dir: string;
+  let databases: SqliteDatabase[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smo-cache-'));
+    databases = [];
+  });
+  afterEach(() => {
+    databases.forEach((database) => database.close());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One SMO process's view of the shared SQLite file: its own connection. */
+  const openProcess = () => {
+    const database = new SqliteDatabase({ path: join(dir, 'smo.db'), synchronous: 'normal' });
+    databases.push(database);
+    return new SqliteReadStore(database);
+  };
+
+  it('serves one parsed copy until a commit through it, then the committed document', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Deploying', 3)]);
+    const first = await cache.cachedGet<Graph>('graphs', 'g');
+    expect(first).toMatchObject({ position: 3, doc: { status: 'Deploying' } });
+    expect(await cache.cachedGet('graphs', 'g')).toBe(first);
+
+    await cache.commit([upsert('g', 'Running', 7)], { name: 'projection:graphs', position: 7 });
+    expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 7, doc: { status: 'Running' } });
+    await cache.commit([{ kind: 'delete', collection: 'graphs', id: 'g', position: 9 }]);
+    expect(await cache.cachedGet('graphs', 'g')).toBeNull();
+  });
+
+  it('renders once per document position, and again after the document changed', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Deploying', 3)]);
+    let renders = 0;
+    const body = (cached: CachedDocument<Graph>) => cached.rendered('body', (doc) => ({ value: `${++renders}:${JSON.stringify(doc)}` }));
+    const once = body((await cache.cachedGet<Graph>('graphs', 'g'))!);
+    expect(body((await cache.cachedGet<Graph>('graphs', 'g'))!)).toBe(once);
+    expect(renders).toBe(1);
+
+    await cache.commit([upsert('g', 'Running', 4)]);
+    expect(body((await cache.cachedGet<Graph>('graphs', 'g'))!)).toBe('2:{"name":"g","project":"p","status":"Running"}');
+  });
+
+  it('recomputes a rendering once the moment it depended on has passed', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Deploying', 3)]);
+    const cached = (await cache.cachedGet<Graph>('graphs', 'g'))!;
+    const render = (now: number) => cached.rendered('clock', () => ({ value: now, validUntil: 1000 }), now);
+    expect(render(10)).toBe(10);
+    expect(render(999)).toBe(10);
+    expect(render(1000)).toBe(1000);
+  });
+
+  it('drops a cached query answer when its collection is written, not when another one is', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('a', 'Running', 1), upsert('b', 'Running', 2, 'q')]);
+    const query = { where: { project: 'p' }, orderBy: [{ field: 'name' }] };
+    const first = await cache.cachedFind<Graph>('graphs', query);
+    expect(first.documents.map((d) => d.id)).toEqual(['a']);
+    await cache.commit([{ kind: 'upsert', collection: 'clusters', id: 'c1', doc: { name: 'c1' }, position: 3 }]);
+    expect(await cache.cachedFind('graphs', query)).toBe(first);
+
+    await cache.commit([upsert('c', 'Deploying', 4)]);
+    const second = await cache.cachedFind<Graph>('graphs', query);
+    expect(second.documents.map((d) => `${d.id}@${d.position}`)).toEqual(['a@1', 'c@4']);
+    // The unchanged document is the same cached copy (its renderings are kept).
+    expect(second.documents[0]).toBe(first.documents[0]);
+  });
+
+  // A request that reaches this process after another one committed is read from its socket in a later turn of the event loop.
+  const laterRequest = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sees what another process committed to the same SQLite file from the next request on', async () => {
+    const reader = new CachingReadStore(openProcess());
+    const writer = openProcess(); // the instance holding the projection's lease
+    await writer.commit([upsert('g', 'Deploying', 3)]);
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3 });
+    const query = { where: { project: 'p' } };
+    expect((await reader.cachedFind<Graph>('graphs', query)).documents).toHaveLength(1);
+
+    await writer.commit([upsert('g', 'Running', 8), upsert('h', 'Deploying', 9)], { name: 'projection:graphs', position: 9 });
+    await laterRequest();
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 8, doc: { status: 'Running' } });
+    expect((await reader.cachedFind<Graph>('graphs', query)).documents.map((d) => d.id)).toEqual(['g', 'h']);
+  });
+
+  it('sees a blue/green switch made by another process, even where a document kept its position', async () => {
+    const reader = new CachingReadStore(openProcess());
+    const rebuilder = openProcess();
+    await rebuilder.commit([upsert('g', 'Deploying', 3)]);
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3, doc: { status: 'Deploying' } });
+    // A rebuild with a changed projection: the same events (positions), another document.
+    const next = await rebuilder.createCollectionVersion('graphs');
+    await rebuilder.commit([{ ...upsert('g', 'Running', 3), collection: next }]);
+    await rebuilder.switchCollection('graphs', next);
+    await laterRequest();
+    expect(await reader.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3, doc: { status: 'Running' } });
+    expect((await reader.cachedFind<Graph>('graphs', { where: { project: 'p' } })).documents.map((d) => d.doc.status)).toEqual(['Running']);
+  });
+
+  it('sees a blue/green switch of the collection', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Deploying', 3)]);
+    expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3 });
+    const next = await cache.createCollectionVersion('graphs');
+    await cache.commit([{ ...upsert('g', 'Running', 3), collection: next }]);
+    await cache.switchCollection('graphs', next);
+    expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3, doc: { status: 'Running' } });
+  });
+
+  it('hands out frozen copies: a reader cannot change what others are served', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Deploying', 3)]);
+    const cached = (await cache.cachedGet<Graph>('graphs', 'g'))!;
+    expect(() => {
+      (cached.doc as { status: string }).status = 'Hacked';
+    }).toThrow(TypeError);
+    expect((await cache.cachedGet<Graph>('graphs', 'g'))!.doc.status).toBe('Deploying');
+    // The port's own reads still give private, mutable copies.
+    const own = (await cache.get<Graph>('graphs', 'g'))!;
+    own.doc.status = 'Mine';
+    expect((await cache.get<Graph>('graphs', 'g'))!.doc.status).toBe('Deploying');
+  });
+
+  describe('over a store that cannot tell whether another process wrote (no change stamp, like MongoDB)', () => {
+    let clock: number;
+    let shared: MemoryReadStore;
+    let cache: CachingReadStore;
+
+    beforeEach(() => {
+      clock = 1_000_000;
+      shared = new MemoryReadStore();
+      // The same store without its change stamp: what the cache knows of a MongoDB read store.
+      cache = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxStalenessMs: 500, now: () => clock });
+    });
+
+    it('serves a copy another process has since replaced for at most maxStalenessMs', async () => {
+      await shared.commit([upsert('g', 'Deploying', 3)]);
+      expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3 });
+      await shared.commit([upsert('g', 'Running', 5)]); // another instance, not through this cache
+      clock += 500;
+      expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 3 });
+      clock += 1;
+      expect(await cache.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 5, doc: { status: 'Running' } });
+    });
+
+    it('keeps a copy checked again at the same position, with its renderings', async () => {
+      await shared.commit([upsert('g', 'Deploying', 3)]);
+      const first = (await cache.cachedGet<Graph>('graphs', 'g'))!;
+      clock += 10_000;
+      expect(await cache.cachedGet('graphs', 'g')).toBe(first);
+    });
+
+    it('does not cache a read that overlapped a write, so the older copy is not served afterwards', async () => {
+      await shared.commit([upsert('g', 'Deploying', 3)]);
+      // A remote store: the answer travels back while a write lands.
+      let answerRead!: () => void;
+      let deliver!: () => void;
+      const read = new Promise<void>((resolve) => (answerRead = resolve));
+      const delivered = new Promise<void>((resolve) => (deliver = resolve));
+      const remote = Object.assign(Object.create(shared) as MemoryReadStore, {
+        changeStamp: undefined,
+        get: async <T,>(collection: string, id: string) => {
+          const found = await shared.get<T>(collection, id);
+          answerRead();
+          await delivered;
+          return found;
+        },
+      });
+      const slow = new CachingReadStore(remote, { maxStalenessMs: 500, now: () => clock });
+      const overlapping = slow.cachedGet<Graph>('graphs', 'g');
+      await read; // position 3 has been read ...
+      await slow.commit([upsert('g', 'Running', 4)]); // ... and position 4 is committed before it arrives
+      deliver();
+      expect((await overlapping)!.position).toBe(3);
+      expect(await slow.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 4 });
+    });
+
+    it('drops the least recently used documents beyond maxDocuments', async () => {
+      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxDocuments: 2, now: () => clock });
+      await shared.commit([upsert('a', 'Running', 1), upsert('b', 'Running', 2), upsert('c', 'Running', 3)]);
+      await small.cachedGet('graphs', 'a');
+      await small.cachedGet('graphs', 'b');
+      await small.cachedGet('graphs', 'a');
+      await small.cachedGet('graphs', 'c'); // drops b, the least recently used
+      await shared.commit([upsert('a', 'Stopped', 4), upsert('b', 'Stopped', 5)]);
+      expect(await small.cachedGet('graphs', 'a')).toMatchObject({ position: 1 }); // still cached (within the staleness bound)
+      expect(await small.cachedGet('graphs', 'b')).toMatchObject({ position: 5 }); // read again
+    });
+  });
+});

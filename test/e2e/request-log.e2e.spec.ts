@@ -1,0 +1,23 @@
+import { createLogger } from '../../src/observability/logger';
+import { startApp, type RunningApp } from '../support/app';
+
+/** The per-request log line (written without pino's path redaction, see create-app.ts). */
+describe('request log line', () => {
+  let smo: RunningApp;
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    smo = await startApp({}, { logger });
+  });
+  afterAll(async () => smo?.close());
+
+  it('carries the correlation id, the status and the URL with its credentials redacted', async () => {
+    const response = await fetch(`${smo.url}/graphs/nope?token=canary-request-token&x=1`, { headers: { 'x-correlation-id': 'corr-request-log-1' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-correlation-id')).toBe('corr-request-log-1');
+    const line = lines.find((l) => l.msg === 'request' && l.correlationId === 'corr-request-log-1');
+    expect(line).toMatchObject({ method: 'GET', url: '/graphs/nope?token=[redacted]&x=1', status: 404, service: 'smo' });
+    expect(JSON.stringify(lines)).not.toContain('canary-request-token');
+  });
+});
