@@ -16,12 +16,14 @@ import { CLUSTER_EVENT_TYPES } from '../src/domain/cluster/events';
 import { GRAPH_EVENT_TYPES } from '../src/domain/graph/events';
 import { OS_K8S_CLUSTER_EVENT_TYPES } from '../src/domain/os-k8s-cluster/events';
 import { VIM_EVENT_TYPES } from '../src/domain/vim/events';
+import { RELEASE_NAMES_EVENT_TYPES } from '../src/domain/release-names/events';
 
 const SUITES = [
   'test/e2e/graph-lifecycle.e2e.spec.ts',
   'test/e2e/scaling.e2e.spec.ts',
   'test/e2e/conditional-deployment.e2e.spec.ts',
   'test/e2e/placement-proposals.e2e.spec.ts',
+  'test/e2e/release-ownership.e2e.spec.ts',
   'test/e2e/cluster-inventory.e2e.spec.ts',
   'test/e2e/upstream-bugs.e2e.spec.ts',
   'test/e2e/operations.e2e.spec.ts',
@@ -37,6 +39,7 @@ const AGGREGATES: Record<string, Record<string, true>> = {
   'os-k8s-cluster': OS_K8S_CLUSTER_EVENT_TYPES,
   vim: VIM_EVENT_TYPES,
   alerts: ALERT_EVENT_TYPES,
+  releases: RELEASE_NAMES_EVENT_TYPES,
 };
 
 interface StoredEvent {

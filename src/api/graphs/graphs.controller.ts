@@ -212,7 +212,7 @@ export class GraphsController {
   @ApiJson(200, 'The proposal', 'ProposalView', ['etag'])
   @ApiProblems(404)
   async proposal(@Param('name') name: string, @Param('proposal') proposalId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProposalView> {
-    const doc = await this.find(name);
+    const { doc } = await this.find(name);
     const proposal = doc.state.proposals.find((p) => p.proposalId === proposalId);
     if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no placement proposal ${proposalId}`);
     void reply.header('etag', etag(doc.revision));
