@@ -2,6 +2,7 @@ import { NO_STREAM, type EventMetadata, type EventStore, type RecordedEvent } fr
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors';
 import type { Decider } from '../domain/decider';
 import { deterministicId } from '../shared/deterministic-id';
+import { DEFAULT_SNAPSHOT_EVERY, loadAggregate, snapshotIfDue } from './aggregate-loader';
 
 /** Who asks, and why: carried into every event's metadata. */
 export interface CommandContext {
@@ -36,9 +37,17 @@ interface Typed {
 
 export const SCHEMA_VERSION = 1;
 
+export interface HandleOptions {
+  conflictRetries?: number;
+  /** Snapshot the aggregate once this many events were folded after its latest snapshot (0: never). */
+  snapshotEvery?: number;
+}
+
 /**
- * Read → decide → append with the revision read. Conflicts from concurrent writers are retried
- * (re-read and re-decide) unless the client pinned a revision with If-Match.
+ * Load (latest snapshot + the events after it) → decide → append with the revision read. Conflicts
+ * from concurrent writers are retried (re-load and re-decide) unless the client pinned a revision
+ * with If-Match. A repeated command is recognised among the stream's latest events (at least
+ * REPEAT_WINDOW of them); the cost of a command does not grow with the age of the stream.
  */
 export async function handleCommand<C, E extends Typed, S>(
   store: EventStore,
@@ -46,13 +55,12 @@ export async function handleCommand<C, E extends Typed, S>(
   decider: Decider<C, E, S>,
   command: C,
   context: CommandContext,
-  options: { conflictRetries?: number } = {},
+  options: HandleOptions = {},
 ): Promise<CommandResult<E, S>> {
   for (let attempt = 0; ; attempt++) {
-    const history = await readHistory(store, streamId);
-    const revision = history.length > 0 ? history[history.length - 1]!.revision : -1;
-    const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
-    const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
+    const loaded = await loadDecided(store, streamId, decider, options);
+    const { state, revision } = loaded;
+    const earlier = loaded.recent.filter((e) => e.metadata.commandId === context.commandId);
     if (earlier.length > 0) {
       return { events: earlier as unknown as E[], eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
     }
@@ -96,6 +104,21 @@ export class PreconditionFailedError extends Error {
   ) {
     super(`${streamId} is at revision ${actual}, not ${expected}`);
   }
+}
+
+/** The aggregate from its latest snapshot (when the decider is versioned for snapshots) and the events after it; writes a snapshot when one is due. */
+export async function loadDecided<S>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, never, S>, 'evolve' | 'initialState' | 'snapshotVersion'>,
+  options: HandleOptions = {},
+) {
+  const version = decider.snapshotVersion;
+  // Without a version the aggregate is never snapshotted: version -1 matches no snapshot.
+  const loaded = await loadAggregate(store, streamId, { evolve: decider.evolve, initialState: decider.initialState, snapshotVersion: version ?? -1 });
+  // Not awaited: queued in the same turn as the command's append, the group commit writes both at once.
+  if (version !== undefined) void snapshotIfDue(store, streamId, version, { every: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY }, loaded);
+  return loaded;
 }
 
 export async function readHistory(store: EventStore, streamId: string): Promise<RecordedEvent[]> {

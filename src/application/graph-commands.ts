@@ -3,7 +3,7 @@ import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
-import { handleCommand, readHistory, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
 
 export function graphIdOf(command: GraphCommand): string {
   return 'event' in command ? command.event.data.graphId : command.data.graphId;
@@ -11,16 +11,18 @@ export function graphIdOf(command: GraphCommand): string {
 
 /** Runs graph commands against the graph's stream. */
 export class GraphCommands {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: Pick<HandleOptions, 'snapshotEvery'> = {},
+  ) {}
 
   execute(command: GraphCommand, context: CommandContext): Promise<CommandResult<GraphEvent, GraphState>> {
-    return handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context);
+    return handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context, this.options);
   }
 
-  /** The graph as its events say now (the source of truth, not a read model). */
+  /** The graph as its events say now (the source of truth, not a read model): its latest snapshot and the events after it. */
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
-    const history = await readHistory(this.store, graphStream(graphId));
-    const state = history.reduce((s, e) => graphDecider.evolve(s, e as unknown as GraphEvent), graphDecider.initialState);
-    return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
+    const { state, revision } = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);
+    return { state, revision };
   }
 }

@@ -6,6 +6,11 @@ export interface Decider<Command, Event, State> {
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
   initialState: State;
+  /**
+   * Version of evolve and of the state's shape, stamped on snapshots of the state: bump it whenever
+   * either changes, and older snapshots are ignored. Absent: the aggregate is never snapshotted.
+   */
+  snapshotVersion?: number;
 }
 
 /** A broken business rule; the HTTP layer maps `kind` to a status. */

@@ -3,6 +3,7 @@ import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 import { projectPage, type DocumentLoader, type Projection } from './projection';
+import { EventLoopYield } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {
@@ -54,8 +55,10 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
     let page: RecordedEvent[] = [];
+    const turns = new EventLoopYield();
     for await (const message of subscription) {
       if (signal.aborted) return;
+      await turns.maybeYield();
       if (message.kind === 'event') {
         page.push(message.event);
         if (page.length < this.pageSize) continue;
@@ -137,6 +140,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       return { projection: this.name, collection: target, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
     };
     this.rebuilding = report((await eventStore.headPosition()) ?? 0);
+    const turns = new EventLoopYield();
     try {
       const catchUp = async () => {
         const head = (await eventStore.headPosition()) ?? 0;
@@ -150,6 +154,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
           }
           this.rebuilding = report(head);
           onProgress(this.rebuilding);
+          await turns.maybeYield();
           if (page.length < this.pageSize) return flush();
         }
       };

@@ -4,8 +4,6 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
-import { graphStream } from '../../domain/graph/events';
-import { readHistory } from '../../application/command-handler';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
@@ -255,7 +253,7 @@ export class GraphsController {
   private async findAsOf(name: string, at: string): Promise<GraphDocument> {
     const asOf = parseAsOf(at);
     if (!asOf) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'at must be an ISO 8601 time or a whole event position');
-    const doc = graphAsOf(await readHistory(this.runtime.eventStore, graphStream(name)), asOf);
+    const doc = await graphAsOf(this.runtime.eventStore, name, asOf);
     if (!doc) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} did not exist at ${at}`);
     return doc;
   }

@@ -36,6 +36,9 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
   }
 }
 
+/** Version of evolveCluster and of ClusterState's shape: bump it when either changes (older snapshots are then ignored). */
+export const CLUSTER_EVOLVE_VERSION = 1;
+
 export function evolveCluster(state: ClusterState, event: ClusterEvent): ClusterState {
   switch (event.type) {
     case 'ClusterRegistered':
@@ -57,4 +60,5 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
   decide: decideCluster,
   evolve: evolveCluster,
   initialState: initialClusterState,
+  snapshotVersion: CLUSTER_EVOLVE_VERSION,
 };

@@ -1,7 +1,7 @@
 import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import type { GraphEvent } from './events';
-import { evolveGraph } from './evolve';
+import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
 import { awaitsAlert, initialGraphState, type ExistingGraph, type GraphState } from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
@@ -124,4 +124,5 @@ export const graphDecider: Decider<GraphCommand, GraphEvent, GraphState> = {
   decide: decideGraph,
   evolve: evolveGraph,
   initialState: initialGraphState,
+  snapshotVersion: GRAPH_EVOLVE_VERSION,
 };

@@ -1,6 +1,9 @@
 import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
 
+/** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
+export const GRAPH_EVOLVE_VERSION = 1;
+
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
   if (event.type === 'GraphSubmitted') {
