@@ -98,11 +98,15 @@ export async function loadAggregate<E, S>(store: EventStore, streamId: string, s
 export async function snapshotIfDue<S>(store: EventStore, streamId: string, snapshotVersion: number, options: SnapshotOptions, loaded: LoadedAggregate<S>): Promise<void> {
   const last = loaded.recent.at(-1);
   if (options.every <= 0 || !last || loaded.revision - loaded.snapshotRevision < options.every) return;
-  const data: SnapshotData<S> = { version: snapshotVersion, revision: last.revision, position: last.position, created: last.created, state: loaded.state };
+  await writeSnapshot(store, streamId, { version: snapshotVersion, revision: last.revision, position: last.position, created: last.created, state: loaded.state });
+}
+
+/** Appends a snapshot (its id follows from stream, revision and version: writing it twice stores it once). */
+export async function writeSnapshot<S>(store: EventStore, streamId: string, data: SnapshotData<S>): Promise<void> {
   await store
     .appendToStream(
       snapshotStream(streamId),
-      [{ id: deterministicId('snapshot', streamId, last.revision, snapshotVersion), type: SNAPSHOT_EVENT_TYPE, data }],
+      [{ id: deterministicId('snapshot', streamId, data.revision, data.version), type: SNAPSHOT_EVENT_TYPE, data }],
       { expectedRevision: ANY },
     )
     .catch(() => undefined);
@@ -125,9 +129,10 @@ export async function loadAggregateAsOf<E, S>(
   streamId: string,
   spec: FoldSpec<E, S>,
   bound: FoldBound,
-): Promise<{ state: S; revision: number; created: string } | null> {
+): Promise<{ state: S; revision: number; created: string; snapshotRevision: number } | null> {
   const snapshot = await nearestSnapshotBefore<S>(store, streamId, bound);
   const usable = snapshot && snapshot.version === spec.snapshotVersion ? snapshot : null;
+  const snapshotRevision = usable?.revision ?? -1;
   let state = usable?.state ?? spec.initialState;
   let last: { revision: number; created: string } | null = usable ? { revision: usable.revision, created: usable.created } : null;
   let from = (usable?.revision ?? -1) + 1;
@@ -135,14 +140,14 @@ export async function loadAggregateAsOf<E, S>(
     if (pages > 0) await yieldToEventLoop();
     const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: PAGE_SIZE });
     for (const event of page) {
-      if (!within(bound, event)) return last ? { state, ...last } : null;
+      if (!within(bound, event)) return last ? { state, ...last, snapshotRevision } : null;
       state = spec.evolve(state, event as unknown as E);
       last = { revision: event.revision, created: event.created };
     }
     if (page.length < PAGE_SIZE) break;
     from = page[page.length - 1]!.revision + 1;
   }
-  return last ? { state, ...last } : null;
+  return last ? { state, ...last, snapshotRevision } : null;
 }
 
 /**

@@ -20,6 +20,7 @@ export class ProcessorRunner extends Runner {
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
     const turns = new EventLoopYield();
+    let handled = 0;
     for await (const message of subscription) {
       if (signal.aborted) return;
       await turns.maybeYield();
@@ -53,7 +54,8 @@ export class ProcessorRunner extends Runner {
         await this.park(event, error, attempts);
       }
       if (signal.aborted) return;
-      await this.saveCheckpoint(event.position);
+      if (++handled % (this.processor.checkpointEvery ?? 1) === 0) await this.saveCheckpoint(event.position);
+      else this.markProcessed(event.position);
     }
   }
 }
