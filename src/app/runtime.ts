@@ -79,8 +79,8 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   addAnalyticsProjections(processing);
   processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection);
   const integrations = createIntegrations(config, logger);
-  const graphs = new GraphCommands(eventStore, { snapshotEvery: config.snapshotEvery });
-  const clusters = new ClusterCommands(eventStore, { snapshotEvery: config.snapshotEvery });
+  const graphs = new GraphCommands(eventStore);
+  const clusters = new ClusterCommands(eventStore);
   const clusterSync = new ClusterSync({
     inventory: integrations.inventory,
     clusters,

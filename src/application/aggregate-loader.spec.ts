@@ -2,13 +2,15 @@ import { sqliteStores } from '../../test/support/stores';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { appendLongHistory } from '../../test/support/long-history';
 import { graphAsOf } from '../api/audit/graph-history';
-import { graphStream, type GraphEvent, type PlacementDecided } from '../domain/graph/events';
+import { GRAPH_CATEGORY, graphStream, type GraphEvent, type PlacementDecided } from '../domain/graph/events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
 import { initialGraphState, type GraphState } from '../domain/graph/state';
 import type { EventStore, RecordedEvent } from '../eventstore/event-store';
 import { REPEAT_WINDOW, SNAPSHOT_EVENT_TYPE, snapshotStream } from './aggregate-loader';
 import type { CommandContext } from './command-handler';
 import { GraphCommands } from './graph-commands';
+import { SnapshotProcessor } from '../processors/snapshot.processor';
+import { graphDecider } from '../domain/graph/decide';
 
 const submitted = graphSubmitted('demo');
 const graphId = submitted.data.graphId;
@@ -61,16 +63,18 @@ describe('snapshots: a cache of folded state, read through the event store port'
 
   beforeEach(async () => {
     stores = sqliteStores();
-    graphs = new GraphCommands(stores.eventStore, { snapshotEvery: EVERY });
+    graphs = new GraphCommands(stores.eventStore);
     await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
     await graphs.execute({ type: 'RecordPlacement', data: placement }, context());
-    // A long history written partly behind SMO's back (no snapshot), partly between loads (snapshots written).
-    for (let round = 0; round < 20; round++) {
-      await appendLongHistory(stores.eventStore, graphId, 37, placement, { firstIndex: round * 37 });
-      await graphs.load(graphId);
-    }
+    // A long history written behind SMO's back, then snapshotted by the processor as SMO would.
+    await appendLongHistory(stores.eventStore, graphId, 740, placement);
+    const snapshots = new SnapshotProcessor({ eventStore: stores.eventStore, every: EVERY, aggregates: { [GRAPH_CATEGORY]: { ...graphDecider, snapshotVersion: GRAPH_EVOLVE_VERSION } } });
+    for (const event of await stores.eventStore.readAll({ filter: snapshots.filter })) await snapshots.handle(event);
     await stores.eventStore.drain();
   });
+
+  /** A fresh instance: nothing cached, so it starts from the snapshots. */
+  const cold = (store: EventStore = stores.eventStore) => new GraphCommands(store, {});
 
   afterEach(() => stores.dispose());
 
@@ -81,20 +85,31 @@ describe('snapshots: a cache of folded state, read through the event store port'
     expect(events.length).toBeGreaterThan(700);
     expect((await stores.eventStore.readStream(snapshotStream(stream))).length).toBeGreaterThan(10);
     const { store, counter } = counting(stores.eventStore);
-    const loaded = await new GraphCommands(store, { snapshotEvery: EVERY }).load(graphId);
+    const loaded = await cold(store).load(graphId);
     expect(loaded).toEqual({ state: fold(events), revision: events.at(-1)!.revision });
     // One snapshot, then at most the events after it and the repeat window before it.
     expect(counter.events).toBeLessThanOrEqual(1 + EVERY + REPEAT_WINDOW);
   });
 
+  it('a later load in the same process reads only the events appended since', async () => {
+    const { store, counter } = counting(stores.eventStore);
+    const warm = new GraphCommands(store);
+    await warm.load(graphId);
+    await appendLongHistory(stores.eventStore, graphId, 5, placement, { firstIndex: 5000 });
+    counter.events = 0;
+    const loaded = await warm.load(graphId);
+    expect(counter.events).toBe(5);
+    expect(loaded.state).toEqual(fold(await everything()));
+  });
+
   it('gives the same answers with every snapshot deleted', async () => {
     const events = await everything();
-    const withSnapshots = await graphs.load(graphId);
+    const withSnapshots = await cold().load(graphId);
     const positions = events.filter((_, i) => i % 13 === 0).map((e) => e.position);
     const asOfWith = await Promise.all(positions.map((position) => graphAsOf(stores.eventStore, graphId, { kind: 'position', position })));
 
     await stores.eventStore.deleteStream(snapshotStream(stream));
-    expect(await new GraphCommands(stores.eventStore, { snapshotEvery: 0 }).load(graphId)).toEqual(withSnapshots);
+    expect(await cold().load(graphId)).toEqual(withSnapshots);
     const asOfWithout = await Promise.all(positions.map((position) => graphAsOf(stores.eventStore, graphId, { kind: 'position', position })));
     expect(asOfWithout).toEqual(asOfWith);
     // And both are the fold of the events up to each position.
@@ -113,10 +128,10 @@ describe('snapshots: a cache of folded state, read through the event store port'
       data: { version, revision: last.revision, position: last.position, created: last.created, state: { ...fold(events), status: 'Stopped' } },
     });
     await stores.eventStore.appendToStream(snapshotStream(stream), [bogus(GRAPH_EVOLVE_VERSION - 1)]);
-    expect((await graphs.load(graphId)).state).toEqual(fold(events));
+    expect((await cold().load(graphId)).state).toEqual(fold(events));
     // The same snapshot stamped with the current version is believed: the version is what protects the answer.
     await stores.eventStore.appendToStream(snapshotStream(stream), [bogus(GRAPH_EVOLVE_VERSION)]);
-    expect((await graphs.load(graphId)).state).toMatchObject({ status: 'Stopped' });
+    expect((await cold().load(graphId)).state).toMatchObject({ status: 'Stopped' });
   });
 
   it('runs commands from the snapshot: the outcome equals the full fold, and a repeated command is recognised', async () => {
@@ -126,7 +141,7 @@ describe('snapshots: a cache of folded state, read through the event store port'
     expect(first.state).toEqual(fold(events));
     expect(first.events).toEqual([{ type: 'GraphStopped', data: { graphId } }]);
     await appendLongHistory(stores.eventStore, graphId, REPEAT_WINDOW - 10, placement, { firstIndex: 10_000 });
-    const again = await graphs.execute({ type: 'StopGraph', data: { graphId } }, stop);
+    const again = await cold().execute({ type: 'StopGraph', data: { graphId } }, stop);
     expect(again).toMatchObject({ repeated: true, eventIds: first.eventIds });
     expect((await everything()).filter((e) => e.type === 'GraphStopped')).toHaveLength(1);
   });

@@ -22,11 +22,6 @@ export interface FoldSpec<E, S> {
   snapshotVersion: number;
 }
 
-export interface SnapshotOptions {
-  /** A snapshot is written once this many events were folded after the latest one (0: never). */
-  every: number;
-}
-
 export const DEFAULT_SNAPSHOT_EVERY = 200;
 /** Events read per page while folding a long tail (memory stays bounded). */
 const PAGE_SIZE = 1000;
@@ -47,7 +42,7 @@ export interface LoadedAggregate<S> {
   state: S;
   /** Revision of the last event (-1: the stream does not exist). */
   revision: number;
-  /** The latest events read (at least REPEAT_WINDOW of them when the stream has that many), oldest first. */
+  /** The stream's latest events (REPEAT_WINDOW of them when it has that many), oldest first. */
   recent: RecordedEvent[];
   /** The revision the latest usable snapshot holds (-1: none). */
   snapshotRevision: number;
@@ -65,43 +60,70 @@ export async function latestSnapshot<S>(store: EventStore, streamId: string, ver
 }
 
 /**
- * Folds an aggregate from its latest snapshot and the events after it. With no usable snapshot it
- * folds the whole stream, a page at a time, yielding to the event loop between pages.
+ * Folds an aggregate from where `cached` left it (an earlier load in this process: events are
+ * immutable, so it is a valid prefix), else from its latest snapshot, and the events after that.
+ * With neither it folds the whole stream, a page at a time, yielding to the event loop between pages.
  */
-export async function loadAggregate<E, S>(store: EventStore, streamId: string, spec: FoldSpec<E, S>): Promise<LoadedAggregate<S>> {
-  const snapshot = await latestSnapshot<S>(store, streamId, spec.snapshotVersion);
-  const base = snapshot?.revision ?? -1;
-  let state = snapshot?.state ?? spec.initialState;
+export async function loadAggregate<E, S>(store: EventStore, streamId: string, spec: FoldSpec<E, S>, cached?: LoadedAggregate<S> | null): Promise<LoadedAggregate<S>> {
+  const snapshot = cached ? null : await latestSnapshot<S>(store, streamId, spec.snapshotVersion);
+  const base = cached?.revision ?? snapshot?.revision ?? -1;
+  let state = cached?.state ?? snapshot?.state ?? spec.initialState;
   let revision = base;
-  let recent: RecordedEvent[] = [];
-  // Read a little before the snapshot too, so a repeated command is recognised right after one.
-  let from = Math.max(0, base + 1 - REPEAT_WINDOW);
+  let recent: RecordedEvent[] = cached?.recent ?? [];
+  // From a snapshot, read a little before it too, so a repeated command is recognised right after one.
+  let from = cached ? base + 1 : Math.max(0, base + 1 - REPEAT_WINDOW);
   for (let pages = 0; ; pages++) {
     if (pages > 0) await yieldToEventLoop();
     const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: PAGE_SIZE });
+    if (page.length === 0 && pages === 0 && cached) {
+      // Nothing new, unless the stream was deleted since.
+      return (await streamExists(store, streamId)) ? cached : loadAggregate(store, streamId, spec, null);
+    }
     for (const event of page) {
       if (event.revision > base) state = spec.evolve(state, event as unknown as E);
       revision = event.revision;
     }
-    recent = recent.concat(page).slice(-Math.max(REPEAT_WINDOW, Math.min(revision - base, PAGE_SIZE)));
+    recent = recent.concat(page).slice(-REPEAT_WINDOW);
     if (page.length < PAGE_SIZE) break;
     from = page[page.length - 1]!.revision + 1;
   }
   if (revision < 0) return { state: spec.initialState, revision: -1, recent: [], snapshotRevision: -1 };
-  return { state, revision, recent, snapshotRevision: base };
+  return { state, revision, recent, snapshotRevision: snapshot?.revision ?? cached?.snapshotRevision ?? -1 };
 }
 
 /**
- * Writes a snapshot when enough events were folded since the last one. A snapshot is a cache:
- * failing to write one (a state over the store's append size, a busy store) loses only speed.
+ * The latest loaded state of recently used aggregates, in this process: a load then reads only the
+ * events appended since. Bounded (least recently used dropped first); losing it costs only speed.
  */
-export async function snapshotIfDue<S>(store: EventStore, streamId: string, snapshotVersion: number, options: SnapshotOptions, loaded: LoadedAggregate<S>): Promise<void> {
-  const last = loaded.recent.at(-1);
-  if (options.every <= 0 || !last || loaded.revision - loaded.snapshotRevision < options.every) return;
-  await writeSnapshot(store, streamId, { version: snapshotVersion, revision: last.revision, position: last.position, created: last.created, state: loaded.state });
+export class AggregateCache<S> {
+  private readonly entries = new Map<string, LoadedAggregate<S>>();
+
+  constructor(private readonly capacity = 256) {}
+
+  get(streamId: string): LoadedAggregate<S> | null {
+    const entry = this.entries.get(streamId);
+    if (!entry) return null;
+    this.entries.delete(streamId);
+    this.entries.set(streamId, entry);
+    return entry;
+  }
+
+  set(streamId: string, loaded: LoadedAggregate<S>): void {
+    const known = this.entries.get(streamId);
+    // Concurrent loads: keep the one that has seen more.
+    if (known && known.revision > loaded.revision) return;
+    this.entries.delete(streamId);
+    if (loaded.revision < 0) return;
+    this.entries.set(streamId, loaded);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
 }
 
-/** Appends a snapshot (its id follows from stream, revision and version: writing it twice stores it once). */
+/**
+ * Appends a snapshot (its id follows from stream, revision and version: writing it twice stores it
+ * once). A snapshot is a cache: failing to write one (a state over the store's append size, a busy
+ * store) loses only speed.
+ */
 export async function writeSnapshot<S>(store: EventStore, streamId: string, data: SnapshotData<S>): Promise<void> {
   await store
     .appendToStream(
@@ -180,6 +202,10 @@ async function nearestSnapshotBefore<S>(store: EventStore, streamId: string, bou
     } else high = middle;
   }
   return found;
+}
+
+async function streamExists(store: EventStore, streamId: string): Promise<boolean> {
+  return (await readOrEmpty(store, streamId, { direction: 'backwards', fromRevision: END, maxCount: 1 })).length > 0;
 }
 
 async function readOrEmpty(store: EventStore, streamId: string, options: Parameters<EventStore['readStream']>[1]): Promise<RecordedEvent[]> {

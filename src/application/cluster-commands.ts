@@ -2,6 +2,7 @@ import type { EventStore } from '../eventstore/event-store';
 import { clusterDecider, type ClusterCommand, type ClusterState } from '../domain/cluster/decide';
 import { clusterStream, type ClusterEvent } from '../domain/cluster/events';
 import { handleCommand, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
+import { AggregateCache } from './aggregate-loader';
 
 export function clusterNameOf(command: ClusterCommand): string {
   return command.type === 'ObserveCluster' ? command.data.observed.name : command.data.name;
@@ -11,7 +12,7 @@ export function clusterNameOf(command: ClusterCommand): string {
 export class ClusterCommands {
   constructor(
     private readonly store: EventStore,
-    private readonly options: Pick<HandleOptions, 'snapshotEvery'> = {},
+    private readonly options: Pick<HandleOptions<ClusterState>, 'cache'> = { cache: new AggregateCache() },
   ) {}
 
   execute(command: ClusterCommand, context: CommandContext): Promise<CommandResult<ClusterEvent, ClusterState>> {

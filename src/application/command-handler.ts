@@ -2,7 +2,7 @@ import { NO_STREAM, type EventMetadata, type EventStore, type RecordedEvent } fr
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors';
 import type { Decider } from '../domain/decider';
 import { deterministicId } from '../shared/deterministic-id';
-import { DEFAULT_SNAPSHOT_EVERY, loadAggregate, snapshotIfDue } from './aggregate-loader';
+import { loadAggregate, type AggregateCache } from './aggregate-loader';
 
 /** Who asks, and why: carried into every event's metadata. */
 export interface CommandContext {
@@ -37,10 +37,10 @@ interface Typed {
 
 export const SCHEMA_VERSION = 1;
 
-export interface HandleOptions {
+export interface HandleOptions<S = unknown> {
   conflictRetries?: number;
-  /** Snapshot the aggregate once this many events were folded after its latest snapshot (0: never). */
-  snapshotEvery?: number;
+  /** States loaded before in this process: a load then reads only the events appended since. */
+  cache?: AggregateCache<S>;
 }
 
 /**
@@ -55,7 +55,7 @@ export async function handleCommand<C, E extends Typed, S>(
   decider: Decider<C, E, S>,
   command: C,
   context: CommandContext,
-  options: HandleOptions = {},
+  options: HandleOptions<S> = {},
 ): Promise<CommandResult<E, S>> {
   for (let attempt = 0; ; attempt++) {
     const loaded = await loadDecided(store, streamId, decider, options);
@@ -106,18 +106,20 @@ export class PreconditionFailedError extends Error {
   }
 }
 
-/** The aggregate from its latest snapshot (when the decider is versioned for snapshots) and the events after it; writes a snapshot when one is due. */
+/**
+ * The aggregate from the latest state this process loaded, else its latest snapshot (when the
+ * decider is versioned for snapshots), and the events after it: bounded whatever the history.
+ */
 export async function loadDecided<S>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, never, S>, 'evolve' | 'initialState' | 'snapshotVersion'>,
-  options: HandleOptions = {},
+  options: Pick<HandleOptions<S>, 'cache'> = {},
 ) {
-  const version = decider.snapshotVersion;
-  // Without a version the aggregate is never snapshotted: version -1 matches no snapshot.
-  const loaded = await loadAggregate(store, streamId, { evolve: decider.evolve, initialState: decider.initialState, snapshotVersion: version ?? -1 });
-  // Not awaited: queued in the same turn as the command's append, the group commit writes both at once.
-  if (version !== undefined) void snapshotIfDue(store, streamId, version, { every: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY }, loaded);
+  // Without a version the aggregate has no snapshots: version -1 matches none.
+  const spec = { evolve: decider.evolve, initialState: decider.initialState, snapshotVersion: decider.snapshotVersion ?? -1 };
+  const loaded = await loadAggregate(store, streamId, spec, options.cache?.get(streamId));
+  options.cache?.set(streamId, loaded);
   return loaded;
 }
 

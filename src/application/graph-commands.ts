@@ -4,6 +4,7 @@ import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
 import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
+import { AggregateCache } from './aggregate-loader';
 
 export function graphIdOf(command: GraphCommand): string {
   return 'event' in command ? command.event.data.graphId : command.data.graphId;
@@ -13,7 +14,7 @@ export function graphIdOf(command: GraphCommand): string {
 export class GraphCommands {
   constructor(
     private readonly store: EventStore,
-    private readonly options: Pick<HandleOptions, 'snapshotEvery'> = {},
+    private readonly options: Pick<HandleOptions<GraphState>, 'cache'> = { cache: new AggregateCache() },
   ) {}
 
   execute(command: GraphCommand, context: CommandContext): Promise<CommandResult<GraphEvent, GraphState>> {
