@@ -26,7 +26,10 @@ export class AuditController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
   @Get('graphs/:name/history')
-  @ApiOperation({ summary: "A graph's events, oldest first, paged; filter with ?type=A,B" })
+  @ApiOperation({
+    summary: "A graph's events, oldest first, paged; filter with ?type=A,B",
+    description: 'Each page is one read of a revision range. With `type`, at most 10,000 events are examined per request: a page may hold fewer events than `limit` while `next` continues the scan.',
+  })
   @ApiNameParam('name', 'the graph id')
   @ApiQueryParam('type', 'event types, comma-separated', { type: 'string' })
   @ApiQueryParam('from', 'first stream revision (default 0)', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
