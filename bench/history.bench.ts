@@ -28,7 +28,7 @@
  *   npm run bench:history -- --sizes=0,10000     # chosen sizes
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { graphStream, type PlacementDecided } from '../src/domain/graph/events';
@@ -199,7 +199,8 @@ async function main(): Promise<void> {
         },
       }
     : {};
-  console.log(JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, results, goals }, null, 2));
+  // The machine's load average: figures taken on a busy machine read slower than SMO is.
+  console.log(JSON.stringify({ node: process.version, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l)), results, goals }, null, 2));
 }
 
 main().catch((error: unknown) => {

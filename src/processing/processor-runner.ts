@@ -2,7 +2,7 @@ import { EventStoreUnavailableError } from '../eventstore/errors';
 import type { Subscription } from '../eventstore/event-store';
 import { withRetry } from '../shared/retry';
 import type { Processor } from './processor';
-import { EventLoopYield } from './event-loop-yield';
+import { yieldIfBusy } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 /**
@@ -19,11 +19,10 @@ export class ProcessorRunner extends Runner {
   }
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
-    const turns = new EventLoopYield();
     let handled = 0;
     for await (const message of subscription) {
       if (signal.aborted) return;
-      await turns.maybeYield();
+      await yieldIfBusy();
       if (message.kind === 'caughtUp') {
         await this.saveCheckpoint(message.position);
         continue;

@@ -3,7 +3,7 @@ import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 import { projectPage, type DocumentLoader, type Projection } from './projection';
-import { EventLoopYield } from './event-loop-yield';
+import { yieldIfBusy } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {
@@ -55,10 +55,9 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
     let page: RecordedEvent[] = [];
-    const turns = new EventLoopYield();
     for await (const message of subscription) {
       if (signal.aborted) return;
-      await turns.maybeYield();
+      await yieldIfBusy();
       if (message.kind === 'event') {
         page.push(message.event);
         if (page.length < this.pageSize) continue;
@@ -140,7 +139,6 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       return { projection: this.name, collection: target, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
     };
     this.rebuilding = report((await eventStore.headPosition()) ?? 0);
-    const turns = new EventLoopYield();
     try {
       const catchUp = async () => {
         const head = (await eventStore.headPosition()) ?? 0;
@@ -154,7 +152,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
           }
           this.rebuilding = report(head);
           onProgress(this.rebuilding);
-          await turns.maybeYield();
+          await yieldIfBusy();
           if (page.length < this.pageSize) return flush();
         }
       };
