@@ -25,6 +25,7 @@ export interface FoldSpec<E, S> {
 export const DEFAULT_SNAPSHOT_EVERY = 200;
 /** Events read per page while folding a long tail (memory stays bounded). */
 const PAGE_SIZE = 1000;
+const FIRST_AS_OF_PAGE = 100;
 /** A repeated command is recognised among at least this many latest events of the stream. */
 export const REPEAT_WINDOW = 100;
 
@@ -160,13 +161,15 @@ export async function loadAggregateAsOf<E, S>(
   let from = (usable?.revision ?? -1) + 1;
   for (let pages = 0; ; pages++) {
     if (pages > 0) await yieldToEventLoop();
-    const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: PAGE_SIZE });
+    // The bound usually falls within a snapshot interval: a short first page reads little past it.
+    const size = pages === 0 ? FIRST_AS_OF_PAGE : PAGE_SIZE;
+    const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: size });
     for (const event of page) {
       if (!within(bound, event)) return last ? { state, ...last, snapshotRevision } : null;
       state = spec.evolve(state, event as unknown as E);
       last = { revision: event.revision, created: event.created };
     }
-    if (page.length < PAGE_SIZE) break;
+    if (page.length < size) break;
     from = page[page.length - 1]!.revision + 1;
   }
   return last ? { state, ...last, snapshotRevision } : null;
