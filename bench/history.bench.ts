@@ -24,8 +24,8 @@
  *
  * SMO runs from dist/ (the npm script builds it first), with SMO_SQLITE_SYNCHRONOUS=full (the default).
  *
- *   npm run bench:history                        # 0, 10k, 100k, 1M
- *   npm run bench:history -- --sizes=0,10000     # chosen sizes
+ *   npm run -s bench:history                        # 0, 10k, 100k, 1M (about 25 minutes)
+ *   npm run -s bench:history -- --sizes=0,10000     # chosen sizes
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
