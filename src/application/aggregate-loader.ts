@@ -25,7 +25,8 @@ export interface FoldSpec<E, S> {
 export const DEFAULT_SNAPSHOT_EVERY = 200;
 /** Events read per page while folding a long tail (memory stays bounded). */
 const PAGE_SIZE = 1000;
-const FIRST_AS_OF_PAGE = 100;
+/** ?at= reads this many events after the snapshot first: more than the default snapshot interval, so one read usually reaches the bound. */
+const FIRST_AS_OF_PAGE = 256;
 /** A repeated command is recognised among at least this many latest events of the stream. */
 export const REPEAT_WINDOW = 100;
 
