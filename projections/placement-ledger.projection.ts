@@ -1,4 +1,4 @@
-import { GRAPH_CATEGORY, type GraphEvent } from '../src/domain/graph/events';
+import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import type { Projection } from '../src/processing/projection';
 
 /** One service's placed demand: per replica, times its replicas, on the cluster SMO chose. */
@@ -27,11 +27,11 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
   name: 'placement-ledger',
   collection: 'placement-ledger',
   filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
-  documentIds: (event) => [(event.data as { graphId: string }).graphId],
-  evolve: (doc, recorded, graphId) => {
+  documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
+  evolve: (doc, event, graphId) => {
     const current: PlacementLedgerDocument = doc ?? { graphId, running: true, services: {} };
-    const event = recorded as unknown as GraphEvent;
-    const at = recorded.created;
+    if (!isGraphEvent(event)) return doc;
+    const at = event.created;
     switch (event.type) {
       case 'PlacementDecided': {
         const services: Record<string, PlacedService> = {};

@@ -7,12 +7,30 @@ export interface ClusterLoad {
   memoryBytes: number;
 }
 
-/** Per graph: what it places on each cluster, and how that changed over time. */
+export interface LoadPoint {
+  at: string;
+  position: number;
+  byCluster: Record<string, ClusterLoad>;
+}
+
+/** The latest changes kept one point each. */
+export const RECENT_POINTS = 100;
+/** Older changes: one point per UTC hour (the load after the hour's last change), this many hours at most. */
+export const HOURLY_POINTS = 720;
+
+/**
+ * Per graph: what it places on each cluster, and how that changed over time. The timeline stays
+ * bounded however long the graph lives: its first `hourly` points are hour buckets (the load after
+ * the last change in that UTC hour, at most HOURLY_POINTS of them, the oldest dropped first), the
+ * rest are the latest RECENT_POINTS changes, one point each.
+ */
 export interface PlacedResources {
   graphId: string;
   running: boolean;
   services: Record<string, { cluster: string; cpu: number; memoryBytes: number; replicas: number }>;
-  timeline: Array<{ at: string; position: number; byCluster: Record<string, ClusterLoad> }>;
+  timeline: LoadPoint[];
+  /** How many leading points of the timeline are hour buckets (absent in documents written before buckets: none). */
+  hourly?: number;
 }
 
 export const placedResourcesProjection: Projection<PlacedResources> = {
@@ -23,12 +41,28 @@ export const placedResourcesProjection: Projection<PlacedResources> = {
   evolve: (doc, event, graphId) => {
     const current: PlacedResources = doc ?? { graphId, running: true, services: {}, timeline: [] };
     if (!isGraphEvent(event)) return doc;
-    const next = apply(current, event);
-    return { ...next, timeline: [...next.timeline, { at: event.created, position: event.position, byCluster: loadByCluster(next) }] };
+    const next = placedAfter(current, event);
+    return { ...next, ...withPoint(next.timeline, next.hourly ?? 0, { at: event.created, position: event.position, byCluster: loadByCluster(next) }) };
   },
 };
 
-function apply(doc: PlacedResources, event: GraphEvent): PlacedResources {
+/** Appends a point; the oldest recent point beyond RECENT_POINTS joins its hour bucket. */
+export function withPoint(timeline: readonly LoadPoint[], hourly: number, point: LoadPoint): { timeline: LoadPoint[]; hourly: number } {
+  const points = [...timeline, point];
+  if (points.length - hourly > RECENT_POINTS) {
+    const leaving = points[hourly]!;
+    const bucket = hourly > 0 ? points[hourly - 1]! : null;
+    if (bucket && bucket.at.slice(0, 13) === leaving.at.slice(0, 13)) points.splice(hourly - 1, 1);
+    else hourly++;
+  }
+  if (hourly > HOURLY_POINTS) {
+    points.shift();
+    hourly--;
+  }
+  return { timeline: points, hourly };
+}
+
+export function placedAfter(doc: PlacedResources, event: GraphEvent): PlacedResources {
   switch (event.type) {
     case 'PlacementDecided': {
       const services = Object.fromEntries(
@@ -53,7 +87,7 @@ function apply(doc: PlacedResources, event: GraphEvent): PlacedResources {
   }
 }
 
-function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad> {
+export function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad> {
   const load: Record<string, ClusterLoad> = {};
   if (!doc.running) return load;
   for (const service of Object.values(doc.services)) {

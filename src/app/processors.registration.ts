@@ -12,6 +12,12 @@ import { mergeLatencies } from '../processors/cluster-latencies';
 import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
 import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import { DeploymentProcessor } from '../processors/deployment.processor';
+import { SnapshotProcessor } from '../processors/snapshot.processor';
+import { graphDecider } from '../domain/graph/decide';
+import { GRAPH_EVOLVE_VERSION } from '../domain/graph/evolve';
+import { GRAPH_CATEGORY } from '../domain/graph/events';
+import { CLUSTER_EVOLVE_VERSION, clusterDecider } from '../domain/cluster/decide';
+import { CLUSTER_CATEGORY } from '../domain/cluster/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
@@ -58,6 +64,18 @@ export class ProcessorsRegistration implements OnModuleInit {
       .addProcessor(new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }))
       .addProcessor(new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules }))
       .addProcessor(new ConditionalDeploymentProcessor({ dispatch }));
+    if (runtime.config.snapshotEvery > 0) {
+      runtime.processing.addProcessor(
+        new SnapshotProcessor({
+          eventStore: runtime.eventStore,
+          every: runtime.config.snapshotEvery,
+          aggregates: {
+            [GRAPH_CATEGORY]: { ...graphDecider, snapshotVersion: GRAPH_EVOLVE_VERSION },
+            [CLUSTER_CATEGORY]: { ...clusterDecider, snapshotVersion: CLUSTER_EVOLVE_VERSION },
+          },
+        }),
+      );
+    }
     const { prometheus } = runtime.integrations;
     if (runtime.config.scaling.enabled && prometheus) {
       const scaling = new ScalingScheduler({

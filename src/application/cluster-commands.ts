@@ -1,7 +1,8 @@
 import type { EventStore } from '../eventstore/event-store';
 import { clusterDecider, type ClusterCommand, type ClusterState } from '../domain/cluster/decide';
 import { clusterStream, type ClusterEvent } from '../domain/cluster/events';
-import { handleCommand, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
+import { AggregateCache } from './aggregate-loader';
 
 export function clusterNameOf(command: ClusterCommand): string {
   return command.type === 'ObserveCluster' ? command.data.observed.name : command.data.name;
@@ -9,9 +10,12 @@ export function clusterNameOf(command: ClusterCommand): string {
 
 /** Runs cluster commands against the cluster's stream. */
 export class ClusterCommands {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: Pick<HandleOptions<ClusterState>, 'cache'> = { cache: new AggregateCache() },
+  ) {}
 
   execute(command: ClusterCommand, context: CommandContext): Promise<CommandResult<ClusterEvent, ClusterState>> {
-    return handleCommand(this.store, clusterStream(clusterNameOf(command)), clusterDecider, command, context);
+    return handleCommand(this.store, clusterStream(clusterNameOf(command)), clusterDecider, command, context, this.options);
   }
 }

@@ -3,6 +3,7 @@ import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/er
 import type { Decider } from '../domain/decider';
 import { SCHEMA_VERSION, UnknownEventError, type EventEnvelope } from '../domain/event-schema';
 import { deterministicId } from '../shared/deterministic-id';
+import { loadAggregate, type AggregateCache } from './aggregate-loader';
 
 /** Who asks, and why: carried into every event's metadata. */
 export interface CommandContext {
@@ -31,9 +32,17 @@ export interface CommandResult<E, S> {
 }
 
 
+export interface HandleOptions<S = unknown> {
+  conflictRetries?: number;
+  /** States loaded before in this process: a load then reads only the events appended since. */
+  cache?: AggregateCache<S>;
+}
+
 /**
- * Read → decide → append with the revision read. Conflicts from concurrent writers are retried
- * (re-read and re-decide) unless the client pinned a revision with If-Match.
+ * Load (latest snapshot + the events after it) → decide → append with the revision read. Conflicts
+ * from concurrent writers are retried (re-load and re-decide) unless the client pinned a revision
+ * with If-Match. A repeated command is recognised among the stream's latest events (at least
+ * REPEAT_WINDOW of them); the cost of a command does not grow with the age of the stream.
  */
 export async function handleCommand<C, E extends EventEnvelope, S>(
   store: EventStore,
@@ -41,13 +50,17 @@ export async function handleCommand<C, E extends EventEnvelope, S>(
   decider: Decider<C, E, S>,
   command: C,
   context: CommandContext,
-  options: { conflictRetries?: number } = {},
+  options: HandleOptions<S> = {},
 ): Promise<CommandResult<E, S>> {
   for (let attempt = 0; ; attempt++) {
-    const history = await readAggregate(store, streamId, decider);
-    const revision = history.length > 0 ? history[history.length - 1]!.revision : -1;
-    const state = history.reduce<S>(decider.evolve, decider.initialState);
-    const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
+    const loaded = await loadDecided(store, streamId, decider, options);
+    const { state, revision } = loaded;
+    const earlier = loaded.recent
+      .filter((e) => e.metadata.commandId === context.commandId)
+      .map((e) => {
+        if (!decider.isEvent(e)) throw new UnknownEventError(streamId, e.type);
+        return e;
+      });
     if (earlier.length > 0) {
       return { events: earlier, eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
     }
@@ -91,6 +104,23 @@ export class PreconditionFailedError extends Error {
   ) {
     super(`${streamId} is at revision ${actual}, not ${expected}`);
   }
+}
+
+/**
+ * The aggregate from the latest state this process loaded, else its latest snapshot (when the
+ * decider is versioned for snapshots), and the events after it: bounded whatever the history.
+ */
+export async function loadDecided<E extends EventEnvelope, S>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState' | 'snapshotVersion' | 'isEvent'>,
+  options: Pick<HandleOptions<S>, 'cache'> = {},
+) {
+  // Without a version the aggregate has no snapshots: version -1 matches none.
+  const spec = { evolve: decider.evolve, initialState: decider.initialState, snapshotVersion: decider.snapshotVersion ?? -1, isEvent: decider.isEvent };
+  const loaded = await loadAggregate(store, streamId, spec, options.cache?.get(streamId));
+  options.cache?.set(streamId, loaded);
+  return loaded;
 }
 
 export async function readHistory(store: EventStore, streamId: string): Promise<RecordedEvent[]> {

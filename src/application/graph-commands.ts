@@ -3,7 +3,8 @@ import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
 import { graphStream, type GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
-import { handleCommand, readAggregate, type CommandContext, type CommandResult } from './command-handler';
+import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
+import { AggregateCache } from './aggregate-loader';
 import { ReleaseNames } from './release-names';
 
 export function graphIdOf(command: GraphCommand): string {
@@ -14,7 +15,10 @@ export function graphIdOf(command: GraphCommand): string {
 export class GraphCommands {
   readonly releaseNames: ReleaseNames;
 
-  constructor(private readonly store: EventStore) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: Pick<HandleOptions<GraphState>, 'cache'> = { cache: new AggregateCache() },
+  ) {
     this.releaseNames = new ReleaseNames(store, (graphId) => this.load(graphId));
   }
 
@@ -26,11 +30,11 @@ export class GraphCommands {
     if (command.type === 'SubmitGraph') {
       const { project, graphId, normalised } = command.data;
       // A submission the graph refuses anyway (the id is taken) reserves nothing; a repeated one goes on to its first outcome.
-      const history = await readAggregate(this.store, graphStream(graphId), graphDecider);
-      if (!history.some((e) => e.metadata.commandId === context.commandId)) graphDecider.decide(command, history.reduce(graphDecider.evolve, graphDecider.initialState));
+      const loaded = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);
+      if (!loaded.recent.some((e) => e.metadata.commandId === context.commandId)) graphDecider.decide(command, loaded.state);
       await this.releaseNames.reserve(project, graphId, normalised.services.map((s) => s.id), context);
     }
-    const result = await handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context);
+    const result = await handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context, this.options);
     const graph = result.state;
     if (
       (command.type === 'RemoveGraph' || command.type === 'RecordServiceOutcome') &&
@@ -43,11 +47,10 @@ export class GraphCommands {
     return result;
   }
 
-  /** The graph as its events say now (the source of truth, not a read model). */
+  /** The graph as its events say now (the source of truth, not a read model): its latest snapshot and the events after it. */
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
-    const history = await readAggregate(this.store, graphStream(graphId), graphDecider);
-    const state = history.reduce(graphDecider.evolve, graphDecider.initialState);
-    return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
+    const { state, revision } = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);
+    return { state, revision };
   }
 }
 

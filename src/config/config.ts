@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serviceBaseUrl } from '../shared/base-url';
 import { projectRoot } from '../shared/project-root';
+import { DEFAULT_SNAPSHOT_EVERY } from '../application/aggregate-loader';
 
 /** SMO's configuration, read once from the environment at start-up. */
 export interface SmoConfig {
@@ -22,6 +23,8 @@ export interface SmoConfig {
   leaseTtlSeconds: number;
   /** Seconds POST /project/{p}/graphs waits for the graph to settle before answering 202. */
   deployWaitSeconds: number;
+  /** Events folded after an aggregate's latest snapshot before a new one is written (0: no snapshots). */
+  snapshotEvery: number;
   solver: 'highs' | 'glpk';
   /** How long a placement proposal can be approved. */
   proposalTtlSeconds: number;
@@ -119,6 +122,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     maxBodyBytes: integer(env, ['SMO_MAX_BODY_BYTES'], 1_048_576, 1024, 64 * 1_048_576),
     leaseTtlSeconds: integer(env, ['SMO_LEASE_TTL'], 30, 1, 3600),
     deployWaitSeconds: integer(env, ['SMO_DEPLOY_WAIT'], 60, 0, 3600),
+    snapshotEvery: integer(env, ['SMO_SNAPSHOT_EVERY'], DEFAULT_SNAPSHOT_EVERY, 0, 100_000),
     solver: oneOf(env, 'SMO_SOLVER', ['highs', 'glpk'] as const, 'highs'),
     proposalTtlSeconds: integer(env, ['SMO_PROPOSAL_TTL'], 86_400, 1, 30 * 86_400),
     placementLedgerTtlSeconds: integer(env, ['SMO_PLACEMENT_LEDGER_TTL'], 300, 1, 86_400),

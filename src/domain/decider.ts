@@ -10,6 +10,11 @@ export interface Decider<Command, Event extends EventEnvelope, State> {
   initialState: State;
   /** Tells the aggregate's events from anything else read from its stream. */
   isEvent: EventGuard<Event>;
+  /**
+   * Version of evolve and of the state's shape, stamped on snapshots of the state: bump it whenever
+   * either changes, and older snapshots are ignored. Absent: the aggregate is never snapshotted.
+   */
+  snapshotVersion?: number;
 }
 
 /** A broken business rule; the HTTP layer maps `kind` to a status. */

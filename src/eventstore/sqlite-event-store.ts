@@ -194,9 +194,13 @@ export class SqliteEventStore implements EventStore {
       const from = options.fromRevision;
       if ((from === 'end' && !backwards) || (from === 'start' && backwards)) return [];
       const bound = typeof from === 'number' ? from : backwards ? Number.MAX_SAFE_INTEGER : 0;
-      const sql = `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? AND revision ${backwards ? '<=' : '>='} ?
-        ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
-      const rows = this.database.prepare(sql).all(streamId, state.firstRevision, bound, options.maxCount ?? -1);
+      // One lower bound only: given two (`revision >= ? AND revision >= ?`) SQLite ranges the index on
+      // the first and scans from there, which made a read from a late revision cost the whole stream.
+      const sql = backwards
+        ? `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+        : `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`;
+      const parameters = backwards ? [streamId, state.firstRevision, bound] : [streamId, Math.max(state.firstRevision, bound)];
+      const rows = this.database.prepare(sql).all(...parameters, options.maxCount ?? -1);
       return rows.map(toRecorded);
     });
   }

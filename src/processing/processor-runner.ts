@@ -2,6 +2,7 @@ import { EventStoreUnavailableError } from '../eventstore/errors';
 import type { Subscription } from '../eventstore/event-store';
 import { withRetry } from '../shared/retry';
 import type { Processor } from './processor';
+import { yieldIfBusy } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 /**
@@ -18,8 +19,10 @@ export class ProcessorRunner extends Runner {
   }
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
+    let handled = 0;
     for await (const message of subscription) {
       if (signal.aborted) return;
+      await yieldIfBusy();
       if (message.kind === 'caughtUp') {
         await this.saveCheckpoint(message.position);
         continue;
@@ -50,7 +53,8 @@ export class ProcessorRunner extends Runner {
         await this.park(event, error, attempts);
       }
       if (signal.aborted) return;
-      await this.saveCheckpoint(event.position);
+      if (++handled % (this.processor.checkpointEvery ?? 1) === 0) await this.saveCheckpoint(event.position);
+      else this.markProcessed(event.position);
     }
   }
 }

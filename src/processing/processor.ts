@@ -8,6 +8,11 @@ import type { EventFilter, RecordedEvent } from '../eventstore/event-store';
 export interface Processor {
   readonly name: string;
   readonly filter: EventFilter;
+  /**
+   * Save the checkpoint only every this many events (and whenever caught up), for a processor that
+   * sees every event of a category and whose handling is cheap to repeat. Default: after each event.
+   */
+  readonly checkpointEvery?: number;
   handle(event: RecordedEvent, context: ProcessorContext): Promise<void>;
 }
 

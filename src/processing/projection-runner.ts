@@ -3,6 +3,7 @@ import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 import { projectPage, type DocumentLoader, type Projection } from './projection';
+import { yieldIfBusy } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {
@@ -56,6 +57,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     let page: RecordedEvent[] = [];
     for await (const message of subscription) {
       if (signal.aborted) return;
+      await yieldIfBusy();
       if (message.kind === 'event') {
         page.push(message.event);
         if (page.length < this.pageSize) continue;
@@ -152,6 +154,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
           }
           this.rebuilding = report(head);
           onProgress(this.rebuilding);
+          await yieldIfBusy();
           if (read.length < this.pageSize + 1) return flush();
         }
       };

@@ -49,7 +49,8 @@ export class ScalingScheduler {
       readStore: ReadStore;
       rates: RequestRates;
       scaler: ReplicaScaler;
-      dispatch: (command: GraphCommand, context: CommandContext) => Promise<unknown>;
+      /** Runs a graph command; resolves with the events it recorded (none for a repeated fact). */
+      dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>;
       solver: () => Promise<Solver>;
       logger: Logger;
       intervalSeconds: number;
@@ -153,7 +154,7 @@ export class ScalingScheduler {
     });
     const result = await decideReplicas(inputs, { cpu: info.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
     if (!result.feasible) {
-      await this.deps.dispatch(
+      const recorded = await this.deps.dispatch(
         {
           type: 'RecordScaling',
           event: {
@@ -163,6 +164,8 @@ export class ScalingScheduler {
         },
         context('infeasible'),
       );
+      // The same infeasibility was already recorded (and re-placement asked): asking every round would flood the history.
+      if (recorded.events.length === 0) return;
       await this.deps.dispatch(
         { type: 'RequestReplacement', data: { graphId: graph.graphId, requestId: deterministicId('scaling', graph.graphId, cluster, now.toISOString()), reason: 'scaling-infeasible', detail: result.reason } },
         context('replace'),

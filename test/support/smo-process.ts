@@ -23,9 +23,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSmoProcess(env: Record<string, string>, port?: number): Promise<SmoProcess> {
+/** `compiled`: run dist/ (built by `npm run build`) instead of the TypeScript sources, as production does. */
+export async function startSmoProcess(env: Record<string, string>, port?: number, options: { compiled?: boolean } = {}): Promise<SmoProcess> {
   const listen = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')], {
+  const entry = options.compiled ? [join(ROOT, 'dist/src/main.js')] : ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, entry, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(listen), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
-import { readHistory } from '../../application/command-handler';
+import { SNAPSHOT_CATEGORY } from '../../application/aggregate-loader';
+import { streamCategory, type ReadStreamOptions, type RecordedEvent } from '../../eventstore/event-store';
+import { StreamNotFoundError } from '../../eventstore/errors';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/responses';
@@ -13,6 +15,10 @@ import { eventView, isPlacementOutcome, placementRecord } from './graph-history'
 import { OpenEventStreams } from './open-event-streams';
 
 const MAX_PAGE = 500;
+/** Events examined per read, and at most per request, when a page is filtered by type. */
+const SCAN_PAGE = 1000;
+const MAX_SCAN = 10_000;
+const PLACEMENT_TYPES = ['PlacementDecided', 'PlacementFailed'];
 
 /** Audit: a graph's events, its placement decisions, and the story of one command. */
 @ApiTags('audit')
@@ -24,7 +30,10 @@ export class AuditController {
   ) {}
 
   @Get('graphs/:name/history')
-  @ApiOperation({ summary: "A graph's events, oldest first, paged; filter with ?type=A,B" })
+  @ApiOperation({
+    summary: "A graph's events, oldest first, paged; filter with ?type=A,B",
+    description: 'Each page is one read of a revision range. With `type`, at most 10,000 events are examined per request: a page may hold fewer events than `limit` while `next` continues the scan.',
+  })
   @ApiNameParam('name', 'the graph id')
   @ApiQueryParam('type', 'event types, comma-separated', { type: 'string' })
   @ApiQueryParam('from', 'first stream revision (default 0)', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
@@ -32,18 +41,39 @@ export class AuditController {
   @ApiJson(200, 'One page of events; `next` links the following one', shape({ graph: { type: 'string' }, events: arrayOf(schemaRef('EventView')), next: { type: 'string', nullable: true } }))
   @ApiProblems(404)
   async history(@Param('name') name: string, @Query('type') type?: string, @Query('from') from?: string, @Query('limit') limit?: string) {
-    const events = await this.graphEvents(name);
     const start = whole(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const size = whole(limit, 'limit', 1, MAX_PAGE) ?? 100;
     const types = type ? type.split(',').map((t) => t.trim()).filter(Boolean) : null;
-    const matching = events.filter((e) => e.revision >= start && (!types || types.includes(e.type)));
-    const page = matching.slice(0, size);
-    const last = page.at(-1);
+    const { page, nextRevision } = await this.historyPage(name, start, size, types);
     return {
       graph: name,
       events: page.map(eventView),
-      next: matching.length > size && last ? `/graphs/${name}/history?from=${last.revision + 1}&limit=${size}${type ? `&type=${encodeURIComponent(type)}` : ''}` : null,
+      next: nextRevision !== null ? `/graphs/${name}/history?from=${nextRevision}&limit=${size}${type ? `&type=${encodeURIComponent(type)}` : ''}` : null,
     };
+  }
+
+  /**
+   * One page read by revision range. With a type filter, at most MAX_SCAN events are examined per
+   * request: a page may then hold fewer matches than asked, and `next` continues the scan.
+   */
+  private async historyPage(name: string, start: number, size: number, types: string[] | null): Promise<{ page: RecordedEvent[]; nextRevision: number | null }> {
+    const page: RecordedEvent[] = [];
+    let from = start;
+    let scanned = 0;
+    for (;;) {
+      const want = types ? Math.min(SCAN_PAGE, MAX_SCAN - scanned) : size + 1;
+      const batch = await this.readGraph(name, { fromRevision: from, maxCount: want });
+      scanned += batch.length;
+      for (const event of batch) {
+        if (types && !types.includes(event.type)) continue;
+        if (page.length === size) return { page, nextRevision: page.at(-1)!.revision + 1 };
+        page.push(event);
+      }
+      if (batch.length < want) return { page, nextRevision: null };
+      from = batch.at(-1)!.revision + 1;
+      if (!types) return { page, nextRevision: page.at(-1)!.revision + 1 };
+      if (scanned >= MAX_SCAN) return { page, nextRevision: from };
+    }
   }
 
   @Get('graphs/:name/placements')
@@ -52,8 +82,7 @@ export class AuditController {
   @ApiJson(200, 'Every placement decision, oldest first', ['PlacementRecord'])
   @ApiProblems(404)
   async placements(@Param('name') name: string) {
-    const events = await this.graphEvents(name);
-    return events.filter(isPlacementOutcome).map(placementRecord);
+    return (await this.placementEvents(name)).filter(isPlacementOutcome).map(placementRecord);
   }
 
   @Post('graphs/:name/placements/replay')
@@ -76,7 +105,7 @@ export class AuditController {
   @ApiProblems(404)
   async replay(@Param('name') name: string, @Body() body: unknown) {
     const options = replayOptions(body === undefined ? {} : body);
-    return { graph: name, ...(await replayDecisions(await this.graphEvents(name), options)) };
+    return { graph: name, ...(await replayDecisions(await this.placementEvents(name), options)) };
   }
 
   @Get('events')
@@ -115,7 +144,7 @@ export class AuditController {
     const wanted = graph ? graphStream(graph) : null;
     try {
       for await (const message of subscription) {
-        if (message.kind !== 'event' || (wanted && message.event.streamId !== wanted)) continue;
+        if (message.kind !== 'event' || (wanted && message.event.streamId !== wanted) || streamCategory(message.event.streamId) === SNAPSHOT_CATEGORY) continue;
         raw.write(`id: ${message.event.position}\nevent: ${message.event.type}\ndata: ${JSON.stringify(eventView(message.event))}\n\n`);
       }
     } finally {
@@ -125,10 +154,31 @@ export class AuditController {
     }
   }
 
-  private async graphEvents(name: string) {
-    const events = await readHistory(this.runtime.eventStore, graphStream(name));
-    if (events.length === 0) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
-    return events;
+  /** Reads part of the graph's stream; 404 when the graph never existed. */
+  private async readGraph(name: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    try {
+      return await this.runtime.eventStore.readStream(graphStream(name), options);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
+      throw error;
+    }
+  }
+
+  /**
+   * The graph's placement decisions, through the store's event-type index: the cost follows the
+   * number of decisions recorded, not the length of the graph's history (mostly scaling facts).
+   */
+  private async placementEvents(name: string): Promise<RecordedEvent[]> {
+    await this.readGraph(name, { maxCount: 1 });
+    const stream = graphStream(name);
+    const decisions: RecordedEvent[] = [];
+    let from = 0;
+    for (;;) {
+      const page = await this.runtime.eventStore.readAll({ fromPosition: from, maxCount: SCAN_PAGE, filter: { eventTypes: PLACEMENT_TYPES, streamCategories: [GRAPH_CATEGORY] } });
+      decisions.push(...page.filter((e) => e.streamId === stream));
+      if (page.length < SCAN_PAGE) return decisions;
+      from = page.at(-1)!.position + 1;
+    }
   }
 }
 

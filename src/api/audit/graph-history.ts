@@ -1,8 +1,8 @@
-import type { RecordedEvent } from '../../eventstore/event-store';
-import { UnknownEventError } from '../../domain/event-schema';
-import { isGraphEvent, type PlacementDecided, type PlacementFailed } from '../../domain/graph/events';
-import { evolveGraph } from '../../domain/graph/evolve';
-import { isSettled, type GraphState } from '../../domain/graph/state';
+import type { EventStore, RecordedEvent } from '../../eventstore/event-store';
+import { graphStream, isGraphEvent, type PlacementDecided, type PlacementFailed } from '../../domain/graph/events';
+import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../../domain/graph/evolve';
+import { loadAggregateAsOf, type FoldBound } from '../../application/aggregate-loader';
+import { initialGraphState, isSettled } from '../../domain/graph/state';
 import type { GraphDocument } from '../../../projections/graphs.projection';
 
 /** An event as the audit routes show it. */
@@ -54,17 +54,15 @@ export function parseAsOf(value: string): AsOf | null {
   return Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value) ? null : { kind: 'time', at };
 }
 
-/** The graph as it was at `asOf`, folded from its events — the same fold the live read model uses. */
-export function graphAsOf(history: readonly RecordedEvent[], asOf: AsOf): GraphDocument | null {
-  let state: GraphState = { kind: 'none' };
-  let last: RecordedEvent | null = null;
-  for (const event of history) {
-    const included = asOf.kind === 'position' ? event.position <= asOf.position : new Date(event.created).getTime() <= asOf.at.getTime();
-    if (!included) break;
-    if (!isGraphEvent(event)) throw new UnknownEventError(event.streamId, event.type);
-    state = evolveGraph(state, event);
-    last = event;
-  }
-  if (state.kind === 'none' || state.removed || !last) return null;
-  return { name: state.graphId, project: state.project, status: state.status, settled: isSettled(state), revision: last.revision, updatedAt: last.created, state };
+/**
+ * The graph as it was at `asOf`, folded with the same evolve as the live read model, from the
+ * nearest snapshot at or before that moment: the events read are bounded whatever the history.
+ */
+export async function graphAsOf(store: EventStore, graphId: string, asOf: AsOf): Promise<GraphDocument | null> {
+  const bound: FoldBound = asOf.kind === 'position' ? asOf : { kind: 'time', at: asOf.at };
+  const found = await loadAggregateAsOf(store, graphStream(graphId), { evolve: evolveGraph, initialState: initialGraphState, snapshotVersion: GRAPH_EVOLVE_VERSION, isEvent: isGraphEvent }, bound);
+  if (!found) return null;
+  const { state, revision, created } = found;
+  if (state.kind === 'none' || state.removed) return null;
+  return { name: state.graphId, project: state.project, status: state.status, settled: isSettled(state), revision, updatedAt: created, state };
 }

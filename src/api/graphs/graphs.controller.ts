@@ -4,9 +4,8 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
-import { graphStream, type GraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
+import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
-import { readHistory } from '../../application/command-handler';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { ExecuteGraphCommand } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
@@ -323,8 +322,8 @@ export class GraphsController {
 
   /** The event that answers a re-placement request, read from the graph's stream in bounded pages from `fromRevision`, or null at the deadline. */
   private async waitForPlacementOutcome(name: string, requestId: string, fromRevision: number, deadline: number): Promise<{ event: PlacementOutcome; revision: number } | null> {
-    const answers = (recorded: RecordedEvent): boolean => {
-      const event = recorded as unknown as GraphEvent;
+    const answers = (event: RecordedEvent): event is RecordedEvent & PlacementOutcome => {
+      if (!isGraphEvent(event)) return false;
       if (event.type === 'PlacementProposed') return event.data.proposalId === requestId;
       if (event.type === 'PlacementUnchanged') return event.data.requestId === requestId;
       return event.type === 'PlacementFailed' && event.data.decisionId === requestId;
@@ -334,7 +333,7 @@ export class GraphsController {
     for (;;) {
       const page = await this.runtime.eventStore.readStream(graphStream(name), { fromRevision: next, maxCount: OUTCOME_PAGE });
       const found = page.find(answers);
-      if (found) return { event: found as unknown as PlacementOutcome, revision: found.revision };
+      if (found) return { event: found, revision: found.revision };
       next = (page.at(-1)?.revision ?? next - 1) + 1;
       if (page.length === OUTCOME_PAGE) continue;
       if (!(await progressed())) return null;
@@ -381,7 +380,7 @@ export class GraphsController {
   private async findAsOf(name: string, at: string): Promise<GraphDocument> {
     const asOf = parseAsOf(at);
     if (!asOf) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'at must be an ISO 8601 time or a whole event position');
-    const doc = graphAsOf(await readHistory(this.runtime.eventStore, graphStream(name)), asOf);
+    const doc = await graphAsOf(this.runtime.eventStore, name, asOf);
     if (!doc) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} did not exist at ${at}`);
     return doc;
   }

@@ -36,6 +36,9 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
   }
 }
 
+/** Version of evolveCluster and of ClusterState's shape: bump it when either changes (older snapshots are then ignored). */
+export const CLUSTER_EVOLVE_VERSION = 1;
+
 export function evolveCluster(state: ClusterState, event: ClusterEvent): ClusterState {
   switch (event.type) {
     case 'ClusterRegistered':
@@ -58,4 +61,5 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
   evolve: evolveCluster,
   initialState: initialClusterState,
   isEvent: isClusterEvent,
+  snapshotVersion: CLUSTER_EVOLVE_VERSION,
 };

@@ -183,4 +183,34 @@ describe('graph decider', () => {
       spec.given([...running, refused, published]).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' });
     });
   });
+
+  describe('high-frequency scaling facts, recorded once per change', () => {
+    const failed = (to: number): Extract<GraphEvent, { type: 'ServiceScalingFailed' }> => ({
+      type: 'ServiceScalingFailed',
+      data: { graphId, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to, error: 'Karmada answered 500' },
+    });
+    const scaled: Extract<GraphEvent, { type: 'ServiceScaled' }> = {
+      type: 'ServiceScaled',
+      data: { graphId, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1, solver: 'highs', objective: 1 },
+    };
+    const infeasible = (cpu: number, services = ['noise-reduction', 'image-detection']): Extract<GraphEvent, { type: 'ScalingInfeasible' }> => ({
+      type: 'ScalingInfeasible',
+      data: { graphId, cluster: 'c1', services, reason: `Serving the current rates needs ${cpu} cores but the cluster has 2.`, bindingResource: 'cpu', requestRates: { 'noise-reduction': cpu } },
+    });
+
+    it('records a failing scale change once per outage, again once it succeeded or another change is tried', () => {
+      spec.given(running).when({ type: 'RecordScaling', event: failed(3) }).then([failed(3)]);
+      spec.given([...running, failed(3)]).when({ type: 'RecordScaling', event: failed(3) }).then([]);
+      spec.given([...running, failed(3)]).when({ type: 'RecordScaling', event: failed(4) }).then([failed(4)]);
+      spec.given([...running, failed(3), scaled]).when({ type: 'RecordScaling', event: failed(3) }).then([failed(3)]);
+    });
+
+    it('records an infeasible cluster once per cause, again after a placement or a scaling there', () => {
+      spec.given(running).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
+      spec.given([...running, infeasible(5)]).when({ type: 'RecordScaling', event: infeasible(6, ['image-detection', 'noise-reduction']) }).then([]);
+      spec.given([...running, infeasible(5)]).when({ type: 'RecordScaling', event: infeasible(5, ['noise-reduction']) }).then([infeasible(5, ['noise-reduction'])]);
+      spec.given([...running, infeasible(5), onC1]).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
+      spec.given([...running, infeasible(5), scaled]).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import { isGraphEvent, type GraphEvent } from './events';
-import { evolveGraph } from './evolve';
+import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
 import { awaitsAlert, initialGraphState, type ExistingGraph, type GraphState } from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
@@ -91,7 +91,7 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
-      if (graph.removed) return [];
+      if (graph.removed || isRepeatedScalingFact(graph, command.event)) return [];
       return [command.event];
     }
     case 'RecordServiceOutcome': {
@@ -103,6 +103,30 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [command.event];
     }
   }
+}
+
+/**
+ * Scaling facts are recorded once per change, not once per round, so the history grows with what
+ * happened rather than with time: a scale change that keeps failing is recorded once (until it
+ * succeeds or another change is tried), an infeasible cluster once per cause (until a placement or
+ * a scaling there changes it).
+ */
+function isRepeatedScalingFact(graph: ExistingGraph, event: Extract<GraphCommand, { type: 'RecordScaling' }>['event']): boolean {
+  if (event.type === 'ServiceScalingFailed') {
+    const failure = graph.services.find((s) => s.id === event.data.serviceId)?.scalingFailure;
+    return failure?.from === event.data.from && failure.to === event.data.to;
+  }
+  if (event.type === 'ScalingInfeasible') {
+    const recorded = graph.scalingInfeasible?.[event.data.cluster];
+    return (
+      recorded !== undefined &&
+      recorded.bindingResource === event.data.bindingResource &&
+      // The reason's figures follow the request rates; only a cause without a binding resource is told apart by its text.
+      (event.data.bindingResource !== null || recorded.reason === event.data.reason) &&
+      recorded.services.join('\u0000') === [...event.data.services].sort().join('\u0000')
+    );
+  }
+  return false;
 }
 
 function pendingProposal(graph: ExistingGraph, proposalId: string) {
@@ -129,4 +153,5 @@ export const graphDecider: Decider<GraphCommand, GraphEvent, GraphState> = {
   evolve: evolveGraph,
   initialState: initialGraphState,
   isEvent: isGraphEvent,
+  snapshotVersion: GRAPH_EVOLVE_VERSION,
 };

@@ -1,6 +1,9 @@
 import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
 
+/** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
+export const GRAPH_EVOLVE_VERSION = 1;
+
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
   if (event.type === 'GraphSubmitted') {
@@ -38,6 +41,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       const { decisionId, reason, algorithm, placement, imports, values, digests } = event.data;
       const next: ExistingGraph = {
         ...graph,
+        scalingInfeasible: {},
         placement: { decisionId, reason, algorithm, placement, imports },
         placementFailure: null,
         services: graph.services.map((service) => ({
@@ -110,11 +114,16 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return graph;
     case 'ServiceTriggered':
       return withConvergingStatuses(updateService(graph, event.data.serviceId, (service) => ({ ...service, triggered: true })));
-    case 'ServiceScaled':
-      return updateService(graph, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to }));
-    case 'ScalingInfeasible':
+    case 'ServiceScaled': {
+      const { [event.data.cluster]: _resolved, ...stillInfeasible } = graph.scalingInfeasible ?? {};
+      return updateService({ ...graph, scalingInfeasible: stillInfeasible }, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to, scalingFailure: null }));
+    }
+    case 'ScalingInfeasible': {
+      const { cluster, services, reason, bindingResource } = event.data;
+      return { ...graph, scalingInfeasible: { ...graph.scalingInfeasible, [cluster]: { services: [...services].sort(), reason, bindingResource } } };
+    }
     case 'ServiceScalingFailed':
-      return graph;
+      return updateService(graph, event.data.serviceId, (service) => ({ ...service, scalingFailure: { from: event.data.from, to: event.data.to } }));
     case 'PlacementProposed': {
       const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;
       return { ...graph, proposals: [...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }] };

@@ -26,6 +26,15 @@ export interface ServiceState {
   alertRules: string[];
   /** Replicas set by the autoscaler; null until it has scaled the service. */
   replicas: number | null;
+  /** The scale change that failed and has not succeeded since (absent in states recorded before): the same failure is recorded once per outage. */
+  scalingFailure?: { from: number; to: number } | null;
+}
+
+/** What made a cluster's scaling infeasible; the same cause is recorded once until something changes. */
+export interface ScalingInfeasibility {
+  services: string[];
+  reason: string;
+  bindingResource: string | null;
 }
 
 export interface PlacementSummary {
@@ -56,6 +65,8 @@ export interface ExistingGraph {
   proposals: PlacementProposal[];
   /** What the descriptor's author should hear about (typos, unknown fields…); absent in states recorded before. */
   warnings?: Array<{ pointer: string; message: string }>;
+  /** Per cluster, the infeasible scaling recorded since the last placement or scaling there (absent in states recorded before). */
+  scalingInfeasible?: Record<string, ScalingInfeasibility>;
 }
 
 export interface PlacementProposal {

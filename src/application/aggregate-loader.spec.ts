@@ -1,0 +1,148 @@
+import { sqliteStores } from '../../test/support/stores';
+import { graphSubmitted } from '../../test/support/graph-fixtures';
+import { appendLongHistory } from '../../test/support/long-history';
+import { graphAsOf } from '../api/audit/graph-history';
+import { GRAPH_CATEGORY, graphStream, type GraphEvent, type PlacementDecided } from '../domain/graph/events';
+import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
+import { initialGraphState, type GraphState } from '../domain/graph/state';
+import type { EventStore, RecordedEvent } from '../eventstore/event-store';
+import { REPEAT_WINDOW, SNAPSHOT_EVENT_TYPE, snapshotStream } from './aggregate-loader';
+import type { CommandContext } from './command-handler';
+import { GraphCommands } from './graph-commands';
+import { SnapshotProcessor } from '../processors/snapshot.processor';
+import { graphDecider } from '../domain/graph/decide';
+
+const submitted = graphSubmitted('demo');
+const graphId = submitted.data.graphId;
+const stream = graphStream(graphId);
+const placement: PlacementDecided['data'] = {
+  graphId,
+  decisionId: 'first',
+  reason: 'first-deploy',
+  algorithm: 'naive',
+  solver: null,
+  objective: null,
+  moves: 0,
+  durationMs: 1,
+  inputs: { clusters: [], services: [], previousPlacement: null },
+  placement: { 'noise-reduction': 'cluster-a', 'image-detection': 'cluster-a', 'image-compression-vo': 'cluster-a' },
+  imports: {},
+  values: {},
+  digests: {},
+  explanation: [],
+};
+const EVERY = 25;
+
+let counter = 0;
+const context = (commandId = `c-${++counter}`): CommandContext => ({ commandId, correlationId: commandId, actor: 'test', now: new Date() });
+
+const fold = (events: readonly RecordedEvent[]) => events.reduce((s: GraphState, e) => evolveGraph(s, e as unknown as GraphEvent), initialGraphState);
+
+/** Counts the events every readStream returns: what a load costs. */
+function counting(store: EventStore) {
+  const counter = { events: 0 };
+  const wrapped = new Proxy(store, {
+    get(target, key, receiver) {
+      if (key === 'readStream') {
+        return async (...args: Parameters<EventStore['readStream']>) => {
+          const events = await target.readStream(...args);
+          counter.events += events.length;
+          return events;
+        };
+      }
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: wrapped, counter };
+}
+
+describe('snapshots: a cache of folded state, read through the event store port', () => {
+  let stores: ReturnType<typeof sqliteStores>;
+  let graphs: GraphCommands;
+
+  beforeEach(async () => {
+    stores = sqliteStores();
+    graphs = new GraphCommands(stores.eventStore);
+    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
+    await graphs.execute({ type: 'RecordPlacement', data: placement }, context());
+    // A long history written behind SMO's back, then snapshotted by the processor as SMO would.
+    await appendLongHistory(stores.eventStore, graphId, 740, placement);
+    const snapshots = new SnapshotProcessor({ eventStore: stores.eventStore, every: EVERY, aggregates: { [GRAPH_CATEGORY]: { ...graphDecider, snapshotVersion: GRAPH_EVOLVE_VERSION } } });
+    for (const event of await stores.eventStore.readAll({ filter: snapshots.filter })) await snapshots.handle(event);
+    await stores.eventStore.drain();
+  });
+
+  /** A fresh instance: nothing cached, so it starts from the snapshots. */
+  const cold = (store: EventStore = stores.eventStore) => new GraphCommands(store, {});
+
+  afterEach(() => stores.dispose());
+
+  const everything = () => stores.eventStore.readStream(stream);
+
+  it('loads the same state and revision as a fold of the whole stream, reading a bounded number of events', async () => {
+    const events = await everything();
+    expect(events.length).toBeGreaterThan(700);
+    expect((await stores.eventStore.readStream(snapshotStream(stream))).length).toBeGreaterThan(10);
+    const { store, counter } = counting(stores.eventStore);
+    const loaded = await cold(store).load(graphId);
+    expect(loaded).toEqual({ state: fold(events), revision: events.at(-1)!.revision });
+    // One snapshot, then at most the events after it and the repeat window before it.
+    expect(counter.events).toBeLessThanOrEqual(1 + EVERY + REPEAT_WINDOW);
+  });
+
+  it('a later load in the same process reads only the events appended since', async () => {
+    const { store, counter } = counting(stores.eventStore);
+    const warm = new GraphCommands(store);
+    await warm.load(graphId);
+    await appendLongHistory(stores.eventStore, graphId, 5, placement, { firstIndex: 5000 });
+    counter.events = 0;
+    const loaded = await warm.load(graphId);
+    expect(counter.events).toBe(5);
+    expect(loaded.state).toEqual(fold(await everything()));
+  });
+
+  it('gives the same answers with every snapshot deleted', async () => {
+    const events = await everything();
+    const withSnapshots = await cold().load(graphId);
+    const positions = events.filter((_, i) => i % 13 === 0).map((e) => e.position);
+    const asOfWith = await Promise.all(positions.map((position) => graphAsOf(stores.eventStore, graphId, { kind: 'position', position })));
+
+    await stores.eventStore.deleteStream(snapshotStream(stream));
+    expect(await cold().load(graphId)).toEqual(withSnapshots);
+    const asOfWithout = await Promise.all(positions.map((position) => graphAsOf(stores.eventStore, graphId, { kind: 'position', position })));
+    expect(asOfWithout).toEqual(asOfWith);
+    // And both are the fold of the events up to each position.
+    positions.forEach((position, i) => {
+      const upTo = events.filter((e) => e.position <= position);
+      expect(asOfWith[i]).toMatchObject({ revision: upTo.at(-1)!.revision, state: fold(upTo) });
+    });
+  });
+
+  it('ignores a snapshot written by another version of evolve', async () => {
+    const events = await everything();
+    const last = events.at(-1)!;
+    const bogus = (version: number) => ({
+      id: `bogus-${version}`,
+      type: SNAPSHOT_EVENT_TYPE,
+      data: { version, revision: last.revision, position: last.position, created: last.created, state: { ...fold(events), status: 'Stopped' } },
+    });
+    await stores.eventStore.appendToStream(snapshotStream(stream), [bogus(GRAPH_EVOLVE_VERSION - 1)]);
+    expect((await cold().load(graphId)).state).toEqual(fold(events));
+    // The same snapshot stamped with the current version is believed: the version is what protects the answer.
+    await stores.eventStore.appendToStream(snapshotStream(stream), [bogus(GRAPH_EVOLVE_VERSION)]);
+    expect((await cold().load(graphId)).state).toMatchObject({ status: 'Stopped' });
+  });
+
+  it('runs commands from the snapshot: the outcome equals the full fold, and a repeated command is recognised', async () => {
+    const stop = context('stop-once');
+    const first = await graphs.execute({ type: 'StopGraph', data: { graphId } }, stop);
+    const events = await everything();
+    expect(first.state).toEqual(fold(events));
+    expect(first.events).toEqual([{ type: 'GraphStopped', data: { graphId } }]);
+    await appendLongHistory(stores.eventStore, graphId, REPEAT_WINDOW - 10, placement, { firstIndex: 10_000 });
+    const again = await cold().execute({ type: 'StopGraph', data: { graphId } }, stop);
+    expect(again).toMatchObject({ repeated: true, eventIds: first.eventIds });
+    expect((await everything()).filter((e) => e.type === 'GraphStopped')).toHaveLength(1);
+  });
+});
