@@ -110,7 +110,7 @@ function scanSmo(smo: RunningApp, lines: string[]): void {
 
 /** The connection of SMO's embedded store (one SQLite file for events and read models). */
 function sqliteOf(runtime: Runtime): DatabaseSync {
-  return (runtime.readStore as unknown as { database: { db: DatabaseSync } }).database.db;
+  return (runtime.readStore.inner as unknown as { database: { db: DatabaseSync } }).database.db;
 }
 
 /**
