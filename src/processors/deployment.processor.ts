@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand, ServiceOutcomeType } from '../domain/graph/commands';
 import { GRAPH_CATEGORY, type GraphEvent } from '../domain/graph/events';
@@ -8,9 +9,12 @@ import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { planRecovery } from '../integrations/helm/release-recovery';
 import type { Processor } from '../processing/processor';
+import { Mutex } from '../shared/mutex';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'deployment';
+/** Releases reconciled at once per graph (SMO_HELM_CONCURRENCY). */
+export const DEFAULT_HELM_CONCURRENCY = 4;
 
 type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
 
@@ -20,6 +24,9 @@ type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
  * wanted. It reads the graph from its stream, asks helm for each release's real state before
  * acting (so a step repeated after a crash neither installs twice nor trips on a release a killed
  * helm left pending), and records every outcome, failures included, as an event.
+ * A graph's services are independent (upstream ignores `trigger.auto.dependencies`), so their
+ * releases are reconciled a few at a time: a 20-service graph does not wait for 20 helm round
+ * trips one after another.
  */
 export class DeploymentProcessor implements Processor {
   readonly name = NAME;
@@ -34,6 +41,8 @@ export class DeploymentProcessor implements Processor {
       dispatch: Dispatch;
       helm: HelmPort;
       grafana: GrafanaPort | null;
+      /** Releases reconciled at once; 1 reproduces upstream's one-after-another installs. */
+      concurrency?: number;
     },
   ) {}
 
@@ -41,9 +50,16 @@ export class DeploymentProcessor implements Processor {
     const graphId = (event.data as { graphId: string }).graphId;
     const { state } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
+    // One outcome event per release, appended one at a time: parallel helm calls then never race
+    // each other on the graph stream (the command handler still retries conflicts with other writers).
+    const appends = new Mutex();
     const record = (outcome: Outcome, step: string) =>
-      this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step));
-    for (const service of state.services) await this.reconcileService(state, service, record);
+      appends.run(() => this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step)));
+    const limit = pLimit(this.deps.concurrency ?? DEFAULT_HELM_CONCURRENCY);
+    const results = await Promise.allSettled(state.services.map((service) => limit(() => this.reconcileService(state, service, record))));
+    // Every release has had its try before the event is retried for the ones that failed.
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
