@@ -14,8 +14,8 @@
 import { execFile } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { findLab, labClusters, startLabSmo, type Lab } from '../test/karmada/lab';
+import { independentServicesDescriptor } from '../test/support/graph-fixtures';
 
 const run = promisify(execFile);
 const argument = (name: string, fallback: number) => {
@@ -25,25 +25,6 @@ const argument = (name: string, fallback: number) => {
 const SERVICES = argument('services', 20);
 const PARALLEL = argument('parallel', 4);
 
-function descriptor(lab: Lab, graphId: string): string {
-  const charts = ['noise-reduction', 'image-detection'];
-  const services = Array.from({ length: SERVICES }, (_, i) => ({
-    id: `svc-${String(i + 1).padStart(2, '0')}`,
-    deployment: {
-      trigger: { auto: { dependencies: [] } },
-      intent: { network: { deviceProximity: { enabled: false }, latencies: [] }, compute: { cpu: 'light', ram: 'light', storage: 'small', gpu: { enabled: false } }, coLocation: [], connectionPoints: [], metrics: [] },
-    },
-    artifact: { ociImage: `${lab.registry}/${charts[i % charts.length]}`, ociConfig: { type: 'App', implementer: 'HELM' }, ociRun: { name: 'HELM', version: 'v3' }, valuesOverwrite: {} },
-  }));
-  return stringify({
-    hdaGraph: {
-      imVersion: '0.4.0', id: graphId, version: '1.0.0', designer: 'SMO bench', description: `${SERVICES} independent services`,
-      hdaGraphIntent: { security: { enabled: false }, highAvailability: { enabled: false }, highPerformance: { enabled: false }, energyEfficiency: { enabled: false } },
-      services,
-    },
-  });
-}
-
 async function deployOnce(lab: Lab, concurrency: number) {
   const graphId = `bench-helm-c${concurrency}`;
   const smo = await startLabSmo(lab, { SMO_HELM_CONCURRENCY: String(concurrency), SMO_DEPLOY_WAIT: '900', SMO_HELM_TIMEOUT: '300' });
@@ -51,7 +32,7 @@ async function deployOnce(lab: Lab, concurrency: number) {
   try {
     await fetch(`${smo.url}/clusters/sync`, { method: 'POST' });
     const started = performance.now();
-    const response = await fetch(`${smo.url}/project/${graphId}/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: descriptor(lab, graphId) });
+    const response = await fetch(`${smo.url}/project/${graphId}/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: independentServicesDescriptor(graphId, SERVICES, [`${lab.registry}/noise-reduction`, `${lab.registry}/image-detection`]) });
     const settledMs = performance.now() - started;
     const answer = `${response.status} ${(await response.text()).trim()}`;
     const view = (await (await fetch(`${smo.url}/graphs/${graphId}`)).json()) as { services: Array<{ name: string; status: string }> };
