@@ -325,6 +325,7 @@ Y
 }
 
 registry() {
+  mkdir -p "$DATA/registry"
   run registry "$BIN/crane" registry serve --address "127.0.0.1:$REGISTRY_PORT" --disk "$DATA/registry"
   wait_for registry 30 curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
   local chart work="$LAB/charts"
