@@ -64,12 +64,12 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     // Two writers read-modify-write the same CR at once: resourceVersion conflicts are retried, no rule is lost.
     const writer = () => new PrometheusRuleAdapter(kubeConfig(lab().karmadaKubeconfig));
     const rule = (name: string): AlertRule => ({ name, expr: 'vector(1)', for: '1m', labels: { severity: 'none' }, annotations: {} });
-    await Promise.all(['lab-a', 'lab-b', 'lab-c', 'lab-d'].map((name) => writer().upsertRules([rule(name)])));
-    expect((await rulesNow()).map((r) => r.alert)).toEqual(expect.arrayContaining(['lab-a', 'lab-b', 'lab-c', 'lab-d']));
-    await writer().removeRules(['lab-a', 'lab-b', 'lab-c', 'lab-d']);
+    await Promise.all(['lab_a', 'lab_b', 'lab_c', 'lab_d'].map((name) => writer().upsertRules([rule(name)])));
+    expect((await rulesNow()).map((r) => r.alert)).toEqual(expect.arrayContaining(['lab_a', 'lab_b', 'lab_c', 'lab_d']));
+    await writer().removeRules(['lab_a', 'lab_b', 'lab_c', 'lab_d']);
 
     expect((await smoRequest(smo, 'DELETE', `/graphs/${graphId}`)).status).toBe(200);
-    await eventually(async () => !(await rulesNow()).some((r) => r.labels?.service === 'image-compression-vo' || r.alert.startsWith('lab-')), 30_000, 'the rules removed');
+    await eventually(async () => !(await rulesNow()).some((r) => r.labels?.service === 'image-compression-vo' || r.alert.startsWith('lab_')), 30_000, 'the rules removed');
   });
 
   it('recovers a release that a helm killed mid-install left pending-install on the real API server', async () => {
