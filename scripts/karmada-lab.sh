@@ -18,6 +18,7 @@
 #   an OCI registry (crane registry serve, plain HTTP) holding the charts noise-reduction, image-detection and
 #   image-compression-vo (test/fixtures/lab-charts/service, packaged under each name).
 # Ports: SMO_LAB_PORT_BASE (default 32000) + 0..49, all on 127.0.0.1; `up` refuses to start over a busy port.
+# Keep them below the kernel's ephemeral range (32768+ here): a client connection may take a port there.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,15 +58,17 @@ launch() {
   echo $! >"$RUN/$name.pid"
 }
 running() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
-stop_one() {
-  local name=$1 pid
-  running "$name" || { rm -f "$RUN/$name.pid"; return 0; }
-  pid=$(cat "$RUN/$name.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$RUN/$name.pid"
+# stop_all NAME...: SIGTERM to each, up to 10 s for all to exit, then SIGKILL what is left.
+stop_all() {
+  local name pids=()
+  for name in "$@"; do running "$name" && pids+=("$(cat "$RUN/$name.pid")"); rm -f "$RUN/$name.pid"; done
+  [[ ${#pids[@]} -gt 0 ]] || return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 100); do any_alive "${pids[@]}" || break; sleep 0.1; done
+  kill -9 "${pids[@]}" 2>/dev/null || true
 }
+stop_one() { stop_all "$1"; }
+any_alive() { local pid; for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
 
 kubeconfig() { # NAME PORT
   cat >"$LAB/$1.kubeconfig" <<K
@@ -402,16 +405,16 @@ rss_mb() {
 
 down() {
   [[ -d $RUN ]] || { echo "karmada-lab: nothing runs in $LAB"; return 0; }
-  local f name
-  # Controllers first, API servers next, etcd last.
+  local f name controllers=() apiservers=()
   for f in "$RUN"/*.pid; do
     [[ -e $f ]] || continue
     name=$(basename "$f" .pid)
-    [[ $name == etcd || $name == *-apiserver ]] && continue
-    stop_one "$name"
+    case $name in etcd) ;; *-apiserver) apiservers+=("$name") ;; *) controllers+=("$name") ;; esac
   done
-  for f in "$RUN"/*-apiserver.pid; do [[ -e $f ]] && stop_one "$(basename "$f" .pid)"; done
-  stop_one etcd
+  # Controllers first, API servers next, etcd last.
+  stop_all "${controllers[@]}"
+  stop_all "${apiservers[@]}"
+  stop_all etcd
   say "down: every process stopped"
 }
 
