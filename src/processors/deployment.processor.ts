@@ -56,10 +56,22 @@ export class DeploymentProcessor implements Processor {
     const record = (outcome: Outcome, step: string) =>
       appends.run(() => this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step)));
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_HELM_CONCURRENCY);
-    const results = await Promise.allSettled(state.services.map((service) => limit(() => this.reconcileService(state, service, record))));
-    // Every release has had its try before the event is retried for the ones that failed.
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    // After a failure (e.g. an outcome the store could not record) no further release is started:
+    // its outcome could not be recorded either. Those under way finish; the event is then retried.
+    let failure: { reason: unknown } | null = null;
+    await Promise.all(
+      state.services.map((service) =>
+        limit(async () => {
+          if (failure) return;
+          try {
+            await this.reconcileService(state, service, record);
+          } catch (reason) {
+            failure ??= { reason };
+          }
+        }),
+      ),
+    );
+    if (failure) throw (failure as { reason: unknown }).reason;
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
