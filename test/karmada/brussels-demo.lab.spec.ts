@@ -8,6 +8,7 @@ import {
   labClusters,
   smoRequest,
   startLabSmo,
+  waitBindingsGone,
   waitGoneFrom,
   waitRunningIn,
   type MemberName,
@@ -20,6 +21,7 @@ const AUTO_SERVICES = ['noise-reduction', 'image-detection'];
 describeLab('Brussels demo on a real Karmada (inventory, deploy, stop, start, remove)', (lab) => {
   let smo: RunningApp;
   beforeAll(async () => {
+    await labClusters(lab()).karmada.waitNamespaceGone(PROJECT);
     smo = await startLabSmo(lab());
   });
   afterAll(async () => {
@@ -68,6 +70,7 @@ describeLab('Brussels demo on a real Karmada (inventory, deploy, stop, start, re
     const stop = await smoRequest(smo, 'GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
     for (const service of AUTO_SERVICES) await waitGoneFrom(clusters[placement[service]!], PROJECT, service);
+    await waitBindingsGone(clusters.karmada, PROJECT);
 
     const start = await smoRequest(smo, 'GET', `/graphs/${GRAPH}/start`);
     expect([start.status, await start.text()]).toEqual([200, 'Graph started\n']);

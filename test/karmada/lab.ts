@@ -152,6 +152,18 @@ export class LabCluster {
     return pods.items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp).length;
   }
 
+  /** A namespace an earlier run deleted may still be terminating: helm cannot install into it. */
+  async waitNamespaceGone(namespace: string, timeoutMs = 120_000): Promise<void> {
+    await eventually(async () => {
+      try {
+        await this.core.readNamespace({ name: namespace });
+        return false;
+      } catch (error) {
+        return (error as { code?: number }).code === 404;
+      }
+    }, timeoutMs, `namespace ${namespace} gone`);
+  }
+
   async deleteNamespace(namespace: string): Promise<void> {
     await this.core.deleteNamespace({ name: namespace }).catch((error: { code?: number }) => {
       if (error.code !== 404) throw error;
@@ -170,6 +182,18 @@ export async function waitRunningIn(member: LabCluster, namespace: string, servi
 
 export async function waitGoneFrom(member: LabCluster, namespace: string, service: string, timeoutMs = 90_000): Promise<void> {
   await eventually(async () => (await member.deployment(namespace, service)) === null, timeoutMs, `${service} gone from ${member.kubeconfigPath}`);
+}
+
+/**
+ * Waits until Karmada has let go of everything in the namespace (no ResourceBinding left). A Deployment
+ * created again while the binding of its deleted predecessor is still being torn down was seen not
+ * to propagate in the lab, so a test that stops and starts a graph waits for this first.
+ */
+export async function waitBindingsGone(karmada: LabCluster, namespace: string, timeoutMs = 90_000): Promise<void> {
+  await eventually(async () => {
+    const list = (await karmada.custom.listNamespacedCustomObject({ group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings', namespace })) as { items: unknown[] };
+    return list.items.length === 0;
+  }, timeoutMs, `no ResourceBinding left in ${namespace}`);
 }
 
 /** `scripts/karmada-lab.sh stop|start DIR COMPONENT`, e.g. member1-apiserver. */

@@ -22,6 +22,7 @@ const LOAD = { namespace: 'lab-load', name: 'cpu-hog' };
 describeLab('re-placement on a real Karmada: capacity taken, then a member lost', (lab) => {
   let smo: RunningApp;
   beforeAll(async () => {
+    await labClusters(lab()).karmada.waitNamespaceGone(GRAPH);
     smo = await startLabSmo(lab());
   });
   afterAll(async () => {
