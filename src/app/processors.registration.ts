@@ -60,7 +60,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
         }),
       )
-      .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana }))
+      .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }))
       .addProcessor(new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }))
       .addProcessor(new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules }))
       .addProcessor(new ConditionalDeploymentProcessor({ dispatch }));

@@ -46,7 +46,7 @@ export interface SmoConfig {
   };
   submariner: { kubeconfig: string | undefined };
   /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
-  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string> };
+  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string>; concurrency: number };
   hdarctl: { binary: string; timeoutSeconds: number };
   /** Bearer token the Alertmanager webhook must present (unset: open). */
   alertsToken: string | undefined;
@@ -144,6 +144,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       timeoutSeconds: integer(env, ['SMO_HELM_TIMEOUT'], 300, 1, 3600),
       plainHttp: flag(env.INSECURE_REGISTRY),
       passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
+      concurrency: integer(env, ['SMO_HELM_CONCURRENCY'], 4, 1, 64),
     },
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
     alertsToken: env.SMO_ALERTS_TOKEN?.trim() || undefined,

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand, ServiceOutcomeType } from '../domain/graph/commands';
 import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/events';
@@ -8,9 +9,12 @@ import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { planRecovery } from '../integrations/helm/release-recovery';
 import type { Processor, ProcessorContext } from '../processing/processor';
+import { Mutex } from '../shared/mutex';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'deployment';
+/** Releases reconciled at once per graph (SMO_HELM_CONCURRENCY). */
+export const DEFAULT_HELM_CONCURRENCY = 4;
 
 type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
 
@@ -20,6 +24,9 @@ type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
  * wanted. It reads the graph from its stream, asks helm for each release's real state before
  * acting (so a step repeated after a crash neither installs twice nor trips on a release a killed
  * helm left pending), and records every outcome, failures included, as an event.
+ * A graph's services are independent (upstream ignores `trigger.auto.dependencies`), so their
+ * releases are reconciled a few at a time: a 20-service graph does not wait for 20 helm round
+ * trips one after another.
  */
 export class DeploymentProcessor implements Processor {
   readonly name = NAME;
@@ -34,6 +41,8 @@ export class DeploymentProcessor implements Processor {
       dispatch: Dispatch;
       helm: HelmPort;
       grafana: GrafanaPort | null;
+      /** Releases reconciled at once; 1 reproduces upstream's one-after-another installs. */
+      concurrency?: number;
     },
   ) {}
 
@@ -42,10 +51,29 @@ export class DeploymentProcessor implements Processor {
     const { graphId } = event.data;
     const { state } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
+    // One outcome event per release, appended one at a time: parallel helm calls then never race
+    // each other on the graph stream (the command handler still retries conflicts with other writers).
+    const appends = new Mutex();
     const record = (outcome: Outcome, step: string) =>
-      this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step));
+      appends.run(() => this.deps.dispatch({ type: 'RecordServiceOutcome', event: outcome } satisfies GraphCommand, processorContext(NAME, event, step)));
     const helm = fenced(this.deps.helm, context.fence);
-    for (const service of state.services) await this.reconcileService(state, service, record, helm);
+    const limit = pLimit(this.deps.concurrency ?? DEFAULT_HELM_CONCURRENCY);
+    // After a failure (e.g. an outcome the store could not record) no further release is started:
+    // its outcome could not be recorded either. Those under way finish; the event is then retried.
+    let failure: { reason: unknown } | null = null;
+    await Promise.all(
+      state.services.map((service) =>
+        limit(async () => {
+          if (failure) return;
+          try {
+            await this.reconcileService(state, service, record, helm);
+          } catch (reason) {
+            failure ??= { reason };
+          }
+        }),
+      ),
+    );
+    if (failure) throw (failure as { reason: unknown }).reason;
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).

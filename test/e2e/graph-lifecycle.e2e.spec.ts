@@ -6,6 +6,8 @@ const GRAPH = 'image-detection-graph';
 
 /** argv with the private values file path shown as <values>, to compare exact lists. */
 const argvOf = (call: { argv: string[] }) => call.argv.map((arg, i) => (call.argv[i - 1] === '--values' ? '<values>' : arg));
+/** A graph's releases are reconciled in parallel (SMO_HELM_CONCURRENCY): their order is not part of the contract. */
+const byRelease = <T extends { release: string | null }>(calls: T[]) => [...calls].sort((a, b) => (a.release ?? '').localeCompare(b.release ?? ''));
 
 describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () => {
   let rig: OrchestratorRig;
@@ -22,9 +24,9 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     expect(deploy.status).toBe(200);
     expect(await deploy.text()).toBe('Graph deployment successful\n');
 
-    const installs = rig.helmCalls('install');
+    const installs = byRelease(rig.helmCalls('install'));
     expect(installs.map(argvOf)).toEqual(
-      ['noise-reduction', 'image-detection'].map((service) => [
+      ['image-detection', 'noise-reduction'].map((service) => [
         'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--kubeconfig', kubeconfig,
       ]),
     );
@@ -49,8 +51,8 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
 
     const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
-    expect(rig.helmCalls('uninstall').map(argvOf)).toEqual(
-      ['noise-reduction', 'image-detection'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig]),
+    expect(byRelease(rig.helmCalls('uninstall')).map(argvOf)).toEqual(
+      ['image-detection', 'noise-reduction'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig]),
     );
     expect((await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as object).toMatchObject({
       status: 'Stopped',
@@ -60,7 +62,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     // B4: start says it started; B5: it reinstalls what stop removed.
     const start = await rig.request('GET', `/graphs/${GRAPH}/start`);
     expect([start.status, await start.text()]).toEqual([200, 'Graph started\n']);
-    expect(rig.helmCalls('install').map((call) => call.release)).toEqual(['noise-reduction', 'image-detection', 'noise-reduction', 'image-detection']);
+    expect(byRelease(rig.helmCalls('install')).map((call) => call.release)).toEqual(['image-detection', 'image-detection', 'noise-reduction', 'noise-reduction']);
 
     const remove = await rig.request('DELETE', `/graphs/${GRAPH}`);
     expect([remove.status, await remove.text()]).toEqual([200, 'Removal successful\n']);

@@ -79,7 +79,8 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
     helm.control({ hang: [{ command: 'status', release: 'image-detection', ms: 60_000 }] });
     smo = await start();
     expect((await deployAsync(smo.url)).status).toBe(202);
-    await eventually(async () => helm.log().some((c) => c.command === 'status' && c.release === 'image-detection'), 30_000, 'the hung helm status');
+    // Releases are reconciled in parallel: wait for the first install too, so the crash falls after it.
+    await eventually(async () => helm.log().some((c) => c.command === 'status' && c.release === 'image-detection') && helm.installs('noise-reduction').length > 0, 30_000, 'the hung helm status and the first install');
     expect(helm.installs().map((c) => c.release)).toEqual(['noise-reduction']);
     await smo.kill('SIGKILL');
     killHungHelm();

@@ -228,7 +228,9 @@ describe('fault injection', () => {
     });
 
     it('a helm install that completes while the store is read-only is recorded once it is writable: one install, adopted, nothing else run meanwhile', async () => {
-      f = await startFaultRig();
+      // One release at a time: with parallel installs the second service's would start in the same wave,
+      // before the store fails, and "nothing else run meanwhile" could not be told apart from that.
+      f = await startFaultRig({ SMO_HELM_CONCURRENCY: '1' });
       await f.rig.idle();
       const disk = sqliteDisk(f.rig.smo.runtime);
       f.rig.helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 1500, times: 1 }] });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { normalise, validateDescriptor } from '../../src/descriptor';
 import type { NormalisedGraph } from '../../src/descriptor/types';
 import type { GraphSubmitted } from '../../src/domain/graph/events';
@@ -22,4 +22,33 @@ export function fixtureGraph(file = 'brussels-demo.upstream.hdag.yaml'): { descr
 export function graphSubmitted(project = 'demo', file?: string): GraphSubmitted {
   const { descriptor, normalised } = fixtureGraph(file);
   return { type: 'GraphSubmitted', data: { graphId: normalised.id, project, descriptor, source: { form: 'yaml' }, normalised, warnings: [] } };
+}
+
+/** A graph of `count` independent auto-triggered services (light CPU), charts taken in turn from `chartRefs`. */
+export function independentServicesDescriptor(graphId: string, count: number, chartRefs: readonly string[]): string {
+  const services = Array.from({ length: count }, (_, i) => ({
+    id: `svc-${String(i + 1).padStart(2, '0')}`,
+    deployment: {
+      trigger: { auto: { dependencies: [] } },
+      intent: {
+        network: { deviceProximity: { enabled: false }, latencies: [] },
+        compute: { cpu: 'light', ram: 'light', storage: 'small', gpu: { enabled: false } },
+        coLocation: [],
+        connectionPoints: [],
+        metrics: [],
+      },
+    },
+    artifact: { ociImage: chartRefs[i % chartRefs.length], ociConfig: { type: 'App', implementer: 'HELM' }, ociRun: { name: 'HELM', version: 'v3' }, valuesOverwrite: {} },
+  }));
+  return stringify({
+    hdaGraph: {
+      imVersion: '0.4.0',
+      id: graphId,
+      version: '1.0.0',
+      designer: 'SMO tests',
+      description: `${count} independent services`,
+      hdaGraphIntent: { security: { enabled: false }, highAvailability: { enabled: false }, highPerformance: { enabled: false }, energyEfficiency: { enabled: false } },
+      services,
+    },
+  });
 }

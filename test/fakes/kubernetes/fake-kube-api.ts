@@ -13,6 +13,11 @@ export * from './kube-objects';
  * A loopback, plain-HTTP stand-in for the Karmada API server: just the paths SMO's adapters call,
  * with bearer-token auth, mutable state, injected failures and an outage switch.
  *
+ * The real thing is tested in test/karmada (a Karmada v1.16 lab, `npm run test:karmada`). This fake
+ * stays for what the lab cannot produce on demand — a 500, a server that never answers, a 409 at a
+ * chosen moment, a cluster flipping state between two syncs — and for the many suites that need a
+ * Karmada in milliseconds rather than a lab in a minute.
+ *
  *   const api = new FakeKubeApi();
  *   const { kubeconfigPath } = await api.start();
  *   api.setClusters([karmadaCluster({ name: 'c1' })]);

@@ -1,0 +1,87 @@
+import type { RunningApp } from '../support/app';
+import type { ClusterView } from '../../src/api/clusters.controller';
+import {
+  MEMBERS,
+  brusselsDescriptor,
+  describeLab,
+  getGraph,
+  labClusters,
+  smoRequest,
+  startLabSmo,
+  waitBindingsGone,
+  waitGoneFrom,
+  waitRunningIn,
+  type MemberName,
+} from './lab';
+
+const GRAPH = 'lab-brussels';
+const PROJECT = 'lab-brussels';
+const AUTO_SERVICES = ['noise-reduction', 'image-detection'];
+
+describeLab('Brussels demo on a real Karmada (inventory, deploy, stop, start, remove)', (lab) => {
+  let smo: RunningApp;
+  beforeAll(async () => {
+    await labClusters(lab()).karmada.waitNamespaceGone(PROJECT);
+    smo = await startLabSmo(lab());
+  });
+  afterAll(async () => {
+    await smo?.close();
+    await labClusters(lab()).karmada.deleteNamespace(PROJECT);
+  });
+
+  it('takes its inventory from the real Cluster objects: kwok nodes, resource summaries, Submariner CIDRs', async () => {
+    expect((await smoRequest(smo, 'POST', '/clusters/sync')).status).toBe(200);
+    await smo.runtime.processing.whenIdle(20_000);
+    const clusters = (await (await smoRequest(smo, 'GET', '/clusters/')).json()) as ClusterView[];
+    expect(clusters.map((c) => [c.name, c.availability, c.capacity.cpu.allocatable, c.capacity.memoryBytes.allocatable, c.capacity.gpu.allocatable, c.acceleration])).toEqual([
+      ['member1', true, 8, 32 * 2 ** 30, 0, false],
+      ['member2', true, 16, 64 * 2 ** 30, 2, true],
+    ]);
+    // Available = allocatable − what the members' pods request (Karmada's resourceSummary.allocated).
+    for (const cluster of clusters) expect(cluster.capacity.cpu.available).toBeLessThanOrEqual(cluster.capacity.cpu.allocatable);
+    expect(clusters.map((c) => [c.pod_cidr, c.service_cidr])).toEqual([
+      ['10.241.0.0/16', '10.91.0.0/16'],
+      ['10.242.0.0/16', '10.92.0.0/16'],
+    ]);
+  });
+
+  it('deploys from the lab registry: each auto service runs in the member SMO chose, the VO waits; stop, start and remove act on the members', async () => {
+    const clusters = labClusters(lab());
+    const deploy = await smoRequest(smo, 'POST', `/project/${PROJECT}/graphs`, brusselsDescriptor(lab(), GRAPH));
+    expect([deploy.status, await deploy.text()]).toEqual([200, 'Graph deployment successful\n']);
+
+    const graph = await getGraph(smo, GRAPH);
+    expect(graph.services.map((s) => [s.name, s.status])).toEqual([
+      ['image-compression-vo', 'Pending'],
+      ['noise-reduction', 'Deployed'],
+      ['image-detection', 'Deployed'],
+    ]);
+    const placement = graph.placement as Record<string, MemberName>;
+    for (const service of AUTO_SERVICES) {
+      const chosen = placement[service]!;
+      expect(MEMBERS).toContain(chosen);
+      await waitRunningIn(clusters[chosen], PROJECT, service);
+      const other = MEMBERS.find((m) => m !== chosen)!;
+      expect(await clusters[other].deployment(PROJECT, service)).toBeNull();
+    }
+    // The VO is Pending: nothing of it in Karmada nor in any member.
+    expect(await clusters.karmada.deployment(PROJECT, 'image-compression-vo')).toBeNull();
+
+    const stop = await smoRequest(smo, 'GET', `/graphs/${GRAPH}/stop`);
+    expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
+    for (const service of AUTO_SERVICES) await waitGoneFrom(clusters[placement[service]!], PROJECT, service);
+    await waitBindingsGone(clusters.karmada, PROJECT);
+
+    const start = await smoRequest(smo, 'GET', `/graphs/${GRAPH}/start`);
+    expect([start.status, await start.text()]).toEqual([200, 'Graph started\n']);
+    for (const service of AUTO_SERVICES) await waitRunningIn(clusters[placement[service]!], PROJECT, service);
+
+    const remove = await smoRequest(smo, 'DELETE', `/graphs/${GRAPH}`);
+    expect([remove.status, await remove.text()]).toEqual([200, 'Removal successful\n']);
+    expect(await clusters.karmada.deploymentNames(PROJECT)).toEqual([]);
+    for (const member of MEMBERS) for (const service of AUTO_SERVICES) await waitGoneFrom(clusters[member], PROJECT, service);
+    // helm keeps releases as Secrets in the namespace: none left.
+    const secrets = await clusters.karmada.core.listNamespacedSecret({ namespace: PROJECT, labelSelector: 'owner=helm' });
+    expect(secrets.items.map((s) => s.metadata?.name)).toEqual([]);
+  });
+});
