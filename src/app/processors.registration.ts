@@ -58,6 +58,7 @@ export class ProcessorsRegistration implements OnModuleInit {
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
           },
           ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
+          inventoryShowsPlacements: runtime.integrations.modes.some((m) => m.name === 'karmada' && m.mode === 'simulated'),
         }),
       )
       .addProcessor(new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }))

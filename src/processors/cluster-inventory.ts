@@ -1,6 +1,6 @@
 import type { ClusterCapacity } from '../optimizer/model';
 import type { ReadStore } from '../readstore/read-store';
-import { effectiveClusters } from './placed-demand';
+import { effectiveClusters, type OwnGraph } from './placed-demand';
 
 const LABEL_ONLY_GPUS = 1000;
 
@@ -8,8 +8,8 @@ const LABEL_ONLY_GPUS = 1000;
  * The clusters SMO may place on, from the clusters read model less SMO's own placements the
  * inventory does not show yet (see placed-demand.ts), in a deterministic order (by name).
  */
-export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number; ownGraphId?: string }): Promise<ClusterCapacity[]> {
-  const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs, ledger.ownGraphId);
+export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number; own?: OwnGraph }): Promise<ClusterCapacity[]> {
+  const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs, ledger.own);
   return clusters.map((doc) => ({
     name: doc.name,
     cpu: doc.cpuAvailable,

@@ -37,7 +37,7 @@ describe('the placement ledger rule', () => {
     });
   });
 
-  it('credits a graph being re-placed with its own placed demand, within allocatable, so it does not compete with itself', async () => {
+  it('gives a graph being re-placed its own demand back, within allocatable, so it does not compete with itself', async () => {
     const store = new MemoryReadStore();
     const c1 = { ...cluster('c1', at(0)), cpuAvailable: 3, cpuAllocatable: 4, memoryAvailableBytes: 1000, memoryAllocatableBytes: 1000, gpuAvailable: 0, gpuAllocatable: 0 };
     await store.commit([
@@ -46,11 +46,17 @@ describe('the placement ledger rule', () => {
       { kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10)), position: 3 },
     ]);
     const now = new Date(at(11));
+    const inAllocation = { graphId: 'g1', inAllocation: () => true };
+    const notInAllocation = { graphId: 'g1', inAllocation: () => false };
     // Both graphs' unreflected 1 CPU count against c1 for a newcomer ...
     expect((await effectiveClusters(store, now, 60_000))[0]).toMatchObject({ cpuAvailable: 1, memoryAvailableBytes: 600 });
-    // ... while g1, re-placed, sees its own demand given back; more than allocatable is never offered.
-    expect((await effectiveClusters(store, now, 60_000, 'g1'))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    // ... while g1, re-placed, gets back what the ledger subtracted for it, whether or not its pods show in the allocation.
+    expect((await effectiveClusters(store, now, 60_000, inAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    expect((await effectiveClusters(store, now, 60_000, notInAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    // Once the ledger no longer counts them (TTL passed), only services whose pods are in the reported allocation are given
+    // back; more than allocatable is never offered.
     await store.commit([{ kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10), false), position: 4 }]);
-    expect((await effectiveClusters(store, new Date(at(11)), 0, 'g1'))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
+    expect((await effectiveClusters(store, now, 0, inAllocation))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
+    expect((await effectiveClusters(store, now, 0, notInAllocation))[0]).toMatchObject({ cpuAvailable: 3, memoryAvailableBytes: 1000 });
   });
 });

@@ -36,40 +36,65 @@ export function placedDemand(ledger: readonly PlacementLedgerDocument[], counts:
  * shows the allocation changed (taken as reflecting it) or `ttlMs` has passed since it was placed.
  */
 export function unreflectedDemand(ledger: readonly PlacementLedgerDocument[], clusters: readonly ClusterDocument[], now: Date, ttlMs: number): DemandByCluster {
+  return placedDemand(ledger, notYetReflected(clusters, now, ttlMs));
+}
+
+/** The ledger rule as a predicate: does demand placed on `cluster` at `placedAt` still count against it? */
+function notYetReflected(clusters: readonly ClusterDocument[], now: Date, ttlMs: number): (cluster: string, placedAt: string) => boolean {
   const observedAt = new Map(clusters.map((c) => [c.name, Date.parse(c.allocationObservedAt ?? c.updatedAt)]));
-  return placedDemand(ledger, (cluster, placedAt) => {
+  return (cluster, placedAt) => {
     const placed = Date.parse(placedAt);
     return placed > (observedAt.get(cluster) ?? 0) && now.getTime() - placed < ttlMs;
-  });
+  };
+}
+
+/** The graph being re-placed, and which of its services' demand the inventory's allocated figures include. */
+export interface OwnGraph {
+  graphId: string;
+  /**
+   * True when the service's pods show in the reported allocation: always for the simulated inventory
+   * (it reports SMO's placements), in real mode only when its pods request its demand (injected
+   * resources). Otherwise only what the ledger itself subtracted is given back.
+   */
+  inAllocation(serviceId: string): boolean;
 }
 
 /**
  * The clusters as placement must see them: what the inventory reports, less SMO's placements it
- * does not show yet. Ordered by name. When a graph is being re-placed (`ownGraphId`), its own
- * placed demand is credited back (capped at allocatable): a graph does not compete with itself,
- * so re-placing an unchanged graph moves nothing.
+ * does not show yet. Ordered by name. When a graph is being re-placed (`own`), the demand of its
+ * own services counted against the clusters is given back (capped at allocatable): a graph does not
+ * compete with itself, so re-placing an unchanged graph moves nothing.
  */
-export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number, ownGraphId?: string): Promise<ClusterDocument[]> {
+export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number, own?: OwnGraph): Promise<ClusterDocument[]> {
   const [clusters, ledger] = await Promise.all([
     readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }),
     readStore.find<PlacementLedgerDocument>('placement-ledger'),
   ]);
   const docs = clusters.map(({ doc }) => doc);
   const ledgerDocs = ledger.map(({ doc }) => doc);
-  const pending = unreflectedDemand(ledgerDocs, docs, now, ttlMs);
-  const own = ownGraphId === undefined ? {} : placedDemand(ledgerDocs.filter((graph) => graph.graphId === ownGraphId));
+  const counts = notYetReflected(docs, now, ttlMs);
+  const pending = placedDemand(ledgerDocs, counts);
+  const credit = own ? ownDemand(ledgerDocs.find((graph) => graph.graphId === own.graphId), own, counts) : {};
+  const none = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  const bounded = (value: number, max: number) => Math.min(max, Math.max(0, value));
   return docs.map((doc) => {
-    const demand = pending[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
-    const credit = own[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
-    if (demand.cpu === 0 && demand.memoryBytes === 0 && demand.gpu === 0 && credit.cpu === 0 && credit.memoryBytes === 0 && credit.gpu === 0) return doc;
-    const bounded = (value: number, max: number) => Math.min(max, Math.max(0, value));
+    const minus = pending[doc.name] ?? none;
+    const plus = credit[doc.name] ?? none;
+    if (minus === none && plus === none) return doc;
     return {
       ...doc,
-      cpuAvailable: bounded(Math.round((doc.cpuAvailable - demand.cpu + credit.cpu) * 1000) / 1000, doc.cpuAllocatable),
-      memoryAvailableBytes: bounded(doc.memoryAvailableBytes - demand.memoryBytes + credit.memoryBytes, doc.memoryAllocatableBytes),
-      gpuAvailable: bounded(doc.gpuAvailable - demand.gpu + credit.gpu, doc.gpuAllocatable),
+      cpuAvailable: bounded(Math.round((doc.cpuAvailable - minus.cpu + plus.cpu) * 1000) / 1000, doc.cpuAllocatable),
+      memoryAvailableBytes: bounded(doc.memoryAvailableBytes - minus.memoryBytes + plus.memoryBytes, doc.memoryAllocatableBytes),
+      gpuAvailable: bounded(doc.gpuAvailable - minus.gpu + plus.gpu, doc.gpuAllocatable),
     };
   });
+}
+
+/** What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger rule. */
+function ownDemand(graph: PlacementLedgerDocument | undefined, own: OwnGraph, counts: (cluster: string, placedAt: string) => boolean): DemandByCluster {
+  if (!graph) return {};
+  const services = Object.fromEntries(Object.entries(graph.services).filter(([id, service]) => own.inAllocation(id) || counts(service.cluster, service.placedAt)));
+  return placedDemand([{ ...graph, services }]);
 }
 
 /** Every running graph's placed demand, from the ledger (the simulated inventory's "allocated"). */

@@ -13,6 +13,7 @@ import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
 import { clusterCapacities } from './cluster-inventory';
+import type { OwnGraph } from './placed-demand';
 
 /** Live replica counts for re-placement; a service that reports none counts as 1. */
 export interface ReplicaSource {
@@ -46,6 +47,8 @@ export class PlacementProcessor implements Processor {
       inventoryReady: () => Promise<void>;
       /** How long SMO's own placements count against a cluster whose allocation Karmada has not shown changing. */
       ledgerTtlMs: number;
+      /** The simulated inventory reports SMO's own placements as allocated (Karmada shows only pods that request resources). */
+      inventoryShowsPlacements: boolean;
       /** The most services × clusters one solve may have (a bound on solver work). */
       maxSolveCells: number;
       /** How long a placement proposal can be approved. */
@@ -71,7 +74,7 @@ export class PlacementProcessor implements Processor {
     const decisionId = event.id;
     await this.deps.inventoryReady();
     const first = reason === 'first-deploy';
-    const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { ownGraphId: graph.graphId }) });
+    const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
     const services: ServiceDemand[] = await Promise.all(
       graph.normalised.services.map(async (service) => ({
         id: service.id,
@@ -110,6 +113,12 @@ export class PlacementProcessor implements Processor {
       { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
       [`Re-placement (${reason}) with ${result.solver}: ${result.terms.moves} move(s), peak CPU ${result.terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`],
     );
+  }
+
+  /** The graph being re-placed: which of its services the inventory's allocated figures include (see OwnGraph). */
+  private ownGraph(graph: ExistingGraph): OwnGraph {
+    const requests = new Set(graph.normalised.services.filter((service) => service.injectResources).map((service) => service.id));
+    return { graphId: graph.graphId, inAllocation: (serviceId) => this.deps.inventoryShowsPlacements || requests.has(serviceId) };
   }
 
   /** A re-placement is applied, proposed for approval, or refused, by the request and the graph's policy (move budget). */
