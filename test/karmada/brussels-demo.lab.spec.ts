@@ -1,18 +1,7 @@
 import type { RunningApp } from '../support/app';
 import type { ClusterView } from '../../src/api/clusters.controller';
-import {
-  MEMBERS,
-  brusselsDescriptor,
-  describeLab,
-  getGraph,
-  labClusters,
-  smoRequest,
-  startLabSmo,
-  waitBindingsGone,
-  waitGoneFrom,
-  waitRunningIn,
-  type MemberName,
-} from './lab';
+import { describeLab } from './describe-lab';
+import { MEMBERS, brusselsDescriptor, getGraph, labClusters, smoRequest, startLabSmo, waitBindingsGone, waitGoneFrom, waitRunningIn, type MemberName } from './lab';
 
 const GRAPH = 'lab-brussels';
 const PROJECT = 'lab-brussels';

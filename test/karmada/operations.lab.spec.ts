@@ -7,7 +7,8 @@ import { PrometheusRuleAdapter } from '../../src/integrations/prometheus/prometh
 import type { AlertRule } from '../../src/integrations/prometheus/alert-rules.port';
 import type { RunningApp } from '../support/app';
 import { eventually } from '../support/smo-process';
-import { brusselsDescriptor, describeLab, getGraph, kubeConfig, labClusters, smoRequest, startLabSmo, waitRunningIn, type MemberName } from './lab';
+import { describeLab } from './describe-lab';
+import { brusselsDescriptor, getGraph, kubeConfig, labClusters, smoRequest, startLabSmo, waitRunningIn, type MemberName } from './lab';
 
 const run = promisify(execFile);
 

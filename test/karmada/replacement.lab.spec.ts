@@ -1,18 +1,7 @@
 import type { RunningApp } from '../support/app';
 import { eventually } from '../support/smo-process';
-import {
-  brusselsDescriptor,
-  clusterReady,
-  describeLab,
-  getGraph,
-  labClusters,
-  labComponent,
-  smoRequest,
-  startLabSmo,
-  waitGoneFrom,
-  waitRunningIn,
-  type MemberName,
-} from './lab';
+import { describeLab } from './describe-lab';
+import { brusselsDescriptor, clusterReady, getGraph, labClusters, labComponent, smoRequest, startLabSmo, waitGoneFrom, waitRunningIn, type MemberName } from './lab';
 
 const GRAPH = 'lab-moves';
 const AUTO_SERVICES = ['noise-reduction', 'image-detection'];
