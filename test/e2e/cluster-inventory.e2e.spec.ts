@@ -97,7 +97,7 @@ describe('cluster inventory from Karmada', () => {
       ['noise-reduction', 'Deployed', 'c2'],
       ['image-detection', 'Deployed', 'c2'],
     ]);
-    expect(rig.helmCalls('upgrade').map((c) => c.release)).toEqual(['noise-reduction', 'image-detection']);
+    expect(rig.helmCalls('upgrade').map((c) => c.release).sort()).toEqual(['image-detection', 'noise-reduction']);
     const requests = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } });
     expect(requests.map((e) => e.data)).toEqual([expect.objectContaining({ reason: 'cluster-lost', detail: 'cluster c1 is unavailable' })]);
   });

@@ -46,6 +46,8 @@ describe('two SMO instances over one SQLite store', () => {
       SMO_DATA_DIR: join(dir, 'data'),
       SMO_SQLITE_SYNCHRONOUS: 'normal',
       SMO_LEASE_TTL: String(LEASE_TTL_SECONDS),
+      // One release at a time, so a deploy can be caught with exactly one release installed and the next one's helm hung.
+      SMO_HELM_CONCURRENCY: '1',
       KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
       SMO_HELM_BINARY: helm.binary,
       SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
