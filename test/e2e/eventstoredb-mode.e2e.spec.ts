@@ -19,7 +19,7 @@ describe('SMO over the EventStoreDB adapter', () => {
   afterAll(async () => {
     await rig.stop();
     await fake?.stop();
-  });
+  }, 60_000);
 
   it('deploys, stops and starts a graph, and its history and projections read back from the store', async () => {
     const deploy = await rig.request('POST', '/project/demo/graphs', { body: JSON.stringify(descriptorText()), contentType: 'application/json' });

@@ -172,17 +172,6 @@ export async function waitBindingsGone(karmada: LabCluster, namespace: string, t
     const list = (await karmada.custom.listNamespacedCustomObject({ group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings', namespace })) as { items: unknown[] };
     return list.items.length === 0;
   }, timeoutMs, `no ResourceBinding left in ${namespace}`);
-  // The Works Karmada made from them (one per member, in its execution namespace) go after the bindings:
-  // a release installed again while they are still being deleted can lose its propagation.
-  await eventually(async () => {
-    for (const member of MEMBERS) {
-      const works = (await karmada.custom.listNamespacedCustomObject({ group: 'work.karmada.io', version: 'v1alpha1', plural: 'works', namespace: `karmada-es-${member}` })) as {
-        items: Array<{ spec?: { workload?: { manifests?: Array<{ metadata?: { namespace?: string } }> } } }>;
-      };
-      if (works.items.some((work) => work.spec?.workload?.manifests?.some((manifest) => manifest.metadata?.namespace === namespace))) return false;
-    }
-    return true;
-  }, timeoutMs, `no Work left for ${namespace} in the members' execution namespaces`);
 }
 
 /** `scripts/karmada-lab.sh stop|start DIR COMPONENT`, e.g. member1-apiserver. */
