@@ -3,13 +3,17 @@ import { currentClaims, releaseNamesDecider, type ClaimHolder, type ReleaseNames
 import { releaseNamesStream } from '../domain/release-names/events';
 import type { GraphState } from '../domain/graph/state';
 import { deterministicId } from '../shared/deterministic-id';
-import { handleCommand, readAggregate, type CommandContext } from './command-handler';
+import { AggregateCache } from './aggregate-loader';
+import { handleCommand, loadDecided, type CommandContext } from './command-handler';
 
 /** Concurrent deploys into one project each re-read and re-decide after losing a race; each round one of them wins. */
 const RESERVATION_CONFLICT_RETRIES = 32;
 
 /** Runs release-name commands against a project's reservation stream (`releases-<project>`). */
 export class ReleaseNames {
+  /** A project's stream grows with every deploy and removal: loads fold only what was appended since the last one. */
+  private readonly cache = new AggregateCache<ReleaseNamesState>();
+
   constructor(
     private readonly store: EventStore,
     /** The graph as its events say now. */
@@ -28,7 +32,7 @@ export class ReleaseNames {
       releaseNamesDecider,
       { type: 'ReserveReleaseNames', data: { project, graphId, commandId: context.commandId, serviceIds, now: context.now.toISOString(), holders } },
       stepContext(context, 'reserve-release-names'),
-      { conflictRetries: RESERVATION_CONFLICT_RETRIES },
+      { conflictRetries: RESERVATION_CONFLICT_RETRIES, cache: this.cache },
     );
   }
 
@@ -36,13 +40,13 @@ export class ReleaseNames {
   async release(project: string, graphId: string, context: CommandContext): Promise<void> {
     await handleCommand(this.store, releaseNamesStream(project), releaseNamesDecider, { type: 'ReleaseReleaseNames', data: { project, graphId } }, stepContext(context, 'release-release-names'), {
       conflictRetries: RESERVATION_CONFLICT_RETRIES,
+      cache: this.cache,
     });
   }
 
   async load(project: string): Promise<{ state: ReleaseNamesState; revision: number }> {
-    const history = await readAggregate(this.store, releaseNamesStream(project), releaseNamesDecider);
-    const state = history.reduce(releaseNamesDecider.evolve, releaseNamesDecider.initialState);
-    return { state, revision: history.length > 0 ? history[history.length - 1]!.revision : -1 };
+    const { state, revision } = await loadDecided(this.store, releaseNamesStream(project), releaseNamesDecider, { cache: this.cache });
+    return { state, revision };
   }
 }
 
