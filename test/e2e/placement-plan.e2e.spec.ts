@@ -104,38 +104,43 @@ describe('POST /placement/plan', () => {
     });
   });
 
+  // 400: a field is malformed; 422: every field is well-formed but they do not fit together (what a JSON Schema cannot say).
   it.each([
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'fast' }] }] }, '/services/0/latencies/0/qos'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'b', qos: 'low' }] }] }, '/services/0/latencies/0/connectionPoint'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'low', ms: 3 }] }] }, '/services/0/latencies/0/ms'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: 'low' }] }, '/services/0/latencies'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: -3 } } }, '/clusterLatencyMs/c1/c2'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: '3ms' } } }, '/clusterLatencyMs/c1/c2'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c9: 3 } } }, '/clusterLatencyMs/c1/c9'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c9: { c1: 3 } } }, '/clusterLatencyMs/c9'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: [] }, '/clusterLatencyMs'],
-  ])('refuses bad latency input %j with 400 naming %s', async (body, pointer) => {
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'fast' }] }] }, 400, '/services/0/latencies/0/qos'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'b', qos: 'low' }] }] }, 422, '/services/0/latencies/0/connectionPoint'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'low', ms: 3 }] }] }, 400, '/services/0/latencies/0/ms'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, latencies: 'low' }] }, 400, '/services/0/latencies'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: -3 } } }, 400, '/clusterLatencyMs/c1/c2'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }, { name: 'c2', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c2: '3ms' } } }, 400, '/clusterLatencyMs/c1/c2'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c1: { c9: 3 } } }, 422, '/clusterLatencyMs/c1/c9'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: { c9: { c1: 3 } } }, 422, '/clusterLatencyMs/c9'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], clusterLatencyMs: [] }, 400, '/clusterLatencyMs'],
+  ])('refuses bad latency input %j with %d naming %s', async (body, status, pointer) => {
     const response = await plan(body);
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(status);
     const problem = (await response.json()) as { errors: Array<{ pointer: string }> };
     expect(problem.errors.map((e) => e.pointer)).toContain(pointer);
   });
 
   it.each([
-    [{}, '/clusters'],
-    [{ clusters: [], services: 'x' }, '/services'],
-    [{ clusters: [{ name: 'C 1', cpu: 1 }], services: [] }, '/clusters/0/name'],
-    [{ clusters: [{ name: 'c1', cpu: -1 }], services: [] }, '/clusters/0/cpu'],
-    [{ clusters: [{ name: 'c1', cpu: 1, memory: 'lots' }], services: [] }, '/clusters/0/memory'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, replicas: 0 }] }, '/services/0/replicas'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, gpu: 'yes' }] }, '/services/0/gpu'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1 }, { id: 'a', cpu: 1 }] }, '/services/1/id'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], algorithm: 'magic' }, '/algorithm'],
-    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], colour: 'blue' }, '/colour'],
-    [{ clusters: [{ name: 'c1', cpu: 1, cores: 2 }], services: [] }, '/clusters/0/cores'],
-  ])('refuses %j with 400 naming %s', async (body, pointer) => {
+    [{}, 400, '/clusters'],
+    [{ clusters: [], services: 'x' }, 400, '/services'],
+    [{ clusters: [{ name: 'C 1', cpu: 1 }], services: [] }, 400, '/clusters/0/name'],
+    [{ clusters: [{ name: 'c1', cpu: -1 }], services: [] }, 400, '/clusters/0/cpu'],
+    [{ clusters: [{ name: 'c1', cpu: 1, memory: 'lots' }], services: [] }, 400, '/clusters/0/memory'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, replicas: 0 }] }, 400, '/services/0/replicas'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1, gpu: 'yes' }] }, 400, '/services/0/gpu'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [{ id: 'a', cpu: 1 }, { id: 'a', cpu: 1 }] }, 422, '/services/1/id'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], algorithm: 'magic' }, 400, '/algorithm'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], colour: 'blue' }, 400, '/colour'],
+    [{ clusters: [{ name: 'c1', cpu: 1, cores: 2 }], services: [] }, 400, '/clusters/0/cores'],
+    [{ clusters: [{ name: 'c1', cpu: 1, memory: 1, memoryBytes: 1 }], services: [] }, 422, '/clusters/0/memoryBytes'],
+    [{ clusters: [{ name: 'c1', cpu: 1, memory: null }], services: [] }, 400, '/clusters/0/memory'],
+    [{ clusters: [{ name: 'c1', cpu: 1 }], services: [], currentPlacement: { a: 3 } }, 400, '/currentPlacement/a'],
+    [[], 400, ''],
+  ])('refuses %j with %d naming %s', async (body, status, pointer) => {
     const response = await plan(body);
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(status);
     const problem = (await response.json()) as { errors: Array<{ pointer: string }> };
     expect(problem.errors.map((e) => e.pointer)).toContain(pointer);
   });

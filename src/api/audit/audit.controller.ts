@@ -10,9 +10,11 @@ import { RUNTIME } from '../../app/runtime.token';
 import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
-import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
+import { replayDecisions } from './counterfactual-replay';
 import { eventView, isPlacementOutcome, placementRecord } from './graph-history';
 import { OpenEventStreams } from './open-event-streams';
+import { validBody } from '../validation/request-body';
+import { ReplayOptionsBody, toReplayOptions } from './replay-options';
 
 const MAX_PAGE = 500;
 /** Events examined per read, and at most per request, when a page is filtered by type. */
@@ -89,22 +91,13 @@ export class AuditController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm or objective; nothing is recorded',
-    description: 'Body (all optional): `{"solver": "highs"|"glpk", "algorithm": "milp"|"naive", "objective": "min-moves"|"fresh"}`.',
   })
-  @ApiBody({
-    required: false,
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { solver: { type: 'string', enum: ['highs', 'glpk'] }, algorithm: { type: 'string', enum: ['milp', 'naive'] }, objective: { type: 'string', enum: ['min-moves', 'fresh'] } },
-      example: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' },
-    },
-  })
+  @ApiBody({ required: false, type: ReplayOptionsBody, examples: { fresh: { summary: 'Re-solve with GLPK, ignoring the recorded placement', value: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' } } } })
   @ApiNameParam('name', 'the graph id')
   @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }))
   @ApiProblems(404)
   async replay(@Param('name') name: string, @Body() body: unknown) {
-    const options = replayOptions(body === undefined ? {} : body);
+    const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
     return { graph: name, ...(await replayDecisions(await this.placementEvents(name), options)) };
   }
 
@@ -180,19 +173,6 @@ export class AuditController {
       from = page.at(-1)!.position + 1;
     }
   }
-}
-
-function replayOptions(body: unknown): ReplayOptions {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'The body must be a JSON object');
-  const { solver = 'highs', algorithm = 'milp', objective = 'min-moves', ...rest } = body as Record<string, unknown>;
-  const problems = [
-    ...Object.keys(rest).map((key) => ({ pointer: `/${key}`, message: 'unknown field; expected solver, algorithm or objective' })),
-    ...(solver === 'highs' || solver === 'glpk' ? [] : [{ pointer: '/solver', message: 'must be highs or glpk' }]),
-    ...(algorithm === 'milp' || algorithm === 'naive' ? [] : [{ pointer: '/algorithm', message: 'must be milp or naive' }]),
-    ...(objective === 'min-moves' || objective === 'fresh' ? [] : [{ pointer: '/objective', message: 'must be min-moves or fresh' }]),
-  ];
-  if (problems.length > 0) throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid replay options; see "errors"', errors: problems });
-  return { solver, algorithm, objective } as ReplayOptions;
 }
 
 function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {

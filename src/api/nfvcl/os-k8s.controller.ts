@@ -15,7 +15,8 @@ import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
-import { badRequest, jsonBodyOf, parseClusterRequest, parsePopAreaQuery, parseScaleOut } from './request-bodies';
+import { badRequest, validBody } from '../validation/request-body';
+import { ClusterRequestBody, jsonBodyOf, parsePopAreaQuery, ScaleOutBody } from './request-bodies';
 import { toOsK8sClusterView, type OsK8sClusterView } from './views';
 
 const CREATED = 'OS K8S cluster created successfully';
@@ -50,15 +51,14 @@ export class OsK8sController {
     summary: 'Ask NFVCL for a Kubernetes cluster on a registered VIM (POST /nfvcl/v2/api/blue/k8s)',
     description: 'Answers 201 once NFVCL accepted the request; follow `Location` until `status` is Provisioned or Failed. `worker_replicas` (default 1) is an SMO extension.',
   })
-  @ApiBody({ schema: schemaRef('ClusterRequest'), examples: { brussels: { summary: 'One worker on os-brussels', value: { pop_area: 0, vim_name: 'os-brussels' } } } })
+  @ApiBody({ type: ClusterRequestBody, examples: { brussels: { summary: 'One worker on os-brussels', value: { pop_area: 0, vim_name: 'os-brussels' } } } })
   @ApiIdempotencyHeader()
   @ApiJson(201, 'NFVCL accepted the request; follow Location', shape({ message: { type: 'string' }, NFVCL_Response: {}, smo_id: { type: 'string' } }), ['location'])
   @ApiProblems(404, 409, 422, 502, 503, 504)
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const nfvcl = requireNfvcl(this.runtime);
-    const parsed = parseClusterRequest(jsonBodyOf(request));
-    if (!parsed.ok) throw badRequest(parsed.problems);
-    const { popArea, vimName, workerReplicas } = parsed.value;
+    const { pop_area: area, vim_name: vimName, worker_replicas: workerReplicas = 1 } = validBody(ClusterRequestBody, jsonBodyOf(request));
+    const popArea = Number(area);
     const context = requestContext(request, { allowIfMatch: false });
     return this.writes.run(async () => {
       // The id follows from the command id: a retried request (same Idempotency-Key) finds its cluster.
@@ -149,13 +149,14 @@ export class OsK8sController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add workers to a provisioned cluster (NFVCL day-2 add_node); one by default, `{"worker_replicas": n}` for more' })
   @ApiStringParam('smoId', 'the cluster id')
-  @ApiBody({ required: false, schema: shape({ worker_replicas: { type: 'integer', minimum: 1, maximum: 100 } }, []) })
+  @ApiBody({ required: false, type: ScaleOutBody })
   @ApiJson(200, 'NFVCL is adding the workers', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
   @ApiProblems(404, 409, 502, 503, 504)
   async scaleOut(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
-    const parsed = parseScaleOut(jsonBodyOf(request));
-    if (!parsed.ok) throw badRequest(parsed.problems);
+    const given = jsonBodyOf(request);
+    // No body: upstream adds one worker.
+    const { worker_replicas: workerReplicas = 1 } = given === undefined || given === '' ? {} : validBody(ScaleOutBody, given);
     const context = requestContext(request, { allowIfMatch: false });
     return this.writes.run(async () => {
       const { state, byCommand } = await this.runtime.osK8sClusters.load(smoId, context.commandId);
@@ -163,10 +164,10 @@ export class OsK8sController {
       if (earlier?.type === 'ClusterScaledOut') return { message: 'Node added to k8s cluster successfully', NFVCL_Response: earlier.data.nfvclResponse };
       const cluster = live(state);
       const blueprintId = scalable(cluster);
-      const body = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas: parsed.value.workerReplicas });
+      const body = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas });
       const answer = await callNfvcl(() => nfvcl.addK8sNodes(blueprintId, body));
       const result = await this.runtime.osK8sClusters.execute(
-        { type: 'ScaleOutCluster', data: { smoId, addedWorkers: parsed.value.workerReplicas, taskId: answer.taskId, nfvclResponse: answer.body } },
+        { type: 'ScaleOutCluster', data: { smoId, addedWorkers: workerReplicas, taskId: answer.taskId, nfvclResponse: answer.body } },
         context,
       );
       await this.caughtUp(result.position);

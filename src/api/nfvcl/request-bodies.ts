@@ -1,58 +1,115 @@
 /**
- * The JSON bodies of the NFVCL routes, checked field by field. Messages name the key and what is
- * wrong, never the value sent (it may be a password).
+ * The JSON bodies of the NFVCL routes, validated and documented by these classes. Messages name the
+ * key and what is wrong, never the value sent (it may be a password).
  */
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { integerOf, isObject } from '../../integrations/nfvcl/nfvcl-answers';
-import type { NetworkSpec, VimRegistration } from '../../integrations/nfvcl/nfvcl-bodies';
-import { ProblemException, titleOf, type Problem } from '../problem';
+import { integerOf } from '../../integrations/nfvcl/nfvcl-answers';
+import type { VimRegistration } from '../../integrations/nfvcl/nfvcl-bodies';
+import { ProblemException, type Problem } from '../problem';
+import { BooleanField, CustomField, IntegerField, NestedField, PatternField, TextField } from '../validation/fields';
+import { inconsistent, RequestBodySchema } from '../validation/request-body';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
 const MAX_TEXT = 255;
 const MAX_WORKERS = 100;
+const POP_AREA_TEXT = /^[0-9]{1,15}$/;
+/** B15: the area, an integer; upstream clients may send it as a string of digits (it is stored as an integer). */
+const PopAreaField = () =>
+  CustomField({
+    description: 'the NFVCL area: an integer (or, as upstream clients send it, a string of digits)',
+    example: 0,
+    schema: { oneOf: [{ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', pattern: POP_AREA_TEXT.source }] },
+    valid: (value) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (typeof value === 'string' && POP_AREA_TEXT.test(value)),
+    message: 'must be a non-negative integer',
+  });
+const workers = { description: `workers (1 to ${MAX_WORKERS}; default 1)`, example: 1, optional: true, minimum: 1, maximum: MAX_WORKERS, message: `must be an integer from 1 to ${MAX_WORKERS}` };
 
-/** `POST /vims/smo_vims`: every key is required (upstream answers 400 naming a missing key). */
-export function parseVimRegistration(body: unknown): Parsed<VimRegistration> {
-  if (!isObject(body)) return { ok: false, problems: [{ pointer: '', message: 'must be a JSON object' }] };
-  const problems: Problem[] = [];
-  const text = (key: string) => textAt(body, key, problems);
-  const value: VimRegistration = {
-    topology: text('topology'),
-    popArea: popAreaAt(body, 'pop_area', problems) ?? 0,
-    vimName: text('vim_name'),
-    tenantName: text('vim_tenant_name'),
-    user: text('vim_user'),
-    password: text('vim_password'),
-    vimUrl: urlAt(body, 'vim_url', problems),
-    mgmtNetwork: networkAt(body, 'mgmt_network', problems),
-    serviceNetwork: networkAt(body, 'service_network', problems),
-    useFloatingIp: booleanAt(body, 'use_floating_ip', problems),
+@RequestBodySchema('VimNetwork', 'An OpenStack network of the VIM')
+export class VimNetwork {
+  @TextField({ description: 'the network name', example: 'mgmt-net', maxLength: MAX_TEXT })
+  name!: string;
+
+  @TextField({ description: 'its CIDR', example: '192.168.10.0/24', maxLength: MAX_TEXT })
+  cidr!: string;
+
+  @TextField({ description: 'its gateway', example: '192.168.10.1', maxLength: MAX_TEXT })
+  gateway!: string;
+}
+
+@RequestBodySchema('VimRegistration', 'An OpenStack VIM to register with NFVCL (every key is required)')
+export class VimRegistrationBody {
+  @TextField({ description: "the NFVCL topology's id", example: 'nephele-topology', maxLength: MAX_TEXT })
+  topology!: string;
+
+  @PopAreaField()
+  pop_area!: number | string;
+
+  @TextField({ description: 'the VIM name (unique in SMO)', example: 'os-brussels', maxLength: MAX_TEXT })
+  vim_name!: string;
+
+  @TextField({ description: 'the OpenStack project (tenant)', example: 'nephele', maxLength: MAX_TEXT })
+  vim_tenant_name!: string;
+
+  @TextField({ description: 'the OpenStack user', example: 'admin', maxLength: MAX_TEXT })
+  vim_user!: string;
+
+  @TextField({ description: 'the OpenStack password: sent to NFVCL only, in no event, read model, log line or error', example: '********', maxLength: MAX_TEXT, format: 'password' })
+  vim_password!: string;
+
+  @PatternField({
+    description: 'the Keystone endpoint, http(s)',
+    example: 'http://10.0.0.10:5000/v3',
+    pattern: /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/,
+    maxLength: MAX_TEXT,
+    message: 'must be an http(s) URL (the Keystone endpoint)',
+  })
+  vim_url!: string;
+
+  @NestedField({ description: 'the management network', type: () => VimNetwork })
+  mgmt_network!: VimNetwork;
+
+  @NestedField({ description: 'the service network (another network than the management one)', type: () => VimNetwork })
+  service_network!: VimNetwork;
+
+  @BooleanField({ description: 'whether the VMs get floating IPs', example: true })
+  use_floating_ip!: boolean;
+}
+
+@RequestBodySchema('ClusterRequest', 'A Kubernetes cluster to ask NFVCL for, on a registered VIM')
+export class ClusterRequestBody {
+  @PopAreaField()
+  pop_area!: number | string;
+
+  @TextField({ description: 'the registered VIM to build it on', example: 'os-brussels', maxLength: MAX_TEXT })
+  vim_name!: string;
+
+  @IntegerField(workers)
+  worker_replicas?: number;
+}
+
+@RequestBodySchema('ScaleOut', 'How many workers to add (one without a body)')
+export class ScaleOutBody {
+  @IntegerField(workers)
+  worker_replicas?: number;
+}
+
+/** What NFVCL needs to register the VIM, or 422 when the two networks are one. */
+export function toVimRegistration(body: VimRegistrationBody): VimRegistration {
+  if (body.mgmt_network.name === body.service_network.name) throw inconsistent([{ pointer: '/service_network/name', message: 'must differ from the management network' }]);
+  return {
+    topology: body.topology,
+    popArea: Number(body.pop_area),
+    vimName: body.vim_name,
+    tenantName: body.vim_tenant_name,
+    user: body.vim_user,
+    password: body.vim_password,
+    vimUrl: body.vim_url,
+    mgmtNetwork: { name: body.mgmt_network.name, cidr: body.mgmt_network.cidr, gateway: body.mgmt_network.gateway },
+    serviceNetwork: { name: body.service_network.name, cidr: body.service_network.cidr, gateway: body.service_network.gateway },
+    useFloatingIp: body.use_floating_ip,
   };
-  if (!problems.length && value.mgmtNetwork.name === value.serviceNetwork.name) {
-    problems.push({ pointer: '/service_network/name', message: 'must differ from the management network' });
-  }
-  return problems.length ? { ok: false, problems } : { ok: true, value };
-}
-
-/** `POST /os_k8s/clusters`: `{pop_area, vim_name}` and, beyond upstream, an optional `worker_replicas` (default 1). */
-export function parseClusterRequest(body: unknown): Parsed<{ popArea: number; vimName: string; workerReplicas: number }> {
-  if (!isObject(body)) return { ok: false, problems: [{ pointer: '', message: 'must be a JSON object' }] };
-  const problems: Problem[] = [];
-  const popArea = popAreaAt(body, 'pop_area', problems);
-  const vimName = textAt(body, 'vim_name', problems);
-  const workerReplicas = workersAt(body, problems);
-  return problems.length ? { ok: false, problems } : { ok: true, value: { popArea: popArea!, vimName, workerReplicas } };
-}
-
-/** `POST /os_k8s/scale-out/<id>`: no body (upstream adds one worker), or `{worker_replicas}`. */
-export function parseScaleOut(body: unknown): Parsed<{ workerReplicas: number }> {
-  if (body === undefined || body === null || body === '') return { ok: true, value: { workerReplicas: 1 } };
-  if (!isObject(body)) return { ok: false, problems: [{ pointer: '', message: 'must be a JSON object' }] };
-  const problems: Problem[] = [];
-  const workerReplicas = workersAt(body, problems);
-  return problems.length ? { ok: false, problems } : { ok: true, value: { workerReplicas } };
 }
 
 /** B15: `pop_area` as a query parameter is text; it is read as an integer (a non-integer is refused, not "matches nothing"). */
@@ -72,92 +129,4 @@ export function jsonBodyOf(request: FastifyRequest): unknown {
     throw ProblemException.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'The body must be JSON (Content-Type: application/json)');
   }
   return body;
-}
-
-/** 400 naming every key with a problem (and never the value sent). */
-export function badRequest(problems: readonly Problem[]): ProblemException {
-  return new ProblemException({ type: 'about:blank', title: titleOf(400), status: 400, detail: detailOf(problems), errors: problems });
-}
-
-/** One detail line that names every key with a problem. */
-export function detailOf(problems: readonly Problem[]): string {
-  const missing = problems.filter((p) => p.message === 'is required').map((p) => keyOf(p.pointer));
-  const other = problems.filter((p) => p.message !== 'is required').map((p) => `${keyOf(p.pointer) || 'body'} ${p.message}`);
-  return [missing.length ? `Missing key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}` : null, ...other].filter(Boolean).join('; ');
-}
-
-function keyOf(pointer: string): string {
-  return pointer.slice(1).replace(/\//g, '.');
-}
-
-function textAt(body: Record<string, unknown>, key: string, problems: Problem[], pointer = `/${key}`): string {
-  const value = body[key];
-  if (value === undefined || value === null) problems.push({ pointer, message: 'is required' });
-  else if (typeof value !== 'string' || value.trim() === '') problems.push({ pointer, message: 'must be a non-empty string' });
-  else if (value.length > MAX_TEXT) problems.push({ pointer, message: `must be at most ${MAX_TEXT} characters` });
-  else return value;
-  return '';
-}
-
-function popAreaAt(body: Record<string, unknown>, key: string, problems: Problem[]): number | null {
-  const value = body[key];
-  if (value === undefined || value === null) {
-    problems.push({ pointer: `/${key}`, message: 'is required' });
-    return null;
-  }
-  const popArea = typeof value === 'boolean' ? null : integerOf(value);
-  if (popArea === null || popArea < 0) {
-    problems.push({ pointer: `/${key}`, message: 'must be a non-negative integer' });
-    return null;
-  }
-  return popArea;
-}
-
-function urlAt(body: Record<string, unknown>, key: string, problems: Problem[]): string {
-  const before = problems.length;
-  const value = textAt(body, key, problems);
-  if (problems.length > before) return '';
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch {
-    // refused below
-  }
-  problems.push({ pointer: `/${key}`, message: 'must be an http(s) URL (the Keystone endpoint)' });
-  return '';
-}
-
-function networkAt(body: Record<string, unknown>, key: string, problems: Problem[]): NetworkSpec {
-  const value = body[key];
-  if (value === undefined || value === null) {
-    problems.push({ pointer: `/${key}`, message: 'is required' });
-    return { name: '', cidr: '', gateway: '' };
-  }
-  if (!isObject(value)) {
-    problems.push({ pointer: `/${key}`, message: 'must be an object {name, cidr, gateway}' });
-    return { name: '', cidr: '', gateway: '' };
-  }
-  return {
-    name: textAt(value, 'name', problems, `/${key}/name`),
-    cidr: textAt(value, 'cidr', problems, `/${key}/cidr`),
-    gateway: textAt(value, 'gateway', problems, `/${key}/gateway`),
-  };
-}
-
-function booleanAt(body: Record<string, unknown>, key: string, problems: Problem[]): boolean {
-  const value = body[key];
-  if (value === undefined || value === null) problems.push({ pointer: `/${key}`, message: 'is required' });
-  else if (typeof value !== 'boolean') problems.push({ pointer: `/${key}`, message: 'must be true or false' });
-  else return value;
-  return false;
-}
-
-function workersAt(body: Record<string, unknown>, problems: Problem[]): number {
-  const value = body.worker_replicas;
-  if (value === undefined) return 1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_WORKERS) {
-    problems.push({ pointer: '/worker_replicas', message: `must be an integer from 1 to ${MAX_WORKERS}` });
-    return 1;
-  }
-  return value;
 }

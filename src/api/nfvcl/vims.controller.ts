@@ -13,7 +13,8 @@ import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
-import { badRequest, jsonBodyOf, parsePopAreaQuery, parseVimRegistration } from './request-bodies';
+import { badRequest, validBody } from '../validation/request-body';
+import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
 
 const VIM_EXAMPLE = {
@@ -81,15 +82,13 @@ export class VimsController {
     summary: 'Register an OpenStack VIM with NFVCL (POST /v1/topology), then in SMO',
     description: 'Every key is required. The password is sent to NFVCL only: it is in no event, read model, log line or error.',
   })
-  @ApiBody({ schema: schemaRef('VimRegistration'), examples: { brussels: { summary: 'An OpenStack VIM', value: VIM_EXAMPLE } } })
+  @ApiBody({ type: VimRegistrationBody, examples: { brussels: { summary: 'An OpenStack VIM', value: VIM_EXAMPLE } } })
   @ApiIdempotencyHeader()
   @ApiJson(201, 'Registered', shape({ message: { type: 'string' }, NFVCL_Response: {}, vim: schemaRef('VimView') }), ['location'])
-  @ApiProblems(409, 502, 503, 504)
+  @ApiProblems(409, 422, 502, 503, 504)
   async register(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const nfvcl = requireNfvcl(this.runtime);
-    const parsed = parseVimRegistration(jsonBodyOf(request));
-    if (!parsed.ok) throw badRequest(parsed.problems);
-    const vim = parsed.value;
+    const vim = toVimRegistration(validBody(VimRegistrationBody, jsonBodyOf(request)));
     const context = requestContext(request, { allowIfMatch: false });
     return this.writes.run(async () => {
       const earlier = await this.registeredBy(context.commandId);

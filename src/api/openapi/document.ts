@@ -3,11 +3,12 @@ import type { SmoConfig } from '../../config/config';
 import { OPERATIONS, OWN_AUTH } from '../security/auth.guard';
 import { problemResponse } from './responses';
 import { SCHEMAS } from './schemas';
+import { REQUEST_BODY_SCHEMAS } from '../validation/request-body';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /**
- * Adds what the decorators leave out: the shared schemas, and the answers every route can give
+ * Adds what the decorators leave out: the shared schemas, `additionalProperties: false` on request bodies, and the answers every route can give
  * besides its own — 401/403 (API tokens), 429 (rate limit), 400 for unreadable parameters, and
  * 400/413/415 for bodies the parser refuses. Mirrors AuthGuard: the routes it lets through
  * unchecked get neither.
@@ -15,6 +16,11 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 export function completeDocument(document: OpenAPIObject, security: SmoConfig['security']): OpenAPIObject {
   const tokens = security.tokens.length > 0;
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
+  // Request bodies refuse unknown fields (forbidNonWhitelisted); the generated schemas say so.
+  for (const name of REQUEST_BODY_SCHEMAS) {
+    const schema = document.components.schemas?.[name];
+    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+  }
   if (tokens) {
     document.components.securitySchemes = { ...document.components.securitySchemes, bearer: { type: 'http', scheme: 'bearer', description: 'a token from SMO_API_TOKENS' } };
   }

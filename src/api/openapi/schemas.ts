@@ -5,7 +5,7 @@
  */
 import type { SchemaObject } from '@nestjs/swagger';
 
-const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
+const ref = (name: SchemaName): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
 const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
 const string: SchemaObject = { type: 'string' };
 const integer: SchemaObject = { type: 'integer' };
@@ -25,8 +25,6 @@ const shape = (properties: Record<string, SchemaObject>, required: string[] = Ob
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 /** RFC 3339 date-time, as the Alertmanager sends it (what the webhook parser accepts: its pattern, and a date Date.parse reads). */
 const RFC3339_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
-/** Non-empty text with something besides white space, at most 255 characters (the NFVCL bodies). */
-const text255: SchemaObject = { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S' };
 
 /** RFC 9457 problem details: the body of every error. */
 const Problem: SchemaObject = {
@@ -74,6 +72,7 @@ const GraphView: SchemaObject = shape({
   dashboardFailure: nullable(shape({ action: { type: 'string', enum: ['publish', 'remove'] }, serviceId: nullable(string), error: string })),
   settled: boolean,
   revision: { type: 'integer', minimum: 0 },
+  proposals: arrayOf(ref('ProposalView')),
   warnings: arrayOf(ref('Warning')),
 });
 
@@ -248,7 +247,6 @@ const PlanResult: SchemaObject = shape(
   ['feasible', 'placement', 'algorithm'],
 );
 
-const network = shape({ name: text255, cidr: text255, gateway: text255 });
 const VimNetworkView: SchemaObject = { type: 'object', properties: { name: string, cidr: string, gateway: string } };
 const VimView: SchemaObject = shape({
   id: integer,
@@ -281,49 +279,7 @@ const OsK8sClusterView: SchemaObject = shape({
   updated_at: string,
 });
 
-// ---- request bodies ----
-
-const planCluster: SchemaObject = {
-  ...shape({ name: { type: 'string', pattern: DNS_LABEL_PATTERN }, cpu: { type: 'number', minimum: 0 }, memory: {}, gpu: { type: 'integer', minimum: 0 }, available: boolean }, ['name', 'cpu']),
-  additionalProperties: false,
-};
-const planService: SchemaObject = {
-  ...shape({ id: { type: 'string', pattern: DNS_LABEL_PATTERN }, cpu: { type: 'number', minimum: 0 }, memory: {}, gpu: boolean, replicas: { type: 'integer', minimum: 1 } }, ['id', 'cpu']),
-  additionalProperties: false,
-};
-/** Bytes, or a Kubernetes quantity such as "512Mi". */
-const quantity: SchemaObject = {
-  oneOf: [
-    { type: 'number', minimum: 0 },
-    { type: 'string', pattern: '^[0-9]{1,12}(Ki|Mi|Gi|Ti|k|M|G|T)?$' },
-  ],
-};
-(planCluster.properties as Record<string, SchemaObject>).memory = quantity;
-(planService.properties as Record<string, SchemaObject>).memory = quantity;
-// `memoryBytes`: the name recorded decisions' `inputs` use, accepted so those can be pasted as they are (not with `memory`).
-const memoryBytes: SchemaObject = { type: 'number', minimum: 0, nullable: true, description: 'bytes, instead of `memory` (the field name of recorded decision inputs); null: not reported' };
-(planCluster.properties as Record<string, SchemaObject>).memoryBytes = memoryBytes;
-(planService.properties as Record<string, SchemaObject>).memoryBytes = memoryBytes;
-(planService.properties as Record<string, SchemaObject>).latencies = {
-  type: 'array',
-  description: "as the HDAG's intent.network.latencies",
-  items: { type: 'object', required: ['connectionPoint', 'qos'], additionalProperties: false, properties: { connectionPoint: string, qos: { type: 'string', enum: ['ultralow', 'low', 'best-effort'] } } },
-};
-
-const PlanRequest: SchemaObject = {
-  ...shape(
-    {
-      clusters: { type: 'array', maxItems: 1000, items: planCluster },
-      services: { type: 'array', maxItems: 1000, items: planService },
-      currentPlacement: stringMap,
-      previousPlacement: { ...stringMap, nullable: true, description: 'the same as currentPlacement, under the name recorded decision inputs use (not both)' },
-      algorithm: { type: 'string', enum: ['naive', 'milp'] },
-      clusterLatencyMs: { type: 'object', description: 'round trips in ms: {"c1": {"c2": 12}}', additionalProperties: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } },
-    },
-    ['clusters', 'services'],
-  ),
-  additionalProperties: false,
-};
+// ---- request bodies: the DTO classes (src/api/validation) document the others ----
 
 const rfc3339: SchemaObject = { type: 'string', pattern: RFC3339_PATTERN };
 const AlertmanagerWebhook: SchemaObject = shape(
@@ -355,24 +311,6 @@ const AlertmanagerWebhook: SchemaObject = shape(
   ['version', 'groupKey', 'status', 'receiver', 'alerts'],
 );
 
-const VimRegistration: SchemaObject = shape({
-  topology: text255,
-  pop_area: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-  vim_name: text255,
-  vim_tenant_name: text255,
-  vim_user: text255,
-  vim_password: { ...text255, format: 'password' },
-  vim_url: { type: 'string', maxLength: 255, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$' },
-  mgmt_network: network,
-  service_network: network,
-  use_floating_ip: boolean,
-});
-
-const ClusterRequest: SchemaObject = shape(
-  { pop_area: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, vim_name: text255, worker_replicas: { type: 'integer', minimum: 1, maximum: 100 } },
-  ['pop_area', 'vim_name'],
-);
-
 /** The HDAG descriptor itself is checked by SMO's validator (see src/descriptor); here only its outline. */
 const DeployRequest: SchemaObject = {
   oneOf: [
@@ -382,7 +320,7 @@ const DeployRequest: SchemaObject = {
   ],
 };
 
-export const SCHEMAS: Record<string, SchemaObject> = {
+export const SCHEMAS = {
   Problem,
   ServiceFailure,
   ServiceView,
@@ -402,12 +340,9 @@ export const SCHEMAS: Record<string, SchemaObject> = {
   PlanResult,
   VimView,
   OsK8sClusterView,
-  PlanRequest,
   AlertmanagerWebhook,
-  VimRegistration,
-  ClusterRequest,
   DeployRequest,
-};
+} satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;
 

@@ -1,204 +1,160 @@
-import type { ClusterLatencyMs, LatencyQos, LatencyRequirement, PlanRequest } from '../../optimizer';
-import { parseQuantity } from '../../integrations/kubernetes/quantity';
-import type { Problem } from '../../shared/problem-details';
-
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'previousPlacement', 'algorithm', 'clusterLatencyMs'];
-const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'memoryBytes', 'gpu', 'available'];
-const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'memoryBytes', 'gpu', 'replicas', 'latencies'];
-const LATENCY_FIELDS = ['connectionPoint', 'qos'];
-const QOS: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
-const MAX_ITEMS = 1000;
-
-type Parsed = { ok: true; request: PlanRequest } | { ok: false; problems: Problem[] };
-
 /**
- * Reads the body of POST /placement/plan, reporting every problem at once with a JSON pointer.
- * Unknown fields are refused, so a typo is never silently ignored. For the same reason a latency
- * `connectionPoint` must name a service of the request, and `clusterLatencyMs` may only name clusters of
- * the request (the optimiser itself ignores both, as the HDAG validation does with a warning).
+ * The body of POST /placement/plan: validated and documented by these classes. Unknown fields are
+ * refused, so a typo is never silently ignored. What no field can check alone (unique names, a
+ * `connectionPoint` or `clusterLatencyMs` naming something of the request — the optimiser itself
+ * would ignore both, as the HDAG validation does with a warning) is checked by `toPlanRequest`, 422.
  */
-export function parsePlanRequest(body: unknown): Parsed {
-  const problems: Problem[] = [];
-  const problem = (pointer: string, message: string) => problems.push({ pointer, message });
-  if (!isObject(body)) return { ok: false, problems: [{ pointer: '', message: 'must be a JSON object' }] };
-  unknownFields(body, TOP_FIELDS, '', problem);
+import type { ClusterLatencyMs, PlanRequest } from '../../optimizer';
+import { LATENCY_QOS, type LatencyQos } from '../../domain/graph/hdag-descriptor';
+import { parseQuantity } from '../../integrations/kubernetes/quantity';
+import { toPointer } from '../../descriptor/problem';
+import type { Problem } from '../problem';
+import { AmountField, AmountMatrixField, BooleanField, CustomField, EnumField, IntegerField, NestedField, PatternField, StringMapField, type FieldOptions } from '../validation/fields';
+import { inconsistent, RequestBodySchema } from '../validation/request-body';
 
-  const clusters = list(body.clusters, '/clusters', problem, true).map((item, i) => {
-    const at = `/clusters/${i}`;
-    if (!isObject(item)) return void problem(at, 'must be an object');
-    unknownFields(item, CLUSTER_FIELDS, at, problem);
-    return {
-      name: name(item.name, `${at}/name`, problem),
-      cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
-      memoryBytes: memoryOf(item, at, problem),
-      gpu: count(item.gpu, `${at}/gpu`, problem) ?? 0,
-      available: flag(item.available, `${at}/available`, problem) ?? true,
-    };
+/** A DNS-1123 subdomain, lowercase: cluster names and service ids. */
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const NAME_MESSAGE = 'must be a lowercase DNS name';
+const MAX_ITEMS = 1000;
+const ALGORITHMS = ['naive', 'milp'] as const;
+/** Bytes as a Kubernetes quantity: whole numbers with a binary or decimal suffix. */
+const QUANTITY = /^[0-9]{1,12}(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+const quantityBytes = (value: unknown): number | null => {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  return typeof value === 'string' && QUANTITY.test(value) ? parseQuantity(value) : null;
+};
+
+const MemoryField = (description: string) =>
+  CustomField({
+    description,
+    example: '512Mi',
+    optional: true,
+    schema: { oneOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: QUANTITY.source }] },
+    valid: (value) => quantityBytes(value) !== null,
+    message: 'must be bytes or a Kubernetes quantity such as "512Mi"',
   });
-  const services = list(body.services, '/services', problem, true).map((item, i) => {
-    const at = `/services/${i}`;
-    if (!isObject(item)) return void problem(at, 'must be an object');
-    unknownFields(item, SERVICE_FIELDS, at, problem);
-    const replicas = count(item.replicas, `${at}/replicas`, problem) ?? 1;
-    if (replicas < 1) problem(`${at}/replicas`, 'must be at least 1');
-    const latencies = latencyList(item.latencies, `${at}/latencies`, problem);
-    return {
-      id: name(item.id, `${at}/id`, problem),
-      cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
-      memoryBytes: memoryOf(item, at, problem) ?? 0,
-      gpu: flag(item.gpu, `${at}/gpu`, problem) ?? false,
-      replicas,
-      ...(latencies === undefined ? {} : { latencies }),
-    };
-  });
-  const serviceIds = new Set(services.flatMap((s) => (s?.id === undefined ? [] : [s.id])));
-  services.forEach((service, i) =>
-    service?.latencies?.forEach((latency, j) => {
-      if (!serviceIds.has(latency.connectionPoint)) problem(`/services/${i}/latencies/${j}/connectionPoint`, 'must name a service of this request');
+const memoryBytes: FieldOptions = { description: 'bytes, instead of `memory` (the field name of recorded decision inputs); null: not reported', nullable: true };
+
+@RequestBodySchema('PlanCluster', 'A cluster and what it has available')
+export class PlanCluster {
+  @PatternField({ description: 'the cluster name', example: 'c1', pattern: NAME, message: NAME_MESSAGE })
+  name!: string;
+
+  @AmountField({ description: 'available CPU cores', example: 4 })
+  cpu!: number;
+
+  @MemoryField('available memory: bytes, or a Kubernetes quantity')
+  memory?: number | string;
+
+  @AmountField(memoryBytes)
+  memoryBytes?: number | null;
+
+  @IntegerField({ description: 'available GPUs (default 0: no acceleration)', example: 0, optional: true, minimum: 0, maximum: Number.MAX_SAFE_INTEGER, message: 'must be a whole number ≥ 0' })
+  gpu?: number;
+
+  @BooleanField({ description: 'whether services may be placed there (default true)', example: true, optional: true })
+  available?: boolean;
+}
+
+@RequestBodySchema('PlanLatency', "A latency requirement towards another service, as the HDAG's intent.network.latencies")
+export class PlanLatency {
+  @PatternField({ description: 'the id of the other service (of this request)', example: 'b', pattern: /^.+$/s, message: 'must be a service id' })
+  connectionPoint!: string;
+
+  @EnumField({ description: '`ultralow` < 10 ms, `low` ≤ 20 ms, `best-effort`', example: 'low', values: LATENCY_QOS })
+  qos!: LatencyQos;
+}
+
+@RequestBodySchema('PlanService', 'A service and what each of its replicas needs')
+export class PlanService {
+  @PatternField({ description: 'the service id', example: 'a', pattern: NAME, message: NAME_MESSAGE })
+  id!: string;
+
+  @AmountField({ description: 'CPU cores per replica', example: 0.5 })
+  cpu!: number;
+
+  @MemoryField('memory per replica: bytes, or a Kubernetes quantity (default 0)')
+  memory?: number | string;
+
+  @AmountField(memoryBytes)
+  memoryBytes?: number | null;
+
+  @BooleanField({ description: 'needs one GPU per replica (default false)', example: false, optional: true })
+  gpu?: boolean;
+
+  @IntegerField({ description: 'replicas (default 1)', example: 1, optional: true, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, message: 'must be a whole number ≥ 1' })
+  replicas?: number;
+
+  @NestedField({ description: "latency requirements, as the HDAG's intent.network.latencies", type: () => PlanLatency, maxItems: MAX_ITEMS, optional: true })
+  latencies?: PlanLatency[];
+}
+
+@RequestBodySchema('PlanRequest', 'A what-if placement problem: clusters, services, and optionally where the services run now')
+export class PlanRequestBody {
+  @NestedField({ description: `the clusters (at most ${MAX_ITEMS})`, type: () => PlanCluster, maxItems: MAX_ITEMS })
+  clusters!: PlanCluster[];
+
+  @NestedField({ description: `the services (at most ${MAX_ITEMS})`, type: () => PlanService, maxItems: MAX_ITEMS })
+  services!: PlanService[];
+
+  @StringMapField({ description: 'service id → cluster name: where the services run now', example: { a: 'c1' }, optional: true })
+  currentPlacement?: Record<string, string>;
+
+  @StringMapField({ description: 'the same as currentPlacement, under the name recorded decision inputs use (not both); null: none', nullable: true })
+  previousPlacement?: Record<string, string> | null;
+
+  @EnumField({ description: 'default `milp` when a current placement is given, else `naive`', example: 'milp', values: ALGORITHMS, optional: true })
+  algorithm?: (typeof ALGORITHMS)[number];
+
+  @AmountMatrixField({ description: 'round trips in ms between clusters of the request: {"c1": {"c2": 12}}', example: { c1: { c2: 12 } }, optional: true })
+  clusterLatencyMs?: Record<string, Record<string, number>>;
+}
+
+/** The optimiser's request, or 422 naming what does not fit together. */
+export function toPlanRequest(body: PlanRequestBody): PlanRequest {
+  const problems: Problem[] = [];
+  const problem = (path: ReadonlyArray<string | number>, message: string) => problems.push({ pointer: toPointer(path), message });
+  unique(body.clusters.map((c) => c.name), 'clusters', 'name', problem);
+  unique(body.services.map((s) => s.id), 'services', 'id', problem);
+  const serviceIds = new Set(body.services.map((s) => s.id));
+  body.services.forEach((service, i) =>
+    service.latencies?.forEach((latency, j) => {
+      if (!serviceIds.has(latency.connectionPoint)) problem(['services', i, 'latencies', j, 'connectionPoint'], 'must name a service of this request');
     }),
   );
-  const clusterNames = new Set(clusters.flatMap((c) => (c?.name === undefined ? [] : [c.name])));
-  const clusterLatencyMs = latencyMatrix(body.clusterLatencyMs, clusterNames, problem);
-  // `previousPlacement` is what recorded decisions call it (their `inputs` can be pasted as they are); null means none.
-  if (body.currentPlacement !== undefined && body.previousPlacement !== undefined) problem('/previousPlacement', 'give currentPlacement or previousPlacement, not both');
-  const [placementField, givenPlacement] = body.previousPlacement !== undefined ? ['previousPlacement', body.previousPlacement] : ['currentPlacement', body.currentPlacement];
-  let currentPlacement: Record<string, string> | undefined;
-  if (givenPlacement !== undefined && !(placementField === 'previousPlacement' && givenPlacement === null)) {
-    if (!isObject(givenPlacement)) problem(`/${placementField}`, 'must be an object mapping service ids to cluster names');
-    else {
-      currentPlacement = {};
-      for (const [service, cluster] of Object.entries(givenPlacement)) {
-        if (typeof cluster !== 'string') problem(`/${placementField}/${escape(service)}`, 'must be a cluster name');
-        else currentPlacement[service] = cluster;
-      }
-    }
+  const clusterNames = new Set(body.clusters.map((c) => c.name));
+  for (const [from, row] of Object.entries(body.clusterLatencyMs ?? {})) {
+    if (!clusterNames.has(from)) problem(['clusterLatencyMs', from], 'must name a cluster of this request');
+    for (const to of Object.keys(row)) if (!clusterNames.has(to)) problem(['clusterLatencyMs', from, to], 'must name a cluster of this request');
   }
-  if (body.algorithm !== undefined && body.algorithm !== 'naive' && body.algorithm !== 'milp') problem('/algorithm', 'must be "naive" or "milp"');
-  unique(clusters.map((c) => c?.name), '/clusters', 'name', problem);
-  unique(services.map((s) => s?.id), '/services', 'id', problem);
-  if (problems.length > 0) return { ok: false, problems };
+  const items = [...body.clusters.map((c, i) => ['clusters', i, c] as const), ...body.services.map((s, i) => ['services', i, s] as const)];
+  for (const [list, i, item] of items) if (item.memory !== undefined && item.memoryBytes !== undefined) problem([list, i, 'memoryBytes'], 'give memory or memoryBytes, not both');
+  if (body.currentPlacement !== undefined && body.previousPlacement !== undefined) problem(['previousPlacement'], 'give currentPlacement or previousPlacement, not both');
+  if (problems.length > 0) throw inconsistent(problems);
+
+  const bytes = (item: PlanCluster | PlanService) => (item.memory !== undefined ? quantityBytes(item.memory) : (item.memoryBytes ?? null));
+  const currentPlacement = body.currentPlacement ?? body.previousPlacement ?? undefined;
   return {
-    ok: true,
-    request: {
-      clusters: clusters.map((c) => ({ ...c!, name: c!.name!, memoryBytes: c!.memoryBytes ?? null })),
-      services: services.map((s) => ({ ...s!, id: s!.id! })),
-      ...(currentPlacement ? { currentPlacement } : {}),
-      ...(body.algorithm ? { algorithm: body.algorithm as 'naive' | 'milp' } : {}),
-      ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
-    },
+    clusters: body.clusters.map((c) => ({ name: c.name, cpu: c.cpu, memoryBytes: bytes(c), gpu: c.gpu ?? 0, available: c.available ?? true })),
+    services: body.services.map((s) => ({
+      id: s.id,
+      cpu: s.cpu,
+      memoryBytes: bytes(s) ?? 0,
+      gpu: s.gpu ?? false,
+      replicas: s.replicas ?? 1,
+      ...(s.latencies === undefined ? {} : { latencies: s.latencies.map(({ connectionPoint, qos }) => ({ connectionPoint, qos })) }),
+    })),
+    ...(currentPlacement ? { currentPlacement } : {}),
+    ...(body.algorithm ? { algorithm: body.algorithm } : {}),
+    ...(body.clusterLatencyMs ? { clusterLatencyMs: body.clusterLatencyMs as ClusterLatencyMs } : {}),
   };
 }
 
-/** Per service, as in the HDAG's `intent.network.latencies`: `[{"connectionPoint": "b", "qos": "ultralow"}]`. */
-function latencyList(value: unknown, at: string, problem: Report): LatencyRequirement[] | undefined {
-  if (value === undefined) return undefined;
-  return list(value, at, problem, true).flatMap((item, j) => {
-    const pointer = `${at}/${j}`;
-    if (!isObject(item)) return problem(pointer, 'must be an object with connectionPoint and qos'), [];
-    unknownFields(item, LATENCY_FIELDS, pointer, problem);
-    const connectionPoint = typeof item.connectionPoint === 'string' ? item.connectionPoint : undefined;
-    if (connectionPoint === undefined) problem(`${pointer}/connectionPoint`, 'must be a service id');
-    const qos = QOS.find((known) => known === item.qos);
-    if (qos === undefined) problem(`${pointer}/qos`, `must be one of ${QOS.join(', ')}`);
-    return connectionPoint === undefined || qos === undefined ? [] : [{ connectionPoint, qos }];
-  });
-}
-
-/** `{"c1": {"c2": 12}}`: round-trip milliseconds ≥ 0 between clusters of the request. */
-function latencyMatrix(value: unknown, clusters: ReadonlySet<string>, problem: Report): ClusterLatencyMs | undefined {
-  if (value === undefined) return undefined;
-  if (!isObject(value)) return void problem('/clusterLatencyMs', 'must map cluster names to {cluster name: milliseconds}');
-  const matrix: Record<string, Record<string, number>> = {};
-  for (const [from, row] of Object.entries(value)) {
-    const at = `/clusterLatencyMs/${escape(from)}`;
-    if (!clusters.has(from)) problem(at, 'must name a cluster of this request');
-    if (!isObject(row)) {
-      problem(at, 'must map cluster names to milliseconds');
-      continue;
-    }
-    for (const [to, ms] of Object.entries(row)) {
-      const pointer = `${at}/${escape(to)}`;
-      if (!clusters.has(to)) problem(pointer, 'must name a cluster of this request');
-      const value = amount(ms, pointer, problem, true);
-      if (value !== undefined) (matrix[from] ??= {})[to] = value;
-    }
-  }
-  return matrix;
-}
-
-type Report = (pointer: string, message: string) => void;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unknownFields(object: Record<string, unknown>, known: readonly string[], at: string, problem: Report): void {
-  for (const key of Object.keys(object)) if (!known.includes(key)) problem(`${at}/${escape(key)}`, `unknown field; expected one of ${known.join(', ')}`);
-}
-
-function list(value: unknown, at: string, problem: Report, required: boolean): unknown[] {
-  if (value === undefined && !required) return [];
-  if (!Array.isArray(value)) return problem(at, 'must be an array'), [];
-  if (value.length > MAX_ITEMS) return problem(at, `must have at most ${MAX_ITEMS} items`), [];
-  return value;
-}
-
-function name(value: unknown, at: string, problem: Report): string | undefined {
-  if (typeof value !== 'string' || !NAME.test(value)) return void problem(at, 'must be a lowercase DNS name');
-  return value;
-}
-
-function amount(value: unknown, at: string, problem: Report, required: boolean): number | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return void problem(at, 'must be a number ≥ 0');
-  return value;
-}
-
-function count(value: unknown, at: string, problem: Report): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return void problem(at, 'must be a whole number ≥ 0');
-  return value;
-}
-
-function flag(value: unknown, at: string, problem: Report): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') return void problem(at, 'must be true or false');
-  return value;
-}
-
-/**
- * Memory as `memory` (bytes or a quantity) or `memoryBytes` (bytes; null: not reported), the name the optimiser and
- * recorded decisions' `inputs` use. Both are accepted so an input can be pasted; the recorded events keep `memoryBytes`.
- */
-function memoryOf(item: Record<string, unknown>, at: string, problem: Report): number | undefined {
-  if (item.memory !== undefined && item.memoryBytes !== undefined) return void problem(`${at}/memoryBytes`, 'give memory or memoryBytes, not both');
-  if (item.memoryBytes === null) return undefined;
-  if (item.memoryBytes !== undefined) return amount(item.memoryBytes, `${at}/memoryBytes`, problem, true);
-  return quantity(item.memory, `${at}/memory`, problem);
-}
-
-/** Bytes, as a number or a Kubernetes quantity ("512Mi", "8Gi"). */
-function quantity(value: unknown, at: string, problem: Report): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const bytes = typeof value === 'number' || typeof value === 'string' ? parseQuantity(value) : Number.NaN;
-    if (!Number.isFinite(bytes) || bytes < 0) throw new Error();
-    return bytes;
-  } catch {
-    return void problem(at, 'must be bytes or a Kubernetes quantity such as "512Mi"');
-  }
-}
-
-function unique(values: Array<string | undefined>, at: string, field: string, problem: Report): void {
+function unique(values: readonly string[], list: string, field: string, problem: (path: ReadonlyArray<string | number>, message: string) => void): void {
   const seen = new Set<string>();
   values.forEach((value, i) => {
-    if (value === undefined) return;
-    if (seen.has(value)) problem(`${at}/${i}/${field}`, `duplicate ${field} ${value}`);
+    if (seen.has(value)) problem([list, i, field], `duplicate ${field} ${value}`);
     seen.add(value);
   });
-}
-
-function escape(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -4,9 +4,9 @@ import { getSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } fr
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { ApiJson, ApiProblems } from '../openapi/responses';
-import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem';
-import { parsePlanRequest } from './plan-request';
+import { validBody } from '../validation/request-body';
+import { PlanRequestBody, toPlanRequest } from './plan-request';
 
 const EXAMPLE = {
   clusters: [{ name: 'c1', cpu: 4, memory: '8Gi', gpu: 0, available: true }],
@@ -29,24 +29,21 @@ export class PlanController {
       '`memory`, `gpu`, `available`, `replicas`, `currentPlacement` and `algorithm` are optional; `algorithm` defaults to `milp` when `currentPlacement` is given, else `naive`. ' +
       'Latency (optional): per service `latencies: [{connectionPoint, qos}]` as in the HDAG (`ultralow` < 10 ms, `low` ≤ 20 ms, `best-effort`), and `clusterLatencyMs: {c1: {c2: 12}}` ' +
       '(round trips; one direction is enough, the larger of two counts; a missing pair is unknown and allows `best-effort` only; the same cluster is 0 ms). ' +
-      'Both may only name services and clusters of the request.',
+      'Both may only name services and clusters of the request (else 422, as for duplicate names).',
   })
-  @ApiBody({ schema: schemaRef('PlanRequest'), examples: { milp: { summary: 'Re-place one service', value: EXAMPLE } } })
+  @ApiBody({ type: PlanRequestBody, examples: { milp: { summary: 'Re-place one service', value: EXAMPLE } } })
   @ApiJson(200, 'A feasible placement with moves, objective, solver, utilisation and explanation', 'PlanResult')
   @ApiProblems(422)
   async plan(@Body() body: unknown) {
-    const parsed = parsePlanRequest(body);
-    if (!parsed.ok) {
-      throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `${parsed.problems.length} problem(s) in the plan request; see "errors"`, errors: parsed.problems });
-    }
-    const { clusters, services } = parsed.request;
+    const request = toPlanRequest(validBody(PlanRequestBody, body));
+    const { clusters, services } = request;
     const cells = clusters.length * services.length;
     if (cells > this.runtime.config.security.maxSolveCells) {
       throw ProblemException.of(HttpStatus.BAD_REQUEST, `${services.length} services × ${clusters.length} clusters exceeds the limit of ${this.runtime.config.security.maxSolveCells} (SMO_MAX_SOLVE_CELLS)`);
     }
     let result;
     try {
-      result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver), latencyLimitsMs: this.runtime.config.latency.limitsMs });
+      result = await planPlacement(request, { solver: await getSolver(this.runtime.config.solver), latencyLimitsMs: this.runtime.config.latency.limitsMs });
     } catch (error) {
       if (error instanceof InvalidOptimizerInput) throw ProblemException.of(HttpStatus.BAD_REQUEST, error.message);
       throw error;

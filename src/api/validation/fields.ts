@@ -1,0 +1,138 @@
+/**
+ * Field decorators that both validate (class-validator) and document (@nestjs/swagger) a member of
+ * a request body, so the rule and its description cannot drift apart. Every field is required unless
+ * `optional` (absent is fine, null is not) or `nullable` (absent or null) is given.
+ */
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { MAP_CHECKS } from './map-checks';
+
+export interface FieldOptions {
+  description: string;
+  example?: unknown;
+  /** May be absent (not null). */
+  optional?: boolean;
+  /** May be absent or null. */
+  nullable?: boolean;
+}
+
+type Schema = Omit<ApiPropertyOptions, 'description' | 'example' | 'required' | 'nullable'>;
+
+function field(options: FieldOptions, schema: Schema, ...validators: PropertyDecorator[]): PropertyDecorator {
+  const presence = options.nullable ? [IsOptional()] : options.optional ? [ValidateIf((_object: object, value: unknown) => value !== undefined)] : [IsDefined({ message: 'is required' })];
+  const documented = {
+    ...schema,
+    description: options.description,
+    required: !(options.optional || options.nullable),
+    ...(options.nullable ? { nullable: true } : {}),
+    ...(options.example === undefined ? {} : { example: options.example }),
+  } as ApiPropertyOptions;
+  return applyDecorators(ApiProperty(documented), ...presence, ...validators);
+}
+
+/** Text with something besides white space, at most `maxLength` characters. */
+export function TextField(options: FieldOptions & { maxLength: number; format?: string }): PropertyDecorator {
+  return field(
+    options,
+    { type: 'string', minLength: 1, maxLength: options.maxLength, pattern: '\\S', ...(options.format ? { format: options.format } : {}) },
+    IsString({ message: 'must be a non-empty string' }),
+    Matches(/\S/, { message: 'must be a non-empty string' }),
+    MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
+  );
+}
+
+/** A string matching `pattern` (anchored), at most `maxLength` characters. */
+export function PatternField(options: FieldOptions & { pattern: RegExp; maxLength?: number; message: string }): PropertyDecorator {
+  const length = options.maxLength === undefined ? [] : [MaxLength(options.maxLength, { message: options.message })];
+  return field(
+    options,
+    { type: 'string', pattern: options.pattern.source, minLength: 1, ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }) },
+    IsString({ message: options.message }),
+    MinLength(1, { message: options.message }),
+    Matches(options.pattern, { message: options.message }),
+    ...length,
+  );
+}
+
+export function IntegerField(options: FieldOptions & { minimum: number; maximum: number; message: string }): PropertyDecorator {
+  return field(
+    options,
+    { type: 'integer', minimum: options.minimum, maximum: options.maximum },
+    IsInt({ message: options.message }),
+    Min(options.minimum, { message: options.message }),
+    Max(options.maximum, { message: options.message }),
+  );
+}
+
+/** A finite number ≥ 0. */
+export function AmountField(options: FieldOptions): PropertyDecorator {
+  return field(options, { type: 'number', minimum: 0 }, IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number ≥ 0' }), Min(0, { message: 'must be a number ≥ 0' }));
+}
+
+export function BooleanField(options: FieldOptions): PropertyDecorator {
+  return field(options, { type: 'boolean' }, IsBoolean({ message: 'must be true or false' }));
+}
+
+export function EnumField(options: FieldOptions & { values: readonly string[] }): PropertyDecorator {
+  return field(options, { type: 'string', enum: [...options.values] }, IsIn([...options.values], { message: `must be one of ${options.values.join(', ')}` }));
+}
+
+/** A nested body part (a DTO class), or a list of them (`maxItems` given). */
+export function NestedField(options: FieldOptions & { type: () => new () => object; maxItems?: number }): PropertyDecorator {
+  if (options.maxItems === undefined) {
+    return field(options, { type: options.type }, IsObject({ message: 'must be an object' }), ValidateNested(), Type(options.type));
+  }
+  return field(
+    options,
+    { type: options.type, isArray: true, maxItems: options.maxItems },
+    IsArray({ message: 'must be an array' }),
+    ArrayMaxSize(options.maxItems, { message: `must have at most ${options.maxItems} items` }),
+    ValidateNested({ each: true }),
+    Type(options.type),
+  );
+}
+
+/** `{"c1": {"c2": 12}}`: numbers ≥ 0 under two levels of names; each bad entry is named by its own pointer. */
+export function AmountMatrixField(options: FieldOptions): PropertyDecorator {
+  return field(
+    options,
+    { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } } as Schema,
+    ValidateBy({ name: MAP_CHECKS.amountMatrix.name, validator: { validate: (value) => MAP_CHECKS.amountMatrix.problems(value).length === 0 } }),
+  );
+}
+
+/** `{"key": "text"}`; each bad entry is named by its own pointer. */
+export function StringMapField(options: FieldOptions): PropertyDecorator {
+  return field(
+    options,
+    { type: 'object', additionalProperties: { type: 'string' } } as Schema,
+    ValidateBy({ name: MAP_CHECKS.stringMap.name, validator: { validate: (value) => MAP_CHECKS.stringMap.problems(value).length === 0 } }),
+  );
+}
+
+/** A field checked by `valid`, documented by `schema`. */
+export function CustomField(options: FieldOptions & { schema: Schema; valid: (value: unknown) => boolean; message: string }): PropertyDecorator {
+  return field(options, options.schema, ValidateBy({ name: 'custom', validator: { validate: options.valid, defaultMessage: () => options.message } }));
+}
+
