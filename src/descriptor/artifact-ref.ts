@@ -31,9 +31,18 @@ const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 /** OCI distribution-spec repository name components: lowercase, single separators, no empty or dot segments. */
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const TAG = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
-const REF_PATTERN = new RegExp(
-  `^(oci|https?)://(${LABEL}(?:\\.${LABEL})*)(?::([0-9]{1,5}))?/(${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@sha256:[a-f0-9]{64})?)$`,
-);
+const REF_PATTERN = refPattern('oci|https?', '[0-9]{1,5}');
+/** 1-65535. */
+const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+
+/** The whole grammar as one regular expression (for the published JSON Schema): a ref it matches passes `checkArtifactRef`. */
+export function refRegExp(schemes: readonly RefScheme[]): RegExp {
+  return refPattern(schemes.join('|'), PORT);
+}
+
+function refPattern(schemes: string, port: string): RegExp {
+  return new RegExp(`^(${schemes})://(${LABEL}(?:\\.${LABEL})*)(?::(${port}))?/(${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@sha256:[a-f0-9]{64})?)$`);
+}
 const SHELL_METACHARACTERS = /[;&|`$<>(){}[\]*?!~'"\\#]/;
 const WHITESPACE_OR_CONTROL = /[\s\p{Cc}]/u;
 

@@ -1,7 +1,7 @@
 /** HDAG descriptors: intake in every body form, strict validation, intent translation (see README.md). */
 export * from './artifact';
 export * from './artifact-errors';
-export { ARTIFACT_REF_SCHEMES, checkArtifactRef } from './artifact-ref';
+export { ARTIFACT_REF_SCHEMES, checkArtifactRef, MAX_REF_LENGTH, refRegExp } from './artifact-ref';
 export type { ArtifactRef, RefRules, RefScheme, RefVerdict } from './artifact-ref';
 export * from './intake';
 export * from './limits';
@@ -12,3 +12,4 @@ export * from './submission';
 export * from './translate';
 export * from './types';
 export * from './validate';
+export * from './hdag-schema';

@@ -2,7 +2,7 @@
 export type StringRule = (value: string) => string | undefined;
 
 /** DNS-1123 label (RFC 1123): what Kubernetes names and Helm release names are made of. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Helm's maxReleaseNameLen: service ids become release names. */
 export const MAX_SERVICE_ID_LENGTH = 53;
 /** DNS-1123 label limit: the graph id names Kubernetes and Grafana objects, not a release. */
@@ -17,14 +17,14 @@ export function dnsLabel(maxLength: number, becomes: string): StringRule {
 }
 
 /** semver.org 2.0.0, the official regular expression. */
-const SEMVER =
+export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 export const semanticVersion: StringRule = (value) =>
   SEMVER.test(value) ? undefined : 'must be a semantic version such as "1.0.0" (semver.org)';
 
 /** Prometheus duration (prometheus/common model.ParseDuration): units in descending order, or "0". */
-const PROMETHEUS_DURATION = /^(?:0|(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?)$/;
+export const PROMETHEUS_DURATION = /^(?:0|(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?)$/;
 
 export const prometheusDuration: StringRule = (value) =>
   value !== '' && PROMETHEUS_DURATION.test(value)
@@ -32,7 +32,7 @@ export const prometheusDuration: StringRule = (value) =>
     : 'must be a Prometheus duration such as "30s", "2m" or "1h30m" (units y, w, d, h, m, s, ms in that order)';
 
 /** Alert names: kept to characters every consumer (rule files, labels, dashboards) handles. */
-const EVENT_ID = /^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,61}[A-Za-z0-9])?$/;
+export const EVENT_ID = /^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,61}[A-Za-z0-9])?$/;
 
 export const eventId: StringRule = (value) =>
   EVENT_ID.test(value)

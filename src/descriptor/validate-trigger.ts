@@ -4,7 +4,7 @@ import { Scope } from './validation-scope';
 
 /** Upstream reads `event.condition` but never uses it; these are the values seen in descriptors. */
 const EVENT_CONDITIONS = ['ANY', 'ALL'];
-const MAX_PROM_QUERY_LENGTH = 10_000;
+export const MAX_PROM_QUERY_LENGTH = 10_000;
 
 /**
  * `trigger` holds exactly one of `auto` (deploy now) or `event` (deploy when a Prometheus alert fires).

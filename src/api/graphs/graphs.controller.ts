@@ -2,7 +2,7 @@ import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject,
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { receiveGraphSubmission, toProblemDetails } from '../../descriptor';
+import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
@@ -15,7 +15,6 @@ import { ProblemException } from '../problem';
 import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText, ApiTextOrJson } from '../openapi/responses';
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
-import { BRUSSELS_EXAMPLE } from './examples';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
@@ -73,10 +72,12 @@ export class GraphsController {
     summary: 'Deploy an HDAG graph',
     description:
       'Body: `{"hdaGraph": …}`, a JSON string holding the YAML or JSON descriptor (the upstream form), a YAML body, or `{"artifact": "<ref>"}`. ' +
-      'Answers 200 once every service is Deployed, Pending or Failed, or 202 with Location when `Prefer: respond-async` is sent or settling takes longer than SMO_DEPLOY_WAIT.',
+      'Answers 200 once every service is Deployed, Pending or Failed, or 202 with Location when `Prefer: respond-async` is sent or settling takes longer than SMO_DEPLOY_WAIT. ' +
+      `The descriptor's JSON Schema: ${HDAG_SCHEMA_PATH}.`,
+    externalDocs: { description: 'JSON Schema of the HDAG descriptor (information model 0.4.0)', url: HDAG_SCHEMA_PATH },
   })
   @ApiConsumes('application/json', 'application/x-yaml', 'application/yaml', 'text/yaml')
-  @ApiBody({ schema: schemaRef('DeployRequest'), examples: { brussels: { summary: 'The Brussels demo', value: BRUSSELS_EXAMPLE } } })
+  @ApiBody({ schema: schemaRef('DeployRequest'), examples: { graph: { summary: 'A graph of two services', value: HDAG_EXAMPLE } } })
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
   @ApiIdempotencyHeader()

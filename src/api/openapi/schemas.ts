@@ -4,6 +4,7 @@
  * so a change of a view or a parser belongs here too.
  */
 import type { SchemaObject } from '@nestjs/swagger';
+import { ARTIFACT_REF_SCHEMES, HDAG_SCHEMA, HDAG_SCHEMA_PATH, MAX_REF_LENGTH, refRegExp } from '../../descriptor';
 
 const ref = (name: SchemaName): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
 const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
@@ -311,14 +312,46 @@ const AlertmanagerWebhook: SchemaObject = shape(
   ['version', 'groupKey', 'status', 'receiver', 'alerts'],
 );
 
-/** The HDAG descriptor itself is checked by SMO's validator (see src/descriptor); here only its outline. */
+/** The published JSON Schema of the descriptor (GET /schemas/hdag-0.4.0.json), in OpenAPI 3.0's dialect. */
+const HdagDescriptor: SchemaObject = {
+  ...openApiSchemaOf(HDAG_SCHEMA),
+  externalDocs: { description: 'The JSON Schema (draft-07) of the descriptor, with the WOT rule for valuesOverwrite', url: HDAG_SCHEMA_PATH },
+};
+
+/** The body of POST /project/{project}/graphs, in each of the forms SMO reads. */
 const DeployRequest: SchemaObject = {
   oneOf: [
-    shape({ hdaGraph: { type: 'object', required: ['id', 'services'], properties: { id: { type: 'string', pattern: DNS_LABEL_PATTERN }, services: { type: 'array' } } } }),
-    shape({ artifact: { type: 'string', pattern: '^(https?|oci)://' } }),
+    ref('HdagDescriptor'),
+    {
+      type: 'object',
+      description: 'an HDAG artifact to pull with hdarctl',
+      required: ['artifact'],
+      additionalProperties: false,
+      properties: { artifact: { type: 'string', maxLength: MAX_REF_LENGTH, pattern: refRegExp(ARTIFACT_REF_SCHEMES).source } },
+    },
     { type: 'string', description: 'upstream form: the descriptor (YAML or JSON) as a JSON string' },
   ],
 };
+
+/**
+ * OpenAPI 3.0 has no `const`, `if`/`then` or `examples`: `const` becomes a one-value enum; the
+ * conditional rule stays in the published JSON Schema (the document links it); the example moves to `example`.
+ */
+function openApiSchemaOf(schema: unknown): SchemaObject {
+  const convert = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(convert);
+    if (typeof node !== 'object' || node === null) return node;
+    const entries = Object.entries(node).flatMap(([key, value]): Array<[string, unknown]> => {
+      if (key === '$schema' || key === '$id' || key === 'if' || key === 'then' || key === 'title') return [];
+      if (key === 'const') return [['enum', [value]]];
+      if (key === 'examples') return [['example', (value as unknown[])[0]]];
+      if (key === 'properties') return [[key, Object.fromEntries(Object.entries(value as object).map(([name, child]) => [name, convert(child)]))]];
+      return [[key, convert(value)]];
+    });
+    return Object.fromEntries(entries);
+  };
+  return convert(schema) as SchemaObject;
+}
 
 export const SCHEMAS = {
   Problem,
@@ -341,6 +374,7 @@ export const SCHEMAS = {
   VimView,
   OsK8sClusterView,
   AlertmanagerWebhook,
+  HdagDescriptor,
   DeployRequest,
 } satisfies Record<string, SchemaObject>;
 
