@@ -3,13 +3,14 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query } 
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ANY } from '../eventstore/event-store';
 import { alertsStream, type AlertFired } from '../domain/alert/events';
-import { parseAlertmanagerWebhook, smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
+import { smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
+import { AlertmanagerWebhookBody, parseAlertmanagerWebhook } from './alertmanager-webhook';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { logContext } from '../observability/logger';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
-import { schemaRef, shape } from './openapi/schemas';
+import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
 
 const EXAMPLE = {
@@ -47,7 +48,7 @@ export class AlertsController {
     summary: 'Alertmanager webhook (version 4)',
     description: 'With SMO_ALERTS_TOKEN set, send it as `Authorization: Bearer <token>` (or `?token=`).',
   })
-  @ApiBody({ schema: schemaRef('AlertmanagerWebhook'), examples: { firing: { summary: 'A firing alert', value: EXAMPLE } } })
+  @ApiBody({ type: AlertmanagerWebhookBody, examples: { firing: { summary: 'A firing alert', value: EXAMPLE } } })
   @ApiQueryParam('token', 'SMO_ALERTS_TOKEN, when the Alertmanager cannot send a header', { type: 'string' })
   @ApiJson(200, 'Recorded: the body back, with notes on alerts that matched no service', shape({ message: { type: 'string' }, data: {}, notes: { type: 'array', items: { type: 'string' } } }))
   @ApiProblems(401)

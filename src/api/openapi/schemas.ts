@@ -24,8 +24,6 @@ const shape = (properties: Record<string, SchemaObject>, required: string[] = Ob
 
 /** DNS-1123 label: graph ids and projects (they name Kubernetes namespaces and objects). */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
-/** RFC 3339 date-time, as the Alertmanager sends it (what the webhook parser accepts: its pattern, and a date Date.parse reads). */
-const RFC3339_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
 
 /** RFC 9457 problem details: the body of every error. */
 const Problem: SchemaObject = {
@@ -282,36 +280,6 @@ const OsK8sClusterView: SchemaObject = shape({
 
 // ---- request bodies: the DTO classes (src/api/validation) document the others ----
 
-const rfc3339: SchemaObject = { type: 'string', pattern: RFC3339_PATTERN };
-const AlertmanagerWebhook: SchemaObject = shape(
-  {
-    version: { type: 'string', enum: ['4'] },
-    groupKey: { type: 'string', minLength: 1 },
-    truncatedAlerts: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-    status: { type: 'string', enum: ['firing', 'resolved'] },
-    receiver: { type: 'string', minLength: 1 },
-    groupLabels: stringMap,
-    commonLabels: stringMap,
-    commonAnnotations: stringMap,
-    externalURL: string,
-    alerts: arrayOf(
-      shape(
-        {
-          status: { type: 'string', enum: ['firing', 'resolved'] },
-          labels: stringMap,
-          annotations: stringMap,
-          startsAt: rfc3339,
-          endsAt: rfc3339,
-          generatorURL: string,
-          fingerprint: { type: 'string', minLength: 1 },
-        },
-        ['status', 'labels', 'startsAt', 'fingerprint'],
-      ),
-    ),
-  },
-  ['version', 'groupKey', 'status', 'receiver', 'alerts'],
-);
-
 /** The published JSON Schema of the descriptor (GET /schemas/hdag-0.4.0.json), in OpenAPI 3.0's dialect. */
 const HdagDescriptor: SchemaObject = {
   ...openApiSchemaOf(HDAG_SCHEMA),
@@ -373,7 +341,6 @@ export const SCHEMAS = {
   PlanResult,
   VimView,
   OsK8sClusterView,
-  AlertmanagerWebhook,
   HdagDescriptor,
   DeployRequest,
 } satisfies Record<string, SchemaObject>;

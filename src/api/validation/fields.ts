@@ -62,6 +62,12 @@ export function TextField(options: FieldOptions & { maxLength: number; format?: 
   );
 }
 
+/** Any string (`nonEmpty`: at least one character). */
+export function StringField(options: FieldOptions & { nonEmpty?: boolean }): PropertyDecorator {
+  const message = options.nonEmpty ? 'must be a non-empty string' : 'must be a string';
+  return field(options, { type: 'string', ...(options.nonEmpty ? { minLength: 1 } : {}) }, IsString({ message }), ...(options.nonEmpty ? [MinLength(1, { message })] : []));
+}
+
 /** A string matching `pattern` (anchored), at most `maxLength` characters. */
 export function PatternField(options: FieldOptions & { pattern: RegExp; maxLength?: number; message: string }): PropertyDecorator {
   const length = options.maxLength === undefined ? [] : [MaxLength(options.maxLength, { message: options.message })];

@@ -22,13 +22,24 @@ export function RequestBodySchema(name: string, description: string): ClassDecor
   return ApiSchema({ name, description });
 }
 
-/** The body as an instance of the DTO (defaults applied), or 400 naming every bad field. */
-export function validBody<T extends object>(dto: ClassConstructor<T>, body: unknown): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest([{ pointer: '', message: 'must be a JSON object' }]);
-  const instance = plainToInstance(dto, body);
-  const problems = problemsOf(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
-  if (problems.length > 0) throw badRequest(problems);
-  return instance;
+type UnknownFields = { unknownFields?: 'refuse' | 'ignore' };
+
+/**
+ * The body as an instance of the DTO, or 400 naming every bad field. Unknown fields are refused, so a
+ * typo is never silently ignored, unless the sender is another program that may add fields later
+ * (`unknownFields: 'ignore'`: they are dropped).
+ */
+export function validBody<T extends object>(dto: ClassConstructor<T>, body: unknown, options: UnknownFields = {}): T {
+  const checked = checkBody(dto, body, options);
+  if (!checked.ok) throw badRequest(checked.problems);
+  return checked.value;
+}
+
+export function checkBody<T extends object>(dto: ClassConstructor<T>, body: unknown, { unknownFields = 'refuse' }: UnknownFields = {}): { ok: true; value: T } | { ok: false; problems: Problem[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problems: [{ pointer: '', message: 'must be a JSON object' }] };
+  const value = plainToInstance(dto, body);
+  const problems = problemsOf(validateSync(value, { whitelist: true, forbidNonWhitelisted: unknownFields === 'refuse', forbidUnknownValues: true }));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 
 /** Type checks first: the message a client needs is "must be a string", not "too long". */

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prometheusRigSkipReason, startPrometheusRig, type PrometheusRig } from '../../../test/support/prometheus-rig';
-import { parseAlertmanagerWebhook, smoAlertsOf, type AlertmanagerWebhook } from './alertmanager-webhook';
+import { parseAlertmanagerWebhook } from '../../api/alertmanager-webhook';
+import { smoAlertsOf, type AlertmanagerWebhook } from './alertmanager-webhook';
 import { FileRulesAdapter } from './file-rules.adapter';
 import { PrometheusClient } from './prometheus-client';
 import { smoAlertRule } from './smo-alert-rule';

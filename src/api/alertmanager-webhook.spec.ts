@@ -1,4 +1,5 @@
-import { parseAlertmanagerWebhook, smoAlertsOf, type AlertmanagerWebhook } from './alertmanager-webhook';
+import { smoAlertsOf, type AlertmanagerWebhook } from '../integrations/prometheus/alertmanager-webhook';
+import { parseAlertmanagerWebhook } from './alertmanager-webhook';
 
 /** As Alertmanager 0.25 posts it. */
 function payload() {
@@ -61,9 +62,13 @@ describe('parseAlertmanagerWebhook', () => {
     expect(alerts).toHaveLength(2);
   });
 
-  it('keeps a label named __proto__ as a plain label', () => {
-    const body = JSON.parse(JSON.stringify(payload()).replace('"namespace":"x"', '"__proto__":"x"')) as unknown;
-    expect(Object.hasOwn(parsed(body).alerts[1]?.labels ?? {}, '__proto__')).toBe(true);
+  // Over HTTP the JSON parser refuses such a body first (prototype poisoning: 400).
+  it('never lets a label named __proto__ become a prototype', () => {
+    const body = JSON.parse(JSON.stringify(payload()).replace('"namespace":"x"', '"__proto__":{"polluted":"yes"}')) as unknown;
+    const labels = parsed(body).alerts[1]!.labels;
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect((labels as Record<string, unknown>).polluted).toBeUndefined();
+    expect(labels.alertname).toBe('KubePodCrashLooping');
   });
 
   it('reports every problem with a JSON pointer', () => {
@@ -88,10 +93,6 @@ describe('parseAlertmanagerWebhook', () => {
       '/alerts/0/startsAt',
       '/alerts/0/endsAt',
       '/alerts/1',
-      '/alerts/1/status',
-      '/alerts/1/labels',
-      '/alerts/1/startsAt',
-      '/alerts/1/fingerprint',
     ]);
   });
 
@@ -105,7 +106,7 @@ describe('parseAlertmanagerWebhook', () => {
 
   it('refuses a body without alerts', () => {
     const { alerts: _alerts, ...body } = payload();
-    expect(parseAlertmanagerWebhook(body)).toEqual({ ok: false, problems: [{ pointer: '/alerts', message: 'must be a list of alerts' }] });
+    expect(parseAlertmanagerWebhook(body)).toEqual({ ok: false, problems: [{ pointer: '/alerts', message: 'is required' }] });
   });
 });
 
