@@ -1,0 +1,57 @@
+import { AlertmanagerWebhookBody } from '../alertmanager-webhook';
+import { VimRegistrationBody } from '../nfvcl/request-bodies';
+import { PlanRequestBody } from '../placement/plan-request';
+import { ProblemException } from '../problem';
+import { checkBody, detailOf, validBody } from './request-body';
+
+const pointersOf = (dto: Parameters<typeof checkBody>[0], body: unknown) => {
+  const checked = checkBody(dto, body);
+  return checked.ok ? [] : checked.problems.map((p) => p.pointer);
+};
+
+describe('request bodies: class-validator errors as problems with JSON pointers', () => {
+  it('names unknown fields, nested fields and list entries by pointer, escaping "/" and "~" in keys', () => {
+    expect(
+      pointersOf(PlanRequestBody, {
+        clusters: [{ name: 'c1', cpu: 1 }, 'c2', { name: 'c3', cpu: 'x', 'a/b': 1 }],
+        services: [{ id: 'a', cpu: 1, latencies: [{ connectionPoint: 'a', qos: 'fast' }] }],
+        currentPlacement: { 'a/b': 3, 'c~d': 'ok' },
+        clusterLatencyMs: { c1: { 'x~y': -1 }, c3: 5 },
+        colour: 'blue',
+      }).sort(),
+    ).toEqual(['/clusterLatencyMs/c1/x~0y', '/clusterLatencyMs/c3', '/clusters/1', '/clusters/2/a~1b', '/clusters/2/cpu', '/colour', '/currentPlacement/a~1b', '/services/0/latencies/0/qos'].sort());
+  });
+
+  it('says "is required" for a missing or null field, and one message per field (the type first)', () => {
+    const checked = checkBody(VimRegistrationBody, { topology: 5, pop_area: null, vim_name: 'x'.repeat(300) });
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    const byPointer = Object.fromEntries(checked.problems.map((p) => [p.pointer, p.message]));
+    expect(byPointer).toMatchObject({ '/topology': 'must be a non-empty string', '/pop_area': 'is required', '/vim_name': 'must be at most 255 characters', '/vim_password': 'is required' });
+    expect(checked.problems.filter((p) => p.pointer === '/topology')).toHaveLength(1);
+  });
+
+  it('refuses a body that is not an object', () => {
+    for (const body of [null, [], 'text', 3]) expect(pointersOf(PlanRequestBody, body)).toEqual(['']);
+  });
+
+  it('drops unknown fields instead when the sender may add some (the Alertmanager webhook)', () => {
+    const body = { version: '4', groupKey: 'k', status: 'firing', receiver: 'r', alerts: [], future: 1 };
+    expect(checkBody(AlertmanagerWebhookBody, body)).toMatchObject({ ok: false });
+    const checked = checkBody(AlertmanagerWebhookBody, body, { unknownFields: 'ignore' });
+    expect(checked.ok && Object.hasOwn(checked.value, 'future')).toBe(false);
+  });
+
+  it('throws 400 problem+json whose detail names every key', () => {
+    try {
+      validBody(VimRegistrationBody, { pop_area: -1 });
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProblemException);
+      const { problem } = error as ProblemException;
+      expect(problem).toMatchObject({ status: 400, title: 'Bad Request' });
+      expect(problem.detail).toBe(detailOf(problem.errors ?? []));
+      expect(problem.detail).toMatch(/^Missing keys: topology, vim_name, .*; pop_area must be a non-negative integer$/);
+    }
+  });
+});
