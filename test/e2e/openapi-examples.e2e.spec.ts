@@ -55,6 +55,24 @@ describe('the OpenAPI request examples', () => {
     }
   });
 
+  it('every example of a schema or of one of its properties validates against it', () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    const schemas = spec.components.schemas as Record<string, { example?: unknown; properties?: Record<string, { example?: unknown }> }>;
+    let checked = 0;
+    for (const [name, schema] of Object.entries(schemas)) {
+      const cases = [
+        ...(schema.example === undefined ? [] : [{ at: name, schema: { $ref: `#/components/schemas/${name}` }, example: schema.example }]),
+        ...Object.entries(schema.properties ?? {}).flatMap(([property, child]) => (child.example === undefined ? [] : [{ at: `${name}.${property}`, schema: child, example: child.example }])),
+      ];
+      for (const { at, schema: own, example } of cases) {
+        const validate = ajv.compile({ ...own, components: spec.components });
+        expect({ at, valid: validate(example), errors: validate.errors ?? null }).toEqual({ at, valid: true, errors: null });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('a body the DTO refuses is refused by the document too (the schema is closed to unknown fields)', () => {
     const plan = found('/placement/plan');
     const ajv = new Ajv({ strict: false, validateFormats: false });
