@@ -21,12 +21,14 @@ export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 /** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 /**
- * Floor of the capacity-gap budget: problems spend on the gap no more than the verdict took, or this, instead of up
- * to five 1 s probes. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) keep a whole second: their probes
- * take milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
+ * Floor of the capacity-gap budget when the gap is requested (`capacityGap: true`): no more than the verdict took, or
+ * this. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) get a whole second: their probes take
+ * milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
  */
 export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
 const TINY_PROBLEM_CELLS = 20;
+/** Below this no probe finishes (building and loading the model alone takes about as long): no gap is attempted. */
+const MIN_GAP_BUDGET_MS = 1;
 
 export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
@@ -35,12 +37,15 @@ export interface MilpPlacementOptions extends NetworkInputs {
   readonly timeLimitMs?: number;
   /** Budget of the balance phase (default: max(50 ms, ¼ of the moves phase)); an unproven balance is reported as such. */
   readonly tieBreakBudgetMs?: number;
-  /** Compute `capacityGap` on a proven infeasibility (up to five more probes); default true. */
-  readonly capacityGap?: boolean;
   /**
-   * Budget of the capacity-gap probes together (default: max(100 ms — 1 s up to 20 cells —, time to reach the verdict)), so that a 422 stays
-   * within a small multiple of the solve that reached it; options whose probe does not finish in it are left out.
+   * `capacityGap` on a proven infeasibility (up to five probes; an option whose probe does not finish within the budget
+   * is left out). By default the probes get as long as the verdict took, so an infeasible result costs at most about
+   * twice the solve that reached it; a verdict reached without the solver (a service that fits nowhere, demand above
+   * supply) leaves no time, hence no gap. `true` requests the gap: max(100 ms — 1 s up to 20 cells —, the verdict's
+   * time). `false`: none.
    */
+  readonly capacityGap?: boolean;
+  /** Budget of the capacity-gap probes together; setting it requests the gap (as `capacityGap: true`) with this budget. */
   readonly capacityGapBudgetMs?: number;
 }
 
@@ -244,7 +249,9 @@ async function withGap(
 ): Promise<PlacementInfeasible> {
   if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
   const tiny = problem.services.length * Math.max(1, problem.clusters.length) <= TINY_PROBLEM_CELLS;
-  const budget = options.capacityGapBudgetMs ?? Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const requestedBudget = Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const budget = options.capacityGapBudgetMs ?? (options.capacityGap === true ? requestedBudget : verdictMs);
+  if (budget < MIN_GAP_BUDGET_MS) return diagnosis;
   const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS, budget);
   return gap === undefined ? diagnosis : { ...diagnosis, capacityGap: gap };
 }
