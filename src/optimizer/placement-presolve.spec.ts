@@ -123,6 +123,29 @@ describe('presolve fast paths', () => {
   });
 });
 
+describe('greedy repair by ejection', () => {
+  it('makes room for a service that fits nowhere by moving one other service, and the solver proves that optimal', async () => {
+    // g (GPU) lost its cluster; the only accelerated cluster a is full with n, which fits on b: spread and pack
+    // both fail, one ejection (n to b) places g.
+    const clusters: ClusterCapacity[] = [
+      { name: 'a', cpu: 2, gpu: 1, available: true },
+      { name: 'b', cpu: 2, gpu: 0, available: true },
+      { name: 'gone', cpu: 8, gpu: 1, available: false },
+    ];
+    const services: ServiceDemand[] = [
+      { id: 'g', cpu: 2, gpu: true, replicas: 1 },
+      { id: 'n', cpu: 2, gpu: false, replicas: 1 },
+    ];
+    const current = { g: 'gone', n: 'a' };
+    const problem = buildPlacementProblem(clusters, services);
+    const presolve = presolvePlacement(problem, current);
+    expect(presolve.start).toEqual([0, 1]);
+    expect(presolve.lowerBound).toBe(2 + 1 + 1); // g's forced move only: the bound does not see the chain
+    const result = await milpPlacement(clusters, services, current, { solver: await getSolver('highs') });
+    expect(result).toMatchObject({ feasible: true, provenOptimal: true, placement: { g: 'a', n: 'b' }, terms: { moves: 2, movedReplicas: 2 } });
+  });
+});
+
 describe('1,000 services × 200 clusters', () => {
   const instance = randomPlacementInstance(2_026, { services: 1_000, clusters: 200, gpus: true, tightness: 0.8 });
 
