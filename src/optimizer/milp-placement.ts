@@ -2,6 +2,7 @@ import { capacityGap } from './capacity-gap';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
 import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
 import { PEAK_PERCENT_MAX, evaluateAssignment, moveCosts, placementWeights } from './objective';
+import { DEFAULT_ENUMERATION_LIMIT, enumeratePlacement } from './placement-enumeration';
 import { PlacementObjective, buildPlacementMilp } from './placement-milp-model';
 import { presolvePlacement } from './placement-presolve';
 import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
@@ -47,6 +48,11 @@ export interface MilpPlacementOptions extends NetworkInputs {
   readonly capacityGap?: boolean;
   /** Budget of the capacity-gap probes together; setting it requests the gap (as `capacityGap: true`) with this budget. */
   readonly capacityGapBudgetMs?: number;
+  /**
+   * A phase whose free services have at most this many assignments is solved by enumeration instead of the solver
+   * (placement-enumeration.ts); default DEFAULT_ENUMERATION_LIMIT, 0 to always call the solver (tests of the solver path).
+   */
+  readonly enumerationLimit?: number;
 }
 
 export type MilpPlacementFound = PlacementFound & {
@@ -134,6 +140,18 @@ export async function milpPlacement(
     }
     if (assignment !== undefined && (start === undefined || movesCost(assignment) < movesCost(start))) start = assignment;
   }
+  const enumerationLimit = options.enumerationLimit ?? DEFAULT_ENUMERATION_LIMIT;
+  // Few free services left: both phases at once by enumeration (exact: the fixing loses no placement within the
+  // bound, and the balance phase would fix at least as many). No placement found: the solver decides (diagnosis).
+  let balanced: { assignment: number[]; peak: number } | undefined;
+  if (moves === undefined) {
+    const bound = start === undefined ? Infinity : movesCost(start);
+    const enumerated = enumeratePlacement(problem, current, fixedWithin(bound), bound, enumerationLimit);
+    if (enumerated.kind === 'exact' && enumerated.assignment !== undefined) {
+      moves = { assignment: enumerated.assignment, proven: true, value: enumerated.movesCost };
+      balanced = { assignment: enumerated.assignment, peak: enumerated.peakCpuPercent };
+    }
+  }
   if (moves === undefined) {
     const { result, assignment } = await solve(fixedWithin(start === undefined ? Infinity : movesCost(start)), { kind: 'moves' }, start, remaining());
     if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
@@ -156,8 +174,16 @@ export async function milpPlacement(
   const fixed = fixedWithin(cost);
   const peakAtLeast = peakLowerBound(problem, fixed);
   let { assignment } = moves;
-  let peakProven = evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
-  let peakValue: number | undefined;
+  let peakProven = balanced !== undefined || evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
+  let peakValue: number | undefined = balanced?.peak;
+  if (!peakProven && moves.proven) {
+    const enumerated = enumeratePlacement(problem, current, fixed, cost, enumerationLimit);
+    if (enumerated.kind === 'exact' && enumerated.assignment !== undefined) {
+      assignment = enumerated.assignment;
+      peakProven = true;
+      peakValue = enumerated.peakCpuPercent;
+    }
+  }
   if (!peakProven) {
     const budget = Math.min(remaining(), options.tieBreakBudgetMs ?? Math.max(DEFAULT_TIE_BREAK_BUDGET_MS, movesMs / 4));
     const balanced = await solve(fixed, { kind: 'peak', movesCostAtMost: cost, peakAtLeast }, assignment, budget);
