@@ -118,24 +118,31 @@ async function runOurs(instance: Instance, repeats: number): Promise<Record<stri
           const before = instance.current[service.id];
           return before !== undefined && available.has(before) && placement[service.id] !== before;
         }).length;
-  // An infeasible verdict without the capacity-gap probes: what the verdict itself costs.
-  let withoutGapMs: number | undefined;
-  if (!result.feasible) {
-    withoutGapMs = Infinity;
+  // An infeasible verdict without the capacity-gap probes (what the verdict itself costs), and with the gap requested
+  // (`?capacityGap=true`); `ms` is the default (the gap only within the verdict's time).
+  const bestOf = async (capacityGap: boolean): Promise<{ ms: number; gap: boolean }> => {
+    let fastest = Infinity;
+    let gap = false;
     for (let repeat = 0; repeat < repeats; repeat++) {
       const started = performance.now();
-      await milpPlacement(instance.clusters, instance.services, instance.current, { solver, capacityGap: false });
-      withoutGapMs = Math.min(withoutGapMs, performance.now() - started);
+      const outcome = await milpPlacement(instance.clusters, instance.services, instance.current, { solver, capacityGap });
+      fastest = Math.min(fastest, performance.now() - started);
+      gap = !outcome.feasible && outcome.capacityGap !== undefined;
     }
-  }
+    return { ms: fastest, gap };
+  };
+  const withoutGapMs = result.feasible ? undefined : (await bestOf(false)).ms;
+  const requested = result.feasible ? undefined : await bestOf(true);
+  const requestedGapMs = requested?.ms;
   return {
     ms: round(best),
     ...(withoutGapMs === undefined ? {} : { withoutGapMs: round(withoutGapMs) }),
+    ...(requestedGapMs === undefined ? {} : { requestedGapMs: round(requestedGapMs) }),
     feasible: result.feasible,
     moves: comparableMoves,
     ...(result.feasible
       ? { provenMinimalMoves: result.provenMinimalMoves, provenOptimal: result.provenOptimal, terms: result.terms }
-      : { kind: result.kind, bindingResource: result.bindingResource, capacityGap: result.capacityGap !== undefined }),
+      : { kind: result.kind, bindingResource: result.bindingResource, capacityGap: result.capacityGap !== undefined, capacityGapRequested: requested?.gap }),
   };
 }
 
@@ -192,29 +199,35 @@ export async function versusUpstream(quick: boolean): Promise<Record<string, unk
   });
   const ratios = rows.map((row) => row.ratio).filter((ratio) => Number.isFinite(ratio) && ratio > 0);
   const geometricMean = Math.exp(ratios.reduce((sum, ratio) => sum + Math.log(ratio), 0) / Math.max(1, ratios.length));
-  const infeasible = rows.find((row) => row.kind === 'infeasible');
-  const feasibleSameSize = rows.find((row) => row.id === '10x5');
+  // Every infeasible instance against the feasible instances of its shape (services × clusters).
+  const shapeOf = (id: string): string => /\d+x\d+/.exec(id)?.[0] ?? id;
+  const infeasibleRows = rows.filter((row) => row.oursMoves === 'infeasible').map((row) => {
+    const feasible = rows.filter((other) => other.oursMoves !== 'infeasible' && shapeOf(other.id) === shapeOf(row.id)).map((other) => other.oursMs);
+    const feasibleMs = feasible.length === 0 ? NaN : Math.min(...feasible);
+    const mine = ours.get(row.id) ?? {};
+    return {
+      id: row.id,
+      infeasibleMs: row.oursMs,
+      withoutGapMs: mine.withoutGapMs,
+      gapRequestedMs: mine.requestedGapMs,
+      gapRequestedFound: mine.capacityGapRequested,
+      fastestFeasibleSameShapeMs: feasibleMs,
+      ratio: round(row.oursMs / feasibleMs),
+    };
+  });
   const largest = rows.find((row) => row.id === '1000x200');
   return {
     benchmark: 'optimizer-versus-upstream',
     node: process.version,
     cpus: cpus().length,
     loadAverage: { before: round(loadBefore), after: round(loadavg()[0] ?? 0) },
-    goals: 'same moves everywhere; geometric mean ≥ 5; no ratio < 1; 1000x200 proven in < 1000 ms; infeasible ≤ 2 × feasible',
+    goals: 'same moves everywhere; geometric mean ≥ 5; no ratio < 1; 1000x200 proven in < 1000 ms; infeasible (default, gap within the verdict) ≤ 2 × feasible of its shape',
     geometricMean: round(geometricMean),
     slowerThanUpstream: rows.filter((row) => row.ratio < 1).map((row) => row.id),
     movesDiffer: rows.filter((row) => !row.sameMoves).map((row) => row.id),
     largest: largest === undefined ? null : { oursMs: largest.oursMs, provenMinimalMoves: largest.provenMinimalMoves, provenOptimal: largest.provenOptimal },
     firstSolve: { goal: 'first solve of a fresh process (warmed up at start-up) within 2 × a warm one', ...first },
-    infeasibleVersusFeasible:
-      infeasible === undefined || feasibleSameSize === undefined
-        ? null
-        : {
-            infeasibleMs: infeasible.oursMs,
-            infeasibleWithoutGapMs: ours.get(infeasible.id)?.withoutGapMs,
-            feasibleMs: feasibleSameSize.oursMs,
-            ratio: round(infeasible.oursMs / feasibleSameSize.oursMs),
-          },
+    infeasibleVersusFeasible: infeasibleRows,
     rows,
   };
 }

@@ -92,6 +92,15 @@ describe.each(SOLVER_NAMES)('capacity gap with %s', (solverName) => {
     expect(describeCapacityGap(gap, true)[1]).toContain('its latency to the existing clusters is unknown');
   });
 
+  it('by default only within the time the verdict took: none after a verdict without the solver; computed on request', async () => {
+    const solver = await getSolver(solverName);
+    const unrequested = await milpPlacement([cluster('a', 1)], [service('x', 2)], undefined, { solver });
+    expect(unrequested).toMatchObject({ feasible: false, bindingResource: 'cpu' });
+    if (!unrequested.feasible) expect(unrequested.capacityGap).toBeUndefined();
+    const requested = await milpPlacement([cluster('a', 1)], [service('x', 2)], undefined, { solver, capacityGap: true });
+    expect(requested).toMatchObject({ feasible: false, capacityGap: { addToCluster: [{ cluster: 'a', cpu: 1 }], newCluster: { cpu: 2 } } });
+  });
+
   it('can be switched off', async () => {
     const result = await milpPlacement([cluster('a', 1)], [service('x', 2)], undefined, { solver: await getSolver(solverName), capacityGap: false });
     expect(result).toMatchObject({ feasible: false, bindingResource: 'cpu' });

@@ -138,35 +138,36 @@ describe('MILP placement checks the solver status', () => {
     solve: async () => ({ solver: 'highs', status: 'error', provenOptimal: false, values: new Map(), objective: undefined, solveMs: 7, ...result }),
   });
   // New services that the greedy repair cannot pack (largest first, least utilised cluster first: 3 → a, 3 → b,
-  // 2 → a, then 2 fits nowhere) although a(3, 3) b(2, 2) fits: only the solver can place them.
+  // 2 → a, then 2 fits nowhere) although a(3, 3) b(2, 2) fits: only the solver can place them (enumeration off:
+  // these 16 assignments would be enumerated).
   const clusters = [cluster('a', 6), cluster('b', 4)];
   const services = [service('w', 3), service('x', 3), service('y', 2), service('z', 2)];
 
   it('time limit without a placement is not called infeasible', async () => {
-    const result = await milpPlacement(clusters, services, undefined, { solver: stub({ status: 'time_limit' }) });
+    const result = await milpPlacement(clusters, services, undefined, { enumerationLimit: 0, solver: stub({ status: 'time_limit' }) });
     expect(result).toMatchObject({ feasible: false, kind: 'time_limit', solver: 'highs', solveMs: 7 });
   });
 
   it('a solver error is reported as such', async () => {
-    const result = await milpPlacement(clusters, services, undefined, { solver: stub({ status: 'error', message: 'boom' }) });
+    const result = await milpPlacement(clusters, services, undefined, { enumerationLimit: 0, solver: stub({ status: 'error', message: 'boom' }) });
     expect(result).toMatchObject({ feasible: false, kind: 'solver_error' });
     if (!result.feasible) expect(result.reason).toContain('boom');
   });
 
   it('a time-limited placement is returned but not claimed optimal', async () => {
     const values = new Map([['x_0_0', 1], ['x_1_0', 1], ['x_2_1', 1], ['x_3_1', 1]]);
-    const result = await milpPlacement(clusters, services, undefined, { solver: stub({ status: 'time_limit', values, objective: 0 }) });
+    const result = await milpPlacement(clusters, services, undefined, { enumerationLimit: 0, solver: stub({ status: 'time_limit', values, objective: 0 }) });
     expect(result).toMatchObject({ feasible: true, provenOptimal: false, provenMinimalMoves: false, placement: { w: 'a', x: 'a', y: 'b', z: 'b' } });
   });
 
   it('a solution that leaves a service unplaced is a solver error', async () => {
-    const result = await milpPlacement(clusters, services, undefined, { solver: stub({ status: 'optimal', values: new Map([['x_0_0', 1]]), objective: 0 }) });
+    const result = await milpPlacement(clusters, services, undefined, { enumerationLimit: 0, solver: stub({ status: 'optimal', values: new Map([['x_0_0', 1]]), objective: 0 }) });
     expect(result).toMatchObject({ feasible: false, kind: 'solver_error' });
   });
 
   it('needs no solver when the current placement still fits: zero moves, proven', async () => {
     const current = { w: 'a', x: 'b', y: 'a' };
-    const result = await milpPlacement(clusters, services.slice(0, 3), current, { solver: stub({ status: 'error', message: 'must not be called' }) });
+    const result = await milpPlacement(clusters, services.slice(0, 3), current, { enumerationLimit: 0, solver: stub({ status: 'error', message: 'must not be called' }) });
     expect(result).toMatchObject({ feasible: true, provenOptimal: true, provenMinimalMoves: true, placement: current, terms: { moves: 0 } });
   });
 });

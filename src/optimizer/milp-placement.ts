@@ -2,6 +2,7 @@ import { capacityGap } from './capacity-gap';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
 import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
 import { PEAK_PERCENT_MAX, evaluateAssignment, moveCosts, placementWeights } from './objective';
+import { DEFAULT_ENUMERATION_LIMIT, enumeratePlacement } from './placement-enumeration';
 import { PlacementObjective, buildPlacementMilp } from './placement-milp-model';
 import { presolvePlacement } from './placement-presolve';
 import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
@@ -21,12 +22,14 @@ export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 /** Each relaxation or capacity-gap probe after a proven infeasibility. */
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 /**
- * Floor of the capacity-gap budget: problems spend on the gap no more than the verdict took, or this, instead of up
- * to five 1 s probes. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) keep a whole second: their probes
- * take milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
+ * Floor of the capacity-gap budget when the gap is requested (`capacityGap: true`): no more than the verdict took, or
+ * this. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) get a whole second: their probes take
+ * milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
  */
 export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
 const TINY_PROBLEM_CELLS = 20;
+/** Below this no probe finishes (building and loading the model alone takes about as long): no gap is attempted. */
+const MIN_GAP_BUDGET_MS = 1;
 
 export interface MilpPlacementOptions extends NetworkInputs {
   /** Defaults to the default solver (solver-selection.ts). */
@@ -35,13 +38,21 @@ export interface MilpPlacementOptions extends NetworkInputs {
   readonly timeLimitMs?: number;
   /** Budget of the balance phase (default: max(50 ms, ¼ of the moves phase)); an unproven balance is reported as such. */
   readonly tieBreakBudgetMs?: number;
-  /** Compute `capacityGap` on a proven infeasibility (up to five more probes); default true. */
-  readonly capacityGap?: boolean;
   /**
-   * Budget of the capacity-gap probes together (default: max(100 ms — 1 s up to 20 cells —, time to reach the verdict)), so that a 422 stays
-   * within a small multiple of the solve that reached it; options whose probe does not finish in it are left out.
+   * `capacityGap` on a proven infeasibility (up to five probes; an option whose probe does not finish within the budget
+   * is left out). By default the probes get as long as the verdict took, so an infeasible result costs at most about
+   * twice the solve that reached it; a verdict reached without the solver (a service that fits nowhere, demand above
+   * supply) leaves no time, hence no gap. `true` requests the gap: max(100 ms — 1 s up to 20 cells —, the verdict's
+   * time). `false`: none.
    */
+  readonly capacityGap?: boolean;
+  /** Budget of the capacity-gap probes together; setting it requests the gap (as `capacityGap: true`) with this budget. */
   readonly capacityGapBudgetMs?: number;
+  /**
+   * A phase whose free services have at most this many assignments is solved by enumeration instead of the solver
+   * (placement-enumeration.ts); default DEFAULT_ENUMERATION_LIMIT, 0 to always call the solver (tests of the solver path).
+   */
+  readonly enumerationLimit?: number;
 }
 
 export type MilpPlacementFound = PlacementFound & {
@@ -112,9 +123,12 @@ export async function milpPlacement(
       ? { assignment: [...presolve.start], proven: true, value: presolve.lowerBound }
       : undefined;
   let start = presolve.start;
-  // Without a greedy start, chains of moves are likely needed (measured: the restricted model then rarely meets the
-  // bound), so the wider model comes first.
-  if (moves === undefined && presolve.fixed.size > 0 && presolve.start !== undefined) {
+  // The restricted model first, only with a greedy start that keeps the fixed services in place. Without a start,
+  // chains of moves are likely needed (measured: the restricted model then rarely meets the bound); with a start that
+  // moves a fixed service (an ejection), the start is no solution of it, and proving its optimum above the start's
+  // cost was measured at seconds of wasted work (`tight 100x20`). The wider model comes first then.
+  const startKeepsFixed = presolve.start !== undefined && [...presolve.fixed].every(([s, c]) => presolve.start?.[s] === c);
+  if (moves === undefined && presolve.fixed.size > 0 && presolve.start !== undefined && startKeepsFixed) {
     const { result, assignment } = await solve(presolve.fixed, { kind: 'moves' }, start, remaining());
     if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
     if (assignment !== undefined) {
@@ -124,7 +138,19 @@ export async function milpPlacement(
         moves = { assignment, proven: true, value };
       }
     }
-    start = assignment ?? start;
+    if (assignment !== undefined && (start === undefined || movesCost(assignment) < movesCost(start))) start = assignment;
+  }
+  const enumerationLimit = options.enumerationLimit ?? DEFAULT_ENUMERATION_LIMIT;
+  // Few free services left: both phases at once by enumeration (exact: the fixing loses no placement within the
+  // bound, and the balance phase would fix at least as many). No placement found: the solver decides (diagnosis).
+  let balanced: { assignment: number[]; peak: number } | undefined;
+  if (moves === undefined) {
+    const bound = start === undefined ? Infinity : movesCost(start);
+    const enumerated = enumeratePlacement(problem, current, fixedWithin(bound), bound, enumerationLimit);
+    if (enumerated.kind === 'exact' && enumerated.assignment !== undefined) {
+      moves = { assignment: enumerated.assignment, proven: true, value: enumerated.movesCost };
+      balanced = { assignment: enumerated.assignment, peak: enumerated.peakCpuPercent };
+    }
   }
   if (moves === undefined) {
     const { result, assignment } = await solve(fixedWithin(start === undefined ? Infinity : movesCost(start)), { kind: 'moves' }, start, remaining());
@@ -148,8 +174,16 @@ export async function milpPlacement(
   const fixed = fixedWithin(cost);
   const peakAtLeast = peakLowerBound(problem, fixed);
   let { assignment } = moves;
-  let peakProven = evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
-  let peakValue: number | undefined;
+  let peakProven = balanced !== undefined || evaluateAssignment(problem, assignment, current).terms.peakCpuPercent <= peakAtLeast;
+  let peakValue: number | undefined = balanced?.peak;
+  if (!peakProven && moves.proven) {
+    const enumerated = enumeratePlacement(problem, current, fixed, cost, enumerationLimit);
+    if (enumerated.kind === 'exact' && enumerated.assignment !== undefined) {
+      assignment = enumerated.assignment;
+      peakProven = true;
+      peakValue = enumerated.peakCpuPercent;
+    }
+  }
   if (!peakProven) {
     const budget = Math.min(remaining(), options.tieBreakBudgetMs ?? Math.max(DEFAULT_TIE_BREAK_BUDGET_MS, movesMs / 4));
     const balanced = await solve(fixed, { kind: 'peak', movesCostAtMost: cost, peakAtLeast }, assignment, budget);
@@ -244,7 +278,9 @@ async function withGap(
 ): Promise<PlacementInfeasible> {
   if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
   const tiny = problem.services.length * Math.max(1, problem.clusters.length) <= TINY_PROBLEM_CELLS;
-  const budget = options.capacityGapBudgetMs ?? Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const requestedBudget = Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const budget = options.capacityGapBudgetMs ?? (options.capacityGap === true ? requestedBudget : verdictMs);
+  if (budget < MIN_GAP_BUDGET_MS) return diagnosis;
   const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS, budget);
   return gap === undefined ? diagnosis : { ...diagnosis, capacityGap: gap };
 }

@@ -1,6 +1,7 @@
 import { checkPlacement } from './checker';
 import { milpPlacement } from './milp-placement';
 import { ClusterCapacity, Placement, PlacementObjectiveTerms, ServiceDemand } from './model';
+import { DEFAULT_ENUMERATION_LIMIT } from './placement-enumeration';
 import { buildPlacementMilp } from './placement-milp-model';
 import { presolvePlacement } from './placement-presolve';
 import { buildPlacementProblem } from './problem';
@@ -57,14 +58,18 @@ function bruteForce(clusters: readonly ClusterCapacity[], services: readonly Ser
 }
 
 describe.each(SOLVER_NAMES)('lexicographic phases with %s reach the brute-force optimum', (solverName) => {
-  it('on 40 small random instances, loose and tight', async () => {
+  // enumerationLimit 0: every phase the presolve leaves goes to the solver; the default: small ones are enumerated.
+  it.each([
+    ['the solver only', 0],
+    ['enumeration of small phases', DEFAULT_ENUMERATION_LIMIT],
+  ])('on 40 small random instances, loose and tight (%s)', async (_, enumerationLimit) => {
     const solver = await getSolver(solverName);
     let solved = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const instance = randomPlacementInstance(seed, { services: 6, clusters: 3, gpus: seed % 2 === 0, ...(seed % 3 === 0 ? { tightness: 0.95 } : {}) });
       const { clusters, services, current } = instance;
       const expected = bruteForce(clusters, services, current);
-      const result = await milpPlacement(clusters, services, current, { solver, tieBreakBudgetMs: 5_000, capacityGap: false });
+      const result = await milpPlacement(clusters, services, current, { solver, tieBreakBudgetMs: 5_000, capacityGap: false, enumerationLimit });
       if (expected === undefined) {
         expect(result).toMatchObject({ feasible: false, kind: 'infeasible' });
         continue;
@@ -120,6 +125,37 @@ describe('presolve fast paths', () => {
     const totalReplicas = 4;
     expect(presolve.lowerBound).toBe(totalReplicas + 1 + 1);
     expect(presolve.start).toEqual([0, 1]);
+  });
+});
+
+describe('greedy repair by ejection', () => {
+  it('makes room for a service that fits nowhere by moving one other service, and the solver proves that optimal', async () => {
+    // g (GPU) lost its cluster; the only accelerated cluster a is full with n, which fits on b: spread and pack
+    // both fail, one ejection (n to b) places g.
+    const clusters: ClusterCapacity[] = [
+      { name: 'a', cpu: 2, gpu: 1, available: true },
+      { name: 'b', cpu: 2, gpu: 0, available: true },
+      { name: 'gone', cpu: 8, gpu: 1, available: false },
+    ];
+    const services: ServiceDemand[] = [
+      { id: 'g', cpu: 2, gpu: true, replicas: 1 },
+      { id: 'n', cpu: 2, gpu: false, replicas: 1 },
+    ];
+    const current = { g: 'gone', n: 'a' };
+    const problem = buildPlacementProblem(clusters, services);
+    const presolve = presolvePlacement(problem, current);
+    expect(presolve.start).toEqual([0, 1]);
+    expect(presolve.lowerBound).toBe(2 + 1 + 1); // g's forced move only: the bound does not see the chain
+    const expected = { feasible: true, provenOptimal: true, placement: { g: 'a', n: 'b' }, terms: { moves: 2, movedReplicas: 2 } };
+    const calls: string[] = [];
+    const solver = await getSolver('highs');
+    const counting = { name: solver.name, solve: (...args: Parameters<typeof solver.solve>) => (calls.push(args[0].name), solver.solve(...args)) };
+    expect(await milpPlacement(clusters, services, current, { solver: counting, enumerationLimit: 0 })).toMatchObject(expected);
+    expect(calls).toEqual(['placement-moves']);
+    // Two free services with three candidate pairs: enumerated, no solver call, the same proven optimum.
+    calls.length = 0;
+    expect(await milpPlacement(clusters, services, current, { solver: counting })).toMatchObject(expected);
+    expect(calls).toEqual([]);
   });
 });
 

@@ -70,7 +70,7 @@ export function presolvePlacement(problem: PlacementProblem, current: Placement 
   return {
     fixed,
     lowerBound,
-    start: greedyRepair(problem, staying, load, residents, overloaded, shed),
+    start: greedyRepair(problem, staying, load, residents, overloaded, shed, costs),
   };
 }
 
@@ -81,6 +81,7 @@ function greedyRepair(
   residents: readonly (readonly number[])[],
   overloaded: ReadonlySet<number>,
   shed: ReadonlyMap<number, readonly number[]>,
+  costs: readonly number[],
 ): number[] | undefined {
   const assignment = problem.services.map((_, s) => staying.get(s) ?? -1);
   const load = stayingLoad.map((usage) => ({ ...usage }));
@@ -121,10 +122,13 @@ function greedyRepair(
   }
   const unplaced = assignment.flatMap((c, s) => (c === -1 ? [s] : []));
   unplaced.sort((a, b) => (problem.services[b]?.gpus ?? 0) - (problem.services[a]?.gpus ?? 0) || (problem.services[b]?.cpu ?? 0) - (problem.services[a]?.cpu ?? 0));
-  // Spread first (good for the balance tie-break); when that leaves a service without room, pack (best fit).
+  // Spread first (good for the balance tie-break); when that leaves a service without room, pack (best fit); when
+  // that fails too, pack and make room by moving one other service (an ejection), the cheapest first.
+  const eject = (s: number, placing: number[], usage: Usage[]): boolean => ejectOne(problem, s, placing, usage, partners, staying, costs);
   const placed =
     placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'spread') ??
-    placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'pack');
+    placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'pack') ??
+    placeAll(problem, unplaced, [...assignment], load.map((usage) => ({ ...usage })), partners, 'pack', eject);
   if (placed === undefined) return undefined;
   // Requirements between services that stayed may still be broken.
   const broken = problem.latency.some((requirement) => {
@@ -145,6 +149,8 @@ function placeAll(
   load: Usage[],
   partners: Partners,
   fit: 'spread' | 'pack',
+  /** Places s by moving another service when no cluster has room; false when that fails too. */
+  makeRoom?: (s: number, assignment: number[], load: Usage[]) => boolean,
 ): number[] | undefined {
   const sign = fit === 'spread' ? 1 : -1;
   for (const s of unplaced) {
@@ -162,11 +168,62 @@ function placeAll(
         bestScore = sign * utilisation;
       }
     });
-    if (best < 0) return undefined;
+    if (best < 0) {
+      if (makeRoom?.(s, assignment, load) === true) continue;
+      return undefined;
+    }
     assignment[s] = best;
     addLoad(load, best, service, 1);
   }
   return assignment;
+}
+
+/**
+ * Places s on a cluster by moving one service r placed there to another cluster with room: the pair that adds the
+ * least moves cost (nothing when r already left its current cluster, or is new). Services with latency
+ * requirements are not ejected (their partners would need checking again). Mutates assignment and load.
+ */
+function ejectOne(
+  problem: PlacementProblem,
+  s: number,
+  assignment: number[],
+  load: Usage[],
+  partners: Partners,
+  staying: ReadonlyMap<number, number>,
+  costs: readonly number[],
+): boolean {
+  const service = problem.services[s];
+  if (service === undefined) return false;
+  const residents: number[][] = problem.clusters.map(() => []);
+  assignment.forEach((c, r) => {
+    if (c >= 0 && r !== s && (partners[r] ?? []).length === 0) residents[c]?.push(r);
+  });
+  let best: { cost: number; c: number; r: number; to: number } | undefined;
+  problem.clusters.forEach((cluster, c) => {
+    if (shortfalls(service, cluster).length > 0) return; // cannot host s even empty
+    const close = (partners[s] ?? []).every(({ other, allowed }) => (assignment[other] ?? -1) < 0 || allowed(c, assignment[other] ?? -1));
+    if (!close) return;
+    const usage = load[c] ?? noUsage();
+    for (const r of residents[c] ?? []) {
+      const ejected = problem.services[r];
+      if (ejected === undefined) continue;
+      const cost = staying.get(r) === c ? (costs[r] ?? 0) : 0;
+      if (best !== undefined && cost >= best.cost) continue;
+      const without = { cpu: usage.cpu - ejected.cpu, memoryBytes: usage.memoryBytes - ejected.memoryBytes, gpus: usage.gpus - ejected.gpus };
+      if (shortfalls(service, cluster, without).length > 0) continue;
+      const to = problem.clusters.findIndex((other, o) => o !== c && shortfalls(ejected, other, load[o]).length === 0);
+      if (to >= 0) best = { cost, c, r, to };
+    }
+  });
+  if (best === undefined) return false;
+  const ejected = problem.services[best.r];
+  if (ejected === undefined) return false;
+  addLoad(load, best.c, ejected, -1);
+  addLoad(load, best.to, ejected, 1);
+  assignment[best.r] = best.to;
+  addLoad(load, best.c, service, 1);
+  assignment[s] = best.c;
+  return true;
 }
 
 /** Subsets examined per overloaded cluster before settling for the counting bound. */

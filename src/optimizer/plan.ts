@@ -38,7 +38,9 @@ export interface PlanOptions {
   readonly timeLimitMs?: number;
   /** Budget of the balance tie-break (milp-placement.ts); the fewest moves are always proven first. */
   readonly tieBreakBudgetMs?: number;
-  /** Budget of the capacity-gap probes on an infeasible result (milp-placement.ts). */
+  /** Capacity gap on an infeasible result: default within the verdict's time, `true` requested (milp-placement.ts). */
+  readonly capacityGap?: boolean;
+  /** Budget of the capacity-gap probes on an infeasible result (milp-placement.ts); setting it requests the gap. */
   readonly capacityGapBudgetMs?: number;
   /** Server configuration of the latency classes (default 10 ms / 20 ms). */
   readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;

@@ -105,7 +105,8 @@ export class PlacementProcessor implements Processor {
         'First deployment: first fit over available clusters by name, services in descriptor order.',
       ]);
     }
-    const result = await milpPlacement(clusters, services, previousPlacement ?? undefined, { solver: await this.deps.solver(), ...network });
+    // A background decision, recorded with its capacity gap: the gap is requested (not bounded by the verdict's time).
+    const result = await milpPlacement(clusters, services, previousPlacement ?? undefined, { solver: await this.deps.solver(), capacityGap: true, ...network });
     const durationMs = performance.now() - started;
     if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result);
     return this.decided(

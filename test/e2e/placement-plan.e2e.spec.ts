@@ -5,8 +5,8 @@ describe('POST /placement/plan', () => {
   beforeAll(async () => (smo = await startApp()));
   afterAll(async () => smo.close());
 
-  const plan = (body: unknown) =>
-    fetch(`${smo.url}/placement/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const plan = (body: unknown, query = '') =>
+    fetch(`${smo.url}/placement/plan${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('answers the documented contract for a feasible plan', async () => {
     const response = await plan({
@@ -75,7 +75,7 @@ describe('POST /placement/plan', () => {
         services: [{ id: 'a', cpu: 2, latencies: [{ connectionPoint: 'b', qos: 'ultralow' }] }, { id: 'b', cpu: 2 }],
         clusterLatencyMs: { c1: { c2: 12 } },
         algorithm: 'milp',
-      });
+      }, '?capacityGap=true');
       expect(response.status).toBe(422);
       const problem = (await response.json()) as { detail: string; explanation: string[] };
       expect(problem).toMatchObject({
@@ -90,17 +90,37 @@ describe('POST /placement/plan', () => {
     });
   });
 
-  it('answers 422 with the smallest capacity gap when capacity is short', async () => {
-    const response = await plan({
+  describe('capacity short', () => {
+    const short = {
       clusters: [{ name: 'a', cpu: 3, memory: '4Gi' }, { name: 'b', cpu: 2.5, memory: '4Gi' }],
       services: [{ id: 'x', cpu: 2, memory: '1Gi' }, { id: 'y', cpu: 2, memory: '1Gi' }, { id: 'z', cpu: 2, memory: '1Gi' }],
       algorithm: 'milp',
+    };
+
+    it('answers 422 with the smallest capacity gap when it is requested', async () => {
+      const response = await plan(short, '?capacityGap=true');
+      expect(response.status).toBe(422);
+      expect(await response.json()).toMatchObject({
+        bindingResource: 'cpu',
+        requirement: null,
+        capacityGap: { addToCluster: [{ cluster: 'a', cpu: 1 }], newCluster: { cpu: 2, memoryBytes: 2 ** 30 } },
+      });
     });
-    expect(response.status).toBe(422);
-    expect(await response.json()).toMatchObject({
-      bindingResource: 'cpu',
-      requirement: null,
-      capacityGap: { addToCluster: [{ cluster: 'a', cpu: 1 }], newCluster: { cpu: 2, memoryBytes: 2 ** 30 } },
+
+    it('answers 422 without the gap by default when the verdict needed no solver (demand above supply), and with false', async () => {
+      for (const query of ['', '?capacityGap=false']) {
+        const response = await plan(short, query);
+        expect(response.status).toBe(422);
+        const problem = (await response.json()) as Record<string, unknown>;
+        expect(problem).toMatchObject({ bindingResource: 'cpu', detail: expect.stringContaining('cpu') });
+        expect(problem).not.toHaveProperty('capacityGap');
+      }
+    });
+
+    it('refuses a capacityGap parameter other than true or false (400 naming it)', async () => {
+      const response = await plan(short, '?capacityGap=yes');
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { detail: string }).detail).toContain('capacityGap');
     });
   });
 

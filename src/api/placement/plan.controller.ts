@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { getSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } from '../../optimizer';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
@@ -31,10 +31,19 @@ export class PlanController {
       '(round trips; one direction is enough, the larger of two counts; a missing pair is unknown and allows `best-effort` only; the same cluster is 0 ms). ' +
       'Both may only name services and clusters of the request (else 422, as for duplicate names).',
   })
+  @ApiQuery({
+    name: 'capacityGap',
+    required: false,
+    enum: ['true', 'false'],
+    description:
+      'On a 422 from the MILP, the smallest additional capacity that makes a placement fit. `true`: computed (probes up to 100 ms, or the time the verdict took). ' +
+      'Default: only within the time the verdict took (so a 422 costs at most about twice the solve; none when the verdict needed no solver). `false`: never.',
+  })
   @ApiBody({ type: PlanRequestBody, examples: { milp: { summary: 'Re-place one service', value: EXAMPLE } } })
   @ApiJson(200, 'A feasible placement with moves, objective, solver, utilisation and explanation', 'PlanResult')
   @ApiProblems(422)
-  async plan(@Body() body: unknown) {
+  async plan(@Body() body: unknown, @Query('capacityGap') capacityGapParameter?: unknown) {
+    const capacityGap = parseCapacityGap(capacityGapParameter);
     const request = toPlanRequest(validBody(PlanRequestBody, body));
     const { clusters, services } = request;
     const cells = clusters.length * services.length;
@@ -43,7 +52,11 @@ export class PlanController {
     }
     let result;
     try {
-      result = await planPlacement(request, { solver: await getSolver(this.runtime.config.solver), latencyLimitsMs: this.runtime.config.latency.limitsMs });
+      result = await planPlacement(request, {
+        solver: await getSolver(this.runtime.config.solver),
+        latencyLimitsMs: this.runtime.config.latency.limitsMs,
+        ...(capacityGap === undefined ? {} : { capacityGap }),
+      });
     } catch (error) {
       if (error instanceof InvalidOptimizerInput) throw ProblemException.of(HttpStatus.BAD_REQUEST, error.message);
       throw error;
@@ -61,6 +74,13 @@ export class PlanController {
     }
     return view(result);
   }
+}
+
+/** `?capacityGap=true|false`; absent: the engine's default (within the verdict's time). */
+function parseCapacityGap(value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw ProblemException.of(HttpStatus.BAD_REQUEST, 'Query parameter capacityGap must be true or false');
 }
 
 function view(result: PlanFeasible) {
