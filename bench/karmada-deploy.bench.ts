@@ -6,6 +6,10 @@
  * the graph settled, every service Deployed), the speed-up, and the checks that both runs reached the
  * same final state with no duplicate install (every release at helm revision 1, one ServiceDeployed
  * per service, every Deployment in Karmada). Exits 1 when a check fails.
+ * Each run also says where its time went: `phasesMs` (until the placement was recorded, the installs,
+ * from the last install to the answer) and `cpu` (SMO itself, the helm processes it ran, each lab
+ * component), plus the lab's idle CPU and the load average: the lab shares the machine's cores with
+ * SMO and helm, so on a busy machine compare `cpuRatio` as well as `speedup`.
  *
  *   scripts/karmada-lab.sh up ./lab && . ./lab/env
  *   npm run bench:karmada                      # ~2 minutes
