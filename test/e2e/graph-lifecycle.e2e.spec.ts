@@ -52,7 +52,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
     expect(byRelease(rig.helmCalls('uninstall')).map(argvOf)).toEqual(
-      ['image-detection', 'noise-reduction'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig]),
+      ['image-detection', 'noise-reduction'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig, '--wait']),
     );
     expect((await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as object).toMatchObject({
       status: 'Stopped',

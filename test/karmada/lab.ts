@@ -162,18 +162,6 @@ export async function waitGoneFrom(member: LabCluster, namespace: string, servic
   await eventually(async () => (await member.deployment(namespace, service)) === null, timeoutMs, `${service} gone from ${member.kubeconfigPath}`);
 }
 
-/**
- * Waits until Karmada has let go of everything in the namespace (no ResourceBinding left). A Deployment
- * created again while the binding of its deleted predecessor is still being torn down was seen not
- * to propagate in the lab, so a test that stops and starts a graph waits for this first.
- */
-export async function waitBindingsGone(karmada: LabCluster, namespace: string, timeoutMs = 90_000): Promise<void> {
-  await eventually(async () => {
-    const list = (await karmada.custom.listNamespacedCustomObject({ group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings', namespace })) as { items: unknown[] };
-    return list.items.length === 0;
-  }, timeoutMs, `no ResourceBinding left in ${namespace}`);
-}
-
 /** `scripts/karmada-lab.sh stop|start DIR COMPONENT`, e.g. member1-apiserver. */
 export async function labComponent(lab: Lab, action: 'stop' | 'start', component: string): Promise<void> {
   await run(LAB_SCRIPT, [action, lab.dir, component]);

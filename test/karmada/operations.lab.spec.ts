@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { KarmadaDeployments } from '../../src/integrations/kubernetes/deployment-scale';
 import { PrometheusRuleAdapter } from '../../src/integrations/prometheus/prometheus-rule.adapter';
 import type { AlertRule } from '../../src/integrations/prometheus/alert-rules.port';
 import type { RunningApp } from '../support/app';
@@ -37,6 +38,10 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     await smo.runtime.integrations.scaler.scale('noise-reduction', graphId, 3);
     await waitRunningIn(clusters[member], graphId, 'noise-reduction', 3);
     expect((await clusters[member].deployment(graphId, 'noise-reduction'))?.spec?.replicas).toBe(3);
+    // Read back through the same scale subresource, and Karmada's sum of the members' status.
+    const deployments = new KarmadaDeployments(kubeConfig(lab().karmadaKubeconfig));
+    expect(await deployments.getDesiredReplicas('noise-reduction', graphId)).toBe(3);
+    await eventually(async () => (await deployments.getAvailableReplicas('noise-reduction', graphId)) === 3, 60_000, 'Karmada to report 3 available replicas');
   });
 
   it('writes and removes alert rules in a PrometheusRule on a real API server, concurrent writers included', async () => {

@@ -90,6 +90,8 @@ describeLab('re-placement on a real Karmada: capacity taken, then a member lost'
     }
     const events = await smo.runtime.eventStore.readAll({ filter: { streamCategories: ['cluster'] } });
     expect(events.map((e) => `${e.type}:${(e.data as { name: string }).name}`)).toContain('ClusterUnavailable:member2');
+    const requests = await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } });
+    expect(requests.map((e) => e.data)).toContainEqual(expect.objectContaining({ reason: 'cluster-lost', detail: 'cluster member2 is unavailable' }));
     const decisions = await smo.runtime.eventStore.readStream(`graph-${GRAPH}`);
     expect(decisions.filter((e) => e.type === 'PlacementDecided').map((e) => (e.data as { reason: string }).reason)).toContain('cluster-lost');
   });

@@ -80,8 +80,14 @@ export function upgradeArgs(request: HelmChartRequest, valuesFile: string, targe
   return [...chartArgs('upgrade', request, valuesFile, target), '--reuse-values'];
 }
 
+/**
+ * `--wait`: returns only once the release's objects are gone. Karmada holds a deleted
+ * PropagationPolicy with a finalizer until its controller gets to it; an install of the same
+ * release before then adopts the terminating policy (same helm ownership annotations), which then
+ * vanishes — the release is `deployed` but its Deployment never leaves karmada-apiserver.
+ */
 export function uninstallArgs(release: string, namespace: string, target: HelmTarget): string[] {
-  return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig];
+  return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--wait'];
 }
 
 export function statusArgs(release: string, namespace: string, target: HelmTarget): string[] {

@@ -71,7 +71,7 @@ describe('HelmCliAdapter against the fake helm', () => {
       { revision: 2, state: 'deployed' },
     ]);
     expect(await helm.rollback('noise-reduction', 'brussels', 1)).toMatchObject({ ok: true, args: ['rollback', 'noise-reduction', '1', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
-    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, args: ['uninstall', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, args: ['uninstall', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait'] });
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
     expect(await helm.history('noise-reduction', 'brussels')).toEqual([]);
 
@@ -151,7 +151,7 @@ describe('HelmCliAdapter against the fake helm', () => {
 
   it('refuses bad names and revisions on the other commands without running helm', async () => {
     const helm = adapter();
-    expect(await helm.uninstall('-x', 'brussels')).toMatchObject({ ok: false, exitCode: null, args: ['uninstall', '-x', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
+    expect(await helm.uninstall('-x', 'brussels')).toMatchObject({ ok: false, exitCode: null, args: ['uninstall', '-x', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait'] });
     expect(await helm.rollback('noise-reduction', 'brussels', 0)).toMatchObject({ ok: false, exitCode: null });
     expect(await helm.rollback('noise-reduction', 'brussels', 1.5)).toMatchObject({ ok: false, exitCode: null });
     expect(await helm.status('a;b', 'brussels')).toEqual({ state: 'unknown', revision: null });

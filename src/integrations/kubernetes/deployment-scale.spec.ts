@@ -3,6 +3,9 @@ import { KarmadaDeployments } from './deployment-scale';
 import { KubeApiInvalidResponseError, KubeApiStatusError, KubeApiTimeoutError } from './kube-errors';
 import { loadKubeconfigFile } from './kubeconfig';
 
+// A scale through the deployments/scale subresource in the project namespace (B17), read back, is
+// tested against a real karmada-apiserver in test/karmada/operations.lab.spec.ts. The fake stays for
+// what the lab cannot show on demand: odd payloads, a 404 at a chosen path, a server that never answers.
 describe('KarmadaDeployments against the fake Karmada API', () => {
   const api = new FakeKubeApi();
   let running: RunningFakeKubeApi;
@@ -17,20 +20,6 @@ describe('KarmadaDeployments against the fake Karmada API', () => {
     api.up();
     api.setDeployment({ name: 'image-detection', namespace: 'brussels', replicas: 2, availableReplicas: 1, cpuLimit: '500m' });
     api.setDeployment({ name: 'noise-reduction', namespace: 'brussels', replicas: 1 });
-  });
-
-  it('scales through the deployments/scale subresource in the project namespace with a merge patch (B17)', async () => {
-    await deployments.scale('image-detection', 'brussels', 3);
-    expect(api.scalePatches.at(-1)).toEqual({
-      namespace: 'brussels',
-      name: 'image-detection',
-      contentType: 'application/merge-patch+json',
-      patch: { spec: { replicas: 3 } },
-      replicas: 3,
-    });
-    expect(api.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/apis/apps/v1/namespaces/brussels/deployments/image-detection/scale', status: 200 });
-    expect(api.requests.some((r) => r.path.includes('/namespaces/default/'))).toBe(false);
-    expect(await deployments.getDesiredReplicas('image-detection', 'brussels')).toBe(3);
   });
 
   it('reads available replicas (aggregated member status)', async () => {
