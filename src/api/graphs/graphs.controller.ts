@@ -20,8 +20,8 @@ import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
 import type { CachedDocument } from '../../readstore/caching-read-store';
+import { isDnsLabel } from '../../shared/dns-name';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
@@ -497,7 +497,7 @@ function GraphCommandResponses(text: string): MethodDecorator {
 
 /** A project becomes a Kubernetes namespace: anything but a DNS-1123 label is refused (400). */
 function checkProject(project: string): void {
-  if (!DNS_LABEL.test(project)) {
+  if (!isDnsLabel(project)) {
     throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
   }
 }

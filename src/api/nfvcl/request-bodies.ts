@@ -4,7 +4,8 @@
  */
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { integerOf, isObject } from '../../integrations/nfvcl/nfvcl-answers';
+import { integerOf } from '../../integrations/nfvcl/nfvcl-answers';
+import { isRecord as isObject } from '../../shared/is-record';
 import type { NetworkSpec, VimRegistration } from '../../integrations/nfvcl/nfvcl-bodies';
 import { ProblemException, titleOf, type Problem } from '../problem';
 

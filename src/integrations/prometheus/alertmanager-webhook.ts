@@ -1,4 +1,6 @@
 import type { Problem } from '../../shared/problem-details';
+import { isRecord } from '../../shared/is-record';
+import { escapePointerToken } from '../../shared/json-pointer';
 
 /**
  * The Alertmanager webhook body, protocol version "4" (alertmanager 0.25
@@ -146,7 +148,7 @@ class FieldReader {
     if (value === undefined && presence === 'optional') return {};
     if (!isRecord(value)) return this.problem(at, key, 'must be an object of strings', {});
     const entries = Object.entries(value).filter(([name, item]) => {
-      if (typeof item !== 'string') this.problems.push({ pointer: `${at}/${key}/${escapePointer(name)}`, message: 'must be a string' });
+      if (typeof item !== 'string') this.problems.push({ pointer: `${at}/${key}/${escapePointerToken(name)}`, message: 'must be a string' });
       return typeof item === 'string';
     });
     // fromEntries keeps a label named "__proto__" as an own field; assignment would not.
@@ -157,12 +159,4 @@ class FieldReader {
     this.problems.push({ pointer: `${at}/${key}`, message });
     return placeholder;
   }
-}
-
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

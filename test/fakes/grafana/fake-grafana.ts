@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRecord } from '../../../src/shared/is-record';
 
 export interface FakeGrafanaOptions {
   /** Basic-auth credentials Grafana accepts (default admin/admin, as a fresh install). */
@@ -128,7 +129,7 @@ export class FakeGrafana {
   }
 
   private save(body: unknown): Reply {
-    if (!isObject(body) || !isObject(body.dashboard)) return { status: 400, body: { message: 'bad request data' } };
+    if (!isRecord(body) || !isRecord(body.dashboard)) return { status: 400, body: { message: 'bad request data' } };
     const dashboard = body.dashboard;
     const title = dashboard.title;
     if (typeof title !== 'string' || title.trim() === '') {
@@ -192,9 +193,6 @@ export class FakeGrafana {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Grafana's slug: lower case, runs of other characters become one '-'. */
 function slugOf(title: string): string {
