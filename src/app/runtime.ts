@@ -27,7 +27,6 @@ import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
 import { ClusterSync } from '../processors/cluster-sync';
-import type { ScalingStatus } from '../processors/scaling.scheduler';
 import { createIntegrations, type IntegrationMode, type Integrations } from './integrations';
 
 export type { IntegrationMode };
@@ -48,9 +47,7 @@ export interface Runtime {
   /** NFVCL: VIMs (`vim-<id>`) and OpenStack Kubernetes clusters (`oscluster-<smo_id>`). */
   vims: VimCommands;
   osK8sClusters: OsK8sClusterCommands;
-  /** The autoscaler when SCALING_ENABLED (its status is in /health). */
-  scaling: { status(): ScalingStatus } | null;
-  /** Periodic work besides the processors (cluster sync, autoscaling); started with the app. */
+  /** Periodic work besides the processors (the cluster sync); started with the app. The autoscaler is composed with the processors (app/processing.composition.ts). */
   jobs: Array<{ start(): void; stop(): Promise<void> }>;
   startedAt: Date;
   close(): Promise<void>;
@@ -127,7 +124,6 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     clusterSync,
     vims: new VimCommands(eventStore, readStore),
     osK8sClusters: new OsK8sClusterCommands(eventStore),
-    scaling: null,
     jobs: [clusterSync],
     startedAt: new Date(),
     async close() {

@@ -7,7 +7,7 @@ import type { GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
-import { ExecuteGraphCommand } from '../../app/cqrs';
+import { graphUseCaseOf } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { graphsProjection, type GraphDocument } from '../../../projections/graphs.projection';
@@ -373,7 +373,7 @@ export class GraphsController {
   }
 
   private execute(command: GraphCommand, context: ReturnType<typeof requestContext>) {
-    return this.commandBus.execute(new ExecuteGraphCommand(command, context));
+    return this.commandBus.execute(graphUseCaseOf(command, context));
   }
 
   /** The graph as its events say it was then (computed, not stored). */
