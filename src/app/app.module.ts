@@ -17,6 +17,7 @@ import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
 import { COMMAND_HANDLERS } from './cqrs';
 import { DurableProcessing } from './processing.composition';
 import type { Runtime } from './runtime';
@@ -56,6 +57,7 @@ function runtimeParts(runtime: Runtime): Provider[] {
     { provide: ClusterCommands, useValue: runtime.clusters },
     { provide: OsK8sClusterCommands, useValue: runtime.osK8sClusters },
     { provide: VimCommands, useValue: runtime.vims },
+    { provide: NfvclCalls, useValue: runtime.nfvclCalls },
   ];
 }
 

@@ -15,6 +15,8 @@ import type { ClusterEvent } from '../domain/cluster/events';
 import type { GraphCommand } from '../domain/graph/commands';
 import type { GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
+import type { NfvclCallCommand, NfvclCallState } from '../domain/nfvcl-call/decide';
+import type { NfvclCallEvent } from '../domain/nfvcl-call/events';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import type { OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
@@ -23,6 +25,7 @@ import type { VimEvent, VimRegistered } from '../domain/vim/events';
 import { ClusterCommands } from '../application/cluster-commands';
 import type { CommandContext, CommandResult } from '../application/command-handler';
 import { GraphCommands } from '../application/graph-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 
@@ -266,6 +269,49 @@ export class ImportClusterHandler extends OsK8sClusterUseCaseHandler<'ImportClus
 @CommandHandler(SyncClusterState)
 export class SyncClusterStateHandler extends OsK8sClusterUseCaseHandler<'SyncClusterState'> {}
 
+// ---- NFVCL: changes asked of NFVCL (intent first, made by the NFVCL calls processor) ---------
+
+type NfvclCallResult = CommandResult<NfvclCallEvent, NfvclCallState>;
+abstract class NfvclCallUseCase<T extends NfvclCallCommand['type']> extends UseCase<NfvclCallCommand, T, NfvclCallResult> {}
+
+export class RequestNfvclCall extends NfvclCallUseCase<'RequestNfvclCall'> {
+  readonly type = 'RequestNfvclCall';
+}
+export class RecordNfvclAnswer extends NfvclCallUseCase<'RecordNfvclAnswer'> {
+  readonly type = 'RecordNfvclAnswer';
+}
+export class RecordNfvclFailure extends NfvclCallUseCase<'RecordNfvclFailure'> {
+  readonly type = 'RecordNfvclFailure';
+}
+
+const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (payload: Payload<NfvclCallCommand, T>, context: CommandContext) => NfvclCallUseCase<T> } = {
+  RequestNfvclCall,
+  RecordNfvclAnswer,
+  RecordNfvclFailure,
+};
+
+export function nfvclCallUseCaseOf(command: NfvclCallCommand, context: CommandContext): NfvclCallUseCase<NfvclCallCommand['type']> {
+  const { type, ...payload } = command;
+  const UseCaseClass = NFVCL_CALL_USE_CASES[type] as new (payload: object, context: CommandContext) => NfvclCallUseCase<NfvclCallCommand['type']>;
+  return new UseCaseClass(payload, context);
+}
+
+@Injectable()
+abstract class NfvclCallUseCaseHandler<T extends NfvclCallCommand['type']> implements ICommandHandler<NfvclCallUseCase<T>> {
+  constructor(private readonly calls: NfvclCalls) {}
+
+  execute(useCase: NfvclCallUseCase<T>): Promise<NfvclCallResult> {
+    return this.calls.execute(useCase.command, useCase.context);
+  }
+}
+
+@CommandHandler(RequestNfvclCall)
+export class RequestNfvclCallHandler extends NfvclCallUseCaseHandler<'RequestNfvclCall'> {}
+@CommandHandler(RecordNfvclAnswer)
+export class RecordNfvclAnswerHandler extends NfvclCallUseCaseHandler<'RecordNfvclAnswer'> {}
+@CommandHandler(RecordNfvclFailure)
+export class RecordNfvclFailureHandler extends NfvclCallUseCaseHandler<'RecordNfvclFailure'> {}
+
 // ---- NFVCL: VIMs ----------------------------------------------------------------------------
 
 type VimResult = CommandResult<VimEvent, VimState>;
@@ -333,6 +379,9 @@ export const COMMAND_HANDLERS = [
   DecommissionClusterHandler,
   ImportClusterHandler,
   SyncClusterStateHandler,
+  RequestNfvclCallHandler,
+  RecordNfvclAnswerHandler,
+  RecordNfvclFailureHandler,
   RegisterVimHandler,
   RemoveVimHandler,
 ];

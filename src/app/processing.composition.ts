@@ -24,7 +24,8 @@ import { CLUSTER_CATEGORY } from '../domain/cluster/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
-import { clusterUseCaseOf, graphUseCaseOf, osK8sClusterUseCaseOf } from './cqrs';
+import { NfvclCallsProcessor } from '../processors/nfvcl-calls.processor';
+import { clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCaseOf, RemoveVim } from './cqrs';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 
@@ -94,6 +95,13 @@ export class DurableProcessing {
           pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
           timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
           karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
+        }),
+        new NfvclCallsProcessor({
+          calls: runtime.nfvclCalls,
+          nfvcl,
+          dispatchCall: (command, context) => commandBus.execute(nfvclCallUseCaseOf(command, context)),
+          dispatchCluster: dispatchOsK8s,
+          removeVim: (data, context) => commandBus.execute(new RemoveVim(data, context)),
         }),
       );
     }

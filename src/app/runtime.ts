@@ -24,6 +24,7 @@ import { placedDemandOf } from '../processors/placed-demand';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
 import { VimCommands } from '../application/vim-commands';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
 import { ClusterSync } from '../processors/cluster-sync';
@@ -47,6 +48,8 @@ export interface Runtime {
   /** NFVCL: VIMs (`vim-<id>`) and OpenStack Kubernetes clusters (`oscluster-<smo_id>`). */
   vims: VimCommands;
   osK8sClusters: OsK8sClusterCommands;
+  /** Changes asked of NFVCL, recorded before the NFVCL calls processor makes them. */
+  nfvclCalls: NfvclCalls;
   /** Periodic work besides the processors (the cluster sync); started with the app. The autoscaler is composed with the processors (app/processing.composition.ts). */
   jobs: Array<{ start(): void; stop(): Promise<void> }>;
   startedAt: Date;
@@ -124,6 +127,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     clusterSync,
     vims: new VimCommands(eventStore, readStore),
     osK8sClusters: new OsK8sClusterCommands(eventStore),
+    nfvclCalls: new NfvclCalls(eventStore),
     jobs: [clusterSync],
     startedAt: new Date(),
     async close() {
