@@ -98,6 +98,8 @@ export class DurableProcessing {
         }),
         new NfvclCallsProcessor({
           calls: runtime.nfvclCalls,
+          clusters: runtime.osK8sClusters,
+          vims: runtime.vims,
           nfvcl,
           dispatchCall: (command, context) => commandBus.execute(nfvclCallUseCaseOf(command, context)),
           dispatchCluster: dispatchOsK8s,

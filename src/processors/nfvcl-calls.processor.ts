@@ -3,6 +3,9 @@ import { DomainError } from '../domain/decider';
 import type { NfvclCallCommand } from '../domain/nfvcl-call/decide';
 import { NFVCL_CALL_CATEGORY, isNfvclCallEvent, type NfvclCallFailed, type NfvclOperation } from '../domain/nfvcl-call/events';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import { live } from '../domain/os-k8s-cluster/decide';
+import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import type { VimCommands } from '../application/vim-commands';
 import type { CommandContext } from '../application/command-handler';
 import type { NfvclCalls } from '../application/nfvcl-calls';
 import { processorContext } from '../application/processor-context';
@@ -30,6 +33,9 @@ export class NfvclCallsProcessor implements Processor {
   constructor(
     private readonly deps: {
       calls: Pick<NfvclCalls, 'load'>;
+      /** Read before a change is asked of NFVCL: one already gone (a request that raced another) is not asked again. */
+      clusters: Pick<OsK8sClusterCommands, 'load'>;
+      vims: Pick<VimCommands, 'load'>;
       nfvcl: NfvclPort;
       dispatchCall: Dispatch<NfvclCallCommand>;
       dispatchCluster: Dispatch<OsK8sClusterCommand>;
@@ -53,6 +59,10 @@ export class NfvclCallsProcessor implements Processor {
 
   private async act(operation: NfvclOperation, context: CommandContext): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
     const { nfvcl } = this.deps;
+    if (operation.kind === 'delete-k8s' || operation.kind === 'scale-out-k8s') live((await this.deps.clusters.load(operation.smoId)).state);
+    if (operation.kind === 'delete-vim' && (await this.deps.vims.load(operation.vimId)).state.kind !== 'registered') {
+      throw new DomainError('not-found', `VIM with SMO ID ${operation.vimId} not found`);
+    }
     switch (operation.kind) {
       case 'create-k8s': {
         const { kind: _kind, ...request } = operation;
