@@ -5,15 +5,17 @@ import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 import { DomainError } from '../domain/decider';
 import type { ClusterCommand } from '../domain/cluster/decide';
 import type { GraphCommand } from '../domain/graph/commands';
+import type { NfvclCallCommand } from '../domain/nfvcl-call/decide';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
 import { MemoryReadStore } from '../readstore/memory-read-store';
-import { COMMAND_HANDLERS, clusterUseCaseOf, graphUseCaseOf, osK8sClusterUseCaseOf, RemoveVim, StopGraph } from './cqrs';
+import { COMMAND_HANDLERS, clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCaseOf, RemoveVim, StopGraph } from './cqrs';
 
 const context = (commandId: string) => ({ commandId, correlationId: 'c', actor: 'test', now: new Date('2026-01-01T00:00:00Z') });
 
@@ -31,11 +33,12 @@ describe('the CommandBus', () => {
         { provide: ClusterCommands, useValue: new ClusterCommands(store) },
         { provide: OsK8sClusterCommands, useValue: new OsK8sClusterCommands(store) },
         { provide: VimCommands, useValue: new VimCommands(store, new MemoryReadStore()) },
+        { provide: NfvclCalls, useValue: new NfvclCalls(store) },
         ...COMMAND_HANDLERS,
       ],
     })
     class BusModule {}
-    app = await NestFactory.createApplicationContext(BusModule, { logger: false });
+    app = await NestFactory.createApplicationContext(BusModule, { logger: false, abortOnError: false });
     await app.init();
     bus = app.get(CommandBus);
   });
@@ -64,6 +67,9 @@ describe('the CommandBus', () => {
       ...(['ObserveClusterGone', 'RecordClusterDashboard'] as const).map((type, i) => clusterUseCaseOf({ type, data: { name: 'gone', uid: 'u', url: '/d' } } as ClusterCommand, context(`c${i}`))),
       ...(['ScaleOutCluster', 'DecommissionCluster'] as const).map((type, i) =>
         osK8sClusterUseCaseOf({ type, data: { smoId: 'OS_K8S_0_zzzzz', addedWorkers: 1, taskId: null, nfvclResponse: null, reason: 'requested' } } as OsK8sClusterCommand, context(`o${i}`)),
+      ),
+      ...(['RecordNfvclAnswer', 'RecordNfvclFailure'] as const).map((type, i) =>
+        nfvclCallUseCaseOf({ type, data: { callId: 'none', nfvclResponse: null, taskId: null, kind: 'refused', status: null, detail: '' } } as NfvclCallCommand, context(`n${i}`)),
       ),
     ];
     for (const useCase of useCases) {

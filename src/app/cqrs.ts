@@ -47,6 +47,26 @@ abstract class UseCase<C extends { type: string }, T extends C['type'], R> exten
   }
 }
 
+type UseCaseClasses<C extends { type: string }, R> = { [T in C['type']]: new (payload: Payload<C, T>, context: CommandContext) => UseCase<C, T, R> };
+
+/** Wraps a domain command in its use-case class (the map is exhaustive over the aggregate's commands). */
+function wrapperOf<C extends { type: string }, R>(classes: UseCaseClasses<C, R>) {
+  return (command: C, context: CommandContext): UseCase<C, C['type'], R> => {
+    const { type, ...payload } = command;
+    const UseCaseClass = classes[type as C['type']] as new (payload: object, context: CommandContext) => UseCase<C, C['type'], R>;
+    return new UseCaseClass(payload, context);
+  };
+}
+
+/** Runs a use case on its aggregate's command service; each aggregate's base says which service. */
+abstract class UseCaseHandler<C extends { type: string }, R> implements ICommandHandler<UseCase<C, C['type'], R>> {
+  protected abstract readonly service: { execute(command: C, context: CommandContext): Promise<R> };
+
+  execute(useCase: UseCase<C, C['type'], R>): Promise<R> {
+    return this.service.execute(useCase.command, useCase.context);
+  }
+}
+
 // ---- Graphs ---------------------------------------------------------------------------------
 
 type GraphResult = CommandResult<GraphEvent, GraphState>;
@@ -119,51 +139,45 @@ const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<Grap
   RecordScaling,
 };
 
-export function graphUseCaseOf(command: GraphCommand, context: CommandContext): GraphUseCase<GraphCommand['type']> {
-  const { type, ...payload } = command;
-  const UseCaseClass = GRAPH_USE_CASES[type] as new (payload: object, context: CommandContext) => GraphUseCase<GraphCommand['type']>;
-  return new UseCaseClass(payload, context);
-}
+export const graphUseCaseOf = wrapperOf<GraphCommand, GraphResult>(GRAPH_USE_CASES);
 
 /** Every graph use case runs through GraphCommands, which keeps the project's release names in step. */
 // Injectable: the handlers below inherit its constructor, and Nest reads its parameter types.
 @Injectable()
-abstract class GraphUseCaseHandler<T extends GraphCommand['type']> implements ICommandHandler<GraphUseCase<T>> {
-  constructor(private readonly graphs: GraphCommands) {}
-
-  execute(useCase: GraphUseCase<T>): Promise<GraphResult> {
-    return this.graphs.execute(useCase.command, useCase.context);
+abstract class GraphUseCaseHandler extends UseCaseHandler<GraphCommand, GraphResult> {
+  constructor(protected readonly service: GraphCommands) {
+    super();
   }
 }
 
 @CommandHandler(SubmitGraph)
-export class SubmitGraphHandler extends GraphUseCaseHandler<'SubmitGraph'> {}
+export class SubmitGraphHandler extends GraphUseCaseHandler {}
 @CommandHandler(StopGraph)
-export class StopGraphHandler extends GraphUseCaseHandler<'StopGraph'> {}
+export class StopGraphHandler extends GraphUseCaseHandler {}
 @CommandHandler(StartGraph)
-export class StartGraphHandler extends GraphUseCaseHandler<'StartGraph'> {}
+export class StartGraphHandler extends GraphUseCaseHandler {}
 @CommandHandler(RemoveGraph)
-export class RemoveGraphHandler extends GraphUseCaseHandler<'RemoveGraph'> {}
+export class RemoveGraphHandler extends GraphUseCaseHandler {}
 @CommandHandler(RequestReplacement)
-export class RequestReplacementHandler extends GraphUseCaseHandler<'RequestReplacement'> {}
+export class RequestReplacementHandler extends GraphUseCaseHandler {}
 @CommandHandler(RetryDeployment)
-export class RetryDeploymentHandler extends GraphUseCaseHandler<'RetryDeployment'> {}
+export class RetryDeploymentHandler extends GraphUseCaseHandler {}
 @CommandHandler(ApprovePlacementProposal)
-export class ApprovePlacementProposalHandler extends GraphUseCaseHandler<'ApprovePlacementProposal'> {}
+export class ApprovePlacementProposalHandler extends GraphUseCaseHandler {}
 @CommandHandler(RejectPlacementProposal)
-export class RejectPlacementProposalHandler extends GraphUseCaseHandler<'RejectPlacementProposal'> {}
+export class RejectPlacementProposalHandler extends GraphUseCaseHandler {}
 @CommandHandler(TriggerService)
-export class TriggerServiceHandler extends GraphUseCaseHandler<'TriggerService'> {}
+export class TriggerServiceHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacement)
-export class RecordPlacementHandler extends GraphUseCaseHandler<'RecordPlacement'> {}
+export class RecordPlacementHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementFailure)
-export class RecordPlacementFailureHandler extends GraphUseCaseHandler<'RecordPlacementFailure'> {}
+export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementProposal)
-export class RecordPlacementProposalHandler extends GraphUseCaseHandler<'RecordPlacementProposal'> {}
+export class RecordPlacementProposalHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordServiceOutcome)
-export class RecordServiceOutcomeHandler extends GraphUseCaseHandler<'RecordServiceOutcome'> {}
+export class RecordServiceOutcomeHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordScaling)
-export class RecordScalingHandler extends GraphUseCaseHandler<'RecordScaling'> {}
+export class RecordScalingHandler extends GraphUseCaseHandler {}
 
 // ---- Karmada member clusters ----------------------------------------------------------------
 
@@ -186,27 +200,21 @@ const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: Payload<
   RecordClusterDashboard,
 };
 
-export function clusterUseCaseOf(command: ClusterCommand, context: CommandContext): ClusterUseCase<ClusterCommand['type']> {
-  const { type, ...payload } = command;
-  const UseCaseClass = CLUSTER_USE_CASES[type] as new (payload: object, context: CommandContext) => ClusterUseCase<ClusterCommand['type']>;
-  return new UseCaseClass(payload, context);
-}
+export const clusterUseCaseOf = wrapperOf<ClusterCommand, ClusterResult>(CLUSTER_USE_CASES);
 
 @Injectable()
-abstract class ClusterUseCaseHandler<T extends ClusterCommand['type']> implements ICommandHandler<ClusterUseCase<T>> {
-  constructor(private readonly clusters: ClusterCommands) {}
-
-  execute(useCase: ClusterUseCase<T>): Promise<ClusterResult> {
-    return this.clusters.execute(useCase.command, useCase.context);
+abstract class ClusterUseCaseHandler extends UseCaseHandler<ClusterCommand, ClusterResult> {
+  constructor(protected readonly service: ClusterCommands) {
+    super();
   }
 }
 
 @CommandHandler(ObserveCluster)
-export class ObserveClusterHandler extends ClusterUseCaseHandler<'ObserveCluster'> {}
+export class ObserveClusterHandler extends ClusterUseCaseHandler {}
 @CommandHandler(ObserveClusterGone)
-export class ObserveClusterGoneHandler extends ClusterUseCaseHandler<'ObserveClusterGone'> {}
+export class ObserveClusterGoneHandler extends ClusterUseCaseHandler {}
 @CommandHandler(RecordClusterDashboard)
-export class RecordClusterDashboardHandler extends ClusterUseCaseHandler<'RecordClusterDashboard'> {}
+export class RecordClusterDashboardHandler extends ClusterUseCaseHandler {}
 
 // ---- NFVCL: OpenStack Kubernetes clusters ---------------------------------------------------
 
@@ -239,35 +247,29 @@ const OS_K8S_CLUSTER_USE_CASES: {
   [T in OsK8sClusterCommand['type']]: new (payload: Payload<OsK8sClusterCommand, T>, context: CommandContext) => OsK8sClusterUseCase<T>;
 } = { RequestClusterProvisioning, RecordClusterProvisioned, RecordClusterProvisioningFailure, ScaleOutCluster, DecommissionCluster, ImportCluster, SyncClusterState };
 
-export function osK8sClusterUseCaseOf(command: OsK8sClusterCommand, context: CommandContext): OsK8sClusterUseCase<OsK8sClusterCommand['type']> {
-  const { type, ...payload } = command;
-  const UseCaseClass = OS_K8S_CLUSTER_USE_CASES[type] as new (payload: object, context: CommandContext) => OsK8sClusterUseCase<OsK8sClusterCommand['type']>;
-  return new UseCaseClass(payload, context);
-}
+export const osK8sClusterUseCaseOf = wrapperOf<OsK8sClusterCommand, OsK8sClusterResult>(OS_K8S_CLUSTER_USE_CASES);
 
 @Injectable()
-abstract class OsK8sClusterUseCaseHandler<T extends OsK8sClusterCommand['type']> implements ICommandHandler<OsK8sClusterUseCase<T>> {
-  constructor(private readonly clusters: OsK8sClusterCommands) {}
-
-  execute(useCase: OsK8sClusterUseCase<T>): Promise<OsK8sClusterResult> {
-    return this.clusters.execute(useCase.command, useCase.context);
+abstract class OsK8sClusterUseCaseHandler extends UseCaseHandler<OsK8sClusterCommand, OsK8sClusterResult> {
+  constructor(protected readonly service: OsK8sClusterCommands) {
+    super();
   }
 }
 
 @CommandHandler(RequestClusterProvisioning)
-export class RequestClusterProvisioningHandler extends OsK8sClusterUseCaseHandler<'RequestClusterProvisioning'> {}
+export class RequestClusterProvisioningHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(RecordClusterProvisioned)
-export class RecordClusterProvisionedHandler extends OsK8sClusterUseCaseHandler<'RecordClusterProvisioned'> {}
+export class RecordClusterProvisionedHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(RecordClusterProvisioningFailure)
-export class RecordClusterProvisioningFailureHandler extends OsK8sClusterUseCaseHandler<'RecordClusterProvisioningFailure'> {}
+export class RecordClusterProvisioningFailureHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(ScaleOutCluster)
-export class ScaleOutClusterHandler extends OsK8sClusterUseCaseHandler<'ScaleOutCluster'> {}
+export class ScaleOutClusterHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(DecommissionCluster)
-export class DecommissionClusterHandler extends OsK8sClusterUseCaseHandler<'DecommissionCluster'> {}
+export class DecommissionClusterHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(ImportCluster)
-export class ImportClusterHandler extends OsK8sClusterUseCaseHandler<'ImportCluster'> {}
+export class ImportClusterHandler extends OsK8sClusterUseCaseHandler {}
 @CommandHandler(SyncClusterState)
-export class SyncClusterStateHandler extends OsK8sClusterUseCaseHandler<'SyncClusterState'> {}
+export class SyncClusterStateHandler extends OsK8sClusterUseCaseHandler {}
 
 // ---- NFVCL: changes asked of NFVCL (intent first, made by the NFVCL calls processor) ---------
 
@@ -290,27 +292,21 @@ const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (payload: Pay
   RecordNfvclFailure,
 };
 
-export function nfvclCallUseCaseOf(command: NfvclCallCommand, context: CommandContext): NfvclCallUseCase<NfvclCallCommand['type']> {
-  const { type, ...payload } = command;
-  const UseCaseClass = NFVCL_CALL_USE_CASES[type] as new (payload: object, context: CommandContext) => NfvclCallUseCase<NfvclCallCommand['type']>;
-  return new UseCaseClass(payload, context);
-}
+export const nfvclCallUseCaseOf = wrapperOf<NfvclCallCommand, NfvclCallResult>(NFVCL_CALL_USE_CASES);
 
 @Injectable()
-abstract class NfvclCallUseCaseHandler<T extends NfvclCallCommand['type']> implements ICommandHandler<NfvclCallUseCase<T>> {
-  constructor(private readonly calls: NfvclCalls) {}
-
-  execute(useCase: NfvclCallUseCase<T>): Promise<NfvclCallResult> {
-    return this.calls.execute(useCase.command, useCase.context);
+abstract class NfvclCallUseCaseHandler extends UseCaseHandler<NfvclCallCommand, NfvclCallResult> {
+  constructor(protected readonly service: NfvclCalls) {
+    super();
   }
 }
 
 @CommandHandler(RequestNfvclCall)
-export class RequestNfvclCallHandler extends NfvclCallUseCaseHandler<'RequestNfvclCall'> {}
+export class RequestNfvclCallHandler extends NfvclCallUseCaseHandler {}
 @CommandHandler(RecordNfvclAnswer)
-export class RecordNfvclAnswerHandler extends NfvclCallUseCaseHandler<'RecordNfvclAnswer'> {}
+export class RecordNfvclAnswerHandler extends NfvclCallUseCaseHandler {}
 @CommandHandler(RecordNfvclFailure)
-export class RecordNfvclFailureHandler extends NfvclCallUseCaseHandler<'RecordNfvclFailure'> {}
+export class RecordNfvclFailureHandler extends NfvclCallUseCaseHandler {}
 
 // ---- NFVCL: VIMs ----------------------------------------------------------------------------
 
