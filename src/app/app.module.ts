@@ -18,6 +18,7 @@ import { GraphCommands } from '../application/graph-commands';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 import { NfvclCalls } from '../application/nfvcl-calls';
+import { AlertLog } from '../application/alert-log';
 import { COMMAND_HANDLERS } from './cqrs';
 import { DurableProcessing } from './processing.composition';
 import type { Runtime } from './runtime';
@@ -58,6 +59,7 @@ function runtimeParts(runtime: Runtime): Provider[] {
     { provide: OsK8sClusterCommands, useValue: runtime.osK8sClusters },
     { provide: VimCommands, useValue: runtime.vims },
     { provide: NfvclCalls, useValue: runtime.nfvclCalls },
+    { provide: AlertLog, useValue: new AlertLog(runtime.eventStore) },
   ];
 }
 

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
+import { AlertLog } from '../application/alert-log';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
 import { NfvclCalls } from '../application/nfvcl-calls';
@@ -34,6 +35,7 @@ describe('the CommandBus', () => {
         { provide: OsK8sClusterCommands, useValue: new OsK8sClusterCommands(store) },
         { provide: VimCommands, useValue: new VimCommands(store, new MemoryReadStore()) },
         { provide: NfvclCalls, useValue: new NfvclCalls(store) },
+        { provide: AlertLog, useValue: new AlertLog(store) },
         ...COMMAND_HANDLERS,
       ],
     })

@@ -10,6 +10,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { AlertFired } from '../domain/alert/events';
 import type { ClusterCommand, ClusterState } from '../domain/cluster/decide';
 import type { ClusterEvent } from '../domain/cluster/events';
 import type { GraphCommand } from '../domain/graph/commands';
@@ -22,6 +23,7 @@ import type { OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
 import type { VimState } from '../domain/vim/decide';
 import type { VimEvent, VimRegistered } from '../domain/vim/events';
+import { AlertLog } from '../application/alert-log';
 import { ClusterCommands } from '../application/cluster-commands';
 import type { CommandContext, CommandResult } from '../application/command-handler';
 import { GraphCommands } from '../application/graph-commands';
@@ -349,6 +351,27 @@ export class RemoveVimHandler implements ICommandHandler<RemoveVim> {
   }
 }
 
+// ---- Alerts from Alertmanager ---------------------------------------------------------------
+
+/** Record the alerts of one webhook call (the conditional deployment processor acts on them). */
+export class RecordAlerts extends Command<{ position: number | null }> {
+  constructor(
+    readonly alerts: readonly AlertFired['data'][],
+    readonly context: { correlationId: string; actor: string; now: Date },
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordAlerts)
+export class RecordAlertsHandler implements ICommandHandler<RecordAlerts> {
+  constructor(private readonly log: AlertLog) {}
+
+  execute({ alerts, context }: RecordAlerts) {
+    return this.log.record(alerts, context);
+  }
+}
+
 /** Every handler, for the module's providers. */
 export const COMMAND_HANDLERS = [
   SubmitGraphHandler,
@@ -380,4 +403,5 @@ export const COMMAND_HANDLERS = [
   RecordNfvclFailureHandler,
   RegisterVimHandler,
   RemoveVimHandler,
+  RecordAlertsHandler,
 ];
