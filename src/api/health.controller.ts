@@ -30,7 +30,7 @@ export class HealthController {
     ]);
     const processing = await this.runtime.processing.report();
     const down = eventStore.status === 'down' || readStore.status === 'down';
-    const sync = this.runtime.clusterSync.status();
+    const sync = this.durable.clusterSync.status();
     const scaling = this.durable.scaling?.status() ?? null;
     const degraded =
       processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0) || sync.consecutiveFailures > 0 || (scaling?.consecutiveFailures ?? 0) > 0;
@@ -42,7 +42,7 @@ export class HealthController {
       uptimeSeconds: Math.round((Date.now() - this.runtime.startedAt.getTime()) / 1000),
       stores: { eventStore, readStore },
       processing,
-      clusterSync: this.runtime.clusterSync.status(),
+      clusterSync: sync,
       scaling,
       integrations: this.runtime.integrations.modes,
     };

@@ -37,12 +37,11 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   onApplicationBootstrap(): void {
     for (const processor of this.durable.processors) this.runtime.processing.addProcessor(processor);
     this.runtime.processing.start();
-    this.runtime.jobs.forEach((job) => job.start());
-    this.durable.scaling?.start();
+    this.durable.jobs.forEach((job) => job.start());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.durable.scaling?.stop();
+    await Promise.all(this.durable.jobs.map((job) => job.stop()));
     await this.runtime.close();
   }
 }

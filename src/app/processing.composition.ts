@@ -24,6 +24,7 @@ import { CLUSTER_CATEGORY } from '../domain/cluster/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
+import { ClusterSync } from '../processors/cluster-sync';
 import { NfvclCallsProcessor } from '../processors/nfvcl-calls.processor';
 import { clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCaseOf, RemoveVim } from './cqrs';
 import type { Runtime } from './runtime';
@@ -40,12 +41,28 @@ export class DurableProcessing {
   readonly processors: Processor[];
   /** The autoscaler when SCALING_ENABLED and Prometheus is configured (its status is in /health). */
   readonly scaling: ScalingScheduler | null;
+  /** Keeps the cluster streams in step with Karmada's inventory (placement and dry runs wait for its first pass). */
+  readonly clusterSync: ClusterSync;
+
+  /** Periodic work besides the processors; started with the app, stopped before the stores close. */
+  get jobs(): Array<{ start(): void; stop(): Promise<void> }> {
+    return this.scaling ? [this.clusterSync, this.scaling] : [this.clusterSync];
+  }
 
   constructor(@Inject(RUNTIME) runtime: Runtime, commandBus: CommandBus) {
     const dispatch = (command: GraphCommand, context: CommandContext) => commandBus.execute(graphUseCaseOf(command, context));
     const dispatchCluster = (command: ClusterCommand, context: CommandContext) => commandBus.execute(clusterUseCaseOf(command, context));
     const dispatchOsK8s = (command: OsK8sClusterCommand, context: CommandContext) => commandBus.execute(osK8sClusterUseCaseOf(command, context));
     const { helm, grafana, prometheus, nfvcl } = runtime.integrations;
+    const clusterSync = new ClusterSync({
+      inventory: runtime.integrations.inventory,
+      dispatch: dispatchCluster,
+      readStore: runtime.readStore,
+      logger: runtime.logger,
+      intervalMs: runtime.config.karmada.syncIntervalSeconds * 1000,
+      owner: runtime.processing.owner,
+    });
+    this.clusterSync = clusterSync;
     // Submariner's gateways report measured round trips between clusters; configuration overrides them.
     const gateways = runtime.config.submariner.kubeconfig
       ? new SubmarinerBrokerAdapter(loadKubeconfigFile(runtime.config.submariner.kubeconfig, { trusted: true }))
@@ -62,7 +79,7 @@ export class DurableProcessing {
         clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
         latencyLimitsMs: runtime.config.latency.limitsMs,
         inventoryReady: async () => {
-          await runtime.clusterSync.whenSynced(30_000);
+          await clusterSync.whenSynced(30_000);
           await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
         },
         ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,

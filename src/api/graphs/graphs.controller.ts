@@ -8,6 +8,7 @@ import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
+import { DurableProcessing } from '../../app/processing.composition';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { graphsProjection, type GraphDocument } from '../../../projections/graphs.projection';
@@ -37,6 +38,7 @@ export class GraphsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: Runtime,
     private readonly commandBus: CommandBus,
+    private readonly durable: DurableProcessing,
   ) {}
 
   @Get('project/:project/graphs')
@@ -99,7 +101,7 @@ export class GraphsController {
     this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
     await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
     if (dryRun) {
-      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, project, submission.normalised, submission.warnings));
+      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, this.durable.clusterSync, project, submission.normalised, submission.warnings));
       return;
     }
     const result = await this.execute(
