@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { osK8sClusterUseCaseOf } from '../../app/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../app/runtime';
@@ -162,7 +163,7 @@ export class OsK8sController {
     if (!popArea.ok) throw badRequest(popArea.problems);
     const context = requestContext(request, { allowIfMatch: false });
     const outcome = await this.writes.run(() =>
-      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, clusters: this.runtime.osK8sClusters, readStore: this.runtime.readStore }, popArea.value, context)),
+      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, dispatch: (command, step) => this.commandBus.execute(osK8sClusterUseCaseOf(command, step)), readStore: this.runtime.readStore }, popArea.value, context)),
     );
     await this.caughtUp(null);
     const rows = async (ids: string[]) => {

@@ -171,7 +171,7 @@ export class VimsController {
   private async sync(request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context: CommandContext = requestContext(request, { allowIfMatch: false });
-    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, vims: this.runtime.vims, readStore: this.runtime.readStore }, context)));
+    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.commandBus.execute(new RegisterVim(data, step)), readStore: this.runtime.readStore }, context)));
     await this.caughtUp(null);
     const docs = await this.registered(null);
     if (added.length > 0) return { message: 'VIMs added successfully', vims: docs.filter((doc) => added.includes(doc.vimId)).map(toVimView) };
