@@ -3,9 +3,9 @@
  * be installed here): create/overwrite, read and delete dashboards by uid, with basic or
  * Bearer auth, Grafana's 40-character uid limit, injected failures and delays, and a log.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../../src/shared/is-record';
+import { FakeDelays, listenOnLoopback } from '../loopback-server';
 
 export interface FakeGrafanaOptions {
   /** Basic-auth credentials Grafana accepts (default admin/admin, as a fresh install). */
@@ -62,7 +62,7 @@ export class FakeGrafana {
   private readonly log: LoggedRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingDelays = new FakeDelays();
   private nextId = 1;
   private isDown = false;
 
@@ -70,15 +70,12 @@ export class FakeGrafana {
 
   static async start(options: FakeGrafanaOptions = {}): Promise<RunningFakeGrafana> {
     const fake = new FakeGrafana({ username: 'admin', password: 'admin', ...options });
-    const server = createServer((request, response) => void fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const { url, server, close } = await listenOnLoopback((request, response) => void fake.handle(request, response));
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       stop: async () => {
-        fake.timers.forEach(clearTimeout);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        fake.pendingDelays.clear();
+        await close();
       },
       dashboards: () => new Map(fake.stored),
       requests: () => [...fake.log],
@@ -183,16 +180,9 @@ export class FakeGrafana {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
+    return this.pendingDelays.sleep(ms);
   }
 }
-
 
 /** Grafana's slug: lower case, runs of other characters become one '-'. */
 function slugOf(title: string): string {

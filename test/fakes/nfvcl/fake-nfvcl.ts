@@ -10,9 +10,9 @@
  * included (the fake is NFVCL: it is allowed to see the VIM password).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../../src/shared/is-record';
+import { FakeDelays, listenOnLoopback } from '../loopback-server';
 
 export type NfvclApi = '2024' | 'current';
 
@@ -92,7 +92,7 @@ export class FakeNfvcl {
   private readonly log: LoggedNfvclRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingDelays = new FakeDelays();
   private nextFailure: string | null = null;
   private counter = 0;
 
@@ -100,15 +100,12 @@ export class FakeNfvcl {
 
   static async start(options: FakeNfvclOptions = {}): Promise<RunningFakeNfvcl> {
     const fake = new FakeNfvcl({ api: 'current', pollsUntilReady: 2, namesBlueprintInDetail: true, echoTopology: false, ...options });
-    const server = createServer((request, response) => void fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const { url, close } = await listenOnLoopback((request, response) => void fake.handle(request, response));
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       stop: async () => {
-        fake.timers.forEach(clearTimeout);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        fake.pendingDelays.clear();
+        await close();
       },
       requests: () => [...fake.log],
       topology: () => (fake.topologyDoc ? structuredClone(fake.topologyDoc) : null),
@@ -344,20 +341,13 @@ export class FakeNfvcl {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
+    return this.pendingDelays.sleep(ms);
   }
 }
 
 function notFound(detail: string): Reply {
   return { status: 404, body: { detail } };
 }
-
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
