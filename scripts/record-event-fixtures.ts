@@ -17,6 +17,7 @@ import { GRAPH_EVENT_TYPES } from '../src/domain/graph/events';
 import { OS_K8S_CLUSTER_EVENT_TYPES } from '../src/domain/os-k8s-cluster/events';
 import { VIM_EVENT_TYPES } from '../src/domain/vim/events';
 import { RELEASE_NAMES_EVENT_TYPES } from '../src/domain/release-names/events';
+import { NFVCL_CALL_EVENT_TYPES } from '../src/domain/nfvcl-call/events';
 
 const SUITES = [
   'test/e2e/graph-lifecycle.e2e.spec.ts',
@@ -40,6 +41,7 @@ const AGGREGATES: Record<string, Record<string, true>> = {
   vim: VIM_EVENT_TYPES,
   alerts: ALERT_EVENT_TYPES,
   releases: RELEASE_NAMES_EVENT_TYPES,
+  'nfvcl-calls': NFVCL_CALL_EVENT_TYPES,
 };
 
 interface StoredEvent {

@@ -1,10 +1,11 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ANY } from '../eventstore/event-store';
-import { alertsStream, type AlertFired } from '../domain/alert/events';
+import { CommandBus } from '@nestjs/cqrs';
+import type { AlertFired } from '../domain/alert/events';
 import { smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
 import { AlertmanagerWebhookBody, parseAlertmanagerWebhook } from './alertmanager-webhook';
+import { RecordAlerts } from '../app/cqrs';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { logContext } from '../observability/logger';
@@ -40,7 +41,10 @@ const EXAMPLE = {
 @ApiTags('monitoring')
 @Controller('alerts')
 export class AlertsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.OK)
@@ -60,28 +64,23 @@ export class AlertsController {
     }
     const alerts = smoAlertsOf(parsed.webhook);
     const notes: string[] = [];
-    const events = [];
+    const fired: AlertFired['data'][] = [];
     for (const alert of alerts) {
       const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
-      events.push({
-        id: randomUUID(),
-        type: 'AlertFired' as const,
-        data: {
-          alertName: alert.alertname ?? 'unknown',
-          status: alert.status,
-          graphId: routed.graphId,
-          serviceId: routed.serviceId,
-          eventId: alert.event,
-          fingerprint: alert.fingerprint || null,
-          startsAt: alert.startsAt || null,
-          receiver: parsed.webhook.receiver || null,
-          note: routed.note,
-        } satisfies AlertFired['data'],
-        metadata: { correlationId: logContext.getStore()?.correlationId ?? randomUUID(), actor: 'alertmanager', at: new Date().toISOString(), schemaVersion: 1 },
+      fired.push({
+        alertName: alert.alertname ?? 'unknown',
+        status: alert.status,
+        graphId: routed.graphId,
+        serviceId: routed.serviceId,
+        eventId: alert.event,
+        fingerprint: alert.fingerprint || null,
+        startsAt: alert.startsAt || null,
+        receiver: parsed.webhook.receiver || null,
+        note: routed.note,
       });
     }
-    if (events.length > 0) await this.runtime.eventStore.appendToStream(alertsStream(new Date()), events, { expectedRevision: ANY });
+    await this.commandBus.execute(new RecordAlerts(fired, { correlationId: logContext.getStore()?.correlationId ?? randomUUID(), actor: 'alertmanager', now: new Date() }));
     return { message: 'Alert received', data: body, notes };
   }
 

@@ -8,6 +8,7 @@ import { effectiveClusters } from '../processors/placed-demand';
 import { ApiJson, ApiProblems } from './openapi/responses';
 import { arrayOf, schemaRef, shape } from './openapi/schemas';
 import { ProblemException } from './problem';
+import { DurableProcessing } from '../app/processing.composition';
 
 /** A cluster as upstream's `GET /clusters/` shows it, plus typed capacity and location. */
 export interface ClusterView {
@@ -60,7 +61,10 @@ export function toClusterView(doc: ClusterDocument): ClusterView {
 @ApiTags('clusters')
 @Controller('clusters')
 export class ClustersController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly durable: DurableProcessing,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -80,7 +84,7 @@ export class ClustersController {
   @ApiProblems(502)
   async sync(): Promise<{ synced: number; clusters: ClusterView[] }> {
     try {
-      await this.runtime.clusterSync.syncOnce();
+      await this.durable.clusterSync.syncOnce();
     } catch (error) {
       throw ProblemException.of(HttpStatus.BAD_GATEWAY, `The cluster inventory could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }

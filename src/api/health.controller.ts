@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
+import { DurableProcessing } from '../app/processing.composition';
 import { ApiJson } from './openapi/responses';
 import { shape } from './openapi/schemas';
 
@@ -13,7 +14,10 @@ const CHECK_TIMEOUT_MS = 2000;
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly durable: DurableProcessing,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Readiness and liveness: stores, processor lag, simulated integrations' })
@@ -26,8 +30,8 @@ export class HealthController {
     ]);
     const processing = await this.runtime.processing.report();
     const down = eventStore.status === 'down' || readStore.status === 'down';
-    const sync = this.runtime.clusterSync.status();
-    const scaling = this.runtime.scaling?.status() ?? null;
+    const sync = this.durable.clusterSync.status();
+    const scaling = this.durable.scaling?.status() ?? null;
     const degraded =
       processing.some((runner) => runner.state === 'failing' || runner.parkedEvents > 0) || sync.consecutiveFailures > 0 || (scaling?.consecutiveFailures ?? 0) > 0;
     const status = down ? 'down' : degraded ? 'degraded' : 'ok';
@@ -38,7 +42,7 @@ export class HealthController {
       uptimeSeconds: Math.round((Date.now() - this.runtime.startedAt.getTime()) / 1000),
       stores: { eventStore, readStore },
       processing,
-      clusterSync: this.runtime.clusterSync.status(),
+      clusterSync: sync,
       scaling,
       integrations: this.runtime.integrations.modes,
     };

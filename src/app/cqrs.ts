@@ -1,47 +1,407 @@
-import { Inject } from '@nestjs/common';
+/**
+ * The command pipeline: one @nestjs/cqrs command class and one handler per use case. Controllers
+ * and the durable processors send every write through the CommandBus; a handler runs its use case
+ * on the aggregate's stream (load → decide → append, see application/command-handler.ts).
+ *
+ * Processors compute domain commands in pure deciders (a placement decision, a helm outcome), so
+ * `graphUseCaseOf` / `clusterUseCaseOf` / `osK8sClusterUseCaseOf` wrap a domain command in its
+ * use-case class; the maps below are exhaustive, so a new domain command does not compile until it
+ * has a use case.
+ */
+import { Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { AlertFired } from '../domain/alert/events';
 import type { ClusterCommand, ClusterState } from '../domain/cluster/decide';
 import type { ClusterEvent } from '../domain/cluster/events';
 import type { GraphCommand } from '../domain/graph/commands';
 import type { GraphEvent } from '../domain/graph/events';
 import type { GraphState } from '../domain/graph/state';
+import type { NfvclCallCommand, NfvclCallState } from '../domain/nfvcl-call/decide';
+import type { NfvclCallEvent } from '../domain/nfvcl-call/events';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import type { OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
+import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
+import type { VimState } from '../domain/vim/decide';
+import type { VimEvent, VimRegistered } from '../domain/vim/events';
+import { AlertLog } from '../application/alert-log';
+import { ClusterCommands } from '../application/cluster-commands';
 import type { CommandContext, CommandResult } from '../application/command-handler';
-import type { Runtime } from './runtime';
-import { RUNTIME } from './runtime.token';
+import { GraphCommands } from '../application/graph-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
+import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import { VimCommands } from '../application/vim-commands';
 
-/** A graph command on the CommandBus, with who sent it and why. */
-export class ExecuteGraphCommand extends Command<CommandResult<GraphEvent, GraphState>> {
+type Payload<C extends { type: string }, T extends C['type']> = Omit<Extract<C, { type: T }>, 'type'>;
+
+/** A use case on one aggregate: the domain command's payload and who sent it, why. */
+abstract class UseCase<C extends { type: string }, T extends C['type'], R> extends Command<R> {
+  abstract readonly type: T;
   constructor(
-    readonly command: GraphCommand,
+    readonly payload: Payload<C, T>,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+
+  /** The domain command the aggregate's decider takes. */
+  get command(): Extract<C, { type: T }> {
+    return { type: this.type, ...this.payload } as Extract<C, { type: T }>;
+  }
+}
+
+type UseCaseClasses<C extends { type: string }, R> = { [T in C['type']]: new (payload: Payload<C, T>, context: CommandContext) => UseCase<C, T, R> };
+
+/** Wraps a domain command in its use-case class (the map is exhaustive over the aggregate's commands). */
+function wrapperOf<C extends { type: string }, R>(classes: UseCaseClasses<C, R>) {
+  return (command: C, context: CommandContext): UseCase<C, C['type'], R> => {
+    const { type, ...payload } = command;
+    const UseCaseClass = classes[type as C['type']] as new (payload: object, context: CommandContext) => UseCase<C, C['type'], R>;
+    return new UseCaseClass(payload, context);
+  };
+}
+
+/** Runs a use case on its aggregate's command service; each aggregate's base says which service. */
+abstract class UseCaseHandler<C extends { type: string }, R> implements ICommandHandler<UseCase<C, C['type'], R>> {
+  protected abstract readonly service: { execute(command: C, context: CommandContext): Promise<R> };
+
+  execute(useCase: UseCase<C, C['type'], R>): Promise<R> {
+    return this.service.execute(useCase.command, useCase.context);
+  }
+}
+
+// ---- Graphs ---------------------------------------------------------------------------------
+
+type GraphResult = CommandResult<GraphEvent, GraphState>;
+abstract class GraphUseCase<T extends GraphCommand['type']> extends UseCase<GraphCommand, T, GraphResult> {}
+
+/** Deploy a graph (its release names reserved in the project first). */
+export class SubmitGraph extends GraphUseCase<'SubmitGraph'> {
+  readonly type = 'SubmitGraph';
+}
+export class StopGraph extends GraphUseCase<'StopGraph'> {
+  readonly type = 'StopGraph';
+}
+export class StartGraph extends GraphUseCase<'StartGraph'> {
+  readonly type = 'StartGraph';
+}
+/** Remove a graph (its release names freed once its last release is gone). */
+export class RemoveGraph extends GraphUseCase<'RemoveGraph'> {
+  readonly type = 'RemoveGraph';
+}
+/** Re-place a graph: at once, or as a proposal to approve. */
+export class RequestReplacement extends GraphUseCase<'RequestReplacement'> {
+  readonly type = 'RequestReplacement';
+}
+export class RetryDeployment extends GraphUseCase<'RetryDeployment'> {
+  readonly type = 'RetryDeployment';
+}
+export class ApprovePlacementProposal extends GraphUseCase<'ApprovePlacementProposal'> {
+  readonly type = 'ApprovePlacementProposal';
+}
+export class RejectPlacementProposal extends GraphUseCase<'RejectPlacementProposal'> {
+  readonly type = 'RejectPlacementProposal';
+}
+/** An alert fired for an event-driven service. */
+export class TriggerService extends GraphUseCase<'TriggerService'> {
+  readonly type = 'TriggerService';
+}
+/** The placement processor's decision. */
+export class RecordPlacement extends GraphUseCase<'RecordPlacement'> {
+  readonly type = 'RecordPlacement';
+}
+export class RecordPlacementFailure extends GraphUseCase<'RecordPlacementFailure'> {
+  readonly type = 'RecordPlacementFailure';
+}
+export class RecordPlacementProposal extends GraphUseCase<'RecordPlacementProposal'> {
+  readonly type = 'RecordPlacementProposal';
+}
+/** What helm, Grafana or Prometheus did for a service (deployment and alert-rule processors). */
+export class RecordServiceOutcome extends GraphUseCase<'RecordServiceOutcome'> {
+  readonly type = 'RecordServiceOutcome';
+}
+/** The autoscaler's round for a service. */
+export class RecordScaling extends GraphUseCase<'RecordScaling'> {
+  readonly type = 'RecordScaling';
+}
+
+const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<GraphCommand, T>, context: CommandContext) => GraphUseCase<T> } = {
+  SubmitGraph,
+  StopGraph,
+  StartGraph,
+  RemoveGraph,
+  RequestReplacement,
+  RetryDeployment,
+  ApprovePlacementProposal,
+  RejectPlacementProposal,
+  TriggerService,
+  RecordPlacement,
+  RecordPlacementFailure,
+  RecordPlacementProposal,
+  RecordServiceOutcome,
+  RecordScaling,
+};
+
+export const graphUseCaseOf = wrapperOf<GraphCommand, GraphResult>(GRAPH_USE_CASES);
+
+/** Every graph use case runs through GraphCommands, which keeps the project's release names in step. */
+// Injectable: the handlers below inherit its constructor, and Nest reads its parameter types.
+@Injectable()
+abstract class GraphUseCaseHandler extends UseCaseHandler<GraphCommand, GraphResult> {
+  constructor(protected readonly service: GraphCommands) {
+    super();
+  }
+}
+
+@CommandHandler(SubmitGraph)
+export class SubmitGraphHandler extends GraphUseCaseHandler {}
+@CommandHandler(StopGraph)
+export class StopGraphHandler extends GraphUseCaseHandler {}
+@CommandHandler(StartGraph)
+export class StartGraphHandler extends GraphUseCaseHandler {}
+@CommandHandler(RemoveGraph)
+export class RemoveGraphHandler extends GraphUseCaseHandler {}
+@CommandHandler(RequestReplacement)
+export class RequestReplacementHandler extends GraphUseCaseHandler {}
+@CommandHandler(RetryDeployment)
+export class RetryDeploymentHandler extends GraphUseCaseHandler {}
+@CommandHandler(ApprovePlacementProposal)
+export class ApprovePlacementProposalHandler extends GraphUseCaseHandler {}
+@CommandHandler(RejectPlacementProposal)
+export class RejectPlacementProposalHandler extends GraphUseCaseHandler {}
+@CommandHandler(TriggerService)
+export class TriggerServiceHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordPlacement)
+export class RecordPlacementHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordPlacementFailure)
+export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordPlacementProposal)
+export class RecordPlacementProposalHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordServiceOutcome)
+export class RecordServiceOutcomeHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordScaling)
+export class RecordScalingHandler extends GraphUseCaseHandler {}
+
+// ---- Karmada member clusters ----------------------------------------------------------------
+
+type ClusterResult = CommandResult<ClusterEvent, ClusterState>;
+abstract class ClusterUseCase<T extends ClusterCommand['type']> extends UseCase<ClusterCommand, T, ClusterResult> {}
+
+export class ObserveCluster extends ClusterUseCase<'ObserveCluster'> {
+  readonly type = 'ObserveCluster';
+}
+export class ObserveClusterGone extends ClusterUseCase<'ObserveClusterGone'> {
+  readonly type = 'ObserveClusterGone';
+}
+export class RecordClusterDashboard extends ClusterUseCase<'RecordClusterDashboard'> {
+  readonly type = 'RecordClusterDashboard';
+}
+
+const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: Payload<ClusterCommand, T>, context: CommandContext) => ClusterUseCase<T> } = {
+  ObserveCluster,
+  ObserveClusterGone,
+  RecordClusterDashboard,
+};
+
+export const clusterUseCaseOf = wrapperOf<ClusterCommand, ClusterResult>(CLUSTER_USE_CASES);
+
+@Injectable()
+abstract class ClusterUseCaseHandler extends UseCaseHandler<ClusterCommand, ClusterResult> {
+  constructor(protected readonly service: ClusterCommands) {
+    super();
+  }
+}
+
+@CommandHandler(ObserveCluster)
+export class ObserveClusterHandler extends ClusterUseCaseHandler {}
+@CommandHandler(ObserveClusterGone)
+export class ObserveClusterGoneHandler extends ClusterUseCaseHandler {}
+@CommandHandler(RecordClusterDashboard)
+export class RecordClusterDashboardHandler extends ClusterUseCaseHandler {}
+
+// ---- NFVCL: OpenStack Kubernetes clusters ---------------------------------------------------
+
+type OsK8sClusterResult = CommandResult<OsK8sClusterEvent, OsK8sClusterState>;
+abstract class OsK8sClusterUseCase<T extends OsK8sClusterCommand['type']> extends UseCase<OsK8sClusterCommand, T, OsK8sClusterResult> {}
+
+export class RequestClusterProvisioning extends OsK8sClusterUseCase<'RequestClusterProvisioning'> {
+  readonly type = 'RequestClusterProvisioning';
+}
+export class RecordClusterProvisioned extends OsK8sClusterUseCase<'RecordClusterProvisioned'> {
+  readonly type = 'RecordClusterProvisioned';
+}
+export class RecordClusterProvisioningFailure extends OsK8sClusterUseCase<'RecordClusterProvisioningFailure'> {
+  readonly type = 'RecordClusterProvisioningFailure';
+}
+export class ScaleOutCluster extends OsK8sClusterUseCase<'ScaleOutCluster'> {
+  readonly type = 'ScaleOutCluster';
+}
+export class DecommissionCluster extends OsK8sClusterUseCase<'DecommissionCluster'> {
+  readonly type = 'DecommissionCluster';
+}
+export class ImportCluster extends OsK8sClusterUseCase<'ImportCluster'> {
+  readonly type = 'ImportCluster';
+}
+export class SyncClusterState extends OsK8sClusterUseCase<'SyncClusterState'> {
+  readonly type = 'SyncClusterState';
+}
+
+const OS_K8S_CLUSTER_USE_CASES: {
+  [T in OsK8sClusterCommand['type']]: new (payload: Payload<OsK8sClusterCommand, T>, context: CommandContext) => OsK8sClusterUseCase<T>;
+} = { RequestClusterProvisioning, RecordClusterProvisioned, RecordClusterProvisioningFailure, ScaleOutCluster, DecommissionCluster, ImportCluster, SyncClusterState };
+
+export const osK8sClusterUseCaseOf = wrapperOf<OsK8sClusterCommand, OsK8sClusterResult>(OS_K8S_CLUSTER_USE_CASES);
+
+@Injectable()
+abstract class OsK8sClusterUseCaseHandler extends UseCaseHandler<OsK8sClusterCommand, OsK8sClusterResult> {
+  constructor(protected readonly service: OsK8sClusterCommands) {
+    super();
+  }
+}
+
+@CommandHandler(RequestClusterProvisioning)
+export class RequestClusterProvisioningHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(RecordClusterProvisioned)
+export class RecordClusterProvisionedHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(RecordClusterProvisioningFailure)
+export class RecordClusterProvisioningFailureHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(ScaleOutCluster)
+export class ScaleOutClusterHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(DecommissionCluster)
+export class DecommissionClusterHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(ImportCluster)
+export class ImportClusterHandler extends OsK8sClusterUseCaseHandler {}
+@CommandHandler(SyncClusterState)
+export class SyncClusterStateHandler extends OsK8sClusterUseCaseHandler {}
+
+// ---- NFVCL: changes asked of NFVCL (intent first, made by the NFVCL calls processor) ---------
+
+type NfvclCallResult = CommandResult<NfvclCallEvent, NfvclCallState>;
+abstract class NfvclCallUseCase<T extends NfvclCallCommand['type']> extends UseCase<NfvclCallCommand, T, NfvclCallResult> {}
+
+export class RequestNfvclCall extends NfvclCallUseCase<'RequestNfvclCall'> {
+  readonly type = 'RequestNfvclCall';
+}
+export class RecordNfvclAnswer extends NfvclCallUseCase<'RecordNfvclAnswer'> {
+  readonly type = 'RecordNfvclAnswer';
+}
+export class RecordNfvclFailure extends NfvclCallUseCase<'RecordNfvclFailure'> {
+  readonly type = 'RecordNfvclFailure';
+}
+
+const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (payload: Payload<NfvclCallCommand, T>, context: CommandContext) => NfvclCallUseCase<T> } = {
+  RequestNfvclCall,
+  RecordNfvclAnswer,
+  RecordNfvclFailure,
+};
+
+export const nfvclCallUseCaseOf = wrapperOf<NfvclCallCommand, NfvclCallResult>(NFVCL_CALL_USE_CASES);
+
+@Injectable()
+abstract class NfvclCallUseCaseHandler extends UseCaseHandler<NfvclCallCommand, NfvclCallResult> {
+  constructor(protected readonly service: NfvclCalls) {
+    super();
+  }
+}
+
+@CommandHandler(RequestNfvclCall)
+export class RequestNfvclCallHandler extends NfvclCallUseCaseHandler {}
+@CommandHandler(RecordNfvclAnswer)
+export class RecordNfvclAnswerHandler extends NfvclCallUseCaseHandler {}
+@CommandHandler(RecordNfvclFailure)
+export class RecordNfvclFailureHandler extends NfvclCallUseCaseHandler {}
+
+// ---- NFVCL: VIMs ----------------------------------------------------------------------------
+
+type VimResult = CommandResult<VimEvent, VimState>;
+
+/** Register a VIM under the next free integer id. */
+export class RegisterVim extends Command<VimResult & { vimId: number }> {
+  constructor(
+    readonly data: Omit<VimRegistered['data'], 'vimId'>,
     readonly context: CommandContext,
   ) {
     super();
   }
 }
 
-export class ExecuteClusterCommand extends Command<CommandResult<ClusterEvent, ClusterState>> {
+export class RemoveVim extends Command<VimResult> {
   constructor(
-    readonly command: ClusterCommand,
+    readonly data: { vimId: number; nfvclResponse: unknown },
     readonly context: CommandContext,
   ) {
     super();
   }
 }
 
-@CommandHandler(ExecuteGraphCommand)
-export class ExecuteGraphCommandHandler implements ICommandHandler<ExecuteGraphCommand> {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+@CommandHandler(RegisterVim)
+export class RegisterVimHandler implements ICommandHandler<RegisterVim> {
+  constructor(private readonly vims: VimCommands) {}
 
-  execute({ command, context }: ExecuteGraphCommand) {
-    return this.runtime.graphs.execute(command, context);
+  execute({ data, context }: RegisterVim) {
+    return this.vims.register(data, context);
   }
 }
 
-@CommandHandler(ExecuteClusterCommand)
-export class ExecuteClusterCommandHandler implements ICommandHandler<ExecuteClusterCommand> {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+@CommandHandler(RemoveVim)
+export class RemoveVimHandler implements ICommandHandler<RemoveVim> {
+  constructor(private readonly vims: VimCommands) {}
 
-  execute({ command, context }: ExecuteClusterCommand) {
-    return this.runtime.clusters.execute(command, context);
+  execute({ data, context }: RemoveVim) {
+    return this.vims.execute(data.vimId, { type: 'RemoveVim', data }, context);
   }
 }
+
+// ---- Alerts from Alertmanager ---------------------------------------------------------------
+
+/** Record the alerts of one webhook call (the conditional deployment processor acts on them). */
+export class RecordAlerts extends Command<{ position: number | null }> {
+  constructor(
+    readonly alerts: readonly AlertFired['data'][],
+    readonly context: { correlationId: string; actor: string; now: Date },
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordAlerts)
+export class RecordAlertsHandler implements ICommandHandler<RecordAlerts> {
+  constructor(private readonly log: AlertLog) {}
+
+  execute({ alerts, context }: RecordAlerts) {
+    return this.log.record(alerts, context);
+  }
+}
+
+/** Every handler, for the module's providers. */
+export const COMMAND_HANDLERS = [
+  SubmitGraphHandler,
+  StopGraphHandler,
+  StartGraphHandler,
+  RemoveGraphHandler,
+  RequestReplacementHandler,
+  RetryDeploymentHandler,
+  ApprovePlacementProposalHandler,
+  RejectPlacementProposalHandler,
+  TriggerServiceHandler,
+  RecordPlacementHandler,
+  RecordPlacementFailureHandler,
+  RecordPlacementProposalHandler,
+  RecordServiceOutcomeHandler,
+  RecordScalingHandler,
+  ObserveClusterHandler,
+  ObserveClusterGoneHandler,
+  RecordClusterDashboardHandler,
+  RequestClusterProvisioningHandler,
+  RecordClusterProvisionedHandler,
+  RecordClusterProvisioningFailureHandler,
+  ScaleOutClusterHandler,
+  DecommissionClusterHandler,
+  ImportClusterHandler,
+  SyncClusterStateHandler,
+  RequestNfvclCallHandler,
+  RecordNfvclAnswerHandler,
+  RecordNfvclFailureHandler,
+  RegisterVimHandler,
+  RemoveVimHandler,
+  RecordAlertsHandler,
+];

@@ -24,10 +24,9 @@ import { placedDemandOf } from '../processors/placed-demand';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
 import { VimCommands } from '../application/vim-commands';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import { NfvclCalls } from '../application/nfvcl-calls';
 import { ClusterCommands } from '../application/cluster-commands';
 import { GraphCommands } from '../application/graph-commands';
-import { ClusterSync } from '../processors/cluster-sync';
-import type { ScalingStatus } from '../processors/scaling.scheduler';
 import { createIntegrations, type IntegrationMode, type Integrations } from './integrations';
 
 export type { IntegrationMode };
@@ -44,14 +43,11 @@ export interface Runtime {
   integrations: Integrations;
   graphs: GraphCommands;
   clusters: ClusterCommands;
-  clusterSync: ClusterSync;
   /** NFVCL: VIMs (`vim-<id>`) and OpenStack Kubernetes clusters (`oscluster-<smo_id>`). */
   vims: VimCommands;
   osK8sClusters: OsK8sClusterCommands;
-  /** The autoscaler when SCALING_ENABLED (its status is in /health). */
-  scaling: { status(): ScalingStatus } | null;
-  /** Periodic work besides the processors (cluster sync, autoscaling); started with the app. */
-  jobs: Array<{ start(): void; stop(): Promise<void> }>;
+  /** Changes asked of NFVCL, recorded before the NFVCL calls processor makes them. */
+  nfvclCalls: NfvclCalls;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -95,14 +91,6 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   integrations.helm = metrics.domain.instrumentHelm(integrations.helm);
   const graphs = new GraphCommands(eventStore);
   const clusters = new ClusterCommands(eventStore);
-  const clusterSync = new ClusterSync({
-    inventory: integrations.inventory,
-    clusters,
-    readStore,
-    logger,
-    intervalMs: config.karmada.syncIntervalSeconds * 1000,
-    owner: processing.owner,
-  });
   for (const integration of integrations.modes.filter((i) => i.mode !== 'real')) {
     const fields = { integration: integration.name, mode: integration.mode, detail: integration.detail };
     // Absent: configured to run for real but cannot; what needs it will fail until it is installed.
@@ -124,14 +112,11 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     integrations,
     graphs,
     clusters,
-    clusterSync,
     vims: new VimCommands(eventStore, readStore),
     osK8sClusters: new OsK8sClusterCommands(eventStore),
-    scaling: null,
-    jobs: [clusterSync],
+    nfvclCalls: new NfvclCalls(eventStore),
     startedAt: new Date(),
     async close() {
-      await Promise.all(runtime.jobs.map((job) => job.stop()));
       await processing.stop();
       await rawEventStore.close();
       await readStore.close();

@@ -5,23 +5,26 @@
  */
 import { osK8sClusterId } from '../domain/os-k8s-cluster/ids';
 import type { BlueprintFacts } from '../domain/os-k8s-cluster/events';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import type { VimRegistered } from '../domain/vim/events';
 import type { NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { ReadStore } from '../readstore/read-store';
 import type { OsK8sClusterDocument } from '../../projections/os-k8s-clusters.projection';
 import type { VimDocument } from '../../projections/vims.projection';
 import type { CommandContext } from './command-handler';
-import type { OsK8sClusterCommands } from './os-k8s-cluster-commands';
-import type { VimCommands } from './vim-commands';
 
 /** Registers the VIMs of NFVCL's topology that SMO does not know by name; their passwords are not read. */
-export async function syncVimsFromNfvcl(deps: { nfvcl: NfvclPort; vims: VimCommands; readStore: ReadStore }, context: CommandContext): Promise<{ added: number[] }> {
+export async function syncVimsFromNfvcl(
+  deps: { nfvcl: NfvclPort; registerVim: (data: Omit<VimRegistered['data'], 'vimId'>, context: CommandContext) => Promise<{ vimId: number; repeated: boolean }>; readStore: ReadStore },
+  context: CommandContext,
+): Promise<{ added: number[] }> {
   const found = await deps.nfvcl.topologyVims();
   const known = new Set((await deps.readStore.find<VimDocument>('vims', { where: { removed: false } })).map(({ doc }) => doc.name));
   const added: number[] = [];
   for (const vim of found) {
     if (known.has(vim.name)) continue;
     const [mgmt, service] = vim.networks.length >= 2 ? vim.networks : [null, null];
-    const result = await deps.vims.register(
+    const result = await deps.registerVim(
       {
         name: vim.name,
         popArea: vim.areas[0] ?? null,
@@ -58,7 +61,7 @@ export interface ClusterSyncOutcome {
  * that area can be removed (upstream then removed every other area's clusters).
  */
 export async function syncOsK8sClustersFromNfvcl(
-  deps: { nfvcl: NfvclPort; clusters: OsK8sClusterCommands; readStore: ReadStore },
+  deps: { nfvcl: NfvclPort; dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>; readStore: ReadStore },
   popArea: number | null,
   context: CommandContext,
 ): Promise<ClusterSyncOutcome> {
@@ -81,10 +84,10 @@ export async function syncOsK8sClustersFromNfvcl(
     if (!doc) {
       // The id follows from the blueprint, so two syncs racing import it once.
       const smoId = osK8sClusterId(blue.popArea!, `nfvcl-blueprint:${blue.id}`);
-      const result = await deps.clusters.execute({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));
+      const result = await deps.dispatch({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));
       if (result.events.length > 0) outcome.added.push(smoId);
     } else {
-      const result = await deps.clusters.execute({ type: 'SyncClusterState', data: { smoId: doc.smoId, ...facts } }, step(`sync:${doc.smoId}`));
+      const result = await deps.dispatch({ type: 'SyncClusterState', data: { smoId: doc.smoId, ...facts } }, step(`sync:${doc.smoId}`));
       if (result.events.length > 0) outcome.updated.push(doc.smoId);
     }
   }
@@ -93,7 +96,7 @@ export async function syncOsK8sClustersFromNfvcl(
   for (const doc of known) {
     if (doc.blueprintId === null || listed.has(doc.blueprintId)) continue;
     if (popArea !== null && doc.popArea !== popArea) continue;
-    await deps.clusters.execute({ type: 'DecommissionCluster', data: { smoId: doc.smoId, taskId: null, reason: 'absent-from-nfvcl' } }, step(`gone:${doc.smoId}`));
+    await deps.dispatch({ type: 'DecommissionCluster', data: { smoId: doc.smoId, taskId: null, reason: 'absent-from-nfvcl' } }, step(`gone:${doc.smoId}`));
     outcome.deleted.push(doc.smoId);
   }
   return outcome;

@@ -8,7 +8,8 @@
  */
 import { ARTIFACT_TYPES, CPU_CLASSES, IMPLEMENTERS, LATENCY_QOS, RAM_CLASSES, STORAGE_CLASSES, SUPPORTED_IM_VERSION } from '../domain/graph/hdag-descriptor';
 import { MAX_REF_LENGTH, refRegExp } from './artifact-ref';
-import { DNS_LABEL, EVENT_ID, MAX_GRAPH_ID_LENGTH, MAX_SERVICE_ID_LENGTH, PROMETHEUS_DURATION, SEMVER } from './rules';
+import { DNS_LABEL } from '../shared/dns-name';
+import { EVENT_ID, MAX_GRAPH_ID_LENGTH, MAX_SERVICE_ID_LENGTH, PROMETHEUS_DURATION, SEMVER } from './rules';
 import { FLAG_STRINGS } from './types';
 import { MAX_PROM_QUERY_LENGTH } from './validate-trigger';
 import { MAX_LIST_ENTRIES } from './validation-scope';

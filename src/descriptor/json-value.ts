@@ -1,9 +1,6 @@
-/** A parsed JSON/YAML mapping. */
-export type JsonRecord = { [key: string]: unknown };
+import type { JsonRecord } from '../shared/is-record';
 
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord, type JsonRecord } from '../shared/is-record';
 
 /** Own members only: a "__proto__" or "constructor" key in a body must not reach Object.prototype. */
 export function member(record: JsonRecord, key: string): unknown {

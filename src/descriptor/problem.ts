@@ -1,4 +1,5 @@
 import { titleOf, type Problem, type ProblemDetails } from '../shared/problem-details';
+import { pointerOf } from '../shared/json-pointer';
 
 /**
  * A `Problem` is one finding about a request body or descriptor: where (an RFC 6901 JSON pointer
@@ -11,9 +12,9 @@ export { PROBLEM_CONTENT_TYPE } from '../shared/problem-details';
 /** A location inside a document: object keys and array indexes, outermost first. */
 export type DocumentPath = readonly (string | number)[];
 
-/** RFC 6901: "~" becomes "~0" and "/" becomes "~1" inside each reference token. */
+/** RFC 6901: the pointer to a location. */
 export function toPointer(path: DocumentPath): string {
-  return path.map((token) => '/' + String(token).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  return pointerOf(path);
 }
 
 export function problemAt(path: DocumentPath, message: string): Problem {

@@ -1,16 +1,16 @@
+import { DNS_LABEL_MAX_LENGTH, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../shared/dns-name';
+
 /** Value rules of the validator. Each returns undefined when the value is fine, else the reason. */
 export type StringRule = (value: string) => string | undefined;
 
-/** DNS-1123 label (RFC 1123): what Kubernetes names and Helm release names are made of. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** Helm's maxReleaseNameLen: service ids become release names. */
-export const MAX_SERVICE_ID_LENGTH = 53;
-/** DNS-1123 label limit: the graph id names Kubernetes and Grafana objects, not a release. */
-export const MAX_GRAPH_ID_LENGTH = 63;
+/** Service ids become Helm release names. */
+export const MAX_SERVICE_ID_LENGTH = HELM_RELEASE_MAX_LENGTH;
+/** The graph id names Kubernetes and Grafana objects, not a release. */
+export const MAX_GRAPH_ID_LENGTH = DNS_LABEL_MAX_LENGTH;
 
 export function dnsLabel(maxLength: number, becomes: string): StringRule {
   return (value) =>
-    DNS_LABEL.test(value) && value.length <= maxLength
+    isDnsLabel(value, maxLength)
       ? undefined
       : `must be a DNS-1123 label of at most ${maxLength} characters (lowercase letters, digits and "-", ` +
         `starting and ending with a letter or digit) because it becomes ${becomes}`;

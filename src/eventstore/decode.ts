@@ -1,4 +1,5 @@
 import { upcast } from '../domain/event-schema';
+import { isRecord } from '../shared/is-record';
 import type { EventMetadata, RecordedEvent } from './event-store';
 
 /**
@@ -7,10 +8,6 @@ import type { EventMetadata, RecordedEvent } from './event-store';
  * Readers then narrow it to their aggregate's union with that aggregate's guard.
  */
 export function decodeRecordedEvent(stored: Omit<RecordedEvent, 'data' | 'metadata'> & { data: unknown; metadata: unknown }): RecordedEvent {
-  const metadata = isMetadata(stored.metadata) ? stored.metadata : {};
+  const metadata: EventMetadata = isRecord(stored.metadata) ? stored.metadata : {};
   return upcast({ ...stored, metadata });
-}
-
-function isMetadata(value: unknown): value is EventMetadata {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

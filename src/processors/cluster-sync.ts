@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ClusterCommands } from '../application/cluster-commands';
+import type { CommandContext } from '../application/command-handler';
+import type { ClusterCommand } from '../domain/cluster/decide';
 import type { ClusterInventoryPort } from '../integrations/karmada/cluster-inventory.port';
 import type { Logger } from '../observability/logger';
 import type { ReadStore } from '../readstore/read-store';
@@ -31,7 +32,8 @@ export class ClusterSync {
   constructor(
     private readonly deps: {
       inventory: ClusterInventoryPort;
-      clusters: ClusterCommands;
+      /** Records an observation (the CommandBus in the app). */
+      dispatch: (command: ClusterCommand, context: CommandContext) => Promise<unknown>;
       readStore: ReadStore;
       logger: Logger;
       intervalMs: number;
@@ -86,12 +88,12 @@ export class ClusterSync {
     }
     const context = { commandId: randomUUID(), correlationId: `cluster-sync:${randomUUID()}`, actor: 'cluster-sync', now: new Date() };
     for (const cluster of observed) {
-      await this.deps.clusters.execute({ type: 'ObserveCluster', data: { observed: cluster } }, { ...context, commandId: randomUUID() });
+      await this.deps.dispatch({ type: 'ObserveCluster', data: { observed: cluster } }, { ...context, commandId: randomUUID() });
     }
     const seen = new Set(observed.map((c) => c.name));
     const known = await this.deps.readStore.find<ClusterDocument>('clusters');
     for (const { doc } of known.filter(({ doc }) => !seen.has(doc.name))) {
-      await this.deps.clusters.execute({ type: 'ObserveClusterGone', data: { name: doc.name } }, { ...context, commandId: randomUUID() });
+      await this.deps.dispatch({ type: 'ObserveClusterGone', data: { name: doc.name } }, { ...context, commandId: randomUUID() });
     }
     this.state = { ...this.state, lastSyncAt: new Date().toISOString(), lastError: null, consecutiveFailures: 0, clusters: observed.length };
     this.synced();

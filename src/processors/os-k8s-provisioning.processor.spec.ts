@@ -32,7 +32,7 @@ describe('OS K8s provisioning processor', () => {
   afterEach(async () => nfvcl.stop());
 
   const processor = (karmadaConfigured = false, timeoutMs = 5000) =>
-    new OsK8sProvisioningProcessor({ clusters, nfvcl: client, logger: silentLogger, pollIntervalMs: 10, timeoutMs, karmadaConfigured });
+    new OsK8sProvisioningProcessor({ clusters, dispatch: (command, ctx) => clusters.execute(command, ctx), nfvcl: client, logger: silentLogger, pollIntervalMs: 10, timeoutMs, karmadaConfigured });
 
   async function requested(): Promise<RecordedEvent[]> {
     const answer = await client.createK8sBlueprint(k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1 }));

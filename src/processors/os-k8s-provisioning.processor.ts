@@ -2,6 +2,7 @@ import type { RecordedEvent } from '../eventstore/event-store';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningFailed } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
 import { NfvclError, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import { blueprintIdIn } from '../integrations/nfvcl/nfvcl-answers';
@@ -29,7 +30,10 @@ export class OsK8sProvisioningProcessor implements Processor {
 
   constructor(
     private readonly deps: {
-      clusters: OsK8sClusterCommands;
+      /** Reads the cluster's stream (is it still waiting?). */
+      clusters: Pick<OsK8sClusterCommands, 'load'>;
+      /** Records an outcome (the CommandBus in the app). */
+      dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<unknown>;
       nfvcl: NfvclPort;
       logger: Logger;
       pollIntervalMs: number;
@@ -45,7 +49,7 @@ export class OsK8sProvisioningProcessor implements Processor {
     const request = event.data;
     const { smoId, taskId } = request;
     const deadline = Date.now() + this.deps.timeoutMs;
-    const record = (command: OsK8sClusterCommand, step: string) => this.deps.clusters.execute(command, processorContext(NAME, event, step));
+    const record = (command: OsK8sClusterCommand, step: string) => this.deps.dispatch(command, processorContext(NAME, event, step));
     const fail = (failure: Failure, blueprintId: string | null) =>
       record({ type: 'RecordClusterProvisioningFailure', data: { smoId, blueprintId, taskId, ...failure } }, 'failed');
 

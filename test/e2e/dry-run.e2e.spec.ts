@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { run } from '../../src/cli/main';
 import type { DryRunAnswer } from '../../src/api/graphs/dry-run';
 import { startApp, type RunningApp } from '../support/app';
+import { DurableProcessing } from '../../src/app/processing.composition';
 
 const DESCRIPTOR = join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml');
 const GRAPH = 'image-detection-graph';
@@ -17,7 +18,7 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
   beforeAll(async () => {
     app = await startApp();
     // The first inventory sync records the clusters; after it, only a deploy would move the head.
-    await app.runtime.clusterSync.whenSynced(10_000);
+    await app.app.get(DurableProcessing).clusterSync.whenSynced(10_000);
     await app.runtime.processing.whenIdle();
   });
   afterAll(async () => app.close());

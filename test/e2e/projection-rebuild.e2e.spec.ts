@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../../src/eventstore/event-store';
 import { run } from '../../src/cli/main';
 import { startApp, type RunningApp } from '../support/app';
+import { DurableProcessing } from '../../src/app/processing.composition';
 
 const EVENTS = 100_000;
 const STREAMS = 2_000;
@@ -14,7 +15,7 @@ describe('rebuilding a projection over 100,000 events', () => {
 
   it('yields the same documents as the live projection, and the CLI prints events/s', async () => {
     // The simulated inventory's first sync appends its own events: let it finish first.
-    await smo.runtime.clusterSync.whenSynced(10_000);
+    await smo.app.get(DurableProcessing).clusterSync.whenSynced(10_000);
     const appends: Promise<unknown>[] = [];
     for (let first = 0; first < EVENTS; first += PER_APPEND) {
       const stream = `load-${(first / PER_APPEND) % STREAMS}`;

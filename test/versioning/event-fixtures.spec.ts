@@ -23,6 +23,8 @@ import { vimDecider } from '../../src/domain/vim/decide';
 import { VIM_EVENT_TYPES } from '../../src/domain/vim/events';
 import { releaseNamesDecider } from '../../src/domain/release-names/decide';
 import { RELEASE_NAMES_EVENT_TYPES } from '../../src/domain/release-names/events';
+import { nfvclCallDecider } from '../../src/domain/nfvcl-call/decide';
+import { NFVCL_CALL_EVENT_TYPES } from '../../src/domain/nfvcl-call/events';
 import { placementLedgerProjection } from '../../projections/placement-ledger.projection';
 import { decodeRecordedEvent } from '../../src/eventstore/decode';
 import { matchesFilter, type RecordedEvent } from '../../src/eventstore/event-store';
@@ -136,8 +138,8 @@ function describeFixtures<E extends EventEnvelope, S>(
       for (const events of streams) {
         const produced = foldProjections(events);
         expect(produced.get('stream-summaries')).toBe(1);
-        // Release-name reservations are write-model only: no read model follows them beyond the stream summary.
-        if (name !== 'releases') expect(produced.size).toBeGreaterThan(1);
+        // Release-name reservations and NFVCL calls are write-model only: no read model follows them beyond the stream summary.
+        if (name !== 'releases' && name !== 'nfvcl-calls') expect(produced.size).toBeGreaterThan(1);
       }
     });
   });
@@ -150,6 +152,7 @@ describe(`events recorded in schema version 1 fold with today's code (current ve
   describeFixtures('vim', VIM_EVENT_TYPES, vimDecider.isEvent, vimDecider);
   describeFixtures('alerts', ALERT_EVENT_TYPES, isAlertFired);
   describeFixtures('releases', RELEASE_NAMES_EVENT_TYPES, releaseNamesDecider.isEvent, releaseNamesDecider);
+  describeFixtures('nfvcl-calls', NFVCL_CALL_EVENT_TYPES, nfvclCallDecider.isEvent, nfvclCallDecider);
 });
 
 describe('upcast', () => {

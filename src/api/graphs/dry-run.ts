@@ -42,8 +42,14 @@ export interface DryRunAnswer {
  * by the caller; here it is placed first-fit against the current inventory (as the first deployment would be) and each
  * service's Helm values are rendered. Reads only; bounded by the inventory size and SMO_MAX_SOLVE_CELLS.
  */
-export async function dryRunDeploy(runtime: Runtime, project: string, graph: NormalisedGraph, warnings: Problem[]): Promise<DryRunAnswer> {
-  await runtime.clusterSync.whenSynced(INVENTORY_WAIT_MS);
+export async function dryRunDeploy(
+  runtime: Runtime,
+  inventory: { whenSynced(timeoutMs: number): Promise<void> },
+  project: string,
+  graph: NormalisedGraph,
+  warnings: Problem[],
+): Promise<DryRunAnswer> {
+  await inventory.whenSynced(INVENTORY_WAIT_MS);
   await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS }).catch(() => undefined);
   const clusters = await clusterCapacities(runtime.readStore, { now: new Date(), ttlMs: runtime.config.placementLedgerTtlSeconds * 1000 });
   const services: ServiceDemand[] = graph.services.map((service) => ({

@@ -7,7 +7,8 @@ import type { GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
-import { ExecuteGraphCommand } from '../../app/cqrs';
+import { graphUseCaseOf } from '../../app/cqrs';
+import { DurableProcessing } from '../../app/processing.composition';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { graphsProjection, type GraphDocument } from '../../../projections/graphs.projection';
@@ -19,8 +20,8 @@ import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
 import type { CachedDocument } from '../../readstore/caching-read-store';
+import { isDnsLabel } from '../../shared/dns-name';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
@@ -36,6 +37,7 @@ export class GraphsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: Runtime,
     private readonly commandBus: CommandBus,
+    private readonly durable: DurableProcessing,
   ) {}
 
   @Get('project/:project/graphs')
@@ -100,7 +102,7 @@ export class GraphsController {
     this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
     await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
     if (dryRun) {
-      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, project, submission.normalised, submission.warnings));
+      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, this.durable.clusterSync, project, submission.normalised, submission.warnings));
       return;
     }
     const result = await this.execute(
@@ -374,7 +376,7 @@ export class GraphsController {
   }
 
   private execute(command: GraphCommand, context: ReturnType<typeof requestContext>) {
-    return this.commandBus.execute(new ExecuteGraphCommand(command, context));
+    return this.commandBus.execute(graphUseCaseOf(command, context));
   }
 
   /** The graph as its events say it was then (computed, not stored). */
@@ -498,7 +500,7 @@ function GraphCommandResponses(text: string): MethodDecorator {
 
 /** A project becomes a Kubernetes namespace: anything but a DNS-1123 label is refused (400). */
 function checkProject(project: string): void {
-  if (!DNS_LABEL.test(project)) {
+  if (!isDnsLabel(project)) {
     throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
   }
 }

@@ -11,6 +11,14 @@ export function requireNfvcl(runtime: Runtime): NfvclPort {
 }
 
 /**
+ * How long a route waits for the NFVCL calls processor's outcome: NFVCL's own timeout for up to
+ * two requests (scale-out may try POST then PUT), and a call queued behind another.
+ */
+export function nfvclWaitMs(runtime: Runtime): number {
+  return runtime.config.nfvcl.timeoutSeconds * 3000 + 5000;
+}
+
+/**
  * Runs an NFVCL call; its failure becomes a problem: unreachable → 503, no answer in time → 504,
  * an error answer or an unreadable one → 502. Nothing is recorded when this throws.
  */
@@ -19,7 +27,12 @@ export async function callNfvcl<T>(work: () => Promise<T>, prefix = ''): Promise
     return await work();
   } catch (error) {
     if (!(error instanceof NfvclError)) throw error;
-    const status = error.kind === 'unreachable' ? HttpStatus.SERVICE_UNAVAILABLE : error.kind === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
-    throw ProblemException.of(status, `${prefix}${error.message}`, { nfvcl: { kind: error.kind, status: error.status } });
+    throw nfvclProblem(error, prefix);
   }
+}
+
+/** NFVCL unreachable → 503, no answer in time → 504, an error answer or an unreadable one → 502. */
+export function nfvclProblem(error: Pick<NfvclError, 'kind' | 'status' | 'message'>, prefix = ''): ProblemException {
+  const status = error.kind === 'unreachable' ? HttpStatus.SERVICE_UNAVAILABLE : error.kind === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+  return ProblemException.of(status, `${prefix}${error.message}`, { nfvcl: { kind: error.kind, status: error.status } });
 }

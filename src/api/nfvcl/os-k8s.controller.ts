@@ -1,4 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { osK8sClusterUseCaseOf } from '../../app/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../app/runtime';
@@ -6,6 +8,7 @@ import { RUNTIME } from '../../app/runtime.token';
 import { syncOsK8sClustersFromNfvcl } from '../../application/nfvcl-sync';
 import { live, scalable } from '../../domain/os-k8s-cluster/decide';
 import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
+import type { NfvclOperation } from '../../domain/nfvcl-call/events';
 import { k8sAddNodeBody, k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import { Mutex } from '../../shared/mutex';
 import type { OsK8sClusterDocument } from '../../../projections/os-k8s-clusters.projection';
@@ -14,7 +17,8 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { callNfvcl, requireNfvcl } from './nfvcl-problem';
+import { askNfvcl, earlierOperation } from './nfvcl-call';
+import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { badRequest, validBody } from '../validation/request-body';
 import { ClusterRequestBody, jsonBodyOf, parsePopAreaQuery, ScaleOutBody } from './request-bodies';
 import { toOsK8sClusterView, type OsK8sClusterView } from './views';
@@ -31,10 +35,13 @@ const ID_ATTEMPTS = 5;
 @ApiTags('nfvcl')
 @Controller('os_k8s')
 export class OsK8sController {
-  /** Requests that call NFVCL run one at a time: a retried request cannot create a second blueprint. */
+  /** Syncs run one at a time in this instance (they only read NFVCL; the changes go through the NFVCL calls processor). */
   private readonly writes = new Mutex();
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
 
   @Get('clusters')
   @ApiOperation({ summary: 'The OpenStack Kubernetes clusters (upstream columns plus status, origin, failure)' })
@@ -56,55 +63,33 @@ export class OsK8sController {
   @ApiJson(201, 'NFVCL accepted the request; follow Location', shape({ message: { type: 'string' }, NFVCL_Response: {}, smo_id: { type: 'string' } }), ['location'])
   @ApiProblems(404, 409, 422, 502, 503, 504)
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const nfvcl = requireNfvcl(this.runtime);
+    requireNfvcl(this.runtime);
     const { pop_area: area, vim_name: vimName, worker_replicas: workerReplicas = 1 } = validBody(ClusterRequestBody, jsonBodyOf(request));
     const popArea = Number(area);
     const context = requestContext(request, { allowIfMatch: false });
-    return this.writes.run(async () => {
-      // The id follows from the command id: a retried request (same Idempotency-Key) finds its cluster.
-      let smoId: string | null = null;
-      for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
-        const candidate = osK8sClusterId(popArea, `${context.commandId}#${attempt}`);
-        const { state, byCommand } = await this.runtime.osK8sClusters.load(candidate, context.commandId);
-        const earlier = byCommand.find((event) => event.type === 'ClusterProvisioningRequested');
-        if (earlier?.type === 'ClusterProvisioningRequested') {
-          void reply.header('location', `/os_k8s/cluster/${candidate}`);
-          return { message: CREATED, NFVCL_Response: earlier.data.nfvclResponse, smo_id: candidate };
-        }
-        if (state.kind === 'none') smoId = candidate;
-      }
-      if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
+    // A retried request (same Idempotency-Key, on any instance) follows its first call.
+    const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.creation(popArea, vimName, workerReplicas, context.commandId));
+    if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+    const answer = await askNfvcl(this.nfvclCall(), operation, context);
+    await this.caughtUp(null);
+    void reply.header('location', `/os_k8s/cluster/${operation.smoId}`);
+    return { message: CREATED, NFVCL_Response: answer.nfvclResponse, smo_id: operation.smoId };
+  }
 
-      const vim = await this.vim(vimName, popArea);
-      if (!vim.mgmtNetwork || !vim.serviceNetwork) {
-        throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
-      }
-      const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
-      const answer = await callNfvcl(() => nfvcl.createK8sBlueprint(nfvclRequest));
-      const result = await this.runtime.osK8sClusters.execute(
-        {
-          type: 'RequestClusterProvisioning',
-          data: {
-            smoId,
-            popArea,
-            vimId: vim.vimId,
-            vimName,
-            mgmtNetwork: vim.mgmtNetwork,
-            serviceNetwork: vim.serviceNetwork,
-            workerReplicas,
-            blueprintId: answer.blueprintId,
-            taskId: answer.taskId,
-            nfvclAnswer: answer.mode,
-            nfvclRequest,
-            nfvclResponse: answer.body,
-          },
-        },
-        context,
-      );
-      await this.caughtUp(result.position);
-      void reply.header('location', `/os_k8s/cluster/${smoId}`);
-      return { message: CREATED, NFVCL_Response: answer.body, smo_id: smoId };
-    });
+  /** What to ask NFVCL for: a cluster id free in SMO (derived from the command id), on the named VIM. */
+  private async creation(popArea: number, vimName: string, workerReplicas: number, commandId: string): Promise<NfvclOperation & { kind: 'create-k8s' }> {
+    let smoId: string | null = null;
+    for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
+      const candidate = osK8sClusterId(popArea, `${commandId}#${attempt}`);
+      if ((await this.runtime.osK8sClusters.load(candidate)).state.kind === 'none') smoId = candidate;
+    }
+    if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
+    const vim = await this.vim(vimName, popArea);
+    if (!vim.mgmtNetwork || !vim.serviceNetwork) {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
+    }
+    const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
+    return { kind: 'create-k8s', smoId, popArea, vimId: vim.vimId, vimName, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas, nfvclRequest };
   }
 
   @Get('cluster/:smoId')
@@ -124,25 +109,20 @@ export class OsK8sController {
   @ApiJson(200, 'Deleted', shape({ message: { type: 'string' } }))
   @ApiProblems(404, 409, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
-    const nfvcl = requireNfvcl(this.runtime);
+    requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });
-    return this.writes.run(async () => {
-      const { state, byCommand } = await this.runtime.osK8sClusters.load(smoId, context.commandId);
-      if (byCommand.some((event) => event.type === 'ClusterDecommissioned')) return { message: 'OS K8S cluster deleted successfully' };
-      const cluster = live(state);
+    let operation = await earlierOperation(this.runtime.nfvclCalls, context);
+    if (operation === null) {
+      const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       if (cluster.blueprintId === null && cluster.status === 'Provisioning') {
         throw ProblemException.of(HttpStatus.CONFLICT, `OS K8S cluster ${smoId} is still being provisioned and NFVCL has not named its blueprint yet; retry shortly`);
       }
-      let taskId: string | null = null;
-      if (cluster.blueprintId !== null) {
-        const blueprintId = cluster.blueprintId;
-        const answer = await callNfvcl(() => nfvcl.deleteBlueprint(blueprintId), 'Failed to delete blueprint in NFVCL API: ');
-        taskId = answer === 'not-found' ? null : answer.taskId;
-      }
-      const result = await this.runtime.osK8sClusters.execute({ type: 'DecommissionCluster', data: { smoId, taskId, reason: 'requested' } }, context);
-      await this.caughtUp(result.position);
-      return { message: 'OS K8S cluster deleted successfully' };
-    });
+      operation = { kind: 'delete-k8s', smoId, blueprintId: cluster.blueprintId };
+    }
+    if (operation.kind !== 'delete-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+    await askNfvcl(this.nfvclCall(), operation, context, 'Failed to delete blueprint in NFVCL API: ');
+    await this.caughtUp(null);
+    return { message: 'OS K8S cluster deleted successfully' };
   }
 
   @Post('scale-out/:smoId')
@@ -153,26 +133,22 @@ export class OsK8sController {
   @ApiJson(200, 'NFVCL is adding the workers', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
   @ApiProblems(404, 409, 502, 503, 504)
   async scaleOut(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
-    const nfvcl = requireNfvcl(this.runtime);
+    requireNfvcl(this.runtime);
     const given = jsonBodyOf(request);
     // No body: upstream adds one worker.
     const { worker_replicas: workerReplicas = 1 } = given === undefined || given === '' ? {} : validBody(ScaleOutBody, given);
     const context = requestContext(request, { allowIfMatch: false });
-    return this.writes.run(async () => {
-      const { state, byCommand } = await this.runtime.osK8sClusters.load(smoId, context.commandId);
-      const earlier = byCommand.find((event) => event.type === 'ClusterScaledOut');
-      if (earlier?.type === 'ClusterScaledOut') return { message: 'Node added to k8s cluster successfully', NFVCL_Response: earlier.data.nfvclResponse };
-      const cluster = live(state);
+    let operation = await earlierOperation(this.runtime.nfvclCalls, context);
+    if (operation === null) {
+      const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       const blueprintId = scalable(cluster);
-      const body = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas });
-      const answer = await callNfvcl(() => nfvcl.addK8sNodes(blueprintId, body));
-      const result = await this.runtime.osK8sClusters.execute(
-        { type: 'ScaleOutCluster', data: { smoId, addedWorkers: workerReplicas, taskId: answer.taskId, nfvclResponse: answer.body } },
-        context,
-      );
-      await this.caughtUp(result.position);
-      return { message: 'Node added to k8s cluster successfully', NFVCL_Response: answer.body };
-    });
+      const nfvclRequest = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas });
+      operation = { kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: workerReplicas, nfvclRequest };
+    }
+    if (operation.kind !== 'scale-out-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+    const answer = await askNfvcl(this.nfvclCall(), operation, context);
+    await this.caughtUp(null);
+    return { message: 'Node added to k8s cluster successfully', NFVCL_Response: answer.nfvclResponse };
   }
 
   @Post('sync/nfvcl_k8s')
@@ -187,7 +163,7 @@ export class OsK8sController {
     if (!popArea.ok) throw badRequest(popArea.problems);
     const context = requestContext(request, { allowIfMatch: false });
     const outcome = await this.writes.run(() =>
-      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, clusters: this.runtime.osK8sClusters, readStore: this.runtime.readStore }, popArea.value, context)),
+      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, dispatch: (command, step) => this.commandBus.execute(osK8sClusterUseCaseOf(command, step)), readStore: this.runtime.readStore }, popArea.value, context)),
     );
     await this.caughtUp(null);
     const rows = async (ids: string[]) => {
@@ -209,6 +185,10 @@ export class OsK8sController {
     const [found] = await this.runtime.readStore.find<VimDocument>('vims', { where: { name: vimName, popArea, removed: false }, limit: 1 });
     if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'VIM not found');
     return found.doc;
+  }
+
+  private nfvclCall() {
+    return { commandBus: this.commandBus, calls: this.runtime.nfvclCalls, waitMs: nfvclWaitMs(this.runtime) };
   }
 
   private async caughtUp(position: number | null): Promise<void> {

@@ -1,18 +1,22 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { CommandContext } from '../../application/command-handler';
+import type { NfvclOperation } from '../../domain/nfvcl-call/events';
 import { syncVimsFromNfvcl } from '../../application/nfvcl-sync';
 import { topologyBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import { Mutex } from '../../shared/mutex';
 import type { VimDocument } from '../../../projections/vims.projection';
+import { RegisterVim } from '../../app/cqrs';
 import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { callNfvcl, requireNfvcl } from './nfvcl-problem';
+import { askNfvcl, earlierOperation } from './nfvcl-call';
+import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { badRequest, validBody } from '../validation/request-body';
 import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
@@ -42,10 +46,17 @@ const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('Vim
 @ApiTags('nfvcl')
 @Controller('vims')
 export class VimsController {
-  /** Registrations and syncs run one at a time: a VIM name is registered once. */
+  /**
+   * Registrations and syncs run one at a time in this instance: a VIM name is registered once. A
+   * registration calls NFVCL from the route, not through the NFVCL calls processor, because its
+   * request carries the VIM password, which no event may hold.
+   */
   private readonly writes = new Mutex();
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
 
   @Get('sync/nfvcl_vims')
   @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know (upstream GET; POST is the same)" })
@@ -100,7 +111,8 @@ export class VimsController {
         throw ProblemException.of(HttpStatus.CONFLICT, `VIM with name ${vim.vimName} already exists`);
       }
       const answer = await callNfvcl(() => nfvcl.registerVim(topologyBody(vim), [vim.password]));
-      const result = await this.runtime.vims.register(
+      const result = await this.commandBus.execute(
+        new RegisterVim(
         {
           name: vim.vimName,
           popArea: vim.popArea,
@@ -117,6 +129,7 @@ export class VimsController {
           nfvclResponse: answer.body,
         },
         context,
+        ),
       );
       await this.caughtUp(result.position);
       void reply.header('location', `/vims/smo_vims/${result.vimId}`);
@@ -139,23 +152,25 @@ export class VimsController {
   @ApiJson(200, 'Removed', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
   @ApiProblems(404, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
-    const nfvcl = requireNfvcl(this.runtime);
+    requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });
-    return this.writes.run(async () => {
-      const doc = await this.find(smoId);
-      // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
-      const answer = await callNfvcl(() => nfvcl.deleteVim(doc.name), 'Failed to delete VIM in NFVCL API: ');
-      const nfvclResponse = answer === 'not-found' ? null : answer.body;
-      const result = await this.runtime.vims.execute(doc.vimId, { type: 'RemoveVim', data: { vimId: doc.vimId, nfvclResponse } }, context);
-      await this.caughtUp(result.position);
-      return { message: `VIM with SMO ID ${doc.vimId} deleted successfully`, NFVCL_Response: nfvclResponse };
-    });
+    // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
+    const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.removal(smoId));
+    if (operation.kind !== 'delete-vim' || String(operation.vimId) !== String(Number(smoId))) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+    const answer = await askNfvcl({ commandBus: this.commandBus, calls: this.runtime.nfvclCalls, waitMs: nfvclWaitMs(this.runtime) }, operation, context, 'Failed to delete VIM in NFVCL API: ');
+    await this.caughtUp(null);
+    return { message: `VIM with SMO ID ${operation.vimId} deleted successfully`, NFVCL_Response: answer.nfvclResponse };
+  }
+
+  private async removal(smoId: string): Promise<NfvclOperation> {
+    const doc = await this.find(smoId);
+    return { kind: 'delete-vim', vimId: doc.vimId, name: doc.name };
   }
 
   private async sync(request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context: CommandContext = requestContext(request, { allowIfMatch: false });
-    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, vims: this.runtime.vims, readStore: this.runtime.readStore }, context)));
+    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.commandBus.execute(new RegisterVim(data, step)), readStore: this.runtime.readStore }, context)));
     await this.caughtUp(null);
     const docs = await this.registered(null);
     if (added.length > 0) return { message: 'VIMs added successfully', vims: docs.filter((doc) => added.includes(doc.vimId)).map(toVimView) };

@@ -98,7 +98,7 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
       grafana.delayNext(1500);
       const started = Date.now();
       const outcome = await adapter({ timeoutMs: 150 }).publishServiceDashboard('frontend');
-      expect(outcome).toEqual({ ok: false, status: null, error: 'Grafana did not answer within 150 ms' });
+      expect(outcome).toEqual({ ok: false, status: null, error: 'Grafana did not answer POST /api/dashboards/db within 150 ms' });
       expect(Date.now() - started).toBeLessThan(1000);
     });
 
@@ -113,7 +113,7 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
       const unreachable = adapter();
       await grafana.stop();
       const outcome = await unreachable.publishServiceDashboard('frontend');
-      expect(outcome).toEqual({ ok: false, status: null, error: 'cannot reach Grafana: fetch failed (ECONNREFUSED)' });
+      expect(outcome).toEqual({ ok: false, status: null, error: 'cannot reach Grafana (POST /api/dashboards/db): fetch failed: ECONNREFUSED' });
       grafana = await FakeGrafana.start();
     });
   });

@@ -5,10 +5,14 @@
  */
 import { clusterDashboard, graphDashboard, serviceDashboard, type DashboardEnvelope, type DashboardOptions } from './dashboards';
 import { grafanaBaseUrl } from './grafana-base-url';
-import { grafanaRequest } from './grafana-request';
+import { jsonHttp } from '../../shared/json-http';
 import { SecretRedactor } from '../../shared/secret-redactor';
 import { authorizationHeader } from './grafana-secrets';
 import type { GrafanaOutcome, GrafanaPort, PublishedDashboard } from './grafana.port';
+
+/** Grafana's answers are small; a bigger body is refused rather than buffered. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_MESSAGE_LENGTH = 300;
 
 export interface GrafanaHttpOptions {
   /** GRAFANA_HOST, e.g. `http://grafana.monitoring:3000` (a sub-path is kept). */
@@ -72,16 +76,29 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     return { ok: true, value: { uid: uid ?? envelope.dashboard.uid, url: this.baseUrl + url } };
   }
 
-  private send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
-    return grafanaRequest({
+  /** The parsed JSON body of a 2xx answer, else why not (secrets masked): never throws. */
+  private async send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
+    const fail = (status: number | null, error: string): GrafanaOutcome<unknown> => ({ ok: false, status, error: this.redactor.redact(error).slice(0, MAX_MESSAGE_LENGTH) });
+    const outcome = await jsonHttp({
+      peer: 'Grafana',
       method,
       url: this.baseUrl + path,
-      authorization: this.authorization,
       body,
+      headers: this.authorization ? { authorization: this.authorization } : {},
       timeoutMs: this.timeoutMs,
-      redactor: this.redactor,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
     });
+    if (!outcome.answered) return fail(outcome.status, outcome.message);
+    if (outcome.status < 200 || outcome.status > 299) return fail(outcome.status, `Grafana answered ${outcome.status}: ${messageOf(outcome.body) ?? outcome.statusText}`);
+    if (outcome.body === undefined) return fail(outcome.status, `Grafana answered ${outcome.status} with a body that is not JSON`);
+    return { ok: true, value: outcome.body };
   }
+}
+
+/** Grafana's errors carry `{message}`. */
+function messageOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('message' in body)) return undefined;
+  return typeof body.message === 'string' ? body.message : undefined;
 }
 
 function fieldsOf(body: unknown): { uid?: string; url?: string } {

@@ -1,4 +1,5 @@
 import type { HelmChartRequest } from './helm.port';
+import { DNS_LABEL_MAX_LENGTH, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../../shared/dns-name';
 
 /**
  * The exact helm argument lists SMO runs, and the checks on their positional
@@ -14,24 +15,20 @@ export interface HelmTarget {
   readonly plainHttp: boolean;
 }
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** helm's own limit (pkg/chartutil/validate_name.go, maxReleaseNameLen). */
-const MAX_RELEASE_LENGTH = 53;
-const MAX_NAMESPACE_LENGTH = 63;
 const MAX_CHART_LENGTH = 512;
 /** Scheme, host[:port], then path segments; a segment may end in `:tag` or `@sha256:…`. */
 const CHART_REFERENCE = /^(oci|https?):\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~+:@-]+)+$/;
 
 /** Returns why a release name is refused, or null. */
 export function releaseProblem(release: string): string | null {
-  if (release.length > MAX_RELEASE_LENGTH) return `release name is longer than ${MAX_RELEASE_LENGTH} characters`;
-  if (!DNS_1123_LABEL.test(release)) return `release name ${JSON.stringify(release)} is not a DNS-1123 label`;
+  if (release.length > HELM_RELEASE_MAX_LENGTH) return `release name is longer than ${HELM_RELEASE_MAX_LENGTH} characters`;
+  if (!isDnsLabel(release, HELM_RELEASE_MAX_LENGTH)) return `release name ${JSON.stringify(release)} is not a DNS-1123 label`;
   return null;
 }
 
 export function namespaceProblem(namespace: string): string | null {
-  if (namespace.length > MAX_NAMESPACE_LENGTH) return `namespace is longer than ${MAX_NAMESPACE_LENGTH} characters`;
-  if (!DNS_1123_LABEL.test(namespace)) return `namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`;
+  if (namespace.length > DNS_LABEL_MAX_LENGTH) return `namespace is longer than ${DNS_LABEL_MAX_LENGTH} characters`;
+  if (!isDnsLabel(namespace)) return `namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`;
   return null;
 }
 

@@ -1,4 +1,5 @@
 import type { ReleaseRevision, ReleaseState, ReleaseStatus } from './helm.port';
+import { isRecord } from '../../shared/is-record';
 
 /** Reads `helm status|history --output json`; anything unexpected becomes `unknown`, never an exception. */
 
@@ -51,8 +52,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { parseQuantity, QuantityParseError } from '../kubernetes/quantity';
 import type { ClusterInventoryPort, ObservedCluster } from './cluster-inventory.port';
+import { isRecord } from '../../shared/is-record';
 
 /** The clusters file is missing, not YAML, or breaks the schema; `field` points at the culprit. */
 export class SimulatedInventoryError extends Error {
@@ -130,8 +131,4 @@ export function parseSimulatedClusters(text: string, file = 'simulated clusters'
       serviceCidr: text('serviceCidr'),
     };
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

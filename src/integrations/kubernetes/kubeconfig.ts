@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
+import { isRecord } from '../../shared/is-record';
 
 /** A kubeconfig that cannot be used: unreadable, not YAML, unknown context, no cluster. */
 export class KubeconfigInvalidError extends Error {
@@ -137,8 +138,4 @@ function withContext(kc: KubeConfig, context: string | undefined, origin: string
 function describe(listName: string, index: number, entry: unknown): string {
   const name = isRecord(entry) && typeof entry.name === 'string' ? ` "${entry.name}"` : '';
   return `${listName}[${index}]${name}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 /** Reading NFVCL's answers: blueprint ids, task status, topology VIMs and blueprints (2024 and current shapes). */
 import type { NfvclBlueprint, NfvclTaskStatus, NfvclTopologyVim } from './nfvcl.port';
+import { isRecord } from '../../shared/is-record';
 
 const BLUEPRINT_IN_DETAIL = /\bBlueprint\s+([A-Za-z0-9][A-Za-z0-9_-]{0,63})\b/;
 const BLUEPRINT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -12,7 +13,7 @@ type Json = Record<string, unknown>;
  * current NFVCL also puts it in `result` (a string, or an object with `id`) once a task is done.
  */
 export function blueprintIdOf(answer: unknown): string | null {
-  if (!isObject(answer)) return null;
+  if (!isRecord(answer)) return null;
   const detail = answer.detail;
   if (typeof detail === 'string') {
     const match = BLUEPRINT_IN_DETAIL.exec(detail);
@@ -24,7 +25,7 @@ export function blueprintIdOf(answer: unknown): string | null {
 /** A finished task's result: the blueprint id as a string, or an object carrying `id` / `blueprint_id`. */
 export function blueprintIdIn(result: unknown): string | null {
   if (typeof result === 'string' && BLUEPRINT_ID.test(result)) return result;
-  if (isObject(result)) {
+  if (isRecord(result)) {
     for (const key of ['blueprint_id', 'blue_id', 'id']) {
       const value = result[key];
       if (typeof value === 'string' && BLUEPRINT_ID.test(value)) return value;
@@ -34,14 +35,14 @@ export function blueprintIdIn(result: unknown): string | null {
 }
 
 export function taskIdOf(answer: unknown): string | null {
-  if (!isObject(answer)) return null;
+  if (!isRecord(answer)) return null;
   const id = answer.task_id;
   return typeof id === 'string' && id.trim() !== '' ? id : null;
 }
 
 /** `{task_id, status: "running"|"done", result?, error: bool, exception?}`; null when the shape is not that. */
 export function taskStatusOf(answer: unknown, taskId: string): NfvclTaskStatus | null {
-  if (!isObject(answer) || typeof answer.status !== 'string') return null;
+  if (!isRecord(answer) || typeof answer.status !== 'string') return null;
   const done = answer.status === 'done';
   const error = answer.error === true;
   const exception = answer.exception === undefined || answer.exception === null ? null : text(typeof answer.exception === 'string' ? answer.exception : JSON.stringify(answer.exception));
@@ -50,10 +51,10 @@ export function taskStatusOf(answer: unknown, taskId: string): NfvclTaskStatus |
 
 /** The VIMs of `GET /v1/topology`: only the fields SMO keeps (never `vim_password`). */
 export function topologyVimsOf(topology: unknown): NfvclTopologyVim[] {
-  if (!isObject(topology) || !Array.isArray(topology.vims)) return [];
-  return topology.vims.filter(isObject).flatMap((vim): NfvclTopologyVim[] => {
+  if (!isRecord(topology) || !Array.isArray(topology.vims)) return [];
+  return topology.vims.filter(isRecord).flatMap((vim): NfvclTopologyVim[] => {
     if (typeof vim.name !== 'string' || vim.name === '') return [];
-    const config = isObject(vim.config) ? vim.config : {};
+    const config = isRecord(vim.config) ? vim.config : {};
     return [
       {
         name: vim.name,
@@ -69,10 +70,10 @@ export function topologyVimsOf(topology: unknown): NfvclTopologyVim[] {
 
 /** A detailed blueprint (`GET /nfvcl/v2/api/blue/{id}?detailed=true` or an entry of the detailed list). */
 export function blueprintOf(blue: unknown): NfvclBlueprint | null {
-  if (!isObject(blue) || typeof blue.id !== 'string' || !BLUEPRINT_ID.test(blue.id)) return null;
-  const state = isObject(blue.state) ? blue.state : {};
-  const master = isObject(state.master_area) ? state.master_area : {};
-  const createConfig = isObject(blue.create_config) ? blue.create_config : {};
+  if (!isRecord(blue) || typeof blue.id !== 'string' || !BLUEPRINT_ID.test(blue.id)) return null;
+  const state = isRecord(blue.state) ? blue.state : {};
+  const master = isRecord(state.master_area) ? state.master_area : {};
+  const createConfig = isRecord(blue.create_config) ? blue.create_config : {};
   const additional = Array.isArray(master.additional_networks) ? master.additional_networks : [];
   return {
     id: blue.id,
@@ -95,7 +96,7 @@ function workersOf(state: Json): number | null {
 
 /** `status{error, current_operation: idle|deploying|running-day2-op|destroying, detail}`. */
 function phaseOf(status: unknown): Pick<NfvclBlueprint, 'phase' | 'detail'> {
-  if (!isObject(status)) return { phase: 'busy', detail: null };
+  if (!isRecord(status)) return { phase: 'busy', detail: null };
   const detail = typeof status.detail === 'string' && status.detail !== '' ? text(status.detail) : null;
   if (status.error === true) return { phase: 'error', detail };
   const operation = typeof status.current_operation === 'string' ? status.current_operation.toLowerCase() : '';
@@ -111,8 +112,4 @@ export function integerOf(value: unknown): number | null {
 
 function text(value: string): string {
   return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value;
-}
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,7 +6,8 @@
  */
 import { serviceBaseUrl } from '../../shared/base-url';
 import { withRetry, type RetryPolicy } from '../../shared/retry';
-import { blueprintIdOf, blueprintOf, isObject, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
+import { blueprintIdOf, blueprintOf, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
+import { isRecord } from '../../shared/is-record';
 import type { K8sAddNodeBody, K8sCreateBody, TopologyBody } from './nfvcl-bodies';
 import { nfvclRequest, refusal, type NfvclRequest, type NfvclResponse } from './nfvcl-request';
 import { scrubSecrets } from './nfvcl-secrets';
@@ -48,10 +49,10 @@ export class NfvclHttpClient implements NfvclPort {
       if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
       // Upstream could register only the first VIM: NFVCL keeps one topology. Add to it instead.
       const existing = await this.get('/v1/topology', undefined, { notFound: true, secrets });
-      const topology = isObject(existing?.body) ? existing.body : null;
+      const topology = isRecord(existing?.body) ? existing.body : null;
       const vim = body.vims[0]!;
       if (!topology || topologyVimsOf(topology).some((known) => known.name === vim.name)) throw error;
-      const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isObject).map((network) => network.name));
+      const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isRecord).map((network) => network.name));
       for (const network of body.networks.filter((n) => !networks.has(n.name))) await this.send('POST', '/v1/topology/network', network, secrets);
       return this.send('POST', '/v1/topology/vim', vim, secrets);
     }

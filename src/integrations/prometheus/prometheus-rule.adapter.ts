@@ -14,6 +14,7 @@ import {
   upsertRulesInGroups,
   type GroupsEdit,
 } from './rule-groups';
+import { isRecord } from '../../shared/is-record';
 
 export interface PrometheusRuleOptions {
   /** The CR's name; kube-prometheus-stack derives it from the Helm release. */
@@ -173,8 +174,4 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
       throw new KubeApiInvalidResponseError(`read PrometheusRule ${this.target.namespace}/${this.target.name}`, `spec.${error.message}`);
     }
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

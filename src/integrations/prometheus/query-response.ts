@@ -1,4 +1,5 @@
 /** Reading a Prometheus `/api/v1/query` answer into samples or a typed failure. */
+import { isRecord } from '../../shared/is-record';
 
 export interface Sample {
   labels: Record<string, string>;
@@ -89,8 +90,4 @@ function snippet(text: string): string {
 
 function isStringMap(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((item) => typeof item === 'string');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

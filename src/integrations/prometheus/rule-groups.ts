@@ -1,5 +1,6 @@
 import { canonicalJson } from '../../shared/canonical-json';
 import type { AlertRule } from './alert-rules.port';
+import { isRecord } from '../../shared/is-record';
 
 /**
  * Edits of a `groups` list, shared by the PrometheusRule CR (`spec.groups`) and the rules file
@@ -115,8 +116,4 @@ function alertNameOf(stored: unknown): string | null {
 function stringMap(value: unknown): Record<string, string> {
   if (!isRecord(value)) return {};
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

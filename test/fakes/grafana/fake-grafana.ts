@@ -3,8 +3,9 @@
  * be installed here): create/overwrite, read and delete dashboards by uid, with basic or
  * Bearer auth, Grafana's 40-character uid limit, injected failures and delays, and a log.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord } from '../../../src/shared/is-record';
+import { FakeDelays, listenOnLoopback } from '../loopback-server';
 
 export interface FakeGrafanaOptions {
   /** Basic-auth credentials Grafana accepts (default admin/admin, as a fresh install). */
@@ -61,7 +62,7 @@ export class FakeGrafana {
   private readonly log: LoggedRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingDelays = new FakeDelays();
   private nextId = 1;
   private isDown = false;
 
@@ -69,15 +70,12 @@ export class FakeGrafana {
 
   static async start(options: FakeGrafanaOptions = {}): Promise<RunningFakeGrafana> {
     const fake = new FakeGrafana({ username: 'admin', password: 'admin', ...options });
-    const server = createServer((request, response) => void fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const { url, server, close } = await listenOnLoopback((request, response) => void fake.handle(request, response));
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       stop: async () => {
-        fake.timers.forEach(clearTimeout);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        fake.pendingDelays.clear();
+        await close();
       },
       dashboards: () => new Map(fake.stored),
       requests: () => [...fake.log],
@@ -128,7 +126,7 @@ export class FakeGrafana {
   }
 
   private save(body: unknown): Reply {
-    if (!isObject(body) || !isObject(body.dashboard)) return { status: 400, body: { message: 'bad request data' } };
+    if (!isRecord(body) || !isRecord(body.dashboard)) return { status: 400, body: { message: 'bad request data' } };
     const dashboard = body.dashboard;
     const title = dashboard.title;
     if (typeof title !== 'string' || title.trim() === '') {
@@ -182,18 +180,8 @@ export class FakeGrafana {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
+    return this.pendingDelays.sleep(ms);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Grafana's slug: lower case, runs of other characters become one '-'. */

@@ -1,4 +1,6 @@
 /** The three patch flavours a Kubernetes client may send, enough for the fake API server. */
+import { isRecord } from '../../../src/shared/is-record';
+import { pointerTokens } from '../../../src/shared/json-pointer';
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 
@@ -34,7 +36,7 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
     if (!isRecord(operation) || typeof operation.op !== 'string' || typeof operation.path !== 'string') {
       throw new PatchError('each JSON patch operation needs op and path');
     }
-    const tokens = operation.path.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const tokens = pointerTokens(operation.path);
     const last = tokens.pop();
     if (last === undefined) {
       if (operation.op === 'test') continue;
@@ -66,8 +68,4 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
     }
   }
   return document;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

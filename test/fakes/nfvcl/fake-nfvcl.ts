@@ -10,8 +10,9 @@
  * included (the fake is NFVCL: it is allowed to see the VIM password).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord } from '../../../src/shared/is-record';
+import { FakeDelays, listenOnLoopback } from '../loopback-server';
 
 export type NfvclApi = '2024' | 'current';
 
@@ -91,7 +92,7 @@ export class FakeNfvcl {
   private readonly log: LoggedNfvclRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingDelays = new FakeDelays();
   private nextFailure: string | null = null;
   private counter = 0;
 
@@ -99,15 +100,12 @@ export class FakeNfvcl {
 
   static async start(options: FakeNfvclOptions = {}): Promise<RunningFakeNfvcl> {
     const fake = new FakeNfvcl({ api: 'current', pollsUntilReady: 2, namesBlueprintInDetail: true, echoTopology: false, ...options });
-    const server = createServer((request, response) => void fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const { url, close } = await listenOnLoopback((request, response) => void fake.handle(request, response));
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       stop: async () => {
-        fake.timers.forEach(clearTimeout);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        fake.pendingDelays.clear();
+        await close();
       },
       requests: () => [...fake.log],
       topology: () => (fake.topologyDoc ? structuredClone(fake.topologyDoc) : null),
@@ -168,7 +166,7 @@ export class FakeNfvcl {
   }
 
   private createTopology(body: unknown): Reply {
-    if (!isObject(body) || typeof body.id !== 'string' || !Array.isArray(body.vims) || !Array.isArray(body.networks)) {
+    if (!isRecord(body) || typeof body.id !== 'string' || !Array.isArray(body.vims) || !Array.isArray(body.networks)) {
       return { status: 422, body: { detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid topology', input: body }] } };
     }
     if (this.topologyDoc) return { status: 409, body: { detail: `Topology ${String(this.topologyDoc.id)} already exists` } };
@@ -179,7 +177,7 @@ export class FakeNfvcl {
 
   private addVim(body: unknown): Reply {
     if (!this.topologyDoc) return notFound('Topology not found');
-    if (!isObject(body) || typeof body.name !== 'string') return { status: 422, body: { detail: [{ loc: ['body', 'name'], msg: 'Field required', input: body }] } };
+    if (!isRecord(body) || typeof body.name !== 'string') return { status: 422, body: { detail: [{ loc: ['body', 'name'], msg: 'Field required', input: body }] } };
     if (this.vims().some((v) => v.name === body.name)) return { status: 409, body: { detail: `VIM ${body.name} already exists` } };
     (this.topologyDoc.vims as unknown[]).push(structuredClone(body));
     return { status: 200, body: { detail: `VIM ${body.name} added` } };
@@ -187,7 +185,7 @@ export class FakeNfvcl {
 
   private addNetwork(body: unknown): Reply {
     if (!this.topologyDoc) return notFound('Topology not found');
-    if (!isObject(body) || typeof body.name !== 'string') return { status: 422, body: { detail: [{ loc: ['body', 'name'], msg: 'Field required', input: body }] } };
+    if (!isRecord(body) || typeof body.name !== 'string') return { status: 422, body: { detail: [{ loc: ['body', 'name'], msg: 'Field required', input: body }] } };
     const networks = this.topologyDoc.networks as Record<string, unknown>[];
     if (networks.some((n) => n.name === body.name)) return { status: 409, body: { detail: `Network ${body.name} already exists` } };
     networks.push(structuredClone(body));
@@ -207,7 +205,7 @@ export class FakeNfvcl {
   }
 
   private createK8s(body: unknown): Reply {
-    const areas = isObject(body) && Array.isArray(body.areas) ? body.areas.filter(isObject) : [];
+    const areas = isRecord(body) && Array.isArray(body.areas) ? body.areas.filter(isRecord) : [];
     const masters = areas.filter((area) => area.is_master_area === true);
     if (masters.length !== 1) return { status: 422, body: { detail: [{ loc: ['body', 'areas'], msg: 'Exactly one master area is required', input: body }] } };
     const master = masters[0]!;
@@ -232,7 +230,7 @@ export class FakeNfvcl {
     const blueprint = this.blues.get(blueprintId);
     if (!blueprint) return notFound(`Blueprint ${blueprintId} not found`);
     if (blueprint.operation !== 'idle' || blueprint.error) return { status: 400, body: { status: 'failed', detail: `Blueprint ${blueprintId} is busy or failed`, result: {}, task_id: null } };
-    const areas = isObject(body) && Array.isArray(body.areas) ? body.areas.filter(isObject) : [];
+    const areas = isRecord(body) && Array.isArray(body.areas) ? body.areas.filter(isRecord) : [];
     const added = areas.reduce((sum, area) => sum + (typeof area.worker_replicas === 'number' ? area.worker_replicas : 0), 0);
     if (added < 1 || areas.some((area) => area.is_master_area !== false)) {
       return { status: 422, body: { detail: [{ loc: ['body', 'areas'], msg: 'add_node needs non-master areas with worker_replicas', input: body }] } };
@@ -339,26 +337,16 @@ export class FakeNfvcl {
 
   private vims(): Record<string, unknown>[] {
     const vims = this.topologyDoc?.vims;
-    return Array.isArray(vims) ? vims.filter(isObject) : [];
+    return Array.isArray(vims) ? vims.filter(isRecord) : [];
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
+    return this.pendingDelays.sleep(ms);
   }
 }
 
 function notFound(detail: string): Reply {
   return { status: 404, body: { detail } };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {

@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { getSolver } from '../optimizer';
+import type { ClusterCommand } from '../domain/cluster/decide';
+import type { GraphCommand } from '../domain/graph/commands';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import type { CommandContext } from '../application/command-handler';
+import type { Processor } from '../processing/processor';
+import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
+import { AlertRulesProcessor } from '../processors/alert-rules.processor';
+import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
+import { ScalingScheduler } from '../processors/scaling.scheduler';
+import { mergeLatencies } from '../processors/cluster-latencies';
+import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
+import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
+import { DeploymentProcessor } from '../processors/deployment.processor';
+import { SnapshotProcessor } from '../processors/snapshot.processor';
+import { graphDecider } from '../domain/graph/decide';
+import { GRAPH_EVOLVE_VERSION } from '../domain/graph/evolve';
+import { GRAPH_CATEGORY } from '../domain/graph/events';
+import { CLUSTER_EVOLVE_VERSION, clusterDecider } from '../domain/cluster/decide';
+import { CLUSTER_CATEGORY } from '../domain/cluster/events';
+import { PlacementProcessor } from '../processors/placement.processor';
+import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
+import { KarmadaReplicaSource } from '../processors/replica-source';
+import { ClusterSync } from '../processors/cluster-sync';
+import { NfvclCallsProcessor } from '../processors/nfvcl-calls.processor';
+import { clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCaseOf, RemoveVim } from './cqrs';
+import type { Runtime } from './runtime';
+import { RUNTIME } from './runtime.token';
+
+/**
+ * The composition root of SMO's durable processors (what stands in for sagas, see the README's
+ * design section): a Nest provider built once from the runtime and the CommandBus. Every command a
+ * processor issues goes through the bus as its use case. The runtime lifecycle registers the
+ * processors with the processing host and starts the scheduler; nothing here mutates the runtime.
+ */
+@Injectable()
+export class DurableProcessing {
+  readonly processors: Processor[];
+  /** The autoscaler when SCALING_ENABLED and Prometheus is configured (its status is in /health). */
+  readonly scaling: ScalingScheduler | null;
+  /** Keeps the cluster streams in step with Karmada's inventory (placement and dry runs wait for its first pass). */
+  readonly clusterSync: ClusterSync;
+
+  /** Periodic work besides the processors; started with the app, stopped before the stores close. */
+  get jobs(): Array<{ start(): void; stop(): Promise<void> }> {
+    return this.scaling ? [this.clusterSync, this.scaling] : [this.clusterSync];
+  }
+
+  constructor(@Inject(RUNTIME) runtime: Runtime, commandBus: CommandBus) {
+    const dispatch = (command: GraphCommand, context: CommandContext) => commandBus.execute(graphUseCaseOf(command, context));
+    const dispatchCluster = (command: ClusterCommand, context: CommandContext) => commandBus.execute(clusterUseCaseOf(command, context));
+    const dispatchOsK8s = (command: OsK8sClusterCommand, context: CommandContext) => commandBus.execute(osK8sClusterUseCaseOf(command, context));
+    const { helm, grafana, prometheus, nfvcl } = runtime.integrations;
+    const clusterSync = new ClusterSync({
+      inventory: runtime.integrations.inventory,
+      dispatch: dispatchCluster,
+      readStore: runtime.readStore,
+      logger: runtime.logger,
+      intervalMs: runtime.config.karmada.syncIntervalSeconds * 1000,
+      owner: runtime.processing.owner,
+    });
+    this.clusterSync = clusterSync;
+    // Submariner's gateways report measured round trips between clusters; configuration overrides them.
+    const gateways = runtime.config.submariner.kubeconfig
+      ? new SubmarinerBrokerAdapter(loadKubeconfigFile(runtime.config.submariner.kubeconfig, { trusted: true }))
+      : null;
+    this.processors = [
+      new PlacementProcessor({
+        graphs: runtime.graphs,
+        readStore: runtime.readStore,
+        dispatch,
+        solver: () => getSolver(runtime.config.solver),
+        replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
+        maxSolveCells: runtime.config.security.maxSolveCells,
+        proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
+        clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
+        latencyLimitsMs: runtime.config.latency.limitsMs,
+        inventoryReady: async () => {
+          await clusterSync.whenSynced(30_000);
+          await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
+        },
+        ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
+        inventoryShowsPlacements: runtime.integrations.modes.some((m) => m.name === 'karmada' && m.mode === 'simulated'),
+      }),
+      new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }),
+      new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }),
+      new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules }),
+      new ConditionalDeploymentProcessor({ dispatch }),
+    ];
+    if (runtime.config.snapshotEvery > 0) {
+      this.processors.push(
+        new SnapshotProcessor({
+          eventStore: runtime.eventStore,
+          every: runtime.config.snapshotEvery,
+          aggregates: {
+            [GRAPH_CATEGORY]: { ...graphDecider, snapshotVersion: GRAPH_EVOLVE_VERSION },
+            [CLUSTER_CATEGORY]: { ...clusterDecider, snapshotVersion: CLUSTER_EVOLVE_VERSION },
+          },
+        }),
+      );
+    }
+    if (nfvcl) {
+      this.processors.push(
+        new OsK8sProvisioningProcessor({
+          clusters: runtime.osK8sClusters,
+          dispatch: dispatchOsK8s,
+          nfvcl,
+          logger: runtime.logger,
+          pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
+          timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
+          karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
+        }),
+        new NfvclCallsProcessor({
+          calls: runtime.nfvclCalls,
+          clusters: runtime.osK8sClusters,
+          vims: runtime.vims,
+          nfvcl,
+          dispatchCall: (command, context) => commandBus.execute(nfvclCallUseCaseOf(command, context)),
+          dispatchCluster: dispatchOsK8s,
+          removeVim: (data, context) => commandBus.execute(new RemoveVim(data, context)),
+        }),
+      );
+    }
+    if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));
+    this.scaling =
+      runtime.config.scaling.enabled && prometheus
+        ? new ScalingScheduler({
+            readStore: runtime.readStore,
+            rates: prometheus,
+            scaler: runtime.integrations.scaler,
+            dispatch,
+            solver: () => getSolver(runtime.config.solver),
+            logger: runtime.logger,
+            intervalSeconds: runtime.config.scaling.intervalSeconds,
+            metric: runtime.config.scaling.metric,
+            owner: runtime.processing.owner,
+          })
+        : null;
+  }
+}

@@ -1,0 +1,108 @@
+import type { RecordedEvent } from '../eventstore/event-store';
+import { DomainError } from '../domain/decider';
+import type { NfvclCallCommand } from '../domain/nfvcl-call/decide';
+import { NFVCL_CALL_CATEGORY, isNfvclCallEvent, type NfvclCallFailed, type NfvclOperation } from '../domain/nfvcl-call/events';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import { live } from '../domain/os-k8s-cluster/decide';
+import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import type { VimCommands } from '../application/vim-commands';
+import type { CommandContext } from '../application/command-handler';
+import type { NfvclCalls } from '../application/nfvcl-calls';
+import { processorContext } from '../application/processor-context';
+import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
+import type { Processor } from '../processing/processor';
+
+const NAME = 'nfvcl-calls';
+
+type Dispatch<C> = (command: C, context: CommandContext) => Promise<unknown>;
+
+/**
+ * Makes the NFVCL changes the routes record as intents (`NfvclCallRequested`), once each: the
+ * processor has one owner among SMO instances (its lease), and a call whose outcome is recorded is
+ * not made again. It records what NFVCL's answer means for the cluster or VIM (through the
+ * CommandBus), then the call's outcome, which the waiting route answers with. A failure NFVCL
+ * reports, or SMO's rules refusing the outcome, is the call's outcome too (the route's 4xx/5xx).
+ * A crash between NFVCL's answer and the record repeats the call after the restart (at least once,
+ * like every side effect of a processor).
+ */
+export class NfvclCallsProcessor implements Processor {
+  readonly name = NAME;
+  readonly filter = { eventTypes: ['NfvclCallRequested'], streamCategories: [NFVCL_CALL_CATEGORY] };
+
+  constructor(
+    private readonly deps: {
+      calls: Pick<NfvclCalls, 'load'>;
+      /** Read before a change is asked of NFVCL: one already gone (a request that raced another) is not asked again. */
+      clusters: Pick<OsK8sClusterCommands, 'load'>;
+      vims: Pick<VimCommands, 'load'>;
+      nfvcl: NfvclPort;
+      dispatchCall: Dispatch<NfvclCallCommand>;
+      dispatchCluster: Dispatch<OsK8sClusterCommand>;
+      removeVim: (data: { vimId: number; nfvclResponse: unknown }, context: CommandContext) => Promise<unknown>;
+    },
+  ) {}
+
+  async handle(event: RecordedEvent): Promise<void> {
+    if (!isNfvclCallEvent(event) || event.type !== 'NfvclCallRequested') return;
+    const { callId, operation } = event.data;
+    if ((await this.deps.calls.load(callId)).kind !== 'requested') return;
+    try {
+      const outcome = await this.act(operation, processorContext(NAME, event, 'record'));
+      await this.deps.dispatchCall({ type: 'RecordNfvclAnswer', data: { callId, ...outcome } }, processorContext(NAME, event, 'answer'));
+    } catch (error) {
+      const failure = failureOf(error);
+      if (!failure) throw error;
+      await this.deps.dispatchCall({ type: 'RecordNfvclFailure', data: { callId, ...failure } }, processorContext(NAME, event, 'failed'));
+    }
+  }
+
+  private async act(operation: NfvclOperation, context: CommandContext): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
+    const { nfvcl } = this.deps;
+    if (operation.kind === 'delete-k8s' || operation.kind === 'scale-out-k8s') live((await this.deps.clusters.load(operation.smoId)).state);
+    if (operation.kind === 'delete-vim' && (await this.deps.vims.load(operation.vimId)).state.kind !== 'registered') {
+      throw new DomainError('not-found', `VIM with SMO ID ${operation.vimId} not found`);
+    }
+    switch (operation.kind) {
+      case 'create-k8s': {
+        const { kind: _kind, ...request } = operation;
+        const answer = await nfvcl.createK8sBlueprint(operation.nfvclRequest as K8sCreateBody);
+        await this.deps.dispatchCluster(
+          {
+            type: 'RequestClusterProvisioning',
+            data: { ...request, blueprintId: answer.blueprintId, taskId: answer.taskId, nfvclAnswer: answer.mode, nfvclResponse: answer.body },
+          },
+          context,
+        );
+        return { nfvclResponse: answer.body, taskId: answer.taskId };
+      }
+      case 'delete-k8s': {
+        const { blueprintId } = operation;
+        const answer = blueprintId === null ? 'not-found' : await nfvcl.deleteBlueprint(blueprintId);
+        const taskId = answer === 'not-found' ? null : answer.taskId;
+        await this.deps.dispatchCluster({ type: 'DecommissionCluster', data: { smoId: operation.smoId, taskId, reason: 'requested' } }, context);
+        return { nfvclResponse: answer === 'not-found' ? null : answer.body, taskId };
+      }
+      case 'scale-out-k8s': {
+        const answer = await nfvcl.addK8sNodes(operation.blueprintId, operation.nfvclRequest as K8sAddNodeBody);
+        await this.deps.dispatchCluster(
+          { type: 'ScaleOutCluster', data: { smoId: operation.smoId, addedWorkers: operation.addedWorkers, taskId: answer.taskId, nfvclResponse: answer.body } },
+          context,
+        );
+        return { nfvclResponse: answer.body, taskId: answer.taskId };
+      }
+      case 'delete-vim': {
+        const answer = await nfvcl.deleteVim(operation.name);
+        const nfvclResponse = answer === 'not-found' ? null : answer.body;
+        await this.deps.removeVim({ vimId: operation.vimId, nfvclResponse }, context);
+        return { nfvclResponse, taskId: answer === 'not-found' ? null : answer.taskId };
+      }
+    }
+  }
+}
+
+function failureOf(error: unknown): Omit<NfvclCallFailed['data'], 'callId'> | null {
+  if (error instanceof NfvclError) return { kind: error.kind, status: error.status, detail: error.message };
+  if (error instanceof DomainError) return { kind: error.kind === 'not-found' ? 'not-found' : 'conflict', status: null, detail: error.message };
+  return null;
+}
