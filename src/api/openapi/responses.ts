@@ -7,7 +7,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, titleOf } from '../problem';
-import { DNS_LABEL_PATTERN, schemaRef, type SchemaName } from './schemas';
+import { DNS_LABEL_PATTERN } from '../../shared/dns-name';
+import { schemaRef, type SchemaName } from './schemas';
 
 type HeaderName = 'etag' | 'location' | 'event-position' | 'retry-after';
 

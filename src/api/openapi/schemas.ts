@@ -22,9 +22,6 @@ const shape = (properties: Record<string, SchemaObject>, required: string[] = Ob
   properties,
 });
 
-/** DNS-1123 label: graph ids and projects (they name Kubernetes namespaces and objects). */
-export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
-
 /** RFC 9457 problem details: the body of every error. */
 const Problem: SchemaObject = {
   type: 'object',

@@ -8,12 +8,13 @@ import type { ClusterLatencyMs, PlanRequest } from '../../optimizer';
 import { LATENCY_QOS, type LatencyQos } from '../../domain/graph/hdag-descriptor';
 import { parseQuantity } from '../../integrations/kubernetes/quantity';
 import { toPointer } from '../../descriptor/problem';
+import { DNS_SUBDOMAIN_PATTERN } from '../../shared/dns-name';
 import type { Problem } from '../problem';
 import { AmountField, AmountMatrixField, BooleanField, CustomField, EnumField, IntegerField, NestedField, PatternField, StringMapField, type FieldOptions } from '../validation/fields';
 import { inconsistent, RequestBodySchema } from '../validation/request-body';
 
 /** A DNS-1123 subdomain, lowercase: cluster names and service ids. */
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const NAME = new RegExp(DNS_SUBDOMAIN_PATTERN);
 const NAME_MESSAGE = 'must be a lowercase DNS name';
 const MAX_ITEMS = 1000;
 const ALGORITHMS = ['naive', 'milp'] as const;
