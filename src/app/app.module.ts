@@ -17,6 +17,7 @@ import { ExecuteClusterCommandHandler, ExecuteGraphCommandHandler } from './cqrs
 import { ProcessorsRegistration } from './processors.registration';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
+import { ConsoleDataController } from '../ui/console-data.controller';
 
 /** Starts the processors once the app is up, and closes the stores after the HTTP server has drained. */
 class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -47,7 +48,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController],
       providers: [{ provide: RUNTIME, useValue: runtime }, ...runtimeParts(runtime), RuntimeLifecycle, OpenEventStreams, ProcessorsRegistration, ExecuteGraphCommandHandler, ExecuteClusterCommandHandler],
       exports: [RUNTIME],
     };
