@@ -171,6 +171,9 @@ if (!existsSync(CHROMIUM)) {
       expect(moves.length).toBeGreaterThan(0);
       for (const move of moves) expect(move).toMatch(/^[\w-]+ c1 → c2$/);
       expect(moves.map((m) => m.split(' ')[0]).every((service) => placement[service!] === 'c2')).toBe(true);
+      // noise-reduction now runs apart from the services it connects with: its service import is drawn as a cross-cluster link.
+      await page.waitForSelector('.import-link.cross[data-provider="noise-reduction"][data-to="c1"]');
+      expect(await page.locator('.cluster-column[data-cluster="c1"] .service-block.imported').allInnerTexts()).toContain('imports noise-reduction from c2');
       await screenshot(page, 'graph-after-replacement');
 
       await eventually(async () => ((await events.locator('tr.event-row').allInnerTexts()).some((r) => r.includes('PlacementDecided')) ? true : undefined), 10_000, 'PlacementDecided in the live events');

@@ -288,8 +288,17 @@
       const placement = graph.placement || {};
       const links = [];
       const imports = (lastDecision && lastDecision.imports) || {};
-      for (const [service, imported] of Object.entries(imports)) {
-        for (const other of imported) links.push(el('li', { class: 'import-link' }, other + ' (' + (placement[other] || '?') + ') ⇢ ' + service + ' (' + (placement[service] || '?') + '): service import'));
+      // imports[provider] lists the clusters of the services that connect to it (upstream's create_service_imports).
+      for (const [provider, importingClusters] of Object.entries(imports)) {
+        const home = placement[provider] || '?';
+        for (const cluster of [...new Set(importingClusters)]) {
+          const cross = cluster !== home;
+          links.push(el('li', { class: 'import-link' + (cross ? ' cross' : ''), 'data-provider': provider, 'data-to': cluster }, provider + ' (' + home + ') ⇢ ' + cluster + (cross ? ': cross-cluster service import' : ': same cluster')));
+          if (cross) {
+            const column = document.querySelector('.cluster-column[data-cluster="' + CSS.escape(cluster) + '"] .service-blocks');
+            if (column) column.append(el('li', { class: 'service-block imported' }, 'imports ' + provider + ' from ' + home));
+          }
+        }
       }
       const latencies = (lastDecision && lastDecision.inputs.clusterLatencyMs) || {};
       const requirements = [];
@@ -304,8 +313,8 @@
         }
       }
       $('placement-links').replaceChildren(
-        el('h3', {}, 'Cross-cluster imports'),
-        links.length ? el('ul', {}, links) : el('p', { class: 'muted' }, 'No service imports: every connected service shares its cluster.'),
+        el('h3', {}, 'Service imports'),
+        links.length ? el('ul', {}, links) : el('p', { class: 'muted' }, 'No connected services.'),
         el('h3', {}, 'Latency'),
         requirements.length ? el('ul', {}, requirements) : el('p', { class: 'muted' }, 'No latency requirements.'),
       );
