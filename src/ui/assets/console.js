@@ -607,5 +607,7 @@
     return views[view]();
   }).finally(() => {
     body.dataset.ready = 'true';
+    // Read by bench/ui.bench.ts: navigation start → data rendered and handlers attached.
+    performance.mark('console-ready');
   });
 })();
