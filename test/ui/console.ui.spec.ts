@@ -178,6 +178,26 @@ if (!existsSync(CHROMIUM)) {
 
       await eventually(async () => ((await events.locator('tr.event-row').allInnerTexts()).some((r) => r.includes('PlacementDecided')) ? true : undefined), 10_000, 'PlacementDecided in the live events');
       expect(await events.textContent('#events-state')).toContain(`Graph ${GRAPH}: connected`);
+
+      // The connection drops and the network stays down a while; what happens meanwhile arrives once the page reconnects (Last-Event-ID).
+      const shown = async () => (await events.locator('tr.event-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-position'))))) as number[];
+      const before = Math.max(...(await shown()));
+      await events.context().setOffline(true);
+      (rig.smo.app.getHttpServer() as import('node:http').Server).closeAllConnections();
+      await events.waitForSelector('#events-state:has-text("reconnecting")', { timeout: 10_000 });
+      expect((await api('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+      await rig.idle();
+      const missed = ((await (await api('GET', `/graphs/${GRAPH}/history?limit=500`)).json()) as { events: Array<{ position: number }> }).events.map((e) => e.position).filter((p) => p > before);
+      expect(missed.length).toBeGreaterThan(0);
+      await events.context().setOffline(false);
+      await events.waitForSelector(`#events-state:has-text("reconnected after ${before}")`, { timeout: 15_000 });
+      await eventually(async () => {
+        const positions = await shown();
+        return missed.every((p) => positions.includes(p)) ? true : undefined;
+      }, 10_000, 'the missed events after the reconnect');
+      // Each event once: the resumed stream starts after the last one seen.
+      const positions = await shown();
+      expect(new Set(positions).size).toBe(positions.length);
       await screenshot(events, 'events');
       expect(await seriousViolations(events)).toEqual([]);
       await events.close();
