@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
@@ -52,9 +52,9 @@ if (!existsSync(CHROMIUM)) {
      * A browser context signed in with `token`: typed into the page's token field as a user would;
      * the tabs opened later start with it in their session storage, as a tab opened from that one does.
      */
-    async function signedIn(token: string): Promise<BrowserContext> {
+    async function signedIn(token: string, base?: string): Promise<BrowserContext> {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-      const page = await open(context, '/ui');
+      const page = await open(context, '/ui', base);
       expect(await page.textContent('#auth-message')).toContain('API token');
       await page.fill('#token', token);
       await Promise.all([page.waitForEvent('load'), page.click('#token-form button[type=submit]')]);
@@ -66,13 +66,13 @@ if (!existsSync(CHROMIUM)) {
       return context;
     }
 
-    async function open(context: BrowserContext, path: string): Promise<Page> {
+    async function open(context: BrowserContext, path: string, base = rig.smo.url): Promise<Page> {
       const page = await context.newPage();
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
       });
       page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
-      await page.goto(`${rig.smo.url}${path}`);
+      await page.goto(`${base}${path}`);
       await page.waitForSelector('body[data-ready="true"]');
       return page;
     }
@@ -271,6 +271,34 @@ if (!existsSync(CHROMIUM)) {
       expect(refused).toBe(403);
       expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
       await reader.close();
+    });
+
+    it('the placement map shows latency requirements with the round trips Submariner measured', async () => {
+      // As in test/e2e/latency-placement: c1 holds the VO and noise-reduction only, image-detection goes to c2.
+      const text = descriptorText();
+      const at = text.indexOf('latencies: []', text.indexOf('id: noise-reduction'));
+      const ultralow = `${text.slice(0, at)}latencies:\n              - connectionPoint: image-detection\n                qos: ultralow${text.slice(at + 'latencies: []'.length)}`;
+      const latencyRig = await startRig({
+        clusters: [
+          { name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' },
+          { name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' },
+        ],
+        gateways: [submarinerGateway({ clusterId: 'c1', connections: [{ clusterId: 'c2', averageRtt: '5ms' }] })],
+        env: { SMO_API_TOKENS: `${OPERATE}:operate` },
+      });
+      try {
+        const deployed = await latencyRig.request('POST', '/project/demo/graphs', { body: ultralow, contentType: 'application/yaml', headers: { authorization: `Bearer ${OPERATE}` } });
+        expect(deployed.status).toBe(200);
+        const context = await signedIn(OPERATE, latencyRig.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, latencyRig.smo.url);
+        await page.waitForSelector('.latency');
+        expect(await page.locator('.latency').allInnerTexts()).toEqual([expect.stringMatching(/^noise-reduction ↔ image-detection: required ultralow; measured round trip 5(\.0+)? ms \(c1 ↔ c2\)$/)]);
+        expect(await page.locator('.import-link.cross').count()).toBeGreaterThan(0);
+        await screenshot(page, 'placement-latency');
+        await context.close();
+      } finally {
+        await latencyRig.stop();
+      }
     });
 
     it('no page broke its Content-Security-Policy or threw', () => {

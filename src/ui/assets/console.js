@@ -308,7 +308,7 @@
           const to = placement[requirement.connectionPoint];
           const measured = from && to ? (from === to ? 0 : latencies[from] && latencies[from][to]) : undefined;
           requirements.push(
-            el('li', { class: 'latency' }, demand.id + ' ↔ ' + requirement.connectionPoint + ': required ' + JSON.stringify(requirement.qos) + '; measured round trip ' + (measured === undefined ? 'unknown' : measured + ' ms') + (from && to ? ' (' + from + ' ↔ ' + to + ')' : '')),
+            el('li', { class: 'latency' }, demand.id + ' ↔ ' + requirement.connectionPoint + ': required ' + (typeof requirement.qos === 'string' ? requirement.qos : JSON.stringify(requirement.qos)) + '; measured round trip ' + (measured === undefined ? 'unknown' : measured + ' ms') + (from && to ? ' (' + from + ' ↔ ' + to + ')' : '')),
           );
         }
       }
