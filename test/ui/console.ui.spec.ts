@@ -273,6 +273,29 @@ if (!existsSync(CHROMIUM)) {
       await reader.close();
     });
 
+    it('stop, start and remove ask for confirmation first; cancelling changes nothing', async () => {
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      await page.click('button[data-action="stop"]');
+      expect(await page.textContent('#confirm-text')).toBe(`Stop ${GRAPH}: uninstall its services?`);
+      await page.click('#confirm-dialog button[value="cancel"]');
+      await rig.idle();
+      expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
+
+      await confirm(page, 'button[data-action="stop"]');
+      await page.waitForSelector('#graph-status .status-stopped');
+      await page.waitForSelector('#services-table tr[data-service="noise-reduction"] .status-not-deployed');
+      await confirm(page, 'button[data-action="start"]');
+      await page.waitForSelector('#graph-status .status-running');
+      await rig.idle();
+      expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
+
+      await confirm(page, 'button[data-action="remove"]');
+      await eventually(async () => ((await api('GET', `/graphs/${GRAPH}`)).status === 404 ? true : undefined), 20_000, 'the graph removed');
+      await page.waitForSelector('#services .problem');
+      expect(await page.textContent('#services')).toContain('not found');
+      await page.close();
+    });
+
     it('the placement map shows latency requirements with the round trips Submariner measured', async () => {
       // As in test/e2e/latency-placement: c1 holds the VO and noise-reduction only, image-detection goes to c2.
       const text = descriptorText();
