@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { dnsLabel, MAX_GRAPH_ID_LENGTH } from '../descriptor/rules';
 import { consolePage } from './console-pages';
 
@@ -58,7 +58,7 @@ function loadAssets(): Map<string, Asset> {
  */
 export function serveConsole(fastify: FastifyInstance): void {
   const assets = loadAssets();
-  const html = (body: string) => (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(body);
+  const html = (body: string) => (_request: unknown, reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(body);
   fastify.get('/', (_request, reply) => reply.code(302).header('location', '/ui').type('application/json').send({ console: '/ui', docs: '/docs', openapi: ['/docs-json', '/docs-yaml'] }));
   fastify.get('/ui', html(consolePage('graphs')));
   fastify.get('/ui/events', html(consolePage('events')));
@@ -69,7 +69,7 @@ export function serveConsole(fastify: FastifyInstance): void {
     if (problem) {
       return reply.code(400).type('application/problem+json').send({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `name: ${problem}`, errors: [{ pointer: '/name', message: problem }] });
     }
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(consolePage('graph', name));
+    return html(consolePage('graph', name))(request, reply);
   });
   fastify.get<{ Params: { file: string } }>('/ui/assets/:file', (request, reply) => {
     const asset = assets.get(request.params.file);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
-import { descriptorText } from '../support/graph-fixtures';
+import { DESCRIPTORS, descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
@@ -238,7 +238,9 @@ if (!existsSync(CHROMIUM)) {
       const before = await (await api('GET', '/graphs')).json();
       const page = await open(operator, '/ui/what-if');
       await page.fill('#what-if-project', 'whatif');
-      await page.fill('#what-if-descriptor', descriptorText());
+      // Uploaded as a file: its text lands in the editor, where it can be changed before the run.
+      await page.setInputFiles('#what-if-file', join(DESCRIPTORS, 'brussels-demo.upstream.hdag.yaml'));
+      await eventually(async () => ((await page.inputValue('#what-if-descriptor')) === descriptorText() ? true : undefined), 5_000, 'the uploaded descriptor in the editor');
       await page.click('#what-if-form button[type=submit]');
       await page.waitForSelector('#what-if-table');
       expect(await page.locator('#what-if-table tr[data-service="noise-reduction"] td.cluster').innerText()).toMatch(/^c[12]$/);
