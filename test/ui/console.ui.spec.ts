@@ -291,10 +291,23 @@ if (!existsSync(CHROMIUM)) {
       await rig.idle();
       expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
 
+      // Too little capacity anywhere: the infeasible decision shows its binding resource and the capacity gap.
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' }),
+        karmadaCluster({ name: 'c2', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      await api('POST', '/clusters/sync');
+      await confirm(page, 'button[data-action="placement"]');
+      const infeasible = page.locator('#timeline .decision.infeasible').first();
+      await infeasible.waitFor();
+      expect(await infeasible.innerText()).toMatch(/Infeasible: .*binding resource: cpu/);
+      await infeasible.locator('.capacity-gap li').first().waitFor();
+      expect(await infeasible.locator('.capacity-gap li').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^add to c[12]: \+[\d.]+ CPU cores/)]));
+      await screenshot(page, 'timeline-infeasible');
+
       await confirm(page, 'button[data-action="remove"]');
       await eventually(async () => ((await api('GET', `/graphs/${GRAPH}`)).status === 404 ? true : undefined), 20_000, 'the graph removed');
-      await page.waitForSelector('#services .problem');
-      expect(await page.textContent('#services')).toContain('not found');
+      await page.waitForSelector('#services .problem:has-text("not found")');
       await page.close();
     });
 

@@ -200,10 +200,20 @@
       $('graph-actions').hidden = !canOperate();
       $('read-only-note').hidden = canOperate() || role === null;
       const lastDecision = [...decisions].reverse().find((d) => d.feasible) || null;
+      // Capacity gaps are in the PlacementFailed events themselves (the placement records leave them out).
+      const failures = new Map();
+      if (decisions.some((d) => !d.feasible)) {
+        try {
+          const page = await json(path + '/history?type=PlacementFailed&limit=500');
+          for (const event of page.events) failures.set(event.data.decisionId, event.data);
+        } catch {
+          /* the timeline still shows the detail and the binding resource */
+        }
+      }
       renderServices(graph, lastDecision);
       renderMap(graph, clusters, lastDecision);
       renderProposals(graph);
-      renderTimeline(decisions);
+      renderTimeline(decisions, failures);
     }
 
     function renderServices(graph, lastDecision) {
@@ -361,7 +371,16 @@
         .map(([id, cluster]) => ({ serviceId: id, from: previous[id] || null, to: cluster }));
     }
 
-    function renderTimeline(decisions) {
+    function capacityGapNode(failure) {
+      const gap = failure && failure.capacityGap;
+      if (!gap) return null;
+      const amounts = (a) => [a.cpu ? '+' + a.cpu + ' CPU cores' : null, a.memoryBytes ? '+' + formatBytes(a.memoryBytes) + ' memory' : null, a.gpu ? '+' + a.gpu + ' GPU' : null].filter(Boolean).join(', ');
+      const lines = (gap.addToCluster || []).map((a) => 'add to ' + a.cluster + ': ' + amounts(a));
+      if (gap.newCluster) lines.push('a new cluster with ' + amounts(gap.newCluster).replace(/\+/g, ''));
+      return lines.length ? el('div', { class: 'capacity-gap' }, el('p', {}, 'Capacity gap: any one of these would make it fit'), el('ul', {}, lines.map((line) => el('li', {}, line)))) : null;
+    }
+
+    function renderTimeline(decisions, failures) {
       $('timeline').replaceChildren(
         ...[...decisions].reverse().map((d) =>
           el(
@@ -369,6 +388,7 @@
             { class: 'decision' + (d.feasible ? '' : ' infeasible'), 'data-decision': d.decisionId },
             el('p', { class: 'decision-head' }, el('strong', {}, d.reason), ' · ' + d.algorithm + (d.solver ? ' (' + d.solver + ')' : '') + (typeof d.durationMs === 'number' ? ' · solved in ' + d.durationMs.toFixed(1) + ' ms' : '') + (d.objective !== null && d.objective !== undefined ? ' · objective ' + d.objective : ''), el('span', { class: 'muted' }, ' · ' + formatTime(d.at))),
             d.feasible ? diffList(movesOf(d)) : el('p', { class: 'problem' }, 'Infeasible: ' + d.detail + (d.bindingResource ? ' (binding resource: ' + d.bindingResource + ')' : '')),
+            d.feasible ? null : capacityGapNode(failures.get(d.decisionId)),
             d.explanation && d.explanation.length ? el('ul', { class: 'explanation' }, d.explanation.map((s) => el('li', {}, s))) : null,
             el('div', { class: 'replay', 'data-replay-for': d.decisionId }),
           ),
