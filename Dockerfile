@@ -16,7 +16,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY projections ./projections
 COPY bench ./bench
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+RUN npx tsc -p tsconfig.build.json && node scripts/copy-console-assets.cjs && npm prune --omit=dev --ignore-scripts
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=8000 SMO_BIND=0.0.0.0 SMO_DATA_DIR=/data SMO_HELM_BINARY=/usr/local/bin/helm

@@ -23,6 +23,7 @@ import { COMMAND_HANDLERS } from './cqrs';
 import { DurableProcessing } from './processing.composition';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
+import { ConsoleDataController } from '../ui/console-data.controller';
 
 /**
  * Registers the composed processors and starts them once the app is up (the CommandBus has its
@@ -69,7 +70,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController],
       providers: [{ provide: RUNTIME, useValue: runtime }, ...runtimeParts(runtime), RuntimeLifecycle, OpenEventStreams, DurableProcessing, ...COMMAND_HANDLERS],
       exports: [RUNTIME],
     };

@@ -14,6 +14,7 @@ import { logContext, redactUrl, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
+import { CONSOLE_CSP, serveConsole } from '../ui/console-routes';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -72,7 +73,8 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     runtime.config.security,
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
-  serveDocumentLinks(fastify, document, runtime.config.security.swaggerUi);
+  serveDocumentLinks(fastify, document);
+  serveConsole(fastify);
   warnAboutOpenSettings(runtime);
   app.enableShutdownHooks();
   return app;
@@ -87,11 +89,12 @@ function warnAboutOpenSettings(runtime: Runtime): void {
   if (security.allowedRegistries.length === 0) runtime.logger.warn('SMO_ALLOWED_REGISTRIES is not set: charts and artifacts from any registry are accepted');
 }
 
-/** Security headers on every answer (the Swagger UI needs its inline scripts, so no CSP there). */
+/** Security headers on every answer (the Swagger UI needs its inline scripts, so no CSP there; the console loads its own script and style). */
 function secureHeaders(app: NestFastifyApplication): void {
   app.getHttpAdapter().getInstance().addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
-    if (!request.url.startsWith('/docs')) void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    if (request.url === '/ui' || request.url.startsWith('/ui/') || request.url.startsWith('/ui?')) void reply.header('content-security-policy', CONSOLE_CSP);
+    else if (!request.url.startsWith('/docs')) void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     done(null, payload);
   });
 }

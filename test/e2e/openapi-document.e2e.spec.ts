@@ -29,10 +29,10 @@ describe('OpenAPI document and HTTP semantics', () => {
   const operations = () =>
     Object.entries(spec.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
 
-  it('GET / leads to the docs; the document is served at /docs-json beside /docs-yaml (and /smo-api-spec.json)', async () => {
+  it('GET / leads to the console (/ui); the document is served at /docs-json beside /docs-yaml (and /smo-api-spec.json)', async () => {
     const root = await fetch(`${smo.url}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/docs');
+    expect(root.headers.get('location')).toBe('/ui');
     expect((await fetch(`${smo.url}/docs`)).status).toBe(200);
     const json = await fetch(`${smo.url}/docs-json`);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);

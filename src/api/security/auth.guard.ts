@@ -11,6 +11,13 @@ export type Role = 'read' | 'operate';
 export const OWN_AUTH = ['/alerts'];
 export const OPERATIONS = ['/health', '/health/live', '/metrics'];
 
+const ROLE = Symbol('smo.role');
+
+/** The role the guard granted this request (`operate` when SMO runs without tokens); null before the guard ran. */
+export function roleOfRequest(request: FastifyRequest): Role | null {
+  return (request as FastifyRequest & { [ROLE]?: Role })[ROLE] ?? null;
+}
+
 /**
  * Bearer tokens from SMO_API_TOKENS: `read` may GET, `operate` may do anything. Tokens are compared
  * as SHA-256 digests in constant time. Every caller is rate-limited (per token, or per address
@@ -32,13 +39,17 @@ export class AuthGuard implements CanActivate {
     const route = request.routeOptions.url ?? request.url;
     if (OWN_AUTH.includes(route)) return true;
     if (OPERATIONS.includes(route) && !this.security.protectOperations) return true;
-    if (this.digests.length === 0) return this.limit(`address:${request.ip}`, reply);
+    if (this.digests.length === 0) {
+      (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
+      return this.limit(`address:${request.ip}`, reply);
+    }
     const role = this.roleOf(request.headers.authorization);
     if (!role) {
       void reply.header('www-authenticate', 'Bearer realm="smo"');
       throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'A valid bearer token is required (Authorization: Bearer <token>)');
     }
     const needs: Role = ['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate';
+    (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
     if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
     return this.limit(`token:${role}:${this.digestOf(request.headers.authorization!).toString('hex').slice(0, 16)}`, reply);
   }

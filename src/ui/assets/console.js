@@ -1,0 +1,633 @@
+// SMO console: progressive enhancement of the server's data-free pages. Data comes from SMO's own
+// API with the operator's bearer token (sessionStorage, this browser tab only); every element is
+// built with textContent, never innerHTML, so nothing a graph author wrote can become markup.
+'use strict';
+
+(function () {
+  const TOKEN_KEY = 'smo.token';
+  const body = document.body;
+  const view = body.dataset.view;
+  const subject = body.dataset.subject || '';
+  let role = null;
+
+  // ---------- small DOM and HTTP helpers ----------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key.startsWith('data-')) node.setAttribute(key, value);
+      else if (key in node && typeof value !== 'string') node[key] = value;
+      else node.setAttribute(key, value === true ? '' : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  }
+
+  async function api(path, options) {
+    const init = Object.assign({ headers: {} }, options || {});
+    init.headers = Object.assign({ accept: 'application/json' }, init.headers);
+    if (token()) init.headers.authorization = 'Bearer ' + token();
+    const response = await fetch(path, init);
+    const authMessage = $('auth-message');
+    if (response.status === 401) {
+      authMessage.textContent = 'SMO asks for an API token: enter one above.';
+      authMessage.hidden = false;
+    } else if (authMessage && response.ok) {
+      authMessage.hidden = true;
+    }
+    return response;
+  }
+
+  async function json(path, options) {
+    const response = await api(path, options);
+    if (!response.ok) throw await problemOf(response);
+    return response.json();
+  }
+
+  /** An Error carrying a problem+json answer's detail and field errors. */
+  async function problemOf(response) {
+    let detail = response.status + ' ' + response.statusText;
+    let errors = [];
+    try {
+      const problem = await response.json();
+      detail = problem.detail || problem.title || detail;
+      errors = Array.isArray(problem.errors) ? problem.errors : [];
+    } catch {
+      /* not JSON: the status line says enough */
+    }
+    const error = new Error(detail);
+    error.status = response.status;
+    error.errors = errors;
+    return error;
+  }
+
+  function problemNode(error) {
+    return el('div', { class: 'problem', role: 'alert' }, el('p', {}, error.message), error.errors && error.errors.length ? el('ul', {}, error.errors.map((e) => el('li', {}, (e.pointer || '(body)') + ': ' + e.message))) : null);
+  }
+
+  function confirmAction(text) {
+    const dialog = $('confirm-dialog');
+    $('confirm-text').textContent = text;
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+      dialog.returnValue = '';
+      dialog.showModal();
+    });
+  }
+
+  function formatTime(iso) {
+    return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+  }
+
+  function formatBytes(bytes) {
+    if (bytes === null || bytes === undefined) return '–';
+    const gib = bytes / 1024 ** 3;
+    return gib >= 1 ? gib.toFixed(1) + ' GiB' : Math.round(bytes / 1024 ** 2) + ' MiB';
+  }
+
+  function badge(text) {
+    return el('span', { class: 'badge status-' + String(text).toLowerCase().replace(/[^a-z]+/g, '-') }, text);
+  }
+
+  // ---------- token and role ----------
+
+  async function loadSession() {
+    const form = $('token-form');
+    $('token').value = token();
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const value = $('token').value.trim();
+      if (value) sessionStorage.setItem(TOKEN_KEY, value);
+      else sessionStorage.removeItem(TOKEN_KEY);
+      location.reload();
+    });
+    try {
+      const session = await json('/ui/data/session');
+      role = session.role;
+      $('session-role').textContent = role === 'operate' ? 'operate' : 'read-only';
+      body.dataset.role = role;
+    } catch (error) {
+      role = null;
+      $('session-role').textContent = error.status === 401 ? 'no token' : '';
+    }
+  }
+
+  const canOperate = () => role === 'operate';
+
+  // ---------- graphs list ----------
+
+  async function graphsView() {
+    const table = $('graphs-table').tBodies[0];
+    const projectFilter = $('project-filter');
+    const search = $('graph-search');
+    let graphs = [];
+    let truncated = false;
+    try {
+      const answer = await json('/ui/data/graphs');
+      graphs = answer.graphs;
+      truncated = answer.truncated;
+    } catch (error) {
+      $('graphs-summary').replaceChildren(problemNode(error));
+      return;
+    }
+    for (const project of [...new Set(graphs.map((g) => g.project))].sort()) projectFilter.append(el('option', { value: project }, project));
+    const params = new URLSearchParams(location.search);
+    projectFilter.value = params.get('project') || '';
+    search.value = params.get('q') || '';
+
+    function render() {
+      const project = projectFilter.value;
+      const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = graphs.filter((g) => {
+        if (project && g.project !== project) return false;
+        const haystack = [g.name, g.project, g.status, ...Object.keys(g.servicesByStatus), ...g.clusters].join(' ').toLowerCase();
+        return words.every((w) => haystack.includes(w));
+      });
+      table.replaceChildren(
+        ...shown.map((g) =>
+          el(
+            'tr',
+            { 'data-graph': g.name },
+            el('th', { scope: 'row' }, el('a', { href: '/ui/graphs/' + encodeURIComponent(g.name) }, g.name)),
+            el('td', {}, g.project),
+            el('td', {}, badge(g.status), g.settled ? null : el('span', { class: 'muted' }, ' settling')),
+            el('td', {}, Object.entries(g.servicesByStatus).map(([status, count]) => el('span', { class: 'count' }, badge(status), ' ' + count))),
+            el('td', {}, g.lastDecision ? g.lastDecision.reason + ' · ' + g.lastDecision.algorithm : g.placementFailure ? el('span', { class: 'problem-text' }, 'failed: ' + g.placementFailure) : '–'),
+            el('td', {}, g.pendingProposals ? el('strong', {}, String(g.pendingProposals)) : '0'),
+          ),
+        ),
+      );
+      $('graphs-summary').textContent = shown.length + ' of ' + graphs.length + ' graphs' + (truncated ? ' (the first 1000 only)' : '');
+      const query = new URLSearchParams();
+      if (project) query.set('project', project);
+      if (search.value) query.set('q', search.value);
+      history.replaceState(null, '', '/ui' + (query.toString() ? '?' + query : ''));
+    }
+    projectFilter.addEventListener('change', render);
+    search.addEventListener('input', render);
+    $('graph-filters').addEventListener('submit', (event) => event.preventDefault());
+    render();
+  }
+
+  // ---------- graph page ----------
+
+  async function graphView() {
+    const name = subject;
+    const path = '/graphs/' + encodeURIComponent(name);
+    const message = $('graph-message');
+
+    async function load() {
+      let graph, clusters, decisions;
+      try {
+        [graph, clusters, decisions] = await Promise.all([json(path), json('/clusters/'), json(path + '/placements')]);
+      } catch (error) {
+        $('services').replaceChildren(problemNode(error));
+        return;
+      }
+      $('graph-status').replaceChildren(badge(graph.status));
+      $('graph-status').append(graph.settled ? '' : ' settling');
+      $('graph-actions').hidden = !canOperate();
+      $('read-only-note').hidden = canOperate() || role === null;
+      const lastDecision = [...decisions].reverse().find((d) => d.feasible) || null;
+      // Capacity gaps are in the PlacementFailed events themselves (the placement records leave them out).
+      const failures = new Map();
+      if (decisions.some((d) => !d.feasible)) {
+        try {
+          const page = await json(path + '/history?type=PlacementFailed&limit=500');
+          for (const event of page.events) failures.set(event.data.decisionId, event.data);
+        } catch {
+          /* the timeline still shows the detail and the binding resource */
+        }
+      }
+      renderServices(graph, lastDecision);
+      renderMap(graph, clusters, lastDecision);
+      renderProposals(graph);
+      renderTimeline(decisions, failures);
+    }
+
+    function renderServices(graph, lastDecision) {
+      const demands = new Map(((lastDecision && lastDecision.inputs.services) || []).map((s) => [s.id, s]));
+      const rows = graph.services.map((service) => {
+        const demand = demands.get(service.name);
+        return el(
+          'tr',
+          { 'data-service': service.name },
+          el('th', { scope: 'row' }, service.name),
+          el('td', {}, badge(service.status)),
+          el('td', { class: 'cluster' }, service.cluster_affinity || '–'),
+          el('td', {}, demand ? String(demand.replicas) : '–'),
+          el('td', {}, el('code', {}, service.artifact_ref)),
+          el('td', {}, el('details', {}, el('summary', {}, 'values'), el('pre', {}, JSON.stringify(service.values_overwrite, null, 2)))),
+          el(
+            'td',
+            {},
+            service.error
+              ? el(
+                  'div',
+                  { class: 'failure' },
+                  el('p', {}, 'helm ' + service.error.action + ' failed' + (service.error.exitCode !== null ? ' (exit ' + service.error.exitCode + ')' : '') + (service.error.timedOut ? ', timed out' : '')),
+                  el('pre', { class: 'stderr' }, service.error.stderr),
+                  canOperate() ? el('button', { type: 'button', 'data-action': 'retry', 'data-confirm': 'Retry the failed installs of ' + graph.name + '?' }, 'Retry') : null,
+                )
+              : '–',
+          ),
+        );
+      });
+      const warnings = graph.warnings.length
+        ? el('div', { class: 'warnings' }, el('h3', {}, 'Descriptor warnings'), el('ul', {}, graph.warnings.map((w) => el('li', {}, (w.pointer || '(body)') + ': ' + w.message))))
+        : null;
+      const failure = graph.placementFailure ? el('p', { class: 'problem' }, 'Placement failed: ' + graph.placementFailure.detail) : null;
+      $('services').replaceChildren(
+        failure || '',
+        el(
+          'table',
+          { class: 'data', id: 'services-table' },
+          el('thead', {}, el('tr', {}, ['Service', 'Status', 'Cluster', 'Replicas', 'Chart', 'Values', 'Failure'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, rows),
+        ),
+        warnings || '',
+      );
+    }
+
+    function capacityRow(label, allocatable, free, format) {
+      const used = Math.max(0, allocatable - free);
+      const text = label + ': ' + format(used) + ' used of ' + format(allocatable) + ', ' + format(free) + ' free';
+      return el('div', { class: 'capacity' }, el('span', {}, text), el('meter', { min: 0, max: allocatable || 1, value: used, low: (allocatable || 1) * 0.7, high: (allocatable || 1) * 0.9, optimum: 0, 'aria-label': text }));
+    }
+
+    function renderMap(graph, clusters, lastDecision) {
+      const byCluster = new Map();
+      for (const service of graph.services) {
+        const cluster = service.cluster_affinity || '(not placed)';
+        if (!byCluster.has(cluster)) byCluster.set(cluster, []);
+        byCluster.get(cluster).push(service);
+      }
+      const cores = (n) => (Math.round(n * 100) / 100).toString() + ' cores';
+      const gpus = (n) => String(n) + ' GPU';
+      const columns = clusters.map((cluster) => {
+        const r = cluster.capacity;
+        const services = byCluster.get(cluster.name) || [];
+        byCluster.delete(cluster.name);
+        return el(
+          'section',
+          { class: 'cluster-column' + (cluster.availability ? '' : ' unavailable'), 'data-cluster': cluster.name, 'aria-label': 'cluster ' + cluster.name },
+          el('h3', {}, cluster.name, cluster.availability ? '' : ' (unavailable)'),
+          el('p', { class: 'muted' }, cluster.location || ''),
+          capacityRow('CPU', r.cpu.allocatable, r.cpu.available, cores),
+          capacityRow('Memory', r.memoryBytes.allocatable, r.memoryBytes.available, formatBytes),
+          r.gpu.allocatable ? capacityRow('GPU', r.gpu.allocatable, r.gpu.available, gpus) : el('p', { class: 'muted' }, 'no GPU'),
+          el('ul', { class: 'service-blocks' }, services.map((s) => el('li', { class: 'service-block', 'data-service': s.name }, el('strong', {}, s.name), ' ', badge(s.status), el('br'), 'cpu ' + s.cpu + ', memory ' + s.memory + (s.gpu !== '0' ? ', gpu ' + s.gpu : '')))),
+        );
+      });
+      for (const [cluster, services] of byCluster) {
+        columns.push(el('section', { class: 'cluster-column unknown', 'data-cluster': cluster }, el('h3', {}, cluster), el('ul', { class: 'service-blocks' }, services.map((s) => el('li', { class: 'service-block', 'data-service': s.name }, s.name + ' ', badge(s.status))))));
+      }
+      $('placement-map').replaceChildren(...columns);
+
+      const placement = graph.placement || {};
+      const links = [];
+      const imports = (lastDecision && lastDecision.imports) || {};
+      // imports[provider] lists the clusters of the services that connect to it (upstream's create_service_imports).
+      for (const [provider, importingClusters] of Object.entries(imports)) {
+        const home = placement[provider] || '?';
+        for (const cluster of [...new Set(importingClusters)]) {
+          const cross = cluster !== home;
+          links.push(el('li', { class: 'import-link' + (cross ? ' cross' : ''), 'data-provider': provider, 'data-to': cluster }, provider + ' (' + home + ') ⇢ ' + cluster + (cross ? ': cross-cluster service import' : ': same cluster')));
+          if (cross) {
+            const column = document.querySelector('.cluster-column[data-cluster="' + CSS.escape(cluster) + '"] .service-blocks');
+            if (column) column.append(el('li', { class: 'service-block imported' }, 'imports ' + provider + ' from ' + home));
+          }
+        }
+      }
+      const latencies = (lastDecision && lastDecision.inputs.clusterLatencyMs) || {};
+      const requirements = [];
+      for (const demand of (lastDecision && lastDecision.inputs.services) || []) {
+        for (const requirement of demand.latencies || []) {
+          const from = placement[demand.id];
+          const to = placement[requirement.connectionPoint];
+          const measured = from && to ? (from === to ? 0 : latencies[from] && latencies[from][to]) : undefined;
+          requirements.push(
+            el('li', { class: 'latency' }, demand.id + ' ↔ ' + requirement.connectionPoint + ': required ' + (typeof requirement.qos === 'string' ? requirement.qos : JSON.stringify(requirement.qos)) + '; measured round trip ' + (measured === undefined ? 'unknown' : measured + ' ms') + (from && to ? ' (' + from + ' ↔ ' + to + ')' : '')),
+          );
+        }
+      }
+      $('placement-links').replaceChildren(
+        el('h3', {}, 'Service imports'),
+        links.length ? el('ul', {}, links) : el('p', { class: 'muted' }, 'No connected services.'),
+        el('h3', {}, 'Latency'),
+        requirements.length ? el('ul', {}, requirements) : el('p', { class: 'muted' }, 'No latency requirements.'),
+      );
+    }
+
+    function renderProposals(graph) {
+      if (!graph.proposals.length) {
+        $('proposals').replaceChildren(el('p', { class: 'muted' }, 'No proposals.'));
+        return;
+      }
+      $('proposals').replaceChildren(
+        el(
+          'ul',
+          { class: 'proposals' },
+          [...graph.proposals].reverse().map((p) =>
+            el(
+              'li',
+              { class: 'proposal', 'data-proposal': p.proposalId, 'data-status': p.status },
+              el('p', {}, badge(p.expired ? 'expired' : p.status), ' ', p.why, el('span', { class: 'muted' }, ' · expires ' + formatTime(p.expiresAt))),
+              diffList(p.diff.map((d) => ({ serviceId: d.serviceId, from: d.from, to: d.to }))),
+              p.status === 'pending' && !p.expired && canOperate()
+                ? el(
+                    'div',
+                    { class: 'actions' },
+                    el('button', { type: 'button', 'data-proposal-action': 'approve', 'data-id': p.proposalId }, 'Approve'),
+                    el('button', { type: 'button', class: 'danger', 'data-proposal-action': 'reject', 'data-id': p.proposalId }, 'Reject'),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      );
+    }
+
+    function diffList(moves) {
+      if (!moves.length) return el('p', { class: 'muted' }, 'No service moves.');
+      return el('ul', { class: 'diff' }, moves.map((m) => el('li', { class: 'move' }, el('code', {}, m.serviceId + ' ' + (m.from || '(new)') + ' → ' + m.to))));
+    }
+
+    function movesOf(decision) {
+      const previous = decision.inputs.previousPlacement || {};
+      return Object.entries(decision.placement || {})
+        .filter(([id, cluster]) => previous[id] !== cluster)
+        .map(([id, cluster]) => ({ serviceId: id, from: previous[id] || null, to: cluster }));
+    }
+
+    function capacityGapNode(failure) {
+      const gap = failure && failure.capacityGap;
+      if (!gap) return null;
+      const amounts = (a) => [a.cpu ? '+' + a.cpu + ' CPU cores' : null, a.memoryBytes ? '+' + formatBytes(a.memoryBytes) + ' memory' : null, a.gpu ? '+' + a.gpu + ' GPU' : null].filter(Boolean).join(', ');
+      const lines = (gap.addToCluster || []).map((a) => 'add to ' + a.cluster + ': ' + amounts(a));
+      if (gap.newCluster) lines.push('a new cluster with ' + amounts(gap.newCluster).replace(/\+/g, ''));
+      return lines.length ? el('div', { class: 'capacity-gap' }, el('p', {}, 'Capacity gap: any one of these would make it fit'), el('ul', {}, lines.map((line) => el('li', {}, line)))) : null;
+    }
+
+    function renderTimeline(decisions, failures) {
+      $('timeline').replaceChildren(
+        ...[...decisions].reverse().map((d) =>
+          el(
+            'li',
+            { class: 'decision' + (d.feasible ? '' : ' infeasible'), 'data-decision': d.decisionId },
+            el('p', { class: 'decision-head' }, el('strong', {}, d.reason), ' · ' + d.algorithm + (d.solver ? ' (' + d.solver + ')' : '') + (typeof d.durationMs === 'number' ? ' · solved in ' + d.durationMs.toFixed(1) + ' ms' : '') + (d.objective !== null && d.objective !== undefined ? ' · objective ' + d.objective : ''), el('span', { class: 'muted' }, ' · ' + formatTime(d.at))),
+            d.feasible ? diffList(movesOf(d)) : el('p', { class: 'problem' }, 'Infeasible: ' + d.detail + (d.bindingResource ? ' (binding resource: ' + d.bindingResource + ')' : '')),
+            d.feasible ? null : capacityGapNode(failures.get(d.decisionId)),
+            d.explanation && d.explanation.length ? el('ul', { class: 'explanation' }, d.explanation.map((s) => el('li', {}, s))) : null,
+            el('div', { class: 'replay', 'data-replay-for': d.decisionId }),
+          ),
+        ),
+      );
+      if (!decisions.length) $('timeline').append(el('li', { class: 'muted' }, 'No placement decision yet.'));
+    }
+
+    function renderReplay(answer) {
+      for (const result of answer.decisions) {
+        const slot = document.querySelector('[data-replay-for="' + CSS.escape(result.decisionId) + '"]');
+        if (!slot) continue;
+        if (result.skipped) {
+          slot.replaceChildren(el('p', { class: 'muted' }, 'Replay: ' + result.skipped));
+          continue;
+        }
+        const ids = [...new Set([...Object.keys(result.recorded.placement || {}), ...Object.keys(result.replayed.placement || {})])].sort();
+        const differing = new Set(result.differences.map((d) => d.serviceId));
+        slot.replaceChildren(
+          el(
+            'table',
+            { class: 'data side-by-side' },
+            el('caption', {}, 'Recorded vs replayed (' + answer.options.algorithm + ', objective ' + answer.options.objective + '): ' + result.differences.length + ' service(s) differ; moves ' + result.recorded.moves + ' vs ' + result.replayed.moves),
+            el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Service'), el('th', { scope: 'col' }, 'Recorded'), el('th', { scope: 'col' }, 'Replayed'))),
+            el(
+              'tbody',
+              {},
+              ids.map((id) =>
+                el('tr', { class: differing.has(id) ? 'differs' : '' }, el('th', { scope: 'row' }, id), el('td', {}, (result.recorded.placement || {})[id] || '–'), el('td', {}, ((result.replayed.placement || {})[id] || '–') + (differing.has(id) ? ' ≠' : ''))),
+              ),
+            ),
+          ),
+          result.replayed.failure ? el('p', { class: 'problem' }, 'Replay infeasible: ' + result.replayed.failure) : '',
+        );
+      }
+    }
+
+    async function run(label, request) {
+      message.textContent = label + '…';
+      try {
+        const response = await api(request.path, { method: request.method });
+        if (!response.ok) throw await problemOf(response);
+        const text = await response.text();
+        message.textContent = label + ': ' + (text.trim().startsWith('{') ? JSON.parse(text).why || JSON.parse(text).status || 'done' : text.trim() || 'done');
+      } catch (error) {
+        message.replaceChildren(problemNode(error));
+      }
+      await load();
+    }
+
+    const REQUESTS = {
+      stop: { method: 'POST', path: path + '/stop' },
+      start: { method: 'POST', path: path + '/start' },
+      placement: { method: 'POST', path: path + '/placement' },
+      propose: { method: 'POST', path: path + '/placement?mode=propose' },
+      retry: { method: 'POST', path: path + '/retry' },
+      remove: { method: 'DELETE', path: path },
+    };
+
+    document.addEventListener('click', async (event) => {
+      const button = event.target.closest('button[data-action], button[data-proposal-action]');
+      if (!button) return;
+      if (button.dataset.action) {
+        if (!(await confirmAction(button.dataset.confirm))) return;
+        await run(button.textContent, REQUESTS[button.dataset.action]);
+      } else {
+        const id = button.dataset.id;
+        const verb = button.dataset.proposalAction;
+        if (!(await confirmAction((verb === 'approve' ? 'Approve' : 'Reject') + ' proposal ' + id + '?'))) return;
+        await run(verb === 'approve' ? 'Approve' : 'Reject', { method: 'POST', path: path + '/placements/' + encodeURIComponent(id) + '/' + verb });
+      }
+    });
+
+    $('replay-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const answer = await json(path + '/placements/replay', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ objective: $('replay-objective').value, algorithm: $('replay-algorithm').value }),
+        });
+        renderReplay(answer);
+      } catch (error) {
+        message.replaceChildren(problemNode(error));
+      }
+    });
+
+    await load();
+    // Refresh when this graph's events arrive (a re-placement triggered elsewhere, a proposal…).
+    follow('/events/stream?graph=' + encodeURIComponent(name), () => scheduleReload(load), () => undefined);
+  }
+
+  let reloadTimer = null;
+  function scheduleReload(load) {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, 300);
+  }
+
+  // ---------- Server-Sent Events over fetch (EventSource cannot send the Authorization header) ----------
+
+  /** Follows an SSE stream; after a drop it reconnects with Last-Event-ID, so no event is lost. */
+  function follow(path, onEvent, onState) {
+    let lastId = null;
+    let stopped = false;
+    const controller = { abort: null };
+    async function connect() {
+      while (!stopped) {
+        const abort = new AbortController();
+        controller.abort = abort;
+        try {
+          const headers = { accept: 'text/event-stream' };
+          if (lastId !== null) headers['last-event-id'] = lastId;
+          const response = await api(path, { headers, signal: abort.signal });
+          if (!response.ok) throw await problemOf(response);
+          onState(lastId === null ? 'connected' : 'reconnected after ' + lastId);
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += value;
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const message = { id: null, event: 'message', data: '' };
+              for (const line of block.split('\n')) {
+                if (line.startsWith(':')) continue;
+                const colon = line.indexOf(':');
+                const field = colon < 0 ? line : line.slice(0, colon);
+                const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+                if (field === 'id') message.id = text;
+                else if (field === 'event') message.event = text;
+                else if (field === 'data') message.data += (message.data ? '\n' : '') + text;
+              }
+              if (message.id !== null) lastId = message.id;
+              if (message.data) onEvent(message);
+            }
+          }
+          onState('disconnected; reconnecting');
+        } catch (error) {
+          if (stopped) return;
+          onState('disconnected (' + error.message + '); reconnecting');
+          if (error.status === 401 || error.status === 403) return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    void connect();
+    return () => {
+      stopped = true;
+      if (controller.abort) controller.abort.abort();
+    };
+  }
+
+  function eventsView() {
+    const table = $('events-table').tBodies[0];
+    const state = $('events-state');
+    const graphInput = $('events-graph');
+    graphInput.value = new URLSearchParams(location.search).get('graph') || '';
+    let stop = null;
+    function start() {
+      if (stop) stop();
+      table.replaceChildren();
+      const graph = graphInput.value.trim();
+      history.replaceState(null, '', '/ui/events' + (graph ? '?graph=' + encodeURIComponent(graph) : ''));
+      stop = follow(
+        '/events/stream' + (graph ? '?graph=' + encodeURIComponent(graph) : ''),
+        (message) => {
+          let event;
+          try {
+            event = JSON.parse(message.data);
+          } catch {
+            return;
+          }
+          if (message.event === 'shutdown') return;
+          table.prepend(el('tr', { class: 'event-row', 'data-position': String(event.position) }, el('td', {}, String(event.position)), el('td', {}, formatTime(event.at)), el('td', {}, event.type), el('td', {}, event.streamId)));
+          while (table.rows.length > 500) table.deleteRow(-1);
+        },
+        (text) => {
+          state.textContent = (graph ? 'Graph ' + graph + ': ' : 'All graphs: ') + text;
+        },
+      );
+    }
+    $('events-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      start();
+    });
+    start();
+  }
+
+  // ---------- what-if ----------
+
+  function whatIfView() {
+    const result = $('what-if-result');
+    $('what-if-file').addEventListener('change', async (event) => {
+      const file = event.target.files[0];
+      if (file) $('what-if-descriptor').value = await file.text();
+    });
+    $('what-if-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const project = $('what-if-project').value.trim();
+      result.replaceChildren(el('p', {}, 'Placing…'));
+      try {
+        const answer = await json('/project/' + encodeURIComponent(project) + '/graphs?dryRun=true', {
+          method: 'POST',
+          headers: { 'content-type': 'application/yaml' },
+          body: $('what-if-descriptor').value,
+        });
+        result.replaceChildren(
+          el('h2', {}, 'Dry-run placement (nothing recorded)'),
+          el(
+            'table',
+            { class: 'data', id: 'what-if-table' },
+            el('thead', {}, el('tr', {}, ['Service', 'Cluster', 'Chart', 'Trigger', 'Values'].map((h) => el('th', { scope: 'col' }, h)))),
+            el(
+              'tbody',
+              {},
+              answer.services.map((s) =>
+                el('tr', { 'data-service': s.name }, el('th', { scope: 'row' }, s.name), el('td', { class: 'cluster' }, s.cluster || '–'), el('td', {}, el('code', {}, typeof s.chart === 'string' ? s.chart : JSON.stringify(s.chart))), el('td', {}, typeof s.trigger === 'string' ? s.trigger : JSON.stringify(s.trigger)), el('td', {}, el('details', {}, el('summary', {}, 'values'), el('pre', {}, JSON.stringify(s.values, null, 2))))),
+              ),
+            ),
+          ),
+          answer.warnings && answer.warnings.length ? el('ul', { class: 'warnings' }, answer.warnings.map((w) => el('li', {}, (w.pointer || '(body)') + ': ' + w.message))) : '',
+        );
+      } catch (error) {
+        result.replaceChildren(problemNode(error));
+      }
+    });
+  }
+
+  // ---------- start ----------
+
+  loadSession().then(() => {
+    const views = { graphs: graphsView, graph: graphView, events: eventsView, 'what-if': whatIfView };
+    return views[view]();
+  }).finally(() => {
+    body.dataset.ready = 'true';
+    // Read by bench/ui.bench.ts: navigation start → data rendered and handlers attached.
+    performance.mark('console-ready');
+  });
+})();

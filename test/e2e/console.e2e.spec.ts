@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApp, type RunningApp } from '../support/app';
+import type { GraphSummary } from '../../src/ui/console-data.controller';
+import { DurableProcessing } from '../../src/app/processing.composition';
+
+/** The console's HTTP side without a browser (the browser suite is test/ui/console.ui.spec.ts). */
+const DESCRIPTOR = readFileSync(join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml'), 'utf8');
+const OPERATE = 'console-e2e-operate-token-0123';
+const READ = 'console-e2e-read-token-012345';
+
+describe('web console routes', () => {
+  let app: RunningApp;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers, redirect: 'manual' });
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    app = await startApp({ SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read` });
+    await app.app.get(DurableProcessing).clusterSync.whenSynced(10_000);
+    const deployed = await fetch(`${app.url}/project/demo/graphs`, { method: 'POST', headers: { ...auth(OPERATE), 'content-type': 'application/yaml' }, body: DESCRIPTOR });
+    expect(deployed.status).toBe(200);
+    await app.runtime.processing.whenIdle();
+  });
+  afterAll(async () => app.close());
+
+  it('GET / leads to /ui; the shells are public, data-free and under a CSP without inline code', async () => {
+    const root = await get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ui');
+    for (const path of ['/ui', '/ui/events', '/ui/what-if', '/ui/graphs/image-detection-graph']) {
+      const page = await get(path);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/unsafe-(inline|eval)/);
+      const html = await page.text();
+      expect(html).not.toMatch(/<script>|<style|\sstyle="|\son[a-z]+="/);
+      expect(html).not.toContain('noise-reduction');
+    }
+    // The API keeps its own, stricter policy.
+    expect((await get('/health')).headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('serves the two assets with an ETag (304 when unchanged) and 404 for anything else', async () => {
+    const script = await get('/ui/assets/console.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const etag = script.headers.get('etag')!;
+    expect((await get('/ui/assets/console.js', { 'if-none-match': etag })).status).toBe(304);
+    expect((await get('/ui/assets/console.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    const missing = await get('/ui/assets/..%2F..%2Fconsole-routes.ts');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('a deep link that is not a graph id is a 400 problem naming the field, never echoed into a page', async () => {
+    const bad = await get('/ui/graphs/%3Cscript%3Ealert(1)%3C%2Fscript%3E');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+    const problem = (await bad.json()) as { errors: Array<{ pointer: string }>; detail: string };
+    expect(problem.errors[0]!.pointer).toBe('/name');
+    expect(problem.detail).not.toContain('<script>');
+  });
+
+  it('the data routes need a token like the API; the session says the role', async () => {
+    expect((await get('/ui/data/graphs')).status).toBe(401);
+    expect((await get('/ui/data/session')).status).toBe(401);
+    expect(await (await get('/ui/data/session', auth(READ))).json()).toEqual({ role: 'read', tokensRequired: true });
+    expect(await (await get('/ui/data/session', auth(OPERATE))).json()).toEqual({ role: 'operate', tokensRequired: true });
+  });
+
+  it('lists graph summaries (no descriptor or values), per project or all; a bad project is a 400 naming it', async () => {
+    const all = (await (await get('/ui/data/graphs', auth(READ))).json()) as { graphs: GraphSummary[]; truncated: boolean };
+    expect(all.truncated).toBe(false);
+    expect(all.graphs).toEqual([
+      {
+        name: 'image-detection-graph',
+        project: 'demo',
+        status: 'Running',
+        settled: true,
+        servicesByStatus: { Pending: 1, Deployed: 2 },
+        clusters: ['cluster-a'],
+        lastDecision: { decisionId: expect.any(String), reason: 'first-deploy', algorithm: 'naive' },
+        placementFailure: null,
+        pendingProposals: 0,
+        updatedAt: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(all)).not.toContain('values');
+    expect(((await (await get('/ui/data/graphs?project=demo', auth(READ))).json()) as { graphs: unknown[] }).graphs).toHaveLength(1);
+    expect(((await (await get('/ui/data/graphs?project=other', auth(READ))).json()) as { graphs: unknown[] }).graphs).toEqual([]);
+    const bad = await get('/ui/data/graphs?project=Not_A_Project', auth(READ));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ pointer: string }> }).errors[0]!.pointer).toBe('/project');
+  });
+
+  it('the console is not part of the public API document', async () => {
+    const spec = (await (await get('/docs-json', auth(READ))).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths).filter((path) => path.startsWith('/ui'))).toEqual([]);
+  });
+});

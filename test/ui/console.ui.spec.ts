@@ -1,0 +1,347 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
+import { DESCRIPTORS, descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+
+/**
+ * The console in a real Chromium (Debian's, driven by playwright-core): SMO in-process with the
+ * orchestrator rig (fake Karmada API server and helm only at the process boundary), API tokens on.
+ */
+const CHROMIUM = process.env.SMO_CHROMIUM ?? '/usr/bin/chromium';
+const GRAPH = 'image-detection-graph';
+const OPERATE = 'console-operate-token-0123456789';
+const READ = 'console-read-token-0123456789ab';
+const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'ui');
+const AXE = require.resolve('axe-core/axe.min.js');
+
+if (!existsSync(CHROMIUM)) {
+  describe('web console in a real browser', () => {
+    it(`is skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`, () => {
+      console.log(`Console browser suite skipped: ${CHROMIUM} not found`);
+      if (process.env.CI === 'true') throw new Error(`CI must run the console browser suite: ${CHROMIUM} not found`);
+    });
+  });
+} else {
+  describe('web console in a real browser', () => {
+    let rig: OrchestratorRig;
+    let browser: Browser;
+    let operator: BrowserContext;
+    const cspViolations: string[] = [];
+    const pageErrors: string[] = [];
+    const api = (method: string, path: string, token = OPERATE, options: { body?: string; contentType?: string } = {}) =>
+      rig.request(method, path, { ...options, headers: { authorization: `Bearer ${token}` } });
+
+    beforeAll(async () => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      rig = await startRig({ env: { SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read` } });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+      operator = await signedIn(OPERATE);
+      expect((await api('POST', '/project/demo/graphs', OPERATE, { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
+      await rig.idle();
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await rig?.stop();
+    });
+
+    /**
+     * A browser context signed in with `token`: typed into the page's token field as a user would;
+     * the tabs opened later start with it in their session storage, as a tab opened from that one does.
+     */
+    async function signedIn(token: string, base?: string): Promise<BrowserContext> {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+      const page = await open(context, '/ui', base);
+      expect(await page.textContent('#auth-message')).toContain('API token');
+      await page.fill('#token', token);
+      await Promise.all([page.waitForEvent('load'), page.click('#token-form button[type=submit]')]);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.evaluate(() => sessionStorage.getItem('smo.token'))).toBe(token);
+      expect(await page.isHidden('#auth-message')).toBe(true);
+      await page.close();
+      await context.addInitScript((value) => sessionStorage.setItem('smo.token', value), token);
+      return context;
+    }
+
+    async function open(context: BrowserContext, path: string, base = rig.smo.url): Promise<Page> {
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
+      page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
+      await page.goto(`${base}${path}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      return page;
+    }
+
+    async function screenshot(page: Page, name: string): Promise<void> {
+      const path = join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      console.log(`console screenshot: ${path}`);
+    }
+
+    /** axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays strict). */
+    async function seriousViolations(page: Page): Promise<string[]> {
+      await page.evaluate(readFileSync(AXE, 'utf8'));
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+        return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+      });
+      return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.targets.join(', ')}`);
+    }
+
+    async function confirm(page: Page, button: string): Promise<void> {
+      await page.click(button);
+      await page.click('#confirm-dialog #confirm-ok');
+    }
+
+    const placementOf = async () => ((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { placement: Record<string, string> }).placement;
+
+    it('GET / leads to the console; pages are served with a strict CSP and no data', async () => {
+      const root = await fetch(`${rig.smo.url}/`, { redirect: 'manual' });
+      expect(root.status).toBe(302);
+      expect(root.headers.get('location')).toBe('/ui');
+      const shell = await fetch(`${rig.smo.url}/ui/graphs/${GRAPH}`);
+      expect(shell.status).toBe(200);
+      expect(shell.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(shell.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+      const html = await shell.text();
+      expect(html).not.toMatch(/<script>|style=/);
+      expect(html).not.toContain('noise-reduction');
+      // The data behind the page needs the token like every API route.
+      expect((await fetch(`${rig.smo.url}/ui/data/graphs`)).status).toBe(401);
+      const bad = await fetch(`${rig.smo.url}/ui/graphs/Not_A_Graph`);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+    });
+
+    it('lists the graph with its status, services by status and last decision; the filter narrows it', async () => {
+      const page = await open(operator, '/ui');
+      const row = page.locator(`tr[data-graph="${GRAPH}"]`);
+      await row.waitFor();
+      const cells = (await row.locator('th, td').allInnerTexts()).map((cell) => cell.trim());
+      expect(cells).toEqual([GRAPH, 'demo', 'Running', expect.stringMatching(/Deployed 2/), 'first-deploy · naive', '0']);
+      expect(cells[3]).toContain('Pending 1');
+      await page.fill('#graph-search', 'no-such-graph');
+      await page.waitForSelector(`tr[data-graph="${GRAPH}"]`, { state: 'detached' });
+      expect(await page.textContent('#graphs-summary')).toBe('0 of 1 graphs');
+      await page.fill('#graph-search', 'image');
+      await row.waitFor();
+      await screenshot(page, 'graphs');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    });
+
+    it('shows the graph: services, the placement map with both auto services on their cluster, the decision in the timeline', async () => {
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('#services-table');
+      expect(await page.locator('#services-table tr[data-service="noise-reduction"]').innerText()).toMatch(/noise-reduction\s+Deployed\s+c1\s+1/);
+      expect(await page.locator('#services-table tr[data-service="image-compression-vo"]').innerText()).toContain('Pending');
+      const c1 = page.locator('.cluster-column[data-cluster="c1"]');
+      expect(await c1.locator('.service-block').evaluateAll((blocks) => blocks.map((b) => b.getAttribute('data-service')))).toEqual(expect.arrayContaining(['noise-reduction', 'image-detection']));
+      expect(await c1.innerText()).toMatch(/CPU: [\d.]+ cores used of 4 cores/);
+      expect(await page.locator('.cluster-column[data-cluster="c1"] meter').count()).toBeGreaterThanOrEqual(2);
+      const decision = page.locator('#timeline .decision').first();
+      expect(await decision.innerText()).toMatch(/first-deploy · naive/);
+      expect(await decision.innerText()).toContain('noise-reduction (new) → c1');
+      expect(await page.isVisible('#graph-actions')).toBe(true);
+      await screenshot(page, 'graph');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    });
+
+    it('live events arrive while a re-placement after a cluster change shows its diff in the timeline', async () => {
+      const events = await open(operator, `/ui/events?graph=${GRAPH}`);
+      await events.waitForSelector('#events-state:has-text("connected")');
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' }),
+        karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      expect((await api('POST', '/clusters/sync')).status).toBeLessThan(300);
+      await confirm(page, 'button[data-action="placement"]');
+      await rig.idle();
+      const latest = page.locator('#timeline .decision').first();
+      await eventually(async () => ((await latest.innerText()).includes('manual') ? true : undefined), 20_000, 'the manual decision in the timeline');
+      const moves = await latest.locator('.move').allInnerTexts();
+      const placement = await placementOf();
+      expect(moves.length).toBeGreaterThan(0);
+      for (const move of moves) expect(move).toMatch(/^[\w-]+ c1 → c2$/);
+      expect(moves.map((m) => m.split(' ')[0]).every((service) => placement[service!] === 'c2')).toBe(true);
+      // noise-reduction now runs apart from the services it connects with: its service import is drawn as a cross-cluster link.
+      await page.waitForSelector('.import-link.cross[data-provider="noise-reduction"][data-to="c1"]');
+      expect(await page.locator('.cluster-column[data-cluster="c1"] .service-block.imported').allInnerTexts()).toContain('imports noise-reduction from c2');
+      await screenshot(page, 'graph-after-replacement');
+
+      await eventually(async () => ((await events.locator('tr.event-row').allInnerTexts()).some((r) => r.includes('PlacementDecided')) ? true : undefined), 10_000, 'PlacementDecided in the live events');
+      expect(await events.textContent('#events-state')).toContain(`Graph ${GRAPH}: connected`);
+
+      // The connection drops and the network stays down a while; what happens meanwhile arrives once the page reconnects (Last-Event-ID).
+      const shown = async () => (await events.locator('tr.event-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-position'))))) as number[];
+      const before = Math.max(...(await shown()));
+      await events.context().setOffline(true);
+      (rig.smo.app.getHttpServer() as import('node:http').Server).closeAllConnections();
+      await events.waitForSelector('#events-state:has-text("reconnecting")', { timeout: 10_000 });
+      expect((await api('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+      await rig.idle();
+      const missed = ((await (await api('GET', `/graphs/${GRAPH}/history?limit=500`)).json()) as { events: Array<{ position: number }> }).events.map((e) => e.position).filter((p) => p > before);
+      expect(missed.length).toBeGreaterThan(0);
+      await events.context().setOffline(false);
+      await events.waitForSelector(`#events-state:has-text("reconnected after ${before}")`, { timeout: 15_000 });
+      await eventually(async () => {
+        const positions = await shown();
+        return missed.every((p) => positions.includes(p)) ? true : undefined;
+      }, 10_000, 'the missed events after the reconnect');
+      // Each event once: the resumed stream starts after the last one seen.
+      const positions = await shown();
+      expect(new Set(positions).size).toBe(positions.length);
+      await screenshot(events, 'events');
+      expect(await seriousViolations(events)).toEqual([]);
+      await events.close();
+      await page.close();
+    });
+
+    it('a proposal is shown with its diff and approved from the page; the replay is shown side by side', async () => {
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '8', allocatedCpu: '0', allocatedMemory: '0' }),
+        // The re-placement moved only what c1 could no longer hold; c2 now cannot hold that either.
+        karmadaCluster({ name: 'c2', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      await api('POST', '/clusters/sync');
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      await confirm(page, 'button[data-action="propose"]');
+      const proposal = page.locator('.proposal[data-status="pending"]');
+      await proposal.waitFor();
+      expect(await proposal.locator('.move').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/ c2 → c1$/)]));
+      expect(Object.values(await placementOf())).toContain('c2');
+      await screenshot(page, 'proposal');
+      await confirm(page, '.proposal[data-status="pending"] button[data-proposal-action="approve"]');
+      await page.waitForSelector('.proposal[data-status="approved"]');
+      await rig.idle();
+      expect(Object.values(await placementOf()).every((cluster) => cluster === 'c1')).toBe(true);
+
+      await page.selectOption('#replay-objective', 'fresh');
+      await page.click('#replay-form button[type=submit]');
+      const sideBySide = page.locator('#timeline table.side-by-side').first();
+      await sideBySide.waitFor();
+      expect(await sideBySide.locator('thead').innerText()).toMatch(/Service\s+Recorded\s+Replayed/);
+      expect(await sideBySide.locator('caption').innerText()).toMatch(/objective fresh/);
+      await screenshot(page, 'timeline-replay');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    });
+
+    it('runs a what-if against today\'s clusters and records nothing', async () => {
+      const before = await (await api('GET', '/graphs')).json();
+      const page = await open(operator, '/ui/what-if');
+      await page.fill('#what-if-project', 'whatif');
+      // Uploaded as a file: its text lands in the editor, where it can be changed before the run.
+      await page.setInputFiles('#what-if-file', join(DESCRIPTORS, 'brussels-demo.upstream.hdag.yaml'));
+      await eventually(async () => ((await page.inputValue('#what-if-descriptor')) === descriptorText() ? true : undefined), 5_000, 'the uploaded descriptor in the editor');
+      await page.click('#what-if-form button[type=submit]');
+      await page.waitForSelector('#what-if-table');
+      expect(await page.locator('#what-if-table tr[data-service="noise-reduction"] td.cluster').innerText()).toMatch(/^c[12]$/);
+      await screenshot(page, 'what-if');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.fill('#what-if-descriptor', 'hdaGraph: {id: Bad_Id}');
+      await page.click('#what-if-form button[type=submit]');
+      await page.waitForSelector('#what-if-result .problem');
+      expect(await page.textContent('#what-if-result')).toContain('/hdaGraph');
+      expect(await (await api('GET', '/graphs')).json()).toEqual(before);
+      await page.close();
+    });
+
+    it('a read-only token sees no operate buttons, and the API refuses it anyway', async () => {
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' }),
+        karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      await api('POST', '/clusters/sync');
+      expect((await api('POST', `/graphs/${GRAPH}/placement?mode=propose`)).status).toBe(201);
+      const reader = await signedIn(READ);
+      const page = await open(reader, `/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('.proposal[data-status="pending"]');
+      expect(await page.textContent('#session-role')).toBe('read-only');
+      expect(await page.isVisible('#read-only-note')).toBe(true);
+      expect(await page.isHidden('#graph-actions')).toBe(true);
+      expect(await page.locator('button[data-proposal-action]').count()).toBe(0);
+      await screenshot(page, 'graph-read-only');
+      const refused = await page.evaluate(async ([path, token]) => (await fetch(path!, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, [`/graphs/${GRAPH}/stop`, READ]);
+      expect(refused).toBe(403);
+      expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
+      await reader.close();
+    });
+
+    it('stop, start and remove ask for confirmation first; cancelling changes nothing', async () => {
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      await page.click('button[data-action="stop"]');
+      expect(await page.textContent('#confirm-text')).toBe(`Stop ${GRAPH}: uninstall its services?`);
+      await page.click('#confirm-dialog button[value="cancel"]');
+      await rig.idle();
+      expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
+
+      await confirm(page, 'button[data-action="stop"]');
+      await page.waitForSelector('#graph-status .status-stopped');
+      await page.waitForSelector('#services-table tr[data-service="noise-reduction"] .status-not-deployed');
+      await confirm(page, 'button[data-action="start"]');
+      await page.waitForSelector('#graph-status .status-running');
+      await rig.idle();
+      expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
+
+      // Too little capacity anywhere: the infeasible decision shows its binding resource and the capacity gap.
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' }),
+        karmadaCluster({ name: 'c2', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      await api('POST', '/clusters/sync');
+      await confirm(page, 'button[data-action="placement"]');
+      const infeasible = page.locator('#timeline .decision.infeasible').first();
+      await infeasible.waitFor();
+      expect(await infeasible.innerText()).toMatch(/Infeasible: .*binding resource: cpu/);
+      await infeasible.locator('.capacity-gap li').first().waitFor();
+      expect(await infeasible.locator('.capacity-gap li').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^add to c[12]: \+[\d.]+ CPU cores/)]));
+      await screenshot(page, 'timeline-infeasible');
+
+      await confirm(page, 'button[data-action="remove"]');
+      await eventually(async () => ((await api('GET', `/graphs/${GRAPH}`)).status === 404 ? true : undefined), 20_000, 'the graph removed');
+      await page.waitForSelector('#services .problem:has-text("not found")');
+      await page.close();
+    });
+
+    it('the placement map shows latency requirements with the round trips Submariner measured', async () => {
+      // As in test/e2e/latency-placement: c1 holds the VO and noise-reduction only, image-detection goes to c2.
+      const text = descriptorText();
+      const at = text.indexOf('latencies: []', text.indexOf('id: noise-reduction'));
+      const ultralow = `${text.slice(0, at)}latencies:\n              - connectionPoint: image-detection\n                qos: ultralow${text.slice(at + 'latencies: []'.length)}`;
+      const latencyRig = await startRig({
+        clusters: [
+          { name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' },
+          { name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' },
+        ],
+        gateways: [submarinerGateway({ clusterId: 'c1', connections: [{ clusterId: 'c2', averageRtt: '5ms' }] })],
+        env: { SMO_API_TOKENS: `${OPERATE}:operate` },
+      });
+      try {
+        const deployed = await latencyRig.request('POST', '/project/demo/graphs', { body: ultralow, contentType: 'application/yaml', headers: { authorization: `Bearer ${OPERATE}` } });
+        expect(deployed.status).toBe(200);
+        const context = await signedIn(OPERATE, latencyRig.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, latencyRig.smo.url);
+        await page.waitForSelector('.latency');
+        expect(await page.locator('.latency').allInnerTexts()).toEqual([expect.stringMatching(/^noise-reduction ↔ image-detection: required ultralow; measured round trip 5(\.0+)? ms \(c1 ↔ c2\)$/)]);
+        expect(await page.locator('.import-link.cross').count()).toBeGreaterThan(0);
+        await screenshot(page, 'placement-latency');
+        await context.close();
+      } finally {
+        await latencyRig.stop();
+      }
+    });
+
+    it('no page broke its Content-Security-Policy or threw', () => {
+      expect(cspViolations).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    });
+  });
+}
