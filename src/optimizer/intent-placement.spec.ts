@@ -1,4 +1,4 @@
-import { checkIntentPlacement } from './intent-checker';
+import { CheckIntentOptions, checkIntentPlacement } from './intent-checker';
 import { IntentPlacementOptions, IntentPlacementResult, intentPlacement } from './intent-placement';
 import { activeIntents, energyFigures } from './intents';
 import { milpPlacement } from './milp-placement';
@@ -18,7 +18,7 @@ describe.each(SOLVER_NAMES)('placement under intents with %s', (solverName) => {
     services: readonly ServiceDemand[],
     intents: PlacementIntents = {},
     current?: Record<string, string>,
-    extra: Partial<IntentPlacementOptions> = {},
+    extra: Partial<IntentPlacementOptions> & CheckIntentOptions = {},
   ): Promise<IntentPlacementResult> => {
     const result = await intentPlacement(clusters, services, current, { solver: await getSolver(solverName), intents, ...extra });
     if (result.feasible) {
