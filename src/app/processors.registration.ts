@@ -53,6 +53,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
           clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
           latencyLimitsMs: runtime.config.latency.limitsMs,
+          intentLabels: runtime.config.karmada.intentLabels,
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });

@@ -281,6 +281,19 @@ export async function intentPlacement(
   }
 }
 
+/** One sentence per thing the intents did, for a decision's explanation. */
+export function intentsExplanation(report: IntentReport): string[] {
+  const lines = [`Active intents: ${report.active.join(', ')}; decided by: ${report.decidedBy.length > 0 ? report.decidedBy.join(', ') : 'none (the same placement without them)'}.`];
+  if (report.untrusted && report.untrusted.length > 0) lines.push(`Security: not trusted, not used: ${report.untrusted.join(', ')}.`);
+  if (report.energy) {
+    const without = report.energy.withoutIntent === null ? 'unknown' : `${round(report.energy.withoutIntent)} gCO2/kWh`;
+    lines.push(`Energy: ${round(report.energy.withIntent)} gCO2/kWh (CPU-weighted) with the intent, ${without} without it.`);
+  }
+  return lines;
+}
+
+const round = (value: number): number => Math.round(value * 10) / 10;
+
 function labelsOf(clusters: readonly ClusterCapacity[], name: string): Readonly<Record<string, string>> | null {
   return clusters.find((cluster) => cluster.name === name)?.labels ?? null;
 }

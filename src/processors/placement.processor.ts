@@ -4,7 +4,7 @@ import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFail
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
-import { createServiceImports, describeCapacityGap, initialPlacement, milpPlacement, type ClusterCapacity, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
+import { activeIntents, createServiceImports, describeCapacityGap, initialPlacement, intentPlacement, intentsExplanation, milpPlacement, type ClusterCapacity, type IntentLabelKeys, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
 import type { ReadStore } from '../readstore/read-store';
 import { digestOf } from '../shared/canonical-json';
@@ -56,6 +56,8 @@ export class PlacementProcessor implements Processor {
       /** Round-trip times between clusters for latency requirements, read at each decision (unknown pairs allow best-effort only). */
       clusterLatencies?: () => Promise<Record<string, Record<string, number>> | undefined>;
       latencyLimitsMs?: { ultralow: number; low: number };
+      /** Cluster label keys the intents read (default smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity). */
+      intentLabels?: Partial<IntentLabelKeys>;
     },
   ) {}
 
@@ -83,17 +85,51 @@ export class PlacementProcessor implements Processor {
         gpu: service.resources.gpu,
         replicas: first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1),
         latencies: service.latencies,
+        ...intentFields(service),
       })),
     );
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
-    const inputs = { clusters, services, previousPlacement, ...(clusterLatencyMs ? { clusterLatencyMs } : {}) };
+    const intents = graph.normalised.intents;
+    const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, intents);
+    const previousClusterSets = previousPlacement ? graph.placement?.clusterSets : undefined;
+    const inputs = {
+      clusters,
+      services,
+      previousPlacement,
+      ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
+      ...(active.length > 0 ? { intents: { ...intents } } : {}),
+      ...(active.length > 0 && previousClusterSets ? { previousClusterSets } : {}),
+    };
     if (services.length * clusters.length > this.deps.maxSolveCells) {
       const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
       return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, { reason: detail });
     }
     const started = performance.now();
+    if (active.length > 0) {
+      // First fit cannot honour the intents: the MILP places the graph, at first deployment too.
+      const result = await intentPlacement(clusters, services, previousPlacement ?? undefined, {
+        solver: await this.deps.solver(),
+        ...network,
+        intents,
+        ...(previousClusterSets ? { currentSets: previousClusterSets } : {}),
+        ...(this.deps.intentLabels ? { labelKeys: this.deps.intentLabels } : {}),
+      });
+      const durationMs = performance.now() - started;
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result);
+      const { placement, clusterSets, terms, intents: report } = result;
+      return this.decided(
+        graph,
+        { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: terms.moves, durationMs, inputs, placement: { ...placement }, ...(Object.keys(clusterSets).length > 0 ? { clusterSets: copySets(clusterSets) } : {}), intents: {
+          active: [...report.active],
+          decidedBy: [...report.decidedBy],
+          ...(report.energy ? { energy: { ...report.energy } } : {}),
+          ...(report.untrusted ? { untrusted: [...report.untrusted] } : {}),
+        } },
+        [`${first ? 'First deployment' : `Re-placement (${reason})`} with ${result.solver} under intents: ${terms.moves} move(s), peak CPU ${terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`, ...intentsExplanation(report)],
+      );
+    }
     if (first) {
       const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services, ...network });
       const durationMs = performance.now() - started;
@@ -160,8 +196,8 @@ export class PlacementProcessor implements Processor {
     explanation: string[],
   ): GraphCommand {
     const isStatic = decision.algorithm === 'static';
-    const imports = isStatic ? {} : createServiceImports(graph.normalised.services, decision.placement);
-    const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports);
+    const imports = isStatic ? {} : importsOf(graph.normalised.services, decision.placement, decision.clusterSets ?? {});
+    const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports, decision.clusterSets);
     const digests = Object.fromEntries(
       graph.normalised.services.map((service) => [service.id, digestOf({ cluster: decision.placement[service.id] ?? null, values: values[service.id] })]),
     );
@@ -190,3 +226,38 @@ export class PlacementProcessor implements Processor {
 }
 
 export type { ClusterCapacity };
+
+/** The descriptor's intents a service carries into the placement inputs (absent fields: as before intents). */
+function intentFields(service: ExistingGraph['normalised']['services'][number]): Pick<ServiceDemand, 'connectionPoints' | 'coLocation' | 'highAvailability'> {
+  return {
+    ...(service.connectionPoints.length > 0 ? { connectionPoints: [...service.connectionPoints] } : {}),
+    ...(service.coLocation && service.coLocation.length > 0 ? { coLocation: [...service.coLocation] } : {}),
+    ...(service.highAvailability !== undefined ? { highAvailability: service.highAvailability } : {}),
+  };
+}
+
+function copySets(sets: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(sets).map(([id, clusters]) => [id, [...clusters]]));
+}
+
+/**
+ * Service imports when some services run on several clusters: upstream's rule applied to each copy (the k-th cluster of
+ * every service), the clusters merged in order of first appearance.
+ */
+function importsOf(
+  services: ExistingGraph['normalised']['services'],
+  placement: Readonly<Record<string, string>>,
+  clusterSets: Readonly<Record<string, readonly string[]>>,
+): Record<string, string[]> {
+  const copies = Math.max(1, ...Object.values(clusterSets).map((set) => set.length));
+  if (copies === 1) return createServiceImports(services, placement);
+  const merged: Record<string, string[]> = {};
+  for (let k = 0; k < copies; k++) {
+    const kth = Object.fromEntries(services.map((service) => [service.id, clusterSets[service.id]?.[k] ?? placement[service.id] ?? '']));
+    for (const [id, clusters] of Object.entries(createServiceImports(services, kth))) {
+      const list = (merged[id] ??= []);
+      for (const cluster of clusters) if (!list.includes(cluster)) list.push(cluster);
+    }
+  }
+  return merged;
+}

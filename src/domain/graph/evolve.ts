@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 1;
+export const GRAPH_EVOLVE_VERSION = 2;
 
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
@@ -38,11 +38,11 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
   const graph = state;
   switch (event.type) {
     case 'PlacementDecided': {
-      const { decisionId, reason, algorithm, placement, imports, values, digests } = event.data;
+      const { decisionId, reason, algorithm, placement, clusterSets, imports, values, digests } = event.data;
       const next: ExistingGraph = {
         ...graph,
         scalingInfeasible: {},
-        placement: { decisionId, reason, algorithm, placement, imports },
+        placement: { decisionId, reason, algorithm, placement, ...(clusterSets && Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), imports },
         placementFailure: null,
         services: graph.services.map((service) => ({
           ...service,

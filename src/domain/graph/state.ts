@@ -42,6 +42,8 @@ export interface PlacementSummary {
   reason: PlacementReason;
   algorithm: 'naive' | 'milp' | 'static';
   placement: Record<string, string>;
+  /** Services on several clusters (highAvailability): every cluster, the first being `placement`'s. */
+  clusterSets?: Record<string, string[]>;
   imports: Record<string, string[]>;
 }
 
