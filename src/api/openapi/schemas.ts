@@ -225,6 +225,8 @@ const PlacementRecord: SchemaObject = shape(
     durationMs: number,
     imports: {},
     explanation: {},
+    clusterSets: {},
+    intents: {},
     detail: string,
     bindingResource: nullable(string),
   },
@@ -244,6 +246,8 @@ const PlanResult: SchemaObject = shape(
     algorithm: { type: 'string', enum: ['naive', 'milp'] },
     provenOptimal: boolean,
     terms: {},
+    clusterSets: { type: 'object', description: 'service → every cluster it runs on (highAvailability)', additionalProperties: { type: 'array', items: string } },
+    intents: { type: 'object', description: 'active intents, the constraints and terms that decided, energy figures with and without energyEfficiency' },
   },
   ['feasible', 'placement', 'algorithm'],
 );
@@ -310,6 +314,12 @@ const memoryBytes: SchemaObject = { type: 'number', minimum: 0, nullable: true, 
   items: { type: 'object', required: ['connectionPoint', 'qos'], additionalProperties: false, properties: { connectionPoint: string, qos: { type: 'string', enum: ['ultralow', 'low', 'best-effort'] } } },
 };
 
+// Intents (src/optimizer/README.md "Intents"): cluster labels, per-service coLocation / highAvailability / connectionPoints.
+(planCluster.properties as Record<string, SchemaObject>).labels = { ...stringMap, description: 'Karmada cluster labels (smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity)' };
+(planService.properties as Record<string, SchemaObject>).connectionPoints = { type: 'array', items: string, description: 'services it talks to (highPerformance keeps their round trips low)' };
+(planService.properties as Record<string, SchemaObject>).coLocation = { type: 'array', items: string, description: 'services that must share its cluster(s)' };
+(planService.properties as Record<string, SchemaObject>).highAvailability = { ...boolean, description: "overrides the graph's highAvailability intent" };
+
 const PlanRequest: SchemaObject = {
   ...shape(
     {
@@ -319,6 +329,14 @@ const PlanRequest: SchemaObject = {
       previousPlacement: { ...stringMap, nullable: true, description: 'the same as currentPlacement, under the name recorded decision inputs use (not both)' },
       algorithm: { type: 'string', enum: ['naive', 'milp'] },
       clusterLatencyMs: { type: 'object', description: 'round trips in ms: {"c1": {"c2": 12}}', additionalProperties: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } },
+      intents: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: false,
+        description: 'graph intents; any active one places with the MILP under it',
+        properties: { security: boolean, highAvailability: boolean, energyEfficiency: boolean, highPerformance: boolean },
+      },
+      previousClusterSets: { type: 'object', nullable: true, description: 'service → every cluster it runs on now (highAvailability)', additionalProperties: { type: 'array', items: string } },
     },
     ['clusters', 'services'],
   ),

@@ -1,11 +1,12 @@
-import type { ClusterLatencyMs, LatencyQos, LatencyRequirement, PlanRequest } from '../../optimizer';
+import type { ClusterLatencyMs, LatencyQos, LatencyRequirement, PlacementIntents, PlanRequest } from '../../optimizer';
 import { parseQuantity } from '../../integrations/kubernetes/quantity';
 import type { Problem } from '../../shared/problem-details';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'previousPlacement', 'algorithm', 'clusterLatencyMs'];
-const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'memoryBytes', 'gpu', 'available'];
-const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'memoryBytes', 'gpu', 'replicas', 'latencies'];
+const TOP_FIELDS = ['clusters', 'services', 'currentPlacement', 'previousPlacement', 'algorithm', 'clusterLatencyMs', 'intents', 'previousClusterSets'];
+const CLUSTER_FIELDS = ['name', 'cpu', 'memory', 'memoryBytes', 'gpu', 'available', 'labels'];
+const SERVICE_FIELDS = ['id', 'cpu', 'memory', 'memoryBytes', 'gpu', 'replicas', 'latencies', 'connectionPoints', 'coLocation', 'highAvailability'];
+const INTENT_FIELDS = ['security', 'highAvailability', 'energyEfficiency', 'highPerformance'] as const;
 const LATENCY_FIELDS = ['connectionPoint', 'qos'];
 const QOS: readonly LatencyQos[] = ['ultralow', 'low', 'best-effort'];
 const MAX_ITEMS = 1000;
@@ -34,6 +35,7 @@ export function parsePlanRequest(body: unknown): Parsed {
       memoryBytes: memoryOf(item, at, problem),
       gpu: count(item.gpu, `${at}/gpu`, problem) ?? 0,
       available: flag(item.available, `${at}/available`, problem) ?? true,
+      ...labelsOf(item.labels, `${at}/labels`, problem),
     };
   });
   const services = list(body.services, '/services', problem, true).map((item, i) => {
@@ -43,6 +45,9 @@ export function parsePlanRequest(body: unknown): Parsed {
     const replicas = count(item.replicas, `${at}/replicas`, problem) ?? 1;
     if (replicas < 1) problem(`${at}/replicas`, 'must be at least 1');
     const latencies = latencyList(item.latencies, `${at}/latencies`, problem);
+    const connectionPoints = item.connectionPoints === undefined ? undefined : names(item.connectionPoints, `${at}/connectionPoints`, problem);
+    const coLocation = item.coLocation === undefined ? undefined : names(item.coLocation, `${at}/coLocation`, problem);
+    const highAvailability = item.highAvailability === undefined ? undefined : flag(item.highAvailability, `${at}/highAvailability`, problem);
     return {
       id: name(item.id, `${at}/id`, problem),
       cpu: amount(item.cpu, `${at}/cpu`, problem, true) ?? 0,
@@ -50,6 +55,9 @@ export function parsePlanRequest(body: unknown): Parsed {
       gpu: flag(item.gpu, `${at}/gpu`, problem) ?? false,
       replicas,
       ...(latencies === undefined ? {} : { latencies }),
+      ...(connectionPoints === undefined ? {} : { connectionPoints }),
+      ...(coLocation === undefined ? {} : { coLocation }),
+      ...(highAvailability === undefined ? {} : { highAvailability }),
     };
   });
   const serviceIds = new Set(services.flatMap((s) => (s?.id === undefined ? [] : [s.id])));
@@ -58,6 +66,15 @@ export function parsePlanRequest(body: unknown): Parsed {
       if (!serviceIds.has(latency.connectionPoint)) problem(`/services/${i}/latencies/${j}/connectionPoint`, 'must name a service of this request');
     }),
   );
+  services.forEach((service, i) => {
+    for (const field of ['connectionPoints', 'coLocation'] as const) {
+      service?.[field]?.forEach((id, j) => {
+        if (!serviceIds.has(id)) problem(`/services/${i}/${field}/${j}`, 'must name a service of this request');
+      });
+    }
+  });
+  const intents = intentsOf(body.intents, problem);
+  const previousClusterSets = clusterSetsOf(body.previousClusterSets, problem);
   const clusterNames = new Set(clusters.flatMap((c) => (c?.name === undefined ? [] : [c.name])));
   const clusterLatencyMs = latencyMatrix(body.clusterLatencyMs, clusterNames, problem);
   // `previousPlacement` is what recorded decisions call it (their `inputs` can be pasted as they are); null means none.
@@ -86,8 +103,51 @@ export function parsePlanRequest(body: unknown): Parsed {
       ...(currentPlacement ? { currentPlacement } : {}),
       ...(body.algorithm ? { algorithm: body.algorithm as 'naive' | 'milp' } : {}),
       ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
+      ...(intents ? { intents } : {}),
+      ...(previousClusterSets ? { previousClusterSets } : {}),
     },
   };
+}
+
+/** `{"smo.nephele.eu/trusted": "true"}`: a cluster's labels, strings only. */
+function labelsOf(value: unknown, at: string, problem: Report): { labels?: Record<string, string> } {
+  if (value === undefined) return {};
+  if (!isObject(value)) return problem(at, 'must map label keys to strings'), {};
+  const labels: Record<string, string> = {};
+  for (const [key, text] of Object.entries(value)) {
+    if (typeof text !== 'string') problem(`${at}/${escape(key)}`, 'must be a string');
+    else labels[key] = text;
+  }
+  return { labels };
+}
+
+function names(value: unknown, at: string, problem: Report): string[] {
+  return list(value, at, problem, true).flatMap((item, j) => (typeof item === 'string' ? [item] : (problem(`${at}/${j}`, 'must be a service id'), [])));
+}
+
+/** `{"security": true, …}`: the graph intents, booleans (a recorded decision's `inputs.intents` as it is). */
+function intentsOf(value: unknown, problem: Report): PlacementIntents | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) return void problem('/intents', `must be an object with booleans ${INTENT_FIELDS.join(', ')}`);
+  unknownFields(value, [...INTENT_FIELDS], '/intents', problem);
+  const intents: Record<string, boolean> = {};
+  for (const name of INTENT_FIELDS) {
+    const given = flag(value[name], `/intents/${name}`, problem);
+    if (given !== undefined) intents[name] = given;
+  }
+  return intents;
+}
+
+/** `{"svc": ["c1", "c2"]}`: where highAvailability services run now. */
+function clusterSetsOf(value: unknown, problem: Report): Record<string, string[]> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) return void problem('/previousClusterSets', 'must map service ids to lists of cluster names');
+  const sets: Record<string, string[]> = {};
+  for (const [service, clusters] of Object.entries(value)) {
+    const at = `/previousClusterSets/${escape(service)}`;
+    sets[service] = list(clusters, at, problem, true).flatMap((name, j) => (typeof name === 'string' ? [name] : (problem(`${at}/${j}`, 'must be a cluster name'), [])));
+  }
+  return sets;
 }
 
 /** Per service, as in the HDAG's `intent.network.latencies`: `[{"connectionPoint": "b", "qos": "ultralow"}]`. */

@@ -46,7 +46,11 @@ export class PlanController {
     }
     let result;
     try {
-      result = await planPlacement(parsed.request, { solver: await getSolver(this.runtime.config.solver), latencyLimitsMs: this.runtime.config.latency.limitsMs });
+      result = await planPlacement(parsed.request, {
+        solver: await getSolver(this.runtime.config.solver),
+        latencyLimitsMs: this.runtime.config.latency.limitsMs,
+        intentLabels: this.runtime.config.karmada.intentLabels,
+      });
     } catch (error) {
       if (error instanceof InvalidOptimizerInput) throw ProblemException.of(HttpStatus.BAD_REQUEST, error.message);
       throw error;
@@ -56,7 +60,8 @@ export class PlanController {
         kind: result.kind,
         bindingResource: result.bindingResource ?? null,
         serviceId: result.serviceId ?? null,
-        requirement: result.requirement ?? null,
+        // An intent that cannot be met is the requirement named (coLocation, highAvailability, security).
+        requirement: result.requirement ?? (isIntent(result.bindingResource) ? result.bindingResource : null),
         ...(result.capacityGap === undefined ? {} : { capacityGap: result.capacityGap }),
         solver: result.solver,
         explanation: result.explanation,
@@ -79,5 +84,11 @@ function view(result: PlanFeasible) {
     algorithm: result.algorithm,
     provenOptimal: result.provenOptimal,
     terms: result.terms,
+    ...(result.clusterSets ? { clusterSets: result.clusterSets } : {}),
+    ...(result.intents ? { intents: result.intents } : {}),
   };
+}
+
+function isIntent(binding: string | undefined): boolean {
+  return binding === 'coLocation' || binding === 'highAvailability' || binding === 'security';
 }
