@@ -120,6 +120,17 @@ describe('intents in the lifecycle (fake Karmada, fake helm)', () => {
     expect(first?.intents?.energy?.withoutIntent).toBeGreaterThan(30);
     expect(first?.explanation?.join(' ')).toContain('30 gCO2/kWh');
 
+    // Counterfactual replay with the intent switched off shows what it changed (nothing recorded).
+    const replay = await rig.request('POST', `/graphs/${GRAPH}/placements/replay`, { body: JSON.stringify({ intents: { energyEfficiency: false } }), contentType: 'application/json' });
+    expect(replay.status).toBe(200);
+    const [replayed] = ((await replay.json()) as { decisions: Array<{ recorded: { violations: unknown[] }; replayed: { violations: unknown[]; placement: Record<string, string> }; differences: unknown[] }> }).decisions;
+    expect(replayed?.recorded.violations).toEqual([]);
+    expect(replayed?.replayed.violations).toEqual([]);
+    expect(Object.values(replayed?.replayed.placement ?? {})).toContain('c1');
+    expect(replayed?.differences.length).toBeGreaterThan(0);
+    const badSwitch = await rig.request('POST', `/graphs/${GRAPH}/placements/replay`, { body: JSON.stringify({ intents: { green: true } }), contentType: 'application/json' });
+    expect(badSwitch.status).toBe(400);
+
     // c1 becomes the cleaner one: the intent alone never moves a running graph.
     await setClusters([cluster('c1', { labels: carbon(10) }), cluster('c2', { labels: carbon(900) })]);
     expect((await rig.request('POST', `/graphs/${GRAPH}/placement`)).status).toBeLessThan(300);

@@ -10,7 +10,7 @@ import { RUNTIME } from '../../app/runtime.token';
 import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
-import { replayDecisions, type ReplayOptions } from './counterfactual-replay';
+import { INTENT_SWITCHES, replayDecisions, type ReplayOptions } from './counterfactual-replay';
 import { eventView, isPlacementOutcome, placementRecord } from './graph-history';
 import { OpenEventStreams } from './open-event-streams';
 
@@ -89,14 +89,21 @@ export class AuditController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm or objective; nothing is recorded',
-    description: 'Body (all optional): `{"solver": "highs"|"glpk", "algorithm": "milp"|"naive", "objective": "min-moves"|"fresh"}`.',
+    description:
+      'Body (all optional): `{"solver": "highs"|"glpk", "algorithm": "milp"|"naive", "objective": "min-moves"|"fresh", "intents": {"energyEfficiency": false, …}}`; ' +
+      '`intents` switches security, highAvailability, energyEfficiency, highPerformance or coLocation on or off to show what each changed.',
   })
   @ApiBody({
     required: false,
     schema: {
       type: 'object',
       additionalProperties: false,
-      properties: { solver: { type: 'string', enum: ['highs', 'glpk'] }, algorithm: { type: 'string', enum: ['milp', 'naive'] }, objective: { type: 'string', enum: ['min-moves', 'fresh'] } },
+      properties: {
+        solver: { type: 'string', enum: ['highs', 'glpk'] },
+        algorithm: { type: 'string', enum: ['milp', 'naive'] },
+        objective: { type: 'string', enum: ['min-moves', 'fresh'] },
+        intents: { type: 'object', additionalProperties: false, description: 'switch intents on or off against the recorded ones', properties: Object.fromEntries(INTENT_SWITCHES.map((name) => [name, { type: 'boolean' }])) },
+      },
       example: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' },
     },
   })
@@ -184,15 +191,26 @@ export class AuditController {
 
 function replayOptions(body: unknown): ReplayOptions {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'The body must be a JSON object');
-  const { solver = 'highs', algorithm = 'milp', objective = 'min-moves', ...rest } = body as Record<string, unknown>;
+  const { solver = 'highs', algorithm = 'milp', objective = 'min-moves', intents, ...rest } = body as Record<string, unknown>;
   const problems = [
-    ...Object.keys(rest).map((key) => ({ pointer: `/${key}`, message: 'unknown field; expected solver, algorithm or objective' })),
+    ...Object.keys(rest).map((key) => ({ pointer: `/${key}`, message: 'unknown field; expected solver, algorithm, objective or intents' })),
+    ...intentSwitchProblems(intents),
     ...(solver === 'highs' || solver === 'glpk' ? [] : [{ pointer: '/solver', message: 'must be highs or glpk' }]),
     ...(algorithm === 'milp' || algorithm === 'naive' ? [] : [{ pointer: '/algorithm', message: 'must be milp or naive' }]),
     ...(objective === 'min-moves' || objective === 'fresh' ? [] : [{ pointer: '/objective', message: 'must be min-moves or fresh' }]),
   ];
   if (problems.length > 0) throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid replay options; see "errors"', errors: problems });
-  return { solver, algorithm, objective } as ReplayOptions;
+  return { solver, algorithm, objective, ...(intents === undefined ? {} : { intents }) } as ReplayOptions;
+}
+
+/** `{"energyEfficiency": false, "coLocation": true}`: each intent on or off. */
+function intentSwitchProblems(intents: unknown): Array<{ pointer: string; message: string }> {
+  if (intents === undefined) return [];
+  if (typeof intents !== 'object' || intents === null || Array.isArray(intents)) return [{ pointer: '/intents', message: `must be an object of booleans: ${INTENT_SWITCHES.join(', ')}` }];
+  return Object.entries(intents).flatMap(([key, value]) => {
+    if (!(INTENT_SWITCHES as readonly string[]).includes(key)) return [{ pointer: `/intents/${key}`, message: `unknown intent; expected one of ${INTENT_SWITCHES.join(', ')}` }];
+    return typeof value === 'boolean' ? [] : [{ pointer: `/intents/${key}`, message: 'must be true or false' }];
+  });
 }
 
 function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {
