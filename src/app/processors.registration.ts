@@ -6,6 +6,7 @@ import type { CommandContext } from '../application/command-handler';
 import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
 import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { mergeLatencies } from '../processors/cluster-latencies';
@@ -54,6 +55,7 @@ export class ProcessorsRegistration implements OnModuleInit {
           clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
           latencyLimitsMs: runtime.config.latency.limitsMs,
           intentLabels: runtime.config.karmada.intentLabels,
+          ...(runtime.integrations.nfvcl ? { provisioning: { workerFlavor: runtime.config.nfvcl.workerFlavor } } : {}),
           inventoryReady: async () => {
             await runtime.clusterSync.whenSynced(30_000);
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
@@ -105,6 +107,8 @@ export class ProcessorsRegistration implements OnModuleInit {
           karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
         }),
       );
+      // A graph waiting for a cluster it had approved is placed when a cluster joins.
+      runtime.processing.addProcessor(new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }));
     }
     if (grafana) {
       runtime.processing.addProcessor(

@@ -87,7 +87,14 @@ export interface SmoConfig {
    * `pollIntervalMs`: between task/blueprint polls; `provisionTimeoutSeconds`: how long a new
    * cluster may take to become ready before it is recorded as failed.
    */
-  nfvcl: { baseUrl: string | undefined; timeoutSeconds: number; pollIntervalMs: number; provisionTimeoutSeconds: number };
+  nfvcl: {
+    baseUrl: string | undefined;
+    timeoutSeconds: number;
+    pollIntervalMs: number;
+    provisionTimeoutSeconds: number;
+    /** Worker node size assumed when sizing a proposed cluster from a capacity gap. */
+    workerFlavor: { cpu: number; memoryBytes: number };
+  };
 }
 
 /** A configuration problem that stops start-up; the message names the variable. */
@@ -178,6 +185,10 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       timeoutSeconds: integer(env, ['NFVCL_TIMEOUT'], 30, 1, 600),
       pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
       provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
+      workerFlavor: {
+        cpu: integer(env, ['SMO_PROVISION_WORKER_CPU'], 4, 1, 1024),
+        memoryBytes: integer(env, ['SMO_PROVISION_WORKER_MEMORY_GIB'], 8, 1, 4096) * 2 ** 30,
+      },
     },
   };
 }

@@ -4,7 +4,23 @@ import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFail
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
-import { activeIntents, createServiceImports, describeCapacityGap, initialPlacement, intentPlacement, intentsExplanation, milpPlacement, type ClusterCapacity, type IntentLabelKeys, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
+import {
+  activeIntents,
+  createServiceImports,
+  describeCapacityGap,
+  formatBytes,
+  initialPlacement,
+  intentPlacement,
+  intentsExplanation,
+  milpPlacement,
+  type CapacityGap,
+  type ClusterCapacity,
+  type IntentLabelKeys,
+  type PlacementInfeasible,
+  type ServiceDemand,
+} from '../optimizer';
+import { workersForGap, type WorkerFlavor } from '../domain/graph/cluster-provisioning';
+import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
 import type { ReadStore } from '../readstore/read-store';
 import { digestOf } from '../shared/canonical-json';
@@ -58,6 +74,8 @@ export class PlacementProcessor implements Processor {
       latencyLimitsMs?: { ultralow: number; low: number };
       /** Cluster label keys the intents read (default smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity). */
       intentLabels?: Partial<IntentLabelKeys>;
+      /** NFVCL is configured: an infeasible placement proposes a new cluster sized from its capacity gap. */
+      provisioning?: { workerFlavor: WorkerFlavor };
     },
   ) {}
 
@@ -70,6 +88,38 @@ export class PlacementProcessor implements Processor {
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
     await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
+    if (decision.type === 'RecordPlacementFailure') {
+      const proposal = await this.provisioningProposal(decision.data, event);
+      if (proposal) await this.deps.dispatch(proposal, processorContext(NAME, event, 'propose-cluster'));
+    }
+  }
+
+  /** A new cluster sized from the gap, on the first VIM (by name) NFVCL can build on; none without NFVCL, a gap, or a VIM. */
+  private async provisioningProposal(failure: PlacementFailed['data'], event: RecordedEvent): Promise<GraphCommand | undefined> {
+    const provisioning = this.deps.provisioning;
+    const gap = (failure.capacityGap as CapacityGap | undefined)?.newCluster;
+    if (!provisioning || !gap) return undefined;
+    const workerReplicas = workersForGap(gap, provisioning.workerFlavor);
+    if (workerReplicas === undefined) return undefined;
+    const vims = await this.deps.readStore.find<VimDocument>('vims', { where: { removed: false }, orderBy: [{ field: 'name' }], limit: 100 });
+    const vim = vims.map(({ doc }) => doc).find((doc) => doc.popArea !== null && doc.mgmtNetwork && doc.serviceNetwork);
+    if (!vim || vim.popArea === null) return undefined;
+    const flavor = provisioning.workerFlavor;
+    return {
+      type: 'ProposeClusterProvisioning',
+      data: {
+        graphId: failure.graphId,
+        proposalId: `${event.id}-cluster`,
+        basisDecisionId: failure.decisionId,
+        gap: { ...gap },
+        popArea: vim.popArea,
+        vimName: vim.name,
+        workerReplicas,
+        workerFlavor: { ...flavor },
+        why: `No placement fits (${failure.bindingResource ?? 'capacity'}); a new cluster with ${workerReplicas} worker(s) of ${flavor.cpu} CPU / ${formatBytes(flavor.memoryBytes)} covers the gap (${describeCapacityGap({ newCluster: gap }, false).join(' ')})`,
+        expiresAt: new Date(new Date(event.created).getTime() + this.deps.proposalTtlMs).toISOString(),
+      },
+    };
   }
 
   private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
@@ -136,7 +186,7 @@ export class PlacementProcessor implements Processor {
       if (result.algorithm === 'static') {
         return this.decided(graph, { decisionId, reason, algorithm: 'static', solver: null, objective: null, moves: 0, durationMs, inputs, placement: {} }, ['Static placement: the charts’ own cluster affinity applies.']);
       }
-      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, result);
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, await this.withProvenGap(result, clusters, services, network));
       return this.decided(graph, { decisionId, reason, algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs, inputs, placement: { ...result.placement } }, [
         'First deployment: first fit over available clusters by name, services in descriptor order.',
       ]);
@@ -149,6 +199,21 @@ export class PlacementProcessor implements Processor {
       { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
       [`Re-placement (${reason}) with ${result.solver}: ${result.terms.moves} move(s), peak CPU ${result.terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`],
     );
+  }
+
+  /**
+   * First fit failing proves nothing: when a new cluster could be proposed (NFVCL configured), the MILP checks the verdict
+   * and, when no placement exists at all, adds the capacity gap that sizes the proposal. The failure stays first fit's.
+   */
+  private async withProvenGap(
+    failure: PlacementInfeasible,
+    clusters: ClusterCapacity[],
+    services: ServiceDemand[],
+    network: { clusterLatencyMs?: Record<string, Record<string, number>>; latencyLimitsMs?: { ultralow: number; low: number } },
+  ): Promise<PlacementInfeasible> {
+    if (!this.deps.provisioning || failure.kind !== 'infeasible') return failure;
+    const proven = await milpPlacement(clusters, services, undefined, { solver: await this.deps.solver(), ...network });
+    return !proven.feasible && proven.capacityGap ? { ...failure, capacityGap: proven.capacityGap } : failure;
   }
 
   /** The graph being re-placed: which of its services the inventory's allocated figures include (see OwnGraph). */

@@ -5,21 +5,18 @@ import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { syncOsK8sClustersFromNfvcl } from '../../application/nfvcl-sync';
 import { live, scalable } from '../../domain/os-k8s-cluster/decide';
-import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
-import { k8sAddNodeBody, k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
-import { Mutex } from '../../shared/mutex';
+import { k8sAddNodeBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { OsK8sClusterDocument } from '../../../projections/os-k8s-clusters.projection';
-import type { VimDocument } from '../../../projections/vims.projection';
 import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
+import { clusterProvisioningWrites, provisionOsK8sCluster } from './provision-cluster';
 import { badRequest, jsonBodyOf, parseClusterRequest, parsePopAreaQuery, parseScaleOut } from './request-bodies';
 import { toOsK8sClusterView, type OsK8sClusterView } from './views';
 
 const CREATED = 'OS K8S cluster created successfully';
-const ID_ATTEMPTS = 5;
 
 /**
  * Upstream's OpenStack Kubernetes routes. POST asks NFVCL for a blueprint and answers 201
@@ -30,8 +27,8 @@ const ID_ATTEMPTS = 5;
 @ApiTags('nfvcl')
 @Controller('os_k8s')
 export class OsK8sController {
-  /** Requests that call NFVCL run one at a time: a retried request cannot create a second blueprint. */
-  private readonly writes = new Mutex();
+  /** Requests that call NFVCL run one at a time (shared with the approval of cluster proposals): a retried request cannot create a second blueprint. */
+  private readonly writes = clusterProvisioningWrites;
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
@@ -55,55 +52,15 @@ export class OsK8sController {
   @ApiJson(201, 'NFVCL accepted the request; follow Location', shape({ message: { type: 'string' }, NFVCL_Response: {}, smo_id: { type: 'string' } }), ['location'])
   @ApiProblems(404, 409, 422, 502, 503, 504)
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const nfvcl = requireNfvcl(this.runtime);
+    requireNfvcl(this.runtime);
     const parsed = parseClusterRequest(jsonBodyOf(request));
     if (!parsed.ok) throw badRequest(parsed.problems);
-    const { popArea, vimName, workerReplicas } = parsed.value;
     const context = requestContext(request, { allowIfMatch: false });
     return this.writes.run(async () => {
-      // The id follows from the command id: a retried request (same Idempotency-Key) finds its cluster.
-      let smoId: string | null = null;
-      for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
-        const candidate = osK8sClusterId(popArea, `${context.commandId}#${attempt}`);
-        const { state, byCommand } = await this.runtime.osK8sClusters.load(candidate, context.commandId);
-        const earlier = byCommand.find((event) => event.type === 'ClusterProvisioningRequested');
-        if (earlier?.type === 'ClusterProvisioningRequested') {
-          void reply.header('location', `/os_k8s/cluster/${candidate}`);
-          return { message: CREATED, NFVCL_Response: earlier.data.nfvclResponse, smo_id: candidate };
-        }
-        if (state.kind === 'none') smoId = candidate;
-      }
-      if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
-
-      const vim = await this.vim(vimName, popArea);
-      if (!vim.mgmtNetwork || !vim.serviceNetwork) {
-        throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
-      }
-      const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
-      const answer = await callNfvcl(() => nfvcl.createK8sBlueprint(nfvclRequest));
-      const result = await this.runtime.osK8sClusters.execute(
-        {
-          type: 'RequestClusterProvisioning',
-          data: {
-            smoId,
-            popArea,
-            vimId: vim.vimId,
-            vimName,
-            mgmtNetwork: vim.mgmtNetwork,
-            serviceNetwork: vim.serviceNetwork,
-            workerReplicas,
-            blueprintId: answer.blueprintId,
-            taskId: answer.taskId,
-            nfvclAnswer: answer.mode,
-            nfvclRequest,
-            nfvclResponse: answer.body,
-          },
-        },
-        context,
-      );
-      await this.caughtUp(result.position);
+      const { smoId, nfvclResponse, position } = await provisionOsK8sCluster(this.runtime, parsed.value, context);
+      if (position !== null) await this.caughtUp(position);
       void reply.header('location', `/os_k8s/cluster/${smoId}`);
-      return { message: CREATED, NFVCL_Response: answer.body, smo_id: smoId };
+      return { message: CREATED, NFVCL_Response: nfvclResponse, smo_id: smoId };
     });
   }
 
@@ -201,13 +158,6 @@ export class OsK8sController {
     if (outcome.updated.length) messages.push({ message: 'Existing Openstack k8s updated successfully', updated_nfvcl_k8s: await rows(outcome.updated) });
     if (outcome.deleted.length) messages.push({ message: 'Deleted Openstack k8s successfully', deleted_nfvcl_k8s: outcome.deleted });
     return messages.length ? messages : [{ message: 'Openstack k8s are already synced...' }];
-  }
-
-  /** Upstream looks the VIM up by name and area: 404 `VIM not found`. */
-  private async vim(vimName: string, popArea: number): Promise<VimDocument> {
-    const [found] = await this.runtime.readStore.find<VimDocument>('vims', { where: { name: vimName, popArea, removed: false }, limit: 1 });
-    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'VIM not found');
-    return found.doc;
   }
 
   private async caughtUp(position: number | null): Promise<void> {

@@ -274,6 +274,34 @@ export interface ScalingInfeasible {
   data: { graphId: string; cluster: string; services: string[]; reason: string; bindingResource: string | null; requestRates: Record<string, number> };
 }
 
+/**
+ * The graph cannot be placed and NFVCL can build clusters: a new OpenStack Kubernetes cluster sized from the capacity
+ * gap is proposed, to be approved like a placement proposal.
+ */
+export interface ClusterProvisioningProposed {
+  type: 'ClusterProvisioningProposed';
+  data: {
+    graphId: string;
+    proposalId: string;
+    /** The failed placement decision whose capacity gap sized it. */
+    basisDecisionId: string;
+    /** What the new cluster must offer (the gap's `newCluster`). */
+    gap: { cpu: number; memoryBytes?: number; gpu?: number };
+    popArea: number;
+    vimName: string;
+    /** Worker nodes of the configured flavor that cover the gap. */
+    workerReplicas: number;
+    workerFlavor: { cpu: number; memoryBytes: number };
+    why: string;
+    expiresAt: string;
+  };
+}
+
+export interface ClusterProvisioningApproved {
+  type: 'ClusterProvisioningApproved';
+  data: { graphId: string; proposalId: string; /** The OpenStack Kubernetes cluster asked of NFVCL. */ smoId: string };
+}
+
 export type GraphEvent =
   | GraphSubmitted
   | PlacementDecided
@@ -302,7 +330,9 @@ export type GraphEvent =
   | PlacementProposed
   | PlacementUnchanged
   | PlacementProposalApproved
-  | PlacementProposalRejected;
+  | PlacementProposalRejected
+  | ClusterProvisioningProposed
+  | ClusterProvisioningApproved;
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
 export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
@@ -334,6 +364,8 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   PlacementUnchanged: true,
   PlacementProposalApproved: true,
   PlacementProposalRejected: true,
+  ClusterProvisioningProposed: true,
+  ClusterProvisioningApproved: true,
 };
 export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 

@@ -43,6 +43,9 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         ...graph,
         scalingInfeasible: {},
         placement: { decisionId, reason, algorithm, placement, ...(clusterSets && Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), imports },
+        ...(graph.provisioningProposals
+          ? { provisioningProposals: graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p)) }
+          : {}),
         placementFailure: null,
         services: graph.services.map((service) => ({
           ...service,
@@ -132,6 +135,15 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return graph;
     case 'PlacementProposalApproved':
       return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
+    case 'ClusterProvisioningProposed': {
+      const { graphId: _graphId, ...proposal } = event.data;
+      return { ...graph, provisioningProposals: [...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }] };
+    }
+    case 'ClusterProvisioningApproved':
+      return {
+        ...graph,
+        provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved', smoId: event.data.smoId } : p)),
+      };
     case 'PlacementProposalRejected':
       return {
         ...graph,
