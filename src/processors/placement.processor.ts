@@ -6,7 +6,6 @@ import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
 import {
   activeIntents,
-  createServiceImports,
   describeCapacityGap,
   formatBytes,
   initialPlacement,
@@ -20,6 +19,7 @@ import {
   type ServiceDemand,
 } from '../optimizer';
 import { workersForGap, type WorkerFlavor } from '../domain/graph/cluster-provisioning';
+import { copySets, importsOf, serviceDemand } from './placement-inputs';
 import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
 import type { ReadStore } from '../readstore/read-store';
@@ -128,15 +128,7 @@ export class PlacementProcessor implements Processor {
     const first = reason === 'first-deploy';
     const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
     const services: ServiceDemand[] = await Promise.all(
-      graph.normalised.services.map(async (service) => ({
-        id: service.id,
-        cpu: service.resources.cpuCores,
-        memoryBytes: service.resources.memoryBytes,
-        gpu: service.resources.gpu,
-        replicas: first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1),
-        latencies: service.latencies,
-        ...intentFields(service),
-      })),
+      graph.normalised.services.map(async (service) => serviceDemand(service, first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1))),
     );
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
@@ -291,38 +283,3 @@ export class PlacementProcessor implements Processor {
 }
 
 export type { ClusterCapacity };
-
-/** The descriptor's intents a service carries into the placement inputs (absent fields: as before intents). */
-function intentFields(service: ExistingGraph['normalised']['services'][number]): Pick<ServiceDemand, 'connectionPoints' | 'coLocation' | 'highAvailability'> {
-  return {
-    ...(service.connectionPoints.length > 0 ? { connectionPoints: [...service.connectionPoints] } : {}),
-    ...(service.coLocation && service.coLocation.length > 0 ? { coLocation: [...service.coLocation] } : {}),
-    ...(service.highAvailability !== undefined ? { highAvailability: service.highAvailability } : {}),
-  };
-}
-
-function copySets(sets: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(sets).map(([id, clusters]) => [id, [...clusters]]));
-}
-
-/**
- * Service imports when some services run on several clusters: upstream's rule applied to each copy (the k-th cluster of
- * every service), the clusters merged in order of first appearance.
- */
-function importsOf(
-  services: ExistingGraph['normalised']['services'],
-  placement: Readonly<Record<string, string>>,
-  clusterSets: Readonly<Record<string, readonly string[]>>,
-): Record<string, string[]> {
-  const copies = Math.max(1, ...Object.values(clusterSets).map((set) => set.length));
-  if (copies === 1) return createServiceImports(services, placement);
-  const merged: Record<string, string[]> = {};
-  for (let k = 0; k < copies; k++) {
-    const kth = Object.fromEntries(services.map((service) => [service.id, clusterSets[service.id]?.[k] ?? placement[service.id] ?? '']));
-    for (const [id, clusters] of Object.entries(createServiceImports(services, kth))) {
-      const list = (merged[id] ??= []);
-      for (const cluster of clusters) if (!list.includes(cluster)) list.push(cluster);
-    }
-  }
-  return merged;
-}

@@ -110,8 +110,9 @@ const DryRunAnswer: SchemaObject = {
     placement: shape(
       {
         feasible: boolean,
-        algorithm: { type: 'string', enum: ['naive', 'static'], description: 'first fit, as the first deployment would place it; static when useStaticPlacement' },
+        algorithm: { type: 'string', enum: ['naive', 'static', 'milp'], description: 'first fit, as the first deployment would place it; static when useStaticPlacement; milp under an active intent' },
         placement: { ...stringMap, description: 'service id → cluster' },
+        clusterSets: { type: 'object', description: 'service → every cluster it would run on (highAvailability)', additionalProperties: { type: 'array', items: string } },
         detail: { type: 'string', description: 'why it cannot be placed (with the capacity gap)' },
         bindingResource: nullable(string),
         inputs: { ...object, description: 'clusters and services as POST /placement/plan takes them (and as recorded decisions store them)' },
