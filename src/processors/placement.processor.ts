@@ -230,8 +230,10 @@ export class PlacementProcessor implements Processor {
       return { type: 'RecordPlacementFailure', data: { graphId, decisionId, reason, algorithm: 'milp', inputs, detail: verdict.why, bindingResource: 'moves', serviceId: null } };
     }
     const previous = proposal.inputs.previousPlacement ?? {};
+    // A highAvailability service whose other cluster changes moves too, though its first cluster stays.
+    const setOf = (sets: Record<string, string[]> | undefined, serviceId: string): string => [...(sets?.[serviceId] ?? [])].sort().join(',');
     const diff = Object.entries(proposal.placement)
-      .filter(([serviceId, to]) => previous[serviceId] !== to)
+      .filter(([serviceId, to]) => previous[serviceId] !== to || setOf(proposal.inputs.previousClusterSets, serviceId) !== setOf(proposal.clusterSets, serviceId))
       .map(([serviceId, to]) => ({ serviceId, from: previous[serviceId] ?? null, to }));
     return {
       type: 'RecordPlacementProposal',
