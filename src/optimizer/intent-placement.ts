@@ -225,6 +225,7 @@ export async function intentPlacement(
     const withIntent = meanFigureOf(services, placement, clusterSets, figures);
     let withoutIntent: number | null = null;
     if (options.compareEnergy !== false) {
+      // The comparison gets the same budget again at most; unknown (null) when it finds nothing in it.
       const other = await intentPlacement(clusters, services, current, { ...options, intents: { ...intents, energyEfficiency: false }, compareEnergy: false });
       if (other.feasible) withoutIntent = meanFigureOf(services, other.placement, other.clusterSets, figures);
     }
@@ -260,19 +261,20 @@ export async function intentPlacement(
       return { feasible: false, kind: 'infeasible', reason: `Co-location (${names}) cannot be met together with the other constraints: no cluster can host the services together.`, bindingResource: 'coLocation' };
     }
     if (haRows.length > 0 && (active.includes('highAvailability'))) {
-      const single = await intentPlacement(clusters, services.map((service) => ({ ...service, highAvailability: false })), current, { ...options, compareEnergy: false, capacityGap: false });
+      const single = await intentPlacement(clusters, services.map((service) => ({ ...service, highAvailability: false })), current, { ...options, compareEnergy: false, capacityGap: false, timeLimitMs: remaining() });
       if (single.feasible) {
         return { feasible: false, kind: 'infeasible', reason: `High availability: the services fit once but not on ${HIGH_AVAILABILITY_CLUSTERS} distinct clusters each.`, bindingResource: 'highAvailability' };
       }
     }
     if (untrusted.length > 0) {
-      const anywhere = await intentPlacement(clusters, services, current, { ...options, intents: { ...intents, security: false }, compareEnergy: false, capacityGap: false });
+      const anywhere = await intentPlacement(clusters, services, current, { ...options, intents: { ...intents, security: false }, compareEnergy: false, capacityGap: false, timeLimitMs: remaining() });
       if (anywhere.feasible) {
         return { feasible: false, kind: 'infeasible', reason: `Security intent: the trusted clusters cannot host the graph (not trusted: ${untrusted.join(', ')}).`, bindingResource: 'security' };
       }
     }
     // Capacity alone: the plain engine names the resource and computes the gap.
-    const plain = await milpPlacement(eligible, services, current, options);
+    // Diagnosis shares the caller's time limit: a 422 never costs more than one solve's budget (plus the capacity gap).
+    const plain = await milpPlacement(eligible, services, current, { ...options, timeLimitMs: remaining() });
     if (!plain.feasible) {
       const { solver: _solver, solveMs: _ms, ...diagnosis } = plain;
       return diagnosis;
