@@ -90,7 +90,7 @@ describe('intents in the lifecycle (fake Karmada, fake helm)', () => {
     rig = await startRig({ clusters: [cluster('c1'), cluster('c2')] });
     const refused = await deploy(withGraphIntent('security'));
     expect(refused.status).toBe(422);
-    expect(await refused.json()).toMatchObject({ detail: expect.stringContaining('smo.nephele.eu/trusted=true') });
+    expect(await refused.json()).toMatchObject({ detail: expect.stringContaining('smo.nephele.eu/trusted=true'), bindingResource: 'security', requirement: 'security' });
     expect((await view()).placementFailure).toMatchObject({ bindingResource: 'security' });
     expect(rig.helmCalls('install')).toEqual([]);
   });
