@@ -30,6 +30,8 @@ const SUITES = [
   'test/e2e/operations.e2e.spec.ts',
   'test/e2e/nfvcl-os-k8s.e2e.spec.ts',
   'test/e2e/nfvcl-vims.e2e.spec.ts',
+  'test/e2e/cluster-provisioning-proposal.e2e.spec.ts',
+  'test/e2e/intent-placement.e2e.spec.ts',
   'test/reliability/deployment-crash.spec.ts',
   'test/reliability/fault-injection.e2e.spec.ts',
 ];

@@ -9,6 +9,7 @@ import { AuditController } from '../api/audit/audit.controller';
 import { OpenEventStreams } from '../api/audit/open-event-streams';
 import { ClustersController } from '../api/clusters.controller';
 import { GraphsController } from '../api/graphs/graphs.controller';
+import { ClusterProvisioningController } from '../api/graphs/cluster-provisioning.controller';
 import { OsK8sController } from '../api/nfvcl/os-k8s.controller';
 import { VimsController } from '../api/nfvcl/vims.controller';
 import { PlanController } from '../api/placement/plan.controller';
@@ -70,7 +71,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController, ClusterProvisioningController],
       providers: [{ provide: RUNTIME, useValue: runtime }, ...runtimeParts(runtime), RuntimeLifecycle, OpenEventStreams, DurableProcessing, ...COMMAND_HANDLERS],
       exports: [RUNTIME],
     };

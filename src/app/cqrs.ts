@@ -115,6 +115,14 @@ export class RecordPlacementFailure extends GraphUseCase<'RecordPlacementFailure
 export class RecordPlacementProposal extends GraphUseCase<'RecordPlacementProposal'> {
   readonly type = 'RecordPlacementProposal';
 }
+/** A new cluster sized from the graph's capacity gap (the placement processor, when NFVCL is configured). */
+export class ProposeClusterProvisioning extends GraphUseCase<'ProposeClusterProvisioning'> {
+  readonly type = 'ProposeClusterProvisioning';
+}
+/** A cluster provisioning proposal approved: NFVCL was asked for the cluster. */
+export class ApproveClusterProvisioning extends GraphUseCase<'ApproveClusterProvisioning'> {
+  readonly type = 'ApproveClusterProvisioning';
+}
 /** What helm, Grafana or Prometheus did for a service (deployment and alert-rule processors). */
 export class RecordServiceOutcome extends GraphUseCase<'RecordServiceOutcome'> {
   readonly type = 'RecordServiceOutcome';
@@ -137,6 +145,8 @@ const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<Grap
   RecordPlacement,
   RecordPlacementFailure,
   RecordPlacementProposal,
+  ProposeClusterProvisioning,
+  ApproveClusterProvisioning,
   RecordServiceOutcome,
   RecordScaling,
 };
@@ -172,6 +182,10 @@ export class RejectPlacementProposalHandler extends GraphUseCaseHandler {}
 export class TriggerServiceHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacement)
 export class RecordPlacementHandler extends GraphUseCaseHandler {}
+@CommandHandler(ProposeClusterProvisioning)
+export class ProposeClusterProvisioningHandler extends GraphUseCaseHandler {}
+@CommandHandler(ApproveClusterProvisioning)
+export class ApproveClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementFailure)
 export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementProposal)
@@ -386,6 +400,8 @@ export const COMMAND_HANDLERS = [
   RecordPlacementHandler,
   RecordPlacementFailureHandler,
   RecordPlacementProposalHandler,
+  ProposeClusterProvisioningHandler,
+  ApproveClusterProvisioningHandler,
   RecordServiceOutcomeHandler,
   RecordScalingHandler,
   ObserveClusterHandler,

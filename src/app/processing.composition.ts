@@ -9,6 +9,7 @@ import type { Processor } from '../processing/processor';
 import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
 import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { mergeLatencies } from '../processors/cluster-latencies';
@@ -78,6 +79,8 @@ export class DurableProcessing {
         proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
         clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
         latencyLimitsMs: runtime.config.latency.limitsMs,
+        intentLabels: runtime.config.karmada.intentLabels,
+        ...(nfvcl ? { provisioning: { workerFlavor: runtime.config.nfvcl.workerFlavor } } : {}),
         inventoryReady: async () => {
           await clusterSync.whenSynced(30_000);
           await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
@@ -122,6 +125,8 @@ export class DurableProcessing {
           dispatchCluster: dispatchOsK8s,
           removeVim: (data, context) => commandBus.execute(new RemoveVim(data, context)),
         }),
+        // A graph waiting for a cluster it had approved is placed when a cluster joins.
+        new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }),
       );
     }
     if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));

@@ -12,8 +12,15 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ eventStore: 'eventstoredb', readStore: 'mongodb', port: 9000 });
   });
 
+  it('reads the cluster label keys of the intents, refusing what is no label key', () => {
+    expect(loadConfig({}).karmada.intentLabels).toEqual({ trusted: 'smo.nephele.eu/trusted', carbonIntensity: 'smo.nephele.eu/carbon-intensity' });
+    expect(loadConfig({ SMO_TRUSTED_LABEL: 'example.org/secure' }).karmada.intentLabels.trusted).toBe('example.org/secure');
+    expect(() => loadConfig({ SMO_CARBON_INTENSITY_LABEL: 'bad key=1' })).toThrow(/SMO_CARBON_INTENSITY_LABEL/);
+  });
+
   it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {
-    expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600 });
+    expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600, workerFlavor: { cpu: 4, memoryBytes: 8 * 2 ** 30 } });
+    expect(loadConfig({ SMO_PROVISION_WORKER_CPU: '8', SMO_PROVISION_WORKER_MEMORY_GIB: '32' }).nfvcl.workerFlavor).toEqual({ cpu: 8, memoryBytes: 32 * 2 ** 30 });
     expect(loadConfig({ NFVCL_BASE_URL: 'http://192.168.12.64:5002/', NFVCL_POLL_INTERVAL_MS: '50' }).nfvcl).toMatchObject({ baseUrl: 'http://192.168.12.64:5002', pollIntervalMs: 50 });
   });
 

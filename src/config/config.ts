@@ -43,6 +43,8 @@ export interface SmoConfig {
     timeoutSeconds: number;
     /** Label (key=value) marking a cluster as accelerated when it reports no GPU resource. */
     accelerationLabel: { key: string; value: string };
+    /** Cluster label keys the placement intents read (SMO_TRUSTED_LABEL, SMO_CARBON_INTENSITY_LABEL). */
+    intentLabels: { trusted: string; carbonIntensity: string };
   };
   submariner: { kubeconfig: string | undefined };
   /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
@@ -85,7 +87,14 @@ export interface SmoConfig {
    * `pollIntervalMs`: between task/blueprint polls; `provisionTimeoutSeconds`: how long a new
    * cluster may take to become ready before it is recorded as failed.
    */
-  nfvcl: { baseUrl: string | undefined; timeoutSeconds: number; pollIntervalMs: number; provisionTimeoutSeconds: number };
+  nfvcl: {
+    baseUrl: string | undefined;
+    timeoutSeconds: number;
+    pollIntervalMs: number;
+    provisionTimeoutSeconds: number;
+    /** Worker node size assumed when sizing a proposed cluster from a capacity gap. */
+    workerFlavor: { cpu: number; memoryBytes: number };
+  };
 }
 
 /** A configuration problem that stops start-up; the message names the variable. */
@@ -137,6 +146,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       syncIntervalSeconds: integer(env, ['SMO_CLUSTER_SYNC_INTERVAL'], 30, 1, 86_400),
       timeoutSeconds: integer(env, ['SMO_KUBE_TIMEOUT'], 10, 1, 300),
       accelerationLabel: labelSelector(env, 'SMO_ACCELERATION_LABEL', 'smo.nephele.eu/acceleration=true'),
+      intentLabels: { trusted: labelKey(env, 'SMO_TRUSTED_LABEL', 'smo.nephele.eu/trusted'), carbonIntensity: labelKey(env, 'SMO_CARBON_INTENSITY_LABEL', 'smo.nephele.eu/carbon-intensity') },
     },
     submariner: { kubeconfig: kubeconfigPath(env, 'SUBMARINER_KUBECONFIG') },
     helm: {
@@ -175,6 +185,10 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       timeoutSeconds: integer(env, ['NFVCL_TIMEOUT'], 30, 1, 600),
       pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
       provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
+      workerFlavor: {
+        cpu: integer(env, ['SMO_PROVISION_WORKER_CPU'], 4, 1, 1024),
+        memoryBytes: integer(env, ['SMO_PROVISION_WORKER_MEMORY_GIB'], 8, 1, 4096) * 2 ** 30,
+      },
     },
   };
 }
@@ -248,6 +262,12 @@ function labelSelector(env: Env, name: string, fallback: string): { key: string;
   const match = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(raw);
   if (!match) throw new ConfigError(name, `must be key=value (got ${JSON.stringify(raw)})`);
   return { key: match[1]!, value: match[2]! };
+}
+
+function labelKey(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name, fallback);
+  if (!/^[A-Za-z0-9./_-]+$/.test(raw)) throw new ConfigError(name, `must be a label key (got ${JSON.stringify(raw)})`);
+  return raw;
 }
 
 /** Variables to pass to a child process, by name, from a comma-separated list. */

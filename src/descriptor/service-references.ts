@@ -5,7 +5,7 @@ import { DocumentPath } from './problem';
 export interface ServiceReference {
   readonly name: string;
   readonly path: DocumentPath;
-  readonly kind: 'connection point' | 'dependency' | 'latency target';
+  readonly kind: 'connection point' | 'dependency' | 'latency target' | 'coLocation partner';
 }
 
 /** A name found at a place in the document. */

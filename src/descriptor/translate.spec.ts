@@ -1,4 +1,4 @@
-import { changed, CURRENT_FIXTURES, fixtureDocument, REMOVE } from '../../test/fixtures/descriptors/load';
+import { changed, CURRENT_FIXTURES, fixtureDocument, REMOVE, setAt } from '../../test/fixtures/descriptors/load';
 import { CPU_TRANSLATION, isFlagSet, normalise, RAM_TRANSLATION, STORAGE_TRANSLATION, translateCompute } from './translate';
 import { ComputeIntent, HdagDescriptor } from './types';
 import { validateDescriptor } from './validate';
@@ -119,6 +119,16 @@ describe('normalise', () => {
     expect(normalise(accepted(fixtureDocument('brussels-demo.static-placement.hdag.yaml'))).useStaticPlacement).toBe(true);
     expect(normalise(accepted(changed('resilience.hdag.yaml', '/hdaGraph/hdaGraphIntent/useStaticPlacement', 'False'))).useStaticPlacement).toBe(false);
     expect(normalise(accepted(fixtureDocument('resilience.hdag.yaml'))).intents.highAvailability).toBe(true);
+  });
+
+  it('keeps coLocation and the per-service highAvailability override; absent ones stay absent', () => {
+    const document = changed('brussels-demo.upstream.hdag.yaml', '/hdaGraph/services/1/deployment/intent/coLocation', ['image-detection']);
+    setAt(document, '/hdaGraph/services/2/deployment/intent/highAvailability', { enabled: 'False' });
+    const [vo, noise, detection] = normalise(accepted(document)).services;
+    expect(noise?.coLocation).toEqual(['image-detection']);
+    expect(detection?.highAvailability).toBe(false);
+    expect(vo).not.toHaveProperty('coLocation');
+    expect(vo).not.toHaveProperty('highAvailability');
   });
 
   it('keeps latencies and defaults a missing event description to ""', () => {

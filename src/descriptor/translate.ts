@@ -111,6 +111,8 @@ function normaliseService(service: ServiceDescriptor, graphDefault: boolean, opt
     trigger: normaliseTrigger(trigger),
     connectionPoints: [...intent.connectionPoints],
     latencies: (intent.network?.latencies ?? []).map(({ connectionPoint, qos }) => ({ connectionPoint, qos })),
+    ...(intent.coLocation && intent.coLocation.length > 0 ? { coLocation: [...intent.coLocation] } : {}),
+    ...(intent.highAvailability ? { highAvailability: isEnabled(intent.highAvailability) } : {}),
     resources,
     injectResources: inject,
   };

@@ -9,7 +9,7 @@ import { Scope } from './validation-scope';
 
 const SERVICE_FIELDS = ['id', 'deployment', 'artifact'];
 const DEPLOYMENT_FIELDS = ['trigger', 'intent'];
-const INTENT_FIELDS = ['compute', 'connectionPoints', 'network', 'coLocation', 'metrics'];
+const INTENT_FIELDS = ['compute', 'connectionPoints', 'network', 'coLocation', 'highAvailability', 'metrics'];
 const COMPUTE_FIELDS = ['cpu', 'ram', 'storage', 'gpu', 'injectResources'];
 const NETWORK_FIELDS = ['deviceProximity', 'latencies'];
 const ARTIFACT_FIELDS = ['ociImage', 'ociConfig', 'ociRun', 'valuesOverwrite'];
@@ -59,7 +59,13 @@ function validateIntent(intent: Scope, references: ServiceReference[], legacy: b
   }
   const network = intent.object('network', 'optional');
   if (network) validateNetwork(network, references);
-  intent.array('coLocation', 'optional');
+  // coLocation: ids of services that must run on the same cluster(s) as this one (src/optimizer/README.md "Intents").
+  for (const { value, path } of intent.array('coLocation', 'optional')?.entries ?? []) {
+    if (typeof value === 'string') references.push({ name: value, path, kind: 'coLocation partner' });
+    else intent.findings.fail(path, 'a coLocation entry must be a service id (string)');
+  }
+  // Per-service override of hdaGraphIntent.highAvailability (extension).
+  intent.object('highAvailability', 'optional')?.flag('enabled', 'required');
   intent.array('metrics', 'optional');
 }
 

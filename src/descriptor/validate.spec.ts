@@ -148,6 +148,23 @@ describe('validateDescriptor', () => {
     ]);
   });
 
+  describe('placement intents', () => {
+    it('coLocation lists service ids: an unknown one is a warning, a non-string a problem', () => {
+      const ok = validateDescriptor(changed(BRUSSELS, `${services}/1/deployment/intent/coLocation`, ['image-detection', 'ghost']));
+      expect(ok.ok).toBe(true);
+      expect(ok.warnings).toEqual([{ pointer: `${services}/1/deployment/intent/coLocation/1`, message: 'coLocation partner "ghost" names no service of this graph; it is ignored' }]);
+      const bad = validateDescriptor(changed(BRUSSELS, `${services}/1/deployment/intent/coLocation`, [{ id: 'image-detection' }]));
+      expect(bad).toMatchObject({ ok: false, problems: [{ pointer: `${services}/1/deployment/intent/coLocation/0`, message: 'a coLocation entry must be a service id (string)' }] });
+    });
+
+    it('a per-service highAvailability override is a flag object', () => {
+      const ok = validateDescriptor(changed(BRUSSELS, `${services}/1/deployment/intent/highAvailability`, { enabled: 'True' }));
+      expect(ok).toMatchObject({ ok: true, warnings: [] });
+      const bad = validateDescriptor(changed(BRUSSELS, `${services}/1/deployment/intent/highAvailability`, { enabled: 'maybe' }));
+      expect(bad).toMatchObject({ ok: false, problems: [{ pointer: `${services}/1/deployment/intent/highAvailability/enabled` }] });
+    });
+  });
+
   it('accepts the injectResources extension only as a boolean', () => {
     expect(validateDescriptor(changed('resilience.hdag.yaml', '/hdaGraph/hdaGraphIntent/injectResources', true)).ok).toBe(true);
     const result = validateDescriptor(changed('resilience.hdag.yaml', `${services}/0/deployment/intent/compute/injectResources`, 'True'));

@@ -40,9 +40,10 @@ export type Placement = Readonly<Record<string, string>>;
 
 /**
  * The constraint family that makes a problem infeasible. `clusters`: no cluster is available at all;
- * `latency`: a latency requirement (named in `requirement`).
+ * `latency`: a latency requirement (named in `requirement`); `coLocation`, `highAvailability`, `security`: that intent
+ * (intent-placement.ts) cannot be met with the others.
  */
-export type BindingResource = 'cpu' | 'memory' | 'gpu' | 'clusters' | 'latency';
+export type BindingResource = 'cpu' | 'memory' | 'gpu' | 'clusters' | 'latency' | 'coLocation' | 'highAvailability' | 'security';
 
 /** The three lexicographic terms of the placement objective (see README). */
 export interface PlacementObjectiveTerms {

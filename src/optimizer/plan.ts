@@ -1,4 +1,6 @@
 import { describeCapacityGap } from './capacity-gap';
+import { IntentReport, intentPlacement, intentsExplanation } from './intent-placement';
+import { ClusterSets, IntentLabelKeys, PlacementIntents, activeIntents } from './intents';
 import { describeRequirement, formatLatency } from './latency';
 import { milpPlacement } from './milp-placement';
 import {
@@ -31,6 +33,10 @@ export interface PlanRequest {
   readonly algorithm?: PlanAlgorithm;
   /** Round-trip times between clusters for the services' `latencies` (model.ts `ClusterLatencyMs`). */
   readonly clusterLatencyMs?: ClusterLatencyMs;
+  /** The graph's intents (README "Intents"); with any active, the MILP places under them whatever `algorithm` says. */
+  readonly intents?: PlacementIntents;
+  /** Every cluster of each service that runs on several (highAvailability), next to currentPlacement. */
+  readonly previousClusterSets?: ClusterSets;
 }
 
 export interface PlanOptions {
@@ -44,6 +50,8 @@ export interface PlanOptions {
   readonly capacityGapBudgetMs?: number;
   /** Server configuration of the latency classes (default 10 ms / 20 ms). */
   readonly latencyLimitsMs?: Partial<LatencyLimitsMs>;
+  /** Cluster label keys the intents read (server configuration). */
+  readonly intentLabels?: Partial<IntentLabelKeys>;
 }
 
 /** Fractions 0..1 of what the cluster offers; null where the cluster does not report the resource. */
@@ -65,6 +73,9 @@ export interface PlanFeasible {
   readonly solveMs: number;
   readonly utilisation: Readonly<Record<string, ClusterUtilisation>>;
   readonly explanation: readonly string[];
+  /** With intents: every cluster of the services on several, and what the intents did. */
+  readonly clusterSets?: ClusterSets;
+  readonly intents?: IntentReport;
 }
 
 export interface PlanInfeasible {
@@ -87,12 +98,20 @@ export type PlanResult = PlanFeasible | PlanInfeasible;
 
 /** Throws InvalidOptimizerInput for malformed requests (duplicate ids, negative amounts). */
 export async function planPlacement(request: PlanRequest, options: PlanOptions = {}): Promise<PlanResult> {
-  const algorithm = request.algorithm ?? (request.currentPlacement === undefined ? 'naive' : 'milp');
+  const underIntents = activeIntents(request.services, request.intents).length > 0;
+  const algorithm = underIntents ? 'milp' : (request.algorithm ?? (request.currentPlacement === undefined ? 'naive' : 'milp'));
   const network = { clusterLatencyMs: request.clusterLatencyMs, latencyLimitsMs: options.latencyLimitsMs };
   const problem = buildPlacementProblem(request.clusters, request.services, network); // validates before any work
   const started = performance.now();
-  const outcome: PlacementResult & { solver: SolverName | 'none'; solveMs?: number } =
-    algorithm === 'milp'
+  const outcome: PlacementResult & { solver: SolverName | 'none'; solveMs?: number; clusterSets?: ClusterSets; intents?: IntentReport } = underIntents
+    ? await intentPlacement(request.clusters, request.services, request.currentPlacement, {
+        ...options,
+        ...network,
+        intents: request.intents ?? {},
+        ...(request.previousClusterSets ? { currentSets: request.previousClusterSets } : {}),
+        ...(options.intentLabels ? { labelKeys: options.intentLabels } : {}),
+      })
+    : algorithm === 'milp'
       ? await milpPlacement(request.clusters, request.services, request.currentPlacement, { ...options, ...network })
       : { ...naivePlacement(request.clusters, request.services, request.currentPlacement, network), solver: 'none' };
   const solveMs = outcome.solveMs ?? performance.now() - started;
@@ -133,7 +152,9 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
     provenOptimal: outcome.provenOptimal,
     solver: outcome.solver,
     solveMs,
-    utilisation: utilisationOf(request.clusters, request.services, outcome.placement),
+    utilisation: utilisationOf(request.clusters, request.services, outcome.placement, outcome.clusterSets ?? {}),
+    ...(outcome.clusterSets && Object.keys(outcome.clusterSets).length > 0 ? { clusterSets: outcome.clusterSets } : {}),
+    ...(outcome.intents ? { intents: outcome.intents } : {}),
     explanation: [
       ...context,
       ...describeMoves(request, outcome.placement),
@@ -141,6 +162,7 @@ export async function planPlacement(request: PlanRequest, options: PlanOptions =
       `Peak CPU utilisation: ${outcome.terms.peakCpuPercent} %.`,
       `Objective = ${weights.move}·moves + ${weights.replica}·moved replicas + peak CPU % = ` +
         `${weights.move}·${outcome.terms.moves} + ${weights.replica}·${outcome.terms.movedReplicas} + ${outcome.terms.peakCpuPercent} = ${outcome.objective}.`,
+      ...(outcome.intents ? intentsExplanation(outcome.intents) : []),
     ],
   };
 }
@@ -180,11 +202,12 @@ function utilisationOf(
   clusters: readonly ClusterCapacity[],
   services: readonly ServiceDemand[],
   placement: Placement,
+  clusterSets: ClusterSets = {},
 ): Record<string, ClusterUtilisation> {
   const fraction = (used: number, capacity: number): number => (capacity > 0 ? used / capacity : 0);
   const utilisation: Record<string, ClusterUtilisation> = {};
   for (const cluster of [...clusters].filter((c) => c.available).sort(byName)) {
-    const hosted = services.filter((service) => placement[service.id] === cluster.name);
+    const hosted = services.filter((service) => (clusterSets[service.id] ?? [placement[service.id]]).includes(cluster.name));
     const sum = (pick: (service: ServiceDemand) => number): number =>
       hosted.reduce((total, service) => total + pick(service) * service.replicas, 0);
     utilisation[cluster.name] = {

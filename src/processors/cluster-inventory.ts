@@ -17,5 +17,6 @@ export async function clusterCapacities(readStore: ReadStore, ledger: { now: Dat
     // A cluster accelerated by label only reports no GPU count: do not let the count bind.
     gpu: doc.gpuAllocatable > 0 ? doc.gpuAvailable : doc.acceleration ? LABEL_ONLY_GPUS : 0,
     available: doc.available,
+    ...(doc.labels ? { labels: doc.labels } : {}),
   }));
 }

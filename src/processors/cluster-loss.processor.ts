@@ -8,7 +8,7 @@ import type { Dispatch } from './placement.processor';
 
 const NAME = 'cluster-loss';
 
-/** When a cluster becomes unavailable or disappears, every graph with a service on it asks for re-placement. */
+/** When a cluster becomes unavailable or disappears, every graph with a service on it (any cluster of an HA set) asks for re-placement. */
 export class ClusterLossProcessor implements Processor {
   readonly name = NAME;
   readonly filter = { eventTypes: ['ClusterUnavailable', 'ClusterRemoved'], streamCategories: [CLUSTER_CATEGORY] };
@@ -23,7 +23,9 @@ export class ClusterLossProcessor implements Processor {
     for (const { doc } of graphs) {
       const { state } = doc;
       if (state.normalised.useStaticPlacement) continue;
-      const uses = state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
+      // A highAvailability service also runs on the other clusters of its set: losing any of them asks for a new one.
+      const inSet = Object.values(state.placement?.clusterSets ?? {}).some((clusters) => clusters.includes(cluster));
+      const uses = inSet || state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
       if (!uses) continue;
       await this.deps.dispatch(
         { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },

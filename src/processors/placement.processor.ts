@@ -4,7 +4,23 @@ import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFail
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
-import { createServiceImports, describeCapacityGap, initialPlacement, milpPlacement, type ClusterCapacity, type PlacementInfeasible, type ServiceDemand } from '../optimizer';
+import {
+  activeIntents,
+  describeCapacityGap,
+  formatBytes,
+  initialPlacement,
+  intentPlacement,
+  intentsExplanation,
+  milpPlacement,
+  type CapacityGap,
+  type ClusterCapacity,
+  type IntentLabelKeys,
+  type PlacementInfeasible,
+  type ServiceDemand,
+} from '../optimizer';
+import { workersForGap, type WorkerFlavor } from '../domain/graph/cluster-provisioning';
+import { copySets, importsOf, serviceDemand } from './placement-inputs';
+import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
 import type { ReadStore } from '../readstore/read-store';
 import { digestOf } from '../shared/canonical-json';
@@ -56,6 +72,10 @@ export class PlacementProcessor implements Processor {
       /** Round-trip times between clusters for latency requirements, read at each decision (unknown pairs allow best-effort only). */
       clusterLatencies?: () => Promise<Record<string, Record<string, number>> | undefined>;
       latencyLimitsMs?: { ultralow: number; low: number };
+      /** Cluster label keys the intents read (default smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity). */
+      intentLabels?: Partial<IntentLabelKeys>;
+      /** NFVCL is configured: an infeasible placement proposes a new cluster sized from its capacity gap. */
+      provisioning?: { workerFlavor: WorkerFlavor };
     },
   ) {}
 
@@ -68,6 +88,38 @@ export class PlacementProcessor implements Processor {
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
     await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
+    if (decision.type === 'RecordPlacementFailure') {
+      const proposal = await this.provisioningProposal(decision.data, event);
+      if (proposal) await this.deps.dispatch(proposal, processorContext(NAME, event, 'propose-cluster'));
+    }
+  }
+
+  /** A new cluster sized from the gap, on the first VIM (by name) NFVCL can build on; none without NFVCL, a gap, or a VIM. */
+  private async provisioningProposal(failure: PlacementFailed['data'], event: RecordedEvent): Promise<GraphCommand | undefined> {
+    const provisioning = this.deps.provisioning;
+    const gap = (failure.capacityGap as CapacityGap | undefined)?.newCluster;
+    if (!provisioning || !gap) return undefined;
+    const workerReplicas = workersForGap(gap, provisioning.workerFlavor);
+    if (workerReplicas === undefined) return undefined;
+    const vims = await this.deps.readStore.find<VimDocument>('vims', { where: { removed: false }, orderBy: [{ field: 'name' }], limit: 100 });
+    const vim = vims.map(({ doc }) => doc).find((doc) => doc.popArea !== null && doc.mgmtNetwork && doc.serviceNetwork);
+    if (!vim || vim.popArea === null) return undefined;
+    const flavor = provisioning.workerFlavor;
+    return {
+      type: 'ProposeClusterProvisioning',
+      data: {
+        graphId: failure.graphId,
+        proposalId: `${event.id}-cluster`,
+        basisDecisionId: failure.decisionId,
+        gap: { ...gap },
+        popArea: vim.popArea,
+        vimName: vim.name,
+        workerReplicas,
+        workerFlavor: { ...flavor },
+        why: `No placement fits (${failure.bindingResource ?? 'capacity'}); a new cluster with ${workerReplicas} worker(s) of ${flavor.cpu} CPU / ${formatBytes(flavor.memoryBytes)} covers the gap (${describeCapacityGap({ newCluster: gap }, false).join(' ')})`,
+        expiresAt: new Date(new Date(event.created).getTime() + this.deps.proposalTtlMs).toISOString(),
+      },
+    };
   }
 
   private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
@@ -76,31 +128,57 @@ export class PlacementProcessor implements Processor {
     const first = reason === 'first-deploy';
     const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
     const services: ServiceDemand[] = await Promise.all(
-      graph.normalised.services.map(async (service) => ({
-        id: service.id,
-        cpu: service.resources.cpuCores,
-        memoryBytes: service.resources.memoryBytes,
-        gpu: service.resources.gpu,
-        replicas: first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1),
-        latencies: service.latencies,
-      })),
+      graph.normalised.services.map(async (service) => serviceDemand(service, first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1))),
     );
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
-    const inputs = { clusters, services, previousPlacement, ...(clusterLatencyMs ? { clusterLatencyMs } : {}) };
+    const intents = graph.normalised.intents;
+    const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, intents);
+    const previousClusterSets = previousPlacement ? graph.placement?.clusterSets : undefined;
+    const inputs = {
+      clusters,
+      services,
+      previousPlacement,
+      ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
+      ...(active.length > 0 ? { intents: { ...intents } } : {}),
+      ...(active.length > 0 && previousClusterSets ? { previousClusterSets } : {}),
+    };
     if (services.length * clusters.length > this.deps.maxSolveCells) {
       const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
       return this.failed(graph, { decisionId, reason, algorithm: first ? 'naive' : 'milp', inputs }, { reason: detail });
     }
     const started = performance.now();
+    if (active.length > 0) {
+      // First fit cannot honour the intents: the MILP places the graph, at first deployment too.
+      const result = await intentPlacement(clusters, services, previousPlacement ?? undefined, {
+        solver: await this.deps.solver(),
+        ...network,
+        intents,
+        ...(previousClusterSets ? { currentSets: previousClusterSets } : {}),
+        ...(this.deps.intentLabels ? { labelKeys: this.deps.intentLabels } : {}),
+      });
+      const durationMs = performance.now() - started;
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result);
+      const { placement, clusterSets, terms, intents: report } = result;
+      return this.decided(
+        graph,
+        { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: terms.moves, durationMs, inputs, placement: { ...placement }, ...(Object.keys(clusterSets).length > 0 ? { clusterSets: copySets(clusterSets) } : {}), intents: {
+          active: [...report.active],
+          decidedBy: [...report.decidedBy],
+          ...(report.energy ? { energy: { ...report.energy } } : {}),
+          ...(report.untrusted ? { untrusted: [...report.untrusted] } : {}),
+        } },
+        [`${first ? 'First deployment' : `Re-placement (${reason})`} with ${result.solver} under intents: ${terms.moves} move(s), peak CPU ${terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`, ...intentsExplanation(report)],
+      );
+    }
     if (first) {
       const result = initialPlacement({ useStaticPlacement: graph.normalised.useStaticPlacement, clusters, services, ...network });
       const durationMs = performance.now() - started;
       if (result.algorithm === 'static') {
         return this.decided(graph, { decisionId, reason, algorithm: 'static', solver: null, objective: null, moves: 0, durationMs, inputs, placement: {} }, ['Static placement: the charts’ own cluster affinity applies.']);
       }
-      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, result);
+      if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'naive', inputs }, await this.withProvenGap(result, clusters, services, network));
       return this.decided(graph, { decisionId, reason, algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs, inputs, placement: { ...result.placement } }, [
         'First deployment: first fit over available clusters by name, services in descriptor order.',
       ]);
@@ -114,6 +192,21 @@ export class PlacementProcessor implements Processor {
       { decisionId, reason, algorithm: 'milp', solver: result.solver, objective: result.objective, moves: result.terms.moves, durationMs, inputs, placement: { ...result.placement } },
       [`Re-placement (${reason}) with ${result.solver}: ${result.terms.moves} move(s), peak CPU ${result.terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`],
     );
+  }
+
+  /**
+   * First fit failing proves nothing: when a new cluster could be proposed (NFVCL configured), the MILP checks the verdict
+   * and, when no placement exists at all, adds the capacity gap that sizes the proposal. The failure stays first fit's.
+   */
+  private async withProvenGap(
+    failure: PlacementInfeasible,
+    clusters: ClusterCapacity[],
+    services: ServiceDemand[],
+    network: { clusterLatencyMs?: Record<string, Record<string, number>>; latencyLimitsMs?: { ultralow: number; low: number } },
+  ): Promise<PlacementInfeasible> {
+    if (!this.deps.provisioning || failure.kind !== 'infeasible') return failure;
+    const proven = await milpPlacement(clusters, services, undefined, { solver: await this.deps.solver(), ...network });
+    return !proven.feasible && proven.capacityGap ? { ...failure, capacityGap: proven.capacityGap } : failure;
   }
 
   /** The graph being re-placed: which of its services the inventory's allocated figures include (see OwnGraph). */
@@ -138,8 +231,10 @@ export class PlacementProcessor implements Processor {
       return { type: 'RecordPlacementFailure', data: { graphId, decisionId, reason, algorithm: 'milp', inputs, detail: verdict.why, bindingResource: 'moves', serviceId: null } };
     }
     const previous = proposal.inputs.previousPlacement ?? {};
+    // A highAvailability service whose other cluster changes moves too, though its first cluster stays.
+    const setOf = (sets: Record<string, string[]> | undefined, serviceId: string): string => [...(sets?.[serviceId] ?? [])].sort().join(',');
     const diff = Object.entries(proposal.placement)
-      .filter(([serviceId, to]) => previous[serviceId] !== to)
+      .filter(([serviceId, to]) => previous[serviceId] !== to || setOf(proposal.inputs.previousClusterSets, serviceId) !== setOf(proposal.clusterSets, serviceId))
       .map(([serviceId, to]) => ({ serviceId, from: previous[serviceId] ?? null, to }));
     return {
       type: 'RecordPlacementProposal',
@@ -161,8 +256,8 @@ export class PlacementProcessor implements Processor {
     explanation: string[],
   ): GraphCommand {
     const isStatic = decision.algorithm === 'static';
-    const imports = isStatic ? {} : createServiceImports(graph.normalised.services, decision.placement);
-    const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports);
+    const imports = isStatic ? {} : importsOf(graph.normalised.services, decision.placement, decision.clusterSets ?? {});
+    const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports, decision.clusterSets);
     const digests = Object.fromEntries(
       graph.normalised.services.map((service) => [service.id, digestOf({ cluster: decision.placement[service.id] ?? null, values: values[service.id] })]),
     );

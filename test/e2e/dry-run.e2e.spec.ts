@@ -60,6 +60,21 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     expect((await fetch(`${app.url}/graphs/${GRAPH}`)).status).toBe(404);
   });
 
+  it('places under the graph intents as the first deployment would, on the labelled embedded inventory', async () => {
+    const text = readFileSync(DESCRIPTOR, 'utf8');
+    const on = (name: string) => text.replace(new RegExp(`(${name}:\\n\\s+enabled: )False`), '$1True');
+    // config/simulated-clusters.yaml: cluster-b is trusted and the low-carbon one; first fit alone picks cluster-a.
+    for (const intent of ['security', 'energyEfficiency']) {
+      const answer = (await (await post('?dryRun=true', on(intent))).json()) as DryRunAnswer;
+      expect(answer.placement).toMatchObject({ feasible: true, algorithm: 'milp' });
+      expect(new Set(Object.values(answer.placement.placement))).toEqual(new Set(['cluster-b']));
+    }
+    const ha = (await (await post('?dryRun=true', on('highAvailability'))).json()) as DryRunAnswer;
+    expect(ha.placement.clusterSets?.['noise-reduction']?.slice().sort()).toEqual(['cluster-a', 'cluster-b']);
+    const values = ha.services.find((service) => service.name === 'noise-reduction')?.values as { clustersAffinity?: string[] };
+    expect(values.clustersAffinity?.slice().sort()).toEqual(['cluster-a', 'cluster-b']);
+  });
+
   it('plan requests take memory or memoryBytes, currentPlacement or previousPlacement, never both', async () => {
     const plan = (body: unknown) => fetch(`${app.url}/placement/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const both = await plan({ clusters: [{ name: 'c1', cpu: 4, memory: '1Gi', memoryBytes: 1 }], services: [{ id: 'a', cpu: 1 }], currentPlacement: {}, previousPlacement: {} });

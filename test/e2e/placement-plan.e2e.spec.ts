@@ -47,6 +47,42 @@ describe('POST /placement/plan', () => {
     expect(await gpu.json()).toMatchObject({ status: 422, bindingResource: 'gpu' });
   });
 
+  describe('intents', () => {
+    const clusters = [
+      { name: 'c1', cpu: 8, labels: { 'smo.nephele.eu/carbon-intensity': '600' } },
+      { name: 'c2', cpu: 4, labels: { 'smo.nephele.eu/trusted': 'true', 'smo.nephele.eu/carbon-intensity': '40' } },
+      { name: 'c3', cpu: 4 },
+    ];
+
+    it('takes the same intents as a descriptor; each switched on or off changes the plan as documented', async () => {
+      const services = [{ id: 'a', cpu: 1 }, { id: 'b', cpu: 1, coLocation: ['a'] }];
+      const off = (await (await plan({ clusters, services: [{ id: 'a', cpu: 1 }, { id: 'b', cpu: 1 }] })).json()) as { placement: Record<string, string> };
+      expect(off.placement).toEqual({ a: 'c1', b: 'c1' }); // naive first fit
+      const energy = await plan({ clusters, services, intents: { energyEfficiency: true } });
+      expect(energy.status).toBe(200);
+      expect(await energy.json()).toMatchObject({ algorithm: 'milp', placement: { a: 'c2', b: 'c2' }, intents: { active: ['coLocation', 'energyEfficiency'], energy: { withIntent: 40 } } });
+      const ha = (await (await plan({ clusters, services, intents: { highAvailability: true } })).json()) as { clusterSets: Record<string, string[]> };
+      expect(new Set(ha.clusterSets.a).size).toBe(2);
+      expect([...(ha.clusterSets.a ?? [])].sort()).toEqual([...(ha.clusterSets.b ?? [])].sort());
+      expect(await (await plan({ clusters, services, intents: { security: true } })).json()).toMatchObject({ placement: { a: 'c2', b: 'c2' } });
+    });
+
+    it('an intent that cannot be met is a 422 naming it as the requirement', async () => {
+      const contradiction = await plan({ clusters: [{ name: 'c1', cpu: 2 }, { name: 'c2', cpu: 2 }], services: [{ id: 'a', cpu: 2 }, { id: 'b', cpu: 2, coLocation: ['a'] }] });
+      expect(contradiction.status).toBe(422);
+      expect(await contradiction.json()).toMatchObject({ bindingResource: 'coLocation', requirement: 'coLocation' });
+      const untrusted = await plan({ clusters: [{ name: 'c1', cpu: 2 }], services: [{ id: 'a', cpu: 1 }], intents: { security: true } });
+      expect(await untrusted.json()).toMatchObject({ status: 422, requirement: 'security' });
+    });
+
+    it('refuses malformed intents and labels, naming the field', async () => {
+      const response = await plan({ clusters: [{ name: 'c1', cpu: 2, labels: { trusted: true } }], services: [{ id: 'a', cpu: 1, coLocation: ['ghost'] }], intents: { security: 'yes', green: true } });
+      expect(response.status).toBe(400);
+      const pointers = ((await response.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer).sort();
+      expect(pointers).toEqual(['/clusters/0/labels/trusted', '/intents/green', '/intents/security', '/services/0/coLocation/0']);
+    });
+  });
+
   describe('latency', () => {
     // cam is on edge, proc on far (30 ms apart); proc asks for latency to cam.
     const latencyBody = (latencies: unknown[], extra: Record<string, unknown> = {}) => ({

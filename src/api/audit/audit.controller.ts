@@ -90,9 +90,16 @@ export class AuditController {
   @Post('graphs/:name/placements/replay')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm or objective; nothing is recorded',
+    summary: 'Counterfactual replay: re-solve every recorded placement decision under another solver, algorithm, objective or intents; nothing is recorded',
   })
-  @ApiBody({ required: false, type: ReplayOptionsBody, examples: { fresh: { summary: 'Re-solve with GLPK, ignoring the recorded placement', value: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' } } } })
+  @ApiBody({
+    required: false,
+    type: ReplayOptionsBody,
+    examples: {
+      fresh: { summary: 'Re-solve with GLPK, ignoring the recorded placement', value: { solver: 'glpk', algorithm: 'milp', objective: 'fresh' } },
+      withoutEnergy: { summary: 'What the energy intent changed', value: { intents: { energyEfficiency: false } } },
+    },
+  })
   @ApiNameParam('name', 'the graph id')
   @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }))
   @ApiProblems(404)

@@ -1,7 +1,19 @@
 import type { RecordedEvent } from '../../eventstore/event-store';
 import type { PlacementDecided, PlacementFailed } from '../../domain/graph/events';
 import { isPlacementOutcome } from './graph-history';
-import { checkPlacement, getSolver, milpPlacement, naivePlacement, type ClusterCapacity, type ServiceDemand, type SolverName } from '../../optimizer';
+import {
+  activeIntents,
+  checkIntentPlacement,
+  getSolver,
+  intentPlacement,
+  milpPlacement,
+  naivePlacement,
+  type ClusterCapacity,
+  type ClusterSets,
+  type PlacementIntents,
+  type ServiceDemand,
+  type SolverName,
+} from '../../optimizer';
 
 /** What to re-solve recorded decisions with. */
 export interface ReplayOptions {
@@ -9,6 +21,23 @@ export interface ReplayOptions {
   algorithm: 'milp' | 'naive';
   /** `min-moves`: SMO's objective (stay where you are); `fresh`: ignore the previous placement, as if deploying anew. */
   objective: 'min-moves' | 'fresh';
+  /** Switch intents on or off against what each decision recorded (absent: as recorded). */
+  intents?: IntentSwitches;
+}
+
+export const INTENT_SWITCHES = ['security', 'highAvailability', 'energyEfficiency', 'highPerformance', 'coLocation'] as const;
+export type IntentSwitches = Partial<Record<(typeof INTENT_SWITCHES)[number], boolean>>;
+
+/** The recorded inputs with the switches applied: graph intents replaced, coLocation or per-service HA dropped when off. */
+function switched(recorded: PlacementIntents | undefined, services: ServiceDemand[], switches: IntentSwitches = {}): { intents: PlacementIntents; services: ServiceDemand[] } {
+  const { coLocation, ...graph } = switches;
+  const intents = { ...recorded, ...graph };
+  const adjusted = services.map((service) => ({
+    ...service,
+    ...(coLocation === false ? { coLocation: [] } : {}),
+    ...(switches.highAvailability === false ? { highAvailability: false } : {}),
+  }));
+  return { intents, services: adjusted };
 }
 
 type Decision = PlacementDecided['data'] | PlacementFailed['data'];
@@ -24,44 +53,61 @@ export async function replayDecisions(events: readonly RecordedEvent[], options:
   const results = [];
   for (const event of decisions) {
     const recorded: Decision = event.data;
-    const { clusters, services, previousPlacement } = recorded.inputs;
+    const { clusters, previousPlacement } = recorded.inputs;
     const recordedPlacement = event.type === 'PlacementDecided' ? event.data.placement : null;
+    const recordedSets = event.type === 'PlacementDecided' ? (event.data.clusterSets ?? {}) : {};
     if (recorded.algorithm === 'static') {
       results.push({ decisionId: recorded.decisionId, at: event.created, reason: recorded.reason, skipped: 'static placement: nothing was computed' });
       continue;
     }
     const current = options.objective === 'min-moves' && previousPlacement ? previousPlacement : undefined;
-    const replayed =
-      options.algorithm === 'naive'
+    const previousSets = options.objective === 'min-moves' ? recorded.inputs.previousClusterSets : undefined;
+    const recordedIntents = recorded.inputs.intents ?? {};
+    const { intents, services } = switched(recorded.inputs.intents, recorded.inputs.services, options.intents);
+    const underIntents = options.algorithm === 'milp' && activeIntents(services, intents).length > 0;
+    const replayed = underIntents
+      ? await intentPlacement(clusters, services, current, { solver, intents, ...(previousSets ? { currentSets: previousSets } : {}) })
+      : options.algorithm === 'naive'
         ? { ...naivePlacement(clusters, services, current), solver: 'none' as const }
         : await milpPlacement(clusters, services, current, { solver });
     const replayedPlacement = replayed.feasible ? { ...replayed.placement } : null;
+    const replayedSets: ClusterSets = replayed.feasible && 'clusterSets' in replayed ? (replayed.clusterSets as ClusterSets) : {};
     results.push({
       decisionId: recorded.decisionId,
       at: event.created,
       reason: recorded.reason,
-      recorded: summary(recordedPlacement, previousPlacement, clusters, services, recorded.algorithm),
+      recorded: summary(recordedPlacement, recordedSets, previousPlacement, clusters, recorded.inputs.services, recorded.algorithm, recordedIntents),
       replayed: {
-        ...summary(replayedPlacement, previousPlacement, clusters, services, options.algorithm),
+        ...summary(replayedPlacement, replayedSets, previousPlacement, clusters, services, options.algorithm, intents),
         solver: replayed.solver,
         ...(replayed.feasible ? {} : { failure: replayed.reason }),
+        ...(replayed.feasible && 'intents' in replayed ? { intents: replayed.intents } : {}),
       },
-      differences: differences(recordedPlacement, replayedPlacement),
+      differences: differences(recordedPlacement, replayedPlacement, recordedSets, replayedSets),
     });
   }
   return { options, decisions: results };
 }
 
-function summary(placement: Record<string, string> | null, previous: Record<string, string> | null, clusters: ClusterCapacity[], services: ServiceDemand[], algorithm: string) {
+function summary(
+  placement: Record<string, string> | null,
+  clusterSets: ClusterSets,
+  previous: Record<string, string> | null,
+  clusters: ClusterCapacity[],
+  services: ServiceDemand[],
+  algorithm: string,
+  intents: PlacementIntents,
+) {
   if (!placement) return { feasible: false, algorithm, placement: null, moves: null, utilisation: null, violations: [] };
   return {
     feasible: true,
     algorithm,
     placement,
+    ...(Object.keys(clusterSets).length > 0 ? { clusterSets } : {}),
     moves: previous ? Object.keys(placement).filter((id) => previous[id] !== undefined && previous[id] !== placement[id]).length : 0,
     utilisation: utilisation(placement, clusters, services),
-    // An independent check of every constraint against the recorded inputs.
-    violations: checkPlacement(clusters, services, placement).map((v) => ({ ...v })),
+    // An independent check of every constraint (the intents' included) against the recorded inputs.
+    violations: checkIntentPlacement(clusters, services, placement, clusterSets, intents).map((v) => ({ ...v })),
   };
 }
 
@@ -74,7 +120,15 @@ function utilisation(placement: Record<string, string>, clusters: ClusterCapacit
   );
 }
 
-function differences(recorded: Record<string, string> | null, replayed: Record<string, string> | null) {
+function differences(recorded: Record<string, string> | null, replayed: Record<string, string> | null, recordedSets: ClusterSets, replayedSets: ClusterSets) {
   const ids = new Set([...Object.keys(recorded ?? {}), ...Object.keys(replayed ?? {})]);
-  return [...ids].filter((id) => recorded?.[id] !== replayed?.[id]).map((id) => ({ serviceId: id, recorded: recorded?.[id] ?? null, replayed: replayed?.[id] ?? null }));
+  const setOf = (sets: ClusterSets, id: string): string => [...(sets[id] ?? [])].sort().join(',');
+  return [...ids]
+    .filter((id) => recorded?.[id] !== replayed?.[id] || setOf(recordedSets, id) !== setOf(replayedSets, id))
+    .map((id) => ({
+      serviceId: id,
+      recorded: recorded?.[id] ?? null,
+      replayed: replayed?.[id] ?? null,
+      ...(recordedSets[id] || replayedSets[id] ? { recordedClusters: recordedSets[id] ?? null, replayedClusters: replayedSets[id] ?? null } : {}),
+    }));
 }

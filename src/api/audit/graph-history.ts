@@ -41,8 +41,8 @@ export function placementRecord(event: RecordedEvent & (PlacementDecided | Place
   if (decision.type === 'PlacementFailed') {
     return { ...common, feasible: false, solver: null, objective: null, moves: null, placement: null, detail: decision.data.detail, bindingResource: decision.data.bindingResource };
   }
-  const { solver, objective, moves, durationMs, placement, imports, explanation } = decision.data;
-  return { ...common, feasible: true, solver, objective, moves, durationMs, placement, imports, explanation };
+  const { solver, objective, moves, durationMs, placement, imports, explanation, clusterSets, intents } = decision.data;
+  return { ...common, feasible: true, solver, objective, moves, durationMs, placement, imports, explanation, ...(clusterSets ? { clusterSets } : {}), ...(intents ? { intents } : {}) };
 }
 
 /** Where to stop folding: an ISO time (events recorded at or before it) or a global position. */

@@ -1,6 +1,7 @@
 import type { NormalisedGraph } from '../../descriptor/types';
 import { placedValues } from '../../domain/graph/placement-values';
-import { createServiceImports, describeCapacityGap, initialPlacement, type ServiceDemand } from '../../optimizer';
+import { activeIntents, describeCapacityGap, getSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
+import { importsOf, serviceDemand } from '../../processors/placement-inputs';
 import { clusterCapacities } from '../../processors/cluster-inventory';
 import { mergeLatencies } from '../../processors/cluster-latencies';
 import type { Runtime } from '../../app/runtime';
@@ -17,8 +18,10 @@ export interface DryRunAnswer {
   project: string;
   placement: {
     feasible: boolean;
-    algorithm: 'naive' | 'static';
+    algorithm: 'naive' | 'static' | 'milp';
     placement: Record<string, string>;
+    /** Services on several clusters (highAvailability): every cluster. */
+    clusterSets?: Record<string, readonly string[]>;
     /** Why it cannot be placed, with the capacity gap when capacity binds. */
     detail?: string;
     bindingResource?: string | null;
@@ -52,42 +55,44 @@ export async function dryRunDeploy(
   await inventory.whenSynced(INVENTORY_WAIT_MS);
   await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS }).catch(() => undefined);
   const clusters = await clusterCapacities(runtime.readStore, { now: new Date(), ttlMs: runtime.config.placementLedgerTtlSeconds * 1000 });
-  const services: ServiceDemand[] = graph.services.map((service) => ({
-    id: service.id,
-    cpu: service.resources.cpuCores,
-    memoryBytes: service.resources.memoryBytes,
-    gpu: service.resources.gpu,
-    replicas: 1,
-    latencies: service.latencies,
-  }));
+  const services: ServiceDemand[] = graph.services.map((service) => serviceDemand(service, 1));
+  const network = { clusterLatencyMs: mergeLatencies(undefined, runtime.config.latency.clusterLatencyMs), latencyLimitsMs: runtime.config.latency.limitsMs };
+  // As the first deployment: under an active intent the MILP places the graph.
+  const underIntents = !graph.useStaticPlacement && activeIntents(services, graph.intents).length > 0;
   const inputs = { clusters, services };
   const common = { dryRun: true as const, graph: graph.id, project, warnings };
   const limit = runtime.config.security.maxSolveCells;
   const result =
     services.length * clusters.length > limit
       ? ({ algorithm: 'naive', feasible: false, reason: `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${limit})` } as const)
-      : initialPlacement({
-          useStaticPlacement: graph.useStaticPlacement,
-          clusters,
-          services,
-          clusterLatencyMs: mergeLatencies(undefined, runtime.config.latency.clusterLatencyMs),
-          latencyLimitsMs: runtime.config.latency.limitsMs,
-        });
+      : underIntents
+        ? {
+            algorithm: 'milp' as const,
+            ...(await intentPlacement(clusters, services, undefined, {
+              solver: await getSolver(runtime.config.solver),
+              ...network,
+              intents: graph.intents,
+              labelKeys: runtime.config.karmada.intentLabels,
+              compareEnergy: false,
+            })),
+          }
+        : initialPlacement({ useStaticPlacement: graph.useStaticPlacement, clusters, services, ...network });
   const isStatic = result.algorithm === 'static';
   if (!isStatic && !result.feasible) {
     const gap = 'capacityGap' in result && result.capacityGap ? describeCapacityGap(result.capacityGap, false) : [];
     return {
       ...common,
-      placement: { feasible: false, algorithm: 'naive', placement: {}, detail: [result.reason, ...gap].join(' '), bindingResource: 'bindingResource' in result ? (result.bindingResource ?? null) : null, inputs },
+      placement: { feasible: false, algorithm: result.algorithm, placement: {}, detail: [result.reason, ...gap].join(' '), bindingResource: 'bindingResource' in result ? (result.bindingResource ?? null) : null, inputs },
       services: graph.services.map((service) => ({ name: service.id, cluster: null, chart: service.artifact.ref, trigger: service.trigger.kind, values: service.helmValues })),
     };
   }
   const placement: Record<string, string> = isStatic || !result.feasible ? {} : { ...result.placement };
-  const imports = isStatic ? {} : createServiceImports(graph.services, placement);
-  const values = placedValues(graph.services, isStatic ? null : placement, imports);
+  const clusterSets = !isStatic && result.feasible && 'clusterSets' in result ? result.clusterSets : {};
+  const imports = isStatic ? {} : importsOf(graph.services, placement, clusterSets);
+  const values = placedValues(graph.services, isStatic ? null : placement, imports, clusterSets);
   return {
     ...common,
-    placement: { feasible: true, algorithm: result.algorithm, placement, inputs },
+    placement: { feasible: true, algorithm: result.algorithm, placement, ...(Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), inputs },
     services: graph.services.map((service) => ({
       name: service.id,
       cluster: placement[service.id] ?? null,

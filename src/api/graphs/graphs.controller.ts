@@ -133,6 +133,8 @@ export class GraphsController {
       throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}`, {
         graph: location,
         bindingResource: settled.state.placementFailure.bindingResource,
+        // An intent that cannot be met is named as the requirement, as POST /placement/plan does.
+        ...(['coLocation', 'highAvailability', 'security'].includes(settled.state.placementFailure.bindingResource ?? '') ? { requirement: settled.state.placementFailure.bindingResource } : {}),
         warnings,
       });
     }

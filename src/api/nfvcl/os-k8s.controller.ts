@@ -7,24 +7,21 @@ import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { syncOsK8sClustersFromNfvcl } from '../../application/nfvcl-sync';
 import { live, scalable } from '../../domain/os-k8s-cluster/decide';
-import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
-import type { NfvclOperation } from '../../domain/nfvcl-call/events';
-import { k8sAddNodeBody, k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
+import { k8sAddNodeBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import { Mutex } from '../../shared/mutex';
 import type { OsK8sClusterDocument } from '../../../projections/os-k8s-clusters.projection';
-import type { VimDocument } from '../../../projections/vims.projection';
 import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
 import { askNfvcl, earlierOperation } from './nfvcl-call';
 import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
+import { provisionOsK8sCluster } from './provision-cluster';
 import { badRequest, validBody } from '../validation/request-body';
 import { ClusterRequestBody, jsonBodyOf, parsePopAreaQuery, ScaleOutBody } from './request-bodies';
 import { toOsK8sClusterView, type OsK8sClusterView } from './views';
 
 const CREATED = 'OS K8S cluster created successfully';
-const ID_ATTEMPTS = 5;
 
 /**
  * Upstream's OpenStack Kubernetes routes. POST asks NFVCL for a blueprint and answers 201
@@ -65,31 +62,11 @@ export class OsK8sController {
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     requireNfvcl(this.runtime);
     const { pop_area: area, vim_name: vimName, worker_replicas: workerReplicas = 1 } = validBody(ClusterRequestBody, jsonBodyOf(request));
-    const popArea = Number(area);
     const context = requestContext(request, { allowIfMatch: false });
-    // A retried request (same Idempotency-Key, on any instance) follows its first call.
-    const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.creation(popArea, vimName, workerReplicas, context.commandId));
-    if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-    const answer = await askNfvcl(this.nfvclCall(), operation, context);
+    const { smoId, nfvclResponse } = await provisionOsK8sCluster(this.runtime, this.commandBus, { popArea: Number(area), vimName, workerReplicas }, context);
     await this.caughtUp(null);
-    void reply.header('location', `/os_k8s/cluster/${operation.smoId}`);
-    return { message: CREATED, NFVCL_Response: answer.nfvclResponse, smo_id: operation.smoId };
-  }
-
-  /** What to ask NFVCL for: a cluster id free in SMO (derived from the command id), on the named VIM. */
-  private async creation(popArea: number, vimName: string, workerReplicas: number, commandId: string): Promise<NfvclOperation & { kind: 'create-k8s' }> {
-    let smoId: string | null = null;
-    for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
-      const candidate = osK8sClusterId(popArea, `${commandId}#${attempt}`);
-      if ((await this.runtime.osK8sClusters.load(candidate)).state.kind === 'none') smoId = candidate;
-    }
-    if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
-    const vim = await this.vim(vimName, popArea);
-    if (!vim.mgmtNetwork || !vim.serviceNetwork) {
-      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
-    }
-    const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
-    return { kind: 'create-k8s', smoId, popArea, vimId: vim.vimId, vimName, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas, nfvclRequest };
+    void reply.header('location', `/os_k8s/cluster/${smoId}`);
+    return { message: CREATED, NFVCL_Response: nfvclResponse, smo_id: smoId };
   }
 
   @Get('cluster/:smoId')
@@ -178,13 +155,6 @@ export class OsK8sController {
     if (outcome.updated.length) messages.push({ message: 'Existing Openstack k8s updated successfully', updated_nfvcl_k8s: await rows(outcome.updated) });
     if (outcome.deleted.length) messages.push({ message: 'Deleted Openstack k8s successfully', deleted_nfvcl_k8s: outcome.deleted });
     return messages.length ? messages : [{ message: 'Openstack k8s are already synced...' }];
-  }
-
-  /** Upstream looks the VIM up by name and area: 404 `VIM not found`. */
-  private async vim(vimName: string, popArea: number): Promise<VimDocument> {
-    const [found] = await this.runtime.readStore.find<VimDocument>('vims', { where: { name: vimName, popArea, removed: false }, limit: 1 });
-    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'VIM not found');
-    return found.doc;
   }
 
   private nfvclCall() {

@@ -105,8 +105,9 @@ const DryRunAnswer: SchemaObject = {
     placement: shape(
       {
         feasible: boolean,
-        algorithm: { type: 'string', enum: ['naive', 'static'], description: 'first fit, as the first deployment would place it; static when useStaticPlacement' },
+        algorithm: { type: 'string', enum: ['naive', 'static', 'milp'], description: 'first fit, as the first deployment would place it; static when useStaticPlacement; milp under an active intent' },
         placement: { ...stringMap, description: 'service id → cluster' },
+        clusterSets: { type: 'object', description: 'service → every cluster it would run on (highAvailability)', additionalProperties: { type: 'array', items: string } },
         detail: { type: 'string', description: 'why it cannot be placed (with the capacity gap)' },
         bindingResource: nullable(string),
         inputs: { ...object, description: 'clusters and services as POST /placement/plan takes them (and as recorded decisions store them)' },
@@ -220,6 +221,8 @@ const PlacementRecord: SchemaObject = shape(
     durationMs: number,
     imports: {},
     explanation: {},
+    clusterSets: {},
+    intents: {},
     detail: string,
     bindingResource: nullable(string),
   },
@@ -239,6 +242,8 @@ const PlanResult: SchemaObject = shape(
     algorithm: { type: 'string', enum: ['naive', 'milp'] },
     provenOptimal: boolean,
     terms: {},
+    clusterSets: { type: 'object', description: 'service → every cluster it runs on (highAvailability)', additionalProperties: { type: 'array', items: string } },
+    intents: { type: 'object', description: 'active intents, the constraints and terms that decided, energy figures with and without energyEfficiency' },
   },
   ['feasible', 'placement', 'algorithm'],
 );

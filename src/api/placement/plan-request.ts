@@ -4,13 +4,13 @@
  * `connectionPoint` or `clusterLatencyMs` naming something of the request — the optimiser itself
  * would ignore both, as the HDAG validation does with a warning) is checked by `toPlanRequest`, 422.
  */
-import type { ClusterLatencyMs, PlanRequest } from '../../optimizer';
+import type { ClusterLatencyMs, PlacementIntents, PlanRequest } from '../../optimizer';
 import { LATENCY_QOS, type LatencyQos } from '../../domain/graph/hdag-descriptor';
 import { parseQuantity } from '../../integrations/kubernetes/quantity';
 import { toPointer } from '../../descriptor/problem';
 import { DNS_SUBDOMAIN_PATTERN } from '../../shared/dns-name';
 import type { Problem } from '../problem';
-import { AmountField, AmountMatrixField, BooleanField, CustomField, EnumField, IntegerField, NestedField, PatternField, StringMapField, type FieldOptions } from '../validation/fields';
+import { AmountField, AmountMatrixField, BooleanField, CustomField, EnumField, IntegerField, NestedField, PatternField, StringListField, StringListMapField, StringMapField, type FieldOptions } from '../validation/fields';
 import { inconsistent, RequestBodySchema } from '../validation/request-body';
 
 /** A DNS-1123 subdomain, lowercase: cluster names and service ids. */
@@ -56,6 +56,9 @@ export class PlanCluster {
 
   @BooleanField({ description: 'whether services may be placed there (default true)', example: true, optional: true })
   available?: boolean;
+
+  @StringMapField({ description: 'Karmada cluster labels the intents read (smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity)', example: { 'smo.nephele.eu/trusted': 'true' }, optional: true })
+  labels?: Record<string, string>;
 }
 
 @RequestBodySchema('PlanLatency', "A latency requirement towards another service, as the HDAG's intent.network.latencies")
@@ -89,6 +92,30 @@ export class PlanService {
 
   @NestedField({ description: "latency requirements, as the HDAG's intent.network.latencies", type: () => PlanLatency, maxItems: MAX_ITEMS, optional: true })
   latencies?: PlanLatency[];
+
+  @StringListField({ description: 'services it talks to (highPerformance keeps their round trips low)', example: ['b'], optional: true, maxItems: MAX_ITEMS })
+  connectionPoints?: string[];
+
+  @StringListField({ description: 'services that must share its cluster(s) (coLocation)', example: ['b'], optional: true, maxItems: MAX_ITEMS })
+  coLocation?: string[];
+
+  @BooleanField({ description: "overrides the graph's highAvailability intent for this service", example: true, optional: true })
+  highAvailability?: boolean;
+}
+
+@RequestBodySchema('PlanIntents', 'The graph intents (src/optimizer/README.md "Intents"); any active one places with the MILP under it')
+export class PlanIntents {
+  @BooleanField({ description: 'only clusters labelled trusted host the graph', example: true, optional: true })
+  security?: boolean;
+
+  @BooleanField({ description: 'each service on at least two distinct available clusters', example: false, optional: true })
+  highAvailability?: boolean;
+
+  @BooleanField({ description: 'prefer clusters with lower carbon intensity (after moves, before balance)', example: false, optional: true })
+  energyEfficiency?: boolean;
+
+  @BooleanField({ description: 'prefer accelerated, least utilised clusters and low round trips between connected services', example: false, optional: true })
+  highPerformance?: boolean;
 }
 
 @RequestBodySchema('PlanRequest', 'A what-if placement problem: clusters, services, and optionally where the services run now')
@@ -110,6 +137,12 @@ export class PlanRequestBody {
 
   @AmountMatrixField({ description: 'round trips in ms between clusters of the request: {"c1": {"c2": 12}}', example: { c1: { c2: 12 } }, optional: true })
   clusterLatencyMs?: Record<string, Record<string, number>>;
+
+  @NestedField({ description: "the graph's intents (a recorded decision's `inputs.intents` as it is); null: none", type: () => PlanIntents, nullable: true })
+  intents?: PlanIntents | null;
+
+  @StringListMapField({ description: 'service → every cluster it runs on now (highAvailability), next to currentPlacement; null: none', example: { a: ['c1', 'c2'] }, nullable: true })
+  previousClusterSets?: Record<string, string[]> | null;
 }
 
 /** The optimiser's request, or 422 naming what does not fit together. */
@@ -124,6 +157,13 @@ export function toPlanRequest(body: PlanRequestBody): PlanRequest {
       if (!serviceIds.has(latency.connectionPoint)) problem(['services', i, 'latencies', j, 'connectionPoint'], 'must name a service of this request');
     }),
   );
+  body.services.forEach((service, i) => {
+    for (const field of ['connectionPoints', 'coLocation'] as const) {
+      service[field]?.forEach((id, j) => {
+        if (!serviceIds.has(id)) problem(['services', i, field, j], 'must name a service of this request');
+      });
+    }
+  });
   const clusterNames = new Set(body.clusters.map((c) => c.name));
   for (const [from, row] of Object.entries(body.clusterLatencyMs ?? {})) {
     if (!clusterNames.has(from)) problem(['clusterLatencyMs', from], 'must name a cluster of this request');
@@ -137,7 +177,7 @@ export function toPlanRequest(body: PlanRequestBody): PlanRequest {
   const bytes = (item: PlanCluster | PlanService) => (item.memory !== undefined ? quantityBytes(item.memory) : (item.memoryBytes ?? null));
   const currentPlacement = body.currentPlacement ?? body.previousPlacement ?? undefined;
   return {
-    clusters: body.clusters.map((c) => ({ name: c.name, cpu: c.cpu, memoryBytes: bytes(c), gpu: c.gpu ?? 0, available: c.available ?? true })),
+    clusters: body.clusters.map((c) => ({ name: c.name, cpu: c.cpu, memoryBytes: bytes(c), gpu: c.gpu ?? 0, available: c.available ?? true, ...(c.labels ? { labels: c.labels } : {}) })),
     services: body.services.map((s) => ({
       id: s.id,
       cpu: s.cpu,
@@ -145,10 +185,15 @@ export function toPlanRequest(body: PlanRequestBody): PlanRequest {
       gpu: s.gpu ?? false,
       replicas: s.replicas ?? 1,
       ...(s.latencies === undefined ? {} : { latencies: s.latencies.map(({ connectionPoint, qos }) => ({ connectionPoint, qos })) }),
+      ...(s.connectionPoints === undefined ? {} : { connectionPoints: s.connectionPoints }),
+      ...(s.coLocation === undefined ? {} : { coLocation: s.coLocation }),
+      ...(s.highAvailability === undefined ? {} : { highAvailability: s.highAvailability }),
     })),
     ...(currentPlacement ? { currentPlacement } : {}),
     ...(body.algorithm ? { algorithm: body.algorithm } : {}),
     ...(body.clusterLatencyMs ? { clusterLatencyMs: body.clusterLatencyMs as ClusterLatencyMs } : {}),
+    ...(body.intents ? { intents: intentsOf(body.intents) } : {}),
+    ...(body.previousClusterSets ? { previousClusterSets: body.previousClusterSets } : {}),
   };
 }
 
@@ -158,4 +203,9 @@ function unique(values: readonly string[], list: string, field: string, problem:
     if (seen.has(value)) problem([list, i, field], `duplicate ${field} ${value}`);
     seen.add(value);
   });
+}
+
+function intentsOf({ security, highAvailability, energyEfficiency, highPerformance }: PlanIntents): PlacementIntents {
+  const given = { security, highAvailability, energyEfficiency, highPerformance };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as PlacementIntents;
 }

@@ -55,6 +55,7 @@ export class PlanController {
       result = await planPlacement(request, {
         solver: await getSolver(this.runtime.config.solver),
         latencyLimitsMs: this.runtime.config.latency.limitsMs,
+        intentLabels: this.runtime.config.karmada.intentLabels,
         ...(capacityGap === undefined ? {} : { capacityGap }),
       });
     } catch (error) {
@@ -66,7 +67,8 @@ export class PlanController {
         kind: result.kind,
         bindingResource: result.bindingResource ?? null,
         serviceId: result.serviceId ?? null,
-        requirement: result.requirement ?? null,
+        // An intent that cannot be met is the requirement named (coLocation, highAvailability, security).
+        requirement: result.requirement ?? (isIntent(result.bindingResource) ? result.bindingResource : null),
         ...(result.capacityGap === undefined ? {} : { capacityGap: result.capacityGap }),
         solver: result.solver,
         explanation: result.explanation,
@@ -96,5 +98,11 @@ function view(result: PlanFeasible) {
     algorithm: result.algorithm,
     provenOptimal: result.provenOptimal,
     terms: result.terms,
+    ...(result.clusterSets ? { clusterSets: result.clusterSets } : {}),
+    ...(result.intents ? { intents: result.intents } : {}),
   };
+}
+
+function isIntent(binding: string | undefined): boolean {
+  return binding === 'coLocation' || binding === 'highAvailability' || binding === 'security';
 }

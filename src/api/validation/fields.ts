@@ -137,6 +137,26 @@ export function StringMapField(options: FieldOptions): PropertyDecorator {
   );
 }
 
+/** `{"key": ["text", …]}`; each bad entry is named by its own pointer. */
+export function StringListMapField(options: FieldOptions): PropertyDecorator {
+  return field(
+    options,
+    { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } as Schema,
+    ValidateBy({ name: MAP_CHECKS.stringListMap.name, validator: { validate: (value) => MAP_CHECKS.stringListMap.problems(value).length === 0 } }),
+  );
+}
+
+/** A list of strings, at most `maxItems`. */
+export function StringListField(options: FieldOptions & { maxItems: number }): PropertyDecorator {
+  return field(
+    options,
+    { type: 'string', isArray: true, maxItems: options.maxItems },
+    IsArray({ message: 'must be an array of strings' }),
+    ArrayMaxSize(options.maxItems, { message: `must have at most ${options.maxItems} items` }),
+    IsString({ each: true, message: 'must be an array of strings' }),
+  );
+}
+
 /** A field checked by `valid`, documented by `schema`. */
 export function CustomField(options: FieldOptions & { schema: Schema; valid: (value: unknown) => boolean; message: string }): PropertyDecorator {
   return field(options, options.schema, ValidateBy({ name: 'custom', validator: { validate: options.valid, defaultMessage: () => options.message } }));

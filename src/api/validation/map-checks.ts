@@ -15,6 +15,13 @@ export const MAP_CHECKS = {
     name: 'amountMatrix',
     problems: (value) => entriesOf(value, 'must map names to {name: number ≥ 0}', (_key, row) => entriesOf(row, 'must map names to numbers ≥ 0', (_to, ms) => amount(ms))),
   },
+  stringListMap: {
+    name: 'stringListMap',
+    problems: (value) =>
+      entriesOf(value, 'must map names to lists of strings', (_key, list) =>
+        Array.isArray(list) ? list.flatMap((item, i) => (typeof item === 'string' ? [] : [{ pointer: toPointer([i]), message: 'must be a string' }])) : [{ pointer: '', message: 'must be a list of strings' }],
+      ),
+  },
   stringMap: {
     name: 'stringMap',
     problems: (value) => entriesOf(value, 'must map names to strings', (_key, item) => (typeof item === 'string' ? [] : [{ pointer: '', message: 'must be a string' }])),

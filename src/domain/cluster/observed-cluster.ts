@@ -16,4 +16,6 @@ export interface ObservedCluster {
   location: { region: string | null; zone: string | null; provider: string | null };
   podCidr: string | null;
   serviceCidr: string | null;
+  /** The Karmada Cluster's labels, when it has any (intent facts: trust, carbon intensity; see src/optimizer/README.md). */
+  labels?: Record<string, string>;
 }

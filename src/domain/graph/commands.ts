@@ -21,6 +21,9 @@ export type GraphCommand =
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
+  | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'> }
+  /** NFVCL accepted to build the proposed cluster (`smoId`): the proposal is approved. */
+  | { type: 'ApproveClusterProvisioning'; data: { graphId: string; proposalId: string; smoId: string; now: string } }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =

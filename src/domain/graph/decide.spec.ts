@@ -129,6 +129,51 @@ describe('graph decider', () => {
       spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'RemoveGraph', data: { graphId } }).thenThrows({ kind: 'not-found' }));
   });
 
+  describe('cluster provisioning proposals', () => {
+    const failure: GraphEvent = {
+      type: 'PlacementFailed',
+      data: { graphId, decisionId: 'p0', reason: 'first-deploy', algorithm: 'naive', detail: 'no fit', bindingResource: 'cpu', serviceId: null, inputs: { clusters: [], services: [], previousPlacement: null } },
+    };
+    const proposed: GraphEvent = {
+      type: 'ClusterProvisioningProposed',
+      data: {
+        graphId,
+        proposalId: 'k1',
+        basisDecisionId: 'p0',
+        gap: { cpu: 1.5 },
+        popArea: 0,
+        vimName: 'os-brussels',
+        workerReplicas: 1,
+        workerFlavor: { cpu: 4, memoryBytes: 8 * 2 ** 30 },
+        why: 'no fit',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+      },
+    };
+    const now = '2029-01-01T00:00:00.000Z';
+
+    it('records a proposal once: no second one while it is pending, or approved and the graph still unplaced', () => {
+      const data = proposed.type === 'ClusterProvisioningProposed' ? proposed.data : undefined;
+      spec.given([submitted, failure]).when({ type: 'ProposeClusterProvisioning', data: data! }).then([proposed]);
+      spec.given([submitted, failure, proposed]).when({ type: 'ProposeClusterProvisioning', data: { ...data!, proposalId: 'k2' } }).then([]);
+      const approved: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } };
+      spec.given([submitted, failure, proposed, approved, failure]).when({ type: 'ProposeClusterProvisioning', data: { ...data!, proposalId: 'k2' } }).then([]);
+      // Once the graph was placed, a later failure may propose again.
+      spec.given([submitted, failure, proposed, approved, onC1, failure]).when({ type: 'ProposeClusterProvisioning', data: { ...data!, proposalId: 'k2' } }).then([{ ...proposed, data: { ...data!, proposalId: 'k2' } }]);
+    });
+
+    it('approves a pending proposal with the cluster asked of NFVCL; refuses unknown, repeated and expired approvals', () => {
+      spec
+        .given([submitted, failure, proposed])
+        .when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde', now } })
+        .then([{ type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } }]);
+      const approved: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } };
+      expect(fold([submitted, failure, proposed, approved]).provisioningProposals).toMatchObject([{ proposalId: 'k1', status: 'approved', smoId: 'OS_K8S_0_abcde', workerReplicas: 1 }]);
+      spec.given([submitted, failure, proposed]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'nope', smoId: 'x', now } }).thenThrows({ kind: 'not-found' });
+      spec.given([submitted, failure, proposed, approved]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'x', now } }).thenThrows({ kind: 'conflict' });
+      spec.given([submitted, failure, proposed]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'x', now: '2031-01-01T00:00:00.000Z' } }).thenThrows({ kind: 'conflict' });
+    });
+  });
+
   describe('re-placement', () => {
     it('records a request with its reason', () => {
       const request: GraphEvent = { type: 'ReplacementRequested', data: { graphId, requestId: 'r1', reason: 'manual', detail: null } };

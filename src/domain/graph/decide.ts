@@ -89,6 +89,21 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const proposal = pendingProposal(graph, command.data.proposalId);
       return [{ type: 'PlacementProposalRejected', data: { graphId: graph.graphId, proposalId: proposal.proposalId, reason: command.data.reason } }];
     }
+    case 'ProposeClusterProvisioning': {
+      const graph = present(state, command.data.graphId);
+      // One open proposal per graph: a repeated failure does not ask for a second cluster while one is pending or building.
+      const open = (graph.provisioningProposals ?? []).some((p) => p.status === 'pending' || p.status === 'approved');
+      if (graph.removed || open) return [];
+      return [{ type: 'ClusterProvisioningProposed', data: command.data }];
+    }
+    case 'ApproveClusterProvisioning': {
+      const graph = existing(state, command.data.graphId);
+      const proposal = (graph.provisioningProposals ?? []).find((p) => p.proposalId === command.data.proposalId);
+      if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no cluster provisioning proposal ${command.data.proposalId}`);
+      if (proposal.status !== 'pending') throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} is already ${proposal.status}`);
+      if (proposal.expiresAt < command.data.now) throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} expired at ${proposal.expiresAt}`);
+      return [{ type: 'ClusterProvisioningApproved', data: { graphId: graph.graphId, proposalId: proposal.proposalId, smoId: command.data.smoId } }];
+    }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
       if (graph.removed || isRepeatedScalingFact(graph, command.event)) return [];

@@ -1,6 +1,6 @@
 import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
 import { eventGuard } from '../event-schema';
-import type { ClusterCapacity, ServiceDemand } from './placement-model';
+import type { ClusterCapacity, PlacementIntents, ServiceDemand } from './placement-model';
 
 /** What a placement decision was computed from: enough to replay it. */
 export interface PlacementInputs {
@@ -9,6 +9,20 @@ export interface PlacementInputs {
   previousPlacement: Record<string, string> | null;
   /** Round-trip times between clusters (ms) used for latency requirements; absent in older events. */
   clusterLatencyMs?: Record<string, Record<string, number>>;
+  /** The graph's intents the decision honoured (absent: none, as in older events). */
+  intents?: PlacementIntents;
+  /** Every cluster of each service that ran on several (highAvailability) before this decision. */
+  previousClusterSets?: Record<string, string[]>;
+}
+
+/** What the intents did to a decision (src/optimizer/README.md "Intents"). */
+export interface PlacementIntentReport {
+  active: string[];
+  /** The intent constraints and objective terms that ruled out a placement allowed without them. */
+  decidedBy: string[];
+  /** CPU-weighted mean energy figure (gCO2/kWh) of the placement, and of the one the graph gets without energyEfficiency. */
+  energy?: { withIntent: number; withoutIntent: number | null };
+  untrusted?: string[];
 }
 
 /** Why a placement was (re)computed. */
@@ -44,6 +58,9 @@ export interface PlacementDecided {
     inputs: PlacementInputs;
     /** Service → cluster; empty under static placement. */
     placement: Record<string, string>;
+    /** Service → every cluster it runs on (first = `placement`), for services on several (highAvailability). */
+    clusterSets?: Record<string, string[]>;
+    intents?: PlacementIntentReport;
     /** Service → clusters its consumers run on (serviceImportClusters). */
     imports: Record<string, string[]>;
     /** Service → the Helm values it must run with, and their digest (to tell which releases must change). */
@@ -257,6 +274,34 @@ export interface ScalingInfeasible {
   data: { graphId: string; cluster: string; services: string[]; reason: string; bindingResource: string | null; requestRates: Record<string, number> };
 }
 
+/**
+ * The graph cannot be placed and NFVCL can build clusters: a new OpenStack Kubernetes cluster sized from the capacity
+ * gap is proposed, to be approved like a placement proposal.
+ */
+export interface ClusterProvisioningProposed {
+  type: 'ClusterProvisioningProposed';
+  data: {
+    graphId: string;
+    proposalId: string;
+    /** The failed placement decision whose capacity gap sized it. */
+    basisDecisionId: string;
+    /** What the new cluster must offer (the gap's `newCluster`). */
+    gap: { cpu: number; memoryBytes?: number; gpu?: number };
+    popArea: number;
+    vimName: string;
+    /** Worker nodes of the configured flavor that cover the gap. */
+    workerReplicas: number;
+    workerFlavor: { cpu: number; memoryBytes: number };
+    why: string;
+    expiresAt: string;
+  };
+}
+
+export interface ClusterProvisioningApproved {
+  type: 'ClusterProvisioningApproved';
+  data: { graphId: string; proposalId: string; /** The OpenStack Kubernetes cluster asked of NFVCL. */ smoId: string };
+}
+
 export type GraphEvent =
   | GraphSubmitted
   | PlacementDecided
@@ -285,7 +330,9 @@ export type GraphEvent =
   | PlacementProposed
   | PlacementUnchanged
   | PlacementProposalApproved
-  | PlacementProposalRejected;
+  | PlacementProposalRejected
+  | ClusterProvisioningProposed
+  | ClusterProvisioningApproved;
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
 export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
@@ -317,6 +364,8 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   PlacementUnchanged: true,
   PlacementProposalApproved: true,
   PlacementProposalRejected: true,
+  ClusterProvisioningProposed: true,
+  ClusterProvisioningApproved: true,
 };
 export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 

@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 1;
+export const GRAPH_EVOLVE_VERSION = 2;
 
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
@@ -38,11 +38,14 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
   const graph = state;
   switch (event.type) {
     case 'PlacementDecided': {
-      const { decisionId, reason, algorithm, placement, imports, values, digests } = event.data;
+      const { decisionId, reason, algorithm, placement, clusterSets, imports, values, digests } = event.data;
       const next: ExistingGraph = {
         ...graph,
         scalingInfeasible: {},
-        placement: { decisionId, reason, algorithm, placement, imports },
+        placement: { decisionId, reason, algorithm, placement, ...(clusterSets && Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), imports },
+        ...(graph.provisioningProposals
+          ? { provisioningProposals: graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p)) }
+          : {}),
         placementFailure: null,
         services: graph.services.map((service) => ({
           ...service,
@@ -132,6 +135,15 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return graph;
     case 'PlacementProposalApproved':
       return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
+    case 'ClusterProvisioningProposed': {
+      const { graphId: _graphId, ...proposal } = event.data;
+      return { ...graph, provisioningProposals: [...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }] };
+    }
+    case 'ClusterProvisioningApproved':
+      return {
+        ...graph,
+        provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved', smoId: event.data.smoId } : p)),
+      };
     case 'PlacementProposalRejected':
       return {
         ...graph,

@@ -100,7 +100,10 @@ export interface ServiceIntent extends Extra {
   /** Ids of services of the same graph this service talks to (service imports). */
   connectionPoints: string[];
   network?: NetworkIntent;
-  coLocation?: unknown[];
+  /** Ids of services of the same graph that must run on the same cluster(s). */
+  coLocation?: string[];
+  /** Extension: per-service override of `hdaGraphIntent.highAvailability`. */
+  highAvailability?: EnabledFlag;
   metrics?: unknown[];
 }
 
@@ -158,6 +161,10 @@ export interface NormalisedService {
   trigger: NormalisedTrigger;
   connectionPoints: string[];
   latencies: { connectionPoint: string; qos: LatencyQos }[];
+  /** `intent.coLocation` (absent in graphs submitted before intents shaped placement). */
+  coLocation?: string[];
+  /** `intent.highAvailability.enabled` when given: overrides the graph's intent for this service. */
+  highAvailability?: boolean;
   resources: ResourceDemand;
   /** Whether requests/limits derived from the intents were injected into `helmValues` (B27). */
   injectResources: boolean;

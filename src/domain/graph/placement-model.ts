@@ -16,6 +16,8 @@ export interface ClusterCapacity {
   /** Available GPUs; absent or 0 means the cluster has no acceleration. */
   readonly gpu?: number | null;
   readonly available: boolean;
+  /** The cluster's Karmada labels (trust, carbon intensity…: see src/optimizer/README.md "Intents"); absent in older events. */
+  readonly labels?: Readonly<Record<string, string>> | null;
 }
 
 /** A round-trip requirement from one service towards another service of the same graph. */
@@ -37,4 +39,21 @@ export interface ServiceDemand {
   readonly replicas: number;
   /** The HDAG's `intent.network.latencies`; a `connectionPoint` naming no service of the graph is ignored. */
   readonly latencies?: readonly LatencyRequirement[] | null;
+  /** The HDAG's `intent.connectionPoints`: services it talks to (the highPerformance intent keeps their round trips low). */
+  readonly connectionPoints?: readonly string[] | null;
+  /** The HDAG's `intent.coLocation`: services that must run on the same cluster(s) as this one. */
+  readonly coLocation?: readonly string[] | null;
+  /** Per-service override of the graph's highAvailability intent (`intent.highAvailability.enabled`); absent: the graph's. */
+  readonly highAvailability?: boolean | null;
 }
+
+/** The graph-level intents (`hdaGraphIntent.*.enabled`) that shape placement; all off when absent. */
+export interface PlacementIntents {
+  readonly security?: boolean;
+  readonly highAvailability?: boolean;
+  readonly energyEfficiency?: boolean;
+  readonly highPerformance?: boolean;
+}
+
+/** Service id → every cluster it runs on, for services placed on more than one (highAvailability). */
+export type ClusterSets = Readonly<Record<string, readonly string[]>>;

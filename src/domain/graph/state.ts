@@ -1,5 +1,5 @@
 import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
-import type { PlacementDecided, PlacementReason } from './events';
+import type { ClusterProvisioningProposed, PlacementDecided, PlacementReason } from './events';
 
 /** Upstream's service words, plus the transitional and failure states SMO adds. */
 export type ServiceStatus = 'Deploying' | 'Deployed' | 'Pending' | 'Failed' | 'Not deployed' | 'Uninstalling';
@@ -42,6 +42,8 @@ export interface PlacementSummary {
   reason: PlacementReason;
   algorithm: 'naive' | 'milp' | 'static';
   placement: Record<string, string>;
+  /** Services on several clusters (highAvailability): every cluster, the first being `placement`'s. */
+  clusterSets?: Record<string, string[]>;
   imports: Record<string, string[]>;
 }
 
@@ -63,6 +65,8 @@ export interface ExistingGraph {
   dashboardFailure?: { action: 'publish' | 'remove'; serviceId: string | null; error: string } | null;
   /** Re-placements waiting for approval, and what became of them. */
   proposals: PlacementProposal[];
+  /** New clusters proposed to close a capacity gap, and what became of them (absent in states recorded before). */
+  provisioningProposals?: ProvisioningProposal[];
   /** What the descriptor's author should hear about (typos, unknown fields…); absent in states recorded before. */
   warnings?: Array<{ pointer: string; message: string }>;
   /** Per cluster, the infeasible scaling recorded since the last placement or scaling there (absent in states recorded before). */
@@ -80,6 +84,14 @@ export interface PlacementProposal {
   /** The decision approval applies, as computed. */
   decision: Omit<PlacementDecided['data'], 'graphId'>;
 }
+
+/** A proposed cluster (the event's data) and what became of it. */
+export type ProvisioningProposal = Omit<ClusterProvisioningProposed['data'], 'graphId'> & {
+  /** `fulfilled`: the graph was placed after the approval (the cluster it waited for, or another). */
+  status: 'pending' | 'approved' | 'fulfilled';
+  /** The cluster asked of NFVCL once approved. */
+  smoId: string | null;
+};
 
 export type GraphState = { kind: 'none' } | ExistingGraph;
 

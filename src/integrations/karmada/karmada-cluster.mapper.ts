@@ -97,6 +97,7 @@ export function toObservedCluster(
       },
       podCidr: network?.podCidr ?? null,
       serviceCidr: network?.serviceCidr ?? null,
+      ...(Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
     },
     issues: ready.status ? issues : [`not ready: ${ready.why}`, ...issues],
   };

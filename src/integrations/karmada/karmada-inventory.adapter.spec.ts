@@ -135,6 +135,16 @@ describe('KarmadaInventoryAdapter against the fake Karmada API', () => {
     expect(flags(await custom.listClusters())).toEqual([['custom', true], ['fpga', false], ['plain', false]]);
   });
 
+  it('carries the cluster labels the intents read; a cluster without labels has none', async () => {
+    api.setClusters([
+      karmadaCluster({ name: 'green', labels: { 'smo.nephele.eu/trusted': 'true', 'smo.nephele.eu/carbon-intensity': '35' } }),
+      karmadaCluster({ name: 'bare' }),
+    ]);
+    const [bare, green] = await adapter.listClusters();
+    expect(green?.labels).toEqual({ 'smo.nephele.eu/trusted': 'true', 'smo.nephele.eu/carbon-intensity': '35' });
+    expect(bare).not.toHaveProperty('labels');
+  });
+
   it('reads region, zone (or zones[0]) and provider from spec', async () => {
     api.setClusters([
       karmadaCluster({ name: 'a', region: 'eu-west', zone: 'bru-1', provider: 'openstack' }),

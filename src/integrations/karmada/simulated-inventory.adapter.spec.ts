@@ -30,6 +30,7 @@ describe('SimulatedInventoryAdapter', () => {
         gpuAvailable: 0, gpuAllocatable: 0, acceleration: false,
         location: { region: 'eu-west', zone: 'brussels-1', provider: 'on-prem' },
         podCidr: '10.10.0.0/16', serviceCidr: '10.110.0.0/16',
+        labels: { 'smo.nephele.eu/carbon-intensity': '320' },
       },
       {
         name: 'cluster-b', available: true,
@@ -37,6 +38,7 @@ describe('SimulatedInventoryAdapter', () => {
         gpuAvailable: 1, gpuAllocatable: 1, acceleration: true,
         location: { region: 'eu-west', zone: 'brussels-2', provider: 'on-prem' },
         podCidr: '10.20.0.0/16', serviceCidr: '10.120.0.0/16',
+        labels: { 'smo.nephele.eu/trusted': 'true', 'smo.nephele.eu/carbon-intensity': '45' },
       },
     ]);
   });
@@ -89,6 +91,8 @@ describe('SimulatedInventoryAdapter', () => {
     ['clusters: [{name: c1, cpu: 4, memory: 1Gi, available: "yes"}]', 'clusters[0].available', 'must be true or false'],
     ['clusters: [{name: c1, cpu: 4, memory: 1Gi, region: 7}]', 'clusters[0].region', 'must be a string'],
     ['clusters: [{name: c1, cpus: 4, cpu: 4, memory: 1Gi}]', 'clusters[0].cpus', 'unknown field'],
+    ['clusters: [{name: c1, cpu: 4, memory: 1Gi, labels: [a]}]', 'clusters[0].labels', 'must be a map of label → string'],
+    ['clusters: [{name: c1, cpu: 4, memory: 1Gi, labels: {smo.nephele.eu/carbon-intensity: 45}}]', 'clusters[0].labels.smo.nephele.eu/carbon-intensity', 'must be a string (quote numbers)'],
     ['clusters: [{name: c1, cpu: 4, memory: 1Gi}, {name: c1, cpu: 1, memory: 1Gi}]', 'clusters[1].name', 'duplicate cluster name "c1"'],
   ])('refuses %p naming %s', async (text, field, problem) => {
     const path = file(text, 'invalid.yaml');

@@ -18,7 +18,7 @@ export class SimulatedInventoryError extends Error {
 
 const KNOWN_FIELDS = new Set([
   'name', 'cpu', 'memory', 'gpu', 'available', 'region', 'zone', 'provider', 'podCidr', 'serviceCidr', 'acceleration',
-  'cpuAllocated', 'memoryAllocated', 'gpuAllocated',
+  'cpuAllocated', 'memoryAllocated', 'gpuAllocated', 'labels',
 ]);
 
 /**
@@ -26,7 +26,7 @@ const KNOWN_FIELDS = new Set([
  * Kubernetes. The file is read again on every call, so editing it simulates a cluster change.
  * Clusters keep file order. Schema (see config/simulated-clusters.yaml):
  *   clusters: [{name, cpu, memory, gpu?, available?, region?, zone?, provider?, podCidr?, serviceCidr?,
- *                acceleration?, cpuAllocated?, memoryAllocated?, gpuAllocated?}]
+ *                acceleration?, cpuAllocated?, memoryAllocated?, gpuAllocated?, labels?: {key: "value"}}]
  * cpu/memory/gpu are allocatable amounts (numbers or quantities like "3500m", "16Gi"); the *Allocated
  * fields (default 0) are subtracted to give what is available, and so is what SMO placed there
  * (`placed`), as a real Karmada would count the pods of the releases SMO installed.
@@ -113,8 +113,16 @@ export function parseSimulatedClusters(text: string, file = 'simulated clusters'
       return typeof raw === 'string' ? raw : fail(at(key), 'must be a string');
     };
 
+    const labels = (): Record<string, string> | undefined => {
+      const raw = entry.labels;
+      if (raw === undefined || raw === null) return undefined;
+      if (!isRecord(raw)) return fail(at('labels'), 'must be a map of label → string');
+      const entries = Object.entries(raw).map(([key, value]) => (typeof value === 'string' ? [key, value] : fail(`${at('labels')}.${key}`, 'must be a string (quote numbers)')));
+      return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+    };
     const cpu = amount('cpu', true);
     const memory = amount('memory', true);
+    const clusterLabels = labels();
     const gpu = amount('gpu', false, true);
     return {
       name,
@@ -129,6 +137,7 @@ export function parseSimulatedClusters(text: string, file = 'simulated clusters'
       location: { region: text('region'), zone: text('zone'), provider: text('provider') },
       podCidr: text('podCidr'),
       serviceCidr: text('serviceCidr'),
+      ...(clusterLabels ? { labels: clusterLabels } : {}),
     };
   });
 }

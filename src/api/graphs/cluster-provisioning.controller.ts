@@ -1,0 +1,65 @@
+import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApproveClusterProvisioning } from '../../app/cqrs';
+import type { Runtime } from '../../app/runtime';
+import { RUNTIME } from '../../app/runtime.token';
+import type { ExistingGraph, ProvisioningProposal } from '../../domain/graph/state';
+import { provisionOsK8sCluster } from '../nfvcl/provision-cluster';
+import { requireNfvcl } from '../nfvcl/nfvcl-problem';
+import { ApiIdempotencyHeader, ApiJson, ApiNameParam, ApiProblems, ApiStringParam } from '../openapi/responses';
+import { ProblemException } from '../problem';
+import { requestContext } from '../request-context';
+
+/**
+ * Cluster provisioning proposals of a graph (src/optimizer/README.md "Capacity gaps"): when no placement fits and NFVCL
+ * is configured, a new cluster sized from the gap is proposed; approving it asks NFVCL for the cluster (as
+ * `POST /os_k8s/clusters`), and when a cluster joins Karmada the pending graph is placed.
+ */
+@ApiTags('graphs')
+@Controller()
+export class ClusterProvisioningController {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  @Get('graphs/:name/cluster-proposals')
+  @ApiOperation({ summary: 'New clusters proposed to close the graph’s capacity gap, and what became of them' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiJson(200, 'The proposals, oldest first', { type: 'array', items: { type: 'object' } })
+  @ApiProblems(404)
+  async list(@Param('name') name: string): Promise<ProvisioningProposal[]> {
+    return (await this.graph(name)).provisioningProposals ?? [];
+  }
+
+  @Post('graphs/:name/cluster-proposals/:proposal/approve')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Approve a cluster provisioning proposal: NFVCL builds the cluster; the graph is placed when it joins Karmada' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiStringParam('proposal', 'the proposal id')
+  @ApiIdempotencyHeader()
+  @ApiJson(200, 'Approved: the cluster asked of NFVCL', { type: 'object', properties: { proposalId: { type: 'string' }, smo_id: { type: 'string' }, location: { type: 'string' } } })
+  @ApiProblems(404, 409, 502, 503, 504)
+  async approve(@Param('name') name: string, @Param('proposal') proposalId: string, @Req() request: FastifyRequest) {
+    requireNfvcl(this.runtime);
+    const context = requestContext(request, { allowIfMatch: false });
+    const proposal = (await this.graph(name)).provisioningProposals?.find((p) => p.proposalId === proposalId);
+    if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no cluster provisioning proposal ${proposalId}`);
+    // Refused before NFVCL is asked (the decider checks again when recording). A retried approval (same
+    // Idempotency-Key) follows its first NFVCL call, so the proposal is still pending when it comes back.
+    if (proposal.status !== 'pending') throw ProblemException.of(HttpStatus.CONFLICT, `Cluster provisioning proposal ${proposalId} is already ${proposal.status}`);
+    if (proposal.expiresAt < new Date().toISOString()) throw ProblemException.of(HttpStatus.CONFLICT, `Cluster provisioning proposal ${proposalId} expired at ${proposal.expiresAt}`);
+    const { popArea, vimName, workerReplicas } = proposal;
+    const { smoId } = await provisionOsK8sCluster(this.runtime, this.commandBus, { popArea, vimName, workerReplicas }, context);
+    await this.commandBus.execute(new ApproveClusterProvisioning({ data: { graphId: name, proposalId, smoId, now: new Date().toISOString() } }, context));
+    return { proposalId, smo_id: smoId, location: `/os_k8s/cluster/${smoId}` };
+  }
+
+  private async graph(name: string): Promise<ExistingGraph> {
+    const { state } = await this.runtime.graphs.load(name);
+    if (state.kind === 'none' || state.removed) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
+    return state;
+  }
+}

@@ -1,0 +1,62 @@
+import { HttpStatus } from '@nestjs/common';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { Runtime } from '../../app/runtime';
+import type { CommandContext } from '../../application/command-handler';
+import type { NfvclOperation } from '../../domain/nfvcl-call/events';
+import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
+import { k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
+import type { VimDocument } from '../../../projections/vims.projection';
+import { ProblemException } from '../problem';
+import { askNfvcl, earlierOperation } from './nfvcl-call';
+import { nfvclWaitMs } from './nfvcl-problem';
+
+const ID_ATTEMPTS = 5;
+
+export interface ProvisionedCluster {
+  readonly smoId: string;
+  readonly nfvclResponse: unknown;
+}
+
+/**
+ * Asks NFVCL for a Kubernetes cluster on a registered VIM, behind `POST /os_k8s/clusters` and the approval of a graph's
+ * cluster provisioning proposal. The intent is recorded first and the NFVCL calls processor makes the call once (on
+ * whichever instance runs it); a retried request (same Idempotency-Key, any instance) follows its first call.
+ */
+export async function provisionOsK8sCluster(
+  runtime: Runtime,
+  commandBus: CommandBus,
+  input: { popArea: number; vimName: string; workerReplicas: number },
+  context: CommandContext,
+): Promise<ProvisionedCluster> {
+  const operation = (await earlierOperation(runtime.nfvclCalls, context)) ?? (await creation(runtime, input, context.commandId));
+  if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+  const answer = await askNfvcl({ commandBus, calls: runtime.nfvclCalls, waitMs: nfvclWaitMs(runtime) }, operation, context);
+  return { smoId: operation.smoId, nfvclResponse: answer.nfvclResponse };
+}
+
+/** What to ask NFVCL for: a cluster id free in SMO (derived from the command id), on the named VIM. */
+async function creation(
+  runtime: Runtime,
+  { popArea, vimName, workerReplicas }: { popArea: number; vimName: string; workerReplicas: number },
+  commandId: string,
+): Promise<NfvclOperation & { kind: 'create-k8s' }> {
+  let smoId: string | null = null;
+  for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
+    const candidate = osK8sClusterId(popArea, `${commandId}#${attempt}`);
+    if ((await runtime.osK8sClusters.load(candidate)).state.kind === 'none') smoId = candidate;
+  }
+  if (smoId === null) throw ProblemException.of(HttpStatus.CONFLICT, 'No free cluster id; retry the request');
+  const vim = await registeredVim(runtime, vimName, popArea);
+  if (!vim.mgmtNetwork || !vim.serviceNetwork) {
+    throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM ${vimName} has no management and service network; NFVCL needs both to build a cluster`);
+  }
+  const nfvclRequest = k8sCreateBody({ popArea, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas });
+  return { kind: 'create-k8s', smoId, popArea, vimId: vim.vimId, vimName, mgmtNetwork: vim.mgmtNetwork, serviceNetwork: vim.serviceNetwork, workerReplicas, nfvclRequest };
+}
+
+/** Upstream looks the VIM up by name and area: 404 `VIM not found`. */
+export async function registeredVim(runtime: Runtime, vimName: string, popArea: number): Promise<VimDocument> {
+  const [found] = await runtime.readStore.find<VimDocument>('vims', { where: { name: vimName, popArea, removed: false }, limit: 1 });
+  if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, 'VIM not found');
+  return found.doc;
+}

@@ -1,0 +1,83 @@
+import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { FakeNfvcl, type RunningFakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
+import { descriptorText } from '../support/graph-fixtures';
+import { vimBody } from '../support/nfvcl-rig';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+import type { GraphView as View } from '../../src/api/graphs/graph-view';
+
+const GRAPH = 'image-detection-graph';
+
+interface Proposal {
+  proposalId: string;
+  status: string;
+  gap: { cpu: number; memoryBytes?: number };
+  popArea: number;
+  vimName: string;
+  workerReplicas: number;
+  smoId: string | null;
+}
+
+describe('capacity gap → cluster provisioning proposal → NFVCL → the new cluster joins → the graph is placed', () => {
+  let rig: OrchestratorRig;
+  let nfvcl: RunningFakeNfvcl;
+  afterEach(async () => {
+    await rig.stop();
+    await nfvcl.stop();
+  });
+
+  it('proposes a cluster sized from the gap, builds it through NFVCL once approved, and places the pending graph when it joins', async () => {
+    nfvcl = await FakeNfvcl.start();
+    // One 1-core cluster: the Brussels graph (0.5 + 1 + 1 cores) cannot be placed.
+    const small = { name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' };
+    rig = await startRig({
+      clusters: [small],
+      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+    });
+    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
+    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
+
+    const deployed = await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' });
+    expect(deployed.status).toBe(422);
+    const [proposal] = await eventually(async () => {
+      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list.length > 0 ? list : undefined;
+    }, 20_000, 'a cluster provisioning proposal');
+    // c1 takes one 1-core service; the new cluster must take the other (1 core) and the VO (0.5): 1.5 cores → one 2-core worker.
+    expect(proposal).toMatchObject({ status: 'pending', popArea: 0, vimName: 'os-brussels', workerReplicas: 1, smoId: null });
+    expect(proposal!.gap.cpu).toBeCloseTo(1.5);
+    expect(nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toEqual([]); // nothing built before approval
+
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/nope/approve`)).status).toBe(404);
+    const approved = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`);
+    expect(approved.status).toBe(200);
+    const answer = (await approved.json()) as { smo_id: string };
+    const build = nfvcl.requests().find((r) => r.path === '/nfvcl/v2/api/blue/k8s');
+    expect(build?.body).toMatchObject({ areas: [{ area_id: 0, worker_replicas: 1 }] });
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`)).status).toBe(409);
+    expect((await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`))[0]).toMatchObject({ status: 'approved', smoId: answer.smo_id });
+    await eventually(async () => (await json<{ status: string }>(`/os_k8s/cluster/${answer.smo_id}`)).status === 'Provisioned', 20_000, 'the cluster provisioned');
+
+    // The new cluster joins Karmada: the pending graph is placed, using it.
+    rig.kube.setClusters([karmadaCluster(small), karmadaCluster({ name: 'os-k8s-new', cpu: '2', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' })]);
+    expect((await rig.request('POST', '/clusters/sync')).status).toBeLessThan(300);
+    const placed = await eventually(async () => {
+      const view = await json<View>(`/graphs/${GRAPH}`);
+      return view.placement && view.placementFailure === null ? view : undefined;
+    }, 20_000, 'the graph placed');
+    expect(Object.values(placed.placement!)).toContain('os-k8s-new');
+    await rig.idle();
+    expect(rig.helmCalls('install').length).toBeGreaterThan(0);
+    // Still one proposal: the failure before the cluster joined asked for nothing more.
+    expect(await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`)).toMatchObject([{ proposalId: proposal!.proposalId, status: 'fulfilled' }]);
+  });
+
+  it('without NFVCL no proposal is made, and approval answers 503', async () => {
+    nfvcl = await FakeNfvcl.start();
+    rig = await startRig({ clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }] });
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
+    await rig.idle();
+    expect(await (await rig.request('GET', `/graphs/${GRAPH}/cluster-proposals`)).json()).toEqual([]);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/nope/approve`)).status).toBe(503); // NFVCL not configured
+  });
+});
