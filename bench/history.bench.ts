@@ -75,7 +75,9 @@ async function sample(count: number, request: (i: number) => Promise<{ ms: numbe
 function memoryOf(pid: number) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+  const mb = (field: string) => Math.round(kb(field) / 1024);
+  // The split says what grows: anonymous memory (heap, malloc) or pages of mapped files (SQLite's -shm).
+  return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: mb('RssFile'), shmemMb: mb('RssShmem') };
 }
 
 function largestDocument(dataDir: string) {

@@ -22,6 +22,8 @@ import { GRAPH_EVOLVE_VERSION } from '../domain/graph/evolve';
 import { GRAPH_CATEGORY } from '../domain/graph/events';
 import { CLUSTER_EVOLVE_VERSION, clusterDecider } from '../domain/cluster/decide';
 import { CLUSTER_CATEGORY } from '../domain/cluster/events';
+import { RELEASE_NAMES_EVOLVE_VERSION, releaseNamesDecider } from '../domain/release-names/decide';
+import { RELEASE_NAMES_CATEGORY } from '../domain/release-names/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
@@ -101,6 +103,8 @@ export class DurableProcessing {
           aggregates: {
             [GRAPH_CATEGORY]: { ...graphDecider, snapshotVersion: GRAPH_EVOLVE_VERSION },
             [CLUSTER_CATEGORY]: { ...clusterDecider, snapshotVersion: CLUSTER_EVOLVE_VERSION },
+            // A project's reservations grow with every deploy and removal: a cold load starts from a snapshot too.
+            [RELEASE_NAMES_CATEGORY]: { ...releaseNamesDecider, snapshotVersion: RELEASE_NAMES_EVOLVE_VERSION },
           },
         }),
       );

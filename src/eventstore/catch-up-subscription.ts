@@ -64,11 +64,16 @@ export class AppendNotifier {
     return this.sequence;
   }
 
+  /**
+   * Counts the append at once (a page read from now on includes it) but wakes the waiting
+   * subscriptions on the next turn of the event loop: the command that appended answers its
+   * client first, instead of after every projection and processor has read and handled its event.
+   */
   notify(): void {
     this.sequence++;
     const waiters = this.waiters;
     this.waiters = new Set();
-    for (const wake of waiters) wake();
+    if (waiters.size > 0) setImmediate(() => waiters.forEach((wake) => wake()));
   }
 
   wait(sinceSequence: number, pollMs: number, signal: AbortSignal): Promise<void> {

@@ -16,6 +16,7 @@ import {
   type AppendExpectedRevision,
   type Filter,
   type ResolvedEvent,
+  type StreamingRead,
 } from '@eventstore/db-client';
 import { serializeBatch } from './append-rules';
 import {
@@ -85,14 +86,16 @@ export class EventStoreDbEventStore implements EventStore {
     const from = options.fromRevision ?? (options.direction === 'backwards' ? 'end' : 'start');
     const events: RecordedEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, {
+      const reading = this.client.readStream(streamId, {
         direction: options.direction === 'backwards' ? BACKWARDS : FORWARDS,
         fromRevision: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : BigInt(from),
         ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
-      })) {
+      });
+      await readThrough(reading, (resolved) => {
         const event = toRecorded(resolved);
         if (event) events.push(event);
-      }
+        return 'more';
+      });
     } catch (error) {
       if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(streamId);
       throw error;
@@ -108,25 +111,23 @@ export class EventStoreDbEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     if (backwards && typeof from === 'number' && maxCount > 0) {
       // The server reads backwards from a position exclusively; the port includes the event at that position.
-      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: esdbPosition(from), maxCount: 1 })) {
+      await readThrough(this.client.readAll({ direction: FORWARDS, fromPosition: esdbPosition(from), maxCount: 1 }), (resolved) => {
         const event = toRecorded(resolved);
         if (event?.position === from && keep(event)) events.push(event);
-      }
+        return 'more';
+      });
     }
+    if (events.length >= maxCount) return events;
     // v6 has no server-side filter on readAll: filter here, reading until maxCount matches.
     const reading = this.client.readAll({
       direction: backwards ? BACKWARDS : FORWARDS,
       fromPosition: from === 'start' ? ESDB_START : from === 'end' ? ESDB_END : esdbPosition(from),
     });
-    for await (const resolved of reading) {
-      if (events.length >= maxCount) {
-        // Leaving the loop alone would leave the call open with unread messages, and close() would wait for it forever.
-        await reading.cancel();
-        break;
-      }
+    await readThrough(reading, (resolved) => {
       const event = toRecorded(resolved);
       if (keep(event)) events.push(event);
-    }
+      return events.length >= maxCount ? 'enough' : 'more';
+    });
     return events;
   }
 
@@ -134,10 +135,11 @@ export class EventStoreDbEventStore implements EventStore {
   async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(`$bc-${correlationId}`, { fromRevision: ESDB_START, maxCount, resolveLinkTos: true })) {
+      await readThrough(this.client.readStream(`$bc-${correlationId}`, { fromRevision: ESDB_START, maxCount, resolveLinkTos: true }), (resolved) => {
         const event = toRecorded(resolved);
         if (event) events.push(event);
-      }
+        return 'more';
+      });
     } catch (error) {
       if (error instanceof EsdbStreamNotFoundError) return [];
       throw error;
@@ -243,6 +245,30 @@ class EsdbSubscription implements Subscription {
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
+}
+
+/**
+ * Reads a client stream to its end, handing each event to `take` until it answers 'enough' or throws.
+ * Stopping early cancels the call and keeps reading what it had already buffered: a call left with
+ * unread messages pauses, never reports its end, and `client.dispose()` (shutdown) waits for it
+ * forever — with the server up, and whether or not the server is still there.
+ */
+async function readThrough<E>(reading: StreamingRead<E>, take: (resolved: E) => 'more' | 'enough'): Promise<void> {
+  let stopped = false;
+  let failed = false;
+  let failure: unknown;
+  for await (const resolved of reading) {
+    if (stopped) continue;
+    try {
+      if (take(resolved) === 'more') continue;
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    stopped = true;
+    await reading.cancel();
+  }
+  if (failed) throw failure;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { sqliteStores } from '../../test/support/stores';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { appendLongHistory } from '../../test/support/long-history';
-import { snapshotStream, type SnapshotData } from '../application/aggregate-loader';
+import { loadAggregate, snapshotStream, type SnapshotData } from '../application/aggregate-loader';
+import { ReleaseNames } from '../application/release-names';
+import { RELEASE_NAMES_EVOLVE_VERSION, currentClaims, evolveReleaseNames, initialReleaseNamesState, releaseNamesDecider } from '../domain/release-names/decide';
+import { RELEASE_NAMES_CATEGORY, releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
 import { graphDecider } from '../domain/graph/decide';
 import { GRAPH_CATEGORY, graphStream, type GraphEvent, type PlacementDecided } from '../domain/graph/events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
@@ -39,6 +42,33 @@ describe('snapshot processor', () => {
       await second.handle(events.at(-1)!);
       await first.handle(events[EVERY]!);
       expect(await store.readStream(snapshotStream(graphStream(graphId)))).toHaveLength(snapshots.length);
+    } finally {
+      await stores.dispose();
+    }
+  });
+});
+
+describe('snapshots of a project’s release-name reservations', () => {
+  it('a cold load starts from the latest snapshot and finds the state a full fold gives', async () => {
+    const stores = sqliteStores();
+    try {
+      const store = stores.eventStore;
+      const names = new ReleaseNames(store, async () => ({ state: initialGraphState }));
+      const context = (i: number, step: string) => ({ commandId: `${step}-${i}`, correlationId: `c-${i}`, actor: 'test', now: new Date(Date.UTC(2026, 0, 1, 0, i)) });
+      for (let i = 0; i < 60; i++) {
+        await names.reserve('demo', `graph-${i}`, [`service-${i}`, 'shared-name'].slice(0, i % 3 === 0 ? 2 : 1), context(i, 'reserve'));
+        if (i % 4 === 1) await names.release('demo', `graph-${i}`, context(i, 'release'));
+      }
+      const spec = { ...releaseNamesDecider, snapshotVersion: RELEASE_NAMES_EVOLVE_VERSION };
+      const processor = new SnapshotProcessor({ eventStore: store, every: 10, aggregates: { [RELEASE_NAMES_CATEGORY]: spec } });
+      const events = await store.readAll({ filter: { streamCategories: [RELEASE_NAMES_CATEGORY] } });
+      for (const event of events) await processor.handle(event);
+
+      const cold = await loadAggregate(store, releaseNamesStream('demo'), spec);
+      const fullFold = events.reduce((state, event) => evolveReleaseNames(state, event as unknown as ReleaseNamesEvent), initialReleaseNamesState);
+      expect(cold.snapshotRevision).toBe(Math.floor(events.length / 10) * 10 - 1);
+      expect(cold.state).toEqual(fullFold);
+      expect(currentClaims(cold.state)).toEqual(currentClaims((await new ReleaseNames(store, async () => ({ state: initialGraphState })).load('demo')).state));
     } finally {
       await stores.dispose();
     }

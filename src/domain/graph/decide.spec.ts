@@ -2,7 +2,7 @@ import { deciderSpecification } from '../../../test/support/decider-specificatio
 import { graphSubmitted } from '../../../test/support/graph-fixtures';
 import { graphDecider } from './decide';
 import type { GraphEvent, PlacementDecided } from './events';
-import { evolveGraph } from './evolve';
+import { DECIDED_PROPOSALS_KEPT, evolveGraph } from './evolve';
 import { initialGraphState, isSettled, type ExistingGraph } from './state';
 
 const spec = deciderSpecification(graphDecider);
@@ -194,6 +194,23 @@ describe('graph decider', () => {
       expect(fold(unchanged).proposals).toEqual([]);
       const diff = [{ serviceId: 'noise-reduction', from: 'c1', to: 'c2' }];
       spec.given(running).when({ type: 'RecordPlacementProposal', data: { ...proposal, diff } }).then([{ type: 'PlacementProposed', data: { ...proposal, diff } }]);
+    });
+    it('keeps every pending proposal and only the latest decided ones', () => {
+      const { graphId: _, ...decision } = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual').data;
+      const proposed = (id: string): GraphEvent => ({
+        type: 'PlacementProposed',
+        data: { graphId, proposalId: id, basisDecisionId: onC1.data.decisionId, diff: [{ serviceId: 'noise-reduction', from: 'c1', to: 'c2' }], why: 'w', expiresAt: '2030-01-01T00:00:00.000Z', decision },
+      });
+      const decidedCount = DECIDED_PROPOSALS_KEPT + 5;
+      const history: GraphEvent[] = [...running, proposed('early-pending')];
+      for (let i = 0; i < decidedCount; i++) {
+        history.push(proposed(`p${i}`));
+        history.push(i % 2 === 0 ? { type: 'PlacementProposalApproved', data: { graphId, proposalId: `p${i}` } } as GraphEvent : { type: 'PlacementProposalRejected', data: { graphId, proposalId: `p${i}`, reason: 'no' } } as GraphEvent);
+      }
+      history.push(proposed('late-pending'));
+      const kept = fold(history).proposals.map((p) => `${p.proposalId}:${p.status}`);
+      const latestDecided = Array.from({ length: DECIDED_PROPOSALS_KEPT }, (_, k) => decidedCount - DECIDED_PROPOSALS_KEPT + k).map((i) => `p${i}:${i % 2 === 0 ? 'approved' : 'rejected'}`);
+      expect(kept).toEqual(['early-pending:pending', ...latestDecided, 'late-pending:pending']);
     });
     it('a new placement sends moved or re-valued services back to Deploying until upgraded', () => {
       const moved = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual');

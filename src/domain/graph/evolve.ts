@@ -1,8 +1,14 @@
 import type { GraphEvent } from './events';
-import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ServiceState, type ServiceStatus } from './state';
+import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type PlacementProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 2;
+export const GRAPH_EVOLVE_VERSION = 3;
+
+/**
+ * Decided proposals the state keeps (the latest ones), beside every pending one: a graph re-placed
+ * for months keeps a bounded state. Older decisions stay in the graph's history.
+ */
+export const DECIDED_PROPOSALS_KEPT = 20;
 
 /** Folds one graph event into the state. Pure. */
 export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
@@ -129,12 +135,12 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, scalingFailure: { from: event.data.from, to: event.data.to } }));
     case 'PlacementProposed': {
       const { proposalId, basisDecisionId, diff, why, expiresAt, decision } = event.data;
-      return { ...graph, proposals: [...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }] };
+      return { ...graph, proposals: boundedProposals([...graph.proposals, { proposalId, status: 'pending', reason: null, basisDecisionId, diff, why, expiresAt, decision }]) };
     }
     case 'PlacementUnchanged':
       return graph;
     case 'PlacementProposalApproved':
-      return { ...graph, proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p)) };
+      return { ...graph, proposals: boundedProposals(graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p))) };
     case 'ClusterProvisioningProposed': {
       const { graphId: _graphId, ...proposal } = event.data;
       return { ...graph, provisioningProposals: [...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }] };
@@ -147,7 +153,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'PlacementProposalRejected':
       return {
         ...graph,
-        proposals: graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p)),
+        proposals: boundedProposals(graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p))),
       };
   }
 }
@@ -182,4 +188,11 @@ function convergingStatus(graph: ExistingGraph, service: ServiceState): ServiceS
 function statusWhenIdle(graph: ExistingGraph, service: ServiceState): ServiceStatus {
   if (!awaitsAlert(graph, service)) return 'Not deployed';
   return service.status === 'Pending' ? 'Pending' : 'Deploying';
+}
+
+/** Every pending proposal and the latest DECIDED_PROPOSALS_KEPT decided ones, in their order. */
+function boundedProposals(proposals: PlacementProposal[]): PlacementProposal[] {
+  let decided = proposals.filter((p) => p.status !== 'pending').length;
+  if (decided <= DECIDED_PROPOSALS_KEPT) return proposals;
+  return proposals.filter((p) => p.status === 'pending' || decided-- <= DECIDED_PROPOSALS_KEPT);
 }

@@ -141,6 +141,9 @@ export function decideReleaseNames(command: ReleaseNamesCommand, state: ReleaseN
   }
 }
 
+/** Version of evolveReleaseNames and of ReleaseNamesState's shape: bump it when either changes (older snapshots are then ignored). */
+export const RELEASE_NAMES_EVOLVE_VERSION = 1;
+
 export function evolveReleaseNames(state: ReleaseNamesState, event: ReleaseNamesEvent): ReleaseNamesState {
   const recent = [...state.recent, event];
   if (recent.length < FOLD_BATCH) return { settled: state.settled, recent };
@@ -152,4 +155,5 @@ export const releaseNamesDecider: Decider<ReleaseNamesCommand, ReleaseNamesEvent
   evolve: evolveReleaseNames,
   initialState: initialReleaseNamesState,
   isEvent: isReleaseNamesEvent,
+  snapshotVersion: RELEASE_NAMES_EVOLVE_VERSION,
 };
