@@ -205,7 +205,7 @@ export class PlacementProcessor implements Processor {
     network: { clusterLatencyMs?: Record<string, Record<string, number>>; latencyLimitsMs?: { ultralow: number; low: number } },
   ): Promise<PlacementInfeasible> {
     if (!this.deps.provisioning || failure.kind !== 'infeasible') return failure;
-    const proven = await milpPlacement(clusters, services, undefined, { solver: await this.deps.solver(), ...network });
+    const proven = await milpPlacement(clusters, services, undefined, { solver: await this.deps.solver(), capacityGap: true, ...network });
     return !proven.feasible && proven.capacityGap ? { ...failure, capacityGap: proven.capacityGap } : failure;
   }
 

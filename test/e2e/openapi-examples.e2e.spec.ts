@@ -15,7 +15,7 @@ type Document = { paths: Record<string, Record<string, Operation>>; components: 
 /** Values for the path parameters of the operations that have examples (the deploy example's graph, the VIM example's area). */
 const PARAMETERS: Record<string, string> = { project: 'demo', name: 'image-detection-graph' };
 /** The order the examples build on each other: the VIM before the cluster on it, the graph before its replay. */
-const ORDER = ['/vims/smo_vims', '/os_k8s/clusters', '/project/{project}/graphs', '/graphs/{name}/placements/replay', '/placement/plan', '/alerts'];
+const ORDER = ['/vims/smo_vims', '/os_k8s/clusters', '/project/{project}/graphs', '/graphs/{name}/placements/replay', '/graphs/{name}/placements/replay', '/placement/plan', '/alerts'];
 
 describe('the OpenAPI request examples', () => {
   let rig: NfvclRig;

@@ -79,7 +79,11 @@ describe('POST /placement/plan', () => {
       const response = await plan({ clusters: [{ name: 'c1', cpu: 2, labels: { trusted: true } }], services: [{ id: 'a', cpu: 1, coLocation: ['ghost'] }], intents: { security: 'yes', green: true } });
       expect(response.status).toBe(400);
       const pointers = ((await response.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer).sort();
-      expect(pointers).toEqual(['/clusters/0/labels/trusted', '/intents/green', '/intents/security', '/services/0/coLocation/0']);
+      expect(pointers).toEqual(['/clusters/0/labels/trusted', '/intents/green', '/intents/security']);
+      // Each field well formed, but naming a service the request lacks: 422, as for latencies.
+      const ghost = await plan({ clusters: [{ name: 'c1', cpu: 2 }], services: [{ id: 'a', cpu: 1, coLocation: ['ghost'] }] });
+      expect(ghost.status).toBe(422);
+      expect(((await ghost.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(['/services/0/coLocation/0']);
     });
   });
 

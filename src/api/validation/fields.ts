@@ -146,14 +146,13 @@ export function StringListMapField(options: FieldOptions): PropertyDecorator {
   );
 }
 
-/** A list of strings, at most `maxItems`. */
+/** A list of strings, at most `maxItems`; each bad item is named by its own pointer. */
 export function StringListField(options: FieldOptions & { maxItems: number }): PropertyDecorator {
   return field(
     options,
     { type: 'string', isArray: true, maxItems: options.maxItems },
-    IsArray({ message: 'must be an array of strings' }),
     ArrayMaxSize(options.maxItems, { message: `must have at most ${options.maxItems} items` }),
-    IsString({ each: true, message: 'must be an array of strings' }),
+    ValidateBy({ name: MAP_CHECKS.stringList.name, validator: { validate: (value) => MAP_CHECKS.stringList.problems(value).length === 0 } }),
   );
 }
 

@@ -15,6 +15,11 @@ export const MAP_CHECKS = {
     name: 'amountMatrix',
     problems: (value) => entriesOf(value, 'must map names to {name: number ≥ 0}', (_key, row) => entriesOf(row, 'must map names to numbers ≥ 0', (_to, ms) => amount(ms))),
   },
+  stringList: {
+    name: 'stringList',
+    problems: (value) =>
+      Array.isArray(value) ? value.flatMap((item, i) => (typeof item === 'string' ? [] : [{ pointer: toPointer([i]), message: 'must be a string' }])) : [{ pointer: '', message: 'must be an array of strings' }],
+  },
   stringListMap: {
     name: 'stringListMap',
     problems: (value) =>
