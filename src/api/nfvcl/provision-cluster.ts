@@ -7,8 +7,7 @@ import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
 import { k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { VimDocument } from '../../../projections/vims.projection';
 import { ProblemException } from '../problem';
-import { askNfvcl, earlierOperation } from './nfvcl-call';
-import { nfvclWaitMs } from './nfvcl-problem';
+import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
 
 const ID_ATTEMPTS = 5;
 
@@ -30,7 +29,7 @@ export async function provisionOsK8sCluster(
 ): Promise<ProvisionedCluster> {
   const operation = (await earlierOperation(runtime.nfvclCalls, context)) ?? (await creation(runtime, input, context.commandId));
   if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-  const answer = await askNfvcl({ commandBus, calls: runtime.nfvclCalls, waitMs: nfvclWaitMs(runtime) }, operation, context);
+  const answer = await askNfvcl(nfvclCallDeps(runtime, commandBus), operation, context);
   return { smoId: operation.smoId, nfvclResponse: answer.nfvclResponse };
 }
 

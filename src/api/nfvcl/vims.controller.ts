@@ -15,8 +15,8 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation } from './nfvcl-call';
-import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
+import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
+import { callNfvcl, requireNfvcl } from './nfvcl-problem';
 import { badRequest, validBody } from '../validation/request-body';
 import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
@@ -157,7 +157,7 @@ export class VimsController {
     // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
     const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.removal(smoId));
     if (operation.kind !== 'delete-vim' || String(operation.vimId) !== String(Number(smoId))) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-    const answer = await askNfvcl({ commandBus: this.commandBus, calls: this.runtime.nfvclCalls, waitMs: nfvclWaitMs(this.runtime) }, operation, context, 'Failed to delete VIM in NFVCL API: ');
+    const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete VIM in NFVCL API: ');
     await this.caughtUp(null);
     return { message: `VIM with SMO ID ${operation.vimId} deleted successfully`, NFVCL_Response: answer.nfvclResponse };
   }
