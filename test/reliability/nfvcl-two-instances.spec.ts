@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FakeNfvcl, type RunningFakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
 import { startApp, type RunningApp } from '../support/app';
 import { vimBody } from '../support/nfvcl-rig';
+import { eventually } from '../support/smo-process';
 
 const BLUEPRINTS = '/nfvcl/v2/api/blue/k8s';
 
@@ -98,6 +99,17 @@ describe('NFVCL changes with two SMO instances over one store', () => {
     expect(refused.detail).toBe('VIM with name os-antwerp already exists');
     expect(vimWrites() - before).toBe(1);
     expect(await vimsNamed('os-antwerp')).toHaveLength(1);
+  });
+
+  it('a VIM sync on one instance while the other registers that VIM (NFVCL has it, SMO has not recorded it yet) records it once', async () => {
+    nfvcl.delayAnswerTo('POST', '/v1/topology/vim', 1500);
+    const registering = send(first, 'POST', '/vims/smo_vims', vimBody({ vim_name: 'os-liege', pop_area: 3 }));
+    await eventually(async () => (nfvcl.requests().some((r) => r.method === 'POST' && r.path === '/v1/topology/vim' && (r.body as { name?: string }).name === 'os-liege') ? true : undefined), 5_000, 'NFVCL has os-liege');
+    const synced = await send(second, 'POST', '/vims/sync/nfvcl_vims');
+    expect(synced.status).toBe(200);
+    expect(((await synced.json()) as { message: string }).message).toBe('No new VIMs obtained by the NFVCL. Existing VIMs:');
+    expect((await registering).status).toBe(201);
+    expect(await vimsNamed('os-liege')).toHaveLength(1);
   });
 
   it('one registration sent to both instances (same Idempotency-Key): NFVCL is asked once and both answer the same VIM', async () => {

@@ -204,12 +204,39 @@ export class VimsController {
   private async sync(request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context: CommandContext = requestContext(request, { allowIfMatch: false });
-    const { added } = await this.syncs.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.commandBus.execute(new RegisterVim(data, step)), readStore: this.runtime.readStore }, context)));
+    const { added } = await this.syncs.run(() =>
+      callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.registerSynced(data, step), readStore: this.runtime.readStore }, context)),
+    );
     await this.caughtUp(null);
     const docs = await this.registered(null);
     if (added.length > 0) return { message: 'VIMs added successfully', vims: docs.filter((doc) => added.includes(doc.vimId)).map(toVimView) };
     if (docs.length > 0) return { message: 'No new VIMs obtained by the NFVCL. Existing VIMs:', vims: docs.map(toVimView) };
     return { message: 'No new VIMs obtained by the NFVCL and no existing VIMs in the database.' };
+  }
+
+  /**
+   * A VIM found in NFVCL is registered under the name's reservation too, so a sync does not record a VIM that a
+   * registration (on any instance) is recording: a held name, or one registered meanwhile, is skipped (null).
+   */
+  private async registerSynced(data: RegisterVim['data'], step: CommandContext): Promise<{ vimId: number; repeated: boolean } | null> {
+    const holder = randomUUID();
+    let reservedAt: number;
+    try {
+      reservedAt = await this.runtime.vimNames.reserve(data.name, holder, new Date(Date.now() + 2 * nfvclWaitMs(this.runtime)), step);
+    } catch (error) {
+      if (error instanceof VimNameHeldError) return null;
+      throw error;
+    }
+    let vimId: number | null = null;
+    try {
+      await this.caughtUp(reservedAt);
+      if ((await this.registered(null)).some((doc) => doc.name === data.name)) return null;
+      const result = await this.commandBus.execute(new RegisterVim(data, step));
+      vimId = result.vimId;
+      return result;
+    } finally {
+      await this.runtime.vimNames.release(data.name, holder, vimId, step);
+    }
   }
 
   private async find(smoId: string): Promise<VimDocument> {
