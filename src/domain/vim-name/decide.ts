@@ -40,9 +40,13 @@ export function evolveVimName(state: VimNameState, event: VimNameEvent): VimName
   }
 }
 
+/** Version of evolveVimName and of VimNameState's shape: bump it when either changes (older snapshots are then ignored). */
+export const VIM_NAME_EVOLVE_VERSION = 1;
+
 export const vimNameDecider: Decider<VimNameCommand, VimNameEvent, VimNameState> = {
   decide: decideVimName,
   evolve: evolveVimName,
   initialState: { kind: 'free' },
   isEvent: isVimNameEvent,
+  snapshotVersion: VIM_NAME_EVOLVE_VERSION,
 };
