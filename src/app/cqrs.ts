@@ -123,6 +123,10 @@ export class ProposeClusterProvisioning extends GraphUseCase<'ProposeClusterProv
 export class ApproveClusterProvisioning extends GraphUseCase<'ApproveClusterProvisioning'> {
   readonly type = 'ApproveClusterProvisioning';
 }
+/** NFVCL did not build the approved cluster: the proposal can be approved again. */
+export class RecordClusterApprovalFailure extends GraphUseCase<'RecordClusterApprovalFailure'> {
+  readonly type = 'RecordClusterApprovalFailure';
+}
 /** What helm, Grafana or Prometheus did for a service (deployment and alert-rule processors). */
 export class RecordServiceOutcome extends GraphUseCase<'RecordServiceOutcome'> {
   readonly type = 'RecordServiceOutcome';
@@ -147,6 +151,7 @@ const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<Grap
   RecordPlacementProposal,
   ProposeClusterProvisioning,
   ApproveClusterProvisioning,
+  RecordClusterApprovalFailure,
   RecordServiceOutcome,
   RecordScaling,
 };
@@ -186,6 +191,8 @@ export class RecordPlacementHandler extends GraphUseCaseHandler {}
 export class ProposeClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(ApproveClusterProvisioning)
 export class ApproveClusterProvisioningHandler extends GraphUseCaseHandler {}
+@CommandHandler(RecordClusterApprovalFailure)
+export class RecordClusterApprovalFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementFailure)
 export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementProposal)
@@ -402,6 +409,7 @@ export const COMMAND_HANDLERS = [
   RecordPlacementProposalHandler,
   ProposeClusterProvisioningHandler,
   ApproveClusterProvisioningHandler,
+  RecordClusterApprovalFailureHandler,
   RecordServiceOutcomeHandler,
   RecordScalingHandler,
   ObserveClusterHandler,

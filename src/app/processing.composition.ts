@@ -24,6 +24,8 @@ import { CLUSTER_EVOLVE_VERSION, clusterDecider } from '../domain/cluster/decide
 import { CLUSTER_CATEGORY } from '../domain/cluster/events';
 import { RELEASE_NAMES_EVOLVE_VERSION, releaseNamesDecider } from '../domain/release-names/decide';
 import { RELEASE_NAMES_CATEGORY } from '../domain/release-names/events';
+import { VIM_NAME_EVOLVE_VERSION, vimNameDecider } from '../domain/vim-name/decide';
+import { VIM_NAME_CATEGORY } from '../domain/vim-name/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
@@ -105,6 +107,8 @@ export class DurableProcessing {
             [CLUSTER_CATEGORY]: { ...clusterDecider, snapshotVersion: CLUSTER_EVOLVE_VERSION },
             // A project's reservations grow with every deploy and removal: a cold load starts from a snapshot too.
             [RELEASE_NAMES_CATEGORY]: { ...releaseNamesDecider, snapshotVersion: RELEASE_NAMES_EVOLVE_VERSION },
+            // A VIM name registered, removed and registered again (or failing) grows its reservation stream.
+            [VIM_NAME_CATEGORY]: { ...vimNameDecider, snapshotVersion: VIM_NAME_EVOLVE_VERSION },
           },
         }),
       );

@@ -23,6 +23,7 @@ import { placementLedgerProjection } from '../../projections/placement-ledger.pr
 import { placedDemandOf } from '../processors/placed-demand';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
 import { VimCommands } from '../application/vim-commands';
+import { VimNames } from '../application/vim-names';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { NfvclCalls } from '../application/nfvcl-calls';
 import { ClusterCommands } from '../application/cluster-commands';
@@ -48,6 +49,8 @@ export interface Runtime {
   osK8sClusters: OsK8sClusterCommands;
   /** Changes asked of NFVCL, recorded before the NFVCL calls processor makes them. */
   nfvclCalls: NfvclCalls;
+  /** VIM names held by the registration that is asking NFVCL for them (`vimname-<digest>`). */
+  vimNames: VimNames;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     vims: new VimCommands(eventStore, readStore),
     osK8sClusters: new OsK8sClusterCommands(eventStore),
     nfvclCalls: new NfvclCalls(eventStore),
+    vimNames: new VimNames(eventStore),
     startedAt: new Date(),
     async close() {
       await processing.stop();

@@ -13,9 +13,16 @@ import type { OsK8sClusterDocument } from '../../projections/os-k8s-clusters.pro
 import type { VimDocument } from '../../projections/vims.projection';
 import type { CommandContext } from './command-handler';
 
-/** Registers the VIMs of NFVCL's topology that SMO does not know by name; their passwords are not read. */
+/**
+ * Registers the VIMs of NFVCL's topology that SMO does not know by name; their passwords are not read.
+ * `registerVim` answers null when it did not register (the name is being registered by a request, or was meanwhile).
+ */
 export async function syncVimsFromNfvcl(
-  deps: { nfvcl: NfvclPort; registerVim: (data: Omit<VimRegistered['data'], 'vimId'>, context: CommandContext) => Promise<{ vimId: number; repeated: boolean }>; readStore: ReadStore },
+  deps: {
+    nfvcl: NfvclPort;
+    registerVim: (data: Omit<VimRegistered['data'], 'vimId'>, context: CommandContext) => Promise<{ vimId: number; repeated: boolean } | null>;
+    readStore: ReadStore;
+  },
   context: CommandContext,
 ): Promise<{ added: number[] }> {
   const found = await deps.nfvcl.topologyVims();
@@ -43,7 +50,7 @@ export async function syncVimsFromNfvcl(
       { ...context, commandId: `${context.commandId}:vim:${vim.name}` },
     );
     known.add(vim.name);
-    if (!result.repeated) added.push(result.vimId);
+    if (result && !result.repeated) added.push(result.vimId);
   }
   return { added };
 }

@@ -13,7 +13,9 @@ import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import type { Processor } from '../processing/processor';
 
-const NAME = 'nfvcl-calls';
+/** The processor's name (its runner and checkpoint): routes await it. */
+export const NFVCL_CALLS_PROCESSOR = 'nfvcl-calls';
+const NAME = NFVCL_CALLS_PROCESSOR;
 
 type Dispatch<C> = (command: C, context: CommandContext) => Promise<unknown>;
 

@@ -72,6 +72,46 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     expect(await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`)).toMatchObject([{ proposalId: proposal!.proposalId, status: 'fulfilled' }]);
   });
 
+  it('records the approval before asking NFVCL: of two concurrent approvals one builds the cluster; an NFVCL failure makes the proposal approvable again', async () => {
+    nfvcl = await FakeNfvcl.start();
+    rig = await startRig({
+      clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
+      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+    });
+    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
+    const builds = () => nfvcl.requests().filter((r) => r.method === 'POST' && r.path === '/nfvcl/v2/api/blue/k8s').length;
+    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
+    const [proposal] = await eventually(async () => {
+      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list.length > 0 ? list : undefined;
+    }, 20_000, 'a cluster provisioning proposal');
+    const approve = (key: string) => rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': key } });
+
+    // NFVCL refuses: the route answers its error, and the proposal is pending again, saying why.
+    nfvcl.failNext(500, 1, { detail: 'no capacity in area 0' });
+    const refused = await approve('approve-refused');
+    expect(refused.status).toBe(502);
+    expect(builds()).toBe(1);
+    expect((await json<(Proposal & { lastFailure?: string })[]>(`/graphs/${GRAPH}/cluster-proposals`))[0]).toMatchObject({
+      status: 'pending',
+      smoId: null,
+      lastFailure: expect.stringContaining('no capacity in area 0'),
+    });
+
+    // Two approvals at once with different keys: the first recorded wins, the other is refused before NFVCL is asked.
+    const [one, two] = await Promise.all([approve('approve-a'), approve('approve-b')]);
+    expect([one!.status, two!.status].sort()).toEqual([200, 409]);
+    expect(builds()).toBe(2);
+    const winner = (await (one!.status === 200 ? one! : two!).json()) as { smo_id: string };
+    expect((await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`))[0]).toMatchObject({ status: 'approved', smoId: winner.smo_id });
+    // The winning request retried (same key) answers the same cluster and builds nothing more.
+    const retried = await approve(one!.status === 200 ? 'approve-a' : 'approve-b');
+    expect(retried.status).toBe(200);
+    expect(((await retried.json()) as { smo_id: string }).smo_id).toBe(winner.smo_id);
+    expect(builds()).toBe(2);
+  });
+
   it('without NFVCL no proposal is made, and approval answers 503', async () => {
     nfvcl = await FakeNfvcl.start();
     rig = await startRig({ clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }] });

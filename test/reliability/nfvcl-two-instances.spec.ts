@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FakeNfvcl, type RunningFakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
 import { startApp, type RunningApp } from '../support/app';
 import { vimBody } from '../support/nfvcl-rig';
+import { eventually } from '../support/smo-process';
 
 const BLUEPRINTS = '/nfvcl/v2/api/blue/k8s';
 
@@ -79,5 +80,48 @@ describe('NFVCL changes with two SMO instances over one store', () => {
     expect(problems[1]).toEqual(problems[0]);
     expect(nfvclCalls('POST', BLUEPRINTS)).toBe(1);
     expect(await (await send(first, 'GET', '/os_k8s/clusters')).json()).toBe('No Registered OS_K8S Clusters');
+  });
+
+  const vimWrites = () => nfvclCalls('POST', '/v1/topology/vim');
+  const vimsNamed = async (name: string) => {
+    const listed = (await (await send(second, 'GET', '/vims/smo_vims')).json()) as { 'SMO VIMs': { id: number; vim_name: string }[] };
+    return listed['SMO VIMs'].filter((vim) => vim.vim_name === name);
+  };
+
+  it('two registrations of one VIM name on the two instances at once: NFVCL is asked once, one VIM is recorded, the other request gets 409', async () => {
+    const before = vimWrites();
+    nfvcl.delayNext(300, 4); // NFVCL is slow: both requests are in flight together
+    const answers = await Promise.all(
+      [first, second].map((smo, index) => send(smo, 'POST', '/vims/smo_vims', vimBody({ vim_name: 'os-antwerp', pop_area: 1 }), { 'idempotency-key': `antwerp-${index}` })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const refused = (await answers.find((a) => a.status === 409)!.json()) as { detail: string };
+    expect(refused.detail).toBe('VIM with name os-antwerp already exists');
+    expect(vimWrites() - before).toBe(1);
+    expect(await vimsNamed('os-antwerp')).toHaveLength(1);
+  });
+
+  it('a VIM sync on one instance while the other registers that VIM (NFVCL has it, SMO has not recorded it yet) records it once', async () => {
+    nfvcl.delayAnswerTo('POST', '/v1/topology/vim', 1500);
+    const registering = send(first, 'POST', '/vims/smo_vims', vimBody({ vim_name: 'os-liege', pop_area: 3 }));
+    await eventually(async () => (nfvcl.requests().some((r) => r.method === 'POST' && r.path === '/v1/topology/vim' && (r.body as { name?: string }).name === 'os-liege') ? true : undefined), 5_000, 'NFVCL has os-liege');
+    const synced = await send(second, 'POST', '/vims/sync/nfvcl_vims');
+    expect(synced.status).toBe(200);
+    expect(((await synced.json()) as { message: string }).message).toBe('No new VIMs obtained by the NFVCL. Existing VIMs:');
+    expect((await registering).status).toBe(201);
+    expect(await vimsNamed('os-liege')).toHaveLength(1);
+  });
+
+  it('one registration sent to both instances (same Idempotency-Key): NFVCL is asked once and both answer the same VIM', async () => {
+    const before = vimWrites();
+    nfvcl.delayNext(300, 4);
+    const headers = { 'idempotency-key': 'ghent-once' };
+    const answers = await Promise.all([first, second].map((smo) => send(smo, 'POST', '/vims/smo_vims', vimBody({ vim_name: 'os-ghent', pop_area: 2 }), headers)));
+    expect(answers.map((a) => a.status)).toEqual([201, 201]);
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { vim: { id: number }; NFVCL_Response: unknown }[];
+    expect(bodies[1]!.vim.id).toBe(bodies[0]!.vim.id);
+    expect(bodies[1]!.NFVCL_Response).toEqual(bodies[0]!.NFVCL_Response);
+    expect(vimWrites() - before).toBe(1);
+    expect(await vimsNamed('os-ghent')).toHaveLength(1);
   });
 });

@@ -274,6 +274,7 @@ if (!existsSync(CHROMIUM)) {
       expect(await page.isHidden('#graph-actions')).toBe(true);
       expect(await page.locator('button[data-proposal-action]').count()).toBe(0);
       await screenshot(page, 'graph-read-only');
+      expect(await seriousViolations(page)).toEqual([]);
       const refused = await page.evaluate(async ([path, token]) => (await fetch(path!, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, [`/graphs/${GRAPH}/stop`, READ]);
       expect(refused).toBe(403);
       expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
@@ -338,9 +339,51 @@ if (!existsSync(CHROMIUM)) {
         expect(await page.locator('.latency').allInnerTexts()).toEqual([expect.stringMatching(/^noise-reduction ↔ image-detection: required ultralow; measured round trip 5(\.0+)? ms \(c1 ↔ c2\)$/)]);
         expect(await page.locator('.import-link.cross').count()).toBeGreaterThan(0);
         await screenshot(page, 'placement-latency');
+        expect(await seriousViolations(page)).toEqual([]);
         await context.close();
       } finally {
         await latencyRig.stop();
+      }
+    });
+
+    it("a failed helm install shows helm's stderr with a Retry button that works for an operator, and no button for a reader", async () => {
+      const failing = await startRig({ env: { SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read` } });
+      try {
+        const stderr = 'Error: INSTALLATION FAILED: chart "noise-reduction" not found in repository';
+        failing.helm.control({ fail: [{ command: 'install', release: 'noise-reduction', times: 1, exitCode: 1, stderr }] });
+        const operate = { authorization: `Bearer ${OPERATE}` };
+        expect((await failing.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: operate })).status).toBe(200);
+        await failing.idle();
+
+        const reader = await signedIn(READ, failing.smo.url);
+        const readOnly = await open(reader, `/ui/graphs/${GRAPH}`, failing.smo.url);
+        const readerRow = readOnly.locator('#services-table tr[data-service="noise-reduction"]');
+        await readerRow.locator('.failure pre.stderr').waitFor();
+        expect(await readerRow.locator('.failure pre.stderr').innerText()).toContain(stderr);
+        expect(await readerRow.locator('button[data-action="retry"]').count()).toBe(0);
+        await reader.close();
+
+        const context = await signedIn(OPERATE, failing.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, failing.smo.url);
+        const row = page.locator('#services-table tr[data-service="noise-reduction"]');
+        await row.locator('.failure').waitFor();
+        expect(await row.innerText()).toMatch(/noise-reduction\s+Failed/);
+        expect(await row.locator('.failure p').innerText()).toBe('helm install failed (exit 1)');
+        expect(await row.locator('.failure pre.stderr').innerText()).toContain(stderr);
+        await screenshot(page, 'graph-helm-failure');
+        expect(await seriousViolations(page)).toEqual([]);
+
+        await confirm(page, '#services-table tr[data-service="noise-reduction"] button[data-action="retry"]');
+        await failing.idle();
+        await page.waitForSelector('#services-table tr[data-service="noise-reduction"] .status-deployed');
+        expect(await page.locator('#services-table tr[data-service="noise-reduction"] .failure').count()).toBe(0);
+        expect(failing.helmCalls('install').filter((call) => call.release === 'noise-reduction')).toHaveLength(2);
+        const view = (await (await failing.request('GET', `/graphs/${GRAPH}`, { headers: operate })).json()) as { services: Array<{ name: string; status: string; error: unknown }> };
+        expect(view.services.find((service) => service.name === 'noise-reduction')).toMatchObject({ status: 'Deployed', error: null });
+        await screenshot(page, 'graph-after-retry');
+        await context.close();
+      } finally {
+        await failing.stop();
       }
     });
 

@@ -2,11 +2,12 @@ import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from 
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApproveClusterProvisioning } from '../../app/cqrs';
+import { ApproveClusterProvisioning, RecordClusterApprovalFailure } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { ExistingGraph, ProvisioningProposal } from '../../domain/graph/state';
-import { provisionOsK8sCluster } from '../nfvcl/provision-cluster';
+import { askForCluster, clusterCreation } from '../nfvcl/provision-cluster';
+import { deterministicId } from '../../shared/deterministic-id';
 import { requireNfvcl } from '../nfvcl/nfvcl-problem';
 import { ApiIdempotencyHeader, ApiJson, ApiNameParam, ApiProblems, ApiStringParam } from '../openapi/responses';
 import { ProblemException } from '../problem';
@@ -47,14 +48,23 @@ export class ClusterProvisioningController {
     const context = requestContext(request, { allowIfMatch: false });
     const proposal = (await this.graph(name)).provisioningProposals?.find((p) => p.proposalId === proposalId);
     if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no cluster provisioning proposal ${proposalId}`);
-    // Refused before NFVCL is asked (the decider checks again when recording). A retried approval (same
-    // Idempotency-Key) follows its first NFVCL call, so the proposal is still pending when it comes back.
-    if (proposal.status !== 'pending') throw ProblemException.of(HttpStatus.CONFLICT, `Cluster provisioning proposal ${proposalId} is already ${proposal.status}`);
-    if (proposal.expiresAt < new Date().toISOString()) throw ProblemException.of(HttpStatus.CONFLICT, `Cluster provisioning proposal ${proposalId} expired at ${proposal.expiresAt}`);
     const { popArea, vimName, workerReplicas } = proposal;
-    const { smoId } = await provisionOsK8sCluster(this.runtime, this.commandBus, { popArea, vimName, workerReplicas }, context);
-    await this.commandBus.execute(new ApproveClusterProvisioning({ data: { graphId: name, proposalId, smoId, now: new Date().toISOString() } }, context));
-    return { proposalId, smo_id: smoId, location: `/os_k8s/cluster/${smoId}` };
+    const creation = await clusterCreation(this.runtime, { popArea, vimName, workerReplicas }, context);
+    // The approval, with the cluster id, is recorded before NFVCL is asked: the decider refuses a second approval
+    // (another Idempotency-Key, any instance), so one cluster is built. A retried approval (same key) is a repeat
+    // and follows its first NFVCL call.
+    await this.commandBus.execute(new ApproveClusterProvisioning({ data: { graphId: name, proposalId, smoId: creation.smoId, now: new Date().toISOString() } }, context));
+    try {
+      await askForCluster(this.runtime, this.commandBus, creation, context);
+    } catch (error) {
+      // NFVCL said no (or SMO's rules did): the proposal is pending again. No answer in time (504) is not a failure: the call may still succeed.
+      if (error instanceof ProblemException && error.getStatus() !== HttpStatus.GATEWAY_TIMEOUT) {
+        const failed = { ...context, commandId: deterministicId(context.commandId, 'cluster-approval-failed'), causationId: context.commandId };
+        await this.commandBus.execute(new RecordClusterApprovalFailure({ data: { graphId: name, proposalId, smoId: creation.smoId, detail: error.problem.detail ?? error.message } }, failed));
+      }
+      throw error;
+    }
+    return { proposalId, smo_id: creation.smoId, location: `/os_k8s/cluster/${creation.smoId}` };
   }
 
   private async graph(name: string): Promise<ExistingGraph> {

@@ -4,12 +4,26 @@ import { RequestNfvclCall } from '../../app/cqrs';
 import type { CommandContext } from '../../application/command-handler';
 import { nfvclCallIdOf, type NfvclCalls } from '../../application/nfvcl-calls';
 import type { NfvclCallAnswered, NfvclCallFailed, NfvclOperation } from '../../domain/nfvcl-call/events';
+import type { Runtime } from '../../app/runtime';
+import { NFVCL_CALLS_PROCESSOR } from '../../processors/nfvcl-calls.processor';
+import type { ProcessingHost } from '../../processing/processing-host';
 import { sleep } from '../../shared/retry';
 import { ProblemException } from '../problem';
-import { nfvclProblem } from './nfvcl-problem';
+import { nfvclProblem, nfvclWaitMs } from './nfvcl-problem';
 
 const FIRST_LOOK_MS = 20;
 const LONGEST_LOOK_MS = 250;
+
+export interface NfvclCallDeps {
+  commandBus: CommandBus;
+  calls: NfvclCalls;
+  processing: Pick<ProcessingHost, 'whenProcessed'>;
+  waitMs: number;
+}
+
+export function nfvclCallDeps(runtime: Runtime, commandBus: CommandBus): NfvclCallDeps {
+  return { commandBus, calls: runtime.nfvclCalls, processing: runtime.processing, waitMs: nfvclWaitMs(runtime) };
+}
 
 /** The operation an earlier request with the same command id (Idempotency-Key) asked for, if any. */
 export async function earlierOperation(calls: NfvclCalls, context: CommandContext): Promise<NfvclOperation | null> {
@@ -19,29 +33,41 @@ export async function earlierOperation(calls: NfvclCalls, context: CommandContex
 
 /**
  * Records the intent (once per command id, whichever SMO instance gets the request), then waits,
- * bounded, for the NFVCL calls processor's outcome — which may run on another instance, so the
- * call's stream is read, a few events long. A failure becomes a problem: NFVCL unreachable → 503,
- * no answer in time → 504, an error answer or an unreadable one → 502, SMO's rules → 404/409.
+ * bounded, for the NFVCL calls processor's outcome. The processor records the outcome while it
+ * handles the request, so once it has processed the request's position the call's stream (a few
+ * events) holds the outcome: the processing host's awaiter wakes this route on that, at once when
+ * the processor runs here, from its stored checkpoint when another instance owns it. Each wait is
+ * bounded by a growing look (fallback: the stream is re-read even if no runner here reports, e.g.
+ * a parked request). A failure becomes a problem: NFVCL unreachable → 503, no answer in time →
+ * 504, an error answer or an unreadable one → 502, SMO's rules → 404/409.
  */
-export async function askNfvcl(
-  deps: { commandBus: CommandBus; calls: NfvclCalls; waitMs: number },
-  operation: NfvclOperation,
-  context: CommandContext,
-  prefix = '',
-): Promise<NfvclCallAnswered['data']> {
+export async function askNfvcl(deps: NfvclCallDeps, operation: NfvclOperation, context: CommandContext, prefix = ''): Promise<NfvclCallAnswered['data']> {
   const callId = nfvclCallIdOf(context.commandId);
-  await deps.commandBus.execute(new RequestNfvclCall({ data: { callId, operation } }, context));
+  const requested = await deps.commandBus.execute(new RequestNfvclCall({ data: { callId, operation } }, context));
+  const requestPosition = requested.position ?? 0;
   const deadline = Date.now() + deps.waitMs;
+  let awaiterSpent = false;
   for (let look = FIRST_LOOK_MS; ; look = Math.min(look * 2, LONGEST_LOOK_MS)) {
     const state = await deps.calls.load(callId);
     if (state.kind === 'answered') {
       if (state.outcome.type === 'NfvclCallFailed') throw problemOf(state.outcome.data, prefix);
       return state.outcome.data;
     }
-    if (Date.now() >= deadline) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       throw ProblemException.of(HttpStatus.GATEWAY_TIMEOUT, 'NFVCL has not answered yet; the request is recorded: repeat it with the same Idempotency-Key to follow it', { call: callId });
     }
-    await sleep(Math.min(look, Math.max(1, deadline - Date.now())));
+    if (awaiterSpent) {
+      await sleep(Math.min(look, left));
+      continue;
+    }
+    // Resolves once the processor (here or, by its checkpoint, elsewhere) is past the request; rejects after the look.
+    awaiterSpent = await deps.processing
+      .whenProcessed(requestPosition, { names: [NFVCL_CALLS_PROCESSOR], includeProcessors: true, timeoutMs: Math.max(1, Math.min(LONGEST_LOOK_MS * 4, left)) })
+      .then(
+        () => true,
+        () => false,
+      );
   }
 }
 

@@ -14,8 +14,8 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation } from './nfvcl-call';
-import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
+import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
+import { callNfvcl, requireNfvcl } from './nfvcl-problem';
 import { provisionOsK8sCluster } from './provision-cluster';
 import { badRequest, validBody } from '../validation/request-body';
 import { ClusterRequestBody, jsonBodyOf, parsePopAreaQuery, ScaleOutBody } from './request-bodies';
@@ -97,7 +97,7 @@ export class OsK8sController {
       operation = { kind: 'delete-k8s', smoId, blueprintId: cluster.blueprintId };
     }
     if (operation.kind !== 'delete-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-    await askNfvcl(this.nfvclCall(), operation, context, 'Failed to delete blueprint in NFVCL API: ');
+    await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete blueprint in NFVCL API: ');
     await this.caughtUp(null);
     return { message: 'OS K8S cluster deleted successfully' };
   }
@@ -123,7 +123,7 @@ export class OsK8sController {
       operation = { kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: workerReplicas, nfvclRequest };
     }
     if (operation.kind !== 'scale-out-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-    const answer = await askNfvcl(this.nfvclCall(), operation, context);
+    const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context);
     await this.caughtUp(null);
     return { message: 'Node added to k8s cluster successfully', NFVCL_Response: answer.nfvclResponse };
   }
@@ -157,9 +157,6 @@ export class OsK8sController {
     return messages.length ? messages : [{ message: 'Openstack k8s are already synced...' }];
   }
 
-  private nfvclCall() {
-    return { commandBus: this.commandBus, calls: this.runtime.nfvclCalls, waitMs: nfvclWaitMs(this.runtime) };
-  }
 
   private async caughtUp(position: number | null): Promise<void> {
     const target = position ?? (await this.runtime.eventStore.headPosition()) ?? 0;

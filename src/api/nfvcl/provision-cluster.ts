@@ -7,8 +7,7 @@ import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
 import { k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { VimDocument } from '../../../projections/vims.projection';
 import { ProblemException } from '../problem';
-import { askNfvcl, earlierOperation } from './nfvcl-call';
-import { nfvclWaitMs } from './nfvcl-problem';
+import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
 
 const ID_ATTEMPTS = 5;
 
@@ -28,18 +27,37 @@ export async function provisionOsK8sCluster(
   input: { popArea: number; vimName: string; workerReplicas: number },
   context: CommandContext,
 ): Promise<ProvisionedCluster> {
+  return askForCluster(runtime, commandBus, await clusterCreation(runtime, input, context), context);
+}
+
+/**
+ * The cluster creation this request asks for: the one an earlier request with the same Idempotency-Key asked
+ * for, else a new one (its cluster id chosen now, before anything is recorded).
+ */
+export async function clusterCreation(
+  runtime: Runtime,
+  input: { popArea: number; vimName: string; workerReplicas: number },
+  context: CommandContext,
+): Promise<ClusterCreation> {
   const operation = (await earlierOperation(runtime.nfvclCalls, context)) ?? (await creation(runtime, input, context.commandId));
   if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-  const answer = await askNfvcl({ commandBus, calls: runtime.nfvclCalls, waitMs: nfvclWaitMs(runtime) }, operation, context);
+  return operation;
+}
+
+/** Records the intent and waits for NFVCL's answer through the NFVCL calls processor. */
+export async function askForCluster(runtime: Runtime, commandBus: CommandBus, operation: ClusterCreation, context: CommandContext): Promise<ProvisionedCluster> {
+  const answer = await askNfvcl(nfvclCallDeps(runtime, commandBus), operation, context);
   return { smoId: operation.smoId, nfvclResponse: answer.nfvclResponse };
 }
+
+type ClusterCreation = NfvclOperation & { kind: 'create-k8s' };
 
 /** What to ask NFVCL for: a cluster id free in SMO (derived from the command id), on the named VIM. */
 async function creation(
   runtime: Runtime,
   { popArea, vimName, workerReplicas }: { popArea: number; vimName: string; workerReplicas: number },
   commandId: string,
-): Promise<NfvclOperation & { kind: 'create-k8s' }> {
+): Promise<ClusterCreation> {
   let smoId: string | null = null;
   for (let attempt = 0; attempt < ID_ATTEMPTS && smoId === null; attempt++) {
     const candidate = osK8sClusterId(popArea, `${commandId}#${attempt}`);

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Que
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { CommandContext } from '../../application/command-handler';
@@ -15,8 +16,10 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation } from './nfvcl-call';
+import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
 import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
+import { VimNameHeldError } from '../../domain/vim-name/decide';
+import { sleep } from '../../shared/retry';
 import { badRequest, validBody } from '../validation/request-body';
 import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
@@ -34,6 +37,8 @@ const VIM_EXAMPLE = {
   use_floating_ip: true,
 };
 
+const FIRST_LOOK_MS = 20;
+const LONGEST_LOOK_MS = 250;
 const SMO_VIM_ID = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('VimView')) }, ['message']);
 
@@ -47,11 +52,11 @@ const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('Vim
 @Controller('vims')
 export class VimsController {
   /**
-   * Registrations and syncs run one at a time in this instance: a VIM name is registered once. A
-   * registration calls NFVCL from the route, not through the NFVCL calls processor, because its
-   * request carries the VIM password, which no event may hold.
+   * Syncs run one at a time in this instance. A registration calls NFVCL from the route, not through the
+   * NFVCL calls processor, because its request carries the VIM password, which no event may hold: it first
+   * reserves the VIM name (an event, on any instance), so only the request holding it calls NFVCL.
    */
-  private readonly writes = new Mutex();
+  private readonly syncs = new Mutex();
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: Runtime,
@@ -101,7 +106,12 @@ export class VimsController {
     const nfvcl = requireNfvcl(this.runtime);
     const vim = toVimRegistration(validBody(VimRegistrationBody, jsonBodyOf(request)));
     const context = requestContext(request, { allowIfMatch: false });
-    return this.writes.run(async () => {
+    const holder = randomUUID();
+    const reservedAt = await this.reserveName(vim.vimName, holder, context);
+    let vimId: number | null = null;
+    try {
+      // Every VIM registered before the reservation is in the read model once it has caught up to it.
+      await this.caughtUp(reservedAt);
       const earlier = await this.registeredBy(context.commandId);
       if (earlier) {
         void reply.header('location', `/vims/smo_vims/${earlier.doc.vimId}`);
@@ -110,6 +120,7 @@ export class VimsController {
       if ((await this.registered(null)).some((doc) => doc.name === vim.vimName)) {
         throw ProblemException.of(HttpStatus.CONFLICT, `VIM with name ${vim.vimName} already exists`);
       }
+      // The password is passed in memory to this one call, made by the request that holds the name.
       const answer = await callNfvcl(() => nfvcl.registerVim(topologyBody(vim), [vim.password]));
       const result = await this.commandBus.execute(
         new RegisterVim(
@@ -131,10 +142,33 @@ export class VimsController {
         context,
         ),
       );
+      vimId = result.vimId;
       await this.caughtUp(result.position);
       void reply.header('location', `/vims/smo_vims/${result.vimId}`);
       return { message: 'VIM created successfully', NFVCL_Response: answer.body, vim: toVimView(await this.find(String(result.vimId))) };
-    });
+    } finally {
+      await this.runtime.vimNames.release(vim.vimName, holder, vimId, context);
+    }
+  }
+
+  /**
+   * Holds the VIM name for this request, on whichever instance it arrived (answers the reservation's position).
+   * Another request holding it → 409; the same request (Idempotency-Key) held elsewhere → wait for it, bounded,
+   * then answer what it registered.
+   */
+  private async reserveName(name: string, holder: string, context: CommandContext): Promise<number> {
+    const waitMs = nfvclWaitMs(this.runtime);
+    const deadline = Date.now() + waitMs;
+    for (let look = FIRST_LOOK_MS; ; look = Math.min(look * 2, LONGEST_LOOK_MS)) {
+      try {
+        return await this.runtime.vimNames.reserve(name, holder, new Date(Date.now() + 2 * waitMs), context);
+      } catch (error) {
+        if (!(error instanceof VimNameHeldError)) throw error;
+        if (error.commandId !== context.commandId) throw ProblemException.of(HttpStatus.CONFLICT, `VIM with name ${name} already exists`);
+        if (Date.now() >= deadline) throw ProblemException.of(HttpStatus.GATEWAY_TIMEOUT, 'The same request is still being handled; repeat it with the same Idempotency-Key to follow it');
+        await sleep(look);
+      }
+    }
   }
 
   @Get('smo_vims/:smoId')
@@ -157,7 +191,7 @@ export class VimsController {
     // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
     const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.removal(smoId));
     if (operation.kind !== 'delete-vim' || String(operation.vimId) !== String(Number(smoId))) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-    const answer = await askNfvcl({ commandBus: this.commandBus, calls: this.runtime.nfvclCalls, waitMs: nfvclWaitMs(this.runtime) }, operation, context, 'Failed to delete VIM in NFVCL API: ');
+    const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete VIM in NFVCL API: ');
     await this.caughtUp(null);
     return { message: `VIM with SMO ID ${operation.vimId} deleted successfully`, NFVCL_Response: answer.nfvclResponse };
   }
@@ -170,12 +204,39 @@ export class VimsController {
   private async sync(request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
     const context: CommandContext = requestContext(request, { allowIfMatch: false });
-    const { added } = await this.writes.run(() => callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.commandBus.execute(new RegisterVim(data, step)), readStore: this.runtime.readStore }, context)));
+    const { added } = await this.syncs.run(() =>
+      callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.registerSynced(data, step), readStore: this.runtime.readStore }, context)),
+    );
     await this.caughtUp(null);
     const docs = await this.registered(null);
     if (added.length > 0) return { message: 'VIMs added successfully', vims: docs.filter((doc) => added.includes(doc.vimId)).map(toVimView) };
     if (docs.length > 0) return { message: 'No new VIMs obtained by the NFVCL. Existing VIMs:', vims: docs.map(toVimView) };
     return { message: 'No new VIMs obtained by the NFVCL and no existing VIMs in the database.' };
+  }
+
+  /**
+   * A VIM found in NFVCL is registered under the name's reservation too, so a sync does not record a VIM that a
+   * registration (on any instance) is recording: a held name, or one registered meanwhile, is skipped (null).
+   */
+  private async registerSynced(data: RegisterVim['data'], step: CommandContext): Promise<{ vimId: number; repeated: boolean } | null> {
+    const holder = randomUUID();
+    let reservedAt: number;
+    try {
+      reservedAt = await this.runtime.vimNames.reserve(data.name, holder, new Date(Date.now() + 2 * nfvclWaitMs(this.runtime)), step);
+    } catch (error) {
+      if (error instanceof VimNameHeldError) return null;
+      throw error;
+    }
+    let vimId: number | null = null;
+    try {
+      await this.caughtUp(reservedAt);
+      if ((await this.registered(null)).some((doc) => doc.name === data.name)) return null;
+      const result = await this.commandBus.execute(new RegisterVim(data, step));
+      vimId = result.vimId;
+      return result;
+    } finally {
+      await this.runtime.vimNames.release(data.name, holder, vimId, step);
+    }
   }
 
   private async find(smoId: string): Promise<VimDocument> {

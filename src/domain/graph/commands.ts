@@ -22,8 +22,10 @@ export type GraphCommand =
   | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
   | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'> }
-  /** NFVCL accepted to build the proposed cluster (`smoId`): the proposal is approved. */
+  /** The proposal is approved, with the cluster id (`smoId`) to ask NFVCL for: recorded before NFVCL is asked, so a second approval is refused. */
   | { type: 'ApproveClusterProvisioning'; data: { graphId: string; proposalId: string; smoId: string; now: string } }
+  /** NFVCL refused or failed to build the approved cluster: the proposal can be approved again. */
+  | { type: 'RecordClusterApprovalFailure'; data: DataOf<'ClusterProvisioningApprovalFailed'> }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =

@@ -172,6 +172,20 @@ describe('graph decider', () => {
       spec.given([submitted, failure, proposed, approved]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'x', now } }).thenThrows({ kind: 'conflict' });
       spec.given([submitted, failure, proposed]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'x', now: '2031-01-01T00:00:00.000Z' } }).thenThrows({ kind: 'conflict' });
     });
+
+    it("an approval NFVCL did not build makes the proposal pending again; another attempt's failure changes nothing", () => {
+      const approved: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } };
+      const failed = { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde', detail: 'no capacity' };
+      spec.given([submitted, failure, proposed, approved]).when({ type: 'RecordClusterApprovalFailure', data: failed }).then([{ type: 'ClusterProvisioningApprovalFailed', data: failed }]);
+      spec.given([submitted, failure, proposed, approved]).when({ type: 'RecordClusterApprovalFailure', data: { ...failed, smoId: 'OS_K8S_0_other' } }).then([]);
+      spec.given([submitted, failure, proposed]).when({ type: 'RecordClusterApprovalFailure', data: failed }).then([]);
+      const undone: GraphEvent = { type: 'ClusterProvisioningApprovalFailed', data: failed };
+      expect(fold([submitted, failure, proposed, approved, undone]).provisioningProposals).toMatchObject([{ proposalId: 'k1', status: 'pending', smoId: null, lastFailure: 'no capacity' }]);
+      spec
+        .given([submitted, failure, proposed, approved, undone])
+        .when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij', now } })
+        .then([{ type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij' } }]);
+    });
   });
 
   describe('re-placement', () => {

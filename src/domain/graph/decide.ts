@@ -104,6 +104,12 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (proposal.expiresAt < command.data.now) throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} expired at ${proposal.expiresAt}`);
       return [{ type: 'ClusterProvisioningApproved', data: { graphId: graph.graphId, proposalId: proposal.proposalId, smoId: command.data.smoId } }];
     }
+    case 'RecordClusterApprovalFailure': {
+      const graph = existing(state, command.data.graphId);
+      // Only the approval that chose this cluster is undone: a late failure of an older attempt changes nothing.
+      const approved = (graph.provisioningProposals ?? []).some((p) => p.proposalId === command.data.proposalId && p.status === 'approved' && p.smoId === command.data.smoId);
+      return approved ? [{ type: 'ClusterProvisioningApprovalFailed', data: command.data }] : [];
+    }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
       if (graph.removed || isRepeatedScalingFact(graph, command.event)) return [];

@@ -150,6 +150,13 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         ...graph,
         provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved', smoId: event.data.smoId } : p)),
       };
+    case 'ClusterProvisioningApprovalFailed':
+      return {
+        ...graph,
+        provisioningProposals: (graph.provisioningProposals ?? []).map((p) =>
+          p.proposalId === event.data.proposalId && p.smoId === event.data.smoId ? { ...p, status: 'pending', smoId: null, lastFailure: event.data.detail } : p,
+        ),
+      };
     case 'PlacementProposalRejected':
       return {
         ...graph,

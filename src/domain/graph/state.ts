@@ -91,6 +91,8 @@ export type ProvisioningProposal = Omit<ClusterProvisioningProposed['data'], 'gr
   status: 'pending' | 'approved' | 'fulfilled';
   /** The cluster asked of NFVCL once approved. */
   smoId: string | null;
+  /** Why NFVCL did not build the cluster of the last approval (the proposal is pending again). */
+  lastFailure?: string;
 };
 
 export type GraphState = { kind: 'none' } | ExistingGraph;

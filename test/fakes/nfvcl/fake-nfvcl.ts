@@ -72,6 +72,8 @@ export interface RunningFakeNfvcl {
   failNext(status: number, times?: number, body?: unknown | ((requestBody: unknown) => unknown)): void;
   /** The next `times` requests wait `ms` first. */
   delayNext(ms: number, times?: number): void;
+  /** The next request to `method path` is applied (and logged) at once, its answer sent `ms` later: NFVCL has done it, the caller does not know yet. */
+  delayAnswerTo(method: string, path: string, ms: number): void;
   /** The next blueprint created fails while deploying, with this message. */
   failNextProvisioning(message: string): void;
   /** Forgets every task (NFVCL restarted). */
@@ -92,6 +94,7 @@ export class FakeNfvcl {
   private readonly log: LoggedNfvclRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
+  private readonly answerDelays: { method: string; path: string; ms: number }[] = [];
   private readonly pendingDelays = new FakeDelays();
   private nextFailure: string | null = null;
   private counter = 0;
@@ -123,6 +126,7 @@ export class FakeNfvcl {
       delayNext: (ms, times = 1) => {
         for (let i = 0; i < times; i += 1) fake.delays.push(ms);
       },
+      delayAnswerTo: (method, path, ms) => void fake.answerDelays.push({ method, path, ms }),
       failNextProvisioning: (message) => {
         fake.nextFailure = message;
       },
@@ -139,6 +143,8 @@ export class FakeNfvcl {
     const body = await readBody(request);
     const reply = this.route(request.method ?? 'GET', path, query, body);
     this.log.push({ method: request.method ?? '', path, query, body, status: reply.status });
+    const held = this.answerDelays.findIndex((d) => d.method === request.method && d.path === path);
+    if (held >= 0) await this.sleep(this.answerDelays.splice(held, 1)[0]!.ms);
     if (response.destroyed) return; // the client gave up (timeout)
     response.writeHead(reply.status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(reply.body));
