@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type PlacementProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 3;
+export const GRAPH_EVOLVE_VERSION = 4;
 
 /**
  * Decided proposals the state keeps (the latest ones), beside every pending one: a graph re-placed
