@@ -110,12 +110,12 @@ export interface GreedyInput {
  * in `preference` order (or the least utilised after it, `balance`), where every one of them may run, no other copy of
  * its service runs, and CPU, memory and GPUs fit. Undefined when a block finds no cluster (the solver decides then).
  */
-export function greedyPlacement(input: GreedyInput, preference: readonly number[] | 'balance', size: 'cpu' | 'dominantShare' = 'cpu'): number[] | undefined {
+export function greedyPlacement(input: GreedyInput, preference: readonly number[] | 'balance', size: 'cpu' | 'cpuDensity' = 'cpu'): number[] | undefined {
   const { problem, x, copiesOf } = input;
   const C = problem.clusters.length;
   const used = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
   const assignment = new Array<number>(problem.services.length).fill(-1);
-  // Largest first: by CPU, or by the larger of its CPU and memory shares of the clusters' totals (when memory binds).
+  // Largest first: by CPU, or by CPU per memory (relative to the clusters' totals), for when memory binds.
   const totalCpu = problem.clusters.reduce((sum, cluster) => sum + cluster.cpu, 0) || 1;
   const totalMemory = problem.clusters.reduce((sum, cluster) => sum + (cluster.memoryBytes ?? 0), 0) || Infinity;
   const sizeOf = (members: readonly number[]): number => {
@@ -126,7 +126,9 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
       cpu += load?.cpu ?? 0;
       memory += load?.memoryBytes ?? 0;
     }
-    return size === 'cpu' ? cpu : Math.max(cpu / totalCpu, memory / totalMemory);
+    if (size === 'cpu') return cpu;
+    // CPU-dense first (ties: larger first): the low-weight clusters fill with CPU before their memory runs out.
+    return (memory > 0 ? cpu / totalCpu / (memory / totalMemory) : Number.MAX_VALUE) * totalCpu + cpu / totalCpu;
   };
   const blocks = input.groups
     .map((members) => ({ members, size: sizeOf(members) }))

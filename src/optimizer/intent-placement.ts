@@ -193,7 +193,7 @@ export async function intentPlacement(
   const candidates: number[][] = [];
   // The balanced one first: ties go to it, so a term that changes the balanced placement is reported as deciding.
   for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
-    for (const size of ['cpu', 'dominantShare'] as const) {
+    for (const size of ['cpu', 'cpuDensity'] as const) {
       const candidate = greedyPlacement(greedy, preference, size);
       if (candidate !== undefined) candidates.push(candidate);
     }
