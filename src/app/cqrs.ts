@@ -119,6 +119,10 @@ export class RecordPlacementProposal extends GraphUseCase<'RecordPlacementPropos
 export class ProposeClusterProvisioning extends GraphUseCase<'ProposeClusterProvisioning'> {
   readonly type = 'ProposeClusterProvisioning';
 }
+/** A pending cluster provisioning proposal turned down by an operator. */
+export class RejectClusterProvisioning extends GraphUseCase<'RejectClusterProvisioning'> {
+  readonly type = 'RejectClusterProvisioning';
+}
 /** A cluster provisioning proposal approved: NFVCL was asked for the cluster. */
 export class ApproveClusterProvisioning extends GraphUseCase<'ApproveClusterProvisioning'> {
   readonly type = 'ApproveClusterProvisioning';
@@ -147,6 +151,7 @@ const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<Grap
   RecordPlacementProposal,
   ProposeClusterProvisioning,
   ApproveClusterProvisioning,
+  RejectClusterProvisioning,
   RecordServiceOutcome,
   RecordScaling,
 };
@@ -186,6 +191,8 @@ export class RecordPlacementHandler extends GraphUseCaseHandler {}
 export class ProposeClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(ApproveClusterProvisioning)
 export class ApproveClusterProvisioningHandler extends GraphUseCaseHandler {}
+@CommandHandler(RejectClusterProvisioning)
+export class RejectClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementFailure)
 export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementProposal)
@@ -402,6 +409,7 @@ export const COMMAND_HANDLERS = [
   RecordPlacementProposalHandler,
   ProposeClusterProvisioningHandler,
   ApproveClusterProvisioningHandler,
+  RejectClusterProvisioningHandler,
   RecordServiceOutcomeHandler,
   RecordScalingHandler,
   ObserveClusterHandler,

@@ -119,6 +119,7 @@ export class PlacementProcessor implements Processor {
         why: `No placement fits (${failure.bindingResource ?? 'capacity'}); a new cluster with ${workerReplicas} worker(s) of ${flavor.cpu} CPU / ${formatBytes(flavor.memoryBytes)} covers the gap (${describeCapacityGap({ newCluster: gap }, false).join(' ')})`,
         expiresAt: new Date(new Date(event.created).getTime() + this.deps.proposalTtlMs).toISOString(),
       },
+      now: new Date(event.created).toISOString(),
     };
   }
 

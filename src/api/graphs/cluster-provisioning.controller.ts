@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from 
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApproveClusterProvisioning } from '../../app/cqrs';
+import { ApproveClusterProvisioning, RejectClusterProvisioning } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { ExistingGraph, ProvisioningProposal } from '../../domain/graph/state';
@@ -55,6 +55,22 @@ export class ClusterProvisioningController {
     const { smoId } = await provisionOsK8sCluster(this.runtime, this.commandBus, { popArea, vimName, workerReplicas }, context);
     await this.commandBus.execute(new ApproveClusterProvisioning({ data: { graphId: name, proposalId, smoId, now: new Date().toISOString() } }, context));
     return { proposalId, smo_id: smoId, location: `/os_k8s/cluster/${smoId}` };
+  }
+
+  @Post('graphs/:name/cluster-proposals/:proposal/reject')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Reject a pending cluster provisioning proposal (expired ones too): nothing is built; a later placement failure may propose again' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiStringParam('proposal', 'the proposal id')
+  @ApiIdempotencyHeader()
+  @ApiJson(200, 'Rejected', { type: 'object', properties: { proposalId: { type: 'string' }, status: { type: 'string', enum: ['rejected'] } } })
+  @ApiProblems(404, 409)
+  async reject(@Param('name') name: string, @Param('proposal') proposalId: string, @Req() request: FastifyRequest) {
+    const context = requestContext(request, { allowIfMatch: false });
+    await this.graph(name);
+    // The decider answers 404 (unknown proposal) and 409 (approved, fulfilled or already rejected).
+    await this.commandBus.execute(new RejectClusterProvisioning({ data: { graphId: name, proposalId, reason: 'rejected by an operator' } }, context));
+    return { proposalId, status: 'rejected' };
   }
 
   private async graph(name: string): Promise<ExistingGraph> {

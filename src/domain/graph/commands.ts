@@ -21,9 +21,11 @@ export type GraphCommand =
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
-  | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'> }
+  /** `now`: when the failure was recorded; a pending proposal expired by then no longer blocks a new one. */
+  | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'>; now?: string }
   /** NFVCL accepted to build the proposed cluster (`smoId`): the proposal is approved. */
   | { type: 'ApproveClusterProvisioning'; data: { graphId: string; proposalId: string; smoId: string; now: string } }
+  | { type: 'RejectClusterProvisioning'; data: DataOf<'ClusterProvisioningRejected'> }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =

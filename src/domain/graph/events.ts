@@ -302,6 +302,12 @@ export interface ClusterProvisioningApproved {
   data: { graphId: string; proposalId: string; /** The OpenStack Kubernetes cluster asked of NFVCL. */ smoId: string };
 }
 
+/** An operator turned a pending cluster provisioning proposal down: nothing is built; a later failure may propose again. */
+export interface ClusterProvisioningRejected {
+  type: 'ClusterProvisioningRejected';
+  data: { graphId: string; proposalId: string; reason: string };
+}
+
 export type GraphEvent =
   | GraphSubmitted
   | PlacementDecided
@@ -332,7 +338,8 @@ export type GraphEvent =
   | PlacementProposalApproved
   | PlacementProposalRejected
   | ClusterProvisioningProposed
-  | ClusterProvisioningApproved;
+  | ClusterProvisioningApproved
+  | ClusterProvisioningRejected;
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
 export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
@@ -366,6 +373,7 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   PlacementProposalRejected: true,
   ClusterProvisioningProposed: true,
   ClusterProvisioningApproved: true,
+  ClusterProvisioningRejected: true,
 };
 export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 

@@ -150,6 +150,11 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         ...graph,
         provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved', smoId: event.data.smoId } : p)),
       };
+    case 'ClusterProvisioningRejected':
+      return {
+        ...graph,
+        provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p)),
+      };
     case 'PlacementProposalRejected':
       return {
         ...graph,

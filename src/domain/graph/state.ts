@@ -88,9 +88,11 @@ export interface PlacementProposal {
 /** A proposed cluster (the event's data) and what became of it. */
 export type ProvisioningProposal = Omit<ClusterProvisioningProposed['data'], 'graphId'> & {
   /** `fulfilled`: the graph was placed after the approval (the cluster it waited for, or another). */
-  status: 'pending' | 'approved' | 'fulfilled';
+  status: 'pending' | 'approved' | 'fulfilled' | 'rejected';
   /** The cluster asked of NFVCL once approved. */
   smoId: string | null;
+  /** Why it was rejected. */
+  reason?: string;
 };
 
 export type GraphState = { kind: 'none' } | ExistingGraph;
