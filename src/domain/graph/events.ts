@@ -13,6 +13,8 @@ export interface PlacementInputs {
   intents?: PlacementIntents;
   /** Every cluster of each service that ran on several (highAvailability) before this decision. */
   previousClusterSets?: Record<string, string[]>;
+  /** Energy figure per cluster read from SMO_ENERGY_QUERY (before the carbon-intensity label); absent: labels only. */
+  energyFigures?: Record<string, number>;
 }
 
 /** What the intents did to a decision (src/optimizer/README.md "Intents"). */
