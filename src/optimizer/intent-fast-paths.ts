@@ -62,10 +62,16 @@ function clusterCpu(problem: PlacementProblem, assignment: readonly number[]): n
  * The least Σ_c weight[c]·load[c] over fractional placements of the copies' total CPU within the clusters' CPU (every
  * other row dropped): fill the clusters by ascending weight. A lower bound on a load-weighted term (energy, utilisation).
  * `profile`: the load of each group of equal-weight clusters in that fill, which every placement meeting the bound has
- * (distinct group weights make the fractional optimum unique).
+ * (distinct group weights make the fractional optimum unique). `fixedLoad`: CPU per cluster every allowed placement
+ * keeps there (the copies that stay at the moves optimum), counted as placed.
  */
-export function weightedFillBound(problem: PlacementProblem, weight: (cluster: number) => number): { bound: number; groups: { clusters: number[]; load: number }[] } {
+export function weightedFillBound(
+  problem: PlacementProblem,
+  weight: (cluster: number) => number,
+  fixedLoad: readonly number[] = [],
+): { bound: number; groups: { clusters: number[]; load: number }[] } {
   let demand = problem.services.reduce((sum, service) => sum + service.cpu, 0);
+  for (const load of fixedLoad) demand -= load;
   const order = problem.clusters.map((_, c) => c).sort((a, b) => weight(a) - weight(b) || a - b);
   const groups: { clusters: number[]; load: number }[] = [];
   let bound = 0;
@@ -75,9 +81,10 @@ export function weightedFillBound(problem: PlacementProblem, weight: (cluster: n
     const group = last !== undefined && weight(last.clusters[0] ?? -1) === w ? last : { clusters: [], load: 0 };
     if (group !== last) groups.push(group);
     group.clusters.push(c);
-    const take = Math.min(demand, Math.max(0, problem.clusters[c]?.cpu ?? 0));
-    group.load += take;
-    bound += w * take;
+    const fixed = fixedLoad[c] ?? 0;
+    const take = Math.max(0, Math.min(demand, (problem.clusters[c]?.cpu ?? 0) - fixed));
+    group.load += fixed + take;
+    bound += w * (fixed + take);
     demand -= take;
   }
   return { bound, groups };
@@ -189,18 +196,29 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
     }
     return chosen;
   };
-  // Every block's first copies, then every block's second ones: the standbys fill what the primaries left.
+  // Units that can stay where they ran go first (the moves come before every other term), then every block's first
+  // copies, then every block's second ones: the standbys fill what the primaries left.
+  const pending: Unit[] = [];
   for (let i = 0; i < Math.max(0, ...counts); i++) {
     for (const [b, { members }] of blocks.entries()) {
       if (i >= (counts[b] ?? 0)) continue;
       const unit: Unit = { block: b, copies: members.map((s) => copiesOf[s]?.[i] ?? -1), cluster: -1 };
       const kept = members.flatMap((s) => input.previous[s] ?? []).find((c) => fits(unit, c));
-      const chosen = kept ?? (preference === 'balance' ? leastUtilised(unit) : preference.find((c) => fits(unit, c)));
-      if (chosen === undefined) return undefined;
-      unit.cluster = chosen;
-      move(unit, chosen, 1);
+      if (kept === undefined) {
+        pending.push(unit);
+        continue;
+      }
+      unit.cluster = kept;
+      move(unit, kept, 1);
       units.push(unit);
     }
+  }
+  for (const unit of pending) {
+    const chosen = preference === 'balance' ? leastUtilised(unit) : preference.find((c) => fits(unit, c));
+    if (chosen === undefined) return undefined;
+    unit.cluster = chosen;
+    move(unit, chosen, 1);
+    units.push(unit);
   }
   if (preference !== 'balance') {
     // One improving pass: from the least preferred cluster on, each unit moves to a more preferred one with room.

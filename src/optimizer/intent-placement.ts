@@ -74,6 +74,8 @@ interface Phase {
   readonly constraints?: LinearConstraint[];
   /** A valid lower bound on the term (offset included), for the greedy shortcut. */
   readonly lowerBound?: number;
+  /** Moves: the CPU each cluster keeps in every placement at `lowerBound` (copies that stay where they ran). */
+  readonly staysAtBound?: readonly number[];
   /** The term is Σ cpu·weight[c]·x[copy][c]: bounded by weightedFillBound. */
   readonly weight?: (cluster: number) => number;
 }
@@ -170,7 +172,27 @@ export async function intentPlacement(
   if (intents.highPerformance) phases.push(...performancePhases(problem, services, copiesOf, x));
   phases.push(peakPhase(problem, x));
 
-  const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows];
+  // A service's copies are interchangeable when no row or term tells the primary apart (no latency requirement, no
+  // round-trip term): order them by cluster index, so the solver does not explore both orders of the same sets.
+  const distinguished = new Set(problem.latency.flatMap((requirement) => [requirement.a, requirement.b]));
+  const interchangeable = services.flatMap((_, s) => {
+    const copies = copiesOf[s] ?? [];
+    return copies.length > 1 && !intents.highPerformance && !copies.some((k) => distinguished.has(k)) ? [copies] : [];
+  });
+  const symmetryRows: LinearConstraint[] = interchangeable.flatMap((copies) =>
+    copies.slice(1).map((later, i) => {
+      const earlier = copies[i] ?? -1;
+      const terms: LinearTerm[] = [];
+      for (let c = 1; c < available; c++) {
+        const before = x(earlier, c);
+        const after = x(later, c);
+        if (before !== undefined) terms.push({ variable: before, coefficient: c });
+        if (after !== undefined) terms.push({ variable: after, coefficient: -c });
+      }
+      return { name: `order_${earlier}_${later}`, terms, sense: '<=' as const, rhs: -1 };
+    }),
+  );
+  const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows, ...symmetryRows];
   const variables: ModelVariable[] = [...base.model.variables];
   let start: ReadonlyMap<string, number> | undefined;
   let assignment: number[] | undefined;
@@ -195,16 +217,22 @@ export async function intentPlacement(
   for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
     for (const size of ['cpu', 'cpuDensity'] as const) {
       const candidate = greedyPlacement(greedy, preference, size);
-      if (candidate !== undefined) candidates.push(candidate);
+      if (candidate === undefined) continue;
+      for (const copies of interchangeable) {
+        const sorted = copies.map((k) => candidate[k] ?? -1).sort((a, b) => a - b);
+        copies.forEach((k, i) => (candidate[k] = sorted[i] ?? -1));
+      }
+      candidates.push(candidate);
     }
   }
   let opaque = false; // a phase's own variables (round trips) that candidates cannot value: no shortcut after it
   let profile: ReturnType<typeof weightedFillBound>['groups'] = [];
+  let fixedLoad: readonly number[] | undefined; // CPU that stays put in every placement the phases so far allow
   for (const [p, phase] of phases.entries()) {
     variables.push(...(phase.variables ?? []));
     constraints.push(...(phase.constraints ?? []));
     const model: LinearModel = { name: `intent-${phase.name}`, sense: 'minimize', objective: phase.terms, objectiveOffset: phase.offset, variables, constraints };
-    const fill = phase.weight ? weightedFillBound(problem, phase.weight) : undefined;
+    const fill = phase.weight ? weightedFillBound(problem, phase.weight, fixedLoad) : undefined;
     const lower = phase.name === 'balance' ? peakBound(problem, profile) : (fill?.bound ?? phase.lowerBound);
     let best: { values: ReadonlyMap<string, number>; value: number } | undefined;
     if (!opaque) {
@@ -215,7 +243,8 @@ export async function intentPlacement(
         if (best === undefined || value < best.value) best = { values, value };
       }
     }
-    const shortcut = best !== undefined && lower !== undefined && best.value <= lower + TERM_TOLERANCE * Math.max(1, Math.abs(lower));
+    const meets = (bound: number | undefined): boolean => best !== undefined && bound !== undefined && best.value <= bound + TERM_TOLERANCE * Math.max(1, Math.abs(bound));
+    const shortcut = meets(lower);
     const solverStart = start ?? best?.values;
     const result: SolveResult =
       shortcut && best !== undefined
@@ -232,6 +261,8 @@ export async function intentPlacement(
       return { ...unsolved(result), solver: solver.name, solveMs };
     }
     const value = termValue(phase, result, variables);
+    const atLower = phase.lowerBound !== undefined && result.provenOptimal && value <= phase.lowerBound + TERM_TOLERANCE * Math.max(1, Math.abs(phase.lowerBound));
+    if (atLower && phase.staysAtBound) fixedLoad = phase.staysAtBound;
     if (fill !== undefined && result.provenOptimal && value <= fill.bound + TERM_TOLERANCE * Math.max(1, Math.abs(fill.bound))) profile = fill.groups;
     // Terms over x alone can be evaluated at the previous phase's solution: lower now means this term chose.
     const previous = assignment === undefined || phase.variables !== undefined ? undefined : termValue(phase, { values: start ?? new Map() }, variables);
@@ -359,22 +390,26 @@ function movesPhase(
   const terms: LinearTerm[] = [];
   let offset = 0;
   let lowerBound = 0;
+  const staysAtBound = problem.clusters.map(() => 0);
   services.forEach((service, s) => {
     const previous = previousClusters(service.id, current, currentSets);
     if (previous.length === 0) return;
     const cost = unit + service.replicas;
     const kept = Math.min(previous.length, copiesOf[s]?.length ?? 1);
     offset += cost * kept;
-    let reachable = 0; // previous clusters some copy may still use: at most that many copies stay
+    const reachable: number[] = []; // previous clusters some copy may still use: at most that many copies stay
     for (const name of previous) {
       const c = clusterIndex.get(name);
       const stay = c === undefined ? [] : onCluster(s, c, -cost);
-      if (stay.length > 0) reachable++;
+      if (c !== undefined && stay.length > 0) reachable.push(c);
       terms.push(...stay);
     }
-    lowerBound += cost * Math.max(0, kept - reachable);
+    lowerBound += cost * Math.max(0, kept - reachable.length);
+    // At the bound every term is at its own bound: with no more reachable clusters than copies, a copy stays on each.
+    const copyCpu = problem.services[copiesOf[s]?.[0] ?? -1]?.cpu ?? 0;
+    if (reachable.length <= (copiesOf[s]?.length ?? 1)) for (const c of reachable) staysAtBound[c] = (staysAtBound[c] ?? 0) + copyCpu;
   });
-  return { name: 'moves', terms, offset, lowerBound };
+  return { name: 'moves', terms, offset, lowerBound, staysAtBound };
 }
 
 /** Cluster indices by ascending weight (index order among equals). */
