@@ -172,27 +172,7 @@ export async function intentPlacement(
   if (intents.highPerformance) phases.push(...performancePhases(problem, services, copiesOf, x));
   phases.push(peakPhase(problem, x));
 
-  // A service's copies are interchangeable when no row or term tells the primary apart (no latency requirement, no
-  // round-trip term): order them by cluster index, so the solver does not explore both orders of the same sets.
-  const distinguished = new Set(problem.latency.flatMap((requirement) => [requirement.a, requirement.b]));
-  const interchangeable = services.flatMap((_, s) => {
-    const copies = copiesOf[s] ?? [];
-    return copies.length > 1 && !intents.highPerformance && !copies.some((k) => distinguished.has(k)) ? [copies] : [];
-  });
-  const symmetryRows: LinearConstraint[] = interchangeable.flatMap((copies) =>
-    copies.slice(1).map((later, i) => {
-      const earlier = copies[i] ?? -1;
-      const terms: LinearTerm[] = [];
-      for (let c = 1; c < available; c++) {
-        const before = x(earlier, c);
-        const after = x(later, c);
-        if (before !== undefined) terms.push({ variable: before, coefficient: c });
-        if (after !== undefined) terms.push({ variable: after, coefficient: -c });
-      }
-      return { name: `order_${earlier}_${later}`, terms, sense: '<=' as const, rhs: -1 };
-    }),
-  );
-  const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows, ...symmetryRows];
+  const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows];
   const variables: ModelVariable[] = [...base.model.variables];
   let start: ReadonlyMap<string, number> | undefined;
   let assignment: number[] | undefined;
@@ -217,12 +197,7 @@ export async function intentPlacement(
   for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
     for (const size of ['cpu', 'cpuDensity'] as const) {
       const candidate = greedyPlacement(greedy, preference, size);
-      if (candidate === undefined) continue;
-      for (const copies of interchangeable) {
-        const sorted = copies.map((k) => candidate[k] ?? -1).sort((a, b) => a - b);
-        copies.forEach((k, i) => (candidate[k] = sorted[i] ?? -1));
-      }
-      candidates.push(candidate);
+      if (candidate !== undefined) candidates.push(candidate);
     }
   }
   let opaque = false; // a phase's own variables (round trips) that candidates cannot value: no shortcut after it
