@@ -119,6 +119,10 @@ export class RecordPlacementProposal extends GraphUseCase<'RecordPlacementPropos
 export class ProposeClusterProvisioning extends GraphUseCase<'ProposeClusterProvisioning'> {
   readonly type = 'ProposeClusterProvisioning';
 }
+/** A pending cluster provisioning proposal turned down by an operator. */
+export class RejectClusterProvisioning extends GraphUseCase<'RejectClusterProvisioning'> {
+  readonly type = 'RejectClusterProvisioning';
+}
 /** A cluster provisioning proposal approved: NFVCL was asked for the cluster. */
 export class ApproveClusterProvisioning extends GraphUseCase<'ApproveClusterProvisioning'> {
   readonly type = 'ApproveClusterProvisioning';
@@ -152,6 +156,7 @@ const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<Grap
   ProposeClusterProvisioning,
   ApproveClusterProvisioning,
   RecordClusterApprovalFailure,
+  RejectClusterProvisioning,
   RecordServiceOutcome,
   RecordScaling,
 };
@@ -193,6 +198,8 @@ export class ProposeClusterProvisioningHandler extends GraphUseCaseHandler {}
 export class ApproveClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordClusterApprovalFailure)
 export class RecordClusterApprovalFailureHandler extends GraphUseCaseHandler {}
+@CommandHandler(RejectClusterProvisioning)
+export class RejectClusterProvisioningHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementFailure)
 export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
 @CommandHandler(RecordPlacementProposal)
@@ -410,6 +417,7 @@ export const COMMAND_HANDLERS = [
   ProposeClusterProvisioningHandler,
   ApproveClusterProvisioningHandler,
   RecordClusterApprovalFailureHandler,
+  RejectClusterProvisioningHandler,
   RecordServiceOutcomeHandler,
   RecordScalingHandler,
   ObserveClusterHandler,

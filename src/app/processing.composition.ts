@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { readEnergyFigures } from '../integrations/prometheus/energy-figures';
 import { CommandBus } from '@nestjs/cqrs';
 import { getSolver } from '../optimizer';
 import type { ClusterCommand } from '../domain/cluster/decide';
@@ -59,6 +60,7 @@ export class DurableProcessing {
     const dispatchCluster = (command: ClusterCommand, context: CommandContext) => commandBus.execute(clusterUseCaseOf(command, context));
     const dispatchOsK8s = (command: OsK8sClusterCommand, context: CommandContext) => commandBus.execute(osK8sClusterUseCaseOf(command, context));
     const { helm, grafana, prometheus, nfvcl } = runtime.integrations;
+    const energyQuery = runtime.config.prometheus.energy;
     const clusterSync = new ClusterSync({
       inventory: runtime.integrations.inventory,
       dispatch: dispatchCluster,
@@ -84,6 +86,7 @@ export class DurableProcessing {
         clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
         latencyLimitsMs: runtime.config.latency.limitsMs,
         intentLabels: runtime.config.karmada.intentLabels,
+        ...(prometheus && energyQuery ? { energyFigures: () => readEnergyFigures(prometheus, energyQuery) } : {}),
         ...(nfvcl ? { provisioning: { workerFlavor: runtime.config.nfvcl.workerFlavor } } : {}),
         inventoryReady: async () => {
           await clusterSync.whenSynced(30_000);

@@ -243,7 +243,7 @@ interface ReplayedDecision {
  * `smo replay <graph>`: what other choices would have decided. MOVES is how many services each side moved away from
  * the placement before that decision (recorded → replayed); DIFFERENCES lists the services the two sides put apart.
  */
-export async function replayCommand(ctx: CommandContext, name: string, options: { solver?: string; algorithm?: string; objective?: string }): Promise<void> {
+export async function replayCommand(ctx: CommandContext, name: string, options: { solver?: string; algorithm?: string; objective?: string; intents?: Readonly<Record<string, boolean>> }): Promise<void> {
   const body = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const { body: answer } = await ctx.client.request<{ decisions: ReplayedDecision[] }>('POST', `/graphs/${encodeURIComponent(name)}/placements/replay`, { body });
   const rows = answer.decisions.map((d) => ({

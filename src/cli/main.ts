@@ -17,6 +17,7 @@ import {
   watchCommand,
   type CommandContext,
 } from './graphs.command';
+import { INTENT_NAMES, type IntentName } from '../optimizer/intents';
 import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand } from './operations.command';
 import { OUTPUT_FORMATS, type OutputFormat } from './output';
 import { planCommand } from './plan.command';
@@ -160,7 +161,11 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
     .addOption(new Option('--solver <solver>').choices(['highs', 'glpk']))
     .addOption(new Option('--algorithm <algorithm>').choices(['milp', 'naive']))
     .addOption(new Option('--objective <objective>').choices(['min-moves', 'fresh']))
-    .action((graph: string, opts: { solver?: string; algorithm?: string; objective?: string }, command: Command) => replayCommand(context(command), graph, opts));
+    .addOption(new Option('--intent <name=on|off>', `switch an intent against the recorded ones (repeatable): ${INTENT_NAMES.join(', ')}`).argParser(intentSwitch))
+    .action((graph: string, opts: { solver?: string; algorithm?: string; objective?: string; intent?: Partial<Record<IntentName, boolean>> }, command: Command) => {
+      const { intent, ...rest } = opts;
+      return replayCommand(context(command), graph, { ...rest, ...(intent ? { intents: intent } : {}) });
+    });
 
   program
     .command('plan')
@@ -273,6 +278,14 @@ export async function run(argv: string[], env: Record<string, string | undefined
     }
     throw error;
   }
+}
+
+/** `--intent energyEfficiency=off`, repeatable: the switches so far, plus this one. */
+function intentSwitch(value: string, previous: Partial<Record<IntentName, boolean>> | undefined): Partial<Record<IntentName, boolean>> {
+  const match = /^([A-Za-z]+)=(on|off)$/.exec(value.trim());
+  const name = INTENT_NAMES.find((intent) => intent === match?.[1]);
+  if (!match || name === undefined) throw new InvalidArgumentError(`expected <name>=on|off with name one of ${INTENT_NAMES.join(', ')}`);
+  return { ...previous, [name]: match[2] === 'on' };
 }
 
 function wholeNumber(value: string): number {

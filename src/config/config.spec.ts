@@ -16,6 +16,10 @@ describe('loadConfig', () => {
     expect(loadConfig({}).karmada.intentLabels).toEqual({ trusted: 'smo.nephele.eu/trusted', carbonIntensity: 'smo.nephele.eu/carbon-intensity' });
     expect(loadConfig({ SMO_TRUSTED_LABEL: 'example.org/secure' }).karmada.intentLabels.trusted).toBe('example.org/secure');
     expect(() => loadConfig({ SMO_CARBON_INTENSITY_LABEL: 'bad key=1' })).toThrow(/SMO_CARBON_INTENSITY_LABEL/);
+    expect(() => loadConfig({ SMO_ENERGY_QUERY: 'sum by (cluster) (kepler_node_platform_joules_total)' })).toThrow(/PROMETHEUS_HOST.*SMO_ENERGY_QUERY/);
+    expect(() => loadConfig({ PROMETHEUS_HOST: 'http://p:9090', SMO_ENERGY_QUERY: 'x', SMO_ENERGY_CLUSTER_LABEL: 'bad-label' })).toThrow(/SMO_ENERGY_CLUSTER_LABEL/);
+    expect(loadConfig({ PROMETHEUS_HOST: 'http://p:9090', SMO_ENERGY_QUERY: ' x ' }).prometheus.energy).toEqual({ query: 'x', clusterLabel: 'cluster' });
+    expect(loadConfig({}).prometheus.energy).toBeUndefined();
   });
 
   it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {

@@ -68,6 +68,8 @@ export interface SmoConfig {
   prometheus: {
     host: string | undefined;
     timeoutSeconds: number;
+    /** SMO_ENERGY_QUERY: PromQL giving the energyEfficiency figure per cluster (label SMO_ENERGY_CLUSTER_LABEL, default `cluster`). */
+    energy: { query: string; clusterLabel: string } | undefined;
     /** Where alerting rules go: a PrometheusRule CR, a rules file, or memory (embedded mode). */
     rules: {
       mode: 'prometheus-rule' | 'rules-file' | 'memory';
@@ -285,9 +287,14 @@ function prometheusConfig(env: Env): SmoConfig['prometheus'] {
   // The operator's PrometheusRule needs the management cluster's kubeconfig; without one, rules stay in memory.
   const fallback = file ? 'rules-file' : kubeconfig ? 'prometheus-rule' : 'memory';
   if (flag(env.SCALING_ENABLED) && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SCALING_ENABLED is true (scaling reads request rates from Prometheus)');
+  const energyQuery = env.SMO_ENERGY_QUERY?.trim();
+  if (energyQuery && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SMO_ENERGY_QUERY is set (the energy figures are read from Prometheus)');
+  const clusterLabel = text(env, 'SMO_ENERGY_CLUSTER_LABEL', 'cluster');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clusterLabel)) throw new ConfigError('SMO_ENERGY_CLUSTER_LABEL', `${JSON.stringify(clusterLabel)} is not a Prometheus label name`);
   return {
     host,
     timeoutSeconds: integer(env, ['PROMETHEUS_TIMEOUT'], 5, 1, 300),
+    energy: energyQuery ? { query: energyQuery, clusterLabel } : undefined,
     rules: {
       mode: oneOf(env, 'SMO_ALERT_RULES', ['prometheus-rule', 'rules-file', 'memory'] as const, fallback),
       kubeconfig,

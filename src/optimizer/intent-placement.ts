@@ -1,4 +1,5 @@
 import { diagnoseWithoutSolver } from './infeasibility';
+import { assignmentValues, coLocationGroups, greedyPlacement, peakBound, satisfiesRows, weightedFillBound } from './intent-fast-paths';
 import {
   ClusterSets,
   IntentLabelKeys,
@@ -71,6 +72,12 @@ interface Phase {
   readonly offset: number;
   readonly variables?: ModelVariable[];
   readonly constraints?: LinearConstraint[];
+  /** A valid lower bound on the term (offset included), for the greedy shortcut. */
+  readonly lowerBound?: number;
+  /** Moves: the CPU each cluster keeps in every placement at `lowerBound` (copies that stay where they ran). */
+  readonly staysAtBound?: readonly number[];
+  /** The term is Σ cpu·weight[c]·x[copy][c]: bounded by weightedFillBound. */
+  readonly weight?: (cluster: number) => number;
 }
 
 export async function intentPlacement(
@@ -177,12 +184,49 @@ export async function intentPlacement(
   if (untrusted.length > 0) decidedBy.add('security');
   let solveMs = 0;
   if (early !== undefined) return explainInfeasible(early.bindingResource === 'clusters' ? early : await diagnose());
+  // Greedy placements honouring the intents' rows: each a MIP start, and a phase's optimum when it meets the bound.
+  const greedy = {
+    problem,
+    x,
+    copiesOf,
+    groups: coLocationGroups(services.length, pairs),
+    previous: services.map((service) => previousClusters(service.id, current, options.currentSets).flatMap((name) => clusterIndex.get(name) ?? [])),
+  };
+  const candidates: number[][] = [];
+  // The balanced one first: ties go to it, so a term that changes the balanced placement is reported as deciding.
+  for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
+    for (const size of ['cpu', 'cpuDensity'] as const) {
+      const candidate = greedyPlacement(greedy, preference, size);
+      if (candidate !== undefined) candidates.push(candidate);
+    }
+  }
+  let opaque = false; // a phase's own variables (round trips) that candidates cannot value: no shortcut after it
+  let profile: ReturnType<typeof weightedFillBound>['groups'] = [];
+  let fixedLoad: readonly number[] | undefined; // CPU that stays put in every placement the phases so far allow
   for (const [p, phase] of phases.entries()) {
     variables.push(...(phase.variables ?? []));
     constraints.push(...(phase.constraints ?? []));
     const model: LinearModel = { name: `intent-${phase.name}`, sense: 'minimize', objective: phase.terms, objectiveOffset: phase.offset, variables, constraints };
-    const result = await solver.solve(model, { timeLimitMs: remaining(), ...(start ? { start } : {}) });
+    const fill = phase.weight ? weightedFillBound(problem, phase.weight, fixedLoad) : undefined;
+    const lower = phase.name === 'balance' ? peakBound(problem, profile) : (fill?.bound ?? phase.lowerBound);
+    let best: { values: ReadonlyMap<string, number>; value: number } | undefined;
+    if (!opaque) {
+      for (const candidate of candidates) {
+        const values = assignmentValues(problem, x, candidate, phase.name === 'balance');
+        if (values === undefined || !satisfiesRows(constraints, values)) continue;
+        const value = termValue(phase, { values }, variables);
+        if (best === undefined || value < best.value) best = { values, value };
+      }
+    }
+    const meets = (bound: number | undefined): boolean => best !== undefined && bound !== undefined && best.value <= bound + TERM_TOLERANCE * Math.max(1, Math.abs(bound));
+    const shortcut = meets(lower);
+    const solverStart = start ?? best?.values;
+    const result: SolveResult =
+      shortcut && best !== undefined
+        ? { solver: solver.name, status: 'optimal', provenOptimal: true, values: best.values, objective: best.value, solveMs: 0 }
+        : await solver.solve(model, { timeLimitMs: remaining(), ...(solverStart ? { start: solverStart } : {}) });
     solveMs += result.solveMs;
+    if (phase.variables !== undefined && phase.name !== 'balance') opaque = true;
     if (result.values.size === 0 || result.status === 'error') {
       if (p > 0 && assignment !== undefined) {
         proven = false; // a later phase found nothing in time: keep the earlier optimum
@@ -192,10 +236,14 @@ export async function intentPlacement(
       return { ...unsolved(result), solver: solver.name, solveMs };
     }
     const value = termValue(phase, result, variables);
+    const atLower = phase.lowerBound !== undefined && result.provenOptimal && value <= phase.lowerBound + TERM_TOLERANCE * Math.max(1, Math.abs(phase.lowerBound));
+    if (atLower && phase.staysAtBound) fixedLoad = phase.staysAtBound;
+    if (fill !== undefined && result.provenOptimal && value <= fill.bound + TERM_TOLERANCE * Math.max(1, Math.abs(fill.bound))) profile = fill.groups;
     // Terms over x alone can be evaluated at the previous phase's solution: lower now means this term chose.
     const previous = assignment === undefined || phase.variables !== undefined ? undefined : termValue(phase, { values: start ?? new Map() }, variables);
     if (previous !== undefined && value < previous - TERM_TOLERANCE * Math.max(1, Math.abs(previous))) decidedBy.add(phase.name);
     assignment = decode(problem, x, result);
+    if (!shortcut) candidates.push(assignment); // meets every row so far: a later phase may stop at it
     if (!result.provenOptimal) proven = false;
     if (p === 0) movesProven = result.provenOptimal;
     start = result.values;
@@ -316,17 +364,32 @@ function movesPhase(
   const unit = problem.services.reduce((sum, service) => sum + service.replicas, 0) + 1;
   const terms: LinearTerm[] = [];
   let offset = 0;
+  let lowerBound = 0;
+  const staysAtBound = problem.clusters.map(() => 0);
   services.forEach((service, s) => {
     const previous = previousClusters(service.id, current, currentSets);
     if (previous.length === 0) return;
     const cost = unit + service.replicas;
-    offset += cost * Math.min(previous.length, copiesOf[s]?.length ?? 1);
+    const kept = Math.min(previous.length, copiesOf[s]?.length ?? 1);
+    offset += cost * kept;
+    const reachable: number[] = []; // previous clusters some copy may still use: at most that many copies stay
     for (const name of previous) {
       const c = clusterIndex.get(name);
-      if (c !== undefined) terms.push(...onCluster(s, c, -cost));
+      const stay = c === undefined ? [] : onCluster(s, c, -cost);
+      if (c !== undefined && stay.length > 0) reachable.push(c);
+      terms.push(...stay);
     }
+    lowerBound += cost * Math.max(0, kept - reachable.length);
+    // At the bound every term is at its own bound: with no more reachable clusters than copies, a copy stays on each.
+    const copyCpu = problem.services[copiesOf[s]?.[0] ?? -1]?.cpu ?? 0;
+    if (reachable.length <= (copiesOf[s]?.length ?? 1)) for (const c of reachable) staysAtBound[c] = (staysAtBound[c] ?? 0) + copyCpu;
   });
-  return { name: 'moves', terms, offset };
+  return { name: 'moves', terms, offset, lowerBound, staysAtBound };
+}
+
+/** Cluster indices by ascending weight (index order among equals). */
+function clusterOrder(count: number, weight: (cluster: number) => number): number[] {
+  return Array.from({ length: count }, (_, c) => c).sort((a, b) => weight(a) - weight(b) || a - b);
 }
 
 function previousClusters(id: string, current: Placement | undefined, currentSets: ClusterSets | undefined): string[] {
@@ -351,7 +414,7 @@ function loadWeightedPhase(
       if (variable !== undefined && coefficient !== 0) terms.push({ variable, coefficient });
     }
   });
-  return { name, terms, offset: 0 };
+  return { name, terms, offset: 0, weight };
 }
 
 /**

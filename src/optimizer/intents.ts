@@ -23,6 +23,7 @@ export const DEFAULT_INTENT_LABELS: IntentLabelKeys = {
 export const HIGH_AVAILABILITY_CLUSTERS = 2;
 
 export type IntentName = 'coLocation' | 'highAvailability' | 'energyEfficiency' | 'highPerformance' | 'security';
+export const INTENT_NAMES: readonly IntentName[] = ['coLocation', 'highAvailability', 'energyEfficiency', 'highPerformance', 'security'];
 
 export function intentLabelKeys(overrides: Partial<IntentLabelKeys> = {}): IntentLabelKeys {
   return { ...DEFAULT_INTENT_LABELS, ...overrides };

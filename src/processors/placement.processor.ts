@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
+import type { EnergyFiguresOutcome } from '../integrations/prometheus/energy-figures';
 import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
@@ -74,6 +75,8 @@ export class PlacementProcessor implements Processor {
       latencyLimitsMs?: { ultralow: number; low: number };
       /** Cluster label keys the intents read (default smo.nephele.eu/trusted, smo.nephele.eu/carbon-intensity). */
       intentLabels?: Partial<IntentLabelKeys>;
+      /** The energy figure per cluster from SMO_ENERGY_QUERY, read when a graph has the energyEfficiency intent. */
+      energyFigures?: () => Promise<EnergyFiguresOutcome>;
       /** NFVCL is configured: an infeasible placement proposes a new cluster sized from its capacity gap. */
       provisioning?: { workerFlavor: WorkerFlavor };
     },
@@ -119,6 +122,7 @@ export class PlacementProcessor implements Processor {
         why: `No placement fits (${failure.bindingResource ?? 'capacity'}); a new cluster with ${workerReplicas} worker(s) of ${flavor.cpu} CPU / ${formatBytes(flavor.memoryBytes)} covers the gap (${describeCapacityGap({ newCluster: gap }, false).join(' ')})`,
         expiresAt: new Date(new Date(event.created).getTime() + this.deps.proposalTtlMs).toISOString(),
       },
+      now: new Date(event.created).toISOString(),
     };
   }
 
@@ -136,6 +140,9 @@ export class PlacementProcessor implements Processor {
     const intents = graph.normalised.intents;
     const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, intents);
     const previousClusterSets = previousPlacement ? graph.placement?.clusterSets : undefined;
+    // Recorded with the inputs, so a replay sees the figures this decision saw.
+    const energy = active.includes('energyEfficiency') && this.deps.energyFigures ? await this.deps.energyFigures() : undefined;
+    const energyFigures = energy?.ok && Object.keys(energy.figures).length > 0 ? energy.figures : undefined;
     const inputs = {
       clusters,
       services,
@@ -143,6 +150,7 @@ export class PlacementProcessor implements Processor {
       ...(clusterLatencyMs ? { clusterLatencyMs } : {}),
       ...(active.length > 0 ? { intents: { ...intents } } : {}),
       ...(active.length > 0 && previousClusterSets ? { previousClusterSets } : {}),
+      ...(energyFigures ? { energyFigures: { ...energyFigures } } : {}),
     };
     if (services.length * clusters.length > this.deps.maxSolveCells) {
       const detail = `${services.length} services × ${clusters.length} clusters exceeds SMO_MAX_SOLVE_CELLS (${this.deps.maxSolveCells})`;
@@ -157,6 +165,7 @@ export class PlacementProcessor implements Processor {
         intents,
         ...(previousClusterSets ? { currentSets: previousClusterSets } : {}),
         ...(this.deps.intentLabels ? { labelKeys: this.deps.intentLabels } : {}),
+        ...(energyFigures ? { energyFigures } : {}),
       });
       const durationMs = performance.now() - started;
       if (!result.feasible) return this.failed(graph, { decisionId, reason, algorithm: 'milp', inputs }, result);
@@ -169,7 +178,11 @@ export class PlacementProcessor implements Processor {
           ...(report.energy ? { energy: { ...report.energy } } : {}),
           ...(report.untrusted ? { untrusted: [...report.untrusted] } : {}),
         } },
-        [`${first ? 'First deployment' : `Re-placement (${reason})`} with ${result.solver} under intents: ${terms.moves} move(s), peak CPU ${terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`, ...intentsExplanation(report)],
+        [
+          `${first ? 'First deployment' : `Re-placement (${reason})`} with ${result.solver} under intents: ${terms.moves} move(s), peak CPU ${terms.peakCpuPercent}%${result.provenOptimal ? ', proven optimal' : ''}.`,
+          ...intentsExplanation(report),
+          ...(energy === undefined ? [] : [energySource(energy)]),
+        ],
       );
     }
     if (first) {
@@ -286,3 +299,12 @@ export class PlacementProcessor implements Processor {
 }
 
 export type { ClusterCapacity };
+
+/** Where the energy figures came from, for the decision's explanation (the query itself may carry no secret: it is config). */
+function energySource(outcome: EnergyFiguresOutcome): string {
+  if (!outcome.ok) return `Energy figures: ${outcome.error}; the carbon-intensity labels apply.`;
+  const names = Object.keys(outcome.figures).sort();
+  return names.length > 0
+    ? `Energy figures from SMO_ENERGY_QUERY for ${names.join(', ')} (other clusters: their carbon-intensity label).`
+    : 'Energy figures: SMO_ENERGY_QUERY returned no usable sample; the carbon-intensity labels apply.';
+}

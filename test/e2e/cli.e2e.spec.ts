@@ -173,6 +173,25 @@ describe('smo against a running SMO with API tokens', () => {
       expect(row).toContain(`${decision.recorded.moves}→${decision.replayed.moves}`);
       expect(row).toMatch(new RegExp(`\\s${decision.differences.length}\\s+${decision.differences.length === 0 ? 'none' : '\\S+: '}`));
     });
+    // --intent switches intents against the recorded ones: with highAvailability on, every service runs on two clusters.
+    const withHa = await smo(env, 'replay', GRAPH, '--intent', 'highAvailability=on', '--intent', 'energyEfficiency=off', '-o', 'json');
+    expect(withHa.code).toBe(0);
+    const switched = JSON.parse(withHa.out) as {
+      options: { intents?: Record<string, boolean> };
+      decisions: Array<{ skipped?: string; replayed?: { intents?: { active: string[] }; clusterSets?: Record<string, string[]> } }>;
+    };
+    expect(switched.options.intents).toEqual({ highAvailability: true, energyEfficiency: false });
+    const computed = switched.decisions.filter((decision) => decision.skipped === undefined);
+    expect(computed.length).toBeGreaterThan(0);
+    for (const decision of computed) {
+      expect(decision.replayed?.intents?.active).toContain('highAvailability');
+      const sets = Object.values(decision.replayed?.clusterSets ?? {});
+      expect(sets.length).toBeGreaterThan(0);
+      for (const set of sets) expect(new Set(set).size).toBe(2);
+    }
+    const badSwitch = await smo(env, 'replay', GRAPH, '--intent', 'speed=on');
+    expect(badSwitch.code).toBe(2);
+    expect(badSwitch.err).toMatch(/expected <name>=on\|off with name one of coLocation/);
     expect((await smo(env, 'analytics', 'cluster-load')).out).toMatch(/^CLUSTER\s+CPU\s+MEMORYBYTES\s+AT\n\S*cluster-a/);
     expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
   });

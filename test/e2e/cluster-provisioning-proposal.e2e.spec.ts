@@ -112,6 +112,36 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     expect(builds()).toBe(2);
   });
 
+  it('a rejected proposal builds nothing and can no longer be approved', async () => {
+    nfvcl = await FakeNfvcl.start();
+    rig = await startRig({
+      clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
+      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+    });
+    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
+    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
+    const [proposal] = await eventually(async () => {
+      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list.length > 0 ? list : undefined;
+    }, 20_000, 'a cluster provisioning proposal');
+
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/nope/reject`)).status).toBe(404);
+    expect((await rig.request('POST', `/graphs/nope/cluster-proposals/${proposal!.proposalId}/reject`)).status).toBe(404);
+    const rejected = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/reject`);
+    expect(rejected.status).toBe(200);
+    expect(await rejected.json()).toEqual({ proposalId: proposal!.proposalId, status: 'rejected' });
+    expect(await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`)).toMatchObject([{ proposalId: proposal!.proposalId, status: 'rejected', reason: 'rejected by an operator', smoId: null }]);
+    const again = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/reject`);
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`)).status).toBe(409);
+    await rig.idle();
+    expect(nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toEqual([]);
+    const history = await json<{ events: { type: string; data: { proposalId: string } }[] }>(`/graphs/${GRAPH}/history?type=ClusterProvisioningRejected`);
+    expect(history.events).toMatchObject([{ type: 'ClusterProvisioningRejected', data: { proposalId: proposal!.proposalId } }]);
+  });
+
   it('without NFVCL no proposal is made, and approval answers 503', async () => {
     nfvcl = await FakeNfvcl.start();
     rig = await startRig({ clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }] });

@@ -66,7 +66,12 @@ export async function replayDecisions(events: readonly RecordedEvent[], options:
     const { intents, services } = switched(recorded.inputs.intents, recorded.inputs.services, options.intents);
     const underIntents = options.algorithm === 'milp' && activeIntents(services, intents).length > 0;
     const replayed = underIntents
-      ? await intentPlacement(clusters, services, current, { solver, intents, ...(previousSets ? { currentSets: previousSets } : {}) })
+      ? await intentPlacement(clusters, services, current, {
+          solver,
+          intents,
+          ...(previousSets ? { currentSets: previousSets } : {}),
+          ...(recorded.inputs.energyFigures ? { energyFigures: recorded.inputs.energyFigures } : {}),
+        })
       : options.algorithm === 'naive'
         ? { ...naivePlacement(clusters, services, current), solver: 'none' as const }
         : await milpPlacement(clusters, services, current, { solver });

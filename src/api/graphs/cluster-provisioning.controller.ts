@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from 
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApproveClusterProvisioning, RecordClusterApprovalFailure } from '../../app/cqrs';
+import { ApproveClusterProvisioning, RecordClusterApprovalFailure, RejectClusterProvisioning } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { ExistingGraph, ProvisioningProposal } from '../../domain/graph/state';
@@ -65,6 +65,22 @@ export class ClusterProvisioningController {
       throw error;
     }
     return { proposalId, smo_id: creation.smoId, location: `/os_k8s/cluster/${creation.smoId}` };
+  }
+
+  @Post('graphs/:name/cluster-proposals/:proposal/reject')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Reject a pending cluster provisioning proposal (expired ones too): nothing is built; a later placement failure may propose again' })
+  @ApiNameParam('name', 'the graph id')
+  @ApiStringParam('proposal', 'the proposal id')
+  @ApiIdempotencyHeader()
+  @ApiJson(200, 'Rejected', { type: 'object', properties: { proposalId: { type: 'string' }, status: { type: 'string', enum: ['rejected'] } } })
+  @ApiProblems(404, 409)
+  async reject(@Param('name') name: string, @Param('proposal') proposalId: string, @Req() request: FastifyRequest) {
+    const context = requestContext(request, { allowIfMatch: false });
+    await this.graph(name);
+    // The decider answers 404 (unknown proposal) and 409 (approved, fulfilled or already rejected).
+    await this.commandBus.execute(new RejectClusterProvisioning({ data: { graphId: name, proposalId, reason: 'rejected by an operator' } }, context));
+    return { proposalId, status: 'rejected' };
   }
 
   private async graph(name: string): Promise<ExistingGraph> {

@@ -21,11 +21,13 @@ export type GraphCommand =
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
-  | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'> }
+  /** `now`: when the failure was recorded; a pending proposal expired by then no longer blocks a new one. */
+  | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'>; now?: string }
   /** The proposal is approved, with the cluster id (`smoId`) to ask NFVCL for: recorded before NFVCL is asked, so a second approval is refused. */
   | { type: 'ApproveClusterProvisioning'; data: { graphId: string; proposalId: string; smoId: string; now: string } }
   /** NFVCL refused or failed to build the approved cluster: the proposal can be approved again. */
   | { type: 'RecordClusterApprovalFailure'; data: DataOf<'ClusterProvisioningApprovalFailed'> }
+  | { type: 'RejectClusterProvisioning'; data: DataOf<'ClusterProvisioningRejected'> }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
 
 export type ServiceOutcomeType =

@@ -186,6 +186,27 @@ describe('graph decider', () => {
         .when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij', now } })
         .then([{ type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij' } }]);
     });
+
+    it('rejects a pending proposal (an expired one too); refuses unknown, repeated and approved ones; then approval is refused', () => {
+      const rejected: GraphEvent = { type: 'ClusterProvisioningRejected', data: { graphId, proposalId: 'k1', reason: 'too costly' } };
+      spec.given([submitted, failure, proposed]).when({ type: 'RejectClusterProvisioning', data: { graphId, proposalId: 'k1', reason: 'too costly' } }).then([rejected]);
+      expect(fold([submitted, failure, proposed, rejected]).provisioningProposals).toMatchObject([{ proposalId: 'k1', status: 'rejected', reason: 'too costly', smoId: null }]);
+      spec.given([submitted, failure, proposed]).when({ type: 'RejectClusterProvisioning', data: { graphId, proposalId: 'nope', reason: 'x' } }).thenThrows({ kind: 'not-found' });
+      spec.given([submitted, failure, proposed, rejected]).when({ type: 'RejectClusterProvisioning', data: { graphId, proposalId: 'k1', reason: 'x' } }).thenThrows({ kind: 'conflict' });
+      spec.given([submitted, failure, proposed, rejected]).when({ type: 'ApproveClusterProvisioning', data: { graphId, proposalId: 'k1', smoId: 'x', now } }).thenThrows({ kind: 'conflict' });
+      const approved: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } };
+      spec.given([submitted, failure, proposed, approved]).when({ type: 'RejectClusterProvisioning', data: { graphId, proposalId: 'k1', reason: 'x' } }).thenThrows({ kind: 'conflict' });
+      // A rejected proposal is closed: the next failure may propose again.
+      const data = proposed.type === 'ClusterProvisioningProposed' ? proposed.data : undefined;
+      spec.given([submitted, failure, proposed, rejected, failure]).when({ type: 'ProposeClusterProvisioning', data: { ...data!, proposalId: 'k2' } }).then([{ ...proposed, data: { ...data!, proposalId: 'k2' } }]);
+    });
+
+    it('an expired pending proposal no longer blocks a new one', () => {
+      const data = proposed.type === 'ClusterProvisioningProposed' ? proposed.data : undefined;
+      const second = { ...data!, proposalId: 'k2' };
+      spec.given([submitted, failure, proposed, failure]).when({ type: 'ProposeClusterProvisioning', data: second, now }).then([]);
+      spec.given([submitted, failure, proposed, failure]).when({ type: 'ProposeClusterProvisioning', data: second, now: '2031-01-01T00:00:00.000Z' }).then([{ ...proposed, data: second }]);
+    });
   });
 
   describe('re-placement', () => {

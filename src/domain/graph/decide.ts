@@ -92,15 +92,14 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     case 'ProposeClusterProvisioning': {
       const graph = present(state, command.data.graphId);
       // One open proposal per graph: a repeated failure does not ask for a second cluster while one is pending or building.
-      const open = (graph.provisioningProposals ?? []).some((p) => p.status === 'pending' || p.status === 'approved');
+      const now = command.now;
+      const open = (graph.provisioningProposals ?? []).some((p) => (p.status === 'pending' && (now === undefined || p.expiresAt >= now)) || p.status === 'approved');
       if (graph.removed || open) return [];
       return [{ type: 'ClusterProvisioningProposed', data: command.data }];
     }
     case 'ApproveClusterProvisioning': {
       const graph = existing(state, command.data.graphId);
-      const proposal = (graph.provisioningProposals ?? []).find((p) => p.proposalId === command.data.proposalId);
-      if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no cluster provisioning proposal ${command.data.proposalId}`);
-      if (proposal.status !== 'pending') throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} is already ${proposal.status}`);
+      const proposal = pendingProvisioning(graph, command.data.proposalId);
       if (proposal.expiresAt < command.data.now) throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} expired at ${proposal.expiresAt}`);
       return [{ type: 'ClusterProvisioningApproved', data: { graphId: graph.graphId, proposalId: proposal.proposalId, smoId: command.data.smoId } }];
     }
@@ -109,6 +108,12 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       // Only the approval that chose this cluster is undone: a late failure of an older attempt changes nothing.
       const approved = (graph.provisioningProposals ?? []).some((p) => p.proposalId === command.data.proposalId && p.status === 'approved' && p.smoId === command.data.smoId);
       return approved ? [{ type: 'ClusterProvisioningApprovalFailed', data: command.data }] : [];
+    }
+    case 'RejectClusterProvisioning': {
+      // An expired proposal may be rejected too: it closes it in the list.
+      const graph = existing(state, command.data.graphId);
+      const proposal = pendingProvisioning(graph, command.data.proposalId);
+      return [{ type: 'ClusterProvisioningRejected', data: { graphId: graph.graphId, proposalId: proposal.proposalId, reason: command.data.reason } }];
     }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
@@ -154,6 +159,13 @@ function pendingProposal(graph: ExistingGraph, proposalId: string) {
   const proposal = graph.proposals.find((p) => p.proposalId === proposalId);
   if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no placement proposal ${proposalId}`);
   if (proposal.status !== 'pending') throw new DomainError('conflict', `Proposal ${proposalId} is already ${proposal.status}`);
+  return proposal;
+}
+
+function pendingProvisioning(graph: ExistingGraph, proposalId: string) {
+  const proposal = (graph.provisioningProposals ?? []).find((p) => p.proposalId === proposalId);
+  if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no cluster provisioning proposal ${proposalId}`);
+  if (proposal.status !== 'pending') throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} is already ${proposal.status}`);
   return proposal;
 }
 

@@ -13,6 +13,8 @@ export interface PlacementInputs {
   intents?: PlacementIntents;
   /** Every cluster of each service that ran on several (highAvailability) before this decision. */
   previousClusterSets?: Record<string, string[]>;
+  /** Energy figure per cluster read from SMO_ENERGY_QUERY (before the carbon-intensity label); absent: labels only. */
+  energyFigures?: Record<string, number>;
 }
 
 /** What the intents did to a decision (src/optimizer/README.md "Intents"). */
@@ -308,6 +310,12 @@ export interface ClusterProvisioningApprovalFailed {
   data: { graphId: string; proposalId: string; smoId: string; detail: string };
 }
 
+/** An operator turned a pending cluster provisioning proposal down: nothing is built; a later failure may propose again. */
+export interface ClusterProvisioningRejected {
+  type: 'ClusterProvisioningRejected';
+  data: { graphId: string; proposalId: string; reason: string };
+}
+
 export type GraphEvent =
   | GraphSubmitted
   | PlacementDecided
@@ -339,7 +347,8 @@ export type GraphEvent =
   | PlacementProposalRejected
   | ClusterProvisioningProposed
   | ClusterProvisioningApproved
-  | ClusterProvisioningApprovalFailed;
+  | ClusterProvisioningApprovalFailed
+  | ClusterProvisioningRejected;
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
 export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
@@ -374,6 +383,7 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   ClusterProvisioningProposed: true,
   ClusterProvisioningApproved: true,
   ClusterProvisioningApprovalFailed: true,
+  ClusterProvisioningRejected: true,
 };
 export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);
 

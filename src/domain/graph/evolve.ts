@@ -157,6 +157,11 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
           p.proposalId === event.data.proposalId && p.smoId === event.data.smoId ? { ...p, status: 'pending', smoId: null, lastFailure: event.data.detail } : p,
         ),
       };
+    case 'ClusterProvisioningRejected':
+      return {
+        ...graph,
+        provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p)),
+      };
     case 'PlacementProposalRejected':
       return {
         ...graph,

@@ -88,11 +88,13 @@ export interface PlacementProposal {
 /** A proposed cluster (the event's data) and what became of it. */
 export type ProvisioningProposal = Omit<ClusterProvisioningProposed['data'], 'graphId'> & {
   /** `fulfilled`: the graph was placed after the approval (the cluster it waited for, or another). */
-  status: 'pending' | 'approved' | 'fulfilled';
+  status: 'pending' | 'approved' | 'fulfilled' | 'rejected';
   /** The cluster asked of NFVCL once approved. */
   smoId: string | null;
   /** Why NFVCL did not build the cluster of the last approval (the proposal is pending again). */
   lastFailure?: string;
+  /** Why it was rejected. */
+  reason?: string;
 };
 
 export type GraphState = { kind: 'none' } | ExistingGraph;
