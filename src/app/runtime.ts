@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { SmoConfig } from '../config/config';
 import type { EventStore } from '../eventstore/event-store';
-import { EventStoreDbEventStore } from '../eventstore/eventstoredb-event-store';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
 import { SqliteEventStore } from '../eventstore/sqlite-event-store';
 import { InstrumentedEventStore } from '../observability/instrumented-event-store';
@@ -9,7 +8,6 @@ import { createLogger, type Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { ProcessingHost } from '../processing/processing-host';
 import { MemoryReadStore } from '../readstore/memory-read-store';
-import { MongoDbReadStore } from '../readstore/mongodb-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import { CachingReadStore } from '../readstore/caching-read-store';
 import { SqliteReadStore } from '../readstore/sqlite-read-store';
@@ -55,6 +53,17 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * The EventStoreDB and MongoDB adapters, loaded only when configured: their clients (gRPC, the MongoDB
+ * driver) add ~60 MB of resident memory to a process that runs on SQLite (`npm run bench:history`).
+ * A CommonJS require, not import(): it resolves the same way from dist/, under ts-jest and under
+ * scripts/register-ts.cjs.
+ */
+function loadAdapter<T>(store: 'eventstoredb' | 'mongodb'): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+  return (store === 'eventstoredb' ? require('../eventstore/eventstoredb-event-store') : require('../readstore/mongodb-read-store')) as T;
+}
+
 export async function createRuntime(config: SmoConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // The metrics read the processing host lazily, at scrape time.
@@ -67,13 +76,13 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     config.eventStore === 'memory'
       ? new MemoryEventStore()
       : config.eventStore === 'eventstoredb'
-        ? new EventStoreDbEventStore(config.esdbUrl!)
+        ? new (loadAdapter<typeof import('../eventstore/eventstoredb-event-store')>('eventstoredb').EventStoreDbEventStore)(config.esdbUrl!)
         : new SqliteEventStore(sqlite());
   const rawReadStore: ReadStore =
     config.readStore === 'memory'
       ? new MemoryReadStore()
       : config.readStore === 'mongodb'
-        ? await MongoDbReadStore.connect(config.mongoUrl!)
+        ? await loadAdapter<typeof import('../readstore/mongodb-read-store')>('mongodb').MongoDbReadStore.connect(config.mongoUrl!)
         : new SqliteReadStore(sqlite());
   const readStore = new CachingReadStore(rawReadStore);
   const eventStore = new InstrumentedEventStore(rawEventStore, metrics, logger);

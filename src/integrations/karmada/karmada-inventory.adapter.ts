@@ -1,4 +1,5 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetes/client';
 import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from '../kubernetes/kube-call';
 import { KubeApiInvalidResponseError } from '../kubernetes/kube-errors';
 import { loadKubeconfigFile } from '../kubernetes/kubeconfig';
@@ -47,7 +48,7 @@ export class KarmadaInventoryAdapter implements ClusterInventoryPort {
     kubeConfig: KubeConfig,
     private readonly options: KarmadaInventoryOptions = {},
   ) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = kubeConfig.makeApiClient(kubernetesClient().CustomObjectsApi);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KUBE_TIMEOUT_MS;
     this.mapping = {
       gpuResourceNames: options.gpuResourceNames ?? DEFAULT_CLUSTER_MAPPING.gpuResourceNames,

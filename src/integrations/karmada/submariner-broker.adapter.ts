@@ -1,4 +1,5 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetes/client';
 import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from '../kubernetes/kube-call';
 import { KubeApiInvalidResponseError } from '../kubernetes/kube-errors';
 import type { ClusterNetwork } from './karmada-cluster.mapper';
@@ -37,7 +38,7 @@ export class SubmarinerBrokerAdapter implements ClusterNetworkSource {
   private readonly timeoutMs: number;
 
   constructor(kubeConfig: KubeConfig, options: SubmarinerOptions = {}) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = kubeConfig.makeApiClient(kubernetesClient().CustomObjectsApi);
     this.brokerNamespace = options.brokerNamespace ?? 'submariner-k8s-broker';
     this.gatewayNamespace = options.gatewayNamespace ?? 'submariner-operator';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KUBE_TIMEOUT_MS;

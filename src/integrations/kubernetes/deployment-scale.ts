@@ -1,4 +1,5 @@
-import { AppsV1Api, PatchStrategy, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { AppsV1Api, KubeConfig, V1Deployment } from '@kubernetes/client-node';
+import { kubernetesClient } from './client';
 import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from './kube-call';
 import { KubeApiInvalidResponseError } from './kube-errors';
 import { parseQuantity, QuantityParseError } from './quantity';
@@ -13,7 +14,7 @@ export class KarmadaDeployments {
   private readonly timeoutMs: number;
 
   constructor(kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}) {
-    this.api = kubeConfig.makeApiClient(AppsV1Api);
+    this.api = kubeConfig.makeApiClient(kubernetesClient().AppsV1Api);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KUBE_TIMEOUT_MS;
   }
 
@@ -52,7 +53,7 @@ export class KarmadaDeployments {
     }
     const operation = `scale deployment ${namespace}/${name} to ${replicas}`;
     // The generated client would send application/json-patch+json, which this body is not.
-    await kubeCall(operation, { timeoutMs: this.timeoutMs, signal, contentType: PatchStrategy.MergePatch }, (options) =>
+    await kubeCall(operation, { timeoutMs: this.timeoutMs, signal, contentType: kubernetesClient().PatchStrategy.MergePatch }, (options) =>
       this.api.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } } }, options),
     );
   }

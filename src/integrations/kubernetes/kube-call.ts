@@ -1,4 +1,5 @@
-import { ApiException, Observable, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
+import type { ConfigurationOptions, Observable, RequestContext } from '@kubernetes/client-node';
+import { kubernetesClient } from './client';
 import {
   KubeApiError,
   KubeApiInvalidResponseError,
@@ -50,10 +51,10 @@ function requestMiddleware(signal: AbortSignal, contentType: string | undefined)
     pre(context: RequestContext): Observable<RequestContext> {
       context.setSignal(signal);
       if (contentType !== undefined) context.setHeaderParam('Content-Type', contentType);
-      return new Observable(Promise.resolve(context));
+      return new (kubernetesClient().Observable)(Promise.resolve(context));
     },
     post<R>(response: R): Observable<R> {
-      return new Observable(Promise.resolve(response));
+      return new (kubernetesClient().Observable)(Promise.resolve(response));
     },
   };
 }
@@ -68,7 +69,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toKubeApiError(operation: string, error: unknown): KubeApiError {
   if (error instanceof KubeApiError) return error;
-  if (error instanceof ApiException) {
+  if (error instanceof kubernetesClient().ApiException) {
     const status = statusBody(error.body);
     return new KubeApiStatusError(operation, error.code, status.reason, status.message);
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubernetesClient } from './client';
 import { parse as parseYaml } from 'yaml';
 import { isRecord } from '../../shared/is-record';
 
@@ -113,7 +114,7 @@ function assertSafeObject(kc: KubeConfig): void {
 }
 
 function attempt(origin: string, load: (kc: KubeConfig) => void): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new (kubernetesClient().KubeConfig)();
   try {
     load(kc);
   } catch (error) {

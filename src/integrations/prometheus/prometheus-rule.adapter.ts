@@ -1,4 +1,5 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { kubernetesClient } from '../kubernetes/client';
 import { backoffDelay, sleep, type RetryPolicy } from '../../shared/retry';
 import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from '../kubernetes/kube-call';
 import { KubeApiInvalidResponseError, KubeApiStatusError } from '../kubernetes/kube-errors';
@@ -67,7 +68,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     kubeConfig: KubeConfig,
     private readonly options: PrometheusRuleOptions = {},
   ) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = kubeConfig.makeApiClient(kubernetesClient().CustomObjectsApi);
     this.target = {
       name: options.name ?? DEFAULT_PROMETHEUS_RULE.name,
       namespace: options.namespace ?? DEFAULT_PROMETHEUS_RULE.namespace,
