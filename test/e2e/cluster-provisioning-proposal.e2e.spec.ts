@@ -26,6 +26,23 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     await nfvcl.stop();
   });
 
+  /** A VIM, one 1-core cluster and the Brussels graph (2.5 cores): its placement fails and a cluster is proposed. */
+  async function proposalForTheBrusselsGraphOnOneSmallCluster() {
+    nfvcl = await FakeNfvcl.start();
+    rig = await startRig({
+      clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
+      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+    });
+    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
+    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
+    const [proposal] = await eventually(async () => {
+      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list.length > 0 ? list : undefined;
+    }, 20_000, 'a cluster provisioning proposal');
+    return { json, proposal };
+  }
+
   it('proposes a cluster sized from the gap, builds it through NFVCL once approved, and places the pending graph when it joins', async () => {
     nfvcl = await FakeNfvcl.start();
     // One 1-core cluster: the Brussels graph (0.5 + 1 + 1 cores) cannot be placed.
@@ -73,19 +90,8 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
   });
 
   it('records the approval before asking NFVCL: of two concurrent approvals one builds the cluster; an NFVCL failure makes the proposal approvable again', async () => {
-    nfvcl = await FakeNfvcl.start();
-    rig = await startRig({
-      clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
-      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
-    });
-    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
+    const { json, proposal } = await proposalForTheBrusselsGraphOnOneSmallCluster();
     const builds = () => nfvcl.requests().filter((r) => r.method === 'POST' && r.path === '/nfvcl/v2/api/blue/k8s').length;
-    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
-    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
-    const [proposal] = await eventually(async () => {
-      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
-      return list.length > 0 ? list : undefined;
-    }, 20_000, 'a cluster provisioning proposal');
     const approve = (key: string) => rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': key } });
 
     // NFVCL refuses: the route answers its error, and the proposal is pending again, saying why.
@@ -113,18 +119,7 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
   });
 
   it('a rejected proposal builds nothing and can no longer be approved', async () => {
-    nfvcl = await FakeNfvcl.start();
-    rig = await startRig({
-      clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
-      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
-    });
-    const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
-    expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
-    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(422);
-    const [proposal] = await eventually(async () => {
-      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
-      return list.length > 0 ? list : undefined;
-    }, 20_000, 'a cluster provisioning proposal');
+    const { json, proposal } = await proposalForTheBrusselsGraphOnOneSmallCluster();
 
     expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/nope/reject`)).status).toBe(404);
     expect((await rig.request('POST', `/graphs/nope/cluster-proposals/${proposal!.proposalId}/reject`)).status).toBe(404);
