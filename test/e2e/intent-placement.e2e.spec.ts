@@ -95,6 +95,18 @@ describe('intents in the lifecycle (fake Karmada, fake helm)', () => {
     expect(rig.helmCalls('install')).toEqual([]);
   });
 
+  it('security with a configured trust label key: the decision and its counterfactual replay read the same key', async () => {
+    const custom = { 'example.org/secure': 'true' };
+    rig = await startRig({ clusters: [cluster('c1', { labels: TRUSTED }), cluster('c2', { labels: custom })], env: { SMO_TRUSTED_LABEL: 'example.org/secure' } });
+    expect((await deploy(withGraphIntent('security'))).status).toBe(200);
+    expect(Object.values((await view()).placement!).every((name) => name === 'c2')).toBe(true);
+    const replay = await rig.request('POST', `/graphs/${GRAPH}/placements/replay`, { body: JSON.stringify({}), contentType: 'application/json' });
+    expect(replay.status).toBe(200);
+    const [replayed] = ((await replay.json()) as { decisions: Array<{ replayed: { placement: Record<string, string> | null }; differences: unknown[] }> }).decisions;
+    expect(Object.values(replayed?.replayed.placement ?? {})).toEqual(SERVICES.map(() => 'c2'));
+    expect(replayed?.differences).toEqual([]);
+  });
+
   it('coLocation holds at first placement and across re-placements', async () => {
     // Small clusters: first fit would split the two services; co-located they need one of the 3-core ones.
     rig = await startRig({ clusters: [cluster('c1', { cpu: '1500m' }), cluster('c2', { cpu: '3' }), cluster('c3', { cpu: '3' })] });

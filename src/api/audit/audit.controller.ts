@@ -105,7 +105,7 @@ export class AuditController {
   @ApiProblems(404)
   async replay(@Param('name') name: string, @Body() body: unknown) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
-    return { graph: name, ...(await replayDecisions(await this.placementEvents(name), options)) };
+    return { graph: name, ...(await replayDecisions(await this.placementEvents(name), options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
   }
 
   @Get('events')

@@ -12,6 +12,7 @@ import {
   type ClusterSets,
   type PlacementIntents,
   type ServiceDemand,
+  type IntentLabelKeys,
   type SolverName,
 } from '../../optimizer';
 
@@ -47,7 +48,7 @@ type Decision = PlacementDecided['data'] | PlacementFailed['data'];
  * solver, algorithm or objective, and says decision by decision what would have differed.
  * Pure with respect to the store: it reads events and appends nothing.
  */
-export async function replayDecisions(events: readonly RecordedEvent[], options: ReplayOptions) {
+export async function replayDecisions(events: readonly RecordedEvent[], options: ReplayOptions, settings: { intentLabels?: Partial<IntentLabelKeys> } = {}) {
   const solver = await getSolver(options.solver);
   const decisions = events.filter(isPlacementOutcome);
   const results = [];
@@ -69,12 +70,15 @@ export async function replayDecisions(events: readonly RecordedEvent[], options:
       ? await intentPlacement(clusters, services, current, {
           solver,
           intents,
+          // The server's label keys, as the decision itself used: a replay with custom keys reads the same cluster facts.
+          ...(settings.intentLabels ? { labelKeys: settings.intentLabels } : {}),
           ...(previousSets ? { currentSets: previousSets } : {}),
           ...(recorded.inputs.energyFigures ? { energyFigures: recorded.inputs.energyFigures } : {}),
         })
       : options.algorithm === 'naive'
         ? { ...naivePlacement(clusters, services, current), solver: 'none' as const }
-        : await milpPlacement(clusters, services, current, { solver });
+        : // The replay shows verdicts, not capacity gaps: none is computed.
+          await milpPlacement(clusters, services, current, { solver, capacityGap: false });
     const replayedPlacement = replayed.feasible ? { ...replayed.placement } : null;
     const replayedSets: ClusterSets = replayed.feasible && 'clusterSets' in replayed ? (replayed.clusterSets as ClusterSets) : {};
     results.push({
