@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
+import { FakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
+import { vimBody } from '../support/nfvcl-rig';
 import { DESCRIPTORS, descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
@@ -384,6 +386,40 @@ if (!existsSync(CHROMIUM)) {
         await context.close();
       } finally {
         await failing.stop();
+      }
+    });
+
+    it('a capacity gap shows a cluster provisioning proposal; an operator rejects it from the page and NFVCL builds nothing', async () => {
+      const nfvcl = await FakeNfvcl.start();
+      // One 1-core cluster: the Brussels graph cannot be placed, and NFVCL is configured with a VIM.
+      const short = await startRig({
+        clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
+        env: { SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read`, NFVCL_BASE_URL: nfvcl.url, NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+      });
+      try {
+        const operate = { authorization: `Bearer ${OPERATE}` };
+        expect((await short.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json', headers: operate })).status).toBe(201);
+        expect((await short.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: operate })).status).toBe(422);
+        await eventually(async () => {
+          const list = (await (await short.request('GET', `/graphs/${GRAPH}/cluster-proposals`, { headers: operate })).json()) as unknown[];
+          return list.length > 0 ? true : undefined;
+        }, 20_000, 'a cluster provisioning proposal');
+
+        const context = await signedIn(OPERATE, short.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, short.smo.url);
+        const proposal = page.locator('#proposals .cluster-proposal[data-status="pending"]');
+        await proposal.waitFor();
+        expect(await proposal.innerText()).toMatch(/New cluster on VIM os-brussels \(area 0\): 1 worker\(s\), for a capacity gap of cpu 1\.5/);
+        await screenshot(page, 'cluster-proposal');
+        expect(await seriousViolations(page)).toEqual([]);
+        await confirm(page, '#proposals button[data-cluster-proposal-action="reject"]');
+        await page.waitForSelector('#proposals .cluster-proposal[data-status="rejected"]');
+        expect(await page.locator('#proposals button[data-cluster-proposal-action]').count()).toBe(0);
+        expect(nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toEqual([]);
+        await context.close();
+      } finally {
+        await short.stop();
+        await nfvcl.stop();
       }
     });
 

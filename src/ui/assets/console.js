@@ -212,7 +212,9 @@
       }
       renderServices(graph, lastDecision);
       renderMap(graph, clusters, lastDecision);
-      renderProposals(graph);
+      // Cluster provisioning proposals (a capacity gap, NFVCL configured): none when the route has nothing to say.
+      const clusterProposals = await json(path + '/cluster-proposals').catch(() => []);
+      renderProposals(graph, clusterProposals);
       renderTimeline(decisions, failures);
     }
 
@@ -330,12 +332,13 @@
       );
     }
 
-    function renderProposals(graph) {
-      if (!graph.proposals.length) {
+    function renderProposals(graph, clusterProposals) {
+      if (!graph.proposals.length && !clusterProposals.length) {
         $('proposals').replaceChildren(el('p', { class: 'muted' }, 'No proposals.'));
         return;
       }
       $('proposals').replaceChildren(
+        clusterProposals.length ? clusterProposalList(clusterProposals) : '',
         el(
           'ul',
           { class: 'proposals' },
@@ -356,6 +359,40 @@
             ),
           ),
         ),
+      );
+    }
+
+    /** New clusters proposed to close a capacity gap: what NFVCL would be asked for, and what became of it. */
+    function clusterProposalList(proposals) {
+      return el(
+        'ul',
+        { class: 'proposals cluster-proposals' },
+        [...proposals].reverse().map((p) => {
+          const expired = p.status === 'pending' && p.expiresAt < new Date().toISOString();
+          const gap = 'cpu ' + p.gap.cpu + (p.gap.memoryBytes ? ', memory ' + formatBytes(p.gap.memoryBytes) : '');
+          return el(
+            'li',
+            { class: 'proposal cluster-proposal', 'data-cluster-proposal': p.proposalId, 'data-status': p.status },
+            el(
+              'p',
+              {},
+              badge(expired ? 'expired' : p.status),
+              ' New cluster on VIM ' + p.vimName + ' (area ' + p.popArea + '): ' + p.workerReplicas + ' worker(s), for a capacity gap of ' + gap,
+              p.smoId ? el('span', { class: 'muted' }, ' · NFVCL cluster ' + p.smoId) : '',
+              el('span', { class: 'muted' }, ' · expires ' + formatTime(p.expiresAt)),
+            ),
+            p.lastFailure ? el('p', { class: 'failure' }, 'Last approval failed: ' + p.lastFailure) : '',
+            p.reason ? el('p', { class: 'muted' }, p.reason) : '',
+            p.status === 'pending' && !expired && canOperate()
+              ? el(
+                  'div',
+                  { class: 'actions' },
+                  el('button', { type: 'button', 'data-cluster-proposal-action': 'approve', 'data-id': p.proposalId }, 'Approve cluster'),
+                  el('button', { type: 'button', class: 'danger', 'data-cluster-proposal-action': 'reject', 'data-id': p.proposalId }, 'Reject cluster'),
+                )
+              : null,
+          );
+        }),
       );
     }
 
@@ -449,11 +486,17 @@
     };
 
     document.addEventListener('click', async (event) => {
-      const button = event.target.closest('button[data-action], button[data-proposal-action]');
+      const button = event.target.closest('button[data-action], button[data-proposal-action], button[data-cluster-proposal-action]');
       if (!button) return;
       if (button.dataset.action) {
         if (!(await confirmAction(button.dataset.confirm))) return;
         await run(button.textContent, REQUESTS[button.dataset.action]);
+      } else if (button.dataset.clusterProposalAction) {
+        const id = button.dataset.id;
+        const verb = button.dataset.clusterProposalAction;
+        const question = verb === 'approve' ? 'Approve cluster proposal ' + id + '? NFVCL will build the cluster.' : 'Reject cluster proposal ' + id + '?';
+        if (!(await confirmAction(question))) return;
+        await run(verb === 'approve' ? 'Approve cluster' : 'Reject cluster', { method: 'POST', path: path + '/cluster-proposals/' + encodeURIComponent(id) + '/' + verb });
       } else {
         const id = button.dataset.id;
         const verb = button.dataset.proposalAction;
