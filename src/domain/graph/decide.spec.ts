@@ -201,6 +201,20 @@ describe('graph decider', () => {
       spec.given([submitted, failure, proposed, rejected, failure]).when({ type: 'ProposeClusterProvisioning', data: { ...data!, proposalId: 'k2' } }).then([{ ...proposed, data: { ...data!, proposalId: 'k2' } }]);
     });
 
+    it('keeps every open cluster proposal and only the latest closed ones, however often placement fails', () => {
+      const data = proposed.type === 'ClusterProvisioningProposed' ? proposed.data : undefined;
+      const history: GraphEvent[] = [submitted, failure];
+      const closedCount = DECIDED_PROPOSALS_KEPT + 5;
+      for (let i = 0; i < closedCount; i++) {
+        history.push({ ...proposed, data: { ...data!, proposalId: `k${i}` } } as GraphEvent);
+        history.push({ type: 'ClusterProvisioningRejected', data: { graphId, proposalId: `k${i}`, reason: 'no' } });
+      }
+      history.push({ ...proposed, data: { ...data!, proposalId: 'open' } } as GraphEvent);
+      const kept = (fold(history).provisioningProposals ?? []).map((p) => `${p.proposalId}:${p.status}`);
+      const latestClosed = Array.from({ length: DECIDED_PROPOSALS_KEPT }, (_, k) => `k${closedCount - DECIDED_PROPOSALS_KEPT + k}:rejected`);
+      expect(kept).toEqual([...latestClosed, 'open:pending']);
+    });
+
     it('an expired pending proposal no longer blocks a new one', () => {
       const data = proposed.type === 'ClusterProvisioningProposed' ? proposed.data : undefined;
       const second = { ...data!, proposalId: 'k2' };

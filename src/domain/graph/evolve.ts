@@ -1,12 +1,12 @@
 import type { GraphEvent } from './events';
-import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type PlacementProposal, type ServiceState, type ServiceStatus } from './state';
+import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 4;
+export const GRAPH_EVOLVE_VERSION = 5;
 
 /**
- * Decided proposals the state keeps (the latest ones), beside every pending one: a graph re-placed
- * for months keeps a bounded state. Older decisions stay in the graph's history.
+ * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
+ * every open one: a graph re-placed for months keeps a bounded state. Older decisions stay in the graph's history.
  */
 export const DECIDED_PROPOSALS_KEPT = 20;
 
@@ -50,7 +50,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         scalingInfeasible: {},
         placement: { decisionId, reason, algorithm, placement, ...(clusterSets && Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), imports },
         ...(graph.provisioningProposals
-          ? { provisioningProposals: graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p)) }
+          ? { provisioningProposals: boundedProvisioningProposals(graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p))) }
           : {}),
         placementFailure: null,
         services: graph.services.map((service) => ({
@@ -143,7 +143,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return { ...graph, proposals: boundedProposals(graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved' } : p))) };
     case 'ClusterProvisioningProposed': {
       const { graphId: _graphId, ...proposal } = event.data;
-      return { ...graph, provisioningProposals: [...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }] };
+      return { ...graph, provisioningProposals: boundedProvisioningProposals([...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }]) };
     }
     case 'ClusterProvisioningApproved':
       return {
@@ -160,7 +160,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'ClusterProvisioningRejected':
       return {
         ...graph,
-        provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p)),
+        provisioningProposals: boundedProvisioningProposals((graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p))),
       };
     case 'PlacementProposalRejected':
       return {
@@ -202,9 +202,14 @@ function statusWhenIdle(graph: ExistingGraph, service: ServiceState): ServiceSta
   return service.status === 'Pending' ? 'Pending' : 'Deploying';
 }
 
-/** Every pending proposal and the latest DECIDED_PROPOSALS_KEPT decided ones, in their order. */
-function boundedProposals(proposals: PlacementProposal[]): PlacementProposal[] {
-  let decided = proposals.filter((p) => p.status !== 'pending').length;
+/** Every proposal still open (`open`: pending by default) and the latest DECIDED_PROPOSALS_KEPT closed ones, in their order. */
+function boundedProposals<P extends { status: string }>(proposals: P[], open: (proposal: P) => boolean = (p) => p.status === 'pending'): P[] {
+  let decided = proposals.filter((p) => !open(p)).length;
   if (decided <= DECIDED_PROPOSALS_KEPT) return proposals;
-  return proposals.filter((p) => p.status === 'pending' || decided-- <= DECIDED_PROPOSALS_KEPT);
+  return proposals.filter((p) => open(p) || decided-- <= DECIDED_PROPOSALS_KEPT);
+}
+
+/** Cluster proposals stay open while pending or approved (the graph waits for the cluster to join). */
+function boundedProvisioningProposals(proposals: ProvisioningProposal[]): ProvisioningProposal[] {
+  return boundedProposals(proposals, (p) => p.status === 'pending' || p.status === 'approved');
 }
