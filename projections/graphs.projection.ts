@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import { evolveGraph } from '../src/domain/graph/evolve';
-import { isSettled, type ExistingGraph } from '../src/domain/graph/state';
+import { awaitsProvisionedCluster, isSettled, type ExistingGraph } from '../src/domain/graph/state';
 import type { Projection } from '../src/processing/projection';
 
 /** The graph read model: the folded graph state plus the fields queries filter on. */
@@ -10,6 +10,8 @@ export interface GraphDocument {
   project: string;
   status: 'Running' | 'Stopped';
   settled: boolean;
+  /** Waits for an approved cluster to join (queried when a cluster joins, so the lookup needs no scan of every graph). */
+  awaitsCluster: boolean;
   /** Stream revision of the last event applied (the graph's ETag). */
   revision: number;
   updatedAt: string;
@@ -25,14 +27,20 @@ export const graphsProjection: Projection<GraphDocument> = {
     if (!isGraphEvent(event)) return doc;
     const state = evolveGraph(doc?.state ?? { kind: 'none' }, event);
     if (state.kind === 'none' || state.removed) return null;
-    return {
-      name: state.graphId,
-      project: state.project,
-      status: state.status,
-      settled: isSettled(state),
-      revision: event.revision,
-      updatedAt: event.created,
-      state,
-    };
+    return graphDocumentOf(state, event.revision, event.created);
   },
 };
+
+/** The read model's document of a graph's state (also what `?at=` answers, folded from the history). */
+export function graphDocumentOf(state: ExistingGraph, revision: number, updatedAt: string): GraphDocument {
+  return {
+    name: state.graphId,
+    project: state.project,
+    status: state.status,
+    settled: isSettled(state),
+    awaitsCluster: awaitsProvisionedCluster(state),
+    revision,
+    updatedAt,
+    state,
+  };
+}

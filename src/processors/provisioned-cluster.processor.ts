@@ -7,7 +7,7 @@ import type { GraphDocument } from '../../projections/graphs.projection';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'provisioned-cluster';
-/** Graphs looked at per joining cluster: a bound on the read, whatever the number of graphs. */
+/** Waiting graphs placed per joining cluster: a bound on the read (only graphs that wait are read). */
 const MAX_GRAPHS = 1000;
 
 /**
@@ -23,11 +23,9 @@ export class ProvisionedClusterProcessor implements Processor {
   async handle(event: RecordedEvent): Promise<void> {
     if (!isClusterEvent(event) || (event.type !== 'ClusterRegistered' && event.type !== 'ClusterRecovered')) return;
     const cluster = event.data.name;
-    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'name' }], limit: MAX_GRAPHS });
+    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { awaitsCluster: true }, orderBy: [{ field: 'name' }], limit: MAX_GRAPHS });
     for (const { doc } of graphs) {
       const { state } = doc;
-      const waiting = state.placementFailure !== null && !state.removed && (state.provisioningProposals ?? []).some((p) => p.status === 'approved');
-      if (!waiting || state.normalised.useStaticPlacement) continue;
       await this.deps.dispatch(
         { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason: 'retry', detail: `cluster ${cluster} joined after an approved cluster provisioning` } },
         processorContext(NAME, event, state.graphId),

@@ -2,8 +2,8 @@ import type { EventStore, RecordedEvent } from '../../eventstore/event-store';
 import { graphStream, isGraphEvent, type PlacementDecided, type PlacementFailed } from '../../domain/graph/events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../../domain/graph/evolve';
 import { loadAggregateAsOf, type FoldBound } from '../../application/aggregate-loader';
-import { initialGraphState, isSettled } from '../../domain/graph/state';
-import type { GraphDocument } from '../../../projections/graphs.projection';
+import { initialGraphState } from '../../domain/graph/state';
+import { graphDocumentOf, type GraphDocument } from '../../../projections/graphs.projection';
 
 /** An event as the audit routes show it. */
 export function eventView(event: RecordedEvent) {
@@ -64,5 +64,5 @@ export async function graphAsOf(store: EventStore, graphId: string, asOf: AsOf):
   if (!found) return null;
   const { state, revision, created } = found;
   if (state.kind === 'none' || state.removed) return null;
-  return { name: state.graphId, project: state.project, status: state.status, settled: isSettled(state), revision, updatedAt: created, state };
+  return graphDocumentOf(state, revision, created);
 }

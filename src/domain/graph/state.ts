@@ -130,3 +130,8 @@ export function isUpToDate(service: ServiceState): boolean {
     service.installed.valuesDigest === service.target.valuesDigest
   );
 }
+
+/** The graph's placement failed and it waits for a cluster it approved to join (then it is placed again). */
+export function awaitsProvisionedCluster(graph: ExistingGraph): boolean {
+  return graph.placementFailure !== null && !graph.removed && !graph.normalised.useStaticPlacement && (graph.provisioningProposals ?? []).some((p) => p.status === 'approved');
+}
