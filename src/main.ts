@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
@@ -20,7 +21,11 @@ async function main(): Promise<void> {
   // Compile the solver's WebAssembly before the first request, so the first placement costs what later ones do.
   runtime.logger.info({ solver: config.solver, ms: Math.round(await warmUpOptimizer(await getSolver(config.solver))) }, 'optimizer warmed up');
   await app.listen(config.port, config.bind);
-  runtime.logger.info({ url: `http://${config.bind}:${config.port}`, docs: '/docs' }, 'SMO listening');
+  // The port bound, not the one asked for: with PORT=0 the system chose it.
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  runtime.logger.info({ url: `http://${config.bind}:${port}`, docs: '/docs' }, 'SMO listening');
+  // A parent that started SMO with an IPC channel (a supervisor, the tests) learns that it listens and where, at any log level.
+  process.send?.({ smo: 'listening', port });
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
 import { appendLongHistory } from '../support/long-history';
-import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
+import { startSmoProcess, type SmoProcess } from '../support/smo-process';
 import { sqliteStores } from '../support/stores';
 import { graphStream, type PlacementDecided } from '../../src/domain/graph/events';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/event-store';
@@ -99,23 +99,26 @@ describe('a graph with a long history', () => {
       await stores.dispose(false);
 
       smo = await startSmoProcess({ SMO_DATA_DIR: dataDir, SMO_SQLITE_SYNCHRONOUS: 'normal' });
+      const url = smo.url;
+      const revision = async () => ((await (await fetch(`${url}/graphs/${GRAPH}`)).json()) as { revision: number }).revision;
       const answers: Array<{ status: number; lagging: boolean }> = [];
+      const seen: number[] = [];
       for (;;) {
-        const response = await fetch(`${smo.url}/health`, { signal: AbortSignal.timeout(10_000) });
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
         const body = (await response.json()) as { processing: Array<{ lag: number }> };
         const lagging = body.processing.some((runner) => runner.lag > 0);
         answers.push({ status: response.status, lagging });
+        // Read while catching up too: the read cache then holds the document at revisions the projection moves past.
+        seen.push(await revision());
         if (!lagging) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(answers.every((a) => a.status === 200)).toBe(true);
       expect(answers.filter((a) => a.lagging).length).toBeGreaterThan(0);
-      // Once /health shows no lag the graph's document has its whole history. Seen once in CI: /health reported no lag
-      // while GET answered the revision from before the appended history (see the team note); the read is
-      // therefore given a bounded moment, and a document that never catches up still fails here.
-      const url = smo.url;
-      const revision = async () => ((await (await fetch(`${url}/graphs/${GRAPH}`)).json()) as { revision: number }).revision;
-      expect(await eventually(async () => ((await revision()) >= 40_000 ? true : undefined), 15_000, 'the graph document at the end of its history')).toBe(true);
+      // No lag means the graph's document has its whole history, at once. (A CI run once saw "no lag" beside the
+      // document at its pre-history revision, which this SMO cannot answer: the harness then took whatever answered on
+      // the port it had chosen for the child as the child; see startSmoProcess.)
+      expect(seen.at(-1)).toBeGreaterThanOrEqual(40_000);
     }, 180_000);
   });
 });

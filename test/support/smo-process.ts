@@ -29,37 +29,48 @@ export async function freePort(): Promise<number> {
  */
 const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=8'];
 
-/** `compiled`: run dist/ (built by `npm run build`) instead of the TypeScript sources, as production does. */
+/**
+ * Starts SMO and resolves once the child itself says it listens (a message on its IPC channel, sent after the bind).
+ * Without `port` the child binds a port of the system's choosing (PORT=0) and says which. Asking the system for a
+ * free port first and passing it on left a window in which another process could take it: the child then failed to
+ * bind, and whatever else listened there (an SMO of another test, with its own graphs) answered in its place.
+ * `compiled`: run dist/ (built by `npm run build`) instead of the TypeScript sources, as production does.
+ */
 export async function startSmoProcess(env: Record<string, string>, port?: number, options: { compiled?: boolean } = {}): Promise<SmoProcess> {
-  const listen = port ?? (await freePort());
   const entry = options.compiled ? [...PRODUCTION_NODE_FLAGS, join(ROOT, 'dist/src/main.js')] : ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')];
   const child = spawn(process.execPath, entry, {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(listen), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port ?? 0) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  const url = `http://127.0.0.1:${listen}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`SMO exited during start-up:\n${output}`);
-    const ok = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`SMO did not start within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  const listening = await new Promise<number | Error>((resolve) => {
+    const timer = setTimeout(() => done(new Error('SMO did not start within 60 s')), 60_000);
+    const onMessage = (message: { smo?: unknown; port?: unknown }) => {
+      if (message?.smo === 'listening' && typeof message.port === 'number') done(message.port);
+    };
+    const onExit = () => done(new Error('SMO exited during start-up'));
+    const done = (outcome: number | Error) => {
+      clearTimeout(timer);
+      child.off('message', onMessage).off('exit', onExit);
+      resolve(outcome);
+    };
+    child.on('message', onMessage).once('exit', onExit);
+  });
+  if (listening instanceof Error) {
+    await kill();
+    throw new Error(`${listening.message}:\n${output}`);
   }
-  return {
-    url,
-    child,
-    output: () => output,
-    kill: (signal = 'SIGKILL') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
-  };
+  // The channel has said what it was for; left open, it would keep the child's event loop alive.
+  child.disconnect();
+  return { url: `http://127.0.0.1:${listening}`, child, output: () => output, kill };
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */
