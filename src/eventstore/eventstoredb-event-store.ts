@@ -1,6 +1,7 @@
 import {
   ANY as ESDB_ANY,
   BACKWARDS,
+  CancelledError as EsdbCancelledError,
   END as ESDB_END,
   EventStoreDBClient,
   FORWARDS,
@@ -9,6 +10,7 @@ import {
   START as ESDB_START,
   STREAM_EXISTS as ESDB_STREAM_EXISTS,
   StreamNotFoundError as EsdbStreamNotFoundError,
+  UnavailableError as EsdbUnavailableError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
@@ -39,7 +41,7 @@ import {
   type SubscriptionMessage,
 } from './event-store';
 import { decodeRecordedEvent } from './decode';
-import { MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
+import { EventStoreUnavailableError, MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
 
 /**
  * Production adapter over `@eventstore/db-client`. Positions are the commit positions of `$all`
@@ -78,7 +80,7 @@ export class EventStoreDbEventStore implements EventStore {
       if (error instanceof EsdbMaxAppendSizeExceededError) {
         throw new MaxAppendSizeExceededError(streamId, Number.NaN, error.maxAppendSize);
       }
-      throw error;
+      throw unreachable(error);
     }
   }
 
@@ -98,12 +100,16 @@ export class EventStoreDbEventStore implements EventStore {
       });
     } catch (error) {
       if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(streamId);
-      throw error;
+      throw unreachable(error);
     }
     return events;
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllFrom(options).catch((error: unknown) => Promise.reject(unreachable(error)));
+  }
+
+  private async readAllFrom(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const from = options.fromPosition ?? (options.direction === 'backwards' ? 'end' : 'start');
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const events: RecordedEvent[] = [];
@@ -142,7 +148,7 @@ export class EventStoreDbEventStore implements EventStore {
       });
     } catch (error) {
       if (error instanceof EsdbStreamNotFoundError) return [];
-      throw error;
+      throw unreachable(error);
     }
     return events;
   }
@@ -162,7 +168,7 @@ export class EventStoreDbEventStore implements EventStore {
         const actual = typeof error.actualVersion === 'bigint' ? Number(error.actualVersion) : NO_STREAM;
         throw new WrongExpectedVersionError(streamId, expected, actual);
       }
-      throw error;
+      throw unreachable(error);
     }
   }
 
@@ -209,7 +215,14 @@ class EsdbSubscription implements Subscription {
       this.push({ kind: 'caughtUp', position: this.lastSeen });
     });
     this.subscription.on('error', (error: unknown) => {
-      this.failure = error;
+      this.failure ??= unreachable(error);
+      this.push(null);
+    });
+    // The server ended the call (it is shutting down, or dropped this subscriber): not the end of `$all`.
+    // Failing lets the runner subscribe again from its checkpoint; waiting would stall it for good.
+    this.subscription.on('end', () => {
+      if (this.closed) return;
+      this.failure ??= new EventStoreUnavailableError('the server ended the subscription');
       this.push(null);
     });
   }
@@ -279,6 +292,19 @@ async function readThrough<E>(reading: StreamingRead<E>, take: (resolved: E) => 
  */
 function serverFilter(onCheckpoint: (position: number) => void): Filter {
   return excludeSystemEvents({ checkpointReached: (_: unknown, position: { commit: bigint }) => onCheckpoint(Number(position.commit)) });
+}
+
+/**
+ * The server cannot be reached (down, restarting, connection lost): EventStoreUnavailableError, so a command
+ * answers 503 and a processor fails and resubscribes instead of parking the event it was handling. An append
+ * cut off this way may have been written; repeating it is safe, the server recognises its event ids.
+ */
+function unreachable(error: unknown): unknown {
+  // 14: gRPC's UNAVAILABLE, for an error the client did not convert; a cancellation by the server is converted.
+  const unavailable = error instanceof EsdbUnavailableError || error instanceof EsdbCancelledError || (error as { code?: unknown } | null)?.code === 14;
+  if (!unavailable) return error;
+  // The gRPC details (the server's address among them) go to the log with the cause, not to API clients.
+  return new EventStoreUnavailableError('EventStoreDB cannot be reached', { cause: error });
 }
 
 /** A greenfield store has no explicit transactions, so an event's prepare position equals its commit position. */

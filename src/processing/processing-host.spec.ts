@@ -51,6 +51,19 @@ describe('ProcessingHost', () => {
     expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(1);
   });
 
+  it('reports from the last head it read when the event store cannot be reached (/health then says why, instead of failing)', async () => {
+    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    const processing = host().addProjection(streamSummariesProjection);
+    processing.start();
+    await processing.whenIdle();
+    const before = await processing.report();
+    await processing.stop();
+    stores.database.close(); // every read fails from now on
+    await expect(stores.eventStore.headPosition()).rejects.toThrow();
+    const after = await processing.report();
+    expect(after.map((r) => [r.name, r.lag, r.processedPosition])).toEqual(before.map((r) => [r.name, r.lag, r.processedPosition]));
+  });
+
   it('resumes from its checkpoint after a restart, and replaying from zero changes nothing', async () => {
     await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2), happened(3)]);
     const first = host().addProjection(streamSummariesProjection);

@@ -29,6 +29,8 @@ export class ProcessingHost {
   private readonly projections = new Map<string, ProjectionRunner>();
   private readonly processors = new Map<string, ProcessorRunner>();
   private started = false;
+  /** The head of `$all` at the last report. */
+  private knownHead = 0;
 
   constructor(
     private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger; retry?: RetryPolicy; leaseTtlMs?: number },
@@ -76,8 +78,15 @@ export class ProcessingHost {
     }
   }
 
+  /**
+   * Every runner's status and lag. While the event store cannot be reached (/health then says it is down), lag
+   * is counted from the last head read: /health and /metrics keep answering what this instance knows.
+   */
   async report(): Promise<RunnerReport[]> {
-    const head = (await this.deps.eventStore.headPosition()) ?? 0;
+    const head = await this.deps.eventStore.headPosition().then(
+      (position) => (this.knownHead = position ?? 0),
+      () => this.knownHead,
+    );
     return this.runners().map((runner) => {
       const status = runner.status();
       const rebuild = runner instanceof ProjectionRunner ? runner.rebuildProgress() : null;

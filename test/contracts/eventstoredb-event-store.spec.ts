@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventStoreDbEventStore } from '../../src/eventstore/eventstoredb-event-store';
 import { startFakeEventStoreDb, type FakeEventStoreDb } from '../fakes/esdb-grpc-server/fake-esdb-server';
 import { describeEventStoreContract } from './event-store.contract';
@@ -12,4 +13,65 @@ describeEventStoreContract(realServer ? 'eventstoredb (ESDB_URL)' : 'eventstored
   const url = realServer ?? (fake ??= await startFakeEventStoreDb()).url;
   const store = new EventStoreDbEventStore(url);
   return { store, dispose: () => store.close() };
+});
+
+/** Resolves 'pending' after `ms`: a bound that turns a hang into a failed assertion. */
+const within = <T>(work: Promise<T>, ms: number) =>
+  Promise.race([work, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms).unref())]);
+
+const outcomeOf = (work: Promise<unknown>) =>
+  work.then(
+    () => 'succeeded',
+    (error: unknown) => (error instanceof Error ? error.name : String(error)),
+  );
+
+// Stopping the server is something only the fake lets a test do.
+(realServer ? describe.skip : describe)(`eventstoredb adapter when the server goes away${realServer ? ' (skipped: ESDB_URL is a real server this test cannot stop)' : ''}`, () => {
+  let server: FakeEventStoreDb;
+  let store: EventStoreDbEventStore;
+  const event = () => ({ id: randomUUID(), type: 'ThingHappened', data: { n: 1 }, metadata: { correlationId: 'c', causationId: 'c', actor: 'test', at: new Date().toISOString(), schemaVersion: 1 } });
+
+  beforeEach(async () => {
+    server = await startFakeEventStoreDb();
+    store = new EventStoreDbEventStore(server.url);
+    await store.appendToStream('thing-1', [event()]);
+  });
+  afterEach(async () => {
+    await store.close();
+    await server.stop();
+  });
+
+  it('a subscription the server ends fails (its runner subscribes again) instead of waiting forever', async () => {
+    const subscription = store.subscribeToAll({ fromPosition: 'start' });
+    const messages: string[] = [];
+    const consumed = outcomeOf(
+      (async () => {
+        for await (const message of subscription) messages.push(message.kind);
+      })(),
+    );
+    await within(
+      (async () => {
+        while (!messages.includes('caughtUp')) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      10_000,
+    );
+    await server.stop(); // ends every subscription call, as a server shutting down does
+    expect(await within(consumed, 10_000)).toBe('EventStoreUnavailableError');
+    expect(messages).toEqual(['event', 'caughtUp']);
+    await subscription.close();
+  });
+
+  it('calls to a server that is gone fail as EventStoreUnavailableError (commands answer 503, processors retry the event)', async () => {
+    server.crash();
+    expect(await within(outcomeOf(store.appendToStream('thing-1', [event()])), 10_000)).toBe('EventStoreUnavailableError');
+    expect(await within(outcomeOf(store.readStream('thing-1')), 10_000)).toBe('EventStoreUnavailableError');
+    expect(await within(outcomeOf(store.readAll({ maxCount: 10 })), 10_000)).toBe('EventStoreUnavailableError');
+    expect(await within(outcomeOf(store.headPosition()), 10_000)).toBe('EventStoreUnavailableError');
+    const subscription = store.subscribeToAll({ fromPosition: 'start' });
+    const drained = (async () => {
+      for await (const message of subscription) void message;
+    })();
+    expect(await within(outcomeOf(drained), 10_000)).toBe('EventStoreUnavailableError');
+    expect(await within(subscription.close().then(() => 'closed'), 10_000)).toBe('closed');
+  });
 });

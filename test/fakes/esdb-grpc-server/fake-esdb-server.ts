@@ -93,6 +93,8 @@ export interface FakeEventStoreDb {
   /** Connection string for `EventStoreDBClient.connectionString`. */
   url: string;
   stop(): Promise<void>;
+  /** Goes away as a killed server does: every connection dropped at once, no call ended. */
+  crash(): void;
 }
 
 export async function startFakeEventStoreDb(): Promise<FakeEventStoreDb> {
@@ -119,6 +121,7 @@ export async function startFakeEventStoreDb(): Promise<FakeEventStoreDb> {
         // Streams the client never cancelled would hold a graceful shutdown forever.
         setTimeout(() => server.forceShutdown(), 1000).unref();
       }),
+    crash: () => server.forceShutdown(),
   };
 }
 
