@@ -235,8 +235,11 @@ class EsdbSubscription implements Subscription {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.subscription.unsubscribe();
+    // The reader stops at once; cancelling waits for the call to exist (after discovery, with esdb+discover://).
     this.push(null);
+    // A call that never started (the server could not be found) has nothing to cancel: closing still succeeds,
+    // so the runner's shutdown goes on to dispose the client.
+    await this.subscription.unsubscribe().catch(() => undefined);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {

@@ -74,4 +74,20 @@ const outcomeOf = (work: Promise<unknown>) =>
     expect(await within(outcomeOf(drained), 10_000)).toBe('EventStoreUnavailableError');
     expect(await within(subscription.close().then(() => 'closed'), 10_000)).toBe('closed');
   });
+
+  it('a subscription whose call never started (the cluster could not be discovered) still closes, so shutdown goes on', async () => {
+    server.crash();
+    const port = new URL(server.url.replace(/^esdb:/, 'http:')).port;
+    const discovering = new EventStoreDbEventStore(`esdb+discover://127.0.0.1:${port}?tls=false&maxDiscoverAttempts=2&discoveryInterval=10&gossipTimeout=200`);
+    try {
+      const subscription = discovering.subscribeToAll({ fromPosition: 'start' });
+      const drained = (async () => {
+        for await (const message of subscription) void message;
+      })();
+      expect(await within(outcomeOf(drained), 10_000)).not.toBe('pending');
+      expect(await within(outcomeOf(subscription.close()), 10_000)).toBe('succeeded');
+    } finally {
+      await discovering.close();
+    }
+  });
 });
