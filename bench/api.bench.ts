@@ -20,9 +20,9 @@
  * at a time on an idle SMO, beside the machine's fsynced commit time; `deployEndToEnd` adds
  * sequential deploys answered only once settled (fake helm installs included), for scale.
  *
- * Every read route is measured between two runs of a bare Fastify hello-world under the same
- * autocannon settings, and reported as a ratio to their mean: the machine is shared, so the ratio
- * says more than the absolute figures. Goals (a benchmark, not a test): GET /graphs/{id} ≥ 0.7× bare
+ * Every read route is measured in alternating pairs of 2 s runs with a bare Fastify hello-world under
+ * the same autocannon settings (5 pairs; 2 with --quick), and reported as the median of the pairs'
+ * ratios: the machine is shared, so the ratio says more than the absolute figures. Goals (a benchmark, not a test): GET /graphs/{id} ≥ 0.7× bare
  * Fastify with p99 < 10 ms, the list ≥ 0.4×; deploy overhead p99 < 50 ms.
  *
  *   npm run bench:api              # ~2.5 minutes
@@ -45,7 +45,9 @@ import { DESCRIPTORS, descriptorText } from '../test/support/graph-fixtures';
 const quick = process.argv.includes('--quick');
 const SETTINGS = {
   readConnections: 100,
-  readDurationSeconds: quick ? 3 : 10,
+  /** Each read route: `readRounds` pairs of runs of `readRoundSeconds` each, bare hello-world then route. */
+  readRounds: quick ? 2 : 5,
+  readRoundSeconds: 2,
   warmupSeconds: quick ? 1 : 2,
   deployConnections: 4,
   deployRequests: quick ? 40 : 120,
@@ -83,11 +85,10 @@ function run(options: autocannon.Options): Promise<Result> {
   return autocannon({ workers: SETTINGS.loadGeneratorThreads, pipelining: SETTINGS.pipelining, ...options });
 }
 
-/** Warm-up (JIT, caches), then the measured run. */
+/** One measured run of `url`, with the server thread's CPU per request. */
 async function measureRead(url: string) {
-  await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.warmupSeconds });
   const cpuBefore = process.threadCpuUsage();
-  const result = summary(await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.readDurationSeconds }));
+  const result = summary(await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.readRoundSeconds }));
   const cpu = process.threadCpuUsage(cpuBefore);
   // The server's own CPU per request (this thread; the load generator has its own): other helpers' load barely moves it.
   return { ...result, serverCpuMicrosecondsPerRequest: result.requests > 0 ? round((cpu.user + cpu.system) / result.requests) : 0 };
@@ -136,23 +137,40 @@ function cpuLoopMs(): number {
 }
 
 /**
- * A route measured between two runs of the bare hello-world (the machine is shared: its load
- * drifts within a run), and its ratio to their mean.
+ * A route against the bare hello-world in alternating pairs of short runs (bare, then the route),
+ * after a warm-up of both (JIT, caches). The machine is shared and its load drifts within a run,
+ * while the two runs of a pair see nearly the same load: the ratios are the medians of the pairs'
+ * ratios, and the route's figures those of its median run by requests/s.
  */
 async function measureAgainstBare(url: string, bareUrl: string, bare: Measured[]) {
-  if (bare.length === 0) bare.push(await measureRead(bareUrl));
-  const route = await measureRead(url);
-  bare.push(await measureRead(bareUrl));
-  const [before, after] = [bare.at(-2)!, bare.at(-1)!];
-  const yardstick = (before.requestsPerSecond + after.requestsPerSecond) / 2;
-  const bareCpu = (before.serverCpuMicrosecondsPerRequest + after.serverCpuMicrosecondsPerRequest) / 2;
+  for (const target of [bareUrl, url]) await run({ url: target, connections: SETTINGS.readConnections, duration: SETTINGS.warmupSeconds });
+  const pairs: Array<{ bare: Measured; route: Measured }> = [];
+  for (let i = 0; i < SETTINGS.readRounds; i++) {
+    const yardstick = await measureRead(bareUrl);
+    bare.push(yardstick);
+    pairs.push({ bare: yardstick, route: await measureRead(url) });
+  }
+  const byThroughput = [...pairs].sort((a, b) => a.route.requestsPerSecond - b.route.requestsPerSecond);
   return {
-    ...route,
-    bareFastifyRequestsPerSecond: Math.round(yardstick),
-    ratioToBareFastify: round(route.requestsPerSecond / yardstick),
+    ...byThroughput[Math.floor(byThroughput.length / 2)]!.route,
+    bareFastifyRequestsPerSecond: Math.round(median(pairs.map((pair) => pair.bare.requestsPerSecond))),
+    ratioToBareFastify: round(median(pairs.map((pair) => pair.route.requestsPerSecond / pair.bare.requestsPerSecond))),
     /** bare Fastify's server CPU per request over the route's: the throughput ratio a CPU-bound server would show. */
-    cpuRatioToBareFastify: round(bareCpu / route.serverCpuMicrosecondsPerRequest),
+    cpuRatioToBareFastify: round(median(pairs.map((pair) => pair.bare.serverCpuMicrosecondsPerRequest / pair.route.serverCpuMicrosecondsPerRequest))),
+    rounds: pairs.map((pair) => ({
+      bareRequestsPerSecond: pair.bare.requestsPerSecond,
+      requestsPerSecond: pair.route.requestsPerSecond,
+      bareCpuMicroseconds: pair.bare.serverCpuMicrosecondsPerRequest,
+      cpuMicroseconds: pair.route.serverCpuMicrosecondsPerRequest,
+    })),
   };
+}
+
+/** The median (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 type Measured = Awaited<ReturnType<typeof measureRead>>;

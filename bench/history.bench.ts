@@ -40,7 +40,8 @@ import { sqliteStores } from '../test/support/stores';
 const GRAPH = 'image-detection-graph';
 const sizesArgument = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArgument ? sizesArgument.slice('--sizes='.length).split(',').map(Number) : [0, 10_000, 100_000, 1_000_000];
-const SAMPLES = { commands: 10, reads: 40 };
+// 100 commands and 200 reads of each kind: a p99 over a few dozen samples is their maximum, one GC pause or scheduler hiccup.
+const SAMPLES = { commands: 50, reads: 200 };
 // SMO_DEPLOY_WAIT=0: a command answers 202 as soon as it is recorded (its own cost); the bench then polls until settled.
 const ENV = { SMO_DEPLOY_WAIT: '0', SMO_RATE_LIMIT: '100000', LOG_LEVEL: 'warn' };
 const start = (env: Record<string, string>) => startSmoProcess({ ...ENV, ...env }, undefined, { compiled: true });

@@ -16,16 +16,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const problem = { ...toProblem(exception, this.logger), instance: redactUrl(request.url) };
-    // A dependency failed or timed out (502, 504…): the operator hears why, not only the client.
-    if (exception instanceof ProblemException && problem.status >= 500) {
-      this.logger.warn({ status: problem.status, method: request.method, url: problem.instance, detail: problem.detail }, `answered ${problem.status}: ${problem.detail ?? problem.title}`);
-    }
-    if (exception instanceof EventStoreUnavailableError) void reply.header('retry-after', '5');
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    sendProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
   }
+}
+
+/** Answers an error as problem details: the filter's answer, also for the routes Fastify answers without Nest. */
+export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+  const problem = { ...toProblem(exception, logger), instance: redactUrl(request.url) };
+  // A dependency failed or timed out (502, 504…): the operator hears why, not only the client.
+  if (exception instanceof ProblemException && problem.status >= 500) {
+    logger.warn({ status: problem.status, method: request.method, url: problem.instance, detail: problem.detail }, `answered ${problem.status}: ${problem.detail ?? problem.title}`);
+  }
+  if (exception instanceof EventStoreUnavailableError) void reply.header('retry-after', '5');
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 
 export function toProblem(exception: unknown, logger: Logger): ProblemDetails {

@@ -8,7 +8,8 @@ import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { completeDocument } from '../api/openapi/document';
 import { useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter } from '../api/problem.filter';
-import { AuthGuard } from '../api/security/auth.guard';
+import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
+import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
 import { YAML_MEDIA_TYPES } from '../descriptor';
 import { logContext, redactUrl, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
@@ -36,6 +37,8 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     bodyLimit: runtime.config.maxBodyBytes,
     // Fastify already answers 503 to new requests while closing; in-flight ones finish.
     return503OnClosing: true,
+    // SMO has no Nest middleware: without middie, no request pays for its hook.
+    skipMiddie: true,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.logger),
@@ -44,8 +47,10 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
-  app.useGlobalGuards(new AuthGuard(runtime.config.security));
+  const authorizer = new RequestAuthorizer(runtime.config.security);
+  app.useGlobalGuards(new AuthGuard(authorizer));
   const fastify = app.getHttpAdapter().getInstance();
+  answerGraphReadsDirectly(fastify, runtime, authorizer, runtime.logger);
   useJsonBodyParser(app, runtime.config.maxBodyBytes);
   fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
 

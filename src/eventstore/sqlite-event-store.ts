@@ -19,6 +19,7 @@ import {
   type Subscription,
 } from './event-store';
 import { decodeRecordedEvent } from './decode';
+import { RecentEvents } from './recent-events';
 import { EventStoreUnavailableError, StreamNotFoundError } from './errors';
 
 /** SQLite primary result codes that mean "cannot write now", not "this append is wrong": BUSY, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN. */
@@ -60,6 +61,8 @@ CREATE INDEX IF NOT EXISTS es_events_by_correlation ON es_events (json_extract(m
 `;
 
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, created';
+/** How many of the latest appended events are kept for subscriptions that follow the head (see RecentEvents). */
+const RECENT_EVENTS = 1000;
 
 interface PendingAppend {
   streamId: string;
@@ -77,6 +80,7 @@ interface PendingAppend {
 export class SqliteEventStore implements EventStore {
   readonly adapter = 'sqlite';
   private readonly notifier = new AppendNotifier();
+  private readonly recent = new RecentEvents(RECENT_EVENTS);
   private readonly statements: Record<string, StatementSync>;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
@@ -123,11 +127,14 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     this.flushing = null;
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const committed: Row[] = [];
     try {
       this.database.transaction(() => {
         for (const append of batch) {
           try {
-            outcomes.push({ ok: true, result: this.database.transaction(() => this.appendNow(append)) });
+            const rows: Row[] = [];
+            outcomes.push({ ok: true, result: this.database.transaction(() => this.appendNow(append, rows)) });
+            committed.push(...rows);
           } catch (error) {
             // SQLite rolled the whole batch back (e.g. disk full): the appends before this one are gone too.
             if (error instanceof TransactionAbortedError) throw error;
@@ -140,6 +147,7 @@ export class SqliteEventStore implements EventStore {
       batch.forEach((append) => append.reject(failure));
       return;
     }
+    this.recent.add(committed.map((row) => ({ position: Number(row['position']), decode: () => toRecorded(row) })));
     batch.forEach((append, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) append.resolve(outcome.result);
@@ -148,7 +156,8 @@ export class SqliteEventStore implements EventStore {
     if (outcomes.some((o) => o.ok)) this.notifier.notify();
   }
 
-  private appendNow({ streamId, events, expected }: PendingAppend): AppendResult {
+  /** Appends one stream's events (inside the flush's transaction); `rows` receives them as stored. */
+  private appendNow({ streamId, events, expected }: PendingAppend, rows: Row[]): AppendResult {
     const state = this.streamState(streamId);
     // A stream never written cannot hold these ids yet: skip the idempotency lookup.
     const existing =
@@ -173,8 +182,10 @@ export class SqliteEventStore implements EventStore {
     const category = streamCategory(streamId);
     let position = 0;
     events.forEach((event, index) => {
-      const info = this.statements.insert!.run(streamId, decision.firstRevision + index, event.id, event.type, category, event.data, event.metadata, created);
+      const revision = decision.firstRevision + index;
+      const info = this.statements.insert!.run(streamId, revision, event.id, event.type, category, event.data, event.metadata, created);
       position = Number(info.lastInsertRowid);
+      rows.push({ position, stream_id: streamId, revision, event_id: event.id, type: event.type, data: event.data, metadata: event.metadata, created });
     });
     const lastRevision = decision.firstRevision + events.length - 1;
     this.statements.upsertStream!.run(streamId, lastRevision, state.firstRevision, 0);
@@ -227,7 +238,12 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new CatchUpSubscription(
       {
-        readPageAfter: async (position, limit, filter) => this.database.snapshot(() => this.pageAfter(position, limit, filter)),
+        readPageAfter: async (position, limit, filter) => {
+          // Following the head: the events this process just appended, without a read transaction.
+          const head = this.currentHead();
+          const recent = this.recent.pageAfter(position, limit, filter, head);
+          return recent ? { events: recent, head } : this.database.snapshot(() => this.pageAfter(position, limit, filter));
+        },
         appendSequence: () => this.notifier.current(),
         waitForAppend: (since, pollMs, signal) => this.notifier.wait(since, pollMs, signal),
       },
@@ -239,8 +255,11 @@ export class SqliteEventStore implements EventStore {
     const { clause, params } = filterClause(filter);
     const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
     const rows = statement.all(position, ...params, limit);
-    const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
-    return { events: rows.map(toRecorded), head };
+    return { events: rows.map(toRecorded), head: this.currentHead() };
+  }
+
+  private currentHead(): number {
+    return (this.statements.head!.get() as { head: number | null }).head ?? 0;
   }
 
   async deleteStream(streamId: string, options: AppendOptions = {}): Promise<void> {

@@ -6,6 +6,7 @@ import {
   type ReadStore,
   type StoredDocument,
 } from './read-store';
+import { deepFreeze } from '../shared/deep-freeze';
 
 /** Something a route derived from a cached document (a serialised body), and until when it holds. */
 export interface Rendering<R> {
@@ -323,13 +324,4 @@ function logicalOfKey(key: string): string {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Freezes a parsed JSON document in place, so a reader cannot change the shared copy. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

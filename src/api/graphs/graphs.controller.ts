@@ -18,7 +18,8 @@ import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
-import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import { graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import { answerCurrentGraph, currentGraph } from './graph-read';
 import type { CachedDocument } from '../../readstore/caching-read-store';
 import { isDnsLabel } from '../../shared/dns-name';
 
@@ -160,9 +161,7 @@ export class GraphsController {
       void reply.header('etag', etag(doc.revision));
       return toGraphView(doc);
     }
-    const cached = await this.find(name);
-    void reply.header('etag', etag(cached.doc.revision)).type(JSON_CONTENT_TYPE);
-    return graphViewBody(cached);
+    return answerCurrentGraph(this.runtime, name, reply);
   }
 
   @Delete('graphs/:name')
@@ -390,10 +389,8 @@ export class GraphsController {
     return doc;
   }
 
-  private async find(name: string): Promise<CachedDocument<GraphDocument>> {
-    const found = await this.runtime.readStore.cachedGet<GraphDocument>('graphs', name);
-    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} not found`);
-    return found;
+  private find(name: string): Promise<CachedDocument<GraphDocument>> {
+    return currentGraph(this.runtime, name);
   }
 
   /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */

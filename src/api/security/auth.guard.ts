@@ -21,10 +21,10 @@ export function roleOfRequest(request: FastifyRequest): Role | null {
 /**
  * Bearer tokens from SMO_API_TOKENS: `read` may GET, `operate` may do anything. Tokens are compared
  * as SHA-256 digests in constant time. Every caller is rate-limited (per token, or per address
- * when SMO runs without tokens).
+ * when SMO runs without tokens). One instance per application: the guard and the routes Fastify
+ * answers directly (see graph-read.ts) share its rate-limit buckets.
  */
-@Injectable()
-export class AuthGuard implements CanActivate {
+export class RequestAuthorizer {
   private readonly buckets: TokenBuckets;
   private readonly digests: Array<{ digest: Buffer; role: Role }>;
 
@@ -33,12 +33,11 @@ export class AuthGuard implements CanActivate {
     this.digests = security.tokens.map((t) => ({ digest: Buffer.from(t.digest, 'hex'), role: t.role }));
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
+  /** Lets the request through or throws the 401/403/429 problem (with its WWW-Authenticate or Retry-After header set). */
+  authorize(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? request.url;
-    if (OWN_AUTH.includes(route)) return true;
-    if (OPERATIONS.includes(route) && !this.security.protectOperations) return true;
+    if (OWN_AUTH.includes(route)) return;
+    if (OPERATIONS.includes(route) && !this.security.protectOperations) return;
     if (this.digests.length === 0) {
       (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
       return this.limit(`address:${request.ip}`, reply);
@@ -51,7 +50,7 @@ export class AuthGuard implements CanActivate {
     const needs: Role = ['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate';
     (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
     if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
-    return this.limit(`token:${role}:${this.digestOf(request.headers.authorization!).toString('hex').slice(0, 16)}`, reply);
+    this.limit(`token:${role}:${this.digestOf(request.headers.authorization!).toString('hex').slice(0, 16)}`, reply);
   }
 
   private roleOf(authorization: string | undefined): Role | null {
@@ -67,10 +66,22 @@ export class AuthGuard implements CanActivate {
     return createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
   }
 
-  private limit(key: string, reply: FastifyReply): boolean {
+  private limit(key: string, reply: FastifyReply): void {
     const wait = this.buckets.take(key);
-    if (wait === 0) return true;
+    if (wait === 0) return;
     void reply.header('retry-after', String(wait));
     throw ProblemException.of(HttpStatus.TOO_MANY_REQUESTS, `Too many requests; retry in ${wait} s`);
+  }
+}
+
+/** The authorizer as Nest's global guard, for every route Nest answers. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly authorizer: RequestAuthorizer) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    this.authorizer.authorize(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    return true;
   }
 }

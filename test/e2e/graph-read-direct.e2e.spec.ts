@@ -1,0 +1,85 @@
+import { descriptorText } from '../support/graph-fixtures';
+import { startApp, type RunningApp } from '../support/app';
+
+const READ = 'read-token-0123456789abcdef';
+const OPERATE = 'operate-token-0123456789abcdef';
+const GRAPH = 'image-detection-graph';
+/** Headers an answer must carry whichever way it was served (the correlation id is the caller's). */
+const COMPARED = ['content-type', 'etag', 'x-correlation-id', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'content-security-policy'];
+
+/**
+ * GET /graphs/{name} without a query is answered by Fastify directly (src/api/graphs/graph-read.ts);
+ * with a query it goes through Nest's controller. Both must be indistinguishable to a client.
+ */
+describe('GET /graphs/{name} answered without Nest', () => {
+  let smo: RunningApp;
+  beforeAll(async () => {
+    smo = await startApp({ SMO_API_TOKENS: `${READ}:read,${OPERATE}:operate`, SMO_DEPLOY_WAIT: '10' });
+    const deploy = await fetch(`${smo.url}/project/demo/graphs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/yaml' },
+      body: descriptorText(),
+    });
+    expect(deploy.status).toBe(200);
+  });
+  afterAll(async () => smo.close());
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${smo.url}${path}`, { headers: { authorization: `Bearer ${READ}`, ...headers } });
+  const answer = async (response: Response) => ({
+    status: response.status,
+    headers: Object.fromEntries(COMPARED.map((name) => [name, response.headers.get(name)])),
+    body: await response.text(),
+  });
+
+  it('answers as the controller does: status, body and headers', async () => {
+    const correlation = { 'x-correlation-id': 'read-direct-1' };
+    const direct = await answer(await get(`/graphs/${GRAPH}`, correlation));
+    const throughNest = await answer(await get(`/graphs/${GRAPH}?unused=1`, correlation));
+    expect(direct.status).toBe(200);
+    expect(direct.headers['etag']).toMatch(/^W\/"\d+"$/);
+    expect(JSON.parse(direct.body)).toMatchObject({ name: GRAPH, status: 'Running' });
+    expect(direct).toEqual(throughNest);
+  });
+
+  it('answers an unknown graph with the same 404 problem', async () => {
+    const direct = await answer(await get('/graphs/no-such-graph', { 'x-correlation-id': 'read-direct-2' }));
+    const throughNest = await answer(await get('/graphs/no-such-graph?unused=1', { 'x-correlation-id': 'read-direct-2' }));
+    expect(direct.status).toBe(404);
+    expect(direct.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(direct.body)).toMatchObject({ status: 404, detail: 'Graph with name no-such-graph not found', instance: '/graphs/no-such-graph' });
+    expect({ ...direct, body: null }).toEqual({ ...throughNest, body: null });
+  });
+
+  it('asks for a token with 401 problem+json, and accepts a read token', async () => {
+    for (const authorization of [undefined, `Bearer ${READ}x`]) {
+      const response = await fetch(`${smo.url}/graphs/${GRAPH}`, { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('Bearer');
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 401, instance: `/graphs/${GRAPH}` });
+    }
+  });
+
+  it('is counted in the request metrics under its route', async () => {
+    await get(`/graphs/${GRAPH}`);
+    const metrics = await (await fetch(`${smo.url}/metrics`)).text();
+    expect(metrics).toMatch(/smo_http_request_duration_seconds_count[^\n]*route="\/graphs\/:name"[^\n]*status="200"/);
+  });
+});
+
+describe('GET /graphs/{name} shares the caller rate limit with every other route', () => {
+  it('answers 429 with Retry-After once the caller spent its budget elsewhere', async () => {
+    const smo = await startApp({ SMO_RATE_LIMIT: '2' });
+    try {
+      const statuses: number[] = [];
+      while (statuses.at(-1) !== 429 && statuses.length < 20) statuses.push((await fetch(`${smo.url}/project/demo/graphs`)).status);
+      expect(statuses.at(-1)).toBe(429);
+      const limited = await fetch(`${smo.url}/graphs/${GRAPH}`);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await limited.json()).toMatchObject({ status: 429 });
+    } finally {
+      await smo.close();
+    }
+  });
+});
