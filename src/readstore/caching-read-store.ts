@@ -124,7 +124,6 @@ export class CachingReadStore implements ReadStore {
 
   /** The document as a shared, frozen, position-stamped copy (see the class comment for coherence). */
   async cachedGet<T>(collection: string, id: string): Promise<CachedDocument<T> | null> {
-    const logical = parseCollectionName(collection).logical;
     const key = documentKey(collection, id);
     const stamp = this.currentStamp();
     const known = this.documents.get(key) as CachedDocument<T> | undefined;
@@ -132,6 +131,7 @@ export class CachingReadStore implements ReadStore {
       this.touch(this.documents, key, known);
       return known;
     }
+    const logical = parseCollectionName(collection).logical;
     const generation = this.generation(logical);
     const physical = await this.inner.activeCollection(collection);
     const stored = await this.inner.get<T>(physical, id);
@@ -144,7 +144,6 @@ export class CachingReadStore implements ReadStore {
 
   /** A query's documents as shared, frozen copies; a cached answer is dropped by any write to the collection. */
   async cachedFind<T>(collection: string, query: FindQuery = {}): Promise<CachedResult<T>> {
-    const logical = parseCollectionName(collection).logical;
     const key = `${collection}\u0000${JSON.stringify(query)}`;
     const stamp = this.currentStamp();
     const known = this.queries.get(key) as CachedResult<T> | undefined;
@@ -152,6 +151,7 @@ export class CachingReadStore implements ReadStore {
       this.touch(this.queries, key, known);
       return known;
     }
+    const logical = parseCollectionName(collection).logical;
     const generation = this.generation(logical);
     const physical = await this.inner.activeCollection(collection);
     const stored = await this.inner.find<T>(physical, query);
