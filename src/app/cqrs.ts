@@ -140,7 +140,7 @@ export class RecordScaling extends GraphUseCase<'RecordScaling'> {
   readonly type = 'RecordScaling';
 }
 
-const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<GraphCommand, T>, context: CommandContext) => GraphUseCase<T> } = {
+export const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<GraphCommand, T>, context: CommandContext) => GraphUseCase<T> } = {
   SubmitGraph,
   StopGraph,
   StartGraph,
@@ -224,7 +224,7 @@ export class RecordClusterDashboard extends ClusterUseCase<'RecordClusterDashboa
   readonly type = 'RecordClusterDashboard';
 }
 
-const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: Payload<ClusterCommand, T>, context: CommandContext) => ClusterUseCase<T> } = {
+export const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: Payload<ClusterCommand, T>, context: CommandContext) => ClusterUseCase<T> } = {
   ObserveCluster,
   ObserveClusterGone,
   RecordClusterDashboard,
@@ -273,7 +273,7 @@ export class SyncClusterState extends OsK8sClusterUseCase<'SyncClusterState'> {
   readonly type = 'SyncClusterState';
 }
 
-const OS_K8S_CLUSTER_USE_CASES: {
+export const OS_K8S_CLUSTER_USE_CASES: {
   [T in OsK8sClusterCommand['type']]: new (payload: Payload<OsK8sClusterCommand, T>, context: CommandContext) => OsK8sClusterUseCase<T>;
 } = { RequestClusterProvisioning, RecordClusterProvisioned, RecordClusterProvisioningFailure, ScaleOutCluster, DecommissionCluster, ImportCluster, SyncClusterState };
 
@@ -316,7 +316,7 @@ export class RecordNfvclFailure extends NfvclCallUseCase<'RecordNfvclFailure'> {
   readonly type = 'RecordNfvclFailure';
 }
 
-const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (payload: Payload<NfvclCallCommand, T>, context: CommandContext) => NfvclCallUseCase<T> } = {
+export const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (payload: Payload<NfvclCallCommand, T>, context: CommandContext) => NfvclCallUseCase<T> } = {
   RequestNfvclCall,
   RecordNfvclAnswer,
   RecordNfvclFailure,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { serviceBaseUrl } from '../shared/base-url';
 import { projectRoot } from '../shared/project-root';
 import { DEFAULT_SNAPSHOT_EVERY } from '../application/aggregate-loader';
+import { DEFAULT_WORKER_FLAVOR } from '../domain/graph/cluster-provisioning';
 
 /** SMO's configuration, read once from the environment at start-up. */
 export interface SmoConfig {
@@ -188,8 +189,8 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       pollIntervalMs: integer(env, ['NFVCL_POLL_INTERVAL_MS'], 10_000, 10, 600_000),
       provisionTimeoutSeconds: integer(env, ['NFVCL_PROVISION_TIMEOUT'], 3600, 1, 86_400),
       workerFlavor: {
-        cpu: integer(env, ['SMO_PROVISION_WORKER_CPU'], 4, 1, 1024),
-        memoryBytes: integer(env, ['SMO_PROVISION_WORKER_MEMORY_GIB'], 8, 1, 4096) * 2 ** 30,
+        cpu: integer(env, ['SMO_PROVISION_WORKER_CPU'], DEFAULT_WORKER_FLAVOR.cpu, 1, 1024),
+        memoryBytes: integer(env, ['SMO_PROVISION_WORKER_MEMORY_GIB'], DEFAULT_WORKER_FLAVOR.memoryBytes / 2 ** 30, 1, 4096) * 2 ** 30,
       },
     },
   };

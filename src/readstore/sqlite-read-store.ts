@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS rs_documents (
 ) WITHOUT ROWID;
 -- The graphs of a project (list route, release-name clashes on deploy) without reading every graph.
 CREATE INDEX IF NOT EXISTS rs_documents_project ON rs_documents (collection, json_extract(doc, '$.project')) WHERE doc IS NOT NULL;
+-- The graphs waiting for a cluster they had approved (a joining cluster places them) without reading every graph.
+CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collection, json_extract(doc, '$.awaitsCluster')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -103,7 +105,8 @@ export class SqliteReadStore implements ReadStore {
     const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);
     // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.
-    const index = Object.keys(query.where ?? {}).includes('project') ? 'INDEXED BY rs_documents_project' : '';
+    const indexed = Object.keys(query.where ?? {}).find((field) => field in FIELD_INDEXES);
+    const index = indexed ? `INDEXED BY ${FIELD_INDEXES[indexed]}` : '';
     const sql = `SELECT id, doc, position FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
     const rows = this.database.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
@@ -195,9 +198,12 @@ export class SqliteReadStore implements ReadStore {
   }
 }
 
+/** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
+const FIELD_INDEXES: Readonly<Record<string, string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster' };
+
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on
- * the same expression (rs_documents_project); assertFieldPath admits only letters, digits, _ and dots.
+ * the same expression (FIELD_INDEXES); assertFieldPath admits only letters, digits, _ and dots.
  */
 function jsonField(field: string): string {
   assertFieldPath(field);

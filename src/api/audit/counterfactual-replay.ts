@@ -13,6 +13,7 @@ import {
   type PlacementIntents,
   type ServiceDemand,
   type IntentLabelKeys,
+  type IntentName,
   type SolverName,
 } from '../../optimizer';
 
@@ -26,8 +27,7 @@ export interface ReplayOptions {
   intents?: IntentSwitches;
 }
 
-export const INTENT_SWITCHES = ['security', 'highAvailability', 'energyEfficiency', 'highPerformance', 'coLocation'] as const;
-export type IntentSwitches = Partial<Record<(typeof INTENT_SWITCHES)[number], boolean>>;
+export type IntentSwitches = Partial<Record<IntentName, boolean>>;
 
 /** The recorded inputs with the switches applied: graph intents replaced, coLocation or per-service HA dropped when off. */
 function switched(recorded: PlacementIntents | undefined, services: ServiceDemand[], switches: IntentSwitches = {}): { intents: PlacementIntents; services: ServiceDemand[] } {
@@ -74,6 +74,8 @@ export async function replayDecisions(events: readonly RecordedEvent[], options:
           ...(settings.intentLabels ? { labelKeys: settings.intentLabels } : {}),
           ...(previousSets ? { currentSets: previousSets } : {}),
           ...(recorded.inputs.energyFigures ? { energyFigures: recorded.inputs.energyFigures } : {}),
+          // The replay shows verdicts, not capacity gaps: none is computed.
+          capacityGap: false,
         })
       : options.algorithm === 'naive'
         ? { ...naivePlacement(clusters, services, current), solver: 'none' as const }

@@ -117,7 +117,7 @@ export class VimsController {
         void reply.header('location', `/vims/smo_vims/${earlier.doc.vimId}`);
         return { message: 'VIM created successfully', NFVCL_Response: earlier.nfvclResponse, vim: toVimView(earlier.doc) };
       }
-      if ((await this.registered(null)).some((doc) => doc.name === vim.vimName)) {
+      if (await this.nameTaken(vim.vimName)) {
         throw ProblemException.of(HttpStatus.CONFLICT, `VIM with name ${vim.vimName} already exists`);
       }
       // The password is passed in memory to this one call, made by the request that holds the name.
@@ -230,7 +230,7 @@ export class VimsController {
     let vimId: number | null = null;
     try {
       await this.caughtUp(reservedAt);
-      if ((await this.registered(null)).some((doc) => doc.name === data.name)) return null;
+      if (await this.nameTaken(data.name)) return null;
       const result = await this.commandBus.execute(new RegisterVim(data, step));
       vimId = result.vimId;
       return result;
@@ -249,6 +249,11 @@ export class VimsController {
     const where: Record<string, number | boolean> = popArea === null ? { removed: false } : { removed: false, popArea };
     const docs = await this.runtime.readStore.find<VimDocument>('vims', { where, orderBy: [{ field: 'vimId' }] });
     return docs.map(({ doc }) => doc);
+  }
+
+  /** Whether a registered VIM has this name: the store stops at the first match instead of handing over every VIM. */
+  private async nameTaken(name: string): Promise<boolean> {
+    return (await this.runtime.readStore.find<VimDocument>('vims', { where: { name, removed: false }, limit: 1 })).length > 0;
   }
 
   /** The VIM an earlier request with the same Idempotency-Key registered, with NFVCL's answer then. */

@@ -10,7 +10,7 @@ import { ApiSchema } from '@nestjs/swagger';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { toPointer } from '../../descriptor/problem';
-import { ProblemException, titleOf, type Problem } from '../problem';
+import { ProblemException, type Problem } from '../problem';
 import { mapCheckOf } from './map-checks';
 
 /** The component names of request-body schemas: the document says `additionalProperties: false` for them, as validation does. */
@@ -67,18 +67,12 @@ function messageOf(constraint: string, message: string): string {
 
 /** 400 naming every key with a problem (and never the value sent). */
 export function badRequest(problems: readonly Problem[]): ProblemException {
-  return new ProblemException({ type: 'about:blank', title: titleOf(HttpStatus.BAD_REQUEST), status: HttpStatus.BAD_REQUEST, detail: detailOf(problems), errors: problems });
+  return ProblemException.of(HttpStatus.BAD_REQUEST, detailOf(problems), { errors: problems });
 }
 
 /** 422: every field is well-formed, but together they do not make sense (a duplicate id, a reference to nothing). */
 export function inconsistent(problems: readonly Problem[]): ProblemException {
-  return new ProblemException({
-    type: 'about:blank',
-    title: titleOf(HttpStatus.UNPROCESSABLE_ENTITY),
-    status: HttpStatus.UNPROCESSABLE_ENTITY,
-    detail: detailOf(problems),
-    errors: problems,
-  });
+  return ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, detailOf(problems), { errors: problems });
 }
 
 /** One detail line that names every key with a problem. */

@@ -18,7 +18,7 @@ export interface NewClusterGap {
 }
 
 /** At least one worker; a GPU gap cannot be closed this way (NFVCL builds no GPU nodes): undefined. */
-export function workersForGap(gap: NewClusterGap, flavor: WorkerFlavor = DEFAULT_WORKER_FLAVOR): number | undefined {
+export function workersForGap(gap: NewClusterGap, flavor: WorkerFlavor): number | undefined {
   if ((gap.gpu ?? 0) > 0) return undefined;
   const byCpu = flavor.cpu > 0 ? Math.ceil(gap.cpu / flavor.cpu - 1e-9) : 1;
   const byMemory = flavor.memoryBytes > 0 ? Math.ceil((gap.memoryBytes ?? 0) / flavor.memoryBytes - 1e-9) : 1;
