@@ -1,5 +1,6 @@
 import { PlacementProblem, withinCapacity } from './problem';
 import { LinearConstraint } from './solver';
+import { peakCpuPercent, PERCENT_TOLERANCE } from './objective';
 
 /**
  * Solver-free shortcuts for the intent placement's phases (README "Intents", "Scaling"): greedy placements that honour
@@ -15,7 +16,6 @@ export type CopyVariable = (copy: number, cluster: number) => string | undefined
 const ROW_TOLERANCE = 1e-6;
 /** Bounded local search: each pass is O(units² · clusters) at worst. */
 const IMPROVING_PASSES = 3;
-const PERCENT_TOLERANCE = 1e-6; // as peakCpuPercent rounds
 
 /** Variable values of a copy → cluster assignment (and of the integer peak, when the model has it). */
 export function assignmentValues(problem: PlacementProblem, x: CopyVariable, assignment: readonly number[], withPeak: boolean): Map<string, number> | undefined {
@@ -25,7 +25,7 @@ export function assignmentValues(problem: PlacementProblem, x: CopyVariable, ass
     if (name === undefined) return undefined;
     values.set(name, 1);
   }
-  if (withPeak) values.set('peak', peakPercent(problem, assignment));
+  if (withPeak) values.set('peak', peakCpuPercent(problem, assignment));
   return values;
 }
 
@@ -38,24 +38,6 @@ export function satisfiesRows(rows: readonly LinearConstraint[], values: Readonl
     if (row.sense === '<=' ? lhs > row.rhs + slack : row.sense === '>=' ? lhs < row.rhs - slack : Math.abs(lhs - row.rhs) > slack) return false;
   }
   return true;
-}
-
-/** The integer peak CPU % of an assignment, as the balance rows bound it. */
-export function peakPercent(problem: PlacementProblem, assignment: readonly number[]): number {
-  const load = clusterCpu(problem, assignment);
-  let peak = 0;
-  problem.clusters.forEach((cluster, c) => {
-    if (cluster.cpu > 0) peak = Math.max(peak, Math.ceil((100 * (load[c] ?? 0)) / cluster.cpu - PERCENT_TOLERANCE));
-  });
-  return peak;
-}
-
-function clusterCpu(problem: PlacementProblem, assignment: readonly number[]): number[] {
-  const load = problem.clusters.map(() => 0);
-  assignment.forEach((c, k) => {
-    load[c] = (load[c] ?? 0) + (problem.services[k]?.cpu ?? 0);
-  });
-  return load;
 }
 
 /**

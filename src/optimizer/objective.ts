@@ -33,7 +33,7 @@ export function moveCosts(problem: PlacementProblem, current: Placement | undefi
 }
 
 /** Solver tolerance when rounding utilisation up to whole percent (a 50.0000001 % row is 50 %). */
-const PERCENT_TOLERANCE = 1e-6;
+export const PERCENT_TOLERANCE = 1e-6;
 
 /** Peak CPU utilisation in whole percent, rounded up; clusters without CPU count as 0 %. */
 export function peakCpuPercent(problem: PlacementProblem, assignment: readonly number[]): number {
