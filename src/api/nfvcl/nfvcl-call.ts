@@ -11,8 +11,9 @@ import { sleep } from '../../shared/retry';
 import { ProblemException } from '../problem';
 import { nfvclProblem, nfvclWaitMs } from './nfvcl-problem';
 
-const FIRST_LOOK_MS = 20;
-const LONGEST_LOOK_MS = 250;
+/** Waiting for something another request or instance is doing: looks 20 ms apart at first, doubling up to 250 ms. */
+export const FIRST_LOOK_MS = 20;
+export const LONGEST_LOOK_MS = 250;
 
 export interface NfvclCallDeps {
   commandBus: CommandBus;

@@ -16,7 +16,7 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
+import { askNfvcl, earlierOperation, FIRST_LOOK_MS, LONGEST_LOOK_MS, nfvclCallDeps } from './nfvcl-call';
 import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { VimNameHeldError } from '../../domain/vim-name/decide';
 import { sleep } from '../../shared/retry';
@@ -37,8 +37,6 @@ const VIM_EXAMPLE = {
   use_floating_ip: true,
 };
 
-const FIRST_LOOK_MS = 20;
-const LONGEST_LOOK_MS = 250;
 const SMO_VIM_ID = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const SYNCED = shape({ message: { type: 'string' }, vims: arrayOf(schemaRef('VimView')) }, ['message']);
 
