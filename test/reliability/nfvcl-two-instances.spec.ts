@@ -62,7 +62,7 @@ describe('NFVCL changes with two SMO instances over one store', () => {
 
     // Deleting it from both instances at once (two requests, no shared key): NFVCL deletes the blueprint once.
     const provisioned = async () => ((await (await send(second, 'GET', `/os_k8s/cluster/${smoId}`)).json()) as { status: string }).status;
-    for (let tries = 0; (await provisioned()) !== 'Provisioned' && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await eventually(async () => ((await provisioned()) === 'Provisioned' ? true : undefined), 5_000, 'cluster provisioned');
     const deletes = await Promise.all([first, second].map((smo) => send(smo, 'DELETE', `/os_k8s/cluster/${smoId}`)));
     // Whichever came second finds the cluster gone (404) or, if its intent came first, deleted it itself.
     expect(deletes.map((d) => d.status).sort()).toEqual([200, 404]);

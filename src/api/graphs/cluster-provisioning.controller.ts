@@ -12,6 +12,7 @@ import { requireNfvcl } from '../nfvcl/nfvcl-problem';
 import { ApiIdempotencyHeader, ApiJson, ApiNameParam, ApiProblems, ApiStringParam } from '../openapi/responses';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
+import { currentGraph } from './graph-read';
 
 /**
  * Cluster provisioning proposals of a graph (src/optimizer/README.md "Capacity gaps"): when no placement fits and NFVCL
@@ -32,7 +33,7 @@ export class ClusterProvisioningController {
   @ApiJson(200, 'The proposals, oldest first', { type: 'array', items: { type: 'object' } })
   @ApiProblems(404)
   async list(@Param('name') name: string): Promise<ProvisioningProposal[]> {
-    return (await this.graph(name)).provisioningProposals ?? [];
+    return (await currentGraph(this.runtime, name)).doc.state.provisioningProposals ?? [];
   }
 
   @Post('graphs/:name/cluster-proposals/:proposal/approve')
@@ -77,8 +78,7 @@ export class ClusterProvisioningController {
   @ApiProblems(404, 409)
   async reject(@Param('name') name: string, @Param('proposal') proposalId: string, @Req() request: FastifyRequest) {
     const context = requestContext(request, { allowIfMatch: false });
-    await this.graph(name);
-    // The decider answers 404 (unknown proposal) and 409 (approved, fulfilled or already rejected).
+    // The decider answers 404 (unknown graph or proposal) and 409 (approved, fulfilled or already rejected).
     await this.commandBus.execute(new RejectClusterProvisioning({ data: { graphId: name, proposalId, reason: 'rejected by an operator' } }, context));
     return { proposalId, status: 'rejected' };
   }

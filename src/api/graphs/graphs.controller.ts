@@ -17,10 +17,10 @@ import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPrefe
 import { schemaRef } from '../openapi/schemas';
 import { etag, requestContext } from '../request-context';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
+import { isIntent } from '../placement/plan.controller';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
 import { answerCurrentGraph, currentGraph } from './graph-read';
-import type { CachedDocument } from '../../readstore/caching-read-store';
 import { isDnsLabel } from '../../shared/dns-name';
 
 /** What the placement processor answers to a request for a proposal. */
@@ -135,7 +135,7 @@ export class GraphsController {
         graph: location,
         bindingResource: settled.state.placementFailure.bindingResource,
         // An intent that cannot be met is named as the requirement, as POST /placement/plan does.
-        ...(['coLocation', 'highAvailability', 'security'].includes(settled.state.placementFailure.bindingResource ?? '') ? { requirement: settled.state.placementFailure.bindingResource } : {}),
+        ...(isIntent(settled.state.placementFailure.bindingResource) ? { requirement: settled.state.placementFailure.bindingResource } : {}),
         warnings,
       });
     }
@@ -215,7 +215,7 @@ export class GraphsController {
   @ApiJson(200, 'The proposal', 'ProposalView', ['etag'])
   @ApiProblems(404)
   async proposal(@Param('name') name: string, @Param('proposal') proposalId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProposalView> {
-    const { doc } = await this.find(name);
+    const { doc } = await currentGraph(this.runtime, name);
     const proposal = doc.state.proposals.find((p) => p.proposalId === proposalId);
     if (!proposal) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph ${name} has no placement proposal ${proposalId}`);
     void reply.header('etag', etag(doc.revision));
@@ -387,10 +387,6 @@ export class GraphsController {
     const doc = await graphAsOf(this.runtime.eventStore, name, asOf);
     if (!doc) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} did not exist at ${at}`);
     return doc;
-  }
-
-  private find(name: string): Promise<CachedDocument<GraphDocument>> {
-    return currentGraph(this.runtime, name);
   }
 
   /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */

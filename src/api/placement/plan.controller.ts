@@ -103,6 +103,7 @@ function view(result: PlanFeasible) {
   };
 }
 
-function isIntent(binding: string | undefined): boolean {
+/** Whether a binding resource is an intent (answered as the `requirement` that cannot be met). */
+export function isIntent(binding: string | null | undefined): boolean {
   return binding === 'coLocation' || binding === 'highAvailability' || binding === 'security';
 }
