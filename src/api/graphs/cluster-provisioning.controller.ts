@@ -12,7 +12,6 @@ import { requireNfvcl } from '../nfvcl/nfvcl-problem';
 import { ApiIdempotencyHeader, ApiJson, ApiNameParam, ApiProblems, ApiStringParam } from '../openapi/responses';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { currentGraph } from './graph-read';
 
 /**
  * Cluster provisioning proposals of a graph (src/optimizer/README.md "Capacity gaps"): when no placement fits and NFVCL
@@ -33,7 +32,8 @@ export class ClusterProvisioningController {
   @ApiJson(200, 'The proposals, oldest first', { type: 'array', items: { type: 'object' } })
   @ApiProblems(404)
   async list(@Param('name') name: string): Promise<ProvisioningProposal[]> {
-    return (await currentGraph(this.runtime, name)).doc.state.provisioningProposals ?? [];
+    // From the write model (a snapshot and the events since: bounded), so an answer right after approve or reject shows it.
+    return (await this.graph(name)).provisioningProposals ?? [];
   }
 
   @Post('graphs/:name/cluster-proposals/:proposal/approve')
