@@ -16,7 +16,8 @@ export function describeLab(name: string, body: (lab: () => Lab) => void): void 
       return;
     }
     console.log(`[skipped] ${name}: ${found.skipped}`);
-    describe.skip(name, () => body(() => found as never));
+    // The reason in the suite's name: the summary reporter lists skipped suites by name.
+    describe.skip(`${name} (skipped: ${found.skipped})`, () => body(() => found as never));
     return;
   }
   describe(name, () => body(() => found));
