@@ -222,5 +222,18 @@ describe('CachingReadStore: coherence of the cached documents', () => {
       expect(await small.cachedGet('graphs', 'a')).toMatchObject({ position: 1 }); // still cached (within the staleness bound)
       expect(await small.cachedGet('graphs', 'b')).toMatchObject({ position: 5 }); // read again
     });
+
+    it('keeps a document read between every other one cached while a hundred others pass through', async () => {
+      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxDocuments: 10, now: () => clock });
+      const others = Array.from({ length: 100 }, (_, i) => upsert(`g${i}`, 'Running', i + 2));
+      await shared.commit([upsert('hot', 'Running', 1), ...others]);
+      const hot = await small.cachedGet('graphs', 'hot');
+      for (const other of others) {
+        await small.cachedGet('graphs', other.id);
+        expect(await small.cachedGet('graphs', 'hot')).toBe(hot); // the same copy: never evicted and read again
+      }
+      await shared.commit([upsert('g0', 'Stopped', 200)]);
+      expect(await small.cachedGet('graphs', 'g0')).toMatchObject({ position: 200 }); // evicted long ago, so read again
+    });
   });
 });

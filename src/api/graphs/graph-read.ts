@@ -22,7 +22,10 @@ export async function currentGraph(runtime: Runtime, name: string): Promise<Cach
 
 /** GET /graphs/{name} without `?at=`: the graph view body with the document's revision as ETag. */
 export async function answerCurrentGraph(runtime: Runtime, name: string, reply: FastifyReply): Promise<Buffer> {
-  const cached = await currentGraph(runtime, name);
+  return answerGraph(await currentGraph(runtime, name), reply);
+}
+
+function answerGraph(cached: CachedDocument<GraphDocument>, reply: FastifyReply): Buffer {
   void reply.header('etag', etag(cached.doc.revision)).type(JSON_CONTENT_TYPE);
   return graphViewBody(cached);
 }
@@ -40,17 +43,26 @@ export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runt
   fastify.addHook('onRoute', (route) => {
     if (route.url !== GRAPH_ROUTE || route.method !== 'GET') return;
     const throughNest = route.handler;
-    route.handler = async function direct(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    route.handler = function direct(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       const { name } = request.params as { name: string };
       // Nest's handler also sends an empty name to the not-found handler; a query needs Nest's parsing and validation.
       if (name === '' || request.url.includes('?')) return throughNest.call(this, request, reply);
       try {
         authorizer.authorize(request, reply);
-        void reply.send(await answerCurrentGraph(runtime, name, reply));
+        // A current cached copy is answered without a promise; otherwise the document is read.
+        const cached = runtime.readStore.cachedNow<GraphDocument>('graphs', name);
+        if (cached) return reply.send(answerGraph(cached, reply));
       } catch (error) {
         sendProblem(error, request, reply, logger);
+        return reply;
       }
-      return reply;
+      return answerCurrentGraph(runtime, name, reply).then(
+        (body) => reply.send(body),
+        (error: unknown) => {
+          sendProblem(error, request, reply, logger);
+          return reply;
+        },
+      );
     } as RouteHandlerMethod;
   });
 }

@@ -42,7 +42,8 @@ export class RequestAuthorizer {
       (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
       return this.limit(`address:${request.ip}`, reply);
     }
-    const role = this.roleOf(request.headers.authorization);
+    const digest = request.headers.authorization?.startsWith('Bearer ') ? this.digestOf(request.headers.authorization) : null;
+    const role = digest && this.roleOf(digest);
     if (!role) {
       void reply.header('www-authenticate', 'Bearer realm="smo"');
       throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'A valid bearer token is required (Authorization: Bearer <token>)');
@@ -50,12 +51,10 @@ export class RequestAuthorizer {
     const needs: Role = ['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate';
     (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
     if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
-    this.limit(`token:${role}:${this.digestOf(request.headers.authorization!).toString('hex').slice(0, 16)}`, reply);
+    this.limit(`token:${role}:${digest.toString('hex', 0, 8)}`, reply);
   }
 
-  private roleOf(authorization: string | undefined): Role | null {
-    if (!authorization?.startsWith('Bearer ')) return null;
-    const digest = this.digestOf(authorization);
+  private roleOf(digest: Buffer): Role | null {
     let role: Role | null = null;
     // Compare with every configured digest (no early exit) so timing reveals nothing.
     for (const candidate of this.digests) if (timingSafeEqual(candidate.digest, digest)) role ??= candidate.role;
