@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS rs_documents (
 CREATE INDEX IF NOT EXISTS rs_documents_project ON rs_documents (collection, json_extract(doc, '$.project')) WHERE doc IS NOT NULL;
 -- The graphs waiting for a cluster they had approved (a joining cluster places them) without reading every graph.
 CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collection, json_extract(doc, '$.awaitsCluster')) WHERE doc IS NOT NULL;
+-- A graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's.
+CREATE INDEX IF NOT EXISTS rs_documents_graph_id ON rs_documents (collection, json_extract(doc, '$.graphId')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -199,7 +201,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<string, string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster' };
+const FIELD_INDEXES: Readonly<Record<string, string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

@@ -173,6 +173,37 @@ describe('audit, analytics and the event stream over a scripted history', () => 
   });
 });
 
+describe('GET /graphs/{name}/placements keeps to its graph', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => (rig = await startRig()));
+  afterAll(async () => rig.stop());
+
+  it("answers a graph's own decisions, each at once after it is made, and a removed graph's decisions kept for audit", async () => {
+    type Decision = { decisionId: string; reason: string; revision: number };
+    const decisions = async (graph: string) => (await (await rig.request('GET', `/graphs/${graph}/placements`)).json()) as Decision[];
+    const OTHER = 'other-graph';
+    const deploy = (project: string, text: string) => rig.request('POST', `/project/${project}/graphs`, { body: text, contentType: 'application/yaml' });
+    expect((await deploy('demo', descriptorText())).status).toBe(200);
+    expect((await deploy('elsewhere', descriptorText().replace(/image-detection-graph/g, OTHER))).status).toBe(200);
+    for (let i = 1; i <= 2; i++) {
+      expect((await rig.request('POST', `/graphs/${OTHER}/placement`)).status).toBe(200);
+      expect(await decisions(OTHER)).toHaveLength(1 + i); // read-your-writes: the decision just made is listed
+    }
+    const first = await decisions(GRAPH);
+    expect(first.map((d) => d.reason)).toEqual(['first-deploy']);
+
+    // Removing a graph keeps its audit trail; deployed again under its name, its decisions follow on.
+    expect((await rig.request('DELETE', `/graphs/${GRAPH}`)).status).toBe(200);
+    expect(await decisions(GRAPH)).toEqual(first);
+    expect((await deploy('demo', descriptorText())).status).toBe(200);
+    const again = await decisions(GRAPH);
+    expect(again.map((d) => d.reason)).toEqual(['first-deploy', 'first-deploy']);
+    expect(again[0]).toEqual(first[0]);
+    expect(again[1]!.revision).toBeGreaterThan(first[0]!.revision);
+    expect(await decisions(OTHER)).toHaveLength(3);
+  });
+});
+
 describe('the smo CLI drives the whole lifecycle against a running SMO', () => {
   let rig: OrchestratorRig;
   beforeAll(async () => (rig = await startRig()));

@@ -15,12 +15,14 @@ import { eventView, isPlacementOutcome, placementRecord } from './graph-history'
 import { OpenEventStreams } from './open-event-streams';
 import { validBody } from '../validation/request-body';
 import { ReplayOptionsBody, toReplayOptions } from './replay-options';
+import { placementDecisionsProjection, type PlacementDecisionDocument } from '../../../projections/placement-decisions.projection';
 
 const MAX_PAGE = 500;
 /** Events examined per read, and at most per request, when a page is filtered by type. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 10_000;
-const PLACEMENT_TYPES = ['PlacementDecided', 'PlacementFailed'];
+/** How long a placements read waits for the placement-decisions projection to reach the graph's last event. */
+const PROJECTION_WAIT_MS = 5_000;
 
 /** Audit: a graph's events, its placement decisions, and the story of one command. */
 @ApiTags('audit')
@@ -165,20 +167,21 @@ export class AuditController {
   }
 
   /**
-   * The graph's placement decisions, through the store's event-type index: the cost follows the
-   * number of decisions recorded, not the length of the graph's history (mostly scaling facts).
+   * The graph's placement decisions, oldest first, from the placement-decisions read model (found
+   * by graph, so the cost follows this graph's decisions, not every graph's nor this graph's history),
+   * once that projection has processed the graph's last event (read-your-writes).
    */
   private async placementEvents(name: string): Promise<RecordedEvent[]> {
-    await this.readGraph(name, { maxCount: 1 });
-    const stream = graphStream(name);
-    const decisions: RecordedEvent[] = [];
-    let from = 0;
-    for (;;) {
-      const page = await this.runtime.eventStore.readAll({ fromPosition: from, maxCount: SCAN_PAGE, filter: { eventTypes: PLACEMENT_TYPES, streamCategories: [GRAPH_CATEGORY] } });
-      decisions.push(...page.filter((e) => e.streamId === stream));
-      if (page.length < SCAN_PAGE) return decisions;
-      from = page.at(-1)!.position + 1;
+    const [first] = await this.readGraph(name, { maxCount: 1 });
+    const [last] = await this.readGraph(name, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
+    try {
+      await this.runtime.processing.whenProcessed(last!.position, { names: [placementDecisionsProjection.name], timeoutMs: PROJECTION_WAIT_MS });
+    } catch {
+      throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `The placement decisions of ${name} are still being indexed (the read models are catching up); retry shortly`);
     }
+    const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, { where: { graphId: name } });
+    // Ids sort by revision; a graph removed and deployed again keeps only its current stream's decisions.
+    return found.map(({ doc }) => doc.event).filter((event) => event.revision >= first!.revision);
   }
 }
 
