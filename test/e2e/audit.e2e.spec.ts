@@ -201,6 +201,13 @@ describe('GET /graphs/{name}/placements keeps to its graph', () => {
     expect(again[0]).toEqual(first[0]);
     expect(again[1]!.revision).toBeGreaterThan(first[0]!.revision);
     expect(await decisions(OTHER)).toHaveLength(3);
+
+    // An infeasible re-placement is listed with what would make it fit (the console's capacity gap).
+    rig.kube.setClusters([karmadaCluster({ name: 'c1', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' })]);
+    await rig.request('POST', '/clusters/sync');
+    await rig.request('POST', `/graphs/${OTHER}/placement`);
+    const failed = (await decisions(OTHER)).at(-1);
+    expect(failed).toMatchObject({ feasible: false, bindingResource: 'cpu', capacityGap: { addToCluster: [{ cluster: 'c1', cpu: expect.any(Number) }] } });
   });
 });
 

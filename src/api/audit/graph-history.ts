@@ -39,7 +39,20 @@ export function placementRecord(event: RecordedEvent & (PlacementDecided | Place
     correlationId: event.metadata.correlationId ?? null,
   };
   if (decision.type === 'PlacementFailed') {
-    return { ...common, feasible: false, solver: null, objective: null, moves: null, placement: null, detail: decision.data.detail, bindingResource: decision.data.bindingResource };
+    const { detail, bindingResource, serviceId, requirement, capacityGap } = decision.data;
+    return {
+      ...common,
+      feasible: false,
+      solver: null,
+      objective: null,
+      moves: null,
+      placement: null,
+      detail,
+      bindingResource,
+      serviceId: serviceId ?? null,
+      ...(requirement ? { requirement } : {}),
+      ...(capacityGap ? { capacityGap } : {}),
+    };
   }
   const { solver, objective, moves, durationMs, placement, imports, explanation, clusterSets, intents } = decision.data;
   return { ...common, feasible: true, solver, objective, moves, durationMs, placement, imports, explanation, ...(clusterSets ? { clusterSets } : {}), ...(intents ? { intents } : {}) };

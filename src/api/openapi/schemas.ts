@@ -225,6 +225,9 @@ const PlacementRecord: SchemaObject = shape(
     intents: {},
     detail: string,
     bindingResource: nullable(string),
+    serviceId: nullable(string),
+    requirement: {},
+    capacityGap: {},
   },
   ['decisionId', 'at', 'position', 'revision', 'algorithm', 'feasible'],
 );

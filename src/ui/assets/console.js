@@ -200,22 +200,12 @@
       $('graph-actions').hidden = !canOperate();
       $('read-only-note').hidden = canOperate() || role === null;
       const lastDecision = [...decisions].reverse().find((d) => d.feasible) || null;
-      // Capacity gaps are in the PlacementFailed events themselves (the placement records leave them out).
-      const failures = new Map();
-      if (decisions.some((d) => !d.feasible)) {
-        try {
-          const page = await json(path + '/history?type=PlacementFailed&limit=500');
-          for (const event of page.events) failures.set(event.data.decisionId, event.data);
-        } catch {
-          /* the timeline still shows the detail and the binding resource */
-        }
-      }
       renderServices(graph, lastDecision);
       renderMap(graph, clusters, lastDecision);
       // Cluster provisioning proposals (a capacity gap, NFVCL configured): none when the route has nothing to say.
       const clusterProposals = await json(path + '/cluster-proposals').catch(() => []);
       renderProposals(graph, clusterProposals);
-      renderTimeline(decisions, failures);
+      renderTimeline(decisions);
     }
 
     function renderServices(graph, lastDecision) {
@@ -408,8 +398,8 @@
         .map(([id, cluster]) => ({ serviceId: id, from: previous[id] || null, to: cluster }));
     }
 
-    function capacityGapNode(failure) {
-      const gap = failure && failure.capacityGap;
+    function capacityGapNode(decision) {
+      const gap = decision.capacityGap;
       if (!gap) return null;
       const amounts = (a) => [a.cpu ? '+' + a.cpu + ' CPU cores' : null, a.memoryBytes ? '+' + formatBytes(a.memoryBytes) + ' memory' : null, a.gpu ? '+' + a.gpu + ' GPU' : null].filter(Boolean).join(', ');
       const lines = (gap.addToCluster || []).map((a) => 'add to ' + a.cluster + ': ' + amounts(a));
@@ -417,7 +407,7 @@
       return lines.length ? el('div', { class: 'capacity-gap' }, el('p', {}, 'Capacity gap: any one of these would make it fit'), el('ul', {}, lines.map((line) => el('li', {}, line)))) : null;
     }
 
-    function renderTimeline(decisions, failures) {
+    function renderTimeline(decisions) {
       $('timeline').replaceChildren(
         ...[...decisions].reverse().map((d) =>
           el(
@@ -425,7 +415,7 @@
             { class: 'decision' + (d.feasible ? '' : ' infeasible'), 'data-decision': d.decisionId },
             el('p', { class: 'decision-head' }, el('strong', {}, d.reason), ' · ' + d.algorithm + (d.solver ? ' (' + d.solver + ')' : '') + (typeof d.durationMs === 'number' ? ' · solved in ' + d.durationMs.toFixed(1) + ' ms' : '') + (d.objective !== null && d.objective !== undefined ? ' · objective ' + d.objective : ''), el('span', { class: 'muted' }, ' · ' + formatTime(d.at))),
             d.feasible ? diffList(movesOf(d)) : el('p', { class: 'problem' }, 'Infeasible: ' + d.detail + (d.bindingResource ? ' (binding resource: ' + d.bindingResource + ')' : '')),
-            d.feasible ? null : capacityGapNode(failures.get(d.decisionId)),
+            d.feasible ? null : capacityGapNode(d),
             d.explanation && d.explanation.length ? el('ul', { class: 'explanation' }, d.explanation.map((s) => el('li', {}, s))) : null,
             el('div', { class: 'replay', 'data-replay-for': d.decisionId }),
           ),
