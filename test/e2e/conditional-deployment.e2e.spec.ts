@@ -1,7 +1,8 @@
 import { startPrometheusRig } from '../support/prometheus-rig';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
-import { eventually, freePort } from '../support/smo-process';
+import { eventually } from '../support/smo-process';
+import { startRelay } from '../support/free-port';
 
 const GRAPH = 'image-detection-graph';
 const VO = 'image-compression-vo';
@@ -14,14 +15,16 @@ type Rig = Awaited<ReturnType<typeof startPrometheusRig>>;
 describe('conditional deployment with a real Prometheus and Alertmanager', () => {
   let prometheus: Rig;
   let rig: OrchestratorRig | null = null;
-  let port: number;
+  // Alertmanager needs SMO's webhook URL before SMO (which needs Prometheus's URL) starts: a relay bound now forwards to it.
+  let relay: Awaited<ReturnType<typeof startRelay>>;
 
   beforeAll(async () => {
-    port = await freePort();
-    prometheus = await startPrometheusRig({ webhookUrl: `http://127.0.0.1:${port}/alerts` });
+    relay = await startRelay();
+    prometheus = await startPrometheusRig({ webhookUrl: `${relay.url}/alerts` });
   }, 60_000);
   afterAll(async () => {
     await rig?.stop();
+    await relay.stop();
     if (!('skipped' in prometheus)) await prometheus.stop();
   });
 
@@ -32,8 +35,9 @@ describe('conditional deployment with a real Prometheus and Alertmanager', () =>
       return;
     }
     rig = await startRig({
-      env: { PORT: String(port), SMO_ALERT_RULES: 'rules-file', SMO_RULES_FILE: prometheus.rulesFile, PROMETHEUS_HOST: prometheus.prometheusUrl },
+      env: { SMO_ALERT_RULES: 'rules-file', SMO_RULES_FILE: prometheus.rulesFile, PROMETHEUS_HOST: prometheus.prometheusUrl },
     });
+    relay.forwardTo(rig.smo.url);
     const deploy = await rig.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml' });
     expect(deploy.status).toBe(200);
     const store = rig.smo.runtime.eventStore;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port';
 
 export interface FerretDb {
   url: string;
@@ -70,18 +71,6 @@ export async function startFerretDb(): Promise<FerretDb | FerretDbSkipped> {
     throw new Error(`FerretDB did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
   }
   return { url: `mongodb://127.0.0.1:${port}/`, stop };
-}
-
-/** Asks the kernel for a free loopback port; the small reuse race is acceptable for tests. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls until a TCP connection succeeds; fails early if the process dies, or after START_TIMEOUT_MS. */

@@ -12,10 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from './free-port';
 
 export interface PrometheusRigOptions {
   /** Where Alertmanager posts (webhook protocol v4), e.g. a test's loopback server. */
@@ -193,18 +193,6 @@ async function waitUntilOk(url: string, daemon: Daemon, accept: (body: string) =
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${START_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Asks the kernel for a free loopback port; the small reuse race is acceptable for tests. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function isExecutable(file: string): boolean {
