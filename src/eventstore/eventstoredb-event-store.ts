@@ -183,9 +183,18 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
-/** Adapts the client's event-emitter subscription to the port's pull-based iteration. */
-class EsdbSubscription implements Subscription {
+/**
+ * Messages a subscription holds for its reader before it pauses the call, and where it resumes.
+ * Without a bound, a catch-up over a long history would hold in memory everything the server can
+ * send faster than the reader folds it.
+ */
+const BUFFER_HIGH_WATER = 1_000;
+const BUFFER_LOW_WATER = 250;
+
+/** Adapts the client's event-emitter subscription to the port's pull-based iteration, with backpressure. */
+export class EsdbSubscription implements Subscription {
   private readonly queue: SubscriptionMessage[] = [];
+  private paused = false;
   private wake: (() => void) | null = null;
   private closed = false;
   private failure: unknown = null;
@@ -227,14 +236,35 @@ class EsdbSubscription implements Subscription {
     });
   }
 
+  /** Messages received and not yet handed to the reader (at most about BUFFER_HIGH_WATER). */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
   private push(message: SubscriptionMessage | null): void {
-    if (message) this.queue.push(message);
+    if (message && !this.closed) {
+      this.queue.push(message);
+      if (this.queue.length >= BUFFER_HIGH_WATER && !this.paused) {
+        // The client stream stops reading the call: gRPC flow control holds the rest on the server.
+        this.paused = true;
+        this.subscription.pause();
+      }
+    }
     this.wake?.();
     this.wake = null;
   }
 
+  private resumeWhenDrained(): void {
+    if (!this.paused || this.queue.length > BUFFER_LOW_WATER) return;
+    this.paused = false;
+    this.subscription.resume();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.queue.length = 0;
+    // A paused call would never report its end, and the client's dispose would wait for it.
+    if (this.paused) this.subscription.resume();
     // The reader stops at once; cancelling waits for the call to exist (after discovery, with esdb+discover://).
     this.push(null);
     // A call that never started (the server could not be found) has nothing to cancel: closing still succeeds,
@@ -245,6 +275,7 @@ class EsdbSubscription implements Subscription {
   async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
     while (!this.closed) {
       const next = this.queue.shift();
+      this.resumeWhenDrained();
       if (next) {
         if (next.kind === 'caughtUp') this.announced = next.position;
         yield next;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreDbEventStore } from '../../src/eventstore/eventstoredb-event-store';
+import { EsdbSubscription, EventStoreDbEventStore } from '../../src/eventstore/eventstoredb-event-store';
 import { startFakeEventStoreDb, type FakeEventStoreDb } from '../fakes/esdb-grpc-server/fake-esdb-server';
 import { describeEventStoreContract } from './event-store.contract';
 
@@ -90,4 +90,46 @@ const outcomeOf = (work: Promise<unknown>) =>
       await discovering.close();
     }
   });
+});
+
+describe('eventstoredb subscriptions and a slow reader', () => {
+  it('hold at most about 1,000 messages: the call pauses, resumes as the reader drains, and every event arrives in order', async () => {
+    const server = realServer ? null : await startFakeEventStoreDb();
+    const store = new EventStoreDbEventStore(realServer ?? server!.url);
+    try {
+      const category = `slowreader${randomUUID().replace(/-/g, '')}`;
+      const count = 20_000;
+      for (let from = 0; from < count; from += 500) {
+        const batch = Array.from({ length: 500 }, (_, k) => ({ id: randomUUID(), type: 'Counted', data: { n: from + k }, metadata: { correlationId: 'c', causationId: 'c', actor: 'test', at: new Date().toISOString(), schemaVersion: 1 } }));
+        await store.appendToStream(`${category}-1`, batch);
+      }
+      const subscription = store.subscribeToAll({ fromPosition: 'start', filter: { streamCategories: [category] } });
+      expect(subscription).toBeInstanceOf(EsdbSubscription);
+      const buffered = () => (subscription as EsdbSubscription).buffered;
+      const iterator = subscription[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      // The reader now waits: the buffer fills until the call pauses, and then stops growing.
+      let last = -1;
+      for (let stable = 0; stable < 6; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        stable = buffered() === last ? stable + 1 : 0;
+        last = buffered();
+      }
+      expect(last).toBeGreaterThanOrEqual(900);
+      expect(last).toBeLessThan(1_100); // without the pause: the whole history (20,000)
+      const seen = [first.value.kind === 'event' ? (first.value.event.data as { n: number }).n : -1];
+      let most = last;
+      while (seen.length < count) {
+        const next = await iterator.next();
+        most = Math.max(most, buffered());
+        if (next.value.kind === 'event') seen.push((next.value.event.data as { n: number }).n);
+      }
+      expect(most).toBeLessThan(1_100);
+      expect(seen).toEqual(Array.from({ length: count }, (_, n) => n));
+      await subscription.close();
+    } finally {
+      await store.close();
+      await server?.stop();
+    }
+  }, 60_000);
 });
