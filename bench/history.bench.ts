@@ -14,7 +14,8 @@
  *                  answer (202: the command itself — load, decide, append, fsync), `settled` the time
  *                  until the graph view shows every service uninstalled/reinstalled by the processors
  *                  (simulated helm), polled every 20 ms — p50/p99 in ms
- *   reads          GET /graphs/{g}, history pages (first page, and one in the middle), ?at= positions
+ *   reads          GET /graphs/{g}, history pages (first page, and one in the middle), ?at= positions,
+ *                  each after 5 untimed requests (SMO was just restarted: first answers compile code)
  *   memory         resident set size after the measurements, and its peak (VmHWM)
  *   documents      the largest read-model document (bytes) and its collection
  *
@@ -42,6 +43,8 @@ const sizesArgument = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArgument ? sizesArgument.slice('--sizes='.length).split(',').map(Number) : [0, 10_000, 100_000, 1_000_000];
 // 100 commands and 200 reads of each kind: a p99 over a few dozen samples is their maximum, one GC pause or scheduler hiccup.
 const SAMPLES = { commands: 50, reads: 200 };
+/** Untimed requests before each read's samples (see `sample`). */
+const WARMUP_REQUESTS = 5;
 // SMO_DEPLOY_WAIT=0: a command answers 202 as soon as it is recorded (its own cost); the bench then polls until settled.
 const ENV = { SMO_DEPLOY_WAIT: '0', SMO_RATE_LIMIT: '100000', LOG_LEVEL: 'warn' };
 const start = (env: Record<string, string>) => startSmoProcess({ ...ENV, ...env }, undefined, { compiled: true });
@@ -63,7 +66,9 @@ async function timed(url: string, init?: RequestInit): Promise<{ ms: number; sta
   return { ms: performance.now() - started, status: response.status, body };
 }
 
+/** `count` timed requests after a few untimed ones: SMO was just restarted, and a route's first answers include compiling its code. */
 async function sample(count: number, request: (i: number) => Promise<{ ms: number; status: number }>, expected: number[] = [200]) {
+  for (let i = 0; i < WARMUP_REQUESTS; i++) await request(i);
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const { ms, status } = await request(i);
@@ -203,7 +208,7 @@ async function main(): Promise<void> {
       }
     : {};
   // The machine's load average: figures taken on a busy machine read slower than SMO is.
-  console.log(JSON.stringify({ node: process.version, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l)), results, goals }, null, 2));
+  console.log(JSON.stringify({ node: process.version, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l)), samples: { ...SAMPLES, warmupRequestsPerRead: WARMUP_REQUESTS }, results, goals }, null, 2));
 }
 
 main().catch((error: unknown) => {
