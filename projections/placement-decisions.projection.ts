@@ -14,9 +14,9 @@ export interface PlacementDecisionDocument {
 /**
  * One document per placement outcome, found by graph through the read store's `graphId` index, so
  * a graph's decisions cost what they are, not what every graph decided (the event store can only
- * select them by type across all graphs). Ids sort by stream revision within a graph. A graph
- * removed and deployed again under its name starts a new stream incarnation: the reader keeps
- * the decisions from the stream's first revision on.
+ * select them by type across all graphs). Ids sort newest first within a graph, so a page of the
+ * latest decisions is read in index order, however many the graph has. A graph whose stream was
+ * deleted and written again keeps only the current stream's decisions (the reader's filter).
  */
 export const placementDecisionsProjection: Projection<PlacementDecisionDocument> = {
   name: 'placement-decisions',
@@ -26,7 +26,7 @@ export const placementDecisionsProjection: Projection<PlacementDecisionDocument>
   evolve: (doc, event) => (isGraphEvent(event) ? { graphId: event.data.graphId, event } : doc),
 };
 
-/** `<graph>@<revision, 16 digits>`: the documents of one graph sort by revision. */
+/** `<graph>@<16 digits falling as the revision grows>`: the documents of one graph sort newest first. */
 export function placementDecisionId(graphId: string, revision: number): string {
-  return `${graphId}@${String(revision).padStart(16, '0')}`;
+  return `${graphId}@${String(Number.MAX_SAFE_INTEGER - revision).padStart(16, '0')}`;
 }

@@ -208,6 +208,25 @@ describe('GET /graphs/{name}/placements keeps to its graph', () => {
     await rig.request('POST', `/graphs/${OTHER}/placement`);
     const failed = (await decisions(OTHER)).at(-1);
     expect(failed).toMatchObject({ feasible: false, bindingResource: 'cpu', capacityGap: { addToCluster: [{ cluster: 'c1', cpu: expect.any(Number) }] } });
+
+    // Pages: the latest first, each page oldest first, `Link` to the older ones.
+    const all = await decisions(OTHER);
+    const size = all.length - 1; // 4 or more decisions: the first page leaves out the oldest one
+    expect(size).toBeGreaterThanOrEqual(3);
+    const latest = await rig.request('GET', `/graphs/${OTHER}/placements?limit=${size}`);
+    expect(((await latest.json()) as Decision[]).map((d) => d.decisionId)).toEqual(all.slice(1).map((d) => d.decisionId));
+    const next = /^<([^>]+)>; rel="next"$/.exec(latest.headers.get('link') ?? '')?.[1];
+    expect(next).toBe(`/graphs/${OTHER}/placements?offset=${size}&limit=${size}`);
+    const older = await rig.request('GET', next!);
+    expect(((await older.json()) as Decision[]).map((d) => d.decisionId)).toEqual([all[0]!.decisionId]);
+    expect(older.headers.get('link')).toBeNull();
+    const replayed = await rig.request('POST', `/graphs/${OTHER}/placements/replay?limit=1`, { body: '{}', contentType: 'application/json' });
+    expect(((await replayed.json()) as { decisions: Array<{ decisionId: string }> }).decisions.map((d) => d.decisionId)).toEqual([all.at(-1)!.decisionId]);
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten']) {
+      const refused = await rig.request('GET', `/graphs/${OTHER}/placements?${query}`);
+      expect([refused.status, refused.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(new RegExp(`^${query.split('=')[0]} must be`));
+    }
   });
 });
 

@@ -21,6 +21,11 @@ const MAX_PAGE = 500;
 /** Events examined per read, and at most per request, when a page is filtered by type. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 10_000;
+/** A page of placement decisions (GET placements and their replay): the latest DEFAULT_DECISIONS unless asked. */
+const DEFAULT_DECISIONS = 100;
+const MAX_DECISIONS = 1_000;
+/** Paging back goes through the index entries it skips: bounded too. */
+const MAX_DECISION_OFFSET = 100_000;
 /** How long a placements read waits for the placement-decisions projection to reach the graph's last event. */
 const PROJECTION_WAIT_MS = 5_000;
 
@@ -81,12 +86,20 @@ export class AuditController {
   }
 
   @Get('graphs/:name/placements')
-  @ApiOperation({ summary: 'Placement history: when, why, algorithm, solver, inputs, objective, moves and the result' })
+  @ApiOperation({
+    summary: 'Placement history: when, why, algorithm, solver, inputs, objective, moves and the result',
+    description: `The latest \`limit\` decisions (default ${DEFAULT_DECISIONS}), oldest first; \`offset\` skips that many of the latest. \`Link: <…>; rel="next"\` points to the older ones when there are more.`,
+  })
   @ApiNameParam('name', 'the graph id')
-  @ApiJson(200, 'Every placement decision, oldest first', ['PlacementRecord'])
-  @ApiProblems(404)
-  async placements(@Param('name') name: string) {
-    return (await this.placementEvents(name)).filter(isPlacementOutcome).map(placementRecord);
+  @ApiQueryParam('limit', `at most this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
+  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiJson(200, 'A page of placement decisions, oldest first', ['PlacementRecord'], ['link'])
+  @ApiProblems(400, 404)
+  async placements(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const page = decisionPage(limit, offset);
+    const { events, more } = await this.placementEvents(name, page);
+    if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+    return events.filter(isPlacementOutcome).map(placementRecord);
   }
 
   @Post('graphs/:name/placements/replay')
@@ -103,11 +116,16 @@ export class AuditController {
     },
   })
   @ApiNameParam('name', 'the graph id')
-  @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }))
-  @ApiProblems(404)
-  async replay(@Param('name') name: string, @Body() body: unknown) {
+  @ApiQueryParam('limit', `replay the latest this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
+  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }), ['link'])
+  @ApiProblems(400, 404)
+  async replay(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
-    return { graph: name, ...(await replayDecisions(await this.placementEvents(name), options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
+    const page = decisionPage(limit, offset);
+    const { events, more } = await this.placementEvents(name, page);
+    if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements/replay?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+    return { graph: name, ...(await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
   }
 
   @Get('events')
@@ -171,7 +189,7 @@ export class AuditController {
    * by graph, so the cost follows this graph's decisions, not every graph's nor this graph's history),
    * once that projection has processed the graph's last event (read-your-writes).
    */
-  private async placementEvents(name: string): Promise<RecordedEvent[]> {
+  private async placementEvents(name: string, page: DecisionPage): Promise<{ events: RecordedEvent[]; more: boolean }> {
     const [first] = await this.readGraph(name, { maxCount: 1 });
     const [last] = await this.readGraph(name, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
     try {
@@ -179,10 +197,24 @@ export class AuditController {
     } catch {
       throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `The placement decisions of ${name} are still being indexed (the read models are catching up); retry shortly`);
     }
-    const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, { where: { graphId: name } });
-    // Ids sort by revision; a graph removed and deployed again keeps only its current stream's decisions.
-    return found.map(({ doc }) => doc.event).filter((event) => event.revision >= first!.revision);
+    // Newest first in index order: one more than asked tells whether older ones remain.
+    const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, { where: { graphId: name }, limit: page.limit + 1, offset: page.offset });
+    const events = found
+      .slice(0, page.limit)
+      .map(({ doc }) => doc.event)
+      .filter((event) => event.revision >= first!.revision)
+      .reverse();
+    return { events, more: found.length > page.limit };
   }
+}
+
+interface DecisionPage {
+  limit: number;
+  offset: number;
+}
+
+function decisionPage(limit: string | undefined, offset: string | undefined): DecisionPage {
+  return { limit: whole(limit, 'limit', 1, MAX_DECISIONS) ?? DEFAULT_DECISIONS, offset: whole(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0 };
 }
 
 function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {

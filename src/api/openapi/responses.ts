@@ -10,11 +10,12 @@ import { PROBLEM_CONTENT_TYPE, titleOf } from '../problem';
 import { DNS_LABEL_PATTERN } from '../../shared/dns-name';
 import { schemaRef, type SchemaName } from './schemas';
 
-type HeaderName = 'etag' | 'location' | 'event-position' | 'retry-after';
+type HeaderName = 'etag' | 'location' | 'event-position' | 'retry-after' | 'link';
 
 const HEADERS: Record<HeaderName, [string, { description: string; schema: SchemaObject }]> = {
   etag: ['ETag', { description: 'The stream revision, W/"<revision>"', schema: { type: 'string', pattern: '^W/"[0-9]+"$' } }],
   location: ['Location', { description: 'Where to follow the resource', schema: { type: 'string' } }],
+  link: ['Link', { description: 'RFC 8288: `<…>; rel="next"` when there is a next page', schema: { type: 'string' } }],
   'event-position': ['X-Event-Position', { description: 'Global position of the last event appended', schema: { type: 'string', pattern: '^[0-9]+$' } }],
   'retry-after': ['Retry-After', { description: 'Seconds to wait', schema: { type: 'string', pattern: '^[0-9]+$' } }],
 };
