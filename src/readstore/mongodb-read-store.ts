@@ -1,5 +1,6 @@
 import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
 import {
+  INDEXED_FIELDS,
   LeaseLostError,
   assertFieldPath,
   parseCollectionName,
@@ -41,6 +42,9 @@ interface PointerRecord {
  */
 export class MongoDbReadStore implements ReadStore {
   readonly adapter = 'mongodb';
+
+  /** Collection versions whose indexes this process has ensured. */
+  private readonly indexed = new Set<string>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -101,7 +105,10 @@ export class MongoDbReadStore implements ReadStore {
       });
       byCollection.set(physical, operations);
     }
-    for (const [physical, operations] of byCollection) await this.applyGuarded(physical, operations);
+    for (const [physical, operations] of byCollection) {
+      await this.ensureIndexes(physical);
+      await this.applyGuarded(physical, operations);
+    }
     if (checkpoint) await this.saveCheckpoint(checkpoint);
   }
 
@@ -189,6 +196,7 @@ export class MongoDbReadStore implements ReadStore {
 
   async dropCollection(physical: string): Promise<void> {
     parseCollectionName(physical);
+    this.indexed.delete(physical);
     await this.documents(physical).deleteMany({});
   }
 
@@ -208,6 +216,16 @@ export class MongoDbReadStore implements ReadStore {
     const { logical, version } = parseCollectionName(collection);
     if (version !== undefined) return collection;
     return (await this.pointers().findOne({ _id: logical }))?.active ?? physicalName(logical, 1);
+  }
+
+  /**
+   * The indexes of INDEXED_FIELDS (with _id, the order `find` returns), created once per collection
+   * version and process before its first write; createIndex is a no-op when they exist.
+   */
+  private async ensureIndexes(physical: string): Promise<void> {
+    if (this.indexed.has(physical)) return;
+    await this.documents(physical).createIndexes(INDEXED_FIELDS.map((field) => ({ key: { [`doc.${field}`]: 1, _id: 1 }, name: `doc_${field}` })));
+    this.indexed.add(physical);
   }
 
   private documents(physical: string) {

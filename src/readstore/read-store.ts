@@ -91,6 +91,12 @@ export function physicalName(logical: string, version: number): string {
   return `${logical}__v${version}`;
 }
 
+/**
+ * The document fields `find` selects on without reading a whole collection: the graphs of a project,
+ * the graphs waiting for a cluster, a graph's placement decisions. Each adapter indexes them.
+ */
+export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId'] as const;
+
 export function assertFieldPath(field: string): void {
   if (!FIELD_PATH.test(field)) throw new InvalidCollectionNameError(`Invalid field path ${JSON.stringify(field)}`);
 }

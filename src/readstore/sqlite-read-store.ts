@@ -9,6 +9,7 @@ import {
   type DocumentWrite,
   type FieldValue,
   type FindQuery,
+  type INDEXED_FIELDS,
   type ReadStore,
   type StoredDocument,
 } from './read-store';
@@ -107,7 +108,7 @@ export class SqliteReadStore implements ReadStore {
     const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);
     // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.
-    const indexed = Object.keys(query.where ?? {}).find((field) => field in FIELD_INDEXES);
+    const indexed = Object.keys(query.where ?? {}).find((field): field is keyof typeof FIELD_INDEXES => field in FIELD_INDEXES);
     const index = indexed ? `INDEXED BY ${FIELD_INDEXES[indexed]}` : '';
     const sql = `SELECT id, doc, position FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
@@ -201,7 +202,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<string, string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id' };
+const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

@@ -1,4 +1,6 @@
+import { MongoClient } from 'mongodb';
 import { MongoDbReadStore } from '../../src/readstore/mongodb-read-store';
+import { INDEXED_FIELDS } from '../../src/readstore/read-store';
 import { describeReadStoreContract } from './read-store.contract';
 
 // Set by test/support/global-setup.ts when it started FerretDB, or by the developer (MONGO_URL).
@@ -8,6 +10,24 @@ if (url) {
     let offset = 0;
     const store = await MongoDbReadStore.connect(url, { now: () => Date.now() + offset });
     return { store, advance: (ms) => (offset += ms), dispose: () => store.close() };
+  });
+
+  describe('mongodb read store indexes', () => {
+    it('indexes the fields find selects on (INDEXED_FIELDS) in each collection version it writes, with _id for the order', async () => {
+      const store = await MongoDbReadStore.connect(url);
+      const client = new MongoClient(url);
+      try {
+        const logical = `indexed-${Date.now()}`;
+        const version = await store.createCollectionVersion(logical);
+        await store.commit([{ kind: 'upsert', collection: version, id: 'g', doc: { project: 'p', graphId: 'g' }, position: 1 }]);
+        const indexes = await client.db().collection(version).listIndexes().toArray();
+        for (const field of INDEXED_FIELDS) expect(indexes).toContainEqual(expect.objectContaining({ name: `doc_${field}`, key: { [`doc.${field}`]: 1, _id: 1 } }));
+        expect(await store.find(version, { where: { graphId: 'g' } })).toEqual([{ id: 'g', doc: { project: 'p', graphId: 'g' }, position: 1 }]);
+      } finally {
+        await client.close();
+        await store.close();
+      }
+    });
   });
 } else {
   const reason = process.env.SMO_TEST_MONGO_SKIP ?? 'no MongoDB-wire server: run scripts/build-tools.sh (FerretDB) or set MONGO_URL';

@@ -66,9 +66,17 @@ describe('a graph with a long history', () => {
       expect(rare.events.map((e) => e.id)).toEqual(everything.filter((e) => e.type === 'GraphSubmitted' || e.type === 'ServiceDeployed').map((e) => e.id));
     });
 
-    it('placements come from the event-type index and equal those of the full stream', async () => {
-      const placements = (await (await fetch(`${smo.url}/graphs/${GRAPH}/placements`)).json()) as Array<{ decisionId: string }>;
-      expect(placements.map((p) => p.decisionId)).toEqual(everything.filter((e) => e.type === 'PlacementDecided').map((e) => (e.data as { decisionId: string }).decisionId));
+    it('placements, followed page by page (latest first, Link rel=next), equal the decisions of the full stream', async () => {
+      const pages: Array<Array<{ decisionId: string }>> = [];
+      for (let next: string | undefined = `/graphs/${GRAPH}/placements`; next; ) {
+        const page = await fetch(`${smo.url}${next}`);
+        pages.unshift((await page.json()) as Array<{ decisionId: string }>); // each page is oldest first
+        next = /^<([^>]+)>; rel="next"$/.exec(page.headers.get('link') ?? '')?.[1];
+      }
+      const decided = everything.filter((e) => e.type === 'PlacementDecided').map((e) => (e.data as { decisionId: string }).decisionId);
+      expect(decided.length).toBeGreaterThan(100); // more than the default page
+      expect(pages.length).toBe(Math.ceil(decided.length / 100));
+      expect(pages.flat().map((p) => p.decisionId)).toEqual(decided);
     });
 
     it('?at= a position answers the fold of the events up to it', async () => {
