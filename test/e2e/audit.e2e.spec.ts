@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { graphStream } from '../../src/domain/graph/events';
 import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
 import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { run } from '../../src/cli/main';
@@ -228,6 +230,21 @@ describe('GET /graphs/{name}/placements keeps to its graph', () => {
       expect(((await refused.json()) as { detail: string }).detail).toMatch(new RegExp(`^${query.split('=')[0]} must be`));
     }
   });
+
+  it('answers 503 naming the lag when the placement decisions are not indexed up to the graph within 5 s, and nothing else changes', async () => {
+    const before = await (await rig.request('GET', `/graphs/${GRAPH}/placements`)).text();
+    await rig.smo.runtime.processing.stop(); // what a standby instance sees while the lease holder lags: no runner moves
+    const head = (await rig.smo.runtime.eventStore.headPosition())!;
+    await rig.smo.runtime.eventStore.appendToStream(graphStream(GRAPH), [
+      { id: randomUUID(), type: 'GraphStopped', data: { graphId: GRAPH }, metadata: { correlationId: 'lag', causationId: 'lag', actor: 'test', at: new Date().toISOString(), schemaVersion: 1 } },
+    ]);
+    const lagging = await rig.request('GET', `/graphs/${GRAPH}/placements`);
+    expect([lagging.status, lagging.headers.get('content-type')]).toEqual([503, expect.stringContaining('application/problem+json')]);
+    expect(((await lagging.json()) as { detail: string }).detail).toMatch(/still being indexed/);
+    rig.smo.runtime.processing.start();
+    await rig.smo.runtime.processing.whenProcessed(head + 1, { timeoutMs: 10_000 });
+    expect(await (await rig.request('GET', `/graphs/${GRAPH}/placements`)).text()).toBe(before);
+  }, 20_000);
 });
 
 describe('the smo CLI drives the whole lifecycle against a running SMO', () => {
