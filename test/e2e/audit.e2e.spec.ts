@@ -239,7 +239,7 @@ describe('GET /graphs/{name}/placements keeps to its graph', () => {
       { id: randomUUID(), type: 'GraphStopped', data: { graphId: GRAPH }, metadata: { correlationId: 'lag', causationId: 'lag', actor: 'test', at: new Date().toISOString(), schemaVersion: 1 } },
     ]);
     const lagging = await rig.request('GET', `/graphs/${GRAPH}/placements`);
-    expect([lagging.status, lagging.headers.get('content-type')]).toEqual([503, expect.stringContaining('application/problem+json')]);
+    expect([lagging.status, lagging.headers.get('content-type'), lagging.headers.get('retry-after')]).toEqual([503, expect.stringContaining('application/problem+json'), '5']);
     expect(((await lagging.json()) as { detail: string }).detail).toMatch(/still being indexed/);
     rig.smo.runtime.processing.start();
     await rig.smo.runtime.processing.whenProcessed(head + 1, { timeoutMs: 10_000 });

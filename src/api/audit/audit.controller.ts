@@ -94,10 +94,10 @@ export class AuditController {
   @ApiQueryParam('limit', `at most this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
   @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
   @ApiJson(200, 'A page of placement decisions, oldest first', ['PlacementRecord'], ['link'])
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 503)
   async placements(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const page = decisionPage(limit, offset);
-    const { events, more } = await this.placementEvents(name, page);
+    const { events, more } = await this.placementEvents(name, page, reply);
     if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
     return events.filter(isPlacementOutcome).map(placementRecord);
   }
@@ -119,11 +119,11 @@ export class AuditController {
   @ApiQueryParam('limit', `replay the latest this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
   @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
   @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }), ['link'])
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 503)
   async replay(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
     const page = decisionPage(limit, offset);
-    const { events, more } = await this.placementEvents(name, page);
+    const { events, more } = await this.placementEvents(name, page, reply);
     if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements/replay?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
     return { graph: name, ...(await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
   }
@@ -189,12 +189,13 @@ export class AuditController {
    * by graph, so the cost follows this graph's decisions, not every graph's nor this graph's history),
    * once that projection has processed the graph's last event (read-your-writes).
    */
-  private async placementEvents(name: string, page: DecisionPage): Promise<{ events: RecordedEvent[]; more: boolean }> {
+  private async placementEvents(name: string, page: DecisionPage, reply: FastifyReply): Promise<{ events: RecordedEvent[]; more: boolean }> {
     const [first] = await this.readGraph(name, { maxCount: 1 });
     const [last] = await this.readGraph(name, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
     try {
       await this.runtime.processing.whenProcessed(last!.position, { names: [placementDecisionsProjection.name], timeoutMs: PROJECTION_WAIT_MS });
     } catch {
+      void reply.header('retry-after', '5');
       throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `The placement decisions of ${name} are still being indexed (the read models are catching up); retry shortly`);
     }
     // Newest first in index order: one more than asked tells whether older ones remain.
