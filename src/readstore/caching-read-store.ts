@@ -173,8 +173,7 @@ export class CachingReadStore implements ReadStore {
     const documents = stored.map((found) => this.keep(documentKey(collection, found.id), found, physical, logical, generation, stamp));
     const result = new CachedResult<T>(documents, this.now(), stamp);
     if (this.generation(logical) === generation) {
-      result.movedAt = ++this.moves;
-      this.queries.set(key, result as CachedResult<unknown>);
+      this.makeNewest(this.queries, key, result as CachedResult<unknown>);
       this.evict();
     }
     return result;
@@ -283,8 +282,7 @@ export class CachingReadStore implements ReadStore {
     }
     const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, physical, this.now(), stamp);
     if (undisturbed) {
-      entry.movedAt = ++this.moves;
-      this.documents.set(key, entry as CachedDocument<unknown>);
+      this.makeNewest(this.documents, key, entry as CachedDocument<unknown>);
       this.evict();
     }
     return entry;
@@ -317,14 +315,17 @@ export class CachingReadStore implements ReadStore {
     this.generations.set(logical, this.generation(logical) + 1);
   }
 
-  /** Most recently used last (a Map keeps insertion order). */
   /**
    * Least-recently-used order is the maps' insertion order. A hit moves its entry to the newest end
    * only once it may be in the older half: an entry moved fewer than size/2 moves ago (moves of
    * both maps counted) is not, so most hits cost one comparison instead of a delete and a set.
    */
   private touch<V extends { movedAt: number }>(map: Map<string, V>, key: string, value: V): void {
-    if (this.moves - value.movedAt < map.size / 2) return;
+    if (this.moves - value.movedAt >= map.size / 2) this.makeNewest(map, key, value);
+  }
+
+  /** Puts the entry at the newest end (deleting first: `set` on a present key keeps its old place) and stamps it. */
+  private makeNewest<V extends { movedAt: number }>(map: Map<string, V>, key: string, value: V): void {
     value.movedAt = ++this.moves;
     map.delete(key);
     map.set(key, value);

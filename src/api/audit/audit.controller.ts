@@ -96,9 +96,7 @@ export class AuditController {
   @ApiJson(200, 'A page of placement decisions, oldest first', ['PlacementRecord'], ['link'])
   @ApiProblems(400, 404, 503)
   async placements(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const page = decisionPage(limit, offset);
-    const { events, more } = await this.placementEvents(name, page, reply);
-    if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+    const events = await this.placementEvents(name, decisionPage(limit, offset), reply, 'placements');
     return events.filter(isPlacementOutcome).map(placementRecord);
   }
 
@@ -122,9 +120,7 @@ export class AuditController {
   @ApiProblems(400, 404, 503)
   async replay(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
-    const page = decisionPage(limit, offset);
-    const { events, more } = await this.placementEvents(name, page, reply);
-    if (more) void reply.header('link', `</graphs/${encodeURIComponent(name)}/placements/replay?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+    const events = await this.placementEvents(name, decisionPage(limit, offset), reply, 'placements/replay');
     return { graph: name, ...(await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
   }
 
@@ -185,11 +181,12 @@ export class AuditController {
   }
 
   /**
-   * The graph's placement decisions, oldest first, from the placement-decisions read model (found
-   * by graph, so the cost follows this graph's decisions, not every graph's nor this graph's history),
-   * once that projection has processed the graph's last event (read-your-writes).
+   * A page of the graph's placement decisions, oldest first, from the placement-decisions read model
+   * (found by graph, so the cost follows the page, not every graph's decisions nor this graph's
+   * history), once that projection has processed the graph's last event (read-your-writes). When
+   * older decisions remain, `Link` points to the next page of `route`.
    */
-  private async placementEvents(name: string, page: DecisionPage, reply: FastifyReply): Promise<{ events: RecordedEvent[]; more: boolean }> {
+  private async placementEvents(name: string, page: DecisionPage, reply: FastifyReply, route: 'placements' | 'placements/replay'): Promise<RecordedEvent[]> {
     const [first] = await this.readGraph(name, { maxCount: 1 });
     const [last] = await this.readGraph(name, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
     try {
@@ -198,14 +195,14 @@ export class AuditController {
       void reply.header('retry-after', '5');
       throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `The placement decisions of ${name} are still being indexed (the read models are catching up); retry shortly`);
     }
-    // Newest first in index order: one more than asked tells whether older ones remain.
+    // Newest first in index order, one more than asked: whether older ones remain. Decisions of a
+    // deleted stream's earlier life come last (older revisions) and are left out.
     const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, { where: { graphId: name }, limit: page.limit + 1, offset: page.offset });
-    const events = found
-      .slice(0, page.limit)
-      .map(({ doc }) => doc.event)
-      .filter((event) => event.revision >= first!.revision)
-      .reverse();
-    return { events, more: found.length > page.limit };
+    const current = found.map(({ doc }) => doc.event).filter((event) => event.revision >= first!.revision);
+    if (current.length > page.limit) {
+      void reply.header('link', `</graphs/${encodeURIComponent(name)}/${route}?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+    }
+    return current.slice(0, page.limit).reverse();
   }
 }
 

@@ -4,6 +4,7 @@ import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../../domain/graph/evolve';
 import { loadAggregateAsOf, type FoldBound } from '../../application/aggregate-loader';
 import { initialGraphState } from '../../domain/graph/state';
 import { graphDocumentOf, type GraphDocument } from '../../../projections/graphs.projection';
+import { PLACEMENT_OUTCOME_TYPES } from '../../../projections/placement-decisions.projection';
 
 /** An event as the audit routes show it. */
 export function eventView(event: RecordedEvent) {
@@ -22,7 +23,7 @@ export function eventView(event: RecordedEvent) {
 }
 
 export function isPlacementOutcome<T extends RecordedEvent>(event: T): event is T & (PlacementDecided | PlacementFailed) {
-  return isGraphEvent(event) && (event.type === 'PlacementDecided' || event.type === 'PlacementFailed');
+  return isGraphEvent(event) && (PLACEMENT_OUTCOME_TYPES as readonly string[]).includes(event.type);
 }
 
 /** One placement decision, for "why is this service on that cluster?". */
