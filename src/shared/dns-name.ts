@@ -11,18 +11,16 @@ export const HELM_RELEASE_MAX_LENGTH = 53;
 
 /** The label rule as a JSON-Schema pattern, length included (for the OpenAPI document). */
 export const DNS_LABEL_PATTERN = `^[a-z0-9]([-a-z0-9]{0,${DNS_LABEL_MAX_LENGTH - 2}}[a-z0-9])?$`;
-/** The subdomain rule as a JSON-Schema pattern, length included. */
-export const DNS_SUBDOMAIN_PATTERN = `^[a-z0-9]([-a-z0-9.]{0,${DNS_SUBDOMAIN_MAX_LENGTH - 2}}[a-z0-9])?$`;
+/**
+ * The subdomain rule as a JSON-Schema pattern, length included (the lookahead): labels joined by single
+ * dots, so "a..b" and "a.-b" are refused.
+ */
+export const DNS_SUBDOMAIN_PATTERN = `^(?=.{1,${DNS_SUBDOMAIN_MAX_LENGTH}}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`;
 
 /** The label rule without its length bound (check the length separately). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL = DNS_LABEL;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function isDnsLabel(value: string, maxLength = DNS_LABEL_MAX_LENGTH): boolean {
   return value.length <= maxLength && LABEL.test(value);
-}
-
-export function isDnsSubdomain(value: string, maxLength = DNS_SUBDOMAIN_MAX_LENGTH): boolean {
-  return value.length <= maxLength && SUBDOMAIN.test(value);
 }
