@@ -131,10 +131,12 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     vimNames: new VimNames(eventStore),
     startedAt: new Date(),
     async close() {
-      await processing.stop();
-      await rawEventStore.close();
-      await readStore.close();
-      database?.close();
+      // Every step runs even when one before it throws (a runner that fails to stop must not leave the
+      // stores and the SQLite file open); the first failure is rethrown once all have run.
+      const steps = [() => processing.stop(), () => rawEventStore.close(), () => readStore.close(), () => database?.close()];
+      const failures: unknown[] = [];
+      for (const step of steps) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
       logger.info('stores closed');
     },
   };
