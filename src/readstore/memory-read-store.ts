@@ -50,7 +50,7 @@ export class MemoryReadStore implements ReadStore {
     const where = Object.entries(query.where ?? {});
     where.forEach(([field]) => assertFieldPath(field));
     const matches = [...this.rows(this.resolve(collection)).entries()]
-      .filter(([, row]) => row.doc !== null && where.every(([field, value]) => (fieldAt(row.doc, field) ?? null) === value))
+      .filter(([id, row]) => row.doc !== null && (query.afterId === undefined || id > query.afterId) && where.every(([field, value]) => (fieldAt(row.doc, field) ?? null) === value))
       .map(([id, row]) => ({ id, doc: structuredClone(row.doc) as T, position: row.position }));
     const order = query.orderBy ?? [];
     order.forEach(({ field }) => assertFieldPath(field));

@@ -76,6 +76,7 @@ export class MongoDbReadStore implements ReadStore {
       assertFieldPath(field);
       filter[`doc.${field}`] = value;
     }
+    if (query.afterId !== undefined) filter._id = { $gt: query.afterId };
     const sort: Record<string, 1 | -1> = {};
     for (const { field, direction } of query.orderBy ?? []) {
       assertFieldPath(field);

@@ -19,6 +19,12 @@ export interface FindQuery {
   /** Field equality; dotted paths reach into nested objects. */
   where?: Record<string, FieldValue>;
   orderBy?: ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }>;
+  /**
+   * Only documents whose id sorts after this one (ids compare as ASCII strings): keyset paging in the
+   * default order, by id, where the next page starts after the last id of the previous one and costs
+   * the same however deep it is (an `offset` pays for every document it skips).
+   */
+  afterId?: string;
   limit?: number;
   offset?: number;
 }

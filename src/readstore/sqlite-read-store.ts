@@ -105,6 +105,10 @@ export class SqliteReadStore implements ReadStore {
       params.push(sqlValue(value));
       return `${jsonField(field)} = ?`;
     });
+    if (query.afterId !== undefined) {
+      params.push(query.afterId);
+      conditions.push('id > ?');
+    }
     const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);
     // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.

@@ -89,6 +89,19 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await ids({ where: { project: 'nope' } })).toEqual([]);
     });
 
+    it('pages in id order after a given id (keyset), together with the other conditions', async () => {
+      await store.commit(
+        ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(id, id === 'c' ? 'p2' : 'p1'), position: i + 1 })),
+      );
+      const ids = async (query: Parameters<ReadStore['find']>[1]) => (await store.find(graphs, query)).map((d) => d.id);
+      expect(await ids({ afterId: 'b' })).toEqual(['c', 'd', 'e']);
+      expect(await ids({ afterId: 'bb' })).toEqual(['c', 'd', 'e']);
+      expect(await ids({ where: { project: 'p1' }, afterId: 'b', limit: 1 })).toEqual(['d']);
+      expect(await ids({ where: { project: 'p1' }, afterId: 'd' })).toEqual(['e']);
+      expect(await ids({ afterId: 'e' })).toEqual([]);
+      expect(await ids({ afterId: '' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+
     it('refuses field paths that could inject into a query', async () => {
       await expect(store.find(graphs, { where: { "x') OR 1=1 --": 'y' } })).rejects.toThrow(/Invalid field path/);
     });

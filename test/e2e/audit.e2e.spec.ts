@@ -218,13 +218,18 @@ describe('GET /graphs/{name}/placements keeps to its graph', () => {
     const latest = await rig.request('GET', `/graphs/${OTHER}/placements?limit=${size}`);
     expect(((await latest.json()) as Decision[]).map((d) => d.decisionId)).toEqual(all.slice(1).map((d) => d.decisionId));
     const next = /^<([^>]+)>; rel="next"$/.exec(latest.headers.get('link') ?? '')?.[1];
-    expect(next).toBe(`/graphs/${OTHER}/placements?offset=${size}&limit=${size}`);
+    // Keyset: the next page is what was recorded below the oldest decision of this one.
+    expect(next).toBe(`/graphs/${OTHER}/placements?before=${all[1]!.revision}&limit=${size}`);
     const older = await rig.request('GET', next!);
     expect(((await older.json()) as Decision[]).map((d) => d.decisionId)).toEqual([all[0]!.decisionId]);
     expect(older.headers.get('link')).toBeNull();
+    const skipped = await rig.request('GET', `/graphs/${OTHER}/placements?offset=${size}&limit=${size}`);
+    expect(((await skipped.json()) as Decision[]).map((d) => d.decisionId)).toEqual([all[0]!.decisionId]);
+    const belowLatest = await rig.request('GET', `/graphs/${OTHER}/placements?before=${all.at(-1)!.revision}&offset=1`);
+    expect(((await belowLatest.json()) as Decision[]).map((d) => d.decisionId)).toEqual(all.slice(0, -2).map((d) => d.decisionId));
     const replayed = await rig.request('POST', `/graphs/${OTHER}/placements/replay?limit=1`, { body: '{}', contentType: 'application/json' });
     expect(((await replayed.json()) as { decisions: Array<{ decisionId: string }> }).decisions.map((d) => d.decisionId)).toEqual([all.at(-1)!.decisionId]);
-    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten']) {
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten', 'before=-1', 'before=1.5', 'before=99999999999999999999']) {
       const refused = await rig.request('GET', `/graphs/${OTHER}/placements?${query}`);
       expect([refused.status, refused.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
       expect(((await refused.json()) as { detail: string }).detail).toMatch(new RegExp(`^${query.split('=')[0]} must be`));

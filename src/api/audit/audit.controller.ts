@@ -15,7 +15,7 @@ import { eventView, isPlacementOutcome, placementRecord } from './graph-history'
 import { OpenEventStreams } from './open-event-streams';
 import { validBody } from '../validation/request-body';
 import { ReplayOptionsBody, toReplayOptions } from './replay-options';
-import { placementDecisionsProjection, type PlacementDecisionDocument } from '../../../projections/placement-decisions.projection';
+import { placementDecisionId, placementDecisionsProjection, type PlacementDecisionDocument } from '../../../projections/placement-decisions.projection';
 
 const MAX_PAGE = 500;
 /** Events examined per read, and at most per request, when a page is filtered by type. */
@@ -88,15 +88,16 @@ export class AuditController {
   @Get('graphs/:name/placements')
   @ApiOperation({
     summary: 'Placement history: when, why, algorithm, solver, inputs, objective, moves and the result',
-    description: `The latest \`limit\` decisions (default ${DEFAULT_DECISIONS}), oldest first; \`offset\` skips that many of the latest. \`Link: <…>; rel="next"\` points to the older ones when there are more.`,
+    description: `The latest \`limit\` decisions (default ${DEFAULT_DECISIONS}), oldest first; \`before\` keeps the decisions recorded below that revision of the graph's stream, \`offset\` skips that many of the latest. \`Link: <…>; rel="next"\` points to the older ones when there are more (by \`before\`: a page costs the same however old).`,
   })
   @ApiNameParam('name', 'the graph id')
   @ApiQueryParam('limit', `at most this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
-  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 })
+  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
   @ApiJson(200, 'A page of placement decisions, oldest first', ['PlacementRecord'], ['link'])
   @ApiProblems(400, 404, 503)
-  async placements(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const events = await this.placementEvents(name, decisionPage(limit, offset), reply, 'placements');
+  async placements(@Param('name') name: string, @Query() query: DecisionPageQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    const events = await this.placementEvents(name, decisionPage(query), reply, 'placements');
     return events.filter(isPlacementOutcome).map(placementRecord);
   }
 
@@ -115,12 +116,13 @@ export class AuditController {
   })
   @ApiNameParam('name', 'the graph id')
   @ApiQueryParam('limit', `replay the latest this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
-  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0)', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 })
+  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
   @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }), ['link'])
   @ApiProblems(400, 404, 503)
-  async replay(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('offset') offset: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async replay(@Param('name') name: string, @Query() query: DecisionPageQuery, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
-    const events = await this.placementEvents(name, decisionPage(limit, offset), reply, 'placements/replay');
+    const events = await this.placementEvents(name, decisionPage(query), reply, 'placements/replay');
     return { graph: name, ...(await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
   }
 
@@ -197,22 +199,43 @@ export class AuditController {
     }
     // Newest first in index order, one more than asked: whether older ones remain. Decisions of a
     // deleted stream's earlier life come last (older revisions) and are left out.
-    const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, { where: { graphId: name }, limit: page.limit + 1, offset: page.offset });
+    const found = await this.runtime.readStore.find<PlacementDecisionDocument>(placementDecisionsProjection.collection, {
+      where: { graphId: name },
+      ...(page.before === undefined ? {} : { afterId: placementDecisionId(name, page.before) }),
+      limit: page.limit + 1,
+      offset: page.offset,
+    });
     const current = found.map(({ doc }) => doc.event).filter((event) => event.revision >= first!.revision);
     if (current.length > page.limit) {
-      void reply.header('link', `</graphs/${encodeURIComponent(name)}/${route}?offset=${page.offset + page.limit}&limit=${page.limit}>; rel="next"`);
+      // Keyset: the next page starts below the oldest decision of this one, so it costs what the first did.
+      const oldest = current[page.limit - 1]!.revision;
+      void reply.header('link', `</graphs/${encodeURIComponent(name)}/${route}?before=${oldest}&limit=${page.limit}>; rel="next"`);
     }
     return current.slice(0, page.limit).reverse();
   }
 }
 
+/** The query string of a decisions page, as sent. */
+interface DecisionPageQuery {
+  limit?: string;
+  offset?: string;
+  before?: string;
+}
+
 interface DecisionPage {
   limit: number;
   offset: number;
+  /** Only decisions below this stream revision. */
+  before?: number;
 }
 
-function decisionPage(limit: string | undefined, offset: string | undefined): DecisionPage {
-  return { limit: whole(limit, 'limit', 1, MAX_DECISIONS) ?? DEFAULT_DECISIONS, offset: whole(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0 };
+function decisionPage({ limit, offset, before }: DecisionPageQuery): DecisionPage {
+  const below = whole(before, 'before', 0, Number.MAX_SAFE_INTEGER);
+  return {
+    limit: whole(limit, 'limit', 1, MAX_DECISIONS) ?? DEFAULT_DECISIONS,
+    offset: whole(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0,
+    ...(below === undefined ? {} : { before: below }),
+  };
 }
 
 function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {
