@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSmoProcess, type SmoProcess } from './smo-process';
+import { PRODUCTION_NODE_FLAGS, startSmoProcess, type SmoProcess } from './smo-process';
 
 /**
  * The harness of the tests that run SMO as a child process. It once took any server answering on the port it had
@@ -45,4 +45,17 @@ describe('startSmoProcess', () => {
     await smo.kill();
     await expect(fetch(`${smo.url}/health/live`)).rejects.toThrow();
   }, 90_000);
+});
+
+describe('the production Node flags', () => {
+  const ROOT = join(__dirname, '../..');
+  const entry = ['dist/src/main.js'];
+
+  it('are the same in `npm start`, `npm run start:dev`, the Dockerfile and the compiled SMO of tests and benches', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe(['node', ...PRODUCTION_NODE_FLAGS, ...entry].join(' '));
+    expect(scripts['start:dev']).toBe(['npm run build &&', 'node', ...PRODUCTION_NODE_FLAGS, ...entry].join(' '));
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? 'null')).toEqual(['node', ...PRODUCTION_NODE_FLAGS, ...entry]);
+  });
 });
