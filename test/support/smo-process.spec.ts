@@ -51,10 +51,12 @@ describe('the production Node flags', () => {
   const ROOT = join(__dirname, '../..');
   const entry = ['dist/src/main.js'];
 
-  it('are the same in `npm start`, `npm run start:dev`, the Dockerfile and the compiled SMO of tests and benches', () => {
+  it('are the same in `npm start`, `npm run start:dev`, the Dockerfile, bench:api and the compiled SMO of tests and benches', () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.start).toBe(['node', ...PRODUCTION_NODE_FLAGS, ...entry].join(' '));
     expect(scripts['start:dev']).toBe(['npm run build &&', 'node', ...PRODUCTION_NODE_FLAGS, ...entry].join(' '));
+    // bench:api runs SMO in its own process: it measures SMO under the same heap settings.
+    expect(scripts['bench:api']).toMatch(new RegExp(`^node ${PRODUCTION_NODE_FLAGS.join(' ')} `));
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
     expect(JSON.parse(cmd ?? 'null')).toEqual(['node', ...PRODUCTION_NODE_FLAGS, ...entry]);
   });
