@@ -8,7 +8,7 @@
  * use-case class; the maps below are exhaustive, so a new domain command does not compile until it
  * has a use case.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AlertFired } from '../domain/alert/events';
 import type { ClusterCommand, ClusterState } from '../domain/cluster/decide';
@@ -61,12 +61,26 @@ function wrapperOf<C extends { type: string }, R>(classes: UseCaseClasses<C, R>)
 }
 
 /** Runs a use case on its aggregate's command service; each aggregate's base says which service. */
-abstract class UseCaseHandler<C extends { type: string }, R> implements ICommandHandler<UseCase<C, C['type'], R>> {
-  protected abstract readonly service: { execute(command: C, context: CommandContext): Promise<R> };
+class UseCaseHandler<C extends { type: string }, R> implements ICommandHandler<UseCase<C, C['type'], R>> {
+  constructor(private readonly service: { execute(command: C, context: CommandContext): Promise<R> }) {}
 
   execute(useCase: UseCase<C, C['type'], R>): Promise<R> {
     return this.service.execute(useCase.command, useCase.context);
   }
+}
+
+/**
+ * One handler class per use case of an aggregate (`<UseCase>Handler`), each running it through the
+ * aggregate's base handler. Made from the exhaustive use-case map, so no use case lacks a handler.
+ * The base is @Injectable: the handlers inherit its constructor, and Nest reads its parameter types.
+ */
+function handlersOf<C extends { type: string }, R>(useCases: UseCaseClasses<C, R>, Base: new (service: never) => UseCaseHandler<C, R>): Type[] {
+  return (Object.values(useCases) as Array<Type<UseCase<C, C['type'], R>>>).map((useCase) => {
+    const handler = class extends Base {};
+    Object.defineProperty(handler, 'name', { value: `${useCase.name}Handler` });
+    CommandHandler(useCase)(handler);
+    return handler;
+  });
 }
 
 // ---- Graphs ---------------------------------------------------------------------------------
@@ -164,50 +178,12 @@ export const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Paylo
 export const graphUseCaseOf = wrapperOf<GraphCommand, GraphResult>(GRAPH_USE_CASES);
 
 /** Every graph use case runs through GraphCommands, which keeps the project's release names in step. */
-// Injectable: the handlers below inherit its constructor, and Nest reads its parameter types.
 @Injectable()
-abstract class GraphUseCaseHandler extends UseCaseHandler<GraphCommand, GraphResult> {
-  constructor(protected readonly service: GraphCommands) {
-    super();
+class GraphUseCaseHandler extends UseCaseHandler<GraphCommand, GraphResult> {
+  constructor(service: GraphCommands) {
+    super(service);
   }
 }
-
-@CommandHandler(SubmitGraph)
-export class SubmitGraphHandler extends GraphUseCaseHandler {}
-@CommandHandler(StopGraph)
-export class StopGraphHandler extends GraphUseCaseHandler {}
-@CommandHandler(StartGraph)
-export class StartGraphHandler extends GraphUseCaseHandler {}
-@CommandHandler(RemoveGraph)
-export class RemoveGraphHandler extends GraphUseCaseHandler {}
-@CommandHandler(RequestReplacement)
-export class RequestReplacementHandler extends GraphUseCaseHandler {}
-@CommandHandler(RetryDeployment)
-export class RetryDeploymentHandler extends GraphUseCaseHandler {}
-@CommandHandler(ApprovePlacementProposal)
-export class ApprovePlacementProposalHandler extends GraphUseCaseHandler {}
-@CommandHandler(RejectPlacementProposal)
-export class RejectPlacementProposalHandler extends GraphUseCaseHandler {}
-@CommandHandler(TriggerService)
-export class TriggerServiceHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordPlacement)
-export class RecordPlacementHandler extends GraphUseCaseHandler {}
-@CommandHandler(ProposeClusterProvisioning)
-export class ProposeClusterProvisioningHandler extends GraphUseCaseHandler {}
-@CommandHandler(ApproveClusterProvisioning)
-export class ApproveClusterProvisioningHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordClusterApprovalFailure)
-export class RecordClusterApprovalFailureHandler extends GraphUseCaseHandler {}
-@CommandHandler(RejectClusterProvisioning)
-export class RejectClusterProvisioningHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordPlacementFailure)
-export class RecordPlacementFailureHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordPlacementProposal)
-export class RecordPlacementProposalHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordServiceOutcome)
-export class RecordServiceOutcomeHandler extends GraphUseCaseHandler {}
-@CommandHandler(RecordScaling)
-export class RecordScalingHandler extends GraphUseCaseHandler {}
 
 // ---- Karmada member clusters ----------------------------------------------------------------
 
@@ -233,18 +209,11 @@ export const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: P
 export const clusterUseCaseOf = wrapperOf<ClusterCommand, ClusterResult>(CLUSTER_USE_CASES);
 
 @Injectable()
-abstract class ClusterUseCaseHandler extends UseCaseHandler<ClusterCommand, ClusterResult> {
-  constructor(protected readonly service: ClusterCommands) {
-    super();
+class ClusterUseCaseHandler extends UseCaseHandler<ClusterCommand, ClusterResult> {
+  constructor(service: ClusterCommands) {
+    super(service);
   }
 }
-
-@CommandHandler(ObserveCluster)
-export class ObserveClusterHandler extends ClusterUseCaseHandler {}
-@CommandHandler(ObserveClusterGone)
-export class ObserveClusterGoneHandler extends ClusterUseCaseHandler {}
-@CommandHandler(RecordClusterDashboard)
-export class RecordClusterDashboardHandler extends ClusterUseCaseHandler {}
 
 // ---- NFVCL: OpenStack Kubernetes clusters ---------------------------------------------------
 
@@ -280,26 +249,11 @@ export const OS_K8S_CLUSTER_USE_CASES: {
 export const osK8sClusterUseCaseOf = wrapperOf<OsK8sClusterCommand, OsK8sClusterResult>(OS_K8S_CLUSTER_USE_CASES);
 
 @Injectable()
-abstract class OsK8sClusterUseCaseHandler extends UseCaseHandler<OsK8sClusterCommand, OsK8sClusterResult> {
-  constructor(protected readonly service: OsK8sClusterCommands) {
-    super();
+class OsK8sClusterUseCaseHandler extends UseCaseHandler<OsK8sClusterCommand, OsK8sClusterResult> {
+  constructor(service: OsK8sClusterCommands) {
+    super(service);
   }
 }
-
-@CommandHandler(RequestClusterProvisioning)
-export class RequestClusterProvisioningHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(RecordClusterProvisioned)
-export class RecordClusterProvisionedHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(RecordClusterProvisioningFailure)
-export class RecordClusterProvisioningFailureHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(ScaleOutCluster)
-export class ScaleOutClusterHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(DecommissionCluster)
-export class DecommissionClusterHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(ImportCluster)
-export class ImportClusterHandler extends OsK8sClusterUseCaseHandler {}
-@CommandHandler(SyncClusterState)
-export class SyncClusterStateHandler extends OsK8sClusterUseCaseHandler {}
 
 // ---- NFVCL: changes asked of NFVCL (intent first, made by the NFVCL calls processor) ---------
 
@@ -325,18 +279,11 @@ export const NFVCL_CALL_USE_CASES: { [T in NfvclCallCommand['type']]: new (paylo
 export const nfvclCallUseCaseOf = wrapperOf<NfvclCallCommand, NfvclCallResult>(NFVCL_CALL_USE_CASES);
 
 @Injectable()
-abstract class NfvclCallUseCaseHandler extends UseCaseHandler<NfvclCallCommand, NfvclCallResult> {
-  constructor(protected readonly service: NfvclCalls) {
-    super();
+class NfvclCallUseCaseHandler extends UseCaseHandler<NfvclCallCommand, NfvclCallResult> {
+  constructor(service: NfvclCalls) {
+    super(service);
   }
 }
-
-@CommandHandler(RequestNfvclCall)
-export class RequestNfvclCallHandler extends NfvclCallUseCaseHandler {}
-@CommandHandler(RecordNfvclAnswer)
-export class RecordNfvclAnswerHandler extends NfvclCallUseCaseHandler {}
-@CommandHandler(RecordNfvclFailure)
-export class RecordNfvclFailureHandler extends NfvclCallUseCaseHandler {}
 
 // ---- NFVCL: VIMs ----------------------------------------------------------------------------
 
@@ -402,37 +349,10 @@ export class RecordAlertsHandler implements ICommandHandler<RecordAlerts> {
 
 /** Every handler, for the module's providers. */
 export const COMMAND_HANDLERS = [
-  SubmitGraphHandler,
-  StopGraphHandler,
-  StartGraphHandler,
-  RemoveGraphHandler,
-  RequestReplacementHandler,
-  RetryDeploymentHandler,
-  ApprovePlacementProposalHandler,
-  RejectPlacementProposalHandler,
-  TriggerServiceHandler,
-  RecordPlacementHandler,
-  RecordPlacementFailureHandler,
-  RecordPlacementProposalHandler,
-  ProposeClusterProvisioningHandler,
-  ApproveClusterProvisioningHandler,
-  RecordClusterApprovalFailureHandler,
-  RejectClusterProvisioningHandler,
-  RecordServiceOutcomeHandler,
-  RecordScalingHandler,
-  ObserveClusterHandler,
-  ObserveClusterGoneHandler,
-  RecordClusterDashboardHandler,
-  RequestClusterProvisioningHandler,
-  RecordClusterProvisionedHandler,
-  RecordClusterProvisioningFailureHandler,
-  ScaleOutClusterHandler,
-  DecommissionClusterHandler,
-  ImportClusterHandler,
-  SyncClusterStateHandler,
-  RequestNfvclCallHandler,
-  RecordNfvclAnswerHandler,
-  RecordNfvclFailureHandler,
+  ...handlersOf(GRAPH_USE_CASES, GraphUseCaseHandler),
+  ...handlersOf(CLUSTER_USE_CASES, ClusterUseCaseHandler),
+  ...handlersOf(OS_K8S_CLUSTER_USE_CASES, OsK8sClusterUseCaseHandler),
+  ...handlersOf(NFVCL_CALL_USE_CASES, NfvclCallUseCaseHandler),
   RegisterVimHandler,
   RemoveVimHandler,
   RecordAlertsHandler,
