@@ -214,10 +214,12 @@ export async function eventsCommand(ctx: CommandContext, correlationId: string):
   ctx.print(render(body, eventRows(body), { table: ['position', 'at', 'stream', 'type', 'service'], wide: ['actor', 'revision'] }, ctx.output));
 }
 
-export async function placementsCommand(ctx: CommandContext, name: string): Promise<void> {
-  const { body } = await ctx.client.request<
+/** `smo placements <graph>`: the latest decisions (a page), and the command that shows the older ones when there are more. */
+export async function placementsCommand(ctx: CommandContext, name: string, options: { limit?: number; before?: number } = {}): Promise<void> {
+  const query = new URLSearchParams(Object.entries(options).flatMap(([key, value]): Array<[string, string]> => (value === undefined ? [] : [[key, String(value)]])));
+  const { body, headers } = await ctx.client.request<
     Array<{ at: string; reason: string; algorithm: string; solver: string | null; moves: number | null; feasible: boolean; placement: Record<string, string> | null; detail?: string; decisionId: string }>
-  >('GET', `/graphs/${encodeURIComponent(name)}/placements`);
+  >('GET', `/graphs/${encodeURIComponent(name)}/placements${query.size > 0 ? `?${query}` : ''}`);
   const rows = body.map((p) => ({
     at: p.at,
     reason: p.reason,
@@ -228,6 +230,9 @@ export async function placementsCommand(ctx: CommandContext, name: string): Prom
     decision: p.decisionId,
   }));
   ctx.print(render(body, rows, { table: ['at', 'reason', 'algorithm', 'solver', 'moves', 'result'], wide: ['decision'] }, ctx.output));
+  // The server's Link to the next page names the revision the older decisions are below.
+  const next = /<[^>]*[?&]before=(\d+)&limit=(\d+)>; rel="next"/.exec(headers.get('link') ?? '');
+  if (next) ctx.progress(`Older decisions: smo placements ${name} --before ${next[1]} --limit ${next[2]}`);
 }
 
 interface ReplayedDecision {

@@ -150,9 +150,11 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
 
   program
     .command('placements')
-    .description('placement decisions of a graph: when, why, algorithm, moves, result')
+    .description('placement decisions of a graph: when, why, algorithm, moves, result (the latest; older ones with --before)')
     .argument('<graph>')
-    .action((graph: string, _opts: unknown, command: Command) => placementsCommand(context(command), graph));
+    .addOption(new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(wholeNumber))
+    .addOption(new Option('--before <revision>', "only decisions recorded below this revision of the graph's stream").argParser(revision))
+    .action((graph: string, opts: { limit?: number; before?: number }, command: Command) => placementsCommand(context(command), graph, opts));
 
   program
     .command('replay')
@@ -286,6 +288,12 @@ function intentSwitch(value: string, previous: Partial<Record<IntentName, boolea
   const name = INTENT_NAMES.find((intent) => intent === match?.[1]);
   if (!match || name === undefined) throw new InvalidArgumentError(`expected <name>=on|off with name one of ${INTENT_NAMES.join(', ')}`);
   return { ...previous, [name]: match[2] === 'on' };
+}
+
+/** A stream revision: a whole number, however long the history. */
+function revision(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a revision (a whole number)');
+  return Number(value);
 }
 
 function wholeNumber(value: string): number {

@@ -192,6 +192,21 @@ describe('smo against a running SMO with API tokens', () => {
     const badSwitch = await smo(env, 'replay', GRAPH, '--intent', 'speed=on');
     expect(badSwitch.code).toBe(2);
     expect(badSwitch.err).toMatch(/expected <name>=on\|off with name one of coLocation/);
+    // placements pages: the latest, and the command that shows the older ones.
+    expect((await smo(env, 'placement', GRAPH)).code).toBe(0);
+    type Decision = { decisionId: string; revision: number };
+    const decisionIds = (out: string) => (JSON.parse(out) as Decision[]).map((d) => d.decisionId);
+    const all = JSON.parse((await smo(env, 'placements', GRAPH, '-o', 'json')).out) as Decision[];
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    const latest = await smo(env, 'placements', GRAPH, '--limit', '1', '-o', 'json');
+    expect(decisionIds(latest.out)).toEqual([all.at(-1)!.decisionId]);
+    expect(latest.err).toBe(`Older decisions: smo placements ${GRAPH} --before ${all.at(-1)!.revision} --limit 1`);
+    const older = await smo(env, 'placements', GRAPH, '--before', String(all.at(-1)!.revision));
+    expect(older.out.split('\n')).toHaveLength(all.length); // the header line and every decision but the latest
+    expect(older.err).toBe('');
+    expect(decisionIds((await smo(env, 'placements', GRAPH, '--before', String(all.at(-1)!.revision), '-o', 'json')).out)).toEqual(all.slice(0, -1).map((d) => d.decisionId));
+    const badBefore = await smo(env, 'placements', GRAPH, '--before', 'latest');
+    expect([badBefore.code, badBefore.err]).toEqual([2, expect.stringMatching(/option '--before <revision>' argument 'latest' is invalid\. must be a revision/)]);
     expect((await smo(env, 'analytics', 'cluster-load')).out).toMatch(/^CLUSTER\s+CPU\s+MEMORYBYTES\s+AT\n\S*cluster-a/);
     expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
   });
