@@ -214,12 +214,30 @@ export async function eventsCommand(ctx: CommandContext, correlationId: string):
   ctx.print(render(body, eventRows(body), { table: ['position', 'at', 'stream', 'type', 'service'], wide: ['actor', 'revision'] }, ctx.output));
 }
 
+/** Which placement decisions: the latest `limit` (the server's default 100), below the revision `before`. */
+export interface DecisionPage {
+  limit?: number;
+  before?: number;
+}
+
+function decisionPageQuery({ limit, before }: DecisionPage): string {
+  const query = new URLSearchParams();
+  if (limit !== undefined) query.set('limit', String(limit));
+  if (before !== undefined) query.set('before', String(before));
+  return query.size > 0 ? `?${query}` : '';
+}
+
+/** When older decisions remain, says the command that shows them (the server's Link names the revision they are below). */
+function olderDecisionsHint(ctx: CommandContext, command: string, headers: Headers): void {
+  const next = /<[^>]*[?&]before=(\d+)&limit=(\d+)>; rel="next"/.exec(headers.get('link') ?? '');
+  if (next) ctx.progress(`Older decisions: smo ${command} --before ${next[1]} --limit ${next[2]}`);
+}
+
 /** `smo placements <graph>`: the latest decisions (a page), and the command that shows the older ones when there are more. */
-export async function placementsCommand(ctx: CommandContext, name: string, options: { limit?: number; before?: number } = {}): Promise<void> {
-  const query = new URLSearchParams(Object.entries(options).flatMap(([key, value]): Array<[string, string]> => (value === undefined ? [] : [[key, String(value)]])));
+export async function placementsCommand(ctx: CommandContext, name: string, page: DecisionPage = {}): Promise<void> {
   const { body, headers } = await ctx.client.request<
     Array<{ at: string; reason: string; algorithm: string; solver: string | null; moves: number | null; feasible: boolean; placement: Record<string, string> | null; detail?: string; decisionId: string }>
-  >('GET', `/graphs/${encodeURIComponent(name)}/placements${query.size > 0 ? `?${query}` : ''}`);
+  >('GET', `/graphs/${encodeURIComponent(name)}/placements${decisionPageQuery(page)}`);
   const rows = body.map((p) => ({
     at: p.at,
     reason: p.reason,
@@ -230,9 +248,7 @@ export async function placementsCommand(ctx: CommandContext, name: string, optio
     decision: p.decisionId,
   }));
   ctx.print(render(body, rows, { table: ['at', 'reason', 'algorithm', 'solver', 'moves', 'result'], wide: ['decision'] }, ctx.output));
-  // The server's Link to the next page names the revision the older decisions are below.
-  const next = /<[^>]*[?&]before=(\d+)&limit=(\d+)>; rel="next"/.exec(headers.get('link') ?? '');
-  if (next) ctx.progress(`Older decisions: smo placements ${name} --before ${next[1]} --limit ${next[2]}`);
+  olderDecisionsHint(ctx, `placements ${name}`, headers);
 }
 
 interface ReplayedDecision {
@@ -248,9 +264,14 @@ interface ReplayedDecision {
  * `smo replay <graph>`: what other choices would have decided. MOVES is how many services each side moved away from
  * the placement before that decision (recorded → replayed); DIFFERENCES lists the services the two sides put apart.
  */
-export async function replayCommand(ctx: CommandContext, name: string, options: { solver?: string; algorithm?: string; objective?: string; intents?: Readonly<Record<string, boolean>> }): Promise<void> {
+export async function replayCommand(
+  ctx: CommandContext,
+  name: string,
+  options: { solver?: string; algorithm?: string; objective?: string; intents?: Readonly<Record<string, boolean>> },
+  page: DecisionPage = {},
+): Promise<void> {
   const body = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const { body: answer } = await ctx.client.request<{ decisions: ReplayedDecision[] }>('POST', `/graphs/${encodeURIComponent(name)}/placements/replay`, { body });
+  const { body: answer, headers } = await ctx.client.request<{ decisions: ReplayedDecision[] }>('POST', `/graphs/${encodeURIComponent(name)}/placements/replay${decisionPageQuery(page)}`, { body });
   const rows = answer.decisions.map((d) => ({
     at: d.at,
     reason: d.reason,
@@ -260,6 +281,7 @@ export async function replayCommand(ctx: CommandContext, name: string, options: 
     solver: d.replayed?.solver ?? null,
   }));
   ctx.print(render(answer, rows, { table: ['at', 'reason', 'moves', 'differ', 'differences'], wide: ['solver'] }, ctx.output));
+  olderDecisionsHint(ctx, `replay ${name}`, headers);
 }
 
 export async function clustersCommand(ctx: CommandContext, action: 'list' | 'sync'): Promise<void> {

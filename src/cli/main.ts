@@ -16,6 +16,7 @@ import {
   replayCommand,
   watchCommand,
   type CommandContext,
+  type DecisionPage,
 } from './graphs.command';
 import { INTENT_NAMES, type IntentName } from '../optimizer/intents';
 import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand } from './operations.command';
@@ -72,6 +73,8 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
     };
   };
   const projectOption = () => new Option('-p, --project <project>', 'the project (a Kubernetes namespace)').default('default');
+  const decisionLimitOption = () => new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(wholeNumber);
+  const decisionsBeforeOption = () => new Option('--before <revision>', "only decisions recorded below this revision of the graph's stream").argParser(revision);
 
   program
     .command('deploy')
@@ -152,9 +155,9 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
     .command('placements')
     .description('placement decisions of a graph: when, why, algorithm, moves, result (the latest; older ones with --before)')
     .argument('<graph>')
-    .addOption(new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(wholeNumber))
-    .addOption(new Option('--before <revision>', "only decisions recorded below this revision of the graph's stream").argParser(revision))
-    .action((graph: string, opts: { limit?: number; before?: number }, command: Command) => placementsCommand(context(command), graph, opts));
+    .addOption(decisionLimitOption())
+    .addOption(decisionsBeforeOption())
+    .action((graph: string, opts: DecisionPage, command: Command) => placementsCommand(context(command), graph, opts));
 
   program
     .command('replay')
@@ -164,9 +167,11 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
     .addOption(new Option('--algorithm <algorithm>').choices(['milp', 'naive']))
     .addOption(new Option('--objective <objective>').choices(['min-moves', 'fresh']))
     .addOption(new Option('--intent <name=on|off>', `switch an intent against the recorded ones (repeatable): ${INTENT_NAMES.join(', ')}`).argParser(intentSwitch))
-    .action((graph: string, opts: { solver?: string; algorithm?: string; objective?: string; intent?: Partial<Record<IntentName, boolean>> }, command: Command) => {
-      const { intent, ...rest } = opts;
-      return replayCommand(context(command), graph, { ...rest, ...(intent ? { intents: intent } : {}) });
+    .addOption(decisionLimitOption())
+    .addOption(decisionsBeforeOption())
+    .action((graph: string, opts: DecisionPage & { solver?: string; algorithm?: string; objective?: string; intent?: Partial<Record<IntentName, boolean>> }, command: Command) => {
+      const { intent, limit, before, ...rest } = opts;
+      return replayCommand(context(command), graph, { ...rest, ...(intent ? { intents: intent } : {}) }, { limit, before });
     });
 
   program

@@ -205,6 +205,9 @@ describe('smo against a running SMO with API tokens', () => {
     expect(older.out.split('\n')).toHaveLength(all.length); // the header line and every decision but the latest
     expect(older.err).toBe('');
     expect(decisionIds((await smo(env, 'placements', GRAPH, '--before', String(all.at(-1)!.revision), '-o', 'json')).out)).toEqual(all.slice(0, -1).map((d) => d.decisionId));
+    const replayedLatest = await smo(env, 'replay', GRAPH, '--limit', '1', '-o', 'json');
+    expect((JSON.parse(replayedLatest.out) as { decisions: unknown[] }).decisions).toHaveLength(1);
+    expect(replayedLatest.err).toBe(`Older decisions: smo replay ${GRAPH} --before ${all.at(-1)!.revision} --limit 1`);
     const badBefore = await smo(env, 'placements', GRAPH, '--before', 'latest');
     expect([badBefore.code, badBefore.err]).toEqual([2, expect.stringMatching(/option '--before <revision>' argument 'latest' is invalid\. must be a revision/)]);
     expect((await smo(env, 'analytics', 'cluster-load')).out).toMatch(/^CLUSTER\s+CPU\s+MEMORYBYTES\s+AT\n\S*cluster-a/);
