@@ -135,7 +135,13 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
       // stores and the SQLite file open); the first failure is rethrown once all have run.
       const steps = [() => processing.stop(), () => rawEventStore.close(), () => readStore.close(), () => database?.close()];
       const failures: unknown[] = [];
-      for (const step of steps) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
       if (failures.length > 0) throw failures[0];
       logger.info('stores closed');
     },

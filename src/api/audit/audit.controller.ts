@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
@@ -91,9 +91,7 @@ export class AuditController {
     description: `The latest \`limit\` decisions (default ${DEFAULT_DECISIONS}), oldest first; \`before\` keeps the decisions recorded below that revision of the graph's stream, \`offset\` skips that many of the latest. \`Link: <…>; rel="next"\` points to the older ones when there are more (by \`before\`: a page costs the same however old).`,
   })
   @ApiNameParam('name', 'the graph id')
-  @ApiQueryParam('limit', `at most this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
-  @ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 })
-  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiDecisionPage('at most this many decisions')
   @ApiJson(200, 'A page of placement decisions, oldest first', ['PlacementRecord'], ['link'])
   @ApiProblems(400, 404, 503)
   async placements(@Param('name') name: string, @Query() query: DecisionPageQuery, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -115,9 +113,7 @@ export class AuditController {
     },
   })
   @ApiNameParam('name', 'the graph id')
-  @ApiQueryParam('limit', `replay the latest this many decisions (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS })
-  @ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 })
-  @ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET })
+  @ApiDecisionPage('replay the latest this many decisions')
   @ApiJson(200, 'Each recorded decision next to the replayed one', shape({ graph: { type: 'string' }, options: { type: 'object' }, decisions: { type: 'array' } }), ['link'])
   @ApiProblems(400, 404, 503)
   async replay(@Param('name') name: string, @Query() query: DecisionPageQuery, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -213,6 +209,15 @@ export class AuditController {
     }
     return current.slice(0, page.limit).reverse();
   }
+}
+
+/** The query parameters of a decisions page (placements and their replay), as `decisionPage` reads them. */
+function ApiDecisionPage(limitDescription: string): MethodDecorator {
+  return applyDecorators(
+    ApiQueryParam('limit', `${limitDescription} (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS }),
+    ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 }),
+    ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET }),
+  );
 }
 
 /** The query string of a decisions page, as sent. */
