@@ -61,6 +61,11 @@ describe('runProgram', () => {
     expect(await runProgram(join(dir, 'no-such-program'), [], options())).toMatchObject({ spawnError: 'ENOENT', exitCode: null });
   });
 
+  it('reports arguments Node refuses as a failed start, and goes on running programs', async () => {
+    expect(await runProgram('/bin/echo', ['a\u0000b'], options())).toMatchObject({ spawnError: 'ERR_INVALID_ARG_VALUE', exitCode: null });
+    expect(await runProgram('/bin/echo', ['still here'], options())).toMatchObject({ exitCode: 0, stdout: 'still here\n' });
+  });
+
   it('runs programs concurrently', async () => {
     const results = await Promise.all([1, 2, 3, 4].map((n) => runProgram('/bin/sh', ['-c', `sleep 0.2; echo ${n}`], options())));
     expect(results.map((result) => result.stdout)).toEqual(['1\n', '2\n', '3\n', '4\n']);

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { programThread } from './program-thread';
 
 export interface RunProgramOptions {
   /** The child's whole environment: nothing is inherited from SMO's own. */
@@ -25,25 +26,42 @@ export interface ProgramResult {
 export const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 /**
- * Runs an external program (helm, hdarctl) the safe way: an argument
- * array and no shell, an explicit environment, and its own process group. On timeout or abort the
- * whole group gets SIGKILL (helm may have started credential or post-render helpers), and once more
- * after exit so no stray child survives. Never rejects.
+ * Runs an external program (helm, hdarctl) the safe way: an argument array and no shell, an explicit
+ * environment, and its own process group. On timeout or abort the whole group gets SIGKILL (helm may
+ * have started credential or post-render helpers), and once more after exit so no stray child
+ * survives. Never rejects.
+ *
+ * The program is started from SMO's program thread (program-thread.ts), not from the caller's: Node's
+ * spawn blocks its thread until the child has called exec, which under load took 3–20 ms, and the
+ * HTTP server must keep answering meanwhile.
  */
 export function runProgram(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
+  return programThread.run(binary, args, options);
+}
+
+/** runProgram on the calling thread: what the program thread runs. */
+export function runProgramOnThisThread(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
   return new Promise((resolve) => {
     const stdout = new TailBuffer(options.maxStdoutChars ?? OUTPUT_TAIL_CHARS);
     const stderr = new TailBuffer(OUTPUT_TAIL_CHARS);
     let timedOut = false;
     let aborted = false;
     let settled = false;
-    const child = spawn(binary, args, {
-      cwd: options.cwd,
-      env: { ...options.env },
-      shell: false,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, args, {
+        cwd: options.cwd,
+        env: { ...options.env },
+        shell: false,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      // Arguments Node refuses before starting anything (a NUL byte): reported like a failed start.
+      const code = (error as NodeJS.ErrnoException).code;
+      resolve({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: false, spawnError: code ?? 'ERR_SPAWN' });
+      return;
+    }
     const kill = (): void => {
       killGroup(child.pid);
       // A process that left the group could still hold our pipes open; stop waiting for them.
