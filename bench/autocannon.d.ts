@@ -9,7 +9,7 @@ declare module 'autocannon' {
       max: number;
       total: number;
       p50: number;
-      p97_5: number;
+      p90: number;
       p99: number;
     }
     interface Request {
