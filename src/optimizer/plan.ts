@@ -4,14 +4,11 @@ import { ClusterSets, IntentLabelKeys, PlacementIntents, activeIntents } from '.
 import { describeRequirement, formatLatency } from './latency';
 import { milpPlacement } from './milp-placement';
 import {
-  BindingResource,
-  CapacityGap,
   ClusterCapacity,
   ClusterLatencyMs,
-  FailureKind,
   LatencyLimitsMs,
-  LatencyRequirementRef,
   Placement,
+  PlacementInfeasible,
   PlacementObjectiveTerms,
   PlacementResult,
   ServiceDemand,
@@ -78,17 +75,8 @@ export interface PlanFeasible {
   readonly intents?: IntentReport;
 }
 
-export interface PlanInfeasible {
-  readonly feasible: false;
+export interface PlanInfeasible extends PlacementInfeasible {
   readonly algorithm: PlanAlgorithm;
-  readonly kind: FailureKind;
-  readonly reason: string;
-  readonly bindingResource?: BindingResource;
-  readonly serviceId?: string;
-  /** The latency requirement that cannot be met (bindingResource `latency`). */
-  readonly requirement?: LatencyRequirementRef;
-  /** MILP only: the smallest additional capacity that makes a placement fit. */
-  readonly capacityGap?: CapacityGap;
   readonly solver: SolverName | 'none';
   readonly solveMs: number;
   readonly explanation: readonly string[];
