@@ -1,5 +1,6 @@
-import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { AlertFired } from '../domain/alert/events';
@@ -8,11 +9,11 @@ import { AlertmanagerWebhookBody, parseAlertmanagerWebhook } from './alertmanage
 import { RecordAlerts } from '../app/cqrs';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
-import { logContext } from '../observability/logger';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
+import { correlationIdOf } from './request-context';
 
 const EXAMPLE = {
   receiver: 'webhook-receiver',
@@ -56,7 +57,7 @@ export class AlertsController {
   @ApiQueryParam('token', 'SMO_ALERTS_TOKEN, when the Alertmanager cannot send a header', { type: 'string' })
   @ApiJson(200, 'Recorded: the body back, with notes on alerts that matched no service', shape({ message: { type: 'string' }, data: {}, notes: { type: 'array', items: { type: 'string' } } }))
   @ApiProblems(401)
-  async receive(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Query('token') token: string | undefined) {
+  async receive(@Req() request: FastifyRequest, @Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Query('token') token: string | undefined) {
     this.authorize(authorization, token);
     const parsed = parseAlertmanagerWebhook(body);
     if (!parsed.ok) {
@@ -80,7 +81,7 @@ export class AlertsController {
         note: routed.note,
       });
     }
-    await this.commandBus.execute(new RecordAlerts(fired, { correlationId: logContext.getStore()?.correlationId ?? randomUUID(), actor: 'alertmanager', now: new Date() }));
+    await this.commandBus.execute(new RecordAlerts(fired, { correlationId: correlationIdOf(request), actor: 'alertmanager', now: new Date() }));
     return { message: 'Alert received', data: body, notes };
   }
 

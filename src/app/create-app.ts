@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
@@ -11,8 +11,9 @@ import { useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
+import { correlationIdOf, inLogContext, setCorrelationId } from '../api/request-context';
 import { YAML_MEDIA_TYPES } from '../descriptor';
-import { logContext, redactUrl, type Logger } from '../observability/logger';
+import { redactUrl, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
@@ -115,21 +116,23 @@ function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers[CORRELATION_HEADER];
     const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(request.headers.traceparent) ?? randomUUID());
-    (request as { correlationId?: string }).correlationId = correlationId;
+    setCorrelationId(request, correlationId);
     void reply.header(CORRELATION_HEADER, correlationId);
     setSecurityHeaders(request.url, reply);
-    logContext.run({ correlationId }, done);
+    if (request.routeOptions.config?.entersLogContext === true) return done();
+    inLogContext(request, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     runtime.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (route !== '/metrics' && !route.startsWith('/health')) {
-      logRequest(requestLog, request.method, request.url, reply.statusCode, reply.elapsedTime);
+      logRequest(requestLog, request, reply.statusCode, reply.elapsedTime);
     }
     done();
   });
 }
 
-function logRequest(logger: Logger, method: string, url: string, status: number, ms: number): void {
-  logger.info({ method, url: redactUrl(url), status, ms: Math.round(ms * 10) / 10 }, 'request');
+/** Named explicitly: a route that answers without entering the log context has no correlation id to mix in. */
+function logRequest(logger: Logger, request: FastifyRequest, status: number, ms: number): void {
+  logger.info({ correlationId: correlationIdOf(request), method: request.method, url: redactUrl(request.url), status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

@@ -1,5 +1,6 @@
 import { createLogger } from '../../src/observability/logger';
 import { startApp, type RunningApp } from '../support/app';
+import { descriptorText } from '../support/graph-fixtures';
 
 /** The per-request log line (written without pino's path redaction, see create-app.ts). */
 describe('request log line', () => {
@@ -19,5 +20,15 @@ describe('request log line', () => {
     const line = lines.find((l) => l.msg === 'request' && l.correlationId === 'corr-request-log-1');
     expect(line).toMatchObject({ method: 'GET', url: '/graphs/nope?token=[redacted]&x=1', status: 404, service: 'smo' });
     expect(JSON.stringify(lines)).not.toContain('canary-request-token');
+  });
+
+  it('carries the correlation id of graph reads Fastify answers directly, from the cache too (no log context is entered there)', async () => {
+    const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+    expect(deploy.status).toBe(200);
+    for (const [path, status, id] of [['/graphs/nope', 404, 'corr-request-log-2'], ['/graphs/image-detection-graph', 200, 'corr-request-log-3'], ['/graphs/image-detection-graph', 200, 'corr-request-log-4']] as const) {
+      const response = await fetch(`${smo.url}${path}`, { headers: { 'x-correlation-id': id } });
+      expect(response.status).toBe(status);
+      expect(lines.find((l) => l.msg === 'request' && l.correlationId === id)).toMatchObject({ method: 'GET', url: path, status });
+    }
   });
 });

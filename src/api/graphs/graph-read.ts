@@ -6,7 +6,7 @@ import type { CachedDocument } from '../../readstore/caching-read-store';
 import type { Logger } from '../../observability/logger';
 import { sendProblem } from '../problem.filter';
 import { ProblemException } from '../problem';
-import { etag } from '../request-context';
+import { etag, inLogContext } from '../request-context';
 import type { RequestAuthorizer } from '../security/auth.guard';
 import { graphViewBody, JSON_CONTENT_TYPE } from './graph-view-body';
 
@@ -43,25 +43,29 @@ export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runt
   fastify.addHook('onRoute', (route) => {
     if (route.url !== GRAPH_ROUTE || route.method !== 'GET') return;
     const throughNest = route.handler;
+    // The log context is entered below only where this route can log: not for a read answered from the cache.
+    route.config = { ...route.config, entersLogContext: true };
     route.handler = function direct(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       const { name } = request.params as { name: string };
       // Nest's handler also sends an empty name to the not-found handler; a query needs Nest's parsing and validation.
-      if (name === '' || request.url.includes('?')) return throughNest.call(this, request, reply);
+      if (name === '' || request.url.includes('?')) return inLogContext(request, () => throughNest.call(this, request, reply));
       try {
         authorizer.authorize(request, reply);
         // A current cached copy is answered without a promise; otherwise the document is read.
         const cached = runtime.readStore.cachedNow<GraphDocument>('graphs', name);
         if (cached) return reply.send(answerGraph(cached, reply));
       } catch (error) {
-        sendProblem(error, request, reply, logger);
+        inLogContext(request, () => sendProblem(error, request, reply, logger));
         return reply;
       }
-      return answerCurrentGraph(runtime, name, reply).then(
-        (body) => reply.send(body),
-        (error: unknown) => {
-          sendProblem(error, request, reply, logger);
-          return reply;
-        },
+      return inLogContext(request, () =>
+        answerCurrentGraph(runtime, name, reply).then(
+          (body) => reply.send(body),
+          (error: unknown) => {
+            sendProblem(error, request, reply, logger);
+            return reply;
+          },
+        ),
       );
     } as RouteHandlerMethod;
   });
