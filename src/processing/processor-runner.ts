@@ -1,5 +1,6 @@
 import { EventStoreUnavailableError } from '../eventstore/errors';
 import type { Subscription } from '../eventstore/event-store';
+import { logContext } from '../observability/logger';
 import { withRetry } from '../shared/retry';
 import type { Processor } from './processor';
 import { yieldIfBusy } from './event-loop-yield';
@@ -30,7 +31,8 @@ export class ProcessorRunner extends Runner {
       const { event } = message;
       let attempts = 0;
       try {
-        await withRetry(
+        // The handler's log lines (and its failures') carry the correlation id of the request the event came from.
+        await logContext.run({ correlationId: event.metadata.correlationId }, () => withRetry(
           async (attempt) => {
             attempts = attempt;
             await this.processor.handle(event, { signal, fence: () => this.fence() });
@@ -43,7 +45,7 @@ export class ProcessorRunner extends Runner {
               this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed');
             },
           },
-        );
+        ));
         this.noteRecovered();
       } catch (error) {
         if (signal.aborted) return;

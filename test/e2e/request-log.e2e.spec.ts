@@ -22,9 +22,13 @@ describe('request log line', () => {
     expect(JSON.stringify(lines)).not.toContain('canary-request-token');
   });
 
-  it('carries the correlation id of graph reads Fastify answers directly, from the cache too (no log context is entered there)', async () => {
-    const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+  it("logs what the processors did for a request under the request's correlation id (they handle its events)", async () => {
+    const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml', 'x-correlation-id': 'corr-request-log-deploy' }, body: descriptorText() });
     expect(deploy.status).toBe(200);
+    expect(lines.filter((l) => l.correlationId === 'corr-request-log-deploy').map((l) => l.msg)).toEqual(expect.arrayContaining(['placement decided', 'request']));
+  });
+
+  it('carries the correlation id of graph reads Fastify answers directly, from the cache too (no log context is entered there)', async () => {
     for (const [path, status, id] of [['/graphs/nope', 404, 'corr-request-log-2'], ['/graphs/image-detection-graph', 200, 'corr-request-log-3'], ['/graphs/image-detection-graph', 200, 'corr-request-log-4']] as const) {
       const response = await fetch(`${smo.url}${path}`, { headers: { 'x-correlation-id': id } });
       expect(response.status).toBe(status);
