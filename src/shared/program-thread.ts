@@ -25,10 +25,12 @@ const THREAD_LOST: ProgramResult = { exitCode: null, signal: null, stdout: '', s
  * alive only while programs run. Should it die, the programs it was waiting for are reported as not
  * started (their process groups are their own) and the next program starts a new thread.
  */
-class ProgramThread {
+export class ProgramThread {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, (result: ProgramResult) => void>();
+
+  constructor(private readonly startWorker: () => Worker = startProgramWorker) {}
 
   run(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
     const { signal, ...rest } = options;
@@ -49,7 +51,7 @@ class ProgramThread {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker();
+    const worker = this.startWorker();
     worker.unref();
     worker.on('message', ({ id, result }: FromProgramThread) => this.settle(id, result));
     const lost = (): void => {
@@ -72,7 +74,7 @@ class ProgramThread {
 }
 
 /** The compiled worker module, or from the TypeScript sources (tests, `npm run smo` before a build) transpiled on require. */
-function startWorker(): Worker {
+function startProgramWorker(): Worker {
   if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'program-thread.worker.js'));
   const register = join(projectRoot(), 'scripts', 'register-ts.cjs');
   const entry = join(__dirname, 'program-thread.worker.ts');
