@@ -139,13 +139,16 @@ function wrkBytes(text: string | undefined): number {
   return match ? Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(match[2]!) : Number.NaN;
 }
 
+/** One run of the read load generator against `url`: wrk, else autocannon. */
+async function loadRead(url: string, seconds: number): Promise<ReadRun> {
+  return WRK_AVAILABLE ? runWrk(url, seconds) : summary(await run({ url, connections: SETTINGS.readConnections, duration: seconds }));
+}
+
 /** One measured run of `url`, with the server thread's CPU per request and how busy that thread was. */
 async function measureRead(url: string) {
   const cpuBefore = process.threadCpuUsage();
   const started = performance.now();
-  const result = WRK_AVAILABLE
-    ? await runWrk(url, SETTINGS.readRoundSeconds)
-    : summary(await run({ url, connections: SETTINGS.readConnections, duration: SETTINGS.readRoundSeconds }));
+  const result = await loadRead(url, SETTINGS.readRoundSeconds);
   const cpu = process.threadCpuUsage(cpuBefore);
   const cpuMicroseconds = cpu.user + cpu.system;
   return {
@@ -205,7 +208,7 @@ function cpuLoopMs(): number {
  * ratios, and the route's figures those of its median run by requests/s.
  */
 async function measureAgainstBare(url: string, bareUrl: string, bare: Measured[]) {
-  for (const target of [bareUrl, url]) await (WRK_AVAILABLE ? runWrk(target, SETTINGS.warmupSeconds) : run({ url: target, connections: SETTINGS.readConnections, duration: SETTINGS.warmupSeconds }));
+  for (const target of [bareUrl, url]) await loadRead(target, SETTINGS.warmupSeconds);
   const pairs: Array<{ bare: Measured; route: Measured }> = [];
   for (let i = 0; i < SETTINGS.readRounds; i++) {
     const yardstick = await measureRead(bareUrl);

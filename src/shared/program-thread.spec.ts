@@ -18,7 +18,7 @@ describe('ProgramThread', () => {
     expect(started).toHaveLength(2);
   });
 
-  it('runs programs on its own thread, one after another and at once', async () => {
+  it('runs programs through its thread, one after another and at once, with their exit codes and output', async () => {
     const thread = new ProgramThread();
     expect(await thread.run('/bin/sh', ['-c', 'echo one'], options)).toMatchObject({ exitCode: 0, stdout: 'one\n' });
     const both = await Promise.all([thread.run('/bin/sh', ['-c', 'echo two'], options), thread.run('/bin/sh', ['-c', 'exit 4'], options)]);
