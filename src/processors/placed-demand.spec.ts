@@ -1,9 +1,16 @@
 import { effectiveClusters, placedDemand, unreflectedDemand } from './placed-demand';
 import { MemoryReadStore } from '../readstore/memory-read-store';
-import type { PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { SqliteReadStore } from '../readstore/sqlite-read-store';
+import { SqliteDatabase } from '../sqlite/sqlite-database';
+import type { ReadStore } from '../readstore/read-store';
+import type { RecordedEvent } from '../eventstore/event-store';
+import type { GraphEvent, PlacementDecided } from '../domain/graph/events';
+import { MINUTE_MS, placementLedgerProjection, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 import type { ClusterDocument } from '../../projections/clusters.projection';
+import { longHistoryEvent } from '../../test/support/long-history';
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 4, 12, 0, second)).toISOString();
+/** A ledger document as the projection writes it (with its indexed minute). */
 const graph = (graphId: string, placedAt: string, running = true): PlacementLedgerDocument => ({
   graphId,
   running,
@@ -11,6 +18,7 @@ const graph = (graphId: string, placedAt: string, running = true): PlacementLedg
     a: { cluster: 'c1', cpu: 0.5, memoryBytes: 100, gpu: 0, replicas: 2, placedAt },
     b: { cluster: 'c2', cpu: 1, memoryBytes: 50, gpu: 1, replicas: 1, placedAt },
   },
+  placedMinute: Math.floor(Date.parse(placedAt) / MINUTE_MS),
 });
 const cluster = (name: string, allocationObservedAt: string) => ({ name, allocationObservedAt, updatedAt: allocationObservedAt }) as ClusterDocument;
 
@@ -58,5 +66,125 @@ describe('the placement ledger rule', () => {
     await store.commit([{ kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10), false), position: 4 }]);
     expect((await effectiveClusters(store, now, 0, inAllocation))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
     expect((await effectiveClusters(store, now, 0, notInAllocation))[0]).toMatchObject({ cpuAvailable: 3, memoryAvailableBytes: 1000 });
+  });
+});
+
+describe('the ledger read behind placement', () => {
+  const clusterNames = ['c1', 'c2', 'c3'];
+  const start = Date.parse('2026-03-01T00:00:00Z');
+  const placement = (graphId: string, index: number): PlacementDecided['data'] =>
+    ({
+      graphId,
+      decisionId: `d-${graphId}`,
+      reason: 'first-deploy',
+      algorithm: 'milp',
+      solver: 'highs',
+      objective: 0,
+      moves: 0,
+      durationMs: 1,
+      inputs: {
+        clusters: [],
+        services: [
+          { id: 'noise-reduction', cpu: 0.5, memoryBytes: 256, gpu: false, replicas: 1 },
+          { id: 'image-detection', cpu: 1, memoryBytes: 512, gpu: index % 5 === 0, replicas: 2 },
+        ],
+        previousPlacement: null,
+      },
+      placement: { 'noise-reduction': clusterNames[index % 3]!, 'image-detection': clusterNames[(index + 1) % 3]! },
+      imports: {},
+      values: {},
+      digests: {},
+      explanation: [],
+    }) as unknown as PlacementDecided['data'];
+
+  /**
+   * 60 graphs over four hours: each placed, then scaled (up and down), some stopped, started or
+   * removed, at irregular times; folded by the ledger projection itself.
+   */
+  function scriptedEvents(): RecordedEvent[] {
+    const events: Array<{ at: number; event: GraphEvent }> = [];
+    for (let g = 0; g < 60; g++) {
+      const graphId = `g${g}`;
+      const basis = placement(graphId, g);
+      let at = start + ((g * 7919) % 240) * MINUTE_MS;
+      events.push({ at, event: { type: 'PlacementDecided', data: basis } });
+      for (let i = 0; i < 12; i++) {
+        at += (1 + ((g * 31 + i * 17) % 23)) * 20_000;
+        events.push({ at, event: longHistoryEvent(graphId, g + i, basis) });
+        if (i === 4 && g % 6 === 1) events.push({ at: at + 1, event: { type: 'GraphStopped', data: { graphId } } });
+        if (i === 8 && g % 6 === 1) events.push({ at: at + 1, event: { type: 'GraphStarted', data: { graphId } } });
+      }
+      if (g % 10 === 3) events.push({ at: at + 5_000, event: { type: 'GraphRemoved', data: { graphId } } as GraphEvent });
+    }
+    events.sort((a, b) => a.at - b.at);
+    return events.map(({ at, event }, index) => ({
+      id: `e${index}`,
+      type: event.type,
+      data: event.data,
+      metadata: {},
+      streamId: `graph-${(event.data as { graphId: string }).graphId}`,
+      revision: index,
+      position: index + 1,
+      created: new Date(at).toISOString(),
+    }));
+  }
+
+  const history = scriptedEvents();
+
+  /** The ledger and the clusters as they stand at `now`: the events up to then, folded. */
+  async function ledgerIn(store: ReadStore, now: Date): Promise<PlacementLedgerDocument[]> {
+    const docs = new Map<string, PlacementLedgerDocument | null>();
+    const relevant = history.filter((e) => placementLedgerProjection.filter.eventTypes!.includes(e.type) && Date.parse(e.created) <= now.getTime());
+    for (const event of relevant) {
+      for (const id of placementLedgerProjection.documentIds(event)) docs.set(id, placementLedgerProjection.evolve(docs.get(id) ?? null, event, id));
+    }
+    const live = [...docs].filter((entry): entry is [string, PlacementLedgerDocument] => entry[1] !== null);
+    await store.commit(live.map(([id, doc], i) => ({ kind: 'upsert' as const, collection: 'placement-ledger', id, doc, position: i + 1 })));
+    const clusters = clusterNames.map((name, i) => ({
+      ...cluster(name, new Date(start + (60 + i * 50) * MINUTE_MS).toISOString()),
+      cpuAvailable: 10_000,
+      cpuAllocatable: 20_000,
+      memoryAvailableBytes: 1e12,
+      memoryAllocatableBytes: 2e12,
+      gpuAvailable: 500,
+      gpuAllocatable: 1000,
+    }));
+    await store.commit(clusters.map((doc, i) => ({ kind: 'upsert' as const, collection: 'clusters', id: doc.name, doc, position: live.length + i + 1 })));
+    return live.map(([, doc]) => doc);
+  }
+
+  it.each([
+    ['memory', () => new MemoryReadStore()],
+    ['SQLite', () => new SqliteReadStore(new SqliteDatabase({ path: ':memory:' }))],
+  ])('reads only recent placements yet counts what a scan of the whole ledger counts (%s)', async (_name, create) => {
+    let compared = 0;
+    let counted = 0;
+    let leftOut = 0;
+    for (let minute = -10; minute <= 320; minute += 7) {
+      const now = new Date(start + minute * MINUTE_MS + 13_000);
+      const store = create();
+      const ledger = await ledgerIn(store, now);
+      const clusters = (await store.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] })).map(({ doc }) => doc);
+      leftOut = Math.max(leftOut, ledger.filter((doc) => (doc.placedMinute ?? 0) < Math.floor((now.getTime() - 300_000) / MINUTE_MS)).length);
+      for (const ttlMs of [0, 30_000, 300_000, 3_600_000, 86_400_000]) {
+        const scan = unreflectedDemand(ledger, clusters, now, ttlMs);
+        const read = await effectiveClusters(store, now, ttlMs);
+        for (const doc of read) {
+          const demand = scan[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
+          expect([doc.name, doc.cpuAvailable, doc.memoryAvailableBytes, doc.gpuAvailable]).toEqual([
+            doc.name,
+            Math.round((10_000 - demand.cpu) * 1000) / 1000,
+            1e12 - demand.memoryBytes,
+            500 - demand.gpu,
+          ]);
+          compared++;
+          if (demand.cpu > 0) counted++;
+        }
+      }
+    }
+    // The comparison covered moments where placements counted, and ledgers holding many graphs the window left out.
+    expect(compared).toBe(48 * 5 * 3);
+    expect(counted).toBeGreaterThan(100);
+    expect(leftOut).toBeGreaterThan(30);
   });
 });

@@ -1,6 +1,6 @@
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
-import type { PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { MINUTE_MS, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 
 export interface Demand {
   cpu: number;
@@ -66,15 +66,15 @@ export interface OwnGraph {
  * compete with itself, so re-placing an unchanged graph moves nothing.
  */
 export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number, own?: OwnGraph): Promise<ClusterDocument[]> {
-  const [clusters, ledger] = await Promise.all([
+  const [clusters, recent, ownGraph] = await Promise.all([
     readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }),
-    readStore.find<PlacementLedgerDocument>('placement-ledger'),
+    recentlyPlaced(readStore, now, ttlMs),
+    own ? readStore.get<PlacementLedgerDocument>('placement-ledger', own.graphId) : null,
   ]);
   const docs = clusters.map(({ doc }) => doc);
-  const ledgerDocs = ledger.map(({ doc }) => doc);
   const counts = notYetReflected(docs, now, ttlMs);
-  const pending = placedDemand(ledgerDocs, counts);
-  const credit = own ? ownDemand(ledgerDocs.find((graph) => graph.graphId === own.graphId), own, counts) : {};
+  const pending = placedDemand(recent, counts);
+  const credit = own ? ownDemand(ownGraph?.doc, own, counts) : {};
   const none = { cpu: 0, memoryBytes: 0, gpu: 0 };
   const bounded = (value: number, max: number) => Math.min(max, Math.max(0, value));
   return docs.map((doc) => {
@@ -88,6 +88,23 @@ export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: 
       gpuAvailable: bounded(doc.gpuAvailable - minus.gpu + plus.gpu, doc.gpuAllocatable),
     };
   });
+}
+
+/** Placements stamped up to this long after `now` still count: the clocks of SMO and the event store may differ a little. */
+const CLOCK_SKEW_MINUTES = 5;
+
+/**
+ * The ledger's graphs the rule can still count: those with a service placed within `ttlMs` of `now`
+ * (the latest placement of each is indexed by its minute). Bounded by how many graphs were placed in
+ * that window, not by how many the ledger holds. A placement stamped more than CLOCK_SKEW_MINUTES
+ * after `now` is not found: the ledger rule would count it.
+ */
+async function recentlyPlaced(readStore: ReadStore, now: Date, ttlMs: number): Promise<PlacementLedgerDocument[]> {
+  const from = Math.floor((now.getTime() - ttlMs) / MINUTE_MS);
+  const to = Math.floor(now.getTime() / MINUTE_MS) + CLOCK_SKEW_MINUTES;
+  const minutes = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+  const found = await readStore.find<PlacementLedgerDocument>('placement-ledger', { where: { placedMinute: { in: minutes } } });
+  return found.map(({ doc }) => doc);
 }
 
 /** What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger rule. */

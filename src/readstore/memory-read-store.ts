@@ -2,10 +2,13 @@ import {
   LeaseLostError,
   assertFieldPath,
   fieldAt,
+  isAnyOf,
   parseCollectionName,
   physicalName,
   type CheckpointUpdate,
+  type AnyOf,
   type DocumentWrite,
+  type FieldValue,
   type FindQuery,
   type ReadStore,
   type StoredDocument,
@@ -50,7 +53,7 @@ export class MemoryReadStore implements ReadStore {
     const where = Object.entries(query.where ?? {});
     where.forEach(([field]) => assertFieldPath(field));
     const matches = [...this.rows(this.resolve(collection)).entries()]
-      .filter(([id, row]) => row.doc !== null && (query.afterId === undefined || id > query.afterId) && where.every(([field, value]) => (fieldAt(row.doc, field) ?? null) === value))
+      .filter(([id, row]) => row.doc !== null && (query.afterId === undefined || id > query.afterId) && where.every(([field, value]) => fieldMatches(fieldAt(row.doc, field) ?? null, value)))
       .map(([id, row]) => ({ id, doc: structuredClone(row.doc) as T, position: row.position }));
     const order = query.orderBy ?? [];
     order.forEach(({ field }) => assertFieldPath(field));
@@ -163,4 +166,8 @@ function compare(a: unknown, b: unknown): number {
   if (a === undefined || a === null) return -1;
   if (b === undefined || b === null) return 1;
   return (a as number | string) < (b as number | string) ? -1 : 1;
+}
+
+function fieldMatches(actual: unknown, wanted: FieldValue | AnyOf): boolean {
+  return isAnyOf(wanted) ? wanted.in.some((value) => value === actual) : actual === wanted;
 }

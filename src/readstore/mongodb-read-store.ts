@@ -3,6 +3,7 @@ import {
   INDEXED_FIELDS,
   LeaseLostError,
   assertFieldPath,
+  isAnyOf,
   parseCollectionName,
   physicalName,
   type CheckpointUpdate,
@@ -74,7 +75,7 @@ export class MongoDbReadStore implements ReadStore {
     const filter: Document = { doc: { $ne: null } };
     for (const [field, value] of Object.entries(query.where ?? {})) {
       assertFieldPath(field);
-      filter[`doc.${field}`] = value;
+      filter[`doc.${field}`] = isAnyOf(value) ? { $in: [...value.in] } : value;
     }
     if (query.afterId !== undefined) filter._id = { $gt: query.afterId };
     const sort: Record<string, 1 | -1> = {};

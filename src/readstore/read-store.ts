@@ -15,9 +15,14 @@ export interface StoredDocument<T = unknown> {
 
 export type FieldValue = string | number | boolean | null;
 
+/** A field equal to any of these values (up to a few thousand: they travel as one query parameter). */
+export interface AnyOf {
+  in: ReadonlyArray<Exclude<FieldValue, null>>;
+}
+
 export interface FindQuery {
-  /** Field equality; dotted paths reach into nested objects. */
-  where?: Record<string, FieldValue>;
+  /** Field equality, or membership (`{ in: [...] }`); dotted paths reach into nested objects. */
+  where?: Record<string, FieldValue | AnyOf>;
   orderBy?: ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }>;
   /**
    * Only documents whose id sorts after this one (ids compare as ASCII strings): keyset paging in the
@@ -99,9 +104,14 @@ export function physicalName(logical: string, version: number): string {
 
 /**
  * The document fields `find` selects on without reading a whole collection: the graphs of a project,
- * the graphs waiting for a cluster, a graph's placement decisions. Each adapter indexes them.
+ * the graphs waiting for a cluster, a graph's placement decisions, the ledger's graphs placed in given
+ * minutes. Each adapter indexes them.
  */
-export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId'] as const;
+export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId', 'placedMinute'] as const;
+
+export function isAnyOf(value: FieldValue | AnyOf): value is AnyOf {
+  return value !== null && typeof value === 'object';
+}
 
 export function assertFieldPath(field: string): void {
   if (!FIELD_PATH.test(field)) throw new InvalidCollectionNameError(`Invalid field path ${JSON.stringify(field)}`);

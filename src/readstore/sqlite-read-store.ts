@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../sqlite/sqlite-database';
 import {
   LeaseLostError,
   assertFieldPath,
+  isAnyOf,
   parseCollectionName,
   physicalName,
   type CheckpointUpdate,
@@ -28,6 +29,8 @@ CREATE INDEX IF NOT EXISTS rs_documents_project ON rs_documents (collection, jso
 CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collection, json_extract(doc, '$.awaitsCluster')) WHERE doc IS NOT NULL;
 -- A graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's.
 CREATE INDEX IF NOT EXISTS rs_documents_graph_id ON rs_documents (collection, json_extract(doc, '$.graphId')) WHERE doc IS NOT NULL;
+-- The ledger's graphs placed in the last minutes (each placement decision) without reading every graph's.
+CREATE INDEX IF NOT EXISTS rs_documents_placed_minute ON rs_documents (collection, json_extract(doc, '$.placedMinute')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -102,6 +105,10 @@ export class SqliteReadStore implements ReadStore {
     const params: Array<string | number | null> = [this.resolve(collection)];
     const conditions = Object.entries(query.where ?? {}).map(([field, value]) => {
       if (value === null) return `${jsonField(field)} IS NULL`;
+      if (isAnyOf(value)) {
+        params.push(JSON.stringify(value.in.map(sqlValue)));
+        return `${jsonField(field)} IN (SELECT value FROM json_each(?))`;
+      }
       params.push(sqlValue(value));
       return `${jsonField(field)} = ?`;
     });
@@ -206,7 +213,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id' };
+const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

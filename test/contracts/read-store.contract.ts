@@ -87,6 +87,20 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await ids({ orderBy: [{ field: 'services' }], limit: 2 })).toEqual(['b', 'c']);
       expect(await ids({ orderBy: [{ field: 'name' }], limit: 2, offset: 1 })).toEqual(['b', 'c']);
       expect(await ids({ where: { project: 'nope' } })).toEqual([]);
+      expect(await ids({ where: { project: { in: ['p2', 'nope'] } } })).toEqual(['c']);
+      expect(await ids({ where: { project: { in: ['p1', 'p2'] }, status: 'Running' } })).toEqual(['a', 'c', 'd']);
+      expect(await ids({ where: { services: { in: [2, 3] } }, orderBy: [{ field: 'services' }] })).toEqual(['c', 'd', 'a']);
+      expect(await ids({ where: { gpu: { in: [true] } } })).toEqual(['d']);
+      expect(await ids({ where: { project: { in: [] } } })).toEqual([]);
+    });
+
+    it('finds by membership through an indexed field', async () => {
+      await store.commit(
+        [5, 6, 7, 9].map((minute, i) => ({ kind: 'upsert' as const, collection: graphs, id: `g${minute}`, doc: { graphId: `g${minute}`, placedMinute: minute }, position: i + 1 })),
+      );
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'none', doc: { graphId: 'none' }, position: 5 }]);
+      const found = await store.find(graphs, { where: { placedMinute: { in: [6, 7, 8] } } });
+      expect(found.map((d) => d.id)).toEqual(['g6', 'g7']);
     });
 
     it('pages in id order after a given id (keyset), together with the other conditions', async () => {

@@ -1,0 +1,138 @@
+/**
+ * The inventory read of every placement decision (effectiveClusters: the clusters less SMO's own
+ * placements the inventory does not show yet), with 0, 1k, 10k and 100k graphs in the placement
+ * ledger, 50 of them placed in the last minutes. Side by side with its peer, the scan of the
+ * whole ledger it replaced (same rule, same answer: checked on every call); prints JSON.
+ * Goal (not a test): the read costs the same at 100k graphs as at 1k (the same 50 recent placements).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { effectiveClusters, unreflectedDemand } from '../src/processors/placed-demand';
+import { SqliteReadStore } from '../src/readstore/sqlite-read-store';
+import { SqliteDatabase } from '../src/sqlite/sqlite-database';
+import type { ClusterDocument } from '../projections/clusters.projection';
+import { MINUTE_MS, type PlacementLedgerDocument } from '../projections/placement-ledger.projection';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [0, 1_000, 10_000] : [0, 1_000, 10_000, 100_000];
+const RECENT = 50;
+const CALLS = quick ? 50 : 200;
+const TTL_MS = 300_000;
+const NOW = Date.parse('2026-12-05T12:00:00Z');
+const CLUSTERS = ['c1', 'c2', 'c3'];
+
+const ledgerDoc = (graphId: string, placedAt: number): PlacementLedgerDocument => ({
+  graphId,
+  running: true,
+  services: {
+    a: { cluster: CLUSTERS[placedAt % 3]!, cpu: 0.5, memoryBytes: 1 << 28, gpu: 0, replicas: 2, placedAt: new Date(placedAt).toISOString() },
+    b: { cluster: CLUSTERS[(placedAt + 1) % 3]!, cpu: 1, memoryBytes: 1 << 29, gpu: 0, replicas: 1, placedAt: new Date(placedAt).toISOString() },
+  },
+  placedMinute: Math.floor(placedAt / MINUTE_MS),
+});
+
+const clusterDoc = (name: string): ClusterDocument =>
+  ({
+    name,
+    available: true,
+    updatedAt: new Date(NOW - 3_600_000).toISOString(),
+    allocationObservedAt: new Date(NOW - 3_600_000).toISOString(),
+    cpuAvailable: 1e6,
+    cpuAllocatable: 2e6,
+    memoryAvailableBytes: 1e15,
+    memoryAllocatableBytes: 2e15,
+    gpuAvailable: 0,
+    gpuAllocatable: 0,
+  }) as ClusterDocument;
+
+/** The peer: every ledger document read and the rule applied to all (what placement did before the index). */
+async function scanWholeLedger(store: SqliteReadStore, now: Date): Promise<ClusterDocument[]> {
+  const [clusters, ledger] = await Promise.all([store.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }), store.find<PlacementLedgerDocument>('placement-ledger')]);
+  const docs = clusters.map(({ doc }) => doc);
+  const pending = unreflectedDemand(
+    ledger.map(({ doc }) => doc),
+    docs,
+    now,
+    TTL_MS,
+  );
+  return docs.map((doc) => {
+    const minus = pending[doc.name];
+    if (!minus) return doc;
+    return {
+      ...doc,
+      cpuAvailable: Math.min(doc.cpuAllocatable, Math.max(0, Math.round((doc.cpuAvailable - minus.cpu) * 1000) / 1000)),
+      memoryAvailableBytes: Math.min(doc.memoryAllocatableBytes, Math.max(0, doc.memoryAvailableBytes - minus.memoryBytes)),
+      gpuAvailable: Math.min(doc.gpuAllocatable, Math.max(0, doc.gpuAvailable - minus.gpu)),
+    };
+  });
+}
+
+async function timed(calls: number, read: () => Promise<ClusterDocument[]>, expected: ClusterDocument[]): Promise<{ p50Ms: number; p99Ms: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const started = performance.now();
+    const answer = await read();
+    times.push(performance.now() - started);
+    if (!isDeepStrictEqual(answer, expected)) throw new Error('the two reads disagree');
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))]! * 1000) / 1000;
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+async function main(): Promise<void> {
+  const results = [];
+  for (const graphs of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-bench-ledger-'));
+    try {
+      const database = new SqliteDatabase({ path: join(dir, 'smo.db') });
+      const store = new SqliteReadStore(database);
+      await store.commit(CLUSTERS.map((name, i) => ({ kind: 'upsert' as const, collection: 'clusters', id: name, doc: clusterDoc(name), position: i + 1 })));
+      let position = CLUSTERS.length;
+      for (let start = 0; start < graphs; start += 5_000) {
+        const batch = Array.from({ length: Math.min(5_000, graphs - start) }, (_, k) => {
+          const i = start + k;
+          // All but RECENT placed between one day and one month ago; RECENT within the TTL.
+          const placedAt = i < RECENT ? NOW - ((i * 5_000) % TTL_MS) : NOW - 86_400_000 - ((i * 7_919_000) % (29 * 86_400_000));
+          return { kind: 'upsert' as const, collection: 'placement-ledger', id: `g${String(i).padStart(6, '0')}`, doc: ledgerDoc(`g${i}`, placedAt), position: ++position };
+        });
+        await store.commit(batch);
+      }
+      const now = new Date(NOW);
+      const expected = await scanWholeLedger(store, now);
+      if (!isDeepStrictEqual(await effectiveClusters(store, now, TTL_MS), expected)) throw new Error(`at ${graphs} graphs the indexed read disagrees with the scan`);
+      // Alternating rounds, so that both reads meet the same machine.
+      const indexed: Array<{ p50Ms: number; p99Ms: number }> = [];
+      const scanned: Array<{ p50Ms: number; p99Ms: number }> = [];
+      for (let round = 0; round < 3; round++) {
+        indexed.push(await timed(CALLS, () => effectiveClusters(store, now, TTL_MS), expected));
+        scanned.push(await timed(graphs >= 100_000 ? Math.ceil(CALLS / 20) : CALLS, () => scanWholeLedger(store, now), expected));
+      }
+      const median = (rounds: Array<{ p50Ms: number; p99Ms: number }>) => [...rounds].sort((a, b) => a.p50Ms - b.p50Ms)[1]!;
+      const [ours, peer] = [median(indexed), median(scanned)];
+      results.push({ graphsInLedger: graphs, placedWithinTtl: Math.min(graphs, RECENT), indexedRead: ours, wholeLedgerScan: peer, scanOverIndexedP50: Math.round((peer.p50Ms / ours.p50Ms) * 10) / 10 });
+      database.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const smallest = results.find((r) => r.graphsInLedger > 0)!;
+  const largest = results[results.length - 1]!;
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'placement-inventory',
+        settings: { adapter: 'sqlite (file, WAL)', ttlMs: TTL_MS, clusters: CLUSTERS.length, callsPerRound: CALLS, rounds: 3, quick },
+        goal: `the indexed read costs the same with ${largest.graphsInLedger} graphs in the ledger as with ${smallest.graphsInLedger}`,
+        results,
+        largestOverSmallestP50: Math.round((largest.indexedRead.p50Ms / smallest.indexedRead.p50Ms) * 100) / 100,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+void main();
