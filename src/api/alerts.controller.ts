@@ -66,8 +66,9 @@ export class AlertsController {
     const alerts = smoAlertsOf(parsed.webhook);
     const notes: string[] = [];
     const fired: AlertFired['data'][] = [];
+    const graphs = this.graphsFor();
     for (const alert of alerts) {
-      const routed = await this.route(alert);
+      const routed = await this.route(alert, graphs);
       if (routed.note) notes.push(routed.note);
       fired.push({
         alertName: alert.alertname ?? 'unknown',
@@ -85,13 +86,28 @@ export class AlertsController {
     return { message: 'Alert received', data: body, notes };
   }
 
+  /**
+   * The graphs an alert may belong to, for one webhook call: the graph it names, read by id; for an
+   * upstream-style rule, which names none, every graph, read once however many alerts the call holds.
+   */
+  private graphsFor(): (graph: string | null) => Promise<GraphDocument[]> {
+    let everyGraph: Promise<GraphDocument[]> | undefined;
+    return async (graph) => {
+      if (graph !== null) {
+        const found = await this.runtime.readStore.get<GraphDocument>('graphs', graph);
+        return found ? [found.doc] : [];
+      }
+      everyGraph ??= this.runtime.readStore.find<GraphDocument>('graphs').then((docs) => docs.map(({ doc }) => doc));
+      return everyGraph;
+    };
+  }
+
   /** SMO's rules carry `graph` and `service`; upstream-style rules only `service`, looked up in the graphs. */
-  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
+  private async route(alert: SmoAlert, graphsFor: (graph: string | null) => Promise<GraphDocument[]>): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
     if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
-    const graphs = await this.runtime.readStore.find<GraphDocument>('graphs', alert.graph ? { where: { name: alert.graph } } : {});
-    const owner = graphs.find(({ doc }) => doc.state.services.some((s) => s.id === alert.service));
+    const owner = (await graphsFor(alert.graph || null)).find((doc) => doc.state.services.some((s) => s.id === alert.service));
     if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
-    return { graphId: owner.doc.name, serviceId: alert.service, note: null };
+    return { graphId: owner.name, serviceId: alert.service, note: null };
   }
 
   private authorize(authorization: string | undefined, token: string | undefined): void {

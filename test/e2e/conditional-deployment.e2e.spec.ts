@@ -110,6 +110,18 @@ describe('POST /alerts', () => {
     expect(rig.helm.installs(VO)).toHaveLength(1);
   });
 
+  it('routes an alert that names its graph to that graph, though another graph has a service of that name', async () => {
+    const copy = descriptor.replaceAll(GRAPH, 'zz-copy-graph');
+    expect((await rig.request('POST', '/project/demo-copy/graphs', { body: copy, contentType: 'application/yaml' })).status).toBe(200);
+    expect((await post(webhook({ alertname: 'main-event', graph: 'zz-copy-graph', service: VO }))).status).toBe(200);
+    expect((await post(webhook({ alertname: 'main-event', graph: 'no-such-graph', service: VO }))).status).toBe(200);
+    const fired = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 2 });
+    expect(fired.map((event) => event.data)).toEqual([
+      expect.objectContaining({ graphId: 'no-such-graph', serviceId: VO, note: `no graph has a service ${VO}; recorded only` }),
+      expect.objectContaining({ graphId: 'zz-copy-graph', serviceId: VO, note: null }),
+    ]);
+  });
+
   it('refuses a body that is not an Alertmanager webhook with 400 naming the field', async () => {
     const response = await post({ version: '3', alerts: 'nope' });
     expect(response.status).toBe(400);
