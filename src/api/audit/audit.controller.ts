@@ -14,6 +14,7 @@ import { replayDecisions } from './counterfactual-replay';
 import { eventView, isPlacementOutcome, placementRecord } from './graph-history';
 import { OpenEventStreams } from './open-event-streams';
 import { validBody } from '../validation/request-body';
+import { wholeNumberParam } from '../validation/query-number';
 import { ReplayOptionsBody, toReplayOptions } from './replay-options';
 import { placementDecisionId, placementDecisionsProjection, type PlacementDecisionDocument } from '../../../projections/placement-decisions.projection';
 
@@ -50,8 +51,8 @@ export class AuditController {
   @ApiJson(200, 'One page of events; `next` links the following one', shape({ graph: { type: 'string' }, events: arrayOf(schemaRef('EventView')), next: { type: 'string', nullable: true } }))
   @ApiProblems(404)
   async history(@Param('name') name: string, @Query('type') type?: string, @Query('from') from?: string, @Query('limit') limit?: string) {
-    const start = whole(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-    const size = whole(limit, 'limit', 1, MAX_PAGE) ?? 100;
+    const start = wholeNumberParam(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const size = wholeNumberParam(limit, 'limit', 1, MAX_PAGE) ?? 100;
     const types = type ? type.split(',').map((t) => t.trim()).filter(Boolean) : null;
     const { page, nextRevision } = await this.historyPage(name, start, size, types);
     return {
@@ -235,17 +236,10 @@ interface DecisionPage {
 }
 
 function decisionPage({ limit, offset, before }: DecisionPageQuery): DecisionPage {
-  const below = whole(before, 'before', 0, Number.MAX_SAFE_INTEGER);
+  const below = wholeNumberParam(before, 'before', 0, Number.MAX_SAFE_INTEGER);
   return {
-    limit: whole(limit, 'limit', 1, MAX_DECISIONS) ?? DEFAULT_DECISIONS,
-    offset: whole(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0,
+    limit: wholeNumberParam(limit, 'limit', 1, MAX_DECISIONS) ?? DEFAULT_DECISIONS,
+    offset: wholeNumberParam(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0,
     ...(below === undefined ? {} : { before: below }),
   };
-}
-
-function whole(value: string | undefined, field: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) throw ProblemException.of(HttpStatus.BAD_REQUEST, `${field} must be a whole number from ${min} to ${max}`);
-  return number;
 }

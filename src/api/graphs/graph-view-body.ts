@@ -16,11 +16,12 @@ export function graphViewBody(cached: CachedDocument<GraphDocument>, now = Date.
   return cached.rendered('graph-view', (doc) => ({ value: Buffer.from(JSON.stringify(toGraphView(doc))), ...validity(doc, now) }), now);
 }
 
-/** A list of graph views as one JSON array, joined from the documents' own bodies. */
-export function graphViewListBody(result: CachedResult<GraphDocument>, now = Date.now()): Buffer {
+/** The first `count` of a list of graph views as one JSON array, joined from the documents' own bodies. */
+export function graphViewListBody(result: CachedResult<GraphDocument>, count = Number.MAX_SAFE_INTEGER, now = Date.now()): Buffer {
   return result.rendered(
-    'graph-view-list',
-    (documents) => {
+    `graph-view-list:${count}`,
+    (all) => {
+      const documents = all.slice(0, count);
       const until = documents.map(({ doc }) => validity(doc, now).validUntil).filter((t): t is number => t !== undefined);
       const bodies = documents.flatMap((cached, index) => (index === 0 ? [graphViewBody(cached, now)] : [COMMA, graphViewBody(cached, now)]));
       return { value: Buffer.concat([OPEN, ...bodies, CLOSE]), ...(until.length > 0 ? { validUntil: Math.min(...until) } : {}) };

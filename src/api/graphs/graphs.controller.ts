@@ -20,6 +20,7 @@ import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { isIntent } from '../placement/plan.controller';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import { wholeNumberParam } from '../validation/query-number';
 import { answerCurrentGraph, currentGraph } from './graph-read';
 import { isDnsLabel } from '../../shared/dns-name';
 
@@ -29,7 +30,12 @@ type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
 /** The most graphs GET /graphs answers at once. */
-const MAX_ALL_GRAPHS = 1000;
+/** The graph lists answer at most this many graphs (`?limit`, default and maximum). */
+const MAX_GRAPHS_PER_LIST = 1000;
+
+function listSize(limit: string | undefined): number {
+  return wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
+}
 
 /** The graph routes of the upstream SMO, with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
@@ -42,28 +48,32 @@ export class GraphsController {
   ) {}
 
   @Get('project/:project/graphs')
-  @ApiOperation({ summary: 'The graphs of a project' })
+  @ApiOperation({
+    summary: 'The graphs of a project',
+    description: `Ordered by name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+  })
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
+  @ApiQueryParam('limit', `at most this many graphs (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)', ['GraphView'])
-  async list(@Param('project') project: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+  async list(@Param('project') project: string, @Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     checkProject(project);
-    const result = await this.runtime.readStore.cachedFind<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }] });
+    const size = listSize(limit);
+    // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs the project has.
+    const result = await this.runtime.readStore.cachedFind<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }], limit: size + 1 });
+    if (result.documents.length > size) void reply.header('x-truncated', 'true');
     void reply.type(JSON_CONTENT_TYPE);
-    return graphViewListBody(result);
+    return graphViewListBody(result, size);
   }
 
   @Get('graphs')
   @ApiOperation({
     summary: 'The graphs of every project',
-    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_ALL_GRAPHS}). \`X-Truncated: true\` says there were more.`,
+    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
   })
-  @ApiQueryParam('limit', `at most this many graphs (1–${MAX_ALL_GRAPHS})`, { type: 'integer', minimum: 1, maximum: MAX_ALL_GRAPHS })
+  @ApiQueryParam('limit', `at most this many graphs (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'Graph views of all projects (`smo list -A`)', ['GraphView'])
   async listAll(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView[]> {
-    const size = limit === undefined ? MAX_ALL_GRAPHS : Number(limit);
-    if (limit !== undefined && (!/^\d{1,5}$/.test(limit) || size < 1 || size > MAX_ALL_GRAPHS)) {
-      throw ProblemException.of(HttpStatus.BAD_REQUEST, `limit must be a whole number from 1 to ${MAX_ALL_GRAPHS}`);
-    }
+    const size = listSize(limit);
     // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs there are.
     const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }], limit: size + 1 });
     if (docs.length > size) void reply.header('x-truncated', 'true');

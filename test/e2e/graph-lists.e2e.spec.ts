@@ -1,0 +1,61 @@
+import { independentServicesDescriptor } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+
+const CHART = 'oci://registry.example/charts/app';
+const GRAPHS = ['list-a', 'list-b', 'list-c'];
+
+/** GET /project/{p}/graphs and GET /graphs: bounded by `limit`, cut answers say so. */
+describe('the graph lists', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    rig = await startRig();
+    for (const graphId of GRAPHS) {
+      // Release names are unique per project: each graph's services get ids of their own.
+      const descriptor = independentServicesDescriptor(graphId, 1, [CHART]).replaceAll('svc-', `${graphId}-svc-`);
+      expect((await rig.request('POST', '/project/lists/graphs', { body: descriptor, contentType: 'application/x-yaml' })).status).toBe(200);
+    }
+    const other = independentServicesDescriptor('elsewhere', 1, [CHART]);
+    expect((await rig.request('POST', '/project/other/graphs', { body: other, contentType: 'application/x-yaml' })).status).toBe(200);
+    await rig.idle();
+  });
+  afterAll(async () => rig.stop());
+
+  const names = async (response: Response) => ((await response.json()) as Array<{ name: string }>).map((graph) => graph.name);
+
+  it("lists a project's graphs by name, at most `limit`, with X-Truncated when there were more", async () => {
+    const whole = await rig.request('GET', '/project/lists/graphs');
+    expect(whole.status).toBe(200);
+    expect(await names(whole)).toEqual(GRAPHS);
+    expect(whole.headers.get('x-truncated')).toBeNull();
+
+    const cut = await rig.request('GET', '/project/lists/graphs?limit=2');
+    expect(await names(cut)).toEqual(['list-a', 'list-b']);
+    expect(cut.headers.get('x-truncated')).toBe('true');
+
+    const exact = await rig.request('GET', '/project/lists/graphs?limit=3');
+    expect(await names(exact)).toEqual(GRAPHS);
+    expect(exact.headers.get('x-truncated')).toBeNull();
+
+    // The cached list and the cut one are rendered apart: asking again answers the same.
+    expect(await names(await rig.request('GET', '/project/lists/graphs?limit=2'))).toEqual(['list-a', 'list-b']);
+    expect(await names(await rig.request('GET', '/project/lists/graphs'))).toEqual(GRAPHS);
+  });
+
+  it('lists every project’s graphs by project then name, at most `limit`', async () => {
+    const cut = await rig.request('GET', '/graphs?limit=3');
+    expect(await names(cut)).toEqual(GRAPHS);
+    expect(cut.headers.get('x-truncated')).toBe('true');
+    const whole = await rig.request('GET', '/graphs');
+    expect(await names(whole)).toEqual([...GRAPHS, 'elsewhere']);
+    expect(whole.headers.get('x-truncated')).toBeNull();
+  });
+
+  it.each(['0', '1001', '-1', '1.5', 'ten', ''])('refuses limit=%s on both lists with a 400 problem naming limit', async (limit) => {
+    for (const path of ['/project/lists/graphs', '/graphs']) {
+      const response = await rig.request('GET', `${path}?limit=${limit}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await response.json()) as { detail: string }).detail).toBe('limit must be a whole number from 1 to 1000');
+    }
+  });
+});
