@@ -7,9 +7,9 @@ import { RUNTIME } from '../app/runtime.token';
 import { ProblemException } from '../api/problem';
 import { roleOfRequest } from '../api/security/auth.guard';
 import { dnsLabel, MAX_GRAPH_ID_LENGTH } from '../descriptor/rules';
+// The console's list reads at most as many graphs as the API's lists answer.
+import { MAX_GRAPHS_PER_LIST } from '../api/graphs/graphs.controller';
 
-/** The console's list reads at most this many graphs (the API's GET /graphs bound). */
-const MAX_GRAPHS = 1000;
 const projectProblem = dnsLabel(MAX_GRAPH_ID_LENGTH, 'the Kubernetes namespace');
 
 /** One row of the console's graph list: what an operator scans for, without descriptors or values. */
@@ -68,8 +68,8 @@ export class ConsoleDataController {
     const docs = await this.runtime.readStore.find<GraphDocument>('graphs', {
       ...(project ? { where: { project } } : {}),
       orderBy: [{ field: 'project' }, { field: 'name' }],
-      limit: MAX_GRAPHS + 1,
+      limit: MAX_GRAPHS_PER_LIST + 1,
     });
-    return { graphs: docs.slice(0, MAX_GRAPHS).map(({ doc }) => graphSummary(doc)), truncated: docs.length > MAX_GRAPHS };
+    return { graphs: docs.slice(0, MAX_GRAPHS_PER_LIST).map(({ doc }) => graphSummary(doc)), truncated: docs.length > MAX_GRAPHS_PER_LIST };
   }
 }

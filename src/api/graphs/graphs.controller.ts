@@ -31,7 +31,7 @@ const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
 /** The most graphs GET /graphs answers at once. */
 /** The graph lists answer at most this many graphs (`?limit`, default and maximum). */
-const MAX_GRAPHS_PER_LIST = 1000;
+export const MAX_GRAPHS_PER_LIST = 1000;
 
 function listSize(limit: string | undefined): number {
   return wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
