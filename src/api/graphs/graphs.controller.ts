@@ -29,7 +29,6 @@ type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
-/** The most graphs GET /graphs answers at once. */
 /** The graph lists answer at most this many graphs (`?limit`, default and maximum). */
 export const MAX_GRAPHS_PER_LIST = 1000;
 
