@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
-import type { ReadStore } from '../readstore/read-store';
+import { pagesOf, type ReadStore } from '../readstore/read-store';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
 import type { GraphDocument } from '../../projections/graphs.projection';
@@ -19,18 +19,20 @@ export class ClusterLossProcessor implements Processor {
     if (!isClusterEvent(event) || (event.type !== 'ClusterUnavailable' && event.type !== 'ClusterRemoved')) return;
     const cluster = event.data.name;
     const reason = event.type === 'ClusterRemoved' ? 'cluster-removed' : 'cluster-lost';
-    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'name' }] });
-    for (const { doc } of graphs) {
-      const { state } = doc;
-      if (state.normalised.useStaticPlacement) continue;
-      // A highAvailability service also runs on the other clusters of its set: losing any of them asks for a new one.
-      const inSet = Object.values(state.placement?.clusterSets ?? {}).some((clusters) => clusters.includes(cluster));
-      const uses = inSet || state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
-      if (!uses) continue;
-      await this.deps.dispatch(
-        { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },
-        processorContext(NAME, event, state.graphId),
-      );
+    // A page of graphs at a time (by name): thousands of graphs are never parsed all at once.
+    for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs')) {
+      for (const { doc } of page) {
+        const { state } = doc;
+        if (state.normalised.useStaticPlacement) continue;
+        // A highAvailability service also runs on the other clusters of its set: losing any of them asks for a new one.
+        const inSet = Object.values(state.placement?.clusterSets ?? {}).some((clusters) => clusters.includes(cluster));
+        const uses = inSet || state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
+        if (!uses) continue;
+        await this.deps.dispatch(
+          { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },
+          processorContext(NAME, event, state.graphId),
+        );
+      }
     }
   }
 }

@@ -5,7 +5,7 @@ import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { Logger } from '../observability/logger';
 import { decideReplicas, type ScalingService } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
-import type { ReadStore } from '../readstore/read-store';
+import { pagesOf, type ReadStore } from '../readstore/read-store';
 import { deterministicId } from '../shared/deterministic-id';
 import { sleep } from '../shared/retry';
 import type { ClusterDocument } from '../../projections/clusters.projection';
@@ -104,21 +104,25 @@ export class ScalingScheduler {
   }
 
   private async scaleAll(now: Date): Promise<void> {
-    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { status: 'Running' }, orderBy: [{ field: 'name' }] });
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
-    for (const { doc } of graphs) {
-      const graph = doc.state;
-      if (graph.normalised.useStaticPlacement) continue;
-      const byCluster = new Map<string, ServiceState[]>();
-      for (const service of graph.services) {
-        const cluster = service.installed?.cluster;
-        if (service.status !== 'Deployed' || !cluster) continue;
-        byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), service]);
-      }
-      for (const [cluster, services] of byCluster) {
-        const info = clusters.get(cluster);
-        if (info) await this.scaleCluster(graph, cluster, info, services, now);
-      }
+    // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
+    for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
+      for (const { doc } of page) await this.scaleGraph(doc, clusters, now);
+    }
+  }
+
+  /** Scales each cluster the graph's deployed services run on. */
+  private async scaleGraph({ state: graph }: GraphDocument, clusters: ReadonlyMap<string, ClusterDocument>, now: Date): Promise<void> {
+    if (graph.normalised.useStaticPlacement) return;
+    const byCluster = new Map<string, ServiceState[]>();
+    for (const service of graph.services) {
+      const cluster = service.installed?.cluster;
+      if (service.status !== 'Deployed' || !cluster) continue;
+      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), service]);
+    }
+    for (const [cluster, services] of byCluster) {
+      const info = clusters.get(cluster);
+      if (info) await this.scaleCluster(graph, cluster, info, services, now);
     }
   }
 

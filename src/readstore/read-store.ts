@@ -113,6 +113,26 @@ export function isAnyOf(value: FieldValue | AnyOf): value is AnyOf {
   return value !== null && typeof value === 'object';
 }
 
+/**
+ * Every document `query` selects, a page at a time in id order (keyset paging: each page costs the
+ * same however far along it starts), so that a job working through a whole collection never reads,
+ * parses or holds all of it at once.
+ */
+export async function* pagesOf<T>(
+  store: Pick<ReadStore, 'find'>,
+  collection: string,
+  query: Pick<FindQuery, 'where'> = {},
+  pageSize = 100,
+): AsyncGenerator<Array<StoredDocument<T>>> {
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await store.find<T>(collection, { ...query, ...(afterId === undefined ? {} : { afterId }), limit: pageSize });
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
 export function assertFieldPath(field: string): void {
   if (!FIELD_PATH.test(field)) throw new InvalidCollectionNameError(`Invalid field path ${JSON.stringify(field)}`);
 }

@@ -1,4 +1,4 @@
-import { LeaseLostError, type ReadStore } from '../../src/readstore/read-store';
+import { LeaseLostError, pagesOf, type ReadStore } from '../../src/readstore/read-store';
 
 export interface ReadStoreHarness {
   store: ReadStore;
@@ -114,6 +114,21 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await ids({ where: { project: 'p1' }, afterId: 'd' })).toEqual(['e']);
       expect(await ids({ afterId: 'e' })).toEqual([]);
       expect(await ids({ afterId: '' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+
+    it('pages through every selected document once, in id order (pagesOf)', async () => {
+      await store.commit(
+        ['e', 'a', 'd', 'b', 'c', 'f', 'g'].map((id, i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(id, id === 'c' ? 'p2' : 'p1'), position: i + 1 })),
+      );
+      const pages = async (query: Parameters<typeof pagesOf>[2], size: number) => {
+        const seen: string[][] = [];
+        for await (const page of pagesOf(store, graphs, query, size)) seen.push(page.map((d) => d.id));
+        return seen;
+      };
+      expect(await pages({}, 3)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
+      expect(await pages({ where: { project: 'p1' } }, 2)).toEqual([['a', 'b'], ['d', 'e'], ['f', 'g']]);
+      expect(await pages({ where: { project: 'p1' } }, 6)).toEqual([['a', 'b', 'd', 'e', 'f', 'g']]);
+      expect(await pages({ where: { project: 'nope' } }, 2)).toEqual([]);
     });
 
     it('refuses field paths that could inject into a query', async () => {
