@@ -44,8 +44,8 @@ interface PointerRecord {
 export class MongoDbReadStore implements ReadStore {
   readonly adapter = 'mongodb';
 
-  /** Collection versions whose indexes this process has ensured. */
-  private readonly indexed = new Set<string>();
+  /** Per collection version: the creation of its indexes, once per process. */
+  private readonly indexed = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -222,12 +222,21 @@ export class MongoDbReadStore implements ReadStore {
 
   /**
    * The indexes of INDEXED_FIELDS (with _id, the order `find` returns), created once per collection
-   * version and process before its first write; createIndex is a no-op when they exist.
+   * version and process before its first write; createIndex is a no-op when they exist. Commits made
+   * at once share one creation: concurrent createIndexes on a new collection made FerretDB close a
+   * connection (the read store contract's "commits made at once" test).
    */
-  private async ensureIndexes(physical: string): Promise<void> {
-    if (this.indexed.has(physical)) return;
-    await this.documents(physical).createIndexes(INDEXED_FIELDS.map((field) => ({ key: { [`doc.${field}`]: 1, _id: 1 }, name: `doc_${field}` })));
-    this.indexed.add(physical);
+  private ensureIndexes(physical: string): Promise<void> {
+    let creation = this.indexed.get(physical);
+    if (!creation) {
+      creation = this.documents(physical)
+        .createIndexes(INDEXED_FIELDS.map((field) => ({ key: { [`doc.${field}`]: 1, _id: 1 }, name: `doc_${field}` })))
+        .then(() => undefined);
+      // A failed creation is tried again by the next write.
+      creation.catch(() => this.indexed.delete(physical));
+      this.indexed.set(physical, creation);
+    }
+    return creation;
   }
 
   private documents(physical: string) {

@@ -162,6 +162,20 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await store.getCheckpoint('fenced')).toBe(3);
     });
 
+    it('keeps commits made at once apart: one refused (lease lost) takes back only its own documents and checkpoint', async () => {
+      expect(await store.acquireLease('held', 'one', 10_000)).toBe(true);
+      const outcomes = await Promise.allSettled([
+        store.commit([{ kind: 'upsert', collection: graphs, id: 'a', doc: graph('a', 'p'), position: 1 }], { name: 'held', position: 1, owner: 'one' }),
+        store.commit([{ kind: 'upsert', collection: graphs, id: 'b', doc: graph('b', 'p'), position: 2 }], { name: 'held', position: 2, owner: 'intruder' }),
+        store.commit([{ kind: 'upsert', collection: graphs, id: 'c', doc: graph('c', 'p'), position: 3 }], { name: 'free', position: 3 }),
+      ]);
+      // The reasons are in the comparison: a failure elsewhere shows what it was.
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status))).toEqual(['fulfilled', expect.stringMatching(/^LeaseLostError/), 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
+      expect((await store.find(graphs)).map((d) => d.id)).toEqual(['a', 'c']);
+      expect([await store.getCheckpoint('held'), await store.getCheckpoint('free')]).toEqual([1, 3]);
+    });
+
     it('builds a new collection version aside and switches to it (blue/green)', async () => {
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'old', doc: graph('old', 'p'), position: 1 }]);
       const first = await store.activeCollection(graphs);
