@@ -1,5 +1,5 @@
 import type { StatementSync } from 'node:sqlite';
-import type { SqliteDatabase } from '../sqlite/sqlite-database';
+import { TransactionAbortedError, type SqliteDatabase } from '../sqlite/sqlite-database';
 import {
   LeaseLostError,
   assertFieldPath,
@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS rs_collections (
 );
 `;
 
+interface PendingCommit {
+  writes: readonly DocumentWrite[];
+  checkpoint: CheckpointUpdate | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Read models in the same SQLite file as the event store. A projection's documents and its
  * checkpoint are written in one transaction, so a crash can never separate them.
@@ -51,6 +58,8 @@ CREATE TABLE IF NOT EXISTS rs_collections (
 export class SqliteReadStore implements ReadStore {
   readonly adapter = 'sqlite';
   private readonly statements: Record<string, StatementSync>;
+  private queue: PendingCommit[] = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -127,9 +136,44 @@ export class SqliteReadStore implements ReadStore {
     return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
   }
 
-  /** Read models and checkpoints are rebuildable from the events: their commits are not fsynced one by one (SqliteDatabase.relaxed). */
-  async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
-    this.database.relaxed(() => this.commitNow(writes, checkpoint));
+  /**
+   * Commits made in the same turn of the event loop share one transaction (group commit, one
+   * savepoint each: a commit that fails, say on a lost lease, takes only its own writes back). Every
+   * runner moves its checkpoint after each append, so without it an append cost a dozen transactions.
+   * Read models and checkpoints are rebuildable from the events: they are not fsynced one by one
+   * (SqliteDatabase.relaxed). A commit resolves once its transaction is committed.
+   */
+  commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ writes, checkpoint, resolve, reject });
+      this.flushing ??= new Promise<void>((done) => setImmediate(() => done(this.flush())));
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.flushing = null;
+    const failures = new Map<PendingCommit, unknown>();
+    try {
+      this.database.relaxed(() =>
+        this.database.transaction(() => {
+          for (const commit of batch) {
+            try {
+              this.commitNow(commit.writes, commit.checkpoint);
+            } catch (error) {
+              // SQLite rolled the whole batch back (e.g. disk full): the commits before this one are gone too.
+              if (error instanceof TransactionAbortedError) throw error;
+              failures.set(commit, error);
+            }
+          }
+        }),
+      );
+    } catch (error) {
+      batch.forEach((commit) => commit.reject(error));
+      return;
+    }
+    batch.forEach((commit) => (failures.has(commit) ? commit.reject(failures.get(commit)) : commit.resolve()));
   }
 
   private commitNow(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): void {
@@ -197,7 +241,10 @@ export class SqliteReadStore implements ReadStore {
     this.statements.drop!.run(physical);
   }
 
-  async close(): Promise<void> {}
+  /** Waits for the commits queued so far. */
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
 
   /** SQLite's data_version: changes when another connection (another SMO process) commits to the file. */
   changeStamp(): number {
