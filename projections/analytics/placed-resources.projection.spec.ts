@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../src/eventstore/event-store';
 import type { GraphEvent } from '../../src/domain/graph/events';
-import { longHistoryEvent } from '../../test/support/long-history';
+import { demoPlacementDecided, longHistoryEvent } from '../../test/support/long-history';
 import {
   HOURLY_POINTS,
   RECENT_POINTS,
@@ -14,29 +14,7 @@ import {
 import { scalingActionsProjection, type ScalingActions } from './scaling-actions.projection';
 
 const graphId = 'g';
-const basis = {
-  graphId,
-  decisionId: 'd0',
-  reason: 'first-deploy' as const,
-  algorithm: 'milp' as const,
-  solver: 'highs',
-  objective: 0,
-  moves: 0,
-  durationMs: 1,
-  inputs: {
-    clusters: [],
-    services: [
-      { id: 'noise-reduction', cpu: 0.5, memoryBytes: 256, gpu: false, replicas: 1 },
-      { id: 'image-detection', cpu: 1, memoryBytes: 512, gpu: false, replicas: 1 },
-    ],
-    previousPlacement: null,
-  },
-  placement: { 'noise-reduction': 'c1', 'image-detection': 'c2' },
-  imports: {},
-  values: {},
-  digests: {},
-  explanation: [],
-} as unknown as Extract<GraphEvent, { type: 'PlacementDecided' }>['data'];
+const basis = { ...demoPlacementDecided(graphId, { 'noise-reduction': 'c1', 'image-detection': 'c2' }), decisionId: 'd0' };
 
 /** A scripted history: a placement, then the long-history mix with a stop and a start, at irregular times. */
 function scriptedHistory(count: number, meanGapMinutes: number): RecordedEvent[] {

@@ -7,7 +7,7 @@ import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphEvent, PlacementDecided } from '../domain/graph/events';
 import { MINUTE_MS, placementLedgerProjection, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 import type { ClusterDocument } from '../../projections/clusters.projection';
-import { longHistoryEvent } from '../../test/support/long-history';
+import { demoPlacementDecided, longHistoryEvent } from '../../test/support/long-history';
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 4, 12, 0, second)).toISOString();
 /** A ledger document as the projection writes it (with its indexed minute). */
@@ -73,29 +73,7 @@ describe('the ledger read behind placement', () => {
   const clusterNames = ['c1', 'c2', 'c3'];
   const start = Date.parse('2026-03-01T00:00:00Z');
   const placement = (graphId: string, index: number): PlacementDecided['data'] =>
-    ({
-      graphId,
-      decisionId: `d-${graphId}`,
-      reason: 'first-deploy',
-      algorithm: 'milp',
-      solver: 'highs',
-      objective: 0,
-      moves: 0,
-      durationMs: 1,
-      inputs: {
-        clusters: [],
-        services: [
-          { id: 'noise-reduction', cpu: 0.5, memoryBytes: 256, gpu: false, replicas: 1 },
-          { id: 'image-detection', cpu: 1, memoryBytes: 512, gpu: index % 5 === 0, replicas: 2 },
-        ],
-        previousPlacement: null,
-      },
-      placement: { 'noise-reduction': clusterNames[index % 3]!, 'image-detection': clusterNames[(index + 1) % 3]! },
-      imports: {},
-      values: {},
-      digests: {},
-      explanation: [],
-    }) as unknown as PlacementDecided['data'];
+    demoPlacementDecided(graphId, { 'noise-reduction': clusterNames[index % 3]!, 'image-detection': clusterNames[(index + 1) % 3]! }, { gpu: index % 5 === 0, replicas: 2 });
 
   /**
    * 60 graphs over four hours: each placed, then scaled (up and down), some stopped, started or

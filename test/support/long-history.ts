@@ -3,6 +3,38 @@ import type { EventStore, NewEvent } from '../../src/eventstore/event-store';
 import { graphStream } from '../../src/domain/graph/events';
 import { deterministicId } from '../../src/shared/deterministic-id';
 
+type ServiceDemand = PlacementDecided['data']['inputs']['services'][number];
+
+/**
+ * A first-deploy decision for the demo's two services, with what projections fold of it (inputs,
+ * placement); `imageDetection` changes that service's demand.
+ */
+export function demoPlacementDecided(graphId: string, placement: Record<string, string>, imageDetection: Partial<ServiceDemand> = {}): PlacementDecided['data'] {
+  return {
+    graphId,
+    decisionId: `d-${graphId}`,
+    reason: 'first-deploy',
+    algorithm: 'milp',
+    solver: 'highs',
+    objective: 0,
+    moves: 0,
+    durationMs: 1,
+    inputs: {
+      clusters: [],
+      services: [
+        { id: 'noise-reduction', cpu: 0.5, memoryBytes: 256, gpu: false, replicas: 1 },
+        { id: 'image-detection', cpu: 1, memoryBytes: 512, gpu: false, replicas: 1, ...imageDetection },
+      ],
+      previousPlacement: null,
+    },
+    placement,
+    imports: {},
+    values: {},
+    digests: {},
+    explanation: [],
+  };
+}
+
 /**
  * What a graph accumulates over weeks under autoscaling, after its deployment: mostly replica
  * changes, some failed scale calls, infeasible rounds and the re-placements they caused (to the
