@@ -68,6 +68,45 @@ describe('analytics: cluster load in hour buckets instead of one point per event
     }
   });
 
+  it('merges many graphs into the series the definition gives: after each change, the sum of every graph’s latest load', () => {
+    // The definition, summed over every graph at every point (quadratic: for checking only).
+    const bySum = (docs: readonly PlacedResources[]) => {
+      const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
+      const latest = new Map<string, Record<string, { cpu: number; memoryBytes: number }>>();
+      const series: Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> = {};
+      for (const point of points) {
+        const before = latest.get(point.graphId) ?? {};
+        latest.set(point.graphId, point.byCluster);
+        for (const cluster of new Set([...Object.keys(before), ...Object.keys(point.byCluster)])) {
+          const loads = [...latest.values()].map((byCluster) => byCluster[cluster] ?? { cpu: 0, memoryBytes: 0 });
+          const cpu = loads.reduce((sum, load) => sum + load.cpu, 0);
+          (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(cpu * 1000) / 1000, memoryBytes: loads.reduce((sum, load) => sum + load.memoryBytes, 0) });
+        }
+      }
+      return series;
+    };
+    // 40 graphs whose histories interleave, on three clusters, with CPU figures that are not binary fractions.
+    let position = 0;
+    const histories = Array.from({ length: 40 }, (_, g) => ({ id: `g${g}`, events: [] as RecordedEvent[] }));
+    for (let step = 0; step < 60; step++) {
+      for (const history of histories) {
+        if ((step * 31 + Number(history.id.slice(1)) * 17) % 5 !== 0) continue;
+        const g = Number(history.id.slice(1));
+        const data =
+          history.events.length === 0 || step % 11 === 0
+            ? demoPlacementDecided(history.id, { 'noise-reduction': `c${(g + step) % 3}`, 'image-detection': `c${(g + 1) % 3}` }, { cpu: 0.1 * ((g % 7) + 1), replicas: 1 + (step % 3) })
+            : { graphId: history.id, serviceId: 'image-detection', cluster: `c${(g + 1) % 3}`, from: 1, to: 1 + ((step + g) % 4), requestRate: 1, solver: 'highs', objective: 0 };
+        const type = 'decisionId' in data ? 'PlacementDecided' : 'ServiceScaled';
+        position++;
+        history.events.push({ id: `e${position}`, type, data, metadata: {}, streamId: `graph-${history.id}`, revision: history.events.length, position, created: new Date(Date.UTC(2026, 2, 1) + position * 60_000).toISOString() });
+      }
+    }
+    const docs = histories.map((history) => history.events.reduce<PlacedResources | null>((doc, event) => placedResourcesProjection.evolve(doc, event, history.id), null)!);
+    const merged = clusterLoadSeries(docs);
+    expect(merged).toEqual(bySum(docs));
+    expect(Object.values(merged).reduce((sum, points) => sum + points.length, 0)).toBeGreaterThan(400);
+  });
+
   it('stays bounded however long the graph lives: the oldest hours are dropped first', () => {
     const events = relevant(scriptedHistory(12_000, 20));
     const doc = bucketed(events);

@@ -101,21 +101,27 @@ export function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad>
 export function clusterLoadSeries(docs: readonly PlacedResources[]): Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> {
   const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
   const latest = new Map<string, Record<string, ClusterLoad>>();
+  // Per cluster, the sum of every graph's latest load there, moved by each point's change: summing
+  // over every graph at every point made the series quadratic in the number of graphs. CPU is summed
+  // in integer millionths of a core, so that the running total never drifts from the sum.
+  const totals = new Map<string, { microCpu: number; memoryBytes: number }>();
   const series: Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> = {};
   for (const point of points) {
     const before = latest.get(point.graphId) ?? {};
     latest.set(point.graphId, point.byCluster);
     for (const cluster of new Set([...Object.keys(before), ...Object.keys(point.byCluster)])) {
-      let cpu = 0;
-      let memoryBytes = 0;
-      for (const byCluster of latest.values()) {
-        cpu += byCluster[cluster]?.cpu ?? 0;
-        memoryBytes += byCluster[cluster]?.memoryBytes ?? 0;
-      }
-      (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(cpu * 1000) / 1000, memoryBytes });
+      const total = totals.get(cluster) ?? { microCpu: 0, memoryBytes: 0 };
+      totals.set(cluster, total);
+      total.microCpu += microCores(point.byCluster[cluster]?.cpu) - microCores(before[cluster]?.cpu);
+      total.memoryBytes += (point.byCluster[cluster]?.memoryBytes ?? 0) - (before[cluster]?.memoryBytes ?? 0);
+      (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(total.microCpu / 1000) / 1000, memoryBytes: total.memoryBytes });
     }
   }
   return series;
+}
+
+function microCores(cpu: number | undefined): number {
+  return Math.round((cpu ?? 0) * 1_000_000);
 }
 
 export type { RecordedEvent };
