@@ -118,6 +118,12 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     const load = await json<Record<string, Array<{ cpu: number }>>>('/analytics/cluster-load');
     expect(load.c1?.[0]?.cpu).toBeGreaterThan(0);
     expect(load.c1?.at(-1)?.cpu).toBe(0);
+    // Each cluster's latest points only, when asked, and said to be cut.
+    const latest = await rig.request('GET', '/analytics/cluster-load?limit=1');
+    expect(latest.headers.get('x-truncated')).toBe('true');
+    expect(await latest.json()).toEqual(Object.fromEntries(Object.entries(load).map(([cluster, points]) => [cluster, points.slice(-1)])));
+    expect((await rig.request('GET', '/analytics/cluster-load')).headers.get('x-truncated')).toBeNull();
+    expect((await rig.request('GET', '/analytics/cluster-load?limit=0')).status).toBe(400);
     const scaling = await json<Array<{ serviceId: string; actions: number }>>('/analytics/scaling');
     expect(scaling[0]).toMatchObject({ serviceId: 'noise-reduction', actions: expect.any(Number) });
     expect(await json('/analytics/alerts')).toEqual([expect.objectContaining({ alertName: 'main-event', firing: 1 })]);

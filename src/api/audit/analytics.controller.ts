@@ -1,7 +1,9 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Runtime } from '../../app/runtime';
-import { ApiJson } from '../openapi/responses';
+import { ApiJson, ApiQueryParam } from '../openapi/responses';
+import { wholeNumberParam } from '../validation/query-number';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
@@ -10,6 +12,9 @@ import { clusterLoadSeries, type PlacedResources } from '../../../projections/an
 import type { PlacementMoves } from '../../../projections/analytics/placement-moves.projection';
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
+/** The most points of each cluster's series /analytics/cluster-load answers. */
+const MAX_LOAD_POINTS = 1000;
+
 /** Analytics read models (each rebuildable through /admin/projections). */
 @ApiTags('analytics')
 @Controller('analytics')
@@ -17,10 +22,19 @@ export class AnalyticsController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
   @Get('cluster-load')
-  @ApiOperation({ summary: 'CPU cores and memory placed per cluster over time (all graphs)' })
+  @ApiOperation({
+    summary: 'CPU cores and memory placed per cluster over time (all graphs)',
+    description: `Each cluster's latest \`limit\` points (default and maximum ${MAX_LOAD_POINTS}); each point is the total then. \`X-Truncated: true\` says a series had more.`,
+  })
+  @ApiQueryParam('limit', `at most this many of each cluster's latest points (1–${MAX_LOAD_POINTS})`, { type: 'integer', minimum: 1, maximum: MAX_LOAD_POINTS })
   @ApiJson(200, 'Per cluster, the placed load after each change', { type: 'object', additionalProperties: arrayOf(shape({ at: { type: 'string' }, cpu: { type: 'number' }, memoryBytes: { type: 'number' } })) })
-  async clusterLoad() {
-    return clusterLoadSeries((await this.all<PlacedResources>('analytics-placed-resources', 'graphId')));
+  async clusterLoad(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const size = wholeNumberParam(limit, 'limit', 1, MAX_LOAD_POINTS) ?? MAX_LOAD_POINTS;
+    const series = clusterLoadSeries(await this.all<PlacedResources>('analytics-placed-resources', 'graphId'));
+    // Every point is a total, so a series cut at its start still reads right from its first point.
+    const cut = Object.values(series).some((points) => points.length > size);
+    if (cut) void reply.header('x-truncated', 'true');
+    return Object.fromEntries(Object.entries(series).map(([cluster, points]) => [cluster, points.slice(-size)]));
   }
 
   @Get('scaling')
