@@ -47,6 +47,11 @@ export class GraphCommands {
     return result;
   }
 
+  /** Throws ReleaseNameConflictError (409) when another graph in the project holds one of these release names now; records nothing. */
+  checkReleaseNames(project: string, graphId: string, serviceIds: string[], now: Date): Promise<void> {
+    return this.releaseNames.check(project, graphId, serviceIds, now);
+  }
+
   /** The graph as its events say now (the source of truth, not a read model): its latest snapshot and the events after it. */
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
     const { state, revision } = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);

@@ -22,10 +22,7 @@ export class ReleaseNames {
 
   /** Reserves the graph's release names before the graph is created; throws ReleaseNameConflictError (409) when another graph holds one. */
   async reserve(project: string, graphId: string, serviceIds: string[], context: CommandContext): Promise<void> {
-    const claims = currentClaims((await this.load(project)).state);
-    const owners = new Set(serviceIds.map((id) => claims[id]?.graphId).filter((owner): owner is string => owner !== undefined && owner !== graphId));
-    const holders: Record<string, ClaimHolder> = {};
-    for (const owner of owners) holders[owner] = claimHolderOf((await this.loadGraph(owner)).state);
+    const holders = await this.holdersOf((await this.load(project)).state, graphId, serviceIds);
     await handleCommand(
       this.store,
       releaseNamesStream(project),
@@ -34,6 +31,26 @@ export class ReleaseNames {
       stepContext(context, 'reserve-release-names'),
       { conflictRetries: RESERVATION_CONFLICT_RETRIES, cache: this.cache },
     );
+  }
+
+  /**
+   * The reservation's decision without recording it: throws ReleaseNameConflictError (409) when
+   * another graph holds one of the names now. An early answer (and the dry run's): under
+   * concurrency, `reserve` is what decides.
+   */
+  async check(project: string, graphId: string, serviceIds: string[], now: Date): Promise<void> {
+    const { state } = await this.load(project);
+    const holders = await this.holdersOf(state, graphId, serviceIds);
+    releaseNamesDecider.decide({ type: 'ReserveReleaseNames', data: { project, graphId, commandId: 'check', serviceIds, now: now.toISOString(), holders } }, state);
+  }
+
+  /** What the graph streams of the names' other owners say now (the decider does no I/O). */
+  private async holdersOf(state: ReleaseNamesState, graphId: string, serviceIds: string[]): Promise<Record<string, ClaimHolder>> {
+    const claims = currentClaims(state);
+    const owners = new Set(serviceIds.map((id) => claims[id]?.graphId).filter((owner): owner is string => owner !== undefined && owner !== graphId));
+    const holders: Record<string, ClaimHolder> = {};
+    for (const owner of owners) holders[owner] = claimHolderOf((await this.loadGraph(owner)).state);
+    return holders;
   }
 
   /** Frees the names a graph holds (once it is removed and its releases are gone). */

@@ -130,4 +130,22 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     expect(out.join('\n')).toMatch(/SERVICE\s+CLUSTER\n[\s\S]*noise-reduction\s+cluster-a[\s\S]*naive placement of image-detection-graph on the current inventory; nothing recorded/);
     expect(await app.runtime.eventStore.headPosition()).toBe(head);
   });
+
+  it('refuses a clash of release names as the deploy would (409 naming the holder), recording nothing', async () => {
+    const deployed = await post('', readFileSync(DESCRIPTOR, 'utf8'));
+    expect(deployed.status).toBe(200);
+    await app.runtime.processing.whenIdle();
+    const head = await app.runtime.eventStore.headPosition();
+    const other = readFileSync(DESCRIPTOR, 'utf8').replace(`  id: ${GRAPH}\n`, '  id: other-graph\n');
+    const clash = await post('?dryRun=true', other);
+    expect(clash.status).toBe(409);
+    const problem = (await clash.json()) as { detail: string; conflicts: Array<{ serviceId: string; graphId: string }> };
+    expect(problem.detail).toMatch(new RegExp(`^Service \\S+ already runs in project demo \\(graph ${GRAPH}\\); Helm release names must be unique per project$`));
+    expect(problem.conflicts.map((c) => `${c.serviceId}@${c.graphId}`).sort()).toEqual(['image-compression-vo', 'image-detection', 'noise-reduction'].map((id) => `${id}@${GRAPH}`));
+    // The graph itself, submitted again, holds its own names; another project has names of its own.
+    expect((await post('?dryRun=true', readFileSync(DESCRIPTOR, 'utf8'))).status).toBe(200);
+    const elsewhere = await fetch(`${app.url}/project/elsewhere/graphs?dryRun=true`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: other });
+    expect(elsewhere.status).toBe(200);
+    expect(await app.runtime.eventStore.headPosition()).toBe(head);
+  });
 });

@@ -110,7 +110,9 @@ export class GraphsController {
     const { submission } = outcome;
     const graphId = submission.normalised.id;
     this.refuseUnlistedRegistries(submission.normalised.services.map((s) => s.artifact.ref));
-    await this.refuseReleaseClashes(project, graphId, submission.normalised.services.map((s) => s.id));
+    // Helm release names are service ids within the project namespace: two graphs there cannot share one (B23).
+    // An early answer (the dry run's only one) by the reservation's own rule; the reservation decides under concurrency.
+    await this.runtime.graphs.checkReleaseNames(project, graphId, submission.normalised.services.map((s) => s.id), new Date());
     if (dryRun) {
       await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, this.durable.clusterSync, project, submission.normalised, submission.warnings));
       return;
@@ -407,23 +409,6 @@ export class GraphsController {
       return host && allowed.includes(host) ? [] : [{ pointer: `/hdaGraph/services/${index}/artifact/ociImage`, message: `registry ${host ?? '?'} is not in SMO_ALLOWED_REGISTRIES` }];
     });
     if (problems.length > 0) throw new ProblemException(toProblemDetails(400, problems));
-  }
-
-  /**
-   * Helm release names are service ids within the project namespace: two graphs there cannot share one (B23).
-   * A fast early answer from the read model; the write model's reservation (GraphCommands) is what decides under concurrency.
-   */
-  private async refuseReleaseClashes(project: string, graphId: string, serviceIds: string[]): Promise<void> {
-    const others = await this.runtime.readStore.find<GraphDocument>('graphs', { where: { project } });
-    for (const { doc } of others) {
-      if (doc.name === graphId) continue;
-      const clash = doc.state.services.find((service) => serviceIds.includes(service.id));
-      if (clash) {
-        throw ProblemException.of(HttpStatus.CONFLICT, `Service ${clash.id} already runs in project ${project} (graph ${doc.name}); Helm release names must be unique per project`, {
-          conflicts: [{ serviceId: clash.id, graphId: doc.name }],
-        });
-      }
-    }
   }
 
   /** Waits (bounded) until the graph, at least at `revision`, has settled and passes `also`; null when the time is up. */
