@@ -39,14 +39,17 @@ export const ANALYTICS_REPORTS = ['cluster-load', 'scaling', 'alerts', 'deployme
 
 /** `smo analytics <report>`: the analytics read models; the table shows their scalar fields. */
 export async function analyticsCommand(ctx: CommandContext, report: (typeof ANALYTICS_REPORTS)[number]): Promise<void> {
-  const { body } = await ctx.client.request<unknown>('GET', `/analytics/${report}`);
+  const { body, headers } = await ctx.client.request<unknown>('GET', `/analytics/${report}`);
+  const truncated = headers.get('x-truncated') === 'true';
   if (report === 'cluster-load') {
-    // Per cluster, the latest load (-o json has the whole series).
+    // Per cluster, the latest load (-o json has each cluster's series, its latest 1000 points).
+    if (truncated) ctx.progress('smo: each cluster shows its latest 1000 changes');
     const series = body as Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>>;
     const rows = Object.entries(series).map(([cluster, points]) => ({ cluster, ...points.at(-1), changes: points.length }));
     return ctx.print(render(body, rows, { table: ['cluster', 'cpu', 'memoryBytes', 'at'], wide: ['changes'] }, ctx.output));
   }
   const docs = body as Array<Record<string, unknown>>;
+  if (truncated) ctx.progress(`smo: only the first ${docs.length} are shown`);
   const columns = [...new Set(docs.flatMap((doc) => Object.keys(doc).filter((key) => doc[key] === null || typeof doc[key] !== 'object')))];
   if (docs.length === 0 && machineReadable(body, ctx.output) === null) return ctx.print(`No ${report} recorded yet.`);
   ctx.print(render(body, docs, { table: columns }, ctx.output));

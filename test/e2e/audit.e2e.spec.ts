@@ -126,6 +126,9 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     expect((await rig.request('GET', '/analytics/cluster-load?limit=0')).status).toBe(400);
     const scaling = await json<Array<{ serviceId: string; actions: number }>>('/analytics/scaling');
     expect(scaling[0]).toMatchObject({ serviceId: 'noise-reduction', actions: expect.any(Number) });
+    const first = await rig.request('GET', `/analytics/scaling?limit=${scaling.length}`);
+    expect([first.headers.get('x-truncated'), await first.json()]).toEqual([null, scaling]);
+    expect((await rig.request('GET', '/analytics/scaling?limit=1001')).status).toBe(400);
     expect(await json('/analytics/alerts')).toEqual([expect.objectContaining({ alertName: 'main-event', firing: 1 })]);
     const moves = await json<Array<{ decisions: number; byReason: Record<string, unknown> }>>('/analytics/placement-moves');
     expect(moves[0]).toMatchObject({ decisions: 3, byReason: { 'first-deploy': { decisions: 1, moves: 0 }, manual: expect.any(Object) } });

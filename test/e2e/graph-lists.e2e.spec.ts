@@ -50,6 +50,16 @@ describe('the graph lists', () => {
     expect(whole.headers.get('x-truncated')).toBeNull();
   });
 
+  it('lists scaled services by graph, at most `limit`, with X-Truncated when there were more', async () => {
+    // Three services' scaling documents, as the analytics projection keeps them.
+    const scaled = GRAPHS.map((graphId, i) => ({ graphId, serviceId: `${graphId}-svc-01`, actions: i + 1, ups: i + 1, downs: 0, replicas: 2, lastAt: '2026-12-05T00:00:00.000Z', recent: [] }));
+    await rig.smo.runtime.readStore.commit(scaled.map((doc, i) => ({ kind: 'upsert' as const, collection: 'analytics-scaling-actions', id: `${doc.graphId}/${doc.serviceId}`, doc, position: 1_000_000 + i })));
+    const cut = await rig.request('GET', '/analytics/scaling?limit=2');
+    expect([cut.headers.get('x-truncated'), await cut.json()]).toEqual(['true', scaled.slice(0, 2)]);
+    const whole = await rig.request('GET', '/analytics/scaling?limit=3');
+    expect([whole.headers.get('x-truncated'), await whole.json()]).toEqual([null, scaled]);
+  });
+
   it.each(['0', '1001', '-1', '1.5', 'ten', ''])('refuses limit=%s on both lists with a 400 problem naming limit', async (limit) => {
     for (const path of ['/project/lists/graphs', '/graphs']) {
       const response = await rig.request('GET', `${path}?limit=${limit}`);

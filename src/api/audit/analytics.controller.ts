@@ -4,6 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Runtime } from '../../app/runtime';
 import { ApiJson, ApiQueryParam } from '../openapi/responses';
 import { wholeNumberParam } from '../validation/query-number';
+import { MAX_GRAPHS_PER_LIST } from '../graphs/graphs.controller';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
@@ -38,10 +39,18 @@ export class AnalyticsController {
   }
 
   @Get('scaling')
-  @ApiOperation({ summary: 'Scaling actions per service' })
-  @ApiJson(200, 'One document per graph', arrayOf({ type: 'object' }))
-  scaling() {
-    return this.all<ScalingActions>('analytics-scaling-actions', 'graphId');
+  @ApiOperation({
+    summary: 'Scaling actions per service',
+    description: `One document per scaled service, by graph then service; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+  })
+  @ApiQueryParam('limit', `at most this many services (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
+  @ApiJson(200, 'One document per scaled service', arrayOf({ type: 'object' }))
+  async scaling(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const size = wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
+    // One more than asked tells whether the answer was cut, and keeps the read bounded however many services scale.
+    const docs = await this.runtime.readStore.find<ScalingActions>('analytics-scaling-actions', { orderBy: [{ field: 'graphId' }], limit: size + 1 });
+    if (docs.length > size) void reply.header('x-truncated', 'true');
+    return docs.slice(0, size).map(({ doc }) => doc);
   }
 
   @Get('alerts')
