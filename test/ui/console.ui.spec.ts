@@ -423,6 +423,35 @@ if (!existsSync(CHROMIUM)) {
       }
     });
 
+    it('a graph whose latest page of decisions are all failed re-placements still shows its placement', async () => {
+      const failing = await startRig({
+        clusters: [{ name: 'c1', cpu: '4', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
+        env: { SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read` },
+      });
+      try {
+        const operate = { authorization: `Bearer ${OPERATE}` };
+        expect((await failing.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: operate })).status).toBe(200);
+        // The cluster shrinks under the graph: every re-placement asked for now fails, a full page of them.
+        failing.kube.setClusters([karmadaCluster({ name: 'c1', cpu: '500m', allocatedCpu: '0', allocatedMemory: '0' })]);
+        expect((await failing.request('POST', '/clusters/sync', { headers: operate })).status).toBeLessThan(300);
+        // Upstream's answer: 200 "triggered" whatever the outcome; the placements below show each one failed.
+        for (let i = 0; i < 100; i++) expect((await failing.request('POST', `/graphs/${GRAPH}/placement`, { headers: operate })).status).toBe(200);
+        const page100 = (await (await failing.request('GET', `/graphs/${GRAPH}/placements`, { headers: operate })).json()) as Array<{ feasible: boolean }>;
+        expect(page100.map((d) => d.feasible)).toEqual(Array.from({ length: 100 }, () => false));
+
+        const context = await signedIn(OPERATE, failing.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, failing.smo.url);
+        await page.waitForSelector('#services-table');
+        // Replicas come from the decision the placement was made with, found before the failed ones.
+        await eventually(async () => (/noise-reduction\s+Deployed\s+c1\s+1/.test(await page.locator('#services-table tr[data-service="noise-reduction"]').innerText()) ? true : undefined), 10_000, 'the replicas of the placed decision');
+        expect(await page.locator('#timeline .decision').first().innerText()).toMatch(/manual/);
+        expect(await seriousViolations(page)).toEqual([]);
+        await context.close();
+      } finally {
+        await failing.stop();
+      }
+    });
+
     it('no page broke its Content-Security-Policy or threw', () => {
       expect(cspViolations).toEqual([]);
       expect(pageErrors).toEqual([]);

@@ -5,6 +5,9 @@
 
 (function () {
   const TOKEN_KEY = 'smo.token';
+  /** Decisions read per page of a graph's placements (the API's maximum), and how many pages before the latest the console looks back. */
+  const DECISION_PAGE = 1000;
+  const OLDER_DECISION_PAGES = 5;
   const body = document.body;
   const view = body.dataset.view;
   const subject = body.dataset.subject || '';
@@ -199,13 +202,27 @@
       $('graph-status').append(graph.settled ? '' : ' settling');
       $('graph-actions').hidden = !canOperate();
       $('read-only-note').hidden = canOperate() || role === null;
-      const lastDecision = [...decisions].reverse().find((d) => d.feasible) || null;
+      const lastDecision = await latestFeasible(path, decisions);
       renderServices(graph, lastDecision);
       renderMap(graph, clusters, lastDecision);
       // Cluster provisioning proposals (a capacity gap, NFVCL configured): none when the route has nothing to say.
       const clusterProposals = await json(path + '/cluster-proposals').catch(() => []);
       renderProposals(graph, clusterProposals);
       renderTimeline(decisions);
+    }
+
+    /**
+     * The latest feasible decision (the demands, imports and latencies the current placement was
+     * made with): in the timeline's page, else in the pages before it, a few at most. A graph whose
+     * re-placements keep failing can have a whole page of infeasible ones.
+     */
+    async function latestFeasible(path, decisions) {
+      let page = decisions;
+      for (let older = 0; ; older++) {
+        const found = [...page].reverse().find((d) => d.feasible);
+        if (found || page.length === 0 || older === OLDER_DECISION_PAGES) return found || null;
+        page = await json(path + '/placements?before=' + page[0].revision + '&limit=' + DECISION_PAGE).catch(() => []);
+      }
     }
 
     function renderServices(graph, lastDecision) {
