@@ -5,7 +5,8 @@
  * checked equal; prints JSON. Goal (not a test): linear in the points, not quadratic in the graphs.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { clusterLoadSeries, type ClusterLoad, type PlacedResources } from '../projections/analytics/placed-resources.projection';
+import { clusterLoadSeries, type PlacedResources } from '../projections/analytics/placed-resources.projection';
+import { summedAtEveryPoint } from '../test/support/cluster-load-definition';
 
 const quick = process.argv.includes('--quick');
 const GRAPHS = quick ? [10, 100] : [10, 100, 1_000];
@@ -24,27 +25,6 @@ function placedResources(graphs: number): PlacedResources[] {
       byCluster: { [`c${g % 3}`]: { cpu: 0.1 * ((i % 7) + 1), memoryBytes: 1000 * i }, [`c${(g + 1) % 3}`]: { cpu: 0.25, memoryBytes: 512 } },
     })),
   }));
-}
-
-/** The peer: after each change, every graph's latest load summed again. */
-function summedAtEveryPoint(docs: readonly PlacedResources[]): ReturnType<typeof clusterLoadSeries> {
-  const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
-  const latest = new Map<string, Record<string, ClusterLoad>>();
-  const series: ReturnType<typeof clusterLoadSeries> = {};
-  for (const point of points) {
-    const before = latest.get(point.graphId) ?? {};
-    latest.set(point.graphId, point.byCluster);
-    for (const cluster of new Set([...Object.keys(before), ...Object.keys(point.byCluster)])) {
-      let cpu = 0;
-      let memoryBytes = 0;
-      for (const byCluster of latest.values()) {
-        cpu += byCluster[cluster]?.cpu ?? 0;
-        memoryBytes += byCluster[cluster]?.memoryBytes ?? 0;
-      }
-      (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(cpu * 1000) / 1000, memoryBytes });
-    }
-  }
-  return series;
 }
 
 function timed<T>(work: () => T): { ms: number; result: T } {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { effectiveClusters, unreflectedDemand } from '../src/processors/placed-demand';
+import { effectiveClusters, unreflectedDemand, withDemand } from '../src/processors/placed-demand';
 import { SqliteReadStore } from '../src/readstore/sqlite-read-store';
 import { SqliteDatabase } from '../src/sqlite/sqlite-database';
 import type { ClusterDocument } from '../projections/clusters.projection';
@@ -51,22 +51,15 @@ const clusterDoc = (name: string): ClusterDocument =>
 async function scanWholeLedger(store: SqliteReadStore, now: Date): Promise<ClusterDocument[]> {
   const [clusters, ledger] = await Promise.all([store.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }), store.find<PlacementLedgerDocument>('placement-ledger')]);
   const docs = clusters.map(({ doc }) => doc);
-  const pending = unreflectedDemand(
-    ledger.map(({ doc }) => doc),
+  return withDemand(
     docs,
-    now,
-    TTL_MS,
+    unreflectedDemand(
+      ledger.map(({ doc }) => doc),
+      docs,
+      now,
+      TTL_MS,
+    ),
   );
-  return docs.map((doc) => {
-    const minus = pending[doc.name];
-    if (!minus) return doc;
-    return {
-      ...doc,
-      cpuAvailable: Math.min(doc.cpuAllocatable, Math.max(0, Math.round((doc.cpuAvailable - minus.cpu) * 1000) / 1000)),
-      memoryAvailableBytes: Math.min(doc.memoryAllocatableBytes, Math.max(0, doc.memoryAvailableBytes - minus.memoryBytes)),
-      gpuAvailable: Math.min(doc.gpuAllocatable, Math.max(0, doc.gpuAvailable - minus.gpu)),
-    };
-  });
 }
 
 async function timed(calls: number, read: () => Promise<ClusterDocument[]>, expected: ClusterDocument[]): Promise<{ p50Ms: number; p99Ms: number }> {

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../src/eventstore/event-store';
 import type { GraphEvent } from '../../src/domain/graph/events';
+import { summedAtEveryPoint } from '../../test/support/cluster-load-definition';
 import { demoPlacementDecided, longHistoryEvent } from '../../test/support/long-history';
 import {
   HOURLY_POINTS,
@@ -69,22 +70,6 @@ describe('analytics: cluster load in hour buckets instead of one point per event
   });
 
   it('merges many graphs into the series the definition gives: after each change, the sum of every graph’s latest load', () => {
-    // The definition, summed over every graph at every point (quadratic: for checking only).
-    const bySum = (docs: readonly PlacedResources[]) => {
-      const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
-      const latest = new Map<string, Record<string, { cpu: number; memoryBytes: number }>>();
-      const series: Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> = {};
-      for (const point of points) {
-        const before = latest.get(point.graphId) ?? {};
-        latest.set(point.graphId, point.byCluster);
-        for (const cluster of new Set([...Object.keys(before), ...Object.keys(point.byCluster)])) {
-          const loads = [...latest.values()].map((byCluster) => byCluster[cluster] ?? { cpu: 0, memoryBytes: 0 });
-          const cpu = loads.reduce((sum, load) => sum + load.cpu, 0);
-          (series[cluster] ??= []).push({ at: point.at, cpu: Math.round(cpu * 1000) / 1000, memoryBytes: loads.reduce((sum, load) => sum + load.memoryBytes, 0) });
-        }
-      }
-      return series;
-    };
     // 40 graphs whose histories interleave, on three clusters, with CPU figures that are not binary fractions.
     let position = 0;
     const histories = Array.from({ length: 40 }, (_, g) => ({ id: `g${g}`, events: [] as RecordedEvent[] }));
@@ -103,7 +88,7 @@ describe('analytics: cluster load in hour buckets instead of one point per event
     }
     const docs = histories.map((history) => history.events.reduce<PlacedResources | null>((doc, event) => placedResourcesProjection.evolve(doc, event, history.id), null)!);
     const merged = clusterLoadSeries(docs);
-    expect(merged).toEqual(bySum(docs));
+    expect(merged).toEqual(summedAtEveryPoint(docs));
     expect(Object.values(merged).reduce((sum, points) => sum + points.length, 0)).toBeGreaterThan(400);
   });
 

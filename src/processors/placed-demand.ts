@@ -75,9 +75,14 @@ export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: 
   const counts = notYetReflected(docs, now, ttlMs);
   const pending = placedDemand(recent, counts);
   const credit = own ? ownDemand(ownGraph?.doc, own, counts) : {};
+  return withDemand(docs, pending, credit);
+}
+
+/** The clusters less the `pending` demand on each and plus the `credit` given back, within [0, allocatable]. */
+export function withDemand(clusters: readonly ClusterDocument[], pending: DemandByCluster, credit: DemandByCluster = {}): ClusterDocument[] {
   const none = { cpu: 0, memoryBytes: 0, gpu: 0 };
   const bounded = (value: number, max: number) => Math.min(max, Math.max(0, value));
-  return docs.map((doc) => {
+  return clusters.map((doc) => {
     const minus = pending[doc.name] ?? none;
     const plus = credit[doc.name] ?? none;
     if (minus === none && plus === none) return doc;
