@@ -1,5 +1,6 @@
 import type { SQLOutputValue, StatementSync } from 'node:sqlite';
 import { TransactionAbortedError, type SqliteDatabase } from '../sqlite/sqlite-database';
+import { CommitScheduler } from '../sqlite/commit-scheduler';
 import { NEW_STREAM, decideAppend, serializeBatch, type SerializedEvent, type StreamState } from './append-rules';
 import { AppendNotifier, CatchUpSubscription } from './catch-up-subscription';
 import {
@@ -73,9 +74,10 @@ interface PendingAppend {
 }
 
 /**
- * The embedded event store: one SQLite file in WAL mode. Appends made in the same turn of the
- * event loop are committed together (group commit, one savepoint each), which amortises the fsync
- * that makes every acknowledged append durable.
+ * The embedded event store: one SQLite file in WAL mode. Appends queued together are committed
+ * together (group commit, one savepoint each), which amortises the fsync that makes every
+ * acknowledged append durable; CommitScheduler says when: at once while the turn's commits are
+ * cheap, at the turn's end once they are not.
  */
 export class SqliteEventStore implements EventStore {
   readonly adapter = 'sqlite';
@@ -84,6 +86,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: Record<string, StatementSync>;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
+  private readonly commits = new CommitScheduler();
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -114,7 +117,7 @@ export class SqliteEventStore implements EventStore {
       const serialized = serializeBatch(streamId, events, this.options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
       return new Promise((resolve, reject) => {
         this.queue.push({ streamId, events: serialized, expected: options.expectedRevision ?? ANY, resolve, reject });
-        this.flushing ??= new Promise<void>((done) => setImmediate(() => done(this.flush())));
+        this.flushing ??= this.commits.schedule(() => this.flush());
       });
     } catch (error) {
       return Promise.reject(error);
