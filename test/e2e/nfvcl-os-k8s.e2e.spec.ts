@@ -176,6 +176,40 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
     expect(rig.nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toHaveLength(1);
   });
 
+  it('an Idempotency-Key used for one NFVCL call is refused (409) for another kind of call or another cluster, and NFVCL is not asked', async () => {
+    rig = await startNfvclRig();
+    await registerVim(rig);
+    const [first, second] = [await createCluster(rig), await createCluster(rig)];
+    await rig.clusterWhen(first.smo_id, 'Provisioned');
+    await rig.clusterWhen(second.smo_id, 'Provisioned');
+    const key = { 'idempotency-key': 'scale-request-0001' };
+    expect((await rig.request('POST', `/os_k8s/scale-out/${first.smo_id}`, undefined, key)).status).toBe(200);
+    const asked = rig.nfvcl.requests().length;
+
+    for (const [method, path, body] of [
+      ['DELETE', `/os_k8s/cluster/${first.smo_id}`, undefined],
+      ['POST', `/os_k8s/scale-out/${second.smo_id}`, undefined],
+      ['POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels' }],
+      ['DELETE', '/vims/smo_vims/1', undefined],
+    ] as const) {
+      const refused = await rig.request(method, path, body, key);
+      expect([method, path, refused.status, typeOf(refused), ((await refused.json()) as { detail: string }).detail]).toEqual([
+        method,
+        path,
+        409,
+        PROBLEM,
+        'This Idempotency-Key was used for another request',
+      ]);
+    }
+    expect(rig.nfvcl.requests().length).toBe(asked);
+    expect(((await rig.json('/os_k8s/clusters')) as ClusterView[]).map((c) => [c.smo_id, c.running_workers])).toEqual(
+      [[first.smo_id, 2], [second.smo_id, 1]].sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+    // The same call again with its key follows the first: no second worker.
+    expect((await rig.request('POST', `/os_k8s/scale-out/${first.smo_id}`, undefined, key)).status).toBe(200);
+    expect(((await rig.json(`/os_k8s/cluster/${first.smo_id}`)) as ClusterView).running_workers).toBe(2);
+  });
+
   it('sync imports, updates and removes; B15: ?pop_area is an integer and removes only that area', async () => {
     rig = await startNfvclRig();
     const a0 = rig.nfvcl.addBlueprint({ id: 'AREA0', popArea: 0, workers: 1 });

@@ -26,10 +26,30 @@ export function nfvclCallDeps(runtime: Runtime, commandBus: CommandBus): NfvclCa
   return { commandBus, calls: runtime.nfvclCalls, processing: runtime.processing, waitMs: nfvclWaitMs(runtime) };
 }
 
-/** The operation an earlier request with the same command id (Idempotency-Key) asked for, if any. */
-export async function earlierOperation(calls: NfvclCalls, context: CommandContext): Promise<NfvclOperation | null> {
+type OperationOf<K extends NfvclOperation['kind']> = Extract<NfvclOperation, { kind: K }>;
+
+/**
+ * The operation this request asks for: the one an earlier request with the same command id
+ * (Idempotency-Key) asked for, else `fresh()`. 409 when the key was used for another kind of
+ * operation, or on another target than `sameTarget` accepts: a retry follows its first call, and
+ * a key never stands for two calls.
+ */
+export async function requestedOperation<K extends NfvclOperation['kind']>(
+  calls: NfvclCalls,
+  context: CommandContext,
+  kind: K,
+  sameTarget: (earlier: OperationOf<K>) => boolean,
+  fresh: () => Promise<OperationOf<K>>,
+): Promise<OperationOf<K>> {
   const state = await calls.load(nfvclCallIdOf(context.commandId));
-  return state.kind === 'none' ? null : state.operation;
+  if (state.kind === 'none') return fresh();
+  const earlier = state.operation;
+  if (!isOfKind(earlier, kind) || !sameTarget(earlier)) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+  return earlier;
+}
+
+function isOfKind<K extends NfvclOperation['kind']>(operation: NfvclOperation, kind: K): operation is OperationOf<K> {
+  return operation.kind === kind;
 }
 
 /**

@@ -14,7 +14,7 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
+import { askNfvcl, nfvclCallDeps, requestedOperation } from './nfvcl-call';
 import { callNfvcl, requireNfvcl } from './nfvcl-problem';
 import { provisionOsK8sCluster } from './provision-cluster';
 import { badRequest, validBody } from '../validation/request-body';
@@ -88,15 +88,13 @@ export class OsK8sController {
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });
-    let operation = await earlierOperation(this.runtime.nfvclCalls, context);
-    if (operation === null) {
+    const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'delete-k8s', (earlier) => earlier.smoId === smoId, async () => {
       const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       if (cluster.blueprintId === null && cluster.status === 'Provisioning') {
         throw ProblemException.of(HttpStatus.CONFLICT, `OS K8S cluster ${smoId} is still being provisioned and NFVCL has not named its blueprint yet; retry shortly`);
       }
-      operation = { kind: 'delete-k8s', smoId, blueprintId: cluster.blueprintId };
-    }
-    if (operation.kind !== 'delete-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+      return { kind: 'delete-k8s', smoId, blueprintId: cluster.blueprintId };
+    });
     await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete blueprint in NFVCL API: ');
     await this.caughtUp(null);
     return { message: 'OS K8S cluster deleted successfully' };
@@ -115,14 +113,12 @@ export class OsK8sController {
     // No body: upstream adds one worker.
     const { worker_replicas: workerReplicas = 1 } = given === undefined || given === '' ? {} : validBody(ScaleOutBody, given);
     const context = requestContext(request, { allowIfMatch: false });
-    let operation = await earlierOperation(this.runtime.nfvclCalls, context);
-    if (operation === null) {
+    const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'scale-out-k8s', (earlier) => earlier.smoId === smoId, async () => {
       const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       const blueprintId = scalable(cluster);
       const nfvclRequest = k8sAddNodeBody({ popArea: cluster.popArea ?? 0, mgmtNetwork: cluster.mgmtNetwork, serviceNetwork: cluster.serviceNetwork, workerReplicas });
-      operation = { kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: workerReplicas, nfvclRequest };
-    }
-    if (operation.kind !== 'scale-out-k8s' || operation.smoId !== smoId) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+      return { kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: workerReplicas, nfvclRequest };
+    });
     const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context);
     await this.caughtUp(null);
     return { message: 'Node added to k8s cluster successfully', NFVCL_Response: answer.nfvclResponse };

@@ -7,7 +7,7 @@ import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
 import { k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { VimDocument } from '../../../projections/vims.projection';
 import { ProblemException } from '../problem';
-import { askNfvcl, earlierOperation, nfvclCallDeps } from './nfvcl-call';
+import { askNfvcl, nfvclCallDeps, requestedOperation } from './nfvcl-call';
 
 const ID_ATTEMPTS = 5;
 
@@ -39,9 +39,7 @@ export async function clusterCreation(
   input: { popArea: number; vimName: string; workerReplicas: number },
   context: CommandContext,
 ): Promise<ClusterCreation> {
-  const operation = (await earlierOperation(runtime.nfvclCalls, context)) ?? (await creation(runtime, input, context.commandId));
-  if (operation.kind !== 'create-k8s') throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
-  return operation;
+  return requestedOperation(runtime.nfvclCalls, context, 'create-k8s', () => true, () => creation(runtime, input, context.commandId));
 }
 
 /** Records the intent and waits for NFVCL's answer through the NFVCL calls processor. */

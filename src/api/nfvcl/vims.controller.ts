@@ -16,7 +16,7 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, earlierOperation, FIRST_LOOK_MS, LONGEST_LOOK_MS, nfvclCallDeps } from './nfvcl-call';
+import { askNfvcl, FIRST_LOOK_MS, LONGEST_LOOK_MS, nfvclCallDeps, requestedOperation } from './nfvcl-call';
 import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { VimNameHeldError } from '../../domain/vim-name/decide';
 import { sleep } from '../../shared/retry';
@@ -187,14 +187,13 @@ export class VimsController {
     requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false });
     // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
-    const operation = (await earlierOperation(this.runtime.nfvclCalls, context)) ?? (await this.removal(smoId));
-    if (operation.kind !== 'delete-vim' || String(operation.vimId) !== String(Number(smoId))) throw ProblemException.of(HttpStatus.CONFLICT, 'This Idempotency-Key was used for another request');
+    const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'delete-vim', (earlier) => String(earlier.vimId) === String(Number(smoId)), () => this.removal(smoId));
     const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete VIM in NFVCL API: ');
     await this.caughtUp(null);
     return { message: `VIM with SMO ID ${operation.vimId} deleted successfully`, NFVCL_Response: answer.nfvclResponse };
   }
 
-  private async removal(smoId: string): Promise<NfvclOperation> {
+  private async removal(smoId: string): Promise<NfvclOperation & { kind: 'delete-vim' }> {
     const doc = await this.find(smoId);
     return { kind: 'delete-vim', vimId: doc.vimId, name: doc.name };
   }
