@@ -1,4 +1,8 @@
-/** Per-key token buckets: `rate` requests per second, bursts up to twice that. */
+/**
+ * Per-key token buckets: `rate` requests per second, bursts up to twice that. At most `maxKeys`
+ * buckets are kept; a new key evicts the one used least recently, so callers spraying new keys (say,
+ * addresses) push out idle buckets, which would have refilled anyway, not those of active callers.
+ */
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -13,11 +17,14 @@ export class TokenBuckets {
     const now = this.now();
     const capacity = this.rate * 2;
     let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= this.maxKeys) this.buckets.clear();
+    if (bucket) {
+      // A Map iterates in insertion order: moved to the end, the first key is the least recently used.
+      this.buckets.delete(key);
+    } else {
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
       bucket = { tokens: capacity, at: now };
-      this.buckets.set(key, bucket);
     }
+    this.buckets.set(key, bucket);
     // Updated in place: this runs on every request.
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
     bucket.at = now;
