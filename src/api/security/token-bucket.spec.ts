@@ -25,9 +25,11 @@ describe('TokenBuckets', () => {
   it('at its limit of keys, a new key evicts the least recently used bucket only: an active caller stays limited', () => {
     const buckets = new TokenBuckets(1, now, 3);
     expect(takeAll(buckets, 'abuser', 3)).toEqual([0, 0, 1]);
+    clock += 1000;
     takeAll(buckets, 'idle', 1);
     takeAll(buckets, 'other', 1);
-    buckets.take('abuser'); // used most recently now
+    clock += 1000;
+    expect(takeAll(buckets, 'abuser', 3)).toEqual([0, 0, 1]); // used most recently now, and empty again
     // Spraying new keys pushes out the idle buckets, not the abuser's empty one.
     for (const key of ['new-1', 'new-2']) expect(buckets.take(key)).toBe(0);
     expect(buckets.take('abuser')).toBe(1);
