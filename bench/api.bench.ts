@@ -33,6 +33,7 @@
  *   npm run bench:api -- --quick   # ~45 s
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +169,30 @@ async function startBareFastify(): Promise<{ url: string; close(): Promise<void>
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
 }
 
+/** Headers Node or Fastify set on every answer, or that SMO makes fresh per request. */
+const PER_CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-correlation-id']);
+
+/**
+ * Bare Fastify sending `url`'s answer as SMO sent it once: the same body bytes and headers, with a
+ * fresh correlation id per request as SMO makes. No routing work, no read, no authorisation, no
+ * metrics or log: what a server costs just to send this answer, the ceiling for any implementation
+ * of the route that keeps its headers.
+ */
+async function startSameAnswerPeer(url: string): Promise<{ url: string; close(): Promise<void> }> {
+  const answer = await fetch(url);
+  if (answer.status !== 200) throw new Error(`same-answer peer: ${url} answered ${answer.status}`);
+  const body = Buffer.from(await answer.arrayBuffer());
+  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !PER_CONNECTION_HEADERS.has(name)));
+  const server = Fastify();
+  server.get('/', (_request, reply) => {
+    void reply.headers(headers).header('x-correlation-id', randomUUID());
+    return reply.send(body);
+  });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const address = server.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
 function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
@@ -207,16 +232,28 @@ function cpuLoopMs(): number {
  * while the two runs of a pair see nearly the same load: the ratios are the medians of the pairs'
  * ratios, and the route's figures those of its median run by requests/s.
  */
-async function measureAgainstBare(url: string, bareUrl: string, bare: Measured[]) {
-  for (const target of [bareUrl, url]) await loadRead(target, SETTINGS.warmupSeconds);
-  const pairs: Array<{ bare: Measured; route: Measured }> = [];
+async function measureAgainstBare(url: string, bareUrl: string, bare: Measured[], peerUrl?: string) {
+  for (const target of [bareUrl, url, ...(peerUrl ? [peerUrl] : [])]) await loadRead(target, SETTINGS.warmupSeconds);
+  const pairs: Array<{ bare: Measured; route: Measured; peer?: Measured }> = [];
   for (let i = 0; i < SETTINGS.readRounds; i++) {
     const yardstick = await measureRead(bareUrl);
     bare.push(yardstick);
-    pairs.push({ bare: yardstick, route: await measureRead(url) });
+    const peer = peerUrl ? await measureRead(peerUrl) : undefined;
+    pairs.push({ bare: yardstick, route: await measureRead(url), peer });
   }
   const byThroughput = [...pairs].sort((a, b) => a.route.requestsPerSecond - b.route.requestsPerSecond);
+  const withPeer = pairs.filter((pair): pair is typeof pair & { peer: Measured } => pair.peer !== undefined);
   return {
+    ...(withPeer.length > 0
+      ? {
+          sameAnswerPeer: {
+            requestsPerSecond: Math.round(median(withPeer.map((pair) => pair.peer.requestsPerSecond))),
+            ratioToBareFastify: round(median(withPeer.map((pair) => pair.peer.requestsPerSecond / pair.bare.requestsPerSecond))),
+            routeRatioToPeer: round(median(withPeer.map((pair) => pair.route.requestsPerSecond / pair.peer.requestsPerSecond))),
+            routeCpuRatioToPeer: round(median(withPeer.map((pair) => pair.peer.serverCpuMicrosecondsPerRequest / pair.route.serverCpuMicrosecondsPerRequest))),
+          },
+        }
+      : {}),
     ...byThroughput[Math.floor(byThroughput.length / 2)]!.route,
     bareFastifyRequestsPerSecond: Math.round(median(pairs.map((pair) => pair.bare.requestsPerSecond))),
     ratioToBareFastify: round(median(pairs.map((pair) => pair.route.requestsPerSecond / pair.bare.requestsPerSecond))),
@@ -314,7 +351,8 @@ async function main(): Promise<void> {
     // The floor of any SMO route: Nest and SMO's hooks (correlation id, security headers, metrics), a tiny body, no guard.
     const nestFloor = await measureAgainstBare(`${base}/health/live`, bareFastify.url, bareRuns);
     const listGraphs = await measureAgainstBare(`${base}/project/bench/graphs`, bareFastify.url, bareRuns);
-    const getGraph = await measureAgainstBare(`${base}/graphs/listed-1`, bareFastify.url, bareRuns);
+    const sameAnswer = await startSameAnswerPeer(`${base}/graphs/listed-1`);
+    const getGraph = await measureAgainstBare(`${base}/graphs/listed-1`, bareFastify.url, bareRuns, sameAnswer.url).finally(() => sameAnswer.close());
 
     // End to end, one at a time on an idle SMO: answered once the graph is settled (placement and fake helm included).
     const endToEnd: number[] = [];
