@@ -92,6 +92,14 @@ describe('analytics: cluster load in hour buckets instead of one point per event
     expect(Object.values(merged).reduce((sum, points) => sum + points.length, 0)).toBeGreaterThan(400);
   });
 
+  it('a graph deployed again under a removed graph’s id counts, even when the removed one was stopped', () => {
+    const placed: GraphEvent = { type: 'PlacementDecided', data: basis };
+    const events = [placed, { type: 'GraphStopped', data: { graphId } }, { type: 'GraphRemoved', data: { graphId } }, placed] as GraphEvent[];
+    const doc = events.reduce<PlacedResources>((current, event) => placedAfter(current, event), { graphId, running: true, services: {}, timeline: [] });
+    expect(loadByCluster(doc)).toEqual(loadByCluster(placedAfter({ graphId, running: true, services: {}, timeline: [] }, placed)));
+    expect(Object.keys(loadByCluster(doc))).toEqual(['c1', 'c2']);
+  });
+
   it('stays bounded however long the graph lives: the oldest hours are dropped first', () => {
     const events = relevant(scriptedHistory(12_000, 20));
     const doc = bucketed(events);

@@ -62,7 +62,10 @@ export function withPoint(timeline: readonly LoadPoint[], hourly: number, point:
   return { timeline: points, hourly };
 }
 
-export function placedAfter(doc: PlacedResources, event: GraphEvent): PlacedResources {
+/** What a graph places, after the event: its services' clusters and replicas, and whether it runs. */
+type Placed = Pick<PlacedResources, 'running' | 'services'>;
+
+export function placedAfter<D extends Placed>(doc: D, event: GraphEvent): D {
   switch (event.type) {
     case 'PlacementDecided': {
       const services = Object.fromEntries(
@@ -81,13 +84,15 @@ export function placedAfter(doc: PlacedResources, event: GraphEvent): PlacedReso
     case 'GraphStarted':
       return { ...doc, running: true };
     case 'GraphRemoved':
-      return { ...doc, running: false, services: {} };
+      // A removed graph places nothing. Its id may be deployed again, and that deployment runs: a
+      // stopped graph's `running: false` must not outlive it (its PlacementDecided would count nothing).
+      return { ...doc, running: true, services: {} };
     default:
       return doc;
   }
 }
 
-export function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad> {
+export function loadByCluster(doc: Placed): Record<string, ClusterLoad> {
   const load: Record<string, ClusterLoad> = {};
   if (!doc.running) return load;
   for (const service of Object.values(doc.services)) {
@@ -97,7 +102,11 @@ export function loadByCluster(doc: PlacedResources): Record<string, ClusterLoad>
   return load;
 }
 
-/** Merges the graphs' step functions into one series per cluster: the total placed after each change. */
+/**
+ * Merges the graphs' step functions into one series per cluster: the total placed after each change.
+ * What /analytics/cluster-load computed on every request before the cluster-load projection; kept to
+ * check the hour buckets against the per-event series and as bench:cluster-load's peer.
+ */
 export function clusterLoadSeries(docs: readonly PlacedResources[]): Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> {
   const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);
   const latest = new Map<string, Record<string, ClusterLoad>>();
@@ -120,7 +129,7 @@ export function clusterLoadSeries(docs: readonly PlacedResources[]): Record<stri
   return series;
 }
 
-function microCores(cpu: number | undefined): number {
+export function microCores(cpu: number | undefined): number {
   return Math.round((cpu ?? 0) * 1_000_000);
 }
 
