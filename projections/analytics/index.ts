@@ -1,5 +1,6 @@
 import type { ProcessingHost } from '../../src/processing/processing-host';
 import { alertsByRuleProjection } from './alerts-by-rule.projection';
+import { clusterLoadProjection } from './cluster-load.projection';
 import { deploymentFailuresProjection } from './deployment-failures.projection';
 import { placedResourcesProjection } from './placed-resources.projection';
 import { placementMovesProjection } from './placement-moves.projection';
@@ -9,6 +10,7 @@ import { scalingActionsProjection } from './scaling-actions.projection';
 export function addAnalyticsProjections(host: ProcessingHost): ProcessingHost {
   return host
     .addProjection(placedResourcesProjection)
+    .addProjection(clusterLoadProjection)
     .addProjection(scalingActionsProjection)
     .addProjection(alertsByRuleProjection)
     .addProjection(deploymentFailuresProjection)

@@ -45,6 +45,10 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       ...projection,
       documentIds: (event) => poisonOnThrow(() => projection.documentIds(event)),
       evolve: (doc, event, id) => poisonOnThrow(() => projection.evolve(doc, event, id)),
+      ...(projection.followUps && {
+        followUps: (change, event) =>
+          poisonOnThrow(() => projection.followUps!(change, event)).map((followUp) => ({ id: followUp.id, evolve: (doc: TDoc | null) => poisonOnThrow(() => followUp.evolve(doc)) })),
+      }),
     };
   }
 

@@ -105,9 +105,10 @@ export function physicalName(logical: string, version: number): string {
 /**
  * The document fields `find` selects on without reading a whole collection: the graphs of a project,
  * the graphs waiting for a cluster, a graph's placement decisions, the ledger's graphs placed in given
- * minutes. Each adapter indexes them.
+ * minutes, the documents of one kind in a collection of two (the clusters' load series beside the
+ * graphs'). Each adapter indexes them.
  */
-export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId', 'placedMinute'] as const;
+export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId', 'placedMinute', 'kind'] as const;
 
 export function isAnyOf(value: FieldValue | AnyOf): value is AnyOf {
   return value !== null && typeof value === 'object';

@@ -31,6 +31,8 @@ CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collecti
 CREATE INDEX IF NOT EXISTS rs_documents_graph_id ON rs_documents (collection, json_extract(doc, '$.graphId')) WHERE doc IS NOT NULL;
 -- The ledger's graphs placed in the last minutes (each placement decision) without reading every graph's.
 CREATE INDEX IF NOT EXISTS rs_documents_placed_minute ON rs_documents (collection, json_extract(doc, '$.placedMinute')) WHERE doc IS NOT NULL;
+-- The documents of one kind in a collection of two (the clusters' load series, not the graphs').
+CREATE INDEX IF NOT EXISTS rs_documents_kind ON rs_documents (collection, json_extract(doc, '$.kind')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -260,7 +262,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute' };
+const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

@@ -137,7 +137,7 @@ describe('audit, analytics and the event stream over a scripted history', () => 
 
   it('a rebuilt analytics projection equals the live one', async () => {
     for (const [name, path] of [
-      ['analytics-placed-resources', '/analytics/cluster-load'],
+      ['analytics-cluster-load', '/analytics/cluster-load'],
       ['analytics-placement-moves', '/analytics/placement-moves'],
       ['analytics-alerts-by-rule', '/analytics/alerts'],
     ] as const) {

@@ -2,8 +2,8 @@ import type { ClusterLoad, PlacedResources } from '../../projections/analytics/p
 
 /**
  * What /analytics/cluster-load means, computed the slow way: after each change, every graph's latest
- * load summed again (quadratic in the graphs). The reference that clusterLoadSeries is checked and
- * benchmarked against (placed-resources.projection.spec.ts, bench/cluster-load.bench.ts).
+ * load summed again (quadratic in the graphs). The reference that the cluster-load projection and
+ * clusterLoadSeries are checked against (their specs).
  */
 export function summedAtEveryPoint(docs: readonly PlacedResources[]): Record<string, Array<{ at: string; cpu: number; memoryBytes: number }>> {
   const points = docs.flatMap((doc) => doc.timeline.map((point) => ({ ...point, graphId: doc.graphId }))).sort((a, b) => a.position - b.position);

@@ -9,12 +9,17 @@ import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
 import type { DeploymentFailures } from '../../../projections/analytics/deployment-failures.projection';
-import { clusterLoadSeries, type PlacedResources } from '../../../projections/analytics/placed-resources.projection';
+import {
+  CLUSTER_LOAD_POINTS as MAX_LOAD_POINTS,
+  chunkIdsFor,
+  clusterLoadProjection,
+  latestPoints,
+  type ClusterChunk,
+  type ClusterSeries,
+} from '../../../projections/analytics/cluster-load.projection';
 import type { PlacementMoves } from '../../../projections/analytics/placement-moves.projection';
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
-/** The most points of each cluster's series /analytics/cluster-load answers. */
-const MAX_LOAD_POINTS = 1000;
 
 /** Analytics read models (each rebuildable through /admin/projections). */
 @ApiTags('analytics')
@@ -31,11 +36,14 @@ export class AnalyticsController {
   @ApiJson(200, 'Per cluster, the placed load after each change', { type: 'object', additionalProperties: arrayOf(shape({ at: { type: 'string' }, cpu: { type: 'number' }, memoryBytes: { type: 'number' } })) })
   async clusterLoad(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const size = wholeNumberParam(limit, 'limit', 1, MAX_LOAD_POINTS) ?? MAX_LOAD_POINTS;
-    const series = clusterLoadSeries(await this.all<PlacedResources>('analytics-placed-resources', 'graphId'));
+    // A head and at most a few chunks per cluster, however many graphs placed on it.
+    const { readStore } = this.runtime;
+    const heads = (await readStore.find<ClusterSeries>(clusterLoadProjection.collection, { where: { kind: 'cluster' }, orderBy: [{ field: 'cluster' }] })).map(({ doc }) => doc);
+    const found = await readStore.getMany<ClusterChunk>(clusterLoadProjection.collection, heads.flatMap((head) => chunkIdsFor(head, size)));
+    const chunks = new Map([...found].map(([id, { doc }]) => [id, doc]));
     // Every point is a total, so a series cut at its start still reads right from its first point.
-    const cut = Object.values(series).some((points) => points.length > size);
-    if (cut) void reply.header('x-truncated', 'true');
-    return Object.fromEntries(Object.entries(series).map(([cluster, points]) => [cluster, points.slice(-size)]));
+    if (heads.some((head) => head.changes > size)) void reply.header('x-truncated', 'true');
+    return Object.fromEntries(heads.map((head) => [head.cluster, latestPoints(head, chunks, size)]));
   }
 
   @Get('scaling')
