@@ -132,6 +132,8 @@ describe('analytics: the load of each cluster, one document per cluster', () => 
       expect(chunks).toHaveLength(CLUSTER_LOAD_POINTS / CHUNK_POINTS);
     }
     for (const doc of documentsOf(store)) expect(JSON.stringify(doc).length).toBeLessThan(20_000);
+    // Chunks are written over the slots of those no longer kept: no tombstones pile up.
+    expect([...store].filter(([id, { doc }]) => id.startsWith('cluster:') && doc === null)).toEqual([]);
     // A graph whose last event removed it leaves no document behind.
     const lastTypes = new Map(long.map((event) => [(event.data as { graphId: string }).graphId, event.type]));
     const removed = [...lastTypes].filter(([, type]) => type === 'GraphRemoved').map(([graphId]) => graphId);

@@ -52,7 +52,8 @@ export type ClusterLoadDocument = GraphLoad | ClusterSeries | ClusterChunk;
 
 export const graphLoadId = (graphId: string) => `graph:${graphId}`;
 export const clusterSeriesId = (cluster: string) => `cluster:${cluster}`;
-export const clusterChunkId = (cluster: string, chunk: number) => `cluster:${cluster}:${chunk}`;
+/** A chunk's document: KEPT_CHUNKS slots per cluster, each new chunk written over the one that fell out of the kept ones (no tombstones pile up). */
+export const clusterChunkId = (cluster: string, chunk: number) => `cluster:${cluster}:${chunk % KEPT_CHUNKS}`;
 
 /**
  * The CPU and memory placed on each cluster over time, for /analytics/cluster-load: a few bounded
@@ -60,8 +61,8 @@ export const clusterChunkId = (cluster: string, chunk: number) => `cluster:${clu
  * the graph's own document, and that change moves the totals of the clusters it placed on before or
  * after (a follow-up: the events do not say where a stopped graph ran). A point is added for every
  * such cluster at every change of the graph, as the series of the graphs' merged timelines had. A
- * cluster's head that fills up is written as a chunk (a follow-up of the head's change), and the
- * chunk that falls out of the latest KEPT_CHUNKS is deleted.
+ * cluster's head that fills up is written as a chunk (a follow-up of the head's change), over the
+ * chunk that fell out of the latest KEPT_CHUNKS.
  */
 export const clusterLoadProjection: Projection<ClusterLoadDocument> = {
   name: 'analytics-cluster-load',
@@ -97,23 +98,30 @@ function withChange(doc: ClusterSeries | null, cluster: string, was: ClusterLoad
   return { ...head, microCpu, memoryBytes, changes: head.changes + 1, chunks: head.chunks + (full ? 1 : 0), points: full ? [point] : [...head.points, point] };
 }
 
-/** When the head started a new chunk: the full points it held become that chunk, and the chunk now too old goes. */
+/** When the head started a new chunk: the full points it held become that chunk. */
 function chunkFollowUps(before: ClusterSeries | null, after: ClusterSeries): Array<FollowUp<ClusterLoadDocument>> {
   if (!before || after.chunks === before.chunks) return [];
   const chunk = after.chunks - 1;
-  const written: FollowUp<ClusterLoadDocument> = { id: clusterChunkId(after.cluster, chunk), evolve: () => ({ kind: 'cluster-chunk', cluster: after.cluster, chunk, points: before.points }) };
-  const dropped = chunk - KEPT_CHUNKS;
-  return dropped < 0 ? [written] : [written, { id: clusterChunkId(after.cluster, dropped), evolve: () => null }];
+  return [{ id: clusterChunkId(after.cluster, chunk), evolve: () => ({ kind: 'cluster-chunk', cluster: after.cluster, chunk, points: before.points }) }];
 }
 
-/** The ids of the chunks a series' latest `limit` points need, besides its head. */
-export function chunkIdsFor(head: ClusterSeries, limit: number): string[] {
+/** The numbers of the chunks a series' latest `limit` points need besides its head, oldest first. */
+function chunksFor(head: ClusterSeries, limit: number): number[] {
   const needed = Math.min(head.chunks, KEPT_CHUNKS, Math.ceil(Math.max(0, limit - head.points.length) / CHUNK_POINTS));
-  return Array.from({ length: needed }, (_, i) => clusterChunkId(head.cluster, head.chunks - needed + i));
+  return Array.from({ length: needed }, (_, i) => head.chunks - needed + i);
 }
 
-/** A series' latest `limit` points, from its head and the chunks `chunkIdsFor` named. */
+/** The ids of the chunk documents a series' latest `limit` points need, besides its head. */
+export function chunkIdsFor(head: ClusterSeries, limit: number): string[] {
+  return chunksFor(head, limit).map((chunk) => clusterChunkId(head.cluster, chunk));
+}
+
+/** A series' latest `limit` points, from its head and the chunk documents `chunkIdsFor` named. */
 export function latestPoints(head: ClusterSeries, chunks: ReadonlyMap<string, ClusterChunk>, limit: number): ClusterLoadPoint[] {
-  const earlier = chunkIdsFor(head, limit).flatMap((id) => chunks.get(id)?.points ?? []);
+  const earlier = chunksFor(head, limit).flatMap((chunk) => {
+    const found = chunks.get(clusterChunkId(head.cluster, chunk));
+    // A slot holds the chunk asked for unless a newer one was written over it since the head was read.
+    return found?.chunk === chunk ? found.points : [];
+  });
   return [...earlier, ...head.points].slice(-limit);
 }

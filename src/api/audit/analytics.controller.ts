@@ -20,7 +20,6 @@ import {
 import type { PlacementMoves } from '../../../projections/analytics/placement-moves.projection';
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
-
 /** Analytics read models (each rebuildable through /admin/projections). */
 @ApiTags('analytics')
 @Controller('analytics')
