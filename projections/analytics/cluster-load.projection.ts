@@ -1,6 +1,6 @@
-import { GRAPH_CATEGORY, isGraphEvent } from '../../src/domain/graph/events';
+import { isGraphEvent } from '../../src/domain/graph/events';
 import type { FollowUp, Projection } from '../../src/processing/projection';
-import { loadByCluster, microCores, placedAfter, type ClusterLoad, type PlacedResources } from './placed-resources.projection';
+import { PLACED_LOAD_EVENTS, loadByCluster, microCores, placedAfter, type ClusterLoad, type PlacedResources } from './placed-resources.projection';
 
 /** The latest changes each cluster's series keeps: the most /analytics/cluster-load answers. */
 export const CLUSTER_LOAD_POINTS = 1000;
@@ -67,7 +67,7 @@ export const clusterChunkId = (cluster: string, chunk: number) => `cluster:${clu
 export const clusterLoadProjection: Projection<ClusterLoadDocument> = {
   name: 'analytics-cluster-load',
   collection: 'analytics-cluster-load',
-  filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
+  filter: PLACED_LOAD_EVENTS,
   documentIds: (event) => (isGraphEvent(event) ? [graphLoadId(event.data.graphId)] : []),
   evolve: (doc, event) => {
     if (!isGraphEvent(event) || (doc && doc.kind !== 'graph')) return doc;
@@ -77,8 +77,9 @@ export const clusterLoadProjection: Projection<ClusterLoadDocument> = {
     return { ...next, byCluster: loadByCluster(next) };
   },
   followUps: ({ before, after }, event) => {
-    if (before?.kind === 'cluster' || after?.kind === 'cluster') return chunkFollowUps(before as ClusterSeries | null, after as ClusterSeries);
-    if (before?.kind === 'cluster-chunk' || after?.kind === 'cluster-chunk') return [];
+    // A head's change may start a chunk; a chunk's changes nothing. A graph's (null once removed) moves its clusters.
+    if (after?.kind === 'cluster') return chunkFollowUps(before?.kind === 'cluster' ? before : null, after);
+    if (after?.kind === 'cluster-chunk') return [];
     const was = before?.kind === 'graph' ? before.byCluster : {};
     const is = after?.kind === 'graph' ? after.byCluster : {};
     return [...new Set([...Object.keys(was), ...Object.keys(is)])].map((cluster) => ({

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../src/eventstore/event-store';
+import type { EventFilter, RecordedEvent } from '../../src/eventstore/event-store';
 import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../../src/domain/graph/events';
 import type { Projection } from '../../src/processing/projection';
 
@@ -33,10 +33,13 @@ export interface PlacedResources {
   hourly?: number;
 }
 
+/** The graph events that change what a graph places (placedAfter). */
+export const PLACED_LOAD_EVENTS: EventFilter = { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] };
+
 export const placedResourcesProjection: Projection<PlacedResources> = {
   name: 'analytics-placed-resources',
   collection: 'analytics-placed-resources',
-  filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
+  filter: PLACED_LOAD_EVENTS,
   documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
   evolve: (doc, event, graphId) => {
     const current: PlacedResources = doc ?? { graphId, running: true, services: {}, timeline: [] };

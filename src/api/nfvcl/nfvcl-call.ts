@@ -26,7 +26,8 @@ export function nfvclCallDeps(runtime: Runtime, commandBus: CommandBus): NfvclCa
   return { commandBus, calls: runtime.nfvclCalls, processing: runtime.processing, waitMs: nfvclWaitMs(runtime) };
 }
 
-type OperationOf<K extends NfvclOperation['kind']> = Extract<NfvclOperation, { kind: K }>;
+/** The NFVCL operation of one kind. */
+export type OperationOf<K extends NfvclOperation['kind']> = Extract<NfvclOperation, { kind: K }>;
 
 /**
  * The operation this request asks for: the one an earlier request with the same command id

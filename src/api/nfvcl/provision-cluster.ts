@@ -2,12 +2,11 @@ import { HttpStatus } from '@nestjs/common';
 import type { CommandBus } from '@nestjs/cqrs';
 import type { Runtime } from '../../app/runtime';
 import type { CommandContext } from '../../application/command-handler';
-import type { NfvclOperation } from '../../domain/nfvcl-call/events';
 import { osK8sClusterId } from '../../domain/os-k8s-cluster/ids';
 import { k8sCreateBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { VimDocument } from '../../../projections/vims.projection';
 import { ProblemException } from '../problem';
-import { askNfvcl, nfvclCallDeps, requestedOperation } from './nfvcl-call';
+import { askNfvcl, nfvclCallDeps, requestedOperation, type OperationOf } from './nfvcl-call';
 
 const ID_ATTEMPTS = 5;
 
@@ -48,7 +47,7 @@ export async function askForCluster(runtime: Runtime, commandBus: CommandBus, op
   return { smoId: operation.smoId, nfvclResponse: answer.nfvclResponse };
 }
 
-type ClusterCreation = NfvclOperation & { kind: 'create-k8s' };
+type ClusterCreation = OperationOf<'create-k8s'>;
 
 /** What to ask NFVCL for: a cluster id free in SMO (derived from the command id), on the named VIM. */
 async function creation(

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import type { CommandContext } from '../../application/command-handler';
-import type { NfvclOperation } from '../../domain/nfvcl-call/events';
 import { syncVimsFromNfvcl } from '../../application/nfvcl-sync';
 import { topologyBody } from '../../integrations/nfvcl/nfvcl-bodies';
 import { Mutex } from '../../shared/mutex';
@@ -16,7 +15,7 @@ import { ApiIdempotencyHeader, ApiJson, ApiProblems, ApiQueryParam, ApiStringPar
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { requestContext } from '../request-context';
-import { askNfvcl, FIRST_LOOK_MS, LONGEST_LOOK_MS, nfvclCallDeps, requestedOperation } from './nfvcl-call';
+import { askNfvcl, FIRST_LOOK_MS, LONGEST_LOOK_MS, nfvclCallDeps, requestedOperation, type OperationOf } from './nfvcl-call';
 import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { VimNameHeldError } from '../../domain/vim-name/decide';
 import { sleep } from '../../shared/retry';
@@ -193,7 +192,7 @@ export class VimsController {
     return { message: `VIM with SMO ID ${operation.vimId} deleted successfully`, NFVCL_Response: answer.nfvclResponse };
   }
 
-  private async removal(smoId: string): Promise<NfvclOperation & { kind: 'delete-vim' }> {
+  private async removal(smoId: string): Promise<OperationOf<'delete-vim'>> {
     const doc = await this.find(smoId);
     return { kind: 'delete-vim', vimId: doc.vimId, name: doc.name };
   }
