@@ -1,6 +1,8 @@
 // Prints the plain closing line CI reads ("N passed, N failed, N skipped") after jest's own summary,
-// preceded by what was skipped: a skipped suite carries its reason in its name (describeLab, the
-// mongodb contract suite), so the reason is in the output whatever the reporter's verbosity.
+// preceded by what was skipped: a skipped suite or test carries its reason in its name, "(skipped: …)"
+// (describeLab, the mongodb contract suite, the real helm and hadolint checks), so the reason is in the
+// output whatever the reporter's verbosity. A skip is listed under the name that gives its reason, else
+// under its outermost suite.
 class SummaryReporter {
   constructor() {
     this.skipped = new Map();
@@ -9,7 +11,8 @@ class SummaryReporter {
   onTestResult(_test, testResult) {
     for (const result of testResult.testResults) {
       if (result.status !== 'pending' && result.status !== 'todo') continue;
-      const suite = result.ancestorTitles[0] ?? result.title;
+      const titles = [...result.ancestorTitles, result.title];
+      const suite = titles.find((title) => title.includes('(skipped:')) ?? titles[0];
       this.skipped.set(suite, (this.skipped.get(suite) ?? 0) + 1);
     }
   }

@@ -9,7 +9,7 @@ import { renderValuesYaml } from './values-yaml';
 /** Built by scripts/build-tools.sh; absent on a fresh clone. */
 const HELM = join(__dirname, '..', '..', '..', 'tools', 'bin', 'helm');
 const helmPresent = existsSync(HELM);
-if (!helmPresent) console.log(`real helm values test skipped: ${HELM} does not exist (run scripts/build-tools.sh)`);
+const skipReason = helmPresent ? '' : ` (skipped: ${HELM} does not exist; run scripts/build-tools.sh)`;
 
 const CONFIGMAP_TEMPLATE = `apiVersion: v1
 kind: ConfigMap
@@ -24,7 +24,7 @@ data:
 `;
 
 describe('values file read by the real helm', () => {
-  (helmPresent ? it : it.skip)('renders a chart from the YAML values file exactly as given (helm template)', async () => {
+  (helmPresent ? it : it.skip)(`renders a chart from the YAML values file exactly as given (helm template)${skipReason}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'real-helm-spec-'));
     try {
       const chart = join(dir, 'tiny');
