@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { programThread } from './program-thread';
+import { programLauncher } from './program-launcher';
 
 export interface RunProgramOptions {
   /** The child's whole environment: nothing is inherited from SMO's own. */
@@ -31,16 +31,16 @@ export const OUTPUT_TAIL_CHARS = 64 * 1024;
  * have started credential or post-render helpers), and once more after exit so no stray child
  * survives. Never rejects.
  *
- * The program is started from SMO's program thread (program-thread.ts), not from the caller's: Node's
- * spawn blocks its thread until the child has called exec, which under load took 3–20 ms, and the
- * HTTP server must keep answering meanwhile.
+ * The program is started from SMO's program launcher (program-launcher.ts), a small child process:
+ * forking SMO itself would copy its whole memory map, and Node's spawn blocks the calling thread until
+ * the child has called exec, which under load took 3–20 ms while the HTTP server must keep answering.
  */
 export function runProgram(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
-  return programThread.run(binary, args, options);
+  return programLauncher.run(binary, args, options);
 }
 
-/** runProgram on the calling thread: what the program thread runs. */
-export function runProgramOnThisThread(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
+/** runProgram from the calling process: what the program launcher runs. */
+export function runProgramHere(binary: string, args: readonly string[], options: RunProgramOptions): Promise<ProgramResult> {
   return new Promise((resolve) => {
     const stdout = new TailBuffer(options.maxStdoutChars ?? OUTPUT_TAIL_CHARS);
     const stderr = new TailBuffer(OUTPUT_TAIL_CHARS);

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProgramLauncher } from './program-launcher';
+import { projectRoot } from './project-root';
+
+const options = { cwd: '/', env: {}, timeoutMs: 5_000 };
+const LOST = { exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: false, spawnError: 'ERR_PROGRAM_LAUNCHER_EXITED' };
+
+/** Whether a process is still running (not merely a zombie awaiting its parent). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (condition()) return true;
+  }
+  return condition();
+}
+
+/** Runs `script` (TypeScript, with the launcher importable as `launcher`) in a Node process of its own; resolves with its messages and exit. */
+function host(script: string): { child: ChildProcess; messages: unknown[]; exited: Promise<number | null> } {
+  const register = join(projectRoot(), 'scripts', 'register-ts.cjs');
+  const launcher = join(__dirname, 'program-launcher.ts');
+  const child = spawn(process.execPath, ['-r', register, '-e', `const launcher = require(${JSON.stringify(launcher)}).programLauncher;\n${script}`], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SMO_TEST_SECRET: 'canary-not-for-the-launcher' },
+  });
+  const messages: unknown[] = [];
+  child.on('message', (message) => messages.push(message));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, messages, exited };
+}
+
+describe('ProgramLauncher', () => {
+  it('reports the programs it waited for as not started when the launcher dies, and starts a new launcher for the next', async () => {
+    const started: ChildProcess[] = [];
+    // A real child process that exits on its first task, as a crashed launcher would.
+    const launcher = new ProgramLauncher(() => {
+      const child = spawn(process.execPath, ['-e', "process.once('message', () => process.exit(3))"], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      started.push(child);
+      return child;
+    });
+    expect(await Promise.all([launcher.run('/bin/true', [], options), launcher.run('/bin/true', [], options)])).toEqual([LOST, LOST]);
+    expect(await launcher.run('/bin/true', [], options)).toEqual(LOST);
+    expect(started).toHaveLength(2);
+  });
+
+  it('runs programs through its process, one after another and at once, with their exit codes and output', async () => {
+    const launcher = new ProgramLauncher();
+    expect(await launcher.run('/bin/sh', ['-c', 'echo one'], options)).toMatchObject({ exitCode: 0, stdout: 'one\n' });
+    const both = await Promise.all([launcher.run('/bin/sh', ['-c', 'echo two'], options), launcher.run('/bin/sh', ['-c', 'exit 4'], options)]);
+    expect(both.map((result) => [result.exitCode, result.stdout])).toEqual([
+      [0, 'two\n'],
+      [4, ''],
+    ]);
+  });
+
+  it('aborts a running program from SMO: the program is killed and reported aborted', async () => {
+    const launcher = new ProgramLauncher();
+    const controller = new AbortController();
+    const running = launcher.run('/bin/sh', ['-c', 'sleep 30'], { ...options, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    expect(await running).toMatchObject({ aborted: true, signal: 'SIGKILL' });
+  });
+
+  it('is a separate process, started without SMO’s environment, that lets SMO exit when idle and ends with SMO', async () => {
+    // The host runs one program that reports its parent (the launcher), then has nothing left to do.
+    const idle = host(`launcher.run('/bin/sh', ['-c', 'echo $PPID'], { cwd: '/', env: {}, timeoutMs: 5000 }).then((r) => process.send({ launcher: Number(r.stdout) }));`);
+    expect(await idle.exited).toBe(0);
+    const { launcher: firstLauncher } = idle.messages[0] as { launcher: number };
+    expect(firstLauncher).toBeGreaterThan(0);
+    expect(firstLauncher).not.toBe(idle.child.pid);
+    expect(await until(() => !alive(firstLauncher))).toBe(true);
+
+    // A host killed outright (no cleanup of its own) still takes its launcher with it.
+    const killed = host(`
+      launcher.run('/bin/sh', ['-c', 'echo $PPID'], { cwd: '/', env: {}, timeoutMs: 5000 }).then((r) => {
+        process.send({ launcher: Number(r.stdout), environ: require('node:fs').readFileSync('/proc/' + Number(r.stdout) + '/environ', 'utf8') });
+        setInterval(() => undefined, 1000);
+      });`);
+    expect(await until(() => killed.messages.length > 0)).toBe(true);
+    const { launcher: secondLauncher, environ } = killed.messages[0] as { launcher: number; environ: string };
+    expect(environ).not.toContain('canary-not-for-the-launcher');
+    expect(alive(secondLauncher)).toBe(true);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    expect(await until(() => !alive(secondLauncher))).toBe(true);
+  });
+});
