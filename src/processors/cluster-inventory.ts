@@ -1,5 +1,5 @@
 import type { ClusterCapacity } from '../optimizer/model';
-import type { ReadStore } from '../readstore/read-store';
+import type { CachingReadStore } from '../readstore/caching-read-store';
 import { effectiveClusters, type OwnGraph } from './placed-demand';
 
 const LABEL_ONLY_GPUS = 1000;
@@ -8,7 +8,7 @@ const LABEL_ONLY_GPUS = 1000;
  * The clusters SMO may place on, from the clusters read model less SMO's own placements the
  * inventory does not show yet (see placed-demand.ts), in a deterministic order (by name).
  */
-export async function clusterCapacities(readStore: ReadStore, ledger: { now: Date; ttlMs: number; own?: OwnGraph }): Promise<ClusterCapacity[]> {
+export async function clusterCapacities(readStore: CachingReadStore, ledger: { now: Date; ttlMs: number; own?: OwnGraph }): Promise<ClusterCapacity[]> {
   const clusters = await effectiveClusters(readStore, ledger.now, ledger.ttlMs, ledger.own);
   return clusters.map((doc) => ({
     name: doc.name,

@@ -1,4 +1,5 @@
 import { effectiveClusters, placedDemand, unreflectedDemand } from './placed-demand';
+import { CachingReadStore } from '../readstore/caching-read-store';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { SqliteReadStore } from '../readstore/sqlite-read-store';
 import { SqliteDatabase } from '../sqlite/sqlite-database';
@@ -47,6 +48,8 @@ describe('the placement ledger rule', () => {
 
   it('gives a graph being re-placed its own demand back, within allocatable, so it does not compete with itself', async () => {
     const store = new MemoryReadStore();
+    // Placement reads through the cache; the writes below reach the store behind it, as another process's would (its change stamp tells).
+    const cached = new CachingReadStore(store);
     const c1 = { ...cluster('c1', at(0)), cpuAvailable: 3, cpuAllocatable: 4, memoryAvailableBytes: 1000, memoryAllocatableBytes: 1000, gpuAvailable: 0, gpuAllocatable: 0 };
     await store.commit([
       { kind: 'upsert', collection: 'clusters', id: 'c1', doc: c1, position: 1 },
@@ -57,15 +60,15 @@ describe('the placement ledger rule', () => {
     const inAllocation = { graphId: 'g1', inAllocation: () => true };
     const notInAllocation = { graphId: 'g1', inAllocation: () => false };
     // Both graphs' unreflected 1 CPU count against c1 for a newcomer ...
-    expect((await effectiveClusters(store, now, 60_000))[0]).toMatchObject({ cpuAvailable: 1, memoryAvailableBytes: 600 });
+    expect((await effectiveClusters(cached, now, 60_000))[0]).toMatchObject({ cpuAvailable: 1, memoryAvailableBytes: 600 });
     // ... while g1, re-placed, gets back what the ledger subtracted for it, whether or not its pods show in the allocation.
-    expect((await effectiveClusters(store, now, 60_000, inAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
-    expect((await effectiveClusters(store, now, 60_000, notInAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    expect((await effectiveClusters(cached, now, 60_000, inAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
+    expect((await effectiveClusters(cached, now, 60_000, notInAllocation))[0]).toMatchObject({ cpuAvailable: 2, memoryAvailableBytes: 800 });
     // Once the ledger no longer counts them (TTL passed), only services whose pods are in the reported allocation are given
     // back; more than allocatable is never offered.
     await store.commit([{ kind: 'upsert', collection: 'placement-ledger', id: 'g2', doc: graph('g2', at(10), false), position: 4 }]);
-    expect((await effectiveClusters(store, now, 0, inAllocation))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
-    expect((await effectiveClusters(store, now, 0, notInAllocation))[0]).toMatchObject({ cpuAvailable: 3, memoryAvailableBytes: 1000 });
+    expect((await effectiveClusters(cached, now, 0, inAllocation))[0]).toMatchObject({ cpuAvailable: 4, memoryAvailableBytes: 1000 });
+    expect((await effectiveClusters(cached, now, 0, notInAllocation))[0]).toMatchObject({ cpuAvailable: 3, memoryAvailableBytes: 1000 });
   });
 });
 
@@ -146,7 +149,7 @@ describe('the ledger read behind placement', () => {
       leftOut = Math.max(leftOut, ledger.filter((doc) => (doc.placedMinute ?? 0) < Math.floor((now.getTime() - 300_000) / MINUTE_MS)).length);
       for (const ttlMs of [0, 30_000, 300_000, 3_600_000, 86_400_000]) {
         const scan = unreflectedDemand(ledger, clusters, now, ttlMs);
-        const read = await effectiveClusters(store, now, ttlMs);
+        const read = await effectiveClusters(new CachingReadStore(store), now, ttlMs);
         for (const doc of read) {
           const demand = scan[doc.name] ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
           expect([doc.name, doc.cpuAvailable, doc.memoryAvailableBytes, doc.gpuAvailable]).toEqual([

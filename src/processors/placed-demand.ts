@@ -1,3 +1,4 @@
+import type { CachingReadStore } from '../readstore/caching-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import { MINUTE_MS, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
@@ -65,13 +66,14 @@ export interface OwnGraph {
  * own services counted against the clusters is given back (capped at allocatable): a graph does not
  * compete with itself, so re-placing an unchanged graph moves nothing.
  */
-export async function effectiveClusters(readStore: ReadStore, now: Date, ttlMs: number, own?: OwnGraph): Promise<ClusterDocument[]> {
+export async function effectiveClusters(readStore: CachingReadStore, now: Date, ttlMs: number, own?: OwnGraph): Promise<readonly ClusterDocument[]> {
+  // Shared, frozen copies: only read here. After a placement, only the documents it changed are read again.
   const [clusters, recent, ownGraph] = await Promise.all([
-    readStore.find<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }),
+    readStore.cachedFind<ClusterDocument>('clusters', { orderBy: [{ field: 'name' }] }),
     recentlyPlaced(readStore, now, ttlMs),
-    own ? readStore.get<PlacementLedgerDocument>('placement-ledger', own.graphId) : null,
+    own ? readStore.cachedGet<PlacementLedgerDocument>('placement-ledger', own.graphId) : null,
   ]);
-  const docs = clusters.map(({ doc }) => doc);
+  const docs = clusters.documents.map(({ doc }) => doc);
   const counts = notYetReflected(docs, now, ttlMs);
   const pending = placedDemand(recent, counts);
   const credit = own ? ownDemand(ownGraph?.doc, own, counts) : {};
@@ -104,12 +106,12 @@ const CLOCK_SKEW_MINUTES = 5;
  * that window, not by how many the ledger holds. A placement stamped more than CLOCK_SKEW_MINUTES
  * after `now` is not found: the ledger rule would count it.
  */
-async function recentlyPlaced(readStore: ReadStore, now: Date, ttlMs: number): Promise<PlacementLedgerDocument[]> {
+async function recentlyPlaced(readStore: CachingReadStore, now: Date, ttlMs: number): Promise<PlacementLedgerDocument[]> {
   const from = Math.floor((now.getTime() - ttlMs) / MINUTE_MS);
   const to = Math.floor(now.getTime() / MINUTE_MS) + CLOCK_SKEW_MINUTES;
   const minutes = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-  const found = await readStore.find<PlacementLedgerDocument>('placement-ledger', { where: { placedMinute: { in: minutes } } });
-  return found.map(({ doc }) => doc);
+  const found = await readStore.cachedFind<PlacementLedgerDocument>('placement-ledger', { where: { placedMinute: { in: minutes } } });
+  return found.documents.map(({ doc }) => doc);
 }
 
 /** What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger rule. */

@@ -23,7 +23,7 @@ import { workersForGap, type WorkerFlavor } from '../domain/graph/cluster-provis
 import { copySets, importsOf, serviceDemand } from './placement-inputs';
 import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
-import type { ReadStore } from '../readstore/read-store';
+import type { CachingReadStore } from '../readstore/caching-read-store';
 import { digestOf } from '../shared/canonical-json';
 import type { CommandContext } from '../application/command-handler';
 import type { GraphCommands } from '../application/graph-commands';
@@ -53,7 +53,7 @@ export class PlacementProcessor implements Processor {
   constructor(
     private readonly deps: {
       graphs: GraphCommands;
-      readStore: ReadStore;
+      readStore: CachingReadStore;
       dispatch: Dispatch;
       solver: () => Promise<Solver>;
       replicas: ReplicaSource;

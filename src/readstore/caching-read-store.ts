@@ -3,6 +3,7 @@ import {
   type CheckpointUpdate,
   type DocumentWrite,
   type FindQuery,
+  type KnownDocument,
   type ReadStore,
   type StoredDocument,
 } from './read-store';
@@ -69,6 +70,9 @@ export class CachedResult<T> {
     readonly documents: ReadonlyArray<CachedDocument<T>>,
     readonly verifiedAt: number,
     readonly verifiedStamp: number | undefined,
+    /** The collection version it was read from, and the collection's write count then (see CachingReadStore.generations). */
+    readonly physicalCollection: string,
+    readonly generation: number,
   ) {}
 
   rendered<R>(key: string, render: (documents: ReadonlyArray<CachedDocument<T>>) => Rendering<R>, now = Date.now()): R {
@@ -91,13 +95,14 @@ export interface CacheOptions {
 const DEFAULTS = { maxDocuments: 1000, maxQueries: 200, maxStalenessMs: 1000 };
 
 /**
- * The read store with a cache of parsed, position-stamped documents for the query routes.
+ * The read store with a cache of parsed, position-stamped documents for the query routes and
+ * for the processors' reads that only look (placement's clusters and ledger).
  *
- * Every method of the port passes through unchanged (projections and processors read fresh,
- * private copies). `cachedGet` and `cachedFind` serve shared, frozen copies, kept coherent so:
+ * Every method of the port passes through unchanged (projections read fresh, private copies).
+ * `cachedGet` and `cachedFind` serve shared, frozen copies, kept coherent so:
  * - writes through this store (every projection commit of this process) drop the documents they
- *   touch and every cached query of their collection before the commit returns, so once a
- *   runner reports a position processed (`whenProcessed`), no older copy is served;
+ *   touch, and make every cached query of their collection be asked again, before the commit
+ *   returns, so once a runner reports a position processed (`whenProcessed`), no older copy is served;
  * - writes by another process (a second SMO over the same SQLite file, or over the same MongoDB):
  *   when the store has a `changeStamp` (SQLite's data_version), a changed stamp makes every copy
  *   be checked again before it is served — no staleness at all; otherwise a copy older than
@@ -157,21 +162,30 @@ export class CachingReadStore implements ReadStore {
     return this.keep(key, stored, physical, logical, generation, stamp);
   }
 
-  /** A query's documents as shared, frozen copies; a cached answer is dropped by any write to the collection. */
+  /**
+   * A query's documents as shared, frozen copies. A cached answer is served until a write to the
+   * collection (or, from another process, a changed store stamp); the query is then asked again
+   * with `findAgain`, and only the documents whose position changed since are read and parsed: a
+   * placement decision during a burst of deploys reads the ledger's recent graphs again after
+   * every placement, and all but one are unchanged.
+   */
   async cachedFind<T>(collection: string, query: FindQuery = {}): Promise<CachedResult<T>> {
     const key = `${collection}\u0000${JSON.stringify(query)}`;
     const stamp = this.currentStamp();
-    const known = this.queries.get(key) as CachedResult<T> | undefined;
-    if (known && this.isCurrent(known, stamp)) {
-      this.touch(this.queries, key, known);
-      return known;
-    }
     const logical = parseCollectionName(collection).logical;
     const generation = this.generation(logical);
+    const previous = this.queries.get(key) as CachedResult<T> | undefined;
+    if (previous && previous.generation === generation && this.isCurrent(previous, stamp)) {
+      this.touch(this.queries, key, previous);
+      return previous;
+    }
     const physical = await this.inner.activeCollection(collection);
-    const stored = await this.inner.find<T>(physical, query);
-    const documents = stored.map((found) => this.keep(documentKey(collection, found.id), found, physical, logical, generation, stamp));
-    const result = new CachedResult<T>(documents, this.now(), stamp);
+    const held = new Map(previous?.physicalCollection === physical ? previous.documents.map((document) => [document.id, document]) : []);
+    const found = await this.inner.findAgain<T>(physical, query, new Map([...held].map(([id, document]) => [id, document.position])));
+    const documents = found.map((document) =>
+      'doc' in document ? this.keep(documentKey(collection, document.id), document, physical, logical, generation, stamp) : held.get(document.id)!,
+    );
+    const result = new CachedResult<T>(documents, this.now(), stamp, physical, generation);
     if (this.generation(logical) === generation) {
       this.makeNewest(this.queries, key, result as CachedResult<unknown>);
       this.evict();
@@ -189,6 +203,10 @@ export class CachingReadStore implements ReadStore {
 
   find<T>(collection: string, query?: FindQuery): Promise<StoredDocument<T>[]> {
     return this.inner.find(collection, query);
+  }
+
+  findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
+    return this.inner.findAgain(collection, query, known);
   }
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
@@ -293,7 +311,7 @@ export class CachingReadStore implements ReadStore {
     this.bump(logical);
     this.documents.delete(documentKey(logical, id));
     this.documents.delete(documentKey(collection, id));
-    this.forgetQueries(logical);
+    // The collection's cached queries stay, but stale (their generation): asked again, they lend their unchanged documents.
   }
 
   private forgetCollection(collection: string): void {

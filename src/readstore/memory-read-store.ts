@@ -10,6 +10,7 @@ import {
   type DocumentWrite,
   type FieldValue,
   type FindQuery,
+  type KnownDocument,
   type ReadStore,
   type StoredDocument,
 } from './read-store';
@@ -66,6 +67,10 @@ export class MemoryReadStore implements ReadStore {
     });
     const offset = query.offset ?? 0;
     return matches.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
+  }
+
+  async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
+    return (await this.find<T>(collection, query)).map((found) => (known.get(found.id) === found.position ? { id: found.id, position: found.position } : found));
   }
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type CheckpointUpdate,
   type DocumentWrite,
   type FindQuery,
+  type KnownDocument,
   type ReadStore,
   type StoredDocument,
 } from './read-store';
@@ -72,6 +73,24 @@ export class MongoDbReadStore implements ReadStore {
   }
 
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
+    const records = await this.selectFound(await this.resolve(collection), query).toArray();
+    return records.map((r) => ({ id: r._id, doc: r.doc as T, position: r.position }));
+  }
+
+  async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
+    const physical = await this.resolve(collection);
+    const found = await this.selectFound(physical, query).project<{ _id: string; position: number }>({ _id: 1, position: 1 }).toArray();
+    const unknown = found.filter((r) => known.get(r._id) !== r.position).map((r) => r._id);
+    const bodies = unknown.length === 0 ? new Map<string, StoredDocument<T>>() : await this.getMany<T>(physical, unknown);
+    return found.flatMap((r): Array<StoredDocument<T> | KnownDocument> => {
+      if (known.get(r._id) === r.position) return [{ id: r._id, position: r.position }];
+      const body = bodies.get(r._id);
+      return body ? [body] : [];
+    });
+  }
+
+  /** The cursor over the documents a query selects, in its order. */
+  private selectFound(physical: string, query: FindQuery) {
     const filter: Document = { doc: { $ne: null } };
     for (const [field, value] of Object.entries(query.where ?? {})) {
       assertFieldPath(field);
@@ -84,10 +103,10 @@ export class MongoDbReadStore implements ReadStore {
       sort[`doc.${field}`] = direction === 'desc' ? -1 : 1;
     }
     sort._id = 1;
-    let cursor = this.documents(await this.resolve(collection)).find(filter).sort(sort);
+    let cursor = this.documents(physical).find(filter).sort(sort);
     if (query.offset) cursor = cursor.skip(query.offset);
     if (query.limit !== undefined) cursor = cursor.limit(query.limit);
-    return (await cursor.toArray()).map((r) => ({ id: r._id, doc: r.doc as T, position: r.position }));
+    return cursor;
   }
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {

@@ -13,6 +13,12 @@ export interface StoredDocument<T = unknown> {
   position: number;
 }
 
+/** A document `findAgain` answers without its body: the caller already holds it at this position. */
+export interface KnownDocument {
+  id: string;
+  position: number;
+}
+
 export type FieldValue = string | number | boolean | null;
 
 /** A field equal to any of these values (up to a few thousand: they travel as one query parameter). */
@@ -51,6 +57,13 @@ export interface ReadStore {
   get<T>(collection: string, id: string): Promise<StoredDocument<T> | null>;
   getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>>;
   find<T>(collection: string, query?: FindQuery): Promise<StoredDocument<T>[]>;
+  /**
+   * What `find` answers, in its order, except that a document `known` holds at the same position
+   * comes without its body (a cache asking again after a write reads and parses only what changed).
+   * Positions and bodies are read in one snapshot where the store has them; elsewhere a document
+   * changed in between comes in its newer version, and one deleted in between is left out.
+   */
+  findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>>;
   /** Applies position-guarded writes and then the checkpoint; atomically where the store has transactions. */
   commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void>;
 

@@ -11,6 +11,7 @@ import {
   type FieldValue,
   type FindQuery,
   type INDEXED_FIELDS,
+  type KnownDocument,
   type ReadStore,
   type StoredDocument,
 } from './read-store';
@@ -113,6 +114,26 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
+    const rows = this.selectFound<{ id: string; doc: string; position: number }>('id, doc, position', collection, query);
+    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
+  }
+
+  async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
+    return this.database.snapshot(() => {
+      const found = this.selectFound<KnownDocument>('id, position', collection, query);
+      const unknown = found.filter(({ id, position }) => known.get(id) !== position).map(({ id }) => id);
+      if (unknown.length === 0) return found;
+      const rows = this.statements.getMany!.all(this.resolve(collection), JSON.stringify(unknown)) as Array<{ id: string; doc: string; position: number }>;
+      const bodies = new Map(rows.map((row) => [row.id, row.doc]));
+      return found.map(({ id, position }) => {
+        const body = bodies.get(id);
+        return body === undefined ? { id, position } : { id, doc: JSON.parse(body) as T, position };
+      });
+    });
+  }
+
+  /** The `columns` of the documents a query selects, in its order. */
+  private selectFound<Row>(columns: string, collection: string, query: FindQuery): Row[] {
     const params: Array<string | number | null> = [this.resolve(collection)];
     const conditions = Object.entries(query.where ?? {}).map(([field, value]) => {
       if (value === null) return `${jsonField(field)} IS NULL`;
@@ -132,10 +153,9 @@ export class SqliteReadStore implements ReadStore {
     // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.
     const indexed = Object.keys(query.where ?? {}).find((field): field is keyof typeof FIELD_INDEXES => field in FIELD_INDEXES);
     const index = indexed ? `INDEXED BY ${FIELD_INDEXES[indexed]}` : '';
-    const sql = `SELECT id, doc, position FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
+    const sql = `SELECT ${columns} FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
-    const rows = this.database.prepare(sql).all(...params) as Array<{ id: string; doc: string; position: number }>;
-    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
+    return this.database.prepare(sql).all(...params) as Row[];
   }
 
   /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CachingReadStore, type CachedDocument } from '../../src/readstore/caching-read-store';
 import { MemoryReadStore } from '../../src/readstore/memory-read-store';
-import type { DocumentWrite } from '../../src/readstore/read-store';
+import type { DocumentWrite, FindQuery, KnownDocument, StoredDocument } from '../../src/readstore/read-store';
 import { SqliteReadStore } from '../../src/readstore/sqlite-read-store';
 import { SqliteDatabase } from '../../src/sqlite/sqlite-database';
 import { describeReadStoreContract } from './read-store.contract';
@@ -100,6 +100,30 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect(second.documents.map((d) => `${d.id}@${d.position}`)).toEqual(['a@1', 'c@4']);
     // The unchanged document is the same cached copy (its renderings are kept).
     expect(second.documents[0]).toBe(first.documents[0]);
+  });
+
+  it('asks a query again after a write for the changed bodies only, and lends the unchanged copies to the new answer', async () => {
+    const bodiesRead: string[][] = [];
+    // The port's answers, as the store gives them: which documents came with a body.
+    const store = Object.assign(Object.create(openProcess()) as SqliteReadStore, {
+      async findAgain<T>(this: SqliteReadStore, collection: string, query: FindQuery, known: ReadonlyMap<string, number>) {
+        const answer = await SqliteReadStore.prototype.findAgain.call(this, collection, query, known);
+        bodiesRead.push(answer.filter((found) => 'doc' in found).map((found) => found.id));
+        return answer as Array<StoredDocument<T> | KnownDocument>;
+      },
+    });
+    const cache = new CachingReadStore(store, { maxDocuments: 100 });
+    const ids = Array.from({ length: 20 }, (_, i) => `g${String(i).padStart(2, '0')}`);
+    await cache.commit(ids.map((id, i) => upsert(id, 'Running', i + 1)));
+    const query = { where: { project: 'p' } };
+    const first = await cache.cachedFind<Graph>('graphs', query);
+    expect(bodiesRead).toEqual([ids]);
+
+    await cache.commit([upsert('g07', 'Stopped', 30), { kind: 'delete', collection: 'graphs', id: 'g11', position: 31 }, upsert('g20', 'Deploying', 32)]);
+    const second = await cache.cachedFind<Graph>('graphs', query);
+    expect(bodiesRead[1]).toEqual(['g07', 'g20']);
+    expect(second.documents.map((d) => [d.id, d.doc.status])).toEqual((await store.find<Graph>('graphs', query)).map((d) => [d.id, d.doc.status]));
+    expect(second.documents.filter((d) => first.documents.includes(d)).map((d) => d.id)).toEqual(ids.filter((id) => !['g07', 'g11'].includes(id)));
   });
 
   // A request that reaches this process after another one committed is read from its socket in a later turn of the event loop.

@@ -103,6 +103,30 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(found.map((d) => d.id)).toEqual(['g6', 'g7']);
     });
 
+    it('answers a query again with only the bodies the caller does not hold at their position (findAgain)', async () => {
+      await store.commit(
+        ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(id, id === 'c' ? 'p2' : 'p1', 'Running', i), position: i + 1 })),
+      );
+      const query = { where: { project: 'p1' }, orderBy: [{ field: 'services', direction: 'desc' as const }], limit: 3 };
+      const first = await store.find(graphs, query);
+      expect(first.map((d) => d.id)).toEqual(['e', 'd', 'b']);
+      // b changed since it was read; a is held but not selected; x is held but does not exist.
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'b', doc: graph('b', 'p1', 'Stopped', 1), position: 6 }]);
+      const known = new Map([...first.map((d) => [d.id, d.position] as const), ['a', 1], ['x', 9]]);
+      const again = await store.findAgain(graphs, query, known);
+      expect(again).toEqual([
+        { id: 'e', position: 5 },
+        { id: 'd', position: 4 },
+        { id: 'b', doc: graph('b', 'p1', 'Stopped', 1), position: 6 },
+      ]);
+      // Nothing held: the same documents as find, bodies and all; nothing selected: nothing.
+      expect(await store.findAgain(graphs, query, new Map())).toEqual(await store.find(graphs, query));
+      expect(await store.findAgain(graphs, { where: { project: 'nope' } }, known)).toEqual([]);
+      // A deleted document is not answered, held or not.
+      await store.commit([{ kind: 'delete', collection: graphs, id: 'e', position: 7 }]);
+      expect((await store.findAgain(graphs, query, known)).map((d) => d.id)).toEqual(['d', 'b', 'a']);
+    });
+
     it('pages in id order after a given id (keyset), together with the other conditions', async () => {
       await store.commit(
         ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(id, id === 'c' ? 'p2' : 'p1'), position: i + 1 })),
