@@ -10,6 +10,7 @@ import { RecordAlerts } from '../app/cqrs';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import type { GraphDocument } from '../../projections/graphs.projection';
+import { firstOwnerOf } from './service-owners';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -66,9 +67,8 @@ export class AlertsController {
     const alerts = smoAlertsOf(parsed.webhook);
     const notes: string[] = [];
     const fired: AlertFired['data'][] = [];
-    const graphs = this.graphsFor();
     for (const alert of alerts) {
-      const routed = await this.route(alert, graphs);
+      const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
       fired.push({
         alertName: alert.alertname ?? 'unknown',
@@ -87,27 +87,21 @@ export class AlertsController {
   }
 
   /**
-   * The graphs an alert may belong to, for one webhook call: the graph it names, read by id; for an
-   * upstream-style rule, which names none, every graph, read once however many alerts the call holds.
+   * SMO's rules carry `graph` and `service`: the graph is read by id. Upstream-style rules carry only
+   * `service`: its owner is the first graph, by id, that has a service of that id (the service-owners
+   * read model, one seek however many graphs there are).
    */
-  private graphsFor(): (graph: string | null) => Promise<GraphDocument[]> {
-    let everyGraph: Promise<GraphDocument[]> | undefined;
-    return async (graph) => {
-      if (graph !== null) {
-        const found = await this.runtime.readStore.get<GraphDocument>('graphs', graph);
-        return found ? [found.doc] : [];
-      }
-      everyGraph ??= this.runtime.readStore.find<GraphDocument>('graphs').then((docs) => docs.map(({ doc }) => doc));
-      return everyGraph;
-    };
+  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
+    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
+    const owner = alert.graph ? await this.graphHaving(alert.graph, alert.service) : await firstOwnerOf(this.runtime.readStore, alert.service);
+    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
+    return { graphId: owner, serviceId: alert.service, note: null };
   }
 
-  /** SMO's rules carry `graph` and `service`; upstream-style rules only `service`, looked up in the graphs. */
-  private async route(alert: SmoAlert, graphsFor: (graph: string | null) => Promise<GraphDocument[]>): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
-    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
-    const owner = (await graphsFor(alert.graph || null)).find((doc) => doc.state.services.some((s) => s.id === alert.service));
-    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
-    return { graphId: owner.name, serviceId: alert.service, note: null };
+  /** The named graph when it has the service, else null. */
+  private async graphHaving(graphId: string, serviceId: string): Promise<string | null> {
+    const found = await this.runtime.readStore.get<GraphDocument>('graphs', graphId);
+    return found?.doc.state.services.some((service) => service.id === serviceId) ? found.doc.name : null;
   }
 
   private authorize(authorization: string | undefined, token: string | undefined): void {

@@ -18,6 +18,7 @@ import { clustersProjection } from '../../projections/clusters.projection';
 import { addAnalyticsProjections } from '../../projections/analytics';
 import { vimsProjection } from '../../projections/vims.projection';
 import { placementLedgerProjection } from '../../projections/placement-ledger.projection';
+import { serviceOwnersProjection } from '../../projections/service-owners.projection';
 import { placementDecisionsProjection } from '../../projections/placement-decisions.projection';
 import { placedDemandOf } from '../processors/placed-demand';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
@@ -91,7 +92,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   const processing = new ProcessingHost({ eventStore, readStore, logger, leaseTtlMs: config.leaseTtlSeconds * 1000 });
   processing.addProjection(streamSummariesProjection).addProjection(graphsProjection).addProjection(clustersProjection);
   addAnalyticsProjections(processing);
-  processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection).addProjection(placementLedgerProjection).addProjection(placementDecisionsProjection);
+  processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection).addProjection(placementLedgerProjection).addProjection(placementDecisionsProjection).addProjection(serviceOwnersProjection);
   // Simulated clusters show what SMO placed on them as allocated, as Karmada would: every
   // placement recorded so far (the ledger caught up, within bounds), else the ledger rule would
   // take this observation as reflecting placements it does not include.
