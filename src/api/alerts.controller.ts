@@ -10,6 +10,7 @@ import { RecordAlerts } from '../app/cqrs';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import type { GraphDocument } from '../../projections/graphs.projection';
+import { serviceOwnersProjection } from '../../projections/service-owners.projection';
 import { firstOwnerOf } from './service-owners';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
@@ -39,6 +40,9 @@ const EXAMPLE = {
   truncatedAlerts: 0,
 };
 
+
+/** How long an upstream-style alert waits for the service-owners read model to catch up (after an upgrade). */
+const OWNERS_WAIT_MS = 5_000;
 /** The Alertmanager webhook (upstream `POST /alerts`): every alert is recorded; firing ones trigger Pending services. */
 @ApiTags('monitoring')
 @Controller('alerts')
@@ -67,6 +71,7 @@ export class AlertsController {
     const alerts = smoAlertsOf(parsed.webhook);
     const notes: string[] = [];
     const fired: AlertFired['data'][] = [];
+    if (alerts.some((alert) => alert.service && !alert.graph)) await this.ownersUpToNow();
     for (const alert of alerts) {
       const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
@@ -96,6 +101,16 @@ export class AlertsController {
     const owner = alert.graph ? await this.graphHaving(alert.graph, alert.service) : await firstOwnerOf(this.runtime.readStore, alert.service);
     if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
     return { graphId: owner, serviceId: alert.service, note: null };
+  }
+
+  /**
+   * Waits (bounded) until the service-owners read model holds every graph recorded before this call:
+   * at once in steady state; after an upgrade it catches up from the first event, and an alert
+   * routed meanwhile would find no graph, and Alertmanager sends a firing alert again only hours later.
+   */
+  private async ownersUpToNow(): Promise<void> {
+    const head = (await this.runtime.eventStore.headPosition()) ?? 0;
+    await this.runtime.processing.whenProcessed(head, { names: [serviceOwnersProjection.name], timeoutMs: OWNERS_WAIT_MS }).catch(() => undefined);
   }
 
   /** The named graph when it has the service, else null. */
