@@ -34,7 +34,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -145,18 +145,42 @@ async function loadRead(url: string, seconds: number): Promise<ReadRun> {
   return WRK_AVAILABLE ? runWrk(url, seconds) : summary(await run({ url, connections: SETTINGS.readConnections, duration: seconds }));
 }
 
-/** One measured run of `url`, with the server thread's CPU per request and how busy that thread was. */
+/** The machine's CPU time so far (/proc/stat, in clock ticks): busy, and idle (idle + iowait); null off Linux. */
+function machineTicks(): { busy: number; idle: number } | null {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { busy: user! + nice! + system! + irq! + softirq! + steal!, idle: idle! + iowait! };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One measured run of `url`, with the server thread's CPU per request, how busy that thread was, and
+ * what else ran meanwhile: this process's other threads (V8's GC helpers, libuv), in cores, and the
+ * machine's busy share of all its cores. A server thread well under 1 busy while the machine is too
+ * (wrk, the server and the helpers leave a core short) says the run met contention, not the route.
+ */
 async function measureRead(url: string) {
   const cpuBefore = process.threadCpuUsage();
+  const processBefore = process.cpuUsage();
+  const machineBefore = machineTicks();
   const started = performance.now();
   const result = await loadRead(url, SETTINGS.readRoundSeconds);
   const cpu = process.threadCpuUsage(cpuBefore);
+  const processCpu = process.cpuUsage(processBefore);
+  const machineAfter = machineTicks();
+  const wallMicroseconds = (performance.now() - started) * 1000;
   const cpuMicroseconds = cpu.user + cpu.system;
   return {
     ...result,
     // The server's own CPU per request (this thread; the load generator has its own): other helpers' load barely moves it.
     serverCpuMicrosecondsPerRequest: result.requests > 0 ? round(cpuMicroseconds / result.requests) : 0,
-    serverThreadBusy: round(cpuMicroseconds / ((performance.now() - started) * 1000)),
+    serverThreadBusy: round(cpuMicroseconds / wallMicroseconds),
+    helperThreadsCores: round((processCpu.user + processCpu.system - cpuMicroseconds) / wallMicroseconds),
+    ...(machineBefore && machineAfter
+      ? { machineBusy: round((machineAfter.busy - machineBefore.busy) / (machineAfter.busy - machineBefore.busy + machineAfter.idle - machineBefore.idle)) }
+      : {}),
   };
 }
 
@@ -266,6 +290,10 @@ async function measureAgainstBare(url: string, bareUrl: string, bare: Measured[]
       cpuMicroseconds: pair.route.serverCpuMicrosecondsPerRequest,
       bareServerThreadBusy: pair.bare.serverThreadBusy,
       serverThreadBusy: pair.route.serverThreadBusy,
+      bareHelperThreadsCores: pair.bare.helperThreadsCores,
+      helperThreadsCores: pair.route.helperThreadsCores,
+      bareMachineBusy: pair.bare.machineBusy,
+      machineBusy: pair.route.machineBusy,
     })),
   };
 }
