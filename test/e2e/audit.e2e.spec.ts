@@ -133,6 +133,15 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     const moves = await json<Array<{ decisions: number; byReason: Record<string, unknown> }>>('/analytics/placement-moves');
     expect(moves[0]).toMatchObject({ decisions: 3, byReason: { 'first-deploy': { decisions: 1, moves: 0 }, manual: expect.any(Object) } });
     expect(await json('/analytics/deployment-failures')).toEqual([]);
+    // One graph's own placed load over time: placed on c1 first, moved, then stopped (nothing placed).
+    const placed = await json<{ graphId: string; running: boolean; timeline: Array<{ byCluster: Record<string, { cpu: number }> }>; hourly: number }>(`/analytics/placed-resources/${GRAPH}`);
+    expect(placed).toMatchObject({ graphId: GRAPH, running: false, hourly: 0 });
+    expect(placed.timeline[0]?.byCluster.c1?.cpu).toBeGreaterThan(0);
+    expect(placed.timeline.at(-1)?.byCluster).toEqual({});
+    // Its points add up to the clusters' totals: one graph, so each cluster's series is this graph's.
+    expect(placed.timeline.map((point) => point.byCluster.c1?.cpu ?? 0)).toEqual(load.c1?.map((point) => point.cpu));
+    const unknown = await rig.request('GET', '/analytics/placed-resources/no-such-graph');
+    expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, expect.stringContaining('application/problem+json')]);
   });
 
   it('a rebuilt analytics projection equals the live one', async () => {
@@ -140,6 +149,7 @@ describe('audit, analytics and the event stream over a scripted history', () => 
       ['analytics-cluster-load', '/analytics/cluster-load'],
       ['analytics-placement-moves', '/analytics/placement-moves'],
       ['analytics-alerts-by-rule', '/analytics/alerts'],
+      ['analytics-placed-resources', `/analytics/placed-resources/${GRAPH}`],
     ] as const) {
       const live = await json(path);
       expect((await rig.request('POST', `/admin/projections/${name}/rebuild`)).status).toBe(200);

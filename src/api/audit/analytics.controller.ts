@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Runtime } from '../../app/runtime';
-import { ApiJson, ApiQueryParam } from '../openapi/responses';
+import { ApiJson, ApiProblems, ApiQueryParam } from '../openapi/responses';
+import { ProblemException } from '../problem';
 import { wholeNumberParam } from '../validation/query-number';
 import { MAX_GRAPHS_PER_LIST } from '../graphs/graphs.controller';
 import { arrayOf, shape } from '../openapi/schemas';
@@ -18,6 +19,7 @@ import {
   type ClusterSeries,
 } from '../../../projections/analytics/cluster-load.projection';
 import type { PlacementMoves } from '../../../projections/analytics/placement-moves.projection';
+import { HOURLY_POINTS, RECENT_POINTS, placedResourcesProjection, type PlacedResources } from '../../../projections/analytics/placed-resources.projection';
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
 /** Analytics read models (each rebuildable through /admin/projections). */
@@ -43,6 +45,32 @@ export class AnalyticsController {
     // Every point is a total, so a series cut at its start still reads right from its first point.
     if (heads.some((head) => head.changes > size)) void reply.header('x-truncated', 'true');
     return Object.fromEntries(heads.map((head) => [head.cluster, latestPoints(head, chunks, size)]));
+  }
+
+  @Get('placed-resources/:graph')
+  @ApiOperation({
+    summary: 'What one graph placed on each cluster over time',
+    description:
+      `The graph's services (cluster, CPU, memory, replicas), whether it runs, and its timeline: the CPU cores and memory it placed on each cluster after each change. ` +
+      `The latest ${RECENT_POINTS} changes are one point each; the \`hourly\` points before them are one per UTC hour (the load after that hour's last change), at most ${HOURLY_POINTS} (30 days). ` +
+      'One bounded document, however long the graph has lived.',
+  })
+  @ApiJson(
+    200,
+    "The graph's placed resources",
+    shape({
+      graphId: { type: 'string' },
+      running: { type: 'boolean' },
+      services: { type: 'object', additionalProperties: shape({ cluster: { type: 'string' }, cpu: { type: 'number' }, memoryBytes: { type: 'number' }, replicas: { type: 'integer' } }) },
+      timeline: arrayOf(shape({ at: { type: 'string' }, position: { type: 'integer' }, byCluster: { type: 'object', additionalProperties: shape({ cpu: { type: 'number' }, memoryBytes: { type: 'number' } }) } })),
+      hourly: { type: 'integer' },
+    }),
+  )
+  @ApiProblems(404)
+  async placedResources(@Param('graph') graph: string): Promise<PlacedResources> {
+    const found = await this.runtime.readStore.get<PlacedResources>(placedResourcesProjection.collection, graph);
+    if (!found) throw ProblemException.of(HttpStatus.NOT_FOUND, `No placed resources recorded for graph ${graph}`);
+    return found.doc;
   }
 
   @Get('scaling')
