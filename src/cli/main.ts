@@ -19,7 +19,7 @@ import {
   type DecisionPage,
 } from './graphs.command';
 import { INTENT_NAMES, type IntentName } from '../optimizer/intents';
-import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand } from './operations.command';
+import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand, PER_GRAPH_REPORTS } from './operations.command';
 import { OUTPUT_FORMATS, type OutputFormat } from './output';
 import { planCommand } from './plan.command';
 import { listProjections, rebuildProjection } from './projections.command';
@@ -207,7 +207,13 @@ export function buildProgram(env: Record<string, string | undefined>, print: (li
     .command('analytics')
     .description('analytics read models')
     .addArgument(new Argument('<report>').choices(ANALYTICS_REPORTS))
-    .action((report: (typeof ANALYTICS_REPORTS)[number], _opts: unknown, command: Command) => analyticsCommand(context(command), report));
+    .addArgument(new Argument('[graph]', `the graph, for ${PER_GRAPH_REPORTS.join(', ')} (and only there)`))
+    .action((report: (typeof ANALYTICS_REPORTS)[number], graph: string | undefined, _opts: unknown, command: Command) => {
+      if (PER_GRAPH_REPORTS.includes(report) !== (graph !== undefined)) {
+        command.error(graph === undefined ? `smo analytics ${report} needs a graph: smo analytics ${report} <graph>` : `smo analytics ${report} takes no graph`, { exitCode: 2 });
+      }
+      return analyticsCommand(context(command), report, graph);
+    });
 
   for (const resource of ['vims', 'os-k8s'] as const) {
     const what = resource === 'vims' ? 'VIM' : 'OpenStack Kubernetes cluster';

@@ -35,10 +35,18 @@ export async function healthCommand(ctx: CommandContext): Promise<void> {
   ctx.print(`\nintegrations\n${table(health.integrations, ['name', 'mode', 'detail'], h)}`);
 }
 
-export const ANALYTICS_REPORTS = ['cluster-load', 'scaling', 'alerts', 'deployment-failures', 'placement-moves'] as const;
+export const ANALYTICS_REPORTS = ['cluster-load', 'scaling', 'alerts', 'deployment-failures', 'placement-moves', 'placed-resources'] as const;
+/** The reports about one graph: `smo analytics <report> <graph>`. */
+export const PER_GRAPH_REPORTS: ReadonlyArray<(typeof ANALYTICS_REPORTS)[number]> = ['placed-resources'];
 
-/** `smo analytics <report>`: the analytics read models; the table shows their scalar fields. */
-export async function analyticsCommand(ctx: CommandContext, report: (typeof ANALYTICS_REPORTS)[number]): Promise<void> {
+/** `smo analytics <report> [graph]`: the analytics read models; the table shows their scalar fields. */
+export async function analyticsCommand(ctx: CommandContext, report: (typeof ANALYTICS_REPORTS)[number], graph?: string): Promise<void> {
+  if (report === 'placed-resources') {
+    // One row per point and cluster, oldest first (-o json has the whole document: services, running, hourly).
+    const { body } = await ctx.client.request<{ timeline: Array<{ at: string; byCluster: Record<string, { cpu: number; memoryBytes: number }> }> }>('GET', `/analytics/placed-resources/${encodeURIComponent(graph ?? '')}`);
+    const rows = body.timeline.flatMap((point) => Object.entries(point.byCluster).map(([cluster, load]) => ({ at: point.at, cluster, ...load })));
+    return ctx.print(render(body, rows, { table: ['at', 'cluster', 'cpu', 'memoryBytes'] }, ctx.output));
+  }
   const { body, headers } = await ctx.client.request<unknown>('GET', `/analytics/${report}`);
   const truncated = headers.get('x-truncated') === 'true';
   if (report === 'cluster-load') {

@@ -212,6 +212,14 @@ describe('smo against a running SMO with API tokens', () => {
     expect([badBefore.code, badBefore.err]).toEqual([2, expect.stringMatching(/option '--before <revision>' argument 'latest' is invalid\. must be a revision/)]);
     expect((await smo(env, 'analytics', 'cluster-load')).out).toMatch(/^CLUSTER\s+CPU\s+MEMORYBYTES\s+AT\n\S*cluster-a/);
     expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
+    // One graph's placed load: a row per point and cluster; the report needs its graph, and the others take none.
+    expect((await smo(env, 'analytics', 'placed-resources', GRAPH)).out).toMatch(/^AT\s+CLUSTER\s+CPU\s+MEMORYBYTES\n\S+\s+cluster-a\s/);
+    const placed = JSON.parse((await smo(env, 'analytics', 'placed-resources', GRAPH, '-o', 'json')).out) as { graphId: string };
+    expect(placed.graphId).toBe(GRAPH);
+    expect((await smo(env, 'analytics', 'placed-resources', 'no-such-graph')).code).toBe(1);
+    const missing = await smo(env, 'analytics', 'placed-resources');
+    expect([missing.code, missing.err]).toEqual([2, expect.stringContaining('needs a graph')]);
+    expect((await smo(env, 'analytics', 'cluster-load', GRAPH)).code).toBe(2);
   });
 });
 
