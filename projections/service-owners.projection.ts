@@ -24,6 +24,7 @@ const graphDocumentId = (graphId: string) => `graph:${graphId}`;
  * DNS-1123 labels (no "/"), so a service's prefix holds no other service's owners.
  */
 export const serviceOwnerPrefix = (serviceId: string) => `owner:${serviceId}/`;
+const ownerDocumentId = (serviceId: string, graphId: string) => serviceOwnerPrefix(serviceId) + graphId;
 
 const servicesOf = (doc: ServiceOwnersDocument | null): string[] => (doc?.kind === 'graph' ? doc.services : []);
 
@@ -52,10 +53,10 @@ export const serviceOwnersProjection: Projection<ServiceOwnersDocument> = {
     if (graph?.kind !== 'graph') return [];
     const [had, has] = [servicesOf(before), servicesOf(after)];
     return [
-      ...had.filter((serviceId) => !has.includes(serviceId)).map((serviceId) => ({ id: serviceOwnerPrefix(serviceId) + graph.graphId, evolve: () => null })),
+      ...had.filter((serviceId) => !has.includes(serviceId)).map((serviceId) => ({ id: ownerDocumentId(serviceId, graph.graphId), evolve: () => null })),
       ...has
         .filter((serviceId) => !had.includes(serviceId))
-        .map((serviceId) => ({ id: serviceOwnerPrefix(serviceId) + graph.graphId, evolve: (): ServiceOwner => ({ kind: 'owner', serviceId, graphId: graph.graphId }) })),
+        .map((serviceId) => ({ id: ownerDocumentId(serviceId, graph.graphId), evolve: (): ServiceOwner => ({ kind: 'owner', serviceId, graphId: graph.graphId }) })),
     ];
   },
 };

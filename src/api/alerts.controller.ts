@@ -40,9 +40,9 @@ const EXAMPLE = {
   truncatedAlerts: 0,
 };
 
-
 /** How long an upstream-style alert waits for the service-owners read model to catch up (after an upgrade). */
 const OWNERS_WAIT_MS = 5_000;
+
 /** The Alertmanager webhook (upstream `POST /alerts`): every alert is recorded; firing ones trigger Pending services. */
 @ApiTags('monitoring')
 @Controller('alerts')

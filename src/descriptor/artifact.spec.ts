@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isAlive } from '../../test/support/processes';
+import { eventually } from '../../test/support/smo-process';
 import { fixtureDocument, fixtureText } from '../../test/fixtures/descriptors/load';
 import { HdarctlArtifactResolver, HdarctlResolverOptions } from './artifact';
 import {
@@ -48,29 +50,6 @@ async function failure(promise: Promise<unknown>): Promise<ArtifactError> {
   );
   if (error instanceof ArtifactError) return error;
   throw error;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A killed child that no init reaps stays a zombie ("Z"): dead for our purpose.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function eventually(condition: () => boolean, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return condition();
 }
 
 describe('HdarctlArtifactResolver against a fake hdarctl', () => {
@@ -142,7 +121,7 @@ describe('HdarctlArtifactResolver against a fake hdarctl', () => {
     expect(error.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(5000);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    expect(await eventually(() => !isAlive(grandchild))).toBe(true);
+    await eventually(async () => !isAlive(grandchild), 3000, 'the grandchild to be gone');
     expect(readdirSync(pullRoot())).toEqual([]);
   });
 
@@ -150,11 +129,11 @@ describe('HdarctlArtifactResolver against a fake hdarctl', () => {
     const pidFile = join(scratch, 'grandchild.pid');
     const controller = new AbortController();
     const pending = resolver({ FAKE_HDARCTL_MODE: 'hang', FAKE_HDARCTL_PID_FILE: pidFile }).resolve(REF, controller.signal);
-    await eventually(() => existsSync(pidFile));
+    await eventually(async () => existsSync(pidFile), 3000, 'the pid file');
     controller.abort(new Error('client went away'));
     await expect(pending).rejects.toThrow('client went away');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    expect(await eventually(() => !isAlive(grandchild))).toBe(true);
+    await eventually(async () => !isAlive(grandchild), 3000, 'the grandchild to be gone');
     expect(readdirSync(pullRoot())).toEqual([]);
   });
 

@@ -124,11 +124,9 @@ export class SqliteReadStore implements ReadStore {
       const unknown = found.filter(({ id, position }) => known.get(id) !== position).map(({ id }) => id);
       if (unknown.length === 0) return found;
       const rows = this.statements.getMany!.all(this.resolve(collection), JSON.stringify(unknown)) as Array<{ id: string; doc: string; position: number }>;
+      // One snapshot: every document found has its body here.
       const bodies = new Map(rows.map((row) => [row.id, row.doc]));
-      return found.map(({ id, position }) => {
-        const body = bodies.get(id);
-        return body === undefined ? { id, position } : { id, doc: JSON.parse(body) as T, position };
-      });
+      return found.map(({ id, position }) => (known.get(id) === position ? { id, position } : { id, doc: JSON.parse(bodies.get(id)!) as T, position }));
     });
   }
 

@@ -1,27 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProgramLauncher } from './program-launcher';
 import { projectRoot } from './project-root';
+import { isAlive } from '../../test/support/processes';
+import { eventually } from '../../test/support/smo-process';
 
 const options = { cwd: '/', env: {}, timeoutMs: 5_000 };
 const LOST = { exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: false, spawnError: 'ERR_PROGRAM_LAUNCHER_EXITED' };
-
-/** Whether a process is still running (not merely a zombie awaiting its parent). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
-    if (condition()) return true;
-  }
-  return condition();
-}
 
 /** Runs `script` (TypeScript, with the launcher importable as `launcher`) in a Node process of its own; resolves with its messages and exit. */
 function host(script: string): { child: ChildProcess; messages: unknown[]; exited: Promise<number | null> } {
@@ -76,7 +61,7 @@ describe('ProgramLauncher', () => {
     const { launcher: firstLauncher } = idle.messages[0] as { launcher: number };
     expect(firstLauncher).toBeGreaterThan(0);
     expect(firstLauncher).not.toBe(idle.child.pid);
-    expect(await until(() => !alive(firstLauncher))).toBe(true);
+    await eventually(async () => !isAlive(firstLauncher), 10_000, 'the idle host’s launcher to exit');
 
     // A host killed outright (no cleanup of its own) still takes its launcher with it.
     const killed = host(`
@@ -84,12 +69,12 @@ describe('ProgramLauncher', () => {
         process.send({ launcher: Number(r.stdout), environ: require('node:fs').readFileSync('/proc/' + Number(r.stdout) + '/environ', 'utf8') });
         setInterval(() => undefined, 1000);
       });`);
-    expect(await until(() => killed.messages.length > 0)).toBe(true);
+    await eventually(async () => killed.messages.length > 0, 10_000, 'the host’s report');
     const { launcher: secondLauncher, environ } = killed.messages[0] as { launcher: number; environ: string };
     expect(environ).not.toContain('canary-not-for-the-launcher');
-    expect(alive(secondLauncher)).toBe(true);
+    expect(isAlive(secondLauncher)).toBe(true);
     killed.child.kill('SIGKILL');
     await killed.exited;
-    expect(await until(() => !alive(secondLauncher))).toBe(true);
+    await eventually(async () => !isAlive(secondLauncher), 10_000, 'the killed host’s launcher to exit');
   });
 });

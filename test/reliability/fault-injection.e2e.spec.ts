@@ -31,6 +31,7 @@ import { FaultProxy } from '../support/fault-proxy';
 import { descriptorText } from '../support/graph-fixtures';
 import { GRAFANA_PASSWORD, startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
+import { isAlive } from '../support/processes';
 
 jest.setTimeout(90_000);
 
@@ -274,7 +275,7 @@ describe('fault injection', () => {
       expect(failures).toHaveLength(1);
       expect(failures[0]!.data).toMatchObject({ serviceId: 'noise-reduction', timedOut: true });
       const hung = f.rig.helm.installs('noise-reduction')[0]!;
-      for (const pid of [hung.pid, hung.grandchildPid!]) await eventually(async () => !isRunning(pid), 5_000, `helm process ${pid} to end`); // the whole group
+      for (const pid of [hung.pid, hung.grandchildPid!]) await eventually(async () => !isAlive(pid), 5_000, `helm process ${pid} to end`); // the whole group
       expect(releases(f.rig)['noise-reduction']).toBeUndefined();
       expect(releases(f.rig)['image-detection']).toEqual(['deployed']); // the other service is not held back
 
@@ -600,15 +601,6 @@ describe('fault injection', () => {
   });
 });
 
-/** Alive and not a zombie (in a container nobody may reap the helm grandchild). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /** A fake Prometheus answering upstream's PromQL from `rates`, behind the scenes of each scaling test. */
 async function scalingPrometheus(): Promise<{ url: string; rates: Record<string, number>; stop(): Promise<void> }> {

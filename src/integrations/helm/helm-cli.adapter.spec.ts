@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fakeHelm, valuesOf, type FakeHelm } from '../../../test/fakes/helm/fake-helm';
@@ -6,6 +6,7 @@ import { HelmCliAdapter, type HelmCliOptions } from './helm-cli.adapter';
 import { HelmQueryError } from './helm-query-error';
 import type { HelmChartRequest } from './helm.port';
 import { planRecovery } from './release-recovery';
+import { isAlive } from '../../../test/support/processes';
 
 const KUBECONFIG = '/etc/smo/karmada.kubeconfig';
 const CHART = 'oci://registry.local:5000/brussels/noise-reduction';
@@ -164,21 +165,9 @@ describe('HelmCliAdapter against the fake helm', () => {
 async function stopsRunning(pid: number, withinMs = 2_000): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    if (!isRunning(pid)) return true;
+    if (!isAlive(pid)) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
