@@ -68,23 +68,25 @@ describe('conditional deployment with a real Prometheus and Alertmanager', () =>
   }, 150_000);
 });
 
+/** An Alertmanager webhook (version 4) carrying one alert with these labels. */
+const webhook = (labels: Record<string, string>, status = 'firing') => ({
+  receiver: 'webhook-receiver',
+  status,
+  alerts: [{ status, labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' }],
+  groupLabels: {},
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: '',
+  version: '4',
+  groupKey: '{}',
+  truncatedAlerts: 0,
+});
+
 describe('POST /alerts', () => {
   let rig: OrchestratorRig;
   beforeAll(async () => (rig = await startRig({ env: { SMO_ALERTS_TOKEN: 'alerts-canary-token' } })));
   afterAll(async () => rig.stop());
 
-  const webhook = (labels: Record<string, string>, status = 'firing') => ({
-    receiver: 'webhook-receiver',
-    status,
-    alerts: [{ status, labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' }],
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: '',
-    version: '4',
-    groupKey: '{}',
-    truncatedAlerts: 0,
-  });
   const post = (body: unknown, token: string | null = 'alerts-canary-token') =>
     rig.request('POST', '/alerts', { body: JSON.stringify(body), contentType: 'application/json', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
@@ -127,5 +129,27 @@ describe('POST /alerts', () => {
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { errors: Array<{ pointer: string }> };
     expect(problem.errors.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/version']));
+  });
+});
+
+describe('POST /alerts while the service-owners read model is behind (as after an upgrade, catching up from the first event)', () => {
+  let rig: OrchestratorRig;
+  // SMO_DEPLOY_WAIT=0: the deploy answers once its events are recorded, without waiting for the (stopped) runners.
+  beforeAll(async () => (rig = await startRig({ env: { SMO_DEPLOY_WAIT: '0' } })));
+  afterAll(async () => rig.stop());
+
+  it('holds an upstream-style alert until the read model has every graph recorded before it, then routes it to that graph', async () => {
+    await rig.smo.runtime.processing.stop();
+    expect((await rig.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml' })).status).toBe(202);
+    const answer = rig.request('POST', '/alerts', { body: JSON.stringify(webhook({ alertname: 'main-event', service: VO })), contentType: 'application/json' });
+    // The projection is stopped, so it cannot have caught up: an answer now would be a routing without the graph.
+    const first = await Promise.race([answer.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 500))]);
+    expect(first).toBe('waiting');
+    rig.smo.runtime.processing.start();
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ message: 'Alert received', notes: [] });
+    const [fired] = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 1 });
+    expect(fired?.data).toMatchObject({ graphId: GRAPH, serviceId: VO, note: null });
   });
 });
