@@ -49,6 +49,8 @@ export class CachedDocument<T> {
     readonly physicalCollection: string,
     verifiedAt: number,
     verifiedStamp: number | undefined,
+    /** Its size as stored (JSON text): what it counts against the cache's budget. */
+    readonly bytes: number,
   ) {
     this.verifiedAt = verifiedAt;
     this.verifiedStamp = verifiedStamp;
@@ -65,6 +67,8 @@ export class CachedResult<T> {
   private readonly renderings = new Renderings();
   /** The cache's move count when this entry last became the newest (see `touch`). */
   movedAt = 0;
+  /** Its documents' sizes: what the answer counts against the cache's budget (a document also cached alone counts twice). */
+  readonly bytes: number;
 
   constructor(
     readonly documents: ReadonlyArray<CachedDocument<T>>,
@@ -73,7 +77,9 @@ export class CachedResult<T> {
     /** The collection version it was read from, and the collection's write count then (see CachingReadStore.generations). */
     readonly physicalCollection: string,
     readonly generation: number,
-  ) {}
+  ) {
+    this.bytes = documents.reduce((sum, document) => sum + document.bytes, 0);
+  }
 
   rendered<R>(key: string, render: (documents: ReadonlyArray<CachedDocument<T>>) => Rendering<R>, now = Date.now()): R {
     return this.renderings.memo(key, () => render(this.documents), now);
@@ -81,8 +87,12 @@ export class CachedResult<T> {
 }
 
 export interface CacheOptions {
-  /** Documents kept (least recently used are dropped first), counting those held by cached query results. */
-  maxDocuments?: number;
+  /**
+   * The size of what is kept, as stored (JSON text), counting the documents of cached query results
+   * (least recently used are dropped first: query answers, then documents). A budget in bytes, not
+   * in documents: a placement's ledger read during a burst holds thousands of small documents.
+   */
+  maxBytes?: number;
   maxQueries?: number;
   /**
    * For a store that cannot tell cheaply whether another process changed it (no `changeStamp`):
@@ -92,7 +102,8 @@ export interface CacheOptions {
   now?: () => number;
 }
 
-const DEFAULTS = { maxDocuments: 1000, maxQueries: 200, maxStalenessMs: 1000 };
+// 8 MiB of stored JSON: about 800 documents of 10 KB, or the ledger's answer for 8,000 recent graphs (about 500 B each, counted in the answer and again as copies).
+const DEFAULTS = { maxBytes: 8 * 1024 * 1024, maxQueries: 200, maxStalenessMs: 1000 };
 
 /**
  * The read store with a cache of parsed, position-stamped documents for the query routes and
@@ -113,8 +124,8 @@ const DEFAULTS = { maxDocuments: 1000, maxQueries: 200, maxStalenessMs: 1000 };
  */
 export class CachingReadStore implements ReadStore {
   readonly adapter: string;
-  private readonly documents = new Map<string, CachedDocument<unknown>>();
-  private readonly queries = new Map<string, CachedResult<unknown>>();
+  private readonly documents = new SizedEntries<CachedDocument<unknown>>();
+  private readonly queries = new SizedEntries<CachedResult<unknown>>();
   /** Per logical collection: bumped by every write, switch or drop, so an overlapping read is not cached. */
   private readonly generations = new Map<string, number>();
   private readonly options: Required<Omit<CacheOptions, 'now'>>;
@@ -298,7 +309,8 @@ export class CachingReadStore implements ReadStore {
       }
       return known;
     }
-    const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, physical, this.now(), stamp);
+    const bytes = stored.bytes ?? JSON.stringify(stored.doc).length;
+    const entry = new CachedDocument<T>(stored.id, deepFreeze(stored.doc), stored.position, physical, this.now(), stamp, bytes);
     if (undisturbed) {
       this.makeNewest(this.documents, key, entry as CachedDocument<unknown>);
       this.evict();
@@ -338,22 +350,68 @@ export class CachingReadStore implements ReadStore {
    * only once it may be in the older half: an entry moved fewer than size/2 moves ago (moves of
    * both maps counted) is not, so most hits cost one comparison instead of a delete and a set.
    */
-  private touch<V extends { movedAt: number }>(map: Map<string, V>, key: string, value: V): void {
+  private touch<V extends Entry>(map: SizedEntries<V>, key: string, value: V): void {
     if (this.moves - value.movedAt >= map.size / 2) this.makeNewest(map, key, value);
   }
 
   /** Puts the entry at the newest end (deleting first: `set` on a present key keeps its old place) and stamps it. */
-  private makeNewest<V extends { movedAt: number }>(map: Map<string, V>, key: string, value: V): void {
+  private makeNewest<V extends Entry>(map: SizedEntries<V>, key: string, value: V): void {
     value.movedAt = ++this.moves;
-    map.delete(key);
-    map.set(key, value);
+    map.setNewest(key, value);
   }
 
   private evict(): void {
-    while (this.queries.size > this.options.maxQueries) this.queries.delete(this.queries.keys().next().value!);
-    const held = () => this.documents.size + [...this.queries.values()].reduce((sum, result) => sum + result.documents.length, 0);
-    while (this.queries.size > 0 && held() > this.options.maxDocuments) this.queries.delete(this.queries.keys().next().value!);
-    while (this.documents.size > this.options.maxDocuments) this.documents.delete(this.documents.keys().next().value!);
+    while (this.queries.size > this.options.maxQueries) this.queries.deleteOldest();
+    const overBudget = () => this.documents.bytes + this.queries.bytes > this.options.maxBytes;
+    while (this.queries.size > 0 && overBudget()) this.queries.deleteOldest();
+    while (this.documents.size > 0 && overBudget()) this.documents.deleteOldest();
+  }
+}
+
+interface Entry {
+  movedAt: number;
+  readonly bytes: number;
+}
+
+/** Cache entries in least-recently-used order (a Map's insertion order), with the sum of their sizes. */
+class SizedEntries<V extends Entry> {
+  private readonly map = new Map<string, V>();
+  bytes = 0;
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  /** Puts the entry at the newest end (deleting first: `set` on a present key keeps its old place). */
+  setNewest(key: string, value: V): void {
+    this.delete(key);
+    this.map.set(key, value);
+    this.bytes += value.bytes;
+  }
+
+  delete(key: string): void {
+    const known = this.map.get(key);
+    if (!known) return;
+    this.map.delete(key);
+    this.bytes -= known.bytes;
+  }
+
+  deleteOldest(): void {
+    const oldest = this.map.keys().next();
+    if (!oldest.done) this.delete(oldest.value);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
   }
 }
 

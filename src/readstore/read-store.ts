@@ -11,6 +11,8 @@ export interface StoredDocument<T = unknown> {
   doc: T;
   /** Position of the last event applied to this document. */
   position: number;
+  /** The length of the document as stored (its JSON text), when the adapter has it at no cost; the read cache's budget counts it. */
+  bytes?: number;
 }
 
 /** A document `findAgain` answers without its body: the caller already holds it at this position. */

@@ -105,17 +105,17 @@ export class SqliteReadStore implements ReadStore {
 
   async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
     const row = this.statements.get!.get(this.resolve(collection), id) as { doc: string; position: number } | undefined;
-    return row ? { id, doc: JSON.parse(row.doc) as T, position: row.position } : null;
+    return row ? { id, doc: JSON.parse(row.doc) as T, position: row.position, bytes: row.doc.length } : null;
   }
 
   async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
     const rows = this.statements.getMany!.all(this.resolve(collection), JSON.stringify(ids)) as Array<{ id: string; doc: string; position: number }>;
-    return new Map(rows.map((row) => [row.id, { id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }]));
+    return new Map(rows.map((row) => [row.id, { id: row.id, doc: JSON.parse(row.doc) as T, position: row.position, bytes: row.doc.length }]));
   }
 
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
     const rows = this.selectFound<{ id: string; doc: string; position: number }>('id, doc, position', collection, query);
-    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position }));
+    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as T, position: row.position, bytes: row.doc.length }));
   }
 
   async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
@@ -126,7 +126,11 @@ export class SqliteReadStore implements ReadStore {
       const rows = this.statements.getMany!.all(this.resolve(collection), JSON.stringify(unknown)) as Array<{ id: string; doc: string; position: number }>;
       // One snapshot: every document found has its body here.
       const bodies = new Map(rows.map((row) => [row.id, row.doc]));
-      return found.map(({ id, position }) => (known.get(id) === position ? { id, position } : { id, doc: JSON.parse(bodies.get(id)!) as T, position }));
+      return found.map(({ id, position }) => {
+        if (known.get(id) === position) return { id, position };
+        const body = bodies.get(id)!;
+        return { id, doc: JSON.parse(body) as T, position, bytes: body.length };
+      });
     });
   }
 

@@ -112,7 +112,7 @@ describe('CachingReadStore: coherence of the cached documents', () => {
         return answer as Array<StoredDocument<T> | KnownDocument>;
       },
     });
-    const cache = new CachingReadStore(store, { maxDocuments: 100 });
+    const cache = new CachingReadStore(store);
     const ids = Array.from({ length: 20 }, (_, i) => `g${String(i).padStart(2, '0')}`);
     await cache.commit(ids.map((id, i) => upsert(id, 'Running', i + 1)));
     const query = { where: { project: 'p' } };
@@ -124,6 +124,35 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect(bodiesRead[1]).toEqual(['g07', 'g20']);
     expect(second.documents.map((d) => [d.id, d.doc.status])).toEqual((await store.find<Graph>('graphs', query)).map((d) => [d.id, d.doc.status]));
     expect(second.documents.filter((d) => first.documents.includes(d)).map((d) => d.id)).toEqual(ids.filter((id) => !['g07', 'g11'].includes(id)));
+  });
+
+  it('keeps an answer of thousands of small documents within its byte budget, and drops the oldest answers beyond it', async () => {
+    const bodiesRead: number[] = [];
+    const store = Object.assign(Object.create(openProcess()) as SqliteReadStore, {
+      async findAgain<T>(this: SqliteReadStore, collection: string, query: FindQuery, known: ReadonlyMap<string, number>) {
+        const answer = await SqliteReadStore.prototype.findAgain.call(this, collection, query, known);
+        bodiesRead.push(answer.filter((found) => 'doc' in found).length);
+        return answer as Array<StoredDocument<T> | KnownDocument>;
+      },
+    });
+    // A placement's ledger read at 10x the bench's burst: 5,000 recent graphs, a few dozen bytes each.
+    const many = Array.from({ length: 5000 }, (_, i) => upsert(`g${String(i).padStart(4, '0')}`, 'Running', i + 1));
+    const answerBytes = many.reduce((sum, write) => sum + JSON.stringify(write.kind === 'upsert' ? write.doc : null).length, 0);
+    // Room for the answer and its documents cached one by one (each counts twice), and little more.
+    const cache = new CachingReadStore(store, { maxBytes: 2 * answerBytes + 1000 });
+    await cache.commit(many);
+    const everything = { where: { project: 'p' } };
+    await cache.cachedFind<Graph>('graphs', everything);
+    await cache.commit([upsert('g0042', 'Stopped', 6000)]);
+    const again = await cache.cachedFind<Graph>('graphs', everything);
+    expect(bodiesRead).toEqual([5000, 1]); // kept: asked again, only the changed body was read
+    expect(again.documents.find((d) => d.id === 'g0042')?.doc.status).toBe('Stopped');
+
+    // A second large answer does not fit beside the first: the first, least recently used, is dropped.
+    await cache.cachedFind<Graph>('graphs', { where: { status: 'Running' } });
+    await cache.commit([upsert('g0043', 'Stopped', 6001)]);
+    await cache.cachedFind<Graph>('graphs', everything);
+    expect(bodiesRead.at(-1)).toBe(5000);
   });
 
   // A request that reaches this process after another one committed is read from its socket in a later turn of the event loop.
@@ -235,8 +264,11 @@ describe('CachingReadStore: coherence of the cached documents', () => {
       expect(await slow.cachedGet<Graph>('graphs', 'g')).toMatchObject({ position: 4 });
     });
 
-    it('drops the least recently used documents beyond maxDocuments', async () => {
-      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxDocuments: 2, now: () => clock });
+    /** The size the cache counts for a test document (the memory store has no stored text: its JSON). */
+    const bytesOf = (write: DocumentWrite) => JSON.stringify(write.kind === 'upsert' ? write.doc : null).length;
+
+    it('drops the least recently used documents beyond maxBytes', async () => {
+      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxBytes: 2 * bytesOf(upsert('a', 'Running', 1)), now: () => clock });
       await shared.commit([upsert('a', 'Running', 1), upsert('b', 'Running', 2), upsert('c', 'Running', 3)]);
       await small.cachedGet('graphs', 'a');
       await small.cachedGet('graphs', 'b');
@@ -248,8 +280,8 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     });
 
     it('keeps a document read between every other one cached while a hundred others pass through', async () => {
-      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxDocuments: 10, now: () => clock });
       const others = Array.from({ length: 100 }, (_, i) => upsert(`g${i}`, 'Running', i + 2));
+      const small = new CachingReadStore(Object.assign(Object.create(shared) as MemoryReadStore, { changeStamp: undefined }), { maxBytes: 10 * bytesOf(others[99]!), now: () => clock });
       await shared.commit([upsert('hot', 'Running', 1), ...others]);
       const hot = await small.cachedGet('graphs', 'hot');
       for (const other of others) {
