@@ -1,6 +1,8 @@
 import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
 import {
   INDEXED_FIELDS,
+  INDEX_THEN_BY,
+  type IndexedField,
   LeaseLostError,
   assertFieldPath,
   isAnyOf,
@@ -249,7 +251,7 @@ export class MongoDbReadStore implements ReadStore {
     let creation = this.indexed.get(physical);
     if (!creation) {
       creation = this.documents(physical)
-        .createIndexes(INDEXED_FIELDS.map((field) => ({ key: { [`doc.${field}`]: 1, _id: 1 }, name: `doc_${field}` })))
+        .createIndexes(INDEXED_FIELDS.map((field) => ({ key: indexKey(field), name: ['doc', field, ...INDEX_THEN_BY[field]].join('_') })))
         .then(() => undefined);
       // A failed creation is tried again by the next write.
       creation.catch(() => this.indexed.delete(physical));
@@ -277,4 +279,9 @@ function isDuplicateKeyOnly(error: unknown): boolean {
     return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
   }
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/** An index's key: the field, the fields it orders by after it, and _id (the order `find` returns). */
+function indexKey(field: IndexedField): Record<string, 1> {
+  return Object.fromEntries([...[field, ...INDEX_THEN_BY[field]].map((name) => [`doc.${name}`, 1] as const), ['_id', 1] as const]);
 }

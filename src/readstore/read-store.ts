@@ -121,9 +121,18 @@ export function physicalName(logical: string, version: number): string {
  * The document fields `find` selects on without reading a whole collection: the graphs of a project,
  * the graphs waiting for a cluster, a graph's placement decisions, the ledger's graphs placed in given
  * minutes, the documents of one kind in a collection of two (the clusters' load series beside the
- * graphs'). Each adapter indexes them.
+ * graphs'). Each adapter indexes them, each with the fields of INDEX_THEN_BY after it, then the id.
  */
 export const INDEXED_FIELDS = ['project', 'awaitsCluster', 'graphId', 'placedMinute', 'kind'] as const;
+
+export type IndexedField = (typeof INDEXED_FIELDS)[number];
+
+/**
+ * The fields an index orders by after its own: a project's graphs by name, and every project's by
+ * project then name (the list routes), come from the index in that order, a page at a time, without
+ * reading and sorting every graph.
+ */
+export const INDEX_THEN_BY: Readonly<Record<IndexedField, readonly string[]>> = { project: ['name'], awaitsCluster: [], graphId: [], placedMinute: [], kind: [] };
 
 export function isAnyOf(value: FieldValue | AnyOf): value is AnyOf {
   return value !== null && typeof value === 'object';

@@ -24,8 +24,10 @@ CREATE TABLE IF NOT EXISTS rs_documents (
   position INTEGER NOT NULL,
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
--- The graphs of a project (list route, release-name clashes on deploy) without reading every graph.
-CREATE INDEX IF NOT EXISTS rs_documents_project ON rs_documents (collection, json_extract(doc, '$.project')) WHERE doc IS NOT NULL;
+-- The graphs of a project (list route, release-name clashes on deploy) without reading every graph; in
+-- name order, so the lists (a project's, and every project's by project then name) read one page.
+DROP INDEX IF EXISTS rs_documents_project;
+CREATE INDEX IF NOT EXISTS rs_documents_project_name ON rs_documents (collection, json_extract(doc, '$.project'), json_extract(doc, '$.name')) WHERE doc IS NOT NULL;
 -- The graphs waiting for a cluster they had approved (a joining cluster places them) without reading every graph.
 CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collection, json_extract(doc, '$.awaitsCluster')) WHERE doc IS NOT NULL;
 -- A graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's.
@@ -152,8 +154,10 @@ export class SqliteReadStore implements ReadStore {
     }
     const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);
-    // Without statistics SQLite prefers the primary key (collection) and reads every document of the collection.
-    const indexed = Object.keys(query.where ?? {}).find((field): field is keyof typeof FIELD_INDEXES => field in FIELD_INDEXES);
+    // Without statistics SQLite prefers the primary key (collection) and reads every document of the
+    // collection: the index of the first indexed field selected on, else of the first one ordered by.
+    const isIndexed = (field: string): field is keyof typeof FIELD_INDEXES => field in FIELD_INDEXES;
+    const indexed = Object.keys(query.where ?? {}).find(isIndexed) ?? (query.orderBy?.[0] && isIndexed(query.orderBy[0].field) ? query.orderBy[0].field : undefined);
     const index = indexed ? `INDEXED BY ${FIELD_INDEXES[indexed]}` : '';
     const sql = `SELECT ${columns} FROM rs_documents ${index} WHERE collection = ? AND doc IS NOT NULL
       ${conditions.map((c) => `AND ${c}`).join(' ')} ORDER BY ${[...order, 'id ASC'].join(', ')} LIMIT ? OFFSET ?`;
@@ -284,7 +288,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
+const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project_name', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { MongoDbReadStore } from '../../src/readstore/mongodb-read-store';
-import { INDEXED_FIELDS } from '../../src/readstore/read-store';
+import { INDEXED_FIELDS, INDEX_THEN_BY } from '../../src/readstore/read-store';
 import { describeReadStoreContract } from './read-store.contract';
 
 // Set by test/support/global-setup.ts when it started FerretDB, or by the developer (MONGO_URL).
@@ -13,7 +13,7 @@ if (url) {
   });
 
   describe('mongodb read store indexes', () => {
-    it('indexes the fields find selects on (INDEXED_FIELDS) in each collection version it writes, with _id for the order', async () => {
+    it('indexes the fields find selects on (INDEXED_FIELDS) in each collection version it writes, then the fields they order by (INDEX_THEN_BY) and _id', async () => {
       const store = await MongoDbReadStore.connect(url);
       const client = new MongoClient(url);
       try {
@@ -21,7 +21,12 @@ if (url) {
         const version = await store.createCollectionVersion(logical);
         await store.commit([{ kind: 'upsert', collection: version, id: 'g', doc: { project: 'p', graphId: 'g' }, position: 1 }]);
         const indexes = await client.db().collection(version).listIndexes().toArray();
-        for (const field of INDEXED_FIELDS) expect(indexes).toContainEqual(expect.objectContaining({ name: `doc_${field}`, key: { [`doc.${field}`]: 1, _id: 1 } }));
+        for (const field of INDEXED_FIELDS) {
+          const fields = [field, ...INDEX_THEN_BY[field]];
+          const index = indexes.find((found) => found.name === ['doc', ...fields].join('_'));
+          // In this order: the field, the fields the lists order by after it (a project's graphs by name), then _id.
+          expect(Object.entries(index?.key ?? {})).toEqual([...fields.map((name) => [`doc.${name}`, 1]), ['_id', 1]]);
+        }
         expect(await store.find(version, { where: { graphId: 'g' } })).toEqual([{ id: 'g', doc: { project: 'p', graphId: 'g' }, position: 1 }]);
       } finally {
         await client.close();
