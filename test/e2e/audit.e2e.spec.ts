@@ -133,6 +133,21 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     const moves = await json<Array<{ decisions: number; byReason: Record<string, unknown> }>>('/analytics/placement-moves');
     expect(moves[0]).toMatchObject({ decisions: 3, byReason: { 'first-deploy': { decisions: 1, moves: 0 }, manual: expect.any(Object) } });
     expect(await json('/analytics/deployment-failures')).toEqual([]);
+    // Each a page at most, however long SMO has run: the first alert names and charts, the last days.
+    const alerts = await rig.request('GET', '/analytics/alerts?limit=1');
+    expect([alerts.headers.get('x-truncated'), await alerts.json()]).toEqual([null, [expect.objectContaining({ alertName: 'main-event' })]]);
+    expect((await rig.request('GET', '/analytics/deployment-failures?limit=0')).status).toBe(400);
+    expect(await json('/analytics/placement-moves?days=1')).toEqual(moves);
+    // A day long past (written into the read model here, removed below): outside the default year, inside ten.
+    const { readStore } = rig.smo.runtime;
+    const past = { day: '2020-01-01', decisions: 1, moves: 0, byReason: { manual: { decisions: 1, moves: 0 } } };
+    await readStore.commit([{ kind: 'upsert', collection: 'analytics-placement-moves', id: past.day, doc: past, position: 1e9 }]);
+    const lastYear = await rig.request('GET', '/analytics/placement-moves');
+    expect([lastYear.headers.get('x-truncated'), await lastYear.json()]).toEqual(['true', moves]);
+    const decade = await rig.request('GET', '/analytics/placement-moves?days=3660');
+    expect([decade.headers.get('x-truncated'), await decade.json()]).toEqual([null, [past, ...moves]]);
+    expect((await rig.request('GET', '/analytics/placement-moves?days=3661')).status).toBe(400);
+    await readStore.commit([{ kind: 'delete', collection: 'analytics-placement-moves', id: past.day, position: 1e9 + 1 }]);
     // One graph's own placed load over time: placed on c1 first, moved, then stopped (nothing placed).
     const placed = await json<{ graphId: string; running: boolean; timeline: Array<{ byCluster: Record<string, { cpu: number }> }>; hourly: number }>(`/analytics/placed-resources/${GRAPH}`);
     expect(placed).toMatchObject({ graphId: GRAPH, running: false, hourly: 0 });

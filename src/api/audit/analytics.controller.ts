@@ -22,6 +22,11 @@ import type { PlacementMoves } from '../../../projections/analytics/placement-mo
 import { HOURLY_POINTS, RECENT_POINTS, placedResourcesProjection, type PlacedResources } from '../../../projections/analytics/placed-resources.projection';
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
+const DAY_MS = 86_400_000;
+/** /analytics/placement-moves answers the last year by default, and ten at most. */
+const DEFAULT_MOVES_DAYS = 366;
+const MAX_MOVES_DAYS = 3660;
+
 /** Analytics read models (each rebuildable through /admin/projections). */
 @ApiTags('analytics')
 @Controller('analytics')
@@ -89,27 +94,52 @@ export class AnalyticsController {
   }
 
   @Get('alerts')
-  @ApiOperation({ summary: 'Alerts received per rule' })
+  @ApiOperation({
+    summary: 'Alerts received per rule',
+    description: `One document per alert name, by name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+  })
+  @ApiQueryParam('limit', `at most this many alert names (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'One document per alert name', arrayOf({ type: 'object' }))
-  alerts() {
-    return this.all<AlertsByRule>('analytics-alerts-by-rule', 'alertName');
+  alerts(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.firstByName<AlertsByRule>('analytics-alerts-by-rule', limit, reply);
   }
 
   @Get('deployment-failures')
-  @ApiOperation({ summary: 'Failed installs and upgrades per chart' })
+  @ApiOperation({
+    summary: 'Failed installs and upgrades per chart',
+    description: `One document per chart, by chart; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+  })
+  @ApiQueryParam('limit', `at most this many charts (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'One document per chart', arrayOf({ type: 'object' }))
-  failures() {
-    return this.all<DeploymentFailures>('analytics-deployment-failures', 'chart');
+  failures(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.firstByName<DeploymentFailures>('analytics-deployment-failures', limit, reply);
   }
 
   @Get('placement-moves')
-  @ApiOperation({ summary: 'Placement decisions and moves per day' })
+  @ApiOperation({
+    summary: 'Placement decisions and moves per day',
+    description: `One document per UTC day with decisions, oldest first, over the last \`days\` days (default ${DEFAULT_MOVES_DAYS}, at most ${MAX_MOVES_DAYS}). \`X-Truncated: true\` says older days have some.`,
+  })
+  @ApiQueryParam('days', `the last this many days, today included (1–${MAX_MOVES_DAYS})`, { type: 'integer', minimum: 1, maximum: MAX_MOVES_DAYS })
   @ApiJson(200, 'One document per day', arrayOf({ type: 'object' }))
-  moves() {
-    return this.all<PlacementMoves>('analytics-placement-moves', 'day');
+  async moves(@Query('days') days: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const span = wholeNumberParam(days, 'days', 1, MAX_MOVES_DAYS) ?? DEFAULT_MOVES_DAYS;
+    // Documents are keyed by day (YYYY-MM-DD sorts by date): the days after the cutoff, in one seek; the first document says whether older ones exist.
+    const cutoff = new Date(Date.now() - span * DAY_MS).toISOString().slice(0, 10);
+    const collection = 'analytics-placement-moves';
+    const [recent, [oldest]] = await Promise.all([
+      this.runtime.readStore.find<PlacementMoves>(collection, { afterId: cutoff, limit: span }),
+      this.runtime.readStore.find<PlacementMoves>(collection, { limit: 1 }),
+    ]);
+    if (oldest && oldest.id <= cutoff) void reply.header('x-truncated', 'true');
+    return recent.map(({ doc }) => doc);
   }
 
-  private async all<T>(collection: string, orderBy: string): Promise<T[]> {
-    return (await this.runtime.readStore.find<T>(collection, { orderBy: [{ field: orderBy }] })).map(({ doc }) => doc);
+  /** The first `limit` documents of a collection keyed by the name its answer is ordered by (an alert name, a chart): one page in id order. */
+  private async firstByName<T>(collection: string, limit: string | undefined, reply: FastifyReply): Promise<T[]> {
+    const size = wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
+    const docs = await this.runtime.readStore.find<T>(collection, { limit: size + 1 });
+    if (docs.length > size) void reply.header('x-truncated', 'true');
+    return docs.slice(0, size).map(({ doc }) => doc);
   }
 }
