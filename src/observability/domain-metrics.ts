@@ -1,11 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HelmChartRequest, HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
-import type { ReadStore } from '../readstore/read-store';
+import { pagesOf, type ReadStore } from '../readstore/read-store';
+import { yieldIfBusy } from '../processing/event-loop-yield';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import type { Logger } from './logger';
 
 /** The most graphs one scrape reads for the status gauges (the read stays bounded however many there are). */
 export const MAX_GRAPHS_PER_SCRAPE = 10_000;
+/** Graphs read at a time by a scrape (about 6 KB each). */
+const SCRAPE_PAGE = 100;
 
 /** An appended event as the observer sees it. */
 interface DomainEvent {
@@ -54,18 +57,25 @@ export class DomainMetrics {
     this.scalingFailures = new Counter({ name: 'smo_scaling_failures_total', help: 'Scaling rounds that failed: the scale call (call) or no feasible scaling (infeasible)', labelNames: ['kind'], registers });
     this.dashboardsFailed = new Counter({ name: 'smo_dashboards_failed_total', help: 'Grafana refusing a dashboard, by action', labelNames: ['action'], registers });
 
-    // One bounded read per scrape feeds the three gauges (they are collected together).
+    // One bounded read per scrape feeds the three gauges (they are collected together). In pages, letting
+    // the event loop turn between them: at 10,000 graphs one read parsed about 58 MB and held every
+    // request (and /health) for half a second.
     let snapshot: Promise<{ graphs: Map<string, number>; services: Map<string, number>; proposals: number }> | null = null;
     const read = () =>
       (snapshot ??= (async () => {
         const store = readStore();
         const counts = { graphs: new Map<string, number>(), services: new Map<string, number>(), proposals: 0 };
         if (!store) return counts;
-        const docs = await store.find<GraphDocument>('graphs', { limit: MAX_GRAPHS_PER_SCRAPE });
-        for (const { doc } of docs) {
-          counts.graphs.set(doc.status, (counts.graphs.get(doc.status) ?? 0) + 1);
-          for (const service of doc.state.services) counts.services.set(service.status, (counts.services.get(service.status) ?? 0) + 1);
-          counts.proposals += (doc.state.proposals ?? []).filter((p) => p.status === 'pending').length;
+        let counted = 0;
+        for await (const page of pagesOf<GraphDocument>(store, 'graphs', {}, SCRAPE_PAGE)) {
+          for (const { doc } of page.slice(0, MAX_GRAPHS_PER_SCRAPE - counted)) {
+            counts.graphs.set(doc.status, (counts.graphs.get(doc.status) ?? 0) + 1);
+            for (const service of doc.state.services) counts.services.set(service.status, (counts.services.get(service.status) ?? 0) + 1);
+            counts.proposals += (doc.state.proposals ?? []).filter((p) => p.status === 'pending').length;
+          }
+          counted += page.length;
+          if (counted >= MAX_GRAPHS_PER_SCRAPE) break;
+          await yieldIfBusy();
         }
         return counts;
       })().finally(() => setTimeout(() => (snapshot = null), 0)));
