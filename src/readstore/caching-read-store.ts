@@ -354,7 +354,7 @@ export class CachingReadStore implements ReadStore {
     if (this.moves - value.movedAt >= map.size / 2) this.makeNewest(map, key, value);
   }
 
-  /** Puts the entry at the newest end (deleting first: `set` on a present key keeps its old place) and stamps it. */
+  /** Puts the entry at the newest end of its map and stamps it. */
   private makeNewest<V extends Entry>(map: SizedEntries<V>, key: string, value: V): void {
     value.movedAt = ++this.moves;
     map.setNewest(key, value);
