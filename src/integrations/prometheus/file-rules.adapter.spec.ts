@@ -42,9 +42,10 @@ describe('FileRulesAdapter', () => {
   it('creates the file with SMO’s group in the rules-file format', async () => {
     const result = await new FileRulesAdapter({ path }).upsertRules([rule('a')]);
     expect(result).toEqual({ changed: true, reloaded: false });
-    expect(parse(await readFile(path, 'utf8'))).toEqual({
-      groups: [{ name: 'smo-alerts', rules: [{ alert: 'a', expr: 'vector(1)', for: '0s', labels: { severity: 'critical' }, annotations: { summary: 'a fired' } }] }],
-    });
+    const written = await readFile(path, 'utf8');
+    const expected = { groups: [{ name: 'smo-alerts', rules: [{ alert: 'a', expr: 'vector(1)', for: '0s', labels: { severity: 'critical' }, annotations: { summary: 'a fired' } }] }] };
+    // JSON, which is YAML: what Prometheus reads.
+    expect([JSON.parse(written), parse(written)]).toEqual([expected, expected]);
   });
 
   it('keeps the other groups of the file and upserts without duplicates', async () => {
