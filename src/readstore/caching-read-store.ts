@@ -174,6 +174,18 @@ export class CachingReadStore implements ReadStore {
   }
 
   /**
+   * The cached answer to the query when it is current, without waiting (the hot path of the list
+   * route); undefined when it must be asked (then `cachedFind`).
+   */
+  cachedFindNow<T>(collection: string, query: FindQuery = {}): CachedResult<T> | undefined {
+    const key = queryKey(collection, query);
+    const known = this.queries.get(key) as CachedResult<T> | undefined;
+    if (!known || known.generation !== this.generation(parseCollectionName(collection).logical) || !this.isCurrent(known, this.currentStamp())) return undefined;
+    this.touch(this.queries, key, known);
+    return known;
+  }
+
+  /**
    * A query's documents as shared, frozen copies. A cached answer is served until a write to the
    * collection (or, from another process, a changed store stamp); the query is then asked again
    * with `findAgain`, and only the documents whose position changed since are read and parsed: a
@@ -181,15 +193,13 @@ export class CachingReadStore implements ReadStore {
    * every placement, and all but one are unchanged.
    */
   async cachedFind<T>(collection: string, query: FindQuery = {}): Promise<CachedResult<T>> {
-    const key = `${collection}\u0000${JSON.stringify(query)}`;
+    const current = this.cachedFindNow<T>(collection, query);
+    if (current) return current;
+    const key = queryKey(collection, query);
     const stamp = this.currentStamp();
     const logical = parseCollectionName(collection).logical;
     const generation = this.generation(logical);
     const previous = this.queries.get(key) as CachedResult<T> | undefined;
-    if (previous && previous.generation === generation && this.isCurrent(previous, stamp)) {
-      this.touch(this.queries, key, previous);
-      return previous;
-    }
     const physical = await this.inner.activeCollection(collection);
     const held = new Map(previous?.physicalCollection === physical ? previous.documents.map((document) => [document.id, document]) : []);
     const found = await this.inner.findAgain<T>(physical, query, new Map([...held].map(([id, document]) => [id, document.position])));
@@ -413,6 +423,10 @@ class SizedEntries<V extends Entry> {
     this.map.clear();
     this.bytes = 0;
   }
+}
+
+function queryKey(collection: string, query: FindQuery): string {
+  return `${collection}\u0000${JSON.stringify(query)}`;
 }
 
 function documentKey(collection: string, id: string): string {

@@ -8,7 +8,7 @@ import { ProblemException } from '../api/problem';
 import { roleOfRequest } from '../api/security/auth.guard';
 import { dnsLabel, MAX_GRAPH_ID_LENGTH } from '../descriptor/rules';
 // The console's list reads at most as many graphs as the API's lists answer.
-import { MAX_GRAPHS_PER_LIST } from '../api/graphs/graphs.controller';
+import { MAX_GRAPHS_PER_LIST } from '../api/graphs/graph-params';
 
 const projectProblem = dnsLabel(MAX_GRAPH_ID_LENGTH, 'the Kubernetes namespace');
 

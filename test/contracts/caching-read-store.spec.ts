@@ -126,6 +126,18 @@ describe('CachingReadStore: coherence of the cached documents', () => {
     expect(second.documents.filter((d) => first.documents.includes(d)).map((d) => d.id)).toEqual(ids.filter((id) => !['g07', 'g11'].includes(id)));
   });
 
+  it('answers a current query at once (cachedFindNow), and nothing once a write made the answer stale', async () => {
+    const cache = new CachingReadStore(openProcess());
+    await cache.commit([upsert('g', 'Running', 1)]);
+    const query = { where: { project: 'p' } };
+    expect(cache.cachedFindNow('graphs', query)).toBeUndefined();
+    const asked = await cache.cachedFind<Graph>('graphs', query);
+    expect(cache.cachedFindNow('graphs', query)).toBe(asked);
+    await cache.commit([upsert('g', 'Stopped', 2)]);
+    expect(cache.cachedFindNow('graphs', query)).toBeUndefined();
+    expect((await cache.cachedFind<Graph>('graphs', query)).documents.map((d) => d.doc.status)).toEqual(['Stopped']);
+  });
+
   it('keeps an answer of thousands of small documents within its byte budget, and drops the oldest answers beyond it', async () => {
     const bodiesRead: number[] = [];
     const store = Object.assign(Object.create(openProcess()) as SqliteReadStore, {

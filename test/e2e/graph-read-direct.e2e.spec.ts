@@ -8,8 +8,9 @@ const GRAPH = 'image-detection-graph';
 const COMPARED = ['content-type', 'etag', 'x-correlation-id', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'content-security-policy'];
 
 /**
- * GET /graphs/{name} without a query is answered by Fastify directly (src/api/graphs/graph-read.ts);
- * with a query it goes through Nest's controller. Both must be indistinguishable to a client.
+ * GET /graphs/{name} and GET /project/{project}/graphs without a query are answered by Fastify
+ * directly (src/api/graphs/graph-read.ts); with a query they go through Nest's controller. Both must
+ * be indistinguishable to a client.
  */
 describe('GET /graphs/{name} answered without Nest', () => {
   let smo: RunningApp;
@@ -58,6 +59,23 @@ describe('GET /graphs/{name} answered without Nest', () => {
       expect(response.headers.get('content-type')).toContain('application/problem+json');
       expect(await response.json()).toMatchObject({ status: 401, instance: `/graphs/${GRAPH}` });
     }
+  });
+
+  it("answers a project's list as the controller does, and the same 400 problem for a project that is no DNS label", async () => {
+    const correlation = { 'x-correlation-id': 'read-direct-3' };
+    const direct = await answer(await get('/project/demo/graphs', correlation));
+    // ?limit=1000 is the default: the same answer, through Nest.
+    const throughNest = await answer(await get('/project/demo/graphs?limit=1000', correlation));
+    expect(direct.status).toBe(200);
+    expect((JSON.parse(direct.body) as Array<{ name: string }>).map((graph) => graph.name)).toEqual([GRAPH]);
+    expect(direct).toEqual(throughNest);
+    expect(await answer(await get('/project/nobody/graphs', correlation))).toMatchObject({ status: 200, body: '[]' });
+    const invalid = await answer(await get('/project/Not_A_Label/graphs', correlation));
+    const invalidThroughNest = await answer(await get('/project/Not_A_Label/graphs?limit=1', correlation));
+    expect(invalid.status).toBe(400);
+    expect(JSON.parse(invalid.body)).toMatchObject({ status: 400, errors: [{ pointer: '/project' }], instance: '/project/Not_A_Label/graphs' });
+    expect({ ...invalid, body: null }).toEqual({ ...invalidThroughNest, body: null });
+    expect((await fetch(`${smo.url}/project/demo/graphs`)).status).toBe(401);
   });
 
   it('is counted in the request metrics under its route', async () => {

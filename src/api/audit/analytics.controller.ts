@@ -5,7 +5,7 @@ import type { Runtime } from '../../app/runtime';
 import { ApiJson, ApiProblems, ApiQueryParam } from '../openapi/responses';
 import { ProblemException } from '../problem';
 import { wholeNumberParam } from '../validation/query-number';
-import { MAX_GRAPHS_PER_LIST } from '../graphs/graphs.controller';
+import { MAX_GRAPHS_PER_LIST } from '../graphs/graph-params';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';

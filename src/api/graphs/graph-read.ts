@@ -2,16 +2,19 @@ import { HttpStatus } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { GraphDocument } from '../../../projections/graphs.projection';
 import type { Runtime } from '../../app/runtime';
-import type { CachedDocument } from '../../readstore/caching-read-store';
+import type { CachedDocument, CachedResult } from '../../readstore/caching-read-store';
+import type { FindQuery } from '../../readstore/read-store';
 import type { Logger } from '../../observability/logger';
 import { sendProblem } from '../problem.filter';
 import { ProblemException } from '../problem';
 import { etag, inLogContext } from '../request-context';
 import type { RequestAuthorizer } from '../security/auth.guard';
-import { graphViewBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
+import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 
-/** The route GraphsController.get defines and documents. */
+/** The routes GraphsController.get and GraphsController.list define and document. */
 const GRAPH_ROUTE = '/graphs/:name';
+const PROJECT_GRAPHS_ROUTE = '/project/:project/graphs';
 
 /** The graph's current read-model document, as the shared cached copy; 404 when there is none. */
 export async function currentGraph(runtime: Runtime, name: string): Promise<CachedDocument<GraphDocument>> {
@@ -30,36 +33,74 @@ function answerGraph(cached: CachedDocument<GraphDocument>, reply: FastifyReply)
   return graphViewBody(cached);
 }
 
+/** The list of a project's graphs: by name, one more than asked (it tells whether the answer was cut; the read stays bounded). */
+function projectGraphsQuery(project: string, size: number): FindQuery {
+  return { where: { project }, orderBy: [{ field: 'name' }], limit: size + 1 };
+}
+
+/** GET /project/{project}/graphs: the project's graph views by name, at most `limit`; `X-Truncated: true` when there were more. */
+export async function answerProjectGraphs(runtime: Runtime, project: string, limit: string | undefined, reply: FastifyReply): Promise<Buffer> {
+  checkProject(project);
+  const size = listSize(limit);
+  return answerGraphList(await runtime.readStore.cachedFind<GraphDocument>('graphs', projectGraphsQuery(project, size)), size, reply);
+}
+
+function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply): Buffer {
+  if (result.documents.length > size) void reply.header('x-truncated', 'true');
+  void reply.type(JSON_CONTENT_TYPE);
+  return graphViewListBody(result, size);
+}
+
 /**
- * The most frequent read, `GET /graphs/{name}` without a query, is answered by Fastify without
- * Nest's per-request pipeline (execution contexts, guard and interceptor consumers, parameter
- * factories: about a quarter of the request's CPU, see bench:api). Same authorisation (the one
- * RequestAuthorizer), same answer (answerCurrentGraph), same problem bodies (sendProblem); Fastify's
- * hooks (correlation id, metrics, request log, security headers) run as for every route. Any query
- * string, and HEAD, go through Nest, where GraphsController.get defines and documents the route.
- * Install before Nest registers its routes: this wraps the handler Nest registers.
+ * A read answered by Fastify directly: the body at once when the read cache holds a current copy,
+ * else the work that reads it (run in the request's log context, where it can log).
+ */
+type DirectAnswer = (params: Record<string, string>, reply: FastifyReply) => Buffer | (() => Promise<Buffer>);
+
+/**
+ * The most frequent reads, `GET /graphs/{name}` and `GET /project/{project}/graphs` without a query,
+ * are answered by Fastify without Nest's per-request pipeline (execution contexts, guard and
+ * interceptor consumers, parameter factories: about a quarter of the graph read's CPU, half of the
+ * list's, see bench:api). Same authorisation (the one RequestAuthorizer), same answers
+ * (answerCurrentGraph, answerProjectGraphs), same problem bodies (sendProblem); Fastify's hooks
+ * (correlation id, metrics, request log, security headers) run as for every route. Any query string,
+ * and HEAD, go through Nest, where GraphsController defines and documents the routes. Install before
+ * Nest registers its routes: this wraps the handlers Nest registers.
  */
 export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runtime, authorizer: RequestAuthorizer, logger: Logger): void {
+  const answers: Record<string, DirectAnswer> = {
+    [GRAPH_ROUTE]: ({ name }, reply) => {
+      const cached = runtime.readStore.cachedNow<GraphDocument>('graphs', name!);
+      return cached ? answerGraph(cached, reply) : () => answerCurrentGraph(runtime, name!, reply);
+    },
+    [PROJECT_GRAPHS_ROUTE]: ({ project }, reply) => {
+      checkProject(project!);
+      const cached = runtime.readStore.cachedFindNow<GraphDocument>('graphs', projectGraphsQuery(project!, MAX_GRAPHS_PER_LIST));
+      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply) : () => answerProjectGraphs(runtime, project!, undefined, reply);
+    },
+  };
   fastify.addHook('onRoute', (route) => {
-    if (route.url !== GRAPH_ROUTE || route.method !== 'GET') return;
+    const answer = answers[route.url];
+    if (!answer || route.method !== 'GET') return;
     const throughNest = route.handler;
     // The log context is entered below only where this route can log: not for a read answered from the cache.
     route.config = { ...route.config, entersLogContext: true };
     route.handler = function direct(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const { name } = request.params as { name: string };
-      // Nest's handler also sends an empty name to the not-found handler; a query needs Nest's parsing and validation.
-      if (name === '' || request.url.includes('?')) return inLogContext(request, () => throughNest.call(this, request, reply));
+      const params = request.params as Record<string, string>;
+      // Nest's handler also sends an empty parameter to the not-found handler; a query needs Nest's parsing and validation.
+      if (Object.values(params).includes('') || request.url.includes('?')) return inLogContext(request, () => throughNest.call(this, request, reply));
+      let answered: Buffer | (() => Promise<Buffer>);
       try {
         authorizer.authorize(request, reply);
-        // A current cached copy is answered without a promise; otherwise the document is read.
-        const cached = runtime.readStore.cachedNow<GraphDocument>('graphs', name);
-        if (cached) return reply.send(answerGraph(cached, reply));
+        answered = answer(params, reply);
       } catch (error) {
         inLogContext(request, () => sendProblem(error, request, reply, logger));
         return reply;
       }
+      if (Buffer.isBuffer(answered)) return reply.send(answered);
+      const reading = answered;
       return inLogContext(request, () =>
-        answerCurrentGraph(runtime, name, reply).then(
+        reading().then(
           (body) => reply.send(body),
           (error: unknown) => {
             sendProblem(error, request, reply, logger);

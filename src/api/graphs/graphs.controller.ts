@@ -19,22 +19,14 @@ import { etag, requestContext } from '../request-context';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { isIntent } from '../placement/plan.controller';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
-import { graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
-import { wholeNumberParam } from '../validation/query-number';
-import { answerCurrentGraph, currentGraph } from './graph-read';
-import { isDnsLabel } from '../../shared/dns-name';
+import { answerCurrentGraph, answerProjectGraphs, currentGraph } from './graph-read';
+import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
 const OUTCOME_PAGE = 50;
 const TEXT = 'text/html; charset=utf-8';
-/** The graph lists answer at most this many graphs (`?limit`, default and maximum). */
-export const MAX_GRAPHS_PER_LIST = 1000;
-
-function listSize(limit: string | undefined): number {
-  return wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
-}
 
 /** The graph routes of the upstream SMO, with POST variants of its state-changing GETs. */
 @ApiTags('graphs')
@@ -55,13 +47,7 @@ export class GraphsController {
   @ApiQueryParam('limit', `at most this many graphs (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'Graph views (upstream Graph.to_dict() plus placement, revision, failures)', ['GraphView'])
   async list(@Param('project') project: string, @Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
-    checkProject(project);
-    const size = listSize(limit);
-    // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs the project has.
-    const result = await this.runtime.readStore.cachedFind<GraphDocument>('graphs', { where: { project }, orderBy: [{ field: 'name' }], limit: size + 1 });
-    if (result.documents.length > size) void reply.header('x-truncated', 'true');
-    void reply.type(JSON_CONTENT_TYPE);
-    return graphViewListBody(result, size);
+    return answerProjectGraphs(this.runtime, project, limit, reply);
   }
 
   @Get('graphs')
@@ -488,11 +474,6 @@ function GraphCommandResponses(text: string): MethodDecorator {
 }
 
 /** A project becomes a Kubernetes namespace: anything but a DNS-1123 label is refused (400). */
-function checkProject(project: string): void {
-  if (!isDnsLabel(project)) {
-    throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
-  }
-}
 
 /** `host[:port]` of a chart reference such as oci://registry:5000/project/chart, lower-cased. */
 export function registryOf(reference: string): string | null {
