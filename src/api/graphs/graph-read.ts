@@ -60,7 +60,7 @@ type DirectAnswer = (params: Record<string, string>, reply: FastifyReply) => Buf
 /**
  * The most frequent reads, `GET /graphs/{name}` and `GET /project/{project}/graphs` without a query,
  * are answered by Fastify without Nest's per-request pipeline (execution contexts, guard and
- * interceptor consumers, parameter factories: about a quarter of the graph read's CPU, half of the
+ * interceptor consumers, parameter factories: about a quarter of the graph read's CPU, a tenth of the
  * list's, see bench:api). Same authorisation (the one RequestAuthorizer), same answers
  * (answerCurrentGraph, answerProjectGraphs), same problem bodies (sendProblem); Fastify's hooks
  * (correlation id, metrics, request log, security headers) run as for every route. Any query string,
