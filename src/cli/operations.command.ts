@@ -57,7 +57,7 @@ export async function analyticsCommand(ctx: CommandContext, report: (typeof ANAL
     return ctx.print(render(body, rows, { table: ['cluster', 'cpu', 'memoryBytes', 'at'], wide: ['changes'] }, ctx.output));
   }
   const docs = body as Array<Record<string, unknown>>;
-  if (truncated) ctx.progress(report === 'placement-moves' ? 'smo: only the last 366 days are shown' : `smo: only the first ${docs.length} are shown`);
+  if (truncated) ctx.progress(report === 'placement-moves' ? 'smo: older days are left out (the API takes ?days=)' : `smo: only the first ${docs.length} are shown`);
   const columns = [...new Set(docs.flatMap((doc) => Object.keys(doc).filter((key) => doc[key] === null || typeof doc[key] !== 'object')))];
   if (docs.length === 0 && machineReadable(body, ctx.output) === null) return ctx.print(`No ${report} recorded yet.`);
   ctx.print(render(body, docs, { table: columns }, ctx.output));

@@ -5,7 +5,8 @@ import type { Runtime } from '../../app/runtime';
 import { ApiJson, ApiProblems, ApiQueryParam } from '../openapi/responses';
 import { ProblemException } from '../problem';
 import { wholeNumberParam } from '../validation/query-number';
-import { MAX_GRAPHS_PER_LIST } from '../graphs/graph-params';
+import { listSize, MAX_GRAPHS_PER_LIST } from '../graphs/graph-params';
+import type { FindQuery } from '../../readstore/read-store';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
@@ -86,11 +87,7 @@ export class AnalyticsController {
   @ApiQueryParam('limit', `at most this many services (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'One document per scaled service', arrayOf({ type: 'object' }))
   async scaling(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const size = wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
-    // One more than asked tells whether the answer was cut, and keeps the read bounded however many services scale.
-    const docs = await this.runtime.readStore.find<ScalingActions>('analytics-scaling-actions', { orderBy: [{ field: 'graphId' }], limit: size + 1 });
-    if (docs.length > size) void reply.header('x-truncated', 'true');
-    return docs.slice(0, size).map(({ doc }) => doc);
+    return this.firstPage<ScalingActions>('analytics-scaling-actions', { orderBy: [{ field: 'graphId' }] }, limit, reply);
   }
 
   @Get('alerts')
@@ -101,7 +98,8 @@ export class AnalyticsController {
   @ApiQueryParam('limit', `at most this many alert names (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'One document per alert name', arrayOf({ type: 'object' }))
   alerts(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.firstByName<AlertsByRule>('analytics-alerts-by-rule', limit, reply);
+    // Documents are keyed by alert name: id order is name order.
+    return this.firstPage<AlertsByRule>('analytics-alerts-by-rule', {}, limit, reply);
   }
 
   @Get('deployment-failures')
@@ -112,7 +110,8 @@ export class AnalyticsController {
   @ApiQueryParam('limit', `at most this many charts (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiJson(200, 'One document per chart', arrayOf({ type: 'object' }))
   failures(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.firstByName<DeploymentFailures>('analytics-deployment-failures', limit, reply);
+    // Documents are keyed by chart: id order is chart order.
+    return this.firstPage<DeploymentFailures>('analytics-deployment-failures', {}, limit, reply);
   }
 
   @Get('placement-moves')
@@ -135,10 +134,10 @@ export class AnalyticsController {
     return recent.map(({ doc }) => doc);
   }
 
-  /** The first `limit` documents of a collection keyed by the name its answer is ordered by (an alert name, a chart): one page in id order. */
-  private async firstByName<T>(collection: string, limit: string | undefined, reply: FastifyReply): Promise<T[]> {
-    const size = wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
-    const docs = await this.runtime.readStore.find<T>(collection, { limit: size + 1 });
+  /** The first `?limit` documents in the query's order; one more is read to tell whether the answer was cut, so the read stays bounded. */
+  private async firstPage<T>(collection: string, order: Pick<FindQuery, 'orderBy'>, limit: string | undefined, reply: FastifyReply): Promise<T[]> {
+    const size = listSize(limit);
+    const docs = await this.runtime.readStore.find<T>(collection, { ...order, limit: size + 1 });
     if (docs.length > size) void reply.header('x-truncated', 'true');
     return docs.slice(0, size).map(({ doc }) => doc);
   }

@@ -41,7 +41,11 @@ function projectGraphsQuery(project: string, size: number): FindQuery {
 /** GET /project/{project}/graphs: the project's graph views by name, at most `limit`; `X-Truncated: true` when there were more. */
 export async function answerProjectGraphs(runtime: Runtime, project: string, limit: string | undefined, reply: FastifyReply): Promise<Buffer> {
   checkProject(project);
-  const size = listSize(limit);
+  return readProjectGraphs(runtime, project, listSize(limit), reply);
+}
+
+/** The list of a project already checked, at most `size` graphs. */
+async function readProjectGraphs(runtime: Runtime, project: string, size: number, reply: FastifyReply): Promise<Buffer> {
   return answerGraphList(await runtime.readStore.cachedFind<GraphDocument>('graphs', projectGraphsQuery(project, size)), size, reply);
 }
 
@@ -76,7 +80,7 @@ export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runt
     [PROJECT_GRAPHS_ROUTE]: ({ project }, reply) => {
       checkProject(project!);
       const cached = runtime.readStore.cachedFindNow<GraphDocument>('graphs', projectGraphsQuery(project!, MAX_GRAPHS_PER_LIST));
-      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply) : () => answerProjectGraphs(runtime, project!, undefined, reply);
+      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply) : () => readProjectGraphs(runtime, project!, MAX_GRAPHS_PER_LIST, reply);
     },
   };
   fastify.addHook('onRoute', (route) => {
