@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CLUSTER_LOAD_POINTS, chunkIdsFor, clusterLoadProjection, latestPoints, type ClusterChunk, type ClusterLoadDocument, type ClusterSeries } from '../projections/analytics/cluster-load.projection';
 import { clusterLoadSeries, placedResourcesProjection, type PlacedResources } from '../projections/analytics/placed-resources.projection';
 import type { RecordedEvent } from '../src/eventstore/event-store';
-import { projectPage } from '../src/processing/projection';
+import { logicalTarget, projectPage } from '../src/processing/projection';
 import type { DocumentWrite, StoredDocument } from '../src/readstore/read-store';
 import { SqliteReadStore } from '../src/readstore/sqlite-read-store';
 import { SqliteDatabase } from '../src/sqlite/sqlite-database';
@@ -49,9 +49,9 @@ function events(graphs: number): RecordedEvent[] {
 /** Folds the events into documents as the projection runner does, a page of 1,000 at a time, keeping them in memory. */
 async function fold<TDoc>(projection: typeof clusterLoadProjection | typeof placedResourcesProjection, all: readonly RecordedEvent[]): Promise<DocumentWrite[]> {
   const documents = new Map<string, StoredDocument<TDoc>>();
-  const load = async (ids: readonly string[]) => new Map(ids.flatMap((id) => (documents.has(id) ? [[id, documents.get(id)!] as const] : [])));
+  const load = async (_collection: string, ids: readonly string[]) => new Map(ids.flatMap((id) => (documents.has(id) ? [[id, documents.get(id)!] as const] : [])));
   for (let start = 0; start < all.length; start += 1000) {
-    for (const write of await projectPage<TDoc>(load, projection as never, projection.collection, all.slice(start, start + 1000))) {
+    for (const write of await projectPage<TDoc>(load, projection as never, { documents: projection.collection }, all.slice(start, start + 1000))) {
       if (write.kind === 'upsert') documents.set(write.id, { id: write.id, doc: write.doc as TDoc, position: write.position });
       else documents.delete(write.id);
     }
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       const liveEvents = events(graphs).slice(-1000).map((event, i) => ({ ...event, position: all.length + i + 1 }));
       const liveStarted = performance.now();
       for (const event of liveEvents) {
-        await store.commit(await projectPage<ClusterLoadDocument>((ids) => store.getMany(clusterLoadProjection.collection, ids), clusterLoadProjection, clusterLoadProjection.collection, [event]));
+        await store.commit(await projectPage<ClusterLoadDocument>((collection, ids) => store.getMany(collection, ids), clusterLoadProjection, logicalTarget(clusterLoadProjection), [event]));
       }
       const liveMicroseconds = Math.round(((performance.now() - liveStarted) * 1000) / liveEvents.length);
       // The graphs' timelines keep their latest 100 changes exactly, so both give the same latest points.

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../src/eventstore/event-store';
 import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import { evolveGraph } from '../src/domain/graph/evolve';
 import { awaitsProvisionedCluster, isSettled, type ExistingGraph } from '../src/domain/graph/state';
-import type { Projection } from '../src/processing/projection';
+import type { DocumentChange, Projection, ProjectionSummary } from '../src/processing/projection';
 
 /** The graph read model: the folded graph state plus the fields queries filter on. */
 export interface GraphDocument {
@@ -18,9 +18,48 @@ export interface GraphDocument {
   state: ExistingGraph;
 }
 
+/** Graphs by status, services by status and pending placement proposals, over every graph (the status gauges of /metrics). */
+export interface GraphCounts {
+  graphs: Record<string, number>;
+  services: Record<string, number>;
+  pendingProposals: number;
+}
+
+/** The one document of the graph-counts collection. */
+export const GRAPH_COUNTS_ID = 'all';
+
+/**
+ * The counts, moved by each graph document's change (what it counted before out, what it counts
+ * after in): one small document read per scrape, however many graphs there are.
+ */
+export const graphCounts: ProjectionSummary<GraphDocument, GraphCounts> = {
+  collection: 'graph-counts',
+  summaryIds: () => [GRAPH_COUNTS_ID],
+  evolve: (counts, { before, after }: DocumentChange<GraphDocument>) => {
+    const next: GraphCounts = { graphs: { ...counts?.graphs }, services: { ...counts?.services }, pendingProposals: counts?.pendingProposals ?? 0 };
+    for (const [doc, sign] of [[before, -1], [after, 1]] as const) {
+      if (!doc) continue;
+      add(next.graphs, doc.status, sign);
+      for (const service of doc.state.services) add(next.services, service.status, sign);
+      next.pendingProposals += sign * (doc.state.proposals ?? []).filter((proposal) => proposal.status === 'pending').length;
+    }
+    return next;
+  },
+};
+
+/** A status no document has any more leaves the counts (as a gauge with no sample). */
+function add(counts: Record<string, number>, status: string, by: number): void {
+  const count = (counts[status] ?? 0) + by;
+  if (count === 0) delete counts[status];
+  else counts[status] = count;
+}
+
 export const graphsProjection: Projection<GraphDocument> = {
   name: 'graphs',
   collection: 'graphs',
+  // 2: the graph counts (a summary the documents of version 1 never moved).
+  version: 2,
+  summary: graphCounts,
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
   evolve: (doc, event) => {

@@ -37,14 +37,14 @@ type Stored = Map<string, { doc: ClusterLoadDocument | null; position: number }>
  * position is ignored (the read-store contract).
  */
 async function project(events: readonly RecordedEvent[], pageSizes: readonly number[], store: Stored = new Map()) {
-  const load = async (ids: readonly string[]) =>
+  const load = async (_collection: string, ids: readonly string[]) =>
     new Map(ids.flatMap((id): Array<[string, StoredDocument<ClusterLoadDocument>]> => {
       const stored = store.get(id);
       return stored?.doc ? [[id, { id, doc: stored.doc, position: stored.position }]] : [];
     }));
   for (let start = 0, page = 0; start < events.length; page++) {
     const size = pageSizes[page % pageSizes.length]!;
-    for (const write of await projectPage<ClusterLoadDocument>(load, clusterLoadProjection, 'c', events.slice(start, start + size))) {
+    for (const write of await projectPage<ClusterLoadDocument>(load, clusterLoadProjection, { documents: 'c' }, events.slice(start, start + size))) {
       if (write.position <= (store.get(write.id)?.position ?? 0)) continue;
       store.set(write.id, { doc: write.kind === 'delete' ? null : (write.doc as ClusterLoadDocument), position: write.position });
     }

@@ -1,6 +1,6 @@
 import { serviceOwnersProjection, type ServiceOwnersDocument } from '../../projections/service-owners.projection';
 import type { RecordedEvent } from '../eventstore/event-store';
-import { projectPage } from '../processing/projection';
+import { logicalTarget, projectPage } from '../processing/projection';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { firstOwnerOf } from './service-owners';
@@ -42,7 +42,7 @@ function firstOwnerByDefinition(events: readonly RecordedEvent[], serviceId: str
 
 async function project(store: MemoryReadStore, events: readonly RecordedEvent[], pageSize: number, from = 0): Promise<void> {
   for (let start = from; start < events.length; start += pageSize) {
-    const writes = await projectPage<ServiceOwnersDocument>((ids) => store.getMany(serviceOwnersProjection.collection, ids), serviceOwnersProjection, serviceOwnersProjection.collection, events.slice(start, start + pageSize));
+    const writes = await projectPage<ServiceOwnersDocument>((collection, ids) => store.getMany(collection, ids), serviceOwnersProjection, logicalTarget(serviceOwnersProjection), events.slice(start, start + pageSize));
     await store.commit(writes);
   }
 }

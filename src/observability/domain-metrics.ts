@@ -1,14 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HelmChartRequest, HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
-import { pagesOf, type ReadStore } from '../readstore/read-store';
-import { yieldIfBusy } from '../processing/event-loop-yield';
-import type { GraphDocument } from '../../projections/graphs.projection';
+import type { ReadStore } from '../readstore/read-store';
+import { GRAPH_COUNTS_ID, graphCounts, type GraphCounts } from '../../projections/graphs.projection';
 import type { Logger } from './logger';
-
-/** The most graphs one scrape reads for the status gauges (the read stays bounded however many there are). */
-export const MAX_GRAPHS_PER_SCRAPE = 10_000;
-/** Graphs read at a time by a scrape (about 6 KB each). */
-const SCRAPE_PAGE = 100;
 
 /** An appended event as the observer sees it. */
 interface DomainEvent {
@@ -18,7 +12,7 @@ interface DomainEvent {
 
 /**
  * SMO's domain metrics (README "Domain metrics"). Counters follow the events this instance appends, so they count
- * what this instance decided and did; the status gauges are read from the graphs read model at scrape time.
+ * what this instance decided and did; the status gauges are read at scrape time from the graph counts the graphs read model keeps.
  */
 export class DomainMetrics {
   private readonly placements: Counter<'algorithm' | 'reason' | 'outcome'>;
@@ -57,35 +51,17 @@ export class DomainMetrics {
     this.scalingFailures = new Counter({ name: 'smo_scaling_failures_total', help: 'Scaling rounds that failed: the scale call (call) or no feasible scaling (infeasible)', labelNames: ['kind'], registers });
     this.dashboardsFailed = new Counter({ name: 'smo_dashboards_failed_total', help: 'Grafana refusing a dashboard, by action', labelNames: ['action'], registers });
 
-    // One bounded read per scrape feeds the three gauges (they are collected together). In pages, letting
-    // the event loop turn between them: at 10,000 graphs one read parsed about 58 MB and held every
-    // request (and /health) for half a second.
-    let snapshot: Promise<{ graphs: Map<string, number>; services: Map<string, number>; proposals: number }> | null = null;
-    const read = () =>
-      (snapshot ??= (async () => {
-        const store = readStore();
-        const counts = { graphs: new Map<string, number>(), services: new Map<string, number>(), proposals: 0 };
-        if (!store) return counts;
-        let counted = 0;
-        for await (const page of pagesOf<GraphDocument>(store, 'graphs', {}, SCRAPE_PAGE)) {
-          for (const { doc } of page.slice(0, MAX_GRAPHS_PER_SCRAPE - counted)) {
-            counts.graphs.set(doc.status, (counts.graphs.get(doc.status) ?? 0) + 1);
-            for (const service of doc.state.services) counts.services.set(service.status, (counts.services.get(service.status) ?? 0) + 1);
-            counts.proposals += (doc.state.proposals ?? []).filter((p) => p.status === 'pending').length;
-          }
-          counted += page.length;
-          if (counted >= MAX_GRAPHS_PER_SCRAPE) break;
-          await yieldIfBusy();
-        }
-        return counts;
-      })().finally(() => setTimeout(() => (snapshot = null), 0)));
-    const fill = (gauge: Gauge<'status'>, counts: Map<string, number>) => {
+    // The three gauges (collected together) share one read of the graphs' counts, a document the
+    // graphs projection keeps: a scrape costs the same however many graphs there are.
+    let snapshot: Promise<GraphCounts | null> | null = null;
+    const read = () => (snapshot ??= (async () => (await readStore()?.get<GraphCounts>(graphCounts.collection, GRAPH_COUNTS_ID))?.doc ?? null)().finally(() => setTimeout(() => (snapshot = null), 0)));
+    const fill = (gauge: Gauge<'status'>, counts: Record<string, number> | undefined) => {
       gauge.reset();
-      for (const [status, count] of counts) gauge.set({ status }, count);
+      for (const [status, count] of Object.entries(counts ?? {})) gauge.set({ status }, count);
     };
-    const graphs: Gauge<'status'> = new Gauge({ name: 'smo_graphs', help: 'Graphs by status (read model)', labelNames: ['status'], registers, collect: async () => fill(graphs, (await read()).graphs) });
-    const services: Gauge<'status'> = new Gauge({ name: 'smo_services', help: 'Services by status (read model)', labelNames: ['status'], registers, collect: async () => fill(services, (await read()).services) });
-    const proposals: Gauge = new Gauge({ name: 'smo_placement_proposals_pending', help: 'Placement proposals waiting for approval (read model)', registers, collect: async () => proposals.set((await read()).proposals) });
+    const graphs: Gauge<'status'> = new Gauge({ name: 'smo_graphs', help: 'Graphs by status (read model)', labelNames: ['status'], registers, collect: async () => fill(graphs, (await read())?.graphs) });
+    const services: Gauge<'status'> = new Gauge({ name: 'smo_services', help: 'Services by status (read model)', labelNames: ['status'], registers, collect: async () => fill(services, (await read())?.services) });
+    const proposals: Gauge = new Gauge({ name: 'smo_placement_proposals_pending', help: 'Placement proposals waiting for approval (read model)', registers, collect: async () => proposals.set((await read())?.pendingProposals ?? 0) });
   }
 
   /** Counts what the appended events say happened, and logs placement decisions and helm outcomes at info (failures at warn). */

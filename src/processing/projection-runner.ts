@@ -2,7 +2,7 @@ import type { RecordedEvent, Subscription } from '../eventstore/event-store';
 import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
-import { projectPage, type DocumentLoader, type Projection } from './projection';
+import { logicalTarget, projectPage, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
 import { yieldIfBusy } from './event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
@@ -32,6 +32,8 @@ const FLUSH_DOCUMENTS = 20_000;
 export class ProjectionRunner<TDoc = unknown> extends Runner {
   private readonly writes = new Mutex();
   private rebuilding: RebuildProgress | null = null;
+  /** A rebuild started because the stored documents are of an older version; null otherwise. */
+  private upgrading: Promise<void> | null = null;
   /** The projection, with what its own (pure) code throws marked as the event's fault. */
   private readonly folding: Projection<TDoc>;
 
@@ -49,15 +51,28 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         followUps: (change, event) =>
           poisonOnThrow(() => projection.followUps!(change, event)).map((followUp) => ({ id: followUp.id, evolve: (doc: TDoc | null) => poisonOnThrow(() => followUp.evolve(doc)) })),
       }),
+      ...(projection.summary && {
+        summary: {
+          collection: projection.summary.collection,
+          summaryIds: (change) => poisonOnThrow(() => projection.summary!.summaryIds(change)),
+          evolve: (summary, change) => poisonOnThrow(() => projection.summary!.evolve(summary, change)),
+        },
+      }),
     };
+  }
+
+  /** Also waits for a rebuild for a new version, which stops between pages (it runs again at the next start). */
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.upgrading;
   }
 
   rebuildProgress(): RebuildProgress | null {
     return this.rebuilding;
   }
 
-
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
+    await this.upgradeIfOlder(signal);
     let page: RecordedEvent[] = [];
     for await (const message of subscription) {
       if (signal.aborted) return;
@@ -72,6 +87,46 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
   }
 
+  /** The record of the version the projection's documents were built with (absent: version 1). */
+  private get versionRecord(): string {
+    return `projection-version:${this.name}`;
+  }
+
+  /**
+   * Documents built by an older version of the fold are rebuilt, blue/green, beside the live loop
+   * (which keeps them current and readable meanwhile); the version is recorded once the rebuild has
+   * switched over. A projection that never ran has nothing to rebuild: it starts from the first event.
+   */
+  private async upgradeIfOlder(signal: AbortSignal): Promise<void> {
+    const version = this.projection.version ?? 1;
+    if (this.persisted === 0) return this.recordVersion(version);
+    const built = (await this.deps.readStore.getCheckpoint(this.versionRecord)) ?? 1;
+    if (built >= version || this.upgrading) return;
+    this.upgrading = (async () => {
+      this.deps.logger.info({ projection: this.name, from: built, to: version }, 'rebuilding a read model built by an older version');
+      await withRetry(() => this.rebuild(undefined, signal), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
+      this.noteRecovered();
+    })()
+      .catch((error: unknown) => {
+        if (!signal.aborted) this.deps.logger.error({ projection: this.name, err: describe(error) }, 'rebuild for a new version failed; it runs again at the next start');
+      })
+      .finally(() => (this.upgrading = null));
+  }
+
+  private async recordVersion(version: number): Promise<void> {
+    await this.deps.readStore.commit([], { name: this.versionRecord, position: version });
+  }
+
+  /**
+   * Where live pages are written: the logical collections, without the summaries while a rebuild
+   * for a new version builds them (live changes would move totals the old documents never counted;
+   * the rebuild's summaries replace them, up to the head).
+   */
+  private get liveTarget(): ProjectionTarget {
+    const target = logicalTarget(this.projection);
+    return this.upgrading ? { documents: target.documents } : target;
+  }
+
   /**
    * Applies a page with retries; if it keeps failing, applies event by event and parks the events
    * the projection itself cannot fold. A read store that cannot be read or written (disk full,
@@ -80,7 +135,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
    */
   private async apply(page: RecordedEvent[], signal: AbortSignal): Promise<void> {
     try {
-      await withRetry(() => this.writes.run(() => this.commitPage(page, this.projection.collection)), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
+      await withRetry(() => this.writes.run(() => this.commitPage(page)), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
       this.noteRecovered();
       return;
     } catch (error) {
@@ -89,7 +144,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
     for (const event of page) {
       try {
-        await withRetry(() => this.writes.run(() => this.commitPage([event], this.projection.collection)), this.retry, { signal });
+        await withRetry(() => this.writes.run(() => this.commitPage([event])), this.retry, { signal });
       } catch (error) {
         if (signal.aborted || !(error instanceof PoisonEventError)) throw error;
         await this.park(event, error.cause, this.retry.attempts);
@@ -99,59 +154,65 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
   }
 
   /** Folds a live page and commits its documents together with the fenced checkpoint. */
-  private async commitPage(page: readonly RecordedEvent[], collection: string): Promise<void> {
+  private async commitPage(page: readonly RecordedEvent[]): Promise<void> {
     const last = page[page.length - 1];
     if (!last) return;
-    const writes = await projectPage((ids) => this.deps.readStore.getMany<TDoc>(collection, ids), this.folding, collection, page);
+    const writes = await projectPage((collection, ids) => this.deps.readStore.getMany(collection, ids), this.folding, this.liveTarget, page);
     await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
     this.persisted = Math.max(this.persisted, last.position);
     this.markProcessed(last.position);
   }
 
   /**
-   * Replays every matching event into a fresh collection version, then switches to it while the
-   * live loop is held, so no live write lands in between. The old version is dropped afterwards.
+   * Replays every matching event into a fresh collection version (and one for the summaries), then
+   * switches to it while the live loop is held, so no live write lands in between. The old versions
+   * are dropped afterwards.
    */
-  async rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<RebuildReport> {
+  async rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined, signal?: AbortSignal): Promise<RebuildReport> {
     if (this.rebuilding) throw new RebuildInProgressError(this.name);
     const { readStore, eventStore } = this.deps;
-    const logical = this.projection.collection;
-    const target = await readStore.createCollectionVersion(logical);
+    const logical = logicalTarget(this.projection);
+    const target: ProjectionTarget = { documents: await readStore.createCollectionVersion(logical.documents) };
+    if (logical.summaries !== undefined) target.summaries = await readStore.createCollectionVersion(logical.summaries);
     const started = performance.now();
     let position = 0;
     let events = 0;
-    // The new version is written by this rebuild alone: keep its documents in memory and write each
-    // one once per flush, not once per page (a document touched by many events is written rarely).
+    // The new versions are written by this rebuild alone: keep their documents in memory and write
+    // each one once per flush, not once per page (a document touched by many events is written rarely).
     const pending = new Map<string, DocumentWrite>();
+    const key = (collection: string, id: string) => `${collection}/${id}`;
     const flush = async () => {
       await readStore.commit([...pending.values()]);
       pending.clear();
     };
-    const load: DocumentLoader<TDoc> = async (ids) => {
-      const found = new Map<string, StoredDocument<TDoc>>();
+    const load: DocumentLoader = async (collection, ids) => {
+      const found = new Map<string, StoredDocument<unknown>>();
       const missing: string[] = [];
       for (const id of ids) {
-        const write = pending.get(id);
+        const write = pending.get(key(collection, id));
         if (!write) missing.push(id);
-        else if (write.kind === 'upsert') found.set(id, { id, doc: write.doc as TDoc, position: write.position });
+        else if (write.kind === 'upsert') found.set(id, { id, doc: write.doc, position: write.position });
       }
-      if (missing.length > 0) for (const [id, doc] of await readStore.getMany<TDoc>(target, missing)) found.set(id, doc);
+      if (missing.length > 0) for (const [id, doc] of await readStore.getMany(collection, missing)) found.set(id, doc);
       return found;
     };
     const report = (head: number): RebuildProgress => {
       const elapsedMs = performance.now() - started;
-      return { projection: this.name, collection: target, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
+      return { projection: this.name, collection: target.documents, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
     };
+    const versions = (names: ProjectionTarget) => [names.documents, ...(names.summaries === undefined ? [] : [names.summaries])];
     this.rebuilding = report((await eventStore.headPosition()) ?? 0);
+    let switched = false;
     try {
       const catchUp = async () => {
         const head = (await eventStore.headPosition()) ?? 0;
         for (;;) {
+          signal?.throwIfAborted();
           // Positions are opaque (EventStoreDB's are log offsets): read from the last one seen, inclusive, and drop it.
           const read = await eventStore.readAll({ fromPosition: position === 0 ? 'start' : position, maxCount: this.pageSize + 1, filter: this.projection.filter });
           const page = read.filter((event) => event.position > position);
           if (page.length > 0) {
-            for (const write of await projectPage(load, this.projection, target, page)) pending.set(write.id, write);
+            for (const write of await projectPage(load, this.projection, target, page)) pending.set(key(write.collection, write.id), write);
             if (pending.size >= FLUSH_DOCUMENTS) await flush();
             position = page[page.length - 1]!.position;
             events += page.length;
@@ -163,15 +224,20 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         }
       };
       await catchUp();
-      const previous = await readStore.activeCollection(logical);
+      const previous: ProjectionTarget = { documents: await readStore.activeCollection(logical.documents) };
+      if (logical.summaries !== undefined) previous.summaries = await readStore.activeCollection(logical.summaries);
       await this.writes.run(async () => {
         await catchUp();
-        await readStore.switchCollection(logical, target);
-        await readStore.dropCollection(previous);
+        // Both versions hold the same events (the live loop is held), so a crash between the switches leaves a consistent pair.
+        for (const [index, name] of versions(logical).entries()) await readStore.switchCollection(name, versions(target)[index]!);
+        switched = true;
+        for (const name of versions(previous)) await readStore.dropCollection(name);
+        await this.recordVersion(this.projection.version ?? 1);
       });
-      return { ...report(Math.max(position, (await eventStore.headPosition()) ?? 0)), previousCollection: previous };
+      return { ...report(Math.max(position, (await eventStore.headPosition()) ?? 0)), previousCollection: previous.documents };
     } catch (error) {
-      await readStore.dropCollection(target).catch(() => undefined);
+      // Once switched, the new versions are the live ones: only an unfinished rebuild's are dropped.
+      if (!switched) for (const name of versions(target)) await readStore.dropCollection(name).catch(() => undefined);
       throw error;
     } finally {
       this.rebuilding = null;

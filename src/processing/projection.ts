@@ -1,8 +1,14 @@
 import type { EventFilter, RecordedEvent } from '../eventstore/event-store';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 
-/** Loads the current documents with these ids (a read store's getMany, or a cache in front of it). */
-export type DocumentLoader<TDoc> = (ids: readonly string[]) => Promise<Map<string, StoredDocument<TDoc>>>;
+/** Loads the current documents of a collection with these ids (a read store's getMany, or a cache in front of it). */
+export type DocumentLoader = (collection: string, ids: readonly string[]) => Promise<ReadonlyMap<string, StoredDocument<unknown>>>;
+
+/** Where a page's documents are read and written: the projection's collection and, with a summary, the summary's (logical or physical names). */
+export interface ProjectionTarget {
+  documents: string;
+  summaries?: string;
+}
 
 /**
  * A read model: a pure fold of events into documents of one collection. The runner loads the
@@ -26,6 +32,32 @@ export interface Projection<TDoc = unknown> {
    * in turn. A document changes at most once per event. Pure.
    */
   followUps?(change: DocumentChange<TDoc>, event: RecordedEvent): ReadonlyArray<FollowUp<TDoc>>;
+  /** Totals over the collection's documents, read as one document however many there are. */
+  readonly summary?: ProjectionSummary<TDoc>;
+  /**
+   * The shape of the documents (1 when absent). A projection whose stored version differs is
+   * rebuilt once at start, blue/green: its documents stay readable meanwhile. Raise it when a
+   * change to the fold (a new field, a summary) would not reach documents already written.
+   */
+  readonly version?: number;
+}
+
+/**
+ * Totals over a projection's documents (counts by status, say), kept in a collection of their own:
+ * each change of a document (a fold or a follow-up) is folded into the summaries it names, and
+ * committed with it. A summary may change several times for one event. Pure.
+ */
+export interface ProjectionSummary<TDoc, TSummary = unknown> {
+  readonly collection: string;
+  /** Ids of the summary documents a change moves (often one). */
+  summaryIds(change: DocumentChange<TDoc>): readonly string[];
+  /** The summary after the change; null removes it. */
+  evolve(summary: TSummary | null, change: DocumentChange<TDoc>): TSummary | null;
+}
+
+/** The target of a projection's live writes: its logical collections. */
+export function logicalTarget(projection: Projection<unknown>): ProjectionTarget {
+  return { documents: projection.collection, ...(projection.summary ? { summaries: projection.summary.collection } : {}) };
 }
 
 export interface DocumentChange<TDoc> {
@@ -40,51 +72,84 @@ export interface FollowUp<TDoc> {
 }
 
 /**
- * Folds a page of events into the documents they touch (and their follow-ups), in event order, and
- * returns the writes. Events at or below a document's stored position were applied before and are
- * skipped.
+ * Folds a page of events into the documents they touch (and their follow-ups, and the summaries
+ * their changes move), in event order, and returns the writes. Events at or below a document's
+ * stored position were applied before and are skipped.
  */
-export async function projectPage<TDoc>(
-  load: DocumentLoader<TDoc>,
-  projection: Projection<TDoc>,
-  collection: string,
-  events: readonly RecordedEvent[],
-): Promise<DocumentWrite[]> {
-  const working = new Map<string, { doc: TDoc | null; position: number; changed: boolean }>();
-  const loadMissing = async (ids: readonly string[]) => {
-    const missing = [...new Set(ids)].filter((id) => !working.has(id));
+export async function projectPage<TDoc>(load: DocumentLoader, projection: Projection<TDoc>, target: ProjectionTarget, events: readonly RecordedEvent[]): Promise<DocumentWrite[]> {
+  const documents = new WorkingSet<TDoc>(load, target.documents);
+  const summary = projection.summary && target.summaries !== undefined ? { of: projection.summary, working: new WorkingSet<unknown>(load, target.summaries) } : null;
+  const idsOf = events.map((event) => projection.documentIds(event));
+  await documents.load(idsOf.flat());
+  for (const [index, event] of events.entries()) {
+    const changes: Array<DocumentChange<TDoc>> = [];
+    for (const id of idsOf[index]!) {
+      const pending = [documents.fold(id, event.position, (doc) => projection.evolve(doc, event, id))];
+      // Each document folds at most once per event (its position is then the event's): this ends.
+      while (pending.length > 0) {
+        const change = pending.shift();
+        if (!change) continue;
+        changes.push(change);
+        if (!projection.followUps) continue;
+        const followUps = projection.followUps(change, event);
+        await documents.load(followUps.map((followUp) => followUp.id));
+        for (const followUp of followUps) pending.push(documents.fold(followUp.id, event.position, (doc) => followUp.evolve(doc)));
+      }
+    }
+    if (!summary) continue;
+    for (const change of changes) {
+      const ids = summary.of.summaryIds(change);
+      await summary.working.load(ids);
+      for (const id of ids) summary.working.foldAgain(id, event.position, (doc) => summary.of.evolve(doc, change));
+    }
+  }
+  return [...documents.writes(), ...(summary?.working.writes() ?? [])];
+}
+
+/** The documents of one collection a page touches, loaded once and written once. */
+class WorkingSet<TDoc> {
+  private readonly entries = new Map<string, { doc: TDoc | null; stored: number; position: number; changed: boolean }>();
+
+  constructor(
+    private readonly loader: DocumentLoader,
+    private readonly collection: string,
+  ) {}
+
+  async load(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.entries.has(id));
     if (missing.length === 0) return;
-    const found = await load(missing);
-    for (const id of missing) working.set(id, { doc: found.get(id)?.doc ?? null, position: found.get(id)?.position ?? 0, changed: false });
-  };
-  const fold = (id: string, position: number, evolve: (doc: TDoc | null) => TDoc | null) => {
-    const entry = working.get(id)!;
-    if (position <= entry.position) return null;
+    const found = await this.loader(this.collection, missing);
+    for (const id of missing) {
+      const position = found.get(id)?.position ?? 0;
+      this.entries.set(id, { doc: (found.get(id)?.doc as TDoc | undefined) ?? null, stored: position, position, changed: false });
+    }
+  }
+
+  /** Folds the event into a loaded document unless it was applied already (at most once per event); the change, or null. */
+  fold(id: string, position: number, evolve: (doc: TDoc | null) => TDoc | null): DocumentChange<TDoc> | null {
+    return this.entries.get(id)!.position < position ? this.apply(id, position, evolve) : null;
+  }
+
+  /** Folds unless the stored document had the event already: a summary moves once per document change, so several times for one event. */
+  foldAgain(id: string, position: number, evolve: (doc: TDoc | null) => TDoc | null): void {
+    if (this.entries.get(id)!.stored < position) this.apply(id, position, evolve);
+  }
+
+  private apply(id: string, position: number, evolve: (doc: TDoc | null) => TDoc | null): DocumentChange<TDoc> {
+    const entry = this.entries.get(id)!;
     const before = entry.doc;
     entry.doc = evolve(before);
     entry.position = position;
     entry.changed = true;
     return { id, before, after: entry.doc };
-  };
-  const idsOf = events.map((event) => projection.documentIds(event));
-  await loadMissing(idsOf.flat());
-  for (const [index, event] of events.entries()) {
-    for (const id of idsOf[index]!) {
-      const changes = [fold(id, event.position, (doc) => projection.evolve(doc, event, id))];
-      // Each document folds at most once per event (its position is then the event's): this ends.
-      while (changes.length > 0 && projection.followUps) {
-        const change = changes.shift();
-        if (!change) continue;
-        const followUps = projection.followUps(change, event);
-        await loadMissing(followUps.map((followUp) => followUp.id));
-        for (const followUp of followUps) changes.push(fold(followUp.id, event.position, (doc) => followUp.evolve(doc)));
-      }
+  }
+
+  writes(): DocumentWrite[] {
+    const writes: DocumentWrite[] = [];
+    for (const [id, { doc, position, changed }] of this.entries) {
+      if (!changed) continue;
+      writes.push(doc === null ? { kind: 'delete', collection: this.collection, id, position } : { kind: 'upsert', collection: this.collection, id, doc, position });
     }
+    return writes;
   }
-  const writes: DocumentWrite[] = [];
-  for (const [id, { doc, position, changed }] of working) {
-    if (!changed) continue;
-    writes.push(doc === null ? { kind: 'delete', collection, id, position } : { kind: 'upsert', collection, id, doc, position });
-  }
-  return writes;
 }

@@ -8,8 +8,6 @@ import { Writable } from 'node:stream';
 import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
 import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { createLogger } from '../../src/observability/logger';
-import { MAX_GRAPHS_PER_SCRAPE } from '../../src/observability/domain-metrics';
-import { startApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
@@ -141,31 +139,4 @@ describe('domain metrics over a scripted deploy/scale/alert/fail history', () =>
     expect(logs).toContainEqual(expect.objectContaining({ level: 30, msg: 'helm install succeeded', service: 'noise-reduction' }));
     expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: 'helm install failed: Error: chart not found', service: 'image-detection' }));
   }, 120_000);
-});
-
-describe('the status gauges over more graphs than one page', () => {
-  it('count every graph page by page, and at most MAX_GRAPHS_PER_SCRAPE of them', async () => {
-    const app = await startApp();
-    try {
-      // Graph views written straight into the read model: only what the gauges read.
-      const graph = (i: number, status: string) => ({
-        kind: 'upsert' as const,
-        collection: 'graphs',
-        id: `g${String(i).padStart(6, '0')}`,
-        doc: { status, state: { services: [{ status: 'Deployed' }, { status: 'Pending' }], proposals: i % 2 === 0 ? [{ status: 'pending' }] : [] } },
-        position: i + 1,
-      });
-      const gauges = async () => {
-        const metrics = parseExposition(await (await fetch(`${app.url}/metrics`)).text());
-        return ['smo_graphs{status="Running"}', 'smo_graphs{status="Stopped"}', 'smo_services{status="Pending"}', 'smo_placement_proposals_pending{}'].map((series) => metrics.get(series) ?? 0);
-      };
-      await app.runtime.readStore.commit(Array.from({ length: 250 }, (_, i) => graph(i, i < 130 ? 'Running' : 'Stopped')));
-      expect(await gauges()).toEqual([130, 120, 250, 125]);
-      await app.runtime.readStore.commit(Array.from({ length: MAX_GRAPHS_PER_SCRAPE }, (_, i) => graph(250 + i, 'Running')));
-      // The first MAX_GRAPHS_PER_SCRAPE by id: the 250 above, and the rest of the Running ones.
-      expect(await gauges()).toEqual([MAX_GRAPHS_PER_SCRAPE - 120, 120, MAX_GRAPHS_PER_SCRAPE, MAX_GRAPHS_PER_SCRAPE / 2]);
-    } finally {
-      await app.close();
-    }
-  });
 });

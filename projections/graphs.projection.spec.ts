@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphEvent } from '../src/domain/graph/events';
+import { graphStream } from '../src/domain/graph/events';
+import type { RecordedEvent } from '../src/eventstore/event-store';
+import { logicalTarget, projectPage, type Projection } from '../src/processing/projection';
+import { ProcessingHost } from '../src/processing/processing-host';
+import { MemoryReadStore } from '../src/readstore/memory-read-store';
+import type { ReadStore } from '../src/readstore/read-store';
+import { graphSubmitted } from '../test/support/graph-fixtures';
+import { demoPlacementDecided } from '../test/support/long-history';
+import { eventually } from '../test/support/smo-process';
+import { silentLogger, sqliteStores } from '../test/support/stores';
+import { GRAPH_COUNTS_ID, graphCounts, graphsProjection, type GraphCounts, type GraphDocument } from './graphs.projection';
+
+const SERVICES = ['noise-reduction', 'image-detection', 'image-compression-vo'];
+
+/**
+ * Graphs submitted, placed, deployed (some installs failing), made Pending, stopped, started, given
+ * proposals (some rejected), removed and submitted again, interleaved. Deterministic.
+ */
+function scriptedHistory(graphs: number, steps: number): Array<{ graphId: string; event: GraphEvent }> {
+  const submitted = graphSubmitted('counts');
+  const history: Array<{ graphId: string; event: GraphEvent }> = [];
+  const exists = new Set<string>();
+  for (let step = 0; step < steps; step++) {
+    for (let g = 0; g < graphs; g++) {
+      if ((step * 7 + g * 3) % 4 === 0) continue;
+      const graphId = `g${g}`;
+      const serviceId = SERVICES[(step + g) % SERVICES.length]!;
+      const proposalId = `p${g}-${step}`;
+      const choice = (step * 13 + g * 5) % 17;
+      const event: GraphEvent = !exists.has(graphId)
+        ? { type: 'GraphSubmitted', data: { ...submitted.data, graphId } }
+        : choice < 3
+          ? { type: 'PlacementDecided', data: demoPlacementDecided(graphId, { 'noise-reduction': 'c1', 'image-detection': `c${g % 2}` }) }
+          : choice < 7
+            ? { type: 'ServiceDeployed', data: { graphId, serviceId, action: 'install', cluster: 'c1', namespace: 'ns', chart: 'oci://r/c', values: {}, valuesDigest: '', command: [] } }
+            : choice < 9
+              ? { type: 'ServiceDeploymentFailed', data: { graphId, serviceId, action: 'install', cluster: 'c1', chart: 'oci://r/c', exitCode: 1, stderr: 'Error: boom', timedOut: false, command: [] } }
+              : choice === 9
+                ? { type: 'ServicePending', data: { graphId, serviceId } }
+                : choice === 10
+                  ? { type: 'GraphStopped', data: { graphId } }
+                  : choice === 11
+                    ? { type: 'GraphStarted', data: { graphId } }
+                    : choice < 14
+                      ? { type: 'PlacementProposed', data: { graphId, proposalId, basisDecisionId: null, diff: [], why: 'asked', expiresAt: '2030-01-01T00:00:00.000Z', decision: demoPlacementDecided(graphId, {}) } }
+                      : choice === 14
+                        ? { type: 'PlacementProposalRejected', data: { graphId, proposalId: `p${g}-${step - 1}`, reason: 'no' } }
+                        : choice === 15
+                          ? { type: 'GraphRemoved', data: { graphId } }
+                          : { type: 'ServicePending', data: { graphId, serviceId: SERVICES[0]! } };
+      if (event.type === 'GraphSubmitted') exists.add(graphId);
+      if (event.type === 'GraphRemoved') exists.delete(graphId);
+      history.push({ graphId, event });
+    }
+  }
+  return history;
+}
+
+function recorded(history: ReturnType<typeof scriptedHistory>): RecordedEvent[] {
+  return history.map(({ graphId, event }, index) => ({
+    id: `e${index + 1}`,
+    type: event.type,
+    data: event.data,
+    metadata: {},
+    streamId: graphStream(graphId),
+    revision: 0,
+    position: index + 1,
+    created: new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString(),
+  })) as RecordedEvent[];
+}
+
+/** The counts as a scrape read them before: every graph document, counted. */
+async function recount(store: ReadStore): Promise<GraphCounts> {
+  const counts: GraphCounts = { graphs: {}, services: {}, pendingProposals: 0 };
+  for (const { doc } of await store.find<GraphDocument>('graphs')) {
+    counts.graphs[doc.status] = (counts.graphs[doc.status] ?? 0) + 1;
+    for (const service of doc.state.services) counts.services[service.status] = (counts.services[service.status] ?? 0) + 1;
+    counts.pendingProposals += doc.state.proposals.filter((proposal) => proposal.status === 'pending').length;
+  }
+  return counts;
+}
+
+const countsIn = async (store: ReadStore) => (await store.get<GraphCounts>(graphCounts.collection, GRAPH_COUNTS_ID))?.doc ?? null;
+
+describe('graph counts (the summary of the graphs projection)', () => {
+  const events = recorded(scriptedHistory(30, 40));
+
+  it('equal a recount of the graph documents after every page, whatever the page size, with pages applied twice', async () => {
+    const removals = events.filter((event) => event.type === 'GraphRemoved').length;
+    expect(removals).toBeGreaterThan(5);
+    for (const pageSize of [1, 7, 100, events.length]) {
+      const store = new MemoryReadStore();
+      for (let start = 0; start < events.length; start += pageSize) {
+        const page = events.slice(start, start + pageSize);
+        await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), page));
+        // Applied again (a retry after a lost answer): nothing moves twice.
+        await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), page));
+        expect(await countsIn(store)).toEqual(await recount(store));
+      }
+      const final = await countsIn(store);
+      // The history reaches every status the counts know.
+      expect(Object.keys(final!.graphs).sort()).toEqual(['Running', 'Stopped']);
+      expect(Object.keys(final!.services)).toEqual(expect.arrayContaining(['Deployed', 'Failed', 'Pending']));
+      expect(final!.pendingProposals).toBeGreaterThan(0);
+    }
+  });
+
+  describe('in the runner', () => {
+    let stores: ReturnType<typeof sqliteStores>;
+    let hosts: ProcessingHost[];
+    const host = (projection: Projection<GraphDocument> = graphsProjection) => {
+      const created = new ProcessingHost({ eventStore: stores.eventStore, readStore: stores.readStore, logger: silentLogger, retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 } });
+      hosts.push(created);
+      return created.addProjection(projection);
+    };
+    const append = async (history: ReturnType<typeof scriptedHistory>) => {
+      let position = 0;
+      for (const { graphId, event } of history) {
+        position = (await stores.eventStore.appendToStream(graphStream(graphId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }])).position;
+      }
+      return position;
+    };
+
+    beforeEach(() => {
+      stores = sqliteStores();
+      hosts = [];
+    });
+    afterEach(async () => {
+      await Promise.all(hosts.map((h) => h.stop()));
+      await stores.dispose();
+    });
+
+    it('are rebuilt with the documents: deleting them changes no count', async () => {
+      await append(scriptedHistory(12, 20));
+      const processing = host();
+      processing.start();
+      await processing.whenIdle();
+      const live = await countsIn(stores.readStore);
+      expect(live).toEqual(await recount(stores.readStore));
+      await stores.readStore.commit([{ kind: 'delete', collection: graphCounts.collection, id: GRAPH_COUNTS_ID, position: Number.MAX_SAFE_INTEGER - 1 }]);
+      expect(await countsIn(stores.readStore)).toBeNull();
+      await processing.rebuild('graphs');
+      expect(await countsIn(stores.readStore)).toEqual(live);
+    });
+
+    it('of documents written by the version without counts are built at start, blue/green, while live events go on', async () => {
+      // The graphs projection as it was before the counts (version 1).
+      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
+      await append(scriptedHistory(12, 20));
+      const old = host(withoutCounts);
+      old.start();
+      await old.whenIdle();
+      await old.stop();
+      expect(await countsIn(stores.readStore)).toBeNull();
+      const before = await recount(stores.readStore);
+      expect(before.graphs['Running']).toBeGreaterThan(0);
+
+      const upgraded = host();
+      upgraded.start();
+      // Events appended while the rebuild may run: the live loop and the rebuild both see them.
+      const last = await append(scriptedHistory(14, 3).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
+      await upgraded.whenProcessed(last);
+      await eventually(async () => (await stores.readStore.getCheckpoint('projection-version:graphs')) === 2, 10_000, 'the rebuild for version 2');
+      expect(await countsIn(stores.readStore)).toEqual(await recount(stores.readStore));
+      expect(await stores.readStore.getCheckpoint('projection-version:graphs')).toBe(2);
+      // Recorded: the next start rebuilds nothing (the collection version stays).
+      const active = await stores.readStore.activeCollection('graphs');
+      await upgraded.stop();
+      const again = host();
+      again.start();
+      await again.whenIdle();
+      expect(await stores.readStore.activeCollection('graphs')).toBe(active);
+    });
+  });
+});
+
