@@ -196,4 +196,22 @@ describe('ProcessingHost', () => {
     await processing.whenProcessed(after.position);
     expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-0'))?.doc.events).toBe(6);
   });
+
+  it('keeps the switched-to version when dropping the old one fails', async () => {
+    for (let i = 0; i < 8; i++) await stores.eventStore.appendToStream(`graph-${i % 2}`, [happened(i)]);
+    // A read store whose first drop of a collection fails (a fault the real one cannot produce on demand); later drops work.
+    let drops = 0;
+    const failingDrop = new Proxy(stores.readStore, {
+      get: (target, property, receiver) =>
+        property === 'dropCollection' ? (name: string) => (drops++ === 0 ? Promise.reject(new Error('disk I/O error')) : target.dropCollection(name)) : Reflect.get(target, property, receiver),
+    });
+    const processing = new ProcessingHost({ eventStore: stores.eventStore, readStore: failingDrop, logger: silentLogger, retry: fastRetry, leaseTtlMs: 300 }).addProjection(streamSummariesProjection);
+    hosts.push(processing);
+    processing.start();
+    await processing.whenIdle();
+    const live = await stores.readStore.find('stream-summaries');
+    await expect(processing.rebuild('stream-summaries')).rejects.toThrow('disk I/O error');
+    // The switch happened before the drop: the active version is the rebuilt one, with every document.
+    expect(await stores.readStore.find('stream-summaries')).toEqual(live);
+  });
 });
