@@ -7,6 +7,8 @@
  * and parses again only the document that changed), the same indexed read without the cache (every
  * recent document read and parsed: what placement did before), and the scan of the whole ledger
  * the index replaced. Same rule, same answer: checked on every call; prints JSON.
+ * Also the simulated inventory's "allocated" figure (placedDemandOf, every 30 s in embedded mode):
+ * the ledger's totals document against the sum over every ledger document it replaced.
  * Goal (not a test): the read costs the same at 100k graphs as at 1k (the same 50 recent placements).
  *
  *   npm run -s bench:placement-inventory -- --quick --recent=2000
@@ -15,12 +17,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { effectiveClusters, unreflectedDemand, withDemand } from '../src/processors/placed-demand';
+import { effectiveClusters, placedDemand, placedDemandOf, unreflectedDemand, withDemand } from '../src/processors/placed-demand';
 import { CachingReadStore } from '../src/readstore/caching-read-store';
 import { SqliteReadStore } from '../src/readstore/sqlite-read-store';
 import { SqliteDatabase } from '../src/sqlite/sqlite-database';
 import type { ClusterDocument } from '../projections/clusters.projection';
-import { MINUTE_MS, type PlacementLedgerDocument } from '../projections/placement-ledger.projection';
+import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, type PlacedDemandTotals, type PlacementLedgerDocument } from '../projections/placement-ledger.projection';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [0, 1_000, 10_000] : [0, 1_000, 10_000, 100_000];
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
       const store = new SqliteReadStore(database);
       await store.commit(CLUSTERS.map((name, i) => ({ kind: 'upsert' as const, collection: 'clusters', id: name, doc: clusterDoc(name), position: i + 1 })));
       let position = CLUSTERS.length;
+      // The totals the projection's summary keeps: each document's arrival folded in.
+      let totals: PlacedDemandTotals | null = null;
       for (let start = 0; start < graphs; start += 5_000) {
         const batch = Array.from({ length: Math.min(5_000, graphs - start) }, (_, k) => {
           const i = start + k;
@@ -101,8 +105,24 @@ async function main(): Promise<void> {
           const placedAt = i < RECENT ? NOW - ((i * 5_000) % TTL_MS) : NOW - 86_400_000 - ((i * 7_919_000) % (29 * 86_400_000));
           return { kind: 'upsert' as const, collection: 'placement-ledger', id: `g${String(i).padStart(6, '0')}`, doc: ledgerDoc(`g${i}`, placedAt), position: ++position };
         });
+        for (const { id, doc } of batch) totals = placedDemandTotals.evolve(totals, { id, before: null, after: doc });
         await store.commit(batch);
       }
+      if (totals) await store.commit([{ kind: 'upsert', collection: placedDemandTotals.collection, id: PLACED_DEMAND_ID, doc: totals, position: ++position }]);
+      const everyDocument = async () => placedDemand((await store.find<PlacementLedgerDocument>('placement-ledger')).map(({ doc }) => doc));
+      const allocated = await everyDocument();
+      if (!isDeepStrictEqual(await placedDemandOf(store), allocated)) throw new Error(`at ${graphs} graphs the ledger's totals disagree with the sum over its documents`);
+      const timeAllocated = async (read: () => Promise<unknown>, calls: number) => {
+        const times: number[] = [];
+        for (let i = 0; i < calls; i++) {
+          const started = performance.now();
+          if (!isDeepStrictEqual(await read(), allocated)) throw new Error('the allocated figures disagree');
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        return Math.round(times[Math.floor(times.length / 2)]! * 1000) / 1000;
+      };
+      const simulatedAllocated = { totalsDocumentP50Ms: await timeAllocated(() => placedDemandOf(store), CALLS), everyDocumentP50Ms: await timeAllocated(everyDocument, graphs >= 100_000 ? 5 : 20) };
       const now = new Date(NOW);
       const cache = new CachingReadStore(store);
       let rewrites = 0;
@@ -134,6 +154,7 @@ async function main(): Promise<void> {
         wholeLedgerScan: peer,
         scanOverIndexedP50: Math.round((peer.p50Ms / ours.p50Ms) * 10) / 10,
         uncachedOverCachedP50: Math.round((indexedOnly.p50Ms / ours.p50Ms) * 10) / 10,
+        simulatedAllocated,
       });
       database.close();
     } finally {

@@ -1,5 +1,6 @@
 import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
-import type { Projection } from '../src/processing/projection';
+import type { DocumentChange, Projection, ProjectionSummary } from '../src/processing/projection';
+import { microCores } from './analytics/placed-resources.projection';
 
 /** One service's placed demand: per replica, times its replicas, on the cluster SMO chose. */
 export interface PlacedService {
@@ -34,6 +35,48 @@ function indexed(doc: PlacementLedgerDocument): PlacementLedgerDocument {
   return Number.isFinite(latest) ? { ...rest, placedMinute: Math.floor(latest / MINUTE_MS) } : rest;
 }
 
+/** One cluster's share of the placed demand; cpu in millionths of a core, so sums never drift. */
+export interface ClusterDemandTotal {
+  microCpu: number;
+  memoryBytes: number;
+  gpu: number;
+}
+
+/** The demand every running graph of the ledger places on each cluster. */
+export interface PlacedDemandTotals {
+  clusters: Record<string, ClusterDemandTotal>;
+}
+
+/** The one document of the placed-demand collection. */
+export const PLACED_DEMAND_ID = 'all';
+
+/**
+ * The ledger's totals by cluster, moved by each graph's change (its running services' demand
+ * before out, after in): what the simulated inventory shows as allocated, read as one document
+ * however many graphs there are, and as of one position of the ledger.
+ */
+export const placedDemandTotals: ProjectionSummary<PlacementLedgerDocument, PlacedDemandTotals> = {
+  collection: 'placed-demand',
+  summaryIds: () => [PLACED_DEMAND_ID],
+  evolve: (totals, { before, after }: DocumentChange<PlacementLedgerDocument>) => {
+    const clusters: Record<string, ClusterDemandTotal> = { ...totals?.clusters };
+    for (const [graph, sign] of [[before, -1], [after, 1]] as const) {
+      if (!graph?.running) continue;
+      for (const service of Object.values(graph.services)) {
+        const total = clusters[service.cluster] ?? { microCpu: 0, memoryBytes: 0, gpu: 0 };
+        const next = {
+          microCpu: total.microCpu + sign * microCores(service.cpu) * service.replicas,
+          memoryBytes: total.memoryBytes + sign * service.memoryBytes * service.replicas,
+          gpu: total.gpu + sign * service.gpu * service.replicas,
+        };
+        if (next.microCpu === 0 && next.memoryBytes === 0 && next.gpu === 0) delete clusters[service.cluster];
+        else clusters[service.cluster] = next;
+      }
+    }
+    return { clusters };
+  },
+};
+
 /**
  * The ledger of what SMO placed, one document per live graph (removed graphs leave it), so
  * placement can count its own recent decisions before the cluster inventory shows them.
@@ -41,6 +84,9 @@ function indexed(doc: PlacementLedgerDocument): PlacementLedgerDocument {
 export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
   name: 'placement-ledger',
   collection: 'placement-ledger',
+  // 2: the placed-demand totals (a summary the documents of version 1 never moved).
+  version: 2,
+  summary: placedDemandTotals,
   filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
   evolve: (doc, event, graphId) => {

@@ -1,4 +1,5 @@
-import { effectiveClusters, placedDemand, unreflectedDemand } from './placed-demand';
+import { effectiveClusters, placedDemand, placedDemandOf, unreflectedDemand } from './placed-demand';
+import { logicalTarget, projectPage } from '../processing/projection';
 import { CachingReadStore } from '../readstore/caching-read-store';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { SqliteReadStore } from '../readstore/sqlite-read-store';
@@ -6,7 +7,7 @@ import { SqliteDatabase } from '../sqlite/sqlite-database';
 import type { ReadStore } from '../readstore/read-store';
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphEvent, PlacementDecided } from '../domain/graph/events';
-import { MINUTE_MS, placementLedgerProjection, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, placementLedgerProjection, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import { demoPlacementDecided, longHistoryEvent } from '../../test/support/long-history';
 
@@ -133,6 +134,29 @@ describe('the ledger read behind placement', () => {
     await store.commit(clusters.map((doc, i) => ({ kind: 'upsert' as const, collection: 'clusters', id: doc.name, doc, position: live.length + i + 1 })));
     return live.map(([, doc]) => doc);
   }
+
+  it('keeps totals equal to the sum over every ledger document, after every page, with pages applied twice; without them it sums the documents', async () => {
+    const relevant = history.filter((e) => placementLedgerProjection.filter.eventTypes!.includes(e.type));
+    expect(relevant.filter((e) => e.type === 'GraphRemoved').length).toBeGreaterThan(2);
+    const everyDocument = async (store: ReadStore) => placedDemand((await store.find<PlacementLedgerDocument>('placement-ledger')).map(({ doc }) => doc));
+    for (const pageSize of [1, 13, relevant.length]) {
+      const store = new SqliteReadStore(new SqliteDatabase({ path: ':memory:' }));
+      for (let from = 0; from < relevant.length; from += pageSize) {
+        const page = relevant.slice(from, from + pageSize);
+        for (let twice = 0; twice < 2; twice++) {
+          await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), placementLedgerProjection, logicalTarget(placementLedgerProjection), page));
+        }
+        expect(await placedDemandOf(store)).toEqual(await everyDocument(store));
+      }
+      // GPUs, and clusters some graphs left.
+      expect(Object.values(await placedDemandOf(store)).some((demand) => demand.gpu > 0)).toBe(true);
+      // A ledger without totals (written before them): every document is summed, as before.
+      const totals = (await store.get(placedDemandTotals.collection, PLACED_DEMAND_ID))!;
+      const expected = await placedDemandOf(store);
+      await store.commit([{ kind: 'delete', collection: placedDemandTotals.collection, id: PLACED_DEMAND_ID, position: totals.position + 1 }]);
+      expect(await placedDemandOf(store)).toEqual(expected);
+    }
+  });
 
   it.each([
     ['memory', () => new MemoryReadStore()],

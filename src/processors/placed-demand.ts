@@ -1,7 +1,7 @@
 import type { CachingReadStore } from '../readstore/caching-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
-import { MINUTE_MS, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, type PlacedDemandTotals, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 
 export interface Demand {
   cpu: number;
@@ -121,7 +121,14 @@ function ownDemand(graph: PlacementLedgerDocument | undefined, own: OwnGraph, co
   return placedDemand([{ ...graph, services }]);
 }
 
-/** Every running graph's placed demand, from the ledger (the simulated inventory's "allocated"). */
+/**
+ * Every running graph's placed demand (the simulated inventory's "allocated"), from the ledger's
+ * totals: one document read. Without them (a ledger written before them, until its rebuild at
+ * start has switched over), from every ledger document: a figure missing placements would be taken
+ * as reflecting them.
+ */
 export async function placedDemandOf(readStore: ReadStore): Promise<DemandByCluster> {
-  return placedDemand((await readStore.find<PlacementLedgerDocument>('placement-ledger')).map(({ doc }) => doc));
+  const totals = await readStore.get<PlacedDemandTotals>(placedDemandTotals.collection, PLACED_DEMAND_ID);
+  if (!totals) return placedDemand((await readStore.find<PlacementLedgerDocument>('placement-ledger')).map(({ doc }) => doc));
+  return Object.fromEntries(Object.entries(totals.doc.clusters).map(([cluster, { microCpu, memoryBytes, gpu }]) => [cluster, { cpu: Math.round(microCpu / 1000) / 1000, memoryBytes, gpu }]));
 }
