@@ -3,13 +3,12 @@ import type { GraphEvent } from '../src/domain/graph/events';
 import { graphStream } from '../src/domain/graph/events';
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { logicalTarget, projectPage, type Projection } from '../src/processing/projection';
-import { ProcessingHost } from '../src/processing/processing-host';
 import { MemoryReadStore } from '../src/readstore/memory-read-store';
 import type { ReadStore } from '../src/readstore/read-store';
 import { graphSubmitted } from '../test/support/graph-fixtures';
 import { demoPlacementDecided } from '../test/support/long-history';
 import { eventually } from '../test/support/smo-process';
-import { silentLogger, sqliteStores } from '../test/support/stores';
+import { sqliteProcessing } from '../test/support/stores';
 import { GRAPH_COUNTS_ID, graphCounts, graphsProjection, type GraphCounts, type GraphDocument } from './graphs.projection';
 
 const SERVICES = ['noise-reduction', 'image-detection', 'image-compression-vo'];
@@ -108,41 +107,27 @@ describe('graph counts (the summary of the graphs projection)', () => {
   });
 
   describe('in the runner', () => {
-    let stores: ReturnType<typeof sqliteStores>;
-    let hosts: ProcessingHost[];
-    const host = (projection: Projection<GraphDocument> = graphsProjection) => {
-      const created = new ProcessingHost({ eventStore: stores.eventStore, readStore: stores.readStore, logger: silentLogger, retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 } });
-      hosts.push(created);
-      return created.addProjection(projection);
-    };
+    const rig = sqliteProcessing();
+    const host = (projection: Projection<GraphDocument> = graphsProjection) => rig.host().addProjection(projection);
     const append = async (history: ReturnType<typeof scriptedHistory>) => {
       let position = 0;
       for (const { graphId, event } of history) {
-        position = (await stores.eventStore.appendToStream(graphStream(graphId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }])).position;
+        position = (await rig.stores.eventStore.appendToStream(graphStream(graphId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }])).position;
       }
       return position;
     };
-
-    beforeEach(() => {
-      stores = sqliteStores();
-      hosts = [];
-    });
-    afterEach(async () => {
-      await Promise.all(hosts.map((h) => h.stop()));
-      await stores.dispose();
-    });
 
     it('are rebuilt with the documents: deleting them changes no count', async () => {
       await append(scriptedHistory(12, 20));
       const processing = host();
       processing.start();
       await processing.whenIdle();
-      const live = await countsIn(stores.readStore);
-      expect(live).toEqual(await recount(stores.readStore));
-      await stores.readStore.commit([{ kind: 'delete', collection: graphCounts.collection, id: GRAPH_COUNTS_ID, position: Number.MAX_SAFE_INTEGER - 1 }]);
-      expect(await countsIn(stores.readStore)).toBeNull();
+      const live = await countsIn(rig.stores.readStore);
+      expect(live).toEqual(await recount(rig.stores.readStore));
+      await rig.stores.readStore.commit([{ kind: 'delete', collection: graphCounts.collection, id: GRAPH_COUNTS_ID, position: Number.MAX_SAFE_INTEGER - 1 }]);
+      expect(await countsIn(rig.stores.readStore)).toBeNull();
       await processing.rebuild('graphs');
-      expect(await countsIn(stores.readStore)).toEqual(live);
+      expect(await countsIn(rig.stores.readStore)).toEqual(live);
     });
 
     it('of documents written by the version without counts are built at start, blue/green, while live events go on', async () => {
@@ -153,8 +138,8 @@ describe('graph counts (the summary of the graphs projection)', () => {
       old.start();
       await old.whenIdle();
       await old.stop();
-      expect(await countsIn(stores.readStore)).toBeNull();
-      const before = await recount(stores.readStore);
+      expect(await countsIn(rig.stores.readStore)).toBeNull();
+      const before = await recount(rig.stores.readStore);
       expect(before.graphs['Running']).toBeGreaterThan(0);
 
       const upgraded = host();
@@ -162,16 +147,16 @@ describe('graph counts (the summary of the graphs projection)', () => {
       // Events appended while the rebuild may run: the live loop and the rebuild both see them.
       const last = await append(scriptedHistory(14, 3).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
       await upgraded.whenProcessed(last);
-      await eventually(async () => (await stores.readStore.getCheckpoint('projection-version:graphs')) === 2, 10_000, 'the rebuild for version 2');
-      expect(await countsIn(stores.readStore)).toEqual(await recount(stores.readStore));
-      expect(await stores.readStore.getCheckpoint('projection-version:graphs')).toBe(2);
+      await eventually(async () => (await rig.stores.readStore.getCheckpoint('projection-version:graphs')) === 2, 10_000, 'the rebuild for version 2');
+      expect(await countsIn(rig.stores.readStore)).toEqual(await recount(rig.stores.readStore));
+      expect(await rig.stores.readStore.getCheckpoint('projection-version:graphs')).toBe(2);
       // Recorded: the next start rebuilds nothing (the collection version stays).
-      const active = await stores.readStore.activeCollection('graphs');
+      const active = await rig.stores.readStore.activeCollection('graphs');
       await upgraded.stop();
       const again = host();
       again.start();
       await again.whenIdle();
-      expect(await stores.readStore.activeCollection('graphs')).toBe(active);
+      expect(await rig.stores.readStore.activeCollection('graphs')).toBe(active);
     });
   });
 });

@@ -1,42 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../eventstore/event-store';
 import { streamSummariesProjection, type StreamSummary } from '../../projections/stream-summaries.projection';
-import { silentLogger, sqliteStores } from '../../test/support/stores';
+import { sqliteProcessing } from '../../test/support/stores';
+import type { ReadStore } from '../readstore/read-store';
 import { EventStoreUnavailableError } from '../eventstore/errors';
 import { EVENT_PARKED } from './parking';
-import { ProcessingHost } from './processing-host';
 import type { Processor } from './processor';
 
-const fastRetry = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 };
 const happened = (n: number): NewEvent => ({ id: randomUUID(), type: 'Happened', data: { n }, metadata: { correlationId: `c${n}` } });
 
 describe('ProcessingHost', () => {
-  let stores: ReturnType<typeof sqliteStores>;
-  let hosts: ProcessingHost[];
-  const host = () => {
-    const created = new ProcessingHost({ eventStore: stores.eventStore, readStore: stores.readStore, logger: silentLogger, retry: fastRetry, leaseTtlMs: 300 });
-    hosts.push(created);
-    return created;
-  };
-
-  beforeEach(() => {
-    stores = sqliteStores();
-    hosts = [];
-  });
-  afterEach(async () => {
-    await Promise.all(hosts.map((h) => h.stop()));
-    await stores.dispose();
-  });
+  const rig = sqliteProcessing({ leaseTtlMs: 300 });
+  const host = (readStore?: ReadStore) => rig.host(readStore);
 
   it('projects history and live events, and read-your-writes waits for the projection', async () => {
-    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
     const processing = host().addProjection(streamSummariesProjection);
     processing.start();
-    const live = await stores.eventStore.appendToStream('graph-b', [happened(3)]);
+    const live = await rig.stores.eventStore.appendToStream('graph-b', [happened(3)]);
     await processing.whenProcessed(live.position);
-    const a = await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a');
+    const a = await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a');
     expect(a?.doc).toMatchObject({ streamId: 'graph-a', category: 'graph', events: 2, lastRevision: 1, lastCorrelationId: 'c2' });
-    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-b'))?.doc.events).toBe(1);
+    expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-b'))?.doc.events).toBe(1);
   });
 
   it('read-your-writes on an instance whose projection stands by follows the checkpoint of the instance that runs it', async () => {
@@ -45,38 +30,38 @@ describe('ProcessingHost', () => {
     await active.whenIdle();
     const standby = host().addProjection(streamSummariesProjection);
     standby.start();
-    const written = await stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    const written = await rig.stores.eventStore.appendToStream('graph-a', [happened(1)]);
     await standby.whenProcessed(written.position, { timeoutMs: 2000 });
     expect((await standby.report()).find((r) => r.name === 'stream-summaries')?.state).toBe('standby');
-    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(1);
+    expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(1);
   });
 
   it('reports from the last head it read when the event store cannot be reached (/health then says why, instead of failing)', async () => {
-    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
     const processing = host().addProjection(streamSummariesProjection);
     processing.start();
     await processing.whenIdle();
     const before = await processing.report();
     await processing.stop();
-    stores.database.close(); // every read fails from now on
-    await expect(stores.eventStore.headPosition()).rejects.toThrow();
+    rig.stores.database.close(); // every read fails from now on
+    await expect(rig.stores.eventStore.headPosition()).rejects.toThrow();
     const after = await processing.report();
     expect(after.map((r) => [r.name, r.lag, r.processedPosition])).toEqual(before.map((r) => [r.name, r.lag, r.processedPosition]));
   });
 
   it('resumes from its checkpoint after a restart, and replaying from zero changes nothing', async () => {
-    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2), happened(3)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2), happened(3)]);
     const first = host().addProjection(streamSummariesProjection);
     first.start();
     await first.whenIdle();
     await first.stop();
-    const before = await stores.readStore.find('stream-summaries');
+    const before = await rig.stores.readStore.find('stream-summaries');
     // Forget the checkpoint: every event is delivered again, and the position guards ignore them.
-    stores.database.db.prepare("UPDATE rs_checkpoints SET position = 0 WHERE name = 'projection:stream-summaries'").run();
+    rig.stores.database.db.prepare("UPDATE rs_checkpoints SET position = 0 WHERE name = 'projection:stream-summaries'").run();
     const second = host().addProjection(streamSummariesProjection);
     second.start();
     await second.whenIdle();
-    expect(await stores.readStore.find('stream-summaries')).toEqual(before);
+    expect(await rig.stores.readStore.find('stream-summaries')).toEqual(before);
     expect(before[0]?.doc).toMatchObject({ events: 3 });
   });
 
@@ -92,7 +77,7 @@ describe('ProcessingHost', () => {
       },
     };
     const written = [happened(1), happened(2)];
-    await stores.eventStore.appendToStream('graph-a', written);
+    await rig.stores.eventStore.appendToStream('graph-a', written);
     const processing = host().addProcessor(processor);
     processing.start();
     await processing.whenIdle();
@@ -111,28 +96,28 @@ describe('ProcessingHost', () => {
         handled.push(n);
       },
     };
-    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
     const processing = host().addProcessor(processor);
     processing.start();
     await processing.whenIdle();
     expect(handled).toEqual([2]);
-    const parked = await stores.eventStore.readStream('parked-processor:picky');
+    const parked = await rig.stores.eventStore.readStream('parked-processor:picky');
     expect(parked).toHaveLength(1);
     expect(parked[0]).toMatchObject({ type: EVENT_PARKED, data: { eventType: 'Happened', attempts: 3, error: 'Error: cannot handle 1' } });
     expect((await processing.report())[0]?.parkedEvents).toBe(1);
   });
 
   it('does not park when the store cannot write: a projection fails, shows it, and catches up once it can', async () => {
-    const written = await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
-    stores.database.db.exec('PRAGMA query_only = ON'); // every write fails (SQLITE_READONLY), as on a read-only filesystem
+    const written = await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    rig.stores.database.db.exec('PRAGMA query_only = ON'); // every write fails (SQLITE_READONLY), as on a read-only filesystem
     const processing = host().addProjection(streamSummariesProjection);
     processing.start();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await processing.report())[0]).toMatchObject({ name: 'stream-summaries', state: 'failing', parkedEvents: 0, lastError: expect.stringContaining('readonly') });
-    stores.database.db.exec('PRAGMA query_only = OFF');
+    rig.stores.database.db.exec('PRAGMA query_only = OFF');
     await processing.whenProcessed(written.position);
-    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(2);
-    expect(await stores.eventStore.readStream('parked-projection:stream-summaries').catch(() => [])).toHaveLength(0);
+    expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(2);
+    expect(await rig.stores.eventStore.readStream('parked-projection:stream-summaries').catch(() => [])).toHaveLength(0);
     expect((await processing.report())[0]?.parkedEvents).toBe(0);
   });
 
@@ -147,13 +132,13 @@ describe('ProcessingHost', () => {
         handled.push((event.data as { n: number }).n);
       },
     };
-    await stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
     const processing = host().addProcessor(processor);
     processing.start();
     await processing.whenIdle();
     expect(handled).toEqual([1, 2]);
     expect((await processing.report())[0]).toMatchObject({ parkedEvents: 0, state: 'running' });
-    expect(await stores.eventStore.readStream('parked-processor:recorder').catch(() => [])).toHaveLength(0);
+    expect(await rig.stores.eventStore.readStream('parked-processor:recorder').catch(() => [])).toHaveLength(0);
   });
 
   it('runs a processor on one instance at a time and fails over when the lease holder stops', async () => {
@@ -168,50 +153,49 @@ describe('ProcessingHost', () => {
     one.start();
     await one.whenIdle();
     two.start();
-    await stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1)]);
     await one.whenIdle();
     expect((await two.report())[0]?.state).toBe('standby');
     await one.stop();
-    const next = await stores.eventStore.appendToStream('graph-a', [happened(2)]);
+    const next = await rig.stores.eventStore.appendToStream('graph-a', [happened(2)]);
     await two.whenProcessed(next.position, { includeProcessors: true, timeoutMs: 5000 });
     expect(calls).toEqual(['one', 'two']);
   });
 
   it('rebuilds a projection blue/green into the same documents as the live one', async () => {
-    for (let i = 0; i < 20; i++) await stores.eventStore.appendToStream(`graph-${i % 4}`, [happened(i)]);
+    for (let i = 0; i < 20; i++) await rig.stores.eventStore.appendToStream(`graph-${i % 4}`, [happened(i)]);
     const processing = host().addProjection(streamSummariesProjection);
     processing.start();
     await processing.whenIdle();
-    const live = await stores.readStore.find('stream-summaries');
-    const before = await stores.readStore.activeCollection('stream-summaries');
+    const live = await rig.stores.readStore.find('stream-summaries');
+    const before = await rig.stores.readStore.activeCollection('stream-summaries');
     const progress: number[] = [];
     const report = await processing.rebuild('stream-summaries', (p) => progress.push(p.events));
     expect(report).toMatchObject({ events: 20, previousCollection: before });
     expect(report.collection).not.toBe(before);
     expect(progress.at(-1)).toBe(20);
-    expect(await stores.readStore.activeCollection('stream-summaries')).toBe(report.collection);
-    expect(await stores.readStore.find('stream-summaries')).toEqual(live);
+    expect(await rig.stores.readStore.activeCollection('stream-summaries')).toBe(report.collection);
+    expect(await rig.stores.readStore.find('stream-summaries')).toEqual(live);
     // Live events after the switch land in the new version.
-    const after = await stores.eventStore.appendToStream('graph-0', [happened(99)]);
+    const after = await rig.stores.eventStore.appendToStream('graph-0', [happened(99)]);
     await processing.whenProcessed(after.position);
-    expect((await stores.readStore.get<StreamSummary>('stream-summaries', 'graph-0'))?.doc.events).toBe(6);
+    expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-0'))?.doc.events).toBe(6);
   });
 
   it('keeps the switched-to version when dropping the old one fails', async () => {
-    for (let i = 0; i < 8; i++) await stores.eventStore.appendToStream(`graph-${i % 2}`, [happened(i)]);
+    for (let i = 0; i < 8; i++) await rig.stores.eventStore.appendToStream(`graph-${i % 2}`, [happened(i)]);
     // A read store whose first drop of a collection fails (a fault the real one cannot produce on demand); later drops work.
     let drops = 0;
-    const failingDrop = new Proxy(stores.readStore, {
+    const failingDrop = new Proxy(rig.stores.readStore, {
       get: (target, property, receiver) =>
         property === 'dropCollection' ? (name: string) => (drops++ === 0 ? Promise.reject(new Error('disk I/O error')) : target.dropCollection(name)) : Reflect.get(target, property, receiver),
     });
-    const processing = new ProcessingHost({ eventStore: stores.eventStore, readStore: failingDrop, logger: silentLogger, retry: fastRetry, leaseTtlMs: 300 }).addProjection(streamSummariesProjection);
-    hosts.push(processing);
+    const processing = host(failingDrop).addProjection(streamSummariesProjection);
     processing.start();
     await processing.whenIdle();
-    const live = await stores.readStore.find('stream-summaries');
+    const live = await rig.stores.readStore.find('stream-summaries');
     await expect(processing.rebuild('stream-summaries')).rejects.toThrow('disk I/O error');
     // The switch happened before the drop: the active version is the rebuilt one, with every document.
-    expect(await stores.readStore.find('stream-summaries')).toEqual(live);
+    expect(await rig.stores.readStore.find('stream-summaries')).toEqual(live);
   });
 });
