@@ -8,7 +8,7 @@ import type { ReadStore } from '../src/readstore/read-store';
 import { graphSubmitted } from '../test/support/graph-fixtures';
 import { demoPlacementDecided } from '../test/support/long-history';
 import { eventually } from '../test/support/smo-process';
-import { sqliteProcessing } from '../test/support/stores';
+import { sqliteProcessing } from '../test/support/processing-rig';
 import { GRAPH_COUNTS_ID, graphCounts, graphsProjection, type GraphCounts, type GraphDocument } from './graphs.projection';
 
 const SERVICES = ['noise-reduction', 'image-detection', 'image-compression-vo'];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../eventstore/event-store';
 import { streamSummariesProjection, type StreamSummary } from '../../projections/stream-summaries.projection';
-import { sqliteProcessing } from '../../test/support/stores';
+import { sqliteProcessing } from '../../test/support/processing-rig';
 import type { ReadStore } from '../readstore/read-store';
 import { EventStoreUnavailableError } from '../eventstore/errors';
 import { EVENT_PARKED } from './parking';
