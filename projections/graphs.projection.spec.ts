@@ -158,6 +158,28 @@ describe('graph counts (the summary of the graphs projection)', () => {
       await again.whenIdle();
       expect(await rig.stores.readStore.activeCollection('graphs')).toBe(active);
     });
+
+    it('move with every live event after the rebuild has switched, while it still drops the old version', async () => {
+      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
+      await append(scriptedHistory(8, 10));
+      const old = host(withoutCounts);
+      old.start();
+      await old.whenIdle();
+      await old.stop();
+      // A read store whose drops wait until the test lets them go: the rebuild has switched, and is still dropping.
+      let letDropsGo!: () => void;
+      const dropsMayGo = new Promise<void>((resolve) => (letDropsGo = resolve));
+      const slowDrops = new Proxy(rig.stores.readStore, {
+        get: (target, property, receiver) => (property === 'dropCollection' ? async (name: string) => dropsMayGo.then(() => target.dropCollection(name)) : Reflect.get(target, property, receiver)),
+      });
+      const upgraded = rig.host(slowDrops).addProjection(graphsProjection);
+      upgraded.start();
+      await eventually(async () => (await rig.stores.readStore.getCheckpoint('projection-version:graphs')) === 2, 10_000, 'the switch to version 2');
+      const last = await append(scriptedHistory(6, 4).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
+      await upgraded.whenProcessed(last);
+      letDropsGo();
+      expect(await countsIn(rig.stores.readStore)).toEqual(await recount(rig.stores.readStore));
+    });
   });
 });
 

@@ -43,6 +43,8 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
   private rebuilding: RebuildProgress | null = null;
   /** A rebuild started because the stored documents are of an older version; null otherwise. */
   private upgrading: Promise<void> | null = null;
+  /** false from the start of such a rebuild until a rebuild has switched to summaries built with the documents. */
+  private summariesCurrent = true;
   /** The projection, with what its own (pure) code throws marked as the event's fault. */
   private readonly folding: Projection<TDoc>;
 
@@ -111,6 +113,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     if (this.persisted === 0) return this.recordVersion(version);
     const built = (await this.deps.readStore.getCheckpoint(this.versionRecord)) ?? 1;
     if (built >= version || this.upgrading) return;
+    this.summariesCurrent = false;
     this.upgrading = (async () => {
       this.deps.logger.info({ projection: this.name, from: built, to: version }, 'rebuilding a read model built by an older version');
       await withRetry(() => this.rebuild(undefined, signal), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
@@ -129,11 +132,11 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
   /**
    * Where live pages are written: the logical collections, without the summaries while a rebuild
    * for a new version builds them (live changes would move totals the old documents never counted;
-   * the rebuild's summaries replace them, up to the head).
+   * the rebuild's summaries replace them, up to the head, and are moved from its switch on).
    */
   private get liveTarget(): ProjectionTarget {
     const target = logicalTarget(this.projection);
-    return this.upgrading ? { documents: target.documents } : target;
+    return this.summariesCurrent ? target : { documents: target.documents };
   }
 
   /**
@@ -244,6 +247,8 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         // Both versions hold the same events (the live loop is held), so a crash between the switches leaves a consistent pair.
         for (const [index, name] of versions(logical).entries()) await readStore.switchCollection(name, versions(target)[index]!);
         switched = true;
+        // Live pages after this one move the new summaries (the old versions are dropped below, outside the lock).
+        this.summariesCurrent = true;
         await this.recordVersion(this.projection.version ?? 1);
       });
       // Unread once switched: dropped without holding the live loop.
