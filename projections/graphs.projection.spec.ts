@@ -117,6 +117,16 @@ describe('graph counts (the summary of the graphs projection)', () => {
       return position;
     };
 
+    /** The history appended and projected by the graphs projection as it was before the counts (version 1). */
+    const writtenByVersionOne = async (history: ReturnType<typeof scriptedHistory>) => {
+      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
+      await append(history);
+      const old = host(withoutCounts);
+      old.start();
+      await old.whenIdle();
+      await old.stop();
+    };
+
     it('are rebuilt with the documents: deleting them changes no count', async () => {
       await append(scriptedHistory(12, 20));
       const processing = host();
@@ -131,13 +141,7 @@ describe('graph counts (the summary of the graphs projection)', () => {
     });
 
     it('of documents written by the version without counts are built at start, blue/green, while live events go on', async () => {
-      // The graphs projection as it was before the counts (version 1).
-      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
-      await append(scriptedHistory(12, 20));
-      const old = host(withoutCounts);
-      old.start();
-      await old.whenIdle();
-      await old.stop();
+      await writtenByVersionOne(scriptedHistory(12, 20));
       expect(await countsIn(rig.stores.readStore)).toBeNull();
       const before = await recount(rig.stores.readStore);
       expect(before.graphs['Running']).toBeGreaterThan(0);
@@ -160,12 +164,7 @@ describe('graph counts (the summary of the graphs projection)', () => {
     });
 
     it('move with every live event after the rebuild has switched, while it still drops the old version', async () => {
-      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
-      await append(scriptedHistory(8, 10));
-      const old = host(withoutCounts);
-      old.start();
-      await old.whenIdle();
-      await old.stop();
+      await writtenByVersionOne(scriptedHistory(8, 10));
       // A read store whose drops wait until the test lets them go: the rebuild has switched, and is still dropping.
       let letDropsGo!: () => void;
       const dropsMayGo = new Promise<void>((resolve) => (letDropsGo = resolve));
