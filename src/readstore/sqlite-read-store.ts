@@ -11,7 +11,7 @@ import {
   type DocumentWrite,
   type FieldValue,
   type FindQuery,
-  type INDEXED_FIELDS,
+  type IndexedField,
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
@@ -299,7 +299,7 @@ export class SqliteReadStore implements ReadStore {
 }
 
 /** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<(typeof INDEXED_FIELDS)[number], string>> = { project: 'rs_documents_project_name', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
+const FIELD_INDEXES: Readonly<Record<IndexedField, string>> = { project: 'rs_documents_project_name', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
 
 /**
  * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on

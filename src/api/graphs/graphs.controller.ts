@@ -473,8 +473,6 @@ function GraphCommandResponses(text: string): MethodDecorator {
   );
 }
 
-/** A project becomes a Kubernetes namespace: anything but a DNS-1123 label is refused (400). */
-
 /** `host[:port]` of a chart reference such as oci://registry:5000/project/chart, lower-cased. */
 export function registryOf(reference: string): string | null {
   try {
