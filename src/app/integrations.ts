@@ -143,7 +143,8 @@ function createAlertRules(config: SmoConfig): AlertRulesPort {
   if (rules.mode === 'prometheus-rule') {
     const kubeconfig = rules.kubeconfig ?? join(homedir(), '.kube', 'config');
     return new PrometheusRuleAdapter(loadKubeconfigFile(kubeconfig, { trusted: true }), {
-      name: rules.name,
+      namePrefix: rules.namePrefix,
+      sharedName: rules.sharedName,
       namespace: rules.namespace,
       group: rules.group,
       labels: rules.labels,

@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).prometheus.energy).toBeUndefined();
   });
 
+  it("names each graph's PrometheusRule by a prefix that leaves a valid object name, and the shared CR to move rules from", () => {
+    expect(loadConfig({}).prometheus.rules).toMatchObject({ namePrefix: 'smo-alerts-', sharedName: 'kube-prometheus-stack-0', namespace: 'monitoring', group: 'smo-alerts' });
+    expect(loadConfig({ PROMETHEUS_RULE_PREFIX: 'nephele.smo-', PROMETHEUS_RULE_NAME: 'smo' }).prometheus.rules).toMatchObject({ namePrefix: 'nephele.smo-', sharedName: 'smo' });
+    for (const prefix of ['SMO-', 'smo..', '-smo', 'smo_', 'a'.repeat(191)]) expect(() => loadConfig({ PROMETHEUS_RULE_PREFIX: prefix })).toThrow(/PROMETHEUS_RULE_PREFIX/);
+  });
+
   it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {
     expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600, workerFlavor: { cpu: 4, memoryBytes: 8 * 2 ** 30 } });
     expect(loadConfig({ SMO_PROVISION_WORKER_CPU: '8', SMO_PROVISION_WORKER_MEMORY_GIB: '32' }).nfvcl.workerFlavor).toEqual({ cpu: 8, memoryBytes: 32 * 2 ** 30 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serviceBaseUrl } from '../shared/base-url';
+import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH, isDnsSubdomainPrefix } from '../shared/dns-name';
 import { projectRoot } from '../shared/project-root';
 import { DEFAULT_SNAPSHOT_EVERY } from '../application/aggregate-loader';
 import { DEFAULT_WORKER_FLAVOR } from '../domain/graph/cluster-provisioning';
@@ -75,7 +76,10 @@ export interface SmoConfig {
     rules: {
       mode: 'prometheus-rule' | 'rules-file' | 'memory';
       kubeconfig: string | undefined;
-      name: string;
+      /** Each graph's rules go to the PrometheusRule `<namePrefix><graph id>`. */
+      namePrefix: string;
+      /** The one PrometheusRule earlier SMO versions kept every rule in: SMO's rules there move to their graphs' CRs. */
+      sharedName: string;
       namespace: string;
       group: string;
       /** Labels of a PrometheusRule SMO creates: they must match the Prometheus' ruleSelector. */
@@ -299,13 +303,20 @@ function prometheusConfig(env: Env): SmoConfig['prometheus'] {
     rules: {
       mode: oneOf(env, 'SMO_ALERT_RULES', ['prometheus-rule', 'rules-file', 'memory'] as const, fallback),
       kubeconfig,
-      name: text(env, 'PROMETHEUS_RULE_NAME', 'kube-prometheus-stack-0'),
+      namePrefix: dnsSubdomainPrefix(env, 'PROMETHEUS_RULE_PREFIX', 'smo-alerts-'),
+      sharedName: text(env, 'PROMETHEUS_RULE_NAME', 'kube-prometheus-stack-0'),
       namespace: text(env, 'PROMETHEUS_RULE_NAMESPACE', 'monitoring'),
       group: text(env, 'PROMETHEUS_RULE_GROUP', 'smo-alerts'),
       labels: labelList(env, 'PROMETHEUS_RULE_LABELS', 'release=kube-prometheus-stack'),
       file,
     },
   };
+}
+
+function dnsSubdomainPrefix(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  if (!isDnsSubdomainPrefix(value)) throw new ConfigError(name, `${JSON.stringify(value)} must begin a Kubernetes object name with room for a graph id (lowercase letters, digits, "-" and ".", at most ${DNS_SUBDOMAIN_MAX_LENGTH - DNS_LABEL_MAX_LENGTH} characters)`);
+  return value;
 }
 
 function labelList(env: Env, name: string, fallback: string): Record<string, string> {

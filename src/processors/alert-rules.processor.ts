@@ -35,7 +35,7 @@ export class AlertRulesProcessor implements Processor {
     }
     for (const service of state.services.filter((s) => s.alertRules.length > 0)) {
       try {
-        await this.deps.rules.removeRules(service.alertRules);
+        await this.deps.rules.removeRules(graphId, service.alertRules);
       } catch (error) {
         await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
         throw error;
@@ -53,7 +53,7 @@ export class AlertRulesProcessor implements Processor {
       smoAlertRule({ graphId: graph.graphId, serviceId, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
     );
     try {
-      const result = await this.deps.rules.upsertRules(rules);
+      const result = await this.deps.rules.upsertRules(graph.graphId, rules);
       await record(
         {
           type: 'AlertRulesRegistered',

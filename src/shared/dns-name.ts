@@ -24,3 +24,14 @@ const LABEL = DNS_LABEL;
 export function isDnsLabel(value: string, maxLength = DNS_LABEL_MAX_LENGTH): boolean {
   return value.length <= maxLength && LABEL.test(value);
 }
+
+const SUBDOMAIN = new RegExp(DNS_SUBDOMAIN_PATTERN);
+
+export function isDnsSubdomain(value: string): boolean {
+  return SUBDOMAIN.test(value);
+}
+
+/** A prefix that makes a DNS-1123 subdomain of every DNS label up to `labelLength` put after it (e.g. "smo-alerts-"). */
+export function isDnsSubdomainPrefix(prefix: string, labelLength = DNS_LABEL_MAX_LENGTH): boolean {
+  return prefix.length + labelLength <= DNS_SUBDOMAIN_MAX_LENGTH && isDnsSubdomain(`${prefix}a`);
+}

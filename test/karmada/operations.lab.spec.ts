@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { KarmadaDeployments } from '../../src/integrations/kubernetes/deployment-scale';
 import { PrometheusRuleAdapter } from '../../src/integrations/prometheus/prometheus-rule.adapter';
 import type { AlertRule } from '../../src/integrations/prometheus/alert-rules.port';
+import { toStoredRule } from '../../src/integrations/prometheus/rule-groups';
+import { smoAlertRule } from '../../src/integrations/prometheus/smo-alert-rule';
 import type { RunningApp } from '../support/app';
 import { eventually } from '../support/smo-process';
 import { describeLab } from './describe-lab';
@@ -44,38 +46,66 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     await eventually(async () => (await deployments.getAvailableReplicas('noise-reduction', graphId)) === 3, 60_000, 'Karmada to report 3 available replicas');
   });
 
-  it('writes and removes alert rules in a PrometheusRule on a real API server, concurrent writers included', async () => {
+  it("writes and removes a graph's alert rules in its own PrometheusRule on a real API server, concurrent writers included", async () => {
     const graphId = 'lab-alerts';
     namespaces.push(graphId, 'monitoring');
     const { karmada } = labClusters(lab());
-    await karmada.core.createNamespace({ body: { metadata: { name: 'monitoring' } } }).catch((error: { code?: number }) => {
-      if (error.code !== 409) throw error;
-    });
+    await createNamespace(karmada, 'monitoring');
     const smo = await startLabSmo(lab(), { SMO_ALERT_RULES: 'prometheus-rule', PROMETHEUS_RULE_KUBECONFIG: lab().karmadaKubeconfig });
     smos.push(smo);
     expect((await smoRequest(smo, 'POST', `/project/${graphId}/graphs`, brusselsDescriptor(lab(), graphId))).status).toBe(200);
-    const rulesNow = async () => {
-      const object = (await karmada.custom.getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', namespace: 'monitoring', name: 'kube-prometheus-stack-0' })) as {
-        spec: { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; labels: Record<string, string> }> }> };
-      };
-      return object.spec.groups.find((g) => g.name === 'smo-alerts')?.rules ?? [];
-    };
-    // The VO's event becomes one alerting rule, written by SMO into the real CR.
+    const rulesOf = (name: string) => readRules(karmada, 'monitoring', name);
+    // The VO's event becomes one alerting rule, written by SMO into the graph's own CR.
     const written = await eventually(async () => {
-      const rules = await rulesNow();
-      return rules.some((r) => r.labels?.service === 'image-compression-vo') ? rules : null;
+      const rules = await rulesOf(`smo-alerts-${graphId}`);
+      return rules?.some((r) => r.labels?.service === 'image-compression-vo') ? rules : null;
     }, 30_000, 'the VO alert rule');
     expect(written.find((r) => r.labels?.service === 'image-compression-vo')?.expr).toBe('absent(up{prometheus="kc1/kube-prometheus-operator"})');
 
-    // Two writers read-modify-write the same CR at once: resourceVersion conflicts are retried, no rule is lost.
+    // Writers read-modify-write the same CR at once (the first create races too): resourceVersion conflicts
+    // and AlreadyExists are retried, no rule is lost; the last removal deletes the CR.
     const writer = () => new PrometheusRuleAdapter(kubeConfig(lab().karmadaKubeconfig));
     const rule = (name: string): AlertRule => ({ name, expr: 'vector(1)', for: '1m', labels: { severity: 'none' }, annotations: {} });
-    await Promise.all(['lab_a', 'lab_b', 'lab_c', 'lab_d'].map((name) => writer().upsertRules([rule(name)])));
-    expect((await rulesNow()).map((r) => r.alert)).toEqual(expect.arrayContaining(['lab_a', 'lab_b', 'lab_c', 'lab_d']));
-    await writer().removeRules(['lab_a', 'lab_b', 'lab_c', 'lab_d']);
+    await Promise.all(['lab_a', 'lab_b', 'lab_c', 'lab_d'].map((name) => writer().upsertRules('lab-writers', [rule(name)])));
+    expect((await rulesOf('smo-alerts-lab-writers'))?.map((r) => r.alert).sort()).toEqual(['lab_a', 'lab_b', 'lab_c', 'lab_d']);
+    await Promise.all(['lab_a', 'lab_b', 'lab_c', 'lab_d'].map((name) => writer().removeRules('lab-writers', [name])));
+    expect(await rulesOf('smo-alerts-lab-writers')).toBeNull();
 
     expect((await smoRequest(smo, 'DELETE', `/graphs/${graphId}`)).status).toBe(200);
-    await eventually(async () => !(await rulesNow()).some((r) => r.labels?.service === 'image-compression-vo' || r.alert.startsWith('lab_')), 30_000, 'the rules removed');
+    await eventually(async () => (await rulesOf(`smo-alerts-${graphId}`)) === null, 30_000, "the graph's CR deleted with its rules");
+  });
+
+  it('keeps more rules than one PrometheusRule can hold, moving those of a shared CR near its limit', async () => {
+    // One CR refused SMO's 4,000th rule ("etcdserver: request is too large"). An older SMO's shared CR with
+    // 3,000 rules of 30 graphs is moved out on first use; 30 more graphs bring the total to 6,000.
+    const namespace = `monitoring-ceiling-${Date.now().toString(36)}`; // a namespace deleted by an earlier run may still be terminating
+    namespaces.push(namespace);
+    const { karmada } = labClusters(lab());
+    await createNamespace(karmada, namespace);
+    const graphs = Array.from({ length: 60 }, (_, i) => `ceiling-${i}`);
+    const rulesOfGraph = (graphId: string) =>
+      Array.from({ length: 100 }, (_, i) =>
+        smoAlertRule({ graphId, serviceId: `service-${i % 10}`, eventId: `event-${i}`, promQuery: `sum(rate(http_requests_total{service="service-${i % 10}",graph="${graphId}"}[1m])) > ${i}`, gracePeriod: '30s', description: `load above ${i} requests per second on service-${i % 10} of ${graphId}` }),
+      );
+    const shared = graphs.slice(0, 30).flatMap(rulesOfGraph);
+    const create = (name: string, rules: AlertRule[]) =>
+      karmada.custom.createNamespacedCustomObject({
+        group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', namespace,
+        body: { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name, namespace }, spec: { groups: [{ name: 'smo-alerts', rules: rules.map(toStoredRule) }] } },
+      });
+    // What one CR for all of them meets: etcd refuses it ("request is too large" above 1.5 MiB; past 2 MiB, as
+    // here, the API server's gRPC client already does).
+    await expect(create('all-in-one', graphs.flatMap(rulesOfGraph))).rejects.toMatchObject({ code: 500 });
+    await create('shared', shared);
+    const adapter = new PrometheusRuleAdapter(kubeConfig(lab().karmadaKubeconfig), { namespace, sharedName: 'shared', timeoutMs: 30_000 });
+    for (const graphId of graphs.slice(30)) await adapter.upsertRules(graphId, rulesOfGraph(graphId));
+
+    expect(await readRules(karmada, namespace, 'shared')).toEqual([]);
+    expect((await adapter.listRules()).map((r) => r.name).sort()).toEqual(graphs.flatMap(rulesOfGraph).map((r) => r.name).sort());
+    for (const graphId of graphs) expect(await readRules(karmada, namespace, `smo-alerts-${graphId}`)).toHaveLength(100);
+
+    for (const graphId of graphs) await adapter.removeRules(graphId, rulesOfGraph(graphId).map((r) => r.name));
+    expect(await adapter.listRules()).toEqual([]);
   });
 
   it('recovers a release that a helm killed mid-install left pending-install on the real API server', async () => {
@@ -114,3 +144,24 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     await waitRunningIn(labClusters(lab())[graph.placement!['noise-reduction'] as MemberName], graphId, 'noise-reduction');
   });
 });
+
+type LabClusters = ReturnType<typeof labClusters>;
+
+async function createNamespace(karmada: LabClusters['karmada'], name: string): Promise<void> {
+  await karmada.core.createNamespace({ body: { metadata: { name } } }).catch((error: { code?: number }) => {
+    if (error.code !== 409) throw error;
+  });
+}
+
+/** SMO's group of a PrometheusRule, as stored; null when the CR does not exist. */
+async function readRules(karmada: LabClusters['karmada'], namespace: string, name: string): Promise<Array<{ alert: string; expr: string; labels: Record<string, string> }> | null> {
+  try {
+    const object = (await karmada.custom.getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', namespace, name })) as {
+      spec: { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; labels: Record<string, string> }> }> };
+    };
+    return object.spec.groups.find((g) => g.name === 'smo-alerts')?.rules ?? [];
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return null;
+    throw error;
+  }
+}

@@ -1,6 +1,8 @@
 /**
  * The alert-rules port: the Prometheus alerting rules that trigger conditional services.
- * Rules live in one group owned by SMO; other groups are never touched (B18).
+ * Rules live in a group owned by SMO; other groups are never touched (B18). Each write names the
+ * graph whose rules it changes: a PrometheusRule keeps each graph's rules in an object of its own
+ * (one object holds about 3,750 rules before etcd refuses it); a rules file and memory keep one group.
  */
 
 /** One Prometheus alerting rule (rules-file / PrometheusRule shape). */
@@ -31,10 +33,10 @@ export interface RulesWriteResult {
 export interface AlertRulesPort {
   /** `prometheus-rule`: a PrometheusRule CR; `rules-file`: a plain Prometheus rules file; `simulated`: memory. */
   readonly mode: 'prometheus-rule' | 'rules-file' | 'simulated';
-  /** Adds the rules or replaces those with the same name; never leaves duplicates. */
-  upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult>;
-  /** Removing a rule that is not there is a success (`changed: false`). */
-  removeRules(names: readonly string[]): Promise<RulesWriteResult>;
-  /** The alerting rules of SMO's group, in stored order. */
+  /** Adds the graph's rules or replaces those with the same name; never leaves duplicates. */
+  upsertRules(graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult>;
+  /** Removes these rules of the graph; removing a rule that is not there is a success (`changed: false`). */
+  removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult>;
+  /** Every alerting rule SMO keeps (all graphs), in stored order. */
   listRules(): Promise<AlertRule[]>;
 }

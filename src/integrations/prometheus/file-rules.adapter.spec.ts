@@ -40,7 +40,7 @@ describe('FileRulesAdapter', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('creates the file with SMO’s group in the rules-file format', async () => {
-    const result = await new FileRulesAdapter({ path }).upsertRules([rule('a')]);
+    const result = await new FileRulesAdapter({ path }).upsertRules('g1', [rule('a')]);
     expect(result).toEqual({ changed: true, reloaded: false });
     const written = await readFile(path, 'utf8');
     const expected = { groups: [{ name: 'smo-alerts', rules: [{ alert: 'a', expr: 'vector(1)', for: '0s', labels: { severity: 'critical' }, annotations: { summary: 'a fired' } }] }] };
@@ -52,26 +52,26 @@ describe('FileRulesAdapter', () => {
     const other = { name: 'node', interval: '30s', rules: [{ record: 'instance:up', expr: 'up' }] };
     await writeFile(path, `# written by hand\ngroups:\n  - ${JSON.stringify(other)}\n`);
     const rules = new FileRulesAdapter({ path });
-    await rules.upsertRules([rule('a'), rule('b')]);
-    expect((await rules.upsertRules([rule('a', 'vector(2)')])).changed).toBe(true);
-    expect((await rules.upsertRules([rule('a', 'vector(2)')])).changed).toBe(false);
+    await rules.upsertRules('g1', [rule('a'), rule('b')]);
+    expect((await rules.upsertRules('g1', [rule('a', 'vector(2)')])).changed).toBe(true);
+    expect((await rules.upsertRules('g1', [rule('a', 'vector(2)')])).changed).toBe(false);
     expect(await rules.listRules()).toEqual([rule('a', 'vector(2)'), rule('b')]);
     expect((parse(await readFile(path, 'utf8')) as { groups: unknown[] }).groups[0]).toEqual(other);
   });
 
   it('removes by name and tolerates a missing file', async () => {
     const rules = new FileRulesAdapter({ path });
-    expect(await rules.removeRules(['a'])).toEqual({ changed: false, reloaded: false });
+    expect(await rules.removeRules('g1', ['a'])).toEqual({ changed: false, reloaded: false });
     expect(await rules.listRules()).toEqual([]);
     expect(existsSync(path)).toBe(false);
-    await rules.upsertRules([rule('a'), rule('b')]);
-    expect((await rules.removeRules(['a'])).changed).toBe(true);
+    await rules.upsertRules('g1', [rule('a'), rule('b')]);
+    expect((await rules.removeRules('g1', ['a'])).changed).toBe(true);
     expect(await rules.listRules()).toEqual([rule('b')]);
   });
 
   it('serialises concurrent writes in one process and leaves no temporary files', async () => {
     const rules = new FileRulesAdapter({ path });
-    await Promise.all(['a', 'b', 'c', 'd'].map((name) => rules.upsertRules([rule(name)])));
+    await Promise.all(['a', 'b', 'c', 'd'].map((name) => rules.upsertRules('g1', [rule(name)])));
     expect((await rules.listRules()).map((r) => r.name).sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(await readdir(dir)).toEqual(['rules.yml']);
   });
@@ -80,7 +80,7 @@ describe('FileRulesAdapter', () => {
     await writeFile(path, '');
     expect(await new FileRulesAdapter({ path }).listRules()).toEqual([]);
     await writeFile(path, '- just\n- a list\n');
-    await expect(new FileRulesAdapter({ path }).upsertRules([rule('a')])).rejects.toBeInstanceOf(RulesFileError);
+    await expect(new FileRulesAdapter({ path }).upsertRules('g1', [rule('a')])).rejects.toBeInstanceOf(RulesFileError);
     await writeFile(path, 'groups: {smo-alerts: []}\n');
     await expect(new FileRulesAdapter({ path }).listRules()).rejects.toThrow('groups is not a list');
     await writeFile(path, 'groups: [unclosed\n');
@@ -89,9 +89,9 @@ describe('FileRulesAdapter', () => {
 
   it('reloads Prometheus after each write and reports a failed reload without throwing', async () => {
     const rules = new FileRulesAdapter({ path, prometheusUrl });
-    expect(await rules.upsertRules([rule('a')])).toEqual({ changed: true, reloaded: true });
+    expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: true });
     prometheus.reloadReply = { status: 500, body: 'failed to reload config: one or more errors occurred while applying the new configuration' };
-    expect(await rules.removeRules(['a'])).toEqual({
+    expect(await rules.removeRules('g1', ['a'])).toEqual({
       changed: true,
       reloaded: false,
       error: expect.stringContaining('HTTP 500: failed to reload config'),
@@ -101,7 +101,7 @@ describe('FileRulesAdapter', () => {
 
   (existsSync(PROMTOOL) ? it : it.skip)('writes a file promtool accepts', async () => {
     const rules = new FileRulesAdapter({ path });
-    await rules.upsertRules([
+    await rules.upsertRules('g1', [
       smoAlertRule({ graphId: 'g', serviceId: 's', eventId: 'e', promQuery: 'absent(up{job="x"}) == 1', gracePeriod: '2m', description: 'a "quoted": text\nwith lines' }),
       rule('b'),
     ]);
@@ -113,11 +113,11 @@ describe('FileRulesAdapter', () => {
 describe('InMemoryRulesAdapter', () => {
   it('has the same upsert and remove semantics', async () => {
     const rules = new InMemoryRulesAdapter();
-    expect(await rules.upsertRules([rule('a'), rule('b')])).toEqual({ changed: true, reloaded: false });
-    expect((await rules.upsertRules([rule('a')])).changed).toBe(false);
-    await rules.upsertRules([rule('a', 'vector(3)')]);
-    await rules.removeRules(['b']);
+    expect(await rules.upsertRules('g1', [rule('a'), rule('b')])).toEqual({ changed: true, reloaded: false });
+    expect((await rules.upsertRules('g1', [rule('a')])).changed).toBe(false);
+    await rules.upsertRules('g1', [rule('a', 'vector(3)')]);
+    await rules.removeRules('g1', ['b']);
     expect(await rules.listRules()).toEqual([rule('a', 'vector(3)')]);
-    await expect(rules.upsertRules([{ ...rule('a'), name: 'no-dashes' }])).rejects.toThrow('must match');
+    await expect(rules.upsertRules('g1', [{ ...rule('a'), name: 'no-dashes' }])).rejects.toThrow('must match');
   });
 });

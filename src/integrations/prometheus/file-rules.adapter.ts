@@ -27,8 +27,8 @@ export class RulesFileError extends Error {
 
 /**
  * SMO's alert rules in a plain Prometheus rules file, for Prometheus without
- * the operator and for tests against a real Prometheus. Other groups in the file are kept; YAML
- * comments are not. Writes are serialised within this process only: one writer per file.
+ * the operator and for tests against a real Prometheus: every graph's rules in one group (a file has
+ * no object size limit). Other groups in the file are kept; YAML comments are not. Writes are serialised within this process only: one writer per file.
  *
  * The file is written as JSON, which is YAML, so Prometheus and promtool read it as any rules file
  * (a file written by hand in YAML is read as such, and is JSON after SMO's first change). Every change
@@ -51,12 +51,12 @@ export class FileRulesAdapter implements AlertRulesPort {
     assertPositiveTimeout(this.reloadTimeoutMs, 'reloadTimeoutMs');
   }
 
-  async upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+  async upsertRules(_graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult> {
     assertValidAlertRules(rules);
     return this.edit((groups) => upsertRulesInGroups(groups, this.group, rules));
   }
 
-  async removeRules(names: readonly string[]): Promise<RulesWriteResult> {
+  async removeRules(_graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
     return this.edit((groups) => removeRulesFromGroups(groups, this.group, names));
   }
 

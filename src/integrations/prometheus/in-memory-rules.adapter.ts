@@ -2,19 +2,19 @@ import { assertValidAlertRules } from './alert-rule-validation';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from './alert-rules.port';
 import { alertRulesInGroups, removeRulesFromGroups, upsertRulesInGroups, type GroupsEdit } from './rule-groups';
 
-/** Rules kept in memory (`mode: 'simulated'`), with the same upsert/remove semantics as the real adapters. */
+/** Rules kept in memory (`mode: 'simulated'`), every graph's in one group, with the same upsert/remove semantics as the real adapters. */
 export class InMemoryRulesAdapter implements AlertRulesPort {
   readonly mode = 'simulated' as const;
   private groups: unknown[] = [];
 
   constructor(private readonly group = 'smo-alerts') {}
 
-  async upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+  async upsertRules(_graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult> {
     assertValidAlertRules(rules);
     return this.apply(upsertRulesInGroups(this.groups, this.group, rules));
   }
 
-  async removeRules(names: readonly string[]): Promise<RulesWriteResult> {
+  async removeRules(_graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
     return this.apply(removeRulesFromGroups(this.groups, this.group, names));
   }
 

@@ -10,20 +10,28 @@ import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url'
 import { reloadPrometheus } from './prometheus-reload';
 import {
   alertRulesInGroups,
+  holdsNoRules,
   removeRulesFromGroups,
   RuleGroupsShapeError,
   upsertRulesInGroups,
   type GroupsEdit,
 } from './rule-groups';
 import { isRecord } from '../../shared/is-record';
+import { isDnsLabel, isDnsSubdomainPrefix } from '../../shared/dns-name';
 
 export interface PrometheusRuleOptions {
-  /** The CR's name; kube-prometheus-stack derives it from the Helm release. */
-  name?: string;
+  /** Each graph's rules go to the PrometheusRule `<namePrefix><graph id>`. */
+  namePrefix?: string;
+  /**
+   * The one CR in which SMO before per-graph CRs kept every graph's rules (upstream's
+   * `kube-prometheus-stack-0`). Before its first use, the adapter moves the rules found in SMO's
+   * group there, by their `graph` label, to their graphs' CRs. null: nothing to move.
+   */
+  sharedName?: string | null;
   namespace?: string;
-  /** SMO's group inside the CR. */
+  /** SMO's group inside each CR. */
   group?: string;
-  /** Labels of a CR this adapter creates: they must match the Prometheus' `ruleSelector` (often `release: <helm release>`). */
+  /** Labels of the CRs this adapter creates: they must match the Prometheus' `ruleSelector` (often `release: <helm release>`). */
   labels?: Record<string, string>;
   /** PROMETHEUS_HOST: when set, `POST /-/reload` follows each write (upstream does). */
   prometheusUrl?: string;
@@ -34,30 +42,49 @@ export interface PrometheusRuleOptions {
   conflictRetry?: RetryPolicy;
 }
 
-export const DEFAULT_PROMETHEUS_RULE = { name: 'kube-prometheus-stack-0', namespace: 'monitoring', group: 'smo-alerts' } as const;
+export const DEFAULT_PROMETHEUS_RULE = {
+  namePrefix: 'smo-alerts-',
+  sharedName: 'kube-prometheus-stack-0',
+  namespace: 'monitoring',
+  group: 'smo-alerts',
+} as const;
+/** Labels of every CR SMO creates: how `listRules` finds them, and which CRs SMO may delete. */
+export const MANAGED_BY_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'smo' } as const;
+export const GRAPH_LABEL = 'smo.nephele.eu/graph';
 const DEFAULT_RELOAD_TIMEOUT_MS = 5_000;
 const DEFAULT_CONFLICT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 50, maxDelayMs: 1_000 };
+const LIST_PAGE = 500;
 const API = { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' } as const;
 
 interface PrometheusRuleObject {
-  metadata: Record<string, unknown>;
+  metadata: Record<string, unknown> & { labels?: unknown; resourceVersion?: unknown };
   spec?: Record<string, unknown> & { groups?: unknown };
   [field: string]: unknown;
 }
 
+/** The CR was deleted between our read and our write: read again. */
+class ObjectGoneError extends Error {}
+
 /**
- * SMO's alert rules in a PrometheusRule CR on the management cluster, edited by
- * read-modify-write guarded by `metadata.resourceVersion`. Unlike upstream it creates the CR and
- * the group when missing, keeps other groups, never duplicates a rule, and throws its failures (B18).
+ * SMO's alert rules in PrometheusRule CRs on the management cluster, one per graph: a single CR
+ * stops at etcd's request limit (about 3,750 SMO rules, measured on the lab's API server), and a
+ * graph's CR goes with its last rule. Each CR is edited by read-modify-write guarded by
+ * `metadata.resourceVersion`. Unlike upstream it creates the CR and the group when missing, keeps
+ * other groups, never duplicates a rule, and throws its failures (B18).
  */
 export class PrometheusRuleAdapter implements AlertRulesPort {
   readonly mode = 'prometheus-rule' as const;
   private readonly api: CustomObjectsApi;
-  private readonly target: { name: string; namespace: string; group: string };
+  private readonly namePrefix: string;
+  private readonly sharedName: string | null;
+  private readonly namespace: string;
+  private readonly group: string;
   private readonly prometheusUrl: string | null;
   private readonly timeoutMs: number;
   private readonly reloadTimeoutMs: number;
   private readonly conflictRetry: RetryPolicy;
+  /** The move out of the shared CR: once per adapter, again after a failure. */
+  private sharedRulesMoved: Promise<void> | null = null;
 
   /** From the operator's management-cluster kubeconfig (trusted: exec and file paths are allowed). */
   static fromKubeconfigFile(path: string, options: PrometheusRuleOptions & { context?: string } = {}): PrometheusRuleAdapter {
@@ -69,102 +96,181 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     private readonly options: PrometheusRuleOptions = {},
   ) {
     this.api = kubeConfig.makeApiClient(kubernetesClient().CustomObjectsApi);
-    this.target = {
-      name: options.name ?? DEFAULT_PROMETHEUS_RULE.name,
-      namespace: options.namespace ?? DEFAULT_PROMETHEUS_RULE.namespace,
-      group: options.group ?? DEFAULT_PROMETHEUS_RULE.group,
-    };
+    this.namePrefix = options.namePrefix ?? DEFAULT_PROMETHEUS_RULE.namePrefix;
+    this.sharedName = options.sharedName === undefined ? DEFAULT_PROMETHEUS_RULE.sharedName : options.sharedName;
+    this.namespace = options.namespace ?? DEFAULT_PROMETHEUS_RULE.namespace;
+    this.group = options.group ?? DEFAULT_PROMETHEUS_RULE.group;
     this.prometheusUrl = options.prometheusUrl === undefined ? null : prometheusBaseUrl(options.prometheusUrl);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KUBE_TIMEOUT_MS;
     this.reloadTimeoutMs = options.reloadTimeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS;
     assertPositiveTimeout(this.timeoutMs, 'timeoutMs');
     assertPositiveTimeout(this.reloadTimeoutMs, 'reloadTimeoutMs');
+    assertNamePrefix(this.namePrefix);
     this.conflictRetry = options.conflictRetry ?? DEFAULT_CONFLICT_RETRY;
   }
 
-  async upsertRules(rules: readonly AlertRule[]): Promise<RulesWriteResult> {
-    assertValidAlertRules(rules);
-    return this.edit((groups) => upsertRulesInGroups(groups, this.target.group, rules));
+  /** The CR holding a graph's rules. */
+  ruleObjectName(graphId: string): string {
+    if (!isDnsLabel(graphId)) throw new RangeError(`graph id ${JSON.stringify(graphId)} is not a DNS-1123 label`);
+    const name = `${this.namePrefix}${graphId}`;
+    if (name === this.sharedName) throw new RangeError(`graph ${graphId}'s PrometheusRule would be the shared one, ${name}: change the name prefix`);
+    return name;
   }
 
-  async removeRules(names: readonly string[]): Promise<RulesWriteResult> {
-    return this.edit((groups) => removeRulesFromGroups(groups, this.target.group, names));
+  async upsertRules(graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult> {
+    assertValidAlertRules(rules);
+    return this.edit(graphId, (groups) => upsertRulesInGroups(groups, this.group, rules));
+  }
+
+  async removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
+    return this.edit(graphId, (groups) => removeRulesFromGroups(groups, this.group, names));
   }
 
   async listRules(): Promise<AlertRule[]> {
-    const current = await this.read();
-    return current === null ? [] : this.groupsOf(current, (groups) => alertRulesInGroups(groups, this.target.group));
+    await this.moveSharedRulesOnce();
+    const objects = await this.listOwned();
+    return objects.flatMap((object) => this.groupsOf(object, (groups) => alertRulesInGroups(groups, this.group)));
   }
 
-  private async edit(change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
-    const changed = await this.writeRetryingConflicts(change);
+  private async edit(graphId: string, change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
+    const name = this.ruleObjectName(graphId);
+    await this.moveSharedRulesOnce();
+    const changed = await this.writeRetryingConflicts(name, graphId, change);
     if (this.prometheusUrl === null) return { changed, reloaded: false };
     return { changed, ...(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
   }
 
-  private async writeRetryingConflicts(change: (groups: unknown) => GroupsEdit): Promise<boolean> {
+  private moveSharedRulesOnce(): Promise<void> {
+    if (this.sharedName === null) return Promise.resolve();
+    this.sharedRulesMoved ??= this.moveSharedRules(this.sharedName).catch((error: unknown) => {
+      this.sharedRulesMoved = null;
+      throw error;
+    });
+    return this.sharedRulesMoved;
+  }
+
+  /**
+   * Copies each graph's rules from the shared CR into the graph's own CR, then removes them from the
+   * shared one. A crash in between copies again (an upsert of the same rules changes nothing).
+   * Rules without a `graph` label (upstream's, or not SMO's) stay where they are.
+   */
+  private async moveSharedRules(sharedName: string): Promise<void> {
+    const shared = await this.read(sharedName);
+    if (shared === null) return;
+    const byGraph = new Map<string, AlertRule[]>();
+    for (const rule of this.groupsOf(shared, (groups) => alertRulesInGroups(groups, this.group))) {
+      const graphId = rule.labels.graph;
+      if (graphId === undefined || !isDnsLabel(graphId)) continue;
+      byGraph.set(graphId, [...(byGraph.get(graphId) ?? []), rule]);
+    }
+    if (byGraph.size === 0) return;
+    for (const [graphId, rules] of byGraph) {
+      await this.writeRetryingConflicts(this.ruleObjectName(graphId), graphId, (groups) => upsertRulesInGroups(groups, this.group, rules));
+    }
+    const moved = [...byGraph.values()].flat().map((rule) => rule.name);
+    await this.writeRetryingConflicts(sharedName, null, (groups) => removeRulesFromGroups(groups, this.group, moved));
+  }
+
+  private async writeRetryingConflicts(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeOnce(change);
+        return await this.writeOnce(name, graphId, change);
       } catch (error) {
-        // 409: someone wrote between our read and write (Conflict), or created the CR first (AlreadyExists).
-        const conflict = error instanceof KubeApiStatusError && error.status === 409;
-        if (!conflict || attempt >= this.conflictRetry.attempts) throw error;
+        // 409: someone wrote between our read and write (Conflict), or created the CR first (AlreadyExists);
+        // gone: someone deleted it in between.
+        const conflict = (error instanceof KubeApiStatusError && error.status === 409) || error instanceof ObjectGoneError;
+        if (!conflict || attempt >= this.conflictRetry.attempts) throw error instanceof ObjectGoneError ? error.cause : error;
         await sleep(backoffDelay(this.conflictRetry, attempt));
       }
     }
   }
 
-  /** true when something was written. */
-  private async writeOnce(change: (groups: unknown) => GroupsEdit): Promise<boolean> {
-    const current = await this.read();
+  /**
+   * true when something was written. A graph's CR that SMO created and that holds no rule any more
+   * is deleted; `graphId` null (the shared CR) is only ever edited.
+   */
+  private async writeOnce(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<boolean> {
+    const current = await this.read(name);
     if (current === null) {
       const edit = change([]);
-      if (edit.changed) await this.create(edit.groups);
-      return edit.changed;
+      if (edit.changed && graphId !== null) await this.create(name, graphId, edit.groups);
+      return edit.changed && graphId !== null;
     }
     const edit = this.groupsOf(current, change);
-    // resourceVersion comes along from the read: the server refuses the PUT with 409 if it moved on.
-    if (edit.changed) await this.replace({ ...current, spec: { ...current.spec, groups: edit.groups } });
-    return edit.changed;
+    if (!edit.changed) return false;
+    // resourceVersion comes along from the read: the server refuses the write with 409 if it moved on.
+    if (graphId !== null && isGraphObject(current, graphId) && holdsNoRules(edit.groups)) await this.delete(name, current);
+    else await this.replace(name, { ...current, spec: { ...current.spec, groups: edit.groups } });
+    return true;
   }
 
-  private async read(): Promise<PrometheusRuleObject | null> {
-    const { name, namespace } = this.target;
-    const operation = `read PrometheusRule ${namespace}/${name}`;
+  private async read(name: string): Promise<PrometheusRuleObject | null> {
+    const operation = `read PrometheusRule ${this.namespace}/${name}`;
     let object: unknown;
     try {
       object = await kubeCall(operation, { timeoutMs: this.timeoutMs }, (options) =>
-        this.api.getNamespacedCustomObject({ ...API, namespace, name }, options),
+        this.api.getNamespacedCustomObject({ ...API, namespace: this.namespace, name }, options),
       );
     } catch (error) {
       if (error instanceof KubeApiStatusError && error.status === 404) return null;
       throw error;
     }
-    if (!isRecord(object) || !isRecord(object.metadata) || (object.spec !== undefined && !isRecord(object.spec))) {
-      throw new KubeApiInvalidResponseError(operation, 'not a PrometheusRule object');
+    if (!isPrometheusRuleObject(object)) throw new KubeApiInvalidResponseError(operation, 'not a PrometheusRule object');
+    return object;
+  }
+
+  /** SMO's CRs in the namespace, by name, a page at a time. */
+  private async listOwned(): Promise<PrometheusRuleObject[]> {
+    const operation = `list PrometheusRules ${this.namespace}`;
+    const objects: PrometheusRuleObject[] = [];
+    let token: string | undefined;
+    do {
+      const page: unknown = await kubeCall(operation, { timeoutMs: this.timeoutMs }, (options) =>
+        this.api.listNamespacedCustomObject(
+          { ...API, namespace: this.namespace, labelSelector: `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value}`, limit: LIST_PAGE, _continue: token },
+          options,
+        ),
+      );
+      if (!isRecord(page) || !Array.isArray(page.items) || !page.items.every(isPrometheusRuleObject)) {
+        throw new KubeApiInvalidResponseError(operation, 'not a PrometheusRule list');
+      }
+      objects.push(...page.items);
+      const next = isRecord(page.metadata) ? page.metadata.continue : undefined;
+      token = typeof next === 'string' && next !== '' ? next : undefined;
+    } while (token !== undefined);
+    return objects.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+  }
+
+  private async create(name: string, graphId: string, groups: unknown[]): Promise<void> {
+    const labels = { ...this.options.labels, [MANAGED_BY_LABEL.key]: MANAGED_BY_LABEL.value, [GRAPH_LABEL]: graphId };
+    const body = { apiVersion: `${API.group}/${API.version}`, kind: 'PrometheusRule', metadata: { name, namespace: this.namespace, labels }, spec: { groups } };
+    await kubeCall(`create PrometheusRule ${this.namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
+      this.api.createNamespacedCustomObject({ ...API, namespace: this.namespace, body }, options),
+    );
+  }
+
+  private async replace(name: string, body: PrometheusRuleObject): Promise<void> {
+    try {
+      await kubeCall(`replace PrometheusRule ${this.namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
+        this.api.replaceNamespacedCustomObject({ ...API, namespace: this.namespace, name, body }, options),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiStatusError && error.status === 404) throw new ObjectGoneError(error.message, { cause: error });
+      throw error;
     }
-    return object as PrometheusRuleObject;
   }
 
-  private async create(groups: unknown[]): Promise<void> {
-    const { name, namespace } = this.target;
-    const body = {
-      apiVersion: `${API.group}/${API.version}`,
-      kind: 'PrometheusRule',
-      metadata: { name, namespace, ...(this.options.labels ? { labels: { ...this.options.labels } } : {}) },
-      spec: { groups },
-    };
-    await kubeCall(`create PrometheusRule ${namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
-      this.api.createNamespacedCustomObject({ ...API, namespace, body }, options),
-    );
-  }
-
-  private async replace(body: PrometheusRuleObject): Promise<void> {
-    const { name, namespace } = this.target;
-    await kubeCall(`replace PrometheusRule ${namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
-      this.api.replaceNamespacedCustomObject({ ...API, namespace, name, body }, options),
-    );
+  /** Only the version read: a rule written since makes the server answer 409, and the edit starts over. */
+  private async delete(name: string, current: PrometheusRuleObject): Promise<void> {
+    const resourceVersion = typeof current.metadata.resourceVersion === 'string' ? current.metadata.resourceVersion : undefined;
+    try {
+      await kubeCall(`delete PrometheusRule ${this.namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
+        this.api.deleteNamespacedCustomObject({ ...API, namespace: this.namespace, name, body: { preconditions: { resourceVersion } } }, options),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiStatusError && error.status === 404) return; // already gone
+      throw error;
+    }
   }
 
   private groupsOf<T>(object: PrometheusRuleObject, use: (groups: unknown) => T): T {
@@ -172,7 +278,24 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
       return use(object.spec?.groups);
     } catch (error) {
       if (!(error instanceof RuleGroupsShapeError)) throw error;
-      throw new KubeApiInvalidResponseError(`read PrometheusRule ${this.target.namespace}/${this.target.name}`, `spec.${error.message}`);
+      throw new KubeApiInvalidResponseError(`read PrometheusRule ${this.namespace}/${String(object.metadata.name)}`, `spec.${error.message}`);
     }
+  }
+}
+
+function isPrometheusRuleObject(object: unknown): object is PrometheusRuleObject {
+  return isRecord(object) && isRecord(object.metadata) && (object.spec === undefined || isRecord(object.spec));
+}
+
+/** A CR SMO created for this graph (so SMO may delete it). */
+function isGraphObject(object: PrometheusRuleObject, graphId: string): boolean {
+  const labels = object.metadata.labels;
+  return isRecord(labels) && labels[MANAGED_BY_LABEL.key] === MANAGED_BY_LABEL.value && labels[GRAPH_LABEL] === graphId;
+}
+
+/** `<prefix><graph id>` must be a DNS-1123 subdomain for every graph id (a DNS label). */
+function assertNamePrefix(prefix: string): void {
+  if (!isDnsSubdomainPrefix(prefix)) {
+    throw new RangeError(`the PrometheusRule name prefix ${JSON.stringify(prefix)} must begin a DNS-1123 subdomain with room for a graph id`);
   }
 }

@@ -70,7 +70,7 @@ if (skipReason !== null) {
         gracePeriod: '0s',
         description: 'always firing',
       });
-      expect(await rules.upsertRules([rule])).toEqual({ changed: true, reloaded: true });
+      expect(await rules.upsertRules('g1', [rule])).toEqual({ changed: true, reloaded: true });
 
       const firing = await waitFor(() => alertsNamed(rule.name).find((alert) => alert.status === 'firing'), 20_000, rig);
       expect(firing).toMatchObject({ graph: 'e2e-graph', service: 'noise-reduction', event: 'main-event', alertname: rule.name });
@@ -84,20 +84,20 @@ if (skipReason !== null) {
       });
       expect(invalidBodies).toEqual([]);
 
-      expect(await rules.removeRules([rule.name])).toEqual({ changed: true, reloaded: true });
+      expect(await rules.removeRules('g1', [rule.name])).toEqual({ changed: true, reloaded: true });
       const resolved = await waitFor(() => alertsNamed(rule.name).find((alert) => alert.status === 'resolved'), 20_000, rig);
       expect(resolved.fingerprint).toBe(firing.fingerprint);
     }, 60_000);
 
     it('reports a rules file Prometheus refuses as a failed reload, and keeps the previous rules', async () => {
       const rules = new FileRulesAdapter({ path: rig.rulesFile, prometheusUrl: rig.prometheusUrl });
-      await rules.upsertRules([{ name: 'smo_good', expr: 'vector(1)', for: '1h', labels: {}, annotations: {} }]);
-      const result = await rules.upsertRules([{ name: 'smo_broken', expr: 'sum((', for: '0s', labels: {}, annotations: {} }]);
+      await rules.upsertRules('g1', [{ name: 'smo_good', expr: 'vector(1)', for: '1h', labels: {}, annotations: {} }]);
+      const result = await rules.upsertRules('g1', [{ name: 'smo_broken', expr: 'sum((', for: '0s', labels: {}, annotations: {} }]);
       expect(result).toEqual({ changed: true, reloaded: false, error: expect.stringContaining('HTTP 500: failed to reload config') });
       const loaded = await fetch(`${rig.prometheusUrl}/api/v1/rules`).then((response) => response.text());
       expect(loaded).toContain('smo_good');
       expect(loaded).not.toContain('smo_broken');
-      await rules.removeRules(['smo_good', 'smo_broken']);
+      await rules.removeRules('g1', ['smo_good', 'smo_broken']);
     }, 30_000);
 
     it('reads a positive request rate once the exporter has been scraped twice', async () => {

@@ -69,6 +69,11 @@ export function alertRulesInGroups(groups: unknown, groupName: string): AlertRul
   });
 }
 
+/** No group holds a rule (of any kind): what is left of a graph's CR once its last rule is removed. */
+export function holdsNoRules(groups: readonly unknown[]): boolean {
+  return groups.every((group) => !isRecord(group) || !Array.isArray(group.rules) || group.rules.length === 0);
+}
+
 /** The stored form: the rules-file / CR field names (`alert`, not `name`). */
 export function toStoredRule(rule: AlertRule): Record<string, unknown> {
   return { alert: rule.name, expr: rule.expr, for: rule.for, labels: { ...rule.labels }, annotations: { ...rule.annotations } };

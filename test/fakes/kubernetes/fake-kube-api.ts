@@ -55,6 +55,7 @@ type Handler = (request: ParsedRequest) => Reply | Promise<Reply>;
 interface ParsedRequest {
   method: string;
   segments: string[];
+  query: URLSearchParams;
   contentType: string | null;
   body: string;
 }
@@ -143,6 +144,14 @@ export class FakeKubeApi {
     this.prometheusRules.delete(`${namespace}/${name}`);
   }
 
+  clearPrometheusRules(): void {
+    this.prometheusRules.clear();
+  }
+
+  prometheusRuleNames(namespace: string): string[] {
+    return [...this.prometheusRules.values()].filter((object) => object.metadata?.namespace === namespace).map((object) => String(object.metadata?.name)).sort();
+  }
+
   getPrometheusRule(namespace: string, name: string): KubeObject | undefined {
     return this.prometheusRules.get(`${namespace}/${name}`);
   }
@@ -182,13 +191,13 @@ export class FakeKubeApi {
 
     const url = new URL(request.url ?? '/', 'http://fake');
     const contentType = request.headers['content-type']?.split(';')[0]?.trim() ?? null;
-    const reply = await this.route(request, url.pathname, contentType, body);
+    const reply = await this.route(request, url.pathname, url.searchParams, contentType, body);
     this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.search, contentType, body, status: reply.status });
     response.writeHead(reply.status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(reply.body));
   }
 
-  private async route(request: IncomingMessage, path: string, contentType: string | null, body: string): Promise<Reply> {
+  private async route(request: IncomingMessage, path: string, query: URLSearchParams, contentType: string | null, body: string): Promise<Reply> {
     if (request.headers.authorization !== `Bearer ${this.token}`) return statusReply(401, 'Unauthorized');
     const interception = this.interceptions.find((i) => i.method === request.method && path.startsWith(i.prefix));
     if (interception) {
@@ -206,7 +215,7 @@ export class FakeKubeApi {
     const handler = this.handlerFor(request.method ?? 'GET', segments);
     if (handler === null) return statusReply(404, `the server could not find the requested resource (${request.method} ${path})`);
     try {
-      return await handler({ method: request.method ?? 'GET', segments, contentType, body });
+      return await handler({ method: request.method ?? 'GET', segments, query, contentType, body });
     } catch (error) {
       if (error instanceof PatchError || error instanceof SyntaxError) return statusReply(400, error.message);
       return statusReply(500, (error as Error).message);
@@ -233,10 +242,10 @@ export class FakeKubeApi {
     }
     if (group === 'monitoring.coreos.com' && version === 'v1' && plural === 'prometheusrules') {
       if (s.length === 6 && method === 'POST') return (r) => this.createRule(ns, r);
-      if (s.length === 6 && method === 'GET') return () => ({ status: 200, body: list('monitoring.coreos.com/v1', 'PrometheusRuleList', [...this.prometheusRules.entries()].filter(([k]) => k.startsWith(`${ns}/`)).map(([, v]) => v)) });
+      if (s.length === 6 && method === 'GET') return (r) => this.listRules(ns, r.query);
       if (s.length === 7 && method === 'GET') return () => this.one(this.prometheusRules.get(`${ns}/${name}`), 'prometheusrules.monitoring.coreos.com', name);
       if (s.length === 7 && method === 'PUT') return (r) => this.replaceRule(ns, name ?? '', r);
-      if (s.length === 7 && method === 'DELETE') return () => this.deleteRule(ns, name ?? '');
+      if (s.length === 7 && method === 'DELETE') return (r) => this.deleteRule(ns, name ?? '', r);
     }
     return null;
   }
@@ -301,8 +310,30 @@ export class FakeKubeApi {
     return { status: 200, body: stored };
   }
 
-  private deleteRule(ns: string, name: string): Reply {
-    if (!this.prometheusRules.delete(`${ns}/${name}`)) return statusReply(404, `prometheusrules.monitoring.coreos.com "${name}" not found`);
+  /** Equality label selectors, and pages by name (`limit`, `continue`: the last name of the page before). */
+  private listRules(ns: string, query: URLSearchParams): Reply {
+    const selector = (query.get('labelSelector') ?? '').split(',').filter(Boolean).map((term) => term.split('='));
+    const matching = [...this.prometheusRules.values()]
+      .filter((object) => object.metadata?.namespace === ns && selector.every(([key, value]) => (object.metadata?.labels as Record<string, string> | undefined)?.[key!] === value))
+      .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+    const after = query.get('continue');
+    const rest = after ? matching.filter((object) => String(object.metadata?.name) > after) : matching;
+    const limit = Number(query.get('limit') ?? '0');
+    const page = limit > 0 ? rest.slice(0, limit) : rest;
+    const body = list('monitoring.coreos.com/v1', 'PrometheusRuleList', page);
+    if (page.length < rest.length) body.metadata = { ...body.metadata, continue: String(page.at(-1)?.metadata?.name) };
+    return { status: 200, body };
+  }
+
+  private deleteRule(ns: string, name: string, request: ParsedRequest): Reply {
+    const current = this.prometheusRules.get(`${ns}/${name}`);
+    if (!current) return statusReply(404, `prometheusrules.monitoring.coreos.com "${name}" not found`);
+    const options = (request.body ? JSON.parse(request.body) : {}) as { preconditions?: { resourceVersion?: string } };
+    const expected = options.preconditions?.resourceVersion;
+    if (expected !== undefined && expected !== current.metadata?.resourceVersion) {
+      return statusReply(409, `Operation cannot be fulfilled on prometheusrules.monitoring.coreos.com "${name}": the ResourceVersion in the precondition (${expected}) does not match the ResourceVersion in record (${String(current.metadata?.resourceVersion)}). The object might have been modified`, 'Conflict');
+    }
+    this.prometheusRules.delete(`${ns}/${name}`);
     return statusReply(200, `prometheusrules.monitoring.coreos.com "${name}" deleted`, '', 'Success');
   }
 
@@ -328,7 +359,7 @@ function kubeconfigFor(url: string, token: string) {
   };
 }
 
-function list(apiVersion: string, kind: string, items: KubeObject[]) {
+function list(apiVersion: string, kind: string, items: KubeObject[]): { apiVersion: string; kind: string; metadata: Record<string, string>; items: KubeObject[] } {
   return { apiVersion, kind, metadata: { resourceVersion: '5000' }, items };
 }
 
