@@ -3,7 +3,7 @@ import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/e
 import type { ExistingGraph } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
-import type { AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
+import type { AlertRule, AlertRulesPort, RulesWriteResult } from '../integrations/prometheus/alert-rules.port';
 import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
 import type { Processor } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
@@ -33,25 +33,29 @@ export class AlertRulesProcessor implements Processor {
       await this.register(state, event.data.serviceId, record);
       return;
     }
-    for (const service of state.services.filter((s) => s.alertRules.length > 0)) {
+    for (const service of state.services) {
+      // The rules the descriptor gives the service, and any recorded under other names. A write whose
+      // record was lost (SMO stopped between the two, or the service left Pending before the record) is
+      // taken away too: the names are the same for the same graph, service and event.
+      const rules = [...new Set([...service.alertRules, ...rulesFor(state, service.id).map((rule) => rule.name)])];
+      if (rules.length === 0) continue;
+      let result: RulesWriteResult;
       try {
-        await this.deps.rules.removeRules(graphId, service.alertRules);
+        result = await this.deps.rules.removeRules(graphId, rules);
       } catch (error) {
         await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
         throw error;
       }
-      await record({ type: 'AlertRulesRemoved', data: { graphId, serviceId: service.id, rules: service.alertRules } }, `removed:${service.id}`);
+      if (service.alertRules.length === 0 && !result.changed) continue; // nothing was there
+      await record({ type: 'AlertRulesRemoved', data: { graphId, serviceId: service.id, rules } }, `removed:${service.id}`);
     }
   }
 
   private async register(graph: ExistingGraph, serviceId: string, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<void> {
     // Only while the service still waits for its alert (a later stop or trigger makes this moot).
     const service = graph.services.find((s) => s.id === serviceId);
-    const trigger = graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
-    if (!service || service.status !== 'Pending' || trigger?.kind !== 'event') return;
-    const rules = trigger.events.map((e) =>
-      smoAlertRule({ graphId: graph.graphId, serviceId, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
-    );
+    const rules = rulesFor(graph, serviceId);
+    if (!service || service.status !== 'Pending' || rules.length === 0) return;
     try {
       const result = await this.deps.rules.upsertRules(graph.graphId, rules);
       await record(
@@ -66,6 +70,15 @@ export class AlertRulesProcessor implements Processor {
       throw error;
     }
   }
+}
+
+/** The alerting rules of a service that waits for events (none for any other). */
+function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {
+  const trigger = graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
+  if (trigger?.kind !== 'event') return [];
+  return trigger.events.map((e) =>
+    smoAlertRule({ graphId: graph.graphId, serviceId, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
+  );
 }
 
 function message(error: unknown): string {
