@@ -23,13 +23,20 @@ async function policy(karmada: LabCluster): Promise<'present' | 'terminating' | 
 }
 
 async function holdPolicy(karmada: LabCluster, action: 'add' | 'remove'): Promise<void> {
-  const object = (await karmada.custom.getNamespacedCustomObject(POLICY)) as { metadata: { finalizers?: string[]; resourceVersion: string } };
-  const others = (object.metadata.finalizers ?? []).filter((f) => f !== HOLD);
-  // resourceVersion guards against overwriting Karmada's own finalizer change made in between.
-  await karmada.custom.patchNamespacedCustomObject(
-    { ...POLICY, body: { metadata: { finalizers: action === 'add' ? [...others, HOLD] : others, resourceVersion: object.metadata.resourceVersion } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  for (let attempt = 1; ; attempt++) {
+    const object = (await karmada.custom.getNamespacedCustomObject(POLICY)) as { metadata: { finalizers?: string[]; resourceVersion: string } };
+    const others = (object.metadata.finalizers ?? []).filter((f) => f !== HOLD);
+    try {
+      // resourceVersion guards against overwriting Karmada's own change made in between: then read again.
+      await karmada.custom.patchNamespacedCustomObject(
+        { ...POLICY, body: { metadata: { finalizers: action === 'add' ? [...others, HOLD] : others, resourceVersion: object.metadata.resourceVersion } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409 || attempt >= 10) throw error;
+    }
+  }
 }
 
 describeLab('Brussels demo on a real Karmada (inventory, deploy, stop, start, remove)', (lab) => {
