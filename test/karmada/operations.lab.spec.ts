@@ -14,6 +14,7 @@ import { describeLab } from './describe-lab';
 import { brusselsDescriptor, getGraph, kubeConfig, labClusters, smoRequest, startLabSmo, waitRunningIn, type MemberName } from './lab';
 
 const run = promisify(execFile);
+const PROMETHEUS_RULES = { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' } as const;
 
 describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) => {
   const tmp = mkdtempSync(join(tmpdir(), 'smo-lab-ops-'));
@@ -50,11 +51,25 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     const graphId = 'lab-alerts';
     namespaces.push(graphId, 'monitoring');
     const { karmada } = labClusters(lab());
+    await karmada.waitNamespaceGone('monitoring'); // deleted by an earlier run's afterAll
     await createNamespace(karmada, 'monitoring');
+    // An earlier SMO kept every graph's rules in one CR, beside a rule of upstream's (no graph label).
+    const earlier = smoAlertRule({ graphId: 'lab-earlier', serviceId: 'vo', eventId: 'e1', promQuery: 'vector(1)', gracePeriod: '1m', description: 'earlier' });
+    const upstreams = { name: 'upstream', expr: 'vector(1)', for: '1m', labels: { service: 'vo' }, annotations: {} };
+    await karmada.custom.deleteNamespacedCustomObject({ ...PROMETHEUS_RULES, namespace: 'monitoring', name: 'kube-prometheus-stack-0' }).catch(() => undefined);
+    await karmada.custom.createNamespacedCustomObject({
+      ...PROMETHEUS_RULES,
+      namespace: 'monitoring',
+      body: { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'kube-prometheus-stack-0' }, spec: { groups: [{ name: 'smo-alerts', rules: [earlier, upstreams].map(toStoredRule) }] } },
+    });
     const smo = await startLabSmo(lab(), { SMO_ALERT_RULES: 'prometheus-rule', PROMETHEUS_RULE_KUBECONFIG: lab().karmadaKubeconfig });
     smos.push(smo);
-    expect((await smoRequest(smo, 'POST', `/project/${graphId}/graphs`, brusselsDescriptor(lab(), graphId))).status).toBe(200);
     const rulesOf = (name: string) => readRules(karmada, 'monitoring', name);
+    // Moved at start, before any rule is written.
+    await eventually(async () => (await rulesOf('smo-alerts-lab-earlier'))?.length === 1, 30_000, "the earlier SMO's rule moved to its graph's CR");
+    expect((await rulesOf('kube-prometheus-stack-0'))?.map((r) => r.alert)).toEqual(['upstream']);
+
+    expect((await smoRequest(smo, 'POST', `/project/${graphId}/graphs`, brusselsDescriptor(lab(), graphId))).status).toBe(200);
     // The VO's event becomes one alerting rule, written by SMO into the graph's own CR.
     const written = await eventually(async () => {
       const rules = await rulesOf(`smo-alerts-${graphId}`);
@@ -90,7 +105,7 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     const shared = graphs.slice(0, 30).flatMap(rulesOfGraph);
     const create = (name: string, rules: AlertRule[]) =>
       karmada.custom.createNamespacedCustomObject({
-        group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', namespace,
+        ...PROMETHEUS_RULES, namespace,
         body: { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name, namespace }, spec: { groups: [{ name: 'smo-alerts', rules: rules.map(toStoredRule) }] } },
       });
     // What one CR for all of them meets: etcd refuses it ("request is too large" above 1.5 MiB; past 2 MiB, as
@@ -156,7 +171,7 @@ async function createNamespace(karmada: LabClusters['karmada'], name: string): P
 /** SMO's group of a PrometheusRule, as stored; null when the CR does not exist. */
 async function readRules(karmada: LabClusters['karmada'], namespace: string, name: string): Promise<Array<{ alert: string; expr: string; labels: Record<string, string> }> | null> {
   try {
-    const object = (await karmada.custom.getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', namespace, name })) as {
+    const object = (await karmada.custom.getNamespacedCustomObject({ ...PROMETHEUS_RULES, namespace, name })) as {
       spec: { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; labels: Record<string, string> }> }> };
     };
     return object.spec.groups.find((g) => g.name === 'smo-alerts')?.rules ?? [];

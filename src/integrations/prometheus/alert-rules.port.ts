@@ -39,4 +39,18 @@ export interface AlertRulesPort {
   removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult>;
   /** Every alerting rule SMO keeps (all graphs), in stored order. */
   listRules(): Promise<AlertRule[]>;
+  /**
+   * Work an earlier SMO version left, done once before the first write (moving a shared
+   * PrometheusRule's rules to one per graph). SMO calls it at start, so its outcome is logged;
+   * a failure is retried by the next call.
+   */
+  prepare?(): Promise<PrepareReport>;
+}
+
+export interface PrepareReport {
+  /** Rules moved, and the graphs they belong to (0 when there was nothing to move). */
+  movedRules: number;
+  graphs: number;
+  /** Where they came from, e.g. `monitoring/kube-prometheus-stack-0`. */
+  from: string | null;
 }

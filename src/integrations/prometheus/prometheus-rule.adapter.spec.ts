@@ -127,7 +127,7 @@ describe('PrometheusRuleAdapter against the fake Kubernetes API', () => {
     expect(methods(ROOT)).toEqual(['GET 200', 'GET 200']);
   });
 
-  it("moves the rules an older SMO kept in the shared CR to their graphs' CRs, once, before its first write", async () => {
+  it("moves the rules an older SMO kept in the shared CR to their graphs' CRs, once, when prepared or before its first write", async () => {
     const upstreamRule = rule('upstream_alert'); // no graph label: not SMO's to move
     api.setPrometheusRule(
       prometheusRule(SHARED, [
@@ -136,7 +136,9 @@ describe('PrometheusRuleAdapter against the fake Kubernetes API', () => {
       ]),
     );
     const rules = adapter();
+    expect(await rules.prepare()).toEqual({ movedRules: 3, graphs: 2, from: `${NS}/${SHARED}` });
     await rules.upsertRules('g3', [rule('g3_a', 'vector(4)', 'g3')]);
+    expect(await rules.prepare()).toEqual({ movedRules: 3, graphs: 2, from: `${NS}/${SHARED}` }); // done once
     expect(groupsOf(G1)).toEqual([{ name: 'smo-alerts', rules: [stored(rule('g1_a', 'vector(1)', 'g1')), stored(rule('g1_b', 'vector(3)', 'g1'))] }]);
     expect(groupsOf('smo-alerts-g2')).toEqual([{ name: 'smo-alerts', rules: [stored(rule('g2_a', 'vector(2)', 'g2'))] }]);
     expect(groupsOf(SHARED)).toEqual([otherGroup, { name: 'smo-alerts', rules: [stored(upstreamRule)] }]);

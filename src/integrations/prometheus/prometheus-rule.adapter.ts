@@ -5,7 +5,7 @@ import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from '../kubernetes/kube-call';
 import { KubeApiInvalidResponseError, KubeApiStatusError } from '../kubernetes/kube-errors';
 import { loadKubeconfigFile } from '../kubernetes/kubeconfig';
 import { assertValidAlertRules } from './alert-rule-validation';
-import type { AlertRule, AlertRulesPort, RulesWriteResult } from './alert-rules.port';
+import type { AlertRule, AlertRulesPort, PrepareReport, RulesWriteResult } from './alert-rules.port';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
 import { reloadPrometheus } from './prometheus-reload';
 import {
@@ -84,7 +84,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
   private readonly reloadTimeoutMs: number;
   private readonly conflictRetry: RetryPolicy;
   /** The move out of the shared CR: once per adapter, again after a failure. */
-  private sharedRulesMoved: Promise<void> | null = null;
+  private sharedRulesMoved: Promise<PrepareReport> | null = null;
 
   /** From the operator's management-cluster kubeconfig (trusted: exec and file paths are allowed). */
   static fromKubeconfigFile(path: string, options: PrometheusRuleOptions & { context?: string } = {}): PrometheusRuleAdapter {
@@ -126,6 +126,11 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return this.edit(graphId, (groups) => removeRulesFromGroups(groups, this.group, names));
   }
 
+  /** Moves the rules an earlier SMO kept in the shared CR (see `sharedName`); once, whoever calls first. */
+  prepare(): Promise<PrepareReport> {
+    return this.moveSharedRulesOnce();
+  }
+
   async listRules(): Promise<AlertRule[]> {
     await this.moveSharedRulesOnce();
     const objects = await this.listOwned();
@@ -140,8 +145,8 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return { changed, ...(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
   }
 
-  private moveSharedRulesOnce(): Promise<void> {
-    if (this.sharedName === null) return Promise.resolve();
+  private moveSharedRulesOnce(): Promise<PrepareReport> {
+    if (this.sharedName === null) return Promise.resolve({ movedRules: 0, graphs: 0, from: null });
     this.sharedRulesMoved ??= this.moveSharedRules(this.sharedName).catch((error: unknown) => {
       this.sharedRulesMoved = null;
       throw error;
@@ -154,21 +159,23 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
    * shared one. A crash in between copies again (an upsert of the same rules changes nothing).
    * Rules without a `graph` label (upstream's, or not SMO's) stay where they are.
    */
-  private async moveSharedRules(sharedName: string): Promise<void> {
+  private async moveSharedRules(sharedName: string): Promise<PrepareReport> {
+    const from = `${this.namespace}/${sharedName}`;
     const shared = await this.read(sharedName);
-    if (shared === null) return;
+    if (shared === null) return { movedRules: 0, graphs: 0, from };
     const byGraph = new Map<string, AlertRule[]>();
     for (const rule of this.groupsOf(shared, (groups) => alertRulesInGroups(groups, this.group))) {
       const graphId = rule.labels.graph;
       if (graphId === undefined || !isDnsLabel(graphId)) continue;
       byGraph.set(graphId, [...(byGraph.get(graphId) ?? []), rule]);
     }
-    if (byGraph.size === 0) return;
+    if (byGraph.size === 0) return { movedRules: 0, graphs: 0, from };
     for (const [graphId, rules] of byGraph) {
       await this.writeRetryingConflicts(this.ruleObjectName(graphId), graphId, (groups) => upsertRulesInGroups(groups, this.group, rules));
     }
     const moved = [...byGraph.values()].flat().map((rule) => rule.name);
     await this.writeRetryingConflicts(sharedName, null, (groups) => removeRulesFromGroups(groups, this.group, moved));
+    return { movedRules: moved.length, graphs: byGraph.size, from };
   }
 
   private async writeRetryingConflicts(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<boolean> {
