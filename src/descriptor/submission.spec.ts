@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { CURRENT_FIXTURES, fixtureDocument, FixtureName, fixtureText, LEGACY_FIXTURE } from '../../test/fixtures/descriptors/load';
 import { HdarctlArtifactResolver } from './artifact';
 import { DescriptorBody } from './intake';
+import { MAX_GRAPH_ALERT_RULE_BYTES, serviceAlertRules, storedAlertRuleBytes } from '../integrations/prometheus/smo-alert-rule';
 import { receiveGraphSubmission, SubmissionDependencies } from './submission';
 
 const FAKE_HDARCTL = join(__dirname, '../../test/fixtures/fake-hdarctl/hdarctl');
@@ -81,5 +82,38 @@ describe('receiveGraphSubmission', () => {
     });
     const outcome = await receiveGraphSubmission(bodyOf('resilience.hdag.yaml', 'artifact'), { artifacts: failing });
     expect(outcome).toMatchObject({ ok: false, status: 502, problems: [{ pointer: '/artifact' }] });
+  });
+});
+
+describe('a graph whose alerting rules would not fit one PrometheusRule', () => {
+  /** The demo graph with its conditional service waiting for `count` events of long descriptions. */
+  const withEvents = (count: number, description: string) => {
+    const document = structuredClone(fixtureDocument('brussels-demo.upstream.hdag.yaml')) as { hdaGraph: { services: Array<{ deployment: { trigger: { event: { events: unknown[] } } } }> } };
+    const [first] = document.hdaGraph.services[0]!.deployment.trigger.event.events as Array<Record<string, unknown>>;
+    document.hdaGraph.services[0]!.deployment.trigger.event.events = Array.from({ length: count }, (_, i) => ({
+      ...first,
+      id: `event-${i}`,
+      condition: { promQuery: `sum(rate(http_requests_total[1m])) > ${i}`, gracePeriod: '1m', description },
+    }));
+    return { contentType: 'application/json', body: Buffer.from(JSON.stringify(document)) };
+  };
+  const submit = (body: DescriptorBody) => receiveGraphSubmission(body, dependenciesFor('brussels-demo.upstream.hdag.yaml'));
+  const rulesOf = (outcome: Awaited<ReturnType<typeof submit>>) =>
+    outcome.ok ? outcome.submission.normalised.services.flatMap((service) => serviceAlertRules(outcome.submission.normalised.id, service)) : [];
+
+  it('is refused with 400 naming the events of the service that crosses the limit, though its descriptor is well under the body limit', async () => {
+    const accepted = await submit(withEvents(250, 'd'.repeat(1500)));
+    expect(accepted.ok).toBe(true);
+    expect(storedAlertRuleBytes(rulesOf(accepted))).toBeLessThanOrEqual(MAX_GRAPH_ALERT_RULE_BYTES);
+
+    const body = withEvents(400, 'd'.repeat(1500));
+    expect(body.body.length).toBeLessThan(1024 * 1024);
+    const refused = await submit(body);
+    expect(refused).toMatchObject({ ok: false, status: 400 });
+    expect(refused.ok ? [] : refused.problems).toEqual([
+      { pointer: '/hdaGraph/services/0/deployment/trigger/event/events', message: expect.stringContaining('share one PrometheusRule') },
+    ]);
+    // One event whose description alone is too long.
+    expect(await submit(withEvents(1, 'd'.repeat(600_000)))).toMatchObject({ ok: false, status: 400 });
   });
 });

@@ -2,7 +2,8 @@ import { ArtifactError } from './artifact-errors';
 import type { ArtifactResolver } from './artifact';
 import { BodyForm, DescriptorBody, parseDescriptorBody } from './intake';
 import { IntakeLimits } from './limits';
-import { Problem } from './problem';
+import { Problem, problemAt } from './problem';
+import { MAX_GRAPH_ALERT_RULE_BYTES, serviceAlertRules, storedAlertRuleBytes } from '../integrations/prometheus/smo-alert-rule';
 import { normalise, NormaliseOptions } from './translate';
 import { HdagDescriptor, NormalisedGraph } from './types';
 import { validateDescriptor } from './validate';
@@ -31,6 +32,8 @@ export function prepareGraphSubmission(
   const validation = validateDescriptor(document);
   if (!validation.ok) return { ok: false, status: 400, problems: validation.problems };
   const normalised = normalise(validation.descriptor, options);
+  const rulesProblem = alertRulesProblem(normalised);
+  if (rulesProblem) return { ok: false, status: 400, problems: [rulesProblem] };
   return {
     ok: true,
     submission: { source, received: document, descriptor: validation.descriptor, normalised, warnings: validation.warnings },
@@ -57,4 +60,23 @@ export async function receiveGraphSubmission(body: DescriptorBody, dependencies:
     throw error;
   }
   return prepareGraphSubmission(document, { form: 'artifact', ref: intake.ref }, dependencies.normalise);
+}
+
+/**
+ * Every event of a conditional service becomes an alerting rule, and a graph's rules share one
+ * PrometheusRule: a graph whose rules would not fit is refused here rather than failing at each
+ * registration. Names the events of the service that crosses the limit.
+ */
+function alertRulesProblem(graph: NormalisedGraph): Problem | null {
+  let bytes = 0;
+  for (const [index, service] of graph.services.entries()) {
+    bytes += storedAlertRuleBytes(serviceAlertRules(graph.id, service));
+    if (bytes > MAX_GRAPH_ALERT_RULE_BYTES) {
+      return problemAt(
+        ['hdaGraph', 'services', index, 'deployment', 'trigger', 'event', 'events'],
+        `the graph's alert events make alerting rules of more than ${MAX_GRAPH_ALERT_RULE_BYTES} bytes (each event is one rule, and a graph's rules share one PrometheusRule): use fewer events or shorter queries and descriptions`,
+      );
+    }
+  }
+  return null;
 }

@@ -4,7 +4,7 @@ import type { ExistingGraph } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from '../integrations/prometheus/alert-rules.port';
-import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
+import { serviceAlertRules } from '../integrations/prometheus/smo-alert-rule';
 import type { Processor } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
 
@@ -72,13 +72,9 @@ export class AlertRulesProcessor implements Processor {
   }
 }
 
-/** The alerting rules of a service that waits for events (none for any other). */
 function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {
-  const trigger = graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
-  if (trigger?.kind !== 'event') return [];
-  return trigger.events.map((e) =>
-    smoAlertRule({ graphId: graph.graphId, serviceId, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
-  );
+  const service = graph.normalised.services.find((s) => s.id === serviceId);
+  return service ? serviceAlertRules(graph.graphId, service) : [];
 }
 
 function message(error: unknown): string {

@@ -1,5 +1,14 @@
+import type { NormalisedService } from '../../domain/graph/hdag-descriptor';
 import { alertRuleName } from './alert-rule-name';
 import type { AlertRule } from './alert-rules.port';
+import { toStoredRule } from './rule-groups';
+
+/**
+ * What a graph's alerting rules may take, stored (JSON): they share one PrometheusRule, and etcd refuses
+ * an object over its request limit (1.5 MiB by default; on the lab a CR of 3,750 of SMO's rules, about
+ * 1.46 MB, was the last one accepted). 1 MiB leaves room for the object's metadata and other groups.
+ */
+export const MAX_GRAPH_ALERT_RULE_BYTES = 1024 * 1024;
 
 /** One descriptor event of a conditional service (descriptor `AlertEvent` plus where it belongs). */
 export interface SmoAlertInput {
@@ -25,4 +34,17 @@ export function smoAlertRule(input: SmoAlertInput): AlertRule {
     labels: { severity: 'critical', graph: input.graphId, service: input.serviceId, event: input.eventId },
     annotations: { description: input.description, summary: input.description },
   };
+}
+
+/** The alerting rules of a service that waits for events (none for any other). */
+export function serviceAlertRules(graphId: string, service: NormalisedService): AlertRule[] {
+  if (service.trigger.kind !== 'event') return [];
+  return service.trigger.events.map((e) =>
+    smoAlertRule({ graphId, serviceId: service.id, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
+  );
+}
+
+/** The rules' size as stored in a PrometheusRule or rules file (JSON, UTF-8 bytes). */
+export function storedAlertRuleBytes(rules: readonly AlertRule[]): number {
+  return Buffer.byteLength(JSON.stringify(rules.map(toStoredRule)));
 }
