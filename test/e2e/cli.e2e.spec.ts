@@ -96,6 +96,11 @@ describe('smo against a running SMO with API tokens', () => {
     env = { SMO_URL: app.url, SMO_TOKEN: OPERATE };
   });
   afterAll(async () => app.close());
+  /** The demo graph: deployed by the deploy test on a full run, else here (a test run alone with -t). */
+  async function demoGraphDeployed(): Promise<void> {
+    if ((await fetch(`${app.url}/graphs/${GRAPH}`, { headers: { authorization: `Bearer ${OPERATE}` } })).status === 200) return;
+    expect((await smo(env, 'deploy', DESCRIPTOR, '--project', 'demo')).code).toBe(0);
+  }
 
   it('sends the token from SMO_TOKEN or --token, and says what to do without one', async () => {
     const without = await smo({ SMO_URL: app.url }, 'list');
@@ -129,6 +134,7 @@ describe('smo against a running SMO with API tokens', () => {
   });
 
   it("a recorded decision's inputs, pasted into `smo plan`, plan the same placement", async () => {
+    await demoGraphDeployed();
     const placements = JSON.parse((await smo(env, 'placements', GRAPH, '-o', 'json')).out) as Array<{ reason: string; inputs: unknown; placement: Record<string, string> }>;
     const first = placements.find((p) => p.reason === 'first-deploy')!;
     const file = join(mkdtempSync(join(tmpdir(), 'smo-plan-')), 'inputs.json');
@@ -139,6 +145,7 @@ describe('smo against a running SMO with API tokens', () => {
   });
 
   it('history shows the service of each service event in aligned columns', async () => {
+    await demoGraphDeployed();
     const { out } = await smo(env, 'history', GRAPH);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^REVISION\s+AT\s+TYPE\s+SERVICE\s+ACTOR$/);
@@ -158,6 +165,7 @@ describe('smo against a running SMO with API tokens', () => {
   });
 
   it('events --correlation-id, placements, replay with MOVES agreeing with DIFFERENCES, analytics', async () => {
+    await demoGraphDeployed();
     const response = await fetch(`${app.url}/graphs/${GRAPH}/stop`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'x-correlation-id': 'cli-story-1' } });
     expect(response.status).toBe(200);
     const story = await smo(env, 'events', '--correlation-id', 'cli-story-1');

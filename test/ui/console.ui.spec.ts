@@ -212,6 +212,15 @@ if (!existsSync(CHROMIUM)) {
     });
 
     it('a proposal is shown with its diff and approved from the page; the replay is shown side by side', async () => {
+      // A service on c2, as the re-placement above leaves the graph (placed here again when this test runs alone).
+      rig.kube.setClusters([
+        karmadaCluster({ name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' }),
+        karmadaCluster({ name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' }),
+      ]);
+      expect((await api('POST', '/clusters/sync')).status).toBeLessThan(300);
+      expect((await api('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+      await rig.idle();
+      expect(Object.values(await placementOf())).toContain('c2');
       rig.kube.setClusters([
         karmadaCluster({ name: 'c1', cpu: '8', allocatedCpu: '0', allocatedMemory: '0' }),
         // The re-placement moved only what c1 could no longer hold; c2 now cannot hold that either.
