@@ -1,4 +1,4 @@
-import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from './dns-name';
+import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, HELM_RELEASE_MAX_LENGTH, isDnsLabel, isDnsSubdomain, isDnsSubdomainPrefix } from './dns-name';
 
 describe('DNS-1123 names', () => {
   const labels = ['a', 'web-1', '0abc', 'a'.repeat(63)];
@@ -21,5 +21,17 @@ describe('DNS-1123 names', () => {
     const refused = ['', '.a', 'a.', 'A.b', 'a..b', 'a.-b', 'a-.b', 'a_b.c', 'a'.repeat(254)];
     expect(accepted.filter((name) => !pattern.test(name))).toEqual([]);
     expect(refused.filter((name) => pattern.test(name))).toEqual([]);
+    expect(accepted.filter((name) => !isDnsSubdomain(name))).toEqual([]);
+    expect(refused.filter((name) => isDnsSubdomain(name))).toEqual([]);
+  });
+
+  it('accepts a prefix that gives a subdomain before any label up to 63 characters, and refuses the rest', () => {
+    const longest = 'a'.repeat(253 - 63);
+    const accepted = ['', 'smo-alerts-', 'smo.', 'smo', 'nephele.smo-', longest];
+    const refused = ['Smo-', '-smo', '.smo', 'smo..', 'smo_', 'smo.-', `${longest}a`];
+    expect(accepted.filter((prefix) => !isDnsSubdomainPrefix(prefix))).toEqual([]);
+    expect(refused.filter((prefix) => isDnsSubdomainPrefix(prefix))).toEqual([]);
+    // What the prefix promises: with a label of the longest kind after it, a subdomain.
+    for (const prefix of accepted) for (const label of ['a', '0-0', 'a'.repeat(63)]) expect(isDnsSubdomain(`${prefix}${label}`)).toBe(true);
   });
 });
