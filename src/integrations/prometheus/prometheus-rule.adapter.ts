@@ -57,7 +57,7 @@ const LIST_PAGE = 500;
 const API = { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' } as const;
 
 interface PrometheusRuleObject {
-  metadata: Record<string, unknown> & { labels?: unknown; resourceVersion?: unknown };
+  metadata: Record<string, unknown>;
   spec?: Record<string, unknown> & { groups?: unknown };
   [field: string]: unknown;
 }
@@ -110,7 +110,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
   }
 
   /** The CR holding a graph's rules. */
-  ruleObjectName(graphId: string): string {
+  private ruleObjectName(graphId: string): string {
     if (!isDnsLabel(graphId)) throw new RangeError(`graph id ${JSON.stringify(graphId)} is not a DNS-1123 label`);
     const name = `${this.namePrefix}${graphId}`;
     if (name === this.sharedName) throw new RangeError(`graph ${graphId}'s PrometheusRule would be the shared one, ${name}: change the name prefix`);
@@ -226,7 +226,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return object;
   }
 
-  /** SMO's CRs in the namespace, by name, a page at a time. */
+  /** SMO's CRs in the namespace, a page at a time, in the server's order (by name). */
   private async listOwned(): Promise<PrometheusRuleObject[]> {
     const operation = `list PrometheusRules ${this.namespace}`;
     const objects: PrometheusRuleObject[] = [];
@@ -245,7 +245,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
       const next = isRecord(page.metadata) ? page.metadata.continue : undefined;
       token = typeof next === 'string' && next !== '' ? next : undefined;
     } while (token !== undefined);
-    return objects.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+    return objects;
   }
 
   private async create(name: string, graphId: string, groups: unknown[]): Promise<void> {

@@ -315,7 +315,7 @@ export class FakeKubeApi {
     const selector = (query.get('labelSelector') ?? '').split(',').filter(Boolean).map((term) => term.split('='));
     const matching = [...this.prometheusRules.values()]
       .filter((object) => object.metadata?.namespace === ns && selector.every(([key, value]) => (object.metadata?.labels as Record<string, string> | undefined)?.[key!] === value))
-      .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+      .sort((a, b) => (String(a.metadata?.name) < String(b.metadata?.name) ? -1 : 1)); // by key, as the API server lists
     const after = query.get('continue');
     const rest = after ? matching.filter((object) => String(object.metadata?.name) > after) : matching;
     const limit = Number(query.get('limit') ?? '0');
