@@ -58,7 +58,7 @@ describe('parseYamlText: plain data only', () => {
 });
 
 /**
- * Without the prescan and the token budget these take 3 to 50 seconds each (yaml recurses, and its own
+ * Without the token guard (nesting estimate and token budget) these take 3 to 50 seconds each (yaml recurses, and its own
  * duplicate-key check is quadratic). The bounds are loose because the test machine is shared.
  */
 describe('parseYamlText: bounded work on hostile input', () => {

@@ -1,8 +1,8 @@
-import { Document, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { Composer, CST, Document, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError } from 'yaml';
 import { IntakeLimits } from './limits';
 import { DocumentPath, Problem, problemAt } from './problem';
 import { findStructureProblem } from './tree-check';
-import { prescanYaml } from './yaml-prescan';
+import { type TokenVerdict, YamlTokenGuard } from './yaml-token-guard';
 
 export type TextParseOutcome =
   | { readonly ok: true; readonly value: unknown }
@@ -19,27 +19,14 @@ const MAX_REPORTED_PROBLEMS = 20;
  * - alias expansion capped (alias bombs), cycles and nesting depth refused, one document only.
  */
 export function parseYamlText(text: string, limits: IntakeLimits): TextParseOutcome {
-  const verdict = prescanYaml(text, limits.maxDepth, limits.maxYamlTokens);
-  if (verdict === 'too-many-tokens') {
+  const lines = new LineCounter();
+  const document = composeOneDocument(text, lines, new YamlTokenGuard(limits.maxDepth, limits.maxYamlTokens));
+  if (document === 'too-many-tokens') {
     return rejected(413, [problemAt([], `YAML text is too large: more than ${limits.maxYamlTokens} tokens`)]);
   }
-  if (verdict === 'too-deep') {
+  if (document === 'too-deep') {
     return rejected(400, [problemAt([], `YAML nesting is deeper than ${limits.maxDepth} levels`)]);
   }
-
-  const lines = new LineCounter();
-  const document = parseDocument(text, {
-    version: '1.2',
-    schema: 'core',
-    merge: false,
-    resolveKnownTags: false,
-    stringKeys: true,
-    uniqueKeys: false,
-    prettyErrors: false,
-    lineCounter: lines,
-    // 'error' keeps yaml quiet on the console; 'silent' would also drop the MULTIPLE_DOCS error.
-    logLevel: 'error',
-  });
   const at = (offset: number | undefined): string => {
     const { line, col } = lines.linePos(offset ?? 0);
     return ` (line ${line}, column ${col})`;
@@ -61,6 +48,57 @@ export function parseYamlText(text: string, limits: IntakeLimits): TextParseOutc
   const structureProblem = findStructureProblem(value, limits.maxDepth);
   if (structureProblem) return rejected(400, [structureProblem]);
   return { ok: true, value };
+}
+
+const COMPOSE_OPTIONS = {
+  version: '1.2',
+  schema: 'core',
+  merge: false,
+  resolveKnownTags: false,
+  stringKeys: true,
+  uniqueKeys: false,
+  // 'error' keeps yaml quiet on the console.
+  logLevel: 'error',
+} as const;
+
+/** The input was stopped at the first token the guard refused. */
+class RefusedInput {
+  constructor(readonly verdict: Exclude<TokenVerdict, 'ok'>) {}
+}
+
+/**
+ * What yaml's parseDocument does, with each lexer token passed through the guard before the parser
+ * takes it: one lexing of the text, and nothing composed from input the guard refuses. A second
+ * document is an error, as in parseDocument.
+ */
+function composeOneDocument(text: string, lines: LineCounter, guard: YamlTokenGuard): Document.Parsed | RefusedInput['verdict'] {
+  let document: Document.Parsed | undefined;
+  try {
+    for (const composed of new Composer(COMPOSE_OPTIONS).compose(guardedSyntaxTree(text, lines, guard), true, text.length)) {
+      if (document) {
+        document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+        break;
+      }
+      document = composed;
+    }
+  } catch (error) {
+    if (error instanceof RefusedInput) return error.verdict;
+    throw error;
+  }
+  // compose(…, forceDoc = true) yields a document at the latest at the end of input.
+  return document!;
+}
+
+/** yaml's Parser.parse(text), with the guard between its lexer and the parser. */
+function* guardedSyntaxTree(text: string, lines: LineCounter, guard: YamlTokenGuard): Generator<CST.Token> {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0); // Parser.parse reports the start of input as a line start too
+  for (const lexeme of new Lexer().lex(text)) {
+    const verdict = guard.next(lexeme);
+    if (verdict !== 'ok') throw new RefusedInput(verdict);
+    yield* parser.next(lexeme);
+  }
+  yield* parser.end();
 }
 
 function rejected(status: 400 | 413, problems: Problem[]): TextParseOutcome {
