@@ -58,7 +58,9 @@ export const graphsProjection: Projection<GraphDocument> = {
   name: 'graphs',
   collection: 'graphs',
   // 2: the graph counts (a summary the documents of version 1 never moved).
-  version: 2,
+  // 3: the state folded by GRAPH_EVOLVE_VERSION 6 (replicas forgotten on a fresh install or an
+  //    uninstall, which the autoscaler reads here; infeasibilities kept across placements that move nothing).
+  version: 3,
   summary: graphCounts,
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],

@@ -153,6 +153,10 @@ export class RecordServiceOutcome extends GraphUseCase<'RecordServiceOutcome'> {
 export class RecordScaling extends GraphUseCase<'RecordScaling'> {
   readonly type = 'RecordScaling';
 }
+/** The autoscaler found no replica count that serves a cluster's demand: recorded with the re-placement it asks for. */
+export class RecordScalingInfeasible extends GraphUseCase<'RecordScalingInfeasible'> {
+  readonly type = 'RecordScalingInfeasible';
+}
 
 export const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Payload<GraphCommand, T>, context: CommandContext) => GraphUseCase<T> } = {
   SubmitGraph,
@@ -173,6 +177,7 @@ export const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Paylo
   RejectClusterProvisioning,
   RecordServiceOutcome,
   RecordScaling,
+  RecordScalingInfeasible,
 };
 
 export const graphUseCaseOf = wrapperOf<GraphCommand, GraphResult>(GRAPH_USE_CASES);

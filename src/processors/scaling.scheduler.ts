@@ -158,21 +158,14 @@ export class ScalingScheduler {
     });
     const result = await decideReplicas(inputs, { cpu: info.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
     if (!result.feasible) {
-      const recorded = await this.deps.dispatch(
+      // Recorded with its re-placement request, once per cause: the decider records nothing when the same cause was.
+      await this.deps.dispatch(
         {
-          type: 'RecordScaling',
-          event: {
-            type: 'ScalingInfeasible',
-            data: { graphId: graph.graphId, cluster, services: inputs.map((s) => s.id), reason: result.reason, bindingResource: result.bindingResource ?? null, requestRates: rates },
-          },
+          type: 'RecordScalingInfeasible',
+          data: { graphId: graph.graphId, cluster, services: inputs.map((s) => s.id), reason: result.reason, bindingResource: result.bindingResource ?? null, requestRates: rates },
+          requestId: deterministicId('scaling', graph.graphId, cluster, now.toISOString()),
         },
         context('infeasible'),
-      );
-      // The same infeasibility was already recorded (and re-placement asked): asking every round would flood the history.
-      if (recorded.events.length === 0) return;
-      await this.deps.dispatch(
-        { type: 'RequestReplacement', data: { graphId: graph.graphId, requestId: deterministicId('scaling', graph.graphId, cluster, now.toISOString()), reason: 'scaling-infeasible', detail: result.reason } },
-        context('replace'),
       );
       return;
     }

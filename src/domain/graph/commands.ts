@@ -28,7 +28,9 @@ export type GraphCommand =
   /** NFVCL refused or failed to build the approved cluster: the proposal can be approved again. */
   | { type: 'RecordClusterApprovalFailure'; data: DataOf<'ClusterProvisioningApprovalFailed'> }
   | { type: 'RejectClusterProvisioning'; data: DataOf<'ClusterProvisioningRejected'> }
-  | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' | 'ScalingInfeasible' }> };
+  | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' }> }
+  /** No replica count serves a cluster's demand: recorded once per cause, with the re-placement it asks for (`requestId`) in the same append. */
+  | { type: 'RecordScalingInfeasible'; data: DataOf<'ScalingInfeasible'>; requestId: string };
 
 export type ServiceOutcomeType =
   | 'ServicePending'

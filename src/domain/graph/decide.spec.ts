@@ -316,12 +316,36 @@ describe('graph decider', () => {
       spec.given([...running, failed(3), scaled]).when({ type: 'RecordScaling', event: failed(3) }).then([failed(3)]);
     });
 
-    it('records an infeasible cluster once per cause, again after a placement or a scaling there', () => {
-      spec.given(running).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
-      spec.given([...running, infeasible(5)]).when({ type: 'RecordScaling', event: infeasible(6, ['image-detection', 'noise-reduction']) }).then([]);
-      spec.given([...running, infeasible(5)]).when({ type: 'RecordScaling', event: infeasible(5, ['noise-reduction']) }).then([infeasible(5, ['noise-reduction'])]);
-      spec.given([...running, infeasible(5), onC1]).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
-      spec.given([...running, infeasible(5), scaled]).when({ type: 'RecordScaling', event: infeasible(5) }).then([infeasible(5)]);
+    const requestId = 'scaling-round-1';
+    const record = (event: ReturnType<typeof infeasible>) => ({ type: 'RecordScalingInfeasible' as const, data: event.data, requestId });
+    const asked = (event: ReturnType<typeof infeasible>): GraphEvent => ({ type: 'ReplacementRequested', data: { graphId, requestId, reason: 'scaling-infeasible', detail: event.data.reason } });
+
+    it('records an infeasible cluster once per cause, with its re-placement request in the same append', () => {
+      spec.given(running).when(record(infeasible(5))).then([infeasible(5), asked(infeasible(5))]);
+      spec.given([...running, infeasible(5)]).when(record(infeasible(6, ['image-detection', 'noise-reduction']))).then([]);
+      spec.given([...running, infeasible(5)]).when(record(infeasible(5, ['noise-reduction']))).then([infeasible(5, ['noise-reduction']), asked(infeasible(5, ['noise-reduction']))]);
+      spec.given([...running, infeasible(5), scaled]).when(record(infeasible(5))).then([infeasible(5), asked(infeasible(5))]);
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when(record(infeasible(5))).then([]);
+    });
+
+    it('keeps an infeasible cluster recorded across a placement that leaves its services where they were', () => {
+      // The re-placement moved nothing: the same demand meets the same cluster, and a round finding it again records nothing.
+      spec.given([...running, infeasible(5), asked(infeasible(5)), placed(onC1.data.placement, 'd1', 'scaling-infeasible')]).when(record(infeasible(5))).then([]);
+      // It moved noise-reduction away: what runs on c1 changed, so the cause is new.
+      const moved = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'scaling-infeasible');
+      spec.given([...running, infeasible(5), moved]).when(record(infeasible(5, ['image-detection']))).then([infeasible(5, ['image-detection']), asked(infeasible(5, ['image-detection']))]);
+      // A service uninstalled from it (a stop) changed it too.
+      const uninstalled: GraphEvent = { type: 'ServiceUninstalled', data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', command: [] } };
+      spec.given([...running, infeasible(5), uninstalled]).when(record(infeasible(5))).then([infeasible(5), asked(infeasible(5))]);
+    });
+
+    it('forgets the replicas the scaler set when the release is installed afresh or uninstalled', () => {
+      const replicas = (events: GraphEvent[]) => fold(events).services.find((s) => s.id === 'noise-reduction')?.replicas;
+      expect(replicas([...running, scaled])).toBe(3);
+      expect(replicas([...running, scaled, { type: 'ServiceUninstalled', data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', command: [] } }])).toBeNull();
+      expect(replicas([...running, scaled, deployed('noise-reduction')])).toBeNull();
+      const upgraded: GraphEvent = { type: 'ServiceDeployed', data: { graphId, serviceId: 'noise-reduction', action: 'upgrade', cluster: 'c2', namespace: 'demo', chart: 'oci://x', values: {}, valuesDigest: 'd2-c2', command: [] } };
+      expect(replicas([...running, scaled, upgraded])).toBe(3);
     });
   });
 });

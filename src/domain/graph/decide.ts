@@ -120,6 +120,15 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (graph.removed || isRepeatedScalingFact(graph, command.event)) return [];
       return [command.event];
     }
+    case 'RecordScalingInfeasible': {
+      const graph = present(state, command.data.graphId);
+      const infeasible: GraphEvent = { type: 'ScalingInfeasible', data: command.data };
+      if (graph.removed || isRepeatedScalingFact(graph, infeasible)) return [];
+      if (graph.normalised.useStaticPlacement) return [infeasible];
+      // One append: asked in a second one, a crash in between would leave the cause recorded, which
+      // keeps every later round from asking, and the re-placement never asked.
+      return [infeasible, { type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.requestId, reason: 'scaling-infeasible', detail: command.data.reason } }];
+    }
     case 'RecordServiceOutcome': {
       const graph = present(state, command.event.data.graphId);
       const serviceId = command.event.data.serviceId;
@@ -134,10 +143,10 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
 /**
  * Scaling facts are recorded once per change, not once per round, so the history grows with what
  * happened rather than with time: a scale change that keeps failing is recorded once (until it
- * succeeds or another change is tried), an infeasible cluster once per cause (until a placement or
- * a scaling there changes it).
+ * succeeds or another change is tried), an infeasible cluster once per cause (until what runs there
+ * changes: a placement that moves services to or from it, a scaling, an uninstall; evolve.ts).
  */
-function isRepeatedScalingFact(graph: ExistingGraph, event: Extract<GraphCommand, { type: 'RecordScaling' }>['event']): boolean {
+function isRepeatedScalingFact(graph: ExistingGraph, event: GraphEvent): boolean {
   if (event.type === 'ServiceScalingFailed') {
     const failure = graph.services.find((s) => s.id === event.data.serviceId)?.scalingFailure;
     return failure?.from === event.data.from && failure.to === event.data.to;

@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 5;
+export const GRAPH_EVOLVE_VERSION = 6;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -47,7 +47,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       const { decisionId, reason, algorithm, placement, clusterSets, imports, values, digests } = event.data;
       const next: ExistingGraph = {
         ...graph,
-        scalingInfeasible: {},
+        scalingInfeasible: infeasibleAfterPlacement(graph, placement),
         placement: { decisionId, reason, algorithm, placement, ...(clusterSets && Object.keys(clusterSets).length > 0 ? { clusterSets } : {}), imports },
         ...(graph.provisioningProposals
           ? { provisioningProposals: boundedProvisioningProposals(graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p))) }
@@ -74,18 +74,26 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         status: 'Deployed',
         installed: { cluster: event.data.cluster, valuesDigest: event.data.valuesDigest },
         failure: null,
+        // A fresh release runs the chart's replica count, whatever the scaler set on the one before.
+        ...(event.data.action === 'install' ? { replicas: null, scalingFailure: null } : {}),
       }));
     case 'ServiceDeploymentFailed': {
       const { action, exitCode, stderr, timedOut } = event.data;
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, status: 'Failed', failure: { action, exitCode, stderr, timedOut } }));
     }
-    case 'ServiceUninstalled':
-      return updateService(graph, event.data.serviceId, (service) => ({
+    case 'ServiceUninstalled': {
+      // What ran on its cluster changed: an infeasibility recorded there no longer holds as it was.
+      const cluster = graph.services.find((service) => service.id === event.data.serviceId)?.installed?.cluster;
+      const { [cluster ?? '']: _changed, ...stillInfeasible } = graph.scalingInfeasible ?? {};
+      return updateService({ ...graph, ...(graph.scalingInfeasible ? { scalingInfeasible: stillInfeasible } : {}) }, event.data.serviceId, (service) => ({
         ...service,
         installed: null,
         failure: null,
+        replicas: null,
+        scalingFailure: null,
         status: statusWhenIdle(graph, { ...service, installed: null }),
       }));
+    }
     case 'ServiceUninstallFailed': {
       const { exitCode, stderr, timedOut } = event.data;
       return updateService(graph, event.data.serviceId, (service) => ({ ...service, status: 'Failed', failure: { action: 'uninstall', exitCode, stderr, timedOut } }));
@@ -168,6 +176,21 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         proposals: boundedProposals(graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p))),
       };
   }
+}
+
+/**
+ * The infeasible clusters still recorded after a placement: those where it leaves the same services.
+ * There the same demand meets the same cluster, so a round finding it again repeats the recorded
+ * cause (nothing is recorded, no re-placement asked again); where services came or went, it is new.
+ */
+function infeasibleAfterPlacement(graph: ExistingGraph, placement: Readonly<Record<string, string>>): NonNullable<ExistingGraph['scalingInfeasible']> {
+  const before = graph.placement?.placement ?? {};
+  const servicesOn = (where: Readonly<Record<string, string>>, cluster: string) =>
+    Object.keys(where)
+      .filter((service) => where[service] === cluster)
+      .sort()
+      .join('\u0000');
+  return Object.fromEntries(Object.entries(graph.scalingInfeasible ?? {}).filter(([cluster]) => servicesOn(before, cluster) === servicesOn(placement, cluster)));
 }
 
 function updateService(graph: ExistingGraph, serviceId: string, change: (service: ServiceState) => ServiceState): ExistingGraph {

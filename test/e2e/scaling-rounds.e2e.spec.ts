@@ -1,0 +1,94 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { graphUseCaseOf } from '../../src/app/cqrs';
+import type { CommandContext } from '../../src/application/command-handler';
+import type { GraphCommand } from '../../src/domain/graph/commands';
+import { getSolver } from '../../src/optimizer';
+import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
+import { startApp, type RunningApp } from '../support/app';
+import { descriptorText } from '../support/graph-fixtures';
+import { silentLogger } from '../support/stores';
+
+const GRAPH = 'image-detection-graph';
+
+/**
+ * Scaling rounds driven one at a time over the embedded SMO (the real commands, store and solver);
+ * only the two process boundaries are stand-ins: request rates (Prometheus) and the scale call (Karmada).
+ */
+describe('scaling rounds', () => {
+  let smo: RunningApp;
+  const rates: Record<string, number> = {};
+  const scaleCalls: Array<{ name: string; namespace: string; replicas: number }> = [];
+  /** The process dies right after the round's first command was recorded. */
+  let dieAfterFirstCommand = false;
+
+  beforeEach(async () => {
+    smo = await startApp({ SMO_DEPLOY_WAIT: '20' });
+    for (const key of Object.keys(rates)) delete rates[key];
+    scaleCalls.length = 0;
+    dieAfterFirstCommand = false;
+    const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+    expect(deploy.status).toBe(200);
+    await smo.runtime.processing.whenIdle(20_000);
+  });
+  afterEach(async () => smo.close());
+
+  function scheduler(): ScalingScheduler {
+    const bus = smo.app.get(CommandBus);
+    return new ScalingScheduler({
+      readStore: smo.runtime.readStore,
+      rates: { requestRate: async (service) => ({ ok: true, rate: rates[service] ?? 0 }) },
+      scaler: { mode: 'simulated', scale: async (name, namespace, replicas) => void scaleCalls.push({ name, namespace, replicas }) },
+      dispatch: async (command: GraphCommand, context: CommandContext) => {
+        const result = await bus.execute(graphUseCaseOf(command, context));
+        if (dieAfterFirstCommand) throw new Error('the process died here');
+        return result;
+      },
+      solver: () => getSolver(),
+      logger: silentLogger,
+      intervalSeconds: 30,
+      metric: 'flask_http_request_total',
+      owner: 'test',
+    });
+  }
+  const events = (type: string) => smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } });
+  const post = (path: string) => fetch(`${smo.url}${path}`, { method: 'POST' });
+  const at = (seconds: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + seconds * 1000);
+
+  it('an infeasible cluster is recorded with its re-placement request: a crash right after the record loses neither', async () => {
+    rates['noise-reduction'] = 100_000; // far beyond any cluster
+    dieAfterFirstCommand = true;
+    await expect(scheduler().round(at(0))).rejects.toThrow('the process died here');
+    const [infeasible] = await events('ScalingInfeasible');
+    const [requested] = await events('ReplacementRequested');
+    expect(requested?.data).toMatchObject({ graphId: GRAPH, reason: 'scaling-infeasible' });
+    expect(requested?.revision).toBe(infeasible!.revision + 1);
+  });
+
+  it('demand that fits no cluster is recorded once per cause, not once per round', async () => {
+    rates['noise-reduction'] = 100_000;
+    for (let round = 0; round < 6; round++) {
+      await scheduler().round(at(round * 30));
+      await smo.runtime.processing.whenIdle(20_000);
+    }
+    expect(await events('ScalingInfeasible')).toHaveLength(1);
+    expect(await events('ReplacementRequested')).toHaveLength(1);
+    // The re-placement it asked for moved nothing, and no round asked again.
+    expect((await events('PlacementDecided')).map((event) => (event.data as { reason: string }).reason)).toEqual(['first-deploy', 'scaling-infeasible']);
+  });
+
+  it('after a stop and a start (a fresh release, at the chart replica count) the same demand is scaled again', async () => {
+    rates['noise-reduction'] = 1; // 0.533·r − 0.416 ≥ 1: 3 replicas
+    await scheduler().round(at(0));
+    expect(scaleCalls).toContainEqual({ name: 'noise-reduction', namespace: 'demo', replicas: 3 });
+    await smo.runtime.processing.whenIdle(20_000);
+    expect((await post(`/graphs/${GRAPH}/stop`)).status).toBe(200);
+    await smo.runtime.processing.whenIdle(20_000);
+    expect((await post(`/graphs/${GRAPH}/start`)).status).toBe(200);
+    await smo.runtime.processing.whenIdle(20_000);
+    const installs = (await events('ServiceDeployed')).filter((event) => (event.data as { serviceId: string }).serviceId === 'noise-reduction');
+    expect(installs.map((event) => (event.data as { action: string }).action)).toEqual(['install', 'install']);
+    scaleCalls.length = 0;
+    await scheduler().round(at(600));
+    expect(scaleCalls).toContainEqual({ name: 'noise-reduction', namespace: 'demo', replicas: 3 });
+  });
+});
