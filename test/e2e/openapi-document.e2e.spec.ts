@@ -72,6 +72,13 @@ describe('OpenAPI document and HTTP semantics', () => {
     expect(spec.paths['/alerts']!.post!.security).toBeUndefined();
   });
 
+  it("marks upstream's GET commands as changing state, with a read token's 403; plain reads have no 403", () => {
+    const changing = Object.entries(spec.paths).flatMap(([path, item]) => (item.get && (item.get as Record<string, unknown>)['x-changes-state'] === true ? [path] : []));
+    expect(changing.sort()).toEqual(['/graphs/{name}/placement', '/graphs/{name}/start', '/graphs/{name}/stop', '/vims/sync/nfvcl_vims']);
+    for (const path of changing) expect(spec.paths[path]!.get!.responses).toHaveProperty('403');
+    expect(spec.paths['/graphs/{name}']!.get!.responses).not.toHaveProperty('403');
+  });
+
   it('answers a method a path does not serve with 405 and Allow (QUERY included), an unknown path with 404', async () => {
     const put = await call('PUT', '/clusters');
     expect(put.status).toBe(405);
@@ -81,7 +88,8 @@ describe('OpenAPI document and HTTP semantics', () => {
     const query = await call('QUERY', '/graphs/some-graph');
     expect(query.status).toBe(405);
     expect(query.headers.get('allow')).toBe('DELETE, GET, HEAD');
-    expect((await call('DELETE', '/graphs/some-graph/stop')).headers.get('allow')).toBe('GET, HEAD, POST');
+    // A GET that changes state has no HEAD (HEAD must not run a command).
+    expect((await call('DELETE', '/graphs/some-graph/stop')).headers.get('allow')).toBe('GET, POST');
     expect((await call('GET', '/no/such/path')).status).toBe(404);
   });
 

@@ -39,6 +39,29 @@ describe('authentication and authorisation', () => {
     expect((await call('GET', '/graphs/image-detection-graph', OPERATE)).status).toBe(200);
   });
 
+  it("refuses a read token upstream's GET commands, and HEAD never runs one", async () => {
+    const graph = '/graphs/image-detection-graph';
+    const head = async () => Number((await call('GET', graph, OPERATE)).headers.get('x-event-position'));
+    if (!(await call('GET', graph, OPERATE)).ok) expect((await call('POST', '/project/demo/graphs', OPERATE, descriptorText())).status).toBe(200);
+    const before = await head();
+    for (const command of ['stop', 'start', 'placement']) {
+      const refused = await call('GET', `${graph}/${command}`, READ);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      for (const token of [READ, OPERATE]) {
+        const probed = await call('HEAD', `${graph}/${command}`, token);
+        expect(probed.status).toBe(405);
+        expect(probed.headers.get('allow')).toBe('GET, POST');
+      }
+    }
+    expect((await call('GET', '/vims/sync/nfvcl_vims', READ)).status).toBe(403);
+    expect((await call('HEAD', '/vims/sync/nfvcl_vims', OPERATE)).status).toBe(405);
+    // Nothing was recorded; HEAD on a read route still answers as GET does.
+    expect(await head()).toBe(before);
+    expect((await call('HEAD', graph, READ)).status).toBe(200);
+    expect((await call('GET', `${graph}/history`, READ)).status).toBe(200);
+  });
+
   it('keeps /health and /metrics open unless configured otherwise, and the webhook on its own token', async () => {
     expect((await call('GET', '/health')).status).toBe(200);
     expect((await call('GET', '/metrics')).status).toBe(200);

@@ -21,6 +21,7 @@ import { isIntent } from '../placement/plan.controller';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
 import { answerCurrentGraph, answerProjectGraphs, currentGraph } from './graph-read';
 import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
+import { ChangesState } from '../security/auth.guard';
 
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
@@ -169,6 +170,7 @@ export class GraphsController {
   }
 
   @Get('graphs/:name/placement')
+  @ChangesState()
   @ApiOperation({ summary: 'Re-place the graph with the MILP (upstream GET; POST is the same)' })
   @GraphCommandResponses('Placement of graph <name> triggered')
   async placementGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -238,6 +240,7 @@ export class GraphsController {
   }
 
   @Get('graphs/:name/start')
+  @ChangesState()
   @ApiOperation({ summary: 'Start a stopped graph: reinstall what stop removed (upstream GET; POST is the same)' })
   @GraphCommandResponses('Graph started')
   async startGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -253,6 +256,7 @@ export class GraphsController {
   }
 
   @Get('graphs/:name/stop')
+  @ChangesState()
   @ApiOperation({ summary: 'Stop a running graph: uninstall its services (upstream GET; POST is the same)' })
   @GraphCommandResponses('Graph stopped')
   async stopGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -22,6 +22,7 @@ import { sleep } from '../../shared/retry';
 import { badRequest, validBody } from '../validation/request-body';
 import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
+import { ChangesState } from '../security/auth.guard';
 
 const VIM_EXAMPLE = {
   topology: 'nephele-topology',
@@ -61,6 +62,7 @@ export class VimsController {
   ) {}
 
   @Get('sync/nfvcl_vims')
+  @ChangesState()
   @ApiOperation({ summary: "Register the VIMs of NFVCL's topology that SMO does not know (upstream GET; POST is the same)" })
   @ApiJson(200, 'The VIMs added, or the ones SMO knows', SYNCED)
   @ApiProblems(502, 503, 504)

@@ -1,6 +1,6 @@
 import type { OpenAPIObject, OperationObject, ResponsesObject } from '@nestjs/swagger';
 import type { SmoConfig } from '../../config/config';
-import { OPERATIONS, OWN_AUTH } from '../security/auth.guard';
+import { CHANGES_STATE_EXTENSION, OPERATIONS, OWN_AUTH } from '../security/auth.guard';
 import { problemResponse } from './responses';
 import { SCHEMAS } from './schemas';
 import { REQUEST_BODY_SCHEMAS } from '../validation/request-body';
@@ -35,7 +35,8 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
         if (tokens) {
           operation.security = [{ bearer: [] }];
           add(401, 'No valid bearer token');
-          if (method !== 'get' && method !== 'head') add(403, 'A read token cannot do this');
+          const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
+          if ((method !== 'get' && method !== 'head') || changesState) add(403, 'A read token cannot do this');
         }
       }
       if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) add(400);

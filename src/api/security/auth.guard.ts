@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { applyDecorators, HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiExtension } from '@nestjs/swagger';
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify';
 import type { SmoConfig } from '../../config/config';
 import { ProblemException } from '../problem';
 import { TokenBuckets } from './token-bucket';
@@ -13,13 +15,34 @@ export const OPERATIONS = ['/health', '/health/live', '/metrics'];
 
 const ROLE = Symbol('smo.role');
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A GET route that changes state (see ChangesState). */
+    changesState?: boolean;
+  }
+}
+
+/**
+ * Marks a GET route that changes state: upstream's `GET /graphs/{name}/stop`, `/start`, `/placement`,
+ * `GET /vims/sync/nfvcl_vims`. It needs the operate role like any command, and HEAD never runs it
+ * (method-not-allowed.ts answers 405): a link checker or a probe must not uninstall a graph. The
+ * OpenAPI operation says so (`x-changes-state`), and gets the 403 of a read token (document.ts).
+ */
+export const CHANGES_STATE_EXTENSION = 'x-changes-state';
+export const ChangesState = (): MethodDecorator => applyDecorators(RouteConfig({ changesState: true } satisfies FastifyContextConfig), ApiExtension(CHANGES_STATE_EXTENSION, true));
+
+/** Whether a request with this method, on a route with this config, only reads. */
+export function onlyReads(method: string, config: FastifyContextConfig | undefined): boolean {
+  return (method === 'GET' || method === 'HEAD') && config?.changesState !== true;
+}
+
 /** The role the guard granted this request (`operate` when SMO runs without tokens); null before the guard ran. */
 export function roleOfRequest(request: FastifyRequest): Role | null {
   return (request as FastifyRequest & { [ROLE]?: Role })[ROLE] ?? null;
 }
 
 /**
- * Bearer tokens from SMO_API_TOKENS: `read` may GET, `operate` may do anything. Tokens are compared
+ * Bearer tokens from SMO_API_TOKENS: `read` may GET what only reads, `operate` may do anything. Tokens are compared
  * as SHA-256 digests in constant time. Every caller is rate-limited (per token, or per address
  * when SMO runs without tokens). One instance per application: the guard and the routes Fastify
  * answers directly (see graph-read.ts) share its rate-limit buckets.
@@ -48,7 +71,7 @@ export class RequestAuthorizer {
       void reply.header('www-authenticate', 'Bearer realm="smo"');
       throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'A valid bearer token is required (Authorization: Bearer <token>)');
     }
-    const needs: Role = ['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate';
+    const needs: Role = onlyReads(request.method, request.routeOptions.config) ? 'read' : 'operate';
     (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
     if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
     this.limit(`token:${role}:${digest.toString('hex', 0, 8)}`, reply);
