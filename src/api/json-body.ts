@@ -1,13 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
 import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { toProblemDetails } from '../descriptor';
+import { DEFAULT_INTAKE_LIMITS, findStructureProblem, toProblemDetails } from '../descriptor';
 import { ProblemException } from './problem';
 
 /**
  * JSON request bodies are parsed by Fastify's own parser (prototype-poisoning checks included); a
  * syntax error is answered 400 problem+json that says where, as YAML errors do:
- * `invalid JSON: <reason> (line L, column C)`, with line, column and offset in `errors[0]`.
+ * `invalid JSON: <reason> (line L, column C)`, with line, column and offset in `errors[0]`. A body
+ * nested deeper than a descriptor may be (64 levels) is refused with the pointer where it goes too
+ * deep: class-transformer and class-validator recurse, and thousands of levels overflowed the stack (500).
  */
 export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -15,7 +17,10 @@ export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number
   const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
     parseJson(request, body as unknown as string, (error, value) => {
-      if (!error) return done(null, value);
+      if (!error) {
+        const tooDeep = findStructureProblem(value, DEFAULT_INTAKE_LIMITS.maxDepth);
+        return tooDeep ? done(new ProblemException(toProblemDetails(400, [tooDeep])), undefined) : done(null, value);
+      }
       // Fastify says only "not valid JSON", for syntax errors and prototype poisoning alike: tell them apart.
       // Fastify's parser skips a byte order mark; so do positions (counted in the text after it).
       const text = body.toString('utf8').replace(/^\uFEFF/, '');

@@ -10,6 +10,7 @@ export * from './problem';
 export * from './resources-injection';
 export * from './submission';
 export * from './translate';
+export { findStructureProblem } from './tree-check';
 export * from './types';
 export * from './validate';
 export * from './hdag-schema';

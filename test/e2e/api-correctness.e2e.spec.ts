@@ -126,6 +126,18 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(problem.errors[0]).toMatchObject({ line: 1, column: 17, offset: 16 });
   });
 
+  it.each([
+    ['/placement/plan', `{"clusters": ${'['.repeat(5000)}${']'.repeat(5000)}, "services": []}`, /^\/clusters(\/0){63}$/],
+    ['/placement/plan', `{"intents": ${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`, /^\/intents(\/a){63}$/],
+    ['/vims/smo_vims', `{"vim_name": ${'['.repeat(5000)}${']'.repeat(5000)}}`, /^\/vim_name(\/0){63}$/],
+  ])('a body nested thousands deep on %s: 400 naming where it is too deep, not a stack overflow', async (path, body, pointer) => {
+    const { status, type, problem } = await postJson(path, body);
+    expect(status).toBe(400);
+    expect(type).toContain('application/problem+json');
+    expect(problem.errors).toEqual([expect.objectContaining({ message: 'nesting is deeper than 64 levels' })]);
+    expect(problem.errors[0]!.pointer).toMatch(pointer);
+  });
+
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);

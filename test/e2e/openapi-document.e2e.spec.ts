@@ -10,6 +10,7 @@ interface Operation {
   requestBody?: unknown;
   responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
   security?: unknown;
+  'x-changes-state'?: boolean;
 }
 
 const TOKEN = 'openapi-test-token-0123456789';
@@ -73,7 +74,7 @@ describe('OpenAPI document and HTTP semantics', () => {
   });
 
   it("marks upstream's GET commands as changing state, with a read token's 403; plain reads have no 403", () => {
-    const changing = Object.entries(spec.paths).flatMap(([path, item]) => (item.get && (item.get as Record<string, unknown>)['x-changes-state'] === true ? [path] : []));
+    const changing = Object.entries(spec.paths).flatMap(([path, item]) => (item.get?.['x-changes-state'] === true ? [path] : []));
     expect(changing.sort()).toEqual(['/graphs/{name}/placement', '/graphs/{name}/start', '/graphs/{name}/stop', '/vims/sync/nfvcl_vims']);
     for (const path of changing) expect(spec.paths[path]!.get!.responses).toHaveProperty('403');
     expect(spec.paths['/graphs/{name}']!.get!.responses).not.toHaveProperty('403');
