@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
+import { refuseRepeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
 import { useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter } from '../api/problem.filter';
@@ -59,6 +60,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
 
   instrumentRequests(app, runtime);
   answerUnsupportedMethods(fastify);
+  refuseRepeatedQueryParameters(fastify, runtime.logger);
   const document = completeDocument(
     SwaggerModule.createDocument(
       app,

@@ -138,6 +138,18 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(problem.errors[0]!.pointer).toMatch(pointer);
   });
 
+  it.each([
+    ['/graphs/image-detection-graph/history?type=GraphSubmitted&type=GraphStopped', 'type'],
+    ['/events?correlationId=a&correlationId=b', 'correlationId'],
+    ['/graphs/image-detection-graph?at=1&at=2', 'at'],
+    ['/project/demo/graphs?limit=1&limit=2', 'limit'],
+  ])('a query parameter given twice, %s: 400 naming it', async (path, name) => {
+    const response = await fetch(`${smo.url}${path}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as Problem).errors).toEqual([{ pointer: `/${name}`, message: 'given more than once; give it once' }]);
+  });
+
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);
