@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
+import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } from '../api/framework-errors';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { refuseRepeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
@@ -37,7 +38,10 @@ export function traceIdOf(header: string | string[] | undefined): string | null 
 /** Builds the Nest application (Fastify) over a runtime; the caller decides where it listens. */
 export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // Refusals before any route runs are problem+json too.
+    frameworkErrors: frameworkErrorAnswer(runtime.logger),
+    clientErrorHandler: answerClientError,
     bodyLimit: runtime.config.maxBodyBytes,
     // Fastify already answers 503 to new requests while closing; in-flight ones finish.
     return503OnClosing: true,

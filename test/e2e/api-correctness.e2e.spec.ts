@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -148,6 +149,38 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(((await response.json()) as Problem).errors).toEqual([{ pointer: `/${name}`, message: 'given more than once; give it once' }]);
+  });
+
+  it.each([
+    ['a bad percent-encoding', '/project/%ZZ/graphs', 400, 'The URL is not validly percent-encoded'],
+    ['a 5,000-character path segment', `/admin/projections/${'a'.repeat(5000)}`, 414, 'A path segment is longer than 100 characters'],
+  ])('what the router refuses, %s, is problem+json too', async (_what, path, status, detail) => {
+    const response = await fetch(`${smo.url}${path}`);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ status, detail });
+  });
+
+  /** A raw request on its own connection: what Node's HTTP parser refuses never reaches a route. */
+  const rawRequest = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(smo.url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it.each([
+    ['an unknown method', 'FOO /graphs HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a Content-Length that is not a number', 'POST /placement/plan HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n', 400],
+    ['headers over the size limit', `GET /graphs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('what Node refuses, %s, is answered problem+json', async (_what, text, status) => {
+    const answer = await rawRequest(text);
+    expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(answer).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status });
   });
 
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {

@@ -1,0 +1,49 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../observability/logger';
+import { PROBLEM_CONTENT_TYPE } from './problem';
+import { sendProblem } from './problem.filter';
+import { ProblemException } from './problem';
+
+/** Fastify's longest path parameter (its default): a longer one is answered 414 before any route runs. */
+export const MAX_PATH_PARAMETER_LENGTH = 100;
+
+/**
+ * What Fastify's router refuses before any route or hook runs (a URL that is not validly
+ * percent-encoded, a path parameter over MAX_PATH_PARAMETER_LENGTH), answered as problem+json
+ * like every other SMO error instead of Fastify's own JSON.
+ */
+export function frameworkErrorAnswer(logger: Logger) {
+  return (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void => {
+    const problem =
+      error.code === 'FST_ERR_BAD_URL'
+        ? ProblemException.of(HttpStatus.BAD_REQUEST, 'The URL is not validly percent-encoded')
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? ProblemException.of(HttpStatus.URI_TOO_LONG, `A path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters`)
+          : error;
+    sendProblem(problem, request, reply, logger);
+  };
+}
+
+/**
+ * What Node's HTTP parser refuses (an unknown method, a malformed header or Content-Length, headers
+ * over the size limit, a request that took too long), answered on the socket as problem+json. No
+ * request exists yet, so there is no route, correlation id or log context; Node then closes the
+ * connection, as Fastify's default handler does.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large']
+        : [400, 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
