@@ -9,7 +9,7 @@ import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } fr
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { refuseRepeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
-import { useJsonBodyParser } from '../api/json-body';
+import { refuseBodiesOtherThanJson, useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
@@ -65,6 +65,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   instrumentRequests(app, runtime);
   answerUnsupportedMethods(fastify);
   refuseRepeatedQueryParameters(fastify, runtime.logger);
+  refuseBodiesOtherThanJson(fastify, runtime.logger);
   const document = completeDocument(
     SwaggerModule.createDocument(
       app,

@@ -5,7 +5,7 @@ export { ARTIFACT_REF_SCHEMES, checkArtifactRef, MAX_REF_LENGTH, refRegExp } fro
 export type { ArtifactRef, RefRules, RefScheme, RefVerdict } from './artifact-ref';
 export * from './intake';
 export * from './limits';
-export { JSON_MEDIA_TYPE, YAML_MEDIA_TYPES } from './media-type';
+export { isUtf8Charset, JSON_MEDIA_TYPE, mediaTypeOf, YAML_MEDIA_TYPES } from './media-type';
 export * from './problem';
 export * from './resources-injection';
 export * from './submission';

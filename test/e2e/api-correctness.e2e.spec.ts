@@ -183,6 +183,26 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status });
   });
 
+  it.each([
+    ['/placement/plan', 'application/yaml', 'services: []\n', 'Content-Type "application/yaml": this route reads application/json (UTF-8)'],
+    ['/placement/plan', 'text/plain', '{}', 'Content-Type "text/plain": this route reads application/json (UTF-8)'],
+    ['/graphs/image-detection-graph/placements/replay', 'application/x-www-form-urlencoded', 'solver=glpk', 'Content-Type "application/x-www-form-urlencoded": this route reads application/json (UTF-8)'],
+    ['/placement/plan', 'application/json; charset=latin1', '{}', 'Content-Type "application/json" with charset "latin1": this route reads application/json (UTF-8)'],
+  ])('a body that is not JSON on %s (%s): 415 before it is parsed', async (path, contentType, body, message) => {
+    const response = await fetch(`${smo.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as Problem).errors).toEqual([{ pointer: '', message }]);
+  });
+
+  it('JSON with a UTF-8 charset is read; a bodiless POST needs no Content-Type', async () => {
+    const plan = JSON.stringify({ clusters: [{ name: 'c1', cpu: 4, memory: '8Gi' }], services: [{ id: 'a', cpu: 1 }] });
+    for (const contentType of ['application/json; charset=utf-8', 'Application/JSON; charset="UTF-8"']) {
+      expect((await fetch(`${smo.url}/placement/plan`, { method: 'POST', headers: { 'content-type': contentType }, body: plan })).status).toBe(200);
+    }
+    expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).not.toBe(415);
+  });
+
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);

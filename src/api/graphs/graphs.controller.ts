@@ -22,6 +22,7 @@ import { toGraphView, toProposalView, type GraphView, type ProposalView } from '
 import { answerCurrentGraph, answerProjectGraphs, currentGraph } from './graph-read';
 import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 import { ChangesState } from '../security/auth.guard';
+import { ReadsOwnMediaTypes } from '../json-body';
 
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
@@ -76,6 +77,7 @@ export class GraphsController {
     externalDocs: { description: 'JSON Schema of the HDAG descriptor (information model 0.4.0)', url: HDAG_SCHEMA_PATH },
   })
   @ApiConsumes('application/json', 'application/x-yaml', 'application/yaml', 'text/yaml')
+  @ReadsOwnMediaTypes()
   @ApiBody({ schema: schemaRef('DeployRequest'), examples: { graph: { summary: 'A graph of two services', value: HDAG_EXAMPLE } } })
   @ApiNameParam('project', 'the project (a Kubernetes namespace)')
   @ApiPreferHeader()
