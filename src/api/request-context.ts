@@ -48,7 +48,8 @@ export function requestContext(request: FastifyRequest, options: { allowIfMatch?
   const ifMatch = header(request, 'if-match');
   let expectedRevision: number | undefined;
   if (ifMatch !== undefined && options.allowIfMatch !== false) {
-    const match = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
+    // At most 15 digits: a revision exact as a number (more would be rounded, and compared wrongly).
+    const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
     if (!match) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'If-Match must be an ETag this API returned, e.g. W/"3"');
     expectedRevision = Number(match[1]);
   }

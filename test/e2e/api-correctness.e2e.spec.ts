@@ -203,6 +203,18 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).not.toBe(415);
   });
 
+  it.each([['9999999999999999999999'], ['2026-02-30T00:00:00Z'], ['2026-13-01'], ['yesterday']])('?at=%s that is no position or no date: 400 naming at', async (at) => {
+    const response = await fetch(`${smo.url}/graphs/${GRAPH}?at=${encodeURIComponent(at)}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Problem).errors).toEqual([expect.objectContaining({ pointer: '/at' })]);
+  });
+
+  it('an If-Match revision too long to be exact is refused with 400, not compared', async () => {
+    const response = await fetch(`${smo.url}/graphs/${GRAPH}/stop`, { method: 'POST', headers: { 'if-match': 'W/"99999999999999999999"' } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Problem).detail).toContain('If-Match');
+  });
+
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);

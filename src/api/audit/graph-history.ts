@@ -62,10 +62,19 @@ export function placementRecord(event: RecordedEvent & (PlacementDecided | Place
 /** Where to stop folding: an ISO time (events recorded at or before it) or a global position. */
 export type AsOf = { kind: 'time'; at: Date } | { kind: 'position'; position: number };
 
+/**
+ * `at` as a position (at most 15 digits: exact as a number, as the document's pattern says) or an ISO
+ * 8601 time whose calendar date exists (Date would roll 2026-02-30 over to March 2).
+ */
 export function parseAsOf(value: string): AsOf | null {
-  if (/^\d+$/.test(value)) return { kind: 'position', position: Number(value) };
+  if (/^\d{1,15}$/.test(value)) return { kind: 'position', position: Number(value) };
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
   const at = new Date(value);
-  return Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value) ? null : { kind: 'time', at };
+  if (!date || Number.isNaN(at.getTime())) return null;
+  const [year, month, day] = date.slice(1).map(Number) as [number, number, number];
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day);
+  return calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day ? { kind: 'time', at } : null;
 }
 
 /**

@@ -386,7 +386,10 @@ export class GraphsController {
   /** The graph as its events say it was then (computed, not stored). */
   private async findAsOf(name: string, at: string): Promise<GraphDocument> {
     const asOf = parseAsOf(at);
-    if (!asOf) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'at must be an ISO 8601 time or a whole event position');
+    if (!asOf) {
+      const message = 'must be an ISO 8601 time (a date that exists) or a whole event position of at most 15 digits';
+      throw ProblemException.of(HttpStatus.BAD_REQUEST, `at ${message}`, { errors: [{ pointer: '/at', message }] });
+    }
     const doc = await graphAsOf(this.runtime.eventStore, name, asOf);
     if (!doc) throw ProblemException.of(HttpStatus.NOT_FOUND, `Graph with name ${name} did not exist at ${at}`);
     return doc;

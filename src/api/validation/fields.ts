@@ -51,13 +51,21 @@ function field(options: FieldOptions, schema: Schema, ...validators: PropertyDec
   return applyDecorators(ApiProperty(documented), ...presence, ...validators);
 }
 
-/** Text with something besides white space, at most `maxLength` characters. */
+/** Something besides white space, and no C0/C1 control character, DEL, or bidirectional embedding/override/isolate. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const PRINTABLE_TEXT = /^(?=[\s\S]*\S)[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
+
+/** Text with something besides white space, at most `maxLength` characters (printable, unless a password). */
 export function TextField(options: FieldOptions & { maxLength: number; format?: string }): PropertyDecorator {
+  // A name (of a VIM, a tenant, a user…) is printed in logs, the console and NFVCL's calls: no control
+  // or bidirectional-override characters, which forge log lines or disguise a name. A password may hold anything but blanks only.
+  const [pattern, message] =
+    options.format === 'password' ? [/\S/, 'must be a non-empty string'] : [PRINTABLE_TEXT, 'must be a non-empty string without control or bidirectional-override characters'];
   return field(
     options,
-    { type: 'string', minLength: 1, maxLength: options.maxLength, pattern: '\\S', ...(options.format ? { format: options.format } : {}) },
+    { type: 'string', minLength: 1, maxLength: options.maxLength, pattern: pattern.source, ...(options.format ? { format: options.format } : {}) },
     IsString({ message: 'must be a non-empty string' }),
-    Matches(/\S/, { message: 'must be a non-empty string' }),
+    Matches(pattern, { message }),
     MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
   );
 }

@@ -31,6 +31,16 @@ describe('request bodies: class-validator errors as problems with JSON pointers'
     expect(checked.problems.filter((p) => p.pointer === '/topology')).toHaveLength(1);
   });
 
+  it('refuses control and bidirectional-override characters in names, not in passwords', () => {
+    const vim = { topology: 't', pop_area: 1, vim_name: 'os', vim_tenant_name: 'n', vim_user: 'u', vim_password: 'p\u0000\u202e', vim_url: 'http://k:5000/v3', mgmt_network: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, service_network: { name: 's', cidr: '10.0.1.0/24', gateway: '10.0.1.1' }, use_floating_ip: false };
+    expect(checkBody(VimRegistrationBody, vim)).toMatchObject({ ok: true });
+    for (const name of ['os\u0000x', 'os\nx', 'evil\u202egpj.exe', '\u2066x', ' \t']) {
+      const checked = checkBody(VimRegistrationBody, { ...vim, vim_name: name });
+      expect(checked).toMatchObject({ ok: false, problems: [{ pointer: '/vim_name', message: 'must be a non-empty string without control or bidirectional-override characters' }] });
+    }
+    expect(checkBody(VimRegistrationBody, { ...vim, vim_name: 'Zürich-1 (ünï)' })).toMatchObject({ ok: true });
+  });
+
   it('refuses a body that is not an object', () => {
     for (const body of [null, [], 'text', 3]) expect(pointersOf(PlanRequestBody, body)).toEqual(['']);
   });
