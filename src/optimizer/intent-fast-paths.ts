@@ -98,8 +98,9 @@ export interface GreedyInput {
  * A placement of the copies, largest co-location block first: each block's i-th copies go together on the first cluster,
  * in `preference` order (or the least utilised after it, `balance`), where every one of them may run, no other copy of
  * its service runs, and CPU, memory and GPUs fit. Undefined when a block finds no cluster (the solver decides then).
+ * The improving passes stop at `deadline` (performance.now()): they are O(units² · clusters) on a large model.
  */
-export function greedyPlacement(input: GreedyInput, preference: readonly number[] | 'balance', size: 'cpu' | 'cpuDensity' = 'cpu'): number[] | undefined {
+export function greedyPlacement(input: GreedyInput, preference: readonly number[] | 'balance', size: 'cpu' | 'cpuDensity' = 'cpu', deadline = Infinity): number[] | undefined {
   const { problem, x, copiesOf } = input;
   const C = problem.clusters.length;
   const used = problem.clusters.map(() => ({ cpu: 0, memoryBytes: 0, gpus: 0 }));
@@ -129,6 +130,8 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
   interface Unit {
     readonly block: number;
     readonly copies: readonly number[];
+    /** The copies' CPU. */
+    readonly cpu: number;
     cluster: number;
   }
   const units: Unit[] = [];
@@ -165,7 +168,7 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
     );
   };
   const leastUtilised = (unit: Unit): number | undefined => {
-    const unitCpu = unit.copies.reduce((sum, k) => sum + (problem.services[k]?.cpu ?? 0), 0);
+    const unitCpu = unit.cpu;
     let best = Infinity;
     let chosen: number | undefined;
     for (let c = 0; c < C; c++) {
@@ -184,7 +187,8 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
   for (let i = 0; i < Math.max(0, ...counts); i++) {
     for (const [b, { members }] of blocks.entries()) {
       if (i >= (counts[b] ?? 0)) continue;
-      const unit: Unit = { block: b, copies: members.map((s) => copiesOf[s]?.[i] ?? -1), cluster: -1 };
+      const copies = members.map((s) => copiesOf[s]?.[i] ?? -1);
+      const unit: Unit = { block: b, copies, cpu: copies.reduce((sum, k) => sum + (problem.services[k]?.cpu ?? 0), 0), cluster: -1 };
       const kept = members.flatMap((s) => input.previous[s] ?? []).find((c) => fits(unit, c));
       if (kept === undefined) {
         pending.push(unit);
@@ -209,6 +213,7 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
     for (let pass = 0; pass < IMPROVING_PASSES; pass++) {
     const byRank = [...units].sort((a, b) => (rank.get(b.cluster) ?? 0) - (rank.get(a.cluster) ?? 0));
     for (const unit of byRank) {
+      if (performance.now() >= deadline) break;
       if (kept.has(unit)) continue;
       const better = preference.slice(0, rank.get(unit.cluster) ?? 0).find((c) => fits(unit, c));
       if (better !== undefined) {
@@ -218,11 +223,9 @@ export function greedyPlacement(input: GreedyInput, preference: readonly number[
         continue;
       }
       // Or a swap with a smaller unit of a more preferred cluster (more CPU where the weight is lower).
-      const cpuOf = (u: Unit): number => u.copies.reduce((sum, k) => sum + (problem.services[k]?.cpu ?? 0), 0);
-      const own = cpuOf(unit);
       const from = unit.cluster;
       for (const other of units) {
-        if (kept.has(other) || other.block === unit.block || (rank.get(other.cluster) ?? 0) >= (rank.get(from) ?? 0) || cpuOf(other) >= own) continue;
+        if (kept.has(other) || other.block === unit.block || (rank.get(other.cluster) ?? 0) >= (rank.get(from) ?? 0) || other.cpu >= unit.cpu) continue;
         const to = other.cluster;
         move(unit, from, -1);
         move(other, to, -1);

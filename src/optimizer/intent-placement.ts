@@ -1,3 +1,4 @@
+import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
 import { diagnoseWithoutSolver } from './infeasibility';
 import { assignmentValues, coLocationGroups, greedyPlacement, peakBound, satisfiesRows, weightedFillBound } from './intent-fast-paths';
 import {
@@ -194,10 +195,14 @@ export async function intentPlacement(
   };
   const candidates: number[][] = [];
   // The balanced one first: ties go to it, so a term that changes the balanced placement is reported as deciding.
-  for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
+  // The candidates are a shortcut and the solver's start: past the deadline no more are made. Between them (and their
+  // evaluations below) the event loop turns: on a large model each is tens to hundreds of ms of synchronous work.
+  candidateSearch: for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
     for (const size of ['cpu', 'cpuDensity'] as const) {
-      const candidate = greedyPlacement(greedy, preference, size);
+      if (candidates.length > 0 && performance.now() >= deadline) break candidateSearch;
+      const candidate = greedyPlacement(greedy, preference, size, deadline);
       if (candidate !== undefined) candidates.push(candidate);
+      await turnOfTheEventLoop();
     }
   }
   let opaque = false; // a phase's own variables (round trips) that candidates cannot value: no shortcut after it
@@ -206,15 +211,19 @@ export async function intentPlacement(
   for (const [p, phase] of phases.entries()) {
     variables.push(...(phase.variables ?? []));
     constraints.push(...(phase.constraints ?? []));
+    const integer = integerVariables(variables);
     const model: LinearModel = { name: `intent-${phase.name}`, sense: 'minimize', objective: phase.terms, objectiveOffset: phase.offset, variables, constraints };
     const fill = phase.weight ? weightedFillBound(problem, phase.weight, fixedLoad) : undefined;
     const lower = phase.name === 'balance' ? peakBound(problem, profile) : (fill?.bound ?? phase.lowerBound);
     let best: { values: ReadonlyMap<string, number>; value: number } | undefined;
     if (!opaque) {
       for (const candidate of candidates) {
+        // The first phase values every candidate (a feasible one is the fallback); later ones stop at the deadline.
+        if (p > 0 && best !== undefined && performance.now() >= deadline) break;
         const values = assignmentValues(problem, x, candidate, phase.name === 'balance');
+        await turnOfTheEventLoop();
         if (values === undefined || !satisfiesRows(constraints, values)) continue;
-        const value = termValue(phase, { values }, variables);
+        const value = termValue(phase, { values }, integer);
         if (best === undefined || value < best.value) best = { values, value };
       }
     }
@@ -235,12 +244,12 @@ export async function intentPlacement(
       if (result.status === 'infeasible') return explainInfeasible(await diagnose(), solveMs);
       return { ...unsolved(result), solver: solver.name, solveMs };
     }
-    const value = termValue(phase, result, variables);
+    const value = termValue(phase, result, integer);
     const atLower = phase.lowerBound !== undefined && result.provenOptimal && value <= phase.lowerBound + TERM_TOLERANCE * Math.max(1, Math.abs(phase.lowerBound));
     if (atLower && phase.staysAtBound) fixedLoad = phase.staysAtBound;
     if (fill !== undefined && result.provenOptimal && value <= fill.bound + TERM_TOLERANCE * Math.max(1, Math.abs(fill.bound))) profile = fill.groups;
     // Terms over x alone can be evaluated at the previous phase's solution: lower now means this term chose.
-    const previous = assignment === undefined || phase.variables !== undefined ? undefined : termValue(phase, { values: start ?? new Map() }, variables);
+    const previous = assignment === undefined || phase.variables !== undefined ? undefined : termValue(phase, { values: start ?? new Map() }, integer);
     if (previous !== undefined && value < previous - TERM_TOLERANCE * Math.max(1, Math.abs(previous))) decidedBy.add(phase.name);
     assignment = decode(problem, x, result);
     if (!shortcut) candidates.push(assignment); // meets every row so far: a later phase may stop at it
@@ -506,8 +515,12 @@ function peakPhase(problem: PlacementProblem, x: (s: number, c: number) => strin
 }
 
 /** A phase's term at a solution (binaries rounded), offset included. */
-function termValue(phase: Phase, result: Pick<SolveResult, 'values'>, variables: readonly ModelVariable[]): number {
-  const integer = new Set(variables.filter((variable) => variable.integer).map((variable) => variable.name));
+/** The integer variables' names, once per phase (a large model has hundreds of thousands of variables). */
+function integerVariables(variables: readonly ModelVariable[]): ReadonlySet<string> {
+  return new Set(variables.filter((variable) => variable.integer).map((variable) => variable.name));
+}
+
+function termValue(phase: Phase, result: Pick<SolveResult, 'values'>, integer: ReadonlySet<string>): number {
   let value = phase.offset;
   for (const { variable, coefficient } of phase.terms) {
     const raw = result.values.get(variable) ?? 0;
