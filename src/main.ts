@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
 import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
-import { getSolver, warmUpOptimizer } from './optimizer';
+import { getIsolatedSolver, warmUpOptimizer } from './optimizer';
 
 async function main(): Promise<void> {
   let config;
@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   }
   const runtime = await createRuntime(config);
   const app = await createApp(runtime);
-  // Compile the solver's WebAssembly before the first request, so the first placement costs what later ones do.
-  runtime.logger.info({ solver: config.solver, ms: Math.round(await warmUpOptimizer(await getSolver(config.solver))) }, 'optimizer warmed up');
+  // Start the solver's worker and compile its WebAssembly before the first request, so the first placement costs what later ones do.
+  runtime.logger.info({ solver: config.solver, ms: Math.round(await warmUpOptimizer(getIsolatedSolver(config.solver))) }, 'optimizer warmed up');
   await app.listen(config.port, config.bind);
   // The port bound, not the one asked for: with PORT=0 the system chose it.
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { readEnergyFigures } from '../integrations/prometheus/energy-figures';
 import { CommandBus } from '@nestjs/cqrs';
-import { getSolver } from '../optimizer';
+import { getIsolatedSolver } from '../optimizer';
 import type { ClusterCommand } from '../domain/cluster/decide';
 import type { GraphCommand } from '../domain/graph/commands';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
@@ -79,7 +79,7 @@ export class DurableProcessing {
         graphs: runtime.graphs,
         readStore: runtime.readStore,
         dispatch,
-        solver: () => getSolver(runtime.config.solver),
+        solver: async () => getIsolatedSolver(runtime.config.solver),
         replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
         maxSolveCells: runtime.config.security.maxSolveCells,
         proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
@@ -148,7 +148,7 @@ export class DurableProcessing {
             rates: prometheus,
             scaler: runtime.integrations.scaler,
             dispatch,
-            solver: () => getSolver(runtime.config.solver),
+            solver: async () => getIsolatedSolver(runtime.config.solver),
             logger: runtime.logger,
             intervalSeconds: runtime.config.scaling.intervalSeconds,
             metric: runtime.config.scaling.metric,

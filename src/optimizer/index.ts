@@ -31,4 +31,4 @@ export type {
   Solver,
   SolverName,
 } from './solver';
-export { DEFAULT_SOLVER, SOLVER_ENV, getSolver, parseSolverName, solverFromEnvironment } from './solver-selection';
+export { DEFAULT_SOLVER, SOLVER_ENV, getIsolatedSolver, getSolver, parseSolverName, solverFromEnvironment } from './solver-selection';

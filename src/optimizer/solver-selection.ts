@@ -2,6 +2,7 @@ import { InvalidOptimizerInput } from './model';
 import { SOLVER_NAMES, Solver, SolverName } from './solver';
 import { createGlpkSolver } from './solvers/glpk';
 import { createHighsSolver } from './solvers/highs';
+import { WorkerSolver } from './solvers/worker-solver';
 
 /**
  * Default solver, chosen by `npm run bench:optimizer` (README "Solver choice"): HiGHS. On 60 seeded
@@ -36,6 +37,22 @@ export function getSolver(name: SolverName = DEFAULT_SOLVER): Promise<Solver> {
     solver = factories[name]();
     solvers.set(name, solver);
     solver.catch(() => solvers.delete(name));
+  }
+  return solver;
+}
+
+const isolated = new Map<SolverName, WorkerSolver>();
+
+/**
+ * The solver SMO's runtime uses (placements, scaling, what-if, replay): one per name per process,
+ * solving in a worker thread, so a solve never holds the event loop (see WorkerSolver). getSolver
+ * solves in the calling thread, for benches and tests of the optimizer itself.
+ */
+export function getIsolatedSolver(name: SolverName = DEFAULT_SOLVER): Solver {
+  let solver = isolated.get(name);
+  if (solver === undefined) {
+    solver = new WorkerSolver(name);
+    isolated.set(name, solver);
   }
   return solver;
 }

@@ -4,7 +4,7 @@ import { isPlacementOutcome } from './graph-history';
 import {
   activeIntents,
   checkIntentPlacement,
-  getSolver,
+  getIsolatedSolver,
   intentPlacement,
   milpPlacement,
   naivePlacement,
@@ -49,7 +49,7 @@ type Decision = PlacementDecided['data'] | PlacementFailed['data'];
  * Pure with respect to the store: it reads events and appends nothing.
  */
 export async function replayDecisions(events: readonly RecordedEvent[], options: ReplayOptions, settings: { intentLabels?: Partial<IntentLabelKeys> } = {}) {
-  const solver = await getSolver(options.solver);
+  const solver = getIsolatedSolver(options.solver);
   const decisions = events.filter(isPlacementOutcome);
   const results = [];
   for (const event of decisions) {

@@ -1,6 +1,6 @@
 import type { NormalisedGraph } from '../../descriptor/types';
 import { placedValues } from '../../domain/graph/placement-values';
-import { activeIntents, describeCapacityGap, getSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
+import { activeIntents, describeCapacityGap, getIsolatedSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
 import { importsOf, serviceDemand } from '../../processors/placement-inputs';
 import { clusterCapacities } from '../../processors/cluster-inventory';
 import { mergeLatencies } from '../../processors/cluster-latencies';
@@ -69,7 +69,7 @@ export async function dryRunDeploy(
         ? {
             algorithm: 'milp' as const,
             ...(await intentPlacement(clusters, services, undefined, {
-              solver: await getSolver(runtime.config.solver),
+              solver: getIsolatedSolver(runtime.config.solver),
               ...network,
               intents: graph.intents,
               labelKeys: runtime.config.karmada.intentLabels,

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { getSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } from '../../optimizer';
+import { getIsolatedSolver, InvalidOptimizerInput, planPlacement, type PlanFeasible } from '../../optimizer';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { ApiJson, ApiProblems } from '../openapi/responses';
@@ -53,7 +53,7 @@ export class PlanController {
     let result;
     try {
       result = await planPlacement(request, {
-        solver: await getSolver(this.runtime.config.solver),
+        solver: getIsolatedSolver(this.runtime.config.solver),
         latencyLimitsMs: this.runtime.config.latency.limitsMs,
         intentLabels: this.runtime.config.karmada.intentLabels,
         ...(capacityGap === undefined ? {} : { capacityGap }),
