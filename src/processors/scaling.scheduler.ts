@@ -43,6 +43,8 @@ export class ScalingScheduler {
   private state: ScalingStatus = { lastRoundAt: null, lastError: null, consecutiveFailures: 0 };
   /** Problems of the round under way. */
   private problems: string[] = [];
+  /** When the lease this instance holds is next renewed (performance.now()). */
+  private leaseRenewAt = 0;
 
   constructor(
     private readonly deps: {
@@ -79,7 +81,8 @@ export class ScalingScheduler {
       await sleep(intervalMs, this.abort.signal);
       if (this.abort.signal.aborted) break;
       try {
-        if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.round(new Date());
+        this.leaseRenewAt = 0;
+        if (await this.holdLease()) await this.round(new Date());
       } catch (error) {
         this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
@@ -103,11 +106,37 @@ export class ScalingScheduler {
     };
   }
 
+  /**
+   * Takes or keeps the scaling lease (three intervals long), renewed once an interval has passed since:
+   * a round longer than the lease (thousands of graphs, a slow Prometheus) would otherwise let a
+   * second instance scale the same graphs meanwhile. False when another instance holds it.
+   */
+  private async holdLease(): Promise<boolean> {
+    if (performance.now() < this.leaseRenewAt) return true;
+    const intervalMs = this.deps.intervalSeconds * 1000;
+    const held = await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3);
+    this.leaseRenewAt = held ? performance.now() + intervalMs : 0;
+    return held;
+  }
+
   private async scaleAll(now: Date): Promise<void> {
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
     // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
     for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
-      for (const { doc } of page) await this.scaleGraph(doc, clusters, now);
+      for (const { doc } of page) {
+        if (!(await this.holdLease())) {
+          this.problems.push('another instance holds the scaling lease; this round stopped');
+          return;
+        }
+        // One graph's failure (removed meanwhile, a command refused) is its own: the others are still scaled.
+        try {
+          await this.scaleGraph(doc, clusters, now);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.problems.push(`graph ${doc.state.graphId}: ${message}`);
+          this.deps.logger.warn({ graph: doc.state.graphId, err: message }, 'scaling a graph failed; the round goes on');
+        }
+      }
     }
   }
 
