@@ -1,11 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
 import { RouteConfig, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyContextConfig, FastifyInstance, RawServerDefault } from 'fastify';
+import type { FastifyContextConfig, FastifyRequest, RawServerDefault } from 'fastify';
 import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DEFAULT_INTAKE_LIMITS, findStructureProblem, isUtf8Charset, JSON_MEDIA_TYPE, mediaTypeOf, problemAt, toProblemDetails } from '../descriptor';
-import type { Logger } from '../observability/logger';
 import { ProblemException } from './problem';
-import { sendProblem } from './problem.filter';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,22 +16,21 @@ declare module 'fastify' {
 export const ReadsOwnMediaTypes = (): MethodDecorator => RouteConfig({ readsOwnMediaTypes: true } satisfies FastifyContextConfig);
 
 /**
- * Every other route with a body reads JSON (`application/json`) in UTF-8: any
- * other body is refused with 415 before it is parsed. Fastify parses text/plain, Nest form bodies,
- * and SMO YAML for the deploy route: a form body had reached a DTO and been accepted, a YAML one had
- * reached class-validator as bytes (400 at "/undefined"). Requests without a body pay a header check.
+ * Every other route with a body reads JSON (`application/json`) in UTF-8: any other body is refused
+ * with 415 before it is parsed (checked for every route, create-app.ts). Fastify parses text/plain,
+ * Nest form bodies, and SMO YAML for the deploy route: a form body had reached a DTO and been
+ * accepted, a YAML one had reached class-validator as bytes (400 at "/undefined"). A request without
+ * a body costs a header check.
  */
-export function refuseBodiesOtherThanJson(fastify: FastifyInstance, logger: Logger): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const length = request.headers['content-length'];
-    if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return done();
-    if (request.routeOptions.config?.readsOwnMediaTypes === true || request.is404) return done();
-    const { mediaType, charset } = mediaTypeOf(request.headers['content-type'] ?? '');
-    if (mediaType === JSON_MEDIA_TYPE && isUtf8Charset(charset)) return done();
-    const found = mediaType === '' ? 'no Content-Type' : `Content-Type "${mediaType.slice(0, 100)}"${isUtf8Charset(charset) ? '' : ` with charset "${charset!.slice(0, 40)}"`}`;
-    const problem = problemAt([], `${found}: this route reads ${JSON_MEDIA_TYPE} (UTF-8)`);
-    sendProblem(ProblemException.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, problem.message, { errors: [problem] }), request, reply, logger);
-  });
+export function bodyOtherThanJson(request: FastifyRequest): ProblemException | null {
+  const length = request.headers['content-length'];
+  if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return null;
+  if (request.routeOptions.config?.readsOwnMediaTypes === true || request.is404) return null;
+  const { mediaType, charset } = mediaTypeOf(request.headers['content-type'] ?? '');
+  if (mediaType === JSON_MEDIA_TYPE && isUtf8Charset(charset)) return null;
+  const found = mediaType === '' ? 'no Content-Type' : `Content-Type "${mediaType.slice(0, 100)}"${isUtf8Charset(charset) ? '' : ` with charset "${charset!.slice(0, 40)}"`}`;
+  const problem = problemAt([], `${found}: this route reads ${JSON_MEDIA_TYPE} (UTF-8)`);
+  return ProblemException.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, problem.message, { errors: [problem] });
 }
 
 /**

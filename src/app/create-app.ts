@@ -7,10 +7,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } from '../api/framework-errors';
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
-import { refuseRepeatedQueryParameters } from '../api/query-parameters';
+import { repeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
-import { refuseBodiesOtherThanJson, useJsonBodyParser } from '../api/json-body';
-import { ProblemDetailsFilter } from '../api/problem.filter';
+import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
+import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
 import { correlationIdOf, inLogContext, setCorrelationId } from '../api/request-context';
@@ -64,8 +64,12 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
 
   instrumentRequests(app, runtime);
   answerUnsupportedMethods(fastify);
-  refuseRepeatedQueryParameters(fastify, runtime.logger);
-  refuseBodiesOtherThanJson(fastify, runtime.logger);
+  // Requests no route can serve as sent, refused before any runs; one hook for both (each hook costs every request).
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const problem = repeatedQueryParameters(request) ?? bodyOtherThanJson(request);
+    if (problem === null) return done();
+    sendProblem(problem, request, reply, runtime.logger);
+  });
   const document = completeDocument(
     SwaggerModule.createDocument(
       app,
