@@ -319,6 +319,7 @@ export async function watchCommand(
   for (;;) {
     const outcome = await streamOnce(ctx, url, lastEventId, (id, data) => {
       lastEventId = id ?? lastEventId;
+      if (data === null) return false; // the stream's start: where a reconnect resumes if no event came yet
       failures = 0;
       const event = JSON.parse(data) as EventView;
       if (raw) ctx.print(ctx.output.format === 'json' ? data : `---\n${machineReadable(event, ctx.output)}`);
@@ -336,8 +337,8 @@ export async function watchCommand(
 
 type StreamOutcome = { kind: 'done' } | { kind: 'closed' } | { kind: 'unreachable'; reason: string };
 
-/** One connection to the event stream; `onEvent` returns true to stop. */
-async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | null, onEvent: (id: string | null, data: string) => boolean): Promise<StreamOutcome> {
+/** One connection to the event stream; `onEvent` (data null: a message with an id only) returns true to stop. */
+async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | null, onEvent: (id: string | null, data: string | null) => boolean): Promise<StreamOutcome> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -359,10 +360,10 @@ async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | n
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const lines = buffer.slice(0, end).split('\n');
         buffer = buffer.slice(end + 2);
-        const data = lines.find((line) => line.startsWith('data: '))?.slice(6);
-        if (!data) continue;
+        const data = lines.find((line) => line.startsWith('data: '))?.slice(6) ?? null;
         const id = lines.find((line) => line.startsWith('id: '))?.slice(4) ?? null;
-        if (onEvent(id, data)) {
+        if (!data && id === null) continue;
+        if (onEvent(id, data || null)) {
           await response.body.cancel().catch(() => undefined);
           return { kind: 'done' };
         }

@@ -1,5 +1,6 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
 import { SNAPSHOT_CATEGORY } from '../../application/aggregate-loader';
@@ -144,7 +145,8 @@ export class AuditController {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    raw.write(': connected\n\n');
+    // The stream's start as its first id: a client dropped before any event resumes from here, not from the head then.
+    raw.write(`: connected\nid: ${from}\n\n`);
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     // On shutdown the client hears why the stream ends (it may reconnect with Last-Event-ID).
     const forget = this.openStreams.add(() => {
@@ -160,7 +162,8 @@ export class AuditController {
     try {
       for await (const message of subscription) {
         if (message.kind !== 'event' || (wanted && message.event.streamId !== wanted) || streamCategory(message.event.streamId) === SNAPSHOT_CATEGORY) continue;
-        raw.write(`id: ${message.event.position}\nevent: ${message.event.type}\ndata: ${JSON.stringify(eventView(message.event))}\n\n`);
+        // Back-pressure: a client that reads slowly (or not at all) holds the next read of the store, not SMO's memory.
+        if (!raw.write(`id: ${message.event.position}\nevent: ${message.event.type}\ndata: ${JSON.stringify(eventView(message.event))}\n\n`)) await drained(raw);
       }
     } finally {
       clearInterval(keepAlive);
@@ -242,4 +245,18 @@ function decisionPage({ limit, offset, before }: DecisionPageQuery): DecisionPag
     offset: wholeNumberParam(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0,
     ...(below === undefined ? {} : { before: below }),
   };
+}
+
+/** Resolves once the response may be written again, or is closed (a closed one never drains). */
+function drained(raw: ServerResponse): Promise<void> {
+  if (raw.destroyed || raw.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
 }

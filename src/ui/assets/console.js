@@ -526,9 +526,13 @@
       }
     });
 
-    await load();
-    // Refresh when this graph's events arrive (a re-placement triggered elsewhere, a proposal…).
-    follow('/events/stream?graph=' + encodeURIComponent(name), () => scheduleReload(load), () => undefined);
+    // Refresh when this graph's events arrive (a re-placement triggered elsewhere, a proposal…), and once the stream
+    // has connected: it starts at the head then, so a change between the first read and that moment is read again.
+    const first = load();
+    follow('/events/stream?graph=' + encodeURIComponent(name), () => scheduleReload(load), (state) => {
+      if (state === 'connected') scheduleReload(load);
+    });
+    await first;
   }
 
   let reloadTimer = null;
