@@ -50,7 +50,7 @@ if (!existsSync(CHROMIUM)) {
       expect((await rig.request('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
       await rig.idle();
       release();
-      await page.waitForFunction(() => document.querySelector('#graph-status')?.textContent?.includes('Stopped'), undefined, { timeout: 10_000 });
+      await page.waitForSelector('#graph-status:has-text("Stopped")', { timeout: 10_000 });
       await context.close();
     }, 60_000);
   });

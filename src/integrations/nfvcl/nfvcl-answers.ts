@@ -81,10 +81,28 @@ export function blueprintOf(blue: unknown): NfvclBlueprint | null {
     popArea: integerOf(master.area_id),
     mgmtNetwork: typeof master.mgmt_net === 'string' ? master.mgmt_net : null,
     serviceNetwork: typeof master.service_net === 'string' ? master.service_net : typeof additional[0] === 'string' ? additional[0] : null,
-    masterFlavor: createConfig.master_flavors ?? null,
+    masterFlavor: flavorOf(createConfig.master_flavors),
     workers: workersOf(state),
     ...phaseOf(blue.status),
   };
+}
+
+/** The sizes a flavor states (NFVCL's `master_flavors`). */
+const FLAVOR_FIELDS = ['vcpu_count', 'memory_mb', 'storage_gb'] as const;
+
+/**
+ * `master_flavors` as SMO keeps it (in events, the read model, answers): its sizes only, each a number
+ * or a string of at most 32 characters; null when it states none. Kept as NFVCL sent it, any other key
+ * (a password, a token) went everywhere SMO keeps facts, unscrubbed, and a megabyte of it made the
+ * cluster's event too large to append (the cluster stuck in Provisioning).
+ */
+function flavorOf(flavor: unknown): Partial<Record<(typeof FLAVOR_FIELDS)[number], string | number>> | null {
+  if (!isRecord(flavor)) return null;
+  const sizes = FLAVOR_FIELDS.flatMap((field) => {
+    const value = flavor[field];
+    return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 32) ? [[field, value] as const] : [];
+  });
+  return sizes.length > 0 ? Object.fromEntries(sizes) : null;
 }
 
 /** Current NFVCL lists the worker VMs; the 2024 one had a counter (upstream read `progressive_worker_number`). */

@@ -215,5 +215,12 @@ describe('NFVCL HTTP client', () => {
       expect(blueprintOf({ id: 'X1', status: { error: true, current_operation: 'idle', detail: 'boom' } })).toMatchObject({ phase: 'error', detail: 'boom', popArea: null });
       expect(blueprintOf({ id: 'X1', status: { error: false, current_operation: 'deploying' } })).toMatchObject({ phase: 'busy' });
     });
+
+    it('keeps only the sizes of master_flavors: no other key (a password), no long value, nothing unbounded', () => {
+      const flavors = { vcpu_count: 4, memory_mb: '8192', storage_gb: 'x'.repeat(33), admin_password: 's3cret', extra: { nested: 'y'.repeat(2_000_000) } };
+      expect(blueprintOf({ id: 'F1', create_config: { master_flavors: flavors } })?.masterFlavor).toEqual({ vcpu_count: 4, memory_mb: '8192' });
+      expect(blueprintOf({ id: 'F2', create_config: { master_flavors: { token: 't' } } })?.masterFlavor).toBeNull();
+      expect(blueprintOf({ id: 'F3', create_config: { master_flavors: 'large' } })?.masterFlavor).toBeNull();
+    });
   });
 });

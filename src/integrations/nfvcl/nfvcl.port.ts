@@ -43,7 +43,7 @@ export interface NfvclBlueprint {
   popArea: number | null;
   mgmtNetwork: string | null;
   serviceNetwork: string | null;
-  /** create_config.master_flavors */
+  /** create_config.master_flavors: its sizes only (vcpu_count, memory_mb, storage_gb), see blueprintOf. */
   masterFlavor: unknown;
   /** Running workers: state.vm_workers / state.worker_numbers (current) or state.progressive_worker_number (2024). */
   workers: number | null;
