@@ -38,11 +38,13 @@ export class VimCommands {
     }
   }
 
-  /** The VIM as its events say now. */
-  async load(vimId: number): Promise<{ state: VimState; events: VimEvent[] }> {
+  /** The VIM as its events say now, and the events a given command recorded (a repeated request). */
+  async load(vimId: number, commandId?: string): Promise<{ state: VimState; events: VimEvent[]; byCommand: VimEvent[] }> {
     const history = await readHistory(this.store, vimStream(vimId));
-    const events = history.map((e) => ({ type: e.type, data: e.data }) as VimEvent);
-    return { state: events.reduce(vimDecider.evolve, vimDecider.initialState), events };
+    const event = (e: (typeof history)[number]) => ({ type: e.type, data: e.data }) as VimEvent;
+    const events = history.map(event);
+    const byCommand = commandId ? history.filter((e) => e.metadata.commandId === commandId).map(event) : [];
+    return { state: events.reduce(vimDecider.evolve, vimDecider.initialState), events, byCommand };
   }
 
   private async highestId(): Promise<number> {

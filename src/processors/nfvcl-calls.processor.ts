@@ -26,7 +26,10 @@ type Dispatch<C> = (command: C, context: CommandContext) => Promise<unknown>;
  * CommandBus), then the call's outcome, which the waiting route answers with. A failure NFVCL
  * reports, or SMO's rules refusing the outcome, is the call's outcome too (the route's 4xx/5xx).
  * A crash between NFVCL's answer and the record repeats the call after the restart (at least once,
- * like every side effect of a processor).
+ * like every side effect of a processor). A crash between the two records does not: what the first
+ * record wrote for the cluster or VIM (found by its command id) is the call's outcome, and NFVCL is
+ * not asked again (a second add_node had left NFVCL with more workers than SMO recorded, a second
+ * create an orphan blueprint, a second delete a 404 for a delete that succeeded).
  */
 export class NfvclCallsProcessor implements Processor {
   readonly name = NAME;
@@ -50,13 +53,27 @@ export class NfvclCallsProcessor implements Processor {
     const { callId, operation } = event.data;
     if ((await this.deps.calls.load(callId)).kind !== 'requested') return;
     try {
-      const outcome = await this.act(operation, processorContext(NAME, event, 'record'));
+      const context = processorContext(NAME, event, 'record');
+      const outcome = (await this.recordedEarlier(operation, context.commandId)) ?? (await this.act(operation, context));
       await this.deps.dispatchCall({ type: 'RecordNfvclAnswer', data: { callId, ...outcome } }, processorContext(NAME, event, 'answer'));
     } catch (error) {
       const failure = failureOf(error);
       if (!failure) throw error;
       await this.deps.dispatchCall({ type: 'RecordNfvclFailure', data: { callId, ...failure } }, processorContext(NAME, event, 'failed'));
     }
+  }
+
+  /** The outcome the call's first record wrote, when it was written (the call then made and answered). */
+  private async recordedEarlier(operation: NfvclOperation, commandId: string): Promise<{ nfvclResponse: unknown; taskId: string | null } | null> {
+    if (operation.kind === 'delete-vim') {
+      const removed = (await this.deps.vims.load(operation.vimId, commandId)).byCommand.find((e) => e.type === 'VimRemoved');
+      return removed ? { nfvclResponse: removed.data.nfvclResponse, taskId: null } : null;
+    }
+    for (const recorded of (await this.deps.clusters.load(operation.smoId, commandId)).byCommand) {
+      if (recorded.type === 'ClusterProvisioningRequested' || recorded.type === 'ClusterScaledOut') return { nfvclResponse: recorded.data.nfvclResponse, taskId: recorded.data.taskId };
+      if (recorded.type === 'ClusterDecommissioned') return { nfvclResponse: null, taskId: recorded.data.taskId };
+    }
+    return null;
   }
 
   private async act(operation: NfvclOperation, context: CommandContext): Promise<{ nfvclResponse: unknown; taskId: string | null }> {

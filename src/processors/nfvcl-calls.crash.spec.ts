@@ -1,0 +1,106 @@
+import { FakeNfvcl, type RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import { NfvclCalls, nfvclCallIdOf } from '../application/nfvcl-calls';
+import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import { VimCommands } from '../application/vim-commands';
+import type { NfvclCallCommand } from '../domain/nfvcl-call/decide';
+import type { NfvclOperation } from '../domain/nfvcl-call/events';
+import { MemoryEventStore } from '../eventstore/memory-event-store';
+import { k8sAddNodeBody, k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
+import { MemoryReadStore } from '../readstore/memory-read-store';
+import type { CommandContext } from '../application/command-handler';
+import { NfvclCallsProcessor } from './nfvcl-calls.processor';
+
+const context = (commandId: string) => ({ commandId, correlationId: 'c', actor: 'test', now: new Date() });
+const smoId = 'OS_K8S_0_abcde';
+const create: NfvclOperation = {
+  kind: 'create-k8s', smoId, popArea: 0, vimId: 1, vimName: 'v', mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1,
+  nfvclRequest: k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1 }),
+};
+
+/**
+ * The processor records the cluster's event (step 'record') and then the call's outcome (step 'answer'). When it stops
+ * between the two (SMO killed, the store refusing a write), the event is handled again after the restart. The cluster
+ * stream already says what NFVCL did: that is the outcome, and NFVCL is not asked again (found by a review helper).
+ */
+describe('NFVCL calls processor: stopped between the cluster record and the call record', () => {
+  let nfvcl: RunningFakeNfvcl;
+  let store: MemoryEventStore;
+  let calls: NfvclCalls;
+  let clusters: OsK8sClusterCommands;
+  let failAnswerOnce: boolean;
+  let processor: NfvclCallsProcessor;
+  let client: NfvclHttpClient;
+  beforeEach(async () => {
+    nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
+    store = new MemoryEventStore();
+    calls = new NfvclCalls(store);
+    clusters = new OsK8sClusterCommands(store);
+    const vims = new VimCommands(store, new MemoryReadStore());
+    client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+    await client.registerVim(
+      topologyBody({
+        topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
+        mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
+      }),
+      ['p'],
+    );
+    failAnswerOnce = false;
+    processor = new NfvclCallsProcessor({
+      calls, clusters, vims, nfvcl: client,
+      dispatchCall: async (command: NfvclCallCommand, ctx: CommandContext) => {
+        if (failAnswerOnce && command.type === 'RecordNfvclAnswer') {
+          failAnswerOnce = false;
+          throw new Error('SQLITE_FULL: database or disk is full'); // or: the process is killed here
+        }
+        return calls.execute(command, ctx);
+      },
+      dispatchCluster: (command, ctx) => clusters.execute(command, ctx),
+      removeVim: (data, ctx) => vims.execute(data.vimId, { type: 'RemoveVim', data }, ctx),
+    });
+  });
+  afterEach(() => nfvcl.stop());
+
+  async function intent(operation: NfvclOperation, commandId: string) {
+    const callId = nfvclCallIdOf(commandId);
+    await calls.execute({ type: 'RequestNfvclCall', data: { callId, operation } }, context(commandId));
+    const [event] = await store.readStream(`nfvclcall-${callId}`);
+    return { callId, event: event! };
+  }
+  async function handledAfterARestart(event: Awaited<ReturnType<typeof intent>>['event']) {
+    failAnswerOnce = true;
+    await expect(processor.handle(event)).rejects.toThrow('SQLITE_FULL');
+    await processor.handle(event); // the runner handles the event again (retry / restart)
+  }
+
+  it('scale-out: NFVCL adds the workers once (add_node is not idempotent)', async () => {
+    const created = await intent(create, 'create-1');
+    await processor.handle(created.event);
+    const blueprintId = [...nfvcl.blueprints().keys()][0]!;
+    expect((await client.getBlueprint(blueprintId))?.phase).toBe('ready'); // NFVCL built it
+    await clusters.execute({ type: 'RecordClusterProvisioned', data: { smoId, blueprintId, popArea: 0, workers: 1, masterFlavor: null, karmada: 'not-configured' } }, context('ready'));
+
+    const scale = await intent({ kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: 2, nfvclRequest: k8sAddNodeBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 2 }) }, 'scale-1');
+    await handledAfterARestart(scale.event);
+
+    const addNodes = nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s/add_node' && r.status < 300);
+    const recorded = (await store.readStream(`oscluster-${smoId}`)).filter((e) => e.type === 'ClusterScaledOut');
+    expect({ nfvclAddNodeCalls: addNodes.length, nfvclWorkers: nfvcl.blueprints().get(blueprintId)!.workers, smoScaleOuts: recorded.length }).toEqual({ nfvclAddNodeCalls: 1, nfvclWorkers: 3, smoScaleOuts: 1 });
+  });
+
+  it('create: NFVCL builds one blueprint for the one cluster SMO recorded', async () => {
+    const created = await intent(create, 'create-2');
+    await handledAfterARestart(created.event);
+    const recorded = (await store.readStream(`oscluster-${smoId}`)).filter((e) => e.type === 'ClusterProvisioningRequested');
+    expect({ blueprintsInNfvcl: nfvcl.blueprints().size, clustersInSmo: recorded.length }).toEqual({ blueprintsInNfvcl: 1, clustersInSmo: 1 });
+  });
+
+  it('delete: the call that deleted the cluster answers success, not 404', async () => {
+    const created = await intent(create, 'create-3');
+    await processor.handle(created.event);
+    const blueprintId = [...nfvcl.blueprints().keys()][0]!;
+    const del = await intent({ kind: 'delete-k8s', smoId, blueprintId }, 'delete-1');
+    await handledAfterARestart(del.event);
+    expect(await calls.load(del.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallAnswered' } });
+  });
+});
