@@ -11,6 +11,7 @@ import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.proce
 import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
 import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
+import { FailedProvisioningProcessor } from '../processors/failed-provisioning.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { mergeLatencies } from '../processors/cluster-latencies';
@@ -138,6 +139,8 @@ export class DurableProcessing {
         }),
         // A graph waiting for a cluster it had approved is placed when a cluster joins.
         new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }),
+        // …and an approved proposal whose cluster is not built is pending again.
+        new FailedProvisioningProcessor({ readStore: runtime.readStore, dispatch }),
       );
     }
     if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));
