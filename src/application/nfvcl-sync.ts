@@ -75,6 +75,8 @@ export async function syncOsK8sClustersFromNfvcl(
   const blueprints = (await deps.nfvcl.listBlueprints()).filter((blue) => blue.popArea !== null);
   const known = (await deps.readStore.find<OsK8sClusterDocument>('os-k8s-clusters')).map(({ doc }) => doc);
   const byBlueprint = new Map(known.filter((doc) => doc.blueprintId !== null).map((doc) => [doc.blueprintId!, doc]));
+  // Areas where a cluster SMO asked for does not know its blueprint yet (NFVCL names it when its task ends).
+  const awaitingBlueprint = new Set(known.filter((doc) => doc.status === 'Provisioning' && doc.blueprintId === null).map((doc) => doc.popArea));
   const outcome: ClusterSyncOutcome = { added: [], updated: [], deleted: [] };
   const step = (name: string): CommandContext => ({ ...context, commandId: `${context.commandId}:${name}` });
 
@@ -89,6 +91,10 @@ export async function syncOsK8sClustersFromNfvcl(
     };
     const doc = byBlueprint.get(blue.id);
     if (!doc) {
+      // Not imported while it is being deployed, nor while one of SMO's own clusters of its area waits for its
+      // blueprint: it may be that one (the provisioning processor records it there). Imported, it had become a
+      // second SMO cluster on the same blueprint, deleting which deleted the other's. The next sync imports it.
+      if (blue.phase === 'busy' || awaitingBlueprint.has(blue.popArea)) continue;
       // The id follows from the blueprint, so two syncs racing import it once.
       const smoId = osK8sClusterId(blue.popArea!, `nfvcl-blueprint:${blue.id}`);
       const result = await deps.dispatch({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));
