@@ -70,6 +70,7 @@ const BODIES: Record<ConsoleView, (subject: string) => string> = {
   'what-if': () => `
 <h1>What-if</h1>
 <p class="muted">A dry run: the descriptor is validated and placed on today's clusters; nothing is recorded.</p>
+<p id="what-if-read-only" class="muted" hidden>Read-only token: a what-if needs an operate token.</p>
 <form id="what-if-form" class="stack">
   <label>Project <input type="text" id="what-if-project" value="default" required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?"></label>
   <label>Descriptor file <input type="file" id="what-if-file" accept=".yaml,.yml,.json"></label>

@@ -200,7 +200,8 @@
       }
       $('graph-status').replaceChildren(badge(graph.status));
       $('graph-status').append(graph.settled ? '' : ' settling');
-      $('graph-actions').hidden = !canOperate();
+      // Replay is a POST too (it solves, records nothing): the API asks an operate token for it, so a read token is not offered it.
+      $('graph-actions').hidden = $('replay-form').hidden = !canOperate();
       $('read-only-note').hidden = canOperate() || role === null;
       const lastDecision = await latestFeasible(path, decisions);
       renderServices(graph, lastDecision);
@@ -638,6 +639,9 @@
 
   function whatIfView() {
     const result = $('what-if-result');
+    // A dry run is a POST to the deploy route: the API asks an operate token for it.
+    $('what-if-form').hidden = !canOperate();
+    $('what-if-read-only').hidden = canOperate() || role === null;
     $('what-if-file').addEventListener('change', async (event) => {
       const file = event.target.files[0];
       if (file) $('what-if-descriptor').value = await file.text();
