@@ -339,6 +339,15 @@ describe('graph decider', () => {
       spec.given([...running, infeasible(5), uninstalled]).when(record(infeasible(5))).then([infeasible(5), asked(infeasible(5))]);
     });
 
+    it('records no scaling fact for a graph stopped or removed since the round read it, nor for a service not installed', () => {
+      const stopped: GraphEvent = { type: 'GraphStopped', data: { graphId } };
+      spec.given([...running, stopped]).when({ type: 'RecordScaling', event: scaled }).then([]);
+      spec.given([...running, stopped]).when(record(infeasible(5))).then([]);
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'RecordScaling', event: failed(3) }).then([]);
+      spec.given([...running, { type: 'ServiceUninstalled', data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', command: [] } }]).when({ type: 'RecordScaling', event: scaled }).then([]);
+      spec.given([...running, stopped, { type: 'GraphStarted', data: { graphId } }, deployed('noise-reduction')]).when({ type: 'RecordScaling', event: scaled }).then([scaled]);
+    });
+
     it('forgets the replicas the scaler set when the release is installed afresh or uninstalled', () => {
       const replicas = (events: GraphEvent[]) => fold(events).services.find((s) => s.id === 'noise-reduction')?.replicas;
       expect(replicas([...running, scaled])).toBe(3);

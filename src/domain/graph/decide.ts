@@ -117,13 +117,15 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     }
     case 'RecordScaling': {
       const graph = present(state, command.event.data.graphId);
-      if (graph.removed || isRepeatedScalingFact(graph, command.event)) return [];
+      const service = graph.services.find((s) => s.id === command.event.data.serviceId);
+      // A round that read the graph before it stopped records nothing: the release it scaled is gone.
+      if (!isScalable(graph) || !service?.installed || isRepeatedScalingFact(graph, command.event)) return [];
       return [command.event];
     }
     case 'RecordScalingInfeasible': {
       const graph = present(state, command.data.graphId);
       const infeasible: GraphEvent = { type: 'ScalingInfeasible', data: command.data };
-      if (graph.removed || isRepeatedScalingFact(graph, infeasible)) return [];
+      if (!isScalable(graph) || isRepeatedScalingFact(graph, infeasible)) return [];
       if (graph.normalised.useStaticPlacement) return [infeasible];
       // One append: asked in a second one, a crash in between would leave the cause recorded, which
       // keeps every later round from asking, and the re-placement never asked.
@@ -138,6 +140,11 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [command.event];
     }
   }
+}
+
+/** The autoscaler's facts apply to a running graph only (it reads the read model, which may lag a stop or removal). */
+function isScalable(graph: ExistingGraph): boolean {
+  return !graph.removed && graph.status === 'Running';
 }
 
 /**
