@@ -11,7 +11,6 @@ import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.proce
 import { AlertRulesProcessor } from '../processors/alert-rules.processor';
 import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
 import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
-import { FailedProvisioningProcessor } from '../processors/failed-provisioning.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { mergeLatencies } from '../processors/cluster-latencies';
@@ -137,10 +136,8 @@ export class DurableProcessing {
           dispatchCluster: dispatchOsK8s,
           removeVim: (data, context) => commandBus.execute(new RemoveVim(data, context)),
         }),
-        // A graph waiting for a cluster it had approved is placed when a cluster joins.
+        // A graph waiting for a cluster it had approved is placed when a cluster joins; its proposal is pending again when that cluster is not built.
         new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }),
-        // …and an approved proposal whose cluster is not built is pending again.
-        new FailedProvisioningProcessor({ readStore: runtime.readStore, dispatch }),
       );
     }
     if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));

@@ -4,7 +4,7 @@ import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 import type { NfvclOperation } from '../domain/nfvcl-call/events';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { k8sAddNodeBody, k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { NfvclCallsProcessor } from './nfvcl-calls.processor';
@@ -28,13 +28,17 @@ describe('NFVCL calls processor', () => {
   let calls: NfvclCalls;
   let clusters: OsK8sClusterCommands;
   let processor: NfvclCallsProcessor;
+  let client: NfvclHttpClient;
+  /** The store refuses the next record of a call's answer (SQLITE_FULL), as a process killed there would leave it. */
+  let failAnswerOnce: boolean;
   beforeEach(async () => {
-    nfvcl = await FakeNfvcl.start();
+    nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
+    failAnswerOnce = false;
     store = new MemoryEventStore();
     calls = new NfvclCalls(store);
     clusters = new OsK8sClusterCommands(store);
     const vims = new VimCommands(store, new MemoryReadStore());
-    const client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+    client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
     await client.registerVim(
       topologyBody({
         topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
@@ -47,7 +51,13 @@ describe('NFVCL calls processor', () => {
       clusters,
       vims,
       nfvcl: client,
-      dispatchCall: (command, ctx) => calls.execute(command, ctx),
+      dispatchCall: async (command, ctx) => {
+        if (failAnswerOnce && command.type === 'RecordNfvclAnswer') {
+          failAnswerOnce = false;
+          throw new Error('SQLITE_FULL: database or disk is full');
+        }
+        return calls.execute(command, ctx);
+      },
       dispatchCluster: (command, ctx) => clusters.execute(command, ctx),
       removeVim: (data, ctx) => vims.execute(data.vimId, { type: 'RemoveVim', data }, ctx),
     });
@@ -88,5 +98,50 @@ describe('NFVCL calls processor', () => {
     await processor.handle(event);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'not-found' } } });
     expect(nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  /**
+   * Stopped between the cluster's record (step 'record') and the call's own (step 'answer'), the processor handles the
+   * event again after the restart: what the first record wrote is the outcome, and NFVCL is not asked again (found by a
+   * review helper: add_node twice, an orphan blueprint, a 404 for a delete that succeeded).
+   */
+  describe('stopped between its two records', () => {
+    async function handledAfterARestart(event: Awaited<ReturnType<typeof intent>>['event']) {
+      failAnswerOnce = true;
+      await expect(processor.handle(event)).rejects.toThrow('SQLITE_FULL');
+      await processor.handle(event); // the runner handles the event again (retry or restart)
+    }
+    const smoId = create.smoId;
+
+    it('scale-out: NFVCL adds the workers once (add_node is not idempotent)', async () => {
+      const created = await intent(create, 'create-1');
+      await processor.handle(created.event);
+      const blueprintId = [...nfvcl.blueprints().keys()][0]!;
+      expect((await client.getBlueprint(blueprintId))?.phase).toBe('ready'); // NFVCL built it
+      await clusters.execute({ type: 'RecordClusterProvisioned', data: { smoId, blueprintId, popArea: 0, workers: 1, masterFlavor: null, karmada: 'not-configured' } }, context('ready'));
+
+      const scale = await intent({ kind: 'scale-out-k8s', smoId, blueprintId, addedWorkers: 2, nfvclRequest: k8sAddNodeBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 2 }) }, 'scale-1');
+      await handledAfterARestart(scale.event);
+
+      const addNodes = nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s/add_node' && r.status < 300);
+      const recorded = (await store.readStream(`oscluster-${smoId}`)).filter((e) => e.type === 'ClusterScaledOut');
+      expect({ nfvclAddNodeCalls: addNodes.length, nfvclWorkers: nfvcl.blueprints().get(blueprintId)!.workers, smoScaleOuts: recorded.length }).toEqual({ nfvclAddNodeCalls: 1, nfvclWorkers: 3, smoScaleOuts: 1 });
+    });
+
+    it('create: NFVCL builds one blueprint for the one cluster SMO recorded', async () => {
+      const created = await intent(create, 'create-2');
+      await handledAfterARestart(created.event);
+      const recorded = (await store.readStream(`oscluster-${smoId}`)).filter((e) => e.type === 'ClusterProvisioningRequested');
+      expect({ blueprintsInNfvcl: nfvcl.blueprints().size, clustersInSmo: recorded.length }).toEqual({ blueprintsInNfvcl: 1, clustersInSmo: 1 });
+    });
+
+    it('delete: the call that deleted the cluster answers success, not 404', async () => {
+      const created = await intent(create, 'create-3');
+      await processor.handle(created.event);
+      const blueprintId = [...nfvcl.blueprints().keys()][0]!;
+      const del = await intent({ kind: 'delete-k8s', smoId, blueprintId }, 'delete-1');
+      await handledAfterARestart(del.event);
+      expect(await calls.load(del.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallAnswered' } });
+    });
   });
 });

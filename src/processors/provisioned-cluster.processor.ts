@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
+import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { ReadStore } from '../readstore/read-store';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
@@ -7,29 +8,51 @@ import type { GraphDocument } from '../../projections/graphs.projection';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'provisioned-cluster';
-/** Waiting graphs placed per joining cluster: a bound on the read (only graphs that wait are read). */
+/** Waiting graphs read per event: a bound on the read (only graphs that wait are read). */
 const MAX_GRAPHS = 1000;
 
 /**
- * When a cluster joins Karmada (or comes back), every graph still waiting for a cluster it had approved (its placement
- * failed, an approved cluster provisioning proposal) asks to be placed again: the pending graph is placed on it.
+ * The graphs waiting for a cluster they had approved (their placement failed, an approved cluster provisioning proposal):
+ * - when a cluster joins Karmada (or comes back), each asks to be placed again: the pending graph is placed on it;
+ * - when the cluster a proposal asked NFVCL for is not built (its task failed or timed out, its blueprint failed) or is
+ *   deleted before it joined, that proposal is pending again, with the failure: it can be approved again or rejected,
+ *   and no longer blocks new proposals. The approve route records that itself only for a refusal it sees; a build
+ *   fails later, after the route answered (the proposal had stayed approved for good).
  */
 export class ProvisionedClusterProcessor implements Processor {
   readonly name = NAME;
-  readonly filter = { eventTypes: ['ClusterRegistered', 'ClusterRecovered'], streamCategories: [CLUSTER_CATEGORY] };
+  readonly filter = {
+    eventTypes: ['ClusterRegistered', 'ClusterRecovered', 'ClusterProvisioningFailed', 'ClusterDecommissioned'],
+    streamCategories: [CLUSTER_CATEGORY, OS_K8S_CLUSTER_CATEGORY],
+  };
 
   constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    if (!isClusterEvent(event) || (event.type !== 'ClusterRegistered' && event.type !== 'ClusterRecovered')) return;
-    const cluster = event.data.name;
-    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { awaitsCluster: true }, orderBy: [{ field: 'name' }], limit: MAX_GRAPHS });
-    for (const { doc } of graphs) {
-      const { state } = doc;
-      await this.deps.dispatch(
-        { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason: 'retry', detail: `cluster ${cluster} joined after an approved cluster provisioning` } },
-        processorContext(NAME, event, state.graphId),
-      );
+    if (isClusterEvent(event) && (event.type === 'ClusterRegistered' || event.type === 'ClusterRecovered')) {
+      const cluster = event.data.name;
+      for (const { graphId } of await this.waitingGraphs()) {
+        await this.deps.dispatch(
+          { type: 'RequestReplacement', data: { graphId, requestId: event.id, reason: 'retry', detail: `cluster ${cluster} joined after an approved cluster provisioning` } },
+          processorContext(NAME, event, graphId),
+        );
+      }
+      return;
     }
+    if (isOsK8sClusterEvent(event) && (event.type === 'ClusterProvisioningFailed' || event.type === 'ClusterDecommissioned')) {
+      const { smoId } = event.data;
+      const detail = event.type === 'ClusterProvisioningFailed' ? `cluster ${smoId} was not built: ${event.data.detail}` : `cluster ${smoId} was deleted before it joined Karmada`;
+      for (const { graphId, provisioningProposals } of await this.waitingGraphs()) {
+        for (const proposal of provisioningProposals ?? []) {
+          if (proposal.status !== 'approved' || proposal.smoId !== smoId) continue;
+          await this.deps.dispatch({ type: 'RecordClusterApprovalFailure', data: { graphId, proposalId: proposal.proposalId, smoId, detail } }, processorContext(NAME, event, graphId));
+        }
+      }
+    }
+  }
+
+  private async waitingGraphs(): Promise<GraphDocument['state'][]> {
+    const graphs = await this.deps.readStore.find<GraphDocument>('graphs', { where: { awaitsCluster: true }, orderBy: [{ field: 'name' }], limit: MAX_GRAPHS });
+    return graphs.map(({ doc }) => doc.state);
   }
 }

@@ -145,4 +145,22 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     expect(await (await rig.request('GET', `/graphs/${GRAPH}/cluster-proposals`)).json()).toEqual([]);
     expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/nope/approve`)).status).toBe(503); // NFVCL not configured
   });
+
+  it('an approved proposal whose cluster NFVCL fails to build is pending again, with the failure: approvable again', async () => {
+    // It had stayed approved for good, blocking every new proposal, neither approvable again nor rejectable (found by a review helper).
+    const { json, proposal } = await proposalForTheBrusselsGraphOnOneSmallCluster();
+    nfvcl.failNextProvisioning('Quota exceeded for instances');
+    const approved = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`);
+    expect(approved.status).toBe(200);
+    const { smo_id: smoId } = (await approved.json()) as { smo_id: string };
+    await eventually(async () => (await json<{ status: string }>(`/os_k8s/cluster/${smoId}`)).status === 'Failed', 20_000, 'the cluster Failed');
+    const [after] = await eventually(async () => {
+      const list = await json<Array<Proposal & { lastFailure?: string }>>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list[0]?.status === 'pending' ? list : undefined;
+    }, 10_000, 'the proposal pending again');
+    expect(after!.lastFailure).toContain('Quota exceeded for instances');
+    const again = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': 'second-approval' } });
+    expect(again.status).toBe(200);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/reject`)).status).toBe(409);
+  });
 });

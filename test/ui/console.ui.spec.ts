@@ -284,12 +284,38 @@ if (!existsSync(CHROMIUM)) {
       expect(await page.isVisible('#read-only-note')).toBe(true);
       expect(await page.isHidden('#graph-actions')).toBe(true);
       expect(await page.locator('button[data-proposal-action]').count()).toBe(0);
+      // Replay and what-if are POSTs the API asks an operate token for: not offered either.
+      expect(await page.isHidden('#replay-form')).toBe(true);
+      const whatIf = await open(reader, '/ui/what-if');
+      expect(await whatIf.isHidden('#what-if-form')).toBe(true);
+      expect(await whatIf.isVisible('#what-if-read-only')).toBe(true);
+      await whatIf.close();
       await screenshot(page, 'graph-read-only');
       expect(await seriousViolations(page)).toEqual([]);
       const refused = await page.evaluate(async ([path, token]) => (await fetch(path!, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, [`/graphs/${GRAPH}/stop`, READ]);
       expect(refused).toBe(403);
       expect(((await (await api('GET', `/graphs/${GRAPH}`)).json()) as { status: string }).status).toBe('Running');
       await reader.close();
+    });
+
+    it('the graph page shows a stop made between its first read and its event stream starting', async () => {
+      // The page's event stream is held until the stop is made: that window, widened so it is deterministic.
+      const watcher = await signedIn(OPERATE);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await watcher.route('**/events/stream*', async (route) => {
+        await released;
+        await route.continue();
+      });
+      const page = await open(watcher, `/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('#graph-status .status-running');
+      expect((await api('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
+      await rig.idle();
+      release();
+      await page.waitForSelector('#graph-status .status-stopped', { timeout: 10_000 });
+      await watcher.close();
+      expect((await api('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
+      await rig.idle();
     });
 
     it('stop, start and remove ask for confirmation first; cancelling changes nothing', async () => {
