@@ -174,6 +174,10 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
     const again = await createCluster(rig, undefined, headers);
     expect(again).toEqual(first);
     expect(rig.nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toHaveLength(1);
+    // The same key for another cluster (more workers) is another request, refused; it had answered the first cluster.
+    const other = await rig.request('POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels', worker_replicas: 2 }, headers);
+    expect(other.status).toBe(409);
+    expect(rig.nfvcl.requests().filter((r) => r.path === '/nfvcl/v2/api/blue/k8s')).toHaveLength(1);
   });
 
   it('an Idempotency-Key used for one NFVCL call is refused (409) for another kind of call or another cluster, and NFVCL is not asked', async () => {

@@ -31,14 +31,16 @@ export async function provisionOsK8sCluster(
 
 /**
  * The cluster creation this request asks for: the one an earlier request with the same Idempotency-Key asked
- * for, else a new one (its cluster id chosen now, before anything is recorded).
+ * for, else a new one (its cluster id chosen now, before anything is recorded). The key with another area, VIM or
+ * worker count is another request (409), as for the other NFVCL calls: it had answered the earlier cluster.
  */
 export async function clusterCreation(
   runtime: Runtime,
   input: { popArea: number; vimName: string; workerReplicas: number },
   context: CommandContext,
 ): Promise<ClusterCreation> {
-  return requestedOperation(runtime.nfvclCalls, context, 'create-k8s', () => true, () => creation(runtime, input, context.commandId));
+  const sameCluster = (earlier: ClusterCreation) => earlier.popArea === input.popArea && earlier.vimName === input.vimName && earlier.workerReplicas === input.workerReplicas;
+  return requestedOperation(runtime.nfvclCalls, context, 'create-k8s', sameCluster, () => creation(runtime, input, context.commandId));
 }
 
 /** Records the intent and waits for NFVCL's answer through the NFVCL calls processor. */
