@@ -1,11 +1,9 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf } from './problem';
 import { sendProblem } from './problem.filter';
-import { ProblemException } from './problem';
 
 /** Fastify's longest path parameter (its default): a longer one is answered 414 before any route runs. */
 export const MAX_PATH_PARAMETER_LENGTH = 100;
@@ -41,9 +39,10 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'The request headers are too large']
         : [400, 'The request is not valid HTTP/1.1'];
-  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
+  const title = titleOf(status);
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
   socket.destroy(error);
 }

@@ -1,4 +1,4 @@
-import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
+import { yieldIfBusy } from '../shared/event-loop-yield';
 import { diagnoseWithoutSolver } from './infeasibility';
 import { assignmentValues, coLocationGroups, greedyPlacement, peakBound, satisfiesRows, weightedFillBound } from './intent-fast-paths';
 import {
@@ -196,13 +196,13 @@ export async function intentPlacement(
   const candidates: number[][] = [];
   // The balanced one first: ties go to it, so a term that changes the balanced placement is reported as deciding.
   // The candidates are a shortcut and the solver's start: past the deadline no more are made. Between them (and their
-  // evaluations below) the event loop turns: on a large model each is tens to hundreds of ms of synchronous work.
+  // evaluations below) the event loop may turn: on a large model each is tens to hundreds of ms of synchronous work.
   candidateSearch: for (const preference of ['balance' as const, ...phases.flatMap((phase) => (phase.weight ? [clusterOrder(available, phase.weight)] : []))]) {
     for (const size of ['cpu', 'cpuDensity'] as const) {
       if (candidates.length > 0 && performance.now() >= deadline) break candidateSearch;
       const candidate = greedyPlacement(greedy, preference, size, deadline);
       if (candidate !== undefined) candidates.push(candidate);
-      await turnOfTheEventLoop();
+      await yieldIfBusy();
     }
   }
   let opaque = false; // a phase's own variables (round trips) that candidates cannot value: no shortcut after it
@@ -221,7 +221,7 @@ export async function intentPlacement(
         // The first phase values every candidate (a feasible one is the fallback); later ones stop at the deadline.
         if (p > 0 && best !== undefined && performance.now() >= deadline) break;
         const values = assignmentValues(problem, x, candidate, phase.name === 'balance');
-        await turnOfTheEventLoop();
+        await yieldIfBusy();
         if (values === undefined || !satisfiesRows(constraints, values)) continue;
         const value = termValue(phase, { values }, integer);
         if (best === undefined || value < best.value) best = { values, value };

@@ -3,7 +3,7 @@ import type { Subscription } from '../eventstore/event-store';
 import { logContext } from '../observability/logger';
 import { withRetry } from '../shared/retry';
 import type { Processor } from './processor';
-import { yieldIfBusy } from './event-loop-yield';
+import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 /**

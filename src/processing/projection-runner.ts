@@ -3,7 +3,7 @@ import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 import { logicalTarget, projectPage, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
-import { yieldIfBusy } from './event-loop-yield';
+import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {

@@ -84,8 +84,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'ServiceUninstalled': {
       // What ran on its cluster changed: an infeasibility recorded there no longer holds as it was.
       const cluster = graph.services.find((service) => service.id === event.data.serviceId)?.installed?.cluster;
-      const { [cluster ?? '']: _changed, ...stillInfeasible } = graph.scalingInfeasible ?? {};
-      return updateService({ ...graph, ...(graph.scalingInfeasible ? { scalingInfeasible: stillInfeasible } : {}) }, event.data.serviceId, (service) => ({
+      return updateService(cluster ? withoutInfeasibility(graph, cluster) : graph, event.data.serviceId, (service) => ({
         ...service,
         installed: null,
         failure: null,
@@ -131,10 +130,8 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return graph;
     case 'ServiceTriggered':
       return withConvergingStatuses(updateService(graph, event.data.serviceId, (service) => ({ ...service, triggered: true })));
-    case 'ServiceScaled': {
-      const { [event.data.cluster]: _resolved, ...stillInfeasible } = graph.scalingInfeasible ?? {};
-      return updateService({ ...graph, scalingInfeasible: stillInfeasible }, event.data.serviceId, (service) => ({ ...service, replicas: event.data.to, scalingFailure: null }));
-    }
+    case 'ServiceScaled':
+      return updateService(withoutInfeasibility(graph, event.data.cluster), event.data.serviceId, (service) => ({ ...service, replicas: event.data.to, scalingFailure: null }));
     case 'ScalingInfeasible': {
       const { cluster, services, reason, bindingResource } = event.data;
       return { ...graph, scalingInfeasible: { ...graph.scalingInfeasible, [cluster]: { services: [...services].sort(), reason, bindingResource } } };
@@ -176,6 +173,13 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         proposals: boundedProposals(graph.proposals.map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'rejected', reason: event.data.reason } : p))),
       };
   }
+}
+
+/** The graph without the infeasibility recorded on `cluster` (what runs there changed). */
+function withoutInfeasibility(graph: ExistingGraph, cluster: string): ExistingGraph {
+  if (graph.scalingInfeasible?.[cluster] === undefined) return graph;
+  const { [cluster]: _changed, ...stillInfeasible } = graph.scalingInfeasible;
+  return { ...graph, scalingInfeasible: stillInfeasible };
 }
 
 /**

@@ -3,16 +3,17 @@
  * synchronous WebAssembly, and the main thread sends the next model only once this one is answered.
  */
 import { parentPort } from 'node:worker_threads';
-import type { LinearConstraint, LinearModel, LinearTerm, ModelVariable, SolveOptions, SolverName } from '../solver';
+import type { LinearConstraint, LinearTerm, ModelVariable } from '../solver';
 import { getSolver } from '../solver-selection';
 import { failedResult } from './solution';
 import type { ModelPart } from './solver-worker-messages';
 
-let model: { solver: SolverName; header: Omit<LinearModel, 'objective' | 'variables' | 'constraints'>; options: SolveOptions; objective: LinearTerm[]; variables: ModelVariable[]; constraints: LinearConstraint[] } | null = null;
+/** The model being received: its first part, and its lists so far. */
+let model: (Extract<ModelPart, { kind: 'begin' }> & { objective: LinearTerm[]; variables: ModelVariable[]; constraints: LinearConstraint[] }) | null = null;
 
 parentPort?.on('message', (part: ModelPart) => {
   if (part.kind === 'begin') {
-    model = { solver: part.solver, header: part.header, options: part.options, objective: [], variables: [], constraints: [] };
+    model = { ...part, objective: [], variables: [], constraints: [] };
     return;
   }
   if (model === null) return;

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
-import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { yieldIfBusy } from '../../shared/event-loop-yield';
 import type { LinearModel, SolveOptions, SolveResult, Solver, SolverName } from '../solver';
 import { failedResult } from './solution';
 import { type ModelPart, MODEL_PART_ITEMS } from './solver-worker-messages';
@@ -66,8 +66,8 @@ export class WorkerSolver implements Solver {
 
   /**
    * The model in parts of at most MODEL_PART_ITEMS variables, constraints or objective terms, the event loop
-   * turning between them: copying a model of hundreds of thousands of variables to the worker in one message
-   * had held it for over a second.
+   * free to turn between them: copying a model of hundreds of thousands of variables to the worker in one
+   * message had held it for over a second.
    */
   private async send(worker: Worker, { model, options }: Job): Promise<void> {
     const { objective, variables, constraints, ...header } = model;
@@ -84,10 +84,10 @@ export class WorkerSolver implements Solver {
       items += constraints[i]?.terms.length ?? 0;
     }
     parts.push({ kind: 'solve' });
-    for (const [index, part] of parts.entries()) {
+    for (const part of parts) {
       if (worker !== this.worker) return; // ended meanwhile
       worker.postMessage(part);
-      if (index < parts.length - 1 && parts.length > 2) await turnOfTheEventLoop();
+      await yieldIfBusy();
     }
   }
 

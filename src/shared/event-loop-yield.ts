@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 
-/** Longest stretch of synchronous work the runners together do before letting the HTTP server answer. */
+/** Longest stretch of synchronous work the runners (and long computations) together do before letting the HTTP server answer. */
 const SLICE_MS = 10;
 
 /** When the current turn of the event loop began, as far as the runners know. */
@@ -10,8 +10,9 @@ let turnMarkerQueued = false;
 /**
  * Catching up reads, folds and writes synchronously (node:sqlite) and awaits only resolved
  * promises, which never lets I/O run: without a yield, a long catch-up starves the HTTP server
- * (/health included). Every runner calls this between events; the budget is shared, so the
- * runners together work about SLICE_MS per turn of the event loop, then I/O is served.
+ * (/health included). Every runner calls this between events, and the intent placement and the
+ * solver's worker between their steps; the budget is shared, so together they work about SLICE_MS
+ * per turn of the event loop, then I/O is served.
  */
 export async function yieldIfBusy(): Promise<void> {
   if (performance.now() - turnStartedAt < SLICE_MS) return;
