@@ -8,6 +8,9 @@ import { SmoClient } from '../../src/cli/client';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
+import { startApp, type RunningApp } from '../support/app';
+import { createLogger } from '../../src/observability/logger';
+import { randomPlacementInstance } from '../../src/optimizer/testing/random-instances';
 
 const GRAPH = 'image-detection-graph';
 
@@ -323,4 +326,42 @@ describe('the smo CLI drives the whole lifecycle against a running SMO', () => {
     expect(progress.pop()).toMatch(/404/);
     expect(rig.helm.state()).toEqual({});
   });
+});
+
+describe('a counterfactual replay whose client leaves', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let smo: RunningApp;
+  beforeAll(async () => {
+    smo = await startApp({}, { logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } }) });
+  });
+  afterAll(async () => smo?.close());
+
+  it('re-solves no further decision: each solve would take the solver worker the running graphs wait for', async () => {
+    expect((await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() })).status).toBe(200);
+    const recorded = (await smo.runtime.eventStore.readStream(graphStream(GRAPH))).find((event) => event.type === 'PlacementDecided')!;
+    // A long audit trail of a large graph: 1,000 decisions (the most one replay re-solves), each over 60 services and 12 clusters.
+    const instance = randomPlacementInstance(7, { services: 60, clusters: 12, gpus: false, tightness: 0.8 });
+    const inputs = { clusters: instance.clusters, services: instance.services, previousPlacement: instance.current };
+    let position = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const copies = Array.from({ length: 100 }, () => ({
+        id: randomUUID(),
+        type: 'PlacementDecided',
+        data: { ...(recorded.data as Record<string, unknown>), decisionId: randomUUID(), reason: 'manual', algorithm: 'milp', inputs },
+        metadata: recorded.metadata,
+      }));
+      ({ position } = await smo.runtime.eventStore.appendToStream(graphStream(GRAPH), copies));
+    }
+    await smo.runtime.processing.whenProcessed(position, { timeoutMs: 20_000 });
+
+    const client = new AbortController();
+    const replay = fetch(`${smo.url}/graphs/${GRAPH}/placements/replay?limit=1000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"solver":"glpk","objective":"fresh"}', signal: client.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.abort();
+    await expect(replay).rejects.toThrow();
+    await eventually(async () => lines.some((line) => line.msg === 'replay stopped: its client left'), 20_000, 'the replay to stop');
+    const stopped = lines.find((line) => line.msg === 'replay stopped: its client left')!;
+    expect(stopped).toMatchObject({ graph: GRAPH, decisions: 1_000 });
+    expect(stopped.replayed).toBeLessThan(1_000);
+  }, 60_000);
 });

@@ -120,8 +120,14 @@ export class AuditController {
   @ApiProblems(400, 404, 503)
   async replay(@Param('name') name: string, @Query() query: DecisionPageQuery, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
+    const clientLeft = whenClientLeaves(reply.raw);
     const events = await this.placementEvents(name, decisionPage(query), reply, 'placements/replay');
-    return { graph: name, ...(await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels })) };
+    const replay = await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels, signal: clientLeft });
+    if (clientLeft.aborted) {
+      const total = events.filter(isPlacementOutcome).length;
+      this.runtime.logger.info({ graph: name, replayed: replay.decisions.length, decisions: total }, 'replay stopped: its client left');
+    }
+    return { graph: name, ...replay };
   }
 
   @Get('events')
@@ -245,6 +251,15 @@ function decisionPage({ limit, offset, before }: DecisionPageQuery): DecisionPag
     offset: wholeNumberParam(offset, 'offset', 0, MAX_DECISION_OFFSET) ?? 0,
     ...(below === undefined ? {} : { before: below }),
   };
+}
+
+/** Aborts when the connection closes before the response was written: nobody waits for the answer any more. */
+function whenClientLeaves(raw: ServerResponse): AbortSignal {
+  const left = new AbortController();
+  raw.once('close', () => {
+    if (!raw.writableFinished) left.abort();
+  });
+  return left.signal;
 }
 
 /** Resolves once the response may be written again, or is closed (a closed one never drains). */

@@ -46,13 +46,20 @@ type Decision = PlacementDecided['data'] | PlacementFailed['data'];
 /**
  * Re-solves each recorded placement decision of a graph from its recorded inputs, under another
  * solver, algorithm or objective, and says decision by decision what would have differed.
- * Pure with respect to the store: it reads events and appends nothing.
+ * Pure with respect to the store: it reads events and appends nothing. Once `signal` aborts (its
+ * client left) no further decision is re-solved: each solve takes the one solver worker, which
+ * the running graphs' placements wait for.
  */
-export async function replayDecisions(events: readonly RecordedEvent[], options: ReplayOptions, settings: { intentLabels?: Partial<IntentLabelKeys> } = {}) {
+export async function replayDecisions(
+  events: readonly RecordedEvent[],
+  options: ReplayOptions,
+  settings: { intentLabels?: Partial<IntentLabelKeys>; signal?: AbortSignal } = {},
+) {
   const solver = getIsolatedSolver(options.solver);
   const decisions = events.filter(isPlacementOutcome);
   const results = [];
   for (const event of decisions) {
+    if (settings.signal?.aborted) break;
     const recorded: Decision = event.data;
     const { clusters, previousPlacement } = recorded.inputs;
     const recordedPlacement = event.type === 'PlacementDecided' ? event.data.placement : null;
