@@ -66,6 +66,8 @@ export interface SmoConfig {
     allowedRegistries: string[];
     /** The most services × clusters one placement solve may have (a guard; 1,000 × 200 is proven optimal in well under 1 s). */
     maxSolveCells: number;
+    /** The most Server-Sent Event streams open at once (each holds a connection and a subscription to the store). */
+    maxEventStreams: number;
   };
   prometheus: {
     host: string | undefined;
@@ -172,6 +174,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       swaggerUi: env.SMO_SWAGGER_UI === undefined ? true : flag(env.SMO_SWAGGER_UI),
       allowedRegistries: (env.SMO_ALLOWED_REGISTRIES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 200_000, 1, 10_000_000),
+      maxEventStreams: integer(env, ['SMO_MAX_EVENT_STREAMS'], 200, 1, 100_000),
     },
     prometheus: prometheusConfig(env),
     scaling: {

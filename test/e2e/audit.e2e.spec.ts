@@ -365,3 +365,32 @@ describe('a counterfactual replay whose client leaves', () => {
     expect(stopped.replayed).toBeLessThan(1_000);
   }, 60_000);
 });
+
+describe('GET /events/stream under SMO_MAX_EVENT_STREAMS', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp({ SMO_MAX_EVENT_STREAMS: '2' })));
+  afterAll(async () => smo?.close());
+
+  it('answers 503 with Retry-After over the limit, and takes a stream again once one closes', async () => {
+    const open = async () => {
+      const client = new AbortController();
+      const response = await fetch(`${smo.url}/events/stream`, { signal: client.signal });
+      return { response, client };
+    };
+    const first = await open();
+    const second = await open();
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    const refused = await open();
+    expect([refused.response.status, refused.response.headers.get('content-type'), refused.response.headers.get('retry-after')]).toEqual([503, expect.stringContaining('application/problem+json'), '5']);
+    expect(((await refused.response.json()) as { detail: string }).detail).toMatch(/2 event streams are open.*SMO_MAX_EVENT_STREAMS/);
+    first.client.abort();
+    const again = await eventually(async () => {
+      const next = await open();
+      if (next.response.status === 200) return next;
+      await next.response.body?.cancel();
+      return undefined;
+    }, 5_000, 'a place among the streams');
+    again.client.abort();
+    second.client.abort();
+  });
+});

@@ -144,9 +144,15 @@ export class AuditController {
   @ApiQueryParam('graph', 'only this graph', { type: 'string' })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this position', schema: { type: 'string' } })
   @ApiResponse({ status: 200, description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiProblems(503)
   async stream(@Query('graph') graph: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const lastId = request.headers['last-event-id'];
     const from = typeof lastId === 'string' && /^\d+$/.test(lastId) ? Number(lastId) : ((await this.runtime.eventStore.headPosition()) ?? 0);
+    // From here to the stream's registration below nothing awaits: two requests cannot both take the last place.
+    if (this.openStreams.full) {
+      void reply.header('retry-after', '5');
+      throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `${this.openStreams.limit} event streams are open, the most SMO_MAX_EVENT_STREAMS allows; retry later`);
+    }
     const subscription = this.runtime.eventStore.subscribeToAll({ fromPosition: from, ...(graph ? { filter: { streamCategories: [GRAPH_CATEGORY] } } : {}) });
     reply.hijack();
     const raw = reply.raw;
