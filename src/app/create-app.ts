@@ -55,7 +55,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
-  const authorizer = new RequestAuthorizer(runtime.config.security);
+  const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken);
   app.useGlobalGuards(new AuthGuard(authorizer));
   const fastify = app.getHttpAdapter().getInstance();
   answerGraphReadsDirectly(fastify, runtime, authorizer, runtime.logger);
@@ -89,6 +89,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
         .build(),
     ),
     runtime.config.security,
+    runtime.config.alertsToken,
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
   serveDocumentLinks(fastify, document);

@@ -74,6 +74,25 @@ describe('authentication and authorisation', () => {
     }
   });
 
+  it('guards the webhook like a command when no SMO_ALERTS_TOKEN is set: an open one would let anyone deploy a Pending service', async () => {
+    const alert = JSON.stringify({
+      receiver: 'smo', status: 'firing', version: '4', groupKey: '{}', truncatedAlerts: 0, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '',
+      alerts: [{ status: 'firing', labels: { alertname: 'a', service: 'nobody' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f' }],
+    });
+    const post = (token?: string) =>
+      fetch(`${smo.url}/alerts`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: alert });
+    const recorded = async () => (await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] } })).length;
+    const before = await recorded();
+    const refused = await post();
+    expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="smo"']);
+    expect((await post(READ)).status).toBe(403);
+    expect(await recorded()).toBe(before);
+    expect((await post(OPERATE)).status).toBe(200);
+    expect(await recorded()).toBe(before + 1);
+    const document = (await (await fetch(`${smo.url}/smo-api-spec.json`)).json()) as { paths: Record<string, { post: { responses: Record<string, unknown> } }> };
+    expect(Object.keys(document.paths['/alerts']!.post.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+  });
+
   it('sets security headers', async () => {
     const response = await call('GET', '/health');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

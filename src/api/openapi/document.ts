@@ -1,6 +1,6 @@
 import type { OpenAPIObject, OperationObject, ResponsesObject } from '@nestjs/swagger';
 import type { SmoConfig } from '../../config/config';
-import { CHANGES_STATE_EXTENSION, OPERATIONS, OWN_AUTH } from '../security/auth.guard';
+import { CHANGES_STATE_EXTENSION, checksOwnToken, OPERATIONS } from '../security/auth.guard';
 import { problemResponse } from './responses';
 import { SCHEMAS } from './schemas';
 import { REQUEST_BODY_SCHEMAS } from '../validation/request-body';
@@ -13,7 +13,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * 400/413/415 for bodies the parser refuses. Mirrors AuthGuard: the routes it lets through
  * unchecked get neither.
  */
-export function completeDocument(document: OpenAPIObject, security: SmoConfig['security']): OpenAPIObject {
+export function completeDocument(document: OpenAPIObject, security: SmoConfig['security'], alertsToken: SmoConfig['alertsToken']): OpenAPIObject {
   const tokens = security.tokens.length > 0;
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
   // Request bodies refuse unknown fields (forbidNonWhitelisted); the generated schemas say so.
@@ -28,11 +28,11 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
-      const guarded = !OWN_AUTH.includes(path) && !(OPERATIONS.includes(path) && !security.protectOperations);
+      const open = OPERATIONS.includes(path) && !security.protectOperations;
       const add = (status: number, description?: string) => addProblem(operation.responses, status, description);
-      if (guarded) {
+      if (!open) {
         add(429, 'Too many requests (SMO_RATE_LIMIT); see Retry-After');
-        if (tokens) {
+        if (tokens && !checksOwnToken(path, alertsToken)) {
           operation.security = [{ bearer: [] }];
           add(401, 'No valid bearer token');
           const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;

@@ -9,8 +9,8 @@ import { TokenBuckets } from './token-bucket';
 
 export type Role = 'read' | 'operate';
 
-/** Routes with their own authentication (the Alertmanager webhook) or, unless configured otherwise, none. */
-export const OWN_AUTH = ['/alerts'];
+/** The Alertmanager webhook: it checks SMO_ALERTS_TOKEN itself when one is set. */
+export const WEBHOOK = '/alerts';
 export const OPERATIONS = ['/health', '/health/live', '/metrics'];
 
 const ROLE = Symbol('smo.role');
@@ -30,6 +30,15 @@ declare module 'fastify' {
  */
 export const CHANGES_STATE_EXTENSION = 'x-changes-state';
 export const ChangesState = (): MethodDecorator => applyDecorators(RouteConfig({ changesState: true } satisfies FastifyContextConfig), ApiExtension(CHANGES_STATE_EXTENSION, true));
+
+/**
+ * Whether the route checks a token of its own: the webhook, when SMO_ALERTS_TOKEN is set. Without it the
+ * webhook is guarded like any command (with API tokens, Alertmanager must send an operate token): an open
+ * webhook on a server that needs tokens would let anyone deploy a Pending service by posting an alert.
+ */
+export function checksOwnToken(route: string, alertsToken: string | undefined): boolean {
+  return route === WEBHOOK && alertsToken !== undefined;
+}
 
 /** Whether a request with this method, on a route with this config, only reads. */
 export function onlyReads(method: string, config: FastifyContextConfig | undefined): boolean {
@@ -51,7 +60,10 @@ export class RequestAuthorizer {
   private readonly buckets: TokenBuckets;
   private readonly digests: Array<{ digest: Buffer; role: Role }>;
 
-  constructor(private readonly security: SmoConfig['security']) {
+  constructor(
+    private readonly security: SmoConfig['security'],
+    private readonly alertsToken: SmoConfig['alertsToken'],
+  ) {
     this.buckets = new TokenBuckets(security.rateLimitPerSecond);
     this.digests = security.tokens.map((t) => ({ digest: Buffer.from(t.digest, 'hex'), role: t.role }));
   }
@@ -59,7 +71,7 @@ export class RequestAuthorizer {
   /** Lets the request through or throws the 401/403/429 problem (with its WWW-Authenticate or Retry-After header set). */
   authorize(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? request.url;
-    if (OWN_AUTH.includes(route)) return;
+    if (checksOwnToken(route, this.alertsToken)) return this.limit(`webhook:${request.ip}`, reply);
     if (OPERATIONS.includes(route) && !this.security.protectOperations) return;
     if (this.digests.length === 0) {
       (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
