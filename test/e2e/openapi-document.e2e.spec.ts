@@ -4,6 +4,7 @@
  * credentials in a query string never come back in an error body.
  */
 import { startApp, type RunningApp } from '../support/app';
+import { descriptorText } from '../support/graph-fixtures';
 
 interface Operation {
   parameters?: Array<{ name: string; in: string; schema?: Record<string, unknown> }>;
@@ -99,6 +100,16 @@ describe('OpenAPI document and HTTP semantics', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ pointer: '/project' }] });
     expect((await call('GET', '/project/demo/graphs')).status).toBe(200);
+  });
+
+  it("refuses to deploy into the control plane's namespaces (kube-*, karmada-*), naming the project, and records nothing", async () => {
+    for (const project of ['kube-system', 'karmada-system', 'karmada-es-member1']) {
+      const response = await call('POST', `/project/${project}/graphs`, { headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect([response.status, response.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
+      expect(await response.json()).toMatchObject({ errors: [{ pointer: '/project', message: expect.stringContaining('kube- or karmada-') }] });
+    }
+    expect(await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['GraphSubmitted'] } })).toEqual([]);
+    expect((await call('GET', '/project/kube-system/graphs')).status).toBe(200);
   });
 
   it('never echoes a query-string credential in an error body', async () => {

@@ -11,9 +11,18 @@ export function listSize(limit: string | undefined): number {
   return wholeNumberParam(limit, 'limit', 1, MAX_GRAPHS_PER_LIST) ?? MAX_GRAPHS_PER_LIST;
 }
 
-/** A project becomes a Kubernetes namespace: a DNS-1123 label, or a 400 problem naming it. */
-export function checkProject(project: string): void {
+/**
+ * Namespaces of the control plane: Kubernetes keeps `kube-` ones for itself, Karmada runs in `karmada-` ones.
+ * A graph deployed there would run its charts, with SMO's Karmada identity, beside the system's own workloads.
+ */
+const SYSTEM_NAMESPACE = /^(kube|karmada)-/;
+
+/** A project becomes a Kubernetes namespace: a DNS-1123 label, and for a deploy none of the system's; else a 400 problem naming it. */
+export function checkProject(project: string, use: 'read' | 'deploy' = 'read'): void {
   if (!isDnsLabel(project)) {
     throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must be a DNS-1123 label: it becomes the Kubernetes namespace' }]) });
+  }
+  if (use === 'deploy' && SYSTEM_NAMESPACE.test(project)) {
+    throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/project', message: 'must not start with kube- or karmada-: those namespaces belong to the control plane' }]) });
   }
 }

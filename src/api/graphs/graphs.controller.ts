@@ -87,7 +87,7 @@ export class GraphsController {
   @ApiJson(202, 'Recorded; still settling (or `Prefer: respond-async`): follow Location', 'DeployAccepted', ['etag', 'location', 'event-position'])
   @ApiProblems(409, 422, 502, 504)
   async deploy(@Param('project') project: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    checkProject(project);
+    checkProject(project, 'deploy');
     const dryRun = dryRunRequested(request.query);
     const context = requestContext(request, { allowIfMatch: false });
     const body = rawBody(request);
