@@ -23,7 +23,7 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
       const { available: wasAvailable, ...before } = state.observed;
       const { available, ...after } = observed;
       if (JSON.stringify(before) !== JSON.stringify(after)) events.push({ type: 'ClusterCapacityObserved', data: { name: observed.name, observed } });
-      if (wasAvailable && !available) events.push({ type: 'ClusterUnavailable', data: { name: observed.name, reason: 'Ready condition is not True' } });
+      if (wasAvailable && !available) events.push({ type: 'ClusterUnavailable', data: { name: observed.name, reason: 'not available for placement: not Ready, tainted NoSchedule/NoExecute, or its resources unknown (the inventory log says which)' } });
       if (!wasAvailable && available) events.push({ type: 'ClusterRecovered', data: { name: observed.name } });
       return events;
     }

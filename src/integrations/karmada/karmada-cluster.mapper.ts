@@ -4,7 +4,7 @@ import type { ObservedCluster } from './cluster-inventory.port';
 /** The parts of a `cluster.karmada.io/v1alpha1` Cluster that SMO reads. */
 export interface KarmadaClusterObject {
   metadata?: { name?: string; labels?: Record<string, string> };
-  spec?: { provider?: string; region?: string; zone?: string; zones?: string[] };
+  spec?: { provider?: string; region?: string; zone?: string; zones?: string[]; taints?: Array<{ key?: string; value?: string; effect?: string }> };
   status?: {
     conditions?: Array<{ type?: string; status?: string; reason?: string; message?: string }>;
     resourceSummary?: { allocatable?: ResourceList; allocating?: ResourceList; allocated?: ResourceList };
@@ -38,8 +38,10 @@ export interface MappedCluster {
 
 /**
  * Karmada Cluster → ObservedCluster. Never throws for one bad cluster: a cluster without
- * resourceSummary (not ready yet, B14) or with an unparseable quantity is reported with zeros
- * and available=false, so one member cannot break the whole inventory.
+ * resourceSummary (not ready yet, B14) or with an unparseable or negative quantity is reported
+ * with zeros and available=false, so one member cannot break the whole inventory. A cluster with
+ * a NoSchedule or NoExecute taint (`karmadactl cordon`, maintenance) is unavailable too: SMO's
+ * PropagationPolicies carry no tolerations, so Karmada would not schedule there.
  */
 export function toObservedCluster(
   object: KarmadaClusterObject,
@@ -58,7 +60,10 @@ export function toObservedCluster(
     const raw = list?.[resource];
     if (raw === undefined || raw === null) return 0;
     try {
-      return parseQuantity(raw);
+      const value = parseQuantity(raw);
+      if (value >= 0) return value;
+      issues.push(`negative quantity for ${resource}: ${JSON.stringify(raw)}`);
+      return 0;
     } catch (error) {
       if (!(error instanceof QuantityParseError)) throw error;
       issues.push(`unparseable quantity for ${resource}: ${JSON.stringify(raw)}`);
@@ -70,7 +75,7 @@ export function toObservedCluster(
     const allocatable = total(summary?.allocatable);
     // Pending pods (allocating) will take their share too; clamp because they may never fit.
     const used = total(summary?.allocated) + total(summary?.allocating);
-    return { allocatable, available: Math.max(0, allocatable - used) };
+    return { allocatable, available: Math.min(allocatable, Math.max(0, allocatable - used)) };
   };
 
   const cpu = capacity(['cpu']);
@@ -78,6 +83,9 @@ export function toObservedCluster(
   const gpu = capacity(options.gpuResourceNames);
   const labels = object.metadata?.labels ?? {};
   const spec = object.spec ?? {};
+  for (const taint of spec.taints ?? []) {
+    if (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') issues.push(`tainted ${taint.key ?? ''}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`);
+  }
 
   return {
     cluster: {

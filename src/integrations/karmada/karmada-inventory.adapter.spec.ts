@@ -107,6 +107,40 @@ describe('KarmadaInventoryAdapter against the fake Karmada API', () => {
     expect(issues[0]?.message).toBe('unparseable quantity for cpu: "lots"');
   });
 
+  it('marks a cluster with a negative quantity unavailable, and never offers more than allocatable', async () => {
+    api.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '4', memory: '8Gi', allocatedCpu: '-6', allocatedMemory: '-8Gi' }),
+      karmadaCluster({ name: 'c2', cpu: '-4', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    const [c1, c2] = await adapter.listClusters();
+    expect(c1).toMatchObject({ available: false, cpuAvailable: 4, cpuAllocatable: 4, memoryAvailableBytes: 8 * GI });
+    expect(c2).toMatchObject({ available: false, cpuAvailable: 0, cpuAllocatable: 0 });
+    expect(issues.map((issue) => `${issue.cluster}: ${issue.message}`)).toEqual([
+      'c1: negative quantity for cpu: "-6"',
+      'c1: negative quantity for memory: "-8Gi"',
+      'c2: negative quantity for cpu: "-4"',
+    ]);
+  });
+
+  it('marks a cordoned (NoSchedule) or drained (NoExecute) cluster unavailable: SMO’s policies carry no tolerations', async () => {
+    const tainted = (name: string, taint: Record<string, string>) => {
+      const cluster = karmadaCluster({ name, cpu: '8', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' });
+      (cluster.spec as Record<string, unknown>).taints = [taint];
+      return cluster;
+    };
+    api.setClusters([
+      tainted('c1', { key: 'cluster.karmada.io/unschedulable', effect: 'NoSchedule', timeAdded: '2026-05-02T09:12:44Z' }),
+      tainted('c2', { key: 'maintenance', value: 'true', effect: 'NoExecute' }),
+      tainted('c3', { key: 'spot', effect: 'PreferNoSchedule' }),
+    ]);
+    const clusters = await adapter.listClusters();
+    expect(clusters.map((c) => [c.name, c.available])).toEqual([['c1', false], ['c2', false], ['c3', true]]);
+    expect(issues).toEqual([
+      { cluster: 'c1', message: 'tainted cluster.karmada.io/unschedulable:NoSchedule' },
+      { cluster: 'c2', message: 'tainted maintenance=true:NoExecute' },
+    ]);
+  });
+
   it('counts GPUs from the configured resource names and derives acceleration', async () => {
     api.setClusters([
       karmadaCluster({ name: 'nv', gpu: 2, allocatedGpu: 1 }),
