@@ -49,7 +49,9 @@ export function decideAppend(
     expected === ANY ||
     (expected === NO_STREAM && !streamExists(state)) ||
     (expected === STREAM_EXISTS && streamExists(state)) ||
-    (typeof expected === 'number' && streamExists(state) && state.lastRevision === expected);
+    // A soft-deleted stream keeps its last revision for this check (EventStoreDB's deleted_stream
+    // recreated_with_expected_version): whoever read it last may recreate it, or delete it again.
+    (typeof expected === 'number' && state.lastRevision >= 0 && state.lastRevision === expected);
   if (!ok) throw new WrongExpectedVersionError(streamId, expected, actualRevision(state));
   return { kind: 'write', firstRevision: state.lastRevision + 1 };
 }

@@ -279,6 +279,25 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         expect((await store.readStream(stream())).map((e) => `${e.type}@${e.revision}`)).toEqual(['After@2']);
       });
 
+      // EventStoreDB's own client suite (deleted_stream.recreated_with_expected_version): a soft-deleted
+      // stream keeps its last revision for expected-revision checks, so the writer that read it last may recreate it.
+      it('recreates a soft-deleted stream with an append expecting the revision it was deleted at', async () => {
+        await store.appendToStream(stream(), [event('Before')], { expectedRevision: NO_STREAM });
+        await store.deleteStream(stream(), { expectedRevision: 0 });
+        const again = await store.appendToStream(stream(), [event('After'), event('After')], { expectedRevision: 0 });
+        expect(again.nextExpectedRevision).toBe(2);
+        expect((await store.readStream(stream())).map((e) => `${e.type}@${e.revision}`)).toEqual(['After@1', 'After@2']);
+      });
+
+      it('deletes an already-deleted stream again with a delete expecting the revision it was deleted at', async () => {
+        await store.appendToStream(stream(), [event('Before'), event('Before')], { expectedRevision: NO_STREAM });
+        await store.deleteStream(stream(), { expectedRevision: 1 });
+        await store.deleteStream(stream(), { expectedRevision: 1 });
+        await expect(store.readStream(stream())).rejects.toBeInstanceOf(StreamNotFoundError);
+        const again = await store.appendToStream(stream(), [event('After')], { expectedRevision: 1 });
+        expect(again.nextExpectedRevision).toBe(2);
+      });
+
       it('checks the expected revision of a delete', async () => {
         await store.appendToStream(stream(), [event()]);
         await expect(store.deleteStream(stream(), { expectedRevision: 5 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
