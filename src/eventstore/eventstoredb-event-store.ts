@@ -159,9 +159,26 @@ export class EventStoreDbEventStore implements EventStore {
 
   async deleteStream(streamId: string, options: AppendOptions = {}): Promise<void> {
     const expected = options.expectedRevision ?? ANY;
+    if (expected !== STREAM_EXISTS) return this.deleteAt(streamId, expected, toEsdbExpected(expected));
+    // The client sends no STREAM_EXISTS for deletes: delete at the stream's last revision, read first
+    // (a missing or deleted stream is a wrong expected version, as on the other adapters). An append
+    // in between moves that revision while the stream still exists: read again.
+    for (let attempt = 1; ; attempt++) {
+      const [last] = await this.readStream(streamId, { direction: 'backwards', fromRevision: 'end', maxCount: 1 }).catch((error: unknown) => {
+        if (error instanceof StreamNotFoundError) throw new WrongExpectedVersionError(streamId, expected, NO_STREAM);
+        throw error;
+      });
+      if (!last) throw new WrongExpectedVersionError(streamId, expected, NO_STREAM);
+      try {
+        return await this.deleteAt(streamId, expected, BigInt(last.revision));
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= DELETE_EXISTING_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async deleteAt(streamId: string, expected: ExpectedRevision, esdbExpected: AppendExpectedRevision): Promise<void> {
     try {
-      // The server has no STREAM_EXISTS for deletes; ANY plus its own not-found answer is the closest.
-      const esdbExpected = expected === STREAM_EXISTS ? ESDB_ANY : toEsdbExpected(expected);
       await this.client.deleteStream(streamId, { expectedRevision: esdbExpected as Exclude<AppendExpectedRevision, typeof ESDB_STREAM_EXISTS> });
     } catch (error) {
       if (error instanceof EsdbWrongExpectedVersionError) {
@@ -182,6 +199,9 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 }
+
+/** A delete expecting STREAM_EXISTS reads the last revision again this many times when appends keep moving it. */
+const DELETE_EXISTING_ATTEMPTS = 5;
 
 /**
  * Messages a subscription holds for its reader before it pauses the call, and where it resumes.

@@ -298,6 +298,13 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         expect(again.nextExpectedRevision).toBe(2);
       });
 
+      it('a delete expecting STREAM_EXISTS fails on a stream that does not exist (or is already deleted)', async () => {
+        await expect(store.deleteStream(stream('never'), { expectedRevision: STREAM_EXISTS })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await store.appendToStream(stream(), [event()]);
+        await store.deleteStream(stream());
+        await expect(store.deleteStream(stream(), { expectedRevision: STREAM_EXISTS })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      });
+
       it('checks the expected revision of a delete', async () => {
         await store.appendToStream(stream(), [event()]);
         await expect(store.deleteStream(stream(), { expectedRevision: 5 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
