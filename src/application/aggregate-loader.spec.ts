@@ -6,8 +6,10 @@ import { GRAPH_CATEGORY, graphStream, type GraphEvent, type PlacementDecided } f
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
 import { initialGraphState, type GraphState } from '../domain/graph/state';
 import type { EventStore, RecordedEvent } from '../eventstore/event-store';
-import { REPEAT_WINDOW, SNAPSHOT_EVENT_TYPE, snapshotStream } from './aggregate-loader';
-import type { CommandContext } from './command-handler';
+import { eventGuard } from '../domain/event-schema';
+import type { Decider } from '../domain/decider';
+import { AggregateCache, REPEAT_WINDOW, SNAPSHOT_EVENT_TYPE, loadAggregate, loadAggregateAsOf, snapshotStream, writeSnapshot, type FoldSpec } from './aggregate-loader';
+import { handleCommand, type CommandContext } from './command-handler';
 import { GraphCommands } from './graph-commands';
 import { SnapshotProcessor } from '../processors/snapshot.processor';
 import { graphDecider } from '../domain/graph/decide';
@@ -98,7 +100,8 @@ describe('snapshots: a cache of folded state, read through the event store port'
     await appendLongHistory(stores.eventStore, graphId, 5, placement, { firstIndex: 5000 });
     counter.events = 0;
     const loaded = await warm.load(graphId);
-    expect(counter.events).toBe(5);
+    // The last event it had folded (still there, at the same position: the stream was not deleted since), and the 5 new ones.
+    expect(counter.events).toBe(1 + 5);
     expect(loaded.state).toEqual(fold(await everything()));
   });
 
@@ -144,5 +147,71 @@ describe('snapshots: a cache of folded state, read through the event store port'
     const again = await cold().execute({ type: 'StopGraph', data: { graphId } }, stop);
     expect(again).toMatchObject({ repeated: true, eventIds: first.eventIds });
     expect((await everything()).filter((e) => e.type === 'GraphStopped')).toHaveLength(1);
+  });
+});
+
+/** A counter aggregate: each Add command appends one Added event; the state is the sum. */
+type Added = { type: 'Added'; data: { n: number } };
+const summing: Decider<{ n: number }, Added, number> & { snapshotVersion: number } = {
+  decide: (command) => [{ type: 'Added', data: { n: command.n } }],
+  evolve: (sum, event) => sum + event.data.n,
+  initialState: 0,
+  isEvent: eventGuard<Added>({ Added: true }),
+  snapshotVersion: 1,
+};
+const sumSpec: FoldSpec<Added, number> = { ...summing };
+
+describe('snapshots and cached states of a soft-deleted stream (they are a cache of what readStream shows)', () => {
+  let stores: ReturnType<typeof sqliteStores>;
+  const counterStream = 'counter-1';
+  let lastOld: RecordedEvent;
+  beforeEach(async () => {
+    stores = sqliteStores();
+    // 10 events of +1 (sum 10), a snapshot at revision 9, as SnapshotProcessor writes them.
+    for (let i = 0; i < 10; i++) await handleCommand(stores.eventStore, counterStream, summing, { n: 1 }, context(`old-${i}`));
+    [lastOld] = (await stores.eventStore.readStream(counterStream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 })) as [RecordedEvent];
+    await writeSnapshot(stores.eventStore, counterStream, { version: 1, revision: 9, position: lastOld.position, created: lastOld.created, state: 10 });
+  });
+  afterEach(() => stores.dispose());
+
+  it('a deleted stream loads as absent, not as the snapshot of its deleted history', async () => {
+    await stores.eventStore.deleteStream(counterStream);
+    await expect(stores.eventStore.readStream(counterStream)).rejects.toMatchObject({ name: 'StreamNotFoundError' });
+    const loaded = await loadAggregate(stores.eventStore, counterStream, sumSpec);
+    expect({ state: loaded.state, revision: loaded.revision }).toEqual({ state: 0, revision: -1 });
+  });
+
+  it('a command can create the stream again after it was deleted', async () => {
+    await stores.eventStore.deleteStream(counterStream);
+    const result = await handleCommand(stores.eventStore, counterStream, summing, { n: 5 }, context('new-0'));
+    expect(result.state).toBe(5);
+  });
+
+  it('a stream recreated after its deletion folds only its new events, cold and from a cached state', async () => {
+    const cache = new AggregateCache<number>();
+    cache.set(counterStream, await loadAggregate(stores.eventStore, counterStream, sumSpec));
+    await stores.eventStore.deleteStream(counterStream);
+    await stores.eventStore.appendToStream(counterStream, [{ id: 'new-a', type: 'Added', data: { n: 5 } }], { expectedRevision: 'no_stream' });
+    const visible = await stores.eventStore.readStream(counterStream);
+    expect(visible.map((e) => e.data)).toEqual([{ n: 5 }]);
+    const loaded = await loadAggregate(stores.eventStore, counterStream, sumSpec);
+    expect({ state: loaded.state, revision: loaded.revision, snapshotRevision: loaded.snapshotRevision }).toEqual({ state: 5, revision: 10, snapshotRevision: -1 });
+    expect((await loadAggregate(stores.eventStore, counterStream, sumSpec, cache.get(counterStream))).state).toBe(5);
+  });
+
+  it('a snapshot ahead of the stream (or of an event not in it) is ignored', async () => {
+    await writeSnapshot(stores.eventStore, counterStream, { version: 1, revision: 20, position: lastOld.position + 100, created: lastOld.created, state: 99 });
+    expect((await loadAggregate(stores.eventStore, counterStream, sumSpec)).state).toBe(10);
+    const elsewhere = { version: 1, revision: 9, position: lastOld.position + 1, created: lastOld.created, state: 98 };
+    await stores.eventStore.appendToStream(snapshotStream(counterStream), [{ id: 'elsewhere', type: SNAPSHOT_EVENT_TYPE, data: elsewhere }]);
+    expect((await loadAggregate(stores.eventStore, counterStream, sumSpec)).state).toBe(10);
+  });
+
+  it('a load as of a moment ignores a snapshot of the deleted history: the answer is the fold of what readStream shows', async () => {
+    await stores.eventStore.deleteStream(counterStream);
+    await stores.eventStore.appendToStream(counterStream, [{ id: 'new-a', type: 'Added', data: { n: 5 } }], { expectedRevision: 'no_stream' });
+    const [recreated] = await stores.eventStore.readStream(counterStream);
+    expect(await loadAggregateAsOf(stores.eventStore, counterStream, sumSpec, { kind: 'position', position: lastOld.position })).toBeNull();
+    expect(await loadAggregateAsOf(stores.eventStore, counterStream, sumSpec, { kind: 'position', position: recreated!.position })).toMatchObject({ state: 5, revision: 10, snapshotRevision: -1 });
   });
 });

@@ -9,7 +9,10 @@ import { UnknownEventError, type EventEnvelope, type EventGuard } from '../domai
  * events whatever the length of its history. They go through the EventStore port (a stream
  * `snapshot-<source stream>` per aggregate, read backwards by one event), so every adapter has them,
  * EventStoreDB included. A snapshot records the evolve function's version: one written by another
- * version is ignored, and deleting every snapshot changes no answer, only the time it takes.
+ * version is ignored, and deleting every snapshot changes no answer, only the time it takes. Nor
+ * does a snapshot of a deleted history: one is used only while the stream still holds the event it
+ * was folded through, at the same global position (a soft delete hides that event, a recreated
+ * stream numbers on after it); otherwise the fold starts again from the stream's first event.
  */
 
 export const SNAPSHOT_CATEGORY = 'snapshot';
@@ -47,6 +50,8 @@ export interface LoadedAggregate<S> {
   state: S;
   /** Revision of the last event (-1: the stream does not exist). */
   revision: number;
+  /** Global position of that event (-1: none): a later load checks the stream still holds it there. */
+  position: number;
   /** The stream's latest events (REPEAT_WINDOW of them when it has that many), oldest first. */
   recent: RecordedEvent[];
   /** The revision the latest usable snapshot holds (-1: none). */
@@ -66,34 +71,60 @@ export async function latestSnapshot<S>(store: EventStore, streamId: string, ver
 
 /**
  * Folds an aggregate from where `cached` left it (an earlier load in this process: events are
- * immutable, so it is a valid prefix), else from its latest snapshot, and the events after that.
- * With neither it folds the whole stream, a page at a time, yielding to the event loop between pages.
+ * immutable, so it is a valid prefix while the stream still holds its last event), else from its
+ * latest snapshot, and the events after that. With neither, or when the stream no longer holds
+ * the event either was folded through (the stream was deleted, perhaps recreated, since), it folds
+ * the whole stream, a page at a time, yielding to the event loop between pages.
  */
 export async function loadAggregate<E extends EventEnvelope, S>(store: EventStore, streamId: string, spec: FoldSpec<E, S>, cached?: LoadedAggregate<S> | null): Promise<LoadedAggregate<S>> {
-  const snapshot = cached ? null : await latestSnapshot<S>(store, streamId, spec.snapshotVersion);
-  const base = cached?.revision ?? snapshot?.revision ?? -1;
-  let state = cached?.state ?? snapshot?.state ?? spec.initialState;
+  if (cached && cached.revision >= 0) {
+    // Read from its last event: the check that it is still there costs one event.
+    const resumed = await foldForwards(store, streamId, spec, cached, cached.revision);
+    if (resumed) return resumed;
+  }
+  const snapshot = await latestSnapshot<S>(store, streamId, spec.snapshotVersion);
+  if (snapshot) {
+    const start = { state: snapshot.state, revision: snapshot.revision, position: snapshot.position, recent: [], snapshotRevision: snapshot.revision };
+    // Read a little before the snapshot too, so a repeated command is recognised right after one.
+    const resumed = await foldForwards(store, streamId, spec, start, Math.max(0, snapshot.revision + 1 - REPEAT_WINDOW));
+    if (resumed) return resumed;
+  }
+  return (await foldForwards(store, streamId, spec, null, 0))!;
+}
+
+/**
+ * Folds the stream's events after `start` (from the initial state without one), reading from
+ * revision `from` (at or before `start`). Null when the first page does not hold the event `start`
+ * was folded through at its position: `start` then belongs to another history of the stream.
+ */
+async function foldForwards<E extends EventEnvelope, S>(
+  store: EventStore,
+  streamId: string,
+  spec: FoldSpec<E, S>,
+  start: Omit<LoadedAggregate<S>, 'recent'> & { recent: readonly RecordedEvent[] } | null,
+  from: number,
+): Promise<LoadedAggregate<S> | null> {
+  const base = start?.revision ?? -1;
+  let state = start?.state ?? spec.initialState;
   let revision = base;
-  let recent: RecordedEvent[] = cached?.recent ?? [];
-  // From a snapshot, read a little before it too, so a repeated command is recognised right after one.
-  let from = cached ? base + 1 : Math.max(0, base + 1 - REPEAT_WINDOW);
+  let position = start?.position ?? -1;
+  let recent: RecordedEvent[] = [...(start?.recent ?? [])];
   for (let pages = 0; ; pages++) {
     if (pages > 0) await yieldToEventLoop();
     const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: PAGE_SIZE });
-    if (page.length === 0 && pages === 0 && cached) {
-      // Nothing new, unless the stream was deleted since.
-      return (await streamExists(store, streamId)) ? cached : loadAggregate(store, streamId, spec, null);
-    }
+    if (pages === 0 && start && !page.some((event) => event.revision === start.revision && event.position === start.position)) return null;
     for (const event of page) {
       if (event.revision > base) state = spec.evolve(state, narrowed(spec, event));
       revision = event.revision;
+      position = event.position;
     }
-    recent = recent.concat(page).slice(-REPEAT_WINDOW);
+    const known = recent.at(-1)?.revision ?? -1;
+    recent = recent.concat(page.filter((event) => event.revision > known)).slice(-REPEAT_WINDOW);
     if (page.length < PAGE_SIZE) break;
     from = page[page.length - 1]!.revision + 1;
   }
-  if (revision < 0) return { state: spec.initialState, revision: -1, recent: [], snapshotRevision: -1 };
-  return { state, revision, recent, snapshotRevision: snapshot?.revision ?? cached?.snapshotRevision ?? -1 };
+  if (revision < 0) return { state: spec.initialState, revision: -1, position: -1, recent: [], snapshotRevision: -1 };
+  return { state, revision, position, recent, snapshotRevision: start?.snapshotRevision ?? -1 };
 }
 
 /**
@@ -148,8 +179,8 @@ function within(bound: FoldBound, point: Pick<RecordedEvent, 'position' | 'creat
 
 /**
  * The aggregate as it was at `bound`: from the nearest snapshot at or before it (a binary search
- * over the snapshot stream), then the source events after it up to the bound. Null when the
- * stream had no event then.
+ * over the snapshot stream) while the stream still holds the event it was folded through, then the
+ * source events after it up to the bound. Null when the stream had no event then.
  */
 export async function loadAggregateAsOf<E extends EventEnvelope, S>(
   store: EventStore,
@@ -158,17 +189,36 @@ export async function loadAggregateAsOf<E extends EventEnvelope, S>(
   bound: FoldBound,
 ): Promise<{ state: S; revision: number; created: string; snapshotRevision: number } | null> {
   const snapshot = await nearestSnapshotBefore<S>(store, streamId, bound);
-  const usable = snapshot && snapshot.version === spec.snapshotVersion ? snapshot : null;
-  const snapshotRevision = usable?.revision ?? -1;
-  let state = usable?.state ?? spec.initialState;
-  let last: { revision: number; created: string } | null = usable ? { revision: usable.revision, created: usable.created } : null;
-  let from = (usable?.revision ?? -1) + 1;
+  if (snapshot && snapshot.version === spec.snapshotVersion) {
+    const found = await foldAsOf(store, streamId, spec, bound, snapshot);
+    if (found !== ANOTHER_HISTORY) return found;
+  }
+  const found = await foldAsOf(store, streamId, spec, bound, null);
+  return found === ANOTHER_HISTORY ? null : found; // (without a snapshot there is no other history)
+}
+
+const ANOTHER_HISTORY = Symbol('the snapshot folds events the stream no longer holds');
+
+async function foldAsOf<E extends EventEnvelope, S>(
+  store: EventStore,
+  streamId: string,
+  spec: FoldSpec<E, S>,
+  bound: FoldBound,
+  snapshot: SnapshotData<S> | null,
+): Promise<{ state: S; revision: number; created: string; snapshotRevision: number } | null | typeof ANOTHER_HISTORY> {
+  const snapshotRevision = snapshot?.revision ?? -1;
+  let state = snapshot?.state ?? spec.initialState;
+  let last: { revision: number; created: string } | null = snapshot ? { revision: snapshot.revision, created: snapshot.created } : null;
+  // From the snapshot's own event, which must still be there at its position.
+  let from = snapshot?.revision ?? 0;
   for (let pages = 0; ; pages++) {
     if (pages > 0) await yieldToEventLoop();
     // The bound usually falls within a snapshot interval: a short first page reads little past it.
     const size = pages === 0 ? FIRST_AS_OF_PAGE : PAGE_SIZE;
     const page = await readOrEmpty(store, streamId, { fromRevision: from, maxCount: size });
+    if (pages === 0 && snapshot && (page[0]?.revision !== snapshot.revision || page[0].position !== snapshot.position)) return ANOTHER_HISTORY;
     for (const event of page) {
+      if (snapshot && event.revision <= snapshot.revision) continue;
       if (!within(bound, event)) return last ? { state, ...last, snapshotRevision } : null;
       state = spec.evolve(state, narrowed(spec, event));
       last = { revision: event.revision, created: event.created };
@@ -209,10 +259,6 @@ async function nearestSnapshotBefore<S>(store: EventStore, streamId: string, bou
     } else high = middle;
   }
   return found;
-}
-
-async function streamExists(store: EventStore, streamId: string): Promise<boolean> {
-  return (await readOrEmpty(store, streamId, { direction: 'backwards', fromRevision: END, maxCount: 1 })).length > 0;
 }
 
 async function readOrEmpty(store: EventStore, streamId: string, options: Parameters<EventStore['readStream']>[1]): Promise<RecordedEvent[]> {

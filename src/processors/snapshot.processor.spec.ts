@@ -1,7 +1,8 @@
 import { sqliteStores } from '../../test/support/stores';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { appendLongHistory } from '../../test/support/long-history';
-import { loadAggregate, snapshotStream, type SnapshotData } from '../application/aggregate-loader';
+import { loadAggregate, snapshotStream, type FoldSpec, type SnapshotData } from '../application/aggregate-loader';
+import { eventGuard } from '../domain/event-schema';
 import { ReleaseNames } from '../application/release-names';
 import { RELEASE_NAMES_EVOLVE_VERSION, currentClaims, evolveReleaseNames, initialReleaseNamesState, releaseNamesDecider } from '../domain/release-names/decide';
 import { RELEASE_NAMES_CATEGORY, releaseNamesStream, type ReleaseNamesEvent } from '../domain/release-names/events';
@@ -69,6 +70,39 @@ describe('snapshots of a project’s release-name reservations', () => {
       expect(cold.snapshotRevision).toBe(Math.floor(events.length / 10) * 10 - 1);
       expect(cold.state).toEqual(fullFold);
       expect(currentClaims(cold.state)).toEqual(currentClaims((await new ReleaseNames(store, async () => ({ state: initialGraphState })).load('demo')).state));
+    } finally {
+      await stores.dispose();
+    }
+  });
+});
+
+describe('snapshots of a stream deleted and recreated while the processor folds it', () => {
+  type Added = { type: 'Added'; data: { n: number } };
+  const summing: FoldSpec<Added, number> = { evolve: (sum, event) => sum + event.data.n, initialState: 0, isEvent: eventGuard<Added>({ Added: true }), snapshotVersion: 1 };
+  const added = (id: string, n = 1) => ({ id, type: 'Added', data: { n } });
+
+  it('folds only what the stream holds: no snapshot carries the deleted history into the recreated stream', async () => {
+    const stores = sqliteStores();
+    try {
+      const store = stores.eventStore;
+      const processor = new SnapshotProcessor({ eventStore: store, every: 5, aggregates: { counter: summing as FoldSpec<never, unknown> } });
+      const handleNew = async (from: number) => {
+        for (const event of await store.readAll({ fromPosition: from, filter: processor.filter })) if (event.position >= from) await processor.handle(event);
+      };
+      await store.appendToStream('counter-1', Array.from({ length: 7 }, (_, i) => added(`old-${i}`, 100)));
+      await handleNew(0);
+      const head = (await store.headPosition())!;
+      await store.deleteStream('counter-1');
+      await store.appendToStream('counter-1', Array.from({ length: 8 }, (_, i) => added(`new-${i}`)), { expectedRevision: 'no_stream' });
+      await handleNew(head + 1);
+
+      const visible = await store.readStream('counter-1');
+      const snapshots = (await store.readStream(snapshotStream('counter-1'))).map((e) => e.data as SnapshotData<number>);
+      expect(snapshots.map((s) => s.revision)).toEqual([4, 9, 14]);
+      for (const snapshot of snapshots.filter((s) => s.revision >= visible[0]!.revision)) {
+        expect(snapshot.state).toBe(visible.filter((e) => e.revision <= snapshot.revision).length);
+      }
+      expect((await loadAggregate(store, 'counter-1', summing)).state).toBe(8);
     } finally {
       await stores.dispose();
     }

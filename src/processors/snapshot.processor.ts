@@ -1,4 +1,5 @@
 import { loadAggregateAsOf, writeSnapshot, type FoldSpec } from '../application/aggregate-loader';
+import { StreamNotFoundError } from '../eventstore/errors';
 import { streamCategory, type RecordedEvent } from '../eventstore/event-store';
 import type { EventStore } from '../eventstore/event-store';
 import type { Processor } from '../processing/processor';
@@ -10,6 +11,12 @@ interface Folded {
   state: unknown;
   revision: number;
   snapshotRevision: number;
+  /**
+   * An event this fold went through, read from the stream (the last when it was loaded, the last
+   * snapshotted since): while the stream holds it at this position, the stream was not deleted
+   * since, so the events that followed it are of the same history. Null: nothing folded.
+   */
+  anchor: { revision: number; position: number } | null;
 }
 
 /**
@@ -17,7 +24,9 @@ interface Folded {
  * command, a processor, an import while SMO was down), so that loads and `?at=` reads stay bounded
  * all along a stream's history. It folds each stream as its events arrive (in order, so one evolve
  * per event) and reloads from the nearest snapshot when it has not seen the previous event.
- * Idempotent: a snapshot's id follows from its stream, revision and version.
+ * A soft-deleted stream that is recreated numbers on after its deleted events, so before a snapshot
+ * is written the fold's anchor is checked to be still in the stream (one read per snapshot), and
+ * the stream reloaded when it is not. Idempotent: a snapshot's id follows from its stream, revision and version.
  */
 export class SnapshotProcessor implements Processor {
   readonly name = 'snapshots';
@@ -40,7 +49,10 @@ export class SnapshotProcessor implements Processor {
   async handle(event: RecordedEvent): Promise<void> {
     const spec = this.deps.aggregates[streamCategory(event.streamId)];
     if (!spec) return;
-    const folded = await this.foldedThrough(event, spec);
+    let folded = await this.foldedThrough(event, spec);
+    if (folded.revision - folded.snapshotRevision >= this.deps.every && !(await this.sameHistory(event, folded))) {
+      folded = await this.load(event, spec);
+    }
     this.remember(event.streamId, folded);
     if (folded.revision - folded.snapshotRevision < this.deps.every) return;
     await writeSnapshot(this.deps.eventStore, event.streamId, {
@@ -51,16 +63,36 @@ export class SnapshotProcessor implements Processor {
       state: folded.state,
     });
     folded.snapshotRevision = event.revision;
+    folded.anchor = { revision: event.revision, position: event.position };
+  }
+
+  /** Whether the stream still holds the fold's anchor where it was (a deletion since hides it). */
+  private async sameHistory(event: RecordedEvent, folded: Folded): Promise<boolean> {
+    const anchor = folded.anchor;
+    if (!anchor) return false;
+    if (anchor.revision === event.revision && anchor.position === event.position) return true;
+    const [held] = await this.deps.eventStore.readStream(event.streamId, { fromRevision: anchor.revision, maxCount: 1 }).catch((error: unknown) => {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    });
+    return held?.revision === anchor.revision && held.position === anchor.position;
   }
 
   private async foldedThrough(event: RecordedEvent, spec: FoldSpec<never, unknown>): Promise<Folded> {
     const cached = this.folded.get(event.streamId);
     if (cached && cached.revision === event.revision - 1) {
-      return { ...cached, state: spec.evolve(cached.state, event as never), revision: event.revision };
+      // (A fold of nothing yet that goes on with revision 0: the stream's first event anchors it.)
+      return { ...cached, state: spec.evolve(cached.state, event as never), revision: event.revision, anchor: cached.anchor ?? { revision: event.revision, position: event.position } };
     }
     if (cached && cached.revision === event.revision) return cached;
+    return this.load(event, spec);
+  }
+
+  /** The fold through `event` as the stream holds it now (the initial state when it no longer holds the event). */
+  private async load(event: RecordedEvent, spec: FoldSpec<never, unknown>): Promise<Folded> {
     const loaded = await loadAggregateAsOf(this.deps.eventStore, event.streamId, spec, { kind: 'position', position: event.position });
-    return loaded ? { state: loaded.state, revision: loaded.revision, snapshotRevision: loaded.snapshotRevision } : { state: spec.initialState, revision: -1, snapshotRevision: -1 };
+    if (!loaded || loaded.revision !== event.revision) return { state: spec.initialState, revision: -1, snapshotRevision: -1, anchor: null };
+    return { state: loaded.state, revision: loaded.revision, snapshotRevision: loaded.snapshotRevision, anchor: { revision: event.revision, position: event.position } };
   }
 
   private remember(streamId: string, folded: Folded): void {
