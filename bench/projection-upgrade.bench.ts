@@ -15,6 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { graphStream } from '../src/domain/graph/events';
 import type { Projection } from '../src/processing/projection';
 import { ProcessingHost } from '../src/processing/processing-host';
+import { builtProjectionVersion } from '../src/processing/projection-runner';
 import { GRAPH_COUNTS_ID, graphCounts, graphsProjection } from '../projections/graphs.projection';
 import { placementLedgerProjection } from '../projections/placement-ledger.projection';
 import { graphSubmitted } from '../test/support/graph-fixtures';
@@ -73,10 +74,10 @@ async function measure(graphs: number) {
     });
     await before.stop();
     const after = host([graphsProjection, placementLedgerProjection] as Array<Projection<never>>);
-    const rebuilt = async (name: string) => (await stores.readStore.getCheckpoint(`projection-version:${name}`)) === 2;
+    const rebuilt = async (projection: Projection<never>) => (await builtProjectionVersion(stores.readStore, projection.name)) === (projection.version ?? 1);
     const upgrade = await observed(async () => {
       after.start();
-      while (!(await rebuilt(graphsProjection.name)) || !(await rebuilt(placementLedgerProjection.name))) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (!(await rebuilt(graphsProjection as Projection<never>)) || !(await rebuilt(placementLedgerProjection as Projection<never>))) await new Promise((resolve) => setTimeout(resolve, 10));
     });
     await after.stop();
     const counts = (await stores.readStore.get(graphCounts.collection, GRAPH_COUNTS_ID))?.doc;

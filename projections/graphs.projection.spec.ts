@@ -3,6 +3,7 @@ import type { GraphEvent } from '../src/domain/graph/events';
 import { graphStream } from '../src/domain/graph/events';
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { logicalTarget, projectPage, type Projection } from '../src/processing/projection';
+import { builtProjectionVersion } from '../src/processing/projection-runner';
 import { MemoryReadStore } from '../src/readstore/memory-read-store';
 import type { ReadStore } from '../src/readstore/read-store';
 import { graphSubmitted } from '../test/support/graph-fixtures';
@@ -151,9 +152,9 @@ describe('graph counts (the summary of the graphs projection)', () => {
       // Events appended while the rebuild may run: the live loop and the rebuild both see them.
       const last = await append(scriptedHistory(14, 3).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
       await upgraded.whenProcessed(last);
-      await eventually(async () => (await rig.stores.readStore.getCheckpoint('projection-version:graphs')) === graphsProjection.version, 10_000, 'the rebuild for the current version');
+      await eventually(async () => (await builtProjectionVersion(rig.stores.readStore, 'graphs')) === graphsProjection.version, 10_000, 'the rebuild for the current version');
       expect(await countsIn(rig.stores.readStore)).toEqual(await recount(rig.stores.readStore));
-      expect(await rig.stores.readStore.getCheckpoint('projection-version:graphs')).toBe(graphsProjection.version);
+      expect(await builtProjectionVersion(rig.stores.readStore, 'graphs')).toBe(graphsProjection.version);
       // Recorded: the next start rebuilds nothing (the collection version stays).
       const active = await rig.stores.readStore.activeCollection('graphs');
       await upgraded.stop();
@@ -173,7 +174,7 @@ describe('graph counts (the summary of the graphs projection)', () => {
       });
       const upgraded = rig.host(slowDrops).addProjection(graphsProjection);
       upgraded.start();
-      await eventually(async () => (await rig.stores.readStore.getCheckpoint('projection-version:graphs')) === graphsProjection.version, 10_000, 'the switch to the current version');
+      await eventually(async () => (await builtProjectionVersion(rig.stores.readStore, 'graphs')) === graphsProjection.version, 10_000, 'the switch to the current version');
       const last = await append(scriptedHistory(6, 4).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
       await upgraded.whenProcessed(last);
       letDropsGo();

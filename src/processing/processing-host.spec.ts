@@ -6,6 +6,9 @@ import type { ReadStore } from '../readstore/read-store';
 import { EventStoreUnavailableError } from '../eventstore/errors';
 import { EVENT_PARKED } from './parking';
 import type { Processor } from './processor';
+import type { Projection } from './projection';
+import { builtProjectionVersion } from './projection-runner';
+import { eventually } from '../../test/support/smo-process';
 
 const happened = (n: number): NewEvent => ({ id: randomUUID(), type: 'Happened', data: { n }, metadata: { correlationId: `c${n}` } });
 
@@ -197,5 +200,33 @@ describe('ProcessingHost', () => {
     await expect(processing.rebuild('stream-summaries')).rejects.toThrow('disk I/O error');
     // The switch happened before the drop: the active version is the rebuilt one, with every document.
     expect(await rig.stores.readStore.find('stream-summaries')).toEqual(live);
+  });
+
+  it('rebuilds a projection at start whenever its stored version differs: rolled back to an older fold, and forward again', async () => {
+    /** The same read model in two versions of SMO: version 2 stores a field version 1 does not know. */
+    const shaped = (version: number): Projection<{ n: number; shape: number }> => ({
+      name: 'things',
+      collection: 'things',
+      version,
+      filter: { streamCategories: ['thing'] },
+      documentIds: (event) => [event.streamId],
+      evolve: (doc, event) => ({ n: (doc?.n ?? 0) + (event.data as { n: number }).n, shape: version }),
+    });
+    const { eventStore, readStore } = rig.stores;
+    const runAs = async (version: number) => {
+      const processing = host().addProjection(shaped(version));
+      processing.start();
+      await processing.whenProcessed((await eventStore.headPosition())!);
+      await eventually(async () => (await builtProjectionVersion(readStore, 'things')) === version, 5_000, `the documents of version ${version}`);
+      await processing.stop();
+      return (await readStore.find<{ n: number; shape: number }>('things')).map((d) => d.doc);
+    };
+    await eventStore.appendToStream('thing-a', [{ id: 'a1', type: 'Counted', data: { n: 1 } }]);
+    expect(await runAs(2)).toEqual([{ n: 1, shape: 2 }]);
+    // Rolled back: version 1 of the code starts over documents built by version 2.
+    await eventStore.appendToStream('thing-b', [{ id: 'b1', type: 'Counted', data: { n: 1 } }]);
+    expect(await runAs(1)).toEqual([{ n: 1, shape: 1 }, { n: 1, shape: 1 }]);
+    // Rolled forward again: the documents version 1 wrote are rebuilt by version 2.
+    expect(await runAs(2)).toEqual([{ n: 1, shape: 2 }, { n: 1, shape: 2 }]);
   });
 });

@@ -1,7 +1,7 @@
 import type { RecordedEvent, Subscription } from '../eventstore/event-store';
 import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
-import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
+import type { DocumentWrite, ReadStore, StoredDocument } from '../readstore/read-store';
 import { logicalTarget, projectPage, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
 import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
@@ -41,7 +41,7 @@ const FLUSH_SLICE = 250;
 export class ProjectionRunner<TDoc = unknown> extends Runner {
   private readonly writes = new Mutex();
   private rebuilding: RebuildProgress | null = null;
-  /** A rebuild started because the stored documents are of an older version; null otherwise. */
+  /** A rebuild started because the stored documents are of another version; null otherwise. */
   private upgrading: Promise<void> | null = null;
   /** false from the start of such a rebuild until a rebuild has switched to summaries built with the documents. */
   private summariesCurrent = true;
@@ -83,7 +83,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
   }
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
-    await this.upgradeIfOlder(signal);
+    await this.rebuildIfOtherVersion(signal);
     let page: RecordedEvent[] = [];
     for await (const message of subscription) {
       if (signal.aborted) return;
@@ -98,35 +98,27 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
   }
 
-  /** The record of the version the projection's documents were built with (absent: version 1). */
-  private get versionRecord(): string {
-    return `projection-version:${this.name}`;
-  }
-
   /**
-   * Documents built by an older version of the fold are rebuilt, blue/green, beside the live loop
-   * (which keeps them current and readable meanwhile); the version is recorded once the rebuild has
-   * switched over. A projection that never ran has nothing to rebuild: it starts from the first event.
+   * Documents built by another version of the fold (older, or newer after a rollback) are rebuilt,
+   * blue/green, beside the live loop (which keeps them current and readable meanwhile); the version
+   * is recorded once the rebuild has switched over. A projection that never ran has nothing to
+   * rebuild: it starts from the first event.
    */
-  private async upgradeIfOlder(signal: AbortSignal): Promise<void> {
+  private async rebuildIfOtherVersion(signal: AbortSignal): Promise<void> {
     const version = this.projection.version ?? 1;
-    if (this.persisted === 0) return this.recordVersion(version);
-    const built = (await this.deps.readStore.getCheckpoint(this.versionRecord)) ?? 1;
-    if (built >= version || this.upgrading) return;
+    if (this.persisted === 0) return recordProjectionVersion(this.deps.readStore, this.name, version);
+    const built = (await builtProjectionVersion(this.deps.readStore, this.name)) ?? 1;
+    if (built === version || this.upgrading) return;
     this.summariesCurrent = false;
     this.upgrading = (async () => {
-      this.deps.logger.info({ projection: this.name, from: built, to: version }, 'rebuilding a read model built by an older version');
+      this.deps.logger.info({ projection: this.name, from: built, to: version }, 'rebuilding a read model built by another version');
       await withRetry(() => this.rebuild(undefined, signal), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
       this.noteRecovered();
     })()
       .catch((error: unknown) => {
-        if (!signal.aborted) this.deps.logger.error({ projection: this.name, err: describe(error) }, 'rebuild for a new version failed; it runs again at the next start');
+        if (!signal.aborted) this.deps.logger.error({ projection: this.name, err: describe(error) }, 'rebuild for another version failed; it runs again at the next start');
       })
       .finally(() => (this.upgrading = null));
-  }
-
-  private async recordVersion(version: number): Promise<void> {
-    await this.deps.readStore.commit([], { name: this.versionRecord, position: version });
   }
 
   /**
@@ -249,7 +241,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         switched = true;
         // Live pages after this one move the new summaries (the old versions are dropped below, outside the lock).
         this.summariesCurrent = true;
-        await this.recordVersion(this.projection.version ?? 1);
+        await recordProjectionVersion(readStore, this.name, this.projection.version ?? 1);
       });
       // Unread once switched: dropped without holding the live loop.
       for (const name of versions(previous)) await readStore.dropCollection(name);
@@ -262,6 +254,32 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       this.rebuilding = null;
     }
   }
+}
+
+/**
+ * Where the version each projection's documents were built with is kept: one document per
+ * projection, id its name. Not a checkpoint: those only move up, and a rollback to an older SMO
+ * must be able to record its older version (and the next roll forward then sees it differ).
+ */
+export const PROJECTION_VERSIONS = 'projection-versions';
+
+/** What SMO releases before PROJECTION_VERSIONS recorded: a checkpoint, the highest version ever run. */
+const legacyVersionRecord = (name: string) => `projection-version:${name}`;
+
+/** The version the projection's documents were built with (null: not recorded). */
+export async function builtProjectionVersion(readStore: ReadStore, name: string): Promise<number | null> {
+  const stored = await readStore.get<{ version: number }>(PROJECTION_VERSIONS, name);
+  return stored ? stored.doc.version : readStore.getCheckpoint(legacyVersionRecord(name));
+}
+
+/**
+ * Records the version, up or down: writes are position-guarded, so each record carries the
+ * position after the previous one's (one projection's runner holds its lease while it writes).
+ */
+async function recordProjectionVersion(readStore: ReadStore, name: string, version: number): Promise<void> {
+  const stored = await readStore.get<{ version: number }>(PROJECTION_VERSIONS, name);
+  if (stored?.doc.version === version) return;
+  await readStore.commit([{ kind: 'upsert', collection: PROJECTION_VERSIONS, id: name, doc: { version }, position: (stored?.position ?? 0) + 1 }]);
 }
 
 /** The projection's own code threw on an event: retrying will not help, the event is parked. */
@@ -286,3 +304,4 @@ export class RebuildInProgressError extends Error {
     super(`A rebuild of ${projection} is already running`);
   }
 }
+
