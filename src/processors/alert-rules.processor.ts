@@ -46,6 +46,12 @@ export class AlertRulesProcessor implements Processor {
         await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
         throw error;
       }
+      if (result.refused) {
+        // Only a Prometheus that refuses its rules file whatever it holds does that: kept, and tried again.
+        const error = result.error ?? 'Prometheus refused the rules';
+        await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error } }, `failed:${service.id}`);
+        throw new Error(`removing the rules of ${graphId}/${service.id}: ${error}`);
+      }
       if (service.alertRules.length === 0 && !result.changed) continue; // nothing was there
       await record({ type: 'AlertRulesRemoved', data: { graphId, serviceId: service.id, rules } }, `removed:${service.id}`);
     }
@@ -56,19 +62,26 @@ export class AlertRulesProcessor implements Processor {
     const service = graph.services.find((s) => s.id === serviceId);
     const rules = rulesFor(graph, serviceId);
     if (!service || service.status !== 'Pending' || rules.length === 0) return;
+    let result: RulesWriteResult;
     try {
-      const result = await this.deps.rules.upsertRules(graph.graphId, rules);
-      await record(
-        {
-          type: 'AlertRulesRegistered',
-          data: { graphId: graph.graphId, serviceId, rules: rules.map((r) => r.name), reloaded: result.reloaded, reloadError: result.error ?? null },
-        },
-        `registered:${serviceId}`,
-      );
+      result = await this.deps.rules.upsertRules(graph.graphId, rules);
     } catch (error) {
       await record({ type: 'AlertRulesFailed', data: { graphId: graph.graphId, serviceId, action: 'register', error: message(error) } }, `failed:${serviceId}`);
       throw error;
     }
+    // Prometheus refused the rules (an invalid PromQL, say) and they were taken back, so that the other
+    // graphs' rules still load: this graph's registration failed, and writing it again would fail the same way.
+    if (result.refused) {
+      await record({ type: 'AlertRulesFailed', data: { graphId: graph.graphId, serviceId, action: 'register', error: result.error ?? 'Prometheus refused the rules' } }, `failed:${serviceId}`);
+      return;
+    }
+    await record(
+      {
+        type: 'AlertRulesRegistered',
+        data: { graphId: graph.graphId, serviceId, rules: rules.map((r) => r.name), reloaded: result.reloaded, reloadError: result.error ?? null },
+      },
+      `registered:${serviceId}`,
+    );
   }
 }
 

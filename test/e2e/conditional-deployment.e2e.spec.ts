@@ -68,6 +68,58 @@ describe('conditional deployment with a real Prometheus and Alertmanager', () =>
   }, 150_000);
 });
 
+/**
+ * Every graph's rules share one rules file: one graph's rule Prometheus cannot load (a description with a
+ * stray `{{`, which Prometheus expands as a Go template; an invalid PromQL) must not keep the others from loading.
+ */
+describe("rules-file mode: one graph's bad rule affects only that graph (real Prometheus)", () => {
+  let prometheus: Rig;
+  let rig: OrchestratorRig | null = null;
+  beforeAll(async () => (prometheus = await startPrometheusRig({ webhookUrl: 'http://127.0.0.1:9/alerts' })), 60_000);
+  afterAll(async () => {
+    await rig?.stop();
+    if (!('skipped' in prometheus)) await prometheus.stop();
+  });
+
+  it('loads graph B\'s rule though graph A\'s description holds "{{" and graph C\'s PromQL is invalid; C\'s registration is recorded as failed', async () => {
+    if ('skipped' in prometheus) {
+      console.log(`Real Prometheus test skipped: ${prometheus.skipped}`);
+      expect(process.env.CI).not.toBe('true');
+      return;
+    }
+    rig = await startRig({ env: { SMO_ALERT_RULES: 'rules-file', SMO_RULES_FILE: prometheus.rulesFile, PROMETHEUS_HOST: prometheus.prometheusUrl } });
+    const base = descriptorText();
+    const graphA = base.replaceAll(GRAPH, 'graph-a').replace('description: "High vo-metric"', 'description: "vo-metric above {{ threshold"');
+    const graphC = base.replaceAll(GRAPH, 'graph-c').replace(/promQuery: .*/, 'promQuery: "sum(("');
+    const graphB = base.replaceAll(GRAPH, 'graph-b');
+    expect(graphA).toContain('{{ threshold');
+    expect(graphC).toContain('sum((');
+    const store = rig.smo.runtime.eventStore;
+    const outcome = async (graphId: string) =>
+      (await store.readAll({ filter: { eventTypes: ['AlertRulesRegistered', 'AlertRulesFailed'] } })).find((e) => (e.data as { graphId: string }).graphId === graphId);
+
+    for (const [project, body] of [['team-a', graphA], ['team-c', graphC]] as const) {
+      expect((await rig.request('POST', `/project/${project}/graphs`, { body, contentType: 'application/yaml' })).status).toBe(200);
+    }
+    const a = await eventually(async () => outcome('graph-a'), 20_000, 'graph A rules');
+    const c = await eventually(async () => outcome('graph-c'), 20_000, 'graph C rules');
+    expect(a).toMatchObject({ type: 'AlertRulesRegistered', data: { reloaded: true, reloadError: null } });
+    expect(c).toMatchObject({ type: 'AlertRulesFailed', data: { action: 'register', error: expect.stringContaining('failed to reload config') } });
+
+    expect((await rig.request('POST', '/project/team-b/graphs', { body: graphB, contentType: 'application/yaml' })).status).toBe(200);
+    const b = await eventually(async () => outcome('graph-b'), 20_000, 'graph B rules');
+    expect(b).toMatchObject({ type: 'AlertRulesRegistered', data: { reloaded: true, reloadError: null } });
+    const loaded = await (await fetch(`${prometheus.prometheusUrl}/api/v1/rules`)).text();
+    const ruleA = (a.data as { rules: string[] }).rules[0]!;
+    const ruleB = (b.data as { rules: string[] }).rules[0]!;
+    expect(loaded).toContain(ruleA);
+    expect(loaded).toContain(ruleB);
+    expect(loaded).not.toContain('graph_c');
+    await rig.idle();
+    expect(((await (await rig.request('GET', '/health')).json()) as { processing?: Array<{ parkedEvents: number }> }).processing?.every((p) => p.parkedEvents === 0)).toBe(true);
+  }, 120_000);
+});
+
 /** An Alertmanager webhook (version 4) carrying one alert with these labels. */
 const webhook = (labels: Record<string, string>, status = 'firing') => ({
   receiver: 'webhook-receiver',

@@ -28,6 +28,12 @@ export interface RulesWriteResult {
   reloaded: boolean;
   /** Why the reload failed; Prometheus then keeps evaluating its previous rules. */
   error?: string;
+  /**
+   * Prometheus refused the rules with this change (an invalid PromQL, say), so the adapter put them
+   * back as they were: the change is not in effect, and the other graphs' rules still load. Set
+   * only by an adapter that can tell (the rules file); repeating the write would fail the same way.
+   */
+  refused?: true;
 }
 
 export interface AlertRulesPort {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,19 +90,48 @@ describe('FileRulesAdapter', () => {
   it('reloads Prometheus after each write and reports a failed reload without throwing', async () => {
     const rules = new FileRulesAdapter({ path, prometheusUrl });
     expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: true });
+    // Refused whatever the file holds (the fault is elsewhere, e.g. prometheus.yml): the change stays.
     prometheus.reloadReply = { status: 500, body: 'failed to reload config: one or more errors occurred while applying the new configuration' };
     expect(await rules.removeRules('g1', ['a'])).toEqual({
       changed: true,
       reloaded: false,
       error: expect.stringContaining('HTTP 500: failed to reload config'),
     });
-    expect(prometheus.reloads).toBe(2);
+    expect(prometheus.reloads).toBe(3); // the change, the file as it was (refused too), and no more
+    expect(await rules.listRules()).toEqual([]);
+    // Not answered (Prometheus down): the change stays, to be loaded at its next start or reload.
+    prometheus.reloadReply = { status: 503, body: 'starting' };
+    expect(await rules.upsertRules('g1', [rule('b')])).toMatchObject({ changed: true, reloaded: false });
+    expect((await rules.listRules()).map((r) => r.name)).toEqual(['b']);
   });
 
-  (existsSync(PROMTOOL) ? it : it.skip)('writes a file promtool accepts', async () => {
+  it('puts the file back as it was when Prometheus refuses it because of the change, so other graphs keep their rules', async () => {
+    const rules = new FileRulesAdapter({ path, prometheusUrl });
+    // Prometheus refuses the file while it holds the broken rule.
+    prometheus.reloadReply = () =>
+      existsSync(path) && readFileSync(path, 'utf8').includes('sum((') ? { status: 500, body: 'failed to reload config: parse error' } : { status: 200, body: '' };
+    expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: true });
+    const before = await readFile(path, 'utf8');
+    expect(await rules.upsertRules('g2', [rule('broken', 'sum((')])).toEqual({
+      changed: false,
+      reloaded: false,
+      error: expect.stringContaining('HTTP 500: failed to reload config: parse error'),
+      refused: true,
+    });
+    expect(await readFile(path, 'utf8')).toBe(before);
+    expect(await rules.upsertRules('g3', [rule('c')])).toEqual({ changed: true, reloaded: true });
+    expect((await rules.listRules()).map((r) => r.name)).toEqual(['a', 'c']);
+
+    // Into a file that did not exist: refused, no file is left.
+    await rm(path);
+    expect(await rules.upsertRules('g2', [rule('broken', 'sum((')])).toMatchObject({ refused: true });
+    expect(existsSync(path)).toBe(false);
+  });
+
+  (existsSync(PROMTOOL) ? it : it.skip)('writes a file promtool accepts (a description is text, not a Go template)', async () => {
     const rules = new FileRulesAdapter({ path });
     await rules.upsertRules('g1', [
-      smoAlertRule({ graphId: 'g', serviceId: 's', eventId: 'e', promQuery: 'absent(up{job="x"}) == 1', gracePeriod: '2m', description: 'a "quoted": text\nwith lines' }),
+      smoAlertRule({ graphId: 'g', serviceId: 's', eventId: 'e', promQuery: 'absent(up{job="x"}) == 1', gracePeriod: '2m', description: 'a "quoted": text\nwith lines, {{ a stray brace and }} {{{ more' }),
       rule('b'),
     ]);
     const { stdout } = await promisify(execFile)(PROMTOOL, ['check', 'rules', path]);

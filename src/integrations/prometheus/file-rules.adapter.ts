@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { Mutex } from '../../shared/mutex';
 import { assertValidAlertRules } from './alert-rule-validation';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from './alert-rules.port';
 import { writeFileAtomically } from '../../shared/atomic-file';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
-import { reloadPrometheus } from './prometheus-reload';
+import { reloadPrometheus, reloadRefused, withoutStatus, type ReloadResult } from './prometheus-reload';
 import { alertRulesInGroups, removeRulesFromGroups, RuleGroupsShapeError, upsertRulesInGroups, type GroupsEdit } from './rule-groups';
 
 export interface FileRulesOptions {
@@ -65,23 +65,50 @@ export class FileRulesAdapter implements AlertRulesPort {
     return this.shaped(() => alertRulesInGroups(document.groups, this.group));
   }
 
+  /**
+   * Writes the change and has Prometheus reload, under the lock: a reload Prometheus refuses because
+   * of this change (one graph's rule Prometheus cannot load) puts the file back as it was, so the
+   * other graphs' rules keep loading, now and after a Prometheus restart. When the file as it was is
+   * refused too, the fault is not this change's: the change stays, reported as a failed reload.
+   */
   private async edit(change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
-    const changed = await this.writes.run(async () => {
-      const document = await this.read();
+    return this.writes.run(async () => {
+      const { text, document } = await this.readText();
       const edit = this.shaped(() => change(document.groups));
-      if (edit.changed) await writeFileAtomically(this.path, `${JSON.stringify({ ...document, groups: edit.groups }, null, 2)}\n`);
-      return edit.changed;
+      const changedText = `${JSON.stringify({ ...document, groups: edit.groups }, null, 2)}\n`;
+      if (edit.changed) await writeFileAtomically(this.path, changedText);
+      if (this.prometheusUrl === null) return { changed: edit.changed, reloaded: false };
+      const reload = await this.reload();
+      if (!edit.changed || !reloadRefused(reload)) return { changed: edit.changed, ...withoutStatus(reload) };
+
+      await this.restore(text);
+      const before = await this.reload();
+      if (before.reloaded) return { changed: false, reloaded: false, error: reload.error, refused: true };
+      await writeFileAtomically(this.path, changedText);
+      return { changed: true, ...withoutStatus(reload) };
     });
-    if (this.prometheusUrl === null) return { changed, reloaded: false };
-    return { changed, ...(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
+  }
+
+  private reload(): Promise<ReloadResult> {
+    return reloadPrometheus(this.prometheusUrl as string, this.reloadTimeoutMs);
+  }
+
+  /** The file as it was before a change: its text, or no file. */
+  private async restore(text: string | null): Promise<void> {
+    if (text === null) await rm(this.path, { force: true });
+    else await writeFileAtomically(this.path, text);
   }
 
   private async read(): Promise<Record<string, unknown>> {
+    return (await this.readText()).document;
+  }
+
+  private async readText(): Promise<{ text: string | null; document: Record<string, unknown> }> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { groups: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null, document: { groups: [] } };
       throw error;
     }
     let document: unknown;
@@ -90,9 +117,9 @@ export class FileRulesAdapter implements AlertRulesPort {
     } catch (error) {
       throw new RulesFileError(this.path, `not valid YAML: ${(error as Error).message}`, { cause: error });
     }
-    if (document === null || document === undefined) return { groups: [] }; // an empty file
+    if (document === null || document === undefined) return { text, document: { groups: [] } }; // an empty file
     if (typeof document !== 'object' || Array.isArray(document)) throw new RulesFileError(this.path, 'not a YAML mapping');
-    return document as Record<string, unknown>;
+    return { text, document: document as Record<string, unknown> };
   }
 
   private shaped<T>(use: () => T): T {

@@ -3,6 +3,16 @@ import { describeFetchFailure } from '../../shared/fetch-failure';
 export interface ReloadResult {
   reloaded: boolean;
   error?: string;
+  /** The HTTP status Prometheus answered; absent when it did not answer. */
+  status?: number;
+}
+
+/**
+ * Prometheus answered that it could not load its configuration or rules (2.42: HTTP 500
+ * "failed to reload config: …"); it keeps evaluating its previous ones.
+ */
+export function reloadRefused(result: ReloadResult): boolean {
+  return !result.reloaded && result.status === 500;
 }
 
 /**
@@ -21,8 +31,13 @@ export async function reloadPrometheus(baseUrl: string, timeoutMs: number): Prom
     });
     const text = (await response.text()).trim().slice(0, 300);
     if (response.ok) return { reloaded: true };
-    return { reloaded: false, error: `POST /-/reload answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
+    return { reloaded: false, status: response.status, error: `POST /-/reload answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
   } catch (error) {
     return { reloaded: false, error: `POST /-/reload: ${describeFetchFailure(error, timeoutMs)}` };
   }
+}
+
+/** The reload's outcome as a write reports it (`RulesWriteResult`). */
+export function withoutStatus(result: ReloadResult): { reloaded: boolean; error?: string } {
+  return result.error === undefined ? { reloaded: result.reloaded } : { reloaded: result.reloaded, error: result.error };
 }

@@ -7,7 +7,7 @@ import { loadKubeconfigFile } from '../kubernetes/kubeconfig';
 import { assertValidAlertRules } from './alert-rule-validation';
 import type { AlertRule, AlertRulesPort, PrepareReport, RulesWriteResult } from './alert-rules.port';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
-import { reloadPrometheus } from './prometheus-reload';
+import { reloadPrometheus, withoutStatus } from './prometheus-reload';
 import {
   alertRulesInGroups,
   holdsNoRules,
@@ -142,7 +142,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     await this.moveSharedRulesOnce();
     const changed = await this.writeRetryingConflicts(name, graphId, change);
     if (this.prometheusUrl === null) return { changed, reloaded: false };
-    return { changed, ...(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
+    return { changed, ...withoutStatus(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
   }
 
   private moveSharedRulesOnce(): Promise<PrepareReport> {

@@ -89,15 +89,29 @@ if (skipReason !== null) {
       expect(resolved.fingerprint).toBe(firing.fingerprint);
     }, 60_000);
 
-    it('reports a rules file Prometheus refuses as a failed reload, and keeps the previous rules', async () => {
+    it('takes back a rule Prometheus refuses, so the rules already there and those written after keep loading', async () => {
       const rules = new FileRulesAdapter({ path: rig.rulesFile, prometheusUrl: rig.prometheusUrl });
       await rules.upsertRules('g1', [{ name: 'smo_good', expr: 'vector(1)', for: '1h', labels: {}, annotations: {} }]);
-      const result = await rules.upsertRules('g1', [{ name: 'smo_broken', expr: 'sum((', for: '0s', labels: {}, annotations: {} }]);
-      expect(result).toEqual({ changed: true, reloaded: false, error: expect.stringContaining('HTTP 500: failed to reload config') });
-      const loaded = await fetch(`${rig.prometheusUrl}/api/v1/rules`).then((response) => response.text());
-      expect(loaded).toContain('smo_good');
-      expect(loaded).not.toContain('smo_broken');
-      await rules.removeRules('g1', ['smo_good', 'smo_broken']);
+      const result = await rules.upsertRules('g2', [{ name: 'smo_broken', expr: 'sum((', for: '0s', labels: {}, annotations: {} }]);
+      expect(result).toEqual({ changed: false, reloaded: false, error: expect.stringContaining('HTTP 500: failed to reload config'), refused: true });
+      expect((await rules.listRules()).map((rule) => rule.name)).toEqual(['smo_good']);
+      // A description is text: a stray "{{" (Prometheus expands annotations as Go templates) loads, and comes back as written.
+      const braces = smoAlertRule({ graphId: 'g3', serviceId: 's', eventId: 'e', promQuery: 'vector(1)', gracePeriod: '1h', description: 'vo-metric above {{ threshold }} {{' });
+      expect(await rules.upsertRules('g3', [braces])).toEqual({ changed: true, reloaded: true });
+      const loaded = (await fetch(`${rig.prometheusUrl}/api/v1/rules`).then((response) => response.json())) as {
+        data: { groups: Array<{ rules: Array<{ name: string; annotations: Record<string, string> }> }> };
+      };
+      const names = loaded.data.groups.flatMap((group) => group.rules.map((rule) => rule.name));
+      expect(names).toEqual(expect.arrayContaining(['smo_good', braces.name]));
+      expect(names).not.toContain('smo_broken');
+      const pending = await waitFor(async () => {
+        const alerts = (await fetch(`${rig.prometheusUrl}/api/v1/alerts`).then((response) => response.json())) as {
+          data: { alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }> };
+        };
+        return alerts.data.alerts.find((alert) => alert.labels.alertname === braces.name);
+      }, 20_000, rig);
+      expect(pending.annotations.description).toBe('vo-metric above {{ threshold }} {{');
+      await rules.removeRules('g1', ['smo_good', braces.name]);
     }, 30_000);
 
     it('reads a positive request rate once the exporter has been scraped twice', async () => {

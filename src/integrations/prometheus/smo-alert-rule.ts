@@ -32,8 +32,15 @@ export function smoAlertRule(input: SmoAlertInput): AlertRule {
     expr: input.promQuery,
     for: input.gracePeriod,
     labels: { severity: 'critical', graph: input.graphId, service: input.serviceId, event: input.eventId },
-    annotations: { description: input.description, summary: input.description },
+    // Prometheus expands annotations as Go templates: a description is text, so a `{{` in it is kept
+    // as text rather than failing the template (which made Prometheus refuse the whole rules file).
+    annotations: { description: goTemplateText(input.description), summary: goTemplateText(input.description) },
   };
+}
+
+/** A Go template that expands to `text` as it is: every `{{` becomes the action `{{"{{"}}`. */
+export function goTemplateText(text: string): string {
+  return text.split('{{').join('{{"{{"}}');
 }
 
 /** The alerting rules of a service that waits for events (none for any other). */

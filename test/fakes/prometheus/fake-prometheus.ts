@@ -30,7 +30,8 @@ export function errorReply(status: number, errorType: string, error: string): Fa
 export class FakePrometheus {
   readonly queries: string[] = [];
   reloads = 0;
-  reloadReply: FakeReply = { status: 200, body: '' };
+  /** A function is asked at each reload (e.g. to answer after what the rules file holds). */
+  reloadReply: FakeReply | (() => FakeReply) = { status: 200, body: '' };
   private reply: (query: string) => FakeReply = () => vectorReply([]);
   private hanging = false;
   private server: Server | null = null;
@@ -49,7 +50,7 @@ export class FakePrometheus {
         reply = this.reply(query);
       } else if (request.method === 'POST' && url.pathname === '/-/reload') {
         this.reloads += 1;
-        reply = this.reloadReply;
+        reply = typeof this.reloadReply === 'function' ? this.reloadReply() : this.reloadReply;
       } else reply = { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       const contentType = reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
