@@ -1,10 +1,12 @@
 import type { EventStore } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
-import { graphStream, type GraphEvent } from '../domain/graph/events';
+import { initialGraphState } from '../domain/graph/state';
+import { graphStream, isGraphEvent, type GraphEvent } from '../domain/graph/events';
+import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
 import type { GraphState } from '../domain/graph/state';
 import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
-import { AggregateCache } from './aggregate-loader';
+import { AggregateCache, loadAggregateAsOf } from './aggregate-loader';
 import { ReleaseNames } from './release-names';
 
 export function graphIdOf(command: GraphCommand): string {
@@ -56,6 +58,16 @@ export class GraphCommands {
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
     const { state, revision } = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);
     return { state, revision };
+  }
+
+  /**
+   * The graph as its events said at a global position (an event being handled): the submission it
+   * belonged to, though the graph may have been removed and submitted again since.
+   */
+  async loadAsOf(graphId: string, position: number): Promise<GraphState> {
+    const spec = { evolve: evolveGraph, initialState: initialGraphState, snapshotVersion: GRAPH_EVOLVE_VERSION, isEvent: isGraphEvent };
+    const found = await loadAggregateAsOf(this.store, graphStream(graphId), spec, { kind: 'position', position });
+    return found?.state ?? initialGraphState;
   }
 }
 

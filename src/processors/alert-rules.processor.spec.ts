@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { normalise, validateDescriptor } from '../descriptor';
+import { FileRulesAdapter } from '../integrations/prometheus/file-rules.adapter';
+import type { AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
 import { GraphCommands } from '../application/graph-commands';
 import type { CommandContext } from '../application/command-handler';
 import type { GraphCommand } from '../domain/graph/commands';
-import { graphStream } from '../domain/graph/events';
+import { graphStream, type GraphSubmitted } from '../domain/graph/events';
 import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules.adapter';
 import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
-import { graphSubmitted } from '../../test/support/graph-fixtures';
+import { descriptorText, graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
 import { AlertRulesProcessor } from './alert-rules.processor';
 
@@ -56,5 +63,71 @@ describe('the alert-rules processor', () => {
     await run({ type: 'StopGraph', data: { graphId } });
     await handleLast();
     expect(await events()).toHaveLength(1);
+  });
+});
+
+/** The Brussels graph, its VO's event renamed to `eventId`. */
+function submittedWithEvent(eventId: string): GraphSubmitted {
+  const result = validateDescriptor(parse(descriptorText().replace('id: main-event', `id: ${eventId}`)));
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const normalised = normalise(result.descriptor);
+  return { type: 'GraphSubmitted', data: { graphId: normalised.id, project: 'demo', descriptor: result.descriptor.hdaGraph as unknown as Record<string, unknown>, source: { form: 'yaml' }, normalised, warnings: [] } };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'smo-rules-processor-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each([
+  ['a rules file', () => new FileRulesAdapter({ path: join(dir, `${randomUUID()}.json`) })],
+  ['memory', () => new InMemoryRulesAdapter()],
+] as Array<[string, () => AlertRulesPort]>)('the alert-rules processor after a graph is removed and submitted again (%s)', (_kind, makeRules) => {
+  const stores = sqliteStores();
+  const graphs = new GraphCommands(stores.eventStore);
+  const rules = makeRules();
+  const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules });
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  const run = (command: GraphCommand) => graphs.execute(command, context());
+  afterAll(() => stores.dispose());
+
+  async function place(event: GraphSubmitted) {
+    const { graphId: id, normalised } = event.data;
+    const at = Object.fromEntries(normalised.services.map((s) => [s.id, 'c1']));
+    await run({
+      type: 'RecordPlacement',
+      data: {
+        graphId: id, decisionId: randomUUID(), reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+        inputs: { clusters: [], services: [], previousPlacement: null }, placement: at, imports: {},
+        values: Object.fromEntries(Object.keys(at).map((s) => [s, { clustersAffinity: ['c1'] }])),
+        digests: Object.fromEntries(Object.keys(at).map((s) => [s, `d-${s}`])), explanation: [],
+      },
+    });
+    const pending = normalised.services.find((s) => s.trigger.kind === 'event')!;
+    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId: id, serviceId: pending.id } } });
+  }
+
+  it('takes away the first submission\'s rules, though the processor reaches its GraphRemoved after the graph was submitted again', async () => {
+    const first = submittedWithEvent('main-event');
+    const history = async () => stores.eventStore.readStream(graphStream(first.data.graphId));
+
+    await run({ type: 'SubmitGraph', data: first.data });
+    await place(first);
+    await processor.handle((await history()).at(-1)!); // ServicePending: its rule is written
+    expect((await rules.listRules()).map((r) => r.name)).toEqual(['smo_image_detection_graph__image_compression_vo__main_event']);
+
+    // Removed and submitted again with another event id before the processor got to GraphRemoved (it was behind).
+    await run({ type: 'RemoveGraph', data: { graphId: first.data.graphId } });
+    const second = submittedWithEvent('main-event-v2');
+    await run({ type: 'SubmitGraph', data: second.data });
+    await place(second);
+
+    // The processor catches up, in order: the old rule goes, the new one comes.
+    const events = await history();
+    for (const event of events.slice(events.findIndex((e) => e.type === 'GraphRemoved'))) await processor.handle(event);
+    expect((await rules.listRules()).map((r) => r.name)).toEqual(['smo_image_detection_graph__image_compression_vo__main_event_v2']);
+
+    // The new submission removed too, handled at once: nothing is left.
+    await run({ type: 'RemoveGraph', data: { graphId: first.data.graphId } });
+    await processor.handle((await history()).at(-1)!);
+    expect((await rules.listRules()).map((r) => r.name)).toEqual([]);
   });
 });

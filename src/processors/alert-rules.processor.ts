@@ -33,26 +33,33 @@ export class AlertRulesProcessor implements Processor {
       await this.register(state, event.data.serviceId, record);
       return;
     }
-    for (const service of state.services) {
+    // The rules to take away are those of the submission that stopped or was removed, as it was then:
+    // the graph may have been removed and submitted again since (with other services or events), and
+    // its current state would name the new submission's rules and leave the old ones in Prometheus.
+    const then = await this.deps.graphs.loadAsOf(graphId, event.position);
+    if (then.kind === 'none') return;
+    for (const service of then.services) {
       // The rules the descriptor gives the service, and any recorded under other names. A write whose
       // record was lost (SMO stopped between the two, or the service left Pending before the record) is
       // taken away too: the names are the same for the same graph, service and event.
-      const rules = [...new Set([...service.alertRules, ...rulesFor(state, service.id).map((rule) => rule.name)])];
+      const rules = [...new Set([...service.alertRules, ...rulesFor(then, service.id).map((rule) => rule.name)])];
       if (rules.length === 0) continue;
+      // Recorded on the graph as it is now, which may no longer have the service (submitted again without it).
+      const recordable = state.services.some((s) => s.id === service.id);
       let result: RulesWriteResult;
       try {
         result = await this.deps.rules.removeRules(graphId, rules);
       } catch (error) {
-        await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
+        if (recordable) await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
         throw error;
       }
       if (result.refused) {
         // Only a Prometheus that refuses its rules file whatever it holds does that: kept, and tried again.
         const error = result.error ?? 'Prometheus refused the rules';
-        await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error } }, `failed:${service.id}`);
+        if (recordable) await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error } }, `failed:${service.id}`);
         throw new Error(`removing the rules of ${graphId}/${service.id}: ${error}`);
       }
-      if (service.alertRules.length === 0 && !result.changed) continue; // nothing was there
+      if (!recordable || (service.alertRules.length === 0 && !result.changed)) continue; // nothing was there
       await record({ type: 'AlertRulesRemoved', data: { graphId, serviceId: service.id, rules } }, `removed:${service.id}`);
     }
   }
