@@ -113,8 +113,8 @@ describe('parseAlertmanagerWebhook', () => {
 describe('smoAlertsOf', () => {
   it('routes SMO’s alerts and keeps null for labels other alerts lack', () => {
     expect(smoAlertsOf(parsed(payload()))).toEqual([
-      { alertname: 'smo_g__s__e', graph: 'g', service: 's', event: 'e', status: 'firing', fingerprint: 'c0ffee0123456789', startsAt: '2026-11-26T10:19:21.887654321Z' },
-      { alertname: 'KubePodCrashLooping', graph: null, service: null, event: null, status: 'resolved', fingerprint: '0123456789abcdef', startsAt: '2026-11-26T10:00:00Z' },
+      { alertname: 'smo_g__s__e', graph: 'g', service: 's', event: 'e', status: 'firing', fingerprint: 'c0ffee0123456789', startsAt: '2026-11-26T10:19:21.887654321Z', endsAt: null },
+      { alertname: 'KubePodCrashLooping', graph: null, service: null, event: null, status: 'resolved', fingerprint: '0123456789abcdef', startsAt: '2026-11-26T10:00:00Z', endsAt: '2026-11-26T10:05:00.5+01:00' },
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Query, R
 import type { FastifyRequest } from 'fastify';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
-import type { AlertFired } from '../domain/alert/events';
+import type { ReceivedAlert } from '../application/alert-log';
 import { smoAlertsOf, type SmoAlert } from '../integrations/prometheus/alertmanager-webhook';
 import { AlertmanagerWebhookBody, parseAlertmanagerWebhook } from './alertmanager-webhook';
 import { RecordAlerts } from '../app/cqrs';
@@ -70,21 +70,24 @@ export class AlertsController {
     }
     const alerts = smoAlertsOf(parsed.webhook);
     const notes: string[] = [];
-    const fired: AlertFired['data'][] = [];
+    const fired: ReceivedAlert[] = [];
     if (alerts.some((alert) => alert.service && !alert.graph)) await this.ownersUpToNow();
     for (const alert of alerts) {
       const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
       fired.push({
-        alertName: alert.alertname ?? 'unknown',
-        status: alert.status,
-        graphId: routed.graphId,
-        serviceId: routed.serviceId,
-        eventId: alert.event,
-        fingerprint: alert.fingerprint || null,
-        startsAt: alert.startsAt || null,
-        receiver: parsed.webhook.receiver || null,
-        note: routed.note,
+        data: {
+          alertName: alert.alertname ?? 'unknown',
+          status: alert.status,
+          graphId: routed.graphId,
+          serviceId: routed.serviceId,
+          eventId: alert.event,
+          fingerprint: alert.fingerprint || null,
+          startsAt: alert.startsAt || null,
+          receiver: parsed.webhook.receiver || null,
+          note: routed.note,
+        },
+        endsAt: alert.endsAt || null,
       });
     }
     await this.commandBus.execute(new RecordAlerts(fired, { correlationId: correlationIdOf(request), actor: 'alertmanager', now: new Date() }));

@@ -10,7 +10,6 @@
  */
 import { Injectable, type Type } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { AlertFired } from '../domain/alert/events';
 import type { ClusterCommand, ClusterState } from '../domain/cluster/decide';
 import type { ClusterEvent } from '../domain/cluster/events';
 import type { GraphCommand } from '../domain/graph/commands';
@@ -23,7 +22,7 @@ import type { OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
 import type { VimState } from '../domain/vim/decide';
 import type { VimEvent, VimRegistered } from '../domain/vim/events';
-import { AlertLog } from '../application/alert-log';
+import { AlertLog, type ReceivedAlert } from '../application/alert-log';
 import { ClusterCommands } from '../application/cluster-commands';
 import type { CommandContext, CommandResult } from '../application/command-handler';
 import { GraphCommands } from '../application/graph-commands';
@@ -336,7 +335,7 @@ export class RemoveVimHandler implements ICommandHandler<RemoveVim> {
 /** Record the alerts of one webhook call (the conditional deployment processor acts on them). */
 export class RecordAlerts extends Command<{ position: number | null }> {
   constructor(
-    readonly alerts: readonly AlertFired['data'][],
+    readonly alerts: readonly ReceivedAlert[],
     readonly context: { correlationId: string; actor: string; now: Date },
   ) {
     super();

@@ -22,13 +22,15 @@ export function freePort(): Promise<number> {
  * be told another's URL before that one exists (Alertmanager's webhook → SMO, which needs
  * Prometheus's URL to start). Until `forwardTo` is called it answers 503.
  */
-export async function startRelay(): Promise<{ url: string; forwardTo(target: string): void; stop(): Promise<void> }> {
+export async function startRelay(): Promise<{ url: string; forwardTo(target: string): void; stop(): Promise<void>; forwarded(): number }> {
   let target: URL | null = null;
+  let count = 0;
   const server: Server = createServer((incoming, outgoing) => {
     if (!target) {
       outgoing.writeHead(503).end();
       return;
     }
+    count += 1;
     const forwarded = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(outgoing);
@@ -41,6 +43,8 @@ export async function startRelay(): Promise<{ url: string; forwardTo(target: str
   return {
     url: `http://127.0.0.1:${port}`,
     forwardTo: (url) => (target = new URL(url)),
+    /** Requests forwarded so far. */
+    forwarded: () => count,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -41,6 +41,8 @@ export interface SmoAlert {
   status: AlertStatus;
   fingerprint: string;
   startsAt: string;
+  /** null while firing. */
+  endsAt: string | null;
 }
 
 /** One entry per alert, for routing back to the graph, service and event whose rule fired. */
@@ -53,6 +55,7 @@ export function smoAlertsOf(webhook: AlertmanagerWebhook): SmoAlert[] {
     status: alert.status,
     fingerprint: alert.fingerprint,
     startsAt: alert.startsAt,
+    endsAt: alert.endsAt,
   }));
 }
 
