@@ -12,6 +12,7 @@ import { RUNTIME } from '../app/runtime.token';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import { serviceOwnersProjection } from '../../projections/service-owners.projection';
 import { firstOwnerOf } from './service-owners';
+import { waitsForEvent } from '../domain/graph/decide';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -103,7 +104,16 @@ export class AlertsController {
     if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
     const owner = alert.graph ? await this.graphHaving(alert.graph, alert.service) : await firstOwnerOf(this.runtime.readStore, alert.service);
     if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
+    // SMO's rules name their event; the graph decides on it too (decide.ts), this only says why nothing comes of it.
+    if (alert.event !== null && !(await this.serviceWaitsFor(owner, alert.service, alert.event))) {
+      return { graphId: owner, serviceId: alert.service, note: `service ${alert.service} of graph ${owner} has no event ${alert.event} (a rule of an earlier submission?); recorded only` };
+    }
     return { graphId: owner, serviceId: alert.service, note: null };
+  }
+
+  private async serviceWaitsFor(graphId: string, serviceId: string, eventId: string): Promise<boolean> {
+    const found = await this.runtime.readStore.get<GraphDocument>('graphs', graphId);
+    return found !== null && found !== undefined && waitsForEvent(found.doc.state, serviceId, eventId);
   }
 
   /**

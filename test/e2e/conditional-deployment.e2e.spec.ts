@@ -194,6 +194,25 @@ describe('POST /alerts', () => {
     expect(added.map((a) => [a.alertName, a.status])).toEqual([['dup', 'firing'], ['dup2', 'firing'], ['dup', 'resolved']]);
   });
 
+  it('does not deploy a service on an alert naming an event its current descriptor does not have (a rule of an earlier submission), and says so', async () => {
+    const graph = 'event-v2-graph';
+    const v2 = descriptor.replaceAll(GRAPH, graph).replace('id: main-event', 'id: main-event-v2');
+    expect((await rig.request('POST', '/project/demo-v2/graphs', { body: v2, contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    const installsBefore = rig.helm.installs(VO).length;
+    const stale = webhook({ alertname: 'smo_event_v2_graph__image_compression_vo__main_event', graph, service: VO, event: 'main-event', severity: 'critical' });
+    const response = await post(stale);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ notes: [expect.stringContaining('has no event main-event')] });
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(installsBefore);
+    const triggered = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceTriggered'] } });
+    expect(triggered.filter((e) => (e.data as { graphId: string }).graphId === graph)).toHaveLength(0);
+    // Its current event triggers it.
+    expect((await post(webhook({ alertname: 'smo_event_v2_graph__image_compression_vo__main_event_v2', graph, service: VO, event: 'main-event-v2' }))).status).toBe(200);
+    await eventually(async () => rig.helm.installs(VO).length === installsBefore + 1, 20_000, 'the VO install');
+  });
+
   it('refuses a body that is not an Alertmanager webhook with 400 naming the field', async () => {
     const response = await post({ version: '3', alerts: 'nope' });
     expect(response.status).toBe(400);

@@ -63,6 +63,9 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const graph = state;
       const service = graph.services.find((s) => s.id === command.data.serviceId);
       if (!service || !awaitsAlert(graph, service)) return [];
+      // An alert of SMO's rules names its event: one the service no longer waits for (a rule left by an
+      // earlier submission of the graph, a late delivery) triggers nothing. Upstream-style alerts name none.
+      if (command.data.eventId !== null && !waitsForEvent(graph, service.id, command.data.eventId)) return [];
       return [{ type: 'ServiceTriggered', data: command.data }];
     }
     case 'RecordPlacementProposal': {
@@ -140,6 +143,12 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [command.event];
     }
   }
+}
+
+/** The service's descriptor, as submitted now, has this trigger event. */
+export function waitsForEvent(graph: ExistingGraph, serviceId: string, eventId: string): boolean {
+  const trigger = graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
+  return trigger?.kind === 'event' && trigger.events.some((event) => event.id === eventId);
 }
 
 /** The autoscaler's facts apply to a running graph only (it reads the read model, which may lag a stop or removal). */
