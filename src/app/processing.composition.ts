@@ -152,6 +152,7 @@ export class DurableProcessing {
             logger: runtime.logger,
             intervalSeconds: runtime.config.scaling.intervalSeconds,
             metric: runtime.config.scaling.metric,
+            namespaceLabel: runtime.config.scaling.namespaceLabel,
             owner: runtime.processing.owner,
           })
         : null;

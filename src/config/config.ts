@@ -89,7 +89,7 @@ export interface SmoConfig {
       file: string | undefined;
     };
   };
-  scaling: { enabled: boolean; intervalSeconds: number; metric: string };
+  scaling: { enabled: boolean; intervalSeconds: number; metric: string; namespaceLabel: string | null };
   grafana: { host: string | undefined; username: string | undefined; password: string | undefined; apiToken: string | undefined; datasourceUid: string; timeoutSeconds: number };
   /**
    * NFVCL (VIMs and OpenStack Kubernetes clusters); unset `baseUrl` → the NFVCL routes answer 503.
@@ -181,6 +181,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       enabled: flag(env.SCALING_ENABLED),
       intervalSeconds: integer(env, ['SCALING_INTERVAL'], 30, 1, 86_400),
       metric: text(env, 'SMO_SCALING_METRIC', 'flask_http_request_total'),
+      namespaceLabel: labelName(env, 'SMO_SCALING_NAMESPACE_LABEL', 'namespace'),
     },
     grafana: {
       host: url(env, 'GRAFANA_HOST', ['http:', 'https:']),
@@ -217,6 +218,14 @@ function kubeconfigPath(env: Env, name: string): string | undefined {
 function text(env: Env, name: string, fallback: string): string {
   const value = env[name]?.trim();
   return value ? value : fallback;
+}
+
+/** A Prometheus label name, or `none` (null). */
+function labelName(env: Env, name: string, fallback: string): string | null {
+  const value = text(env, name, fallback);
+  if (value === 'none') return null;
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) throw new ConfigError(name, `must be a Prometheus label name, or none (got ${JSON.stringify(value)})`);
+  return value;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

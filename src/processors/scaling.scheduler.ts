@@ -2,6 +2,7 @@ import type { GraphCommand } from '../domain/graph/commands';
 import type { ExistingGraph, ServiceState } from '../domain/graph/state';
 import type { CommandContext } from '../application/command-handler';
 import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
+import type { RateSelector } from '../integrations/prometheus/promql';
 import type { Logger } from '../observability/logger';
 import { decideReplicas, type ScalingService } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
@@ -19,7 +20,7 @@ export interface ReplicaScaler {
 }
 
 export interface RequestRates {
-  requestRate(service: string, windowSeconds: number, metric?: string): Promise<RateOutcome>;
+  requestRate(selector: RateSelector, windowSeconds: number, metric?: string): Promise<RateOutcome>;
 }
 
 const LEASE = 'job:scaling';
@@ -57,6 +58,8 @@ export class ScalingScheduler {
       logger: Logger;
       intervalSeconds: number;
       metric: string;
+      /** The label that holds a series' namespace (the graph's project); null: upstream's query, by service alone. */
+      namespaceLabel: string | null;
       owner: string;
     },
   ) {}
@@ -158,16 +161,26 @@ export class ScalingScheduler {
   private async scaleCluster(graph: ExistingGraph, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
     const inputs: ScalingService[] = [];
     const rates: Record<string, number> = {};
+    /** CPU of the replicas held this round (no series): the others are scaled in what is left. */
+    let heldCpu = 0;
     for (const service of services) {
       const parameters = scalingParameters(graph, service.id);
-      const rate = await this.deps.rates.requestRate(parameters.rateOf, this.deps.intervalSeconds, this.deps.metric);
+      const { namespaceLabel } = this.deps;
+      const selector = { service: parameters.rateOf, ...(namespaceLabel ? { namespace: { label: namespaceLabel, value: graph.project } } : {}) };
+      const rate = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric);
       if (!rate.ok) {
         this.problems.push(`request rate of ${service.id} unavailable: ${rate.error}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
         return;
       }
-      rates[service.id] = rate.rate;
       const spec = graph.normalised.services.find((s) => s.id === service.id)!;
+      if (rate.rate === null) {
+        // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
+        this.deps.logger.debug({ graph: graph.graphId, service: service.id }, 'no request-rate series; replicas held this round');
+        heldCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
+        continue;
+      }
+      rates[service.id] = rate.rate;
       inputs.push({
         id: service.id,
         requestRate: rate.rate,
@@ -179,13 +192,14 @@ export class ScalingScheduler {
         maxReplicas: parameters.maxReplicas,
       });
     }
+    if (inputs.length === 0) return;
     const context = (step: string): CommandContext => ({
       commandId: deterministicId('scaling', graph.graphId, cluster, now.toISOString(), step),
       correlationId: deterministicId('scaling', graph.graphId, now.toISOString()),
       actor: 'processor:scaling',
       now,
     });
-    const result = await decideReplicas(inputs, { cpu: info.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
+    const result = await decideReplicas(inputs, { cpu: Math.max(0, info.cpuAvailable - heldCpu), accelerated: info.acceleration }, { solver: await this.deps.solver() });
     if (!result.feasible) {
       // Recorded with its re-placement request, once per cause: the decider records nothing when the same cause was.
       await this.deps.dispatch(

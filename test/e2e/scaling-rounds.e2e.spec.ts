@@ -3,6 +3,7 @@ import { graphUseCaseOf } from '../../src/app/cqrs';
 import type { CommandContext } from '../../src/application/command-handler';
 import type { GraphCommand } from '../../src/domain/graph/commands';
 import { getSolver } from '../../src/optimizer';
+import type { RateSelector } from '../../src/integrations/prometheus/promql';
 import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
@@ -16,7 +17,9 @@ const GRAPH = 'image-detection-graph';
  */
 describe('scaling rounds', () => {
   let smo: RunningApp;
-  const rates: Record<string, number> = {};
+  /** Requests per second by service; null: Prometheus has no series for it; absent: 0. */
+  const rates: Record<string, number | null> = {};
+  const rateQueries: RateSelector[] = [];
   const scaleCalls: Array<{ name: string; namespace: string; replicas: number }> = [];
   /** The process dies right after the round's first command was recorded. */
   let dieAfterFirstCommand = false;
@@ -27,6 +30,7 @@ describe('scaling rounds', () => {
     smo = await startApp({ SMO_DEPLOY_WAIT: '20' });
     for (const key of Object.keys(rates)) delete rates[key];
     scaleCalls.length = 0;
+    rateQueries.length = 0;
     dieAfterFirstCommand = false;
     refusedGraph = null;
     const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
@@ -39,7 +43,13 @@ describe('scaling rounds', () => {
     const bus = smo.app.get(CommandBus);
     return new ScalingScheduler({
       readStore: smo.runtime.readStore,
-      rates: { requestRate: async (service) => ({ ok: true, rate: rates[service] ?? 0 }) },
+      rates: {
+        requestRate: async (selector) => {
+          rateQueries.push(selector);
+          const rate = rates[selector.service];
+          return { ok: true, rate: rate === undefined ? 0 : rate };
+        },
+      },
       scaler: { mode: 'simulated', scale: async (name, namespace, replicas) => void scaleCalls.push({ name, namespace, replicas }) },
       dispatch: async (command: GraphCommand, context: CommandContext) => {
         const graphId = 'data' in command ? command.data.graphId : command.event.data.graphId;
@@ -52,6 +62,7 @@ describe('scaling rounds', () => {
       logger: silentLogger,
       intervalSeconds: 30,
       metric: 'flask_http_request_total',
+      namespaceLabel: 'namespace',
       owner: 'test',
     });
   }
@@ -95,6 +106,26 @@ describe('scaling rounds', () => {
     expect(scaleCalls).toEqual(expect.arrayContaining([{ name: 'noise-reduction', namespace: 'other', replicas: 3 }]));
     expect((await events('ServiceScaled')).map((event) => (event.data as { graphId: string }).graphId)).toEqual(['other-graph']);
     expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining(`graph ${GRAPH}: Graph with name ${GRAPH} not found`) });
+  });
+
+  it("reads each rate in the graph's project namespace, and holds a service without a series (no data is not 0 requests)", async () => {
+    rates['image-detection'] = 3; // 1.67·r − 0.01 ≥ 3: 2 replicas
+    await scheduler().round(at(0));
+    await smo.runtime.processing.whenIdle(20_000);
+    const held = scaleCalls.find((call) => call.name === 'image-detection')?.replicas ?? 0;
+    expect(held).toBeGreaterThan(1);
+    expect(rateQueries).toContainEqual({ service: 'image-detection', namespace: { label: 'namespace', value: 'demo' } });
+    // The exporter of image-detection is gone: its series ends. At 0 requests it would go down to 1 replica.
+    scaleCalls.length = 0;
+    rates['image-detection'] = null;
+    rates['noise-reduction'] = 0.6; // 0.533·r − 0.416 ≥ 0.6: 2 replicas, beside the replicas held
+    await scheduler().round(at(30));
+    await smo.runtime.processing.whenIdle(20_000);
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 2 }]);
+    rates['image-detection'] = 0;
+    scaleCalls.length = 0;
+    await scheduler().round(at(60));
+    expect(scaleCalls).toEqual([{ name: 'image-detection', namespace: 'demo', replicas: 1 }]);
   });
 
   it('stops scaling, graph by graph, once another instance holds the scaling lease', async () => {

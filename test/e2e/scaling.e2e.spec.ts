@@ -21,7 +21,7 @@ describe('autoscaling from Prometheus request rates', () => {
   beforeEach(async () => {
     prometheus = new FakePrometheus();
     prometheusUrl = await prometheus.start();
-    // Answers upstream's PromQL, sum(rate(flask_http_request_total{service="<svc>"}[1s]))by(service).
+    // Answers the request-rate PromQL, sum(rate(flask_http_request_total{service="<svc>",namespace="<project>"}[1s]))by(service).
     prometheus.answer((query) => {
       const service = /service="([^"]+)"/.exec(query)?.[1] ?? '';
       return vectorReply(rates[service] === undefined ? [] : [{ labels: { service }, value: String(rates[service]) }]);
@@ -46,7 +46,7 @@ describe('autoscaling from Prometheus request rates', () => {
     rates['noise-reduction'] = 1;
     const patch = await eventually(async () => rig.kube.scalePatches.find((p) => p.name === 'noise-reduction'), 20_000, 'a scale patch');
     expect(patch).toMatchObject({ namespace: 'demo', replicas: 3 });
-    expect(prometheus.queries).toContain('sum(rate(flask_http_request_total{service="noise-reduction"}[1s]))by(service)');
+    expect(prometheus.queries).toContain('sum(rate(flask_http_request_total{service="noise-reduction",namespace="demo"}[1s]))by(service)');
     // The patch goes out first, then the decision is recorded.
     const event = await eventually(async () => (await scaled())[0], 10_000, 'ServiceScaled');
     expect(event.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1 });

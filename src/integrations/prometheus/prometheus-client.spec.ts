@@ -5,20 +5,27 @@ import { PrometheusClient } from './prometheus-client';
 import { promqlString, requestRateQuery } from './promql';
 
 describe('requestRateQuery', () => {
-  it('is upstream’s PromQL, character for character', () => {
-    expect(requestRateQuery('noise-reduction', 30)).toBe('sum(rate(flask_http_request_total{service="noise-reduction"}[30s]))by(service)');
-    expect(requestRateQuery('svc', 5, 'http_requests_total')).toBe('sum(rate(http_requests_total{service="svc"}[5s]))by(service)');
+  it('is upstream’s PromQL, character for character, without a namespace', () => {
+    expect(requestRateQuery({ service: 'noise-reduction' }, 30)).toBe('sum(rate(flask_http_request_total{service="noise-reduction"}[30s]))by(service)');
+    expect(requestRateQuery({ service: 'svc' }, 5, 'http_requests_total')).toBe('sum(rate(http_requests_total{service="svc"}[5s]))by(service)');
+  });
+
+  it("matches the project's namespace too when given one: another project's service of that name adds nothing", () => {
+    expect(requestRateQuery({ service: 'svc', namespace: { label: 'namespace', value: 'team-a' } }, 30)).toBe(
+      'sum(rate(flask_http_request_total{service="svc",namespace="team-a"}[30s]))by(service)',
+    );
+    expect(() => requestRateQuery({ service: 'svc', namespace: { label: 'name space', value: 'a' } }, 30)).toThrow(RangeError);
   });
 
   it('escapes the label value', () => {
-    expect(requestRateQuery('a"b\\c\nd', 5)).toBe('sum(rate(flask_http_request_total{service="a\\"b\\\\c\\nd"}[5s]))by(service)');
+    expect(requestRateQuery({ service: 'a"b\\c\nd' }, 5)).toBe('sum(rate(flask_http_request_total{service="a\\"b\\\\c\\nd"}[5s]))by(service)');
     expect(promqlString('"}) or vector(1) #')).toBe('"\\"}) or vector(1) #"');
   });
 
   it('refuses a bad window or metric name', () => {
-    expect(() => requestRateQuery('svc', 0)).toThrow(RangeError);
-    expect(() => requestRateQuery('svc', 2.5)).toThrow(RangeError);
-    expect(() => requestRateQuery('svc', 5, 'rate{x}')).toThrow(RangeError);
+    expect(() => requestRateQuery({ service: 'svc' }, 0)).toThrow(RangeError);
+    expect(() => requestRateQuery({ service: 'svc' }, 2.5)).toThrow(RangeError);
+    expect(() => requestRateQuery({ service: 'svc' }, 5, 'rate{x}')).toThrow(RangeError);
   });
 });
 
@@ -113,22 +120,24 @@ describe('PrometheusClient against a fake Prometheus', () => {
   describe('requestRate', () => {
     it('returns the first sample’s value', async () => {
       prometheus.answer(() => vectorReply([{ labels: { service: 'svc' }, value: '12.25' }]));
-      expect(await client.requestRate('svc', 30)).toEqual({ ok: true, rate: 12.25 });
+      expect(await client.requestRate({ service: 'svc' }, 30)).toEqual({ ok: true, rate: 12.25 });
       expect(prometheus.queries.at(-1)).toBe('sum(rate(flask_http_request_total{service="svc"}[30s]))by(service)');
     });
 
-    it('maps no series and NaN to 0, as upstream', async () => {
+    it('tells no series (unknown: nothing counted yet, or the exporter gone) from a rate of 0; NaN is 0, as upstream', async () => {
       prometheus.answer(() => vectorReply([]));
-      expect(await client.requestRate('svc', 30)).toEqual({ ok: true, rate: 0 });
+      expect(await client.requestRate({ service: 'svc' }, 30)).toEqual({ ok: true, rate: null });
+      prometheus.answer(() => vectorReply([{ value: '0' }]));
+      expect(await client.requestRate({ service: 'svc' }, 30)).toEqual({ ok: true, rate: 0 });
       prometheus.answer(() => vectorReply([{ value: 'NaN' }]));
-      expect(await client.requestRate('svc', 30)).toEqual({ ok: true, rate: 0 });
+      expect(await client.requestRate({ service: 'svc' }, 30)).toEqual({ ok: true, rate: 0 });
     });
 
     it('refuses an infinite rate and passes failures through', async () => {
       prometheus.answer(() => vectorReply([{ value: '+Inf' }]));
-      expect(await client.requestRate('svc', 30)).toMatchObject({ ok: false, kind: 'invalid' });
+      expect(await client.requestRate({ service: 'svc' }, 30)).toMatchObject({ ok: false, kind: 'invalid' });
       prometheus.answer(() => errorReply(422, 'execution', 'boom'));
-      expect(await client.requestRate('svc', 30)).toMatchObject({ ok: false, kind: 'prometheus', errorType: 'execution' });
+      expect(await client.requestRate({ service: 'svc' }, 30)).toMatchObject({ ok: false, kind: 'prometheus', errorType: 'execution' });
     });
   });
 

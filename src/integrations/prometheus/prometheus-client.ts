@@ -1,6 +1,6 @@
 import { describeFetchFailure, fetchFailureKind } from '../../shared/fetch-failure';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
-import { requestRateQuery } from './promql';
+import { requestRateQuery, type RateSelector } from './promql';
 import { readQueryResponse, type QueryFailure, type QueryOutcome } from './query-response';
 
 export type { QueryFailure, QueryFailureKind, QueryOutcome, Sample } from './query-response';
@@ -12,7 +12,8 @@ export interface PrometheusClientOptions {
   timeoutMs?: number;
 }
 
-export type RateOutcome = { ok: true; rate: number } | QueryFailure;
+/** `rate: null`: Prometheus has no series (no request counted yet, or the exporter is gone): unknown, not 0. */
+export type RateOutcome = { ok: true; rate: number | null } | QueryFailure;
 
 /** Prometheus' HTTP query API. Failures are values, never thrown. */
 export class PrometheusClient {
@@ -45,13 +46,16 @@ export class PrometheusClient {
 
   /**
    * Requests per second of one service over the last `windowSeconds` (upstream `get_request_rate`).
-   * No series or NaN → 0, as upstream. ±Inf is refused (`invalid`): a counter rate never is, and
-   * the scaling solver must not see it.
+   * No series is `null`: upstream read it as 0, so an exporter down or a scrape gap scaled every
+   * service to its minimum. NaN → 0, as upstream. ±Inf is refused (`invalid`): a counter rate never
+   * is, and the scaling solver must not see it.
    */
-  async requestRate(service: string, windowSeconds: number, metric?: string, signal?: AbortSignal): Promise<RateOutcome> {
-    const outcome = await this.instantQuery(requestRateQuery(service, windowSeconds, metric), signal);
+  async requestRate(selector: RateSelector, windowSeconds: number, metric?: string, signal?: AbortSignal): Promise<RateOutcome> {
+    const outcome = await this.instantQuery(requestRateQuery(selector, windowSeconds, metric), signal);
     if (!outcome.ok) return outcome;
-    const value = outcome.samples[0]?.value ?? NaN; // upstream reads data.result[0]
+    const first = outcome.samples[0]; // upstream reads data.result[0]
+    if (first === undefined) return { ok: true, rate: null };
+    const value = first.value;
     if (Number.isNaN(value)) return { ok: true, rate: 0 };
     if (!Number.isFinite(value)) return { ok: false, kind: 'invalid', error: `request rate is ${value}`, status: 200 };
     return { ok: true, rate: value };

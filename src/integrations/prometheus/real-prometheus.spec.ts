@@ -43,7 +43,9 @@ if (skipReason !== null) {
         const text = [
           '# HELP flask_http_request_total Total number of HTTP requests',
           '# TYPE flask_http_request_total counter',
-          `flask_http_request_total{method="GET",service="svc",status="200"} ${requestCount}`,
+          // The same service id in two projects (namespaces), the second with three times the traffic.
+          `flask_http_request_total{method="GET",namespace="team-a",service="svc",status="200"} ${requestCount}`,
+          `flask_http_request_total{method="GET",namespace="team-b",service="svc",status="200"} ${requestCount * 3}`,
           '',
         ].join('\n');
         return { contentType: 'text/plain; version=0.0.4', body: text };
@@ -114,16 +116,19 @@ if (skipReason !== null) {
       await rules.removeRules('g1', ['smo_good', braces.name]);
     }, 30_000);
 
-    it('reads a positive request rate once the exporter has been scraped twice', async () => {
+    it("reads one project's request rate once the exporter has been scraped twice, and no series as unknown", async () => {
       const client = new PrometheusClient({ baseUrl: rig.prometheusUrl, timeoutMs: 2000 });
-      const rate = await waitFor(async () => {
-        const outcome = await client.requestRate('svc', 5);
-        if (!outcome.ok) throw new Error(outcome.error);
-        return outcome.rate > 0 ? outcome.rate : undefined;
-      }, 20_000, rig);
-      expect(rate).toBeGreaterThan(1); // 5 per 1 s scrape
-      expect(rate).toBeLessThan(20);
-      expect(await client.requestRate('unknown-service', 5)).toEqual({ ok: true, rate: 0 });
+      const rateOf = (namespace: string) =>
+        waitFor(async () => {
+          const outcome = await client.requestRate({ service: 'svc', namespace: { label: 'namespace', value: namespace } }, 5);
+          if (!outcome.ok) throw new Error(outcome.error);
+          return outcome.rate !== null && outcome.rate > 0 ? outcome.rate : undefined;
+        }, 20_000, rig);
+      const [teamA, teamB] = [await rateOf('team-a'), await rateOf('team-b')];
+      expect(teamA).toBeGreaterThan(1); // 5 per 1 s scrape
+      expect(teamA).toBeLessThan(20);
+      expect(teamB / teamA).toBeCloseTo(3, 0); // each project sees its own traffic only
+      expect(await client.requestRate({ service: 'unknown-service' }, 5)).toEqual({ ok: true, rate: null });
       expect(await client.instantQuery('sum((')).toMatchObject({ ok: false, kind: 'prometheus', status: 400, errorType: 'bad_data' });
     }, 30_000);
 
