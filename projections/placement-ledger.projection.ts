@@ -2,8 +2,13 @@ import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import type { DocumentChange, Projection, ProjectionSummary } from '../src/processing/projection';
 import { microCores } from './analytics/placed-resources.projection';
 
-/** One service's placed demand: per replica, times its replicas, on the cluster SMO chose. */
+/**
+ * One copy of a service's placed demand: per replica, times its replicas, on one cluster SMO chose.
+ * A highAvailability service runs a full copy on every cluster of its set: one entry per cluster.
+ */
 export interface PlacedService {
+  /** The service this copy is of; absent in documents of version 2, keyed by the service's id alone. */
+  serviceId?: string;
   cluster: string;
   cpu: number;
   memoryBytes: number;
@@ -17,6 +22,10 @@ export interface PlacedService {
 export interface PlacementLedgerDocument {
   graphId: string;
   running: boolean;
+  /**
+   * One entry per (service, cluster) it runs on, keyed by `ledgerKey`: at most the graph's services
+   * times the clusters of their sets (one for a service without highAvailability).
+   */
   services: Record<string, PlacedService>;
   /**
    * The minute (milliseconds since the epoch / 60,000, floored) of the latest `placedAt` among the
@@ -27,6 +36,12 @@ export interface PlacementLedgerDocument {
 }
 
 export const MINUTE_MS = 60_000;
+
+/** The key of a service's copy on a cluster among a ledger document's services. */
+export const ledgerKey = (serviceId: string, cluster: string): string => `${serviceId}@${cluster}`;
+
+/** The service an entry is a copy of (a document of version 2 keyed it by the service's id). */
+export const serviceIdOf = (key: string, service: PlacedService): string => service.serviceId ?? key;
 
 /** The document with its `placedMinute` recomputed from its services. */
 function indexed(doc: PlacementLedgerDocument): PlacementLedgerDocument {
@@ -85,7 +100,8 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
   name: 'placement-ledger',
   collection: 'placement-ledger',
   // 2: the placed-demand totals (a summary the documents of version 1 never moved).
-  version: 2,
+  // 3: one entry per cluster of a highAvailability service's set (version 2 counted only its first).
+  version: 3,
   summary: placedDemandTotals,
   filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
@@ -96,27 +112,34 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
     switch (event.type) {
       case 'PlacementDecided': {
         const services: Record<string, PlacedService> = {};
+        const previous = new Map(Object.entries(current.services).map(([key, s]) => [ledgerKey(serviceIdOf(key, s), s.cluster), s]));
         for (const demand of event.data.inputs.services) {
-          const cluster = event.data.placement[demand.id];
-          if (cluster === undefined) continue;
-          const before = current.services[demand.id];
-          const unchanged = before !== undefined && before.cluster === cluster && before.replicas >= demand.replicas;
-          services[demand.id] = {
-            cluster,
-            cpu: demand.cpu,
-            memoryBytes: demand.memoryBytes ?? 0,
-            gpu: demand.gpu ? 1 : 0,
-            replicas: demand.replicas,
-            placedAt: unchanged ? before.placedAt : at,
-          };
+          const primary = event.data.placement[demand.id];
+          if (primary === undefined) continue;
+          // Every cluster of a highAvailability service's set runs a full copy of it.
+          for (const cluster of new Set(event.data.clusterSets?.[demand.id] ?? [primary])) {
+            const key = ledgerKey(demand.id, cluster);
+            const before = previous.get(key);
+            const unchanged = before !== undefined && before.replicas >= demand.replicas;
+            services[key] = {
+              serviceId: demand.id,
+              cluster,
+              cpu: demand.cpu,
+              memoryBytes: demand.memoryBytes ?? 0,
+              gpu: demand.gpu ? 1 : 0,
+              replicas: demand.replicas,
+              placedAt: unchanged ? before.placedAt : at,
+            };
+          }
         }
         return indexed({ ...current, services });
       }
       case 'ServiceScaled': {
-        const service = current.services[event.data.serviceId];
-        if (!service) return current;
-        const scaled = { ...service, replicas: event.data.to, placedAt: event.data.to > service.replicas ? at : service.placedAt };
-        return indexed({ ...current, services: { ...current.services, [event.data.serviceId]: scaled } });
+        const { serviceId, to } = event.data;
+        const copies = Object.entries(current.services).filter(([key, service]) => serviceIdOf(key, service) === serviceId);
+        if (copies.length === 0) return current;
+        const scaled = copies.map(([key, service]) => [key, { ...service, replicas: to, placedAt: to > service.replicas ? at : service.placedAt }] as const);
+        return indexed({ ...current, services: { ...current.services, ...Object.fromEntries(scaled) } });
       }
       case 'GraphStopped':
         return { ...current, running: false };

@@ -73,6 +73,59 @@ describe('the placement ledger rule', () => {
   });
 });
 
+describe('a highAvailability service in the ledger', () => {
+  /** Folds the graph events through the ledger projection, stamped at the given seconds. */
+  function fold(events: Array<[number, GraphEvent]>): PlacementLedgerDocument | null {
+    let doc: PlacementLedgerDocument | null = null;
+    events.forEach(([second, event], index) => {
+      const recorded: RecordedEvent = { id: `e${index}`, type: event.type, data: event.data, metadata: {}, streamId: 'graph-g1', revision: index, position: index + 1, created: at(second) };
+      doc = placementLedgerProjection.evolve(doc, recorded, 'g1');
+    });
+    return doc;
+  }
+  // image-detection (1 core, 512 bytes) runs a full copy on c1 and c2; noise-reduction (0.5 core) on c1 only.
+  const ha = { ...demoPlacementDecided('g1', { 'noise-reduction': 'c1', 'image-detection': 'c1' }), clusterSets: { 'image-detection': ['c1', 'c2'] } };
+
+  it('counts a copy on every cluster of its set: in the demand, the totals and what a re-placement gets back', async () => {
+    const doc = fold([[1, { type: 'PlacementDecided', data: ha }]])!;
+    expect(Object.keys(doc.services).sort()).toEqual(['image-detection@c1', 'image-detection@c2', 'noise-reduction@c1']);
+    const expected = { c1: { cpu: 1.5, memoryBytes: 768, gpu: 0 }, c2: { cpu: 1, memoryBytes: 512, gpu: 0 } };
+    expect(placedDemand([doc])).toEqual(expected);
+    expect(placedDemandTotals.evolve(null, { id: 'g1', before: null, after: doc })).toEqual({ clusters: { c1: { microCpu: 1_500_000, memoryBytes: 768, gpu: 0 }, c2: { microCpu: 1_000_000, memoryBytes: 512, gpu: 0 } } });
+    // The graph re-placed gets back both copies' share, on c2 as on c1.
+    const store = new MemoryReadStore();
+    const capacity = { cpuAvailable: 4, cpuAllocatable: 4, memoryAvailableBytes: 4096, memoryAllocatableBytes: 4096, gpuAvailable: 0, gpuAllocatable: 0 };
+    await store.commit([
+      { kind: 'upsert', collection: 'clusters', id: 'c1', doc: { ...cluster('c1', at(0)), ...capacity }, position: 1 },
+      { kind: 'upsert', collection: 'clusters', id: 'c2', doc: { ...cluster('c2', at(0)), ...capacity }, position: 2 },
+      { kind: 'upsert', collection: 'placement-ledger', id: 'g1', doc, position: 3 },
+    ]);
+    const now = new Date(at(2));
+    expect((await effectiveClusters(new CachingReadStore(store), now, 60_000)).map((c) => c.cpuAvailable)).toEqual([2.5, 3]);
+    expect((await effectiveClusters(new CachingReadStore(store), now, 60_000, { graphId: 'g1', inAllocation: () => false })).map((c) => c.cpuAvailable)).toEqual([4, 4]);
+  });
+
+  it('scales every copy, keeps the placing time of a copy that stays, and stamps a new one', () => {
+    const scaled = fold([
+      [1, { type: 'PlacementDecided', data: ha }],
+      [2, { type: 'ServiceScaled', data: { graphId: 'g1', serviceId: 'image-detection', cluster: 'c1', from: 1, to: 2, requestRate: 10, solver: 'highs', objective: 0 } }],
+    ])!;
+    expect(placedDemand([scaled])).toEqual({ c1: { cpu: 2.5, memoryBytes: 1280, gpu: 0 }, c2: { cpu: 2, memoryBytes: 1024, gpu: 0 } });
+    // Re-placed with its set moved from c1, c2 to c2, c3: the copy on c2 was there before; the one on c3 is new.
+    const moved = fold([
+      [1, { type: 'PlacementDecided', data: ha }],
+      [5, { type: 'PlacementDecided', data: { ...ha, clusterSets: { 'image-detection': ['c2', 'c3'] }, placement: { 'noise-reduction': 'c1', 'image-detection': 'c2' } } }],
+    ])!;
+    expect(Object.fromEntries(Object.entries(moved.services).map(([key, s]) => [key, s.placedAt]))).toEqual({ 'noise-reduction@c1': at(1), 'image-detection@c2': at(1), 'image-detection@c3': at(5) });
+  });
+
+  it('still reads a document of version 2 (keyed by service id), as it stays readable during the rebuild', () => {
+    expect(placedDemand([graph('g1', at(1))])).toEqual({ c1: { cpu: 1, memoryBytes: 200, gpu: 0 }, c2: { cpu: 1, memoryBytes: 50, gpu: 1 } });
+    const scaled = placementLedgerProjection.evolve(graph('g1', at(1)), { id: 'e', type: 'ServiceScaled', data: { graphId: 'g1', serviceId: 'a', cluster: 'c1', from: 2, to: 3, requestRate: 10, solver: 'highs', objective: 0 }, metadata: {}, streamId: 'graph-g1', revision: 1, position: 1, created: at(2) }, 'g1');
+    expect(scaled?.services.a).toMatchObject({ cluster: 'c1', replicas: 3, placedAt: at(2) });
+  });
+});
+
 describe('the ledger read behind placement', () => {
   const clusterNames = ['c1', 'c2', 'c3'];
   const start = Date.parse('2026-03-01T00:00:00Z');

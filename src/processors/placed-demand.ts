@@ -1,7 +1,7 @@
 import type { CachingReadStore } from '../readstore/caching-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
-import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, type PlacedDemandTotals, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, serviceIdOf, type PlacedDemandTotals, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 
 export interface Demand {
   cpu: number;
@@ -117,7 +117,8 @@ async function recentlyPlaced(readStore: CachingReadStore, now: Date, ttlMs: num
 /** What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger rule. */
 function ownDemand(graph: PlacementLedgerDocument | undefined, own: OwnGraph, counts: (cluster: string, placedAt: string) => boolean): DemandByCluster {
   if (!graph) return {};
-  const services = Object.fromEntries(Object.entries(graph.services).filter(([id, service]) => own.inAllocation(id) || counts(service.cluster, service.placedAt)));
+  // Every copy of a highAvailability service: each is an entry of its own, on its own cluster.
+  const services = Object.fromEntries(Object.entries(graph.services).filter(([key, service]) => own.inAllocation(serviceIdOf(key, service)) || counts(service.cluster, service.placedAt)));
   return placedDemand([{ ...graph, services }]);
 }
 

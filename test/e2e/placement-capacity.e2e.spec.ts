@@ -108,6 +108,30 @@ describe('placement counts what SMO already placed', () => {
       await new Promise((resolve) => setTimeout(resolve, 2100));
       expect((await clusters(rig.smo.url)).c1).toEqual({ cpu: 4, memory: 8 * GiB });
     }, 60_000);
+
+    it('a highAvailability graph’s copies count against every cluster of their set: a second demo does not fit in what is left', async () => {
+      // Each service runs a full copy on both clusters: 2.5 cores on each of two 3-core clusters.
+      const three = (name: string) => ({ name, cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' });
+      rig = await startRig({ clusters: [three('c1'), three('c2')] });
+      const highlyAvailable = demo('ha-graph').replace(/(highAvailability:\n\s+enabled: )False/, '$1True');
+      expect(highlyAvailable).not.toEqual(demo('ha-graph'));
+      expect((await rig.request('POST', '/project/a/graphs', { body: highlyAvailable, contentType: 'application/yaml' })).status).toBe(200);
+      await rig.idle();
+      const ha = (await (await rig.request('GET', '/graphs/ha-graph')).json()) as View;
+      expect(ha.placementFailure ?? null).toBeNull();
+      expect(Object.fromEntries(Object.entries(await clusters(rig.smo.url)).map(([name, { cpu }]) => [name, cpu]))).toEqual({ c1: 0.5, c2: 0.5 });
+      // A plain demo (2.5 cores) cannot fit in the 0.5 core left on each: it is recorded, not placed (422).
+      expect((await rig.request('POST', '/project/b/graphs', { body: demo('plain-graph'), contentType: 'application/yaml' })).status).toBe(422);
+      await rig.idle();
+      const load: Record<string, number> = { c1: 0, c2: 0 };
+      for (const graphId of ['ha-graph', 'plain-graph']) {
+        const decisions = (await (await rig.request('GET', `/graphs/${graphId}/placements`)).json()) as Array<{ placement: Record<string, string> | null; clusterSets?: Record<string, string[]> }>;
+        const last = decisions.find((d) => d.placement);
+        for (const [service, cluster] of Object.entries(last?.placement ?? {})) for (const on of last?.clusterSets?.[service] ?? [cluster]) load[on]! += DEMAND[service]!.cpu;
+      }
+      const plain = (await (await rig.request('GET', '/graphs/plain-graph')).json()) as View;
+      expect({ load, plainPlacement: plain.placement ?? null }).toEqual({ load: { c1: 2.5, c2: 2.5 }, plainPlacement: null });
+    }, 60_000);
   });
 });
 
