@@ -28,6 +28,7 @@ import { RELEASE_NAMES_CATEGORY } from '../domain/release-names/events';
 import { VIM_NAME_EVOLVE_VERSION, vimNameDecider } from '../domain/vim-name/decide';
 import { VIM_NAME_CATEGORY } from '../domain/vim-name/events';
 import { PlacementProcessor } from '../processors/placement.processor';
+import { inventoryShowsPlacements } from '../processors/cluster-inventory';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
 import { ClusterSync } from '../processors/cluster-sync';
@@ -93,7 +94,7 @@ export class DurableProcessing {
           await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
         },
         ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
-        inventoryShowsPlacements: runtime.integrations.modes.some((m) => m.name === 'karmada' && m.mode === 'simulated'),
+        inventoryShowsPlacements: inventoryShowsPlacements(runtime.integrations.modes),
       }),
       new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }),
       new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }),

@@ -4,6 +4,11 @@ import { effectiveClusters, type OwnGraph } from './placed-demand';
 
 const LABEL_ONLY_GPUS = 1000;
 
+/** The simulated Karmada reports SMO's own placements as allocated; a real one only pods that request resources. */
+export function inventoryShowsPlacements(modes: ReadonlyArray<{ name: string; mode: string }>): boolean {
+  return modes.some((m) => m.name === 'karmada' && m.mode === 'simulated');
+}
+
 /**
  * The clusters SMO may place on, from the clusters read model less SMO's own placements the
  * inventory does not show yet (see placed-demand.ts), in a deterministic order (by name).

@@ -1,6 +1,7 @@
 import type { CachingReadStore } from '../readstore/caching-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
+import type { ExistingGraph } from '../domain/graph/state';
 import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, serviceIdOf, type PlacedDemandTotals, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 
 export interface Demand {
@@ -58,6 +59,16 @@ export interface OwnGraph {
    * resources). Otherwise only what the ledger itself subtracted is given back.
    */
   inAllocation(serviceId: string): boolean;
+}
+
+/**
+ * The graph being re-placed (or a proposal for it approved), as OwnGraph: a service is in the
+ * reported allocation when the inventory shows SMO's placements (simulated), or when its pods
+ * request its demand (`injectResources`).
+ */
+export function ownGraphOf(graph: Pick<ExistingGraph, 'graphId' | 'normalised'>, inventoryShowsPlacements: boolean): OwnGraph {
+  const requests = new Set(graph.normalised.services.filter((service) => service.injectResources).map((service) => service.id));
+  return { graphId: graph.graphId, inAllocation: (serviceId) => inventoryShowsPlacements || requests.has(serviceId) };
 }
 
 /**

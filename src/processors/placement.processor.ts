@@ -30,7 +30,7 @@ import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
 import { clusterCapacities } from './cluster-inventory';
-import type { OwnGraph } from './placed-demand';
+import { ownGraphOf, type OwnGraph } from './placed-demand';
 
 /** Live replica counts for re-placement; a service that reports none counts as 1. */
 export interface ReplicaSource {
@@ -224,8 +224,7 @@ export class PlacementProcessor implements Processor {
 
   /** The graph being re-placed: which of its services the inventory's allocated figures include (see OwnGraph). */
   private ownGraph(graph: ExistingGraph): OwnGraph {
-    const requests = new Set(graph.normalised.services.filter((service) => service.injectResources).map((service) => service.id));
-    return { graphId: graph.graphId, inAllocation: (serviceId) => this.deps.inventoryShowsPlacements || requests.has(serviceId) };
+    return ownGraphOf(graph, this.deps.inventoryShowsPlacements);
   }
 
   /** A re-placement is applied, proposed for approval, or refused, by the request and the graph's policy (move budget). */

@@ -110,3 +110,42 @@ describe('placement proposals, approval and move budgets', () => {
     expect((await rig.request('POST', `/graphs/${GRAPH}/placement?maxMoves=lots`)).status).toBe(400);
   });
 });
+
+describe('approving a proposal re-checks the capacity it relied on', () => {
+  let rig: OrchestratorRig;
+  afterEach(async () => rig?.stop());
+  const renamed = (graphId: string, text = descriptorText()) => text.replace(`id: ${GRAPH}`, `id: ${graphId}`);
+  const view = async (graphId: string) => (await (await rig.request('GET', `/graphs/${graphId}`)).json()) as View;
+
+  it('capacity another graph took since the proposal: the approval is refused with 409 and nothing moves; a new proposal can be asked for', async () => {
+    rig = await startRig({
+      clusters: [
+        { name: 'c1', cpu: '4', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+      ],
+    });
+    expect((await rig.request('POST', '/project/a/graphs', { body: renamed('prop-graph', proposing), contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    // c1 is lost: the graph's policy proposes moving its 2.5 cores to c2 (3 cores).
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '4', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    const proposal = await eventually(async () => (await view('prop-graph')).proposals[0], 20_000, 'a proposal');
+    // Another graph (2.5 cores) is placed meanwhile: c2 is the only available cluster.
+    expect((await rig.request('POST', '/project/b/graphs', { body: renamed('other'), contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    expect(Object.values((await view('other')).placement ?? {})).toEqual(['c2', 'c2', 'c2']);
+    const approve = await rig.request('POST', `/graphs/prop-graph/placements/${proposal.proposalId}/approve`);
+    await rig.idle();
+    // Six services of 0.5 + 1 + 1 cores each pair on a 3-core cluster: the approval is refused rather than overbook.
+    expect(approve.headers.get('content-type')).toContain('application/problem+json');
+    expect(await approve.json()).toMatchObject({ status: 409, detail: expect.stringContaining('ask for a new one'), violations: expect.arrayContaining([expect.objectContaining({ constraint: 'cpu', subject: 'c2' })]) });
+    const onC2 = [...Object.values((await view('prop-graph')).placement ?? {}), ...Object.values((await view('other')).placement ?? {})].filter((c) => c === 'c2').length;
+    expect({ status: approve.status, servicesOnC2: onC2, proposal: (await view('prop-graph')).proposals[0]?.status }).toEqual({ status: 409, servicesOnC2: 3, proposal: 'pending' });
+    expect(rig.helmCalls('upgrade').map((c) => c.release)).toEqual([]);
+    // Asked again, the placement sees c2 taken: no placement fits.
+    expect((await rig.request('POST', '/graphs/prop-graph/placement?mode=propose')).status).toBe(422);
+  }, 90_000);
+});

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails } from '../../descriptor';
-import type { GraphCommand } from '../../domain/graph/commands';
+import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
@@ -23,6 +23,11 @@ import { answerCurrentGraph, answerProjectGraphs, currentGraph } from './graph-r
 import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
+import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
+import { proposalShortfalls } from '../../processors/proposal-capacity';
+
+/** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
+const APPROVAL_INVENTORY_WAIT_MS = 5_000;
 
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
@@ -225,11 +230,34 @@ export class GraphsController {
 
   @Post('graphs/:name/placements/:proposal/approve')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Apply a placement proposal: exactly its moves' })
+  @ApiOperation({
+    summary: 'Apply a placement proposal: exactly its moves',
+    description: 'Checked again against the capacity there is now: 409 when it would overbook a cluster (capacity other graphs took since, a cluster unavailable or gone), with the `violations`; ask for a new proposal.',
+  })
   @ApiStringParam('proposal', 'the proposal id')
   @GraphCommandResponses('Proposal <id> applied')
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.command(name, { type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString() } }, request, reply, `Proposal ${proposal} applied\n`);
+    const overbooked = await this.approvalShortfalls(name, proposal);
+    await this.command(name, { type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, request, reply, `Proposal ${proposal} applied\n`);
+  }
+
+  /**
+   * What approving the proposal now would overbook: its placement against the clusters as the next
+   * placement would see them (the graph's own demand given back), once the ledger holds every event
+   * recorded so far (bounded wait). None when it is not pending: the decider answers why.
+   */
+  private async approvalShortfalls(graphId: string, proposalId: string): Promise<CapacityShortfall[]> {
+    const { state } = await this.runtime.graphs.load(graphId);
+    if (state.kind === 'none') return [];
+    const pending = state.proposals.find((p) => p.proposalId === proposalId && p.status === 'pending');
+    if (!pending) return [];
+    const head = (await this.runtime.eventStore.headPosition()) ?? 0;
+    await this.runtime.processing.whenProcessed(head, { names: ['clusters', 'placement-ledger'], timeoutMs: APPROVAL_INVENTORY_WAIT_MS }).catch(() => undefined);
+    return proposalShortfalls(this.runtime.readStore, state, pending.decision, {
+      now: new Date(),
+      ttlMs: this.runtime.config.placementLedgerTtlSeconds * 1000,
+      inventoryShowsPlacements: inventoryShowsPlacements(this.runtime.integrations.modes),
+    });
   }
 
   @Post('graphs/:name/placements/:proposal/reject')

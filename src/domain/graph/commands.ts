@@ -1,5 +1,12 @@
 import type { GraphEvent } from './events';
 
+/** One way a placement no longer fits a cluster: its constraint (cpu, memory, gpu, an unavailable cluster…), the cluster or service, and by how much. */
+export interface CapacityShortfall {
+  constraint: string;
+  subject: string;
+  detail: string;
+}
+
 type DataOf<T extends GraphEvent['type']> = Extract<GraphEvent, { type: T }>['data'];
 
 /**
@@ -19,7 +26,11 @@ export type GraphCommand =
   /** An alert fired for the service; it is installed if it waits for one (once), else nothing happens. */
   | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> }
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
-  | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string } }
+  /**
+   * `overbooked`: what of the proposal's placement does not fit the clusters as they are now (the
+   * caller checks the inventory, the graph's own demand given back): any entry refuses the approval.
+   */
+  | { type: 'ApprovePlacementProposal'; data: { graphId: string; proposalId: string; now: string; overbooked: CapacityShortfall[] } }
   | { type: 'RejectPlacementProposal'; data: { graphId: string; proposalId: string; reason: string } }
   /** `now`: when the failure was recorded; a pending proposal expired by then no longer blocks a new one. */
   | { type: 'ProposeClusterProvisioning'; data: DataOf<'ClusterProvisioningProposed'>; now?: string }

@@ -244,6 +244,24 @@ describe('graph decider', () => {
       const diff = [{ serviceId: 'noise-reduction', from: 'c1', to: 'c2' }];
       spec.given(running).when({ type: 'RecordPlacementProposal', data: { ...proposal, diff } }).then([{ type: 'PlacementProposed', data: { ...proposal, diff } }]);
     });
+    it('approves a proposal as computed only when nothing it would overbook was found; an expired one is refused for that first', () => {
+      const { graphId: _, ...decision } = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual').data;
+      const proposed: GraphEvent = {
+        type: 'PlacementProposed',
+        data: { graphId, proposalId: 'r1', basisDecisionId: onC1.data.decisionId, diff: [{ serviceId: 'noise-reduction', from: 'c1', to: 'c2' }], why: 'w', expiresAt: '2030-01-01T00:00:00.000Z', decision },
+      };
+      const approve = (now: string, overbooked: Array<{ constraint: string; subject: string; detail: string }>) => ({ type: 'ApprovePlacementProposal' as const, data: { graphId, proposalId: 'r1', now, overbooked } });
+      const shortfall = { constraint: 'cpu', subject: 'c2', detail: '5 > 3 cores' };
+      spec
+        .given([...running, proposed])
+        .when(approve('2029-01-01T00:00:00.000Z', []))
+        .then([
+          { type: 'PlacementProposalApproved', data: { graphId, proposalId: 'r1' } },
+          { type: 'PlacementDecided', data: { ...decision, graphId, decisionId: 'r1' } },
+        ]);
+      spec.given([...running, proposed]).when(approve('2029-01-01T00:00:00.000Z', [shortfall])).thenThrows({ kind: 'conflict', message: expect.stringContaining('Capacity changed since proposal r1 (c2)'), details: { violations: [shortfall] } });
+      spec.given([...running, proposed]).when(approve('2031-01-01T00:00:00.000Z', [shortfall])).thenThrows({ kind: 'conflict', message: expect.stringContaining('expired') });
+    });
     it('keeps every pending proposal and only the latest decided ones', () => {
       const { graphId: _, ...decision } = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'manual').data;
       const proposed = (id: string): GraphEvent => ({

@@ -82,6 +82,14 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if ((graph.placement?.decisionId ?? null) !== proposal.basisDecisionId) {
         throw new DomainError('conflict', `The placement of ${graph.graphId} changed since proposal ${proposal.proposalId}; ask for a new one`);
       }
+      // Capacity other graphs took since the proposal was computed is not given twice.
+      const { overbooked } = command.data;
+      if (overbooked.length > 0) {
+        const where = [...new Set(overbooked.map((v) => v.subject))].join(', ');
+        throw new DomainError('conflict', `Capacity changed since proposal ${proposal.proposalId} (${where}): it no longer fits; ask for a new one`, {
+          violations: overbooked.map((v) => ({ ...v })),
+        });
+      }
       return [
         { type: 'PlacementProposalApproved', data: { graphId: graph.graphId, proposalId: proposal.proposalId } },
         { type: 'PlacementDecided', data: { ...proposal.decision, graphId: graph.graphId, decisionId: proposal.proposalId } },
