@@ -34,6 +34,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ NFVCL_BASE_URL: 'http://192.168.12.64:5002/', NFVCL_POLL_INTERVAL_MS: '50' }).nfvcl).toMatchObject({ baseUrl: 'http://192.168.12.64:5002', pollIntervalMs: 50 });
   });
 
+  it('keeps an in-memory event store with an in-memory read store only', () => {
+    expect(loadConfig({ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'memory' })).toMatchObject({ eventStore: 'memory', readStore: 'memory' });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -48,6 +52,10 @@ describe('loadConfig', () => {
     [{ NFVCL_BASE_URL: 'http://admin:secret@nfvcl:5002' }, 'NFVCL_BASE_URL'],
     [{ NFVCL_POLL_INTERVAL_MS: '5' }, 'NFVCL_POLL_INTERVAL_MS'],
     [{ NFVCL_TIMEOUT: '0' }, 'NFVCL_TIMEOUT'],
+    // Events vanish at exit while the read models and their checkpoints would survive in ./data/smo.db (or MongoDB).
+    [{ SMO_EVENT_STORE: 'memory' }, 'SMO_READ_STORE'],
+    [{ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'sqlite' }, 'SMO_READ_STORE'],
+    [{ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'mongodb', MONGO_URL: 'mongodb://127.0.0.1/smo' }, 'SMO_READ_STORE'],
   ])('refuses %j naming %s', (env, variable) => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);

@@ -126,6 +126,11 @@ export function loadConfig(env: Env = process.env): SmoConfig {
   const mongoUrl = url(env, 'MONGO_URL', ['mongodb:', 'mongodb+srv:']);
   if (eventStore === 'eventstoredb' && !esdbUrl) throw new ConfigError('ESDB_URL', 'is required when SMO_EVENT_STORE=eventstoredb');
   if (readStore === 'mongodb' && !mongoUrl) throw new ConfigError('MONGO_URL', 'is required when SMO_READ_STORE=mongodb');
+  // The read models keep checkpoints (event positions): over events that vanish at exit, a kept read store would be ahead
+  // of the next run's events and never show them.
+  if (eventStore === 'memory' && readStore !== 'memory') {
+    throw new ConfigError('SMO_READ_STORE', `must be memory when SMO_EVENT_STORE=memory (got ${readStore}${env.SMO_READ_STORE?.trim() ? '' : ', the default'}): the read models' checkpoints would outlive the events`);
+  }
   return {
     port: integer(env, ['PORT', 'FLASK_RUN_PORT'], 8000, 0, 65535),
     // Without API tokens SMO only listens on loopback, unless told otherwise explicitly.
