@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'memory' })).toMatchObject({ eventStore: 'memory', readStore: 'memory' });
   });
 
+  it('reads a boolean as true/false, t/f, yes/no or 1/0 in any case; unset keeps the default', () => {
+    for (const yes of ['true', 'TRUE', 't', 'yes', 'Yes', '1', ' true ']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: yes }).security.protectOperations).toBe(true);
+    for (const no of ['false', 'F', 'no', '0', '']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: no }).security.protectOperations).toBe(false);
+    expect(loadConfig({}).security).toMatchObject({ protectOperations: false, swaggerUi: true });
+    expect(loadConfig({ SMO_SWAGGER_UI: 'no' }).security.swaggerUi).toBe(false);
+    expect(loadConfig({ INSECURE_REGISTRY: 'yes' }).helm.plainHttp).toBe(true);
+    expect(loadConfig({ SCALING_ENABLED: '1', PROMETHEUS_HOST: 'http://p:9090' }).scaling.enabled).toBe(true);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -56,6 +65,13 @@ describe('loadConfig', () => {
     [{ SMO_EVENT_STORE: 'memory' }, 'SMO_READ_STORE'],
     [{ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'sqlite' }, 'SMO_READ_STORE'],
     [{ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'mongodb', MONGO_URL: 'mongodb://127.0.0.1/smo' }, 'SMO_READ_STORE'],
+    // A boolean that is neither true nor false was silently false: SMO_PROTECT_OPERATIONS=on left /health and /metrics open.
+    [{ SMO_PROTECT_OPERATIONS: 'on' }, 'SMO_PROTECT_OPERATIONS'],
+    [{ SMO_PROTECT_OPERATIONS: 'ture' }, 'SMO_PROTECT_OPERATIONS'],
+    [{ SMO_SWAGGER_UI: 'off' }, 'SMO_SWAGGER_UI'],
+    [{ INSECURE_REGISTRY: 'y' }, 'INSECURE_REGISTRY'],
+    [{ SCALING_ENABLED: 'enabled', PROMETHEUS_HOST: 'http://p:9090' }, 'SCALING_ENABLED'],
+    [{ SCALING_ENABLED: 'yes' }, 'PROMETHEUS_HOST'],
   ])('refuses %j naming %s', (env, variable) => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);

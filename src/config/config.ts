@@ -166,7 +166,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     helm: {
       binary: text(env, 'SMO_HELM_BINARY', 'helm'),
       timeoutSeconds: integer(env, ['SMO_HELM_TIMEOUT'], 300, 1, 3600),
-      plainHttp: flag(env.INSECURE_REGISTRY),
+      plainHttp: flag(env, 'INSECURE_REGISTRY', false),
       passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
       concurrency: integer(env, ['SMO_HELM_CONCURRENCY'], 4, 1, 64),
     },
@@ -174,16 +174,16 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     alertsToken: env.SMO_ALERTS_TOKEN?.trim() || undefined,
     security: {
       tokens: apiTokens(env, 'SMO_API_TOKENS'),
-      protectOperations: flag(env.SMO_PROTECT_OPERATIONS),
+      protectOperations: flag(env, 'SMO_PROTECT_OPERATIONS', false),
       rateLimitPerSecond: integer(env, ['SMO_RATE_LIMIT'], 200, 1, 1_000_000),
-      swaggerUi: env.SMO_SWAGGER_UI === undefined ? true : flag(env.SMO_SWAGGER_UI),
+      swaggerUi: flag(env, 'SMO_SWAGGER_UI', true),
       allowedRegistries: (env.SMO_ALLOWED_REGISTRIES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 200_000, 1, 10_000_000),
       maxEventStreams: integer(env, ['SMO_MAX_EVENT_STREAMS'], 200, 1, 100_000),
     },
     prometheus: prometheusConfig(env),
     scaling: {
-      enabled: flag(env.SCALING_ENABLED),
+      enabled: flag(env, 'SCALING_ENABLED', false),
       intervalSeconds: integer(env, ['SCALING_INTERVAL'], 30, 1, 86_400),
       metric: text(env, 'SMO_SCALING_METRIC', 'flask_http_request_total'),
       namespaceLabel: labelName(env, 'SMO_SCALING_NAMESPACE_LABEL', 'namespace'),
@@ -276,9 +276,19 @@ function serviceUrl(env: Env, name: string, service: string): string | undefined
   }
 }
 
-/** Upstream's boolean convention: true for `t` or `true`, case-insensitive. */
-export function flag(value: string | undefined): boolean {
-  return ['t', 'true'].includes((value ?? '').trim().toLowerCase());
+const TRUE_WORDS = ['true', 't', 'yes', '1'];
+const FALSE_WORDS = ['false', 'f', 'no', '0'];
+
+/**
+ * A boolean variable: true/false (upstream's t too), yes/no or 1/0, case-insensitive; unset or empty → `fallback`.
+ * Anything else is refused: a security switch must not be silently off (SMO_PROTECT_OPERATIONS=on would leave /health open).
+ */
+export function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (TRUE_WORDS.includes(value)) return true;
+  if (FALSE_WORDS.includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (or yes/no, 1/0; got ${JSON.stringify(env[name])})`);
 }
 
 function labelSelector(env: Env, name: string, fallback: string): { key: string; value: string } {
@@ -308,7 +318,7 @@ function prometheusConfig(env: Env): SmoConfig['prometheus'] {
   const kubeconfig = kubeconfigPath(env, 'PROMETHEUS_RULE_KUBECONFIG') ?? kubeconfigPath(env, 'KUBECONFIG');
   // The operator's PrometheusRule needs the management cluster's kubeconfig; without one, rules stay in memory.
   const fallback = file ? 'rules-file' : kubeconfig ? 'prometheus-rule' : 'memory';
-  if (flag(env.SCALING_ENABLED) && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SCALING_ENABLED is true (scaling reads request rates from Prometheus)');
+  if (flag(env, 'SCALING_ENABLED', false) && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SCALING_ENABLED is true (scaling reads request rates from Prometheus)');
   const energyQuery = env.SMO_ENERGY_QUERY?.trim();
   if (energyQuery && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SMO_ENERGY_QUERY is set (the energy figures are read from Prometheus)');
   const clusterLabel = text(env, 'SMO_ENERGY_CLUSTER_LABEL', 'cluster');
