@@ -38,6 +38,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ SMO_EVENT_STORE: 'memory', SMO_READ_STORE: 'memory' })).toMatchObject({ eventStore: 'memory', readStore: 'memory' });
   });
 
+  it('binds to an IP address or localhost; 0.0.0.0 by default once API tokens are set (README, Configuration)', () => {
+    for (const bind of ['0.0.0.0', '::', '::1', '10.0.0.7', 'localhost']) expect(loadConfig({ SMO_BIND: bind }).bind).toBe(bind);
+    expect(loadConfig({ SMO_API_TOKENS: 'config-read-token-0123456789:read' }).bind).toBe('0.0.0.0');
+    expect(loadConfig({ SMO_CLUSTER_LATENCIES: '{"c1": {"c2": 12}}' }).latency.clusterLatencyMs).toEqual({ c1: { c2: 12 } });
+  });
+
   it('reads a boolean as true/false, t/f, yes/no or 1/0 in any case; unset keeps the default', () => {
     for (const yes of ['true', 'TRUE', 't', 'yes', 'Yes', '1', ' true ']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: yes }).security.protectOperations).toBe(true);
     for (const no of ['false', 'F', 'no', '0', '']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: no }).security.protectOperations).toBe(false);
@@ -72,6 +78,13 @@ describe('loadConfig', () => {
     [{ INSECURE_REGISTRY: 'y' }, 'INSECURE_REGISTRY'],
     [{ SCALING_ENABLED: 'enabled', PROMETHEUS_HOST: 'http://p:9090' }, 'SCALING_ENABLED'],
     [{ SCALING_ENABLED: 'yes' }, 'PROMETHEUS_HOST'],
+    // Not an address: only found when listen() failed, with a stack trace that named no variable.
+    [{ SMO_BIND: 'not an address' }, 'SMO_BIND'],
+    [{ SMO_BIND: '127.0.0.256' }, 'SMO_BIND'],
+    // An array is not a {cluster: {cluster: ms}} map.
+    [{ SMO_CLUSTER_LATENCIES: '[{"c2": 12}]' }, 'SMO_CLUSTER_LATENCIES'],
+    [{ SMO_CLUSTER_LATENCIES: '{"c1": [12]}' }, 'SMO_CLUSTER_LATENCIES'],
+    [{ SMO_CLUSTER_LATENCIES: '{"c1": {"c2": -1}}' }, 'SMO_CLUSTER_LATENCIES'],
   ])('refuses %j naming %s', (env, variable) => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serviceBaseUrl } from '../shared/base-url';
@@ -134,7 +135,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
   return {
     port: integer(env, ['PORT', 'FLASK_RUN_PORT'], 8000, 0, 65535),
     // Without API tokens SMO only listens on loopback, unless told otherwise explicitly.
-    bind: text(env, 'SMO_BIND', env.SMO_API_TOKENS?.trim() ? '0.0.0.0' : '127.0.0.1'),
+    bind: bindAddress(env, 'SMO_BIND', env.SMO_API_TOKENS?.trim() ? '0.0.0.0' : '127.0.0.1'),
     dataDir: resolve(text(env, 'SMO_DATA_DIR', './data')),
     eventStore,
     readStore,
@@ -230,6 +231,13 @@ function labelName(env: Env, name: string, fallback: string): string | null {
   const value = text(env, name, fallback);
   if (value === 'none') return null;
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) throw new ConfigError(name, `must be a Prometheus label name, or none (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+/** An address to listen on: an IPv4 or IPv6 address, or `localhost` (found otherwise only when listen() fails). */
+function bindAddress(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  if (value.toLowerCase() !== 'localhost' && isIP(value) === 0) throw new ConfigError(name, `must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, or localhost (got ${JSON.stringify(value)})`);
   return value;
 }
 
@@ -380,10 +388,8 @@ function latencyMatrix(env: Env, name: string): Record<string, Record<string, nu
   } catch {
     throw new ConfigError(name, 'must be JSON such as {"c1": {"c2": 12}}');
   }
-  const valid =
-    typeof parsed === 'object' &&
-    parsed !== null &&
-    Object.values(parsed).every((row) => typeof row === 'object' && row !== null && Object.values(row).every((ms) => typeof ms === 'number' && ms >= 0));
+  const isMap = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const valid = isMap(parsed) && Object.values(parsed).every((row) => isMap(row) && Object.values(row).every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0));
   if (!valid) throw new ConfigError(name, 'must map cluster names to {cluster: milliseconds ≥ 0}');
   return parsed as Record<string, Record<string, number>>;
 }
