@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { causeOf, CliError, type SmoClient } from './client';
-import { machineReadable, render, table, type OutputOptions } from './output';
+import { machineReadable, printable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
   name: string;
@@ -94,7 +94,7 @@ function printDryRun(ctx: CommandContext, answer: DryRunAnswer): void {
 
 /** Warnings go to stderr, as kubectl prints them, so a piped result stays clean. */
 export function printWarnings(ctx: CommandContext, warnings: readonly Warning[] | undefined): void {
-  for (const warning of warnings ?? []) ctx.progress(`Warning: ${warning.pointer ? `${warning.pointer}: ` : ''}${warning.message}`);
+  for (const warning of warnings ?? []) ctx.progress(`Warning: ${printable(`${warning.pointer ? `${warning.pointer}: ` : ''}${warning.message}`)}`);
 }
 
 /** Polls the graph, printing each service's status as it changes, until every service has settled. */
@@ -107,8 +107,8 @@ async function follow(ctx: CommandContext, location: string, timeoutMs = 300_000
       throw error;
     });
     if (body) {
-      const line = body.services.map((s) => `${s.name}=${s.status}`).join(' ');
-      if (line !== shown) ctx.progress(`${body.name}: ${line}`);
+      const line = printable(body.services.map((s) => `${s.name}=${s.status}`).join(' '));
+      if (line !== shown) ctx.progress(`${printable(body.name)}: ${line}`);
       shown = line;
       if (body.settled) return body;
     }
@@ -299,7 +299,7 @@ const WATCH_COLUMNS = [
 ] as const;
 
 function watchLine(values: readonly string[]): string {
-  return values.map((value, i) => value.padEnd(WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
+  return values.map((value, i) => printable(value).padEnd(WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
 }
 
 /**
@@ -385,7 +385,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function describe(graph: GraphView, output: OutputOptions): string {
-  const header = `${graph.name} (${graph.project}): ${graph.status}, revision ${graph.revision}${graph.placementFailure ? `\nplacement failed: ${graph.placementFailure.detail}` : ''}`;
+  const header = printable(`${graph.name} (${graph.project}): ${graph.status}, revision ${graph.revision}`) + (graph.placementFailure ? `\nplacement failed: ${printable(graph.placementFailure.detail)}` : '');
   const rows = graph.services.map((s) => ({
     service: s.name,
     status: s.status,

@@ -20,7 +20,7 @@ import {
 } from './graphs.command';
 import { INTENT_NAMES, type IntentName } from '../optimizer/intents';
 import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand, PER_GRAPH_REPORTS } from './operations.command';
-import { OUTPUT_FORMATS, type OutputFormat } from './output';
+import { OUTPUT_FORMATS, printable, type OutputFormat } from './output';
 import { planCommand } from './plan.command';
 import { listProjections, rebuildProjection } from './projections.command';
 
@@ -45,7 +45,11 @@ export interface RunOptions {
  * The `smo` command line, parsed by commander: every command has -h/--help (which sends nothing), unknown options and
  * commands are usage errors (exit 2, with the usage), and output follows kubectl (`-o table|wide|json|yaml`, `--no-headers`).
  */
-export function buildProgram(env: Record<string, string | undefined>, print: (line: string) => void, progress: (line: string) => void, options: RunOptions = {}): Command {
+export function buildProgram(env: Record<string, string | undefined>, rawPrint: (line: string) => void, rawProgress: (line: string) => void, options: RunOptions = {}): Command {
+  // Everything reaches the terminal through here: text from the server (warnings, helm's stderr, problem details, events)
+  // must not carry escape sequences to it. Cells and single lines are made printable where they are built (output.ts).
+  const print = (line: string) => rawPrint(printable(line, { layout: true }));
+  const progress = (line: string) => rawProgress(printable(line, { layout: true }));
   const program = new Command('smo');
   program
     .description('Talk to a running SMO: deploy and follow HDAG graphs, audit their decisions, watch events, operate SMO.')
@@ -286,7 +290,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   } catch (error) {
     if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : USAGE_ERROR;
     if (error instanceof CliError) {
-      progress(`smo: ${error.message}`);
+      progress(printable(`smo: ${error.message}`, { layout: true }));
       return 1;
     }
     throw error;
@@ -316,7 +320,7 @@ if (require.main === module) {
   run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`smo: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`${printable(`smo: ${error instanceof Error ? error.message : String(error)}`, { layout: true })}\n`);
       process.exit(1);
     },
   );

@@ -34,9 +34,29 @@ export function render(
   return machineReadable(data, output) ?? table(rows, output.format === 'wide' ? [...columns.table, ...(columns.wide ?? [])] : columns.table, output.headers);
 }
 
+// The point of these two is to match control characters.
+/* eslint-disable no-control-regex */
+/** C0 controls but newline and tab, DEL, C1 controls: what a terminal may act on rather than show. */
+const CONTROLS_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** The same, newline and tab included: for one line or one table cell. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+/* eslint-enable no-control-regex */
+
+/**
+ * Text from the server (a descriptor's keys in warnings, helm's stderr, problem details, events), made safe to print:
+ * every C0 and C1 control character and DEL is shown as `\uXXXX`, so an escape sequence (ESC [ 2 J, an OSC title, a C1
+ * CSI) reaches the terminal as text. `layout: true` keeps newlines and tabs (multi-line output); otherwise they are
+ * shown too (a cell or one line). `\uXXXX` is also how JSON and YAML (double-quoted) write these characters, so a
+ * machine-readable document stays the same document: JSON.stringify leaves DEL and C1 raw, and yaml leaves them raw
+ * inside double quotes.
+ */
+export function printable(text: string, options: { layout?: boolean } = {}): string {
+  return text.replace(options.layout ? CONTROLS_BUT_LAYOUT : CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function format(value: unknown): string {
   if (value === undefined || value === null) return '-';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(1);
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'object') return printable(JSON.stringify(value));
+  return printable(String(value));
 }

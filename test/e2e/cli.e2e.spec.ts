@@ -278,3 +278,67 @@ describe('smo watch when the server goes away', () => {
     expect(err[0]).toBe('smo: the SMO server closed the event stream; reconnecting after event 11…');
   });
 });
+
+describe('smo prints what the server sends without its control characters', () => {
+  const ESC = '\u001b';
+  /** Any C0 control but newline, DEL, or a C1 control: what a terminal may act on (tab is checked in cells below). */
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const graph = {
+    name: 'g1',
+    status: 'Failed',
+    project: 'demo',
+    settled: true,
+    revision: 7,
+    placement: null,
+    placementFailure: { detail: `no cluster fits${ESC}[31m` },
+    services: [{ name: 'svc-a', status: 'Failed', cluster_affinity: 'c1', cpu: '1', memory: '1Gi', gpu: '0', artifact_ref: 'oci://r/c', error: { stderr: `Error: ${ESC}]0;owned${ESC}\\${ESC}[2Jrendering\tfailed\u009b1m\u007f` } }],
+    warnings: [{ pointer: `/hdaGraph/x${ESC}]0;PWNED\u0007`, message: `is not a field of information model\n${ESC}[2J` }],
+  };
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url === '/graphs/g1') return response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(graph));
+      if (request.url === '/events/stream') {
+        const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-g1${ESC}[2J`, type: `HelmReleaseInstalled${ESC}]0;x\u0007`, revision: 1, position: 1, data: { serviceId: `svc\u009b2J` } };
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(`id: 1\nevent: HelmReleaseInstalled\ndata: ${JSON.stringify(event)}\n\n`);
+        return setTimeout(() => response.destroy(), 50);
+      }
+      response.writeHead(422, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: `bad${ESC}[2J graph`, errors: [{ pointer: `/x${ESC}`, message: `no\u009b` }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('`smo get`: warnings, helm stderr in the ERROR column and the placement failure show their escapes as text', async () => {
+    const result = await smo({ SMO_URL: url }, 'get', 'g1');
+    expect(result.code).toBe(0);
+    expect(result.out).not.toMatch(RAW_CONTROL);
+    expect(result.err).not.toMatch(RAW_CONTROL);
+    expect(result.out).toContain('Error: \\u001b]0;owned\\u001b\\\\u001b[2Jrendering\\u0009failed\\u009b1m\\u007f');
+    expect(result.out).toContain('placement failed: no cluster fits\\u001b[31m');
+    // A warning stays one line.
+    expect(result.err).toBe('Warning: /hdaGraph/x\\u001b]0;PWNED\\u0007: is not a field of information model\\u000a\\u001b[2J');
+  });
+
+  it('-o json and -o yaml escape DEL and C1 too (their encoders leave them raw), and still parse to what the server sent', async () => {
+    const json = await smo({ SMO_URL: url }, 'get', 'g1', '-o', 'json');
+    const yaml = await smo({ SMO_URL: url }, 'get', 'g1', '-o', 'yaml');
+    expect([json.out, yaml.out]).toEqual([expect.not.stringMatching(RAW_CONTROL), expect.not.stringMatching(RAW_CONTROL)]);
+    expect(JSON.parse(json.out)).toEqual(graph);
+    expect(parse(yaml.out)).toEqual(graph);
+  });
+
+  it('problem details and watch rows are printed without their control characters', async () => {
+    const refused = await smo({ SMO_URL: url }, 'get', 'bad');
+    expect(refused.code).toBe(1);
+    expect(refused.err).not.toMatch(RAW_CONTROL);
+    expect(refused.err).toMatch(/failed with 422: bad\\u001b\[2J graph/);
+    const watch = await smo({ SMO_URL: url }, 'watch');
+    expect(watch.out).not.toMatch(RAW_CONTROL);
+    expect(watch.out).toMatch(/g1\\u001b\[2J\s+HelmReleaseInstalled\\u001b\]0;x\\u0007\s+svc\\u009b2J$/);
+  });
+});
