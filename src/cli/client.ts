@@ -6,6 +6,11 @@ export class SmoClient {
     private readonly token?: string,
   ) {}
 
+  /** The server's URL as it may be shown: without a user name or password in it (`http://***@host/`). */
+  get displayUrl(): string {
+    return redactUserinfo(this.baseUrl);
+  }
+
   /** Request headers every call carries (the token, when there is one). */
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
@@ -29,19 +34,48 @@ export class SmoClient {
     try {
       response = await fetch(new URL(path, this.baseUrl), { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (error) {
-      throw new CliError(`Cannot reach SMO at ${this.baseUrl} (${causeOf(error)}); set --server or SMO_URL`);
+      throw this.unreachable(error);
     }
     const text = await response.text();
+    if (response.status >= 400) throw refusal(method, path, response, text);
     const parsed = text.length > 0 && /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
-    if (response.status >= 400) {
-      const problem = typeof parsed === 'object' && parsed ? (parsed as { detail?: string; title?: string; errors?: Array<{ pointer: string; message: string }> }) : null;
-      const detail = problem ? (problem.detail ?? problem.title) : parsed;
-      const errors = problem?.errors?.map((e) => `\n  ${e.pointer || '(body)'}: ${e.message}`).join('') ?? '';
-      const hint = response.status === 401 ? ' (send a token with --token or SMO_TOKEN)' : '';
-      throw new CliError(`${method} ${path} failed with ${response.status}: ${String(detail)}${errors}${hint}`);
-    }
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
+
+  /** What to say when the server cannot be reached (the URL without its credentials). */
+  unreachable(error: unknown): CliError {
+    return new CliError(`Cannot reach SMO at ${this.displayUrl} (${redactUserinfo(causeOf(error))}); set --server or SMO_URL`);
+  }
+}
+
+/**
+ * The error of an answer >= 400, as every command prints it: `<method> <path> failed with <status>: ` and problemText.
+ */
+export function refusal(method: string, path: string, response: Pick<Response, 'status' | 'headers'>, text: string): CliError {
+  return new CliError(`${method} ${path} failed with ${response.status}: ${problemText(response, text)}`);
+}
+
+/** What an answer >= 400 says: the problem's detail (or title) and its field errors, or the text of a body that is no problem+json; and what to do on a 401. */
+export function problemText(response: Pick<Response, 'status' | 'headers'>, text: string): string {
+  type Problem = { detail?: unknown; title?: unknown; errors?: Array<{ pointer?: string; message?: string }> };
+  let problem: Problem | null = null;
+  if (/json/.test(response.headers.get('content-type') ?? '')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null) problem = parsed as Problem;
+    } catch {
+      // Not JSON after all: the text is shown as it is.
+    }
+  }
+  const detail = problem ? String(problem.detail ?? problem.title ?? text) : text.trim();
+  const errors = problem && Array.isArray(problem.errors) ? problem.errors.map((e) => `\n  ${e.pointer || '(body)'}: ${e.message ?? ''}`).join('') : '';
+  const hint = response.status === 401 ? ' (send a token with --token or SMO_TOKEN)' : '';
+  return `${detail}${errors}${hint}`;
+}
+
+/** Text (a URL, or a message quoting one) with the user name and password of every URL in it replaced by `***`. */
+export function redactUserinfo(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, '$1***@');
 }
 
 /** The underlying reason of a failed fetch ("ECONNREFUSED …" rather than "fetch failed"). */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { causeOf, CliError, type SmoClient } from './client';
+import { causeOf, CliError, problemText, redactUserinfo, refusal, type SmoClient } from './client';
 import { machineReadable, printable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
@@ -302,9 +302,15 @@ function watchLine(values: readonly string[]): string {
   return values.map((value, i) => printable(value).padEnd(WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
 }
 
+/** Answers that mean "not now" (SMO starting or stopping, a proxy without its upstream, too many streams): `--reconnect` keeps trying. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** The longest Retry-After honoured as given (a longer one is cut to this). */
+const MAX_RETRY_AFTER_MS = 300_000;
+
 /**
  * `smo watch [--graph g]`: prints events as they happen (Server-Sent Events) until interrupted or `limit` events.
- * When the server goes away it says so and fails, or with `reconnect` resumes after the last event seen (Last-Event-ID).
+ * When the server goes away (or says it shuts down, or answers 503/502/504/429) it says so and fails, or with `reconnect`
+ * resumes after the last event seen (Last-Event-ID), waiting as long as a Retry-After asks.
  */
 export async function watchCommand(
   ctx: CommandContext,
@@ -318,27 +324,89 @@ export async function watchCommand(
   let failures = 0;
   for (;;) {
     const outcome = await streamOnce(ctx, url, lastEventId, (id, data) => {
-      lastEventId = id ?? lastEventId;
+      lastEventId = id;
       if (data === null) return false; // the stream's start: where a reconnect resumes if no event came yet
       failures = 0;
-      const event = JSON.parse(data) as EventView;
+      const event = parseEvent(id, data);
       if (raw) ctx.print(ctx.output.format === 'json' ? data : `---\n${machineReadable(event, ctx.output)}`);
       else ctx.print(watchLine([event.at, event.streamId.replace(/^graph-/, ''), event.type, serviceOf(event) ?? '-']));
       return options.limit !== undefined && ++seen >= options.limit;
     });
     if (outcome.kind === 'done' || ctx.signal?.aborted) return;
-    const why = outcome.kind === 'unreachable' ? `cannot reach SMO at ${ctx.client.baseUrl} (${outcome.reason})` : 'the SMO server closed the event stream';
-    if (!options.reconnect) throw new CliError(`${why}; add --reconnect to resume automatically`);
+    const why =
+      outcome.kind === 'unreachable'
+        ? `cannot reach SMO at ${ctx.client.displayUrl} (${outcome.reason})`
+        : outcome.kind === 'shutdown'
+          ? `the SMO server is shutting down${outcome.reason ? ` (${outcome.reason})` : ''}`
+          : outcome.kind === 'unavailable'
+            ? `SMO is not available (${outcome.status}: ${outcome.detail})`
+            : 'the SMO server closed the event stream';
+    if (!options.reconnect) {
+      throw outcome.kind === 'unavailable' ? new CliError(`${outcome.error.message}; add --reconnect to keep trying`) : new CliError(`${why}; add --reconnect to resume automatically`);
+    }
     if (++failures > (options.maxRetries ?? Number.POSITIVE_INFINITY)) throw new CliError(`${why}; gave up after ${failures - 1} attempts`);
-    ctx.progress(`smo: ${why}; reconnecting${lastEventId ? ` after event ${lastEventId}` : ''}…`);
-    await sleep(options.retryDelayMs ?? 1000, ctx.signal);
+    const delayMs = outcome.kind === 'unavailable' && outcome.retryAfterMs !== null ? outcome.retryAfterMs : (options.retryDelayMs ?? 1000);
+    const wait = outcome.kind === 'unavailable' && outcome.retryAfterMs !== null ? ` in ${Math.ceil(delayMs / 1000)}s (Retry-After)` : '';
+    ctx.progress(`smo: ${why}; reconnecting${wait}${lastEventId ? ` after event ${lastEventId}` : ''}…`);
+    await sleep(delayMs, ctx.signal);
   }
 }
 
-type StreamOutcome = { kind: 'done' } | { kind: 'closed' } | { kind: 'unreachable'; reason: string };
+/** An event of the stream: its data must be an event as SMO sends them. */
+function parseEvent(id: string, data: string): EventView {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    throw new CliError(`the event stream sent message ${id} whose data is not JSON`);
+  }
+  if (typeof event !== 'object' || event === null || typeof (event as EventView).type !== 'string' || typeof (event as EventView).streamId !== 'string') {
+    throw new CliError(`the event stream sent message ${id} that is not an event`);
+  }
+  return event as EventView;
+}
 
-/** One connection to the event stream; `onEvent` (data null: a message with an id only) returns true to stop. */
-async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | null, onEvent: (id: string | null, data: string | null) => boolean): Promise<StreamOutcome> {
+type StreamOutcome =
+  | { kind: 'done' }
+  | { kind: 'closed' }
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'shutdown'; reason: string | null }
+  | { kind: 'unavailable'; status: number; detail: string; error: CliError; retryAfterMs: number | null };
+
+/** One message of a Server-Sent Event stream: its `event:`, `id:` and `data:` fields (data lines joined by newlines). */
+interface StreamMessage {
+  event: string | null;
+  id: string | null;
+  data: string | null;
+}
+
+/** Parses one message (the lines before a blank line); comments (`:`) and unknown fields are left out. */
+function parseMessage(block: string): StreamMessage {
+  const message: StreamMessage = { event: null, id: null, data: null };
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') message.event = value;
+    else if (field === 'id') message.id = value;
+    else if (field === 'data') message.data = message.data === null ? value : `${message.data}\n${value}`;
+  }
+  return message;
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), null when absent or unreadable. */
+function retryAfterMs(value: string | null): number | null {
+  if (!value) return null;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
+}
+
+/**
+ * One connection to the event stream. `onEvent(id, data)` gets each event (a message with an id and data; data null: a
+ * message with an id only, where a reconnect resumes) and returns true to stop. A message `event: shutdown` ends it.
+ */
+async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | null, onEvent: (id: string, data: string | null) => boolean): Promise<StreamOutcome> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -347,34 +415,54 @@ async function streamOnce(ctx: CommandContext, url: URL, lastEventId: string | n
     });
   } catch (error) {
     if (ctx.signal?.aborted) return { kind: 'done' };
-    return { kind: 'unreachable', reason: causeOf(error) };
+    return { kind: 'unreachable', reason: redactUserinfo(causeOf(error)) };
   }
-  if (response.status >= 400) throw new CliError(`GET ${url.pathname} failed with ${response.status}: ${await response.text()}`);
+  if (response.status >= 400) {
+    const text = await response.text().catch(() => '');
+    const error = refusal('GET', `${url.pathname}${url.search}`, response, text);
+    if (!RETRYABLE_STATUSES.has(response.status)) throw error;
+    return { kind: 'unavailable', status: response.status, detail: problemText(response, text), error, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+  }
   if (!response.body) return { kind: 'closed' };
+  const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  try {
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const data = lines.find((line) => line.startsWith('data: '))?.slice(6) ?? null;
-        const id = lines.find((line) => line.startsWith('id: '))?.slice(4) ?? null;
-        if (!data && id === null) continue;
-        if (onEvent(id, data || null)) {
-          await response.body.cancel().catch(() => undefined);
-          return { kind: 'done' };
-        }
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The connection broke mid-stream: the server went away (stopped, restarted, or the network dropped), or Ctrl-C.
+      return ctx.signal?.aborted ? { kind: 'done' } : { kind: 'closed' };
+    }
+    if (chunk.done) return ctx.signal?.aborted ? { kind: 'done' } : { kind: 'closed' };
+    buffer += decoder.decode(chunk.value as Uint8Array, { stream: true }).replace(/\r\n?/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const message = parseMessage(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (message.event === 'shutdown') {
+        await reader.cancel().catch(() => undefined);
+        return { kind: 'shutdown', reason: shutdownReason(message.data) };
+      }
+      // Only a message with an id is an event (or, without data, the stream's start); others are notices.
+      if (message.id === null || message.id === '') continue;
+      if (onEvent(message.id, message.data)) {
+        await reader.cancel().catch(() => undefined);
+        return { kind: 'done' };
       }
     }
-  } catch {
-    // The connection broke mid-stream: the server went away (stopped, restarted, or the network dropped).
-    if (ctx.signal?.aborted) return { kind: 'done' };
-    return { kind: 'closed' };
   }
-  return ctx.signal?.aborted ? { kind: 'done' } : { kind: 'closed' };
+}
+
+/** The reason a shutdown notice gives (`{"reason": "…"}`), if any. */
+function shutdownReason(data: string | null): string | null {
+  try {
+    const reason = (JSON.parse(data ?? 'null') as { reason?: unknown } | null)?.reason;
+    return typeof reason === 'string' ? reason : null;
+  } catch {
+    return null;
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

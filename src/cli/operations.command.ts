@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { CliError } from './client';
+import { CliError, refusal } from './client';
 import type { CommandContext } from './graphs.command';
 import { machineReadable, render, table } from './output';
 
@@ -17,9 +17,9 @@ interface Health {
 /** `smo health`: overall status, then stores, processors (lag, parked events) and integrations. A 503 (a store down) is still shown. */
 export async function healthCommand(ctx: CommandContext): Promise<void> {
   const response = await fetch(new URL('/health', ctx.client.baseUrl), { headers: ctx.client.headers() }).catch((error: unknown) => {
-    throw new CliError(`Cannot reach SMO at ${ctx.client.baseUrl} (${error instanceof Error ? error.message : String(error)}); set --server or SMO_URL`);
+    throw ctx.client.unreachable(error);
   });
-  if (response.status !== 200 && response.status !== 503) throw new CliError(`GET /health failed with ${response.status}: ${await response.text()}`);
+  if (response.status !== 200 && response.status !== 503) throw refusal('GET', '/health', response, await response.text());
   const health = (await response.json()) as Health;
   const raw = machineReadable(health, ctx.output);
   if (raw !== null) return ctx.print(raw);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { run } from '../../src/cli/main';
 import { startApp, type RunningApp } from '../support/app';
+import { descriptorText } from '../support/graph-fixtures';
+import { eventually } from '../support/smo-process';
 
 const OPERATE = 'cli-operate-token-0123456789';
 const DESCRIPTOR = join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml');
@@ -276,6 +278,118 @@ describe('smo watch when the server goes away', () => {
     expect(out.map((line) => (JSON.parse(line) as { position: number }).position)).toEqual([11, 12, 13]);
     expect(lastEventIds).toEqual([undefined, '11', '12']);
     expect(err[0]).toBe('smo: the SMO server closed the event stream; reconnecting after event 11…');
+  });
+});
+
+describe('smo watch against a real SMO that shuts down', () => {
+  it('prints only events (each with a position and a type), never the shutdown notice, and says why it ends', async () => {
+    const app = await startApp({ SMO_DEPLOY_WAIT: '10' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const watching = run(['watch', '-o', 'json'], { SMO_URL: app.url }, (line) => out.push(line), (line) => err.push(line));
+    await new Promise((r) => setTimeout(r, 500));
+    const response = await fetch(`${app.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: descriptorText() });
+    expect(response.status).toBe(200);
+    await eventually(async () => out.length > 0, 10_000, 'events');
+    await app.close();
+    expect(await watching).toBe(1);
+    const lines = out.map((line) => JSON.parse(line) as { position?: number; type?: string });
+    // It printed {"reason":"SMO is shutting down"}, the server's `event: shutdown` message (no id), as an event.
+    expect(lines.filter((event) => typeof event.position !== 'number' || typeof event.type !== 'string')).toEqual([]);
+    expect(err).toEqual(['smo: the SMO server is shutting down (SMO is shutting down); add --reconnect to resume automatically']);
+  });
+});
+
+describe('smo watch --reconnect against a server that answers 503 while restarting', () => {
+  let server: Server;
+  let url: string;
+  let connections = 0;
+  const lastEventIds: Array<string | undefined> = [];
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      connections += 1;
+      lastEventIds.push(request.headers['last-event-id'] as string | undefined);
+      if (request.url?.startsWith('/events/stream?graph=forbidden')) {
+        response.writeHead(403, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'this token may not read graph forbidden' }));
+        return;
+      }
+      if (connections === 2) {
+        // What Fastify (return503OnClosing) or a proxy answers while SMO is going down or not up yet.
+        response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' }).end(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'SMO is shutting down' }));
+        return;
+      }
+      const position = 10 + connections;
+      const event = { at: '2026-12-04T20:00:00.000Z', streamId: 'graph-g1', type: 'HelmReleaseInstalled', revision: position, position, data: { graphId: 'g1', serviceId: 'svc-a' } };
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      // A notice without an id (as the shutdown one) is no event.
+      response.write(`: connected\n\nevent: notice\ndata: {"reason":"not an event"}\n\nid: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      setTimeout(() => response.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('keeps reconnecting through a 503 after its Retry-After, and resumes after the last event', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const abort = new AbortController();
+    const watching = run(['watch', '--reconnect', '-o', 'json'], { SMO_URL: url }, (line) => {
+      out.push(line);
+      if (out.length === 2) abort.abort();
+    }, (line) => err.push(line), { signal: abort.signal });
+    const timeout = setTimeout(() => abort.abort(), 10_000);
+    const code = await watching;
+    clearTimeout(timeout);
+    // It gave up: exit 1 with "smo: GET /events/stream failed with 503: {...}" after the first reconnect.
+    expect(code).toBe(0);
+    expect(out.map((line) => (JSON.parse(line) as { position: number }).position)).toEqual([11, 13]);
+    expect(lastEventIds).toEqual([undefined, '11', '11']);
+    expect(err[1]).toBe('smo: SMO is not available (503: SMO is shutting down); reconnecting in 1s (Retry-After) after event 11…');
+  });
+
+  it('without --reconnect a 503 ends it, said as every command says it', async () => {
+    connections = 1; // the next answer is the 503
+    const result = await smo({ SMO_URL: url }, 'watch');
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('smo: GET /events/stream failed with 503: SMO is shutting down; add --reconnect to keep trying');
+  });
+
+  it('any other refusal ends it, said as every command says it', async () => {
+    const result = await smo({ SMO_URL: url }, 'watch', '--reconnect', '--graph', 'forbidden');
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('smo: GET /events/stream?graph=forbidden failed with 403: this token may not read graph forbidden');
+  });
+});
+
+describe('smo says what went wrong the same way for every command', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      response.writeHead(401, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'a bearer token is required' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('health and watch print the detail and the token hint, as list does, not the raw problem+json', async () => {
+    const results = await Promise.all([smo({ SMO_URL: url }, 'list'), smo({ SMO_URL: url }, 'health'), smo({ SMO_URL: url }, 'watch')]);
+    expect(results.map((r) => [r.code, r.err])).toEqual([
+      [1, 'smo: GET /project/default/graphs failed with 401: a bearer token is required (send a token with --token or SMO_TOKEN)'],
+      [1, 'smo: GET /health failed with 401: a bearer token is required (send a token with --token or SMO_TOKEN)'],
+      [1, 'smo: GET /events/stream failed with 401: a bearer token is required (send a token with --token or SMO_TOKEN)'],
+    ]);
+  });
+
+  it('does not echo a password given in --server', async () => {
+    for (const command of ['list', 'health', 'watch']) {
+      const result = await smo({}, '--server', 'http://admin:hunter2-secret@127.0.0.1:9/', command);
+      expect(result.code).toBe(1);
+      expect(result.err).not.toContain('hunter2-secret');
+      expect(result.err).toContain('http://***@127.0.0.1:9/');
+    }
   });
 });
 
