@@ -69,6 +69,11 @@ export async function deployCommand(ctx: CommandContext, source: string, options
   ctx.print(machineReadable(graph, ctx.output) ?? describe(graph, ctx.output));
   // The accepted answer may predate the read model: the graph's own warnings are shown once, here, when the answer had none.
   if (!(typeof body === 'object' && body?.warnings?.length)) printWarnings(ctx, graph.warnings);
+  failIfFailed(graph);
+}
+
+/** Exit code 1 when the graph failed (README: 1 means a graph failed): its placement, or a service. */
+function failIfFailed(graph: GraphView): void {
   if (graph.placementFailure || graph.services.some((s) => s.status === 'Failed')) throw new CliError(`graph ${graph.name} has failures`);
 }
 
@@ -150,8 +155,11 @@ export async function actionCommand(ctx: CommandContext, action: 'stop' | 'start
   const { body } = await ctx.client.request<unknown>(action === 'remove' ? 'DELETE' : 'POST', action === 'remove' ? path : `${path}/${action}${query}`);
   const message = typeof body === 'string' ? body.trim() : JSON.stringify(body);
   if (action === 'remove') return ctx.print(machineReadable({ removed: name, message }, ctx.output) ?? message);
-  const { body: graph } = await ctx.client.request<GraphView>('GET', path);
+  // SMO answers once the graph settled, or after SMO_DEPLOY_WAIT (202): then it is followed here, as deploy does.
+  let { body: graph } = await ctx.client.request<GraphView>('GET', path);
+  if (!graph.settled && action !== 'placement') graph = await follow(ctx, path);
   ctx.print(machineReadable(graph, ctx.output) ?? `${message}\n${describe(graph, ctx.output)}`);
+  if (action !== 'placement') failIfFailed(graph);
 }
 
 /** `smo approve|reject <graph> <proposal>`. */

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { run } from '../../src/cli/main';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
 const OPERATE = 'cli-operate-token-0123456789';
@@ -455,4 +456,28 @@ describe('smo prints what the server sends without its control characters', () =
     expect(watch.out).not.toMatch(RAW_CONTROL);
     expect(watch.out).toMatch(/g1\\u001b\[2J\s+HelmReleaseInstalled\\u001b\]0;x\\u0007\s+svc\\u009b2J$/);
   });
+});
+
+describe('smo lifecycle commands exit 1 when the graph fails (README: 1 = a graph failed)', () => {
+  const ESC = '\u001b';
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+  afterAll(async () => rig.stop());
+
+  it('`smo retry` exits 1 when the retried install fails again, and helm stderr reaches no terminal raw', async () => {
+    // Every install of image-detection fails; the chart's error message carries escape sequences.
+    rig.helm.control({ fail: [{ command: 'install', release: 'image-detection', exitCode: 1, stderr: `Error: ${ESC}]0;owned${ESC}\\${ESC}[2Jrendering failed` }] });
+    const env = { SMO_URL: rig.smo.url };
+    expect((await smo(env, 'deploy', DESCRIPTOR, '-p', 'demo')).code).toBe(1);
+    const get = await smo(env, 'get', GRAPH);
+    expect(get.out).toMatch(/rendering failed/);
+    const retry = await smo(env, 'retry', GRAPH);
+    expect(retry.out).toMatch(/image-detection\s+Failed/);
+    // It exited 0, and the ERROR column carried ESC ] 0 ; … and ESC [ 2 J.
+    expect({ retryExit: retry.code, retryErr: retry.err, getHasEsc: get.out.includes(ESC) }).toEqual({ retryExit: 1, retryErr: expect.stringMatching(/graph image-detection-graph has failures$/), getHasEsc: false });
+    rig.helm.control({});
+    expect((await smo(env, 'retry', GRAPH)).code).toBe(0);
+  }, 90_000);
 });
