@@ -77,7 +77,7 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     };
   };
   const projectOption = () => new Option('-p, --project <project>', 'the project (a Kubernetes namespace)').default('default');
-  const decisionLimitOption = () => new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(wholeNumber);
+  const decisionLimitOption = () => new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(integerIn(1, 1000));
   const decisionsBeforeOption = () => new Option('--before <revision>', "only decisions recorded below this revision of the graph's stream").argParser(revision);
 
   program
@@ -252,7 +252,7 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
         .command('scale-out')
         .argument('<id>')
         .description('add workers to a provisioned cluster')
-        .addOption(new Option('--workers <n>', 'how many (default 1)').argParser(wholeNumber))
+        .addOption(new Option('--workers <n>', 'how many (1–1000, default 1)').argParser(integerIn(1, 1000)))
         .action((id: string, opts: { workers?: number }, command: Command) => nfvclCommand(context(command), resource, 'scale-out', { id, ...opts }));
     }
   }
@@ -314,6 +314,15 @@ function revision(value: string): number {
 function wholeNumber(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
   return Number(value);
+}
+
+/** A whole number from `min` to `max` (a usage error otherwise, before anything is sent). */
+function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d{1,7}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return n;
+  };
 }
 
 if (require.main === module) {

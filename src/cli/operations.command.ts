@@ -96,7 +96,7 @@ export async function nfvclCommand(
       answer = (await ctx.client.request<unknown>('POST', paths.list, { body: readJsonOrYaml(options.file!) })).body;
       break;
     case 'scale-out':
-      answer = (await ctx.client.request<unknown>('POST', `/os_k8s/scale-out/${id}`, { body: options.workers ? { worker_replicas: options.workers } : {} })).body;
+      answer = (await ctx.client.request<unknown>('POST', `/os_k8s/scale-out/${id}`, { body: options.workers !== undefined ? { worker_replicas: options.workers } : {} })).body;
       break;
   }
   // A single answer reads best as YAML unless JSON was asked for.

@@ -65,6 +65,23 @@ describe('smo: usage errors and help send nothing', () => {
     expect(requests).toEqual([]);
   });
 
+  it('numbers out of range are usage errors, not requests for the server default', async () => {
+    // `--workers 0` sent {} (NFVCL's default: one more worker) and exited 0.
+    for (const argv of [
+      ['os-k8s', 'scale-out', 'c1', '--workers', '0'],
+      ['os-k8s', 'scale-out', 'c1', '--workers', '-1'],
+      ['os-k8s', 'scale-out', 'c1', '--workers', '1.5'],
+      ['placements', 'g1', '--limit', '0'],
+      ['placements', 'g1', '--limit', '1001'],
+      ['replay', 'g1', '--limit', '0'],
+    ]) {
+      const result = await smo({ SMO_URL: url }, ...argv);
+      expect({ argv, code: result.code }).toEqual({ argv, code: 2 });
+      expect(result.err).toMatch(/must be a whole number from 1 to 1000/);
+    }
+    expect(requests).toEqual([]);
+  });
+
   it('a missing descriptor file is named as missing, without asking the server', async () => {
     const result = await smo({ SMO_URL: url }, 'deploy', 'no-such-file.yaml');
     expect(result.code).toBe(1);
