@@ -6,7 +6,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
@@ -128,5 +129,55 @@ describe('start-up without the mounted kubeconfig', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^SMO cannot start: cannot load \/home\/node\/\.kube\/karmada-apiserver\.config: ENOENT.*\(check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~\/\.kube\)\n$/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
+
+/** Starts SMO from the sources as `npm start` would, with only these variables, and waits for it to exit (it must, here). */
+function startSmoUntilExit(env: Record<string, string>): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ['--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')], {
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), LOG_LEVEL: 'silent', PORT: '0', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('start-up failures an operator causes are told in one line naming what to check, without a stack', () => {
+  it('SMO_DATA_DIR that is a file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'smo-start-')), 'not-a-dir');
+    writeFileSync(file, '');
+    // It printed "SMO failed to start: Error: EEXIST … mkdir …" and a stack trace.
+    const { status, stderr } = startSmoUntilExit({ SMO_DATA_DIR: file });
+    expect({ status, stderr }).toEqual({ status: 2, stderr: expect.stringMatching(new RegExp(`^SMO cannot start: cannot use ${file} as the data directory \\(.*\\), check SMO_DATA_DIR\n$`)) });
+  }, 60_000);
+
+  it('a corrupt smo.db, named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-start-'));
+    writeFileSync(join(dir, 'smo.db'), Buffer.alloc(8192, 0x5a));
+    // It printed "SMO failed to start: Error: file is not a database\n    at new SqliteDatabase …", the file unnamed.
+    const { status, stderr } = startSmoUntilExit({ SMO_DATA_DIR: dir });
+    expect({ status, stderr }).toEqual({ status: 2, stderr: `SMO cannot start: ${join(dir, 'smo.db')} is not a usable SQLite database (file is not a database), check SMO_DATA_DIR (or move the file away to start with empty stores)\n` });
+  }, 60_000);
+
+  describe('the port in use', () => {
+    let holder: Server;
+    let port: number;
+    beforeAll(async () => {
+      holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+      port = (holder.address() as AddressInfo).port;
+    });
+    afterAll(async () => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+    it('says the port is taken and which variable sets it', () => {
+      // It printed "SMO failed to start: Error: listen EADDRINUSE: address already in use 127.0.0.1:<port>" and a stack.
+      const { status, stderr } = startSmoUntilExit({ SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-start-')), PORT: String(port) });
+      expect({ status, stderr }).toEqual({ status: 2, stderr: `SMO cannot start: port ${port} on 127.0.0.1 is already in use, check PORT (or SMO_BIND)\n` });
+    }, 60_000);
+  });
+
+  it('an address that is not this host', () => {
+    const { status, stderr } = startSmoUntilExit({ SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-start-')), SMO_BIND: '192.0.2.123' });
+    expect({ status, stderr }).toEqual({ status: 2, stderr: 'SMO cannot start: 192.0.2.123 is not an address of this host, check SMO_BIND\n' });
   }, 60_000);
 });
