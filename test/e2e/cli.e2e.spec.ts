@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -101,6 +101,13 @@ describe('smo: usage errors and help send nothing', () => {
     expect(complete("smo projections ''")).toEqual(expect.arrayContaining(['list', 'rebuild']));
     expect(complete("smo list -o ''")).toEqual(['table', 'wide', 'json', 'yaml']);
     expect(complete("smo deploy --dr")).toEqual(['--dry-run']);
+    // A descriptor whose name has a space is one word (the unquoted $(compgen -f) split it into 'my' and 'graph.yaml').
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'my graph.yaml'), 'hdaGraph: {}\n');
+    const files = execFileSync('bash', ['-c', `cd '${work}'; source ../smo.bash; COMP_WORDS=(smo deploy my); COMP_CWORD=2; _smo_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    expect(files.split('\n').filter(Boolean)).toEqual(['my graph.yaml']);
+    expect(result.out).toMatch(/^complete -o filenames -F _smo_complete smo$/m);
     const zsh = await smo({}, 'completion', 'zsh');
     expect(zsh.out).toMatch(/^#compdef smo\nautoload -U \+X bashcompinit && bashcompinit\n/);
     expect((await smo({}, 'completion', 'fish')).code).toBe(2);
