@@ -24,6 +24,7 @@ interface ComposeService {
   restart?: string;
   environment?: Record<string, string>;
   volumes?: string[];
+  stop_grace_period?: string;
 }
 
 describe('docker-compose.yml', () => {
@@ -53,6 +54,11 @@ describe('docker-compose.yml', () => {
     expect(monitoring.GRAFANA_PASSWORD).toMatch(/^\$\{GRAFANA_PASSWORD:\?/);
     expect(compose.services.prometheus!.profiles).toEqual(['monitoring']);
     expect(compose.services.grafana!.profiles).toEqual(['monitoring']);
+  });
+
+  it("gives SMO longer to stop than a helm call may take: on SIGTERM it lets one in flight finish", () => {
+    const seconds = Number(/^(\d+)s$/.exec(String(compose.services.smo!.stop_grace_period))?.[1]);
+    expect(seconds).toBeGreaterThan(loadConfig({}).helm.timeoutSeconds);
   });
 
   it('gives every service a restart policy and pins every image', () => {
