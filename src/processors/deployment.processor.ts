@@ -7,6 +7,7 @@ import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
+import { isReleaseNotFound } from '../integrations/helm/helm-release-json';
 import { planRecovery } from '../integrations/helm/release-recovery';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import { Mutex } from '../shared/mutex';
@@ -96,7 +97,9 @@ export class DeploymentProcessor implements Processor {
     if (!isWanted(graph, service)) {
       if (service.installed || service.status === 'Uninstalling') {
         const outcome = await helm.uninstall(serviceId, namespace);
-        const gone = outcome.ok || /not found/i.test(outcome.stderr);
+        // Only helm's own "release: not found" means it is gone: a missing credential plugin or
+        // context also prints "not found", and then helm never reached the cluster.
+        const gone = outcome.ok || isReleaseNotFound(outcome.exitCode, outcome.stderr);
         await record(
           gone
             ? { type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: outcome.args } }

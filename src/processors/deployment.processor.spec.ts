@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphCommands } from '../application/graph-commands';
+import type { CommandContext } from '../application/command-handler';
+import { graphStream } from '../domain/graph/events';
+import { HelmCliAdapter } from '../integrations/helm/helm-cli.adapter';
+import { graphSubmitted } from '../../test/support/graph-fixtures';
+import { sqliteStores } from '../../test/support/stores';
+import { DeploymentProcessor } from './deployment.processor';
+
+const HELM = process.env.SMO_TEST_HELM ?? '/var/cache/smo-tools/helm-v3.22.0/helm';
+
+/**
+ * Real helm v3.22.0 against a Karmada kubeconfig whose credential plugin is not installed (or whose
+ * current-context is wrong): helm never reaches the API server, yet its error says "... not found".
+ */
+(existsSync(HELM) ? describe : describe.skip)('DeploymentProcessor: an uninstall that never reached the cluster', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-kc-'));
+  const kubeconfig = join(dir, 'karmada.kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1', 'kind: Config',
+      'clusters: [{name: k, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+      'users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: smo-test-missing-plugin, interactiveMode: Never}}}]',
+      'contexts: [{name: c, context: {cluster: k, user: u}}]', 'current-context: c', '',
+    ].join('\n'),
+  );
+  const graphs = new GraphCommands(stores.eventStore);
+  const helm = new HelmCliAdapter({ binary: HELM, kubeconfig, plainHttp: false, timeoutMs: 30_000 });
+  const processor = new DeploymentProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), helm, grafana: null });
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  afterAll(async () => {
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is recorded as ServiceUninstallFailed, not ServiceUninstalled (its stderr says "not found" about the plugin)', async () => {
+    const submitted = graphSubmitted('demo');
+    const graphId = submitted.data.graphId;
+    const auto = submitted.data.normalised.services.find((s) => s.trigger.kind === 'auto')!;
+    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
+    // The service runs (installed earlier, when the credential plugin was still there).
+    await graphs.execute(
+      { type: 'RecordServiceOutcome', event: { type: 'ServiceDeployed', data: { graphId, serviceId: auto.id, action: 'install', cluster: 'c1', namespace: 'demo', chart: auto.artifact.ref, values: {}, valuesDigest: 'd', command: [] } } },
+      context(),
+    );
+    await graphs.execute({ type: 'StopGraph', data: { graphId } }, context());
+    const stopped = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
+    await processor.handle(stopped, { signal: new AbortController().signal, fence: async () => undefined });
+
+    const outcome = (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.startsWith('ServiceUninstall')).map((e) => [e.type, (e.data as { stderr?: string }).stderr ?? null]);
+    expect(outcome.map(([type]) => type)).toEqual(['ServiceUninstallFailed']);
+  }, 60_000);
+});
