@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../eventstore/event-store';
+import { DomainError } from '../domain/decider';
 import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
 import { pagesOf, type ReadStore } from '../readstore/read-store';
 import { processorContext } from '../application/processor-context';
@@ -28,10 +29,17 @@ export class ClusterLossProcessor implements Processor {
         const inSet = Object.values(state.placement?.clusterSets ?? {}).some((clusters) => clusters.includes(cluster));
         const uses = inSet || state.services.some((service) => service.target?.cluster === cluster || service.installed?.cluster === cluster);
         if (!uses) continue;
-        await this.deps.dispatch(
-          { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },
-          processorContext(NAME, event, state.graphId),
-        );
+        try {
+          await this.deps.dispatch(
+            { type: 'RequestReplacement', data: { graphId: state.graphId, requestId: event.id, reason, detail: `cluster ${cluster} ${reason === 'cluster-lost' ? 'is unavailable' : 'was removed'}` } },
+            processorContext(NAME, event, state.graphId),
+          );
+        } catch (error) {
+          // The read model may lag the write model: a graph removed since (or no longer placed by
+          // SMO) refuses the request. It needs no re-placement; the graphs after it still do.
+          if (error instanceof DomainError && (error.kind === 'not-found' || error.kind === 'conflict')) continue;
+          throw error;
+        }
       }
     }
   }
