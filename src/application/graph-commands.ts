@@ -1,10 +1,9 @@
 import type { EventStore } from '../eventstore/event-store';
 import type { GraphCommand } from '../domain/graph/commands';
 import { graphDecider } from '../domain/graph/decide';
-import { initialGraphState } from '../domain/graph/state';
 import { graphStream, isGraphEvent, type GraphEvent } from '../domain/graph/events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from '../domain/graph/evolve';
-import type { GraphState } from '../domain/graph/state';
+import { holdsRelease, initialGraphState, type GraphState } from '../domain/graph/state';
 import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
 import { AggregateCache, loadAggregateAsOf } from './aggregate-loader';
 import { ReleaseNames } from './release-names';
@@ -38,12 +37,7 @@ export class GraphCommands {
     }
     const result = await handleCommand(this.store, graphStream(graphIdOf(command)), graphDecider, command, context, this.options);
     const graph = result.state;
-    if (
-      (command.type === 'RemoveGraph' || command.type === 'RecordServiceOutcome') &&
-      graph.kind === 'exists' &&
-      graph.removed &&
-      !graph.services.some((s) => s.installed !== null || s.status === 'Uninstalling')
-    ) {
+    if ((command.type === 'RemoveGraph' || command.type === 'RecordServiceOutcome') && graph.kind === 'exists' && graph.removed && !graph.services.some(holdsRelease)) {
       await this.releaseNames.release(graph.project, graph.graphId, context);
     }
     return result;

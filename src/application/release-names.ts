@@ -1,7 +1,7 @@
 import type { EventStore } from '../eventstore/event-store';
 import { currentClaims, releaseNamesDecider, type ClaimHolder, type ReleaseNamesState } from '../domain/release-names/decide';
 import { releaseNamesStream } from '../domain/release-names/events';
-import type { GraphState } from '../domain/graph/state';
+import { holdsRelease, type GraphState } from '../domain/graph/state';
 import { deterministicId } from '../shared/deterministic-id';
 import { AggregateCache } from './aggregate-loader';
 import { handleCommand, loadDecided, type CommandContext } from './command-handler';
@@ -75,7 +75,7 @@ export function claimHolderOf(state: GraphState): ClaimHolder {
     project: state.project,
     removed: state.removed,
     serviceIds: state.services.map((s) => s.id),
-    installedServiceIds: state.services.filter((s) => s.installed !== null || s.status === 'Uninstalling').map((s) => s.id),
+    installedServiceIds: state.services.filter(holdsRelease).map((s) => s.id),
   };
 }
 

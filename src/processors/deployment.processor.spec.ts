@@ -50,7 +50,8 @@ const HELM = process.env.SMO_TEST_HELM ?? '/var/cache/smo-tools/helm-v3.22.0/hel
     );
     await graphs.execute({ type: 'StopGraph', data: { graphId } }, context());
     const stopped = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
-    await processor.handle(stopped, { signal: new AbortController().signal, fence: async () => undefined });
+    // Thrown after recording: the runner retries the event with backoff, then parks it.
+    await expect(processor.handle(stopped, { signal: new AbortController().signal, fence: async () => undefined })).rejects.toThrow(/could not uninstall 1 release/);
 
     const outcome = (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.startsWith('ServiceUninstall')).map((e) => [e.type, (e.data as { stderr?: string }).stderr ?? null]);
     expect(outcome.map(([type]) => type)).toEqual(['ServiceUninstallFailed']);

@@ -54,7 +54,7 @@ export class DeploymentProcessor implements Processor {
   async handle(event: RecordedEvent, context: ProcessorContext): Promise<void> {
     if (!isGraphEvent(event)) return;
     const { graphId } = event.data;
-    const { state } = await this.deps.graphs.load(graphId);
+    const { state, revision } = await this.deps.graphs.load(graphId);
     if (state.kind === 'none') return;
     // One outcome event per release, appended one at a time: parallel helm calls then never race
     // each other on the graph stream (the command handler still retries conflicts with other writers).
@@ -66,12 +66,14 @@ export class DeploymentProcessor implements Processor {
     // After a failure (e.g. an outcome the store could not record) no further release is started:
     // its outcome could not be recorded either. Those under way finish; the event is then retried.
     let failure: { reason: unknown } | null = null;
+    const notUninstalled: string[] = [];
     await Promise.all(
       state.services.map((service) =>
         limit(async () => {
           if (failure) return;
           try {
-            await this.reconcileService(state, service, record, helm);
+            const uninstallFailure = await this.reconcileService(state, revision, service, record, helm);
+            if (uninstallFailure !== null) notUninstalled.push(uninstallFailure);
           } catch (reason) {
             failure ??= { reason };
           }
@@ -82,15 +84,21 @@ export class DeploymentProcessor implements Processor {
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
+    // A failed uninstall (recorded as ServiceUninstallFailed) is retried the same way: nothing else
+    // would ever try it again, and its release would keep its names (and a removed graph its id).
+    // Once the event is parked, DELETE (or POST /retry) on the graph asks for the uninstall again.
+    if (notUninstalled.length > 0) throw new Error(`helm could not uninstall ${notUninstalled.length} release(s) of graph ${graphId}: ${notUninstalled[0]}`);
     if (refused.length > 0) throw new Error(`Grafana refused ${refused.length} dashboard(s) of graph ${graphId}: ${refused[0]}`);
   }
 
+  /** Answers why the service's release could not be uninstalled (recorded as ServiceUninstallFailed), else null. */
   private async reconcileService(
     graph: ExistingGraph,
+    revision: number,
     service: ServiceState,
     record: (outcome: Outcome, step: string) => Promise<unknown>,
     helm: HelmPort,
-  ): Promise<void> {
+  ): Promise<string | null> {
     const graphId = graph.graphId;
     const serviceId = service.id;
     const namespace = graph.project;
@@ -100,24 +108,28 @@ export class DeploymentProcessor implements Processor {
         // Only helm's own "release: not found" means it is gone: a missing credential plugin or
         // context also prints "not found", and then helm never reached the cluster.
         const gone = outcome.ok || isReleaseNotFound(outcome.exitCode, outcome.stderr);
+        if (gone) {
+          await record({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: outcome.args } }, `uninstall:${serviceId}`);
+          return null;
+        }
+        // Each attempt is its own fact (the graph's revision tells them apart): a later success of
+        // this same event is then recorded, not taken for a repeat of the failure.
         await record(
-          gone
-            ? { type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: outcome.args } }
-            : { type: 'ServiceUninstallFailed', data: { graphId, serviceId, namespace, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args } },
-          `uninstall:${serviceId}`,
+          { type: 'ServiceUninstallFailed', data: { graphId, serviceId, namespace, exitCode: outcome.exitCode, stderr: outcome.stderr, timedOut: outcome.timedOut, command: outcome.args } },
+          `uninstall-failed:${serviceId}:${revision}`,
         );
-        return;
+        return `${serviceId}: ${outcome.stderr.trim().split('\n')[0] ?? ''}`;
       }
       if (awaitsAlert(graph, service) && service.status !== 'Pending') {
         await record({ type: 'ServicePending', data: { graphId, serviceId } }, `pending:${serviceId}`);
       }
-      return;
+      return null;
     }
     const target = service.target;
-    if (!target) return;
+    if (!target) return null;
     // A failure waits for an explicit retry (DeploymentRetryRequested clears it).
-    if (service.status === 'Failed' && service.failure) return;
-    if (isUpToDate(service) && service.status === 'Deployed') return;
+    if (service.status === 'Failed' && service.failure) return null;
+    if (isUpToDate(service) && service.status === 'Deployed') return null;
 
     const chart = graph.normalised.services.find((s) => s.id === serviceId)!.artifact.ref;
     const request = { release: serviceId, chart, namespace, values: target.values };
@@ -145,6 +157,7 @@ export class DeploymentProcessor implements Processor {
           },
       `${action}:${serviceId}:${target.valuesDigest}`,
     );
+    return null;
   }
 
   /** Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README). */

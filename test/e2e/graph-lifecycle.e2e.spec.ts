@@ -78,3 +78,60 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     expect(rig.helm.state()).toEqual({});
   });
 });
+
+describe('a removal whose uninstall fails', () => {
+  let rig: OrchestratorRig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => rig.stop());
+
+  const unreachable = 'Error: Kubernetes cluster unreachable: Get "https://karmada:5443/version": dial tcp 10.0.0.1:5443: i/o timeout';
+  const uninstallsOf = (release: string) => rig.helmCalls('uninstall').filter((c) => c.release === release).length;
+  const deploy = (headers: Record<string, string> = {}) => rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/x-yaml', headers });
+  const uninstallFailures = async () =>
+    (await rig.smo.runtime.eventStore.readStream(`graph-${GRAPH}`)).filter((e) => e.type === 'ServiceUninstallFailed').length;
+
+  it('one transient failure is retried with backoff: the release, its names and the graph id are freed', async () => {
+    expect((await deploy()).status).toBe(200);
+    rig.helm.control({ fail: [{ command: 'uninstall', release: 'noise-reduction', times: 1, stderr: unreachable }] });
+    await rig.request('DELETE', `/graphs/${GRAPH}`);
+    await rig.idle();
+    expect({ releases: Object.keys(rig.helm.state()), uninstalls: uninstallsOf('noise-reduction'), failures: await uninstallFailures() }).toEqual({ releases: [], uninstalls: 2, failures: 1 });
+    // Nothing is left: a second DELETE finds no graph, and the same graph can be deployed again.
+    expect((await rig.request('DELETE', `/graphs/${GRAPH}`)).status).toBe(404);
+    expect((await deploy()).status).toBe(200);
+  }, 60_000);
+
+  it('a failure that outlasts the retries: DELETE again (or POST /retry) tries the uninstall again; until then the id and names stay taken', async () => {
+    expect((await deploy()).status).toBe(200);
+    // More failures than the runner's attempts (5): the event is parked with the release still there.
+    rig.helm.control({ fail: [{ command: 'uninstall', release: 'noise-reduction', times: 5, stderr: unreachable }] });
+    const remove = await rig.request('DELETE', `/graphs/${GRAPH}`);
+    expect(remove.status).toBe(202);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual(['demo/noise-reduction']);
+    expect(await uninstallFailures()).toBe(5);
+    const refused = await deploy({ prefer: 'respond-async' });
+    expect([refused.status, ((await refused.json()) as { detail: string }).detail]).toEqual([409, expect.stringContaining(`DELETE /graphs/${GRAPH}`)]);
+
+    const again = await rig.request('DELETE', `/graphs/${GRAPH}`);
+    expect([again.status, await again.text()]).toEqual([200, 'Removal successful\n']);
+    await rig.idle();
+    expect({ releases: Object.keys(rig.helm.state()), uninstalls: uninstallsOf('noise-reduction') }).toEqual({ releases: [], uninstalls: 6 });
+    expect((await rig.request('POST', `/graphs/${GRAPH}/retry`)).status).toBe(404);
+    expect((await deploy()).status).toBe(200);
+  }, 60_000);
+
+  it('POST /graphs/{name}/retry on the removed graph does the same', async () => {
+    expect((await deploy()).status).toBe(200);
+    rig.helm.control({ fail: [{ command: 'uninstall', release: 'noise-reduction', times: 5, stderr: unreachable }] });
+    await rig.request('DELETE', `/graphs/${GRAPH}`);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual(['demo/noise-reduction']);
+    expect((await rig.request('POST', `/graphs/${GRAPH}/retry`)).status).toBeLessThan(300);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual([]);
+    expect((await deploy()).status).toBe(200);
+  }, 60_000);
+});

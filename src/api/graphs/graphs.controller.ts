@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
+import { holdsRelease } from '../../domain/graph/state';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
@@ -170,7 +171,7 @@ export class GraphsController {
   }
 
   @Delete('graphs/:name')
-  @ApiOperation({ summary: 'Remove a graph: uninstall its services, delete its dashboards' })
+  @ApiOperation({ summary: 'Remove a graph: uninstall its services, delete its dashboards (again on a removed graph with releases left: their uninstall)' })
   @GraphCommandResponses('Removal successful')
   async remove(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'RemoveGraph', data: { graphId: name } }, request, reply, 'Removal successful\n', 'removal');
@@ -303,7 +304,7 @@ export class GraphsController {
 
   @Post('graphs/:name/retry')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Retry the services whose install or upgrade failed' })
+  @ApiOperation({ summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall)' })
   @GraphCommandResponses('Retry requested')
   async retry(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.command(name, { type: 'RetryDeployment', data: { graphId: name } }, request, reply, 'Retry requested\n');
@@ -460,7 +461,7 @@ export class GraphsController {
     const progressed = this.graphProgress(deadline);
     do {
       const { state, revision } = await this.runtime.graphs.load(name);
-      if (state.kind === 'exists' && state.removed && !state.services.some((s) => s.installed || s.status === 'Uninstalling')) {
+      if (state.kind === 'exists' && state.removed && !state.services.some(holdsRelease)) {
         const head = (await this.runtime.eventStore.headPosition()) ?? 0;
         const stepDone = await this.runtime.processing
           .whenProcessed(head, { names: [DEPLOYMENT_PROCESSOR], includeProcessors: true, timeoutMs: Math.max(1, deadline - Date.now()) })

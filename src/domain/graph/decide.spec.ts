@@ -125,8 +125,25 @@ describe('graph decider', () => {
       spec.given(running).when({ type: 'RemoveGraph', data: { graphId } }).then([{ type: 'GraphRemoved', data: { graphId } }]);
       expect(statuses([...running, { type: 'GraphRemoved', data: { graphId } }])).toMatchObject({ 'noise-reduction': 'Uninstalling' });
     });
-    it('refuses to remove twice', () =>
-      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'RemoveGraph', data: { graphId } }).thenThrows({ kind: 'not-found' }));
+    const removed: GraphEvent = { type: 'GraphRemoved', data: { graphId } };
+    const uninstalled = (serviceId: string): GraphEvent => ({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace: 'demo', command: [] } });
+    const uninstallFailed: GraphEvent = {
+      type: 'ServiceUninstallFailed',
+      data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', exitCode: 1, stderr: 'Error: Kubernetes cluster unreachable', timedOut: false, command: [] },
+    };
+    it('refuses to remove twice once every release is gone', () =>
+      spec.given([...running, removed, uninstalled('noise-reduction'), uninstalled('image-detection')]).when({ type: 'RemoveGraph', data: { graphId } }).thenThrows({ kind: 'not-found' }));
+    it('removing again while releases are left (an uninstall failed) asks for their uninstall again; so does retry', () => {
+      const stuck = [...running, removed, uninstalled('image-detection'), uninstallFailed];
+      expect(statuses(stuck)).toMatchObject({ 'noise-reduction': 'Failed' });
+      const again: GraphEvent = { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction'] } };
+      spec.given(stuck).when({ type: 'RemoveGraph', data: { graphId } }).then([again]);
+      spec.given(stuck).when({ type: 'RetryDeployment', data: { graphId } }).then([again]);
+      expect(statuses([...stuck, again])).toMatchObject({ 'noise-reduction': 'Uninstalling' });
+      // Neither the graph id nor the names are free meanwhile; the refusal says what to do.
+      spec.given(stuck).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict', message: expect.stringContaining('an uninstall failed') as unknown });
+      spec.given([...stuck, again, uninstalled('noise-reduction')]).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'not-found' });
+    });
   });
 
   describe('cluster provisioning proposals', () => {

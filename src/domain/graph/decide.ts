@@ -2,7 +2,7 @@ import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import { isGraphEvent, type GraphEvent } from './events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
-import { awaitsAlert, initialGraphState, type ExistingGraph, type GraphState } from './state';
+import { awaitsAlert, holdsRelease, initialGraphState, type ExistingGraph, type GraphState } from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
 export function decideGraph(command: GraphCommand, state: GraphState): GraphEvent[] {
@@ -11,8 +11,14 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (state.kind === 'exists' && !state.removed) {
         throw new DomainError('conflict', `Graph with name ${command.data.graphId} already exists`);
       }
-      if (state.kind === 'exists' && state.services.some((service) => service.installed)) {
-        throw new DomainError('conflict', `Graph with name ${command.data.graphId} is still being removed; try again shortly`);
+      if (state.kind === 'exists' && state.services.some(holdsRelease)) {
+        const stuck = state.services.some((service) => holdsRelease(service) && service.failure?.action === 'uninstall');
+        throw new DomainError(
+          'conflict',
+          stuck
+            ? `Graph with name ${command.data.graphId} is still being removed: an uninstall failed; DELETE /graphs/${command.data.graphId} (or POST its /retry) tries again`
+            : `Graph with name ${command.data.graphId} is still being removed; try again shortly`,
+        );
       }
       return [{ type: 'GraphSubmitted', data: command.data }];
     case 'StopGraph': {
@@ -26,6 +32,8 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [{ type: 'GraphStarted', data: { graphId: graph.graphId } }];
     }
     case 'RemoveGraph': {
+      // Removed already, with releases left (an uninstall failed): removing again retries their uninstall.
+      if (state.kind === 'exists' && state.removed) return retryRemoval(state);
       const graph = existing(state, command.data.graphId);
       return [{ type: 'GraphRemoved', data: { graphId: graph.graphId } }];
     }
@@ -37,6 +45,7 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       return [{ type: 'ReplacementRequested', data: command.data }];
     }
     case 'RetryDeployment': {
+      if (state.kind === 'exists' && state.removed && command.data.serviceIds === undefined) return retryRemoval(state);
       const graph = existing(state, command.data.graphId);
       const failed = graph.services.filter((service) => service.status === 'Failed').map((service) => service.id);
       const serviceIds = command.data.serviceIds ?? failed;
@@ -200,6 +209,16 @@ function pendingProvisioning(graph: ExistingGraph, proposalId: string) {
   if (!proposal) throw new DomainError('not-found', `Graph ${graph.graphId} has no cluster provisioning proposal ${proposalId}`);
   if (proposal.status !== 'pending') throw new DomainError('conflict', `Cluster provisioning proposal ${proposal.proposalId} is already ${proposal.status}`);
   return proposal;
+}
+
+/**
+ * A removed graph whose removal did not finish (a release is left: its uninstall failed, or is
+ * still under way) is asked again for the uninstalls; a removed graph with nothing left is not found.
+ */
+function retryRemoval(graph: ExistingGraph): GraphEvent[] {
+  const serviceIds = graph.services.filter(holdsRelease).map((service) => service.id);
+  if (serviceIds.length === 0) throw new DomainError('not-found', `Graph with name ${graph.graphId} not found`);
+  return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds } }];
 }
 
 /** A graph that exists and was not removed: what user commands act on. */

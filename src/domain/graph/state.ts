@@ -114,6 +114,15 @@ export function awaitsAlert(graph: ExistingGraph, service: ServiceState): boolea
   return !graph.removed && graph.status === 'Running' && trigger?.kind === 'event' && !service.triggered && !service.installed;
 }
 
+/**
+ * Whether the service's release may still exist in the cluster as far as SMO has recorded: it is
+ * installed, or being uninstalled (an uninstall that failed leaves it installed). While one does,
+ * a removed graph keeps its release names and its id, and DELETE or retry try the removal again.
+ */
+export function holdsRelease(service: ServiceState): boolean {
+  return service.installed !== null || service.status === 'Uninstalling';
+}
+
 /** True once no service is mid-way: each is Deployed, Pending, Failed or Not deployed. */
 export function isSettled(graph: ExistingGraph): boolean {
   if (graph.placementFailure) return true;
