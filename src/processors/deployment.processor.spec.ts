@@ -6,6 +6,7 @@ import { GraphCommands } from '../application/graph-commands';
 import type { CommandContext } from '../application/command-handler';
 import { graphStream } from '../domain/graph/events';
 import { HelmCliAdapter } from '../integrations/helm/helm-cli.adapter';
+import { SimulatedHelmAdapter, readSimulatedReleases } from '../integrations/helm/simulated-helm.adapter';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
 import { DeploymentProcessor } from './deployment.processor';
@@ -56,4 +57,46 @@ const HELM = process.env.SMO_TEST_HELM ?? '/var/cache/smo-tools/helm-v3.22.0/hel
     const outcome = (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.startsWith('ServiceUninstall')).map((e) => [e.type, (e.data as { stderr?: string }).stderr ?? null]);
     expect(outcome.map(([type]) => type)).toEqual(['ServiceUninstallFailed']);
   }, 60_000);
+});
+
+describe('DeploymentProcessor: adopting a release SMO did not record', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-sim-'));
+  const graphs = new GraphCommands(stores.eventStore);
+  const helm = new SimulatedHelmAdapter({ dir });
+  const processor = new DeploymentProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), helm, grafana: null });
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  afterAll(async () => {
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the release ends up with exactly the values SMO records as deployed', async () => {
+    // Left in the namespace by an earlier graph of the project (e.g. the orphan of a failed install, whose name was freed) or by hand.
+    await helm.install({ release: 'noise-reduction', chart: 'oci://10.0.3.53:5000/test/noise-reduction', namespace: 'demo', values: { clustersAffinity: ['c2'], debug: { shell: true, hostPath: '/' } } });
+
+    const submitted = graphSubmitted('demo');
+    const graphId = submitted.data.graphId;
+    const ids = submitted.data.normalised.services.map((s) => s.id);
+    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
+    await graphs.execute(
+      {
+        type: 'RecordPlacement',
+        data: {
+          graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+          inputs: { clusters: [], services: [], previousPlacement: null }, placement: Object.fromEntries(ids.map((id) => [id, 'c1'])), imports: {},
+          values: Object.fromEntries(ids.map((id) => [id, { clustersAffinity: ['c1'], serviceImportClusters: [] }])), digests: Object.fromEntries(ids.map((id) => [id, `d-${id}`])), explanation: [],
+        },
+      } as never,
+      context(),
+    );
+    const placed = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
+    await processor.handle(placed, { signal: new AbortController().signal, fence: async () => undefined });
+
+    const recorded = (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type === 'ServiceDeployed' && (e.data as { serviceId: string }).serviceId === 'noise-reduction').map((e) => (e.data as { action: string; values: unknown }));
+    const release = (await readSimulatedReleases(dir)).find((r) => r.release === 'noise-reduction')!;
+    // --reset-values: nothing of the foreign values is merged into what SMO records as deployed.
+    expect(recorded.map((d) => d.action)).toEqual(['adopt', 'upgrade']);
+    expect(release.values).toEqual(recorded.at(-1)!.values);
+  });
 });

@@ -141,9 +141,11 @@ export class DeploymentProcessor implements Processor {
       outcome = await helm.install(request);
     } else if (!service.installed) {
       // Installed by an earlier run that died before recording it: adopt, then bring it up to date.
+      // --reset-values: whatever values the release has (another run's, a hand install's) are
+      // dropped, so it has exactly the values recorded for it.
       await record(deployed(graph, service, 'adopt', chart, { ...target, valuesDigest: 'adopted' }, []), `adopt:${serviceId}`);
       action = 'upgrade';
-      outcome = await helm.upgrade(request);
+      outcome = await helm.upgrade(request, 'reset');
     } else {
       action = 'upgrade';
       outcome = await helm.upgrade(request);
@@ -264,7 +266,7 @@ function fenced(helm: HelmPort, fence: () => Promise<void>): HelmPort {
     status: (release, namespace) => helm.status(release, namespace),
     history: (release, namespace) => helm.history(release, namespace),
     install: async (request) => (await fence(), helm.install(request)),
-    upgrade: async (request) => (await fence(), helm.upgrade(request)),
+    upgrade: async (request, values) => (await fence(), helm.upgrade(request, values)),
     uninstall: async (release, namespace) => (await fence(), helm.uninstall(release, namespace)),
     rollback: async (release, namespace, revision) => (await fence(), helm.rollback(release, namespace, revision)),
   };

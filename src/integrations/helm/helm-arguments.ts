@@ -1,4 +1,4 @@
-import type { HelmChartRequest } from './helm.port';
+import type { HelmChartRequest, UpgradeValues } from './helm.port';
 import { DNS_LABEL_MAX_LENGTH, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../../shared/dns-name';
 
 /**
@@ -72,9 +72,13 @@ export function installArgs(request: HelmChartRequest, valuesFile: string, targe
   return chartArgs('install', request, valuesFile, target);
 }
 
-/** `--reuse-values` together with `--values`: the new values are merged over the release's current ones. */
-export function upgradeArgs(request: HelmChartRequest, valuesFile: string, target: HelmTarget): string[] {
-  return [...chartArgs('upgrade', request, valuesFile, target), '--reuse-values'];
+/**
+ * `--reuse-values` together with `--values`: the new values are merged over the release's current
+ * ones. `reset` (`--reset-values`): the release gets exactly the given values, as when SMO adopts a
+ * release it did not record (its values are not SMO's to keep).
+ */
+export function upgradeArgs(request: HelmChartRequest, valuesFile: string, target: HelmTarget, values: UpgradeValues = 'reuse'): string[] {
+  return [...chartArgs('upgrade', request, valuesFile, target), values === 'reset' ? '--reset-values' : '--reuse-values'];
 }
 
 /**

@@ -62,6 +62,15 @@ describe('HelmCliAdapter against the fake helm', () => {
     expect(fake.log().map(valuesOf)).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
+  it('an upgrade that resets the values (adopting a release) passes --reset-values instead', async () => {
+    const helm = adapter();
+    await helm.install(request({ a: 1 }));
+    const upgraded = await helm.upgrade(request({ b: 2 }), 'reset');
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG];
+    expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reset-values'] });
+    expect(fake.log()[1]!.argv).not.toContain('--reuse-values');
+  });
+
   it('runs status, history, rollback and uninstall with their exact argv and reads helm JSON', async () => {
     const helm = adapter();
     await helm.install(request({ a: 1 }));

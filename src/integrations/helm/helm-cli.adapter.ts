@@ -17,7 +17,7 @@ import {
 import { HelmQueryError } from './helm-query-error';
 import { OUTPUT_TAIL_CHARS, runProgram, type ProgramResult } from '../../shared/run-program';
 import { isReleaseNotFound, parseHistoryJson, parseStatusJson } from './helm-release-json';
-import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus } from './helm.port';
+import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus, UpgradeValues } from './helm.port';
 import { renderValuesYaml } from './values-yaml';
 
 export interface HelmCliOptions {
@@ -76,8 +76,8 @@ export class HelmCliAdapter implements HelmPort {
     return this.applyChart(request, (valuesFile) => installArgs(request, valuesFile, this.target));
   }
 
-  upgrade(request: HelmChartRequest): Promise<HelmOutcome> {
-    return this.applyChart(request, (valuesFile) => upgradeArgs(request, valuesFile, this.target));
+  upgrade(request: HelmChartRequest, values: UpgradeValues = 'reuse'): Promise<HelmOutcome> {
+    return this.applyChart(request, (valuesFile) => upgradeArgs(request, valuesFile, this.target, values));
   }
 
   async uninstall(release: string, namespace: string): Promise<HelmOutcome> {

@@ -36,6 +36,9 @@ export interface HelmChartRequest {
   values: Record<string, unknown>;
 }
 
+/** What an upgrade does with the release's current values: merge the new ones over them, or drop them. */
+export type UpgradeValues = 'reuse' | 'reset';
+
 export type HelmOutcome =
   | { ok: true; args: string[]; stdout: string }
   | { ok: false; args: string[]; exitCode: number | null; stderr: string; timedOut: boolean };
@@ -46,8 +49,11 @@ export interface HelmPort {
   status(release: string, namespace: string): Promise<ReleaseStatus>;
   history(release: string, namespace: string): Promise<ReleaseRevision[]>;
   install(request: HelmChartRequest): Promise<HelmOutcome>;
-  /** `helm upgrade … --reuse-values`: the given values are merged over the release's current ones. */
-  upgrade(request: HelmChartRequest): Promise<HelmOutcome>;
+  /**
+   * `helm upgrade … --reuse-values`: the given values are merged over the release's current ones;
+   * with `reset`, `--reset-values`: the release gets exactly the given values.
+   */
+  upgrade(request: HelmChartRequest, values?: UpgradeValues): Promise<HelmOutcome>;
   uninstall(release: string, namespace: string): Promise<HelmOutcome>;
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome>;
 }

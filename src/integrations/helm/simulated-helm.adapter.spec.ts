@@ -47,6 +47,15 @@ describe('SimulatedHelmAdapter', () => {
     ]);
   });
 
+  it('with --reset-values (an adoption), the release gets exactly the new values', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({ clustersAffinity: ['c1'], debug: { shell: true } }));
+    const upgraded = await helm.upgrade(request({ clustersAffinity: ['c2'] }), 'reset');
+    expect(upgraded).toMatchObject({ ok: true, args: expect.arrayContaining(['upgrade', '--reset-values']) as unknown });
+    expect((await readSimulatedReleases(dir))[0]).toMatchObject({ revision: 2, values: { clustersAffinity: ['c2'] } });
+    expect((await readSimulatedReleases(dir))[0]!.values).not.toHaveProperty('debug');
+  });
+
   it('rolls back to an earlier revision’s values as a new revision', async () => {
     const helm = new SimulatedHelmAdapter({ dir });
     await helm.install(request({ v: 1 }));

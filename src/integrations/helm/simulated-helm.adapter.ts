@@ -13,7 +13,7 @@ import {
   type HelmTarget,
 } from './helm-arguments';
 import { HelmQueryError } from './helm-query-error';
-import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus } from './helm.port';
+import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus, UpgradeValues } from './helm.port';
 import { mergeValues } from './merge-values';
 import { loadReleases, releaseKey, saveReleases, type SimulatedRelease } from './simulated-release-file';
 
@@ -80,14 +80,14 @@ export class SimulatedHelmAdapter implements HelmPort {
     });
   }
 
-  upgrade(request: HelmChartRequest): Promise<HelmOutcome> {
-    const args = upgradeArgs(request, VALUES_PLACEHOLDER, this.target);
+  upgrade(request: HelmChartRequest, values: UpgradeValues = 'reuse'): Promise<HelmOutcome> {
+    const args = upgradeArgs(request, VALUES_PLACEHOLDER, this.target, values);
     return this.change(args, chartRequestProblem(request), (releases) => {
       const key = releaseKey(request.release, request.namespace);
       const current = releases.get(key);
       if (!current) return failed(args, `Error: UPGRADE FAILED: "${request.release}" has no deployed releases`);
       if (current.state.startsWith('pending-')) return failed(args, 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
-      releases.set(key, nextRevision(current, request.chart, mergeValues(current.values, request.values)));
+      releases.set(key, nextRevision(current, request.chart, values === 'reset' ? request.values : mergeValues(current.values, request.values)));
       const notes = `Release "${request.release}" has been upgraded. Happy Helming!\n`;
       return succeeded(args, notes + deployedNotes(request.release, request.namespace, current.revision + 1));
     });
