@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { GraphCommand, ServiceOutcomeType } from '../domain/graph/commands';
 import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/events';
-import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
+import { awaitsAlert, holdsRelease, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
@@ -103,7 +103,12 @@ export class DeploymentProcessor implements Processor {
     const serviceId = service.id;
     const namespace = graph.project;
     if (!isWanted(graph, service)) {
-      if (service.installed || service.status === 'Uninstalling') {
+      if (holdsRelease(service)) {
+        if (!service.installed && (await this.releaseIsAbsent(serviceId, namespace, helm))) {
+          // An install was due but none is recorded, and helm has no release: there is nothing to uninstall.
+          await record({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: [] } }, `absent:${serviceId}:${revision}`);
+          return null;
+        }
         const outcome = await helm.uninstall(serviceId, namespace);
         // Only helm's own "release: not found" means it is gone: a missing credential plugin or
         // context also prints "not found", and then helm never reached the cluster.
@@ -160,6 +165,17 @@ export class DeploymentProcessor implements Processor {
       `${action}:${serviceId}:${target.valuesDigest}`,
     );
     return null;
+  }
+
+  /**
+   * Whether helm has no release of this name (asked once, for a service whose install may have left
+   * one unrecorded: failed, killed while pending, or finished after a crash); one it cannot tell
+   * about makes the event retried rather than guessed.
+   */
+  private async releaseIsAbsent(serviceId: string, namespace: string, helm: HelmPort): Promise<boolean> {
+    const status = await helm.status(serviceId, namespace);
+    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
+    return status.state === 'not-found';
   }
 
   /** Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README). */

@@ -1,3 +1,4 @@
+import { currentClaims } from '../../src/domain/release-names/decide';
 import { valuesOf } from '../fakes/helm/fake-helm';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
@@ -133,5 +134,58 @@ describe('a removal whose uninstall fails', () => {
     await rig.idle();
     expect(Object.keys(rig.helm.state())).toEqual([]);
     expect((await deploy()).status).toBe(200);
+  }, 60_000);
+});
+
+describe('a release whose install failed or never finished', () => {
+  let rig: OrchestratorRig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => rig.stop());
+
+  const deployAsync = () => rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/x-yaml', headers: { prefer: 'respond-async' } });
+  const claimOf = async (serviceId: string) => {
+    return currentClaims((await rig.smo.runtime.graphs.releaseNames.load('demo')).state)[serviceId]?.graphId ?? null;
+  };
+
+  it('helm recorded a failed revision: DELETE uninstalls it, then frees its name', async () => {
+    // Real helm records a `failed` revision when creating the release's objects fails (e.g. a webhook refused one).
+    rig.helm.control({ fail: [{ command: 'install', release: 'noise-reduction', stderr: 'Error: INSTALLATION FAILED: admission webhook denied', recordFailed: true }] });
+    expect((await deployAsync()).status).toBe(202);
+    await rig.idle();
+    expect(rig.helm.state()['demo/noise-reduction']?.revisions.at(-1)?.status).toBe('failed');
+    expect(await claimOf('noise-reduction')).toBe(GRAPH);
+
+    expect((await rig.request('DELETE', `/graphs/${GRAPH}`)).status).toBe(200);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual([]);
+    expect(rig.helmCalls('uninstall').map((c) => c.release).sort()).toEqual(['image-detection', 'noise-reduction']);
+    expect(await claimOf('noise-reduction')).toBeNull();
+  }, 60_000);
+
+  it('an install killed mid-way left pending-install: DELETE uninstalls it', async () => {
+    rig.helm.control({ leavePending: [{ command: 'install', release: 'noise-reduction' }] });
+    await deployAsync();
+    await rig.idle();
+    expect(rig.helm.state()['demo/noise-reduction']?.revisions.at(-1)?.status).toBe('pending-install');
+    await rig.request('DELETE', `/graphs/${GRAPH}`);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual([]);
+  }, 60_000);
+
+  it('stop uninstalls a failed release too; a service whose install left nothing is only asked about (helm status), never uninstalled', async () => {
+    rig.helm.control({ fail: [{ command: 'install', release: 'noise-reduction', stderr: 'Error: INSTALLATION FAILED: boom', recordFailed: true }, { command: 'install', release: 'image-detection', stderr: 'Error: chart not found' }] });
+    await deployAsync();
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual(['demo/noise-reduction']);
+    const statusCalls = rig.helmCalls('status').length;
+    expect((await rig.request('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
+    await rig.idle();
+    expect(Object.keys(rig.helm.state())).toEqual([]);
+    expect(rig.helmCalls('uninstall').map((c) => c.release)).toEqual(['noise-reduction']);
+    expect(rig.helmCalls('status').length - statusCalls).toBe(2);
+    const view = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ status: string }> };
+    expect(view.services.map((s) => s.status)).toEqual(['Not deployed', 'Not deployed', 'Not deployed']);
   }, 60_000);
 });

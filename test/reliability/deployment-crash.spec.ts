@@ -33,7 +33,7 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = () =>
+  const start = (env: Record<string, string> = {}) =>
     startSmoProcess({
       SMO_DATA_DIR: join(dir, 'data'),
       SMO_SQLITE_SYNCHRONOUS: 'normal',
@@ -43,6 +43,7 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
       SMO_HELM_BINARY: helm.binary,
       SMO_HELM_PASS_ENV: Object.keys(helm.env).join(','),
       ...helm.env,
+      ...env,
     });
   const deployAsync = (url: string) =>
     fetch(`${url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', prefer: 'respond-async' }, body: descriptorText() });
@@ -116,5 +117,26 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
     await smo.kill('SIGTERM');
     smo = null;
     expect(eventTypes()).toContain('HelmReleaseRecovered');
+  }, 120_000);
+
+  it('helm finishes an install SMO died before recording, the graph is removed before the processor runs again: the release is uninstalled', async () => {
+    // The install of noise-reduction takes 3 s (then succeeds): SMO is killed during it.
+    helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 3000 }] });
+    smo = await start({ SMO_LEASE_TTL: '25' });
+    expect((await deployAsync(smo.url)).status).toBe(202);
+    await eventually(async () => helm.installs('noise-reduction').length > 0, 30_000, 'the install to start');
+    await smo.kill('SIGKILL');
+    helm.control({});
+    // helm outlives SMO and completes the install: nothing records it.
+    await eventually(async () => helm.state()['demo/noise-reduction']?.revisions.at(-1)?.status === 'deployed', 30_000, 'helm to finish');
+
+    // The removal is recorded while the dead instance's lease still holds the processors (25 s), so
+    // the deployment processor next sees the graph removed with the install never recorded.
+    smo = await start({ SMO_LEASE_TTL: '25' });
+    const remove = await fetch(`${smo.url}/graphs/${GRAPH}`, { method: 'DELETE' });
+    expect([200, 202]).toContain(remove.status);
+    // Once the processors are back (the dead instance's lease expired), the release is found and uninstalled.
+    await eventually(async () => Object.keys(helm.state()).length === 0, 60_000, 'every release to be uninstalled');
+    expect(helm.log().filter((c) => c.command === 'uninstall' && c.release === 'noise-reduction')).toHaveLength(1);
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 6;
+export const GRAPH_EVOLVE_VERSION = 7;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -74,6 +74,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         status: 'Deployed',
         installed: { cluster: event.data.cluster, valuesDigest: event.data.valuesDigest },
         failure: null,
+        unrecordedRelease: false,
         // A fresh release runs the chart's replica count, whatever the scaler set on the one before.
         ...(event.data.action === 'install' ? { replicas: null, scalingFailure: null } : {}),
       }));
@@ -90,6 +91,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         failure: null,
         replicas: null,
         scalingFailure: null,
+        unrecordedRelease: false,
         status: statusWhenIdle(graph, { ...service, installed: null }),
       }));
     }
@@ -207,7 +209,10 @@ function withConvergingStatuses(graph: ExistingGraph): ExistingGraph {
     ...graph,
     services: graph.services.map((service) => {
       if (service.status === 'Failed' && service.failure && isWanted(graph, service)) return service;
-      return { ...service, status: convergingStatus(graph, service) };
+      // An install is due: until its outcome is recorded, a release may exist that SMO has not recorded.
+      const due = isWanted(graph, service) && service.target !== null && service.installed === null;
+      const next = due && service.unrecordedRelease !== true ? { ...service, unrecordedRelease: true } : service;
+      return { ...next, status: convergingStatus(graph, next) };
     }),
   };
 }
@@ -217,7 +222,7 @@ function convergingStatus(graph: ExistingGraph, service: ServiceState): ServiceS
     if (!service.target) return 'Deploying';
     return isUpToDate(service) && service.status === 'Deployed' ? 'Deployed' : 'Deploying';
   }
-  return service.installed ? 'Uninstalling' : statusWhenIdle(graph, service);
+  return service.installed || service.unrecordedRelease ? 'Uninstalling' : statusWhenIdle(graph, service);
 }
 
 /**

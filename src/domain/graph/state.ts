@@ -28,6 +28,13 @@ export interface ServiceState {
   replicas: number | null;
   /** The scale change that failed and has not succeeded since (absent in states recorded before): the same failure is recorded once per outage. */
   scalingFailure?: { from: number; to: number } | null;
+  /**
+   * An install may have left a release SMO has not recorded: one was due (the service was wanted
+   * with a target) and neither ServiceDeployed nor ServiceUninstalled has been recorded since. A
+   * failed install can leave a `failed` release, a killed one `pending-install`, and one finished
+   * after a crash a `deployed` one. Stop and removal ask helm about it (absent in states before).
+   */
+  unrecordedRelease?: boolean;
 }
 
 /** What made a cluster's scaling infeasible; the same cause is recorded once until something changes. */
@@ -116,11 +123,12 @@ export function awaitsAlert(graph: ExistingGraph, service: ServiceState): boolea
 
 /**
  * Whether the service's release may still exist in the cluster as far as SMO has recorded: it is
- * installed, or being uninstalled (an uninstall that failed leaves it installed). While one does,
- * a removed graph keeps its release names and its id, and DELETE or retry try the removal again.
+ * installed, being uninstalled (an uninstall that failed leaves it installed), or an install may
+ * have left one unrecorded. While one may, a removed graph keeps its release names and its id, and
+ * DELETE or retry try the removal again.
  */
 export function holdsRelease(service: ServiceState): boolean {
-  return service.installed !== null || service.status === 'Uninstalling';
+  return service.installed !== null || service.status === 'Uninstalling' || service.unrecordedRelease === true;
 }
 
 /** True once no service is mid-way: each is Deployed, Pending, Failed or Not deployed. */
