@@ -235,12 +235,12 @@ export class DeploymentProcessor implements Processor {
       return refused;
     }
     if (!graph.dashboard) {
-      const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id));
+      const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id), graph.project);
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: null, ...outcome.value } }, `dashboard:${graphId}`);
       else await failed(null, null, 'publish', outcome);
     }
     for (const service of graph.services.filter((s) => !s.dashboard)) {
-      const outcome = await grafana.publishServiceDashboard(service.id);
+      const outcome = await grafana.publishServiceDashboard(service.id, graph.project);
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: service.id, ...outcome.value } }, `dashboard:${service.id}`);
       else await failed(service.id, null, 'publish', outcome);
     }

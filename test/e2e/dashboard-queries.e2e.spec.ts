@@ -12,7 +12,9 @@ import { prometheusRigSkipReason, startPrometheusRig, type PrometheusRig } from 
 
 const DASHBOARDS: Record<string, DashboardEnvelope> = {
   graph: graphDashboard('image-detection-graph', ['noise-reduction', 'image-detection']),
+  graphOfProject: graphDashboard('image-detection-graph', ['noise-reduction', 'image-detection'], {}, 'demo'),
   service: serviceDashboard('noise-reduction'),
+  serviceOfProject: serviceDashboard('noise-reduction', {}, 'demo'),
   cluster: clusterDashboard('cluster-a'),
   smo: smoDashboard(),
 };
@@ -35,6 +37,9 @@ describe('generated dashboards', () => {
       for (const panel of envelope.dashboard.panels) if (panel.repeat) expect(variables).toContain(panel.repeat);
     }
     expect(DASHBOARDS.service!.dashboard.panels.some((panel) => panel.repeat)).toBe(false);
+    // A project's dashboards read its namespace only: a service id is unique only within a project.
+    for (const name of ['graphOfProject', 'serviceOfProject']) expect(expressions(DASHBOARDS[name]!).every((expr) => expr.includes('namespace="demo"'))).toBe(true);
+    expect(DASHBOARDS.serviceOfProject!.dashboard).toMatchObject({ uid: 'demo_noise-reduction', title: 'noise-reduction (demo)' });
     expect(DASHBOARDS.smo!.dashboard.annotations?.list.map((a) => a.name)).toEqual(['Placement decisions', 'Deployments']);
   });
 

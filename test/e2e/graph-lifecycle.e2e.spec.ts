@@ -48,7 +48,8 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     ]);
     expect(graph.services[0]!.values_overwrite).toEqual({ voDescriptorOverwrite: {}, voChartOverwrite: { clustersAffinity: ['c1'], serviceImportClusters: [] } });
     expect(graph.grafana).toBe(`${rig.grafana.url}/d/${GRAPH}/${GRAPH}`);
-    expect([...rig.grafana.dashboards().keys()].sort()).toEqual([GRAPH, 'image-compression-vo', 'image-detection', 'noise-reduction', 'c1', 'c2'].sort());
+    // A service's dashboard is its project's own (`<project>_<service>`): a service id is unique only within a project.
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual([GRAPH, 'demo_image-compression-vo', 'demo_image-detection', 'demo_noise-reduction', 'c1', 'c2'].sort());
 
     const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
@@ -77,6 +78,19 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     expect(gone.headers.get('content-type')).toContain('application/problem+json');
     expect(await gone.json()).toMatchObject({ detail: `Graph with name ${GRAPH} not found` });
     expect(rig.helm.state()).toEqual({});
+  });
+
+  it("removing a graph leaves another project's dashboards of services with the same ids", async () => {
+    for (const [project, graphId] of [['team-a', 'graph-a'], ['team-b', 'graph-b']] as const) {
+      const response = await rig.request('POST', `/project/${project}/graphs`, { body: descriptorText().replaceAll(GRAPH, graphId), contentType: 'application/yaml' });
+      expect(response.status).toBe(200);
+    }
+    await rig.idle();
+    expect((await rig.request('DELETE', '/graphs/graph-a')).status).toBe(200);
+    await rig.idle();
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['c1', 'c2', 'graph-b', 'team-b_image-compression-vo', 'team-b_image-detection', 'team-b_noise-reduction']);
+    expect((await rig.request('DELETE', '/graphs/graph-b')).status).toBe(200);
+    await rig.idle();
   });
 });
 

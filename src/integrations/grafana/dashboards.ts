@@ -14,28 +14,37 @@ export type { DashboardEnvelope, DashboardOptions } from './dashboard.types';
 export const DEFAULT_DATASOURCE_UID = 'prometheus';
 
 
-export function graphDashboard(graphId: string, serviceIds: readonly string[], options: DashboardOptions = {}): DashboardEnvelope {
-  const envelope = basicDashboard(graphId, servicePanels(`$${SERVICE_VARIABLE}`, datasourceOf(options)));
+/** `project`: the namespace the graph's services run in (absent: upstream's panels, across namespaces). */
+export function graphDashboard(graphId: string, serviceIds: readonly string[], options: DashboardOptions = {}, project?: string): DashboardEnvelope {
+  const envelope = basicDashboard(graphId, dashboardUid(graphId), servicePanels(`$${SERVICE_VARIABLE}`, datasourceOf(options), project));
   envelope.dashboard.templating = { list: [customVariable(SERVICE_VARIABLE, serviceIds)] };
   return envelope;
 }
 
-export function serviceDashboard(serviceId: string, options: DashboardOptions = {}): DashboardEnvelope {
-  return basicDashboard(serviceId, servicePanels(serviceId, datasourceOf(options)));
+/**
+ * A service's dashboard. With its project, the uid (`<project>_<service>`: `_` is in no DNS label, so it
+ * meets no graph's or cluster's uid) and the title name the project, and the panels read its namespace
+ * only: a service id is unique only within a project, and two projects' dashboards under one uid had
+ * been one dashboard, which removing either graph deleted. Without a project: upstream's dashboard.
+ */
+export function serviceDashboard(serviceId: string, options: DashboardOptions = {}, project?: string): DashboardEnvelope {
+  const panels = servicePanels(serviceId, datasourceOf(options), project);
+  if (project === undefined) return basicDashboard(serviceId, dashboardUid(serviceId), panels);
+  return basicDashboard(`${serviceId} (${project})`, dashboardUid(`${project}_${serviceId}`), panels);
 }
 
 export function clusterDashboard(clusterName: string, options: DashboardOptions = {}): DashboardEnvelope {
-  return basicDashboard(clusterName, clusterPanels(clusterName, datasourceOf(options)));
+  return basicDashboard(clusterName, dashboardUid(clusterName), clusterPanels(clusterName, datasourceOf(options)));
 }
 
 /** Upstream `create_basic_dashboard`; overwrite so that re-publishing replaces by uid. */
-function basicDashboard(name: string, panels: Panel[]): DashboardEnvelope {
+function basicDashboard(title: string, uid: string, panels: Panel[]): DashboardEnvelope {
   return {
     dashboard: {
       editable: true,
       id: null,
-      uid: dashboardUid(name),
-      title: name,
+      uid,
+      title,
       tags: [],
       timezone: 'browser',
       schemaVersion: 40,

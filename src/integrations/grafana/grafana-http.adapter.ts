@@ -47,12 +47,12 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     this.dashboardOptions = { datasourceUid: options.datasourceUid };
   }
 
-  publishGraphDashboard(graphId: string, serviceIds: readonly string[]): Promise<GrafanaOutcome<PublishedDashboard>> {
-    return this.publish(graphDashboard(graphId, serviceIds, this.dashboardOptions));
+  publishGraphDashboard(graphId: string, serviceIds: readonly string[], project?: string): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(graphDashboard(graphId, serviceIds, this.dashboardOptions, project));
   }
 
-  publishServiceDashboard(serviceId: string): Promise<GrafanaOutcome<PublishedDashboard>> {
-    return this.publish(serviceDashboard(serviceId, this.dashboardOptions));
+  publishServiceDashboard(serviceId: string, project?: string): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(serviceDashboard(serviceId, this.dashboardOptions, project));
   }
 
   publishClusterDashboard(clusterName: string): Promise<GrafanaOutcome<PublishedDashboard>> {

@@ -9,8 +9,10 @@ export interface PublishedDashboard {
 export type GrafanaOutcome<T> = { ok: true; value: T } | { ok: false; status: number | null; error: string };
 
 export interface GrafanaPort {
-  publishGraphDashboard(graphId: string, serviceIds: readonly string[]): Promise<GrafanaOutcome<PublishedDashboard>>;
-  publishServiceDashboard(serviceId: string): Promise<GrafanaOutcome<PublishedDashboard>>;
+  /** `project`: the namespace of the graph's services (its panels read that namespace only). */
+  publishGraphDashboard(graphId: string, serviceIds: readonly string[], project?: string): Promise<GrafanaOutcome<PublishedDashboard>>;
+  /** `project`: the service's project; its dashboard is the project's own (a service id is unique only within one). */
+  publishServiceDashboard(serviceId: string, project?: string): Promise<GrafanaOutcome<PublishedDashboard>>;
   publishClusterDashboard(clusterName: string): Promise<GrafanaOutcome<PublishedDashboard>>;
   /** Deleting a dashboard that does not exist is a success. */
   deleteDashboard(uid: string): Promise<GrafanaOutcome<void>>;

@@ -10,9 +10,11 @@ import { SERVICE_LINES, thresholds, timeseriesCustom, timeseriesOptions } from '
 /** The graph dashboard's variable; its panels are written against `$service`. */
 export const SERVICE_VARIABLE = 'service';
 
-export function servicePanels(service: string, datasource: DatasourceRef): Panel[] {
-  const pods = `pod=~"${service}.*"`;
-  const readyReplicas = `sum(kube_deployment_status_replicas_ready{deployment="${service}"})`;
+/** `namespace`: the project the service runs in (absent: upstream's queries, every namespace's pods of that name). */
+export function servicePanels(service: string, datasource: DatasourceRef, namespace?: string): Panel[] {
+  const inNamespace = namespace === undefined ? '' : `namespace="${namespace}",`;
+  const pods = `${inNamespace}pod=~"${service}.*"`;
+  const readyReplicas = `sum(kube_deployment_status_replicas_ready{${inNamespace}deployment="${service}"})`;
   return [
     servicePanel(2, 0, `${service} pods`, datasource, `${readyReplicas} OR on() vector(0)`, { thresholds: thresholds() }),
     servicePanel(
