@@ -17,6 +17,7 @@ import {
 } from './read-store';
 
 const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
 const CHECKPOINTS = '_smo_checkpoints';
 const POINTERS = '_smo_collections';
 
@@ -243,21 +244,37 @@ export class MongoDbReadStore implements ReadStore {
 
   /**
    * The indexes of INDEXED_FIELDS (with _id, the order `find` returns), created once per collection
-   * version and process before its first write; createIndex is a no-op when they exist. Commits made
-   * at once share one creation: concurrent createIndexes on a new collection made FerretDB close a
-   * connection (the read store contract's "commits made at once" test).
+   * version and process before its first write. Only the missing ones are created: asked to create
+   * several indexes that all exist (a restarted SMO writing to its collections), FerretDB 1.24 panics
+   * and closes the connection, so no commit of a restarted instance would land. Commits made at once
+   * share one creation: concurrent createIndexes on a new collection made FerretDB close a connection
+   * (the read store contract's "commits made at once" test).
    */
   private ensureIndexes(physical: string): Promise<void> {
     let creation = this.indexed.get(physical);
     if (!creation) {
-      creation = this.documents(physical)
-        .createIndexes(INDEXED_FIELDS.map((field) => ({ key: indexKey(field), name: ['doc', field, ...INDEX_THEN_BY[field]].join('_') })))
-        .then(() => undefined);
+      creation = (async () => {
+        const existing = new Set((await this.existingIndexes(physical)).map((index) => index.name));
+        const missing = INDEXED_FIELDS.map((field) => ({ key: indexKey(field), name: ['doc', field, ...INDEX_THEN_BY[field]].join('_') })).filter(
+          (index) => !existing.has(index.name),
+        );
+        if (missing.length > 0) await this.documents(physical).createIndexes(missing);
+      })();
       // A failed creation is tried again by the next write.
       creation.catch(() => this.indexed.delete(physical));
       this.indexed.set(physical, creation);
     }
     return creation;
+  }
+
+  /** The collection's indexes; none while it does not exist. */
+  private async existingIndexes(physical: string): Promise<Document[]> {
+    try {
+      return await this.documents(physical).listIndexes().toArray();
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return [];
+      throw error;
+    }
   }
 
   private documents(physical: string) {

@@ -33,6 +33,20 @@ if (url) {
         await store.close();
       }
     });
+
+    it('a restarted instance writes to the collections an earlier one indexed (asked to create indexes that all exist, FerretDB closed the connection)', async () => {
+      const logical = `restarted-${Date.now()}`;
+      const first = await MongoDbReadStore.connect(url);
+      await first.commit([{ kind: 'upsert', collection: logical, id: 'a', doc: { project: 'p' }, position: 1 }]);
+      await first.close();
+      const restarted = await MongoDbReadStore.connect(url);
+      try {
+        await restarted.commit([{ kind: 'upsert', collection: logical, id: 'b', doc: { project: 'p' }, position: 2 }]);
+        expect((await restarted.find(logical, { where: { project: 'p' } })).map((found) => found.id)).toEqual(['a', 'b']);
+      } finally {
+        await restarted.close();
+      }
+    });
   });
 } else {
   const reason = process.env.SMO_TEST_MONGO_SKIP ?? 'no MongoDB-wire server: run scripts/build-tools.sh (FerretDB) or set MONGO_URL';
