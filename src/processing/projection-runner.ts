@@ -139,16 +139,18 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
    */
   private async apply(page: RecordedEvent[], signal: AbortSignal): Promise<void> {
     try {
-      await withRetry(() => this.writes.run(() => this.commitPage(page)), this.retry, { signal, onFailure: (error) => this.noteFailure(error) });
+      await this.commitPage(page, signal, (error) => this.noteFailure(error));
       this.noteRecovered();
       return;
     } catch (error) {
       if (signal.aborted) throw error;
       this.deps.logger.warn({ runner: this.checkpointName, err: describe(error) }, 'page failed; applying event by event');
     }
+    // Part of the page may have been written: finished first, or folding its events again would skip their changes.
+    await this.writes.run(() => this.recoverCommit());
     for (const event of page) {
       try {
-        await withRetry(() => this.writes.run(() => this.commitPage([event])), this.retry, { signal });
+        await this.commitPage([event], signal);
       } catch (error) {
         if (signal.aborted || !(error instanceof PoisonEventError)) throw error;
         await this.park(event, error.cause, this.retry.attempts);
@@ -157,14 +159,27 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     }
   }
 
-  /** Folds a live page and commits its documents together with the fenced checkpoint. */
-  private async commitPage(page: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * Folds a live page and commits its documents together with the fenced checkpoint, with retries.
+   * The page is folded once: a failed commit is sent again as folded, since part of it may have been
+   * written (a store without transactions), and folding again would skip the changes of the documents
+   * written and never write the summaries and follow-ups those changes move.
+   */
+  private async commitPage(page: readonly RecordedEvent[], signal: AbortSignal, onFailure?: (error: unknown) => void): Promise<void> {
     const last = page[page.length - 1];
     if (!last) return;
-    const writes = await projectPage((collection, ids) => this.deps.readStore.getMany(collection, ids), this.folding, this.liveTarget, page);
-    await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
-    this.persisted = Math.max(this.persisted, last.position);
-    this.markProcessed(last.position);
+    let writes: DocumentWrite[] | null = null;
+    await withRetry(
+      () =>
+        this.writes.run(async () => {
+          writes ??= await projectPage((collection, ids) => this.deps.readStore.getMany(collection, ids), this.folding, this.liveTarget, page);
+          await this.deps.readStore.commit(writes, { name: this.checkpointName, position: last.position, owner: this.lease.owner });
+          this.persisted = Math.max(this.persisted, last.position);
+          this.markProcessed(last.position);
+        }),
+      this.retry,
+      { signal, ...(onFailure && { onFailure }) },
+    );
   }
 
   /**

@@ -163,6 +163,12 @@ export abstract class Runner {
     this.markProcessed(position);
   }
 
+  /** Finishes an interrupted commit of this runner's (stores without transactions; see ReadStore.recoverCommit). */
+  protected async recoverCommit(): Promise<void> {
+    const writes = (await this.deps.readStore.recoverCommit?.(this.checkpointName, this.lease.owner)) ?? [];
+    if (writes.length > 0) this.deps.logger.warn({ runner: this.checkpointName, writes: writes.length }, 'finished a commit that was interrupted');
+  }
+
   protected async park(event: RecordedEvent, error: unknown, attempts: number): Promise<void> {
     await parkEvent(this.deps.eventStore, this.checkpointName, event, error, attempts);
     this.parked++;
@@ -187,6 +193,8 @@ export abstract class Runner {
           this.deps.logger.warn({ runner: this.checkpointName }, 'lease lost; standing by');
           endSession();
         });
+        // A commit of the previous session's (this instance's or a failed owner's) that was interrupted is finished before anything is folded from its checkpoint.
+        await this.recoverCommit();
         const checkpoint = await this.deps.readStore.getCheckpoint(this.checkpointName);
         this.persisted = checkpoint ?? 0;
         this.markProcessed(this.persisted);

@@ -239,6 +239,22 @@ export class CachingReadStore implements ReadStore {
     }
   }
 
+  async recoverCommit(name: string, owner?: string): Promise<readonly DocumentWrite[]> {
+    if (!this.inner.recoverCommit) return [];
+    let writes: readonly DocumentWrite[] | null = null;
+    try {
+      writes = await this.inner.recoverCommit(name, owner);
+      return writes;
+    } finally {
+      if (writes) for (const write of writes) this.forgetDocument(write.collection, write.id);
+      else {
+        // Failed, the writes unknown: part of them may have landed (rare; the runner then resubscribes and recovers again).
+        this.documents.clear();
+        this.queries.clear();
+      }
+    }
+  }
+
   changeStamp(): number | undefined {
     return this.inner.changeStamp?.();
   }

@@ -1,4 +1,5 @@
-import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { BSON, MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type Document, type Filter } from 'mongodb';
 import {
   INDEXED_FIELDS,
   INDEX_THEN_BY,
@@ -20,6 +21,14 @@ const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const CHECKPOINTS = '_smo_checkpoints';
 const POINTERS = '_smo_collections';
+/** The chunks of pending commits too large to ride in their checkpoint's record (see PendingCommit). */
+const INTENTS = '_smo_commit_intents';
+/**
+ * A pending commit's writes up to this size (BSON) are kept in the checkpoint's record itself: one write
+ * more per page. Larger ones go to INTENTS in chunks of at most this size, well under MongoDB's 16 MiB
+ * per document (a single write larger than that could not be stored as a document either).
+ */
+const INTENT_BYTES = 4 * 1024 * 1024;
 
 interface DocumentRecord {
   _id: string;
@@ -32,6 +41,24 @@ interface CheckpointRecord {
   position?: number | null;
   owner?: string | null;
   leaseUntil?: number;
+  /** A commit recorded and not yet known to be applied whole (see `commit`). */
+  pending?: PendingCommit;
+}
+
+/** A commit's writes as recorded before they are applied: inline, or in `chunks` documents of INTENTS. */
+interface PendingCommit {
+  token: string;
+  position: number;
+  writes?: DocumentWrite[];
+  chunks?: number;
+}
+
+interface IntentChunk {
+  _id: string;
+  name: string;
+  token: string;
+  index: number;
+  writes: DocumentWrite[];
 }
 
 interface PointerRecord {
@@ -43,10 +70,18 @@ interface PointerRecord {
 /**
  * Read models in MongoDB (FerretDB in CI). No multi-document transactions are assumed: each
  * document write is guarded by its position (`position < new` or insert), and the checkpoint is
- * written after the documents, so a crash in between only replays harmless writes.
+ * written after the documents. A page's writes span collections (documents, follow-ups, summaries)
+ * and are not independent: folded again, a page whose documents landed and whose summaries did not
+ * would skip the documents' changes and never move the summaries. So a commit with a checkpoint
+ * first records its writes as the checkpoint's pending commit (fenced by the lease), then applies
+ * them, then moves the checkpoint and clears the record in one update; `recoverCommit` applies a
+ * recorded commit that was interrupted.
  */
 export class MongoDbReadStore implements ReadStore {
   readonly adapter = 'mongodb';
+
+  /** Per checkpoint: the tokens of the chunked pending commits this process recorded and has not deleted. */
+  private readonly chunkTokens = new Map<string, string[]>();
 
   /** Per collection version: the creation of its indexes, once per process. */
   private readonly indexed = new Map<string, Promise<void>>();
@@ -55,12 +90,14 @@ export class MongoDbReadStore implements ReadStore {
     private readonly client: MongoClient,
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly intentBytes: number,
   ) {}
 
-  static async connect(url: string, options: { now?: () => number } = {}): Promise<MongoDbReadStore> {
+  /** `intentBytes`: the size of a pending commit's chunks (INTENT_BYTES; tests make it small). */
+  static async connect(url: string, options: { now?: () => number; intentBytes?: number } = {}): Promise<MongoDbReadStore> {
     const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
     await client.connect();
-    return new MongoDbReadStore(client, client.db(), options.now ?? Date.now);
+    return new MongoDbReadStore(client, client.db(), options.now ?? Date.now, options.intentBytes ?? INTENT_BYTES);
   }
 
   async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
@@ -113,7 +150,77 @@ export class MongoDbReadStore implements ReadStore {
   }
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
-    if (checkpoint?.owner !== undefined) await this.assertLease(checkpoint.name, checkpoint.owner);
+    if (!checkpoint) return this.applyWrites(writes);
+    if (writes.length === 0) return this.saveCheckpoint(checkpoint);
+    const pending = await this.recordPending(checkpoint, writes);
+    await this.applyWrites(writes);
+    await this.settle(checkpoint, pending);
+  }
+
+  async recoverCommit(name: string, owner?: string): Promise<readonly DocumentWrite[]> {
+    const record = await this.checkpoints().findOne({ _id: name }, { projection: { pending: 1, owner: 1, leaseUntil: 1 } });
+    if (owner !== undefined && (record?.owner !== owner || (record.leaseUntil ?? 0) <= this.now())) throw new LeaseLostError(name, owner);
+    const pending = record?.pending;
+    if (!pending) {
+      // Chunks a crash left between the checkpoint's update and their deletion (no one else records any while the lease is held).
+      await this.intents().deleteMany({ name });
+      return [];
+    }
+    const writes = pending.writes ?? (await this.pendingChunks(name, pending));
+    await this.applyWrites(writes);
+    await this.settle({ name, position: pending.position, ...(owner === undefined ? {} : { owner }) }, pending);
+    return writes;
+  }
+
+  /** Records the writes as the checkpoint's pending commit; fenced by the lease like the checkpoint. */
+  private async recordPending({ name, position, owner }: CheckpointUpdate, writes: readonly DocumentWrite[]): Promise<PendingCommit> {
+    const token = randomUUID();
+    const chunks = chunked(writes, this.intentBytes);
+    let pending: PendingCommit = { token, position, writes: [...writes] };
+    if (chunks.length > 1) {
+      this.chunkTokens.set(name, [...(this.chunkTokens.get(name) ?? []), token]);
+      await this.intents().insertMany(chunks.map((part, index) => ({ _id: `${name}/${token}/${index}`, name, token, index, writes: part })));
+      pending = { token, position, chunks: chunks.length };
+    }
+    const result = await this.checkpoints().updateOne(this.fenced(name, owner), { $set: { pending } }, { upsert: owner === undefined });
+    if (owner !== undefined && result.matchedCount === 0) {
+      await this.dropChunks(name, []);
+      throw new LeaseLostError(name, owner);
+    }
+    return pending;
+  }
+
+  /**
+   * Deletes the chunks this process recorded for the checkpoint (those of attempts that failed too), and
+   * those of `tokens`: by token, since the owner that took the lease over may be recording its own.
+   */
+  private async dropChunks(name: string, tokens: readonly string[]): Promise<void> {
+    const all = [...(this.chunkTokens.get(name) ?? []), ...tokens];
+    if (all.length === 0) return;
+    await this.intents().deleteMany({ name, token: { $in: all } });
+    this.chunkTokens.delete(name);
+  }
+
+  /** Moves the checkpoint past a pending commit's writes and clears the commit, in one update; then drops its chunks. */
+  private async settle({ name, position, owner }: CheckpointUpdate, pending: PendingCommit): Promise<void> {
+    // While the lease is held, the pending commit is this owner's: no one else records one.
+    const result = await this.checkpoints().updateOne(this.fenced(name, owner), { $max: { position }, $unset: { pending: '' } });
+    if (owner !== undefined && result.matchedCount === 0) throw new LeaseLostError(name, owner);
+    await this.dropChunks(name, pending.chunks ? [pending.token] : []);
+  }
+
+  private async pendingChunks(name: string, pending: PendingCommit): Promise<DocumentWrite[]> {
+    const chunks = await this.intents().find({ name, token: pending.token }).sort({ index: 1 }).toArray();
+    if (chunks.length !== pending.chunks) throw new Error(`Pending commit ${pending.token} of ${name} has ${chunks.length} of its ${pending.chunks} chunks`);
+    return chunks.flatMap((chunk) => chunk.writes);
+  }
+
+  /** The checkpoint's record, while `owner` holds its lease (any owner when none is given). */
+  private fenced(name: string, owner: string | undefined): Filter<CheckpointRecord> {
+    return owner === undefined ? { _id: name } : { _id: name, owner, leaseUntil: { $gt: this.now() } };
+  }
+
+  private async applyWrites(writes: readonly DocumentWrite[]): Promise<void> {
     const byCollection = new Map<string, AnyBulkWriteOperation<DocumentRecord>[]>();
     const resolved = new Map<string, string>();
     for (const write of writes) {
@@ -133,7 +240,6 @@ export class MongoDbReadStore implements ReadStore {
       await this.ensureIndexes(physical);
       await this.applyGuarded(physical, operations);
     }
-    if (checkpoint) await this.saveCheckpoint(checkpoint);
   }
 
   /**
@@ -160,22 +266,12 @@ export class MongoDbReadStore implements ReadStore {
   }
 
   private async saveCheckpoint({ name, position, owner }: CheckpointUpdate): Promise<void> {
-    const checkpoints = this.checkpoints();
-    if (owner === undefined) {
-      await checkpoints.updateOne({ _id: name }, { $max: { position } }, { upsert: true });
-      return;
-    }
-    const result = await checkpoints.updateOne({ _id: name, owner, leaseUntil: { $gt: this.now() } }, { $max: { position } });
-    if (result.matchedCount === 0) throw new LeaseLostError(name, owner);
-  }
-
-  private async assertLease(name: string, owner: string): Promise<void> {
-    const lease = await this.checkpoints().findOne({ _id: name });
-    if (!lease || lease.owner !== owner || (lease.leaseUntil ?? 0) <= this.now()) throw new LeaseLostError(name, owner);
+    const result = await this.checkpoints().updateOne(this.fenced(name, owner), { $max: { position } }, { upsert: owner === undefined });
+    if (owner !== undefined && result.matchedCount === 0) throw new LeaseLostError(name, owner);
   }
 
   async getCheckpoint(name: string): Promise<number | null> {
-    return (await this.checkpoints().findOne({ _id: name }))?.position ?? null;
+    return (await this.checkpoints().findOne({ _id: name }, { projection: { position: 1 } }))?.position ?? null;
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -285,6 +381,10 @@ export class MongoDbReadStore implements ReadStore {
     return this.db.collection<CheckpointRecord>(CHECKPOINTS);
   }
 
+  private intents() {
+    return this.db.collection<IntentChunk>(INTENTS);
+  }
+
   private pointers() {
     return this.db.collection<PointerRecord>(POINTERS);
   }
@@ -296,6 +396,26 @@ function isDuplicateKeyOnly(error: unknown): boolean {
     return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
   }
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/** The writes in chunks of at most `bytes` (BSON; a write larger alone in its own), in order; one chunk when they all fit. */
+function chunked(writes: readonly DocumentWrite[], bytes: number): DocumentWrite[][] {
+  if (BSON.calculateObjectSize({ writes } as Document) <= bytes) return [[...writes]];
+  const chunks: DocumentWrite[][] = [];
+  let chunk: DocumentWrite[] = [];
+  let size = 0;
+  for (const write of writes) {
+    const written = BSON.calculateObjectSize(write as Document);
+    if (chunk.length > 0 && size + written > bytes) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(write);
+    size += written;
+  }
+  chunks.push(chunk);
+  return chunks;
 }
 
 /** An index's key: the field, the fields it orders by after it, and _id (the order `find` returns). */

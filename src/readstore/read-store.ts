@@ -66,8 +66,21 @@ export interface ReadStore {
    * changed in between comes in its newer version, and one deleted in between is left out.
    */
   findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>>;
-  /** Applies position-guarded writes and then the checkpoint; atomically where the store has transactions. */
+  /**
+   * Applies position-guarded writes and then the checkpoint; atomically where the store has transactions.
+   * Where it has none (MongoDB), writes with a checkpoint are recorded first as the checkpoint's pending
+   * commit, which `recoverCommit` finishes if the commit is interrupted.
+   */
   commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void>;
+  /**
+   * Finishes a commit of this checkpoint's that was interrupted (a crash, a dropped connection, an error
+   * between two collections' writes, a lease lost midway): applies its writes again and moves the
+   * checkpoint past them, fenced by `owner` like a commit. Answers the writes it applied (none when
+   * nothing was pending). A runner calls it before it folds from its checkpoint: folding a page again
+   * would find its documents already at their positions and skip their changes, so the summaries and
+   * follow-ups those changes move would never be written. Absent where `commit` is atomic.
+   */
+  recoverCommit?(name: string, owner?: string): Promise<readonly DocumentWrite[]>;
 
   getCheckpoint(name: string): Promise<number | null>;
   /** Takes or renews a lease; false while another owner holds an unexpired one. */
