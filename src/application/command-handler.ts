@@ -3,7 +3,7 @@ import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/er
 import type { Decider } from '../domain/decider';
 import { SCHEMA_VERSION, UnknownEventError, type EventEnvelope } from '../domain/event-schema';
 import { deterministicId } from '../shared/deterministic-id';
-import { loadAggregate, type AggregateCache } from './aggregate-loader';
+import { loadAggregate, type AggregateCache, type LoadedAggregate } from './aggregate-loader';
 
 /** Who asks, and why: carried into every event's metadata. */
 export interface CommandContext {
@@ -42,7 +42,8 @@ export interface HandleOptions<S = unknown> {
  * Load (latest snapshot + the events after it) → decide → append with the revision read. Conflicts
  * from concurrent writers are retried (re-load and re-decide) unless the client pinned a revision
  * with If-Match. A repeated command is recognised among the stream's latest events (at least
- * REPEAT_WINDOW of them); the cost of a command does not grow with the age of the stream.
+ * REPEAT_WINDOW of them) and, when those are not the whole stream, by looking its first event id
+ * up (EventStore.findEvent); the cost of a command does not grow with the age of the stream.
  */
 export async function handleCommand<C, E extends EventEnvelope, S>(
   store: EventStore,
@@ -55,12 +56,10 @@ export async function handleCommand<C, E extends EventEnvelope, S>(
   for (let attempt = 0; ; attempt++) {
     const loaded = await loadDecided(store, streamId, decider, options);
     const { state, revision } = loaded;
-    const earlier = loaded.recent
-      .filter((e) => e.metadata.commandId === context.commandId)
-      .map((e) => {
-        if (!decider.isEvent(e)) throw new UnknownEventError(streamId, e.type);
-        return e;
-      });
+    const earlier = (await earlierEvents(store, streamId, loaded, context.commandId)).map((e) => {
+      if (!decider.isEvent(e)) throw new UnknownEventError(streamId, e.type);
+      return e;
+    });
     if (earlier.length > 0) {
       return { events: earlier, eventIds: earlier.map((e) => e.id), state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
     }
@@ -91,6 +90,29 @@ export async function handleCommand<C, E extends EventEnvelope, S>(
       if (context.expectedRevision !== undefined) throw new PreconditionFailedError(streamId, context.expectedRevision, revision + 1);
       if (attempt >= (options.conflictRetries ?? 3)) throw error;
     }
+  }
+}
+
+/** Events of a command read at a time, from its first one, when it is older than the latest events loaded. */
+const COMMAND_EVENTS_PAGE = 100;
+
+/**
+ * The events the command appended to the stream before (none when it did not): among the latest events
+ * loaded, else, when those are not the whole stream, from its first event, found by id (the ids are
+ * deterministic per command: deterministicId(commandId, index)). A command's events are appended together.
+ */
+async function earlierEvents(store: EventStore, streamId: string, loaded: LoadedAggregate<unknown>, commandId: string): Promise<RecordedEvent[]> {
+  const recent = loaded.recent.filter((e) => e.metadata.commandId === commandId);
+  // The latest events hold revisions 0 to the last: the whole stream.
+  if (recent.length > 0 || loaded.recent.length > loaded.revision) return recent;
+  const first = await store.findEvent(streamId, deterministicId(commandId, 0));
+  if (!first || first.metadata.commandId !== commandId) return [];
+  const events: RecordedEvent[] = [];
+  for (let from = first.revision; ; from += COMMAND_EVENTS_PAGE) {
+    const page = await store.readStream(streamId, { fromRevision: from, maxCount: COMMAND_EVENTS_PAGE });
+    const other = page.findIndex((e) => e.metadata.commandId !== commandId);
+    events.push(...(other < 0 ? page : page.slice(0, other)));
+    if (other >= 0 || page.length < COMMAND_EVENTS_PAGE) return events;
   }
 }
 

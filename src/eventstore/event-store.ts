@@ -109,6 +109,14 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   /** Every event whose metadata carries this correlation id, in `$all` order: the whole story of one command. */
   readByCorrelationId(correlationId: string, maxCount?: number): Promise<RecordedEvent[]>;
+  /**
+   * The event with this id in the stream, or null (no such event, or the stream deleted since): a lookup
+   * that costs the same however long the stream, so that a command repeated long after its first run
+   * (same commandId, hence the same event ids) is recognised. EventStoreDB has no lookup by id: its
+   * adapter indexes the first event of every append whose metadata carries a commandId (a command's
+   * events are appended together), and finds those.
+   */
+  findEvent(streamId: string, eventId: string): Promise<RecordedEvent | null>;
   /** Soft delete: reads then fail as not found, `$all` keeps the events, a later append continues the numbering. */
   deleteStream(streamId: string, options?: AppendOptions): Promise<void>;
   /** The position of the last event in `$all`, or null when the store is empty. */

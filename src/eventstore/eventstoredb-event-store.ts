@@ -12,6 +12,7 @@ import {
   StreamNotFoundError as EsdbStreamNotFoundError,
   UnavailableError as EsdbUnavailableError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
+  binaryEvent,
   excludeSystemEvents,
   jsonEvent,
   type AllStreamResolvedEvent,
@@ -40,6 +41,7 @@ import {
   type Subscription,
   type SubscriptionMessage,
 } from './event-store';
+import { deterministicId } from '../shared/deterministic-id';
 import { decodeRecordedEvent } from './decode';
 import { EventStoreUnavailableError, MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
 
@@ -47,7 +49,8 @@ import { EventStoreUnavailableError, MaxAppendSizeExceededError, StreamNotFoundE
  * Production adapter over `@eventstore/db-client`. Positions are the commit positions of `$all`
  * (a greenfield store has no explicit transactions, so prepare == commit). Metadata keys
  * correlationId/causationId are also written as `$correlationId`/`$causationId` so the server's
- * `$by_correlation_id` projection sees them.
+ * `$by_correlation_id` projection sees them. The first event of each append carrying a commandId is
+ * linked from a stream of its own (`eventid-<event id>`, see findEvent): the server has no lookup by id.
  */
 export class EventStoreDbEventStore implements EventStore {
   readonly adapter = 'eventstoredb';
@@ -63,6 +66,60 @@ export class EventStoreDbEventStore implements EventStore {
   async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const serialized = serializeBatch(streamId, events, this.options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
     const expected = options.expectedRevision ?? ANY;
+    // A command's first event is linked before the append where its revision is known (an exact expected
+    // revision, or a new stream), so an event written always has its link; a link to a revision the
+    // append did not get (a conflict) points at another event, or none, and findEvent passes it by.
+    const indexed = events[0]?.metadata?.commandId !== undefined ? events[0].id : undefined;
+    const planned = indexed === undefined ? undefined : expected === NO_STREAM ? 0 : typeof expected === 'number' ? expected + 1 : undefined;
+    if (indexed !== undefined && planned !== undefined) await this.linkEvent(indexed, streamId, planned);
+    const result = await this.append(streamId, serialized, expected);
+    const first = result.nextExpectedRevision - events.length + 1;
+    if (indexed !== undefined && first !== planned) await this.linkEvent(indexed, streamId, first);
+    return result;
+  }
+
+  /**
+   * The event with this id in the stream: through the links of `eventid-<id>` (the first events of appends
+   * carrying a commandId; see appendToStream), the latest first, and only one the stream still shows.
+   */
+  async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | null> {
+    let linked: RecordedEvent | null = null;
+    try {
+      const reading = this.client.readStream(eventIndexStream(eventId), { direction: BACKWARDS, fromRevision: ESDB_END, maxCount: EVENT_INDEX_LINKS, resolveLinkTos: true });
+      await readThrough(reading, (resolved) => {
+        const event = toRecorded(resolved);
+        if (event?.id !== eventId || event.streamId !== streamId) return 'more';
+        linked = event;
+        return 'enough';
+      });
+    } catch (error) {
+      if (error instanceof EsdbStreamNotFoundError) return null;
+      throw unreachable(error);
+    }
+    const found = linked as RecordedEvent | null;
+    if (!found) return null;
+    // A link resolves to an event of a deleted stream too: the stream must still show it.
+    const [shown] = await this.readStream(streamId, { fromRevision: found.revision, maxCount: 1 }).catch((error: unknown) => {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    });
+    return shown?.id === eventId ? shown : null;
+  }
+
+  /** A `$>` link to the event at `revision` of the stream, in the event id's index stream (written once per target). */
+  private async linkEvent(eventId: string, streamId: string, revision: number): Promise<void> {
+    try {
+      await this.client.appendToStream(
+        eventIndexStream(eventId),
+        binaryEvent({ id: deterministicId('event-index', eventId, streamId, revision), type: '$>', data: Buffer.from(`${revision}@${streamId}`) }),
+        { expectedRevision: ESDB_ANY },
+      );
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  private async append(streamId: string, serialized: ReturnType<typeof serializeBatch>, expected: ExpectedRevision): Promise<AppendResult> {
     try {
       const result = await this.client.appendToStream(
         streamId,
@@ -199,6 +256,17 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 }
+
+/** Where the first event of an append carrying a commandId is linked from (findEvent): a stream per event id. */
+function eventIndexStream(eventId: string): string {
+  return `eventid-${eventId}`;
+}
+
+/**
+ * Links findEvent reads from an index stream, the latest first. Once an append succeeds its command is
+ * recognised and appends no more; before that, each attempt that met a conflict left one link.
+ */
+const EVENT_INDEX_LINKS = 32;
 
 /** A delete expecting STREAM_EXISTS reads the last revision again this many times when appends keep moving it. */
 const DELETE_EXISTING_ATTEMPTS = 5;

@@ -77,6 +77,14 @@ export class MemoryEventStore implements EventStore {
     return sliceByPosition(matching, options).map(clone);
   }
 
+  async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | null> {
+    const stream = this.streams.get(streamId);
+    const revision = stream?.revisionsById.get(eventId);
+    if (!stream || revision === undefined || stream.state.deleted || revision < stream.state.firstRevision) return null;
+    const event = stream.events.find((e) => e.revision === revision);
+    return event ? clone(event) : null;
+  }
+
   async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {
     return this.all.filter((e) => e.metadata.correlationId === correlationId).slice(0, maxCount).map(clone);
   }

@@ -108,6 +108,8 @@ export class SqliteEventStore implements EventStore {
            first_revision = excluded.first_revision, deleted = excluded.deleted`,
       ),
       positionOf: db.prepare('SELECT position FROM es_events WHERE stream_id = ? AND revision = ?'),
+      // The UNIQUE (stream_id, event_id) index answers it.
+      eventById: db.prepare(`SELECT ${COLUMNS} FROM es_events WHERE stream_id = ? AND event_id = ?`),
       head: db.prepare('SELECT MAX(position) AS head FROM es_events'),
     };
   }
@@ -229,6 +231,17 @@ export class SqliteEventStore implements EventStore {
       ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.database.prepare(sql).all(bound, ...params, options.maxCount ?? -1);
     return rows.map(toRecorded);
+  }
+
+  async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | null> {
+    return this.database.snapshot(() => {
+      const state = this.streamState(streamId);
+      if (state.deleted || state.lastRevision < 0) return null;
+      const row = this.statements.eventById!.get(streamId, eventId);
+      if (!row) return null;
+      const event = toRecorded(row);
+      return event.revision >= state.firstRevision ? event : null;
+    });
   }
 
   async readByCorrelationId(correlationId: string, maxCount = 1000): Promise<RecordedEvent[]> {

@@ -47,6 +47,10 @@ export class InstrumentedEventStore implements EventStore {
     return this.store.readAll(options);
   }
 
+  findEvent(streamId: string, eventId: string): Promise<RecordedEvent | null> {
+    return this.store.findEvent(streamId, eventId);
+  }
+
   readByCorrelationId(correlationId: string, maxCount?: number): Promise<RecordedEvent[]> {
     return this.store.readByCorrelationId(correlationId, maxCount);
   }

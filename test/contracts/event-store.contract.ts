@@ -266,6 +266,44 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
       expect(story.map((e) => `${e.streamId}:${e.type}`)).toEqual([`${stream('a')}:First`, `${stream('b')}:Second`]);
     });
 
+    describe('finding an event by id (a command repeated long after: its event ids are deterministic)', () => {
+      const commanded = (commandId: string, type = 'Commanded'): NewEvent => ({ id: randomUUID(), type, data: {}, metadata: { correlationId: 'c-1', commandId } });
+
+      it('finds the first event of an append carrying a commandId, however many events the stream has after it', async () => {
+        const first = commanded('cmd-1', 'First');
+        await store.appendToStream(stream(), [first, commanded('cmd-1', 'Second')], { expectedRevision: NO_STREAM });
+        await store.appendToStream(stream(), Array.from({ length: 150 }, () => event()), { expectedRevision: 1 });
+        const byExact = commanded('cmd-2');
+        await store.appendToStream(stream(), [byExact], { expectedRevision: 151 });
+        const byAny = commanded('cmd-3');
+        await store.appendToStream(stream(), [byAny], { expectedRevision: ANY });
+        const found = await store.findEvent(stream(), first.id);
+        expect(found && { id: found.id, type: found.type, revision: found.revision, commandId: found.metadata.commandId }).toEqual({ id: first.id, type: 'First', revision: 0, commandId: 'cmd-1' });
+        expect((await store.readStream(stream(), { fromRevision: 0, maxCount: 1 }))[0]?.position).toBe(found?.position);
+        expect((await store.findEvent(stream(), byExact.id))?.revision).toBe(152);
+        expect((await store.findEvent(stream(), byAny.id))?.revision).toBe(153);
+      });
+
+      it('answers null for an id the stream does not hold, an event of another stream, or a deleted stream', async () => {
+        const held = commanded('cmd-1');
+        await store.appendToStream(stream('a'), [held], { expectedRevision: NO_STREAM });
+        expect(await store.findEvent(stream('a'), randomUUID())).toBeNull();
+        expect(await store.findEvent(stream('b'), held.id)).toBeNull();
+        expect(await store.findEvent(stream('never-written'), held.id)).toBeNull();
+        await store.deleteStream(stream('a'), { expectedRevision: 0 });
+        expect(await store.findEvent(stream('a'), held.id)).toBeNull();
+      });
+
+      it('an append refused for a conflict leaves nothing to find; the same events appended after are found where they were written', async () => {
+        await store.appendToStream(stream(), [event(), event()], { expectedRevision: NO_STREAM });
+        const late = commanded('cmd-late');
+        await expect(store.appendToStream(stream(), [late], { expectedRevision: 0 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.findEvent(stream(), late.id)).toBeNull();
+        await store.appendToStream(stream(), [late], { expectedRevision: 1 });
+        expect((await store.findEvent(stream(), late.id))?.revision).toBe(2);
+      });
+    });
+
     describe('soft delete', () => {
       it('hides the stream from reads, keeps its events in $all, and a later append continues the numbering', async () => {
         const from = await headBefore();
