@@ -60,7 +60,9 @@ export const graphsProjection: Projection<GraphDocument> = {
   // 2: the graph counts (a summary the documents of version 1 never moved).
   // 3: the state folded by GRAPH_EVOLVE_VERSION 6 (replicas forgotten on a fresh install or an
   //    uninstall, which the autoscaler reads here; infeasibilities kept across placements that move nothing).
-  version: 3,
+  // 4: the state folded by GRAPH_EVOLVE_VERSION 7 (a release whose install was never recorded is held until
+  //    helm is asked: such a service of a stopped or removed graph shows Uninstalling, and the graph unsettled).
+  version: 4,
   summary: graphCounts,
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],

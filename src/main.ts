@@ -5,6 +5,7 @@ import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
 import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
 import { getIsolatedSolver, warmUpOptimizer } from './optimizer';
+import { redactUserinfo } from './shared/redact-userinfo';
 
 /** A start-up failure whose cause an operator can fix: told in one line, without a stack. */
 class StartupError extends Error {
@@ -55,7 +56,7 @@ function storeFailure(error: unknown, config: SmoConfig): StartupError | null {
     return new StartupError(`cannot open ${file} (${errstr ?? error.message}), check SMO_DATA_DIR`);
   }
   if (config.readStore === 'mongodb' && error.name.startsWith('Mongo')) {
-    return new StartupError(`cannot reach MongoDB at ${(config.mongoUrl ?? '').replace(/\/\/[^/@]*@/, '//***@')} (${error.message}), check MONGO_URL`);
+    return new StartupError(`cannot reach MongoDB at ${redactUserinfo(config.mongoUrl ?? '')} (${error.message}), check MONGO_URL`);
   }
   return null;
 }

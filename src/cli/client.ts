@@ -1,3 +1,5 @@
+import { redactUserinfo } from '../shared/redact-userinfo';
+
 /** A small client for SMO's REST API, used by the `smo` command. */
 export class SmoClient {
   /** `token`: an API token of SMO_API_TOKENS, sent as a bearer token. */
@@ -73,10 +75,6 @@ export function problemText(response: Pick<Response, 'status' | 'headers'>, text
   return `${detail}${errors}${hint}`;
 }
 
-/** Text (a URL, or a message quoting one) with the user name and password of every URL in it replaced by `***`. */
-export function redactUserinfo(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, '$1***@');
-}
 
 /** The underlying reason of a failed fetch ("ECONNREFUSED …" rather than "fetch failed"). */
 export function causeOf(error: unknown): string {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { causeOf, CliError, problemText, redactUserinfo, refusal, type SmoClient } from './client';
+import { causeOf, CliError, problemText, refusal, type SmoClient } from './client';
+import { redactUserinfo } from '../shared/redact-userinfo';
 import { machineReadable, printable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {

@@ -7,6 +7,7 @@ import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH, isDnsSubdomainPrefix } 
 import { projectRoot } from '../shared/project-root';
 import { DEFAULT_SNAPSHOT_EVERY } from '../application/aggregate-loader';
 import { DEFAULT_WORKER_FLAVOR } from '../domain/graph/cluster-provisioning';
+import { LABEL_NAME } from '../integrations/prometheus/promql';
 
 /** SMO's configuration, read once from the environment at start-up. */
 export interface SmoConfig {
@@ -230,7 +231,7 @@ function text(env: Env, name: string, fallback: string): string {
 function labelName(env: Env, name: string, fallback: string): string | null {
   const value = text(env, name, fallback);
   if (value === 'none') return null;
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) throw new ConfigError(name, `must be a Prometheus label name, or none (got ${JSON.stringify(value)})`);
+  if (!LABEL_NAME.test(value)) throw new ConfigError(name, `must be a Prometheus label name, or none (got ${JSON.stringify(value)})`);
   return value;
 }
 

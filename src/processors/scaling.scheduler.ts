@@ -30,6 +30,12 @@ export interface ScalingStatus {
   lastRoundAt: string | null;
   lastError: string | null;
   consecutiveFailures: number;
+  /**
+   * Services whose replicas the last round held for want of a request-rate series (no request counted yet,
+   * an exporter gone, or series without the SMO_SCALING_NAMESPACE_LABEL label): not a failure, but a
+   * round that scales nothing for this reason is visible here.
+   */
+  servicesWithoutData: number;
 }
 
 /**
@@ -41,9 +47,11 @@ export interface ScalingStatus {
 export class ScalingScheduler {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
-  private state: ScalingStatus = { lastRoundAt: null, lastError: null, consecutiveFailures: 0 };
+  private state: ScalingStatus = { lastRoundAt: null, lastError: null, consecutiveFailures: 0, servicesWithoutData: 0 };
   /** Problems of the round under way. */
   private problems: string[] = [];
+  /** `graph/service` held by the round under way for want of a series. */
+  private withoutData: string[] = [];
   /** When the lease this instance holds is next renewed (performance.now()). */
   private leaseRenewAt = 0;
 
@@ -96,8 +104,12 @@ export class ScalingScheduler {
   /** One scaling round over every running graph. */
   async round(now: Date): Promise<void> {
     this.problems = [];
+    this.withoutData = [];
     await this.scaleAll(now);
     this.noteRound(this.problems);
+    if (this.withoutData.length > 0) {
+      this.deps.logger.info({ services: this.withoutData.slice(0, 10), count: this.withoutData.length }, 'no request-rate series for some services; their replicas were held this round');
+    }
   }
 
   private noteRound(problems: string[]): void {
@@ -106,6 +118,7 @@ export class ScalingScheduler {
       lastRoundAt: new Date().toISOString(),
       lastError: failed ? problems.join('; ') : null,
       consecutiveFailures: failed ? this.state.consecutiveFailures + 1 : 0,
+      servicesWithoutData: this.withoutData.length,
     };
   }
 
@@ -176,7 +189,7 @@ export class ScalingScheduler {
       const spec = graph.normalised.services.find((s) => s.id === service.id)!;
       if (rate.rate === null) {
         // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
-        this.deps.logger.debug({ graph: graph.graphId, service: service.id }, 'no request-rate series; replicas held this round');
+        this.withoutData.push(`${graph.graphId}/${service.id}`);
         heldCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
         continue;
       }

@@ -119,9 +119,11 @@ describe('scaling rounds', () => {
     scaleCalls.length = 0;
     rates['image-detection'] = null;
     rates['noise-reduction'] = 0.6; // 0.533·r − 0.416 ≥ 0.6: 2 replicas, beside the replicas held
-    await scheduler().round(at(30));
+    const round = scheduler();
+    await round.round(at(30));
     await smo.runtime.processing.whenIdle(20_000);
     expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 2 }]);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0, servicesWithoutData: 1 });
     rates['image-detection'] = 0;
     scaleCalls.length = 0;
     await scheduler().round(at(60));

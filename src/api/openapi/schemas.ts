@@ -186,7 +186,7 @@ const Health: SchemaObject = shape({
   stores: shape({ eventStore: storeCheck, readStore: storeCheck }),
   processing: arrayOf(ref('RunnerReport')),
   clusterSync: shape({ mode: { type: 'string', enum: ['real', 'simulated'] }, lastSyncAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer, clusters: integer }),
-  scaling: nullable(shape({ lastRoundAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer })),
+  scaling: nullable(shape({ lastRoundAt: nullable(string), lastError: nullable(string), consecutiveFailures: integer, servicesWithoutData: integer })),
   integrations: arrayOf(shape({ name: string, mode: { type: 'string', enum: ['real', 'simulated', 'disabled', 'absent'] }, detail: string }, ['name', 'mode'])),
 });
 

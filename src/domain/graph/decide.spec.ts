@@ -328,6 +328,23 @@ describe('graph decider', () => {
       const published: GraphEvent = { type: 'DashboardPublished', data: { graphId, serviceId: null, uid: 'g', url: 'http://grafana/d/g' } };
       spec.given([...running, refused, published]).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' });
     });
+    it('asks helm again about a stopped graph’s release whose install was never recorded (a history from before SMO checked those)', () => {
+      // Stopped after noise-reduction's install failed and before image-detection's was recorded: either may have left
+      // a release, so both show Uninstalling until helm is asked.
+      const stopped = [submitted, onC1, failed, { type: 'GraphStopped', data: { graphId } } as GraphEvent];
+      expect(statuses(stopped)).toMatchObject({ 'noise-reduction': 'Uninstalling', 'image-detection': 'Uninstalling' });
+      expect(isSettled(fold(stopped))).toBe(false);
+      spec.given(stopped).when({ type: 'RetryDeployment', data: { graphId } }).then([{ type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction', 'image-detection'] } }]);
+      // Once the deployment processor recorded that helm has nothing, the graph settles and there is nothing to retry.
+      const absent = (serviceId: string) => ({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace: 'demo', command: [] } }) as GraphEvent;
+      const checked = [...stopped, absent('noise-reduction'), absent('image-detection')];
+      expect(isSettled(fold(checked))).toBe(true);
+      spec.given(checked).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' });
+    });
+    it('tells how to ask again when a resubmission waits for a removal whose releases are unchecked', () => {
+      const removed = [submitted, onC1, failed, { type: 'GraphRemoved', data: { graphId } } as GraphEvent];
+      spec.given(removed).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict', message: expect.stringContaining(`DELETE /graphs/${graphId}`) });
+    });
   });
 
   describe('high-frequency scaling facts, recorded once per change', () => {

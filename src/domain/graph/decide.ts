@@ -2,7 +2,7 @@ import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import { isGraphEvent, type GraphEvent } from './events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
-import { awaitsAlert, holdsRelease, initialGraphState, type ExistingGraph, type GraphState } from './state';
+import { awaitsAlert, holdsRelease, initialGraphState, isWanted, type ExistingGraph, type GraphState } from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
 export function decideGraph(command: GraphCommand, state: GraphState): GraphEvent[] {
@@ -17,7 +17,7 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
           'conflict',
           stuck
             ? `Graph with name ${command.data.graphId} is still being removed: an uninstall failed; DELETE /graphs/${command.data.graphId} (or POST its /retry) tries again`
-            : `Graph with name ${command.data.graphId} is still being removed; try again shortly`,
+            : `Graph with name ${command.data.graphId} is still being removed; try again shortly, or DELETE /graphs/${command.data.graphId} (or POST its /retry) to ask helm again whether its releases are gone`,
         );
       }
       return [{ type: 'GraphSubmitted', data: command.data }];
@@ -54,6 +54,12 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       // No failed service but a dashboard Grafana refused: the retry publishes (or deletes) the dashboards again.
       if (serviceIds.length === 0 && command.data.serviceIds === undefined && graph.dashboardFailure) {
         return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: [] } }];
+      }
+      // No failed service but releases a stop left (an uninstall that kept failing until its event was parked, or an
+      // install whose outcome was never recorded, in a history from before SMO checked those): helm is asked again.
+      const left = graph.services.filter((service) => holdsRelease(service) && !isWanted(graph, service)).map((service) => service.id);
+      if (serviceIds.length === 0 && command.data.serviceIds === undefined && left.length > 0) {
+        return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: left } }];
       }
       const notFailed = serviceIds.filter((id) => !failed.includes(id));
       if (serviceIds.length === 0 || notFailed.length > 0) {

@@ -1,9 +1,9 @@
 import { isValidAlertName } from './alert-rule-name';
 import type { AlertRule } from './alert-rules.port';
+import { LABEL_NAME } from './promql';
 
 /** prometheus/common model.ParseDuration: units in descending order, or a bare "0". */
 const PROMETHEUS_DURATION = /^(?:0|(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?)$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A rule Prometheus would refuse; refused before writing, since one bad rule fails the whole reload. */
 export class InvalidAlertRuleError extends Error {
