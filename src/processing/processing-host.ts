@@ -4,8 +4,10 @@ import type { EventStore } from '../eventstore/event-store';
 import type { Logger } from '../observability/logger';
 import type { ReadStore } from '../readstore/read-store';
 import type { RetryPolicy } from '../shared/retry';
+import type { EventMetadata } from '../eventstore/event-store';
+import { ParkedEvents, type ParkedEntry } from './parking';
 import type { Processor } from './processor';
-import { ProcessorRunner } from './processor-runner';
+import { ProcessorRunner, UnknownParkedEventError, type ParkedRetryReport } from './processor-runner';
 import type { Projection } from './projection';
 import { ProjectionRunner, type RebuildProgress, type RebuildReport } from './projection-runner';
 import type { Runner, RunnerStatus } from './runner';
@@ -23,7 +25,14 @@ export class UnknownProjectionError extends Error {
   }
 }
 
-/** Owns every projection and processor of this instance: start, stop, awaiters and status. */
+export class UnknownProcessorError extends Error {
+  override readonly name = 'UnknownProcessorError';
+  constructor(readonly processor: string) {
+    super(`No processor named ${processor}`);
+  }
+}
+
+/** Owns every projection and processor of this instance: start, stop, awaiters, status and parked events. */
 export class ProcessingHost {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly projections = new Map<string, ProjectionRunner>();
@@ -31,20 +40,24 @@ export class ProcessingHost {
   private started = false;
   /** The head of `$all` at the last report. */
   private knownHead = 0;
+  /** Every runner's parked events, durably (the `parked-<runner>` streams). */
+  private readonly parked: ParkedEvents;
 
   constructor(
-    private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger; retry?: RetryPolicy; leaseTtlMs?: number },
-  ) {}
+    private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger; retry?: RetryPolicy; leaseTtlMs?: number; parkedSnapshotEvery?: number },
+  ) {
+    this.parked = new ParkedEvents(deps.eventStore, deps.parkedSnapshotEvery);
+  }
 
   addProjection<TDoc>(projection: Projection<TDoc>): this {
-    const runner = new ProjectionRunner(projection as Projection, { ...this.deps, owner: this.owner });
+    const runner = new ProjectionRunner(projection as Projection, { ...this.deps, owner: this.owner, parked: this.parked });
     this.projections.set(projection.name, runner);
     if (this.started) runner.start();
     return this;
   }
 
   addProcessor(processor: Processor): this {
-    const runner = new ProcessorRunner(processor, { ...this.deps, owner: this.owner });
+    const runner = new ProcessorRunner(processor, { ...this.deps, owner: this.owner, parked: this.parked });
     this.processors.set(processor.name, runner);
     if (this.started) runner.start();
     return this;
@@ -81,17 +94,56 @@ export class ProcessingHost {
   /**
    * Every runner's status and lag. While the event store cannot be reached (/health then says it is down), lag
    * is counted from the last head read: /health and /metrics keep answering what this instance knows.
+   * A processor's parked events are its unresolved ones in the store (whichever instance parked them, before
+   * a restart too); a projection's are those this instance parked since it started (a rebuild replaces them).
    */
   async report(): Promise<RunnerReport[]> {
     const head = await this.deps.eventStore.headPosition().then(
       (position) => (this.knownHead = position ?? 0),
       () => this.knownHead,
     );
-    return this.runners().map((runner) => {
-      const status = runner.status();
-      const rebuild = runner instanceof ProjectionRunner ? runner.rebuildProgress() : null;
-      return { ...status, lag: Math.max(0, head - status.processedPosition), ...(rebuild ? { rebuild } : {}) };
-    });
+    return Promise.all(
+      this.runners().map(async (runner) => {
+        const status = runner.status();
+        const rebuild = runner instanceof ProjectionRunner ? runner.rebuildProgress() : null;
+        const parkedEvents = runner instanceof ProcessorRunner ? await this.parked.count(runner.checkpointName) : status.parkedEvents;
+        return { ...status, parkedEvents, lag: Math.max(0, head - status.processedPosition), ...(rebuild ? { rebuild } : {}) };
+      }),
+    );
+  }
+
+  processorNames(): string[] {
+    return [...this.processors.keys()];
+  }
+
+  /** A processor's unresolved parked events in `$all` order, at most `limit` after position `after`. */
+  async parkedEvents(name: string, page: { limit: number; after?: number }): Promise<{ events: ParkedEntry[]; total: number }> {
+    const runner = this.processor(name);
+    const unresolved = await this.parked.unresolved(runner.checkpointName);
+    const after = page.after;
+    return { events: (after === undefined ? unresolved : unresolved.filter((entry) => entry.position > after)).slice(0, page.limit), total: unresolved.length };
+  }
+
+  /** Handles a processor's parked events again (see ProcessorRunner.retryParked). */
+  retryParked(name: string, options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+    return this.processor(name).retryParked(options);
+  }
+
+  /** Resolves a parked event without handling it: an operator decided it can never succeed. */
+  async discardParked(name: string, eventId: string, why: { by: string; reason?: string }, metadata: EventMetadata = {}): Promise<ParkedEntry> {
+    const runner = this.processor(name);
+    const entry = await this.parked.find(runner.checkpointName, eventId);
+    if (!entry || !(await this.parked.resolve(runner.checkpointName, eventId, { resolution: 'discarded', by: why.by, ...(why.reason ? { reason: why.reason } : {}) }, metadata))) {
+      throw new UnknownParkedEventError(name, eventId);
+    }
+    this.deps.logger.warn({ runner: runner.checkpointName, eventId, eventType: entry.eventType, by: why.by, reason: why.reason }, 'parked event discarded');
+    return entry;
+  }
+
+  private processor(name: string): ProcessorRunner {
+    const runner = this.processors.get(name);
+    if (!runner) throw new UnknownProcessorError(name);
+    return runner;
   }
 
   projectionNames(): string[] {

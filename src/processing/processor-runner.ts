@@ -1,17 +1,74 @@
 import { EventStoreUnavailableError } from '../eventstore/errors';
-import type { Subscription } from '../eventstore/event-store';
+import type { EventMetadata, RecordedEvent, Subscription } from '../eventstore/event-store';
 import { logContext } from '../observability/logger';
+import { LeaseLostError } from '../readstore/read-store';
+import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
+import type { ParkedEntry } from './parking';
 import type { Processor } from './processor';
 import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
+/** What a re-drive did with one parked event. */
+export interface ParkedRetryOutcome {
+  eventId: string;
+  eventType: string;
+  streamId: string;
+  position: number;
+  outcome: 'handled' | 'failed';
+  /** Attempts of this re-drive. */
+  attempts: number;
+  error?: string;
+}
+
+export interface ParkedRetryReport {
+  processor: string;
+  handled: number;
+  failed: number;
+  results: ParkedRetryOutcome[];
+  /** Parked events still unresolved afterwards. */
+  unresolved: number;
+}
+
+/** Another instance holds the processor's lease: only it may handle the processor's events. */
+export class NotLeaseHolderError extends Error {
+  override readonly name = 'NotLeaseHolderError';
+  constructor(readonly processor: string) {
+    super(`Processor ${processor} runs on another SMO instance (this one stands by): send the request there, or wait for a fail-over`);
+  }
+}
+
+/** The processor runs nowhere on this instance right now (stopping, or resubscribing after a failure). */
+export class ProcessorNotRunningError extends Error {
+  override readonly name = 'ProcessorNotRunningError';
+  constructor(
+    readonly processor: string,
+    readonly state: string,
+  ) {
+    super(`Processor ${processor} is not running on this instance now (${state}); try again shortly`);
+  }
+}
+
+export class UnknownParkedEventError extends Error {
+  override readonly name = 'UnknownParkedEventError';
+  constructor(
+    readonly processor: string,
+    readonly eventId: string,
+  ) {
+    super(`Processor ${processor} has no unresolved parked event ${eventId}`);
+  }
+}
+
 /**
  * Runs a processor: each event is handled (retried with backoff, parked when it keeps failing —
  * unless the event store cannot write, which fails the runner instead) and then checkpointed, so
- * after a crash the last event may be handled again — never skipped.
+ * after a crash the last event may be handled again — never skipped. Parked events can be handled
+ * again (`retryParked`) by the instance that holds the lease, one at a time with the live events.
  */
 export class ProcessorRunner extends Runner {
+  /** One event handled at a time: the live loop's and a re-drive's take turns. */
+  private readonly handling = new Mutex();
+
   constructor(
     private readonly processor: Processor,
     deps: RunnerDependencies,
@@ -29,34 +86,96 @@ export class ProcessorRunner extends Runner {
         continue;
       }
       const { event } = message;
-      let attempts = 0;
-      try {
-        // The handler's log lines (and its failures') carry the correlation id of the request the event came from.
-        await logContext.run({ correlationId: event.metadata.correlationId }, () => withRetry(
-          async (attempt) => {
-            attempts = attempt;
-            await this.processor.handle(event, { signal, fence: () => this.fence() });
-          },
-          this.retry,
-          {
-            signal,
-            onFailure: (error, attempt) => {
-              this.noteFailure(error);
-              this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed');
-            },
-          },
-        ));
-        this.noteRecovered();
-      } catch (error) {
-        if (signal.aborted) return;
-        // The store cannot record anything now: no fault of the event. Fail, resubscribe from the
-        // checkpoint and handle it again later rather than skip it.
-        if (error instanceof EventStoreUnavailableError) throw error;
-        await this.park(event, error, attempts);
-      }
+      await this.handling.run(() => this.handleOrPark(event, signal));
       if (signal.aborted) return;
       if (++handled % (this.processor.checkpointEvery ?? 1) === 0) await this.saveCheckpoint(event.position);
       else this.markProcessed(event.position);
     }
+  }
+
+  /**
+   * Handles this processor's unresolved parked events (or only `eventId`) again, in `$all` order,
+   * through the processor's handle() with its retry policy, context and fence, as the live loop
+   * would: a success resolves the event, a failure is recorded and the event stays parked. Only
+   * the instance that holds the processor's lease may do it (NotLeaseHolderError otherwise,
+   * ProcessorNotRunningError between sessions); a lease lost meanwhile stops it (LeaseLostError).
+   */
+  async retryParked(options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+    const signal = this.sessionSignal;
+    if (this.state === 'standby') throw new NotLeaseHolderError(this.name);
+    if (!signal || signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
+    if (!(await this.lease.confirm())) throw new NotLeaseHolderError(this.name);
+    let entries = await this.deps.parked.unresolved(this.checkpointName);
+    if (options.eventId !== undefined) {
+      entries = entries.filter((entry) => entry.eventId === options.eventId);
+      if (entries.length === 0) throw new UnknownParkedEventError(this.name, options.eventId);
+    }
+    const results: ParkedRetryOutcome[] = [];
+    for (const entry of entries) {
+      if (signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
+      results.push(await this.handling.run(() => this.redrive(entry, signal, options.metadata ?? {})));
+    }
+    return {
+      processor: this.name,
+      handled: results.filter((result) => result.outcome === 'handled').length,
+      failed: results.filter((result) => result.outcome === 'failed').length,
+      results,
+      unresolved: await this.deps.parked.count(this.checkpointName),
+    };
+  }
+
+  private async handleOrPark(event: RecordedEvent, signal: AbortSignal): Promise<void> {
+    let attempts = 0;
+    try {
+      await this.handleWithRetries(event, signal, (attempt) => (attempts = attempt));
+      this.noteRecovered();
+    } catch (error) {
+      if (signal.aborted) return;
+      // The store cannot record anything now: no fault of the event. Fail, resubscribe from the
+      // checkpoint and handle it again later rather than skip it.
+      if (error instanceof EventStoreUnavailableError) throw error;
+      await this.park(event, error, attempts);
+    }
+  }
+
+  private async redrive(entry: ParkedEntry, signal: AbortSignal, metadata: EventMetadata): Promise<ParkedRetryOutcome> {
+    const about = { eventId: entry.eventId, eventType: entry.eventType, streamId: entry.streamId, position: entry.position };
+    let attempts = 0;
+    try {
+      // $all keeps every event, a soft-deleted stream's too: the event is where it was parked from.
+      const [event] = await this.deps.eventStore.readAll({ fromPosition: entry.position, maxCount: 1 });
+      if (event?.id !== entry.eventId) throw new Error(`event ${entry.eventId} is no longer at position ${entry.position} of $all`);
+      await this.handleWithRetries(event, signal, (attempt) => (attempts = attempt), false);
+    } catch (error) {
+      if (signal.aborted) throw error instanceof LeaseLostError ? error : new ProcessorNotRunningError(this.name, this.state);
+      if (error instanceof EventStoreUnavailableError) throw error;
+      await this.deps.parked.retryFailed(this.checkpointName, entry.eventId, error, attempts, metadata);
+      this.deps.logger.warn({ runner: this.checkpointName, ...about, err: describe(error) }, 'parked event failed again; still parked');
+      return { ...about, outcome: 'failed', attempts, error: describe(error) };
+    }
+    await this.deps.parked.resolve(this.checkpointName, entry.eventId, { resolution: 'handled', attempts }, metadata);
+    this.deps.logger.info({ runner: this.checkpointName, ...about, attempts }, 'parked event handled');
+    return { ...about, outcome: 'handled', attempts };
+  }
+
+  /** A re-drive's failures are reported in its answer and recorded, not shown as the live loop failing. */
+  private handleWithRetries(event: RecordedEvent, signal: AbortSignal, onAttempt: (attempt: number) => void, live = true): Promise<void> {
+    // The handler's log lines (and its failures') carry the correlation id of the request the event came from.
+    return logContext.run({ correlationId: event.metadata.correlationId }, () =>
+      withRetry(
+        async (attempt) => {
+          onAttempt(attempt);
+          await this.processor.handle(event, { signal, fence: () => this.fence() });
+        },
+        this.retry,
+        {
+          signal,
+          onFailure: (error, attempt) => {
+            if (live) this.noteFailure(error);
+            this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed');
+          },
+        },
+      ),
+    );
   }
 }

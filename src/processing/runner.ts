@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import { LeaseLostError, type ReadStore } from '../readstore/read-store';
 import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from '../shared/retry';
 import { LeaseKeeper } from './lease-keeper';
-import { parkEvent } from './parking';
+import type { ParkedEvents } from './parking';
 
 export type RunnerKind = 'projection' | 'processor';
 export type RunnerState = 'idle' | 'standby' | 'running' | 'failing' | 'stopped';
@@ -30,6 +30,8 @@ export interface RunnerDependencies {
   owner: string;
   retry?: RetryPolicy;
   leaseTtlMs?: number;
+  /** The durable record of parked events (every runner's `parked-<runner>` stream). */
+  parked: ParkedEvents;
 }
 
 /**
@@ -43,6 +45,7 @@ export abstract class Runner {
   protected state: RunnerState = 'idle';
   protected processed = 0;
   protected persisted = 0;
+  /** Events this instance parked since it started (a processor's durable count is ParkedEvents'). */
   protected parked = 0;
   protected lastError: string | undefined;
   private readonly progress = new EventEmitter();
@@ -50,6 +53,8 @@ export abstract class Runner {
   private loop: Promise<void> | null = null;
   /** Ends the current session (lease lost); null between sessions. */
   private endSession: (() => void) | null = null;
+  /** The signal of the session that holds the lease and consumes events; null between sessions. */
+  protected sessionSignal: AbortSignal | null = null;
 
   constructor(
     readonly kind: RunnerKind,
@@ -170,7 +175,7 @@ export abstract class Runner {
   }
 
   protected async park(event: RecordedEvent, error: unknown, attempts: number): Promise<void> {
-    await parkEvent(this.deps.eventStore, this.checkpointName, event, error, attempts);
+    await this.deps.parked.park(this.checkpointName, event, error, attempts);
     this.parked++;
     this.deps.logger.error(
       { runner: this.checkpointName, eventId: event.id, eventType: event.type, position: event.position, err: describe(error) },
@@ -202,6 +207,7 @@ export abstract class Runner {
         const opened = subscription;
         session.signal.addEventListener('abort', () => void opened.close(), { once: true });
         this.state = 'running';
+        this.sessionSignal = session.signal;
         await this.consume(subscription, session.signal);
         failures = 0;
       } catch (error) {
@@ -214,6 +220,7 @@ export abstract class Runner {
       } finally {
         signal.removeEventListener('abort', endSession);
         this.endSession = null;
+        this.sessionSignal = null;
         this.lease.stopRenewing();
         await subscription?.close();
       }
