@@ -1,5 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type Provider, type OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AdminProcessorsController } from '../api/admin-processors.controller';
 import { AdminProjectionsController } from '../api/admin-projections.controller';
 import { HealthController } from '../api/health.controller';
 import { MetricsController } from '../api/metrics.controller';
@@ -83,7 +84,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, AdminProjectionsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController, ClusterProvisioningController],
+      controllers: [HealthController, MetricsController, AdminProjectionsController, AdminProcessorsController, GraphsController, ClustersController, PlanController, AlertsController, AuditController, AnalyticsController, VimsController, OsK8sController, ConsoleDataController, ClusterProvisioningController],
       providers: [{ provide: RUNTIME, useValue: runtime }, ...runtimeParts(runtime), RuntimeLifecycle, OpenEventStreams, DurableProcessing, ...COMMAND_HANDLERS],
       exports: [RUNTIME],
     };

@@ -178,6 +178,46 @@ const RunnerReport: SchemaObject = shape(
   ['name', 'kind', 'state', 'processedPosition', 'parkedEvents', 'lag'],
 );
 
+const ParkedEvent: SchemaObject = shape(
+  {
+    eventId: string,
+    eventType: string,
+    streamId: string,
+    position: integer,
+    attempts: { ...integer, description: "every attempt so far: the live loop's, then each retry's" },
+    error: { ...string, description: 'the error of the last attempt' },
+    parkedAt: string,
+    lastRetryAt: string,
+  },
+  ['eventId', 'eventType', 'streamId', 'position', 'attempts', 'error', 'parkedAt'],
+);
+
+const ParkedEventsPage: SchemaObject = shape(
+  { processor: string, total: { ...integer, description: 'unresolved parked events in all' }, events: arrayOf(ref('ParkedEvent')), next: nullable(string) },
+  ['processor', 'total', 'events', 'next'],
+);
+
+const ParkedRetryReport: SchemaObject = shape(
+  {
+    processor: string,
+    handled: integer,
+    failed: integer,
+    unresolved: { ...integer, description: 'parked events still unresolved afterwards' },
+    results: arrayOf(
+      shape(
+        { eventId: string, eventType: string, streamId: string, position: integer, outcome: { type: 'string', enum: ['handled', 'failed'] }, attempts: integer, error: string },
+        ['eventId', 'eventType', 'streamId', 'position', 'outcome', 'attempts'],
+      ),
+    ),
+  },
+  ['processor', 'handled', 'failed', 'unresolved', 'results'],
+);
+
+const ParkedDiscard: SchemaObject = shape(
+  { processor: string, resolution: { type: 'string', enum: ['discarded'] }, by: string, reason: string, event: ref('ParkedEvent') },
+  ['processor', 'resolution', 'by', 'event'],
+);
+
 const storeCheck = shape({ status: { type: 'string', enum: ['up', 'down'] }, adapter: string, error: string }, ['status', 'adapter']);
 const Health: SchemaObject = shape({
   status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
@@ -340,6 +380,10 @@ export const SCHEMAS = {
   DryRunAnswer,
   ClusterView,
   RunnerReport,
+  ParkedEvent,
+  ParkedEventsPage,
+  ParkedRetryReport,
+  ParkedDiscard,
   Health,
   EventView,
   PlacementRecord,
