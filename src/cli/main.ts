@@ -22,6 +22,7 @@ import { INTENT_NAMES, type IntentName } from '../optimizer/intents';
 import { analyticsCommand, ANALYTICS_REPORTS, healthCommand, nfvclCommand, PER_GRAPH_REPORTS } from './operations.command';
 import { OUTPUT_FORMATS, printable, type OutputFormat } from './output';
 import { planCommand } from './plan.command';
+import { discardParked, listParked, listProcessors, retryParked } from './processors.command';
 import { listProjections, rebuildProjection } from './projections.command';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8000';
@@ -268,6 +269,32 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .description('blue/green rebuild, with progress and events/s')
     .action((name: string, _opts: unknown, command: Command) => rebuildProjection(context(command), name));
 
+  const processors = program.command('processors').description('durable processors: position, lag, parked events, retry and discard');
+  processors
+    .command('list', { isDefault: true })
+    .description('processors with position, lag, state and unresolved parked events (the default)')
+    .action((_opts: unknown, command: Command) => listProcessors(context(command)));
+  processors
+    .command('parked')
+    .argument('<name>')
+    .description("a processor's unresolved parked events, oldest first")
+    .addOption(new Option('--limit <n>', 'at most this many (1–1000, default 100)').argParser(integerIn(1, 1000)))
+    .addOption(new Option('--after <position>', 'only those after this position of $all').argParser(position))
+    .action((name: string, opts: { limit?: number; after?: number }, command: Command) => listParked(context(command), name, opts));
+  processors
+    .command('retry')
+    .argument('<name>')
+    .description('handle its parked events again (exit 1 when one fails again; it stays parked)')
+    .option('--event <id>', 'only this parked event')
+    .action((name: string, opts: { event?: string }, command: Command) => retryParked(context(command), name, opts));
+  processors
+    .command('discard')
+    .argument('<name>')
+    .argument('<event-id>')
+    .description('resolve a parked event without handling it (one that can never succeed)')
+    .option('--reason <text>', 'why, recorded with the resolution')
+    .action((name: string, eventId: string, opts: { reason?: string }, command: Command) => discardParked(context(command), name, eventId, opts));
+
   program
     .command('completion')
     .description('print a shell completion script: source <(smo completion bash)')
@@ -308,6 +335,12 @@ function intentSwitch(value: string, previous: Partial<Record<IntentName, boolea
 /** A stream revision: a whole number, however long the history. */
 function revision(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a revision (a whole number)');
+  return Number(value);
+}
+
+/** A position in $all: a whole number. */
+function position(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a position (a whole number)');
   return Number(value);
 }
 
