@@ -65,8 +65,10 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
     const smo = await startLabSmo(lab(), { SMO_ALERT_RULES: 'prometheus-rule', PROMETHEUS_RULE_KUBECONFIG: lab().karmadaKubeconfig });
     smos.push(smo);
     const rulesOf = (name: string) => readRules(karmada, 'monitoring', name);
-    // Moved at start, before any rule is written.
+    // Moved at start, before any rule is written: copied into the graph's CR, then taken out of the shared one
+    // (two writes: the second may land a moment after the first is visible).
     await eventually(async () => (await rulesOf('smo-alerts-lab-earlier'))?.length === 1, 30_000, "the earlier SMO's rule moved to its graph's CR");
+    await eventually(async () => (await rulesOf('kube-prometheus-stack-0'))?.length === 1, 30_000, "the earlier SMO's rule taken out of the shared CR");
     expect((await rulesOf('kube-prometheus-stack-0'))?.map((r) => r.alert)).toEqual(['upstream']);
 
     expect((await smoRequest(smo, 'POST', `/project/${graphId}/graphs`, brusselsDescriptor(lab(), graphId))).status).toBe(200);
