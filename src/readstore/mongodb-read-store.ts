@@ -16,6 +16,7 @@ import {
   type ReadStore,
   type StoredDocument,
 } from './read-store';
+import { withReadKeys, withStoredKeys } from './mongo-keys';
 
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
@@ -100,21 +101,23 @@ export class MongoDbReadStore implements ReadStore {
     return new MongoDbReadStore(client, client.db(), options.now ?? Date.now, options.intentBytes ?? INTENT_BYTES);
   }
 
+  // By _id alone, tombstones (doc null) dropped here: a second condition kept FerretDB from looking the _id up
+  // (a scan of the collection, 9.9 against 1.4 ms at 2,000 documents).
   async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
-    const record = await this.documents(await this.resolve(collection)).findOne({ _id: id, doc: { $ne: null } });
-    return record ? { id, doc: record.doc as T, position: record.position } : null;
+    const record = await this.documents(await this.resolve(collection)).findOne({ _id: id });
+    return record && record.doc !== null ? { id, doc: withReadKeys(record.doc) as T, position: record.position } : null;
   }
 
   async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
     const records = await this.documents(await this.resolve(collection))
-      .find({ _id: { $in: [...ids] }, doc: { $ne: null } })
+      .find({ _id: { $in: [...ids] } })
       .toArray();
-    return new Map(records.map((r) => [r._id, { id: r._id, doc: r.doc as T, position: r.position }]));
+    return new Map(records.filter((r) => r.doc !== null).map((r) => [r._id, { id: r._id, doc: withReadKeys(r.doc) as T, position: r.position }]));
   }
 
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
     const records = await this.selectFound(await this.resolve(collection), query).toArray();
-    return records.map((r) => ({ id: r._id, doc: r.doc as T, position: r.position }));
+    return records.map((r) => ({ id: r._id, doc: withReadKeys(r.doc) as T, position: r.position }));
   }
 
   async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
@@ -166,7 +169,7 @@ export class MongoDbReadStore implements ReadStore {
       await this.intents().deleteMany({ name });
       return [];
     }
-    const writes = pending.writes ?? (await this.pendingChunks(name, pending));
+    const writes = (pending.writes ?? (await this.pendingChunks(name, pending))).map(readWrite);
     await this.applyWrites(writes);
     await this.settle({ name, position: pending.position, ...(owner === undefined ? {} : { owner }) }, pending);
     return writes;
@@ -175,8 +178,9 @@ export class MongoDbReadStore implements ReadStore {
   /** Records the writes as the checkpoint's pending commit; fenced by the lease like the checkpoint. */
   private async recordPending({ name, position, owner }: CheckpointUpdate, writes: readonly DocumentWrite[]): Promise<PendingCommit> {
     const token = randomUUID();
-    const chunks = chunked(writes, this.intentBytes);
-    let pending: PendingCommit = { token, position, writes: [...writes] };
+    const stored = writes.map(storedWrite);
+    const chunks = chunked(stored, this.intentBytes);
+    let pending: PendingCommit = { token, position, writes: stored };
     if (chunks.length > 1) {
       this.chunkTokens.set(name, [...(this.chunkTokens.get(name) ?? []), token]);
       await this.intents().insertMany(chunks.map((part, index) => ({ _id: `${name}/${token}/${index}`, name, token, index, writes: part })));
@@ -230,7 +234,7 @@ export class MongoDbReadStore implements ReadStore {
       operations.push({
         updateOne: {
           filter: { _id: write.id, position: { $lt: write.position } },
-          update: { $set: { doc: write.kind === 'upsert' ? (write.doc as Document) : null, position: write.position } },
+          update: { $set: { doc: write.kind === 'upsert' ? (withStoredKeys(write.doc) as Document) : null, position: write.position } },
           upsert: true,
         },
       });
@@ -421,4 +425,13 @@ function chunked(writes: readonly DocumentWrite[], bytes: number): DocumentWrite
 /** An index's key: the field, the fields it orders by after it, and _id (the order `find` returns). */
 function indexKey(field: IndexedField): Record<string, 1> {
   return Object.fromEntries([...[field, ...INDEX_THEN_BY[field]].map((name) => [`doc.${name}`, 1] as const), ['_id', 1] as const]);
+}
+
+/** A write as a pending commit keeps it: its document's field names escaped (see mongo-keys.ts). */
+function storedWrite(write: DocumentWrite): DocumentWrite {
+  return write.kind === 'upsert' ? { ...write, doc: withStoredKeys(write.doc) } : write;
+}
+
+function readWrite(write: DocumentWrite): DocumentWrite {
+  return write.kind === 'upsert' ? { ...write, doc: withReadKeys(write.doc) } : write;
 }

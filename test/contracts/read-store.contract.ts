@@ -51,6 +51,18 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect([...many.keys()]).toEqual(['g1']);
     });
 
+    it("keeps field names SMO does not choose as they are: '.', a leading '$', '%' and NUL (cluster labels, Helm values)", async () => {
+      const doc = {
+        ...graph('g1', 'p'),
+        labels: { 'smo.nephele.eu/trusted': 'true', 'app.kubernetes.io/name': 'x', '%2E': 'literal', 'nul\u0000key': 1 },
+        values: [{ podAnnotations: { 'prometheus.io/scrape': 'true' }, $schema: 'https://example.org/s.json', nested: [{ 'a.b': { $ref: '#/c' } }] }],
+      };
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc, position: 1 }], { name: `keys-${graphs}`, position: 1 });
+      expect(compared(await store.get(graphs, 'g1'))).toEqual({ id: 'g1', doc, position: 1 });
+      expect((await store.getMany(graphs, ['g1'])).get('g1')?.doc).toEqual(doc);
+      expect((await store.find(graphs, { where: { project: 'p' } })).map((found) => found.doc)).toEqual([doc]);
+    });
+
     it('ignores a write whose position is not newer than the stored one, so replays change nothing', async () => {
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Stopped'), position: 10 }]);
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Running'), position: 9 }]);
