@@ -37,9 +37,12 @@ export function inLogContext<T>(request: FastifyRequest, work: () => T): T {
 /**
  * The command context of an HTTP request: its correlation id, an `Idempotency-Key` (a retried
  * request with the same key does not run twice) and an `If-Match` weak ETag (the revision the
- * client saw).
+ * client saw). A key is the client's for one method and path: the same key on another route or
+ * another graph (`/stop` then `/start`) is another command, never taken for a repeat of the first.
+ * `keyAcrossRoutes`: the key stands for one call whatever the route, for a caller that refuses its
+ * reuse for another request itself (NFVCL calls: 409, see requestedOperation).
  */
-export function requestContext(request: FastifyRequest, options: { allowIfMatch?: boolean } = {}): CommandContext {
+export function requestContext(request: FastifyRequest, options: { allowIfMatch?: boolean; keyAcrossRoutes?: boolean } = {}): CommandContext {
   const correlationId = correlationIdOf(request);
   const key = header(request, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -54,7 +57,7 @@ export function requestContext(request: FastifyRequest, options: { allowIfMatch?
     expectedRevision = Number(match[1]);
   }
   return {
-    commandId: key ? `request:${key}` : randomUUID(),
+    commandId: key === undefined ? randomUUID() : options.keyAcrossRoutes ? `request:${key}` : `request:${request.method} ${request.url.split('?', 1)[0]}:${key}`,
     correlationId,
     causationId: correlationId,
     actor: 'api',

@@ -28,7 +28,9 @@ export class ReleaseNames {
       releaseNamesStream(project),
       releaseNamesDecider,
       { type: 'ReserveReleaseNames', data: { project, graphId, commandId: context.commandId, serviceIds, now: context.now.toISOString(), holders } },
-      stepContext(context, 'reserve-release-names'),
+      // The graph is part of the step's id: a command id reused for another graph (an Idempotency-Key sent again
+      // with another descriptor) must not pass for a repeat of the first graph's reservation and leave this one holding nothing.
+      stepContext(context, `reserve-release-names:${graphId}`),
       { conflictRetries: RESERVATION_CONFLICT_RETRIES, cache: this.cache },
     );
   }

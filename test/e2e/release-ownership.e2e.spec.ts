@@ -5,8 +5,9 @@ import { deterministicId } from '../../src/shared/deterministic-id';
 import { RESERVATION_GRACE_MS, currentClaims } from '../../src/domain/release-names/decide';
 import { releaseNamesStream } from '../../src/domain/release-names/events';
 import { readHistory } from '../../src/application/command-handler';
-import { descriptorText } from '../support/graph-fixtures';
+import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startApp, type RunningApp } from '../support/app';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
 const SERVICES = ['image-compression-vo', 'noise-reduction', 'image-detection'];
 
@@ -115,4 +116,46 @@ describe('release ownership is part of the write model (issue 15, item 1)', () =
     expect(types).toEqual(['ReleaseNamesReserved', 'ReleaseNamesReleased']);
     expect((await deploy('handover', renamed('second'), {})).status).toBe(200);
   }, 60_000);
+});
+
+describe('an Idempotency-Key belongs to one request: reused for another graph or route, it is another command', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    rig = await startRig({ clusters: [{ name: 'c1', cpu: '100', memory: '200Gi', allocatedCpu: '0', allocatedMemory: '0' }] });
+  }, 60_000);
+  afterAll(async () => rig.stop());
+
+  const deploy = (project: string, graphId: string, key?: string) =>
+    rig.request('POST', `/project/${project}/graphs`, {
+      body: independentServicesDescriptor(graphId, 2, ['oci://registry.example:5000/test/app']),
+      contentType: 'application/x-yaml',
+      headers: key ? { 'idempotency-key': key } : {},
+    });
+
+  it("a second graph deployed with the first one's key still owns its release names", async () => {
+    expect((await deploy('p', 'graph-a', 'shared-key-0001')).status).toBe(200);
+    expect((await rig.request('DELETE', '/graphs/graph-a')).status).toBe(200);
+    expect((await deploy('p', 'graph-b', 'shared-key-0001')).status).toBe(200);
+    await rig.idle();
+    // A third graph with the same service ids is refused: graph-b holds them (it held nothing, and graph-c took its releases over).
+    const third = await deploy('p', 'graph-c');
+    await rig.idle();
+    expect({ third: third.status, releases: Object.keys(rig.helm.state()).sort(), upgrades: rig.helmCalls('upgrade').map((call) => call.release) }).toEqual({
+      third: 409,
+      releases: ['p/svc-01', 'p/svc-02'],
+      upgrades: [],
+    });
+  }, 90_000);
+
+  it('the same key on /stop, then on /start of the graph, starts it (it answered "Graph started" for the stop)', async () => {
+    expect((await deploy('q', 'graph-s')).status).toBe(200);
+    expect((await rig.request('POST', '/graphs/graph-s/stop', { headers: { 'idempotency-key': 'lifecycle-key-01' } })).status).toBe(200);
+    const start = await rig.request('POST', '/graphs/graph-s/start', { headers: { 'idempotency-key': 'lifecycle-key-01' } });
+    await rig.idle();
+    const view = (await (await rig.request('GET', '/graphs/graph-s')).json()) as { status: string };
+    expect({ status: start.status, graph: view.status }).toEqual({ status: 200, graph: 'Running' });
+    // Sent again, each is still the one command it was.
+    expect((await rig.request('POST', '/graphs/graph-s/start', { headers: { 'idempotency-key': 'lifecycle-key-01' } })).status).toBe(200);
+    expect((await rig.smo.runtime.eventStore.readStream('graph-graph-s')).filter((event) => event.type === 'GraphStarted')).toHaveLength(1);
+  }, 90_000);
 });

@@ -62,7 +62,7 @@ export class OsK8sController {
   async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     requireNfvcl(this.runtime);
     const { pop_area: area, vim_name: vimName, worker_replicas: workerReplicas = 1 } = validBody(ClusterRequestBody, jsonBodyOf(request));
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const { smoId, nfvclResponse } = await provisionOsK8sCluster(this.runtime, this.commandBus, { popArea: Number(area), vimName, workerReplicas }, context);
     await this.caughtUp(null);
     void reply.header('location', `/os_k8s/cluster/${smoId}`);
@@ -87,7 +87,7 @@ export class OsK8sController {
   @ApiProblems(404, 409, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     requireNfvcl(this.runtime);
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'delete-k8s', (earlier) => earlier.smoId === smoId, async () => {
       const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       if (cluster.blueprintId === null && cluster.status === 'Provisioning') {
@@ -112,7 +112,7 @@ export class OsK8sController {
     const given = jsonBodyOf(request);
     // No body: upstream adds one worker.
     const { worker_replicas: workerReplicas = 1 } = given === undefined || given === '' ? {} : validBody(ScaleOutBody, given);
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'scale-out-k8s', (earlier) => earlier.smoId === smoId, async () => {
       const cluster = live((await this.runtime.osK8sClusters.load(smoId)).state);
       const blueprintId = scalable(cluster);
@@ -134,7 +134,7 @@ export class OsK8sController {
     const nfvcl = requireNfvcl(this.runtime);
     const popArea = parsePopAreaQuery(popAreaQuery);
     if (!popArea.ok) throw badRequest(popArea.problems);
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const outcome = await this.writes.run(() =>
       callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, dispatch: (command, step) => this.commandBus.execute(osK8sClusterUseCaseOf(command, step)), readStore: this.runtime.readStore }, popArea.value, context)),
     );

@@ -104,7 +104,7 @@ export class VimsController {
   async register(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const nfvcl = requireNfvcl(this.runtime);
     const vim = toVimRegistration(validBody(VimRegistrationBody, jsonBodyOf(request)));
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const holder = randomUUID();
     const reservedAt = await this.reserveName(vim.vimName, holder, context);
     let vimId: number | null = null;
@@ -186,7 +186,7 @@ export class VimsController {
   @ApiProblems(404, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     requireNfvcl(this.runtime);
-    const context = requestContext(request, { allowIfMatch: false });
+    const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     // B16: upstream called `DELETE /v1/topology/vim/<name>` without the NFVCL base URL.
     const operation = await requestedOperation(this.runtime.nfvclCalls, context, 'delete-vim', (earlier) => String(earlier.vimId) === String(Number(smoId)), () => this.removal(smoId));
     const answer = await askNfvcl(nfvclCallDeps(this.runtime, this.commandBus), operation, context, 'Failed to delete VIM in NFVCL API: ');
@@ -201,7 +201,7 @@ export class VimsController {
 
   private async sync(request: FastifyRequest) {
     const nfvcl = requireNfvcl(this.runtime);
-    const context: CommandContext = requestContext(request, { allowIfMatch: false });
+    const context: CommandContext = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const { added } = await this.syncs.run(() =>
       callNfvcl(() => syncVimsFromNfvcl({ nfvcl, registerVim: (data, step) => this.registerSynced(data, step), readStore: this.runtime.readStore }, context)),
     );
