@@ -84,13 +84,18 @@ export class PlacementProcessor implements Processor {
 
   async handle(event: RecordedEvent): Promise<void> {
     if (!isGraphEvent(event)) return;
-    const { state } = await this.deps.graphs.load(event.data.graphId);
+    const { state, revision } = await this.deps.graphs.load(event.data.graphId);
     if (state.kind === 'none' || state.removed) return;
     const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : 'first-deploy';
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
-    await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
+    // Recorded on the graph as it was decided on: deciding awaits the inventory, the gateways and the solver, and
+    // meanwhile the graph may have been removed and submitted again (another descriptor), whose services this
+    // decision never saw. A graph that changed meanwhile fails the step (PreconditionFailedError); the runner
+    // handles the event again, on the graph as it is then.
+    const recordOn = { ...processorContext(NAME, event, 'decide'), expectedRevision: revision };
+    await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, recordOn);
     if (decision.type === 'RecordPlacementFailure') {
       const proposal = await this.provisioningProposal(decision.data, event);
       if (proposal) await this.deps.dispatch(proposal, processorContext(NAME, event, 'propose-cluster'));

@@ -1,6 +1,6 @@
 import { currentClaims } from '../../src/domain/release-names/decide';
 import { valuesOf } from '../fakes/helm/fake-helm';
-import { descriptorText } from '../support/graph-fixtures';
+import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
 const GRAPH = 'image-detection-graph';
@@ -201,5 +201,47 @@ describe('a release whose install failed or never finished', () => {
     expect(rig.helmCalls('status').length - statusCalls).toBe(2);
     const view = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ status: string }> };
     expect(view.services.map((s) => s.status)).toEqual(['Not deployed', 'Not deployed', 'Not deployed']);
+  }, 60_000);
+});
+
+describe('a graph removed and submitted again while its first placement is being decided', () => {
+  let rig: OrchestratorRig;
+  let gate: { arrived: () => void; release: Promise<void> } | null = null;
+  beforeAll(async () => {
+    rig = await startRig({ clusters: [{ name: 'c1', cpu: '1000', memory: '2000Gi', allocatedCpu: '0', allocatedMemory: '0' }], gateways: [] });
+    // The Submariner API (read by each placement for the clusters' latencies) answers slowly while `gate` is set.
+    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
+    const route = kube.route.bind(kube);
+    kube.route = async (...args: unknown[]) => {
+      if (gate && String(args[1]).includes('/gateways')) {
+        const current = gate;
+        gate = null;
+        current.arrived();
+        await current.release;
+      }
+      return route(...args);
+    };
+  }, 60_000);
+  afterAll(async () => rig.stop());
+
+  it('the second submission gets its own placement: every one of its services placed and installed', async () => {
+    let release!: () => void;
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    gate = { arrived, release: new Promise<void>((resolve) => (release = resolve)) };
+    const post = (count: number, chart: string) =>
+      rig.request('POST', '/project/rs/graphs', { body: independentServicesDescriptor('resubmitted', count, [chart]), contentType: 'application/x-yaml', headers: { prefer: 'respond-async' } });
+    expect((await post(2, 'oci://registry.example:5000/test/app-a')).status).toBe(202);
+    await reached; // the placement processor has read submission 1 and waits on the gateways
+    expect((await rig.request('DELETE', '/graphs/resubmitted', { headers: { prefer: 'respond-async' } })).status).toBeLessThan(300);
+    expect((await post(3, 'oci://registry.example:5000/test/app-b')).status).toBe(202);
+    release();
+    await rig.idle();
+    const decisions = (await rig.smo.runtime.eventStore.readStream('graph-resubmitted')).filter((event) => event.type === 'PlacementDecided');
+    expect(Object.keys((decisions.at(-1)!.data as { placement: Record<string, string> }).placement).sort()).toEqual(['svc-01', 'svc-02', 'svc-03']);
+    expect(Object.keys(rig.helm.state()).sort()).toEqual(['rs/svc-01', 'rs/svc-02', 'rs/svc-03']);
+    expect(rig.helmCalls('install').map((call) => call.argv.find((arg) => arg.startsWith('oci://')))).toEqual(Array(3).fill('oci://registry.example:5000/test/app-b'));
+    const view = (await (await rig.request('GET', '/graphs/resubmitted')).json()) as { services: Array<{ status: string }> };
+    expect(view.services.map((service) => service.status)).toEqual(['Deployed', 'Deployed', 'Deployed']);
   }, 60_000);
 });
