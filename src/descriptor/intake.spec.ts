@@ -1,5 +1,6 @@
 import { CURRENT_FIXTURES, fixtureDocument, FixtureName, fixtureText, LEGACY_FIXTURE } from '../../test/fixtures/descriptors/load';
 import { DescriptorBody, parseDescriptorBody } from './intake';
+import { stringify } from 'yaml';
 import { YAML_MEDIA_TYPES } from './media-type';
 
 const json = (value: unknown, contentType = 'application/json'): DescriptorBody => ({
@@ -10,6 +11,15 @@ const yamlBody = (text: string, contentType: string): DescriptorBody => ({ conte
 
 describe('parseDescriptorBody: every accepted form', () => {
   const fixtures: FixtureName[] = [...CURRENT_FIXTURES, LEGACY_FIXTURE];
+
+  it('a YAML graph as large as the other limits allow (999 services, ~830 KB), as YAML and in the upstream JSON-string form', () => {
+    const brussels = fixtureDocument('brussels-demo.upstream.hdag.yaml') as { hdaGraph: { services: Array<Record<string, unknown>> } };
+    const document = { hdaGraph: { ...brussels.hdaGraph, services: Array.from({ length: 333 }, (_, i) => brussels.hdaGraph.services.map((service) => ({ ...structuredClone(service), id: `${String(service.id)}-${i}` }))).flat() } };
+    const text = stringify(document);
+    expect(text.length).toBeGreaterThan(800_000);
+    expect(parseDescriptorBody(yamlBody(text, 'application/yaml'))).toMatchObject({ kind: 'descriptor', document });
+    expect(parseDescriptorBody(json(text))).toMatchObject({ kind: 'descriptor', document });
+  });
 
   it.each<FixtureName>(fixtures)('%s as a JSON object {"hdaGraph": …}', (name) => {
     expect(parseDescriptorBody(json(fixtureDocument(name)))).toEqual({

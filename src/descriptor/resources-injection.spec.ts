@@ -54,6 +54,16 @@ describe('B27: requests and limits derived from the intents', () => {
     expect(given).toEqual(before);
   });
 
+  it('limits a resource the descriptor requests (and does not limit) at its request: a derived limit below it would make Kubernetes refuse the pod', () => {
+    expect(injectResources({ resources: { requests: { cpu: '2' } } }, 'HELM', smallDemand)).toEqual({
+      resources: { requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } },
+    });
+    // A limit the descriptor sets is its own, as before.
+    expect(injectResources({ resources: { requests: { cpu: '2' }, limits: { cpu: '4' } } }, 'HELM', smallDemand)).toMatchObject({
+      resources: { requests: { cpu: '2' }, limits: { cpu: '4', memory: '1Gi' } },
+    });
+  });
+
   describe('opt-in', () => {
     const helmValuesOf = (document: unknown, options = {}): Record<string, unknown>[] =>
       normalise(accepted(document), options).services.map((service) => service.helmValues);

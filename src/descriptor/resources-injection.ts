@@ -57,7 +57,23 @@ export function injectResources(
 }
 
 function withResources(values: JsonRecord, derived: JsonRecord): JsonRecord {
-  return { ...structuredClone(values), resources: mergeUnder(derived, member(values, 'resources')) };
+  return { ...structuredClone(values), resources: mergeUnder(limitedAsRequested(derived, member(values, 'resources')), member(values, 'resources')) };
+}
+
+/**
+ * The derived requirements, a derived limit replaced by the request the descriptor sets for that resource
+ * when it sets no limit of its own: requests equal limits, as derived, and a request above the derived
+ * limit (`requests.cpu: "2"` on a small service, limit 1) would make Kubernetes refuse the pod.
+ */
+function limitedAsRequested(derived: JsonRecord, given: unknown): JsonRecord {
+  const requests = isRecord(given) ? member(given, 'requests') : undefined;
+  if (!isRecord(requests)) return derived;
+  const givenLimits = member(given as JsonRecord, 'limits');
+  const limits = { ...(member(derived, 'limits') as JsonRecord) };
+  for (const [resource, quantity] of Object.entries(requests)) {
+    if (resource in limits && !(isRecord(givenLimits) && resource in givenLimits)) limits[resource] = quantity as JsonRecord[string];
+  }
+  return { ...derived, limits };
 }
 
 /** Deep merge where `given` wins; built with fromEntries so a "__proto__" key stays a plain key. */
