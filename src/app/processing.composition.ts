@@ -13,7 +13,7 @@ import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
 import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
-import { mergeLatencies } from '../processors/cluster-latencies';
+import { placementLatencies, type LatencyMatrix } from '../processors/cluster-latencies';
 import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
 import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import { DeploymentProcessor } from '../processors/deployment.processor';
@@ -50,6 +50,8 @@ export class DurableProcessing {
   readonly scaling: ScalingScheduler | null;
   /** Keeps the cluster streams in step with Karmada's inventory (placement and dry runs wait for its first pass). */
   readonly clusterSync: ClusterSync;
+  /** The cluster latencies placements use (measured by Submariner's gateways, overridden by configuration); dry runs read them too. */
+  readonly clusterLatencies: () => Promise<LatencyMatrix | undefined>;
 
   /** Periodic work besides the processors; started with the app, stopped before the stores close. */
   get jobs(): Array<{ start(): void; stop(): Promise<void> }> {
@@ -75,6 +77,7 @@ export class DurableProcessing {
     const gateways = runtime.config.submariner.kubeconfig
       ? new SubmarinerBrokerAdapter(loadKubeconfigFile(runtime.config.submariner.kubeconfig, { trusted: true }))
       : null;
+    this.clusterLatencies = placementLatencies(gateways, runtime.config.latency.clusterLatencyMs);
     this.processors = [
       new PlacementProcessor({
         graphs: runtime.graphs,
@@ -84,7 +87,7 @@ export class DurableProcessing {
         replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
         maxSolveCells: runtime.config.security.maxSolveCells,
         proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
-        clusterLatencies: async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, runtime.config.latency.clusterLatencyMs),
+        clusterLatencies: this.clusterLatencies,
         latencyLimitsMs: runtime.config.latency.limitsMs,
         intentLabels: runtime.config.karmada.intentLabels,
         ...(prometheus && energyQuery ? { energyFigures: () => readEnergyFigures(prometheus, energyQuery) } : {}),

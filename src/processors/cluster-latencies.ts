@@ -14,3 +14,16 @@ export function mergeLatencies(measured: LatencyMatrix | undefined, configured: 
   }
   return merged;
 }
+
+/** Where measured round trips come from (Submariner's gateways); a failed read yields an empty matrix. */
+export interface MeasuredLatencySource {
+  readGatewayLatencies(signal?: AbortSignal): Promise<{ value: LatencyMatrix }>;
+}
+
+/**
+ * The cluster latencies a placement uses, real or dry run: the gateways' measured round trips (when
+ * Submariner is configured) merged with the configured ones (SMO_CLUSTER_LATENCIES), read afresh per call.
+ */
+export function placementLatencies(gateways: MeasuredLatencySource | null, configured: LatencyMatrix | undefined): () => Promise<LatencyMatrix | undefined> {
+  return async () => mergeLatencies((await gateways?.readGatewayLatencies())?.value, configured);
+}

@@ -6,6 +6,9 @@ import { run } from '../../src/cli/main';
 import type { DryRunAnswer } from '../../src/api/graphs/dry-run';
 import { startApp, type RunningApp } from '../support/app';
 import { DurableProcessing } from '../../src/app/processing.composition';
+import { submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
+import { descriptorText } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
 const DESCRIPTOR = join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml');
 const GRAPH = 'image-detection-graph';
@@ -147,5 +150,33 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     const elsewhere = await fetch(`${app.url}/project/elsewhere/graphs?dryRun=true`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: other });
     expect(elsewhere.status).toBe(200);
     expect(await app.runtime.eventStore.headPosition()).toBe(head);
+  });
+});
+
+describe('dry run with Submariner-measured latencies', () => {
+  let rig: OrchestratorRig;
+  afterAll(async () => rig.stop());
+
+  it('uses the gateways\' round trips as the real placement does: it answers what the deploy then does', async () => {
+    // c1 holds the VO and noise-reduction only, so image-detection goes to c2; noise-reduction needs ultralow (< 10 ms) to it.
+    const clusters = [
+      { name: 'c1', cpu: '1500m', allocatedCpu: '0', allocatedMemory: '0' },
+      { name: 'c2', cpu: '6', allocatedCpu: '0', allocatedMemory: '0' },
+    ];
+    // The fake Kubernetes API also serves Submariner's Gateway objects: c1 <-> c2 measured at 5 ms.
+    rig = await startRig({ clusters, gateways: [submarinerGateway({ clusterId: 'c1', connections: [{ clusterId: 'c2', averageRtt: '5ms' }] })] });
+    const text = descriptorText();
+    const at = text.indexOf('id: noise-reduction');
+    const latencies = text.indexOf('latencies: []', at);
+    const body = `${text.slice(0, latencies)}latencies:\n              - connectionPoint: image-detection\n                qos: ultralow${text.slice(latencies + 'latencies: []'.length)}`;
+    const dry = await rig.request('POST', '/project/demo/graphs?dryRun=true', { body, contentType: 'application/yaml' });
+    expect(dry.status).toBe(200);
+    const answer = (await dry.json()) as DryRunAnswer;
+    const deployed = await rig.request('POST', '/project/demo/graphs', { body, contentType: 'application/yaml' });
+    expect(deployed.status).toBe(200);
+    const graph = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { placement: Record<string, string> };
+    expect(graph.placement).toMatchObject({ 'noise-reduction': 'c1', 'image-detection': 'c2' });
+    // Before: the dry run read SMO_CLUSTER_LATENCIES only, so the c1–c2 round trip was unknown and it answered infeasible.
+    expect(answer.placement).toMatchObject({ feasible: true, placement: graph.placement });
   });
 });

@@ -3,7 +3,7 @@ import { placedValues } from '../../domain/graph/placement-values';
 import { activeIntents, describeCapacityGap, getIsolatedSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
 import { importsOf, serviceDemand } from '../../processors/placement-inputs';
 import { clusterCapacities } from '../../processors/cluster-inventory';
-import { mergeLatencies } from '../../processors/cluster-latencies';
+import type { LatencyMatrix } from '../../processors/cluster-latencies';
 import type { Runtime } from '../../app/runtime';
 import type { Problem } from '../../shared/problem-details';
 import { ProblemException } from '../problem';
@@ -42,21 +42,26 @@ export interface DryRunAnswer {
 
 /**
  * A deploy that records nothing (like `kubectl apply --dry-run=server`): the submission was validated and translated
- * by the caller; here it is placed first-fit against the current inventory (as the first deployment would be) and each
+ * by the caller; here it is placed first-fit against the current inventory (as the first deployment would be), with the
+ * cluster latencies the real placement uses (Submariner's measured round trips and SMO_CLUSTER_LATENCIES), and each
  * service's Helm values are rendered. Reads only; bounded by the inventory size and SMO_MAX_SOLVE_CELLS.
  */
 export async function dryRunDeploy(
   runtime: Runtime,
-  inventory: { whenSynced(timeoutMs: number): Promise<void> },
+  placementSources: {
+    inventory: { whenSynced(timeoutMs: number): Promise<void> };
+    /** The cluster latencies the real placement uses (DurableProcessing.clusterLatencies). */
+    clusterLatencies: () => Promise<LatencyMatrix | undefined>;
+  },
   project: string,
   graph: NormalisedGraph,
   warnings: Problem[],
 ): Promise<DryRunAnswer> {
-  await inventory.whenSynced(INVENTORY_WAIT_MS);
+  await placementSources.inventory.whenSynced(INVENTORY_WAIT_MS);
   await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS }).catch(() => undefined);
   const clusters = await clusterCapacities(runtime.readStore, { now: new Date(), ttlMs: runtime.config.placementLedgerTtlSeconds * 1000 });
   const services: ServiceDemand[] = graph.services.map((service) => serviceDemand(service, 1));
-  const network = { clusterLatencyMs: mergeLatencies(undefined, runtime.config.latency.clusterLatencyMs), latencyLimitsMs: runtime.config.latency.limitsMs };
+  const network = { clusterLatencyMs: await placementSources.clusterLatencies(), latencyLimitsMs: runtime.config.latency.limitsMs };
   // As the first deployment: under an active intent the MILP places the graph.
   const underIntents = !graph.useStaticPlacement && activeIntents(services, graph.intents).length > 0;
   const inputs = { clusters, services };

@@ -109,7 +109,7 @@ export class GraphsController {
     // An early answer (the dry run's only one) by the reservation's own rule; the reservation decides under concurrency.
     await this.runtime.graphs.checkReleaseNames(project, graphId, submission.normalised.services.map((s) => s.id), new Date());
     if (dryRun) {
-      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, this.durable.clusterSync, project, submission.normalised, submission.warnings));
+      await reply.status(HttpStatus.OK).type('application/json').send(await dryRunDeploy(this.runtime, { inventory: this.durable.clusterSync, clusterLatencies: this.durable.clusterLatencies }, project, submission.normalised, submission.warnings));
       return;
     }
     const result = await this.execute(
