@@ -60,8 +60,27 @@ describe('the published HDAG 0.4.0 JSON Schema agrees with the validator', () =>
       changed(BRUSSELS, '/hdaGraph/services/0/artifact/valuesOverwrite/voChartOverwrite', { a: 1 }),
       changed(BRUSSELS, '/hdaGraph/services/1/artifact/ociImage', 'oci://registry.example:65535/team/chart:1.2.3'),
       changed(BRUSSELS, '/hdaGraph/services/1/deployment/intent/compute/injectResources', true),
+      changed(BRUSSELS, '/hdaGraph/services/2/deployment/intent/scaling', { alpha: 5, beta: -0.5, maxReplicas: 1000, rateOf: 'noise-reduction' }),
+      changed(BRUSSELS, '/hdaGraph/hdaGraphIntent/placementPolicy', { automatic: 'apply-within-budget', maxMoves: 0 }),
     ];
     for (const document of variants) expect(verdicts(document)).toEqual({ schema: true, validator: true });
+  });
+
+  it('on malformed extensions (intent.scaling, hdaGraphIntent.placementPolicy); a rateOf naming no service is the validator\'s alone', () => {
+    const scaling = '/hdaGraph/services/2/deployment/intent/scaling';
+    const policy = '/hdaGraph/hdaGraphIntent/placementPolicy';
+    const malformed = [
+      changed(BRUSSELS, scaling, { alpha: '5' }),
+      changed(BRUSSELS, scaling, { maxReplicas: 0 }),
+      changed(BRUSSELS, scaling, { maxReplicas: 1001 }),
+      changed(BRUSSELS, scaling, { maxReplicas: 1.5 }),
+      changed(BRUSSELS, scaling, { rateOf: '' }),
+      changed(BRUSSELS, scaling, []),
+      changed(BRUSSELS, policy, { automatic: 'proposee' }),
+      changed(BRUSSELS, policy, { maxMoves: -1 }),
+    ];
+    for (const document of malformed) expect(verdicts(document)).toEqual({ schema: false, validator: false });
+    expect(verdicts(changed(BRUSSELS, scaling, { rateOf: 'no-such-service' }))).toEqual({ schema: true, validator: false });
   });
 
   // Every member of the Brussels demo, removed or replaced by a value of each JSON type: the same verdict.

@@ -3,10 +3,12 @@
  * (`validateDescriptor`), served at GET /schemas/hdag-0.4.0.json. It is built from the validator's
  * own rules (patterns, classes, limits); hdag-schema.spec.ts runs every fixture and invalid
  * descriptor through both and expects the same verdict. What a JSON Schema cannot say the validator
- * adds: service ids, and event ids within a service, must be unique. Unknown members are allowed
+ * adds: service ids, and event ids within a service, must be unique, and `intent.scaling.rateOf` must name a service
+ * of the graph. Unknown members are allowed
  * (kept, with a warning), so every object is open.
  */
 import { ARTIFACT_TYPES, CPU_CLASSES, IMPLEMENTERS, LATENCY_QOS, RAM_CLASSES, STORAGE_CLASSES, SUPPORTED_IM_VERSION } from '../domain/graph/hdag-descriptor';
+import { MAX_SCALING_REPLICAS, PLACEMENT_POLICY_MODES } from '../domain/graph/descriptor-extensions';
 import { MAX_REF_LENGTH, refRegExp } from './artifact-ref';
 import { DNS_LABEL } from '../shared/dns-name';
 import { EVENT_ID, MAX_GRAPH_ID_LENGTH, MAX_SERVICE_ID_LENGTH, PROMETHEUS_DURATION, SEMVER } from './rules';
@@ -89,6 +91,12 @@ const intent: Schema = object(
     }),
     coLocation: list({}, 'recorded, not used'),
     metrics: list({}, 'recorded, not used'),
+    scaling: object('Scaling parameters (extension): r replicas serve alpha·r + beta requests/s, up to maxReplicas; each member optional, over built-in defaults', {
+      alpha: { type: 'number', description: 'requests/s each replica adds' },
+      beta: { type: 'number', description: 'requests/s offset' },
+      maxReplicas: { type: 'integer', minimum: 1, maximum: MAX_SCALING_REPLICAS, description: `the most replicas (1 to ${MAX_SCALING_REPLICAS})` },
+      rateOf: { type: 'string', minLength: 1, description: 'the service of this graph whose request rate drives this one (default: itself); SMO refuses an id naming no service of the graph' },
+    }),
   },
   ['compute', 'connectionPoints'],
 );
@@ -163,7 +171,8 @@ export const HDAG_SCHEMA: Schema = {
   $id: HDAG_SCHEMA_PATH,
   title: `HDAG descriptor, information model ${SUPPORTED_IM_VERSION}`,
   description:
-    'The body of POST /project/{project}/graphs (as JSON or YAML). SMO also refuses duplicate service ids and duplicate event ids within a service, ' +
+    'The body of POST /project/{project}/graphs (as JSON or YAML). SMO also refuses duplicate service ids, duplicate event ids within a service ' +
+    'and a scaling.rateOf naming no service of the graph, ' +
     'which a JSON Schema cannot express. Unknown members are kept but ignored, with a warning in the answer.',
   ...object(
     'An HDAG descriptor',
@@ -183,6 +192,10 @@ export const HDAG_SCHEMA: Schema = {
             highAvailability: enabled('high-availability intent (recorded, not acted on)'),
             highPerformance: enabled('high-performance intent (recorded, not acted on)'),
             energyEfficiency: enabled('energy-efficiency intent (recorded, not acted on)'),
+            placementPolicy: object('How automatic re-placements (cluster lost, scaling infeasible) are handled (extension)', {
+              automatic: oneOf(PLACEMENT_POLICY_MODES, '`apply` (default), `propose` (recorded as a proposal to approve) or `apply-within-budget` (applied when it moves at most maxMoves services, else proposed)'),
+              maxMoves: { type: 'integer', minimum: 0, description: 'the most services one re-placement may move (unset: no limit)' },
+            }),
           }),
           services: list(service, 'the services (at least one)', 1),
         },

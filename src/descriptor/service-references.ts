@@ -20,6 +20,8 @@ export interface ServiceSummary {
   readonly path: DocumentPath;
   readonly references: readonly ServiceReference[];
   readonly eventIds: readonly NameAt[];
+  /** `intent.scaling.rateOf` (extension), checked against the graph's ids by the graph. */
+  readonly rateOf?: NameAt;
 }
 
 /**

@@ -4,12 +4,13 @@ import { dnsLabel, MAX_SERVICE_ID_LENGTH } from './rules';
 import { ARTIFACT_TYPES, CPU_CLASSES, IMPLEMENTERS, LATENCY_QOS, RAM_CLASSES, STORAGE_CLASSES } from './types';
 import { validateTrigger } from './validate-trigger';
 import { Findings } from './findings';
-import { ServiceReference, ServiceSummary } from './service-references';
+import { NameAt, ServiceReference, ServiceSummary } from './service-references';
 import { Scope } from './validation-scope';
+import { SCALING_FIELDS, SCALING_RULES } from '../domain/graph/descriptor-extensions';
 
 const SERVICE_FIELDS = ['id', 'deployment', 'artifact'];
 const DEPLOYMENT_FIELDS = ['trigger', 'intent'];
-const INTENT_FIELDS = ['compute', 'connectionPoints', 'network', 'coLocation', 'highAvailability', 'metrics'];
+const INTENT_FIELDS = ['compute', 'connectionPoints', 'network', 'coLocation', 'highAvailability', 'metrics', 'scaling'];
 const COMPUTE_FIELDS = ['cpu', 'ram', 'storage', 'gpu', 'injectResources'];
 const NETWORK_FIELDS = ['deviceProximity', 'latencies'];
 const ARTIFACT_FIELDS = ['ociImage', 'ociConfig', 'ociRun', 'valuesOverwrite'];
@@ -38,13 +39,14 @@ export function validateService(findings: Findings, value: unknown, path: Docume
   const trigger = deployment?.object('trigger', 'required');
   const eventIds = trigger ? validateTrigger(trigger, references) : [];
   const intent = deployment?.object('intent', 'required');
-  if (intent) validateIntent(intent, references, legacy);
+  const rateOf = intent ? validateIntent(intent, references, legacy) : undefined;
   const artifact = service.object('artifact', 'required');
   if (artifact) validateArtifact(artifact);
-  return { id, path, references, eventIds };
+  return { id, path, references, eventIds, ...(rateOf ? { rateOf } : {}) };
 }
 
-function validateIntent(intent: Scope, references: ServiceReference[], legacy: boolean): void {
+/** Returns `scaling.rateOf` when it is a name, for the graph to check against its service ids. */
+function validateIntent(intent: Scope, references: ServiceReference[], legacy: boolean): NameAt | undefined {
   intent.warnUnknownFields(INTENT_FIELDS);
   const compute = intent.object('compute', 'required', legacy ? LEGACY_COMPUTE_HINT : '');
   if (compute) {
@@ -67,6 +69,15 @@ function validateIntent(intent: Scope, references: ServiceReference[], legacy: b
   // Per-service override of hdaGraphIntent.highAvailability (extension).
   intent.object('highAvailability', 'optional')?.flag('enabled', 'required');
   intent.array('metrics', 'optional');
+  // Scaling parameters (extension, read by src/processors/scaling-parameters.ts).
+  const scaling = intent.object('scaling', 'optional');
+  if (!scaling) return undefined;
+  scaling.warnUnknownFields(SCALING_FIELDS);
+  for (const field of SCALING_FIELDS) {
+    const value = scaling.checked(field, 'optional', SCALING_RULES[field]);
+    if (field === 'rateOf' && typeof value === 'string') return { id: value, path: scaling.pathOf(field) };
+  }
+  return undefined;
 }
 
 function validateNetwork(network: Scope, references: ServiceReference[]): void {

@@ -1,5 +1,8 @@
 import { changed, CURRENT_FIXTURES, fixtureDocument, getAt, LEGACY_FIXTURE, setAt } from '../../test/fixtures/descriptors/load';
 import { validateDescriptor } from './validate';
+import { scalingParameters } from '../processors/scaling-parameters';
+import { placementPolicy } from '../domain/graph/placement-policy';
+import type { ExistingGraph } from '../domain/graph/state';
 
 const services = '/hdaGraph/services';
 /** Has no warnings of its own, so each test sees only the warnings it provokes. */
@@ -169,5 +172,60 @@ describe('validateDescriptor', () => {
     expect(validateDescriptor(changed('resilience.hdag.yaml', '/hdaGraph/hdaGraphIntent/injectResources', true)).ok).toBe(true);
     const result = validateDescriptor(changed('resilience.hdag.yaml', `${services}/0/deployment/intent/compute/injectResources`, 'True'));
     expect(result).toMatchObject({ ok: false, problems: [{ pointer: `${services}/0/deployment/intent/compute/injectResources` }] });
+  });
+
+  describe('the extensions SMO reads: intent.scaling and hdaGraphIntent.placementPolicy', () => {
+    const scalingAt = `${services}/2/deployment/intent/scaling`;
+    const policyAt = '/hdaGraph/hdaGraphIntent/placementPolicy';
+    const withExtensions = (scaling: unknown, policy: unknown) => {
+      const document = changed(BRUSSELS, scalingAt, scaling);
+      return setAt(document, policyAt, policy) as { hdaGraph: Record<string, unknown> };
+    };
+    const recorded = (document: { hdaGraph: Record<string, unknown> }) => ({ descriptor: document.hdaGraph }) as unknown as ExistingGraph;
+
+    it('valid values are accepted with no warning, and the readers use them', () => {
+      const document = withExtensions({ alpha: 5, beta: 0, maxReplicas: 7, rateOf: 'noise-reduction' }, { automatic: 'propose', maxMoves: 1 });
+      // Before: two warnings '"scaling" / "placementPolicy" is not a field of information model 0.4.0 here; it is kept but ignored'.
+      expect(validateDescriptor(document)).toMatchObject({ ok: true, warnings: [] });
+      expect(scalingParameters(recorded(document), 'image-detection')).toEqual({ alpha: 5, beta: 0, maxReplicas: 7, rateOf: 'noise-reduction' });
+      expect(placementPolicy(document.hdaGraph)).toEqual({ automatic: 'propose', maxMoves: 1 });
+      // Each member is optional; the bounds are included.
+      expect(validateDescriptor(withExtensions({ maxReplicas: 1000 }, { maxMoves: 0 }))).toMatchObject({ ok: true, warnings: [] });
+      expect(validateDescriptor(withExtensions({ maxReplicas: 1, beta: -16.66 }, { automatic: 'apply-within-budget' }))).toMatchObject({ ok: true, warnings: [] });
+      // An unknown member inside them is a warning, as elsewhere.
+      expect(validateDescriptor(withExtensions({ alpah: 5 }, {})).warnings).toEqual([{ pointer: `${scalingAt}/alpah`, message: expect.stringContaining('kept but ignored') }]);
+    });
+
+    it('malformed values are refused under their pointers, not silently replaced by defaults', () => {
+      // Before: accepted; alpha fell back to 1.67, maxReplicas to 3, rateOf read a series that never exists, the policy to 'apply'.
+      const result = validateDescriptor(withExtensions({ alpha: '5', beta: null, maxReplicas: 0, rateOf: 'no-such-service' }, { automatic: 'proposee', maxMoves: -1 }));
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.problems).toEqual(
+        expect.arrayContaining([
+          { pointer: `${scalingAt}/alpha`, message: '"alpha" must be a finite number (got "5")' },
+          { pointer: `${scalingAt}/beta`, message: '"beta" must be a finite number (got null)' },
+          { pointer: `${scalingAt}/maxReplicas`, message: '"maxReplicas" must be an integer from 1 to 1000 (got 0)' },
+          { pointer: `${scalingAt}/rateOf`, message: '"rateOf" must be a service id of this graph (got "no-such-service", which names none)' },
+          { pointer: `${policyAt}/automatic`, message: '"automatic" must be one of apply, propose, apply-within-budget (got "proposee")' },
+          { pointer: `${policyAt}/maxMoves`, message: '"maxMoves" must be an integer ≥ 0 (got -1)' },
+        ]),
+      );
+      expect(result.problems).toHaveLength(6);
+      const refused = (scaling: unknown, policy: unknown) => {
+        const verdict = validateDescriptor(withExtensions(scaling, policy));
+        return verdict.ok ? [] : verdict.problems.map((problem) => problem.pointer);
+      };
+      expect(refused({ maxReplicas: 1001 }, {})).toEqual([`${scalingAt}/maxReplicas`]);
+      expect(refused({ maxReplicas: 2.5 }, {})).toEqual([`${scalingAt}/maxReplicas`]);
+      expect(refused({ rateOf: '' }, { maxMoves: 1.5 })).toEqual([`${policyAt}/maxMoves`, `${scalingAt}/rateOf`]);
+      expect(refused('fast', 'propose')).toEqual([policyAt, scalingAt]);
+    });
+
+    it('a graph recorded before the validator checked them: each malformed member reads as its default', () => {
+      const document = withExtensions({ alpha: '5', beta: 2, maxReplicas: 0, rateOf: 'no-such-service' }, { automatic: 'proposee', maxMoves: -1 });
+      expect(scalingParameters(recorded(document), 'image-detection')).toEqual({ alpha: 1.67, beta: 2, maxReplicas: 3, rateOf: 'image-detection' });
+      expect(placementPolicy(document.hdaGraph)).toEqual({ automatic: 'apply', maxMoves: null });
+    });
   });
 });

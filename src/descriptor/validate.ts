@@ -6,6 +6,7 @@ import { validateService } from './validate-service';
 import { Findings } from './findings';
 import { checkReferences, ServiceSummary } from './service-references';
 import { Scope } from './validation-scope';
+import { PLACEMENT_POLICY_FIELDS, PLACEMENT_POLICY_RULES, rateOfRule } from '../domain/graph/descriptor-extensions';
 
 export type ValidationResult =
   | { readonly ok: true; readonly descriptor: HdagDescriptor; readonly warnings: Problem[] }
@@ -43,16 +44,30 @@ function validateGraph(graph: Scope): void {
   graph.string('description', 'optional');
   const intent = graph.object('hdaGraphIntent', 'optional');
   if (intent) {
-    intent.warnUnknownFields(['useStaticPlacement', 'injectResources', ...GRAPH_INTENTS]);
+    intent.warnUnknownFields(['useStaticPlacement', 'injectResources', 'placementPolicy', ...GRAPH_INTENTS]);
     intent.flag('useStaticPlacement', 'optional');
     intent.boolean('injectResources', 'optional');
     for (const name of GRAPH_INTENTS) intent.object(name, 'optional')?.flag('enabled', 'required');
+    // How automatic re-placements are handled (extension, read by src/domain/graph/placement-policy.ts).
+    const policy = intent.object('placementPolicy', 'optional');
+    policy?.warnUnknownFields(PLACEMENT_POLICY_FIELDS);
+    for (const field of PLACEMENT_POLICY_FIELDS) policy?.checked(field, 'optional', PLACEMENT_POLICY_RULES[field]);
   }
   const services = (graph.array('services', 'required', { nonEmpty: true })?.entries ?? []).map(({ value, path }) =>
     validateService(graph.findings, value, path, legacy),
   );
   checkUniqueIds(graph.findings, services);
   checkReferences(graph.findings, services);
+  checkRateOf(graph.findings, services);
+}
+
+/** `intent.scaling.rateOf` must name a service of the graph: its request rate drives the scaling (no series exists otherwise). */
+function checkRateOf(findings: Findings, services: readonly ServiceSummary[]): void {
+  const rule = rateOfRule(new Set(services.flatMap((service) => (service.id === undefined ? [] : [service.id]))));
+  for (const { rateOf } of services) {
+    const reason = rateOf ? rule(rateOf.id) : undefined;
+    if (rateOf && reason) findings.fail(rateOf.path, `"rateOf" ${reason}`);
+  }
 }
 
 /** Returns whether the descriptor is the legacy 0.3.0 model, which is rejected with a migration hint. */

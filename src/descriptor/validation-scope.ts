@@ -91,6 +91,14 @@ export class Scope {
     return found ?? this.reject(key, `must be true or false, or the string "True" or "False" (got ${kindOf(value)})`);
   }
 
+  /** A member checked by a rule that says why a value is refused (the rules the readers of descriptor extensions share). */
+  checked(key: string, presence: Presence, rule: (value: unknown) => string | undefined): unknown {
+    const value = this.present(key, presence);
+    if (value === undefined) return undefined;
+    const reason = rule(value);
+    return reason === undefined ? value : this.reject(key, reason);
+  }
+
   /** Unknown fields are kept (forward compatibility) but reported, so typos and misplaced fields show. */
   warnUnknownFields(known: readonly string[]): void {
     for (const key of Object.keys(this.record)) {

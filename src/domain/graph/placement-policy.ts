@@ -1,24 +1,25 @@
+import { PLACEMENT_POLICY_MODES, PLACEMENT_POLICY_RULES, type PlacementPolicyMode } from './descriptor-extensions';
+
 /**
  * How a graph wants automatic re-placements (cluster lost, scaling infeasible) handled — a
  * descriptor extension, `hdaGraph.hdaGraphIntent.placementPolicy`:
  *   automatic: apply (default) | propose | apply-within-budget
  *   maxMoves:  the most services one re-placement may move (unset: no limit)
+ * The validator refuses other values (PLACEMENT_POLICY_RULES); a graph recorded before it did falls back to the defaults.
  */
 export interface PlacementPolicy {
-  automatic: 'apply' | 'propose' | 'apply-within-budget';
+  automatic: PlacementPolicyMode;
   maxMoves: number | null;
 }
 
-export const DEFAULT_PLACEMENT_POLICY: PlacementPolicy = { automatic: 'apply', maxMoves: null };
+export const DEFAULT_PLACEMENT_POLICY: PlacementPolicy = { automatic: PLACEMENT_POLICY_MODES[0], maxMoves: null };
 
 export function placementPolicy(descriptor: Record<string, unknown>): PlacementPolicy {
   const intent = descriptor.hdaGraphIntent as { placementPolicy?: unknown } | undefined;
   const policy = intent?.placementPolicy as { automatic?: unknown; maxMoves?: unknown } | undefined;
-  if (!policy || typeof policy !== 'object') return DEFAULT_PLACEMENT_POLICY;
-  const automatic = ['apply', 'propose', 'apply-within-budget'].includes(policy.automatic as string)
-    ? (policy.automatic as PlacementPolicy['automatic'])
-    : DEFAULT_PLACEMENT_POLICY.automatic;
-  const maxMoves = Number.isInteger(policy.maxMoves) && (policy.maxMoves as number) >= 0 ? (policy.maxMoves as number) : null;
+  if (!policy || typeof policy !== 'object' || Array.isArray(policy)) return DEFAULT_PLACEMENT_POLICY;
+  const automatic = PLACEMENT_POLICY_RULES.automatic(policy.automatic) === undefined ? (policy.automatic as PlacementPolicyMode) : DEFAULT_PLACEMENT_POLICY.automatic;
+  const maxMoves = PLACEMENT_POLICY_RULES.maxMoves(policy.maxMoves) === undefined ? (policy.maxMoves as number) : DEFAULT_PLACEMENT_POLICY.maxMoves;
   return { automatic, maxMoves };
 }
 
