@@ -1,6 +1,7 @@
 import { CliError } from './client';
 import type { CommandContext } from './graphs.command';
 import { machineReadable, render } from './output';
+import type { ParkedEntry } from '../processing/parking';
 
 interface ProcessorReport {
   name: string;
@@ -11,16 +12,8 @@ interface ProcessorReport {
   lastError?: string;
 }
 
-interface ParkedEvent {
-  eventId: string;
-  eventType: string;
-  streamId: string;
-  position: number;
-  attempts: number;
-  error: string;
-  parkedAt: string;
-  lastRetryAt?: string;
-}
+/** A parked event as the admin API answers it (the server's own type: one definition). */
+type ParkedEvent = ParkedEntry;
 
 interface ParkedPage {
   processor: string;

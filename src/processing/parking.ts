@@ -45,16 +45,11 @@ type ParkingEvent = (
   | { type: typeof PARKED_EVENT_RESOLVED; data: ParkedEventResolved }
 ) & { created: string; revision: number };
 
-/** A parked event not resolved yet, as the admin API shows it. */
-export interface ParkedEntry {
-  eventId: string;
-  eventType: string;
-  streamId: string;
-  position: number;
-  /** Every attempt so far: the live loop's, then each re-drive's. */
-  attempts: number;
-  /** The last attempt's error. */
-  error: string;
+/**
+ * A parked event not resolved yet, as the admin API shows it: what EventParked recorded, `attempts`
+ * counting every attempt so far (the live loop's, then each re-drive's) and `error` the last one's.
+ */
+export interface ParkedEntry extends Omit<EventParked, 'runner'> {
   parkedAt: string;
   /** When a re-drive last failed. */
   lastRetryAt?: string;
