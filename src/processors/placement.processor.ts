@@ -25,7 +25,7 @@ import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
 import type { CachingReadStore } from '../readstore/caching-read-store';
 import { digestOf } from '../shared/canonical-json';
-import type { CommandContext } from '../application/command-handler';
+import { PreconditionFailedError, type CommandContext } from '../application/command-handler';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
@@ -40,6 +40,8 @@ export interface ReplicaSource {
 export type Dispatch = (command: GraphCommand, context: CommandContext) => Promise<unknown>;
 
 const NAME = 'placement';
+/** Records of one decision tried on a graph that other events keep moving (each attempt re-reads it; no new solve). */
+const MAX_RECORD_ATTEMPTS = 20;
 
 /**
  * Decides where a graph's services run: naive first-fit (or static) when the graph is submitted,
@@ -90,15 +92,32 @@ export class PlacementProcessor implements Processor {
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
-    // Recorded on the graph as it was decided on: deciding awaits the inventory, the gateways and the solver, and
-    // meanwhile the graph may have been removed and submitted again (another descriptor), whose services this
-    // decision never saw. A graph that changed meanwhile fails the step (PreconditionFailedError); the runner
-    // handles the event again, on the graph as it is then.
-    const recordOn = { ...processorContext(NAME, event, 'decide'), expectedRevision: revision };
-    await this.deps.dispatch(event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, recordOn);
+    await this.recordOnSameSubmission(state, revision, event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
     if (decision.type === 'RecordPlacementFailure') {
       const proposal = await this.provisioningProposal(decision.data, event);
       if (proposal) await this.deps.dispatch(proposal, processorContext(NAME, event, 'propose-cluster'));
+    }
+  }
+
+  /**
+   * Records the decision on the submission it was decided on. Deciding awaits the inventory, the gateways and the
+   * solver, and meanwhile the graph may have been removed and submitted again with services this decision never
+   * saw: the record is pinned to the revision read, and when other events landed meanwhile (a busy graph: scaling,
+   * installs) it is pinned again to the graph as it is now, as long as that is still the same submission. Another
+   * submission fails the step (PreconditionFailedError): the runner handles the event again, on the graph as it is.
+   */
+  private async recordOnSameSubmission(decidedOn: ExistingGraph, revision: number, command: GraphCommand, context: CommandContext): Promise<void> {
+    const submission = JSON.stringify(decidedOn.normalised);
+    for (let pinned = revision, attempt = 1; ; attempt++) {
+      try {
+        await this.deps.dispatch(command, { ...context, expectedRevision: pinned });
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || attempt >= MAX_RECORD_ATTEMPTS) throw error;
+        const now = await this.deps.graphs.load(decidedOn.graphId);
+        if (now.state.kind !== 'exists' || now.state.removed || JSON.stringify(now.state.normalised) !== submission) throw error;
+        pinned = now.revision;
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { currentClaims } from '../../src/domain/release-names/decide';
 import { valuesOf } from '../fakes/helm/fake-helm';
 import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
 
 const GRAPH = 'image-detection-graph';
 
@@ -243,5 +244,48 @@ describe('a graph removed and submitted again while its first placement is being
     expect(rig.helmCalls('install').map((call) => call.argv.find((arg) => arg.startsWith('oci://')))).toEqual(Array(3).fill('oci://registry.example:5000/test/app-b'));
     const view = (await (await rig.request('GET', '/graphs/resubmitted')).json()) as { services: Array<{ status: string }> };
     expect(view.services.map((service) => service.status)).toEqual(['Deployed', 'Deployed', 'Deployed']);
+  }, 60_000);
+});
+
+describe('a re-placement of a graph that other events keep moving', () => {
+  let rig: OrchestratorRig;
+  let gatewayDelayMs = 0;
+  beforeAll(async () => {
+    rig = await startRig({ clusters: [{ name: 'c1', cpu: '1000', memory: '2000Gi', allocatedCpu: '0', allocatedMemory: '0' }], gateways: [] });
+    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
+    const route = kube.route.bind(kube);
+    kube.route = async (...args: unknown[]) => {
+      if (gatewayDelayMs > 0 && String(args[1]).includes('/gateways')) await new Promise((resolve) => setTimeout(resolve, gatewayDelayMs));
+      return route(...args);
+    };
+  }, 60_000);
+  afterAll(async () => rig.stop());
+
+  it('is recorded (not parked) while a scaling fact lands on the graph every 250 ms, each decision taking 300 ms', async () => {
+    expect((await rig.request('POST', '/project/busy/graphs', { body: independentServicesDescriptor('busy', 2, ['oci://registry.example:5000/test/app']), contentType: 'application/x-yaml' })).status).toBe(200);
+    let round = 0;
+    let scaling = true;
+    const scaler = (async () => {
+      while (scaling) {
+        round++;
+        await rig.smo.runtime.graphs.execute(
+          { type: 'RecordScaling', event: { type: 'ServiceScaled', data: { graphId: 'busy', serviceId: 'svc-01', cluster: 'c1', from: 1 + (round % 2), to: 1 + ((round + 1) % 2), requestRate: 5, solver: 'test', objective: 0 } } },
+          { commandId: `scaling-round-${round}`, correlationId: `round-${round}`, actor: 'processor:scaling', now: new Date() },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    gatewayDelayMs = 300;
+    try {
+      expect((await rig.request('POST', '/graphs/busy/placement', { headers: { prefer: 'respond-async' } })).status).toBeLessThan(300);
+      const decided = async () => (await rig.smo.runtime.eventStore.readStream('graph-busy')).some((event) => event.type === 'PlacementDecided' && (event.data as { reason: string }).reason === 'manual');
+      const parked = async () => ((await rig.smo.runtime.processing.report()).find((runner) => runner.name === 'placement')?.parkedEvents ?? 0) > 0;
+      await eventually(async () => (await decided()) || (await parked()), 30_000, 'the re-placement recorded or parked');
+      expect({ decided: await decided(), parked: await parked() }).toEqual({ decided: true, parked: false });
+    } finally {
+      scaling = false;
+      await scaler;
+      gatewayDelayMs = 0;
+    }
   }, 60_000);
 });
