@@ -57,7 +57,7 @@ export function requestContext(request: FastifyRequest, options: { allowIfMatch?
     expectedRevision = Number(match[1]);
   }
   return {
-    commandId: key === undefined ? randomUUID() : options.keyAcrossRoutes ? `request:${key}` : `request:${request.method} ${request.url.split('?', 1)[0]}:${key}`,
+    commandId: key === undefined ? randomUUID() : options.keyAcrossRoutes ? `request:${key}` : `request:${requestTarget(request)}:${key}`,
     correlationId,
     causationId: correlationId,
     actor: 'api',
@@ -73,4 +73,13 @@ export function etag(revision: number): string {
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The request's method, route and parameters as the route reads them: a retry spelled otherwise (a
+ * trailing slash, an escaped character) is the same target.
+ */
+function requestTarget(request: FastifyRequest): string {
+  const params = request.params as Record<string, string> | undefined;
+  return `${request.method} ${request.routeOptions.url ?? request.url.split('?', 1)[0]} ${JSON.stringify(params ?? {})}`;
 }

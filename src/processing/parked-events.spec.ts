@@ -66,6 +66,20 @@ describe('parked events of a processor', () => {
     expect(types).toEqual([EVENT_PARKED, PARKED_EVENT_RETRY_FAILED, PARKED_EVENT_RESOLVED]);
   });
 
+  it('handles a parked event once when two re-drives of it overlap (a double click, the CLI beside the console)', async () => {
+    const flaky = flakyProcessor('overlapping');
+    flaky.state.broken.add(7);
+    await rig.stores.eventStore.appendToStream('graph-b', [happened(7)]);
+    const host = rig.host().addProcessor(flaky.processor);
+    host.start();
+    await host.whenIdle();
+    expect((await host.parkedEvents('overlapping', { limit: 10 })).total).toBe(1);
+    flaky.state.broken.clear();
+    const [a, b] = await Promise.all([host.retryParked('overlapping'), host.retryParked('overlapping')]);
+    expect({ handled: flaky.handled, reported: a.handled + b.handled }).toEqual({ handled: [7], reported: 1 });
+    await host.stop();
+  });
+
   it('discards a parked event without handling it, recording who and why', async () => {
     const flaky = flakyProcessor();
     flaky.state.broken.add(1);

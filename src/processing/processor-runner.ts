@@ -68,6 +68,8 @@ export class UnknownParkedEventError extends Error {
 export class ProcessorRunner extends Runner {
   /** One event handled at a time: the live loop's and a re-drive's take turns. */
   private readonly handling = new Mutex();
+  /** One re-drive at a time: a second (a double click, the CLI beside the console) reads what the first left parked. */
+  private readonly redrives = new Mutex();
 
   constructor(
     private readonly processor: Processor,
@@ -100,7 +102,11 @@ export class ProcessorRunner extends Runner {
    * the instance that holds the processor's lease may do it (NotLeaseHolderError otherwise,
    * ProcessorNotRunningError between sessions); a lease lost meanwhile stops it (LeaseLostError).
    */
-  async retryParked(options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+  retryParked(options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+    return this.redrives.run(() => this.retryParkedNow(options));
+  }
+
+  private async retryParkedNow(options: { eventId?: string; metadata?: EventMetadata }): Promise<ParkedRetryReport> {
     const signal = this.sessionSignal;
     if (this.state === 'standby') throw new NotLeaseHolderError(this.name);
     if (!signal || signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
@@ -113,7 +119,12 @@ export class ProcessorRunner extends Runner {
     const results: ParkedRetryOutcome[] = [];
     for (const entry of entries) {
       if (signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
-      results.push(await this.handling.run(() => this.redrive(entry, signal, options.metadata ?? {})));
+      const outcome = await this.handling.run(async () => {
+        // Discarded meanwhile (the discard does not wait for a re-drive): not handled.
+        const still = (await this.deps.parked.unresolved(this.checkpointName)).some((parked) => parked.eventId === entry.eventId);
+        return still ? this.redrive(entry, signal, options.metadata ?? {}) : null;
+      });
+      if (outcome) results.push(outcome);
     }
     return {
       processor: this.name,

@@ -158,4 +158,14 @@ describe('an Idempotency-Key belongs to one request: reused for another graph or
     expect((await rig.request('POST', '/graphs/graph-s/start', { headers: { 'idempotency-key': 'lifecycle-key-01' } })).status).toBe(200);
     expect((await rig.smo.runtime.eventStore.readStream('graph-graph-s')).filter((event) => event.type === 'GraphStarted')).toHaveLength(1);
   }, 90_000);
+
+  it('a retry spelled otherwise (a trailing slash, an escaped character) is the same command', async () => {
+    expect((await deploy('r', 'graph-r')).status).toBe(200);
+    const key = { 'idempotency-key': 'replace-key-0001' };
+    for (const path of ['/graphs/graph-r/placement', '/graphs/graph-r/placement/', '/graphs/graph%2Dr/placement']) {
+      expect((await rig.request('POST', path, { headers: key })).status).toBe(200);
+      await rig.idle();
+    }
+    expect((await rig.smo.runtime.eventStore.readStream('graph-graph-r')).filter((event) => event.type === 'ReplacementRequested')).toHaveLength(1);
+  }, 90_000);
 });
