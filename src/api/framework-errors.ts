@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../observability/logger';
+import type { Runtime } from '../app/runtime';
+import { assignCorrelationId, recordRequest } from './request-log';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf } from './problem';
 import { sendProblem } from './problem.filter';
 
@@ -13,15 +14,18 @@ export const MAX_PATH_PARAMETER_LENGTH = 100;
  * percent-encoded, a path parameter over MAX_PATH_PARAMETER_LENGTH), answered as problem+json
  * like every other SMO error instead of Fastify's own JSON.
  */
-export function frameworkErrorAnswer(logger: Logger) {
+export function frameworkErrorAnswer(runtime: Pick<Runtime, 'logger' | 'metrics'>) {
   return (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void => {
+    // No hook runs for these: the correlation id, the request line and the metric are given here.
+    assignCorrelationId(request, reply);
     const problem =
       error.code === 'FST_ERR_BAD_URL'
         ? ProblemException.of(HttpStatus.BAD_REQUEST, 'The URL is not validly percent-encoded')
         : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? ProblemException.of(HttpStatus.URI_TOO_LONG, `A path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters`)
           : error;
-    sendProblem(problem, request, reply, logger);
+    sendProblem(problem, request, reply, runtime.logger);
+    recordRequest(runtime, request, reply.statusCode, reply.elapsedTime);
   };
 }
 

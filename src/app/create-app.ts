@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } from '../api/framework-errors';
@@ -13,34 +12,22 @@ import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
-import { correlationIdOf, inLogContext, setCorrelationId } from '../api/request-context';
+import { inLogContext } from '../api/request-context';
+import { assignCorrelationId, recordRequest } from '../api/request-log';
 import { YAML_MEDIA_TYPES } from '../descriptor';
-import { redactUrl, type Logger } from '../observability/logger';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
 import { CONSOLE_CSP, serveConsole } from '../ui/console-routes';
 
-const CORRELATION_HEADER = 'x-correlation-id';
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** W3C Trace Context `traceparent`: version-traceid-parentid-flags; its trace id (32 hex, not all zeros). */
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
-/** The trace id of a valid `traceparent`, used as the correlation id when no X-Correlation-Id is given. */
-export function traceIdOf(header: string | string[] | undefined): string | null {
-  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
-  // Version ff and an all-zero trace id are invalid.
-  return match && !match[0].startsWith('ff') && !/^0+$/.test(match[1]!) ? match[1]! : null;
-}
 
 /** Builds the Nest application (Fastify) over a runtime; the caller decides where it listens. */
 export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     // Refusals before any route runs are problem+json too.
-    frameworkErrors: frameworkErrorAnswer(runtime.logger),
+    frameworkErrors: frameworkErrorAnswer(runtime),
     clientErrorHandler: answerClientError,
     bodyLimit: runtime.config.maxBodyBytes,
     // Fastify already answers 503 to new requests while closing; in-flight ones finish.
@@ -122,29 +109,14 @@ function setSecurityHeaders(url: string, reply: FastifyReply): void {
  */
 function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void {
   const fastify = app.getHttpAdapter().getInstance();
-  // The request line holds only the method, the URL (its credential parameters redacted by
-  // redactUrl), the status and the time: pino's path redaction, about 5 µs a line, is skipped.
-  const requestLog = runtime.logger.child({}, { redact: { paths: [] } });
   fastify.addHook('onRequest', (request, reply, done) => {
-    const given = request.headers[CORRELATION_HEADER];
-    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(request.headers.traceparent) ?? randomUUID());
-    setCorrelationId(request, correlationId);
-    void reply.header(CORRELATION_HEADER, correlationId);
+    assignCorrelationId(request, reply);
     setSecurityHeaders(request.url, reply);
     if (request.routeOptions.config?.entersLogContext === true) return done();
     inLogContext(request, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    runtime.metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    if (route !== '/metrics' && !route.startsWith('/health')) {
-      logRequest(requestLog, request, reply.statusCode, reply.elapsedTime);
-    }
+    recordRequest(runtime, request, reply.statusCode, reply.elapsedTime);
     done();
   });
-}
-
-/** Named explicitly: a route that answers without entering the log context has no correlation id to mix in. */
-function logRequest(logger: Logger, request: FastifyRequest, status: number, ms: number): void {
-  logger.info({ correlationId: correlationIdOf(request), method: request.method, url: redactUrl(request.url), status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

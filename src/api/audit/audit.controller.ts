@@ -14,6 +14,7 @@ import { ProblemException } from '../problem';
 import { replayDecisions } from './counterfactual-replay';
 import { eventView, isPlacementOutcome, placementRecord } from './graph-history';
 import { OpenEventStreams } from './open-event-streams';
+import { recordRequest } from '../request-log';
 import { validBody } from '../validation/request-body';
 import { wholeNumberParam } from '../validation/query-number';
 import { ReplayOptionsBody, toReplayOptions } from './replay-options';
@@ -181,6 +182,8 @@ export class AuditController {
       clearInterval(keepAlive);
       forget();
       raw.end();
+      // A hijacked answer runs no onResponse hook: its request line and metric sample, for as long as it was open.
+      recordRequest(this.runtime, request, 200, reply.elapsedTime);
     }
   }
 

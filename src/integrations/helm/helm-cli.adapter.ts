@@ -19,6 +19,7 @@ import { OUTPUT_TAIL_CHARS, runProgram, type ProgramResult } from '../../shared/
 import { isReleaseNotFound, parseHistoryJson, parseStatusJson } from './helm-release-json';
 import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus, UpgradeValues } from './helm.port';
 import { renderValuesYaml } from './values-yaml';
+import { redactUserinfo } from '../../shared/redact-userinfo';
 
 export interface HelmCliOptions {
   /** Path of the helm v3 binary. */
@@ -145,10 +146,14 @@ function refused(args: string[], reason: string): Extract<HelmOutcome, { ok: fal
   return { ok: false, args, exitCode: null, stderr: reason, timedOut: false };
 }
 
+/**
+ * helm's stderr goes into events, a log line and the graph's answers: a registry URL it quotes with a user and
+ * password (`https://robot:…@registry/v2/…`) keeps neither.
+ */
 function toOutcome(args: string[], result: ProgramResult): HelmOutcome {
   if (result.spawnError !== null) return { ok: false, args, exitCode: null, stderr: `cannot run helm: ${result.spawnError}`, timedOut: false };
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, args, stdout: result.stdout };
   const killedBy = result.signal !== null ? `\n(helm was killed by ${result.signal})` : '';
   const timedOut = result.timedOut ? '\n(helm timed out and its process group was killed)' : '';
-  return { ok: false, args, exitCode: result.exitCode, stderr: result.stderr + (result.timedOut ? timedOut : killedBy), timedOut: result.timedOut };
+  return { ok: false, args, exitCode: result.exitCode, stderr: redactUserinfo(result.stderr) + (result.timedOut ? timedOut : killedBy), timedOut: result.timedOut };
 }
