@@ -44,6 +44,7 @@ import {
 import { deterministicId } from '../shared/deterministic-id';
 import { decodeRecordedEvent } from './decode';
 import { EventStoreUnavailableError, MaxAppendSizeExceededError, StreamNotFoundError, WrongExpectedVersionError } from './errors';
+import { redactUserinfo } from '../shared/redact-userinfo';
 
 /**
  * Production adapter over `@eventstore/db-client`. Positions are the commit positions of `$all`
@@ -60,7 +61,7 @@ export class EventStoreDbEventStore implements EventStore {
     connectionString: string,
     private readonly options: { maxAppendSize?: number } = {},
   ) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+    this.client = clientOf(connectionString);
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -463,4 +464,22 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
     position: Number(event.position?.commit ?? 0n),
     created: new Date(event.created).toISOString(),
   });
+}
+
+/**
+ * The client of a connection string, parsed without echoing its password: the client quotes the whole string in
+ * the console warning about an unknown option (a typo in ESDB_URL) and in a parse error's message.
+ */
+function clientOf(connectionString: string): EventStoreDBClient {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warn(...args.map((arg) => (typeof arg === 'string' ? redactUserinfo(arg) : arg)));
+  try {
+    return EventStoreDBClient.connectionString(connectionString);
+  } catch (error) {
+    // Without its cause: the cause's own message holds the password.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(redactUserinfo(error instanceof Error ? error.message : String(error)));
+  } finally {
+    console.warn = warn;
+  }
 }

@@ -133,3 +133,22 @@ describe('eventstoredb subscriptions and a slow reader', () => {
     }
   }, 60_000);
 });
+
+describe('eventstoredb connection strings', () => {
+  const PASSWORD = 'canary-esdb-password-91c2';
+  it('never echo their password: not in the warning about an unknown option, nor in a parse error', async () => {
+    const written: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void written.push(args.map(String).join(' '));
+    try {
+      const store = new EventStoreDbEventStore(`esdb://admin:${PASSWORD}@127.0.0.1:2113?tls=false&keepAliveIntervl=10000`);
+      await store.close().catch(() => undefined);
+    } finally {
+      console.warn = warn;
+    }
+    expect(written.join('\n')).toContain('Unknown option key "keepAliveIntervl"');
+    expect(written.join('\n')).not.toContain(PASSWORD);
+    expect(() => new EventStoreDbEventStore(`esdb://admin:${PASSWORD}@127.0.0.1:2113?tls=maybe`)).toThrow(/expected true or false/);
+    expect(() => new EventStoreDbEventStore(`esdb://admin:${PASSWORD}@127.0.0.1:2113?tls=maybe`)).not.toThrow(new RegExp(PASSWORD));
+  });
+});
