@@ -14,15 +14,23 @@ interface Health {
   integrations: Array<{ name: string; mode: string; detail?: string }>;
 }
 
-/** `smo health`: overall status, then stores, processors (lag, parked events) and integrations. A 503 (a store down) is still shown. */
+/**
+ * `smo health`: overall status, then stores, processors (lag, parked events) and integrations. A 503 (a store
+ * down) is still shown, and exits 1: a script or a probe running `smo health` tells an unhealthy SMO by its code.
+ */
 export async function healthCommand(ctx: CommandContext): Promise<void> {
   const response = await fetch(new URL('/health', ctx.client.baseUrl), { headers: ctx.client.headers() }).catch((error: unknown) => {
     throw ctx.client.unreachable(error);
   });
   if (response.status !== 200 && response.status !== 503) throw refusal('GET', '/health', response, await response.text());
   const health = (await response.json()) as Health;
+  const unhealthy = response.status === 503 ? new CliError(`SMO is ${health.status} (503): a store it needs does not answer`) : null;
   const raw = machineReadable(health, ctx.output);
-  if (raw !== null) return ctx.print(raw);
+  if (raw !== null) {
+    ctx.print(raw);
+    if (unhealthy) throw unhealthy;
+    return;
+  }
   const h = ctx.output.headers;
   ctx.print(`status: ${health.status} (up ${health.uptimeSeconds}s)`);
   ctx.print(`\nstores\n${table(Object.entries(health.stores).map(([store, check]) => ({ store, ...check })), ['store', 'adapter', 'status', 'error'], h)}`);
@@ -33,6 +41,7 @@ export async function healthCommand(ctx: CommandContext): Promise<void> {
   ctx.print(`\nprocessors${ctx.output.format === 'wide' ? '' : ` (${health.processing.length - processors.length} caught up and running not shown; -o wide shows all)`}`);
   if (processors.length > 0) ctx.print(table(processors, ['name', 'kind', 'state', 'processedPosition', 'lag', 'parkedEvents'], h));
   ctx.print(`\nintegrations\n${table(health.integrations, ['name', 'mode', 'detail'], h)}`);
+  if (unhealthy) throw unhealthy;
 }
 
 export const ANALYTICS_REPORTS = ['cluster-load', 'scaling', 'alerts', 'deployment-failures', 'placement-moves', 'placed-resources'] as const;

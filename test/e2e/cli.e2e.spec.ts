@@ -258,6 +258,34 @@ describe('smo against a running SMO with API tokens', () => {
   });
 });
 
+describe('smo health when SMO is unhealthy (503: a store down)', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    const health = {
+      status: 'down',
+      uptimeSeconds: 12,
+      stores: { eventStore: { adapter: 'sqlite', status: 'up' }, readStore: { adapter: 'mongodb', status: 'down', error: 'connection refused' } },
+      clusterSync: { consecutiveFailures: 0, lastError: null },
+      scaling: null,
+      processing: [],
+      integrations: [],
+    };
+    server = createServer((_request, response) => void response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(health)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('shows the stores and exits 1, in every output format (a script tells it by its code)', async () => {
+    const shown = await smo({ SMO_URL: url }, 'health');
+    expect([shown.code, shown.out]).toEqual([1, expect.stringMatching(/^status: down[\s\S]*readStore\s+mongodb\s+down\s+connection refused/)]);
+    expect(shown.err).toMatch(/SMO is down \(503\)/);
+    const json = await smo({ SMO_URL: url }, 'health', '-o', 'json');
+    expect([json.code, (JSON.parse(json.out) as { status: string }).status]).toEqual([1, 'down']);
+  });
+});
+
 describe('smo watch when the server goes away', () => {
   /** An event stream that sends one event per connection, then drops the connection (as a stopping SMO does). */
   let server: Server;
