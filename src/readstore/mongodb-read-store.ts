@@ -35,6 +35,13 @@ interface DocumentRecord {
   _id: string;
   doc: unknown | null;
   position: number;
+  /** `escaped`: `doc`'s field names are stored escaped (mongo-keys.ts); absent on documents written before, read as they are. */
+  keys?: 'escaped';
+}
+
+/** A stored document's body as it was written. */
+function bodyOf(record: Pick<DocumentRecord, 'doc' | 'keys'>): unknown {
+  return record.keys === 'escaped' ? withReadKeys(record.doc) : record.doc;
 }
 
 interface CheckpointRecord {
@@ -105,19 +112,19 @@ export class MongoDbReadStore implements ReadStore {
   // (a scan of the collection, 9.9 against 1.4 ms at 2,000 documents).
   async get<T>(collection: string, id: string): Promise<StoredDocument<T> | null> {
     const record = await this.documents(await this.resolve(collection)).findOne({ _id: id });
-    return record && record.doc !== null ? { id, doc: withReadKeys(record.doc) as T, position: record.position } : null;
+    return record && record.doc !== null ? { id, doc: bodyOf(record) as T, position: record.position } : null;
   }
 
   async getMany<T>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<T>>> {
     const records = await this.documents(await this.resolve(collection))
       .find({ _id: { $in: [...ids] } })
       .toArray();
-    return new Map(records.filter((r) => r.doc !== null).map((r) => [r._id, { id: r._id, doc: withReadKeys(r.doc) as T, position: r.position }]));
+    return new Map(records.filter((r) => r.doc !== null).map((r) => [r._id, { id: r._id, doc: bodyOf(r) as T, position: r.position }]));
   }
 
   async find<T>(collection: string, query: FindQuery = {}): Promise<StoredDocument<T>[]> {
     const records = await this.selectFound(await this.resolve(collection), query).toArray();
-    return records.map((r) => ({ id: r._id, doc: withReadKeys(r.doc) as T, position: r.position }));
+    return records.map((r) => ({ id: r._id, doc: bodyOf(r) as T, position: r.position }));
   }
 
   async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {
@@ -234,7 +241,7 @@ export class MongoDbReadStore implements ReadStore {
       operations.push({
         updateOne: {
           filter: { _id: write.id, position: { $lt: write.position } },
-          update: { $set: { doc: write.kind === 'upsert' ? (withStoredKeys(write.doc) as Document) : null, position: write.position } },
+          update: { $set: { doc: write.kind === 'upsert' ? (withStoredKeys(write.doc) as Document) : null, position: write.position, keys: 'escaped' } },
           upsert: true,
         },
       });

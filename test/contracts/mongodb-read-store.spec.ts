@@ -47,6 +47,22 @@ if (url) {
         await restarted.close();
       }
     });
+
+    it('reads a document an earlier version stored, its field names unescaped, as it was stored (a literal "%2E" included)', async () => {
+      const logical = `legacy-${Date.now()}`;
+      const store = await MongoDbReadStore.connect(url);
+      const client = new MongoClient(url);
+      try {
+        await store.commit([{ kind: 'upsert', collection: logical, id: 'seed', doc: { project: 'p' }, position: 1 }]);
+        const legacy = { project: 'p', values: { 'rewrite%2Etarget': 'on', 'cost%24': 1 } };
+        await client.db().collection<{ _id: string }>(await store.activeCollection(logical)).updateOne({ _id: 'old' }, { $set: { doc: legacy, position: 2 } }, { upsert: true });
+        expect((await store.get(logical, 'old'))?.doc).toEqual(legacy);
+        expect((await store.find(logical, { where: { project: 'p' } })).map((found) => found.doc)).toEqual([legacy, { project: 'p' }]);
+      } finally {
+        await client.close();
+        await store.close();
+      }
+    });
   });
 } else {
   const reason = process.env.SMO_TEST_MONGO_SKIP ?? 'no MongoDB-wire server: run scripts/build-tools.sh (FerretDB) or set MONGO_URL';
