@@ -88,14 +88,21 @@ export interface DryRunAnswer {
   warnings: Warning[];
 }
 
+/** Exit code 1 when the graph could not be placed, as `smo plan` answers an infeasible plan: a script tells it by its code. */
 function printDryRun(ctx: CommandContext, answer: DryRunAnswer): void {
+  const infeasible = answer.placement.feasible ? null : new CliError(`${answer.graph} could not be placed`);
   const raw = machineReadable(answer, ctx.output);
-  if (raw !== null) return ctx.print(raw);
+  if (raw !== null) {
+    ctx.print(raw);
+    if (infeasible) throw infeasible;
+    return;
+  }
   const verdict = answer.placement.feasible ? `would be placed (${answer.placement.algorithm})` : `could not be placed: ${answer.placement.detail ?? ''}`;
   ctx.print(`${answer.graph} (${answer.project}): dry run, nothing recorded; ${verdict}`);
   const rows = answer.services.map((s) => ({ service: s.name, cluster: s.cluster, chart: s.chart, values: s.values }));
   ctx.print(table(rows, ctx.output.format === 'wide' ? ['service', 'cluster', 'chart', 'values'] : ['service', 'cluster', 'chart'], ctx.output.headers));
   printWarnings(ctx, answer.warnings);
+  if (infeasible) throw infeasible;
 }
 
 /** Warnings go to stderr, as kubectl prints them, so a piped result stays clean. */

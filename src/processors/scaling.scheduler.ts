@@ -52,6 +52,8 @@ export class ScalingScheduler {
   private problems: string[] = [];
   /** `graph/service` held by the round under way for want of a series. */
   private withoutData: string[] = [];
+  /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
+  private heldBefore = '';
   /** When the lease this instance holds is next renewed (performance.now()). */
   private leaseRenewAt = 0;
 
@@ -107,9 +109,11 @@ export class ScalingScheduler {
     this.withoutData = [];
     await this.scaleAll(now);
     this.noteRound(this.problems);
-    if (this.withoutData.length > 0) {
-      this.deps.logger.info({ services: this.withoutData.slice(0, 10), count: this.withoutData.length }, 'no request-rate series for some services; their replicas were held this round');
+    const held = this.withoutData.join(' ');
+    if (held !== this.heldBefore && this.withoutData.length > 0) {
+      this.deps.logger.info({ services: this.withoutData.slice(0, 10), count: this.withoutData.length }, 'no request-rate series for some services; their replicas are held until one appears');
     }
+    this.heldBefore = held;
   }
 
   private noteRound(problems: string[]): void {

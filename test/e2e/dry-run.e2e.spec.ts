@@ -108,6 +108,13 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
       const answer = (await response.json()) as DryRunAnswer;
       expect(answer.placement).toMatchObject({ feasible: false, algorithm: 'naive', placement: {}, bindingResource: 'cpu', detail: expect.stringMatching(/cannot fit/) });
       expect(answer.services.every((service) => service.cluster === null)).toBe(true);
+      // `smo deploy --dry-run` exits 1 then, as `smo plan` does for an infeasible plan, in every format.
+      for (const format of ['table', 'json']) {
+        const out: string[] = [];
+        const err: string[] = [];
+        expect(await run(['deploy', DESCRIPTOR, '--dry-run', '-o', format], { SMO_URL: small.url }, (line) => out.push(line), (line) => err.push(line))).toBe(1);
+        expect(err.join('\n')).toMatch(new RegExp(`${GRAPH} could not be placed`));
+      }
     } finally {
       await small.close();
     }
