@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { UnknownProcessorError } from '../processing/processing-host';
-import { NotLeaseHolderError, ProcessorNotRunningError, UnknownParkedEventError } from '../processing/processor-runner';
+import { MAX_REDRIVE_PAGE, NotLeaseHolderError, ProcessorNotRunningError, REDRIVE_PAGE, UnknownParkedEventError } from '../processing/processor-runner';
 import { LeaseLostError } from '../readstore/read-store';
 import { ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from './openapi/responses';
 import { ProblemException } from './problem';
@@ -58,14 +58,23 @@ export class AdminProcessorsController {
     summary: "Handle a processor's unresolved parked events again (or one, by `eventId`)",
     description:
       "Each in $all order, through the processor's own handler with its retry policy, on the instance that holds the processor's lease (409 on another one, 503 while the processor is not running here). " +
-      'A success resolves the event (`ParkedEventResolved`); a failure is recorded (`ParkedEventRetryFailed`), reported in `results`, and the event stays parked. A second retry after every event was handled does nothing.',
+      'A success resolves the event (`ParkedEventResolved`); a failure is recorded (`ParkedEventRetryFailed`), reported in `results`, and the event stays parked. A second retry after every event was handled does nothing. ' +
+      `At most ${REDRIVE_PAGE} events a request (\`limit\`, up to ${MAX_REDRIVE_PAGE}): \`unresolved\` says how many are left.`,
   })
   @ApiStringParam('name', 'the processor')
   @ApiQueryParam('eventId', 'only this parked event', { type: 'string' })
+  @ApiQueryParam('limit', `at most this many events (1–${MAX_REDRIVE_PAGE}, default ${REDRIVE_PAGE})`, { type: 'integer', minimum: 1, maximum: MAX_REDRIVE_PAGE })
   @ApiJson(200, 'What was handled, what failed again', 'ParkedRetryReport')
   @ApiProblems(404, 409, 503)
-  async retry(@Param('name') name: string, @Query('eventId') eventId: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.answer(() => this.runtime.processing.retryParked(name, { ...(eventId !== undefined ? { eventId } : {}), metadata: this.metadata(request) }), reply);
+  async retry(
+    @Param('name') name: string,
+    @Query('eventId') eventId: string | undefined,
+    @Query('limit') limit: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const size = wholeNumberParam(limit, 'limit', 1, MAX_REDRIVE_PAGE);
+    return this.answer(() => this.runtime.processing.retryParked(name, { ...(eventId !== undefined ? { eventId } : {}), ...(size !== undefined ? { limit: size } : {}), metadata: this.metadata(request) }), reply);
   }
 
   @Post(':name/parked/:eventId/discard')

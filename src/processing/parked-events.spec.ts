@@ -80,6 +80,20 @@ describe('parked events of a processor', () => {
     await host.stop();
   });
 
+  it('re-drives at most `limit` events a request, and says how many are left', async () => {
+    const flaky = flakyProcessor('paged');
+    for (const n of [21, 22, 23]) flaky.state.broken.add(n);
+    await rig.stores.eventStore.appendToStream('graph-c', [happened(21), happened(22), happened(23)]);
+    const host = rig.host().addProcessor(flaky.processor);
+    host.start();
+    await host.whenIdle();
+    flaky.state.broken.clear();
+    expect(await host.retryParked('paged', { limit: 2 })).toMatchObject({ handled: 2, unresolved: 1 });
+    expect(flaky.handled).toEqual([21, 22]);
+    expect(await host.retryParked('paged', { limit: 2 })).toMatchObject({ handled: 1, unresolved: 0 });
+    await host.stop();
+  });
+
   it('discards a parked event without handling it, recording who and why', async () => {
     const flaky = flakyProcessor();
     flaky.state.broken.add(1);

@@ -125,7 +125,7 @@ export class ProcessingHost {
   }
 
   /** Handles a processor's parked events again (see ProcessorRunner.retryParked). */
-  retryParked(name: string, options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+  retryParked(name: string, options: { eventId?: string; limit?: number; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
     return this.processor(name).retryParked(options);
   }
 

@@ -9,6 +9,10 @@ import type { Processor } from './processor';
 import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
+/** The most parked events one re-drive handles (a request may ask for fewer, or up to MAX_REDRIVE_PAGE). */
+export const REDRIVE_PAGE = 100;
+export const MAX_REDRIVE_PAGE = 1000;
+
 /** What a re-drive did with one parked event. */
 export interface ParkedRetryOutcome {
   eventId: string;
@@ -102,11 +106,11 @@ export class ProcessorRunner extends Runner {
    * the instance that holds the processor's lease may do it (NotLeaseHolderError otherwise,
    * ProcessorNotRunningError between sessions); a lease lost meanwhile stops it (LeaseLostError).
    */
-  retryParked(options: { eventId?: string; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
+  retryParked(options: { eventId?: string; limit?: number; metadata?: EventMetadata } = {}): Promise<ParkedRetryReport> {
     return this.redrives.run(() => this.retryParkedNow(options));
   }
 
-  private async retryParkedNow(options: { eventId?: string; metadata?: EventMetadata }): Promise<ParkedRetryReport> {
+  private async retryParkedNow(options: { eventId?: string; limit?: number; metadata?: EventMetadata }): Promise<ParkedRetryReport> {
     const signal = this.sessionSignal;
     if (this.state === 'standby') throw new NotLeaseHolderError(this.name);
     if (!signal || signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
@@ -116,6 +120,8 @@ export class ProcessorRunner extends Runner {
       entries = entries.filter((entry) => entry.eventId === options.eventId);
       if (entries.length === 0) throw new UnknownParkedEventError(this.name, options.eventId);
     }
+    // A bounded request: each event may take the retry policy's attempts and backoff; `unresolved` says what is left.
+    entries = entries.slice(0, options.limit ?? REDRIVE_PAGE);
     const results: ParkedRetryOutcome[] = [];
     for (const entry of entries) {
       if (signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
