@@ -31,6 +31,7 @@ import { processorContext } from '../application/processor-context';
 import type { Processor } from '../processing/processor';
 import { clusterCapacities } from './cluster-inventory';
 import { ownGraphOf, type OwnGraph } from './placed-demand';
+import type { ClusterDocument } from '../../projections/clusters.projection';
 
 /** Live replica counts for re-placement; a service that reports none counts as 1. */
 export interface ReplicaSource {
@@ -92,7 +93,9 @@ export class PlacementProcessor implements Processor {
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
     const decision = await this.decide(state, reason, event);
-    await this.recordOnSameSubmission(state, revision, event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision, processorContext(NAME, event, 'decide'));
+    const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
+    await this.recordOnSameSubmission(state, revision, recorded, processorContext(NAME, event, 'decide'));
+    if (recorded.type === 'RecordPlacement' && !state.normalised.useStaticPlacement) await this.replaceIfAClusterLeft(recorded.data, event);
     if (decision.type === 'RecordPlacementFailure') {
       const proposal = await this.provisioningProposal(decision.data, event);
       if (proposal) await this.deps.dispatch(proposal, processorContext(NAME, event, 'propose-cluster'));
@@ -119,6 +122,23 @@ export class PlacementProcessor implements Processor {
         pinned = now.revision;
       }
     }
+  }
+
+  /**
+   * A cluster the decision chose that left while it was being made (removed from Karmada, or unavailable): cluster
+   * loss found no placement of this graph on it to move then, so the graph is re-placed now.
+   */
+  private async replaceIfAClusterLeft(placed: PlacementDecided['data'], event: RecordedEvent): Promise<void> {
+    await this.deps.inventoryReady();
+    const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
+    const chosen = new Set([...Object.values(placed.placement), ...Object.values(placed.clusterSets ?? {}).flat()]);
+    const left = [...chosen].sort().find((name) => clusters.get(name)?.available !== true);
+    if (left === undefined) return;
+    const reason = clusters.has(left) ? 'cluster-lost' : 'cluster-removed';
+    await this.deps.dispatch(
+      { type: 'RequestReplacement', data: { graphId: placed.graphId, requestId: `${event.id}:left-meanwhile`, reason, detail: `cluster ${left} ${reason === 'cluster-lost' ? 'became unavailable' : 'was removed'} while the placement was decided` } },
+      processorContext(NAME, event, 'left-meanwhile'),
+    );
   }
 
   /** A new cluster sized from the gap, on the first VIM (by name) NFVCL can build on; none without NFVCL, a gap, or a VIM. */

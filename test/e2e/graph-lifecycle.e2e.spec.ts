@@ -1,5 +1,6 @@
 import { currentClaims } from '../../src/domain/release-names/decide';
 import { valuesOf } from '../fakes/helm/fake-helm';
+import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
@@ -287,5 +288,44 @@ describe('a re-placement of a graph that other events keep moving', () => {
       await scaler;
       gatewayDelayMs = 0;
     }
+  }, 60_000);
+});
+
+describe('a cluster removed while a placement onto it is being decided', () => {
+  let rig: OrchestratorRig;
+  let gate: { arrived: () => void; release: Promise<void> } | null = null;
+  const cluster = (name: string) => ({ name, cpu: '8', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' });
+  beforeAll(async () => {
+    rig = await startRig({ clusters: [cluster('c1'), cluster('c2')], gateways: [] });
+    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
+    const route = kube.route.bind(kube);
+    kube.route = async (...args: unknown[]) => {
+      if (gate && String(args[1]).includes('/gateways')) {
+        const current = gate;
+        gate = null;
+        current.arrived();
+        await current.release;
+      }
+      return route(...args);
+    };
+  }, 60_000);
+  afterAll(async () => rig.stop());
+
+  it('re-places the graph: cluster loss found nothing of it to move while the decision was under way', async () => {
+    let release!: () => void;
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    gate = { arrived, release: new Promise<void>((resolve) => (release = resolve)) };
+    expect((await rig.request('POST', '/project/a/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: { prefer: 'respond-async' } })).status).toBe(202);
+    await reached; // the placement has read the clusters (first fit chooses c1) and waits on the gateways
+    rig.kube.setClusters([karmadaCluster(cluster('c2'))]);
+    expect((await rig.request('POST', '/clusters/sync')).status).toBe(200);
+    const listed = async () => ((await (await rig.request('GET', '/clusters/')).json()) as Array<{ name: string }>).map((found) => found.name);
+    await eventually(async () => !(await listed()).includes('c1') || undefined, 10_000, 'c1 gone from the inventory');
+    release();
+    await rig.idle();
+    const placed = async () => ((await (await rig.request('GET', '/graphs/image-detection-graph')).json()) as { placement: Record<string, string> | null }).placement;
+    await eventually(async () => Object.values((await placed()) ?? {}).every((name) => name === 'c2') || undefined, 20_000, 'the graph on c2');
+    expect(await placed()).toEqual({ 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' });
   }, 60_000);
 });
