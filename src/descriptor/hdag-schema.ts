@@ -48,7 +48,7 @@ const trigger: Schema = {
               condition: object(
                 'The alert condition',
                 {
-                  promQuery: { type: 'string', pattern: '\\S', maxLength: MAX_PROM_QUERY_LENGTH, description: 'the PromQL expression that fires the alert' },
+                  promQuery: { type: 'string', pattern: '\\S', maxLength: MAX_PROM_QUERY_LENGTH, description: 'the PromQL expression that fires the alert; it must parse by PromQL\'s grammar (checked by SMO, not expressible here)' },
                   gracePeriod: { type: 'string', minLength: 1, pattern: PROMETHEUS_DURATION.source, description: 'how long the expression must hold (the rule\'s `for`): a Prometheus duration such as "30s", "2m" or "1h30m"' },
                   description: text("the alert's description annotation"),
                 },

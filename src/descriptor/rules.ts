@@ -1,3 +1,4 @@
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { DNS_LABEL_MAX_LENGTH, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../shared/dns-name';
 
 /** Value rules of the validator. Each returns undefined when the value is fine, else the reason. */
@@ -43,5 +44,26 @@ export function nonEmpty(maxLength: number): StringRule {
   return (value) => {
     if (value.trim() === '') return 'must not be empty';
     return value.length <= maxLength ? undefined : `must be at most ${maxLength} characters`;
+  };
+}
+
+/**
+ * A PromQL expression, by Prometheus' own grammar (the lezer one its UI uses): it becomes an alerting rule, and
+ * a rule Prometheus cannot parse makes it refuse the rules it is loaded with. What only evaluation tells (a
+ * function given the wrong type, `rate(up)`) is still found by Prometheus, and then refused for that graph alone.
+ */
+export function promql(maxLength: number): StringRule {
+  const shape = nonEmpty(maxLength);
+  return (value) => {
+    const reason = shape(value);
+    if (reason !== undefined) return reason;
+    let at: number | null = null;
+    promqlParser.parse(value).iterate({
+      enter: (node) => {
+        if (at === null && node.type.isError) at = node.from;
+        return at === null;
+      },
+    });
+    return at === null ? undefined : `must be valid PromQL: it does not parse at character ${(at as number) + 1}`;
   };
 }

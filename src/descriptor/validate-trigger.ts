@@ -1,4 +1,4 @@
-import { eventId, nonEmpty, prometheusDuration } from './rules';
+import { eventId, prometheusDuration, promql } from './rules';
 import { NameAt, ServiceReference } from './service-references';
 import { Scope } from './validation-scope';
 
@@ -64,7 +64,7 @@ function validateEvent(trigger: Scope): NameAt[] {
     }
     const alert = entry.object('condition', 'required');
     alert?.warnUnknownFields(['promQuery', 'gracePeriod', 'description']);
-    alert?.string('promQuery', 'required', nonEmpty(MAX_PROM_QUERY_LENGTH));
+    alert?.string('promQuery', 'required', promql(MAX_PROM_QUERY_LENGTH));
     alert?.string('gracePeriod', 'required', prometheusDuration);
     alert?.string('description', 'optional');
   }

@@ -91,10 +91,11 @@ describe("rules-file mode: one graph's bad rule affects only that graph (real Pr
     rig = await startRig({ env: { SMO_ALERT_RULES: 'rules-file', SMO_RULES_FILE: prometheus.rulesFile, PROMETHEUS_HOST: prometheus.prometheusUrl } });
     const base = descriptorText();
     const graphA = base.replaceAll(GRAPH, 'graph-a').replace('description: "High vo-metric"', 'description: "vo-metric above {{ threshold"');
-    const graphC = base.replaceAll(GRAPH, 'graph-c').replace(/promQuery: .*/, 'promQuery: "sum(("');
+    // PromQL that parses (SMO checks that at submission) but that Prometheus refuses when it loads it: rate() of an instant vector.
+    const graphC = base.replaceAll(GRAPH, 'graph-c').replace(/promQuery: .*/, 'promQuery: "rate(up)"');
     const graphB = base.replaceAll(GRAPH, 'graph-b');
     expect(graphA).toContain('{{ threshold');
-    expect(graphC).toContain('sum((');
+    expect(graphC).toContain('rate(up)');
     const store = rig.smo.runtime.eventStore;
     const outcome = async (graphId: string) =>
       (await store.readAll({ filter: { eventTypes: ['AlertRulesRegistered', 'AlertRulesFailed'] } })).find((e) => (e.data as { graphId: string }).graphId === graphId);
