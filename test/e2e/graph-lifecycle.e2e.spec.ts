@@ -1,6 +1,6 @@
 import { currentClaims } from '../../src/domain/release-names/decide';
 import { valuesOf } from '../fakes/helm/fake-helm';
-import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { karmadaCluster, type KarmadaClusterInput } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
@@ -206,31 +206,51 @@ describe('a release whose install failed or never finished', () => {
   }, 60_000);
 });
 
-describe('a graph removed and submitted again while its first placement is being decided', () => {
-  let rig: OrchestratorRig;
+
+/**
+ * A rig whose Submariner Gateways reads (one per placement decision, for the clusters' latencies) can be held
+ * or slowed: the window in which a placement has read the graph and the clusters and not yet recorded.
+ */
+async function startRigWithSlowGateways(clusters: KarmadaClusterInput[]) {
+  const rig = await startRig({ clusters, gateways: [] });
   let gate: { arrived: () => void; release: Promise<void> } | null = null;
-  beforeAll(async () => {
-    rig = await startRig({ clusters: [{ name: 'c1', cpu: '1000', memory: '2000Gi', allocatedCpu: '0', allocatedMemory: '0' }], gateways: [] });
-    // The Submariner API (read by each placement for the clusters' latencies) answers slowly while `gate` is set.
-    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
-    const route = kube.route.bind(kube);
-    kube.route = async (...args: unknown[]) => {
-      if (gate && String(args[1]).includes('/gateways')) {
+  const control = { delayMs: 0 };
+  const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
+  const route = kube.route.bind(kube);
+  kube.route = async (...args: unknown[]) => {
+    if (String(args[1]).includes('/gateways')) {
+      if (gate) {
         const current = gate;
         gate = null;
         current.arrived();
         await current.release;
       }
-      return route(...args);
-    };
-  }, 60_000);
-  afterAll(async () => rig.stop());
-
-  it('the second submission gets its own placement: every one of its services placed and installed', async () => {
+      if (control.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, control.delayMs));
+    }
+    return route(...args);
+  };
+  /** Holds the next gateways read: `reached` once a placement waits there, until `release()`. */
+  const holdNextRead = () => {
     let release!: () => void;
     let arrived!: () => void;
     const reached = new Promise<void>((resolve) => (arrived = resolve));
     gate = { arrived, release: new Promise<void>((resolve) => (release = resolve)) };
+    return { reached, release };
+  };
+  return { rig, control, holdNextRead };
+}
+
+describe('a placement while its graph moves under it', () => {
+  let slow: Awaited<ReturnType<typeof startRigWithSlowGateways>>;
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    slow = await startRigWithSlowGateways([{ name: 'c1', cpu: '1000', memory: '2000Gi', allocatedCpu: '0', allocatedMemory: '0' }]);
+    rig = slow.rig;
+  }, 60_000);
+  afterAll(async () => rig.stop());
+
+  it('removed and submitted again meanwhile: the second submission gets its own placement, every one of its services placed and installed', async () => {
+    const { reached, release } = slow.holdNextRead();
     const post = (count: number, chart: string) =>
       rig.request('POST', '/project/rs/graphs', { body: independentServicesDescriptor('resubmitted', count, [chart]), contentType: 'application/x-yaml', headers: { prefer: 'respond-async' } });
     expect((await post(2, 'oci://registry.example:5000/test/app-a')).status).toBe(202);
@@ -246,23 +266,8 @@ describe('a graph removed and submitted again while its first placement is being
     const view = (await (await rig.request('GET', '/graphs/resubmitted')).json()) as { services: Array<{ status: string }> };
     expect(view.services.map((service) => service.status)).toEqual(['Deployed', 'Deployed', 'Deployed']);
   }, 60_000);
-});
 
-describe('a re-placement of a graph that other events keep moving', () => {
-  let rig: OrchestratorRig;
-  let gatewayDelayMs = 0;
-  beforeAll(async () => {
-    rig = await startRig({ clusters: [{ name: 'c1', cpu: '1000', memory: '2000Gi', allocatedCpu: '0', allocatedMemory: '0' }], gateways: [] });
-    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
-    const route = kube.route.bind(kube);
-    kube.route = async (...args: unknown[]) => {
-      if (gatewayDelayMs > 0 && String(args[1]).includes('/gateways')) await new Promise((resolve) => setTimeout(resolve, gatewayDelayMs));
-      return route(...args);
-    };
-  }, 60_000);
-  afterAll(async () => rig.stop());
-
-  it('is recorded (not parked) while a scaling fact lands on the graph every 250 ms, each decision taking 300 ms', async () => {
+  it('other events keep landing: a re-placement is recorded (not parked) while a scaling fact lands every 250 ms, each decision taking 300 ms', async () => {
     expect((await rig.request('POST', '/project/busy/graphs', { body: independentServicesDescriptor('busy', 2, ['oci://registry.example:5000/test/app']), contentType: 'application/x-yaml' })).status).toBe(200);
     let round = 0;
     let scaling = true;
@@ -276,7 +281,7 @@ describe('a re-placement of a graph that other events keep moving', () => {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
-    gatewayDelayMs = 300;
+    slow.control.delayMs = 300;
     try {
       expect((await rig.request('POST', '/graphs/busy/placement', { headers: { prefer: 'respond-async' } })).status).toBeLessThan(300);
       const decided = async () => (await rig.smo.runtime.eventStore.readStream('graph-busy')).some((event) => event.type === 'PlacementDecided' && (event.data as { reason: string }).reason === 'manual');
@@ -286,36 +291,23 @@ describe('a re-placement of a graph that other events keep moving', () => {
     } finally {
       scaling = false;
       await scaler;
-      gatewayDelayMs = 0;
+      slow.control.delayMs = 0;
     }
   }, 60_000);
 });
 
 describe('a cluster removed while a placement onto it is being decided', () => {
+  let slow: Awaited<ReturnType<typeof startRigWithSlowGateways>>;
   let rig: OrchestratorRig;
-  let gate: { arrived: () => void; release: Promise<void> } | null = null;
   const cluster = (name: string) => ({ name, cpu: '8', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' });
   beforeAll(async () => {
-    rig = await startRig({ clusters: [cluster('c1'), cluster('c2')], gateways: [] });
-    const kube = rig.kube as unknown as { route: (...args: unknown[]) => Promise<unknown> };
-    const route = kube.route.bind(kube);
-    kube.route = async (...args: unknown[]) => {
-      if (gate && String(args[1]).includes('/gateways')) {
-        const current = gate;
-        gate = null;
-        current.arrived();
-        await current.release;
-      }
-      return route(...args);
-    };
+    slow = await startRigWithSlowGateways([cluster('c1'), cluster('c2')]);
+    rig = slow.rig;
   }, 60_000);
   afterAll(async () => rig.stop());
 
   it('re-places the graph: cluster loss found nothing of it to move while the decision was under way', async () => {
-    let release!: () => void;
-    let arrived!: () => void;
-    const reached = new Promise<void>((resolve) => (arrived = resolve));
-    gate = { arrived, release: new Promise<void>((resolve) => (release = resolve)) };
+    const { reached, release } = slow.holdNextRead();
     expect((await rig.request('POST', '/project/a/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: { prefer: 'respond-async' } })).status).toBe(202);
     await reached; // the placement has read the clusters (first fit chooses c1) and waits on the gateways
     rig.kube.setClusters([karmadaCluster(cluster('c2'))]);
