@@ -45,7 +45,8 @@ function failWritesTo(collection: string, failing: () => boolean) {
   });
 }
 
-(url ? describe : describe.skip)('mongodb read store: a projection page interrupted between its documents and its summary', () => {
+const skipReason = process.env.SMO_TEST_MONGO_SKIP ?? 'no MongoDB-wire server (SMO_TEST_MONGO_URL or MONGO_URL)';
+(url ? describe : describe.skip)(`mongodb read store: a projection page interrupted between its documents and its summary${url ? '' : ` (skipped: ${skipReason})`}`, () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('an instance that dies after the documents were written and before the summary: the next owner of the lease finishes the page', async () => {
