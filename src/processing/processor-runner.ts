@@ -127,7 +127,7 @@ export class ProcessorRunner extends Runner {
       if (signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
       const outcome = await this.handling.run(async () => {
         // Discarded meanwhile (the discard does not wait for a re-drive): not handled.
-        const still = (await this.deps.parked.unresolved(this.checkpointName)).some((parked) => parked.eventId === entry.eventId);
+        const still = (await this.deps.parked.find(this.checkpointName, entry.eventId)) !== null;
         return still ? this.redrive(entry, signal, options.metadata ?? {}) : null;
       });
       if (outcome) results.push(outcome);
