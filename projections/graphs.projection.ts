@@ -62,7 +62,8 @@ export const graphsProjection: Projection<GraphDocument> = {
   //    uninstall, which the autoscaler reads here; infeasibilities kept across placements that move nothing).
   // 4: the state folded by GRAPH_EVOLVE_VERSION 7 (a release whose install was never recorded is held until
   //    helm is asked: such a service of a stopped or removed graph shows Uninstalling, and the graph unsettled).
-  version: 4,
+  // 5: GRAPH_EVOLVE_VERSION 8 (a failed service a placement moves or gives new values deploys again).
+  version: 5,
   summary: graphCounts,
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],

@@ -132,7 +132,7 @@ export class DeploymentProcessor implements Processor {
     }
     const target = service.target;
     if (!target) return null;
-    // A failure waits for an explicit retry (DeploymentRetryRequested clears it).
+    // A failure waits for an explicit retry (DeploymentRetryRequested clears it), or for a placement that retargets the service.
     if (service.status === 'Failed' && service.failure) return null;
     if (isUpToDate(service) && service.status === 'Deployed') return null;
 

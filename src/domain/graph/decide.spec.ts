@@ -321,6 +321,17 @@ describe('graph decider', () => {
         'noise-reduction': 'Deploying',
       });
     });
+    it("deploys a failed service again once a new placement moves it: the failure was its old target's", () => {
+      const movedOff = placed({ 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' }, 'd2', 'cluster-lost');
+      const graph = fold([submitted, onC1, pending, failed, deployed('image-detection'), movedOff]);
+      expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Deploying', failure: null, target: { cluster: 'c2' } });
+      expect(isSettled(graph)).toBe(false);
+    });
+    it("keeps a failure while a new placement leaves the service's target as it was (no retry loop)", () => {
+      const othersMoved = placed({ 'image-compression-vo': 'c2', 'noise-reduction': 'c1', 'image-detection': 'c1' }, 'd1', 'manual');
+      const graph = fold([submitted, onC1, pending, failed, deployed('image-detection'), othersMoved]);
+      expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Failed', failure: { exitCode: 1 } });
+    });
     it('refuses when nothing failed', () => spec.given(running).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' }));
     it('retries the dashboards Grafana refused when no service failed, and refuses again once one is published', () => {
       const refused: GraphEvent = { type: 'DashboardFailed', data: { graphId, serviceId: null, uid: null, action: 'publish', status: null, error: 'connection reset' } };

@@ -2,7 +2,7 @@ import type { GraphEvent } from './events';
 import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 7;
+export const GRAPH_EVOLVE_VERSION = 8;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -53,10 +53,13 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
           ? { provisioningProposals: boundedProvisioningProposals(graph.provisioningProposals.map((p) => (p.status === 'approved' ? { ...p, status: 'fulfilled' as const } : p))) }
           : {}),
         placementFailure: null,
-        services: graph.services.map((service) => ({
-          ...service,
-          target: { cluster: placement[service.id] ?? null, values: values[service.id] ?? {}, valuesDigest: digests[service.id] ?? '' },
-        })),
+        services: graph.services.map((service) => {
+          const target = { cluster: placement[service.id] ?? null, values: values[service.id] ?? {}, valuesDigest: digests[service.id] ?? '' };
+          // A failure belongs to the target it was met on: a service moved (off a lost cluster, say)
+          // or given other values is a new attempt, not a retry; one whose target stays waits for /retry.
+          const retargeted = service.target !== null && (service.target.cluster !== target.cluster || service.target.valuesDigest !== target.valuesDigest);
+          return { ...service, target, ...(retargeted && service.failure?.action !== 'uninstall' ? { failure: null } : {}) };
+        }),
       };
       return withConvergingStatuses(next);
     }
