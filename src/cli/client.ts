@@ -13,6 +13,15 @@ export class SmoClient {
     return redactUserinfo(this.baseUrl);
   }
 
+  /**
+   * The URL of an API path (`/graphs/x`, or a `next` link the server sent): under the server URL's own
+   * path, so an SMO served behind a proxy at `https://host/smo/` is reached there, not at the host's root.
+   */
+  url(path: string): URL {
+    const base = new URL(this.baseUrl);
+    return new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base);
+  }
+
   /** Request headers every call carries (the token, when there is one). */
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
@@ -34,7 +43,7 @@ export class SmoClient {
     }
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.baseUrl), { method, headers, ...(body !== undefined ? { body } : {}) });
+      response = await fetch(this.url(path), { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (error) {
       throw this.unreachable(error);
     }

@@ -332,7 +332,7 @@ export async function watchCommand(
   ctx: CommandContext,
   options: { graph?: string; reconnect?: boolean; limit?: number; retryDelayMs?: number; maxRetries?: number },
 ): Promise<void> {
-  const url = new URL(`/events/stream${options.graph ? `?graph=${encodeURIComponent(options.graph)}` : ''}`, ctx.client.baseUrl);
+  const url = ctx.client.url(`/events/stream${options.graph ? `?graph=${encodeURIComponent(options.graph)}` : ''}`);
   const raw = ctx.output.format === 'json' || ctx.output.format === 'yaml';
   if (!raw && ctx.output.headers) ctx.print(watchLine(WATCH_COLUMNS.map(([name]) => name.toUpperCase())));
   let lastEventId: string | null = null;

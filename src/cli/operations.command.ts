@@ -19,7 +19,7 @@ interface Health {
  * down) is still shown, and exits 1: a script or a probe running `smo health` tells an unhealthy SMO by its code.
  */
 export async function healthCommand(ctx: CommandContext): Promise<void> {
-  const response = await fetch(new URL('/health', ctx.client.baseUrl), { headers: ctx.client.headers() }).catch((error: unknown) => {
+  const response = await fetch(ctx.client.url('/health'), { headers: ctx.client.headers() }).catch((error: unknown) => {
     throw ctx.client.unreachable(error);
   });
   if (response.status !== 200 && response.status !== 503) throw refusal('GET', '/health', response, await response.text());

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,6 +180,38 @@ describe('smo against a running SMO with API tokens', () => {
     const installed = lines.filter((line) => /HelmReleaseInstalled|ServiceDeployed/.test(line));
     expect(installed.length).toBeGreaterThan(0);
     for (const line of installed) expect(line.slice(serviceColumn)).toMatch(/^(noise-reduction|image-detection|image-compression-vo)\s/);
+  });
+
+  it('reaches an SMO served under a path prefix (behind a proxy at /smo/): list, get, history and health', async () => {
+    await demoGraphDeployed();
+    const seen: string[] = [];
+    // A reverse proxy on loopback serving SMO under /smo/, as an ingress would; anything else is a 404.
+    const proxy = createServer((request, response) => {
+      seen.push(request.url ?? '');
+      if (!request.url?.startsWith('/smo/')) return void response.writeHead(404).end();
+      const upstream = new URL(request.url.slice('/smo'.length), app.url);
+      const forwarded = httpRequest(upstream, { method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      request.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const prefixed = { ...env, SMO_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/smo/` };
+      const results = await Promise.all([
+        smo(prefixed, 'list', '-p', 'demo'),
+        smo(prefixed, 'get', GRAPH),
+        smo(prefixed, 'history', GRAPH),
+        smo(prefixed, 'health'),
+      ]);
+      expect(results.map((r) => [r.code, r.err])).toEqual(results.map(() => [0, '']));
+      expect(results[0]!.out).toContain(GRAPH);
+      expect(seen.filter((path) => !path.startsWith('/smo/'))).toEqual([]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('health shows stores, processors and integrations', async () => {
