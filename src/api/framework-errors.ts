@@ -32,21 +32,26 @@ export function frameworkErrorAnswer(runtime: Pick<Runtime, 'logger' | 'metrics'
 /**
  * What Node's HTTP parser refuses (an unknown method, a malformed header or Content-Length, headers
  * over the size limit, a request that took too long), answered on the socket as problem+json. No
- * request exists yet, so there is no route, correlation id or log context; Node then closes the
- * connection, as Fastify's default handler does.
+ * request exists yet, so there is no route, correlation id or log context, and no duration: each is
+ * counted (`smo_http_unparsed_requests_total`) and logged with the parser's code and the peer's
+ * address. Node then closes the connection, as Fastify's default handler does.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, detail] =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'The request took too long to arrive']
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'The request headers are too large']
-        : [400, 'The request is not valid HTTP/1.1'];
-  const title = titleOf(status);
-  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  }
-  socket.destroy(error);
+export function answerClientError(runtime: Pick<Runtime, 'logger' | 'metrics'>) {
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, detail] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'The request headers are too large']
+          : [400, 'The request is not valid HTTP/1.1'];
+    runtime.metrics.unparsedRequests.inc({ status: String(status) });
+    runtime.logger.info({ status, code: error.code ?? null, remoteAddress: socket.remoteAddress ?? null }, 'request refused by the HTTP parser');
+    const title = titleOf(status);
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    }
+    socket.destroy(error);
+  };
 }

@@ -28,7 +28,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     // Refusals before any route runs are problem+json too.
     frameworkErrors: frameworkErrorAnswer(runtime),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: answerClientError(runtime),
     bodyLimit: runtime.config.maxBodyBytes,
     // Fastify already answers 503 to new requests while closing; in-flight ones finish.
     return503OnClosing: true,

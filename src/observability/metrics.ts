@@ -7,6 +7,8 @@ import { DomainMetrics } from './domain-metrics';
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
+  /** Requests Node's HTTP parser refused before any route or hook (no method, route or duration to label them with). */
+  readonly unparsedRequests: Counter<'status'>;
   readonly appendLatency: Histogram<'outcome'>;
   readonly appendedEvents: Counter;
   readonly domain: DomainMetrics;
@@ -19,6 +21,12 @@ export class Metrics {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [this.registry],
+    });
+    this.unparsedRequests = new Counter({
+      name: 'smo_http_unparsed_requests_total',
+      help: "Requests refused by Node's HTTP parser (malformed, headers too large, too slow), by the status answered",
+      labelNames: ['status'],
       registers: [this.registry],
     });
     this.appendLatency = new Histogram({

@@ -162,9 +162,9 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
   });
 
   /** A raw request on its own connection: what Node's HTTP parser refuses never reaches a route. */
-  const rawRequest = (text: string) =>
+  const rawRequest = (text: string, url = smo.url) =>
     new Promise<string>((resolve, reject) => {
-      const { port } = new URL(smo.url);
+      const { port } = new URL(url);
       const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
       let answer = '';
       socket.on('data', (chunk) => (answer += chunk.toString()));
@@ -181,6 +181,28 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
     expect(answer).toContain('Content-Type: application/problem+json');
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status });
+  });
+
+  it('each request the parser refuses is counted in /metrics and logged with its status and code (no route ran for it)', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const logged = await startApp({}, { logger });
+    try {
+      await rawRequest(`GET /graphs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, logged.url);
+      await rawRequest('FOO /graphs HTTP/1.1\r\nHost: x\r\n\r\n', logged.url);
+      await rawRequest('FOO /graphs HTTP/1.1\r\nHost: x\r\n\r\n', logged.url);
+      const metrics = await (await fetch(`${logged.url}/metrics`)).text();
+      expect(metrics).toContain('smo_http_unparsed_requests_total{status="431"} 1');
+      expect(metrics).toContain('smo_http_unparsed_requests_total{status="400"} 2');
+      const refused = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request refused by the HTTP parser');
+      expect(refused.map(({ status, code, remoteAddress }) => ({ status, code, remoteAddress }))).toEqual([
+        { status: 431, code: 'HPE_HEADER_OVERFLOW', remoteAddress: '127.0.0.1' },
+        { status: 400, code: 'HPE_INVALID_METHOD', remoteAddress: '127.0.0.1' },
+        { status: 400, code: 'HPE_INVALID_METHOD', remoteAddress: '127.0.0.1' },
+      ]);
+    } finally {
+      await logged.close();
+    }
   });
 
   it.each([
