@@ -71,6 +71,8 @@ describe('the published HDAG 0.4.0 JSON Schema agrees with the validator', () =>
     const policy = '/hdaGraph/hdaGraphIntent/placementPolicy';
     const malformed = [
       changed(BRUSSELS, scaling, { alpha: '5' }),
+      changed(BRUSSELS, scaling, { alpha: 0 }),
+      changed(BRUSSELS, scaling, { alpha: -1.5 }),
       changed(BRUSSELS, scaling, { maxReplicas: 0 }),
       changed(BRUSSELS, scaling, { maxReplicas: 1001 }),
       changed(BRUSSELS, scaling, { maxReplicas: 1.5 }),

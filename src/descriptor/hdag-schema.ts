@@ -92,7 +92,7 @@ const intent: Schema = object(
     coLocation: list({}, 'recorded, not used'),
     metrics: list({}, 'recorded, not used'),
     scaling: object('Scaling parameters (extension): r replicas serve alpha·r + beta requests/s, up to maxReplicas; each member optional, over built-in defaults', {
-      alpha: { type: 'number', description: 'requests/s each replica adds' },
+      alpha: { type: 'number', exclusiveMinimum: 0, description: 'requests/s each replica adds (above 0)' },
       beta: { type: 'number', description: 'requests/s offset' },
       maxReplicas: { type: 'integer', minimum: 1, maximum: MAX_SCALING_REPLICAS, description: `the most replicas (1 to ${MAX_SCALING_REPLICAS})` },
       rateOf: { type: 'string', minLength: 1, description: 'the service of this graph whose request rate drives this one (default: itself); SMO refuses an id naming no service of the graph' },

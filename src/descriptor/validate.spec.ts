@@ -217,6 +217,9 @@ describe('validateDescriptor', () => {
         return verdict.ok ? [] : verdict.problems.map((problem) => problem.pointer);
       };
       expect(refused({ maxReplicas: 1001 }, {})).toEqual([`${scalingAt}/maxReplicas`]);
+      // alpha·r + beta grows with r only for alpha > 0: else no replica count serves a rate above beta.
+      expect(refused({ alpha: 0 }, {})).toEqual([`${scalingAt}/alpha`]);
+      expect(refused({ alpha: -2 }, {})).toEqual([`${scalingAt}/alpha`]);
       expect(refused({ maxReplicas: 2.5 }, {})).toEqual([`${scalingAt}/maxReplicas`]);
       expect(refused({ rateOf: '' }, { maxMoves: 1.5 })).toEqual([`${policyAt}/maxMoves`, `${scalingAt}/rateOf`]);
       expect(refused('fast', 'propose')).toEqual([policyAt, scalingAt]);

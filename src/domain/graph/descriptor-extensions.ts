@@ -29,6 +29,9 @@ function shown(value: unknown): string {
 
 const finiteNumber: MemberRule = (value) => (typeof value === 'number' && Number.isFinite(value) ? undefined : `must be a finite number (got ${shown(value)})`);
 
+const positiveNumber: MemberRule = (value) =>
+  finiteNumber(value) ?? ((value as number) > 0 ? undefined : `must be a number above 0: the requests/s each replica adds (got ${shown(value)})`);
+
 const integerIn =
   (min: number, max?: number): MemberRule =>
   (value) =>
@@ -46,7 +49,7 @@ const oneOf =
  * the graph whose request rate drives this one (checked against the graph's ids by `rateOfRule`).
  */
 export const SCALING_RULES: Record<(typeof SCALING_FIELDS)[number], MemberRule> = {
-  alpha: finiteNumber,
+  alpha: positiveNumber,
   beta: finiteNumber,
   maxReplicas: integerIn(1, MAX_SCALING_REPLICAS),
   rateOf: (value) => (typeof value === 'string' && value.length > 0 ? undefined : `must be a service id of this graph (got ${shown(value)})`),
