@@ -46,8 +46,13 @@ function validateEvent(trigger: Scope): NameAt[] {
   if (condition !== undefined && !EVENT_CONDITIONS.includes(condition)) {
     event.findings.warn(event.pathOf('condition'), `"condition" is usually ANY or ALL (got "${condition}"); SMO ignores it`);
   }
+  const events = event.array('events', 'required', { nonEmpty: true })?.entries ?? [];
+  if (condition === 'ALL' && events.length > 1) {
+    // Upstream never read it either; waiting for every alert at once would need their resolutions tracked.
+    event.findings.warn(event.pathOf('condition'), 'SMO deploys the service as soon as any one of its events fires, as for ANY: it does not wait for "ALL"');
+  }
   const ids: NameAt[] = [];
-  for (const { value, path } of event.array('events', 'required', { nonEmpty: true })?.entries ?? []) {
+  for (const { value, path } of events) {
     const entry = Scope.of(event.findings, value, path, 'an event');
     if (!entry) continue;
     entry.warnUnknownFields(['id', 'source', 'condition']);

@@ -151,6 +151,17 @@ describe('validateDescriptor', () => {
     ]);
   });
 
+  it('event.condition ALL with several events is accepted with a warning: SMO deploys as soon as one fires, as for ANY', () => {
+    const trigger = `${services}/0/deployment/trigger/event`;
+    const event = getAt(fixtureDocument(BRUSSELS), `${trigger}/events/0`) as Record<string, unknown>;
+    const two = setAt(changed(BRUSSELS, `${trigger}/condition`, 'ALL'), `${trigger}/events`, [event, { ...event, id: 'second-event' }]);
+    const result = validateDescriptor(two);
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([{ pointer: `${trigger}/condition`, message: expect.stringContaining('as soon as any one of its events fires') }]);
+    // One event: ALL and ANY mean the same, nothing to say.
+    expect(validateDescriptor(changed(BRUSSELS, `${trigger}/condition`, 'ALL')).warnings).toEqual([]);
+  });
+
   describe('placement intents', () => {
     it('coLocation lists service ids: an unknown one is a warning, a non-string a problem', () => {
       const ok = validateDescriptor(changed(BRUSSELS, `${services}/1/deployment/intent/coLocation`, ['image-detection', 'ghost']));
