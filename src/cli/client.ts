@@ -59,6 +59,11 @@ export class SmoClient {
   }
 }
 
+/** The target of an answer's `Link: <…>; rel="next"` (RFC 8288), or null when it has none. */
+export function nextLink(headers: Headers): string | null {
+  return /<([^>]+)>\s*;\s*rel="?next"?/.exec(headers.get('link') ?? '')?.[1] ?? null;
+}
+
 /**
  * The error of an answer >= 400, as every command prints it: `<method> <path> failed with <status>: ` and problemText.
  */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { causeOf, CliError, problemText, refusal, type SmoClient } from './client';
+import { causeOf, CliError, nextLink, problemText, refusal, type SmoClient } from './client';
 import { redactUserinfo } from '../shared/redact-userinfo';
 import { machineReadable, printable, render, table, type OutputOptions } from './output';
 
@@ -132,9 +132,14 @@ async function follow(ctx: CommandContext, location: string, timeoutMs = 300_000
 
 /** `smo list [-p project] [-A]`. */
 export async function listCommand(ctx: CommandContext, options: { project: string; allProjects?: boolean }): Promise<void> {
-  const path = options.allProjects ? '/graphs' : `/project/${encodeURIComponent(options.project)}/graphs`;
-  const { body, headers } = await ctx.client.request<GraphView[]>('GET', path);
-  if (headers.get('x-truncated') === 'true') ctx.progress(`smo: only the first ${body.length} graphs are shown`);
+  // Every page, following the server's Link rel="next" (a page holds at most 1,000 graphs).
+  const body: GraphView[] = [];
+  let next: string | null = options.allProjects ? '/graphs' : `/project/${encodeURIComponent(options.project)}/graphs`;
+  while (next) {
+    const page: { body: GraphView[]; headers: Headers } = await ctx.client.request<GraphView[]>('GET', next);
+    body.push(...page.body);
+    next = nextLink(page.headers);
+  }
   if (body.length === 0 && machineReadable(body, ctx.output) === null) {
     return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
   }
@@ -245,8 +250,9 @@ function decisionPageQuery({ limit, before }: DecisionPage): string {
 
 /** When older decisions remain, says the command that shows them (the server's Link names the revision they are below). */
 function olderDecisionsHint(ctx: CommandContext, command: string, headers: Headers): void {
-  const next = /<[^>]*[?&]before=(\d+)&limit=(\d+)>; rel="next"/.exec(headers.get('link') ?? '');
-  if (next) ctx.progress(`Older decisions: smo ${command} --before ${next[1]} --limit ${next[2]}`);
+  const next = nextLink(headers);
+  const older = next ? new URLSearchParams(next.slice(next.indexOf('?') + 1)) : null;
+  if (older?.has('before')) ctx.progress(`Older decisions: smo ${command} --before ${older.get('before')} --limit ${older.get('limit')}`);
 }
 
 /** `smo placements <graph>`: the latest decisions (a page), and the command that shows the older ones when there are more. */

@@ -10,6 +10,7 @@ import {
   type DocumentWrite,
   type FieldValue,
   type FindQuery,
+  assertKeyset,
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
@@ -58,15 +59,20 @@ export class MemoryReadStore implements ReadStore {
       .map(([id, row]) => ({ id, doc: structuredClone(row.doc) as T, position: row.position }));
     const order = query.orderBy ?? [];
     order.forEach(({ field }) => assertFieldPath(field));
-    matches.sort((a, b) => {
-      for (const { field, direction } of order) {
-        const c = compare(fieldAt(a.doc, field), fieldAt(b.doc, field));
+    const inOrder = (a: { id: string; values: unknown[] }, b: { id: string; values: unknown[] }) => {
+      for (const [i, { direction }] of order.entries()) {
+        const c = compare(a.values[i], b.values[i]);
         if (c !== 0) return direction === 'desc' ? -c : c;
       }
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-    });
+    };
+    const keyOf = (found: { id: string; doc: unknown }) => ({ id: found.id, values: order.map(({ field }) => fieldAt(found.doc, field)) });
+    assertKeyset(query);
+    const after = query.after ? { id: query.after.id, values: [...query.after.values] } : undefined;
+    const selected = after ? matches.filter((found) => inOrder(keyOf(found), after) > 0) : matches;
+    selected.sort((a, b) => inOrder(keyOf(a), keyOf(b)));
     const offset = query.offset ?? 0;
-    return matches.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
+    return selected.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
   }
 
   async findAgain<T>(collection: string, query: FindQuery, known: ReadonlyMap<string, number>): Promise<Array<StoredDocument<T> | KnownDocument>> {

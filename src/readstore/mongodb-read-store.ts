@@ -12,6 +12,7 @@ import {
   type CheckpointUpdate,
   type DocumentWrite,
   type FindQuery,
+  assertKeyset,
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
@@ -147,6 +148,13 @@ export class MongoDbReadStore implements ReadStore {
       filter[`doc.${field}`] = isAnyOf(value) ? { $in: [...value.in] } : value;
     }
     if (query.afterId !== undefined) filter._id = { $gt: query.afterId };
+    if (query.after) {
+      assertKeyset(query);
+      // After the key (f1, f2, …, id): greater on a field, every field before it equal.
+      const keys = [...(query.orderBy ?? []).map(({ field }) => `doc.${field}`), '_id'];
+      const values = [...query.after.values, query.after.id];
+      filter.$or = keys.map((key, i) => ({ ...Object.fromEntries(keys.slice(0, i).map((equal, j) => [equal, values[j]])), [key]: { $gt: values[i] } }));
+    }
     const sort: Record<string, 1 | -1> = {};
     for (const { field, direction } of query.orderBy ?? []) {
       assertFieldPath(field);

@@ -38,8 +38,20 @@ export interface FindQuery {
    * the same however deep it is (an `offset` pays for every document it skips).
    */
   afterId?: string;
+  /**
+   * Only documents after this one in the query's order: `values` are its `orderBy` fields' values (in
+   * that order, none null, every direction ascending), then its id. Keyset paging in any such order
+   * (the list routes' next pages), whether or not that document still exists; checked by `assertKeyset`.
+   */
+  after?: Keyset;
   limit?: number;
   offset?: number;
+}
+
+/** Where a page ends in a query's order: the last document's `orderBy` values, then its id. */
+export interface Keyset {
+  readonly values: ReadonlyArray<Exclude<FieldValue, null>>;
+  readonly id: string;
 }
 
 export type DocumentWrite =
@@ -112,6 +124,19 @@ export class LeaseLostError extends Error {
 
 export class InvalidCollectionNameError extends Error {
   override readonly name = 'InvalidCollectionNameError';
+}
+
+export class InvalidQueryError extends Error {
+  override readonly name = 'InvalidQueryError';
+}
+
+/** A query's `after`, when it has one, matches its order: one non-null value per `orderBy` field, all ascending. */
+export function assertKeyset(query: FindQuery): void {
+  if (!query.after) return;
+  const order = query.orderBy ?? [];
+  if (query.after.values.length !== order.length || order.some(({ direction }) => direction === 'desc') || query.after.values.some((value) => value === null)) {
+    throw new InvalidQueryError(`A query's after needs one non-null value per orderBy field, all ascending (${order.length} fields, ${query.after.values.length} values)`);
+  }
 }
 
 const LOGICAL_NAME = /^[a-z][a-z0-9-]{0,62}$/;

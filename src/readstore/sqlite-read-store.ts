@@ -12,6 +12,7 @@ import {
   type FieldValue,
   type FindQuery,
   type IndexedField,
+  assertKeyset,
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
@@ -156,6 +157,16 @@ export class SqliteReadStore implements ReadStore {
     if (query.afterId !== undefined) {
       params.push(query.afterId);
       conditions.push('id > ?');
+    }
+    if (query.after) {
+      assertKeyset(query);
+      // A row value, compared field by field as the ORDER BY sorts. SQLite seeks on an index with a
+      // scalar range only, so the first field's range comes first: (project, name) pages start at their
+      // project, and read the names before theirs in that project from the index.
+      const fields = [...(query.orderBy ?? []).map(({ field }) => jsonField(field)), 'id'];
+      const values = [...query.after.values.map(sqlValue), query.after.id];
+      params.push(values[0]!, ...values);
+      conditions.push(`${fields[0]} >= ?`, `(${fields.join(', ')}) > (${values.map(() => '?').join(', ')})`);
     }
     const order = (query.orderBy ?? []).map(({ field, direction }) => `${jsonField(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`);
     params.push(query.limit ?? -1, query.offset ?? 0);

@@ -164,6 +164,34 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await ids({ afterId: '' })).toEqual(['a', 'b', 'c', 'd', 'e']);
     });
 
+    it('starts after a given document in any ascending order (keyset paging of the list routes: project, then name)', async () => {
+      // Names repeat across projects and sort otherwise than the ids: only the whole key (project, name, id) tells the rows apart.
+      const rows: Array<[id: string, name: string, project: string]> = [['g5', 'a', 'p2'], ['g1', 'b', 'p1'], ['g4', 'a', 'p1'], ['g2', 'c', 'p2'], ['g3', 'b', 'p2'], ['g6', 'b', 'p2']];
+      await store.commit(rows.map(([id, name, project], i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(name, project), position: i + 1 })));
+      const orderBy = [{ field: 'project' }, { field: 'name' }];
+      const ids = async (query: Parameters<ReadStore['find']>[1]) => (await store.find(graphs, query)).map((d) => d.id);
+      expect(await ids({ orderBy })).toEqual(['g4', 'g1', 'g5', 'g3', 'g6', 'g2']);
+      expect(await ids({ orderBy, after: { values: ['p1', 'b'], id: 'g1' } })).toEqual(['g5', 'g3', 'g6', 'g2']);
+      expect(await ids({ orderBy, after: { values: ['p2', 'b'], id: 'g3' }, limit: 1 })).toEqual(['g6']);
+      expect(await ids({ orderBy, after: { values: ['p2', 'b'], id: 'g6' } })).toEqual(['g2']);
+      // A document removed since is no obstacle: the next page starts where it would have been.
+      expect(await ids({ orderBy, after: { values: ['p1', 'bb'], id: 'gone' } })).toEqual(['g5', 'g3', 'g6', 'g2']);
+      expect(await ids({ where: { project: 'p2' }, orderBy: [{ field: 'name' }], after: { values: ['a'], id: 'g5' } })).toEqual(['g3', 'g6', 'g2']);
+      expect(await ids({ orderBy, after: { values: ['p2', 'c'], id: 'g2' } })).toEqual([]);
+      // Every page after the first, chained, gives every document once.
+      const seen: string[] = [];
+      let after: { values: string[]; id: string } | undefined;
+      for (;;) {
+        const page = await store.find<Graph>(graphs, { orderBy, limit: 2, ...(after ? { after } : {}) });
+        seen.push(...page.map((d) => d.id));
+        if (page.length < 2) break;
+        const last = page[page.length - 1]!;
+        after = { values: [last.doc.project, last.doc.name], id: last.id };
+      }
+      expect(seen).toEqual(['g4', 'g1', 'g5', 'g3', 'g6', 'g2']);
+      await expect(store.find(graphs, { orderBy, after: { values: ['p1'], id: 'g1' } })).rejects.toThrow(/after/);
+    });
+
     it('pages through every selected document once, in id order (pagesOf)', async () => {
       await store.commit(
         ['e', 'a', 'd', 'b', 'c', 'f', 'g'].map((id, i) => ({ kind: 'upsert' as const, collection: graphs, id, doc: graph(id, id === 'c' ? 'p2' : 'p1'), position: i + 1 })),

@@ -27,9 +27,13 @@ describe('SqliteReadStore: the list queries read a page, however many graphs the
   it.each([
     ["a project's graphs by name (GET /project/{p}/graphs)", { where: { project: 'p' }, orderBy: [{ field: 'name' }], limit: 101 }],
     ["every project's graphs by project, then name (GET /graphs, the console's list)", { orderBy: [{ field: 'project' }, { field: 'name' }], limit: 101 }],
+    ["a project's next page (?after=)", { where: { project: 'p' }, orderBy: [{ field: 'name' }], after: { values: ['g500'], id: 'g500' }, limit: 101 }],
+    ["every project's next page (?after=)", { orderBy: [{ field: 'project' }, { field: 'name' }], after: { values: ['p', 'g500'], id: 'g500' }, limit: 101 }],
   ])('%s: walked in order on the (project, name) index, not sorted', async (_route, query) => {
     const plan = await planOf(query);
     expect(plan).toEqual([expect.stringContaining('USING INDEX rs_documents_project_name')]);
     expect(plan.join('\n')).not.toContain('TEMP B-TREE');
+    // A next page seeks to where it starts (a range on the index), rather than walking from the first graph.
+    if ('after' in query) expect(plan[0]).toMatch(/<expr>>\?\)$/);
   });
 });

@@ -290,6 +290,34 @@ describe('smo against a running SMO with API tokens', () => {
   });
 });
 
+describe('smo list past one page (the API answers at most 1,000 graphs a page)', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ SMO_DEPLOY_WAIT: '10' });
+    expect((await smo({ SMO_URL: app.url }, 'deploy', DESCRIPTOR, '--project', 'demo')).code).toBe(0);
+    await app.runtime.processing.whenIdle(20_000);
+    // 1,200 more graphs in project "many": copies of the demo graph's document, written to the read model.
+    const demo = (await app.runtime.readStore.get<{ name: string; project: string; state: { graphId: string; project: string } }>('graphs', GRAPH))!;
+    const copies = Array.from({ length: 1200 }, (_, i) => {
+      const name = `g-${String(i).padStart(4, '0')}`;
+      return { name, doc: { ...demo.doc, name, project: 'many', state: { ...demo.doc.state, graphId: name, project: 'many' } } };
+    });
+    await app.runtime.readStore.commit(copies.map(({ name, doc }, i) => ({ kind: 'upsert' as const, collection: 'graphs', id: name, doc, position: demo.position + 1 + i })));
+  });
+  afterAll(async () => app.close());
+
+  it('shows every graph of a project, and of every project, following the pages', async () => {
+    const project = await smo({ SMO_URL: app.url }, 'list', '-p', 'many', '--no-headers');
+    expect([project.code, project.err]).toEqual([0, '']);
+    const names = project.out.split('\n').map((line) => line.split(/\s+/)[0]);
+    expect(names).toHaveLength(1200);
+    expect(new Set(names).size).toBe(1200);
+    expect([names[0], names[999], names[1000], names[1199]]).toEqual(['g-0000', 'g-0999', 'g-1000', 'g-1199']);
+    const all = await smo({ SMO_URL: app.url }, 'list', '-A', '-o', 'json');
+    expect((JSON.parse(all.out) as Array<{ project: string; name: string }>).map((g) => `${g.project}/${g.name}`)).toEqual([`demo/${GRAPH}`, ...names.map((name) => `many/${name}`)]);
+  });
+});
+
 describe('smo health when SMO is unhealthy (503: a store down)', () => {
   let server: Server;
   let url: string;

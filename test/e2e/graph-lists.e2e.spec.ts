@@ -50,6 +50,47 @@ describe('the graph lists', () => {
     expect(whole.headers.get('x-truncated')).toBeNull();
   });
 
+  /** Every page of a list, following its `Link: rel="next"` as a client would. */
+  async function allPages(first: string): Promise<{ pages: string[][]; links: Array<string | null> }> {
+    const pages: string[][] = [];
+    const links: Array<string | null> = [];
+    let next: string | null = first;
+    while (next) {
+      const response = await rig.request('GET', next);
+      expect(response.status).toBe(200);
+      pages.push(await names(response));
+      const link = response.headers.get('link');
+      links.push(link);
+      next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1]! : null;
+      expect(response.headers.get('x-truncated')).toBe(next ? 'true' : null);
+    }
+    return { pages, links };
+  }
+
+  it('pages past `limit` with Link rel="next" (?after=), in both lists, each graph once', async () => {
+    const project = await allPages('/project/lists/graphs?limit=2');
+    expect(project).toEqual({ pages: [['list-a', 'list-b'], ['list-c']], links: ['</project/lists/graphs?limit=2&after=list-b>; rel="next"', null] });
+    const every = await allPages('/graphs?limit=1');
+    expect(every.pages).toEqual([['list-a'], ['list-b'], ['list-c'], ['elsewhere']]);
+    expect(every.links[2]).toBe('</graphs?limit=1&after=lists%2Flist-c>; rel="next"');
+    // A page may start after a graph removed since: the next one starts where it would have been.
+    expect(await names(await rig.request('GET', '/project/lists/graphs?after=list-aa'))).toEqual(['list-b', 'list-c']);
+    expect(await names(await rig.request('GET', '/graphs?after=lists%2Flist-zz'))).toEqual(['elsewhere']);
+  });
+
+  it.each([
+    ['/project/lists/graphs?after=', 'a graph name'],
+    ['/project/lists/graphs?after=lists%2Flist-a', 'a graph name'],
+    ['/graphs?after=list-a', '<project>/<graph name>'],
+    ['/graphs?after=a%2Fb%2Fc', '<project>/<graph name>'],
+    [`/graphs?after=p%2F${'x'.repeat(200)}`, '<project>/<graph name>'],
+  ])('GET %s: 400 naming after', async (path, shape) => {
+    const response = await rig.request('GET', path);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as { errors: unknown[] }).errors).toEqual([{ pointer: '/after', message: expect.stringContaining(`must be ${shape}`) }]);
+  });
+
   it('lists scaled services by graph, at most `limit`, with X-Truncated when there were more', async () => {
     // Three services' scaling documents, as the analytics projection keeps them.
     const scaled = GRAPHS.map((graphId, i) => ({ graphId, serviceId: `${graphId}-svc-01`, actions: i + 1, ups: i + 1, downs: 0, replicas: 2, lastAt: '2026-12-05T00:00:00.000Z', recent: [] }));

@@ -3,14 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod 
 import type { GraphDocument } from '../../../projections/graphs.projection';
 import type { Runtime } from '../../app/runtime';
 import type { CachedDocument, CachedResult } from '../../readstore/caching-read-store';
-import type { FindQuery } from '../../readstore/read-store';
+import type { FindQuery, Keyset } from '../../readstore/read-store';
 import type { Logger } from '../../observability/logger';
 import { sendProblem } from '../problem.filter';
 import { ProblemException } from '../problem';
 import { etag, inLogContext } from '../request-context';
 import type { RequestAuthorizer } from '../security/auth.guard';
 import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
-import { checkProject, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
+import { checkProject, cursorAfter, listCursor, listSize, MAX_GRAPHS_PER_LIST, type ListScope } from './graph-params';
 
 /** The routes GraphsController.get and GraphsController.list define and document. */
 const GRAPH_ROUTE = '/graphs/:name';
@@ -34,25 +34,35 @@ function answerGraph(cached: CachedDocument<GraphDocument>, reply: FastifyReply)
 }
 
 /** The list of a project's graphs: by name, one more than asked (it tells whether the answer was cut; the read stays bounded). */
-function projectGraphsQuery(project: string, size: number): FindQuery {
-  return { where: { project }, orderBy: [{ field: 'name' }], limit: size + 1 };
+function projectGraphsQuery(project: string, size: number, after?: Keyset): FindQuery {
+  return { where: { project }, orderBy: [{ field: 'name' }], limit: size + 1, ...(after ? { after } : {}) };
 }
 
-/** GET /project/{project}/graphs: the project's graph views by name, at most `limit`; `X-Truncated: true` when there were more. */
-export async function answerProjectGraphs(runtime: Runtime, project: string, limit: string | undefined, reply: FastifyReply): Promise<Buffer> {
+/**
+ * GET /project/{project}/graphs: the project's graph views by name, at most `limit`, after the graph `after`
+ * names; when there were more, `X-Truncated: true` and a `Link: rel="next"` to the next page.
+ */
+export async function answerProjectGraphs(runtime: Runtime, project: string, query: { limit?: string; after?: string }, reply: FastifyReply): Promise<Buffer> {
   checkProject(project);
-  return readProjectGraphs(runtime, project, listSize(limit), reply);
+  return readProjectGraphs(runtime, project, listSize(query.limit), reply, listCursor(query.after, 'project'));
 }
 
 /** The list of a project already checked, at most `size` graphs. */
-async function readProjectGraphs(runtime: Runtime, project: string, size: number, reply: FastifyReply): Promise<Buffer> {
-  return answerGraphList(await runtime.readStore.cachedFind<GraphDocument>('graphs', projectGraphsQuery(project, size)), size, reply);
+async function readProjectGraphs(runtime: Runtime, project: string, size: number, reply: FastifyReply, after?: Keyset): Promise<Buffer> {
+  const result = await runtime.readStore.cachedFind<GraphDocument>('graphs', projectGraphsQuery(project, size, after));
+  return answerGraphList(result, size, reply, `/project/${encodeURIComponent(project)}/graphs`);
 }
 
-function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply): Buffer {
-  if (result.documents.length > size) void reply.header('x-truncated', 'true');
+/** A page of graph views; when it was cut, the link to the next (`path` is the list's route, scope its kind). */
+function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply, path: string): Buffer {
+  if (result.documents.length > size) announceNextPage(reply, path, size, result.documents[size - 1]!.doc, 'project');
   void reply.type(JSON_CONTENT_TYPE);
   return graphViewListBody(result, size);
+}
+
+/** `X-Truncated: true` and the `Link: rel="next"` of the page after `last`. */
+export function announceNextPage(reply: FastifyReply, path: string, size: number, last: { project: string; name: string }, scope: ListScope): void {
+  void reply.header('x-truncated', 'true').header('link', `<${path}?limit=${size}&after=${encodeURIComponent(cursorAfter(last, scope))}>; rel="next"`);
 }
 
 /**
@@ -80,7 +90,7 @@ export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runt
     [PROJECT_GRAPHS_ROUTE]: ({ project }, reply) => {
       checkProject(project!);
       const cached = runtime.readStore.cachedFindNow<GraphDocument>('graphs', projectGraphsQuery(project!, MAX_GRAPHS_PER_LIST));
-      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply) : () => readProjectGraphs(runtime, project!, MAX_GRAPHS_PER_LIST, reply);
+      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply, `/project/${encodeURIComponent(project!)}/graphs`) : () => readProjectGraphs(runtime, project!, MAX_GRAPHS_PER_LIST, reply);
     },
   };
   fastify.addHook('onRoute', (route) => {
