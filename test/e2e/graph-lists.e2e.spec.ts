@@ -51,14 +51,14 @@ describe('the graph lists', () => {
   });
 
   /** Every page of a list, following its `Link: rel="next"` as a client would. */
-  async function allPages(first: string): Promise<{ pages: string[][]; links: Array<string | null> }> {
+  async function allPages<T = { name: string }>(first: string, key: (item: T) => string = (item) => (item as { name: string }).name): Promise<{ pages: string[][]; links: Array<string | null> }> {
     const pages: string[][] = [];
     const links: Array<string | null> = [];
     let next: string | null = first;
     while (next) {
       const response = await rig.request('GET', next);
       expect(response.status).toBe(200);
-      pages.push(await names(response));
+      pages.push(((await response.json()) as T[]).map(key));
       const link = response.headers.get('link');
       links.push(link);
       next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1]! : null;
@@ -83,7 +83,7 @@ describe('the graph lists', () => {
     ['/project/lists/graphs?after=lists%2Flist-a', 'a graph name'],
     ['/graphs?after=list-a', '<project>/<graph name>'],
     ['/graphs?after=a%2Fb%2Fc', '<project>/<graph name>'],
-    [`/graphs?after=p%2F${'x'.repeat(200)}`, '<project>/<graph name>'],
+    [`/graphs?after=p%2F${'x'.repeat(300)}`, '<project>/<graph name>'],
   ])('GET %s: 400 naming after', async (path, shape) => {
     const response = await rig.request('GET', path);
     expect(response.status).toBe(400);
@@ -99,6 +99,13 @@ describe('the graph lists', () => {
     expect([cut.headers.get('x-truncated'), await cut.json()]).toEqual(['true', scaled.slice(0, 2)]);
     const whole = await rig.request('GET', '/analytics/scaling?limit=3');
     expect([whole.headers.get('x-truncated'), await whole.json()]).toEqual([null, scaled]);
+    // Graph "a" sorts before "a-b" by graph, though not by id ("a-b/…" < "a/…"): pages keep the graph order.
+    const crossing = [{ ...scaled[0]!, graphId: 'a', serviceId: 's' }, { ...scaled[0]!, graphId: 'a-b', serviceId: 's' }];
+    await rig.smo.runtime.readStore.commit(crossing.map((doc, i) => ({ kind: 'upsert' as const, collection: 'analytics-scaling-actions', id: `${doc.graphId}/${doc.serviceId}`, doc, position: 2_000_000 + i })));
+    const pages = await allPages('/analytics/scaling?limit=2', (doc: { graphId: string; serviceId: string }) => `${doc.graphId}/${doc.serviceId}`);
+    expect(pages.pages).toEqual([['a/s', 'a-b/s'], ['list-a/list-a-svc-01', 'list-b/list-b-svc-01'], ['list-c/list-c-svc-01']]);
+    expect(pages.links[0]).toBe('</analytics/scaling?limit=2&after=a-b%2Fs>; rel="next"');
+    expect((await rig.request('GET', '/analytics/scaling?after=a')).status).toBe(400);
   });
 
   it.each(['0', '1001', '-1', '1.5', 'ten', ''])('refuses limit=%s on both lists with a 400 problem naming limit', async (limit) => {

@@ -7,6 +7,7 @@ import { ProblemException } from '../problem';
 import { wholeNumberParam } from '../validation/query-number';
 import { listSize, MAX_GRAPHS_PER_LIST } from '../graphs/graph-params';
 import type { FindQuery } from '../../readstore/read-store';
+import { announceNextPage, cursorParam } from '../paging';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
@@ -24,6 +25,9 @@ import { HOURLY_POINTS, RECENT_POINTS, placedResourcesProjection, type PlacedRes
 import type { ScalingActions } from '../../../projections/analytics/scaling-actions.projection';
 
 const DAY_MS = 86_400_000;
+/** What the lists' `?after` may be: any id of the list's, or a `<graph>/<service>` pair. */
+const AFTER_TEXT = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const AFTER_PAIR = { type: 'string', pattern: '^[^/]+/[^/]+$', maxLength: 255 } as const;
 /** /analytics/placement-moves answers the last year by default, and ten at most. */
 const DEFAULT_MOVES_DAYS = 366;
 const MAX_MOVES_DAYS = 3660;
@@ -82,36 +86,44 @@ export class AnalyticsController {
   @Get('scaling')
   @ApiOperation({
     summary: 'Scaling actions per service',
-    description: `One document per scaled service, by graph then service; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+    description: `One document per scaled service, by graph then service; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page (\`after\`).`,
   })
   @ApiQueryParam('limit', `at most this many services (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
-  @ApiJson(200, 'One document per scaled service', arrayOf({ type: 'object' }))
-  async scaling(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.firstPage<ScalingActions>('analytics-scaling-actions', { orderBy: [{ field: 'graphId' }] }, limit, reply);
+  @ApiQueryParam('after', '`<graph>/<service>` of the last document of the page before (from its `Link: rel="next"`)', AFTER_PAIR)
+  @ApiJson(200, 'One document per scaled service', arrayOf({ type: 'object' }), ['link'])
+  async scaling(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    // Documents are keyed <graph>/<service> and ordered by graph, then id.
+    const cursor = cursorParam(after, { parts: 2, described: '<graph>/<service>' });
+    const start: Pick<FindQuery, 'after'> = cursor ? { after: { values: [cursor[0]!], id: after! } } : {};
+    return this.page<ScalingActions>('/analytics/scaling', 'analytics-scaling-actions', { orderBy: [{ field: 'graphId' }], ...start }, limit, reply);
   }
 
   @Get('alerts')
   @ApiOperation({
     summary: 'Alerts received per rule',
-    description: `One document per alert name, by name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+    description: `One document per alert name, by name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page (\`after\`).`,
   })
   @ApiQueryParam('limit', `at most this many alert names (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
-  @ApiJson(200, 'One document per alert name', arrayOf({ type: 'object' }))
-  alerts(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiQueryParam('after', 'the last alert name of the page before (from its `Link: rel="next"`)', AFTER_TEXT)
+  @ApiJson(200, 'One document per alert name', arrayOf({ type: 'object' }), ['link'])
+  alerts(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     // Documents are keyed by alert name: id order is name order.
-    return this.firstPage<AlertsByRule>('analytics-alerts-by-rule', {}, limit, reply);
+    const [name] = cursorParam(after, { described: 'an alert name' }) ?? [];
+    return this.page<AlertsByRule>('/analytics/alerts', 'analytics-alerts-by-rule', name === undefined ? {} : { afterId: name }, limit, reply);
   }
 
   @Get('deployment-failures')
   @ApiOperation({
     summary: 'Failed installs and upgrades per chart',
-    description: `One document per chart, by chart; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). \`X-Truncated: true\` says there were more.`,
+    description: `One document per chart, by chart; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page (\`after\`).`,
   })
   @ApiQueryParam('limit', `at most this many charts (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
-  @ApiJson(200, 'One document per chart', arrayOf({ type: 'object' }))
-  failures(@Query('limit') limit: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    // Documents are keyed by chart: id order is chart order.
-    return this.firstPage<DeploymentFailures>('analytics-deployment-failures', {}, limit, reply);
+  @ApiQueryParam('after', 'the last chart of the page before (from its `Link: rel="next"`)', AFTER_TEXT)
+  @ApiJson(200, 'One document per chart', arrayOf({ type: 'object' }), ['link'])
+  failures(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    // Documents are keyed by chart: id order is chart order. A chart reference has slashes of its own.
+    const [chart] = cursorParam(after, { described: 'a chart reference' }) ?? [];
+    return this.page<DeploymentFailures>('/analytics/deployment-failures', 'analytics-deployment-failures', chart === undefined ? {} : { afterId: chart }, limit, reply);
   }
 
   @Get('placement-moves')
@@ -134,11 +146,14 @@ export class AnalyticsController {
     return recent.map(({ doc }) => doc);
   }
 
-  /** The first `?limit` documents in the query's order; one more is read to tell whether the answer was cut, so the read stays bounded. */
-  private async firstPage<T>(collection: string, order: Pick<FindQuery, 'orderBy'>, limit: string | undefined, reply: FastifyReply): Promise<T[]> {
+  /**
+   * A page of `?limit` documents in the query's order; one more is read to tell whether the answer was cut
+   * (then `X-Truncated` and the next page's `Link`, which starts after this page's last id), so the read stays bounded.
+   */
+  private async page<T>(path: string, collection: string, query: Pick<FindQuery, 'orderBy' | 'after' | 'afterId'>, limit: string | undefined, reply: FastifyReply): Promise<T[]> {
     const size = listSize(limit);
-    const docs = await this.runtime.readStore.find<T>(collection, { ...order, limit: size + 1 });
-    if (docs.length > size) void reply.header('x-truncated', 'true');
+    const docs = await this.runtime.readStore.find<T>(collection, { ...query, limit: size + 1 });
+    if (docs.length > size) announceNextPage(reply, path, size, docs[size - 1]!.id);
     return docs.slice(0, size).map(({ doc }) => doc);
   }
 }

@@ -2,6 +2,7 @@ import { isDnsLabel } from '../../shared/dns-name';
 import { toProblemDetails } from '../../descriptor';
 import { ProblemException } from '../problem';
 import { wholeNumberParam } from '../validation/query-number';
+import { cursorParam } from '../paging';
 import type { Keyset } from '../../readstore/read-store';
 
 /** The graph lists answer at most this many graphs (`?limit`, default and maximum). */
@@ -15,24 +16,16 @@ export function listSize(limit: string | undefined): number {
 /** Which graph list a page belongs to: a project's (by name) or every project's (by project, then name). */
 export type ListScope = 'project' | 'all';
 
-/** The longest `?after` a list reads: a project and a graph name, each at most a DNS label's 63 characters, and their slash. */
-const MAX_CURSOR_LENGTH = 127;
+const CURSOR_SHAPES: Record<ListScope, { parts: number; described: string }> = {
+  project: { parts: 1, described: 'a graph name' },
+  all: { parts: 2, described: '<project>/<graph name>' },
+};
 
-/**
- * A list's `?after`: the last graph of the page before, as its `Link: rel="next"` gives it (`<name>` in a
- * project's list, `<project>/<name>` in every project's); a 400 problem naming `after` otherwise.
- */
+/** A graph list's `?after` (`<name>` in a project's list, `<project>/<name>` in every project's) as the keyset it starts after; a 400 problem naming `after` otherwise. */
 export function listCursor(after: string | undefined, scope: ListScope): Keyset | undefined {
-  if (after === undefined) return undefined;
-  const parts = after.split('/');
-  const wellFormed = after.length <= MAX_CURSOR_LENGTH && parts.length === (scope === 'all' ? 2 : 1) && parts.every((part) => part.length > 0);
-  if (!wellFormed) {
-    const shape = scope === 'all' ? '<project>/<graph name>' : 'a graph name';
-    throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/after', message: `must be ${shape}: the last graph of the page before, as its Link rel="next" gives it` }]) });
-  }
-  const name = parts[parts.length - 1]!;
+  const parts = cursorParam(after, CURSOR_SHAPES[scope]);
   // A graph's name is its document's id.
-  return { values: parts, id: name };
+  return parts && { values: parts, id: parts[parts.length - 1]! };
 }
 
 /** The `?after` of the page that follows the graph `last`. */

@@ -10,7 +10,8 @@ import { ProblemException } from '../problem';
 import { etag, inLogContext } from '../request-context';
 import type { RequestAuthorizer } from '../security/auth.guard';
 import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-view-body';
-import { checkProject, cursorAfter, listCursor, listSize, MAX_GRAPHS_PER_LIST, type ListScope } from './graph-params';
+import { checkProject, cursorAfter, listCursor, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
+import { announceNextPage } from '../paging';
 
 /** The routes GraphsController.get and GraphsController.list define and document. */
 const GRAPH_ROUTE = '/graphs/:name';
@@ -55,15 +56,11 @@ async function readProjectGraphs(runtime: Runtime, project: string, size: number
 
 /** A page of graph views; when it was cut, the link to the next (`path` is the list's route, scope its kind). */
 function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply, path: string): Buffer {
-  if (result.documents.length > size) announceNextPage(reply, path, size, result.documents[size - 1]!.doc, 'project');
+  if (result.documents.length > size) announceNextPage(reply, path, size, cursorAfter(result.documents[size - 1]!.doc, 'project'));
   void reply.type(JSON_CONTENT_TYPE);
   return graphViewListBody(result, size);
 }
 
-/** `X-Truncated: true` and the `Link: rel="next"` of the page after `last`. */
-export function announceNextPage(reply: FastifyReply, path: string, size: number, last: { project: string; name: string }, scope: ListScope): void {
-  void reply.header('x-truncated', 'true').header('link', `<${path}?limit=${size}&after=${encodeURIComponent(cursorAfter(last, scope))}>; rel="next"`);
-}
 
 /**
  * A read answered by Fastify directly: the body at once when the read cache holds a current copy,
