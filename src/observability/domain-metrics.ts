@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { HelmChartRequest, HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
+import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import type { ReadStore } from '../readstore/read-store';
 import { GRAPH_COUNTS_ID, graphCounts, type GraphCounts } from '../../projections/graphs.projection';
 import type { Logger } from './logger';
@@ -134,14 +134,15 @@ export class DomainMetrics {
       this.helmOperations.inc({ action, outcome: result });
       return outcome;
     };
+    // Every call forwards all its arguments (a wrapper that named them dropped upgrade's values mode).
     return {
       mode: helm.mode,
-      status: (release, namespace) => helm.status(release, namespace),
-      history: (release, namespace) => helm.history(release, namespace),
-      install: (request: HelmChartRequest) => timed('install', () => helm.install(request)),
-      upgrade: (request: HelmChartRequest) => timed('upgrade', () => helm.upgrade(request)),
-      uninstall: (release, namespace) => timed('uninstall', () => helm.uninstall(release, namespace)),
-      rollback: (release, namespace, revision) => timed('rollback', () => helm.rollback(release, namespace, revision)),
+      status: (...args) => helm.status(...args),
+      history: (...args) => helm.history(...args),
+      install: (...args) => timed('install', () => helm.install(...args)),
+      upgrade: (...args) => timed('upgrade', () => helm.upgrade(...args)),
+      uninstall: (...args) => timed('uninstall', () => helm.uninstall(...args)),
+      rollback: (...args) => timed('rollback', () => helm.rollback(...args)),
     };
   }
 }
