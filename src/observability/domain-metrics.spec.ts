@@ -12,7 +12,7 @@ describe('DomainMetrics.instrumentHelm', () => {
   it('passes every argument through: an adoption upgrades with --reset-values, not the default --reuse-values', async () => {
     const registry = new Registry();
     const helm = new DomainMetrics(registry, () => undefined).instrumentHelm(new SimulatedHelmAdapter({ dir }));
-    const request = { release: 'r', chart: 'oci://registry.example/charts/app', namespace: 'demo' };
+    const request = { release: 'r', chart: 'oci://registry.example/charts/app', namespace: 'demo', graphId: 'g' };
     await helm.install({ ...request, values: { foreign: { hostPath: '/' }, replicas: 1 } });
     const adopted = await helm.upgrade({ ...request, values: { replicas: 2 } }, 'reset');
     expect(adopted).toMatchObject({ ok: true, args: expect.arrayContaining(['--reset-values']) as unknown });

@@ -139,6 +139,7 @@ export class DomainMetrics {
       mode: helm.mode,
       status: (...args) => helm.status(...args),
       history: (...args) => helm.history(...args),
+      isOwnedBy: (...args) => helm.isOwnedBy(...args),
       install: (...args) => timed('install', () => helm.install(...args)),
       upgrade: (...args) => timed('upgrade', () => helm.upgrade(...args)),
       uninstall: (...args) => timed('uninstall', () => helm.uninstall(...args)),

@@ -71,14 +71,11 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the release ends up with exactly the values SMO records as deployed', async () => {
-    // Left in the namespace by an earlier graph of the project (e.g. the orphan of a failed install, whose name was freed) or by hand.
-    await helm.install({ release: 'noise-reduction', chart: 'oci://10.0.3.53:5000/test/noise-reduction', namespace: 'demo', values: { clustersAffinity: ['c2'], debug: { shell: true, hostPath: '/' } } });
-
+  /** Submits the demo graph in project demo, placed on c1, and runs the deployment processor on the placement. */
+  async function deployDemo(graphId: string) {
     const submitted = graphSubmitted('demo');
-    const graphId = submitted.data.graphId;
     const ids = submitted.data.normalised.services.map((s) => s.id);
-    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
+    await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId } }, context());
     await graphs.execute(
       {
         type: 'RecordPlacement',
@@ -90,13 +87,49 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
       } as never,
       context(),
     );
-    const placed = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
-    await processor.handle(placed, { signal: new AbortController().signal, fence: async () => undefined });
+    await handleLast(graphId);
+  }
+  async function handleLast(graphId: string) {
+    const last = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
+    await processor.handle(last, { signal: new AbortController().signal, fence: async () => undefined });
+  }
+  const recordedFor = async (graphId: string, serviceId: string) =>
+    (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => (e.data as { serviceId?: string }).serviceId === serviceId).map((e) => ({ type: e.type, ...(e.data as { action?: string; values?: unknown; stderr?: string }) }));
+  const releaseOf = async (release: string) => (await readSimulatedReleases(dir)).find((r) => r.release === release && r.namespace === 'demo');
 
-    const recorded = (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type === 'ServiceDeployed' && (e.data as { serviceId: string }).serviceId === 'noise-reduction').map((e) => (e.data as { action: string; values: unknown }));
-    const release = (await readSimulatedReleases(dir)).find((r) => r.release === 'noise-reduction')!;
-    // --reset-values: nothing of the foreign values is merged into what SMO records as deployed.
+  it("adopts the graph's own release that an install finished after a crash left unrecorded: exactly the values SMO records as deployed", async () => {
+    // The install ran (with the graph's label) but SMO died before recording it; the values are not what SMO records now.
+    await helm.install({ release: 'noise-reduction', chart: 'oci://10.0.3.53:5000/test/noise-reduction', namespace: 'demo', values: { clustersAffinity: ['c2'], debug: { shell: true, hostPath: '/' } }, graphId: 'own-graph' });
+    await deployDemo('own-graph');
+
+    const recorded = (await recordedFor('own-graph', 'noise-reduction')).filter((e) => e.type === 'ServiceDeployed');
+    // --reset-values: nothing of the earlier values is merged into what SMO records as deployed.
     expect(recorded.map((d) => d.action)).toEqual(['adopt', 'upgrade']);
-    expect(release.values).toEqual(recorded.at(-1)!.values);
+    expect((await releaseOf('noise-reduction'))!.values).toEqual(recorded.at(-1)!.values);
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'own-graph' } }, context());
+    await handleLast('own-graph');
+    expect(await releaseOf('noise-reduction')).toBeUndefined();
+  });
+
+  it("neither takes over nor uninstalls a release of the same name it did not install (another team's, or another graph's)", async () => {
+    const foreign = { clustersAffinity: ['c9'], image: { repository: 'team-b/db' } };
+    await helm.install({ release: 'image-detection', chart: 'oci://registry.example/team-b/db', namespace: 'demo', values: foreign, graphId: 'team-b-graph' });
+    await deployDemo('new-graph');
+
+    const outcome = await recordedFor('new-graph', 'image-detection');
+    expect(outcome.filter((e) => e.type.startsWith('Service'))).toEqual([
+      expect.objectContaining({ type: 'ServiceDeploymentFailed', action: 'install', stderr: expect.stringContaining('was not installed by graph new-graph') }),
+    ]);
+    const release = (await releaseOf('image-detection'))!;
+    expect({ values: release.values, revision: release.revision, chart: release.chart }).toEqual({ values: foreign, revision: 1, chart: 'oci://registry.example/team-b/db' });
+    // The graph's other services are deployed as usual.
+    expect((await recordedFor('new-graph', 'noise-reduction')).map((e) => e.type)).toContain('ServiceDeployed');
+
+    // Removing the graph uninstalls its own releases, and leaves the other one as it is.
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'new-graph' } }, context());
+    await handleLast('new-graph');
+    expect((await recordedFor('new-graph', 'image-detection')).at(-1)).toMatchObject({ type: 'ServiceUninstalled', command: [] });
+    expect((await releaseOf('image-detection'))!.values).toEqual(foreign);
+    expect(await releaseOf('noise-reduction')).toBeUndefined();
   });
 });

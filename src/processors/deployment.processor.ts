@@ -9,6 +9,7 @@ import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { isReleaseNotFound } from '../integrations/helm/helm-release-json';
 import { planRecovery } from '../integrations/helm/release-recovery';
+import { RELEASE_GRAPH_LABEL } from '../integrations/helm/helm-arguments';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import { Mutex } from '../shared/mutex';
 import type { Dispatch } from './placement.processor';
@@ -104,8 +105,9 @@ export class DeploymentProcessor implements Processor {
     const namespace = graph.project;
     if (!isWanted(graph, service)) {
       if (holdsRelease(service)) {
-        if (!service.installed && (await this.releaseIsAbsent(serviceId, namespace, helm))) {
-          // An install was due but none is recorded, and helm has no release: there is nothing to uninstall.
+        if (!service.installed && !(await this.holdsOwnRelease(graph, serviceId, helm))) {
+          // An install was due but none is recorded, and helm has no release of this graph's (none, or
+          // someone else's, which is not SMO's to remove): there is nothing to uninstall.
           await record({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace, command: [] } }, `absent:${serviceId}:${revision}`);
           return null;
         }
@@ -137,11 +139,22 @@ export class DeploymentProcessor implements Processor {
     if (isUpToDate(service) && service.status === 'Deployed') return null;
 
     const chart = graph.normalised.services.find((s) => s.id === serviceId)!.artifact.ref;
-    const request = { release: serviceId, chart, namespace, values: target.values };
-    const release = await this.repairRelease(graph, serviceId, record, helm);
+    const request = { release: serviceId, chart, namespace, values: target.values, graphId };
+    const release = await this.repairRelease(graph, service, record, helm);
     let action: 'install' | 'upgrade';
     let outcome: HelmOutcome;
-    if (release === 'not-found') {
+    if (release === 'foreign') {
+      // Another team's release, a hand install or another graph's: taking it over would overwrite its
+      // values, and removing the graph would uninstall it. The operator decides (remove it, or rename the service).
+      action = 'install';
+      outcome = {
+        ok: false,
+        args: [],
+        exitCode: null,
+        stderr: `release ${serviceId} already exists in namespace ${namespace} and was not installed by graph ${graphId} (it has no ${RELEASE_GRAPH_LABEL}=${graphId} label); SMO does not take it over: remove it, or give the service another id, then retry`,
+        timedOut: false,
+      };
+    } else if (release === 'not-found') {
       action = 'install';
       outcome = await helm.install(request);
     } else if (!service.installed) {
@@ -168,28 +181,40 @@ export class DeploymentProcessor implements Processor {
   }
 
   /**
-   * Whether helm has no release of this name (asked once, for a service whose install may have left
-   * one unrecorded: failed, killed while pending, or finished after a crash); one it cannot tell
-   * about makes the event retried rather than guessed.
+   * Whether helm has a release of this name that the graph installed (asked once, for a service whose
+   * install may have left one unrecorded: failed, killed while pending, or finished after a crash); one
+   * helm cannot tell about makes the event retried rather than guessed.
    */
-  private async releaseIsAbsent(serviceId: string, namespace: string, helm: HelmPort): Promise<boolean> {
-    const status = await helm.status(serviceId, namespace);
-    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
-    return status.state === 'not-found';
+  private async holdsOwnRelease(graph: ExistingGraph, serviceId: string, helm: HelmPort): Promise<boolean> {
+    const status = await helm.status(serviceId, graph.project);
+    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${graph.project}`);
+    return status.state !== 'not-found' && (await this.ownedByGraph(graph, serviceId, helm));
   }
 
-  /** Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README). */
+  /** Whether the release carries the graph's label; thrown (the event retried) when helm cannot tell. */
+  private async ownedByGraph(graph: ExistingGraph, serviceId: string, helm: HelmPort): Promise<boolean> {
+    const owned = await helm.isOwnedBy(serviceId, graph.project, graph.graphId);
+    if (owned === null) throw new Error(`helm could not tell whether release ${serviceId} in ${graph.project} belongs to graph ${graph.graphId}`);
+    return owned;
+  }
+
+  /**
+   * Finds the release's real state; one left pending by a killed helm is repaired first (see helm/README).
+   * A release SMO has not recorded is touched only when it carries the graph's label: else it is `foreign`.
+   */
   private async repairRelease(
     graph: ExistingGraph,
-    serviceId: string,
+    service: ServiceState,
     record: (outcome: Outcome, step: string) => Promise<unknown>,
     helm: HelmPort,
-  ): Promise<'not-found' | 'present'> {
+  ): Promise<'not-found' | 'present' | 'foreign'> {
     const namespace = graph.project;
+    const serviceId = service.id;
     const status = await helm.status(serviceId, namespace);
     if (status.state === 'not-found') return 'not-found';
     // helm could not tell (e.g. the API server did not answer): retry the event rather than guess.
     if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
+    if (!service.installed && !(await this.ownedByGraph(graph, serviceId, helm))) return 'foreign';
     const plan = planRecovery(status, status.state.startsWith('pending') ? await helm.history(serviceId, namespace) : []);
     if (plan.action === 'none') return 'present';
     const outcome = plan.action === 'uninstall' ? await helm.uninstall(serviceId, namespace) : await helm.rollback(serviceId, namespace, plan.revision);
@@ -279,11 +304,12 @@ function deployed(
 function fenced(helm: HelmPort, fence: () => Promise<void>): HelmPort {
   return {
     mode: helm.mode,
-    status: (release, namespace) => helm.status(release, namespace),
-    history: (release, namespace) => helm.history(release, namespace),
-    install: async (request) => (await fence(), helm.install(request)),
-    upgrade: async (request, values) => (await fence(), helm.upgrade(request, values)),
-    uninstall: async (release, namespace) => (await fence(), helm.uninstall(release, namespace)),
-    rollback: async (release, namespace, revision) => (await fence(), helm.rollback(release, namespace, revision)),
+    status: (...args) => helm.status(...args),
+    history: (...args) => helm.history(...args),
+    isOwnedBy: (...args) => helm.isOwnedBy(...args),
+    install: async (...args) => (await fence(), helm.install(...args)),
+    upgrade: async (...args) => (await fence(), helm.upgrade(...args)),
+    uninstall: async (...args) => (await fence(), helm.uninstall(...args)),
+    rollback: async (...args) => (await fence(), helm.rollback(...args)),
   };
 }

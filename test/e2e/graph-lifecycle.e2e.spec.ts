@@ -30,7 +30,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     const installs = byRelease(rig.helmCalls('install'));
     expect(installs.map(argvOf)).toEqual(
       ['image-detection', 'noise-reduction'].map((service) => [
-        'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--kubeconfig', kubeconfig,
+        'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--labels', 'smo.nephele.eu/graph=image-detection-graph', '--kubeconfig', kubeconfig,
       ]),
     );
     // First fit by name: c1 (4 cores) takes all three services; imports follow connectionPoints.

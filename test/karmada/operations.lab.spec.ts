@@ -137,7 +137,11 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
       'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-hook\n  annotations: {"helm.sh/hook": pre-install}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: hook, image: busybox}]\n',
     );
     const helmEnv = { ...process.env, HELM_CACHE_HOME: join(tmp, 'helm'), HELM_CONFIG_HOME: join(tmp, 'helm'), HELM_DATA_HOME: join(tmp, 'helm') };
-    const helm = spawn(lab().helmBinary, ['install', 'noise-reduction', chart, '--namespace', graphId, '--create-namespace', '--kubeconfig', lab().karmadaKubeconfig, '--timeout', '10m'], { env: helmEnv, stdio: 'ignore' });
+    // SMO's own install (its graph's label), killed mid-way.
+    const helm = spawn(lab().helmBinary, ['install', 'noise-reduction', chart, '--namespace', graphId, '--create-namespace', '--labels', `smo.nephele.eu/graph=${graphId}`, '--kubeconfig', lab().karmadaKubeconfig, '--timeout', '10m'], {
+      env: helmEnv,
+      stdio: 'ignore',
+    });
     const status = async () => {
       const { stdout } = await run(lab().helmBinary, ['status', 'noise-reduction', '--namespace', graphId, '--kubeconfig', lab().karmadaKubeconfig, '--output', 'json'], { env: helmEnv });
       return (JSON.parse(stdout) as { info: { status: string } }).info.status;
@@ -159,6 +163,37 @@ describeLab('scaling, alert rules and helm recovery on a real Karmada', (lab) =>
       expect.objectContaining({ serviceId: 'noise-reduction', foundState: 'pending-install', action: 'uninstall', ok: true }),
     ]);
     await waitRunningIn(labClusters(lab())[graph.placement!['noise-reduction'] as MemberName], graphId, 'noise-reduction');
+  });
+
+  it("leaves a release of the same name that it did not install as it is, on deploy and on removal (real helm's --labels and list --selector)", async () => {
+    const graphId = 'lab-foreign';
+    namespaces.push(graphId);
+    const helmEnv = { ...process.env, HELM_CACHE_HOME: join(tmp, 'helm'), HELM_CONFIG_HOME: join(tmp, 'helm'), HELM_DATA_HOME: join(tmp, 'helm') };
+    const chart = join(__dirname, '..', 'fixtures', 'lab-charts', 'service');
+    // Another team's release, installed by hand in the project's namespace.
+    await run(lab().helmBinary, ['install', 'image-detection', chart, '--namespace', graphId, '--create-namespace', '--kubeconfig', lab().karmadaKubeconfig, '--set', 'team=b'], { env: helmEnv });
+    const foreign = async () => {
+      const { stdout } = await run(lab().helmBinary, ['status', 'image-detection', '--namespace', graphId, '--kubeconfig', lab().karmadaKubeconfig, '--output', 'json'], { env: helmEnv });
+      const release = JSON.parse(stdout) as { version: number; info: { status: string }; config?: Record<string, unknown> };
+      return { revision: release.version, status: release.info.status, config: release.config };
+    };
+    expect(await foreign()).toEqual({ revision: 1, status: 'deployed', config: { team: 'b' } });
+
+    const smo = await startLabSmo(lab());
+    smos.push(smo);
+    expect((await smoRequest(smo, 'POST', `/project/${graphId}/graphs`, brusselsDescriptor(lab(), graphId))).status).toBe(200);
+    const graph = await getGraph(smo, graphId);
+    expect(graph.services.map((s) => [s.name, s.status])).toEqual([
+      ['image-compression-vo', 'Pending'],
+      ['noise-reduction', 'Deployed'],
+      ['image-detection', 'Failed'],
+    ]);
+    expect(JSON.stringify(graph)).toContain('was not installed by graph lab-foreign');
+    expect(await foreign()).toEqual({ revision: 1, status: 'deployed', config: { team: 'b' } });
+
+    expect((await smoRequest(smo, 'DELETE', `/graphs/${graphId}`)).status).toBe(200);
+    await smo.runtime.processing.whenIdle(60_000);
+    expect(await foreign()).toEqual({ revision: 1, status: 'deployed', config: { team: 'b' } });
   });
 });
 

@@ -48,8 +48,19 @@ export function releaseRefProblem(release: string, namespace: string): string | 
   return releaseProblem(release) ?? namespaceProblem(namespace);
 }
 
+/**
+ * The label SMO puts on every release it installs or upgrades (helm `--labels`, kept in the release's
+ * storage Secret): the graph it belongs to. A release without it was not installed by that graph.
+ */
+export const RELEASE_GRAPH_LABEL = 'smo.nephele.eu/graph';
+
+/** A graph id becomes a label value: a DNS-1123 label fits one. */
+export function graphIdProblem(graphId: string): string | null {
+  return isDnsLabel(graphId) ? null : `graph id ${JSON.stringify(graphId.slice(0, 100))} is not a DNS-1123 label`;
+}
+
 export function chartRequestProblem(request: HelmChartRequest): string | null {
-  return releaseRefProblem(request.release, request.namespace) ?? chartProblem(request.chart);
+  return releaseRefProblem(request.release, request.namespace) ?? chartProblem(request.chart) ?? graphIdProblem(request.graphId);
 }
 
 function chartArgs(command: 'install' | 'upgrade', request: HelmChartRequest, valuesFile: string, target: HelmTarget): string[] {
@@ -62,6 +73,9 @@ function chartArgs(command: 'install' | 'upgrade', request: HelmChartRequest, va
     '--namespace',
     request.namespace,
     '--create-namespace',
+    // On an upgrade helm merges these into the release's labels: one installed before SMO labelled them gets it too.
+    '--labels',
+    `${RELEASE_GRAPH_LABEL}=${request.graphId}`,
     '--kubeconfig',
     target.kubeconfig,
     ...(target.plainHttp ? ['--plain-http'] : []),
@@ -89,6 +103,11 @@ export function upgradeArgs(request: HelmChartRequest, valuesFile: string, targe
  */
 export function uninstallArgs(release: string, namespace: string, target: HelmTarget): string[] {
   return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--wait'];
+}
+
+/** The release, in any state, only if it carries the graph's label: `[]` (JSON) when it does not. */
+export function ownedReleaseArgs(release: string, namespace: string, graphId: string, target: HelmTarget): string[] {
+  return ['list', '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--all', '--filter', `^${release}$`, '--selector', `${RELEASE_GRAPH_LABEL}=${graphId}`, '--output', 'json'];
 }
 
 export function statusArgs(release: string, namespace: string, target: HelmTarget): string[] {

@@ -16,6 +16,7 @@ const request = (values: Record<string, unknown> = {}): HelmChartRequest => ({
   chart: CHART,
   namespace: 'brussels',
   values,
+  graphId: 'brussels-demo',
 });
 
 describe('HelmCliAdapter against the fake helm', () => {
@@ -34,7 +35,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     const values = { clustersAffinity: ['c1'], serviceImportClusters: ['c1'], flag: 'yes' };
     const outcome = await adapter().install(request(values));
 
-    const expected = ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG];
+    const expected = ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG];
     expect(outcome).toEqual({ ok: true, args: expected, stdout: expect.stringContaining('STATUS: deployed') as unknown });
     const [call] = fake.log();
     if (!call) throw new Error('fake helm was not called');
@@ -53,7 +54,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     await helm.install(request({ a: 1 }));
     const upgraded = await helm.upgrade(request({ b: 2 }));
 
-    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG, '--plain-http'];
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG, '--plain-http'];
     expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reuse-values'] });
     expect(fake.log().map((call) => call.argv.filter((arg) => !arg.endsWith('values.yaml')))).toEqual([
       ['install', ...common.filter((arg) => arg !== '<values>')],
@@ -66,7 +67,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     const helm = adapter();
     await helm.install(request({ a: 1 }));
     const upgraded = await helm.upgrade(request({ b: 2 }), 'reset');
-    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', KUBECONFIG];
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG];
     expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reset-values'] });
     expect(fake.log()[1]!.argv).not.toContain('--reuse-values');
   });
@@ -88,6 +89,25 @@ describe('HelmCliAdapter against the fake helm', () => {
     const queries = fake.log().filter((call) => call.command === 'status' || call.command === 'history');
     expect(queries[0]?.argv).toEqual(['status', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--output', 'json']);
     expect(queries[1]?.argv).toEqual(['history', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--output', 'json']);
+  });
+
+  it("tells a release its graph installed (its smo.nephele.eu/graph label) from another's, with helm list --selector", async () => {
+    const helm = adapter();
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(false);
+    await helm.install(request({ a: 1 }));
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(true);
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'other-graph')).toBe(false);
+    expect(await helm.isOwnedBy('noise-reduction', 'elsewhere', 'brussels-demo')).toBe(false);
+    // A failed release too (--all): one whose install failed is the graph's to remove.
+    fake.control({ fail: [{ command: 'install', release: 'image-detection', times: 1, recordFailed: true }] });
+    await helm.install({ ...request(), release: 'image-detection' });
+    expect(await helm.isOwnedBy('image-detection', 'brussels', 'brussels-demo')).toBe(true);
+    const list = fake.log().find((call) => call.command === 'list')!;
+    expect(list.argv).toEqual(['list', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--all', '--filter', '^noise-reduction$', '--selector', 'smo.nephele.eu/graph=brussels-demo', '--output', 'json']);
+    // helm failing is no answer: null, so the caller retries rather than guesses.
+    fake.control({ fail: [{ command: 'list', times: 1, stderr: 'Error: Kubernetes cluster unreachable' }] });
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBeNull();
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'Not A Label')).toBeNull();
   });
 
   it('captures a non-zero exit with its stderr', async () => {

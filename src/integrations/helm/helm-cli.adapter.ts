@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import {
   VALUES_PLACEHOLDER,
   chartRequestProblem,
+  graphIdProblem,
   historyArgs,
   installArgs,
+  ownedReleaseArgs,
   releaseRefProblem,
   revisionProblem,
   rollbackArgs,
@@ -85,6 +87,18 @@ export class HelmCliAdapter implements HelmPort {
     const args = uninstallArgs(release, namespace, this.target);
     const problem = releaseRefProblem(release, namespace);
     return problem !== null ? refused(args, problem) : (await this.run(args)).outcome;
+  }
+
+  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null> {
+    if (releaseRefProblem(release, namespace) !== null || graphIdProblem(graphId) !== null) return null;
+    const { outcome, stdout } = await this.run(ownedReleaseArgs(release, namespace, graphId, this.target));
+    if (!outcome.ok) return null;
+    try {
+      const listed = JSON.parse(stdout) as unknown;
+      return Array.isArray(listed) ? listed.some((entry) => (entry as { name?: unknown } | null)?.name === release) : null;
+    } catch {
+      return null;
+    }
   }
 
   async rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {

@@ -34,6 +34,8 @@ export interface HelmChartRequest {
   namespace: string;
   /** Values written to a private temporary values file (never passed with --set). */
   values: Record<string, unknown>;
+  /** The graph the release belongs to: its `smo.nephele.eu/graph` label (helm `--labels`), which `isOwnedBy` asks for. */
+  graphId: string;
 }
 
 /** What an upgrade does with the release's current values: merge the new ones over them, or drop them. */
@@ -55,5 +57,10 @@ export interface HelmPort {
    */
   upgrade(request: HelmChartRequest, values?: UpgradeValues): Promise<HelmOutcome>;
   uninstall(release: string, namespace: string): Promise<HelmOutcome>;
+  /**
+   * Whether the release carries graph `graphId`'s label, i.e. SMO installed it for that graph: a release
+   * SMO has not recorded is adopted, or uninstalled, only then. null when helm could not tell.
+   */
+  isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null>;
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome>;
 }

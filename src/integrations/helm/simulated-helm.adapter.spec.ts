@@ -7,7 +7,7 @@ import { SIMULATED_RELEASES_FILE } from './simulated-release-file';
 import { SimulatedHelmAdapter, readSimulatedReleases } from './simulated-helm.adapter';
 
 const CHART = 'oci://registry.local:5000/brussels/noise-reduction';
-const request = (values: Record<string, unknown>, release = 'noise-reduction'): HelmChartRequest => ({ release, chart: CHART, namespace: 'brussels', values });
+const request = (values: Record<string, unknown>, release = 'noise-reduction'): HelmChartRequest => ({ release, chart: CHART, namespace: 'brussels', values, graphId: 'brussels-demo' });
 
 describe('SimulatedHelmAdapter', () => {
   let dir: string;
@@ -21,7 +21,7 @@ describe('SimulatedHelmAdapter', () => {
     const installed = await helm.install(request({ clustersAffinity: ['c1'] }));
     expect(installed).toMatchObject({
       ok: true,
-      args: ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--kubeconfig', '/k', '--plain-http'],
+      args: ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', '/k', '--plain-http'],
     });
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
 
@@ -45,6 +45,16 @@ describe('SimulatedHelmAdapter', () => {
       { revision: 1, state: 'superseded' },
       { revision: 2, state: 'deployed' },
     ]);
+  });
+
+  it('labels a release with its graph on install and upgrade, and tells whose it is', async () => {
+    const helm = new SimulatedHelmAdapter({ dir: mkdtempSync(join(tmpdir(), 'smo-sim-owner-')) });
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(false);
+    await helm.install({ ...request({}), graphId: 'first-graph' });
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(false);
+    await helm.upgrade(request({}), 'reset');
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(true);
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'first-graph')).toBe(false);
   });
 
   it('with --reset-values (an adoption), the release gets exactly the new values', async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Mutex } from '../../shared/mutex';
 import {
+  RELEASE_GRAPH_LABEL,
   VALUES_PLACEHOLDER,
   chartRequestProblem,
   historyArgs,
@@ -75,7 +76,7 @@ export class SimulatedHelmAdapter implements HelmPort {
       const key = releaseKey(request.release, request.namespace);
       if (releases.has(key)) return failed(args, 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
       const first = { revision: 1, state: 'deployed' as const, chart: request.chart, values: request.values };
-      releases.set(key, { release: request.release, namespace: request.namespace, ...first, history: [first] });
+      releases.set(key, { release: request.release, namespace: request.namespace, ...first, history: [first], labels: { [RELEASE_GRAPH_LABEL]: request.graphId } });
       return succeeded(args, deployedNotes(request.release, request.namespace, 1));
     });
   }
@@ -87,7 +88,8 @@ export class SimulatedHelmAdapter implements HelmPort {
       const current = releases.get(key);
       if (!current) return failed(args, `Error: UPGRADE FAILED: "${request.release}" has no deployed releases`);
       if (current.state.startsWith('pending-')) return failed(args, 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
-      releases.set(key, nextRevision(current, request.chart, values === 'reset' ? request.values : mergeValues(current.values, request.values)));
+      const next = nextRevision(current, request.chart, values === 'reset' ? request.values : mergeValues(current.values, request.values));
+      releases.set(key, { ...next, labels: { ...current.labels, [RELEASE_GRAPH_LABEL]: request.graphId } });
       const notes = `Release "${request.release}" has been upgraded. Happy Helming!\n`;
       return succeeded(args, notes + deployedNotes(request.release, request.namespace, current.revision + 1));
     });
@@ -101,6 +103,13 @@ export class SimulatedHelmAdapter implements HelmPort {
       }
       return succeeded(args, `release "${release}" uninstalled\n`);
     });
+  }
+
+  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null> {
+    if (releaseRefProblem(release, namespace) !== null) return null;
+    const found = await this.find(release, namespace).catch(() => 'unusable' as const);
+    if (found === 'unusable') return null;
+    return found?.labels?.[RELEASE_GRAPH_LABEL] === graphId;
   }
 
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {

@@ -21,6 +21,8 @@ export interface SimulatedRelease {
   revision: number;
   state: ReleaseState;
   history: SimulatedRevision[];
+  /** helm's release labels (`--labels`); absent in files written before SMO labelled its releases. */
+  labels?: Record<string, string>;
 }
 
 interface ReleaseFile {
