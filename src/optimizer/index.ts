@@ -16,7 +16,7 @@ export { describeCapacityGap, formatBytes } from './capacity-gap';
 export { describeRequirement } from './latency';
 export { checkPlacement, checkScaling } from './checker';
 export { checkIntentPlacement } from './intent-checker';
-export type { IntentViolation } from './intent-checker';
+export type { CheckIntentOptions, IntentViolation } from './intent-checker';
 export { warmUpOptimizer } from './warm-up';
 export type { CheckPlacementOptions, Violation } from './checker';
 export { SOLVER_NAMES } from './solver';

@@ -123,7 +123,11 @@ export class AuditController {
     const options = toReplayOptions(validBody(ReplayOptionsBody, body === undefined ? {} : body));
     const clientLeft = whenClientLeaves(reply.raw);
     const events = await this.placementEvents(name, decisionPage(query), reply, 'placements/replay');
-    const replay = await replayDecisions(events, options, { intentLabels: this.runtime.config.karmada.intentLabels, signal: clientLeft });
+    const replay = await replayDecisions(events, options, {
+      intentLabels: this.runtime.config.karmada.intentLabels,
+      latencyLimitsMs: this.runtime.config.latency.limitsMs,
+      signal: clientLeft,
+    });
     if (clientLeft.aborted) {
       const total = events.filter(isPlacementOutcome).length;
       this.runtime.logger.info({ graph: name, replayed: replay.decisions.length, decisions: total }, 'replay stopped: its client left');

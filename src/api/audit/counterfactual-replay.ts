@@ -9,11 +9,13 @@ import {
   milpPlacement,
   naivePlacement,
   type ClusterCapacity,
+  type CheckIntentOptions,
   type ClusterSets,
   type PlacementIntents,
   type ServiceDemand,
   type IntentLabelKeys,
   type IntentName,
+  type LatencyLimitsMs,
   type SolverName,
 } from '../../optimizer';
 
@@ -53,7 +55,7 @@ type Decision = PlacementDecided['data'] | PlacementFailed['data'];
 export async function replayDecisions(
   events: readonly RecordedEvent[],
   options: ReplayOptions,
-  settings: { intentLabels?: Partial<IntentLabelKeys>; signal?: AbortSignal } = {},
+  settings: { intentLabels?: Partial<IntentLabelKeys>; latencyLimitsMs?: Partial<LatencyLimitsMs>; signal?: AbortSignal } = {},
 ) {
   const solver = getIsolatedSolver(options.solver);
   const decisions = events.filter(isPlacementOutcome);
@@ -72,10 +74,14 @@ export async function replayDecisions(
     const previousSets = options.objective === 'min-moves' ? recorded.inputs.previousClusterSets : undefined;
     const recordedIntents = recorded.inputs.intents ?? {};
     const { intents, services } = switched(recorded.inputs.intents, recorded.inputs.services, options.intents);
+    // The round trips the decision saw, and the server's latency classes, as the decision itself used.
+    const network = { clusterLatencyMs: recorded.inputs.clusterLatencyMs, latencyLimitsMs: settings.latencyLimitsMs };
+    const check: CheckIntentOptions = { ...network, ...(settings.intentLabels?.trusted ? { trustedLabel: settings.intentLabels.trusted } : {}) };
     const underIntents = options.algorithm === 'milp' && activeIntents(services, intents).length > 0;
     const replayed = underIntents
       ? await intentPlacement(clusters, services, current, {
           solver,
+          ...network,
           intents,
           // The server's label keys, as the decision itself used: a replay with custom keys reads the same cluster facts.
           ...(settings.intentLabels ? { labelKeys: settings.intentLabels } : {}),
@@ -85,18 +91,18 @@ export async function replayDecisions(
           capacityGap: false,
         })
       : options.algorithm === 'naive'
-        ? { ...naivePlacement(clusters, services, current), solver: 'none' as const }
+        ? { ...naivePlacement(clusters, services, current, network), solver: 'none' as const }
         : // The replay shows verdicts, not capacity gaps: none is computed.
-          await milpPlacement(clusters, services, current, { solver, capacityGap: false });
+          await milpPlacement(clusters, services, current, { solver, ...network, capacityGap: false });
     const replayedPlacement = replayed.feasible ? { ...replayed.placement } : null;
     const replayedSets: ClusterSets = replayed.feasible && 'clusterSets' in replayed ? (replayed.clusterSets as ClusterSets) : {};
     results.push({
       decisionId: recorded.decisionId,
       at: event.created,
       reason: recorded.reason,
-      recorded: summary(recordedPlacement, recordedSets, previousPlacement, clusters, recorded.inputs.services, recorded.algorithm, recordedIntents),
+      recorded: summary(recordedPlacement, recordedSets, previousPlacement, clusters, recorded.inputs.services, recorded.algorithm, recordedIntents, check),
       replayed: {
-        ...summary(replayedPlacement, replayedSets, previousPlacement, clusters, services, options.algorithm, intents),
+        ...summary(replayedPlacement, replayedSets, previousPlacement, clusters, services, options.algorithm, intents, check),
         solver: replayed.solver,
         ...(replayed.feasible ? {} : { failure: replayed.reason }),
         ...(replayed.feasible && 'intents' in replayed ? { intents: replayed.intents } : {}),
@@ -115,6 +121,7 @@ function summary(
   services: ServiceDemand[],
   algorithm: string,
   intents: PlacementIntents,
+  check: CheckIntentOptions,
 ) {
   if (!placement) return { feasible: false, algorithm, placement: null, moves: null, utilisation: null, violations: [] };
   return {
@@ -125,7 +132,7 @@ function summary(
     moves: previous ? Object.keys(placement).filter((id) => previous[id] !== undefined && previous[id] !== placement[id]).length : 0,
     utilisation: utilisation(placement, clusters, services),
     // An independent check of every constraint (the intents' included) against the recorded inputs.
-    violations: checkIntentPlacement(clusters, services, placement, clusterSets, intents).map((v) => ({ ...v })),
+    violations: checkIntentPlacement(clusters, services, placement, clusterSets, intents, check).map((v) => ({ ...v })),
   };
 }
 
