@@ -6,6 +6,7 @@ import { ClusterCapacity, ServiceDemand } from './model';
 import type { ClusterSets, PlacementIntents } from '../domain/graph/placement-model';
 import { SOLVER_NAMES } from './solver';
 import { getSolver } from './solver-selection';
+import { WorkerSolver } from './solvers/worker-solver';
 
 const cluster = (name: string, cpu: number, extra: Partial<ClusterCapacity> = {}): ClusterCapacity => ({ name, cpu, available: true, ...extra });
 const service = (id: string, cpu: number, extra: Partial<ServiceDemand> = {}): ServiceDemand => ({ id, cpu, gpu: false, replicas: 1, ...extra });
@@ -217,5 +218,29 @@ describe('activeIntents', () => {
     expect(activeIntents([service('x', 1, { coLocation: ['nobody', 'x'] })], {})).toEqual([]);
     expect(activeIntents([service('x', 1, { highAvailability: true })], {})).toEqual(['highAvailability']);
     expect(activeIntents([service('x', 1), service('y', 1, { coLocation: ['x'] })], { security: true, energyEfficiency: true })).toEqual(['coLocation', 'energyEfficiency', 'security']);
+  });
+});
+
+describe('placement under intents when the solver fails', () => {
+  // The solver's worker answers every solve with an error, as the runtime's WorkerSolver does when a model is too large
+  // for its heap or a solve overruns its time limit and grace: the greedy placement in hand is still an answer.
+  const failing = new WorkerSolver(
+    'highs',
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.on('message', (part) => {
+       if (part.kind === 'solve') parentPort.postMessage({ solver: 'highs', status: 'error', provenOptimal: false, values: new Map(), objective: undefined, solveMs: 1, message: 'out of memory' });
+     });`,
+  );
+  afterAll(() => failing.close());
+
+  it('a re-placement answers the best placement found, not proven, instead of a solver error', async () => {
+    // a shrank: one of x, y must leave it. The moves bound (0: every previous cluster still exists) is not met, so the
+    // moves phase goes to the solver, which fails.
+    const clusters = [cluster('a', 2, { labels: carbon(100) }), cluster('b', 4, { labels: carbon(50) })];
+    const services = [service('x', 2), service('y', 2)];
+    const intents = { energyEfficiency: true };
+    const result = await intentPlacement(clusters, services, { x: 'a', y: 'a' }, { solver: failing, intents });
+    expect(result).toMatchObject({ feasible: true, provenOptimal: false, provenMinimalMoves: false, terms: { moves: 1 } });
+    if (result.feasible) expect(checkIntentPlacement(clusters, services, result.placement, result.clusterSets, intents)).toEqual([]);
   });
 });

@@ -230,10 +230,15 @@ export async function intentPlacement(
     const meets = (bound: number | undefined): boolean => best !== undefined && bound !== undefined && best.value <= bound + TERM_TOLERANCE * Math.max(1, Math.abs(bound));
     const shortcut = meets(lower);
     const solverStart = start ?? best?.values;
-    const result: SolveResult =
+    let result: SolveResult =
       shortcut && best !== undefined
         ? { solver: solver.name, status: 'optimal', provenOptimal: true, values: best.values, objective: best.value, solveMs: 0 }
         : await solver.solve(model, { timeLimitMs: remaining(), ...(solverStart ? { start: solverStart } : {}) });
+    if (best !== undefined && result.status !== 'infeasible' && (result.values.size === 0 || result.status === 'error')) {
+      // Stopped without a solution, or failed (a worker out of its time or heap): the best candidate meets every row so
+      // far, so it is this phase's answer, not proven.
+      result = { solver: solver.name, status: 'time_limit', provenOptimal: false, values: best.values, objective: best.value, solveMs: result.solveMs };
+    }
     solveMs += result.solveMs;
     if (phase.variables !== undefined && phase.name !== 'balance') opaque = true;
     if (result.values.size === 0 || result.status === 'error') {

@@ -160,6 +160,17 @@ describe('MILP placement checks the solver status', () => {
     expect(result).toMatchObject({ feasible: true, provenOptimal: false, provenMinimalMoves: false, placement: { w: 'a', x: 'a', y: 'b', z: 'b' } });
   });
 
+  it('a solver error after the greedy repair found a placement answers that placement, not proven', async () => {
+    // New service n (4 cores, 8 GiB) fits nowhere as things are (a has 3.5 cores free, b none, c no memory): the repair
+    // moves m from a to c (one move, above the presolve bound of none), and only the solver could prove that minimal.
+    const crowded = [cluster('a', 8), cluster('b', 4), cluster('c', 4, { memoryBytes: 16 * GIB })];
+    const residents = [service('k', 4), service('m', 0.5), service('d', 0.5, { memoryBytes: 16 * GIB }), service('l', 4), service('n', 4, { memoryBytes: 8 * GIB })];
+    const current = { k: 'b', m: 'a', d: 'c', l: 'a' };
+    const result = await milpPlacement(crowded, residents, current, { enumerationLimit: 0, solver: stub({ status: 'error', message: 'out of memory' }) });
+    expect(result).toMatchObject({ feasible: true, provenOptimal: false, provenMinimalMoves: false, terms: { moves: 1 } });
+    if (result.feasible) expect(checkPlacement(crowded, residents, result.placement)).toEqual([]);
+  });
+
   it('a solution that leaves a service unplaced is a solver error', async () => {
     const result = await milpPlacement(clusters, services, undefined, { enumerationLimit: 0, solver: stub({ status: 'optimal', values: new Map([['x_0_0', 1]]), objective: 0 }) });
     expect(result).toMatchObject({ feasible: false, kind: 'solver_error' });

@@ -130,8 +130,9 @@ export async function milpPlacement(
   const startKeepsFixed = presolve.start !== undefined && [...presolve.fixed].every(([s, c]) => presolve.start?.[s] === c);
   if (moves === undefined && presolve.fixed.size > 0 && presolve.start !== undefined && startKeepsFixed) {
     const { result, assignment } = await solve(presolve.fixed, { kind: 'moves' }, start, remaining());
-    if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
-    if (assignment !== undefined) {
+    // A failed solver (a worker out of its time or heap) fails the next one too: the repair is the answer, unproven.
+    if (result.status === 'error') moves = { assignment: [...presolve.start], proven: false, value: movesCost(presolve.start) };
+    else if (assignment !== undefined) {
       const value = result.objective ?? movesCost(assignment);
       // At the bound, or too close to it for any fixed service to move: the restricted optimum is the optimum.
       if (atBound(assignment) || (result.provenOptimal && fixedWithin(movesCost(assignment)).size === presolve.fixed.size)) {
@@ -154,8 +155,10 @@ export async function milpPlacement(
   }
   if (moves === undefined) {
     const { result, assignment } = await solve(fixedWithin(start === undefined ? Infinity : movesCost(start)), { kind: 'moves' }, start, remaining());
-    if (result.status === 'error') return { ...unsolved(result), solver: solver.name, solveMs };
-    if (assignment !== undefined) {
+    if (result.status === 'error' && start === undefined) return { ...unsolved(result), solver: solver.name, solveMs };
+    if (result.status === 'error' && start !== undefined) {
+      moves = { assignment: [...start], proven: false, value: movesCost(start) }; // the best placement so far, unproven
+    } else if (assignment !== undefined) {
       moves = { assignment, proven: result.provenOptimal, value: result.objective ?? movesCost(assignment) };
     } else if (result.status === 'infeasible') {
       const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS);
