@@ -1,5 +1,5 @@
 import { CheckIntentOptions, checkIntentPlacement } from './intent-checker';
-import { IntentPlacementOptions, IntentPlacementResult, intentPlacement } from './intent-placement';
+import { IntentPlacementOptions, IntentPlacementResult, intentPlacement, intentsExplanation } from './intent-placement';
 import { activeIntents, energyFigures } from './intents';
 import { milpPlacement } from './milp-placement';
 import { ClusterCapacity, ServiceDemand } from './model';
@@ -242,5 +242,24 @@ describe('placement under intents when the solver fails', () => {
     const result = await intentPlacement(clusters, services, { x: 'a', y: 'a' }, { solver: failing, intents });
     expect(result).toMatchObject({ feasible: true, provenOptimal: false, provenMinimalMoves: false, terms: { moves: 1 } });
     if (result.feasible) expect(checkIntentPlacement(clusters, services, result.placement, result.clusterSets, intents)).toEqual([]);
+  });
+});
+
+describe('highPerformance at scale', () => {
+  it('leaves the round-trip term out, and says so, where its rows would be quadratic in the clusters beyond a bound', async () => {
+    // 400 chained services over 60 clusters: one row per pair and cluster, each over every cluster, 1.4 million terms.
+    const clusters = Array.from({ length: 60 }, (_, c) => cluster(`c${String(c).padStart(2, '0')}`, 32));
+    const clusterLatencyMs: Record<string, Record<string, number>> = {};
+    clusters.forEach((a, i) => clusters.forEach((b, j) => {
+      if (i < j) (clusterLatencyMs[a.name] ??= {})[b.name] = 1 + ((i * 7 + j * 3) % 30);
+    }));
+    const services = Array.from({ length: 400 }, (_, s) => service(`s${s}`, 0.5, s > 0 ? { connectionPoints: [`s${s - 1}`] } : {}));
+    const intents = { highPerformance: true };
+    const result = await intentPlacement(clusters, services, undefined, { solver: await getSolver('highs'), intents, clusterLatencyMs, timeLimitMs: 2_000 });
+    expect(result.feasible).toBe(true);
+    if (!result.feasible) return;
+    expect(checkIntentPlacement(clusters, services, result.placement, result.clusterSets, intents, { clusterLatencyMs })).toEqual([]);
+    expect(result.intents.notes).toEqual([expect.stringMatching(/^highPerformance: round trips between connected services left out: 399 pairs over 60 clusters would take 1,4\d\d,\d{3} terms \(more than 500,000\)\.$/)]);
+    expect(intentsExplanation(result.intents)).toContain(result.intents.notes?.[0]);
   });
 });

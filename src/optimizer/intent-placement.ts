@@ -53,6 +53,8 @@ export interface IntentReport {
   readonly energy?: { readonly withIntent: number; readonly withoutIntent: number | null };
   /** Clusters excluded by the security intent (not labelled trusted). */
   readonly untrusted?: readonly string[];
+  /** What the placement could not take into account, one sentence each (an objective term left out at this size). */
+  readonly notes?: readonly string[];
 }
 
 export type IntentPlacementFound = MilpPlacementFound & { readonly clusterSets: ClusterSets; readonly intents: IntentReport };
@@ -61,6 +63,11 @@ export type IntentPlacementResult = (IntentPlacementFound | PlacementInfeasible)
 /** Separates a copy's id from its service's (a character HDAG ids cannot contain). */
 const COPY_SEPARATOR = '#ha-';
 const TERM_TOLERANCE = 1e-7;
+/**
+ * Terms of the round-trip rows (highPerformance) beyond which that term is left out: about the size of the whole
+ * placement model at 1,000 services × 200 clusters, which the solver's worker receives and loads within its grace.
+ */
+const ROUND_TRIP_TERMS_MAX = 500_000;
 
 interface Copy {
   readonly service: number; // index into the request's services
@@ -170,7 +177,12 @@ export async function intentPlacement(
   if (intents.energyEfficiency) {
     phases.push(loadWeightedPhase('energyEfficiency', problem, x, (c) => figures.get(problem.clusters[c]?.name ?? '') ?? 0));
   }
-  if (intents.highPerformance) phases.push(...performancePhases(problem, services, copiesOf, x));
+  const notes: string[] = [];
+  if (intents.highPerformance) {
+    const performanceTerms = performancePhases(problem, services, copiesOf, x);
+    phases.push(...performanceTerms.phases);
+    notes.push(...performanceTerms.notes);
+  }
   phases.push(peakPhase(problem, x));
 
   const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows];
@@ -209,8 +221,9 @@ export async function intentPlacement(
   let profile: ReturnType<typeof weightedFillBound>['groups'] = [];
   let fixedLoad: readonly number[] | undefined; // CPU that stays put in every placement the phases so far allow
   for (const [p, phase] of phases.entries()) {
-    variables.push(...(phase.variables ?? []));
-    constraints.push(...(phase.constraints ?? []));
+    // Loops, not push(...): a phase's rows may outnumber what a call's arguments can hold.
+    for (const variable of phase.variables ?? []) variables.push(variable);
+    for (const constraint of phase.constraints ?? []) constraints.push(constraint);
     const integer = integerVariables(variables);
     const model: LinearModel = { name: `intent-${phase.name}`, sense: 'minimize', objective: phase.terms, objectiveOffset: phase.offset, variables, constraints };
     const fill = phase.weight ? weightedFillBound(problem, phase.weight, fixedLoad) : undefined;
@@ -302,7 +315,7 @@ export async function intentPlacement(
     provenOptimal: proven,
     provenMinimalMoves: movesProven,
     solverObjective: undefined,
-    intents: { active, decidedBy: [...decidedBy], ...(energy ? { energy } : {}), ...(untrusted.length > 0 ? { untrusted } : {}) },
+    intents: { active, decidedBy: [...decidedBy], ...(energy ? { energy } : {}), ...(untrusted.length > 0 ? { untrusted } : {}), ...(notes.length > 0 ? { notes } : {}) },
     solver: solver.name,
     solveMs,
   };
@@ -349,6 +362,7 @@ export async function intentPlacement(
 export function intentsExplanation(report: IntentReport): string[] {
   const lines = [`Active intents: ${report.active.join(', ')}; decided by: ${report.decidedBy.length > 0 ? report.decidedBy.join(', ') : 'none (the same placement without them)'}.`];
   if (report.untrusted && report.untrusted.length > 0) lines.push(`Security: not trusted, not used: ${report.untrusted.join(', ')}.`);
+  lines.push(...(report.notes ?? []));
   if (report.energy) {
     const without = report.energy.withoutIntent === null ? 'unknown' : `${round(report.energy.withoutIntent)} gCO2/kWh`;
     lines.push(`Energy: ${round(report.energy.withIntent)} gCO2/kWh (CPU-weighted) with the intent, ${without} without it.`);
@@ -440,8 +454,9 @@ function performancePhases(
   services: readonly ServiceDemand[],
   copiesOf: readonly (readonly number[])[],
   x: (s: number, c: number) => string | undefined,
-): Phase[] {
+): { phases: Phase[]; notes: string[] } {
   const phases: Phase[] = [];
+  const notes: string[] = [];
   const C = problem.clusters.length;
   const plain: LinearTerm[] = [];
   problem.services.forEach((_, k) => {
@@ -452,15 +467,19 @@ function performancePhases(
   });
   if (plain.length > 0 && problem.clusters.some((cluster) => cluster.accelerated)) phases.push({ name: 'highPerformance:acceleration', terms: plain, offset: 0 });
 
-  const known = problem.latencyMs.flatMap((row) => row.filter((ms): ms is number => ms !== undefined));
-  const highest = Math.max(0, ...known);
+  let highest = 0; // a loop, not Math.max(...): clusters² values overflow the call stack from about 300 clusters
+  for (const row of problem.latencyMs) for (const ms of row) if (ms !== undefined && ms > highest) highest = ms;
+  // The connected pairs, and the size of their rows (each pair: a row per cluster of one side, over the other side's).
+  const index = new Map(services.map((service, s) => [service.id, s]));
+  const seen = new Set<string>();
+  const pairs: { key: string; primaryA: number; primaryB: number }[] = [];
+  let rowTerms = 0;
+  const usable = (copy: number): number => {
+    let count = 0;
+    for (let c = 0; c < C; c++) if (x(copy, c) !== undefined) count += 1;
+    return count;
+  };
   if (highest > 0) {
-    const rtt = (c1: number, c2: number): number => (c1 === c2 ? 0 : (problem.latencyMs[c1]?.[c2] ?? highest));
-    const index = new Map(services.map((service, s) => [service.id, s]));
-    const seen = new Set<string>();
-    const variables: ModelVariable[] = [];
-    const constraints: LinearConstraint[] = [];
-    const terms: LinearTerm[] = [];
     services.forEach((service, a) => {
       for (const other of [...(service.connectionPoints ?? []), ...(service.latencies ?? []).map((l) => l.connectionPoint)]) {
         const b = index.get(other);
@@ -468,32 +487,48 @@ function performancePhases(
         const key = [a, b].sort((p, q) => p - q).join('-');
         if (seen.has(key)) continue;
         seen.add(key);
-        const primaryA = copiesOf[a]?.[0] ?? -1;
-        const primaryB = copiesOf[b]?.[0] ?? -1;
-        const r = `rtt_${key}`;
-        variables.push({ name: r, lower: 0, upper: highest, integer: false });
-        terms.push({ variable: r, coefficient: 1 });
-        // r ≥ Σ_c2 rtt(c1, c2)·x[b][c2] − M·(1 − x[a][c1]) for each c1 a can use.
-        for (let c1 = 0; c1 < C; c1++) {
-          const own = x(primaryA, c1);
-          if (own === undefined) continue;
-          const row: LinearTerm[] = [{ variable: own, coefficient: highest }, { variable: r, coefficient: -1 }];
-          for (let c2 = 0; c2 < C; c2++) {
-            const partner = x(primaryB, c2);
-            const ms = rtt(c1, c2);
-            if (partner !== undefined && ms > 0) row.push({ variable: partner, coefficient: ms });
-          }
-          constraints.push({ name: `rtt_${key}_${c1}`, terms: row, sense: '<=', rhs: highest });
-        }
+        const pair = { key, primaryA: copiesOf[a]?.[0] ?? -1, primaryB: copiesOf[b]?.[0] ?? -1 };
+        pairs.push(pair);
+        rowTerms += usable(pair.primaryA) * (2 + usable(pair.primaryB));
       }
     });
+  }
+  if (rowTerms > ROUND_TRIP_TERMS_MAX) {
+    // Quadratic in the clusters: at 1,000 × 200 tens of millions of terms, seconds of the event loop and gigabytes to
+    // build, for a model no solver loads within the time limit. The term is left out, and the decision says so.
+    notes.push(
+      `highPerformance: round trips between connected services left out: ${pairs.length} pairs over ${C} clusters would take ` +
+        `${rowTerms.toLocaleString('en-US')} terms (more than ${ROUND_TRIP_TERMS_MAX.toLocaleString('en-US')}).`,
+    );
+  } else if (pairs.length > 0) {
+    const rtt = (c1: number, c2: number): number => (c1 === c2 ? 0 : (problem.latencyMs[c1]?.[c2] ?? highest));
+    const variables: ModelVariable[] = [];
+    const constraints: LinearConstraint[] = [];
+    const terms: LinearTerm[] = [];
+    for (const { key, primaryA, primaryB } of pairs) {
+      const r = `rtt_${key}`;
+      variables.push({ name: r, lower: 0, upper: highest, integer: false });
+      terms.push({ variable: r, coefficient: 1 });
+      // r ≥ Σ_c2 rtt(c1, c2)·x[b][c2] − M·(1 − x[a][c1]) for each c1 a can use.
+      for (let c1 = 0; c1 < C; c1++) {
+        const own = x(primaryA, c1);
+        if (own === undefined) continue;
+        const row: LinearTerm[] = [{ variable: own, coefficient: highest }, { variable: r, coefficient: -1 }];
+        for (let c2 = 0; c2 < C; c2++) {
+          const partner = x(primaryB, c2);
+          const ms = rtt(c1, c2);
+          if (partner !== undefined && ms > 0) row.push({ variable: partner, coefficient: ms });
+        }
+        constraints.push({ name: `rtt_${key}_${c1}`, terms: row, sense: '<=', rhs: highest });
+      }
+    }
     if (terms.length > 0) phases.push({ name: 'highPerformance:roundTrips', terms, offset: 0, variables, constraints });
   }
   phases.push(loadWeightedPhase('highPerformance:utilisation', problem, x, (c) => {
     const cpu = problem.clusters[c]?.cpu ?? 0;
     return cpu > 0 ? 100 / cpu : 0;
   }));
-  return phases;
+  return { phases, notes };
 }
 
 /** Minimise the integer peak ≥ 100·Σ cpu·x / cpu[c] for every cluster (balance, as the plain engine's last term). */
