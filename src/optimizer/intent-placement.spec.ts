@@ -4,7 +4,7 @@ import { activeIntents, energyFigures } from './intents';
 import { milpPlacement } from './milp-placement';
 import { ClusterCapacity, ServiceDemand } from './model';
 import type { ClusterSets, PlacementIntents } from '../domain/graph/placement-model';
-import { SOLVER_NAMES } from './solver';
+import { SOLVER_NAMES, type Solver } from './solver';
 import { getSolver } from './solver-selection';
 import { WorkerSolver } from './solvers/worker-solver';
 
@@ -261,5 +261,22 @@ describe('highPerformance at scale', () => {
     expect(checkIntentPlacement(clusters, services, result.placement, result.clusterSets, intents, { clusterLatencyMs })).toEqual([]);
     expect(result.intents.notes).toEqual([expect.stringMatching(/^highPerformance: round trips between connected services left out: 399 pairs over 60 clusters would take 1,4\d\d,\d{3} terms \(more than 500,000\)\.$/)]);
     expect(intentsExplanation(result.intents)).toContain(result.intents.notes?.[0]);
+  });
+});
+
+describe('the time limit of a placement under intents', () => {
+  it('bounds the energy comparison too: no solve is given time past the caller’s deadline', async () => {
+    const real = await getSolver('highs');
+    const ends: number[] = [];
+    const recording: Solver = { name: real.name, solve: (model, options) => (ends.push(performance.now() + options.timeLimitMs), real.solve(model, options)) };
+    // a shrank: one of x, y must leave it, so the moves phase (and the comparison's) goes to the solver.
+    const clusters = [cluster('a', 2, { labels: carbon(100) }), cluster('b', 4, { labels: carbon(50) }), cluster('c', 4, { labels: carbon(300) })];
+    const services = [service('x', 2), service('y', 2)];
+    const timeLimitMs = 2_000;
+    const started = performance.now();
+    const result = await intentPlacement(clusters, services, { x: 'a', y: 'a' }, { solver: recording, intents: { energyEfficiency: true }, timeLimitMs });
+    expect(result).toMatchObject({ feasible: true, intents: { energy: { withoutIntent: expect.any(Number) } } });
+    expect(ends.length).toBeGreaterThan(1); // the comparison solved too
+    for (const end of ends) expect(end).toBeLessThanOrEqual(started + timeLimitMs + 20);
   });
 });
