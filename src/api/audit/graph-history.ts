@@ -64,10 +64,13 @@ export type AsOf = { kind: 'time'; at: Date } | { kind: 'position'; position: nu
 
 /**
  * `at` as a position (at most 15 digits: exact as a number, as the document's pattern says) or an ISO
- * 8601 time whose calendar date exists (Date would roll 2026-02-30 over to March 2).
+ * 8601 time whose calendar date exists (Date would roll 2026-02-30 over to March 2): a date (its UTC
+ * start), or a date-time with its offset (`Z`, `+01:00`). Without one, Date reads a time of day in the
+ * server's own zone, so the same `at` named another instant on another server.
  */
 export function parseAsOf(value: string): AsOf | null {
   if (/^\d{1,15}$/.test(value)) return { kind: 'position', position: Number(value) };
+  if (!/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/i.test(value)) return null;
   const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
   const at = new Date(value);
   if (!date || Number.isNaN(at.getTime())) return null;

@@ -167,7 +167,9 @@ export class GraphsController {
   @Get('graphs/:name')
   @ApiOperation({ summary: 'One graph (upstream view plus placement, revision and failures); ETag is its revision; ?at=<ISO time|position> shows it as it was' })
   @ApiNameParam('name', 'the graph id')
-  @ApiQueryParam('at', 'an ISO 8601 time or a global event position', { anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, { type: 'string', format: 'date-time' }] })
+  @ApiQueryParam('at', 'a global event position, an ISO 8601 time with its offset (Z or ±hh:mm), or a date (its start in UTC)', {
+    anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, { type: 'string', format: 'date-time' }, { type: 'string', format: 'date' }],
+  })
   @ApiJson(200, 'The graph', 'GraphView', ['etag'])
   @ApiProblems(404)
   async get(@Param('name') name: string, @Query('at') at: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView | Buffer> {
@@ -425,7 +427,7 @@ export class GraphsController {
   private async findAsOf(name: string, at: string): Promise<GraphDocument> {
     const asOf = parseAsOf(at);
     if (!asOf) {
-      const message = 'must be an ISO 8601 time (a date that exists) or a whole event position of at most 15 digits';
+      const message = 'must be an ISO 8601 date or time with its offset (Z or ±hh:mm), on a date that exists, or a whole event position of at most 15 digits';
       throw ProblemException.of(HttpStatus.BAD_REQUEST, `at ${message}`, { errors: [{ pointer: '/at', message }] });
     }
     const doc = await graphAsOf(this.runtime.eventStore, name, asOf);
