@@ -132,6 +132,18 @@ describe.each(SOLVER_NAMES)('MILP placement with %s', (solverName) => {
   });
 });
 
+describe('MILP placement at the exact memory limit', () => {
+  // Known defect, not fixed: HiGHS accepts rows within its feasibility tolerance (relative ~1e-7 to 1e-6), and nothing
+  // re-checks the decoded placement in bytes, so a placement over a cluster's memory by up to ~1e-6 of it (80 bytes
+  // of 1 GiB here; 200 KB of 1 TiB) is returned as feasible and proven optimal. Remove `.failing` once fixed.
+  it.failing('three services of half a GiB and 40 bytes do not fit two clusters of 1 GiB', async () => {
+    const clusters = [cluster('c1', 10, { memoryBytes: GIB }), cluster('c2', 10, { memoryBytes: GIB })];
+    const services = ['a', 'b', 'c'].map((id) => service(id, 1, { memoryBytes: GIB / 2 + 40 }));
+    const result = await milpPlacement(clusters, services, { a: 'c1', b: 'c2', c: 'c1' }, { solver: await getSolver('highs') });
+    expect(result).toMatchObject({ feasible: false, bindingResource: 'memory' });
+  });
+});
+
 describe('MILP placement checks the solver status', () => {
   const stub = (result: Partial<SolveResult>): Solver => ({
     name: 'highs',
