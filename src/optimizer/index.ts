@@ -10,7 +10,7 @@ export { DEFAULT_SCALING_TIME_LIMIT_MS, SCALING_WEIGHTS, decideReplicas, minimum
 export type { ScalingBindingResource, ScalingCluster, ScalingOptions, ScalingResult, ScalingService } from './scaling';
 export * from './plan';
 export * from './intents';
-export { intentPlacement, intentsExplanation, meanFigureOf } from './intent-placement';
+export { countMoves, intentPlacement, intentsExplanation, meanFigureOf } from './intent-placement';
 export type { IntentPlacementFound, IntentPlacementOptions, IntentPlacementResult, IntentReport } from './intent-placement';
 export { describeCapacityGap, formatBytes } from './capacity-gap';
 export { describeRequirement } from './latency';

@@ -580,7 +580,8 @@ function decode(problem: PlacementProblem, x: (s: number, c: number) => string |
   });
 }
 
-function countMoves(
+/** Moves of a placement against the previous one, every cluster of a service counted (as the moves phase does). */
+export function countMoves(
   services: readonly ServiceDemand[],
   placement: Placement,
   clusterSets: ClusterSets,

@@ -109,3 +109,24 @@ describe('counterfactual replay under the security intent with a configured trus
     expect(replayed).toMatchObject({ recorded: { violations: [] }, replayed: { placement: { x: 'c', y: 'c' }, violations: [] }, differences: [] });
   });
 });
+
+describe('counterfactual replay of a highAvailability decision', () => {
+  it('counts the moves and the load of every cluster a service runs on, as the decision did', async () => {
+    const three = ['a', 'b', 'c'].map((name): ClusterCapacity => ({ name, cpu: 4, memoryBytes: null, gpu: 0, available: name !== 'b' }));
+    const ha = [{ id: 'x', cpu: 1, memoryBytes: 0, gpu: false, replicas: 1 }];
+    const intents = { highAvailability: true };
+    // x ran on a and b; b is lost: x keeps a and gets c (one move).
+    const result = await intentPlacement(three, ha, { x: 'a' }, { intents, currentSets: { x: ['a', 'b'] } });
+    if (!result.feasible) throw new Error(result.reason);
+    expect(result.clusterSets).toEqual({ x: ['a', 'c'] });
+    expect(result.terms.moves).toBe(1);
+    const event = decided(
+      { clusters: three, services: ha, previousPlacement: { x: 'a' }, intents, previousClusterSets: { x: ['a', 'b'] } },
+      { ...result.placement },
+      { moves: result.terms.moves, clusterSets: { x: ['a', 'c'] } },
+    );
+    const [replayed] = (await replayDecisions([event], SAME)).decisions;
+    const expected = { moves: 1, utilisation: { a: 0.25, b: 0, c: 0.25 }, violations: [] };
+    expect(replayed).toMatchObject({ recorded: expected, replayed: { ...expected, clusterSets: { x: ['a', 'c'] } }, differences: [] });
+  });
+});

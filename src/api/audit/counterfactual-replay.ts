@@ -4,6 +4,7 @@ import { isPlacementOutcome } from './graph-history';
 import {
   activeIntents,
   checkIntentPlacement,
+  countMoves,
   getIsolatedSolver,
   intentPlacement,
   milpPlacement,
@@ -96,13 +97,14 @@ export async function replayDecisions(
           await milpPlacement(clusters, services, current, { solver, ...network, capacityGap: false });
     const replayedPlacement = replayed.feasible ? { ...replayed.placement } : null;
     const replayedSets: ClusterSets = replayed.feasible && 'clusterSets' in replayed ? (replayed.clusterSets as ClusterSets) : {};
+    const previous = { placement: previousPlacement, sets: recorded.inputs.previousClusterSets };
     results.push({
       decisionId: recorded.decisionId,
       at: event.created,
       reason: recorded.reason,
-      recorded: summary(recordedPlacement, recordedSets, previousPlacement, clusters, recorded.inputs.services, recorded.algorithm, recordedIntents, check),
+      recorded: summary(recordedPlacement, recordedSets, previous, clusters, recorded.inputs.services, recorded.algorithm, recordedIntents, check),
       replayed: {
-        ...summary(replayedPlacement, replayedSets, previousPlacement, clusters, services, options.algorithm, intents, check),
+        ...summary(replayedPlacement, replayedSets, previous, clusters, services, options.algorithm, intents, check),
         solver: replayed.solver,
         ...(replayed.feasible ? {} : { failure: replayed.reason }),
         ...(replayed.feasible && 'intents' in replayed ? { intents: replayed.intents } : {}),
@@ -116,7 +118,7 @@ export async function replayDecisions(
 function summary(
   placement: Record<string, string> | null,
   clusterSets: ClusterSets,
-  previous: Record<string, string> | null,
+  previous: { placement: Record<string, string> | null; sets: ClusterSets | undefined },
   clusters: ClusterCapacity[],
   services: ServiceDemand[],
   algorithm: string,
@@ -129,17 +131,18 @@ function summary(
     algorithm,
     placement,
     ...(Object.keys(clusterSets).length > 0 ? { clusterSets } : {}),
-    moves: previous ? Object.keys(placement).filter((id) => previous[id] !== undefined && previous[id] !== placement[id]).length : 0,
-    utilisation: utilisation(placement, clusters, services),
+    // Every cluster a service runs on counts, for moves (as the decision counted them) and for load.
+    moves: previous.placement ? countMoves(services, placement, clusterSets, previous.placement, previous.sets).moves : 0,
+    utilisation: utilisation(placement, clusterSets, clusters, services),
     // An independent check of every constraint (the intents' included) against the recorded inputs.
     violations: checkIntentPlacement(clusters, services, placement, clusterSets, intents, check).map((v) => ({ ...v })),
   };
 }
 
-function utilisation(placement: Record<string, string>, clusters: ClusterCapacity[], services: ServiceDemand[]): Record<string, number> {
+function utilisation(placement: Record<string, string>, clusterSets: ClusterSets, clusters: ClusterCapacity[], services: ServiceDemand[]): Record<string, number> {
   return Object.fromEntries(
     clusters.map((cluster) => {
-      const used = services.filter((s) => placement[s.id] === cluster.name).reduce((sum, s) => sum + s.cpu * s.replicas, 0);
+      const used = services.filter((s) => (clusterSets[s.id] ?? [placement[s.id]]).includes(cluster.name)).reduce((sum, s) => sum + s.cpu * s.replicas, 0);
       return [cluster.name, cluster.cpu > 0 ? Math.round((used / cluster.cpu) * 1000) / 1000 : 0];
     }),
   );
