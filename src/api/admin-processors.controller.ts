@@ -39,7 +39,7 @@ export class AdminProcessorsController {
   })
   @ApiStringParam('name', 'the processor')
   @ApiQueryParam('limit', `at most this many (1–${MAX_PAGE}, default ${DEFAULT_PAGE})`, { type: 'integer', minimum: 1, maximum: MAX_PAGE })
-  @ApiQueryParam('after', 'only events after this position', { type: 'integer', minimum: 0 })
+  @ApiQueryParam('after', 'only events after this position', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @ApiJson(200, 'The page', 'ParkedEventsPage', ['link'])
   @ApiProblems(400, 404)
   async parked(@Param('name') name: string, @Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {

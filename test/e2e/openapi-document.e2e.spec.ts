@@ -66,6 +66,29 @@ describe('OpenAPI document and HTTP semantics', () => {
     expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'GraphView', 'ClusterView', 'Health']));
   });
 
+  it("uses OpenAPI 3.0's schema dialect throughout: exclusive bounds are flags, every integer parameter has its bounds", () => {
+    const misfits: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) return node.forEach((child, i) => walk(child, `${at}/${i}`));
+      if (typeof node !== 'object' || node === null) return;
+      for (const [key, value] of Object.entries(node)) {
+        // Draft 6+ writes the bound in exclusiveMinimum; 3.0 reads it from minimum, with exclusiveMinimum: true (a schema tool refuses the rest).
+        if ((key === 'exclusiveMinimum' || key === 'exclusiveMaximum') && typeof value !== 'boolean') misfits.push(`${at}/${key}`);
+        if (key === 'const' || key === '$schema') misfits.push(`${at}/${key}`);
+        walk(value, `${at}/${key}`);
+      }
+    };
+    walk(spec, '');
+    expect(misfits).toEqual([]);
+    // A generator sends any integer a schema allows: one the route refuses as too large must have its maximum.
+    const unbounded = operations().flatMap(({ path, method, operation }) =>
+      ((operation as { parameters?: Array<{ name: string; in: string; schema?: { type?: string; maximum?: number } }> }).parameters ?? [])
+        .filter((parameter) => parameter.in === 'query' && parameter.schema?.type === 'integer' && parameter.schema.maximum === undefined)
+        .map((parameter) => `${method.toUpperCase()} ${path} ?${parameter.name}`),
+    );
+    expect(unbounded).toEqual([]);
+  });
+
   it('declares bearer auth where AuthGuard asks for it (not on /health or the Alertmanager webhook)', () => {
     expect(spec.components.securitySchemes).toHaveProperty('bearer');
     expect(spec.paths['/project/{project}/graphs']!.get!.security).toEqual([{ bearer: [] }]);

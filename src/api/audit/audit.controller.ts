@@ -238,7 +238,7 @@ export class AuditController {
 function ApiDecisionPage(limitDescription: string): MethodDecorator {
   return applyDecorators(
     ApiQueryParam('limit', `${limitDescription} (1–${MAX_DECISIONS}, default ${DEFAULT_DECISIONS})`, { type: 'integer', minimum: 1, maximum: MAX_DECISIONS }),
-    ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0 }),
+    ApiQueryParam('before', "only decisions recorded below this revision of the graph's stream (what Link rel=next gives)", { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     ApiQueryParam('offset', 'skip this many of the latest decisions (default 0); each costs, prefer before', { type: 'integer', minimum: 0, maximum: MAX_DECISION_OFFSET }),
   );
 }

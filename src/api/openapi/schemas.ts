@@ -347,7 +347,8 @@ const DeployRequest: SchemaObject = {
 };
 
 /**
- * OpenAPI 3.0 has no `const`, `if`/`then` or `examples`: `const` becomes a one-value enum; the
+ * OpenAPI 3.0 has no `const`, `if`/`then` or `examples`, and its `exclusiveMinimum` is a flag: `const` becomes a one-value enum,
+ * a numeric `exclusiveMinimum` (`exclusiveMaximum`) a `minimum` (`maximum`) with the flag; the
  * conditional rule stays in the published JSON Schema (the document links it); the example moves to `example`.
  */
 function openApiSchemaOf(schema: unknown): SchemaObject {
@@ -357,6 +358,9 @@ function openApiSchemaOf(schema: unknown): SchemaObject {
     const entries = Object.entries(node).flatMap(([key, value]): Array<[string, unknown]> => {
       if (key === '$schema' || key === '$id' || key === 'if' || key === 'then' || key === 'title') return [];
       if (key === 'const') return [['enum', [value]]];
+      // Draft-07's numeric bound is OpenAPI 3.0's boolean flag on `minimum` / `maximum`.
+      if (key === 'exclusiveMinimum' && typeof value === 'number') return [['minimum', value], ['exclusiveMinimum', true]];
+      if (key === 'exclusiveMaximum' && typeof value === 'number') return [['maximum', value], ['exclusiveMaximum', true]];
       if (key === 'examples') return [['example', (value as unknown[])[0]]];
       if (key === 'properties') return [[key, Object.fromEntries(Object.entries(value as object).map(([name, child]) => [name, convert(child)]))]];
       return [[key, convert(value)]];
