@@ -135,6 +135,48 @@ describe('NFVCL VIM routes', () => {
   });
 });
 
+describe('VIM names that cannot be a segment of NFVCL\'s path', () => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig()));
+  afterEach(async () => rig.stop());
+
+  /**
+   * A VIM is deleted with `DELETE /v1/topology/vim/{name}`. URL parsing turns a name ".." into
+   * `DELETE /v1/topology/`, which is NFVCL's "delete the whole topology" (every VIM, network and
+   * Kubernetes entry); a name with "/" never reaches the VIM route (404, taken as "already gone").
+   */
+  it('refuses to register them (400 naming vim_name), and deleting one found by the sync leaves NFVCL\'s topology alone', async () => {
+    for (const name of ['..', '.', 'a/b']) {
+      const refused = await rig.request('POST', '/vims/smo_vims', vimBody({ vim_name: name, pop_area: 3 }));
+      expect([name, refused.status, typeOf(refused), ((await refused.json()) as { errors: unknown[] }).errors]).toEqual([
+        name,
+        400,
+        PROBLEM,
+        [{ pointer: '/vim_name', message: 'must not be "." or ".." nor contain "/" (it names the VIM in NFVCL\'s paths)' }],
+      ]);
+    }
+    expect(rig.nfvcl.requests()).toEqual([]);
+
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    // Someone else added such VIMs to NFVCL; the sync imports them as they are named there.
+    for (const [name, area] of [['..', 5], ['a/b', 6]] as const) {
+      await fetch(`${rig.nfvcl.url}/v1/topology/vim`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, vim_type: 'openstack', vim_url: 'http://10.5.0.1:5000/v3', vim_password: 'pw', networks: ['mgmt-net', 'service-net'], areas: [area] }),
+      });
+    }
+    expect((await rig.request('GET', '/vims/sync/nfvcl_vims')).status).toBe(200);
+    for (const id of [2, 3]) {
+      const removal = await rig.request('DELETE', `/vims/smo_vims/${id}`);
+      expect([id, removal.status, typeOf(removal)]).toEqual([id, 422, PROBLEM]);
+    }
+    expect(rig.nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels', '..', 'a/b']);
+    expect(((await rig.json('/vims/smo_vims')) as { 'SMO VIMs': unknown[] })['SMO VIMs']).toHaveLength(3);
+  });
+});
+
 describe('NFVCL routes without NFVCL_BASE_URL', () => {
   it('answer 503 "NFVCL is not configured"; reads of what SMO recorded still work', async () => {
     const smo = await startApp({ SMO_CLUSTER_SYNC_INTERVAL: '3600' });

@@ -12,6 +12,8 @@ import { inconsistent, RequestBodySchema } from '../validation/request-body';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
 const MAX_TEXT = 255;
+/** NFVCL deletes a VIM at `/v1/topology/vim/{name}`: a name ".." made that `DELETE /v1/topology/`, every VIM's topology. */
+export const VIM_NAME_IN_PATH = 'must not be "." or ".." nor contain "/" (it names the VIM in NFVCL\'s paths)';
 const MAX_WORKERS = 100;
 const POP_AREA_TEXT = /^[0-9]{1,15}$/;
 /** B15: the area, an integer; upstream clients may send it as a string of digits (it is stored as an integer). */
@@ -45,7 +47,7 @@ export class VimRegistrationBody {
   @PopAreaField()
   pop_area!: number | string;
 
-  @TextField({ description: 'the VIM name (unique in SMO)', example: 'os-brussels', maxLength: MAX_TEXT })
+  @TextField({ description: 'the VIM name (unique in SMO)', example: 'os-brussels', maxLength: MAX_TEXT, pathSegment: { message: VIM_NAME_IN_PATH } })
   vim_name!: string;
 
   @TextField({ description: 'the OpenStack project (tenant)', example: 'nephele', maxLength: MAX_TEXT })

@@ -27,6 +27,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAP_CHECKS } from './map-checks';
+import { PATH_SEGMENT } from '../../shared/path-segment';
 
 export interface FieldOptions {
   description: string;
@@ -55,17 +56,26 @@ function field(options: FieldOptions, schema: Schema, ...validators: PropertyDec
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const PRINTABLE_TEXT = /^(?=[\s\S]*\S)[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
 
-/** Text with something besides white space, at most `maxLength` characters (printable, unless a password). */
-export function TextField(options: FieldOptions & { maxLength: number; format?: string }): PropertyDecorator {
+/** PRINTABLE_TEXT and PATH_SEGMENT as one pattern, for the published schema. */
+// eslint-disable-next-line no-control-regex -- as PRINTABLE_TEXT
+const PRINTABLE_SEGMENT = /^(?!\.{1,2}$)(?=[\s\S]*\S)[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069/]*$/;
+
+/**
+ * Text with something besides white space, at most `maxLength` characters (printable, unless a password).
+ * `pathSegment`: the text names something in a peer's URL path (PATH_SEGMENT; `message` says which).
+ */
+export function TextField(options: FieldOptions & { maxLength: number; format?: string; pathSegment?: { message: string } }): PropertyDecorator {
   // A name (of a VIM, a tenant, a user…) is printed in logs, the console and NFVCL's calls: no control
   // or bidirectional-override characters, which forge log lines or disguise a name. A password may hold anything but blanks only.
   const [pattern, message] =
     options.format === 'password' ? [/\S/, 'must be a non-empty string'] : [PRINTABLE_TEXT, 'must be a non-empty string without control or bidirectional-override characters'];
+  const documented = options.pathSegment ? PRINTABLE_SEGMENT : pattern;
   return field(
     options,
-    { type: 'string', minLength: 1, maxLength: options.maxLength, pattern: pattern.source, ...(options.format ? { format: options.format } : {}) },
+    { type: 'string', minLength: 1, maxLength: options.maxLength, pattern: documented.source, ...(options.format ? { format: options.format } : {}) },
     IsString({ message: 'must be a non-empty string' }),
     Matches(pattern, { message }),
+    ...(options.pathSegment ? [Matches(PATH_SEGMENT, { message: options.pathSegment.message })] : []),
     MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
   );
 }

@@ -94,6 +94,13 @@ describe('NFVCL HTTP client', () => {
       expect(await rejection(client.registerVim(topologyBody(vim), [PASSWORD]))).toMatchObject({ kind: 'refused', status: 409 });
     });
 
+    it('never deletes a VIM whose name is not one path segment: `vim/..` was `DELETE /v1/topology/`, the whole topology', async () => {
+      await client.registerVim(topologyBody(vim), [PASSWORD]);
+      for (const name of ['..', '.', 'a/b']) await expect(client.deleteVim(name)).rejects.toThrow(`VIM name "${name}" cannot be a segment of NFVCL's path; not sent`);
+      expect(nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
+      expect((await client.topologyVims()).map((v) => v.name)).toEqual(['os-a']);
+    });
+
     it('creates a blueprint, follows it to ready, adds a node and deletes it', async () => {
       await client.registerVim(topologyBody(vim), [PASSWORD]);
       const created = await client.createK8sBlueprint(k8s);

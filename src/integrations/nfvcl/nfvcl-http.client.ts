@@ -5,6 +5,7 @@
  * side; nothing else is retried, so a blueprint is never requested twice.
  */
 import { serviceBaseUrl } from '../../shared/base-url';
+import { isPathSegment } from '../../shared/path-segment';
 import { withRetry, type RetryPolicy } from '../../shared/retry';
 import { blueprintIdOf, blueprintOf, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
 import { isRecord } from '../../shared/is-record';
@@ -59,6 +60,8 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   async deleteVim(name: string): Promise<NfvclAccepted | 'not-found'> {
+    // `/v1/topology/vim/..` is `DELETE /v1/topology/`: NFVCL's whole topology. The routes refuse such names first.
+    if (!isPathSegment(name)) throw new Error(`VIM name "${name}" cannot be a segment of NFVCL's path; not sent`);
     return this.send('DELETE', `/v1/topology/vim/${encodeURIComponent(name)}`, undefined, [], { notFound: true });
   }
 
