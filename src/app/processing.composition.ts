@@ -36,6 +36,7 @@ import { NfvclCallsProcessor } from '../processors/nfvcl-calls.processor';
 import { clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCaseOf, RemoveVim } from './cqrs';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
+import { osK8sClustersProjection, type OsK8sClusterDocument } from '../../projections/os-k8s-clusters.projection';
 
 /**
  * The composition root of SMO's durable processors (what stands in for sagas, see the README's
@@ -139,6 +140,12 @@ export class DurableProcessing {
           dispatchCall: (command, context) => commandBus.execute(nfvclCallUseCaseOf(command, context)),
           dispatchCluster: dispatchOsK8s,
           removeVim: (data, context) => commandBus.execute(new RemoveVim(data, context)),
+          clustersInArea: async (popArea) => {
+            // The clusters the calls before this one recorded are in the read model once it reached the head.
+            await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: [osK8sClustersProjection.name] });
+            const docs = await runtime.readStore.find<OsK8sClusterDocument>(osK8sClustersProjection.collection, { where: { popArea } });
+            return docs.map(({ doc }) => ({ smoId: doc.smoId, vimName: doc.state.vimName }));
+          },
         }),
         // A graph waiting for a cluster it had approved is placed when a cluster joins; its proposal is pending again when that cluster is not built.
         new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }),

@@ -29,6 +29,7 @@ describe('NFVCL calls processor', () => {
   let clusters: OsK8sClusterCommands;
   let processor: NfvclCallsProcessor;
   let client: NfvclHttpClient;
+  let vims: VimCommands;
   /** The store refuses the next record of a call's answer (SQLITE_FULL), as a process killed there would leave it. */
   let failAnswerOnce: boolean;
   beforeEach(async () => {
@@ -37,7 +38,7 @@ describe('NFVCL calls processor', () => {
     store = new MemoryEventStore();
     calls = new NfvclCalls(store);
     clusters = new OsK8sClusterCommands(store);
-    const vims = new VimCommands(store, new MemoryReadStore());
+    vims = new VimCommands(store, new MemoryReadStore());
     client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
     await client.registerVim(
       topologyBody({
@@ -45,6 +46,10 @@ describe('NFVCL calls processor', () => {
         mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
       }),
       ['p'],
+    );
+    await vims.register(
+      { name: 'v', popArea: 0, url: 'http://k:5000/v3', vimType: 'Openstack', networks: [], mgmtNetwork: 'm', serviceNetwork: 's', useFloatingIp: false, topology: 't', tenantName: 'n', user: 'u', source: 'api', nfvclResponse: null },
+      context('register-vim'),
     );
     processor = new NfvclCallsProcessor({
       calls,
@@ -60,6 +65,9 @@ describe('NFVCL calls processor', () => {
       },
       dispatchCluster: (command, ctx) => clusters.execute(command, ctx),
       removeVim: (data, ctx) => vims.execute(data.vimId, { type: 'RemoveVim', data }, ctx),
+      clustersInArea: async () => {
+        throw new Error('no VIM is removed here (test/e2e/nfvcl-vims.e2e.spec.ts covers it)');
+      },
     });
   });
   afterEach(() => nfvcl.stop());
@@ -91,6 +99,14 @@ describe('NFVCL calls processor', () => {
     await processor.handle(event);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'refused', status: 422, detail: expect.stringContaining('bad area') } } });
     expect(await store.readStream(`oscluster-${create.smoId}`).catch(() => [])).toEqual([]);
+  });
+
+  it('does not ask NFVCL for a cluster on a VIM removed before the call was made (a creation that raced the removal)', async () => {
+    await vims.execute(1, { type: 'RemoveVim', data: { vimId: 1, nfvclResponse: null } }, context('remove-vim'));
+    const { callId, event } = await intent(create, 'req-after-removal');
+    await processor.handle(event);
+    expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'not-found', detail: 'VIM not found' } } });
+    expect(blueprintPosts()).toBe(0);
   });
 
   it('does not ask NFVCL to delete a cluster SMO no longer has (a request that raced another)', async () => {

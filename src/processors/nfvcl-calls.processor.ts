@@ -45,6 +45,11 @@ export class NfvclCallsProcessor implements Processor {
       dispatchCall: Dispatch<NfvclCallCommand>;
       dispatchCluster: Dispatch<OsK8sClusterCommand>;
       removeVim: (data: { vimId: number; nfvclResponse: unknown }, context: CommandContext) => Promise<unknown>;
+      /**
+       * SMO's live clusters of an area (NFVCL picks a blueprint's VIM by its area), every cluster recorded before
+       * included: a VIM is not removed from under them (NFVCL could no longer delete their VMs).
+       */
+      clustersInArea: (popArea: number) => Promise<Array<{ smoId: string; vimName: string | null }>>;
     },
   ) {}
 
@@ -76,12 +81,22 @@ export class NfvclCallsProcessor implements Processor {
     return null;
   }
 
+  /** The VIM is registered and no live cluster is built on it (one of its area, asked for on it or found by the sync). */
+  private async assertRemovable(vimId: number): Promise<void> {
+    const { state } = await this.deps.vims.load(vimId);
+    if (state.kind !== 'registered') throw new DomainError('not-found', `VIM with SMO ID ${vimId} not found`);
+    const { name, popArea } = state.vim;
+    if (popArea === null) return;
+    const held = (await this.deps.clustersInArea(popArea)).filter((cluster) => cluster.vimName === null || cluster.vimName === name);
+    if (held.length > 0) throw new DomainError('conflict', `VIM ${name} still has OS K8S clusters (${held.map((c) => c.smoId).join(', ')}); delete them first`);
+  }
+
   private async act(operation: NfvclOperation, context: CommandContext): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
     const { nfvcl } = this.deps;
     if (operation.kind === 'delete-k8s' || operation.kind === 'scale-out-k8s') live((await this.deps.clusters.load(operation.smoId)).state);
-    if (operation.kind === 'delete-vim' && (await this.deps.vims.load(operation.vimId)).state.kind !== 'registered') {
-      throw new DomainError('not-found', `VIM with SMO ID ${operation.vimId} not found`);
-    }
+    // Calls are made one at a time: a cluster asked for before a VIM's removal holds the VIM, one asked for after finds it gone.
+    if (operation.kind === 'create-k8s' && (await this.deps.vims.load(operation.vimId)).state.kind !== 'registered') throw new DomainError('not-found', 'VIM not found');
+    if (operation.kind === 'delete-vim') await this.assertRemovable(operation.vimId);
     switch (operation.kind) {
       case 'create-k8s': {
         const { kind: _kind, ...request } = operation;

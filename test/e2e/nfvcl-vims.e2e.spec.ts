@@ -135,6 +135,44 @@ describe('NFVCL VIM routes', () => {
   });
 });
 
+describe('deleting a VIM that clusters are built on', () => {
+  let rig: NfvclRig;
+  afterEach(async () => rig.stop());
+
+  /**
+   * NFVCL finds a blueprint's VIM through the topology (by area) to build, scale and delete its VMs, and deletes a
+   * VIM without looking at blueprints: removed under a cluster, the cluster's VMs could no longer be deleted by NFVCL.
+   */
+  it('is refused (409) while a cluster of its area is provisioning, provisioned or imported; NFVCL keeps it', async () => {
+    rig = await startNfvclRig({ fake: { pollsUntilReady: 1_000_000 } });
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    const created = await rig.request('POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels' });
+    expect(created.status).toBe(201);
+    const { smo_id: smoId } = (await created.json()) as { smo_id: string };
+
+    const refused = await rig.request('DELETE', '/vims/smo_vims/1');
+    expect([refused.status, typeOf(refused), ((await refused.json()) as { detail: string }).detail]).toEqual([
+      409,
+      PROBLEM,
+      `VIM os-brussels still has OS K8S clusters (${smoId}); delete them first`,
+    ]);
+    expect(rig.nfvcl.requests().filter((r) => r.path.startsWith('/v1/topology') && r.method === 'DELETE')).toEqual([]);
+    expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels']);
+
+    expect((await rig.request('DELETE', `/os_k8s/cluster/${smoId}`)).status).toBe(200);
+    // A cluster someone else built in the area, found by the sync, holds the VIM too.
+    rig.nfvcl.addBlueprint({ id: 'OTHER0', popArea: 0 });
+    expect((await rig.request('POST', '/os_k8s/sync/nfvcl_k8s')).status).toBe(200);
+    expect((await rig.request('DELETE', '/vims/smo_vims/1')).status).toBe(409);
+    rig.nfvcl.removeBlueprint('OTHER0');
+    expect((await rig.request('POST', '/os_k8s/sync/nfvcl_k8s')).status).toBe(200);
+
+    const removed = await rig.request('DELETE', '/vims/smo_vims/1');
+    expect(removed.status).toBe(200);
+    expect(rig.nfvcl.topology()?.vims).toEqual([]);
+  });
+});
+
 describe('VIM names that cannot be a segment of NFVCL\'s path', () => {
   let rig: NfvclRig;
   beforeEach(async () => (rig = await startNfvclRig()));

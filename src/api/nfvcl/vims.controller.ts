@@ -184,7 +184,7 @@ export class VimsController {
   @ApiOperation({ summary: 'Remove a VIM from NFVCL (DELETE /v1/topology/vim/{name}), then from SMO' })
   @ApiStringParam('smoId', 'the VIM id', SMO_VIM_ID)
   @ApiJson(200, 'Removed', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
-  @ApiProblems(404, 422, 502, 503, 504)
+  @ApiProblems(404, 409, 422, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
