@@ -7,8 +7,12 @@ import { MemoryEventStore } from '../eventstore/memory-event-store';
 import { k8sAddNodeBody, k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
-import { NfvclCallsProcessor } from './nfvcl-calls.processor';
+import { LeaseKeeper } from '../processing/lease-keeper';
+import { LeaseLostError } from '../readstore/read-store';
+import { NFVCL_CALLS_PROCESSOR, NfvclCallsProcessor } from './nfvcl-calls.processor';
 
+/** The runner's context while this instance holds the processor's lease. */
+const owner = { signal: new AbortController().signal, fence: async () => undefined };
 const context = (commandId: string) => ({ commandId, correlationId: 'c', actor: 'test', now: new Date() });
 const create: NfvclOperation = {
   kind: 'create-k8s',
@@ -82,21 +86,41 @@ describe('NFVCL calls processor', () => {
 
   it("asks NFVCL once, records the cluster and then the call's answer; handling the intent again asks nothing", async () => {
     const { callId, event } = await intent(create, 'req-1');
-    await processor.handle(event);
+    await processor.handle(event, owner);
     expect((await store.readStream(`oscluster-${create.smoId}`)).map((e) => e.type)).toEqual(['ClusterProvisioningRequested']);
     const state = await calls.load(callId);
     expect(state).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallAnswered' } });
     expect(blueprintPosts()).toBe(1);
 
-    await processor.handle(event);
+    await processor.handle(event, owner);
     expect(blueprintPosts()).toBe(1);
     expect((await store.readStream(`nfvclcall-${callId}`)).map((e) => e.type)).toEqual(['NfvclCallRequested', 'NfvclCallAnswered']);
+  });
+
+  /**
+   * Fencing: an instance paused (GC, frozen VM) past its lease, whose processor another instance took over meanwhile,
+   * makes no NFVCL change when it wakes: the new owner makes the call (a second create was a second blueprint).
+   */
+  it('asks NFVCL nothing once this instance lost the lease', async () => {
+    const leases = new MemoryReadStore();
+    const paused = new LeaseKeeper(leases, NFVCL_CALLS_PROCESSOR, 'instance-a', 20);
+    expect(await paused.confirm()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await new LeaseKeeper(leases, NFVCL_CALLS_PROCESSOR, 'instance-b', 60_000).confirm()).toBe(true);
+    const fence = async () => {
+      if (!(await paused.confirm())) throw new LeaseLostError(NFVCL_CALLS_PROCESSOR, paused.owner);
+    };
+
+    const { callId, event } = await intent(create, 'req-stale');
+    await expect(processor.handle(event, { signal: new AbortController().signal, fence })).rejects.toThrow(LeaseLostError);
+    expect(blueprintPosts()).toBe(0);
+    expect(await calls.load(callId)).toMatchObject({ kind: 'requested' });
   });
 
   it("records NFVCL's refusal as the call's outcome, and nothing for the cluster", async () => {
     nfvcl.failNext(422, 1, { detail: 'bad area' });
     const { callId, event } = await intent(create, 'req-2');
-    await processor.handle(event);
+    await processor.handle(event, owner);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'refused', status: 422, detail: expect.stringContaining('bad area') } } });
     expect(await store.readStream(`oscluster-${create.smoId}`).catch(() => [])).toEqual([]);
   });
@@ -104,14 +128,14 @@ describe('NFVCL calls processor', () => {
   it('does not ask NFVCL for a cluster on a VIM removed before the call was made (a creation that raced the removal)', async () => {
     await vims.execute(1, { type: 'RemoveVim', data: { vimId: 1, nfvclResponse: null } }, context('remove-vim'));
     const { callId, event } = await intent(create, 'req-after-removal');
-    await processor.handle(event);
+    await processor.handle(event, owner);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'not-found', detail: 'VIM not found' } } });
     expect(blueprintPosts()).toBe(0);
   });
 
   it('does not ask NFVCL to delete a cluster SMO no longer has (a request that raced another)', async () => {
     const { callId, event } = await intent({ kind: 'delete-k8s', smoId: 'OS_K8S_0_zzzzz', blueprintId: 'gone1' }, 'req-3');
-    await processor.handle(event);
+    await processor.handle(event, owner);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'not-found' } } });
     expect(nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
   });
@@ -124,14 +148,14 @@ describe('NFVCL calls processor', () => {
   describe('stopped between its two records', () => {
     async function handledAfterARestart(event: Awaited<ReturnType<typeof intent>>['event']) {
       failAnswerOnce = true;
-      await expect(processor.handle(event)).rejects.toThrow('SQLITE_FULL');
-      await processor.handle(event); // the runner handles the event again (retry or restart)
+      await expect(processor.handle(event, owner)).rejects.toThrow('SQLITE_FULL');
+      await processor.handle(event, owner); // the runner handles the event again (retry or restart)
     }
     const smoId = create.smoId;
 
     it('scale-out: NFVCL adds the workers once (add_node is not idempotent)', async () => {
       const created = await intent(create, 'create-1');
-      await processor.handle(created.event);
+      await processor.handle(created.event, owner);
       const blueprintId = [...nfvcl.blueprints().keys()][0]!;
       expect((await client.getBlueprint(blueprintId))?.phase).toBe('ready'); // NFVCL built it
       await clusters.execute({ type: 'RecordClusterProvisioned', data: { smoId, blueprintId, popArea: 0, workers: 1, masterFlavor: null, karmada: 'not-configured' } }, context('ready'));
@@ -153,7 +177,7 @@ describe('NFVCL calls processor', () => {
 
     it('delete: the call that deleted the cluster answers success, not 404', async () => {
       const created = await intent(create, 'create-3');
-      await processor.handle(created.event);
+      await processor.handle(created.event, owner);
       const blueprintId = [...nfvcl.blueprints().keys()][0]!;
       const del = await intent({ kind: 'delete-k8s', smoId, blueprintId }, 'delete-1');
       await handledAfterARestart(del.event);

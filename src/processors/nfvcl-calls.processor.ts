@@ -11,7 +11,7 @@ import type { NfvclCalls } from '../application/nfvcl-calls';
 import { processorContext } from '../application/processor-context';
 import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
-import type { Processor } from '../processing/processor';
+import type { Processor, ProcessorContext } from '../processing/processor';
 
 /** The processor's name (its runner and checkpoint): routes await it. */
 export const NFVCL_CALLS_PROCESSOR = 'nfvcl-calls';
@@ -29,7 +29,8 @@ type Dispatch<C> = (command: C, context: CommandContext) => Promise<unknown>;
  * like every side effect of a processor). A crash between the two records does not: what the first
  * record wrote for the cluster or VIM (found by its command id) is the call's outcome, and NFVCL is
  * not asked again (a second add_node had left NFVCL with more workers than SMO recorded, a second
- * create an orphan blueprint, a second delete a 404 for a delete that succeeded).
+ * create an orphan blueprint, a second delete a 404 for a delete that succeeded). Each change is
+ * fenced: an instance that lost the lease while paused asks NFVCL nothing (the new owner does).
  */
 export class NfvclCallsProcessor implements Processor {
   readonly name = NAME;
@@ -53,13 +54,13 @@ export class NfvclCallsProcessor implements Processor {
     },
   ) {}
 
-  async handle(event: RecordedEvent): Promise<void> {
+  async handle(event: RecordedEvent, { fence }: ProcessorContext): Promise<void> {
     if (!isNfvclCallEvent(event) || event.type !== 'NfvclCallRequested') return;
     const { callId, operation } = event.data;
     if ((await this.deps.calls.load(callId)).kind !== 'requested') return;
     try {
       const context = processorContext(NAME, event, 'record');
-      const outcome = (await this.recordedEarlier(operation, context.commandId)) ?? (await this.act(operation, context));
+      const outcome = (await this.recordedEarlier(operation, context.commandId)) ?? (await this.act(operation, context, fenced(this.deps.nfvcl, fence)));
       await this.deps.dispatchCall({ type: 'RecordNfvclAnswer', data: { callId, ...outcome } }, processorContext(NAME, event, 'answer'));
     } catch (error) {
       const failure = failureOf(error);
@@ -91,8 +92,7 @@ export class NfvclCallsProcessor implements Processor {
     if (held.length > 0) throw new DomainError('conflict', `VIM ${name} still has OS K8S clusters (${held.map((c) => c.smoId).join(', ')}); delete them first`);
   }
 
-  private async act(operation: NfvclOperation, context: CommandContext): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
-    const { nfvcl } = this.deps;
+  private async act(operation: NfvclOperation, context: CommandContext, nfvcl: NfvclPort): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
     if (operation.kind === 'delete-k8s' || operation.kind === 'scale-out-k8s') live((await this.deps.clusters.load(operation.smoId)).state);
     // Calls are made one at a time: a cluster asked for before a VIM's removal holds the VIM, one asked for after finds it gone.
     if (operation.kind === 'create-k8s' && (await this.deps.vims.load(operation.vimId)).state.kind !== 'registered') throw new DomainError('not-found', 'VIM not found');
@@ -133,6 +133,24 @@ export class NfvclCallsProcessor implements Processor {
       }
     }
   }
+}
+
+/**
+ * NFVCL whose changes are fenced: each first confirms this instance still owns the processor, so an instance that
+ * lost it while paused (the new owner makes the call) changes nothing in NFVCL.
+ */
+function fenced(nfvcl: NfvclPort, fence: () => Promise<void>): NfvclPort {
+  return {
+    topologyVims: (signal) => nfvcl.topologyVims(signal),
+    listBlueprints: (signal) => nfvcl.listBlueprints(signal),
+    getBlueprint: (id, signal) => nfvcl.getBlueprint(id, signal),
+    taskStatus: (id, signal) => nfvcl.taskStatus(id, signal),
+    registerVim: async (body, secrets) => (await fence(), nfvcl.registerVim(body, secrets)),
+    deleteVim: async (name) => (await fence(), nfvcl.deleteVim(name)),
+    createK8sBlueprint: async (body) => (await fence(), nfvcl.createK8sBlueprint(body)),
+    addK8sNodes: async (blueprintId, body) => (await fence(), nfvcl.addK8sNodes(blueprintId, body)),
+    deleteBlueprint: async (blueprintId) => (await fence(), nfvcl.deleteBlueprint(blueprintId)),
+  };
 }
 
 function failureOf(error: unknown): Omit<NfvclCallFailed['data'], 'callId'> | null {
