@@ -20,8 +20,8 @@ type TaskEnd = { kind: 'lost' } | { kind: 'failed'; detail: string } | { kind: '
  * Follows a cluster NFVCL accepted to build until it is ready (ClusterProvisioned) or not
  * (ClusterProvisioningFailed): it polls the task NFVCL started (current API), then the blueprint
  * until it is idle without error (both APIs). NFVCL being unreachable for a while is tolerated
- * until the deadline. After a restart the event is handled again and polling resumes; an outcome
- * already recorded makes the step a no-op. Events are handled one at a time: a second cluster's
+ * until the deadline, NFVCL_PROVISION_TIMEOUT after the request. After a restart the event is handled
+ * again and polling resumes until that same deadline; an outcome already recorded makes the step a no-op. Events are handled one at a time: a second cluster's
  * outcome is recorded after the first one's (NFVCL builds both meanwhile).
  */
 export class OsK8sProvisioningProcessor implements Processor {
@@ -37,7 +37,7 @@ export class OsK8sProvisioningProcessor implements Processor {
       nfvcl: NfvclPort;
       logger: Logger;
       pollIntervalMs: number;
-      /** How long a cluster may take to become ready, from when polling starts. */
+      /** How long a cluster may take to become ready, from its request (a restart does not start it again). */
       timeoutMs: number;
       /** A Karmada kubeconfig is configured: the new cluster is expected to join (SMO does not join it). */
       karmadaConfigured: boolean;
@@ -48,7 +48,10 @@ export class OsK8sProvisioningProcessor implements Processor {
     if (!isOsK8sClusterEvent(event) || event.type !== 'ClusterProvisioningRequested') return;
     const request = event.data;
     const { smoId, taskId } = request;
-    const deadline = Date.now() + this.deps.timeoutMs;
+    // From the request, not from this handling: polling resumed after a restart keeps the time left, so a provisioning
+    // that never finishes ends even when SMO restarts more often than the timeout (at least one look after a restart).
+    const requestedAt = Date.parse(event.created);
+    const deadline = (Number.isFinite(requestedAt) ? Math.min(requestedAt, Date.now()) : Date.now()) + this.deps.timeoutMs;
     const record = (command: OsK8sClusterCommand, step: string) => this.deps.dispatch(command, processorContext(NAME, event, step));
     const fail = (failure: Failure, blueprintId: string | null) =>
       record({ type: 'RecordClusterProvisioningFailure', data: { smoId, blueprintId, taskId, ...failure } }, 'failed');

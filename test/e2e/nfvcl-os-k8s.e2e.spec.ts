@@ -1,4 +1,6 @@
 import { OS_K8S_CLUSTER_ID } from '../../src/domain/os-k8s-cluster/ids';
+import { FakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
+import { startApp } from '../support/app';
 import { startNfvclRig, vimBody, type NfvclRig } from '../support/nfvcl-rig';
 
 const PROBLEM = 'application/problem+json';
@@ -256,5 +258,42 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
 
     const bad = await rig.request('POST', '/os_k8s/sync/nfvcl_k8s?pop_area=one');
     expect([bad.status, ((await bad.json()) as { detail: string }).detail]).toEqual([400, 'pop_area must be a non-negative integer']);
+  });
+});
+
+describe('NFVCL OpenStack Kubernetes clusters across a restart', () => {
+  /**
+   * NFVCL_PROVISION_TIMEOUT bounds a provisioning from its request: the polling SMO resumes after a restart does not
+   * start the time again (SMO restarted more often than the timeout had polled a cluster that never gets ready for ever).
+   */
+  it('a restart does not give a provisioning that never finishes its whole time again', async () => {
+    const nfvcl = await FakeNfvcl.start({ api: '2024', pollsUntilReady: 1_000_000 });
+    const env = { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '4', NFVCL_TIMEOUT: '5', SMO_CLUSTER_SYNC_INTERVAL: '3600' };
+    let smo = await startApp(env);
+    const { dataDir } = smo;
+    try {
+      const send = (method: string, path: string, body?: unknown) =>
+        fetch(`${smo.url}${path}`, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+      expect((await send('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+      const created = await send('POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels' });
+      expect(created.status).toBe(201);
+      const { smo_id: smoId } = (await created.json()) as { smo_id: string };
+      const requestedAt = Date.now();
+
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await smo.close({ keepData: true });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, requestedAt + 4500 - Date.now())));
+      smo = await startApp(env, { dataDir });
+      const restartedAt = Date.now();
+      let view: ClusterView;
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        view = (await (await send('GET', `/os_k8s/cluster/${smoId}`)).json()) as ClusterView;
+      } while (view.status === 'Provisioning' && Date.now() - restartedAt < 6000);
+      expect({ status: view.status, reason: view.failure?.reason, withinTwoSecondsOfRestart: Date.now() - restartedAt < 2000 }).toEqual({ status: 'Failed', reason: 'timeout', withinTwoSecondsOfRestart: true });
+    } finally {
+      await smo.close();
+      await nfvcl.stop();
+    }
   });
 });
