@@ -38,6 +38,9 @@ import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 import { osK8sClustersProjection, type OsK8sClusterDocument } from '../../projections/os-k8s-clusters.projection';
 
+/** Clusters still provisioning that the provisioning processor follows alongside the one it handles. */
+const FOLLOWED_ALONGSIDE = 50;
+
 /**
  * The composition root of SMO's durable processors (what stands in for sagas, see the README's
  * design section): a Nest provider built once from the runtime and the CommandBus. Every command a
@@ -131,6 +134,11 @@ export class DurableProcessing {
           pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
           timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
           karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
+          provisioning: async () => {
+            const docs = await runtime.readStore.find<OsK8sClusterDocument>(osK8sClustersProjection.collection, { where: { status: 'Provisioning' }, orderBy: [{ field: 'requestedAt' }], limit: FOLLOWED_ALONGSIDE });
+            const requests = await Promise.all(docs.map(({ doc }) => runtime.osK8sClusters.provisioningRequest(doc.smoId)));
+            return requests.filter((request) => request !== null);
+          },
         }),
         new NfvclCallsProcessor({
           calls: runtime.nfvclCalls,

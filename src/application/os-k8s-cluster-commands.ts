@@ -1,7 +1,8 @@
 import type { EventStore } from '../eventstore/event-store';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { osK8sClusterDecider } from '../domain/os-k8s-cluster/decide';
-import { osK8sClusterStream, type OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
+import { osK8sClusterStream, type ClusterProvisioningRequested, type OsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
+import type { RecordedEvent } from '../eventstore/event-store';
 import type { OsK8sClusterState } from '../domain/os-k8s-cluster/state';
 import { handleCommand, readAggregate, type CommandContext, type CommandResult } from './command-handler';
 
@@ -19,5 +20,13 @@ export class OsK8sClusterCommands {
     const state = history.reduce(osK8sClusterDecider.evolve, osK8sClusterDecider.initialState);
     const byCommand = commandId ? history.filter((e) => e.metadata.commandId === commandId) : [];
     return { state, byCommand };
+  }
+
+  /** The request of a cluster still provisioning (its latest ClusterProvisioningRequested), else null. */
+  async provisioningRequest(smoId: string): Promise<(RecordedEvent & ClusterProvisioningRequested) | null> {
+    const history = await readAggregate(this.store, osK8sClusterStream(smoId), osK8sClusterDecider);
+    const state = history.reduce(osK8sClusterDecider.evolve, osK8sClusterDecider.initialState);
+    if (state.kind !== 'exists' || state.decommissioned || state.status !== 'Provisioning') return null;
+    return history.findLast((event): event is RecordedEvent & ClusterProvisioningRequested => event.type === 'ClusterProvisioningRequested') ?? null;
   }
 }

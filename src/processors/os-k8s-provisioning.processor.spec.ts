@@ -32,7 +32,14 @@ describe('OS K8s provisioning processor', () => {
   afterEach(async () => nfvcl.stop());
 
   const processor = (karmadaConfigured = false, timeoutMs = 5000) =>
-    new OsK8sProvisioningProcessor({ clusters, dispatch: (command, ctx) => clusters.execute(command, ctx), nfvcl: client, logger: silentLogger, pollIntervalMs: 10, timeoutMs, karmadaConfigured });
+    new OsK8sProvisioningProcessor({ clusters, dispatch: (command, ctx) => clusters.execute(command, ctx), nfvcl: client, logger: silentLogger, pollIntervalMs: 10, timeoutMs, karmadaConfigured, provisioning });
+
+  /** The clusters of the store still provisioning (the app asks its read model which). */
+  const provisioning = async () => {
+    const ids = new Set((await store.readAll({ filter: { streamCategories: ['oscluster'] } })).map((e) => e.streamId.slice('oscluster-'.length)));
+    const requests = await Promise.all([...ids].map((id) => clusters.provisioningRequest(id)));
+    return requests.filter((request) => request !== null);
+  };
 
   async function requested(): Promise<RecordedEvent[]> {
     const answer = await client.createK8sBlueprint(k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1 }));

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
-import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningFailed } from '../domain/os-k8s-cluster/events';
+import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningFailed, type ClusterProvisioningRequested } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
@@ -15,14 +15,17 @@ const NAME = 'os-k8s-provisioning';
 type Failure = Pick<ClusterProvisioningFailed['data'], 'reason' | 'detail'>;
 type Poll<T> = { done: true; value: T } | { done: false };
 type TaskEnd = { kind: 'lost' } | { kind: 'failed'; detail: string } | { kind: 'done'; result: unknown };
+type Requested = RecordedEvent & ClusterProvisioningRequested;
 
 /**
  * Follows a cluster NFVCL accepted to build until it is ready (ClusterProvisioned) or not
  * (ClusterProvisioningFailed): it polls the task NFVCL started (current API), then the blueprint
  * until it is idle without error (both APIs). NFVCL being unreachable for a while is tolerated
  * until the deadline, NFVCL_PROVISION_TIMEOUT after the request. After a restart the event is handled
- * again and polling resumes until that same deadline; an outcome already recorded makes the step a no-op. Events are handled one at a time: a second cluster's
- * outcome is recorded after the first one's (NFVCL builds both meanwhile).
+ * again and polling resumes until that same deadline; an outcome already recorded makes the step a no-op.
+ * Events are handled one at a time, so while one cluster is followed the others still provisioning are
+ * followed alongside (as their own events would be): a cluster that never gets ready does not hold
+ * back, for up to the timeout, the outcome of those asked for after it; their events then find them recorded.
  */
 export class OsK8sProvisioningProcessor implements Processor {
   readonly name = NAME;
@@ -41,11 +44,45 @@ export class OsK8sProvisioningProcessor implements Processor {
       timeoutMs: number;
       /** A Karmada kubeconfig is configured: the new cluster is expected to join (SMO does not join it). */
       karmadaConfigured: boolean;
+      /** The request events of the clusters still Provisioning (bounded), looked at every poll interval. */
+      provisioning: () => Promise<Requested[]>;
     },
   ) {}
 
   async handle(event: RecordedEvent, { signal }: { signal: AbortSignal }): Promise<void> {
     if (!isOsK8sClusterEvent(event) || event.type !== 'ClusterProvisioningRequested') return;
+    const finished = new AbortController();
+    const alongside = this.followOthers(event.data.smoId, AbortSignal.any([signal, finished.signal]));
+    try {
+      await this.follow(event, signal);
+    } finally {
+      finished.abort();
+      await alongside;
+    }
+  }
+
+  /** Follows the other clusters still provisioning (those asked for meanwhile too) until `signal` aborts. */
+  private async followOthers(own: string, signal: AbortSignal): Promise<void> {
+    const followed = new Map<string, Promise<void>>();
+    const warn = (smoId: string | null) => (error: unknown) =>
+      this.deps.logger.warn({ processor: NAME, smoId, err: error instanceof Error ? error.message : String(error) }, 'following a provisioning alongside failed; its own event will');
+    while (!signal.aborted) {
+      await sleep(this.deps.pollIntervalMs, signal);
+      if (signal.aborted) break;
+      try {
+        for (const other of await this.deps.provisioning()) {
+          const { smoId } = other.data;
+          if (smoId === own || followed.has(smoId)) continue;
+          followed.set(smoId, this.follow(other, signal).catch(warn(smoId)));
+        }
+      } catch (error) {
+        warn(null)(error);
+      }
+    }
+    await Promise.all(followed.values());
+  }
+
+  private async follow(event: Requested, signal: AbortSignal): Promise<void> {
     const request = event.data;
     const { smoId, taskId } = request;
     // From the request, not from this handling: polling resumed after a restart keeps the time left, so a provisioning
@@ -122,6 +159,7 @@ export class OsK8sProvisioningProcessor implements Processor {
         lastError = null;
       } catch (error) {
         if (!(error instanceof NfvclError)) throw error;
+        if (signal.aborted) return { kind: 'stopped' };
         lastError = error.message;
         this.deps.logger.warn({ processor: NAME, smoId, err: error.message }, 'NFVCL poll failed; retrying until the deadline');
       }

@@ -144,6 +144,17 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
     expect(rig.nfvcl.requests().length).toBe(polls);
   });
 
+  it('a cluster that never gets ready does not hold back the outcome of the ones asked for after it', async () => {
+    rig = await startNfvclRig();
+    await registerVim(rig);
+    rig.nfvcl.holdNextProvisioning();
+    const stuck = await createCluster(rig);
+    const next = await createCluster(rig);
+    // NFVCL builds the second in a few polls; SMO records it then, not once the first has timed out (20 s here).
+    expect(((await rig.clusterWhen(next.smo_id, 'Provisioned', 5000)) as unknown as ClusterView).nfvcl_id).toMatch(/^BLUE/);
+    expect(((await rig.json(`/os_k8s/cluster/${stuck.smo_id}`)) as ClusterView).status).toBe('Provisioning');
+  });
+
   it('refuses bad requests before NFVCL: unknown VIM 404, bad body 400; NFVCL down 503 / refusing 502, nothing recorded', async () => {
     rig = await startNfvclRig();
     await registerVim(rig);

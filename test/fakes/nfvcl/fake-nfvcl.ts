@@ -76,6 +76,8 @@ export interface RunningFakeNfvcl {
   delayAnswerTo(method: string, path: string, ms: number): void;
   /** The next blueprint created fails while deploying, with this message. */
   failNextProvisioning(message: string): void;
+  /** The next blueprint created never finishes deploying (nor does its task). */
+  holdNextProvisioning(): void;
   /** Forgets every task (NFVCL restarted). */
   forgetTasks(): void;
 }
@@ -97,6 +99,7 @@ export class FakeNfvcl {
   private readonly answerDelays: { method: string; path: string; ms: number }[] = [];
   private readonly pendingDelays = new FakeDelays();
   private nextFailure: string | null = null;
+  private holdNext = false;
   private counter = 0;
 
   private constructor(private readonly options: Required<FakeNfvclOptions>) {}
@@ -129,6 +132,9 @@ export class FakeNfvcl {
       delayAnswerTo: (method, path, ms) => void fake.answerDelays.push({ method, path, ms }),
       failNextProvisioning: (message) => {
         fake.nextFailure = message;
+      },
+      holdNextProvisioning: () => {
+        fake.holdNext = true;
       },
       forgetTasks: () => fake.tasks.clear(),
     };
@@ -225,6 +231,10 @@ export class FakeNfvcl {
     if (this.nextFailure !== null) {
       blueprint.failWith = this.nextFailure;
       this.nextFailure = null;
+    }
+    if (this.holdNext) {
+      blueprint.ticksLeft = Number.POSITIVE_INFINITY;
+      this.holdNext = false;
     }
     const detail = this.options.namesBlueprintInDetail ? `Blueprint ${blueprint.id} is being deployed...` : 'Blueprint is being deployed...';
     return this.accepted(detail, blueprint.id, 'deploying');
