@@ -89,6 +89,25 @@ describe('NFVCL VIM routes', () => {
     expect(rig.nfvcl.requests()).toHaveLength(1);
   });
 
+  /**
+   * NFVCL logs in to `vim_url` with the VIM's credentials (reliability-security.md B.4, SSRF): a Keystone endpoint is
+   * never NFVCL's own loopback, a link-local address (the cloud metadata service) or the unspecified address, however
+   * the address is spelled (URL parsing, like inet_aton, reads 2852039166 and 0x7f.1 as 169.254.169.254 and 127.0.0.1).
+   */
+  it('refuses a vim_url on a loopback, link-local or unspecified host (400 naming vim_url); nothing reaches NFVCL', async () => {
+    for (const vimUrl of ['http://169.254.169.254/latest', 'http://2852039166:5000/v3', 'http://127.0.0.1:5000/v3', 'http://0x7f.1:5000/v3', 'https://localhost/v3', 'http://keystone.localhost/v3', 'http://0.0.0.0:5000/v3']) {
+      const refused = await rig.request('POST', '/vims/smo_vims', vimBody({ vim_url: vimUrl }));
+      expect([vimUrl, refused.status, typeOf(refused), ((await refused.json()) as { errors: unknown[] }).errors]).toEqual([
+        vimUrl,
+        400,
+        PROBLEM,
+        [{ pointer: '/vim_url', message: 'must not be a loopback, link-local (cloud metadata) or unspecified address: NFVCL sends the VIM credentials there' }],
+      ]);
+    }
+    expect(rig.nfvcl.requests()).toEqual([]);
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody({ vim_url: 'https://keystone.example.org:5000/v3' }))).status).toBe(201);
+  });
+
   it('a retried registration (same Idempotency-Key) answers the same and registers once', async () => {
     const headers = { 'idempotency-key': 'vim-registration-0001' };
     const first = await rig.request('POST', '/vims/smo_vims', vimBody(), headers);

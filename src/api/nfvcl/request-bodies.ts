@@ -3,6 +3,8 @@
  * key and what is wrong, never the value sent (it may be a password).
  */
 import type { FastifyRequest } from 'fastify';
+import { ValidateBy } from 'class-validator';
+import { isOffLimitsHost } from '../../shared/off-limits-host';
 import { integerOf } from '../../integrations/nfvcl/nfvcl-answers';
 import type { VimRegistration } from '../../integrations/nfvcl/nfvcl-bodies';
 import type { Problem } from '../problem';
@@ -60,11 +62,18 @@ export class VimRegistrationBody {
   vim_password!: string;
 
   @PatternField({
-    description: 'the Keystone endpoint, http(s)',
+    description: 'the Keystone endpoint, http(s); not on a loopback, link-local (cloud metadata) or unspecified address',
     example: 'http://10.0.0.10:5000/v3',
     pattern: /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/,
     maxLength: MAX_TEXT,
     message: 'must be an http(s) URL (the Keystone endpoint)',
+  })
+  @ValidateBy({
+    name: 'reachableVimHost',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !isOffLimitsHost(value),
+      defaultMessage: () => 'must not be a loopback, link-local (cloud metadata) or unspecified address: NFVCL sends the VIM credentials there',
+    },
   })
   vim_url!: string;
 
