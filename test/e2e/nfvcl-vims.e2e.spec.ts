@@ -154,6 +154,35 @@ describe('NFVCL VIM routes', () => {
   });
 });
 
+describe('a VIM registration whose answer was lost', () => {
+  let rig: NfvclRig;
+  afterEach(async () => rig.stop());
+
+  /**
+   * NFVCL stored the topology but its answer came after NFVCL_TIMEOUT (or SMO stopped before recording it): SMO answered
+   * 504 and recorded nothing. The repeated request found the VIM in NFVCL and answered 502 for ever (only the sync could
+   * bring it in, without its tenant and user). The VIM NFVCL has, with the same URL, user and password, is this one.
+   */
+  it('is completed by the repeated request; a VIM of that name with other credentials is still refused', async () => {
+    rig = await startNfvclRig({ env: { NFVCL_TIMEOUT: '1' } });
+    rig.nfvcl.delayAnswerTo('POST', '/v1/topology', 1500);
+    const headers = { 'idempotency-key': 'vim-lost-answer-1' };
+    const lost = await rig.request('POST', '/vims/smo_vims', vimBody(), headers);
+    expect([lost.status, typeOf(lost)]).toEqual([504, PROBLEM]);
+    expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels']);
+    expect(await rig.json('/vims/smo_vims')).toBe('No Registered VIMs (or check pop_area)');
+
+    const other = await rig.request('POST', '/vims/smo_vims', vimBody({ vim_password: 'someone-elses-password' }));
+    expect([other.status, typeOf(other)]).toEqual([502, PROBLEM]);
+
+    const again = await rig.request('POST', '/vims/smo_vims', vimBody(), headers);
+    expect(again.status).toBe(201);
+    expect(((await again.json()) as { vim: unknown }).vim).toMatchObject({ id: 1, vim_name: 'os-brussels', pop_area: 0, mgmt_network: 'mgmt-net', service_network: 'service-net' });
+    expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels']);
+    expect(rig.nfvcl.requests().filter((r) => r.method === 'POST' && r.status < 300).map((r) => r.path)).toEqual(['/v1/topology']);
+  });
+});
+
 describe('deleting a VIM that clusters are built on', () => {
   let rig: NfvclRig;
   afterEach(async () => rig.stop());

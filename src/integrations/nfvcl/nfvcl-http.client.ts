@@ -7,7 +7,7 @@
 import { serviceBaseUrl } from '../../shared/base-url';
 import { isPathSegment } from '../../shared/path-segment';
 import { withRetry, type RetryPolicy } from '../../shared/retry';
-import { blueprintIdOf, blueprintOf, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
+import { blueprintIdOf, blueprintOf, integerOf, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
 import { isRecord } from '../../shared/is-record';
 import type { K8sAddNodeBody, K8sCreateBody, TopologyBody } from './nfvcl-bodies';
 import { nfvclRequest, refusal, type NfvclRequest, type NfvclResponse } from './nfvcl-request';
@@ -52,7 +52,11 @@ export class NfvclHttpClient implements NfvclPort {
       const existing = await this.get('/v1/topology', undefined, { notFound: true, secrets });
       const topology = isRecord(existing?.body) ? existing.body : null;
       const vim = body.vims[0]!;
-      if (!topology || topologyVimsOf(topology).some((known) => known.name === vim.name)) throw error;
+      if (!topology) throw error;
+      const stored = (Array.isArray(topology.vims) ? topology.vims : []).filter(isRecord).find((known) => known.name === vim.name);
+      // This very VIM, stored by a request whose answer was lost (a timeout, SMO stopped): registered, as asked.
+      if (stored && isSameVim(stored, vim)) return { httpStatus: 200, mode: 'sync', taskId: null, blueprintId: null, body: { detail: `VIM ${vim.name} is in NFVCL's topology` } };
+      if (stored) throw error;
       const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isRecord).map((network) => network.name));
       for (const network of body.networks.filter((n) => !networks.has(n.name))) await this.send('POST', '/v1/topology/network', network, secrets);
       return this.send('POST', '/v1/topology/vim', vim, secrets);
@@ -147,6 +151,21 @@ export class NfvclHttpClient implements NfvclPort {
       body: kept(answer),
     };
   }
+}
+
+/**
+ * Whether NFVCL's VIM is the one SMO asks to register: the same Keystone URL, user and password (knowing the password
+ * is what makes it the caller's VIM), and the same areas. Fields NFVCL stores otherwise make it another VIM (refused).
+ */
+function isSameVim(stored: Record<string, unknown>, vim: TopologyBody['vims'][number]): boolean {
+  const areas = Array.isArray(stored.areas) ? stored.areas.map(integerOf) : [];
+  return (
+    stored.vim_url === vim.vim_url &&
+    stored.vim_user === vim.vim_user &&
+    stored.vim_password === vim.vim_password &&
+    areas.length === vim.areas.length &&
+    vim.areas.every((area) => areas.includes(area))
+  );
 }
 
 function kept(answer: unknown): unknown {
