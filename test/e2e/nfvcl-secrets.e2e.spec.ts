@@ -36,12 +36,11 @@ describe('VIM passwords stay out of SMO', () => {
 
     // NFVCL refusing and quoting the request (FastAPI's `input`), or the password in its message.
     const second = vimBody({ vim_password: CANARY, vim_name: 'os-two', pop_area: 1, service_network: { name: 'svc-two', cidr: '10.7.0.0/24', gateway: '10.7.0.1' } });
-    rig.nfvcl.failNext(422, 1, (received: unknown) => ({ detail: [{ type: 'value_error', loc: ['body', 'vims', 0], msg: 'Invalid VIM', input: received }] }));
+    // The second VIM goes through the add-to-topology path (POST /v1/topology/network and /vim).
+    rig.nfvcl.failNextAt('POST', '/v1/topology/vim', 422, (received: unknown) => ({ detail: [{ type: 'value_error', loc: ['body'], msg: 'Invalid VIM', input: received }] }));
     expect((await send('POST', '/vims/smo_vims', second)).status).toBe(502);
-    rig.nfvcl.failNext(400, 1, { detail: `Keystone refused user admin with password ${CANARY}` });
-    rig.nfvcl.failNext(400, 1, { detail: `Keystone refused user admin with password ${CANARY}` });
+    rig.nfvcl.failNextAt('POST', '/v1/topology/vim', 400, { detail: `Keystone refused user admin with password ${CANARY}` });
     expect((await send('POST', '/vims/smo_vims', second)).status).toBe(502);
-    // The second VIM through the add-to-topology path (POST /v1/topology/network and /vim).
     expect((await send('POST', '/vims/smo_vims', second)).status).toBe(201);
 
     // Requests SMO refuses: a bad body, malformed JSON, a duplicate, NFVCL down.

@@ -86,7 +86,7 @@ describe('NFVCL VIM routes', () => {
     expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
     const duplicate = await rig.request('POST', '/vims/smo_vims', vimBody());
     expect([duplicate.status, ((await duplicate.json()) as { detail: string }).detail]).toEqual([409, 'VIM with name os-brussels already exists']);
-    expect(rig.nfvcl.requests()).toHaveLength(1);
+    expect(rig.nfvcl.requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/topology', 'POST /v1/topology']);
   });
 
   /**
@@ -118,7 +118,7 @@ describe('NFVCL VIM routes', () => {
   });
 
   it('NFVCL unreachable or refusing: 503 / 502 problem, nothing recorded', async () => {
-    rig.nfvcl.failNext(500, 1, { detail: 'Internal Server Error' });
+    rig.nfvcl.failNextAt('POST', '/v1/topology', 500, { detail: 'Internal Server Error' });
     const refused = await rig.request('POST', '/vims/smo_vims', vimBody());
     expect([refused.status, typeOf(refused)]).toEqual([502, PROBLEM]);
     expect(await refused.json()).toMatchObject({ detail: 'NFVCL answered POST /v1/topology with 500: Internal Server Error', nfvcl: { kind: 'refused', status: 500 } });
@@ -126,7 +126,7 @@ describe('NFVCL VIM routes', () => {
     await rig.nfvcl.stop();
     const unreachable = await rig.request('POST', '/vims/smo_vims', vimBody());
     expect([unreachable.status, typeOf(unreachable)]).toEqual([503, PROBLEM]);
-    expect(((await unreachable.json()) as { detail: string }).detail).toMatch(/^cannot reach NFVCL \(POST \/v1\/topology\)/);
+    expect(((await unreachable.json()) as { detail: string }).detail).toMatch(/^cannot reach NFVCL \(GET \/v1\/topology\)/);
     expect((await rig.request('GET', '/vims/sync/nfvcl_vims')).status).toBe(503);
 
     expect(await rig.json('/vims/smo_vims')).toBe('No Registered VIMs (or check pop_area)');
@@ -151,6 +151,24 @@ describe('NFVCL VIM routes', () => {
     });
     const again = (await (await rig.request('POST', '/vims/sync/nfvcl_vims')).json()) as { message: string; vims: unknown[] };
     expect([again.message, again.vims.length]).toEqual(['No new VIMs obtained by the NFVCL. Existing VIMs:', 2]);
+  });
+});
+
+describe.each(['current', '2024'] as const)('a second VIM, %s NFVCL API', (api) => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));
+  afterEach(async () => rig.stop());
+
+  /** Current NFVCL's POST /v1/topology replaces the topology it has (TopologyManager.create_topology): every VIM, network and cluster entry. */
+  it("is added to NFVCL's topology, which keeps the first", async () => {
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    const second = vimBody({ vim_name: 'os-athens', pop_area: 1, service_network: { name: 'svc-athens', cidr: '10.9.0.0/24', gateway: '10.9.0.1' } });
+    expect((await rig.request('POST', '/vims/smo_vims', second)).status).toBe(201);
+    const topology = rig.nfvcl.topology() as { vims: { name: string }[]; networks: { name: string }[] };
+    expect({ vims: topology.vims.map((v) => v.name), networks: topology.networks.map((n) => n.name) }).toEqual({
+      vims: ['os-brussels', 'os-athens'],
+      networks: ['mgmt-net', 'service-net', 'svc-athens'],
+    });
   });
 });
 

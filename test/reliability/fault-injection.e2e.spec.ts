@@ -552,7 +552,7 @@ describe('fault injection', () => {
       expect(hanging.status).toBe(504);
 
       await proxy.up();
-      nfvcl.failNext(500, 1, { detail: 'Internal Server Error' });
+      nfvcl.failNextAt('POST', '/v1/topology', 500, { detail: 'Internal Server Error' });
       const failing = await call('POST', '/vims/smo_vims', { body: vim, headers: { 'idempotency-key': 'register-brussels-1' } });
       expect(failing.status).toBe(502);
 

@@ -5,6 +5,7 @@
  * side; nothing else is retried, so a blueprint is never requested twice.
  */
 import { serviceBaseUrl } from '../../shared/base-url';
+import { Mutex } from '../../shared/mutex';
 import { isPathSegment } from '../../shared/path-segment';
 import { withRetry, type RetryPolicy } from '../../shared/retry';
 import { blueprintIdOf, blueprintOf, integerOf, taskIdOf, taskStatusOf, topologyVimsOf } from './nfvcl-answers';
@@ -30,6 +31,7 @@ export class NfvclHttpClient implements NfvclPort {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
+  private readonly topologyWrites = new Mutex();
 
   constructor(options: NfvclHttpOptions) {
     this.baseUrl = serviceBaseUrl(options.baseUrl, 'NFVCL');
@@ -44,23 +46,38 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   async registerVim(body: TopologyBody, secrets: readonly string[]): Promise<NfvclAccepted> {
-    try {
-      return await this.send('POST', '/v1/topology', body, secrets);
-    } catch (error) {
-      if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
-      // Upstream could register only the first VIM: NFVCL keeps one topology. Add to it instead.
+    // One registration at a time here: two first VIMs must not both find no topology and both post a whole one.
+    return this.topologyWrites.run(async () => {
+      // Current NFVCL's POST /v1/topology replaces the topology it has (every VIM, network and cluster entry): it is
+      // sent only when NFVCL has none. The 2024 one refused it; a topology created meanwhile is refused the same way.
       const existing = await this.get('/v1/topology', undefined, { notFound: true, secrets });
-      const topology = isRecord(existing?.body) ? existing.body : null;
-      const vim = body.vims[0]!;
-      if (!topology) throw error;
-      const stored = (Array.isArray(topology.vims) ? topology.vims : []).filter(isRecord).find((known) => known.name === vim.name);
-      // This very VIM, stored by a request whose answer was lost (a timeout, SMO stopped): registered, as asked.
-      if (stored && isSameVim(stored, vim)) return { httpStatus: 200, mode: 'sync', taskId: null, blueprintId: null, body: { detail: `VIM ${vim.name} is in NFVCL's topology` } };
-      if (stored) throw error;
-      const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isRecord).map((network) => network.name));
-      for (const network of body.networks.filter((n) => !networks.has(n.name))) await this.send('POST', '/v1/topology/network', network, secrets);
-      return this.send('POST', '/v1/topology/vim', vim, secrets);
-    }
+      if (existing) return this.addToTopology(existing.body, body, secrets, null);
+      try {
+        return await this.send('POST', '/v1/topology', body, secrets);
+      } catch (error) {
+        if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
+        const created = await this.get('/v1/topology', undefined, { notFound: true, secrets });
+        if (!created) throw error;
+        return this.addToTopology(created.body, body, secrets, error);
+      }
+    });
+  }
+
+  /**
+   * Upstream could register only the first VIM: NFVCL keeps one topology. The VIM's networks the topology lacks
+   * (`POST /v1/topology/network`) and the VIM (`POST /v1/topology/vim`) are added to it instead. `refusal`: NFVCL's
+   * answer to the whole topology, the error when the VIM cannot be added.
+   */
+  private async addToTopology(topology: unknown, body: TopologyBody, secrets: readonly string[], refusal: NfvclError | null): Promise<NfvclAccepted> {
+    const vim = body.vims[0]!;
+    if (!isRecord(topology)) throw refusal ?? new NfvclError('invalid-answer', 200, 'NFVCL answered GET /v1/topology with something that is not a topology');
+    const stored = (Array.isArray(topology.vims) ? topology.vims : []).filter(isRecord).find((known) => known.name === vim.name);
+    // This very VIM, stored by a request whose answer was lost (a timeout, SMO stopped): registered, as asked.
+    if (stored && isSameVim(stored, vim)) return { httpStatus: 200, mode: 'sync', taskId: null, blueprintId: null, body: { detail: `VIM ${vim.name} is in NFVCL's topology` } };
+    if (stored) throw refusal ?? new NfvclError('refused', 409, `NFVCL's topology already has a VIM named ${vim.name}`);
+    const networks = new Set((Array.isArray(topology.networks) ? topology.networks : []).filter(isRecord).map((network) => network.name));
+    for (const network of body.networks.filter((n) => !networks.has(n.name))) await this.send('POST', '/v1/topology/network', network, secrets);
+    return this.send('POST', '/v1/topology/vim', vim, secrets);
   }
 
   async deleteVim(name: string): Promise<NfvclAccepted | 'not-found'> {

@@ -3,8 +3,9 @@
  * the topology and its VIMs, Kubernetes blueprints (create, add_node, delete, detailed list and
  * detail) and task polling. It speaks either API generation:
  * - `2024`: answers at once (200, no task id), day-2 routes on POST, `progressive_worker_number`;
+ *   `POST /v1/topology` refuses a second topology;
  * - `current`: 202 + `task_id` for blueprint operations, day-2 routes on PUT (POST → 405),
- *   `GET /v2/utils/get_task_status`, `vm_workers`.
+ *   `GET /v2/utils/get_task_status`, `vm_workers`; `POST /v1/topology` replaces the topology there is.
  * A blueprint becomes ready after a number of polls (of it or its task), so tests need no clock.
  * Failures, delays and a failing provisioning can be injected; every request is logged, bodies
  * included (the fake is NFVCL: it is allowed to see the VIM password).
@@ -70,6 +71,8 @@ export interface RunningFakeNfvcl {
   removeBlueprint(id: string): void;
   /** The next `times` requests answer `status` with `body` (or `body(requestBody)`), applying nothing. */
   failNext(status: number, times?: number, body?: unknown | ((requestBody: unknown) => unknown)): void;
+  /** The next request to `method path` answers `status` with `body` (or `body(requestBody)`), applying nothing. */
+  failNextAt(method: string, path: string, status: number, body?: unknown | ((requestBody: unknown) => unknown)): void;
   /** The next `times` requests wait `ms` first. */
   delayNext(ms: number, times?: number): void;
   /** The next request to `method path` is applied (and logged) at once, its answer sent `ms` later: NFVCL has done it, the caller does not know yet. */
@@ -95,6 +98,7 @@ export class FakeNfvcl {
   private readonly tasks = new Map<string, FakeTask>();
   private readonly log: LoggedNfvclRequest[] = [];
   private readonly failures: { status: number; body: unknown }[] = [];
+  private readonly failuresAt: { method: string; path: string; status: number; body: unknown }[] = [];
   private readonly delays: number[] = [];
   private readonly answerDelays: { method: string; path: string; ms: number }[] = [];
   private readonly pendingDelays = new FakeDelays();
@@ -126,6 +130,7 @@ export class FakeNfvcl {
       failNext: (status, times = 1, body = { detail: 'injected failure' }) => {
         for (let i = 0; i < times; i += 1) fake.failures.push({ status, body });
       },
+      failNextAt: (method, path, status, body = { detail: 'injected failure' }) => void fake.failuresAt.push({ method, path, status, body }),
       delayNext: (ms, times = 1) => {
         for (let i = 0; i < times; i += 1) fake.delays.push(ms);
       },
@@ -157,7 +162,8 @@ export class FakeNfvcl {
   }
 
   private route(method: string, path: string, query: Record<string, string>, body: unknown): Reply {
-    const failure = this.failures.shift();
+    const at = this.failuresAt.findIndex((f) => f.method === method && f.path === path);
+    const failure = at >= 0 ? this.failuresAt.splice(at, 1)[0] : this.failures.shift();
     if (failure) return { status: failure.status, body: typeof failure.body === 'function' ? (failure.body as (b: unknown) => unknown)(body) : failure.body };
     const vim = /^\/v1\/topology\/vim\/([^/]+)$/.exec(path);
     const blue = /^\/nfvcl\/v2\/api\/blue\/([^/]+)$/.exec(path);
@@ -181,7 +187,8 @@ export class FakeNfvcl {
     if (!isRecord(body) || typeof body.id !== 'string' || !Array.isArray(body.vims) || !Array.isArray(body.networks)) {
       return { status: 422, body: { detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid topology', input: body }] } };
     }
-    if (this.topologyDoc) return { status: 409, body: { detail: `Topology ${String(this.topologyDoc.id)} already exists` } };
+    // 2024 (Topology.create) refuses a second topology; current NFVCL (TopologyManager.create_topology) replaces it.
+    if (this.topologyDoc && this.options.api === '2024') return { status: 409, body: { detail: `Topology ${String(this.topologyDoc.id)} already exists` } };
     this.topologyDoc = structuredClone(body);
     if (this.options.echoTopology) return { status: 200, body: this.topologyDoc };
     return { status: 200, body: { status: 'ready', detail: 'Topology created', result: {}, task_id: null } };
