@@ -164,6 +164,9 @@ describe('NFVCL HTTP client', () => {
       // NFVCL's message itself quoting the password is masked.
       nfvcl.failNextAt('POST', '/v1/topology', 422, { detail: `Keystone refused ${PASSWORD}` });
       expect((await rejection(client.registerVim(topologyBody(vim), [PASSWORD]))).message).not.toContain(PASSWORD);
+      // Current NFVCL answers an exception of its own as 500 {error, status_code}: its text is the message.
+      nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 500, { error: 'The VIM of area ->9<- was not found in the topology.', status_code: 500 });
+      expect((await rejection(client.createK8sBlueprint(k8s))).message).toBe('NFVCL answered POST /nfvcl/v2/api/blue/k8s with 500: The VIM of area ->9<- was not found in the topology.');
       // A failed async operation is HTTP 400 with `status: failed`.
       expect(await rejection(client.createK8sBlueprint(k8sCreateBody({ popArea: 9, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1 })))).toMatchObject({
         kind: 'refused',

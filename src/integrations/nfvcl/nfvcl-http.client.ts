@@ -120,22 +120,26 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   async taskStatus(taskId: string, signal?: AbortSignal): Promise<NfvclTaskStatus | null> {
-    const response = await this.get(`/v2/utils/get_task_status?task_id=${encodeURIComponent(taskId)}`, signal, { notFound: true });
+    const response = await this.get(`/v2/utils/get_task_status?task_id=${encodeURIComponent(taskId)}`, signal, { notFound: true, gone: unknownTask });
     if (!response) return null;
     const status = taskStatusOf(scrubSecrets(response.body), taskId);
     if (!status) throw new NfvclError('invalid-answer', response.status, `NFVCL answered the status of task ${taskId} with something that is not a task status`);
     return status;
   }
 
-  /** A GET, retried while NFVCL is unreachable or failing on its side; 404 → null when `notFound`. */
-  private async get(path: string, signal: AbortSignal | undefined, options: { notFound?: boolean; secrets?: readonly string[] } = {}): Promise<NfvclResponse | null> {
+  /** A GET, retried while NFVCL is unreachable or failing on its side; 404 (or an answer `gone` recognises) → null when `notFound`. */
+  private async get(
+    path: string,
+    signal: AbortSignal | undefined,
+    options: { notFound?: boolean; gone?: (response: NfvclResponse) => boolean; secrets?: readonly string[] } = {},
+  ): Promise<NfvclResponse | null> {
     const request: NfvclRequest = { method: 'GET', url: this.baseUrl + path, timeoutMs: this.timeoutMs, secrets: options.secrets ?? [], ...(signal ? { signal } : {}) };
     // Only transient failures are retried; any other outcome (a 4xx, a bad answer) ends the attempts.
     const outcome = await withRetry(
       async (): Promise<{ response: NfvclResponse | null } | { error: unknown }> => {
         try {
           const response = await nfvclRequest(request);
-          if (response.status === 404 && options.notFound) return { response: null };
+          if (options.notFound && (response.status === 404 || options.gone?.(response))) return { response: null };
           if (response.status < 200 || response.status > 299) throw refusal(request, response);
           return { response };
         } catch (error) {
@@ -183,6 +187,15 @@ function isSameVim(stored: Record<string, unknown>, vim: TopologyBody['vims'][nu
     areas.length === vim.areas.length &&
     vim.areas.every((area) => areas.includes(area))
   );
+}
+
+/**
+ * Current NFVCL answers a task it does not know (it forgot its tasks when it restarted) with its generic error, 500
+ * `{"error": "Task not found"}` (get_task_status raises ValueError), not 404: retried as a failure on NFVCL's side,
+ * it kept the provisioning processor polling the task until the timeout instead of following the blueprint.
+ */
+function unknownTask(response: NfvclResponse): boolean {
+  return response.status === 500 && isRecord(response.body) && response.body.error === 'Task not found';
 }
 
 function kept(answer: unknown): unknown {

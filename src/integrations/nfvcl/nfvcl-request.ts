@@ -33,7 +33,7 @@ export async function nfvclRequest(request: NfvclRequest): Promise<NfvclResponse
   throw new NfvclError(ERROR_KIND[outcome.failure], outcome.status, redactText(outcome.message, request.secrets).slice(0, MAX_MESSAGE_LENGTH));
 }
 
-/** The error NFVCL answered, in words: its `detail` (a string, or FastAPI's list of `{loc, msg}` without `input`). */
+/** The error NFVCL answered, in words: its `detail` (a string, or FastAPI's list of `{loc, msg}` without `input`), or its `error`. */
 export function refusal(request: Pick<NfvclRequest, 'method' | 'url' | 'secrets'>, response: NfvclResponse): NfvclError {
   const path = new URL(request.url).pathname;
   const detail = detailOf(response.body);
@@ -43,8 +43,10 @@ export function refusal(request: Pick<NfvclRequest, 'method' | 'url' | 'secrets'
 
 function detailOf(body: unknown): string | null {
   if (typeof body !== 'object' || body === null) return null;
-  const detail = (body as Record<string, unknown>).detail;
+  const { detail, error } = body as Record<string, unknown>;
   if (typeof detail === 'string') return detail;
+  // Current NFVCL's answer to an exception of its own (ExceptionMiddleware): {"error": str(e), "status_code": 500}.
+  if (detail === undefined && typeof error === 'string') return error;
   if (Array.isArray(detail)) {
     return detail
       .map((item) => {

@@ -276,7 +276,8 @@ export class FakeNfvcl {
 
   private taskStatus(taskId: string): Reply {
     const task = this.tasks.get(taskId);
-    if (!task) return notFound(`Task ${taskId} not found`);
+    // Current NFVCL raises ValueError("Task not found"), which its ExceptionMiddleware answers as 500 {error, status_code}.
+    if (!task) return this.options.api === 'current' ? { status: 500, body: { error: 'Task not found', status_code: 500 } } : notFound(`Task ${taskId} not found`);
     const blueprint = task.blueprintId ? this.blues.get(task.blueprintId) : undefined;
     if (blueprint) {
       this.tick(blueprint);
