@@ -41,7 +41,7 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   async topologyVims(signal?: AbortSignal): Promise<NfvclTopologyVim[]> {
-    const response = await this.get('/v1/topology', signal, { notFound: true });
+    const response = await this.get('/v1/topology', signal, { notFound: true, gone: noTopology });
     return response ? topologyVimsOf(response.body) : [];
   }
 
@@ -50,13 +50,13 @@ export class NfvclHttpClient implements NfvclPort {
     return this.topologyWrites.run(async () => {
       // Current NFVCL's POST /v1/topology replaces the topology it has (every VIM, network and cluster entry): it is
       // sent only when NFVCL has none. The 2024 one refused it; a topology created meanwhile is refused the same way.
-      const existing = await this.get('/v1/topology', undefined, { notFound: true, secrets });
+      const existing = await this.get('/v1/topology', undefined, { notFound: true, gone: noTopology, secrets });
       if (existing) return this.addToTopology(existing.body, body, secrets, null);
       try {
         return await this.send('POST', '/v1/topology', body, secrets);
       } catch (error) {
         if (!(error instanceof NfvclError && (error.status === 400 || error.status === 409))) throw error;
-        const created = await this.get('/v1/topology', undefined, { notFound: true, secrets });
+        const created = await this.get('/v1/topology', undefined, { notFound: true, gone: noTopology, secrets });
         if (!created) throw error;
         return this.addToTopology(created.body, body, secrets, error);
       }
@@ -196,6 +196,11 @@ function isSameVim(stored: Record<string, unknown>, vim: TopologyBody['vims'][nu
  */
 function unknownTask(response: NfvclResponse): boolean {
   return response.status === 500 && isRecord(response.body) && response.body.error === 'Task not found';
+}
+
+/** Current NFVCL answers `GET /v1/topology` without a topology with 500 `{"detail": "No topology found"}` (the 2024 one: 404). */
+function noTopology(response: NfvclResponse): boolean {
+  return response.status === 500 && isRecord(response.body) && response.body.detail === 'No topology found';
 }
 
 function kept(answer: unknown): unknown {

@@ -167,7 +167,7 @@ export class FakeNfvcl {
     if (failure) return { status: failure.status, body: typeof failure.body === 'function' ? (failure.body as (b: unknown) => unknown)(body) : failure.body };
     const vim = /^\/v1\/topology\/vim\/([^/]+)$/.exec(path);
     const blue = /^\/nfvcl\/v2\/api\/blue\/([^/]+)$/.exec(path);
-    if (path === '/v1/topology' && method === 'GET') return this.topologyDoc ? { status: 200, body: this.topologyDoc } : notFound('Topology not found');
+    if (path === '/v1/topology' && method === 'GET') return this.topologyDoc ? { status: 200, body: this.topologyDoc } : this.noTopology();
     if (path === '/v1/topology' && method === 'POST') return this.createTopology(body);
     if (path === '/v1/topology' && method === 'DELETE') return (this.topologyDoc = null), { status: 200, body: { detail: 'Topology deleted' } };
     if (path === '/v1/topology/vim' && method === 'POST') return this.addVim(body);
@@ -192,6 +192,11 @@ export class FakeNfvcl {
     this.topologyDoc = structuredClone(body);
     if (this.options.echoTopology) return { status: 200, body: this.topologyDoc };
     return { status: 200, body: { status: 'ready', detail: 'Topology created', result: {}, task_id: null } };
+  }
+
+  /** Current NFVCL raises NFVCLCoreException("No topology found"), whose HTTP code defaults to 500. */
+  private noTopology(): Reply {
+    return this.options.api === 'current' ? { status: 500, body: { detail: 'No topology found' } } : notFound('Topology not found');
   }
 
   private addVim(body: unknown): Reply {
