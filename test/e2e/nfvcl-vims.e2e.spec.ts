@@ -239,6 +239,21 @@ describe('deleting a VIM that clusters are built on', () => {
   });
 });
 
+describe.each(['current', '2024'] as const)('deleting a VIM NFVCL no longer has, %s NFVCL API', (api) => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));
+  afterEach(async () => rig.stop());
+
+  /** Current NFVCL answers the delete of a VIM it does not have with 500 {error} (a ValueError), not 404: SMO could never remove its record. */
+  it('removes it from SMO (NFVCL does not have it: nothing to delete there)', async () => {
+    expect((await rig.request('POST', '/vims/smo_vims', vimBody())).status).toBe(201);
+    rig.nfvcl.removeVim('os-brussels');
+    const removed = await rig.request('DELETE', '/vims/smo_vims/1');
+    expect([removed.status, await removed.json()]).toEqual([200, { message: 'VIM with SMO ID 1 deleted successfully', NFVCL_Response: null }]);
+    expect(await rig.json('/vims/smo_vims')).toBe('No Registered VIMs (or check pop_area)');
+  });
+});
+
 describe('VIM names that cannot be a segment of NFVCL\'s path', () => {
   let rig: NfvclRig;
   beforeEach(async () => (rig = await startNfvclRig()));

@@ -83,7 +83,15 @@ export class NfvclHttpClient implements NfvclPort {
   async deleteVim(name: string): Promise<NfvclAccepted | 'not-found'> {
     // `/v1/topology/vim/..` is `DELETE /v1/topology/`: NFVCL's whole topology. The routes refuse such names first.
     if (!isPathSegment(name)) throw new Error(`VIM name "${name}" cannot be a segment of NFVCL's path; not sent`);
-    return this.send('DELETE', `/v1/topology/vim/${encodeURIComponent(name)}`, undefined, [], { notFound: true });
+    try {
+      return await this.send('DELETE', `/v1/topology/vim/${encodeURIComponent(name)}`, undefined, [], { notFound: true });
+    } catch (error) {
+      // Current NFVCL answers the delete of a VIM it does not have with its generic 500 (a ValueError), not 404:
+      // its topology tells whether the VIM is gone (then there was nothing to delete).
+      if (!(error instanceof NfvclError && error.kind === 'refused' && (error.status ?? 0) >= 500)) throw error;
+      if ((await this.topologyVims()).some((vim) => vim.name === name)) throw error;
+      return 'not-found';
+    }
   }
 
   createK8sBlueprint(body: K8sCreateBody): Promise<NfvclAccepted> {

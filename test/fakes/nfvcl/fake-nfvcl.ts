@@ -69,6 +69,8 @@ export interface RunningFakeNfvcl {
   /** A blueprint created outside SMO, ready at once (for the sync route). */
   addBlueprint(input: { id?: string; popArea: number; mgmtNet?: string; serviceNet?: string; workers?: number }): FakeBlueprint;
   removeBlueprint(id: string): void;
+  /** Removes a VIM from the topology directly (as NFVCL's own tools would). */
+  removeVim(name: string): void;
   /** The next `times` requests answer `status` with `body` (or `body(requestBody)`), applying nothing. */
   failNext(status: number, times?: number, body?: unknown | ((requestBody: unknown) => unknown)): void;
   /** The next request to `method path` answers `status` with `body` (or `body(requestBody)`), applying nothing. */
@@ -127,6 +129,9 @@ export class FakeNfvcl {
         return blue;
       },
       removeBlueprint: (id) => void fake.blues.delete(id),
+      removeVim: (name) => {
+        if (fake.topologyDoc) fake.topologyDoc.vims = fake.vims().filter((v) => v.name !== name);
+      },
       failNext: (status, times = 1, body = { detail: 'injected failure' }) => {
         for (let i = 0; i < times; i += 1) fake.failures.push({ status, body });
       },
@@ -223,7 +228,11 @@ export class FakeNfvcl {
 
   private deleteVim(name: string): Reply {
     const vims = this.vims();
-    if (!vims.some((v) => v.name === name)) return notFound(`VIM ${name} not found`);
+    if (!vims.some((v) => v.name === name)) {
+      // Current NFVCL: TopologyModel.find_vim_index raises ValueError, answered 500 {error, status_code} (no topology: an AttributeError, also 500).
+      if (this.options.api !== 'current') return notFound(`VIM ${name} not found`);
+      return { status: 500, body: { error: this.topologyDoc ? `The VIM ->${name}<- was not found in the topology.` : "'NoneType' object has no attribute 'del_vim'", status_code: 500 } };
+    }
     this.topologyDoc!.vims = vims.filter((v) => v.name !== name);
     return { status: 200, body: { detail: `VIM ${name} deleted` } };
   }
