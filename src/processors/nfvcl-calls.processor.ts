@@ -12,6 +12,7 @@ import { processorContext } from '../application/processor-context';
 import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import type { Processor, ProcessorContext } from '../processing/processor';
+import { isPathSegment } from '../shared/path-segment';
 
 /** The processor's name (its runner and checkpoint): routes await it. */
 export const NFVCL_CALLS_PROCESSOR = 'nfvcl-calls';
@@ -126,13 +127,24 @@ export class NfvclCallsProcessor implements Processor {
         return { nfvclResponse: answer.body, taskId: answer.taskId };
       }
       case 'delete-vim': {
-        const answer = await nfvcl.deleteVim(operation.name);
+        const answer = isPathSegment(operation.name) ? await nfvcl.deleteVim(operation.name) : await unaddressableVim(nfvcl, operation.name);
         const nfvclResponse = answer === 'not-found' ? null : answer.body;
         await this.deps.removeVim({ vimId: operation.vimId, nfvclResponse }, context);
         return { nfvclResponse, taskId: answer === 'not-found' ? null : answer.taskId };
       }
     }
   }
+}
+
+/**
+ * A VIM (found by the sync) whose name cannot be one segment of NFVCL's path (`DELETE /v1/topology/vim/..` is
+ * `DELETE /v1/topology/`, the whole topology): never asked of NFVCL; gone from NFVCL's topology, there is nothing to delete.
+ */
+async function unaddressableVim(nfvcl: NfvclPort, name: string): Promise<'not-found'> {
+  if ((await nfvcl.topologyVims()).some((vim) => vim.name === name)) {
+    throw new DomainError('conflict', `VIM name "${name}" cannot be named in NFVCL's path, so NFVCL's API cannot delete it; remove it in NFVCL, then delete it here`);
+  }
+  return 'not-found';
 }
 
 /**

@@ -286,13 +286,25 @@ describe('VIM names that cannot be a segment of NFVCL\'s path', () => {
       });
     }
     expect((await rig.request('GET', '/vims/sync/nfvcl_vims')).status).toBe(200);
-    for (const id of [2, 3]) {
+    for (const [id, name] of [[2, '..'], [3, 'a/b']] as const) {
       const removal = await rig.request('DELETE', `/vims/smo_vims/${id}`);
-      expect([id, removal.status, typeOf(removal)]).toEqual([id, 422, PROBLEM]);
+      expect([id, removal.status, typeOf(removal), ((await removal.json()) as { detail: string }).detail]).toEqual([
+        id,
+        409,
+        PROBLEM,
+        `VIM name "${name}" cannot be named in NFVCL's path, so NFVCL's API cannot delete it; remove it in NFVCL, then delete it here`,
+      ]);
     }
     expect(rig.nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
     expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels', '..', 'a/b']);
     expect(((await rig.json('/vims/smo_vims')) as { 'SMO VIMs': unknown[] })['SMO VIMs']).toHaveLength(3);
+
+    // Removed in NFVCL by its own means, it is removed from SMO (nothing is asked of NFVCL).
+    rig.nfvcl.removeVim('..');
+    expect((await rig.request('DELETE', '/vims/smo_vims/2')).status).toBe(200);
+    expect(rig.nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect((rig.nfvcl.topology()?.vims as { name: string }[]).map((v) => v.name)).toEqual(['os-brussels', 'a/b']);
+    expect(((await rig.json('/vims/smo_vims')) as { 'SMO VIMs': { vim_name: string }[] })['SMO VIMs'].map((v) => v.vim_name)).toEqual(['os-brussels', 'a/b']);
   });
 });
 

@@ -20,8 +20,7 @@ import { callNfvcl, nfvclWaitMs, requireNfvcl } from './nfvcl-problem';
 import { VimNameHeldError } from '../../domain/vim-name/decide';
 import { sleep } from '../../shared/retry';
 import { badRequest, validBody } from '../validation/request-body';
-import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VIM_NAME_IN_PATH, VimRegistrationBody } from './request-bodies';
-import { isPathSegment } from '../../shared/path-segment';
+import { jsonBodyOf, parsePopAreaQuery, toVimRegistration, VimRegistrationBody } from './request-bodies';
 import { toVimView, type VimView } from './views';
 import { ChangesState } from '../security/auth.guard';
 
@@ -184,7 +183,7 @@ export class VimsController {
   @ApiOperation({ summary: 'Remove a VIM from NFVCL (DELETE /v1/topology/vim/{name}), then from SMO' })
   @ApiStringParam('smoId', 'the VIM id', SMO_VIM_ID)
   @ApiJson(200, 'Removed', shape({ message: { type: 'string' }, NFVCL_Response: {} }))
-  @ApiProblems(404, 409, 422, 502, 503, 504)
+  @ApiProblems(404, 409, 502, 503, 504)
   async remove(@Param('smoId') smoId: string, @Req() request: FastifyRequest) {
     requireNfvcl(this.runtime);
     const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
@@ -197,10 +196,6 @@ export class VimsController {
 
   private async removal(smoId: string): Promise<OperationOf<'delete-vim'>> {
     const doc = await this.find(smoId);
-    // A VIM the sync imported keeps NFVCL's name; one NFVCL's path cannot hold is not asked for (`..` is the whole topology).
-    if (!isPathSegment(doc.name)) {
-      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `VIM name "${doc.name}" ${VIM_NAME_IN_PATH}; remove it in NFVCL, then sync`);
-    }
     return { kind: 'delete-vim', vimId: doc.vimId, name: doc.name };
   }
 
