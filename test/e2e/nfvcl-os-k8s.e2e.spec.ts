@@ -107,6 +107,31 @@ describe.each(['current', '2024'] as const)('NFVCL OpenStack Kubernetes routes, 
   });
 });
 
+describe.each(['current', '2024'] as const)('a blueprint removed from NFVCL by other means, %s NFVCL API', (api) => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));
+  afterEach(async () => rig.stop());
+
+  it('fails a provisioning at once (blueprint-gone), and its cluster is deleted from SMO without an error', async () => {
+    await registerVim(rig);
+    rig.nfvcl.holdNextProvisioning();
+    const building = await createCluster(rig);
+    rig.nfvcl.forgetTasks(); // NFVCL restarted too: the blueprint itself is followed
+    rig.nfvcl.removeBlueprint([...rig.nfvcl.blueprints().keys()][0]!);
+    const failed = (await rig.clusterWhen(building.smo_id, 'Failed', 5000)) as unknown as ClusterView;
+    expect(failed.failure).toMatchObject({ reason: 'blueprint-gone' });
+
+    const ready = await createCluster(rig);
+    await rig.clusterWhen(ready.smo_id, 'Provisioned');
+    rig.nfvcl.removeBlueprint([...rig.nfvcl.blueprints().keys()][0]!);
+    for (const smoId of [ready.smo_id, building.smo_id]) {
+      const removed = await rig.request('DELETE', `/os_k8s/cluster/${smoId}`);
+      expect([smoId, removed.status]).toEqual([smoId, 200]);
+    }
+    expect(await rig.json('/os_k8s/clusters')).toBe('No Registered OS_K8S Clusters');
+  });
+});
+
 describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
   let rig: NfvclRig;
   afterEach(async () => rig.stop());

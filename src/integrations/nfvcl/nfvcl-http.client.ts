@@ -110,7 +110,7 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   deleteBlueprint(blueprintId: string): Promise<NfvclAccepted | 'not-found'> {
-    return this.send('DELETE', `${BLUE}/${encodeURIComponent(blueprintId)}`, undefined, [], { notFound: true });
+    return this.send('DELETE', `${BLUE}/${encodeURIComponent(blueprintId)}`, undefined, [], { notFound: true, gone: unknownBlueprint(blueprintId) });
   }
 
   async listBlueprints(signal?: AbortSignal): Promise<NfvclBlueprint[]> {
@@ -120,7 +120,7 @@ export class NfvclHttpClient implements NfvclPort {
   }
 
   async getBlueprint(blueprintId: string, signal?: AbortSignal): Promise<NfvclBlueprint | null> {
-    const response = await this.get(`${BLUE}/${encodeURIComponent(blueprintId)}?detailed=true`, signal, { notFound: true });
+    const response = await this.get(`${BLUE}/${encodeURIComponent(blueprintId)}?detailed=true`, signal, { notFound: true, gone: unknownBlueprint(blueprintId) });
     if (!response) return null;
     const blueprint = blueprintOf(response.body);
     if (!blueprint) throw new NfvclError('invalid-answer', response.status, `NFVCL answered blueprint ${blueprintId} with something that is not a blueprint`);
@@ -164,11 +164,23 @@ export class NfvclHttpClient implements NfvclPort {
 
   /** A request that changes something: sent once. 200/201 → answered at once, 202 → a task. */
   private send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[]): Promise<NfvclAccepted>;
-  private send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[], options: { notFound: true }): Promise<NfvclAccepted | 'not-found'>;
-  private async send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, secrets: readonly string[], options: { notFound?: boolean } = {}): Promise<NfvclAccepted | 'not-found'> {
+  private send(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body: unknown,
+    secrets: readonly string[],
+    options: { notFound: true; gone?: (response: NfvclResponse) => boolean },
+  ): Promise<NfvclAccepted | 'not-found'>;
+  private async send(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body: unknown,
+    secrets: readonly string[],
+    options: { notFound?: boolean; gone?: (response: NfvclResponse) => boolean } = {},
+  ): Promise<NfvclAccepted | 'not-found'> {
     const request: NfvclRequest = { method, url: this.baseUrl + path, body, timeoutMs: this.timeoutMs, secrets };
     const response = await nfvclRequest(request);
-    if (response.status === 404 && options.notFound) return 'not-found';
+    if (options.notFound && (response.status === 404 || options.gone?.(response))) return 'not-found';
     if (response.status < 200 || response.status > 299) throw refusal(request, response);
     const answer = scrubSecrets(response.body ?? null, secrets);
     const taskId = taskIdOf(answer);
@@ -209,6 +221,15 @@ function unknownTask(response: NfvclResponse): boolean {
 /** Current NFVCL answers `GET /v1/topology` without a topology with 500 `{"detail": "No topology found"}` (the 2024 one: 404). */
 function noTopology(response: NfvclResponse): boolean {
   return response.status === 500 && isRecord(response.body) && response.body.detail === 'No topology found';
+}
+
+/**
+ * Current NFVCL answers a blueprint it does not have with `detail: "Blueprint <id> not found"`, not 404: 500 to a read
+ * (NFVCLCoreException's default code), 400 `status: failed` to a delete. A read retried it and the provisioning waited
+ * for the timeout; a delete answered 502 for ever.
+ */
+function unknownBlueprint(blueprintId: string): (response: NfvclResponse) => boolean {
+  return (response) => (response.status === 400 || response.status === 500) && isRecord(response.body) && response.body.detail === `Blueprint ${blueprintId} not found`;
 }
 
 function kept(answer: unknown): unknown {

@@ -277,13 +277,18 @@ export class FakeNfvcl {
   }
 
   private deleteBlueprint(blueprintId: string): Reply {
-    if (!this.blues.delete(blueprintId)) return notFound(`Blueprint ${blueprintId} not found`);
+    if (!this.blues.delete(blueprintId)) {
+      // Current NFVCL: delete_blueprint's pre-work callback answers `failed` (HTTP 400) with a task id.
+      if (this.options.api !== 'current') return notFound(`Blueprint ${blueprintId} not found`);
+      return { status: 400, body: { status: 'failed', detail: `Blueprint ${blueprintId} not found`, result: {}, task_id: randomUUID() } };
+    }
     return this.accepted(`Blueprint ${blueprintId} is being destroyed`, null, 'destroying', true);
   }
 
   private getBlueprint(blueprintId: string): Reply {
     const blueprint = this.blues.get(blueprintId);
-    if (!blueprint) return notFound(`Blueprint ${blueprintId} not found`);
+    // Current NFVCL: NFVCLCoreException("Blueprint … not found"), whose HTTP code defaults to 500.
+    if (!blueprint) return this.options.api === 'current' ? { status: 500, body: { detail: `Blueprint ${blueprintId} not found` } } : notFound(`Blueprint ${blueprintId} not found`);
     this.tick(blueprint);
     return { status: 200, body: this.detailed(blueprint) };
   }
