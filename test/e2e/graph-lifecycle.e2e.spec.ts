@@ -30,7 +30,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     const installs = byRelease(rig.helmCalls('install'));
     expect(installs.map(argvOf)).toEqual(
       ['image-detection', 'noise-reduction'].map((service) => [
-        'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--labels', 'smo.nephele.eu/graph=image-detection-graph', '--kubeconfig', kubeconfig,
+        'install', service, `oci://10.0.3.53:5000/test/${service}`, '--values', '<values>', '--namespace', 'demo', '--create-namespace', '--labels', 'smo.nephele.eu/graph=image-detection-graph', '--kubeconfig', kubeconfig, '--timeout', '300s',
       ]),
     );
     // First fit by name: c1 (4 cores) takes all three services; imports follow connectionPoints.
@@ -56,7 +56,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
     expect(byRelease(rig.helmCalls('uninstall')).map(argvOf)).toEqual(
-      ['image-detection', 'noise-reduction'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig, '--wait']),
+      ['image-detection', 'noise-reduction'].map((service) => ['uninstall', service, '--namespace', 'demo', '--kubeconfig', kubeconfig, '--wait', '--timeout', '300s']),
     );
     expect((await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as object).toMatchObject({
       status: 'Stopped',

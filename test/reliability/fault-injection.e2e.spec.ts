@@ -265,7 +265,7 @@ describe('fault injection', () => {
     it('records ServiceDeploymentFailed with timedOut, shows the service Failed, kills the process group; a retry installs it once', async () => {
       f = await startFaultRig({ SMO_HELM_TIMEOUT: '1' });
       await f.rig.idle();
-      f.rig.helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 8000, times: 1 }] });
+      f.rig.helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 20_000, times: 1 }] }); // past the kill, 6 s (1 s and the least grace, 5 s)
 
       expect((await deploy(f)).status).toBe(200); // settled: Deployed, Pending or Failed
       const failedView = (await f.graph()).services.find((s) => s.name === 'noise-reduction')!;

@@ -13,6 +13,20 @@ export interface HelmTarget {
   readonly kubeconfig: string;
   /** `--plain-http` for an http (not https) OCI registry (INSECURE_REGISTRY upstream). */
   readonly plainHttp: boolean;
+  /**
+   * helm's own `--timeout` (a Go duration) for the commands that wait (install, upgrade, uninstall, rollback):
+   * how long helm waits for a hook's Job or for deleted objects to go before it gives up and records the outcome.
+   */
+  readonly timeout?: string;
+}
+
+/** Milliseconds as a Go duration helm's --timeout takes: `300s`, or `2500ms` when not whole seconds. */
+export function goDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function timeoutArgs(target: HelmTarget): string[] {
+  return target.timeout === undefined ? [] : ['--timeout', target.timeout];
 }
 
 const MAX_CHART_LENGTH = 512;
@@ -79,6 +93,7 @@ function chartArgs(command: 'install' | 'upgrade', request: HelmChartRequest, va
     '--kubeconfig',
     target.kubeconfig,
     ...(target.plainHttp ? ['--plain-http'] : []),
+    ...timeoutArgs(target),
   ];
 }
 
@@ -102,7 +117,7 @@ export function upgradeArgs(request: HelmChartRequest, valuesFile: string, targe
  * vanishes — the release is `deployed` but its Deployment never leaves karmada-apiserver.
  */
 export function uninstallArgs(release: string, namespace: string, target: HelmTarget): string[] {
-  return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--wait'];
+  return ['uninstall', release, '--namespace', namespace, '--kubeconfig', target.kubeconfig, '--wait', ...timeoutArgs(target)];
 }
 
 /** The release, in any state, only if it carries the graph's label: `[]` (JSON) when it does not. */
@@ -119,5 +134,5 @@ export function historyArgs(release: string, namespace: string, target: HelmTarg
 }
 
 export function rollbackArgs(release: string, namespace: string, revision: number, target: HelmTarget): string[] {
-  return ['rollback', release, String(revision), '--namespace', namespace, '--kubeconfig', target.kubeconfig];
+  return ['rollback', release, String(revision), '--namespace', namespace, '--kubeconfig', target.kubeconfig, ...timeoutArgs(target)];
 }

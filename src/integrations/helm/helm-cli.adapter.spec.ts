@@ -35,7 +35,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     const values = { clustersAffinity: ['c1'], serviceImportClusters: ['c1'], flag: 'yes' };
     const outcome = await adapter().install(request(values));
 
-    const expected = ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG];
+    const expected = ['install', 'noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG, '--timeout', '20s'];
     expect(outcome).toEqual({ ok: true, args: expected, stdout: expect.stringContaining('STATUS: deployed') as unknown });
     const [call] = fake.log();
     if (!call) throw new Error('fake helm was not called');
@@ -54,7 +54,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     await helm.install(request({ a: 1 }));
     const upgraded = await helm.upgrade(request({ b: 2 }));
 
-    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG, '--plain-http'];
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG, '--plain-http', '--timeout', '20s'];
     expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reuse-values'] });
     expect(fake.log().map((call) => call.argv.filter((arg) => !arg.endsWith('values.yaml')))).toEqual([
       ['install', ...common.filter((arg) => arg !== '<values>')],
@@ -67,7 +67,7 @@ describe('HelmCliAdapter against the fake helm', () => {
     const helm = adapter();
     await helm.install(request({ a: 1 }));
     const upgraded = await helm.upgrade(request({ b: 2 }), 'reset');
-    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG];
+    const common = ['noise-reduction', CHART, '--values', '<values>', '--namespace', 'brussels', '--create-namespace', '--labels', 'smo.nephele.eu/graph=brussels-demo', '--kubeconfig', KUBECONFIG, '--timeout', '20s'];
     expect(upgraded).toMatchObject({ ok: true, args: ['upgrade', ...common, '--reset-values'] });
     expect(fake.log()[1]!.argv).not.toContain('--reuse-values');
   });
@@ -81,8 +81,8 @@ describe('HelmCliAdapter against the fake helm', () => {
       { revision: 1, state: 'superseded' },
       { revision: 2, state: 'deployed' },
     ]);
-    expect(await helm.rollback('noise-reduction', 'brussels', 1)).toMatchObject({ ok: true, args: ['rollback', 'noise-reduction', '1', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG] });
-    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, args: ['uninstall', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait'] });
+    expect(await helm.rollback('noise-reduction', 'brussels', 1)).toMatchObject({ ok: true, args: ['rollback', 'noise-reduction', '1', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--timeout', '20s'] });
+    expect(await helm.uninstall('noise-reduction', 'brussels')).toMatchObject({ ok: true, args: ['uninstall', 'noise-reduction', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait', '--timeout', '20s'] });
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
     expect(await helm.history('noise-reduction', 'brussels')).toEqual([]);
 
@@ -133,6 +133,23 @@ describe('HelmCliAdapter against the fake helm', () => {
     expect(existsSync(dirname(call?.argv[4] ?? ''))).toBe(false);
   });
 
+  it('gives helm its own --timeout before the kill deadline: a wait past it ends in helm recording the release failed, never left pending by a kill', async () => {
+    fake.control({ wait: [{ command: 'install', ms: 60_000 }, { command: 'uninstall', ms: 60_000 }] });
+    const helm = adapter({ timeoutMs: 1_000 });
+    const installed = await helm.install(request());
+
+    expect(installed).toMatchObject({ ok: false, exitCode: 1, timedOut: false, stderr: expect.stringContaining('timed out waiting for the condition') as unknown });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'failed', revision: 1 });
+
+    const uninstalled = await helm.uninstall('noise-reduction', 'brussels');
+    expect(uninstalled).toMatchObject({ ok: false, exitCode: 1, timedOut: false, stderr: expect.stringContaining('timed out waiting for the condition') as unknown });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null }); // purged by helm, not left uninstalling
+    expect(fake.log().filter((call) => call.command === 'install' || call.command === 'uninstall').map((call) => call.argv.slice(-2))).toEqual([
+      ['--timeout', '1s'],
+      ['--timeout', '1s'],
+    ]);
+  });
+
   it('reports a release left pending-install by a killed helm, which the planner uninstalls', async () => {
     const helm = adapter();
     fake.control({ leavePending: [{ command: 'install', times: 1 }] });
@@ -181,7 +198,7 @@ describe('HelmCliAdapter against the fake helm', () => {
 
   it('refuses bad names and revisions on the other commands without running helm', async () => {
     const helm = adapter();
-    expect(await helm.uninstall('-x', 'brussels')).toMatchObject({ ok: false, exitCode: null, args: ['uninstall', '-x', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait'] });
+    expect(await helm.uninstall('-x', 'brussels')).toMatchObject({ ok: false, exitCode: null, args: ['uninstall', '-x', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--wait', '--timeout', '20s'] });
     expect(await helm.rollback('noise-reduction', 'brussels', 0)).toMatchObject({ ok: false, exitCode: null });
     expect(await helm.rollback('noise-reduction', 'brussels', 1.5)).toMatchObject({ ok: false, exitCode: null });
     expect(await helm.status('a;b', 'brussels')).toEqual({ state: 'unknown', revision: null });

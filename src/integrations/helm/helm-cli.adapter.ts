@@ -5,6 +5,7 @@ import {
   VALUES_PLACEHOLDER,
   chartRequestProblem,
   graphIdProblem,
+  goDuration,
   historyArgs,
   installArgs,
   ownedReleaseArgs,
@@ -29,6 +30,10 @@ export interface HelmCliOptions {
   /** The Karmada API server's kubeconfig (SMO configuration, never user input). */
   kubeconfig: string;
   plainHttp: boolean;
+  /**
+   * helm's own `--timeout` on install, upgrade, uninstall and rollback (SMO_HELM_TIMEOUT). SMO kills the process
+   * group only at `helmKillDeadlineMs(timeoutMs)`, later, so helm gives up first and records the release's state.
+   */
   timeoutMs: number;
   /** Added to the child's minimal environment (e.g. HELM_REGISTRY_CONFIG, or FAKE_HELM_* in tests). */
   env?: Record<string, string>;
@@ -44,6 +49,18 @@ interface Ran {
   stdout: string;
 }
 
+/**
+ * When SMO kills a helm call given `--timeout timeoutMs`: a grace of a tenth of it (5 to 30 s) later. Equal deadlines
+ * were a race: helm giving up records the release `failed` (or, for uninstall, purges it), while a helm killed
+ * mid-operation leaves it `pending-install`, `pending-upgrade` or `uninstalling`. The grace covers what helm does
+ * after its wait gives up (recording the outcome is one API call). helm's --timeout bounds each wait (each hook's
+ * Job, the uninstall's wait for deleted objects), not the whole call nor an API request that never answers: those
+ * still end at this deadline, and `planRecovery` repairs what the kill left pending.
+ */
+export function helmKillDeadlineMs(timeoutMs: number): number {
+  return timeoutMs + Math.min(30_000, Math.max(5_000, Math.round(timeoutMs / 10)));
+}
+
 /** status -o json includes the rendered manifest, which can be large: keep enough to parse it. */
 const QUERY_STDOUT_CHARS = 16 * 1024 * 1024;
 
@@ -53,7 +70,7 @@ export class HelmCliAdapter implements HelmPort {
   private readonly target: HelmTarget;
 
   constructor(private readonly options: HelmCliOptions) {
-    this.target = { kubeconfig: options.kubeconfig, plainHttp: options.plainHttp };
+    this.target = { kubeconfig: options.kubeconfig, plainHttp: options.plainHttp, timeout: goDuration(options.timeoutMs) };
   }
 
   async status(release: string, namespace: string): Promise<ReleaseStatus> {
@@ -152,7 +169,7 @@ export class HelmCliAdapter implements HelmPort {
       HELM_DATA_HOME: join(stateDir, 'data'),
       ...this.options.env,
     };
-    return { env, cwd: dir, timeoutMs: this.options.timeoutMs };
+    return { env, cwd: dir, timeoutMs: helmKillDeadlineMs(this.options.timeoutMs) };
   }
 }
 

@@ -44,6 +44,8 @@ export interface FakeHelmControl {
   fail?: Array<ControlEntry & { exitCode?: number; stderr?: string; recordFailed?: boolean }>;
   hang?: Array<ControlEntry & { ms?: number }>;
   leavePending?: ControlEntry[];
+  /** A wait helm bounds itself with --timeout (a hook's Job, uninstall --wait), lasting `ms`. */
+  wait?: Array<ControlEntry & { ms?: number }>;
 }
 
 export interface FakeHelm {
