@@ -60,6 +60,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
         kubeconfig,
         plainHttp: config.helm.plainHttp,
         timeoutMs: config.helm.timeoutSeconds * 1000,
+        queryTimeoutMs: config.helm.queryTimeoutSeconds * 1000,
         stateDir: join(config.dataDir, 'helm'),
         env: config.helm.passEnv,
       })

@@ -44,6 +44,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ SMO_CLUSTER_LATENCIES: '{"c1": {"c2": 12}}' }).latency.clusterLatencyMs).toEqual({ c1: { c2: 12 } });
   });
 
+  it('bounds helm calls: its own --timeout (SMO_HELM_TIMEOUT) and the shorter deadline of its read-only queries (SMO_HELM_QUERY_TIMEOUT)', () => {
+    expect(loadConfig({}).helm).toMatchObject({ timeoutSeconds: 300, queryTimeoutSeconds: 30 });
+    expect(loadConfig({ SMO_HELM_QUERY_TIMEOUT: '5' }).helm.queryTimeoutSeconds).toBe(5);
+    expect(() => loadConfig({ SMO_HELM_QUERY_TIMEOUT: '0' })).toThrow(/SMO_HELM_QUERY_TIMEOUT/);
+  });
+
   it('reads a boolean as true/false, t/f, yes/no or 1/0 in any case; unset keeps the default', () => {
     for (const yes of ['true', 'TRUE', 't', 'yes', 'Yes', '1', ' true ']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: yes }).security.protectOperations).toBe(true);
     for (const no of ['false', 'F', 'no', '0', '']) expect(loadConfig({ SMO_PROTECT_OPERATIONS: no }).security.protectOperations).toBe(false);

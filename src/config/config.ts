@@ -52,7 +52,8 @@ export interface SmoConfig {
   };
   submariner: { kubeconfig: string | undefined };
   /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
-  helm: { binary: string; timeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string>; concurrency: number };
+  /** `timeoutSeconds`: helm's own --timeout (SMO kills it a tenth later); `queryTimeoutSeconds`: when SMO kills helm status/history. */
+  helm: { binary: string; timeoutSeconds: number; queryTimeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string>; concurrency: number };
   hdarctl: { binary: string; timeoutSeconds: number };
   /** Bearer token the Alertmanager webhook must present (unset: open). */
   alertsToken: string | undefined;
@@ -168,6 +169,7 @@ export function loadConfig(env: Env = process.env): SmoConfig {
     helm: {
       binary: text(env, 'SMO_HELM_BINARY', 'helm'),
       timeoutSeconds: integer(env, ['SMO_HELM_TIMEOUT'], 300, 1, 3600),
+      queryTimeoutSeconds: integer(env, ['SMO_HELM_QUERY_TIMEOUT'], 30, 1, 3600),
       plainHttp: flag(env, 'INSECURE_REGISTRY', false),
       passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
       concurrency: integer(env, ['SMO_HELM_CONCURRENCY'], 4, 1, 64),

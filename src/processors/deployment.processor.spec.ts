@@ -9,6 +9,7 @@ import { HelmCliAdapter } from '../integrations/helm/helm-cli.adapter';
 import { SimulatedHelmAdapter, readSimulatedReleases } from '../integrations/helm/simulated-helm.adapter';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
+import { silentServer, tokenKubeconfig, type SilentServer } from '../../test/fakes/silent-server';
 import { DeploymentProcessor } from './deployment.processor';
 
 const HELM = process.env.SMO_TEST_HELM ?? '/var/cache/smo-tools/helm-v3.22.0/helm';
@@ -132,4 +133,64 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
     expect((await releaseOf('image-detection'))!.values).toEqual(foreign);
     expect(await releaseOf('noise-reduction')).toBeUndefined();
   });
+});
+
+/**
+ * Real helm v3.22.0 against a Karmada API server that accepts connections and never answers (a real loopback
+ * socket): helm has no request timeout, so only SMO's deadline ends its status query. That deadline is the
+ * query one (seconds), not the install one (SMO_HELM_TIMEOUT and its grace, 330 s by default), and the failure
+ * is thrown (the runner retries the event with backoff), naming the deadline and no credential.
+ */
+(existsSync(HELM) ? describe : describe.skip)('DeploymentProcessor: a Karmada API server that accepts connections and never answers', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-silent-'));
+  const token = 'silent-karmada-secret-token';
+  let silent: SilentServer;
+  const graphs = new GraphCommands(stores.eventStore);
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  beforeAll(async () => {
+    silent = await silentServer();
+    // http: over https Go's client gives up a TLS handshake that never completes after 10 s; a server that completes
+    // it and then never answers holds helm as this one does.
+    writeFileSync(join(dir, 'karmada.kubeconfig'), tokenKubeconfig(`http://127.0.0.1:${silent.port}`, token));
+  });
+  afterAll(async () => {
+    await silent.close();
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a placed graph fails its step within the helm query deadline, retryably, with a message naming it and no token', async () => {
+    const helm = new HelmCliAdapter({ binary: HELM, kubeconfig: join(dir, 'karmada.kubeconfig'), plainHttp: false, timeoutMs: 60_000, queryTimeoutMs: 2_000 });
+    const processor = new DeploymentProcessor({ graphs, dispatch: (command, ctx) => graphs.execute(command, ctx), helm, grafana: null });
+    const submitted = graphSubmitted('demo');
+    const graphId = submitted.data.graphId;
+    const ids = submitted.data.normalised.services.map((s) => s.id);
+    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
+    await graphs.execute(
+      {
+        type: 'RecordPlacement',
+        data: {
+          graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+          inputs: { clusters: [], services: [], previousPlacement: null }, placement: Object.fromEntries(ids.map((id) => [id, 'c1'])), imports: {},
+          values: Object.fromEntries(ids.map((id) => [id, { clustersAffinity: ['c1'], serviceImportClusters: [] }])), digests: Object.fromEntries(ids.map((id) => [id, `d-${id}`])), explanation: [],
+        },
+      } as never,
+      context(),
+    );
+    const placed = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
+
+    const started = Date.now();
+    const failure: unknown = await processor.handle(placed, { signal: new AbortController().signal, fence: async () => undefined }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/could not read the state of release [a-z-]+ in demo: helm status did not finish within 2 s/);
+    expect((failure as Error).message).not.toContain(token);
+    expect(silent.accepted()).toBeGreaterThan(0);
+    // Nothing recorded as failed: the event is retried (an explicit retry is needed only after a recorded failure).
+    expect((await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.endsWith('Failed')).map((e) => e.type)).toEqual([]);
+  }, 60_000);
 });

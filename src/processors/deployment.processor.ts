@@ -187,7 +187,7 @@ export class DeploymentProcessor implements Processor {
    */
   private async holdsOwnRelease(graph: ExistingGraph, serviceId: string, helm: HelmPort): Promise<boolean> {
     const status = await helm.status(serviceId, graph.project);
-    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${graph.project}`);
+    if (status.state === 'unknown') throw new ReleaseStateUnknownError(serviceId, graph.project, status.reason);
     return status.state !== 'not-found' && (await this.ownedByGraph(graph, serviceId, helm));
   }
 
@@ -213,7 +213,7 @@ export class DeploymentProcessor implements Processor {
     const status = await helm.status(serviceId, namespace);
     if (status.state === 'not-found') return 'not-found';
     // helm could not tell (e.g. the API server did not answer): retry the event rather than guess.
-    if (status.state === 'unknown') throw new Error(`helm could not read the state of release ${serviceId} in ${namespace}`);
+    if (status.state === 'unknown') throw new ReleaseStateUnknownError(serviceId, namespace, status.reason);
     if (!service.installed && !(await this.ownedByGraph(graph, serviceId, helm))) return 'foreign';
     const plan = planRecovery(status, status.state.startsWith('pending') ? await helm.history(serviceId, namespace) : []);
     if (plan.action === 'none') return 'present';
@@ -270,6 +270,14 @@ export class DeploymentProcessor implements Processor {
       else await failed(service.id, null, 'publish', outcome);
     }
     return refused;
+  }
+}
+
+/** Thrown, not recorded: the runner retries the event with backoff (e.g. an API server that did not answer helm). */
+class ReleaseStateUnknownError extends Error {
+  constructor(release: string, namespace: string, reason: string | undefined) {
+    super(`helm could not read the state of release ${release} in ${namespace}${reason ? `: ${reason}` : ''}`);
+    this.name = 'ReleaseStateUnknownError';
   }
 }
 

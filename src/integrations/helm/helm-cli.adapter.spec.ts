@@ -163,11 +163,22 @@ describe('HelmCliAdapter against the fake helm', () => {
     expect(await helm.install(request())).toMatchObject({ ok: true });
   });
 
+  it('ends status and history at the query deadline, not the install one, when helm gets no answer (an API server that accepts and never answers)', async () => {
+    fake.control({ hang: [{ command: 'status', ms: 60_000 }, { command: 'history', ms: 60_000 }] });
+    const helm = adapter({ timeoutMs: 60_000, queryTimeoutMs: 1_000 });
+    const started = Date.now();
+    const status = await helm.status('noise-reduction', 'brussels');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(status).toEqual({ state: 'unknown', revision: null, reason: expect.stringContaining('helm status did not finish within 1 s') as unknown });
+    await expect(helm.history('noise-reduction', 'brussels')).rejects.toThrow(/helm history did not finish within 1 s/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('answers unknown for a failed status, and rejects a failed history', async () => {
     const helm = adapter();
     const unreachable = 'Error: Kubernetes cluster unreachable: connection refused';
     fake.control({ fail: [{ command: 'status', stderr: unreachable }, { command: 'history', stderr: unreachable }] });
-    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null, reason: unreachable });
     await expect(helm.history('noise-reduction', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
   });
 

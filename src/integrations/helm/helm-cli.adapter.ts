@@ -35,6 +35,12 @@ export interface HelmCliOptions {
    * group only at `helmKillDeadlineMs(timeoutMs)`, later, so helm gives up first and records the release's state.
    */
   timeoutMs: number;
+  /**
+   * When SMO kills `helm status`, `helm history` and `helm list` (SMO_HELM_QUERY_TIMEOUT; default 30 s). They only read, in an API
+   * request or two, but helm gives a request no timeout of its own (no flag, no kubeconfig field): against an API
+   * server that accepts connections and never answers they would otherwise hold a release's step until the kill.
+   */
+  queryTimeoutMs?: number;
   /** Added to the child's minimal environment (e.g. HELM_REGISTRY_CONFIG, or FAKE_HELM_* in tests). */
   env?: Record<string, string>;
   /**
@@ -61,6 +67,8 @@ export function helmKillDeadlineMs(timeoutMs: number): number {
   return timeoutMs + Math.min(30_000, Math.max(5_000, Math.round(timeoutMs / 10)));
 }
 
+export const DEFAULT_HELM_QUERY_TIMEOUT_MS = 30_000;
+
 /** status -o json includes the rendered manifest, which can be large: keep enough to parse it. */
 const QUERY_STDOUT_CHARS = 16 * 1024 * 1024;
 
@@ -75,10 +83,10 @@ export class HelmCliAdapter implements HelmPort {
 
   async status(release: string, namespace: string): Promise<ReleaseStatus> {
     if (releaseRefProblem(release, namespace) !== null) return { state: 'unknown', revision: null };
-    const { outcome, stdout } = await this.run(statusArgs(release, namespace, this.target), QUERY_STDOUT_CHARS);
+    const { outcome, stdout } = await this.query(statusArgs(release, namespace, this.target));
     if (outcome.ok) return parseStatusJson(stdout);
     if (isReleaseNotFound(outcome.exitCode, outcome.stderr)) return { state: 'not-found', revision: null };
-    return { state: 'unknown', revision: null };
+    return { state: 'unknown', revision: null, reason: lastLine(outcome.stderr) };
   }
 
   /** Rejects with HelmQueryError when helm fails for another reason than "not found". */
@@ -86,7 +94,7 @@ export class HelmCliAdapter implements HelmPort {
     const problem = releaseRefProblem(release, namespace);
     const args = historyArgs(release, namespace, this.target);
     if (problem !== null) throw new HelmQueryError(refused(args, problem));
-    const { outcome, stdout } = await this.run(args, QUERY_STDOUT_CHARS);
+    const { outcome, stdout } = await this.query(args);
     if (outcome.ok) return parseHistoryJson(stdout);
     if (isReleaseNotFound(outcome.exitCode, outcome.stderr)) return [];
     throw new HelmQueryError(outcome);
@@ -108,7 +116,7 @@ export class HelmCliAdapter implements HelmPort {
 
   async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null> {
     if (releaseRefProblem(release, namespace) !== null || graphIdProblem(graphId) !== null) return null;
-    const { outcome, stdout } = await this.run(ownedReleaseArgs(release, namespace, graphId, this.target));
+    const { outcome, stdout } = await this.query(ownedReleaseArgs(release, namespace, graphId, this.target));
     if (!outcome.ok) return null;
     try {
       const listed = JSON.parse(stdout) as unknown;
@@ -131,16 +139,22 @@ export class HelmCliAdapter implements HelmPort {
     const { outcome } = await this.inPrivateDir(shown, async (dir) => {
       const valuesFile = join(dir, 'values.yaml');
       await writeFile(valuesFile, renderValuesYaml(request.values), { mode: 0o600, flag: 'wx' });
-      const result = await runProgram(this.options.binary, argsFor(valuesFile), this.processOptions(dir));
-      return { outcome: toOutcome(shown, result), stdout: result.stdout };
+      const killAfterMs = helmKillDeadlineMs(this.options.timeoutMs);
+      const result = await runProgram(this.options.binary, argsFor(valuesFile), this.processOptions(dir, killAfterMs));
+      return { outcome: toOutcome(shown, result, killAfterMs), stdout: result.stdout };
     });
     return outcome;
   }
 
-  private run(args: string[], maxStdoutChars = OUTPUT_TAIL_CHARS): Promise<Ran> {
+  /** status, history and list: SMO's query deadline, and enough stdout for a large release. */
+  private query(args: string[]): Promise<Ran> {
+    return this.run(args, this.options.queryTimeoutMs ?? DEFAULT_HELM_QUERY_TIMEOUT_MS, QUERY_STDOUT_CHARS);
+  }
+
+  private run(args: string[], killAfterMs = helmKillDeadlineMs(this.options.timeoutMs), maxStdoutChars = OUTPUT_TAIL_CHARS): Promise<Ran> {
     return this.inPrivateDir(args, async (dir) => {
-      const result = await runProgram(this.options.binary, args, { ...this.processOptions(dir), maxStdoutChars });
-      return { outcome: toOutcome(args, result), stdout: result.stdout };
+      const result = await runProgram(this.options.binary, args, { ...this.processOptions(dir, killAfterMs), maxStdoutChars });
+      return { outcome: toOutcome(args, result, killAfterMs), stdout: result.stdout };
     });
   }
 
@@ -159,7 +173,7 @@ export class HelmCliAdapter implements HelmPort {
     }
   }
 
-  private processOptions(dir: string): { env: Record<string, string>; cwd: string; timeoutMs: number } {
+  private processOptions(dir: string, killAfterMs: number): { env: Record<string, string>; cwd: string; timeoutMs: number } {
     const stateDir = this.options.stateDir ?? join(dir, 'helm');
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -169,7 +183,7 @@ export class HelmCliAdapter implements HelmPort {
       HELM_DATA_HOME: join(stateDir, 'data'),
       ...this.options.env,
     };
-    return { env, cwd: dir, timeoutMs: helmKillDeadlineMs(this.options.timeoutMs) };
+    return { env, cwd: dir, timeoutMs: killAfterMs };
   }
 }
 
@@ -181,10 +195,19 @@ function refused(args: string[], reason: string): Extract<HelmOutcome, { ok: fal
  * helm's stderr goes into events, a log line and the graph's answers: a registry URL it quotes with a user and
  * password (`https://robot:…@registry/v2/…`) keeps neither.
  */
-function toOutcome(args: string[], result: ProgramResult): HelmOutcome {
+function toOutcome(args: string[], result: ProgramResult, killAfterMs: number): HelmOutcome {
   if (result.spawnError !== null) return { ok: false, args, exitCode: null, stderr: `cannot run helm: ${result.spawnError}`, timedOut: false };
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, args, stdout: result.stdout };
   const killedBy = result.signal !== null ? `\n(helm was killed by ${result.signal})` : '';
-  const timedOut = result.timedOut ? '\n(helm timed out and its process group was killed)' : '';
+  const timedOut = `\n(helm ${args[0] ?? ''} did not finish within ${seconds(killAfterMs)}: SMO killed its process group)`;
   return { ok: false, args, exitCode: result.exitCode, stderr: redactUserinfo(result.stderr) + (result.timedOut ? timedOut : killedBy), timedOut: result.timedOut };
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** The last non-empty line of helm's stderr: its error, or the note of the kill. */
+function lastLine(stderr: string): string {
+  return stderr.trim().split('\n').at(-1)?.replace(/^\(|\)$/g, '') ?? '';
 }

@@ -18,6 +18,8 @@ export interface ReleaseStatus {
   state: ReleaseState;
   /** The release's current revision (helm's `version`), null when not found. */
   revision: number | null;
+  /** With `unknown` from a helm that failed: why (its error's last line, or the deadline it missed). */
+  reason?: string;
 }
 
 export interface ReleaseRevision {
