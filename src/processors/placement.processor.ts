@@ -35,7 +35,8 @@ import type { ClusterDocument } from '../../projections/clusters.projection';
 
 /** Live replica counts for re-placement; a service that reports none counts as 1. */
 export interface ReplicaSource {
-  replicas(graph: ExistingGraph, serviceId: string): Promise<number | null>;
+  /** Each service's replicas, null when unknown. */
+  replicas(graph: ExistingGraph, serviceIds: readonly string[]): Promise<ReadonlyMap<string, number | null>>;
 }
 
 export type Dispatch = (command: GraphCommand, context: CommandContext) => Promise<unknown>;
@@ -175,9 +176,8 @@ export class PlacementProcessor implements Processor {
     await this.deps.inventoryReady();
     const first = reason === 'first-deploy';
     const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
-    const services: ServiceDemand[] = await Promise.all(
-      graph.normalised.services.map(async (service) => serviceDemand(service, first ? 1 : ((await this.deps.replicas.replicas(graph, service.id)) ?? 1))),
-    );
+    const replicas = first ? new Map<string, number | null>() : await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id));
+    const services: ServiceDemand[] = graph.normalised.services.map((service) => serviceDemand(service, replicas.get(service.id) ?? 1));
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;

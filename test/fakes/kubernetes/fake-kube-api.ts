@@ -75,6 +75,7 @@ export class FakeKubeApi {
   private readonly prometheusRules = new Map<string, KubeObject>();
   private failures: Array<{ prefix: string; status: number; remaining: number; method?: string }> = [];
   private interceptions: Array<{ method: string; prefix: string; action: () => void }> = [];
+  private delays: Array<{ prefix: string; ms: number; inFlight: number; peak: number }> = [];
   private state: 'up' | 'down' | 'hang' = 'up';
   private resourceVersion = 5000;
 
@@ -166,6 +167,19 @@ export class FakeKubeApi {
     this.interceptions.push({ method, prefix: pathPrefix, action });
   }
 
+  /**
+   * Answers requests under `pathPrefix` only after `ms`, counting how many wait at once (see peakInFlight): a server
+   * that is slow, and what a client asks of it in parallel. Replaces an earlier delay of the same prefix.
+   */
+  delay(pathPrefix: string, ms: number): void {
+    this.delays = [...this.delays.filter((d) => d.prefix !== pathPrefix), { prefix: pathPrefix, ms, inFlight: 0, peak: 0 }];
+  }
+
+  /** The most requests under a delayed `pathPrefix` that were in flight at once. */
+  peakInFlight(pathPrefix: string): number {
+    return this.delays.find((d) => d.prefix === pathPrefix)?.peak ?? 0;
+  }
+
   /** Unreachable: open connections are cut and new ones closed at once. */
   down(): void {
     this.state = 'down';
@@ -191,6 +205,12 @@ export class FakeKubeApi {
 
     const url = new URL(request.url ?? '/', 'http://fake');
     const contentType = request.headers['content-type']?.split(';')[0]?.trim() ?? null;
+    const delay = this.delays.find((d) => url.pathname.startsWith(d.prefix));
+    if (delay) {
+      delay.peak = Math.max(delay.peak, ++delay.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      delay.inFlight--;
+    }
     const reply = await this.route(request, url.pathname, url.searchParams, contentType, body);
     this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.search, contentType, body, status: reply.status });
     response.writeHead(reply.status, { 'content-type': 'application/json' });

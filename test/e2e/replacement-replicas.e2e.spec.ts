@@ -1,0 +1,71 @@
+import { graphStream } from '../../src/domain/graph/events';
+import { independentServicesDescriptor } from '../support/graph-fixtures';
+import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { eventually } from '../support/smo-process';
+
+const CHART = 'oci://registry.example:5000/test/app';
+
+/**
+ * A re-placement asks Karmada for each service's replicas (the placement's demand is cpu × replicas): how many
+ * it asks at once, and which count it reads.
+ */
+describe('re-placement: the replicas read from Karmada', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    rig = await startRig({
+      clusters: [
+        { name: 'c1', cpu: '4', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c3', cpu: '64', memory: '128Gi', allocatedCpu: '0', allocatedMemory: '0' },
+      ],
+      // One graph's placements stop counting against the clusters a second later (the fake's allocation never moves).
+      env: { SMO_PLACEMENT_LEDGER_TTL: '1', SMO_KUBE_TIMEOUT: '1' },
+    });
+  });
+  afterAll(async () => rig.stop());
+
+  async function deploy(project: string, graphId: string, services: number): Promise<void> {
+    const answer = await rig.request('POST', `/project/${project}/graphs`, { body: independentServicesDescriptor(graphId, services, [CHART]), contentType: 'application/x-yaml' });
+    expect(answer.status).toBe(200);
+    await rig.idle();
+  }
+
+  /** Asks for a re-placement and answers its PlacementDecided data. */
+  async function replace(graphId: string): Promise<{ placement: Record<string, string>; inputs: { services: Array<{ id: string; replicas: number }> } }> {
+    expect((await rig.request('POST', `/graphs/${graphId}/placement`)).status).toBeLessThan(300);
+    const decided = async () =>
+      (await rig.smo.runtime.eventStore.readStream(graphStream(graphId))).filter((event) => event.type === 'PlacementDecided' && (event.data as { reason: string }).reason === 'manual').at(-1)?.data as
+        | { placement: Record<string, string>; inputs: { services: Array<{ id: string; replicas: number }> } }
+        | undefined;
+    return eventually(decided, 30_000, `the re-placement of ${graphId}`);
+  }
+
+  it('asks Karmada for the replicas of a 40-service graph a few at a time, not 40 requests at once', async () => {
+    await deploy('wide', 'wide', 40);
+    for (let i = 1; i <= 40; i++) rig.kube.setDeployment({ name: `svc-${String(i).padStart(2, '0')}`, namespace: 'wide', replicas: 1 });
+    const prefix = '/apis/apps/v1/namespaces/wide/deployments/';
+    rig.kube.delay(prefix, 100);
+    const before = rig.kube.requests.length;
+
+    const decision = await replace('wide');
+    expect(decision.inputs.services).toHaveLength(40);
+    expect(decision.inputs.services.every((s) => s.replicas === 1)).toBe(true);
+    const reads = rig.kube.requests.slice(before).filter((r) => r.path.startsWith(prefix));
+    expect(reads).toHaveLength(40); // every service asked once
+    expect(rig.kube.peakInFlight(prefix)).toBeGreaterThan(1);
+    expect(rig.kube.peakInFlight(prefix)).toBeLessThanOrEqual(8);
+  }, 60_000);
+
+  it('gives up the reads not yet answered once Karmada does not answer one in time (SMO_KUBE_TIMEOUT): unknown replicas count as 1', async () => {
+    rig.kube.hang();
+    try {
+      const started = Date.now();
+      const decision = await replace('wide');
+      // 40 reads 8 at a time, each waiting out its 1 s, would take 5 s.
+      expect(Date.now() - started).toBeLessThan(3_500);
+      expect(decision.inputs.services.every((s) => s.replicas === 1)).toBe(true);
+    } finally {
+      rig.kube.up();
+    }
+  }, 60_000);
+});
