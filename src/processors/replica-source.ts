@@ -14,8 +14,11 @@ import type { ReplicaSource } from './placement.processor';
 export const REPLICA_READS_AT_ONCE = 8;
 
 /**
- * Live replicas for re-placement: the Deployment's available replicas in the graph's project
- * namespace on Karmada (B17). Simulated mode, or an unreadable Deployment, counts as unknown.
+ * Live replicas for re-placement: the replicas the Deployment template in Karmada wants (spec.replicas, through the
+ * scale subresource, which the scaler sets), in the graph's project namespace (B17). Not status.availableReplicas:
+ * mid-rollout, or while pods start or crash, fewer are available than will run, and a placement sized on them put a
+ * service on a cluster that could not hold it once the rollout finished. Simulated mode, an unreadable Deployment or
+ * 0 wanted counts as unknown.
  */
 export class KarmadaReplicaSource implements ReplicaSource {
   private readonly deployments: KarmadaDeployments | null;
@@ -47,8 +50,8 @@ export class KarmadaReplicaSource implements ReplicaSource {
         limit(async () => {
           if (giveUp.signal.aborted) return void unknown++;
           try {
-            const available = await deployments.getAvailableReplicas(serviceId, graph.project, giveUp.signal);
-            found.set(serviceId, available > 0 ? available : null);
+            const wanted = await deployments.getDesiredReplicas(serviceId, graph.project, giveUp.signal);
+            found.set(serviceId, wanted > 0 ? wanted : null);
           } catch (error) {
             unknown++;
             if (giveUp.signal.aborted) return;

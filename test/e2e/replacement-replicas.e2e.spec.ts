@@ -40,6 +40,18 @@ describe('re-placement: the replicas read from Karmada', () => {
     return eventually(decided, 30_000, `the re-placement of ${graphId}`);
   }
 
+  it('a Deployment mid-rollout (10 replicas wanted, 2 available yet) counts as 10: the service leaves a cluster that cannot hold 10', async () => {
+    await deploy('rollout', 'rollout', 1);
+    const [first] = (await rig.smo.runtime.eventStore.readStream(graphStream('rollout'))).filter((event) => event.type === 'PlacementDecided');
+    expect((first!.data as { placement: Record<string, string> }).placement).toEqual({ 'svc-01': 'c1' }); // first fit by name
+    // Scaled to 10 × 0.5 CPU; c1 (4 CPU) holds 8 at most. The rollout has brought up 2 so far.
+    rig.kube.setDeployment({ name: 'svc-01', namespace: 'rollout', replicas: 10, availableReplicas: 2 });
+
+    const decision = await replace('rollout');
+    expect(decision.inputs.services.map((s) => [s.id, s.replicas])).toEqual([['svc-01', 10]]);
+    expect(decision.placement['svc-01']).not.toBe('c1');
+  }, 60_000);
+
   it('asks Karmada for the replicas of a 40-service graph a few at a time, not 40 requests at once', async () => {
     await deploy('wide', 'wide', 40);
     for (let i = 1; i <= 40; i++) rig.kube.setDeployment({ name: `svc-${String(i).padStart(2, '0')}`, namespace: 'wide', replicas: 1 });
