@@ -194,7 +194,7 @@ export class DeploymentProcessor implements Processor {
   /** Whether the release carries the graph's label; thrown (the event retried) when helm cannot tell. */
   private async ownedByGraph(graph: ExistingGraph, serviceId: string, helm: HelmPort): Promise<boolean> {
     const owned = await helm.isOwnedBy(serviceId, graph.project, graph.graphId);
-    if (owned === null) throw new Error(`helm could not tell whether release ${serviceId} in ${graph.project} belongs to graph ${graph.graphId}`);
+    if (typeof owned !== 'boolean') throw new Error(`helm could not tell whether release ${serviceId} in ${graph.project} belongs to graph ${graph.graphId}: ${owned.unknown}`);
     return owned;
   }
 

@@ -104,10 +104,10 @@ describe('HelmCliAdapter against the fake helm', () => {
     expect(await helm.isOwnedBy('image-detection', 'brussels', 'brussels-demo')).toBe(true);
     const list = fake.log().find((call) => call.command === 'list')!;
     expect(list.argv).toEqual(['list', '--namespace', 'brussels', '--kubeconfig', KUBECONFIG, '--all', '--filter', '^noise-reduction$', '--selector', 'smo.nephele.eu/graph=brussels-demo', '--output', 'json']);
-    // helm failing is no answer: null, so the caller retries rather than guesses.
+    // helm failing is no answer: unknown, and why, so the caller retries rather than guesses.
     fake.control({ fail: [{ command: 'list', times: 1, stderr: 'Error: Kubernetes cluster unreachable' }] });
-    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBeNull();
-    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'Not A Label')).toBeNull();
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toEqual({ unknown: 'Error: Kubernetes cluster unreachable' });
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'Not A Label')).toEqual({ unknown: expect.stringContaining('is not a DNS-1123 label') });
   });
 
   it('captures a non-zero exit with its stderr', async () => {

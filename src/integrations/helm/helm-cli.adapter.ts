@@ -114,16 +114,18 @@ export class HelmCliAdapter implements HelmPort {
     return problem !== null ? refused(args, problem) : (await this.run(args)).outcome;
   }
 
-  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null> {
-    if (releaseRefProblem(release, namespace) !== null || graphIdProblem(graphId) !== null) return null;
+  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | { unknown: string }> {
+    const problem = releaseRefProblem(release, namespace) ?? graphIdProblem(graphId);
+    if (problem !== null) return { unknown: problem };
     const { outcome, stdout } = await this.query(ownedReleaseArgs(release, namespace, graphId, this.target));
-    if (!outcome.ok) return null;
+    if (!outcome.ok) return { unknown: lastLine(outcome.stderr) };
     try {
       const listed = JSON.parse(stdout) as unknown;
-      return Array.isArray(listed) ? listed.some((entry) => (entry as { name?: unknown } | null)?.name === release) : null;
+      if (Array.isArray(listed)) return listed.some((entry) => (entry as { name?: unknown } | null)?.name === release);
     } catch {
-      return null;
+      // Told below.
     }
+    return { unknown: 'helm list did not answer a JSON list' };
   }
 
   async rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {

@@ -61,8 +61,8 @@ export interface HelmPort {
   uninstall(release: string, namespace: string): Promise<HelmOutcome>;
   /**
    * Whether the release carries graph `graphId`'s label, i.e. SMO installed it for that graph: a release
-   * SMO has not recorded is adopted, or uninstalled, only then. null when helm could not tell.
+   * SMO has not recorded is adopted, or uninstalled, only then. `{ unknown }` when helm could not tell, and why.
    */
-  isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null>;
+  isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | { unknown: string }>;
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome>;
 }

@@ -105,11 +105,14 @@ export class SimulatedHelmAdapter implements HelmPort {
     });
   }
 
-  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | null> {
-    if (releaseRefProblem(release, namespace) !== null) return null;
-    const found = await this.find(release, namespace).catch(() => 'unusable' as const);
-    if (found === 'unusable') return null;
-    return found?.labels?.[RELEASE_GRAPH_LABEL] === graphId;
+  async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | { unknown: string }> {
+    const problem = releaseRefProblem(release, namespace);
+    if (problem !== null) return { unknown: problem };
+    try {
+      return (await this.find(release, namespace))?.labels?.[RELEASE_GRAPH_LABEL] === graphId;
+    } catch (error) {
+      return { unknown: unusableFile(error) };
+    }
   }
 
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {
