@@ -73,7 +73,9 @@ export class AlertsController {
     const notes: string[] = [];
     const fired: ReceivedAlert[] = [];
     if (alerts.some((alert) => alert.service && !alert.graph)) await this.ownersUpToNow();
-    for (const alert of alerts) {
+    for (const smoAlert of alerts) {
+      // Upstream names its rule after the event and labels it with the service only: such an alert's event is its name.
+      const alert = smoAlert.event === null && smoAlert.graph === null && smoAlert.service !== null ? { ...smoAlert, event: smoAlert.alertname } : smoAlert;
       const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
       fired.push({
@@ -96,9 +98,10 @@ export class AlertsController {
   }
 
   /**
-   * SMO's rules carry `graph` and `service`: the graph is read by id. Upstream-style rules carry only
-   * `service`: its owner is the first graph, by id, that has a service of that id (the service-owners
-   * read model, one seek however many graphs there are).
+   * SMO's rules carry `graph`, `service` and `event`: the graph is read by id. Upstream-style rules carry only
+   * `service`, and are named after their event: its owner is the first graph, by id, that has a service of that
+   * id (the service-owners read model, one seek however many graphs there are), and the alert triggers it only
+   * if the service waits for an event of that name (another system's alert with a `service` label does not).
    */
   private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
     if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };

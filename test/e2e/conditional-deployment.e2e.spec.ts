@@ -157,8 +157,15 @@ describe('POST /alerts', () => {
     expect(fired.at(-1)?.data).toMatchObject({ serviceId: 'nobody', graphId: null, note: expect.any(String) });
   });
 
-  it('routes an upstream-style alert (service label only) to the Pending service', async () => {
+  it('routes an upstream-style alert (service label only) to the Pending service, when its alertname is one of its events (upstream names the rule after the event)', async () => {
     expect((await rig.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml' })).status).toBe(200);
+    // Another system's alert that happens to carry a service label of that name deploys nothing.
+    const foreign = await post(webhook({ alertname: 'KubePodCrashLooping', service: VO }));
+    expect(await foreign.json()).toMatchObject({ notes: [expect.stringContaining('has no event KubePodCrashLooping')] });
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(0);
+    const [recorded] = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 1 });
+    expect(recorded?.data).toMatchObject({ alertName: 'KubePodCrashLooping', eventId: 'KubePodCrashLooping', serviceId: VO });
     expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);
     await eventually(async () => rig.helm.installs(VO).length === 1, 20_000, 'the VO install');
     expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);
