@@ -54,13 +54,12 @@ async function readProjectGraphs(runtime: Runtime, project: string, size: number
   return answerGraphList(result, size, reply, `/project/${encodeURIComponent(project)}/graphs`);
 }
 
-/** A page of graph views; when it was cut, the link to the next (`path` is the list's route, scope its kind). */
+/** A page of a project's graph views; when it was cut, the link to the next (`path` is the list's route). */
 function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply, path: string): Buffer {
   if (result.documents.length > size) announceNextPage(reply, path, size, cursorAfter(result.documents[size - 1]!.doc, 'project'));
   void reply.type(JSON_CONTENT_TYPE);
   return graphViewListBody(result, size);
 }
-
 
 /**
  * A read answered by Fastify directly: the body at once when the read cache holds a current copy,
