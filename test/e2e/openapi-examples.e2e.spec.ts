@@ -47,7 +47,7 @@ describe('the OpenAPI request examples', () => {
     // OpenAPI 3.0 keywords (nullable, example, externalDocs) are not JSON Schema's; `format: password` is a hint.
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
     for (const { path, method, name, value, schema } of found) {
-      const validate = ajv.compile({ ...schema, components: spec.components });
+      const validate = ajv.compile(jsonSchemaOf({ ...schema, components: spec.components }));
       expect({ path, name, valid: validate(value), errors: validate.errors ?? null }).toEqual({ path, name, valid: true, errors: null });
       const url = path.replace(/\{(\w+)\}/g, (_all, parameter: string) => PARAMETERS[parameter]!);
       const response = await rig.request(method.toUpperCase(), url, value);
@@ -65,7 +65,7 @@ describe('the OpenAPI request examples', () => {
         ...Object.entries(schema.properties ?? {}).flatMap(([property, child]) => (child.example === undefined ? [] : [{ at: `${name}.${property}`, schema: child, example: child.example }])),
       ];
       for (const { at, schema: own, example } of cases) {
-        const validate = ajv.compile({ ...own, components: spec.components });
+        const validate = ajv.compile(jsonSchemaOf({ ...own, components: spec.components }));
         expect({ at, valid: validate(example), errors: validate.errors ?? null }).toEqual({ at, valid: true, errors: null });
         checked++;
       }
@@ -76,7 +76,7 @@ describe('the OpenAPI request examples', () => {
   it('a body the DTO refuses is refused by the document too (the schema is closed to unknown fields)', () => {
     const plan = found('/placement/plan');
     const ajv = new Ajv({ strict: false, validateFormats: false });
-    const validate = ajv.compile({ ...plan.schema, components: spec.components });
+    const validate = ajv.compile(jsonSchemaOf({ ...plan.schema, components: spec.components }));
     expect(validate({ ...(plan.value as object), colour: 'blue' })).toBe(false);
     expect(validate({ clusters: [{ name: 'c1', cpu: 1, cores: 2 }], services: [] })).toBe(false);
   });
@@ -97,3 +97,14 @@ describe('the OpenAPI request examples', () => {
     return example;
   }
 });
+
+/** OpenAPI 3.0's exclusive bounds (a flag beside `minimum`/`maximum`) as JSON Schema draft-07's (the bound itself), which ajv reads. */
+function jsonSchemaOf<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(jsonSchemaOf) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const { exclusiveMinimum, exclusiveMaximum, minimum, maximum, ...rest } = node as Record<string, unknown>;
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, jsonSchemaOf(value)]));
+  const bound = (flag: unknown, value: unknown, exclusive: string, inclusive: string) =>
+    value === undefined ? (typeof flag === 'boolean' ? {} : flag === undefined ? {} : { [exclusive]: flag }) : flag === true ? { [exclusive]: value } : { [inclusive]: value };
+  return { ...converted, ...bound(exclusiveMinimum, minimum, 'exclusiveMinimum', 'minimum'), ...bound(exclusiveMaximum, maximum, 'exclusiveMaximum', 'maximum') } as T;
+}
