@@ -19,6 +19,7 @@ import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
 import { CONSOLE_CSP, serveConsole } from '../ui/console-routes';
+import { bindsLoopbackOnly } from '../api/security/browser-requests';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -42,7 +43,8 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
-  const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken);
+  const loopbackOnly = bindsLoopbackOnly(runtime.config.bind);
+  const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken, loopbackOnly);
   app.useGlobalGuards(new AuthGuard(authorizer));
   const fastify = app.getHttpAdapter().getInstance();
   answerGraphReadsDirectly(fastify, runtime, authorizer, runtime.logger);
@@ -77,6 +79,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     ),
     runtime.config.security,
     runtime.config.alertsToken,
+    loopbackOnly,
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
   serveDocumentLinks(fastify, document);

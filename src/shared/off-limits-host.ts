@@ -32,3 +32,15 @@ export function isOffLimitsHost(url: string): boolean {
   if (host.startsWith('[') && host.endsWith(']')) return OFF_LIMITS.check(host.slice(1, -1), 'ipv6');
   return isIPv4(host) && OFF_LIMITS.check(host, 'ipv4');
 }
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether a host name (as in a URL or a Host header, IPv6 in brackets, no port) names this machine's loopback. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host.startsWith('[') && host.endsWith(']')) return LOOPBACK.check(host.slice(1, -1), 'ipv6');
+  return isIPv4(host) && LOOPBACK.check(host, 'ipv4');
+}

@@ -9,11 +9,12 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /**
  * Adds what the decorators leave out: the shared schemas, `additionalProperties: false` on request bodies, and the answers every route can give
- * besides its own — 401/403 (API tokens), 429 (rate limit), 400 for unreadable parameters, and
+ * besides its own — 401/403 (API tokens; 403 also for a command a browser sent from another site), 421 (a
+ * foreign Host on a loopback-bound SMO), 429 (rate limit), 400 for unreadable parameters, and
  * 400/413/415 for bodies the parser refuses. Mirrors AuthGuard: the routes it lets through
  * unchecked get neither.
  */
-export function completeDocument(document: OpenAPIObject, security: SmoConfig['security'], alertsToken: SmoConfig['alertsToken']): OpenAPIObject {
+export function completeDocument(document: OpenAPIObject, security: SmoConfig['security'], alertsToken: SmoConfig['alertsToken'], loopbackOnly = false): OpenAPIObject {
   const tokens = security.tokens.length > 0;
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
   // Request bodies refuse unknown fields (forbidNonWhitelisted); the generated schemas say so.
@@ -30,13 +31,16 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
       if (!operation) continue;
       const open = OPERATIONS.includes(path) && !security.protectOperations;
       const add = (status: number, description?: string) => addProblem(operation.responses, status, description);
+      const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
+      const command = (method !== 'get' && method !== 'head') || changesState;
+      // browser-requests.ts, in the authorizer: every route.
+      if (loopbackOnly) add(421, 'The Host is not a loopback name, and this SMO listens on loopback only');
+      if (command) add(403, tokens ? 'A read token cannot do this, or a browser sent it from another site' : 'A browser sent this command from another site');
       if (!open) {
         add(429, 'Too many requests (SMO_RATE_LIMIT); see Retry-After');
         if (tokens && !checksOwnToken(path, alertsToken)) {
           operation.security = [{ bearer: [] }];
           add(401, 'No valid bearer token');
-          const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
-          if ((method !== 'get' && method !== 'head') || changesState) add(403, 'A read token cannot do this');
         }
       }
       if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) add(400);

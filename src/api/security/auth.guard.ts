@@ -6,6 +6,7 @@ import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify
 import type { SmoConfig } from '../../config/config';
 import { ProblemException } from '../problem';
 import { TokenBuckets } from './token-bucket';
+import { refuseCrossSiteCommand, refuseForeignHost } from './browser-requests';
 
 export type Role = 'read' | 'operate';
 
@@ -60,16 +61,21 @@ export class RequestAuthorizer {
   private readonly buckets: TokenBuckets;
   private readonly digests: Array<{ digest: Buffer; role: Role }>;
 
+  /** `loopbackOnly`: SMO listens on loopback only (SMO_BIND), so every request names a loopback host. */
   constructor(
     private readonly security: SmoConfig['security'],
     private readonly alertsToken: SmoConfig['alertsToken'],
+    private readonly loopbackOnly = false,
   ) {
     this.buckets = new TokenBuckets(security.rateLimitPerSecond);
     this.digests = security.tokens.map((t) => ({ digest: Buffer.from(t.digest, 'hex'), role: t.role }));
   }
 
-  /** Lets the request through or throws the 401/403/429 problem (with its WWW-Authenticate or Retry-After header set). */
+  /** Lets the request through or throws the 401/403/421/429 problem (with its WWW-Authenticate or Retry-After header set). */
   authorize(request: FastifyRequest, reply: FastifyReply): void {
+    // A web page in the operator's browser must not drive SMO (browser-requests.ts), least of all one without tokens.
+    if (this.loopbackOnly) refuseForeignHost(request);
+    if (!onlyReads(request.method, request.routeOptions.config)) refuseCrossSiteCommand(request);
     const route = request.routeOptions.url ?? request.url;
     if (checksOwnToken(route, this.alertsToken)) return this.limit(`webhook:${request.ip}`, reply);
     if (OPERATIONS.includes(route) && !this.security.protectOperations) return;

@@ -1,0 +1,51 @@
+import { HttpStatus } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../../shared/off-limits-host';
+import { ProblemException } from '../problem';
+
+/**
+ * Requests a browser sends on another site's behalf. Without API tokens SMO binds to loopback and lets every
+ * request through, so any web page open in the operator's browser could drive it:
+ * - a command sent from another site: a POST without a body, or upstream's `GET …/stop`, needs no CORS
+ *   preflight, so it runs though the page never reads the answer;
+ * - a DNS name of the page's own rebound to 127.0.0.1: its requests are then same-origin, answers included.
+ * Clients that are no browser (curl, the smo CLI, Alertmanager) send neither `Origin` nor `Sec-Fetch-Site`.
+ */
+
+/** A command a browser sent from another site (`Sec-Fetch-Site`, or an `Origin` other than the request's host): 403. */
+export function refuseCrossSiteCommand(request: FastifyRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  const fromElsewhere = site === 'cross-site' || site === 'same-site' || (origin !== undefined && hostOfOrigin(origin) !== request.headers.host?.toLowerCase());
+  if (fromElsewhere) {
+    throw ProblemException.of(HttpStatus.FORBIDDEN, 'A browser sent this command from another site (Sec-Fetch-Site or Origin); SMO runs commands only from its own pages or from clients that are no browser');
+  }
+}
+
+/** On an SMO bound to loopback, a request naming another host (a DNS name rebound to 127.0.0.1): 421. */
+export function refuseForeignHost(request: FastifyRequest): void {
+  const host = request.headers.host;
+  if (host === undefined || isLoopbackHost(hostnameOf(host))) return;
+  throw ProblemException.of(HttpStatus.MISDIRECTED, 'This SMO listens on loopback and answers only requests for a loopback host (localhost, 127.0.0.1, [::1]); set SMO_BIND to serve other names');
+}
+
+/** Whether SMO_BIND is a loopback address, so that every request for SMO names a loopback host. */
+export function bindsLoopbackOnly(bind: string): boolean {
+  return isLoopbackHost(bind.includes(':') ? `[${bind}]` : bind);
+}
+
+/** `host[:port]` of an Origin (`null` and malformed ones name no host). */
+function hostOfOrigin(origin: string): string | null {
+  try {
+    const url = new URL(origin);
+    return url.host.toLowerCase() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The name of a Host header without its port (`[::1]:8000` → `[::1]`). */
+function hostnameOf(host: string): string {
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
+  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+}
