@@ -318,6 +318,59 @@ if (!existsSync(CHROMIUM)) {
       await rig.idle();
     });
 
+    it('a slow reload read before a stop does not overwrite the stopped graph the page showed after it', async () => {
+      // One reload of the page reads the graph while it runs, and its answer is slow; the graph is stopped meanwhile.
+      const watcher = await signedIn(OPERATE);
+      const page = await open(watcher, `/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('#graph-status .status-running');
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held!: () => void;
+      const heldRead = new Promise<void>((resolve) => (held = resolve));
+      let holding = true;
+      await page.route(`**/graphs/${GRAPH}`, async (route) => {
+        if (!holding || route.request().method() !== 'GET') return route.continue();
+        holding = false;
+        const answer = await route.fetch();
+        held();
+        await released;
+        await route.fulfill({ response: answer });
+      });
+      // A re-placement: events for this graph, so the page reads it again (still Running).
+      expect((await api('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+      await heldRead;
+      expect((await api('POST', `/graphs/${GRAPH}/stop`)).status).toBe(200);
+      await rig.idle();
+      // The stop's events reach the page while that read is held.
+      await page.waitForSelector('#graph-status .status-stopped', { timeout: 3_000 }).catch(() => undefined);
+      release();
+      await page.waitForSelector('#graph-status .status-stopped', { timeout: 10_000 });
+      await page.waitForTimeout(1_500);
+      expect(await page.locator('#graph-status .badge').innerText()).toBe('Stopped');
+      expect(await page.locator('#services-table tr[data-service="noise-reduction"] td').first().innerText()).toBe('Not deployed');
+      await watcher.close();
+      expect((await api('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
+      await rig.idle();
+    });
+
+    it('a graph whose events never pause is still shown as it changes', async () => {
+      // Events about the graph arrive every 100 ms for 5 s (re-placements that move nothing): the page shows the latest decision meanwhile.
+      const page = await open(operator, `/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('#timeline .decision');
+      const shownDecisions = () => page.locator('#timeline .decision').count();
+      const before = await shownDecisions();
+      let seenWhileBusy = false;
+      const until = Date.now() + 5_000;
+      while (Date.now() < until) {
+        expect((await api('POST', `/graphs/${GRAPH}/placement`)).status).toBe(200);
+        if ((await shownDecisions()) > before) seenWhileBusy = true;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(seenWhileBusy).toBe(true);
+      await rig.idle();
+      await page.close();
+    });
+
     it('stop, start and remove ask for confirmation first; cancelling changes nothing', async () => {
       const page = await open(operator, `/ui/graphs/${GRAPH}`);
       await page.click('button[data-action="stop"]');

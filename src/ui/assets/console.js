@@ -213,6 +213,31 @@
     }
 
     /**
+     * One read of the graph at a time: a reload asked for while one runs starts once it has drawn
+     * (one for any number of asks), so an older answer is never drawn over a newer one. Resolves
+     * once a read started after the call has drawn.
+     */
+    let loading = null;
+    let queued = null;
+    function reload() {
+      if (!loading) {
+        loading = load().finally(() => {
+          loading = null;
+        });
+        return loading;
+      }
+      if (!queued) {
+        queued = loading
+          .catch(() => undefined)
+          .then(() => {
+            queued = null;
+            return reload();
+          });
+      }
+      return queued;
+    }
+
+    /**
      * The latest feasible decision (the demands, imports and latencies the current placement was
      * made with): in the timeline's page, else in the pages before it, a few at most. A graph whose
      * re-placements keep failing can have a whole page of infeasible ones.
@@ -481,7 +506,7 @@
       } catch (error) {
         message.replaceChildren(problemNode(error));
       }
-      await load();
+      await reload();
     }
 
     const REQUESTS = {
@@ -529,17 +554,29 @@
 
     // Refresh when this graph's events arrive (a re-placement triggered elsewhere, a proposal…), and once the stream
     // has connected: it starts at the head then, so a change between the first read and that moment is read again.
-    const first = load();
-    follow('/events/stream?graph=' + encodeURIComponent(name), () => scheduleReload(load), (state) => {
-      if (state === 'connected') scheduleReload(load);
+    const first = reload();
+    follow('/events/stream?graph=' + encodeURIComponent(name), () => scheduleReload(reload), (state) => {
+      if (state === 'connected') scheduleReload(reload);
     });
     await first;
   }
 
+  /** A burst of events is one reload, 300 ms after the last event but at most 1 s after the first: a graph whose events never pause is still redrawn. */
+  const RELOAD_QUIET_MS = 300;
+  const RELOAD_MAX_WAIT_MS = 1000;
   let reloadTimer = null;
-  function scheduleReload(load) {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(load, 300);
+  let reloadAskedAt = 0;
+  function scheduleReload(reload) {
+    const now = Date.now();
+    if (reloadTimer === null) reloadAskedAt = now;
+    else clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(
+      () => {
+        reloadTimer = null;
+        reload();
+      },
+      Math.max(0, Math.min(RELOAD_QUIET_MS, reloadAskedAt + RELOAD_MAX_WAIT_MS - now)),
+    );
   }
 
   // ---------- Server-Sent Events over fetch (EventSource cannot send the Authorization header) ----------
