@@ -105,6 +105,7 @@ export function consolePage(view: ConsoleView, subject = ''): string {
 </header>
 <main id="main">
 <p id="auth-message" class="problem" role="alert" hidden></p>
+<p id="health-message" class="problem" role="status" hidden></p>
 ${BODIES[view](subject)}
 </main>
 <dialog id="confirm-dialog" aria-labelledby="confirm-text">

@@ -5,7 +5,7 @@ import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube
 import { FakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
 import { vimBody } from '../support/nfvcl-rig';
 import { DESCRIPTORS, descriptorText } from '../support/graph-fixtures';
-import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { GRAFANA_PASSWORD, startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
 /**
@@ -57,6 +57,7 @@ if (!existsSync(CHROMIUM)) {
     async function signedIn(token: string, base?: string): Promise<BrowserContext> {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
       const page = await open(context, '/ui', base);
+      expect(await page.isVisible('#auth-message')).toBe(true);
       expect(await page.textContent('#auth-message')).toContain('API token');
       await page.fill('#token', token);
       await Promise.all([page.waitForEvent('load'), page.click('#token-form button[type=submit]')]);
@@ -471,6 +472,42 @@ if (!existsSync(CHROMIUM)) {
         const view = (await (await failing.request('GET', `/graphs/${GRAPH}`, { headers: operate })).json()) as { services: Array<{ name: string; status: string; error: unknown }> };
         expect(view.services.find((service) => service.name === 'noise-reduction')).toMatchObject({ status: 'Deployed', error: null });
         await screenshot(page, 'graph-after-retry');
+        await context.close();
+      } finally {
+        await failing.stop();
+      }
+    });
+
+    it("Grafana's refusal is shown on the graph, and the event it left parked makes every page say SMO is degraded", async () => {
+      const failing = await startRig({ env: { SMO_API_TOKENS: `${OPERATE}:operate,${READ}:read` } });
+      try {
+        const operate = { authorization: `Bearer ${OPERATE}` };
+        failing.grafana.down();
+        expect((await failing.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: operate })).status).toBe(200);
+        // The deployment processor retries the event with backoff, then parks it: /health says degraded.
+        const parked = async () => ((await (await failing.request('GET', '/health')).json()) as { processing: Array<{ name: string; parkedEvents: number }> }).processing.find((r) => r.name === 'deployment')?.parkedEvents;
+        await eventually(async () => ((await parked()) === 1 ? true : undefined), 20_000, 'the parked event');
+
+        const context = await signedIn(OPERATE, failing.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, failing.smo.url);
+        await page.waitForSelector('#services-table');
+        const failure = page.locator('#dashboard-failure');
+        await failure.waitFor();
+        expect(await failure.innerText()).toMatch(/^Grafana dashboard publish failed( \(service [\w-]+\))?: cannot reach Grafana/);
+        expect(await page.content()).not.toContain(GRAFANA_PASSWORD);
+        expect(await page.isVisible('#health-message')).toBe(true);
+        expect(await page.innerText('#health-message')).toMatch(/^SMO is degraded: deployment: 1 parked event\b/);
+        const list = await open(context, '/ui', failing.smo.url);
+        await list.waitForSelector('#health-message:not([hidden])');
+        expect(await list.innerText('#health-message')).toContain('deployment: 1 parked event');
+        await list.close();
+        await screenshot(page, 'graph-dashboard-failure');
+        expect(await seriousViolations(page)).toEqual([]);
+
+        failing.grafana.up();
+        await confirm(page, 'button[data-action="retry"]');
+        await failing.idle();
+        await failure.waitFor({ state: 'detached', timeout: 15_000 });
         await context.close();
       } finally {
         await failing.stop();

@@ -37,11 +37,17 @@
     return sessionStorage.getItem(TOKEN_KEY) || '';
   }
 
-  async function api(path, options) {
+  /** Request options with the operator's token (JSON accepted unless said otherwise). */
+  function withToken(options) {
     const init = Object.assign({ headers: {} }, options || {});
     init.headers = Object.assign({ accept: 'application/json' }, init.headers);
     if (token()) init.headers.authorization = 'Bearer ' + token();
-    const response = await fetch(path, init);
+    return init;
+  }
+
+  /** A request to SMO's API; a 401 asks for a token, a success clears that message. */
+  async function api(path, options) {
+    const response = await fetch(path, withToken(options));
     const authMessage = $('auth-message');
     if (response.status === 401) {
       authMessage.textContent = 'SMO asks for an API token: enter one above.';
@@ -127,6 +133,48 @@
   }
 
   const canOperate = () => role === 'operate';
+
+  // ---------- SMO's health ----------
+
+  /**
+   * SMO's own state (/health), said on every page when it is not ok: stores down, parked events (work
+   * a processor gave up on until an operator re-drives it), failing processors, cluster sync or
+   * scaling rounds failing. Read at start and every 30 s.
+   */
+  async function loadHealth() {
+    const note = $('health-message');
+    let health;
+    try {
+      // 503 (a store down) answers the same document. Not through api(): /health needs no token unless
+      // SMO_PROTECT_OPERATIONS is set, and its answer must not clear the message asking for one.
+      health = await (await fetch('/health', withToken())).json();
+    } catch {
+      return;
+    }
+    if (!health || !health.status || health.status === 'ok') {
+      note.hidden = true;
+      return;
+    }
+    const problems = [];
+    for (const [store, check] of Object.entries(health.stores || {})) {
+      if (check.status === 'down') problems.push(store + ' down' + (check.error ? ' (' + check.error + ')' : ''));
+    }
+    let parked = false;
+    for (const runner of health.processing || []) {
+      const wrong = [];
+      if (runner.parkedEvents > 0) wrong.push(runner.parkedEvents + ' parked event' + (runner.parkedEvents === 1 ? '' : 's'));
+      if (runner.state === 'failing') wrong.push('failing' + (runner.lastError ? ' (' + runner.lastError + ')' : ''));
+      if (wrong.length) problems.push(runner.name + ': ' + wrong.join(', '));
+      parked = parked || runner.parkedEvents > 0;
+    }
+    for (const [label, loop] of [['cluster sync', health.clusterSync], ['scaling', health.scaling]]) {
+      if (loop && loop.consecutiveFailures > 0) problems.push(label + ' failed ' + loop.consecutiveFailures + ' time(s) in a row' + (loop.lastError ? ' (' + loop.lastError + ')' : ''));
+    }
+    note.textContent =
+      'SMO is ' + health.status + ': ' + (problems.join('; ') || 'see /health') + '.' +
+      (parked ? ' A parked event waits until it is re-driven once the fault is gone: npx smo processors parked NAME, then npx smo processors retry NAME.' : '');
+    note.hidden = false;
+  }
 
   // ---------- graphs list ----------
 
@@ -283,8 +331,17 @@
         ? el('div', { class: 'warnings' }, el('h3', {}, 'Descriptor warnings'), el('ul', {}, graph.warnings.map((w) => el('li', {}, (w.pointer || '(body)') + ': ' + w.message))))
         : null;
       const failure = graph.placementFailure ? el('p', { class: 'problem' }, 'Placement failed: ' + graph.placementFailure.detail) : null;
+      const dashboard = graph.dashboardFailure;
+      const dashboardFailure = dashboard
+        ? el(
+            'p',
+            { class: 'problem', id: 'dashboard-failure' },
+            'Grafana dashboard ' + dashboard.action + ' failed' + (dashboard.serviceId ? ' (service ' + dashboard.serviceId + ')' : '') + ': ' + dashboard.error + (canOperate() ? ' · Retry failed tries again.' : ''),
+          )
+        : null;
       $('services').replaceChildren(
         failure || '',
+        dashboardFailure || '',
         el(
           'table',
           { class: 'data', id: 'services-table' },
@@ -717,6 +774,8 @@
 
   // ---------- start ----------
 
+  void loadHealth();
+  setInterval(loadHealth, 30_000);
   loadSession().then(() => {
     const views = { graphs: graphsView, graph: graphView, events: eventsView, 'what-if': whatIfView };
     return views[view]();
