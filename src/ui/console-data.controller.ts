@@ -1,16 +1,12 @@
-import { Controller, Get, HttpStatus, Inject, Query, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
-import { ProblemException } from '../api/problem';
 import { roleOfRequest } from '../api/security/auth.guard';
-import { dnsLabel, MAX_GRAPH_ID_LENGTH } from '../descriptor/rules';
-// The console's list reads at most as many graphs as the API's lists answer.
-import { MAX_GRAPHS_PER_LIST } from '../api/graphs/graph-params';
-
-const projectProblem = dnsLabel(MAX_GRAPH_ID_LENGTH, 'the Kubernetes namespace');
+// The console's list reads pages as the API's lists do: the same size, order and cursors.
+import { checkProject, cursorAfter, listCursor, listSize, type ListScope } from '../api/graphs/graph-params';
 
 /** One row of the console's graph list: what an operator scans for, without descriptors or values. */
 export interface GraphSummary {
@@ -59,17 +55,25 @@ export class ConsoleDataController {
     return { role: roleOfRequest(request), tokensRequired: this.runtime.config.security.tokens.length > 0 };
   }
 
+  /**
+   * A page of graph summaries as GET /graphs and GET /project/{p}/graphs page their views: every
+   * project's by project then name, or one project's by name; at most `limit`, after the graph `after`
+   * names (`<project>/<name>`, or `<name>` in a project). `next` is the `after` of the following page,
+   * null on the last: keyset paging, so a page costs the same however deep.
+   */
   @Get('graphs')
-  async graphs(@Query('project') project: string | undefined) {
-    if (project !== undefined) {
-      const problem = projectProblem(project);
-      if (problem) throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: HttpStatus.BAD_REQUEST, detail: `project: ${problem}`, errors: [{ pointer: '/project', message: problem }] });
-    }
+  async graphs(@Query('project') project: string | undefined, @Query('after') after: string | undefined, @Query('limit') limit: string | undefined) {
+    if (project !== undefined) checkProject(project);
+    const scope: ListScope = project ? 'project' : 'all';
+    const size = listSize(limit);
+    const cursor = listCursor(after, scope);
     const docs = await this.runtime.readStore.find<GraphDocument>('graphs', {
-      ...(project ? { where: { project } } : {}),
-      orderBy: [{ field: 'project' }, { field: 'name' }],
-      limit: MAX_GRAPHS_PER_LIST + 1,
+      ...(project ? { where: { project }, orderBy: [{ field: 'name' }] } : { orderBy: [{ field: 'project' }, { field: 'name' }] }),
+      ...(cursor ? { after: cursor } : {}),
+      limit: size + 1,
     });
-    return { graphs: docs.slice(0, MAX_GRAPHS_PER_LIST).map(({ doc }) => graphSummary(doc)), truncated: docs.length > MAX_GRAPHS_PER_LIST };
+    const page = docs.slice(0, size);
+    const truncated = docs.length > size;
+    return { graphs: page.map(({ doc }) => graphSummary(doc)), truncated, next: truncated ? cursorAfter(page.at(-1)!.doc, scope) : null };
   }
 }

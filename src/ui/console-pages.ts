@@ -23,10 +23,12 @@ const BODIES: Record<ConsoleView, (subject: string) => string> = {
   graphs: () => `
 <h1>Graphs</h1>
 <form class="filters" id="graph-filters" role="search">
-  <label>Project <select id="project-filter"><option value="">All projects</option></select></label>
-  <label>Search <input type="search" id="graph-search" placeholder="graph, service or status"></label>
+  <label>Project <input type="text" id="project-filter" list="project-list" placeholder="all projects" autocomplete="off" pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?"></label>
+  <datalist id="project-list"></datalist>
+  <label>Search this page <input type="search" id="graph-search" placeholder="graph, service or status"></label>
 </form>
 <p id="graphs-summary" class="muted" aria-live="polite">Loading…</p>
+<nav id="graphs-pager" class="pager" aria-label="Graph pages" hidden></nav>
 <table id="graphs-table" class="data">
   <caption class="visually-hidden">Graphs</caption>
   <thead><tr><th scope="col">Graph</th><th scope="col">Project</th><th scope="col">Status</th><th scope="col">Services by status</th><th scope="col">Last decision</th><th scope="col">Pending proposals</th></tr></thead>

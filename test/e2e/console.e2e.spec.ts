@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startApp, type RunningApp } from '../support/app';
 import type { GraphSummary } from '../../src/ui/console-data.controller';
 import { DurableProcessing } from '../../src/app/processing.composition';
+import { independentServicesDescriptor } from '../support/graph-fixtures';
 
 /** The console's HTTP side without a browser (the browser suite is test/ui/console.ui.spec.ts). */
 const DESCRIPTOR = readFileSync(join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml'), 'utf8');
@@ -94,6 +95,34 @@ describe('web console routes', () => {
     const bad = await get('/ui/data/graphs?project=Not_A_Project', auth(READ));
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: Array<{ pointer: string }> }).errors[0]!.pointer).toBe('/project');
+  });
+
+  it('pages the graph list as the API lists do (every project, or one), so no graph is out of reach however many there are', async () => {
+    for (const [project, graph] of [['other', 'aa-first'], ['demo', 'zz-last']] as const) {
+      const body = independentServicesDescriptor(graph, 1, ['oci://registry.example/charts/app']);
+      expect((await fetch(`${app.url}/project/${project}/graphs`, { method: 'POST', headers: { ...auth(OPERATE), 'content-type': 'application/yaml' }, body })).status).toBe(200);
+    }
+    await app.runtime.processing.whenIdle();
+    type Page = { graphs: GraphSummary[]; truncated: boolean; next: string | null };
+    const page = async (query: string) => {
+      const response = await get(`/ui/data/graphs?${query}`, auth(READ));
+      expect(response.status).toBe(200);
+      const { graphs, truncated, next } = (await response.json()) as Page;
+      return { names: graphs.map((g) => g.name), truncated, next };
+    };
+    // Every project's graphs by project, then name (as GET /graphs); one project's by name; the cursors as their Link rel="next" gives them.
+    expect(await page('')).toEqual({ names: ['image-detection-graph', 'zz-last', 'aa-first'], truncated: false, next: null });
+    expect(await page('limit=1')).toEqual({ names: ['image-detection-graph'], truncated: true, next: 'demo/image-detection-graph' });
+    expect(await page('limit=1&after=demo%2Fimage-detection-graph')).toEqual({ names: ['zz-last'], truncated: true, next: 'demo/zz-last' });
+    expect(await page('limit=1&after=demo%2Fzz-last')).toEqual({ names: ['aa-first'], truncated: false, next: null });
+    expect(await page('project=demo&limit=1')).toEqual({ names: ['image-detection-graph'], truncated: true, next: 'image-detection-graph' });
+    expect(await page('project=demo&limit=1&after=image-detection-graph')).toEqual({ names: ['zz-last'], truncated: false, next: null });
+    for (const [query, pointer] of [['after=no-project-part', '/after'], ['project=demo&after=demo%2Fzz-last', '/after'], ['limit=0', 'limit'], ['limit=1001', 'limit']] as const) {
+      const bad = await get(`/ui/data/graphs?${query}`, auth(READ));
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(JSON.stringify(await bad.json())).toContain(pointer);
+    }
   });
 
   it('the console is not part of the public API document', async () => {

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
 import { FakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
 import { vimBody } from '../support/nfvcl-rig';
-import { DESCRIPTORS, descriptorText } from '../support/graph-fixtures';
+import { startApp } from '../support/app';
+import { DESCRIPTORS, descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { GRAFANA_PASSWORD, startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
@@ -576,6 +578,52 @@ if (!existsSync(CHROMIUM)) {
         await failing.stop();
       }
     });
+
+    it('with more graphs than a page holds, the next page and the project filter reach every one', async () => {
+      // 1,000 graphs in projects bulk-00 to bulk-99 (one deploy per project at a time), then zz-last alone in project zz: the 1,001st, in any order.
+      const dir = mkdtempSync(join(tmpdir(), 'smo-ui-many-'));
+      const clusters = join(dir, 'clusters.yaml');
+      writeFileSync(clusters, ['clusters:', ...['cluster-a', 'cluster-b'].flatMap((name) => [`  - name: ${name}`, '    cpu: 100000', '    memory: 400000Gi', '    gpu: 0'])].join('\n') + '\n');
+      const many = await startApp({ SMO_SIMULATED_CLUSTERS: clusters, SMO_API_TOKENS: `${OPERATE}:operate`, SMO_RATE_LIMIT: '100000' });
+      try {
+        const deploy = async (project: string, graph: string) => {
+          const body = independentServicesDescriptor(graph, 1, ['oci://registry.example/charts/app']).replaceAll('svc-', `${graph}-svc-`);
+          const response = await fetch(`${many.url}/project/${project}/graphs`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/yaml', prefer: 'respond-async' }, body });
+          if (response.status !== 202) throw new Error(`${graph}: ${response.status} ${await response.text()}`);
+        };
+        for (let i = 0; i < 1000; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => deploy(`bulk-${String(k).padStart(2, '0')}`, `g-${String(i + k).padStart(4, '0')}`)));
+        await deploy('zz', 'zz-last');
+        // The list needs the graphs projected, not deployed.
+        await eventually(async () => {
+          const read = async (query: string) => ((await (await fetch(`${many.url}/ui/data/graphs?${query}`, { headers: { authorization: `Bearer ${OPERATE}` } })).json()) as { graphs: unknown[] }).graphs.length;
+          return (await read('project=zz')) === 1 && (await read('limit=1000&after=bulk-99%2Fg-0998')) === 2 ? true : undefined;
+        }, 60_000, 'the 1,001 graphs listed');
+
+        const context = await signedIn(OPERATE, many.url);
+        const page = await open(context, '/ui', many.url);
+        expect(await page.locator('#graphs-table tbody tr').count()).toBe(1000);
+        expect(await page.locator('tr[data-graph="zz-last"]').count()).toBe(0);
+        await Promise.all([page.waitForURL(/after=/), page.click('#graphs-next')]);
+        await page.waitForSelector('tr[data-graph="zz-last"]');
+        expect(await page.locator('#graphs-table tbody tr').count()).toBe(1);
+
+        // The project filter asks SMO for that project's graphs, whether or not the first page held any.
+        await page.goto(`${many.url}/ui`);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.fill('#project-filter', 'zz');
+        await page.press('#project-filter', 'Enter');
+        await page.waitForSelector('tr[data-graph="zz-last"]');
+        expect(await page.locator('#graphs-table tbody tr').count()).toBe(1);
+        expect(page.url()).toMatch(/\/ui\?project=zz$/);
+        const linked = await open(context, '/ui?project=zz', many.url);
+        await linked.waitForSelector('tr[data-graph="zz-last"]');
+        expect(await seriousViolations(linked)).toEqual([]);
+        await context.close();
+      } finally {
+        await many.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
 
     it('no page broke its Content-Security-Policy or threw', () => {
       expect(cspViolations).toEqual([]);

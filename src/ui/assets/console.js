@@ -178,30 +178,56 @@
 
   // ---------- graphs list ----------
 
+  /**
+   * A page of graphs (SMO's lists answer 1000 at most), as the API lists them: every project's by
+   * project then name, or the project typed in the filter (asked of SMO, so a project none of the
+   * page's graphs belongs to is found too) by name. The search narrows the page shown; "Next graphs"
+   * reads the following page. The URL keeps project, page and search, so a view can be linked.
+   */
   async function graphsView() {
     const table = $('graphs-table').tBodies[0];
     const projectFilter = $('project-filter');
     const search = $('graph-search');
-    let graphs = [];
-    let truncated = false;
-    try {
-      const answer = await json('/ui/data/graphs');
-      graphs = answer.graphs;
-      truncated = answer.truncated;
-    } catch (error) {
-      $('graphs-summary').replaceChildren(problemNode(error));
-      return;
-    }
-    for (const project of [...new Set(graphs.map((g) => g.project))].sort()) projectFilter.append(el('option', { value: project }, project));
+    const pager = $('graphs-pager');
     const params = new URLSearchParams(location.search);
-    projectFilter.value = params.get('project') || '';
+    let project = (params.get('project') || '').trim();
+    let after = params.get('after') || '';
+    let graphs = [];
+    let next = null;
     search.value = params.get('q') || '';
 
+    async function loadPage() {
+      const query = new URLSearchParams();
+      if (project) query.set('project', project);
+      if (after) query.set('after', after);
+      try {
+        const answer = await json('/ui/data/graphs' + (query.toString() ? '?' + query : ''));
+        graphs = answer.graphs;
+        next = answer.next || null;
+      } catch (error) {
+        graphs = [];
+        next = null;
+        table.replaceChildren();
+        pager.replaceChildren();
+        $('graphs-summary').replaceChildren(problemNode(error));
+        return;
+      }
+      const known = new Set([...projectFilter.list.options].map((o) => o.value));
+      for (const name of [...new Set(graphs.map((g) => g.project))].sort()) if (!known.has(name)) projectFilter.list.append(el('option', { value: name }));
+      render();
+    }
+
+    function link(afterName) {
+      const query = new URLSearchParams();
+      if (project) query.set('project', project);
+      if (afterName) query.set('after', afterName);
+      if (search.value) query.set('q', search.value);
+      return '/ui' + (query.toString() ? '?' + query : '');
+    }
+
     function render() {
-      const project = projectFilter.value;
       const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       const shown = graphs.filter((g) => {
-        if (project && g.project !== project) return false;
         const haystack = [g.name, g.project, g.status, ...Object.keys(g.servicesByStatus), ...g.clusters].join(' ').toLowerCase();
         return words.every((w) => haystack.includes(w));
       });
@@ -219,16 +245,34 @@
           ),
         ),
       );
-      $('graphs-summary').textContent = shown.length + ' of ' + graphs.length + ' graphs' + (truncated ? ' (the first 1000 only)' : '');
-      const query = new URLSearchParams();
-      if (project) query.set('project', project);
-      if (search.value) query.set('q', search.value);
-      history.replaceState(null, '', '/ui' + (query.toString() ? '?' + query : ''));
+      const paged = after || next;
+      $('graphs-summary').textContent =
+        shown.length + ' of ' + graphs.length + ' graphs' + (project ? ' in project ' + project : '') + (paged ? ' on this page' + (after ? ' (after ' + after + ')' : '') + (next ? '; more follow' : '') : '');
+      pager.hidden = !paged;
+      pager.replaceChildren(
+        after ? el('a', { href: link(''), id: 'graphs-first' }, 'First graphs') : '',
+        after && next ? ' · ' : '',
+        next ? el('a', { href: link(next), id: 'graphs-next' }, 'Next graphs') : '',
+      );
+      history.replaceState(null, '', link(after));
     }
-    projectFilter.addEventListener('change', render);
+
+    projectFilter.value = project;
+    // A project is asked of SMO when the filter changes (Enter, or leaving the field).
+    function applyProject() {
+      const value = projectFilter.value.trim();
+      if (value === project) return;
+      project = value;
+      after = '';
+      void loadPage();
+    }
+    projectFilter.addEventListener('change', applyProject);
     search.addEventListener('input', render);
-    $('graph-filters').addEventListener('submit', (event) => event.preventDefault());
-    render();
+    $('graph-filters').addEventListener('submit', (event) => {
+      event.preventDefault();
+      applyProject();
+    });
+    await loadPage();
   }
 
   // ---------- graph page ----------
