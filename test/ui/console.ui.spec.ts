@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { karmadaCluster, submarinerGateway } from '../fakes/kubernetes/fake-kube-api';
 import { FakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
+import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
 import { vimBody } from '../support/nfvcl-rig';
 import { startApp } from '../support/app';
 import { DESCRIPTORS, descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
@@ -513,6 +514,30 @@ if (!existsSync(CHROMIUM)) {
         await context.close();
       } finally {
         await failing.stop();
+      }
+    });
+
+    it('the replicas shown are those the autoscaler set, not those of the placement decision', async () => {
+      const prometheus = new FakePrometheus();
+      const prometheusUrl = await prometheus.start();
+      // noise-reduction serves 0.533·r − 0.416 req/s: 1 req/s needs 3 replicas (as in test/e2e/scaling).
+      prometheus.answer((query) => vectorReply(query.includes('service="noise-reduction"') ? [{ labels: { service: 'noise-reduction' }, value: '1' }] : []));
+      const scaling = await startRig({ env: { SMO_API_TOKENS: `${OPERATE}:operate`, SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl } });
+      try {
+        expect((await scaling.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: { authorization: `Bearer ${OPERATE}` } })).status).toBe(200);
+        for (const name of ['noise-reduction', 'image-detection']) scaling.kube.setDeployment({ name, namespace: 'demo', replicas: 1, cpuLimit: '1' });
+        await eventually(async () => (await scaling.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } })).find((e) => (e.data as { to: number }).to === 3), 20_000, 'noise-reduction scaled to 3');
+        await scaling.idle();
+        const context = await signedIn(OPERATE, scaling.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, scaling.smo.url);
+        await page.waitForSelector('#services-table');
+        const replicas = (service: string) => page.locator(`#services-table tr[data-service="${service}"] td`).nth(2).innerText();
+        expect(await replicas('noise-reduction')).toBe('3');
+        expect(await replicas('image-detection')).toBe('1');
+        await context.close();
+      } finally {
+        await scaling.stop();
+        await prometheus.stop();
       }
     });
 

@@ -16,6 +16,8 @@ export interface ServiceView {
   artifact_type: string;
   artifact_implementer: string;
   error: { action: string; exitCode: number | null; stderr: string; timedOut: boolean } | null;
+  /** Replicas the autoscaler set; null until it has scaled the service (then the placement decision's count applies). */
+  replicas: number | null;
 }
 
 /** A graph as upstream's `Graph.to_dict()` shows it, plus its placement, revision and failures. */
@@ -73,6 +75,7 @@ export function toGraphView(doc: GraphDocument): GraphView {
         artifact_type: spec.artifact.type,
         artifact_implementer: spec.artifact.implementer,
         error: service.failure,
+        replicas: service.replicas,
       };
     }),
     placement: state.placement && state.placement.algorithm !== 'static' ? state.placement.placement : null,

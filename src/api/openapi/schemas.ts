@@ -54,6 +54,8 @@ const ServiceView: SchemaObject = shape({
   artifact_type: string,
   artifact_implementer: string,
   error: nullable(ref('ServiceFailure')),
+  /** Set by the autoscaler; null until it has scaled the service. */
+  replicas: nullable({ type: 'integer', minimum: 0 }),
 });
 
 const GraphView: SchemaObject = shape({

@@ -353,7 +353,8 @@
           el('th', { scope: 'row' }, service.name),
           el('td', {}, badge(service.status)),
           el('td', { class: 'cluster' }, service.cluster_affinity || '–'),
-          el('td', {}, demand ? String(demand.replicas) : '–'),
+          // The autoscaler's count once it has scaled the service, else the one the placement was made with.
+          el('td', {}, typeof service.replicas === 'number' ? String(service.replicas) : demand ? String(demand.replicas) : '–'),
           el('td', {}, el('code', {}, service.artifact_ref)),
           el('td', {}, el('details', {}, el('summary', {}, 'values'), el('pre', {}, JSON.stringify(service.values_overwrite, null, 2)))),
           el(
