@@ -4,6 +4,7 @@ import { startApp, type RunningApp } from '../support/app';
 import type { GraphSummary } from '../../src/ui/console-data.controller';
 import { DurableProcessing } from '../../src/app/processing.composition';
 import { independentServicesDescriptor } from '../support/graph-fixtures';
+import { PLACEMENT_OUTCOME_TYPES } from '../../projections/placement-decisions.projection';
 
 /** The console's HTTP side without a browser (the browser suite is test/ui/console.ui.spec.ts). */
 const DESCRIPTOR = readFileSync(join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml'), 'utf8');
@@ -123,6 +124,11 @@ describe('web console routes', () => {
       expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
       expect(JSON.stringify(await bad.json())).toContain(pointer);
     }
+  });
+
+  it("the script's placement events are those the placement decisions are read from", async () => {
+    const script = await (await get('/ui/assets/console.js')).text();
+    expect(script).toContain(`const DECISION_EVENTS = ${JSON.stringify(PLACEMENT_OUTCOME_TYPES).replaceAll('"', "'").replaceAll(',', ', ')};`);
   });
 
   it('the console is not part of the public API document', async () => {
