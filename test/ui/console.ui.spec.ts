@@ -567,6 +567,36 @@ if (!existsSync(CHROMIUM)) {
       }
     });
 
+    it('a highAvailability graph shows each service on every cluster it runs on', async () => {
+      const ha = await startRig({
+        clusters: [
+          { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+          { name: 'c2', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        ],
+        env: { SMO_API_TOKENS: `${OPERATE}:operate` },
+      });
+      try {
+        const descriptor = descriptorText().replace(/(highAvailability:\n\s+enabled: )False/, '$1True');
+        expect(descriptor).not.toEqual(descriptorText());
+        expect((await ha.request('POST', '/project/demo/graphs', { body: descriptor, contentType: 'application/yaml', headers: { authorization: `Bearer ${OPERATE}` } })).status).toBe(200);
+        const [decision] = (await (await ha.request('GET', `/graphs/${GRAPH}/placements`, { headers: { authorization: `Bearer ${OPERATE}` } })).json()) as Array<{ clusterSets: Record<string, string[]> }>;
+        expect(new Set(decision!.clusterSets['noise-reduction'])).toEqual(new Set(['c1', 'c2']));
+
+        const context = await signedIn(OPERATE, ha.smo.url);
+        const page = await open(context, `/ui/graphs/${GRAPH}`, ha.smo.url);
+        await page.waitForSelector('#services-table');
+        for (const cluster of ['c1', 'c2']) {
+          const blocks = await page.locator(`.cluster-column[data-cluster="${cluster}"] .service-block:not(.imported)`).evaluateAll((items) => items.map((b) => b.getAttribute('data-service')));
+          expect(blocks.sort()).toEqual(['image-compression-vo', 'image-detection', 'noise-reduction']);
+        }
+        expect(await page.locator('#services-table tr[data-service="noise-reduction"] td.cluster').innerText()).toBe('c1, c2');
+        expect(await seriousViolations(page)).toEqual([]);
+        await context.close();
+      } finally {
+        await ha.stop();
+      }
+    });
+
     it('a capacity gap shows a cluster provisioning proposal; an operator rejects it from the page and NFVCL builds nothing', async () => {
       const nfvcl = await FakeNfvcl.start();
       // One 1-core cluster: the Brussels graph cannot be placed, and NFVCL is configured with a VIM.

@@ -359,6 +359,16 @@
       }
     }
 
+    /**
+     * The clusters a service runs on: under highAvailability, the cluster set of the decision the
+     * placement was made with (its first is the service's cluster); else the service's cluster.
+     */
+    function clustersOf(service, lastDecision) {
+      const set = lastDecision && lastDecision.clusterSets ? lastDecision.clusterSets[service.name] : null;
+      if (Array.isArray(set) && service.cluster_affinity && set.includes(service.cluster_affinity)) return [...new Set(set)];
+      return service.cluster_affinity ? [service.cluster_affinity] : [];
+    }
+
     function renderServices(graph, lastDecision) {
       const demands = new Map(((lastDecision && lastDecision.inputs.services) || []).map((s) => [s.id, s]));
       const rows = graph.services.map((service) => {
@@ -368,7 +378,7 @@
           { 'data-service': service.name },
           el('th', { scope: 'row' }, service.name),
           el('td', {}, badge(service.status)),
-          el('td', { class: 'cluster' }, service.cluster_affinity || '–'),
+          el('td', { class: 'cluster' }, clustersOf(service, lastDecision).join(', ') || '–'),
           // The autoscaler's count once it has scaled the service, else the one the placement was made with.
           el('td', {}, typeof service.replicas === 'number' ? String(service.replicas) : demand ? String(demand.replicas) : '–'),
           el('td', {}, el('code', {}, service.artifact_ref)),
@@ -422,9 +432,11 @@
     function renderMap(graph, clusters, lastDecision) {
       const byCluster = new Map();
       for (const service of graph.services) {
-        const cluster = service.cluster_affinity || '(not placed)';
-        if (!byCluster.has(cluster)) byCluster.set(cluster, []);
-        byCluster.get(cluster).push(service);
+        const placed = clustersOf(service, lastDecision);
+        for (const cluster of placed.length ? placed : ['(not placed)']) {
+          if (!byCluster.has(cluster)) byCluster.set(cluster, []);
+          byCluster.get(cluster).push(service);
+        }
       }
       const cores = (n) => (Math.round(n * 100) / 100).toString() + ' cores';
       const gpus = (n) => String(n) + ' GPU';
