@@ -46,6 +46,7 @@ const BODIES: Record<ConsoleView, (subject: string) => string> = {
 </div>
 <p id="read-only-note" class="muted" hidden>Read-only token: operate actions are not available.</p>
 <p id="graph-message" role="status" aria-live="polite"></p>
+<p id="graph-live" class="muted" role="status" aria-live="polite">Live updates: connecting…</p>
 <section aria-labelledby="services-heading"><h2 id="services-heading">Services</h2><div id="services"></div></section>
 <section aria-labelledby="map-heading"><h2 id="map-heading">Placement map</h2><div id="placement-map" class="map"></div><div id="placement-links"></div></section>
 <section aria-labelledby="proposals-heading"><h2 id="proposals-heading">Proposals</h2><div id="proposals"></div></section>

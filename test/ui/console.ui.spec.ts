@@ -383,6 +383,22 @@ if (!existsSync(CHROMIUM)) {
       await page.close();
     });
 
+    it("the graph page says when its live updates are refused, and SMO's reason, instead of going quietly stale", async () => {
+      const page = await operator.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`graph (streams full): ${error.message}`));
+      // As SMO answers when SMO_MAX_EVENT_STREAMS streams are open.
+      const detail = '200 event streams are open, the most SMO_MAX_EVENT_STREAMS allows; retry later';
+      await page.route('**/events/stream*', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '5' }, body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail }) }));
+      await page.goto(`${rig.smo.url}/ui/graphs/${GRAPH}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#graph-live:has-text("retry later")', { timeout: 5_000 });
+      expect(await page.innerText('#graph-live')).toContain(detail);
+      await page.unroute('**/events/stream*');
+      await page.waitForSelector('#graph-live:has-text("following this graph")', { timeout: 10_000 });
+      expect(await page.innerText('#graph-live')).not.toContain(detail);
+      await page.close();
+    });
+
     it('a graph whose events never pause is still shown as it changes', async () => {
       // Events about the graph arrive every 100 ms for 5 s (re-placements that move nothing): the page shows the latest decision meanwhile.
       const page = await open(operator, `/ui/graphs/${GRAPH}`);

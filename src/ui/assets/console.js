@@ -80,6 +80,8 @@
     const error = new Error(detail);
     error.status = response.status;
     error.errors = errors;
+    // Seconds SMO asks to wait (429, 503), when it says so.
+    error.retryAfter = Number(response.headers.get('retry-after')) || null;
     return error;
   }
 
@@ -693,6 +695,7 @@
         scheduleReload(reload);
       },
       (state) => {
+        $('graph-live').textContent = /^(connected|reconnected)/.test(state) ? "Live: following this graph's events" : 'Live updates ' + state;
         if (state !== 'connected') return;
         decisionsChanged();
         scheduleReload(reload);
@@ -763,8 +766,11 @@
           onState('disconnected; reconnecting');
         } catch (error) {
           if (stopped) return;
+          // A token refused stays refused: no reconnect until the page is loaded again with another.
+          if (error.status === 401 || error.status === 403) return onState('stopped (' + error.message + ')');
           onState('disconnected (' + error.message + '); reconnecting');
-          if (error.status === 401 || error.status === 403) return;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(60, error.retryAfter || 1) * 1000));
+          continue;
         }
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
