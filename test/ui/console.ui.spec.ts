@@ -670,6 +670,11 @@ if (!existsSync(CHROMIUM)) {
         await eventually(async () => (/noise-reduction\s+Deployed\s+c1\s+1/.test(await page.locator('#services-table tr[data-service="noise-reduction"]').innerText()) ? true : undefined), 10_000, 'the replicas of the placed decision');
         expect(await page.locator('#timeline .decision').first().innerText()).toMatch(/manual/);
         expect(await seriousViolations(page)).toEqual([]);
+        // The list says so too: the placement it runs with, and that re-placing it failed.
+        const list = await open(context, '/ui', failing.smo.url);
+        const decisionCell = list.locator(`tr[data-graph="${GRAPH}"] td`).nth(3);
+        await decisionCell.waitFor();
+        expect(await decisionCell.innerText()).toMatch(/^first-deploy · naive\s*failed: .+/);
         await context.close();
       } finally {
         await failing.stop();

@@ -244,7 +244,13 @@
             el('td', {}, g.project),
             el('td', {}, badge(g.status), g.settled ? null : el('span', { class: 'muted' }, ' settling')),
             el('td', {}, Object.entries(g.servicesByStatus).map(([status, count]) => el('span', { class: 'count' }, badge(status), ' ' + count))),
-            el('td', {}, g.lastDecision ? g.lastDecision.reason + ' · ' + g.lastDecision.algorithm : g.placementFailure ? el('span', { class: 'problem-text' }, 'failed: ' + g.placementFailure) : '–'),
+            // The placement the graph runs with, and whether placing it again failed since (both can be true).
+            el(
+              'td',
+              {},
+              g.lastDecision ? g.lastDecision.reason + ' · ' + g.lastDecision.algorithm : g.placementFailure ? null : '–',
+              g.placementFailure ? el('span', { class: 'problem-text' }, (g.lastDecision ? ' ' : '') + 'failed: ' + g.placementFailure) : null,
+            ),
             el('td', {}, g.pendingProposals ? el('strong', {}, String(g.pendingProposals)) : '0'),
           ),
         ),
