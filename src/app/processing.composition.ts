@@ -37,6 +37,7 @@ import { clusterUseCaseOf, graphUseCaseOf, nfvclCallUseCaseOf, osK8sClusterUseCa
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 import { osK8sClustersProjection, type OsK8sClusterDocument } from '../../projections/os-k8s-clusters.projection';
+import { vimsProjection } from '../../projections/vims.projection';
 
 /** Clusters still provisioning that the provisioning processor follows alongside the one it handles. */
 const FOLLOWED_ALONGSIDE = 50;
@@ -96,9 +97,10 @@ export class DurableProcessing {
         intentLabels: runtime.config.karmada.intentLabels,
         ...(prometheus && energyQuery ? { energyFigures: () => readEnergyFigures(prometheus, energyQuery) } : {}),
         ...(nfvcl ? { provisioning: { workerFlavor: runtime.config.nfvcl.workerFlavor } } : {}),
+        // The VIMs too: a cluster proposed for an infeasible graph is built on one registered before it.
         inventoryReady: async () => {
           await clusterSync.whenSynced(30_000);
-          await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'] });
+          await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger', vimsProjection.name] });
         },
         ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
         inventoryShowsPlacements: inventoryShowsPlacements(runtime.integrations.modes),

@@ -63,7 +63,7 @@ export class PlacementProcessor implements Processor {
       replicas: ReplicaSource;
       /**
        * Resolves once the cluster inventory has been read (bounded), so a graph sent at start-up is
-       * not placed on nothing, and the placement ledger holds every decision recorded so far.
+       * not placed on nothing, the placement ledger holds every decision recorded so far, and the VIMs every registration.
        */
       inventoryReady: () => Promise<void>;
       /** How long SMO's own placements count against a cluster whose allocation Karmada has not shown changing. */
