@@ -12,6 +12,25 @@ import { sqliteStores } from '../../test/support/stores';
 import { silentServer, tokenKubeconfig, type SilentServer } from '../../test/fakes/silent-server';
 import { DeploymentProcessor } from './deployment.processor';
 
+/** The demo graph (project demo) submitted as `graphId`, with every service placed on c1. */
+async function submitPlacedOnC1(graphs: GraphCommands, graphId: string): Promise<void> {
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  const submitted = graphSubmitted('demo');
+  const ids = submitted.data.normalised.services.map((s) => s.id);
+  await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId } }, context());
+  await graphs.execute(
+    {
+      type: 'RecordPlacement',
+      data: {
+        graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+        inputs: { clusters: [], services: [], previousPlacement: null }, placement: Object.fromEntries(ids.map((id) => [id, 'c1'])), imports: {},
+        values: Object.fromEntries(ids.map((id) => [id, { clustersAffinity: ['c1'], serviceImportClusters: [] }])), digests: Object.fromEntries(ids.map((id) => [id, `d-${id}`])), explanation: [],
+      },
+    } as never,
+    context(),
+  );
+}
+
 const HELM = process.env.SMO_TEST_HELM ?? '/var/cache/smo-tools/helm-v3.22.0/helm';
 
 /**
@@ -74,20 +93,7 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
 
   /** Submits the demo graph in project demo, placed on c1, and runs the deployment processor on the placement. */
   async function deployDemo(graphId: string) {
-    const submitted = graphSubmitted('demo');
-    const ids = submitted.data.normalised.services.map((s) => s.id);
-    await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId } }, context());
-    await graphs.execute(
-      {
-        type: 'RecordPlacement',
-        data: {
-          graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-          inputs: { clusters: [], services: [], previousPlacement: null }, placement: Object.fromEntries(ids.map((id) => [id, 'c1'])), imports: {},
-          values: Object.fromEntries(ids.map((id) => [id, { clustersAffinity: ['c1'], serviceImportClusters: [] }])), digests: Object.fromEntries(ids.map((id) => [id, `d-${id}`])), explanation: [],
-        },
-      } as never,
-      context(),
-    );
+    await submitPlacedOnC1(graphs, graphId);
     await handleLast(graphId);
   }
   async function handleLast(graphId: string) {
@@ -147,7 +153,6 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
   const token = 'silent-karmada-secret-token';
   let silent: SilentServer;
   const graphs = new GraphCommands(stores.eventStore);
-  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
   beforeAll(async () => {
     silent = await silentServer();
     // http: over https Go's client gives up a TLS handshake that never completes after 10 s; a server that completes
@@ -163,21 +168,8 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
   it('a placed graph fails its step within the helm query deadline, retryably, with a message naming it and no token', async () => {
     const helm = new HelmCliAdapter({ binary: HELM, kubeconfig: join(dir, 'karmada.kubeconfig'), plainHttp: false, timeoutMs: 60_000, queryTimeoutMs: 2_000 });
     const processor = new DeploymentProcessor({ graphs, dispatch: (command, ctx) => graphs.execute(command, ctx), helm, grafana: null });
-    const submitted = graphSubmitted('demo');
-    const graphId = submitted.data.graphId;
-    const ids = submitted.data.normalised.services.map((s) => s.id);
-    await graphs.execute({ type: 'SubmitGraph', data: submitted.data }, context());
-    await graphs.execute(
-      {
-        type: 'RecordPlacement',
-        data: {
-          graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-          inputs: { clusters: [], services: [], previousPlacement: null }, placement: Object.fromEntries(ids.map((id) => [id, 'c1'])), imports: {},
-          values: Object.fromEntries(ids.map((id) => [id, { clustersAffinity: ['c1'], serviceImportClusters: [] }])), digests: Object.fromEntries(ids.map((id) => [id, `d-${id}`])), explanation: [],
-        },
-      } as never,
-      context(),
-    );
+    const graphId = graphSubmitted('demo').data.graphId;
+    await submitPlacedOnC1(graphs, graphId);
     const placed = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
 
     const started = Date.now();
