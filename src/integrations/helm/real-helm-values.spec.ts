@@ -39,6 +39,8 @@ describe('values file read by the real helm', () => {
         looksOctal: '0o17',
         replicas: 3,
         tricky: ['on', 'n', 'Off', '1_000', '0x1F', '2001-12-14', '~', 'null', '-x', ': a', 'line1\nline2', 'é😀', ''],
+        // Raw in the file, helm refuses DEL, C1 controls and U+FFFE ("control characters are not allowed"), and folds NEL into a space.
+        controls: ['a\u007fb', 'a\u0085b', 'a\u0090b', 'a\ufffeb', 'tab\tnul\u0000'],
         '<<': 'not a merge',
         voChartOverwrite: { clustersAffinity: ['c1'], nested: { ratio: 1.5, enabled: true, empty: {} } },
       };
