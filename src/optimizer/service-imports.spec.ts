@@ -26,14 +26,29 @@ describe('service imports (§6 create_service_imports)', () => {
     });
   });
 
-  it('keeps duplicates, in descriptor order of the consumers, as upstream', () => {
+  it('lists each consumer cluster once, sorted by name (upstream kept one entry per consumer, in descriptor order)', () => {
     const services = [
       { id: 'a', connectionPoints: ['db'] },
       { id: 'b', connectionPoints: ['db', 'db'] },
       { id: 'c', connectionPoints: ['db'] },
       { id: 'db', connectionPoints: [] },
     ];
-    expect(createServiceImports(services, { a: 'x', b: 'x', c: 'y', db: 'z' }).db).toEqual(['x', 'x', 'y']);
+    expect(createServiceImports(services, { a: 'y', b: 'x', c: 'y', db: 'z' }).db).toEqual(['x', 'y']);
+  });
+
+  it('gives the same list when consumers swap clusters, so the provider’s values (and digest) do not change', () => {
+    const services = [
+      { id: 'a', connectionPoints: ['db'] },
+      { id: 'b', connectionPoints: ['db'] },
+      { id: 'db', connectionPoints: [] },
+    ];
+    expect(createServiceImports(services, { a: 'c2', b: 'c1', db: 'c3' }).db).toEqual(createServiceImports(services, { a: 'c1', b: 'c2', db: 'c3' }).db);
+  });
+
+  it('imports to every cluster of a consumer that runs on several (highAvailability)', () => {
+    const placement = { 'image-compression-vo': 'c1', 'noise-reduction': 'c2', 'image-detection': 'c1' };
+    const imports = createServiceImports(brussels, placement, { 'image-compression-vo': ['c1', 'c3'], 'noise-reduction': ['c2', 'c1'] });
+    expect(imports).toEqual({ 'image-compression-vo': [], 'noise-reduction': ['c1', 'c3'], 'image-detection': ['c1', 'c2'] });
   });
 
   it('ignores connection points that are not services of the graph', () => {

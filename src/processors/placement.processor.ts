@@ -7,6 +7,7 @@ import { placedValues } from '../domain/graph/placement-values';
 import type { ExistingGraph } from '../domain/graph/state';
 import {
   activeIntents,
+  createServiceImports,
   describeCapacityGap,
   formatBytes,
   initialPlacement,
@@ -20,7 +21,7 @@ import {
   type ServiceDemand,
 } from '../optimizer';
 import { workersForGap, type WorkerFlavor } from '../domain/graph/cluster-provisioning';
-import { copySets, importsOf, serviceDemand } from './placement-inputs';
+import { copySets, serviceDemand } from './placement-inputs';
 import type { VimDocument } from '../../projections/vims.projection';
 import type { Solver } from '../optimizer/solver';
 import type { CachingReadStore } from '../readstore/caching-read-store';
@@ -312,7 +313,7 @@ export class PlacementProcessor implements Processor {
     explanation: string[],
   ): GraphCommand {
     const isStatic = decision.algorithm === 'static';
-    const imports = isStatic ? {} : importsOf(graph.normalised.services, decision.placement, decision.clusterSets ?? {});
+    const imports = isStatic ? {} : createServiceImports(graph.normalised.services, decision.placement, decision.clusterSets);
     const values = placedValues(graph.normalised.services, isStatic ? null : decision.placement, imports, decision.clusterSets);
     const digests = Object.fromEntries(
       graph.normalised.services.map((service) => [service.id, digestOf({ cluster: decision.placement[service.id] ?? null, values: values[service.id] })]),

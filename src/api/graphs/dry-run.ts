@@ -1,7 +1,7 @@
 import type { NormalisedGraph } from '../../descriptor/types';
 import { placedValues } from '../../domain/graph/placement-values';
-import { activeIntents, describeCapacityGap, getIsolatedSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
-import { importsOf, serviceDemand } from '../../processors/placement-inputs';
+import { activeIntents, createServiceImports, describeCapacityGap, getIsolatedSolver, initialPlacement, intentPlacement, type ServiceDemand } from '../../optimizer';
+import { serviceDemand } from '../../processors/placement-inputs';
 import { clusterCapacities } from '../../processors/cluster-inventory';
 import type { LatencyMatrix } from '../../processors/cluster-latencies';
 import type { Runtime } from '../../app/runtime';
@@ -93,7 +93,7 @@ export async function dryRunDeploy(
   }
   const placement: Record<string, string> = isStatic || !result.feasible ? {} : { ...result.placement };
   const clusterSets = !isStatic && result.feasible && 'clusterSets' in result ? result.clusterSets : {};
-  const imports = isStatic ? {} : importsOf(graph.services, placement, clusterSets);
+  const imports = isStatic ? {} : createServiceImports(graph.services, placement, clusterSets);
   const values = placedValues(graph.services, isStatic ? null : placement, imports, clusterSets);
   return {
     ...common,
