@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { redactUrl, type Logger } from '../observability/logger';
 import { PreconditionFailedError } from '../application/command-handler';
 import { DomainError } from '../domain/decider';
-import { EventStoreUnavailableError, WrongExpectedVersionError } from '../eventstore/errors';
+import { EventStoreUnavailableError, MaxAppendSizeExceededError, WrongExpectedVersionError } from '../eventstore/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf, type ProblemDetails } from './problem';
 
 /**
@@ -43,6 +43,12 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
   if (exception instanceof EventStoreUnavailableError) {
     logger.error({ err: exception.cause ?? exception }, 'event store write failed; request refused with 503');
     return { type: 'about:blank', title: titleOf(503), status: 503, detail: `Nothing was recorded: ${exception.message}. Retry later.` };
+  }
+  if (exception instanceof MaxAppendSizeExceededError) {
+    // What the request asked to record is too large (e.g. a descriptor within the body limit: SMO records it with
+    // its normalised copy, valuesOverwrite included twice more). The store's size figure is NaN when EventStoreDB refused.
+    const size = Number.isFinite(exception.size) ? `${exception.size} bytes` : 'more';
+    return { type: 'about:blank', title: titleOf(413), status: 413, detail: `Nothing was recorded: this request would record ${size}, over the event store's limit of ${exception.maxAppendSize} bytes per change (a graph records its descriptor with a normalised copy, where each valuesOverwrite counts twice more).` };
   }
   if (exception instanceof WrongExpectedVersionError) {
     return { type: 'about:blank', title: titleOf(409), status: 409, detail: 'The resource changed concurrently; read it again and retry.' };
