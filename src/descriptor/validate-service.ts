@@ -110,9 +110,33 @@ function validateArtifact(artifact: Scope): void {
   run?.string('name', 'required');
   run?.string('version', 'required');
   const values = artifact.object('valuesOverwrite', 'required');
+  if (values) checkHelmValues(artifact.findings, values.record, values.path);
   if (values && implementer === 'WOT') {
     // SMO writes placement values into voChartOverwrite, so it must be a mapping when given.
     values.object('voChartOverwrite', 'optional');
     values.object('voDescriptorOverwrite', 'optional');
+  }
+}
+
+/** A UTF-16 surrogate without its pair: with the u flag a pair is one code point, never matched. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const NOT_UNICODE = 'is not valid Unicode (a lone UTF-16 surrogate, e.g. a "\\ud800" escape): helm cannot read a values file holding it';
+
+/**
+ * What SMO records as JSON and helm reads as YAML must survive both: YAML's .inf and .nan become null in
+ * JSON (and a null deletes the chart's key), and a lone surrogate has no UTF-8 form (helm refuses the file).
+ */
+function checkHelmValues(findings: Findings, value: unknown, path: DocumentPath): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    findings.fail(path, `${String(value)} cannot be recorded: JSON has no Infinity or NaN, and helm would get null, deleting the key (quote it for the string)`);
+  } else if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    findings.fail(path, NOT_UNICODE);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => checkHelmValues(findings, item, [...path, index]));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key)) findings.fail([...path, key], `the key ${NOT_UNICODE}`);
+      else checkHelmValues(findings, item, [...path, key]);
+    }
   }
 }

@@ -26,4 +26,26 @@ describe('what a descriptor’s valuesOverwrite may hold', () => {
     // The same graph with smaller values is taken.
     expect((await deploy(descriptor('large-values', { config: 'x'.repeat(1000) }))).status).toBe(200);
   });
+
+  it('a number JSON cannot carry (YAML .inf, .nan) is refused with 400 naming it: it would reach helm as null, deleting the key', async () => {
+    const yaml = descriptor('infinite-values', {}).replace('"valuesOverwrite":{}', '"valuesOverwrite":{"limits":{"ratio":.inf,"spread":.nan},"ok":1.5e3}');
+    const response = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: Array<{ pointer: string; message: string }> };
+    const values = '/hdaGraph/services/0/artifact/valuesOverwrite';
+    expect(problem.errors).toEqual([
+      { pointer: `${values}/limits/ratio`, message: expect.stringMatching(/Infinity.*JSON/) },
+      { pointer: `${values}/limits/spread`, message: expect.stringMatching(/NaN.*JSON/) },
+    ]);
+  });
+
+  it('a string or key that is not valid Unicode (a lone surrogate) is refused with 400 naming it: helm cannot read the values file', async () => {
+    const body = descriptor('surrogate-values', {}).replace('"valuesOverwrite":{}', '"valuesOverwrite":{"name":"a\\ud800b","list":["ok","\\udc00"],"k\\ud83d":1,"emoji":"\\ud83d\\ude00"}');
+    const response = await deploy(body);
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: Array<{ pointer: string; message: string }> };
+    const values = '/hdaGraph/services/0/artifact/valuesOverwrite';
+    expect(problem.errors.map((error) => error.pointer)).toEqual([`${values}/name`, `${values}/list/1`, `${values}/k\ud83d`]);
+    expect(problem.errors[0]!.message).toMatch(/not valid Unicode/);
+  });
 });
