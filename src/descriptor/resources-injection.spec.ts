@@ -64,6 +64,19 @@ describe('B27: requests and limits derived from the intents', () => {
     });
   });
 
+  it('requests a resource the descriptor limits below the derived request (and does not request) at its limit: a request above the limit makes Kubernetes refuse the pod', () => {
+    // small: 1 core, 1Gi derived; the descriptor caps the service lower.
+    expect(injectResources({ resources: { limits: { cpu: '250m', memory: '256Mi' } } }, 'HELM', smallDemand)).toEqual({
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+    });
+    expect(injectResources({ voChartOverwrite: { resources: { limits: { cpu: 0.5 } } } }, 'WOT', smallDemand)).toMatchObject({
+      voChartOverwrite: { resources: { requests: { cpu: 0.5, memory: '1Gi' }, limits: { cpu: 0.5, memory: '1Gi' } } },
+    });
+    // A limit above the derived request leaves the request as derived; a request the descriptor sets is its own.
+    expect(injectResources({ resources: { limits: { memory: '3Gi' } } }, 'HELM', smallDemand)).toHaveProperty(['resources', 'requests', 'memory'], '1Gi');
+    expect(injectResources({ resources: { requests: { cpu: '2' }, limits: { cpu: '100m' } } }, 'HELM', smallDemand)).toHaveProperty(['resources', 'requests', 'cpu'], '2');
+  });
+
   describe('opt-in', () => {
     const helmValuesOf = (document: unknown, options = {}): Record<string, unknown>[] =>
       normalise(accepted(document), options).services.map((service) => service.helmValues);

@@ -1,3 +1,4 @@
+import { parseQuantity } from '../integrations/kubernetes/quantity';
 import { isRecord, JsonRecord, member } from './json-value';
 import { HelmValues, Implementer, ResourceDemand } from './types';
 
@@ -57,23 +58,43 @@ export function injectResources(
 }
 
 function withResources(values: JsonRecord, derived: JsonRecord): JsonRecord {
-  return { ...structuredClone(values), resources: mergeUnder(limitedAsRequested(derived, member(values, 'resources')), member(values, 'resources')) };
+  const given = member(values, 'resources');
+  return { ...structuredClone(values), resources: mergeUnder(fittedToGiven(derived, given), given) };
 }
 
 /**
- * The derived requirements, a derived limit replaced by the request the descriptor sets for that resource
- * when it sets no limit of its own: requests equal limits, as derived, and a request above the derived
- * limit (`requests.cpu: "2"` on a small service, limit 1) would make Kubernetes refuse the pod.
+ * The derived requirements fitted to what the descriptor sets for a resource without setting its pair:
+ * a derived limit is replaced by the descriptor's request (requests equal limits, as derived), and a
+ * derived request above the descriptor's limit is lowered to it. Kubernetes refuses a pod whose request
+ * is above its limit: `requests.cpu: "2"` on a small service (derived limit 1), or `limits.cpu: 250m`
+ * (derived request 1).
  */
-function limitedAsRequested(derived: JsonRecord, given: unknown): JsonRecord {
-  const requests = isRecord(given) ? member(given, 'requests') : undefined;
-  if (!isRecord(requests)) return derived;
-  const givenLimits = member(given as JsonRecord, 'limits');
+function fittedToGiven(derived: JsonRecord, given: unknown): JsonRecord {
+  if (!isRecord(given)) return derived;
+  const givenRequests = member(given, 'requests');
+  const givenLimits = member(given, 'limits');
+  const requests = { ...(member(derived, 'requests') as JsonRecord) };
   const limits = { ...(member(derived, 'limits') as JsonRecord) };
-  for (const [resource, quantity] of Object.entries(requests)) {
-    if (resource in limits && !(isRecord(givenLimits) && resource in givenLimits)) limits[resource] = quantity as JsonRecord[string];
+  const setsOwn = (set: unknown, resource: string) => isRecord(set) && Object.hasOwn(set, resource);
+  for (const [resource, quantity] of Object.entries(isRecord(givenRequests) ? givenRequests : {})) {
+    if (Object.hasOwn(limits, resource) && !setsOwn(givenLimits, resource)) limits[resource] = quantity as JsonRecord[string];
   }
-  return { ...derived, limits };
+  for (const [resource, quantity] of Object.entries(isRecord(givenLimits) ? givenLimits : {})) {
+    const request = member(requests, resource);
+    if (request === undefined || setsOwn(givenRequests, resource)) continue;
+    if (isBelow(quantity, request)) requests[resource] = quantity as JsonRecord[string];
+  }
+  return { ...derived, requests, limits };
+}
+
+/** Whether quantity `a` is below `b`; false when either is not a Kubernetes quantity (Kubernetes then judges). */
+function isBelow(a: unknown, b: unknown): boolean {
+  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number')) return false;
+  try {
+    return parseQuantity(a) < parseQuantity(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Deep merge where `given` wins; built with fromEntries so a "__proto__" key stays a plain key. */
