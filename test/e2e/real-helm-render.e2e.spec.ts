@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { descriptorText } from '../support/graph-fixtures';
+import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
 const HELM = process.env.SMO_TEST_HELM ?? join(__dirname, '..', '..', 'tools', 'bin', 'helm');
@@ -56,6 +56,21 @@ if (!existsSync(HELM)) {
       // Its consumer, noise-reduction, runs on c1: the import must reach c1.
       expect(clusterNames(detection, 'image-detection-import')).toEqual(['c1']);
       expect(detection.some((d) => d.kind === 'ServiceImport')).toBe(true);
+    });
+
+    it('a service no one consumes gets no ServiceImport: Karmada reads an empty clusterNames as every cluster', async () => {
+      expect((await rig.request('POST', '/project/demo/graphs', { body: independentServicesDescriptor('leaf', 1, ['oci://registry.example/charts/app']), contentType: 'application/yaml' })).status).toBe(200);
+      const install = rig.helmCalls('install').find((call) => call.release === 'svc-01')!;
+      const valuesFile = join(rig.dir, 'svc-01-values.yaml');
+      writeFileSync(valuesFile, install.values!);
+      const docs = parseAllDocuments(execFileSync(HELM, ['template', 'svc-01', CHART, '--values', valuesFile, '--namespace', 'demo'], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+      expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(['PropagationPolicy/svc-01', 'ServiceExport/svc-01']);
+    });
+
+    it('the chart refuses an empty clustersAffinity (static placement without one) rather than propagating to every cluster', () => {
+      const valuesFile = join(rig.dir, 'static-values.yaml');
+      writeFileSync(valuesFile, 'serviceImportClusters: []\n');
+      expect(() => execFileSync(HELM, ['template', 'static', CHART, '--values', valuesFile, '--namespace', 'demo'], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/clustersAffinity is empty/);
     });
   });
 }
