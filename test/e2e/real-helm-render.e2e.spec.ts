@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
 const HELM = process.env.SMO_TEST_HELM ?? join(__dirname, '..', '..', 'tools', 'bin', 'helm');
 const CHART = join(__dirname, '..', 'fixtures', 'charts', 'karmada-app');
+/** The lab's chart reads the placement keys at the top level (HELM) or under voChartOverwrite (WOT), whichever is set. */
+const LAB_CHART = join(__dirname, '..', 'fixtures', 'lab-charts', 'service');
 
 interface Doc {
   kind: string;
@@ -65,6 +67,27 @@ if (!existsSync(HELM)) {
       writeFileSync(valuesFile, install.values!);
       const docs = parseAllDocuments(execFileSync(HELM, ['template', 'svc-01', CHART, '--values', valuesFile, '--namespace', 'demo'], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
       expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(['PropagationPolicy/svc-01', 'ServiceExport/svc-01']);
+    });
+
+    it('placement keys a descriptor writes where SMO does not (voChartOverwrite of a HELM chart, the top level of a WOT one) are SMO’s placement too', async () => {
+      const document = parse(independentServicesDescriptor('escape', 2, ['oci://registry.example/charts/app'])) as {
+        hdaGraph: { services: Array<{ artifact: { ociConfig: { implementer: string }; valuesOverwrite: Record<string, unknown> } }> };
+      };
+      const [helmChart, virtualObject] = document.hdaGraph.services;
+      helmChart!.artifact.valuesOverwrite = { voChartOverwrite: { clustersAffinity: ['c9'], serviceImportClusters: ['c9'] } };
+      virtualObject!.artifact.ociConfig.implementer = 'WOT';
+      virtualObject!.artifact.valuesOverwrite = { clustersAffinity: ['c9'], voChartOverwrite: {} };
+      expect((await rig.request('POST', '/project/escape/graphs', { body: stringify(document), contentType: 'application/yaml' })).status).toBe(200);
+      const placement = ((await (await rig.request('GET', '/graphs/escape')).json()) as { placement: Record<string, string> }).placement;
+      for (const release of ['svc-01', 'svc-02']) {
+        const install = rig.helmCalls('install').find((call) => call.release === release && call.argv.includes('escape'))!;
+        const valuesFile = join(rig.dir, `${release}-escape-values.yaml`);
+        writeFileSync(valuesFile, install.values!);
+        const docs = parseAllDocuments(execFileSync(HELM, ['template', release, LAB_CHART, '--values', valuesFile, '--namespace', 'demo'], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+        const policy = docs.find((d) => d.kind === 'PropagationPolicy' && d.metadata.name === release);
+        expect({ release, clusters: policy?.spec?.placement?.clusterAffinity?.clusterNames }).toEqual({ release, clusters: [placement[release]] });
+        expect(docs.some((d) => d.kind === 'ServiceImport')).toBe(false);
+      }
     });
 
     it('the chart refuses an empty clustersAffinity (static placement without one) rather than propagating to every cluster', () => {
