@@ -175,6 +175,17 @@ export class ProcessorRunner extends Runner {
     return { ...about, outcome: 'handled', attempts };
   }
 
+  /**
+   * No side effect starts once the session has ended: SMO is stopping (SIGTERM) or the lease was lost. The
+   * lease is still held while SMO stops, so the fence alone let a handler start helm call after helm call
+   * (a graph's remaining releases) past the time a container runtime grants before SIGKILL; the event is
+   * not checkpointed and is handled again at the next start.
+   */
+  private async fenceUnlessEnded(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new ProcessorNotRunningError(this.name, 'stopping');
+    await this.fence();
+  }
+
   /** A re-drive's failures are reported in its answer and recorded, not shown as the live loop failing. */
   private handleWithRetries(event: RecordedEvent, signal: AbortSignal, onAttempt: (attempt: number) => void, live = true): Promise<void> {
     // The handler's log lines (and its failures') carry the correlation id of the request the event came from.
@@ -182,12 +193,14 @@ export class ProcessorRunner extends Runner {
       withRetry(
         async (attempt) => {
           onAttempt(attempt);
-          await this.processor.handle(event, { signal, fence: () => this.fence() });
+          await this.processor.handle(event, { signal, fence: () => this.fenceUnlessEnded(signal) });
         },
         this.retry,
         {
           signal,
           onFailure: (error, attempt) => {
+            // Stopping is no failure of the handler's (see fenceUnlessEnded).
+            if (signal.aborted) return;
             if (live) this.noteFailure(error);
             this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, attempt, err: describe(error) }, 'handler failed');
           },

@@ -66,12 +66,13 @@ export class DeploymentProcessor implements Processor {
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_HELM_CONCURRENCY);
     // After a failure (e.g. an outcome the store could not record) no further release is started:
     // its outcome could not be recorded either. Those under way finish; the event is then retried.
+    // Nor once SMO stops (the signal aborts): the releases not started wait for the next start.
     let failure: { reason: unknown } | null = null;
     const notUninstalled: string[] = [];
     await Promise.all(
       state.services.map((service) =>
         limit(async () => {
-          if (failure) return;
+          if (failure || context.signal.aborted) return;
           try {
             const uninstallFailure = await this.reconcileService(state, revision, service, record, helm);
             if (uninstallFailure !== null) notUninstalled.push(uninstallFailure);
@@ -82,6 +83,7 @@ export class DeploymentProcessor implements Processor {
       ),
     );
     if (failure) throw (failure as { reason: unknown }).reason;
+    context.signal.throwIfAborted();
     const refused = await this.reconcileDashboards(state, record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
