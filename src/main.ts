@@ -1,9 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type SmoConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
 import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
+import type { Logger } from './observability/logger';
 import { getIsolatedSolver, warmUpOptimizer } from './optimizer';
 import { redactUserinfo } from './shared/redact-userinfo';
 
@@ -11,6 +13,9 @@ import { redactUserinfo } from './shared/redact-userinfo';
 class StartupError extends Error {
   override readonly name = 'StartupError';
 }
+
+/** SIGTERM and SIGINT, from start-up on (see stopOnSignals). */
+const stopping = stopOnSignals();
 
 async function main(): Promise<void> {
   let config;
@@ -27,8 +32,11 @@ async function main(): Promise<void> {
     throw storeFailure(error, config) ?? error;
   });
   const app = await createApp(runtime);
+  stopping.stopWith(() => app.close(), runtime.logger);
   // Start the solver's worker and compile its WebAssembly before the first request, so the first placement costs what later ones do.
   runtime.logger.info({ solver: config.solver, ms: Math.round(await warmUpOptimizer(getIsolatedSolver(config.solver))) }, 'optimizer warmed up');
+  // A signal during the warm-up: the app is closing, and main.ts exits once it has.
+  if (stopping.requested()) return;
   await app.listen(config.port, config.bind).catch((error: unknown) => {
     throw listenFailure(error, config) ?? error;
   });
@@ -37,6 +45,46 @@ async function main(): Promise<void> {
   runtime.logger.info({ url: `http://${config.bind}:${port}`, docs: '/docs' }, 'SMO listening');
   // A parent that started SMO with an IPC channel (a supervisor, the tests) learns that it listens and where, at any log level.
   process.send?.({ smo: 'listening', port });
+}
+
+/**
+ * The first SIGTERM or SIGINT stops SMO gracefully: the HTTP server finishes the requests in flight, the
+ * processors the event each is handling (a helm call may take SMO_HELM_TIMEOUT and the grace after it),
+ * then the stores close. A second signal exits at once (as SIGKILL would: the next start recovers a
+ * release a helm call cut short left pending); so does one during start-up, before there is anything to
+ * stop gracefully. The handlers are installed first thing: as a container's PID 1, Node without a handler
+ * ignores SIGTERM, and `docker stop` during a long start-up waited out the whole stop_grace_period.
+ * A graceful stop exits 0; an immediate exit with the shell's 128 + the signal's number (143, 130).
+ */
+function stopOnSignals(): { stopWith(stop: () => Promise<void>, logger: Logger): void; requested(): boolean } {
+  let stop: { run: () => Promise<void>; logger: Logger } | null = null;
+  let stoppingSince: number | null = null;
+  const exitCode = (signal: NodeJS.Signals) => 128 + constants.signals[signal];
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop === null) {
+      process.stderr.write(`SMO stopped by ${signal} during start-up\n`);
+      process.exit(exitCode(signal));
+    }
+    const { run, logger } = stop;
+    if (stoppingSince !== null) {
+      logger.warn({ signal, stoppingForMs: Date.now() - stoppingSince }, 'second signal: exiting now, without waiting for the work in flight (as after a kill, the next start asks helm for each release\'s state and recovers one left pending)');
+      process.exit(exitCode(signal));
+    }
+    stoppingSince = Date.now();
+    logger.info({ signal }, 'stopping: the requests and processor steps in flight finish first (a helm call up to SMO_HELM_TIMEOUT and the grace after it); send the signal again to exit at once');
+    run().then(
+      () => {
+        logger.info({ signal, ms: Date.now() - stoppingSince! }, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ signal, err: error instanceof Error ? error.message : String(error) }, 'stopping failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  return { stopWith: (run, logger) => (stop = { run, logger }), requested: () => stoppingSince !== null };
 }
 
 type SystemError = Error & { code?: string; path?: string; errcode?: number; errstr?: string };

@@ -85,7 +85,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   serveDocumentLinks(fastify, document);
   serveConsole(fastify);
   warnAboutOpenSettings(runtime);
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts stops SMO on signals (a second one exits at once, which Nest's ignores).
   return app;
 }
 

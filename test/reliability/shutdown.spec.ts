@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
@@ -84,4 +85,56 @@ describe('stopping SMO while helm runs', () => {
     expect(helm.installs('noise-reduction')).toHaveLength(1);
     expect(helm.installs('image-detection')).toHaveLength(1);
   }, 120_000);
+
+  it('says what it waits for, and a second SIGTERM or SIGINT exits at once', async () => {
+    helm.control({ hang: [{ command: 'install', release: 'noise-reduction', ms: 60_000 }] });
+    smo = await start();
+    await deploy(smo.url);
+    await eventually(async () => helm.installs('noise-reduction').length > 0, 30_000, 'the install to start');
+    const exited = exitOf(smo);
+    smo.child.kill('SIGTERM');
+    // The first signal waits for helm (up to SMO_HELM_TIMEOUT and the grace after it), and says so.
+    expect(await Promise.race([exited, after(1500)])).toBe('still running');
+    await eventually(async () => /"msg":"stopping[^"]*"/.test(smo!.output()), 5000, 'a log line saying SMO is stopping');
+    // The second one does not wait: it was ignored, and SMO ran until helm's install ended a minute later.
+    smo.child.kill('SIGINT');
+    expect(await Promise.race([exited, after(5000)])).toEqual({ code: 130, signal: null });
+    expect(smo.output()).toMatch(/"level":40,[^\n]*"signal":"SIGINT"[^\n]*"msg":"[^"]*exiting now/);
+  }, 120_000);
+});
+
+/**
+ * In a container SMO's node is PID 1 (the Dockerfile's CMD), and the kernel gives PID 1 no default action
+ * for a signal it has no handler for: a SIGTERM before Nest's handlers were installed was ignored, and
+ * `docker stop` during a long start-up (a first index build, a slow MongoDB) waited out stop_grace_period.
+ * Here SMO runs as PID 1 of a new PID namespace (unshare, as root or in a user namespace).
+ */
+const ROOT = join(__dirname, '..', '..');
+const canUnshare = spawnSync('unshare', ['--user', '--map-root-user', '--pid', '--fork', 'true']).status === 0;
+(canUnshare ? describe : describe.skip)(`SMO as PID 1${canUnshare ? '' : ' (skipped: unshare cannot create a PID namespace here)'}`, () => {
+  it('a SIGTERM during start-up stops it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'smo-pid1-'));
+    const unshare = spawn(
+      'unshare',
+      ['--user', '--map-root-user', '--pid', '--fork', '--mount-proc', process.execPath, '--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')],
+      { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), SMO_DATA_DIR: dataDir, SMO_SQLITE_SYNCHRONOUS: 'normal', PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    unshare.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    unshare.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => unshare.once('exit', (code) => resolve(code)));
+    try {
+      // The stores are open, Nest and the optimizer are still to come: SMO is starting.
+      await eventually(async () => output.includes('"msg":"stores opened"'), 30_000, 'the stores to open');
+      const smoPid = Number(readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim());
+      expect(readFileSync(`/proc/${smoPid}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+      process.kill(smoPid, 'SIGTERM');
+      // 143 (128 + SIGTERM) before the app exists, 0 once it stopped gracefully: either way promptly.
+      expect([143, 0]).toContain(await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000).unref())]));
+      expect(output).not.toContain('SMO listening');
+    } finally {
+      unshare.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
