@@ -32,7 +32,9 @@ RUN mkdir -p /data && chown 1000:1000 /data
 USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Liveness on the port and address SMO listens on (PORT, SMO_BIND; 0.0.0.0 or :: through loopback). /health/live needs
+# no token, even with SMO_PROTECT_OPERATIONS. A readinessProbe would use /health/ready (README, Production mode).
+HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "const b=process.env.SMO_BIND||'';const h=['','0.0.0.0','::'].includes(b)?'127.0.0.1':b.includes(':')?'['+b+']':b;fetch('http://'+h+':'+(process.env.PORT||8000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # A young generation capped at 8 MB per semi-space (left to itself V8 grows it to 64 MB during a catch-up and keeps
 # it), and the old generation grown by half its live size at a time (V8's own factor, up to 4x while allocation is
 # fast, sizes the heap for the catch-up's garbage). See the README's "Where the memory goes".

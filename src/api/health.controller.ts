@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { DurableProcessing } from '../app/processing.composition';
-import { ApiJson } from './openapi/responses';
+import { ApiJson, ApiProblems } from './openapi/responses';
+import { PROBLEM_CONTENT_TYPE, titleOf, type ProblemDetails } from './problem';
 import { shape } from './openapi/schemas';
 
 type Check = { status: 'up' | 'down'; adapter: string; error?: string };
@@ -54,6 +55,32 @@ export class HealthController {
   @Header('cache-control', 'no-store')
   live() {
     return { status: 'ok' };
+  }
+
+  /**
+   * Readiness, for a load balancer or a Kubernetes readinessProbe: whether to route requests here. Not while a
+   * store cannot be reached, nor while the read models catch up with the events recorded before this start
+   * (the query routes would answer from behind). Open like /health/live whatever SMO_PROTECT_OPERATIONS says
+   * (a probe carries no token), so it names no store error: /health has the details.
+   */
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the stores answer and the read models have caught up since the start' })
+  @ApiJson(200, 'Ready: route requests here', shape({ status: { type: 'string', enum: ['ready'] } }))
+  @ApiProblems(503)
+  @Header('cache-control', 'no-store')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: 'ready' } | ProblemDetails> {
+    const [eventStore, readStore] = await Promise.all([
+      this.check(this.runtime.eventStore.adapter, () => this.runtime.eventStore.headPosition()),
+      this.check(this.runtime.readStore.adapter, () => this.runtime.readStore.getCheckpoint('health')),
+    ]);
+    const reasons = [
+      ...(eventStore.status === 'down' ? ['the event store does not answer'] : []),
+      ...(readStore.status === 'down' ? ['the read store does not answer'] : []),
+      ...(this.runtime.processing.caughtUpAtStart() ? [] : ['the read models are catching up with the events recorded before this start']),
+    ];
+    if (reasons.length === 0) return { status: 'ready' };
+    void reply.status(503).header('content-type', PROBLEM_CONTENT_TYPE).header('retry-after', '5');
+    return { type: 'about:blank', title: titleOf(503), status: 503, detail: `Not ready: ${reasons.join('; ')} (GET /health tells more)` };
   }
 
   private async check(adapter: string, probe: () => Promise<unknown>): Promise<Check> {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../eventstore/event-store';
 import type { Logger } from '../observability/logger';
 import type { ReadStore } from '../readstore/read-store';
-import type { RetryPolicy } from '../shared/retry';
+import { sleep, type RetryPolicy } from '../shared/retry';
 import type { EventMetadata } from '../eventstore/event-store';
 import { ParkedEvents, type ParkedEntry } from './parking';
 import type { Processor } from './processor';
@@ -42,6 +42,8 @@ export class ProcessingHost {
   private knownHead = 0;
   /** Every runner's parked events, durably (the `parked-<runner>` streams). */
   private readonly parked: ParkedEvents;
+  /** Whether every projection has processed the events recorded before this instance started (readiness). */
+  private caughtUp = false;
 
   constructor(
     private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger; retry?: RetryPolicy; leaseTtlMs?: number; parkedSnapshotEvery?: number },
@@ -66,6 +68,32 @@ export class ProcessingHost {
   start(): void {
     this.started = true;
     this.runners().forEach((runner) => runner.start());
+    void this.catchUpAtStart();
+  }
+
+  /**
+   * Whether the read models have caught up with what was recorded before this instance started: until then
+   * (after a restart over history appended while SMO was down, a new projection's first run, a new read
+   * store) the query routes answer from behind, and GET /health/ready says not to route to this instance.
+   * It stays true afterwards: lag from live traffic is the read-your-writes awaiters' business.
+   */
+  caughtUpAtStart(): boolean {
+    return this.caughtUp;
+  }
+
+  private async catchUpAtStart(): Promise<void> {
+    let head: number | null = null;
+    while (this.started && !this.caughtUp) {
+      try {
+        head ??= (await this.deps.eventStore.headPosition()) ?? 0;
+        // Short waits, so that a stop is not held up by the awaiter's timer; a projection on another instance (standby here) counts by the checkpoint it stores.
+        await this.whenProcessed(head, { timeoutMs: 1000 });
+        this.caughtUp = true;
+      } catch {
+        // Not there yet, or the store cannot be reached: ask again.
+        await sleep(100);
+      }
+    }
   }
 
   /** Stops every runner after the event it is handling; checkpoints of finished work are saved. */

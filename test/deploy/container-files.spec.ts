@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config';
 import { helmKillDeadlineMs } from '../../src/integrations/helm/helm-cli.adapter';
 import { smoDashboard } from '../../src/integrations/grafana/smo-dashboard';
+import { startSmoProcess, type SmoProcess } from '../support/smo-process';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -125,6 +126,25 @@ describe('Dockerfile and .dockerignore', () => {
       if (process.env.CI === 'true') throw new Error(`CI must run hadolint: ${hadolint} not found`);
     });
   }
+});
+
+describe("the image's HEALTHCHECK", () => {
+  const command = JSON.parse(/^HEALTHCHECK .*CMD (\[.*\])$/m.exec(read('Dockerfile'))![1]!) as string[];
+  const healthcheck = (env: Record<string, string>) => spawnSync(process.execPath, command.slice(1), { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 10_000 }).status;
+  let smo: SmoProcess | undefined;
+  afterEach(() => smo?.kill());
+
+  it('reports healthy on the port SMO listens on, with SMO_PROTECT_OPERATIONS too, and unhealthy once it is gone', async () => {
+    expect(command[0]).toBe('node');
+    // It asked port 8000 whatever PORT said, and /health/live needed a token under SMO_PROTECT_OPERATIONS: unhealthy for good.
+    const env = { SMO_BIND: '127.0.0.1', SMO_API_TOKENS: 'healthcheck-operate-0123456789:operate', SMO_PROTECT_OPERATIONS: 'true' };
+    smo = await startSmoProcess({ SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-healthcheck-')), SMO_SQLITE_SYNCHRONOUS: 'normal', ...env });
+    const port = new URL(smo.url).port;
+    expect(healthcheck({ ...env, PORT: port })).toBe(0);
+    expect(healthcheck({ ...env, PORT: port, SMO_BIND: '0.0.0.0' })).toBe(0);
+    await smo.kill();
+    expect(healthcheck({ ...env, PORT: port })).toBe(1);
+  }, 90_000);
 });
 
 describe('start-up without the mounted kubeconfig', () => {

@@ -1,6 +1,6 @@
 import type { OpenAPIObject, OperationObject, ResponsesObject } from '@nestjs/swagger';
 import type { SmoConfig } from '../../config/config';
-import { CHANGES_STATE_EXTENSION, checksOwnToken, OPERATIONS } from '../security/auth.guard';
+import { CHANGES_STATE_EXTENSION, checksOwnToken, isOpenRoute } from '../security/auth.guard';
 import { problemResponse } from './responses';
 import { SCHEMAS } from './schemas';
 import { REQUEST_BODY_SCHEMAS } from '../validation/request-body';
@@ -29,7 +29,7 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
-      const open = OPERATIONS.includes(path) && !security.protectOperations;
+      const open = isOpenRoute(path, security);
       const add = (status: number, description?: string) => addProblem(operation.responses, status, description);
       const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
       const command = (method !== 'get' && method !== 'head') || changesState;

@@ -12,7 +12,18 @@ export type Role = 'read' | 'operate';
 
 /** The Alertmanager webhook: it checks SMO_ALERTS_TOKEN itself when one is set. */
 export const WEBHOOK = '/alerts';
-export const OPERATIONS = ['/health', '/health/live', '/metrics'];
+export const OPERATIONS = ['/health', '/health/live', '/health/ready', '/metrics'];
+/**
+ * Probes, open even with SMO_PROTECT_OPERATIONS: they tell only whether to restart SMO or route to it, and
+ * the image's HEALTHCHECK or a Kubernetes probe carries no token (with one required, the container was
+ * reported unhealthy for good).
+ */
+export const PROBES = ['/health/live', '/health/ready'];
+
+/** Whether a route is open: a probe, or an operations route SMO_PROTECT_OPERATIONS leaves open. */
+export function isOpenRoute(route: string, security: Pick<SmoConfig['security'], 'protectOperations'>): boolean {
+  return PROBES.includes(route) || (OPERATIONS.includes(route) && !security.protectOperations);
+}
 
 const ROLE = Symbol('smo.role');
 
@@ -78,7 +89,7 @@ export class RequestAuthorizer {
     if (!onlyReads(request.method, request.routeOptions.config)) refuseCrossSiteCommand(request);
     const route = request.routeOptions.url ?? request.url;
     if (checksOwnToken(route, this.alertsToken)) return this.limit(`webhook:${request.ip}`, reply);
-    if (OPERATIONS.includes(route) && !this.security.protectOperations) return;
+    if (isOpenRoute(route, this.security)) return;
     if (this.digests.length === 0) {
       (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
       return this.limit(`address:${request.ip}`, reply);
