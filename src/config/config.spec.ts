@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -95,5 +97,33 @@ describe('loadConfig', () => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable}:`));
+  });
+});
+
+describe("the README's Configuration table", () => {
+  /** The variables loadConfig reads, as it reads them (an environment that records each name asked for). */
+  const readBy = (env: Record<string, string>): Set<string> => {
+    const names = new Set<string>();
+    loadConfig(new Proxy(env, { get: (target, name) => (typeof name === 'string' && names.add(name), target[name as string]) }));
+    return names;
+  };
+  const read = new Set([
+    ...readBy({}),
+    // Branches: a bare kubeconfig name is looked up in SMO_KUBE_DIR; Prometheus-dependent settings.
+    ...readBy({ KARMADA_KUBECONFIG: 'karmada-apiserver.config', PROMETHEUS_HOST: 'http://p:9090', SMO_ENERGY_QUERY: 'x', SCALING_ENABLED: 'true' }),
+  ]);
+  // Not SMO's own settings: where a bare kubeconfig name is looked up when SMO_KUBE_DIR is unset.
+  read.delete('HOME');
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n### ', readme.indexOf('\n## Configuration\n')));
+  const documented = new Set(section.split('\n').filter((line) => line.startsWith('| `')).flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1]!)));
+
+  it('has a row for every variable SMO reads (undocumented ones: GRAFANA_TIMEOUT, PROMETHEUS_TIMEOUT, SMO_HDARCTL_TIMEOUT…)', () => {
+    expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
+  });
+
+  it('documents no variable SMO does not read', () => {
+    expect(documented.size).toBeGreaterThan(30);
+    expect([...documented].filter((name) => !read.has(name)).sort()).toEqual([]);
   });
 });
