@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
@@ -97,6 +98,51 @@ describe('loadConfig', () => {
     const attempt = () => loadConfig(env);
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable}:`));
+  });
+});
+
+describe('secrets from files (<NAME>_FILE: Docker and Kubernetes secrets), not only from the environment', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smo-secrets-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = (name: string, content: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, content, { mode: 0o600 });
+    return file;
+  };
+
+  it('reads the API tokens, the alerts token, the Grafana credentials and the store URLs from files, the final newline dropped', () => {
+    const fromFile = loadConfig({
+      SMO_API_TOKENS_FILE: secret('tokens', 'file-operate-token-0123456789:operate\n'),
+      SMO_ALERTS_TOKEN_FILE: secret('alerts', 'alertmanager-token\n'),
+      GRAFANA_PASSWORD_FILE: secret('grafana', 'pa ss\n'),
+      GRAFANA_API_TOKEN_FILE: secret('grafana-token', 'glsa_x'),
+      SMO_EVENT_STORE: 'eventstoredb',
+      ESDB_URL_FILE: secret('esdb', 'esdb://admin:changeit@esdb:2113?tls=false\n'),
+      SMO_READ_STORE: 'mongodb',
+      MONGO_URL_FILE: secret('mongo', 'mongodb://smo:secret@mongodb:27017/smo?replicaSet=rs0\r\n'),
+    });
+    const fromEnvironment = loadConfig({
+      SMO_API_TOKENS: 'file-operate-token-0123456789:operate',
+      SMO_ALERTS_TOKEN: 'alertmanager-token',
+      GRAFANA_PASSWORD: 'pa ss',
+      GRAFANA_API_TOKEN: 'glsa_x',
+      SMO_EVENT_STORE: 'eventstoredb',
+      ESDB_URL: 'esdb://admin:changeit@esdb:2113?tls=false',
+      SMO_READ_STORE: 'mongodb',
+      MONGO_URL: 'mongodb://smo:secret@mongodb:27017/smo?replicaSet=rs0',
+    });
+    expect(fromFile).toEqual(fromEnvironment);
+  });
+
+  it('refuses a variable given both ways, and a file it cannot read, naming the variable and never the content', () => {
+    const file = secret('tokens', 'file-operate-token-0123456789:operate');
+    expect(() => loadConfig({ SMO_API_TOKENS: 'env-operate-token-0123456789:operate', SMO_API_TOKENS_FILE: file })).toThrow(/^SMO_API_TOKENS_FILE: .*SMO_API_TOKENS/);
+    const missing = join(dir, 'missing');
+    expect(() => loadConfig({ GRAFANA_PASSWORD_FILE: missing })).toThrow(new RegExp(`^GRAFANA_PASSWORD_FILE: cannot read ${missing}`));
+    const bad = secret('bad', 'short:operate');
+    expect(() => loadConfig({ SMO_API_TOKENS_FILE: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ SMO_API_TOKENS_FILE: bad })).not.toThrow(/short/);
   });
 });
 

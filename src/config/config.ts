@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -122,7 +123,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): SmoConfig {
+/** The variables that hold secrets: each may come from a file instead, named by `<NAME>_FILE` (see secretFiles). */
+export const SECRET_VARIABLES = ['SMO_API_TOKENS', 'SMO_ALERTS_TOKEN', 'GRAFANA_PASSWORD', 'GRAFANA_API_TOKEN', 'MONGO_URL', 'ESDB_URL'] as const;
+
+export function loadConfig(environment: Env = process.env): SmoConfig {
+  const env = secretFiles(environment);
   const eventStore = oneOf(env, 'SMO_EVENT_STORE', ['sqlite', 'eventstoredb', 'memory'] as const, 'sqlite');
   const readStore = oneOf(env, 'SMO_READ_STORE', ['sqlite', 'mongodb', 'memory'] as const, 'sqlite');
   const esdbUrl = url(env, 'ESDB_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:']);
@@ -211,6 +216,26 @@ export function loadConfig(env: Env = process.env): SmoConfig {
       },
     },
   };
+}
+
+/**
+ * Secrets from files, as Docker and Kubernetes mount them (`SMO_API_TOKENS_FILE=/run/secrets/smo-tokens`), so they
+ * need not sit in the environment (`docker inspect`, /proc/<pid>/environ). The file's final newline is dropped.
+ * Both ways at once is refused, and an unreadable file is named; the content never is.
+ */
+function secretFiles(env: Env): Env {
+  const fromFiles: Env = {};
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`]?.trim();
+    if (!file) continue;
+    if (env[name]?.trim()) throw new ConfigError(`${name}_FILE`, `is set together with ${name}: set one of them`);
+    try {
+      fromFiles[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`${name}_FILE`, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return Object.keys(fromFiles).length === 0 ? env : { ...env, ...fromFiles };
 }
 
 /**
