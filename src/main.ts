@@ -95,7 +95,8 @@ function storeFailure(error: unknown, config: SmoConfig): StartupError | null {
   const { code, path, errcode, errstr } = error as SystemError;
   const file = join(config.dataDir, 'smo.db');
   const aboutDataDir = path !== undefined && (path.startsWith(config.dataDir) || config.dataDir.startsWith(path));
-  if (aboutDataDir && ['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC'].includes(code ?? '')) {
+  // ENOENT: Node's recursive mkdir on a read-only file system reports the directory it could not create, not EROFS.
+  if (aboutDataDir && ['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOENT'].includes(code ?? '')) {
     return new StartupError(`cannot use ${config.dataDir} as the data directory (${error.message}), check SMO_DATA_DIR`);
   }
   if (code === 'ERR_SQLITE_ERROR') {

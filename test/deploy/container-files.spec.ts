@@ -211,6 +211,20 @@ describe('start-up failures an operator causes are told in one line naming what 
     }, 60_000);
   });
 
+  const canMount = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'mount', '-t', 'tmpfs', 'tmpfs', tmpdir()]).status === 0;
+  (canMount ? it : it.skip)(`SMO_DATA_DIR that cannot be created on a read-only file system (readOnlyRootFilesystem without a volume there)${canMount ? '' : ' (skipped: unshare cannot mount here)'}`, () => {
+    const readOnly = mkdtempSync(join(tmpdir(), 'smo-ro-'));
+    const dataDir = join(readOnly, 'data');
+    // SMO in a mount namespace where `readOnly` is a read-only tmpfs; mkdir -p there fails with ENOENT.
+    // It printed "SMO failed to start: Error: ENOENT: no such file or directory, mkdir …" and a stack.
+    const result = spawnSync(
+      'unshare',
+      ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$0" && exec "$@"', readOnly, process.execPath, '--no-experimental-strip-types', '-r', join(ROOT, 'scripts/register-ts.cjs'), join(ROOT, 'src/main.ts')],
+      { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), LOG_LEVEL: 'silent', PORT: '0', SMO_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(new RegExp(`^SMO cannot start: cannot use ${dataDir} as the data directory \\(.*\\), check SMO_DATA_DIR\n$`)) });
+  }, 60_000);
+
   it('an address that is not this host', () => {
     const { status, stderr } = startSmoUntilExit({ SMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'smo-start-')), SMO_BIND: '192.0.2.123' });
     expect({ status, stderr }).toEqual({ status: 2, stderr: 'SMO cannot start: 192.0.2.123 is not an address of this host, check SMO_BIND\n' });
