@@ -77,4 +77,17 @@ describe('browser requests from other sites, on an SMO without API tokens bound 
     expect((await send('GET', `/graphs/${GRAPH}/stop`, { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'none' })).status).toBe(200);
     expect(await status()).toBe('Stopped');
   });
+
+  it('runs the console’s commands behind a reverse proxy that passes SMO a loopback Host (as this README asks) or drops the port', async () => {
+    const port = new URL(smo.url).port;
+    // nginx's default proxy_set_header Host $proxy_host: the browser's Origin names the proxy, the Host SMO itself.
+    const proxied = { host: `127.0.0.1:${port}`, origin: 'https://smo.example.org', 'sec-fetch-site': 'same-origin' };
+    expect((await send('POST', `/graphs/${GRAPH}/start`, proxied)).status).toBe(200);
+    // proxy_set_header Host $host: the name without the port the browser used.
+    expect((await send('POST', `/graphs/${GRAPH}/stop`, { ...proxied, host: 'localhost', origin: 'https://localhost:8443' })).status).toBe(200);
+    expect(await status()).toBe('Stopped');
+    // Another site's page through the same proxy is still refused: its browser says cross-site.
+    expect((await send('POST', `/graphs/${GRAPH}/start`, { ...proxied, 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).status).toBe(403);
+    expect(await status()).toBe('Stopped');
+  });
 });

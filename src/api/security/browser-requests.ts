@@ -12,11 +12,17 @@ import { ProblemException } from '../problem';
  * Clients that are no browser (curl, the smo CLI, Alertmanager) send neither `Origin` nor `Sec-Fetch-Site`.
  */
 
-/** A command a browser sent from another site (`Sec-Fetch-Site`, or an `Origin` other than the request's host): 403. */
+/**
+ * A command a browser sent from another site: 403. A browser that sends `Sec-Fetch-Site` (a header no page can set)
+ * says where the request comes from, and only `same-origin` (the console) and `none` (the address bar) may command.
+ * Only without it is the `Origin` compared with the request's `Host`: behind a reverse proxy the two differ for SMO's
+ * own pages (nginx passes SMO a loopback Host by default, `$host` drops the port), so the Origin cannot tell there.
+ */
 export function refuseCrossSiteCommand(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   const origin = request.headers.origin;
-  const fromElsewhere = site === 'cross-site' || site === 'same-site' || (origin !== undefined && hostOfOrigin(origin) !== request.headers.host?.toLowerCase());
+  const fromElsewhere =
+    site !== undefined ? site !== 'same-origin' && site !== 'none' : origin !== undefined && hostOfOrigin(origin) !== request.headers.host?.toLowerCase();
   if (fromElsewhere) {
     throw ProblemException.of(HttpStatus.FORBIDDEN, 'A browser sent this command from another site (Sec-Fetch-Site or Origin); SMO runs commands only from its own pages or from clients that are no browser');
   }
