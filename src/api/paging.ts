@@ -2,17 +2,18 @@ import type { FastifyReply } from 'fastify';
 import { toProblemDetails } from '../descriptor';
 import { ProblemException } from './problem';
 
-/** The longest `?after` a list reads (its cursors are ids or a project and a name, each a DNS label or two). */
+/** The longest `?after` a list reads unless its shape says otherwise (a project and a name, each a DNS label, or an id of that kind). */
 const MAX_CURSOR_LENGTH = 255;
 
 /**
  * A list's `?after` as its `Link: rel="next"` gave it, checked against the list's cursor shape (`parts`
- * segments between slashes, none empty; any non-empty text without `parts`); a 400 problem naming `after` otherwise.
+ * segments between slashes, none empty; any non-empty text without `parts`; at most `maxLength` characters, as long
+ * as the longest id the list may end a page on); a 400 problem naming `after` otherwise.
  */
-export function cursorParam(after: string | undefined, shape: { parts?: number; described: string }): string[] | undefined {
+export function cursorParam(after: string | undefined, shape: { parts?: number; described: string; maxLength?: number }): string[] | undefined {
   if (after === undefined) return undefined;
   const parts = shape.parts === undefined ? [after] : after.split('/');
-  if (after.length > MAX_CURSOR_LENGTH || (shape.parts !== undefined && parts.length !== shape.parts) || parts.some((part) => part.length === 0)) {
+  if (after.length > (shape.maxLength ?? MAX_CURSOR_LENGTH) || (shape.parts !== undefined && parts.length !== shape.parts) || parts.some((part) => part.length === 0)) {
     throw new ProblemException({ ...toProblemDetails(400, [{ pointer: '/after', message: `must be ${shape.described}: the last item of the page before, as its Link rel="next" gives it` }]) });
   }
   return parts;

@@ -108,6 +108,21 @@ describe('the graph lists', () => {
     expect((await rig.request('GET', '/analytics/scaling?after=a')).status).toBe(400);
   });
 
+  it('pages the deployment failures and the alerts past an item whose id is longer than 255 characters (a chart reference may have 512)', async () => {
+    // A chart reference the descriptor accepts (at most 512 characters), and an alert name as Alertmanager sends it.
+    const longChart = `oci://registry.example/${'team/'.repeat(60)}app`;
+    const charts = [longChart, 'oci://registry.example/z'];
+    const failure = (chart: string) => ({ chart, failures: 1, timeouts: 0, services: ['g/s'], lastAt: '2026-12-05T00:00:00.000Z', lastError: 'Error' });
+    await rig.smo.runtime.readStore.commit(charts.map((chart, i) => ({ kind: 'upsert' as const, collection: 'analytics-deployment-failures', id: chart, doc: failure(chart), position: 3_000_000 + i })));
+    expect((await allPages('/analytics/deployment-failures?limit=1', (doc: { chart: string }) => doc.chart)).pages).toEqual([[longChart], ['oci://registry.example/z']]);
+
+    const longAlert = `${'HighLatency'.repeat(30)}`;
+    const alert = (alertName: string) => ({ alertName, firing: 1, resolved: 0, lastAt: '2026-12-05T00:00:00.000Z' });
+    await rig.smo.runtime.readStore.commit([longAlert, 'zz'].map((name, i) => ({ kind: 'upsert' as const, collection: 'analytics-alerts-by-rule', id: name, doc: alert(name), position: 4_000_000 + i })));
+    const alerts = (await allPages('/analytics/alerts?limit=1', (doc: { alertName: string }) => doc.alertName)).pages.flat();
+    expect(alerts.indexOf('zz')).toBe(alerts.indexOf(longAlert) + 1);
+  });
+
   it.each(['0', '1001', '-1', '1.5', 'ten', ''])('refuses limit=%s on both lists with a 400 problem naming limit', async (limit) => {
     for (const path of ['/project/lists/graphs', '/graphs']) {
       const response = await rig.request('GET', `${path}?limit=${limit}`);

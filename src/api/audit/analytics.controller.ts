@@ -10,6 +10,7 @@ import type { FindQuery } from '../../readstore/read-store';
 import { announceNextPage, cursorParam } from '../paging';
 import { arrayOf, shape } from '../openapi/schemas';
 import { RUNTIME } from '../../app/runtime.token';
+import { MAX_REF_LENGTH } from '../../descriptor/artifact-ref';
 import type { AlertsByRule } from '../../../projections/analytics/alerts-by-rule.projection';
 import type { DeploymentFailures } from '../../../projections/analytics/deployment-failures.projection';
 import {
@@ -26,7 +27,14 @@ import type { ScalingActions } from '../../../projections/analytics/scaling-acti
 
 const DAY_MS = 86_400_000;
 /** What the lists' `?after` may be: any id of the list's, or a `<graph>/<service>` pair. */
-const AFTER_TEXT = { type: 'string', minLength: 1, maxLength: 255 } as const;
+/**
+ * The longest alert name a page of alerts may end on and be paged past: Alertmanager bounds no label value, and the
+ * `Link` to the next page must fit a request line (percent-encoded, within Node's 16 KiB of headers).
+ */
+const MAX_ALERT_CURSOR_LENGTH = 4096;
+const AFTER_ALERT = { type: 'string', minLength: 1, maxLength: MAX_ALERT_CURSOR_LENGTH } as const;
+/** A chart reference: the descriptor's artifact reference, at most MAX_REF_LENGTH characters. */
+const AFTER_CHART = { type: 'string', minLength: 1, maxLength: MAX_REF_LENGTH } as const;
 const AFTER_PAIR = { type: 'string', pattern: '^[^/]+/[^/]+$', maxLength: 255 } as const;
 /** /analytics/placement-moves answers the last year by default, and ten at most. */
 const DEFAULT_MOVES_DAYS = 366;
@@ -104,11 +112,11 @@ export class AnalyticsController {
     description: `One document per alert name, by name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page (\`after\`).`,
   })
   @ApiQueryParam('limit', `at most this many alert names (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
-  @ApiQueryParam('after', 'the last alert name of the page before (from its `Link: rel="next"`)', AFTER_TEXT)
+  @ApiQueryParam('after', 'the last alert name of the page before (from its `Link: rel="next"`)', AFTER_ALERT)
   @ApiJson(200, 'One document per alert name', arrayOf({ type: 'object' }), ['link'])
   alerts(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     // Documents are keyed by alert name: id order is name order.
-    const [name] = cursorParam(after, { described: 'an alert name' }) ?? [];
+    const [name] = cursorParam(after, { described: 'an alert name', maxLength: MAX_ALERT_CURSOR_LENGTH }) ?? [];
     return this.page<AlertsByRule>('/analytics/alerts', 'analytics-alerts-by-rule', name === undefined ? {} : { afterId: name }, limit, reply);
   }
 
@@ -118,11 +126,11 @@ export class AnalyticsController {
     description: `One document per chart, by chart; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}). When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page (\`after\`).`,
   })
   @ApiQueryParam('limit', `at most this many charts (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
-  @ApiQueryParam('after', 'the last chart of the page before (from its `Link: rel="next"`)', AFTER_TEXT)
+  @ApiQueryParam('after', 'the last chart of the page before (from its `Link: rel="next"`)', AFTER_CHART)
   @ApiJson(200, 'One document per chart', arrayOf({ type: 'object' }), ['link'])
   failures(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     // Documents are keyed by chart: id order is chart order. A chart reference has slashes of its own.
-    const [chart] = cursorParam(after, { described: 'a chart reference' }) ?? [];
+    const [chart] = cursorParam(after, { described: 'a chart reference', maxLength: MAX_REF_LENGTH }) ?? [];
     return this.page<DeploymentFailures>('/analytics/deployment-failures', 'analytics-deployment-failures', chart === undefined ? {} : { afterId: chart }, limit, reply);
   }
 
