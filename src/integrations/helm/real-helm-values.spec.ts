@@ -41,6 +41,10 @@ describe('values file read by the real helm', () => {
         tricky: ['on', 'n', 'Off', '1_000', '0x1F', '2001-12-14', '~', 'null', '-x', ': a', 'line1\nline2', 'é😀', ''],
         // Raw in the file, helm refuses DEL, C1 controls and U+FFFE ("control characters are not allowed"), and folds NEL into a space.
         controls: ['a\u007fb', 'a\u0085b', 'a\u0090b', 'a\ufffeb', 'tab\tnul\u0000'],
+        // LS and PS are line breaks to YAML 1.1: raw in a key, helm refuses the whole file ("mapping values are not allowed").
+        separators: ['a\u2028b', 'a\u2029b'],
+        'key\u2028': 'x',
+        'key\u2029': 'y',
         '<<': 'not a merge',
         voChartOverwrite: { clustersAffinity: ['c1'], nested: { ratio: 1.5, enabled: true, empty: {} } },
       };
