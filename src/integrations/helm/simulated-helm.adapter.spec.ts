@@ -55,6 +55,7 @@ describe('SimulatedHelmAdapter', () => {
     await helm.upgrade(request({}), 'reset');
     expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(true);
     expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'first-graph')).toBe(false);
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'Not A Label')).toEqual({ unknown: expect.stringContaining('is not a DNS-1123 label') });
   });
 
   it('with --reset-values (an adoption), the release gets exactly the new values', async () => {

@@ -4,6 +4,7 @@ import {
   RELEASE_GRAPH_LABEL,
   VALUES_PLACEHOLDER,
   chartRequestProblem,
+  graphIdProblem,
   historyArgs,
   installArgs,
   releaseRefProblem,
@@ -106,7 +107,7 @@ export class SimulatedHelmAdapter implements HelmPort {
   }
 
   async isOwnedBy(release: string, namespace: string, graphId: string): Promise<boolean | { unknown: string }> {
-    const problem = releaseRefProblem(release, namespace);
+    const problem = releaseRefProblem(release, namespace) ?? graphIdProblem(graphId);
     if (problem !== null) return { unknown: problem };
     try {
       return (await this.find(release, namespace))?.labels?.[RELEASE_GRAPH_LABEL] === graphId;
