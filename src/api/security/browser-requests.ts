@@ -28,10 +28,24 @@ export function refuseCrossSiteCommand(request: FastifyRequest): void {
   }
 }
 
+/**
+ * Host headers already judged, so that the check costs every request one lookup (it runs on the reads
+ * answered from the cache too). Bounded: the header is the client's to choose.
+ */
+const judgedHosts = new Map<string, boolean>();
+const JUDGED_HOSTS_KEPT = 64;
+
 /** On an SMO bound to loopback, a request naming another host (a DNS name rebound to 127.0.0.1): 421. */
 export function refuseForeignHost(request: FastifyRequest): void {
   const host = request.headers.host;
-  if (host === undefined || isLoopbackHost(hostnameOf(host))) return;
+  if (host === undefined) return;
+  let loopback = judgedHosts.get(host);
+  if (loopback === undefined) {
+    loopback = isLoopbackHost(hostnameOf(host));
+    if (judgedHosts.size >= JUDGED_HOSTS_KEPT) judgedHosts.clear();
+    judgedHosts.set(host, loopback);
+  }
+  if (loopback) return;
   throw ProblemException.of(HttpStatus.MISDIRECTED, 'This SMO listens on loopback and answers only requests for a loopback host (localhost, 127.0.0.1, [::1]); set SMO_BIND to serve other names');
 }
 
