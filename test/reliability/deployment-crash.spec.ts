@@ -6,8 +6,7 @@ import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { keepEventsForFixtures } from '../support/app';
-import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
-import type { GraphView as View } from '../../src/api/graphs/graph-view';
+import { eventually, settledGraph, startSmoProcess, type SmoProcess } from '../support/smo-process';
 
 
 const GRAPH = 'image-detection-graph';
@@ -47,16 +46,7 @@ describe('SMO killed with SIGKILL in the middle of a deployment', () => {
     });
   const deployAsync = (url: string) =>
     fetch(`${url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', prefer: 'respond-async' }, body: descriptorText() });
-  const settledView = (url: string) =>
-    eventually(
-      async () => {
-        const view = (await (await fetch(`${url}/graphs/${GRAPH}`)).json()) as View;
-        const statuses = view.services.map((s) => s.status);
-        return statuses.every((s) => s === 'Deployed' || s === 'Pending') ? view : null;
-      },
-      60_000,
-      'the graph to settle',
-    );
+  const settledView = (url: string) => settledGraph(url, GRAPH);
   const killHungHelm = () => {
     for (const call of helm.log().filter((c) => c.grandchildPid !== undefined)) {
       try {

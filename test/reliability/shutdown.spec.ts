@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
-import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
-import type { GraphView as View } from '../../src/api/graphs/graph-view';
+import { eventually, settledGraph, startSmoProcess, type SmoProcess } from '../support/smo-process';
 
 const GRAPH = 'image-detection-graph';
 
@@ -69,14 +68,7 @@ describe('stopping SMO while helm runs', () => {
 
     helm.control({});
     smo = await start({ SMO_HELM_CONCURRENCY: '1' });
-    const view = await eventually(
-      async () => {
-        const graph = (await (await fetch(`${smo!.url}/graphs/${GRAPH}`)).json()) as View;
-        return graph.services.every((s) => s.status === 'Deployed' || s.status === 'Pending') ? graph : null;
-      },
-      60_000,
-      'the graph to settle after the restart',
-    );
+    const view = await settledGraph(smo.url, GRAPH, 60_000, 'the graph to settle after the restart');
     expect(view.services.map((s) => [s.name, s.status])).toEqual([
       ['image-compression-vo', 'Pending'],
       ['noise-reduction', 'Deployed'],

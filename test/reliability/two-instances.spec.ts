@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fakeHelm, type FakeHelm } from '../fakes/helm/fake-helm';
 import { FakeKubeApi, karmadaCluster, type RunningFakeKubeApi } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
-import { eventually, startSmoProcess, type SmoProcess } from '../support/smo-process';
+import { eventually, settledGraph, startSmoProcess, type SmoProcess } from '../support/smo-process';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
 
 const GRAPH = 'image-detection-graph';
@@ -90,14 +90,7 @@ describe('two SMO instances over one SQLite store', () => {
     // Lease expiry comes at most one TTL after the kill; standby instances poll every tenth of it.
     expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_SECONDS * 1000 * 1.1 + 500);
 
-    const view = await eventually(
-      async () => {
-        const current = (await (await fetch(`${second.url}/graphs/${GRAPH}`)).json()) as View;
-        return current.services.every((s) => s.status === 'Deployed' || s.status === 'Pending') ? current : null;
-      },
-      30_000,
-      'the survivor to finish the deployment',
-    );
+    const view = await settledGraph(second.url, GRAPH, 30_000, 'the survivor to finish the deployment');
     expect(view.services.map((s) => [s.name, s.status])).toEqual([
       ['image-compression-vo', 'Pending'],
       ['noise-reduction', 'Deployed'],

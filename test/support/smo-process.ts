@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { GraphView } from '../../src/api/graphs/graph-view';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -72,4 +73,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The graph's view from SMO at `url` once every service is Deployed or Pending (settled, nothing failed). */
+export function settledGraph(url: string, graphId: string, timeoutMs = 60_000, what = 'the graph to settle'): Promise<GraphView> {
+  return eventually(
+    async () => {
+      const view = (await (await fetch(`${url}/graphs/${graphId}`)).json()) as GraphView;
+      return view.services.every((s) => s.status === 'Deployed' || s.status === 'Pending') ? view : null;
+    },
+    timeoutMs,
+    what,
+  );
 }
