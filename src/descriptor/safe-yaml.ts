@@ -1,5 +1,6 @@
 import { Composer, CST, Document, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError } from 'yaml';
 import { IntakeLimits } from './limits';
+import { plainYamlValue } from './plain-yaml';
 import { DocumentPath, Problem, problemAt } from './problem';
 import { findStructureProblem } from './tree-check';
 import { type TokenVerdict, YamlTokenGuard } from './yaml-token-guard';
@@ -12,13 +13,21 @@ export type TextParseOutcome =
 const MAX_REPORTED_PROBLEMS = 20;
 
 /**
- * Parses untrusted YAML (or JSON, which YAML 1.2 contains) as plain data:
+ * Parses untrusted YAML (or JSON, which YAML 1.2 contains) as plain data (most descriptors through the
+ * fast path of plain-yaml.ts, with the same answers):
  * - YAML 1.2 core schema even under a `%YAML 1.1` directive, so `yes`/`on` stay strings, and no `<<` merges;
  * - no custom or YAML 1.1 tags (`!!binary`, `!!timestamp`, `!foo` …): an unresolved tag is an error;
  * - string keys only, unique keys (checked here in linear time; yaml's own check is quadratic);
  * - alias expansion capped (alias bombs), cycles and nesting depth refused, one document only.
  */
 export function parseYamlText(text: string, limits: IntakeLimits): TextParseOutcome {
+  const plain = withinTokenLimit(text, limits) ? plainYamlValue(text, limits.maxDepth) : undefined;
+  if (plain && !findStructureProblem(plain.value, limits.maxDepth)) return { ok: true, value: plain.value };
+  return parseYamlTextCarefully(text, limits);
+}
+
+/** parseYamlText through yaml's parser, token by token through the guard: what decides and words every refusal. */
+export function parseYamlTextCarefully(text: string, limits: IntakeLimits): TextParseOutcome {
   const lines = new LineCounter();
   const document = composeOneDocument(text, lines, new YamlTokenGuard(limits.maxDepth, limits.maxYamlTokens));
   if (document === 'too-many-tokens') {
@@ -48,6 +57,15 @@ export function parseYamlText(text: string, limits: IntakeLimits): TextParseOutc
   const structureProblem = findStructureProblem(value, limits.maxDepth);
   if (structureProblem) return rejected(400, [structureProblem]);
   return { ok: true, value };
+}
+
+/**
+ * Whether the text is short enough that yaml's lexer cannot produce more than `maxYamlTokens` tokens from
+ * it: each character is in one token, and at most one empty marker token precedes each scalar and document.
+ * Longer text takes the careful path, which counts them, so the fast path never accepts what the limit refuses.
+ */
+function withinTokenLimit(text: string, limits: IntakeLimits): boolean {
+  return 2 * text.length + 2 <= limits.maxYamlTokens;
 }
 
 const COMPOSE_OPTIONS = {
