@@ -63,6 +63,7 @@ export const graphsProjection: Projection<GraphDocument> = {
   // 4: the state folded by GRAPH_EVOLVE_VERSION 7 (a release whose install was never recorded is held until
   //    helm is asked: such a service of a stopped or removed graph shows Uninstalling, and the graph unsettled).
   // 5: GRAPH_EVOLVE_VERSION 8 (a failed service a placement moves or gives new values deploys again).
+  //    GRAPH_EVOLVE_VERSION 9 needs no rebuild: it folds new event types (condition ALL), which no document already written holds.
   version: 5,
   summary: graphCounts,
   filter: { streamCategories: [GRAPH_CATEGORY] },

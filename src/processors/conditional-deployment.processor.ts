@@ -9,7 +9,8 @@ const NAME = 'conditional-deployment';
 /**
  * A firing alert for a Pending service of a running graph triggers it (the deployment processor
  * then installs it). The graph decides: a repeated alert, or one for a service that is not
- * waiting, triggers nothing — so the service is installed exactly once.
+ * waiting, triggers nothing — so the service is installed exactly once. A service waiting for ALL
+ * its events records which of them fire and resolve, so resolved alerts go to the graph too.
  */
 export class ConditionalDeploymentProcessor implements Processor {
   readonly name = NAME;
@@ -20,9 +21,10 @@ export class ConditionalDeploymentProcessor implements Processor {
   async handle(event: RecordedEvent): Promise<void> {
     if (!isAlertFired(event)) return;
     const alert = event.data;
-    if (alert.status !== 'firing' || !alert.graphId || !alert.serviceId) return;
+    if (!alert.graphId || !alert.serviceId) return;
+    const { graphId, serviceId, alertName, eventId, status, fingerprint } = alert;
     await this.deps.dispatch(
-      { type: 'TriggerService', data: { graphId: alert.graphId, serviceId: alert.serviceId, alertName: alert.alertName, eventId: alert.eventId, alertEventId: event.id } },
+      { type: 'TriggerService', data: { graphId, serviceId, alertName, eventId, alertEventId: event.id, status, fingerprint } },
       processorContext(NAME, event, 'trigger'),
     );
   }

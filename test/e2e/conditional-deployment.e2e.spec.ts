@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { alertRuleName } from '../../src/integrations/prometheus/alert-rule-name';
 import { startPrometheusRig } from '../support/prometheus-rig';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
@@ -248,5 +250,113 @@ describe('POST /alerts while the service-owners read model is behind (as after a
     expect(await response.json()).toMatchObject({ message: 'Alert received', notes: [] });
     const [fired] = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 1 });
     expect(fired?.data).toMatchObject({ graphId: GRAPH, serviceId: VO, note: null });
+  });
+});
+
+/**
+ * `event.condition: ALL`: the service deploys once every one of its events is firing at the same time; a resolved
+ * alert un-fires its event. Through the real webhook, with the alerts SMO's rules would fire (graph, service and event labels).
+ */
+describe('POST /alerts: event.condition ALL waits for every event, ANY for one', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => (rig = await startRig()));
+  afterAll(async () => rig.stop());
+
+  /** The Brussels graph as `graph`, its VO waiting for `condition` over main-event and second-event. */
+  const twoEvents = (graph: string, condition: 'ALL' | 'ANY') =>
+    descriptor
+      .replaceAll(GRAPH, graph)
+      .replace('condition: ANY', `condition: ${condition}`)
+      .replace('            events:\n', '            events:\n              - id: second-event\n                condition:\n                  promQuery: up == 0\n                  gracePeriod: 0s\n');
+  /** One alert of the VO's event as Alertmanager sends it: firing, or resolved (`endsAt` set); `startsAt` tells one firing from the next. */
+  const alertOf = (graph: string, event: string, status: 'firing' | 'resolved', startsAt = '2026-01-01T00:00:00Z') => ({
+    receiver: 'smo',
+    status,
+    alerts: [
+      {
+        status,
+        labels: { alertname: alertRuleName(graph, VO, event), graph, service: VO, event, severity: 'critical' },
+        annotations: {},
+        startsAt,
+        endsAt: status === 'resolved' ? '2026-01-01T00:05:00Z' : '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: createHash('sha256').update(`${graph}/${event}`).digest('hex').slice(0, 16),
+      },
+    ],
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: '',
+    version: '4',
+    groupKey: '{}',
+    truncatedAlerts: 0,
+  });
+  const post = async (body: unknown) => {
+    const response = await rig.request('POST', '/alerts', { body: JSON.stringify(body), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ notes: [] });
+  };
+  const voStatus = async (graph: string) =>
+    ((await (await rig.request('GET', `/graphs/${graph}`)).json()) as { services: Array<{ name: string; status: string }> }).services.find((s) => s.name === VO)?.status;
+  const installs = (project: string) => rig.helm.installs(VO).filter((call) => call.argv.includes(project));
+  const graphEvents = async (graph: string, type: string) =>
+    (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } })).filter((e) => (e.data as { graphId: string }).graphId === graph);
+  const submit = async (project: string, body: string) => {
+    expect((await rig.request('POST', `/project/${project}/graphs`, { body, contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+  };
+
+  it('ALL with two events: one firing (however often delivered) deploys nothing; both firing deploy it, once; a resolution after that changes nothing', async () => {
+    const graph = 'all-graph';
+    await submit('team-all', twoEvents(graph, 'ALL'));
+    expect(await voStatus(graph)).toBe('Pending');
+
+    for (let i = 0; i < 5; i++) await post(alertOf(graph, 'main-event', 'firing'));
+    await rig.idle();
+    expect(installs('team-all')).toHaveLength(0);
+    expect(await voStatus(graph)).toBe('Pending');
+    // The repeats record nothing more in the graph's history.
+    expect(await graphEvents(graph, 'ServiceEventFiring')).toHaveLength(1);
+
+    await post(alertOf(graph, 'second-event', 'firing'));
+    await eventually(async () => installs('team-all').length === 1, 20_000, 'the VO install');
+    await eventually(async () => (await voStatus(graph)) === 'Deployed', 20_000, 'the VO to show Deployed');
+    expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(1);
+
+    await post(alertOf(graph, 'main-event', 'resolved'));
+    await post(alertOf(graph, 'second-event', 'firing', '2026-01-01T01:00:00Z'));
+    await rig.idle();
+    expect(await voStatus(graph)).toBe('Deployed');
+    expect(installs('team-all')).toHaveLength(1);
+    expect(rig.helm.log().filter((call) => call.command === 'uninstall')).toHaveLength(0);
+    expect(await graphEvents(graph, 'ServiceEventResolved')).toHaveLength(0);
+  });
+
+  it('ALL: an event resolved before the other fires does not count; firing again, it completes the set', async () => {
+    const graph = 'all-resolved-graph';
+    await submit('team-all-resolved', twoEvents(graph, 'ALL'));
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await post(alertOf(graph, 'main-event', 'resolved'));
+    await post(alertOf(graph, 'second-event', 'firing'));
+    await rig.idle();
+    expect(installs('team-all-resolved')).toHaveLength(0);
+    expect(await voStatus(graph)).toBe('Pending');
+    expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(0);
+
+    await post(alertOf(graph, 'main-event', 'firing', '2026-01-01T01:00:00Z'));
+    await eventually(async () => installs('team-all-resolved').length === 1, 20_000, 'the VO install');
+  });
+
+  it('ANY with two events: the first one firing deploys it, and a resolution records nothing in the graph', async () => {
+    const graph = 'any-graph';
+    await submit('team-any', twoEvents(graph, 'ANY'));
+    await post(alertOf(graph, 'second-event', 'firing'));
+    await eventually(async () => installs('team-any').length === 1, 20_000, 'the VO install');
+    await post(alertOf(graph, 'second-event', 'resolved'));
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await rig.idle();
+    expect(installs('team-any')).toHaveLength(1);
+    expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(1);
+    expect([...(await graphEvents(graph, 'ServiceEventFiring')), ...(await graphEvents(graph, 'ServiceEventResolved'))]).toHaveLength(0);
   });
 });

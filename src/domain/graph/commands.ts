@@ -23,8 +23,11 @@ export type GraphCommand =
   | { type: 'RecordPlacement'; data: DataOf<'PlacementDecided'> }
   | { type: 'RecordPlacementFailure'; data: DataOf<'PlacementFailed'> }
   | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> }
-  /** An alert fired for the service; it is installed if it waits for one (once), else nothing happens. */
-  | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> }
+  /**
+   * An alert of the service fired or resolved. Fired, it installs a service waiting for one (once); a service
+   * waiting for ALL its events records which of them fire, and is installed once all do. Else nothing happens.
+   */
+  | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> & { status: 'firing' | 'resolved'; fingerprint: string | null } }
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   /**
    * `overbooked`: what of the proposal's placement does not fit the clusters as they are now (the

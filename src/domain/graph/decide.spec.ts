@@ -1,9 +1,10 @@
 import { deciderSpecification } from '../../../test/support/decider-specification';
 import { graphSubmitted } from '../../../test/support/graph-fixtures';
 import { graphDecider } from './decide';
-import type { GraphEvent, PlacementDecided } from './events';
+import type { GraphCommand } from './commands';
+import type { GraphEvent, GraphSubmitted, PlacementDecided } from './events';
 import { DECIDED_PROPOSALS_KEPT, evolveGraph } from './evolve';
-import { initialGraphState, isSettled, type ExistingGraph } from './state';
+import { MAX_FIRING_ALERTS_PER_EVENT, initialGraphState, isSettled, type ExistingGraph } from './state';
 
 const spec = deciderSpecification(graphDecider);
 const submitted = graphSubmitted('demo');
@@ -418,6 +419,133 @@ describe('graph decider', () => {
       expect(replicas([...running, scaled, deployed('noise-reduction')])).toBeNull();
       const upgraded: GraphEvent = { type: 'ServiceDeployed', data: { graphId, serviceId: 'noise-reduction', action: 'upgrade', cluster: 'c2', namespace: 'demo', chart: 'oci://x', values: {}, valuesDigest: 'd2-c2', command: [] } };
       expect(replicas([...running, scaled, upgraded])).toBe(3);
+    });
+  });
+  describe('event-triggered services (Alertmanager alerts)', () => {
+    const VO = 'image-compression-vo';
+    let alerts = 0;
+    /** An alert of the VO's event, as the conditional deployment processor dispatches it. */
+    const alert = (eventId: string | null, status: 'firing' | 'resolved' = 'firing', fingerprint: string | null = `fp-${eventId}`): GraphCommand => ({
+      type: 'TriggerService',
+      data: { graphId, serviceId: VO, alertName: `smo_${eventId}`, eventId, alertEventId: `alert-${++alerts}`, status, fingerprint },
+    });
+    const triggered = (command: GraphCommand): GraphEvent => {
+      const { status: _status, fingerprint: _fingerprint, ...data } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
+      return { type: 'ServiceTriggered', data };
+    };
+    const fact = (type: 'ServiceEventFiring' | 'ServiceEventResolved', command: GraphCommand): GraphEvent => {
+      const { graphId: g, serviceId, alertName, eventId, alertEventId, fingerprint } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
+      return { type, data: { graphId: g, serviceId, eventId: eventId!, alertName, fingerprint, alertEventId } };
+    };
+    /** The fixture graph with the VO waiting for `condition` over events `a` and `b`. */
+    const withCondition = (condition: string): GraphSubmitted => {
+      const normalised = structuredClone(submitted.data.normalised);
+      const vo = normalised.services.find((service) => service.id === VO)!;
+      if (vo.trigger.kind !== 'event') throw new Error('the fixture VO is event-triggered');
+      const [event] = vo.trigger.events;
+      vo.trigger = { kind: 'event', condition, events: [{ ...event!, id: 'a' }, { ...event!, id: 'b' }] };
+      return { ...submitted, data: { ...submitted.data, normalised } };
+    };
+    const waiting = (condition: string) => [withCondition(condition), onC1, pending, deployed('noise-reduction'), deployed('image-detection')];
+    /** Folds each command's decided events in turn; returns them all. */
+    const run = (given: GraphEvent[], commands: GraphCommand[]): GraphEvent[] => {
+      const history = [...given];
+      for (const command of commands) history.push(...graphDecider.decide(command, fold(history)));
+      return history.slice(given.length);
+    };
+
+    describe('condition ANY (or absent): the first alert that fires deploys the service, once', () => {
+      it('triggers on the first firing alert of any event, and records nothing for a repeat or a resolution', () => {
+        const first = alert('b');
+        spec.given(waiting('ANY')).when(first).then([triggered(first)]);
+        const after = [...waiting('ANY'), triggered(first)];
+        spec.given(after).when(alert('a')).then([]);
+        spec.given(after).when(alert('b', 'resolved')).then([]);
+        expect(statuses(after)[VO]).toBe('Deploying');
+      });
+      it('records nothing for a resolution before any firing, nor for an event the service does not have', () => {
+        spec.given(waiting('ANY')).when(alert('a', 'resolved')).then([]);
+        spec.given(waiting('ANY')).when(alert('c')).then([]);
+      });
+      it('an alert naming no event (upstream-style) triggers it', () => {
+        const upstream = alert(null);
+        spec.given(waiting('ANY')).when(upstream).then([triggered(upstream)]);
+      });
+      it('another condition value is taken as ANY, and so is ALL over a single event', () => {
+        const first = alert('a');
+        spec.given(waiting('EVERY')).when(first).then([triggered(first)]);
+        const single = structuredClone(submitted);
+        const vo = single.data.normalised.services.find((service) => service.id === VO)!;
+        if (vo.trigger.kind === 'event') vo.trigger.condition = 'ALL';
+        const main = alert('main-event');
+        spec.given([single, onC1, pending]).when(main).then([triggered(main)]);
+      });
+    });
+
+    describe('condition ALL: deploys once every event is firing at the same time', () => {
+      it('records the first event firing without deploying; the second one firing deploys it, in the same append', () => {
+        const a = alert('a');
+        spec.given(waiting('ALL')).when(a).then([fact('ServiceEventFiring', a)]);
+        const afterA = [...waiting('ALL'), fact('ServiceEventFiring', a)];
+        expect(statuses(afterA)[VO]).toBe('Pending');
+        expect(fold(afterA).services.find((s) => s.id === VO)?.firingEvents).toEqual({ a: ['fp-a'] });
+        const b = alert('b');
+        spec.given(afterA).when(b).then([fact('ServiceEventFiring', b), triggered(b)]);
+        const afterB = [...afterA, fact('ServiceEventFiring', b), triggered(b)];
+        expect(statuses(afterB)[VO]).toBe('Deploying');
+        // Triggered, it no longer follows its alerts.
+        expect(fold(afterB).services.find((s) => s.id === VO)?.firingEvents).toBeUndefined();
+      });
+
+      it('a resolution un-fires its event: resolved before the second fires, nothing deploys', () => {
+        const decided = run(waiting('ALL'), [alert('a'), alert('a', 'resolved'), alert('b')]);
+        expect(decided.map((e) => [e.type, (e.data as { eventId?: string }).eventId])).toEqual([
+          ['ServiceEventFiring', 'a'],
+          ['ServiceEventResolved', 'a'],
+          ['ServiceEventFiring', 'b'],
+        ]);
+        const state = fold([...waiting('ALL'), ...decided]);
+        expect(state.services.find((s) => s.id === VO)).toMatchObject({ status: 'Pending', triggered: false, firingEvents: { b: ['fp-b'] } });
+        // `a` firing again completes the set.
+        expect(run([...waiting('ALL'), ...decided], [alert('a')]).map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceTriggered']);
+      });
+
+      it('records a repeated firing once, and a resolution only of an alert it recorded', () => {
+        const decided = run(waiting('ALL'), [alert('a'), alert('a'), alert('a'), alert('b', 'resolved'), alert('a', 'resolved', 'other-series')]);
+        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring']);
+      });
+
+      it('an event fires while any of its alerts does (its query fires one per series)', () => {
+        const decided = run(waiting('ALL'), [alert('a', 'firing', 's1'), alert('a', 'firing', 's2'), alert('a', 'resolved', 's1'), alert('b')]);
+        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceEventFiring', 'ServiceEventResolved', 'ServiceEventFiring', 'ServiceTriggered']);
+      });
+
+      it(`keeps at most ${MAX_FIRING_ALERTS_PER_EVENT} firing alerts per event: a flood of series records no more`, () => {
+        const flood = Array.from({ length: MAX_FIRING_ALERTS_PER_EVENT + 50 }, (_, i) => alert('a', 'firing', `series-${i}`));
+        const decided = run(waiting('ALL'), flood);
+        expect(decided).toHaveLength(MAX_FIRING_ALERTS_PER_EVENT);
+        expect(fold([...waiting('ALL'), ...decided]).services.find((s) => s.id === VO)?.firingEvents?.a).toHaveLength(MAX_FIRING_ALERTS_PER_EVENT);
+      });
+
+      it('once deployed, a resolution changes nothing (upstream never undeploys on one), nor does a later firing', () => {
+        const deployedVo = [...waiting('ALL'), ...run(waiting('ALL'), [alert('a'), alert('b')]), deployed(VO)];
+        expect(statuses(deployedVo)[VO]).toBe('Deployed');
+        expect(run(deployedVo, [alert('a', 'resolved'), alert('b', 'resolved'), alert('a')])).toEqual([]);
+      });
+
+      it('an alert naming no event counts for none; a graph that does not exist or was removed records nothing', () => {
+        spec.given(waiting('ALL')).when(alert(null)).then([]);
+        spec.given([]).when(alert('a')).then([]);
+        spec.given([...waiting('ALL'), { type: 'GraphRemoved', data: { graphId } }]).when(alert('a')).then([]);
+      });
+
+      it('a stopped graph records its alerts but deploys nothing; started again, the next alert that finds all firing deploys it', () => {
+        const stopped: GraphEvent[] = [...waiting('ALL'), { type: 'GraphStopped', data: { graphId } }];
+        const decided = run(stopped, [alert('a'), alert('b')]);
+        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceEventFiring']);
+        const started: GraphEvent[] = [...stopped, ...decided, { type: 'GraphStarted', data: { graphId } }];
+        expect(run(started, [alert('b')]).map((e) => e.type)).toEqual(['ServiceTriggered']);
+      });
     });
   });
 });

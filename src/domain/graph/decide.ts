@@ -2,7 +2,18 @@ import { DomainError, type Decider } from '../decider';
 import type { GraphCommand } from './commands';
 import { isGraphEvent, type GraphEvent } from './events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
-import { awaitsAlert, holdsRelease, initialGraphState, isWanted, type ExistingGraph, type GraphState } from './state';
+import {
+  MAX_FIRING_ALERTS_PER_EVENT,
+  awaitsAlert,
+  firingAlertKey,
+  holdsRelease,
+  initialGraphState,
+  isWanted,
+  waitsForEveryEvent,
+  type ExistingGraph,
+  type GraphState,
+  type ServiceState,
+} from './state';
 
 /** The graph's business rules. Pure: every fact it needs is in the command or the state. */
 export function decideGraph(command: GraphCommand, state: GraphState): GraphEvent[] {
@@ -77,11 +88,13 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (state.kind === 'none') return [];
       const graph = state;
       const service = graph.services.find((s) => s.id === command.data.serviceId);
-      if (!service || !awaitsAlert(graph, service)) return [];
+      if (!service) return [];
       // An alert of SMO's rules names its event: one the service no longer waits for (a rule left by an
       // earlier submission of the graph, a late delivery) triggers nothing. Upstream-style alerts name none.
       if (command.data.eventId !== null && !waitsForEvent(graph, service.id, command.data.eventId)) return [];
-      return [{ type: 'ServiceTriggered', data: command.data }];
+      if (waitsForEveryEvent(triggerOf(graph, service.id))) return alertOfEveryEvent(graph, service, command.data);
+      if (command.data.status !== 'firing' || !awaitsAlert(graph, service)) return [];
+      return [triggered(command.data)];
     }
     case 'RecordPlacementProposal': {
       present(state, command.data.graphId);
@@ -170,8 +183,38 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
 
 /** The service's descriptor, as submitted now, has this trigger event. */
 export function waitsForEvent(graph: ExistingGraph, serviceId: string, eventId: string): boolean {
-  const trigger = graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
+  const trigger = triggerOf(graph, serviceId);
   return trigger?.kind === 'event' && trigger.events.some((event) => event.id === eventId);
+}
+
+function triggerOf(graph: ExistingGraph, serviceId: string) {
+  return graph.normalised.services.find((s) => s.id === serviceId)?.trigger;
+}
+
+type AlertOfService = Extract<GraphCommand, { type: 'TriggerService' }>['data'];
+
+function triggered({ graphId, serviceId, alertName, eventId, alertEventId }: AlertOfService): GraphEvent {
+  return { type: 'ServiceTriggered', data: { graphId, serviceId, alertName, eventId, alertEventId } };
+}
+
+/**
+ * A service waiting for ALL its events: which of them fire is recorded (per alert, so an event whose query
+ * fires several alerts fires until each resolved), and the alert that completes the set triggers it. Recorded
+ * until it is triggered only; after that it stays deployed whatever its alerts do (upstream never undeploys on
+ * a resolution). A repeat of a recorded alert records nothing; an alert naming no event counts for none.
+ */
+function alertOfEveryEvent(graph: ExistingGraph, service: ServiceState, alert: AlertOfService): GraphEvent[] {
+  const trigger = triggerOf(graph, service.id);
+  if (graph.removed || service.triggered || service.installed || alert.eventId === null || trigger?.kind !== 'event') return [];
+  const { graphId, serviceId, alertName, eventId, alertEventId, fingerprint } = alert;
+  const fact = { graphId, serviceId, eventId, alertName, fingerprint, alertEventId };
+  const firing = service.firingEvents?.[eventId] ?? [];
+  const recorded = firing.includes(firingAlertKey(fingerprint));
+  if (alert.status === 'resolved') return recorded ? [{ type: 'ServiceEventResolved', data: fact }] : [];
+  const fired: GraphEvent[] = recorded || firing.length >= MAX_FIRING_ALERTS_PER_EVENT ? [] : [{ type: 'ServiceEventFiring', data: fact }];
+  const allFiring = trigger.events.every((event) => event.id === eventId || (service.firingEvents?.[event.id]?.length ?? 0) > 0);
+  // One append: the last event's firing and the trigger it completes.
+  return allFiring && awaitsAlert(graph, service) ? [...fired, triggered(alert)] : fired;
 }
 
 /** The autoscaler's facts apply to a running graph only (it reads the read model, which may lag a stop or removal). */

@@ -254,10 +254,39 @@ export interface AlertRulesFailed {
   data: { graphId: string; serviceId: string; action: 'register' | 'remove'; error: string };
 }
 
-/** An alert fired for a Pending service: it is now wanted (installed once). */
+/**
+ * An alert fired for a Pending service (the last of its events to fire, under `condition: ALL`): it is now
+ * wanted (installed once), and stays so whatever its alerts do next.
+ */
 export interface ServiceTriggered {
   type: 'ServiceTriggered';
   data: { graphId: string; serviceId: string; alertName: string; eventId: string | null; alertEventId: string };
+}
+
+/**
+ * One alert of a service that waits for every one of its events (`condition: ALL`): it fired or resolved.
+ * `fingerprint` tells Alertmanager's alerts apart (an event's rule fires one per series of its query).
+ */
+export interface ServiceEventAlert {
+  graphId: string;
+  serviceId: string;
+  eventId: string;
+  alertName: string;
+  fingerprint: string | null;
+  /** The AlertFired event it was recorded from. */
+  alertEventId: string;
+}
+
+/** An alert of one of its events fired for a service waiting for ALL its events: that event fires until it resolves. */
+export interface ServiceEventFiring {
+  type: 'ServiceEventFiring';
+  data: ServiceEventAlert;
+}
+
+/** An alert recorded by ServiceEventFiring resolved: its event no longer fires, unless another of its alerts does. */
+export interface ServiceEventResolved {
+  type: 'ServiceEventResolved';
+  data: ServiceEventAlert;
 }
 
 export interface ServiceScaled {
@@ -338,6 +367,8 @@ export type GraphEvent =
   | AlertRulesRemoved
   | AlertRulesFailed
   | ServiceTriggered
+  | ServiceEventFiring
+  | ServiceEventResolved
   | ServiceScaled
   | ServiceScalingFailed
   | ScalingInfeasible
@@ -373,6 +404,8 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   AlertRulesRemoved: true,
   AlertRulesFailed: true,
   ServiceTriggered: true,
+  ServiceEventFiring: true,
+  ServiceEventResolved: true,
   ServiceScaled: true,
   ServiceScalingFailed: true,
   ScalingInfeasible: true,

@@ -1,8 +1,9 @@
 import type { GraphEvent } from './events';
-import { awaitsAlert, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
+import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
-export const GRAPH_EVOLVE_VERSION = 8;
+// 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
+export const GRAPH_EVOLVE_VERSION = 9;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -134,7 +135,23 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'AlertRulesFailed':
       return graph;
     case 'ServiceTriggered':
-      return withConvergingStatuses(updateService(graph, event.data.serviceId, (service) => ({ ...service, triggered: true })));
+      // Triggered, it stays wanted whatever its alerts do next: which of them fire no longer matters.
+      return withConvergingStatuses(updateService(graph, event.data.serviceId, ({ firingEvents: _firing, ...service }) => ({ ...service, triggered: true })));
+    case 'ServiceEventFiring': {
+      const { eventId, fingerprint } = event.data;
+      return updateService(graph, event.data.serviceId, (service) => {
+        const firing = service.firingEvents?.[eventId] ?? [];
+        return { ...service, firingEvents: { ...service.firingEvents, [eventId]: [...new Set([...firing, firingAlertKey(fingerprint)])] } };
+      });
+    }
+    case 'ServiceEventResolved': {
+      const { eventId, fingerprint } = event.data;
+      return updateService(graph, event.data.serviceId, (service) => {
+        const { [eventId]: firing = [], ...others } = service.firingEvents ?? {};
+        const still = firing.filter((key) => key !== firingAlertKey(fingerprint));
+        return { ...service, firingEvents: still.length > 0 ? { ...others, [eventId]: still } : others };
+      });
+    }
     case 'ServiceScaled':
       return updateService(withoutInfeasibility(graph, event.data.cluster), event.data.serviceId, (service) => ({ ...service, replicas: event.data.to, scalingFailure: null }));
     case 'ScalingInfeasible': {

@@ -75,8 +75,15 @@ export interface AutoTrigger extends Extra {
   auto: { dependencies?: string[] } & Extra;
 }
 
+/**
+ * `event.condition`: ANY deploys the service when one of its events fires; ALL once every one of them is
+ * firing at the same time (a resolved alert un-fires its event). Another value is accepted, with a warning, as ANY.
+ */
+export const EVENT_CONDITIONS = ['ANY', 'ALL'] as const;
+
 export interface EventTrigger extends Extra {
   event: {
+    /** One of EVENT_CONDITIONS (ANY when absent). */
     condition?: string;
     events: EventDescriptor[];
   } & Extra;

@@ -1,4 +1,4 @@
-import type { HelmValues, NormalisedGraph } from './hdag-descriptor';
+import type { HelmValues, NormalisedGraph, NormalisedTrigger } from './hdag-descriptor';
 import type { ClusterProvisioningProposed, PlacementDecided, PlacementReason } from './events';
 
 /** Upstream's service words, plus the transitional and failure states SMO adds. */
@@ -35,6 +35,25 @@ export interface ServiceState {
    * after a crash a `deployed` one. Stop and removal ask helm about it (absent in states before).
    */
   unrecordedRelease?: boolean;
+  /**
+   * A service waiting for every one of its events (`waitsForEveryEvent`): per event that fires, the
+   * fingerprints of its alerts that fired and have not resolved (at most MAX_FIRING_ALERTS_PER_EVENT).
+   * Forgotten once the service is triggered; absent otherwise, and in states recorded before.
+   */
+  firingEvents?: Record<string, string[]>;
+}
+
+/**
+ * The firing alerts kept per event of a service waiting for ALL its events. An event's query may fire one alert
+ * per series; past this many at once the event fires already, and further ones are not recorded (the graph's
+ * history grows with the event's state, not with its series): the event counts as resolved once those recorded
+ * have resolved.
+ */
+export const MAX_FIRING_ALERTS_PER_EVENT = 100;
+
+/** The key of an alert in `firingEvents` (an alert without a fingerprint is one alert). */
+export function firingAlertKey(fingerprint: string | null): string {
+  return fingerprint ?? '';
 }
 
 /** What made a cluster's scaling infeasible; the same cause is recorded once until something changes. */
@@ -113,6 +132,14 @@ export function isWanted(graph: ExistingGraph, service: ServiceState): boolean {
   if (graph.removed || graph.status !== 'Running') return false;
   const trigger = graph.normalised.services.find((s) => s.id === service.id)?.trigger;
   return trigger?.kind === 'auto' || service.triggered;
+}
+
+/**
+ * The service deploys only once every one of its events is firing at the same time (`condition: ALL`
+ * with several events); otherwise (ANY, another value, a single event) the first alert that fires deploys it.
+ */
+export function waitsForEveryEvent(trigger: NormalisedTrigger | undefined): trigger is Extract<NormalisedTrigger, { kind: 'event' }> {
+  return trigger?.kind === 'event' && trigger.condition === 'ALL' && trigger.events.length > 1;
 }
 
 /** An event-triggered service of a running graph whose alert has not fired and that runs nowhere. */
