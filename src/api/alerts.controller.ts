@@ -44,7 +44,10 @@ const EXAMPLE = {
 /** How long an upstream-style alert waits for the service-owners read model to catch up (after an upgrade). */
 const OWNERS_WAIT_MS = 5_000;
 
-/** The Alertmanager webhook (upstream `POST /alerts`): every alert is recorded; firing ones trigger Pending services. */
+/**
+ * The Alertmanager webhook (upstream `POST /alerts`): every alert is recorded; firing ones trigger Pending
+ * services (under `event.condition: ALL`, once every event of the service fires; resolved ones un-fire their event).
+ */
 @ApiTags('monitoring')
 @Controller('alerts')
 export class AlertsController {
@@ -57,7 +60,8 @@ export class AlertsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Alertmanager webhook (version 4)',
-    description: 'With SMO_ALERTS_TOKEN set, send it as `Authorization: Bearer <token>` (or `?token=`).',
+    description:
+      'Every alert is recorded. A firing one deploys the Pending service it names; a service whose descriptor says `event.condition: ALL` deploys once every one of its events is firing at the same time (a resolved alert un-fires its event until then; once deployed, a resolution changes nothing). With SMO_ALERTS_TOKEN set, send it as `Authorization: Bearer <token>` (or `?token=`).',
   })
   @ApiBody({ type: AlertmanagerWebhookBody, examples: { firing: { summary: 'A firing alert', value: EXAMPLE } } })
   @ApiQueryParam('token', 'SMO_ALERTS_TOKEN, when the Alertmanager cannot send a header', { type: 'string' })

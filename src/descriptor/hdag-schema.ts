@@ -36,9 +36,11 @@ const trigger: Schema = {
       dependencies: list(text('a service id of this graph (one naming no service is ignored, with a warning)'), 'services this one depends on (recorded; SMO deploys all auto services at once)'),
     }),
     event: object(
-      'Deploy when one of the alerts fires; the service waits Pending until then',
+      'Deploy when the alerts fire (one of them, or all at once: `condition`); the service waits Pending until then',
       {
-        condition: text('ANY or ALL, as upstream descriptors write it; SMO ignores it'),
+        condition: text(
+          'ANY (the default): deploy when one of the events fires. ALL: deploy once every event is firing at the same time (a resolved alert un-fires its event; once deployed, a resolution does not undeploy it). Another value is taken as ANY, with a warning',
+        ),
         events: list(
           object(
             'An alert: SMO writes a PrometheusRule whose alert is named after `id`',

@@ -1,9 +1,8 @@
+import { EVENT_CONDITIONS } from '../domain/graph/hdag-descriptor';
 import { eventId, prometheusDuration, promql } from './rules';
 import { NameAt, ServiceReference } from './service-references';
 import { Scope } from './validation-scope';
 
-/** Upstream reads `event.condition` but never uses it; these are the values seen in descriptors. */
-const EVENT_CONDITIONS = ['ANY', 'ALL'];
 export const MAX_PROM_QUERY_LENGTH = 10_000;
 
 /**
@@ -43,14 +42,10 @@ function validateEvent(trigger: Scope): NameAt[] {
   if (!event) return [];
   event.warnUnknownFields(['condition', 'events']);
   const condition = event.string('condition', 'optional');
-  if (condition !== undefined && !EVENT_CONDITIONS.includes(condition)) {
-    event.findings.warn(event.pathOf('condition'), `"condition" is usually ANY or ALL (got "${condition}"); SMO ignores it`);
+  if (condition !== undefined && !(EVENT_CONDITIONS as readonly string[]).includes(condition)) {
+    event.findings.warn(event.pathOf('condition'), `"condition" is ANY or ALL (got "${condition}"); SMO treats it as ANY: the first event that fires deploys the service`);
   }
   const events = event.array('events', 'required', { nonEmpty: true })?.entries ?? [];
-  if (condition === 'ALL' && events.length > 1) {
-    // Upstream never read it either; waiting for every alert at once would need their resolutions tracked.
-    event.findings.warn(event.pathOf('condition'), 'SMO deploys the service as soon as any one of its events fires, as for ANY: it does not wait for "ALL"');
-  }
   const ids: NameAt[] = [];
   for (const { value, path } of events) {
     const entry = Scope.of(event.findings, value, path, 'an event');

@@ -151,15 +151,17 @@ describe('validateDescriptor', () => {
     ]);
   });
 
-  it('event.condition ALL with several events is accepted with a warning: SMO deploys as soon as one fires, as for ANY', () => {
+  it('event.condition ALL with several events is accepted without a warning (SMO waits for all of them); another value is taken as ANY, with a warning', () => {
     const trigger = `${services}/0/deployment/trigger/event`;
     const event = getAt(fixtureDocument(BRUSSELS), `${trigger}/events/0`) as Record<string, unknown>;
     const two = setAt(changed(BRUSSELS, `${trigger}/condition`, 'ALL'), `${trigger}/events`, [event, { ...event, id: 'second-event' }]);
     const result = validateDescriptor(two);
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([{ pointer: `${trigger}/condition`, message: expect.stringContaining('as soon as any one of its events fires') }]);
-    // One event: ALL and ANY mean the same, nothing to say.
+    expect(result.warnings).toEqual([]);
     expect(validateDescriptor(changed(BRUSSELS, `${trigger}/condition`, 'ALL')).warnings).toEqual([]);
+    const other = validateDescriptor(changed(BRUSSELS, `${trigger}/condition`, 'EVERY'));
+    expect(other.ok).toBe(true);
+    expect(other.warnings).toEqual([{ pointer: `${trigger}/condition`, message: expect.stringContaining('SMO treats it as ANY') }]);
   });
 
   describe('placement intents', () => {
