@@ -68,7 +68,13 @@ export interface ClusterSyncOutcome {
  * that area can be removed (upstream then removed every other area's clusters).
  */
 export async function syncOsK8sClustersFromNfvcl(
-  deps: { nfvcl: NfvclPort; dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>; readStore: ReadStore },
+  deps: {
+    nfvcl: NfvclPort;
+    dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>;
+    readStore: ReadStore;
+    /** A Karmada kubeconfig is configured: a cluster found ready is expected to join (as the provisioning processor records it). */
+    karmadaConfigured: boolean;
+  },
   popArea: number | null,
   context: CommandContext,
 ): Promise<ClusterSyncOutcome> {
@@ -100,7 +106,9 @@ export async function syncOsK8sClustersFromNfvcl(
       const result = await deps.dispatch({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));
       if (result.events.length > 0) outcome.added.push(smoId);
     } else {
-      const result = await deps.dispatch({ type: 'SyncClusterState', data: { smoId: doc.smoId, ...facts } }, step(`sync:${doc.smoId}`));
+      const ready = blue.phase === 'ready';
+      const karmada = deps.karmadaConfigured ? 'awaiting-join' : 'not-configured';
+      const result = await deps.dispatch({ type: 'SyncClusterState', data: { smoId: doc.smoId, ...facts, ready, karmada } }, step(`sync:${doc.smoId}`));
       if (result.events.length > 0) outcome.updated.push(doc.smoId);
     }
   }

@@ -169,6 +169,22 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
     expect(rig.nfvcl.requests().length).toBe(polls);
   });
 
+  it('a cluster that timed out is Provisioned by the next sync once NFVCL reports its blueprint ready', async () => {
+    rig = await startNfvclRig({ fake: { api: '2024', pollsUntilReady: 1_000_000 }, env: { NFVCL_PROVISION_TIMEOUT: '1' } });
+    await registerVim(rig);
+    const created = await createCluster(rig);
+    expect(((await rig.clusterWhen(created.smo_id, 'Failed', 5000)) as unknown as ClusterView).failure).toMatchObject({ reason: 'timeout' });
+    const blueprint = [...rig.nfvcl.blueprints().values()][0]!;
+    blueprint.operation = 'idle'; // NFVCL finished building it after SMO stopped waiting
+    blueprint.ticksLeft = 0;
+    const synced = await rig.request('POST', '/os_k8s/sync/nfvcl_k8s');
+    expect(await synced.json()).toEqual([{ message: 'Existing Openstack k8s updated successfully', updated_nfvcl_k8s: [expect.objectContaining({ smo_id: created.smo_id, status: 'Provisioned', failure: null })] }]);
+    expect(((await rig.json(`/os_k8s/cluster/${created.smo_id}`)) as ClusterView).status).toBe('Provisioned');
+    expect(await streamTypes(rig, created.smo_id)).toEqual(['ClusterProvisioningRequested', 'ClusterProvisioningFailed', 'ClusterStateSynced', 'ClusterProvisioned']);
+    // It can be scaled out now, as any provisioned cluster.
+    expect((await rig.request('POST', `/os_k8s/scale-out/${created.smo_id}`)).status).toBe(200);
+  });
+
   it('a cluster that never gets ready does not hold back the outcome of the ones asked for after it', async () => {
     rig = await startNfvclRig();
     await registerVim(rig);

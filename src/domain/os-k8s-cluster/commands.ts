@@ -13,4 +13,9 @@ export type OsK8sClusterCommand =
   | { type: 'ScaleOutCluster'; data: { smoId: string; addedWorkers: number; taskId: string | null; nfvclResponse: unknown } }
   | { type: 'DecommissionCluster'; data: { smoId: string; taskId: string | null; reason: DataOf<'ClusterDecommissioned'>['reason'] } }
   | { type: 'ImportCluster'; data: BlueprintFacts & { smoId: string } }
-  | { type: 'SyncClusterState'; data: BlueprintFacts & { smoId: string } };
+  /**
+   * What a sync read of the cluster's blueprint. `ready`: NFVCL reports it idle without error; a cluster SMO had given up
+   * on (Failed: its provisioning timed out, say) whose blueprint is ready is then Provisioned, with `karmada` as the
+   * provisioning processor would have recorded it.
+   */
+  | { type: 'SyncClusterState'; data: BlueprintFacts & { smoId: string; ready: boolean; karmada: DataOf<'ClusterProvisioned'>['karmada'] } };

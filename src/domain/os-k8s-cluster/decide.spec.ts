@@ -85,9 +85,10 @@ describe('OpenStack Kubernetes cluster decider', () => {
       expect(fold([imported])).toMatchObject({ status: 'Provisioned', origin: 'nfvcl-sync', workers: 1 });
     });
     it('records what changed in NFVCL, and nothing when nothing did', () => {
-      spec.given([requested, provisioned]).when({ type: 'SyncClusterState', data: { smoId, ...facts } }).then([]);
+      const read = { ready: true, karmada: 'not-configured' } as const;
+      spec.given([requested, provisioned]).when({ type: 'SyncClusterState', data: { smoId, ...facts, ...read } }).then([]);
       const more = { smoId, ...facts, workers: 3 };
-      spec.given([requested, provisioned]).when({ type: 'SyncClusterState', data: more }).then([{ type: 'ClusterStateSynced', data: more }]);
+      spec.given([requested, provisioned]).when({ type: 'SyncClusterState', data: { ...more, ...read } }).then([{ type: 'ClusterStateSynced', data: more }]);
     });
   });
 

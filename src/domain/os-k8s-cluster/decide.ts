@@ -32,7 +32,13 @@ export function decideOsK8sCluster(command: OsK8sClusterCommand, state: OsK8sClu
       return isLive(state) ? [] : [{ type: 'ClusterImported', data: command.data }];
     case 'SyncClusterState': {
       const cluster = live(state);
-      return sameFacts(cluster, command.data) ? [] : [{ type: 'ClusterStateSynced', data: command.data }];
+      const { ready, karmada, ...facts } = command.data;
+      const synced: OsK8sClusterEvent[] = sameFacts(cluster, facts) ? [] : [{ type: 'ClusterStateSynced', data: facts }];
+      if (!ready || cluster.status !== 'Failed') return synced;
+      // NFVCL finished what SMO stopped waiting for (NFVCL_PROVISION_TIMEOUT) or reported failed: the cluster is usable.
+      const { smoId, blueprintId } = facts;
+      const popArea = facts.popArea ?? cluster.popArea ?? 0;
+      return [...synced, { type: 'ClusterProvisioned', data: { smoId, blueprintId, popArea, workers: facts.workers ?? 0, masterFlavor: facts.masterFlavor ?? null, karmada } }];
     }
   }
 }

@@ -40,6 +40,7 @@ export function evolveOsK8sCluster(state: OsK8sClusterState, event: OsK8sCluster
       return update(state, (s) => ({
         ...s,
         status: 'Provisioned',
+        failure: null,
         blueprintId: event.data.blueprintId,
         popArea: event.data.popArea,
         workers: event.data.workers,
