@@ -154,7 +154,7 @@ export class DurableProcessing {
             // The clusters the calls before this one recorded are in the read model once it reached the head.
             await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: [osK8sClustersProjection.name] });
             const docs = await runtime.readStore.find<OsK8sClusterDocument>(osK8sClustersProjection.collection, { where: { popArea } });
-            return docs.map(({ doc }) => ({ smoId: doc.smoId, vimName: doc.state.vimName }));
+            return docs.map(({ doc }) => ({ smoId: doc.smoId, vimName: doc.state.vimName, blueprintId: doc.blueprintId }));
           },
         }),
         // A graph waiting for a cluster it had approved is placed when a cluster joins; its proposal is pending again when that cluster is not built.

@@ -4,7 +4,7 @@ import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 import type { NfvclOperation } from '../domain/nfvcl-call/events';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { k8sAddNodeBody, k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { k8sAddNodeBody, k8sCreateBody, topologyBody, type K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { LeaseKeeper } from '../processing/lease-keeper';
@@ -55,11 +55,16 @@ describe('NFVCL calls processor', () => {
       { name: 'v', popArea: 0, url: 'http://k:5000/v3', vimType: 'Openstack', networks: [], mgmtNetwork: 'm', serviceNetwork: 's', useFloatingIp: false, topology: 't', tenantName: 'n', user: 'u', source: 'api', nfvclResponse: null },
       context('register-vim'),
     );
-    processor = new NfvclCallsProcessor({
+    processor = processorWith(client);
+  });
+  afterEach(() => nfvcl.stop());
+
+  const processorWith = (nfvclClient: NfvclHttpClient) =>
+    new NfvclCallsProcessor({
       calls,
       clusters,
       vims,
-      nfvcl: client,
+      nfvcl: nfvclClient,
       dispatchCall: async (command, ctx) => {
         if (failAnswerOnce && command.type === 'RecordNfvclAnswer') {
           failAnswerOnce = false;
@@ -69,12 +74,13 @@ describe('NFVCL calls processor', () => {
       },
       dispatchCluster: (command, ctx) => clusters.execute(command, ctx),
       removeVim: (data, ctx) => vims.execute(data.vimId, { type: 'RemoveVim', data }, ctx),
-      clustersInArea: async () => {
-        throw new Error('no VIM is removed here (test/e2e/nfvcl-vims.e2e.spec.ts covers it)');
+      // The app reads its read model; here the live clusters of the store.
+      clustersInArea: async (popArea) => {
+        const ids = new Set((await store.readAll({ filter: { streamCategories: ['oscluster'] } })).map((e) => e.streamId.slice('oscluster-'.length)));
+        const states = await Promise.all([...ids].map(async (id) => (await clusters.load(id)).state));
+        return states.flatMap((s) => (s.kind === 'exists' && !s.decommissioned && s.popArea === popArea ? [{ smoId: s.smoId, vimName: s.vimName, blueprintId: s.blueprintId }] : []));
       },
     });
-  });
-  afterEach(() => nfvcl.stop());
 
   async function intent(operation: NfvclOperation, commandId: string) {
     const callId = nfvclCallIdOf(commandId);
@@ -138,6 +144,63 @@ describe('NFVCL calls processor', () => {
     await processor.handle(event, owner);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'not-found' } } });
     expect(nfvcl.requests().filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  it('adopts no blueprint when no create is in doubt: one built outside SMO alike stays NFVCL\'s (the sync imports it)', async () => {
+    await client.createK8sBlueprint(create.nfvclRequest as K8sCreateBody);
+    await processor.handle((await intent(create, 'fresh')).event, owner);
+    expect({ blueprintsInNfvcl: nfvcl.blueprints().size, creates: blueprintPosts() }).toEqual({ blueprintsInNfvcl: 2, creates: 2 });
+  });
+
+  /**
+   * NFVCL chooses blueprint ids: a create whose answer was lost (NFVCL slower than NFVCL_TIMEOUT) left SMO not knowing
+   * whether a blueprint was built, and a retry (a new Idempotency-Key, so a new call) built a second one: VMs leaked.
+   */
+  describe('a create whose answer was lost', () => {
+    const blueprintCreate = ['POST', '/nfvcl/v2/api/blue/k8s'] as const;
+    beforeEach(() => {
+      // NFVCL answers after SMO gave up (NFVCL_TIMEOUT 200 ms here): it built the blueprint, SMO does not know it.
+      client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 200, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+      processor = processorWith(client);
+      nfvcl.delayAnswerTo(...blueprintCreate, 1000);
+    });
+
+    it('adopts the blueprint NFVCL built when NFVCL can be asked right away: the call answers, one blueprint', async () => {
+      const { callId, event } = await intent(create, 'lost-1');
+      await processor.handle(event, owner);
+      const [built] = [...nfvcl.blueprints().keys()];
+      expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallAnswered' } });
+      expect((await clusters.load(create.smoId)).state).toMatchObject({ status: 'Provisioning', blueprintId: built });
+      expect(nfvcl.blueprints().size).toBe(1);
+    });
+
+    it('a retry with another key adopts it when NFVCL could not be asked then; NFVCL is not asked to build another', async () => {
+      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503); // the look for it fails too: the call's outcome is unknown
+      const first = await intent(create, 'lost-2');
+      await processor.handle(first.event, owner);
+      expect(await calls.load(first.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'timeout' } } });
+
+      const retry = await intent({ ...create, smoId: 'OS_K8S_0_fghij' }, 'lost-2-retry');
+      await processor.handle(retry.event, owner);
+      const [built] = [...nfvcl.blueprints().keys()];
+      expect({ blueprintsInNfvcl: nfvcl.blueprints().size, creates: blueprintPosts() }).toEqual({ blueprintsInNfvcl: 1, creates: 1 });
+      expect(await calls.load(retry.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallAnswered' } });
+      expect((await clusters.load('OS_K8S_0_fghij')).state).toMatchObject({ status: 'Provisioning', blueprintId: built });
+
+      // Adopted, the blueprint is that cluster's: another request for the same cluster is a new blueprint.
+      const another = await intent({ ...create, smoId: 'OS_K8S_0_klmno' }, 'lost-2-another');
+      await processor.handle(another.event, owner);
+      expect({ blueprintsInNfvcl: nfvcl.blueprints().size, creates: blueprintPosts() }).toEqual({ blueprintsInNfvcl: 2, creates: 2 });
+    });
+
+    it('adopts no blueprint built for another cluster shape', async () => {
+      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
+      await processor.handle((await intent(create, 'lost-3')).event, owner);
+      // A retry for more workers is another cluster: NFVCL builds it.
+      const bigger = { ...create, smoId: 'OS_K8S_0_pqrst', workerReplicas: 2, nfvclRequest: k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 2 }) };
+      await processor.handle((await intent(bigger, 'bigger')).event, owner);
+      expect(blueprintPosts()).toBe(2);
+    });
   });
 
   /**

@@ -9,7 +9,7 @@ import type { VimCommands } from '../application/vim-commands';
 import type { CommandContext } from '../application/command-handler';
 import type { NfvclCalls } from '../application/nfvcl-calls';
 import { processorContext } from '../application/processor-context';
-import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import { NfvclError, type NfvclAccepted, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import { isPathSegment } from '../shared/path-segment';
@@ -39,7 +39,7 @@ export class NfvclCallsProcessor implements Processor {
 
   constructor(
     private readonly deps: {
-      calls: Pick<NfvclCalls, 'load'>;
+      calls: Pick<NfvclCalls, 'load' | 'createsInDoubt'>;
       /** Read before a change is asked of NFVCL: one already gone (a request that raced another) is not asked again. */
       clusters: Pick<OsK8sClusterCommands, 'load'>;
       vims: Pick<VimCommands, 'load'>;
@@ -51,7 +51,7 @@ export class NfvclCallsProcessor implements Processor {
        * SMO's live clusters of an area (NFVCL picks a blueprint's VIM by its area), every cluster recorded before
        * included: a VIM is not removed from under them (NFVCL could no longer delete their VMs).
        */
-      clustersInArea: (popArea: number) => Promise<Array<{ smoId: string; vimName: string | null }>>;
+      clustersInArea: (popArea: number) => Promise<Array<{ smoId: string; vimName: string | null; blueprintId: string | null }>>;
     },
   ) {}
 
@@ -93,6 +93,42 @@ export class NfvclCallsProcessor implements Processor {
     if (held.length > 0) throw new DomainError('conflict', `VIM ${name} still has OS K8S clusters (${held.map((c) => c.smoId).join(', ')}); delete them first`);
   }
 
+  /**
+   * NFVCL chooses blueprint ids and a create names nothing SMO could look up later, so a create whose answer was lost (no
+   * answer in time, the connection lost) left it unknown whether NFVCL builds a blueprint: asked again (a retry with a
+   * new Idempotency-Key), NFVCL built a second one, and the first one's VMs leaked. Before a cluster is asked for, a
+   * blueprint NFVCL built for an earlier request of the same cluster (same area, networks and workers) whose outcome is
+   * unknown, and that no SMO cluster has, is adopted instead.
+   */
+  private async builtForEarlierRequest(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted | null> {
+    const inDoubt = await this.deps.calls.createsInDoubt();
+    if (!inDoubt.some((earlier) => sameCluster(earlier, operation))) return null;
+    return this.lostBlueprint(operation, nfvcl);
+  }
+
+  /** Asks NFVCL for the cluster; when the answer is lost, NFVCL's blueprints tell whether it was built (then adopted). */
+  private async create(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted> {
+    try {
+      return await nfvcl.createK8sBlueprint(operation.nfvclRequest as K8sCreateBody);
+    } catch (error) {
+      if (!(error instanceof NfvclError && error.outcomeUnknown)) throw error;
+      // NFVCL could not be read either: the call fails, in doubt; a retry of the same cluster looks again.
+      const adopted = await this.lostBlueprint(operation, nfvcl).catch(() => null);
+      if (adopted) return adopted;
+      throw error;
+    }
+  }
+
+  /** A blueprint of NFVCL asked for as this cluster is (its create_config), that no SMO cluster has; null when there is none. */
+  private async lostBlueprint(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted | null> {
+    const blueprints = await nfvcl.listBlueprints();
+    const claimed = new Set((await this.deps.clustersInArea(operation.popArea)).map((cluster) => cluster.blueprintId));
+    const found = blueprints.find((blue) => !claimed.has(blue.id) && blue.phase !== 'error' && isAskedAs(blue, operation));
+    if (!found) return null;
+    const detail = `Blueprint ${found.id} is in NFVCL: built for an earlier request of this cluster whose answer was lost`;
+    return { httpStatus: 200, mode: 'async', taskId: null, blueprintId: found.id, body: { detail } };
+  }
+
   private async act(operation: NfvclOperation, context: CommandContext, nfvcl: NfvclPort): Promise<{ nfvclResponse: unknown; taskId: string | null }> {
     if (operation.kind === 'delete-k8s' || operation.kind === 'scale-out-k8s') live((await this.deps.clusters.load(operation.smoId)).state);
     // Calls are made one at a time: a cluster asked for before a VIM's removal holds the VIM, one asked for after finds it gone.
@@ -101,7 +137,7 @@ export class NfvclCallsProcessor implements Processor {
     switch (operation.kind) {
       case 'create-k8s': {
         const { kind: _kind, ...request } = operation;
-        const answer = await nfvcl.createK8sBlueprint(operation.nfvclRequest as K8sCreateBody);
+        const answer = (await this.builtForEarlierRequest(operation, nfvcl)) ?? (await this.create(operation, nfvcl));
         await this.deps.dispatchCluster(
           {
             type: 'RequestClusterProvisioning',
@@ -134,6 +170,25 @@ export class NfvclCallsProcessor implements Processor {
       }
     }
   }
+}
+
+type CreateOperation = Extract<NfvclOperation, { kind: 'create-k8s' }>;
+
+/** Two requests for the same cluster: the same area, VIM networks and workers. */
+function sameCluster(a: CreateOperation, b: CreateOperation): boolean {
+  return a.popArea === b.popArea && a.vimName === b.vimName && a.mgmtNetwork === b.mgmtNetwork && a.serviceNetwork === b.serviceNetwork && a.workerReplicas === b.workerReplicas;
+}
+
+/** NFVCL's blueprint was asked for as this cluster is (NFVCL's copy of the create request). */
+function isAskedAs(blueprint: NfvclBlueprint, operation: CreateOperation): boolean {
+  const asked = blueprint.requestedMaster;
+  return (
+    asked !== null &&
+    asked.popArea === operation.popArea &&
+    asked.mgmtNetwork === operation.mgmtNetwork &&
+    asked.serviceNetwork === operation.serviceNetwork &&
+    asked.workerReplicas === operation.workerReplicas
+  );
 }
 
 /**

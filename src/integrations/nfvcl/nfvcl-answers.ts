@@ -83,6 +83,7 @@ export function blueprintOf(blue: unknown): NfvclBlueprint | null {
     serviceNetwork: typeof master.service_net === 'string' ? master.service_net : typeof additional[0] === 'string' ? additional[0] : null,
     masterFlavor: flavorOf(createConfig.master_flavors),
     workers: workersOf(state),
+    requestedMaster: requestedMasterOf(createConfig.areas),
     ...phaseOf(blue.status),
   };
 }
@@ -103,6 +104,19 @@ function flavorOf(flavor: unknown): Partial<Record<(typeof FLAVOR_FIELDS)[number
     return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 32) ? [[field, value] as const] : [];
   });
   return sizes.length > 0 ? Object.fromEntries(sizes) : null;
+}
+
+/** The master area of `create_config.areas` (K8sCreateModel: `area_id`, `mgmt_net`, `additional_networks`, `worker_replicas`). */
+function requestedMasterOf(areas: unknown): NfvclBlueprint['requestedMaster'] {
+  const master = (Array.isArray(areas) ? areas : []).filter(isRecord).find((area) => area.is_master_area === true);
+  if (!master) return null;
+  const additional = Array.isArray(master.additional_networks) ? master.additional_networks : [];
+  return {
+    popArea: integerOf(master.area_id),
+    mgmtNetwork: typeof master.mgmt_net === 'string' ? master.mgmt_net : null,
+    serviceNetwork: typeof additional[0] === 'string' ? additional[0] : null,
+    workerReplicas: integerOf(master.worker_replicas),
+  };
 }
 
 /** Current NFVCL lists the worker VMs; the 2024 one had a counter (upstream read `progressive_worker_number`). */

@@ -47,6 +47,11 @@ export interface NfvclBlueprint {
   masterFlavor: unknown;
   /** Running workers: state.vm_workers / state.worker_numbers (current) or state.progressive_worker_number (2024). */
   workers: number | null;
+  /**
+   * The master area the blueprint was asked for (create_config.areas, NFVCL's copy of the create request): how a blueprint
+   * whose create answer was lost is recognised (NFVCL chooses blueprint ids; a create names nothing SMO could look up).
+   */
+  requestedMaster: { popArea: number | null; mgmtNetwork: string | null; serviceNetwork: string | null; workerReplicas: number | null } | null;
   /** `ready`: idle without error; `busy`: an operation runs; `error`: NFVCL reports an error. */
   phase: 'ready' | 'busy' | 'error';
   detail: string | null;
@@ -96,4 +101,17 @@ export class NfvclError extends Error {
   get transient(): boolean {
     return this.kind === 'unreachable' || this.kind === 'timeout' || (this.kind === 'refused' && this.status !== null && this.status >= 500);
   }
+
+  /** For a request that changes something: NFVCL may have done it (see `outcomeUnknown`). */
+  get outcomeUnknown(): boolean {
+    return outcomeUnknown(this.kind, this.status);
+  }
+}
+
+/**
+ * Whether a change NFVCL failed this way may have been made all the same: no answer in time, the connection lost, an
+ * answer SMO could not read, or NFVCL (or a proxy before it) failing on its side. A refusal (4xx) made nothing.
+ */
+export function outcomeUnknown(kind: string, status: number | null): boolean {
+  return kind === 'timeout' || kind === 'unreachable' || kind === 'invalid-answer' || (kind === 'refused' && status !== null && status >= 500);
 }
