@@ -239,6 +239,12 @@ export class ScaleOutCluster extends OsK8sClusterUseCase<'ScaleOutCluster'> {
 export class DecommissionCluster extends OsK8sClusterUseCase<'DecommissionCluster'> {
   readonly type = 'DecommissionCluster';
 }
+export class RecordScaleOutFailure extends OsK8sClusterUseCase<'RecordScaleOutFailure'> {
+  readonly type = 'RecordScaleOutFailure';
+}
+export class RecordDeletionFailure extends OsK8sClusterUseCase<'RecordDeletionFailure'> {
+  readonly type = 'RecordDeletionFailure';
+}
 export class ImportCluster extends OsK8sClusterUseCase<'ImportCluster'> {
   readonly type = 'ImportCluster';
 }
@@ -248,7 +254,17 @@ export class SyncClusterState extends OsK8sClusterUseCase<'SyncClusterState'> {
 
 export const OS_K8S_CLUSTER_USE_CASES: {
   [T in OsK8sClusterCommand['type']]: new (payload: Payload<OsK8sClusterCommand, T>, context: CommandContext) => OsK8sClusterUseCase<T>;
-} = { RequestClusterProvisioning, RecordClusterProvisioned, RecordClusterProvisioningFailure, ScaleOutCluster, DecommissionCluster, ImportCluster, SyncClusterState };
+} = {
+  RequestClusterProvisioning,
+  RecordClusterProvisioned,
+  RecordClusterProvisioningFailure,
+  ScaleOutCluster,
+  DecommissionCluster,
+  RecordScaleOutFailure,
+  RecordDeletionFailure,
+  ImportCluster,
+  SyncClusterState,
+};
 
 export const osK8sClusterUseCaseOf = wrapperOf<OsK8sClusterCommand, OsK8sClusterResult>(OS_K8S_CLUSTER_USE_CASES);
 

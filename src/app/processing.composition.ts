@@ -30,6 +30,7 @@ import { VIM_NAME_CATEGORY } from '../domain/vim-name/events';
 import { PlacementProcessor } from '../processors/placement.processor';
 import { inventoryShowsPlacements } from '../processors/cluster-inventory';
 import { OsK8sProvisioningProcessor } from '../processors/os-k8s-provisioning.processor';
+import { OsK8sOperationsProcessor } from '../processors/os-k8s-operations.processor';
 import { KarmadaReplicaSource } from '../processors/replica-source';
 import { ClusterSync } from '../processors/cluster-sync';
 import { NfvclCallsProcessor } from '../processors/nfvcl-calls.processor';
@@ -141,6 +142,15 @@ export class DurableProcessing {
             const requests = await Promise.all(docs.map(({ doc }) => runtime.osK8sClusters.provisioningRequest(doc.smoId)));
             return requests.filter((request) => request !== null);
           },
+        }),
+        // The add_node and delete tasks NFVCL accepted, followed as the create is: a failure is recorded on the cluster.
+        new OsK8sOperationsProcessor({
+          clusters: runtime.osK8sClusters,
+          dispatch: dispatchOsK8s,
+          nfvcl,
+          logger: runtime.logger,
+          pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
+          timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
         }),
         new NfvclCallsProcessor({
           calls: runtime.nfvclCalls,

@@ -4,17 +4,16 @@ import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningF
 import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
-import { NfvclError, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import type { NfvclBlueprint, NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import { blueprintIdIn } from '../integrations/nfvcl/nfvcl-answers';
 import type { Logger } from '../observability/logger';
 import type { Processor } from '../processing/processor';
 import { sleep } from '../shared/retry';
+import { deadlineOf, notDoneWithin, pollNfvcl, taskLook, type Poll, type PollOutcome } from './nfvcl-poll';
 
 const NAME = 'os-k8s-provisioning';
 
 type Failure = Pick<ClusterProvisioningFailed['data'], 'reason' | 'detail'>;
-type Poll<T> = { done: true; value: T } | { done: false };
-type TaskEnd = { kind: 'lost' } | { kind: 'failed'; detail: string } | { kind: 'done'; result: unknown };
 type Requested = RecordedEvent & ClusterProvisioningRequested;
 
 /**
@@ -87,8 +86,7 @@ export class OsK8sProvisioningProcessor implements Processor {
     const { smoId, taskId } = request;
     // From the request, not from this handling: polling resumed after a restart keeps the time left, so a provisioning
     // that never finishes ends even when SMO restarts more often than the timeout (at least one look after a restart).
-    const requestedAt = Date.parse(event.created);
-    const deadline = (Number.isFinite(requestedAt) ? Math.min(requestedAt, Date.now()) : Date.now()) + this.deps.timeoutMs;
+    const deadline = deadlineOf(event.created, this.deps.timeoutMs);
     const record = (command: OsK8sClusterCommand, step: string) => this.deps.dispatch(command, processorContext(NAME, event, step));
     const fail = (failure: Failure, blueprintId: string | null) =>
       record({ type: 'RecordClusterProvisioningFailure', data: { smoId, blueprintId, taskId, ...failure } }, 'failed');
@@ -96,12 +94,7 @@ export class OsK8sProvisioningProcessor implements Processor {
     let blueprintId = request.blueprintId;
     let lostTask = false;
     if (taskId) {
-      const task = await this.poll(smoId, deadline, signal, async (): Promise<Poll<TaskEnd>> => {
-        const status = await this.deps.nfvcl.taskStatus(taskId, signal);
-        if (status === null) return { done: true, value: { kind: 'lost' } };
-        if (!status.done) return { done: false };
-        return { done: true, value: status.error ? { kind: 'failed', detail: status.exception ?? 'NFVCL reported an error' } : { kind: 'done', result: status.result } };
-      });
+      const task = await this.poll(smoId, deadline, signal, () => taskLook(this.deps.nfvcl, taskId, signal));
       if (task.kind === 'stopped') return;
       if (task.kind === 'timeout') return void (await fail(timedOut(this.deps.timeoutMs, `task ${taskId}`, task.lastError), blueprintId));
       if (task.value.kind === 'failed') return void (await fail({ reason: 'task-failed', detail: task.value.detail }, blueprintId));
@@ -140,32 +133,9 @@ export class OsK8sProvisioningProcessor implements Processor {
     );
   }
 
-  /**
-   * Asks `check` every poll interval until it is done, the deadline passes, SMO stops, or the
-   * cluster no longer waits (its outcome was recorded, or it was decommissioned).
-   */
-  private async poll<T>(
-    smoId: string,
-    deadline: number,
-    signal: AbortSignal,
-    check: () => Promise<Poll<T>>,
-  ): Promise<{ kind: 'done'; value: T } | { kind: 'timeout'; lastError: string | null } | { kind: 'stopped' }> {
-    let lastError: string | null;
-    for (;;) {
-      if (signal.aborted || !(await this.stillProvisioning(smoId))) return { kind: 'stopped' };
-      try {
-        const outcome = await check();
-        if (outcome.done) return { kind: 'done', value: outcome.value };
-        lastError = null;
-      } catch (error) {
-        if (!(error instanceof NfvclError)) throw error;
-        if (signal.aborted) return { kind: 'stopped' };
-        lastError = error.message;
-        this.deps.logger.warn({ processor: NAME, smoId, err: error.message }, 'NFVCL poll failed; retrying until the deadline');
-      }
-      if (Date.now() >= deadline) return { kind: 'timeout', lastError };
-      await sleep(Math.min(this.deps.pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
-    }
+  private poll<T>(smoId: string, deadline: number, signal: AbortSignal, check: () => Promise<Poll<T>>): Promise<PollOutcome<T>> {
+    const onError = (message: string) => this.deps.logger.warn({ processor: NAME, smoId, err: message }, 'NFVCL poll failed; retrying until the deadline');
+    return pollNfvcl({ deadline, signal, pollIntervalMs: this.deps.pollIntervalMs, stillWaiting: () => this.stillProvisioning(smoId), onError }, check);
   }
 
   private async stillProvisioning(smoId: string): Promise<boolean> {
@@ -175,6 +145,5 @@ export class OsK8sProvisioningProcessor implements Processor {
 }
 
 function timedOut(timeoutMs: number, what: string, lastError: string | null): Failure {
-  const seconds = Math.round(timeoutMs / 1000);
-  return { reason: 'timeout', detail: `${what} was not ready within ${seconds} s${lastError ? ` (last error: ${lastError})` : ''}` };
+  return { reason: 'timeout', detail: notDoneWithin(timeoutMs, what, lastError) };
 }

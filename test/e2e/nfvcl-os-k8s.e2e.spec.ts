@@ -107,6 +107,59 @@ describe.each(['current', '2024'] as const)('NFVCL OpenStack Kubernetes routes, 
   });
 });
 
+/**
+ * NFVCL answers add_node and delete at once (2024) or with a task (current), then does the work: a failure of that work
+ * was never seen (SMO counted workers NFVCL never added, and showed no cluster for a blueprint whose VMs were still there).
+ */
+describe.each(['current', '2024'] as const)('a scale-out or delete that fails in NFVCL after it accepted it, %s NFVCL API', (api) => {
+  let rig: NfvclRig;
+  beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));
+  afterEach(async () => rig.stop());
+
+  /** Polls `GET /os_k8s/cluster/<id>` (a view, or a 404 problem) until `done`. */
+  async function clusterUntil(smoId: string, done: (view: Partial<ClusterView>) => boolean): Promise<ClusterView> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const view = await rig.json<Partial<ClusterView>>(`/os_k8s/cluster/${smoId}`);
+      if (done(view)) return view as ClusterView;
+      if (Date.now() > deadline) throw new Error(`cluster ${smoId}: ${JSON.stringify(view)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('a failed add_node no longer counts its workers and shows why; a failed delete brings the cluster back, Failed, to delete again', async () => {
+    await registerVim(rig);
+    const created = await createCluster(rig);
+    await rig.clusterWhen(created.smo_id, 'Provisioned');
+    const blueprintId = [...rig.nfvcl.blueprints().keys()][0]!;
+
+    rig.nfvcl.failNextDay2('No flavor fits the new workers');
+    expect((await rig.request('POST', `/os_k8s/scale-out/${created.smo_id}`)).status).toBe(200);
+    const scaled = await clusterUntil(created.smo_id, (view) => view.failure != null);
+    expect(scaled).toMatchObject({ status: 'Provisioned', running_workers: 1, failure: { reason: 'scale-out-failed', detail: 'No flavor fits the new workers' } });
+
+    rig.nfvcl.failNextDeletion('OpenStack could not delete the VMs');
+    expect((await rig.request('DELETE', `/os_k8s/cluster/${created.smo_id}`)).status).toBe(200);
+    const back = await clusterUntil(created.smo_id, (view) => view.smo_id !== undefined); // 404 while it is decommissioned
+    expect(back).toMatchObject({ smo_id: created.smo_id, nfvcl_id: blueprintId, status: 'Failed', vim_name: 'os-brussels', failure: { reason: 'delete-failed', detail: 'OpenStack could not delete the VMs' } });
+    expect(rig.nfvcl.blueprints().has(blueprintId)).toBe(true);
+    expect(await streamTypes(rig, created.smo_id)).toEqual([
+      'ClusterProvisioningRequested',
+      'ClusterProvisioned',
+      'ClusterScaledOut',
+      'ClusterScaleOutFailed',
+      'ClusterDecommissioned',
+      'ClusterDeletionFailed',
+    ]);
+
+    // NFVCL deletes it the second time: the cluster is gone for good.
+    expect((await rig.request('DELETE', `/os_k8s/cluster/${created.smo_id}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rig.nfvcl.blueprints().size).toBe(0);
+    expect((await rig.request('GET', `/os_k8s/cluster/${created.smo_id}`)).status).toBe(404);
+  });
+});
+
 describe.each(['current', '2024'] as const)('a blueprint removed from NFVCL by other means, %s NFVCL API', (api) => {
   let rig: NfvclRig;
   beforeEach(async () => (rig = await startNfvclRig({ fake: { api } })));

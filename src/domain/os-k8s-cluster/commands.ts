@@ -12,6 +12,10 @@ export type OsK8sClusterCommand =
   | { type: 'RecordClusterProvisioningFailure'; data: DataOf<'ClusterProvisioningFailed'> }
   | { type: 'ScaleOutCluster'; data: { smoId: string; addedWorkers: number; taskId: string | null; nfvclResponse: unknown } }
   | { type: 'DecommissionCluster'; data: { smoId: string; taskId: string | null; reason: DataOf<'ClusterDecommissioned'>['reason'] } }
+  /** NFVCL's add_node (the ClusterScaledOut of `taskId`) failed. */
+  | { type: 'RecordScaleOutFailure'; data: { smoId: string; taskId: string | null; addedWorkers: number; detail: string } }
+  /** NFVCL's delete of the decommissioned cluster's blueprint failed. */
+  | { type: 'RecordDeletionFailure'; data: { smoId: string; taskId: string | null; detail: string } }
   | { type: 'ImportCluster'; data: BlueprintFacts & { smoId: string } }
   /**
    * What a sync read of the cluster's blueprint. `ready`: NFVCL reports it idle without error; a cluster SMO had given up

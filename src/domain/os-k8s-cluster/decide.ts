@@ -28,6 +28,19 @@ export function decideOsK8sCluster(command: OsK8sClusterCommand, state: OsK8sClu
       const cluster = live(state);
       return [{ type: 'ClusterDecommissioned', data: { smoId: cluster.smoId, blueprintId: cluster.blueprintId, taskId: command.data.taskId, reason: command.data.reason } }];
     }
+    case 'RecordScaleOutFailure': {
+      if (!isLive(state) || !state.blueprintId) return [];
+      const { smoId, taskId, addedWorkers, detail } = command.data;
+      const workers = Math.max(0, (state.workers ?? 0) - addedWorkers);
+      return [{ type: 'ClusterScaleOutFailed', data: { smoId, blueprintId: state.blueprintId, taskId, addedWorkers, workers, detail } }];
+    }
+    case 'RecordDeletionFailure': {
+      // Only a cluster still decommissioned comes back (a repeated outcome changes nothing).
+      if (state.kind !== 'exists' || !state.decommissioned || !state.blueprintId) return [];
+      const { status, origin, popArea, vimName, mgmtNetwork, serviceNetwork, workers, masterFlavor, karmada } = state;
+      const cluster = { status, origin, popArea, vimName, mgmtNetwork, serviceNetwork, workers, masterFlavor, karmada };
+      return [{ type: 'ClusterDeletionFailed', data: { ...command.data, blueprintId: state.blueprintId, cluster } }];
+    }
     case 'ImportCluster':
       return isLive(state) ? [] : [{ type: 'ClusterImported', data: command.data }];
     case 'SyncClusterState': {

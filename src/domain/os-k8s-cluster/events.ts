@@ -71,6 +71,37 @@ export interface ClusterDecommissioned {
   };
 }
 
+/**
+ * NFVCL's add_node task failed (or the blueprint reports an error after it): the workers asked for are not counted
+ * (`workers`: the count before the scale-out). NFVCL sets the blueprint in error; the cluster says so.
+ */
+export interface ClusterScaleOutFailed {
+  type: 'ClusterScaleOutFailed';
+  data: { smoId: string; blueprintId: string; taskId: string | null; addedWorkers: number; workers: number; detail: string };
+}
+
+/** What SMO knew of a cluster when it was decommissioned: a cluster NFVCL failed to delete is live again with it. */
+export interface DecommissionedCluster {
+  status: 'Provisioning' | 'Provisioned' | 'Failed';
+  origin: 'smo' | 'nfvcl-sync';
+  popArea: number | null;
+  vimName: string | null;
+  mgmtNetwork: string | null;
+  serviceNetwork: string | null;
+  workers: number | null;
+  masterFlavor: unknown;
+  karmada: 'awaiting-join' | 'not-configured' | null;
+}
+
+/**
+ * NFVCL's delete of the cluster's blueprint failed: the blueprint and its VMs are still there (in error). The cluster,
+ * decommissioned when NFVCL accepted the delete, is live again, Failed with the reason, so it can be deleted again.
+ */
+export interface ClusterDeletionFailed {
+  type: 'ClusterDeletionFailed';
+  data: { smoId: string; blueprintId: string; taskId: string | null; detail: string; cluster: DecommissionedCluster };
+}
+
 /** A blueprint found in NFVCL that SMO did not know (upstream sync "added"). */
 export interface ClusterImported {
   type: 'ClusterImported';
@@ -90,7 +121,9 @@ export type OsK8sClusterEvent =
   | ClusterScaledOut
   | ClusterDecommissioned
   | ClusterImported
-  | ClusterStateSynced;
+  | ClusterStateSynced
+  | ClusterScaleOutFailed
+  | ClusterDeletionFailed;
 
 /** Every OsK8sClusterEvent type: the stream's guard. */
 export const OS_K8S_CLUSTER_EVENT_TYPES: Record<OsK8sClusterEvent['type'], true> = {
@@ -101,6 +134,8 @@ export const OS_K8S_CLUSTER_EVENT_TYPES: Record<OsK8sClusterEvent['type'], true>
   ClusterDecommissioned: true,
   ClusterImported: true,
   ClusterStateSynced: true,
+  ClusterScaleOutFailed: true,
+  ClusterDeletionFailed: true,
 };
 export const isOsK8sClusterEvent = eventGuard<OsK8sClusterEvent>(OS_K8S_CLUSTER_EVENT_TYPES);
 

@@ -55,7 +55,21 @@ export function evolveOsK8sCluster(state: OsK8sClusterState, event: OsK8sCluster
         failure: { reason: event.data.reason, detail: event.data.detail },
       }));
     case 'ClusterScaledOut':
-      return update(state, (s) => ({ ...s, workers: event.data.workers }));
+      return update(state, (s) => ({ ...s, workers: event.data.workers, failure: s.failure?.reason === 'scale-out-failed' ? null : s.failure }));
+    case 'ClusterScaleOutFailed':
+      return update(state, (s) => ({ ...s, workers: event.data.workers, failure: { reason: 'scale-out-failed', detail: event.data.detail } }));
+    case 'ClusterDeletionFailed':
+      // From the event alone: the read model no longer holds a decommissioned cluster.
+      return {
+        kind: 'exists',
+        smoId: event.data.smoId,
+        ...event.data.cluster,
+        status: 'Failed',
+        blueprintId: event.data.blueprintId,
+        taskId: event.data.taskId,
+        failure: { reason: 'delete-failed', detail: event.data.detail },
+        decommissioned: false,
+      };
     case 'ClusterStateSynced':
       return update(state, (s) => ({ ...s, ...facts(event.data) }));
     case 'ClusterDecommissioned':

@@ -1,5 +1,8 @@
 import type { ProvisioningFailureReason } from './events';
 
+/** Why the cluster failed: its provisioning, or a later operation NFVCL failed (the cluster may still be usable after a scale-out). */
+export type ClusterFailureReason = ProvisioningFailureReason | 'scale-out-failed' | 'delete-failed';
+
 export type OsK8sClusterStatus = 'Provisioning' | 'Provisioned' | 'Failed';
 
 export interface ExistingOsK8sCluster {
@@ -17,7 +20,7 @@ export interface ExistingOsK8sCluster {
   workers: number | null;
   masterFlavor: unknown;
   karmada: 'awaiting-join' | 'not-configured' | null;
-  failure: { reason: ProvisioningFailureReason; detail: string } | null;
+  failure: { reason: ClusterFailureReason; detail: string } | null;
   decommissioned: boolean;
 }
 

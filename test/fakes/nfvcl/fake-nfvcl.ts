@@ -81,6 +81,13 @@ export interface RunningFakeNfvcl {
   delayAnswerTo(method: string, path: string, ms: number): void;
   /** The next blueprint created fails while deploying, with this message. */
   failNextProvisioning(message: string): void;
+  /**
+   * The next add_node (or blueprint delete) fails in NFVCL's worker, with this message, as nfvcl-ng's update_blueprint
+   * (delete_blueprint) does: the request is accepted, nothing is added (deleted), the blueprint is left in error
+   * (`status.error`, `detail`) and its task ends with `error` and the message as `exception`.
+   */
+  failNextDay2(message: string): void;
+  failNextDeletion(message: string): void;
   /** The next blueprint created never finishes deploying (nor does its task). */
   holdNextProvisioning(): void;
   /** Forgets every task (NFVCL restarted). */
@@ -105,6 +112,8 @@ export class FakeNfvcl {
   private readonly answerDelays: { method: string; path: string; ms: number }[] = [];
   private readonly pendingDelays = new FakeDelays();
   private nextFailure: string | null = null;
+  private nextDay2Failure: string | null = null;
+  private nextDeletionFailure: string | null = null;
   private holdNext = false;
   private counter = 0;
 
@@ -142,6 +151,12 @@ export class FakeNfvcl {
       delayAnswerTo: (method, path, ms) => void fake.answerDelays.push({ method, path, ms }),
       failNextProvisioning: (message) => {
         fake.nextFailure = message;
+      },
+      failNextDay2: (message) => {
+        fake.nextDay2Failure = message;
+      },
+      failNextDeletion: (message) => {
+        fake.nextDeletionFailure = message;
       },
       holdNextProvisioning: () => {
         fake.holdNext = true;
@@ -272,11 +287,21 @@ export class FakeNfvcl {
     if (added < 1 || areas.some((area) => area.is_master_area !== false)) {
       return { status: 422, body: { detail: [{ loc: ['body', 'areas'], msg: 'add_node needs non-master areas with worker_replicas', input: body }] } };
     }
-    blueprint.workers += added;
-    return this.accepted(`Blueprint ${blueprintId} day-2 operation add_node started`, blueprintId, 'running', true);
+    const failure = this.nextDay2Failure;
+    this.nextDay2Failure = null;
+    if (failure === null) blueprint.workers += added;
+    else blueprint.error = failure;
+    return this.accepted(`Blueprint ${blueprintId} day-2 operation add_node started`, blueprintId, 'running', true, failure);
   }
 
   private deleteBlueprint(blueprintId: string): Reply {
+    const failure = this.nextDeletionFailure;
+    const blueprint = this.blues.get(blueprintId);
+    if (blueprint && failure !== null) {
+      this.nextDeletionFailure = null;
+      blueprint.error = failure;
+      return this.accepted(`Blueprint ${blueprintId} is being destroyed`, null, 'destroying', true, failure);
+    }
     if (!this.blues.delete(blueprintId)) {
       // Current NFVCL: delete_blueprint's pre-work callback answers `failed` (HTTP 400) with a task id.
       if (this.options.api !== 'current') return notFound(`Blueprint ${blueprintId} not found`);
@@ -318,10 +343,10 @@ export class FakeNfvcl {
     };
   }
 
-  /** 2024: 200 at once; current: 202 and a task to poll (day-2 and delete tasks finish on the first poll). */
-  private accepted(detail: string, blueprintId: string | null, status: string, instant = false): Reply {
+  /** 2024: 200 at once; current: 202 and a task to poll (day-2 and delete tasks finish on the first poll, failing with `error`). */
+  private accepted(detail: string, blueprintId: string | null, status: string, instant = false, error: string | null = null): Reply {
     if (this.options.api === '2024') return { status: 200, body: { status, detail, result: {} } };
-    const task: FakeTask = { id: randomUUID(), blueprintId: instant ? null : blueprintId, ticksLeft: instant ? 1 : this.options.pollsUntilReady, error: null, result: blueprintId };
+    const task: FakeTask = { id: randomUUID(), blueprintId: instant ? null : blueprintId, ticksLeft: instant ? 1 : this.options.pollsUntilReady, error, result: blueprintId };
     this.tasks.set(task.id, task);
     return { status: 202, body: { status, detail, result: {}, task_id: task.id } };
   }
