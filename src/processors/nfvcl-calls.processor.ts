@@ -112,7 +112,8 @@ export class NfvclCallsProcessor implements Processor {
       return await nfvcl.createK8sBlueprint(operation.nfvclRequest as K8sCreateBody);
     } catch (error) {
       if (!(error instanceof NfvclError && error.outcomeUnknown)) throw error;
-      // NFVCL could not be read either: the call fails, in doubt; a retry of the same cluster looks again.
+      // NFVCL (or SMO's clusters) could not be read either: the call fails with the create's error, in doubt, and a later
+      // create of the same cluster looks again. Not thrown: the runner would handle the event again and create again.
       const adopted = await this.lostBlueprint(operation, nfvcl).catch(() => null);
       if (adopted) return adopted;
       throw error;
