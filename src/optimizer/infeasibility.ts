@@ -1,8 +1,9 @@
+import { CapacityCover, solveWithinCapacity } from './exact-capacity';
 import { describeRequirement, formatLatency } from './latency';
 import { BindingResource, Placement, PlacementInfeasible } from './model';
 import { PlacementMilpOptions, buildPlacementMilp } from './placement-milp-model';
 import { ClusterSlot, PlacementProblem, Resource, ServiceLoad, Usage, noUsage, shortfalls, withinCapacity } from './problem';
-import { Solver, hasSolution } from './solver';
+import { Solver } from './solver';
 
 /** Finds the resource (or latency requirement) that makes a placement problem infeasible, cheapest test first. */
 
@@ -88,7 +89,7 @@ function aggregateShortfall(problem: PlacementProblem): PlacementInfeasible | un
 }
 
 /**
- * After the solver proved infeasibility. With latency requirements, first the problem without them: if it is
+ * After the solver proved infeasibility (with `covers`, the placements over capacity it found on the way). With latency requirements, first the problem without them: if it is
  * feasible, latency is binding and a deletion filter names a minimal set of requirements that conflicts with the
  * capacities. Otherwise (and always without requirements) drop one resource family at a time, latency rows
  * dropped too: the first whose removal helps is binding.
@@ -98,11 +99,13 @@ export async function diagnoseWithRelaxations(
   current: Placement | undefined,
   solver: Solver,
   timeLimitMs: number,
+  covers: CapacityCover[] = [],
 ): Promise<PlacementInfeasible> {
+  // A probe's placement counts only within the capacities it keeps, exactly (exact-capacity.ts).
   const feasible = async (probe: NonNullable<PlacementMilpOptions['probe']>): Promise<boolean | undefined> => {
-    const { model } = buildPlacementMilp(problem, current, { probe });
-    const result = await solver.solve(model, { timeLimitMs });
-    return hasSolution(result) ? true : result.status === 'infeasible' ? false : undefined;
+    const build = (known: readonly CapacityCover[]) => buildPlacementMilp(problem, current, { probe, covers: known });
+    const { result, assignment } = await solveWithinCapacity(problem, solver, covers, build, { timeLimitMs, ...(probe.relax ? { relaxed: probe.relax } : {}) });
+    return assignment !== undefined ? true : result.status === 'infeasible' ? false : undefined;
   };
   if (problem.latency.length > 0 && (await feasible({ latency: [] })) === true) {
     let kept = problem.latency.map((_, k) => k);

@@ -280,3 +280,25 @@ describe('the time limit of a placement under intents', () => {
     for (const end of ends) expect(end).toBeLessThanOrEqual(started + timeLimitMs + 20);
   });
 });
+
+describe.each(SOLVER_NAMES)('placement under intents at the exact memory limit, %s', (solverName) => {
+  // The solvers accept rows within their tolerance (~80 bytes of a GiB here): candidates, phases and probes are
+  // checked to the byte (exact-capacity.ts).
+  const GIB = 2 ** 30;
+  const intents = { energyEfficiency: true };
+
+  it('three services of half a GiB and 40 bytes do not fit two clusters of 1 GiB', async () => {
+    const clusters = [cluster('c1', 10, { memoryBytes: GIB }), cluster('c2', 10, { memoryBytes: GIB })];
+    const services = ['a', 'b', 'c'].map((id) => service(id, 1, { memoryBytes: GIB / 2 + 40 }));
+    const result = await intentPlacement(clusters, services, { a: 'c1', b: 'c2', c: 'c1' }, { solver: await getSolver(solverName), intents });
+    expect(result).toMatchObject({ feasible: false, kind: 'infeasible', bindingResource: 'memory' });
+  });
+
+  it('the placement returned fits every cluster to the byte', async () => {
+    const clusters = [cluster('c1', 10, { memoryBytes: GIB }), cluster('c2', 10, { memoryBytes: GIB / 2 + 40 })];
+    const services = [service('a', 1, { memoryBytes: GIB / 2 + 40 }), service('b', 1, { memoryBytes: GIB / 2 + 40 }), service('c', 1, { memoryBytes: GIB / 2 - 100 })];
+    const result = await intentPlacement(clusters, services, { a: 'c1', b: 'c1', c: 'c2' }, { solver: await getSolver(solverName), intents });
+    expect(result).toMatchObject({ feasible: true, terms: { moves: 2 } });
+    if (result.feasible) expect(checkIntentPlacement(clusters, services, result.placement, result.clusterSets, intents, { tolerance: 0 })).toEqual([]);
+  });
+});

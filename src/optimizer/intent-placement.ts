@@ -1,4 +1,5 @@
 import { yieldIfBusy } from '../shared/event-loop-yield';
+import { CapacityCover, MAX_COVER_ROUNDS, coverRows, decodeAssignment, overcommitCovers, solveWithinCapacity } from './exact-capacity';
 import { diagnoseWithoutSolver } from './infeasibility';
 import { assignmentValues, coLocationGroups, greedyPlacement, peakBound, satisfiesRows, weightedFillBound } from './intent-fast-paths';
 import {
@@ -19,7 +20,8 @@ import { ClusterCapacity, Placement, PlacementInfeasible, ServiceDemand } from '
 import { evaluateAssignment, placementWeights } from './objective';
 import { buildPlacementMilp } from './placement-milp-model';
 import { PlacementProblem, buildPlacementProblem } from './problem';
-import { LinearConstraint, LinearModel, LinearTerm, ModelVariable, SolveResult } from './solver';
+import { LinearConstraint, LinearModel, LinearTerm, ModelVariable, SolveResult, hasSolution } from './solver';
+import { failedResult } from './solvers/solution';
 import { getSolver } from './solver-selection';
 
 /**
@@ -32,6 +34,8 @@ import { getSolver } from './solver-selection';
  * round trips between connected services, share of free CPU) → peak CPU. Each phase minimises its term with the
  * earlier terms bounded by their optima. No presolve: the intents' rows are not known to it.
  */
+
+const NOTHING_FIXED: ReadonlyMap<number, number> = new Map();
 
 export interface IntentPlacementOptions extends MilpPlacementOptions {
   readonly intents?: PlacementIntents;
@@ -186,6 +190,8 @@ export async function intentPlacement(
   phases.push(peakPhase(problem, x));
 
   const constraints: LinearConstraint[] = [...base.model.constraints, ...haRows, ...coLocationRows];
+  // Placements a solver accepted within its tolerance but over a capacity (exact-capacity.ts), for the probes too.
+  const covers: CapacityCover[] = [];
   const variables: ModelVariable[] = [...base.model.variables];
   let start: ReadonlyMap<string, number> | undefined;
   let assignment: number[] | undefined;
@@ -235,7 +241,7 @@ export async function intentPlacement(
         if (p > 0 && best !== undefined && performance.now() >= deadline) break;
         const values = assignmentValues(problem, x, candidate, phase.name === 'balance');
         await yieldIfBusy();
-        if (values === undefined || !satisfiesRows(constraints, values)) continue;
+        if (values === undefined || !satisfiesRows(constraints, values) || overcommitCovers(problem, candidate).length > 0) continue;
         const value = termValue(phase, { values }, integer);
         if (best === undefined || value < best.value) best = { values, value };
       }
@@ -247,6 +253,19 @@ export async function intentPlacement(
       shortcut && best !== undefined
         ? { solver: solver.name, status: 'optimal', provenOptimal: true, values: best.values, objective: best.value, solveMs: 0 }
         : await solver.solve(model, { timeLimitMs: remaining(), ...(solverStart ? { start: solverStart } : {}) });
+    // A solution over a capacity (within the solver's tolerance): its covers join the rows, this phase's and every later
+    // one's, and the phase is solved again (exact-capacity.ts). The candidates and the start fit exactly: they meet them.
+    for (let round = 1; hasSolution(result) && result.status !== 'error'; round++) {
+      const over = overcommitCovers(problem, decodeAssignment(problem, NOTHING_FIXED, x, result));
+      if (over.length === 0) break;
+      for (const row of coverRows(problem, over, x, NOTHING_FIXED, [], covers.length)) constraints.push(row);
+      for (const cover of over) covers.push(cover);
+      const again =
+        round >= MAX_COVER_ROUNDS || remaining() <= 1
+          ? failedResult(solver.name, 'error', 0, `every ${solver.name} placement found exceeded a capacity`)
+          : await solver.solve(model, { timeLimitMs: remaining(), ...(solverStart ? { start: solverStart } : {}) });
+      result = { ...again, solveMs: result.solveMs + again.solveMs };
+    }
     if (best !== undefined && result.status !== 'infeasible' && (result.values.size === 0 || result.status === 'error')) {
       // Stopped without a solution, or failed (a worker out of its time or heap): the best candidate meets every row so
       // far, so it is this phase's answer, not proven.
@@ -269,7 +288,7 @@ export async function intentPlacement(
     // Terms over x alone can be evaluated at the previous phase's solution: lower now means this term chose.
     const previous = assignment === undefined || phase.variables !== undefined ? undefined : termValue(phase, { values: start ?? new Map() }, integer);
     if (previous !== undefined && value < previous - TERM_TOLERANCE * Math.max(1, Math.abs(previous))) decidedBy.add(phase.name);
-    assignment = decode(problem, x, result);
+    assignment = decodeAssignment(problem, NOTHING_FIXED, x, result);
     if (!shortcut) candidates.push(assignment); // meets every row so far: a later phase may stop at it
     if (!result.provenOptimal) proven = false;
     if (p === 0) movesProven = result.provenOptimal;
@@ -328,9 +347,12 @@ export async function intentPlacement(
   /** Drops one intent at a time (coLocation, highAvailability, security); the first whose removal helps is named. */
   async function diagnose(): Promise<PlacementInfeasible> {
     const feasible = async (rows: LinearConstraint[]): Promise<boolean> => {
-      const probe: LinearModel = { name: 'intent-probe', sense: 'minimize', objective: [], variables: base.model.variables, constraints: rows };
-      const result = await solver.solve(probe, { timeLimitMs: Math.min(1_000, remaining()) });
-      return result.values.size > 0;
+      const probe = (known: readonly CapacityCover[]) => ({
+        model: { name: 'intent-probe', sense: 'minimize', objective: [], variables: base.model.variables, constraints: [...rows, ...coverRows(problem, known, x, NOTHING_FIXED)] } satisfies LinearModel,
+        variable: x,
+      });
+      const { assignment } = await solveWithinCapacity(problem, solver, covers, probe, { timeLimitMs: Math.min(1_000, remaining()) });
+      return assignment !== undefined;
     };
     if (coLocationRows.length > 0 && (await feasible([...base.model.constraints, ...haRows]))) {
       const names = coLocationPairs(services).map(([a, b]) => `${a} + ${b}`).join(', ');
@@ -568,16 +590,6 @@ function termValue(phase: Phase, result: Pick<SolveResult, 'values'>, integer: R
     value += coefficient * (integer.has(variable) ? Math.round(raw) : raw);
   }
   return value;
-}
-
-function decode(problem: PlacementProblem, x: (s: number, c: number) => string | undefined, result: SolveResult): number[] {
-  return problem.services.map((_, k) => {
-    for (let c = 0; c < problem.clusters.length; c++) {
-      const name = x(k, c);
-      if (name !== undefined && (result.values.get(name) ?? 0) > 0.5) return c;
-    }
-    return -1;
-  });
 }
 
 /** Moves of a placement against the previous one, every cluster of a service counted (as the moves phase does). */

@@ -1,4 +1,5 @@
 import { capacityGap } from './capacity-gap';
+import { CapacityCover, solveWithinCapacity } from './exact-capacity';
 import { diagnoseWithRelaxations, diagnoseWithoutSolver } from './infeasibility';
 import { ClusterCapacity, NetworkInputs, Placement, PlacementFound, PlacementInfeasible, ServiceDemand } from './model';
 import { PEAK_PERCENT_MAX, evaluateAssignment, moveCosts, placementWeights } from './objective';
@@ -6,7 +7,7 @@ import { DEFAULT_ENUMERATION_LIMIT, enumeratePlacement } from './placement-enume
 import { PlacementObjective, buildPlacementMilp } from './placement-milp-model';
 import { presolvePlacement } from './placement-presolve';
 import { PlacementProblem, buildPlacementProblem, toPlacement } from './problem';
-import { SolveResult, Solver, SolverName, hasSolution } from './solver';
+import { SolveResult, Solver, SolverName } from './solver';
 import { getSolver } from './solver-selection';
 import { failedResult } from './solvers/solution';
 
@@ -90,12 +91,15 @@ export async function milpPlacement(
   const deadline = started + (options.timeLimitMs ?? DEFAULT_PLACEMENT_TIME_LIMIT_MS);
   const remaining = (): number => Math.max(1, deadline - performance.now());
   let solveMs = 0;
+  // Placements the solver accepted within its tolerance but over a capacity, excluded from every later model.
+  const covers: CapacityCover[] = [];
   const solve = async (fixed: ReadonlyMap<number, number>, objective: PlacementObjective, start: readonly number[] | undefined, timeLimitMs: number) => {
-    const milp = buildPlacementMilp(problem, current, { fixed, objective });
-    const startValues = start === undefined ? undefined : startOf(problem, milp.variable, start, objective);
-    const result = await solver.solve(milp.model, { timeLimitMs, ...(startValues === undefined ? {} : { start: startValues }) });
+    const { result, assignment } = await solveWithinCapacity(problem, solver, covers, (known) => buildPlacementMilp(problem, current, { fixed, objective, covers: known }), {
+      timeLimitMs,
+      fixed,
+      ...(start === undefined ? {} : { start: (variable: (s: number, c: number) => string | undefined) => startOf(problem, variable, start, objective) }),
+    });
     solveMs += result.solveMs;
-    const assignment = hasSolution(result) ? decode(problem, fixed, milp.variable, result) : undefined;
     if (assignment?.includes(-1) === true) {
       return { result: failedResult(solver.name, 'error', result.solveMs, `the ${solver.name} solution leaves a service unplaced`), assignment: undefined };
     }
@@ -161,7 +165,7 @@ export async function milpPlacement(
     } else if (assignment !== undefined) {
       moves = { assignment, proven: result.provenOptimal, value: result.objective ?? movesCost(assignment) };
     } else if (result.status === 'infeasible') {
-      const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS);
+      const diagnosis = await diagnoseWithRelaxations(problem, current, solver, DIAGNOSIS_TIME_LIMIT_MS, covers);
       return { ...(await withGap(diagnosis, problem, solver, options, performance.now() - started)), solver: solver.name, solveMs };
     } else if (start !== undefined) {
       moves = { assignment: [...start], proven: false, value: movesCost(start) };
@@ -252,24 +256,6 @@ function startOf(
     values.set('peak', Math.max(terms.peakCpuPercent, objective.peakAtLeast));
   }
   return values.size > 0 ? values : undefined;
-}
-
-/** Service index → cluster index from a solution; -1 where the solution places a free service nowhere. */
-function decode(
-  problem: PlacementProblem,
-  fixed: ReadonlyMap<number, number>,
-  variable: (service: number, cluster: number) => string | undefined,
-  result: SolveResult,
-): number[] {
-  return problem.services.map((_, s) => {
-    const kept = fixed.get(s);
-    if (kept !== undefined) return kept;
-    for (let c = 0; c < problem.clusters.length; c++) {
-      const name = variable(s, c);
-      if (name !== undefined && (result.values.get(name) ?? 0) > 0.5) return c;
-    }
-    return -1;
-  });
 }
 
 async function withGap(

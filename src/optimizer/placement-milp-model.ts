@@ -1,3 +1,4 @@
+import { CapacityCover, coverRows } from './exact-capacity';
 import { Placement } from './model';
 import { PEAK_PERCENT_MAX, moveCosts } from './objective';
 import { PlacementProblem, Resource, currentAssignment, shortfalls } from './problem';
@@ -13,7 +14,8 @@ import { LinearConstraint, LinearModel, LinearTerm, ModelVariable, binaryVariabl
  * Objectives: `moves` minimises Σ cost[s]·(1 − x[s][current s]) with cost = (Σ replicas + 1) + replicas[s] (fewest
  * moves, then fewest moved replicas); `peak` keeps that cost at most a bound and minimises an integer peak ∈ [lower, 100]
  * with 100·Σ cpu·x / cpu_c ≤ peak (these rows replace the CPU rows).
- * Services in `fixed` stay where they are: they get no variable, their loads are constants.
+ * Services in `fixed` stay where they are: they get no variable, their loads are constants. `covers` exclude
+ * placements the solvers accepted within their tolerance but that exceed a capacity (exact-capacity.ts).
  * Built with loops over plain arrays (no spread or recursion over per-variable lists): 1,000 × 200 builds in tens
  * of milliseconds. Extra constraint families or objective terms go in as more rows/terms over `variable`.
  */
@@ -42,6 +44,8 @@ export interface PlacementMilpOptions {
   readonly fixed?: ReadonlyMap<number, number>;
   /** Default `moves`; ignored by probes. */
   readonly objective?: PlacementObjective;
+  /** Placements over capacity found so far, excluded exactly (exact-capacity.ts); those of relaxed resources are left out. */
+  readonly covers?: readonly CapacityCover[];
 }
 
 const GIB = 2 ** 30; // memory rows in GiB keep coefficients near 1
@@ -118,6 +122,7 @@ export function buildPlacementMilp(
     }
   });
   for (const row of latencyRows(problem, variable, probe?.latency)) constraints.push(row);
+  for (const row of coverRows(problem, options.covers ?? [], variable, fixed, probe?.relax)) constraints.push(row);
 
   if (objective === undefined) {
     const name = `placement-probe${(probe?.relax ?? []).map((resource) => `-without-${resource}`).join('')}`;

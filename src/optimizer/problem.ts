@@ -26,6 +26,9 @@ export interface ServiceLoad {
   readonly needsGpu: boolean;
 }
 
+/** CPU amounts are compared on Kubernetes' finest grid, the nanocore (exact-capacity.ts; withinCapacity). */
+export const NANOCORES_PER_CORE = 1e9;
+
 export interface PlacementProblem {
   readonly clusters: readonly ClusterSlot[];
   readonly services: readonly ServiceLoad[];
@@ -38,11 +41,15 @@ export interface PlacementProblem {
   readonly latency: readonly LatencyConstraint[];
 }
 
-/** Relative slack for capacity comparisons, so 0.1 + 0.2 fits a capacity of 0.3. */
-const CAPACITY_SLACK = 1e-9;
+/**
+ * Absolute slack for capacity comparisons of sums in floating point: half a point of the grid (half a nanocore), so
+ * 0.1 + 0.2 cores fit 0.3, and one byte, one GPU or one nanocore over does not. (A slack relative to the capacity
+ * let 1 byte over 1 GiB, 1 KB over 1 TiB, through.) exact-capacity.ts checks the final placements in integers.
+ */
+const CAPACITY_SLACK = 0.5 / NANOCORES_PER_CORE;
 
 export function withinCapacity(used: number, capacity: number): boolean {
-  return used <= capacity + CAPACITY_SLACK * Math.max(1, Math.abs(capacity));
+  return used <= capacity + CAPACITY_SLACK;
 }
 
 /** Code-unit order: locale-independent, so every process sorts the same way. */
