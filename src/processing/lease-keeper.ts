@@ -15,13 +15,15 @@ export class LeaseKeeper {
     private readonly ttlMs: number,
   ) {}
 
-  /** Waits until the lease is ours (or the signal aborts). */
-  async acquire(signal: AbortSignal, onWaiting: () => void): Promise<boolean> {
+  /**
+   * Waits until the lease is ours (or the signal aborts). Polled often enough that a lease left by a dead owner is
+   * taken over within about its TTL; `pollMs` for a lease held briefly, whose waiters should not lag it.
+   */
+  async acquire(signal: AbortSignal, onWaiting: () => void, pollMs = Math.max(50, this.ttlMs / 10)): Promise<boolean> {
     while (!signal.aborted) {
       if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) return true;
       onWaiting();
-      // Polled often enough that a lease left by a dead owner is taken over within about its TTL.
-      await sleep(Math.max(50, this.ttlMs / 10), signal);
+      await sleep(pollMs, signal);
     }
     return false;
   }

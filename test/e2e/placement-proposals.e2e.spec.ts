@@ -148,4 +148,35 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
     // Asked again, the placement sees c2 taken: no placement fits.
     expect((await rig.request('POST', '/graphs/prop-graph/placement?mode=propose')).status).toBe(422);
   }, 90_000);
+  it('two approvals at once that together would overbook a cluster: one is applied, the other refused with 409', async () => {
+    rig = await startRig({
+      clusters: [
+        { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false },
+      ],
+    });
+    for (const graphId of ['first', 'second']) {
+      expect((await rig.request('POST', `/project/${graphId}/graphs`, { body: renamed(graphId, proposing), contentType: 'application/yaml' })).status).toBe(200);
+    }
+    await rig.idle();
+    // c1 is lost, c2 (3 cores) joins: each graph's policy proposes moving its 2.5 cores there, which fits one graph only.
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    const proposals = await eventually(async () => {
+      const found = await Promise.all(['first', 'second'].map(async (graphId) => (await view(graphId)).proposals[0]));
+      return found.every((proposal) => proposal?.status === 'pending') ? found : undefined;
+    }, 20_000, 'a proposal for each graph');
+    // Both requests enter SMO's HTTP stack in the same tick (Fastify's inject: the whole pipeline, without sockets, whose
+    // connection set-up otherwise lets the first approval finish before the second arrives).
+    const fastify = rig.smo.app.getHttpAdapter().getInstance();
+    const approvals = await Promise.all(
+      ['first', 'second'].map((graphId, k) => fastify.inject({ method: 'POST', url: `/graphs/${graphId}/placements/${proposals[k]?.proposalId}/approve` })),
+    );
+    await rig.idle();
+    const onC2 = (await Promise.all(['first', 'second'].map(async (graphId) => Object.values((await view(graphId)).placement ?? {})))).flat().filter((c) => c === 'c2').length;
+    expect({ statuses: approvals.map((answer) => answer.statusCode).sort(), servicesOnC2: onC2 }).toEqual({ statuses: [200, 409], servicesOnC2: 3 });
+  }, 90_000);
 });

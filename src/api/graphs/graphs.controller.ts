@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -27,9 +28,16 @@ import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
 import { proposalShortfalls } from '../../processors/proposal-capacity';
+import { LeaseKeeper } from '../../processing/lease-keeper';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
 const APPROVAL_INVENTORY_WAIT_MS = 5_000;
+/** The lease one approval holds from its capacity check to its append (oneApprovalAtATime). */
+const APPROVAL_LEASE = 'placement-approval';
+/** How long an approval waits for the one before it: that one's ledger wait, and as long again. */
+const APPROVAL_LEASE_WAIT_MS = 2 * APPROVAL_INVENTORY_WAIT_MS;
+const APPROVAL_LEASE_POLL_MS = 10;
+const APPROVAL_BUSY = 'Other approvals are being checked against the clusters’ capacity; retry shortly';
 
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
@@ -244,13 +252,42 @@ export class GraphsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Apply a placement proposal: exactly its moves',
-    description: 'Checked again against the capacity there is now: 409 when it would overbook a cluster (capacity other graphs took since, a cluster unavailable or gone), with the `violations`; ask for a new proposal.',
+    description: 'Checked again against the capacity there is now, one approval at a time across SMO instances: 409 when it would overbook a cluster (capacity other graphs took since, approvals included; a cluster unavailable or gone), with the `violations`; ask for a new proposal. 503 when other approvals kept it waiting too long.',
   })
   @ApiStringParam('proposal', 'the proposal id')
   @GraphCommandResponses('Proposal <id> applied')
+  @ApiProblems(503)
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const overbooked = await this.approvalShortfalls(name, proposal);
-    await this.command(name, { type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, request, reply, `Proposal ${proposal} applied\n`);
+    const context = requestContext(request);
+    const result = await this.oneApprovalAtATime(async (held) => {
+      const overbooked = await this.approvalShortfalls(name, proposal);
+      if (!(await held())) throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
+      return this.execute({ type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, context);
+    });
+    await this.answer(name, result, reply, `Proposal ${proposal} applied\n`);
+  }
+
+  /**
+   * Runs an approval's capacity check and its append under one lease of the read store, which every SMO instance
+   * shares: two approvals at once (two requests, two instances) are checked one after the other, the second against
+   * the clusters with the first's placement (the check waits for the ledger to hold every event recorded before it),
+   * so they cannot both take the same capacity. The lease is renewed while held, and lapses (SMO_LEASE_TTL) when
+   * its instance dies; `held` says whether it is still ours, just before the append. The optimistic alternative, an
+   * append with the expected revision of what the check read, has no stream to hang on: the check reads the
+   * inventory and every graph's placements (read models), and each approval appends to its own graph's stream.
+   */
+  private async oneApprovalAtATime<T>(work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
+    const lease = new LeaseKeeper(this.runtime.readStore, APPROVAL_LEASE, randomUUID(), this.runtime.config.leaseTtlSeconds * 1000);
+    if (!(await lease.acquire(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => undefined, APPROVAL_LEASE_POLL_MS))) {
+      throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
+    }
+    let lost = false;
+    lease.keepRenewed(() => (lost = true));
+    try {
+      return await work(async () => !lost && (await lease.confirm()));
+    } finally {
+      await lease.release();
+    }
   }
 
   /**
@@ -400,7 +437,17 @@ export class GraphsController {
     waitFor: 'settled' | 'placement' | 'removal' = 'settled',
     context = requestContext(request),
   ): Promise<void> {
-    const result = await this.execute(command, context);
+    await this.answer(name, await this.execute(command, context), reply, text, waitFor);
+  }
+
+  /** Answers a command's result once what it asked for is done (bounded wait; 202 when the time is up). */
+  private async answer(
+    name: string,
+    result: Awaited<ReturnType<GraphsController['execute']>>,
+    reply: FastifyReply,
+    text: string,
+    waitFor: 'settled' | 'placement' | 'removal' = 'settled',
+  ): Promise<void> {
     void reply.header('etag', etag(result.revision));
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
     const waitMs = this.runtime.config.deployWaitSeconds * 1000;
