@@ -78,8 +78,8 @@ export class AlertsController {
     const fired: ReceivedAlert[] = [];
     if (alerts.some((alert) => alert.service && !alert.graph)) await this.ownersUpToNow();
     for (const smoAlert of alerts) {
-      // Upstream names its rule after the event and labels it with the service only: such an alert's event is its name.
-      const alert = smoAlert.event === null && smoAlert.graph === null && smoAlert.service !== null ? { ...smoAlert, event: smoAlert.alertname } : smoAlert;
+      // Upstream names its rule after the event and labels it with the service only: an alert without an `event` label names its event by its name.
+      const alert = smoAlert.event === null && smoAlert.service !== null ? { ...smoAlert, event: smoAlert.alertname } : smoAlert;
       const routed = await this.route(alert);
       if (routed.note) notes.push(routed.note);
       fired.push({
@@ -106,13 +106,15 @@ export class AlertsController {
    * `service`, and are named after their event: its owner is the first graph, by id, that has a service of that
    * id (the service-owners read model, one seek however many graphs there are), and the alert triggers it only
    * if the service waits for an event of that name (another system's alert with a `service` label does not).
+   * An alert that names no event (neither an `event` label nor an `alertname`) triggers nothing.
    */
   private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
     if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
     const owner = alert.graph ? await this.graphHaving(alert.graph, alert.service) : await firstOwnerOf(this.runtime.readStore, alert.service);
     if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
     // SMO's rules name their event; the graph decides on it too (decide.ts), this only says why nothing comes of it.
-    if (alert.event !== null && !(await this.serviceWaitsFor(owner, alert.service, alert.event))) {
+    if (alert.event === null) return { graphId: owner, serviceId: alert.service, note: `alert ${alert.alertname ?? '?'} names no event of service ${alert.service}; recorded only` };
+    if (!(await this.serviceWaitsFor(owner, alert.service, alert.event))) {
       return { graphId: owner, serviceId: alert.service, note: `service ${alert.service} of graph ${owner} has no event ${alert.event} (a rule of an earlier submission?); recorded only` };
     }
     return { graphId: owner, serviceId: alert.service, note: null };

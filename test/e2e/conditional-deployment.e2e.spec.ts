@@ -168,6 +168,12 @@ describe('POST /alerts', () => {
     expect(rig.helm.installs(VO)).toHaveLength(0);
     const [recorded] = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 1 });
     expect(recorded?.data).toMatchObject({ alertName: 'KubePodCrashLooping', eventId: 'KubePodCrashLooping', serviceId: VO });
+    // Nor does one with no alertname at all: it names no event, like one naming an event the service does not have.
+    const nameless = await post(webhook({ service: VO }));
+    expect(await nameless.json()).toMatchObject({ notes: [expect.stringContaining('names no event')] });
+    await rig.idle();
+    expect(rig.helm.installs(VO)).toHaveLength(0);
+    expect(await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceTriggered'] } })).toHaveLength(0);
     expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);
     await eventually(async () => rig.helm.installs(VO).length === 1, 20_000, 'the VO install');
     expect((await post(webhook({ alertname: 'main-event', service: VO }))).status).toBe(200);

@@ -467,9 +467,9 @@ describe('graph decider', () => {
         spec.given(waiting('ANY')).when(alert('a', 'resolved')).then([]);
         spec.given(waiting('ANY')).when(alert('c')).then([]);
       });
-      it('an alert naming no event (upstream-style) triggers it', () => {
-        const upstream = alert(null);
-        spec.given(waiting('ANY')).when(upstream).then([triggered(upstream)]);
+      it('an alert naming no event (neither an `event` label nor an alertname) triggers nothing', () => {
+        spec.given(waiting('ANY')).when(alert(null)).then([]);
+        spec.given(waiting('ALL')).when(alert(null)).then([]);
       });
       it('another condition value is taken as ANY, and so is ALL over a single event', () => {
         const first = alert('a');

@@ -89,9 +89,10 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const graph = state;
       const service = graph.services.find((s) => s.id === command.data.serviceId);
       if (!service) return [];
-      // An alert of SMO's rules names its event: one the service no longer waits for (a rule left by an
-      // earlier submission of the graph, a late delivery) triggers nothing. Upstream-style alerts name none.
-      if (command.data.eventId !== null && !waitsForEvent(graph, service.id, command.data.eventId)) return [];
+      // An alert names its event (SMO's rules by their `event` label, upstream-style ones by their alertname):
+      // one the service no longer waits for (a rule left by an earlier submission of the graph, a late
+      // delivery) triggers nothing, nor does one that names no event at all.
+      if (command.data.eventId === null || !waitsForEvent(graph, service.id, command.data.eventId)) return [];
       if (waitsForEveryEvent(triggerOf(graph, service.id))) return alertOfEveryEvent(graph, service, command.data);
       if (command.data.status !== 'firing' || !awaitsAlert(graph, service)) return [];
       return [triggered(command.data)];
