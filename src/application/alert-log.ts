@@ -13,14 +13,15 @@ export interface ReceivedAlert {
 }
 
 /**
- * Records alerts from Alertmanager in the day's stream. Nothing is decided: every alert is a fact,
- * and what it triggers is the conditional deployment processor's business.
+ * Records alerts from Alertmanager in the stream of the day (UTC) each started. Nothing is decided:
+ * every alert is a fact, and what it triggers is the conditional deployment processor's business.
  *
  * An alert's event id follows from the alert as delivered (fingerprint, status, startsAt, endsAt)
  * and where SMO routed it (graph, service): Alertmanager sends a notification again when the
  * webhook answered late or failed, and repeats a firing alert every repeat_interval, unchanged;
- * a repeat appends nothing. An alert with neither fingerprint nor start cannot be told apart and
- * gets an id of its own.
+ * a repeat appends nothing, after midnight too, since it goes to the same stream (the store knows
+ * an event id per stream). An alert with neither fingerprint nor start cannot be told apart and
+ * gets an id of its own, in the day's stream.
  */
 export class AlertLog {
   constructor(private readonly store: EventStore) {}
@@ -28,24 +29,36 @@ export class AlertLog {
   async record(alerts: readonly ReceivedAlert[], context: { correlationId: string; actor: string; now: Date }): Promise<{ position: number | null }> {
     if (alerts.length === 0) return { position: null };
     const metadata = { correlationId: context.correlationId, actor: context.actor, at: context.now.toISOString(), schemaVersion: SCHEMA_VERSION };
-    const byId = new Map<string, NewEvent<'AlertFired', AlertFired['data']>>();
+    const byStream = new Map<string, Map<string, NewEvent<'AlertFired', AlertFired['data']>>>();
     for (const alert of alerts) {
       const id = alertEventId(alert);
-      if (!byId.has(id)) byId.set(id, { id, type: 'AlertFired', data: alert.data, metadata });
+      const stream = alertsStream(startDay(alert, context.now));
+      const events = byStream.get(stream) ?? new Map<string, NewEvent<'AlertFired', AlertFired['data']>>();
+      byStream.set(stream, events);
+      if (!events.has(id)) events.set(id, { id, type: 'AlertFired', data: alert.data, metadata });
     }
-    const events = [...byId.values()];
-    const stream = alertsStream(context.now);
+    let position: number | null = null;
+    for (const [stream, events] of byStream) position = Math.max(position ?? 0, await this.append(stream, [...events.values()]));
+    return { position };
+  }
+
+  private async append(stream: string, events: readonly NewEvent<'AlertFired', AlertFired['data']>[]): Promise<number> {
     try {
-      const { position } = await this.store.appendToStream(stream, events, { expectedRevision: ANY });
-      return { position };
+      return (await this.store.appendToStream(stream, events, { expectedRevision: ANY })).position;
     } catch (error) {
       // Some of them were recorded before, among others (the store takes a repeat only as a whole batch): one at a time.
       if (!(error instanceof WrongExpectedVersionError) || events.length === 1) throw error;
-      let position: number | null = null;
-      for (const event of events) position = (await this.store.appendToStream(stream, [event], { expectedRevision: ANY })).position;
-      return { position };
+      let position = 0;
+      for (const event of events) position = Math.max(position, (await this.store.appendToStream(stream, [event], { expectedRevision: ANY })).position);
+      return position;
     }
   }
+}
+
+/** The day the alert started (Alertmanager's startsAt, validated as RFC 3339), else the day it was received. */
+function startDay({ data }: ReceivedAlert, now: Date): Date {
+  const startsAt = data.startsAt === null ? Number.NaN : Date.parse(data.startsAt);
+  return Number.isNaN(startsAt) ? now : new Date(startsAt);
 }
 
 export function alertEventId({ data, endsAt }: ReceivedAlert): string {

@@ -1,6 +1,6 @@
 /**
- * Alerts received from Alertmanager. They go to one stream per day (`alerts-YYYYMMDD`), not to
- * graph streams: firing alerts repeat every minute, and most change nothing.
+ * Alerts received from Alertmanager. They go to one stream per day (`alerts-YYYYMMDD`, the UTC day
+ * the alert started), not to graph streams: firing alerts repeat every minute, and most change nothing.
  */
 import { eventGuard } from '../event-schema';
 export interface AlertFired {
