@@ -54,6 +54,7 @@ export interface Integrations {
  */
 export function createIntegrations(config: SmoConfig, logger: Logger, simulation: { placedDemand?: () => Promise<DemandByCluster> } = {}): Integrations {
   const kubeconfig = config.karmada.kubeconfig;
+  const submariner = createSubmariner(config);
   const helm: HelmPort = kubeconfig
     ? new HelmCliAdapter({
         binary: config.helm.binary,
@@ -70,9 +71,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
         ...(config.karmada.context ? { context: config.karmada.context } : {}),
         accelerationLabel: config.karmada.accelerationLabel,
         timeoutMs: config.karmada.timeoutSeconds * 1000,
-        ...(config.submariner.kubeconfig
-          ? { networks: new SubmarinerBrokerAdapter(loadKubeconfigFile(config.submariner.kubeconfig, { trusted: true })) }
-          : {}),
+        ...(submariner ? { networks: submariner } : {}),
         onIssue: (issue) => logger.warn({ cluster: issue.cluster }, issue.message),
       })
     : new SimulatedInventoryAdapter(config.karmada.simulatedClustersFile, simulation.placedDemand);
@@ -150,9 +149,16 @@ function createAlertRules(config: SmoConfig): AlertRulesPort {
       group: rules.group,
       labels: rules.labels,
       ...(host ? { prometheusUrl: host } : {}),
+      timeoutMs: config.karmada.timeoutSeconds * 1000,
     });
   }
   return new InMemoryRulesAdapter(rules.group);
+}
+
+/** Submariner's objects (SUBMARINER_KUBECONFIG), each call bounded by SMO_KUBE_TIMEOUT; null when not configured. */
+export function createSubmariner(config: SmoConfig): SubmarinerBrokerAdapter | null {
+  const { kubeconfig } = config.submariner;
+  return kubeconfig ? new SubmarinerBrokerAdapter(loadKubeconfigFile(kubeconfig, { trusted: true }), { timeoutMs: config.karmada.timeoutSeconds * 1000 }) : null;
 }
 
 function karmadaScaler(deployments: KarmadaDeployments): ReplicaScaler {

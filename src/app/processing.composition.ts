@@ -14,8 +14,7 @@ import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.p
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
 import { placementLatencies, type LatencyMatrix } from '../processors/cluster-latencies';
-import { SubmarinerBrokerAdapter } from '../integrations/karmada/submariner-broker.adapter';
-import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
+import { createSubmariner } from './integrations';
 import { DeploymentProcessor } from '../processors/deployment.processor';
 import { SnapshotProcessor } from '../processors/snapshot.processor';
 import { graphDecider } from '../domain/graph/decide';
@@ -80,9 +79,7 @@ export class DurableProcessing {
     });
     this.clusterSync = clusterSync;
     // Submariner's gateways report measured round trips between clusters; configuration overrides them.
-    const gateways = runtime.config.submariner.kubeconfig
-      ? new SubmarinerBrokerAdapter(loadKubeconfigFile(runtime.config.submariner.kubeconfig, { trusted: true }))
-      : null;
+    const gateways = createSubmariner(runtime.config);
     this.clusterLatencies = placementLatencies(gateways, runtime.config.latency.clusterLatencyMs);
     this.processors = [
       new PlacementProcessor({
