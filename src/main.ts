@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type SmoConfig } from './config/config';
 import { createApp } from './app/create-app';
 import { createRuntime } from './app/runtime';
 import { KubeconfigInvalidError } from './integrations/kubernetes/kubeconfig';
-import type { Logger } from './observability/logger';
+import { createLogger, type Logger } from './observability/logger';
 import { getIsolatedSolver, warmUpOptimizer } from './optimizer';
 import { redactUserinfo } from './shared/redact-userinfo';
 
@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const runtime = await createRuntime(config).catch((error: unknown) => {
+  const logger = createLogger({ level: config.logLevel });
+  exitOnUncaughtErrors(logger);
+  const runtime = await createRuntime(config, { logger }).catch((error: unknown) => {
     throw storeFailure(error, config) ?? error;
   });
   const app = await createApp(runtime);
@@ -85,6 +87,17 @@ function stopOnSignals(): { stopWith(stop: () => Promise<void>, logger: Logger):
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   return { stopWith: (run, logger) => (stop = { run, logger }), requested: () => stoppingSince !== null };
+}
+
+/**
+ * A bug no handler caught (an exception, or a rejection: Node raises an unhandled one as an uncaught exception,
+ * `origin` tells which) is logged as one JSON line like every other, with its stack, then SMO exits 1 as Node would.
+ */
+function exitOnUncaughtErrors(logger: Logger): void {
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error }, origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 type SystemError = Error & { code?: string; path?: string; errcode?: number; errstr?: string };
