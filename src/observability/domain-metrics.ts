@@ -3,6 +3,7 @@ import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import type { ReadStore } from '../readstore/read-store';
 import { GRAPH_COUNTS_ID, graphCounts, type GraphCounts } from '../../projections/graphs.projection';
 import type { Logger } from './logger';
+import type { PlacementDecided } from '../domain/graph/events';
 
 /** An appended event as the observer sees it. */
 interface DomainEvent {
@@ -71,11 +72,14 @@ export class DomainMetrics {
       const graph = d.graphId;
       switch (type) {
         case 'PlacementDecided': {
-          const { algorithm, reason, moves, durationMs, placement } = d as { algorithm: string; reason: string; moves: number; durationMs: number; placement: Record<string, string> };
+          const { algorithm, reason, solver, objective, moves, durationMs, placement, clusterSets } = d as PlacementDecided['data'];
           this.placements.inc({ algorithm, reason, outcome: 'decided' });
           this.placementDuration.observe({ algorithm }, durationMs / 1000);
           if (moves > 0) this.placementMoves.inc({ reason }, moves);
-          logger.info({ graph, algorithm, reason, moves, durationMs: Math.round(durationMs), placement }, 'placement decided');
+          // A summary, its size bounded by the clusters: the placement itself (a graph of 1,000 services) only at debug.
+          const summary = { services: Object.keys(placement).length, clusters: servicesPerCluster(placement, clusterSets) };
+          logger.info({ graph, algorithm, solver, reason, objective, moves, durationMs: Math.round(durationMs), ...summary }, 'placement decided');
+          logger.debug({ graph, placement, ...(clusterSets ? { clusterSets } : {}) }, 'placement decided: the placement');
           break;
         }
         case 'PlacementFailed': {
@@ -150,4 +154,13 @@ export class DomainMetrics {
 
 function lastLine(stderr: unknown): string {
   return typeof stderr === 'string' ? (stderr.trim().split('\n').at(-1) ?? '').slice(0, 300) : '';
+}
+
+/** Cluster → how many services run there (on several clusters, highAvailability: counted on each). */
+function servicesPerCluster(placement: Record<string, string>, clusterSets: Record<string, string[]> | undefined): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const [service, cluster] of Object.entries(placement)) {
+    for (const used of clusterSets?.[service] ?? [cluster]) counts.set(used, (counts.get(used) ?? 0) + 1);
+  }
+  return Object.fromEntries(counts);
 }
