@@ -14,7 +14,7 @@ import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules
 import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
 import { descriptorText, graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
-import { AlertRulesProcessor } from './alert-rules.processor';
+import { AlertRulesProcessor, removeRulesNoGraphHas } from './alert-rules.processor';
 
 const submitted = graphSubmitted('demo');
 const graphId = submitted.data.graphId;
@@ -66,9 +66,9 @@ describe('the alert-rules processor', () => {
   });
 });
 
-/** The Brussels graph, its VO's event renamed to `eventId`. */
-function submittedWithEvent(eventId: string): GraphSubmitted {
-  const result = validateDescriptor(parse(descriptorText().replace('id: main-event', `id: ${eventId}`)));
+/** The Brussels graph, its VO's event renamed to `eventId` (and the graph to `graphId`). */
+function submittedWithEvent(eventId: string, graphId = 'image-detection-graph'): GraphSubmitted {
+  const result = validateDescriptor(parse(descriptorText().replace('id: main-event', `id: ${eventId}`).replaceAll('image-detection-graph', graphId)));
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const normalised = normalise(result.descriptor);
   return { type: 'GraphSubmitted', data: { graphId: normalised.id, project: 'demo', descriptor: result.descriptor.hdaGraph as unknown as Record<string, unknown>, source: { form: 'yaml' }, normalised, warnings: [] } };
@@ -133,5 +133,29 @@ describe.each([
     await run({ type: 'RemoveGraph', data: { graphId: first.data.graphId } });
     await processor.handle((await history()).at(-1)!);
     expect((await rules.listRules()).map((r) => r.name)).toEqual([]);
+  });
+
+  it("at start, takes away the rules no graph has any more (an earlier submission's, a stopped graph's); keeps a running graph's, an unknown graph's and unlabelled ones", async () => {
+    const third = submittedWithEvent('main-event-v3', 'rollback-graph');
+    const { graphId: id } = third.data;
+    await run({ type: 'SubmitGraph', data: { ...third.data, project: 'rollback' } });
+    await place(third);
+    await processor.handle((await stores.eventStore.readStream(graphStream(id))).at(-1)!);
+    const current = 'smo_rollback_graph__image_compression_vo__main_event_v3';
+    // Left behind by another writer (an older SMO after a rollback): an earlier submission's rule, another graph's, and one without a graph label.
+    const stale = smoAlertRule({ graphId: id, serviceId: 'image-compression-vo', eventId: 'main-event', promQuery: 'vector(1)', gracePeriod: '1m', description: 'earlier' });
+    const unknownGraph = smoAlertRule({ graphId: 'not-recorded-here', serviceId: 'vo', eventId: 'e', promQuery: 'vector(1)', gracePeriod: '1m', description: 'not ours' });
+    const unlabelled = { name: 'main_event', expr: 'vector(1)', for: '1m', labels: { service: 'image-compression-vo' }, annotations: {} };
+    await rules.upsertRules(id, [stale, unlabelled]);
+    await rules.upsertRules('not-recorded-here', [unknownGraph]);
+    const names = async () => (await rules.listRules()).map((r) => r.name).sort();
+
+    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 1, graphs: 1 });
+    expect(await names()).toEqual([current, 'main_event', unknownGraph.name].sort());
+
+    await run({ type: 'StopGraph', data: { graphId: id } }); // not handled by the processor (an older SMO's)
+    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 1, graphs: 1 });
+    expect(await names()).toEqual(['main_event', unknownGraph.name].sort());
+    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 0, graphs: 0 });
   });
 });

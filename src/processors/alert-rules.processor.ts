@@ -92,6 +92,35 @@ export class AlertRulesProcessor implements Processor {
   }
 }
 
+/**
+ * Takes away SMO's rules that the graph they name no longer has, as recorded: a stopped or removed graph's, an
+ * earlier submission's. Run at start: an older SMO run after the move to a PrometheusRule per graph (a rollback)
+ * takes a stopped graph's rules out of the shared CR only, and the moved copies would keep firing. Rules of a
+ * graph this SMO has no record of, and rules without a `graph` label, are not SMO's to judge: they stay.
+ */
+export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules: AlertRulesPort }): Promise<{ removedRules: number; graphs: number }> {
+  const byGraph = new Map<string, string[]>();
+  for (const rule of await deps.rules.listRules()) {
+    const graphId = rule.labels.graph;
+    if (graphId !== undefined) byGraph.set(graphId, [...(byGraph.get(graphId) ?? []), rule.name]);
+  }
+  let removedRules = 0;
+  let graphs = 0;
+  for (const [graphId, names] of byGraph) {
+    const { state } = await deps.graphs.load(graphId);
+    if (state.kind === 'none') continue;
+    // As the processor keeps them: every event of a running graph's services has its rule, triggered or not.
+    const live = !state.removed && state.status === 'Running';
+    const wanted = new Set(live ? state.normalised.services.flatMap((service) => rulesFor(state, service.id).map((rule) => rule.name)) : []);
+    const unwanted = [...new Set(names)].filter((name) => !wanted.has(name));
+    if (unwanted.length === 0) continue;
+    await deps.rules.removeRules(graphId, unwanted);
+    removedRules += unwanted.length;
+    graphs++;
+  }
+  return { removedRules, graphs };
+}
+
 function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {
   const service = graph.normalised.services.find((s) => s.id === serviceId);
   return service ? serviceAlertRules(graph.graphId, service) : [];
