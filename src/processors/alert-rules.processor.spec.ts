@@ -158,4 +158,29 @@ describe.each([
     expect(await names()).toEqual(['main_event', unknownGraph.name].sort());
     expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 0, graphs: 0 });
   });
+
+  it('writes a rule back when the graph was started again while it took it away (the processor wrote it just before)', async () => {
+    const graph = submittedWithEvent('main-event', 'racing-graph');
+    const { graphId: id } = graph.data;
+    const history = async () => stores.eventStore.readStream(graphStream(id));
+    await run({ type: 'SubmitGraph', data: { ...graph.data, project: 'racing' } });
+    await place(graph);
+    await processor.handle((await history()).at(-1)!);
+    await run({ type: 'StopGraph', data: { graphId: id } }); // its rule left in place, as by an older SMO
+    const rule = 'smo_racing_graph__image_compression_vo__main_event';
+    // The graph is started again, and its rule written by the processor, between the check's read of the graph and its removal.
+    const racing: AlertRulesPort = {
+      mode: rules.mode,
+      upsertRules: (graphId, written) => rules.upsertRules(graphId, written),
+      listRules: () => rules.listRules(),
+      removeRules: async (graphId, names) => {
+        await run({ type: 'StartGraph', data: { graphId: id } });
+        await place(graph);
+        await processor.handle((await history()).at(-1)!);
+        return rules.removeRules(graphId, names);
+      },
+    };
+    expect(await removeRulesNoGraphHas({ graphs, rules: racing })).toMatchObject({ removedRules: 0 });
+    expect((await rules.listRules()).map((r) => r.name)).toContain(rule);
+  });
 });

@@ -107,18 +107,26 @@ export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules
   let removedRules = 0;
   let graphs = 0;
   for (const [graphId, names] of byGraph) {
-    const { state } = await deps.graphs.load(graphId);
+    const { state, revision } = await deps.graphs.load(graphId);
     if (state.kind === 'none') continue;
-    // As the processor keeps them: every event of a running graph's services has its rule, triggered or not.
-    const live = !state.removed && state.status === 'Running';
-    const wanted = new Set(live ? state.normalised.services.flatMap((service) => rulesFor(state, service.id).map((rule) => rule.name)) : []);
+    const wanted = new Set(wantedRules(state).map((rule) => rule.name));
     const unwanted = [...new Set(names)].filter((name) => !wanted.has(name));
     if (unwanted.length === 0) continue;
     await deps.rules.removeRules(graphId, unwanted);
-    removedRules += unwanted.length;
+    // Started or submitted again meanwhile, the processor may have written one of them just before: written back.
+    const after = await deps.graphs.load(graphId);
+    const back = after.revision === revision || after.state.kind === 'none' ? [] : wantedRules(after.state).filter((rule) => unwanted.includes(rule.name));
+    if (back.length > 0) await deps.rules.upsertRules(graphId, back);
+    removedRules += unwanted.length - back.length;
     graphs++;
   }
   return { removedRules, graphs };
+}
+
+/** As the processor keeps them: every event of a running graph's services has its rule, triggered or not. */
+function wantedRules(graph: ExistingGraph): AlertRule[] {
+  if (graph.removed || graph.status !== 'Running') return [];
+  return graph.normalised.services.flatMap((service) => rulesFor(graph, service.id));
 }
 
 function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {
