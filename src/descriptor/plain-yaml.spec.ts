@@ -2,14 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
-import { stringify, type ToStringOptions } from 'yaml';
+import { parseEvents } from 'js-yaml';
+import { Lexer, stringify, type ToStringOptions } from 'yaml';
 import { DEFAULT_INTAKE_LIMITS } from './limits';
-import { plainYamlValue } from './plain-yaml';
+import { plainYamlValue, yamlTokensAtMost } from './plain-yaml';
 import { parseYamlText, parseYamlTextCarefully } from './safe-yaml';
 
 const DESCRIPTORS = join(__dirname, '../../test/fixtures/descriptors');
 const careful = (text: string) => parseYamlTextCarefully(text, DEFAULT_INTAKE_LIMITS);
-const fast = (text: string) => plainYamlValue(text, DEFAULT_INTAKE_LIMITS.maxDepth);
+const fast = (text: string) => plainYamlValue(text, DEFAULT_INTAKE_LIMITS);
+/** How many tokens yaml's lexer makes of the text: what the careful path counts against maxYamlTokens. */
+const lexerTokens = (text: string) => [...new Lexer().lex(text)].length;
 
 /** The fast path's contract: no answer, or the careful path's value. */
 function expectSameAnswer(text: string): boolean {
@@ -18,6 +21,8 @@ function expectSameAnswer(text: string): boolean {
   const reference = careful(text);
   if (!reference.ok) throw new Error(`the fast path accepted what the careful path refuses: ${JSON.stringify(text)} → ${JSON.stringify(reference.problems)}`);
   expect(plain.value).toEqual(reference.value);
+  // The token budget holds on the fast path as on the careful one: its count is never below the lexer's.
+  expect(yamlTokensAtMost(text, parseEvents(text, {}))).toBeGreaterThanOrEqual(lexerTokens(text));
   return true;
 }
 
@@ -49,6 +54,18 @@ describe('plainYamlValue: the fast path gives the careful path\'s value or none'
     ['nesting past the limit', `${'['.repeat(70)}${']'.repeat(70)}`],
   ])('declines %s: the careful path decides', (_name, text) => {
     expect(fast(text)).toBeUndefined();
+  });
+
+  it('keeps the token budget: text the lexer makes more tokens of than maxYamlTokens is refused with 413 as before, however plain', () => {
+    const text = `hdaGraph:\n  services:\n${Array.from({ length: 300 }, (_, i) => `    - id: s${i}\n      values: {a: 1, b: [x, y]}\n`).join('')}`;
+    const tokens = lexerTokens(text);
+    const under = { ...DEFAULT_INTAKE_LIMITS, maxYamlTokens: tokens };
+    const over = { ...DEFAULT_INTAKE_LIMITS, maxYamlTokens: tokens - 1 };
+    expect(2 * text.length + 2).toBeGreaterThan(tokens); // the short count alone would not decide
+    expect(parseYamlTextCarefully(text, over)).toMatchObject({ ok: false, status: 413 });
+    expect(parseYamlText(text, over)).toEqual(parseYamlTextCarefully(text, over));
+    expect(plainYamlValue(text, { ...under, maxYamlTokens: 2 * tokens })).toBeDefined(); // the fast path takes it when the budget has room
+    expect(parseYamlText(text, under)).toEqual(parseYamlTextCarefully(text, under));
   });
 
   it('parseYamlText answers through the careful path when the fast one declines (same problems as before)', () => {

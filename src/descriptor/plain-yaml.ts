@@ -1,5 +1,6 @@
 import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
 import { isScalar, Schema, type ScalarTag } from 'yaml';
+import type { IntakeLimits } from './limits';
 
 /**
  * The fast path of parseYamlText (safe-yaml.ts) for the YAML almost every descriptor is: one document of
@@ -14,16 +15,18 @@ import { isScalar, Schema, type ScalarTag } from 'yaml';
  * stays a string and `0x1F` is 31 as before; keys stay the text they are written as (stringKeys). A
  * differential test (plain-yaml.spec.ts) holds the two paths to the same values.
  */
-export function plainYamlValue(text: string, maxDepth: number): { value: unknown } | undefined {
+export function plainYamlValue(text: string, limits: Pick<IntakeLimits, 'maxDepth' | 'maxYamlTokens'>): { value: unknown } | undefined {
   if (LENIENT_SPOTS.test(text)) return undefined;
   let events: Event[];
   try {
-    events = parseEvents(text, { maxDepth });
+    events = parseEvents(text, { maxDepth: limits.maxDepth });
   } catch {
     return undefined;
   }
   const first = events[0];
   if (first?.type !== EVENT_ID.DOCUMENT || first.directives.length > 0) return undefined;
+  // Each character is in one lexer token, after at most one marker: short text cannot reach the budget.
+  if (2 * text.length + 2 > limits.maxYamlTokens && yamlTokensAtMost(text, events) > limits.maxYamlTokens) return undefined;
   const reader = new EventReader(text, events);
   const value = reader.node();
   // One document, closed: anything after it (a second document) is the careful path's to refuse.
@@ -31,6 +34,24 @@ export function plainYamlValue(text: string, maxDepth: number): { value: unknown
 }
 
 const DECLINED = Symbol('declined');
+
+/**
+ * At least as many tokens as yaml's lexer makes of text the fast path takes, so the fast path never accepts
+ * what the careful path refuses with 413 (IntakeLimits.maxYamlTokens). The lexer makes: a marker for the
+ * document; a marker and a body for each plain or block scalar (a quoted one is a single token); one token
+ * for each indicator, block scalar header, comment, run of spaces and line break. Counting every such
+ * character of the text, in scalars too, can only count more.
+ */
+export function yamlTokensAtMost(text: string, events: readonly Event[]): number {
+  const scalars = events.reduce((count, event) => count + (event.type === EVENT_ID.SCALAR ? 1 : 0), 0);
+  return 2 + 2 * scalars + countOf(text, /[-:?,[\]{}|>#]/g) + countOf(text, / +/g) + countOf(text, /\n/g);
+}
+
+function countOf(text: string, pattern: RegExp): number {
+  let count = 0;
+  for (pattern.lastIndex = 0; pattern.exec(text) !== null; ) count++;
+  return count;
+}
 
 /**
  * Where js-yaml reads text otherwise than yaml (found by plain-yaml.spec's differential test): tabs (yaml

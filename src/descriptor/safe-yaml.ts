@@ -21,7 +21,7 @@ const MAX_REPORTED_PROBLEMS = 20;
  * - alias expansion capped (alias bombs), cycles and nesting depth refused, one document only.
  */
 export function parseYamlText(text: string, limits: IntakeLimits): TextParseOutcome {
-  const plain = withinTokenLimit(text, limits) ? plainYamlValue(text, limits.maxDepth) : undefined;
+  const plain = plainYamlValue(text, limits);
   if (plain && !findStructureProblem(plain.value, limits.maxDepth)) return { ok: true, value: plain.value };
   return parseYamlTextCarefully(text, limits);
 }
@@ -57,15 +57,6 @@ export function parseYamlTextCarefully(text: string, limits: IntakeLimits): Text
   const structureProblem = findStructureProblem(value, limits.maxDepth);
   if (structureProblem) return rejected(400, [structureProblem]);
   return { ok: true, value };
-}
-
-/**
- * Whether the text is short enough that yaml's lexer cannot produce more than `maxYamlTokens` tokens from
- * it: each character is in one token, and at most one empty marker token precedes each scalar and document.
- * Longer text takes the careful path, which counts them, so the fast path never accepts what the limit refuses.
- */
-function withinTokenLimit(text: string, limits: IntakeLimits): boolean {
-  return 2 * text.length + 2 <= limits.maxYamlTokens;
 }
 
 const COMPOSE_OPTIONS = {
