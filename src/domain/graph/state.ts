@@ -1,8 +1,13 @@
 import type { HelmValues, NormalisedGraph, NormalisedTrigger } from './hdag-descriptor';
 import type { ClusterProvisioningProposed, PlacementDecided, PlacementReason } from './events';
 
+/** What a graph is asked to be: its services converge to it. */
+export const GRAPH_STATUSES = ['Running', 'Stopped'] as const;
+export type GraphStatus = (typeof GRAPH_STATUSES)[number];
+
 /** Upstream's service words, plus the transitional and failure states SMO adds. */
-export type ServiceStatus = 'Deploying' | 'Deployed' | 'Pending' | 'Failed' | 'Not deployed' | 'Uninstalling';
+export const SERVICE_STATUSES = ['Deploying', 'Deployed', 'Pending', 'Failed', 'Not deployed', 'Uninstalling'] as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 
 export interface ServiceFailure {
   action: 'install' | 'upgrade' | 'uninstall';
@@ -78,7 +83,7 @@ export interface ExistingGraph {
   graphId: string;
   project: string;
   /** The graph's desired state; services converge to it. */
-  status: 'Running' | 'Stopped';
+  status: GraphStatus;
   removed: boolean;
   descriptor: Record<string, unknown>;
   normalised: NormalisedGraph;
