@@ -26,9 +26,9 @@ const quick = process.argv.includes('--quick');
 const SIZES = quick ? [1_000] : [1_000, 10_000];
 const EVENTS_PER_GRAPH = 10;
 
-/** The projection as version 1 had it: no summary. */
+/** The projection as version 1 had it: no summaries. */
 function versionOne<TDoc>(projection: Projection<TDoc>): Projection<TDoc> {
-  const { summary: _summary, version: _version, ...rest } = projection;
+  const { summaries: _summaries, version: _version, ...rest } = projection;
   return rest;
 }
 

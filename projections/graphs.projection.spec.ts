@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphEvent } from '../src/domain/graph/events';
+import type { GraphEvent, ServiceDeployed } from '../src/domain/graph/events';
 import { graphStream } from '../src/domain/graph/events';
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { logicalTarget, projectPage, type Projection } from '../src/processing/projection';
@@ -10,7 +10,16 @@ import { graphSubmitted } from '../test/support/graph-fixtures';
 import { demoPlacementDecided } from '../test/support/long-history';
 import { eventually } from '../test/support/smo-process';
 import { sqliteProcessing } from '../test/support/processing-rig';
-import { GRAPH_COUNTS_ID, graphCounts, graphsProjection, type GraphCounts, type GraphDocument } from './graphs.projection';
+import {
+  GRAPH_COUNTS_ID,
+  graphCounts,
+  graphSummaries,
+  graphSummaryOf,
+  graphsProjection,
+  type GraphCounts,
+  type GraphDocument,
+  type GraphSummaryDocument,
+} from './graphs.projection';
 
 const SERVICES = ['noise-reduction', 'image-detection', 'image-compression-vo'];
 
@@ -120,7 +129,7 @@ describe('graph counts (the summary of the graphs projection)', () => {
 
     /** The history appended and projected by the graphs projection as it was before the counts (version 1). */
     const writtenByVersionOne = async (history: ReturnType<typeof scriptedHistory>) => {
-      const { summary: _summary, version: _version, ...withoutCounts } = graphsProjection;
+      const { summaries: _summaries, version: _version, ...withoutCounts } = graphsProjection;
       await append(history);
       const old = host(withoutCounts);
       old.start();
@@ -183,3 +192,110 @@ describe('graph counts (the summary of the graphs projection)', () => {
   });
 });
 
+
+/** Each graph's summary as its document gives it, by id. */
+async function summariesOfDocuments(store: ReadStore): Promise<Record<string, GraphSummaryDocument>> {
+  return Object.fromEntries((await store.find<GraphDocument>('graphs')).map(({ id, doc }) => [id, graphSummaryOf(doc)]));
+}
+
+const summariesIn = async (store: ReadStore): Promise<Record<string, GraphSummaryDocument>> =>
+  Object.fromEntries((await store.find<GraphSummaryDocument>(graphSummaries.collection)).map(({ id, doc }) => [id, doc]));
+
+describe('graph summaries (one small document per graph, for the lists)', () => {
+  const events = recorded(scriptedHistory(12, 30));
+
+  it("hold what a list shows of a graph: its statuses, clusters, last decision or failure, open proposals' expiries, revision", async () => {
+    const graphId = 'g1';
+    const deployed: ServiceDeployed['data'] = { graphId, serviceId: 'noise-reduction', action: 'install', cluster: 'c2', namespace: 'ns', chart: 'oci://r/c', values: {}, valuesDigest: '', command: [] };
+    const proposal = (proposalId: string, expiresAt: string): GraphEvent => ({
+      type: 'PlacementProposed',
+      data: { graphId, proposalId, basisDecisionId: null, diff: [], why: 'asked', expiresAt, decision: demoPlacementDecided(graphId, {}) },
+    });
+    const history: GraphEvent[] = [
+      { type: 'GraphSubmitted', data: { ...graphSubmitted('lists').data, graphId } },
+      { type: 'PlacementDecided', data: demoPlacementDecided(graphId, { 'noise-reduction': 'c2', 'image-detection': 'c1' }) },
+      { type: 'ServiceDeployed', data: deployed },
+      { type: 'ServiceDeploymentFailed', data: { graphId, serviceId: 'image-detection', action: 'install', cluster: 'c1', chart: 'oci://r/c', exitCode: 1, stderr: 'Error: boom', timedOut: false, command: [] } },
+      proposal('p1', '2030-01-01T00:00:00.000Z'),
+      proposal('p2', '2031-01-01T00:00:00.000Z'),
+      { type: 'PlacementProposalRejected', data: { graphId, proposalId: 'p1', reason: 'no' } },
+    ];
+    const store = new MemoryReadStore();
+    const page = recorded(history.map((event) => ({ graphId, event }))).map((event, revision) => ({ ...event, revision }));
+    await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), page));
+    expect((await store.get<GraphSummaryDocument>(graphSummaries.collection, graphId))?.doc).toEqual({
+      name: graphId,
+      project: 'lists',
+      status: 'Running',
+      settled: false,
+      servicesByStatus: { Deployed: 1, Failed: 1, Deploying: 1 },
+      clusters: ['c1', 'c2'],
+      lastDecision: { decisionId: `d-${graphId}`, reason: 'first-deploy', algorithm: 'milp' },
+      placementFailure: null,
+      pendingProposalsExpireAt: ['2031-01-01T00:00:00.000Z'],
+      revision: history.length - 1,
+      updatedAt: page.at(-1)!.created,
+    });
+    // About 1 KB, whatever the graph's document weighs.
+    expect(JSON.stringify((await store.get(graphSummaries.collection, graphId))?.doc).length).toBeLessThan(1024);
+  });
+
+  it("equal each graph document's summary after every page, whatever the page size, with pages applied twice; a removed graph has none", async () => {
+    // The removals leave pages where a graph has no document: it has no summary either.
+    expect(events.filter((event) => event.type === 'GraphRemoved').length).toBeGreaterThan(2);
+    for (const pageSize of [1, 7, 100, events.length]) {
+      const store = new MemoryReadStore();
+      for (let start = 0; start < events.length; start += pageSize) {
+        const page = events.slice(start, start + pageSize);
+        await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), page));
+        await store.commit(await projectPage((collection, ids) => store.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), page));
+        expect(await summariesIn(store)).toEqual(await summariesOfDocuments(store));
+      }
+      expect(Object.keys(await summariesIn(store)).length).toBeGreaterThan(0);
+    }
+  });
+
+  describe('in the runner', () => {
+    const rig = sqliteProcessing();
+    const append = async (history: ReturnType<typeof scriptedHistory>) => {
+      let position = 0;
+      for (const { graphId, event } of history) {
+        position = (await rig.stores.eventStore.appendToStream(graphStream(graphId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }])).position;
+      }
+      return position;
+    };
+
+    it('a rebuild gives the same summaries (a summary deleted is back)', async () => {
+      await append(scriptedHistory(12, 20));
+      const processing = rig.host().addProjection(graphsProjection);
+      processing.start();
+      await processing.whenIdle();
+      const live = await summariesIn(rig.stores.readStore);
+      expect(Object.keys(live).length).toBeGreaterThan(3);
+      expect(live).toEqual(await summariesOfDocuments(rig.stores.readStore));
+      const [deleted] = Object.keys(live);
+      await rig.stores.readStore.commit([{ kind: 'delete', collection: graphSummaries.collection, id: deleted!, position: Number.MAX_SAFE_INTEGER - 1 }]);
+      await processing.rebuild('graphs');
+      expect(await summariesIn(rig.stores.readStore)).toEqual(live);
+    });
+
+    it('of documents written by the version before them (5) are built at start, and then move with live events', async () => {
+      await append(scriptedHistory(12, 20));
+      const { summaries, version: _version, ...rest } = graphsProjection;
+      const old = rig.host().addProjection({ ...rest, version: 5, summaries: summaries!.filter((summary) => summary !== graphSummaries) });
+      old.start();
+      await old.whenIdle();
+      await old.stop();
+      expect(await summariesIn(rig.stores.readStore)).toEqual({});
+
+      const upgraded = rig.host().addProjection(graphsProjection);
+      upgraded.start();
+      await eventually(async () => (await builtProjectionVersion(rig.stores.readStore, 'graphs')) === graphsProjection.version, 10_000, 'the rebuild for the current version');
+      const last = await append(scriptedHistory(5, 3).map(({ graphId, event }) => ({ graphId: `late-${graphId}`, event })));
+      await upgraded.whenProcessed(last);
+      const built = await summariesIn(rig.stores.readStore);
+      expect(Object.keys(built)).toEqual(expect.arrayContaining(['g0', 'late-g0']));
+      expect(built).toEqual(await summariesOfDocuments(rig.stores.readStore));
+    });
+  });
+});

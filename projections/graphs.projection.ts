@@ -54,6 +54,59 @@ function add(counts: Record<string, number>, status: string, by: number): void {
   else counts[status] = count;
 }
 
+/**
+ * A graph as its lists show it, without its descriptor, values or history: what an operator scans a list
+ * of graphs for (the console's rows). About 1 KB however many services the graph has (its document
+ * grows by about 1.3 KB a service).
+ */
+export interface GraphSummaryDocument {
+  name: string;
+  project: string;
+  status: GraphDocument['status'];
+  settled: boolean;
+  servicesByStatus: Record<string, number>;
+  /** The clusters its services are placed on, sorted. */
+  clusters: string[];
+  lastDecision: { decisionId: string; reason: string; algorithm: string } | null;
+  placementFailure: string | null;
+  /** When each pending proposal expires: how many are still open depends on when the list is read. */
+  pendingProposalsExpireAt: string[];
+  revision: number;
+  updatedAt: string;
+}
+
+/** The summary of a graph's document. */
+export function graphSummaryOf({ state, settled, revision, updatedAt }: GraphDocument): GraphSummaryDocument {
+  const servicesByStatus: Record<string, number> = {};
+  for (const service of state.services) servicesByStatus[service.status] = (servicesByStatus[service.status] ?? 0) + 1;
+  return {
+    name: state.graphId,
+    project: state.project,
+    status: state.status,
+    settled,
+    servicesByStatus,
+    clusters: [...new Set(state.services.flatMap((s) => (s.target?.cluster ? [s.target.cluster] : [])))].sort(),
+    lastDecision: state.placement ? { decisionId: state.placement.decisionId, reason: state.placement.reason, algorithm: state.placement.algorithm } : null,
+    placementFailure: state.placementFailure?.detail ?? null,
+    pendingProposalsExpireAt: (state.proposals ?? []).filter((p) => p.status === 'pending').map((p) => p.expiresAt),
+    revision,
+    updatedAt,
+  };
+}
+
+/**
+ * One small document per graph, id its name, for the lists that show a few fields of many graphs: they
+ * read and parse these, not each graph's whole document (about 265 KB at 200 services).
+ */
+export const graphSummaries: ProjectionSummary<GraphDocument, GraphSummaryDocument> = {
+  collection: 'graph-summaries',
+  summaryIds: ({ id }) => [id],
+  evolve: (_summary, { after }) => (after ? graphSummaryOf(after) : null),
+};
+
+/** The first version of the graphs projection that writes the graph summaries. */
+export const GRAPH_SUMMARIES_SINCE = 6;
+
 export const graphsProjection: Projection<GraphDocument> = {
   name: 'graphs',
   collection: 'graphs',
@@ -64,8 +117,9 @@ export const graphsProjection: Projection<GraphDocument> = {
   //    helm is asked: such a service of a stopped or removed graph shows Uninstalling, and the graph unsettled).
   // 5: GRAPH_EVOLVE_VERSION 8 (a failed service a placement moves or gives new values deploys again).
   //    GRAPH_EVOLVE_VERSION 9 needs no rebuild: it folds new event types (condition ALL), which no document already written holds.
-  version: 5,
-  summary: graphCounts,
+  // 6: the graph summaries (a summary the documents of version 5 never wrote).
+  version: 6,
+  summaries: [graphCounts, graphSummaries],
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
   evolve: (doc, event) => {

@@ -102,7 +102,7 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
   // 2: the placed-demand totals (a summary the documents of version 1 never moved).
   // 3: one entry per cluster of a highAvailability service's set (version 2 counted only its first).
   version: 3,
-  summary: placedDemandTotals,
+  summaries: [placedDemandTotals],
   filter: { eventTypes: ['PlacementDecided', 'ServiceScaled', 'GraphStopped', 'GraphStarted', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event) => (isGraphEvent(event) ? [event.data.graphId] : []),
   evolve: (doc, event, graphId) => {

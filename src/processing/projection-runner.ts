@@ -2,7 +2,7 @@ import type { RecordedEvent, Subscription } from '../eventstore/event-store';
 import { Mutex } from '../shared/mutex';
 import { withRetry } from '../shared/retry';
 import type { DocumentWrite, ReadStore, StoredDocument } from '../readstore/read-store';
-import { logicalTarget, projectPage, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
+import { logicalTarget, projectPage, type DocumentChange, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
 import { yieldIfBusy } from '../shared/event-loop-yield';
 import { Runner, describe, type RunnerDependencies } from './runner';
 
@@ -62,12 +62,12 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         followUps: (change, event) =>
           poisonOnThrow(() => projection.followUps!(change, event)).map((followUp) => ({ id: followUp.id, evolve: (doc: TDoc | null) => poisonOnThrow(() => followUp.evolve(doc)) })),
       }),
-      ...(projection.summary && {
-        summary: {
-          collection: projection.summary.collection,
-          summaryIds: (change) => poisonOnThrow(() => projection.summary!.summaryIds(change)),
-          evolve: (summary, change) => poisonOnThrow(() => projection.summary!.evolve(summary, change)),
-        },
+      ...(projection.summaries && {
+        summaries: projection.summaries.map((summary) => ({
+          collection: summary.collection,
+          summaryIds: (change: DocumentChange<TDoc>) => poisonOnThrow(() => summary.summaryIds(change)),
+          evolve: (doc: unknown, change: DocumentChange<TDoc>) => poisonOnThrow(() => summary.evolve(doc, change)),
+        })),
       }),
     };
   }
@@ -192,7 +192,11 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
     const { readStore, eventStore } = this.deps;
     const logical = logicalTarget(this.projection);
     const target: ProjectionTarget = { documents: await readStore.createCollectionVersion(logical.documents) };
-    if (logical.summaries !== undefined) target.summaries = await readStore.createCollectionVersion(logical.summaries);
+    if (logical.summaries !== undefined) {
+      const summaries: string[] = [];
+      for (const summary of logical.summaries) summaries.push(await readStore.createCollectionVersion(summary));
+      target.summaries = summaries;
+    }
     const started = performance.now();
     let position = 0;
     let events = 0;
@@ -223,7 +227,7 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       const elapsedMs = performance.now() - started;
       return { projection: this.name, collection: target.documents, events, position, head, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
     };
-    const versions = (names: ProjectionTarget) => [names.documents, ...(names.summaries === undefined ? [] : [names.summaries])];
+    const versions = (names: ProjectionTarget) => [names.documents, ...(names.summaries ?? [])];
     this.rebuilding = report((await eventStore.headPosition()) ?? 0);
     let switched = false;
     try {
@@ -248,7 +252,11 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
       };
       await catchUp();
       const previous: ProjectionTarget = { documents: await readStore.activeCollection(logical.documents) };
-      if (logical.summaries !== undefined) previous.summaries = await readStore.activeCollection(logical.summaries);
+      if (logical.summaries !== undefined) {
+        const summaries: string[] = [];
+        for (const summary of logical.summaries) summaries.push(await readStore.activeCollection(summary));
+        previous.summaries = summaries;
+      }
       await this.writes.run(async () => {
         await catchUp();
         // Both versions hold the same events (the live loop is held), so a crash between the switches leaves a consistent pair.

@@ -4,10 +4,10 @@ import type { DocumentWrite, StoredDocument } from '../readstore/read-store';
 /** Loads the current documents of a collection with these ids (a read store's getMany, or a cache in front of it). */
 export type DocumentLoader = (collection: string, ids: readonly string[]) => Promise<ReadonlyMap<string, StoredDocument<unknown>>>;
 
-/** Where a page's documents are read and written: the projection's collection and, with a summary, the summary's (logical or physical names). */
+/** Where a page's documents are read and written: the projection's collection and, with summaries, theirs, in the projection's order (logical or physical names). */
 export interface ProjectionTarget {
   documents: string;
-  summaries?: string;
+  summaries?: readonly string[];
 }
 
 /**
@@ -32,8 +32,11 @@ export interface Projection<TDoc = unknown> {
    * in turn. A document changes at most once per event. Pure.
    */
   followUps?(change: DocumentChange<TDoc>, event: RecordedEvent): ReadonlyArray<FollowUp<TDoc>>;
-  /** Totals over the collection's documents, read as one document however many there are. */
-  readonly summary?: ProjectionSummary<TDoc>;
+  /**
+   * What the collection's documents add up to, kept beside them: totals read as one document however many
+   * there are, or one small document per document for the lists that need only a few of its fields.
+   */
+  readonly summaries?: ReadonlyArray<ProjectionSummary<TDoc>>;
   /**
    * The shape of the documents (1 when absent). A projection whose stored version differs is
    * rebuilt once at start, blue/green: its documents stay readable meanwhile. Raise it when a
@@ -43,9 +46,10 @@ export interface Projection<TDoc = unknown> {
 }
 
 /**
- * Totals over a projection's documents (counts by status, say), kept in a collection of their own:
- * each change of a document (a fold or a follow-up) is folded into the summaries it names, and
- * committed with it. A summary may change several times for one event. Pure.
+ * What a projection's documents add up to (counts by status over all of them, say, or each one's few
+ * fields a list shows), kept in a collection of their own: each change of a document (a fold or a
+ * follow-up) is folded into the summaries it names, and committed with it. A summary may change
+ * several times for one event. Pure.
  */
 export interface ProjectionSummary<TDoc, TSummary = unknown> {
   readonly collection: string;
@@ -57,7 +61,7 @@ export interface ProjectionSummary<TDoc, TSummary = unknown> {
 
 /** The target of a projection's live writes: its logical collections. */
 export function logicalTarget(projection: Projection<unknown>): ProjectionTarget {
-  return { documents: projection.collection, ...(projection.summary ? { summaries: projection.summary.collection } : {}) };
+  return { documents: projection.collection, ...(projection.summaries ? { summaries: projection.summaries.map((summary) => summary.collection) } : {}) };
 }
 
 export interface DocumentChange<TDoc> {
@@ -78,7 +82,7 @@ export interface FollowUp<TDoc> {
  */
 export async function projectPage<TDoc>(load: DocumentLoader, projection: Projection<TDoc>, target: ProjectionTarget, events: readonly RecordedEvent[]): Promise<DocumentWrite[]> {
   const documents = new WorkingSet<TDoc>(load, target.documents);
-  const summary = projection.summary && target.summaries !== undefined ? { of: projection.summary, working: new WorkingSet<unknown>(load, target.summaries) } : null;
+  const summaries = target.summaries === undefined ? [] : (projection.summaries ?? []).map((of, index) => ({ of, working: new WorkingSet<unknown>(load, target.summaries![index]!) }));
   const idsOf = events.map((event) => projection.documentIds(event));
   await documents.load(idsOf.flat());
   for (const [index, event] of events.entries()) {
@@ -96,14 +100,15 @@ export async function projectPage<TDoc>(load: DocumentLoader, projection: Projec
         for (const followUp of followUps) pending.push(documents.fold(followUp.id, event.position, (doc) => followUp.evolve(doc)));
       }
     }
-    if (!summary) continue;
-    for (const change of changes) {
-      const ids = summary.of.summaryIds(change);
-      await summary.working.load(ids);
-      for (const id of ids) summary.working.foldAgain(id, event.position, (doc) => summary.of.evolve(doc, change));
+    for (const summary of summaries) {
+      for (const change of changes) {
+        const ids = summary.of.summaryIds(change);
+        await summary.working.load(ids);
+        for (const id of ids) summary.working.foldAgain(id, event.position, (doc) => summary.of.evolve(doc, change));
+      }
     }
   }
-  return [...documents.writes(), ...(summary?.working.writes() ?? [])];
+  return [...documents.writes(), ...summaries.flatMap((summary) => summary.working.writes())];
 }
 
 /** The documents of one collection a page touches, loaded once and written once. */

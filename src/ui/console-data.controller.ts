@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { GraphDocument } from '../../projections/graphs.projection';
+import { GRAPH_SUMMARIES_SINCE, graphSummaries, graphSummaryOf, graphsProjection, type GraphDocument, type GraphSummaryDocument } from '../../projections/graphs.projection';
+import { builtProjectionVersion } from '../processing/projection-runner';
+import type { FindQuery, ReadStore } from '../readstore/read-store';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/runtime.token';
 import { roleOfRequest } from '../api/security/auth.guard';
@@ -22,22 +24,19 @@ export interface GraphSummary {
   updatedAt: string;
 }
 
-export function graphSummary({ state, settled, updatedAt }: GraphDocument): GraphSummary {
-  const servicesByStatus: Record<string, number> = {};
-  for (const service of state.services) servicesByStatus[service.status] = (servicesByStatus[service.status] ?? 0) + 1;
-  const now = new Date().toISOString();
-  return {
-    name: state.graphId,
-    project: state.project,
-    status: state.status,
-    settled,
-    servicesByStatus,
-    clusters: [...new Set(state.services.flatMap((s) => (s.target?.cluster ? [s.target.cluster] : [])))].sort(),
-    lastDecision: state.placement ? { decisionId: state.placement.decisionId, reason: state.placement.reason, algorithm: state.placement.algorithm } : null,
-    placementFailure: state.placementFailure?.detail ?? null,
-    pendingProposals: (state.proposals ?? []).filter((p) => p.status === 'pending' && p.expiresAt >= now).length,
-    updatedAt,
-  };
+/** A row of the list from the graph's summary: the proposals still open at `now` (ISO) are counted. */
+export function graphSummary(summary: GraphSummaryDocument, now: string): GraphSummary {
+  const { name, project, status, settled, servicesByStatus, clusters, lastDecision, placementFailure, pendingProposalsExpireAt, updatedAt } = summary;
+  const pendingProposals = pendingProposalsExpireAt.filter((expiresAt) => expiresAt >= now).length;
+  return { name, project, status, settled, servicesByStatus, clusters, lastDecision, placementFailure, pendingProposals, updatedAt };
+}
+
+/**
+ * Whether the graph summaries hold every graph: false until the graphs projection has been built by a
+ * version that writes them (after an upgrade from an older one, until its rebuild switches over).
+ */
+async function graphSummariesBuilt(readStore: ReadStore): Promise<boolean> {
+  return ((await builtProjectionVersion(readStore, graphsProjection.name)) ?? 1) >= GRAPH_SUMMARIES_SINCE;
 }
 
 /**
@@ -56,8 +55,8 @@ export class ConsoleDataController {
   }
 
   /**
-   * A page of graph summaries as GET /graphs and GET /project/{p}/graphs page their views: every
-   * project's by project then name, or one project's by name; at most `limit`, after the graph `after`
+   * A page of graph summaries, read from their own small documents (not the graphs' whole ones), as GET
+   * /graphs and GET /project/{p}/graphs page their views: every project's by project then name, or one project's by name; at most `limit`, after the graph `after`
    * names (`<project>/<name>`, or `<name>` in a project). `next` is the `after` of the following page,
    * null on the last: keyset paging, so a page costs the same however deep.
    */
@@ -67,13 +66,19 @@ export class ConsoleDataController {
     const scope: ListScope = project ? 'project' : 'all';
     const size = listSize(limit);
     const cursor = listCursor(after, scope);
-    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', {
+    const query: FindQuery = {
       ...(project ? { where: { project }, orderBy: [{ field: 'name' }] } : { orderBy: [{ field: 'project' }, { field: 'name' }] }),
       ...(cursor ? { after: cursor } : {}),
       limit: size + 1,
-    });
-    const page = docs.slice(0, size);
-    const truncated = docs.length > size;
-    return { graphs: page.map(({ doc }) => graphSummary(doc)), truncated, next: truncated ? cursorAfter(page.at(-1)!.doc, scope) : null };
+    };
+    const { readStore } = this.runtime;
+    // The summaries, about 1 KB a graph; the graphs' whole documents only while an upgrade builds the summaries.
+    const summaries = (await graphSummariesBuilt(readStore))
+      ? (await readStore.find<GraphSummaryDocument>(graphSummaries.collection, query)).map(({ doc }) => doc)
+      : (await readStore.find<GraphDocument>(graphsProjection.collection, query)).map(({ doc }) => graphSummaryOf(doc));
+    const page = summaries.slice(0, size);
+    const truncated = summaries.length > size;
+    const now = new Date().toISOString();
+    return { graphs: page.map((summary) => graphSummary(summary, now)), truncated, next: truncated ? cursorAfter(page.at(-1)!, scope) : null };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BSON, Collection, MongoClient, MongoNetworkError } from 'mongodb';
 import { MemoryEventStore } from '../../src/eventstore/memory-event-store';
 import { ProcessingHost } from '../../src/processing/processing-host';
-import { logicalTarget, projectPage, type Projection } from '../../src/processing/projection';
+import { logicalTarget, projectPage, type Projection, type ProjectionSummary } from '../../src/processing/projection';
 import { MongoDbReadStore } from '../../src/readstore/mongodb-read-store';
 import { silentLogger } from '../support/stores';
 
@@ -15,24 +15,26 @@ interface Service {
 }
 
 /** A projection with a summary (counts by status), in collections of its own. */
-function servicesProjection(): Projection<Service> & { summary: NonNullable<Projection<Service>['summary']> } {
+function servicesProjection(): Projection<Service> & { summary: ProjectionSummary<Service> } {
   const suffix = randomUUID().slice(0, 8);
+  const summary: ProjectionSummary<Service, Record<string, number>> = {
+    collection: `svc-counts-${suffix}`,
+    summaryIds: () => ['all'],
+    evolve: (counts, { before, after }) => {
+      const next = { ...counts };
+      if (before) next[before.status] = (next[before.status] ?? 0) - 1;
+      if (after) next[after.status] = (next[after.status] ?? 0) + 1;
+      return next;
+    },
+  };
   return {
     name: `svc-${suffix}`,
     collection: `svc-${suffix}`,
     filter: { streamCategories: ['svc'] },
     documentIds: (event) => [event.streamId],
     evolve: (_doc, event) => event.data as Service,
-    summary: {
-      collection: `svc-counts-${suffix}`,
-      summaryIds: () => ['all'],
-      evolve: (counts: Record<string, number> | null, { before, after }) => {
-        const next = { ...counts };
-        if (before) next[before.status] = (next[before.status] ?? 0) - 1;
-        if (after) next[after.status] = (next[after.status] ?? 0) + 1;
-        return next;
-      },
-    },
+    summaries: [summary],
+    summary,
   };
 }
 

@@ -5,6 +5,8 @@ import type { GraphSummary } from '../../src/ui/console-data.controller';
 import { DurableProcessing } from '../../src/app/processing.composition';
 import { independentServicesDescriptor } from '../support/graph-fixtures';
 import { PLACEMENT_OUTCOME_TYPES } from '../../projections/placement-decisions.projection';
+import { GRAPH_SUMMARIES_SINCE, graphSummaries, graphsProjection } from '../../projections/graphs.projection';
+import { PROJECTION_VERSIONS } from '../../src/processing/projection-runner';
 
 /** The console's HTTP side without a browser (the browser suite is test/ui/console.ui.spec.ts). */
 const DESCRIPTOR = readFileSync(join(__dirname, '../fixtures/descriptors/brussels-demo.upstream.hdag.yaml'), 'utf8');
@@ -96,6 +98,40 @@ describe('web console routes', () => {
     const bad = await get('/ui/data/graphs?project=Not_A_Project', auth(READ));
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: Array<{ pointer: string }> }).errors[0]!.pointer).toBe('/project');
+  });
+
+  it("reads the rows from the graph summaries, never a graph's whole document (a row costs the same however many services the graph has)", async () => {
+    const find = jest.spyOn(app.runtime.readStore, 'find');
+    try {
+      for (const query of ['', '?project=demo', '?limit=1&after=demo%2Fa']) expect((await get(`/ui/data/graphs${query}`, auth(READ))).status).toBe(200);
+      expect(find.mock.calls.map(([collection]) => collection)).toEqual([graphSummaries.collection, graphSummaries.collection, graphSummaries.collection]);
+    } finally {
+      find.mockRestore();
+    }
+  });
+
+  it('while an upgrade builds the summaries (graphs recorded as built by an older version), lists the same rows from the graph documents', async () => {
+    const { readStore } = app.runtime;
+    const rows = async () => {
+      const response = await get('/ui/data/graphs', auth(READ));
+      expect(response.status).toBe(200);
+      return (await response.json()) as { graphs: GraphSummary[] };
+    };
+    const fromSummaries = await rows();
+    expect(fromSummaries.graphs.length).toBeGreaterThan(0);
+    const recordVersion = async (version: number) => {
+      const stored = await readStore.get<{ version: number }>(PROJECTION_VERSIONS, graphsProjection.name);
+      await readStore.commit([{ kind: 'upsert', collection: PROJECTION_VERSIONS, id: graphsProjection.name, doc: { version }, position: (stored?.position ?? 0) + 1 }]);
+    };
+    await recordVersion(GRAPH_SUMMARIES_SINCE - 1);
+    const find = jest.spyOn(readStore, 'find');
+    try {
+      expect(await rows()).toEqual(fromSummaries);
+      expect(find.mock.calls.map(([collection]) => collection)).toEqual([graphsProjection.collection]);
+    } finally {
+      find.mockRestore();
+      await recordVersion(graphsProjection.version!);
+    }
   });
 
   it('pages the graph list as the API lists do (every project, or one), so no graph is out of reach however many there are', async () => {

@@ -36,6 +36,11 @@ interface Health {
     expect((await deploy('keys', stringify(descriptor))).status).toBe(200);
     const listed = (await (await fetch(`${smo.url}/project/keys/graphs`)).json()) as Array<{ name: string }>;
     expect(listed.map((graph) => graph.name)).toEqual(['keys']);
+    // The console's rows come from the graph summaries, kept, ordered and paged by this adapter too.
+    const rows = async (query: string) => (await (await fetch(`${smo.url}/ui/data/graphs${query}`)).json()) as { graphs: Array<{ name: string; project: string; servicesByStatus: Record<string, number> }>; next: string | null };
+    expect((await rows('')).graphs.map((graph) => `${graph.project}/${graph.name}`)).toEqual([`demo/${GRAPH}`, 'keys/keys']);
+    expect(await rows('?limit=1')).toMatchObject({ graphs: [{ name: GRAPH, servicesByStatus: expect.any(Object) }], next: `demo/${GRAPH}` });
+    expect(await rows(`?limit=1&after=demo%2F${GRAPH}`)).toMatchObject({ graphs: [{ name: 'keys', servicesByStatus: { Deployed: 1 } }], next: null });
     expect(await failing()).toEqual([]);
   }, 60_000);
 
