@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
+import { eventually } from '../support/smo-process';
 
 const GRAPH = 'image-detection-graph';
 // Set by test/support/global-setup.ts when it started FerretDB (under CI it must), or by the developer (MONGO_URL).
@@ -36,7 +37,9 @@ interface Health {
     expect((await deploy('keys', stringify(descriptor))).status).toBe(200);
     const listed = (await (await fetch(`${smo.url}/project/keys/graphs`)).json()) as Array<{ name: string }>;
     expect(listed.map((graph) => graph.name)).toEqual(['keys']);
-    // The console's rows come from the graph summaries, kept, ordered and paged by this adapter too.
+    // The console's rows come from the graph summaries, kept, ordered and paged by this adapter too. Without
+    // transactions a page's summaries are written after its documents: the deploy's answer may come between.
+    await smo.runtime.processing.whenIdle();
     const rows = async (query: string) => (await (await fetch(`${smo.url}/ui/data/graphs${query}`)).json()) as { graphs: Array<{ name: string; project: string; servicesByStatus: Record<string, number> }>; next: string | null };
     expect((await rows('')).graphs.map((graph) => `${graph.project}/${graph.name}`)).toEqual([`demo/${GRAPH}`, 'keys/keys']);
     expect(await rows('?limit=1')).toMatchObject({ graphs: [{ name: GRAPH, servicesByStatus: expect.any(Object) }], next: `demo/${GRAPH}` });
@@ -51,6 +54,8 @@ interface Health {
     expect((await fetch(`${smo.url}/graphs/${GRAPH}/stop`, { method: 'POST' })).status).toBe(200);
     const graph = (await (await fetch(`${smo.url}/graphs/${GRAPH}`)).json()) as { status: string };
     expect(graph.status).toBe('Stopped');
+    // After a restart the runners start as each takes its lease: one may still be idle (not started) here.
+    await eventually(async () => (await failing()).length === 0, 10_000, 'every runner running').catch(() => undefined);
     expect(await failing()).toEqual([]);
   }, 60_000);
 });
