@@ -52,6 +52,9 @@ describe('plainYamlValue: the fast path gives the careful path\'s value or none'
     ['only a comment', '# nothing\n'],
     ['a syntax error', 'a: [1, 2\n'],
     ['nesting past the limit', `${'['.repeat(70)}${']'.repeat(70)}`],
+    ['an implicit key longer than yaml allows (1024 characters to its `:`)', `${'k'.repeat(1100)}: 1\n`],
+    ['a quoted implicit key longer than yaml allows', `"${'k'.repeat(1100)}": 1\n`],
+    ['a short key whose `:` is far after it', `k${' '.repeat(1100)}: 1\n`],
   ])('declines %s: the careful path decides', (_name, text) => {
     expect(fast(text)).toBeUndefined();
   });
@@ -66,6 +69,12 @@ describe('plainYamlValue: the fast path gives the careful path\'s value or none'
     expect(parseYamlText(text, over)).toEqual(parseYamlTextCarefully(text, over));
     expect(plainYamlValue(text, { ...under, maxYamlTokens: 2 * tokens })).toBeDefined(); // the fast path takes it when the budget has room
     expect(parseYamlText(text, under)).toEqual(parseYamlTextCarefully(text, under));
+  });
+
+  it('refuses, as before the fast path, an implicit key whose `:` is more than 1024 characters after its start', () => {
+    const text = `${'k'.repeat(1100)}: 1\n`;
+    expect(parseYamlText(text, DEFAULT_INTAKE_LIMITS)).toMatchObject({ ok: false, status: 400 });
+    expect(parseYamlText(text, DEFAULT_INTAKE_LIMITS)).toEqual(careful(text));
   });
 
   it('parseYamlText answers through the careful path when the fast one declines (same problems as before)', () => {

@@ -35,6 +35,9 @@ export function plainYamlValue(text: string, limits: Pick<IntakeLimits, 'maxDept
 
 const DECLINED = Symbol('declined');
 
+/** Below yaml's bound on an implicit key (the `:` at most 1024 characters after the key's start), with room for quotes. */
+const LONGEST_IMPLICIT_KEY = 1000;
+
 /**
  * At least as many tokens as yaml's lexer makes of text the fast path takes, so the fast path never accepts
  * what the careful path refuses with 413 (IntakeLimits.maxYamlTokens). The lexer makes: a marker for the
@@ -102,6 +105,13 @@ class EventReader {
     return this.events[this.next]?.type === EVENT_ID.POP && this.next === this.events.length - 1;
   }
 
+  /** Where the key's `:` is when it follows on the key's line (past a closing quote and spaces), else where that scan stopped. */
+  private colonAfter(key: Extract<Event, { type: typeof EVENT_ID.SCALAR }>): number {
+    let at = key.valueEnd + (key.style === SCALAR_STYLE.PLAIN ? 0 : 1);
+    while (this.text[at] === ' ') at++;
+    return at;
+  }
+
   private sequence(): unknown[] | typeof DECLINED {
     const items: unknown[] = [];
     while (this.events[this.next]?.type !== EVENT_ID.POP) {
@@ -120,6 +130,8 @@ class EventReader {
       if (key?.type !== EVENT_ID.SCALAR || key.anchorStart !== -1 || key.tagStart !== -1) return DECLINED;
       // An empty key (`: value`) yaml refuses in places js-yaml takes it.
       if (key.style === SCALAR_STYLE.PLAIN && (key.valueStart === key.valueEnd || !startsLikePlainScalar(this.text, key.valueStart, key.valueEnd))) return DECLINED;
+      // yaml refuses an implicit key whose `:` is more than 1024 characters after its start; js-yaml takes it.
+      if (this.colonAfter(key) - key.valueStart > LONGEST_IMPLICIT_KEY) return DECLINED;
       const name = getScalarValue(this.text, key);
       // A duplicate is refused with its line by the careful path; yaml stores __proto__ as an own property.
       if (Object.hasOwn(map, name) || name === '__proto__') return DECLINED;
