@@ -193,6 +193,25 @@ describe('NFVCL calls processor', () => {
       expect({ blueprintsInNfvcl: nfvcl.blueprints().size, creates: blueprintPosts() }).toEqual({ blueprintsInNfvcl: 2, creates: 2 });
     });
 
+    it('adopts no blueprint of a cluster SMO deleted that NFVCL is still destroying: a new request of that shape is a new blueprint', async () => {
+      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
+      await processor.handle((await intent(create, 'lost-4')).event, owner);
+      const adopter = { ...create, smoId: 'OS_K8S_0_fghij' };
+      await processor.handle((await intent(adopter, 'lost-4-retry')).event, owner);
+      const [built] = [...nfvcl.blueprints().keys()];
+      expect((await clusters.load(adopter.smoId)).state).toMatchObject({ blueprintId: built });
+
+      // Deleted: NFVCL accepts, and destroys the VMs for minutes; its blueprint is listed meanwhile.
+      nfvcl.holdNextDeletion();
+      await processor.handle((await intent({ kind: 'delete-k8s', smoId: adopter.smoId, blueprintId: built! }, 'lost-4-delete')).event, owner);
+      expect((await clusters.load(adopter.smoId)).state).toMatchObject({ decommissioned: true });
+
+      const anew = { ...create, smoId: 'OS_K8S_0_uvwxy' };
+      await processor.handle((await intent(anew, 'lost-4-anew')).event, owner);
+      expect((await clusters.load(anew.smoId)).state).not.toMatchObject({ blueprintId: built });
+      expect(blueprintPosts()).toBe(2);
+    });
+
     it('adopts no blueprint built for another cluster shape', async () => {
       nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
       await processor.handle((await intent(create, 'lost-3')).event, owner);

@@ -120,11 +120,14 @@ export class NfvclCallsProcessor implements Processor {
     }
   }
 
-  /** A blueprint of NFVCL asked for as this cluster is (its create_config), that no SMO cluster has; null when there is none. */
+  /**
+   * A blueprint of NFVCL asked for as this cluster is (its create_config), that no SMO cluster has; null when there is none.
+   * One NFVCL is destroying is a deleted cluster's (SMO's read model no longer has it), never a lost create's.
+   */
   private async lostBlueprint(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted | null> {
     const blueprints = await nfvcl.listBlueprints();
     const claimed = new Set((await this.deps.clustersInArea(operation.popArea)).map((cluster) => cluster.blueprintId));
-    const found = blueprints.find((blue) => !claimed.has(blue.id) && blue.phase !== 'error' && isAskedAs(blue, operation));
+    const found = blueprints.find((blue) => !claimed.has(blue.id) && blue.phase !== 'error' && !blue.destroying && isAskedAs(blue, operation));
     if (!found) return null;
     const detail = `Blueprint ${found.id} is in NFVCL: built for an earlier request of this cluster whose answer was lost`;
     return { httpStatus: 200, mode: 'async', taskId: null, blueprintId: found.id, body: { detail } };

@@ -127,12 +127,13 @@ function workersOf(state: Json): number | null {
 }
 
 /** `status{error, current_operation: idle|deploying|running-day2-op|destroying, detail}`. */
-function phaseOf(status: unknown): Pick<NfvclBlueprint, 'phase' | 'detail'> {
-  if (!isRecord(status)) return { phase: 'busy', detail: null };
+function phaseOf(status: unknown): Pick<NfvclBlueprint, 'phase' | 'destroying' | 'detail'> {
+  if (!isRecord(status)) return { phase: 'busy', destroying: false, detail: null };
   const detail = typeof status.detail === 'string' && status.detail !== '' ? text(status.detail) : null;
-  if (status.error === true) return { phase: 'error', detail };
   const operation = typeof status.current_operation === 'string' ? status.current_operation.toLowerCase() : '';
-  return { phase: operation === 'idle' || operation === '' ? 'ready' : 'busy', detail };
+  const destroying = operation === 'destroying';
+  if (status.error === true) return { phase: 'error', destroying, detail };
+  return { phase: operation === 'idle' || operation === '' ? 'ready' : 'busy', destroying, detail };
 }
 
 /** B15: an area may arrive as a number or as a string of digits. */

@@ -227,7 +227,7 @@ describe('NFVCL HTTP client', () => {
         create_config: { master_flavors: { vcpu_count: '2' } },
         status: { error: false, current_operation: 'idle', detail: '' },
       });
-      expect(blue).toEqual({ id: 'OLD01', type: 'K8sBlueprint', popArea: 3, mgmtNetwork: 'm', serviceNetwork: 's', masterFlavor: { vcpu_count: '2' }, workers: 2, requestedMaster: null, phase: 'ready', detail: null });
+      expect(blue).toEqual({ id: 'OLD01', type: 'K8sBlueprint', popArea: 3, mgmtNetwork: 'm', serviceNetwork: 's', masterFlavor: { vcpu_count: '2' }, workers: 2, requestedMaster: null, phase: 'ready', destroying: false, detail: null });
       expect(blueprintOf({ id: 'X1', status: { error: true, current_operation: 'idle', detail: 'boom' } })).toMatchObject({ phase: 'error', detail: 'boom', popArea: null });
       expect(blueprintOf({ id: 'X1', status: { error: false, current_operation: 'deploying' } })).toMatchObject({ phase: 'busy' });
     });

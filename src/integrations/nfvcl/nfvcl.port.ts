@@ -54,6 +54,8 @@ export interface NfvclBlueprint {
   requestedMaster: { popArea: number | null; mgmtNetwork: string | null; serviceNetwork: string | null; workerReplicas: number | null } | null;
   /** `ready`: idle without error; `busy`: an operation runs; `error`: NFVCL reports an error. */
   phase: 'ready' | 'busy' | 'error';
+  /** NFVCL is destroying it (`current_operation: destroying`, a delete it accepted): it is no one's cluster any more. */
+  destroying: boolean;
   detail: string | null;
 }
 

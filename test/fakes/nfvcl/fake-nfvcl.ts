@@ -88,6 +88,8 @@ export interface RunningFakeNfvcl {
    */
   failNextDay2(message: string): void;
   failNextDeletion(message: string): void;
+  /** The next blueprint delete is accepted and never finishes: the blueprint stays listed, `destroying`, as NFVCL's is while it destroys the VMs. */
+  holdNextDeletion(): void;
   /** The next blueprint created never finishes deploying (nor does its task). */
   holdNextProvisioning(): void;
   /** Forgets every task (NFVCL restarted). */
@@ -114,6 +116,7 @@ export class FakeNfvcl {
   private nextFailure: string | null = null;
   private nextDay2Failure: string | null = null;
   private nextDeletionFailure: string | null = null;
+  private holdNextDeletion = false;
   private holdNext = false;
   private counter = 0;
 
@@ -157,6 +160,9 @@ export class FakeNfvcl {
       },
       failNextDeletion: (message) => {
         fake.nextDeletionFailure = message;
+      },
+      holdNextDeletion: () => {
+        fake.holdNextDeletion = true;
       },
       holdNextProvisioning: () => {
         fake.holdNext = true;
@@ -301,6 +307,11 @@ export class FakeNfvcl {
       this.nextDeletionFailure = null;
       blueprint.error = failure;
       return this.accepted(`Blueprint ${blueprintId} is being destroyed`, null, 'destroying', true, failure);
+    }
+    if (blueprint && this.holdNextDeletion) {
+      this.holdNextDeletion = false;
+      blueprint.operation = 'destroying';
+      return this.accepted(`Blueprint ${blueprintId} is being destroyed`, null, 'destroying');
     }
     if (!this.blues.delete(blueprintId)) {
       // Current NFVCL: delete_blueprint's pre-work callback answers `failed` (HTTP 400) with a task id.
