@@ -65,6 +65,16 @@ describe('OpenStack Kubernetes cluster decider', () => {
       spec.given([requested]).when({ type: 'ScaleOutCluster', data: { smoId, addedWorkers: 1, taskId: null, nfvclResponse: null } }).thenThrows({ kind: 'conflict' });
       spec.given([requested, failed]).when({ type: 'ScaleOutCluster', data: { smoId, addedWorkers: 1, taskId: null, nfvclResponse: null } }).thenThrows({ kind: 'conflict' });
     });
+    it('a failed add_node takes back its workers, unless a sync has since recorded the workers NFVCL has', () => {
+      const scaledOut: OsK8sClusterEvent = { type: 'ClusterScaledOut', data: { smoId, blueprintId: 'BLUE01', popArea: 0, addedWorkers: 2, workers: 3, taskId: 't-2', nfvclResponse: null } };
+      const failure = { type: 'RecordScaleOutFailure', data: { smoId, taskId: 't-2', addedWorkers: 2, detail: 'no quota' } } as const;
+      const failedWith = (workers: number): OsK8sClusterEvent => ({ type: 'ClusterScaleOutFailed', data: { smoId, blueprintId: 'BLUE01', taskId: 't-2', addedWorkers: 2, workers, detail: 'no quota' } });
+      spec.given([requested, provisioned, scaledOut]).when(failure).then([failedWith(1)]);
+      // The sync read NFVCL's blueprint (in error after the failed add_node) before the failure was recorded: 1 worker, already.
+      const synced: OsK8sClusterEvent = { type: 'ClusterStateSynced', data: { ...facts, smoId, workers: 1 } };
+      spec.given([requested, provisioned, scaledOut, synced]).when(failure).then([failedWith(1)]);
+      expect(fold([requested, provisioned, scaledOut, synced, failedWith(1)])).toMatchObject({ workers: 1 });
+    });
     it('answers upstream 404 text for an unknown cluster', () =>
       spec.given([]).when({ type: 'ScaleOutCluster', data: { smoId, addedWorkers: 1, taskId: null, nfvclResponse: null } }).thenThrows({ kind: 'not-found', message: 'OS K8S cluster not found' }));
   });

@@ -31,7 +31,8 @@ export function decideOsK8sCluster(command: OsK8sClusterCommand, state: OsK8sClu
     case 'RecordScaleOutFailure': {
       if (!isLive(state) || !state.blueprintId) return [];
       const { smoId, taskId, addedWorkers, detail } = command.data;
-      const workers = Math.max(0, (state.workers ?? 0) - addedWorkers);
+      // Only what no sync has replaced by NFVCL's own count since (the blueprint, in error, is no longer busy to it).
+      const workers = Math.max(0, (state.workers ?? 0) - Math.min(addedWorkers, state.workersUnconfirmed ?? 0));
       return [{ type: 'ClusterScaleOutFailed', data: { smoId, blueprintId: state.blueprintId, taskId, addedWorkers, workers, detail } }];
     }
     case 'RecordDeletionFailure': {

@@ -44,6 +44,7 @@ export function evolveOsK8sCluster(state: OsK8sClusterState, event: OsK8sCluster
         blueprintId: event.data.blueprintId,
         popArea: event.data.popArea,
         workers: event.data.workers,
+        workersUnconfirmed: 0,
         masterFlavor: event.data.masterFlavor ?? s.masterFlavor,
         karmada: event.data.karmada,
       }));
@@ -55,9 +56,19 @@ export function evolveOsK8sCluster(state: OsK8sClusterState, event: OsK8sCluster
         failure: { reason: event.data.reason, detail: event.data.detail },
       }));
     case 'ClusterScaledOut':
-      return update(state, (s) => ({ ...s, workers: event.data.workers, failure: s.failure?.reason === 'scale-out-failed' ? null : s.failure }));
+      return update(state, (s) => ({
+        ...s,
+        workers: event.data.workers,
+        workersUnconfirmed: (s.workersUnconfirmed ?? 0) + event.data.addedWorkers,
+        failure: s.failure?.reason === 'scale-out-failed' ? null : s.failure,
+      }));
     case 'ClusterScaleOutFailed':
-      return update(state, (s) => ({ ...s, workers: event.data.workers, failure: { reason: 'scale-out-failed', detail: event.data.detail } }));
+      return update(state, (s) => ({
+        ...s,
+        workers: event.data.workers,
+        workersUnconfirmed: Math.max(0, (s.workersUnconfirmed ?? 0) - event.data.addedWorkers),
+        failure: { reason: 'scale-out-failed', detail: event.data.detail },
+      }));
     case 'ClusterDeletionFailed':
       // From the event alone: the read model no longer holds a decommissioned cluster.
       return {
@@ -71,7 +82,8 @@ export function evolveOsK8sCluster(state: OsK8sClusterState, event: OsK8sCluster
         decommissioned: false,
       };
     case 'ClusterStateSynced':
-      return update(state, (s) => ({ ...s, ...facts(event.data) }));
+      // NFVCL's count of workers: every scale-out before it is in it, or failed.
+      return update(state, (s) => ({ ...s, ...facts(event.data), workersUnconfirmed: 0 }));
     case 'ClusterDecommissioned':
       return update(state, (s) => ({ ...s, decommissioned: true }));
   }

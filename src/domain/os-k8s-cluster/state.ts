@@ -22,6 +22,11 @@ export interface ExistingOsK8sCluster {
   karmada: 'awaiting-join' | 'not-configured' | null;
   failure: { reason: ClusterFailureReason; detail: string } | null;
   decommissioned: boolean;
+  /**
+   * Of `workers`, those counted from scale-outs NFVCL has not reported since (a sync or a provisioning record sets
+   * `workers` from NFVCL): what a failed add_node may take back. Absent: none.
+   */
+  workersUnconfirmed?: number;
 }
 
 export type OsK8sClusterState = { kind: 'none' } | ExistingOsK8sCluster;
