@@ -1,3 +1,6 @@
+import type { FastifyReply } from 'fastify';
+import { answerAllGraphs, MAX_GRAPH_PAGE_BYTES } from '../../src/api/graphs/graph-read';
+import { listCursor, MAX_GRAPHS_PER_LIST } from '../../src/api/graphs/graph-params';
 import { independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 
@@ -76,6 +79,34 @@ describe('the graph lists', () => {
     // A page may start after a graph removed since: the next one starts where it would have been.
     expect(await names(await rig.request('GET', '/project/lists/graphs?after=list-aa'))).toEqual(['list-b', 'list-c']);
     expect(await names(await rig.request('GET', '/graphs?after=lists%2Flist-zz'))).toEqual(['elsewhere']);
+  });
+
+  it('GET /graphs ends a page at its byte budget (one graph at least), and the pages hold every graph view once, in order', async () => {
+    const { readStore } = rig.smo.runtime;
+    /** One page as answerAllGraphs writes it, with the Link it announces. */
+    const page = async (maxBytes: number, after?: string) => {
+      const headers: Record<string, string> = {};
+      const reply = { header: (name: string, value: string) => ((headers[name] = value), reply), type: () => reply } as unknown as FastifyReply;
+      const body = await answerAllGraphs(readStore, MAX_GRAPHS_PER_LIST, reply, listCursor(after, 'all'), maxBytes);
+      const next = headers['link'] ? decodeURIComponent(/after=([^>]+)>/.exec(headers['link'])![1]!) : undefined;
+      return { views: JSON.parse(body.toString()) as Array<{ name: string }>, next };
+    };
+    const single = JSON.stringify(await (await rig.request('GET', '/graphs/list-a')).json()).length;
+    for (const maxBytes of [1, single + 1, 2 * single + 2]) {
+      const views: Array<{ name: string }> = [];
+      const sizes: number[] = [];
+      let after: string | undefined;
+      do {
+        const answer = await page(maxBytes, after);
+        views.push(...answer.views);
+        sizes.push(answer.views.length);
+        after = answer.next;
+      } while (after !== undefined);
+      expect(views.map((view) => view.name)).toEqual([...GRAPHS, 'elsewhere']);
+      expect(Math.max(...sizes)).toBe(maxBytes < 2 * single + 2 ? 1 : 2);
+      for (const view of views) expect(view).toEqual(await (await rig.request('GET', `/graphs/${view.name}`)).json());
+    }
+    expect((await page(MAX_GRAPH_PAGE_BYTES)).views.map((view) => view.name)).toEqual([...GRAPHS, 'elsewhere']);
   });
 
   it.each([

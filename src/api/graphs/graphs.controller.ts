@@ -21,9 +21,8 @@ import { etag, requestContext } from '../request-context';
 import { dryRunDeploy, dryRunRequested } from './dry-run';
 import { isIntent } from '../placement/plan.controller';
 import { toGraphView, toProposalView, type GraphView, type ProposalView } from './graph-view';
-import { answerCurrentGraph, answerProjectGraphs, currentGraph } from './graph-read';
-import { announceNextPage } from '../paging';
-import { checkProject, cursorAfter, listCursor, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
+import { answerAllGraphs, answerCurrentGraph, answerProjectGraphs, currentGraph, MAX_GRAPH_PAGE_BYTES } from './graph-read';
+import { checkProject, listCursor, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
@@ -76,18 +75,13 @@ export class GraphsController {
   @Get('graphs')
   @ApiOperation({
     summary: 'The graphs of every project',
-    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}), after the graph \`after\` names. When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page.`,
+    description: `Ordered by project, then name; at most \`limit\` (default and maximum ${MAX_GRAPHS_PER_LIST}) and at most ${MAX_GRAPH_PAGE_BYTES / 1024 / 1024} MiB of views (at least one), after the graph \`after\` names. When there were more, \`X-Truncated: true\` and \`Link: <…>; rel="next"\` give the next page.`,
   })
   @ApiQueryParam('limit', `at most this many graphs (1–${MAX_GRAPHS_PER_LIST})`, { type: 'integer', minimum: 1, maximum: MAX_GRAPHS_PER_LIST })
   @ApiQueryParam('after', '`<project>/<name>` of the last graph of the page before (from its `Link: rel="next"`)', { type: 'string', pattern: '^[^/]+/[^/]+$', maxLength: 255 })
   @ApiJson(200, 'Graph views of all projects (`smo list -A`)', ['GraphView'], ['link'])
-  async listAll(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<GraphView[]> {
-    const size = listSize(limit);
-    const cursor = listCursor(after, 'all');
-    // One more than asked tells whether the answer was cut, and keeps the read bounded however many graphs there are.
-    const docs = await this.runtime.readStore.find<GraphDocument>('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }], limit: size + 1, ...(cursor ? { after: cursor } : {}) });
-    if (docs.length > size) announceNextPage(reply, '/graphs', size, cursorAfter(docs[size - 1]!.doc, 'all'));
-    return docs.slice(0, size).map(({ doc }) => toGraphView(doc));
+  async listAll(@Query('limit') limit: string | undefined, @Query('after') after: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    return answerAllGraphs(this.runtime.readStore, listSize(limit), reply, listCursor(after, 'all'));
   }
 
   @Post('project/:project/graphs')
