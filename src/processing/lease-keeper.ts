@@ -7,6 +7,8 @@ import { sleep } from '../shared/retry';
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | null = null;
+  /** The renewal on its way to the store, if any: a release waits for it, or it would take the lease back after. */
+  private renewal: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: ReadStore,
@@ -37,7 +39,7 @@ export class LeaseKeeper {
   keepRenewed(onLost: () => void): void {
     this.stopRenewing();
     this.timer = setInterval(() => {
-      this.store.acquireLease(this.name, this.owner, this.ttlMs).then(
+      this.renewal = this.store.acquireLease(this.name, this.owner, this.ttlMs).then(
         (held) => held || onLost(),
         () => onLost(),
       );
@@ -52,6 +54,7 @@ export class LeaseKeeper {
 
   async release(): Promise<void> {
     this.stopRenewing();
+    await this.renewal;
     await this.store.releaseLease(this.name, this.owner);
   }
 }
