@@ -100,6 +100,18 @@ describe('OpenStack Kubernetes cluster decider', () => {
       const more = { smoId, ...facts, workers: 3 };
       spec.given([requested, provisioned]).when({ type: 'SyncClusterState', data: { ...more, ...read } }).then([{ type: 'ClusterStateSynced', data: more }]);
     });
+    it('makes a cluster whose provisioning failed Provisioned once NFVCL reports its blueprint ready, but not one whose deletion failed', () => {
+      const read = { ready: true, karmada: 'not-configured' } as const;
+      const revived = { type: 'ClusterProvisioned', data: { smoId, blueprintId: 'BLUE01', popArea: 0, workers: 1, masterFlavor: { vcpu_count: '4' }, karmada: 'not-configured' } };
+      spec.given([requested, failed]).when({ type: 'SyncClusterState', data: { smoId, ...facts, ...read } }).then([{ type: 'ClusterStateSynced', data: { smoId, ...facts } }, revived as OsK8sClusterEvent]);
+      // The user asked for it to go: NFVCL's blueprint, ready again, does not make it wanted.
+      const deletionFailed: OsK8sClusterEvent = {
+        type: 'ClusterDeletionFailed',
+        data: { smoId, blueprintId: 'BLUE01', taskId: null, detail: 'NFVCL could not delete the VMs', cluster: { ...fold([requested, provisioned]), status: 'Provisioned' } } as never,
+      };
+      expect(fold([requested, provisioned, decommissioned, deletionFailed])).toMatchObject({ status: 'Failed', failure: { reason: 'delete-failed' } });
+      spec.given([requested, provisioned, decommissioned, deletionFailed]).when({ type: 'SyncClusterState', data: { smoId, ...facts, ...read } }).then([]);
+    });
   });
 
   describe('ids', () => {

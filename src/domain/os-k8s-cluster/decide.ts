@@ -48,8 +48,9 @@ export function decideOsK8sCluster(command: OsK8sClusterCommand, state: OsK8sClu
       const cluster = live(state);
       const { ready, karmada, ...facts } = command.data;
       const synced: OsK8sClusterEvent[] = sameFacts(cluster, facts) ? [] : [{ type: 'ClusterStateSynced', data: facts }];
-      if (!ready || cluster.status !== 'Failed') return synced;
       // NFVCL finished what SMO stopped waiting for (NFVCL_PROVISION_TIMEOUT) or reported failed: the cluster is usable.
+      // Not one whose deletion failed: it was asked to go, and a delete again is what it waits for.
+      if (!ready || cluster.status !== 'Failed' || cluster.failure?.reason === 'delete-failed') return synced;
       const { smoId, blueprintId } = facts;
       const popArea = facts.popArea ?? cluster.popArea ?? 0;
       return [...synced, { type: 'ClusterProvisioned', data: { smoId, blueprintId, popArea, workers: facts.workers ?? 0, masterFlavor: facts.masterFlavor ?? null, karmada } }];
