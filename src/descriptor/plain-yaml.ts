@@ -76,11 +76,10 @@ function scalarTokensAtMost(events: readonly Event[]): number {
 }
 
 /**
- * Where js-yaml reads text otherwise than yaml (found by plain-yaml.spec's differential test): tabs (yaml
- * refuses them in indentation), carriage returns (a lone one is content to yaml, a line break to js-yaml, so
- * text with CRLF line ends takes the careful path too), a byte-order mark past the start (yaml drops it, js-yaml keeps it), and a
- * block scalar's explicit indentation (`|2`, `>-1`), and document markers other than a first `---`. Text
- * with any of them takes the careful path.
+ * Where js-yaml reads text otherwise than yaml (found by plain-yaml.spec's differential test), so such text takes
+ * the careful path: tabs (yaml refuses them in indentation); carriage returns (a lone one is content to yaml, a
+ * line break to js-yaml; CRLF text goes the careful way too); a byte-order mark past the start (yaml drops it,
+ * js-yaml keeps it); a block scalar's explicit indentation (`|2`, `>-1`); document markers other than a first `---`.
  */
 const LENIENT_SPOTS = /[\t\r\uFEFF]|[|>][+-]?[0-9]|^\.\.\.|\n(?:\.\.\.|---)/;
 
