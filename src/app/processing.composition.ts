@@ -125,14 +125,17 @@ export class DurableProcessing {
       );
     }
     if (nfvcl) {
+      const following = {
+        clusters: runtime.osK8sClusters,
+        dispatch: dispatchOsK8s,
+        nfvcl,
+        logger: runtime.logger,
+        pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
+        timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
+      };
       this.processors.push(
         new OsK8sProvisioningProcessor({
-          clusters: runtime.osK8sClusters,
-          dispatch: dispatchOsK8s,
-          nfvcl,
-          logger: runtime.logger,
-          pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
-          timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
+          ...following,
           karmadaConfigured: runtime.config.karmada.kubeconfig !== undefined,
           provisioning: async () => {
             const docs = await runtime.readStore.find<OsK8sClusterDocument>(osK8sClustersProjection.collection, { where: { status: 'Provisioning' }, orderBy: [{ field: 'requestedAt' }], limit: FOLLOWED_ALONGSIDE });
@@ -141,14 +144,7 @@ export class DurableProcessing {
           },
         }),
         // The add_node and delete tasks NFVCL accepted, followed as the create is: a failure is recorded on the cluster.
-        new OsK8sOperationsProcessor({
-          clusters: runtime.osK8sClusters,
-          dispatch: dispatchOsK8s,
-          nfvcl,
-          logger: runtime.logger,
-          pollIntervalMs: runtime.config.nfvcl.pollIntervalMs,
-          timeoutMs: runtime.config.nfvcl.provisionTimeoutSeconds * 1000,
-        }),
+        new OsK8sOperationsProcessor(following),
         new NfvclCallsProcessor({
           calls: runtime.nfvclCalls,
           clusters: runtime.osK8sClusters,

@@ -2,8 +2,25 @@
  * Following what NFVCL does after it accepted a request (a task, a blueprint): asked every poll interval until done, a
  * deadline, SMO stopping, or the cluster no longer waiting for it. Shared by the processors that follow NFVCL.
  */
+import type { CommandContext } from '../application/command-handler';
+import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
+import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { NfvclError, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import type { Logger } from '../observability/logger';
 import { sleep } from '../shared/retry';
+
+/** What a processor that follows NFVCL's work on a cluster needs: the cluster, NFVCL, and how often and how long to look. */
+export interface NfvclFollowing {
+  /** Reads the cluster's stream (is it still waiting?). */
+  clusters: Pick<OsK8sClusterCommands, 'load'>;
+  /** Records an outcome (the CommandBus in the app). */
+  dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<unknown>;
+  nfvcl: NfvclPort;
+  logger: Logger;
+  pollIntervalMs: number;
+  /** How long NFVCL's work may take, from the event that asked for it (a restart does not start it again). */
+  timeoutMs: number;
+}
 
 export type Poll<T> = { done: true; value: T } | { done: false };
 export type PollOutcome<T> = { kind: 'done'; value: T } | { kind: 'timeout'; lastError: string | null } | { kind: 'stopped' };

@@ -1,14 +1,10 @@
 import type { RecordedEvent } from '../eventstore/event-store';
-import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterDecommissioned, type ClusterScaledOut } from '../domain/os-k8s-cluster/events';
 import { isLive } from '../domain/os-k8s-cluster/state';
-import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
-import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
-import type { NfvclBlueprint, NfvclPort } from '../integrations/nfvcl/nfvcl.port';
-import type { Logger } from '../observability/logger';
+import type { NfvclBlueprint } from '../integrations/nfvcl/nfvcl.port';
 import type { Processor, ProcessorContext } from '../processing/processor';
-import { deadlineOf, notDoneWithin, pollNfvcl, taskLook, type Poll, type PollOutcome } from './nfvcl-poll';
+import { deadlineOf, notDoneWithin, pollNfvcl, taskLook, type NfvclFollowing, type Poll, type PollOutcome } from './nfvcl-poll';
 
 const NAME = 'os-k8s-operations';
 
@@ -34,16 +30,7 @@ export class OsK8sOperationsProcessor implements Processor {
   readonly filter = { eventTypes: ['ClusterScaledOut', 'ClusterDecommissioned'], streamCategories: [OS_K8S_CLUSTER_CATEGORY] };
 
   constructor(
-    private readonly deps: {
-      clusters: Pick<OsK8sClusterCommands, 'load'>;
-      /** Records an outcome (the CommandBus in the app). */
-      dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<unknown>;
-      nfvcl: NfvclPort;
-      logger: Logger;
-      pollIntervalMs: number;
-      /** How long an operation may take, from its record. */
-      timeoutMs: number;
-    },
+    private readonly deps: NfvclFollowing,
   ) {}
 
   async handle(event: RecordedEvent, { signal }: Pick<ProcessorContext, 'signal'>): Promise<void> {

@@ -1,15 +1,12 @@
 import type { RecordedEvent } from '../eventstore/event-store';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent, type ClusterProvisioningFailed, type ClusterProvisioningRequested } from '../domain/os-k8s-cluster/events';
-import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
-import type { CommandContext } from '../application/command-handler';
 import { processorContext } from '../application/processor-context';
-import type { NfvclBlueprint, NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import type { NfvclBlueprint } from '../integrations/nfvcl/nfvcl.port';
 import { blueprintIdIn } from '../integrations/nfvcl/nfvcl-answers';
-import type { Logger } from '../observability/logger';
 import type { Processor } from '../processing/processor';
 import { sleep } from '../shared/retry';
-import { deadlineOf, notDoneWithin, pollNfvcl, taskLook, type Poll, type PollOutcome } from './nfvcl-poll';
+import { deadlineOf, notDoneWithin, pollNfvcl, taskLook, type NfvclFollowing, type Poll, type PollOutcome } from './nfvcl-poll';
 
 const NAME = 'os-k8s-provisioning';
 
@@ -31,16 +28,7 @@ export class OsK8sProvisioningProcessor implements Processor {
   readonly filter = { eventTypes: ['ClusterProvisioningRequested'], streamCategories: [OS_K8S_CLUSTER_CATEGORY] };
 
   constructor(
-    private readonly deps: {
-      /** Reads the cluster's stream (is it still waiting?). */
-      clusters: Pick<OsK8sClusterCommands, 'load'>;
-      /** Records an outcome (the CommandBus in the app). */
-      dispatch: (command: OsK8sClusterCommand, context: CommandContext) => Promise<unknown>;
-      nfvcl: NfvclPort;
-      logger: Logger;
-      pollIntervalMs: number;
-      /** How long a cluster may take to become ready, from its request (a restart does not start it again). */
-      timeoutMs: number;
+    private readonly deps: NfvclFollowing & {
       /** A Karmada kubeconfig is configured: the new cluster is expected to join (SMO does not join it). */
       karmadaConfigured: boolean;
       /** The request events of the clusters still Provisioning (bounded), looked at every poll interval. */
