@@ -18,7 +18,8 @@ interface ParkedPage {
 /**
  * The alert-rules processor's removal of a removed graph's rules fails while the rules file is unusable
  * (a directory stands at its path) past the retries, and is parked. The parked event survives a restart
- * (/health counts it), is listed, and a retry once the file is back takes the rules away.
+ * (/health counts it), is listed, and a retry once the file is back takes the rules away. (Had the file been
+ * back before the restart, the start's clean-up would have taken them away first: alert-rules-rollback.e2e.)
  */
 describe('parked events: list, retry and discard through the admin API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smo-parked-'));
@@ -49,11 +50,9 @@ describe('parked events: list, retry and discard through the admin API', () => {
     mkdirSync(rulesFile);
     expect((await call('DELETE', '/graphs/image-detection-graph')).status).toBeLessThan(300);
     await eventually(async () => ((await alertRules())?.parkedEvents === 1 ? true : undefined), 30_000, 'the removal parked');
-    rmdirSync(rulesFile);
-    renameSync(`${rulesFile}.away`, rulesFile);
-    expect(readFileSync(rulesFile, 'utf8')).toContain('image_detection_graph');
 
-    // A restart: the count is the store's, not this process's.
+    // A restart: the count is the store's, not this process's. The file is still unusable, so the start's own
+    // clean-up of rules no running graph wants (removeRulesNoGraphHas) cannot take them away either.
     await smo.close({ keepData: true });
     smo = await startApp(env, { dataDir });
     await smo.runtime.processing.whenIdle(20_000);
@@ -71,6 +70,10 @@ describe('parked events: list, retry and discard through the admin API', () => {
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.get('content-type')).toContain('application/problem+json');
     expect((await call('POST', `/admin/processors/alert-rules/parked/${page.events[0]!.eventId}/discard`, READ)).status).toBe(403);
+
+    // The file is back, with the removed graph's rules still in it.
+    rmdirSync(rulesFile);
+    renameSync(`${rulesFile}.away`, rulesFile);
     expect(readFileSync(rulesFile, 'utf8')).toContain('image_detection_graph');
 
     const retried = await call('POST', '/admin/processors/alert-rules/parked/retry');
