@@ -44,6 +44,9 @@ export async function capacityGap(
   const bound = demandBounds(problem);
   const useful = RESOURCES.filter((resource) => bound[resource] > 0 && (resource !== 'memory' || problem.clusters.some((c) => c.memoryBytes !== undefined)));
 
+  // The new cluster first: a cluster provisioning proposal is made from it, so when the budget runs out it is the
+  // additions to existing clusters (said to the operator, nothing made of them) that are left out.
+  const newCluster = await addNewCluster(problem, bound, solver, probeLimit);
   const addToCluster: ClusterCapacityAddition[] = [];
   if (problem.clusters.length > 0) {
     for (const resource of useful) {
@@ -55,7 +58,6 @@ export async function capacityGap(
       if (addition !== undefined) addToCluster.push(addition);
     }
   }
-  const newCluster = await addNewCluster(problem, bound, solver, probeLimit);
   if (addToCluster.length === 0 && newCluster === undefined) return undefined;
   return { ...(addToCluster.length > 0 ? { addToCluster } : {}), ...(newCluster === undefined ? {} : { newCluster }) };
 }

@@ -24,8 +24,9 @@ export const DEFAULT_TIE_BREAK_BUDGET_MS = 50;
 const DIAGNOSIS_TIME_LIMIT_MS = 1_000;
 /**
  * Floor of the capacity-gap budget when the gap is requested (`capacityGap: true`): no more than the verdict took, or
- * this. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) get a whole second: their probes take
- * milliseconds, so it costs nothing, and their gap never depends on how busy the machine is.
+ * this. Tiny problems (TINY_PROBLEM_CELLS services × clusters at most) get as long as a placement may take: their
+ * probes take milliseconds, so it costs nothing on an idle machine, and their gap does not depend on how busy it is
+ * (a second was spent by the first probes on a machine running six times its cores, and no new cluster was proposed).
  */
 export const DEFAULT_CAPACITY_GAP_BUDGET_MS = 100;
 const TINY_PROBLEM_CELLS = 20;
@@ -267,7 +268,7 @@ async function withGap(
 ): Promise<PlacementInfeasible> {
   if (options.capacityGap === false || diagnosis.kind !== 'infeasible') return diagnosis;
   const tiny = problem.services.length * Math.max(1, problem.clusters.length) <= TINY_PROBLEM_CELLS;
-  const requestedBudget = Math.max(tiny ? DIAGNOSIS_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
+  const requestedBudget = Math.max(tiny ? DEFAULT_PLACEMENT_TIME_LIMIT_MS : DEFAULT_CAPACITY_GAP_BUDGET_MS, verdictMs);
   const budget = options.capacityGapBudgetMs ?? (options.capacityGap === true ? requestedBudget : verdictMs);
   if (budget < MIN_GAP_BUDGET_MS) return diagnosis;
   const gap = await capacityGap(problem, solver, DIAGNOSIS_TIME_LIMIT_MS, budget);
