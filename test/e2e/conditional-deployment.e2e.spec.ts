@@ -304,6 +304,8 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
   };
   const voStatus = async (graph: string) =>
     ((await (await rig.request('GET', `/graphs/${graph}`)).json()) as { services: Array<{ name: string; status: string }> }).services.find((s) => s.name === VO)?.status;
+  const firingEvents = async (graph: string) =>
+    ((await (await rig.request('GET', `/graphs/${graph}`)).json()) as { services: Array<{ name: string; firing_events: string[] | null }> }).services.find((s) => s.name === VO)?.firing_events;
   const installs = (project: string) => rig.helm.installs(VO).filter((call) => call.argv.includes(project));
   const graphEvents = async (graph: string, type: string) =>
     (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } })).filter((e) => (e.data as { graphId: string }).graphId === graph);
@@ -317,10 +319,13 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     await submit('team-all', twoEvents(graph, 'ALL'));
     expect(await voStatus(graph)).toBe('Pending');
 
+    expect(await firingEvents(graph)).toEqual([]);
     for (let i = 0; i < 5; i++) await post(alertOf(graph, 'main-event', 'firing'));
     await rig.idle();
     expect(installs('team-all')).toHaveLength(0);
     expect(await voStatus(graph)).toBe('Pending');
+    // The graph shows which of the VO's events fire while it waits for the others.
+    expect(await firingEvents(graph)).toEqual(['main-event']);
     // The repeats record nothing more in the graph's history.
     expect(await graphEvents(graph, 'ServiceEventFiring')).toHaveLength(1);
 
@@ -328,6 +333,7 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     await eventually(async () => installs('team-all').length === 1, 20_000, 'the VO install');
     await eventually(async () => (await voStatus(graph)) === 'Deployed', 20_000, 'the VO to show Deployed');
     expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(1);
+    expect(await firingEvents(graph)).toBeNull(); // triggered: what fires no longer matters
 
     await post(alertOf(graph, 'main-event', 'resolved'));
     await post(alertOf(graph, 'second-event', 'firing', '2026-01-01T01:00:00Z'));
@@ -356,6 +362,7 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
   it('ANY with two events: the first one firing deploys it, and a resolution records nothing in the graph', async () => {
     const graph = 'any-graph';
     await submit('team-any', twoEvents(graph, 'ANY'));
+    expect(await firingEvents(graph)).toBeNull();
     await post(alertOf(graph, 'second-event', 'firing'));
     await eventually(async () => installs('team-any').length === 1, 20_000, 'the VO install');
     await post(alertOf(graph, 'second-event', 'resolved'));

@@ -1,5 +1,5 @@
 import type { GraphDocument } from '../../../projections/graphs.projection';
-import type { ExistingGraph } from '../../domain/graph/state';
+import { waitsForEveryEvent, type ExistingGraph } from '../../domain/graph/state';
 
 /** A service as upstream's `Service.to_dict()` shows it, plus failure details and the placement target. */
 export interface ServiceView {
@@ -18,6 +18,8 @@ export interface ServiceView {
   error: { action: string; exitCode: number | null; stderr: string; timedOut: boolean } | null;
   /** Replicas the autoscaler set; null until it has scaled the service (then the placement decision's count applies). */
   replicas: number | null;
+  /** A service waiting for every one of its events (`condition: ALL`): those firing now, by id; null for any other service. */
+  firing_events: string[] | null;
 }
 
 /** A graph as upstream's `Graph.to_dict()` shows it, plus its placement, revision and failures. */
@@ -76,6 +78,7 @@ export function toGraphView(doc: GraphDocument): GraphView {
         artifact_implementer: spec.artifact.implementer,
         error: service.failure,
         replicas: service.replicas,
+        firing_events: waitsForEveryEvent(spec.trigger) && !service.triggered ? Object.keys(service.firingEvents ?? {}).sort() : null,
       };
     }),
     placement: state.placement && state.placement.algorithm !== 'static' ? state.placement.placement : null,

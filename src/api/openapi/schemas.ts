@@ -5,6 +5,7 @@
  */
 import type { SchemaObject } from '@nestjs/swagger';
 import { ARTIFACT_REF_SCHEMES, HDAG_SCHEMA, HDAG_SCHEMA_PATH, MAX_REF_LENGTH, refRegExp } from '../../descriptor';
+import { SERVICE_STATUSES } from '../../domain/graph/state';
 
 const ref = (name: SchemaName): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
 const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
@@ -42,7 +43,7 @@ const ServiceFailure: SchemaObject = shape({ action: { type: 'string', enum: ['i
 
 const ServiceView: SchemaObject = shape({
   name: string,
-  status: { type: 'string', enum: ['Deploying', 'Deployed', 'Pending', 'Failed', 'Not deployed', 'Uninstalling'] },
+  status: { type: 'string', enum: [...SERVICE_STATUSES] },
   grafana: nullable(string),
   cluster_affinity: nullable(string),
   cpu: string,
@@ -56,6 +57,8 @@ const ServiceView: SchemaObject = shape({
   error: nullable(ref('ServiceFailure')),
   /** Set by the autoscaler; null until it has scaled the service. */
   replicas: nullable({ type: 'integer', minimum: 0 }),
+  /** Under `condition: ALL`, until the service is triggered: the ids of its events firing now. */
+  firing_events: nullable(arrayOf(string)),
 });
 
 const GraphView: SchemaObject = shape({
