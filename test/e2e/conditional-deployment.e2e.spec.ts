@@ -125,10 +125,11 @@ describe("rules-file mode: one graph's bad rule affects only that graph (real Pr
 });
 
 /** An Alertmanager webhook (version 4) carrying one alert with these labels. */
-const webhook = (labels: Record<string, string>, status = 'firing') => ({
-  receiver: 'webhook-receiver',
-  status,
-  alerts: [{ status, labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' }],
+/** An Alertmanager webhook body (version 4) of one alert. */
+const envelope = <Alert extends { status: string }>(receiver: string, alert: Alert) => ({
+  receiver,
+  status: alert.status,
+  alerts: [alert],
   groupLabels: {},
   commonLabels: {},
   commonAnnotations: {},
@@ -137,6 +138,9 @@ const webhook = (labels: Record<string, string>, status = 'firing') => ({
   groupKey: '{}',
   truncatedAlerts: 0,
 });
+
+const webhook = (labels: Record<string, string>, status = 'firing') =>
+  envelope('webhook-receiver', { status, labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' });
 
 describe('POST /alerts', () => {
   let rig: OrchestratorRig;
@@ -275,28 +279,16 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
       .replace('condition: ANY', `condition: ${condition}`)
       .replace('            events:\n', '            events:\n              - id: second-event\n                condition:\n                  promQuery: up == 0\n                  gracePeriod: 0s\n');
   /** One alert of the VO's event as Alertmanager sends it: firing, or resolved (`endsAt` set); `startsAt` tells one firing from the next. */
-  const alertOf = (graph: string, event: string, status: 'firing' | 'resolved', startsAt = '2026-01-01T00:00:00Z') => ({
-    receiver: 'smo',
-    status,
-    alerts: [
-      {
-        status,
-        labels: { alertname: alertRuleName(graph, VO, event), graph, service: VO, event, severity: 'critical' },
-        annotations: {},
-        startsAt,
-        endsAt: status === 'resolved' ? '2026-01-01T00:05:00Z' : '0001-01-01T00:00:00Z',
-        generatorURL: '',
-        fingerprint: createHash('sha256').update(`${graph}/${event}`).digest('hex').slice(0, 16),
-      },
-    ],
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: '',
-    version: '4',
-    groupKey: '{}',
-    truncatedAlerts: 0,
-  });
+  const alertOf = (graph: string, event: string, status: 'firing' | 'resolved', startsAt = '2026-01-01T00:00:00Z') =>
+    envelope('smo', {
+      status,
+      labels: { alertname: alertRuleName(graph, VO, event), graph, service: VO, event, severity: 'critical' },
+      annotations: {},
+      startsAt,
+      endsAt: status === 'resolved' ? '2026-01-01T00:05:00Z' : '0001-01-01T00:00:00Z',
+      generatorURL: '',
+      fingerprint: createHash('sha256').update(`${graph}/${event}`).digest('hex').slice(0, 16),
+    });
   const post = async (body: unknown) => {
     const response = await rig.request('POST', '/alerts', { body: JSON.stringify(body), contentType: 'application/json' });
     expect(response.status).toBe(200);
