@@ -1,6 +1,6 @@
-import type { FastifyReply } from 'fastify';
 import { toProblemDetails } from '../descriptor';
 import { ProblemException } from './problem';
+import type { HeaderSink } from './answer-headers';
 
 /** The longest `?after` a list reads unless its shape says otherwise (a project and a name, each a DNS label, or an id of that kind). */
 const MAX_CURSOR_LENGTH = 255;
@@ -20,6 +20,7 @@ export function cursorParam(after: string | undefined, shape: { parts?: number; 
 }
 
 /** A page that was cut: `X-Truncated: true`, and the `Link: rel="next"` (RFC 8288) of the page after the item `cursor` names. */
-export function announceNextPage(reply: FastifyReply, path: string, size: number, cursor: string): void {
-  void reply.header('x-truncated', 'true').header('link', `<${path}?limit=${size}&after=${encodeURIComponent(cursor)}>; rel="next"`);
+export function announceNextPage(reply: HeaderSink, path: string, size: number, cursor: string): void {
+  reply.header('x-truncated', 'true');
+  reply.header('link', `<${path}?limit=${size}&after=${encodeURIComponent(cursor)}>; rel="next"`);
 }

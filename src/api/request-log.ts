@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../app/runtime';
 import { redactUrl, type Logger } from '../observability/logger';
@@ -17,10 +18,15 @@ export function traceIdOf(header: string | string[] | undefined): string | null 
   return match && !match[0].startsWith('ff') && !/^0+$/.test(match[1]!) ? match[1]! : null;
 }
 
-/** The request's correlation id (its X-Correlation-Id, else its traceparent's trace id, else a new one), echoed in the answer. */
+/** The correlation id of a request with these headers: its X-Correlation-Id, else its traceparent's trace id, else a new one. */
+export function correlationIdFrom(headers: IncomingHttpHeaders): string {
+  const given = headers[CORRELATION_HEADER];
+  return typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(headers.traceparent) ?? randomUUID());
+}
+
+/** The request's correlation id (see correlationIdFrom), echoed in the answer. */
 export function assignCorrelationId(request: FastifyRequest, reply: FastifyReply): void {
-  const given = request.headers[CORRELATION_HEADER];
-  const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : (traceIdOf(request.headers.traceparent) ?? randomUUID());
+  const correlationId = correlationIdFrom(request.headers);
   setCorrelationId(request, correlationId);
   void reply.header(CORRELATION_HEADER, correlationId);
 }
@@ -34,10 +40,24 @@ const requestLogs = new WeakMap<Pick<Runtime, 'logger'>, Logger>();
  * router's refusals (frameworkErrors) and the hijacked event stream, when it ends.
  */
 export function recordRequest(runtime: Pick<Runtime, 'logger' | 'metrics'>, request: FastifyRequest, status: number, ms: number): void {
-  const route = request.routeOptions.url ?? 'unmatched';
-  runtime.metrics.httpRequests.observe({ method: request.method, route, status: String(status) }, ms / 1000);
+  recordAnswer(runtime, { method: request.method, route: request.routeOptions.url ?? 'unmatched', url: request.url, correlationId: correlationIdOf(request) }, status, ms);
+}
+
+/** What recordRequest records of a request: also all the front door knows of the reads it answers (graph-read-front-door.ts). */
+export interface AnsweredRequest {
+  method: string;
+  /** The route it matched, `unmatched` when none did. */
+  route: string;
+  url: string;
+  correlationId: string;
+}
+
+/** recordRequest, for a request Fastify did not see. */
+export function recordAnswer(runtime: Pick<Runtime, 'logger' | 'metrics'>, request: AnsweredRequest, status: number, ms: number): void {
+  const { method, route } = request;
+  runtime.metrics.httpRequests.observe({ method, route, status: String(status) }, ms / 1000);
   if (route === '/metrics' || route.startsWith('/health')) return;
   let lines = requestLogs.get(runtime);
   if (!lines) requestLogs.set(runtime, (lines = runtime.logger.child({}, { redact: { paths: [] } })));
-  lines.info({ correlationId: correlationIdOf(request), method: request.method, url: redactUrl(request.url), status, ms: Math.round(ms * 10) / 10 }, 'request');
+  lines.info({ correlationId: request.correlationId, method, url: redactUrl(request.url), status, ms: Math.round(ms * 10) / 10 }, 'request');
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } from '../api/framework-errors';
@@ -11,21 +10,24 @@ import { completeDocument } from '../api/openapi/document';
 import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
-import { answerGraphReadsDirectly } from '../api/graphs/graph-read';
+import { answerGraphReadsDirectly, cachedGraphReads } from '../api/graphs/graph-read';
+import { FastifyAdapterBehindDoor, FrontDoor } from '../api/front-door';
 import { inLogContext } from '../api/request-context';
 import { assignCorrelationId, recordRequest } from '../api/request-log';
 import { YAML_MEDIA_TYPES } from '../descriptor';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { NestPinoLogger } from './nest-pino-logger';
-import { CONSOLE_CSP, serveConsole } from '../ui/console-routes';
+import { serveConsole } from '../ui/console-routes';
+import { securityHeadersOf } from '../api/answer-headers';
 import { bindsLoopbackOnly } from '../api/security/browser-requests';
-
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** Builds the Nest application (Fastify) over a runtime; the caller decides where it listens. */
 export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const loopbackOnly = bindsLoopbackOnly(runtime.config.bind);
+  const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken, loopbackOnly);
+  const frontDoor = new FrontDoor(runtime, authorizer, cachedGraphReads(runtime));
+  const adapter = new FastifyAdapterBehindDoor(frontDoor, {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     // Refusals before any route runs are problem+json too.
     frameworkErrors: frameworkErrorAnswer(runtime),
@@ -35,7 +37,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     return503OnClosing: true,
     // SMO has no Nest middleware: without middie, no request pays for its hook.
     skipMiddie: true,
-  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.logger),
     abortOnError: false,
@@ -43,10 +45,9 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     rawBody: true,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger));
-  const loopbackOnly = bindsLoopbackOnly(runtime.config.bind);
-  const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken, loopbackOnly);
   app.useGlobalGuards(new AuthGuard(authorizer));
   const fastify = app.getHttpAdapter().getInstance();
+  frontDoor.install(fastify);
   answerGraphReadsDirectly(fastify, runtime, authorizer, runtime.logger);
   useJsonBodyParser(app, runtime.config.maxBodyBytes);
   fastify.addContentTypeParser([...YAML_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: runtime.config.maxBodyBytes }, (_request, body, done) => done(null, body));
@@ -98,13 +99,6 @@ function warnAboutOpenSettings(runtime: Runtime): void {
   if (security.allowedRegistries.length === 0) runtime.logger.warn('SMO_ALLOWED_REGISTRIES is not set: charts and artifacts from any registry are accepted');
 }
 
-/** Security headers on every answer (the Swagger UI needs its inline scripts, so no CSP there; the console loads its own script and style). */
-function setSecurityHeaders(url: string, reply: FastifyReply): void {
-  void reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
-  if (url === '/ui' || url.startsWith('/ui/') || url.startsWith('/ui?')) void reply.header('content-security-policy', CONSOLE_CSP);
-  else if (!url.startsWith('/docs')) void reply.header('content-security-policy', API_CSP);
-}
-
 /**
  * Correlation ids and security headers on every request and response, request metrics, and the log
  * context. The headers are set as the request arrives, in the one request hook: an `onSend` hook
@@ -114,7 +108,7 @@ function instrumentRequests(app: NestFastifyApplication, runtime: Runtime): void
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     assignCorrelationId(request, reply);
-    setSecurityHeaders(request.url, reply);
+    void reply.headers(securityHeadersOf(request.url));
     if (request.routeOptions.config?.entersLogContext === true) return done();
     inLogContext(request, done);
   });

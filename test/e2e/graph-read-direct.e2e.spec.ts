@@ -8,9 +8,10 @@ const GRAPH = 'image-detection-graph';
 const COMPARED = ['content-type', 'etag', 'x-correlation-id', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'content-security-policy'];
 
 /**
- * GET /graphs/{name} and GET /project/{project}/graphs without a query are answered by Fastify
- * directly (src/api/graphs/graph-read.ts); with a query they go through Nest's controller. Both must
- * be indistinguishable to a client.
+ * GET /graphs/{name} and GET /project/{project}/graphs without a query are answered from the read cache
+ * by the front door before Fastify (src/api/front-door.ts), else by Fastify directly
+ * (src/api/graphs/graph-read.ts); with a query they go through Nest's controller. All three must be
+ * indistinguishable to a client.
  */
 describe('GET /graphs/{name} answered without Nest', () => {
   let smo: RunningApp;
@@ -34,12 +35,14 @@ describe('GET /graphs/{name} answered without Nest', () => {
 
   it('answers as the controller does: status, body and headers', async () => {
     const correlation = { 'x-correlation-id': 'read-direct-1' };
-    const direct = await answer(await get(`/graphs/${GRAPH}`, correlation));
+    // The first read fills the cache, the second is the front door's.
+    const [direct, fromCache] = [await answer(await get(`/graphs/${GRAPH}`, correlation)), await answer(await get(`/graphs/${GRAPH}`, correlation))];
     const throughNest = await answer(await get(`/graphs/${GRAPH}?unused=1`, correlation));
     expect(direct.status).toBe(200);
     expect(direct.headers['etag']).toMatch(/^W\/"\d+"$/);
     expect(JSON.parse(direct.body)).toMatchObject({ name: GRAPH, status: 'Running' });
     expect(direct).toEqual(throughNest);
+    expect(fromCache).toEqual(throughNest);
   });
 
   it('answers an unknown graph with the same 404 problem', async () => {
@@ -63,12 +66,13 @@ describe('GET /graphs/{name} answered without Nest', () => {
 
   it("answers a project's list as the controller does, and the same 400 problem for a project that is no DNS label", async () => {
     const correlation = { 'x-correlation-id': 'read-direct-3' };
-    const direct = await answer(await get('/project/demo/graphs', correlation));
+    const [direct, fromCache] = [await answer(await get('/project/demo/graphs', correlation)), await answer(await get('/project/demo/graphs', correlation))];
     // ?limit=1000 is the default: the same answer, through Nest.
     const throughNest = await answer(await get('/project/demo/graphs?limit=1000', correlation));
     expect(direct.status).toBe(200);
     expect((JSON.parse(direct.body) as Array<{ name: string }>).map((graph) => graph.name)).toEqual([GRAPH]);
     expect(direct).toEqual(throughNest);
+    expect(fromCache).toEqual(throughNest);
     expect(await answer(await get('/project/nobody/graphs', correlation))).toMatchObject({ status: 200, body: '[]' });
     const invalid = await answer(await get('/project/Not_A_Label/graphs', correlation));
     const invalidThroughNest = await answer(await get('/project/Not_A_Label/graphs?limit=1', correlation));

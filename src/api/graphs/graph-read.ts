@@ -13,6 +13,7 @@ import { graphViewBody, graphViewListBody, JSON_CONTENT_TYPE } from './graph-vie
 import { toGraphView } from './graph-view';
 import { checkProject, cursorAfter, listCursor, listSize, MAX_GRAPHS_PER_LIST } from './graph-params';
 import { announceNextPage } from '../paging';
+import type { HeaderSink } from '../answer-headers';
 
 /** The routes GraphsController.get and GraphsController.list define and document. */
 const GRAPH_ROUTE = '/graphs/:name';
@@ -30,8 +31,9 @@ export async function answerCurrentGraph(runtime: Runtime, name: string, reply: 
   return answerGraph(await currentGraph(runtime, name), reply);
 }
 
-function answerGraph(cached: CachedDocument<GraphDocument>, reply: FastifyReply): Buffer {
-  void reply.header('etag', etag(cached.doc.revision)).type(JSON_CONTENT_TYPE);
+function answerGraph(cached: CachedDocument<GraphDocument>, reply: HeaderSink): Buffer {
+  reply.header('etag', etag(cached.doc.revision));
+  reply.header('content-type', JSON_CONTENT_TYPE);
   return graphViewBody(cached);
 }
 
@@ -56,9 +58,9 @@ async function readProjectGraphs(runtime: Runtime, project: string, size: number
 }
 
 /** A page of a project's graph views; when it was cut, the link to the next (`path` is the list's route). */
-function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: FastifyReply, path: string): Buffer {
+function answerGraphList(result: CachedResult<GraphDocument>, size: number, reply: HeaderSink, path: string): Buffer {
   if (result.documents.length > size) announceNextPage(reply, path, size, cursorAfter(result.documents[size - 1]!.doc, 'project'));
-  void reply.type(JSON_CONTENT_TYPE);
+  reply.header('content-type', JSON_CONTENT_TYPE);
   return graphViewListBody(result, size);
 }
 
@@ -102,36 +104,48 @@ export async function answerAllGraphs(readStore: ReadStore, size: number, reply:
 }
 
 /**
- * A read answered by Fastify directly: the body at once when the read cache holds a current copy,
- * else the work that reads it (run in the request's log context, where it can log).
+ * A read the cache can answer at once: its body, with its headers set, or undefined when the cache holds no
+ * current copy (then it must be read). Throws the problem of a request the route refuses.
  */
-type DirectAnswer = (params: Record<string, string>, reply: FastifyReply) => Buffer | (() => Promise<Buffer>);
+export type CachedRead = (params: Record<string, string>, reply: HeaderSink) => Buffer | undefined;
 
 /**
- * The most frequent reads, `GET /graphs/{name}` and `GET /project/{project}/graphs` without a query,
- * are answered by Fastify without Nest's per-request pipeline (execution contexts, guard and
- * interceptor consumers, parameter factories: about a quarter of the graph read's CPU, a tenth of the
- * list's, see bench:api). Same authorisation (the one RequestAuthorizer), same answers
- * (answerCurrentGraph, answerProjectGraphs), same problem bodies (sendProblem); Fastify's hooks
- * (correlation id, metrics, request log, security headers) run as for every route. Any query string,
- * and HEAD, go through Nest, where GraphsController defines and documents the routes. Install before
- * Nest registers its routes: this wraps the handlers Nest registers.
+ * The most frequent reads, `GET /graphs/{name}` and `GET /project/{project}/graphs` without a query, by route, as
+ * the read cache answers them: the same answers as GraphsController's (answerCurrentGraph, answerProjectGraphs).
  */
-export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runtime, authorizer: RequestAuthorizer, logger: Logger): void {
-  const answers: Record<string, DirectAnswer> = {
+export function cachedGraphReads(runtime: Runtime): Record<string, CachedRead> {
+  return {
     [GRAPH_ROUTE]: ({ name }, reply) => {
       const cached = runtime.readStore.cachedNow<GraphDocument>('graphs', name!);
-      return cached ? answerGraph(cached, reply) : () => answerCurrentGraph(runtime, name!, reply);
+      return cached && answerGraph(cached, reply);
     },
     [PROJECT_GRAPHS_ROUTE]: ({ project }, reply) => {
       checkProject(project!);
       const cached = runtime.readStore.cachedFindNow<GraphDocument>('graphs', projectGraphsQuery(project!, MAX_GRAPHS_PER_LIST));
-      return cached ? answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply, `/project/${encodeURIComponent(project!)}/graphs`) : () => readProjectGraphs(runtime, project!, MAX_GRAPHS_PER_LIST, reply);
+      return cached && answerGraphList(cached, MAX_GRAPHS_PER_LIST, reply, `/project/${encodeURIComponent(project!)}/graphs`);
     },
   };
+}
+
+/**
+ * The reads of cachedGraphReads answered by Fastify without Nest's per-request pipeline (execution contexts, guard
+ * and interceptor consumers, parameter factories: about a quarter of the graph read's CPU, a tenth of the list's,
+ * see bench:api), when the front door (front-door.ts) left them to Fastify: a copy not cached yet, a refusal.
+ * Same authorisation (the one RequestAuthorizer), same answers, same problem bodies (sendProblem); Fastify's hooks
+ * (correlation id, metrics, request log, security headers) run as for every route. Any query string, and HEAD,
+ * go through Nest, where GraphsController defines and documents the routes. Install before Nest registers its
+ * routes: this wraps the handlers Nest registers.
+ */
+export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runtime, authorizer: RequestAuthorizer, logger: Logger): void {
+  const cached = cachedGraphReads(runtime);
+  const uncached: Record<string, (params: Record<string, string>, reply: FastifyReply) => Promise<Buffer>> = {
+    [GRAPH_ROUTE]: ({ name }, reply) => answerCurrentGraph(runtime, name!, reply),
+    [PROJECT_GRAPHS_ROUTE]: ({ project }, reply) => readProjectGraphs(runtime, project!, MAX_GRAPHS_PER_LIST, reply),
+  };
   fastify.addHook('onRoute', (route) => {
-    const answer = answers[route.url];
-    if (!answer || route.method !== 'GET') return;
+    const fromCache = cached[route.url];
+    const read = uncached[route.url];
+    if (!fromCache || !read || route.method !== 'GET') return;
     const throughNest = route.handler;
     // The log context is entered below only where this route can log: not for a read answered from the cache.
     route.config = { ...route.config, entersLogContext: true };
@@ -139,19 +153,18 @@ export function answerGraphReadsDirectly(fastify: FastifyInstance, runtime: Runt
       const params = request.params as Record<string, string>;
       // Nest's handler also sends an empty parameter to the not-found handler; a query needs Nest's parsing and validation.
       if (Object.values(params).includes('') || request.url.includes('?')) return inLogContext(request, () => throughNest.call(this, request, reply));
-      let answered: Buffer | (() => Promise<Buffer>);
+      let body: Buffer | undefined;
       try {
         authorizer.authorize(request, reply);
-        answered = answer(params, reply);
+        body = fromCache(params, reply);
       } catch (error) {
         inLogContext(request, () => sendProblem(error, request, reply, logger));
         return reply;
       }
-      if (Buffer.isBuffer(answered)) return reply.send(answered);
-      const reading = answered;
+      if (body) return reply.send(body);
       return inLogContext(request, () =>
-        reading().then(
-          (body) => reply.send(body),
+        read(params, reply).then(
+          (answer) => reply.send(answer),
           (error: unknown) => {
             sendProblem(error, request, reply, logger);
             return reply;

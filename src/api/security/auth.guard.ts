@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { applyDecorators, HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify';
 import type { SmoConfig } from '../../config/config';
 import { ProblemException } from '../problem';
+import type { HeaderSink } from '../answer-headers';
 import { TokenBuckets } from './token-bucket';
 import { refuseCrossSiteCommand, refuseForeignHost } from './browser-requests';
 
@@ -62,6 +64,17 @@ export function roleOfRequest(request: FastifyRequest): Role | null {
   return (request as FastifyRequest & { [ROLE]?: Role })[ROLE] ?? null;
 }
 
+/** What authorisation reads of a request: Fastify's, or one the front door answers before Fastify sees it (graph-read-front-door.ts). */
+export interface RequestToAuthorize {
+  method: string;
+  /** The route it matched (its URL when none did). */
+  route: string;
+  routeConfig: FastifyContextConfig | undefined;
+  headers: IncomingHttpHeaders;
+  /** The caller's address (the socket's: SMO trusts no proxy header). */
+  ip: string | undefined;
+}
+
 /**
  * Bearer tokens from SMO_API_TOKENS: `read` may GET what only reads, `operate` may do anything. Tokens are compared
  * as SHA-256 digests in constant time. Every caller is rate-limited (per token, or per address
@@ -83,27 +96,41 @@ export class RequestAuthorizer {
   }
 
   /** Lets the request through or throws the 401/403/421/429 problem (with its WWW-Authenticate or Retry-After header set). */
-  authorize(request: FastifyRequest, reply: FastifyReply): void {
+  authorize(request: FastifyRequest, reply: HeaderSink): void {
+    const { method, headers, ip, routeOptions } = request;
+    const role = this.roleFor({ method, route: routeOptions.url ?? request.url, routeConfig: routeOptions.config, headers, ip }, reply);
+    if (role !== null) (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
+  }
+
+  /**
+   * The role a request is granted (`operate` when SMO runs without tokens; null on a route open to all, which needs
+   * none), or the 401/403/421/429 problem thrown, with its WWW-Authenticate or Retry-After header set. Refused, the
+   * request has taken nothing from its caller's rate limit.
+   */
+  roleFor(request: RequestToAuthorize, reply: HeaderSink): Role | null {
     // A web page in the operator's browser must not drive SMO (browser-requests.ts), least of all one without tokens.
-    if (this.loopbackOnly) refuseForeignHost(request);
-    if (!onlyReads(request.method, request.routeOptions.config)) refuseCrossSiteCommand(request);
-    const route = request.routeOptions.url ?? request.url;
-    if (checksOwnToken(route, this.alertsToken)) return this.limit(`webhook:${request.ip}`, reply);
-    if (isOpenRoute(route, this.security)) return;
-    if (this.digests.length === 0) {
-      (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = 'operate';
-      return this.limit(`address:${request.ip}`, reply);
+    if (this.loopbackOnly) refuseForeignHost(request.headers);
+    const reads = onlyReads(request.method, request.routeConfig);
+    if (!reads) refuseCrossSiteCommand(request.headers);
+    if (checksOwnToken(request.route, this.alertsToken)) {
+      this.limit(`webhook:${request.ip}`, reply);
+      return null;
     }
-    const digest = request.headers.authorization?.startsWith('Bearer ') ? this.digestOf(request.headers.authorization) : null;
+    if (isOpenRoute(request.route, this.security)) return null;
+    if (this.digests.length === 0) {
+      this.limit(`address:${request.ip}`, reply);
+      return 'operate';
+    }
+    const { authorization } = request.headers;
+    const digest = authorization?.startsWith('Bearer ') ? this.digestOf(authorization) : null;
     const role = digest && this.roleOf(digest);
     if (!role) {
       void reply.header('www-authenticate', 'Bearer realm="smo"');
       throw ProblemException.of(HttpStatus.UNAUTHORIZED, 'A valid bearer token is required (Authorization: Bearer <token>)');
     }
-    const needs: Role = onlyReads(request.method, request.routeOptions.config) ? 'read' : 'operate';
-    (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
-    if (needs === 'operate' && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
+    if (!reads && role !== 'operate') throw ProblemException.of(HttpStatus.FORBIDDEN, 'This token may only read; this request needs an operate token');
     this.limit(`token:${role}:${digest.toString('hex', 0, 8)}`, reply);
+    return role;
   }
 
   private roleOf(digest: Buffer): Role | null {
@@ -117,7 +144,7 @@ export class RequestAuthorizer {
     return createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
   }
 
-  private limit(key: string, reply: FastifyReply): void {
+  private limit(key: string, reply: HeaderSink): void {
     const wait = this.buckets.take(key);
     if (wait === 0) return;
     void reply.header('retry-after', String(wait));

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isLoopbackHost } from '../../shared/off-limits-host';
 import { ProblemException } from '../problem';
 
@@ -18,11 +18,11 @@ import { ProblemException } from '../problem';
  * Only without it is the `Origin` compared with the request's `Host`: behind a reverse proxy the two differ for SMO's
  * own pages (nginx passes SMO a loopback Host by default, `$host` drops the port), so the Origin cannot tell there.
  */
-export function refuseCrossSiteCommand(request: FastifyRequest): void {
-  const site = request.headers['sec-fetch-site'];
-  const origin = request.headers.origin;
+export function refuseCrossSiteCommand(headers: IncomingHttpHeaders): void {
+  const site = headers['sec-fetch-site'];
+  const origin = headers.origin;
   const fromElsewhere =
-    site !== undefined ? site !== 'same-origin' && site !== 'none' : origin !== undefined && hostOfOrigin(origin) !== request.headers.host?.toLowerCase();
+    site !== undefined ? site !== 'same-origin' && site !== 'none' : origin !== undefined && hostOfOrigin(origin) !== headers.host?.toLowerCase();
   if (fromElsewhere) {
     throw ProblemException.of(HttpStatus.FORBIDDEN, 'A browser sent this command from another site (Sec-Fetch-Site or Origin); SMO runs commands only from its own pages or from clients that are no browser');
   }
@@ -36,8 +36,8 @@ const judgedHosts = new Map<string, boolean>();
 const JUDGED_HOSTS_KEPT = 64;
 
 /** On an SMO bound to loopback, a request naming another host (a DNS name rebound to 127.0.0.1): 421. */
-export function refuseForeignHost(request: FastifyRequest): void {
-  const host = request.headers.host;
+export function refuseForeignHost(headers: IncomingHttpHeaders): void {
+  const host = headers.host;
   if (host === undefined) return;
   let loopback = judgedHosts.get(host);
   if (loopback === undefined) {
