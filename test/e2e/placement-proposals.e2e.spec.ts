@@ -1,5 +1,6 @@
 import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
+import { sqliteStores } from '../support/stores';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
@@ -178,5 +179,54 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
     await rig.idle();
     const onC2 = (await Promise.all(['first', 'second'].map(async (graphId) => Object.values((await view(graphId)).placement ?? {})))).flat().filter((c) => c === 'c2').length;
     expect({ statuses: approvals.map((answer) => answer.statusCode).sort(), servicesOnC2: onC2 }).toEqual({ statuses: [200, 409], servicesOnC2: 3 });
+  }, 90_000);
+
+  it('the placement ledger behind the event store (its instance died holding the lease): an approval is refused with 503 and Retry-After, nothing recorded', async () => {
+    rig = await startRig({
+      clusters: [
+        { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false },
+      ],
+    });
+    for (const graphId of ['first', 'second']) {
+      expect((await rig.request('POST', `/project/${graphId}/graphs`, { body: renamed(graphId, proposing), contentType: 'application/yaml' })).status).toBe(200);
+    }
+    await rig.idle();
+    // c1 is lost, c2 (3 cores) joins: each graph's policy proposes moving its 2.5 cores there, which fits one graph only.
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    const proposals = await eventually(async () => {
+      const found = await Promise.all(['first', 'second'].map(async (graphId) => (await view(graphId)).proposals[0]));
+      return found.every((proposal) => proposal?.status === 'pending') ? found : undefined;
+    }, 20_000, 'a proposal for each graph');
+    await rig.idle();
+    // Another instance ran the placement ledger and died holding its lease (the lease outlives it by its TTL): from
+    // here on nobody folds the events recorded into the ledger, whose stored checkpoint stays where it is.
+    const ledger = 'projection:placement-ledger';
+    await rig.restart(async (dataDir) => {
+      const stores = sqliteStores({ dir: dataDir });
+      expect(await stores.readStore.acquireLease(ledger, 'instance-that-died', 10 * 60_000)).toBe(true);
+      await stores.dispose(false);
+    });
+    const { runtime } = rig.smo;
+    expect(await runtime.readStore.getCheckpoint(ledger)).toBe(await runtime.eventStore.headPosition());
+    // The ledger holds every event so far: the first approval is checked against what it shows, and applied.
+    const first = await rig.request('POST', `/graphs/first/placements/${proposals[0]?.proposalId}/approve`);
+    expect(first.status).toBe(200);
+    // The second would be checked against a ledger without the first approval (c2 looks empty): refused, not applied.
+    const second = await rig.request('POST', `/graphs/second/placements/${proposals[1]?.proposalId}/approve`);
+    const problem = { status: second.status, type: second.headers.get('content-type'), retryAfter: second.headers.get('retry-after'), body: await second.text() };
+    expect(problem).toEqual({
+      status: 503,
+      type: expect.stringContaining('application/problem+json'),
+      retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+      body: expect.stringContaining('placement ledger is behind'),
+    });
+    // Both applied would put 5 cores on c2's 3.
+    const approved = await runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementProposalApproved'] } });
+    expect(approved.map((event) => (event.data as { graphId: string }).graphId)).toEqual(['first']);
   }, 90_000);
 });

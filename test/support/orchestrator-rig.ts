@@ -25,6 +25,11 @@ export interface OrchestratorRig {
   helmCalls(command?: string): FakeHelmInvocation[];
   /** Waits until every processor and projection has handled everything. */
   idle(): Promise<void>;
+  /**
+   * Stops SMO and starts it again over the same data directory and fakes (`smo` is then the new one);
+   * `whileDown` runs in between, e.g. to leave the state another instance would leave in the shared stores.
+   */
+  restart(whileDown?: (dataDir: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +57,7 @@ export async function startRig(
   if (options.gateways) kube.setGateways(options.gateways);
   const helm = fakeHelm(dir);
   const grafana = await FakeGrafana.start({ username: 'admin', password: GRAFANA_PASSWORD });
-  const smo = await startApp({
+  const env = {
     KARMADA_KUBECONFIG: kubeApi.kubeconfigPath,
     ...(options.gateways ? { SUBMARINER_KUBECONFIG: kubeApi.kubeconfigPath } : {}),
     SMO_HELM_BINARY: helm.binary,
@@ -64,8 +69,10 @@ export async function startRig(
     SMO_CLUSTER_SYNC_INTERVAL: '3600',
     SMO_DEPLOY_WAIT: '20',
     ...options.env,
-  }, { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-  return {
+  };
+  const logger = options.logger ? { logger: options.logger } : {};
+  const smo = await startApp(env, { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...logger });
+  const rig: OrchestratorRig = {
     smo,
     kube,
     kubeApi,
@@ -73,18 +80,25 @@ export async function startRig(
     grafana,
     dir,
     request: (method, path, { body, contentType, headers } = {}) =>
-      fetch(`${smo.url}${path}`, {
+      fetch(`${rig.smo.url}${path}`, {
         method,
         headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
         ...(body !== undefined ? { body } : {}),
       }),
     helmCalls: (command) => helm.log().filter((call) => command === undefined || call.command === command),
-    idle: () => smo.runtime.processing.whenIdle(20_000),
+    idle: () => rig.smo.runtime.processing.whenIdle(20_000),
+    async restart(whileDown) {
+      const { dataDir } = rig.smo;
+      await rig.smo.close({ keepData: true });
+      await whileDown?.(dataDir);
+      rig.smo = await startApp(env, { dataDir, ...logger });
+    },
     async stop() {
-      await smo.close();
+      await rig.smo.close();
       await grafana.stop();
       await kube.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return rig;
 }

@@ -14,6 +14,8 @@ import { DurableProcessing } from '../../app/processing.composition';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
 import { graphsProjection, type GraphDocument } from '../../../projections/graphs.projection';
+import { clustersProjection } from '../../../projections/clusters.projection';
+import { placementLedgerProjection } from '../../../projections/placement-ledger.projection';
 import { ProblemException } from '../problem';
 import { ApiIdempotencyHeader, ApiIfMatchHeader, ApiJson, ApiNameParam, ApiPreferHeader, ApiProblems, ApiQueryParam, ApiStringParam, ApiText, ApiTextOrJson } from '../openapi/responses';
 import { schemaRef } from '../openapi/schemas';
@@ -31,6 +33,11 @@ import { LeaseKeeper } from '../../processing/lease-keeper';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
 const APPROVAL_INVENTORY_WAIT_MS = 5_000;
+/** The read models an approval's capacity check reads, each named as a 503 says it is behind. */
+const APPROVAL_READ_MODELS = [
+  { name: clustersProjection.name, label: 'the cluster inventory' },
+  { name: placementLedgerProjection.name, label: 'the placement ledger' },
+] as const;
 /** The lease one approval holds from its capacity check to its append (oneApprovalAtATime). */
 const APPROVAL_LEASE = 'placement-approval';
 /** How long an approval waits for the one before it: that one's ledger wait, and as long again. */
@@ -246,7 +253,7 @@ export class GraphsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Apply a placement proposal: exactly its moves',
-    description: 'Checked again against the capacity there is now, one approval at a time across SMO instances: 409 when it would overbook a cluster (capacity other graphs took since, approvals included; a cluster unavailable or gone), with the `violations`; ask for a new proposal. 503 when other approvals kept it waiting too long.',
+    description: `Checked again against the capacity there is now, one approval at a time across SMO instances: 409 when it would overbook a cluster (capacity other graphs took since, approvals included; a cluster unavailable or gone), with the \`violations\`; ask for a new proposal. 503 (nothing recorded) when other approvals kept it waiting over ${APPROVAL_LEASE_WAIT_MS / 1000} s, and, with \`Retry-After\`, when the placement ledger or the cluster inventory has not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s with the events recorded before the approval (the instance that folds it slow, or dead while its lease lasts): the capacity left is then not known.`,
   })
   @ApiStringParam('proposal', 'the proposal id')
   @GraphCommandResponses('Proposal <id> applied')
@@ -254,7 +261,7 @@ export class GraphsController {
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
     const result = await this.oneApprovalAtATime(async (held) => {
-      const overbooked = await this.approvalShortfalls(name, proposal);
+      const overbooked = await this.approvalShortfalls(name, proposal, reply);
       if (!(await held())) throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
       return this.execute({ type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, context);
     });
@@ -286,16 +293,26 @@ export class GraphsController {
 
   /**
    * What approving the proposal now would overbook: its placement against the clusters as the next
-   * placement would see them (the graph's own demand given back), once the ledger holds every event
-   * recorded so far (bounded wait). None when it is not pending: the decider answers why.
+   * placement would see them (the graph's own demand given back), once the clusters and the ledger hold
+   * every event recorded so far. When one has not within APPROVAL_INVENTORY_WAIT_MS (its instance is slow
+   * or died holding its lease), a 503 with Retry-After: checked against it, the approval could take capacity
+   * placed since (the approval before it included). None when it is not pending: the decider answers why.
    */
-  private async approvalShortfalls(graphId: string, proposalId: string): Promise<CapacityShortfall[]> {
+  private async approvalShortfalls(graphId: string, proposalId: string, reply: FastifyReply): Promise<CapacityShortfall[]> {
     const { state } = await this.runtime.graphs.load(graphId);
     if (state.kind === 'none') return [];
     const pending = state.proposals.find((p) => p.proposalId === proposalId && p.status === 'pending');
     if (!pending) return [];
     const head = (await this.runtime.eventStore.headPosition()) ?? 0;
-    await this.runtime.processing.whenProcessed(head, { names: ['clusters', 'placement-ledger'], timeoutMs: APPROVAL_INVENTORY_WAIT_MS }).catch(() => undefined);
+    const waits = APPROVAL_READ_MODELS.map(({ name }) => this.runtime.processing.whenProcessed(head, { names: [name], timeoutMs: APPROVAL_INVENTORY_WAIT_MS }));
+    const behind = (await Promise.allSettled(waits)).flatMap((wait, k) => (wait.status === 'rejected' ? [APPROVAL_READ_MODELS[k]!.label] : []));
+    if (behind.length > 0) {
+      void reply.header('retry-after', String(APPROVAL_INVENTORY_WAIT_MS / 1000));
+      throw ProblemException.of(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Nothing was recorded: ${behind.join(' and ')} ${behind.length > 1 ? 'are' : 'is'} behind the events recorded (not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s), so the capacity left on the clusters is not known; retry shortly`,
+      );
+    }
     return proposalShortfalls(this.runtime.readStore, state, pending.decision, {
       now: new Date(),
       ttlMs: this.runtime.config.placementLedgerTtlSeconds * 1000,
