@@ -1,5 +1,14 @@
 import type { ReadStore } from '../readstore/read-store';
-import { sleep } from '../shared/retry';
+import { backoffDelay, sleep, type RetryPolicy } from '../shared/retry';
+
+/** How a waiter asks for a lease again: after `initialDelayMs`, then each time twice as late, up to `maxDelayMs`. */
+export type LeasePoll = Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>;
+
+/**
+ * For a lease held briefly (an approval's check and append): a waiter asks again soon after it
+ * starts waiting, then less often, so that it costs a few writes a second, not a hundred, however long it waits.
+ */
+export const BRIEF_LEASE_POLL: LeasePoll = { initialDelayMs: 10, maxDelayMs: 160 };
 
 /**
  * Holds a runner's lease so that, across SMO instances, one at a time runs it. The lease row is
@@ -18,16 +27,22 @@ export class LeaseKeeper {
   ) {}
 
   /**
-   * Waits until the lease is ours (or the signal aborts). Polled often enough that a lease left by a dead owner is
-   * taken over within about its TTL; `pollMs` for a lease held briefly, whose waiters should not lag it.
+   * Waits until the lease is ours (or the signal aborts). By default asked for every tenth of its TTL (at least
+   * 50 ms), so that a lease left by a dead owner is taken over within about its TTL; `poll` for a lease held
+   * briefly, whose waiters should not lag it (BRIEF_LEASE_POLL).
    */
-  async acquire(signal: AbortSignal, onWaiting: () => void, pollMs = Math.max(50, this.ttlMs / 10)): Promise<boolean> {
-    while (!signal.aborted) {
+  async acquire(signal: AbortSignal, onWaiting: () => void, poll: LeasePoll = this.steadyPoll()): Promise<boolean> {
+    for (let waits = 1; !signal.aborted; waits++) {
       if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) return true;
       onWaiting();
-      await sleep(pollMs, signal);
+      await sleep(backoffDelay(poll, waits), signal);
     }
     return false;
+  }
+
+  private steadyPoll(): LeasePoll {
+    const everyMs = Math.max(50, this.ttlMs / 10);
+    return { initialDelayMs: everyMs, maxDelayMs: everyMs };
   }
 
   /** Renews the lease now: false if another owner holds it (then this one must not act). */

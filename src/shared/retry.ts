@@ -8,7 +8,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 };
 
 /** Exponential backoff: initial, 2×, 4×… capped at the maximum. */
-export function backoffDelay(policy: RetryPolicy, failedAttempts: number): number {
+export function backoffDelay(policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>, failedAttempts: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failedAttempts - 1));
 }
 

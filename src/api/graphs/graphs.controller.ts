@@ -29,7 +29,7 @@ import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
 import { proposalShortfalls } from '../../processors/proposal-capacity';
-import { LeaseKeeper } from '../../processing/lease-keeper';
+import { BRIEF_LEASE_POLL, LeaseKeeper } from '../../processing/lease-keeper';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
 const APPROVAL_INVENTORY_WAIT_MS = 5_000;
@@ -42,7 +42,6 @@ const APPROVAL_READ_MODELS = [
 const APPROVAL_LEASE = 'placement-approval';
 /** How long an approval waits for the one before it: that one's ledger wait, and as long again. */
 const APPROVAL_LEASE_WAIT_MS = 2 * APPROVAL_INVENTORY_WAIT_MS;
-const APPROVAL_LEASE_POLL_MS = 10;
 const APPROVAL_BUSY = 'Other approvals are being checked against the clusters’ capacity; retry shortly';
 
 /** What the placement processor answers to a request for a proposal. */
@@ -279,7 +278,7 @@ export class GraphsController {
    */
   private async oneApprovalAtATime<T>(work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
     const lease = new LeaseKeeper(this.runtime.readStore, APPROVAL_LEASE, randomUUID(), this.runtime.config.leaseTtlSeconds * 1000);
-    if (!(await lease.acquire(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => undefined, APPROVAL_LEASE_POLL_MS))) {
+    if (!(await lease.acquire(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => undefined, BRIEF_LEASE_POLL))) {
       throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
     }
     let lost = false;
