@@ -4,6 +4,7 @@ import { redactUrl, type Logger } from '../observability/logger';
 import { PreconditionFailedError } from '../application/command-handler';
 import { DomainError } from '../domain/decider';
 import { EventStoreUnavailableError, MaxAppendSizeExceededError, WrongExpectedVersionError } from '../eventstore/errors';
+import { ReadModelBehindError } from '../processing/runner';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf, type ProblemDetails } from './problem';
 
 /**
@@ -27,7 +28,7 @@ export function sendProblem(exception: unknown, request: FastifyRequest, reply: 
   if (exception instanceof ProblemException && problem.status >= 500) {
     logger.warn({ status: problem.status, method: request.method, url: problem.instance, detail: problem.detail }, `answered ${problem.status}: ${problem.detail ?? problem.title}`);
   }
-  if (exception instanceof EventStoreUnavailableError) void reply.header('retry-after', '5');
+  if (exception instanceof EventStoreUnavailableError || exception instanceof ReadModelBehindError) void reply.header('retry-after', '5');
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 
@@ -43,6 +44,10 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
   if (exception instanceof EventStoreUnavailableError) {
     logger.error({ err: exception.cause ?? exception }, 'event store write failed; request refused with 503');
     return { type: 'about:blank', title: titleOf(503), status: 503, detail: `Nothing was recorded: ${exception.message}. Retry later.` };
+  }
+  if (exception instanceof ReadModelBehindError) {
+    logger.warn({ runner: exception.runner, position: exception.position, waitedMs: exception.timeoutMs }, 'a read model is behind; request answered 503');
+    return { type: 'about:blank', title: titleOf(503), status: 503, detail: `The ${exception.runner} read model has not caught up with what was recorded (waited ${exception.timeoutMs / 1000} s); what this request recorded stays recorded. Retry shortly.` };
   }
   if (exception instanceof MaxAppendSizeExceededError) {
     // What the request asked to record is too large (e.g. a descriptor within the body limit: SMO records it with

@@ -112,7 +112,7 @@ export abstract class Runner {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${this.checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${this.processed})`));
+        reject(new ReadModelBehindError(this.name, this.checkpointName, position, timeoutMs, this.processed));
       }, timeoutMs);
       const elsewhere = setInterval(() => {
         if (this.state !== 'standby') return;
@@ -226,6 +226,23 @@ export abstract class Runner {
       }
     }
     await this.lease.release().catch(() => undefined);
+  }
+}
+
+/**
+ * A runner did not reach a position within the time a request waited for it (its instance is slow, or died holding
+ * the lease): what was recorded is recorded, what reads it is behind. The API answers 503 with Retry-After.
+ */
+export class ReadModelBehindError extends Error {
+  constructor(
+    readonly runner: string,
+    checkpointName: string,
+    readonly position: number,
+    readonly timeoutMs: number,
+    processed: number,
+  ) {
+    super(`${checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${processed})`);
+    this.name = 'ReadModelBehindError';
   }
 }
 

@@ -1,5 +1,6 @@
 import { karmadaCluster, type KarmadaClusterInput } from '../fakes/kubernetes/fake-kube-api';
 import { startRig, TWO_CLUSTERS, type OrchestratorRig } from '../support/orchestrator-rig';
+import { sqliteStores } from '../support/stores';
 import type { ClusterView } from '../../src/api/clusters.controller';
 
 
@@ -81,6 +82,26 @@ describe('cluster inventory from Karmada', () => {
     await sync();
     expect((await (await rig.request('GET', '/health')).json()) as object).toMatchObject({ status: 'ok' });
   });
+
+  it('answers POST /clusters/sync with 503 and Retry-After, not 500, when a read model does not catch up (its instance died holding the lease)', async () => {
+    await sync();
+    // Another instance ran the clusters projection and died holding its lease: nobody folds what the sync records.
+    await rig.restart(async (dataDir) => {
+      const stores = sqliteStores({ dir: dataDir });
+      expect(await stores.readStore.acquireLease('projection:clusters', 'instance-that-died', 10 * 60_000)).toBe(true);
+      await stores.dispose(false);
+    });
+    rig.kube.setClusters([...TWO_CLUSTERS, { name: 'c3', cpu: '4', memory: '8Gi' }].map((c) => karmadaCluster(c)));
+    const lagging = await rig.request('POST', '/clusters/sync');
+    expect({ status: lagging.status, type: lagging.headers.get('content-type'), retryAfter: lagging.headers.get('retry-after'), body: await lagging.json() }).toEqual({
+      status: 503,
+      type: expect.stringContaining('application/problem+json'),
+      retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+      body: expect.objectContaining({ status: 503, detail: expect.stringContaining('clusters') }),
+    });
+    // What the sync recorded stays recorded.
+    expect(await clusterEvents()).toContain('ClusterRegistered:c3');
+  }, 30_000);
 
   it('starts while Karmada is down at start-up, and catches up when it comes back', async () => {
     await rig.stop();
