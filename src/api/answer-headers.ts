@@ -1,6 +1,6 @@
 import { CONSOLE_CSP } from '../ui/console-routes';
 
-/** Where an answer's headers are set: Fastify's reply, or the headers the front door writes itself (graph-read-front-door.ts). */
+/** Where an answer's headers are set: Fastify's reply, or the headers the front door writes itself (front-door.ts). */
 export interface HeaderSink {
   header(name: string, value: string): unknown;
 }

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig } from '../config/config';
 import { createLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
-import { FastifyAdapterBehindDoor, FrontDoor } from './front-door';
+import { FrontDoor } from './front-door';
 import type { CachedRead } from './graphs/graph-read';
 import { RequestAuthorizer } from './security/auth.guard';
 
@@ -21,8 +21,10 @@ async function doorBeforeFastify(options: { rateLimit?: number } = {}) {
     logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } }),
     metrics: new Metrics(() => undefined),
   };
+  const cacheReads: string[] = [];
   const reads: Record<string, CachedRead> = {
     '/graphs/:name': ({ name }, reply) => {
+      cacheReads.push(name!);
       if (name !== 'cached') return undefined;
       reply.header('etag', 'W/"7"');
       reply.header('content-type', 'application/json; charset=utf-8');
@@ -30,13 +32,24 @@ async function doorBeforeFastify(options: { rateLimit?: number } = {}) {
     },
     '/project/:project/graphs': () => undefined,
   };
-  const door = new FrontDoor(runtime, new RequestAuthorizer(config.security, undefined, true), reads);
+  const authorizer = new RequestAuthorizer(config.security, undefined, true);
+  const door = new FrontDoor(runtime, authorizer, reads);
   const fastify: FastifyInstance = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
   door.install(fastify);
-  for (const route of ['/graphs/:name', '/graphs/summary', '/project/:project/graphs']) fastify.get(route, async () => `fastify:${route}`);
+  // Fastify's routes authorise as SMO's do (the same authorizer); a refusal is answered with its status.
+  for (const route of ['/graphs/:name', '/graphs/summary', '/project/:project/graphs']) {
+    fastify.get(route, async (request, reply) => {
+      try {
+        authorizer.authorize(request, reply);
+      } catch (refusal) {
+        return reply.code((refusal as { problem: { status: number } }).problem.status).send(`fastify:${route}:refused`);
+      }
+      return `fastify:${route}`;
+    });
+  }
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = fastify.server.address() as { port: number };
-  return { door, fastify, port, runtime, lines };
+  return { door, fastify, port, runtime, lines, cacheReads };
 }
 
 type Rig = Awaited<ReturnType<typeof doorBeforeFastify>>;
@@ -102,21 +115,41 @@ describe('FrontDoor', () => {
     else expect(answer.body).toMatch(/^fastify:|"statusCode":414/);
   });
 
-  it('leaves every request to Fastify once the Nest application begins to close (Nest answers 503 then)', async () => {
-    const adapter = new FastifyAdapterBehindDoor(rig.door, {});
-    adapter.beforeClose();
+  it('leaves every request to Fastify once Fastify begins to close', async () => {
+    rig.door.close();
     expect((await send(rig, '/graphs/cached')).body).toBe('fastify:/graphs/:name');
-    await adapter.getInstance().close();
+    await rig.fastify.close();
+    const closedWithFastify = await doorBeforeFastify();
+    await closedWithFastify.fastify.close();
+    const request = { method: 'GET', url: '/graphs/cached', headers: { authorization: `Bearer ${TOKEN}` }, socket: { remoteAddress: '127.0.0.1' } };
+    expect(closedWithFastify.door.answer(request as never, undefined as never)).toBe(false);
+    expect(closedWithFastify.cacheReads).toEqual([]);
+    rig = await doorBeforeFastify(); // for afterEach
+  });
+
+  it('authorises before it reads: a refused request learns nothing from the cache', async () => {
+    for (const headers of [{ authorization: '' }, { authorization: 'Bearer wrong' }, { host: 'rebound.example' }] as Array<Record<string, string>>) {
+      expect((await send(rig, '/graphs/cached', { headers })).body).toBe('fastify:/graphs/:name:refused');
+    }
+    expect(rig.cacheReads).toEqual([]);
   });
 
   it("takes one token of the caller's rate limit per answer, and none for a request it refuses", async () => {
     await rig.fastify.close();
     rig = await doorBeforeFastify({ rateLimit: 1 }); // a bucket of 2
     expect((await send(rig, '/graphs/cached')).status).toBe(200);
-    expect((await send(rig, '/graphs/cached', { headers: { authorization: 'Bearer wrong' } })).body).toBe('fastify:/graphs/:name');
+    expect((await send(rig, '/graphs/cached', { headers: { authorization: 'Bearer wrong' } })).body).toBe('fastify:/graphs/:name:refused');
     expect((await send(rig, '/graphs/cached')).body).toBe(CACHED.toString());
-    // The bucket is empty: refused by the door, answered by the route (which, here, authorises nothing).
-    expect((await send(rig, '/graphs/cached')).body).toBe('fastify:/graphs/:name');
+    // The bucket is empty: refused by the door and by the route.
+    expect(await send(rig, '/graphs/cached')).toMatchObject({ status: 429, body: 'fastify:/graphs/:name:refused' });
+  });
+
+  it('charges a read it lets through but cannot answer once: Fastify grants it without charging it again', async () => {
+    await rig.fastify.close();
+    rig = await doorBeforeFastify({ rateLimit: 1 }); // a bucket of 2
+    expect(await send(rig, '/graphs/other')).toMatchObject({ status: 200, body: 'fastify:/graphs/:name' });
+    expect(await send(rig, '/graphs/cached')).toMatchObject({ status: 200, body: CACHED.toString() });
+    expect((await send(rig, '/graphs/other')).status).toBe(429);
   });
 
   it("refuses to stand in front of a server whose request handling it does not know", () => {

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { FastifyContextConfig, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import type { Runtime } from '../app/runtime';
 import { securityHeadersOf } from './answer-headers';
 import { MAX_PATH_PARAMETER_LENGTH } from './framework-errors';
@@ -30,8 +29,10 @@ type RequestHandler = (request: IncomingMessage, response: ServerResponse) => vo
  * hooks on every request and SMO three, and the router derives Nest's version constraint (bench:api). The door
  * answers only a plain request (GET, a target of the route's exact shape, no body) that authorisation lets through
  * and whose answer the cache holds: the route's status, headers and body, the same request metric and log line.
- * Anything else (an answer not cached, a refusal, HEAD, a query, an escape, an application closing) it leaves
- * untouched to Fastify, which answers as for any request: every refusal is written in one place.
+ * Anything else (a refusal, an answer not cached, HEAD, a query, an escape, Fastify closing) it leaves untouched
+ * to Fastify, which answers as for any request: every refusal is written in one place. Authorisation comes first,
+ * so a refused request learns nothing from the cache (not even from its timing); one it let through and leaves to
+ * Fastify is not charged to its caller's rate limit twice (RequestAuthorizer.grantBeforeRouting).
  */
 export class FrontDoor {
   private closing = false;
@@ -53,10 +54,14 @@ export class FrontDoor {
   }
 
   /**
-   * Puts the door in front of Fastify's request handler, and learns the routes Fastify registers from now on
-   * (install it before Nest registers them).
+   * Puts the door in front of Fastify's request handler, learns the routes Fastify registers from now on (install
+   * it before Nest registers them), and closes as Fastify begins to close (Fastify answers 503 from then on).
    */
   install(fastify: FastifyInstance): void {
+    fastify.addHook('preClose', (done) => {
+      this.close();
+      done();
+    });
     fastify.addHook('onRoute', (route) => {
       if (![route.method].flat().includes('GET')) return;
       const entrance = this.entrances.find((candidate) => candidate.route === route.url);
@@ -73,7 +78,7 @@ export class FrontDoor {
     });
   }
 
-  /** Every request is Fastify's from now on: while the application closes, Nest answers 503. */
+  /** Every request is Fastify's from now on. */
   close(): void {
     this.closing = true;
   }
@@ -97,13 +102,14 @@ export class FrontDoor {
     entrance.parameters.forEach((name, index) => (params[name] = match[index + 1]!));
     const answerHeaders: Record<string, string | number> = { ...securityHeadersOf(url) };
     const sink = { header: (name: string, value: string) => (answerHeaders[name] = value) };
+    const authorized = { method: 'GET', route: entrance.route, routeConfig: entrance.config, headers, ip: request.socket.remoteAddress };
     let body: Buffer | undefined;
     try {
+      const role = this.authorizer.roleFor(authorized, sink);
       body = entrance.read(params, sink);
-      // After the read: a request the door leaves to Fastify has taken nothing from its caller's rate limit.
-      if (body !== undefined) this.authorizer.roleFor({ method: 'GET', route: entrance.route, routeConfig: entrance.config, headers, ip: request.socket.remoteAddress }, sink);
+      if (body === undefined) this.authorizer.grantBeforeRouting(request, role);
     } catch {
-      return false; // refused: Fastify refuses it again, with the route's problem
+      return false; // refused (nothing taken from the rate limit): Fastify refuses it again, with the route's problem
     }
     if (body === undefined) return false;
     const correlationId = correlationIdFrom(headers);
@@ -116,17 +122,3 @@ export class FrontDoor {
   }
 }
 
-/** Nest's Fastify adapter, closing the front door as the application begins to close: from then on Nest answers 503. */
-export class FastifyAdapterBehindDoor extends FastifyAdapter {
-  constructor(
-    private readonly frontDoor: FrontDoor,
-    options: FastifyServerOptions & { skipMiddie?: boolean },
-  ) {
-    super(options);
-  }
-
-  override beforeClose(): void {
-    this.frontDoor.close();
-    super.beforeClose();
-  }
-}

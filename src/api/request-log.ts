@@ -43,7 +43,7 @@ export function recordRequest(runtime: Pick<Runtime, 'logger' | 'metrics'>, requ
   recordAnswer(runtime, { method: request.method, route: request.routeOptions.url ?? 'unmatched', url: request.url, correlationId: correlationIdOf(request) }, status, ms);
 }
 
-/** What recordRequest records of a request: also all the front door knows of the reads it answers (graph-read-front-door.ts). */
+/** What recordRequest records of a request: also all the front door knows of the reads it answers (front-door.ts). */
 export interface AnsweredRequest {
   method: string;
   /** The route it matched, `unmatched` when none did. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { serveDocumentLinks } from '../api/openapi/document-links';
 import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } from '../api/framework-errors';
@@ -11,7 +11,7 @@ import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly, cachedGraphReads } from '../api/graphs/graph-read';
-import { FastifyAdapterBehindDoor, FrontDoor } from '../api/front-door';
+import { FrontDoor } from '../api/front-door';
 import { inLogContext } from '../api/request-context';
 import { assignCorrelationId, recordRequest } from '../api/request-log';
 import { YAML_MEDIA_TYPES } from '../descriptor';
@@ -27,7 +27,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   const loopbackOnly = bindsLoopbackOnly(runtime.config.bind);
   const authorizer = new RequestAuthorizer(runtime.config.security, runtime.config.alertsToken, loopbackOnly);
   const frontDoor = new FrontDoor(runtime, authorizer, cachedGraphReads(runtime));
-  const adapter = new FastifyAdapterBehindDoor(frontDoor, {
+  const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     // Refusals before any route runs are problem+json too.
     frameworkErrors: frameworkErrorAnswer(runtime),

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { applyDecorators, HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExtension } from '@nestjs/swagger';
@@ -64,7 +64,7 @@ export function roleOfRequest(request: FastifyRequest): Role | null {
   return (request as FastifyRequest & { [ROLE]?: Role })[ROLE] ?? null;
 }
 
-/** What authorisation reads of a request: Fastify's, or one the front door answers before Fastify sees it (graph-read-front-door.ts). */
+/** What authorisation reads of a request: Fastify's, or one the front door answers before Fastify sees it (front-door.ts). */
 export interface RequestToAuthorize {
   method: string;
   /** The route it matched (its URL when none did). */
@@ -84,6 +84,7 @@ export interface RequestToAuthorize {
 export class RequestAuthorizer {
   private readonly buckets: TokenBuckets;
   private readonly digests: Array<{ digest: Buffer; role: Role }>;
+  private readonly grantedBeforeRouting = new WeakMap<IncomingMessage, Role | null>();
 
   /** `loopbackOnly`: SMO listens on loopback only (SMO_BIND), so every request names a loopback host. */
   constructor(
@@ -98,8 +99,18 @@ export class RequestAuthorizer {
   /** Lets the request through or throws the 401/403/421/429 problem (with its WWW-Authenticate or Retry-After header set). */
   authorize(request: FastifyRequest, reply: HeaderSink): void {
     const { method, headers, ip, routeOptions } = request;
-    const role = this.roleFor({ method, route: routeOptions.url ?? request.url, routeConfig: routeOptions.config, headers, ip }, reply);
+    const role = this.grantedBeforeRouting.has(request.raw)
+      ? this.grantedBeforeRouting.get(request.raw)!
+      : this.roleFor({ method, route: routeOptions.url ?? request.url, routeConfig: routeOptions.config, headers, ip }, reply);
     if (role !== null) (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
+  }
+
+  /**
+   * A request the front door authorised for its route (roleFor, so charged to its caller's rate limit) and leaves to
+   * Fastify: authorize grants it the same role without charging it again.
+   */
+  grantBeforeRouting(request: IncomingMessage, role: Role | null): void {
+    this.grantedBeforeRouting.set(request, role);
   }
 
   /**
