@@ -81,7 +81,7 @@ export class ClustersController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Sync the inventory from Karmada now' })
   @ApiJson(200, 'The inventory after the sync', shape({ synced: { type: 'integer' }, clusters: arrayOf(schemaRef('ClusterView')) }))
-  @ApiProblems(502)
+  @ApiProblems(502, 503)
   async sync(): Promise<{ synced: number; clusters: ClusterView[] }> {
     try {
       await this.durable.clusterSync.syncOnce();

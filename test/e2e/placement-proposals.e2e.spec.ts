@@ -3,6 +3,7 @@ import { descriptorText } from '../support/graph-fixtures';
 import { sqliteStores } from '../support/stores';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
+import { startApp } from '../support/app';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
 
 const GRAPH = 'image-detection-graph';
@@ -229,4 +230,24 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
     const approved = await runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementProposalApproved'] } });
     expect(approved.map((event) => (event.data as { graphId: string }).graphId)).toEqual(['first']);
   }, 90_000);
+});
+
+describe('an approval other approvals keep waiting', () => {
+  it('is refused with 503 and Retry-After once it has waited its bound, nothing recorded', async () => {
+    const smo = await startApp();
+    try {
+      // Another instance holds the approval lease (an approval of its own in progress, or it died holding it).
+      expect(await smo.runtime.readStore.acquireLease('placement-approval', 'another-instance', 60_000)).toBe(true);
+      const refused = await fetch(`${smo.url}/graphs/some-graph/placements/some-proposal/approve`, { method: 'POST' });
+      expect({ status: refused.status, retryAfter: refused.headers.get('retry-after'), type: refused.headers.get('content-type'), body: await refused.json() }).toEqual({
+        status: 503,
+        retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+        type: expect.stringContaining('application/problem+json'),
+        body: expect.objectContaining({ status: 503, detail: expect.stringContaining('Nothing was recorded') }),
+      });
+      expect(await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementProposalApproved'] } })).toEqual([]);
+    } finally {
+      await smo.close();
+    }
+  }, 30_000);
 });

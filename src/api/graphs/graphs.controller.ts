@@ -44,6 +44,12 @@ const APPROVAL_LEASE = 'placement-approval';
 const APPROVAL_LEASE_WAIT_MS = 2 * APPROVAL_INVENTORY_WAIT_MS;
 const APPROVAL_BUSY = 'Other approvals are being checked against the clusters’ capacity; retry shortly';
 
+/** The 503 of an approval other approvals kept waiting (or that lost the lease): nothing recorded, retry in a moment. */
+function approvalsBusy(reply: FastifyReply): ProblemException {
+  void reply.header('retry-after', '2');
+  return ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, `Nothing was recorded: ${APPROVAL_BUSY}`);
+}
+
 /** What the placement processor answers to a request for a proposal. */
 type PlacementOutcome = PlacementProposed | PlacementUnchanged | PlacementFailed;
 /** Events read per look at the graph's stream while waiting for a placement outcome. */
@@ -259,9 +265,9 @@ export class GraphsController {
   @ApiProblems(503)
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
-    const result = await this.oneApprovalAtATime(async (held) => {
+    const result = await this.oneApprovalAtATime(reply, async (held) => {
       const overbooked = await this.approvalShortfalls(name, proposal, reply);
-      if (!(await held())) throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
+      if (!(await held())) throw approvalsBusy(reply);
       return this.execute({ type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, context);
     });
     await this.answer(name, result, reply, `Proposal ${proposal} applied\n`);
@@ -276,10 +282,10 @@ export class GraphsController {
    * append with the expected revision of what the check read, has no stream to hang on: the check reads the
    * inventory and every graph's placements (read models), and each approval appends to its own graph's stream.
    */
-  private async oneApprovalAtATime<T>(work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
+  private async oneApprovalAtATime<T>(reply: FastifyReply, work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
     const lease = new LeaseKeeper(this.runtime.readStore, APPROVAL_LEASE, randomUUID(), this.runtime.config.leaseTtlSeconds * 1000);
     if (!(await lease.acquire(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => undefined, BRIEF_LEASE_POLL))) {
-      throw ProblemException.of(HttpStatus.SERVICE_UNAVAILABLE, APPROVAL_BUSY);
+      throw approvalsBusy(reply);
     }
     let lost = false;
     lease.keepRenewed(() => (lost = true));

@@ -55,6 +55,6 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
 
 function addProblem(responses: ResponsesObject, status: number, description?: string): void {
   if (responses[status] !== undefined) return;
-  const { description: text, content } = problemResponse(status, description);
-  responses[status] = { description: text, content };
+  const { status: _status, ...response } = problemResponse(status, description);
+  responses[status] = response;
 }

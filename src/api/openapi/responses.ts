@@ -46,8 +46,11 @@ export function ApiProblems(...statuses: number[]): MethodDecorator {
   return applyDecorators(...statuses.map((status) => ApiResponse(problemResponse(status))));
 }
 
+/** Statuses whose problem says when to try again, where SMO can tell (a rate limit, a store or read model behind). */
+const RETRYABLE = new Set([429, 503]);
+
 export function problemResponse(status: number, description = titleOf(status)) {
-  return { status, description, content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaRef('Problem') } } };
+  return { status, description, ...(RETRYABLE.has(status) ? { headers: headersOf(['retry-after']) } : {}), content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaRef('Problem') } } };
 }
 
 /** A path parameter that is a graph id or a project: a DNS-1123 label (anything else is not found). */
