@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { loadKubeconfigFile } from '../../../src/integrations/kubernetes/kubeconfig';
 import { FakeKubeApi, type RunningFakeKubeApi } from './fake-kube-api';
@@ -84,5 +85,24 @@ describe('FakeKubeApi', () => {
     const response = await fetch(`${running.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${running.token}` } });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+  });
+  describe('delayed answers', () => {
+    const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+
+    it('stop() leaves no timer of a delayed answer behind: a worker running it can exit', async () => {
+      const slow = new FakeKubeApi();
+      const { url, stop } = await slow.start();
+      slow.delay('/apis', 60_000);
+      const before = timers();
+      // A client that gives up first (as SMO does after SMO_KUBE_TIMEOUT): the fake still holds the answer back.
+      const call = request(`${url}/apis/cluster.karmada.io/v1alpha1/clusters`, { agent: false });
+      call.on('error', () => undefined).end();
+      for (let waited = 0; slow.peakInFlight('/apis') === 0 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(slow.peakInFlight('/apis')).toBe(1);
+      call.destroy();
+
+      await stop();
+      expect(timers()).toBeLessThanOrEqual(before);
+    });
   });
 });

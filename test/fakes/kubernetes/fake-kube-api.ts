@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { FakeDelays } from '../loopback-server';
 import { deployment, type DeploymentInput, type KubeObject } from './kube-objects';
 import { applyPatch, PATCH_CONTENT_TYPES, PatchError } from './patches';
 
@@ -76,6 +77,7 @@ export class FakeKubeApi {
   private failures: Array<{ prefix: string; status: number; remaining: number; method?: string }> = [];
   private interceptions: Array<{ method: string; prefix: string; action: () => void }> = [];
   private delays: Array<{ prefix: string; ms: number; inFlight: number; peak: number }> = [];
+  private readonly pendingDelays = new FakeDelays();
   private state: 'up' | 'down' | 'hang' = 'up';
   private resourceVersion = 5000;
 
@@ -105,6 +107,7 @@ export class FakeKubeApi {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.pendingDelays.clear();
     if (server) {
       this.destroySockets();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -208,7 +211,7 @@ export class FakeKubeApi {
     const delay = this.delays.find((d) => url.pathname.startsWith(d.prefix));
     if (delay) {
       delay.peak = Math.max(delay.peak, ++delay.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      await this.pendingDelays.sleep(delay.ms);
       delay.inFlight--;
     }
     const reply = await this.route(request, url.pathname, url.searchParams, contentType, body);
