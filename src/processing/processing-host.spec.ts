@@ -39,6 +39,20 @@ describe('ProcessingHost', () => {
     expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc.events).toBe(1);
   });
 
+  it('stop() ends the read-your-writes awaiters it leaves unmet, and no timer of theirs outlives it', async () => {
+    const processing = host().addProjection(streamSummariesProjection);
+    processing.start();
+    await processing.whenIdle();
+    const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+    const before = timers();
+    // A request that waits for a position no event reached yet, when SMO shuts down.
+    const waiting = processing.whenProcessed(1_000_000, { timeoutMs: 60_000 });
+    waiting.catch(() => undefined);
+    await processing.stop();
+    expect(timers()).toBeLessThanOrEqual(before);
+    await expect(waiting).rejects.toThrow('projection:stream-summaries stopped before it reached position 1000000');
+  });
+
   it('reports from the last head it read when the event store cannot be reached (/health then says why, instead of failing)', async () => {
     await rig.stores.eventStore.appendToStream('graph-a', [happened(1), happened(2)]);
     const processing = host().addProjection(streamSummariesProjection);

@@ -49,6 +49,8 @@ export abstract class Runner {
   protected parked = 0;
   protected lastError: string | undefined;
   private readonly progress = new EventEmitter();
+  /** Rejects a pending `whenProcessed` (and clears its timers): stop() ends those it leaves unmet. */
+  private readonly awaiters = new Set<() => void>();
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
   /** Ends the current session (lease lost); null between sessions. */
@@ -85,6 +87,8 @@ export abstract class Runner {
     await this.loop;
     this.loop = null;
     this.state = 'stopped';
+    // Nothing moves this runner's position any more: an awaiter left waiting would hold its timers, and the process, until its timeout.
+    for (const stopped of [...this.awaiters]) stopped();
   }
 
   status(): RunnerStatus {
@@ -99,7 +103,8 @@ export abstract class Runner {
   }
 
   /**
-   * Resolves once everything up to `position` is processed, or rejects after `timeoutMs`. While
+   * Resolves once everything up to `position` is processed, or rejects after `timeoutMs` or when the runner stops
+   * first. One asked of a stopped runner waits for its restart (tests stop and start the processing host). While
    * another instance holds the lease, its stored checkpoint tells (polled), not this idle runner.
    */
   whenProcessed(position: number, timeoutMs: number): Promise<void> {
@@ -125,12 +130,18 @@ export abstract class Runner {
           () => undefined,
         );
       }, STANDBY_CHECKPOINT_POLL_MS);
+      const stopped = () => {
+        cleanup();
+        reject(new Error(`${this.checkpointName} stopped before it reached position ${position} (at ${this.processed})`));
+      };
       const cleanup = () => {
         clearTimeout(timer);
         clearInterval(elsewhere);
         this.progress.off('processed', check);
+        this.awaiters.delete(stopped);
       };
       this.progress.on('processed', check);
+      this.awaiters.add(stopped);
     });
   }
 
