@@ -46,8 +46,8 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
     return { type: 'about:blank', title: titleOf(503), status: 503, detail: `Nothing was recorded: ${exception.message}. Retry later.` };
   }
   if (exception instanceof ReadModelBehindError) {
-    logger.warn({ runner: exception.runner, position: exception.position, waitedMs: exception.timeoutMs }, 'a read model is behind; request answered 503');
-    return { type: 'about:blank', title: titleOf(503), status: 503, detail: `The ${exception.runner} read model has not caught up with what was recorded (waited ${exception.timeoutMs / 1000} s); what this request recorded stays recorded. Retry shortly.` };
+    logger.warn({ runner: exception.runner, err: exception.message }, 'a read model is behind; request answered 503');
+    return { type: 'about:blank', title: titleOf(503), status: 503, detail: `The ${exception.runner} read model has not caught up with what was recorded; what this request recorded stays recorded. Retry shortly.` };
   }
   if (exception instanceof MaxAppendSizeExceededError) {
     // What the request asked to record is too large (e.g. a descriptor within the body limit: SMO records it with

@@ -117,7 +117,7 @@ export abstract class Runner {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new ReadModelBehindError(this.name, this.checkpointName, position, timeoutMs, this.processed));
+        reject(new ReadModelBehindError(this.name, `${this.checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${this.processed})`));
       }, timeoutMs);
       const elsewhere = setInterval(() => {
         if (this.state !== 'standby') return;
@@ -132,7 +132,7 @@ export abstract class Runner {
       }, STANDBY_CHECKPOINT_POLL_MS);
       const stopped = () => {
         cleanup();
-        reject(new Error(`${this.checkpointName} stopped before it reached position ${position} (at ${this.processed})`));
+        reject(new ReadModelBehindError(this.name, `${this.checkpointName} stopped before it reached position ${position} (at ${this.processed})`));
       };
       const cleanup = () => {
         clearTimeout(timer);
@@ -242,17 +242,15 @@ export abstract class Runner {
 
 /**
  * A runner did not reach a position within the time a request waited for it (its instance is slow, or died holding
- * the lease): what was recorded is recorded, what reads it is behind. The API answers 503 with Retry-After.
+ * the lease), or stopped first (SMO is shutting down): what was recorded is recorded, what reads it is behind. The
+ * API answers 503 with Retry-After.
  */
 export class ReadModelBehindError extends Error {
   constructor(
     readonly runner: string,
-    checkpointName: string,
-    readonly position: number,
-    readonly timeoutMs: number,
-    processed: number,
+    message: string,
   ) {
-    super(`${checkpointName} did not reach position ${position} within ${timeoutMs} ms (at ${processed})`);
+    super(message);
     this.name = 'ReadModelBehindError';
   }
 }
