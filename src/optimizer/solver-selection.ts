@@ -3,6 +3,7 @@ import { SOLVER_NAMES, Solver, SolverName } from './solver';
 import { createGlpkSolver } from './solvers/glpk';
 import { createHighsSolver } from './solvers/highs';
 import { WorkerSolver } from './solvers/worker-solver';
+import { processResource } from '../shared/process-resources';
 
 /**
  * Default solver, chosen by `npm run bench:optimizer` (README "Solver choice"): HiGHS. On 60 seeded
@@ -51,7 +52,7 @@ const isolated = new Map<SolverName, WorkerSolver>();
 export function getIsolatedSolver(name: SolverName = DEFAULT_SOLVER): Solver {
   let solver = isolated.get(name);
   if (solver === undefined) {
-    solver = new WorkerSolver(name);
+    solver = processResource(new WorkerSolver(name));
     isolated.set(name, solver);
   }
   return solver;

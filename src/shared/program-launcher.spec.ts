@@ -23,23 +23,31 @@ function host(script: string): { child: ChildProcess; messages: unknown[]; exite
 }
 
 describe('ProgramLauncher', () => {
+  const launchers: ProgramLauncher[] = [];
+  const launcher = (startChild?: () => ChildProcess) => {
+    const made = new ProgramLauncher(startChild);
+    launchers.push(made);
+    return made;
+  };
+  afterEach(async () => Promise.all(launchers.splice(0).map((made) => made.close())));
+
   it('reports the programs it waited for as not started when the launcher dies, and starts a new launcher for the next', async () => {
     const started: ChildProcess[] = [];
     // A real child process that exits on its first task, as a crashed launcher would.
-    const launcher = new ProgramLauncher(() => {
+    const dying = launcher(() => {
       const child = spawn(process.execPath, ['-e', "process.once('message', () => process.exit(3))"], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       started.push(child);
       return child;
     });
-    expect(await Promise.all([launcher.run('/bin/true', [], options), launcher.run('/bin/true', [], options)])).toEqual([LOST, LOST]);
-    expect(await launcher.run('/bin/true', [], options)).toEqual(LOST);
+    expect(await Promise.all([dying.run('/bin/true', [], options), dying.run('/bin/true', [], options)])).toEqual([LOST, LOST]);
+    expect(await dying.run('/bin/true', [], options)).toEqual(LOST);
     expect(started).toHaveLength(2);
   });
 
   it('runs programs through its process, one after another and at once, with their exit codes and output', async () => {
-    const launcher = new ProgramLauncher();
-    expect(await launcher.run('/bin/sh', ['-c', 'echo one'], options)).toMatchObject({ exitCode: 0, stdout: 'one\n' });
-    const both = await Promise.all([launcher.run('/bin/sh', ['-c', 'echo two'], options), launcher.run('/bin/sh', ['-c', 'exit 4'], options)]);
+    const running = launcher();
+    expect(await running.run('/bin/sh', ['-c', 'echo one'], options)).toMatchObject({ exitCode: 0, stdout: 'one\n' });
+    const both = await Promise.all([running.run('/bin/sh', ['-c', 'echo two'], options), running.run('/bin/sh', ['-c', 'exit 4'], options)]);
     expect(both.map((result) => [result.exitCode, result.stdout])).toEqual([
       [0, 'two\n'],
       [4, ''],
@@ -47,11 +55,24 @@ describe('ProgramLauncher', () => {
   });
 
   it('aborts a running program from SMO: the program is killed and reported aborted', async () => {
-    const launcher = new ProgramLauncher();
     const controller = new AbortController();
-    const running = launcher.run('/bin/sh', ['-c', 'sleep 30'], { ...options, signal: controller.signal });
+    const running = launcher().run('/bin/sh', ['-c', 'sleep 30'], { ...options, signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     expect(await running).toMatchObject({ aborted: true, signal: 'SIGKILL' });
+  });
+
+  it('close() ends the launcher process at once, not with SMO’s (a test runner hosts SMO once per test file); the next program starts a new one', async () => {
+    const closing = launcher();
+    const parent = async () => Number((await closing.run('/bin/sh', ['-c', 'echo $PPID'], options)).stdout);
+    const first = await parent();
+    expect(isAlive(first)).toBe(true);
+    await closing.close();
+    expect(isAlive(first)).toBe(false);
+    const second = await parent();
+    expect(second).not.toBe(first);
+    expect(isAlive(second)).toBe(true);
+    await closing.close();
+    expect(isAlive(second)).toBe(false);
   });
 
   it('is a separate process, started without SMO’s environment, that lets SMO exit when idle and ends with SMO', async () => {

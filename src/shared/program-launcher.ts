@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { processResource } from './process-resources';
 import { projectRoot } from './project-root';
 import type { ProgramResult, RunProgramOptions } from './run-program';
 
@@ -73,6 +74,23 @@ export class ProgramLauncher {
     return child;
   }
 
+  /**
+   * Ends the launcher process now rather than with SMO's; the next program starts a new one. Programs still
+   * running are reported as not started (their process groups are their own). See processResource.
+   */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Waited for like a running program: the launcher exits when its IPC channel closes.
+    setReferenced(child, true);
+    if (child.connected) child.disconnect();
+    else child.kill('SIGKILL');
+    await exited;
+  }
+
   private settle(id: number, result: ProgramResult): void {
     const resolve = this.waiting.get(id);
     if (!resolve) return;
@@ -107,4 +125,4 @@ function startLauncherProcess(): ChildProcess {
   return fork(entry, [], { execArgv, env: {}, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 }
 
-export const programLauncher = new ProgramLauncher();
+export const programLauncher = processResource(new ProgramLauncher());

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { buildPlacementMilp } from '../placement-milp-model';
 import { buildPlacementProblem } from '../problem';
 import type { LinearModel } from '../solver';
@@ -86,6 +87,16 @@ describe('WorkerSolver: solves in a worker thread', () => {
     const variables = Array.from({ length: 1_200_000 }, (_, i) => ({ name: `x${i}`, lower: 0, upper: 1, integer: true }));
     const large: LinearModel = { name: 'large', sense: 'minimize', objective: [], variables, constraints: [] };
     expect(await loading.solve(large, { timeLimitMs: 50 })).toMatchObject({ status: 'optimal' });
+  });
+
+  it('close() resolves once its worker thread has ended: none outlives the solver', async () => {
+    const threads = () => readdirSync('/proc/self/task').length;
+    const closing = solver(answersOnlyModelsNamedAnswer);
+    const before = threads();
+    expect(await closing.solve(named('answer'), { timeLimitMs: 5_000 })).toMatchObject({ status: 'optimal' });
+    expect(threads()).toBe(before + 1);
+    await closing.close();
+    expect(threads()).toBe(before);
   });
 
   it('answers status error when the worker dies, and goes on in a fresh worker', async () => {

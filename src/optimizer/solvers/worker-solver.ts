@@ -51,9 +51,11 @@ export class WorkerSolver implements Solver {
     });
   }
 
-  /** Ends the worker (a pending solve answers `error`). */
+  /** Ends the worker (a pending solve answers `error`); resolves once its thread has ended. */
   async close(): Promise<void> {
+    const worker = this.worker;
     this.end('the solver was closed');
+    await worker?.terminate();
   }
 
   private next(): void {
