@@ -1,6 +1,8 @@
 /** Jest runs the TypeScript sources through ts-jest (transpile only; `npm run lint` type-checks). */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, plus the end of SMO's process-wide resources after each test file (see the file).
+  testEnvironment: '<rootDir>/test/support/test-environment.js',
+  setupFilesAfterEnv: ['<rootDir>/test/support/after-test-file.ts'],
   roots: ['<rootDir>/src', '<rootDir>/projections', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {

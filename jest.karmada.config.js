@@ -7,6 +7,7 @@ const main = require('./jest.config.js');
 
 module.exports = {
   testEnvironment: main.testEnvironment,
+  setupFilesAfterEnv: main.setupFilesAfterEnv,
   transform: main.transform,
   roots: ['<rootDir>/test/karmada'],
   testMatch: ['**/*.lab.spec.ts'],
