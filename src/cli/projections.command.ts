@@ -1,4 +1,5 @@
 import type { CommandContext } from './graphs.command';
+import { sleep } from '../shared/retry';
 import { machineReadable, render } from './output';
 
 interface ProjectionReport {
@@ -28,10 +29,12 @@ export async function listProjections(ctx: CommandContext): Promise<void> {
 export async function rebuildProjection(ctx: CommandContext, name: string): Promise<void> {
   const path = `/admin/projections/${encodeURIComponent(name)}`;
   const done = ctx.client.request<RebuildResult>('POST', `${path}/rebuild`);
+  // Ends the wait between two progress reads as soon as the rebuild answers (its timer with it).
+  const answered = new AbortController();
   let finished = false;
-  void done.finally(() => (finished = true)).catch(() => undefined);
+  void done.finally(() => ((finished = true), answered.abort())).catch(() => undefined);
   while (!finished) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    await sleep(500, answered.signal);
     if (finished) break;
     const { body } = await ctx.client.request<ProjectionReport>('GET', path).catch(() => ({ body: null }));
     if (body?.rebuild) ctx.progress(`rebuilding ${name}: ${body.rebuild.events} events, ${Math.round(body.rebuild.eventsPerSecond)} events/s`);

@@ -318,6 +318,26 @@ describe('smo list past one page (the API answers at most 1,000 graphs a page)',
   });
 });
 
+describe('smo projections rebuild leaves nothing running once it has printed', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    const rebuilt = { projection: 'graphs', collection: 'graphs__v2', previousCollection: 'graphs__v1', events: 3, elapsedMs: 12, eventsPerSecond: 250 };
+    server = createServer((_request, response) => void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rebuilt)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('a rebuild answered at once: no timer of its progress polling holds the process (smo exited up to 500 ms late)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+    const before = timers();
+    const result = await smo({ SMO_URL: url }, 'projections', 'rebuild', 'graphs');
+    expect([result.code, result.out]).toEqual([0, 'Rebuilt graphs into graphs__v2 (was graphs__v1): 3 events in 12 ms, 250 events/s']);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+
 describe('smo health when SMO is unhealthy (503: a store down)', () => {
   let server: Server;
   let url: string;
