@@ -118,6 +118,31 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
   afterEach(async () => rig?.stop());
   const renamed = (graphId: string, text = descriptorText()) => text.replace(`id: ${GRAPH}`, `id: ${graphId}`);
   const view = async (graphId: string) => (await (await rig.request('GET', `/graphs/${graphId}`)).json()) as View;
+  /**
+   * Graphs `first` and `second` on c1 (6 cores); then c1 is lost and c2 (3 cores) joins: each graph's policy proposes
+   * moving its 2.5 cores there, which fits one graph only. Answers both pending proposals, first's then second's.
+   */
+  const twoProposalsThatFitOneAtATime = async () => {
+    rig = await startRig({
+      clusters: [
+        { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
+        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false },
+      ],
+    });
+    for (const graphId of ['first', 'second']) {
+      expect((await rig.request('POST', `/project/${graphId}/graphs`, { body: renamed(graphId, proposing), contentType: 'application/yaml' })).status).toBe(200);
+    }
+    await rig.idle();
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
+      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    await rig.request('POST', '/clusters/sync');
+    return eventually(async () => {
+      const found = await Promise.all(['first', 'second'].map(async (graphId) => (await view(graphId)).proposals[0]));
+      return found.every((proposal) => proposal?.status === 'pending') ? found : undefined;
+    }, 20_000, 'a proposal for each graph');
+  };
 
   it('capacity another graph took since the proposal: the approval is refused with 409 and nothing moves; a new proposal can be asked for', async () => {
     rig = await startRig({
@@ -151,26 +176,7 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
     expect((await rig.request('POST', '/graphs/prop-graph/placement?mode=propose')).status).toBe(422);
   }, 90_000);
   it('two approvals at once that together would overbook a cluster: one is applied, the other refused with 409', async () => {
-    rig = await startRig({
-      clusters: [
-        { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
-        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false },
-      ],
-    });
-    for (const graphId of ['first', 'second']) {
-      expect((await rig.request('POST', `/project/${graphId}/graphs`, { body: renamed(graphId, proposing), contentType: 'application/yaml' })).status).toBe(200);
-    }
-    await rig.idle();
-    // c1 is lost, c2 (3 cores) joins: each graph's policy proposes moving its 2.5 cores there, which fits one graph only.
-    rig.kube.setClusters([
-      karmadaCluster({ name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
-      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
-    ]);
-    await rig.request('POST', '/clusters/sync');
-    const proposals = await eventually(async () => {
-      const found = await Promise.all(['first', 'second'].map(async (graphId) => (await view(graphId)).proposals[0]));
-      return found.every((proposal) => proposal?.status === 'pending') ? found : undefined;
-    }, 20_000, 'a proposal for each graph');
+    const proposals = await twoProposalsThatFitOneAtATime();
     // Both requests enter SMO's HTTP stack in the same tick (Fastify's inject: the whole pipeline, without sockets, whose
     // connection set-up otherwise lets the first approval finish before the second arrives).
     const fastify = rig.smo.app.getHttpAdapter().getInstance();
@@ -183,26 +189,7 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
   }, 90_000);
 
   it('the placement ledger behind the event store (its instance died holding the lease): an approval is refused with 503 and Retry-After, nothing recorded', async () => {
-    rig = await startRig({
-      clusters: [
-        { name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' },
-        { name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false },
-      ],
-    });
-    for (const graphId of ['first', 'second']) {
-      expect((await rig.request('POST', `/project/${graphId}/graphs`, { body: renamed(graphId, proposing), contentType: 'application/yaml' })).status).toBe(200);
-    }
-    await rig.idle();
-    // c1 is lost, c2 (3 cores) joins: each graph's policy proposes moving its 2.5 cores there, which fits one graph only.
-    rig.kube.setClusters([
-      karmadaCluster({ name: 'c1', cpu: '6', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0', ready: false }),
-      karmadaCluster({ name: 'c2', cpu: '3', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' }),
-    ]);
-    await rig.request('POST', '/clusters/sync');
-    const proposals = await eventually(async () => {
-      const found = await Promise.all(['first', 'second'].map(async (graphId) => (await view(graphId)).proposals[0]));
-      return found.every((proposal) => proposal?.status === 'pending') ? found : undefined;
-    }, 20_000, 'a proposal for each graph');
+    const proposals = await twoProposalsThatFitOneAtATime();
     await rig.idle();
     // Another instance ran the placement ledger and died holding its lease (the lease outlives it by its TTL): from
     // here on nobody folds the events recorded into the ledger, whose stored checkpoint stays where it is.
