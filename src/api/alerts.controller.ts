@@ -66,7 +66,7 @@ export class AlertsController {
   @ApiBody({ type: AlertmanagerWebhookBody, examples: { firing: { summary: 'A firing alert', value: EXAMPLE } } })
   @ApiQueryParam('token', 'SMO_ALERTS_TOKEN, when the Alertmanager cannot send a header', { type: 'string' })
   @ApiJson(200, 'Recorded: the body back, with notes on alerts that matched no service', shape({ message: { type: 'string' }, data: {}, notes: { type: 'array', items: { type: 'string' } } }))
-  @ApiProblems(401)
+  @ApiProblems(401, 503)
   async receive(@Req() request: FastifyRequest, @Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Query('token') token: string | undefined) {
     this.authorize(authorization, token);
     const parsed = parseAlertmanagerWebhook(body);
@@ -127,12 +127,14 @@ export class AlertsController {
 
   /**
    * Waits (bounded) until the service-owners read model holds every graph recorded before this call:
-   * at once in steady state; after an upgrade it catches up from the first event, and an alert
-   * routed meanwhile would find no graph, and Alertmanager sends a firing alert again only hours later.
+   * at once in steady state; after an upgrade it catches up from the first event. An alert routed
+   * meanwhile would find no graph, and Alertmanager sends a firing alert again only hours later: past
+   * the bound, the notification is refused with 503 (ReadModelBehindError) before anything is recorded,
+   * and Alertmanager retries it.
    */
   private async ownersUpToNow(): Promise<void> {
     const head = (await this.runtime.eventStore.headPosition()) ?? 0;
-    await this.runtime.processing.whenProcessed(head, { names: [serviceOwnersProjection.name], timeoutMs: OWNERS_WAIT_MS }).catch(() => undefined);
+    await this.runtime.processing.whenProcessed(head, { names: [serviceOwnersProjection.name], timeoutMs: OWNERS_WAIT_MS });
   }
 
   /** The named graph when it has the service, else null. */

@@ -9,6 +9,7 @@ import { ApiJson, ApiProblems } from './openapi/responses';
 import { arrayOf, schemaRef, shape } from './openapi/schemas';
 import { ProblemException } from './problem';
 import { DurableProcessing } from '../app/processing.composition';
+import { ReadModelBehindError } from '../processing/runner';
 
 /** A cluster as upstream's `GET /clusters/` shows it, plus typed capacity and location. */
 export interface ClusterView {
@@ -86,6 +87,8 @@ export class ClustersController {
     try {
       await this.durable.clusterSync.syncOnce();
     } catch (error) {
+      // The simulated inventory waits for the placement ledger (runtime.ts): behind, that is SMO's 503, not Karmada's 502.
+      if (error instanceof ReadModelBehindError) throw error;
       throw ProblemException.of(HttpStatus.BAD_GATEWAY, `The cluster inventory could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }
     const head = (await this.runtime.eventStore.headPosition()) ?? 0;

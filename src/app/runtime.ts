@@ -94,11 +94,12 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
   addAnalyticsProjections(processing);
   processing.addProjection(vimsProjection).addProjection(osK8sClustersProjection).addProjection(placementLedgerProjection).addProjection(placementDecisionsProjection).addProjection(serviceOwnersProjection);
   // Simulated clusters show what SMO placed on them as allocated, as Karmada would: every
-  // placement recorded so far (the ledger caught up, within bounds), else the ledger rule would
-  // take this observation as reflecting placements it does not include.
+  // placement recorded so far, else the ledger rule would take this observation as reflecting
+  // placements it does not include. A ledger still behind after 10 s fails the observation
+  // (ReadModelBehindError): the cluster sync retries it, as when Karmada cannot be reached.
   const placedDemand = async () => {
     const head = (await eventStore.headPosition()) ?? 0;
-    await processing.whenProcessed(head, { names: [placementLedgerProjection.name], timeoutMs: 10_000 }).catch(() => undefined);
+    await processing.whenProcessed(head, { names: [placementLedgerProjection.name], timeoutMs: 10_000 });
     return placedDemandOf(readStore);
   };
   const integrations = createIntegrations(config, logger, { placedDemand });

@@ -44,8 +44,10 @@ export class ClusterSync {
   }
 
   /** Resolves after the first successful sync, or after `timeoutMs` (placement then works with what it has). */
-  whenSynced(timeoutMs: number): Promise<void> {
-    return Promise.race([this.firstSync, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  async whenSynced(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.firstSync, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   status(): ClusterSyncStatus {

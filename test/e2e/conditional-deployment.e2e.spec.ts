@@ -261,6 +261,28 @@ describe('POST /alerts while the service-owners read model is behind (as after a
     const [fired] = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 1 });
     expect(fired?.data).toMatchObject({ graphId: GRAPH, serviceId: VO, note: null });
   });
+
+  it('refuses the notification with 503 when the read model is still behind after 5 s, recording nothing: Alertmanager retries it, and the retry is routed', async () => {
+    const graph = 'late-owner-graph';
+    const alertsFired = async () => rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] } });
+    const before = (await alertsFired()).length;
+    await rig.smo.runtime.processing.stop();
+    expect((await rig.request('POST', '/project/late/graphs', { body: descriptor.replaceAll(GRAPH, graph), contentType: 'application/yaml' })).status).toBe(202);
+    const notification = webhook({ alertname: 'main-event', service: VO });
+    notification.alerts[0]!.fingerprint = 'late-owner'; // not the earlier test's alert, which is recorded once
+    const body = JSON.stringify(notification);
+    const refused = await rig.request('POST', '/alerts', { body, contentType: 'application/json' });
+    expect({ status: refused.status, retryAfter: refused.headers.get('retry-after'), type: refused.headers.get('content-type') }).toEqual({
+      status: 503,
+      retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+      type: expect.stringContaining('application/problem+json'),
+    });
+    expect((await alertsFired()).length).toBe(before);
+    rig.smo.runtime.processing.start();
+    const retried = await rig.request('POST', '/alerts', { body, contentType: 'application/json' });
+    expect(retried.status).toBe(200);
+    expect((await alertsFired()).length).toBe(before + 1);
+  }, 30_000);
 });
 
 /**

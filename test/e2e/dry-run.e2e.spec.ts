@@ -160,6 +160,27 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
   });
 });
 
+describe('dry run while the placement read models are behind', () => {
+  it('answers what they hold, with a warning that says so (a preview records nothing, so it is no refusal)', async () => {
+    const app = await startApp();
+    try {
+      await app.app.get(DurableProcessing).clusterSync.whenSynced(10_000);
+      await app.runtime.processing.whenIdle();
+      await app.runtime.processing.stop();
+      // Recorded while nothing folds it into the placement ledger.
+      const deploy = await fetch(`${app.url}/project/first/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml', prefer: 'respond-async' }, body: descriptorText() });
+      expect(deploy.status).toBe(202);
+      const response = await fetch(`${app.url}/project/second/graphs?dryRun=true`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText().replaceAll(GRAPH, 'second-graph') });
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as DryRunAnswer;
+      expect(answer.placement.feasible).toBe(true);
+      expect(answer.warnings).toEqual([{ pointer: '', message: expect.stringMatching(/^The [a-z-]+ read model has not caught up with what was recorded/) }]);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
+});
+
 describe('dry run with Submariner-measured latencies', () => {
   let rig: OrchestratorRig;
   afterAll(async () => rig.stop());

@@ -76,6 +76,23 @@ describe('placement counts what SMO already placed', () => {
         memory: expected['cluster-a'].memory + share.reduce((sum, [service]) => sum + DEMAND[service]!.memory, 0),
       });
     }, 90_000);
+
+    it('a placement ledger still behind after 10 s: the simulated observation fails rather than show capacity SMO gave away (503 and Retry-After, not 502)', async () => {
+      await smo.runtime.processing.stop();
+      // Recorded while nothing folds it into the ledger.
+      const deploy = await fetch(`${smo.url}/project/late/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml', prefer: 'respond-async' }, body: demo('late-graph') });
+      expect(deploy.status).toBe(202);
+      const sync = await fetch(`${smo.url}/clusters/sync`, { method: 'POST' });
+      expect({ status: sync.status, retryAfter: sync.headers.get('retry-after'), body: await sync.json() }).toEqual({
+        status: 503,
+        retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+        body: expect.objectContaining({ detail: expect.stringContaining('placement-ledger read model') }),
+      });
+      // The sync itself failed (it retries with backoff), as when Karmada cannot be read.
+      const health = (await (await fetch(`${smo.url}/health`)).json()) as { clusterSync: { lastError: string | null; consecutiveFailures: number } };
+      expect(health.clusterSync).toMatchObject({ lastError: expect.stringContaining('placement-ledger'), consecutiveFailures: expect.any(Number) });
+      expect(health.clusterSync.consecutiveFailures).toBeGreaterThan(0);
+    }, 60_000);
   });
 
   describe('real mode: a ledger of SMO’s placements that Karmada’s allocated figures do not show yet', () => {

@@ -7,6 +7,7 @@ import type { LatencyMatrix } from '../../processors/cluster-latencies';
 import type { Runtime } from '../../app/runtime';
 import type { Problem } from '../../shared/problem-details';
 import { ProblemException } from '../problem';
+import { ReadModelBehindError } from '../../processing/runner';
 
 /** How long a dry run waits for the first inventory sync and the clusters read model (a start-up race only). */
 const INVENTORY_WAIT_MS = 5_000;
@@ -58,14 +59,14 @@ export async function dryRunDeploy(
   warnings: Problem[],
 ): Promise<DryRunAnswer> {
   await placementSources.inventory.whenSynced(INVENTORY_WAIT_MS);
-  await runtime.processing.whenProcessed((await runtime.eventStore.headPosition()) ?? 0, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS }).catch(() => undefined);
+  const behind = await readModelsBehind(runtime);
   const clusters = await clusterCapacities(runtime.readStore, { now: new Date(), ttlMs: runtime.config.placementLedgerTtlSeconds * 1000 });
   const services: ServiceDemand[] = graph.services.map((service) => serviceDemand(service, 1));
   const network = { clusterLatencyMs: await placementSources.clusterLatencies(), latencyLimitsMs: runtime.config.latency.limitsMs };
   // As the first deployment: under an active intent the MILP places the graph.
   const underIntents = !graph.useStaticPlacement && activeIntents(services, graph.intents).length > 0;
   const inputs = { clusters, services };
-  const common = { dryRun: true as const, graph: graph.id, project, warnings };
+  const common = { dryRun: true as const, graph: graph.id, project, warnings: behind ? [...warnings, behind] : warnings };
   const limit = runtime.config.security.maxSolveCells;
   const result =
     services.length * clusters.length > limit
@@ -114,4 +115,19 @@ export function dryRunRequested(query: unknown): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw new ProblemException({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'dryRun must be true or false', errors: [{ pointer: '/query/dryRun', message: 'must be true or false' }] });
+}
+
+/**
+ * Waits (bounded) for the read models a placement reads to hold everything recorded so far. A preview records
+ * nothing, so one still behind is no refusal: the answer shows what they hold, with this warning.
+ */
+async function readModelsBehind(runtime: Runtime): Promise<Problem | null> {
+  const head = (await runtime.eventStore.headPosition()) ?? 0;
+  try {
+    await runtime.processing.whenProcessed(head, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS });
+    return null;
+  } catch (error) {
+    if (!(error instanceof ReadModelBehindError)) throw error;
+    return { pointer: '', message: `The ${error.runner} read model has not caught up with what was recorded: this placement may not count the latest placements and cluster observations.` };
+  }
 }
