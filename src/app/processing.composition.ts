@@ -38,6 +38,7 @@ import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 import { osK8sClustersProjection, type OsK8sClusterDocument } from '../../projections/os-k8s-clusters.projection';
 import { vimsProjection } from '../../projections/vims.projection';
+import { PlacementLease } from '../application/placement-lease';
 
 /** Clusters still provisioning that the provisioning processor follows alongside the one it handles. */
 const FOLLOWED_ALONGSIDE = 50;
@@ -57,6 +58,8 @@ export class DurableProcessing {
   readonly clusterSync: ClusterSync;
   /** The cluster latencies placements use (measured by Submariner's gateways, overridden by configuration); dry runs read them too. */
   readonly clusterLatencies: () => Promise<LatencyMatrix | undefined>;
+  /** One placement decision at a time across instances: automatic placements and approvals hold it. */
+  readonly placementLease: PlacementLease;
 
   /** Periodic work besides the processors; started with the app, stopped before the stores close. */
   get jobs(): Array<{ start(): void; stop(): Promise<void> }> {
@@ -81,11 +84,13 @@ export class DurableProcessing {
     // Submariner's gateways report measured round trips between clusters; configuration overrides them.
     const gateways = createSubmariner(runtime.config);
     this.clusterLatencies = placementLatencies(gateways, runtime.config.latency.clusterLatencyMs);
+    this.placementLease = new PlacementLease(runtime.readStore, runtime.config.leaseTtlSeconds * 1000);
     this.processors = [
       new PlacementProcessor({
         graphs: runtime.graphs,
         readStore: runtime.readStore,
         dispatch,
+        placementLease: this.placementLease,
         solver: async () => getIsolatedSolver(runtime.config.solver),
         replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
         maxSolveCells: runtime.config.security.maxSolveCells,

@@ -29,7 +29,8 @@ import { digestOf } from '../shared/canonical-json';
 import { PreconditionFailedError, type CommandContext } from '../application/command-handler';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
-import type { Processor } from '../processing/processor';
+import type { Processor, ProcessorContext } from '../processing/processor';
+import type { PlacementLease } from '../application/placement-lease';
 import { clusterCapacities } from './cluster-inventory';
 import { ownGraphOf, type OwnGraph } from './placed-demand';
 import type { ClusterDocument } from '../../projections/clusters.projection';
@@ -60,6 +61,8 @@ export class PlacementProcessor implements Processor {
       graphs: GraphCommands;
       readStore: CachingReadStore;
       dispatch: Dispatch;
+      /** Held from reading the capacity left to recording the decision (approvals hold it too). */
+      placementLease: Pick<PlacementLease, 'run'>;
       solver: () => Promise<Solver>;
       replicas: ReplicaSource;
       /**
@@ -87,16 +90,23 @@ export class PlacementProcessor implements Processor {
     },
   ) {}
 
-  async handle(event: RecordedEvent): Promise<void> {
+  async handle(event: RecordedEvent, { signal }: ProcessorContext): Promise<void> {
     if (!isGraphEvent(event)) return;
     const { state, revision } = await this.deps.graphs.load(event.data.graphId);
     if (state.kind === 'none' || state.removed) return;
     const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : 'first-deploy';
     // A re-submitted id: only the submission that is current now gets placed.
     if (event.type === 'GraphSubmitted' && state.placement !== null) return;
-    const decision = await this.decide(state, reason, event);
-    const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
-    await this.recordOnSameSubmission(state, revision, recorded, processorContext(NAME, event, 'decide'));
+    // Decided and recorded under the lease approvals hold too: neither takes capacity the other is taking.
+    const stopped = () => (signal.reason instanceof Error ? signal.reason : new Error('the placement processor stopped'));
+    const { decision, recorded } = await this.deps.placementLease.run(signal, stopped, async (held) => {
+      const decision = await this.decide(state, reason, event);
+      const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
+      // Lost meanwhile (this instance paused past the lease's TTL): another may have decided on the same capacity; decided again.
+      if (!(await held())) throw new Error('the placement lease was lost while deciding; the event is handled again');
+      await this.recordOnSameSubmission(state, revision, recorded, processorContext(NAME, event, 'decide'));
+      return { decision, recorded };
+    });
     if (recorded.type === 'RecordPlacement' && !state.normalised.useStaticPlacement) await this.replaceIfAClusterLeft(recorded.data, event);
     if (decision.type === 'RecordPlacementFailure') {
       const proposal = await this.provisioningProposal(decision.data, event);

@@ -238,3 +238,22 @@ describe('an approval other approvals keep waiting', () => {
     }
   }, 30_000);
 });
+
+describe('automatic placements and approvals decide one at a time', () => {
+  it('a first placement waits while another instance holds the placement lease (an approval in progress), and is decided once it is released', async () => {
+    const smo = await startApp({ SMO_DEPLOY_WAIT: '0' });
+    const decided = async () => (await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementDecided'] } })).length;
+    try {
+      expect(await smo.runtime.readStore.acquireLease('placement-approval', 'another-instance', 60_000)).toBe(true);
+      const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect(deploy.status).toBe(202);
+      // Deciding now could take capacity the approval is taking: the placement waits.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await decided()).toBe(0);
+      await smo.runtime.readStore.releaseLease('placement-approval', 'another-instance');
+      await eventually(async () => (await decided()) === 1, 10_000, 'the placement, once the lease is released');
+    } finally {
+      await smo.close();
+    }
+  }, 30_000);
+});

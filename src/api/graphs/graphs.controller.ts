@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -29,7 +28,6 @@ import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
 import { proposalShortfalls } from '../../processors/proposal-capacity';
-import { BRIEF_LEASE_POLL, LeaseKeeper } from '../../processing/lease-keeper';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
 const APPROVAL_INVENTORY_WAIT_MS = 5_000;
@@ -38,11 +36,9 @@ const APPROVAL_READ_MODELS = [
   { name: clustersProjection.name, label: 'the cluster inventory' },
   { name: placementLedgerProjection.name, label: 'the placement ledger' },
 ] as const;
-/** The lease one approval holds from its capacity check to its append (oneApprovalAtATime). */
-const APPROVAL_LEASE = 'placement-approval';
-/** How long an approval waits for the one before it: that one's ledger wait, and as long again. */
+/** How long an approval waits for the placement decision before it (PlacementLease): that one's ledger wait, and as long again. */
 const APPROVAL_LEASE_WAIT_MS = 2 * APPROVAL_INVENTORY_WAIT_MS;
-const APPROVAL_BUSY = 'Other approvals are being checked against the clusters’ capacity; retry shortly';
+const APPROVAL_BUSY = 'Other placement decisions or approvals are being checked against the clusters’ capacity; retry shortly';
 
 /** The 503 of an approval other approvals kept waiting (or that lost the lease): nothing recorded, retry in a moment. */
 function approvalsBusy(reply: FastifyReply): ProblemException {
@@ -258,42 +254,19 @@ export class GraphsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Apply a placement proposal: exactly its moves',
-    description: `Checked again against the capacity there is now, one approval at a time across SMO instances: 409 when it would overbook a cluster (capacity other graphs took since, approvals included; a cluster unavailable or gone), with the \`violations\`; ask for a new proposal. 503 (nothing recorded) when other approvals kept it waiting over ${APPROVAL_LEASE_WAIT_MS / 1000} s, and, with \`Retry-After\`, when the placement ledger or the cluster inventory has not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s with the events recorded before the approval (the instance that folds it slow, or dead while its lease lasts): the capacity left is then not known.`,
+    description: `Checked again against the capacity there is now, one placement decision at a time across SMO instances (approvals and automatic placements): 409 when it would overbook a cluster (capacity other graphs took since, approvals included; a cluster unavailable or gone), with the \`violations\`; ask for a new proposal. 503 (nothing recorded) when other decisions kept it waiting over ${APPROVAL_LEASE_WAIT_MS / 1000} s, and, with \`Retry-After\`, when the placement ledger or the cluster inventory has not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s with the events recorded before the approval (the instance that folds it slow, or dead while its lease lasts): the capacity left is then not known.`,
   })
   @ApiStringParam('proposal', 'the proposal id')
   @GraphCommandResponses('Proposal <id> applied')
   @ApiProblems(503)
   async approve(@Param('name') name: string, @Param('proposal') proposal: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
-    const result = await this.oneApprovalAtATime(reply, async (held) => {
+    const result = await this.durable.placementLease.run(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => approvalsBusy(reply), async (held) => {
       const overbooked = await this.approvalShortfalls(name, proposal, reply);
       if (!(await held())) throw approvalsBusy(reply);
       return this.execute({ type: 'ApprovePlacementProposal', data: { graphId: name, proposalId: proposal, now: new Date().toISOString(), overbooked } }, context);
     });
     await this.answer(name, result, reply, `Proposal ${proposal} applied\n`);
-  }
-
-  /**
-   * Runs an approval's capacity check and its append under one lease of the read store, which every SMO instance
-   * shares: two approvals at once (two requests, two instances) are checked one after the other, the second against
-   * the clusters with the first's placement (the check waits for the ledger to hold every event recorded before it),
-   * so they cannot both take the same capacity. The lease is renewed while held, and lapses (SMO_LEASE_TTL) when
-   * its instance dies; `held` says whether it is still ours, just before the append. The optimistic alternative, an
-   * append with the expected revision of what the check read, has no stream to hang on: the check reads the
-   * inventory and every graph's placements (read models), and each approval appends to its own graph's stream.
-   */
-  private async oneApprovalAtATime<T>(reply: FastifyReply, work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
-    const lease = new LeaseKeeper(this.runtime.readStore, APPROVAL_LEASE, randomUUID(), this.runtime.config.leaseTtlSeconds * 1000);
-    if (!(await lease.acquire(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => undefined, BRIEF_LEASE_POLL))) {
-      throw approvalsBusy(reply);
-    }
-    let lost = false;
-    lease.keepRenewed(() => (lost = true));
-    try {
-      return await work(async () => !lost && (await lease.confirm()));
-    } finally {
-      await lease.release();
-    }
   }
 
   /**
