@@ -132,27 +132,46 @@ async function follow(ctx: CommandContext, location: string, timeoutMs = 300_000
 
 /** `smo list [-p project] [-A]`. */
 export async function listCommand(ctx: CommandContext, options: { project: string; allProjects?: boolean }): Promise<void> {
-  // Every page, following the server's Link rel="next" (a page holds at most 1,000 graphs).
-  const body: GraphView[] = [];
+  // Every page, following the server's Link rel="next" (a page holds at most 1,000 graphs). Only the page at hand is
+  // held: JSON and YAML are printed view by view as they come, a table keeps its rows (a few fields a graph).
+  const views = machineReadableList(ctx);
+  const rows: Array<Record<string, unknown>> = [];
   let next: string | null = options.allProjects ? '/graphs' : `/project/${encodeURIComponent(options.project)}/graphs`;
   while (next) {
     const page: { body: GraphView[]; headers: Headers } = await ctx.client.request<GraphView[]>('GET', next);
-    body.push(...page.body);
+    for (const g of page.body) {
+      if (views) views.add(g);
+      else rows.push({ project: g.project, name: g.name, status: g.status, services: g.services.length, revision: g.revision, placement: g.placement ? Object.entries(g.placement).map(([s, c]) => `${s}→${c}`).join(' ') : null });
+    }
     next = nextLink(page.headers);
   }
-  if (body.length === 0 && machineReadable(body, ctx.output) === null) {
-    return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
-  }
-  const rows = body.map((g) => ({
-    project: g.project,
-    name: g.name,
-    status: g.status,
-    services: g.services.length,
-    revision: g.revision,
-    placement: g.placement ? Object.entries(g.placement).map(([s, c]) => `${s}→${c}`).join(' ') : null,
-  }));
+  if (views) return views.end();
+  if (rows.length === 0) return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
   const columns = [...(options.allProjects ? ['project'] : []), 'name', 'status', 'services', 'revision'];
-  ctx.print(render(body, rows, { table: columns, wide: ['placement'] }, ctx.output));
+  ctx.print(render(null, rows, { table: columns, wide: ['placement'] }, ctx.output));
+}
+
+/**
+ * A list printed in JSON or YAML one element at a time, as machineReadable would print the whole array (null for a
+ * table): an element is printed once the next one (or the end) says whether a comma follows it.
+ */
+function machineReadableList(ctx: CommandContext): { add(element: unknown): void; end(): void } | null {
+  if (machineReadable(null, ctx.output) === null) return null;
+  if (ctx.output.format === 'yaml') {
+    let empty = true;
+    return {
+      add: (element) => ((empty = false), ctx.print(machineReadable([element], ctx.output)!)),
+      end: () => empty && ctx.print(machineReadable([], ctx.output)!),
+    };
+  }
+  let held: string | null = null;
+  return {
+    add: (element) => {
+      ctx.print(held === null ? '[' : `${held},`);
+      held = machineReadable(element, ctx.output)!.replace(/^/gm, '  ');
+    },
+    end: () => ctx.print(held === null ? '[]' : `${held}\n]`),
+  };
 }
 
 /** `smo get <graph> [--at]`: the graph and its services; its warnings on stderr. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { run } from '../../src/cli/main';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
@@ -315,6 +315,23 @@ describe('smo list past one page (the API answers at most 1,000 graphs a page)',
     expect([names[0], names[999], names[1000], names[1199]]).toEqual(['g-0000', 'g-0999', 'g-1000', 'g-1199']);
     const all = await smo({ SMO_URL: app.url }, 'list', '-A', '-o', 'json');
     expect((JSON.parse(all.out) as Array<{ project: string; name: string }>).map((g) => `${g.project}/${g.name}`)).toEqual([`demo/${GRAPH}`, ...names.map((name) => `many/${name}`)]);
+  });
+
+  it('prints JSON and YAML lists view by view, exactly as the whole array would print', async () => {
+    const pages = async (path: string) => {
+      const views: unknown[] = [];
+      for (let next: string | null = path; next; ) {
+        const answer = await fetch(`${app.url}${next}`);
+        views.push(...((await answer.json()) as unknown[]));
+        next = /<([^>]+)>;\s*rel="next"/.exec(answer.headers.get('link') ?? '')?.[1] ?? null;
+      }
+      return views;
+    };
+    const every = await pages('/graphs');
+    expect(every).toHaveLength(1201);
+    expect((await smo({ SMO_URL: app.url }, 'list', '-A', '-o', 'json')).out).toBe(JSON.stringify(every, null, 2));
+    expect((await smo({ SMO_URL: app.url }, 'list', '-p', 'many', '-o', 'yaml')).out).toBe(stringify(await pages('/project/many/graphs')).trimEnd());
+    for (const format of ['json', 'yaml']) expect((await smo({ SMO_URL: app.url }, 'list', '-p', 'nobody', '-o', format)).out).toBe('[]');
   });
 });
 
