@@ -92,21 +92,24 @@ export class PlacementProcessor implements Processor {
 
   async handle(event: RecordedEvent, { signal }: ProcessorContext): Promise<void> {
     if (!isGraphEvent(event)) return;
-    const { state, revision } = await this.deps.graphs.load(event.data.graphId);
-    if (state.kind === 'none' || state.removed) return;
     const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : 'first-deploy';
-    // A re-submitted id: only the submission that is current now gets placed.
-    if (event.type === 'GraphSubmitted' && state.placement !== null) return;
-    // Decided and recorded under the lease approvals hold too: neither takes capacity the other is taking.
+    // Read, decided and recorded under the lease approvals hold too: neither takes capacity the other is taking, and
+    // an approval of this graph that held it meanwhile (its placement changed) is what this decision starts from.
     const stopped = () => (signal.reason instanceof Error ? signal.reason : new Error('the placement processor stopped'));
-    const { decision, recorded } = await this.deps.placementLease.run(signal, stopped, async (held) => {
+    const placed = await this.deps.placementLease.run(signal, stopped, async (held) => {
+      const { state, revision } = await this.deps.graphs.load(event.data.graphId);
+      if (state.kind === 'none' || state.removed) return null;
+      // A re-submitted id: only the submission that is current now gets placed.
+      if (event.type === 'GraphSubmitted' && state.placement !== null) return null;
       const decision = await this.decide(state, reason, event);
       const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
       // Lost meanwhile (this instance paused past the lease's TTL): another may have decided on the same capacity; decided again.
       if (!(await held())) throw new Error('the placement lease was lost while deciding; the event is handled again');
       await this.recordOnSameSubmission(state, revision, recorded, processorContext(NAME, event, 'decide'));
-      return { decision, recorded };
+      return { state, decision, recorded };
     });
+    if (placed === null) return;
+    const { state, decision, recorded } = placed;
     if (recorded.type === 'RecordPlacement' && !state.normalised.useStaticPlacement) await this.replaceIfAClusterLeft(recorded.data, event);
     if (decision.type === 'RecordPlacementFailure') {
       const proposal = await this.provisioningProposal(decision.data, event);

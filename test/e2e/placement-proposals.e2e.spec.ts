@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { CommandBus } from '@nestjs/cqrs';
+import { graphUseCaseOf } from '../../src/app/cqrs';
 import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
 import { descriptorText } from '../support/graph-fixtures';
 import { sqliteStores } from '../support/stores';
@@ -186,6 +189,31 @@ describe('approving a proposal re-checks the capacity it relied on', () => {
     await rig.idle();
     const onC2 = (await Promise.all(['first', 'second'].map(async (graphId) => Object.values((await view(graphId)).placement ?? {})))).flat().filter((c) => c === 'c2').length;
     expect({ statuses: approvals.map((answer) => answer.statusCode).sort(), servicesOnC2: onC2 }).toEqual({ statuses: [200, 409], servicesOnC2: 3 });
+  }, 90_000);
+
+  it('a re-placement that waited for an approval of the same graph decides on the graph as the approval left it, not as it was before', async () => {
+    const proposals = await twoProposalsThatFitOneAtATime();
+    await rig.idle();
+    const { runtime } = rig.smo;
+    // Another instance is approving first's proposal: it holds the placement lease.
+    expect(await runtime.readStore.acquireLease('placement-approval', 'another-instance', 60_000)).toBe(true);
+    // Meanwhile first is re-placed on request: the placement processor reads first (on c1) and waits for the lease.
+    const replacing = rig.request('POST', '/graphs/first/placement', { headers: { prefer: 'respond-async' } });
+    await eventually(async () => (await runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } })).some((event) => (event.data as { reason: string; graphId: string }).reason === 'manual'), 10_000, 'the re-placement requested');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The other instance records the approval (first's 2.5 cores now on c2, of its 3) and releases the lease.
+    const context = { commandId: randomUUID(), correlationId: randomUUID(), actor: 'another-instance', now: new Date() };
+    await rig.smo.app.get(CommandBus).execute(graphUseCaseOf({ type: 'ApprovePlacementProposal', data: { graphId: 'first', proposalId: proposals[0]!.proposalId, now: new Date().toISOString(), overbooked: [] } }, context));
+    await eventually(async () => Object.values((await view('first')).placement ?? {}).every((cluster) => cluster === 'c2'), 10_000, 'first on c2');
+    await runtime.readStore.releaseLease('placement-approval', 'another-instance');
+    expect((await replacing).status).toBeLessThan(300);
+    await rig.idle();
+    // Decided on first as it is now (on c2): it fits where it is, nothing moves. Decided on first as it was read before
+    // the wait (on c1), the decision moved 3 services that were already on c2, and a move budget would have refused it.
+    const onC2 = { 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' };
+    const placements = (await (await rig.request('GET', '/graphs/first/placements')).json()) as Array<{ reason: string; feasible: boolean; moves?: number; inputs: { previousPlacement: unknown } }>;
+    expect(placements.at(-1)).toMatchObject({ reason: 'manual', feasible: true, moves: 0, inputs: { previousPlacement: onC2 } });
+    expect((await view('first')).placement).toEqual(onC2);
   }, 90_000);
 
   it('the placement ledger behind the event store (its instance died holding the lease): an approval is refused with 503 and Retry-After, nothing recorded', async () => {
