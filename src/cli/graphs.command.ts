@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { causeOf, CliError, nextLink, problemText, refusal, type SmoClient } from './client';
 import { redactUserinfo } from '../shared/redact-userinfo';
-import { machineReadable, printable, render, table, type OutputOptions } from './output';
+import { machineReadable, machineReadableList, printable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
   name: string;
@@ -134,7 +134,7 @@ async function follow(ctx: CommandContext, location: string, timeoutMs = 300_000
 export async function listCommand(ctx: CommandContext, options: { project: string; allProjects?: boolean }): Promise<void> {
   // Every page, following the server's Link rel="next" (a page holds at most 1,000 graphs). Only the page at hand is
   // held: JSON and YAML are printed view by view as they come, a table keeps its rows (a few fields a graph).
-  const views = machineReadableList(ctx);
+  const views = machineReadableList(ctx.output, ctx.print);
   const rows: Array<Record<string, unknown>> = [];
   let next: string | null = options.allProjects ? '/graphs' : `/project/${encodeURIComponent(options.project)}/graphs`;
   while (next) {
@@ -149,29 +149,6 @@ export async function listCommand(ctx: CommandContext, options: { project: strin
   if (rows.length === 0) return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
   const columns = [...(options.allProjects ? ['project'] : []), 'name', 'status', 'services', 'revision'];
   ctx.print(render(null, rows, { table: columns, wide: ['placement'] }, ctx.output));
-}
-
-/**
- * A list printed in JSON or YAML one element at a time, as machineReadable would print the whole array (null for a
- * table): an element is printed once the next one (or the end) says whether a comma follows it.
- */
-function machineReadableList(ctx: CommandContext): { add(element: unknown): void; end(): void } | null {
-  if (machineReadable(null, ctx.output) === null) return null;
-  if (ctx.output.format === 'yaml') {
-    let empty = true;
-    return {
-      add: (element) => ((empty = false), ctx.print(machineReadable([element], ctx.output)!)),
-      end: () => empty && ctx.print(machineReadable([], ctx.output)!),
-    };
-  }
-  let held: string | null = null;
-  return {
-    add: (element) => {
-      ctx.print(held === null ? '[' : `${held},`);
-      held = machineReadable(element, ctx.output)!.replace(/^/gm, '  ');
-    },
-    end: () => ctx.print(held === null ? '[]' : `${held}\n]`),
-  };
 }
 
 /** `smo get <graph> [--at]`: the graph and its services; its warnings on stderr. */

@@ -24,6 +24,26 @@ export function machineReadable(data: unknown, output: OutputOptions): string | 
   return null;
 }
 
+/**
+ * A list printed in JSON or YAML one element at a time, byte for byte as machineReadable prints the whole array (null
+ * for a table). An element is printed once the next one (or the end) says what follows it: a comma, or the end trimmed.
+ * Each is written as in the whole array: JSON indented at its own line feeds only (a U+2028 in a string is no line
+ * break), YAML not trimmed (a block scalar's kept blank lines are part of its value).
+ */
+export function machineReadableList(output: OutputOptions, print: (text: string) => void): { add(element: unknown): void; end(): void } | null {
+  if (machineReadable(null, output) === null) return null;
+  const json = output.format === 'json';
+  let held: string | null = null;
+  return {
+    add: (element) => {
+      if (held !== null) print(json ? `${held},` : held.replace(/\n$/, ''));
+      else if (json) print('[');
+      held = json ? `  ${JSON.stringify(element, null, 2).replaceAll('\n', '\n  ')}` : stringify([element]);
+    },
+    end: () => print(held === null ? machineReadable([], output)! : json ? `${held}\n]` : held.trimEnd()),
+  };
+}
+
 /** Rows as the chosen format: the table keeps `columns`, `wide` adds `wideColumns`; JSON and YAML print `data` as the server sent it. */
 export function render(
   data: unknown,

@@ -335,6 +335,34 @@ describe('smo list past one page (the API answers at most 1,000 graphs a page)',
   });
 });
 
+describe('smo list -o json|yaml prints what printing the whole array prints, whatever the views hold', () => {
+  let server: Server;
+  let url: string;
+  // Text from the server, as a view may carry it: a line separator (U+2028) in a message, a multi-line one that ends in blank lines.
+  const views = [
+    { name: 'first', project: 'p', status: 'failed', placementFailure: { detail: 'no capacity\u2028on c1 — retry' }, services: [], why: 'helm said:\nfailed\n\n' },
+    { name: 'second', project: 'p', status: 'running', placementFailure: null, services: [], why: 'ok\n' },
+  ];
+  beforeAll(async () => {
+    server = createServer((_request, response) => void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(views)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('JSON: a line separator inside a string stays as it is (not indented as a new line)', async () => {
+    const listed = await smo({ SMO_URL: url }, 'list', '-p', 'p', '-o', 'json');
+    expect(listed.out).toBe(JSON.stringify(views, null, 2));
+    expect(JSON.parse(listed.out)).toEqual(views);
+  });
+
+  it('YAML: a view whose last string ends in blank lines keeps them when another view follows', async () => {
+    const listed = await smo({ SMO_URL: url }, 'list', '-p', 'p', '-o', 'yaml');
+    expect(listed.out).toBe(stringify(views).trimEnd());
+    expect(parse(listed.out)[0]).toEqual(views[0]);
+  });
+});
+
 describe('smo projections rebuild leaves nothing running once it has printed', () => {
   let server: Server;
   let url: string;
