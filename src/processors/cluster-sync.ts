@@ -43,7 +43,10 @@ export class ClusterSync {
     this.state = { mode: deps.inventory.mode, lastSyncAt: null, lastError: null, consecutiveFailures: 0, clusters: 0 };
   }
 
-  /** Resolves after the first successful sync, or after `timeoutMs` (placement then works with what it has). */
+  /**
+   * Resolves after the first successful sync (this instance's, or, while another instance holds the sync's lease, the
+   * inventory that one recorded), or after `timeoutMs` (placement then works with what it has).
+   */
   async whenSynced(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.firstSync, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
@@ -70,6 +73,7 @@ export class ClusterSync {
       let wait = intervalMs;
       try {
         if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.syncOnce();
+        else await this.syncedElsewhere();
       } catch (error) {
         // Backoff from 1 s up to the interval while the source is unreachable.
         wait = Math.min(intervalMs, 1000 * 2 ** Math.min(this.state.consecutiveFailures - 1, 10));
@@ -77,6 +81,11 @@ export class ClusterSync {
       }
       await sleep(wait, this.abort.signal);
     }
+  }
+
+  /** Another instance syncs (it holds the lease): once it has recorded an inventory, that is the one placements here read. */
+  private async syncedElsewhere(): Promise<void> {
+    if ((await this.deps.readStore.find<ClusterDocument>('clusters', { limit: 1 })).length > 0) this.synced();
   }
 
   /** One pass: record what each cluster looks like now, and which clusters are gone. */

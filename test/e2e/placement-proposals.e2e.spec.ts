@@ -7,6 +7,7 @@ import { sqliteStores } from '../support/stores';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 import { startApp } from '../support/app';
+import { DurableProcessing } from '../../src/app/processing.composition';
 import type { GraphView as View } from '../../src/api/graphs/graph-view';
 
 const GRAPH = 'image-detection-graph';
@@ -284,4 +285,28 @@ describe('automatic placements and approvals decide one at a time', () => {
       await smo.close();
     }
   }, 30_000);
+});
+
+describe('a placement on an instance that does not run the cluster sync (two instances over one store)', () => {
+  it('is decided on the inventory the other instance synced, without waiting out the first-sync bound under the placement lease', async () => {
+    const first = await startApp({ SMO_DEPLOY_WAIT: '0' });
+    let second: Awaited<ReturnType<typeof startApp>> | undefined;
+    try {
+      await first.app.get(DurableProcessing).clusterSync.whenSynced(10_000);
+      await first.runtime.processing.whenIdle();
+      // The second instance: the first keeps the cluster sync (its lease), and hands it the processors.
+      second = await startApp({ SMO_DEPLOY_WAIT: '0', SMO_LEASE_TTL: '2' }, { dataDir: first.dataDir });
+      await first.runtime.processing.stop();
+      await eventually(async () => (await second!.runtime.processing.report()).every((runner) => runner.state === 'running') || undefined, 10_000, 'the second instance running the processors');
+      const deploy = await fetch(`${second.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect(deploy.status).toBe(202);
+      const started = Date.now();
+      await eventually(async () => (await second!.runtime.eventStore.readAll({ filter: { eventTypes: ['PlacementDecided'] } })).length === 1 || undefined, 40_000, 'the placement');
+      // Waiting for a first sync of its own (never: the other instance syncs) held the placement lease, every approval's and placement's, 30 s.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await second?.close({ keepData: true });
+      await first.close();
+    }
+  }, 90_000);
 });
