@@ -45,12 +45,13 @@ export class ClusterSync {
 
   /**
    * Resolves after the first successful sync (this instance's, or, while another instance holds the sync's lease, the
-   * inventory that one recorded), or after `timeoutMs` (placement then works with what it has).
+   * inventory that one recorded), or after `timeoutMs` (placement then works with what it has), or once the sync
+   * stops (SMO shutting down: what waits for it must not hold the shutdown up).
    */
   async whenSynced(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.firstSync, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    const answered = new AbortController();
+    await Promise.race([this.firstSync, sleep(timeoutMs, AbortSignal.any([this.abort.signal, answered.signal]))]);
+    answered.abort(); // the sleep's timer with it
   }
 
   status(): ClusterSyncStatus {
@@ -75,6 +76,7 @@ export class ClusterSync {
         if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.syncOnce();
         else await this.syncedElsewhere();
       } catch (error) {
+        if (this.abort.signal.aborted) break; // stopped mid-sync: no failure to report
         // Backoff from 1 s up to the interval while the source is unreachable.
         wait = Math.min(intervalMs, 1000 * 2 ** Math.min(this.state.consecutiveFailures - 1, 10));
         this.deps.logger.warn({ err: this.state.lastError ?? String(error), retryInMs: wait }, 'cluster sync failed');
@@ -92,7 +94,7 @@ export class ClusterSync {
   async syncOnce(): Promise<void> {
     let observed;
     try {
-      observed = await this.deps.inventory.listClusters(AbortSignal.timeout(30_000));
+      observed = await this.deps.inventory.listClusters(AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]));
     } catch (error) {
       this.state = { ...this.state, lastError: error instanceof Error ? error.message : String(error), consecutiveFailures: this.state.consecutiveFailures + 1 };
       throw error;
