@@ -174,7 +174,7 @@ describe('dry run while the placement read models are behind', () => {
       expect(response.status).toBe(200);
       const answer = (await response.json()) as DryRunAnswer;
       expect(answer.placement.feasible).toBe(true);
-      expect(answer.warnings).toEqual([{ pointer: '', message: expect.stringMatching(/^The [a-z-]+ read model has not caught up with what was recorded/) }]);
+      expect(answer.warnings).toEqual([{ pointer: '', message: expect.stringMatching(/^The clusters read model and the placement-ledger read model have not caught up with what was recorded/) }]);
     } finally {
       await app.close();
     }

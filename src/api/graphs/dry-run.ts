@@ -11,6 +11,8 @@ import { ReadModelBehindError } from '../../processing/runner';
 
 /** How long a dry run waits for the first inventory sync and the clusters read model (a start-up race only). */
 const INVENTORY_WAIT_MS = 5_000;
+/** The read models a placement reads its capacity from. */
+const PLACEMENT_READ_MODELS = ['clusters', 'placement-ledger'] as const;
 
 /** The answer of `POST /project/{p}/graphs?dryRun=true`: what a deploy would do now. */
 export interface DryRunAnswer {
@@ -123,11 +125,14 @@ export function dryRunRequested(query: unknown): boolean {
  */
 async function readModelsBehind(runtime: Runtime): Promise<Problem | null> {
   const head = (await runtime.eventStore.headPosition()) ?? 0;
-  try {
-    await runtime.processing.whenProcessed(head, { names: ['clusters', 'placement-ledger'], timeoutMs: INVENTORY_WAIT_MS });
-    return null;
-  } catch (error) {
-    if (!(error instanceof ReadModelBehindError)) throw error;
-    return { pointer: '', message: `The ${error.runner} read model has not caught up with what was recorded: this placement may not count the latest placements and cluster observations.` };
+  const waits = await Promise.allSettled(PLACEMENT_READ_MODELS.map((name) => runtime.processing.whenProcessed(head, { names: [name], timeoutMs: INVENTORY_WAIT_MS })));
+  const behind: string[] = [];
+  for (const wait of waits) {
+    if (wait.status === 'fulfilled') continue;
+    if (!(wait.reason instanceof ReadModelBehindError)) throw wait.reason;
+    behind.push(wait.reason.runner);
   }
+  if (behind.length === 0) return null;
+  const which = behind.map((name) => `the ${name} read model`).join(' and ');
+  return { pointer: '', message: `${which[0]!.toUpperCase()}${which.slice(1)} ${behind.length > 1 ? 'have' : 'has'} not caught up with what was recorded: this placement may not count the latest placements and cluster observations.` };
 }
