@@ -16,7 +16,7 @@ const PLACEMENT_LEASE = 'placement-approval';
  * the clusters with the first's placement. The optimistic alternative, an append with the expected revision of
  * what was read, has no stream to hang on: the decision reads the inventory and every graph's placements (read
  * models). The lease is renewed while held and lapses (SMO_LEASE_TTL) when its instance dies; `held` says whether
- * it is still ours, just before the append (a pause between that and the append is not fenced).
+ * it has been ours throughout, just before the append (a pause between that and the append is not fenced).
  */
 export class PlacementLease {
   constructor(
@@ -34,7 +34,7 @@ export class PlacementLease {
     let lost = false;
     lease.keepRenewed(() => (lost = true));
     try {
-      return await work(async () => !lost && (await lease.confirm()));
+      return await work(async () => !lost && (await lease.heldThroughout()));
     } finally {
       await lease.release();
     }

@@ -51,6 +51,38 @@ function countingStore(): { store: ReadStore; writes: Map<string, number> } {
 }
 
 describe('LeaseKeeper', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('heldThroughout: false once the lease lapsed (this process paused past its TTL) and another owner took and released it, though it could be taken back', async () => {
+    const store = new MemoryReadStore();
+    const paused = new LeaseKeeper(store, 'placement', 'paused', 100);
+    expect(await paused.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
+    expect(await paused.heldThroughout()).toBe(true);
+    await sleep(150); // no renewal: as a process stopped for 150 ms would be
+    const other = new LeaseKeeper(store, 'placement', 'other', 100);
+    expect(await other.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
+    await other.release();
+    expect(await paused.heldThroughout()).toBe(false);
+    // What confirm() alone would have said: the lease is free, so it takes it back.
+    expect(await new LeaseKeeper(store, 'placement', 'paused', 100).confirm()).toBe(true);
+  });
+
+  it('heldThroughout: true through renewals for longer than the TTL, false after a renewal answered past it (a slow store)', async () => {
+    const slow = storeWithSlowRenewals();
+    const holder = new LeaseKeeper(slow.store, 'placement', 'holder', 1_000);
+    expect(await holder.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
+    holder.keepRenewed(() => undefined);
+    await sleep(1_500);
+    expect(await holder.heldThroughout()).toBe(true);
+    slow.hold();
+    await slow.inFlight(); // the next renewal reaches the store…
+    await sleep(1_100); // …and is answered only after the TTL
+    slow.letGo();
+    await sleep(10);
+    holder.stopRenewing();
+    expect(await holder.heldThroughout()).toBe(false);
+  });
+
   it('a waiter for a lease held briefly (an approval) backs off: about ten writes in its first second, not a hundred', async () => {
     const { store, writes } = countingStore();
     expect(await new LeaseKeeper(store, 'approvals', 'first', 10_000).confirm()).toBe(true);

@@ -18,6 +18,8 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | null = null;
   /** The renewal on its way to the store, if any: a release waits for it, or it would take the lease back after. */
   private renewal: Promise<unknown> = Promise.resolve();
+  /** When the lease was last taken or renewed without a break since acquire() (performance.now() of the ask); null before, and once broken. */
+  private renewedAt: number | null = null;
 
   constructor(
     private readonly store: ReadStore,
@@ -32,8 +34,13 @@ export class LeaseKeeper {
    * briefly, whose waiters should not lag it (BRIEF_LEASE_POLL).
    */
   async acquire(signal: AbortSignal, onWaiting: () => void, poll: LeasePoll = this.steadyPoll()): Promise<boolean> {
+    this.renewedAt = null;
     for (let waits = 1; !signal.aborted; waits++) {
-      if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) return true;
+      const asked = performance.now();
+      if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) {
+        this.renewedAt = asked;
+        return true;
+      }
       onWaiting();
       await sleep(backoffDelay(poll, waits), signal);
     }
@@ -47,19 +54,39 @@ export class LeaseKeeper {
 
   /** Renews the lease now: false if another owner holds it (then this one must not act). */
   confirm(): Promise<boolean> {
-    return this.store.acquireLease(this.name, this.owner, this.ttlMs);
+    return this.take();
+  }
+
+  /**
+   * Whether the lease has been ours without a break since acquire(): renewed within its time to live each
+   * time, and renewed now. confirm() alone would take back a lease that lapsed while this process was paused past
+   * its TTL and that another owner took and released meanwhile: it answers true though the other acted in between.
+   */
+  async heldThroughout(): Promise<boolean> {
+    if (this.renewedAt === null || performance.now() - this.renewedAt >= this.ttlMs) return false;
+    return (await this.take()) && this.renewedAt !== null;
   }
 
   /** Renews the lease every third of its time to live; calls `onLost` if another owner took it. */
   keepRenewed(onLost: () => void): void {
     this.stopRenewing();
     this.timer = setInterval(() => {
-      this.renewal = this.store.acquireLease(this.name, this.owner, this.ttlMs).then(
+      this.renewal = this.take().then(
         (held) => held || onLost(),
         () => onLost(),
       );
     }, this.ttlMs / 3);
     this.timer.unref();
+  }
+
+  /** Takes or renews the lease; a renewal later than the TTL, or refused, breaks the hold heldThroughout answers for. */
+  private async take(): Promise<boolean> {
+    const asked = performance.now();
+    const held = await this.store.acquireLease(this.name, this.owner, this.ttlMs);
+    // The store wrote the lease between the ask and the answer: the last one lasts at least its TTL from its ask, and
+    // this one was written before the answer. Unbroken only when the answer came within that TTL.
+    if (this.renewedAt !== null) this.renewedAt = held && performance.now() - this.renewedAt < this.ttlMs ? asked : null;
+    return held;
   }
 
   stopRenewing(): void {
