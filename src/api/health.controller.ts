@@ -84,14 +84,14 @@ export class HealthController {
   }
 
   private async check(adapter: string, probe: () => Promise<unknown>): Promise<Check> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        probe(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
-      ]);
+      await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)))]);
       return { status: 'up', adapter };
     } catch (error) {
       return { status: 'down', adapter, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer); // a probe answered in time leaves no timer behind (a probe every few seconds, or a burst of them)
     }
   }
 }
