@@ -132,7 +132,8 @@ export class ProcessingHost {
     );
     return Promise.all(
       this.runners().map(async (runner) => {
-        const status = runner.status();
+        // A standby runner is where the instance holding its lease stored it.
+        const status = { ...runner.status(), processedPosition: await runner.position() };
         const rebuild = runner instanceof ProjectionRunner ? runner.rebuildProgress() : null;
         const parkedEvents = runner instanceof ProcessorRunner ? await this.parked.count(runner.checkpointName) : status.parkedEvents;
         return { ...status, parkedEvents, lag: Math.max(0, head - status.processedPosition), ...(rebuild ? { rebuild } : {}) };

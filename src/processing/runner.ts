@@ -103,6 +103,17 @@ export abstract class Runner {
   }
 
   /**
+   * Everything in `$all` up to here has been handled: by this instance, or, while another instance holds the lease, by
+   * that one, as far as the checkpoint it stored says (this instance's own position then stays where it stopped, and a
+   * standby would report a lag that grows with every event). The own position when the store cannot be read.
+   */
+  async position(): Promise<number> {
+    if (this.state !== 'standby') return this.processed;
+    const stored = await this.deps.readStore.getCheckpoint(this.checkpointName).catch(() => null);
+    return Math.max(this.processed, stored ?? 0);
+  }
+
+  /**
    * Resolves once everything up to `position` is processed, or rejects after `timeoutMs` or when the runner stops
    * first. One asked of a stopped runner waits for its restart (tests stop and start the processing host). While
    * another instance holds the lease, its stored checkpoint tells (polled), not this idle runner.
@@ -121,14 +132,11 @@ export abstract class Runner {
       }, timeoutMs);
       const elsewhere = setInterval(() => {
         if (this.state !== 'standby') return;
-        this.deps.readStore.getCheckpoint(this.checkpointName).then(
-          (stored) => {
-            if (stored === null || stored < position) return;
-            cleanup();
-            resolve();
-          },
-          () => undefined,
-        );
+        void this.position().then((reached) => {
+          if (reached < position) return;
+          cleanup();
+          resolve();
+        });
       }, STANDBY_CHECKPOINT_POLL_MS);
       const stopped = () => {
         cleanup();
