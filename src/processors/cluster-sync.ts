@@ -18,6 +18,16 @@ export interface ClusterSyncStatus {
 const LEASE = 'job:cluster-sync';
 
 /**
+ * Where the instance that syncs records how its syncs go (one document, id the lease's name), for the instances that
+ * stand by: their /health shows that sync, and a first sync recorded there is theirs too.
+ */
+const SYNC_STATUS = { collection: 'job-status', id: LEASE } as const;
+type RecordedSyncStatus = Omit<ClusterSyncStatus, 'mode'>;
+
+/** How often an instance standing by looks for the first sync of the one that syncs, until it has seen one. */
+const FIRST_SYNC_POLL_MS = 250;
+
+/**
  * Keeps the cluster streams in step with Karmada: at start-up (a source that cannot be reached
  * is retried with backoff and reported, never fatal) and then every interval. Commands only turn
  * into events when something changed. One instance syncs at a time (a lease).
@@ -27,6 +37,7 @@ export class ClusterSync {
   private loop: Promise<void> | null = null;
   private state: ClusterSyncStatus;
   private synced!: () => void;
+  private seenSync = false;
   private readonly firstSync = new Promise<void>((resolve) => (this.synced = resolve));
 
   constructor(
@@ -41,6 +52,7 @@ export class ClusterSync {
     },
   ) {
     this.state = { mode: deps.inventory.mode, lastSyncAt: null, lastError: null, consecutiveFailures: 0, clusters: 0 };
+    void this.firstSync.then(() => (this.seenSync = true));
   }
 
   /**
@@ -54,6 +66,7 @@ export class ClusterSync {
     answered.abort(); // the sleep's timer with it
   }
 
+  /** This instance's syncs, or, while another instance holds the sync's lease, that one's (as it last recorded them). */
   status(): ClusterSyncStatus {
     return { ...this.state };
   }
@@ -81,13 +94,35 @@ export class ClusterSync {
         wait = Math.min(intervalMs, 1000 * 2 ** Math.min(this.state.consecutiveFailures - 1, 10));
         this.deps.logger.warn({ err: this.state.lastError ?? String(error), retryInMs: wait }, 'cluster sync failed');
       }
+      // The instance that syncs records its first inventory any moment now: looked for again soon, not an interval later.
+      if (!this.seenSync) wait = Math.min(wait, FIRST_SYNC_POLL_MS);
       await sleep(wait, this.abort.signal);
     }
   }
 
-  /** Another instance syncs (it holds the lease): once it has recorded an inventory, that is the one placements here read. */
+  /**
+   * Another instance syncs (it holds the lease): its syncs are the ones this instance reports, and once it has recorded
+   * an inventory, that is the one placements here read.
+   */
   private async syncedElsewhere(): Promise<void> {
-    if ((await this.deps.readStore.find<ClusterDocument>('clusters', { limit: 1 })).length > 0) this.synced();
+    const recorded = await this.deps.readStore.get<RecordedSyncStatus>(SYNC_STATUS.collection, SYNC_STATUS.id);
+    if (recorded) {
+      const { lastSyncAt, lastError, consecutiveFailures, clusters } = recorded.doc;
+      this.state = { ...this.state, lastSyncAt, lastError, consecutiveFailures, clusters };
+    }
+    // An instance of an earlier version records no status: its inventory tells.
+    if (recorded?.doc.lastSyncAt || (await this.deps.readStore.find<ClusterDocument>('clusters', { limit: 1 })).length > 0) this.synced();
+  }
+
+  /** Records this instance's syncs for the instances standing by (best effort: the next sync records again). */
+  private async record(): Promise<void> {
+    const { mode: _mode, ...status } = this.state;
+    try {
+      const stored = await this.deps.readStore.get<RecordedSyncStatus>(SYNC_STATUS.collection, SYNC_STATUS.id);
+      await this.deps.readStore.commit([{ kind: 'upsert', ...SYNC_STATUS, doc: status, position: (stored?.position ?? 0) + 1 }]);
+    } catch (error) {
+      this.deps.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'cluster sync status not recorded');
+    }
   }
 
   /** One pass: record what each cluster looks like now, and which clusters are gone. */
@@ -97,6 +132,7 @@ export class ClusterSync {
       observed = await this.deps.inventory.listClusters(AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]));
     } catch (error) {
       this.state = { ...this.state, lastError: error instanceof Error ? error.message : String(error), consecutiveFailures: this.state.consecutiveFailures + 1 };
+      if (!this.abort.signal.aborted) await this.record();
       throw error;
     }
     const context = { commandId: randomUUID(), correlationId: `cluster-sync:${randomUUID()}`, actor: 'cluster-sync', now: new Date() };
@@ -109,6 +145,7 @@ export class ClusterSync {
       await this.deps.dispatch({ type: 'ObserveClusterGone', data: { name: doc.name } }, { ...context, commandId: randomUUID() });
     }
     this.state = { ...this.state, lastSyncAt: new Date().toISOString(), lastError: null, consecutiveFailures: 0, clusters: observed.length };
+    await this.record();
     this.synced();
   }
 }

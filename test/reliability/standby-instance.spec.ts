@@ -1,7 +1,12 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
 import { eventually } from '../support/smo-process';
 import { DurableProcessing } from '../../src/app/processing.composition';
+
+const SIMULATED_CLUSTERS = join(__dirname, '..', '..', 'config', 'simulated-clusters.yaml');
 
 interface Health {
   status: string;
@@ -19,11 +24,14 @@ const standingBy = async (app: RunningApp) => (await app.runtime.processing.repo
  */
 describe('the instance that holds no lease (two instances over one store)', () => {
   const apps: RunningApp[] = [];
+  let dir: string | undefined;
 
   afterEach(async () => {
     // The second first (it keeps the data), the first last (it removes the data directory).
     const started = apps.splice(0);
     for (const app of [...started].reverse()) await app.close({ keepData: app !== started[0] });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
   });
 
   const startBoth = async (env: Record<string, string> = {}) => {
@@ -53,5 +61,49 @@ describe('the instance that holds no lease (two instances over one store)', () =
     const lagLines = (await (await fetch(`${second.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('smo_processor_lag_events{'));
     expect(lagLines.length).toBeGreaterThan(0);
     expect(lagLines.filter((line) => !line.endsWith(' 0'))).toEqual([]);
+  }, 60_000);
+
+  it('reports the cluster sync the lease holder ran (lastSyncAt, clusters), not "never synced"', async () => {
+    const { first, second } = await startBoth();
+    const synced = first.app.get(DurableProcessing).clusterSync.status();
+    expect(synced.lastSyncAt).not.toBeNull();
+    const sync = await eventually(async () => {
+      const reported = (await health(second)).clusterSync;
+      return reported.lastSyncAt !== null ? reported : undefined;
+    }, 5_000, "the standby's /health to show the holder's last sync");
+    expect(sync).toMatchObject({ clusters: synced.clusters, lastError: null, consecutiveFailures: 0 });
+    expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThanOrEqual(Date.parse(synced.lastSyncAt!));
+  }, 60_000);
+
+  it("sees the holder's first sync as soon as it is recorded when it started before it: a dry run there does not wait out the inventory bound", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smo-standby-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    // No inventory yet (Karmada unreachable, as at a cold start of the cluster): the first instance holds the sync's lease and fails.
+    const env = { SMO_LEASE_TTL: '2', SMO_SIMULATED_CLUSTERS: clustersFile };
+    const first = await startApp(env);
+    apps.push(first);
+    const firstSync = first.app.get(DurableProcessing).clusterSync;
+    await eventually(async () => firstSync.status().consecutiveFailures > 0 || undefined, 10_000, 'the first sync to fail');
+    const second = await startApp(env, { dataDir: first.dataDir });
+    apps.push(second);
+    await eventually(() => standingBy(second), 10_000, 'the second instance to stand by');
+    // The holder's failure is the cluster's: the standby's /health says the sync fails too.
+    await eventually(async () => (await health(second)).clusterSync.consecutiveFailures > 0 || undefined, 5_000, "the standby's /health to show the holder's failing sync");
+
+    copyFileSync(SIMULATED_CLUSTERS, clustersFile);
+    await eventually(async () => firstSync.status().lastSyncAt !== null || undefined, 10_000, 'the first instance to sync');
+    await first.runtime.processing.whenIdle();
+
+    const started = Date.now();
+    const dryRun = await fetch(`${second.url}/project/demo/graphs?dryRun=true`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+    const tookMs = Date.now() - started;
+    expect(dryRun.status).toBe(200);
+    const answer = (await dryRun.json()) as { placement: { feasible: boolean }; warnings: unknown[] };
+    expect(answer.placement.feasible).toBe(true);
+    expect(answer.warnings).toEqual([]);
+    // Its own sync loop looked for the holder's inventory once, at its start, and then only a sync interval (30 s) later:
+    // every dry run waited the 5 s inventory bound meanwhile (and every placement here, under the placement lease, up to 30 s).
+    expect(tookMs).toBeLessThan(2_000);
+    expect((await health(second)).clusterSync).toMatchObject({ consecutiveFailures: 0, lastError: null, clusters: 2 });
   }, 60_000);
 });
