@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { UnknownProjectionError } from '../processing/processing-host';
-import { RebuildInProgressError } from '../processing/projection-runner';
+import { RebuildInProgressError, type RebuildReport } from '../processing/projection-runner';
+import { NotLeaseHolderError } from '../processing/runner';
 import { ApiJson, ApiPreferHeader, ApiProblems, ApiStringParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -36,7 +37,7 @@ export class AdminProjectionsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Rebuild a projection blue/green: replay into a new collection version, then switch',
-    description: 'Answers when the rebuild is done, or at once with 202 when the request has `Prefer: respond-async`.',
+    description: 'Answers when the rebuild is done, or at once with 202 when the request has `Prefer: respond-async`. 409 when a rebuild of it is running, or when the projection runs on another SMO instance (this one stands by: send the request there; the rebuild switches collections while holding the live loop, which only the instance holding the lease runs).',
   })
   @ApiStringParam('name', 'the projection')
   @ApiPreferHeader()
@@ -44,8 +45,12 @@ export class AdminProjectionsController {
   @ApiJson(202, 'Rebuild started; follow Location for progress', shape({ projection: { type: 'string' }, status: { type: 'string', enum: ['rebuilding'] } }), ['location'])
   @ApiProblems(404, 409)
   async rebuild(@Param('name') name: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    if ((await this.get(name)).rebuild) throw ProblemException.of(HttpStatus.CONFLICT, `A rebuild of ${name} is already running`);
-    const rebuild = this.runtime.processing.rebuild(name);
+    let rebuild: Promise<RebuildReport>;
+    try {
+      rebuild = this.runtime.processing.rebuild(name);
+    } catch (error) {
+      throw rebuildProblem(error);
+    }
     if (prefer?.toLowerCase().includes('respond-async')) {
       rebuild.catch((error: unknown) => this.runtime.logger.error({ projection: name, err: error }, 'rebuild failed'));
       void reply.status(HttpStatus.ACCEPTED).header('location', `/admin/projections/${encodeURIComponent(name)}`);
@@ -54,9 +59,14 @@ export class AdminProjectionsController {
     try {
       return { status: 'rebuilt', ...(await rebuild) };
     } catch (error) {
-      if (error instanceof RebuildInProgressError) throw ProblemException.of(HttpStatus.CONFLICT, error.message);
-      if (error instanceof UnknownProjectionError) throw ProblemException.of(HttpStatus.NOT_FOUND, error.message);
-      throw error;
+      throw rebuildProblem(error);
     }
   }
+}
+
+/** A rebuild refused: unknown → 404; one already running, or the projection's lease held by another instance (it may lose it meanwhile) → 409. */
+function rebuildProblem(error: unknown): unknown {
+  if (error instanceof UnknownProjectionError) return ProblemException.of(HttpStatus.NOT_FOUND, error.message);
+  if (error instanceof RebuildInProgressError || error instanceof NotLeaseHolderError) return ProblemException.of(HttpStatus.CONFLICT, error.message);
+  return error;
 }

@@ -5,7 +5,8 @@ import { silentLogger } from '../../test/support/stores';
 import { EVENT_PARKED, PARKED_EVENT_RESOLVED, PARKED_EVENT_RETRY_FAILED } from './parking';
 import type { Processor } from './processor';
 import { ProcessingHost, UnknownProcessorError } from './processing-host';
-import { NotLeaseHolderError, UnknownParkedEventError } from './processor-runner';
+import { UnknownParkedEventError } from './processor-runner';
+import { NotLeaseHolderError } from './runner';
 
 const happened = (n: number): NewEvent => ({ id: randomUUID(), type: 'Happened', data: { n }, metadata: { correlationId: `c${n}` } });
 

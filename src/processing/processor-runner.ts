@@ -7,7 +7,7 @@ import { withRetry } from '../shared/retry';
 import type { ParkedEntry } from './parking';
 import type { Processor } from './processor';
 import { yieldIfBusy } from '../shared/event-loop-yield';
-import { Runner, describe, type RunnerDependencies } from './runner';
+import { NotLeaseHolderError, Runner, describe, type RunnerDependencies } from './runner';
 
 /** The most parked events one re-drive handles (a request may ask for fewer, or up to MAX_REDRIVE_PAGE). */
 export const REDRIVE_PAGE = 100;
@@ -35,13 +35,6 @@ export interface ParkedRetryReport {
 }
 
 /** Another instance holds the processor's lease: only it may handle the processor's events. */
-export class NotLeaseHolderError extends Error {
-  override readonly name = 'NotLeaseHolderError';
-  constructor(readonly processor: string) {
-    super(`Processor ${processor} runs on another SMO instance (this one stands by): send the request there, or wait for a fail-over`);
-  }
-}
-
 /** The processor runs nowhere on this instance right now (stopping, or resubscribing after a failure). */
 export class ProcessorNotRunningError extends Error {
   override readonly name = 'ProcessorNotRunningError';
@@ -112,9 +105,9 @@ export class ProcessorRunner extends Runner {
 
   private async retryParkedNow(options: { eventId?: string; limit?: number; metadata?: EventMetadata }): Promise<ParkedRetryReport> {
     const signal = this.sessionSignal;
-    if (this.state === 'standby') throw new NotLeaseHolderError(this.name);
+    if (this.state === 'standby') throw new NotLeaseHolderError('Processor', this.name);
     if (!signal || signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
-    if (!(await this.lease.confirm())) throw new NotLeaseHolderError(this.name);
+    if (!(await this.lease.confirm())) throw new NotLeaseHolderError('Processor', this.name);
     let entries = await this.deps.parked.unresolved(this.checkpointName);
     if (options.eventId !== undefined) {
       entries = entries.filter((entry) => entry.eventId === options.eventId);

@@ -4,7 +4,7 @@ import { withRetry } from '../shared/retry';
 import type { DocumentWrite, ReadStore, StoredDocument } from '../readstore/read-store';
 import { logicalTarget, projectPage, type DocumentChange, type DocumentLoader, type Projection, type ProjectionTarget } from './projection';
 import { yieldIfBusy } from '../shared/event-loop-yield';
-import { Runner, describe, type RunnerDependencies } from './runner';
+import { NotLeaseHolderError, Runner, describe, type RunnerDependencies } from './runner';
 
 export interface RebuildProgress {
   projection: string;
@@ -187,8 +187,15 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
    * switches to it while the live loop is held, so no live write lands in between. The old versions
    * are dropped afterwards.
    */
-  async rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined, signal?: AbortSignal): Promise<RebuildReport> {
+  rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined, signal?: AbortSignal): Promise<RebuildReport> {
+    // Thrown at once, so that a caller that does not wait for the rebuild hears it.
     if (this.rebuilding) throw new RebuildInProgressError(this.name);
+    // Only the live loop of this instance is held at the switch: on one standing by, the holder's would write on.
+    if (this.state === 'standby') throw new NotLeaseHolderError('Projection', this.name);
+    return this.rebuildNow(onProgress, signal);
+  }
+
+  private async rebuildNow(onProgress: (progress: RebuildProgress) => void, signal?: AbortSignal): Promise<RebuildReport> {
     const { readStore, eventStore } = this.deps;
     const logical = logicalTarget(this.projection);
     const target: ProjectionTarget = { documents: await readStore.createCollectionVersion(logical.documents) };
@@ -258,6 +265,8 @@ export class ProjectionRunner<TDoc = unknown> extends Runner {
         previous.summaries = summaries;
       }
       await this.writes.run(async () => {
+        // Lost meanwhile: another instance's live loop writes the old versions, and would not see the switch.
+        if (this.state === 'standby' || !(await this.lease.confirm())) throw new NotLeaseHolderError('Projection', this.name);
         await catchUp();
         // Both versions hold the same events (the live loop is held), so a crash between the switches leaves a consistent pair.
         for (const [index, name] of versions(logical).entries()) await readStore.switchCollection(name, versions(target)[index]!);

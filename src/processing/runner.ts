@@ -263,6 +263,17 @@ export class ReadModelBehindError extends Error {
   }
 }
 
+/** Work only the instance holding the runner's lease may do (a re-drive, a rebuild), asked of one standing by. */
+export class NotLeaseHolderError extends Error {
+  override readonly name = 'NotLeaseHolderError';
+  constructor(
+    readonly kind: 'Processor' | 'Projection',
+    readonly runner: string,
+  ) {
+    super(`${kind} ${runner} runs on another SMO instance (this one stands by): send the request there, or wait for a fail-over`);
+  }
+}
+
 export function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

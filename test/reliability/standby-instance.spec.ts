@@ -106,4 +106,15 @@ describe('the instance that holds no lease (two instances over one store)', () =
     expect(tookMs).toBeLessThan(2_000);
     expect((await health(second)).clusterSync).toMatchObject({ consecutiveFailures: 0, lastError: null, clusters: 2 });
   }, 60_000);
+
+  it('refuses a projection rebuild asked of the standby with 409 naming why (the holder would write on into the versions it replaces); the holder rebuilds', async () => {
+    const { first, second } = await startBoth();
+    const rebuild = (app: RunningApp, prefer?: string) => fetch(`${app.url}/admin/projections/graphs/rebuild`, { method: 'POST', headers: prefer ? { prefer } : {} });
+    for (const prefer of [undefined, 'respond-async']) {
+      const refused = await rebuild(second, prefer);
+      expect({ status: refused.status, body: await refused.json() }).toEqual({ status: 409, body: expect.objectContaining({ detail: expect.stringContaining('runs on another SMO instance') }) });
+    }
+    const rebuilt = await rebuild(first);
+    expect({ status: rebuilt.status, body: await rebuilt.json() }).toEqual({ status: 200, body: expect.objectContaining({ status: 'rebuilt', projection: 'graphs' }) });
+  }, 60_000);
 });
