@@ -1,6 +1,7 @@
 import {
   LeaseLostError,
   assertFieldPath,
+  asStoredJson,
   fieldAt,
   isAnyOf,
   parseCollectionName,
@@ -86,7 +87,7 @@ export class MemoryReadStore implements ReadStore {
       const rows = this.rows(this.resolve(write.collection));
       const current = rows.get(write.id);
       if (current && current.position >= write.position) continue;
-      rows.set(write.id, { doc: write.kind === 'upsert' ? structuredClone(write.doc) : null, position: write.position });
+      rows.set(write.id, { doc: write.kind === 'upsert' ? asStoredJson(write.doc) : null, position: write.position });
     }
     if (checkpoint) {
       const current = this.checkpoints.get(checkpoint.name) ?? { position: null, owner: null, leaseUntil: 0 };

@@ -6,6 +6,7 @@ import {
   type IndexedField,
   LeaseLostError,
   assertFieldPath,
+  asStoredJson,
   isAnyOf,
   parseCollectionName,
   physicalName,
@@ -168,10 +169,11 @@ export class MongoDbReadStore implements ReadStore {
   }
 
   async commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
-    if (!checkpoint) return this.applyWrites(writes);
-    if (writes.length === 0) return this.saveCheckpoint(checkpoint);
-    const pending = await this.recordPending(checkpoint, writes);
-    await this.applyWrites(writes);
+    const stored = writes.map(storedWrite);
+    if (!checkpoint) return this.applyWrites(stored);
+    if (stored.length === 0) return this.saveCheckpoint(checkpoint);
+    const pending = await this.recordPending(checkpoint, stored);
+    await this.applyWrites(stored);
     await this.settle(checkpoint, pending);
   }
 
@@ -184,18 +186,17 @@ export class MongoDbReadStore implements ReadStore {
       await this.intents().deleteMany({ name });
       return [];
     }
-    const writes = (pending.writes ?? (await this.pendingChunks(name, pending))).map(readWrite);
-    await this.applyWrites(writes);
+    const stored = pending.writes ?? (await this.pendingChunks(name, pending));
+    await this.applyWrites(stored);
     await this.settle({ name, position: pending.position, ...(owner === undefined ? {} : { owner }) }, pending);
-    return writes;
+    return stored.map(readWrite);
   }
 
-  /** Records the writes as the checkpoint's pending commit; fenced by the lease like the checkpoint. */
-  private async recordPending({ name, position, owner }: CheckpointUpdate, writes: readonly DocumentWrite[]): Promise<PendingCommit> {
+  /** Records the writes (as stored: `storedWrite`) as the checkpoint's pending commit; fenced by the lease like the checkpoint. */
+  private async recordPending({ name, position, owner }: CheckpointUpdate, stored: readonly DocumentWrite[]): Promise<PendingCommit> {
     const token = randomUUID();
-    const stored = writes.map(storedWrite);
     const chunks = chunked(stored, this.intentBytes);
-    let pending: PendingCommit = { token, position, writes: stored };
+    let pending: PendingCommit = { token, position, writes: [...stored] };
     if (chunks.length > 1) {
       this.chunkTokens.set(name, [...(this.chunkTokens.get(name) ?? []), token]);
       await this.intents().insertMany(chunks.map((part, index) => ({ _id: `${name}/${token}/${index}`, name, token, index, writes: part })));
@@ -239,6 +240,7 @@ export class MongoDbReadStore implements ReadStore {
     return owner === undefined ? { _id: name } : { _id: name, owner, leaseUntil: { $gt: this.now() } };
   }
 
+  /** Applies writes as `storedWrite` makes them. */
   private async applyWrites(writes: readonly DocumentWrite[]): Promise<void> {
     const byCollection = new Map<string, AnyBulkWriteOperation<DocumentRecord>[]>();
     const resolved = new Map<string, string>();
@@ -249,7 +251,7 @@ export class MongoDbReadStore implements ReadStore {
       operations.push({
         updateOne: {
           filter: { _id: write.id, position: { $lt: write.position } },
-          update: { $set: { doc: write.kind === 'upsert' ? (withStoredKeys(write.doc) as Document) : null, position: write.position, keys: 'escaped' } },
+          update: { $set: { doc: write.kind === 'upsert' ? (write.doc as Document | null) : null, position: write.position, keys: 'escaped' } },
           upsert: true,
         },
       });
@@ -442,9 +444,13 @@ function indexKey(field: IndexedField): Record<string, 1> {
   return Object.fromEntries([...[field, ...INDEX_THEN_BY[field]].map((name) => [`doc.${name}`, 1] as const), ['_id', 1] as const]);
 }
 
-/** A write as a pending commit keeps it: its document's field names escaped (see mongo-keys.ts). */
+/**
+ * A write as it is stored, in its collection and in a pending commit: its document as its JSON text says
+ * (`asStoredJson`: BSON would keep an undefined field as null, a Date as a date, and FerretDB closes the
+ * connection on NaN), its field names escaped (see mongo-keys.ts).
+ */
 function storedWrite(write: DocumentWrite): DocumentWrite {
-  return write.kind === 'upsert' ? { ...write, doc: withStoredKeys(write.doc) } : write;
+  return write.kind === 'upsert' ? { ...write, doc: withStoredKeys(asStoredJson(write.doc)) } : write;
 }
 
 function readWrite(write: DocumentWrite): DocumentWrite {

@@ -200,6 +200,16 @@ export function assertFieldPath(field: string): void {
   if (!FIELD_PATH.test(field)) throw new InvalidCollectionNameError(`Invalid field path ${JSON.stringify(field)}`);
 }
 
+/**
+ * A document as every adapter stores and answers it: the value of its JSON text, which SQLite stores. No field
+ * holds undefined (absent; null in an array), NaN or an infinity (null), -0 (0) or a Date (its ISO text), so
+ * an answer is the same whichever adapter gives it. A document whose text is nothing (undefined) is null.
+ */
+export function asStoredJson(doc: unknown): unknown {
+  const text = JSON.stringify(doc);
+  return text === undefined ? null : (JSON.parse(text) as unknown);
+}
+
 /** Reads a dotted path out of a document (used by the in-memory adapter and tests). */
 export function fieldAt(doc: unknown, path: string): unknown {
   let value: unknown = doc;

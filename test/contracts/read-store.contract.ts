@@ -63,6 +63,37 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect((await store.find(graphs, { where: { project: 'p' } })).map((found) => found.doc)).toEqual([doc]);
     });
 
+    it('stores a document as its JSON text says: undefined fields absent, undefined items null, -0 as 0, a Date its ISO text', async () => {
+      // What SQLite stores (JSON.stringify): switching adapters must not change an answer, e.g. add `"error": null` where no error was.
+      const written = (name: string) => ({
+        ...graph(name, 'p'),
+        error: undefined,
+        meta: { zone: undefined, region: 'r', empty: {} },
+        items: [1, undefined, 3],
+        zero: -0,
+        big: Number.MAX_SAFE_INTEGER,
+        at: new Date('2024-05-06T07:08:09.010Z'),
+      });
+      const read = (name: string) => ({ ...graph(name, 'p'), meta: { region: 'r', empty: {} }, items: [1, null, 3], zero: 0, big: Number.MAX_SAFE_INTEGER, at: '2024-05-06T07:08:09.010Z' });
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'a', doc: written('a'), position: 1 }]);
+      // With a checkpoint too: a store without transactions records the writes first (its pending commit).
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'b', doc: written('b'), position: 2 }], { name: `json-${graphs}`, position: 2 });
+      // toStrictEqual: toEqual takes a field holding undefined as absent.
+      expect(compared(await store.get(graphs, 'a'))).toStrictEqual({ id: 'a', doc: read('a'), position: 1 });
+      expect((await store.getMany(graphs, ['a', 'b'])).get('b')?.doc).toStrictEqual(read('b'));
+      expect((await store.find(graphs, { where: { project: 'p' } })).map((found) => compared(found).doc)).toStrictEqual([read('a'), read('b')]);
+      expect((await store.findAgain(graphs, { where: { project: 'p' } }, new Map([['a', 1]]))).map(compared)).toStrictEqual([{ id: 'a', position: 1 }, { id: 'b', doc: read('b'), position: 2 }]);
+      // An absent field is found as null.
+      expect((await store.find(graphs, { where: { error: null, 'meta.zone': null } })).map((found) => found.id)).toEqual(['a', 'b']);
+    });
+
+    it('stores NaN and the infinities as null, as JSON does, rather than refusing the commit', async () => {
+      const doc = { ...graph('g1', 'p'), ratio: NaN, limit: Infinity, floor: [-Infinity] };
+      await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc, position: 1 }], { name: `finite-${graphs}`, position: 1 });
+      expect((await store.get(graphs, 'g1'))?.doc).toStrictEqual({ ...graph('g1', 'p'), ratio: null, limit: null, floor: [null] });
+      expect(await store.getCheckpoint(`finite-${graphs}`)).toBe(1);
+    });
+
     it('ignores a write whose position is not newer than the stored one, so replays change nothing', async () => {
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Stopped'), position: 10 }]);
       await store.commit([{ kind: 'upsert', collection: graphs, id: 'g1', doc: graph('g1', 'p', 'Running'), position: 9 }]);
