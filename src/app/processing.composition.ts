@@ -79,6 +79,7 @@ export class DurableProcessing {
       logger: runtime.logger,
       intervalMs: runtime.config.karmada.syncIntervalSeconds * 1000,
       owner: runtime.processing.owner,
+      leaseTtlMs: runtime.config.leaseTtlSeconds * 1000,
     });
     this.clusterSync = clusterSync;
     // Submariner's gateways report measured round trips between clusters; configuration overrides them.
@@ -183,6 +184,7 @@ export class DurableProcessing {
             metric: runtime.config.scaling.metric,
             namespaceLabel: runtime.config.scaling.namespaceLabel,
             owner: runtime.processing.owner,
+            leaseTtlMs: runtime.config.leaseTtlSeconds * 1000,
           })
         : null;
   }

@@ -36,20 +36,28 @@ export class LeaseKeeper {
   async acquire(signal: AbortSignal, onWaiting: () => void, poll: LeasePoll = this.steadyPoll()): Promise<boolean> {
     this.renewedAt = null;
     for (let waits = 1; !signal.aborted; waits++) {
-      const asked = performance.now();
-      if (await this.store.acquireLease(this.name, this.owner, this.ttlMs)) {
-        this.renewedAt = asked;
-        return true;
-      }
+      if (await this.tryAcquire()) return true;
       onWaiting();
       await sleep(backoffDelay(poll, waits), signal);
     }
     return false;
   }
 
+  /** Asks for the lease once: true when it is ours now, held from here as after acquire(). */
+  async tryAcquire(): Promise<boolean> {
+    const asked = performance.now();
+    const held = await this.store.acquireLease(this.name, this.owner, this.ttlMs);
+    this.renewedAt = held ? asked : null;
+    return held;
+  }
+
+  /** How often a waiter asks for the lease by default (acquire()): every tenth of its TTL, at least 50 ms apart. */
+  get standbyPollMs(): number {
+    return Math.max(50, this.ttlMs / 10);
+  }
+
   private steadyPoll(): LeasePoll {
-    const everyMs = Math.max(50, this.ttlMs / 10);
-    return { initialDelayMs: everyMs, maxDelayMs: everyMs };
+    return { initialDelayMs: this.standbyPollMs, maxDelayMs: this.standbyPollMs };
   }
 
   /** Renews the lease now: false if another owner holds it (then this one must not act). */
@@ -63,8 +71,16 @@ export class LeaseKeeper {
    * its TTL and that another owner took and released meanwhile: it answers true though the other acted in between.
    */
   async heldThroughout(): Promise<boolean> {
-    if (this.renewedAt === null || performance.now() - this.renewedAt >= this.ttlMs) return false;
+    if (!this.renewedInTime()) return false;
     return (await this.take()) && this.renewedAt !== null;
+  }
+
+  /**
+   * Whether the lease has been ours without a break since acquire() as far as this instance knows, without asking
+   * the store: each renewal within its TTL, the last one less than a TTL ago (keepRenewed() renews it meanwhile).
+   */
+  renewedInTime(): boolean {
+    return this.renewedAt !== null && performance.now() - this.renewedAt < this.ttlMs;
   }
 
   /** Renews the lease every third of its time to live; calls `onLost` if another owner took it. */

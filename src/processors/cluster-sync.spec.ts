@@ -16,7 +16,7 @@ class HangingInventory implements ClusterInventoryPort {
 describe('ClusterSync stopping', () => {
   it('ends a list in flight and releases what waits for the first sync, rather than hold SMO’s shutdown up to their bounds (30 s each)', async () => {
     const inventory = new HangingInventory();
-    const sync = new ClusterSync({ inventory, dispatch: async () => undefined, readStore: new MemoryReadStore(), logger: createLogger({ level: 'silent' }), intervalMs: 60_000, owner: 'me' });
+    const sync = new ClusterSync({ inventory, dispatch: async () => undefined, readStore: new MemoryReadStore(), logger: createLogger({ level: 'silent' }), intervalMs: 60_000, owner: 'me', leaseTtlMs: 30_000 });
     sync.start();
     const waiting = sync.whenSynced(10 * 60_000);
     while (inventory.calls === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -3,6 +3,7 @@ import type { CommandContext } from '../application/command-handler';
 import type { ClusterCommand } from '../domain/cluster/decide';
 import type { ClusterInventoryPort } from '../integrations/karmada/cluster-inventory.port';
 import type { Logger } from '../observability/logger';
+import { JobLease } from '../processing/job-lease';
 import type { ReadStore } from '../readstore/read-store';
 import { sleep } from '../shared/retry';
 import type { ClusterDocument } from '../../projections/clusters.projection';
@@ -17,11 +18,7 @@ export interface ClusterSyncStatus {
 
 const LEASE = 'job:cluster-sync';
 
-/**
- * Where the instance that syncs records how its syncs go (one document, id the lease's name), for the instances that
- * stand by: their /health shows that sync, and a first sync recorded there is theirs too.
- */
-const SYNC_STATUS = { collection: 'job-status', id: LEASE } as const;
+/** What the instance that syncs records of its syncs (JobLease): the instances standing by show it, and a first sync there is theirs too. */
 type RecordedSyncStatus = Omit<ClusterSyncStatus, 'mode'>;
 
 /** How often an instance standing by looks for the first sync of the one that syncs, until it has seen one. */
@@ -30,7 +27,8 @@ const FIRST_SYNC_POLL_MS = 250;
 /**
  * Keeps the cluster streams in step with Karmada: at start-up (a source that cannot be reached
  * is retried with backoff and reported, never fatal) and then every interval. Commands only turn
- * into events when something changed. One instance syncs at a time (a lease).
+ * into events when something changed. One instance syncs at a time (a lease, JobLease): when it dies, another syncs
+ * about one SMO_LEASE_TTL later.
  */
 export class ClusterSync {
   private readonly abort = new AbortController();
@@ -39,6 +37,7 @@ export class ClusterSync {
   private synced!: () => void;
   private seenSync = false;
   private readonly firstSync = new Promise<void>((resolve) => (this.synced = resolve));
+  private readonly lease: JobLease<RecordedSyncStatus>;
 
   constructor(
     private readonly deps: {
@@ -49,9 +48,12 @@ export class ClusterSync {
       logger: Logger;
       intervalMs: number;
       owner: string;
+      /** SMO_LEASE_TTL: how soon another instance syncs once this one died holding the sync's lease. */
+      leaseTtlMs: number;
     },
   ) {
     this.state = { mode: deps.inventory.mode, lastSyncAt: null, lastError: null, consecutiveFailures: 0, clusters: 0 };
+    this.lease = new JobLease({ readStore: deps.readStore, logger: deps.logger, owner: deps.owner, ttlMs: deps.leaseTtlMs }, LEASE);
     void this.firstSync.then(() => (this.seenSync = true));
   }
 
@@ -78,7 +80,7 @@ export class ClusterSync {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    await this.deps.readStore.releaseLease(LEASE, this.deps.owner).catch(() => undefined);
+    await this.lease.release().catch(() => undefined);
   }
 
   private async run(): Promise<void> {
@@ -86,7 +88,7 @@ export class ClusterSync {
     while (!this.abort.signal.aborted) {
       let wait = intervalMs;
       try {
-        if (await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3)) await this.syncOnce();
+        if (await this.lease.hold()) await this.syncOnce();
         else await this.syncedElsewhere();
       } catch (error) {
         if (this.abort.signal.aborted) break; // stopped mid-sync: no failure to report
@@ -96,7 +98,8 @@ export class ClusterSync {
       }
       // The instance that syncs records its first inventory any moment now: looked for again soon, not an interval later.
       if (!this.seenSync) wait = Math.min(wait, FIRST_SYNC_POLL_MS);
-      await sleep(wait, this.abort.signal);
+      // Standing by, the lease is asked for meanwhile: taken (its holder died), this instance syncs at once.
+      await this.lease.wait(wait, this.abort.signal);
     }
   }
 
@@ -105,24 +108,19 @@ export class ClusterSync {
    * an inventory, that is the one placements here read.
    */
   private async syncedElsewhere(): Promise<void> {
-    const recorded = await this.deps.readStore.get<RecordedSyncStatus>(SYNC_STATUS.collection, SYNC_STATUS.id);
+    const recorded = await this.lease.recorded();
     if (recorded) {
-      const { lastSyncAt, lastError, consecutiveFailures, clusters } = recorded.doc;
+      const { lastSyncAt, lastError, consecutiveFailures, clusters } = recorded;
       this.state = { ...this.state, lastSyncAt, lastError, consecutiveFailures, clusters };
     }
     // An instance of an earlier version records no status: its inventory tells.
-    if (recorded?.doc.lastSyncAt || (await this.deps.readStore.find<ClusterDocument>('clusters', { limit: 1 })).length > 0) this.synced();
+    if (recorded?.lastSyncAt || (await this.deps.readStore.find<ClusterDocument>('clusters', { limit: 1 })).length > 0) this.synced();
   }
 
   /** Records this instance's syncs for the instances standing by (best effort: the next sync records again). */
   private async record(): Promise<void> {
     const { mode: _mode, ...status } = this.state;
-    try {
-      const stored = await this.deps.readStore.get<RecordedSyncStatus>(SYNC_STATUS.collection, SYNC_STATUS.id);
-      await this.deps.readStore.commit([{ kind: 'upsert', ...SYNC_STATUS, doc: status, position: (stored?.position ?? 0) + 1 }]);
-    } catch (error) {
-      this.deps.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'cluster sync status not recorded');
-    }
+    await this.lease.record(status);
   }
 
   /** One pass: record what each cluster looks like now, and which clusters are gone. */

@@ -4,11 +4,11 @@ import type { CommandContext } from '../application/command-handler';
 import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { RateSelector } from '../integrations/prometheus/promql';
 import type { Logger } from '../observability/logger';
+import { JobLease } from '../processing/job-lease';
 import { decideReplicas, type ScalingService } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
 import { pagesOf, type ReadStore } from '../readstore/read-store';
 import { deterministicId } from '../shared/deterministic-id';
-import { sleep } from '../shared/retry';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import { scalingParameters } from './scaling-parameters';
@@ -54,8 +54,7 @@ export class ScalingScheduler {
   private withoutData: string[] = [];
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
-  /** When the lease this instance holds is next renewed (performance.now()). */
-  private leaseRenewAt = 0;
+  private readonly lease: JobLease<ScalingStatus>;
 
   constructor(
     private readonly deps: {
@@ -71,8 +70,12 @@ export class ScalingScheduler {
       /** The label that holds a series' namespace (the graph's project); null: upstream's query, by service alone. */
       namespaceLabel: string | null;
       owner: string;
+      /** SMO_LEASE_TTL: how soon another instance scales on once this one died holding the scaling lease. */
+      leaseTtlMs: number;
     },
-  ) {}
+  ) {
+    this.lease = new JobLease({ readStore: deps.readStore, logger: deps.logger, owner: deps.owner, ttlMs: deps.leaseTtlMs }, LEASE);
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -85,21 +88,30 @@ export class ScalingScheduler {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    await this.deps.readStore.releaseLease(LEASE, this.deps.owner).catch(() => undefined);
+    await this.lease.release().catch(() => undefined);
   }
 
+  /**
+   * A round every interval on the instance that holds the lease (the first an interval after the start). One that
+   * takes the lease over (its holder died) scales at once.
+   */
   private async run(): Promise<void> {
     const intervalMs = this.deps.intervalSeconds * 1000;
+    const firstAt = Date.now() + intervalMs;
+    let due = firstAt;
     while (!this.abort.signal.aborted) {
-      await sleep(intervalMs, this.abort.signal);
+      if (await this.lease.wait(due - Date.now(), this.abort.signal)) {
+        due = Math.max(firstAt, Date.now());
+        continue;
+      }
       if (this.abort.signal.aborted) break;
       try {
-        this.leaseRenewAt = 0;
-        if (await this.holdLease()) await this.round(new Date());
+        if (await this.lease.hold()) await this.round(new Date());
       } catch (error) {
         this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
       }
+      due = Date.now() + intervalMs;
     }
   }
 
@@ -116,6 +128,7 @@ export class ScalingScheduler {
     this.heldBefore = held;
   }
 
+  /** Notes how the round went. */
   private noteRound(problems: string[]): void {
     const failed = problems.length > 0;
     this.state = {
@@ -126,25 +139,12 @@ export class ScalingScheduler {
     };
   }
 
-  /**
-   * Takes or keeps the scaling lease (three intervals long), renewed once an interval has passed since:
-   * a round longer than the lease (thousands of graphs, a slow Prometheus) would otherwise let a
-   * second instance scale the same graphs meanwhile. False when another instance holds it.
-   */
-  private async holdLease(): Promise<boolean> {
-    if (performance.now() < this.leaseRenewAt) return true;
-    const intervalMs = this.deps.intervalSeconds * 1000;
-    const held = await this.deps.readStore.acquireLease(LEASE, this.deps.owner, intervalMs * 3);
-    this.leaseRenewAt = held ? performance.now() + intervalMs : 0;
-    return held;
-  }
-
   private async scaleAll(now: Date): Promise<void> {
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
     // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
     for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
       for (const { doc } of page) {
-        if (!(await this.holdLease())) {
+        if (!(await this.lease.hold())) {
           this.problems.push('another instance holds the scaling lease; this round stopped');
           return;
         }

@@ -64,6 +64,7 @@ describe('scaling rounds', () => {
       metric: 'flask_http_request_total',
       namespaceLabel: 'namespace',
       owner: 'test',
+      leaseTtlMs: 30_000,
     });
   }
   const events = (type: string) => smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } });
