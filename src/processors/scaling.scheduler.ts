@@ -81,6 +81,7 @@ export class ScalingScheduler {
     this.loop ??= this.run();
   }
 
+  /** This instance's rounds, or, while another instance holds the scaling lease, that one's (as it last recorded them). */
   status(): ScalingStatus {
     return { ...this.state };
   }
@@ -92,8 +93,9 @@ export class ScalingScheduler {
   }
 
   /**
-   * A round every interval on the instance that holds the lease (the first an interval after the start). One that
-   * takes the lease over (its holder died) scales at once.
+   * A round every interval on the instance that holds the lease (the first an interval after the start); the others
+   * take its status every interval. One that takes the lease over (its holder died) scales an interval after the
+   * holder's last round, as the holder would have.
    */
   private async run(): Promise<void> {
     const intervalMs = this.deps.intervalSeconds * 1000;
@@ -101,17 +103,30 @@ export class ScalingScheduler {
     let due = firstAt;
     while (!this.abort.signal.aborted) {
       if (await this.lease.wait(due - Date.now(), this.abort.signal)) {
-        due = Math.max(firstAt, Date.now());
+        const last = (await this.lease.recorded().catch(() => null))?.lastRoundAt;
+        // A clock ahead of this one's delays the round by no more than an interval.
+        if (last) due = Math.max(firstAt, Math.min(Date.parse(last), Date.now()) + intervalMs);
         continue;
       }
       if (this.abort.signal.aborted) break;
       try {
         if (await this.lease.hold()) await this.round(new Date());
+        else await this.roundsElsewhere();
       } catch (error) {
-        this.noteRound([error instanceof Error ? error.message : String(error)]);
+        await this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
       }
       due = Date.now() + intervalMs;
+    }
+  }
+
+  /** Another instance scales (it holds the lease): its rounds are the ones this instance reports (best effort: read again next interval). */
+  private async roundsElsewhere(): Promise<void> {
+    try {
+      const recorded = await this.lease.recorded();
+      if (recorded) this.state = recorded;
+    } catch (error) {
+      this.deps.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'scaling status of the lease holder not read');
     }
   }
 
@@ -120,7 +135,7 @@ export class ScalingScheduler {
     this.problems = [];
     this.withoutData = [];
     await this.scaleAll(now);
-    this.noteRound(this.problems);
+    await this.noteRound(this.problems);
     const held = this.withoutData.join(' ');
     if (held !== this.heldBefore && this.withoutData.length > 0) {
       this.deps.logger.info({ services: this.withoutData.slice(0, 10), count: this.withoutData.length }, 'no request-rate series for some services; their replicas are held until one appears');
@@ -128,8 +143,8 @@ export class ScalingScheduler {
     this.heldBefore = held;
   }
 
-  /** Notes how the round went. */
-  private noteRound(problems: string[]): void {
+  /** Notes how the round went, and records it for the instances standing by (their /health shows it). */
+  private async noteRound(problems: string[]): Promise<void> {
     const failed = problems.length > 0;
     this.state = {
       lastRoundAt: new Date().toISOString(),
@@ -137,6 +152,7 @@ export class ScalingScheduler {
       consecutiveFailures: failed ? this.state.consecutiveFailures + 1 : 0,
       servicesWithoutData: this.withoutData.length,
     };
+    await this.lease.record(this.state);
   }
 
   private async scaleAll(now: Date): Promise<void> {

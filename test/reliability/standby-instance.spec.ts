@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakePrometheus, errorReply } from '../fakes/prometheus/fake-prometheus';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
 import { eventually } from '../support/smo-process';
@@ -12,6 +13,7 @@ interface Health {
   status: string;
   processing: Array<{ name: string; kind: string; state: string; processedPosition: number; lag: number }>;
   clusterSync: { lastSyncAt: string | null; lastError: string | null; consecutiveFailures: number; clusters: number };
+  scaling: { lastRoundAt: string | null; lastError: string | null; consecutiveFailures: number; servicesWithoutData: number } | null;
 }
 
 const health = async (app: RunningApp) => (await (await fetch(`${app.url}/health`)).json()) as Health;
@@ -105,6 +107,28 @@ describe('the instance that holds no lease (two instances over one store)', () =
     // every dry run waited the 5 s inventory bound meanwhile (and every placement here, under the placement lease, up to 30 s).
     expect(tookMs).toBeLessThan(2_000);
     expect((await health(second)).clusterSync).toMatchObject({ consecutiveFailures: 0, lastError: null, clusters: 2 });
+  }, 60_000);
+
+  it('reports the scaling rounds the lease holder ran (lastRoundAt, failures), not "never scaled"', async () => {
+    const prometheus = new FakePrometheus();
+    try {
+      // Prometheus refuses every query: each round of the holder fails on the deployed graph's request rates.
+      prometheus.answer(() => errorReply(503, 'unavailable', 'prometheus is down'));
+      const { first, second } = await startBoth({ SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: await prometheus.start() });
+      const deploy = await fetch(`${first.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect(deploy.status).toBe(200);
+      const scaling = first.app.get(DurableProcessing).scaling!;
+      await eventually(async () => scaling.status().consecutiveFailures > 0 || undefined, 10_000, "the holder's scaling round to fail");
+
+      const reported = await eventually(async () => {
+        const answer = await health(second);
+        return answer.scaling?.lastRoundAt && answer.scaling.consecutiveFailures > 0 ? answer : undefined;
+      }, 5_000, "the standby's /health to show the holder's failing rounds");
+      expect(reported.scaling!.lastError).toContain('request rate of');
+      expect(reported.status).toBe('degraded');
+    } finally {
+      await prometheus.stop();
+    }
   }, 60_000);
 
   it('refuses a projection rebuild asked of the standby with 409 naming why (the holder would write on into the versions it replaces); the holder rebuilds', async () => {
