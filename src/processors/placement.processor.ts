@@ -54,7 +54,8 @@ const MAX_RECORD_ATTEMPTS = 20;
  */
 export class PlacementProcessor implements Processor {
   readonly name = NAME;
-  readonly filter = { eventTypes: ['GraphSubmitted', 'ReplacementRequested'], streamCategories: [GRAPH_CATEGORY] };
+  // GraphStarted: a graph stopped before it was ever placed (its first placement failed) is placed when started again.
+  readonly filter = { eventTypes: ['GraphSubmitted', 'GraphStarted', 'ReplacementRequested'], streamCategories: [GRAPH_CATEGORY] };
 
   constructor(
     private readonly deps: {
@@ -99,8 +100,8 @@ export class PlacementProcessor implements Processor {
     const placed = await this.deps.placementLease.run(signal, stopped, async (held) => {
       const { state, revision } = await this.deps.graphs.load(event.data.graphId);
       if (state.kind === 'none' || state.removed) return null;
-      // A re-submitted id: only the submission that is current now gets placed.
-      if (event.type === 'GraphSubmitted' && state.placement !== null) return null;
+      // A re-submitted id: only the submission that is current now gets placed; a started graph only if never placed.
+      if ((event.type === 'GraphSubmitted' || event.type === 'GraphStarted') && state.placement !== null) return null;
       const decision = await this.decide(state, reason, event);
       const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
       // Lost meanwhile (this instance paused past the lease's TTL): another may have decided on the same capacity; decided again.

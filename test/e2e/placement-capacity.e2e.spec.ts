@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { descriptorText } from '../support/graph-fixtures';
 import { startApp, type RunningApp } from '../support/app';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
@@ -153,3 +156,30 @@ describe('placement counts what SMO already placed', () => {
 });
 
 import { karmadaCluster as karmada } from '../fakes/kubernetes/fake-kube-api';
+
+describe('a graph whose first placement failed, stopped and started again', () => {
+  it('is placed again when started (capacity added meanwhile), rather than show its services Deploying for ever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-restart-placement-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    writeFileSync(clustersFile, 'clusters:\n  - name: tiny\n    cpu: 0.2\n    memory: 8Gi\n');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const view = async () => (await (await fetch(`${smo.url}/graphs/late-graph`)).json()) as View;
+    try {
+      await fetch(`${smo.url}/project/late/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: demo('late-graph') });
+      await smo.runtime.processing.whenIdle();
+      expect((await view()).placement).toBeNull();
+      writeFileSync(clustersFile, 'clusters:\n  - name: roomy\n    cpu: 8\n    memory: 16Gi\n');
+      expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
+      for (const action of ['stop', 'start']) expect((await fetch(`${smo.url}/graphs/late-graph/${action}`, { method: 'POST' })).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      const started = await view();
+      expect({ placement: started.placement, statuses: started.services.map((service) => service.status).sort() }).toEqual({
+        placement: { 'image-compression-vo': 'roomy', 'noise-reduction': 'roomy', 'image-detection': 'roomy' },
+        statuses: ['Deployed', 'Deployed', 'Pending'],
+      });
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
