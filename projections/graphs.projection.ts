@@ -14,6 +14,12 @@ export interface GraphDocument {
   awaitsCluster: boolean;
   /** Stream revision of the last event applied (the graph's ETag). */
   revision: number;
+  /**
+   * Stream revision of the graph's latest GraphSubmitted: tells one submission of the graph from the next (its
+   * first is 0). What an alert routed to the graph is recorded for (src/application/alert-log.ts). Absent in
+   * a graph as it was at a time (`?at=`, folded from a snapshot).
+   */
+  submission?: number;
   updatedAt: string;
   state: ExistingGraph;
 }
@@ -118,7 +124,8 @@ export const graphsProjection: Projection<GraphDocument> = {
   // 5: GRAPH_EVOLVE_VERSION 8 (a failed service a placement moves or gives new values deploys again).
   //    GRAPH_EVOLVE_VERSION 9 needs no rebuild: it folds new event types (condition ALL), which no document already written holds.
   // 6: the graph summaries (a summary the documents of version 5 never wrote).
-  version: 6,
+  // 7: `submission`, the revision of the graph's latest GraphSubmitted (documents of version 6 lack it).
+  version: 7,
   summaries: [graphCounts, graphSummaries],
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
@@ -126,7 +133,7 @@ export const graphsProjection: Projection<GraphDocument> = {
     if (!isGraphEvent(event)) return doc;
     const state = evolveGraph(doc?.state ?? { kind: 'none' }, event);
     if (state.kind === 'none' || state.removed) return null;
-    return graphDocumentOf(state, event.revision, event.created);
+    return { ...graphDocumentOf(state, event.revision, event.created), submission: event.type === 'GraphSubmitted' ? event.revision : (doc?.submission ?? 0) };
   },
 };
 

@@ -95,6 +95,7 @@ export class AlertsController {
           note: routed.note,
         },
         endsAt: alert.endsAt || null,
+        submission: routed.submission,
       });
     }
     await this.commandBus.execute(new RecordAlerts(fired, { correlationId: correlationIdOf(request), actor: 'alertmanager', now: new Date() }));
@@ -106,23 +107,27 @@ export class AlertsController {
    * `service`, and are named after their event: its owner is the first graph, by id, that has a service of that
    * id (the service-owners read model, one seek however many graphs there are), and the alert triggers it only
    * if the service waits for an event of that name (another system's alert with a `service` label does not).
-   * An alert that names no event (neither an `event` label nor an `alertname`) triggers nothing.
+   * An alert that names no event (neither an `event` label nor an `alertname`) triggers nothing. `submission`:
+   * which submission of the graph it went to (the alert log records a repeat once per submission).
    */
-  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null }> {
-    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only` };
-    const owner = alert.graph ? await this.graphHaving(alert.graph, alert.service) : await firstOwnerOf(this.runtime.readStore, alert.service);
-    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only` };
+  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null; submission: number }> {
+    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only`, submission: 0 };
+    const ownerId = alert.graph ?? (await firstOwnerOf(this.runtime.readStore, alert.service));
+    const graph = ownerId === null ? null : await this.graphDocument(ownerId);
+    // A graph named by the alert must have the service; an owner found by the service has it (the graph's document may lag).
+    const owner = alert.graph === null ? ownerId : graph?.state.services.some((service) => service.id === alert.service) ? graph.name : null;
+    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only`, submission: 0 };
+    const submission = graph?.submission ?? 0;
     // SMO's rules name their event; the graph decides on it too (decide.ts), this only says why nothing comes of it.
-    if (alert.event === null) return { graphId: owner, serviceId: alert.service, note: `alert ${alert.alertname ?? '?'} names no event of service ${alert.service}; recorded only` };
-    if (!(await this.serviceWaitsFor(owner, alert.service, alert.event))) {
-      return { graphId: owner, serviceId: alert.service, note: `service ${alert.service} of graph ${owner} has no event ${alert.event} (a rule of an earlier submission?); recorded only` };
+    if (alert.event === null) return { graphId: owner, serviceId: alert.service, note: `alert ${alert.alertname ?? '?'} names no event of service ${alert.service}; recorded only`, submission };
+    if (!graph || !waitsForEvent(graph.state, alert.service, alert.event)) {
+      return { graphId: owner, serviceId: alert.service, note: `service ${alert.service} of graph ${owner} has no event ${alert.event} (a rule of an earlier submission?); recorded only`, submission };
     }
-    return { graphId: owner, serviceId: alert.service, note: null };
+    return { graphId: owner, serviceId: alert.service, note: null, submission };
   }
 
-  private async serviceWaitsFor(graphId: string, serviceId: string, eventId: string): Promise<boolean> {
-    const found = await this.runtime.readStore.get<GraphDocument>('graphs', graphId);
-    return found !== null && found !== undefined && waitsForEvent(found.doc.state, serviceId, eventId);
+  private async graphDocument(graphId: string): Promise<GraphDocument | null> {
+    return (await this.runtime.readStore.get<GraphDocument>('graphs', graphId))?.doc ?? null;
   }
 
   /**
@@ -135,12 +140,6 @@ export class AlertsController {
   private async ownersUpToNow(): Promise<void> {
     const head = (await this.runtime.eventStore.headPosition()) ?? 0;
     await this.runtime.processing.whenProcessed(head, { names: [serviceOwnersProjection.name], timeoutMs: OWNERS_WAIT_MS });
-  }
-
-  /** The named graph when it has the service, else null. */
-  private async graphHaving(graphId: string, serviceId: string): Promise<string | null> {
-    const found = await this.runtime.readStore.get<GraphDocument>('graphs', graphId);
-    return found?.doc.state.services.some((service) => service.id === serviceId) ? found.doc.name : null;
   }
 
   private authorize(authorization: string | undefined, token: string | undefined): void {

@@ -1,9 +1,10 @@
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { AlertLog, type ReceivedAlert } from './alert-log';
+import { AlertLog, alertEventId, type ReceivedAlert } from './alert-log';
 
-const alert = (over: Partial<ReceivedAlert['data']> = {}, endsAt: string | null = null): ReceivedAlert => ({
+const alert = (over: Partial<ReceivedAlert['data']> = {}, endsAt: string | null = null, submission = 0): ReceivedAlert => ({
   data: { alertName: 'cpu-high', status: 'firing', graphId: 'g', serviceId: 's', eventId: 'cpu-high', fingerprint: 'c0ffee', startsAt: '2026-12-05T23:50:00Z', receiver: 'smo', note: null, ...over },
   endsAt,
+  submission,
 });
 const context = (now: string) => ({ correlationId: 'c', actor: 'alertmanager', now: new Date(now) });
 
@@ -22,5 +23,19 @@ describe('AlertLog', () => {
       ['c0ffee', 'resolved'],
       ['f2', 'firing'],
     ]);
+  });
+
+  it('records a repeat once per submission of its graph; for the first, under the id it had before submissions counted', async () => {
+    // The id SMO gave this alert before the submission was part of it: a repeat of an alert recorded then still appends nothing.
+    expect(alertEventId(alert())).toBe('f998889c-6d00-5290-91c8-c39d37e3dbb1');
+    const store = new MemoryEventStore();
+    const log = new AlertLog(store);
+    const now = context('2026-12-06T00:00:00Z');
+    await log.record([alert()], now);
+    await log.record([alert()], now);
+    // The graph removed and submitted again (its GraphSubmitted at revision 12): the same delivery is new to it, once.
+    await log.record([alert({}, null, 12)], now);
+    await log.record([alert({}, null, 12)], now);
+    expect(await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).toHaveLength(2);
   });
 });

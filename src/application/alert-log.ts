@@ -5,11 +5,16 @@ import { WrongExpectedVersionError } from '../eventstore/errors';
 import { ANY, type EventStore, type NewEvent } from '../eventstore/event-store';
 import { deterministicId } from '../shared/deterministic-id';
 
-/** One alert of a notification, and when it ended (not recorded: it only tells one delivery of the alert from another). */
+/**
+ * One alert of a notification, when it ended, and the submission of the graph it was routed to (neither is
+ * recorded: they only tell one delivery of the alert from another).
+ */
 export interface ReceivedAlert {
   data: AlertFired['data'];
   /** null while firing. */
   endsAt: string | null;
+  /** The stream revision of the routed graph's latest submission (GraphDocument's `submission`); 0 for its first, or no graph. */
+  submission: number;
 }
 
 /**
@@ -17,11 +22,15 @@ export interface ReceivedAlert {
  * every alert is a fact, and what it triggers is the conditional deployment processor's business.
  *
  * An alert's event id follows from the alert as delivered (fingerprint, status, startsAt, endsAt)
- * and where SMO routed it (graph, service): Alertmanager sends a notification again when the
- * webhook answered late or failed, and repeats a firing alert every repeat_interval, unchanged;
- * a repeat appends nothing, after midnight too, since it goes to the same stream (the store knows
- * an event id per stream). An alert with neither fingerprint nor start cannot be told apart and
- * gets an id of its own, in the day's stream.
+ * and where SMO routed it (graph, service, event, and the graph's submission): Alertmanager sends a
+ * notification again when the webhook answered late or failed, and repeats a firing alert every
+ * repeat_interval, unchanged; a repeat appends nothing, after midnight too, since it goes to the same
+ * stream (the store knows an event id per stream). A graph removed and submitted again under the same
+ * id is another submission: the first repeat of an alert that kept firing is recorded for it, once, and
+ * triggers its Pending service (recorded for the removed one only, it never would: Alertmanager sends it
+ * unchanged until it resolves). A graph's first submission adds nothing to the id: the ids of alerts
+ * recorded before the submission counted stay those of a graph submitted once. An alert with neither fingerprint nor start cannot be
+ * told apart and gets an id of its own, in the day's stream.
  */
 export class AlertLog {
   constructor(private readonly store: EventStore) {}
@@ -61,7 +70,8 @@ function startDay({ data }: ReceivedAlert, now: Date): Date {
   return Number.isNaN(startsAt) ? now : new Date(startsAt);
 }
 
-export function alertEventId({ data, endsAt }: ReceivedAlert): string {
+export function alertEventId({ data, endsAt, submission }: ReceivedAlert): string {
   if (data.fingerprint === null && data.startsAt === null) return randomUUID();
-  return deterministicId('alert', data.fingerprint ?? '', data.alertName, data.status, data.startsAt ?? '', endsAt ?? '', data.graphId ?? '', data.serviceId ?? '', data.eventId ?? '');
+  const routed = [data.graphId ?? '', data.serviceId ?? '', data.eventId ?? '', ...(submission > 0 ? [submission] : [])];
+  return deterministicId('alert', data.fingerprint ?? '', data.alertName, data.status, data.startsAt ?? '', endsAt ?? '', ...routed);
 }

@@ -386,4 +386,57 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(1);
     expect([...(await graphEvents(graph, 'ServiceEventFiring')), ...(await graphEvents(graph, 'ServiceEventResolved'))]).toHaveLength(0);
   });
+
+  /** Removes the graph and waits until its id is free again (its releases uninstalled). */
+  const remove = async (graph: string) => {
+    expect((await rig.request('DELETE', `/graphs/${graph}`)).status).toBe(200);
+    await rig.idle();
+    expect((await rig.request('GET', `/graphs/${graph}`)).status).toBe(404);
+  };
+  // The clusters hold the graphs above and one more: each test below removes its graph when it ends.
+  let leftOver: string | null = null;
+  afterEach(async () => {
+    if (leftOver) await rig.request('DELETE', `/graphs/${leftOver}`);
+    leftOver = null;
+    await rig.idle();
+  });
+
+  it('an alert still firing when its graph is removed and submitted again deploys the new submission on its next repeat, once', async () => {
+    const graph = (leftOver = 'resubmitted-graph');
+    const body = twoEvents(graph, 'ANY');
+    await submit('team-again', body);
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await eventually(async () => installs('team-again').length === 1, 20_000, 'the first submission\'s VO install');
+    await remove(graph);
+
+    await submit('team-again', body);
+    expect(await voStatus(graph)).toBe('Pending');
+    // Alertmanager repeats the alert unchanged (same fingerprint and startsAt): it fires for the new submission too.
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await eventually(async () => installs('team-again').length === 2, 20_000, 'the second submission\'s VO install');
+    // Further repeats are recorded once for this submission.
+    const alertsFired = async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] } })).filter((e) => (e.data as { graphId: string }).graphId === graph);
+    expect(await alertsFired()).toHaveLength(2);
+    for (let i = 0; i < 3; i++) await post(alertOf(graph, 'main-event', 'firing'));
+    await rig.idle();
+    expect(await alertsFired()).toHaveLength(2);
+    expect(installs('team-again')).toHaveLength(2);
+    expect(await graphEvents(graph, 'ServiceTriggered')).toHaveLength(2);
+  });
+
+  it('ALL: an event that fired for the removed submission and keeps firing counts for the new one', async () => {
+    const graph = (leftOver = 'resubmitted-all-graph');
+    const body = twoEvents(graph, 'ALL');
+    await submit('team-again-all', body);
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await rig.idle();
+    expect(await firingEvents(graph)).toEqual(['main-event']);
+    await remove(graph);
+
+    await submit('team-again-all', body);
+    expect(await firingEvents(graph)).toEqual([]);
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await post(alertOf(graph, 'second-event', 'firing'));
+    await eventually(async () => installs('team-again-all').length === 1, 20_000, 'the VO install');
+  });
 });
