@@ -7,8 +7,8 @@ import type { Dispatch } from './placement.processor';
 const NAME = 'conditional-deployment';
 
 /**
- * A firing alert for a Pending service of a running graph triggers it (the deployment processor
- * then installs it). The graph decides: a repeated alert, or one for a service that is not
+ * A firing alert for a Pending service triggers it (the deployment processor then installs it; a
+ * stopped graph's, once the graph is started). The graph decides: a repeated alert, or one for a service that is not
  * waiting, triggers nothing — so the service is installed exactly once. A service waiting for ALL
  * its events records which of them fire and resolve, so resolved alerts go to the graph too.
  */

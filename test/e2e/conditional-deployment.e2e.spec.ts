@@ -439,4 +439,20 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     await post(alertOf(graph, 'second-event', 'firing'));
     await eventually(async () => installs('team-again-all').length === 1, 20_000, 'the VO install');
   });
+
+  it('an alert that first fired while its graph was stopped deploys the service once the graph is started (its repeats are not recorded again)', async () => {
+    const graph = (leftOver = 'stopped-graph');
+    await submit('team-stopped', twoEvents(graph, 'ANY'));
+    expect((await rig.request('POST', `/graphs/${graph}/stop`)).status).toBe(200);
+    await rig.idle();
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await rig.idle();
+    expect(installs('team-stopped')).toHaveLength(0);
+    expect((await rig.request('POST', `/graphs/${graph}/start`)).status).toBe(200);
+    // Alertmanager repeats it unchanged.
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await eventually(async () => installs('team-stopped').length === 1, 20_000, 'the VO install');
+    await rig.idle();
+    expect(installs('team-stopped')).toHaveLength(1);
+  });
 });

@@ -4,11 +4,11 @@ import { isGraphEvent, type GraphEvent } from './events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
 import {
   MAX_FIRING_ALERTS_PER_EVENT,
-  awaitsAlert,
   firingAlertKey,
   holdsRelease,
   initialGraphState,
   isWanted,
+  triggerableByAlert,
   waitsForEveryEvent,
   type ExistingGraph,
   type GraphState,
@@ -94,7 +94,7 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       // delivery) triggers nothing, nor does one that names no event at all.
       if (command.data.eventId === null || !waitsForEvent(graph, service.id, command.data.eventId)) return [];
       if (waitsForEveryEvent(triggerOf(graph, service.id))) return alertOfEveryEvent(graph, service, command.data);
-      if (command.data.status !== 'firing' || !awaitsAlert(graph, service)) return [];
+      if (command.data.status !== 'firing' || !triggerableByAlert(graph, service)) return [];
       return [triggered(command.data)];
     }
     case 'RecordPlacementProposal': {
@@ -203,10 +203,11 @@ function triggered({ graphId, serviceId, alertName, eventId, alertEventId }: Ale
  * fires several alerts fires until each resolved), and the alert that completes the set triggers it. Recorded
  * until it is triggered only; after that it stays deployed whatever its alerts do (upstream never undeploys on
  * a resolution). A repeat of a recorded alert records nothing; an alert naming no event counts for none.
+ * A stopped graph's service is triggered too (triggerableByAlert), and deploys once the graph is started.
  */
 function alertOfEveryEvent(graph: ExistingGraph, service: ServiceState, alert: AlertOfService): GraphEvent[] {
   const trigger = triggerOf(graph, service.id);
-  if (graph.removed || service.triggered || service.installed || alert.eventId === null || trigger?.kind !== 'event') return [];
+  if (!triggerableByAlert(graph, service) || alert.eventId === null || trigger?.kind !== 'event') return [];
   const { graphId, serviceId, alertName, eventId, alertEventId, fingerprint } = alert;
   const fact = { graphId, serviceId, eventId, alertName, fingerprint, alertEventId };
   const firing = service.firingEvents?.[eventId] ?? [];
@@ -215,7 +216,7 @@ function alertOfEveryEvent(graph: ExistingGraph, service: ServiceState, alert: A
   const fired: GraphEvent[] = recorded || firing.length >= MAX_FIRING_ALERTS_PER_EVENT ? [] : [{ type: 'ServiceEventFiring', data: fact }];
   const allFiring = trigger.events.every((event) => event.id === eventId || (service.firingEvents?.[event.id]?.length ?? 0) > 0);
   // One append: the last event's firing and the trigger it completes.
-  return allFiring && awaitsAlert(graph, service) ? [...fired, triggered(alert)] : fired;
+  return allFiring ? [...fired, triggered(alert)] : fired;
 }
 
 /** The autoscaler's facts apply to a running graph only (it reads the read model, which may lag a stop or removal). */

@@ -147,10 +147,20 @@ export function waitsForEveryEvent(trigger: NormalisedTrigger | undefined): trig
   return trigger?.kind === 'event' && trigger.condition === 'ALL' && trigger.events.length > 1;
 }
 
-/** An event-triggered service of a running graph whose alert has not fired and that runs nowhere. */
-export function awaitsAlert(graph: ExistingGraph, service: ServiceState): boolean {
+/**
+ * An event-triggered service of a graph not removed whose alert has not fired and that runs nowhere: an alert
+ * (under ALL, the one completing its events) triggers it, even while the graph is stopped (it deploys once
+ * started). Alertmanager repeats a firing alert unchanged, and the repeat is not recorded again: an alert
+ * that counted for nothing while the graph was stopped would never count.
+ */
+export function triggerableByAlert(graph: ExistingGraph, service: ServiceState): boolean {
   const trigger = graph.normalised.services.find((s) => s.id === service.id)?.trigger;
-  return !graph.removed && graph.status === 'Running' && trigger?.kind === 'event' && !service.triggered && !service.installed;
+  return !graph.removed && trigger?.kind === 'event' && !service.triggered && !service.installed;
+}
+
+/** An event-triggered service of a running graph whose alert has not fired and that runs nowhere (`Pending`). */
+export function awaitsAlert(graph: ExistingGraph, service: ServiceState): boolean {
+  return graph.status === 'Running' && triggerableByAlert(graph, service);
 }
 
 /**
