@@ -28,12 +28,17 @@ export class JobLease<Status extends object> {
     this.keeper = new LeaseKeeper(deps.readStore, name, deps.owner, deps.ttlMs);
   }
 
+  /** Whether this instance holds the lease as far as it knows, without asking the store: taken, and renewed in time since. */
+  get holding(): boolean {
+    return this.held && this.keeper.renewedInTime();
+  }
+
   /**
    * Whether this instance holds the lease: without a store round trip while it holds it, renewed in time; otherwise
    * asked for once (and, taken, kept renewed from then on).
    */
   async hold(): Promise<boolean> {
-    if (this.held && this.keeper.renewedInTime()) return true;
+    if (this.holding) return true;
     this.keeper.stopRenewing();
     this.held = false;
     if (!(await this.keeper.tryAcquire())) return false;

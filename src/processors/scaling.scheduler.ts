@@ -103,21 +103,38 @@ export class ScalingScheduler {
     let due = firstAt;
     while (!this.abort.signal.aborted) {
       if (await this.lease.wait(due - Date.now(), this.abort.signal)) {
-        const last = (await this.lease.recorded().catch(() => null))?.lastRoundAt;
-        // A clock ahead of this one's delays the round by no more than an interval.
-        if (last) due = Math.max(firstAt, Math.min(Date.parse(last), Date.now()) + intervalMs);
+        due = await this.dueOnTakeover(firstAt, due);
         continue;
       }
       if (this.abort.signal.aborted) break;
       try {
-        if (await this.lease.hold()) await this.round(new Date());
-        else await this.roundsElsewhere();
+        const standingBy = !this.lease.holding;
+        if (await this.lease.hold()) {
+          // Taken over at this instance's round time (its holder released it, or died, since it last asked): the round
+          // comes on the holder's cadence too, not at once after the holder's last.
+          const takeoverDue = standingBy ? await this.dueOnTakeover(firstAt, Date.now()) : Date.now();
+          if (takeoverDue > Date.now()) {
+            due = takeoverDue;
+            continue;
+          }
+          await this.round(new Date());
+        } else await this.roundsElsewhere();
       } catch (error) {
         await this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
       }
       due = Date.now() + intervalMs;
     }
+  }
+
+  /**
+   * When an instance that just took the lease over scales first: an interval after the round its holder recorded last
+   * (`otherwise` when none is recorded), and not before this instance's first round time.
+   */
+  private async dueOnTakeover(firstAt: number, otherwise: number): Promise<number> {
+    const last = (await this.lease.recorded().catch(() => null))?.lastRoundAt;
+    // A clock ahead of this one's delays the round by no more than an interval.
+    return last ? Math.max(firstAt, Math.min(Date.parse(last), Date.now()) + this.deps.intervalSeconds * 1000) : otherwise;
   }
 
   /** Another instance scales (it holds the lease): its rounds are the ones this instance reports (best effort: read again next interval). */
