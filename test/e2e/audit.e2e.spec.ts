@@ -107,6 +107,13 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     expect(second.events[0]?.revision).toBe(2);
     const filtered = await json<{ events: Array<{ type: string }> }>(`/graphs/${GRAPH}/history?type=PlacementDecided`);
     expect(filtered.events.map((e) => e.type)).toEqual(['PlacementDecided', 'PlacementDecided', 'PlacementDecided']);
+    // A misspelt type is refused naming it, not answered with an empty history ("it never happened").
+    const misspelt = await rig.request('GET', `/graphs/${GRAPH}/history?type=PlacementDecided,PlacementDecied`);
+    expect({ status: misspelt.status, type: misspelt.headers.get('content-type'), body: await misspelt.json() }).toEqual({
+      status: 400,
+      type: expect.stringContaining('application/problem+json'),
+      body: expect.objectContaining({ detail: expect.stringMatching(/^type: "PlacementDecied" is not an event type of a graph; they are .*PlacementDecided/) }),
+    });
     expect((await rig.request('GET', '/graphs/nope/history')).status).toBe(404);
   });
 

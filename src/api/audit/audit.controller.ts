@@ -2,7 +2,7 @@ import { applyDecorators, Body, Controller, Get, HttpCode, HttpStatus, Inject, P
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { graphStream, GRAPH_CATEGORY } from '../../domain/graph/events';
+import { graphStream, GRAPH_CATEGORY, GRAPH_EVENT_TYPES } from '../../domain/graph/events';
 import { SNAPSHOT_CATEGORY } from '../../application/aggregate-loader';
 import { streamCategory, type ReadStreamOptions, type RecordedEvent } from '../../eventstore/event-store';
 import { StreamNotFoundError } from '../../eventstore/errors';
@@ -44,18 +44,21 @@ export class AuditController {
   @Get('graphs/:name/history')
   @ApiOperation({
     summary: "A graph's events, oldest first, paged; filter with ?type=A,B",
-    description: 'Each page is one read of a revision range. With `type`, at most 10,000 events are examined per request: a page may hold fewer events than `limit` while `next` continues the scan.',
+    description: 'Each page is one read of a revision range. With `type`, at most 10,000 events are examined per request: a page may hold fewer events than `limit` while `next` continues the scan. A `type` that is not a graph event type is refused with 400 naming it.',
   })
   @ApiNameParam('name', 'the graph id')
   @ApiQueryParam('type', 'event types, comma-separated', { type: 'string' })
   @ApiQueryParam('from', 'first stream revision (default 0)', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @ApiQueryParam('limit', `at most ${MAX_PAGE} (default 100)`, { type: 'integer', minimum: 1, maximum: MAX_PAGE })
   @ApiJson(200, 'One page of events; `next` links the following one', shape({ graph: { type: 'string' }, events: arrayOf(schemaRef('EventView')), next: { type: 'string', nullable: true } }))
-  @ApiProblems(404)
+  @ApiProblems(400, 404)
   async history(@Param('name') name: string, @Query('type') type?: string, @Query('from') from?: string, @Query('limit') limit?: string) {
     const start = wholeNumberParam(from, 'from', 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const size = wholeNumberParam(limit, 'limit', 1, MAX_PAGE) ?? 100;
     const types = type ? type.split(',').map((t) => t.trim()).filter(Boolean) : null;
+    const unknown = types?.filter((t) => !Object.hasOwn(GRAPH_EVENT_TYPES, t)) ?? [];
+    // A misspelt type would match nothing, and an empty history reads as "it never happened".
+    if (unknown.length > 0) throw ProblemException.of(HttpStatus.BAD_REQUEST, `type: ${unknown.map((t) => JSON.stringify(t)).join(', ')} ${unknown.length > 1 ? 'are not event types' : 'is not an event type'} of a graph; they are ${Object.keys(GRAPH_EVENT_TYPES).sort().join(', ')}`);
     const { page, nextRevision } = await this.historyPage(name, start, size, types);
     return {
       graph: name,
