@@ -5,7 +5,6 @@ import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { UnknownProcessorError } from '../processing/processing-host';
 import { MAX_REDRIVE_PAGE, ProcessorNotRunningError, REDRIVE_PAGE, UnknownParkedEventError } from '../processing/processor-runner';
-import { NotLeaseHolderError } from '../processing/runner';
 import { LeaseLostError } from '../readstore/read-store';
 import { ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from './openapi/responses';
 import { ProblemException } from './problem';
@@ -101,13 +100,12 @@ export class AdminProcessorsController {
     return { correlationId, actor: 'api' };
   }
 
-  /** The processing errors as problems: unknown → 404, another instance's lease → 409, not running here → 503. */
+  /** The processing errors as problems: unknown → 404, lost the lease meanwhile → 409, not running here → 503 (another instance's lease: the problem filter's 409). */
   private async answer<T>(work: () => Promise<T>, reply?: FastifyReply): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof UnknownProcessorError || error instanceof UnknownParkedEventError) throw ProblemException.of(HttpStatus.NOT_FOUND, error.message);
-      if (error instanceof NotLeaseHolderError) throw ProblemException.of(HttpStatus.CONFLICT, error.message);
       if (error instanceof LeaseLostError) throw ProblemException.of(HttpStatus.CONFLICT, `This instance lost the processor's lease during the retry; what was done is recorded. ${error.message}`);
       if (error instanceof ProcessorNotRunningError) {
         void reply?.header('retry-after', '5');

@@ -5,7 +5,6 @@ import { RUNTIME } from '../app/runtime.token';
 import type { Runtime } from '../app/runtime';
 import { UnknownProjectionError } from '../processing/processing-host';
 import { RebuildInProgressError, type RebuildReport } from '../processing/projection-runner';
-import { NotLeaseHolderError } from '../processing/runner';
 import { ApiJson, ApiPreferHeader, ApiProblems, ApiStringParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -64,9 +63,9 @@ export class AdminProjectionsController {
   }
 }
 
-/** A rebuild refused: unknown → 404; one already running, or the projection's lease held by another instance (it may lose it meanwhile) → 409. */
+/** A rebuild refused: unknown → 404, one already running → 409 (the projection's lease held by another instance: the problem filter's 409). */
 function rebuildProblem(error: unknown): unknown {
   if (error instanceof UnknownProjectionError) return ProblemException.of(HttpStatus.NOT_FOUND, error.message);
-  if (error instanceof RebuildInProgressError || error instanceof NotLeaseHolderError) return ProblemException.of(HttpStatus.CONFLICT, error.message);
+  if (error instanceof RebuildInProgressError) return ProblemException.of(HttpStatus.CONFLICT, error.message);
   return error;
 }

@@ -4,7 +4,7 @@ import { redactUrl, type Logger } from '../observability/logger';
 import { PreconditionFailedError } from '../application/command-handler';
 import { DomainError } from '../domain/decider';
 import { EventStoreUnavailableError, MaxAppendSizeExceededError, WrongExpectedVersionError } from '../eventstore/errors';
-import { ReadModelBehindError } from '../processing/runner';
+import { NotLeaseHolderError, ReadModelBehindError } from '../processing/runner';
 import { PROBLEM_CONTENT_TYPE, ProblemException, titleOf, type ProblemDetails } from './problem';
 
 /**
@@ -49,6 +49,8 @@ export function toProblem(exception: unknown, logger: Logger): ProblemDetails {
     logger.warn({ runner: exception.runner, err: exception.message }, 'a read model is behind; request answered 503');
     return { type: 'about:blank', title: titleOf(503), status: 503, detail: `The ${exception.runner} read model has not caught up with what was recorded; what this request recorded stays recorded. Retry shortly.` };
   }
+  // Work only the lease holder does (a re-drive, a rebuild), asked of an instance standing by.
+  if (exception instanceof NotLeaseHolderError) return { type: 'about:blank', title: titleOf(409), status: 409, detail: exception.message };
   if (exception instanceof MaxAppendSizeExceededError) {
     // What the request asked to record is too large (e.g. a descriptor within the body limit: SMO records it with
     // its normalised copy, valuesOverwrite included twice more). The store's size figure is NaN when EventStoreDB refused.

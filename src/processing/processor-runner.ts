@@ -34,7 +34,6 @@ export interface ParkedRetryReport {
   unresolved: number;
 }
 
-/** Another instance holds the processor's lease: only it may handle the processor's events. */
 /** The processor runs nowhere on this instance right now (stopping, or resubscribing after a failure). */
 export class ProcessorNotRunningError extends Error {
   override readonly name = 'ProcessorNotRunningError';

@@ -109,16 +109,13 @@ export class ScalingScheduler {
       if (this.abort.signal.aborted) break;
       try {
         const standingBy = !this.lease.holding;
-        if (await this.lease.hold()) {
+        if (!(await this.lease.hold())) await this.roundsElsewhere();
+        else if (standingBy) {
           // Taken over at this instance's round time (its holder released it, or died, since it last asked): the round
-          // comes on the holder's cadence too, not at once after the holder's last.
-          const takeoverDue = standingBy ? await this.dueOnTakeover(firstAt, Date.now()) : Date.now();
-          if (takeoverDue > Date.now()) {
-            due = takeoverDue;
-            continue;
-          }
-          await this.round(new Date());
-        } else await this.roundsElsewhere();
+          // comes on the holder's cadence too, not at once after the holder's last (at once when that is past).
+          due = await this.dueOnTakeover(firstAt, Date.now());
+          continue;
+        } else await this.round(new Date());
       } catch (error) {
         await this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
