@@ -113,6 +113,20 @@ describe('graph decider', () => {
         'image-detection': 'Deploying',
       });
     });
+    it('a graph whose first placement failed is mid-way again once started, not settled on that failure', () => {
+      const failure: GraphEvent = {
+        type: 'PlacementFailed',
+        data: { graphId, decisionId: 'p0', reason: 'first-deploy', algorithm: 'naive', detail: 'no fit', bindingResource: 'cpu', serviceId: null, inputs: { clusters: [], services: [], previousPlacement: null } },
+      };
+      const stopped = [submitted, failure, { type: 'GraphStopped', data: { graphId } } as GraphEvent];
+      expect(isSettled(fold(stopped))).toBe(true);
+      const started = fold([...stopped, { type: 'GraphStarted', data: { graphId } }]);
+      expect({ settled: isSettled(started), placementFailure: started.placementFailure }).toEqual({ settled: false, placementFailure: null });
+      // A graph placed once keeps a later re-placement's failure across a stop and start: it runs where it was.
+      const replacementFailed: GraphEvent = { ...failure, data: { ...failure.data, decisionId: 'p1', reason: 'cluster-lost' } };
+      const placedThenStarted = fold([...running, replacementFailed, { type: 'GraphStopped', data: { graphId } }, { type: 'GraphStarted', data: { graphId } }]);
+      expect(placedThenStarted.placementFailure).toMatchObject({ decisionId: 'p1' });
+    });
     it('refuses to start a running graph', () =>
       spec.given(running).when({ type: 'StartGraph', data: { graphId } }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} is already running` }));
     it('refuses commands on unknown or removed graphs', () => {

@@ -3,7 +3,8 @@ import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, 
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
 // 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
-export const GRAPH_EVOLVE_VERSION = 9;
+// 10: GraphStarted clears the failure of a first placement (the start asks for a new one).
+export const GRAPH_EVOLVE_VERSION = 10;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -108,7 +109,9 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'GraphStopped':
       return withConvergingStatuses({ ...graph, status: 'Stopped' });
     case 'GraphStarted':
-      return withConvergingStatuses({ ...graph, status: 'Running' });
+      // Never placed: the start asks for a placement again (placement.processor.ts), so the graph is mid-way until it
+      // is decided, not settled on the failure that decision will replace.
+      return withConvergingStatuses({ ...graph, status: 'Running', ...(graph.placement === null ? { placementFailure: null } : {}) });
     case 'GraphRemoved':
       return withConvergingStatuses({ ...graph, removed: true });
     case 'ReplacementRequested':
