@@ -461,6 +461,18 @@ describe('graph decider', () => {
       return { ...submitted, data: { ...submitted.data, normalised } };
     };
     const waiting = (condition: string) => [withCondition(condition), onC1, pending, deployed('noise-reduction'), deployed('image-detection')];
+    it('a service triggered on a graph never placed (its first placement failed) is Not deployed: nothing deploys it until placed', () => {
+      const failure: GraphEvent = {
+        type: 'PlacementFailed',
+        data: { graphId, decisionId: 'p0', reason: 'first-deploy', algorithm: 'naive', detail: 'no fit', bindingResource: 'cpu', serviceId: null, inputs: { clusters: [], services: [], previousPlacement: null } },
+      };
+      const graph = fold([submitted, failure, triggered(alert('x'))]);
+      expect({ vo: graph.services.find((s) => s.id === VO)?.status, triggered: graph.services.find((s) => s.id === VO)?.triggered, settled: isSettled(graph) }).toEqual({
+        vo: 'Not deployed',
+        triggered: true,
+        settled: true,
+      });
+    });
     /** Folds each command's decided events in turn; returns them all. */
     const run = (given: GraphEvent[], commands: GraphCommand[]): GraphEvent[] => {
       const history = [...given];

@@ -3,7 +3,8 @@ import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, 
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
 // 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
-// 10: GraphStarted clears the failure of a first placement (the start asks for a new one).
+// 10: GraphStarted clears the failure of a first placement (the start asks for a new one); a wanted service no placement
+// is coming for is Not deployed, not Deploying.
 export const GRAPH_EVOLVE_VERSION = 10;
 
 /**
@@ -242,7 +243,9 @@ function withConvergingStatuses(graph: ExistingGraph): ExistingGraph {
 
 function convergingStatus(graph: ExistingGraph, service: ServiceState): ServiceStatus {
   if (isWanted(graph, service)) {
-    if (!service.target) return 'Deploying';
+    // No target: deploying once a placement is decided, unless the graph's first placement failed (none is coming
+    // until a start or a re-placement asks again).
+    if (!service.target) return graph.placementFailure !== null && graph.placement === null ? 'Not deployed' : 'Deploying';
     return isUpToDate(service) && service.status === 'Deployed' ? 'Deployed' : 'Deploying';
   }
   return service.installed || service.unrecordedRelease ? 'Uninstalling' : statusWhenIdle(graph, service);
