@@ -36,4 +36,16 @@ describe('JobLease', () => {
     expect(await standby.hold()).toBe(true);
     await standby.release();
   });
+
+  it('a holder paused past the TTL (its renewals not answered in time) records nothing: another instance may hold the job by now', async () => {
+    const store = new MemoryReadStore();
+    const holder = jobLease(store, 'holder');
+    expect(await holder.hold()).toBe(true);
+    await holder.record({ lastRunAt: 'before the pause' });
+    const pausedUntil = performance.now() + TTL_MS + 50;
+    while (performance.now() < pausedUntil); // the event loop blocked: no renewal ran
+    await holder.record({ lastRunAt: 'after the pause' });
+    expect(await holder.recorded()).toEqual({ lastRunAt: 'before the pause' });
+    await holder.release();
+  });
 });

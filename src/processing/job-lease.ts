@@ -75,10 +75,11 @@ export class JobLease<Status extends object> {
 
   /**
    * Records the holder's status for the instances standing by (best effort: the job records again at its next pass).
-   * Only while this instance holds the lease: one that lost it would overwrite the holder's.
+   * Only while this instance holds the lease, renewed in time: one that lost it, or was paused past the TTL (another
+   * instance may have taken the job meanwhile), would overwrite the holder's.
    */
   async record(status: Status): Promise<void> {
-    if (!this.held) return;
+    if (!this.holding) return;
     try {
       const stored = await this.deps.readStore.get<Status>(JOB_STATUS_COLLECTION, this.name);
       await this.deps.readStore.commit([{ kind: 'upsert', collection: JOB_STATUS_COLLECTION, id: this.name, doc: status, position: (stored?.position ?? 0) + 1 }]);
