@@ -134,6 +134,12 @@ describe('FrontDoor', () => {
     expect(rig.cacheReads).toEqual([]);
   });
 
+  it("leaves an absolute-form target to Fastify, which judges the target's host (RFC 9112: the Host is then ignored)", async () => {
+    expect((await send(rig, 'http://rebound.example:8000/graphs/cached')).body).toBe('fastify:/graphs/:name:refused');
+    expect((await send(rig, `http://127.0.0.1:${rig.port}/graphs/cached`)).body).toBe('fastify:/graphs/:name');
+    expect(rig.cacheReads).toEqual([]);
+  });
+
   it("takes one token of the caller's rate limit per answer, and none for a request it refuses", async () => {
     await rig.fastify.close();
     rig = await doorBeforeFastify({ rateLimit: 1 }); // a bucket of 2

@@ -102,7 +102,7 @@ export class FrontDoor {
     entrance.parameters.forEach((name, index) => (params[name] = match[index + 1]!));
     const answerHeaders: Record<string, string | number> = { ...securityHeadersOf(url) };
     const sink = { header: (name: string, value: string) => (answerHeaders[name] = value) };
-    const authorized = { method: 'GET', route: entrance.route, routeConfig: entrance.config, headers, ip: request.socket.remoteAddress };
+    const authorized = { method: 'GET', route: entrance.route, routeConfig: entrance.config, target: url, headers, ip: request.socket.remoteAddress };
     let body: Buffer | undefined;
     try {
       const role = this.authorizer.roleFor(authorized, sink);

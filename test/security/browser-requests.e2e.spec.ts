@@ -20,13 +20,13 @@ describe('browser requests from other sites, on an SMO without API tokens bound 
   afterAll(async () => smo.close());
 
   /** One request with exactly these headers (node:http: fetch would set Origin and Host its own way). */
-  function send(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  function send(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: string }> {
     const { hostname, port } = new URL(smo.url);
     return new Promise((resolve, reject) => {
       const outgoing = httpRequest({ hostname, port, method, path, headers }, (response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body }));
       });
       outgoing.on('error', reject);
       outgoing.end();
@@ -61,6 +61,34 @@ describe('browser requests from other sites, on an SMO without API tokens bound 
       expect(answer.body).not.toContain('services');
     }
     expect(await status()).toBe('Running');
+  });
+
+  it('judges an absolute-form target by its authority, which HTTP says applies, not by the Host beside it (RFC 9112 §3.2.2)', async () => {
+    const port = new URL(smo.url).port;
+    const loopbackHost = `127.0.0.1:${port}`;
+    const refused: Array<[string, string, string]> = [
+      // Another host in the target, a loopback Host beside it.
+      ['GET', `http://rebound.evil.example:${port}/graphs/${GRAPH}`, loopbackHost],
+      ['GET', `http://rebound.evil.example:${port}/project/demo/graphs`, loopbackHost],
+      ['POST', `http://rebound.evil.example:${port}/graphs/${GRAPH}/stop`, loopbackHost],
+      // A loopback target with another Host: SMO reads the Host elsewhere (the Origin check), so the two must agree.
+      ['GET', `http://${loopbackHost}/graphs/${GRAPH}`, `rebound.evil.example:${port}`],
+      ['POST', `http://${loopbackHost}/graphs/${GRAPH}/stop`, `localhost:${port}`],
+    ];
+    for (const [method, target, host] of refused) {
+      const answer = await send(method, target, { host });
+      expect({ method, target, host, status: answer.status }).toEqual({ method, target, host, status: 421 });
+      expect(answer.contentType).toContain('application/problem+json');
+      expect(JSON.parse(answer.body)).toMatchObject({ title: 'Misdirected Request', status: 421, detail: expect.stringContaining('loopback host') });
+      expect(answer.body).not.toContain('services');
+    }
+    expect(await status()).toBe('Running');
+    // A loopback authority in the target, the same in the Host: served as its origin-form twin is.
+    for (const authority of [loopbackHost, `localhost:${port}`, `[::1]:${port}`]) {
+      const answer = await send('GET', `http://${authority}/graphs/${GRAPH}`, { host: authority });
+      expect({ authority, status: answer.status }).toEqual({ authority, status: 200 });
+      expect(JSON.parse(answer.body)).toMatchObject({ name: GRAPH });
+    }
   });
 
   it('serves its own console and clients without a browser: same origin, loopback names, no Origin at all', async () => {

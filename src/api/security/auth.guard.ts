@@ -70,6 +70,8 @@ export interface RequestToAuthorize {
   /** The route it matched (its URL when none did). */
   route: string;
   routeConfig: FastifyContextConfig | undefined;
+  /** The request target as sent: origin-form (`/graphs/x`), or absolute-form (`http://host/graphs/x`), whose host applies. */
+  target: string;
   headers: IncomingHttpHeaders;
   /** The caller's address (the socket's: SMO trusts no proxy header). */
   ip: string | undefined;
@@ -101,7 +103,7 @@ export class RequestAuthorizer {
     const { method, headers, ip, routeOptions } = request;
     const role = this.grantedBeforeRouting.has(request.raw)
       ? this.grantedBeforeRouting.get(request.raw)!
-      : this.roleFor({ method, route: routeOptions.url ?? request.url, routeConfig: routeOptions.config, headers, ip }, reply);
+      : this.roleFor({ method, route: routeOptions.url ?? request.url, routeConfig: routeOptions.config, target: request.url, headers, ip }, reply);
     if (role !== null) (request as FastifyRequest & { [ROLE]?: Role })[ROLE] = role;
   }
 
@@ -120,7 +122,7 @@ export class RequestAuthorizer {
    */
   roleFor(request: RequestToAuthorize, reply: HeaderSink): Role | null {
     // A web page in the operator's browser must not drive SMO (browser-requests.ts), least of all one without tokens.
-    if (this.loopbackOnly) refuseForeignHost(request.headers);
+    if (this.loopbackOnly) refuseForeignHost(request.target, request.headers);
     const reads = onlyReads(request.method, request.routeConfig);
     if (!reads) refuseCrossSiteCommand(request.headers);
     if (checksOwnToken(request.route, this.alertsToken)) {

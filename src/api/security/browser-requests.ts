@@ -29,24 +29,47 @@ export function refuseCrossSiteCommand(headers: IncomingHttpHeaders): void {
 }
 
 /**
+ * On an SMO bound to loopback, a request for another host (a DNS name rebound to 127.0.0.1): 421. The host it is for
+ * is its `Host`, unless its target is in absolute form (`GET http://host/path`): HTTP then takes the target's
+ * authority and ignores the Host (RFC 9112 §3.2.2), and so does Fastify's router. Such a request is refused unless
+ * both name the same loopback host, since SMO reads the Host elsewhere (the Origin check of refuseCrossSiteCommand).
+ */
+export function refuseForeignHost(target: string, headers: IncomingHttpHeaders): void {
+  const { host } = headers;
+  // Origin-form (`/graphs/x`), the form a browser sends a server, costs one lookup (isLoopbackHostHeader).
+  const originForm = target.charCodeAt(0) === SLASH || !target.includes('://');
+  if (originForm ? host === undefined || isLoopbackHostHeader(host) : isLoopbackAbsoluteTarget(target, host)) return;
+  throw ProblemException.of(HttpStatus.MISDIRECTED, 'This SMO listens on loopback and answers only requests for a loopback host (localhost, 127.0.0.1, [::1]); set SMO_BIND to serve other names');
+}
+
+const SLASH = 0x2f;
+
+/**
  * Host headers already judged, so that the check costs every request one lookup (it runs on the reads
  * answered from the cache too). Bounded: the header is the client's to choose.
  */
 const judgedHosts = new Map<string, boolean>();
 const JUDGED_HOSTS_KEPT = 64;
 
-/** On an SMO bound to loopback, a request naming another host (a DNS name rebound to 127.0.0.1): 421. */
-export function refuseForeignHost(headers: IncomingHttpHeaders): void {
-  const host = headers.host;
-  if (host === undefined) return;
+function isLoopbackHostHeader(host: string): boolean {
   let loopback = judgedHosts.get(host);
   if (loopback === undefined) {
     loopback = isLoopbackHost(hostnameOf(host));
     if (judgedHosts.size >= JUDGED_HOSTS_KEPT) judgedHosts.clear();
     judgedHosts.set(host, loopback);
   }
-  if (loopback) return;
-  throw ProblemException.of(HttpStatus.MISDIRECTED, 'This SMO listens on loopback and answers only requests for a loopback host (localhost, 127.0.0.1, [::1]); set SMO_BIND to serve other names');
+  return loopback;
+}
+
+/** Whether an absolute-form target names a loopback host, read as URL parsing (and the router) reads it, and the Host (if any) says the same. */
+function isLoopbackAbsoluteTarget(target: string, host: string | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(url.hostname) && (host === undefined || host.toLowerCase() === url.host);
 }
 
 /** Whether SMO_BIND is a loopback address, so that every request for SMO names a loopback host. */
