@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { causeOf, CliError, nextLink, problemText, refusal, type SmoClient } from './client';
 import { redactUserinfo } from '../shared/redact-userinfo';
-import { machineReadable, machineReadableList, printable, render, table, type OutputOptions } from './output';
+import { machineReadable, machineReadableList, padToWidth, printable, render, table, type OutputOptions } from './output';
 
 interface ServiceView {
   name: string;
@@ -317,7 +317,7 @@ const WATCH_COLUMNS = [
 ] as const;
 
 function watchLine(values: readonly string[]): string {
-  return values.map((value, i) => printable(value).padEnd(WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
+  return values.map((value, i) => padToWidth(printable(value), WATCH_COLUMNS[i]![1])).join('  ').trimEnd();
 }
 
 /** Answers that mean "not now" (SMO starting or stopping, a proxy without its upstream, too many streams): `--reconnect` keeps trying. */

@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { stringify } from 'yaml';
 
 /** kubectl's `-o`: an aligned table (the default), a wider table, or the raw answer as JSON or YAML. */
@@ -12,9 +13,22 @@ export interface OutputOptions {
 /** Prints rows as an aligned text table; `headers: false` leaves the header line out (for scripts). */
 export function table(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[], headers = true): string {
   const cells = rows.map((row) => columns.map((column) => format(row[column])));
-  const widths = columns.map((column, i) => Math.max(headers ? column.length : 0, ...cells.map((line) => line[i]!.length)));
-  const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = columns.map((column, i) => Math.max(headers ? displayWidth(column) : 0, ...cells.map((line) => displayWidth(line[i]!))));
+  const line = (values: readonly string[]) => values.map((value, i) => padToWidth(value, widths[i]!)).join('  ').trimEnd();
   return [...(headers ? [line(columns.map((c) => c.toUpperCase()))] : []), ...cells.map(line)].join('\n');
+}
+
+/**
+ * The columns a text takes on a terminal: two for a CJK character or an emoji, none for a combining mark. `.length`
+ * counts UTF-16 code units, so padding by it misaligns a table with such text in a name or a message.
+ */
+function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/** The text followed by spaces up to `width` terminal columns (String.padEnd pads to a number of code units). */
+export function padToWidth(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }
 
 /** The raw answer in a machine-readable format, or null when the format is a table. */

@@ -416,11 +416,12 @@ describe('smo watch when the server goes away', () => {
   let server: Server;
   let url: string;
   const lastEventIds: Array<string | undefined> = [];
+  let graphId = 'g1';
   beforeAll(async () => {
     server = createServer((request, response) => {
       lastEventIds.push(request.headers['last-event-id'] as string | undefined);
       const position = 10 + lastEventIds.length;
-      const event = { at: '2026-12-04T20:00:00.000Z', streamId: 'graph-g1', type: 'HelmReleaseInstalled', revision: position, position, data: { graphId: 'g1', serviceId: 'svc-a' } };
+      const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-${graphId}`, type: 'HelmReleaseInstalled', revision: position, position, data: { graphId, serviceId: 'svc-a' } };
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(`: connected\n\nid: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       setTimeout(() => response.destroy(), 50);
@@ -441,6 +442,20 @@ describe('smo watch when the server goes away', () => {
     const [header, line] = result.out.split('\n');
     expect(line!.indexOf('svc-a')).toBe(header!.indexOf('SERVICE'));
     expect(result.err).toBe('smo: the SMO server closed the event stream; add --reconnect to resume automatically');
+  });
+
+  it('pads a graph name of wide characters by the columns it takes on a terminal', async () => {
+    graphId = '画像検出-グラフ';
+    try {
+      const result = await smo({ SMO_URL: url }, 'watch');
+      // 2026-12-04T20:00:00.000Z is 24 columns, the graph name 15 of the graph column's 28.
+      expect(result.out.split('\n')).toEqual([
+        'TIME                      GRAPH                         TYPE                          SERVICE',
+        `2026-12-04T20:00:00.000Z  画像検出-グラフ${' '.repeat(13)}  HelmReleaseInstalled          svc-a`,
+      ]);
+    } finally {
+      graphId = 'g1';
+    }
   });
 
   it('with --reconnect resumes after the last event seen (Last-Event-ID)', async () => {
