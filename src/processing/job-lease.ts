@@ -28,6 +28,11 @@ export class JobLease<Status extends object> {
     this.keeper = new LeaseKeeper(deps.readStore, name, deps.owner, deps.ttlMs);
   }
 
+  /** How often an instance standing by reads the holder's recorded status again: what it reports is at most one TTL older, whatever the job's interval. */
+  get standbyStatusPollMs(): number {
+    return this.deps.ttlMs;
+  }
+
   /** Whether this instance holds the lease as far as it knows, without asking the store: taken, and renewed in time since. */
   get holding(): boolean {
     return this.held && this.keeper.renewedInTime();

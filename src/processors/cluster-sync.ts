@@ -89,7 +89,10 @@ export class ClusterSync {
       let wait = intervalMs;
       try {
         if (await this.lease.hold()) await this.syncOnce();
-        else await this.syncedElsewhere();
+        else {
+          await this.syncedElsewhere();
+          wait = Math.min(wait, this.lease.standbyStatusPollMs);
+        }
       } catch (error) {
         if (this.abort.signal.aborted) break; // stopped mid-sync: no failure to report
         // Backoff from 1 s up to the interval while the source is unreachable.

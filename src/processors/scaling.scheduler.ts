@@ -94,7 +94,7 @@ export class ScalingScheduler {
 
   /**
    * A round every interval on the instance that holds the lease (the first an interval after the start); the others
-   * take its status every interval. One that takes the lease over (its holder died) scales an interval after the
+   * read its status every lease TTL (or interval, if shorter). One that takes the lease over (its holder died) scales an interval after the
    * holder's last round, as the holder would have.
    */
   private async run(): Promise<void> {
@@ -107,10 +107,13 @@ export class ScalingScheduler {
         continue;
       }
       if (this.abort.signal.aborted) break;
+      let next = intervalMs;
       try {
         const standingBy = !this.lease.holding;
-        if (!(await this.lease.hold())) await this.roundsElsewhere();
-        else if (standingBy) {
+        if (!(await this.lease.hold())) {
+          await this.roundsElsewhere();
+          next = Math.min(next, this.lease.standbyStatusPollMs);
+        } else if (standingBy) {
           // Taken over at this instance's round time (its holder released it, or died, since it last asked): the round
           // comes on the holder's cadence too, not at once after the holder's last (at once when that is past).
           due = await this.dueOnTakeover(firstAt, Date.now());
@@ -120,7 +123,7 @@ export class ScalingScheduler {
         await this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
       }
-      due = Date.now() + intervalMs;
+      due = Date.now() + next;
     }
   }
 
@@ -134,7 +137,7 @@ export class ScalingScheduler {
     return last ? Math.max(firstAt, Math.min(Date.parse(last), Date.now()) + this.deps.intervalSeconds * 1000) : otherwise;
   }
 
-  /** Another instance scales (it holds the lease): its rounds are the ones this instance reports (best effort: read again next interval). */
+  /** Another instance scales (it holds the lease): its rounds are the ones this instance reports (best effort: read again soon). */
   private async roundsElsewhere(): Promise<void> {
     try {
       const recorded = await this.lease.recorded();

@@ -77,6 +77,16 @@ describe('the instance that holds no lease (two instances over one store)', () =
     expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThanOrEqual(Date.parse(synced.lastSyncAt!));
   }, 60_000);
 
+  it("follows the holder's later syncs within a lease TTL, not once per sync interval (an hour here)", async () => {
+    const { first, second } = await startBoth({ SMO_CLUSTER_SYNC_INTERVAL: '3600' });
+    await eventually(async () => (await health(second)).clusterSync.lastSyncAt ?? undefined, 5_000, "the standby's /health to show the holder's first sync");
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the next sync's time differs from the first's
+    expect((await fetch(`${first.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
+    const resynced = first.app.get(DurableProcessing).clusterSync.status().lastSyncAt!;
+    // SMO_LEASE_TTL=2: read again within 2 s (it was an hour).
+    await eventually(async () => ((await health(second)).clusterSync.lastSyncAt === resynced) || undefined, 6_000, "the standby's /health to show the holder's new sync");
+  }, 60_000);
+
   it("sees the holder's first sync as soon as it is recorded when it started before it: a dry run there does not wait out the inventory bound", async () => {
     dir = mkdtempSync(join(tmpdir(), 'smo-standby-'));
     const clustersFile = join(dir, 'clusters.yaml');
