@@ -185,6 +185,7 @@ export class DurableProcessing {
             namespaceLabel: runtime.config.scaling.namespaceLabel,
             owner: runtime.processing.owner,
             leaseTtlMs: runtime.config.leaseTtlSeconds * 1000,
+            inventoryShowsPlacements: inventoryShowsPlacements(runtime.integrations.modes),
           })
         : null;
   }

@@ -23,6 +23,7 @@ const scheduler = (readStore: ReadStore, owner: string, intervalSeconds: number)
     namespaceLabel: null,
     owner,
     leaseTtlMs: LEASE_TTL_MS,
+    inventoryShowsPlacements: true,
   });
 
 const status = (lastRoundAt: string): ScalingStatus => ({ lastRoundAt, lastError: null, consecutiveFailures: 0, servicesWithoutData: 0 });

@@ -11,6 +11,7 @@ import { pagesOf, type ReadStore } from '../readstore/read-store';
 import { deterministicId } from '../shared/deterministic-id';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import type { GraphDocument } from '../../projections/graphs.projection';
+import { ownGraphOf, withDemand } from './placed-demand';
 import { scalingParameters } from './scaling-parameters';
 
 /** Sets a Deployment's replicas (the Karmada `deployments/scale` subresource, in the project namespace). */
@@ -72,6 +73,8 @@ export class ScalingScheduler {
       owner: string;
       /** SMO_LEASE_TTL: how soon another instance scales on once this one died holding the scaling lease. */
       leaseTtlMs: number;
+      /** The inventory counts SMO's placements as allocated (simulated Karmada); a real one only pods that request resources. */
+      inventoryShowsPlacements: boolean;
     },
   ) {
     this.lease = new JobLease({ readStore: deps.readStore, logger: deps.logger, owner: deps.owner, ttlMs: deps.leaseTtlMs }, LEASE);
@@ -211,8 +214,11 @@ export class ScalingScheduler {
   private async scaleCluster(graph: ExistingGraph, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
     const inputs: ScalingService[] = [];
     const rates: Record<string, number> = {};
-    /** CPU of the replicas held this round (no series): the others are scaled in what is left. */
+    const own = ownGraphOf(graph, this.deps.inventoryShowsPlacements);
+    /** CPU of the replicas held this round (no series) the cluster's free CPU does not already count: the others are scaled in what is left. */
     let heldCpu = 0;
+    /** CPU of the replicas to scale the cluster's free CPU already counts as taken: theirs to keep or give up, not taken twice. */
+    let scaledCpu = 0;
     for (const service of services) {
       const parameters = scalingParameters(graph, service.id);
       const { namespaceLabel } = this.deps;
@@ -227,9 +233,10 @@ export class ScalingScheduler {
       if (rate.rate === null) {
         // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
         this.withoutData.push(`${graph.graphId}/${service.id}`);
-        heldCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
+        if (!own.inAllocation(service.id)) heldCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
         continue;
       }
+      if (own.inAllocation(service.id)) scaledCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
       rates[service.id] = rate.rate;
       inputs.push({
         id: service.id,
@@ -249,7 +256,9 @@ export class ScalingScheduler {
       actor: 'processor:scaling',
       now,
     });
-    const result = await decideReplicas(inputs, { cpu: Math.max(0, info.cpuAvailable - heldCpu), accelerated: info.acceleration }, { solver: await this.deps.solver() });
+    const none = { cpu: 0, memoryBytes: 0, gpu: 0 };
+    const [room] = withDemand([info], { [cluster]: { ...none, cpu: heldCpu } }, { [cluster]: { ...none, cpu: scaledCpu } });
+    const result = await decideReplicas(inputs, { cpu: room!.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
     if (!result.feasible) {
       // Recorded with its re-placement request, once per cause: the decider records nothing when the same cause was.
       await this.deps.dispatch(

@@ -4,6 +4,7 @@ import type { CommandContext } from '../../src/application/command-handler';
 import type { GraphCommand } from '../../src/domain/graph/commands';
 import { getSolver } from '../../src/optimizer';
 import type { RateSelector } from '../../src/integrations/prometheus/promql';
+import { DurableProcessing } from '../../src/app/processing.composition';
 import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
@@ -65,6 +66,7 @@ describe('scaling rounds', () => {
       namespaceLabel: 'namespace',
       owner: 'test',
       leaseTtlMs: 30_000,
+      inventoryShowsPlacements: true, // the embedded, simulated inventory
     });
   }
   const events = (type: string) => smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } });
@@ -129,6 +131,30 @@ describe('scaling rounds', () => {
     scaleCalls.length = 0;
     await scheduler().round(at(60));
     expect(scaleCalls).toEqual([{ name: 'image-detection', namespace: 'demo', replicas: 1 }]);
+  });
+
+  it("scales in the cluster's free CPU plus what the services scaled already take there: their replicas are not counted twice", async () => {
+    // cluster-a: 4 cores; noise-reduction (1 core), image-detection (1) and image-compression-vo (0.5) placed there.
+    const sync = async () => {
+      await smo.app.get(DurableProcessing).clusterSync.syncOnce();
+      await smo.runtime.processing.whenIdle(20_000);
+    };
+    await sync();
+    const [free] = await smo.runtime.readStore.find<{ name: string; cpuAvailable: number }>('clusters', { where: { name: 'cluster-a' } });
+    expect(free?.doc.cpuAvailable).toBe(1.5);
+    rates['noise-reduction'] = 0.6; // 2 replicas: 3.5 cores of 4 in all, 1 more than now
+    const round = scheduler();
+    await round.round(at(0));
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 2 }]);
+    expect(await events('ScalingInfeasible')).toEqual([]);
+    // Scaled, the cluster shows 0.5 cores free: the next round keeps the 2 replicas it has (it had asked for 3.5 cores in 0.5).
+    await smo.runtime.processing.whenIdle(20_000);
+    await sync();
+    scaleCalls.length = 0;
+    await round.round(at(30));
+    expect(scaleCalls).toEqual([]);
+    expect(await events('ScalingInfeasible')).toEqual([]);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
   });
 
   it('stops scaling, graph by graph, once another instance holds the scaling lease', async () => {
