@@ -259,6 +259,12 @@ export class ScalingScheduler {
     const none = { cpu: 0, memoryBytes: 0, gpu: 0 };
     const [room] = withDemand([info], { [cluster]: { ...none, cpu: heldCpu } }, { [cluster]: { ...none, cpu: scaledCpu } });
     const result = await decideReplicas(inputs, { cpu: room!.cpuAvailable, accelerated: info.acceleration }, { solver: await this.deps.solver() });
+    if (!result.feasible && result.kind !== 'infeasible') {
+      // The solver failed (its worker died, its time ran out): nothing is known of the demand, so nothing is re-placed; next round solves again.
+      this.problems.push(`scaling ${graph.graphId} on ${cluster} not solved: ${result.reason}`);
+      this.deps.logger.warn({ graph: graph.graphId, cluster, kind: result.kind, err: result.reason }, 'scaling not solved; retried next round');
+      return;
+    }
     if (!result.feasible) {
       // Recorded with its re-placement request, once per cause: the decider records nothing when the same cause was.
       await this.deps.dispatch(

@@ -3,6 +3,8 @@ import { graphUseCaseOf } from '../../src/app/cqrs';
 import type { CommandContext } from '../../src/application/command-handler';
 import type { GraphCommand } from '../../src/domain/graph/commands';
 import { getSolver } from '../../src/optimizer';
+import type { Solver } from '../../src/optimizer/solver';
+import { failedResult } from '../../src/optimizer/solvers/solution';
 import type { RateSelector } from '../../src/integrations/prometheus/promql';
 import { DurableProcessing } from '../../src/app/processing.composition';
 import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
@@ -34,11 +36,15 @@ describe('scaling rounds', () => {
     rateQueries.length = 0;
     dieAfterFirstCommand = false;
     refusedGraph = null;
+    solver = null;
     const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
     expect(deploy.status).toBe(200);
     await smo.runtime.processing.whenIdle(20_000);
   });
   afterEach(async () => smo.close());
+
+  /** Stands in for the solver (getSolver by default). */
+  let solver: (() => Promise<Solver>) | null = null;
 
   function scheduler(): ScalingScheduler {
     const bus = smo.app.get(CommandBus);
@@ -59,7 +65,7 @@ describe('scaling rounds', () => {
         if (dieAfterFirstCommand) throw new Error('the process died here');
         return result;
       },
-      solver: () => getSolver(),
+      solver: () => (solver ? solver() : getSolver()),
       logger: silentLogger,
       intervalSeconds: 30,
       metric: 'flask_http_request_total',
@@ -83,6 +89,21 @@ describe('scaling rounds', () => {
     const [requested] = await events('ReplacementRequested');
     expect(requested?.data).toMatchObject({ graphId: GRAPH, reason: 'scaling-infeasible' });
     expect(requested?.revision).toBe(infeasible!.revision + 1);
+  });
+
+  it('a solver that fails (its worker died, no answer in time) is a failed round, not infeasible demand: nothing is re-placed', async () => {
+    rates['noise-reduction'] = 1;
+    solver = async () => ({ name: 'highs', solve: async () => failedResult('highs', 'error', 3000, 'the solver worker exited (134)') });
+    const round = scheduler();
+    await round.round(at(0));
+    expect(await events('ScalingInfeasible')).toEqual([]);
+    expect(await events('ReplacementRequested')).toEqual([]);
+    expect(scaleCalls).toEqual([]);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('not solved') });
+    solver = null;
+    await round.round(at(30));
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 3 }]);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
   });
 
   it('demand that fits no cluster is recorded once per cause, not once per round', async () => {
