@@ -21,7 +21,8 @@ export interface ReplicaScaler {
 }
 
 export interface RequestRates {
-  requestRate(selector: RateSelector, windowSeconds: number, metric?: string): Promise<RateOutcome>;
+  /** `signal`: the scaler stops; the read is dropped at once (it throws). */
+  requestRate(selector: RateSelector, windowSeconds: number, metric?: string, signal?: AbortSignal): Promise<RateOutcome>;
 }
 
 const LEASE = 'job:scaling';
@@ -53,6 +54,11 @@ export class ScalingScheduler {
   private problems: string[] = [];
   /** `graph/service` held by the round under way for want of a series. */
   private withoutData: string[] = [];
+  /**
+   * Prometheus did not answer in time or could not be reached in the round under way: its other reads are given up
+   * (each would wait as long again, one cluster after another: 100 graphs × PROMETHEUS_TIMEOUT), and counted here.
+   */
+  private ratesDown: { error: string; skipped: number } | null = null;
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
   private readonly lease: JobLease<ScalingStatus>;
@@ -155,6 +161,7 @@ export class ScalingScheduler {
     this.problems = [];
     this.withoutData = [];
     await this.scaleAll(now);
+    if (this.ratesDown?.skipped) this.problems.push(`${this.ratesDown.skipped} more clusters not read: Prometheus did not answer (${this.ratesDown.error})`);
     await this.noteRound(this.problems);
     const held = this.withoutData.join(' ');
     if (held !== this.heldBefore && this.withoutData.length > 0) {
@@ -176,10 +183,15 @@ export class ScalingScheduler {
   }
 
   private async scaleAll(now: Date): Promise<void> {
+    this.ratesDown = null;
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
     // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
     for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
       for (const { doc } of page) {
+        if (this.abort.signal.aborted) {
+          this.problems.push('the scaler stopped; this round stopped');
+          return;
+        }
         if (!(await this.lease.hold())) {
           this.problems.push('another instance holds the scaling lease; this round stopped');
           return;
@@ -220,11 +232,16 @@ export class ScalingScheduler {
     /** CPU of the replicas to scale the cluster's free CPU already counts as taken: theirs to keep or give up, not taken twice. */
     let scaledCpu = 0;
     for (const service of services) {
+      if (this.ratesDown) {
+        this.ratesDown.skipped++;
+        return;
+      }
       const parameters = scalingParameters(graph, service.id);
       const { namespaceLabel } = this.deps;
       const selector = { service: parameters.rateOf, ...(namespaceLabel ? { namespace: { label: namespaceLabel, value: graph.project } } : {}) };
-      const rate = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric);
+      const rate = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric, this.abort.signal);
       if (!rate.ok) {
+        if (rate.kind === 'timeout' || rate.kind === 'unreachable') this.ratesDown = { error: rate.error, skipped: 0 };
         this.problems.push(`request rate of ${service.id} unavailable: ${rate.error}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
         return;

@@ -37,22 +37,27 @@ describe('scaling rounds', () => {
     dieAfterFirstCommand = false;
     refusedGraph = null;
     solver = null;
+    prometheus = 'up';
     const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
     expect(deploy.status).toBe(200);
     await smo.runtime.processing.whenIdle(20_000);
   });
   afterEach(async () => smo.close());
 
+  /** Prometheus: 'down' answers each read as a timeout at once; 'hung' never answers (until the read is given up). */
+  let prometheus: 'up' | 'down' | 'hung' = 'up';
   /** Stands in for the solver (getSolver by default). */
   let solver: (() => Promise<Solver>) | null = null;
 
-  function scheduler(): ScalingScheduler {
+  function scheduler(intervalSeconds = 30): ScalingScheduler {
     const bus = smo.app.get(CommandBus);
     return new ScalingScheduler({
       readStore: smo.runtime.readStore,
       rates: {
-        requestRate: async (selector) => {
+        requestRate: async (selector, _window, _metric, signal) => {
           rateQueries.push(selector);
+          if (prometheus === 'down') return { ok: false, kind: 'timeout', error: 'no answer within 5000 ms', status: null };
+          if (prometheus === 'hung') return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
           const rate = rates[selector.service];
           return { ok: true, rate: rate === undefined ? 0 : rate };
         },
@@ -67,7 +72,7 @@ describe('scaling rounds', () => {
       },
       solver: () => (solver ? solver() : getSolver()),
       logger: silentLogger,
-      intervalSeconds: 30,
+      intervalSeconds,
       metric: 'flask_http_request_total',
       namespaceLabel: 'namespace',
       owner: 'test',
@@ -104,6 +109,33 @@ describe('scaling rounds', () => {
     await round.round(at(30));
     expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 3 }]);
     expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
+  });
+
+  it('a Prometheus that does not answer in time is waited for once per round, not once per cluster of each graph', async () => {
+    for (const other of ['second-graph', 'third-graph']) {
+      const body = descriptorText().replace(/image-detection-graph/g, other);
+      expect((await fetch(`${smo.url}/project/${other}/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body })).status).toBe(200);
+    }
+    await smo.runtime.processing.whenIdle(20_000);
+    prometheus = 'down';
+    const round = scheduler();
+    await round.round(at(0));
+    expect(rateQueries).toHaveLength(1);
+    // second-graph's services went to two clusters: 4 clusters in all.
+    expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('3 more clusters not read: Prometheus did not answer') });
+  });
+
+  it('stopping the scaler does not wait for a hung Prometheus', async () => {
+    // Its own rounds (every second), stopped at once rather than after the read would have timed out.
+    prometheus = 'hung';
+    const running = scheduler(1);
+    running.start();
+    const deadline = Date.now() + 5_000;
+    while (rateQueries.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(rateQueries).toHaveLength(1);
+    const stopped = running.stop().then(() => 'stopped');
+    expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe('stopped');
+    expect(rateQueries).toHaveLength(1);
   });
 
   it('demand that fits no cluster is recorded once per cause, not once per round', async () => {
