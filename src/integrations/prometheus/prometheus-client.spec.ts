@@ -133,9 +133,11 @@ describe('PrometheusClient against a fake Prometheus', () => {
       expect(await client.requestRate({ service: 'svc' }, 30)).toEqual({ ok: true, rate: 0 });
     });
 
-    it('refuses an infinite rate and passes failures through', async () => {
+    it('refuses an infinite or negative rate and passes failures through', async () => {
       prometheus.answer(() => vectorReply([{ value: '+Inf' }]));
       expect(await client.requestRate({ service: 'svc' }, 30)).toMatchObject({ ok: false, kind: 'invalid' });
+      prometheus.answer(() => vectorReply([{ value: '-2.5' }]));
+      expect(await client.requestRate({ service: 'svc' }, 30)).toMatchObject({ ok: false, kind: 'invalid', error: 'request rate is -2.5' });
       prometheus.answer(() => errorReply(422, 'execution', 'boom'));
       expect(await client.requestRate({ service: 'svc' }, 30)).toMatchObject({ ok: false, kind: 'prometheus', errorType: 'execution' });
     });

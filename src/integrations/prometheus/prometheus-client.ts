@@ -47,8 +47,9 @@ export class PrometheusClient {
   /**
    * Requests per second of one service over the last `windowSeconds` (upstream `get_request_rate`).
    * No series is `null`: upstream read it as 0, so an exporter down or a scrape gap scaled every
-   * service to its minimum. NaN → 0, as upstream. ±Inf is refused (`invalid`): a counter rate never
-   * is, and the scaling solver must not see it.
+   * service to its minimum. NaN → 0, as upstream. ±Inf and a negative value are refused (`invalid`): a counter
+   * rate never is (a gauge given as SMO_SCALING_METRIC can be), and the scaling solver refuses them, which failed
+   * the graph's other clusters in that round.
    */
   async requestRate(selector: RateSelector, windowSeconds: number, metric?: string, signal?: AbortSignal): Promise<RateOutcome> {
     const outcome = await this.instantQuery(requestRateQuery(selector, windowSeconds, metric), signal);
@@ -57,7 +58,7 @@ export class PrometheusClient {
     if (first === undefined) return { ok: true, rate: null };
     const value = first.value;
     if (Number.isNaN(value)) return { ok: true, rate: 0 };
-    if (!Number.isFinite(value)) return { ok: false, kind: 'invalid', error: `request rate is ${value}`, status: 200 };
+    if (!Number.isFinite(value) || value < 0) return { ok: false, kind: 'invalid', error: `request rate is ${value}`, status: 200 };
     return { ok: true, rate: value };
   }
 }
