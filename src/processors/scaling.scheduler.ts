@@ -26,6 +26,8 @@ export interface RequestRates {
 }
 
 const LEASE = 'job:scaling';
+/** Problems of a round named in its lastError; the others are counted (a round over 10,000 failing graphs wrote them all, each round). */
+const PROBLEMS_NAMED = 3;
 
 /** What /health shows of the autoscaler: a round with an unreadable rate or a failed scale call counts as failed. */
 export interface ScalingStatus {
@@ -175,7 +177,7 @@ export class ScalingScheduler {
     const failed = problems.length > 0;
     this.state = {
       lastRoundAt: new Date().toISOString(),
-      lastError: failed ? problems.join('; ') : null,
+      lastError: failed ? [...problems.slice(0, PROBLEMS_NAMED), ...(problems.length > PROBLEMS_NAMED ? [`and ${problems.length - PROBLEMS_NAMED} more`] : [])].join('; ') : null,
       consecutiveFailures: failed ? this.state.consecutiveFailures + 1 : 0,
       servicesWithoutData: this.withoutData.length,
     };
@@ -242,7 +244,7 @@ export class ScalingScheduler {
       const rate = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric, this.abort.signal);
       if (!rate.ok) {
         if (rate.kind === 'timeout' || rate.kind === 'unreachable') this.ratesDown = { error: rate.error, skipped: 0 };
-        this.problems.push(`request rate of ${service.id} unavailable: ${rate.error}`);
+        this.problems.push(`request rate of ${graph.graphId}/${service.id} unavailable: ${rate.error}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
         return;
       }

@@ -45,7 +45,7 @@ describe('scaling rounds', () => {
   afterEach(async () => smo.close());
 
   /** Prometheus: 'down' answers each read as a timeout at once; 'hung' never answers (until the read is given up). */
-  let prometheus: 'up' | 'down' | 'hung' = 'up';
+  let prometheus: 'up' | 'down' | 'hung' | 'invalid' = 'up';
   /** Stands in for the solver (getSolver by default). */
   let solver: (() => Promise<Solver>) | null = null;
 
@@ -57,6 +57,7 @@ describe('scaling rounds', () => {
         requestRate: async (selector, _window, _metric, signal) => {
           rateQueries.push(selector);
           if (prometheus === 'down') return { ok: false, kind: 'timeout', error: 'no answer within 5000 ms', status: null };
+          if (prometheus === 'invalid') return { ok: false, kind: 'invalid', error: 'not a Prometheus success envelope', status: 200 };
           if (prometheus === 'hung') return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
           const rate = rates[selector.service];
           return { ok: true, rate: rate === undefined ? 0 : rate };
@@ -123,6 +124,22 @@ describe('scaling rounds', () => {
     expect(rateQueries).toHaveLength(1);
     // second-graph's services went to two clusters: 4 clusters in all.
     expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('3 more clusters not read: Prometheus did not answer') });
+  });
+
+  it('a round whose every graph fails names the first few problems in /health and counts the others', async () => {
+    for (let n = 2; n <= 3; n++) {
+      const body = descriptorText().replace(/image-detection-graph/g, `graph-${n}`);
+      expect((await fetch(`${smo.url}/project/p${n}/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body })).status).toBe(200);
+    }
+    await smo.runtime.processing.whenIdle(20_000);
+    prometheus = 'invalid';
+    const round = scheduler();
+    await round.round(at(0));
+    const problems = rateQueries.length; // one per cluster of each graph
+    expect(problems).toBeGreaterThan(3);
+    const lastError = round.status().lastError!;
+    expect(lastError.split('; ')).toHaveLength(3 + 1);
+    expect(lastError).toMatch(new RegExp(`; and ${problems - 3} more$`));
   });
 
   it('stopping the scaler does not wait for a hung Prometheus', async () => {
