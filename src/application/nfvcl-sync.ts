@@ -6,6 +6,7 @@
 import { osK8sClusterId } from '../domain/os-k8s-cluster/ids';
 import type { BlueprintFacts } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
+import type { OsK8sClusterCommands } from './os-k8s-cluster-commands';
 import type { VimRegistered } from '../domain/vim/events';
 import type { NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { ReadStore } from '../readstore/read-store';
@@ -74,6 +75,7 @@ export async function syncOsK8sClustersFromNfvcl(
     readStore: ReadStore;
     /** A Karmada kubeconfig is configured: a cluster found ready is expected to join (as the provisioning processor records it). */
     karmadaConfigured: boolean;
+    clusters: Pick<OsK8sClusterCommands, 'blueprintsOfDeleted'>;
   },
   popArea: number | null,
   context: CommandContext,
@@ -83,6 +85,8 @@ export async function syncOsK8sClustersFromNfvcl(
   const byBlueprint = new Map(known.filter((doc) => doc.blueprintId !== null).map((doc) => [doc.blueprintId!, doc]));
   // Areas where a cluster SMO asked for does not know its blueprint yet (NFVCL names it when its task ends).
   const awaitingBlueprint = new Set(known.filter((doc) => doc.status === 'Provisioning' && doc.blueprintId === null).map((doc) => doc.popArea));
+  // A deleted cluster's blueprint NFVCL still lists is its own (a delete NFVCL failed comes back on it), not a new cluster.
+  const ofDeleted = await deps.clusters.blueprintsOfDeleted();
   const outcome: ClusterSyncOutcome = { added: [], updated: [], deleted: [] };
   const step = (name: string): CommandContext => ({ ...context, commandId: `${context.commandId}:${name}` });
 
@@ -100,7 +104,7 @@ export async function syncOsK8sClustersFromNfvcl(
       // Not imported while it is being deployed, nor while one of SMO's own clusters of its area waits for its
       // blueprint: it may be that one (the provisioning processor records it there). Imported, it had become a
       // second SMO cluster on the same blueprint, deleting which deleted the other's. The next sync imports it.
-      if (blue.phase === 'busy' || awaitingBlueprint.has(blue.popArea)) continue;
+      if (blue.phase === 'busy' || awaitingBlueprint.has(blue.popArea) || ofDeleted.has(blue.id)) continue;
       // The id follows from the blueprint, so two syncs racing import it once.
       const smoId = osK8sClusterId(blue.popArea!, `nfvcl-blueprint:${blue.id}`);
       const result = await deps.dispatch({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));

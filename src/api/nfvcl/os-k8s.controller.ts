@@ -136,7 +136,19 @@ export class OsK8sController {
     if (!popArea.ok) throw badRequest(popArea.problems);
     const context = requestContext(request, { allowIfMatch: false, keyAcrossRoutes: true });
     const outcome = await this.writes.run(() =>
-      callNfvcl(() => syncOsK8sClustersFromNfvcl({ nfvcl, dispatch: (command, step) => this.commandBus.execute(osK8sClusterUseCaseOf(command, step)), readStore: this.runtime.readStore, karmadaConfigured: this.runtime.config.karmada.kubeconfig !== undefined }, popArea.value, context)),
+      callNfvcl(() =>
+        syncOsK8sClustersFromNfvcl(
+          {
+            nfvcl,
+            dispatch: (command, step) => this.commandBus.execute(osK8sClusterUseCaseOf(command, step)),
+            readStore: this.runtime.readStore,
+            karmadaConfigured: this.runtime.config.karmada.kubeconfig !== undefined,
+            clusters: this.runtime.osK8sClusters,
+          },
+          popArea.value,
+          context,
+        ),
+      ),
     );
     await this.caughtUp(null);
     const rows = async (ids: string[]) => {
