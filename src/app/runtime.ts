@@ -129,7 +129,7 @@ export async function createRuntime(config: SmoConfig, options: { logger?: Logge
     clusters,
     vims: new VimCommands(eventStore, readStore),
     osK8sClusters: new OsK8sClusterCommands(eventStore),
-    nfvclCalls: new NfvclCalls(eventStore),
+    nfvclCalls: new NfvclCalls(eventStore, { inDoubtForMs: config.nfvcl.provisionTimeoutSeconds * 1000 }),
     vimNames: new VimNames(eventStore),
     startedAt: new Date(),
     async close() {

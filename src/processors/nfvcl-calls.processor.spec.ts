@@ -124,7 +124,7 @@ describe('NFVCL calls processor', () => {
   });
 
   it("records NFVCL's refusal as the call's outcome, and nothing for the cluster", async () => {
-    nfvcl.failNext(422, 1, { detail: 'bad area' });
+    nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 422, { detail: 'bad area' });
     const { callId, event } = await intent(create, 'req-2');
     await processor.handle(event, owner);
     expect(await calls.load(callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'refused', status: 422, detail: expect.stringContaining('bad area') } } });
@@ -158,9 +158,23 @@ describe('NFVCL calls processor', () => {
    */
   describe('a create whose answer was lost', () => {
     const blueprintCreate = ['POST', '/nfvcl/v2/api/blue/k8s'] as const;
+    /** A client whose next create is followed by a failing look at NFVCL's blueprints (NFVCL unreadable right after the lost answer). */
+    class LookFailingClient extends NfvclHttpClient {
+      lookFails = false;
+      override async createK8sBlueprint(body: K8sCreateBody) {
+        try {
+          return await super.createK8sBlueprint(body);
+        } finally {
+          if (this.lookFails) nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
+          this.lookFails = false;
+        }
+      }
+    }
+    let lossy: LookFailingClient;
     beforeEach(() => {
       // NFVCL answers after SMO gave up (NFVCL_TIMEOUT 200 ms here): it built the blueprint, SMO does not know it.
-      client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 200, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+      lossy = new LookFailingClient({ baseUrl: nfvcl.url, timeoutMs: 200, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+      client = lossy;
       processor = processorWith(client);
       nfvcl.delayAnswerTo(...blueprintCreate, 1000);
     });
@@ -175,7 +189,7 @@ describe('NFVCL calls processor', () => {
     });
 
     it('a retry with another key adopts it when NFVCL could not be asked then; NFVCL is not asked to build another', async () => {
-      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503); // the look for it fails too: the call's outcome is unknown
+      lossy.lookFails = true; // the look for it fails too: the call's outcome is unknown
       const first = await intent(create, 'lost-2');
       await processor.handle(first.event, owner);
       expect(await calls.load(first.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'timeout' } } });
@@ -194,7 +208,7 @@ describe('NFVCL calls processor', () => {
     });
 
     it('adopts no blueprint of a cluster SMO deleted that NFVCL is still destroying: a new request of that shape is a new blueprint', async () => {
-      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
+      lossy.lookFails = true;
       await processor.handle((await intent(create, 'lost-4')).event, owner);
       const adopter = { ...create, smoId: 'OS_K8S_0_fghij' };
       await processor.handle((await intent(adopter, 'lost-4-retry')).event, owner);
@@ -212,8 +226,29 @@ describe('NFVCL calls processor', () => {
       expect(blueprintPosts()).toBe(2);
     });
 
+    /**
+     * NFVCL's create takes no name or label of SMO's and NFVCL picks the id: a blueprint asked for alike outside SMO, that
+     * no SMO cluster has (the sync had not imported it yet), was adopted as the lost create's, right away and by every
+     * retry of that shape: SMO showed as its own a cluster it did not build, and deleting it deleted someone else's VMs.
+     */
+    it("adopts no blueprint that was in NFVCL before the lost create was sent, neither at once nor on a retry", async () => {
+      const outside = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 5000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+      const foreign = (await outside.createK8sBlueprint(create.nfvclRequest as K8sCreateBody)).blueprintId!; // waits out the delayed answer
+      nfvcl.failNextAt(...blueprintCreate, 504); // a proxy's timeout: NFVCL built nothing, SMO cannot know
+      const lost = await intent(create, 'lost-foreign');
+      await processor.handle(lost.event, owner);
+      expect(await calls.load(lost.callId)).toMatchObject({ kind: 'answered', outcome: { type: 'NfvclCallFailed', data: { kind: 'refused', status: 504 } } });
+      expect((await clusters.load(create.smoId)).state).toEqual({ kind: 'none' });
+
+      const retry = { ...create, smoId: 'OS_K8S_0_fghij' };
+      await processor.handle((await intent(retry, 'lost-foreign-retry')).event, owner);
+      const built = [...nfvcl.blueprints().keys()].filter((id) => id !== foreign);
+      expect(built).toHaveLength(1);
+      expect((await clusters.load(retry.smoId)).state).toMatchObject({ status: 'Provisioning', blueprintId: built[0] });
+    });
+
     it('adopts no blueprint built for another cluster shape', async () => {
-      nfvcl.failNextAt('GET', '/nfvcl/v2/api/blue', 503);
+      lossy.lookFails = true;
       await processor.handle((await intent(create, 'lost-3')).event, owner);
       // A retry for more workers is another cluster: NFVCL builds it.
       const bigger = { ...create, smoId: 'OS_K8S_0_pqrst', workerReplicas: 2, nfvclRequest: k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 2 }) };

@@ -7,9 +7,9 @@ import { live } from '../domain/os-k8s-cluster/decide';
 import type { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import type { VimCommands } from '../application/vim-commands';
 import type { CommandContext } from '../application/command-handler';
-import type { NfvclCalls } from '../application/nfvcl-calls';
+import { isAskedAs, mayBeBuiltFor, type CreateInDoubt, type CreateOperation, type NfvclCalls } from '../application/nfvcl-calls';
 import { processorContext } from '../application/processor-context';
-import { NfvclError, type NfvclAccepted, type NfvclBlueprint, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
+import { NfvclError, type NfvclAccepted, type NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { K8sAddNodeBody, K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import { isPathSegment } from '../shared/path-segment';
@@ -97,37 +97,43 @@ export class NfvclCallsProcessor implements Processor {
    * NFVCL chooses blueprint ids and a create names nothing SMO could look up later, so a create whose answer was lost (no
    * answer in time, the connection lost) left it unknown whether NFVCL builds a blueprint: asked again (a retry with a
    * new Idempotency-Key), NFVCL built a second one, and the first one's VMs leaked. Before a cluster is asked for, a
-   * blueprint NFVCL built for an earlier request of the same cluster (same area, networks and workers) whose outcome is
-   * unknown, and that no SMO cluster has, is adopted instead.
+   * blueprint NFVCL may have built for an earlier request of the same cluster (same area, networks and workers) whose
+   * outcome is unknown (one not there before that request was sent), and that no SMO cluster has, is adopted instead.
    */
   private async builtForEarlierRequest(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted | null> {
-    const inDoubt = await this.deps.calls.createsInDoubt();
-    if (!inDoubt.some((earlier) => sameCluster(earlier, operation))) return null;
-    return this.lostBlueprint(operation, nfvcl);
+    const inDoubt = (await this.deps.calls.createsInDoubt()).filter((earlier) => sameCluster(earlier.operation, operation));
+    if (inDoubt.length === 0) return null;
+    return this.lostBlueprint(operation, nfvcl, inDoubt);
   }
 
-  /** Asks NFVCL for the cluster; when the answer is lost, NFVCL's blueprints tell whether it was built (then adopted). */
+  /**
+   * Asks NFVCL for the cluster; when the answer is lost, NFVCL's blueprints tell whether it was built (then adopted).
+   * NFVCL's create takes no name, label or id of SMO's (its models forbid unknown fields), so what tells the blueprint
+   * built for it from one built alike outside SMO is that it was not there before: those are read first.
+   */
   private async create(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted> {
+    const before = { operation, blueprintsBefore: new Set((await nfvcl.listBlueprints()).filter((blue) => isAskedAs(blue, operation)).map((blue) => blue.id)) };
     try {
       return await nfvcl.createK8sBlueprint(operation.nfvclRequest as K8sCreateBody);
     } catch (error) {
       if (!(error instanceof NfvclError && error.outcomeUnknown)) throw error;
-      // NFVCL (or SMO's clusters) could not be read either: the call fails with the create's error, in doubt, and a later
-      // create of the same cluster looks again. Not thrown: the runner would handle the event again and create again.
-      const adopted = await this.lostBlueprint(operation, nfvcl).catch(() => null);
+      // NFVCL (or SMO's clusters) could not be read either, or NFVCL has not stored it yet: the call fails with the create's
+      // error, in doubt, and a later create of the same cluster looks again. Not thrown: the runner would create again.
+      const adopted = await this.lostBlueprint(operation, nfvcl, [before]).catch(() => null);
       if (adopted) return adopted;
-      throw error;
+      throw new LostCreate(error, [...before.blueprintsBefore]);
     }
   }
 
   /**
-   * A blueprint of NFVCL asked for as this cluster is (its create_config), that no SMO cluster has; null when there is none.
-   * One NFVCL is destroying is a deleted cluster's (SMO's read model no longer has it), never a lost create's.
+   * A blueprint of NFVCL NFVCL may have built for one of these lost creates (asked for as it was, not there before it),
+   * that no SMO cluster has; null when there is none. One NFVCL is destroying is a deleted cluster's (SMO's read model no
+   * longer has it), never a lost create's.
    */
-  private async lostBlueprint(operation: CreateOperation, nfvcl: NfvclPort): Promise<NfvclAccepted | null> {
+  private async lostBlueprint(operation: CreateOperation, nfvcl: NfvclPort, creates: readonly CreateInDoubt[]): Promise<NfvclAccepted | null> {
     const blueprints = await nfvcl.listBlueprints();
     const claimed = new Set((await this.deps.clustersInArea(operation.popArea)).map((cluster) => cluster.blueprintId));
-    const found = blueprints.find((blue) => !claimed.has(blue.id) && blue.phase !== 'error' && !blue.destroying && isAskedAs(blue, operation));
+    const found = blueprints.find((blue) => !claimed.has(blue.id) && blue.phase !== 'error' && !blue.destroying && mayBeBuiltFor(blue, creates));
     if (!found) return null;
     const detail = `Blueprint ${found.id} is in NFVCL: built for an earlier request of this cluster whose answer was lost`;
     return { httpStatus: 200, mode: 'async', taskId: null, blueprintId: found.id, body: { detail } };
@@ -176,23 +182,19 @@ export class NfvclCallsProcessor implements Processor {
   }
 }
 
-type CreateOperation = Extract<NfvclOperation, { kind: 'create-k8s' }>;
-
 /** Two requests for the same cluster: the same area, VIM networks and workers. */
 function sameCluster(a: CreateOperation, b: CreateOperation): boolean {
   return a.popArea === b.popArea && a.vimName === b.vimName && a.mgmtNetwork === b.mgmtNetwork && a.serviceNetwork === b.serviceNetwork && a.workerReplicas === b.workerReplicas;
 }
 
-/** NFVCL's blueprint was asked for as this cluster is (NFVCL's copy of the create request). */
-function isAskedAs(blueprint: NfvclBlueprint, operation: CreateOperation): boolean {
-  const asked = blueprint.requestedMaster;
-  return (
-    asked !== null &&
-    asked.popArea === operation.popArea &&
-    asked.mgmtNetwork === operation.mgmtNetwork &&
-    asked.serviceNetwork === operation.serviceNetwork &&
-    asked.workerReplicas === operation.workerReplicas
-  );
+/** A create whose answer was lost and whose blueprint was not found: its failure says which blueprints were there before. */
+class LostCreate extends Error {
+  constructor(
+    readonly failure: NfvclError,
+    readonly blueprintsBefore: string[],
+  ) {
+    super(failure.message);
+  }
 }
 
 /**
@@ -225,6 +227,7 @@ function fenced(nfvcl: NfvclPort, fence: () => Promise<void>): NfvclPort {
 }
 
 function failureOf(error: unknown): Omit<NfvclCallFailed['data'], 'callId'> | null {
+  if (error instanceof LostCreate) return { ...failureOf(error.failure)!, lostCreate: { blueprintsBefore: error.blueprintsBefore } };
   if (error instanceof NfvclError) return { kind: error.kind, status: error.status, detail: error.message };
   if (error instanceof DomainError) return { kind: error.kind === 'not-found' ? 'not-found' : 'conflict', status: null, detail: error.message };
   return null;

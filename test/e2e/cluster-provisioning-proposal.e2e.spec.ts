@@ -95,7 +95,7 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     const approve = (key: string) => rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': key } });
 
     // NFVCL refuses: the route answers its error, and the proposal is pending again, saying why.
-    nfvcl.failNext(500, 1, { detail: 'no capacity in area 0' });
+    nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 500, { detail: 'no capacity in area 0' });
     const refused = await approve('approve-refused');
     expect(refused.status).toBe(502);
     expect(builds()).toBe(1);

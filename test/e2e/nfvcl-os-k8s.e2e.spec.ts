@@ -258,7 +258,7 @@ describe('NFVCL OpenStack Kubernetes clusters: edge cases', () => {
     expect([bad.status, ((await bad.json()) as { detail: string }).detail]).toEqual([400, 'Missing key: vim_name; pop_area must be a non-negative integer']);
     expect((await rig.request('POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels', worker_replicas: 0 })).status).toBe(400);
 
-    rig.nfvcl.failNext(400, 1, { status: 'failed', detail: 'No flavor fits the master', result: {}, task_id: null });
+    rig.nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 400, { status: 'failed', detail: 'No flavor fits the master', result: {}, task_id: null });
     const refused = await rig.request('POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels' });
     expect([refused.status, typeOf(refused), ((await refused.json()) as { detail: string }).detail]).toEqual([
       502,

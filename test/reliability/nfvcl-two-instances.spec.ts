@@ -71,7 +71,7 @@ describe('NFVCL changes with two SMO instances over one store', () => {
   });
 
   it('an NFVCL failure is the outcome of the call on both instances: nothing is recorded for the cluster', async () => {
-    nfvcl.failNext(500, 1, { detail: 'no capacity' });
+    nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 500, { detail: 'no capacity' });
     const headers = { 'idempotency-key': 'two-instances-create-2' };
     const answers = await Promise.all([first, second].map((smo) => send(smo, 'POST', '/os_k8s/clusters', { pop_area: 0, vim_name: 'os-brussels' }, headers)));
     expect(answers.map((a) => a.status)).toEqual([502, 502]);

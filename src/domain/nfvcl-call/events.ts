@@ -45,7 +45,17 @@ export interface NfvclCallAnswered {
 
 export interface NfvclCallFailed {
   type: 'NfvclCallFailed';
-  data: { callId: string; kind: NfvclCallFailureKind; status: number | null; detail: string };
+  data: {
+    callId: string;
+    kind: NfvclCallFailureKind;
+    status: number | null;
+    detail: string;
+    /**
+     * A cluster creation NFVCL may have made all the same (its answer was lost): the blueprints asked for as it was that
+     * NFVCL had before it was sent, none of them its own. Absent for every other failure (and in older events).
+     */
+    lostCreate?: { blueprintsBefore: string[] };
+  };
 }
 
 export type NfvclCallEvent = NfvclCallRequested | NfvclCallAnswered | NfvclCallFailed;
