@@ -5,6 +5,7 @@ import { k8sCreateBody, topologyBody, type K8sCreateBody } from '../integrations
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { OsK8sClusterCommands } from './os-k8s-cluster-commands';
+import { NfvclCalls, nfvclCallIdOf } from './nfvcl-calls';
 import { syncOsK8sClustersFromNfvcl } from './nfvcl-sync';
 
 const context = (commandId: string) => ({ commandId, correlationId: 'c', actor: 'test', now: new Date() });
@@ -16,6 +17,7 @@ describe('NFVCL cluster sync', () => {
   let store: MemoryEventStore;
   let readStore: MemoryReadStore;
   let clusters: OsK8sClusterCommands;
+  let calls: NfvclCalls;
   beforeEach(async () => {
     nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
     client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
@@ -29,6 +31,7 @@ describe('NFVCL cluster sync', () => {
     store = new MemoryEventStore();
     readStore = new MemoryReadStore();
     clusters = new OsK8sClusterCommands(store);
+    calls = new NfvclCalls(store, { inDoubtForMs: 60_000 });
   });
   afterEach(() => nfvcl.stop());
 
@@ -45,7 +48,7 @@ describe('NFVCL cluster sync', () => {
 
   async function sync(commandId: string) {
     await project();
-    const deps = { nfvcl: client, dispatch: (command: Parameters<OsK8sClusterCommands['execute']>[0], ctx: ReturnType<typeof context>) => clusters.execute(command, ctx), readStore, karmadaConfigured: false, clusters };
+    const deps = { nfvcl: client, dispatch: (command: Parameters<OsK8sClusterCommands['execute']>[0], ctx: ReturnType<typeof context>) => clusters.execute(command, ctx), readStore, karmadaConfigured: false, clusters, calls };
     const outcome = await syncOsK8sClustersFromNfvcl(deps, null, context(commandId));
     await project();
     return outcome;
@@ -80,5 +83,32 @@ describe('NFVCL cluster sync', () => {
     await clusters.execute({ type: 'RecordDeletionFailure', data: { smoId: 'OS_K8S_0_aaaaa', taskId, detail: 'OpenStack could not delete the VMs' } }, context('delete-failed'));
     expect(await sync('sync-2')).toMatchObject({ added: [] });
     expect((await readStore.find(osK8sClustersProjection.collection)).map(({ id }) => id)).toEqual(['OS_K8S_0_aaaaa']);
+  });
+
+  /**
+   * A create whose answer was lost, and NFVCL had not stored the blueprint yet when SMO looked for it (NFVCL queues
+   * requests): the call failed, in doubt. NFVCL builds it later. Imported by a sync, it was an SMO cluster of its own
+   * and a retry of the request, finding it claimed, built a second one.
+   */
+  it('does not import a blueprint NFVCL built for a lost create after SMO looked for it, until that create is no longer in doubt', async () => {
+    const foreign = await client.createK8sBlueprint(k8sCreateBody(shape) as K8sCreateBody); // built alike outside SMO, before
+    const operation = { kind: 'create-k8s' as const, smoId: 'OS_K8S_0_lost1', ...shape, vimId: 1, vimName: 'v', nfvclRequest: k8sCreateBody(shape) };
+    const callId = nfvclCallIdOf('lost');
+    await calls.execute({ type: 'RequestNfvclCall', data: { callId, operation } }, context('lost'));
+    const failure = { callId, kind: 'timeout' as const, status: null, detail: 'NFVCL did not answer within 30 s', lostCreate: { blueprintsBefore: [foreign.blueprintId!] } };
+    await calls.execute({ type: 'RecordNfvclFailure', data: failure }, context('lost-failed'));
+    const late = (await client.createK8sBlueprint(k8sCreateBody(shape) as K8sCreateBody)).blueprintId!;
+    await client.getBlueprint(late); // NFVCL is done with both
+    await client.getBlueprint(foreign.blueprintId!);
+
+    const outcome = await sync('sync-in-doubt');
+    const imported = (await readStore.find<{ blueprintId: string }>(osK8sClustersProjection.collection)).map(({ doc }) => doc.blueprintId);
+    expect({ added: outcome.added.length, imported }).toEqual({ added: 1, imported: [foreign.blueprintId] });
+
+    // No longer in doubt (NFVCL_PROVISION_TIMEOUT after the failure), it is a blueprint like any other.
+    calls = new NfvclCalls(store, { inDoubtForMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await sync('sync-later')).added).toHaveLength(1);
+    expect((await readStore.find<{ blueprintId: string }>(osK8sClustersProjection.collection)).map(({ doc }) => doc.blueprintId).sort()).toEqual([foreign.blueprintId, late].sort());
   });
 });

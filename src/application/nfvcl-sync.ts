@@ -7,6 +7,7 @@ import { osK8sClusterId } from '../domain/os-k8s-cluster/ids';
 import type { BlueprintFacts } from '../domain/os-k8s-cluster/events';
 import type { OsK8sClusterCommand } from '../domain/os-k8s-cluster/commands';
 import type { OsK8sClusterCommands } from './os-k8s-cluster-commands';
+import { mayBeBuiltFor, type NfvclCalls } from './nfvcl-calls';
 import type { VimRegistered } from '../domain/vim/events';
 import type { NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import type { ReadStore } from '../readstore/read-store';
@@ -76,6 +77,7 @@ export async function syncOsK8sClustersFromNfvcl(
     /** A Karmada kubeconfig is configured: a cluster found ready is expected to join (as the provisioning processor records it). */
     karmadaConfigured: boolean;
     clusters: Pick<OsK8sClusterCommands, 'blueprintsOfDeleted'>;
+    calls: Pick<NfvclCalls, 'createsInDoubt'>;
   },
   popArea: number | null,
   context: CommandContext,
@@ -87,6 +89,8 @@ export async function syncOsK8sClustersFromNfvcl(
   const awaitingBlueprint = new Set(known.filter((doc) => doc.status === 'Provisioning' && doc.blueprintId === null).map((doc) => doc.popArea));
   // A deleted cluster's blueprint NFVCL still lists is its own (a delete NFVCL failed comes back on it), not a new cluster.
   const ofDeleted = await deps.clusters.blueprintsOfDeleted();
+  // A blueprint NFVCL may have built for a create of SMO's whose answer was lost is that request's: a retry adopts it.
+  const inDoubt = await deps.calls.createsInDoubt();
   const outcome: ClusterSyncOutcome = { added: [], updated: [], deleted: [] };
   const step = (name: string): CommandContext => ({ ...context, commandId: `${context.commandId}:${name}` });
 
@@ -104,7 +108,8 @@ export async function syncOsK8sClustersFromNfvcl(
       // Not imported while it is being deployed, nor while one of SMO's own clusters of its area waits for its
       // blueprint: it may be that one (the provisioning processor records it there). Imported, it had become a
       // second SMO cluster on the same blueprint, deleting which deleted the other's. The next sync imports it.
-      if (blue.phase === 'busy' || awaitingBlueprint.has(blue.popArea) || ofDeleted.has(blue.id)) continue;
+      // Nor while it may be a lost create's (built after SMO looked for it): imported, a retry had built a second cluster.
+      if (blue.phase === 'busy' || awaitingBlueprint.has(blue.popArea) || ofDeleted.has(blue.id) || mayBeBuiltFor(blue, inDoubt)) continue;
       // The id follows from the blueprint, so two syncs racing import it once.
       const smoId = osK8sClusterId(blue.popArea!, `nfvcl-blueprint:${blue.id}`);
       const result = await deps.dispatch({ type: 'ImportCluster', data: { smoId, ...facts } }, step(`import:${blue.id}`));

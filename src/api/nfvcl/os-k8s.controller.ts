@@ -144,6 +144,7 @@ export class OsK8sController {
             readStore: this.runtime.readStore,
             karmadaConfigured: this.runtime.config.karmada.kubeconfig !== undefined,
             clusters: this.runtime.osK8sClusters,
+            calls: this.runtime.nfvclCalls,
           },
           popArea.value,
           context,
