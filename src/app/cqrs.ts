@@ -144,6 +144,10 @@ export class ApproveClusterProvisioning extends GraphUseCase<'ApproveClusterProv
 export class RecordClusterApprovalFailure extends GraphUseCase<'RecordClusterApprovalFailure'> {
   readonly type = 'RecordClusterApprovalFailure';
 }
+/** The cluster of a failed approval was built after all: the proposal is approved again with it. */
+export class RestoreClusterApproval extends GraphUseCase<'RestoreClusterApproval'> {
+  readonly type = 'RestoreClusterApproval';
+}
 /** What helm, Grafana or Prometheus did for a service (deployment and alert-rule processors). */
 export class RecordServiceOutcome extends GraphUseCase<'RecordServiceOutcome'> {
   readonly type = 'RecordServiceOutcome';
@@ -173,6 +177,7 @@ export const GRAPH_USE_CASES: { [T in GraphCommand['type']]: new (payload: Paylo
   ProposeClusterProvisioning,
   ApproveClusterProvisioning,
   RecordClusterApprovalFailure,
+  RestoreClusterApproval,
   RejectClusterProvisioning,
   RecordServiceOutcome,
   RecordScaling,

@@ -167,7 +167,7 @@ export class DurableProcessing {
           },
         }),
         // A graph waiting for a cluster it had approved is placed when a cluster joins; its proposal is pending again when that cluster is not built.
-        new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch }),
+        new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch, eventStore: runtime.eventStore }),
       );
     }
     if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));

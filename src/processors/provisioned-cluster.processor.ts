@@ -1,4 +1,5 @@
-import type { RecordedEvent } from '../eventstore/event-store';
+import { END, type EventStore, type RecordedEvent } from '../eventstore/event-store';
+import { isGraphEvent } from '../domain/graph/events';
 import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
 import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { ReadStore } from '../readstore/read-store';
@@ -10,6 +11,8 @@ import type { Dispatch } from './placement.processor';
 const NAME = 'provisioned-cluster';
 /** Waiting graphs read per event: a bound on the read (only graphs that wait are read). */
 const MAX_GRAPHS = 1000;
+/** Failed approvals looked at for a cluster built after all: the most recent ones (a bound on the read). */
+const RECENT_APPROVAL_FAILURES = 100;
 
 /**
  * The graphs waiting for a cluster they had approved (their placement failed, an approved cluster provisioning proposal):
@@ -17,16 +20,18 @@ const MAX_GRAPHS = 1000;
  * - when the cluster a proposal asked NFVCL for is not built (its task failed or timed out, its blueprint failed) or is
  *   deleted before it joined, that proposal is pending again, with the failure: it can be approved again or rejected,
  *   and no longer blocks new proposals. The approve route records that itself only for a refusal it sees; a build
- *   fails later, after the route answered (the proposal had stayed approved for good).
+ *   fails later, after the route answered (the proposal had stayed approved for good);
+ * - when such a cluster is built after all (it was not ready in time, and a sync found it ready), its proposal, if still
+ *   pending, is approved again with it: the graph waits for it to join (a second approval had built a second cluster).
  */
 export class ProvisionedClusterProcessor implements Processor {
   readonly name = NAME;
   readonly filter = {
-    eventTypes: ['ClusterRegistered', 'ClusterRecovered', 'ClusterProvisioningFailed', 'ClusterDecommissioned'],
+    eventTypes: ['ClusterRegistered', 'ClusterRecovered', 'ClusterProvisioningFailed', 'ClusterDecommissioned', 'ClusterProvisioned'],
     streamCategories: [CLUSTER_CATEGORY, OS_K8S_CLUSTER_CATEGORY],
   };
 
-  constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch }) {}
+  constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch; eventStore: Pick<EventStore, 'readAll'> }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
     if (isClusterEvent(event) && (event.type === 'ClusterRegistered' || event.type === 'ClusterRecovered')) {
@@ -36,6 +41,13 @@ export class ProvisionedClusterProcessor implements Processor {
           { type: 'RequestReplacement', data: { graphId, requestId: event.id, reason: 'retry', detail: `cluster ${cluster} joined after an approved cluster provisioning` } },
           processorContext(NAME, event, graphId),
         );
+      }
+      return;
+    }
+    if (isOsK8sClusterEvent(event) && event.type === 'ClusterProvisioned') {
+      const { smoId } = event.data;
+      for (const { graphId, proposalId } of await this.approvalsThatFailed(smoId)) {
+        await this.deps.dispatch({ type: 'RestoreClusterApproval', data: { graphId, proposalId, smoId } }, processorContext(NAME, event, `${graphId}:${proposalId}`));
       }
       return;
     }
@@ -49,6 +61,17 @@ export class ProvisionedClusterProcessor implements Processor {
         }
       }
     }
+  }
+
+  /** The proposals whose approval of this cluster failed (recently): the decider restores those still pending. */
+  private async approvalsThatFailed(smoId: string): Promise<Array<{ graphId: string; proposalId: string }>> {
+    const failures = await this.deps.eventStore.readAll({
+      direction: 'backwards',
+      fromPosition: END,
+      maxCount: RECENT_APPROVAL_FAILURES,
+      filter: { eventTypes: ['ClusterProvisioningApprovalFailed'] },
+    });
+    return failures.flatMap((e) => (isGraphEvent(e) && e.type === 'ClusterProvisioningApprovalFailed' && e.data.smoId === smoId ? [{ graphId: e.data.graphId, proposalId: e.data.proposalId }] : []));
   }
 
   private async waitingGraphs(): Promise<GraphDocument['state'][]> {

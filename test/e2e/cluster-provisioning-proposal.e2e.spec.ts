@@ -27,11 +27,11 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
   });
 
   /** A VIM, one 1-core cluster and the Brussels graph (2.5 cores): its placement fails and a cluster is proposed. */
-  async function proposalForTheBrusselsGraphOnOneSmallCluster() {
+  async function proposalForTheBrusselsGraphOnOneSmallCluster(env: Record<string, string> = {}) {
     nfvcl = await FakeNfvcl.start();
     rig = await startRig({
       clusters: [{ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }],
-      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2' },
+      env: { NFVCL_BASE_URL: nfvcl.url, NFVCL_POLL_INTERVAL_MS: '20', NFVCL_PROVISION_TIMEOUT: '20', NFVCL_TIMEOUT: '5', SMO_PROVISION_WORKER_CPU: '2', ...env },
     });
     const json = async <T>(path: string): Promise<T> => (await (await rig.request('GET', path)).json()) as T;
     expect((await rig.request('POST', '/vims/smo_vims', { body: JSON.stringify(vimBody()), contentType: 'application/json' })).status).toBe(201);
@@ -162,5 +162,42 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     const again = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': 'second-approval' } });
     expect(again.status).toBe(200);
     expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/reject`)).status).toBe(409);
+  });
+
+  /**
+   * The cluster of an approval timed out (the proposal pending again), and NFVCL finished it later: the sync makes it
+   * Provisioned. The proposal had stayed pending: the graph no longer waited for that cluster (not placed when it
+   * joined), and approving again built a second one.
+   */
+  it('an approval whose cluster timed out is approved again with that cluster when the sync finds it built; the graph is placed when it joins', async () => {
+    const { json, proposal } = await proposalForTheBrusselsGraphOnOneSmallCluster({ NFVCL_PROVISION_TIMEOUT: '1' });
+    nfvcl.holdNextProvisioning();
+    const approved = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`);
+    expect(approved.status).toBe(200);
+    const { smo_id: smoId } = (await approved.json()) as { smo_id: string };
+    await eventually(async () => ((await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`))[0]?.status === 'pending' ? true : undefined), 10_000, 'the proposal pending again');
+
+    const blueprint = [...nfvcl.blueprints().values()][0]!;
+    blueprint.operation = 'idle'; // NFVCL finished building it after SMO stopped waiting
+    blueprint.ticksLeft = 0;
+    expect((await rig.request('POST', '/os_k8s/sync/nfvcl_k8s')).status).toBe(200);
+    expect((await json<{ status: string }>(`/os_k8s/cluster/${smoId}`)).status).toBe('Provisioned');
+    const [restored] = await eventually(async () => {
+      const list = await json<Proposal[]>(`/graphs/${GRAPH}/cluster-proposals`);
+      return list[0]?.status === 'approved' ? list : undefined;
+    }, 10_000, 'the proposal approved again');
+    expect(restored).toMatchObject({ status: 'approved', smoId });
+    expect((await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`)).status).toBe(409);
+
+    rig.kube.setClusters([
+      karmadaCluster({ name: 'c1', cpu: '1', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+      karmadaCluster({ name: 'os-k8s-new', cpu: '2', memory: '8Gi', allocatedCpu: '0', allocatedMemory: '0' }),
+    ]);
+    expect((await rig.request('POST', '/clusters/sync')).status).toBeLessThan(300);
+    await eventually(async () => {
+      const view = await json<View>(`/graphs/${GRAPH}`);
+      return view.placement && view.placementFailure === null ? view : undefined;
+    }, 20_000, 'the graph placed');
+    expect(nfvcl.requests().filter((r) => r.method === 'POST' && r.path === '/nfvcl/v2/api/blue/k8s')).toHaveLength(1);
   });
 });

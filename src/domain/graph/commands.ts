@@ -41,6 +41,8 @@ export type GraphCommand =
   | { type: 'ApproveClusterProvisioning'; data: { graphId: string; proposalId: string; smoId: string; now: string } }
   /** NFVCL refused or failed to build the approved cluster: the proposal can be approved again. */
   | { type: 'RecordClusterApprovalFailure'; data: DataOf<'ClusterProvisioningApprovalFailed'> }
+  /** The cluster of a failed approval was built after all: the proposal, pending again since, is approved with it. */
+  | { type: 'RestoreClusterApproval'; data: DataOf<'ClusterProvisioningApprovalRestored'> }
   | { type: 'RejectClusterProvisioning'; data: DataOf<'ClusterProvisioningRejected'> }
   | { type: 'RecordScaling'; event: Extract<GraphEvent, { type: 'ServiceScaled' | 'ServiceScalingFailed' }> }
   /** No replica count serves a cluster's demand: recorded once per cause, with the re-placement it asks for (`requestId`) in the same append. */

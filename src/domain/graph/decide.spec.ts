@@ -219,6 +219,21 @@ describe('graph decider', () => {
         .then([{ type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij' } }]);
     });
 
+    it('a failed approval whose cluster was built after all is approved again with it, while the proposal is pending', () => {
+      const approved: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' } };
+      const undone: GraphEvent = { type: 'ClusterProvisioningApprovalFailed', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde', detail: 'not ready within 3600 s' } };
+      const built = { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_abcde' };
+      const restored: GraphEvent = { type: 'ClusterProvisioningApprovalRestored', data: built };
+      spec.given([submitted, failure, proposed, approved, undone]).when({ type: 'RestoreClusterApproval', data: built }).then([restored]);
+      expect(fold([submitted, failure, proposed, approved, undone, restored]).provisioningProposals).toMatchObject([{ proposalId: 'k1', status: 'approved', smoId: 'OS_K8S_0_abcde' }]);
+      // Approved again meanwhile (another cluster asked for), restored already, or rejected: nothing changes.
+      const again: GraphEvent = { type: 'ClusterProvisioningApproved', data: { graphId, proposalId: 'k1', smoId: 'OS_K8S_0_fghij' } };
+      spec.given([submitted, failure, proposed, approved, undone, again]).when({ type: 'RestoreClusterApproval', data: built }).then([]);
+      spec.given([submitted, failure, proposed, approved, undone, restored]).when({ type: 'RestoreClusterApproval', data: built }).then([]);
+      const rejected: GraphEvent = { type: 'ClusterProvisioningRejected', data: { graphId, proposalId: 'k1', reason: 'too costly' } };
+      spec.given([submitted, failure, proposed, approved, undone, rejected]).when({ type: 'RestoreClusterApproval', data: built }).then([]);
+    });
+
     it('rejects a pending proposal (an expired one too); refuses unknown, repeated and approved ones; then approval is refused', () => {
       const rejected: GraphEvent = { type: 'ClusterProvisioningRejected', data: { graphId, proposalId: 'k1', reason: 'too costly' } };
       spec.given([submitted, failure, proposed]).when({ type: 'RejectClusterProvisioning', data: { graphId, proposalId: 'k1', reason: 'too costly' } }).then([rejected]);

@@ -149,6 +149,12 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const approved = (graph.provisioningProposals ?? []).some((p) => p.proposalId === command.data.proposalId && p.status === 'approved' && p.smoId === command.data.smoId);
       return approved ? [{ type: 'ClusterProvisioningApprovalFailed', data: command.data }] : [];
     }
+    case 'RestoreClusterApproval': {
+      const graph = present(state, command.data.graphId);
+      // Only a proposal still pending: one rejected, or approved again (another cluster asked for), stays as it is.
+      const pending = (graph.provisioningProposals ?? []).some((p) => p.proposalId === command.data.proposalId && p.status === 'pending');
+      return pending && !graph.removed ? [{ type: 'ClusterProvisioningApprovalRestored', data: command.data }] : [];
+    }
     case 'RejectClusterProvisioning': {
       // An expired proposal may be rejected too: it closes it in the list.
       const graph = existing(state, command.data.graphId);

@@ -339,6 +339,15 @@ export interface ClusterProvisioningApprovalFailed {
   data: { graphId: string; proposalId: string; smoId: string; detail: string };
 }
 
+/**
+ * The cluster of an approval that failed (it was not ready in time) was built after all: a sync found it ready. The
+ * proposal is approved again, with that cluster, and the graph waits for it to join as it did before the failure.
+ */
+export interface ClusterProvisioningApprovalRestored {
+  type: 'ClusterProvisioningApprovalRestored';
+  data: { graphId: string; proposalId: string; smoId: string };
+}
+
 /** An operator turned a pending cluster provisioning proposal down: nothing is built; a later failure may propose again. */
 export interface ClusterProvisioningRejected {
   type: 'ClusterProvisioningRejected';
@@ -379,6 +388,7 @@ export type GraphEvent =
   | ClusterProvisioningProposed
   | ClusterProvisioningApproved
   | ClusterProvisioningApprovalFailed
+  | ClusterProvisioningApprovalRestored
   | ClusterProvisioningRejected;
 
 /** Every graph event type (exhaustive: the Record type fails to compile when one is missing) and the stream's guard. */
@@ -416,6 +426,7 @@ export const GRAPH_EVENT_TYPES: Record<GraphEvent['type'], true> = {
   ClusterProvisioningProposed: true,
   ClusterProvisioningApproved: true,
   ClusterProvisioningApprovalFailed: true,
+  ClusterProvisioningApprovalRestored: true,
   ClusterProvisioningRejected: true,
 };
 export const isGraphEvent = eventGuard<GraphEvent>(GRAPH_EVENT_TYPES);

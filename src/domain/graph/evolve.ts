@@ -4,7 +4,7 @@ import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
 // 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
 // 10: GraphStarted clears the failure of a first placement (the start asks for a new one); a wanted service no placement
-// is coming for is Not deployed, not Deploying.
+// is coming for is Not deployed, not Deploying; ClusterProvisioningApprovalRestored.
 export const GRAPH_EVOLVE_VERSION = 10;
 
 /**
@@ -177,6 +177,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return { ...graph, provisioningProposals: boundedProvisioningProposals([...(graph.provisioningProposals ?? []), { ...proposal, status: 'pending', smoId: null }]) };
     }
     case 'ClusterProvisioningApproved':
+    case 'ClusterProvisioningApprovalRestored':
       return {
         ...graph,
         provisioningProposals: (graph.provisioningProposals ?? []).map((p) => (p.proposalId === event.data.proposalId ? { ...p, status: 'approved', smoId: event.data.smoId } : p)),
