@@ -200,4 +200,24 @@ describe('capacity gap → cluster provisioning proposal → NFVCL → the new c
     }, 20_000, 'the graph placed');
     expect(nfvcl.requests().filter((r) => r.method === 'POST' && r.path === '/nfvcl/v2/api/blue/k8s')).toHaveLength(1);
   });
+
+  /**
+   * NFVCL did not answer the create in time and SMO found no blueprint for it: the call failed. The approval had stayed
+   * approved for good (a 504 was taken for a call still under way), blocking new proposals, with no cluster coming.
+   */
+  it('an approval whose create NFVCL did not answer in time is pending again; approved again, NFVCL builds one cluster', async () => {
+    const { json, proposal } = await proposalForTheBrusselsGraphOnOneSmallCluster({ NFVCL_TIMEOUT: '1' });
+    nfvcl.failNextAt('POST', '/nfvcl/v2/api/blue/k8s', 504); // nothing built, and the answer comes after SMO gave up
+    nfvcl.delayAnswerTo('POST', '/nfvcl/v2/api/blue/k8s', 1500);
+    const approved = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`);
+    expect(approved.status).toBe(504);
+    expect((await json<Array<Proposal & { lastFailure?: string }>>(`/graphs/${GRAPH}/cluster-proposals`))[0]).toMatchObject({
+      status: 'pending',
+      smoId: null,
+      lastFailure: expect.stringContaining('did not answer'),
+    });
+    const again = await rig.request('POST', `/graphs/${GRAPH}/cluster-proposals/${proposal!.proposalId}/approve`, { headers: { 'idempotency-key': 'after-timeout' } });
+    expect(again.status).toBe(200);
+    expect(nfvcl.blueprints().size).toBe(1);
+  });
 });

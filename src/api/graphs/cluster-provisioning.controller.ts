@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApproveClusterProvisioning, RecordClusterApprovalFailure, RejectClusterProvisioning } from '../../app/cqrs';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
+import { nfvclCallIdOf } from '../../application/nfvcl-calls';
 import type { ExistingGraph, ProvisioningProposal } from '../../domain/graph/state';
 import { askForCluster, clusterCreation } from '../nfvcl/provision-cluster';
 import { deterministicId } from '../../shared/deterministic-id';
@@ -58,14 +59,21 @@ export class ClusterProvisioningController {
     try {
       await askForCluster(this.runtime, this.commandBus, creation, context);
     } catch (error) {
-      // NFVCL said no (or SMO's rules did): the proposal is pending again. No answer in time (504) is not a failure: the call may still succeed.
-      if (error instanceof ProblemException && error.getStatus() !== HttpStatus.GATEWAY_TIMEOUT) {
+      // NFVCL said no (or SMO's rules did): the proposal is pending again. No answer in time (504) is not a failure while
+      // the call is under way: it may still succeed. Ended (NFVCL did not answer it in time), it failed: a new approval
+      // adopts the blueprint NFVCL may have built for it.
+      if (error instanceof ProblemException && (error.getStatus() !== HttpStatus.GATEWAY_TIMEOUT || (await this.callEnded(context.commandId)))) {
         const failed = { ...context, commandId: deterministicId(context.commandId, 'cluster-approval-failed'), causationId: context.commandId };
         await this.commandBus.execute(new RecordClusterApprovalFailure({ data: { graphId: name, proposalId, smoId: creation.smoId, detail: error.problem.detail ?? error.message } }, failed));
       }
       throw error;
     }
     return { proposalId, smo_id: creation.smoId, location: `/os_k8s/cluster/${creation.smoId}` };
+  }
+
+  /** The approval's NFVCL call has its outcome recorded (it is no longer under way). */
+  private async callEnded(commandId: string): Promise<boolean> {
+    return (await this.runtime.nfvclCalls.load(nfvclCallIdOf(commandId))).kind === 'answered';
   }
 
   @Post('graphs/:name/cluster-proposals/:proposal/reject')
