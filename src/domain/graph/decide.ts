@@ -232,14 +232,15 @@ function isScalable(graph: ExistingGraph): boolean {
 
 /**
  * Scaling facts are recorded once per change, not once per round, so the history grows with what
- * happened rather than with time: a scale change that keeps failing is recorded once (until it
- * succeeds or another change is tried), an infeasible cluster once per cause (until what runs there
+ * happened rather than with time: a scale change that keeps failing is recorded once per outage (until a scaling
+ * succeeds, or a fresh release or an uninstall resets the replicas; another target meanwhile is the same outage), an infeasible cluster once per cause (until what runs there
  * changes: a placement that moves services to or from it, a scaling, an uninstall; evolve.ts).
  */
 function isRepeatedScalingFact(graph: ExistingGraph, event: GraphEvent): boolean {
   if (event.type === 'ServiceScalingFailed') {
+    // Whatever the target: demand that swings while Karmada is down asks another each round, and the outage is one.
     const failure = graph.services.find((s) => s.id === event.data.serviceId)?.scalingFailure;
-    return failure?.from === event.data.from && failure.to === event.data.to;
+    return failure?.from === event.data.from;
   }
   if (event.type === 'ScalingInfeasible') {
     const recorded = graph.scalingInfeasible?.[event.data.cluster];
