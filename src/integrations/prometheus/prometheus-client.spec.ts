@@ -59,6 +59,12 @@ describe('PrometheusClient against a fake Prometheus', () => {
     expect(await client.instantQuery('1/0')).toMatchObject({ ok: true, samples: [{ labels: {}, value: Infinity }] });
   });
 
+  it('refuses an answer larger than it reads (a query matching far more series than meant), rather than hold it', async () => {
+    const series = Array.from({ length: 40_000 }, (_, i) => ({ labels: { service: `svc-${i}`, pod: `pod-${'x'.repeat(80)}-${i}` }, value: '1' }));
+    prometheus.answer(() => vectorReply(series));
+    expect(await client.instantQuery('rate(x[1m])')).toEqual({ ok: false, kind: 'invalid', error: 'the answer is larger than 4 MiB', status: 200 });
+  });
+
   it('returns Prometheus’ error envelope as kind "prometheus"', async () => {
     prometheus.answer(() => errorReply(400, 'bad_data', 'invalid parameter "query": 1:6: parse error: unclosed left parenthesis'));
     expect(await client.instantQuery('sum((')).toEqual({

@@ -1,4 +1,5 @@
 import { describeFetchFailure, fetchFailureKind } from '../../shared/fetch-failure';
+import { readCapped } from '../../shared/http-body';
 import { assertPositiveTimeout, prometheusBaseUrl } from './prometheus-base-url';
 import { requestRateQuery, type RateSelector } from './promql';
 import { readQueryResponse, type QueryFailure, type QueryOutcome } from './query-response';
@@ -11,6 +12,12 @@ export interface PrometheusClientOptions {
   /** Whole exchange, body included; upstream used 5 s. */
   timeoutMs?: number;
 }
+
+/**
+ * The largest query answer read: SMO's queries (one service's rate, the energy figure per cluster) answer in a few KB; a
+ * query matching far more series than meant (a metric or label set wrong) is refused rather than held in memory.
+ */
+export const MAX_QUERY_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** `rate: null`: Prometheus has no series (no request counted yet, or the exporter is gone): unknown, not 0. */
 export type RateOutcome = { ok: true; rate: number | null } | QueryFailure;
@@ -36,7 +43,9 @@ export class PrometheusClient {
         redirect: 'manual',
         headers: { accept: 'application/json' },
       });
-      return readQueryResponse(response.status, await response.text());
+      const body = await readCapped(response, MAX_QUERY_ANSWER_BYTES);
+      if (body === null) return { ok: false, kind: 'invalid', error: `the answer is larger than ${MAX_QUERY_ANSWER_BYTES / 1024 / 1024} MiB`, status: response.status };
+      return readQueryResponse(response.status, body);
     } catch (error) {
       if (signal?.aborted) throw signal.reason; // the caller's cancellation is not a Prometheus failure
       const kind = fetchFailureKind(error);
