@@ -86,6 +86,7 @@ export class DurableProcessing {
     const gateways = createSubmariner(runtime.config);
     this.clusterLatencies = placementLatencies(gateways, runtime.config.latency.clusterLatencyMs);
     this.placementLease = new PlacementLease(runtime.readStore, runtime.config.leaseTtlSeconds * 1000);
+    const replicas = new KarmadaReplicaSource(runtime.config, runtime.logger);
     this.processors = [
       new PlacementProcessor({
         graphs: runtime.graphs,
@@ -93,7 +94,7 @@ export class DurableProcessing {
         dispatch,
         placementLease: this.placementLease,
         solver: async () => getIsolatedSolver(runtime.config.solver),
-        replicas: new KarmadaReplicaSource(runtime.config, runtime.logger),
+        replicas,
         maxSolveCells: runtime.config.security.maxSolveCells,
         proposalTtlMs: runtime.config.proposalTtlSeconds * 1000,
         clusterLatencies: this.clusterLatencies,
@@ -177,6 +178,7 @@ export class DurableProcessing {
             readStore: runtime.readStore,
             rates: prometheus,
             scaler: runtime.integrations.scaler,
+            replicas,
             dispatch,
             solver: async () => getIsolatedSolver(runtime.config.solver),
             logger: runtime.logger,

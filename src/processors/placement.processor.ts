@@ -35,10 +35,17 @@ import { clusterCapacities } from './cluster-inventory';
 import { ownGraphOf, type OwnGraph } from './placed-demand';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 
-/** Live replica counts for re-placement; a service that reports none counts as 1. */
+/** Live replica counts, for re-placement (a service that reports none counts as 1) and the autoscaler's rounds. */
 export interface ReplicaSource {
+  /** `signal`: the caller stops; the reads in flight are dropped (unknown). */
+  replicas(graph: ExistingGraph, serviceIds: readonly string[], signal?: AbortSignal): Promise<LiveReplicas>;
+}
+
+export interface LiveReplicas {
   /** Each service's replicas, null when unknown. */
-  replicas(graph: ExistingGraph, serviceIds: readonly string[]): Promise<ReadonlyMap<string, number | null>>;
+  replicas: ReadonlyMap<string, number | null>;
+  /** Karmada did not answer in time, or could not be reached: the reads not answered were given up. */
+  unanswered: string | null;
 }
 
 export type Dispatch = (command: GraphCommand, context: CommandContext) => Promise<unknown>;
@@ -191,7 +198,7 @@ export class PlacementProcessor implements Processor {
     await this.deps.inventoryReady();
     const first = reason === 'first-deploy';
     const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
-    const replicas = first ? new Map<string, number | null>() : await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id));
+    const replicas = first ? new Map<string, number | null>() : (await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id))).replicas;
     const services: ServiceDemand[] = graph.normalised.services.map((service) => serviceDemand(service, replicas.get(service.id) ?? 1));
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };

@@ -2,10 +2,10 @@ import pLimit from 'p-limit';
 import type { SmoConfig } from '../config/config';
 import type { ExistingGraph } from '../domain/graph/state';
 import { KarmadaDeployments } from '../integrations/kubernetes/deployment-scale';
-import { KubeApiTimeoutError, KubeApiUnreachableError } from '../integrations/kubernetes/kube-errors';
+import { isUnanswered } from '../integrations/kubernetes/kube-errors';
 import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import type { Logger } from '../observability/logger';
-import type { ReplicaSource } from './placement.processor';
+import type { LiveReplicas, ReplicaSource } from './placement.processor';
 
 /**
  * Deployments read from Karmada at once for one re-placement: a 200-service graph asked all at once sent 200
@@ -14,7 +14,7 @@ import type { ReplicaSource } from './placement.processor';
 export const REPLICA_READS_AT_ONCE = 8;
 
 /**
- * Live replicas for re-placement: the replicas the Deployment template in Karmada wants (spec.replicas, through the
+ * Live replicas for re-placement and the autoscaler: the replicas the Deployment template in Karmada wants (spec.replicas, through the
  * scale subresource, which the scaler sets), in the graph's project namespace (B17). Not status.availableReplicas:
  * mid-rollout, or while pods start or crash, fewer are available than will run, and a placement sized on them put a
  * service on a cluster that could not hold it once the rollout finished. Simulated mode, an unreadable Deployment or
@@ -37,31 +37,36 @@ export class KarmadaReplicaSource implements ReplicaSource {
    * A few at a time (REPLICA_READS_AT_ONCE). Once Karmada does not answer in time, or cannot be reached, the reads
    * not yet answered are given up (unknown): each would wait as long again, one batch after another.
    */
-  async replicas(graph: ExistingGraph, serviceIds: readonly string[]): Promise<ReadonlyMap<string, number | null>> {
+  async replicas(graph: ExistingGraph, serviceIds: readonly string[], signal?: AbortSignal): Promise<LiveReplicas> {
     const found = new Map<string, number | null>(serviceIds.map((id) => [id, null]));
     const deployments = this.deployments;
-    if (!deployments) return found;
+    if (!deployments) return { replicas: found, unanswered: null };
     const limit = pLimit(REPLICA_READS_AT_ONCE);
     const giveUp = new AbortController();
+    const reads = signal ? AbortSignal.any([giveUp.signal, signal]) : giveUp.signal;
     let unknown = 0;
     let firstError: string | null = null;
+    let unanswered: string | null = null;
     await Promise.all(
       serviceIds.map((serviceId) =>
         limit(async () => {
-          if (giveUp.signal.aborted) return void unknown++;
+          if (reads.aborted) return void unknown++;
           try {
-            const wanted = await deployments.getDesiredReplicas(serviceId, graph.project, giveUp.signal);
+            const wanted = await deployments.getDesiredReplicas(serviceId, graph.project, reads);
             found.set(serviceId, wanted > 0 ? wanted : null);
           } catch (error) {
             unknown++;
-            if (giveUp.signal.aborted) return;
+            if (reads.aborted) return;
             firstError ??= error instanceof Error ? error.message : String(error);
-            if (error instanceof KubeApiTimeoutError || error instanceof KubeApiUnreachableError) giveUp.abort();
+            if (isUnanswered(error)) {
+              unanswered ??= error.message;
+              giveUp.abort();
+            }
           }
         }),
       ),
     );
-    if (unknown > 0) this.logger.warn({ graph: graph.graphId, services: unknown, of: serviceIds.length, err: firstError }, 'replicas unknown; counted as 1');
-    return found;
+    if (unknown > 0) this.logger.warn({ graph: graph.graphId, services: unknown, of: serviceIds.length, err: firstError }, 'live replicas unknown');
+    return { replicas: found, unanswered };
   }
 }

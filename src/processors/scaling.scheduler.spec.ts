@@ -13,6 +13,7 @@ const scheduler = (readStore: ReadStore, owner: string, intervalSeconds: number)
     readStore,
     rates: { requestRate: async () => ({ ok: true, rate: null }) },
     scaler: { mode: 'simulated', scale: async () => undefined },
+    replicas: { replicas: async () => ({ replicas: new Map(), unanswered: null }) },
     dispatch: async () => ({ events: [] }),
     solver: async () => {
       throw new Error('no graph to solve for');

@@ -12,7 +12,8 @@ import { deterministicId } from '../shared/deterministic-id';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import type { GraphDocument } from '../../projections/graphs.projection';
 import { ownGraphOf, withDemand } from './placed-demand';
-import { scalingParameters } from './scaling-parameters';
+import type { ReplicaSource } from './placement.processor';
+import { scalingParameters, type ScalingParameters } from './scaling-parameters';
 
 /** Sets a Deployment's replicas (the Karmada `deployments/scale` subresource, in the project namespace). */
 export interface ReplicaScaler {
@@ -61,6 +62,8 @@ export class ScalingScheduler {
    * (each would wait as long again, one cluster after another: 100 graphs × PROMETHEUS_TIMEOUT), and counted here.
    */
   private ratesDown: { error: string; skipped: number } | null = null;
+  /** Karmada did not answer in time or could not be reached in the round under way: the clusters after it are given up, and counted here. */
+  private karmadaDown: { error: string; clusters: number } | null = null;
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
   private readonly lease: JobLease<ScalingStatus>;
@@ -70,6 +73,8 @@ export class ScalingScheduler {
       readStore: ReadStore;
       rates: RequestRates;
       scaler: ReplicaScaler;
+      /** The replicas each Deployment wants now (the chart's count after an install, or a scale SMO or anyone made). */
+      replicas: ReplicaSource;
       /** Runs a graph command; resolves with the events it recorded (none for a repeated fact). */
       dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>;
       solver: () => Promise<Solver>;
@@ -164,6 +169,7 @@ export class ScalingScheduler {
     this.withoutData = [];
     await this.scaleAll(now);
     if (this.ratesDown?.skipped) this.problems.push(`${this.ratesDown.skipped} more clusters not read: Prometheus did not answer (${this.ratesDown.error})`);
+    if (this.karmadaDown?.clusters) this.problems.push(`${this.karmadaDown.clusters} more clusters not scaled: Karmada did not answer (${this.karmadaDown.error})`);
     await this.noteRound(this.problems);
     const held = this.withoutData.join(' ');
     if (held !== this.heldBefore && this.withoutData.length > 0) {
@@ -186,6 +192,7 @@ export class ScalingScheduler {
 
   private async scaleAll(now: Date): Promise<void> {
     this.ratesDown = null;
+    this.karmadaDown = null;
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
     // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
     for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
@@ -226,13 +233,11 @@ export class ScalingScheduler {
   }
 
   private async scaleCluster(graph: ExistingGraph, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
-    const inputs: ScalingService[] = [];
-    const rates: Record<string, number> = {};
-    const own = ownGraphOf(graph, this.deps.inventoryShowsPlacements);
-    /** CPU of the replicas held this round (no series) the cluster's free CPU does not already count: the others are scaled in what is left. */
-    let heldCpu = 0;
-    /** CPU of the replicas to scale the cluster's free CPU already counts as taken: theirs to keep or give up, not taken twice. */
-    let scaledCpu = 0;
+    if (this.karmadaDown) {
+      this.karmadaDown.clusters++;
+      return;
+    }
+    const measured: Array<{ service: ServiceState; parameters: ScalingParameters; rate: number | null }> = [];
     for (const service of services) {
       if (this.ratesDown) {
         this.ratesDown.skipped++;
@@ -248,19 +253,40 @@ export class ScalingScheduler {
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
         return;
       }
+      // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
+      if (rate.rate === null) this.withoutData.push(`${graph.graphId}/${service.id}`);
+      measured.push({ service, parameters, rate: rate.rate });
+    }
+    if (measured.every(({ rate }) => rate === null)) return;
+    // The replicas running now, not those SMO last set: a fresh install runs the chart's count (SMO forgets what it had set).
+    const live = await this.deps.replicas.replicas(graph, services.map((service) => service.id), this.abort.signal);
+    if (this.abort.signal.aborted) return;
+    if (live.unanswered) {
+      this.karmadaDown = { error: live.unanswered, clusters: 0 };
+      this.problems.push(`replicas of ${graph.graphId} on ${cluster} not read: ${live.unanswered}`);
+      this.deps.logger.warn({ graph: graph.graphId, cluster, err: live.unanswered }, 'Karmada did not answer; the round gives up the clusters left');
+      return;
+    }
+    const inputs: ScalingService[] = [];
+    const rates: Record<string, number> = {};
+    const own = ownGraphOf(graph, this.deps.inventoryShowsPlacements);
+    /** CPU of the replicas held this round (no series) the cluster's free CPU does not already count: the others are scaled in what is left. */
+    let heldCpu = 0;
+    /** CPU of the replicas to scale the cluster's free CPU already counts as taken: theirs to keep or give up, not taken twice. */
+    let scaledCpu = 0;
+    for (const { service, parameters, rate } of measured) {
       const spec = graph.normalised.services.find((s) => s.id === service.id)!;
-      if (rate.rate === null) {
-        // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
-        this.withoutData.push(`${graph.graphId}/${service.id}`);
-        if (!own.inAllocation(service.id)) heldCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
+      const replicas = live.replicas.get(service.id) ?? service.replicas ?? 1;
+      if (rate === null) {
+        if (!own.inAllocation(service.id)) heldCpu += replicas * spec.resources.cpuCores;
         continue;
       }
-      if (own.inAllocation(service.id)) scaledCpu += (service.replicas ?? 1) * spec.resources.cpuCores;
-      rates[service.id] = rate.rate;
+      if (own.inAllocation(service.id)) scaledCpu += replicas * spec.resources.cpuCores;
+      rates[service.id] = rate;
       inputs.push({
         id: service.id,
-        requestRate: rate.rate,
-        previousReplicas: service.replicas ?? 1,
+        requestRate: rate,
+        previousReplicas: replicas,
         cpu: spec.resources.cpuCores,
         gpu: spec.resources.gpu,
         alpha: parameters.alpha,
@@ -268,7 +294,6 @@ export class ScalingScheduler {
         maxReplicas: parameters.maxReplicas,
       });
     }
-    if (inputs.length === 0) return;
     const context = (step: string): CommandContext => ({
       commandId: deterministicId('scaling', graph.graphId, cluster, now.toISOString(), step),
       correlationId: deterministicId('scaling', graph.graphId, now.toISOString()),

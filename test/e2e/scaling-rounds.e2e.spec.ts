@@ -64,6 +64,7 @@ describe('scaling rounds', () => {
         },
       },
       scaler: { mode: 'simulated', scale: async (name, namespace, replicas) => void scaleCalls.push({ name, namespace, replicas }) },
+      replicas: { replicas: async () => ({ replicas: new Map(), unanswered: null }) }, // simulated Karmada: none known
       dispatch: async (command: GraphCommand, context: CommandContext) => {
         const graphId = 'data' in command ? command.data.graphId : command.event.data.graphId;
         if (graphId === refusedGraph) throw new Error(`Graph with name ${graphId} not found`);

@@ -52,6 +52,16 @@ describe('autoscaling from Prometheus request rates', () => {
     expect(event.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 1, to: 3, requestRate: 1 });
   });
 
+  it("scales from the replicas the Deployment runs (the chart's count after an install), not from 1", async () => {
+    rig.kube.setDeployment({ name: 'noise-reduction', namespace: 'demo', replicas: 2, cpuLimit: '1' });
+    // 0.533·r − 0.416 ≥ 0.1: 1 replica serves it.
+    rates['noise-reduction'] = 0.1;
+    const patch = await eventually(async () => rig.kube.scalePatches.find((p) => p.name === 'noise-reduction'), 10_000, 'a scale patch');
+    expect(patch).toMatchObject({ namespace: 'demo', replicas: 1 });
+    const event = await eventually(async () => (await scaled())[0], 10_000, 'ServiceScaled');
+    expect(event.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 2, to: 1, requestRate: 0.1 });
+  });
+
   it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {
     rates['noise-reduction'] = 1000;
     const infeasible = await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ScalingInfeasible'] } }))[0], 20_000, 'ScalingInfeasible');
@@ -68,7 +78,8 @@ describe('autoscaling from Prometheus request rates', () => {
     const patches = rig.kube.scalePatches.length;
     rates['noise-reduction'] = 1;
     const restarted = await startRig({ dataDir, env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl } });
-    for (const name of ['noise-reduction', 'image-detection']) restarted.kube.setDeployment({ name, namespace: 'demo', replicas: 2, cpuLimit: '1' });
+    // What the first run left on Karmada: noise-reduction scaled to 2, image-detection (no series) at 1.
+    for (const [name, replicas] of [['noise-reduction', 2], ['image-detection', 1]] as const) restarted.kube.setDeployment({ name, namespace: 'demo', replicas, cpuLimit: '1' });
     try {
       const patch = await eventually(async () => restarted.kube.scalePatches.find((p) => p.name === 'noise-reduction' && p.replicas === 3), 20_000, 'scaling after the restart');
       expect(patch.namespace).toBe('demo');

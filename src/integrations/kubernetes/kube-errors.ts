@@ -28,6 +28,11 @@ export class KubeApiUnreachableError extends KubeApiError {
   }
 }
 
+/** The API server did not answer in time or could not be reached: a caller's next calls would most likely wait as long again. */
+export function isUnanswered(error: unknown): error is KubeApiTimeoutError | KubeApiUnreachableError {
+  return error instanceof KubeApiTimeoutError || error instanceof KubeApiUnreachableError;
+}
+
 /** The server answered with an error status; `reason` is the Status reason (e.g. "NotFound") when given. */
 export class KubeApiStatusError extends KubeApiError {
   constructor(
