@@ -162,7 +162,7 @@ export function createSubmariner(config: SmoConfig): SubmarinerBrokerAdapter | n
 }
 
 function karmadaScaler(deployments: KarmadaDeployments): ReplicaScaler {
-  return { mode: 'real', scale: (name, namespace, replicas) => deployments.scale(name, namespace, replicas) };
+  return { mode: 'real', scale: (name, namespace, replicas, signal) => deployments.scale(name, namespace, replicas, signal) };
 }
 
 function createNfvcl(config: SmoConfig): NfvclPort | null {

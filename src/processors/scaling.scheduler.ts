@@ -3,6 +3,7 @@ import type { ExistingGraph, ServiceState } from '../domain/graph/state';
 import type { CommandContext } from '../application/command-handler';
 import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { RateSelector } from '../integrations/prometheus/promql';
+import { isUnanswered } from '../integrations/kubernetes/kube-errors';
 import type { Logger } from '../observability/logger';
 import { JobLease } from '../processing/job-lease';
 import { decideReplicas, type ScalingService } from '../optimizer';
@@ -18,7 +19,11 @@ import { scalingParameters, type ScalingParameters } from './scaling-parameters'
 /** Sets a Deployment's replicas (the Karmada `deployments/scale` subresource, in the project namespace). */
 export interface ReplicaScaler {
   readonly mode: 'real' | 'simulated';
-  scale(name: string, namespace: string, replicas: number): Promise<void>;
+  /**
+   * Rejects with KubeApiTimeoutError or KubeApiUnreachableError when Karmada does not answer in time or cannot be
+   * reached. `signal`: the scaler stops; the call is dropped at once (it throws).
+   */
+  scale(name: string, namespace: string, replicas: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface RequestRates {
@@ -62,8 +67,11 @@ export class ScalingScheduler {
    * (each would wait as long again, one cluster after another: 100 graphs × PROMETHEUS_TIMEOUT), and counted here.
    */
   private ratesDown: { error: string; skipped: number } | null = null;
-  /** Karmada did not answer in time or could not be reached in the round under way: the clusters after it are given up, and counted here. */
-  private karmadaDown: { error: string; clusters: number } | null = null;
+  /**
+   * Karmada did not answer in time or could not be reached in the round under way: its other scale calls and the
+   * clusters left are given up (each call would wait as long again, one service after another), and counted here.
+   */
+  private karmadaDown: { error: string; scaleCalls: number; clusters: number } | null = null;
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
   private readonly lease: JobLease<ScalingStatus>;
@@ -169,7 +177,11 @@ export class ScalingScheduler {
     this.withoutData = [];
     await this.scaleAll(now);
     if (this.ratesDown?.skipped) this.problems.push(`${this.ratesDown.skipped} more clusters not read: Prometheus did not answer (${this.ratesDown.error})`);
-    if (this.karmadaDown?.clusters) this.problems.push(`${this.karmadaDown.clusters} more clusters not scaled: Karmada did not answer (${this.karmadaDown.error})`);
+    const karmadaDown = this.karmadaDown;
+    if (karmadaDown && karmadaDown.scaleCalls + karmadaDown.clusters > 0) {
+      const given = [...(karmadaDown.scaleCalls ? [`${karmadaDown.scaleCalls} more scale calls`] : []), ...(karmadaDown.clusters ? [`${karmadaDown.clusters} more clusters`] : [])];
+      this.problems.push(`${given.join(' and ')} given up: Karmada did not answer (${karmadaDown.error})`);
+    }
     await this.noteRound(this.problems);
     const held = this.withoutData.join(' ');
     if (held !== this.heldBefore && this.withoutData.length > 0) {
@@ -262,7 +274,7 @@ export class ScalingScheduler {
     const live = await this.deps.replicas.replicas(graph, services.map((service) => service.id), this.abort.signal);
     if (this.abort.signal.aborted) return;
     if (live.unanswered) {
-      this.karmadaDown = { error: live.unanswered, clusters: 0 };
+      this.karmadaDown = { error: live.unanswered, scaleCalls: 0, clusters: 0 };
       this.problems.push(`replicas of ${graph.graphId} on ${cluster} not read: ${live.unanswered}`);
       this.deps.logger.warn({ graph: graph.graphId, cluster, err: live.unanswered }, 'Karmada did not answer; the round gives up the clusters left');
       return;
@@ -324,11 +336,18 @@ export class ScalingScheduler {
     for (const [index, service] of inputs.entries()) {
       const to = result.replicas[index]!;
       if (to === service.previousReplicas) continue;
+      if (this.karmadaDown) {
+        this.karmadaDown.scaleCalls++;
+        continue;
+      }
       try {
-        await this.deps.scaler.scale(service.id, graph.project, to);
+        await this.deps.scaler.scale(service.id, graph.project, to, this.abort.signal);
       } catch (error) {
+        // Stopped mid-call: whether it was applied is not known; the next round reads the live replicas and decides again.
+        if (this.abort.signal.aborted) return;
         // Nothing changed as far as SMO knows (replicas stay as recorded): the next round decides again.
         const message = error instanceof Error ? error.message : String(error);
+        if (isUnanswered(error)) this.karmadaDown = { error: message, scaleCalls: 0, clusters: 0 };
         this.problems.push(`scaling ${service.id} to ${to} failed: ${message}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, cluster, to, err: message }, 'scale call failed; retried next round');
         await this.deps.dispatch(

@@ -7,6 +7,7 @@ import type { Solver } from '../../src/optimizer/solver';
 import { failedResult } from '../../src/optimizer/solvers/solution';
 import type { RateSelector } from '../../src/integrations/prometheus/promql';
 import { DurableProcessing } from '../../src/app/processing.composition';
+import { KubeApiTimeoutError } from '../../src/integrations/kubernetes/kube-errors';
 import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
@@ -38,6 +39,8 @@ describe('scaling rounds', () => {
     refusedGraph = null;
     solver = null;
     prometheus = 'up';
+    karmada = 'up';
+    for (const key of Object.keys(live)) delete live[key];
     const deploy = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
     expect(deploy.status).toBe(200);
     await smo.runtime.processing.whenIdle(20_000);
@@ -46,6 +49,10 @@ describe('scaling rounds', () => {
 
   /** Prometheus: 'down' answers each read as a timeout at once; 'hung' never answers (until the read is given up). */
   let prometheus: 'up' | 'down' | 'hung' | 'invalid' = 'up';
+  /** Karmada: 'down' answers each scale call as a timeout at once. */
+  let karmada: 'up' | 'down' = 'up';
+  /** The replicas each Deployment wants, by service; absent: not known (simulated Karmada). */
+  const live: Record<string, number> = {};
   /** Stands in for the solver (getSolver by default). */
   let solver: (() => Promise<Solver>) | null = null;
 
@@ -63,8 +70,14 @@ describe('scaling rounds', () => {
           return { ok: true, rate: rate === undefined ? 0 : rate };
         },
       },
-      scaler: { mode: 'simulated', scale: async (name, namespace, replicas) => void scaleCalls.push({ name, namespace, replicas }) },
-      replicas: { replicas: async () => ({ replicas: new Map(), unanswered: null }) }, // simulated Karmada: none known
+      scaler: {
+        mode: 'simulated',
+        scale: async (name, namespace, replicas) => {
+          scaleCalls.push({ name, namespace, replicas });
+          if (karmada === 'down') throw new KubeApiTimeoutError(`scale deployment ${namespace}/${name} to ${replicas}`, 10_000);
+        },
+      },
+      replicas: { replicas: async (_graph, ids) => ({ replicas: new Map(ids.map((id) => [id, live[id] ?? null])), unanswered: null }) },
       dispatch: async (command: GraphCommand, context: CommandContext) => {
         const graphId = 'data' in command ? command.data.graphId : command.event.data.graphId;
         if (graphId === refusedGraph) throw new Error(`Graph with name ${graphId} not found`);
@@ -125,6 +138,23 @@ describe('scaling rounds', () => {
     expect(rateQueries).toHaveLength(1);
     // second-graph's services went to two clusters: 4 clusters in all.
     expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('3 more clusters not read: Prometheus did not answer') });
+  });
+
+  it('a Karmada that does not answer a scale call in time is waited for once per round: the other scale calls are given up, and counted', async () => {
+    live['noise-reduction'] = 2;
+    live['image-detection'] = 2;
+    rates['noise-reduction'] = 0; // 1 replica each
+    rates['image-detection'] = 0;
+    karmada = 'down';
+    const round = scheduler();
+    await round.round(at(0));
+    expect(scaleCalls).toHaveLength(1);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringMatching(/no answer within 10000 ms; 1 more scale calls given up: Karmada did not answer/) });
+    karmada = 'up';
+    scaleCalls.length = 0;
+    await round.round(at(30));
+    expect(scaleCalls).toEqual(expect.arrayContaining([{ name: 'noise-reduction', namespace: 'demo', replicas: 1 }, { name: 'image-detection', namespace: 'demo', replicas: 1 }]));
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
   });
 
   it('a round whose every graph fails names the first few problems in /health and counts the others', async () => {

@@ -15,8 +15,11 @@ describe('autoscaling from Prometheus request rates', () => {
   let dataDir: string;
   const rates: Record<string, number> = {};
 
-  const start = () =>
-    startRig({ dataDir, env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl } });
+  /** The test stopped SMO itself. */
+  let rigStopped: boolean;
+
+  const start = (env: Record<string, string> = {}) =>
+    startRig({ dataDir, env: { SCALING_ENABLED: 'true', SCALING_INTERVAL: '1', PROMETHEUS_HOST: prometheusUrl, ...env } });
 
   beforeEach(async () => {
     prometheus = new FakePrometheus();
@@ -28,18 +31,34 @@ describe('autoscaling from Prometheus request rates', () => {
     });
     dataDir = mkdtempSync(join(tmpdir(), 'smo-scaling-'));
     rig = await start();
+    rigStopped = false;
     expect((await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml' })).status).toBe(200);
     // What helm would have created on Karmada: the Deployments the autoscaler scales.
     for (const name of ['noise-reduction', 'image-detection']) rig.kube.setDeployment({ name, namespace: 'demo', replicas: 1, cpuLimit: '1' });
   });
   afterEach(async () => {
-    await rig.stop();
+    if (!rigStopped) await rig.stop();
     await prometheus.stop();
     rmSync(dataDir, { recursive: true, force: true });
     for (const key of Object.keys(rates)) delete rates[key];
   });
 
   const scaled = () => rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ServiceScaled'] } });
+
+  /** SMO started again with `env`, running the Brussels graph in each of `projects`, their Deployments at 1 replica. */
+  async function restartWith(env: Record<string, string>, projects: string[]): Promise<void> {
+    await rig.stop();
+    dataDir = mkdtempSync(join(tmpdir(), 'smo-scaling-'));
+    rig = await start(env);
+    for (const project of projects) {
+      const body = descriptorText().replace(/image-detection-graph/g, `${project}-graph`);
+      expect((await rig.request('POST', `/project/${project}/graphs`, { body, contentType: 'application/yaml' })).status).toBe(200);
+      for (const name of ['noise-reduction', 'image-detection']) rig.kube.setDeployment({ name, namespace: project, replicas: 1, cpuLimit: '1' });
+    }
+    await rig.idle();
+  }
+
+  const health = async () => (await (await rig.request('GET', '/health')).json()) as { scaling: { lastError: string | null } };
 
   it('a rising request rate raises replicas through the scale subresource in the project namespace (B17)', async () => {
     // noise-reduction serves 0.533·r − 0.416 req/s: 1 req/s needs 3 replicas.
@@ -60,6 +79,34 @@ describe('autoscaling from Prometheus request rates', () => {
     expect(patch).toMatchObject({ namespace: 'demo', replicas: 1 });
     const event = await eventually(async () => (await scaled())[0], 10_000, 'ServiceScaled');
     expect(event.data).toMatchObject({ graphId: GRAPH, serviceId: 'noise-reduction', cluster: 'c1', from: 2, to: 1, requestRate: 0.1 });
+  });
+
+  it('a Karmada that does not answer a scale call in time is waited for once per round, not once per graph', async () => {
+    await restartWith({ SMO_KUBE_TIMEOUT: '1' }, ['p1', 'p2', 'p3']);
+    rig.kube.hang('PATCH'); // reads answered, scale calls never
+    rates['noise-reduction'] = 1; // 3 replicas, in each graph
+    const lastError = await eventually(async () => (await health()).scaling.lastError, 20_000, 'a failed round');
+    expect(lastError).toMatch(/^scaling noise-reduction to 3 failed: .*no answer within 1000 ms; \d+ more clusters given up: Karmada did not answer/);
+  });
+
+  it("a Karmada that does not answer a read of the live replicas in time is waited for once per round: the round's other clusters are given up", async () => {
+    await restartWith({ SMO_KUBE_TIMEOUT: '1' }, ['p1', 'p2', 'p3']);
+    rig.kube.hang('GET');
+    rates['noise-reduction'] = 1;
+    const lastError = await eventually(async () => (await health()).scaling.lastError, 20_000, 'a failed round');
+    expect(lastError).toMatch(/^replicas of p1-graph on c\d not read: .*no answer within 1000 ms; \d+ more clusters given up: Karmada did not answer/);
+    expect(rig.kube.scalePatches).toEqual([]);
+  });
+
+  it('stopping SMO does not wait for a scale call Karmada does not answer', async () => {
+    await restartWith({ SMO_KUBE_TIMEOUT: '60' }, ['p1']);
+    rig.kube.hang('PATCH');
+    rates['noise-reduction'] = 1;
+    await eventually(async () => rig.kube.hungRequests > 0, 20_000, 'a scale call');
+    rigStopped = true;
+    const stopped = rig.stop().then(() => 'stopped');
+    expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))])).toBe('stopped');
+    await stopped;
   });
 
   it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {

@@ -79,6 +79,10 @@ export class FakeKubeApi {
   private delays: Array<{ prefix: string; ms: number; inFlight: number; peak: number }> = [];
   private readonly pendingDelays = new FakeDelays();
   private state: 'up' | 'down' | 'hang' = 'up';
+  /** hang(method): only requests of this method go unanswered. */
+  private hungMethod: string | null = null;
+  /** Requests hang() left unanswered, counted as they arrive. */
+  hungRequests = 0;
   private resourceVersion = 5000;
 
   private server: Server | null = null;
@@ -189,9 +193,10 @@ export class FakeKubeApi {
     this.destroySockets();
   }
 
-  /** Accepts requests and never answers, to exercise client timeouts. */
-  hang(): void {
+  /** Accepts requests and never answers (only those of `method`, when given: the others are served), to exercise client timeouts. */
+  hang(method?: string): void {
     this.state = 'hang';
+    this.hungMethod = method ?? null;
   }
 
   up(): void {
@@ -203,7 +208,7 @@ export class FakeKubeApi {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
-    if (this.state === 'hang') return; // kept open until up() or stop()
+    if (this.state === 'hang' && (this.hungMethod === null || request.method === this.hungMethod)) return void this.hungRequests++; // kept open until up() or stop()
     if (this.state === 'down') return void request.socket.destroy();
 
     const url = new URL(request.url ?? '/', 'http://fake');
