@@ -359,7 +359,8 @@ describe('fault injection', () => {
       try {
         expect((await deploy(f)).status).toBe(200);
         for (const name of INSTALLED) f.rig.kube.setDeployment({ name, namespace: PROJECT, replicas: 1, cpuLimit: '1' });
-        f.rig.kube.hang();
+        // The scale call itself: a Karmada that answers no read either fails the round at its read of the live replicas.
+        f.rig.kube.hang('PATCH');
         prometheus.rates['noise-reduction'] = 1;
 
         const failure = await eventually(async () => (await f.events('ServiceScalingFailed'))[0], 20_000, 'ServiceScalingFailed');
