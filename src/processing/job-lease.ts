@@ -66,7 +66,7 @@ export class JobLease<Status extends object> {
     const until = performance.now() + ms;
     for (;;) {
       const left = until - performance.now();
-      await sleep(Math.min(left, this.keeper.standbyPollMs), signal);
+      await sleep(Math.max(0, Math.min(left, this.keeper.standbyPollMs)), signal);
       // At the end of the wait the job asks itself (hold()).
       if (signal.aborted || left <= this.keeper.standbyPollMs) return false;
       if (!this.held && (await this.hold())) return true;

@@ -11,6 +11,7 @@ import { KubeApiTimeoutError } from '../../src/integrations/kubernetes/kube-erro
 import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
+import { settlesWithin } from '../support/smo-process';
 import { silentLogger } from '../support/stores';
 
 const GRAPH = 'image-detection-graph';
@@ -181,8 +182,8 @@ describe('scaling rounds', () => {
     const deadline = Date.now() + 5_000;
     while (rateQueries.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(rateQueries).toHaveLength(1);
-    const stopped = running.stop().then(() => 'stopped');
-    expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))])).toBe('stopped');
+    const stopped = running.stop();
+    expect(await settlesWithin(stopped, 2_000)).toBe(true);
     expect(rateQueries).toHaveLength(1);
   });
 

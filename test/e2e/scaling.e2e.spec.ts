@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
-import { eventually } from '../support/smo-process';
+import { eventually, settlesWithin } from '../support/smo-process';
 
 const GRAPH = 'image-detection-graph';
 
@@ -104,8 +104,8 @@ describe('autoscaling from Prometheus request rates', () => {
     rates['noise-reduction'] = 1;
     await eventually(async () => rig.kube.hungRequests > 0, 20_000, 'a scale call');
     rigStopped = true;
-    const stopped = rig.stop().then(() => 'stopped');
-    expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))])).toBe('stopped');
+    const stopped = rig.stop();
+    expect(await settlesWithin(stopped, 5_000)).toBe(true);
     await stopped;
   });
 

@@ -75,6 +75,17 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
 }
 
+/** Whether `work` settles within `ms` (its timer cleared either way: a test file's worker exits at once). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The graph's view from SMO at `url` once every service is Deployed or Pending (settled, nothing failed). */
 export function settledGraph(url: string, graphId: string, timeoutMs = 60_000, what = 'the graph to settle'): Promise<GraphView> {
   return eventually(
