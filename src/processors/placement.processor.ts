@@ -4,7 +4,7 @@ import type { EnergyFiguresOutcome } from '../integrations/prometheus/energy-fig
 import { GRAPH_CATEGORY, isGraphEvent, type PlacementDecided, type PlacementFailed, type PlacementReason, type ReplacementRequested } from '../domain/graph/events';
 import { placementAction, placementPolicy } from '../domain/graph/placement-policy';
 import { placedValues } from '../domain/graph/placement-values';
-import type { ExistingGraph } from '../domain/graph/state';
+import type { ExistingGraph, GraphState } from '../domain/graph/state';
 import {
   activeIntents,
   createServiceImports,
@@ -49,6 +49,13 @@ export interface LiveReplicas {
 }
 
 export type Dispatch = (command: GraphCommand, context: CommandContext) => Promise<unknown>;
+
+/** What a placement decision reads outside SMO's store (PlacementProcessor.outsideInputs). */
+interface OutsideInputs {
+  replicas: ReadonlyMap<string, number | null>;
+  clusterLatencyMs: Record<string, Record<string, number>> | undefined;
+  energy: EnergyFiguresOutcome | undefined;
+}
 
 const NAME = 'placement';
 /** Records of one decision tried on a graph that other events keep moving (each attempt re-reads it; no new solve). */
@@ -104,12 +111,18 @@ export class PlacementProcessor implements Processor {
     // Read, decided and recorded under the lease approvals hold too: neither takes capacity the other is taking, and
     // an approval of this graph that held it meanwhile (its placement changed) is what this decision starts from.
     const stopped = () => (signal.reason instanceof Error ? signal.reason : new Error('the placement processor stopped'));
+    const wanted = (state: GraphState): state is ExistingGraph =>
+      // A re-submitted id: only the submission that is current now gets placed; a started graph only if never placed.
+      state.kind === 'exists' && !state.removed && !((event.type === 'GraphSubmitted' || event.type === 'GraphStarted') && state.placement !== null);
+    const before = (await this.deps.graphs.load(event.data.graphId)).state;
+    if (!wanted(before)) return;
+    // What the decision reads outside SMO's store (the first inventory, Karmada, Prometheus), read before the lease:
+    // approvals, which wait at most 10 s for it, wait for none of those calls.
+    const outside = await this.outsideInputs(before, reason);
     const placed = await this.deps.placementLease.run(signal, stopped, async (held) => {
       const { state, revision } = await this.deps.graphs.load(event.data.graphId);
-      if (state.kind === 'none' || state.removed) return null;
-      // A re-submitted id: only the submission that is current now gets placed; a started graph only if never placed.
-      if ((event.type === 'GraphSubmitted' || event.type === 'GraphStarted') && state.placement !== null) return null;
-      const decision = await this.decide(state, reason, event);
+      if (!wanted(state)) return null;
+      const decision = await this.decide(state, reason, event, outside);
       const recorded = event.type === 'ReplacementRequested' ? this.governed(state, decision, event) : decision;
       // Lost meanwhile (this instance paused past the lease's TTL): another may have decided on the same capacity; decided again.
       if (!(await held())) throw new Error('the placement lease was lost while deciding; the event is handled again');
@@ -193,21 +206,35 @@ export class PlacementProcessor implements Processor {
     };
   }
 
-  private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent): Promise<GraphCommand> {
+  /**
+   * The decision's inputs from outside SMO's store, each call bounded: the first inventory, the live replicas (Karmada),
+   * the round-trip times and the energy figures (Prometheus). Read for the graph as it was before the lease: a
+   * submission that changed meanwhile counts its new services as 1 replica, and its intents without energy figures.
+   */
+  private async outsideInputs(graph: ExistingGraph, reason: PlacementReason): Promise<OutsideInputs> {
+    await this.deps.inventoryReady();
+    const replicas = reason === 'first-deploy' ? new Map<string, number | null>() : (await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id))).replicas;
+    const clusterLatencyMs = await this.deps.clusterLatencies?.();
+    const services = graph.normalised.services.map((service) => serviceDemand(service, replicas.get(service.id) ?? 1));
+    const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, graph.normalised.intents);
+    const energy = active.includes('energyEfficiency') && this.deps.energyFigures ? await this.deps.energyFigures() : undefined;
+    return { replicas, clusterLatencyMs, energy };
+  }
+
+  private async decide(graph: ExistingGraph, reason: PlacementReason, event: RecordedEvent, outside: OutsideInputs): Promise<GraphCommand> {
     const decisionId = event.id;
+    // Again, under the lease: the placement ledger then holds every decision recorded before this one (an approval's too).
     await this.deps.inventoryReady();
     const first = reason === 'first-deploy';
     const clusters = await clusterCapacities(this.deps.readStore, { now: new Date(), ttlMs: this.deps.ledgerTtlMs, ...(first ? {} : { own: this.ownGraph(graph) }) });
-    const replicas = first ? new Map<string, number | null>() : (await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id))).replicas;
+    const { replicas, clusterLatencyMs, energy } = outside;
     const services: ServiceDemand[] = graph.normalised.services.map((service) => serviceDemand(service, replicas.get(service.id) ?? 1));
-    const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const network = { clusterLatencyMs, latencyLimitsMs: this.deps.latencyLimitsMs };
     const previousPlacement = graph.placement && graph.placement.algorithm !== 'static' ? graph.placement.placement : null;
     const intents = graph.normalised.intents;
     const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, intents);
     const previousClusterSets = previousPlacement ? graph.placement?.clusterSets : undefined;
     // Recorded with the inputs, so a replay sees the figures this decision saw.
-    const energy = active.includes('energyEfficiency') && this.deps.energyFigures ? await this.deps.energyFigures() : undefined;
     const energyFigures = energy?.ok && Object.keys(energy.figures).length > 0 ? energy.figures : undefined;
     const inputs = {
       clusters,

@@ -80,4 +80,22 @@ describe('re-placement: the replicas read from Karmada', () => {
       rig.kube.up();
     }
   }, 60_000);
+
+  it('reads the replicas before it takes the placement lease: an approval is not kept waiting on Karmada', async () => {
+    await deploy('slow', 'slow', 2);
+    const prefix = '/apis/apps/v1/namespaces/slow/deployments/';
+    rig.kube.delay(prefix, 3_000);
+    try {
+      const asked = rig.request('POST', '/graphs/slow/placement'); // answered once decided
+      await eventually(async () => rig.kube.peakInFlight(prefix) > 0, 10_000, 'a replica read under way'); // SMO_KUBE_TIMEOUT=1 s
+      // While Karmada takes its time, the lease approvals wait for is free (another instance's approval takes it here).
+      const { readStore } = rig.smo.runtime;
+      expect(await readStore.acquireLease('placement-approval', 'an approval elsewhere', 5_000)).toBe(true);
+      await readStore.releaseLease('placement-approval', 'an approval elsewhere');
+      expect((await asked).status).toBe(200);
+    } finally {
+      rig.kube.delay(prefix, 0);
+    }
+    await rig.idle();
+  }, 60_000);
 });
