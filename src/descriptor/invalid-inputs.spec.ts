@@ -34,13 +34,11 @@ describe('invalid submissions: status and a problem naming the place', () => {
   });
 
   it.each(cases)('$name → $status', async ({ body, status, pointer, message }) => {
-    const started = Date.now();
     const outcome = await receiveGraphSubmission(body, dependencies);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.status).toBe(status);
     const matching = outcome.problems.filter((problem) => new RegExp(`^${pointer}$`).test(problem.pointer) && message.test(problem.message));
     if (matching.length === 0) throw new Error(`no problem at ${pointer} matching ${message}; got ${JSON.stringify(outcome.problems, null, 1)}`);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -62,7 +62,8 @@ describe('parseYamlText: plain data only', () => {
 
 /**
  * Without the token guard (nesting estimate and token budget) these take 3 to 50 seconds each (yaml recurses, and its own
- * duplicate-key check is quadratic). The bounds are loose because the test machine is shared.
+ * duplicate-key check is quadratic): each must be refused by the guard, which runs before yaml parses anything (its
+ * message says which bound), not by yaml after that work. How fast intake is lives in the benchmarks, not here.
  */
 describe('parseYamlText: bounded work on hostile input', () => {
   const hostile: [string, string, 400 | 413][] = [
@@ -74,16 +75,16 @@ describe('parseYamlText: bounded work on hostile input', () => {
     ['1 MiB flow list', `[${'1,'.repeat(MIB / 2)}1]`, 413],
   ];
 
-  it.each(hostile)('%s is refused quickly', (_name, text, status) => {
-    const started = performance.now();
-    expect(parse(text)).toMatchObject({ ok: false, status });
-    expect(performance.now() - started).toBeLessThan(2000);
+  it.each(hostile)('%s is refused by the guard, before yaml parses it', (_name, text, status) => {
+    expect(parse(text)).toMatchObject({
+      ok: false,
+      status,
+      problems: [{ pointer: '', message: expect.stringMatching(/^YAML (nesting is deeper than \d+ levels|text is too large: more than \d+ tokens)$/) }],
+    });
   });
 
-  it('parses a document just under the token budget within a few hundred milliseconds', () => {
+  it('parses a document just under the token budget', () => {
     const text = Array.from({ length: 7000 }, (_, index) => `key${index}: value`).join('\n');
-    const started = performance.now();
     expect(parse(text).ok).toBe(true);
-    expect(performance.now() - started).toBeLessThan(3000);
   });
 });

@@ -68,13 +68,13 @@ describe('validateDescriptor', () => {
   });
 
   it('refuses lists longer than 1000 entries without looking into them', () => {
-    const started = performance.now();
     const result = validateDescriptor(changed(BRUSSELS, '/hdaGraph/services', Array.from({ length: 300_000 }, () => ({}))));
-    expect(result).toMatchObject({
+    // One problem: none of the 300,000 entries (each lacking its id) was looked into.
+    expect(result).toEqual({
       ok: false,
       problems: [{ pointer: '/hdaGraph/services', message: '"services" must list at most 1000 entries (got 300000)' }],
+      warnings: [],
     });
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   describe('warnings, not failures', () => {
