@@ -10,6 +10,9 @@ import { SimulatedHelmAdapter, readSimulatedReleases } from '../integrations/hel
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
 import { silentServer, tokenKubeconfig, type SilentServer } from '../../test/fakes/silent-server';
+import { FakeGrafana, type RunningFakeGrafana } from '../../test/fakes/grafana/fake-grafana';
+import { GrafanaHttpAdapter } from '../integrations/grafana/grafana-http.adapter';
+import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import { DeploymentProcessor } from './deployment.processor';
 
 /** The demo graph (project demo) submitted as `graphId`, with every service placed on c1. */
@@ -185,4 +188,36 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
     // Nothing recorded as failed: the event is retried (an explicit retry is needed only after a recorded failure).
     expect((await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.endsWith('Failed')).map((e) => e.type)).toEqual([]);
   }, 60_000);
+});
+
+describe('DeploymentProcessor: a Grafana that does not answer', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-grafana-'));
+  const graphs = new GraphCommands(stores.eventStore);
+  let grafana: RunningFakeGrafana;
+  beforeAll(async () => (grafana = await FakeGrafana.start()));
+  afterAll(async () => {
+    await grafana.stop();
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is waited for once per attempt, not once per dashboard: the processor serves every graph', async () => {
+    const adapter = new GrafanaHttpAdapter({ baseUrl: grafana.url, username: 'admin', password: 'admin', timeoutMs: 200 });
+    let calls = 0;
+    const counted: GrafanaPort = {
+      publishGraphDashboard: (...args) => (calls++, adapter.publishGraphDashboard(...args)),
+      publishServiceDashboard: (...args) => (calls++, adapter.publishServiceDashboard(...args)),
+      publishClusterDashboard: (...args) => (calls++, adapter.publishClusterDashboard(...args)),
+      deleteDashboard: (...args) => (calls++, adapter.deleteDashboard(...args)),
+    };
+    const processor = new DeploymentProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), helm: new SimulatedHelmAdapter({ dir }), grafana: counted });
+    await submitPlacedOnC1(graphs, 'hung-grafana');
+    const placed = (await stores.eventStore.readStream(graphStream('hung-grafana'))).at(-1)!;
+    grafana.delayNext(1_000, 10);
+    await expect(processor.handle(placed, { signal: new AbortController().signal, fence: async () => undefined })).rejects.toThrow(/Grafana refused 1 dashboard/);
+    expect(calls).toBe(1);
+    const failed = (await stores.eventStore.readStream(graphStream('hung-grafana'))).filter((e) => e.type === 'DashboardFailed');
+    expect(failed.map((e) => e.data)).toEqual([expect.objectContaining({ serviceId: null, action: 'publish', status: null, error: expect.stringContaining('did not answer') })]);
+  }, 30_000);
 });

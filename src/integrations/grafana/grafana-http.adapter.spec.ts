@@ -98,7 +98,7 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
       grafana.delayNext(1500);
       const started = Date.now();
       const outcome = await adapter({ timeoutMs: 150 }).publishServiceDashboard('frontend');
-      expect(outcome).toEqual({ ok: false, status: null, error: 'Grafana did not answer POST /api/dashboards/db within 150 ms' });
+      expect(outcome).toEqual({ ok: false, status: null, error: 'Grafana did not answer POST /api/dashboards/db within 150 ms', timedOut: true });
       expect(Date.now() - started).toBeLessThan(1000);
     });
 

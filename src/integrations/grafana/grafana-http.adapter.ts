@@ -78,7 +78,12 @@ export class GrafanaHttpAdapter implements GrafanaPort {
 
   /** The parsed JSON body of a 2xx answer, else why not (secrets masked): never throws. */
   private async send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
-    const fail = (status: number | null, error: string): GrafanaOutcome<unknown> => ({ ok: false, status, error: this.redactor.redact(error).slice(0, MAX_MESSAGE_LENGTH) });
+    const fail = (status: number | null, error: string, timedOut = false): GrafanaOutcome<unknown> => ({
+      ok: false,
+      status,
+      error: this.redactor.redact(error).slice(0, MAX_MESSAGE_LENGTH),
+      ...(timedOut ? { timedOut: true as const } : {}),
+    });
     const outcome = await jsonHttp({
       peer: 'Grafana',
       method,
@@ -88,7 +93,7 @@ export class GrafanaHttpAdapter implements GrafanaPort {
       timeoutMs: this.timeoutMs,
       maxResponseBytes: MAX_RESPONSE_BYTES,
     });
-    if (!outcome.answered) return fail(outcome.status, outcome.message);
+    if (!outcome.answered) return fail(outcome.status, outcome.message, outcome.failure === 'timeout');
     if (outcome.status < 200 || outcome.status > 299) return fail(outcome.status, `Grafana answered ${outcome.status}: ${messageOf(outcome.body) ?? outcome.statusText}`);
     if (outcome.body === undefined) return fail(outcome.status, `Grafana answered ${outcome.status} with a body that is not JSON`);
     return { ok: true, value: outcome.body };

@@ -6,7 +6,8 @@ export interface PublishedDashboard {
   url: string;
 }
 
-export type GrafanaOutcome<T> = { ok: true; value: T } | { ok: false; status: number | null; error: string };
+/** `timedOut`: Grafana did not answer within the timeout (a call after it would most likely wait as long). */
+export type GrafanaOutcome<T> = { ok: true; value: T } | { ok: false; status: number | null; error: string; timedOut?: true };
 
 export interface GrafanaPort {
   /** `project`: the namespace of the graph's services (its panels read that namespace only). */
