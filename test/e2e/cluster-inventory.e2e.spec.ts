@@ -27,7 +27,7 @@ describe('cluster inventory from Karmada', () => {
     await sync();
     const listed = await clusters();
     expect(listed.map((c) => c.name)).toEqual(['c1', 'c2']);
-    expect(listed[0]).toMatchObject({ location: 'eu/a', available_cpu: 4, available_ram: '8.00 GiB', availability: true, acceleration: false, grafana: `${rig.grafana.url}/d/c1/c1` });
+    expect(listed[0]).toMatchObject({ location: 'eu/a', available_cpu: 4, available_ram: '8.00 GiB', availability: true, acceleration: false, grafana: `${rig.grafana.url}/d/cluster__c1/c1` });
     expect(await (await rig.request('GET', '/clusters')).json()).toEqual(listed);
     expect(await clusterEvents()).toEqual(['ClusterRegistered:c1', 'ClusterRegistered:c2', 'ClusterDashboardPublished:c1', 'ClusterDashboardPublished:c2']);
 

@@ -51,7 +51,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     expect(graph.services[0]!.values_overwrite).toEqual({ voDescriptorOverwrite: {}, voChartOverwrite: { clustersAffinity: ['c1'], serviceImportClusters: [] } });
     expect(graph.grafana).toBe(`${rig.grafana.url}/d/${GRAPH}/${GRAPH}`);
     // A service's dashboard is its project's own (`<project>_<service>`): a service id is unique only within a project.
-    expect([...rig.grafana.dashboards().keys()].sort()).toEqual([GRAPH, 'demo_image-compression-vo', 'demo_image-detection', 'demo_noise-reduction', 'c1', 'c2'].sort());
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual([GRAPH, 'demo_image-compression-vo', 'demo_image-detection', 'demo_noise-reduction', 'cluster__c1', 'cluster__c2'].sort());
 
     const stop = await rig.request('GET', `/graphs/${GRAPH}/stop`);
     expect([stop.status, await stop.text()]).toEqual([200, 'Graph stopped\n']);
@@ -73,7 +73,7 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     expect(rig.helmCalls('uninstall')).toHaveLength(4);
     await rig.idle();
     // B28: the graph's dashboards are deleted with it (the clusters' stay).
-    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['c1', 'c2']);
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['cluster__c1', 'cluster__c2']);
 
     const gone = await rig.request('GET', `/graphs/${GRAPH}`);
     expect(gone.status).toBe(404);
@@ -90,9 +90,21 @@ describe('graph lifecycle over HTTP (upstream tests/routes/test_graph.py)', () =
     await rig.idle();
     expect((await rig.request('DELETE', '/graphs/graph-a')).status).toBe(200);
     await rig.idle();
-    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['c1', 'c2', 'graph-b', 'team-b_image-compression-vo', 'team-b_image-detection', 'team-b_noise-reduction']);
+    expect([...rig.grafana.dashboards().keys()].sort()).toEqual(['cluster__c1', 'cluster__c2', 'graph-b', 'team-b_image-compression-vo', 'team-b_image-detection', 'team-b_noise-reduction']);
     expect((await rig.request('DELETE', '/graphs/graph-b')).status).toBe(200);
     await rig.idle();
+  });
+
+  it("a graph named like a cluster neither takes the cluster's dashboard nor deletes it when removed", async () => {
+    const clusterDashboard = () => [...rig.grafana.dashboards().values()].find((d) => d.title === 'c1' && JSON.stringify(d.dashboard).includes('source=\\"c1\\"'));
+    const before = await eventually(async () => clusterDashboard(), 10_000, "c1's dashboard");
+    expect((await rig.request('POST', '/project/team-c/graphs', { body: descriptorText().replaceAll(GRAPH, 'c1'), contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    expect((await rig.request('DELETE', '/graphs/c1')).status).toBe(200);
+    await rig.idle();
+    expect(clusterDashboard()).toMatchObject({ uid: before!.uid, version: before!.version });
+    const [c1] = (await (await rig.request('GET', '/clusters')).json()) as Array<{ grafana: string }>;
+    expect(c1!.grafana).toBe(`${rig.grafana.url}/d/${before!.uid}/c1`);
   });
 });
 

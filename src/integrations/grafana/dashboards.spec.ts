@@ -110,8 +110,10 @@ describe('clusterDashboard', () => {
   const envelope = clusterDashboard('edge-1');
   const x = 'source="edge-1"';
 
-  it('has uid and title = the cluster name and nine panels laid out as upstream', () => {
-    expect(envelope.dashboard).toMatchObject({ uid: 'edge-1', title: 'edge-1' });
+  it("has title = the cluster name, a uid no graph's or service's dashboard has, and nine panels laid out as upstream", () => {
+    expect(envelope.dashboard).toMatchObject({ uid: 'cluster__edge-1', title: 'edge-1' });
+    expect(envelope.dashboard.uid).not.toBe(graphDashboard('edge-1', []).dashboard.uid);
+    expect(envelope.dashboard.uid).not.toBe(serviceDashboard('edge-1', {}, 'cluster').dashboard.uid);
     expect(layout(envelope)).toEqual([
       { id: 3, type: 'timeseries', title: 'CPU usage', gridPos: { h: 7, w: 14, x: 0, y: 0 } },
       { id: 12, type: 'stat', title: 'CPU cores', gridPos: { h: 7, w: 4, x: 14, y: 0 } },
@@ -201,8 +203,9 @@ describe('dashboardUid (B28: Grafana refuses uids over 40 characters)', () => {
   });
 
   it('is what every builder uses, while the title keeps the full name', () => {
-    for (const envelope of [graphDashboard(long, ['a']), serviceDashboard(long), clusterDashboard(long)]) {
+    for (const envelope of [graphDashboard(long, ['a']), serviceDashboard(long)]) {
       expect(envelope.dashboard).toMatchObject({ uid: dashboardUid(long), title: long });
     }
+    expect(clusterDashboard(long).dashboard).toMatchObject({ uid: dashboardUid(`cluster__${long}`), title: long });
   });
 });

@@ -33,8 +33,13 @@ export function serviceDashboard(serviceId: string, options: DashboardOptions = 
   return basicDashboard(`${serviceId} (${project})`, dashboardUid(`${project}_${serviceId}`), panels);
 }
 
+/**
+ * A cluster's dashboard, uid `cluster__<name>`: no graph's uid (no `_`) nor service's (`<project>_<service>`, where a
+ * service id never begins with `_`). Upstream's uid, the cluster name, was a graph's of that name too: each overwrote
+ * the other's dashboard, and removing the graph deleted the cluster's.
+ */
 export function clusterDashboard(clusterName: string, options: DashboardOptions = {}): DashboardEnvelope {
-  return basicDashboard(clusterName, dashboardUid(clusterName), clusterPanels(clusterName, datasourceOf(options)));
+  return basicDashboard(clusterName, dashboardUid(`cluster__${clusterName}`), clusterPanels(clusterName, datasourceOf(options)));
 }
 
 /** Upstream `create_basic_dashboard`; overwrite so that re-publishing replaces by uid. */

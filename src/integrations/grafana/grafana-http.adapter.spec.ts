@@ -28,9 +28,9 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
     it('publishes graph and cluster dashboards under their uids, with the configured datasource', async () => {
       const grafanaAdapter = adapter({ datasourceUid: 'smo-prom' });
       expect(await grafanaAdapter.publishGraphDashboard('image-detection', ['frontend', 'detector'])).toMatchObject({ ok: true, value: { uid: 'image-detection' } });
-      expect(await grafanaAdapter.publishClusterDashboard('edge-1')).toMatchObject({ ok: true, value: { url: `${grafana.url}/d/edge-1/edge-1` } });
-      expect([...grafana.dashboards().keys()]).toEqual(['image-detection', 'edge-1']);
-      expect(JSON.stringify(grafana.dashboards().get('edge-1')?.dashboard)).not.toContain('"uid":"prometheus"');
+      expect(await grafanaAdapter.publishClusterDashboard('edge-1')).toMatchObject({ ok: true, value: { url: `${grafana.url}/d/cluster__edge-1/edge-1` } });
+      expect([...grafana.dashboards().keys()]).toEqual(['image-detection', 'cluster__edge-1']);
+      expect(JSON.stringify(grafana.dashboards().get('cluster__edge-1')?.dashboard)).not.toContain('"uid":"prometheus"');
     });
 
     it('overwrites on re-publish: same uid and url, next version', async () => {
