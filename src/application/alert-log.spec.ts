@@ -38,4 +38,15 @@ describe('AlertLog', () => {
     await log.record([alert({}, null, 12)], now);
     expect(await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).toHaveLength(2);
   });
+
+  it("records a notification of more alerts than one append of the store holds, each once (Alertmanager does not retry a 4xx)", async () => {
+    const store = new MemoryEventStore({ maxAppendSize: 64 * 1024 });
+    const log = new AlertLog(store);
+    const alerts = Array.from({ length: 1_000 }, (_, i) => alert({ fingerprint: `f${i}` }));
+    await log.record(alerts, context('2026-12-06T00:00:00Z'));
+    expect(await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).toHaveLength(1_000);
+    // Delivered again with one more: the new one is recorded, the others not twice.
+    await log.record([...alerts, alert({ fingerprint: 'f-new' })], context('2026-12-06T00:01:00Z'));
+    expect(await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).toHaveLength(1_001);
+  });
 });

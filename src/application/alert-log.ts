@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { alertsStream, type AlertFired } from '../domain/alert/events';
 import { SCHEMA_VERSION } from '../domain/event-schema';
-import { WrongExpectedVersionError } from '../eventstore/errors';
+import { MaxAppendSizeExceededError, WrongExpectedVersionError } from '../eventstore/errors';
 import { ANY, type EventStore, type NewEvent } from '../eventstore/event-store';
 import { deterministicId } from '../shared/deterministic-id';
 
@@ -55,6 +55,13 @@ export class AlertLog {
     try {
       return (await this.store.appendToStream(stream, events, { expectedRevision: ANY })).position;
     } catch (error) {
+      // More alerts than one append holds (about 3,000 of a day): in halves. Refused with 413 instead, the notification
+      // was lost, since Alertmanager retries only a 5xx; each alert's id keeps a retry after a failure half-way from
+      // recording any twice.
+      if (error instanceof MaxAppendSizeExceededError && events.length > 1) {
+        const half = Math.ceil(events.length / 2);
+        return Math.max(await this.append(stream, events.slice(0, half)), await this.append(stream, events.slice(half)));
+      }
       // Some of them were recorded before, among others (the store takes a repeat only as a whole batch): one at a time.
       if (!(error instanceof WrongExpectedVersionError) || events.length === 1) throw error;
       let position = 0;
