@@ -1,5 +1,6 @@
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { DNS_LABEL_MAX_LENGTH, HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../shared/dns-name';
+import { isPrometheusDuration } from '../shared/prometheus-duration';
 
 /** Value rules of the validator. Each returns undefined when the value is fine, else the reason. */
 export type StringRule = (value: string) => string | undefined;
@@ -24,13 +25,12 @@ export const SEMVER =
 export const semanticVersion: StringRule = (value) =>
   SEMVER.test(value) ? undefined : 'must be a semantic version such as "1.0.0" (semver.org)';
 
-/** Prometheus duration (prometheus/common model.ParseDuration): units in descending order, or "0". */
-export const PROMETHEUS_DURATION = /^(?:0|(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?)$/;
+export { PROMETHEUS_DURATION } from '../shared/prometheus-duration';
 
 export const prometheusDuration: StringRule = (value) =>
-  value !== '' && PROMETHEUS_DURATION.test(value)
+  isPrometheusDuration(value)
     ? undefined
-    : 'must be a Prometheus duration such as "30s", "2m" or "1h30m" (units y, w, d, h, m, s, ms in that order)';
+    : 'must be a Prometheus duration such as "30s", "2m" or "1h30m" (units y, w, d, h, m, s, ms in that order), at most 292 years';
 
 /** Alert names: kept to characters every consumer (rule files, labels, dashboards) handles. */
 export const EVENT_ID = /^[A-Za-z0-9]([A-Za-z0-9_.:-]{0,61}[A-Za-z0-9])?$/;

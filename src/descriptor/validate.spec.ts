@@ -151,6 +151,14 @@ describe('validateDescriptor', () => {
     ]);
   });
 
+  it("refuses a gracePeriod Prometheus cannot hold (over 2^63 ns, about 292 years), which had failed the whole rules file", () => {
+    const gracePeriod = `${services}/0/deployment/trigger/event/events/0/condition/gracePeriod`;
+    for (const value of ['292y', '106751d23h', '9223372036854ms', '0']) expect(validateDescriptor(changed(BRUSSELS, gracePeriod, value)).ok).toBe(true);
+    for (const value of ['293y', '292y53w', '106752d', '9223372036855ms', '99999999999999999999y']) {
+      expect(validateDescriptor(changed(BRUSSELS, gracePeriod, value))).toMatchObject({ ok: false, problems: [{ pointer: gracePeriod, message: expect.stringContaining('292') }] });
+    }
+  });
+
   it('event.condition ALL with several events is accepted without a warning (SMO waits for all of them); another value is taken as ANY, with a warning', () => {
     const trigger = `${services}/0/deployment/trigger/event`;
     const event = getAt(fixtureDocument(BRUSSELS), `${trigger}/events/0`) as Record<string, unknown>;

@@ -1,9 +1,7 @@
 import { isValidAlertName } from './alert-rule-name';
 import type { AlertRule } from './alert-rules.port';
 import { LABEL_NAME } from './promql';
-
-/** prometheus/common model.ParseDuration: units in descending order, or a bare "0". */
-const PROMETHEUS_DURATION = /^(?:0|(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?)$/;
+import { isPrometheusDuration } from '../../shared/prometheus-duration';
 
 /** A rule Prometheus would refuse; refused before writing, since one bad rule fails the whole reload. */
 export class InvalidAlertRuleError extends Error {
@@ -27,7 +25,7 @@ export function assertValidAlertRules(rules: readonly AlertRule[]): void {
     if (seen.has(rule.name)) fail('given twice in one call');
     seen.add(rule.name);
     if (rule.expr.trim() === '') fail('expr is empty');
-    if (rule.for === '' || !PROMETHEUS_DURATION.test(rule.for)) fail(`"for" is not a Prometheus duration: ${JSON.stringify(rule.for)}`);
+    if (!isPrometheusDuration(rule.for)) fail(`"for" is not a Prometheus duration: ${JSON.stringify(rule.for)}`);
     for (const [kind, map] of [['label', rule.labels], ['annotation', rule.annotations]] as const) {
       for (const [key, value] of Object.entries(map)) {
         if (!LABEL_NAME.test(key)) fail(`${kind} name ${JSON.stringify(key)} must match [a-zA-Z_][a-zA-Z0-9_]*`);
