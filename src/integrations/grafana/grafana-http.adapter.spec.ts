@@ -1,4 +1,5 @@
 import { FakeGrafana, type RunningFakeGrafana } from '../../../test/fakes/grafana/fake-grafana';
+import { listenOnLoopback } from '../../../test/fakes/loopback-server';
 import { dashboardUid, serviceDashboard } from './dashboards';
 import { GrafanaHttpAdapter, type GrafanaHttpOptions } from './grafana-http.adapter';
 
@@ -31,6 +32,23 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
       expect(await grafanaAdapter.publishClusterDashboard('edge-1')).toMatchObject({ ok: true, value: { url: `${grafana.url}/d/cluster__edge-1/edge-1` } });
       expect([...grafana.dashboards().keys()]).toEqual(['image-detection', 'cluster__edge-1']);
       expect(JSON.stringify(grafana.dashboards().get('cluster__edge-1')?.dashboard)).not.toContain('"uid":"prometheus"');
+    });
+
+    it("answers the dashboard's address once under a sub-path: Grafana's url already holds its root_url's path", async () => {
+      // Grafana with root_url http://host/grafana/ answers url /grafana/d/<uid>/<slug>; behind a proxy that strips the prefix, /d/<uid>/<slug>.
+      for (const [answered, expected] of [['/grafana/d/frontend/frontend', '/grafana/d/frontend/frontend'], ['/d/frontend/frontend', '/grafana/d/frontend/frontend']]) {
+        const subPath = await listenOnLoopback((request, response) => {
+          request.resume();
+          response.writeHead(request.url === '/grafana/api/dashboards/db' ? 200 : 404, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ id: 1, uid: 'frontend', url: answered, status: 'success', version: 1, slug: 'frontend' }));
+        });
+        try {
+          const outcome = await adapter({ baseUrl: `${subPath.url}/grafana/` }).publishServiceDashboard('frontend');
+          expect(outcome).toEqual({ ok: true, value: { uid: 'frontend', url: `${subPath.url}${expected}` } });
+        } finally {
+          await subPath.close();
+        }
+      }
     });
 
     it('overwrites on re-publish: same uid and url, next version', async () => {

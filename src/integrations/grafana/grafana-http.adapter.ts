@@ -72,8 +72,18 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     if (url === undefined || !url.startsWith('/')) {
       return { ok: false, status: 200, error: 'Grafana answered 200 without a dashboard url' };
     }
-    // Like upstream, GRAFANA_HOST + the path Grafana answered (`/d/<uid>/<slug>`).
-    return { ok: true, value: { uid: uid ?? envelope.dashboard.uid, url: this.baseUrl + url } };
+    return { ok: true, value: { uid: uid ?? envelope.dashboard.uid, url: this.dashboardAddress(url) } };
+  }
+
+  /**
+   * Like upstream, GRAFANA_HOST + the path Grafana answered (`/d/<uid>/<slug>`), unless that path already begins with
+   * GRAFANA_HOST's own: Grafana served under a sub-path (root_url `…/grafana/`) answers `/grafana/d/<uid>/<slug>`, which
+   * upstream's join doubled (`…/grafana/grafana/d/…`, a link to nothing).
+   */
+  private dashboardAddress(path: string): string {
+    const { origin, pathname } = new URL(this.baseUrl);
+    const subPath = pathname.replace(/\/+$/, '');
+    return subPath !== '' && path.startsWith(`${subPath}/d/`) ? origin + path : this.baseUrl + path;
   }
 
   /** The parsed JSON body of a 2xx answer, else why not (secrets masked): never throws. */
