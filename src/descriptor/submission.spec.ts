@@ -5,7 +5,7 @@ import { CURRENT_FIXTURES, fixtureDocument, FixtureName, fixtureText, LEGACY_FIX
 import { HdarctlArtifactResolver } from './artifact';
 import { DescriptorBody } from './intake';
 import { MAX_GRAPH_ALERT_RULE_BYTES, serviceAlertRules, storedAlertRuleBytes } from '../integrations/prometheus/smo-alert-rule';
-import { receiveGraphSubmission, SubmissionDependencies } from './submission';
+import { receiveGraphSubmission, SubmissionDependencies, type PromqlCheck } from './submission';
 
 const FAKE_HDARCTL = join(__dirname, '../../test/fixtures/fake-hdarctl/hdarctl');
 const REF = 'http://10.0.3.53:5000/test/graph';
@@ -115,5 +115,23 @@ describe('a graph whose alerting rules would not fit one PrometheusRule', () => 
     ]);
     // One event whose description alone is too long.
     expect(await submit(withEvents(1, 'd'.repeat(600_000)))).toMatchObject({ ok: false, status: 400 });
+  });
+});
+
+describe("events' queries parsed by Prometheus (checkPromql, with PROMETHEUS_HOST)", () => {
+  const body = bodyOf('brussels-demo.upstream.hdag.yaml', 'application/yaml');
+  const pointer = '/hdaGraph/services/0/deployment/trigger/event/events/0/condition/promQuery';
+
+  it('refuses with 400 naming the query Prometheus refuses, and accepts when Prometheus does not say (unreachable, older than 2.38)', async () => {
+    const asked: string[] = [];
+    const refusing: PromqlCheck = async (promql) => (asked.push(promql), { ok: false, refused: 'expected type range vector' });
+    expect(await receiveGraphSubmission(body, { ...dependenciesFor('brussels-demo.upstream.hdag.yaml'), checkPromql: refusing })).toEqual({
+      ok: false,
+      status: 400,
+      problems: [{ pointer, message: 'Prometheus refuses this query: expected type range vector' }],
+    });
+    expect(asked).toHaveLength(1);
+    const silent: PromqlCheck = async () => ({ ok: false, unknown: 'cannot reach Prometheus' });
+    expect(await receiveGraphSubmission(body, { ...dependenciesFor('brussels-demo.upstream.hdag.yaml'), checkPromql: silent })).toMatchObject({ ok: true });
   });
 });

@@ -40,26 +40,58 @@ export function prepareGraphSubmission(
   };
 }
 
+/** Prometheus' own parse of an expression (PrometheusClient.checkExpression); the grammar check here passes type errors. */
+export type PromqlCheck = (promql: string, signal?: AbortSignal) => Promise<{ ok: true } | { ok: false; refused: string } | { ok: false; unknown: string }>;
+
 export interface SubmissionDependencies {
   readonly artifacts: ArtifactResolver;
   readonly limits?: Partial<IntakeLimits>;
   readonly normalise?: NormaliseOptions;
   readonly signal?: AbortSignal;
+  /** With PROMETHEUS_HOST: each event's promQuery as Prometheus parses it. */
+  readonly checkPromql?: PromqlCheck;
 }
 
 /** The whole pure path of `POST /project/{project}/graphs`: body → document (maybe via hdarctl) → submission. */
 export async function receiveGraphSubmission(body: DescriptorBody, dependencies: SubmissionDependencies): Promise<SubmissionOutcome> {
   const intake = parseDescriptorBody(body, dependencies.limits);
   if (intake.kind === 'rejected') return { ok: false, status: intake.status, problems: intake.problems };
-  if (intake.kind === 'descriptor') return prepareGraphSubmission(intake.document, { form: intake.format }, dependencies.normalise);
-  let document: unknown;
-  try {
-    document = await dependencies.artifacts.resolve(intake.ref, dependencies.signal);
-  } catch (error) {
-    if (error instanceof ArtifactError) return { ok: false, status: error.status, problems: error.problems };
-    throw error;
+  let outcome: SubmissionOutcome;
+  if (intake.kind === 'descriptor') outcome = prepareGraphSubmission(intake.document, { form: intake.format }, dependencies.normalise);
+  else {
+    let document: unknown;
+    try {
+      document = await dependencies.artifacts.resolve(intake.ref, dependencies.signal);
+    } catch (error) {
+      if (error instanceof ArtifactError) return { ok: false, status: error.status, problems: error.problems };
+      throw error;
+    }
+    outcome = prepareGraphSubmission(document, { form: 'artifact', ref: intake.ref }, dependencies.normalise);
   }
-  return prepareGraphSubmission(document, { form: 'artifact', ref: intake.ref }, dependencies.normalise);
+  if (!outcome.ok || !dependencies.checkPromql) return outcome;
+  const problems = await promqlProblems(outcome.submission.normalised, dependencies.checkPromql, dependencies.signal);
+  return problems.length === 0 ? outcome : { ok: false, status: 400, problems };
+}
+
+/**
+ * The events whose query Prometheus refuses to parse (a type error such as `rate(foo)`, a bad regular expression): as
+ * rules they would keep Prometheus' rules file from loading, and Prometheus from starting. A Prometheus that does not
+ * say (unreachable, older than 2.38) is asked no further: the grammar check stands, and the rule write reports a refusal.
+ */
+async function promqlProblems(graph: NormalisedGraph, check: PromqlCheck, signal?: AbortSignal): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [index, service] of graph.services.entries()) {
+    if (service.trigger.kind !== 'event') continue;
+    for (const [eventIndex, event] of service.trigger.events.entries()) {
+      const answer = await check(event.promQuery, signal);
+      if ('unknown' in answer) return problems;
+      if ('refused' in answer) {
+        const path = ['hdaGraph', 'services', index, 'deployment', 'trigger', 'event', 'events', eventIndex, 'condition', 'promQuery'];
+        problems.push(problemAt(path, `Prometheus refuses this query: ${answer.refused}`));
+      }
+    }
+  }
+  return problems;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { prepareGraphSubmission } from '../../src/descriptor';
 import { alertRuleName } from '../../src/integrations/prometheus/alert-rule-name';
 import { startPrometheusRig } from '../support/prometheus-rig';
 import { descriptorText } from '../support/graph-fixtures';
@@ -102,9 +104,20 @@ describe("rules-file mode: one graph's bad rule affects only that graph (real Pr
     const outcome = async (graphId: string) =>
       (await store.readAll({ filter: { eventTypes: ['AlertRulesRegistered', 'AlertRulesFailed'] } })).find((e) => (e.data as { graphId: string }).graphId === graphId);
 
-    for (const [project, body] of [['team-a', graphA], ['team-c', graphC]] as const) {
-      expect((await rig.request('POST', `/project/${project}/graphs`, { body, contentType: 'application/yaml' })).status).toBe(200);
-    }
+    expect((await rig.request('POST', '/project/team-a/graphs', { body: graphA, contentType: 'application/yaml' })).status).toBe(200);
+    // Prometheus parses each event's query at submission: graph C is refused, naming the query and Prometheus' reason.
+    const refused = await rig.request('POST', '/project/team-c/graphs', { body: graphC, contentType: 'application/yaml' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ pointer: '/hdaGraph/services/0/deployment/trigger/event/events/0/condition/promQuery', message: expect.stringContaining('expected type range vector') }],
+    });
+    // A graph C recorded before SMO asked Prometheus (or while it did not answer): its rules are refused at the write.
+    const prepared = prepareGraphSubmission(parseYaml(graphC), { form: 'yaml' });
+    if (!prepared.ok) throw new Error(JSON.stringify(prepared.problems));
+    const { received, source, normalised, warnings } = prepared.submission;
+    const descriptor = (received as { hdaGraph: Record<string, unknown> }).hdaGraph;
+    const context = { commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() };
+    await rig.smo.runtime.graphs.execute({ type: 'SubmitGraph', data: { graphId: 'graph-c', project: 'team-c', descriptor, source, normalised, warnings } }, context);
     const a = await eventually(async () => outcome('graph-a'), 20_000, 'graph A rules');
     const c = await eventually(async () => outcome('graph-c'), 20_000, 'graph C rules');
     expect(a).toMatchObject({ type: 'AlertRulesRegistered', data: { reloaded: true, reloadError: null } });

@@ -2,7 +2,7 @@ import { applyDecorators, Controller, Delete, Get, HttpCode, HttpStatus, Inject,
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails } from '../../descriptor';
+import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails, type PromqlCheck } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
 import { holdsRelease } from '../../domain/graph/state';
@@ -118,7 +118,7 @@ export class GraphsController {
     const body = rawBody(request);
     const outcome = await receiveGraphSubmission(
       { contentType: request.headers['content-type'], body },
-      { artifacts: this.runtime.integrations.artifacts, limits: { maxBodyBytes: this.runtime.config.maxBodyBytes } },
+      { artifacts: this.runtime.integrations.artifacts, limits: { maxBodyBytes: this.runtime.config.maxBodyBytes }, checkPromql: this.promqlCheck() },
     );
     if (!outcome.ok) throw new ProblemException(toProblemDetails(outcome.status, outcome.problems));
     const { submission } = outcome;
@@ -472,6 +472,12 @@ export class GraphsController {
   }
 
   /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */
+  /** With PROMETHEUS_HOST, events' queries are parsed by Prometheus itself at submission. */
+  private promqlCheck(): PromqlCheck | undefined {
+    const prometheus = this.runtime.integrations.prometheus;
+    return prometheus ? (promql, signal) => prometheus.checkExpression(promql, signal) : undefined;
+  }
+
   private refuseUnlistedRegistries(charts: string[]): void {
     const allowed = this.runtime.config.security.allowedRegistries;
     if (allowed.length === 0) return;

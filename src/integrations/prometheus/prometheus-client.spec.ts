@@ -123,6 +123,11 @@ describe('PrometheusClient against a fake Prometheus', () => {
     expect(outcome).toMatchObject({ ok: false, kind: 'unreachable', status: null, error: expect.stringContaining('ECONNREFUSED') });
   });
 
+  it("checkExpression: a Prometheus that does not say (no format_query before 2.38, unreachable) is unknown, not a refusal", async () => {
+    expect(await client.checkExpression('rate(up)')).toEqual({ ok: false, unknown: expect.stringContaining('404') });
+    expect(await new PrometheusClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` }).checkExpression('up')).toEqual({ ok: false, unknown: expect.stringContaining('ECONNREFUSED') });
+  });
+
   describe('requestRate', () => {
     it('returns the first sample’s value', async () => {
       prometheus.answer(() => vectorReply([{ labels: { service: 'svc' }, value: '12.25' }]));

@@ -54,6 +54,32 @@ export class PrometheusClient {
   }
 
   /**
+   * Whether Prometheus parses `promql` as a rule would (`POST /api/v1/format_query`, Prometheus 2.38+: the grammar and
+   * the types, e.g. `rate(foo)`, which the descriptor's grammar check passes and which keeps a rules file from
+   * loading), without evaluating it. `refused`: Prometheus' reason; `unknown`: it did not say (unreachable, older).
+   */
+  async checkExpression(promql: string, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; refused: string } | { ok: false; unknown: string }> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await fetch(`${this.baseUrl}/api/v1/format_query`, {
+        method: 'POST',
+        body: new URLSearchParams({ query: promql }),
+        signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+        redirect: 'manual',
+        headers: { accept: 'application/json' },
+      });
+      const body = await readCapped(response, MAX_QUERY_ANSWER_BYTES);
+      const answer = body === null ? null : readQueryResponse(response.status, body);
+      if (response.ok) return { ok: true };
+      if (answer !== null && !answer.ok && answer.errorType === 'bad_data') return { ok: false, refused: answer.error.replace(/^bad_data: /, '') };
+      return { ok: false, unknown: answer !== null && !answer.ok ? answer.error : `HTTP ${response.status}` };
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      return { ok: false, unknown: describeFetchFailure(error, this.timeoutMs) };
+    }
+  }
+
+  /**
    * Requests per second of one service over the last `windowSeconds` (upstream `get_request_rate`).
    * No series is `null`: upstream read it as 0, so an exporter down or a scrape gap scaled every
    * service to its minimum. NaN → 0, as upstream. ±Inf and a negative value are refused (`invalid`): a counter
