@@ -40,6 +40,8 @@ export function prepareGraphSubmission(
   };
 }
 
+const PROMQL_CHECKS_AT_ONCE = 8;
+
 /** Prometheus' own parse of an expression (PrometheusClient.checkExpression); the grammar check here passes type errors. */
 export type PromqlCheck = (promql: string, signal?: AbortSignal) => Promise<{ ok: true } | { ok: false; refused: string } | { ok: false; unknown: string }>;
 
@@ -79,17 +81,23 @@ export async function receiveGraphSubmission(body: DescriptorBody, dependencies:
  * say (unreachable, older than 2.38) is asked no further: the grammar check stands, and the rule write reports a refusal.
  */
 async function promqlProblems(graph: NormalisedGraph, check: PromqlCheck, signal?: AbortSignal): Promise<Problem[]> {
+  const queries = graph.services.flatMap((service, index) =>
+    service.trigger.kind !== 'event'
+      ? []
+      : service.trigger.events.map((event, eventIndex) => ({
+          promQuery: event.promQuery,
+          path: ['hdaGraph', 'services', index, 'deployment', 'trigger', 'event', 'events', eventIndex, 'condition', 'promQuery'],
+        })),
+  );
   const problems: Problem[] = [];
-  for (const [index, service] of graph.services.entries()) {
-    if (service.trigger.kind !== 'event') continue;
-    for (const [eventIndex, event] of service.trigger.events.entries()) {
-      const answer = await check(event.promQuery, signal);
-      if ('unknown' in answer) return problems;
-      if ('refused' in answer) {
-        const path = ['hdaGraph', 'services', index, 'deployment', 'trigger', 'event', 'events', eventIndex, 'condition', 'promQuery'];
-        problems.push(problemAt(path, `Prometheus refuses this query: ${answer.refused}`));
-      }
-    }
+  // A few at a time: a graph may have a few thousand events, and Prometheus may be a network hop away.
+  for (let start = 0; start < queries.length; start += PROMQL_CHECKS_AT_ONCE) {
+    const batch = queries.slice(start, start + PROMQL_CHECKS_AT_ONCE);
+    const answers = await Promise.all(batch.map((query) => check(query.promQuery, signal)));
+    answers.forEach((answer, i) => {
+      if ('refused' in answer) problems.push(problemAt(batch[i]!.path, `Prometheus refuses this query: ${answer.refused}`));
+    });
+    if (answers.some((answer) => 'unknown' in answer)) break;
   }
   return problems;
 }
