@@ -208,11 +208,15 @@ export class ObserveClusterGone extends ClusterUseCase<'ObserveClusterGone'> {
 export class RecordClusterDashboard extends ClusterUseCase<'RecordClusterDashboard'> {
   readonly type = 'RecordClusterDashboard';
 }
+export class RecordClusterDashboardRemoved extends ClusterUseCase<'RecordClusterDashboardRemoved'> {
+  readonly type = 'RecordClusterDashboardRemoved';
+}
 
 export const CLUSTER_USE_CASES: { [T in ClusterCommand['type']]: new (payload: Payload<ClusterCommand, T>, context: CommandContext) => ClusterUseCase<T> } = {
   ObserveCluster,
   ObserveClusterGone,
   RecordClusterDashboard,
+  RecordClusterDashboardRemoved,
 };
 
 export const clusterUseCaseOf = wrapperOf<ClusterCommand, ClusterResult>(CLUSTER_USE_CASES);

@@ -171,7 +171,7 @@ export class DurableProcessing {
         new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch, eventStore: runtime.eventStore }),
       );
     }
-    if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster }));
+    if (grafana) this.processors.push(new ClusterDashboardProcessor({ grafana, dispatch: dispatchCluster, clusters: runtime.clusters }));
     this.scaling =
       runtime.config.scaling.enabled && prometheus
         ? new ScalingScheduler({

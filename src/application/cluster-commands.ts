@@ -1,7 +1,7 @@
 import type { EventStore } from '../eventstore/event-store';
 import { clusterDecider, type ClusterCommand, type ClusterState } from '../domain/cluster/decide';
 import { clusterStream, type ClusterEvent } from '../domain/cluster/events';
-import { handleCommand, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
+import { handleCommand, loadDecided, type CommandContext, type CommandResult, type HandleOptions } from './command-handler';
 import { AggregateCache } from './aggregate-loader';
 
 export function clusterNameOf(command: ClusterCommand): string {
@@ -17,5 +17,10 @@ export class ClusterCommands {
 
   execute(command: ClusterCommand, context: CommandContext): Promise<CommandResult<ClusterEvent, ClusterState>> {
     return handleCommand(this.store, clusterStream(clusterNameOf(command)), clusterDecider, command, context, this.options);
+  }
+
+  /** The cluster as its events say now. */
+  async load(name: string): Promise<ClusterState> {
+    return (await loadDecided(this.store, clusterStream(name), clusterDecider, this.options)).state;
   }
 }

@@ -70,6 +70,29 @@ describe('cluster inventory from Karmada', () => {
     ]);
   });
 
+  it("deletes a removed cluster's Grafana dashboard (they piled up as clusters came and went), and publishes it again when it comes back", async () => {
+    await sync();
+    const [c1, c2] = TWO_CLUSTERS as [KarmadaClusterInput, KarmadaClusterInput];
+    const dashboardOf = (name: string) => [...rig.grafana.dashboards().values()].find((d) => d.title === name);
+    expect(dashboardOf('c2')).toBeDefined();
+    rig.kube.setClusters([karmadaCluster(c1)]);
+    await sync();
+    expect(dashboardOf('c2')).toBeUndefined();
+    expect(dashboardOf('c1')).toBeDefined();
+    rig.kube.setClusters([karmadaCluster(c1), karmadaCluster(c2)]);
+    await sync();
+    expect(dashboardOf('c2')).toBeDefined();
+    expect((await clusters()).find((c) => c.name === 'c2')?.grafana).toBe(`${rig.grafana.url}/d/cluster__c2/c2`);
+    expect((await clusterEvents()).filter((e) => e.endsWith(':c2'))).toEqual([
+      'ClusterRegistered:c2',
+      'ClusterDashboardPublished:c2',
+      'ClusterRemoved:c2',
+      'ClusterDashboardRemoved:c2',
+      'ClusterRegistered:c2',
+      'ClusterDashboardPublished:c2',
+    ]);
+  });
+
   it('keeps running when Karmada is down, reports it, and answers POST /clusters/sync with 502', async () => {
     rig.kube.down();
     const failed = await rig.request('POST', '/clusters/sync');

@@ -5,7 +5,8 @@ import { isClusterEvent, type ClusterEvent } from './events';
 export type ClusterCommand =
   | { type: 'ObserveCluster'; data: { observed: ObservedCluster } }
   | { type: 'ObserveClusterGone'; data: { name: string } }
-  | { type: 'RecordClusterDashboard'; data: { name: string; uid: string; url: string } };
+  | { type: 'RecordClusterDashboard'; data: { name: string; uid: string; url: string } }
+  | { type: 'RecordClusterDashboardRemoved'; data: { name: string; uid: string } };
 
 export type ClusterState =
   | { kind: 'none' }
@@ -33,11 +34,15 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
     case 'RecordClusterDashboard':
       if (state.kind === 'none') throw new DomainError('not-found', `Cluster ${command.data.name} not found`);
       return [{ type: 'ClusterDashboardPublished', data: command.data }];
+    case 'RecordClusterDashboardRemoved':
+      // Only the dashboard it still records: a cluster that came back meanwhile has its dashboard published again.
+      if (state.kind === 'none' || state.dashboard?.uid !== command.data.uid) return [];
+      return [{ type: 'ClusterDashboardRemoved', data: command.data }];
   }
 }
 
 /** Version of evolveCluster and of ClusterState's shape: bump it when either changes (older snapshots are then ignored). */
-export const CLUSTER_EVOLVE_VERSION = 1;
+export const CLUSTER_EVOLVE_VERSION = 2;
 
 export function evolveCluster(state: ClusterState, event: ClusterEvent): ClusterState {
   switch (event.type) {
@@ -53,6 +58,8 @@ export function evolveCluster(state: ClusterState, event: ClusterEvent): Cluster
       return state.kind === 'known' ? { ...state, removed: true } : state;
     case 'ClusterDashboardPublished':
       return state.kind === 'known' ? { ...state, dashboard: { uid: event.data.uid, url: event.data.url } } : state;
+    case 'ClusterDashboardRemoved':
+      return state.kind === 'known' ? { ...state, dashboard: null } : state;
   }
 }
 

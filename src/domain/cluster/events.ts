@@ -32,13 +32,20 @@ export interface ClusterDashboardPublished {
   data: { name: string; uid: string; url: string };
 }
 
+/** The removed cluster's dashboard was deleted from Grafana. */
+export interface ClusterDashboardRemoved {
+  type: 'ClusterDashboardRemoved';
+  data: { name: string; uid: string };
+}
+
 export type ClusterEvent =
   | ClusterRegistered
   | ClusterCapacityObserved
   | ClusterUnavailable
   | ClusterRecovered
   | ClusterRemoved
-  | ClusterDashboardPublished;
+  | ClusterDashboardPublished
+  | ClusterDashboardRemoved;
 
 /** Every ClusterEvent type: the stream's guard. */
 export const CLUSTER_EVENT_TYPES: Record<ClusterEvent['type'], true> = {
@@ -48,6 +55,7 @@ export const CLUSTER_EVENT_TYPES: Record<ClusterEvent['type'], true> = {
   ClusterRecovered: true,
   ClusterRemoved: true,
   ClusterDashboardPublished: true,
+  ClusterDashboardRemoved: true,
 };
 export const isClusterEvent = eventGuard<ClusterEvent>(CLUSTER_EVENT_TYPES);
 
