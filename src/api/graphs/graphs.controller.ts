@@ -471,13 +471,13 @@ export class GraphsController {
     return doc;
   }
 
-  /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */
   /** With PROMETHEUS_HOST, events' queries are parsed by Prometheus itself at submission. */
   private promqlCheck(): PromqlCheck | undefined {
     const prometheus = this.runtime.integrations.prometheus;
     return prometheus ? (promql, signal) => prometheus.checkExpression(promql, signal) : undefined;
   }
 
+  /** With SMO_ALLOWED_REGISTRIES set, every chart must come from one of them. */
   private refuseUnlistedRegistries(charts: string[]): void {
     const allowed = this.runtime.config.security.allowedRegistries;
     if (allowed.length === 0) return;
