@@ -227,6 +227,20 @@ describe('POST /alerts', () => {
     expect(added.map((a) => [a.alertName, a.status])).toEqual([['dup', 'firing'], ['dup2', 'firing'], ['dup', 'resolved']]);
   });
 
+  it('records a notification holding an alert with a huge label, the label cut short: the whole notification was refused (413) and lost', async () => {
+    const alertEvents = async () => rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] } });
+    const before = (await alertEvents()).length;
+    const body = webhook({ alertname: 'huge', service: 'x'.repeat(700_000) });
+    body.alerts[0]!.fingerprint = 'huge-fp';
+    const ordinary = { ...body.alerts[0]!, fingerprint: 'ordinary-fp', labels: { alertname: 'ordinary', service: 'nobody' } };
+    expect((await post({ ...body, alerts: [body.alerts[0]!, ordinary] })).status).toBe(200);
+    const added = (await alertEvents()).slice(before).map((e) => e.data as { alertName: string; serviceId: string });
+    expect(added.map((a) => [a.alertName, a.serviceId])).toEqual([
+      ['huge', `${'x'.repeat(1024)}… (${700_000 - 1024} more characters)`],
+      ['ordinary', 'nobody'],
+    ]);
+  });
+
   it('does not deploy a service on an alert naming an event its current descriptor does not have (a rule of an earlier submission), and says so', async () => {
     const graph = 'event-v2-graph';
     const v2 = descriptor.replaceAll(GRAPH, graph).replace('id: main-event', 'id: main-event-v2');

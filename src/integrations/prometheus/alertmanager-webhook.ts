@@ -59,6 +59,16 @@ export function smoAlertsOf(webhook: AlertmanagerWebhook): SmoAlert[] {
   }));
 }
 
+/**
+ * The longest label value SMO copies into what it records of an alert: far longer than any id a graph, service or event
+ * can have (so a longer one routes to nothing either way), and short enough that no alert outgrows one event-store append
+ * (a label of a few hundred kB, copied into the record and its note, made the whole notification a 413, which
+ * Alertmanager does not retry).
+ */
+export const MAX_COPIED_LABEL_LENGTH = 1024;
+
 function label(alert: AlertmanagerAlert, name: string): string | null {
-  return Object.hasOwn(alert.labels, name) ? (alert.labels[name] as string) : null;
+  if (!Object.hasOwn(alert.labels, name)) return null;
+  const value = alert.labels[name] as string;
+  return value.length <= MAX_COPIED_LABEL_LENGTH ? value : `${value.slice(0, MAX_COPIED_LABEL_LENGTH)}… (${value.length - MAX_COPIED_LABEL_LENGTH} more characters)`;
 }
