@@ -1,7 +1,8 @@
-import { FakeNfvcl, type RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import type { RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import { fakeNfvclWithVim } from '../../test/support/nfvcl-rig';
 import { osK8sClustersProjection } from '../../projections/os-k8s-clusters.projection';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { k8sCreateBody, topologyBody, type K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { k8sCreateBody, type K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { OsK8sClusterCommands } from './os-k8s-cluster-commands';
@@ -19,15 +20,7 @@ describe('NFVCL cluster sync', () => {
   let clusters: OsK8sClusterCommands;
   let calls: NfvclCalls;
   beforeEach(async () => {
-    nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
-    client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
-    await client.registerVim(
-      topologyBody({
-        topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
-        mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
-      }),
-      ['p'],
-    );
+    ({ nfvcl, client } = await fakeNfvclWithVim());
     store = new MemoryEventStore();
     readStore = new MemoryReadStore();
     clusters = new OsK8sClusterCommands(store);

@@ -1,10 +1,11 @@
-import { FakeNfvcl, type RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import type { RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import { fakeNfvclWithVim } from '../../test/support/nfvcl-rig';
 import { NfvclCalls, nfvclCallIdOf } from '../application/nfvcl-calls';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { VimCommands } from '../application/vim-commands';
 import type { NfvclOperation } from '../domain/nfvcl-call/events';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { k8sAddNodeBody, k8sCreateBody, topologyBody, type K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { k8sAddNodeBody, k8sCreateBody, type K8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { MemoryReadStore } from '../readstore/memory-read-store';
 import { LeaseKeeper } from '../processing/lease-keeper';
@@ -37,20 +38,12 @@ describe('NFVCL calls processor', () => {
   /** The store refuses the next record of a call's answer (SQLITE_FULL), as a process killed there would leave it. */
   let failAnswerOnce: boolean;
   beforeEach(async () => {
-    nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
+    ({ nfvcl, client } = await fakeNfvclWithVim());
     failAnswerOnce = false;
     store = new MemoryEventStore();
     calls = new NfvclCalls(store);
     clusters = new OsK8sClusterCommands(store);
     vims = new VimCommands(store, new MemoryReadStore());
-    client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
-    await client.registerVim(
-      topologyBody({
-        topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
-        mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
-      }),
-      ['p'],
-    );
     await vims.register(
       { name: 'v', popArea: 0, url: 'http://k:5000/v3', vimType: 'Openstack', networks: [], mgmtNetwork: 'm', serviceNetwork: 's', useFloatingIp: false, topology: 't', tenantName: 'n', user: 'u', source: 'api', nfvclResponse: null },
       context('register-vim'),

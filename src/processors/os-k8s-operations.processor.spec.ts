@@ -1,8 +1,9 @@
-import { FakeNfvcl, type RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import type { RunningFakeNfvcl } from '../../test/fakes/nfvcl/fake-nfvcl';
+import { fakeNfvclWithVim } from '../../test/support/nfvcl-rig';
 import { silentLogger } from '../../test/support/stores';
 import { OsK8sClusterCommands } from '../application/os-k8s-cluster-commands';
 import { MemoryEventStore } from '../eventstore/memory-event-store';
-import { k8sAddNodeBody, k8sCreateBody, topologyBody } from '../integrations/nfvcl/nfvcl-bodies';
+import { k8sAddNodeBody, k8sCreateBody } from '../integrations/nfvcl/nfvcl-bodies';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import { OsK8sOperationsProcessor } from './os-k8s-operations.processor';
 
@@ -17,17 +18,9 @@ describe('OS K8s operations processor (add_node and delete tasks)', () => {
   let client: NfvclHttpClient;
   let blueprintId: string;
   beforeEach(async () => {
-    nfvcl = await FakeNfvcl.start({ pollsUntilReady: 1 });
+    ({ nfvcl, client } = await fakeNfvclWithVim());
     store = new MemoryEventStore();
     clusters = new OsK8sClusterCommands(store);
-    client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
-    await client.registerVim(
-      topologyBody({
-        topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
-        mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
-      }),
-      ['p'],
-    );
     const created = await client.createK8sBlueprint(k8sCreateBody({ popArea: 0, mgmtNetwork: 'm', serviceNetwork: 's', workerReplicas: 1 }));
     blueprintId = created.blueprintId!;
     await client.getBlueprint(blueprintId); // NFVCL builds it

@@ -1,3 +1,5 @@
+import { topologyBody } from '../../src/integrations/nfvcl/nfvcl-bodies';
+import { NfvclHttpClient } from '../../src/integrations/nfvcl/nfvcl-http.client';
 import type { Logger } from '../../src/observability/logger';
 import { FakeNfvcl, type FakeNfvclOptions, type RunningFakeNfvcl } from '../fakes/nfvcl/fake-nfvcl';
 import { startApp, type RunningApp } from './app';
@@ -64,4 +66,21 @@ export function vimBody(overrides: Record<string, unknown> = {}): Record<string,
     use_floating_ip: true,
     ...overrides,
   };
+}
+
+/**
+ * A fake NFVCL with one VIM (topology `t`, area 0, networks `m` and `s`) registered, and SMO's NFVCL client to it (1 s
+ * timeout, no retries): what the NFVCL processor and sync specs start from.
+ */
+export async function fakeNfvclWithVim(options: FakeNfvclOptions = { pollsUntilReady: 1 }): Promise<{ nfvcl: RunningFakeNfvcl; client: NfvclHttpClient }> {
+  const nfvcl = await FakeNfvcl.start(options);
+  const client = new NfvclHttpClient({ baseUrl: nfvcl.url, timeoutMs: 1000, retry: { attempts: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+  await client.registerVim(
+    topologyBody({
+      topology: 't', popArea: 0, vimName: 'v', tenantName: 'n', user: 'u', password: 'p', vimUrl: 'http://k:5000/v3',
+      mgmtNetwork: { name: 'm', cidr: '10.0.0.0/24', gateway: '10.0.0.1' }, serviceNetwork: { name: 's', cidr: '10.1.0.0/24', gateway: '10.1.0.1' }, useFloatingIp: false,
+    }),
+    ['p'],
+  );
+  return { nfvcl, client };
 }
