@@ -87,6 +87,12 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private readonly commits = new CommitScheduler();
+  /** The first position of each committed batch whose flush to disk is under way, oldest first: subscriptions read up to before the first. */
+  private readonly notDurableFrom: number[] = [];
+  /** The last flush to disk asked for (each covers the commits before it). */
+  private durable: Promise<void> = Promise.resolve();
+  /** Set once a flush failed: the store takes no append until SMO restarts. */
+  private syncFailure: EventStoreUnavailableError | undefined;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -116,6 +122,7 @@ export class SqliteEventStore implements EventStore {
 
   appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     try {
+      if (this.syncFailure) return Promise.reject(this.syncFailure);
       const serialized = serializeBatch(streamId, events, this.options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
       return new Promise((resolve, reject) => {
         this.queue.push({ streamId, events: serialized, expected: options.expectedRevision ?? ANY, resolve, reject });
@@ -126,8 +133,12 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Commits every queued append in one transaction; a failed append rolls back only its savepoint. */
-  private flush(): void {
+  /**
+   * Commits every queued append in one transaction; a failed append rolls back only its savepoint.
+   * The appends are acknowledged, and their events handed to subscriptions, once the commit is on disk
+   * (SqliteDatabase.sync, off the event loop): nothing acts on an event a power cut could still take back.
+   */
+  private flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     this.flushing = null;
@@ -150,15 +161,41 @@ export class SqliteEventStore implements EventStore {
     } catch (commitError) {
       const failure = storageFailure(commitError);
       batch.forEach((append) => append.reject(failure));
-      return;
+      return Promise.resolve();
     }
-    this.recent.add(committed.map((row) => ({ position: Number(row['position']), decode: () => toRecorded(row) })));
-    batch.forEach((append, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) append.resolve(outcome.result);
-      else append.reject(outcome?.error);
-    });
-    if (outcomes.some((o) => o.ok)) this.notifier.notify();
+    const settle = () =>
+      batch.forEach((append, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) append.resolve(outcome.result);
+        else append.reject(outcome?.error);
+      });
+    if (!outcomes.some((o) => o.ok)) {
+      settle();
+      return Promise.resolve();
+    }
+    const firstPosition = committed.length > 0 ? Number(committed[0]!['position']) : undefined;
+    if (firstPosition !== undefined) this.notDurableFrom.push(firstPosition);
+    const durable = this.database.sync().then(
+      () => {
+        // An earlier flush failed: these events may rest on commits the disk lost.
+        if (this.syncFailure) return batch.forEach((append) => append.reject(this.syncFailure));
+        if (firstPosition !== undefined) this.notDurableFrom.shift();
+        this.recent.add(committed.map((row) => ({ position: Number(row['position']), decode: () => toRecorded(row) })));
+        settle();
+        this.notifier.notify();
+      },
+      (error: unknown) => {
+        // Whether the disk holds the commit is unknown (after a failed fsync Linux may drop the dirty
+        // pages): the events stay hidden from subscriptions, and every later append waits behind them,
+        // until SMO restarts and SQLite reads back what the disk holds.
+        this.syncFailure ??= new EventStoreUnavailableError(`the event store could not flush its commits to disk: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+        batch.forEach((append) => append.reject(this.syncFailure));
+      },
+    );
+    this.durable = durable;
+    return durable;
   }
 
   /** Appends one stream's events (inside the flush's transaction); `rows` receives them as stored. */
@@ -256,7 +293,7 @@ export class SqliteEventStore implements EventStore {
       {
         readPageAfter: async (position, limit, filter) => {
           // Following the head: the events this process just appended, without a read transaction.
-          const head = this.currentHead();
+          const head = this.durableHead();
           const recent = this.recent.pageAfter(position, limit, filter, head);
           return recent ? { events: recent, head } : this.database.snapshot(() => this.pageAfter(position, limit, filter));
         },
@@ -268,32 +305,39 @@ export class SqliteEventStore implements EventStore {
   }
 
   private pageAfter(position: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
+    const head = this.durableHead();
     const { clause, params } = filterClause(filter);
-    const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? ${clause} ORDER BY position LIMIT ?`);
-    const rows = statement.all(position, ...params, limit);
-    return { events: rows.map(toRecorded), head: this.currentHead() };
+    const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? AND position <= ? ${clause} ORDER BY position LIMIT ?`);
+    const rows = statement.all(position, head, ...params, limit);
+    return { events: rows.map(toRecorded), head };
   }
 
-  private currentHead(): number {
-    return (this.statements.head!.get() as { head: number | null }).head ?? 0;
+  /** The head of `$all` short of the events this process committed whose flush to disk is under way. */
+  private durableHead(): number {
+    const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
+    const firstNotDurable = this.notDurableFrom[0];
+    return firstNotDurable === undefined ? head : Math.min(head, firstNotDurable - 1);
   }
 
   async deleteStream(streamId: string, options: AppendOptions = {}): Promise<void> {
     await this.drain();
+    if (this.syncFailure) throw this.syncFailure;
     this.database.transaction(() => {
       const state = this.streamState(streamId);
       decideAppend(streamId, state, options.expectedRevision ?? ANY, []);
       this.statements.upsertStream!.run(streamId, state.lastRevision, state.lastRevision + 1, 1);
     });
+    await this.database.sync();
   }
 
   async headPosition(): Promise<number | null> {
     return (this.statements.head!.get() as { head: number | null }).head;
   }
 
-  /** Waits until every append queued so far is committed. */
+  /** Waits until every append queued so far is committed and flushed to disk (or failed). */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.durable.catch(() => undefined);
   }
 
   async close(): Promise<void> {

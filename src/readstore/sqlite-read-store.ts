@@ -185,7 +185,7 @@ export class SqliteReadStore implements ReadStore {
    * savepoint each: a commit that fails, say on a lost lease, takes only its own writes back). Every
    * runner moves its checkpoint after each append, so without it an append cost a dozen transactions.
    * Read models and checkpoints are rebuildable from the events: they are not fsynced one by one
-   * (SqliteDatabase.relaxed). A commit resolves once its transaction is committed.
+   * (see SqliteDatabase.sync). A commit resolves once its transaction is committed.
    */
   commit(writes: readonly DocumentWrite[], checkpoint?: CheckpointUpdate): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -200,19 +200,17 @@ export class SqliteReadStore implements ReadStore {
     this.flushing = null;
     const failures = new Map<PendingCommit, unknown>();
     try {
-      this.database.relaxed(() =>
-        this.database.transaction(() => {
-          for (const commit of batch) {
-            try {
-              this.commitNow(commit.writes, commit.checkpoint);
-            } catch (error) {
-              // SQLite rolled the whole batch back (e.g. disk full): the commits before this one are gone too.
-              if (error instanceof TransactionAbortedError) throw error;
-              failures.set(commit, error);
-            }
+      this.database.transaction(() => {
+        for (const commit of batch) {
+          try {
+            this.commitNow(commit.writes, commit.checkpoint);
+          } catch (error) {
+            // SQLite rolled the whole batch back (e.g. disk full): the commits before this one are gone too.
+            if (error instanceof TransactionAbortedError) throw error;
+            failures.set(commit, error);
           }
-        }),
-      );
+        }
+      });
     } catch (error) {
       batch.forEach((commit) => commit.reject(error));
       return;
@@ -248,12 +246,12 @@ export class SqliteReadStore implements ReadStore {
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
-    const result = this.database.relaxed(() => this.statements.acquire!.run(name, owner, now + ttlMs, now));
+    const result = this.statements.acquire!.run(name, owner, now + ttlMs, now);
     return Number(result.changes) > 0;
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
-    this.database.relaxed(() => this.statements.release!.run(name, owner));
+    this.statements.release!.run(name, owner);
   }
 
   async activeCollection(collection: string): Promise<string> {
@@ -288,7 +286,7 @@ export class SqliteReadStore implements ReadStore {
    */
   async dropCollection(physical: string): Promise<void> {
     parseCollectionName(physical);
-    while (Number(this.database.relaxed(() => this.statements.dropSlice!.run(physical)).changes) > 0) await nextTurn();
+    while (Number(this.statements.dropSlice!.run(physical).changes) > 0) await nextTurn();
   }
 
   /** Waits for the commits queued so far. */

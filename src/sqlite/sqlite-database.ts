@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { WalSync } from './wal-sync';
 
 export type SqliteSynchronous = 'full' | 'normal';
 
@@ -8,8 +9,8 @@ export interface SqliteOptions {
   /** A file path, or ':memory:'. */
   path: string;
   /**
-   * `full` fsyncs every commit (durable across power loss); `normal` in WAL mode survives a
-   * process crash but may lose the last commits on power loss. Group commit keeps `full` fast.
+   * `full`: what `sync()` resolves for is on disk (durable across power loss); `normal` in WAL mode
+   * survives a process crash but may lose the last commits on power loss. Group commit keeps `full` fast.
    */
   synchronous?: SqliteSynchronous;
 }
@@ -32,13 +33,20 @@ export class SqliteDatabase {
   private depth = 0;
   private readonly statements = new Map<string, StatementSync>();
 
+  /** Flushes the WAL off the event loop at `full`; null where nothing is to be flushed (`normal`, `:memory:`) or SQLite does it (no WAL). */
+  private readonly walSync: WalSync | null;
+
   constructor(readonly options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new DatabaseSync(options.path);
-    this.db.exec(`PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'};
-      PRAGMA busy_timeout = 5000;
-      PRAGMA foreign_keys = ON;`);
+    this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    const { journal_mode: journalMode } = this.db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+    // Every commit is made at NORMAL (written to the WAL, not flushed); at `full`, sync() flushes it
+    // off the event loop before an append is acknowledged. Without a WAL (a file system that refuses
+    // one) SQLite flushes each commit itself at FULL.
+    const flushedBySync = options.synchronous !== 'normal' && options.path !== ':memory:' && journalMode === 'wal';
+    this.walSync = flushedBySync ? new WalSync(`${options.path}-wal`) : null;
+    this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' || flushedBySync ? 'NORMAL' : 'FULL'}`);
   }
 
   /** A prepared statement, compiled once per SQL text. */
@@ -89,22 +97,14 @@ export class SqliteDatabase {
   }
 
   /**
-   * Runs writes of derived, rebuildable state (read-model documents, checkpoints, leases) whose
-   * commits need not be fsynced before they return: at synchronous=NORMAL, WAL mode appends the
-   * commit to the WAL and the next durable commit (an event append, at FULL) fsyncs it along.
-   * A power cut may lose such a commit — never order it after a later durable one — and losing
-   * it only means applying some events again from an older checkpoint, which the position guards
-   * make harmless. Events are always committed at the configured level. node:sqlite blocks the
-   * event loop during an fsync, so this keeps a dozen checkpoint commits per event off it.
+   * Resolves once every commit made before the call is on disk: at `full`, each acknowledged event
+   * append waits for it. Other commits (read-model documents, checkpoints, leases: derived, rebuildable
+   * state) do not: they reach the disk with the next event append's flush, since the WAL is flushed
+   * in order. A power cut may lose such a commit, and losing it only means applying some events again
+   * from an older checkpoint, which the position guards make harmless.
    */
-  relaxed<T>(work: () => T): T {
-    if (this.options.synchronous === 'normal' || this.depth > 0 || this.options.path === ':memory:') return work();
-    this.db.exec('PRAGMA synchronous = NORMAL');
-    try {
-      return work();
-    } finally {
-      this.db.exec('PRAGMA synchronous = FULL');
-    }
+  sync(): Promise<void> {
+    return this.walSync?.sync() ?? Promise.resolve();
   }
 
   /** A consistent snapshot for several reads (WAL readers never block the writer). */
@@ -121,6 +121,7 @@ export class SqliteDatabase {
   }
 
   close(): void {
+    this.walSync?.close();
     if (this.db.isOpen) this.db.close();
   }
 }
