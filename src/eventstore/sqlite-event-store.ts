@@ -330,7 +330,9 @@ export class SqliteEventStore implements EventStore {
     await this.database.sync();
   }
 
+  /** Throws once a flush failed, so that /health and /health/ready say the store is down until SMO restarts. */
   async headPosition(): Promise<number | null> {
+    if (this.syncFailure) throw this.syncFailure;
     return (this.statements.head!.get() as { head: number | null }).head;
   }
 

@@ -46,9 +46,13 @@ async function main(): Promise<void> {
     () => 'acknowledged',
     (error: unknown) => (error instanceof Error ? error.name : String(error)),
   );
+  const head = await store.headPosition().then(
+    () => 'answered',
+    (error: unknown) => (error instanceof Error ? error.name : String(error)),
+  );
   clearInterval(timer);
   await subscription.close();
-  process.stdout.write(`${JSON.stringify({ ...outcome, answeredAtMs, deliveredAtMs, timerTicks, longestTimerGapMs, later })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...outcome, answeredAtMs, deliveredAtMs, timerTicks, longestTimerGapMs, later, head })}\n`);
   process.exit(0);
 }
 

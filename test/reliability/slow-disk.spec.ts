@@ -20,6 +20,8 @@ interface Seen {
   timerTicks: number;
   longestTimerGapMs: number;
   later: string;
+  /** headPosition(), which /health and /health/ready ask. */
+  head: string;
 }
 
 /** Runs test/reliability/append-under-strace.ts with `inject` applied to the flushes of the store's WAL file only. */
@@ -56,7 +58,7 @@ describeWithStrace(SUITE, () => {
   it('acknowledges an append once its WAL flush is done, and answers meanwhile: the event loop does not wait for the disk', async () => {
     const seen = await appendUnderStrace(dir, 'fsync,fdatasync:delay_enter=400000');
     // Every flush of the WAL takes 400 ms: the append is acknowledged only after its own.
-    expect(seen).toMatchObject({ acknowledged: true, later: 'acknowledged' });
+    expect(seen).toMatchObject({ acknowledged: true, later: 'acknowledged', head: 'answered' });
     expect(seen.answeredAtMs).toBeGreaterThanOrEqual(390);
     // A subscription is handed the event only once it is on disk (and so never before the append is answered).
     expect(seen.deliveredAtMs).not.toBeNull();
@@ -70,5 +72,7 @@ describeWithStrace(SUITE, () => {
     // No warm-up append: the measured append's flush is the first, and it fails.
     const seen = await appendUnderStrace(dir, 'fdatasync:error=EIO', 'no-warm-up');
     expect(seen).toMatchObject({ acknowledged: false, error: 'EventStoreUnavailableError', deliveredAtMs: null, later: 'EventStoreUnavailableError' });
+    // The store reports itself down (so /health answers 503) until SMO restarts.
+    expect(seen.head).toBe('EventStoreUnavailableError');
   }, 60_000);
 });
