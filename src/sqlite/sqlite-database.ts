@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { WalSync } from './wal-sync';
 
 export type SqliteSynchronous = 'full' | 'normal';
@@ -14,6 +15,25 @@ export interface SqliteOptions {
    */
   synchronous?: SqliteSynchronous;
 }
+
+/** How often the checkpointing thread copies the WAL into the database file. */
+const CHECKPOINT_INTERVAL_MS = 250;
+/** The WAL size (pages) at which the event loop's connection checkpoints by itself: SQLite's default is 1,000. */
+const BACKSTOP_CHECKPOINT_PAGES = 16_000;
+/** The checkpointing thread: its own connection, a PASSIVE checkpoint on a timer (one already under way elsewhere makes it skip a turn). */
+const CHECKPOINTER_SOURCE = `
+const { DatabaseSync } = require('node:sqlite');
+const { workerData } = require('node:worker_threads');
+const db = new DatabaseSync(workerData.path);
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+setInterval(() => {
+  try {
+    checkpoint.get();
+  } catch {
+    // SQLITE_BUSY (another connection is checkpointing) or a transient I/O error: the next turn tries again.
+  }
+}, workerData.intervalMs);
+`;
 
 /** SQLite rolled back the whole transaction while a nested level ran (e.g. the disk is full): nothing of it was committed. */
 export class TransactionAbortedError extends Error {
@@ -33,6 +53,8 @@ export class SqliteDatabase {
   private depth = 0;
   private readonly statements = new Map<string, StatementSync>();
 
+  /** Checkpoints the WAL into the database file from a thread of its own (see startCheckpointer); null for `:memory:`. */
+  private readonly checkpointer: Worker | null;
   /** Flushes the WAL off the event loop at `full`; null where nothing is to be flushed (`normal`, `:memory:`) or SQLite does it (no WAL). */
   private readonly walSync: WalSync | null;
 
@@ -47,6 +69,23 @@ export class SqliteDatabase {
     const flushedBySync = options.synchronous !== 'normal' && options.path !== ':memory:' && journalMode === 'wal';
     this.walSync = flushedBySync ? new WalSync(`${options.path}-wal`) : null;
     this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' || flushedBySync ? 'NORMAL' : 'FULL'}`);
+    this.checkpointer = journalMode === 'wal' ? this.startCheckpointer() : null;
+  }
+
+  /**
+   * SQLite checkpoints the WAL from the connection whose commit takes it past 1,000 pages: it copies
+   * those pages into the database file and fsyncs both files, on the event loop's thread, in the
+   * middle of whatever commit crossed the line (a projection's, a deploy's). A second connection on a
+   * thread of its own checkpoints instead, every CHECKPOINT_INTERVAL_MS, without waiting for readers
+   * or writers (PASSIVE). The event loop's own automatic checkpoint stays as a backstop, at a WAL 16
+   * times larger, should that thread fall behind or stop.
+   */
+  private startCheckpointer(): Worker {
+    this.db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { path: this.options.path, intervalMs: CHECKPOINT_INTERVAL_MS } });
+    worker.unref();
+    worker.on('error', () => undefined);
+    return worker;
   }
 
   /** A prepared statement, compiled once per SQL text. */
@@ -121,6 +160,7 @@ export class SqliteDatabase {
   }
 
   close(): void {
+    void this.checkpointer?.terminate();
     this.walSync?.close();
     if (this.db.isOpen) this.db.close();
   }

@@ -1,5 +1,5 @@
 import { spawnSync, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,5 +74,20 @@ describeWithStrace(SUITE, () => {
     expect(seen).toMatchObject({ acknowledged: false, error: 'EventStoreUnavailableError', deliveredAtMs: null, later: 'EventStoreUnavailableError' });
     // The store reports itself down (so /health answers 503) until SMO restarts.
     expect(seen.head).toBe('EventStoreUnavailableError');
+  }, 60_000);
+
+  it('checkpoints the WAL from a thread of its own: the event loop does not fsync the database file while appends fill the WAL', async () => {
+    const log = join(dir, 'strace.log');
+    const { stdout } = await run('strace', [
+      '-f', '-qq', '-o', log, '-P', join(dir, 'smo.db'), '-e', 'trace=fsync,fdatasync',
+      process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, 'fill-wal.ts'), dir,
+    ]);
+    const { pid } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { pid: number };
+    // strace -f prints the calling thread's id first; the event loop's thread id is the process id.
+    const syncingThreads = readFileSync(log, 'utf8').split('\n').filter((line) => /\bf(data)?sync\(/.test(line)).map((line) => Number(line.split(/\s+/)[0]));
+    // The one fsync the event loop may make is the file's switch to WAL mode at creation. SQLite's own
+    // checkpoints (every 1,000 pages, 2,000+ written here) made one per checkpoint on that thread.
+    expect(syncingThreads.filter((thread) => thread === pid).length).toBeLessThanOrEqual(1);
+    expect(syncingThreads.filter((thread) => thread !== pid).length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
