@@ -48,12 +48,15 @@ export class JobLease<Status extends object> {
     this.held = false;
     if (!(await this.keeper.tryAcquire())) return false;
     this.held = true;
-    this.keeper.keepRenewed(() => {
-      if (!this.held) return;
-      this.held = false;
-      this.keeper.stopRenewing();
-      this.deps.logger.warn({ job: this.name }, 'job lease lost; standing by');
-    });
+    this.keeper.keepRenewed(
+      () => {
+        if (!this.held) return;
+        this.held = false;
+        this.keeper.stopRenewing();
+        this.deps.logger.warn({ job: this.name }, 'job lease lost; standing by');
+      },
+      (error) => this.deps.logger.warn({ job: this.name, err: error instanceof Error ? error.message : String(error) }, 'job lease not renewed; retried while it lasts'),
+    );
     return true;
   }
 

@@ -131,6 +131,26 @@ describe('LeaseKeeper', () => {
     expect(await slow.store.acquireLease('approvals', 'second', 300)).toBe(true);
   });
 
+  it("a renewal that fails (a store hiccup) is retried, not a loss: a runner's session goes on", async () => {
+    let failures = 0;
+    const store = new Proxy(new MemoryReadStore(), {
+      get(target, property, receiver) {
+        if (property !== 'acquireLease') return Reflect.get(target, property, receiver);
+        return (name: string, owner: string, ttlMs: number) => (owner === 'holder' && failures-- > 0 ? Promise.reject(new Error('connection reset')) : target.acquireLease(name, owner, ttlMs));
+      },
+    });
+    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 300);
+    expect(await holder.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
+    failures = 1;
+    const lost: string[] = [];
+    const failed: unknown[] = [];
+    holder.keepRenewed(() => lost.push('lost'), (error) => failed.push(error));
+    await sleep(700);
+    holder.stopRenewing();
+    expect({ failed: failed.length, lost }).toEqual({ failed: 1, lost: [] });
+    expect(await holder.heldThroughout()).toBe(true);
+  });
+
   it('a lease held by another owner is not taken before it lapses', async () => {
     const store = new MemoryReadStore();
     expect(await new LeaseKeeper(store, 'approvals', 'first', 10_000).confirm()).toBe(true);

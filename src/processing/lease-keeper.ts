@@ -1,5 +1,5 @@
 import type { ReadStore } from '../readstore/read-store';
-import { backoffDelay, sleep, type RetryPolicy } from '../shared/retry';
+import { backoffDelay, sleep, withRetry, type RetryPolicy } from '../shared/retry';
 
 /** How a waiter asks for a lease again: after `initialDelayMs`, then each time twice as late, up to `maxDelayMs`. */
 export type LeasePoll = Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>;
@@ -16,6 +16,8 @@ export const BRIEF_LEASE_POLL: LeasePoll = { initialDelayMs: 10, maxDelayMs: 160
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | null = null;
+  /** Aborts the renewal's retries once renewing stops (a release does not wait out the TTL). */
+  private renewing: AbortController | null = null;
   /** The renewal on its way to the store, if any: a release waits for it, or it would take the lease back after. */
   private renewal: Promise<unknown> = Promise.resolve();
   /** When the lease was last taken or renewed without a break since acquire() (performance.now() of the ask); null before, and once broken. */
@@ -83,16 +85,38 @@ export class LeaseKeeper {
     return this.renewedAt !== null && performance.now() - this.renewedAt < this.ttlMs;
   }
 
-  /** Renews the lease every third of its time to live; calls `onLost` if another owner took it. */
-  keepRenewed(onLost: () => void): void {
+  /**
+   * Renews the lease every third of its time to live; calls `onLost` once another owner took it, or once the TTL ran
+   * out without a renewal. A renewal that fails (the store busy, a connection reset) is retried until then, each
+   * failure told to `onRenewalFailed`: the lease is still this owner's until it expires, and giving it up at the first
+   * error made jobs move between instances at each hiccup of the store.
+   */
+  keepRenewed(onLost: () => void, onRenewalFailed: (error: unknown) => void = () => undefined): void {
     this.stopRenewing();
+    const renewing = new AbortController();
+    this.renewing = renewing;
+    let inFlight = false;
     this.timer = setInterval(() => {
-      this.renewal = this.take().then(
-        (held) => held || onLost(),
-        () => onLost(),
-      );
+      // A renewal still retrying is the one this tick would send.
+      if (inFlight) return;
+      inFlight = true;
+      this.renewal = this.renewWithinTtl(renewing.signal, onRenewalFailed)
+        .then(
+          // Answered after the TTL (a late retry, a slow store): the lease lapsed meanwhile, as good as lost.
+          (held) => (held && this.renewedInTime()) || renewing.signal.aborted || onLost(),
+          () => renewing.signal.aborted || onLost(),
+        )
+        .finally(() => (inFlight = false));
     }, this.ttlMs / 3);
     this.timer.unref();
+  }
+
+  /** Renews the lease, retrying a failure while the last renewal's TTL lasts; rejects with the last error once it ran out. */
+  private renewWithinTtl(stopped: AbortSignal, onFailure: (error: unknown) => void): Promise<boolean> {
+    const lasts = this.renewedAt === null ? 0 : this.renewedAt + this.ttlMs - performance.now();
+    const retries = { attempts: Number.POSITIVE_INFINITY, initialDelayMs: Math.max(10, this.ttlMs / 30), maxDelayMs: Math.max(10, this.ttlMs / 6) };
+    const signal = AbortSignal.any([stopped, AbortSignal.timeout(Math.max(0, Math.floor(lasts)))]);
+    return withRetry(() => this.take(), retries, { signal, onFailure });
   }
 
   /** Takes or renews the lease; a renewal later than the TTL, or refused, breaks the hold heldThroughout answers for. */
@@ -108,6 +132,8 @@ export class LeaseKeeper {
   stopRenewing(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.renewing?.abort();
+    this.renewing = null;
   }
 
   async release(): Promise<void> {

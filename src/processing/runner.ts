@@ -213,10 +213,13 @@ export abstract class Runner {
       try {
         const acquired = await this.lease.acquire(signal, () => (this.state = 'standby'));
         if (!acquired) break;
-        this.lease.keepRenewed(() => {
-          this.deps.logger.warn({ runner: this.checkpointName }, 'lease lost; standing by');
-          endSession();
-        });
+        this.lease.keepRenewed(
+          () => {
+            this.deps.logger.warn({ runner: this.checkpointName }, 'lease lost; standing by');
+            endSession();
+          },
+          (error) => this.deps.logger.warn({ runner: this.checkpointName, err: describe(error) }, 'lease not renewed; retried while it lasts'),
+        );
         // A commit of the previous session's (this instance's or a failed owner's) that was interrupted is finished before anything is folded from its checkpoint.
         await this.recoverCommit();
         const checkpoint = await this.deps.readStore.getCheckpoint(this.checkpointName);
