@@ -72,6 +72,8 @@ export class ScalingScheduler {
    * clusters left are given up (each call would wait as long again, one service after another), and counted here.
    */
   private karmadaDown: { error: string; scaleCalls: number; clusters: number } | null = null;
+  /** The round under way found the lease held by another instance, and stopped. */
+  private lostMidRound = false;
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
   private readonly lease: JobLease<ScalingStatus>;
@@ -142,7 +144,11 @@ export class ScalingScheduler {
           // comes on the holder's cadence too, not at once after the holder's last (at once when that is past).
           due = await this.dueOnTakeover(firstAt, Date.now());
           continue;
-        } else await this.round(new Date());
+        } else {
+          await this.round(new Date());
+          // Lost during the round: the holder's status is read again as a standby's is.
+          if (!this.lease.holding) next = Math.min(next, this.lease.standbyStatusPollMs);
+        }
       } catch (error) {
         await this.noteRound([error instanceof Error ? error.message : String(error)]);
         this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'scaling round failed');
@@ -171,11 +177,19 @@ export class ScalingScheduler {
     }
   }
 
-  /** One scaling round over every running graph. */
+  /**
+   * One scaling round over every running graph. One that finds the lease taken by another instance stops there, and
+   * this instance reports that one's rounds from then on, as a standby does: the round is not a failure of its own.
+   */
   async round(now: Date): Promise<void> {
     this.problems = [];
     this.withoutData = [];
+    this.lostMidRound = false;
     await this.scaleAll(now);
+    if (this.lostMidRound) {
+      this.deps.logger.warn('another instance holds the scaling lease; this round stopped');
+      return this.roundsElsewhere();
+    }
     if (this.ratesDown?.skipped) this.problems.push(`${this.ratesDown.skipped} more clusters not read: Prometheus did not answer (${this.ratesDown.error})`);
     const karmadaDown = this.karmadaDown;
     if (karmadaDown && karmadaDown.scaleCalls + karmadaDown.clusters > 0) {
@@ -214,7 +228,7 @@ export class ScalingScheduler {
           return;
         }
         if (!(await this.lease.hold())) {
-          this.problems.push('another instance holds the scaling lease; this round stopped');
+          this.lostMidRound = true;
           return;
         }
         // One graph's failure (removed meanwhile, a command refused) is its own: the others are still scaled.

@@ -8,7 +8,8 @@ import { failedResult } from '../../src/optimizer/solvers/solution';
 import type { RateSelector } from '../../src/integrations/prometheus/promql';
 import { DurableProcessing } from '../../src/app/processing.composition';
 import { KubeApiTimeoutError } from '../../src/integrations/kubernetes/kube-errors';
-import { ScalingScheduler } from '../../src/processors/scaling.scheduler';
+import { JobLease } from '../../src/processing/job-lease';
+import { ScalingScheduler, type ScalingStatus } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
 import { settlesWithin } from '../support/smo-process';
@@ -259,13 +260,17 @@ describe('scaling rounds', () => {
     expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
   });
 
-  it('stops scaling, graph by graph, once another instance holds the scaling lease', async () => {
+  it("stops scaling, graph by graph, once another instance holds the scaling lease, and reports that one's rounds (not a failure)", async () => {
     rates['noise-reduction'] = 1;
-    expect(await smo.runtime.readStore.acquireLease('job:scaling', 'another-instance', 60_000)).toBe(true);
+    const other = new JobLease<ScalingStatus>({ readStore: smo.runtime.readStore, logger: silentLogger, owner: 'another-instance', ttlMs: 60_000 }, 'job:scaling');
+    expect(await other.hold()).toBe(true);
+    const holderRounds: ScalingStatus = { lastRoundAt: at(-30).toISOString(), lastError: null, consecutiveFailures: 0, servicesWithoutData: 1 };
+    await other.record(holderRounds);
     const round = scheduler();
     await round.round(at(0));
     expect(scaleCalls).toEqual([]);
-    expect(round.status().lastError).toContain('another instance holds the scaling lease');
+    expect(round.status()).toEqual(holderRounds);
+    await other.release();
   });
 
   it('after a stop and a start (a fresh release, at the chart replica count) the same demand is scaled again', async () => {

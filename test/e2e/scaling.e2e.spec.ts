@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JobLease } from '../../src/processing/job-lease';
+import type { ScalingStatus } from '../../src/processors/scaling.scheduler';
 import { FakePrometheus, vectorReply } from '../fakes/prometheus/fake-prometheus';
 import { descriptorText } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually, settlesWithin } from '../support/smo-process';
+import { silentLogger } from '../support/stores';
 
 const GRAPH = 'image-detection-graph';
 
@@ -107,6 +110,42 @@ describe('autoscaling from Prometheus request rates', () => {
     const stopped = rig.stop();
     expect(await settlesWithin(stopped, 5_000)).toBe(true);
     await stopped;
+  });
+
+  it("a holder that loses the scaling lease mid-round shows the new holder's rounds in /health, as a standby does, not a failed round", async () => {
+    await restartWith({ SMO_LEASE_TTL: '1' }, ['p1', 'p2']);
+    const { readStore } = rig.smo.runtime;
+    const holderRounds: ScalingStatus = { lastRoundAt: '2026-01-01T00:00:00.000Z', lastError: null, consecutiveFailures: 0, servicesWithoutData: 0 };
+    const other = new JobLease<ScalingStatus>({ readStore, logger: silentLogger, owner: 'another-instance', ttlMs: 60_000 }, 'job:scaling');
+    let takenOver = false;
+    // While SMO reads p1's first rate, another instance takes the lease (as after a pause of this one past the TTL) and
+    // records its rounds; the answer comes once this one's renewals (every third of the TTL) have seen that.
+    prometheus.answer(async () => {
+      if (!takenOver) {
+        takenOver = true;
+        // Again if this one's renewal came in between.
+        while (!(await other.hold())) await readStore.releaseLease('job:scaling', rig.smo.runtime.processing.owner);
+        await other.record(holderRounds);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      return vectorReply([]);
+    });
+    try {
+      await eventually(async () => takenOver, 20_000, 'the round to read a rate');
+      const seen: Array<{ status: string; scaling: ScalingStatus }> = [];
+      // Every answer from the takeover on, until well past what the next interval (1 s) would have changed.
+      const until = Date.now() + 3_000;
+      while (Date.now() < until) {
+        const { status, scaling } = (await (await rig.request('GET', '/health')).json()) as { status: string; scaling: ScalingStatus };
+        seen.push({ status, scaling });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(seen.filter(({ status, scaling }) => status !== 'ok' || scaling.consecutiveFailures > 0)).toEqual([]);
+      expect(seen.at(-1)!.scaling).toEqual(holderRounds);
+      expect(prometheus.queries.filter((query) => query.includes('namespace="p2"'))).toEqual([]);
+    } finally {
+      await other.release();
+    }
   });
 
   it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {

@@ -32,7 +32,7 @@ export class FakePrometheus {
   reloads = 0;
   /** A function is asked at each reload (e.g. to answer after what the rules file holds). */
   reloadReply: FakeReply | (() => FakeReply) = { status: 200, body: '' };
-  private reply: (query: string) => FakeReply = () => vectorReply([]);
+  private reply: (query: string) => FakeReply | Promise<FakeReply> = () => vectorReply([]);
   private hanging = false;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
@@ -43,18 +43,20 @@ export class FakePrometheus {
       const url = new URL(request.url ?? '/', 'http://fake');
       request.resume();
       if (this.hanging) return void this.hung.add(request.socket); // never answered; cut by up() or stop()
-      let reply: FakeReply;
+      let answered: FakeReply | Promise<FakeReply>;
       if (request.method === 'GET' && url.pathname === '/api/v1/query') {
         const query = url.searchParams.get('query') ?? '';
         this.queries.push(query);
-        reply = this.reply(query);
+        answered = this.reply(query);
       } else if (request.method === 'POST' && url.pathname === '/-/reload') {
         this.reloads += 1;
-        reply = typeof this.reloadReply === 'function' ? this.reloadReply() : this.reloadReply;
-      } else reply = { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
-      const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      const contentType = reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
-      response.writeHead(reply.status, { 'content-type': contentType }).end(text);
+        answered = typeof this.reloadReply === 'function' ? this.reloadReply() : this.reloadReply;
+      } else answered = { status: 404, body: '404 page not found\n', contentType: 'text/plain' };
+      void Promise.resolve(answered).then((reply) => {
+        const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        const contentType = reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
+        response.writeHead(reply.status, { 'content-type': contentType }).end(text);
+      });
     });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -65,7 +67,8 @@ export class FakePrometheus {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  answer(reply: (query: string) => FakeReply): void {
+  /** `reply` may answer later (a promise): a slow Prometheus, or a test acting while SMO waits for the answer. */
+  answer(reply: (query: string) => FakeReply | Promise<FakeReply>): void {
     this.reply = reply;
   }
 
