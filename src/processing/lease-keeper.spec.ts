@@ -151,6 +151,25 @@ describe('LeaseKeeper', () => {
     expect(await holder.heldThroughout()).toBe(true);
   });
 
+  it('a renewal the store leaves unanswered is not waited on past the TTL: the lease is renewed again meanwhile', async () => {
+    let hang = false;
+    const store = new Proxy(new MemoryReadStore(), {
+      get(target, property, receiver) {
+        if (property !== 'acquireLease') return Reflect.get(target, property, receiver);
+        return (name: string, owner: string, ttlMs: number) => (hang && !(hang = false) ? new Promise<boolean>(() => undefined) : target.acquireLease(name, owner, ttlMs));
+      },
+    });
+    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 300);
+    expect(await holder.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
+    hang = true;
+    const lost: string[] = [];
+    holder.keepRenewed(() => lost.push('lost'));
+    await sleep(900);
+    holder.stopRenewing();
+    expect(lost).toEqual([]);
+    expect(await holder.heldThroughout()).toBe(true);
+  });
+
   it('a lease held by another owner is not taken before it lapses', async () => {
     const store = new MemoryReadStore();
     expect(await new LeaseKeeper(store, 'approvals', 'first', 10_000).confirm()).toBe(true);

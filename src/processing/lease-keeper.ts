@@ -18,8 +18,10 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | null = null;
   /** Aborts the renewal's retries once renewing stops (a release does not wait out the TTL). */
   private renewing: AbortController | null = null;
-  /** The renewal on its way to the store, if any: a release waits for it, or it would take the lease back after. */
+  /** keepRenewed's renewal under way, retries included (a stop ends them). */
   private renewal: Promise<unknown> = Promise.resolve();
+  /** The lease write on its way to the store, if any: a release waits for it, or it would take the lease back after. */
+  private write: Promise<unknown> = Promise.resolve();
   /** When the lease was last taken or renewed without a break since acquire() (performance.now() of the ask); null before, and once broken. */
   private renewedAt: number | null = null;
 
@@ -111,18 +113,31 @@ export class LeaseKeeper {
     this.timer.unref();
   }
 
-  /** Renews the lease, retrying a failure while the last renewal's TTL lasts; rejects with the last error once it ran out. */
+  /**
+   * Renews the lease, retrying a failure while the last renewal's TTL lasts; rejects once it ran out (or renewing
+   * stopped). A write the store leaves unanswered for a third of the TTL counts as failed: the renewal does not wait
+   * on it past the lease's expiry, and asks again meanwhile.
+   */
   private renewWithinTtl(stopped: AbortSignal, onFailure: (error: unknown) => void): Promise<boolean> {
     const lasts = this.renewedAt === null ? 0 : this.renewedAt + this.ttlMs - performance.now();
     const retries = { attempts: Number.POSITIVE_INFINITY, initialDelayMs: Math.max(10, this.ttlMs / 30), maxDelayMs: Math.max(10, this.ttlMs / 6) };
     const signal = AbortSignal.any([stopped, AbortSignal.timeout(Math.max(0, Math.floor(lasts)))]);
-    return withRetry(() => this.take(), retries, { signal, onFailure });
+    const attempt = () => {
+      const given = AbortSignal.any([signal, AbortSignal.timeout(Math.floor(this.ttlMs / 3))]);
+      if (given.aborted) return Promise.reject(new Error(`lease ${this.name} not renewed within its TTL`));
+      const over = new Promise<never>((_, reject) => given.addEventListener('abort', () => reject(new Error(`lease ${this.name}: no answer from the store in time`)), { once: true }));
+      over.catch(() => undefined);
+      return Promise.race([this.take(), over]);
+    };
+    return withRetry(attempt, retries, { signal, onFailure: (error) => stopped.aborted || onFailure(error) });
   }
 
   /** Takes or renews the lease; a renewal later than the TTL, or refused, breaks the hold heldThroughout answers for. */
   private async take(): Promise<boolean> {
     const asked = performance.now();
-    const held = await this.store.acquireLease(this.name, this.owner, this.ttlMs);
+    const written = this.store.acquireLease(this.name, this.owner, this.ttlMs);
+    this.write = written.catch(() => undefined);
+    const held = await written;
     // The store wrote the lease between the ask and the answer: the last one lasts at least its TTL from its ask, and
     // this one was written before the answer. Unbroken only when the answer came within that TTL.
     if (this.renewedAt !== null) this.renewedAt = held && performance.now() - this.renewedAt < this.ttlMs ? asked : null;
@@ -139,6 +154,7 @@ export class LeaseKeeper {
   async release(): Promise<void> {
     this.stopRenewing();
     await this.renewal;
+    await this.write;
     await this.store.releaseLease(this.name, this.owner);
   }
 }
