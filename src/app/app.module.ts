@@ -23,7 +23,6 @@ import { NfvclCalls } from '../application/nfvcl-calls';
 import { AlertLog } from '../application/alert-log';
 import { COMMAND_HANDLERS } from './cqrs';
 import { DurableProcessing } from './processing.composition';
-import { removeRulesNoGraphHas } from '../processors/alert-rules.processor';
 import type { Runtime } from './runtime';
 import { RUNTIME } from './runtime.token';
 import { ConsoleDataController } from '../ui/console-data.controller';
@@ -42,31 +41,6 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const processor of this.durable.processors) this.runtime.processing.addProcessor(processor);
     this.runtime.processing.start();
     this.durable.jobs.forEach((job) => job.start());
-    this.prepareAlertRules();
-  }
-
-  /**
-   * At start rather than at the first rule write, so an upgrade's move shows in the log. Then the rules no graph
-   * has any more (left by an older SMO run after the move, see removeRulesNoGraphHas) are taken away.
-   */
-  private prepareAlertRules(): void {
-    const { integrations, logger, graphs } = this.runtime;
-    const rules = integrations.alertRules;
-    const err = (error: unknown) => ({ err: error instanceof Error ? error.message : String(error) });
-    Promise.resolve(rules.prepare?.())
-      .then(
-        (report) => {
-          if (report && report.movedRules > 0) logger.info(report, `moved ${report.movedRules} alert rules of ${report.graphs} graphs from ${report.from} to a PrometheusRule per graph`);
-        },
-        (error: unknown) => logger.warn(err(error), 'alert rules of an earlier SMO not moved yet: tried again before the next rule write'),
-      )
-      .then(() => removeRulesNoGraphHas({ graphs, rules }))
-      .then(
-        (report) => {
-          if (report.removedRules > 0) logger.info(report, `removed ${report.removedRules} alert rules of ${report.graphs} stopped or removed graphs (left by an earlier SMO)`);
-        },
-        (error: unknown) => logger.warn(err(error), 'alert rules of stopped or removed graphs not checked at start'),
-      );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -112,7 +112,7 @@ export class DurableProcessing {
       }),
       new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }),
       new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }),
-      new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules }),
+      new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules, logger: runtime.logger }),
       new ConditionalDeploymentProcessor({ dispatch }),
     ];
     if (runtime.config.snapshotEvery > 0) {

@@ -179,6 +179,40 @@ describe('ProcessingHost', () => {
     expect(calls).toEqual(['one', 'two']);
   });
 
+  it("runs a processor's onLeaseTaken on the lease holder only: at each take, after a loss again, and on the instance that takes over", async () => {
+    const taken: string[] = [];
+    const processorFor = (instance: string): Processor => ({
+      name: 'preparing',
+      filter: { eventTypes: ['Happened'] },
+      handle: async () => undefined,
+      onLeaseTaken: async () => void taken.push(instance),
+    });
+    // Instance one's renewals are refused while `lost`, as when another owner holds its lease.
+    let lost = false;
+    const store = rig.stores.readStore;
+    const losing = new Proxy(store, {
+      get: (target, property, receiver) =>
+        property === 'acquireLease' ? (name: string, owner: string, ttlMs: number) => (lost ? Promise.resolve(false) : target.acquireLease(name, owner, ttlMs)) : Reflect.get(target, property, receiver),
+    });
+    const one = host(losing).addProcessor(processorFor('one'));
+    one.start();
+    await one.whenIdle();
+    expect(taken).toEqual(['one']);
+    lost = true;
+    await eventually(async () => ((await one.report())[0]?.state === 'standby') || undefined, 5_000, 'instance one to lose its lease');
+    lost = false;
+    await eventually(async () => ((await one.report())[0]?.state === 'running') || undefined, 5_000, 'instance one to take its lease again');
+    expect(taken).toEqual(['one', 'one']);
+
+    const two = host().addProcessor(processorFor('two'));
+    two.start();
+    await eventually(async () => ((await two.report())[0]?.state === 'standby') || undefined, 5_000, 'instance two to stand by');
+    expect(taken).toEqual(['one', 'one']);
+    await one.stop();
+    await eventually(async () => ((await two.report())[0]?.state === 'running') || undefined, 5_000, 'instance two to take over');
+    expect(taken).toEqual(['one', 'one', 'two']);
+  });
+
   it('rebuilds a projection blue/green into the same documents as the live one', async () => {
     for (let i = 0; i < 20; i++) await rig.stores.eventStore.appendToStream(`graph-${i % 4}`, [happened(i)]);
     const processing = host().addProjection(streamSummariesProjection);

@@ -74,6 +74,10 @@ export class ProcessorRunner extends Runner {
     super('processor', processor.name, processor.filter, deps);
   }
 
+  protected override async leaseTaken(signal: AbortSignal): Promise<void> {
+    await this.processor.onLeaseTaken?.({ signal, fence: () => this.fenceUnlessEnded(signal) });
+  }
+
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
     let handled = 0;
     for await (const message of subscription) {

@@ -14,6 +14,12 @@ export interface Processor {
    */
   readonly checkpointEvery?: number;
   handle(event: RecordedEvent, context: ProcessorContext): Promise<void>;
+  /**
+   * Work only the lease holder may do before it handles events (an upgrade's move of what the processor writes, a
+   * clean-up of what an earlier run left): run each time this instance takes the lease, at start or after a loss or
+   * a failure, never on an instance standing by. A throw fails the session as a handler's store failure does.
+   */
+  onLeaseTaken?(context: ProcessorContext): Promise<void>;
 }
 
 export interface ProcessorContext {

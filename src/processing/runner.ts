@@ -153,6 +153,9 @@ export abstract class Runner {
     });
   }
 
+  /** Called once the lease is taken, before the session subscribes: a processor's onLeaseTaken. */
+  protected async leaseTaken(_signal: AbortSignal): Promise<void> {}
+
   /** Fencing before a side effect: this instance must still hold the lease, or the session ends (see ProcessorContext). */
   protected async fence(): Promise<void> {
     if (this.endSession && (await this.lease.confirm())) return;
@@ -222,6 +225,7 @@ export abstract class Runner {
         );
         // A commit of the previous session's (this instance's or a failed owner's) that was interrupted is finished before anything is folded from its checkpoint.
         await this.recoverCommit();
+        await this.leaseTaken(session.signal);
         const checkpoint = await this.deps.readStore.getCheckpoint(this.checkpointName);
         this.persisted = checkpoint ?? 0;
         this.markProcessed(this.persisted);

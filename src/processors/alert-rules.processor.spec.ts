@@ -13,7 +13,7 @@ import { graphStream, type GraphSubmitted } from '../domain/graph/events';
 import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules.adapter';
 import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
 import { descriptorText, graphSubmitted } from '../../test/support/graph-fixtures';
-import { sqliteStores } from '../../test/support/stores';
+import { silentLogger, sqliteStores } from '../../test/support/stores';
 import { AlertRulesProcessor, removeRulesNoGraphHas } from './alert-rules.processor';
 
 const submitted = graphSubmitted('demo');
@@ -25,7 +25,7 @@ describe('the alert-rules processor', () => {
   const stores = sqliteStores();
   const graphs = new GraphCommands(stores.eventStore);
   const rules = new InMemoryRulesAdapter();
-  const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules });
+  const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules, logger: silentLogger });
   const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
   const run = (command: GraphCommand) => graphs.execute(command, context());
   const events = async () => (await stores.eventStore.readStream(graphStream(graphId))).filter((e) => e.type.startsWith('AlertRules'));
@@ -84,7 +84,7 @@ describe.each([
   const stores = sqliteStores();
   const graphs = new GraphCommands(stores.eventStore);
   const rules = makeRules();
-  const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules });
+  const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules, logger: silentLogger });
   const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
   const run = (command: GraphCommand) => graphs.execute(command, context());
   afterAll(() => stores.dispose());

@@ -5,7 +5,8 @@ import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from '../integrations/prometheus/alert-rules.port';
 import { serviceAlertRules } from '../integrations/prometheus/smo-alert-rule';
-import type { Processor } from '../processing/processor';
+import type { Logger } from '../observability/logger';
+import type { Processor, ProcessorContext } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'alert-rules';
@@ -21,7 +22,32 @@ export class AlertRulesProcessor implements Processor {
   readonly name = NAME;
   readonly filter = { eventTypes: ['ServicePending', 'GraphStopped', 'GraphRemoved'], streamCategories: [GRAPH_CATEGORY] };
 
-  constructor(private readonly deps: { graphs: GraphCommands; dispatch: Dispatch; rules: AlertRulesPort }) {}
+  constructor(private readonly deps: { graphs: GraphCommands; dispatch: Dispatch; rules: AlertRulesPort; logger: Logger }) {}
+
+  /**
+   * When this instance takes the lease, not at every instance's start: one standing by would be a second writer of
+   * the rules. Before the first rule write, so an upgrade's move shows in the log; then the rules no graph has any
+   * more (left by an older SMO run after the move, see removeRulesNoGraphHas) are taken away. A failure is logged and
+   * holds up no rule write: the move is tried again before the next one.
+   */
+  async onLeaseTaken({ signal, fence }: ProcessorContext): Promise<void> {
+    const { rules, graphs, logger } = this.deps;
+    try {
+      await fence();
+      const report = await rules.prepare?.();
+      if (report && report.movedRules > 0) logger.info(report, `moved ${report.movedRules} alert rules of ${report.graphs} graphs from ${report.from} to a PrometheusRule per graph`);
+    } catch (error) {
+      if (signal.aborted) throw error; // the lease was lost, or SMO stops: the next holder does it
+      logger.warn({ err: message(error) }, 'alert rules of an earlier SMO not moved yet: tried again before the next rule write');
+    }
+    try {
+      const report = await removeRulesNoGraphHas({ graphs, rules, fence });
+      if (report.removedRules > 0) logger.info(report, `removed ${report.removedRules} alert rules of ${report.graphs} stopped or removed graphs (left by an earlier SMO)`);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      logger.warn({ err: message(error) }, 'alert rules of stopped or removed graphs not checked at start');
+    }
+  }
 
   async handle(event: RecordedEvent): Promise<void> {
     if (!isGraphEvent(event)) return;
@@ -94,11 +120,11 @@ export class AlertRulesProcessor implements Processor {
 
 /**
  * Takes away SMO's rules that the graph they name no longer has, as recorded: a stopped or removed graph's, an
- * earlier submission's. Run at start: an older SMO run after the move to a PrometheusRule per graph (a rollback)
+ * earlier submission's. Run when the processor's lease is taken: an older SMO run after the move to a PrometheusRule per graph (a rollback)
  * takes a stopped graph's rules out of the shared CR only, and the moved copies would keep firing. Rules of a
  * graph this SMO has no record of, and rules without a `graph` label, are not SMO's to judge: they stay.
  */
-export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules: AlertRulesPort }): Promise<{ removedRules: number; graphs: number }> {
+export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules: AlertRulesPort; fence?: () => Promise<void> }): Promise<{ removedRules: number; graphs: number }> {
   const byGraph = new Map<string, string[]>();
   for (const rule of await deps.rules.listRules()) {
     const graphId = rule.labels.graph;
@@ -112,6 +138,7 @@ export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules
     const wanted = new Set(wantedRules(state).map((rule) => rule.name));
     const unwanted = [...new Set(names)].filter((name) => !wanted.has(name));
     if (unwanted.length === 0) continue;
+    await deps.fence?.();
     await deps.rules.removeRules(graphId, unwanted);
     // Started or submitted again meanwhile, the processor may have written one of them just before: written back.
     const after = await deps.graphs.load(graphId);

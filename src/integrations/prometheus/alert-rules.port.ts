@@ -47,7 +47,7 @@ export interface AlertRulesPort {
   listRules(): Promise<AlertRule[]>;
   /**
    * Work an earlier SMO version left, done once before the first write (moving a shared
-   * PrometheusRule's rules to one per graph). SMO calls it at start, so its outcome is logged;
+   * PrometheusRule's rules to one per graph). SMO calls it when an instance takes the alert-rules processor's lease, so its outcome is logged;
    * a failure is retried by the next call.
    */
   prepare?(): Promise<PrepareReport>;
