@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,6 +103,22 @@ describe('FileRulesAdapter', () => {
     prometheus.reloadReply = { status: 503, body: 'starting' };
     expect(await rules.upsertRules('g1', [rule('b')])).toMatchObject({ changed: true, reloaded: false });
     expect((await rules.listRules()).map((r) => r.name)).toEqual(['b']);
+  });
+
+  it('neither writes nor reloads when the rules are already as asked (each reload has Prometheus read every rule again)', async () => {
+    const rules = new FileRulesAdapter({ path, prometheusUrl });
+    expect(await rules.upsertRules('g1', [rule('a'), rule('b')])).toEqual({ changed: true, reloaded: true });
+    const written = await stat(path);
+    expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: false, reloaded: false });
+    expect(await rules.removeRules('g1', ['not-there'])).toEqual({ changed: false, reloaded: false });
+    expect(prometheus.reloads).toBe(1);
+    expect((await stat(path)).mtimeMs).toBe(written.mtimeMs);
+    // A file written by hand in YAML holding the rule as asked: left as it is, comments included.
+    const byHand = `# by hand\ngroups:\n  - ${JSON.stringify({ name: 'smo-alerts', rules: [{ alert: 'a', expr: 'vector(1)', for: '0s', labels: { severity: 'critical' }, annotations: { summary: 'a fired' } }] })}\n`;
+    await writeFile(path, byHand);
+    expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: false, reloaded: false });
+    expect(await readFile(path, 'utf8')).toBe(byHand);
+    expect(prometheus.reloads).toBe(1);
   });
 
   it('puts the file back as it was when Prometheus refuses it because of the change, so other graphs keep their rules', async () => {

@@ -69,17 +69,19 @@ export class FileRulesAdapter implements AlertRulesPort {
    * Writes the change and has Prometheus reload, under the lock: a reload Prometheus refuses because
    * of this change (one graph's rule Prometheus cannot load) puts the file back as it was, so the
    * other graphs' rules keep loading, now and after a Prometheus restart. When the file as it was is
-   * refused too, the fault is not this change's: the change stays, reported as a failed reload.
+   * refused too, the fault is not this change's: the change stays, reported as a failed reload. A file that would be
+   * written as it is on disk is neither written nor reloaded (each reload has Prometheus read every rule again).
    */
   private async edit(change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
     return this.writes.run(async () => {
       const { text, document } = await this.readText();
       const edit = this.shaped(() => change(document.groups));
       const changedText = `${JSON.stringify({ ...document, groups: edit.groups }, null, 2)}\n`;
-      if (edit.changed) await writeFileAtomically(this.path, changedText);
-      if (this.prometheusUrl === null) return { changed: edit.changed, reloaded: false };
+      if (!edit.changed || changedText === text) return { changed: false, reloaded: false };
+      await writeFileAtomically(this.path, changedText);
+      if (this.prometheusUrl === null) return { changed: true, reloaded: false };
       const reload = await this.reload();
-      if (!edit.changed || !reloadRefused(reload)) return { changed: edit.changed, ...withoutStatus(reload) };
+      if (!reloadRefused(reload)) return { changed: true, ...withoutStatus(reload) };
 
       await this.restore(text);
       const before = await this.reload();
