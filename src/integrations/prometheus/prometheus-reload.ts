@@ -1,4 +1,8 @@
 import { describeFetchFailure } from '../../shared/fetch-failure';
+import { readCapped } from '../../shared/http-body';
+
+/** Prometheus answers a reload with a line ("failed to reload config: …"); of a bigger answer nothing is read past this. */
+const MAX_RELOAD_ANSWER_BYTES = 64 * 1024;
 
 export interface ReloadResult {
   reloaded: boolean;
@@ -29,8 +33,9 @@ export async function reloadPrometheus(baseUrl: string, timeoutMs: number): Prom
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
-    const text = (await response.text()).trim().slice(0, 300);
+    const body = await readCapped(response, MAX_RELOAD_ANSWER_BYTES);
     if (response.ok) return { reloaded: true };
+    const text = body === null ? `an answer larger than ${MAX_RELOAD_ANSWER_BYTES / 1024} KiB` : body.trim().slice(0, 300);
     return { reloaded: false, status: response.status, error: `POST /-/reload answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
   } catch (error) {
     return { reloaded: false, error: `POST /-/reload: ${describeFetchFailure(error, timeoutMs)}` };
