@@ -12,6 +12,9 @@ import type { GraphCommand } from '../domain/graph/commands';
 import { graphStream, type GraphSubmitted } from '../domain/graph/events';
 import { InMemoryRulesAdapter } from '../integrations/prometheus/in-memory-rules.adapter';
 import { smoAlertRule } from '../integrations/prometheus/smo-alert-rule';
+import { PrometheusRuleAdapter } from '../integrations/prometheus/prometheus-rule.adapter';
+import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
+import { FakeKubeApi, type RunningFakeKubeApi } from '../../test/fakes/kubernetes/fake-kube-api';
 import { descriptorText, graphSubmitted } from '../../test/support/graph-fixtures';
 import { silentLogger, sqliteStores } from '../../test/support/stores';
 import { AlertRulesProcessor, removeRulesNoGraphHas } from './alert-rules.processor';
@@ -63,6 +66,50 @@ describe('the alert-rules processor', () => {
     await run({ type: 'StopGraph', data: { graphId } });
     await handleLast();
     expect(await events()).toHaveLength(1);
+  });
+});
+
+describe('the alert-rules processor with a PrometheusRule no Prometheus selects', () => {
+  const stores = sqliteStores();
+  const graphs = new GraphCommands(stores.eventStore);
+  const api = new FakeKubeApi();
+  let running: RunningFakeKubeApi;
+  beforeAll(async () => (running = await api.start()));
+  afterAll(async () => {
+    await running.stop();
+    stores.dispose();
+  });
+  const run = (command: GraphCommand) => graphs.execute(command, { commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+
+  it('records the registration as failed, with why, not as registered; once a Prometheus selects it, the event handled again registers it', async () => {
+    const rules = new PrometheusRuleAdapter(loadKubeconfigFile(running.kubeconfigPath, { trusted: false }), { sharedName: null, timeoutMs: 2000 });
+    const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules, logger: silentLogger });
+    const prometheusSelecting = (matchLabels: Record<string, string>) =>
+      api.setRuleEvaluators('prometheuses', [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' }, spec: { ruleSelector: { matchLabels } } }]);
+    prometheusSelecting({ release: 'kube-prometheus-stack' });
+    await run({ type: 'SubmitGraph', data: submitted.data });
+    await run({
+      type: 'RecordPlacement',
+      data: {
+        graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+        inputs: { clusters: [], services: [], previousPlacement: null }, placement, imports: {},
+        values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: ['c1'] }])),
+        digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `d-${id}`])), explanation: [],
+      },
+    });
+    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+    const history = async () => stores.eventStore.readStream(graphStream(graphId));
+    const pending = (await history()).at(-1)!;
+    const outcomes = async () => (await history()).filter((e) => e.type.startsWith('AlertRules')).map((e) => [e.type, e.data]);
+
+    await processor.handle(pending);
+    expect(await outcomes()).toEqual([
+      ['AlertRulesFailed', { graphId, serviceId: vo.id, action: 'register', error: expect.stringContaining('no Prometheus selects PrometheusRule monitoring/smo-alerts-image-detection-graph') }],
+    ]);
+
+    prometheusSelecting({ 'app.kubernetes.io/managed-by': 'smo' });
+    await processor.handle(pending);
+    expect((await outcomes()).map(([type]) => type)).toEqual(['AlertRulesFailed', 'AlertRulesRegistered']);
   });
 });
 

@@ -30,9 +30,10 @@ export interface RulesWriteResult {
   /** Why the reload failed; Prometheus then keeps evaluating its previous rules. */
   error?: string;
   /**
-   * Prometheus refused the rules with this change (an invalid PromQL, say), so the adapter put them
-   * back as they were: the change is not in effect, and the other graphs' rules still load. Set
-   * only by an adapter that can tell (the rules file); repeating the write would fail the same way.
+   * The change is not in effect, and repeating the write would fail the same way: Prometheus refused the rules with
+   * this change (an invalid PromQL, say), so the rules file was put back as it was and the other graphs' rules still
+   * load; or no Prometheus selects the graph's PrometheusRule (it stays, for a selector fixed later). `error` says why.
+   * Set only by an adapter that can tell.
    */
   refused?: true;
 }

@@ -55,6 +55,8 @@ describe('PrometheusRuleAdapter against the fake Kubernetes API', () => {
     api.up();
     api.requests.length = 0;
     api.clearPrometheusRules();
+    api.setRuleEvaluators('prometheuses', null);
+    api.setRuleEvaluators('thanosrulers', null);
     prometheus.reloads = 0;
     prometheus.reloadReply = { status: 200, body: '' };
   });
@@ -244,6 +246,64 @@ describe('PrometheusRuleAdapter against the fake Kubernetes API', () => {
   it('refuses invalid rules before calling the API', async () => {
     await expect(adapter().upsertRules('g1', [{ ...rule('a'), for: 'soon' }])).rejects.toBeInstanceOf(InvalidAlertRuleError);
     expect(api.requests).toEqual([]);
+  });
+
+  describe('whether a Prometheus selects the graph\'s CR (its ruleSelector and ruleNamespaceSelector)', () => {
+    const RELEASE = { release: 'kube-prometheus-stack' };
+    const evaluator = (kind: string, namespace: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'monitoring.coreos.com/v1', kind, metadata: { name: 'k8s', namespace }, spec });
+    const prometheusSelecting = (spec: Record<string, unknown>, namespace = NS) => api.setRuleEvaluators('prometheuses', [evaluator('Prometheus', namespace, spec)]);
+
+    it('says a CR whose labels no ruleSelector matches is not in effect (refused, why), and leaves it for a selector fixed later', async () => {
+      prometheusSelecting({ ruleSelector: { matchLabels: RELEASE } });
+      const result = await adapter({ prometheusUrl }).upsertRules('g1', [rule('a')]);
+      expect(result).toEqual({
+        changed: true,
+        reloaded: false,
+        refused: true,
+        error: expect.stringContaining(`no Prometheus selects PrometheusRule ${NS}/${G1}`),
+      });
+      expect(result.error).toContain(`Prometheus ${NS}/k8s`);
+      expect(groupsOf(G1)).toEqual([{ name: 'smo-alerts', rules: [stored(rule('a'))] }]);
+      expect(prometheus.reloads).toBe(0);
+      // Written again as it is: still not in effect.
+      expect(await adapter().upsertRules('g1', [rule('a')])).toMatchObject({ changed: false, refused: true });
+    });
+
+    it('reports the write as before when a Prometheus or Thanos Ruler selects the CR', async () => {
+      prometheusSelecting({ ruleSelector: { matchLabels: RELEASE } });
+      expect(await adapter({ labels: RELEASE, prometheusUrl }).upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: true });
+      prometheusSelecting({ ruleSelector: { matchExpressions: [{ key: 'app.kubernetes.io/managed-by', operator: 'In', values: ['smo'] }] } });
+      expect(await adapter().upsertRules('g1', [rule('b')])).toEqual({ changed: true, reloaded: false });
+      // A ruleSelector of null selects nothing; the Thanos Ruler's ({}: everything) selects it.
+      prometheusSelecting({ ruleSelector: null });
+      api.setRuleEvaluators('thanosrulers', [evaluator('ThanosRuler', NS, { ruleSelector: {} })]);
+      expect(await adapter().upsertRules('g1', [rule('c')])).toEqual({ changed: true, reloaded: false });
+      api.setRuleEvaluators('thanosrulers', []);
+      expect(await adapter().upsertRules('g1', [rule('d')])).toMatchObject({ refused: true });
+    });
+
+    it("reads the namespace: a null ruleNamespaceSelector is the Prometheus' own, another is matched against the namespace's labels", async () => {
+      prometheusSelecting({ ruleSelector: {} }, 'observability');
+      expect(await adapter().upsertRules('g1', [rule('a')])).toMatchObject({ refused: true });
+      api.setNamespace(NS, { team: 'platform' });
+      prometheusSelecting({ ruleSelector: {}, ruleNamespaceSelector: { matchLabels: { team: 'platform' } } }, 'observability');
+      expect(await adapter().upsertRules('g1', [rule('b')])).toEqual({ changed: true, reloaded: false });
+      prometheusSelecting({ ruleSelector: {}, ruleNamespaceSelector: { matchLabels: { team: 'apps' } } }, 'observability');
+      expect(await adapter().upsertRules('g1', [rule('c')])).toMatchObject({ refused: true });
+    });
+
+    it('cannot tell, and reports the write as before: no Prometheus or Thanos Ruler listed, listing them forbidden, a selector it cannot read', async () => {
+      api.setRuleEvaluators('prometheuses', []);
+      expect(await adapter().upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: false });
+      prometheusSelecting({ ruleSelector: { matchLabels: RELEASE } });
+      api.failNext('/apis/monitoring.coreos.com/v1/prometheuses', 403);
+      expect(await adapter().upsertRules('g1', [rule('b')])).toEqual({ changed: true, reloaded: false });
+      prometheusSelecting({ ruleSelector: { matchExpressions: [{ key: 'release', operator: 'Gt', values: ['1'] }] } });
+      expect(await adapter().upsertRules('g1', [rule('c')])).toEqual({ changed: true, reloaded: false });
+      prometheusSelecting({ ruleSelector: {}, ruleNamespaceSelector: { matchLabels: { team: 'platform' } } }, 'observability');
+      api.failNext(`/api/v1/namespaces/${NS}`, 403);
+      expect(await adapter().upsertRules('g1', [rule('d')])).toEqual({ changed: true, reloaded: false });
+    });
   });
 
   it('reloads Prometheus after each write when a URL is configured, and reports a failed reload', async () => {

@@ -1,4 +1,4 @@
-import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { kubernetesClient } from '../kubernetes/client';
 import { backoffDelay, sleep, type RetryPolicy } from '../../shared/retry';
 import { DEFAULT_KUBE_TIMEOUT_MS, kubeCall } from '../kubernetes/kube-call';
@@ -18,6 +18,7 @@ import {
 } from './rule-groups';
 import { isRecord } from '../../shared/is-record';
 import { isDnsLabel, isDnsSubdomainPrefix } from '../../shared/dns-name';
+import { isEmptySelector, selects } from '../kubernetes/label-selector';
 
 export interface PrometheusRuleOptions {
   /** Each graph's rules go to the PrometheusRule `<namePrefix><graph id>`. */
@@ -55,6 +56,11 @@ const DEFAULT_RELOAD_TIMEOUT_MS = 5_000;
 const DEFAULT_CONFLICT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 50, maxDelayMs: 1_000 };
 const LIST_PAGE = 500;
 const API = { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' } as const;
+/** What evaluates a PrometheusRule the operator renders: a Prometheus or a Thanos Ruler that selects it. */
+const RULE_EVALUATORS = [
+  { kind: 'Prometheus', plural: 'prometheuses' },
+  { kind: 'ThanosRuler', plural: 'thanosrulers' },
+] as const;
 
 interface PrometheusRuleObject {
   metadata: Record<string, unknown>;
@@ -75,6 +81,7 @@ class ObjectGoneError extends Error {}
 export class PrometheusRuleAdapter implements AlertRulesPort {
   readonly mode = 'prometheus-rule' as const;
   private readonly api: CustomObjectsApi;
+  private readonly core: CoreV1Api;
   private readonly namePrefix: string;
   private readonly sharedName: string | null;
   private readonly namespace: string;
@@ -96,6 +103,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     private readonly options: PrometheusRuleOptions = {},
   ) {
     this.api = kubeConfig.makeApiClient(kubernetesClient().CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(kubernetesClient().CoreV1Api);
     this.namePrefix = options.namePrefix ?? DEFAULT_PROMETHEUS_RULE.namePrefix;
     this.sharedName = options.sharedName === undefined ? DEFAULT_PROMETHEUS_RULE.sharedName : options.sharedName;
     this.namespace = options.namespace ?? DEFAULT_PROMETHEUS_RULE.namespace;
@@ -117,9 +125,14 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return name;
   }
 
+  /**
+   * Written, the graph's CR is checked against the Prometheus and Thanos Ruler objects of the cluster: when there are
+   * some and none selects it (its labels, its namespace), the operator renders it for nothing, and the result says so
+   * (`refused`, why in `error`). The CR stays: a selector fixed later loads it.
+   */
   async upsertRules(graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult> {
     assertValidAlertRules(rules);
-    return this.edit(graphId, (groups) => upsertRulesInGroups(groups, this.group, rules));
+    return this.edit(graphId, (groups) => upsertRulesInGroups(groups, this.group, rules), true);
   }
 
   async removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
@@ -137,10 +150,12 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return objects.flatMap((object) => this.groupsOf(object, (groups) => alertRulesInGroups(groups, this.group)));
   }
 
-  private async edit(graphId: string, change: (groups: unknown) => GroupsEdit): Promise<RulesWriteResult> {
+  private async edit(graphId: string, change: (groups: unknown) => GroupsEdit, checkSelected = false): Promise<RulesWriteResult> {
     const name = this.ruleObjectName(graphId);
     await this.moveSharedRulesOnce();
-    const changed = await this.writeRetryingConflicts(name, graphId, change);
+    const { changed, labels } = await this.writeRetryingConflicts(name, graphId, change);
+    const unselected = checkSelected && labels !== null ? await this.whyNotSelected(name, labels) : null;
+    if (unselected !== null) return { changed, reloaded: false, error: unselected, refused: true };
     if (this.prometheusUrl === null) return { changed, reloaded: false };
     return { changed, ...withoutStatus(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
   }
@@ -178,7 +193,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return { movedRules: moved.length, graphs: byGraph.size, from };
   }
 
-  private async writeRetryingConflicts(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<boolean> {
+  private async writeRetryingConflicts(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<Written> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.writeOnce(name, graphId, change);
@@ -193,22 +208,86 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
   }
 
   /**
-   * true when something was written. A graph's CR that SMO created and that holds no rule any more
-   * is deleted; `graphId` null (the shared CR) is only ever edited.
+   * Whether something was written, and the labels of the CR afterwards (null: there is none). A graph's CR that SMO
+   * created and that holds no rule any more is deleted; `graphId` null (the shared CR) is only ever edited.
    */
-  private async writeOnce(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<boolean> {
+  private async writeOnce(name: string, graphId: string | null, change: (groups: unknown) => GroupsEdit): Promise<Written> {
     const current = await this.read(name);
     if (current === null) {
       const edit = change([]);
-      if (edit.changed && graphId !== null) await this.create(name, graphId, edit.groups);
-      return edit.changed && graphId !== null;
+      if (!edit.changed || graphId === null) return { changed: false, labels: null };
+      return { changed: true, labels: await this.create(name, graphId, edit.groups) };
     }
+    const labels = stringLabels(current);
     const edit = this.groupsOf(current, change);
-    if (!edit.changed) return false;
+    if (!edit.changed) return { changed: false, labels };
     // resourceVersion comes along from the read: the server refuses the write with 409 if it moved on.
-    if (graphId !== null && isGraphObject(current, graphId) && holdsNoRules(edit.groups)) await this.delete(name, current);
-    else await this.replace(name, { ...current, spec: { ...current.spec, groups: edit.groups } });
-    return true;
+    if (graphId !== null && isGraphObject(current, graphId) && holdsNoRules(edit.groups)) {
+      await this.delete(name, current);
+      return { changed: true, labels: null };
+    }
+    await this.replace(name, { ...current, spec: { ...current.spec, groups: edit.groups } });
+    return { changed: true, labels };
+  }
+
+  /**
+   * Why no rule evaluator of the cluster (a Prometheus, a Thanos Ruler) selects the CR: each selects PrometheusRules by
+   * `ruleSelector` (null: none) in the namespaces of `ruleNamespaceSelector` (null: its own). null when one selects
+   * it, and when SMO cannot tell: no evaluator is listed (rules read by something else, such as VictoriaMetrics'
+   * operator), listing them or reading the namespace is not allowed, or a selector it cannot read.
+   */
+  private async whyNotSelected(name: string, labels: Record<string, string>): Promise<string | null> {
+    const evaluators: Array<{ kind: string; object: PrometheusRuleObject }> = [];
+    for (const { kind, plural } of RULE_EVALUATORS) {
+      const objects = await this.listEvaluators(plural);
+      if (objects === null) return null;
+      evaluators.push(...objects.map((object) => ({ kind, object })));
+    }
+    if (evaluators.length === 0) return null;
+    let namespaceLabels: Record<string, string> | null | undefined;
+    for (const { object } of evaluators) {
+      const spec = isRecord(object.spec) ? object.spec : {};
+      const byLabels = spec.ruleSelector === undefined || spec.ruleSelector === null ? false : selects(spec.ruleSelector, labels);
+      if (byLabels === 'unknown') return null;
+      if (!byLabels) continue;
+      const namespaceSelector = spec.ruleNamespaceSelector;
+      if (namespaceSelector === undefined || namespaceSelector === null) {
+        if (object.metadata.namespace === this.namespace) return null;
+        continue;
+      }
+      if (isEmptySelector(namespaceSelector)) return null;
+      namespaceLabels ??= await this.namespaceLabels();
+      if (namespaceLabels === null) return null;
+      const byNamespace = selects(namespaceSelector, namespaceLabels);
+      if (byNamespace === 'unknown' || byNamespace) return null;
+    }
+    const described = evaluators.map(({ kind, object }) => `${kind} ${String(object.metadata.namespace)}/${String(object.metadata.name)}`).join(', ');
+    return `no Prometheus selects PrometheusRule ${this.namespace}/${name} (labels ${JSON.stringify(labels)}): the ruleSelector and ruleNamespaceSelector of ${described} leave it out (PROMETHEUS_RULE_LABELS must match one's ruleSelector)`;
+  }
+
+  /** The cluster's objects of a rule evaluator's kind: [] when its CRD is not installed, null when SMO may not list them. */
+  private async listEvaluators(plural: string): Promise<PrometheusRuleObject[] | null> {
+    const operation = `list ${plural}.${API.group}`;
+    try {
+      const page: unknown = await kubeCall(operation, { timeoutMs: this.timeoutMs }, (options) =>
+        this.api.listClusterCustomObject({ group: API.group, version: API.version, plural }, options),
+      );
+      if (!isRecord(page) || !Array.isArray(page.items) || !page.items.every(isPrometheusRuleObject)) return null;
+      return page.items;
+    } catch (error) {
+      // Forbidden, or no answer: the check is skipped, the write done stands.
+      return error instanceof KubeApiStatusError && error.status === 404 ? [] : null;
+    }
+  }
+
+  /** The labels of the CRs' namespace, which a ruleNamespaceSelector matches; null when SMO may not read it. */
+  private async namespaceLabels(): Promise<Record<string, string> | null> {
+    try {
+      const namespace = await kubeCall(`read namespace ${this.namespace}`, { timeoutMs: this.timeoutMs }, (options) => this.core.readNamespace({ name: this.namespace }, options));
+      return { ...(namespace.metadata?.labels ?? {}) };
+    } catch {
+      return null;
+    }
   }
 
   private async read(name: string): Promise<PrometheusRuleObject | null> {
@@ -248,12 +327,14 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return objects;
   }
 
-  private async create(name: string, graphId: string, groups: unknown[]): Promise<void> {
+  /** The CR's labels. */
+  private async create(name: string, graphId: string, groups: unknown[]): Promise<Record<string, string>> {
     const labels = { ...this.options.labels, [MANAGED_BY_LABEL.key]: MANAGED_BY_LABEL.value, [GRAPH_LABEL]: graphId };
     const body = { apiVersion: `${API.group}/${API.version}`, kind: 'PrometheusRule', metadata: { name, namespace: this.namespace, labels }, spec: { groups } };
     await kubeCall(`create PrometheusRule ${this.namespace}/${name}`, { timeoutMs: this.timeoutMs }, (options) =>
       this.api.createNamespacedCustomObject({ ...API, namespace: this.namespace, body }, options),
     );
+    return labels;
   }
 
   private async replace(name: string, body: PrometheusRuleObject): Promise<void> {
@@ -288,6 +369,17 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
       throw new KubeApiInvalidResponseError(`read PrometheusRule ${this.namespace}/${String(object.metadata.name)}`, `spec.${error.message}`);
     }
   }
+}
+
+interface Written {
+  changed: boolean;
+  /** The CR's labels after the write; null when there is no CR. */
+  labels: Record<string, string> | null;
+}
+
+function stringLabels(object: PrometheusRuleObject): Record<string, string> {
+  const labels = object.metadata.labels;
+  return isRecord(labels) ? Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
 }
 
 function isPrometheusRuleObject(object: unknown): object is PrometheusRuleObject {

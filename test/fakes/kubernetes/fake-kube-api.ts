@@ -74,6 +74,9 @@ export class FakeKubeApi {
   private readonly namespaced = new Map<string, KubeObject[]>(); // "<plural>/<ns>" → items
   private readonly deployments = new Map<string, KubeObject>(); // "<ns>/<name>"
   private readonly prometheusRules = new Map<string, KubeObject>();
+  /** Prometheus and ThanosRuler objects by plural; a plural not set answers 404, as when its CRD is not installed. */
+  private readonly ruleEvaluators = new Map<string, KubeObject[]>();
+  private readonly namespaces = new Map<string, KubeObject>();
   private failures: Array<{ prefix: string; status: number; remaining: number; method?: string }> = [];
   private interceptions: Array<{ method: string; prefix: string; action: () => void }> = [];
   private delays: Array<{ prefix: string; ms: number; inFlight: number; peak: number }> = [];
@@ -154,6 +157,17 @@ export class FakeKubeApi {
 
   clearPrometheusRules(): void {
     this.prometheusRules.clear();
+  }
+
+  /** The cluster's `prometheuses` or `thanosrulers` (monitoring.coreos.com/v1), listed cluster-wide; null: the CRD is not installed (404). */
+  setRuleEvaluators(plural: 'prometheuses' | 'thanosrulers', items: KubeObject[] | null): void {
+    if (items === null) this.ruleEvaluators.delete(plural);
+    else this.ruleEvaluators.set(plural, structuredClone(items));
+  }
+
+  /** A Namespace object served at /api/v1/namespaces/<name>. */
+  setNamespace(name: string, labels: Record<string, string>): void {
+    this.namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } });
   }
 
   prometheusRuleNames(namespace: string): string[] {
@@ -252,7 +266,11 @@ export class FakeKubeApi {
 
   private handlerFor(method: string, s: string[]): Handler | null {
     const [apis, group, version, kind, ns, plural, name, sub] = s;
+    if (apis === 'api' && group === 'v1' && version === 'namespaces' && s.length === 4 && method === 'GET') return () => this.one(this.namespaces.get(kind ?? ''), 'namespaces', kind);
     if (apis !== 'apis') return null;
+    if (group === 'monitoring.coreos.com' && version === 'v1' && s.length === 4 && method === 'GET' && this.ruleEvaluators.has(kind ?? '')) {
+      return () => ({ status: 200, body: list('monitoring.coreos.com/v1', 'List', this.ruleEvaluators.get(kind ?? '') ?? []) });
+    }
     if (group === 'cluster.karmada.io' && version === 'v1alpha1' && kind === 'clusters' && method === 'GET') {
       if (s.length === 4) return () => ({ status: 200, body: list('cluster.karmada.io/v1alpha1', 'ClusterList', this.clusters) });
       if (s.length === 5) return () => this.one(this.clusters.find((c) => c.metadata?.name === ns), 'clusters', ns);
