@@ -23,8 +23,8 @@ export interface RulesWriteResult {
   changed: boolean;
   /**
    * `POST {prometheus}/-/reload` answered 2xx. false with no `error` when no Prometheus URL is
-   * configured (with the operator, its config-reloader sidecar picks the change up anyway), or, for the
-   * rules file, when nothing was written (no reload is asked for then).
+   * configured (with the operator, its config-reloader sidecar picks the change up anyway), or when
+   * nothing was written (no reload is asked for then).
    */
   reloaded: boolean;
   /** Why the reload failed; Prometheus then keeps evaluating its previous rules. */

@@ -311,6 +311,11 @@ describe('PrometheusRuleAdapter against the fake Kubernetes API', () => {
     expect(await rules.upsertRules('g1', [rule('a')])).toEqual({ changed: true, reloaded: true });
     expect(await rules.removeRules('g1', ['a'])).toEqual({ changed: true, reloaded: true });
     expect(prometheus.reloads).toBe(2);
+    // Nothing written, nothing to reload.
+    expect(await rules.removeRules('g1', ['a'])).toEqual({ changed: false, reloaded: false });
+    await rules.upsertRules('g2', [rule('a')]);
+    expect(await rules.upsertRules('g2', [rule('a')])).toEqual({ changed: false, reloaded: false });
+    expect(prometheus.reloads).toBe(3);
 
     prometheus.reloadReply = { status: 403, body: 'Lifecycle API is not enabled.' };
     expect(await rules.upsertRules('g1', [rule('b')])).toEqual({

@@ -156,7 +156,7 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     const { changed, labels } = await this.writeRetryingConflicts(name, graphId, change);
     const unselected = checkSelected && labels !== null ? await this.whyNotSelected(name, labels) : null;
     if (unselected !== null) return { changed, reloaded: false, error: unselected, refused: true };
-    if (this.prometheusUrl === null) return { changed, reloaded: false };
+    if (!changed || this.prometheusUrl === null) return { changed, reloaded: false };
     return { changed, ...withoutStatus(await reloadPrometheus(this.prometheusUrl, this.reloadTimeoutMs)) };
   }
 
