@@ -45,7 +45,7 @@ export class AlertRulesProcessor implements Processor {
       if (report.removedRules > 0) logger.info(report, `removed ${report.removedRules} alert rules of ${report.graphs} stopped or removed graphs (left by an earlier SMO)`);
     } catch (error) {
       if (signal.aborted) throw error;
-      logger.warn({ err: message(error) }, 'alert rules of stopped or removed graphs not checked at start');
+      logger.warn({ err: message(error) }, "alert rules of stopped or removed graphs not checked now: checked again when this processor's lease is next taken");
     }
   }
 
