@@ -15,12 +15,13 @@ import { GrafanaHttpAdapter } from '../integrations/grafana/grafana-http.adapter
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import { DeploymentProcessor } from './deployment.processor';
 
-/** The demo graph (project demo) submitted as `graphId`, with every service placed on c1. */
-async function submitPlacedOnC1(graphs: GraphCommands, graphId: string): Promise<void> {
+/** The demo graph (project demo) submitted as `graphId` (with its services in `serviceIds`, or all), every service placed on c1. */
+async function submitPlacedOnC1(graphs: GraphCommands, graphId: string, serviceIds?: readonly string[]): Promise<void> {
   const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
   const submitted = graphSubmitted('demo');
-  const ids = submitted.data.normalised.services.map((s) => s.id);
-  await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId } }, context());
+  const normalised = { ...submitted.data.normalised, services: submitted.data.normalised.services.filter((s) => serviceIds?.includes(s.id) ?? true) };
+  const ids = normalised.services.map((s) => s.id);
+  await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId, normalised } }, context());
   await graphs.execute(
     {
       type: 'RecordPlacement',
@@ -219,5 +220,45 @@ describe('DeploymentProcessor: a Grafana that does not answer', () => {
     expect(calls).toBe(1);
     const failed = (await stores.eventStore.readStream(graphStream('hung-grafana'))).filter((e) => e.type === 'DashboardFailed');
     expect(failed.map((e) => e.data)).toEqual([expect.objectContaining({ serviceId: null, action: 'publish', status: null, error: expect.stringContaining('did not answer') })]);
+  }, 30_000);
+});
+
+describe('DeploymentProcessor: the dashboards of a removed graph', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-dashboards-'));
+  const graphs = new GraphCommands(stores.eventStore);
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  const signal = { signal: new AbortController().signal, fence: async () => undefined };
+  let grafana: RunningFakeGrafana;
+  let processor: DeploymentProcessor;
+  beforeAll(async () => {
+    grafana = await FakeGrafana.start();
+    const adapter = new GrafanaHttpAdapter({ baseUrl: grafana.url, username: 'admin', password: 'admin', timeoutMs: 5_000 });
+    processor = new DeploymentProcessor({ graphs, dispatch: (command, ctx) => graphs.execute(command, ctx), helm: new SimulatedHelmAdapter({ dir }), grafana: adapter });
+  });
+  afterAll(async () => {
+    await grafana.stop();
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const events = (graphId: string) => stores.eventStore.readStream(graphStream(graphId));
+  const handleLast = async (graphId: string, type?: string) => processor.handle((await events(graphId)).filter((e) => type === undefined || e.type === type).at(-1)!, signal);
+
+  it("are the removed submission's, though the graph was submitted again with fewer services before the processor got to GraphRemoved", async () => {
+    await submitPlacedOnC1(graphs, 'dash-again');
+    await handleLast('dash-again');
+    expect([...grafana.dashboards().keys()].sort()).toEqual(['dash-again', 'demo_image-compression-vo', 'demo_image-detection', 'demo_noise-reduction']);
+    await graphs.execute({ type: 'StopGraph', data: { graphId: 'dash-again' } }, context());
+    await handleLast('dash-again');
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'dash-again' } }, context());
+    // Submitted again with one service before the processor (behind) handled the removal.
+    await submitPlacedOnC1(graphs, 'dash-again', ['noise-reduction']);
+
+    await handleLast('dash-again', 'GraphRemoved');
+    await handleLast('dash-again', 'PlacementDecided');
+    expect([...grafana.dashboards().keys()].sort()).toEqual(['dash-again', 'demo_noise-reduction']);
+    const { state } = await graphs.load('dash-again');
+    // The new submission's own dashboards are recorded; the removed one's removal is not recorded on it.
+    expect(state.kind === 'exists' && [state.dashboard?.uid, ...state.services.map((s) => s.dashboard?.uid)]).toEqual(['dash-again', 'demo_noise-reduction']);
   }, 30_000);
 });

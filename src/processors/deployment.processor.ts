@@ -84,7 +84,7 @@ export class DeploymentProcessor implements Processor {
     );
     if (failure) throw (failure as { reason: unknown }).reason;
     context.signal.throwIfAborted();
-    const refused = await this.reconcileDashboards(state, record);
+    const refused = await this.reconcileDashboards(state, await this.removalOf(event, state), record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
     // A failed uninstall (recorded as ServiceUninstallFailed) is retried the same way: nothing else
@@ -240,45 +240,64 @@ export class DeploymentProcessor implements Processor {
   }
 
   /**
-   * Publishes missing dashboards (deletes them once the graph is removed); answers what Grafana refused, each recorded as
-   * DashboardFailed. Once Grafana does not answer in time, the rest wait for the event's next attempt: each would wait as
+   * The submission a removal event removed, as it was then (null for other events): the graph may have been submitted
+   * again since, with other services, and the current state would name the new submission's dashboards and leave the
+   * removed one's in Grafana for good. The same rule as the alert-rules processor's (GraphCommands.loadAsOf).
+   */
+  private async removalOf(event: RecordedEvent, now: ExistingGraph): Promise<ExistingGraph | null> {
+    if (event.type !== 'GraphRemoved' && event.type !== 'DeploymentRetryRequested') return null;
+    const then = await this.deps.graphs.loadAsOf(now.graphId, event.position);
+    if (then.kind === 'none' || !then.removed) return null;
+    return then.submission === now.submission ? now : then;
+  }
+
+  /**
+   * Deletes the dashboards of a removed submission (`removal`), then publishes the graph's missing ones unless it is
+   * removed; answers what Grafana refused, each recorded as DashboardFailed. Outcomes of an earlier submission are not
+   * recorded on the graph submitted since (they are not its own); a failure still makes the event retried.
+   * Once Grafana does not answer in time, the rest wait for the event's next attempt: each would wait as
    * long, and this processor serves every graph (100 services' dashboards at GRAFANA_TIMEOUT 10 s held every other
    * graph's deployments 17 minutes an attempt, five attempts, while Grafana hung).
    */
-  private async reconcileDashboards(graph: ExistingGraph, record: (outcome: Outcome, step: string) => Promise<unknown>): Promise<string[]> {
+  private async reconcileDashboards(
+    graph: ExistingGraph,
+    removal: ExistingGraph | null,
+    record: (outcome: Outcome, step: string) => Promise<unknown>,
+  ): Promise<string[]> {
     const grafana = this.deps.grafana;
     if (!grafana) return [];
     const graphId = graph.graphId;
     const refused: string[] = [];
     let timedOut = false;
-    const failed = async (serviceId: string | null, uid: string | null, action: 'publish' | 'remove', outcome: { status: number | null; error: string; timedOut?: true }) => {
+    const failed = async (of: ExistingGraph, serviceId: string | null, uid: string | null, action: 'publish' | 'remove', outcome: { status: number | null; error: string; timedOut?: true }) => {
       refused.push(outcome.error);
       timedOut ||= outcome.timedOut === true;
+      if (of.submission !== graph.submission) return;
       await record({ type: 'DashboardFailed', data: { graphId, serviceId, uid, action, status: outcome.status, error: outcome.error } }, `dashboard-failed:${action}:${serviceId ?? graphId}`);
     };
-    if (graph.removed) {
+    if (removal) {
       const published = [
-        ...(graph.dashboard ? [{ serviceId: null, uid: graph.dashboard.uid }] : []),
-        ...graph.services.filter((s) => s.dashboard).map((s) => ({ serviceId: s.id, uid: s.dashboard!.uid })),
+        ...(removal.dashboard ? [{ serviceId: null, uid: removal.dashboard.uid }] : []),
+        ...removal.services.filter((s) => s.dashboard).map((s) => ({ serviceId: s.id, uid: s.dashboard!.uid })),
       ];
       for (const { serviceId, uid } of published) {
         if (timedOut) break;
         const outcome = await grafana.deleteDashboard(uid);
-        if (outcome.ok) await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
-        else await failed(serviceId, uid, 'remove', outcome);
+        if (!outcome.ok) await failed(removal, serviceId, uid, 'remove', outcome);
+        else if (removal.submission === graph.submission) await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
       }
-      return refused;
     }
+    if (graph.removed || timedOut) return refused;
     if (!graph.dashboard) {
       const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id), graph.project);
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: null, ...outcome.value } }, `dashboard:${graphId}`);
-      else await failed(null, null, 'publish', outcome);
+      else await failed(graph, null, null, 'publish', outcome);
     }
     for (const service of graph.services.filter((s) => !s.dashboard)) {
       if (timedOut) break;
       const outcome = await grafana.publishServiceDashboard(service.id, graph.project);
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: service.id, ...outcome.value } }, `dashboard:${service.id}`);
-      else await failed(service.id, null, 'publish', outcome);
+      else await failed(graph, service.id, null, 'publish', outcome);
     }
     return refused;
   }

@@ -21,6 +21,7 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       kind: 'exists',
       graphId,
       project,
+      submission: state.kind === 'exists' ? state.submission + 1 : 1,
       status: 'Running',
       removed: false,
       descriptor,

@@ -82,6 +82,11 @@ export interface ExistingGraph {
   kind: 'exists';
   graphId: string;
   project: string;
+  /**
+   * Which submission of this graph id it is (1 for the first): a graph removed and submitted again is another
+   * submission, and what a removal takes away (its dashboards) is the removed one's, not the new one's.
+   */
+  submission: number;
   /** The graph's desired state; services converge to it. */
   status: GraphStatus;
   removed: boolean;
