@@ -15,10 +15,10 @@ import { GrafanaHttpAdapter } from '../integrations/grafana/grafana-http.adapter
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import { DeploymentProcessor } from './deployment.processor';
 
-/** The demo graph (project demo) submitted as `graphId` (with its services in `serviceIds`, or all), every service placed on c1. */
-async function submitPlacedOnC1(graphs: GraphCommands, graphId: string, serviceIds?: readonly string[]): Promise<void> {
+/** The demo graph (in `project`) submitted as `graphId` (with its services in `serviceIds`, or all), every service placed on c1. */
+async function submitPlacedOnC1(graphs: GraphCommands, graphId: string, serviceIds?: readonly string[], project = 'demo'): Promise<void> {
   const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
-  const submitted = graphSubmitted('demo');
+  const submitted = graphSubmitted(project);
   const normalised = { ...submitted.data.normalised, services: submitted.data.normalised.services.filter((s) => serviceIds?.includes(s.id) ?? true) };
   const ids = normalised.services.map((s) => s.id);
   await graphs.execute({ type: 'SubmitGraph', data: { ...submitted.data, graphId, normalised } }, context());
@@ -211,6 +211,7 @@ describe('DeploymentProcessor: a Grafana that does not answer', () => {
       publishServiceDashboard: (...args) => (calls++, adapter.publishServiceDashboard(...args)),
       publishClusterDashboard: (...args) => (calls++, adapter.publishClusterDashboard(...args)),
       deleteDashboard: (...args) => (calls++, adapter.deleteDashboard(...args)),
+      deleteOwnedDashboard: (...args) => (calls++, adapter.deleteOwnedDashboard(...args)),
     };
     const processor = new DeploymentProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), helm: new SimulatedHelmAdapter({ dir }), grafana: counted });
     await submitPlacedOnC1(graphs, 'hung-grafana');
@@ -260,5 +261,29 @@ describe('DeploymentProcessor: the dashboards of a removed graph', () => {
     const { state } = await graphs.load('dash-again');
     // The new submission's own dashboards are recorded; the removed one's removal is not recorded on it.
     expect(state.kind === 'exists' && [state.dashboard?.uid, ...state.services.map((s) => s.dashboard?.uid)]).toEqual(['dash-again', 'demo_noise-reduction']);
+  }, 30_000);
+
+  it("leave a dashboard another graph published since under the same uid: a parked removal re-driven after another graph took the service's id", async () => {
+    const inShop = () => [...grafana.dashboards().keys()].filter((uid) => uid.startsWith('shop_') || uid.startsWith('dash-shop-')).sort();
+    await submitPlacedOnC1(graphs, 'dash-shop-old', undefined, 'shop');
+    await handleLast('dash-shop-old');
+    await graphs.execute({ type: 'StopGraph', data: { graphId: 'dash-shop-old' } }, context());
+    await handleLast('dash-shop-old');
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'dash-shop-old' } }, context());
+    // Grafana is down while the removal is handled: the event is retried, then parked.
+    grafana.down();
+    await expect(handleLast('dash-shop-old', 'GraphRemoved')).rejects.toThrow(/Grafana refused 4 dashboard/);
+    grafana.up();
+    // Another graph of the project takes the service id noise-reduction (its release name is free) and publishes its dashboard.
+    await submitPlacedOnC1(graphs, 'dash-shop-new', ['noise-reduction'], 'shop');
+    await handleLast('dash-shop-new');
+    expect(inShop()).toEqual(['dash-shop-new', 'dash-shop-old', 'shop_image-compression-vo', 'shop_image-detection', 'shop_noise-reduction']);
+
+    // The parked removal, re-driven (POST /admin/processors/deployment/parked/retry).
+    await handleLast('dash-shop-old', 'GraphRemoved');
+    expect(inShop()).toEqual(['dash-shop-new', 'shop_noise-reduction']);
+    expect(grafana.dashboards().get('shop_noise-reduction')!.dashboard).toMatchObject({ title: 'noise-reduction (shop)' });
+    const { state } = await graphs.load('dash-shop-new');
+    expect(state.kind === 'exists' && state.services.map((s) => s.dashboard?.uid)).toEqual(['shop_noise-reduction']);
   }, 30_000);
 });

@@ -5,7 +5,7 @@ import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/e
 import { awaitsAlert, holdsRelease, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
-import type { GrafanaPort } from '../integrations/grafana/grafana.port';
+import type { DashboardOwner, GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { isReleaseNotFound } from '../integrations/helm/helm-release-json';
 import { planRecovery } from '../integrations/helm/release-recovery';
@@ -282,20 +282,23 @@ export class DeploymentProcessor implements Processor {
       ];
       for (const { serviceId, uid } of published) {
         if (timedOut) break;
-        const outcome = await grafana.deleteDashboard(uid);
+        // Only while it is still this submission's: another graph (or this one submitted again) may have published the uid since.
+        const outcome = await grafana.deleteOwnedDashboard(uid, dashboardOwner(removal));
         if (!outcome.ok) await failed(removal, serviceId, uid, 'remove', outcome);
-        else if (removal.submission === graph.submission) await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
+        else if (outcome.value === 'deleted' && removal.submission === graph.submission) {
+          await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
+        }
       }
     }
     if (graph.removed || timedOut) return refused;
     if (!graph.dashboard) {
-      const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id), graph.project);
+      const outcome = await grafana.publishGraphDashboard(graphId, graph.services.map((s) => s.id), graph.project, dashboardOwner(graph));
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: null, ...outcome.value } }, `dashboard:${graphId}`);
       else await failed(graph, null, null, 'publish', outcome);
     }
     for (const service of graph.services.filter((s) => !s.dashboard)) {
       if (timedOut) break;
-      const outcome = await grafana.publishServiceDashboard(service.id, graph.project);
+      const outcome = await grafana.publishServiceDashboard(service.id, graph.project, dashboardOwner(graph));
       if (outcome.ok) await record({ type: 'DashboardPublished', data: { graphId, serviceId: service.id, ...outcome.value } }, `dashboard:${service.id}`);
       else await failed(graph, service.id, null, 'publish', outcome);
     }
@@ -309,6 +312,11 @@ class ReleaseStateUnknownError extends Error {
     super(`helm could not read the state of release ${release} in ${namespace}${reason ? `: ${reason}` : ''}`);
     this.name = 'ReleaseStateUnknownError';
   }
+}
+
+/** The owner marked on the dashboards a graph's submission publishes. */
+function dashboardOwner(graph: ExistingGraph): DashboardOwner {
+  return { project: graph.project, graphId: graph.graphId, submission: graph.submission };
 }
 
 function deployed(

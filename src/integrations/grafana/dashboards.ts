@@ -5,18 +5,23 @@
  */
 import { clusterPanels } from './cluster-panels';
 import type { CustomVariable, DashboardEnvelope, DashboardOptions, DatasourceRef, Panel } from './dashboard.types';
+import { ownerTag, type DashboardOwner } from './dashboard-owner';
 import { dashboardUid } from './dashboard-uid';
 import { SERVICE_VARIABLE, servicePanels } from './service-panels';
 
 export { dashboardUid, MAX_DASHBOARD_UID_LENGTH } from './dashboard-uid';
 export type { DashboardEnvelope, DashboardOptions } from './dashboard.types';
+export type { DashboardOwner } from './dashboard-owner';
 
 export const DEFAULT_DATASOURCE_UID = 'prometheus';
 
 
-/** `project`: the namespace the graph's services run in (absent: upstream's panels, across namespaces). */
-export function graphDashboard(graphId: string, serviceIds: readonly string[], options: DashboardOptions = {}, project?: string): DashboardEnvelope {
-  const envelope = basicDashboard(graphId, dashboardUid(graphId), servicePanels(`$${SERVICE_VARIABLE}`, datasourceOf(options), project));
+/**
+ * `project`: the namespace the graph's services run in (absent: upstream's panels, across namespaces). `owner`: the graph's
+ * submission, set as a tag (`ownerTag`) so that its removal deletes this dashboard only while it is still its own.
+ */
+export function graphDashboard(graphId: string, serviceIds: readonly string[], options: DashboardOptions = {}, project?: string, owner?: DashboardOwner): DashboardEnvelope {
+  const envelope = basicDashboard(graphId, graphDashboardUid(graphId), servicePanels(`$${SERVICE_VARIABLE}`, datasourceOf(options), project), owner);
   envelope.dashboard.templating = { list: [customVariable(SERVICE_VARIABLE, serviceIds)] };
   return envelope;
 }
@@ -27,10 +32,20 @@ export function graphDashboard(graphId: string, serviceIds: readonly string[], o
  * only: a service id is unique only within a project, and two projects' dashboards under one uid had
  * been one dashboard, which removing either graph deleted. Without a project: upstream's dashboard.
  */
-export function serviceDashboard(serviceId: string, options: DashboardOptions = {}, project?: string): DashboardEnvelope {
+export function serviceDashboard(serviceId: string, options: DashboardOptions = {}, project?: string, owner?: DashboardOwner): DashboardEnvelope {
   const panels = servicePanels(serviceId, datasourceOf(options), project);
-  if (project === undefined) return basicDashboard(serviceId, dashboardUid(serviceId), panels);
-  return basicDashboard(`${serviceId} (${project})`, dashboardUid(`${project}_${serviceId}`), panels);
+  const title = project === undefined ? serviceId : `${serviceId} (${project})`;
+  return basicDashboard(title, serviceDashboardUid(serviceId, project), panels, owner);
+}
+
+/** The uid of a graph's dashboard (what `graphDashboard` publishes under). */
+export function graphDashboardUid(graphId: string): string {
+  return dashboardUid(graphId);
+}
+
+/** The uid of a service's dashboard (what `serviceDashboard` publishes under). */
+export function serviceDashboardUid(serviceId: string, project?: string): string {
+  return dashboardUid(project === undefined ? serviceId : `${project}_${serviceId}`);
 }
 
 /**
@@ -42,15 +57,15 @@ export function clusterDashboard(clusterName: string, options: DashboardOptions 
   return basicDashboard(clusterName, dashboardUid(`cluster__${clusterName}`), clusterPanels(clusterName, datasourceOf(options)));
 }
 
-/** Upstream `create_basic_dashboard`; overwrite so that re-publishing replaces by uid. */
-function basicDashboard(title: string, uid: string, panels: Panel[]): DashboardEnvelope {
+/** Upstream `create_basic_dashboard`; overwrite so that re-publishing replaces by uid (and owner). */
+function basicDashboard(title: string, uid: string, panels: Panel[], owner?: DashboardOwner): DashboardEnvelope {
   return {
     dashboard: {
       editable: true,
       id: null,
       uid,
       title,
-      tags: [],
+      tags: owner ? [ownerTag(owner)] : [],
       timezone: 'browser',
       schemaVersion: 40,
       version: 0,

@@ -1,5 +1,6 @@
 import { FakeGrafana, type RunningFakeGrafana } from '../../../test/fakes/grafana/fake-grafana';
 import { listenOnLoopback } from '../../../test/fakes/loopback-server';
+import { MAX_DASHBOARD_TAG_LENGTH, ownerTag } from './dashboard-owner';
 import { dashboardUid, serviceDashboard } from './dashboards';
 import { GrafanaHttpAdapter, type GrafanaHttpOptions } from './grafana-http.adapter';
 
@@ -153,6 +154,31 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
     it('escapes the uid in the path', async () => {
       await adapter().deleteDashboard('a/../b');
       expect(grafana.requests()[0]?.path).toBe('/api/dashboards/uid/a%2F..%2Fb');
+    });
+
+    it("deletes a dashboard only while it is its owner's (or carries no owner: published before SMO marked them)", async () => {
+      const first = { project: 'shop', graphId: 'cart', submission: 1 };
+      const other = { project: 'shop', graphId: 'checkout', submission: 1 };
+      await adapter().publishServiceDashboard('frontend', 'shop', other);
+      expect(grafana.dashboards().get('shop_frontend')?.dashboard.tags).toEqual([ownerTag(other)]);
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', first)).toEqual({ ok: true, value: 'not-owned' });
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', { ...other, submission: 2 })).toEqual({ ok: true, value: 'not-owned' });
+      expect(grafana.dashboards().has('shop_frontend')).toBe(true);
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', other)).toEqual({ ok: true, value: 'deleted' });
+      expect(grafana.dashboards().has('shop_frontend')).toBe(false);
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', other)).toEqual({ ok: true, value: 'deleted' });
+      await adapter().publishServiceDashboard('frontend', 'shop');
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', first)).toEqual({ ok: true, value: 'deleted' });
+      expect(grafana.dashboards().size).toBe(0);
+      grafana.failNext(500);
+      expect(await adapter().deleteOwnedDashboard('shop_frontend', first)).toEqual({ ok: false, status: 500, error: 'Grafana answered 500: injected failure' });
+    });
+
+    it('marks an owner in at most 50 characters, the length of a Grafana tag, and tells two long owners apart', () => {
+      const long = { project: 'p'.repeat(63), graphId: 'g'.repeat(63), submission: 1 };
+      expect(ownerTag(long).length).toBeLessThanOrEqual(MAX_DASHBOARD_TAG_LENGTH);
+      expect(ownerTag(long)).not.toBe(ownerTag({ ...long, submission: 2 }));
+      expect(ownerTag({ project: 'shop', graphId: 'cart', submission: 3 })).toBe('smo-owner:shop_cart_3');
     });
   });
 });

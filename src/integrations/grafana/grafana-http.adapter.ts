@@ -1,10 +1,12 @@
 /**
- * GrafanaPort over Grafana's HTTP API (`POST /api/dashboards/db`, `DELETE /api/dashboards/uid/:uid`).
+ * GrafanaPort over Grafana's HTTP API (`POST /api/dashboards/db`, `GET` and `DELETE /api/dashboards/uid/:uid`).
  * Every call is bounded by a timeout, refuses redirects, and answers an outcome: failures are
  * values, never exceptions, and their messages never contain the password or token.
  */
 import { clusterDashboard, graphDashboard, serviceDashboard, type DashboardEnvelope, type DashboardOptions } from './dashboards';
+import { ownerTag, ownerTagsOf, type DashboardOwner } from './dashboard-owner';
 import { grafanaBaseUrl } from './grafana-base-url';
+import { isRecord, type JsonRecord } from '../../shared/is-record';
 import { jsonHttp } from '../../shared/json-http';
 import { SecretRedactor } from '../../shared/secret-redactor';
 import { authorizationHeader } from './grafana-secrets';
@@ -47,12 +49,12 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     this.dashboardOptions = { datasourceUid: options.datasourceUid };
   }
 
-  publishGraphDashboard(graphId: string, serviceIds: readonly string[], project?: string): Promise<GrafanaOutcome<PublishedDashboard>> {
-    return this.publish(graphDashboard(graphId, serviceIds, this.dashboardOptions, project));
+  publishGraphDashboard(graphId: string, serviceIds: readonly string[], project?: string, owner?: DashboardOwner): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(graphDashboard(graphId, serviceIds, this.dashboardOptions, project, owner));
   }
 
-  publishServiceDashboard(serviceId: string, project?: string): Promise<GrafanaOutcome<PublishedDashboard>> {
-    return this.publish(serviceDashboard(serviceId, this.dashboardOptions, project));
+  publishServiceDashboard(serviceId: string, project?: string, owner?: DashboardOwner): Promise<GrafanaOutcome<PublishedDashboard>> {
+    return this.publish(serviceDashboard(serviceId, this.dashboardOptions, project, owner));
   }
 
   publishClusterDashboard(clusterName: string): Promise<GrafanaOutcome<PublishedDashboard>> {
@@ -63,6 +65,17 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     const answer = await this.send('DELETE', `/api/dashboards/uid/${encodeURIComponent(uid)}`);
     if (answer.ok || answer.status === 404) return { ok: true, value: undefined }; // already gone
     return answer;
+  }
+
+  /** Read, then deleted: another graph's publication between the two is not told apart (Grafana's DELETE has no precondition). */
+  async deleteOwnedDashboard(uid: string, owner: DashboardOwner): Promise<GrafanaOutcome<'deleted' | 'not-owned'>> {
+    const read = await this.send('GET', `/api/dashboards/uid/${encodeURIComponent(uid)}`);
+    if (!read.ok && read.status === 404) return { ok: true, value: 'deleted' }; // already gone
+    if (!read.ok) return read;
+    const owners = ownerTagsOf(dashboardOf(read.value)?.tags);
+    if (owners.length > 0 && !owners.includes(ownerTag(owner))) return { ok: true, value: 'not-owned' };
+    const deleted = await this.deleteDashboard(uid);
+    return deleted.ok ? { ok: true, value: 'deleted' } : deleted;
   }
 
   private async publish(envelope: DashboardEnvelope): Promise<GrafanaOutcome<PublishedDashboard>> {
@@ -87,7 +100,7 @@ export class GrafanaHttpAdapter implements GrafanaPort {
   }
 
   /** The parsed JSON body of a 2xx answer, else why not (secrets masked): never throws. */
-  private async send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
+  private async send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<GrafanaOutcome<unknown>> {
     const fail = (status: number | null, error: string, timedOut = false): GrafanaOutcome<unknown> => ({
       ok: false,
       status,
@@ -114,6 +127,11 @@ export class GrafanaHttpAdapter implements GrafanaPort {
 function messageOf(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('message' in body)) return undefined;
   return typeof body.message === 'string' ? body.message : undefined;
+}
+
+/** `GET /api/dashboards/uid/:uid` answers `{dashboard, meta}`. */
+function dashboardOf(body: unknown): JsonRecord | undefined {
+  return isRecord(body) && Object.hasOwn(body, 'dashboard') && isRecord(body.dashboard) ? body.dashboard : undefined;
 }
 
 function fieldsOf(body: unknown): { uid?: string; url?: string } {
