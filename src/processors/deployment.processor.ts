@@ -5,7 +5,8 @@ import { GRAPH_CATEGORY, isGraphEvent, type GraphEvent } from '../domain/graph/e
 import { awaitsAlert, holdsRelease, isUpToDate, isWanted, type ExistingGraph, type ServiceState } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
-import type { DashboardOwner, GrafanaPort } from '../integrations/grafana/grafana.port';
+import { graphDashboardUid, serviceDashboardUid } from '../integrations/grafana/dashboards';
+import type { DashboardOwner, GrafanaOutcome, GrafanaPort } from '../integrations/grafana/grafana.port';
 import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { isReleaseNotFound } from '../integrations/helm/helm-release-json';
 import { planRecovery } from '../integrations/helm/release-recovery';
@@ -276,16 +277,23 @@ export class DeploymentProcessor implements Processor {
       await record({ type: 'DashboardFailed', data: { graphId, serviceId, uid, action, status: outcome.status, error: outcome.error } }, `dashboard-failed:${action}:${serviceId ?? graphId}`);
     };
     if (removal) {
-      const published = [
-        ...(removal.dashboard ? [{ serviceId: null, uid: removal.dashboard.uid }] : []),
-        ...removal.services.filter((s) => s.dashboard).map((s) => ({ serviceId: s.id, uid: s.dashboard!.uid })),
-      ];
-      for (const { serviceId, uid } of published) {
+      const owner = dashboardOwner(removal);
+      const recorded = new Map<string, string | null>([
+        ...(removal.dashboard ? [[removal.dashboard.uid, null] as const] : []),
+        ...removal.services.filter((s) => s.dashboard).map((s) => [s.dashboard!.uid, s.id] as const),
+      ]);
+      // Those it published but did not record too (SMO stopped between the two, or the record failed): found by their owner tag.
+      const found = await grafana.ownedDashboards(owner);
+      if (!found.ok) await failed(removal, null, null, 'remove', found);
+      const owned = new Set(found.ok ? found.value : []);
+      for (const uid of new Set([...recorded.keys(), ...owned])) {
         if (timedOut) break;
-        // Only while it is still this submission's: another graph (or this one submitted again) may have published the uid since.
-        const outcome = await grafana.deleteOwnedDashboard(uid, dashboardOwner(removal));
-        if (!outcome.ok) await failed(removal, serviceId, uid, 'remove', outcome);
-        else if (outcome.value === 'deleted' && removal.submission === graph.submission) {
+        const serviceId = recorded.has(uid) ? recorded.get(uid)! : subjectOf(removal, uid);
+        // One the search did not find is deleted only while it is still this submission's (or has no owner: published
+        // before SMO tagged them): another graph, or this one submitted again, may have published the uid since.
+        const outcome = owned.has(uid) ? await deleted(grafana.deleteDashboard(uid)) : await grafana.deleteOwnedDashboard(uid, owner);
+        if (!outcome.ok) await failed(removal, serviceId ?? null, uid, 'remove', outcome);
+        else if (outcome.value === 'deleted' && serviceId !== undefined && removal.submission === graph.submission) {
           await record({ type: 'DashboardRemoved', data: { graphId, serviceId, uid } }, `dashboard-removed:${uid}`);
         }
       }
@@ -312,6 +320,17 @@ class ReleaseStateUnknownError extends Error {
     super(`helm could not read the state of release ${release} in ${namespace}${reason ? `: ${reason}` : ''}`);
     this.name = 'ReleaseStateUnknownError';
   }
+}
+
+/** Whose dashboard a uid is among the graph's (null: the graph's own; undefined: none of them). */
+function subjectOf(graph: ExistingGraph, uid: string): string | null | undefined {
+  if (uid === graphDashboardUid(graph.graphId)) return null;
+  return graph.services.find((service) => serviceDashboardUid(service.id, graph.project) === uid)?.id;
+}
+
+async function deleted(deletion: Promise<GrafanaOutcome<void>>): Promise<GrafanaOutcome<'deleted'>> {
+  const outcome = await deletion;
+  return outcome.ok ? { ok: true, value: 'deleted' } : outcome;
 }
 
 /** The owner marked on the dashboards a graph's submission publishes. */

@@ -2,7 +2,7 @@ import { FakeGrafana, type RunningFakeGrafana } from '../../../test/fakes/grafan
 import { listenOnLoopback } from '../../../test/fakes/loopback-server';
 import { MAX_DASHBOARD_TAG_LENGTH, ownerTag } from './dashboard-owner';
 import { dashboardUid, serviceDashboard } from './dashboards';
-import { GrafanaHttpAdapter, type GrafanaHttpOptions } from './grafana-http.adapter';
+import { GrafanaHttpAdapter, SEARCH_PAGE_SIZE, type GrafanaHttpOptions } from './grafana-http.adapter';
 
 const CANARY_PASSWORD = 'canary-pw-3f9a1c77';
 const CANARY_TOKEN = 'glsa_canaryToken_8d2e4b';
@@ -174,12 +174,76 @@ describe('GrafanaHttpAdapter against the fake Grafana', () => {
       expect(await adapter().deleteOwnedDashboard('shop_frontend', first)).toEqual({ ok: false, status: 500, error: 'Grafana answered 500: injected failure' });
     });
 
+    it("finds the dashboards that carry an owner's tag with one search (Grafana's /api/search?tag=), not another owner's nor untagged ones", async () => {
+      const cart = { project: 'shop', graphId: 'cart', submission: 1 };
+      await adapter().publishGraphDashboard('cart', ['frontend', 'db'], 'shop', cart);
+      await adapter().publishServiceDashboard('frontend', 'shop', cart);
+      await adapter().publishServiceDashboard('db', 'shop', cart);
+      await adapter().publishServiceDashboard('db', 'lab', { project: 'lab', graphId: 'cart2', submission: 1 });
+      await adapter().publishServiceDashboard('frontend', 'lab');
+      const found = await adapter().ownedDashboards(cart);
+      expect(found.ok && found.value.sort()).toEqual(['cart', 'shop_db', 'shop_frontend']);
+      expect(await adapter().ownedDashboards({ ...cart, submission: 2 })).toEqual({ ok: true, value: [] });
+      expect(grafana.requests().filter((r) => r.path === '/api/search')).toHaveLength(2);
+      grafana.failNext(500);
+      expect(await adapter().ownedDashboards(cart)).toEqual({ ok: false, status: 500, error: 'Grafana answered 500: injected failure' });
+    });
+
+    it('reads the search a page at a time, and counts only hits that carry the tag (a Grafana or proxy may ignore the filter)', async () => {
+      const owner = { project: 'shop', graphId: 'cart', submission: 1 };
+      const tag = ownerTag(owner);
+      for (const ignoresPage of [false, true]) {
+        const asked: string[] = [];
+        const stub = await listenOnLoopback((request, response) => {
+          request.resume();
+          const url = new URL(request.url ?? '/', 'http://stub');
+          asked.push(url.search);
+          const page = ignoresPage ? 1 : Number(url.searchParams.get('page'));
+          const size = page === 1 ? SEARCH_PAGE_SIZE : 2;
+          const hits = Array.from({ length: size }, (_, i) => ({ uid: `p${page}-${i}`, type: 'dash-db', tags: i === 0 ? [] : [tag] }));
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(hits));
+        });
+        try {
+          const found = await adapter({ baseUrl: stub.url }).ownedDashboards(owner);
+          expect(found.ok && found.value.length).toBe(ignoresPage ? SEARCH_PAGE_SIZE - 1 : SEARCH_PAGE_SIZE - 1 + 1);
+          expect(asked).toEqual([1, 2].map((page) => `?tag=${encodeURIComponent(tag)}&type=dash-db&limit=${SEARCH_PAGE_SIZE}&page=${page}`));
+        } finally {
+          await stub.close();
+        }
+      }
+    });
+
     it('marks an owner in at most 50 characters, the length of a Grafana tag, and tells two long owners apart', () => {
       const long = { project: 'p'.repeat(63), graphId: 'g'.repeat(63), submission: 1 };
       expect(ownerTag(long).length).toBeLessThanOrEqual(MAX_DASHBOARD_TAG_LENGTH);
       expect(ownerTag(long)).not.toBe(ownerTag({ ...long, submission: 2 }));
       expect(ownerTag({ project: 'shop', graphId: 'cart', submission: 3 })).toBe('smo-owner:shop_cart_3');
     });
+  });
+});
+
+describe("the fake Grafana's search, as Grafana documents /api/search", () => {
+  it('filters on every tag given, sorts by title, pages with limit and page (from 1), and refuses a limit over 5000', async () => {
+    const grafana = await FakeGrafana.start();
+    try {
+      const auth = { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` };
+      const post = (uid: string, title: string, tags: string[]) =>
+        fetch(`${grafana.url}/api/dashboards/db`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ dashboard: { uid, title, tags } }) });
+      const search = async (query: string) => {
+        const response = await fetch(`${grafana.url}/api/search?${query}`, { headers: auth });
+        return { status: response.status, body: (await response.json()) as Array<{ uid: string }> };
+      };
+      for (const [uid, title, tags] of [['c', 'Charlie', ['a', 'b']], ['a', 'alpha', ['a']], ['b', 'Bravo', ['a', 'b']], ['d', 'delta', []]] as const) await post(uid, title, [...tags]);
+      expect((await search('tag=a')).body.map((hit) => hit.uid)).toEqual(['a', 'b', 'c']);
+      expect((await search('tag=a&tag=b')).body.map((hit) => hit.uid)).toEqual(['b', 'c']);
+      expect((await search('tag=a&limit=2&page=2')).body.map((hit) => hit.uid)).toEqual(['c']);
+      expect((await search('tag=a&type=dash-folder')).body).toEqual([]);
+      expect((await search('query=DEL')).body).toEqual([expect.objectContaining({ uid: 'd', type: 'dash-db', url: '/d/d/delta', tags: [] })]);
+      expect((await search('limit=5001')).status).toBe(422);
+    } finally {
+      await grafana.stop();
+    }
   });
 });
 

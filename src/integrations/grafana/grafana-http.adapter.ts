@@ -15,6 +15,10 @@ import type { GrafanaOutcome, GrafanaPort, PublishedDashboard } from './grafana.
 /** Grafana's answers are small; a bigger body is refused rather than buffered. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_MESSAGE_LENGTH = 300;
+/** Hits a search page asks for (Grafana allows up to 5000, each a few hundred bytes under MAX_RESPONSE_BYTES). */
+export const SEARCH_PAGE_SIZE = 500;
+/** Pages one search reads at most: a graph's submission publishes one dashboard per service and one for the graph. */
+const MAX_SEARCH_PAGES = 20;
 
 export interface GrafanaHttpOptions {
   /** GRAFANA_HOST, e.g. `http://grafana.monitoring:3000` (a sub-path is kept). */
@@ -76,6 +80,28 @@ export class GrafanaHttpAdapter implements GrafanaPort {
     if (owners.length > 0 && !owners.includes(ownerTag(owner))) return { ok: true, value: 'not-owned' };
     const deleted = await this.deleteDashboard(uid);
     return deleted.ok ? { ok: true, value: 'deleted' } : deleted;
+  }
+
+  /**
+   * `GET /api/search?tag=<owner tag>&type=dash-db`, a page at a time until one is not full. A hit counts only if it
+   * carries the tag itself: a Grafana (or proxy) that ignored the filter would otherwise hand over every dashboard.
+   */
+  async ownedDashboards(owner: DashboardOwner): Promise<GrafanaOutcome<string[]>> {
+    const tag = ownerTag(owner);
+    const uids = new Set<string>();
+    for (let page = 1; page <= MAX_SEARCH_PAGES; page++) {
+      const query = new URLSearchParams({ tag, type: 'dash-db', limit: String(SEARCH_PAGE_SIZE), page: String(page) });
+      const answer = await this.send('GET', `/api/search?${query}`);
+      if (!answer.ok) return answer;
+      if (!Array.isArray(answer.value)) return { ok: false, status: 200, error: 'Grafana answered a search with something other than a list' };
+      const before = uids.size;
+      for (const hit of answer.value) {
+        if (isRecord(hit) && typeof hit.uid === 'string' && ownerTagsOf(hit.tags).includes(tag)) uids.add(hit.uid);
+      }
+      // A page that adds nothing: a Grafana that ignores `page` would answer the first one again and again.
+      if (answer.value.length < SEARCH_PAGE_SIZE || uids.size === before) break;
+    }
+    return { ok: true, value: [...uids] };
   }
 
   private async publish(envelope: DashboardEnvelope): Promise<GrafanaOutcome<PublishedDashboard>> {

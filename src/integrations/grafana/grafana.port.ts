@@ -28,4 +28,6 @@ export interface GrafanaPort {
    * no owner (published before SMO marked them) is deleted, and one that does not exist counts as deleted.
    */
   deleteOwnedDashboard(uid: string, owner: DashboardOwner): Promise<GrafanaOutcome<'deleted' | 'not-owned'>>;
+  /** The uids of the dashboards that carry the owner's tag: one search, paged (those it published, recorded or not). */
+  ownedDashboards(owner: DashboardOwner): Promise<GrafanaOutcome<string[]>>;
 }

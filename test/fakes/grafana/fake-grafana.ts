@@ -1,7 +1,8 @@
 /**
  * A loopback stand-in for the parts of Grafana's HTTP API that SMO uses (no real Grafana can
- * be installed here): create/overwrite, read and delete dashboards by uid, with basic or
- * Bearer auth, Grafana's 40-character uid limit, injected failures and delays, and a log.
+ * be installed here): create/overwrite, read and delete dashboards by uid, search them
+ * (`/api/search`), with basic or Bearer auth, Grafana's 40-character uid limit, injected
+ * failures and delays, and a log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../../src/shared/is-record';
@@ -48,6 +49,9 @@ export interface RunningFakeGrafana {
 }
 
 const MAX_UID_LENGTH = 40;
+/** Grafana's search: 1000 hits a page unless `limit` says otherwise, and no more than 5000. */
+const DEFAULT_SEARCH_LIMIT = 1000;
+const MAX_SEARCH_LIMIT = 5000;
 const UID_CHARACTERS = /^[A-Za-z0-9_-]*$/;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -102,16 +106,16 @@ export class FakeGrafana {
     }
     const delay = this.delays.shift();
     if (delay !== undefined) await this.sleep(delay);
-    const path = new URL(request.url ?? '/', 'http://fake').pathname;
+    const { pathname: path, searchParams } = new URL(request.url ?? '/', 'http://fake');
     const auth = this.authOf(request.headers.authorization);
-    const reply = await this.route(request, path, auth.valid);
+    const reply = await this.route(request, path, searchParams, auth.valid);
     this.log.push({ method: request.method ?? '', path, auth: auth.kind, status: reply.status });
     if (response.destroyed) return; // the client gave up (timeout)
     response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     response.end(JSON.stringify(reply.body));
   }
 
-  private async route(request: IncomingMessage, path: string, authorized: boolean): Promise<Reply> {
+  private async route(request: IncomingMessage, path: string, query: URLSearchParams, authorized: boolean): Promise<Reply> {
     const failure = this.failures.shift();
     if (failure) {
       const redirect = failure.status >= 300 && failure.status < 400;
@@ -122,6 +126,7 @@ export class FakeGrafana {
     if (request.method === 'POST' && path === '/api/dashboards/db') return this.save(await readBody(request));
     if (request.method === 'GET' && byUid?.[1]) return this.read(decodeURIComponent(byUid[1]));
     if (request.method === 'DELETE' && byUid?.[1]) return this.remove(decodeURIComponent(byUid[1]));
+    if (request.method === 'GET' && (path === '/api/search' || path === '/api/search/')) return this.search(query);
     return { status: 404, body: { message: 'Not found' } };
   }
 
@@ -161,6 +166,45 @@ export class FakeGrafana {
     };
   }
 
+  /**
+   * Grafana's `GET /api/search` over dashboards (the fake has no folders): `tag` (repeated: a hit has every one),
+   * `query` (in the title, any case), `dashboardUIDs`, `type` (`dash-db`; `dash-folder` finds none), sorted by title,
+   * `limit` hits a page (default 1000, over 5000 refused with 422, anything not a number taken as the default) and
+   * `page` (from 1).
+   */
+  private search(query: URLSearchParams): Reply {
+    const tags = query.getAll('tag');
+    const uids = query.getAll('dashboardUIDs');
+    const text = (query.get('query') ?? '').toLowerCase();
+    const type = query.get('type');
+    const requested = Number.parseInt(query.get('limit') ?? '', 10);
+    const limit = Number.isNaN(requested) || requested <= 0 ? DEFAULT_SEARCH_LIMIT : requested;
+    if (limit > MAX_SEARCH_LIMIT) {
+      return { status: 422, body: { message: `Limit is above maximum allowed (${MAX_SEARCH_LIMIT}), use page parameter to access hits beyond limit` } };
+    }
+    const page = Math.max(1, Number.parseInt(query.get('page') ?? '', 10) || 1);
+    if (type !== null && type !== '' && type !== 'dash-db') return { status: 200, body: [] };
+    const hits = [...this.stored.values()]
+      .filter((saved) => tags.every((tag) => tagsOf(saved).includes(tag)))
+      .filter((saved) => uids.length === 0 || uids.includes(saved.uid))
+      .filter((saved) => saved.title.toLowerCase().includes(text))
+      .sort((a, b) => a.title.toLowerCase().localeCompare(b.title.toLowerCase()))
+      .slice((page - 1) * limit, page * limit)
+      .map((saved) => ({
+        id: saved.id,
+        uid: saved.uid,
+        title: saved.title,
+        uri: `db/${saved.slug}`,
+        url: `/d/${saved.uid}/${saved.slug}`,
+        slug: '',
+        type: 'dash-db',
+        tags: tagsOf(saved),
+        isStarred: false,
+        sortMeta: 0,
+      }));
+    return { status: 200, body: hits };
+  }
+
   private remove(uid: string): Reply {
     const saved = this.stored.get(uid);
     if (!saved) return { status: 404, body: { message: 'Dashboard not found' } };
@@ -182,6 +226,11 @@ export class FakeGrafana {
   private sleep(ms: number): Promise<void> {
     return this.pendingDelays.sleep(ms);
   }
+}
+
+function tagsOf(saved: StoredDashboard): string[] {
+  const tags = saved.dashboard.tags;
+  return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
 }
 
 /** Grafana's slug: lower case, runs of other characters become one '-'. */
