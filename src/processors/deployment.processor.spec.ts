@@ -288,6 +288,25 @@ describe('DeploymentProcessor: the dashboards of a removed graph', () => {
     expect(state.kind === 'exists' && state.services.map((s) => s.dashboard?.uid)).toEqual(['shop_noise-reduction']);
   }, 30_000);
 
+  it('leave those of the same graph submitted again since: a parked removal re-driven after the resubmission published', async () => {
+    const inOps = () => [...grafana.dashboards().keys()].filter((uid) => uid.startsWith('ops_') || uid === 'dash-ops').sort();
+    await submitPlacedOnC1(graphs, 'dash-ops', undefined, 'ops');
+    await handleLast('dash-ops');
+    await graphs.execute({ type: 'StopGraph', data: { graphId: 'dash-ops' } }, context());
+    await handleLast('dash-ops');
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'dash-ops' } }, context());
+    grafana.down();
+    await expect(handleLast('dash-ops', 'GraphRemoved')).rejects.toThrow(/Grafana refused \d+ dashboard/);
+    grafana.up();
+    await submitPlacedOnC1(graphs, 'dash-ops', ['noise-reduction'], 'ops');
+    await handleLast('dash-ops', 'PlacementDecided');
+
+    await handleLast('dash-ops', 'GraphRemoved');
+    expect(inOps()).toEqual(['dash-ops', 'ops_noise-reduction']);
+    const { state } = await graphs.load('dash-ops');
+    expect(state.kind === 'exists' && [state.dashboard?.uid, ...state.services.map((s) => s.dashboard?.uid)]).toEqual(['dash-ops', 'ops_noise-reduction']);
+  }, 30_000);
+
   it('include one published but never recorded (its record failed, or SMO stopped between the two): found by its owner tag', async () => {
     const inLab = () => [...grafana.dashboards().keys()].filter((uid) => uid.startsWith('lab_') || uid === 'dash-lab').sort();
     const adapter = new GrafanaHttpAdapter({ baseUrl: grafana.url, username: 'admin', password: 'admin', timeoutMs: 5_000 });
