@@ -246,7 +246,7 @@ export class DeploymentProcessor implements Processor {
    * removed one's in Grafana for good. The same rule as the alert-rules processor's (GraphCommands.loadAsOf).
    */
   private async removalOf(event: RecordedEvent, now: ExistingGraph): Promise<ExistingGraph | null> {
-    if (event.type !== 'GraphRemoved' && event.type !== 'DeploymentRetryRequested') return null;
+    if (!this.deps.grafana || (event.type !== 'GraphRemoved' && event.type !== 'DeploymentRetryRequested')) return null;
     const then = await this.deps.graphs.loadAsOf(now.graphId, event.position);
     if (then.kind === 'none' || !then.removed) return null;
     return then.submission === now.submission ? now : then;
