@@ -182,6 +182,7 @@ export class DurableProcessing {
             dispatch,
             solver: async () => getIsolatedSolver(runtime.config.solver),
             logger: runtime.logger,
+            metrics: runtime.metrics.domain,
             intervalSeconds: runtime.config.scaling.intervalSeconds,
             metric: runtime.config.scaling.metric,
             namespaceLabel: runtime.config.scaling.namespaceLabel,

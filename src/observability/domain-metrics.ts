@@ -49,7 +49,12 @@ export class DomainMetrics {
     this.alertsReceived = new Counter({ name: 'smo_alerts_received_total', help: 'Alerts received from Alertmanager, by status', labelNames: ['status'], registers });
     this.alertsTriggering = new Counter({ name: 'smo_alerts_triggering_total', help: 'Alerts that triggered a Pending service', registers });
     this.scalingActions = new Counter({ name: 'smo_scaling_actions_total', help: 'Replica changes applied by the scaler, by direction', labelNames: ['direction'], registers });
-    this.scalingFailures = new Counter({ name: 'smo_scaling_failures_total', help: 'Scaling rounds that failed: the scale call (call) or no feasible scaling (infeasible)', labelNames: ['kind'], registers });
+    this.scalingFailures = new Counter({
+      name: 'smo_scaling_failures_total',
+      help: 'Scaling that failed: a scale call (call), a scale call given up in a round once Karmada did not answer (given_up), no feasible scaling (infeasible)',
+      labelNames: ['kind'],
+      registers,
+    });
     this.dashboardsFailed = new Counter({ name: 'smo_dashboards_failed_total', help: 'Grafana refusing a dashboard, by action', labelNames: ['action'], registers });
 
     // The three gauges (collected together) share one read of the graphs' counts, a document the
@@ -126,6 +131,11 @@ export class DomainMetrics {
           break;
       }
     }
+  }
+
+  /** Scale calls a round gave up once Karmada did not answer one in time: no event records them, so they are counted here. */
+  scaleCallsGivenUp(count: number): void {
+    if (count > 0) this.scalingFailures.inc({ kind: 'given_up' }, count);
   }
 
   /** The helm port, timed and counted per operation. */

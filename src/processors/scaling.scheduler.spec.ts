@@ -19,6 +19,7 @@ const scheduler = (readStore: ReadStore, owner: string, intervalSeconds: number)
       throw new Error('no graph to solve for');
     },
     logger,
+    metrics: { scaleCallsGivenUp: () => undefined },
     intervalSeconds,
     metric: 'requests_total',
     namespaceLabel: null,

@@ -4,6 +4,7 @@ import type { CommandContext } from '../application/command-handler';
 import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { RateSelector } from '../integrations/prometheus/promql';
 import { isUnanswered } from '../integrations/kubernetes/kube-errors';
+import type { DomainMetrics } from '../observability/domain-metrics';
 import type { Logger } from '../observability/logger';
 import { JobLease } from '../processing/job-lease';
 import { decideReplicas, type ScalingService } from '../optimizer';
@@ -89,6 +90,8 @@ export class ScalingScheduler {
       dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>;
       solver: () => Promise<Solver>;
       logger: Logger;
+      /** smo_scaling_failures_total: the scale calls a round gave up are counted there (the failed ones through their events). */
+      metrics: Pick<DomainMetrics, 'scaleCallsGivenUp'>;
       intervalSeconds: number;
       metric: string;
       /** The label that holds a series' namespace (the graph's project); null: upstream's query, by service alone. */
@@ -192,6 +195,7 @@ export class ScalingScheduler {
     }
     if (this.ratesDown?.skipped) this.problems.push(`${this.ratesDown.skipped} more clusters not read: Prometheus did not answer (${this.ratesDown.error})`);
     const karmadaDown = this.karmadaDown;
+    if (karmadaDown) this.deps.metrics.scaleCallsGivenUp(karmadaDown.scaleCalls);
     if (karmadaDown && karmadaDown.scaleCalls + karmadaDown.clusters > 0) {
       const given = [...(karmadaDown.scaleCalls ? [`${karmadaDown.scaleCalls} more scale calls`] : []), ...(karmadaDown.clusters ? [`${karmadaDown.clusters} more clusters`] : [])];
       this.problems.push(`${given.join(' and ')} given up: Karmada did not answer (${karmadaDown.error})`);

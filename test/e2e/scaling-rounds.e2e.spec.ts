@@ -89,6 +89,7 @@ describe('scaling rounds', () => {
       },
       solver: () => (solver ? solver() : getSolver()),
       logger: silentLogger,
+      metrics: smo.runtime.metrics.domain,
       intervalSeconds,
       metric: 'flask_http_request_total',
       namespaceLabel: 'namespace',
@@ -100,6 +101,11 @@ describe('scaling rounds', () => {
   const events = (type: string) => smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } });
   const post = (path: string) => fetch(`${smo.url}${path}`, { method: 'POST' });
   const at = (seconds: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + seconds * 1000);
+  /** A series' value in GET /metrics (0 when absent). */
+  const metric = async (series: string) => {
+    const line = (await (await fetch(`${smo.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  };
 
   it('an infeasible cluster is recorded with its re-placement request: a crash right after the record loses neither', async () => {
     rates['noise-reduction'] = 100_000; // far beyond any cluster
@@ -152,6 +158,9 @@ describe('scaling rounds', () => {
     await round.round(at(0));
     expect(scaleCalls).toHaveLength(1);
     expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringMatching(/no answer within 10000 ms; 1 more scale calls given up: Karmada did not answer/) });
+    // The failed call is counted through its event, the one given up in the metric too (not in /health alone).
+    expect(await metric('smo_scaling_failures_total{kind="call"}')).toBe(1);
+    expect(await metric('smo_scaling_failures_total{kind="given_up"}')).toBe(1);
     karmada = 'up';
     scaleCalls.length = 0;
     await round.round(at(30));
