@@ -180,6 +180,7 @@ export class DurableProcessing {
             scaler: runtime.integrations.scaler,
             replicas,
             dispatch,
+            graphs: runtime.graphs,
             solver: async () => getIsolatedSolver(runtime.config.solver),
             logger: runtime.logger,
             metrics: runtime.metrics.domain,

@@ -8,6 +8,9 @@ import { handleCommand, loadDecided, type CommandContext, type CommandResult, ty
 import { AggregateCache, loadAggregateAsOf } from './aggregate-loader';
 import { ReleaseNames } from './release-names';
 
+/** Events read at a time by submittedSince. */
+const EVENTS_PAGE = 100;
+
 export function graphIdOf(command: GraphCommand): string {
   return 'event' in command ? command.event.data.graphId : command.data.graphId;
 }
@@ -52,6 +55,20 @@ export class GraphCommands {
   async load(graphId: string): Promise<{ state: GraphState; revision: number }> {
     const { state, revision } = await loadDecided(this.store, graphStream(graphId), graphDecider, this.options);
     return { state, revision };
+  }
+
+  /**
+   * Whether the graph was submitted again after `revision` (a GraphSubmitted since: removed and submitted anew under
+   * the same id), and its stream's revision now. Reads the events since `revision` only.
+   */
+  async submittedSince(graphId: string, revision: number): Promise<{ again: boolean; revision: number }> {
+    let latest = revision;
+    for (;;) {
+      const page = await this.store.readStream(graphStream(graphId), { fromRevision: latest + 1, maxCount: EVENTS_PAGE });
+      if (page.some((event) => event.type === 'GraphSubmitted')) return { again: true, revision: page.at(-1)!.revision };
+      latest = page.at(-1)?.revision ?? latest;
+      if (page.length < EVENTS_PAGE) return { again: false, revision: latest };
+    }
   }
 
   /**

@@ -14,7 +14,8 @@ const scheduler = (readStore: ReadStore, owner: string, intervalSeconds: number)
     rates: { requestRate: async () => ({ ok: true, rate: null }) },
     scaler: { mode: 'simulated', scale: async () => undefined },
     replicas: { replicas: async () => ({ replicas: new Map(), unanswered: null }) },
-    dispatch: async () => ({ events: [] }),
+    dispatch: async () => ({ events: [], revision: 0 }),
+    graphs: { submittedSince: async () => ({ again: false, revision: 0 }) },
     solver: async () => {
       throw new Error('no graph to solve for');
     },

@@ -1,6 +1,7 @@
 import type { GraphCommand } from '../domain/graph/commands';
 import type { ExistingGraph, ServiceState } from '../domain/graph/state';
-import type { CommandContext } from '../application/command-handler';
+import { PreconditionFailedError, type CommandContext } from '../application/command-handler';
+import type { GraphCommands } from '../application/graph-commands';
 import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { RateSelector } from '../integrations/prometheus/promql';
 import { isUnanswered } from '../integrations/kubernetes/kube-errors';
@@ -33,6 +34,8 @@ export interface RequestRates {
 }
 
 const LEASE = 'job:scaling';
+/** Appends a round tries on the graph it read while other events land on it (each is pinned again to the graph as it is). */
+const MAX_RECORD_ATTEMPTS = 20;
 /** Problems of a round named in its lastError; the others are counted (a round over 10,000 failing graphs wrote them all, each round). */
 const PROBLEMS_NAMED = 3;
 
@@ -86,8 +89,10 @@ export class ScalingScheduler {
       scaler: ReplicaScaler;
       /** The replicas each Deployment wants now (the chart's count after an install, or a scale SMO or anyone made). */
       replicas: ReplicaSource;
-      /** Runs a graph command; resolves with the events it recorded (none for a repeated fact). */
-      dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[] }>;
+      /** Runs a graph command; resolves with the events it recorded (none for a repeated fact) and the stream's revision after it. */
+      dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[]; revision: number }>;
+      /** Tells whether a graph the round read was submitted again since. */
+      graphs: Pick<GraphCommands, 'submittedSince'>;
       solver: () => Promise<Solver>;
       logger: Logger;
       /** smo_scaling_failures_total: the scale calls a round gave up are counted there (the failed ones through their events). */
@@ -248,8 +253,9 @@ export class ScalingScheduler {
   }
 
   /** Scales each cluster the graph's deployed services run on. */
-  private async scaleGraph({ state: graph }: GraphDocument, clusters: ReadonlyMap<string, ClusterDocument>, now: Date): Promise<void> {
+  private async scaleGraph({ state: graph, revision }: GraphDocument, clusters: ReadonlyMap<string, ClusterDocument>, now: Date): Promise<void> {
     if (graph.normalised.useStaticPlacement) return;
+    const read: GraphRead = { graph, revision };
     const byCluster = new Map<string, ServiceState[]>();
     for (const service of graph.services) {
       const cluster = service.installed?.cluster;
@@ -258,11 +264,12 @@ export class ScalingScheduler {
     }
     for (const [cluster, services] of byCluster) {
       const info = clusters.get(cluster);
-      if (info) await this.scaleCluster(graph, cluster, info, services, now);
+      if (info) await this.scaleCluster(read, cluster, info, services, now);
     }
   }
 
-  private async scaleCluster(graph: ExistingGraph, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
+  private async scaleCluster(read: GraphRead, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
+    const { graph } = read;
     if (this.karmadaDown) {
       this.karmadaDown.clusters++;
       return;
@@ -341,7 +348,8 @@ export class ScalingScheduler {
     }
     if (!result.feasible) {
       // Recorded with its re-placement request, once per cause: the decider records nothing when the same cause was.
-      await this.deps.dispatch(
+      await this.recordOnRead(
+        read,
         {
           type: 'RecordScalingInfeasible',
           data: { graphId: graph.graphId, cluster, services: inputs.map((s) => s.id), reason: result.reason, bindingResource: result.bindingResource ?? null, requestRates: rates },
@@ -368,7 +376,8 @@ export class ScalingScheduler {
         if (isUnanswered(error)) this.karmadaDown = { error: message, scaleCalls: 0, clusters: 0 };
         this.problems.push(`scaling ${service.id} to ${to} failed: ${message}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, cluster, to, err: message }, 'scale call failed; retried next round');
-        await this.deps.dispatch(
+        await this.recordOnRead(
+          read,
           {
             type: 'RecordScaling',
             event: { type: 'ServiceScalingFailed', data: { graphId: graph.graphId, serviceId: service.id, cluster, from: service.previousReplicas, to, error: message } },
@@ -377,7 +386,8 @@ export class ScalingScheduler {
         );
         continue;
       }
-      await this.deps.dispatch(
+      await this.recordOnRead(
+        read,
         {
           type: 'RecordScaling',
           event: {
@@ -389,4 +399,34 @@ export class ScalingScheduler {
       );
     }
   }
+
+  /**
+   * Records a fact of the round on the submission of the graph it read. Meanwhile the graph may have been removed and
+   * submitted again under the same id, its new release running the chart's replicas: the round's `from` (and its
+   * infeasible demand) belong to the old one. The append is pinned to the revision the round knows; when other events
+   * landed since, it is pinned again to the graph as it is now, unless one of them is a GraphSubmitted: then nothing
+   * is recorded, and the next round reads the new submission.
+   */
+  private async recordOnRead(read: GraphRead, command: GraphCommand, context: CommandContext): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        read.revision = (await this.deps.dispatch(command, { ...context, expectedRevision: read.revision })).revision;
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || attempt >= MAX_RECORD_ATTEMPTS) throw error;
+        const since = await this.deps.graphs.submittedSince(read.graph.graphId, read.revision);
+        if (since.again) {
+          this.deps.logger.info({ graph: read.graph.graphId, command: command.type }, 'graph submitted again during the scaling round; its fact is not recorded on the new submission');
+          return;
+        }
+        read.revision = since.revision;
+      }
+    }
+  }
+}
+
+/** A graph as the round read it, and the stream revision its appends are pinned to (moved on by each of them). */
+interface GraphRead {
+  graph: ExistingGraph;
+  revision: number;
 }

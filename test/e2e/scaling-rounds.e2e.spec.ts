@@ -31,6 +31,8 @@ describe('scaling rounds', () => {
   let dieAfterFirstCommand = false;
   /** Commands for this graph are refused (as for a graph removed mid-round). */
   let refusedGraph: string | null = null;
+  /** Runs in the round's first scale call, before it answers. */
+  let duringScale: (() => Promise<void>) | null = null;
 
   beforeEach(async () => {
     smo = await startApp({ SMO_DEPLOY_WAIT: '20' });
@@ -39,6 +41,7 @@ describe('scaling rounds', () => {
     rateQueries.length = 0;
     dieAfterFirstCommand = false;
     refusedGraph = null;
+    duringScale = null;
     solver = null;
     prometheus = 'up';
     karmada = 'up';
@@ -76,6 +79,9 @@ describe('scaling rounds', () => {
         mode: 'simulated',
         scale: async (name, namespace, replicas) => {
           scaleCalls.push({ name, namespace, replicas });
+          const during = duringScale;
+          duringScale = null;
+          await during?.();
           if (karmada === 'down') throw new KubeApiTimeoutError(`scale deployment ${namespace}/${name} to ${replicas}`, 10_000);
         },
       },
@@ -87,6 +93,7 @@ describe('scaling rounds', () => {
         if (dieAfterFirstCommand) throw new Error('the process died here');
         return result;
       },
+      graphs: smo.runtime.graphs,
       solver: () => (solver ? solver() : getSolver()),
       logger: silentLogger,
       metrics: smo.runtime.metrics.domain,
@@ -166,6 +173,31 @@ describe('scaling rounds', () => {
     await round.round(at(30));
     expect(scaleCalls).toEqual(expect.arrayContaining([{ name: 'noise-reduction', namespace: 'demo', replicas: 1 }, { name: 'image-detection', namespace: 'demo', replicas: 1 }]));
     expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
+  });
+
+  it('a graph removed and submitted again during the round gets none of the round\'s facts: its new release is not the one the round read', async () => {
+    rates['noise-reduction'] = 1; // 3 replicas, from the 1 of the round's read
+    duringScale = async () => {
+      expect((await fetch(`${smo.url}/graphs/${GRAPH}`, { method: 'DELETE' })).status).toBeLessThan(300);
+      await smo.runtime.processing.whenIdle(20_000);
+      const again = await fetch(`${smo.url}/project/demo/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: descriptorText() });
+      expect(again.status).toBe(200);
+      await smo.runtime.processing.whenIdle(20_000);
+    };
+    const round = scheduler();
+    await round.round(at(0));
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 3 }]);
+    const history = await smo.runtime.eventStore.readStream(`graph-${GRAPH}`);
+    const resubmitted = history.findLastIndex((event) => event.type === 'GraphSubmitted');
+    expect(resubmitted).toBeGreaterThan(0);
+    expect(history.slice(resubmitted).find((event) => event.type === 'ServiceDeployed')).toBeDefined();
+    expect(history.slice(resubmitted).filter((event) => event.type === 'ServiceScaled')).toEqual([]);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0 });
+    // The next round scales the new submission, from its own replicas.
+    scaleCalls.length = 0;
+    await scheduler().round(at(30));
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 3 }]);
+    expect((await events('ServiceScaled')).map((event) => event.revision)).toEqual([expect.any(Number)]);
   });
 
   it('a round whose every graph fails names the first few problems in /health and counts the others', async () => {
