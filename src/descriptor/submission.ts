@@ -3,6 +3,7 @@ import type { ArtifactResolver } from './artifact';
 import { BodyForm, DescriptorBody, parseDescriptorBody } from './intake';
 import { IntakeLimits } from './limits';
 import { Problem, problemAt } from './problem';
+import { PROMETHEUS_QUERIES_AT_ONCE } from '../integrations/prometheus/prometheus-client';
 import { MAX_GRAPH_ALERT_RULE_BYTES, serviceAlertRules, storedAlertRuleBytes } from '../integrations/prometheus/smo-alert-rule';
 import { normalise, NormaliseOptions } from './translate';
 import { HdagDescriptor, NormalisedGraph } from './types';
@@ -39,8 +40,6 @@ export function prepareGraphSubmission(
     submission: { source, received: document, descriptor: validation.descriptor, normalised, warnings: validation.warnings },
   };
 }
-
-const PROMQL_CHECKS_AT_ONCE = 8;
 
 /** Prometheus' own parse of an expression (PrometheusClient.checkExpression); the grammar check here passes type errors. */
 export type PromqlCheck = (promql: string, signal?: AbortSignal) => Promise<{ ok: true } | { ok: false; refused: string } | { ok: false; unknown: string }>;
@@ -91,8 +90,8 @@ async function promqlProblems(graph: NormalisedGraph, check: PromqlCheck, signal
   );
   const problems: Problem[] = [];
   // A few at a time: a graph may have a few thousand events, and Prometheus may be a network hop away.
-  for (let start = 0; start < queries.length; start += PROMQL_CHECKS_AT_ONCE) {
-    const batch = queries.slice(start, start + PROMQL_CHECKS_AT_ONCE);
+  for (let start = 0; start < queries.length; start += PROMETHEUS_QUERIES_AT_ONCE) {
+    const batch = queries.slice(start, start + PROMETHEUS_QUERIES_AT_ONCE);
     const answers = await Promise.all(batch.map((query) => check(query.promQuery, signal)));
     answers.forEach((answer, i) => {
       if ('refused' in answer) problems.push(problemAt(batch[i]!.path, `Prometheus refuses this query: ${answer.refused}`));

@@ -2,7 +2,7 @@ import type { GraphCommand } from '../domain/graph/commands';
 import type { ExistingGraph, ServiceState } from '../domain/graph/state';
 import { PreconditionFailedError, type CommandContext } from '../application/command-handler';
 import type { GraphCommands } from '../application/graph-commands';
-import type { RateOutcome } from '../integrations/prometheus/prometheus-client';
+import { PROMETHEUS_QUERIES_AT_ONCE, type RateOutcome } from '../integrations/prometheus/prometheus-client';
 import type { RateSelector } from '../integrations/prometheus/promql';
 import { isUnanswered } from '../integrations/kubernetes/kube-errors';
 import type { DomainMetrics } from '../observability/domain-metrics';
@@ -11,6 +11,7 @@ import { JobLease } from '../processing/job-lease';
 import { decideReplicas, type ScalingService } from '../optimizer';
 import type { Solver } from '../optimizer/solver';
 import { pagesOf, type ReadStore } from '../readstore/read-store';
+import { CallsGivenUpTogether, GIVEN_UP } from '../shared/calls-given-up-together';
 import { deterministicId } from '../shared/deterministic-id';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import type { GraphDocument } from '../../projections/graphs.projection';
@@ -34,6 +35,8 @@ export interface RequestRates {
 }
 
 const LEASE = 'job:scaling';
+/** Request-rate reads a round starts for the graphs after the one it scales (at least the next graph's). */
+const RATE_READS_AHEAD = 10 * PROMETHEUS_QUERIES_AT_ONCE;
 /** Appends a round tries on the graph it read while other events land on it (each is pinned again to the graph as it is). */
 const MAX_RECORD_ATTEMPTS = 20;
 /** Problems of a round named in its lastError; the others are counted (a round over 10,000 failing graphs wrote them all, each round). */
@@ -68,7 +71,8 @@ export class ScalingScheduler {
   private withoutData: string[] = [];
   /**
    * Prometheus did not answer in time or could not be reached in the round under way: its other reads are given up
-   * (each would wait as long again, one cluster after another: 100 graphs × PROMETHEUS_TIMEOUT), and counted here.
+   * (each batch would wait as long again: 1,000 services' reads, 8 at a time, 125 × PROMETHEUS_TIMEOUT), and the
+   * clusters not read counted here.
    */
   private ratesDown: { error: string; skipped: number } | null = null;
   /**
@@ -78,6 +82,8 @@ export class ScalingScheduler {
   private karmadaDown: { error: string; scaleCalls: number; clusters: number } | null = null;
   /** The round under way found the lease held by another instance, and stopped. */
   private lostMidRound = false;
+  /** The request-rate reads of the round under way. */
+  private rateReads: CallsGivenUpTogether | null = null;
   /** What the last round held, logged when it changes (not every round: a service without traffic never has a series). */
   private heldBefore = '';
   private readonly lease: JobLease<ScalingStatus>;
@@ -229,9 +235,25 @@ export class ScalingScheduler {
     this.ratesDown = null;
     this.karmadaDown = null;
     const clusters = new Map((await this.deps.readStore.find<ClusterDocument>('clusters')).map(({ doc }) => [doc.name, doc]));
-    // A page of running graphs at a time (by name): a round over thousands never parses them all at once.
-    for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
-      for (const { doc } of page) {
+    const reads = new CallsGivenUpTogether(PROMETHEUS_QUERIES_AT_ONCE, this.abort.signal);
+    this.rateReads = reads;
+    // A page of running graphs at a time (by name): a round over thousands never parses them all at once. The rates of
+    // the graphs ahead are read while a graph is solved and scaled, a few at a time, up to RATE_READS_AHEAD.
+    const graphs = this.runningGraphs();
+    const planned: GraphPlan[] = [];
+    let readsAhead = 0;
+    try {
+      for (;;) {
+        while (planned.length === 0 || readsAhead < RATE_READS_AHEAD) {
+          const next = await graphs.next();
+          if (next.done) break;
+          const plan = this.plan(next.value, clusters, reads);
+          planned.push(plan);
+          readsAhead += plan.reads;
+        }
+        const plan = planned.shift();
+        if (!plan) return;
+        readsAhead -= plan.reads;
         if (this.abort.signal.aborted) {
           this.problems.push('the scaler stopped; this round stopped');
           return;
@@ -242,20 +264,31 @@ export class ScalingScheduler {
         }
         // One graph's failure (removed meanwhile, a command refused) is its own: the others are still scaled.
         try {
-          await this.scaleGraph(doc, clusters, now);
+          for (const cluster of plan.clusters) await this.scaleCluster(plan.read, cluster, now);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          this.problems.push(`graph ${doc.state.graphId}: ${message}`);
-          this.deps.logger.warn({ graph: doc.state.graphId, err: message }, 'scaling a graph failed; the round goes on');
+          this.problems.push(`graph ${plan.read.graph.graphId}: ${message}`);
+          this.deps.logger.warn({ graph: plan.read.graph.graphId, err: message }, 'scaling a graph failed; the round goes on');
         }
       }
+    } finally {
+      // The reads of the graphs this round did not come to (it stopped) are not made.
+      reads.giveUp();
+      this.rateReads = null;
+      await graphs.return(undefined);
     }
   }
 
-  /** Scales each cluster the graph's deployed services run on. */
-  private async scaleGraph({ state: graph, revision }: GraphDocument, clusters: ReadonlyMap<string, ClusterDocument>, now: Date): Promise<void> {
-    if (graph.normalised.useStaticPlacement) return;
-    const read: GraphRead = { graph, revision };
+  private async *runningGraphs(): AsyncGenerator<GraphDocument> {
+    for await (const page of pagesOf<GraphDocument>(this.deps.readStore, 'graphs', { where: { status: 'Running' } })) {
+      for (const { doc } of page) yield doc;
+    }
+  }
+
+  /** Each cluster the graph's deployed services run on, their request rates being read (`reads`). */
+  private plan({ state: graph, revision }: GraphDocument, clusters: ReadonlyMap<string, ClusterDocument>, reads: CallsGivenUpTogether): GraphPlan {
+    const plan: GraphPlan = { read: { graph, revision }, clusters: [], reads: 0 };
+    if (graph.normalised.useStaticPlacement) return plan;
     const byCluster = new Map<string, ServiceState[]>();
     for (const service of graph.services) {
       const cluster = service.installed?.cluster;
@@ -264,42 +297,67 @@ export class ScalingScheduler {
     }
     for (const [cluster, services] of byCluster) {
       const info = clusters.get(cluster);
-      if (info) await this.scaleCluster(read, cluster, info, services, now);
+      if (!info) continue;
+      const measuring = services.map((service) => {
+        const parameters = scalingParameters(graph, service.id);
+        return { service, parameters, rate: this.readRate(graph, parameters, reads) };
+      });
+      plan.clusters.push({ cluster, info, services: measuring });
+      plan.reads += measuring.length;
     }
+    return plan;
   }
 
-  private async scaleCluster(read: GraphRead, cluster: string, info: ClusterDocument, services: ServiceState[], now: Date): Promise<void> {
+  /**
+   * One service's request rate, read with the round's others. The first read Prometheus does not answer in time (or
+   * cannot be reached) gives up the others (GIVEN_UP), as does one answered after that: they were waited for once.
+   */
+  private readRate(graph: ExistingGraph, parameters: ScalingParameters, reads: CallsGivenUpTogether): Promise<RateOutcome | typeof GIVEN_UP> {
+    const { namespaceLabel } = this.deps;
+    const selector = { service: parameters.rateOf, ...(namespaceLabel ? { namespace: { label: namespaceLabel, value: graph.project } } : {}) };
+    const rate = reads.run(async (signal) => {
+      const outcome = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric, signal);
+      if (outcome.ok) return outcome;
+      if (signal.aborted) return GIVEN_UP;
+      if (outcome.kind === 'timeout' || outcome.kind === 'unreachable') {
+        this.ratesDown = { error: outcome.error, skipped: 0 };
+        reads.giveUp();
+      }
+      return outcome;
+    });
+    // Awaited when its graph is scaled; a round that stops first leaves it unawaited (its failure is no unhandled rejection).
+    rate.catch(() => undefined);
+    return rate;
+  }
+
+  private async scaleCluster(read: GraphRead, { cluster, info, services: measuring }: ClusterPlan, now: Date): Promise<void> {
     const { graph } = read;
     if (this.karmadaDown) {
       this.karmadaDown.clusters++;
       return;
     }
-    const measured: Array<{ service: ServiceState; parameters: ScalingParameters; rate: number | null }> = [];
-    for (const service of services) {
-      if (this.ratesDown) {
-        this.ratesDown.skipped++;
-        return;
-      }
-      const parameters = scalingParameters(graph, service.id);
-      const { namespaceLabel } = this.deps;
-      const selector = { service: parameters.rateOf, ...(namespaceLabel ? { namespace: { label: namespaceLabel, value: graph.project } } : {}) };
-      const rate = await this.deps.rates.requestRate(selector, this.deps.intervalSeconds, this.deps.metric, this.abort.signal);
-      if (!rate.ok) {
-        if (rate.kind === 'timeout' || rate.kind === 'unreachable') this.ratesDown = { error: rate.error, skipped: 0 };
-        this.problems.push(`request rate of ${graph.graphId}/${service.id} unavailable: ${rate.error}`);
-        this.deps.logger.warn({ graph: graph.graphId, service: service.id, err: rate.error }, 'request rate unavailable; cluster skipped this round');
-        return;
-      }
-      // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
-      if (rate.rate === null) this.withoutData.push(`${graph.graphId}/${service.id}`);
-      measured.push({ service, parameters, rate: rate.rate });
+    const services = measuring.map(({ service }) => service);
+    const outcomes = await Promise.all(measuring.map(({ rate }) => rate));
+    const failed = outcomes.flatMap((outcome, index) => (outcome !== GIVEN_UP && !outcome.ok ? [{ service: services[index]!, error: outcome.error }] : []));
+    if (failed.length > 0) {
+      for (const { service, error } of failed) this.problems.push(`request rate of ${graph.graphId}/${service.id} unavailable: ${error}`);
+      this.deps.logger.warn({ graph: graph.graphId, cluster, services: failed.slice(0, 10).map(({ service }) => service.id), err: failed[0]!.error }, 'request rate unavailable; cluster skipped this round');
+      return;
     }
+    if (outcomes.includes(GIVEN_UP)) {
+      if (this.ratesDown) this.ratesDown.skipped++;
+      return;
+    }
+    const measured = measuring.map(({ service, parameters }, index) => ({ service, parameters, rate: (outcomes[index] as RateOutcome & { ok: true }).rate }));
+    // No series: no request counted yet, or the exporter is gone. Its replicas stay as they are; the others are scaled around them.
+    for (const { service, rate } of measured) if (rate === null) this.withoutData.push(`${graph.graphId}/${service.id}`);
     if (measured.every(({ rate }) => rate === null)) return;
     // The replicas running now, not those SMO last set: a fresh install runs the chart's count (SMO forgets what it had set).
     const live = await this.deps.replicas.replicas(graph, services.map((service) => service.id), this.abort.signal);
     if (this.abort.signal.aborted) return;
     if (live.unanswered) {
       this.karmadaDown = { error: live.unanswered, scaleCalls: 0, clusters: 0 };
+      this.rateReads?.giveUp(); // the clusters left are given up: their rates are not needed
       this.problems.push(`replicas of ${graph.graphId} on ${cluster} not read: ${live.unanswered}`);
       this.deps.logger.warn({ graph: graph.graphId, cluster, err: live.unanswered }, 'Karmada did not answer; the round gives up the clusters left');
       return;
@@ -373,7 +431,10 @@ export class ScalingScheduler {
         if (this.abort.signal.aborted) return;
         // Nothing changed as far as SMO knows (replicas stay as recorded): the next round decides again.
         const message = error instanceof Error ? error.message : String(error);
-        if (isUnanswered(error)) this.karmadaDown = { error: message, scaleCalls: 0, clusters: 0 };
+        if (isUnanswered(error)) {
+          this.karmadaDown = { error: message, scaleCalls: 0, clusters: 0 };
+          this.rateReads?.giveUp();
+        }
         this.problems.push(`scaling ${service.id} to ${to} failed: ${message}`);
         this.deps.logger.warn({ graph: graph.graphId, service: service.id, cluster, to, err: message }, 'scale call failed; retried next round');
         await this.recordOnRead(
@@ -429,4 +490,18 @@ export class ScalingScheduler {
 interface GraphRead {
   graph: ExistingGraph;
   revision: number;
+}
+
+/** A graph of the round: its clusters, each service's request rate being read. */
+interface GraphPlan {
+  read: GraphRead;
+  clusters: ClusterPlan[];
+  /** Request-rate reads started for it. */
+  reads: number;
+}
+
+interface ClusterPlan {
+  cluster: string;
+  info: ClusterDocument;
+  services: Array<{ service: ServiceState; parameters: ScalingParameters; rate: Promise<RateOutcome | typeof GIVEN_UP> }>;
 }

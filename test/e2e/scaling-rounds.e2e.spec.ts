@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
 import { graphUseCaseOf } from '../../src/app/cqrs';
 import type { CommandContext } from '../../src/application/command-handler';
@@ -9,6 +12,7 @@ import type { RateSelector } from '../../src/integrations/prometheus/promql';
 import { DurableProcessing } from '../../src/app/processing.composition';
 import { KubeApiTimeoutError } from '../../src/integrations/kubernetes/kube-errors';
 import { JobLease } from '../../src/processing/job-lease';
+import { PROMETHEUS_QUERIES_AT_ONCE } from '../../src/integrations/prometheus/prometheus-client';
 import { ScalingScheduler, type ScalingStatus } from '../../src/processors/scaling.scheduler';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
@@ -39,6 +43,7 @@ describe('scaling rounds', () => {
     for (const key of Object.keys(rates)) delete rates[key];
     scaleCalls.length = 0;
     rateQueries.length = 0;
+    readsInFlight.most = 0;
     dieAfterFirstCommand = false;
     refusedGraph = null;
     duringScale = null;
@@ -52,8 +57,10 @@ describe('scaling rounds', () => {
   });
   afterEach(async () => smo.close());
 
-  /** Prometheus: 'down' answers each read as a timeout at once; 'hung' never answers (until the read is given up). */
-  let prometheus: 'up' | 'down' | 'hung' | 'invalid' = 'up';
+  /** Prometheus: 'down' answers each read as a timeout at once; 'hung' never answers (until the read is given up); 'slow' answers after 20 ms. */
+  let prometheus: 'up' | 'down' | 'hung' | 'invalid' | 'slow' = 'up';
+  /** Request-rate reads under way, and the most at once. */
+  const readsInFlight = { now: 0, most: 0 };
   /** Karmada: 'down' answers each scale call as a timeout at once. */
   let karmada: 'up' | 'down' = 'up';
   /** The replicas each Deployment wants, by service; absent: not known (simulated Karmada). */
@@ -68,11 +75,18 @@ describe('scaling rounds', () => {
       rates: {
         requestRate: async (selector, _window, _metric, signal) => {
           rateQueries.push(selector);
-          if (prometheus === 'down') return { ok: false, kind: 'timeout', error: 'no answer within 5000 ms', status: null };
-          if (prometheus === 'invalid') return { ok: false, kind: 'invalid', error: 'not a Prometheus success envelope', status: 200 };
-          if (prometheus === 'hung') return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
-          const rate = rates[selector.service];
-          return { ok: true, rate: rate === undefined ? 0 : rate };
+          readsInFlight.now++;
+          readsInFlight.most = Math.max(readsInFlight.most, readsInFlight.now);
+          try {
+            if (prometheus === 'down') return { ok: false, kind: 'timeout', error: 'no answer within 5000 ms', status: null };
+            if (prometheus === 'invalid') return { ok: false, kind: 'invalid', error: 'not a Prometheus success envelope', status: 200 };
+            if (prometheus === 'hung') return await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+            if (prometheus === 'slow') await new Promise((resolve) => setTimeout(resolve, 20));
+            const rate = rates[selector.service];
+            return { ok: true, rate: rate === undefined ? 0 : rate };
+          } finally {
+            readsInFlight.now--;
+          }
         },
       },
       scaler: {
@@ -150,7 +164,8 @@ describe('scaling rounds', () => {
     prometheus = 'down';
     const round = scheduler();
     await round.round(at(0));
-    expect(rateQueries).toHaveLength(1);
+    // The reads under way when the first timed out were waited for with it; none was made after it.
+    expect(rateQueries.length).toBeLessThanOrEqual(PROMETHEUS_QUERIES_AT_ONCE);
     // second-graph's services went to two clusters: 4 clusters in all.
     expect(round.status()).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('3 more clusters not read: Prometheus did not answer') });
   });
@@ -200,6 +215,28 @@ describe('scaling rounds', () => {
     expect((await events('ServiceScaled')).map((event) => event.revision)).toEqual([expect.any(Number)]);
   });
 
+  it("reads a round's request rates a few at a time, across graphs, and scales each graph on its own", async () => {
+    // Clusters of 100 times the cores, for 6 graphs of 2 deployed services each: 12 reads.
+    const clusters = join(mkdtempSync(join(tmpdir(), 'smo-clusters-')), 'clusters.yaml');
+    writeFileSync(clusters, readFileSync(join(__dirname, '../../config/simulated-clusters.yaml'), 'utf8').replace(/^(\s+cpu:) (\d+)$/gm, (_, key, cores) => `${key} ${Number(cores) * 100}`));
+    await smo.close();
+    smo = await startApp({ SMO_DEPLOY_WAIT: '20', SMO_SIMULATED_CLUSTERS: clusters });
+    for (let n = 1; n <= 6; n++) {
+      const body = descriptorText().replace(/image-detection-graph/g, `graph-${n}`);
+      expect((await fetch(`${smo.url}/project/p${n}/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body })).status).toBe(200);
+    }
+    await smo.runtime.processing.whenIdle(20_000);
+    prometheus = 'slow';
+    rates['noise-reduction'] = 1; // 3 replicas, in each graph
+    const round = scheduler();
+    await round.round(at(0));
+    expect(rateQueries.length).toBeGreaterThan(PROMETHEUS_QUERIES_AT_ONCE);
+    expect(readsInFlight.most).toBe(PROMETHEUS_QUERIES_AT_ONCE);
+    expect(scaleCalls.map((call) => call.namespace).sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    expect(round.status()).toMatchObject({ consecutiveFailures: 0, lastError: null });
+    rmSync(dirname(clusters), { recursive: true, force: true });
+  });
+
   it('a round whose every graph fails names the first few problems in /health and counts the others', async () => {
     for (let n = 2; n <= 3; n++) {
       const body = descriptorText().replace(/image-detection-graph/g, `graph-${n}`);
@@ -223,10 +260,11 @@ describe('scaling rounds', () => {
     running.start();
     const deadline = Date.now() + 5_000;
     while (rateQueries.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(rateQueries).toHaveLength(1);
+    const made = rateQueries.length;
+    expect(made).toBeGreaterThan(0);
     const stopped = running.stop();
     expect(await settlesWithin(stopped, 2_000)).toBe(true);
-    expect(rateQueries).toHaveLength(1);
+    expect(rateQueries).toHaveLength(made);
   });
 
   it('demand that fits no cluster is recorded once per cause, not once per round', async () => {

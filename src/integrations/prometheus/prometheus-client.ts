@@ -19,6 +19,12 @@ export interface PrometheusClientOptions {
  */
 export const MAX_QUERY_ANSWER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Queries SMO asks Prometheus at once (the submission's PromQL checks, an autoscaler round's request rates): Prometheus
+ * may be a network hop away, and a round over 100 graphs of 10 services asks 1,000.
+ */
+export const PROMETHEUS_QUERIES_AT_ONCE = 8;
+
 /** `rate: null`: Prometheus has no series (no request counted yet, or the exporter is gone): unknown, not 0. */
 export type RateOutcome = { ok: true; rate: number | null } | QueryFailure;
 

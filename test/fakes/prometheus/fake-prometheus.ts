@@ -30,6 +30,8 @@ export function errorReply(status: number, errorType: string, error: string): Fa
 export class FakePrometheus {
   readonly queries: string[] = [];
   reloads = 0;
+  /** Each answer is sent this long after its request (a Prometheus a network hop away, or busy). */
+  delayMs = 0;
   /** A function is asked at each reload (e.g. to answer after what the rules file holds). */
   reloadReply: FakeReply | (() => FakeReply) = { status: 200, body: '' };
   private reply: (query: string) => FakeReply | Promise<FakeReply> = () => vectorReply([]);
@@ -55,7 +57,9 @@ export class FakePrometheus {
       void Promise.resolve(answered).then((reply) => {
         const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         const contentType = reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
-        response.writeHead(reply.status, { 'content-type': contentType }).end(text);
+        const send = () => response.writeHead(reply.status, { 'content-type': contentType }).end(text);
+        if (this.delayMs > 0) setTimeout(send, this.delayMs);
+        else send();
       });
     });
     server.on('connection', (socket) => {
