@@ -1,10 +1,10 @@
-import pLimit from 'p-limit';
 import type { SmoConfig } from '../config/config';
 import type { ExistingGraph } from '../domain/graph/state';
 import { KarmadaDeployments } from '../integrations/kubernetes/deployment-scale';
 import { isUnanswered } from '../integrations/kubernetes/kube-errors';
 import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import type { Logger } from '../observability/logger';
+import { CallsGivenUpTogether, GIVEN_UP } from '../shared/calls-given-up-together';
 import type { LiveReplicas, ReplicaSource } from './placement.processor';
 
 /**
@@ -41,30 +41,28 @@ export class KarmadaReplicaSource implements ReplicaSource {
     const found = new Map<string, number | null>(serviceIds.map((id) => [id, null]));
     const deployments = this.deployments;
     if (!deployments) return { replicas: found, unanswered: null };
-    const limit = pLimit(REPLICA_READS_AT_ONCE);
-    const giveUp = new AbortController();
-    const reads = signal ? AbortSignal.any([giveUp.signal, signal]) : giveUp.signal;
+    const calls = new CallsGivenUpTogether(REPLICA_READS_AT_ONCE, signal);
     let unknown = 0;
     let firstError: string | null = null;
     let unanswered: string | null = null;
     await Promise.all(
-      serviceIds.map((serviceId) =>
-        limit(async () => {
-          if (reads.aborted) return void unknown++;
+      serviceIds.map(async (serviceId) => {
+        const wanted = await calls.run(async (reads) => {
           try {
-            const wanted = await deployments.getDesiredReplicas(serviceId, graph.project, reads);
-            found.set(serviceId, wanted > 0 ? wanted : null);
+            return await deployments.getDesiredReplicas(serviceId, graph.project, reads);
           } catch (error) {
-            unknown++;
-            if (reads.aborted) return;
+            if (reads.aborted) throw error; // given up with the others
             firstError ??= error instanceof Error ? error.message : String(error);
             if (isUnanswered(error)) {
               unanswered ??= error.message;
-              giveUp.abort();
+              calls.giveUp();
             }
+            return null;
           }
-        }),
-      ),
+        });
+        if (wanted === GIVEN_UP || wanted === null) unknown++;
+        else found.set(serviceId, wanted > 0 ? wanted : null);
+      }),
     );
     if (unknown > 0) this.logger.warn({ graph: graph.graphId, services: unknown, of: serviceIds.length, err: firstError }, 'live replicas unknown');
     return { replicas: found, unanswered };
