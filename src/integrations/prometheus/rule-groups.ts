@@ -34,16 +34,22 @@ export function upsertRulesInGroups(groups: unknown, groupName: string, rules: r
   const pending = new Map(rules.map((rule) => [rule.name, rule]));
   const upserted = new Set(pending.keys());
   const kept: unknown[] = [];
+  // Judged on the rules touched alone: a group holds every graph's rules (rules file, simulated mode), and comparing
+  // the whole group at each upsert made a burst of submissions cost the square of the rules.
+  let changed = false;
   for (const stored of rulesOf(list[index] as Group, groupName)) {
     const name = alertNameOf(stored);
     if (name === null || !upserted.has(name)) kept.push(stored);
     else if (pending.has(name)) {
-      kept.push(toStoredRule(pending.get(name) as AlertRule));
+      const replacement = toStoredRule(pending.get(name) as AlertRule);
+      changed ||= canonicalJson(stored) !== canonicalJson(replacement);
+      kept.push(replacement);
       pending.delete(name);
-    } // else: a duplicate of a rule already replaced
+    } else changed = true; // a duplicate of a rule already replaced, dropped
   }
+  changed ||= pending.size > 0;
   kept.push(...[...pending.values()].map(toStoredRule));
-  return withRules(list, index, kept);
+  return withRules(list, index, kept, changed);
 }
 
 /** Drops every rule with one of these alert names; a missing group or rule is no change. */
@@ -52,11 +58,12 @@ export function removeRulesFromGroups(groups: unknown, groupName: string, names:
   const index = list.findIndex((group) => (group as Group).name === groupName);
   if (index < 0) return { groups: list, changed: false };
   const removed = new Set(names);
-  const kept = rulesOf(list[index] as Group, groupName).filter((stored) => {
-    const name = alertNameOf(stored);
+  const stored = rulesOf(list[index] as Group, groupName);
+  const kept = stored.filter((rule) => {
+    const name = alertNameOf(rule);
     return name === null || !removed.has(name);
   });
-  return withRules(list, index, kept);
+  return withRules(list, index, kept, kept.length !== stored.length);
 }
 
 /** The alerting rules of the group; recording rules and unreadable entries are skipped. */
@@ -92,10 +99,8 @@ function fromStoredRule(stored: unknown): AlertRule | null {
   };
 }
 
-function withRules(list: unknown[], index: number, rules: unknown[]): GroupsEdit {
-  const before = list[index] as Group;
-  const after = { ...before, rules };
-  const changed = canonicalJson(before.rules ?? []) !== canonicalJson(rules);
+function withRules(list: unknown[], index: number, rules: unknown[], changed: boolean): GroupsEdit {
+  const after = { ...(list[index] as Group), rules };
   return { groups: list.map((group, i) => (i === index ? after : group)), changed };
 }
 
