@@ -115,16 +115,25 @@ const canUnshare = spawnSync('unshare', ['--user', '--map-root-user', '--pid', '
     unshare.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     unshare.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => unshare.once('exit', (code) => resolve(code)));
+    let smoPid: number | null = null;
     try {
       // The stores are open, Nest and the optimizer are still to come: SMO is starting.
       await eventually(async () => output.includes('"msg":"stores opened"'), 30_000, 'the stores to open');
-      const smoPid = Number(readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim());
+      smoPid = Number(readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim());
       expect(readFileSync(`/proc/${smoPid}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
       process.kill(smoPid, 'SIGTERM');
       // 143 (128 + SIGTERM) before the app exists, 0 once it stopped gracefully: either way promptly.
       expect([143, 0]).toContain(await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000).unref())]));
       expect(output).not.toContain('SMO listening');
     } finally {
+      // SMO too: killing unshare leaves its child running (reparented), as a failed run once did for half an hour.
+      if (smoPid !== null) {
+        try {
+          process.kill(smoPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       unshare.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
