@@ -5,7 +5,8 @@ import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, 
 // 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
 // 10: GraphStarted clears the failure of a first placement (the start asks for a new one); a wanted service no placement
 // is coming for is Not deployed, not Deploying; ClusterProvisioningApprovalRestored.
-export const GRAPH_EVOLVE_VERSION = 10;
+// 11: `submission`, which submission of the graph id it is (a dashboard's owner tag names it).
+export const GRAPH_EVOLVE_VERSION = 11;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
