@@ -10,24 +10,14 @@
  *   npm run -s bench:graph-lists                               # 1,000 graphs × 200 services
  *   npm run -s bench:graph-lists -- --graphs=100 --services=20
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { createApp } from '../src/app/create-app';
 import { createRuntime } from '../src/app/runtime';
 import { loadConfig } from '../src/config/config';
-import { normalise, validateDescriptor } from '../src/descriptor';
-import { placedValues } from '../src/domain/graph/placement-values';
-import { graphStream, type GraphEvent } from '../src/domain/graph/events';
-import type { RecordedEvent } from '../src/eventstore/event-store';
 import { createLogger } from '../src/observability/logger';
-import { createServiceImports } from '../src/optimizer/service-imports';
-import { logicalTarget, projectPage } from '../src/processing/projection';
-import { digestOf } from '../src/shared/canonical-json';
-import { graphsProjection } from '../projections/graphs.projection';
-import { independentServicesDescriptor } from '../test/support/graph-fixtures';
+import { deployedGraphEvents, projectIntoGraphs } from '../test/support/deployed-graphs';
 import { sqliteStores } from '../test/support/stores';
 
 const argument = (name: string, fallback: number) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -35,32 +25,6 @@ const GRAPHS = argument('graphs', 1_000);
 const SERVICES = argument('services', 200);
 const RUNS = argument('runs', 3);
 const CLUSTERS = ['cluster-a', 'cluster-b', 'cluster-c'];
-
-/** The events of a graph deployed everywhere: submitted, placed (values and digests as the placement processor computes them), each service deployed. */
-function graphEvents(graphId: string): GraphEvent[] {
-  const result = validateDescriptor(parse(independentServicesDescriptor(graphId, SERVICES, ['oci://registry.example/charts/app', 'oci://registry.example/charts/db'])));
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  const normalised = normalise(result.descriptor);
-  const placement = Object.fromEntries(normalised.services.map((service, i) => [service.id, CLUSTERS[i % CLUSTERS.length]!]));
-  const imports = createServiceImports(normalised.services, placement);
-  const values = placedValues(normalised.services, placement, imports);
-  const digests = Object.fromEntries(normalised.services.map((service) => [service.id, digestOf({ cluster: placement[service.id], values: values[service.id] })]));
-  const services = normalised.services.map((service) => ({ id: service.id, cpu: 0.5, memoryBytes: 256 * 2 ** 20, gpu: false, replicas: 1 }));
-  return [
-    { type: 'GraphSubmitted', data: { graphId, project: `p-${graphId.slice(-1)}`, descriptor: result.descriptor.hdaGraph as unknown as Record<string, unknown>, source: { form: 'yaml' }, normalised, warnings: [] } },
-    {
-      type: 'PlacementDecided',
-      data: {
-        graphId, decisionId: `d-${graphId}`, reason: 'first-deploy', algorithm: 'milp', solver: 'highs', objective: 0, moves: 0, durationMs: 1,
-        inputs: { clusters: [], services, previousPlacement: null }, placement, imports, values, digests, explanation: [],
-      },
-    },
-    ...normalised.services.map((service): GraphEvent => ({
-      type: 'ServiceDeployed',
-      data: { graphId, serviceId: service.id, action: 'install', cluster: placement[service.id]!, namespace: 'demo', chart: service.artifact.ref, values: values[service.id]!, valuesDigest: digests[service.id]!, command: ['helm', 'upgrade', '--install'] },
-    })),
-  ];
-}
 
 /** Folds every graph's events through the graphs projection into the store, as its live loop would (positions in order, one commit per graph). */
 async function seed(dir: string): Promise<{ seconds: number; documentBytes: { mean: number; max: number } }> {
@@ -70,9 +34,7 @@ async function seed(dir: string): Promise<{ seconds: number; documentBytes: { me
   try {
     for (let g = 0; g < GRAPHS; g++) {
       const graphId = `graph-${String(g).padStart(5, '0')}`;
-      const created = new Date().toISOString();
-      const events: RecordedEvent[] = graphEvents(graphId).map((event, revision) => ({ id: randomUUID(), ...event, metadata: {}, streamId: graphStream(graphId), revision, position: ++position, created }) as RecordedEvent);
-      await stores.readStore.commit(await projectPage((collection, ids) => stores.readStore.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), events));
+      position = await projectIntoGraphs(stores.readStore, graphId, deployedGraphEvents(graphId, { project: `p-${graphId.slice(-1)}`, namespace: 'demo', services: SERVICES, charts: ['oci://registry.example/charts/app', 'oci://registry.example/charts/db'], clusters: CLUSTERS }), position);
     }
     const sizes = stores.database.db.prepare("SELECT avg(length(doc)) AS mean, max(length(doc)) AS max FROM rs_documents WHERE collection LIKE 'graphs%' AND doc IS NOT NULL").get() as { mean: number; max: number };
     return { seconds: Math.round((performance.now() - started) / 100) / 10, documentBytes: { mean: Math.round(sizes.mean), max: sizes.max } };

@@ -10,29 +10,19 @@
  *   npm run -s bench:scaling-round
  *   npm run -s bench:scaling-round -- --graphs=10,100,300 --services=10 --delay=10
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { createApp } from '../src/app/create-app';
 import { DurableProcessing } from '../src/app/processing.composition';
 import { createRuntime } from '../src/app/runtime';
 import { loadConfig } from '../src/config/config';
-import { normalise, validateDescriptor } from '../src/descriptor';
-import { placedValues } from '../src/domain/graph/placement-values';
-import { graphStream, type GraphEvent } from '../src/domain/graph/events';
-import type { RecordedEvent } from '../src/eventstore/event-store';
 import { PrometheusClient } from '../src/integrations/prometheus/prometheus-client';
 import { createLogger } from '../src/observability/logger';
 import { getSolver } from '../src/optimizer';
-import { createServiceImports } from '../src/optimizer/service-imports';
-import { logicalTarget, projectPage } from '../src/processing/projection';
 import { ScalingScheduler } from '../src/processors/scaling.scheduler';
-import { digestOf } from '../src/shared/canonical-json';
-import { graphsProjection } from '../projections/graphs.projection';
 import { FakePrometheus, vectorReply } from '../test/fakes/prometheus/fake-prometheus';
-import { independentServicesDescriptor } from '../test/support/graph-fixtures';
+import { deployedGraphEvents, projectIntoGraphs } from '../test/support/deployed-graphs';
 import { sqliteStores } from '../test/support/stores';
 
 const argument = (name: string, fallback: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
@@ -42,41 +32,13 @@ const DELAY_MS = Number(argument('delay', '10'));
 const CLUSTERS = ['cluster-a', 'cluster-b', 'cluster-c'];
 const logger = createLogger({ level: 'silent' });
 
-/** The events of a graph deployed everywhere: submitted, placed (values and digests as the placement processor computes them), each service deployed. */
-function graphEvents(graphId: string, project: string): GraphEvent[] {
-  const result = validateDescriptor(parse(independentServicesDescriptor(graphId, SERVICES, ['oci://registry.example/charts/app'])));
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  const normalised = normalise(result.descriptor);
-  const placement = Object.fromEntries(normalised.services.map((service, i) => [service.id, CLUSTERS[i % CLUSTERS.length]!]));
-  const imports = createServiceImports(normalised.services, placement);
-  const values = placedValues(normalised.services, placement, imports);
-  const digests = Object.fromEntries(normalised.services.map((service) => [service.id, digestOf({ cluster: placement[service.id], values: values[service.id] })]));
-  const services = normalised.services.map((service) => ({ id: service.id, cpu: 0.5, memoryBytes: 256 * 2 ** 20, gpu: false, replicas: 1 }));
-  return [
-    { type: 'GraphSubmitted', data: { graphId, project, descriptor: result.descriptor.hdaGraph as unknown as Record<string, unknown>, source: { form: 'yaml' }, normalised, warnings: [] } },
-    {
-      type: 'PlacementDecided',
-      data: {
-        graphId, decisionId: `d-${graphId}`, reason: 'first-deploy', algorithm: 'milp', solver: 'highs', objective: 0, moves: 0, durationMs: 1,
-        inputs: { clusters: [], services, previousPlacement: null }, placement, imports, values, digests, explanation: [],
-      },
-    },
-    ...normalised.services.map((service): GraphEvent => ({
-      type: 'ServiceDeployed',
-      data: { graphId, serviceId: service.id, action: 'install', cluster: placement[service.id]!, namespace: project, chart: service.artifact.ref, values: values[service.id]!, valuesDigest: digests[service.id]!, command: ['helm', 'upgrade', '--install'] },
-    })),
-  ];
-}
-
 async function seed(dir: string, graphs: number): Promise<void> {
   const stores = sqliteStores({ dir });
   let position = 0;
   try {
     for (let g = 0; g < graphs; g++) {
       const graphId = `graph-${String(g).padStart(5, '0')}`;
-      const created = new Date().toISOString();
-      const events: RecordedEvent[] = graphEvents(graphId, `p${g}`).map((event, revision) => ({ id: randomUUID(), ...event, metadata: {}, streamId: graphStream(graphId), revision, position: ++position, created }) as RecordedEvent);
-      await stores.readStore.commit(await projectPage((collection, ids) => stores.readStore.getMany(collection, ids), graphsProjection, logicalTarget(graphsProjection), events));
+      position = await projectIntoGraphs(stores.readStore, graphId, deployedGraphEvents(graphId, { project: `p${g}`, namespace: `p${g}`, services: SERVICES, charts: ['oci://registry.example/charts/app'], clusters: CLUSTERS }), position);
     }
   } finally {
     await stores.dispose(false);

@@ -24,6 +24,21 @@ const graphId = submitted.data.graphId;
 const vo = submitted.data.normalised.services.find((s) => s.trigger.kind === 'event')!;
 const placement = Object.fromEntries(submitted.data.normalised.services.map((s) => [s.id, 'c1']));
 
+/** The demo graph submitted and placed on c1, its event-triggered service pending its event: what registers its rules. */
+async function submitPlacedWithEventPending(run: (command: GraphCommand) => Promise<unknown>): Promise<void> {
+  await run({ type: 'SubmitGraph', data: submitted.data });
+  await run({
+    type: 'RecordPlacement',
+    data: {
+      graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+      inputs: { clusters: [], services: [], previousPlacement: null }, placement, imports: {},
+      values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: ['c1'] }])),
+      digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `d-${id}`])), explanation: [],
+    },
+  });
+  await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+}
+
 describe('the alert-rules processor', () => {
   const stores = sqliteStores();
   const graphs = new GraphCommands(stores.eventStore);
@@ -38,17 +53,7 @@ describe('the alert-rules processor', () => {
 
   it('takes away rules whose record was lost when the graph stops, and records that once', async () => {
     expect(vo.trigger.kind).toBe('event');
-    await run({ type: 'SubmitGraph', data: submitted.data });
-    await run({
-      type: 'RecordPlacement',
-      data: {
-        graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-        inputs: { clusters: [], services: [], previousPlacement: null }, placement, imports: {},
-        values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: ['c1'] }])),
-        digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `d-${id}`])), explanation: [],
-      },
-    });
-    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+    await submitPlacedWithEventPending(run);
     // The rules were written, then SMO stopped before it recorded AlertRulesRegistered: the history does not name them.
     const written = vo.trigger.kind === 'event' ? vo.trigger.events.map((e) => smoAlertRule({ graphId, serviceId: vo.id, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description })) : [];
     await rules.upsertRules(graphId, written);
@@ -87,17 +92,7 @@ describe('the alert-rules processor with a PrometheusRule no Prometheus selects'
     const prometheusSelecting = (matchLabels: Record<string, string>) =>
       api.setRuleEvaluators('prometheuses', [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' }, spec: { ruleSelector: { matchLabels } } }]);
     prometheusSelecting({ release: 'kube-prometheus-stack' });
-    await run({ type: 'SubmitGraph', data: submitted.data });
-    await run({
-      type: 'RecordPlacement',
-      data: {
-        graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-        inputs: { clusters: [], services: [], previousPlacement: null }, placement, imports: {},
-        values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: ['c1'] }])),
-        digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `d-${id}`])), explanation: [],
-      },
-    });
-    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+    await submitPlacedWithEventPending(run);
     const history = async () => stores.eventStore.readStream(graphStream(graphId));
     const pending = (await history()).at(-1)!;
     const outcomes = async () => (await history()).filter((e) => e.type.startsWith('AlertRules')).map((e) => [e.type, e.data]);
