@@ -139,13 +139,15 @@ describe('LeaseKeeper', () => {
         return (name: string, owner: string, ttlMs: number) => (owner === 'holder' && failures-- > 0 ? Promise.reject(new Error('connection reset')) : target.acquireLease(name, owner, ttlMs));
       },
     });
-    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 300);
+    // A TTL long enough that a busy machine's delays (hundreds of ms under CI) are not what runs it out.
+    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 3_000);
     expect(await holder.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
     failures = 1;
     const lost: string[] = [];
     const failed: unknown[] = [];
     holder.keepRenewed(() => lost.push('lost'), (error) => failed.push(error));
-    await sleep(700);
+    // Renewals at 1 s (refused, retried) and 2 s.
+    await sleep(2_500);
     holder.stopRenewing();
     expect({ failed: failed.length, lost }).toEqual({ failed: 1, lost: [] });
     expect(await holder.heldThroughout()).toBe(true);
@@ -159,12 +161,13 @@ describe('LeaseKeeper', () => {
         return (name: string, owner: string, ttlMs: number) => (hang && !(hang = false) ? new Promise<boolean>(() => undefined) : target.acquireLease(name, owner, ttlMs));
       },
     });
-    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 300);
+    const holder = new LeaseKeeper(store, 'processor:x', 'holder', 3_000);
     expect(await holder.acquire(AbortSignal.timeout(1_000), () => undefined)).toBe(true);
     hang = true;
     const lost: string[] = [];
     holder.keepRenewed(() => lost.push('lost'));
-    await sleep(900);
+    // The renewal at 1 s hangs, counts as failed at 2 s and is asked again; waited on, the lease would run out at 3 s.
+    await sleep(3_500);
     holder.stopRenewing();
     expect(lost).toEqual([]);
     expect(await holder.heldThroughout()).toBe(true);
