@@ -1,4 +1,4 @@
-import { NO_STREAM, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/event-store';
+import { NO_STREAM, type AppendOptions, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/event-store';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors';
 import type { Decider } from '../domain/decider';
 import { SCHEMA_VERSION, UnknownEventError, type EventEnvelope } from '../domain/event-schema';
@@ -36,6 +36,8 @@ export interface HandleOptions<S = unknown> {
   conflictRetries?: number;
   /** States loaded before in this process: a load then reads only the events appended since. */
   cache?: AggregateCache<S>;
+  /** When the append is acknowledged (AppendOptions.acknowledge). */
+  acknowledge?: AppendOptions['acknowledge'];
 }
 
 /**
@@ -81,7 +83,7 @@ export async function handleCommand<C, E extends EventEnvelope, S>(
       const result = await store.appendToStream(
         streamId,
         events.map((event, index) => ({ id: eventIds[index]!, type: event.type, data: event.data, metadata })),
-        { expectedRevision: revision < 0 ? NO_STREAM : revision },
+        { expectedRevision: revision < 0 ? NO_STREAM : revision, acknowledge: options.acknowledge },
       );
       const next = events.reduce(decider.evolve, state);
       return { events, eventIds, state: next, revision: result.nextExpectedRevision, position: result.position, repeated: false };

@@ -20,7 +20,11 @@ export class ReleaseNames {
     private readonly loadGraph: (graphId: string) => Promise<{ state: GraphState }>,
   ) {}
 
-  /** Reserves the graph's release names before the graph is created; throws ReleaseNameConflictError (409) when another graph holds one. */
+  /**
+   * Reserves the graph's release names before the graph is created; throws ReleaseNameConflictError (409) when another graph holds one.
+   * Acknowledged at commit: the submission appended right after, acknowledged once on disk, carries the reservation
+   * there too, so a deploy waits for one flush, not two. Lost in a crash before that, it held names for a graph never created.
+   */
   async reserve(project: string, graphId: string, serviceIds: string[], context: CommandContext): Promise<void> {
     const holders = await this.holdersOf((await this.load(project)).state, graphId, serviceIds);
     await handleCommand(
@@ -31,7 +35,7 @@ export class ReleaseNames {
       // The graph is part of the step's id: a command id reused for another graph (an Idempotency-Key sent again
       // with another descriptor) must not pass for a repeat of the first graph's reservation and leave this one holding nothing.
       stepContext(context, `reserve-release-names:${graphId}`),
-      { conflictRetries: RESERVATION_CONFLICT_RETRIES, cache: this.cache },
+      { conflictRetries: RESERVATION_CONFLICT_RETRIES, cache: this.cache, acknowledge: 'committed' },
     );
   }
 

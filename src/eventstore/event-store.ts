@@ -55,6 +55,13 @@ export interface AppendResult {
 
 export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
+  /**
+   * When the append is acknowledged: `durable` (the default) once it is on disk; `committed` once it is
+   * committed, for a step of a command whose next append, acknowledged once durable, carries it to disk
+   * (the embedded store flushes its commits in order, so that flush covers this one). Its events still
+   * reach subscriptions only once on disk. Stores whose commit is their flush (EventStoreDB, memory) ignore it.
+   */
+  acknowledge?: 'durable' | 'committed';
 }
 
 export type Direction = 'forwards' | 'backwards';

@@ -69,9 +69,20 @@ interface PendingAppend {
   streamId: string;
   events: SerializedEvent[];
   expected: ExpectedRevision;
+  acknowledge: NonNullable<AppendOptions['acknowledge']>;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
+
+/** A group commit on its way to disk, and the appends acknowledged once it is there. */
+interface CommittedBatch {
+  firstPosition: number | undefined;
+  committed: Row[];
+  acknowledge: Array<{ append: PendingAppend; result: AppendResult }>;
+}
+
+/** How long a commit whose appends were all acknowledged at commit waits for another flush to take it along. */
+const COMMITTED_FLUSH_DELAY_MS = 2;
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Appends queued together are committed
@@ -91,6 +102,8 @@ export class SqliteEventStore implements EventStore {
   private readonly notDurableFrom: number[] = [];
   /** The last flush to disk asked for (each covers the commits before it). */
   private durable: Promise<void> = Promise.resolve();
+  /** Committed batches no flush to disk has taken yet, oldest first. */
+  private readonly awaitingFlush: CommittedBatch[] = [];
   /** Set once a flush failed: the store takes no append until SMO restarts. */
   private syncFailure: EventStoreUnavailableError | undefined;
 
@@ -125,7 +138,7 @@ export class SqliteEventStore implements EventStore {
       if (this.syncFailure) return Promise.reject(this.syncFailure);
       const serialized = serializeBatch(streamId, events, this.options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE);
       return new Promise((resolve, reject) => {
-        this.queue.push({ streamId, events: serialized, expected: options.expectedRevision ?? ANY, resolve, reject });
+        this.queue.push({ streamId, events: serialized, expected: options.expectedRevision ?? ANY, acknowledge: options.acknowledge ?? 'durable', resolve, reject });
         this.flushing ??= this.commits.schedule(() => this.flush());
       });
     } catch (error) {
@@ -135,8 +148,8 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Commits every queued append in one transaction; a failed append rolls back only its savepoint.
-   * The appends are acknowledged, and their events handed to subscriptions, once the commit is on disk
-   * (SqliteDatabase.sync, off the event loop): nothing acts on an event a power cut could still take back.
+   * The appends are acknowledged once the commit is on disk (flushToDisk), those that asked for it
+   * (`acknowledge: 'committed'`) at once; either way their events reach subscriptions only from disk.
    */
   private flush(): Promise<void> {
     const batch = this.queue;
@@ -163,25 +176,47 @@ export class SqliteEventStore implements EventStore {
       batch.forEach((append) => append.reject(failure));
       return Promise.resolve();
     }
-    const settle = () =>
-      batch.forEach((append, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok) append.resolve(outcome.result);
-        else append.reject(outcome?.error);
-      });
-    if (!outcomes.some((o) => o.ok)) {
-      settle();
-      return Promise.resolve();
-    }
+    const succeeded = batch.flatMap((append, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) return [{ append, result: outcome.result }];
+      append.reject(outcome?.error);
+      return [];
+    });
+    if (succeeded.length === 0) return Promise.resolve();
+    // Acknowledged at commit: the command's next append, flushed after it, carries it to disk.
+    const atCommit = succeeded.filter(({ append }) => append.acknowledge === 'committed');
+    atCommit.forEach(({ append, result }) => append.resolve(result));
     const firstPosition = committed.length > 0 ? Number(committed[0]!['position']) : undefined;
     if (firstPosition !== undefined) this.notDurableFrom.push(firstPosition);
+    this.awaitingFlush.push({ firstPosition, committed, acknowledge: succeeded.filter(({ append }) => append.acknowledge !== 'committed') });
+    if (atCommit.length === succeeded.length) {
+      // Nothing here waits for the disk: the next flush takes these commits along, and this one runs
+      // only if none has started by then (the events reach subscriptions once on disk).
+      setTimeout(() => void this.flushToDisk(), COMMITTED_FLUSH_DELAY_MS);
+      return Promise.resolve();
+    }
+    return this.flushToDisk();
+  }
+
+  /**
+   * Flushes every commit made so far to disk (SqliteDatabase.sync, off the event loop), then acknowledges
+   * the appends that waited for it and hands their events to subscriptions.
+   */
+  private flushToDisk(): Promise<void> {
+    const batches = this.awaitingFlush.splice(0);
+    if (batches.length === 0) return this.durable;
     const durable = this.database.sync().then(
       () => {
-        // An earlier flush failed: these events may rest on commits the disk lost.
-        if (this.syncFailure) return batch.forEach((append) => append.reject(this.syncFailure));
-        if (firstPosition !== undefined) this.notDurableFrom.shift();
-        this.recent.add(committed.map((row) => ({ position: Number(row['position']), decode: () => toRecorded(row) })));
-        settle();
+        for (const { firstPosition, committed, acknowledge } of batches) {
+          // An earlier flush failed: these events may rest on commits the disk lost.
+          if (this.syncFailure) {
+            acknowledge.forEach(({ append }) => append.reject(this.syncFailure));
+            continue;
+          }
+          if (firstPosition !== undefined) this.notDurableFrom.shift();
+          this.recent.add(committed.map((row) => ({ position: Number(row['position']), decode: () => toRecorded(row) })));
+          acknowledge.forEach(({ append, result }) => append.resolve(result));
+        }
         this.notifier.notify();
       },
       (error: unknown) => {
@@ -191,7 +226,7 @@ export class SqliteEventStore implements EventStore {
         this.syncFailure ??= new EventStoreUnavailableError(`the event store could not flush its commits to disk: ${error instanceof Error ? error.message : String(error)}`, {
           cause: error,
         });
-        batch.forEach((append) => append.reject(this.syncFailure));
+        for (const { acknowledge } of batches) acknowledge.forEach(({ append }) => append.reject(this.syncFailure));
       },
     );
     this.durable = durable;
@@ -339,7 +374,7 @@ export class SqliteEventStore implements EventStore {
   /** Waits until every append queued so far is committed and flushed to disk (or failed). */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
-    await this.durable.catch(() => undefined);
+    await this.flushToDisk().catch(() => undefined);
   }
 
   async close(): Promise<void> {

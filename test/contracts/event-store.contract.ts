@@ -246,6 +246,30 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
         await subscription.close();
       });
 
+      it('delivers an append acknowledged at commit, alone or followed by one acknowledged once durable, and reads it back at once', async () => {
+        const from = await headBefore();
+        const subscription = store.subscribeToAll({ fromPosition: from, filter: { streamCategories: [category] } });
+        const iterator = subscription[Symbol.asyncIterator]();
+        expect((await take(iterator, 1))[0]).toMatchObject({ kind: 'caughtUp' });
+        // Alone: no later append flushes it, and it still reaches the subscription.
+        const alone = await store.appendToStream(stream('r'), [event('Reserved')], { expectedRevision: NO_STREAM, acknowledge: 'committed' });
+        expect((await store.readStream(stream('r'))).map((e) => e.type)).toEqual(['Reserved']);
+        expect((await take(iterator, 1))[0]).toMatchObject({ kind: 'event', event: { type: 'Reserved', position: alone.position } });
+        // Then a command's two steps: the second's acknowledgement covers the first.
+        const reserved = await store.appendToStream(stream('r'), [event('Reserved')], { expectedRevision: alone.nextExpectedRevision, acknowledge: 'committed' });
+        const submitted = await store.appendToStream(stream('g'), [event('Submitted')], { expectedRevision: NO_STREAM });
+        const delivered: Array<[string, number]> = [];
+        while (delivered.length < 2) {
+          const [message] = await take(iterator, 1);
+          if (message?.kind === 'event') delivered.push([message.event.type, message.event.position]);
+        }
+        expect(delivered).toEqual([
+          ['Reserved', reserved.position],
+          ['Submitted', submitted.position],
+        ]);
+        await subscription.close();
+      });
+
       it('reports the caught-up position past events it filtered out', async () => {
         const from = await headBefore();
         const start = await store.appendToStream(stream(), [event('Skip'), event('Skip')]);

@@ -76,6 +76,18 @@ describeWithStrace(SUITE, () => {
     expect(seen.head).toBe('EventStoreUnavailableError');
   }, 60_000);
 
+  it('answers a deploy after one WAL flush: the release-name reservation rides on the submission’s', async () => {
+    const { stdout } = await run('strace', [
+      '-f', '-qq', '-o', '/dev/null', '-P', join(dir, 'smo.db-wal'), '-e', 'trace=fsync,fdatasync', '-e', 'inject=fsync,fdatasync:delay_enter=400000',
+      process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, 'deploy-under-strace.ts'), dir,
+    ]);
+    const { status, answeredAtMs } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: number; answeredAtMs: number };
+    expect(status).toBe(202);
+    // Every flush takes 400 ms: the 202 waits for the submission's. With the reservation waiting for its own first, it took two or more (930–1340 ms).
+    expect(answeredAtMs).toBeGreaterThanOrEqual(390);
+    expect(answeredAtMs).toBeLessThan(800);
+  }, 120_000);
+
   it('checkpoints the WAL from a thread of its own: the event loop does not fsync the database file while appends fill the WAL', async () => {
     const log = join(dir, 'strace.log');
     const { stdout } = await run('strace', [
