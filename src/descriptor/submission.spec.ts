@@ -99,7 +99,7 @@ describe('a graph whose alerting rules would not fit one PrometheusRule', () => 
   };
   const submit = (body: DescriptorBody) => receiveGraphSubmission(body, dependenciesFor('brussels-demo.upstream.hdag.yaml'));
   const rulesOf = (outcome: Awaited<ReturnType<typeof submit>>) =>
-    outcome.ok ? outcome.submission.normalised.services.flatMap((service) => serviceAlertRules(outcome.submission.normalised.id, service)) : [];
+    outcome.ok ? outcome.submission.normalised.services.flatMap((service) => serviceAlertRules(outcome.submission.normalised.id, service, 1)) : [];
 
   it('is refused with 400 naming the events of the service that crosses the limit, though its descriptor is well under the body limit', async () => {
     const accepted = await submit(withEvents(250, 'd'.repeat(1500)));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -22,21 +22,11 @@ import { AlertRulesProcessor, removeRulesNoGraphHas } from './alert-rules.proces
 const submitted = graphSubmitted('demo');
 const graphId = submitted.data.graphId;
 const vo = submitted.data.normalised.services.find((s) => s.trigger.kind === 'event')!;
-const placement = Object.fromEntries(submitted.data.normalised.services.map((s) => [s.id, 'c1']));
 
 /** The demo graph submitted and placed on c1, its event-triggered service pending its event: what registers its rules. */
 async function submitPlacedWithEventPending(run: (command: GraphCommand) => Promise<unknown>): Promise<void> {
   await run({ type: 'SubmitGraph', data: submitted.data });
-  await run({
-    type: 'RecordPlacement',
-    data: {
-      graphId, decisionId: 'p1', reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-      inputs: { clusters: [], services: [], previousPlacement: null }, placement, imports: {},
-      values: Object.fromEntries(Object.keys(placement).map((id) => [id, { clustersAffinity: ['c1'] }])),
-      digests: Object.fromEntries(Object.keys(placement).map((id) => [id, `d-${id}`])), explanation: [],
-    },
-  });
-  await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+  await place(run, submitted);
 }
 
 describe('the alert-rules processor', () => {
@@ -116,6 +106,23 @@ function submittedWithEvent(eventId: string, graphId = 'image-detection-graph'):
   return { type: 'GraphSubmitted', data: { graphId: normalised.id, project: 'demo', descriptor: result.descriptor.hdaGraph as unknown as Record<string, unknown>, source: { form: 'yaml' }, normalised, warnings: [] } };
 }
 
+/** The submitted graph placed on c1, its event-triggered service pending its event: what registers its rules. */
+async function place(run: (command: GraphCommand) => Promise<unknown>, event: GraphSubmitted): Promise<void> {
+  const { graphId: id, normalised } = event.data;
+  const at = Object.fromEntries(normalised.services.map((s) => [s.id, 'c1']));
+  await run({
+    type: 'RecordPlacement',
+    data: {
+      graphId: id, decisionId: randomUUID(), reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
+      inputs: { clusters: [], services: [], previousPlacement: null }, placement: at, imports: {},
+      values: Object.fromEntries(Object.keys(at).map((s) => [s, { clustersAffinity: ['c1'] }])),
+      digests: Object.fromEntries(Object.keys(at).map((s) => [s, `d-${s}`])), explanation: [],
+    },
+  });
+  const pending = normalised.services.find((s) => s.trigger.kind === 'event')!;
+  await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId: id, serviceId: pending.id } } });
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'smo-rules-processor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -131,28 +138,12 @@ describe.each([
   const run = (command: GraphCommand) => graphs.execute(command, context());
   afterAll(() => stores.dispose());
 
-  async function place(event: GraphSubmitted) {
-    const { graphId: id, normalised } = event.data;
-    const at = Object.fromEntries(normalised.services.map((s) => [s.id, 'c1']));
-    await run({
-      type: 'RecordPlacement',
-      data: {
-        graphId: id, decisionId: randomUUID(), reason: 'first-deploy', algorithm: 'naive', solver: null, objective: null, moves: 0, durationMs: 1,
-        inputs: { clusters: [], services: [], previousPlacement: null }, placement: at, imports: {},
-        values: Object.fromEntries(Object.keys(at).map((s) => [s, { clustersAffinity: ['c1'] }])),
-        digests: Object.fromEntries(Object.keys(at).map((s) => [s, `d-${s}`])), explanation: [],
-      },
-    });
-    const pending = normalised.services.find((s) => s.trigger.kind === 'event')!;
-    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId: id, serviceId: pending.id } } });
-  }
-
   it('takes away the first submission\'s rules, though the processor reaches its GraphRemoved after the graph was submitted again', async () => {
     const first = submittedWithEvent('main-event');
     const history = async () => stores.eventStore.readStream(graphStream(first.data.graphId));
 
     await run({ type: 'SubmitGraph', data: first.data });
-    await place(first);
+    await place(run, first);
     await processor.handle((await history()).at(-1)!); // ServicePending: its rule is written
     expect((await rules.listRules()).map((r) => r.name)).toEqual(['smo_image_detection_graph__image_compression_vo__main_event']);
 
@@ -164,7 +155,7 @@ describe.each([
     }
     const second = submittedWithEvent('main-event-v2');
     await run({ type: 'SubmitGraph', data: second.data });
-    await place(second);
+    await place(run, second);
 
     // The processor catches up, in order: the old rule goes, the new one comes.
     const events = await history();
@@ -181,7 +172,7 @@ describe.each([
     const third = submittedWithEvent('main-event-v3', 'rollback-graph');
     const { graphId: id } = third.data;
     await run({ type: 'SubmitGraph', data: { ...third.data, project: 'rollback' } });
-    await place(third);
+    await place(run, third);
     await processor.handle((await stores.eventStore.readStream(graphStream(id))).at(-1)!);
     const current = 'smo_rollback_graph__image_compression_vo__main_event_v3';
     // Left behind by another writer (an older SMO after a rollback): an earlier submission's rule, another graph's, and one without a graph label.
@@ -206,7 +197,7 @@ describe.each([
     const { graphId: id } = graph.data;
     const history = async () => stores.eventStore.readStream(graphStream(id));
     await run({ type: 'SubmitGraph', data: { ...graph.data, project: 'racing' } });
-    await place(graph);
+    await place(run, graph);
     await processor.handle((await history()).at(-1)!);
     await run({ type: 'StopGraph', data: { graphId: id } }); // its rule left in place, as by an older SMO
     const rule = 'smo_racing_graph__image_compression_vo__main_event';
@@ -217,12 +208,114 @@ describe.each([
       listRules: () => rules.listRules(),
       removeRules: async (graphId, names) => {
         await run({ type: 'StartGraph', data: { graphId: id } });
-        await place(graph);
+        await place(run, graph);
         await processor.handle((await history()).at(-1)!);
         return rules.removeRules(graphId, names);
       },
     };
     expect(await removeRulesNoGraphHas({ graphs, rules: racing })).toMatchObject({ removedRules: 0 });
     expect((await rules.listRules()).map((r) => r.name)).toContain(rule);
+  });
+});
+
+const ROOT = '/apis/monitoring.coreos.com/v1/namespaces/monitoring/prometheusrules';
+const api = new FakeKubeApi();
+let kube: RunningFakeKubeApi;
+beforeAll(async () => (kube = await api.start()));
+afterAll(async () => kube.stop());
+
+/** Each mode, and how its removal is made to fail: a directory at the rules file's path, the API server refusing, a lost record. */
+describe.each([
+  [
+    'a rules file',
+    () => {
+      const path = join(dir, `${randomUUID()}.json`);
+      const rules = new FileRulesAdapter({ path });
+      return { rules, break: () => (renameSync(path, `${path}.away`), mkdirSync(path)), mend: () => (rmdirSync(path), renameSync(`${path}.away`, path)) };
+    },
+  ],
+  [
+    'a PrometheusRule',
+    () => {
+      const rules = new PrometheusRuleAdapter(loadKubeconfigFile(kube.kubeconfigPath, { trusted: false }), { sharedName: null, timeoutMs: 2000 });
+      return { rules, break: (graphId: string) => api.failNext(`${ROOT}/smo-alerts-${graphId}`, 403), mend: () => undefined };
+    },
+  ],
+  // Memory cannot fail: the removal is handled late, as when recording its outcome failed (the store unavailable).
+  ['memory', () => ({ rules: new InMemoryRulesAdapter() as AlertRulesPort, break: () => undefined, mend: () => undefined })],
+] as Array<[string, () => { rules: AlertRulesPort; break: (graphId: string) => void; mend: () => void }]>)('a parked removal re-driven after the graph was submitted again (%s)', (_kind, setUp) => {
+  const stores = sqliteStores();
+  const graphs = new GraphCommands(stores.eventStore);
+  const run = (command: GraphCommand) => graphs.execute(command, { commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  afterAll(() => stores.dispose());
+
+  it("leaves the new submission's rules, which have the same names, and records nothing on it; the new submission's removal takes them away", async () => {
+    const { rules, break: breakRemoval, mend } = setUp();
+    const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules, logger: silentLogger });
+    const graph = submittedWithEvent('main-event', 'redriven-graph');
+    const { graphId: id } = graph.data;
+    const history = async () => stores.eventStore.readStream(graphStream(id));
+    const rule = 'smo_redriven_graph__image_compression_vo__main_event';
+    const names = async () => (await rules.listRules()).map((r) => r.name);
+    const recordedRules = async () => (await graphs.load(id)).state;
+
+    await run({ type: 'SubmitGraph', data: graph.data });
+    await place(run, graph);
+    await processor.handle((await history()).at(-1)!);
+    expect(await names()).toEqual([rule]);
+
+    // Removed while its rules cannot be written: the removal fails (the runner parks it after its retries).
+    breakRemoval(id);
+    await run({ type: 'RemoveGraph', data: { graphId: id } });
+    const removal = (await history()).at(-1)!;
+    expect(removal.type).toBe('GraphRemoved');
+    if (_kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
+    mend();
+
+    // Submitted again, the same descriptor: its rule has the same name, and is written.
+    for (const service of graph.data.normalised.services.filter((s) => s.trigger.kind === 'auto')) {
+      await run({ type: 'RecordServiceOutcome', event: { type: 'ServiceUninstalled', data: { graphId: id, serviceId: service.id, namespace: graph.data.project, command: [] } } });
+    }
+    await run({ type: 'SubmitGraph', data: graph.data });
+    await place(run, graph);
+    await processor.handle((await history()).at(-1)!);
+    expect(await names()).toEqual([rule]);
+    const outcomes = (await history()).length;
+
+    // The operator re-drives the parked removal: it is the first submission's, and the rule now is the second's.
+    await processor.handle(removal);
+    expect(await names()).toEqual([rule]);
+    expect((await history()).length).toBe(outcomes);
+    const state = await recordedRules();
+    expect(state.kind === 'exists' && state.services.find((s) => s.id === 'image-compression-vo')?.alertRules).toEqual([rule]);
+
+    await run({ type: 'RemoveGraph', data: { graphId: id } });
+    await processor.handle((await history()).at(-1)!);
+    expect(await names()).toEqual([]);
+  });
+
+  it("takes away the removed submission's rule when re-driven before the new submission wrote its own (same name)", async () => {
+    const { rules, break: breakRemoval, mend } = setUp();
+    const processor = new AlertRulesProcessor({ graphs, dispatch: (command, context) => graphs.execute(command, context), rules, logger: silentLogger });
+    const graph = submittedWithEvent('main-event', 'early-graph');
+    graph.data.project = 'early'; // its services' release names are another project's than the test's above
+    const { graphId: id } = graph.data;
+    const history = async () => stores.eventStore.readStream(graphStream(id));
+    await run({ type: 'SubmitGraph', data: graph.data });
+    await place(run, graph);
+    await processor.handle((await history()).at(-1)!);
+    breakRemoval(id);
+    await run({ type: 'RemoveGraph', data: { graphId: id } });
+    const removal = (await history()).at(-1)!;
+    if (_kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
+    mend();
+    for (const service of graph.data.normalised.services.filter((s) => s.trigger.kind === 'auto')) {
+      await run({ type: 'RecordServiceOutcome', event: { type: 'ServiceUninstalled', data: { graphId: id, serviceId: service.id, namespace: graph.data.project, command: [] } } });
+    }
+    await run({ type: 'SubmitGraph', data: graph.data });
+
+    // The old rule would fire for the new submission's service with the old query: it goes.
+    await processor.handle(removal);
+    expect(await rules.listRules()).toEqual([]);
   });
 });

@@ -64,17 +64,20 @@ export class AlertRulesProcessor implements Processor {
     // its current state would name the new submission's rules and leave the old ones in Prometheus.
     const then = await this.deps.graphs.loadAsOf(graphId, event.position);
     if (then.kind === 'none') return;
+    // Handled late (a parked removal re-driven), the graph may hold a later submission's rules under the same names by
+    // now: only the rules labelled with this submission (or unlabelled, written before) are taken away, judged in the
+    // adapter's own read and write, and nothing is recorded on the later submission (not its outcome).
+    const sameSubmission = state.submission === then.submission;
     for (const service of then.services) {
       // The rules the descriptor gives the service, and any recorded under other names. A write whose
       // record was lost (SMO stopped between the two, or the service left Pending before the record) is
       // taken away too: the names are the same for the same graph, service and event.
       const rules = [...new Set([...service.alertRules, ...rulesFor(then, service.id).map((rule) => rule.name)])];
       if (rules.length === 0) continue;
-      // Recorded on the graph as it is now, which may no longer have the service (submitted again without it).
-      const recordable = state.services.some((s) => s.id === service.id);
+      const recordable = sameSubmission && state.services.some((s) => s.id === service.id);
       let result: RulesWriteResult;
       try {
-        result = await this.deps.rules.removeRules(graphId, rules);
+        result = await this.deps.rules.removeRules(graphId, rules, { submission: then.submission });
       } catch (error) {
         if (recordable) await record({ type: 'AlertRulesFailed', data: { graphId, serviceId: service.id, action: 'remove', error: message(error) } }, `failed:${service.id}`);
         throw error;
@@ -158,7 +161,7 @@ function wantedRules(graph: ExistingGraph): AlertRule[] {
 
 function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {
   const service = graph.normalised.services.find((s) => s.id === serviceId);
-  return service ? serviceAlertRules(graph.graphId, service) : [];
+  return service ? serviceAlertRules(graph.graphId, service, graph.submission) : [];
 }
 
 function message(error: unknown): string {

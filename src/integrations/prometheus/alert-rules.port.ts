@@ -5,6 +5,12 @@
  * (one object holds about 3,750 rules before etcd refuses it); a rules file and memory keep one group.
  */
 
+/**
+ * The label naming the graph submission that wrote a rule (1 for a graph id's first): a graph removed and submitted
+ * again writes rules of the same names, and a removal takes away only its own submission's (see `removeRules`).
+ */
+export const SUBMISSION_LABEL = 'submission';
+
 /** One Prometheus alerting rule (rules-file / PrometheusRule shape). */
 export interface AlertRule {
   /** The rule's `alert` field, i.e. the `alertname` label of what it fires; see `alertRuleName`. */
@@ -43,8 +49,13 @@ export interface AlertRulesPort {
   readonly mode: 'prometheus-rule' | 'rules-file' | 'simulated';
   /** Adds the graph's rules or replaces those with the same name; never leaves duplicates. */
   upsertRules(graphId: string, rules: readonly AlertRule[]): Promise<RulesWriteResult>;
-  /** Removes these rules of the graph; removing a rule that is not there is a success (`changed: false`). */
-  removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult>;
+  /**
+   * Removes these rules of the graph; removing a rule that is not there is a success (`changed: false`). With
+   * `submission`, only the rules that graph submission wrote (its `submission` label) or that carry no such label
+   * (written before SMO labelled them): the graph submitted again since writes rules of the same names. Judged in the
+   * same read and write as the removal.
+   */
+  removeRules(graphId: string, names: readonly string[], options?: { submission?: number }): Promise<RulesWriteResult>;
   /** Every alerting rule SMO keeps (all graphs), in stored order. */
   listRules(): Promise<AlertRule[]>;
   /**

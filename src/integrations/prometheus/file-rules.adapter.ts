@@ -56,8 +56,8 @@ export class FileRulesAdapter implements AlertRulesPort {
     return this.edit((groups) => upsertRulesInGroups(groups, this.group, rules));
   }
 
-  async removeRules(_graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
-    return this.edit((groups) => removeRulesFromGroups(groups, this.group, names));
+  async removeRules(_graphId: string, names: readonly string[], options: { submission?: number } = {}): Promise<RulesWriteResult> {
+    return this.edit((groups) => removeRulesFromGroups(groups, this.group, names, options.submission));
   }
 
   async listRules(): Promise<AlertRule[]> {

@@ -14,8 +14,8 @@ export class InMemoryRulesAdapter implements AlertRulesPort {
     return this.apply(upsertRulesInGroups(this.groups, this.group, rules));
   }
 
-  async removeRules(_graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
-    return this.apply(removeRulesFromGroups(this.groups, this.group, names));
+  async removeRules(_graphId: string, names: readonly string[], options: { submission?: number } = {}): Promise<RulesWriteResult> {
+    return this.apply(removeRulesFromGroups(this.groups, this.group, names, options.submission));
   }
 
   async listRules(): Promise<AlertRule[]> {

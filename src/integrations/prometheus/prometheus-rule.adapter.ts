@@ -135,8 +135,8 @@ export class PrometheusRuleAdapter implements AlertRulesPort {
     return this.edit(graphId, (groups) => upsertRulesInGroups(groups, this.group, rules), true);
   }
 
-  async removeRules(graphId: string, names: readonly string[]): Promise<RulesWriteResult> {
-    return this.edit(graphId, (groups) => removeRulesFromGroups(groups, this.group, names));
+  async removeRules(graphId: string, names: readonly string[], options: { submission?: number } = {}): Promise<RulesWriteResult> {
+    return this.edit(graphId, (groups) => removeRulesFromGroups(groups, this.group, names, options.submission));
   }
 
   /** Moves the rules an earlier SMO kept in the shared CR (see `sharedName`); once, whoever calls first. */

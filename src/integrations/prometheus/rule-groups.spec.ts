@@ -41,6 +41,13 @@ describe('rule group edits', () => {
     expect(removeRulesFromGroups([otherGroup], 'smo-alerts', ['a'])).toEqual({ changed: false, groups: [otherGroup] });
   });
 
+  it("removes, with a submission, only that graph submission's rules and unlabelled ones", () => {
+    const of = (name: string, submission: string) => ({ ...stored(name), labels: { severity: 'critical', submission } });
+    const groups = [{ name: 'smo-alerts', rules: [of('a', '1'), of('b', '2'), stored('c')] }];
+    expect(removeRulesFromGroups(groups, 'smo-alerts', ['a', 'b', 'c'], 2)).toEqual({ changed: true, groups: [{ name: 'smo-alerts', rules: [of('a', '1')] }] });
+    expect(removeRulesFromGroups(groups, 'smo-alerts', ['a'], 3).changed).toBe(false);
+  });
+
   it('lists only the alerting rules of SMO’s group, reading int exprs and a missing "for"', () => {
     const groups = [otherGroup, { name: 'smo-alerts', rules: [{ record: 'r', expr: '1' }, { alert: 'x', expr: 1 }, 'junk'] }];
     expect(alertRulesInGroups(groups, 'smo-alerts')).toEqual([{ name: 'x', expr: '1', for: '0s', labels: {}, annotations: {} }]);

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../shared/canonical-json';
-import type { AlertRule } from './alert-rules.port';
+import { SUBMISSION_LABEL, type AlertRule } from './alert-rules.port';
 import { isRecord } from '../../shared/is-record';
 
 /**
@@ -52,8 +52,11 @@ export function upsertRulesInGroups(groups: unknown, groupName: string, rules: r
   return withRules(list, index, kept, changed);
 }
 
-/** Drops every rule with one of these alert names; a missing group or rule is no change. */
-export function removeRulesFromGroups(groups: unknown, groupName: string, names: readonly string[]): GroupsEdit {
+/**
+ * Drops every rule with one of these alert names (with `submission`, only those of that graph submission or with no
+ * submission label); a missing group or rule is no change.
+ */
+export function removeRulesFromGroups(groups: unknown, groupName: string, names: readonly string[], submission?: number): GroupsEdit {
   const list = groupList(groups);
   const index = list.findIndex((group) => (group as Group).name === groupName);
   if (index < 0) return { groups: list, changed: false };
@@ -61,7 +64,7 @@ export function removeRulesFromGroups(groups: unknown, groupName: string, names:
   const stored = rulesOf(list[index] as Group, groupName);
   const kept = stored.filter((rule) => {
     const name = alertNameOf(rule);
-    return name === null || !removed.has(name);
+    return name === null || !removed.has(name) || !ofSubmission(rule, submission);
   });
   return withRules(list, index, kept, kept.length !== stored.length);
 }
@@ -117,6 +120,11 @@ function rulesOf(group: Group, groupName: string): unknown[] {
   if (group.rules === undefined || group.rules === null) return [];
   if (!Array.isArray(group.rules)) throw new RuleGroupsShapeError(`group ${groupName}: rules is not a list`);
   return group.rules;
+}
+
+function ofSubmission(stored: unknown, submission: number | undefined): boolean {
+  if (submission === undefined || !isRecord(stored) || !isRecord(stored.labels) || stored.labels[SUBMISSION_LABEL] === undefined) return true;
+  return String(stored.labels[SUBMISSION_LABEL]) === String(submission);
 }
 
 function alertNameOf(stored: unknown): string | null {

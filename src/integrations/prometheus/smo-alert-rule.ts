@@ -1,6 +1,6 @@
 import type { NormalisedService } from '../../domain/graph/hdag-descriptor';
 import { alertRuleName } from './alert-rule-name';
-import type { AlertRule } from './alert-rules.port';
+import { SUBMISSION_LABEL, type AlertRule } from './alert-rules.port';
 import { toStoredRule } from './rule-groups';
 
 /**
@@ -20,6 +20,8 @@ export interface SmoAlertInput {
   /** The event's `condition.gracePeriod`, verbatim. */
   gracePeriod: string;
   description: string;
+  /** Which submission of the graph the rule is written for (the graph state's `submission`). */
+  submission?: number;
 }
 
 /**
@@ -31,7 +33,13 @@ export function smoAlertRule(input: SmoAlertInput): AlertRule {
     name: alertRuleName(input.graphId, input.serviceId, input.eventId),
     expr: input.promQuery,
     for: input.gracePeriod,
-    labels: { severity: 'critical', graph: input.graphId, service: input.serviceId, event: input.eventId },
+    labels: {
+      severity: 'critical',
+      graph: input.graphId,
+      service: input.serviceId,
+      event: input.eventId,
+      ...(input.submission === undefined ? {} : { [SUBMISSION_LABEL]: String(input.submission) }),
+    },
     // Prometheus expands annotations as Go templates: a description is text, so a `{{` in it is kept
     // as text rather than failing the template (which made Prometheus refuse the whole rules file).
     annotations: { description: goTemplateText(input.description), summary: goTemplateText(input.description) },
@@ -43,11 +51,11 @@ export function goTemplateText(text: string): string {
   return text.split('{{').join('{{"{{"}}');
 }
 
-/** The alerting rules of a service that waits for events (none for any other). */
-export function serviceAlertRules(graphId: string, service: NormalisedService): AlertRule[] {
+/** The alerting rules of a service that waits for events (none for any other), as its graph's `submission` writes them. */
+export function serviceAlertRules(graphId: string, service: NormalisedService, submission: number): AlertRule[] {
   if (service.trigger.kind !== 'event') return [];
   return service.trigger.events.map((e) =>
-    smoAlertRule({ graphId, serviceId: service.id, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description }),
+    smoAlertRule({ graphId, serviceId: service.id, eventId: e.id, promQuery: e.promQuery, gracePeriod: e.gracePeriod, description: e.description, submission }),
   );
 }
 
