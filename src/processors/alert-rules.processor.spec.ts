@@ -62,6 +62,25 @@ describe('the alert-rules processor', () => {
     await handleLast();
     expect(await events()).toHaveLength(1);
   });
+
+  it('leaves the rules of a graph started again when its stop is handled after that (a parked stop re-driven)', async () => {
+    // The graph the test above stopped.
+    await run({ type: 'StartGraph', data: { graphId } });
+    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+    await handleLast();
+    const written = (await rules.listRules()).map((r) => r.name);
+    expect(written).toHaveLength(1);
+    await run({ type: 'StopGraph', data: { graphId } });
+    const stop = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
+    await run({ type: 'StartGraph', data: { graphId } });
+    await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
+    await handleLast();
+    const recorded = (await events()).length;
+
+    await processor.handle(stop);
+    expect((await rules.listRules()).map((r) => r.name)).toEqual(written);
+    expect(await events()).toHaveLength(recorded);
+  });
 });
 
 describe('the alert-rules processor with a PrometheusRule no Prometheus selects', () => {

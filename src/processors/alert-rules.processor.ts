@@ -68,6 +68,9 @@ export class AlertRulesProcessor implements Processor {
     // now: only the rules labelled with this submission (or unlabelled, written before) are taken away, judged in the
     // adapter's own read and write, and nothing is recorded on the later submission (not its outcome).
     const sameSubmission = state.submission === then.submission;
+    // A stop handled after the graph was started again (a parked stop re-driven): its rules are the running graph's
+    // again, and the same submission's label would not tell them apart.
+    if (event.type === 'GraphStopped' && sameSubmission && !state.removed && state.status === 'Running') return;
     for (const service of then.services) {
       // The rules the descriptor gives the service, and any recorded under other names. A write whose
       // record was lost (SMO stopped between the two, or the service left Pending before the record) is
