@@ -81,8 +81,12 @@ interface CommittedBatch {
   acknowledge: Array<{ append: PendingAppend; result: AppendResult }>;
 }
 
-/** How long a commit whose appends were all acknowledged at commit waits for another flush to take it along. */
-const COMMITTED_FLUSH_DELAY_MS = 2;
+/**
+ * How long a commit whose appends were all acknowledged at commit waits for another flush to take it along: longer
+ * than a loaded server takes from a deploy's reservation to its submission, else the submission's flush queues behind
+ * the reservation's. It delays only when those events reach subscriptions, never an acknowledgement.
+ */
+const COMMITTED_FLUSH_DELAY_MS = 50;
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Appends queued together are committed

@@ -332,7 +332,7 @@ describe('smo list past one page (the API answers at most 1,000 graphs a page)',
     expect((await smo({ SMO_URL: app.url }, 'list', '-A', '-o', 'json')).out).toBe(JSON.stringify(every, null, 2));
     expect((await smo({ SMO_URL: app.url }, 'list', '-p', 'many', '-o', 'yaml')).out).toBe(stringify(await pages('/project/many/graphs')).trimEnd());
     for (const format of ['json', 'yaml']) expect((await smo({ SMO_URL: app.url }, 'list', '-p', 'nobody', '-o', format)).out).toBe('[]');
-  });
+  }, 90_000);
 });
 
 describe('smo list -o json|yaml prints what printing the whole array prints, whatever the views hold', () => {

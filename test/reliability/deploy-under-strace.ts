@@ -12,6 +12,9 @@ const dataDir = process.argv[2]!;
 async function main(): Promise<void> {
   const smo = await startApp({ SMO_SQLITE_SYNCHRONOUS: 'full', SMO_CLUSTER_SYNC_INTERVAL: '3600' }, { dataDir });
   try {
+    // Start-up's own appends (cluster sync, snapshots) flushed first: the deploy's flush must not queue behind one of theirs.
+    await smo.runtime.processing.whenIdle(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     await smo.runtime.processing.whenIdle(60_000);
     const started = performance.now();
     const response = await fetch(`${smo.url}/project/demo/graphs`, {
