@@ -262,7 +262,7 @@ describe.each([
   ],
   // Memory cannot fail: the removal is handled late, as when recording its outcome failed (the store unavailable).
   ['memory', () => ({ rules: new InMemoryRulesAdapter() as AlertRulesPort, break: () => undefined, mend: () => undefined })],
-] as Array<[string, () => { rules: AlertRulesPort; break: (graphId: string) => void; mend: () => void }]>)('a parked removal re-driven after the graph was submitted again (%s)', (_kind, setUp) => {
+] as Array<[string, () => { rules: AlertRulesPort; break: (graphId: string) => void; mend: () => void }]>)('a parked removal re-driven after the graph was submitted again (%s)', (kind, setUp) => {
   const stores = sqliteStores();
   const graphs = new GraphCommands(stores.eventStore);
   const run = (command: GraphCommand) => graphs.execute(command, { commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
@@ -288,7 +288,7 @@ describe.each([
     await run({ type: 'RemoveGraph', data: { graphId: id } });
     const removal = (await history()).at(-1)!;
     expect(removal.type).toBe('GraphRemoved');
-    if (_kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
+    if (kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
     mend();
 
     // Submitted again, the same descriptor: its rule has the same name, and is written.
@@ -326,7 +326,7 @@ describe.each([
     breakRemoval(id);
     await run({ type: 'RemoveGraph', data: { graphId: id } });
     const removal = (await history()).at(-1)!;
-    if (_kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
+    if (kind !== 'memory') await expect(processor.handle(removal)).rejects.toThrow();
     mend();
     for (const service of graph.data.normalised.services.filter((s) => s.trigger.kind === 'auto')) {
       await run({ type: 'RecordServiceOutcome', event: { type: 'ServiceUninstalled', data: { graphId: id, serviceId: service.id, namespace: graph.data.project, command: [] } } });
