@@ -24,13 +24,30 @@ interface Seen {
   head: string;
 }
 
-/** Runs test/reliability/append-under-strace.ts with `inject` applied to the flushes of the store's WAL file only. */
-async function appendUnderStrace(dir: string, inject: string, ...args: string[]): Promise<Seen> {
+interface StraceOptions {
+  /** The file whose sync calls are traced (strace -P). */
+  path: string;
+  trace: string;
+  inject?: string;
+  /** Where strace writes what it traced; nowhere by default. */
+  log?: string;
+  /** Stop the child only at the traced calls (--seccomp-bpf), so that timings are the child's own, not strace's. */
+  onlyTracedCallsStop?: boolean;
+}
+
+/** Runs a child script of this directory under strace and answers the JSON of its last line of output. */
+async function underStrace<T>(options: StraceOptions, script: string, ...args: string[]): Promise<T> {
   const { stdout } = await run('strace', [
-    '-f', '-qq', '-o', '/dev/null', '-P', join(dir, 'smo.db-wal'), '-e', 'trace=fsync,fdatasync', '-e', `inject=${inject}`,
-    process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, 'append-under-strace.ts'), dir, ...args,
+    '-f', ...(options.onlyTracedCallsStop ? ['--seccomp-bpf'] : []), '-qq', '-o', options.log ?? '/dev/null', '-P', options.path, '-e', `trace=${options.trace}`,
+    ...(options.inject ? ['-e', `inject=${options.inject}`] : []),
+    process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, script), ...args,
   ]);
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Seen;
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/** Runs test/reliability/append-under-strace.ts with `inject` applied to the flushes of the store's WAL file only. */
+function appendUnderStrace(dir: string, inject: string, ...args: string[]): Promise<Seen> {
+  return underStrace<Seen>({ path: join(dir, 'smo.db-wal'), trace: 'fsync,fdatasync', inject }, 'append-under-strace.ts', dir, ...args);
 }
 
 if (!STRACE && process.env.CI === 'true') {
@@ -77,12 +94,12 @@ describeWithStrace(SUITE, () => {
   }, 60_000);
 
   it('answers a deploy after one WAL flush: the release-name reservation rides on the submission’s', async () => {
-    const { stdout } = await run('strace', [
-      // --seccomp-bpf: only the traced calls stop SMO, so the deploy's own time is not strace's.
-      '-f', '--seccomp-bpf', '-qq', '-o', '/dev/null', '-P', join(dir, 'smo.db-wal'), '-e', 'trace=fdatasync', '-e', 'inject=fdatasync:delay_enter=400000',
-      process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, 'deploy-under-strace.ts'), dir,
-    ]);
-    const { status, answeredAtMs } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: number; answeredAtMs: number };
+    // Only our flush (fdatasync) is delayed, not SQLite's own fsync of the WAL header when the WAL starts over.
+    const { status, answeredAtMs } = await underStrace<{ status: number; answeredAtMs: number }>(
+      { path: join(dir, 'smo.db-wal'), trace: 'fdatasync', inject: 'fdatasync:delay_enter=400000', onlyTracedCallsStop: true },
+      'deploy-under-strace.ts',
+      dir,
+    );
     expect(status).toBe(202);
     // Every flush of ours (fdatasync) takes 400 ms: the 202 waits for the submission's (460–485 ms here). With the reservation waiting for its own first, it took two (880–900 ms).
     expect(answeredAtMs).toBeGreaterThanOrEqual(390);
@@ -91,11 +108,7 @@ describeWithStrace(SUITE, () => {
 
   it('checkpoints the WAL from a thread of its own: the event loop does not fsync the database file while appends fill the WAL', async () => {
     const log = join(dir, 'strace.log');
-    const { stdout } = await run('strace', [
-      '-f', '-qq', '-o', log, '-P', join(dir, 'smo.db'), '-e', 'trace=fsync,fdatasync',
-      process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(__dirname, 'fill-wal.ts'), dir,
-    ]);
-    const { pid } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { pid: number };
+    const { pid } = await underStrace<{ pid: number }>({ path: join(dir, 'smo.db'), trace: 'fsync,fdatasync', log }, 'fill-wal.ts', dir);
     // strace -f prints the calling thread's id first; the event loop's thread id is the process id.
     const syncingThreads = readFileSync(log, 'utf8').split('\n').filter((line) => /\bf(data)?sync\(/.test(line)).map((line) => Number(line.split(/\s+/)[0]));
     // The one fsync the event loop may make is the file's switch to WAL mode at creation. SQLite's own
