@@ -110,6 +110,12 @@ export class SqliteEventStore implements EventStore {
   private readonly awaitingFlush: CommittedBatch[] = [];
   /** Set once a flush failed: the store takes no append until SMO restarts. */
   private syncFailure: EventStoreUnavailableError | undefined;
+  /**
+   * Every event up to here is on disk: a flush of this process's covered it (an fdatasync flushes the
+   * whole WAL, whoever wrote it). Another process on the file may have committed events past it that
+   * it has not flushed yet; subscriptions read past it only after a flush of their own.
+   */
+  private durableThrough = 0;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -209,8 +215,10 @@ export class SqliteEventStore implements EventStore {
   private flushToDisk(): Promise<void> {
     const batches = this.awaitingFlush.splice(0);
     if (batches.length === 0) return this.durable;
+    const head = this.headNow();
     const durable = this.database.sync().then(
       () => {
+        this.durableThrough = Math.max(this.durableThrough, head);
         for (const { firstPosition, committed, acknowledge } of batches) {
           // An earlier flush failed: these events may rest on commits the disk lost.
           if (this.syncFailure) {
@@ -224,17 +232,40 @@ export class SqliteEventStore implements EventStore {
         this.notifier.notify();
       },
       (error: unknown) => {
-        // Whether the disk holds the commit is unknown (after a failed fsync Linux may drop the dirty
-        // pages): the events stay hidden from subscriptions, and every later append waits behind them,
-        // until SMO restarts and SQLite reads back what the disk holds.
-        this.syncFailure ??= new EventStoreUnavailableError(`the event store could not flush its commits to disk: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        });
-        for (const { acknowledge } of batches) acknowledge.forEach(({ append }) => append.reject(this.syncFailure));
+        const failure = this.flushFailed(error);
+        for (const { acknowledge } of batches) acknowledge.forEach(({ append }) => append.reject(failure));
       },
     );
     this.durable = durable;
     return durable;
+  }
+
+  /**
+   * Whether the disk holds the commits is unknown (after a failed fsync Linux may drop the dirty
+   * pages): the events stay hidden from subscriptions, and every later append fails, until SMO
+   * restarts and SQLite reads back what the disk holds.
+   */
+  private flushFailed(error: unknown): EventStoreUnavailableError {
+    this.syncFailure ??= new EventStoreUnavailableError(`the event store could not flush its commits to disk: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+    return this.syncFailure;
+  }
+
+  /**
+   * The head of `$all` a subscription may read up to: short of this process's commits whose flush is
+   * under way, and past the last flush only once a flush of its own has put the events on disk (they
+   * were committed by another process on the file, which may not have flushed them yet).
+   */
+  private async subscribableHead(): Promise<number> {
+    const head = this.durableHead();
+    if (head > this.durableThrough && !this.syncFailure) {
+      await this.database.sync().then(
+        () => (this.durableThrough = Math.max(this.durableThrough, head)),
+        (error: unknown) => this.flushFailed(error),
+      );
+    }
+    return Math.min(head, this.durableThrough);
   }
 
   /** Appends one stream's events (inside the flush's transaction); `rows` receives them as stored. */
@@ -331,10 +362,10 @@ export class SqliteEventStore implements EventStore {
     return new CatchUpSubscription(
       {
         readPageAfter: async (position, limit, filter) => {
+          const head = await this.subscribableHead();
           // Following the head: the events this process just appended, without a read transaction.
-          const head = this.durableHead();
           const recent = this.recent.pageAfter(position, limit, filter, head);
-          return recent ? { events: recent, head } : this.database.snapshot(() => this.pageAfter(position, limit, filter));
+          return recent ? { events: recent, head } : this.database.snapshot(() => this.pageAfter(position, head, limit, filter));
         },
         appendSequence: () => this.notifier.current(),
         waitForAppend: (since, pollMs, signal) => this.notifier.wait(since, pollMs, signal),
@@ -343,17 +374,21 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  private pageAfter(position: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
-    const head = this.durableHead();
+  private pageAfter(position: number, head: number, limit: number, filter: EventFilter | undefined): { events: RecordedEvent[]; head: number } {
     const { clause, params } = filterClause(filter);
     const statement = this.database.prepare(`SELECT ${COLUMNS} FROM es_events WHERE position > ? AND position <= ? ${clause} ORDER BY position LIMIT ?`);
     const rows = statement.all(position, head, ...params, limit);
     return { events: rows.map(toRecorded), head };
   }
 
+  /** The newest position committed to the file, by any process. */
+  private headNow(): number {
+    return (this.statements.head!.get() as { head: number | null }).head ?? 0;
+  }
+
   /** The head of `$all` short of the events this process committed whose flush to disk is under way. */
   private durableHead(): number {
-    const head = (this.statements.head!.get() as { head: number | null }).head ?? 0;
+    const head = this.headNow();
     const firstNotDurable = this.notDurableFrom[0];
     return firstNotDurable === undefined ? head : Math.min(head, firstNotDurable - 1);
   }

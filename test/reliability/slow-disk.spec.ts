@@ -106,6 +106,18 @@ describeWithStrace(SUITE, () => {
     expect(answeredAtMs).toBeLessThan(800);
   }, 120_000);
 
+  it('hands a subscription an event another process committed only once it is on disk: with every flush failing, never', async () => {
+    const seen = await underStrace<{ writerAcknowledged: boolean; delivered: boolean; readerHead: number | string }>(
+      { path: join(dir, 'smo.db-wal'), trace: 'fdatasync', inject: 'fdatasync:error=EIO' },
+      'foreign-commit-under-strace.ts',
+      dir,
+    );
+    // The writer acknowledged at commit, before its flush (which failed). The reader's own flush of
+    // that commit failed too: it was not handed the event, and says the store is down. Before, it
+    // read the commit from the file and handed it on.
+    expect(seen).toEqual({ writerAcknowledged: true, delivered: false, readerHead: 'EventStoreUnavailableError' });
+  }, 60_000);
+
   it('checkpoints the WAL from a thread of its own: the event loop does not fsync the database file while appends fill the WAL', async () => {
     const log = join(dir, 'strace.log');
     const { pid } = await underStrace<{ pid: number }>({ path: join(dir, 'smo.db'), trace: 'fsync,fdatasync', log }, 'fill-wal.ts', dir);
