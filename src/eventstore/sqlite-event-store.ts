@@ -258,7 +258,7 @@ export class SqliteEventStore implements EventStore {
    * were committed by another process on the file, which may not have flushed them yet).
    */
   private async subscribableHead(): Promise<number> {
-    const head = this.durableHead();
+    const head = this.headBeforeOwnFlushes();
     if (head > this.durableThrough && !this.syncFailure) {
       await this.database.sync().then(
         () => (this.durableThrough = Math.max(this.durableThrough, head)),
@@ -387,7 +387,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** The head of `$all` short of the events this process committed whose flush to disk is under way. */
-  private durableHead(): number {
+  private headBeforeOwnFlushes(): number {
     const head = this.headNow();
     const firstNotDurable = this.notDurableFrom[0];
     return firstNotDurable === undefined ? head : Math.min(head, firstNotDurable - 1);
