@@ -154,7 +154,7 @@ async function runSize(size: number) {
     const buildMs = Math.round(performance.now() - building);
     await stores.dispose(false);
     // A history SMO wrote is on disk, each append flushed as it was made. The builder writes at
-    // synchronous=normal, so its pages are flushed here, once: else SMO's flush at open writes them out.
+    // synchronous=normal, so its file is flushed here, once.
     flushFile(join(dataDir, 'smo.db'));
 
     const spawned = performance.now();
