@@ -63,6 +63,8 @@ export class ClusterSync {
    * stops (SMO shutting down: what waits for it must not hold the shutdown up).
    */
   async whenSynced(timeoutMs: number): Promise<void> {
+    // Every placement asks: once synced, no timer and no signals to make (an abort makes a DOMException, stack and all).
+    if (this.seenSync) return;
     const answered = new AbortController();
     await Promise.race([this.firstSync, sleep(timeoutMs, AbortSignal.any([this.abort.signal, answered.signal]))]);
     answered.abort(); // the sleep's timer with it

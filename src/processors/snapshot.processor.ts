@@ -85,6 +85,8 @@ export class SnapshotProcessor implements Processor {
       return { ...cached, state: spec.evolve(cached.state, event as never), revision: event.revision, anchor: cached.anchor ?? { revision: event.revision, position: event.position } };
     }
     if (cached && cached.revision === event.revision) return cached;
+    // A stream's first event (a recreated stream numbers on): nothing comes before it, so there is nothing to read.
+    if (event.revision === 0) return { state: spec.evolve(spec.initialState, event as never), revision: 0, snapshotRevision: -1, anchor: { revision: 0, position: event.position } };
     return this.load(event, spec);
   }
 
