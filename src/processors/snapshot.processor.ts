@@ -79,21 +79,21 @@ export class SnapshotProcessor implements Processor {
   }
 
   private async foldedThrough(event: RecordedEvent, spec: FoldSpec<never, unknown>): Promise<Folded> {
-    const cached = this.folded.get(event.streamId);
+    const known = this.folded.get(event.streamId);
+    if (known && known.revision === event.revision) return known;
+    // A stream's first event (a recreated stream numbers on) goes on from nothing folded: there is nothing to read.
+    const cached = event.revision === 0 ? nothingFolded(spec) : known;
     if (cached && cached.revision === event.revision - 1) {
       // (A fold of nothing yet that goes on with revision 0: the stream's first event anchors it.)
       return { ...cached, state: spec.evolve(cached.state, event as never), revision: event.revision, anchor: cached.anchor ?? { revision: event.revision, position: event.position } };
     }
-    if (cached && cached.revision === event.revision) return cached;
-    // A stream's first event (a recreated stream numbers on): nothing comes before it, so there is nothing to read.
-    if (event.revision === 0) return { state: spec.evolve(spec.initialState, event as never), revision: 0, snapshotRevision: -1, anchor: { revision: 0, position: event.position } };
     return this.load(event, spec);
   }
 
   /** The fold through `event` as the stream holds it now (the initial state when it no longer holds the event). */
   private async load(event: RecordedEvent, spec: FoldSpec<never, unknown>): Promise<Folded> {
     const loaded = await loadAggregateAsOf(this.deps.eventStore, event.streamId, spec, { kind: 'position', position: event.position });
-    if (!loaded || loaded.revision !== event.revision) return { state: spec.initialState, revision: -1, snapshotRevision: -1, anchor: null };
+    if (!loaded || loaded.revision !== event.revision) return nothingFolded(spec);
     return { state: loaded.state, revision: loaded.revision, snapshotRevision: loaded.snapshotRevision, anchor: { revision: event.revision, position: event.position } };
   }
 
@@ -102,4 +102,8 @@ export class SnapshotProcessor implements Processor {
     this.folded.set(streamId, folded);
     if (this.folded.size > CACHED_AGGREGATES) this.folded.delete(this.folded.keys().next().value!);
   }
+}
+
+function nothingFolded(spec: FoldSpec<never, unknown>): Folded {
+  return { state: spec.initialState, revision: -1, snapshotRevision: -1, anchor: null };
 }
