@@ -47,6 +47,8 @@ export interface Integrations {
   modes: IntegrationMode[];
 }
 
+const LEFTOVERS_REMOVED = (program: string) => `removed the private directories of ${program} calls that never finished (SMO was killed during them)`;
+
 /**
  * Builds the adapters from the configuration. Without a Karmada kubeconfig SMO runs embedded:
  * clusters come from a YAML file and helm is simulated (releases and values are recorded in the
@@ -64,6 +66,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
         queryTimeoutMs: config.helm.queryTimeoutSeconds * 1000,
         stateDir: join(config.dataDir, 'helm'),
         env: config.helm.passEnv,
+        onLeftoversRemoved: (removed) => logger.warn({ removed }, LEFTOVERS_REMOVED('helm')),
       })
     : new SimulatedHelmAdapter({ dir: join(config.dataDir, 'simulation'), plainHttp: config.helm.plainHttp });
   const inventory: ClusterInventoryPort = kubeconfig
@@ -89,6 +92,7 @@ export function createIntegrations(config: SmoConfig, logger: Logger, simulation
     binary: config.hdarctl.binary,
     timeoutMs: config.hdarctl.timeoutSeconds * 1000,
     maxDescriptorBytes: config.maxBodyBytes,
+    onLeftoversRemoved: (removed) => logger.warn({ removed }, LEFTOVERS_REMOVED('hdarctl')),
     ...(config.security.allowedRegistries.length > 0 ? { allowedHosts: config.security.allowedRegistries } : {}),
   });
   const alertRules = createAlertRules(config);

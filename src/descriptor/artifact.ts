@@ -1,6 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ArtifactDescriptorInvalid,
   ArtifactPullFailed,
@@ -11,6 +10,7 @@ import {
 import { ARTIFACT_REF_SCHEMES, checkArtifactRef } from './artifact-ref';
 import { findDescriptorFile, readDescriptorText } from './artifact-tree';
 import { IntakeLimits, withDefaults } from './limits';
+import { PrivateCallDirs } from '../shared/private-call-dirs';
 import { runProgram } from '../shared/run-program';
 import { parseYamlText } from './safe-yaml';
 
@@ -29,6 +29,8 @@ export interface HdarctlResolverOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Where the private pull directories are created; default the OS temp directory. */
   readonly tempRoot?: string;
+  /** Hears how many private pull directories of pulls that never finished (SMO killed during them) were removed. */
+  readonly onLeftoversRemoved?: (removed: number) => void;
   /** Registry allowlist (`host` or `host:port`); strongly advised in production (SSRF, see README). */
   readonly allowedHosts?: readonly string[];
   /** Most files and directories an artifact may contain; default 1000. */
@@ -43,7 +45,16 @@ export interface HdarctlResolverOptions {
  * as request bodies.
  */
 export class HdarctlArtifactResolver implements ArtifactResolver {
-  constructor(private readonly options: HdarctlResolverOptions) {}
+  private readonly privateDirs: PrivateCallDirs;
+
+  constructor(private readonly options: HdarctlResolverOptions) {
+    this.privateDirs = new PrivateCallDirs({
+      root: options.tempRoot ?? tmpdir(),
+      prefix: 'smo-hdarctl-',
+      longestCallMs: options.timeoutMs,
+      ...(options.onLeftoversRemoved && { onLeftoversRemoved: options.onLeftoversRemoved }),
+    });
+  }
 
   async resolve(ref: string, signal?: AbortSignal): Promise<unknown> {
     const { binary, timeoutMs, maxDescriptorBytes, allowedHosts } = this.options;
@@ -51,7 +62,7 @@ export class HdarctlArtifactResolver implements ArtifactResolver {
     if (!verdict.ok) throw new ArtifactRefInvalid(verdict.reason);
     signal?.throwIfAborted();
 
-    const workDir = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'smo-hdarctl-'));
+    const workDir = await this.privateDirs.create();
     try {
       const args = ['pull', ref, '--untar', '--destination', workDir];
       const outcome = await runProgram(binary, args, { cwd: workDir, env: this.environment(), timeoutMs, ...(signal ? { signal } : {}) });

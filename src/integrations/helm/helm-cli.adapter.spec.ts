@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fakeHelm, valuesOf, type FakeHelm } from '../../../test/fakes/helm/fake-helm';
@@ -47,6 +47,24 @@ describe('HelmCliAdapter against the fake helm', () => {
     expect(call.cwd).toBe(dirname(valuesFile));
     expect(call.envKeys).toEqual(['FAKE_HELM_CONTROL', 'FAKE_HELM_LOG', 'FAKE_HELM_STATE', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME', 'HOME', 'PATH']);
     expect(existsSync(dirname(valuesFile))).toBe(false);
+  });
+
+  it('makes its private directory under tempRoot, and removes one a killed SMO left there (values file and all)', async () => {
+    const root = join(dir, 'tmp');
+    mkdirSync(root);
+    const leftover = join(root, 'smo-helm-Ab12Cd');
+    mkdirSync(leftover, { mode: 0o700 });
+    writeFileSync(join(leftover, 'values.yaml'), 'password: "s3cret"\n', { mode: 0o600 });
+    const dayAgo = new Date(Date.now() - 24 * 60 * 60_000);
+    utimesSync(leftover, dayAgo, dayAgo);
+    const removed: number[] = [];
+
+    await adapter({ tempRoot: root, onLeftoversRemoved: (n) => removed.push(n) }).install(request({ a: 1 }));
+
+    expect(dirname(dirname(fake.log()[0]?.argv[4] ?? ''))).toBe(root);
+    for (let i = 0; i < 100 && removed.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(removed).toEqual([1]);
+    expect(readdirSync(root)).toEqual([]); // the leftover, and the call's own directory once it ended
   });
 
   it('adds --plain-http for an http registry, and --reuse-values last on upgrade', async () => {

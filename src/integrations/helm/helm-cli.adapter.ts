@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +22,7 @@ import { OUTPUT_TAIL_CHARS, runProgram, type ProgramResult } from '../../shared/
 import { isReleaseNotFound, parseHistoryJson, parseStatusJson } from './helm-release-json';
 import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus, UpgradeValues } from './helm.port';
 import { renderValuesYaml } from './values-yaml';
+import { PrivateCallDirs } from '../../shared/private-call-dirs';
 import { redactUserinfo } from '../../shared/redact-userinfo';
 
 export interface HelmCliOptions {
@@ -48,6 +49,10 @@ export interface HelmCliOptions {
    * gets fresh ones inside its private temporary directory, so nothing leaks between calls.
    */
   stateDir?: string;
+  /** Where each call's private directory is made; default the OS temp directory. */
+  tempRoot?: string;
+  /** Hears how many private directories of calls that never finished (SMO killed during them) were removed. */
+  onLeftoversRemoved?: (removed: number) => void;
 }
 
 interface Ran {
@@ -76,9 +81,16 @@ const QUERY_STDOUT_CHARS = 16 * 1024 * 1024;
 export class HelmCliAdapter implements HelmPort {
   readonly mode = 'real';
   private readonly target: HelmTarget;
+  private readonly privateDirs: PrivateCallDirs;
 
   constructor(private readonly options: HelmCliOptions) {
     this.target = { kubeconfig: options.kubeconfig, plainHttp: options.plainHttp, timeout: goDuration(options.timeoutMs) };
+    this.privateDirs = new PrivateCallDirs({
+      root: options.tempRoot ?? tmpdir(),
+      prefix: 'smo-helm-',
+      longestCallMs: Math.max(helmKillDeadlineMs(options.timeoutMs), options.queryTimeoutMs ?? DEFAULT_HELM_QUERY_TIMEOUT_MS),
+      ...(options.onLeftoversRemoved && { onLeftoversRemoved: options.onLeftoversRemoved }),
+    });
   }
 
   async status(release: string, namespace: string): Promise<ReleaseStatus> {
@@ -164,7 +176,7 @@ export class HelmCliAdapter implements HelmPort {
   private async inPrivateDir(shownArgs: string[], work: (dir: string) => Promise<Ran>): Promise<Ran> {
     let dir: string | undefined;
     try {
-      dir = await mkdtemp(join(tmpdir(), 'smo-helm-'));
+      dir = await this.privateDirs.create();
       return await work(dir);
     } catch (error) {
       // Only preparing the call can throw (e.g. a full disk): still an outcome, never an exception.
