@@ -22,7 +22,8 @@
  * afterwards in the processors — concurrently, on the same cores, which the figure includes. Each
  * request deploys a new graph into a new project. `deployAlone` measures the same path one request
  * at a time on an idle SMO, beside the machine's fsynced commit time; `deployEndToEnd` adds
- * sequential deploys answered only once settled (fake helm installs included), for scale.
+ * sequential deploys answered only once settled (fake helm installs included), for scale. The burst
+ * also reports SMO's event-loop delay over it (`eventLoopDelayMs`): what a request waits to be read.
  *
  * Every read route is measured in alternating pairs of 2 s runs with a bare Fastify hello-world under
  * the same load-generator settings (5 pairs; 2 with --quick), and reported as the median of the pairs'
@@ -41,6 +42,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
@@ -439,6 +441,9 @@ async function main(): Promise<void> {
     process.env.SMO_BENCH_DESCRIPTOR = join(DESCRIPTORS, TEMPLATE);
     process.env.SMO_BENCH_PREFIX = 'd';
     const deployBucketsBefore = await deployDurationBuckets(runtime);
+    // How long SMO's event loop was held during the burst: a request arriving meanwhile waits that long before it is even read.
+    const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+    loopDelay.enable();
     const deploy = summary(
       await run({
         url: base,
@@ -449,6 +454,7 @@ async function main(): Promise<void> {
         requests: [{ method: 'POST', setupRequest: join(__dirname, 'api-bench-deploy-request.cjs') }],
       }),
     );
+    loopDelay.disable();
     const deployServerSide = bucketPercentiles(deployBucketsBefore, await deployDurationBuckets(runtime));
     const installsBefore = (SETTINGS.seededGraphs + SETTINGS.endToEndDeploys + SETTINGS.deploysAlone) * 2;
     const installsWhileMeasured = helm.installs().length - installsBefore;
@@ -478,6 +484,12 @@ async function main(): Promise<void> {
       'POST /project/{p}/graphs (Prefer: respond-async)': {
         ...deploy,
         fakeHelmInstallsDuringMeasurement: installsWhileMeasured,
+        eventLoopDelayMs: {
+          p50: round(loopDelay.percentile(50) / 1e6),
+          p99: round(loopDelay.percentile(99) / 1e6),
+          max: round(loopDelay.max / 1e6),
+          note: "SMO's event loop over the burst (perf_hooks.monitorEventLoopDelay, sampled every 2 ms): how long a request that arrives may wait before it is read, while placement, helm and the projections hold the loop",
+        },
         serverSide: {
           ...deployServerSide,
           note: "SMO's own smo_http_request_duration_seconds histogram over the burst (202 answers), from the request's headers read to its answer written; a percentile is the upper bound of its bucket. The rest of latencyMs is the wait for the event loop to read the request (placement, helm and projections share it) and the load generator",
