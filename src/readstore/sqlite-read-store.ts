@@ -1,5 +1,6 @@
 import type { StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isRecord } from '../shared/is-record';
 import { TransactionAbortedError, type SqliteDatabase } from '../sqlite/sqlite-database';
 import {
   LeaseLostError,
@@ -12,6 +13,8 @@ import {
   type FieldValue,
   type FindQuery,
   type IndexedField,
+  INDEXED_FIELDS,
+  INDEX_THEN_BY,
   assertKeyset,
   type KnownDocument,
   type ReadStore,
@@ -29,18 +32,6 @@ CREATE TABLE IF NOT EXISTS rs_documents (
   position INTEGER NOT NULL,
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
--- The graphs of a project (list route, release-name clashes on deploy) without reading every graph; in
--- name order, so the lists (a project's, and every project's by project then name) read one page.
-DROP INDEX IF EXISTS rs_documents_project;
-CREATE INDEX IF NOT EXISTS rs_documents_project_name ON rs_documents (collection, json_extract(doc, '$.project'), json_extract(doc, '$.name')) WHERE doc IS NOT NULL;
--- The graphs waiting for a cluster they had approved (a joining cluster places them) without reading every graph.
-CREATE INDEX IF NOT EXISTS rs_documents_awaits_cluster ON rs_documents (collection, json_extract(doc, '$.awaitsCluster')) WHERE doc IS NOT NULL;
--- A graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's.
-CREATE INDEX IF NOT EXISTS rs_documents_graph_id ON rs_documents (collection, json_extract(doc, '$.graphId')) WHERE doc IS NOT NULL;
--- The ledger's graphs placed in the last minutes (each placement decision) without reading every graph's.
-CREATE INDEX IF NOT EXISTS rs_documents_placed_minute ON rs_documents (collection, json_extract(doc, '$.placedMinute')) WHERE doc IS NOT NULL;
--- The documents of one kind in a collection of two (the clusters' load series, not the graphs').
-CREATE INDEX IF NOT EXISTS rs_documents_kind ON rs_documents (collection, json_extract(doc, '$.kind')) WHERE doc IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rs_checkpoints (
   name TEXT PRIMARY KEY,
   position INTEGER,
@@ -53,6 +44,84 @@ CREATE TABLE IF NOT EXISTS rs_collections (
   versions INTEGER NOT NULL
 );
 `;
+
+/**
+ * The indexes of the fields `find` selects on (INDEXED_FIELDS), each with the fields its order goes on by
+ * (INDEX_THEN_BY), over the columns of FIELD_COLUMNS:
+ * - project, name: the graphs of a project (list route, release-name clashes on deploy) without reading every
+ *   graph; in name order, so the lists (a project's, and every project's by project then name) read one page;
+ * - awaitsCluster: the graphs waiting for a cluster they had approved (a joining cluster places them);
+ * - graphId: a graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's;
+ * - placedMinute: the ledger's graphs placed in the last minutes (each placement decision);
+ * - kind: the documents of one kind in a collection of two (the clusters' load series, not the graphs').
+ */
+const FIELD_INDEXES: Readonly<Record<IndexedField, string>> = {
+  project: 'rs_fields_project_name',
+  awaitsCluster: 'rs_fields_awaits_cluster',
+  graphId: 'rs_fields_graph_id',
+  placedMinute: 'rs_fields_placed_minute',
+  kind: 'rs_fields_kind',
+};
+
+/**
+ * The fields kept in columns of their own beside the document (`f_<field>`), written with it from the object
+ * being written. Indexes over `json_extract(doc, …)`, as before, made SQLite parse the whole JSON text once per
+ * index on every write, and the replaced document's too: 4 ms for a 250 KB graph document (300 services),
+ * 14 ms at 900 KB, where the write itself takes 0.6.
+ */
+const FIELD_COLUMNS: readonly string[] = [...new Set(INDEXED_FIELDS.flatMap((field) => [field, ...INDEX_THEN_BY[field]]))];
+
+/** The expression indexes of SMO before FIELD_COLUMNS: dropped, each write paid for them. */
+const EXPRESSION_INDEXES = ['rs_documents_project', 'rs_documents_project_name', 'rs_documents_awaits_cluster', 'rs_documents_graph_id', 'rs_documents_placed_minute', 'rs_documents_kind'];
+
+function fieldColumn(field: string): string {
+  return `f_${field}`;
+}
+
+/** The SET list that reads each field column from a document's JSON text (`source`: `doc` or `NEW.doc`). */
+function fieldsFromJson(source: string): string {
+  return [...FIELD_COLUMNS.map((field) => `${fieldColumn(field)} = json_extract(${source}, '$.${field}')`), `fields_position = ${source === 'doc' ? 'position' : 'NEW.position'}`].join(', ');
+}
+
+/**
+ * Adds the field columns to a store made before them and fills them from the documents, and keeps them filled
+ * for any writer that does not write them (an older SMO on the same file, during an upgrade): `fields_position`
+ * is the document position its fields were read at, and a row whose position differs (written by such a writer)
+ * has them read from its JSON by a trigger, and by the UPDATE here at each start. SMO writes them itself, so the
+ * triggers' condition is false for its writes and they cost nothing.
+ */
+function fieldColumnsSchema(existing: ReadonlySet<string>): string {
+  const added = [...FIELD_COLUMNS.map(fieldColumn), 'fields_position'].filter((name) => !existing.has(name));
+  const stale = 'NEW.doc IS NOT NULL AND NEW.fields_position IS NOT NEW.position';
+  const refresh = `UPDATE rs_documents SET ${fieldsFromJson('NEW.doc')} WHERE collection = NEW.collection AND id = NEW.id;`;
+  return [
+    ...added.map((name) => `ALTER TABLE rs_documents ADD COLUMN ${name};`),
+    `CREATE TRIGGER IF NOT EXISTS rs_documents_fields_inserted AFTER INSERT ON rs_documents WHEN ${stale} BEGIN ${refresh} END;`,
+    `CREATE TRIGGER IF NOT EXISTS rs_documents_fields_updated AFTER UPDATE ON rs_documents WHEN ${stale} BEGIN ${refresh} END;`,
+    `UPDATE rs_documents SET ${fieldsFromJson('doc')} WHERE doc IS NOT NULL AND fields_position IS NOT position;`,
+    ...EXPRESSION_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name};`),
+    ...INDEXED_FIELDS.map(
+      (field) =>
+        `CREATE INDEX IF NOT EXISTS ${FIELD_INDEXES[field]} ON rs_documents (collection, ${[field, ...INDEX_THEN_BY[field]].map(fieldColumn).join(', ')}) WHERE doc IS NOT NULL;`,
+    ),
+  ].join('\n');
+}
+
+/**
+ * A field's column value as json_extract reads it from the document's JSON text: SQL NULL for null or absent, 1/0
+ * for booleans, JSON text for a nested value; NaN and the infinities as null and a Date as its ISO text, as JSON has them.
+ */
+function fieldValue(doc: unknown, field: string): string | number | null {
+  const value = isRecord(doc) ? doc[field] : undefined;
+  if (typeof value === 'string') return value;
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) return null;
+  const stored = JSON.parse(json) as unknown;
+  if (stored === null) return null;
+  if (typeof stored === 'boolean') return stored ? 1 : 0;
+  if (typeof stored === 'string' || typeof stored === 'number') return stored;
+  return json;
+}
 
 interface PendingCommit {
   writes: readonly DocumentWrite[];
@@ -75,16 +144,22 @@ export class SqliteReadStore implements ReadStore {
     private readonly database: SqliteDatabase,
     private readonly now: () => number = Date.now,
   ) {
-    database.db.exec(SCHEMA);
     const db = database.db;
+    database.transaction(() => {
+      db.exec(SCHEMA);
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').all('rs_documents') as Array<{ name: string }>;
+      db.exec(fieldColumnsSchema(new Set(columns.map(({ name }) => name))));
+    });
     this.statements = {
       get: db.prepare('SELECT doc, position FROM rs_documents WHERE collection = ? AND id = ? AND doc IS NOT NULL'),
       getMany: db.prepare(
         'SELECT id, doc, position FROM rs_documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?)) AND doc IS NOT NULL',
       ),
       write: db.prepare(
-        `INSERT INTO rs_documents (collection, id, doc, position) VALUES (?, ?, ?, ?)
-         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc, position = excluded.position
+        `INSERT INTO rs_documents (collection, id, doc, position, fields_position, ${FIELD_COLUMNS.map(fieldColumn).join(', ')})
+         VALUES (?, ?, ?, ?, ?, ${FIELD_COLUMNS.map(() => '?').join(', ')})
+         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc, position = excluded.position, fields_position = excluded.fields_position,
+           ${FIELD_COLUMNS.map((field) => `${fieldColumn(field)} = excluded.${fieldColumn(field)}`).join(', ')}
          WHERE excluded.position > rs_documents.position`,
       ),
       checkpoint: db.prepare(
@@ -227,7 +302,9 @@ export class SqliteReadStore implements ReadStore {
           physical = this.resolve(write.collection);
           resolved.set(write.collection, physical);
         }
-        this.statements.write!.run(physical, write.id, write.kind === 'upsert' ? JSON.stringify(write.doc) : null, write.position);
+        const doc = write.kind === 'upsert' ? write.doc : undefined;
+        const fields = FIELD_COLUMNS.map((field) => fieldValue(doc, field));
+        this.statements.write!.run(physical, write.id, doc === undefined ? null : JSON.stringify(doc), write.position, write.position, ...fields);
       }
       if (!checkpoint) return;
       if (checkpoint.owner === undefined) {
@@ -307,16 +384,13 @@ export class SqliteReadStore implements ReadStore {
   }
 }
 
-/** The document fields with an index of their own (see SCHEMA), which a query on them must use. */
-const FIELD_INDEXES: Readonly<Record<IndexedField, string>> = { project: 'rs_documents_project_name', awaitsCluster: 'rs_documents_awaits_cluster', graphId: 'rs_documents_graph_id', placedMinute: 'rs_documents_placed_minute', kind: 'rs_documents_kind' };
-
 /**
- * `json_extract(doc, '$.field')` with the path as a literal, so that SQLite can use an index on
- * the same expression (FIELD_INDEXES); assertFieldPath admits only letters, digits, _ and dots.
+ * A field as SQL: its column when it has one (FIELD_COLUMNS, which the indexes are over), else
+ * `json_extract(doc, '$.field')` with the path as a literal; assertFieldPath admits only letters, digits, _ and dots.
  */
 function jsonField(field: string): string {
   assertFieldPath(field);
-  return `json_extract(doc, '$.${field}')`;
+  return FIELD_COLUMNS.includes(field) ? fieldColumn(field) : `json_extract(doc, '$.${field}')`;
 }
 
 function sqlValue(value: Exclude<FieldValue, null>): string | number {
