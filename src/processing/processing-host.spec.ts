@@ -179,6 +179,24 @@ describe('ProcessingHost', () => {
     expect(calls).toEqual(['one', 'two']);
   });
 
+  it('a projection that takes its lease back folds onto what the other instance wrote meanwhile, not onto what it wrote itself before', async () => {
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    const one = host().addProjection(streamSummariesProjection);
+    const two = host().addProjection(streamSummariesProjection);
+    one.start();
+    await one.whenIdle();
+    two.start();
+    await one.stop(); // the lease goes to two
+    const meanwhile = await rig.stores.eventStore.appendToStream('graph-a', [happened(2), happened(3)]);
+    await two.whenProcessed(meanwhile.position, { timeoutMs: 5000 });
+    await two.stop();
+    one.start(); // the same runner, which had written graph-a at its first event
+    const next = await rig.stores.eventStore.appendToStream('graph-a', [happened(4)]);
+    await one.whenProcessed(next.position, { timeoutMs: 5000 });
+    expect((await rig.stores.readStore.get<StreamSummary>('stream-summaries', 'graph-a'))?.doc).toMatchObject({ events: 4, lastRevision: 3, lastCorrelationId: 'c4' });
+    await one.stop();
+  });
+
   it("runs a processor's onLeaseTaken on the lease holder only: at each take, after a loss again, and on the instance that takes over", async () => {
     const taken: string[] = [];
     const processorFor = (instance: string): Processor => ({
