@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelmQueryError } from './helm-query-error';
@@ -111,6 +111,24 @@ describe('SimulatedHelmAdapter', () => {
     expect(await helm.rollback('noise-reduction', 'brussels', 0)).toMatchObject({ ok: false, exitCode: null });
     await expect(helm.history('a;b', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
     expect(await readSimulatedReleases(dir)).toEqual([]);
+  });
+
+  it('reads the file again once something else changed it (another process, an operator), and not its parse of before', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({ a: 1 }));
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
+    const path = join(dir, SIMULATED_RELEASES_FILE);
+    const edited = JSON.parse(readFileSync(path, 'utf8')) as { releases: Record<string, { revision: number }> };
+    edited.releases['brussels/noise-reduction']!.revision = 7;
+    writeFileSync(path, JSON.stringify(edited)); // in place: the same inode, another size
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 7 });
+    rmSync(path);
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
+    // What it answers is frozen: a reader cannot change the parse others are answered from.
+    await helm.install(request({ a: 1 }));
+    const [release] = await readSimulatedReleases(dir);
+    expect(() => (release!.values['a'] = 2)).toThrow(TypeError);
+    expect((await readSimulatedReleases(dir))[0]!.values).toEqual({ a: 1 });
   });
 
   it('answers with failures, not exceptions, when the release file is corrupt', async () => {
