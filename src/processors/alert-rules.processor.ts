@@ -159,7 +159,7 @@ export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules
 /** As the processor keeps them: every event of a running graph's services has its rule, triggered or not. */
 function wantedRules(graph: ExistingGraph): AlertRule[] {
   if (graph.removed || graph.status !== 'Running') return [];
-  return graph.normalised.services.flatMap((service) => rulesFor(graph, service.id));
+  return graph.normalised.services.flatMap((service) => serviceAlertRules(graph.graphId, service, graph.submission));
 }
 
 function rulesFor(graph: ExistingGraph, serviceId: string): AlertRule[] {

@@ -369,8 +369,9 @@ export class ScalingScheduler {
     let heldCpu = 0;
     /** CPU of the replicas to scale the cluster's free CPU already counts as taken: theirs to keep or give up, not taken twice. */
     let scaledCpu = 0;
+    const specs = new Map(graph.normalised.services.map((spec) => [spec.id, spec]));
     for (const { service, parameters, rate } of measured) {
-      const spec = graph.normalised.services.find((s) => s.id === service.id)!;
+      const spec = specs.get(service.id)!;
       const replicas = live.replicas.get(service.id) ?? service.replicas ?? 1;
       if (rate === null) {
         if (!own.inAllocation(service.id)) heldCpu += replicas * spec.resources.cpuCores;

@@ -54,6 +54,7 @@ export interface ProposalView {
 
 export function toGraphView(doc: GraphDocument): GraphView {
   const { state } = doc;
+  const specs = new Map(state.normalised.services.map((spec) => [spec.id, spec]));
   return {
     name: state.graphId,
     status: state.status,
@@ -61,7 +62,7 @@ export function toGraphView(doc: GraphDocument): GraphView {
     grafana: state.dashboard?.url ?? null,
     hdaGraph: state.descriptor,
     services: state.services.map((service) => {
-      const spec = state.normalised.services.find((s) => s.id === service.id)!;
+      const spec = specs.get(service.id)!;
       const { upstream } = spec.resources;
       return {
         name: service.id,
