@@ -28,7 +28,11 @@ import { NFVCL_CALL_EVENT_TYPES } from '../../src/domain/nfvcl-call/events';
 import { placementLedgerProjection } from '../../projections/placement-ledger.projection';
 import { decodeRecordedEvent } from '../../src/eventstore/decode';
 import { matchesFilter, type RecordedEvent } from '../../src/eventstore/event-store';
-import type { Projection } from '../../src/processing/projection';
+import { logicalTarget, projectPage, type Projection } from '../../src/processing/projection';
+import type { StoredDocument } from '../../src/readstore/read-store';
+import { clusterLoadProjection } from '../../projections/analytics/cluster-load.projection';
+import { placementDecisionsProjection } from '../../projections/placement-decisions.projection';
+import { serviceOwnersProjection } from '../../projections/service-owners.projection';
 
 /**
  * Events in the shapes schema version 1 records (test/fixtures/events/v1, written from e2e runs by
@@ -97,6 +101,31 @@ function foldProjections(events: readonly RecordedEvent[]): Map<string, number> 
   return new Map([...documents].map(([name, docs]) => [name, docs.size]));
 }
 
+/**
+ * Folds events one at a time through a projection as its runner does (projectPage: follow-ups and summaries
+ * included), each event onto the documents the previous one wrote as `reread` gives them back; answers every
+ * document written, as JSON text, by collection and id.
+ */
+async function foldAsRunner(projection: Projection<unknown>, events: readonly RecordedEvent[], reread: (doc: unknown) => unknown): Promise<Record<string, string>> {
+  const stored = new Map<string, StoredDocument<unknown>>();
+  const key = (collection: string, id: string) => `${collection}/${id}`;
+  const load = async (collection: string, ids: readonly string[]) =>
+    new Map(ids.flatMap((id) => {
+      const found = stored.get(key(collection, id));
+      return found ? [[id, { ...found, doc: reread(found.doc) }] as const] : [];
+    }));
+  for (const event of events.filter((e) => matchesFilter(e, projection.filter))) {
+    for (const write of await projectPage(load, projection, logicalTarget(projection), [event])) {
+      if (write.kind === 'upsert') stored.set(key(write.collection, write.id), { id: write.id, doc: write.doc, position: write.position });
+      else stored.delete(key(write.collection, write.id));
+    }
+  }
+  return Object.fromEntries([...stored].map(([name, { doc }]) => [name, JSON.stringify(doc)]));
+}
+
+/** Every projection SMO runs (src/app/runtime.ts). */
+const EVERY_PROJECTION: Projection<unknown>[] = [...PROJECTIONS, clusterLoadProjection, placementDecisionsProjection, serviceOwnersProjection];
+
 /** Types no e2e run produces today (their deciders' specs cover them); a re-recording that loses one fails here. */
 const NO_E2E_RUN_RECORDS: Record<string, string[]> = { graph: ['ServiceUninstallFailed', 'AlertRulesFailed', 'ClusterProvisioningApprovalFailed', 'ClusterProvisioningApprovalRestored'] };
 
@@ -132,6 +161,16 @@ function describeFixtures<E extends EventEnvelope, S>(
         }
       });
     }
+
+    it('folds the same documents onto what the fold wrote as onto its JSON read back (a runner keeps what it wrote, a store gives back its text)', async () => {
+      for (const events of streams) {
+        for (const projection of EVERY_PROJECTION) {
+          const kept = await foldAsRunner(projection, events, (doc) => doc);
+          const readBack = await foldAsRunner(projection, events, (doc) => JSON.parse(JSON.stringify(doc)) as unknown);
+          expect({ projection: projection.name, documents: kept }).toEqual({ projection: projection.name, documents: readBack });
+        }
+      }
+    });
 
     it('folds each stream through every projection that follows its events', () => {
       // One stream at a time: streams recorded by different runs may share an id.
