@@ -129,6 +129,14 @@ describe('SimulatedHelmAdapter', () => {
     const [release] = await readSimulatedReleases(dir);
     expect(() => (release!.values['a'] = 2)).toThrow(TypeError);
     expect((await readSimulatedReleases(dir))[0]!.values).toEqual({ a: 1 });
+    // What a change wrote is answered as its file reads back, and the caller's objects stay theirs.
+    const values = { a: { b: 1 }, dropped: undefined };
+    await helm.upgrade(request(values), 'reset');
+    values.a.b = 2;
+    expect(Object.isFrozen(values)).toBe(false);
+    const upgraded = (await readSimulatedReleases(dir))[0]!;
+    expect(upgraded.values).toStrictEqual({ a: { b: 1 } });
+    expect(upgraded).toStrictEqual((JSON.parse(readFileSync(path, 'utf8')) as { releases: Record<string, unknown> }).releases['brussels/noise-reduction']);
   });
 
   it('answers with failures, not exceptions, when the release file is corrupt', async () => {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../../shared/atomic-file';
+import { writeFileAtomically, type WrittenFile } from '../../shared/atomic-file';
 import { deepFreeze } from '../../shared/deep-freeze';
 import type { ReleaseState } from './helm.port';
 
@@ -43,16 +43,12 @@ export async function readSimulatedReleases(dir: string): Promise<SimulatedRelea
 }
 
 /** Which version of the file a parse is of: each save renames a new file in (a new inode), so another writer's shows too. */
-interface FileVersion {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
+type FileVersion = WrittenFile;
 
 /**
- * The last parse of each directory's file, with the version it was read from. The file holds every release, and
- * a deploy asks it about each release before changing it: parsed at every question, a deploy of 300 services
- * spent 0.8 s parsing it. A `stat` tells whether it changed since (here or in another process).
+ * The releases of each directory's file as last read or written here, with the file's version then. The file
+ * holds every release, and a deploy asks it about each release before changing it: parsed at every question, a
+ * deploy of 300 services spent 0.8 s parsing it. A `stat` tells whether it changed since (here or in another process).
  */
 const parsed = new Map<string, { version: FileVersion; releases: ReadonlyMap<string, SimulatedRelease> }>();
 
@@ -85,13 +81,18 @@ export async function loadReleases(dir: string): Promise<Map<string, SimulatedRe
   return new Map(releases);
 }
 
-/** Writes a temporary file, syncs it and renames it over the old one: a crash leaves old or new, never half. */
+/**
+ * Writes a temporary file, syncs it and renames it over the old one: a crash leaves old or new, never half. Kept as
+ * the file's parse afterwards, each release as its JSON reads back and frozen (those the change made are the
+ * caller's objects: copied, not frozen in place).
+ */
 export async function saveReleases(dir: string, releases: ReadonlyMap<string, SimulatedRelease>): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file: ReleaseFile = { releases: Object.fromEntries(releases) };
-  // Read again at the next load: what was written holds the caller's objects, which are not this module's to freeze.
   parsed.delete(dir);
-  await writeFileAtomically(join(dir, SIMULATED_RELEASES_FILE), `${JSON.stringify(file, null, 2)}\n`, 0o600);
+  const written = await writeFileAtomically(join(dir, SIMULATED_RELEASES_FILE), `${JSON.stringify(file, null, 2)}\n`, 0o600);
+  const asRead = [...releases].map(([key, release]) => [key, Object.isFrozen(release) ? release : deepFreeze(JSON.parse(JSON.stringify(release)) as SimulatedRelease)] as const);
+  parsed.set(dir, { version: written, releases: new Map(asRead) });
 }
 
 function versionOf({ ino, size, mtimeMs }: { ino: number; size: number; mtimeMs: number }): FileVersion {
