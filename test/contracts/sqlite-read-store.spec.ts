@@ -86,9 +86,12 @@ describe('SqliteReadStore: the indexed fields live in columns of their own', () 
     expect(names(await store.find('graphs', { where: { graphId: 'g1' } }))).toEqual(['g1']);
     const indexes = database.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rs_documents' AND sql IS NOT NULL ORDER BY name`).all() as Array<{ name: string }>;
     expect(indexes.map(({ name }) => name)).toEqual(['rs_fields_awaits_cluster', 'rs_fields_graph_id', 'rs_fields_kind', 'rs_fields_placed_minute', 'rs_fields_project_name']);
-    // Opened again (the next start): nothing left to fill, the same answers.
+    // Rolled back: the earlier SMO runs on the file again (its indexes back) and writes; then this one starts again.
+    database.db.exec(EARLIER_SCHEMA.replace(/CREATE TABLE/, 'CREATE TABLE IF NOT EXISTS').replace(/CREATE INDEX/g, 'CREATE INDEX IF NOT EXISTS'));
+    write.run('graphs__v1', 'g3', JSON.stringify({ project: 'p', name: 'g3' }), 4);
     const again = new SqliteReadStore(database);
-    expect(names(await again.find('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }] }))).toEqual(['g1', 'g2']);
+    expect(disagreeing(database)).toEqual([]);
+    expect(names(await again.find('graphs', { orderBy: [{ field: 'project' }, { field: 'name' }] }))).toEqual(['g1', 'g3', 'g2']);
     database.close();
   });
 
