@@ -42,15 +42,12 @@ export async function readSimulatedReleases(dir: string): Promise<SimulatedRelea
   return [...releases.values()].sort((a, b) => releaseKey(a.release, a.namespace).localeCompare(releaseKey(b.release, b.namespace)));
 }
 
-/** Which version of the file a parse is of: each save renames a new file in (a new inode), so another writer's shows too. */
-type FileVersion = WrittenFile;
-
 /**
  * The releases of each directory's file as last read or written here, with the file's version then. The file
  * holds every release, and a deploy asks it about each release before changing it: parsed at every question, a
  * deploy of 300 services spent 0.8 s parsing it. A `stat` tells whether it changed since (here or in another process).
  */
-const parsed = new Map<string, { version: FileVersion; releases: ReadonlyMap<string, SimulatedRelease> }>();
+const parsed = new Map<string, { version: WrittenFile; releases: ReadonlyMap<string, SimulatedRelease> }>();
 
 /**
  * The releases of a directory's file, empty when there is none: a Map of its own, of frozen releases shared
@@ -58,7 +55,7 @@ const parsed = new Map<string, { version: FileVersion; releases: ReadonlyMap<str
  */
 export async function loadReleases(dir: string): Promise<Map<string, SimulatedRelease>> {
   const path = join(dir, SIMULATED_RELEASES_FILE);
-  let version: FileVersion;
+  let version: WrittenFile;
   try {
     version = versionOf(await stat(path));
   } catch (error) {
@@ -95,10 +92,11 @@ export async function saveReleases(dir: string, releases: ReadonlyMap<string, Si
   parsed.set(dir, { version: written, releases: new Map(asRead) });
 }
 
-function versionOf({ ino, size, mtimeMs }: { ino: number; size: number; mtimeMs: number }): FileVersion {
+/** The file's version (see WrittenFile): each save renames a new file in (a new inode), so another writer's shows too. */
+function versionOf({ ino, size, mtimeMs }: WrittenFile): WrittenFile {
   return { ino, size, mtimeMs };
 }
 
-function sameVersion(a: FileVersion, b: FileVersion): boolean {
+function sameVersion(a: WrittenFile, b: WrittenFile): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
