@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { normalise, validateDescriptor } from '../descriptor';
 import { FileRulesAdapter } from '../integrations/prometheus/file-rules.adapter';
-import type { AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
+import { SUBMISSION_LABEL, type AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
 import { GraphCommands } from '../application/graph-commands';
 import type { CommandContext } from '../application/command-handler';
 import type { GraphCommand } from '../domain/graph/commands';
@@ -17,7 +17,7 @@ import { loadKubeconfigFile } from '../integrations/kubernetes/kubeconfig';
 import { FakeKubeApi, type RunningFakeKubeApi } from '../../test/fakes/kubernetes/fake-kube-api';
 import { descriptorText, graphSubmitted } from '../../test/support/graph-fixtures';
 import { silentLogger, sqliteStores } from '../../test/support/stores';
-import { AlertRulesProcessor, removeRulesNoGraphHas } from './alert-rules.processor';
+import { AlertRulesProcessor, reconcileStoredRules } from './alert-rules.processor';
 
 const submitted = graphSubmitted('demo');
 const graphId = submitted.data.graphId;
@@ -202,13 +202,61 @@ describe.each([
     await rules.upsertRules('not-recorded-here', [unknownGraph]);
     const names = async () => (await rules.listRules()).map((r) => r.name).sort();
 
-    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 1, graphs: 1 });
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 1, rewrittenRules: 0, graphs: 1 });
     expect(await names()).toEqual([current, 'main_event', unknownGraph.name].sort());
 
     await run({ type: 'StopGraph', data: { graphId: id } }); // not handled by the processor (an older SMO's)
-    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 1, graphs: 1 });
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 1, rewrittenRules: 0, graphs: 1 });
     expect(await names()).toEqual(['main_event', unknownGraph.name].sort());
-    expect(await removeRulesNoGraphHas({ graphs, rules })).toEqual({ removedRules: 0, graphs: 0 });
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 0, rewrittenRules: 0, graphs: 0 });
+  });
+
+  it("at start, writes again a running graph's rule stored under its name with another query (an earlier submission's, an unlabelled one); leaves rules as it would write them", async () => {
+    const graph = submittedWithEvent('main-event', 'outdated-graph');
+    const { graphId: id } = graph.data;
+    await run({ type: 'SubmitGraph', data: { ...graph.data, project: 'outdated' } });
+    await place(run, graph);
+    await processor.handle((await stores.eventStore.readStream(graphStream(id))).at(-1)!);
+    const [written] = await rules.listRules().then((all) => all.filter((rule) => rule.labels.graph === id));
+    expect(written).toBeDefined();
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 0, rewrittenRules: 0, graphs: 0 });
+
+    // Left by another writer under the same name: an earlier submission's query and grace period, without the submission label.
+    const { [SUBMISSION_LABEL]: _submission, ...unlabelled } = written!.labels;
+    const earlier = { ...written!, expr: 'vector(1)', for: '5m', labels: unlabelled };
+    await rules.upsertRules(id, [earlier]);
+    const storedRule = async () => (await rules.listRules()).filter((rule) => rule.labels.graph === id);
+    expect(await storedRule()).toEqual([earlier]);
+
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 0, rewrittenRules: 1, graphs: 1 });
+    expect(await storedRule()).toEqual([written]);
+    expect(await reconcileStoredRules({ graphs, rules })).toEqual({ removedRules: 0, rewrittenRules: 0, graphs: 0 });
+  });
+
+  it('takes a rule it wrote again back out when the graph was stopped meanwhile (the processor took it away just before)', async () => {
+    const graph = submittedWithEvent('main-event', 'stopping-graph');
+    const { graphId: id } = graph.data;
+    const history = async () => stores.eventStore.readStream(graphStream(id));
+    await run({ type: 'SubmitGraph', data: { ...graph.data, project: 'stopping' } });
+    await place(run, graph);
+    await processor.handle((await history()).at(-1)!);
+    const [written] = await rules.listRules().then((all) => all.filter((rule) => rule.labels.graph === id));
+    await rules.upsertRules(id, [{ ...written!, expr: 'vector(1)' }]);
+    // The graph is stopped, and its rule taken away by the processor, between the check's read of the graph and its write.
+    const racing: AlertRulesPort = {
+      mode: rules.mode,
+      listRules: () => rules.listRules(),
+      removeRules: (graphId, names) => rules.removeRules(graphId, names),
+      upsertRules: async (graphId, rewritten) => {
+        if ((await history()).at(-1)!.type !== 'GraphStopped') {
+          await run({ type: 'StopGraph', data: { graphId: id } });
+          await processor.handle((await history()).at(-1)!);
+        }
+        return rules.upsertRules(graphId, rewritten);
+      },
+    };
+    expect(await reconcileStoredRules({ graphs, rules: racing })).toMatchObject({ rewrittenRules: 1 });
+    expect((await rules.listRules()).filter((rule) => rule.labels.graph === id)).toEqual([]);
   });
 
   it('writes a rule back when the graph was started again while it took it away (the processor wrote it just before)', async () => {
@@ -232,7 +280,7 @@ describe.each([
         return rules.removeRules(graphId, names);
       },
     };
-    expect(await removeRulesNoGraphHas({ graphs, rules: racing })).toMatchObject({ removedRules: 0 });
+    expect(await reconcileStoredRules({ graphs, rules: racing })).toMatchObject({ removedRules: 0 });
     expect((await rules.listRules()).map((r) => r.name)).toContain(rule);
   });
 });

@@ -4,7 +4,9 @@ import type { ExistingGraph } from '../domain/graph/state';
 import type { GraphCommands } from '../application/graph-commands';
 import { processorContext } from '../application/processor-context';
 import type { AlertRule, AlertRulesPort, RulesWriteResult } from '../integrations/prometheus/alert-rules.port';
+import { toStoredRule } from '../integrations/prometheus/rule-groups';
 import { serviceAlertRules } from '../integrations/prometheus/smo-alert-rule';
+import { canonicalJson } from '../shared/canonical-json';
 import type { Logger } from '../observability/logger';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import type { Dispatch } from './placement.processor';
@@ -26,8 +28,8 @@ export class AlertRulesProcessor implements Processor {
 
   /**
    * When this instance takes the lease, not at every instance's start: one standing by would be a second writer of
-   * the rules. Before the first rule write, so an upgrade's move shows in the log; then the rules no graph has any
-   * more (left by an older SMO run after the move, see removeRulesNoGraphHas) are taken away. A failure is logged and
+   * the rules. Before the first rule write, so an upgrade's move shows in the log; then the stored rules are put in step
+   * with their graphs (an older SMO run after the move leaves some behind, see reconcileStoredRules). A failure is logged and
    * holds up no rule write: the move is tried again before the next one.
    */
   async onLeaseTaken({ signal, fence }: ProcessorContext): Promise<void> {
@@ -41,11 +43,13 @@ export class AlertRulesProcessor implements Processor {
       logger.warn({ err: message(error) }, 'alert rules of an earlier SMO not moved yet: tried again before the next rule write');
     }
     try {
-      const report = await removeRulesNoGraphHas({ graphs, rules, fence });
-      if (report.removedRules > 0) logger.info(report, `removed ${report.removedRules} alert rules of ${report.graphs} stopped or removed graphs (left by an earlier SMO)`);
+      const report = await reconcileStoredRules({ graphs, rules, fence });
+      if (report.removedRules + report.rewrittenRules > 0) {
+        logger.info(report, `put ${report.graphs} graphs' alert rules back in step (left by an earlier SMO): ${report.removedRules} taken away, ${report.rewrittenRules} written again`);
+      }
     } catch (error) {
       if (signal.aborted) throw error;
-      logger.warn({ err: message(error) }, "alert rules of stopped or removed graphs not checked now: checked again when this processor's lease is next taken");
+      logger.warn({ err: message(error) }, "stored alert rules not checked against their graphs now: checked again when this processor's lease is next taken");
     }
   }
 
@@ -125,35 +129,62 @@ export class AlertRulesProcessor implements Processor {
 }
 
 /**
- * Takes away SMO's rules that the graph they name no longer has, as recorded: a stopped or removed graph's, an
- * earlier submission's. Run when the processor's lease is taken: an older SMO run after the move to a PrometheusRule per graph (a rollback)
- * takes a stopped graph's rules out of the shared CR only, and the moved copies would keep firing. Rules of a
- * graph this SMO has no record of, and rules without a `graph` label, are not SMO's to judge: they stay.
+ * Puts SMO's rules back in step with the graphs they name, as recorded: takes away the rules a graph no longer has (a
+ * stopped or removed graph's, an earlier submission's event), and writes again those it has whose stored copy is not
+ * what it would write (an earlier submission's query or grace period under the same name, a rule written before SMO
+ * labelled submissions). Run when the processor's lease is taken: an older SMO run after the move to a PrometheusRule
+ * per graph (a rollback) takes a stopped graph's rules out of the shared CR only, and the moved copies would keep
+ * firing. Rules the processor has not written yet are its to write; rules of a graph this SMO has no record of, and
+ * rules without a `graph` label, are not SMO's to judge: they stay.
  */
-export async function removeRulesNoGraphHas(deps: { graphs: GraphCommands; rules: AlertRulesPort; fence?: () => Promise<void> }): Promise<{ removedRules: number; graphs: number }> {
-  const byGraph = new Map<string, string[]>();
+export async function reconcileStoredRules(deps: {
+  graphs: GraphCommands;
+  rules: AlertRulesPort;
+  fence?: () => Promise<void>;
+}): Promise<{ removedRules: number; rewrittenRules: number; graphs: number }> {
+  // Per graph, its stored rules by name (an older writer may have left two of one name).
+  const byGraph = new Map<string, Map<string, AlertRule[]>>();
   for (const rule of await deps.rules.listRules()) {
     const graphId = rule.labels.graph;
-    if (graphId !== undefined) byGraph.set(graphId, [...(byGraph.get(graphId) ?? []), rule.name]);
+    if (graphId === undefined) continue;
+    const stored = byGraph.get(graphId) ?? byGraph.set(graphId, new Map()).get(graphId)!;
+    stored.set(rule.name, [...(stored.get(rule.name) ?? []), rule]);
   }
   let removedRules = 0;
+  let rewrittenRules = 0;
   let graphs = 0;
-  for (const [graphId, names] of byGraph) {
+  for (const [graphId, stored] of byGraph) {
     const { state, revision } = await deps.graphs.load(graphId);
     if (state.kind === 'none') continue;
-    const wanted = new Set(wantedRules(state).map((rule) => rule.name));
-    const unwanted = [...new Set(names)].filter((name) => !wanted.has(name));
-    if (unwanted.length === 0) continue;
+    const wanted = new Map(wantedRules(state).map((rule) => [rule.name, rule]));
+    const unwanted = [...stored.keys()].filter((name) => !wanted.has(name));
+    const outdated = [...wanted.values()].filter((rule) => stored.get(rule.name)?.some((copy) => !sameRule(copy, rule)) ?? false);
+    if (unwanted.length === 0 && outdated.length === 0) continue;
     await deps.fence?.();
-    await deps.rules.removeRules(graphId, unwanted);
-    // Started or submitted again meanwhile, the processor may have written one of them just before: written back.
+    if (unwanted.length > 0) await deps.rules.removeRules(graphId, unwanted);
+    if (outdated.length > 0) await deps.rules.upsertRules(graphId, outdated);
+    // Stopped, started or submitted again meanwhile, the processor may have written or taken away one of them just
+    // before: each rule touched here is put as the graph now wants it.
+    const touched = new Set([...unwanted, ...outdated.map((rule) => rule.name)]);
     const after = await deps.graphs.load(graphId);
-    const back = after.revision === revision || after.state.kind === 'none' ? [] : wantedRules(after.state).filter((rule) => unwanted.includes(rule.name));
-    if (back.length > 0) await deps.rules.upsertRules(graphId, back);
-    removedRules += unwanted.length - back.length;
+    let back: AlertRule[] = [];
+    if (after.revision !== revision) {
+      const wantedAfter = after.state.kind === 'none' ? [] : wantedRules(after.state);
+      back = wantedAfter.filter((rule) => touched.has(rule.name));
+      const notWantedAfter = outdated.map((rule) => rule.name).filter((name) => !wantedAfter.some((rule) => rule.name === name));
+      if (back.length > 0) await deps.rules.upsertRules(graphId, back);
+      if (notWantedAfter.length > 0) await deps.rules.removeRules(graphId, notWantedAfter);
+    }
+    removedRules += unwanted.filter((name) => !back.some((rule) => rule.name === name)).length;
+    rewrittenRules += outdated.filter((rule) => !back.some((written) => written.name === rule.name)).length;
     graphs++;
   }
-  return { removedRules, graphs };
+  return { removedRules, rewrittenRules, graphs };
+}
+
+/** The same rule as Prometheus reads it: name, query, grace period, labels and annotations. */
+function sameRule(a: AlertRule, b: AlertRule): boolean {
+  return canonicalJson(toStoredRule(a)) === canonicalJson(toStoredRule(b));
 }
 
 /** As the processor keeps them: every event of a running graph's services has its rule, triggered or not. */

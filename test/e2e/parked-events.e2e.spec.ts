@@ -52,7 +52,7 @@ describe('parked events: list, retry and discard through the admin API', () => {
     await eventually(async () => ((await alertRules())?.parkedEvents === 1 ? true : undefined), 30_000, 'the removal parked');
 
     // A restart: the count is the store's, not this process's. The file is still unusable, so the start's own
-    // clean-up of rules no running graph wants (removeRulesNoGraphHas) cannot take them away either.
+    // clean-up of rules no running graph wants (reconcileStoredRules) cannot take them away either.
     await smo.close({ keepData: true });
     smo = await startApp(env, { dataDir });
     await smo.runtime.processing.whenIdle(20_000);
