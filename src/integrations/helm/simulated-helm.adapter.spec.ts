@@ -76,6 +76,23 @@ describe('SimulatedHelmAdapter', () => {
     expect(await readSimulatedReleases(dir)).toEqual([expect.objectContaining({ revision: 3, values: { v: 1 }, state: 'deployed' })]);
   });
 
+  it('keeps the last 10 revisions of a release, as helm does (--history-max), so the file stops growing with upgrades', async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({ replicas: 1 }));
+    for (let replicas = 2; replicas <= 16; replicas++) await helm.upgrade(request({ replicas }));
+    const kept = await helm.history('noise-reduction', 'brussels');
+    expect(kept.map((entry) => entry.revision)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(kept.at(-1)).toEqual({ revision: 16, state: 'deployed' });
+    const sizeAfter16 = statSync(join(dir, SIMULATED_RELEASES_FILE)).size;
+    for (let replicas = 17; replicas <= 40; replicas++) await helm.upgrade(request({ replicas: replicas % 10 }));
+    expect(statSync(join(dir, SIMULATED_RELEASES_FILE)).size).toBeLessThanOrEqual(sizeAfter16);
+    // A revision helm no longer keeps cannot be rolled back to; a kept one can.
+    expect(await helm.rollback('noise-reduction', 'brussels', 16)).toMatchObject({ ok: false, stderr: 'Error: release has no 16 version' });
+    expect(await helm.rollback('noise-reduction', 'brussels', 35)).toMatchObject({ ok: true });
+    expect(await readSimulatedReleases(dir)).toEqual([expect.objectContaining({ revision: 41, values: { replicas: 5 }, state: 'deployed' })]);
+    expect((await helm.history('noise-reduction', 'brussels')).map((entry) => entry.revision)).toEqual([32, 33, 34, 35, 36, 37, 38, 39, 40, 41]);
+  });
+
   it('uninstalls, after which status is not-found and history empty', async () => {
     const helm = new SimulatedHelmAdapter({ dir });
     await helm.install(request({}));

@@ -150,12 +150,19 @@ export class SimulatedHelmAdapter implements HelmPort {
   }
 }
 
-/** A new deployed revision; every earlier deployed one becomes superseded, as helm records it. */
+/**
+ * The revisions helm keeps of a release: `helm upgrade` and `helm rollback` keep the last 10 (`--history-max`,
+ * which SMO does not set), the new deployed one among them. Kept whole, a release SMO upgrades at every scaling
+ * round would make the release file, rewritten at every change, grow for as long as the graph runs.
+ */
+export const HELM_HISTORY_MAX = 10;
+
+/** A new deployed revision; every earlier deployed one becomes superseded, and the oldest beyond HELM_HISTORY_MAX go, as helm records it. */
 function nextRevision(current: SimulatedRelease, chart: string, values: Record<string, unknown>): SimulatedRelease {
   const revision = current.revision + 1;
   const history = current.history.map((entry) => (entry.state === 'deployed' || entry.state.startsWith('pending-') ? { ...entry, state: 'superseded' as const } : entry));
   history.push({ revision, state: 'deployed', chart, values });
-  return { ...current, chart, values, revision, state: 'deployed', history };
+  return { ...current, chart, values, revision, state: 'deployed', history: history.slice(-HELM_HISTORY_MAX) };
 }
 
 function deployedNotes(release: string, namespace: string, revision: number): string {
