@@ -8,7 +8,8 @@ import type { CachedRead } from './graphs/graph-read';
 import { RequestAuthorizer } from './security/auth.guard';
 
 const TOKEN = 'read-token-0123456789abcdef';
-const CACHED = Buffer.from('{"name":"cached"}');
+// Not only ASCII: the door sends the body's bytes as they are, and its length is theirs.
+const CACHED = Buffer.from('{"name":"cached","description":"déjà vu — 東京 🚀"}');
 
 /**
  * The door in front of a bare Fastify whose routes answer `fastify:<route>`: every answer says who gave it. The

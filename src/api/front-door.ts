@@ -116,7 +116,9 @@ export class FrontDoor {
     answerHeaders[CORRELATION_HEADER] = correlationId;
     answerHeaders['content-length'] = body.length;
     response.writeHead(200, answerHeaders);
-    response.end(body);
+    // The body's bytes as a latin1 string (one character per byte, so the same bytes go out): Node then sends head
+    // and body in one write, where a Buffer goes out beside the head as a writev of two (about 5-10% more requests/s).
+    response.end(body.toString('latin1'), 'latin1');
     recordAnswer(this.runtime, { method: 'GET', route: entrance.route, url, correlationId }, 200, performance.now() - started);
     return true;
   }
