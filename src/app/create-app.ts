@@ -7,7 +7,7 @@ import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } fr
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { repeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
-import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
+import { bodyOtherThanJson, refuseBodiesNotRead, useJsonBodyParser } from '../api/json-body';
 import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly, cachedGraphReads } from '../api/graphs/graph-read';
@@ -82,6 +82,8 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     runtime.config.alertsToken,
     loopbackOnly,
   );
+  // Before Nest registers its routes (at init): the hook is added to each route as it is registered.
+  refuseBodiesNotRead(fastify, document, (problem, request, reply) => sendProblem(problem, request, reply, runtime.logger));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
   serveDocumentLinks(fastify, document);
   serveConsole(fastify);

@@ -244,6 +244,53 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
   });
 });
 
+describe('a body sent to a route that reads none', () => {
+  let smo: RunningApp;
+  beforeAll(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
+  afterAll(async () => smo.close());
+
+  type Problem = { status: number; detail: string; errors: Array<{ pointer: string; message: string }> };
+  const send = async (method: string, path: string, body?: string) => {
+    const response = await fetch(`${smo.url}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }) });
+    return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+  };
+  const historyLength = async () => ((await (await fetch(`${smo.url}/graphs/${GRAPH}/history?limit=500`)).json()) as { events: unknown[] }).events.length;
+
+  it('is refused with 400 naming each field (a query parameter as such), and changes nothing', async () => {
+    expect((await send('POST', '/project/demo/graphs', JSON.stringify(autoOnlyDescriptor()))).status).toBe(200);
+    await smo.runtime.processing.whenIdle(20_000);
+    const before = await historyLength();
+
+    // Ignored, {"maxMoves": 1} had re-placed the graph with no bound on the services moved.
+    const placement = await send('POST', `/graphs/${GRAPH}/placement`, '{"maxMoves": 1}');
+    expect(placement.status).toBe(400);
+    expect(placement.type).toContain('application/problem+json');
+    const problem = JSON.parse(placement.text) as Problem;
+    expect(problem.detail).toBe('POST /graphs/{name}/placement reads no request body; its options are query parameters (maxMoves, mode)');
+    expect(problem.errors).toEqual([{ pointer: '/maxMoves', message: 'is a query parameter of this route (?maxMoves=…), not a body field' }]);
+
+    const remove = await send('DELETE', `/graphs/${GRAPH}`, '{"force": true}');
+    expect(remove.status).toBe(400);
+    expect((JSON.parse(remove.text) as Problem).errors).toEqual([{ pointer: '/force', message: 'unknown field: this route reads no body' }]);
+    const list = await send('POST', `/graphs/${GRAPH}/stop`, '["now"]');
+    expect(list.status).toBe(400);
+    expect((JSON.parse(list.text) as Problem).errors).toEqual([{ pointer: '', message: 'this route reads no body' }]);
+    // Ignored, {"eventId": …} had retried every parked event of the processor.
+    const retry = await send('POST', '/admin/processors/deployment/parked/retry', '{"eventId": "e-1"}');
+    expect(retry.status).toBe(400);
+    expect((JSON.parse(retry.text) as Problem).errors).toEqual([{ pointer: '/eventId', message: 'is a query parameter of this route (?eventId=…), not a body field' }]);
+
+    expect(await historyLength()).toBe(before);
+    expect((await send('GET', `/graphs/${GRAPH}`)).status).toBe(200);
+  });
+
+  it('lets an empty object through (some clients send one with every POST), and no body at all', async () => {
+    expect((await send('POST', `/graphs/${GRAPH}/stop`, '{}')).status).toBe(200);
+    expect((await send('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
+    expect((await send('POST', '/clusters/sync', '{}')).status).toBe(200);
+  });
+});
+
 describe('item 7: integrations reported as they are, failures logged with their reason (issue 15)', () => {
   type Integration = { name: string; mode: string; detail?: string };
   const hdarctlOf = async (smo: RunningApp) =>

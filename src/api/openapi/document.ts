@@ -43,7 +43,8 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
           add(401, 'No valid bearer token');
         }
       }
-      if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) add(400);
+      // A command route that reads no body refuses one that carries something (json-body.ts: refuseBodiesNotRead).
+      if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody || command) add(400);
       if (operation.requestBody) {
         add(413, 'The body is larger than SMO_MAX_BODY_BYTES');
         add(415, 'The body is not of a media type this route reads');
