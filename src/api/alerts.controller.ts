@@ -13,6 +13,7 @@ import type { GraphDocument } from '../../projections/graphs.projection';
 import { serviceOwnersProjection } from '../../projections/service-owners.projection';
 import { firstOwnerOf } from './service-owners';
 import { waitsForEvent } from '../domain/graph/decide';
+import { AcceptsUnknownQuery } from './command-inputs';
 import { ApiJson, ApiProblems, ApiQueryParam } from './openapi/responses';
 import { shape } from './openapi/schemas';
 import { ProblemException } from './problem';
@@ -58,6 +59,7 @@ export class AlertsController {
 
   @Post()
   @HttpCode(HttpStatus.OK)
+  @AcceptsUnknownQuery()
   @ApiOperation({
     summary: 'Alertmanager webhook (version 4)',
     description:

@@ -1,11 +1,8 @@
 import { HttpStatus } from '@nestjs/common';
 import { RouteConfig, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
-import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler, RawServerDefault } from 'fastify';
+import type { FastifyContextConfig, FastifyRequest, RawServerDefault } from 'fastify';
 import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DEFAULT_INTAKE_LIMITS, findStructureProblem, isUtf8Charset, JSON_MEDIA_TYPE, mediaTypeOf, problemAt, toProblemDetails } from '../descriptor';
-import { toPointer } from '../descriptor/problem';
-import { isRecord } from '../shared/is-record';
 import { ProblemException } from './problem';
 
 declare module 'fastify' {
@@ -102,52 +99,4 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   const before = text.slice(0, offset);
   const lastBreak = before.lastIndexOf('\n');
   return { line: before.split('\n').length, column: offset - lastBreak };
-}
-
-const BODY_METHODS = ['post', 'put', 'patch', 'delete'] as const;
-
-/**
- * A route whose operation has no request body in the OpenAPI document (stop, start, placement, a parked event's
- * retry or discard, …) refuses a body that carries anything, with 400 naming each field, and does nothing: its
- * options are query parameters, and a body was ignored without a word, so `{"maxMoves": 1}` sent to the placement
- * route moved every service it could, and `{"eventId": …}` sent to a parked-events retry retried them all. An
- * empty object (what some clients send with every POST) is let through. The check is a preValidation hook of those
- * routes only (after the body is parsed), so no other route pays for it.
- */
-export function refuseBodiesNotRead(fastify: FastifyInstance, document: OpenAPIObject, refuse: (problem: ProblemException, request: FastifyRequest, reply: FastifyReply) => void): void {
-  // `POST /graphs/:name/placement` (as Fastify names routes) → the operation's query parameters.
-  const bodiless = new Map<string, string[]>();
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of BODY_METHODS) {
-      const operation = item[method];
-      if (!operation || operation.requestBody) continue;
-      const query = (operation.parameters ?? []).filter((p): p is ParameterObject => 'in' in p && p.in === 'query').map((p) => p.name);
-      bodiless.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, query);
-    }
-  }
-  fastify.addHook('onRoute', (route) => {
-    const methods = [route.method].flat().filter((method) => bodiless.has(`${method} ${route.url}`));
-    if (methods.length === 0) return;
-    const check: preValidationHookHandler = (request, reply, done) => {
-      const query = bodiless.get(`${request.method} ${route.url}`);
-      if (query === undefined || !carriesSomething(request.body)) return done();
-      refuse(bodyNotRead(`${request.method} ${route.url}`, query, request.body), request, reply);
-    };
-    route.preValidation = [...[route.preValidation ?? []].flat(), check];
-  });
-}
-
-function carriesSomething(body: unknown): boolean {
-  return body !== undefined && body !== null && !(isRecord(body) && Object.keys(body).length === 0);
-}
-
-function bodyNotRead(route: string, query: readonly string[], body: unknown): ProblemException {
-  const problems = isRecord(body)
-    ? Object.keys(body).map((key) => ({
-        pointer: toPointer([key]),
-        message: query.includes(key) ? `is a query parameter of this route (?${key}=…), not a body field` : 'unknown field: this route reads no body',
-      }))
-    : [{ pointer: '', message: 'this route reads no body' }];
-  const options = query.length > 0 ? `; its options are query parameters (${query.join(', ')})` : '';
-  return ProblemException.of(HttpStatus.BAD_REQUEST, `${route.replace(/:(\w+)/g, '{$1}')} reads no request body${options}`, { errors: problems });
 }

@@ -7,7 +7,8 @@ import { answerClientError, frameworkErrorAnswer, MAX_PATH_PARAMETER_LENGTH } fr
 import { answerUnsupportedMethods } from '../api/method-not-allowed';
 import { repeatedQueryParameters } from '../api/query-parameters';
 import { completeDocument } from '../api/openapi/document';
-import { bodyOtherThanJson, refuseBodiesNotRead, useJsonBodyParser } from '../api/json-body';
+import { bodyOtherThanJson, useJsonBodyParser } from '../api/json-body';
+import { refuseCommandInputsNotRead } from '../api/command-inputs';
 import { ProblemDetailsFilter, sendProblem } from '../api/problem.filter';
 import { AuthGuard, RequestAuthorizer } from '../api/security/auth.guard';
 import { answerGraphReadsDirectly, cachedGraphReads } from '../api/graphs/graph-read';
@@ -83,7 +84,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     loopbackOnly,
   );
   // Before Nest registers its routes (at init): the hook is added to each route as it is registered.
-  refuseBodiesNotRead(fastify, document, (problem, request, reply) => sendProblem(problem, request, reply, runtime.logger));
+  refuseCommandInputsNotRead(fastify, document, (problem, request, reply) => sendProblem(problem, request, reply, runtime.logger));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'smo-api-spec.json', swaggerUiEnabled: runtime.config.security.swaggerUi });
   serveDocumentLinks(fastify, document);
   serveConsole(fastify);

@@ -244,7 +244,7 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
   });
 });
 
-describe('a body sent to a route that reads none', () => {
+describe('input a command route does not read: an unknown query parameter, a body where it reads none', () => {
   let smo: RunningApp;
   beforeAll(async () => (smo = await startApp({ SMO_DEPLOY_WAIT: '20' })));
   afterAll(async () => smo.close());
@@ -254,40 +254,54 @@ describe('a body sent to a route that reads none', () => {
     const response = await fetch(`${smo.url}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }) });
     return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
   };
+  const refusal = async (method: string, path: string, body?: string) => {
+    const answer = await send(method, path, body);
+    expect({ status: answer.status, type: answer.type }).toEqual({ status: 400, type: expect.stringContaining('application/problem+json') });
+    return JSON.parse(answer.text) as Problem;
+  };
   const historyLength = async () => ((await (await fetch(`${smo.url}/graphs/${GRAPH}/history?limit=500`)).json()) as { events: unknown[] }).events.length;
 
-  it('is refused with 400 naming each field (a query parameter as such), and changes nothing', async () => {
+  it('is refused with 400 naming each piece (a query parameter sent as a body field as such), and changes nothing', async () => {
+    // Ignored, ?dryrun=true (for dryRun) had deployed for real.
+    const dryRun = await refusal('POST', '/project/demo/graphs?dryrun=true', JSON.stringify(autoOnlyDescriptor()));
+    expect(dryRun.errors).toEqual([{ pointer: '/dryrun', message: 'unknown query parameter (did you mean dryRun?)' }]);
+    expect((await send('GET', `/graphs/${GRAPH}`)).status).toBe(404);
+
     expect((await send('POST', '/project/demo/graphs', JSON.stringify(autoOnlyDescriptor()))).status).toBe(200);
     await smo.runtime.processing.whenIdle(20_000);
     const before = await historyLength();
 
-    // Ignored, {"maxMoves": 1} had re-placed the graph with no bound on the services moved.
-    const placement = await send('POST', `/graphs/${GRAPH}/placement`, '{"maxMoves": 1}');
-    expect(placement.status).toBe(400);
-    expect(placement.type).toContain('application/problem+json');
-    const problem = JSON.parse(placement.text) as Problem;
-    expect(problem.detail).toBe('POST /graphs/{name}/placement reads no request body; its options are query parameters (maxMoves, mode)');
-    expect(problem.errors).toEqual([{ pointer: '/maxMoves', message: 'is a query parameter of this route (?maxMoves=…), not a body field' }]);
+    // Ignored, {"maxMoves": 1} or ?maxmoves=1 had re-placed the graph with no bound on the services moved.
+    const placement = await refusal('POST', `/graphs/${GRAPH}/placement`, '{"maxMoves": 1}');
+    expect(placement.detail).toBe('POST /graphs/{name}/placement reads query parameters maxMoves, mode and no body; nothing was done');
+    expect(placement.errors).toEqual([{ pointer: '/maxMoves', message: 'is a query parameter of this route (?maxMoves=…), not a body field' }]);
+    expect((await refusal('POST', `/graphs/${GRAPH}/placement?maxmoves=1&mode=apply`)).errors).toEqual([{ pointer: '/maxmoves', message: 'unknown query parameter (did you mean maxMoves?)' }]);
 
-    const remove = await send('DELETE', `/graphs/${GRAPH}`, '{"force": true}');
-    expect(remove.status).toBe(400);
-    expect((JSON.parse(remove.text) as Problem).errors).toEqual([{ pointer: '/force', message: 'unknown field: this route reads no body' }]);
-    const list = await send('POST', `/graphs/${GRAPH}/stop`, '["now"]');
-    expect(list.status).toBe(400);
-    expect((JSON.parse(list.text) as Problem).errors).toEqual([{ pointer: '', message: 'this route reads no body' }]);
+    const remove = await refusal('DELETE', `/graphs/${GRAPH}?force=true`, '{"force": true}');
+    expect(remove.detail).toBe('DELETE /graphs/{name} reads no query parameters and no body; nothing was done');
+    expect(remove.errors).toEqual([
+      { pointer: '/force', message: 'unknown query parameter' },
+      { pointer: '/force', message: 'unknown field: this route reads no body' },
+    ]);
+    expect((await refusal('POST', `/graphs/${GRAPH}/stop`, '["now"]')).errors).toEqual([{ pointer: '', message: 'this route reads no body' }]);
     // Ignored, {"eventId": …} had retried every parked event of the processor.
-    const retry = await send('POST', '/admin/processors/deployment/parked/retry', '{"eventId": "e-1"}');
-    expect(retry.status).toBe(400);
-    expect((JSON.parse(retry.text) as Problem).errors).toEqual([{ pointer: '/eventId', message: 'is a query parameter of this route (?eventId=…), not a body field' }]);
+    const retry = await refusal('POST', '/admin/processors/deployment/parked/retry', '{"eventId": "e-1"}');
+    expect(retry.errors).toEqual([{ pointer: '/eventId', message: 'is a query parameter of this route (?eventId=…), not a body field' }]);
 
     expect(await historyLength()).toBe(before);
     expect((await send('GET', `/graphs/${GRAPH}`)).status).toBe(200);
   });
 
-  it('lets an empty object through (some clients send one with every POST), and no body at all', async () => {
+  it('lets an empty object through (some clients send one with every POST), no body at all, and the parameters a route reads', async () => {
     expect((await send('POST', `/graphs/${GRAPH}/stop`, '{}')).status).toBe(200);
     expect((await send('POST', `/graphs/${GRAPH}/start`)).status).toBe(200);
     expect((await send('POST', '/clusters/sync', '{}')).status).toBe(200);
+    expect((await send('POST', `/graphs/${GRAPH}/placement?mode=apply&maxMoves=0`)).status).toBe(200);
+    // A read ignores what it does not read (a cache-busting parameter): nothing is done on its behalf.
+    expect((await send('GET', `/graphs/${GRAPH}?_=1733600000`)).status).toBe(200);
+    // So does the Alertmanager webhook, as it ignores unknown body fields: a refusal would lose the alerts.
+    const webhook = { version: '4', groupKey: 'g', status: 'firing', receiver: 'smo', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', alerts: [] };
+    expect((await send('POST', '/alerts?receiver=smo', JSON.stringify(webhook))).status).toBe(200);
   });
 });
 

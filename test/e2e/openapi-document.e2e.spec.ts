@@ -62,7 +62,7 @@ describe('OpenAPI document and HTTP semantics', () => {
         }
       }
       if (operation.requestBody) expect(statuses).toEqual(expect.arrayContaining(['400', '413', '415']));
-      // A route that reads no body refuses one that carries anything (json-body.ts: refuseBodiesNotRead).
+      // A command route refuses a query parameter it does not read, and a body where it reads none (command-inputs.ts).
       else if (method !== 'get') expect({ path, method, statuses }).toEqual({ path, method, statuses: expect.arrayContaining(['400']) });
     }
     expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'GraphView', 'ClusterView', 'Health']));

@@ -43,7 +43,7 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
           add(401, 'No valid bearer token');
         }
       }
-      // A command route that reads no body refuses one that carries something (json-body.ts: refuseBodiesNotRead).
+      // A command route refuses a query parameter it does not read, and a body where it reads none (command-inputs.ts).
       if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody || command) add(400);
       if (operation.requestBody) {
         add(413, 'The body is larger than SMO_MAX_BODY_BYTES');
