@@ -4,6 +4,7 @@ import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { toPointer } from '../descriptor/problem';
 import { isRecord } from '../shared/is-record';
+import { changesState } from './openapi/document';
 import { ProblemException, type Problem } from './problem';
 
 declare module 'fastify' {
@@ -29,7 +30,7 @@ interface CommandInputs {
 }
 
 /**
- * A command route (POST, PUT, PATCH, DELETE) refuses input it would not read, with 400 naming each piece, and does
+ * A command route (POST, PUT, PATCH, DELETE, and a GET that changes state) refuses input it would not read, with 400 naming each piece, and does
  * nothing: a query parameter its operation in the OpenAPI document does not have, and, on a route without a request
  * body there (stop, start, placement, a parked event's retry or discard, …), a body that carries anything. Both had
  * been ignored without a word: `?dryrun=true` (for `dryRun`) deployed for real, `?maxmoves=1` or a body
@@ -46,9 +47,10 @@ export function refuseCommandInputsNotRead(
   // `POST /graphs/:name/placement` (as Fastify names routes) → what it reads.
   const commands = new Map<string, CommandInputs>();
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of COMMAND_METHODS) {
+    for (const method of [...COMMAND_METHODS, 'get'] as const) {
       const operation = item[method];
-      if (!operation) continue;
+      // A GET that changes state (upstream's `GET /graphs/{name}/stop`) is a command too.
+      if (!operation || (method === 'get' && !changesState(operation))) continue;
       const query = (operation.parameters ?? []).filter((p): p is ParameterObject => 'in' in p && p.in === 'query').map((p) => p.name);
       commands.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, { query, readsBody: operation.requestBody !== undefined });
     }

@@ -276,6 +276,8 @@ describe('input a command route does not read: an unknown query parameter, a bod
     expect(placement.detail).toBe('POST /graphs/{name}/placement reads query parameters maxMoves, mode and no body; nothing was done');
     expect(placement.errors).toEqual([{ pointer: '/maxMoves', message: 'is a query parameter of this route (?maxMoves=…), not a body field' }]);
     expect((await refusal('POST', `/graphs/${GRAPH}/placement?maxmoves=1&mode=apply`)).errors).toEqual([{ pointer: '/maxmoves', message: 'unknown query parameter (did you mean maxMoves?)' }]);
+    // Upstream's GET that re-places reads no parameter: a bound given to it would not hold.
+    expect((await refusal('GET', `/graphs/${GRAPH}/placement?maxMoves=1`)).detail).toBe('GET /graphs/{name}/placement reads no query parameters and no body; nothing was done');
 
     const remove = await refusal('DELETE', `/graphs/${GRAPH}?force=true`, '{"force": true}');
     expect(remove.detail).toBe('DELETE /graphs/{name} reads no query parameters and no body; nothing was done');

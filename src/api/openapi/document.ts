@@ -31,8 +31,7 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
       if (!operation) continue;
       const open = isOpenRoute(path, security);
       const add = (status: number, description?: string) => addProblem(operation.responses, status, description);
-      const changesState = (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
-      const command = (method !== 'get' && method !== 'head') || changesState;
+      const command = (method !== 'get' && method !== 'head') || changesState(operation);
       // browser-requests.ts, in the authorizer: every route.
       if (loopbackOnly) add(421, 'The Host is not a loopback name, and this SMO listens on loopback only');
       if (command) add(403, tokens ? 'A read token cannot do this, or a browser sent it from another site' : 'A browser sent this command from another site');
@@ -52,6 +51,11 @@ export function completeDocument(document: OpenAPIObject, security: SmoConfig['s
     }
   }
   return document;
+}
+
+/** The operation is a GET that changes state (`x-changes-state`, see ChangesState). */
+export function changesState(operation: OperationObject): boolean {
+  return (operation as OperationObject & Partial<Record<typeof CHANGES_STATE_EXTENSION, boolean>>)[CHANGES_STATE_EXTENSION] === true;
 }
 
 function addProblem(responses: ResponsesObject, status: number, description?: string): void {
