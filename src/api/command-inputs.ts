@@ -30,9 +30,10 @@ interface CommandInputs {
 }
 
 /**
- * A command route (POST, PUT, PATCH, DELETE, and a GET that changes state) refuses input it would not read, with 400 naming each piece, and does
- * nothing: a query parameter its operation in the OpenAPI document does not have, and, on a route without a request
- * body there (stop, start, placement, a parked event's retry or discard, …), a body that carries anything. Both had
+ * A command route (POST, PUT, PATCH, DELETE, and a GET that changes state) refuses input it would not read, with 400
+ * naming each piece, and does nothing: a query parameter its operation in the OpenAPI document does not have, and, on
+ * a route without a request body there (stop, start, placement, a parked event's retry or discard, …), a body that
+ * carries anything. Both had
  * been ignored without a word: `?dryrun=true` (for `dryRun`) deployed for real, `?maxmoves=1` or a body
  * `{"maxMoves": 1}` re-placed a graph with no bound on the services moved, `{"eventId": …}` sent to a parked-events
  * retry retried them all. An empty object (what some clients send with every POST) is let through. Read routes keep

@@ -167,16 +167,17 @@ export async function reconcileStoredRules(deps: {
     // before: each rule touched here is put as the graph now wants it.
     const touched = new Set([...unwanted, ...outdated.map((rule) => rule.name)]);
     const after = await deps.graphs.load(graphId);
-    let back: AlertRule[] = [];
+    const back = new Set<string>();
     if (after.revision !== revision) {
-      const wantedAfter = after.state.kind === 'none' ? [] : wantedRules(after.state);
-      back = wantedAfter.filter((rule) => touched.has(rule.name));
-      const notWantedAfter = outdated.map((rule) => rule.name).filter((name) => !wantedAfter.some((rule) => rule.name === name));
-      if (back.length > 0) await deps.rules.upsertRules(graphId, back);
+      const wantedAfter = new Map((after.state.kind === 'none' ? [] : wantedRules(after.state)).map((rule) => [rule.name, rule]));
+      const rewrite = [...touched].flatMap((name) => wantedAfter.get(name) ?? []);
+      const notWantedAfter = outdated.map((rule) => rule.name).filter((name) => !wantedAfter.has(name));
+      if (rewrite.length > 0) await deps.rules.upsertRules(graphId, rewrite);
       if (notWantedAfter.length > 0) await deps.rules.removeRules(graphId, notWantedAfter);
+      rewrite.forEach((rule) => back.add(rule.name));
     }
-    removedRules += unwanted.filter((name) => !back.some((rule) => rule.name === name)).length;
-    rewrittenRules += outdated.filter((rule) => !back.some((written) => written.name === rule.name)).length;
+    removedRules += unwanted.filter((name) => !back.has(name)).length;
+    rewrittenRules += outdated.filter((rule) => !back.has(rule.name)).length;
     graphs++;
   }
   return { removedRules, rewrittenRules, graphs };
