@@ -24,6 +24,8 @@ const COMMAND_METHODS = ['post', 'put', 'patch', 'delete'] as const;
 
 /** What a command route reads besides its path, as its operation in the OpenAPI document says. */
 interface CommandInputs {
+  /** The operation's path, as the document writes it (`/graphs/{name}/placement`). */
+  path: string;
   /** Its query parameters' names; null when it ignores those it does not read. */
   query: readonly string[] | null;
   readsBody: boolean;
@@ -53,7 +55,7 @@ export function refuseCommandInputsNotRead(
       // A GET that changes state (upstream's `GET /graphs/{name}/stop`) is a command too.
       if (!operation || (method === 'get' && !changesState(operation))) continue;
       const query = (operation.parameters ?? []).filter((p): p is ParameterObject => 'in' in p && p.in === 'query').map((p) => p.name);
-      commands.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, { query, readsBody: operation.requestBody !== undefined });
+      commands.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, { path, query, readsBody: operation.requestBody !== undefined });
     }
   }
   fastify.addHook('onRoute', (route) => {
@@ -61,10 +63,11 @@ export function refuseCommandInputsNotRead(
     const acceptsUnknownQuery = route.config?.acceptsUnknownQuery === true;
     const check: preValidationHookHandler = (request, reply, done) => {
       const documented = commands.get(`${request.method} ${route.url}`);
-      const inputs = documented && acceptsUnknownQuery ? { ...documented, query: null } : documented;
-      const problems = inputs ? inputsNotRead(inputs, request) : [];
+      if (!documented) return done();
+      const inputs = acceptsUnknownQuery ? { ...documented, query: null } : documented;
+      const problems = inputsNotRead(inputs, request);
       if (problems.length === 0) return done();
-      refuse(ProblemException.of(HttpStatus.BAD_REQUEST, detailOf(`${request.method} ${route.url}`, inputs!), { errors: problems }), request, reply);
+      refuse(ProblemException.of(HttpStatus.BAD_REQUEST, detailOf(request.method, inputs), { errors: problems }), request, reply);
     };
     route.preValidation = [...[route.preValidation ?? []].flat(), check];
   });
@@ -94,7 +97,7 @@ function suggestion(name: string, query: readonly string[]): string {
   return near ? ` (did you mean ${near}?)` : '';
 }
 
-function detailOf(route: string, { query, readsBody }: CommandInputs): string {
+function detailOf(method: string, { path, query, readsBody }: CommandInputs): string {
   const reads = [query === null ? 'its query parameters' : query.length > 0 ? `query parameters ${query.join(', ')}` : 'no query parameters', readsBody ? 'a body' : 'no body'];
-  return `${route.replace(/:(\w+)/g, '{$1}')} reads ${reads.join(' and ')}; nothing was done`;
+  return `${method} ${path} reads ${reads.join(' and ')}; nothing was done`;
 }

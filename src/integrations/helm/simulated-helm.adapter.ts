@@ -155,7 +155,7 @@ export class SimulatedHelmAdapter implements HelmPort {
  * which SMO does not set), the new deployed one among them. Kept whole, a release SMO upgrades at every scaling
  * round would make the release file, rewritten at every change, grow for as long as the graph runs.
  */
-export const HELM_HISTORY_MAX = 10;
+const HELM_HISTORY_MAX = 10;
 
 /** A new deployed revision; every earlier deployed one becomes superseded, and the oldest beyond HELM_HISTORY_MAX go, as helm records it. */
 function nextRevision(current: SimulatedRelease, chart: string, values: Record<string, unknown>): SimulatedRelease {
