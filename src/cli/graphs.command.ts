@@ -151,9 +151,25 @@ export async function listCommand(ctx: CommandContext, options: { project: strin
   ctx.print(render(null, rows, { table: columns, wide: ['placement'] }, ctx.output));
 }
 
-/** `smo get <graph> [--at]`: the graph and its services; its warnings on stderr. */
-export async function getCommand(ctx: CommandContext, name: string, options: { at?: string }): Promise<void> {
+/**
+ * `-p` on a command about one graph. Graph names are unique across projects, so the project does not find the graph:
+ * it guards. The command fails, having changed nothing, when the graph is in another project (as `kubectl -n` would
+ * not find it there).
+ */
+export async function ensureGraphInProject(ctx: CommandContext, name: string, project: string | undefined): Promise<void> {
+  if (project === undefined) return;
+  const { body } = await ctx.client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}`);
+  refuseOtherProject(body, project);
+}
+
+function refuseOtherProject(graph: GraphView, project: string | undefined): void {
+  if (project !== undefined && graph.project !== project) throw new CliError(`graph ${graph.name} is in project ${graph.project}, not ${project}`);
+}
+
+/** `smo get <graph> [--at] [-p]`: the graph and its services; its warnings on stderr. */
+export async function getCommand(ctx: CommandContext, name: string, options: { at?: string; project?: string }): Promise<void> {
   const { body } = await ctx.client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}${options.at ? `?at=${encodeURIComponent(options.at)}` : ''}`);
+  refuseOtherProject(body, options.project);
   ctx.print(machineReadable(body, ctx.output) ?? describe(body, ctx.output));
   if (machineReadable(body, ctx.output) === null) printWarnings(ctx, body.warnings);
 }

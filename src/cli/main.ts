@@ -6,6 +6,7 @@ import {
   actionCommand,
   clustersCommand,
   deployCommand,
+  ensureGraphInProject,
   eventsCommand,
   getCommand,
   historyCommand,
@@ -78,6 +79,16 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     };
   };
   const projectOption = () => new Option('-p, --project <project>', 'the project (a Kubernetes namespace)').default('default');
+  /** On a command about one graph: the graph's project, checked (graph names are unique across projects). */
+  const graphProjectOption = () => new Option('-p, --project <project>', 'fail, changing nothing, unless the graph is in this project');
+  /** A command about one graph, whose graph is first checked to be in the project `-p` names (get checks its own answer). */
+  const aboutGraph =
+    <O extends { project?: string }>(act: (ctx: CommandContext, graph: string, opts: O) => Promise<void>) =>
+    async (graph: string, opts: O, command: Command): Promise<void> => {
+      const ctx = context(command);
+      await ensureGraphInProject(ctx, graph, opts.project);
+      return act(ctx, graph, opts);
+    };
   const decisionLimitOption = () => new Option('--limit <n>', 'at most this many decisions, the latest (1–1000, default 100)').argParser(integerIn(1, 1000));
   const decisionsBeforeOption = () => new Option('--before <revision>', "only decisions recorded below this revision of the graph's stream").argParser(revision);
 
@@ -103,7 +114,8 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .description('one graph: status, services, clusters, failures (its warnings on stderr)')
     .argument('<graph>')
     .option('--at <time|position>', 'the graph as it was at an ISO time or event position')
-    .action((graph: string, opts: { at?: string }, command: Command) => getCommand(context(command), graph, opts));
+    .addOption(graphProjectOption())
+    .action((graph: string, opts: { at?: string; project?: string }, command: Command) => getCommand(context(command), graph, opts));
 
   for (const [action, description] of [
     ['stop', 'stop a graph: uninstall its services'],
@@ -115,7 +127,8 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
       .command(action)
       .description(description)
       .argument('<graph>')
-      .action((graph: string, _opts: unknown, command: Command) => actionCommand(context(command), action, graph));
+      .addOption(graphProjectOption())
+      .action(aboutGraph((ctx, graph) => actionCommand(ctx, action, graph)));
   }
 
   program
@@ -124,23 +137,32 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .argument('<graph>')
     .option('--propose', 'record a proposal to approve instead of moving')
     .addOption(new Option('--max-moves <n>', 'at most this many services may move').argParser(wholeNumber))
-    .action((graph: string, opts: { propose?: boolean; maxMoves?: number }, command: Command) => {
-      const query = new URLSearchParams({ ...(opts.propose ? { mode: 'propose' } : {}), ...(opts.maxMoves !== undefined ? { maxMoves: String(opts.maxMoves) } : {}) }).toString();
-      return actionCommand(context(command), 'placement', graph, query ? `?${query}` : '');
-    });
+    .addOption(graphProjectOption())
+    .action(
+      aboutGraph((ctx, graph, opts: { propose?: boolean; maxMoves?: number; project?: string }) => {
+        const query = new URLSearchParams({ ...(opts.propose ? { mode: 'propose' } : {}), ...(opts.maxMoves !== undefined ? { maxMoves: String(opts.maxMoves) } : {}) }).toString();
+        return actionCommand(ctx, 'placement', graph, query ? `?${query}` : '');
+      }),
+    );
 
   program
     .command('proposals')
     .description("a graph's placement proposals: who would move where, and why")
     .argument('<graph>')
-    .action((graph: string, _opts: unknown, command: Command) => proposalsCommand(context(command), graph));
+    .addOption(graphProjectOption())
+    .action(aboutGraph((ctx, graph) => proposalsCommand(ctx, graph)));
   for (const decision of ['approve', 'reject'] as const) {
     program
       .command(decision)
       .description(`${decision} a placement proposal`)
       .argument('<graph>')
       .argument('<proposal>', 'the proposal id (smo proposals <graph>)')
-      .action((graph: string, proposal: string, _opts: unknown, command: Command) => proposalDecisionCommand(context(command), decision, graph, proposal));
+      .addOption(graphProjectOption())
+      .action(async (graph: string, proposal: string, opts: { project?: string }, command: Command) => {
+        const ctx = context(command);
+        await ensureGraphInProject(ctx, graph, opts.project);
+        return proposalDecisionCommand(ctx, decision, graph, proposal);
+      });
   }
 
   program
@@ -148,7 +170,8 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .description("a graph's events, with the service each one is about")
     .argument('<graph>')
     .option('--type <types>', 'only these event types, comma-separated')
-    .action((graph: string, opts: { type?: string }, command: Command) => historyCommand(context(command), graph, opts));
+    .addOption(graphProjectOption())
+    .action(aboutGraph((ctx, graph, opts: { type?: string; project?: string }) => historyCommand(ctx, graph, opts)));
 
   program
     .command('events')
@@ -162,7 +185,8 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .argument('<graph>')
     .addOption(decisionLimitOption())
     .addOption(decisionsBeforeOption())
-    .action((graph: string, opts: DecisionPage, command: Command) => placementsCommand(context(command), graph, opts));
+    .addOption(graphProjectOption())
+    .action(aboutGraph((ctx, graph, { limit, before }: DecisionPage & { project?: string }) => placementsCommand(ctx, graph, { limit, before })));
 
   program
     .command('replay')
@@ -174,10 +198,13 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     .addOption(new Option('--intent <name=on|off>', `switch an intent against the recorded ones (repeatable): ${INTENT_NAMES.join(', ')}`).argParser(intentSwitch))
     .addOption(decisionLimitOption())
     .addOption(decisionsBeforeOption())
-    .action((graph: string, opts: DecisionPage & { solver?: string; algorithm?: string; objective?: string; intent?: Partial<Record<IntentName, boolean>> }, command: Command) => {
-      const { intent, limit, before, ...rest } = opts;
-      return replayCommand(context(command), graph, { ...rest, ...(intent ? { intents: intent } : {}) }, { limit, before });
-    });
+    .addOption(graphProjectOption())
+    .action(
+      aboutGraph((ctx, graph, opts: DecisionPage & { solver?: string; algorithm?: string; objective?: string; intent?: Partial<Record<IntentName, boolean>>; project?: string }) => {
+        const { intent, limit, before, project: _project, ...rest } = opts;
+        return replayCommand(ctx, graph, { ...rest, ...(intent ? { intents: intent } : {}) }, { limit, before });
+      }),
+    );
 
   program
     .command('plan')

@@ -160,6 +160,29 @@ describe('smo against a running SMO with API tokens', () => {
     expect(parse((await smo(env, 'get', GRAPH, '-o', 'yaml')).out)).toMatchObject({ name: GRAPH, project: 'demo' });
   });
 
+  it('-p on a command about one graph checks its project: another project fails with exit 1 and changes nothing', async () => {
+    await demoGraphDeployed();
+    const before = JSON.parse((await smo(env, 'get', GRAPH, '-o', 'json')).out) as { revision: number; status: string };
+    for (const argv of [
+      ['get', GRAPH],
+      ['stop', GRAPH],
+      ['remove', GRAPH],
+      ['placement', GRAPH, '--max-moves', '1'],
+      ['history', GRAPH],
+      ['placements', GRAPH],
+      ['replay', GRAPH],
+      ['proposals', GRAPH],
+      ['approve', GRAPH, 'p-1'],
+    ]) {
+      const other = await smo(env, ...argv, '-p', 'team-b');
+      expect({ argv, code: other.code, out: other.out, err: other.err }).toEqual({ argv, code: 1, out: '', err: `smo: graph ${GRAPH} is in project demo, not team-b` });
+    }
+    const after = JSON.parse((await smo(env, 'get', GRAPH, '-o', 'json', '--project', 'demo')).out) as { revision: number; status: string };
+    expect(after).toMatchObject({ revision: before.revision, status: 'Running' });
+    expect((await smo(env, 'history', GRAPH, '-p', 'demo')).out).toMatch(/^REVISION\s+AT\s+TYPE/);
+    expect((await smo(env, 'get', 'no-such-graph', '-p', 'demo')).code).toBe(1);
+  });
+
   it("a recorded decision's inputs, pasted into `smo plan`, plan the same placement", async () => {
     await demoGraphDeployed();
     const placements = JSON.parse((await smo(env, 'placements', GRAPH, '-o', 'json')).out) as Array<{ reason: string; inputs: unknown; placement: Record<string, string> }>;
