@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelmQueryError } from './helm-query-error';
 import type { HelmChartRequest } from './helm.port';
-import { SIMULATED_RELEASES_FILE } from './simulated-release-file';
+import { SIMULATED_RELEASES_DIR, SINGLE_RELEASES_FILE, releaseFile } from './simulated-release-file';
 import { SimulatedHelmAdapter, readSimulatedReleases } from './simulated-helm.adapter';
 
 const CHART = 'oci://registry.local:5000/brussels/noise-reduction';
@@ -83,9 +83,10 @@ describe('SimulatedHelmAdapter', () => {
     const kept = await helm.history('noise-reduction', 'brussels');
     expect(kept.map((entry) => entry.revision)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
     expect(kept.at(-1)).toEqual({ revision: 16, state: 'deployed' });
-    const sizeAfter16 = statSync(join(dir, SIMULATED_RELEASES_FILE)).size;
+    const file = releaseFile(dir, 'noise-reduction', 'brussels');
+    const sizeAfter16 = statSync(file).size;
     for (let replicas = 17; replicas <= 40; replicas++) await helm.upgrade(request({ replicas: replicas % 10 }));
-    expect(statSync(join(dir, SIMULATED_RELEASES_FILE)).size).toBeLessThanOrEqual(sizeAfter16);
+    expect(statSync(file).size).toBeLessThanOrEqual(sizeAfter16);
     // A revision helm no longer keeps cannot be rolled back to; a kept one can.
     expect(await helm.rollback('noise-reduction', 'brussels', 16)).toMatchObject({ ok: false, stderr: 'Error: release has no 16 version' });
     expect(await helm.rollback('noise-reduction', 'brussels', 35)).toMatchObject({ ok: true });
@@ -109,8 +110,42 @@ describe('SimulatedHelmAdapter', () => {
     const restarted = new SimulatedHelmAdapter({ dir });
     expect(await restarted.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
     expect((await readSimulatedReleases(dir)).map((release) => release.release)).toEqual(['noise-reduction', 'other']);
-    expect(readdirSync(dir)).toEqual([SIMULATED_RELEASES_FILE]);
-    expect(statSync(join(dir, SIMULATED_RELEASES_FILE)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual([SIMULATED_RELEASES_DIR]);
+    expect(readdirSync(join(dir, SIMULATED_RELEASES_DIR, 'brussels'))).toEqual(['noise-reduction.json', 'other.json']);
+    expect(statSync(releaseFile(dir, 'other', 'brussels')).mode & 0o777).toBe(0o600);
+  });
+
+  it("writes only the changed release's file, and removes it at uninstall", async () => {
+    const helm = new SimulatedHelmAdapter({ dir });
+    await helm.install(request({ a: 1 }));
+    await helm.install(request({ b: 1 }, 'other'));
+    const untouched = statSync(releaseFile(dir, 'noise-reduction', 'brussels'));
+    await helm.upgrade(request({ b: 2 }, 'other'));
+    await helm.uninstall('other', 'brussels');
+    const after = statSync(releaseFile(dir, 'noise-reduction', 'brussels'));
+    expect([after.ino, after.mtimeMs]).toEqual([untouched.ino, untouched.mtimeMs]);
+    expect(readdirSync(join(dir, SIMULATED_RELEASES_DIR, 'brussels'))).toEqual(['noise-reduction.json']);
+  });
+
+  it("splits an earlier SMO's single release file into a file a release at first use, a release that has its file keeping it", async () => {
+    const release = (name: string, values: Record<string, unknown>) => {
+      const revision = { revision: 1, state: 'deployed', chart: CHART, values };
+      return { release: name, namespace: 'brussels', chart: CHART, values, revision: 1, state: 'deployed', history: [revision], labels: { 'smo.nephele.eu/graph': 'brussels-demo' } };
+    };
+    writeFileSync(join(dir, SINGLE_RELEASES_FILE), JSON.stringify({ releases: { 'brussels/noise-reduction': release('noise-reduction', { a: 1 }), 'brussels/other': release('other', { b: 1 }) } }));
+    // A split that stopped half way (a crash): `other` has its file already, as it was changed since.
+    mkdirSync(join(dir, SIMULATED_RELEASES_DIR, 'brussels'), { recursive: true });
+    writeFileSync(releaseFile(dir, 'other', 'brussels'), JSON.stringify({ ...release('other', { b: 2 }), revision: 2 }));
+    const helm = new SimulatedHelmAdapter({ dir });
+    expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
+    expect(await helm.isOwnedBy('noise-reduction', 'brussels', 'brussels-demo')).toBe(true);
+    expect(await readSimulatedReleases(dir)).toEqual([expect.objectContaining({ release: 'noise-reduction', values: { a: 1 } }), expect.objectContaining({ release: 'other', revision: 2, values: { b: 2 } })]);
+    expect(readdirSync(dir)).toEqual([SIMULATED_RELEASES_DIR]);
+    expect((await helm.upgrade(request({ a: 2 }))).ok).toBe(true);
+    expect(await helm.history('noise-reduction', 'brussels')).toEqual([
+      { revision: 1, state: 'superseded' },
+      { revision: 2, state: 'deployed' },
+    ]);
   });
 
   it('serialises concurrent changes so none is lost', async () => {
@@ -134,9 +169,9 @@ describe('SimulatedHelmAdapter', () => {
     const helm = new SimulatedHelmAdapter({ dir });
     await helm.install(request({ a: 1 }));
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 1 });
-    const path = join(dir, SIMULATED_RELEASES_FILE);
-    const edited = JSON.parse(readFileSync(path, 'utf8')) as { releases: Record<string, { revision: number }> };
-    edited.releases['brussels/noise-reduction']!.revision = 7;
+    const path = releaseFile(dir, 'noise-reduction', 'brussels');
+    const edited = JSON.parse(readFileSync(path, 'utf8')) as { revision: number };
+    edited.revision = 7;
     writeFileSync(path, JSON.stringify(edited)); // in place: the same inode, another size
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'deployed', revision: 7 });
     rmSync(path);
@@ -153,14 +188,24 @@ describe('SimulatedHelmAdapter', () => {
     expect(Object.isFrozen(values)).toBe(false);
     const upgraded = (await readSimulatedReleases(dir))[0]!;
     expect(upgraded.values).toStrictEqual({ a: { b: 1 } });
-    expect(upgraded).toStrictEqual((JSON.parse(readFileSync(path, 'utf8')) as { releases: Record<string, unknown> }).releases['brussels/noise-reduction']);
+    expect(upgraded).toStrictEqual(JSON.parse(readFileSync(path, 'utf8')));
   });
 
-  it('answers with failures, not exceptions, when the release file is corrupt', async () => {
-    writeFileSync(join(dir, SIMULATED_RELEASES_FILE), '{not json');
+  it("answers with failures, not exceptions, when a release's file (or an earlier SMO's single file) is corrupt", async () => {
+    mkdirSync(join(dir, SIMULATED_RELEASES_DIR, 'brussels'), { recursive: true });
+    writeFileSync(releaseFile(dir, 'noise-reduction', 'brussels'), '{not json');
     const helm = new SimulatedHelmAdapter({ dir });
     expect(await helm.install(request({}))).toMatchObject({ ok: false, exitCode: null, stderr: expect.stringContaining('release file unusable') as unknown });
     expect(await helm.status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null });
     await expect(helm.history('noise-reduction', 'brussels')).rejects.toBeInstanceOf(HelmQueryError);
+    expect(await helm.install(request({}, 'other'))).toMatchObject({ ok: true });
+
+    const earlier = mkdtempSync(join(tmpdir(), 'simulated-helm-spec-'));
+    writeFileSync(join(earlier, SINGLE_RELEASES_FILE), '{not json');
+    expect(await new SimulatedHelmAdapter({ dir: earlier }).status('noise-reduction', 'brussels')).toEqual({ state: 'unknown', revision: null });
+    // Mended, it is split at the next question (a failed split is tried again).
+    writeFileSync(join(earlier, SINGLE_RELEASES_FILE), JSON.stringify({ releases: {} }));
+    expect(await new SimulatedHelmAdapter({ dir: earlier }).status('noise-reduction', 'brussels')).toEqual({ state: 'not-found', revision: null });
+    rmSync(earlier, { recursive: true, force: true });
   });
 });

@@ -17,7 +17,7 @@ import {
 import { HelmQueryError } from './helm-query-error';
 import type { HelmChartRequest, HelmOutcome, HelmPort, ReleaseRevision, ReleaseStatus, UpgradeValues } from './helm.port';
 import { mergeValues } from './merge-values';
-import { loadReleases, releaseKey, saveReleases, type SimulatedRelease } from './simulated-release-file';
+import { deleteRelease, loadRelease, saveRelease, type SimulatedRelease } from './simulated-release-file';
 
 export { readSimulatedReleases, type SimulatedRelease, type SimulatedRevision } from './simulated-release-file';
 
@@ -29,12 +29,12 @@ export interface SimulatedHelmOptions {
   plainHttp?: boolean;
 }
 
-/** Release files shared by every adapter of this process: one writer at a time per directory. */
+/** Release directories shared by every adapter of this process: one writer at a time per directory. */
 const fileLocks = new Map<string, Mutex>();
 
 /**
  * Embedded mode's helm: answers like helm (same commands, same error messages, same revision
- * numbering) but only records releases and their merged values in a JSON file.
+ * numbering) but only records releases and their merged values, in a JSON file a release.
  * It renders nothing: charts are OCI references that cannot be pulled offline, so `helm template`
  * would fail here; recording the values is what embedded mode needs.
  */
@@ -73,36 +73,30 @@ export class SimulatedHelmAdapter implements HelmPort {
 
   install(request: HelmChartRequest): Promise<HelmOutcome> {
     const args = installArgs(request, VALUES_PLACEHOLDER, this.target);
-    return this.change(args, chartRequestProblem(request), (releases) => {
-      const key = releaseKey(request.release, request.namespace);
-      if (releases.has(key)) return failed(args, 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
+    return this.change(args, chartRequestProblem(request), request, (current) => {
+      if (current) return { outcome: failed(args, 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use') };
       const first = { revision: 1, state: 'deployed' as const, chart: request.chart, values: request.values };
-      releases.set(key, { release: request.release, namespace: request.namespace, ...first, history: [first], labels: { [RELEASE_GRAPH_LABEL]: request.graphId } });
-      return succeeded(args, deployedNotes(request.release, request.namespace, 1));
+      const next = { release: request.release, namespace: request.namespace, ...first, history: [first], labels: { [RELEASE_GRAPH_LABEL]: request.graphId } };
+      return { outcome: succeeded(args, deployedNotes(request.release, request.namespace, 1)), next };
     });
   }
 
   upgrade(request: HelmChartRequest, values: UpgradeValues = 'reuse'): Promise<HelmOutcome> {
     const args = upgradeArgs(request, VALUES_PLACEHOLDER, this.target, values);
-    return this.change(args, chartRequestProblem(request), (releases) => {
-      const key = releaseKey(request.release, request.namespace);
-      const current = releases.get(key);
-      if (!current) return failed(args, `Error: UPGRADE FAILED: "${request.release}" has no deployed releases`);
-      if (current.state.startsWith('pending-')) return failed(args, 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+    return this.change(args, chartRequestProblem(request), request, (current) => {
+      if (!current) return { outcome: failed(args, `Error: UPGRADE FAILED: "${request.release}" has no deployed releases`) };
+      if (current.state.startsWith('pending-')) return { outcome: failed(args, 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress') };
       const next = nextRevision(current, request.chart, values === 'reset' ? request.values : mergeValues(current.values, request.values));
-      releases.set(key, { ...next, labels: { ...current.labels, [RELEASE_GRAPH_LABEL]: request.graphId } });
       const notes = `Release "${request.release}" has been upgraded. Happy Helming!\n`;
-      return succeeded(args, notes + deployedNotes(request.release, request.namespace, current.revision + 1));
+      return { outcome: succeeded(args, notes + deployedNotes(request.release, request.namespace, current.revision + 1)), next: { ...next, labels: { ...current.labels, [RELEASE_GRAPH_LABEL]: request.graphId } } };
     });
   }
 
   uninstall(release: string, namespace: string): Promise<HelmOutcome> {
     const args = uninstallArgs(release, namespace, this.target);
-    return this.change(args, releaseRefProblem(release, namespace), (releases) => {
-      if (!releases.delete(releaseKey(release, namespace))) {
-        return failed(args, `Error: uninstall: Release not loaded: ${release}: release: not found`);
-      }
-      return succeeded(args, `release "${release}" uninstalled\n`);
+    return this.change(args, releaseRefProblem(release, namespace), { release, namespace }, (current) => {
+      if (!current) return { outcome: failed(args, `Error: uninstall: Release not loaded: ${release}: release: not found`) };
+      return { outcome: succeeded(args, `release "${release}" uninstalled\n`), next: null };
     });
   }
 
@@ -119,29 +113,34 @@ export class SimulatedHelmAdapter implements HelmPort {
   rollback(release: string, namespace: string, revision: number): Promise<HelmOutcome> {
     const args = rollbackArgs(release, namespace, revision, this.target);
     const problem = releaseRefProblem(release, namespace) ?? revisionProblem(revision);
-    return this.change(args, problem, (releases) => {
-      const key = releaseKey(release, namespace);
-      const current = releases.get(key);
-      if (!current) return failed(args, 'Error: release: not found');
+    return this.change(args, problem, { release, namespace }, (current) => {
+      if (!current) return { outcome: failed(args, 'Error: release: not found') };
       const target = current.history.find((entry) => entry.revision === revision);
-      if (!target) return failed(args, `Error: release has no ${revision} version`);
-      releases.set(key, nextRevision(current, target.chart, target.values));
-      return succeeded(args, 'Rollback was a success! Happy Helming!\n');
+      if (!target) return { outcome: failed(args, `Error: release has no ${revision} version`) };
+      return { outcome: succeeded(args, 'Rollback was a success! Happy Helming!\n'), next: nextRevision(current, target.chart, target.values) };
     });
   }
 
-  private async find(release: string, namespace: string): Promise<SimulatedRelease | undefined> {
-    return (await loadReleases(this.dir)).get(releaseKey(release, namespace));
+  private find(release: string, namespace: string): Promise<SimulatedRelease | undefined> {
+    return loadRelease(this.dir, release, namespace);
   }
 
-  /** Validates, then applies `apply` to the release file under the directory's lock. */
-  private async change(args: string[], problem: string | null, apply: (releases: Map<string, SimulatedRelease>) => HelmOutcome): Promise<HelmOutcome> {
+  /**
+   * Validates, then, under the directory's lock, applies `apply` to the release as its file holds it: `next` is the
+   * release to write (null: remove it), left out when nothing changes.
+   */
+  private async change(
+    args: string[],
+    problem: string | null,
+    { release, namespace }: { release: string; namespace: string },
+    apply: (current: SimulatedRelease | undefined) => { outcome: HelmOutcome; next?: SimulatedRelease | null },
+  ): Promise<HelmOutcome> {
     if (problem !== null) return failed(args, problem, null);
     return this.lock.run(async (): Promise<HelmOutcome> => {
       try {
-        const releases = await loadReleases(this.dir);
-        const outcome = apply(releases);
-        if (outcome.ok) await saveReleases(this.dir, releases);
+        const { outcome, next } = apply(await loadRelease(this.dir, release, namespace));
+        if (outcome.ok && next === null) await deleteRelease(this.dir, release, namespace);
+        else if (outcome.ok && next) await saveRelease(this.dir, next);
         return outcome;
       } catch (error) {
         return failed(args, unusableFile(error), null);
@@ -153,7 +152,7 @@ export class SimulatedHelmAdapter implements HelmPort {
 /**
  * The revisions helm keeps of a release: `helm upgrade` and `helm rollback` keep the last 10 (`--history-max`,
  * which SMO does not set), the new deployed one among them. Kept whole, a release SMO upgrades at every scaling
- * round would make the release file, rewritten at every change, grow for as long as the graph runs.
+ * round would make its file, rewritten at every change, grow for as long as the graph runs.
  */
 const HELM_HISTORY_MAX = 10;
 

@@ -1,10 +1,16 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically, type WrittenFile } from '../../shared/atomic-file';
 import { deepFreeze } from '../../shared/deep-freeze';
+import { HELM_RELEASE_MAX_LENGTH, isDnsLabel } from '../../shared/dns-name';
 import type { ReleaseState } from './helm.port';
 
-/** The releases the simulated helm keeps, one JSON file per directory, so a restart keeps them. */
+/**
+ * The releases the simulated helm keeps, so a restart keeps them: one JSON file a release,
+ * `<dir>/helm-releases/<namespace>/<release>.json`, as helm keeps a release in its namespace. A change writes its
+ * release's file only: with one file of every release, rewritten at each change, a deploy of N services wrote N
+ * files of up to N releases (a fifth of a 1,000-service deploy's time in embedded mode).
+ */
 
 export interface SimulatedRevision {
   revision: number;
@@ -26,70 +32,136 @@ export interface SimulatedRelease {
   labels?: Record<string, string>;
 }
 
-interface ReleaseFile {
-  releases: Record<string, SimulatedRelease>;
-}
+export const SIMULATED_RELEASES_DIR = 'helm-releases';
 
-export const SIMULATED_RELEASES_FILE = 'helm-releases.json';
+/** The one file of every release that SMO wrote before it kept a file a release: split at first use, then removed. */
+export const SINGLE_RELEASES_FILE = 'helm-releases.json';
 
 export function releaseKey(release: string, namespace: string): string {
   return `${namespace}/${release}`;
 }
 
-/** All simulated releases, ordered by namespace then name; empty when the file does not exist yet. */
+/** A release's file. Its names are DNS labels (checked before any helm command is run), so neither can leave the directory. */
+export function releaseFile(dir: string, release: string, namespace: string): string {
+  if (!isReleaseName(release) || !isDnsLabel(namespace)) throw new Error(`not a release reference: ${JSON.stringify(releaseKey(release, namespace))}`);
+  return join(dir, SIMULATED_RELEASES_DIR, namespace, `${release}.json`);
+}
+
+/** All simulated releases, ordered by namespace then name; empty when there is none yet. */
 export async function readSimulatedReleases(dir: string): Promise<SimulatedRelease[]> {
-  const releases = await loadReleases(dir);
-  return [...releases.values()].sort((a, b) => releaseKey(a.release, a.namespace).localeCompare(releaseKey(b.release, b.namespace)));
+  await splitSingleFile(dir);
+  const releases: SimulatedRelease[] = [];
+  // What else the directories hold (a write's temporary file, an operator's copy) is no release.
+  for (const namespace of (await namesIn(join(dir, SIMULATED_RELEASES_DIR))).filter((name) => isDnsLabel(name)).sort()) {
+    const names = (await namesIn(join(dir, SIMULATED_RELEASES_DIR, namespace))).filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -'.json'.length)).filter(isReleaseName).sort();
+    for (const name of names) {
+      const found = await loadRelease(dir, name, namespace);
+      if (found) releases.push(found);
+    }
+  }
+  return releases;
 }
 
 /**
- * The releases of each directory's file as last read or written here, with the file's version then. The file
- * holds every release, and a deploy asks it about each release before changing it: parsed at every question, a
- * deploy of 300 services spent 0.8 s parsing it. A `stat` tells whether it changed since (here or in another process).
+ * Each release file's parse as last read or written here, with the file's version then. A deploy asks about each
+ * release before changing it: a `stat` tells whether its file changed since (here or in another process).
  */
-const parsed = new Map<string, { version: WrittenFile; releases: ReadonlyMap<string, SimulatedRelease> }>();
+const parsed = new Map<string, { version: WrittenFile; release: SimulatedRelease }>();
 
-/**
- * The releases of a directory's file, empty when there is none: a Map of its own, of frozen releases shared
- * with other readers (a change replaces a release, never alters one).
- */
-export async function loadReleases(dir: string): Promise<Map<string, SimulatedRelease>> {
-  const path = join(dir, SIMULATED_RELEASES_FILE);
+/** A release as its file holds it, undefined when there is none: frozen, shared with other readers (a change replaces a release, never alters one). */
+export async function loadRelease(dir: string, release: string, namespace: string): Promise<SimulatedRelease | undefined> {
+  await splitSingleFile(dir);
+  const path = releaseFile(dir, release, namespace);
   let version: WrittenFile;
   try {
     version = versionOf(await stat(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    parsed.delete(dir);
-    return new Map();
+    parsed.delete(path);
+    return undefined;
   }
-  const known = parsed.get(dir);
-  if (known && sameVersion(known.version, version)) return new Map(known.releases);
+  const known = parsed.get(path);
+  if (known && sameVersion(known.version, version)) return known.release;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const releases = new Map(Object.entries(deepFreeze(JSON.parse(text) as ReleaseFile).releases));
+  const found = deepFreeze(JSON.parse(text) as SimulatedRelease);
   // Kept only if the file did not change while it was read.
-  if (sameVersion(versionOf(await stat(path)), version)) parsed.set(dir, { version, releases });
-  return new Map(releases);
+  if (sameVersion(versionOf(await stat(path)), version)) parsed.set(path, { version, release: found });
+  return found;
 }
 
 /**
  * Writes a temporary file, syncs it and renames it over the old one: a crash leaves old or new, never half. Kept as
- * the file's parse afterwards, each release as its JSON reads back and frozen (those the change made are the
- * caller's objects: copied, not frozen in place).
+ * the file's parse afterwards, as its JSON reads back and frozen (the caller's object is copied, not frozen in place).
  */
-export async function saveReleases(dir: string, releases: ReadonlyMap<string, SimulatedRelease>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file: ReleaseFile = { releases: Object.fromEntries(releases) };
-  parsed.delete(dir);
-  const written = await writeFileAtomically(join(dir, SIMULATED_RELEASES_FILE), `${JSON.stringify(file, null, 2)}\n`, 0o600);
-  const asRead = [...releases].map(([key, release]) => [key, Object.isFrozen(release) ? release : deepFreeze(JSON.parse(JSON.stringify(release)) as SimulatedRelease)] as const);
-  parsed.set(dir, { version: written, releases: new Map(asRead) });
+export async function saveRelease(dir: string, release: SimulatedRelease): Promise<void> {
+  const path = releaseFile(dir, release.release, release.namespace);
+  await mkdir(join(dir, SIMULATED_RELEASES_DIR, release.namespace), { recursive: true, mode: 0o700 });
+  parsed.delete(path);
+  const text = `${JSON.stringify(release, null, 2)}\n`;
+  const written = await writeFileAtomically(path, text, 0o600);
+  parsed.set(path, { version: written, release: deepFreeze(JSON.parse(text) as SimulatedRelease) });
+}
+
+export async function deleteRelease(dir: string, release: string, namespace: string): Promise<void> {
+  const path = releaseFile(dir, release, namespace);
+  parsed.delete(path);
+  await rm(path, { force: true });
+}
+
+/**
+ * The single file of an earlier SMO, split into a file a release, then removed (once per directory and process).
+ * A release that already has its file keeps it: a crash while splitting leaves the single file, split again at the
+ * next start.
+ */
+async function splitSingleFile(dir: string): Promise<void> {
+  let splitting = splits.get(dir);
+  if (!splitting) {
+    splitting = split(dir);
+    splits.set(dir, splitting);
+    splitting.catch(() => splits.delete(dir));
+  }
+  await splitting;
+}
+
+const splits = new Map<string, Promise<void>>();
+
+async function split(dir: string): Promise<void> {
+  const single = join(dir, SINGLE_RELEASES_FILE);
+  let text: string;
+  try {
+    text = await readFile(single, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const { releases } = JSON.parse(text) as { releases: Record<string, SimulatedRelease> };
+  for (const release of Object.values(releases)) {
+    const exists = await stat(releaseFile(dir, release.release, release.namespace)).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+    );
+    if (!exists) await saveRelease(dir, release);
+  }
+  await rm(single, { force: true });
+}
+
+function isReleaseName(name: string): boolean {
+  return isDnsLabel(name, HELM_RELEASE_MAX_LENGTH);
+}
+
+async function namesIn(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 /** The file's version (see WrittenFile): each save renames a new file in (a new inode), so another writer's shows too. */
