@@ -8,7 +8,7 @@ import { streamCategory, type ReadStreamOptions, type RecordedEvent } from '../.
 import { StreamNotFoundError } from '../../eventstore/errors';
 import type { Runtime } from '../../app/runtime';
 import { RUNTIME } from '../../app/runtime.token';
-import { ApiJson, ApiNameParam, ApiProblems, ApiQueryParam } from '../openapi/responses';
+import { ApiJson, ApiNameParam, ApiProblems, ApiQueryList, ApiQueryParam } from '../openapi/responses';
 import { arrayOf, schemaRef, shape } from '../openapi/schemas';
 import { ProblemException } from '../problem';
 import { replayDecisions } from './counterfactual-replay';
@@ -47,7 +47,7 @@ export class AuditController {
     description: 'Each page is one read of a revision range. With `type`, at most 10,000 events are examined per request: a page may hold fewer events than `limit` while `next` continues the scan. A `type` that is not a graph event type is refused with 400 naming it.',
   })
   @ApiNameParam('name', 'the graph id')
-  @ApiQueryParam('type', 'event types, comma-separated', { type: 'string' })
+  @ApiQueryList('type', 'event types, comma-separated', Object.keys(GRAPH_EVENT_TYPES).sort())
   @ApiQueryParam('from', 'first stream revision (default 0)', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @ApiQueryParam('limit', `at most ${MAX_PAGE} (default 100)`, { type: 'integer', minimum: 1, maximum: MAX_PAGE })
   @ApiJson(200, 'One page of events; `next` links the following one', shape({ graph: { type: 'string' }, events: arrayOf(schemaRef('EventView')), next: { type: 'string', nullable: true } }))

@@ -66,6 +66,11 @@ export function ApiQueryParam(name: string, description: string, schema: SchemaO
   return ApiQuery({ name, description, required, schema });
 }
 
+/** An optional query parameter that is a comma-separated list of these values (`?type=A,B`: OpenAPI's form style, not exploded). */
+export function ApiQueryList(name: string, description: string, values: readonly string[]): MethodDecorator {
+  return ApiQuery({ name, description, required: false, style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: [...values] } } });
+}
+
 /** `Prefer: respond-async` (answer 202 at once). */
 export const ApiPreferHeader = (): MethodDecorator => ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: answer 202 at once', schema: { type: 'string' } });
 
