@@ -8,7 +8,7 @@ import { handleCommand, loadDecided, type CommandContext, type CommandResult, ty
 import { AggregateCache, loadAggregateAsOf } from './aggregate-loader';
 import { ReleaseNames } from './release-names';
 
-/** Events read at a time by submittedSince. */
+/** Events read at a time by recordedSince. */
 const EVENTS_PAGE = 100;
 
 export function graphIdOf(command: GraphCommand): string {
@@ -58,16 +58,17 @@ export class GraphCommands {
   }
 
   /**
-   * Whether the graph was submitted again after `revision` (a GraphSubmitted since: removed and submitted anew under
-   * the same id), and its stream's revision now. Reads the events since `revision` only.
+   * Whether an event of one of these types was recorded on the graph's stream after `revision` (a GraphSubmitted: removed
+   * and submitted anew under the same id; a GraphStopped: no longer wanted), and its stream's revision now. Reads the
+   * events since `revision` only.
    */
-  async submittedSince(graphId: string, revision: number): Promise<{ again: boolean; revision: number }> {
+  async recordedSince(graphId: string, revision: number, types: ReadonlySet<GraphEvent['type']>): Promise<{ recorded: boolean; revision: number }> {
     let latest = revision;
     for (;;) {
       const page = await this.store.readStream(graphStream(graphId), { fromRevision: latest + 1, maxCount: EVENTS_PAGE });
-      if (page.some((event) => event.type === 'GraphSubmitted')) return { again: true, revision: page.at(-1)!.revision };
+      if (page.some((event) => types.has(event.type as GraphEvent['type']))) return { recorded: true, revision: page.at(-1)!.revision };
       latest = page.at(-1)?.revision ?? latest;
-      if (page.length < EVENTS_PAGE) return { again: false, revision: latest };
+      if (page.length < EVENTS_PAGE) return { recorded: false, revision: latest };
     }
   }
 

@@ -14,6 +14,7 @@ import { FakeGrafana, type RunningFakeGrafana } from '../../test/fakes/grafana/f
 import { GrafanaHttpAdapter } from '../integrations/grafana/grafana-http.adapter';
 import type { GrafanaPort } from '../integrations/grafana/grafana.port';
 import { DeploymentProcessor } from './deployment.processor';
+import type { HelmChartRequest, HelmPort } from '../integrations/helm/helm.port';
 
 /** The demo graph (in `project`) submitted as `graphId` (with its services in `serviceIds`, or all), every service placed on c1. */
 async function submitPlacedOnC1(graphs: GraphCommands, graphId: string, serviceIds?: readonly string[], project = 'demo'): Promise<void> {
@@ -142,6 +143,52 @@ describe('DeploymentProcessor: adopting a release SMO did not record', () => {
     expect((await recordedFor('new-graph', 'image-detection')).at(-1)).toMatchObject({ type: 'ServiceUninstalled', command: [] });
     expect((await releaseOf('image-detection'))!.values).toEqual(foreign);
     expect(await releaseOf('noise-reduction')).toBeUndefined();
+  });
+});
+
+describe('DeploymentProcessor: a graph stopped or removed while its releases are installed', () => {
+  const stores = sqliteStores();
+  const dir = mkdtempSync(join(tmpdir(), 'smo-deploy-stop-'));
+  const graphs = new GraphCommands(stores.eventStore);
+  const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
+  afterAll(async () => {
+    await stores.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['StopGraph', 'RemoveGraph'] as const)('%s during the install pass: no release is installed after it, and its handling uninstalls those that were', async (command) => {
+    const graphId = `while-${command.toLowerCase()}`;
+    const project = `p-${command.toLowerCase()}`;
+    const simulated = new SimulatedHelmAdapter({ dir });
+    const installs: string[] = [];
+    // helm is the boundary: the user's stop arrives while its first install runs (one release at a time here).
+    const helm: HelmPort = Object.assign(Object.create(simulated) as HelmPort, {
+      install: async (request: HelmChartRequest) => {
+        installs.push(request.release);
+        if (installs.length === 1) await graphs.execute({ type: command, data: { graphId } }, context());
+        return simulated.install(request);
+      },
+    });
+    const processor = new DeploymentProcessor({ graphs, dispatch: (cmd, ctx) => graphs.execute(cmd, ctx), helm, grafana: null, concurrency: 1 });
+    await submitPlacedOnC1(graphs, graphId, undefined, project);
+    const handleAt = async (type: string) => {
+      const event = (await stores.eventStore.readStream(graphStream(graphId))).findLast((e) => e.type === type)!;
+      await processor.handle(event, { signal: new AbortController().signal, fence: async () => undefined });
+    };
+    const auto = graphSubmitted(project).data.normalised.services.filter((s) => s.trigger.kind === 'auto');
+    expect(auto.length).toBeGreaterThan(1);
+
+    await handleAt('PlacementDecided');
+    expect(installs).toHaveLength(1);
+    const types = (await stores.eventStore.readStream(graphStream(graphId))).map((e) => e.type);
+    const stop = command === 'StopGraph' ? 'GraphStopped' : 'GraphRemoved';
+    expect(types.slice(types.indexOf(stop))).toEqual([stop, 'ServiceDeployed']);
+
+    await handleAt(stop);
+    expect(installs).toHaveLength(1);
+    expect((await readSimulatedReleases(dir)).filter((release) => release.namespace === project)).toEqual([]);
+    const after = (await stores.eventStore.readStream(graphStream(graphId))).map((e) => e.type);
+    expect(after.filter((type) => type === 'ServiceUninstalled')).toHaveLength(auto.length);
   });
 });
 

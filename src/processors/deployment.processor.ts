@@ -25,6 +25,9 @@ export const DEFAULT_HELM_CONCURRENCY = 4;
 
 type Outcome = Extract<GraphEvent, { type: ServiceOutcomeType }>;
 
+/** What makes every service of a graph no longer wanted. */
+const NO_LONGER_WANTED: ReadonlySet<GraphEvent['type']> = new Set(['GraphStopped', 'GraphRemoved']);
+
 /**
  * Converges a graph's releases to what its events want — install, upgrade (`--reuse-values`) or
  * uninstall each service, publish or delete dashboards — whenever something changes what is
@@ -70,12 +73,13 @@ export class DeploymentProcessor implements Processor {
     // Nor once SMO stops (the signal aborts): the releases not started wait for the next start.
     let failure: { reason: unknown } | null = null;
     const notUninstalled: string[] = [];
+    const stoppedMeanwhile = this.stopWatch(graphId, revision);
     await Promise.all(
       state.services.map((service) =>
         limit(async () => {
           if (failure || context.signal.aborted) return;
           try {
-            const uninstallFailure = await this.reconcileService(state, revision, service, record, helm);
+            const uninstallFailure = await this.reconcileService(state, revision, service, record, helm, stoppedMeanwhile);
             if (uninstallFailure !== null) notUninstalled.push(uninstallFailure);
           } catch (reason) {
             failure ??= { reason };
@@ -85,6 +89,8 @@ export class DeploymentProcessor implements Processor {
     );
     if (failure) throw (failure as { reason: unknown }).reason;
     context.signal.throwIfAborted();
+    // The stop's handling reconciles the dashboards as the graph then is.
+    if (state.status === 'Running' && !state.removed && (await stoppedMeanwhile())) return;
     const refused = await this.reconcileDashboards(state, await this.removalOf(event, state), record);
     // After the releases: a Grafana outage delays no install. Throwing makes the runner retry the
     // event with backoff (releases already converged are skipped), then park it (visible in /health).
@@ -95,6 +101,22 @@ export class DeploymentProcessor implements Processor {
     if (refused.length > 0) throw new Error(`Grafana refused ${refused.length} dashboard(s) of graph ${graphId}: ${refused[0]}`);
   }
 
+  /**
+   * Whether the graph was stopped or removed after `revision`: each call reads only the events recorded since the last
+   * (this pass's own outcomes, mostly), and once stopped it stays so.
+   */
+  private stopWatch(graphId: string, revision: number): () => Promise<boolean> {
+    let seen = revision;
+    let stopped = false;
+    return async () => {
+      if (stopped) return true;
+      const since = await this.deps.graphs.recordedSince(graphId, seen, NO_LONGER_WANTED);
+      seen = Math.max(seen, since.revision);
+      stopped ||= since.recorded;
+      return stopped;
+    };
+  }
+
   /** Answers why the service's release could not be uninstalled (recorded as ServiceUninstallFailed), else null. */
   private async reconcileService(
     graph: ExistingGraph,
@@ -102,6 +124,7 @@ export class DeploymentProcessor implements Processor {
     service: ServiceState,
     record: (outcome: Outcome, step: string) => Promise<unknown>,
     helm: HelmPort,
+    stoppedMeanwhile: () => Promise<boolean>,
   ): Promise<string | null> {
     const graphId = graph.graphId;
     const serviceId = service.id;
@@ -140,6 +163,9 @@ export class DeploymentProcessor implements Processor {
     // A failure waits for an explicit retry (DeploymentRetryRequested clears it), or for a placement that retargets the service.
     if (service.status === 'Failed' && service.failure) return null;
     if (isUpToDate(service) && service.status === 'Deployed') return null;
+    // Stopped or removed while this pass installs (a large graph, slow helm): the releases not started yet are left,
+    // and the stop's own handling, next, uninstalls those that were. Not one install more.
+    if (await stoppedMeanwhile()) return null;
 
     const chart = graph.normalised.services.find((s) => s.id === serviceId)!.artifact.ref;
     const request = { release: serviceId, chart, namespace, values: target.values, graphId };

@@ -15,7 +15,7 @@ const scheduler = (readStore: ReadStore, owner: string, intervalSeconds: number)
     scaler: { mode: 'simulated', scale: async () => undefined },
     replicas: { replicas: async () => ({ replicas: new Map(), unanswered: null }) },
     dispatch: async () => ({ events: [], revision: 0 }),
-    graphs: { submittedSince: async () => ({ again: false, revision: 0 }) },
+    graphs: { recordedSince: async () => ({ recorded: false, revision: 0 }) },
     solver: async () => {
       throw new Error('no graph to solve for');
     },

@@ -39,6 +39,8 @@ const LEASE = 'job:scaling';
 const RATE_READS_AHEAD = 10 * PROMETHEUS_QUERIES_AT_ONCE;
 /** Appends a round tries on the graph it read while other events land on it (each is pinned again to the graph as it is). */
 const MAX_RECORD_ATTEMPTS = 20;
+/** A new submission of the graph: a round's fact about the one it read is not recorded on it. */
+const SUBMISSION: ReadonlySet<'GraphSubmitted'> = new Set(['GraphSubmitted']);
 /** Problems of a round named in its lastError; the others are counted (a round over 10,000 failing graphs wrote them all, each round). */
 const PROBLEMS_NAMED = 3;
 
@@ -98,7 +100,7 @@ export class ScalingScheduler {
       /** Runs a graph command; resolves with the events it recorded (none for a repeated fact) and the stream's revision after it. */
       dispatch: (command: GraphCommand, context: CommandContext) => Promise<{ events: readonly unknown[]; revision: number }>;
       /** Tells whether a graph the round read was submitted again since. */
-      graphs: Pick<GraphCommands, 'submittedSince'>;
+      graphs: Pick<GraphCommands, 'recordedSince'>;
       solver: () => Promise<Solver>;
       logger: Logger;
       /** smo_scaling_failures_total: the scale calls a round gave up are counted there (the failed ones through their events). */
@@ -476,8 +478,8 @@ export class ScalingScheduler {
         return;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= MAX_RECORD_ATTEMPTS) throw error;
-        const since = await this.deps.graphs.submittedSince(read.graph.graphId, read.revision);
-        if (since.again) {
+        const since = await this.deps.graphs.recordedSince(read.graph.graphId, read.revision, SUBMISSION);
+        if (since.recorded) {
           this.deps.logger.info({ graph: read.graph.graphId, command: command.type }, 'graph submitted again during the scaling round; its fact is not recorded on the new submission');
           return;
         }
