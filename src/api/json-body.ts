@@ -34,8 +34,8 @@ export function bodyOtherThanJson(request: FastifyRequest): ProblemException | n
 }
 
 /**
- * JSON request bodies are parsed by Fastify's own parser (prototype-poisoning checks included); a
- * syntax error is answered 400 problem+json that says where, as YAML errors do:
+ * JSON request bodies are parsed by Fastify's own parser (prototype-poisoning checks included); an empty
+ * one is no body; a syntax error is answered 400 problem+json that says where, as YAML errors do:
  * `invalid JSON: <reason> (line L, column C)`, with line, column and offset in `errors[0]`. A body
  * nested deeper than a descriptor may be (64 levels) is refused with the pointer where it goes too
  * deep: class-transformer and class-validator recurse, and thousands of levels overflowed the stack (500).
@@ -45,6 +45,10 @@ export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number
   const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
   const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
+    // No body at all, sent with a JSON Content-Type (many clients set it on every request): as if none was
+    // sent. A route without a body takes it; one that reads a body says which it lacks (Fastify answered its
+    // own "Body cannot be empty" 400, naming nothing).
+    if (body.length === 0) return done(null, undefined);
     parseJson(request, body as unknown as string, (error, value) => {
       if (!error) {
         const tooDeep = findStructureProblem(value, DEFAULT_INTAKE_LIMITS.maxDepth);
