@@ -85,7 +85,7 @@ function composeOneDocument(text: string, lines: LineCounter, guard: YamlTokenGu
   try {
     for (const composed of new Composer(COMPOSE_OPTIONS).compose(guardedSyntaxTree(text, lines, guard), true, text.length)) {
       if (document) {
-        document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+        document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'a descriptor is one YAML document, and a second one starts here'));
         break;
       }
       document = composed;
