@@ -387,6 +387,15 @@ describe('GET /events/stream under SMO_MAX_EVENT_STREAMS', () => {
     const first = await open();
     const second = await open();
     expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    // The headers every answer carries, though the stream's answer is written by hand.
+    expect(Object.fromEntries(['content-type', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'content-security-policy', 'x-correlation-id'].map((name) => [name, first.response.headers.get(name)]))).toEqual({
+      'content-type': 'text/event-stream',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'x-correlation-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     const refused = await open();
     expect([refused.response.status, refused.response.headers.get('content-type'), refused.response.headers.get('retry-after')]).toEqual([503, expect.stringContaining('application/problem+json'), '5']);
     expect(((await refused.response.json()) as { detail: string }).detail).toMatch(/2 event streams are open.*SMO_MAX_EVENT_STREAMS/);

@@ -164,7 +164,9 @@ export class AuditController {
     const subscription = this.runtime.eventStore.subscribeToAll({ fromPosition: from, ...(graph ? { filter: { streamCategories: [GRAPH_CATEGORY] } } : {}) });
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // Hijacked, the answer is written here: with the headers every answer carries (correlation id, security headers), set on the reply as the request arrived.
+    const everyAnswer = Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined);
+    raw.writeHead(200, { ...Object.fromEntries(everyAnswer), 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // The stream's start as its first id: a client dropped before any event resumes from here, not from the head then.
     raw.write(`: connected\nid: ${from}\n\n`);
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
