@@ -157,6 +157,51 @@ describe('placement counts what SMO already placed', () => {
 
 import { karmadaCluster as karmada } from '../fakes/kubernetes/fake-kube-api';
 
+describe('a graph whose first placement failed, retried', () => {
+  it('is placed again by POST /graphs/{g}/retry (capacity added meanwhile), as the deploy, start and retry refusals say', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-retry-placement-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    writeFileSync(clustersFile, 'clusters:\n  - name: tiny\n    cpu: 0.2\n    memory: 8Gi\n');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const view = async () => (await (await fetch(`${smo.url}/graphs/late-graph`)).json()) as View;
+    const detail = async (response: Response) => ({ status: response.status, detail: ((await response.json()) as { detail: string }).detail });
+    try {
+      const deploy = await fetch(`${smo.url}/project/late/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: demo('late-graph') });
+      expect(await detail(deploy)).toEqual({ status: 422, detail: expect.stringMatching(/^Graph late-graph was recorded but could not be placed: .+ \(POST \/graphs\/late-graph\/retry places it again\)$/) });
+      expect(await detail(await fetch(`${smo.url}/graphs/late-graph/start`, { method: 'POST' }))).toEqual({
+        status: 409,
+        detail: 'Graph with name late-graph is already running; its placement failed, and POST /graphs/late-graph/retry places it again',
+      });
+      // Retried with no more room: placed again, and refused again (the answer comes once the placement is decided).
+      const refused = await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' });
+      expect([refused.status, await refused.text()]).toEqual([200, 'Retry requested: placing graph late-graph again\n']);
+      expect({ placement: (await view()).placement, failed: (await view()).placementFailure !== null }).toEqual({ placement: null, failed: true });
+
+      writeFileSync(clustersFile, 'clusters:\n  - name: roomy\n    cpu: 8\n    memory: 8Gi\n');
+      expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
+      expect((await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' })).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      const placed = await view();
+      expect({ placement: placed.placement, statuses: placed.services.map((service) => service.status).sort(), placementFailure: placed.placementFailure }).toEqual({
+        placement: { 'image-compression-vo': 'roomy', 'noise-reduction': 'roomy', 'image-detection': 'roomy' },
+        statuses: ['Deployed', 'Deployed', 'Pending'],
+        placementFailure: null,
+      });
+      const reasons = ((await (await fetch(`${smo.url}/graphs/late-graph/placements`)).json()) as Array<{ reason: string; feasible: boolean }>).map((d) => [d.reason, d.feasible]);
+      expect(reasons).toEqual([
+        ['first-deploy', false],
+        ['retry', false],
+        ['retry', true],
+      ]);
+      // Placed, nothing is left to retry.
+      expect((await detail(await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' }))).status).toBe(409);
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a graph whose first placement failed, stopped and started again', () => {
   it('is placed again when started (capacity added meanwhile), rather than show its services Deploying for ever', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smo-restart-placement-'));

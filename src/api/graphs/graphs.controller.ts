@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails, type PromqlCheck } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
-import { holdsRelease } from '../../domain/graph/state';
+import { awaitsFirstPlacement, holdsRelease } from '../../domain/graph/state';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
@@ -156,7 +156,7 @@ export class GraphsController {
       return;
     }
     if (settled.state.placementFailure) {
-      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}`, {
+      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}${awaitsFirstPlacement(settled.state) ? ` (POST /graphs/${graphId}/retry places it again)` : ''}`, {
         graph: location,
         bindingResource: settled.state.placementFailure.bindingResource,
         // An intent that cannot be met is named as the requirement, as POST /placement/plan does.
@@ -341,10 +341,16 @@ export class GraphsController {
 
   @Post('graphs/:name/retry')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall)' })
+  @ApiOperation({
+    summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall; on a graph whose placement failed before it was ever placed: its placement)',
+  })
   @GraphCommandResponses('Retry requested')
   async retry(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.command(name, { type: 'RetryDeployment', data: { graphId: name } }, request, reply, 'Retry requested\n');
+    const context = requestContext(request);
+    const result = await this.execute({ type: 'RetryDeployment', data: { graphId: name, requestId: context.commandId } }, context);
+    // Placed again: answered once the placement is decided, as a re-placement is (its installs follow).
+    const placing = result.events[0]?.type === 'ReplacementRequested';
+    await this.answer(name, result, reply, placing ? `Retry requested: placing graph ${name} again\n` : 'Retry requested\n', placing ? 'placement' : 'settled');
   }
 
   private async replace(name: string, request: FastifyRequest, reply: FastifyReply, options: { mode?: 'apply' | 'propose'; maxMoves?: number } = {}): Promise<void> {

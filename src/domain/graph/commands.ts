@@ -19,7 +19,8 @@ export type GraphCommand =
   | { type: 'StartGraph'; data: { graphId: string } }
   | { type: 'RemoveGraph'; data: { graphId: string } }
   | { type: 'RequestReplacement'; data: DataOf<'ReplacementRequested'> }
-  | { type: 'RetryDeployment'; data: { graphId: string; serviceIds?: string[] } }
+  /** `requestId`: the id a re-placement it asks for gets (a graph whose placement failed before it was ever placed is placed again). */
+  | { type: 'RetryDeployment'; data: { graphId: string; serviceIds?: string[]; requestId?: string } }
   | { type: 'RecordPlacement'; data: DataOf<'PlacementDecided'> }
   | { type: 'RecordPlacementFailure'; data: DataOf<'PlacementFailed'> }
   | { type: 'RecordServiceOutcome'; event: Extract<GraphEvent, { type: ServiceOutcomeType }> }

@@ -4,6 +4,7 @@ import { isGraphEvent, type GraphEvent } from './events';
 import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
 import {
   MAX_FIRING_ALERTS_PER_EVENT,
+  awaitsFirstPlacement,
   firingAlertKey,
   holdsRelease,
   initialGraphState,
@@ -39,7 +40,10 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     }
     case 'StartGraph': {
       const graph = existing(state, command.data.graphId);
-      if (graph.status === 'Running') throw new DomainError('conflict', `Graph with name ${graph.graphId} is already running`);
+      if (graph.status === 'Running') {
+        const hint = awaitsFirstPlacement(graph) ? `; its placement failed, and POST /graphs/${graph.graphId}/retry places it again` : '';
+        throw new DomainError('conflict', `Graph with name ${graph.graphId} is already running${hint}`);
+      }
       return [{ type: 'GraphStarted', data: { graphId: graph.graphId } }];
     }
     case 'RemoveGraph': {
@@ -71,6 +75,10 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const left = graph.services.filter((service) => holdsRelease(service) && !isWanted(graph, service)).map((service) => service.id);
       if (serviceIds.length === 0 && command.data.serviceIds === undefined && left.length > 0) {
         return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: left } }];
+      }
+      // Nothing installed yet because its placement failed (the clusters had no room): the retry places it again.
+      if (serviceIds.length === 0 && command.data.serviceIds === undefined && command.data.requestId !== undefined && awaitsFirstPlacement(graph)) {
+        return [{ type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.data.requestId, reason: 'retry', detail: 'retry requested: the graph was never placed' } }];
       }
       const notFailed = serviceIds.filter((id) => !failed.includes(id));
       if (serviceIds.length === 0 || notFailed.length > 0) {
@@ -298,3 +306,4 @@ export const graphDecider: Decider<GraphCommand, GraphEvent, GraphState> = {
   isEvent: isGraphEvent,
   snapshotVersion: GRAPH_EVOLVE_VERSION,
 };
+

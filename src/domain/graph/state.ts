@@ -195,6 +195,11 @@ export function isUpToDate(service: ServiceState): boolean {
   );
 }
 
+/** A running graph whose placement failed before it was ever placed: nothing of it is installed, and a retry places it again. */
+export function awaitsFirstPlacement(graph: ExistingGraph): boolean {
+  return graph.status === 'Running' && !graph.removed && graph.placement === null && graph.placementFailure !== null && !graph.normalised.useStaticPlacement;
+}
+
 /** The graph's placement failed and it waits for a cluster it approved to join (then it is placed again). */
 export function awaitsProvisionedCluster(graph: ExistingGraph): boolean {
   return graph.placementFailure !== null && !graph.removed && !graph.normalised.useStaticPlacement && (graph.provisioningProposals ?? []).some((p) => p.status === 'approved');
