@@ -2,10 +2,11 @@ import { redactUserinfo } from '../shared/redact-userinfo';
 
 /** A small client for SMO's REST API, used by the `smo` command. */
 export class SmoClient {
-  /** `token`: an API token of SMO_API_TOKENS, sent as a bearer token. */
+  /** `token`: an API token of SMO_API_TOKENS, sent as a bearer token; `urlFrom`: where `baseUrl` came from, for what to say when nothing answers there. */
   constructor(
     readonly baseUrl: string,
     private readonly token?: string,
+    private readonly urlFrom?: 'option' | 'env' | 'default',
   ) {}
 
   /** The server's URL as it may be shown: without a user name or password in it (`http://***@host/`). */
@@ -53,9 +54,16 @@ export class SmoClient {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
-  /** What to say when the server cannot be reached (the URL without its credentials). */
+  /**
+   * What to say when the server cannot be reached (the URL without its credentials). "set --server" was said to a user
+   * who had set it: the advice depends on where the URL came from.
+   */
   unreachable(error: unknown): CliError {
-    return new CliError(`Cannot reach SMO at ${this.displayUrl} (${redactUserinfo(causeOf(error))}); set --server or SMO_URL`);
+    const advice =
+      this.urlFrom === 'default'
+        ? 'the default URL: is SMO running? If it runs elsewhere, give its URL with --server or SMO_URL'
+        : `${this.urlFrom === 'option' ? 'the URL --server gives' : this.urlFrom === 'env' ? 'the URL SMO_URL gives' : 'the URL given'}: is SMO running there, and is the URL right?`;
+    return new CliError(`Cannot reach SMO at ${this.displayUrl} (${redactUserinfo(causeOf(error))}), ${advice}`);
   }
 }
 
@@ -84,7 +92,10 @@ export function problemText(response: Pick<Response, 'status' | 'headers'>, text
     }
   }
   const detail = problem ? String(problem.detail ?? problem.title ?? text) : text.trim();
-  const errors = problem && Array.isArray(problem.errors) ? problem.errors.map((e) => `\n  ${e.pointer || '(body)'}: ${e.message ?? ''}`).join('') : '';
+  const listed = problem && Array.isArray(problem.errors) ? problem.errors : [];
+  // A single error is most often the detail itself (`/hdaGraph/id: must be…`): said once, not again below it.
+  const said = listed.length === 1 && typeof listed[0]?.message === 'string' && listed[0].message !== '' && detail.includes(listed[0].message);
+  const errors = said ? '' : listed.map((e) => `\n  ${e.pointer || '(body)'}: ${e.message ?? ''}`).join('');
   const hint = response.status === 401 ? ' (send a token with --token or SMO_TOKEN)' : '';
   return `${detail}${errors}${hint}`;
 }

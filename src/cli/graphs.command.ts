@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { causeOf, CliError, nextLink, problemText, refusal, type SmoClient } from './client';
+import { GRAPH_EVENT_TYPES } from '../domain/graph/events';
+import { DNS_LABEL_MAX_LENGTH } from '../shared/dns-name';
 import { redactUserinfo } from '../shared/redact-userinfo';
 import { machineReadable, machineReadableList, padToWidth, printable, render, table, type OutputOptions } from './output';
 
@@ -29,7 +31,7 @@ interface GraphView {
   placement: Record<string, string> | null;
   placementFailure: { detail: string } | null;
   services: ServiceView[];
-  proposals?: Array<{ proposalId: string; status: string; expired: boolean; why: string; expiresAt: string; diff: Array<{ serviceId: string; from: string | null; to: string }> }>;
+  proposals?: ProposalView[];
   /** Added to the view by the server when the descriptor had warnings (an older SMO leaves it out). */
   warnings?: Warning[];
 }
@@ -46,11 +48,26 @@ export interface CommandContext {
 /** An artifact reference (as SMO accepts them) rather than a file name. */
 const ARTIFACT_REF = /^(https?|oci):\/\//;
 
+/**
+ * The text of a file named on the command line, saying plainly what is wrong (rather than `EISDIR: illegal operation on
+ * a directory, read`): `missing` when there is none, that it is a directory and not `what`, or why it cannot be read.
+ */
+export function readInputFile(file: string, what: string, missing = `file ${file} does not exist`): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(missing);
+    if (code === 'EISDIR') throw new CliError(`${file} is a directory, not ${what}`);
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** Reads a descriptor file, saying plainly when it is missing (rather than trying the name as an artifact). */
 export function descriptorRequest(source: string): { text: string; contentType: string } | { body: { artifact: string } } {
-  if (existsSync(source)) return { text: readFileSync(source, 'utf8'), contentType: source.endsWith('.json') ? 'application/json' : 'application/yaml' };
-  if (ARTIFACT_REF.test(source)) return { body: { artifact: source } };
-  throw new CliError(`file ${source} does not exist (an HDAR artifact reference starts with http://, https:// or oci://)`);
+  if (!existsSync(source) && ARTIFACT_REF.test(source)) return { body: { artifact: source } };
+  const text = readInputFile(source, 'a descriptor file', `file ${source} does not exist (an HDAR artifact reference starts with http://, https:// or oci://)`);
+  return { text, contentType: source.endsWith('.json') ? 'application/json' : 'application/yaml' };
 }
 
 /** `smo deploy <file|artifact>`: sends the descriptor, then follows the graph until it settles; `--dry-run` asks the server what would happen. */
@@ -174,10 +191,42 @@ export async function getCommand(ctx: CommandContext, name: string, options: { a
   if (machineReadable(body, ctx.output) === null) printWarnings(ctx, body.warnings);
 }
 
-/** stop, start, remove, placement, retry: the action, then the graph as it is now. */
+/** A placement proposal as `GET /graphs/{g}` lists it, or as `placement?mode=propose` answers it (no `expired`; `unchanged` with no id when nothing would move). */
+interface ProposalView {
+  proposalId: string | null;
+  status: string;
+  expired?: boolean;
+  why: string;
+  expiresAt: string | null;
+  diff: Array<{ serviceId: string; from: string | null; to: string }>;
+}
+
+/** The answer of `placement?mode=propose` that is a proposal (SMO answers a sentence while it is still being computed). */
+function isProposal(body: unknown): body is ProposalView {
+  return typeof body === 'object' && body !== null && 'proposalId' in body;
+}
+
+/** Table rows of proposals: moves as `service: from→to`. */
+function proposalRows(proposals: readonly ProposalView[]): Array<Record<string, unknown>> {
+  return proposals.map((p) => ({
+    id: p.proposalId,
+    status: p.expired ? 'expired' : p.status,
+    expires: p.expiresAt,
+    moves: p.diff.length > 0 ? p.diff.map((d) => `${d.serviceId}: ${d.from ?? '-'}→${d.to}`).join(' ') : null,
+    why: p.why,
+  }));
+}
+
+/** stop, start, remove, placement, retry: the action, then the graph as it is now (placement --propose: the proposal). */
 export async function actionCommand(ctx: CommandContext, action: 'stop' | 'start' | 'remove' | 'placement' | 'retry', name: string, query = ''): Promise<void> {
   const path = `/graphs/${encodeURIComponent(name)}`;
   const { body } = await ctx.client.request<unknown>(action === 'remove' ? 'DELETE' : 'POST', action === 'remove' ? path : `${path}/${action}${query}`);
+  if (action === 'placement' && isProposal(body)) {
+    // The proposal is the result (a script needs its id to approve it); the graph has not changed.
+    ctx.print(render(body, proposalRows([body]), { table: ['id', 'status', 'moves', 'why'], wide: ['expires'] }, ctx.output));
+    if (body.proposalId !== null && machineReadable(body, ctx.output) === null) ctx.progress(`Approve it with: smo approve ${name} ${body.proposalId} (or reject it: smo reject ${name} ${body.proposalId})`);
+    return;
+  }
   const message = typeof body === 'string' ? body.trim() : JSON.stringify(body);
   if (action === 'remove') return ctx.print(machineReadable({ removed: name, message }, ctx.output) ?? message);
   // SMO answers once the graph settled, or after SMO_DEPLOY_WAIT (202): then it is followed here, as deploy does.
@@ -198,14 +247,7 @@ export async function proposalDecisionCommand(ctx: CommandContext, decision: 'ap
 export async function proposalsCommand(ctx: CommandContext, name: string): Promise<void> {
   const { body } = await ctx.client.request<GraphView>('GET', `/graphs/${encodeURIComponent(name)}`);
   const proposals = body.proposals ?? [];
-  const rows = proposals.map((p) => ({
-    id: p.proposalId,
-    status: p.expired ? 'expired' : p.status,
-    expires: p.expiresAt,
-    moves: p.diff.map((d) => `${d.serviceId}: ${d.from ?? '-'}→${d.to}`).join(' '),
-    why: p.why,
-  }));
-  ctx.print(render(proposals, rows, { table: ['id', 'status', 'moves'], wide: ['expires', 'why'] }, ctx.output));
+  ctx.print(render(proposals, proposalRows(proposals), { table: ['id', 'status', 'moves'], wide: ['expires', 'why'] }, ctx.output));
 }
 
 interface EventView {
@@ -324,11 +366,15 @@ export async function clustersCommand(ctx: CommandContext, action: 'list' | 'syn
   ctx.print(render(body, body, { table: ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration'], wide: ['location', 'gpu'] }, ctx.output));
 }
 
-/** Column widths of `smo watch`: a stream cannot be measured before it is printed, so the columns are fixed. */
+/**
+ * Column widths of `smo watch`: a stream cannot be measured before it is printed, so the columns are fixed, as wide as
+ * their longest value: a graph id (a DNS label, at most 63) and a graph event type. At 28 a longer one pushed the
+ * columns after it out of line.
+ */
 const WATCH_COLUMNS = [
   ['time', 24],
-  ['graph', 28],
-  ['type', 28],
+  ['graph', DNS_LABEL_MAX_LENGTH],
+  ['type', Math.max(...Object.keys(GRAPH_EVENT_TYPES).map((type) => type.length))],
   ['service', 0],
 ] as const;
 

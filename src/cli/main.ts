@@ -71,7 +71,7 @@ export function buildProgram(env: Record<string, string | undefined>, rawPrint: 
     const server = global.server ?? env.SMO_URL ?? DEFAULT_SERVER;
     const token = global.token ?? env.SMO_TOKEN;
     return {
-      client: new SmoClient(server, token || undefined),
+      client: new SmoClient(server, token || undefined, global.server !== undefined ? 'option' : env.SMO_URL !== undefined ? 'env' : 'default'),
       output: { format: global.json ? 'json' : global.output, headers: global.headers },
       print,
       progress,
@@ -385,12 +385,28 @@ function integerIn(min: number, max: number): (value: string) => number {
   };
 }
 
+/**
+ * Ends the process with `code` once stdout and stderr have written everything queued: on a pipe their writes are
+ * asynchronous, and process.exit right away dropped what the reader had not taken yet (`smo list -o json | jq` cut
+ * short, exit 0). An empty write's callback runs once the writes before it are done (or failed: a closed pipe).
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const flushed = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', flushed);
+  process.stderr.write('', flushed);
+}
+
 if (require.main === module) {
-  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${printable(`smo: ${error instanceof Error ? error.message : String(error)}`, { layout: true })}\n`);
-      process.exit(1);
-    },
-  );
+  // A reader that stops early (`smo watch | head -1`) closes the pipe: smo ends there (with the exit code set so far,
+  // else 0), rather than crashing on EPIPE. A closed stderr only loses the messages.
+  process.stdout.on('error', () => process.exit());
+  process.stderr.on('error', () => undefined);
+  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then(exitWhenFlushed, (error: unknown) => {
+    process.stderr.write(`${printable(`smo: ${error instanceof Error ? error.message : String(error)}`, { layout: true })}\n`);
+    exitWhenFlushed(1);
+  });
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { CliError, refusal } from './client';
-import type { CommandContext } from './graphs.command';
+import { readInputFile, type CommandContext } from './graphs.command';
 import { machineReadable, render, table } from './output';
 
 interface Health {
@@ -51,9 +50,13 @@ export const PER_GRAPH_REPORTS: ReadonlyArray<(typeof ANALYTICS_REPORTS)[number]
 /** `smo analytics <report> [graph]`: the analytics read models; the table shows their scalar fields. */
 export async function analyticsCommand(ctx: CommandContext, report: (typeof ANALYTICS_REPORTS)[number], graph?: string): Promise<void> {
   if (report === 'placed-resources') {
-    // One row per point and cluster, oldest first (-o json has the whole document: services, running, hourly).
+    // One row per point and cluster, oldest first (-o json has the whole document: services, running, hourly). A point
+    // with nothing placed (the graph stopped) is one row, cluster "-" and no load: without it the stop vanished.
     const { body } = await ctx.client.request<{ timeline: Array<{ at: string; byCluster: Record<string, { cpu: number; memoryBytes: number }> }> }>('GET', `/analytics/placed-resources/${encodeURIComponent(graph ?? '')}`);
-    const rows = body.timeline.flatMap((point) => Object.entries(point.byCluster).map(([cluster, load]) => ({ at: point.at, cluster, ...load })));
+    const rows = body.timeline.flatMap((point): Array<{ at: string; cluster: string | null; cpu: number; memoryBytes: number }> => {
+      const loads = Object.entries(point.byCluster);
+      return loads.length > 0 ? loads.map(([cluster, load]) => ({ at: point.at, cluster, ...load })) : [{ at: point.at, cluster: null, cpu: 0, memoryBytes: 0 }];
+    });
     return ctx.print(render(body, rows, { table: ['at', 'cluster', 'cpu', 'memoryBytes'] }, ctx.output));
   }
   const { body, headers } = await ctx.client.request<unknown>('GET', `/analytics/${report}`);
@@ -113,10 +116,10 @@ export async function nfvclCommand(
 }
 
 function readJsonOrYaml(file: string): unknown {
+  const text = readInputFile(file, 'a JSON or YAML file');
   try {
-    return parse(readFileSync(file, 'utf8'));
+    return parse(text);
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CliError(missing ? `file ${file} does not exist` : `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

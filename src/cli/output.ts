@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 
 /** kubectl's `-o`: an aligned table (the default), a wider table, or the raw answer as JSON or YAML. */
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
@@ -34,7 +34,7 @@ export function padToWidth(text: string, width: number): string {
 /** The raw answer in a machine-readable format, or null when the format is a table. */
 export function machineReadable(data: unknown, output: OutputOptions): string | null {
   if (output.format === 'json') return JSON.stringify(data, null, 2);
-  if (output.format === 'yaml') return stringify(data).trimEnd();
+  if (output.format === 'yaml') return yamlText(data).trimEnd();
   return null;
 }
 
@@ -52,7 +52,7 @@ export function machineReadableList(output: OutputOptions, print: (text: string)
     add: (element) => {
       if (held !== null) print(json ? `${held},` : held.replace(/\n$/, ''));
       else if (json) print('[');
-      held = json ? `  ${JSON.stringify(element, null, 2).replaceAll('\n', '\n  ')}` : stringify([element]);
+      held = json ? `  ${JSON.stringify(element, null, 2).replaceAll('\n', '\n  ')}` : yamlText([element]);
     },
     end: () => print(held === null ? machineReadable([], output)! : json ? `${held}\n]` : held.trimEnd()),
   };
@@ -68,24 +68,44 @@ export function render(
   return machineReadable(data, output) ?? table(rows, output.format === 'wide' ? [...columns.table, ...(columns.wide ?? [])] : columns.table, output.headers);
 }
 
-// The point of these two is to match control characters.
-/* eslint-disable no-control-regex */
-/** C0 controls but newline and tab, DEL, C1 controls: what a terminal may act on rather than show. */
-const CONTROLS_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * C0 controls but newline and tab, DEL, C1 controls: what a terminal may act on rather than show. And the Unicode
+ * bidirectional formatting characters (ALM, LRM, RLM, LRE…RLO, LRI…PDI): a terminal shows them by reordering the text
+ * around them, so a name or a message could read as something else than it is ("Trojan Source", CVE-2021-42574).
+ */
+const BIDI_CONTROLS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const CONTROLS_BUT_LAYOUT = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
 /** The same, newline and tab included: for one line or one table cell. */
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
-/* eslint-enable no-control-regex */
+const CONTROLS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
+/** The bidirectional formatting characters alone (not global: for `test`). */
+const BIDI_CONTROL = new RegExp(`[${BIDI_CONTROLS}]`);
 
 /**
  * Text from the server (a descriptor's keys in warnings, helm's stderr, problem details, events), made safe to print:
- * every C0 and C1 control character and DEL is shown as `\uXXXX`, so an escape sequence (ESC [ 2 J, an OSC title, a C1
- * CSI) reaches the terminal as text. `layout: true` keeps newlines and tabs (multi-line output); otherwise they are
- * shown too (a cell or one line). `\uXXXX` is also how JSON and YAML (double-quoted) write these characters, so a
- * machine-readable document stays the same document: JSON.stringify leaves DEL and C1 raw, and yaml leaves them raw
- * inside double quotes.
+ * every C0 and C1 control character, DEL and bidirectional formatting character is shown as `\uXXXX`, so an escape
+ * sequence (ESC [ 2 J, an OSC title, a C1 CSI) or a right-to-left override reaches the terminal as text. `layout: true`
+ * keeps newlines and tabs (multi-line output); otherwise they are shown too (a cell or one line). `\uXXXX` is also how
+ * JSON and YAML (double-quoted) write these characters, so a machine-readable document stays the same document:
+ * JSON.stringify leaves DEL, C1 and bidi characters raw, and yaml leaves them raw inside double quotes (yamlText puts a
+ * string with a bidi character there).
  */
 export function printable(text: string, options: { layout?: boolean } = {}): string {
   return text.replace(options.layout ? CONTROLS_BUT_LAYOUT : CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `data` as YAML, as yaml's stringify prints it but for a string (a value or a key) holding a bidirectional formatting
+ * character: double-quoted. yaml prints such a string plain, where the `\uXXXX` printable() writes for it would be read
+ * back as those six characters, not as the one it stands for.
+ */
+function yamlText(data: unknown): string {
+  const document = new Document(data);
+  visit(document, {
+    Scalar: (_key, node) => {
+      if (typeof node.value === 'string' && BIDI_CONTROL.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return document.toString();
 }
 
 function format(value: unknown): string {

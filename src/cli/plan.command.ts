@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { CliError } from './client';
-import { descriptorRequest, printWarnings, type CommandContext, type DryRunAnswer } from './graphs.command';
+import { descriptorRequest, printWarnings, readInputFile, type CommandContext, type DryRunAnswer } from './graphs.command';
 import { machineReadable, table } from './output';
 
 interface PlanAnswer {
@@ -19,12 +18,12 @@ interface PlanAnswer {
  * server's dry run (POST /project/{p}/graphs?dryRun=true), which records nothing.
  */
 export async function planCommand(ctx: CommandContext, file: string, options: { project: string }): Promise<void> {
+  const text = readInputFile(file, 'a plan request or descriptor file');
   let request: unknown;
   try {
-    request = parse(readFileSync(file, 'utf8'));
+    request = parse(text);
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CliError(missing ? `file ${file} does not exist` : `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!isPlanRequest(request)) return planDescriptor(ctx, file, options.project);
   const { body } = await ctx.client.request<PlanAnswer>('POST', '/placement/plan', { body: request });

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -90,6 +90,15 @@ describe('smo: usage errors and help send nothing', () => {
     expect(requests).toEqual([]);
   });
 
+  it('a directory given as a file is named as a directory, without asking the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-dir-'));
+    // It printed the raw `smo: EISDIR: illegal operation on a directory, read`.
+    expect(await smo({ SMO_URL: url }, 'deploy', dir)).toEqual({ code: 1, out: '', err: `smo: ${dir} is a directory, not a descriptor file` });
+    expect((await smo({ SMO_URL: url }, 'plan', dir)).err).toBe(`smo: ${dir} is a directory, not a plan request or descriptor file`);
+    expect((await smo({ SMO_URL: url }, 'vims', 'create', '-f', dir)).err).toBe(`smo: ${dir} is a directory, not a JSON or YAML file`);
+    expect(requests).toEqual([]);
+  });
+
   it('`smo completion bash` generates a script bash accepts and that completes commands, subcommands and -o values', async () => {
     const result = await smo({}, 'completion', 'bash');
     expect(result.code).toBe(0);
@@ -117,9 +126,12 @@ describe('smo: usage errors and help send nothing', () => {
 describe('smo against a running SMO with API tokens', () => {
   let app: RunningApp;
   let env: Record<string, string>;
+  /** The simulated inventory, a copy a test may edit (SMO reads it again at every listing). */
+  const clustersFile = join(mkdtempSync(join(tmpdir(), 'smo-cli-clusters-')), 'clusters.yaml');
 
   beforeAll(async () => {
-    app = await startApp({ SMO_API_TOKENS: `${OPERATE}:operate`, SMO_DEPLOY_WAIT: '10' });
+    copyFileSync(join(__dirname, '../../config/simulated-clusters.yaml'), clustersFile);
+    app = await startApp({ SMO_API_TOKENS: `${OPERATE}:operate`, SMO_DEPLOY_WAIT: '10', SMO_SIMULATED_CLUSTERS: clustersFile });
     env = { SMO_URL: app.url, SMO_TOKEN: OPERATE };
   });
   afterAll(async () => app.close());
@@ -304,12 +316,75 @@ describe('smo against a running SMO with API tokens', () => {
     expect((await smo(env, 'analytics', 'nonsense')).code).toBe(2);
     // One graph's placed load: a row per point and cluster; the report needs its graph, and the others take none.
     expect((await smo(env, 'analytics', 'placed-resources', GRAPH)).out).toMatch(/^AT\s+CLUSTER\s+CPU\s+MEMORYBYTES\n\S+\s+cluster-a\s/);
-    const placed = JSON.parse((await smo(env, 'analytics', 'placed-resources', GRAPH, '-o', 'json')).out) as { graphId: string };
+    const placed = JSON.parse((await smo(env, 'analytics', 'placed-resources', GRAPH, '-o', 'json')).out) as { graphId: string; timeline: Array<{ at: string; byCluster: Record<string, unknown> }> };
     expect(placed.graphId).toBe(GRAPH);
+    // The stop above placed nothing for a while: that point is a row too (it was left out, the stop vanished).
+    const stopped = placed.timeline.filter((point) => Object.keys(point.byCluster).length === 0);
+    expect(stopped.length).toBeGreaterThan(0);
+    const placedRows = (await smo(env, 'analytics', 'placed-resources', GRAPH, '--no-headers')).out.split('\n');
+    expect(placedRows).toHaveLength(placed.timeline.reduce((n, point) => n + Math.max(1, Object.keys(point.byCluster).length), 0));
+    for (const point of stopped) expect(placedRows.filter((row) => row.startsWith(`${point.at} `))).toContainEqual(expect.stringMatching(/^\S+\s+-\s+0\s+0$/));
     expect((await smo(env, 'analytics', 'placed-resources', 'no-such-graph')).code).toBe(1);
     const missing = await smo(env, 'analytics', 'placed-resources');
     expect([missing.code, missing.err]).toEqual([2, expect.stringContaining('needs a graph')]);
     expect((await smo(env, 'analytics', 'cluster-load', GRAPH)).code).toBe(2);
+  });
+
+  it('a refusal with one error says it once; with several, lists them under the detail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-refused-'));
+    const descriptor = readFileSync(DESCRIPTOR, 'utf8');
+    writeFileSync(join(dir, 'one.yaml'), descriptor.replace(`id: ${GRAPH}`, 'id: Bad_Graph'));
+    writeFileSync(join(dir, 'two.yaml'), descriptor.replace(`id: ${GRAPH}`, 'id: Bad_Graph').replace(/id: noise-reduction\n/, 'id: Noise_Reduction\n'));
+    // The one error was printed as the detail, then again indented below it.
+    const one = await smo(env, 'deploy', join(dir, 'one.yaml'), '-p', 'demo');
+    expect([one.code, one.err.split('\n')]).toEqual([1, [expect.stringMatching(/^smo: POST \/project\/demo\/graphs failed with 400: \/hdaGraph\/id: "id" must be a DNS-1123 label .*\(got "Bad_Graph"\)$/)]]);
+    const at = await smo(env, 'get', GRAPH, '--at', 'yesterday');
+    expect([at.code, at.err.split('\n')]).toEqual([1, [expect.stringMatching(/^smo: GET \/graphs\/image-detection-graph\?at=yesterday failed with 400: at must be an ISO 8601 date/)]]);
+    const two = await smo(env, 'deploy', join(dir, 'two.yaml'), '-p', 'demo');
+    expect([two.code, two.err.split('\n')]).toEqual([
+      1,
+      [
+        'smo: POST /project/demo/graphs failed with 400: 2 problems in the HDAG submission; see "errors"',
+        expect.stringMatching(/^ {2}\/hdaGraph\/id: "id" must be a DNS-1123 label .*\(got "Bad_Graph"\)$/),
+        expect.stringMatching(/^ {2}\/hdaGraph\/services\/1\/id: "id" must be a DNS-1123 label .*\(got "Noise_Reduction"\)$/),
+      ],
+    ]);
+  });
+
+  it('`placement --propose` prints the proposal (its id, moves and why), the object itself with -o json|yaml', async () => {
+    await demoGraphDeployed();
+    // Nothing would move: the answer says so, and no proposal is recorded.
+    const unchanged = await smo(env, 'placement', GRAPH, '--propose');
+    expect([unchanged.code, unchanged.err]).toEqual([0, '']);
+    expect(unchanged.out.split('\n')).toEqual([expect.stringMatching(/^ID\s+STATUS\s+MOVES\s+WHY$/), expect.stringMatching(/^-\s+unchanged\s+-\s+nothing would move/)]);
+    expect(JSON.parse((await smo(env, 'placement', GRAPH, '--propose', '-o', 'json')).out)).toMatchObject({ graph: GRAPH, proposalId: null, status: 'unchanged' });
+
+    // cluster-a now too small for the three services: one of them would move to cluster-b.
+    const inventory = readFileSync(clustersFile, 'utf8');
+    writeFileSync(clustersFile, inventory.replace(/(name: cluster-a\n\s+cpu:) 4\n/, '$1 2\n'));
+    try {
+      expect((await smo(env, 'clusters', 'sync')).out).toMatch(/cluster-a\s+true\s+0\s/);
+      const proposed = await smo(env, 'placement', GRAPH, '--propose');
+      expect(proposed.code).toBe(0);
+      // It printed {"graph":…,"proposalId":…} on one line, then the graph's table.
+      const lines = proposed.out.split('\n');
+      expect(lines).toEqual([expect.stringMatching(/^ID\s+STATUS\s+MOVES\s+WHY$/), expect.stringMatching(/^\S+\s+pending\s+image-detection: cluster-a→cluster-b\s+proposal requested$/)]);
+      const id = lines[1]!.split(/\s+/)[0]!;
+      expect(proposed.err).toBe(`Approve it with: smo approve ${GRAPH} ${id} (or reject it: smo reject ${GRAPH} ${id})`);
+      // With -o json and -o yaml, the proposal: its id is what a script approves. The graph view was printed instead.
+      const json = await smo(env, 'placement', GRAPH, '--propose', '-o', 'json');
+      const asJson = JSON.parse(json.out) as { proposalId: string };
+      expect(asJson).toMatchObject({ graph: GRAPH, status: 'pending', proposalId: expect.any(String), diff: [{ serviceId: 'image-detection', from: 'cluster-a', to: 'cluster-b' }] });
+      const yaml = await smo(env, 'placement', GRAPH, '--propose', '-o', 'yaml');
+      const asYaml = parse(yaml.out) as { proposalId: string };
+      expect(asYaml).toMatchObject({ graph: GRAPH, status: 'pending', why: 'proposal requested' });
+      const listed = (JSON.parse((await smo(env, 'proposals', GRAPH, '-o', 'json')).out) as Array<{ proposalId: string; status: string }>).filter((p) => p.status === 'pending');
+      expect(listed.map((p) => p.proposalId).sort()).toEqual([id, asJson.proposalId, asYaml.proposalId].sort());
+      for (const proposal of listed) expect((await smo(env, 'reject', GRAPH, proposal.proposalId)).code).toBe(0);
+    } finally {
+      writeFileSync(clustersFile, inventory);
+      await smo(env, 'clusters', 'sync');
+    }
   });
 });
 
@@ -386,6 +461,39 @@ describe('smo list -o json|yaml prints what printing the whole array prints, wha
   });
 });
 
+describe('smo as a process writes all it prints before it exits, however slowly its pipe is read', () => {
+  let server: Server;
+  let url: string;
+  // About 400 KB of JSON, far more than a pipe holds: most of it is still queued when the command is done.
+  const views = Array.from({ length: 600 }, (_, i) => ({ name: `g-${String(i).padStart(4, '0')}`, project: 'p', status: 'Running', services: [], note: 'x'.repeat(500) }));
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url !== '/project/p/graphs') return void response.writeHead(404).end();
+      // No Link header: this page is the whole list.
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(views));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('`smo list -o json | (sleep 1; cat)`: every byte, and exit 0', async () => {
+    const root = join(__dirname, '../..');
+    const cli = [process.execPath, '--no-experimental-strip-types', '-r', join(root, 'scripts/register-ts.cjs'), join(root, 'src/cli/main.ts'), '--server', url, 'list', '-p', 'p', '-o', 'json'];
+    // A real pipe whose reader starts a second late; the exit code is smo's (bash's PIPESTATUS), not the reader's.
+    const piped = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', ['-c', '"$@" | (sleep 1; cat); exit "${PIPESTATUS[0]}"', 'smo', ...cli], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+    const expected = `${JSON.stringify(views, null, 2)}\n`;
+    expect(expected.length).toBeGreaterThan(300_000);
+    // It printed only what the pipe had taken when process.exit ran (64 to 130 KB of it), and exited 0.
+    expect({ code: piped.code, bytes: piped.stdout.length, stderr: piped.stderr }).toEqual({ code: 0, bytes: expected.length, stderr: '' });
+    expect(piped.stdout).toBe(expected);
+  });
+});
+
 describe('smo projections rebuild leaves nothing running once it has printed', () => {
   let server: Server;
   let url: string;
@@ -440,11 +548,12 @@ describe('smo watch when the server goes away', () => {
   let url: string;
   const lastEventIds: Array<string | undefined> = [];
   let graphId = 'g1';
+  let eventType = 'HelmReleaseInstalled';
   beforeAll(async () => {
     server = createServer((request, response) => {
       lastEventIds.push(request.headers['last-event-id'] as string | undefined);
       const position = 10 + lastEventIds.length;
-      const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-${graphId}`, type: 'HelmReleaseInstalled', revision: position, position, data: { graphId, serviceId: 'svc-a' } };
+      const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-${graphId}`, type: eventType, revision: position, position, data: { graphId, serviceId: 'svc-a' } };
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(`: connected\n\nid: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       setTimeout(() => response.destroy(), 50);
@@ -471,13 +580,27 @@ describe('smo watch when the server goes away', () => {
     graphId = '画像検出-グラフ';
     try {
       const result = await smo({ SMO_URL: url }, 'watch');
-      // 2026-12-04T20:00:00.000Z is 24 columns, the graph name 15 of the graph column's 28.
+      // 2026-12-04T20:00:00.000Z is 24 columns, the graph name 15 of the graph column's 63, the type 20 of 35.
       expect(result.out.split('\n')).toEqual([
-        'TIME                      GRAPH                         TYPE                          SERVICE',
-        `2026-12-04T20:00:00.000Z  画像検出-グラフ${' '.repeat(13)}  HelmReleaseInstalled          svc-a`,
+        `TIME${' '.repeat(22)}GRAPH${' '.repeat(60)}TYPE${' '.repeat(33)}SERVICE`,
+        `2026-12-04T20:00:00.000Z  画像検出-グラフ${' '.repeat(48)}  HelmReleaseInstalled${' '.repeat(15)}  svc-a`,
       ]);
     } finally {
       graphId = 'g1';
+    }
+  });
+
+  it('keeps its columns in line for a graph id of 63 characters (the longest) and the longest graph event type', async () => {
+    graphId = `graph-${'x'.repeat(50)}-63char`;
+    eventType = 'ClusterProvisioningApprovalRestored';
+    try {
+      expect(graphId).toHaveLength(63);
+      const [header, line] = (await smo({ SMO_URL: url }, 'watch')).out.split('\n');
+      // At 28 columns for each, TYPE and SERVICE came 35 and 42 columns later than their headers.
+      expect([line!.indexOf(eventType), line!.indexOf('svc-a')]).toEqual([header!.indexOf('TYPE'), header!.indexOf('SERVICE')]);
+    } finally {
+      graphId = 'g1';
+      eventType = 'HelmReleaseInstalled';
     }
   });
 
@@ -599,6 +722,18 @@ describe('smo says what went wrong the same way for every command', () => {
     ]);
   });
 
+  it('when nothing answers, says where the URL came from and what to check (it said "set --server" to one who had)', async () => {
+    // A port nothing listens on: one the system just gave and took back.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const nowhere = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const given = await smo({}, '--server', nowhere, 'list');
+    expect([given.code, given.out]).toEqual([1, '']);
+    expect(given.err).toMatch(new RegExp(`^smo: Cannot reach SMO at ${nowhere} \\(.+\\), the URL --server gives: is SMO running there, and is the URL right\\?$`));
+    expect((await smo({ SMO_URL: nowhere }, 'health')).err).toMatch(/\), the URL SMO_URL gives: is SMO running there, and is the URL right\?$/);
+  });
+
   it('does not echo a password given in --server', async () => {
     for (const command of ['list', 'health', 'watch']) {
       const result = await smo({}, '--server', 'http://admin:hunter2-secret@127.0.0.1:9/', command);
@@ -611,19 +746,26 @@ describe('smo says what went wrong the same way for every command', () => {
 
 describe('smo prints what the server sends without its control characters', () => {
   const ESC = '\u001b';
-  /** Any C0 control but newline, DEL, or a C1 control: what a terminal may act on (tab is checked in cells below). */
+  /** Right-to-left override: what follows it is shown reversed ("Trojan Source"). */
+  const RLO = '\u202e';
+  /**
+   * Any C0 control but newline, DEL, or a C1 control: what a terminal may act on (tab is checked in cells below); or a
+   * bidirectional formatting character, which reorders what the terminal shows.
+   */
   // eslint-disable-next-line no-control-regex
-  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
   const graph = {
     name: 'g1',
     status: 'Failed',
     project: 'demo',
     settled: true,
     revision: 7,
+    description: `approved by ops${RLO}6102 ,1 yaM`,
     placement: null,
     placementFailure: { detail: `no cluster fits${ESC}[31m` },
-    services: [{ name: 'svc-a', status: 'Failed', cluster_affinity: 'c1', cpu: '1', memory: '1Gi', gpu: '0', artifact_ref: 'oci://r/c', error: { stderr: `Error: ${ESC}]0;owned${ESC}\\${ESC}[2Jrendering\tfailed\u009b1m\u007f` } }],
-    warnings: [{ pointer: `/hdaGraph/x${ESC}]0;PWNED\u0007`, message: `is not a field of information model\n${ESC}[2J` }],
+    services: [{ name: 'svc-a', status: 'Failed', cluster_affinity: 'c1', cpu: '1', memory: '1Gi', gpu: '0', artifact_ref: 'oci://r/c', error: { stderr: `Error: ${ESC}]0;owned${ESC}\\${ESC}[2Jrendering\tfailed\u009b1m\u007f \u2067isolated\u2069` } }],
+    warnings: [{ pointer: `/hdaGraph/x${ESC}]0;PWNED\u0007`, message: `is not a field of information model\n${ESC}[2J${RLO}` }],
+    labels: { [`team${RLO}`]: 'ops\n\u200fmulti-line\n' },
   };
   let server: Server;
   let url: string;
@@ -631,12 +773,12 @@ describe('smo prints what the server sends without its control characters', () =
     server = createServer((request, response) => {
       if (request.url === '/graphs/g1') return response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(graph));
       if (request.url === '/events/stream') {
-        const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-g1${ESC}[2J`, type: `HelmReleaseInstalled${ESC}]0;x\u0007`, revision: 1, position: 1, data: { serviceId: `svc\u009b2J` } };
+        const event = { at: '2026-12-04T20:00:00.000Z', streamId: `graph-g1${ESC}[2J`, type: `HelmReleaseInstalled${ESC}]0;x\u0007`, revision: 1, position: 1, data: { serviceId: `svc\u009b2J${RLO}` } };
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.write(`id: 1\nevent: HelmReleaseInstalled\ndata: ${JSON.stringify(event)}\n\n`);
         return setTimeout(() => response.destroy(), 50);
       }
-      response.writeHead(422, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: `bad${ESC}[2J graph`, errors: [{ pointer: `/x${ESC}`, message: `no\u009b` }] }));
+      response.writeHead(422, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: `bad${ESC}[2J graph${RLO}`, errors: [{ pointer: `/x${ESC}`, message: `no\u009b` }] }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -648,16 +790,17 @@ describe('smo prints what the server sends without its control characters', () =
     expect(result.code).toBe(0);
     expect(result.out).not.toMatch(RAW_CONTROL);
     expect(result.err).not.toMatch(RAW_CONTROL);
-    expect(result.out).toContain('Error: \\u001b]0;owned\\u001b\\\\u001b[2Jrendering\\u0009failed\\u009b1m\\u007f');
+    expect(result.out).toContain('Error: \\u001b]0;owned\\u001b\\\\u001b[2Jrendering\\u0009failed\\u009b1m\\u007f \\u2067isolated\\u2069');
     expect(result.out).toContain('placement failed: no cluster fits\\u001b[31m');
     // A warning stays one line.
-    expect(result.err).toBe('Warning: /hdaGraph/x\\u001b]0;PWNED\\u0007: is not a field of information model\\u000a\\u001b[2J');
+    expect(result.err).toBe('Warning: /hdaGraph/x\\u001b]0;PWNED\\u0007: is not a field of information model\\u000a\\u001b[2J\\u202e');
   });
 
-  it('-o json and -o yaml escape DEL and C1 too (their encoders leave them raw), and still parse to what the server sent', async () => {
+  it('-o json and -o yaml escape DEL, C1 and bidi characters too (their encoders leave them raw), and still parse to what the server sent', async () => {
     const json = await smo({ SMO_URL: url }, 'get', 'g1', '-o', 'json');
     const yaml = await smo({ SMO_URL: url }, 'get', 'g1', '-o', 'yaml');
     expect([json.out, yaml.out]).toEqual([expect.not.stringMatching(RAW_CONTROL), expect.not.stringMatching(RAW_CONTROL)]);
+    expect([json.out, yaml.out]).toEqual([expect.stringContaining('approved by ops\\u202e6102'), expect.stringContaining('"approved by ops\\u202e6102')]);
     expect(JSON.parse(json.out)).toEqual(graph);
     expect(parse(yaml.out)).toEqual(graph);
   });
@@ -666,10 +809,10 @@ describe('smo prints what the server sends without its control characters', () =
     const refused = await smo({ SMO_URL: url }, 'get', 'bad');
     expect(refused.code).toBe(1);
     expect(refused.err).not.toMatch(RAW_CONTROL);
-    expect(refused.err).toMatch(/failed with 422: bad\\u001b\[2J graph/);
+    expect(refused.err).toMatch(/failed with 422: bad\\u001b\[2J graph\\u202e/);
     const watch = await smo({ SMO_URL: url }, 'watch');
     expect(watch.out).not.toMatch(RAW_CONTROL);
-    expect(watch.out).toMatch(/g1\\u001b\[2J\s+HelmReleaseInstalled\\u001b\]0;x\\u0007\s+svc\\u009b2J$/);
+    expect(watch.out).toMatch(/g1\\u001b\[2J\s+HelmReleaseInstalled\\u001b\]0;x\\u0007\s+svc\\u009b2J\\u202e$/);
   });
 });
 
