@@ -8,6 +8,11 @@ import { ProblemException } from './problem';
  * parameters (500). Checked for every route (create-app.ts), with 400 naming the parameter; a request
  * without a query string costs one `includes`.
  */
+/** A query parameter's value refused: 400 whose detail and `errors` name it (pointer `/<name>`, as every query refusal's). */
+export function queryParameterProblem(name: string, message: string): ProblemException {
+  return ProblemException.of(HttpStatus.BAD_REQUEST, `${name} ${message}`, { errors: [{ pointer: `/${name}`, message }] });
+}
+
 export function repeatedQueryParameters(request: FastifyRequest): ProblemException | null {
   if (!request.url.includes('?')) return null;
   const repeated = Object.entries(request.query as Record<string, unknown>).filter(([, value]) => Array.isArray(value)).map(([name]) => name);

@@ -112,7 +112,10 @@ describe('audit, analytics and the event stream over a scripted history', () => 
     expect({ status: misspelt.status, type: misspelt.headers.get('content-type'), body: await misspelt.json() }).toEqual({
       status: 400,
       type: expect.stringContaining('application/problem+json'),
-      body: expect.objectContaining({ detail: expect.stringMatching(/^type: "PlacementDecied" is not an event type of a graph; they are .*PlacementDecided/) }),
+      body: expect.objectContaining({
+        detail: expect.stringMatching(/^type "PlacementDecied" is not an event type of a graph; they are .*PlacementDecided/),
+        errors: [{ pointer: '/type', message: expect.stringMatching(/^"PlacementDecied" is not an event type of a graph/) }],
+      }),
     });
     expect((await rig.request('GET', '/graphs/nope/history')).status).toBe(404);
   });

@@ -91,7 +91,7 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     const head = await app.runtime.eventStore.headPosition();
     const typo = await post('?dryRun=yes', readFileSync(DESCRIPTOR, 'utf8'));
     expect(typo.status).toBe(400);
-    expect(await typo.json()).toMatchObject({ errors: [{ pointer: '/query/dryRun' }] });
+    expect(await typo.json()).toMatchObject({ errors: [{ pointer: '/dryRun', message: 'must be true or false' }] });
     const invalid = await post('?dryRun=true', 'hdaGraph: {id: Not_A_Name}');
     expect(invalid.status).toBeGreaterThanOrEqual(400);
     expect(invalid.status).toBeLessThan(500);

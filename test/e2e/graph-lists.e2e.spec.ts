@@ -159,7 +159,7 @@ describe('the graph lists', () => {
       const response = await rig.request('GET', `${path}?limit=${limit}`);
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(((await response.json()) as { detail: string }).detail).toBe('limit must be a whole number from 1 to 1000');
+      expect(await response.json()).toMatchObject({ detail: 'limit must be a whole number from 1 to 1000', errors: [{ pointer: '/limit', message: 'must be a whole number from 1 to 1000' }] });
     }
   });
 });

@@ -1,10 +1,9 @@
-import { HttpStatus } from '@nestjs/common';
-import { ProblemException } from '../problem';
+import { queryParameterProblem } from '../query-parameters';
 
 /** A whole-number query parameter within [min, max]; undefined when absent; 400 naming the parameter otherwise. */
 export function wholeNumberParam(value: string | undefined, field: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) throw ProblemException.of(HttpStatus.BAD_REQUEST, `${field} must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || number < min || number > max) throw queryParameterProblem(field, `must be a whole number from ${min} to ${max}`);
   return number;
 }
