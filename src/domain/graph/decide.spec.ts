@@ -44,6 +44,11 @@ describe('graph decider', () => {
     it('records a new graph', () => spec.given([]).when({ type: 'SubmitGraph', data: submitted.data }).then([submitted]));
     it('refuses a duplicate id', () =>
       spec.given([submitted]).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} already exists` }));
+    it('refuses a duplicate id from another project, naming the project it is in', () =>
+      spec
+        .given([submitted])
+        .when({ type: 'SubmitGraph', data: { ...submitted.data, project: 'team-b' } })
+        .thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} already exists in project ${submitted.data.project} (graph names are unique across projects)` }));
     it('accepts the id again once the graph was removed', () =>
       spec.given([submitted, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'SubmitGraph', data: submitted.data }).then([submitted]));
     it('refuses the id while the removed graph still has releases installed', () =>

@@ -21,7 +21,9 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
   switch (command.type) {
     case 'SubmitGraph':
       if (state.kind === 'exists' && !state.removed) {
-        throw new DomainError('conflict', `Graph with name ${command.data.graphId} already exists`);
+        // Graph names are unique across projects: one taken in another project is said to be there (upstream's words first).
+        const elsewhere = state.project === command.data.project ? '' : ` in project ${state.project} (graph names are unique across projects)`;
+        throw new DomainError('conflict', `Graph with name ${command.data.graphId} already exists${elsewhere}`);
       }
       if (state.kind === 'exists' && state.services.some(holdsRelease)) {
         const stuck = state.services.some((service) => holdsRelease(service) && service.failure?.action === 'uninstall');
