@@ -15,7 +15,6 @@ import type { Logger } from '../observability/logger';
 import { NfvclHttpClient } from '../integrations/nfvcl/nfvcl-http.client';
 import type { NfvclPort } from '../integrations/nfvcl/nfvcl.port';
 import { homedir } from 'node:os';
-import { ConfigError } from '../config/config';
 import { KarmadaDeployments } from '../integrations/kubernetes/deployment-scale';
 import type { AlertRulesPort } from '../integrations/prometheus/alert-rules.port';
 import { FileRulesAdapter } from '../integrations/prometheus/file-rules.adapter';
@@ -141,8 +140,8 @@ function programMode(name: string, binary: string): IntegrationMode {
 function createAlertRules(config: SmoConfig): AlertRulesPort {
   const { rules, host } = config.prometheus;
   if (rules.mode === 'rules-file') {
-    if (!rules.file) throw new ConfigError('SMO_RULES_FILE', 'is required when SMO_ALERT_RULES=rules-file');
-    return new FileRulesAdapter({ path: rules.file, group: rules.group, ...(host ? { prometheusUrl: host } : {}) });
+    // loadConfig refuses rules-file without SMO_RULES_FILE.
+    return new FileRulesAdapter({ path: rules.file!, group: rules.group, ...(host ? { prometheusUrl: host } : {}) });
   }
   if (rules.mode === 'prometheus-rule') {
     const kubeconfig = rules.kubeconfig ?? join(homedir(), '.kube', 'config');

@@ -31,6 +31,13 @@ describe('loadConfig', () => {
     for (const prefix of ['SMO-', 'smo..', '-smo', 'smo_', 'a'.repeat(191)]) expect(() => loadConfig({ PROMETHEUS_RULE_PREFIX: prefix })).toThrow(/PROMETHEUS_RULE_PREFIX/);
   });
 
+  it('refuses a rules file it could never write: rules-file without SMO_RULES_FILE, or one in no existing directory', () => {
+    expect(() => loadConfig({ SMO_ALERT_RULES: 'rules-file' })).toThrow(/^SMO_RULES_FILE: is required when SMO_ALERT_RULES=rules-file$/);
+    expect(() => loadConfig({ SMO_RULES_FILE: '/nonexistent-smo-dir/x/rules.yml' })).toThrow(/^SMO_RULES_FILE: \/nonexistent-smo-dir\/x is not a directory/);
+    const dir = mkdtempSync(join(tmpdir(), 'smo-rules-'));
+    expect(loadConfig({ SMO_RULES_FILE: join(dir, 'rules.yml') }).prometheus.rules).toMatchObject({ mode: 'rules-file', file: join(dir, 'rules.yml') });
+  });
+
   it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {
     expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600, workerFlavor: { cpu: 4, memoryBytes: 8 * 2 ** 30 } });
     expect(loadConfig({ SMO_PROVISION_WORKER_CPU: '8', SMO_PROVISION_WORKER_MEMORY_GIB: '32' }).nfvcl.workerFlavor).toEqual({ cpu: 8, memoryBytes: 32 * 2 ** 30 });
@@ -44,6 +51,9 @@ describe('loadConfig', () => {
   it('binds to an IP address or localhost; 0.0.0.0 by default once API tokens are set (README, Configuration)', () => {
     for (const bind of ['0.0.0.0', '::', '::1', '10.0.0.7', 'localhost']) expect(loadConfig({ SMO_BIND: bind }).bind).toBe(bind);
     expect(loadConfig({ SMO_API_TOKENS: 'config-read-token-0123456789:read' }).bind).toBe('0.0.0.0');
+    // Set but holding no token: refused, never an SMO with no authentication listening on every interface.
+    for (const tokens of [',', ' , ,', ',\n']) expect(() => loadConfig({ SMO_API_TOKENS: tokens })).toThrow(/^SMO_API_TOKENS: holds no token/);
+    expect(loadConfig({ SMO_API_TOKENS: ' ' }).bind).toBe('127.0.0.1');
     expect(loadConfig({ SMO_CLUSTER_LATENCIES: '{"c1": {"c2": 12}}' }).latency.clusterLatencyMs).toEqual({ c1: { c2: 12 } });
   });
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { serviceBaseUrl } from '../shared/base-url';
 import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH, isDnsSubdomainPrefix } from '../shared/dns-name';
 import { projectRoot } from '../shared/project-root';
@@ -139,10 +139,12 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
   if (eventStore === 'memory' && readStore !== 'memory') {
     throw new ConfigError('SMO_READ_STORE', `must be memory when SMO_EVENT_STORE=memory (got ${readStore}${env.SMO_READ_STORE?.trim() ? '' : ', the default'}): the read models' checkpoints would outlive the events`);
   }
+  const tokens = apiTokens(env, 'SMO_API_TOKENS');
   return {
     port: integer(env, ['PORT', 'FLASK_RUN_PORT'], 8000, 0, 65535),
-    // Without API tokens SMO only listens on loopback, unless told otherwise explicitly.
-    bind: bindAddress(env, 'SMO_BIND', env.SMO_API_TOKENS?.trim() ? '0.0.0.0' : '127.0.0.1'),
+    // Without API tokens SMO only listens on loopback, unless told otherwise explicitly: judged by the tokens read, not
+    // by the variable being set (`SMO_API_TOKENS=,` had SMO listen on every interface with no authentication).
+    bind: bindAddress(env, 'SMO_BIND', tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
     dataDir: resolve(text(env, 'SMO_DATA_DIR', './data')),
     eventStore,
     readStore,
@@ -182,7 +184,7 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
     alertsToken: env.SMO_ALERTS_TOKEN?.trim() || undefined,
     security: {
-      tokens: apiTokens(env, 'SMO_API_TOKENS'),
+      tokens,
       protectOperations: flag(env, 'SMO_PROTECT_OPERATIONS', false),
       rateLimitPerSecond: integer(env, ['SMO_RATE_LIMIT'], 200, 1, 1_000_000),
       swaggerUi: flag(env, 'SMO_SWAGGER_UI', true),
@@ -340,6 +342,14 @@ function labelKey(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Variables to pass to a child process, by name, from a comma-separated list. */
 function passedEnvironment(env: Env, name: string): Record<string, string> {
   const names = (env[name] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
@@ -357,6 +367,10 @@ function prometheusConfig(env: Env): SmoConfig['prometheus'] {
   if (flag(env, 'SCALING_ENABLED', false) && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SCALING_ENABLED is true (scaling reads request rates from Prometheus)');
   const energyQuery = env.SMO_ENERGY_QUERY?.trim();
   if (energyQuery && !host) throw new ConfigError('PROMETHEUS_HOST', 'is required when SMO_ENERGY_QUERY is set (the energy figures are read from Prometheus)');
+  const mode = oneOf(env, 'SMO_ALERT_RULES', ['prometheus-rule', 'rules-file', 'memory'] as const, fallback);
+  if (mode === 'rules-file' && !file) throw new ConfigError('SMO_RULES_FILE', 'is required when SMO_ALERT_RULES=rules-file');
+  // Every rule write would fail (its temporary file goes beside it), each recorded as AlertRulesFailed while SMO runs on.
+  if (file && !isDirectory(dirname(file))) throw new ConfigError('SMO_RULES_FILE', `${dirname(file)} is not a directory: the rules file goes in one that exists`);
   const clusterLabel = text(env, 'SMO_ENERGY_CLUSTER_LABEL', 'cluster');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clusterLabel)) throw new ConfigError('SMO_ENERGY_CLUSTER_LABEL', `${JSON.stringify(clusterLabel)} is not a Prometheus label name`);
   return {
@@ -364,7 +378,7 @@ function prometheusConfig(env: Env): SmoConfig['prometheus'] {
     timeoutSeconds: integer(env, ['PROMETHEUS_TIMEOUT'], 5, 1, 300),
     energy: energyQuery ? { query: energyQuery, clusterLabel } : undefined,
     rules: {
-      mode: oneOf(env, 'SMO_ALERT_RULES', ['prometheus-rule', 'rules-file', 'memory'] as const, fallback),
+      mode,
       kubeconfig,
       namePrefix: dnsSubdomainPrefix(env, 'PROMETHEUS_RULE_PREFIX', 'smo-alerts-'),
       sharedName: text(env, 'PROMETHEUS_RULE_NAME', 'kube-prometheus-stack-0'),
@@ -396,6 +410,8 @@ function labelList(env: Env, name: string, fallback: string): Record<string, str
 /** `token:role` pairs, comma-separated; only their SHA-256 digests are kept. */
 function apiTokens(env: Env, name: string): SmoConfig['security']['tokens'] {
   const entries = (env[name] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  // Set but holding no entry (`,`): a mistake, not a wish for no authentication (that is the variable unset).
+  if (entries.length === 0 && env[name]?.trim()) throw new ConfigError(name, 'holds no token: give token:read or token:operate pairs, comma-separated, or leave it unset');
   return entries.map((entry, index) => {
     const separator = entry.lastIndexOf(':');
     const token = separator > 0 ? entry.slice(0, separator) : '';

@@ -172,14 +172,17 @@ describe('a graph whose first placement failed, retried', () => {
         status: 409,
         detail: 'Graph with name late-graph is already running; its placement failed, and POST /graphs/late-graph/retry places it again',
       });
-      // Retried with no more room: placed again, and refused again (the answer comes once the placement is decided).
-      const refused = await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' });
-      expect([refused.status, await refused.text()]).toEqual([200, 'Retry requested: placing graph late-graph again\n']);
+      // Retried with no more room: placed again, and refused again as the deploy was (the answer comes once the placement is decided).
+      expect(await detail(await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' }))).toEqual({
+        status: 422,
+        detail: expect.stringMatching(/^Graph late-graph was recorded but could not be placed: .+ \(POST \/graphs\/late-graph\/retry places it again\)$/),
+      });
       expect({ placement: (await view()).placement, failed: (await view()).placementFailure !== null }).toEqual({ placement: null, failed: true });
 
       writeFileSync(clustersFile, 'clusters:\n  - name: roomy\n    cpu: 8\n    memory: 8Gi\n');
       expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
-      expect((await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' })).status).toBe(200);
+      const retried = await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' });
+      expect([retried.status, await retried.text()]).toEqual([200, 'Retry requested: placing graph late-graph again\n']);
       await smo.runtime.processing.whenIdle();
       const placed = await view();
       expect({ placement: placed.placement, statuses: placed.services.map((service) => service.status).sort(), placementFailure: placed.placementFailure }).toEqual({

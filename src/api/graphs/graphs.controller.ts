@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails, type PromqlCheck } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
-import { awaitsFirstPlacement, holdsRelease } from '../../domain/graph/state';
+import { awaitsFirstPlacement, holdsRelease, type ExistingGraph } from '../../domain/graph/state';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
@@ -156,15 +156,7 @@ export class GraphsController {
       await reply.status(HttpStatus.ACCEPTED).type('application/json').send({ name: graphId, status: 'Deploying', location, warnings });
       return;
     }
-    if (settled.state.placementFailure) {
-      throw ProblemException.of(HttpStatus.UNPROCESSABLE_ENTITY, `Graph ${graphId} was recorded but could not be placed: ${settled.state.placementFailure.detail}${awaitsFirstPlacement(settled.state) ? ` (POST /graphs/${graphId}/retry places it again)` : ''}`, {
-        graph: location,
-        bindingResource: settled.state.placementFailure.bindingResource,
-        // An intent that cannot be met is named as the requirement, as POST /placement/plan does.
-        ...(isIntent(settled.state.placementFailure.bindingResource) ? { requirement: settled.state.placementFailure.bindingResource } : {}),
-        warnings,
-      });
-    }
+    if (settled.state.placementFailure) throw placementRefusal(settled.state, warnings);
     // The answer describes the settled graph, so it carries that graph's revision.
     void reply.header('etag', etag(settled.revision));
     if (prefersJson(request)) {
@@ -351,7 +343,8 @@ export class GraphsController {
     const result = await this.execute({ type: 'RetryDeployment', data: { graphId: name, requestId: context.commandId } }, context);
     // Placed again: answered once the placement is decided, as a re-placement is (its installs follow).
     const placing = result.events[0]?.type === 'ReplacementRequested';
-    await this.answer(name, result, reply, placing ? `Retry requested: placing graph ${name} again\n` : 'Retry requested\n', placing ? 'placement' : 'settled');
+    if (!placing) return this.answer(name, result, reply, 'Retry requested\n');
+    await this.answer(name, result, reply, `Retry requested: placing graph ${name} again\n`, 'placement', true);
   }
 
   private async replace(name: string, request: FastifyRequest, reply: FastifyReply, options: { mode?: 'apply' | 'propose'; maxMoves?: number } = {}): Promise<void> {
@@ -443,6 +436,8 @@ export class GraphsController {
     reply: FastifyReply,
     text: string,
     waitFor: 'settled' | 'placement' | 'removal' = 'settled',
+    /** A placement asked for by the command that failed is refused as a deploy's is (422), not answered 200. */
+    refuseFailedPlacement = false,
   ): Promise<void> {
     void reply.header('etag', etag(result.revision));
     if (result.position !== null) void reply.header('x-event-position', String(result.position));
@@ -450,10 +445,13 @@ export class GraphsController {
     const requestId = result.eventIds[0];
     const decided = (doc: GraphDocument) =>
       doc.state.placement?.decisionId === requestId || doc.state.placementFailure?.decisionId === requestId || doc.state.proposals.some((p) => p.proposalId === requestId);
-    const doneAt =
-      waitFor === 'removal'
-        ? await this.waitUntilRemoved(name, waitMs)
-        : (await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : undefined))?.revision;
+    let doneAt: number | null | undefined;
+    if (waitFor === 'removal') doneAt = await this.waitUntilRemoved(name, waitMs);
+    else {
+      const done = await this.waitUntilSettled(name, result.revision, waitMs, waitFor === 'placement' ? decided : undefined);
+      if (refuseFailedPlacement && done?.state.placementFailure && done.state.placementFailure.decisionId === requestId) throw placementRefusal(done.state);
+      doneAt = done?.revision;
+    }
     if (doneAt === undefined || doneAt === null) {
       await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
       return;
@@ -600,4 +598,20 @@ function rawBody(request: FastifyRequest): Buffer {
   if (raw) return raw;
   if (Buffer.isBuffer(request.body)) return request.body;
   return Buffer.alloc(0);
+}
+
+/** A graph whose placement failed, answered as the deploy answers it: 422 with the reason and the resource that did not fit. */
+function placementRefusal(graph: ExistingGraph, warnings?: unknown): ProblemException {
+  const failure = graph.placementFailure!;
+  return ProblemException.of(
+    HttpStatus.UNPROCESSABLE_ENTITY,
+    `Graph ${graph.graphId} was recorded but could not be placed: ${failure.detail}${awaitsFirstPlacement(graph) ? ` (POST /graphs/${graph.graphId}/retry places it again)` : ''}`,
+    {
+      graph: `/graphs/${graph.graphId}`,
+      bindingResource: failure.bindingResource,
+      // An intent that cannot be met is named as the requirement, as POST /placement/plan does.
+      ...(isIntent(failure.bindingResource) ? { requirement: failure.bindingResource } : {}),
+      ...(warnings === undefined ? {} : { warnings }),
+    },
+  );
 }
