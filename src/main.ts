@@ -140,10 +140,11 @@ function listenFailure(error: unknown, config: SmoConfig): StartupError | null {
 main().catch((error: unknown) => {
   // A kubeconfig that is missing or unusable is an operator's setting, not a bug: say which, without a stack.
   if (error instanceof KubeconfigInvalidError) {
-    process.stderr.write(`SMO cannot start: ${error.message} (check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~/.kube)\n`);
+    process.stderr.write(`SMO cannot start: ${error.message} (check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG, PROMETHEUS_RULE_KUBECONFIG or KUBECONFIG, and the mounted ~/.kube)\n`);
     process.exit(2);
   }
-  if (error instanceof StartupError) {
+  // A setting found wrong once the integrations are built is said as loadConfig's refusals are.
+  if (error instanceof StartupError || error instanceof ConfigError) {
     process.stderr.write(`SMO cannot start: ${error.message}\n`);
     process.exit(2);
   }

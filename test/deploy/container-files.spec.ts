@@ -162,7 +162,7 @@ describe('start-up without the mounted kubeconfig', () => {
       timeout: 60_000,
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^SMO cannot start: cannot load \/home\/node\/\.kube\/karmada-apiserver\.config: ENOENT.*\(check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG and the mounted ~\/\.kube\)\n$/);
+    expect(result.stderr).toMatch(/^SMO cannot start: cannot load \/home\/node\/\.kube\/karmada-apiserver\.config: ENOENT.*\(check KARMADA_KUBECONFIG, SUBMARINER_KUBECONFIG, PROMETHEUS_RULE_KUBECONFIG or KUBECONFIG, and the mounted ~\/\.kube\)\n$/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
