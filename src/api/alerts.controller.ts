@@ -118,7 +118,11 @@ export class AlertsController {
     const graph = ownerId === null ? null : await this.graphDocument(ownerId);
     // A graph named by the alert must have the service; an owner found by the service has it (the graph's document may lag).
     const owner = alert.graph === null ? ownerId : graph?.state.services.some((service) => service.id === alert.service) ? graph.name : null;
-    if (!owner) return { graphId: alert.graph, serviceId: alert.service, note: `no graph has a service ${alert.service}; recorded only`, submission: 0 };
+    if (!owner) {
+      // Said of the graph the alert names when it names one: another graph may well have a service of that id.
+      const why = alert.graph === null ? `no graph has a service ${alert.service}` : graph === null ? `no graph ${alert.graph}` : `graph ${alert.graph} has no service ${alert.service}`;
+      return { graphId: alert.graph, serviceId: alert.service, note: `${why}; recorded only`, submission: 0 };
+    }
     const submission = graph?.submission ?? 0;
     // SMO's rules name their event; the graph decides on it too (decide.ts), this only says why nothing comes of it.
     if (alert.event === null) return { graphId: owner, serviceId: alert.service, note: `alert ${alert.alertname ?? '?'} names no event of service ${alert.service}; recorded only`, submission };

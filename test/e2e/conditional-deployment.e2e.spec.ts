@@ -209,9 +209,12 @@ describe('POST /alerts', () => {
     expect((await rig.request('POST', '/project/demo-copy/graphs', { body: copy, contentType: 'application/yaml' })).status).toBe(200);
     expect((await post(webhook({ alertname: 'main-event', graph: 'zz-copy-graph', service: VO }))).status).toBe(200);
     expect((await post(webhook({ alertname: 'main-event', graph: 'no-such-graph', service: VO }))).status).toBe(200);
-    const fired = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 2 });
+    // Said of the graph named: other graphs have a service of that id.
+    expect(await (await post(webhook({ alertname: 'main-event', graph: 'zz-copy-graph', service: 'nobody' }))).json()).toMatchObject({ notes: ['graph zz-copy-graph has no service nobody; recorded only'] });
+    const fired = await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['AlertFired'] }, direction: 'backwards', maxCount: 3 });
     expect(fired.map((event) => event.data)).toEqual([
-      expect.objectContaining({ graphId: 'no-such-graph', serviceId: VO, note: `no graph has a service ${VO}; recorded only` }),
+      expect.objectContaining({ graphId: 'zz-copy-graph', serviceId: 'nobody', note: 'graph zz-copy-graph has no service nobody; recorded only' }),
+      expect.objectContaining({ graphId: 'no-such-graph', serviceId: VO, note: 'no graph no-such-graph; recorded only' }),
       expect.objectContaining({ graphId: 'zz-copy-graph', serviceId: VO, note: null }),
     ]);
   });
