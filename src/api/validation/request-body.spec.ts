@@ -41,6 +41,21 @@ describe('request bodies: class-validator errors as problems with JSON pointers'
     expect(checkBody(VimRegistrationBody, { ...vim, vim_name: 'Zürich-1 (ünï)' })).toMatchObject({ ok: true });
   });
 
+  it('says "must be an array" of a list field given anything else, and nothing about pointers inside it', () => {
+    for (const alerts of ['x', { a: 1 }, { status: 'firing' }, 3]) {
+      const checked = checkBody(AlertmanagerWebhookBody, { version: '4', groupKey: 'k', status: 'firing', receiver: 'r', alerts });
+      expect(checked).toMatchObject({ ok: false, problems: [{ pointer: '/alerts', message: 'must be an array' }] });
+      expect(checked.ok || checked.problems).toHaveLength(1);
+    }
+    expect(checkBody(PlanRequestBody, { clusters: 'x', services: { s: 1 } })).toMatchObject({
+      ok: false,
+      problems: [
+        { pointer: '/clusters', message: 'must be an array' },
+        { pointer: '/services', message: 'must be an array' },
+      ],
+    });
+  });
+
   it('refuses a body that is not an object', () => {
     for (const body of [null, [], 'text', 3]) expect(pointersOf(PlanRequestBody, body)).toEqual(['']);
   });

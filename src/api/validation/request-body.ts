@@ -43,7 +43,7 @@ export function checkBody<T extends object>(dto: ClassConstructor<T>, body: unkn
 }
 
 /** Type checks first: the message a client needs is "must be a string", not "too long". */
-const FIRST = ['whitelistValidation', 'isDefined', 'nestedValidation', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isIn'];
+const FIRST = ['whitelistValidation', 'isDefined', 'isArray', 'nestedValidation', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isIn'];
 
 /** One problem per bad field, at its JSON pointer. */
 export function problemsOf(errors: readonly ValidationError[], path: readonly string[] = []): Problem[] {
@@ -55,7 +55,8 @@ export function problemsOf(errors: readonly ValidationError[], path: readonly st
     const map = key === undefined ? undefined : mapCheckOf(key);
     const own: Problem[] =
       key === undefined ? [] : map ? map.problems(error.value).map((p) => ({ pointer: pointer + p.pointer, message: p.message })) : [{ pointer, message: messageOf(key, constraints[key]!) }];
-    return [...own, ...problemsOf(error.children ?? [], at)];
+    // Not an array where one is due: its elements' checks, run on the object's values, name pointers that do not exist.
+    return key === 'isArray' ? own : [...own, ...problemsOf(error.children ?? [], at)];
   });
 }
 
