@@ -38,6 +38,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ SMO_RULES_FILE: join(dir, 'rules.yml') }).prometheus.rules).toMatchObject({ mode: 'rules-file', file: join(dir, 'rules.yml') });
   });
 
+  it('reads registry hosts, refusing what could never match a chart reference (a URL, a path) or no host at all', () => {
+    expect(loadConfig({ SMO_ALLOWED_REGISTRIES: 'Registry.example.org, 10.0.3.53:5000,[::1]:5000' }).security.allowedRegistries).toEqual(['registry.example.org', '10.0.3.53:5000', '[::1]:5000']);
+    for (const value of ['http://10.0.3.53:5000', '10.0.3.53:5000/test', 'a b', 'host:port']) {
+      expect(() => loadConfig({ SMO_ALLOWED_REGISTRIES: value })).toThrow(/^SMO_ALLOWED_REGISTRIES: ".+" is not a host \(host or host:port, no scheme or path\)$/);
+    }
+    expect(() => loadConfig({ SMO_ALLOWED_REGISTRIES: ',,' })).toThrow(/^SMO_ALLOWED_REGISTRIES: holds no host/);
+  });
+
   it('reads the NFVCL settings; without NFVCL_BASE_URL the NFVCL routes answer 503', () => {
     expect(loadConfig({}).nfvcl).toEqual({ baseUrl: undefined, timeoutSeconds: 30, pollIntervalMs: 10_000, provisionTimeoutSeconds: 3600, workerFlavor: { cpu: 4, memoryBytes: 8 * 2 ** 30 } });
     expect(loadConfig({ SMO_PROVISION_WORKER_CPU: '8', SMO_PROVISION_WORKER_MEMORY_GIB: '32' }).nfvcl.workerFlavor).toEqual({ cpu: 8, memoryBytes: 32 * 2 ** 30 });

@@ -188,7 +188,7 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
       protectOperations: flag(env, 'SMO_PROTECT_OPERATIONS', false),
       rateLimitPerSecond: integer(env, ['SMO_RATE_LIMIT'], 200, 1, 1_000_000),
       swaggerUi: flag(env, 'SMO_SWAGGER_UI', true),
-      allowedRegistries: (env.SMO_ALLOWED_REGISTRIES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      allowedRegistries: registryHosts(env, 'SMO_ALLOWED_REGISTRIES'),
       maxSolveCells: integer(env, ['SMO_MAX_SOLVE_CELLS'], 200_000, 1, 10_000_000),
       maxEventStreams: integer(env, ['SMO_MAX_EVENT_STREAMS'], 200, 1, 100_000),
     },
@@ -405,6 +405,18 @@ function labelList(env: Env, name: string, fallback: string): Record<string, str
       return [label[1]!, label[2]!];
     }),
   );
+}
+
+/**
+ * Registry hosts (`host` or `host:port`), comma-separated, lowercased: what a chart's or an artifact's reference is
+ * compared with. A URL or a path could never match one, so every deploy would be refused: such a value is refused here.
+ */
+function registryHosts(env: Env, name: string): string[] {
+  const hosts = (env[name] ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+  if (hosts.length === 0 && env[name]?.trim()) throw new ConfigError(name, 'holds no host: give hosts (host or host:port), comma-separated, or leave it unset');
+  const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host));
+  if (bad !== undefined) throw new ConfigError(name, `${JSON.stringify(bad.slice(0, 100))} is not a host (host or host:port, no scheme or path)`);
+  return hosts;
 }
 
 /** `token:role` pairs, comma-separated; only their SHA-256 digests are kept. */
