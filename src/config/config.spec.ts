@@ -38,6 +38,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ SMO_RULES_FILE: join(dir, 'rules.yml') }).prometheus.rules).toMatchObject({ mode: 'rules-file', file: join(dir, 'rules.yml') });
   });
 
+  it('refuses an ultralow latency limit looser than the low one, and an alerts token shorter than an API token may be', () => {
+    expect(loadConfig({ SMO_LATENCY_ULTRALOW_MS: '20' }).latency.limitsMs).toEqual({ ultralow: 20, low: 20 });
+    expect(() => loadConfig({ SMO_LATENCY_ULTRALOW_MS: '50' })).toThrow(/^SMO_LATENCY_ULTRALOW_MS: must be at most SMO_LATENCY_LOW_MS \(20\)/);
+    expect(() => loadConfig({ SMO_ALERTS_TOKEN: 'x' })).toThrow(/^SMO_ALERTS_TOKEN: must have at least 16 characters$/);
+    expect(loadConfig({ SMO_ALERTS_TOKEN: 'alerts-token-0123456789' }).alertsToken).toBe('alerts-token-0123456789');
+  });
+
   it('reads registry hosts, refusing what could never match a chart reference (a URL, a path) or no host at all', () => {
     expect(loadConfig({ SMO_ALLOWED_REGISTRIES: 'Registry.example.org, 10.0.3.53:5000,[::1]:5000' }).security.allowedRegistries).toEqual(['registry.example.org', '10.0.3.53:5000', '[::1]:5000']);
     for (const value of ['http://10.0.3.53:5000', '10.0.3.53:5000/test', 'a b', 'host:port']) {

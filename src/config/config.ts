@@ -161,7 +161,7 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
     placementLedgerTtlSeconds: integer(env, ['SMO_PLACEMENT_LEDGER_TTL'], 300, 1, 86_400),
     latency: {
       clusterLatencyMs: latencyMatrix(env, 'SMO_CLUSTER_LATENCIES'),
-      limitsMs: { ultralow: integer(env, ['SMO_LATENCY_ULTRALOW_MS'], 10, 1, 10_000), low: integer(env, ['SMO_LATENCY_LOW_MS'], 20, 1, 10_000) },
+      limitsMs: latencyLimits(env),
     },
     karmada: {
       kubeconfig: kubeconfigPath(env, 'KARMADA_KUBECONFIG'),
@@ -182,7 +182,7 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
       concurrency: integer(env, ['SMO_HELM_CONCURRENCY'], 4, 1, 64),
     },
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
-    alertsToken: env.SMO_ALERTS_TOKEN?.trim() || undefined,
+    alertsToken: alertsToken(env),
     security: {
       tokens,
       protectOperations: flag(env, 'SMO_PROTECT_OPERATIONS', false),
@@ -405,6 +405,20 @@ function labelList(env: Env, name: string, fallback: string): Record<string, str
       return [label[1]!, label[2]!];
     }),
   );
+}
+
+/** The latency intents' limits: `ultralow` is the stricter of the two, or it would place more loosely than `low`. */
+function latencyLimits(env: Env): { ultralow: number; low: number } {
+  const limits = { ultralow: integer(env, ['SMO_LATENCY_ULTRALOW_MS'], 10, 1, 10_000), low: integer(env, ['SMO_LATENCY_LOW_MS'], 20, 1, 10_000) };
+  if (limits.ultralow > limits.low) throw new ConfigError('SMO_LATENCY_ULTRALOW_MS', `must be at most SMO_LATENCY_LOW_MS (${limits.low}): ultralow latency is the stricter limit (got ${limits.ultralow})`);
+  return limits;
+}
+
+/** The Alertmanager webhook's token: as long as an API token must be (it guards a route that deploys services). */
+function alertsToken(env: Env): string | undefined {
+  const token = env.SMO_ALERTS_TOKEN?.trim() || undefined;
+  if (token !== undefined && token.length < 16) throw new ConfigError('SMO_ALERTS_TOKEN', 'must have at least 16 characters');
+  return token;
 }
 
 /**
