@@ -20,6 +20,10 @@ export class SmoClient {
    */
   url(path: string): URL {
     const base = new URL(this.baseUrl);
+    // fetch refuses such a URL, and SMO reads no user or password: its API takes a bearer token.
+    if (base.username || base.password) {
+      throw new CliError(`the URL ${this.urlFrom === 'env' ? 'SMO_URL' : '--server'} gives (${this.displayUrl}) carries a user or password, which SMO does not read: give the API token with --token or SMO_TOKEN`);
+    }
     return new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base);
   }
 
@@ -42,9 +46,10 @@ export class SmoClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
+    const url = this.url(path);
     let response: Response;
     try {
-      response = await fetch(this.url(path), { method, headers, ...(body !== undefined ? { body } : {}) });
+      response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (error) {
       throw this.unreachable(error);
     }
