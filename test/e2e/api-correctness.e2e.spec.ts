@@ -276,6 +276,9 @@ describe('input a command route does not read: an unknown query parameter, a bod
     expect(placement.detail).toBe('POST /graphs/{name}/placement reads query parameters maxMoves, mode and no body; nothing was done');
     expect(placement.errors).toEqual([{ pointer: '/maxMoves', message: 'is a query parameter of this route (?maxMoves=…), not a body field' }]);
     expect((await refusal('POST', `/graphs/${GRAPH}/placement?maxmoves=1&mode=apply`)).errors).toEqual([{ pointer: '/maxmoves', message: 'unknown query parameter (did you mean maxMoves?)' }]);
+    // A value of a parameter it reads, refused naming the parameter.
+    expect((await refusal('POST', `/graphs/${GRAPH}/placement?maxMoves=-1`)).errors).toEqual([{ pointer: '/maxMoves', message: 'must be a whole number' }]);
+    expect((await refusal('POST', `/graphs/${GRAPH}/placement?mode=bogus`)).errors).toEqual([{ pointer: '/mode', message: 'must be apply or propose' }]);
     // Upstream's GET that re-places reads no parameter: a bound given to it would not hold.
     expect((await refusal('GET', `/graphs/${GRAPH}/placement?maxMoves=1`)).detail).toBe('GET /graphs/{name}/placement reads no query parameters and no body; nothing was done');
 

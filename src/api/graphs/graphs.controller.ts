@@ -222,7 +222,7 @@ export class GraphsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw queryParameterProblem('mode', 'must be apply or propose');
-    if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'maxMoves must be a whole number');
+    if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw queryParameterProblem('maxMoves', 'must be a whole number');
     const budget = maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {};
     if (mode === 'propose') await this.propose(name, budget, request, reply);
     else await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...budget });
