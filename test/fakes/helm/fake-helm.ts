@@ -69,13 +69,15 @@ export function fakeHelm(dir: string): FakeHelm {
     state: join(dir, 'fake-helm-state.json'),
     control: join(dir, 'fake-helm-control.json'),
   };
-  const log = (): FakeHelmInvocation[] =>
-    existsSync(files.log)
-      ? readFileSync(files.log, 'utf8')
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as FakeHelmInvocation)
-      : [];
+  // Complete lines only: a helm still running may be half-way through appending its line (a bench reads while deploys run).
+  const log = (): FakeHelmInvocation[] => {
+    const text = existsSync(files.log) ? readFileSync(files.log, 'utf8') : '';
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as FakeHelmInvocation);
+  };
   return {
     binary: join(__dirname, 'helm'),
     env: { FAKE_HELM_LOG: files.log, FAKE_HELM_STATE: files.state, FAKE_HELM_CONTROL: files.control },
