@@ -338,6 +338,7 @@ export class GraphsController {
     summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall; on a graph whose placement failed before it was ever placed: its placement)',
   })
   @GraphCommandResponses('Retry requested')
+  @ApiProblems(422)
   async retry(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
     const result = await this.execute({ type: 'RetryDeployment', data: { graphId: name, requestId: context.commandId } }, context);
