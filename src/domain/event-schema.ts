@@ -43,7 +43,7 @@ export class UnknownEventError extends Error {
  * The shape version written into every event's metadata (`schemaVersion`). Raise it when an event's
  * data changes shape, and register an upcaster from the previous version in UPCASTERS.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Turns one event type's data of version n into version n + 1. */
 export type Upcaster = (data: unknown) => unknown;
@@ -51,11 +51,17 @@ export type Upcaster = (data: unknown) => unknown;
 /** Upcasters keyed by event type, then by the version they upgrade from. */
 export type Upcasters = Readonly<Record<string, Readonly<Record<number, Upcaster>>>>;
 
+/** Version 2: a `condition: ALL` service's alert facts say when the alert started (which firing of it they are). */
+const withStartsAt: Upcaster = (data) => ({ startsAt: null, ...(data as object) });
+
 /**
- * Today's registry. Version 1 is the first versioned shape (test/fixtures/events holds events in
- * it), so nothing needs upgrading yet.
+ * Today's registry. test/fixtures/events/v<n> holds events as version n recorded them; each must fold
+ * with today's code once upcast.
  */
-export const UPCASTERS: Upcasters = {};
+export const UPCASTERS: Upcasters = {
+  ServiceEventFiring: { 1: withStartsAt },
+  ServiceEventResolved: { 1: withStartsAt },
+};
 
 interface VersionedEvent extends EventEnvelope {
   metadata: { schemaVersion?: number };

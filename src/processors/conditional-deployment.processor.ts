@@ -22,9 +22,9 @@ export class ConditionalDeploymentProcessor implements Processor {
     if (!isAlertFired(event)) return;
     const alert = event.data;
     if (!alert.graphId || !alert.serviceId) return;
-    const { graphId, serviceId, alertName, eventId, status, fingerprint } = alert;
+    const { graphId, serviceId, alertName, eventId, status, fingerprint, startsAt } = alert;
     await this.deps.dispatch(
-      { type: 'TriggerService', data: { graphId, serviceId, alertName, eventId, alertEventId: event.id, status, fingerprint } },
+      { type: 'TriggerService', data: { graphId, serviceId, alertName, eventId, alertEventId: event.id, status, fingerprint, startsAt } },
       processorContext(NAME, event, 'trigger'),
     );
   }

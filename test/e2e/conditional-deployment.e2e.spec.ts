@@ -437,6 +437,24 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     await rig.idle();
   });
 
+  it('ALL: a firing delivered after its own resolution (a retried notification) does not count; the series firing anew does', async () => {
+    const graph = (leftOver = 'all-late-firing-graph');
+    await submit('team-all-late', twoEvents(graph, 'ALL'));
+    await post(alertOf(graph, 'main-event', 'resolved'));
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await post(alertOf(graph, 'second-event', 'firing'));
+    await rig.idle();
+    expect(installs('team-all-late')).toHaveLength(0);
+    expect(await voStatus(graph)).toBe('Pending');
+    expect(await firingEvents(graph)).toEqual(['second-event']);
+    expect((await graphEvents(graph, 'ServiceEventResolved')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ eventId: 'main-event', startsAt: '2026-01-01T00:00:00Z' }),
+    ]);
+
+    await post(alertOf(graph, 'main-event', 'firing', '2026-01-01T01:00:00Z'));
+    await eventually(async () => installs('team-all-late').length === 1, 20_000, 'the VO install');
+  });
+
   it('an alert still firing when its graph is removed and submitted again deploys the new submission on its next repeat, once', async () => {
     const graph = (leftOver = 'resubmitted-graph');
     const body = twoEvents(graph, 'ANY');

@@ -51,7 +51,8 @@ export function keepEventsForFixtures(dataDir: string): void {
   const recordTo = process.env.SMO_RECORD_EVENTS_DIR;
   const file = join(dataDir, 'smo.db');
   if (!recordTo || !existsSync(file)) return;
-  const db = new DatabaseSync(file);
+  // A process or thread of the run may still be finishing a write (another instance on the same directory).
+  const db = new DatabaseSync(file, { timeout: 10_000 });
   try {
     db.exec(`VACUUM INTO '${join(recordTo, `${randomUUID()}.db`)}'`);
   } finally {

@@ -28,7 +28,7 @@ export type GraphCommand =
    * An alert of the service fired or resolved. Fired, it installs a service waiting for one (once); a service
    * waiting for ALL its events records which of them fire, and is installed once all do. Else nothing happens.
    */
-  | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> & { status: 'firing' | 'resolved'; fingerprint: string | null } }
+  | { type: 'TriggerService'; data: DataOf<'ServiceTriggered'> & { status: 'firing' | 'resolved'; fingerprint: string | null; startsAt: string | null } }
   | { type: 'RecordPlacementProposal'; data: DataOf<'PlacementProposed'> }
   /**
    * `overbooked`: what of the proposal's placement does not fit the clusters as they are now (the

@@ -461,17 +461,23 @@ describe('graph decider', () => {
     const VO = 'image-compression-vo';
     let alerts = 0;
     /** An alert of the VO's event, as the conditional deployment processor dispatches it. */
-    const alert = (eventId: string | null, status: 'firing' | 'resolved' = 'firing', fingerprint: string | null = `fp-${eventId}`): GraphCommand => ({
+    const FIRST_START = '2026-01-01T00:00:00Z';
+    const alert = (
+      eventId: string | null,
+      status: 'firing' | 'resolved' = 'firing',
+      fingerprint: string | null = `fp-${eventId}`,
+      startsAt: string | null = FIRST_START,
+    ): GraphCommand => ({
       type: 'TriggerService',
-      data: { graphId, serviceId: VO, alertName: `smo_${eventId}`, eventId, alertEventId: `alert-${++alerts}`, status, fingerprint },
+      data: { graphId, serviceId: VO, alertName: `smo_${eventId}`, eventId, alertEventId: `alert-${++alerts}`, status, fingerprint, startsAt },
     });
     const triggered = (command: GraphCommand): GraphEvent => {
-      const { status: _status, fingerprint: _fingerprint, ...data } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
+      const { status: _status, fingerprint: _fingerprint, startsAt: _startsAt, ...data } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
       return { type: 'ServiceTriggered', data };
     };
     const fact = (type: 'ServiceEventFiring' | 'ServiceEventResolved', command: GraphCommand): GraphEvent => {
-      const { graphId: g, serviceId, alertName, eventId, alertEventId, fingerprint } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
-      return { type, data: { graphId: g, serviceId, eventId: eventId!, alertName, fingerprint, alertEventId } };
+      const { graphId: g, serviceId, alertName, eventId, alertEventId, fingerprint, startsAt } = (command as Extract<GraphCommand, { type: 'TriggerService' }>).data;
+      return { type, data: { graphId: g, serviceId, eventId: eventId!, alertName, fingerprint, startsAt, alertEventId } };
     };
     /** The fixture graph with the VO waiting for `condition` over events `a` and `b`. */
     const withCondition = (condition: string): GraphSubmitted => {
@@ -562,13 +568,44 @@ describe('graph decider', () => {
         ]);
         const state = fold([...waiting('ALL'), ...decided]);
         expect(state.services.find((s) => s.id === VO)).toMatchObject({ status: 'Pending', triggered: false, firingEvents: { b: ['fp-b'] } });
-        // `a` firing again completes the set.
-        expect(run([...waiting('ALL'), ...decided], [alert('a')]).map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceTriggered']);
+        // `a` firing again (a new firing of the series: another startsAt) completes the set.
+        expect(run([...waiting('ALL'), ...decided], [alert('a', 'firing', 'fp-a', '2026-01-01T01:00:00Z')]).map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceTriggered']);
       });
 
-      it('records a repeated firing once, and a resolution only of an alert it recorded', () => {
-        const decided = run(waiting('ALL'), [alert('a'), alert('a'), alert('a'), alert('b', 'resolved'), alert('a', 'resolved', 'other-series')]);
-        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring']);
+      it('records a repeated firing once, and a repeated resolution once', () => {
+        const decided = run(waiting('ALL'), [alert('a'), alert('a'), alert('a'), alert('a', 'resolved'), alert('a', 'resolved'), alert('a', 'firing')]);
+        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceEventResolved']);
+      });
+
+      it('a firing delivered after its own resolution (Alertmanager retrying a failed notification) counts for nothing', () => {
+        // The resolution of an alert not recorded as firing is recorded, so that its firing, arriving late, is known resolved.
+        const decided = run(waiting('ALL'), [alert('a', 'resolved'), alert('a'), alert('b')]);
+        expect(decided.map((e) => [e.type, (e.data as { eventId?: string }).eventId])).toEqual([
+          ['ServiceEventResolved', 'a'],
+          ['ServiceEventFiring', 'b'],
+        ]);
+        const state = fold([...waiting('ALL'), ...decided]);
+        expect(state.services.find((s) => s.id === VO)).toMatchObject({ status: 'Pending', triggered: false, firingEvents: { b: ['fp-b'] } });
+        // The same series firing anew (another startsAt) counts, and completes the set.
+        expect(run([...waiting('ALL'), ...decided], [alert('a', 'firing', 'fp-a', '2026-01-01T01:00:00Z')]).map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceTriggered']);
+      });
+
+      it('a resolution without a startsAt is recorded only for an alert recorded firing (it could not be told from the next firing)', () => {
+        spec.given(waiting('ALL')).when(alert('a', 'resolved', 'fp-a', null)).then([]);
+        const decided = run(waiting('ALL'), [alert('a', 'firing', 'fp-a', null), alert('a', 'resolved', 'fp-a', null), alert('a', 'firing', 'fp-a', null)]);
+        expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceEventResolved', 'ServiceEventFiring']);
+      });
+
+      it(`keeps the latest ${MAX_FIRING_ALERTS_PER_EVENT} resolved alerts per event, and forgets them once triggered`, () => {
+        const resolutions = Array.from({ length: MAX_FIRING_ALERTS_PER_EVENT + 20 }, (_, i) => alert('a', 'resolved', `series-${i}`));
+        const decided = run(waiting('ALL'), resolutions);
+        expect(decided).toHaveLength(MAX_FIRING_ALERTS_PER_EVENT + 20);
+        const vo = fold([...waiting('ALL'), ...decided]).services.find((s) => s.id === VO)!;
+        expect(vo.resolvedAlerts?.a).toHaveLength(MAX_FIRING_ALERTS_PER_EVENT);
+        expect(vo.resolvedAlerts?.a?.[0]).toBe(JSON.stringify(['series-20', FIRST_START]));
+        const all = [...waiting('ALL'), ...decided, ...run([...waiting('ALL'), ...decided], [alert('a'), alert('b')])];
+        const triggeredVo = fold(all).services.find((s) => s.id === VO)!;
+        expect([triggeredVo.triggered, 'resolvedAlerts' in triggeredVo, 'firingEvents' in triggeredVo]).toEqual([true, false, false]);
       });
 
       it('an event fires while any of its alerts does (its query fires one per series)', () => {

@@ -9,6 +9,7 @@ import {
   holdsRelease,
   initialGraphState,
   isWanted,
+  resolvedAlertKey,
   triggerableByAlert,
   waitsForEveryEvent,
   type ExistingGraph,
@@ -218,17 +219,22 @@ function triggered({ graphId, serviceId, alertName, eventId, alertEventId }: Ale
  * A service waiting for ALL its events: which of them fire is recorded (per alert, so an event whose query
  * fires several alerts fires until each resolved), and the alert that completes the set triggers it. Recorded
  * until it is triggered only; after that it stays deployed whatever its alerts do (upstream never undeploys on
- * a resolution). A repeat of a recorded alert records nothing; an alert naming no event counts for none.
+ * a resolution). A repeat of a recorded alert records nothing; an alert naming no event counts for none. Resolutions
+ * are recorded by fingerprint and startsAt, even one that arrives before its firing (Alertmanager retrying a failed
+ * firing notification after the resolved one went through): the late firing then counts for nothing.
  * A stopped graph's service is triggered too (triggerableByAlert), and deploys once the graph is started.
  */
 function alertOfEveryEvent(graph: ExistingGraph, service: ServiceState, alert: AlertOfService): GraphEvent[] {
   const trigger = triggerOf(graph, service.id);
   if (!triggerableByAlert(graph, service) || alert.eventId === null || trigger?.kind !== 'event') return [];
-  const { graphId, serviceId, alertName, eventId, alertEventId, fingerprint } = alert;
-  const fact = { graphId, serviceId, eventId, alertName, fingerprint, alertEventId };
+  const { graphId, serviceId, alertName, eventId, alertEventId, fingerprint, startsAt } = alert;
+  const fact = { graphId, serviceId, eventId, alertName, fingerprint, startsAt, alertEventId };
   const firing = service.firingEvents?.[eventId] ?? [];
   const recorded = firing.includes(firingAlertKey(fingerprint));
-  if (alert.status === 'resolved') return recorded ? [{ type: 'ServiceEventResolved', data: fact }] : [];
+  // This firing of the alert resolved already: its resolution is recorded, and a firing delivered late counts for nothing.
+  const key = resolvedAlertKey(fingerprint, startsAt);
+  if (key !== null && service.resolvedAlerts?.[eventId]?.includes(key)) return [];
+  if (alert.status === 'resolved') return recorded || key !== null ? [{ type: 'ServiceEventResolved', data: fact }] : [];
   const fired: GraphEvent[] = recorded || firing.length >= MAX_FIRING_ALERTS_PER_EVENT ? [] : [{ type: 'ServiceEventFiring', data: fact }];
   const allFiring = trigger.events.every((event) => event.id === eventId || (service.firingEvents?.[event.id]?.length ?? 0) > 0);
   // One append: the last event's firing and the trigger it completes.

@@ -273,6 +273,11 @@ export interface ServiceEventAlert {
   eventId: string;
   alertName: string;
   fingerprint: string | null;
+  /**
+   * When the alert started (Alertmanager's `startsAt`): with the fingerprint, which firing of the alert it is (the
+   * same series firing again starts anew). Null when not given, and in events recorded before schema version 2.
+   */
+  startsAt: string | null;
   /** The AlertFired event it was recorded from. */
   alertEventId: string;
 }
@@ -283,7 +288,11 @@ export interface ServiceEventFiring {
   data: ServiceEventAlert;
 }
 
-/** An alert recorded by ServiceEventFiring resolved: its event no longer fires, unless another of its alerts does. */
+/**
+ * An alert of the event resolved: the event no longer fires, unless another of its alerts does. Recorded too when its
+ * firing was not (the resolution was delivered first: a firing notification retried late), so that a firing of the
+ * same alert (fingerprint and startsAt) arriving after its resolution counts for nothing.
+ */
 export interface ServiceEventResolved {
   type: 'ServiceEventResolved';
   data: ServiceEventAlert;

@@ -1,11 +1,13 @@
 import type { GraphEvent } from './events';
-import { awaitsAlert, firingAlertKey, isUpToDate, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
+import { MAX_FIRING_ALERTS_PER_EVENT, awaitsAlert, firingAlertKey, isUpToDate, resolvedAlertKey, isWanted, type ExistingGraph, type GraphState, type ProvisioningProposal, type ServiceState, type ServiceStatus } from './state';
 
 /** Version of evolveGraph and of GraphState's shape: bump it when either changes (older snapshots are then ignored). */
 // 9: ServiceEventFiring / ServiceEventResolved and `firingEvents` (condition: ALL).
 // 10: GraphStarted clears the failure of a first placement (the start asks for a new one); a wanted service no placement
 // is coming for is Not deployed, not Deploying; ClusterProvisioningApprovalRestored.
 // 11: `submission`, which submission of the graph id it is (a dashboard's owner tag names it).
+// (`resolvedAlerts` needed no new version: a state folded by 11 is what today's evolve folds from the same events, whose
+// resolutions carry no startsAt and so add none. Ignoring every snapshot would make each graph's next load read its whole stream.)
 export const GRAPH_EVOLVE_VERSION = 11;
 
 /**
@@ -142,7 +144,9 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       return graph;
     case 'ServiceTriggered':
       // Triggered, it stays wanted whatever its alerts do next: which of them fire no longer matters.
-      return withConvergingStatuses(updateService(graph, event.data.serviceId, ({ firingEvents: _firing, ...service }) => ({ ...service, triggered: true })));
+      return withConvergingStatuses(
+        updateService(graph, event.data.serviceId, ({ firingEvents: _firing, resolvedAlerts: _resolved, ...service }) => ({ ...service, triggered: true })),
+      );
     case 'ServiceEventFiring': {
       const { eventId, fingerprint } = event.data;
       return updateService(graph, event.data.serviceId, (service) => {
@@ -151,11 +155,12 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
       });
     }
     case 'ServiceEventResolved': {
-      const { eventId, fingerprint } = event.data;
+      const { eventId, fingerprint, startsAt } = event.data;
       return updateService(graph, event.data.serviceId, (service) => {
         const { [eventId]: firing = [], ...others } = service.firingEvents ?? {};
         const still = firing.filter((key) => key !== firingAlertKey(fingerprint));
-        return { ...service, firingEvents: still.length > 0 ? { ...others, [eventId]: still } : others };
+        const resolved = withResolvedAlert(service.resolvedAlerts, eventId, resolvedAlertKey(fingerprint, startsAt));
+        return { ...service, firingEvents: still.length > 0 ? { ...others, [eventId]: still } : others, ...(resolved && { resolvedAlerts: resolved }) };
       });
     }
     case 'ServiceScaled':
@@ -224,6 +229,13 @@ function infeasibleAfterPlacement(graph: ExistingGraph, placement: Readonly<Reco
       .sort()
       .join('\u0000');
   return Object.fromEntries(Object.entries(graph.scalingInfeasible ?? {}).filter(([cluster]) => servicesOn(before, cluster) === servicesOn(placement, cluster)));
+}
+
+/** The resolved alerts with one more (the latest MAX_FIRING_ALERTS_PER_EVENT per event); undefined when there is none to add. */
+function withResolvedAlert(resolved: ServiceState['resolvedAlerts'], eventId: string, key: string | null): ServiceState['resolvedAlerts'] {
+  if (key === null) return resolved;
+  const kept = (resolved?.[eventId] ?? []).filter((recorded) => recorded !== key);
+  return { ...resolved, [eventId]: [...kept, key].slice(-MAX_FIRING_ALERTS_PER_EVENT) };
 }
 
 function updateService(graph: ExistingGraph, serviceId: string, change: (service: ServiceState) => ServiceState): ExistingGraph {

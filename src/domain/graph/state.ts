@@ -46,6 +46,13 @@ export interface ServiceState {
    * Forgotten once the service is triggered; absent otherwise, and in states recorded before.
    */
   firingEvents?: Record<string, string[]>;
+  /**
+   * Beside `firingEvents`: per event, the alerts that resolved (`resolvedAlertKey`: fingerprint and startsAt), the
+   * latest MAX_FIRING_ALERTS_PER_EVENT. A firing delivered after its own resolution (a retried notification, a second
+   * Alertmanager) is then not taken for a new one. Forgotten with `firingEvents`; absent when none (and in states
+   * recorded before it: their resolutions carried no startsAt, so they would add none).
+   */
+  resolvedAlerts?: Record<string, string[]>;
 }
 
 /**
@@ -59,6 +66,14 @@ export const MAX_FIRING_ALERTS_PER_EVENT = 100;
 /** The key of an alert in `firingEvents` (an alert without a fingerprint is one alert). */
 export function firingAlertKey(fingerprint: string | null): string {
   return fingerprint ?? '';
+}
+
+/**
+ * The key of one firing of an alert in `resolvedAlerts`: its fingerprint and when it started (the same series firing
+ * again has another startsAt). Null without a startsAt: such a firing cannot be told from the next one.
+ */
+export function resolvedAlertKey(fingerprint: string | null, startsAt: string | null): string | null {
+  return startsAt === null ? null : JSON.stringify([fingerprint, startsAt]);
 }
 
 /** What made a cluster's scaling infeasible; the same cause is recorded once until something changes. */
