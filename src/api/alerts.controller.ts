@@ -110,10 +110,10 @@ export class AlertsController {
    * id (the service-owners read model, one seek however many graphs there are), and the alert triggers it only
    * if the service waits for an event of that name (another system's alert with a `service` label does not).
    * An alert that names no event (neither an `event` label nor an `alertname`) triggers nothing. `submission`:
-   * which submission of the graph it went to (the alert log records a repeat once per submission).
+   * which submission of the graph it went to, null for none (the alert log records a repeat once per submission).
    */
-  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null; submission: number }> {
-    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only`, submission: 0 };
+  private async route(alert: SmoAlert): Promise<{ graphId: string | null; serviceId: string | null; note: string | null; submission: number | null }> {
+    if (!alert.service) return { graphId: alert.graph, serviceId: null, note: `alert ${alert.alertname ?? '?'} names no service; recorded only`, submission: null };
     const ownerId = alert.graph ?? (await firstOwnerOf(this.runtime.readStore, alert.service));
     const graph = ownerId === null ? null : await this.graphDocument(ownerId);
     // A graph named by the alert must have the service; an owner found by the service has it (the graph's document may lag).
@@ -121,7 +121,7 @@ export class AlertsController {
     if (!owner) {
       // Said of the graph the alert names when it names one: another graph may well have a service of that id.
       const why = alert.graph === null ? `no graph has a service ${alert.service}` : graph === null ? `no graph ${alert.graph}` : `graph ${alert.graph} has no service ${alert.service}`;
-      return { graphId: alert.graph, serviceId: alert.service, note: `${why}; recorded only`, submission: 0 };
+      return { graphId: alert.graph, serviceId: alert.service, note: `${why}; recorded only`, submission: null };
     }
     const submission = graph?.submission ?? 0;
     // SMO's rules name their event; the graph decides on it too (decide.ts), this only says why nothing comes of it.

@@ -1,7 +1,7 @@
 import { MemoryEventStore } from '../eventstore/memory-event-store';
 import { AlertLog, alertEventId, type ReceivedAlert } from './alert-log';
 
-const alert = (over: Partial<ReceivedAlert['data']> = {}, endsAt: string | null = null, submission = 0): ReceivedAlert => ({
+const alert = (over: Partial<ReceivedAlert['data']> = {}, endsAt: string | null = null, submission: number | null = 0): ReceivedAlert => ({
   data: { alertName: 'cpu-high', status: 'firing', graphId: 'g', serviceId: 's', eventId: 'cpu-high', fingerprint: 'c0ffee', startsAt: '2026-12-05T23:50:00Z', receiver: 'smo', note: null, ...over },
   endsAt,
   submission,
@@ -37,6 +37,16 @@ describe('AlertLog', () => {
     await log.record([alert({}, null, 12)], now);
     await log.record([alert({}, null, 12)], now);
     expect(await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).toHaveLength(2);
+  });
+
+  it('records an alert routed to no graph (its graph not submitted yet) apart: its repeat once the graph is submitted is recorded too', async () => {
+    const store = new MemoryEventStore();
+    const log = new AlertLog(store);
+    const now = context('2026-12-06T00:00:00Z');
+    await log.record([alert({ note: 'no graph g; recorded only' }, null, null)], now);
+    await log.record([alert({ note: 'no graph g; recorded only' }, null, null)], now);
+    await log.record([alert()], now);
+    expect((await store.readAll({ filter: { eventTypes: ['AlertFired'] } })).map((event) => (event.data as ReceivedAlert['data']).note)).toEqual(['no graph g; recorded only', null]);
   });
 
   it("records a notification of more alerts than one append of the store holds, each once (Alertmanager does not retry a 4xx)", async () => {

@@ -13,8 +13,8 @@ export interface ReceivedAlert {
   data: AlertFired['data'];
   /** null while firing. */
   endsAt: string | null;
-  /** The stream revision of the routed graph's latest submission (GraphDocument's `submission`); 0 for its first, or no graph. */
-  submission: number;
+  /** The stream revision of the routed graph's latest submission (GraphDocument's `submission`, 0 for its first); null when routed to no graph. */
+  submission: number | null;
 }
 
 /**
@@ -29,8 +29,9 @@ export interface ReceivedAlert {
  * id is another submission: the first repeat of an alert that kept firing is recorded for it, once, and
  * triggers its Pending service (recorded for the removed one only, it never would: Alertmanager sends it
  * unchanged until it resolves). A graph's first submission adds nothing to the id: the ids of alerts
- * recorded before the submission counted stay those of a graph submitted once. An alert with neither fingerprint nor start cannot be
- * told apart and gets an id of its own, in the day's stream.
+ * recorded before the submission counted stay those of a graph submitted once. An alert routed to no graph (its graph not
+ * submitted yet) has an id of its own too: its repeat once the graph is submitted is recorded, and triggers. An alert with
+ * neither fingerprint nor start cannot be told apart and gets an id of its own, in the day's stream.
  */
 export class AlertLog {
   constructor(private readonly store: EventStore) {}
@@ -79,6 +80,6 @@ function startDay({ data }: ReceivedAlert, now: Date): Date {
 
 export function alertEventId({ data, endsAt, submission }: ReceivedAlert): string {
   if (data.fingerprint === null && data.startsAt === null) return randomUUID();
-  const routed = [data.graphId ?? '', data.serviceId ?? '', data.eventId ?? '', ...(submission > 0 ? [submission] : [])];
+  const routed = [data.graphId ?? '', data.serviceId ?? '', data.eventId ?? '', ...(submission === null ? ['unrouted'] : submission > 0 ? [submission] : [])];
   return deterministicId('alert', data.fingerprint ?? '', data.alertName, data.status, data.startsAt ?? '', endsAt ?? '', ...routed);
 }

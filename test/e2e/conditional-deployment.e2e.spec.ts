@@ -455,6 +455,17 @@ describe('POST /alerts: event.condition ALL waits for every event, ANY for one',
     await eventually(async () => installs('team-all-late').length === 1, 20_000, 'the VO install');
   });
 
+  it('an alert that fired before its graph was submitted deploys the service on its first repeat after the submission', async () => {
+    const graph = (leftOver = 'not-yet-submitted-graph');
+    const early = await rig.request('POST', '/alerts', { body: JSON.stringify(alertOf(graph, 'main-event', 'firing')), contentType: 'application/json' });
+    expect(await early.json()).toMatchObject({ notes: [expect.stringContaining(`no graph ${graph}; recorded only`)] });
+    await submit('team-early', twoEvents(graph, 'ANY'));
+    expect(await voStatus(graph)).toBe('Pending');
+    // Alertmanager repeats it unchanged (same fingerprint and startsAt).
+    await post(alertOf(graph, 'main-event', 'firing'));
+    await eventually(async () => installs('team-early').length === 1, 20_000, 'the VO install');
+  });
+
   it('an alert still firing when its graph is removed and submitted again deploys the new submission on its next repeat, once', async () => {
     const graph = (leftOver = 'resubmitted-graph');
     const body = twoEvents(graph, 'ANY');
