@@ -51,7 +51,7 @@ function scriptedHistory(graphs: number, steps: number): Array<{ graphId: string
                 : choice === 10
                   ? { type: 'GraphStopped', data: { graphId } }
                   : choice === 11
-                    ? { type: 'GraphStarted', data: { graphId } }
+                    ? { type: 'GraphStarted', data: { graphId, overbooked: [] } }
                     : choice < 14
                       ? { type: 'PlacementProposed', data: { graphId, proposalId, basisDecisionId: null, diff: [], why: 'asked', expiresAt: '2030-01-01T00:00:00.000Z', decision: demoPlacementDecided(graphId, {}) } }
                       : choice === 14

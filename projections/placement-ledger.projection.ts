@@ -16,12 +16,29 @@ export interface PlacedService {
   replicas: number;
   /** When this demand was last added to the cluster (placed there, moved there, scaled up, restarted). */
   placedAt: string;
+  /**
+   * The periods it ran there before its graph's latest stops (the latest RUNNING_PERIODS_KEPT, oldest first), while
+   * placed as now: a cluster whose allocation was last observed within one of them still shows this demand, the
+   * stop and start since not observed (placed-demand.ts). Absent when none, and in documents written before it.
+   */
+  earlier?: RunningPeriod[];
 }
+
+/** A time its demand ran on the cluster: from when it was placed (or restarted) until its graph was stopped. */
+export interface RunningPeriod {
+  from: string;
+  until: string;
+}
+
+/** Enough for a graph stopped and started this many times between two observations of a cluster's allocation. */
+export const RUNNING_PERIODS_KEPT = 4;
 
 /** Per live graph: the demand SMO has placed on each cluster (a stopped graph places none). */
 export interface PlacementLedgerDocument {
   graphId: string;
   running: boolean;
+  /** When the graph was stopped, while it is. */
+  stoppedAt?: string;
   /**
    * One entry per (service, cluster) it runs on, keyed by `ledgerKey`: at most the graph's services
    * times the clusters of their sets (one for a service without highAvailability).
@@ -129,6 +146,7 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
               gpu: demand.gpu ? 1 : 0,
               replicas: demand.replicas,
               placedAt: unchanged ? before.placedAt : at,
+              ...(unchanged && before.earlier && { earlier: before.earlier }),
             };
           }
         }
@@ -138,13 +156,25 @@ export const placementLedgerProjection: Projection<PlacementLedgerDocument> = {
         const { serviceId, to } = event.data;
         const copies = Object.entries(current.services).filter(([key, service]) => serviceIdOf(key, service) === serviceId);
         if (copies.length === 0) return current;
-        const scaled = copies.map(([key, service]) => [key, { ...service, replicas: to, placedAt: to > service.replicas ? at : service.placedAt }] as const);
+        // Scaled up, the demand is more than ran before: none of it is taken as shown (earlier periods forgotten).
+        const scaled = copies.map(([key, { earlier, ...service }]) => {
+          const up = to > service.replicas;
+          return [key, { ...service, replicas: to, placedAt: up ? at : service.placedAt, ...(!up && earlier && { earlier }) }] as const;
+        });
         return indexed({ ...current, services: { ...current.services, ...Object.fromEntries(scaled) } });
       }
       case 'GraphStopped':
-        return { ...current, running: false };
-      case 'GraphStarted':
-        return indexed({ ...current, running: true, services: Object.fromEntries(Object.entries(current.services).map(([id, s]) => [id, { ...s, placedAt: at }])) });
+        return { ...current, running: false, stoppedAt: at };
+      case 'GraphStarted': {
+        const { stoppedAt, ...started } = current;
+        // Its placement no longer fit: dropped until it is placed anew.
+        if (event.data.overbooked.length > 0) return indexed({ ...started, running: true, services: {} });
+        const restarted = (service: PlacedService): PlacedService => {
+          const earlier = stoppedAt === undefined ? service.earlier : [...(service.earlier ?? []), { from: service.placedAt, until: stoppedAt }].slice(-RUNNING_PERIODS_KEPT);
+          return { ...service, placedAt: at, ...(earlier && { earlier }) };
+        };
+        return indexed({ ...started, running: true, services: Object.fromEntries(Object.entries(current.services).map(([id, s]) => [id, restarted(s)])) });
+      }
       case 'GraphRemoved':
         return null;
       default:

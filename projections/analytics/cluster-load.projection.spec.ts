@@ -21,7 +21,9 @@ function interleavedHistories(steps: number): RecordedEvent[] {
           ? demoPlacementDecided(graphId, { 'noise-reduction': `c${(g + step) % 3}`, 'image-detection': `c${(g + 1) % 3}` }, { cpu: 0.1 * ((g % 7) + 1), replicas: 1 + (step % 3) })
           : kind === 'ServiceScaled'
             ? { graphId, serviceId: 'image-detection', cluster: `c${(g + 1) % 3}`, from: 1, to: 1 + ((step + g) % 4), requestRate: 1, solver: 'highs', objective: 0 }
-            : { graphId };
+            : kind === 'GraphStarted'
+              ? { graphId, overbooked: [] }
+              : { graphId };
       const position = events.length + 1;
       events.push({ id: `e${position}`, type: kind, data, metadata: {}, streamId: `graph-${graphId}`, revision: 0, position, created: new Date(Date.UTC(2026, 2, 1) + position * 60_000).toISOString() });
     }

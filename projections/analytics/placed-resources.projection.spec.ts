@@ -23,7 +23,7 @@ function scriptedHistory(count: number, meanGapMinutes: number): RecordedEvent[]
   const events: GraphEvent[] = [{ type: 'PlacementDecided', data: basis }];
   for (let i = 0; i < count; i++) {
     if (i === Math.floor(count / 3)) events.push({ type: 'GraphStopped', data: { graphId } });
-    if (i === Math.floor(count / 3) + 5) events.push({ type: 'GraphStarted', data: { graphId } });
+    if (i === Math.floor(count / 3) + 5) events.push({ type: 'GraphStarted', data: { graphId, overbooked: [] } });
     events.push(longHistoryEvent(graphId, i, basis));
   }
   return events.map((event, index) => {

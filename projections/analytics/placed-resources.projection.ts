@@ -85,7 +85,8 @@ export function placedAfter<D extends Placed>(doc: D, event: GraphEvent): D {
     case 'GraphStopped':
       return { ...doc, running: false };
     case 'GraphStarted':
-      return { ...doc, running: true };
+      // Its placement no longer fit: dropped until it is placed anew.
+      return event.data.overbooked.length > 0 ? { ...doc, running: true, services: {} } : { ...doc, running: true };
     case 'GraphRemoved':
       // A removed graph places nothing. Its id may be deployed again, and that deployment runs: a
       // stopped graph's `running: false` must not outlive it (its PlacementDecided would count nothing).

@@ -53,6 +53,8 @@ export type Upcasters = Readonly<Record<string, Readonly<Record<number, Upcaster
 
 /** Version 2: a `condition: ALL` service's alert facts say when the alert started (which firing of it they are). */
 const withStartsAt: Upcaster = (data) => ({ startsAt: null, ...(data as object) });
+/** Version 2: a start says what of the graph's placement no longer fit (none was checked before). */
+const withNothingOverbooked: Upcaster = (data) => ({ overbooked: [], ...(data as object) });
 
 /**
  * Today's registry. test/fixtures/events/v<n> holds events as version n recorded them; each must fold
@@ -61,6 +63,7 @@ const withStartsAt: Upcaster = (data) => ({ startsAt: null, ...(data as object) 
 export const UPCASTERS: Upcasters = {
   ServiceEventFiring: { 1: withStartsAt },
   ServiceEventResolved: { 1: withStartsAt },
+  GraphStarted: { 1: withNothingOverbooked },
 };
 
 interface VersionedEvent extends EventEnvelope {

@@ -57,7 +57,7 @@ describe('the alert-rules processor', () => {
     await handleLast();
     expect(await events()).toHaveLength(1);
     // Started and stopped again with no rule written in between: no removal to record.
-    await run({ type: 'StartGraph', data: { graphId } });
+    await run({ type: 'StartGraph', data: { graphId, overbooked: [] } });
     await run({ type: 'StopGraph', data: { graphId } });
     await handleLast();
     expect(await events()).toHaveLength(1);
@@ -65,14 +65,14 @@ describe('the alert-rules processor', () => {
 
   it('leaves the rules of a graph started again when its stop is handled after that (a parked stop re-driven)', async () => {
     // The graph the test above stopped.
-    await run({ type: 'StartGraph', data: { graphId } });
+    await run({ type: 'StartGraph', data: { graphId, overbooked: [] } });
     await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
     await handleLast();
     const written = (await rules.listRules()).map((r) => r.name);
     expect(written).toHaveLength(1);
     await run({ type: 'StopGraph', data: { graphId } });
     const stop = (await stores.eventStore.readStream(graphStream(graphId))).at(-1)!;
-    await run({ type: 'StartGraph', data: { graphId } });
+    await run({ type: 'StartGraph', data: { graphId, overbooked: [] } });
     await run({ type: 'RecordServiceOutcome', event: { type: 'ServicePending', data: { graphId, serviceId: vo.id } } });
     await handleLast();
     const recorded = (await events()).length;
@@ -274,7 +274,7 @@ describe.each([
       upsertRules: (graphId, written) => rules.upsertRules(graphId, written),
       listRules: () => rules.listRules(),
       removeRules: async (graphId, names) => {
-        await run({ type: 'StartGraph', data: { graphId: id } });
+        await run({ type: 'StartGraph', data: { graphId: id, overbooked: [] } });
         await place(run, graph);
         await processor.handle((await history()).at(-1)!);
         return rules.removeRules(graphId, names);

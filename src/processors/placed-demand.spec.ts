@@ -147,7 +147,7 @@ describe('the ledger read behind placement', () => {
         at += (1 + ((g * 31 + i * 17) % 23)) * 20_000;
         events.push({ at, event: longHistoryEvent(graphId, g + i, basis) });
         if (i === 4 && g % 6 === 1) events.push({ at: at + 1, event: { type: 'GraphStopped', data: { graphId } } });
-        if (i === 8 && g % 6 === 1) events.push({ at: at + 1, event: { type: 'GraphStarted', data: { graphId } } });
+        if (i === 8 && g % 6 === 1) events.push({ at: at + 1, event: { type: 'GraphStarted', data: { graphId, overbooked: [] } } });
       }
       if (g % 10 === 3) events.push({ at: at + 5_000, event: { type: 'GraphRemoved', data: { graphId } } as GraphEvent });
     }

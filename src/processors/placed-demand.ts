@@ -2,7 +2,7 @@ import type { CachingReadStore } from '../readstore/caching-read-store';
 import type { ReadStore } from '../readstore/read-store';
 import type { ClusterDocument } from '../../projections/clusters.projection';
 import type { ExistingGraph } from '../domain/graph/state';
-import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, serviceIdOf, type PlacedDemandTotals, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
+import { MINUTE_MS, PLACED_DEMAND_ID, placedDemandTotals, serviceIdOf, type PlacedDemandTotals, type PlacedService, type PlacementLedgerDocument } from '../../projections/placement-ledger.projection';
 
 export interface Demand {
   cpu: number;
@@ -16,12 +16,12 @@ export type DemandByCluster = Record<string, Demand>;
  * Demand on each cluster from the ledger, counting the services `counts` accepts. Every running
  * graph's placed services by default: what a simulated Karmada would show as allocated.
  */
-export function placedDemand(ledger: readonly PlacementLedgerDocument[], counts: (cluster: string, placedAt: string) => boolean = () => true): DemandByCluster {
+export function placedDemand(ledger: readonly PlacementLedgerDocument[], counts: (service: PlacedService) => boolean = () => true): DemandByCluster {
   const byCluster: DemandByCluster = {};
   for (const graph of ledger) {
     if (!graph.running) continue;
     for (const service of Object.values(graph.services)) {
-      if (!counts(service.cluster, service.placedAt)) continue;
+      if (!counts(service)) continue;
       const sum = (byCluster[service.cluster] ??= { cpu: 0, memoryBytes: 0, gpu: 0 });
       sum.cpu = Math.round((sum.cpu + service.cpu * service.replicas) * 1000) / 1000;
       sum.memoryBytes += service.memoryBytes * service.replicas;
@@ -36,18 +36,31 @@ export function placedDemand(ledger: readonly PlacementLedgerDocument[], counts:
  * scheduler, then the next inventory sync). So demand SMO placed on a cluster after the last
  * observed change of that cluster's allocation still counts against it, until an observation
  * shows the allocation changed (taken as reflecting it) or `ttlMs` has passed since it was placed.
+ * Unless it ran there already when that observation was made (its graph stopped and started since,
+ * within one sync: the allocation never showed it leave), when the allocation shows it still.
  */
 export function unreflectedDemand(ledger: readonly PlacementLedgerDocument[], clusters: readonly ClusterDocument[], now: Date, ttlMs: number): DemandByCluster {
   return placedDemand(ledger, notYetReflected(clusters, now, ttlMs));
 }
 
-/** The ledger rule as a predicate: does demand placed on `cluster` at `placedAt` still count against it? */
-function notYetReflected(clusters: readonly ClusterDocument[], now: Date, ttlMs: number): (cluster: string, placedAt: string) => boolean {
-  const observedAt = new Map(clusters.map((c) => [c.name, Date.parse(c.allocationObservedAt ?? c.updatedAt)]));
-  return (cluster, placedAt) => {
-    const placed = Date.parse(placedAt);
-    return placed > (observedAt.get(cluster) ?? 0) && now.getTime() - placed < ttlMs;
+/** The ledger rule as a predicate: does this placed demand still count against its cluster? */
+function notYetReflected(clusters: readonly ClusterDocument[], now: Date, ttlMs: number): (service: PlacedService) => boolean {
+  const observedAt = observationTimes(clusters);
+  return (service) => {
+    const placed = Date.parse(service.placedAt);
+    const observed = observedAt.get(service.cluster) ?? 0;
+    return placed > observed && now.getTime() - placed < ttlMs && !ranEarlierAt(service, observed);
   };
+}
+
+/** When each cluster's allocation was last seen to change. */
+function observationTimes(clusters: readonly ClusterDocument[]): Map<string, number> {
+  return new Map(clusters.map((c) => [c.name, Date.parse(c.allocationObservedAt ?? c.updatedAt)]));
+}
+
+/** It ran on its cluster at `time` in a period before its graph's latest stops. */
+function ranEarlierAt(service: PlacedService, time: number): boolean {
+  return (service.earlier ?? []).some(({ from, until }) => Date.parse(from) <= time && time < Date.parse(until));
 }
 
 /** The graph being re-placed, and which of its services' demand the inventory's allocated figures include. */
@@ -87,7 +100,7 @@ export async function effectiveClusters(readStore: CachingReadStore, now: Date, 
   const docs = clusters.documents.map(({ doc }) => doc);
   const counts = notYetReflected(docs, now, ttlMs);
   const pending = placedDemand(recent, counts);
-  const credit = own ? ownDemand(ownGraph?.doc, own, counts) : {};
+  const credit = own ? ownDemand(ownGraph?.doc, own, counts, observationTimes(docs)) : {};
   return withDemand(docs, pending, credit);
 }
 
@@ -125,12 +138,28 @@ async function recentlyPlaced(readStore: CachingReadStore, now: Date, ttlMs: num
   return found.documents.map(({ doc }) => doc);
 }
 
-/** What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger rule. */
-function ownDemand(graph: PlacementLedgerDocument | undefined, own: OwnGraph, counts: (cluster: string, placedAt: string) => boolean): DemandByCluster {
+/**
+ * What the graph's own services take from each cluster's reported figure: in the allocation, or subtracted by the ledger
+ * rule. A stopped graph's (a start checks its placement still fits) only while the allocation shows it: last observed
+ * when the service still ran there, the stop not observed yet.
+ */
+function ownDemand(
+  graph: PlacementLedgerDocument | undefined,
+  own: OwnGraph,
+  counts: (service: PlacedService) => boolean,
+  observedAt: ReadonlyMap<string, number>,
+): DemandByCluster {
   if (!graph) return {};
+  const shown = (key: string, service: PlacedService): boolean => {
+    if (!own.inAllocation(serviceIdOf(key, service))) return false;
+    if (graph.running) return true;
+    const observed = observedAt.get(service.cluster) ?? 0;
+    const stoppedAt = graph.stoppedAt === undefined ? Number.NaN : Date.parse(graph.stoppedAt);
+    return (Date.parse(service.placedAt) <= observed && observed < stoppedAt) || ranEarlierAt(service, observed);
+  };
   // Every copy of a highAvailability service: each is an entry of its own, on its own cluster.
-  const services = Object.fromEntries(Object.entries(graph.services).filter(([key, service]) => own.inAllocation(serviceIdOf(key, service)) || counts(service.cluster, service.placedAt)));
-  return placedDemand([{ ...graph, services }]);
+  const services = Object.fromEntries(Object.entries(graph.services).filter(([key, service]) => shown(key, service) || (graph.running && counts(service))));
+  return placedDemand([{ ...graph, running: true, services }]);
 }
 
 /**

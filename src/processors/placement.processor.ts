@@ -107,7 +107,7 @@ export class PlacementProcessor implements Processor {
 
   async handle(event: RecordedEvent, { signal }: ProcessorContext): Promise<void> {
     if (!isGraphEvent(event)) return;
-    const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : 'first-deploy';
+    const reason: PlacementReason = event.type === 'ReplacementRequested' ? event.data.reason : event.type === 'GraphStarted' && event.data.overbooked.length > 0 ? 'start' : 'first-deploy';
     // Read, decided and recorded under the lease approvals hold too: neither takes capacity the other is taking, and
     // an approval of this graph that held it meanwhile (its placement changed) is what this decision starts from.
     const stopped = () => (signal.reason instanceof Error ? signal.reason : new Error('the placement processor stopped'));

@@ -137,7 +137,10 @@ describe('a removal whose uninstall fails', () => {
     // More failures than the runner's attempts (5): the event is parked with the release still there.
     rig.helm.control({ fail: [{ command: 'uninstall', release: 'noise-reduction', times: 5, stderr: unreachable }] });
     const remove = await rig.request('DELETE', `/graphs/${GRAPH}`);
-    expect(remove.status).toBe(202);
+    expect([remove.status, await remove.text()]).toEqual([
+      202,
+      `Removal requested, not finished: a release of graph ${GRAPH} is still being uninstalled, or its uninstall failed; DELETE /graphs/${GRAPH} again retries it\n`,
+    ]);
     await rig.idle();
     expect(Object.keys(rig.helm.state())).toEqual(['demo/noise-reduction']);
     expect(await uninstallFailures()).toBe(5);

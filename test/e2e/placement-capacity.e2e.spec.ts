@@ -232,3 +232,88 @@ describe('a graph whose first placement failed, stopped and started again', () =
     }
   }, 60_000);
 });
+
+describe('a stopped graph started again', () => {
+  const detail = async (response: Response) => ({ status: response.status, detail: ((await response.json()) as { detail: string }).detail });
+
+  it('is not started where another graph took its capacity while it was stopped: placed anew, or refused as a deploy is (422)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-start-overbook-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    // Room for one demo (2.5 cores), not two.
+    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
+    const view = async (graph: string) => (await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View;
+    try {
+      expect((await post('/project/a/graphs', demo('first-graph'))).status).toBe(200);
+      expect((await post('/graphs/first-graph/stop')).status).toBe(200);
+      expect((await post('/clusters/sync')).status).toBe(200);
+      // The stop gave the cluster back: the second graph takes it.
+      expect((await post('/project/b/graphs', demo('second-graph'))).status).toBe(200);
+      expect((await view('second-graph')).placement).toMatchObject({ 'noise-reduction': 'only' });
+
+      // Started where it was, both would run on 3 cores: it is placed anew, and there is no room.
+      expect(await detail(await post('/graphs/first-graph/start'))).toEqual({
+        status: 422,
+        detail: expect.stringMatching(/^Graph first-graph was recorded but could not be placed: .+ \(POST \/graphs\/first-graph\/retry places it again\)$/),
+      });
+      await smo.runtime.processing.whenIdle();
+      const first = await view('first-graph');
+      expect({ status: first.status, placement: first.placement, statuses: first.services.map((s) => s.status).sort() }).toEqual({
+        status: 'Running',
+        placement: null,
+        statuses: ['Not deployed', 'Not deployed', 'Not deployed'],
+      });
+      const load = (await (await fetch(`${smo.url}/analytics/cluster-load`)).json()) as Record<string, Array<{ cpu: number }>>;
+      expect(load['only']!.at(-1)!.cpu).toBeLessThanOrEqual(3);
+      const reasons = ((await (await fetch(`${smo.url}/graphs/first-graph/placements`)).json()) as Array<{ reason: string; feasible: boolean }>).map((d) => [d.reason, d.feasible]);
+      expect(reasons).toEqual([
+        ['first-deploy', true],
+        ['start', false],
+      ]);
+
+      // The other graph removed, a retry places it where it was.
+      expect((await fetch(`${smo.url}/graphs/second-graph`, { method: 'DELETE' })).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      expect((await post('/clusters/sync')).status).toBe(200);
+      expect((await post('/graphs/first-graph/retry')).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      expect((await view('first-graph')).services.map((s) => s.status).sort()).toEqual(['Deployed', 'Deployed', 'Pending']);
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('stopped and started between two observations of the cluster, is counted once: it starts where it was and re-places onto itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-start-twice-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
+    const available = async () => ((await (await fetch(`${smo.url}/clusters/`)).json()) as ClusterView[]).find((c) => c.name === 'only')!.available_cpu;
+    try {
+      expect((await post('/project/a/graphs', demo('steady-graph'))).status).toBe(200);
+      // The inventory observes the graph's allocation; then stop and start with no observation in between.
+      expect((await post('/clusters/sync')).status).toBe(200);
+      expect(await available()).toBe(0.5);
+      for (let round = 0; round < 2; round++) {
+        expect((await post('/graphs/steady-graph/stop')).status).toBe(200);
+        const started = await post('/graphs/steady-graph/start');
+        expect([started.status, await started.text()]).toEqual([200, 'Graph started\n']);
+      }
+      // The allocation the inventory last observed shows it already: the ledger does not count it a second time.
+      expect(await available()).toBe(0.5);
+      const replaced = await post('/graphs/steady-graph/placement');
+      expect(replaced.status).toBe(200);
+      const view = (await (await fetch(`${smo.url}/graphs/steady-graph`)).json()) as View;
+      expect({ placement: view.placement, failure: view.placementFailure }).toEqual({
+        placement: { 'image-compression-vo': 'only', 'noise-reduction': 'only', 'image-detection': 'only' },
+        failure: null,
+      });
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -127,12 +127,18 @@ async function foldAsRunner(projection: Projection<unknown>, events: readonly Re
 const EVERY_PROJECTION: Projection<unknown>[] = [...PROJECTIONS, clusterLoadProjection, placementDecisionsProjection, serviceOwnersProjection];
 
 
+/**
+ * Fields that today's fixtures happen to always have but that the type declares optional, absent in older events (the
+ * check below cannot read the types): a field listed here needs no upcaster.
+ */
+const OPTIONAL_FIELDS: Record<string, string[]> = { NfvclCallFailed: ['lostCreate'] };
+
 /** Per event type, the data fields every one of today's fixtures of it has: what an upcast event must have too. */
 function fieldsAlwaysPresent(name: string): Map<string, string[]> {
   const byType = new Map<string, string[]>();
   for (const { events } of fixture(SCHEMA_VERSION, name).streams) {
     for (const { type, data } of events) {
-      const fields = Object.keys(data as object);
+      const fields = Object.keys(data as object).filter((field) => !OPTIONAL_FIELDS[type]?.includes(field));
       byType.set(type, (byType.get(type) ?? fields).filter((field) => fields.includes(field)));
     }
   }

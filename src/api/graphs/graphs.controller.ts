@@ -27,7 +27,7 @@ import { checkProject, listCursor, listSize, MAX_GRAPHS_PER_LIST } from './graph
 import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
-import { proposalShortfalls } from '../../processors/proposal-capacity';
+import { proposalShortfalls, startShortfalls } from '../../processors/proposal-capacity';
 import { queryParameterProblem } from '../query-parameters';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
@@ -39,6 +39,7 @@ const APPROVAL_READ_MODELS = [
 ] as const;
 /** How long an approval waits for the placement decision before it (PlacementLease): that one's ledger wait, and as long again. */
 const APPROVAL_LEASE_WAIT_MS = 2 * APPROVAL_INVENTORY_WAIT_MS;
+const START_DESCRIPTION = `Reinstalls the graph where it ran, unless other graphs took that capacity while it was stopped (checked as an approval is, one placement decision at a time across SMO instances): then it is placed anew first (reason \`start\`), and answered once settled, 422 when it cannot be placed. 503 (nothing recorded) when other decisions kept it waiting over ${APPROVAL_LEASE_WAIT_MS / 1000} s, and, with \`Retry-After\`, when the placement ledger or the cluster inventory has not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s.`;
 const APPROVAL_BUSY = 'Other placement decisions or approvals are being checked against the clusters’ capacity; retry shortly';
 
 /** The 503 of an approval other approvals kept waiting (or that lost the lease): nothing recorded, retry in a moment. */
@@ -274,6 +275,48 @@ export class GraphsController {
     if (state.kind === 'none') return [];
     const pending = state.proposals.find((p) => p.proposalId === proposalId && p.status === 'pending');
     if (!pending) return [];
+    await this.capacityKnown(reply);
+    return proposalShortfalls(this.runtime.readStore, state, pending.decision, this.ledgerRule());
+  }
+
+  /**
+   * Starts a stopped graph where it was placed, unless other graphs took that capacity while it was stopped: then it is
+   * placed anew first (the start's `overbooked`). Checked as an approval is, one placement decision at a time across
+   * SMO instances; a graph never placed, placed statically or not stopped is not checked (the decider says why).
+   */
+  private async start(name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const context = requestContext(request);
+    const { state } = await this.runtime.graphs.load(name);
+    const checked = state.kind === 'exists' && !state.removed && state.status === 'Stopped' && state.placement !== null && !state.normalised.useStaticPlacement;
+    const result = !checked
+      ? await this.execute({ type: 'StartGraph', data: { graphId: name, overbooked: [] } }, context)
+      : await this.durable.placementLease.run(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => approvalsBusy(reply), async (held) => {
+          const current = (await this.runtime.graphs.load(name)).state;
+          await this.capacityKnown(reply);
+          const overbooked = current.kind === 'exists' ? await startShortfalls(this.runtime.readStore, current, this.ledgerRule()) : [];
+          if (!(await held())) throw approvalsBusy(reply);
+          return this.execute({ type: 'StartGraph', data: { graphId: name, overbooked } }, context);
+        });
+    const placedAnew = result.events.some((event) => event.type === 'GraphStarted' && event.data.overbooked.length > 0);
+    if (!placedAnew) return this.answer(name, result, reply, 'Graph started\n');
+    // Its placement no longer fit: answered once it is placed anew and settled, 422 as a deploy's when it cannot be.
+    await this.answer(name, result, reply, `Graph started: placed anew, as its placement no longer fits (capacity taken while it was stopped)\n`, 'settled', true);
+  }
+
+  private ledgerRule() {
+    return {
+      now: new Date(),
+      ttlMs: this.runtime.config.placementLedgerTtlSeconds * 1000,
+      inventoryShowsPlacements: inventoryShowsPlacements(this.runtime.integrations.modes),
+    };
+  }
+
+  /**
+   * Waits until the cluster inventory and the placement ledger hold every event recorded so far; a 503 with Retry-After
+   * (nothing recorded) when one has not within APPROVAL_INVENTORY_WAIT_MS (its instance slow, or dead holding its
+   * lease): checked against it, a decision could take capacity placed since.
+   */
+  private async capacityKnown(reply: FastifyReply): Promise<void> {
     const head = (await this.runtime.eventStore.headPosition()) ?? 0;
     const waits = APPROVAL_READ_MODELS.map(({ name }) => this.runtime.processing.whenProcessed(head, { names: [name], timeoutMs: APPROVAL_INVENTORY_WAIT_MS }));
     const behind = (await Promise.allSettled(waits)).flatMap((wait, k) => (wait.status === 'rejected' ? [APPROVAL_READ_MODELS[k]!.label] : []));
@@ -284,11 +327,6 @@ export class GraphsController {
         `Nothing was recorded: ${behind.join(' and ')} ${behind.length > 1 ? 'are' : 'is'} behind the events recorded (not caught up within ${APPROVAL_INVENTORY_WAIT_MS / 1000} s), so the capacity left on the clusters is not known; retry shortly`,
       );
     }
-    return proposalShortfalls(this.runtime.readStore, state, pending.decision, {
-      now: new Date(),
-      ttlMs: this.runtime.config.placementLedgerTtlSeconds * 1000,
-      inventoryShowsPlacements: inventoryShowsPlacements(this.runtime.integrations.modes),
-    });
   }
 
   @Post('graphs/:name/placements/:proposal/reject')
@@ -302,18 +340,20 @@ export class GraphsController {
 
   @Get('graphs/:name/start')
   @ChangesState()
-  @ApiOperation({ summary: 'Start a stopped graph: reinstall what stop removed (upstream GET; POST is the same)' })
+  @ApiOperation({ summary: 'Start a stopped graph: reinstall what stop removed (upstream GET; POST is the same)', description: START_DESCRIPTION })
   @GraphCommandResponses('Graph started')
+  @ApiProblems(422, 503)
   async startGet(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
+    await this.start(name, request, reply);
   }
 
   @Post('graphs/:name/start')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Start a stopped graph' })
+  @ApiOperation({ summary: 'Start a stopped graph', description: START_DESCRIPTION })
   @GraphCommandResponses('Graph started')
+  @ApiProblems(422, 503)
   async startPost(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.command(name, { type: 'StartGraph', data: { graphId: name } }, request, reply, 'Graph started\n');
+    await this.start(name, request, reply);
   }
 
   @Get('graphs/:name/stop')
@@ -454,7 +494,12 @@ export class GraphsController {
       doneAt = done?.revision;
     }
     if (doneAt === undefined || doneAt === null) {
-      await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(text);
+      // Not done: the text says so, not what a done command says ("Removal successful" for a removal whose uninstall failed).
+      const accepted =
+        waitFor === 'removal'
+          ? `Removal requested, not finished: a release of graph ${name} is still being uninstalled, or its uninstall failed; DELETE /graphs/${name} again retries it\n`
+          : `${text.trimEnd()}: accepted, not settled yet; GET /graphs/${name} follows it\n`;
+      await reply.status(HttpStatus.ACCEPTED).header('location', `/graphs/${name}`).type(TEXT).send(accepted);
       return;
     }
     // Done: the graph has moved on since the command's own events; the answer carries where it is now.

@@ -1,11 +1,6 @@
-import type { GraphEvent } from './events';
+import type { CapacityShortfall, GraphEvent } from './events';
 
-/** One way a placement no longer fits a cluster: its constraint (cpu, memory, gpu, an unavailable cluster…), the cluster or service, and by how much. */
-export interface CapacityShortfall {
-  constraint: string;
-  subject: string;
-  detail: string;
-}
+export type { CapacityShortfall } from './events';
 
 type DataOf<T extends GraphEvent['type']> = Extract<GraphEvent, { type: T }>['data'];
 
@@ -16,7 +11,11 @@ type DataOf<T extends GraphEvent['type']> = Extract<GraphEvent, { type: T }>['da
 export type GraphCommand =
   | { type: 'SubmitGraph'; data: DataOf<'GraphSubmitted'> }
   | { type: 'StopGraph'; data: { graphId: string } }
-  | { type: 'StartGraph'; data: { graphId: string } }
+  /**
+   * `overbooked`: what of the placement the stopped graph had does not fit the clusters as they are now (the caller
+   * checks, as for an approval): capacity other graphs took while it was stopped. Any entry places it anew.
+   */
+  | { type: 'StartGraph'; data: { graphId: string; overbooked: CapacityShortfall[] } }
   | { type: 'RemoveGraph'; data: { graphId: string } }
   | { type: 'RequestReplacement'; data: DataOf<'ReplacementRequested'> }
   /** `requestId`: the id a re-placement it asks for gets (a graph whose placement failed before it was ever placed is placed again). */

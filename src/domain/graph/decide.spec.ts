@@ -111,12 +111,26 @@ describe('graph decider', () => {
         { type: 'ServiceUninstalled', data: { graphId, serviceId: 'image-detection', namespace: 'demo', command: [] } },
       ];
       expect(statuses(stopped)).toEqual({ 'image-compression-vo': 'Not deployed', 'noise-reduction': 'Not deployed', 'image-detection': 'Not deployed' });
-      spec.given(stopped).when({ type: 'StartGraph', data: { graphId } }).then([{ type: 'GraphStarted', data: { graphId } }]);
-      expect(statuses([...stopped, { type: 'GraphStarted', data: { graphId } }])).toEqual({
+      spec.given(stopped).when({ type: 'StartGraph', data: { graphId, overbooked: [] } }).then([{ type: 'GraphStarted', data: { graphId, overbooked: [] } }]);
+      expect(statuses([...stopped, { type: 'GraphStarted', data: { graphId, overbooked: [] } }])).toEqual({
         'image-compression-vo': 'Deploying',
         'noise-reduction': 'Deploying',
         'image-detection': 'Deploying',
       });
+    });
+    it('a graph whose placement no longer fits when started (capacity taken while stopped) drops it, to be placed anew before any install', () => {
+      const stopped: GraphEvent[] = [...running, { type: 'GraphStopped', data: { graphId } }];
+      const overbooked = [{ constraint: 'cpu', subject: 'c1', detail: 'needs 2.5 cores, 0.5 free' }];
+      spec.given(stopped).when({ type: 'StartGraph', data: { graphId, overbooked } }).then([{ type: 'GraphStarted', data: { graphId, overbooked } }]);
+      const started = fold([...stopped, { type: 'GraphStarted', data: { graphId, overbooked } }]);
+      expect({ placement: started.placement, targets: started.services.map((s) => s.target), settled: isSettled(started) }).toEqual({
+        placement: null,
+        targets: [null, null, null],
+        settled: false,
+      });
+      // Never placed, nothing is checked: the placement processor places it anew anyway.
+      const neverPlaced: GraphEvent[] = [submitted, { type: 'GraphStopped', data: { graphId } }];
+      spec.given(neverPlaced).when({ type: 'StartGraph', data: { graphId, overbooked } }).then([{ type: 'GraphStarted', data: { graphId, overbooked: [] } }]);
     });
     it('a graph whose first placement failed is mid-way again once started, not settled on that failure', () => {
       const failure: GraphEvent = {
@@ -125,18 +139,18 @@ describe('graph decider', () => {
       };
       const stopped = [submitted, failure, { type: 'GraphStopped', data: { graphId } } as GraphEvent];
       expect(isSettled(fold(stopped))).toBe(true);
-      const started = fold([...stopped, { type: 'GraphStarted', data: { graphId } }]);
+      const started = fold([...stopped, { type: 'GraphStarted', data: { graphId, overbooked: [] } }]);
       expect({ settled: isSettled(started), placementFailure: started.placementFailure }).toEqual({ settled: false, placementFailure: null });
       // A graph placed once keeps a later re-placement's failure across a stop and start: it runs where it was.
       const replacementFailed: GraphEvent = { ...failure, data: { ...failure.data, decisionId: 'p1', reason: 'cluster-lost' } };
-      const placedThenStarted = fold([...running, replacementFailed, { type: 'GraphStopped', data: { graphId } }, { type: 'GraphStarted', data: { graphId } }]);
+      const placedThenStarted = fold([...running, replacementFailed, { type: 'GraphStopped', data: { graphId } }, { type: 'GraphStarted', data: { graphId, overbooked: [] } }]);
       expect(placedThenStarted.placementFailure).toMatchObject({ decisionId: 'p1' });
     });
     it('refuses to start a running graph', () =>
-      spec.given(running).when({ type: 'StartGraph', data: { graphId } }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} is already running` }));
+      spec.given(running).when({ type: 'StartGraph', data: { graphId, overbooked: [] } }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} is already running` }));
     it('refuses commands on unknown or removed graphs', () => {
       spec.given([]).when({ type: 'StopGraph', data: { graphId } }).thenThrows({ kind: 'not-found', message: `Graph with name ${graphId} not found` });
-      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'StartGraph', data: { graphId } }).thenThrows({ kind: 'not-found' });
+      spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'StartGraph', data: { graphId, overbooked: [] } }).thenThrows({ kind: 'not-found' });
     });
   });
 
@@ -445,7 +459,7 @@ describe('graph decider', () => {
       spec.given([...running, stopped]).when(record(infeasible(5))).then([]);
       spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when({ type: 'RecordScaling', event: failed(3) }).then([]);
       spec.given([...running, { type: 'ServiceUninstalled', data: { graphId, serviceId: 'noise-reduction', namespace: 'demo', command: [] } }]).when({ type: 'RecordScaling', event: scaled }).then([]);
-      spec.given([...running, stopped, { type: 'GraphStarted', data: { graphId } }, deployed('noise-reduction')]).when({ type: 'RecordScaling', event: scaled }).then([scaled]);
+      spec.given([...running, stopped, { type: 'GraphStarted', data: { graphId, overbooked: [] } }, deployed('noise-reduction')]).when({ type: 'RecordScaling', event: scaled }).then([scaled]);
     });
 
     it('forgets the replicas the scaler set when the release is installed afresh or uninstalled', () => {
@@ -522,7 +536,7 @@ describe('graph decider', () => {
         const first = alert('a');
         spec.given(stopped).when(first).then([triggered(first)]);
         expect(statuses([...stopped, triggered(first)])[VO]).toBe('Not deployed');
-        expect(statuses([...stopped, triggered(first), { type: 'GraphStarted', data: { graphId } }])[VO]).toBe('Deploying');
+        expect(statuses([...stopped, triggered(first), { type: 'GraphStarted', data: { graphId, overbooked: [] } }])[VO]).toBe('Deploying');
         spec.given([...waiting('ANY'), { type: 'GraphRemoved', data: { graphId } }]).when(alert('a')).then([]);
       });
       it('records nothing for a resolution before any firing, nor for an event the service does not have', () => {
@@ -638,7 +652,7 @@ describe('graph decider', () => {
         const decided = run(stopped, [alert('a'), alert('b')]);
         expect(decided.map((e) => e.type)).toEqual(['ServiceEventFiring', 'ServiceEventFiring', 'ServiceTriggered']);
         expect(statuses([...stopped, ...decided])[VO]).toBe('Not deployed');
-        expect(statuses([...stopped, ...decided, { type: 'GraphStarted', data: { graphId } }])[VO]).toBe('Deploying');
+        expect(statuses([...stopped, ...decided, { type: 'GraphStarted', data: { graphId, overbooked: [] } }])[VO]).toBe('Deploying');
       });
     });
   });

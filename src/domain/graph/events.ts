@@ -28,7 +28,15 @@ export interface PlacementIntentReport {
 }
 
 /** Why a placement was (re)computed. */
-export type PlacementReason = 'first-deploy' | 'manual' | 'scaling-infeasible' | 'cluster-lost' | 'cluster-removed' | 'retry';
+/** `start`: a graph started after other graphs took capacity of its placement while it was stopped is placed anew. */
+export type PlacementReason = 'first-deploy' | 'manual' | 'scaling-infeasible' | 'cluster-lost' | 'cluster-removed' | 'retry' | 'start';
+
+/** One way a placement no longer fits a cluster: its constraint (cpu, memory, gpu, an unavailable cluster…), the cluster or service, and by how much. */
+export interface CapacityShortfall {
+  constraint: string;
+  subject: string;
+  detail: string;
+}
 
 export interface GraphSubmitted {
   type: 'GraphSubmitted';
@@ -147,9 +155,14 @@ export interface GraphStopped {
   data: { graphId: string };
 }
 
+/**
+ * The graph runs again. `overbooked`: what of its placement no longer fit when it was started (capacity other graphs
+ * took while it was stopped); when any, its placement is dropped and it is placed anew (reason `start`) before anything
+ * is installed. Empty in events recorded before schema version 2.
+ */
 export interface GraphStarted {
   type: 'GraphStarted';
-  data: { graphId: string };
+  data: { graphId: string; overbooked: CapacityShortfall[] };
 }
 
 export interface GraphRemoved {

@@ -114,6 +114,11 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'GraphStopped':
       return withConvergingStatuses({ ...graph, status: 'Stopped' });
     case 'GraphStarted':
+      // Its placement no longer fits (capacity taken while it was stopped): dropped, so that nothing is installed where
+      // it does not fit and the placement processor places it anew, as a graph never placed.
+      if (event.data.overbooked.length > 0) {
+        return withConvergingStatuses({ ...graph, status: 'Running', placement: null, placementFailure: null, services: graph.services.map((service) => ({ ...service, target: null })) });
+      }
       // Never placed: the start asks for a placement again (placement.processor.ts), so the graph is mid-way until it
       // is decided, not settled on the failure that decision will replace.
       return withConvergingStatuses({ ...graph, status: 'Running', ...(graph.placement === null ? { placementFailure: null } : {}) });
