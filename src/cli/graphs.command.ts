@@ -233,7 +233,8 @@ export async function actionCommand(ctx: CommandContext, action: 'stop' | 'start
   let { body: graph } = await ctx.client.request<GraphView>('GET', path);
   if (!graph.settled && action !== 'placement') graph = await follow(ctx, path);
   ctx.print(machineReadable(graph, ctx.output) ?? `${message}\n${describe(graph, ctx.output)}`);
-  if (action !== 'placement') failIfFailed(graph);
+  // A re-placement that failed is answered 200 (upstream's "triggered"): the graph says it failed.
+  failIfFailed(graph);
 }
 
 /** `smo approve|reject <graph> <proposal>`. */

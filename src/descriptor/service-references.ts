@@ -19,7 +19,6 @@ export interface ServiceSummary {
   readonly id: string | undefined;
   readonly path: DocumentPath;
   readonly references: readonly ServiceReference[];
-  readonly eventIds: readonly NameAt[];
   /** `intent.scaling.rateOf` (extension), checked against the graph's ids by the graph. */
   readonly rateOf?: NameAt;
 }

@@ -28,7 +28,7 @@ const LEGACY_COMPUTE_HINT =
 export function validateService(findings: Findings, value: unknown, path: DocumentPath, legacy: boolean): ServiceSummary {
   const references: ServiceReference[] = [];
   const service = Scope.of(findings, value, path, 'a service');
-  if (!service) return { id: undefined, path, references, eventIds: [] };
+  if (!service) return { id: undefined, path, references };
   service.warnUnknownFields(SERVICE_FIELDS);
   const id = service.string('id', 'required', dnsLabel(MAX_SERVICE_ID_LENGTH, 'a Helm release name'));
   if (id !== undefined && /^[0-9]/.test(id)) {
@@ -37,12 +37,12 @@ export function validateService(findings: Findings, value: unknown, path: Docume
   const deployment = service.object('deployment', 'required');
   deployment?.warnUnknownFields(DEPLOYMENT_FIELDS);
   const trigger = deployment?.object('trigger', 'required');
-  const eventIds = trigger ? validateTrigger(trigger, references) : [];
+  if (trigger) validateTrigger(trigger, references);
   const intent = deployment?.object('intent', 'required');
   const rateOf = intent ? validateIntent(intent, references, legacy) : undefined;
   const artifact = service.object('artifact', 'required');
   if (artifact) validateArtifact(artifact);
-  return { id, path, references, eventIds, ...(rateOf ? { rateOf } : {}) };
+  return { id, path, references, ...(rateOf ? { rateOf } : {}) };
 }
 
 /** Returns `scaling.rateOf` when it is a name, for the graph to check against its service ids. */

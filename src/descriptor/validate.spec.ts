@@ -119,13 +119,6 @@ describe('validateDescriptor', () => {
       ]);
     });
 
-    it('the same event id in two services (alert names collide, B19)', () => {
-      const document = fixtureDocument(BRUSSELS);
-      setAt(document, `${services}/1/deployment/trigger`, getAt(document, `${services}/0/deployment/trigger`));
-      const result = validateDescriptor(document);
-      expect(result.ok).toBe(true);
-      expect(result.warnings.map((warning) => warning.pointer)).toEqual([`${services}/1/deployment/trigger/event/events/0/id`]);
-    });
   });
 
   describe('flags accept booleans and "True"/"False" strings (B7)', () => {
@@ -170,6 +163,19 @@ describe('validateDescriptor', () => {
     const other = validateDescriptor(changed(BRUSSELS, `${trigger}/condition`, 'EVERY'));
     expect(other.ok).toBe(true);
     expect(other.warnings).toEqual([{ pointer: `${trigger}/condition`, message: expect.stringContaining('SMO treats it as ANY') }]);
+  });
+
+  it('an event id used by two services is accepted without a warning (their alert rules are named per service, B19); twice in one service it is refused', () => {
+    const shared = fixtureDocument(BRUSSELS);
+    setAt(shared, `${services}/1/deployment/trigger`, getAt(shared, `${services}/0/deployment/trigger`));
+    expect(validateDescriptor(shared)).toMatchObject({ ok: true, warnings: [] });
+
+    const events = `${services}/0/deployment/trigger/event/events`;
+    const event = getAt(fixtureDocument(BRUSSELS), `${events}/0`);
+    expect(validateDescriptor(changed(BRUSSELS, events, [event, event]))).toMatchObject({
+      ok: false,
+      problems: [{ pointer: `${events}/1/id`, message: 'duplicate event id "main-event" in this service (alert names must differ)' }],
+    });
   });
 
   describe('placement intents', () => {

@@ -99,14 +99,4 @@ function checkUniqueIds(findings: Findings, services: readonly ServiceSummary[])
     if (earlier) findings.fail(idPath, `duplicate service id "${service.id}" (also at ${earlier})`);
     else firstPathById.set(service.id, toPointer(idPath));
   }
-  const alertOwners = new Map<string, string>();
-  for (const service of services) {
-    for (const event of service.eventIds) {
-      const owner = alertOwners.get(event.id);
-      if (owner && owner !== service.id) {
-        findings.warn(event.path, `event id "${event.id}" is also used by service "${owner}"; alert names collide (upstream B19)`);
-      }
-      alertOwners.set(event.id, service.id ?? '');
-    }
-  }
 }

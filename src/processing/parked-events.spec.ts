@@ -67,6 +67,23 @@ describe('parked events of a processor', () => {
     expect(types).toEqual([EVENT_PARKED, PARKED_EVENT_RETRY_FAILED, PARKED_EVENT_RESOLVED]);
   });
 
+  it('leave their processor running, not failing (/health counts them instead), before and after a re-drive on the same instance', async () => {
+    const flaky = flakyProcessor();
+    flaky.state.broken.add(1);
+    await rig.stores.eventStore.appendToStream('graph-a', [happened(1)]);
+    const host = rig.host().addProcessor(flaky.processor);
+    host.start();
+    await host.whenIdle();
+    // No live event succeeded since: parking alone ends the failing (the parked count keeps /health degraded).
+    expect((await host.report())[0]).toMatchObject({ state: 'running', parkedEvents: 1, lastError: 'Error: outage while handling 1' });
+    expect(await host.retryParked('flaky')).toMatchObject({ failed: 1, unresolved: 1 });
+    expect((await host.report())[0]).toMatchObject({ state: 'running', parkedEvents: 1 });
+
+    flaky.state.broken.clear();
+    expect(await host.retryParked('flaky')).toMatchObject({ handled: 1, unresolved: 0 });
+    expect((await host.report())[0]).toMatchObject({ state: 'running', parkedEvents: 0 });
+  });
+
   it('handles a parked event once when two re-drives of it overlap (a double click, the CLI beside the console)', async () => {
     const flaky = flakyProcessor('overlapping');
     flaky.state.broken.add(7);

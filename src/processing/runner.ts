@@ -170,7 +170,7 @@ export abstract class Runner {
     this.lastError = describe(error);
   }
 
-  /** Work succeeded after failures: running again (the last error stays visible). */
+  /** Work succeeded after failures, or the failing event was parked: running again (the last error stays visible). */
   protected noteRecovered(): void {
     if (this.state === 'failing') this.state = 'running';
   }
@@ -199,6 +199,8 @@ export abstract class Runner {
   protected async park(event: RecordedEvent, error: unknown, attempts: number): Promise<void> {
     await this.deps.parked.park(this.checkpointName, event, error, attempts);
     this.parked++;
+    // The runner goes on with the next event: /health counts the parked one until it is re-driven or discarded.
+    this.noteRecovered();
     this.deps.logger.error(
       { runner: this.checkpointName, eventId: event.id, eventType: event.type, position: event.position, err: describe(error) },
       'event parked after retries',

@@ -8,7 +8,8 @@ import { parse, stringify } from 'yaml';
 import { run } from '../../src/cli/main';
 import { startApp, type RunningApp } from '../support/app';
 import { descriptorText } from '../support/graph-fixtures';
-import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
+import { karmadaCluster } from '../fakes/kubernetes/fake-kube-api';
+import { startRig, TWO_CLUSTERS, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
 const OPERATE = 'cli-operate-token-0123456789';
@@ -839,5 +840,18 @@ describe('smo lifecycle commands exit 1 when the graph fails (README: 1 = a grap
     expect({ retryExit: retry.code, retryErr: retry.err, getHasEsc: get.out.includes(ESC) }).toEqual({ retryExit: 1, retryErr: expect.stringMatching(/graph image-detection-graph has failures$/), getHasEsc: false });
     rig.helm.control({});
     expect((await smo(env, 'retry', GRAPH)).code).toBe(0);
+  }, 90_000);
+
+  it('`smo placement` exits 1 when the re-placement fails (SMO answers 200 "triggered" all the same), 0 once one succeeds', async () => {
+    const env = { SMO_URL: rig.smo.url };
+    // The clusters shrink under the graph the test before deployed: no re-placement fits.
+    rig.kube.setClusters(TWO_CLUSTERS.map((cluster) => karmadaCluster({ ...cluster, cpu: '500m' })));
+    expect((await smo(env, 'clusters', 'sync')).code).toBe(0);
+    const failed = await smo(env, 'placement', GRAPH);
+    // It printed "placement failed: …" and exited 0.
+    expect({ code: failed.code, out: failed.out, err: failed.err }).toEqual({ code: 1, out: expect.stringContaining('placement failed: '), err: expect.stringMatching(/graph image-detection-graph has failures$/) });
+    rig.kube.setClusters(TWO_CLUSTERS.map((cluster) => karmadaCluster(cluster)));
+    expect((await smo(env, 'clusters', 'sync')).code).toBe(0);
+    expect((await smo(env, 'placement', GRAPH)).code).toBe(0);
   }, 90_000);
 });

@@ -269,6 +269,33 @@ describe('POST /alerts', () => {
     await eventually(async () => rig.helm.installs(VO).length === installsBefore + 1, 20_000, 'the VO install');
   });
 
+  it('keeps apart two services of a graph that wait for an event of the same id: each has its own rule, and the alert of one deploys that one only (B19)', async () => {
+    const graph = 'shared-event-graph';
+    const NOISE = 'noise-reduction';
+    // noise-reduction waits for the VO's event (main-event) instead of deploying at once.
+    const voTrigger = /^ {10}event:\n[\s\S]*?description: .*\n/m.exec(descriptor)![0];
+    const shared = descriptor.replaceAll(GRAPH, graph).replace('          auto:\n            dependencies: []\n', voTrigger);
+    expect((await rig.request('POST', '/project/demo-shared/graphs', { body: shared, contentType: 'application/yaml' })).status).toBe(200);
+    await rig.idle();
+    const view = (await (await rig.request('GET', `/graphs/${graph}`)).json()) as { services: Array<{ name: string; status: string }>; warnings?: unknown[] };
+    expect({ warnings: view.warnings ?? [], pending: view.services.filter((s) => s.status === 'Pending').map((s) => s.name).sort() }).toEqual({ warnings: [], pending: [VO, NOISE] });
+    const graphEvents = async (type: string) =>
+      (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: [type] } })).map((e) => e.data as { graphId: string; serviceId: string; rules?: string[] }).filter((data) => data.graphId === graph);
+    expect((await graphEvents('AlertRulesRegistered')).map(({ serviceId, rules }) => [serviceId, rules]).sort()).toEqual([
+      [VO, [alertRuleName(graph, VO, 'main-event')]],
+      [NOISE, [alertRuleName(graph, NOISE, 'main-event')]],
+    ]);
+
+    const installs = (service: string) => rig.helm.installs(service).filter((call) => call.argv.includes('demo-shared'));
+    const fired = webhook({ alertname: alertRuleName(graph, NOISE, 'main-event'), graph, service: NOISE, event: 'main-event', severity: 'critical' });
+    fired.alerts[0]!.fingerprint = 'shared-event-noise';
+    expect(await (await post(fired)).json()).toMatchObject({ notes: [] });
+    await eventually(async () => installs(NOISE).length === 1, 20_000, 'the noise-reduction install');
+    await rig.idle();
+    expect(installs(VO)).toHaveLength(0);
+    expect((await graphEvents('ServiceTriggered')).map((data) => data.serviceId)).toEqual([NOISE]);
+  });
+
   it('refuses a body that is not an Alertmanager webhook with 400 naming the field', async () => {
     const response = await post({ version: '3', alerts: 'nope' });
     expect(response.status).toBe(400);
