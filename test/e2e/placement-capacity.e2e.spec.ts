@@ -317,3 +317,39 @@ describe('a stopped graph started again', () => {
     }
   }, 60_000);
 });
+
+describe('a graph a failed re-placement left where it was', () => {
+  it('is placed again by POST /graphs/{g}/retry once there is room (it had answered "Nothing to retry")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-retry-replacement-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    const write = (clusters: Array<[string, number]>) =>
+      writeFileSync(clustersFile, `clusters:\n${clusters.map(([name, cpu]) => `  - name: ${name}\n    cpu: ${cpu}\n    memory: 8Gi\n`).join('')}`);
+    write([['first', 3]]);
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const post = (path: string) => fetch(`${smo.url}${path}`, { method: 'POST' });
+    const view = async () => (await (await fetch(`${smo.url}/graphs/moved-graph`)).json()) as View;
+    try {
+      expect((await fetch(`${smo.url}/project/moved/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: demo('moved-graph') })).status).toBe(200);
+      // Its cluster goes, and the one left has no room: the re-placement fails, and the graph stays where it was.
+      write([['small', 0.2]]);
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      const failed = await view();
+      expect({ placement: failed.placement?.['noise-reduction'], failed: failed.placementFailure !== null }).toEqual({ placement: 'first', failed: true });
+      const again = await post('/graphs/moved-graph/retry');
+      expect([again.status, ((await again.json()) as { detail: string }).detail]).toEqual([422, expect.stringContaining('(POST /graphs/moved-graph/retry places it again)')]);
+
+      write([['roomy', 8]]);
+      expect((await post('/clusters/sync')).status).toBe(200);
+      const retried = await post('/graphs/moved-graph/retry');
+      expect([retried.status, await retried.text()]).toEqual([200, 'Retry requested: placing graph moved-graph again\n']);
+      await smo.runtime.processing.whenIdle();
+      const placed = await view();
+      expect({ placement: placed.placement?.['noise-reduction'], placementFailure: placed.placementFailure }).toEqual({ placement: 'roomy', placementFailure: null });
+      expect((await post('/graphs/moved-graph/retry')).status).toBe(409);
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails, type PromqlCheck } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
-import { awaitsFirstPlacement, holdsRelease, type ExistingGraph } from '../../domain/graph/state';
+import { awaitsPlacementRetry, holdsRelease, type ExistingGraph } from '../../domain/graph/state';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
@@ -375,7 +375,7 @@ export class GraphsController {
   @Post('graphs/:name/retry')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall; on a graph whose placement failed before it was ever placed: its placement)',
+    summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall; on a running graph whose latest placement failed, never placed or left where it was by a failed re-placement: its placement)',
   })
   @GraphCommandResponses('Retry requested')
   @ApiProblems(422)
@@ -651,7 +651,7 @@ function placementRefusal(graph: ExistingGraph, warnings?: unknown): ProblemExce
   const failure = graph.placementFailure!;
   return ProblemException.of(
     HttpStatus.UNPROCESSABLE_ENTITY,
-    `Graph ${graph.graphId} was recorded but could not be placed: ${failure.detail}${awaitsFirstPlacement(graph) ? ` (POST /graphs/${graph.graphId}/retry places it again)` : ''}`,
+    `Graph ${graph.graphId} was recorded but could not be placed: ${failure.detail}${awaitsPlacementRetry(graph) ? ` (POST /graphs/${graph.graphId}/retry places it again)` : ''}`,
     {
       graph: `/graphs/${graph.graphId}`,
       bindingResource: failure.bindingResource,

@@ -382,6 +382,17 @@ describe('graph decider', () => {
       expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Failed', failure: { exitCode: 1 } });
     });
     it('refuses when nothing failed', () => spec.given(running).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' }));
+    it('places again a graph a failed re-placement left where it was (a cluster lost, no room elsewhere), and no longer once a placement succeeded', () => {
+      const replacementFailed: GraphEvent = {
+        type: 'PlacementFailed',
+        data: { graphId, decisionId: 'p1', reason: 'cluster-lost', algorithm: 'milp', detail: 'No cluster is available', bindingResource: null, serviceId: null, inputs: { clusters: [], services: [], previousPlacement: null } },
+      };
+      spec.given([...running, replacementFailed]).when({ type: 'RetryDeployment', data: { graphId, requestId: 'r1' } }).then([
+        { type: 'ReplacementRequested', data: { graphId, requestId: 'r1', reason: 'retry', detail: 'retry requested: its latest re-placement failed' } },
+      ]);
+      const placedAgain = placed({ 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' }, 'r1', 'retry');
+      spec.given([...running, replacementFailed, placedAgain]).when({ type: 'RetryDeployment', data: { graphId, requestId: 'r2' } }).thenThrows({ kind: 'conflict' });
+    });
     it('retries the dashboards Grafana refused when no service failed, and refuses again once one is published', () => {
       const refused: GraphEvent = { type: 'DashboardFailed', data: { graphId, serviceId: null, uid: null, action: 'publish', status: null, error: 'connection reset' } };
       spec.given([...running, refused]).when({ type: 'RetryDeployment', data: { graphId } }).then([{ type: 'DeploymentRetryRequested', data: { graphId, serviceIds: [] } }]);

@@ -5,6 +5,7 @@ import { GRAPH_EVOLVE_VERSION, evolveGraph } from './evolve';
 import {
   MAX_FIRING_ALERTS_PER_EVENT,
   awaitsFirstPlacement,
+  awaitsPlacementRetry,
   firingAlertKey,
   holdsRelease,
   initialGraphState,
@@ -81,9 +82,11 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       if (serviceIds.length === 0 && command.data.serviceIds === undefined && left.length > 0) {
         return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: left } }];
       }
-      // Nothing installed yet because its placement failed (the clusters had no room): the retry places it again.
-      if (serviceIds.length === 0 && command.data.serviceIds === undefined && command.data.requestId !== undefined && awaitsFirstPlacement(graph)) {
-        return [{ type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.data.requestId, reason: 'retry', detail: 'retry requested: the graph was never placed' } }];
+      // Its placement failed: nothing installed yet (the clusters had no room), or a re-placement that failed left it where
+      // it was (a cluster lost, with no room elsewhere then): the retry places it again.
+      if (serviceIds.length === 0 && command.data.serviceIds === undefined && command.data.requestId !== undefined && awaitsPlacementRetry(graph)) {
+        const detail = graph.placement === null ? 'retry requested: the graph was never placed' : 'retry requested: its latest re-placement failed';
+        return [{ type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.data.requestId, reason: 'retry', detail } }];
       }
       const notFailed = serviceIds.filter((id) => !failed.includes(id));
       if (serviceIds.length === 0 || notFailed.length > 0) {

@@ -215,6 +215,14 @@ export function awaitsFirstPlacement(graph: ExistingGraph): boolean {
   return graph.status === 'Running' && !graph.removed && graph.placement === null && graph.placementFailure !== null && !graph.normalised.useStaticPlacement;
 }
 
+/**
+ * A running graph whose latest placement failed, and that a retry places again: never placed (awaitsFirstPlacement), or
+ * left where it was by a re-placement that failed (a cluster lost while the others had no room).
+ */
+export function awaitsPlacementRetry(graph: ExistingGraph): boolean {
+  return graph.status === 'Running' && !graph.removed && graph.placementFailure !== null && !graph.normalised.useStaticPlacement;
+}
+
 /** The graph's placement failed and it waits for a cluster it approved to join (then it is placed again). */
 export function awaitsProvisionedCluster(graph: ExistingGraph): boolean {
   return graph.placementFailure !== null && !graph.removed && !graph.normalised.useStaticPlacement && (graph.provisioningProposals ?? []).some((p) => p.status === 'approved');
