@@ -363,8 +363,10 @@ export async function replayCommand(
 
 export async function clustersCommand(ctx: CommandContext, action: 'list' | 'sync'): Promise<void> {
   if (action === 'sync') await ctx.client.request<unknown>('POST', '/clusters/sync');
-  const { body } = await ctx.client.request<Array<Record<string, unknown>>>('GET', '/clusters');
-  ctx.print(render(body, body, { table: ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration'], wide: ['location', 'gpu'] }, ctx.output));
+  const { body } = await ctx.client.request<Array<Record<string, unknown> & { capacity?: { gpu?: { available: number; allocatable: number } } }>>('GET', '/clusters');
+  // The view has no `gpu` field (the column was always empty): free of allocatable, from its capacity.
+  const rows = body.map((cluster) => ({ ...cluster, gpu: cluster.capacity?.gpu ? `${cluster.capacity.gpu.available}/${cluster.capacity.gpu.allocatable}` : null }));
+  ctx.print(render(body, rows, { table: ['name', 'availability', 'available_cpu', 'available_ram', 'acceleration'], wide: ['location', 'gpu'] }, ctx.output));
 }
 
 /**

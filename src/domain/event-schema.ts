@@ -55,6 +55,13 @@ export type Upcasters = Readonly<Record<string, Readonly<Record<number, Upcaster
 const withStartsAt: Upcaster = (data) => ({ startsAt: null, ...(data as object) });
 /** Version 2: a start says what of the graph's placement no longer fit (none was checked before). */
 const withNothingOverbooked: Upcaster = (data) => ({ overbooked: [], ...(data as object) });
+/** Version 2: a cluster unavailable for placement says whether its workloads are lost; before, every one was handled as lost. */
+const lostAsBefore: Upcaster = (data) => ({ lost: true, ...(data as object) });
+/** Version 2: an observed cluster says whether its workloads run; before, an unavailable one was taken as lost. */
+const withWorkloadsRun: Upcaster = (data) => {
+  const { observed, ...rest } = data as { observed: { available: boolean } };
+  return { ...rest, observed: { workloadsRun: observed.available, ...observed } };
+};
 
 /**
  * Today's registry. test/fixtures/events/v<n> holds events as version n recorded them; each must fold
@@ -64,6 +71,9 @@ export const UPCASTERS: Upcasters = {
   ServiceEventFiring: { 1: withStartsAt },
   ServiceEventResolved: { 1: withStartsAt },
   GraphStarted: { 1: withNothingOverbooked },
+  ClusterUnavailable: { 1: lostAsBefore },
+  ClusterRegistered: { 1: withWorkloadsRun },
+  ClusterCapacityObserved: { 1: withWorkloadsRun },
 };
 
 interface VersionedEvent extends EventEnvelope {

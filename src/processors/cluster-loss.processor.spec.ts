@@ -51,7 +51,7 @@ describe('ClusterLossProcessor: the graphs read model lags a removal', () => {
     await project();
     // a-graph is removed; the read model has not caught up yet.
     await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'a-graph' } }, context());
-    await stores.eventStore.appendToStream(clusterStream('c1'), [{ id: randomUUID(), type: 'ClusterUnavailable', data: { name: 'c1', reason: 'Ready=False' } }]);
+    await stores.eventStore.appendToStream(clusterStream('c1'), [{ id: randomUUID(), type: 'ClusterUnavailable', data: { name: 'c1', reason: 'Ready=False', lost: true } }]);
     const lost = (await stores.eventStore.readStream(clusterStream('c1'))).at(-1)!;
 
     // The processing host retries a failing event a few times, then parks it.
@@ -63,5 +63,13 @@ describe('ClusterLossProcessor: the graphs read model lags a removal', () => {
     }
     const asked = (await stores.eventStore.readStream(graphStream('b-graph'))).filter((e) => e.type === 'ReplacementRequested').length;
     expect({ outcome, bGraphReplacementRequests: asked }).toEqual({ outcome: 'handled', bGraphReplacementRequests: 1 });
+  });
+
+  it('moves nothing off a cluster only cordoned (unavailable for placement, its workloads not lost)', async () => {
+    await deployOnC1('c-graph', 'pc');
+    await project();
+    await stores.eventStore.appendToStream(clusterStream('c2'), [{ id: randomUUID(), type: 'ClusterUnavailable', data: { name: 'c1', reason: 'cordoned', lost: false } }]);
+    await processor.handle((await stores.eventStore.readStream(clusterStream('c2'))).at(-1)!);
+    expect((await stores.eventStore.readStream(graphStream('c-graph'))).filter((e) => e.type === 'ReplacementRequested')).toHaveLength(0);
   });
 });

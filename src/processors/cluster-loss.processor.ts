@@ -9,7 +9,10 @@ import type { Dispatch } from './placement.processor';
 
 const NAME = 'cluster-loss';
 
-/** When a cluster becomes unavailable or disappears, every graph with a service on it (any cluster of an HA set) asks for re-placement. */
+/**
+ * When a cluster is lost (not Ready, tainted NoExecute) or disappears, every graph with a service on it (any cluster of
+ * an HA set) asks for re-placement. A cluster only cordoned keeps what runs there: it had been emptied too.
+ */
 export class ClusterLossProcessor implements Processor {
   readonly name = NAME;
   readonly filter = { eventTypes: ['ClusterUnavailable', 'ClusterRemoved'], streamCategories: [CLUSTER_CATEGORY] };
@@ -18,6 +21,8 @@ export class ClusterLossProcessor implements Processor {
 
   async handle(event: RecordedEvent): Promise<void> {
     if (!isClusterEvent(event) || (event.type !== 'ClusterUnavailable' && event.type !== 'ClusterRemoved')) return;
+    // Only cordoned (or its resources not reported): what runs there stays, and only new placements avoid it.
+    if (event.type === 'ClusterUnavailable' && !event.data.lost) return;
     const cluster = event.data.name;
     const reason = event.type === 'ClusterRemoved' ? 'cluster-removed' : 'cluster-lost';
     // A page of graphs at a time (by name): thousands of graphs are never parsed all at once.

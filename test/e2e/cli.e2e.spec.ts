@@ -854,4 +854,12 @@ describe('smo lifecycle commands exit 1 when the graph fails (README: 1 = a grap
     expect((await smo(env, 'clusters', 'sync')).code).toBe(0);
     expect((await smo(env, 'placement', GRAPH)).code).toBe(0);
   }, 90_000);
+
+  it('`smo clusters -o wide` shows each cluster’s GPUs, free of allocatable (the column was always empty)', async () => {
+    rig.kube.setClusters([karmadaCluster({ name: 'gpus', cpu: '8', memory: '16Gi', gpu: 2, allocatedGpu: 1 })]);
+    const listed = await smo({ SMO_URL: rig.smo.url }, 'clusters', 'sync', '-o', 'wide');
+    expect(listed.out.split('\n')).toEqual([expect.stringMatching(/^NAME\s.*\sGPU$/), expect.stringMatching(/^gpus\s.*\s1\/2$/)]);
+    rig.kube.setClusters(TWO_CLUSTERS.map((cluster) => karmadaCluster(cluster)));
+    expect((await smo({ SMO_URL: rig.smo.url }, 'clusters', 'sync')).code).toBe(0);
+  }, 30_000);
 });

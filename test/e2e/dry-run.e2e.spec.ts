@@ -150,7 +150,7 @@ describe('POST /project/{p}/graphs?dryRun=true (server-side dry run)', () => {
     const clash = await post('?dryRun=true', other);
     expect(clash.status).toBe(409);
     const problem = (await clash.json()) as { detail: string; conflicts: Array<{ serviceId: string; graphId: string }> };
-    expect(problem.detail).toMatch(new RegExp(`^Service \\S+ already runs in project demo \\(graph ${GRAPH}\\); Helm release names must be unique per project$`));
+    expect(problem.detail).toMatch(new RegExp(`^Service \\S+ is already a service of graph ${GRAPH} in project demo; Helm release names must be unique per project$`));
     expect(problem.conflicts.map((c) => `${c.serviceId}@${c.graphId}`).sort()).toEqual(['image-compression-vo', 'image-detection', 'noise-reduction'].map((id) => `${id}@${GRAPH}`));
     // The graph itself, submitted again, holds its own names; another project has names of its own.
     expect((await post('?dryRun=true', readFileSync(DESCRIPTOR, 'utf8'))).status).toBe(200);

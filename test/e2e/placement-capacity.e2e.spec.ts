@@ -353,3 +353,40 @@ describe('a graph a failed re-placement left where it was', () => {
     }
   }, 60_000);
 });
+
+describe('a cordoned cluster', () => {
+  it('takes no new placement and keeps what runs there; lost (not Ready), what ran there is placed elsewhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-cordon-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    const write = (first: string) => writeFileSync(clustersFile, `clusters:\n  - name: first\n    cpu: 8\n    memory: 16Gi\n${first}  - name: second\n    cpu: 8\n    memory: 16Gi\n`);
+    write('');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
+    const clustersOf = async (graph: string) => [...new Set(Object.values(((await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View).placement ?? {}))].sort();
+    const clusterEvents = async () =>
+      (await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ClusterUnavailable', 'ClusterRecovered'] } })).map((e) => [e.type, (e.data as { lost?: boolean }).lost ?? null]);
+    try {
+      expect((await post('/project/a/graphs', demo('cordon-a'))).status).toBe(200);
+      expect(await clustersOf('cordon-a')).toEqual(['first']);
+      write('    cordoned: true\n');
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      // What runs there stays; a new graph goes elsewhere.
+      expect(await clustersOf('cordon-a')).toEqual(['first']);
+      expect((await post('/project/b/graphs', demo('cordon-b'))).status).toBe(200);
+      expect(await clustersOf('cordon-b')).toEqual(['second']);
+      // Cordoned, then lost: what ran there is placed elsewhere now.
+      write('    cordoned: true\n    available: false\n');
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await smo.runtime.processing.whenIdle();
+      expect(await clustersOf('cordon-a')).toEqual(['second']);
+      expect(await clusterEvents()).toEqual([
+        ['ClusterUnavailable', false],
+        ['ClusterUnavailable', true],
+      ]);
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -54,7 +54,7 @@ describe('release ownership is part of the write model (issue 15, item 1)', () =
     for (const loser of losers) {
       expect(loser.type).toContain('application/problem+json');
       const problem = JSON.parse(loser.body) as { detail: string; conflicts: Array<{ serviceId: string; graphId: string }> };
-      expect(problem.detail).toMatch(new RegExp(`Service \\S+${suffix} already runs in project ${project} \\(graph ${winner}\\)`));
+      expect(problem.detail).toMatch(new RegExp(`Service \\S+${suffix} is already a service of graph ${winner} in project ${project}`));
       expect(problem.conflicts.every((c) => c.graphId === winner)).toBe(true);
       expect(await graphEvents(loser.graphId)).toEqual([]);
     }

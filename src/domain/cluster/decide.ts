@@ -21,10 +21,17 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
       const { observed } = command.data;
       if (state.kind === 'none' || state.removed) return [{ type: 'ClusterRegistered', data: { name: observed.name, observed } }];
       const events: ClusterEvent[] = [];
-      const { available: wasAvailable, ...before } = state.observed;
-      const { available, ...after } = observed;
+      const { available: wasAvailable, workloadsRun: wereRunning, ...before } = state.observed;
+      const { available, workloadsRun, ...after } = observed;
       if (JSON.stringify(before) !== JSON.stringify(after)) events.push({ type: 'ClusterCapacityObserved', data: { name: observed.name, observed } });
-      if (wasAvailable && !available) events.push({ type: 'ClusterUnavailable', data: { name: observed.name, reason: 'not available for placement: not Ready, tainted NoSchedule/NoExecute, or its resources unknown (the inventory log says which)' } });
+      // Unavailable for placement, and whether what runs there is lost; said again when that changes while it stays
+      // unavailable (cordoned, then down: what ran there is placed elsewhere then).
+      if (!available && (wasAvailable || wereRunning !== workloadsRun)) {
+        const reason = workloadsRun
+          ? 'not available for placement: tainted NoSchedule (cordoned) or its resources unknown; what runs there stays (the inventory log says which)'
+          : 'lost: not Ready, or tainted NoExecute (the inventory log says which)';
+        events.push({ type: 'ClusterUnavailable', data: { name: observed.name, reason, lost: !workloadsRun } });
+      }
       if (!wasAvailable && available) events.push({ type: 'ClusterRecovered', data: { name: observed.name } });
       return events;
     }
@@ -42,18 +49,19 @@ export function decideCluster(command: ClusterCommand, state: ClusterState): Clu
 }
 
 /** Version of evolveCluster and of ClusterState's shape: bump it when either changes (older snapshots are then ignored). */
-export const CLUSTER_EVOLVE_VERSION = 2;
+// 3: `observed.workloadsRun` (a cordoned cluster is unavailable for placement, its workloads not lost).
+export const CLUSTER_EVOLVE_VERSION = 3;
 
 export function evolveCluster(state: ClusterState, event: ClusterEvent): ClusterState {
   switch (event.type) {
     case 'ClusterRegistered':
       return { kind: 'known', name: event.data.name, observed: event.data.observed, removed: false, dashboard: state.kind === 'known' ? state.dashboard : null };
     case 'ClusterCapacityObserved':
-      return state.kind === 'known' ? { ...state, observed: { ...event.data.observed, available: state.observed.available } } : state;
+      return state.kind === 'known' ? { ...state, observed: { ...event.data.observed, available: state.observed.available, workloadsRun: state.observed.workloadsRun } } : state;
     case 'ClusterUnavailable':
-      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: false } } : state;
+      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: false, workloadsRun: !event.data.lost } } : state;
     case 'ClusterRecovered':
-      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: true } } : state;
+      return state.kind === 'known' ? { ...state, observed: { ...state.observed, available: true, workloadsRun: true } } : state;
     case 'ClusterRemoved':
       return state.kind === 'known' ? { ...state, removed: true } : state;
     case 'ClusterDashboardPublished':

@@ -12,9 +12,14 @@ export interface ClusterCapacityObserved {
   data: { name: string; observed: ObservedCluster };
 }
 
+/**
+ * No longer available for placement. `lost`: what runs there is lost too (not Ready, or tainted NoExecute), and is
+ * placed elsewhere; not when it is only cordoned (NoSchedule) or its resources are not reported. Recorded again when
+ * that changes while it stays unavailable. Events before schema version 2 are upcast as lost (they were handled so).
+ */
 export interface ClusterUnavailable {
   type: 'ClusterUnavailable';
-  data: { name: string; reason: string };
+  data: { name: string; reason: string; lost: boolean };
 }
 
 export interface ClusterRecovered {

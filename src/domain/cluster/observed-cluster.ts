@@ -1,8 +1,14 @@
 /** What SMO learns about a member cluster from Karmada (and Submariner). */
 export interface ObservedCluster {
   name: string;
-  /** Ready condition of the Karmada Cluster object. */
+  /** SMO may place on it: Ready, not tainted NoSchedule or NoExecute, its resources known. */
   available: boolean;
+  /**
+   * What runs there goes on running: Ready, and not tainted NoExecute. A cluster only cordoned (NoSchedule) or whose
+   * resources are not reported is unavailable for new placements, but its workloads are not lost: nothing is moved
+   * off it. (Events recorded before schema version 2 are upcast with `available`'s value.)
+   */
+  workloadsRun: boolean;
   /** Allocatable minus allocated, in cores. */
   cpuAvailable: number;
   cpuAllocatable: number;

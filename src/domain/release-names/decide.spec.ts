@@ -33,7 +33,7 @@ describe('release names of a project', () => {
     spec
       .given([reserved('g1', ['a', 'b'])])
       .when(reserve('g2', ['b', 'c'], { g1: live(['a', 'b']) }))
-      .thenThrows({ kind: 'conflict', details: { conflicts: [{ serviceId: 'b', graphId: 'g1' }] }, message: expect.stringContaining('Service b already runs in project demo (graph g1)') });
+      .thenThrows({ kind: 'conflict', details: { conflicts: [{ serviceId: 'b', graphId: 'g1' }] }, message: expect.stringContaining('Service b is already a service of graph g1 in project demo') });
   });
 
   it('refuses while the owner is unknown to the caller (reserved after it looked) or still being created', () => {

@@ -83,7 +83,8 @@ export class ReleaseNameConflictError extends DomainError {
     const [first] = conflicts;
     super(
       'conflict',
-      `Service ${first!.serviceId} already runs in project ${project} (graph ${first!.graphId}); Helm release names must be unique per project`,
+      // Said of a service placed or not: the graph holds its release name from its submission on.
+      `Service ${first!.serviceId} is already a service of graph ${first!.graphId} in project ${project}; Helm release names must be unique per project`,
       { conflicts },
     );
   }

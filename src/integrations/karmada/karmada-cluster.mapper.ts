@@ -83,14 +83,17 @@ export function toObservedCluster(
   const gpu = capacity(options.gpuResourceNames);
   const labels = object.metadata?.labels ?? {};
   const spec = object.spec ?? {};
+  let evicting = false;
   for (const taint of spec.taints ?? []) {
     if (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') issues.push(`tainted ${taint.key ?? ''}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`);
+    if (taint.effect === 'NoExecute') evicting = true;
   }
 
   return {
     cluster: {
       name,
       available: ready.status && summary != null && issues.length === 0,
+      workloadsRun: ready.status && !evicting,
       cpuAvailable: cpu.available,
       cpuAllocatable: cpu.allocatable,
       memoryAvailableBytes: memory.available,

@@ -43,6 +43,7 @@ describe('KarmadaInventoryAdapter against the fake Karmada API', () => {
     expect(first).toEqual({
       name: 'cluster1-master',
       available: true,
+      workloadsRun: true,
       cpuAvailable: 6.05,
       cpuAllocatable: 8,
       memoryAvailableBytes: 32617472 * 1024 - 1310 * 1024 ** 2,
@@ -122,7 +123,7 @@ describe('KarmadaInventoryAdapter against the fake Karmada API', () => {
     ]);
   });
 
-  it('marks a cordoned (NoSchedule) or drained (NoExecute) cluster unavailable: SMO’s policies carry no tolerations', async () => {
+  it('marks a cordoned (NoSchedule) or drained (NoExecute) cluster unavailable: SMO’s policies carry no tolerations; only a drained one’s workloads are lost', async () => {
     const tainted = (name: string, taint: Record<string, string>) => {
       const cluster = karmadaCluster({ name, cpu: '8', memory: '16Gi', allocatedCpu: '0', allocatedMemory: '0' });
       (cluster.spec as Record<string, unknown>).taints = [taint];
@@ -134,7 +135,11 @@ describe('KarmadaInventoryAdapter against the fake Karmada API', () => {
       tainted('c3', { key: 'spot', effect: 'PreferNoSchedule' }),
     ]);
     const clusters = await adapter.listClusters();
-    expect(clusters.map((c) => [c.name, c.available])).toEqual([['c1', false], ['c2', false], ['c3', true]]);
+    expect(clusters.map((c) => [c.name, c.available, c.workloadsRun])).toEqual([
+      ['c1', false, true],
+      ['c2', false, false],
+      ['c3', true, true],
+    ]);
     expect(issues).toEqual([
       { cluster: 'c1', message: 'tainted cluster.karmada.io/unschedulable:NoSchedule' },
       { cluster: 'c2', message: 'tainted maintenance=true:NoExecute' },

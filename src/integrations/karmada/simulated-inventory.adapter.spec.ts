@@ -25,7 +25,7 @@ describe('SimulatedInventoryAdapter', () => {
     expect(adapter.mode).toBe('simulated');
     expect(await adapter.listClusters()).toEqual([
       {
-        name: 'cluster-a', available: true,
+        name: 'cluster-a', available: true, workloadsRun: true,
         cpuAvailable: 4, cpuAllocatable: 4, memoryAvailableBytes: 8 * GI, memoryAllocatableBytes: 8 * GI,
         gpuAvailable: 0, gpuAllocatable: 0, acceleration: false,
         location: { region: 'eu-west', zone: 'brussels-1', provider: 'on-prem' },
@@ -33,7 +33,7 @@ describe('SimulatedInventoryAdapter', () => {
         labels: { 'smo.nephele.eu/carbon-intensity': '320' },
       },
       {
-        name: 'cluster-b', available: true,
+        name: 'cluster-b', available: true, workloadsRun: true,
         cpuAvailable: 8, cpuAllocatable: 8, memoryAvailableBytes: 16 * GI, memoryAllocatableBytes: 16 * GI,
         gpuAvailable: 1, gpuAllocatable: 1, acceleration: true,
         location: { region: 'eu-west', zone: 'brussels-2', provider: 'on-prem' },

@@ -17,7 +17,7 @@ export class SimulatedInventoryError extends Error {
 }
 
 const KNOWN_FIELDS = new Set([
-  'name', 'cpu', 'memory', 'gpu', 'available', 'region', 'zone', 'provider', 'podCidr', 'serviceCidr', 'acceleration',
+  'name', 'cpu', 'memory', 'gpu', 'available', 'cordoned', 'region', 'zone', 'provider', 'podCidr', 'serviceCidr', 'acceleration',
   'cpuAllocated', 'memoryAllocated', 'gpuAllocated', 'labels',
 ]);
 
@@ -25,11 +25,13 @@ const KNOWN_FIELDS = new Set([
  * Clusters from a YAML file instead of Karmada (`mode: 'simulated'`), for demos and tests without
  * Kubernetes. The file is read again on every call, so editing it simulates a cluster change.
  * Clusters keep file order. Schema (see config/simulated-clusters.yaml):
- *   clusters: [{name, cpu, memory, gpu?, available?, region?, zone?, provider?, podCidr?, serviceCidr?,
+ *   clusters: [{name, cpu, memory, gpu?, available?, cordoned?, region?, zone?, provider?, podCidr?, serviceCidr?,
  *                acceleration?, cpuAllocated?, memoryAllocated?, gpuAllocated?, labels?: {key: "value"}}]
  * cpu/memory/gpu are allocatable amounts (numbers or quantities like "3500m", "16Gi"); the *Allocated
  * fields (default 0) are subtracted to give what is available, and so is what SMO placed there
- * (`placed`), as a real Karmada would count the pods of the releases SMO installed.
+ * (`placed`), as a real Karmada would count the pods of the releases SMO installed. `available: false`
+ * is a cluster lost (not Ready: what ran there is placed elsewhere); `cordoned: true` one that takes no
+ * new placement while what runs there stays (`karmadactl cordon`, a NoSchedule taint).
  */
 export class SimulatedInventoryAdapter implements ClusterInventoryPort {
   readonly mode = 'simulated' as const;
@@ -124,9 +126,11 @@ export function parseSimulatedClusters(text: string, file = 'simulated clusters'
     const memory = amount('memory', true);
     const clusterLabels = labels();
     const gpu = amount('gpu', false, true);
+    const ready = flag('available', true);
     return {
       name,
-      available: flag('available', true),
+      available: ready && !flag('cordoned', false),
+      workloadsRun: ready,
       cpuAllocatable: cpu,
       cpuAvailable: Math.max(0, cpu - amount('cpuAllocated', false)),
       memoryAllocatableBytes: memory,
