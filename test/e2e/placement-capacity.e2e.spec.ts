@@ -285,6 +285,34 @@ describe('a stopped graph started again', () => {
     }
   }, 60_000);
 
+  it('is placed anew where there is room, and deployed there, when another graph took its cluster while it was stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smo-start-elsewhere-'));
+    const clustersFile = join(dir, 'clusters.yaml');
+    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
+    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
+    const view = async (graph: string) => (await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View;
+    try {
+      expect((await post('/project/a/graphs', demo('first-graph'))).status).toBe(200);
+      expect((await post('/graphs/first-graph/stop')).status).toBe(200);
+      expect((await post('/clusters/sync')).status).toBe(200);
+      expect((await post('/project/b/graphs', demo('second-graph'))).status).toBe(200);
+      // A second cluster joins: the start places the graph there.
+      writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n  - name: other\n    cpu: 3\n    memory: 8Gi\n');
+      expect((await post('/clusters/sync')).status).toBe(200);
+      const started = await post('/graphs/first-graph/start');
+      expect([started.status, await started.text()]).toEqual([200, 'Graph started: placed anew, as its placement no longer fits (capacity taken while it was stopped)\n']);
+      const first = await view('first-graph');
+      expect({ placement: first.placement, statuses: first.services.map((s) => s.status).sort() }).toEqual({
+        placement: { 'image-compression-vo': 'other', 'noise-reduction': 'other', 'image-detection': 'other' },
+        statuses: ['Deployed', 'Deployed', 'Pending'],
+      });
+    } finally {
+      await smo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('stopped and started between two observations of the cluster, is counted once: it starts where it was and re-places onto itself', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smo-start-twice-'));
     const clustersFile = join(dir, 'clusters.yaml');
