@@ -233,18 +233,42 @@ describe('a graph whose first placement failed, stopped and started again', () =
   }, 60_000);
 });
 
+/** An embedded SMO on a simulated clusters file the test rewrites, and the calls the tests below make of it. */
+interface SimulatedSmo {
+  app: RunningApp;
+  setClusters(yaml: string): void;
+  post(path: string, yaml?: string): Promise<Response>;
+  view(graph: string): Promise<View>;
+}
+
+async function withSimulatedClusters(clusters: string, run: (smo: SimulatedSmo) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'smo-simulated-clusters-'));
+  const clustersFile = join(dir, 'clusters.yaml');
+  writeFileSync(clustersFile, clusters);
+  const app = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
+  try {
+    await run({
+      app,
+      setClusters: (yaml) => writeFileSync(clustersFile, yaml),
+      post: (path, yaml) => fetch(`${app.url}${path}`, { method: 'POST', ...(yaml && { headers: { 'content-type': 'application/yaml' }, body: yaml }) }),
+      view: async (graph) => (await (await fetch(`${app.url}/graphs/${graph}`)).json()) as View,
+    });
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The clusters file of the tests below: each cluster with its cores and 8 GiB, and any more fields it is given. */
+const clustersYaml = (...clusters: Array<[name: string, cpu: number, more?: string]>) =>
+  `clusters:\n${clusters.map(([name, cpu, more = '']) => `  - name: ${name}\n    cpu: ${cpu}\n    memory: 8Gi\n${more}`).join('')}`;
+
 describe('a stopped graph started again', () => {
   const detail = async (response: Response) => ({ status: response.status, detail: ((await response.json()) as { detail: string }).detail });
 
   it('is not started where another graph took its capacity while it was stopped: placed anew, or refused as a deploy is (422)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smo-start-overbook-'));
-    const clustersFile = join(dir, 'clusters.yaml');
     // Room for one demo (2.5 cores), not two.
-    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
-    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
-    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
-    const view = async (graph: string) => (await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View;
-    try {
+    await withSimulatedClusters(clustersYaml(['only', 3]), async ({ app, post, view }) => {
       expect((await post('/project/a/graphs', demo('first-graph'))).status).toBe(200);
       expect((await post('/graphs/first-graph/stop')).status).toBe(200);
       expect((await post('/clusters/sync')).status).toBe(200);
@@ -257,48 +281,39 @@ describe('a stopped graph started again', () => {
         status: 422,
         detail: expect.stringMatching(/^Graph first-graph was recorded but could not be placed: .+ \(POST \/graphs\/first-graph\/retry places it again\)$/),
       });
-      await smo.runtime.processing.whenIdle();
+      await app.runtime.processing.whenIdle();
       const first = await view('first-graph');
       expect({ status: first.status, placement: first.placement, statuses: first.services.map((s) => s.status).sort() }).toEqual({
         status: 'Running',
         placement: null,
         statuses: ['Not deployed', 'Not deployed', 'Not deployed'],
       });
-      const load = (await (await fetch(`${smo.url}/analytics/cluster-load`)).json()) as Record<string, Array<{ cpu: number }>>;
+      const load = (await (await fetch(`${app.url}/analytics/cluster-load`)).json()) as Record<string, Array<{ cpu: number }>>;
       expect(load['only']!.at(-1)!.cpu).toBeLessThanOrEqual(3);
-      const reasons = ((await (await fetch(`${smo.url}/graphs/first-graph/placements`)).json()) as Array<{ reason: string; feasible: boolean }>).map((d) => [d.reason, d.feasible]);
+      const reasons = ((await (await fetch(`${app.url}/graphs/first-graph/placements`)).json()) as Array<{ reason: string; feasible: boolean }>).map((d) => [d.reason, d.feasible]);
       expect(reasons).toEqual([
         ['first-deploy', true],
         ['start', false],
       ]);
 
       // The other graph removed, a retry places it where it was.
-      expect((await fetch(`${smo.url}/graphs/second-graph`, { method: 'DELETE' })).status).toBe(200);
-      await smo.runtime.processing.whenIdle();
+      expect((await fetch(`${app.url}/graphs/second-graph`, { method: 'DELETE' })).status).toBe(200);
+      await app.runtime.processing.whenIdle();
       expect((await post('/clusters/sync')).status).toBe(200);
       expect((await post('/graphs/first-graph/retry')).status).toBe(200);
-      await smo.runtime.processing.whenIdle();
+      await app.runtime.processing.whenIdle();
       expect((await view('first-graph')).services.map((s) => s.status).sort()).toEqual(['Deployed', 'Deployed', 'Pending']);
-    } finally {
-      await smo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it('is placed anew where there is room, and deployed there, when another graph took its cluster while it was stopped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smo-start-elsewhere-'));
-    const clustersFile = join(dir, 'clusters.yaml');
-    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
-    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
-    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
-    const view = async (graph: string) => (await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View;
-    try {
+    await withSimulatedClusters(clustersYaml(['only', 3]), async ({ setClusters, post, view }) => {
       expect((await post('/project/a/graphs', demo('first-graph'))).status).toBe(200);
       expect((await post('/graphs/first-graph/stop')).status).toBe(200);
       expect((await post('/clusters/sync')).status).toBe(200);
       expect((await post('/project/b/graphs', demo('second-graph'))).status).toBe(200);
       // A second cluster joins: the start places the graph there.
-      writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n  - name: other\n    cpu: 3\n    memory: 8Gi\n');
+      setClusters(clustersYaml(['only', 3], ['other', 3]));
       expect((await post('/clusters/sync')).status).toBe(200);
       const started = await post('/graphs/first-graph/start');
       expect([started.status, await started.text()]).toEqual([200, 'Graph started: placed anew, as its placement no longer fits (capacity taken while it was stopped)\n']);
@@ -307,20 +322,12 @@ describe('a stopped graph started again', () => {
         placement: { 'image-compression-vo': 'other', 'noise-reduction': 'other', 'image-detection': 'other' },
         statuses: ['Deployed', 'Deployed', 'Pending'],
       });
-    } finally {
-      await smo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it('stopped and started between two observations of the cluster, is counted once: it starts where it was and re-places onto itself', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smo-start-twice-'));
-    const clustersFile = join(dir, 'clusters.yaml');
-    writeFileSync(clustersFile, 'clusters:\n  - name: only\n    cpu: 3\n    memory: 8Gi\n');
-    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
-    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
-    const available = async () => ((await (await fetch(`${smo.url}/clusters/`)).json()) as ClusterView[]).find((c) => c.name === 'only')!.available_cpu;
-    try {
+    await withSimulatedClusters(clustersYaml(['only', 3]), async ({ app, post, view }) => {
+      const available = async () => ((await (await fetch(`${app.url}/clusters/`)).json()) as ClusterView[]).find((c) => c.name === 'only')!.available_cpu;
       expect((await post('/project/a/graphs', demo('steady-graph'))).status).toBe(200);
       // The inventory observes the graph's allocation; then stop and start with no observation in between.
       expect((await post('/clusters/sync')).status).toBe(200);
@@ -332,89 +339,65 @@ describe('a stopped graph started again', () => {
       }
       // The allocation the inventory last observed shows it already: the ledger does not count it a second time.
       expect(await available()).toBe(0.5);
-      const replaced = await post('/graphs/steady-graph/placement');
-      expect(replaced.status).toBe(200);
-      const view = (await (await fetch(`${smo.url}/graphs/steady-graph`)).json()) as View;
-      expect({ placement: view.placement, failure: view.placementFailure }).toEqual({
+      expect((await post('/graphs/steady-graph/placement')).status).toBe(200);
+      const steady = await view('steady-graph');
+      expect({ placement: steady.placement, failure: steady.placementFailure }).toEqual({
         placement: { 'image-compression-vo': 'only', 'noise-reduction': 'only', 'image-detection': 'only' },
         failure: null,
       });
-    } finally {
-      await smo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });
 
 describe('a graph a failed re-placement left where it was', () => {
   it('is placed again by POST /graphs/{g}/retry once there is room (it had answered "Nothing to retry")', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smo-retry-replacement-'));
-    const clustersFile = join(dir, 'clusters.yaml');
-    const write = (clusters: Array<[string, number]>) =>
-      writeFileSync(clustersFile, `clusters:\n${clusters.map(([name, cpu]) => `  - name: ${name}\n    cpu: ${cpu}\n    memory: 8Gi\n`).join('')}`);
-    write([['first', 3]]);
-    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
-    const post = (path: string) => fetch(`${smo.url}${path}`, { method: 'POST' });
-    const view = async () => (await (await fetch(`${smo.url}/graphs/moved-graph`)).json()) as View;
-    try {
-      expect((await fetch(`${smo.url}/project/moved/graphs`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: demo('moved-graph') })).status).toBe(200);
+    await withSimulatedClusters(clustersYaml(['first', 3]), async ({ app, setClusters, post, view }) => {
+      expect((await post('/project/moved/graphs', demo('moved-graph'))).status).toBe(200);
       // Its cluster goes, and the one left has no room: the re-placement fails, and the graph stays where it was.
-      write([['small', 0.2]]);
+      setClusters(clustersYaml(['small', 0.2]));
       expect((await post('/clusters/sync')).status).toBe(200);
-      await smo.runtime.processing.whenIdle();
-      const failed = await view();
+      await app.runtime.processing.whenIdle();
+      const failed = await view('moved-graph');
       expect({ placement: failed.placement?.['noise-reduction'], failed: failed.placementFailure !== null }).toEqual({ placement: 'first', failed: true });
       const again = await post('/graphs/moved-graph/retry');
       expect([again.status, ((await again.json()) as { detail: string }).detail]).toEqual([422, expect.stringContaining('(POST /graphs/moved-graph/retry places it again)')]);
 
-      write([['roomy', 8]]);
+      setClusters(clustersYaml(['roomy', 8]));
       expect((await post('/clusters/sync')).status).toBe(200);
       const retried = await post('/graphs/moved-graph/retry');
       expect([retried.status, await retried.text()]).toEqual([200, 'Retry requested: placing graph moved-graph again\n']);
-      await smo.runtime.processing.whenIdle();
-      const placed = await view();
+      await app.runtime.processing.whenIdle();
+      const placed = await view('moved-graph');
       expect({ placement: placed.placement?.['noise-reduction'], placementFailure: placed.placementFailure }).toEqual({ placement: 'roomy', placementFailure: null });
       expect((await post('/graphs/moved-graph/retry')).status).toBe(409);
-    } finally {
-      await smo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });
 
 describe('a cordoned cluster', () => {
   it('takes no new placement and keeps what runs there; lost (not Ready), what ran there is placed elsewhere', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smo-cordon-'));
-    const clustersFile = join(dir, 'clusters.yaml');
-    const write = (first: string) => writeFileSync(clustersFile, `clusters:\n  - name: first\n    cpu: 8\n    memory: 16Gi\n${first}  - name: second\n    cpu: 8\n    memory: 16Gi\n`);
-    write('');
-    const smo = await startApp({ SMO_SIMULATED_CLUSTERS: clustersFile, SMO_DEPLOY_WAIT: '20' });
-    const post = (path: string, body?: string) => fetch(`${smo.url}${path}`, { method: 'POST', ...(body && { headers: { 'content-type': 'application/yaml' }, body }) });
-    const clustersOf = async (graph: string) => [...new Set(Object.values(((await (await fetch(`${smo.url}/graphs/${graph}`)).json()) as View).placement ?? {}))].sort();
-    const clusterEvents = async () =>
-      (await smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ClusterUnavailable', 'ClusterRecovered'] } })).map((e) => [e.type, (e.data as { lost?: boolean }).lost ?? null]);
-    try {
+    await withSimulatedClusters(clustersYaml(['first', 8], ['second', 8]), async ({ app, setClusters, post, view }) => {
+      const clustersOf = async (graph: string) => [...new Set(Object.values((await view(graph)).placement ?? {}))].sort();
+      const clusterEvents = async () =>
+        (await app.runtime.eventStore.readAll({ filter: { eventTypes: ['ClusterUnavailable', 'ClusterRecovered'] } })).map((e) => [e.type, (e.data as { lost?: boolean }).lost ?? null]);
       expect((await post('/project/a/graphs', demo('cordon-a'))).status).toBe(200);
       expect(await clustersOf('cordon-a')).toEqual(['first']);
-      write('    cordoned: true\n');
+      setClusters(clustersYaml(['first', 8, '    cordoned: true\n'], ['second', 8]));
       expect((await post('/clusters/sync')).status).toBe(200);
-      await smo.runtime.processing.whenIdle();
+      await app.runtime.processing.whenIdle();
       // What runs there stays; a new graph goes elsewhere.
       expect(await clustersOf('cordon-a')).toEqual(['first']);
       expect((await post('/project/b/graphs', demo('cordon-b'))).status).toBe(200);
       expect(await clustersOf('cordon-b')).toEqual(['second']);
       // Cordoned, then lost: what ran there is placed elsewhere now.
-      write('    cordoned: true\n    available: false\n');
+      setClusters(clustersYaml(['first', 8, '    cordoned: true\n    available: false\n'], ['second', 8]));
       expect((await post('/clusters/sync')).status).toBe(200);
-      await smo.runtime.processing.whenIdle();
+      await app.runtime.processing.whenIdle();
       expect(await clustersOf('cordon-a')).toEqual(['second']);
       expect(await clusterEvents()).toEqual([
         ['ClusterUnavailable', false],
         ['ClusterUnavailable', true],
       ]);
-    } finally {
-      await smo.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });
