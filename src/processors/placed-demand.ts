@@ -46,11 +46,7 @@ export function unreflectedDemand(ledger: readonly PlacementLedgerDocument[], cl
 /** The ledger rule as a predicate: does this placed demand still count against its cluster? */
 function notYetReflected(clusters: readonly ClusterDocument[], now: Date, ttlMs: number): (service: PlacedService) => boolean {
   const observedAt = observationTimes(clusters);
-  return (service) => {
-    const placed = Date.parse(service.placedAt);
-    const observed = observedAt.get(service.cluster) ?? 0;
-    return placed > observed && now.getTime() - placed < ttlMs && !ranEarlierAt(service, observed);
-  };
+  return (service) => !ranAt(service, observedAt.get(service.cluster) ?? 0) && now.getTime() - Date.parse(service.placedAt) < ttlMs;
 }
 
 /** When each cluster's allocation was last seen to change. */
@@ -58,9 +54,13 @@ function observationTimes(clusters: readonly ClusterDocument[]): Map<string, num
   return new Map(clusters.map((c) => [c.name, Date.parse(c.allocationObservedAt ?? c.updatedAt)]));
 }
 
-/** It ran on its cluster at `time` in a period before its graph's latest stops. */
-function ranEarlierAt(service: PlacedService, time: number): boolean {
-  return (service.earlier ?? []).some(({ from, until }) => Date.parse(from) <= time && time < Date.parse(until));
+/**
+ * Its demand ran on its cluster at `time`: since it was placed (until `stoppedAt`, its graph's stop, when stopped), or in a
+ * period before its graph's latest stops.
+ */
+function ranAt(service: PlacedService, time: number, stoppedAt = Number.POSITIVE_INFINITY): boolean {
+  const within = (from: number, until: number) => from <= time && time < until;
+  return within(Date.parse(service.placedAt), stoppedAt) || (service.earlier ?? []).some(({ from, until }) => within(Date.parse(from), Date.parse(until)));
 }
 
 /** The graph being re-placed, and which of its services' demand the inventory's allocated figures include. */
@@ -152,10 +152,8 @@ function ownDemand(
   if (!graph) return {};
   const shown = (key: string, service: PlacedService): boolean => {
     if (!own.inAllocation(serviceIdOf(key, service))) return false;
-    if (graph.running) return true;
-    const observed = observedAt.get(service.cluster) ?? 0;
-    const stoppedAt = graph.stoppedAt === undefined ? Number.NaN : Date.parse(graph.stoppedAt);
-    return (Date.parse(service.placedAt) <= observed && observed < stoppedAt) || ranEarlierAt(service, observed);
+    // A stopped graph without a stop time (a document from before it) is not taken as shown.
+    return graph.running || ranAt(service, observedAt.get(service.cluster) ?? 0, graph.stoppedAt === undefined ? Number.NaN : Date.parse(graph.stoppedAt));
   };
   // Every copy of a highAvailability service: each is an entry of its own, on its own cluster.
   const services = Object.fromEntries(Object.entries(graph.services).filter(([key, service]) => shown(key, service) || (graph.running && counts(service))));

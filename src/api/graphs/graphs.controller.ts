@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HDAG_EXAMPLE, HDAG_SCHEMA_PATH, receiveGraphSubmission, toProblemDetails, type PromqlCheck } from '../../descriptor';
 import type { CapacityShortfall, GraphCommand } from '../../domain/graph/commands';
 import { graphStream, isGraphEvent, type PlacementFailed, type PlacementProposed, type PlacementUnchanged } from '../../domain/graph/events';
-import { awaitsPlacementRetry, holdsRelease, type ExistingGraph } from '../../domain/graph/state';
+import { awaitsPlacementRetry, holdsRelease, startChecksPlacement, type ExistingGraph } from '../../domain/graph/state';
 import type { RecordedEvent } from '../../eventstore/event-store';
 import { graphAsOf, parseAsOf } from '../audit/graph-history';
 import { graphUseCaseOf } from '../../app/cqrs';
@@ -287,7 +287,7 @@ export class GraphsController {
   private async start(name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const context = requestContext(request);
     const { state } = await this.runtime.graphs.load(name);
-    const checked = state.kind === 'exists' && !state.removed && state.status === 'Stopped' && state.placement !== null && !state.normalised.useStaticPlacement;
+    const checked = state.kind === 'exists' && !state.removed && state.status === 'Stopped' && startChecksPlacement(state);
     const result = !checked
       ? await this.execute({ type: 'StartGraph', data: { graphId: name, overbooked: [] } }, context)
       : await this.durable.placementLease.run(AbortSignal.timeout(APPROVAL_LEASE_WAIT_MS), () => approvalsBusy(reply), async (held) => {

@@ -11,6 +11,7 @@ import {
   initialGraphState,
   isWanted,
   resolvedAlertKey,
+  startChecksPlacement,
   triggerableByAlert,
   waitsForEveryEvent,
   type ExistingGraph,
@@ -48,8 +49,7 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
         const hint = awaitsFirstPlacement(graph) ? `; its placement failed, and POST /graphs/${graph.graphId}/retry places it again` : '';
         throw new DomainError('conflict', `Graph with name ${graph.graphId} is already running${hint}`);
       }
-      // A graph never placed, or placed statically, is not checked: the placement processor places the first anew anyway.
-      const overbooked = graph.placement === null || graph.normalised.useStaticPlacement ? [] : command.data.overbooked;
+      const overbooked = startChecksPlacement(graph) ? command.data.overbooked : [];
       return [{ type: 'GraphStarted', data: { graphId: graph.graphId, overbooked } }];
     }
     case 'RemoveGraph': {

@@ -212,7 +212,7 @@ export function isUpToDate(service: ServiceState): boolean {
 
 /** A running graph whose placement failed before it was ever placed: nothing of it is installed, and a retry places it again. */
 export function awaitsFirstPlacement(graph: ExistingGraph): boolean {
-  return graph.status === 'Running' && !graph.removed && graph.placement === null && graph.placementFailure !== null && !graph.normalised.useStaticPlacement;
+  return graph.placement === null && awaitsPlacementRetry(graph);
 }
 
 /**
@@ -221,6 +221,14 @@ export function awaitsFirstPlacement(graph: ExistingGraph): boolean {
  */
 export function awaitsPlacementRetry(graph: ExistingGraph): boolean {
   return graph.status === 'Running' && !graph.removed && graph.placementFailure !== null && !graph.normalised.useStaticPlacement;
+}
+
+/**
+ * A start checks that the placement the stopped graph had still fits (capacity other graphs took meanwhile): one it has,
+ * not static. A graph never placed is placed anew by the start anyway.
+ */
+export function startChecksPlacement(graph: ExistingGraph): boolean {
+  return graph.placement !== null && !graph.normalised.useStaticPlacement;
 }
 
 /** The graph's placement failed and it waits for a cluster it approved to join (then it is placed again). */
