@@ -84,6 +84,45 @@ describe('parked events of a processor', () => {
     expect((await host.report())[0]).toMatchObject({ state: 'running', parkedEvents: 0 });
   });
 
+  it("are resolved as superseded once a later event of their stream is handled, when the processor says that did their work", async () => {
+    const flaky = flakyProcessor('converging');
+    const asked: Array<{ parked: number; handled: number }> = [];
+    const nOf = (event: { data: unknown }) => (event.data as { n: number }).n;
+    const converging: Processor = {
+      ...flaky.processor,
+      // The event 3 of each stream did not do what 1 was for; any other later one did.
+      supersedesParked: async (parked, handled) => {
+        const [event] = await rig.stores.eventStore.readAll({ fromPosition: parked.position, maxCount: 1 });
+        asked.push({ parked: nOf(event!), handled: nOf(handled) });
+        return !(nOf(event!) === 1 && nOf(handled) === 3);
+      },
+    };
+    flaky.state.broken = new Set([1, 2]);
+    await rig.stores.eventStore.appendToStream('graph-x', [happened(1)]);
+    await rig.stores.eventStore.appendToStream('graph-y', [happened(2)]);
+    const host = rig.host().addProcessor(converging);
+    host.start();
+    await host.whenIdle();
+    expect((await host.report())[0]).toMatchObject({ parkedEvents: 2 });
+
+    flaky.state.broken.clear();
+    await rig.stores.eventStore.appendToStream('graph-x', [happened(3)]);
+    await host.whenIdle();
+    // Only graph-x's parked event was asked about, and the processor said no.
+    expect({ asked, parked: (await host.report())[0]?.parkedEvents }).toEqual({ asked: [{ parked: 1, handled: 3 }], parked: 2 });
+
+    await rig.stores.eventStore.appendToStream('graph-x', [happened(4)]);
+    await host.whenIdle();
+    const { events } = await host.parkedEvents('converging', { limit: 10 });
+    expect(events.map((entry) => entry.streamId)).toEqual(['graph-y']);
+    const resolved = (await rig.stores.eventStore.readStream('parked-processor:converging')).filter((event) => event.type === PARKED_EVENT_RESOLVED);
+    const fourth = (await rig.stores.eventStore.readStream('graph-x')).at(-1)!;
+    expect(resolved.map((event) => event.data)).toEqual([{ runner: 'processor:converging', eventId: expect.any(String), resolution: 'superseded', supersededBy: fourth.id }]);
+    // Handled by the live loop only: the superseded event itself was not handled again.
+    expect(flaky.handled).toEqual([3, 4]);
+    await host.stop();
+  });
+
   it('handles a parked event once when two re-drives of it overlap (a double click, the CLI beside the console)', async () => {
     const flaky = flakyProcessor('overlapping');
     flaky.state.broken.add(7);

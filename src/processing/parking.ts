@@ -7,7 +7,10 @@ import { deterministicId } from '../shared/deterministic-id';
 export const EVENT_PARKED = 'EventParked';
 /** A re-drive of a parked event failed again: it stays parked, with this attempt's error. */
 export const PARKED_EVENT_RETRY_FAILED = 'ParkedEventRetryFailed';
-/** A parked event was handled by a re-drive, or discarded by an operator: it is parked no more. */
+/**
+ * A parked event was handled by a re-drive, discarded by an operator, or superseded (a later event of its stream was
+ * handled by a processor that brings the whole stream up to date): it is parked no more.
+ */
 export const PARKED_EVENT_RESOLVED = 'ParkedEventResolved';
 
 export interface EventParked {
@@ -31,9 +34,11 @@ export interface ParkedEventRetryFailed {
 export interface ParkedEventResolved {
   runner: string;
   eventId: string;
-  resolution: 'handled' | 'discarded';
+  resolution: 'handled' | 'discarded' | 'superseded';
   /** Attempts of the re-drive that handled it (handled only). */
   attempts?: number;
+  /** The later event of its stream whose handling did what it was parked for (superseded only). */
+  supersededBy?: string;
   /** Who discarded it, and why (discarded only). */
   by?: string;
   reason?: string;
@@ -166,6 +171,22 @@ export class ParkedEvents {
       const data: ParkedEventResolved = { runner, eventId, ...resolution };
       return { id: deterministicId('parked-resolved', runner, eventId, entry.parkedRevision), type: PARKED_EVENT_RESOLVED, data, metadata: { causationId: eventId, ...metadata } };
     });
+  }
+
+  /**
+   * Resolves as superseded the runner's parked events of `event`'s stream that came before it and that `supersedes`
+   * confirms (see Processor.supersedesParked), once `event` was handled; answers the ids resolved. No read of the store
+   * while the runner's last count read was 0: parking goes through this instance, which counts anew.
+   */
+  async supersede(runner: string, event: Pick<RecordedEvent, 'id' | 'streamId' | 'position'>, supersedes: (parked: ParkedEntry) => Promise<boolean>): Promise<string[]> {
+    if (this.lastCounts.get(runner) === 0) return [];
+    const earlier = (await this.unresolved(runner)).filter((entry) => entry.streamId === event.streamId && entry.position < event.position);
+    const resolved: string[] = [];
+    for (const entry of earlier) {
+      if (!(await supersedes(entry))) continue;
+      if (await this.resolve(runner, entry.eventId, { resolution: 'superseded', supersededBy: event.id }, { causationId: event.id })) resolved.push(entry.eventId);
+    }
+    return resolved;
   }
 
   private async load(runner: string): Promise<LoadedAggregate<ParkedState>> {

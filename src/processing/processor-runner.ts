@@ -142,12 +142,27 @@ export class ProcessorRunner extends Runner {
     try {
       await this.handleWithRetries(event, signal, (attempt) => (attempts = attempt));
       this.noteRecovered();
+      if (this.processor.supersedesParked) await this.supersedeParked(event, this.processor.supersedesParked.bind(this.processor));
     } catch (error) {
       if (signal.aborted) return;
       // The store cannot record anything now: no fault of the event. Fail, resubscribe from the
       // checkpoint and handle it again later rather than skip it.
       if (error instanceof EventStoreUnavailableError) throw error;
       await this.park(event, error, attempts);
+    }
+  }
+
+  /**
+   * The stream's earlier parked events the processor says `event`'s handling did (Processor.supersedesParked: a graph's
+   * deployment parked during a Karmada outage, then its retry deployed it) are resolved, so /health no longer counts
+   * them. A failure to record that leaves them parked, and the event handled: the stream's next event tries again.
+   */
+  private async supersedeParked(event: RecordedEvent, supersedes: (parked: ParkedEntry, handled: RecordedEvent) => Promise<boolean>): Promise<void> {
+    try {
+      const superseded = await this.deps.parked.supersede(this.checkpointName, event, (parked) => supersedes(parked, event));
+      if (superseded.length > 0) this.deps.logger.info({ runner: this.checkpointName, eventId: event.id, streamId: event.streamId, superseded }, 'parked events superseded');
+    } catch (error) {
+      this.deps.logger.warn({ runner: this.checkpointName, eventId: event.id, err: describe(error) }, 'could not resolve the parked events this event supersedes');
     }
   }
 

@@ -1,4 +1,5 @@
 import type { EventFilter, RecordedEvent } from '../eventstore/event-store';
+import type { ParkedEntry } from './parking';
 
 /**
  * A durable processor (saga): it receives each matching event at least once, in `$all` order,
@@ -13,6 +14,13 @@ export interface Processor {
    * sees every event of a category and whose handling is cheap to repeat. Default: after each event.
    */
   readonly checkpointEvery?: number;
+  /**
+   * Whether handling `handled` did all that an earlier parked event of the same stream was for, so it needs no re-drive:
+   * a processor whose handler reads the stream's current state rather than the event's converges the stream with each
+   * event it handles. Asked only of parked events of `handled`'s stream that came before it, after `handled` succeeded;
+   * those it answers true for are resolved as `superseded`. Without it, parked events wait for a re-drive or a discard.
+   */
+  supersedesParked?(parked: ParkedEntry, handled: RecordedEvent): Promise<boolean>;
   handle(event: RecordedEvent, context: ProcessorContext): Promise<void>;
   /**
    * Work only the lease holder may do before it handles events (an upgrade's move of what the processor writes, a

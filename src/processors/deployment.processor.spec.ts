@@ -354,6 +354,26 @@ describe('DeploymentProcessor: the dashboards of a removed graph', () => {
     expect(state.kind === 'exists' && [state.dashboard?.uid, ...state.services.map((s) => s.dashboard?.uid)]).toEqual(['dash-ops', 'ops_noise-reduction']);
   }, 30_000);
 
+  it('say whether a later event did what a parked one was for: a removal parked before the graph was submitted again is not superseded by the new submission', async () => {
+    const parkedAs = (event: { id: string; type: string; streamId: string; position: number }) => ({ eventId: event.id, eventType: event.type, streamId: event.streamId, position: event.position, attempts: 5, error: 'x', parkedAt: '', parkedRevision: 0 });
+    const last = async (graphId: string, type: string) => (await events(graphId)).filter((e) => e.type === type).at(-1)!;
+    await submitPlacedOnC1(graphs, 'dash-later', undefined, 'later');
+    const placed = await last('dash-later', 'PlacementDecided');
+    await handleLast('dash-later');
+    await graphs.execute({ type: 'StopGraph', data: { graphId: 'dash-later' } }, context());
+    const stopped = await last('dash-later', 'GraphStopped');
+    await handleLast('dash-later');
+    // Any later event converges a running or stopped graph: a parked placement is done by the stop's handling.
+    expect(await processor.supersedesParked(parkedAs(placed), stopped)).toBe(true);
+    await graphs.execute({ type: 'RemoveGraph', data: { graphId: 'dash-later' } }, context());
+    const removed = await last('dash-later', 'GraphRemoved');
+    // (A retry of the removed submission does what its parked removal was for: graph-lifecycle.e2e, DELETE again.)
+    await submitPlacedOnC1(graphs, 'dash-later', ['noise-reduction'], 'later');
+    const placedAgain = await last('dash-later', 'PlacementDecided');
+    // The new submission's handling knows nothing of the removed one's dashboards.
+    expect(await processor.supersedesParked(parkedAs(removed), placedAgain)).toBe(false);
+  }, 30_000);
+
   it('include one published but never recorded (its record failed, or SMO stopped between the two): found by its owner tag', async () => {
     const inLab = () => [...grafana.dashboards().keys()].filter((uid) => uid.startsWith('lab_') || uid === 'dash-lab').sort();
     const adapter = new GrafanaHttpAdapter({ baseUrl: grafana.url, username: 'admin', password: 'admin', timeoutMs: 5_000 });

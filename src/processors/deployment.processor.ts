@@ -11,6 +11,7 @@ import type { HelmOutcome, HelmPort } from '../integrations/helm/helm.port';
 import { isReleaseNotFound } from '../integrations/helm/helm-release-json';
 import { planRecovery } from '../integrations/helm/release-recovery';
 import { RELEASE_GRAPH_LABEL } from '../integrations/helm/helm-arguments';
+import type { ParkedEntry } from '../processing/parking';
 import type { Processor, ProcessorContext } from '../processing/processor';
 import { Mutex } from '../shared/mutex';
 import type { Dispatch } from './placement.processor';
@@ -99,6 +100,21 @@ export class DeploymentProcessor implements Processor {
     // Once the event is parked, DELETE (or POST /retry) on the graph asks for the uninstall again.
     if (notUninstalled.length > 0) throw new Error(`helm could not uninstall ${notUninstalled.length} release(s) of graph ${graphId}: ${notUninstalled[0]}`);
     if (refused.length > 0) throw new Error(`Grafana refused ${refused.length} dashboard(s) of graph ${graphId}: ${refused[0]}`);
+  }
+
+  /**
+   * The handler converges the graph as it now is, whatever the event, so a later event handled did what an earlier
+   * parked one was for (a deployment parked while Karmada was down, then retried). Except a removal's dashboards: they
+   * are those of the submission it removed (removalOf), which only a later event of that same removed submission
+   * deletes; a graph submitted again since leaves that removal parked, for a re-drive.
+   */
+  async supersedesParked(parked: ParkedEntry, handled: RecordedEvent): Promise<boolean> {
+    if (!this.deps.grafana || (parked.eventType !== 'GraphRemoved' && parked.eventType !== 'DeploymentRetryRequested')) return true;
+    if (!isGraphEvent(handled)) return false;
+    const then = await this.deps.graphs.loadAsOf(handled.data.graphId, parked.position);
+    if (then.kind === 'none' || !then.removed) return true;
+    const later = await this.deps.graphs.loadAsOf(handled.data.graphId, handled.position);
+    return later.kind !== 'none' && later.removed && later.submission === then.submission;
   }
 
   /**

@@ -151,6 +151,8 @@ describe('a removal whose uninstall fails', () => {
     expect([again.status, await again.text()]).toEqual([200, 'Removal successful\n']);
     await rig.idle();
     expect({ releases: Object.keys(rig.helm.state()), uninstalls: uninstallsOf('noise-reduction') }).toEqual({ releases: [], uninstalls: 6 });
+    // The parked removal is resolved by the second one's handling (superseded): /health counts it no more.
+    expect((await rig.smo.runtime.processing.report()).find((runner) => runner.name === 'deployment')?.parkedEvents).toBe(0);
     expect((await rig.request('POST', `/graphs/${GRAPH}/retry`)).status).toBe(404);
     expect((await deploy()).status).toBe(200);
   }, 60_000);
@@ -165,6 +167,48 @@ describe('a removal whose uninstall fails', () => {
     await rig.idle();
     expect(Object.keys(rig.helm.state())).toEqual([]);
     expect((await deploy()).status).toBe(200);
+  }, 60_000);
+});
+
+describe('a deployment step Karmada could not be reached for, past the retries (an outage longer than about 3 s)', () => {
+  let rig: OrchestratorRig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => rig.stop());
+
+  const unreachable = 'Error: Kubernetes cluster unreachable: Get "https://karmada:5443/version": dial tcp 10.0.0.1:5443: connect: connection refused';
+  const deploymentParked = async () => (await rig.smo.runtime.processing.report()).find((runner) => runner.name === 'deployment')?.parkedEvents ?? 0;
+  const statuses = async () => {
+    const graph = (await (await rig.request('GET', `/graphs/${GRAPH}`)).json()) as { services: Array<{ name: string; status: string }> };
+    return Object.fromEntries(graph.services.map((service) => [service.name, service.status]));
+  };
+
+  it('leaves the services Deploying with the event parked; `retry` deploys them and resolves the parked event, and /health is ok again', async () => {
+    // helm cannot tell a release's state while the API server is unreachable: the step is retried (5 attempts), then parked.
+    rig.helm.control({ fail: [{ command: 'status', stderr: unreachable }] });
+    const deploy = await rig.request('POST', '/project/demo/graphs', { body: descriptorText(), contentType: 'application/yaml', headers: { prefer: 'respond-async' } });
+    expect(deploy.status).toBe(202);
+    await eventually(async () => ((await deploymentParked()) === 1 ? true : undefined), 30_000, 'the deployment step parked');
+    expect(await statuses()).toMatchObject({ 'image-detection': 'Deploying', 'noise-reduction': 'Deploying' });
+    expect((await (await rig.request('GET', '/health')).json()) as object).toMatchObject({ status: 'degraded' });
+    expect(rig.helmCalls('install')).toEqual([]);
+
+    // Karmada is back. Nothing failed, yet the retry has work: the services still on their way.
+    rig.helm.control({});
+    const retry = await rig.request('POST', `/graphs/${GRAPH}/retry`);
+    expect(retry.status).toBe(200);
+    await rig.idle();
+    expect(await statuses()).toMatchObject({ 'image-detection': 'Deployed', 'noise-reduction': 'Deployed' });
+    expect(Object.keys(rig.helm.state()).sort()).toEqual(['demo/image-detection', 'demo/noise-reduction']);
+    // The parked event needs nothing more: resolved as superseded by the retry, so /health is ok again.
+    expect(await deploymentParked()).toBe(0);
+    const parkedStream = await rig.smo.runtime.eventStore.readStream('parked-processor:deployment');
+    const retried = (await rig.smo.runtime.eventStore.readStream(`graph-${GRAPH}`)).find((event) => event.type === 'DeploymentRetryRequested');
+    expect(parkedStream.at(-1)).toMatchObject({ type: 'ParkedEventResolved', data: { resolution: 'superseded', supersededBy: retried!.id } });
+    expect((await (await rig.request('GET', '/health')).json()) as object).toMatchObject({ status: 'ok' });
+    // Settled now: nothing to retry.
+    expect((await rig.request('POST', `/graphs/${GRAPH}/retry`)).status).toBe(409);
   }, 60_000);
 });
 

@@ -375,7 +375,7 @@ export class GraphsController {
   @Post('graphs/:name/retry')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Retry the services whose install or upgrade failed (on a removed graph with releases left: their uninstall; on a running graph whose latest placement failed, never placed or left where it was by a failed re-placement: its placement)',
+    summary: 'Retry the services whose install or upgrade failed, or that are still on their way (their deployment step parked while the cluster could not be reached) (on a removed graph with releases left: their uninstall; on a running graph whose latest placement failed, never placed or left where it was by a failed re-placement: its placement)',
   })
   @GraphCommandResponses('Retry requested')
   @ApiProblems(422)

@@ -382,6 +382,19 @@ describe('graph decider', () => {
       expect(graph.services.find((s) => s.id === 'noise-reduction')).toMatchObject({ status: 'Failed', failure: { exitCode: 1 } });
     });
     it('refuses when nothing failed', () => spec.given(running).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'conflict' }));
+    it('asks helm again for services still on their way (their step parked while the cluster could not be reached), and not once they are deployed', () => {
+      // Placed, nothing installed yet: both auto services are Deploying.
+      expect(statuses([submitted, onC1])).toMatchObject({ 'noise-reduction': 'Deploying', 'image-detection': 'Deploying' });
+      spec.given([submitted, onC1]).when({ type: 'RetryDeployment', data: { graphId } }).then([
+        { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction', 'image-detection'] } },
+      ]);
+      spec.given([submitted, onC1]).when({ type: 'RetryDeployment', data: { graphId, serviceIds: ['image-detection'] } }).then([
+        { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['image-detection'] } },
+      ]);
+      // The service waiting for its alert is not on its way: naming it is refused.
+      spec.given([submitted, onC1]).when({ type: 'RetryDeployment', data: { graphId, serviceIds: ['image-compression-vo'] } }).thenThrows({ kind: 'conflict' });
+      spec.given(running).when({ type: 'RetryDeployment', data: { graphId, serviceIds: ['image-detection'] } }).thenThrows({ kind: 'conflict' });
+    });
     it('places again a graph a failed re-placement left where it was (a cluster lost, no room elsewhere), and no longer once a placement succeeded', () => {
       const replacementFailed: GraphEvent = {
         type: 'PlacementFailed',
@@ -391,7 +404,13 @@ describe('graph decider', () => {
         { type: 'ReplacementRequested', data: { graphId, requestId: 'r1', reason: 'retry', detail: 'retry requested: its latest re-placement failed' } },
       ]);
       const placedAgain = placed({ 'image-compression-vo': 'c2', 'noise-reduction': 'c2', 'image-detection': 'c2' }, 'r1', 'retry');
-      spec.given([...running, replacementFailed, placedAgain]).when({ type: 'RetryDeployment', data: { graphId, requestId: 'r2' } }).thenThrows({ kind: 'conflict' });
+      // Placed again: the retry no longer places it, it only asks helm again for the services still on their way…
+      spec.given([...running, replacementFailed, placedAgain]).when({ type: 'RetryDeployment', data: { graphId, requestId: 'r2' } }).then([
+        { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction', 'image-detection'] } },
+      ]);
+      // …and once they are deployed there, there is nothing to retry.
+      const settled = [...running, replacementFailed, placedAgain, deployed('noise-reduction', 'c2', 'r1'), deployed('image-detection', 'c2', 'r1')];
+      spec.given(settled).when({ type: 'RetryDeployment', data: { graphId, requestId: 'r2' } }).thenThrows({ kind: 'conflict' });
     });
     it('retries the dashboards Grafana refused when no service failed, and refuses again once one is published', () => {
       const refused: GraphEvent = { type: 'DashboardFailed', data: { graphId, serviceId: null, uid: null, action: 'publish', status: null, error: 'connection reset' } };

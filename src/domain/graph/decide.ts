@@ -88,7 +88,14 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
         const detail = graph.placement === null ? 'retry requested: the graph was never placed' : 'retry requested: its latest re-placement failed';
         return [{ type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.data.requestId, reason: 'retry', detail } }];
       }
-      const notFailed = serviceIds.filter((id) => !failed.includes(id));
+      // No failed service but some still on their way (their deployment step gave up while helm could not reach the
+      // cluster, e.g. a Karmada outage, and waits parked): helm is asked again. Harmless if the step is in fact under
+      // way: the deployment converges, so a second pass does what the first left, if anything.
+      const underWay = graph.services.filter((service) => service.status === 'Deploying' && service.target !== null && isWanted(graph, service)).map((service) => service.id);
+      if (serviceIds.length === 0 && command.data.serviceIds === undefined && underWay.length > 0) {
+        return [{ type: 'DeploymentRetryRequested', data: { graphId: graph.graphId, serviceIds: underWay } }];
+      }
+      const notFailed = serviceIds.filter((id) => !failed.includes(id) && !underWay.includes(id));
       if (serviceIds.length === 0 || notFailed.length > 0) {
         throw new DomainError('conflict', `Nothing to retry in graph ${graph.graphId}${notFailed.length ? `: ${notFailed.join(', ')} did not fail` : ''}`);
       }
