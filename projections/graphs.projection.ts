@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../src/eventstore/event-store';
 import { GRAPH_CATEGORY, isGraphEvent } from '../src/domain/graph/events';
 import { evolveGraph } from '../src/domain/graph/evolve';
-import { awaitsProvisionedCluster, isSettled, type ExistingGraph } from '../src/domain/graph/state';
+import { awaitsPlacementRetry, awaitsProvisionedCluster, isSettled, type ExistingGraph } from '../src/domain/graph/state';
 import type { DocumentChange, Projection, ProjectionSummary } from '../src/processing/projection';
 
 /** The graph read model: the folded graph state plus the fields queries filter on. */
@@ -10,7 +10,10 @@ export interface GraphDocument {
   project: string;
   status: 'Running' | 'Stopped';
   settled: boolean;
-  /** Waits for an approved cluster to join (queried when a cluster joins, so the lookup needs no scan of every graph). */
+  /**
+   * Waits for a cluster: one it approved to be built, or, its placement having failed, any cluster that joins or comes
+   * back (queried when a cluster joins or recovers, so the lookup needs no scan of every graph).
+   */
   awaitsCluster: boolean;
   /** Stream revision of the last event applied (the graph's ETag). */
   revision: number;
@@ -125,7 +128,8 @@ export const graphsProjection: Projection<GraphDocument> = {
   //    GRAPH_EVOLVE_VERSION 9 needs no rebuild: it folds new event types (condition ALL), which no document already written holds.
   // 6: the graph summaries (a summary the documents of version 5 never wrote).
   // 7: `submission`, the revision of the graph's latest GraphSubmitted (documents of version 6 lack it).
-  version: 7,
+  // 8: `awaitsCluster` also for a running graph whose placement failed (a cluster that joins or comes back places it).
+  version: 8,
   summaries: [graphCounts, graphSummaries],
   filter: { streamCategories: [GRAPH_CATEGORY] },
   documentIds: (event: RecordedEvent) => [event.streamId.slice(GRAPH_CATEGORY.length + 1)],
@@ -144,7 +148,7 @@ export function graphDocumentOf(state: ExistingGraph, revision: number, updatedA
     project: state.project,
     status: state.status,
     settled: isSettled(state),
-    awaitsCluster: awaitsProvisionedCluster(state),
+    awaitsCluster: awaitsProvisionedCluster(state) || awaitsPlacementRetry(state),
     revision,
     updatedAt,
     state,

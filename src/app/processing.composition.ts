@@ -9,7 +9,7 @@ import type { CommandContext } from '../application/command-handler';
 import type { Processor } from '../processing/processor';
 import { ClusterDashboardProcessor } from '../processors/cluster-dashboard.processor';
 import { AlertRulesProcessor } from '../processors/alert-rules.processor';
-import { ClusterLossProcessor } from '../processors/cluster-loss.processor';
+import { ClusterMembershipProcessor } from '../processors/cluster-membership.processor';
 import { ProvisionedClusterProcessor } from '../processors/provisioned-cluster.processor';
 import { ConditionalDeploymentProcessor } from '../processors/conditional-deployment.processor';
 import { ScalingScheduler } from '../processors/scaling.scheduler';
@@ -111,7 +111,7 @@ export class DurableProcessing {
         inventoryShowsPlacements: inventoryShowsPlacements(runtime.integrations.modes),
       }),
       new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }),
-      new ClusterLossProcessor({ readStore: runtime.readStore, dispatch }),
+      new ClusterMembershipProcessor({ readStore: runtime.readStore, dispatch }),
       new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules, logger: runtime.logger }),
       new ConditionalDeploymentProcessor({ dispatch }),
     ];
@@ -167,7 +167,7 @@ export class DurableProcessing {
             return docs.map(({ doc }) => ({ smoId: doc.smoId, vimName: doc.state.vimName, blueprintId: doc.blueprintId }));
           },
         }),
-        // A graph waiting for a cluster it had approved is placed when a cluster joins; its proposal is pending again when that cluster is not built.
+        // A graph's approved cluster proposal is pending again when that cluster is not built (placed when it joins: ClusterMembershipProcessor).
         new ProvisionedClusterProcessor({ readStore: runtime.readStore, dispatch, eventStore: runtime.eventStore }),
       );
     }

@@ -1,6 +1,5 @@
 import { END, type EventStore, type RecordedEvent } from '../eventstore/event-store';
 import { isGraphEvent } from '../domain/graph/events';
-import { CLUSTER_CATEGORY, isClusterEvent } from '../domain/cluster/events';
 import { OS_K8S_CLUSTER_CATEGORY, isOsK8sClusterEvent } from '../domain/os-k8s-cluster/events';
 import type { ReadStore } from '../readstore/read-store';
 import { processorContext } from '../application/processor-context';
@@ -9,14 +8,14 @@ import type { GraphDocument } from '../../projections/graphs.projection';
 import type { Dispatch } from './placement.processor';
 
 const NAME = 'provisioned-cluster';
-/** Waiting graphs read per event: a bound on the read (only graphs that wait are read). */
+/** Waiting graphs read per event: a bound on the read (only graphs that wait for a cluster are read). */
 const MAX_GRAPHS = 1000;
 /** Failed approvals looked at for a cluster built after all: the most recent ones (a bound on the read). */
 const RECENT_APPROVAL_FAILURES = 100;
 
 /**
- * The graphs waiting for a cluster they had approved (their placement failed, an approved cluster provisioning proposal):
- * - when a cluster joins Karmada (or comes back), each asks to be placed again: the pending graph is placed on it;
+ * The graphs waiting for a cluster they had approved (their placement failed, an approved cluster provisioning proposal);
+ * when a cluster joins Karmada, they are placed again by the cluster-membership processor, as every graph waiting is:
  * - when the cluster a proposal asked NFVCL for is not built (its task failed or timed out, its blueprint failed) or is
  *   deleted before it joined, that proposal is pending again, with the failure: it can be approved again or rejected,
  *   and no longer blocks new proposals. The approve route records that itself only for a refusal it sees; a build
@@ -27,23 +26,13 @@ const RECENT_APPROVAL_FAILURES = 100;
 export class ProvisionedClusterProcessor implements Processor {
   readonly name = NAME;
   readonly filter = {
-    eventTypes: ['ClusterRegistered', 'ClusterRecovered', 'ClusterProvisioningFailed', 'ClusterDecommissioned', 'ClusterProvisioned'],
-    streamCategories: [CLUSTER_CATEGORY, OS_K8S_CLUSTER_CATEGORY],
+    eventTypes: ['ClusterProvisioningFailed', 'ClusterDecommissioned', 'ClusterProvisioned'],
+    streamCategories: [OS_K8S_CLUSTER_CATEGORY],
   };
 
   constructor(private readonly deps: { readStore: ReadStore; dispatch: Dispatch; eventStore: Pick<EventStore, 'readAll'> }) {}
 
   async handle(event: RecordedEvent): Promise<void> {
-    if (isClusterEvent(event) && (event.type === 'ClusterRegistered' || event.type === 'ClusterRecovered')) {
-      const cluster = event.data.name;
-      for (const { graphId } of await this.waitingGraphs()) {
-        await this.deps.dispatch(
-          { type: 'RequestReplacement', data: { graphId, requestId: event.id, reason: 'retry', detail: `cluster ${cluster} joined after an approved cluster provisioning` } },
-          processorContext(NAME, event, graphId),
-        );
-      }
-      return;
-    }
     if (isOsK8sClusterEvent(event) && event.type === 'ClusterProvisioned') {
       const { smoId } = event.data;
       for (const { graphId, proposalId } of await this.approvalsThatFailed(smoId)) {

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS rs_collections (
  * (INDEX_THEN_BY), over the columns of FIELD_COLUMNS:
  * - project, name: the graphs of a project (list route, release-name clashes on deploy) without reading every
  *   graph; in name order, so the lists (a project's, and every project's by project then name) read one page;
- * - awaitsCluster: the graphs waiting for a cluster they had approved (a joining cluster places them);
+ * - awaitsCluster: the graphs waiting for a cluster (one they had approved, or any, their placement having failed): a
+ *   cluster that joins or comes back places them;
  * - graphId: a graph's placement decisions (GET /graphs/{g}/placements) without reading every graph's;
  * - placedMinute: the ledger's graphs placed in the last minutes (each placement decision);
  * - kind: the documents of one kind in a collection of two (the clusters' load series, not the graphs').

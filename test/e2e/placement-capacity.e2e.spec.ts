@@ -179,14 +179,15 @@ describe('a graph whose first placement failed, retried', () => {
       });
       expect({ placement: (await view()).placement, failed: (await view()).placementFailure !== null }).toEqual({ placement: null, failed: true });
 
-      writeFileSync(clustersFile, 'clusters:\n  - name: roomy\n    cpu: 8\n    memory: 8Gi\n');
+      // The cluster grows (a cluster that joins or comes back would place the graph by itself: below).
+      writeFileSync(clustersFile, 'clusters:\n  - name: tiny\n    cpu: 8\n    memory: 8Gi\n');
       expect((await fetch(`${smo.url}/clusters/sync`, { method: 'POST' })).status).toBe(200);
       const retried = await fetch(`${smo.url}/graphs/late-graph/retry`, { method: 'POST' });
       expect([retried.status, await retried.text()]).toEqual([200, 'Retry requested: placing graph late-graph again\n']);
       await smo.runtime.processing.whenIdle();
       const placed = await view();
       expect({ placement: placed.placement, statuses: placed.services.map((service) => service.status).sort(), placementFailure: placed.placementFailure }).toEqual({
-        placement: { 'image-compression-vo': 'roomy', 'noise-reduction': 'roomy', 'image-detection': 'roomy' },
+        placement: { 'image-compression-vo': 'tiny', 'noise-reduction': 'tiny', 'image-detection': 'tiny' },
         statuses: ['Deployed', 'Deployed', 'Pending'],
         placementFailure: null,
       });
@@ -362,14 +363,62 @@ describe('a graph a failed re-placement left where it was', () => {
       const again = await post('/graphs/moved-graph/retry');
       expect([again.status, ((await again.json()) as { detail: string }).detail]).toEqual([422, expect.stringContaining('(POST /graphs/moved-graph/retry places it again)')]);
 
-      setClusters(clustersYaml(['roomy', 8]));
+      setClusters(clustersYaml(['small', 8]));
       expect((await post('/clusters/sync')).status).toBe(200);
       const retried = await post('/graphs/moved-graph/retry');
       expect([retried.status, await retried.text()]).toEqual([200, 'Retry requested: placing graph moved-graph again\n']);
       await app.runtime.processing.whenIdle();
       const placed = await view('moved-graph');
-      expect({ placement: placed.placement?.['noise-reduction'], placementFailure: placed.placementFailure }).toEqual({ placement: 'roomy', placementFailure: null });
+      expect({ placement: placed.placement?.['noise-reduction'], placementFailure: placed.placementFailure }).toEqual({ placement: 'small', placementFailure: null });
       expect((await post('/graphs/moved-graph/retry')).status).toBe(409);
+    });
+  }, 60_000);
+});
+
+describe('a graph whose placement failed, when a cluster joins or comes back', () => {
+  it('is placed again by itself: on a cluster that comes back, then (failed again) on one that joins', async () => {
+    // Room for one demo (2.5 cores) on each cluster.
+    await withSimulatedClusters(clustersYaml(['first', 2.5]), async ({ app, setClusters, post, view }) => {
+      const placementOf = async (graph: string) => {
+        const { placement, placementFailure } = await view(graph);
+        return { on: [...new Set(Object.values(placement ?? {}))].sort(), failed: placementFailure !== null };
+      };
+      const reasons = async (graph: string) =>
+        ((await (await fetch(`${app.url}/graphs/${graph}/placements`)).json()) as Array<{ reason: string; feasible: boolean }>).map((d) => `${d.reason}:${d.feasible}`);
+      expect((await post('/project/a/graphs', demo('waits-a'))).status).toBe(200);
+      setClusters(clustersYaml(['first', 2.5], ['spare', 2.5]));
+      expect((await post('/clusters/sync')).status).toBe(200);
+      expect((await post('/project/b/graphs', demo('waits-b'))).status).toBe(200);
+      expect([await placementOf('waits-a'), await placementOf('waits-b')]).toEqual([
+        { on: ['first'], failed: false },
+        { on: ['spare'], failed: false },
+      ]);
+      // first is lost, and spare has no room for a second demo: waits-a's re-placement fails, and it stays where it was.
+      setClusters(clustersYaml(['first', 2.5, '    available: false\n'], ['spare', 2.5]));
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await app.runtime.processing.whenIdle();
+      expect(await placementOf('waits-a')).toEqual({ on: ['first'], failed: true });
+
+      // first comes back: waits-a is placed again with no retry asked (onto first, where there is room again).
+      setClusters(clustersYaml(['first', 2.5], ['spare', 2.5]));
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await app.runtime.processing.whenIdle();
+      expect(await placementOf('waits-a')).toEqual({ on: ['first'], failed: false });
+      expect(await reasons('waits-a')).toEqual(['first-deploy:true', 'cluster-lost:false', 'retry:true']);
+      // A graph whose placement did not fail is not asked anything.
+      expect(await reasons('waits-b')).toEqual(['first-deploy:true']);
+
+      // first is removed (a removal is a loss too), so waits-a fails again; a new cluster joins: it is placed there.
+      setClusters(clustersYaml(['spare', 2.5]));
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await app.runtime.processing.whenIdle();
+      expect(await placementOf('waits-a')).toEqual({ on: ['first'], failed: true });
+      setClusters(clustersYaml(['spare', 2.5], ['joined', 2.5]));
+      expect((await post('/clusters/sync')).status).toBe(200);
+      await app.runtime.processing.whenIdle();
+      expect(await placementOf('waits-a')).toEqual({ on: ['joined'], failed: false });
+      expect((await view('waits-a')).services.map((service) => service.status).sort()).toEqual(['Deployed', 'Deployed', 'Pending']);
+      expect((await reasons('waits-a')).slice(3)).toEqual(['cluster-removed:false', 'retry:true']);
     });
   }, 60_000);
 });

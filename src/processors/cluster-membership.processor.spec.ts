@@ -6,13 +6,17 @@ import { graphStream } from '../domain/graph/events';
 import { graphsProjection } from '../../projections/graphs.projection';
 import { graphSubmitted } from '../../test/support/graph-fixtures';
 import { sqliteStores } from '../../test/support/stores';
-import { ClusterLossProcessor } from './cluster-loss.processor';
+import { ClusterMembershipProcessor } from './cluster-membership.processor';
+import { MemoryReadStore } from '../readstore/memory-read-store';
+import type { GraphCommand } from '../domain/graph/commands';
+import type { RecordedEvent } from '../eventstore/event-store';
+import type { GraphDocument } from '../../projections/graphs.projection';
 
 /** Two graphs on c1; the graphs read model lags the write model by one removal (as under load or during a projection takeover). */
-describe('ClusterLossProcessor: the graphs read model lags a removal', () => {
+describe('ClusterMembershipProcessor: the graphs read model lags a removal', () => {
   const stores = sqliteStores();
   const graphs = new GraphCommands(stores.eventStore);
-  const processor = new ClusterLossProcessor({ readStore: stores.readStore, dispatch: (command, context) => graphs.execute(command, context) });
+  const processor = new ClusterMembershipProcessor({ readStore: stores.readStore, dispatch: (command, context) => graphs.execute(command, context) });
   const context = (): CommandContext => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: 'test', now: new Date() });
   afterAll(() => stores.dispose());
 
@@ -71,5 +75,29 @@ describe('ClusterLossProcessor: the graphs read model lags a removal', () => {
     await stores.eventStore.appendToStream(clusterStream('c2'), [{ id: randomUUID(), type: 'ClusterUnavailable', data: { name: 'c1', reason: 'cordoned', lost: false } }]);
     await processor.handle((await stores.eventStore.readStream(clusterStream('c2'))).at(-1)!);
     expect((await stores.eventStore.readStream(graphStream('c-graph'))).filter((e) => e.type === 'ReplacementRequested')).toHaveLength(0);
+  });
+});
+
+describe('ClusterMembershipProcessor: a cluster that joins', () => {
+  const failed = { detail: 'no room', bindingResource: 'cpu' };
+  const graphDoc = (name: string, awaitsCluster: boolean, approved: boolean) =>
+    ({ name, awaitsCluster, state: { graphId: name, status: 'Running', removed: false, placementFailure: failed, normalised: { useStaticPlacement: false }, provisioningProposals: approved ? [{ status: 'approved' }] : [] } }) as unknown as GraphDocument;
+  const joined = { id: 'e1', type: 'ClusterRegistered', streamId: 'cluster-c9', data: { name: 'c9' }, position: 5000, revision: 0, created: '2026-12-05T00:00:00.000Z', metadata: {} } as unknown as RecordedEvent;
+
+  it('asks to place every graph waiting for a cluster, wherever it sorts among many graphs that do not wait', async () => {
+    const store = new MemoryReadStore();
+    const others = Array.from({ length: 1500 }, (_, i) => ({ kind: 'upsert' as const, collection: 'graphs', id: `a${String(i).padStart(4, '0')}`, doc: graphDoc(`a${String(i).padStart(4, '0')}`, false, false), position: i + 1 }));
+    await store.commit([
+      ...others,
+      { kind: 'upsert', collection: 'graphs', id: 'zz-approved', doc: graphDoc('zz-approved', true, true), position: 1501 },
+      { kind: 'upsert', collection: 'graphs', id: 'zz-failed', doc: graphDoc('zz-failed', true, false), position: 1502 },
+    ]);
+    const dispatched: GraphCommand[] = [];
+    const processor = new ClusterMembershipProcessor({ readStore: store, dispatch: async (command) => dispatched.push(command) });
+    await processor.handle(joined);
+    expect(dispatched.map((command) => ('data' in command ? command.data : command))).toEqual([
+      expect.objectContaining({ graphId: 'zz-approved', reason: 'retry', requestId: 'e1', detail: 'cluster c9 joined after an approved cluster provisioning' }),
+      expect.objectContaining({ graphId: 'zz-failed', reason: 'retry', requestId: 'e1', detail: "cluster c9 joined and the graph's latest placement had failed" }),
+    ]);
   });
 });
