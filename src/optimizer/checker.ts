@@ -1,5 +1,5 @@
 import { ClusterCapacity, DEFAULT_LATENCY_LIMITS_MS, NetworkInputs, Placement, ServiceDemand } from './model';
-import type { ScalingCluster, ScalingService } from './scaling';
+import { minimumReplicas, type ScalingCluster, type ScalingService } from './scaling';
 
 /**
  * Independent constraint checker: recomputes every constraint from the raw inputs, sharing no code
@@ -136,8 +136,10 @@ export function checkScaling(
     if (service.gpu && !cluster.accelerated) {
       violations.push({ constraint: 'acceleration', subject: service.id, detail: 'needs a GPU' });
     }
-    if (exceeds(service.requestRate, service.alpha * r + service.beta, tolerance)) {
-      violations.push({ constraint: 'throughput', subject: service.id, detail: `${r} replicas serve less than ${service.requestRate}/s` });
+    // A rate its maximum cannot serve asks for the maximum (saturated), no more.
+    const saturated = minimumReplicas(service) > service.maxReplicas;
+    if (saturated ? r < service.maxReplicas : exceeds(service.requestRate, service.alpha * r + service.beta, tolerance)) {
+      violations.push({ constraint: 'throughput', subject: service.id, detail: `${r} replicas serve less than ${service.requestRate}/s${saturated ? `, and fewer than its ${service.maxReplicas} maximum` : ''}` });
     }
     cpu += service.cpu * r;
   });

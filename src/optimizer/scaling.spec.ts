@@ -22,14 +22,25 @@ describe.each(SOLVER_NAMES)('scaling with %s', (solverName) => {
   const decide = async (services: ScalingService[], cluster = roomy): ReturnType<typeof decideReplicas> =>
     decideReplicas(services, cluster, { solver: await getSolver(solverName) });
 
-  it('never goes above maxReplicas (upstream lost this bound): a rate needing more is infeasible', async () => {
-    const result = await decide([service('hot', { requestRate: 80, alpha: 10, maxReplicas: 5 })]);
-    expect(result).toMatchObject({ feasible: false, kind: 'infeasible', bindingResource: 'maxReplicas', serviceId: 'hot' });
+  it('never goes above maxReplicas (upstream lost this bound): a rate needing more gets the maximum, named saturated, as an HPA does', async () => {
+    const result = await decide([service('hot', { requestRate: 80, alpha: 10, maxReplicas: 5 }), service('calm', { requestRate: 15, alpha: 10, maxReplicas: 5 })]);
+    expect(result).toMatchObject({ feasible: true, replicas: [5, 2], saturated: ['hot'] });
+    // Even from more replicas than its maximum (set by hand), and for a rate no count serves (alpha ≤ 0).
+    expect(await decide([service('hot', { requestRate: 80, previousReplicas: 9, maxReplicas: 5 }), service('flat', { alpha: 0, beta: 1, requestRate: 5 })])).toMatchObject({
+      feasible: true,
+      replicas: [5, 5],
+      saturated: ['hot', 'flat'],
+    });
+  });
+
+  it('is infeasible on cpu when even the saturated services at their maximum do not fit', async () => {
+    const result = await decide([service('hot', { requestRate: 80, alpha: 10, maxReplicas: 5 })], { cpu: 4, accelerated: false });
+    expect(result).toMatchObject({ feasible: false, kind: 'infeasible', bindingResource: 'cpu' });
   });
 
   it('uses exactly maxReplicas when the rate needs all of them', async () => {
     const result = await decide([service('hot', { requestRate: 50, alpha: 10, maxReplicas: 5 })]);
-    expect(result).toMatchObject({ feasible: true, replicas: [5] });
+    expect(result).toMatchObject({ feasible: true, replicas: [5], saturated: [] });
   });
 
   it('keeps at least one replica with no traffic', async () => {

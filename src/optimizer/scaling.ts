@@ -8,6 +8,9 @@ import { getSolver } from './solver-selection';
  * 1 ≤ r[s] ≤ maxReplicas[s] (upstream lost the upper bound: documented deviation), a[s] ≥ |p[s] − r[s]|,
  * Σ cpu·r ≤ cluster cpu, α·r + β ≥ rate, GPU services only on an accelerated cluster;
  * minimise 0.4·Σ r·cpu / U + 0.4·Σ a / T[s] with U = max(maxReplicas·cpu), T[s] = maxReplicas[s].
+ * A service whose rate needs more than its maxReplicas is saturated, as a Kubernetes HPA is at its maximum: it gets
+ * exactly maxReplicas (r[s] = maxReplicas[s] in place of its rate constraint), and the result names it (`saturated`),
+ * rather than the whole round being infeasible and every service left where it was.
  */
 
 export interface ScalingService {
@@ -37,6 +40,8 @@ export type ScalingResult =
       readonly feasible: true;
       /** New replica counts, in input order. */
       readonly replicas: readonly number[];
+      /** The services whose rate needs more than their maxReplicas: they get exactly maxReplicas (in input order). */
+      readonly saturated: readonly string[];
       readonly objective: number;
       readonly provenOptimal: boolean;
       readonly solver: SolverName;
@@ -76,7 +81,8 @@ export async function decideReplicas(
   const meta = { solver: solver.name, solveMs: result.solveMs };
   if (hasSolution(result) && result.objective !== undefined) {
     const replicas = services.map((_, s) => Math.round(result.values.get(`r_${s}`) ?? 0));
-    return { feasible: true, replicas, objective: result.objective, provenOptimal: result.provenOptimal, ...meta };
+    const saturated = services.filter(isSaturated).map((service) => service.id);
+    return { feasible: true, replicas, saturated, objective: result.objective, provenOptimal: result.provenOptimal, ...meta };
   }
   const kind: FailureKind = result.status === 'infeasible' ? 'infeasible' : result.status === 'time_limit' ? 'time_limit' : 'solver_error';
   return { feasible: false, kind, reason: `Scaling model not solved: ${result.status}.`, ...meta };
@@ -90,6 +96,16 @@ export function minimumReplicas(service: ScalingService): number {
   return Math.max(1, Math.ceil((service.requestRate - service.beta) / service.alpha - 1e-9));
 }
 
+/** The rate needs more replicas than the service may have: it gets its maximum. */
+function isSaturated(service: ScalingService): boolean {
+  return minimumReplicas(service) > service.maxReplicas;
+}
+
+/** The replicas the service's rate asks of the model: the fewest that serve it, at most its maximum (saturated). */
+function replicasWanted(service: ScalingService): number {
+  return Math.min(minimumReplicas(service), service.maxReplicas);
+}
+
 /** Infeasibility that needs no solver, naming the binding resource. */
 function precheck(
   services: readonly ScalingService[],
@@ -99,18 +115,10 @@ function precheck(
   if (gpuService !== undefined) {
     return { reason: `Service ${gpuService.id} needs a GPU but the cluster has no acceleration.`, bindingResource: 'gpu', serviceId: gpuService.id };
   }
-  const needed = services.map(minimumReplicas);
-  const hopeless = services.find((_, s) => needed[s] === Infinity);
-  if (hopeless !== undefined) {
-    return { reason: `No replica count of ${hopeless.id} serves its rate (alpha ≤ 0).`, bindingResource: 'maxReplicas', serviceId: hopeless.id };
-  }
-  const cpu = services.reduce((sum, service, s) => sum + service.cpu * (needed[s] ?? 1), 0);
+  // A service no replica count serves (alpha ≤ 0) is saturated like any other: it gets its maximum.
+  const cpu = services.reduce((sum, service) => sum + service.cpu * replicasWanted(service), 0);
   if (!withinCapacity(cpu, cluster.cpu)) {
     return { reason: `Serving the current rates needs ${cpu} cores but the cluster has ${cluster.cpu}.`, bindingResource: 'cpu' };
-  }
-  const capped = services.find((service, s) => (needed[s] ?? 1) > service.maxReplicas);
-  if (capped !== undefined) {
-    return { reason: `Service ${capped.id} needs more than its ${capped.maxReplicas} maximum replicas.`, bindingResource: 'maxReplicas', serviceId: capped.id };
   }
   return undefined;
 }
@@ -122,13 +130,14 @@ export function buildScalingModel(services: readonly ScalingService[], cluster: 
   const objective = services.flatMap((service, s) => {
     const r = `r_${s}`;
     const a = `a_${s}`;
-    variables.push({ name: r, lower: 1, upper: service.maxReplicas, integer: true });
+    // Saturated: exactly its maximum, with no rate constraint (none it could meet).
+    variables.push({ name: r, lower: isSaturated(service) ? service.maxReplicas : 1, upper: service.maxReplicas, integer: true });
     variables.push({ name: a, lower: 0, upper: Infinity, integer: false });
     constraints.push(
       { name: `up_${s}`, terms: [{ variable: a, coefficient: 1 }, { variable: r, coefficient: 1 }], sense: '>=', rhs: service.previousReplicas },
       { name: `down_${s}`, terms: [{ variable: a, coefficient: 1 }, { variable: r, coefficient: -1 }], sense: '>=', rhs: -service.previousReplicas },
-      { name: `rate_${s}`, terms: [{ variable: r, coefficient: service.alpha }], sense: '>=', rhs: service.requestRate - service.beta },
     );
+    if (!isSaturated(service)) constraints.push({ name: `rate_${s}`, terms: [{ variable: r, coefficient: service.alpha }], sense: '>=', rhs: service.requestRate - service.beta });
     return [
       { variable: r, coefficient: (SCALING_WEIGHTS.utilisation * service.cpu) / utilisationScale },
       { variable: a, coefficient: SCALING_WEIGHTS.transition / service.maxReplicas },

@@ -462,6 +462,26 @@ export class ScalingScheduler {
         context(`scaled:${service.id}`),
       );
     }
+    // Demand beyond a service's maximum: it runs its maximum (as an HPA would), and the cause is recorded once, as a
+    // scaling infeasibility that asks no re-placement (another cluster allows no more replicas).
+    if (result.saturated.length === 0 || this.karmadaDown || this.abort.signal.aborted) return;
+    const saturated = inputs.filter((service) => result.saturated.includes(service.id));
+    await this.recordOnRead(
+      read,
+      {
+        type: 'RecordScalingInfeasible',
+        data: {
+          graphId: graph.graphId,
+          cluster,
+          services: saturated.map((service) => service.id),
+          reason: `At their maximum replicas, which serve less than their request rate: ${saturated.map((service) => `${service.id} (${service.maxReplicas} replicas, ${service.requestRate}/s)`).join(', ')}.`,
+          bindingResource: 'maxReplicas',
+          requestRates: Object.fromEntries(saturated.map((service) => [service.id, service.requestRate])),
+        },
+        requestId: deterministicId('scaling', graph.graphId, cluster, now.toISOString(), 'saturated'),
+      },
+      context('saturated'),
+    );
   }
 
   /**

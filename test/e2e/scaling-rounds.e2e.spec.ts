@@ -129,7 +129,9 @@ describe('scaling rounds', () => {
   };
 
   it('an infeasible cluster is recorded with its re-placement request: a crash right after the record loses neither', async () => {
-    rates['noise-reduction'] = 100_000; // far beyond any cluster
+    // Both at their maximum (3 replicas of 1 core each) need more than cluster-a's 4 cores.
+    rates['noise-reduction'] = 100_000;
+    rates['image-detection'] = 100_000;
     dieAfterFirstCommand = true;
     const round = scheduler();
     await round.round(at(0));
@@ -267,8 +269,32 @@ describe('scaling rounds', () => {
     expect(rateQueries).toHaveLength(made);
   });
 
+  it('demand beyond a service’s maximum replicas scales it to its maximum, recorded once per cause and asking no re-placement', async () => {
+    rates['noise-reduction'] = 100_000;
+    for (let round = 0; round < 3; round++) {
+      await scheduler().round(at(round * 30));
+      await smo.runtime.processing.whenIdle(20_000);
+    }
+    expect(scaleCalls).toEqual([{ name: 'noise-reduction', namespace: 'demo', replicas: 3 }]);
+    const infeasible = await events('ScalingInfeasible');
+    expect(infeasible.map((event) => event.data)).toEqual([
+      {
+        graphId: GRAPH,
+        cluster: 'cluster-a',
+        services: ['noise-reduction'],
+        reason: 'At their maximum replicas, which serve less than their request rate: noise-reduction (3 replicas, 100000/s).',
+        bindingResource: 'maxReplicas',
+        requestRates: { 'noise-reduction': 100_000 },
+      },
+    ]);
+    expect(await events('ReplacementRequested')).toEqual([]);
+    const graph = (await (await fetch(`${smo.url}/graphs/${GRAPH}`)).json()) as { services: Array<{ name: string; replicas: number | null }> };
+    expect(graph.services.find((service) => service.name === 'noise-reduction')?.replicas).toBe(3);
+  });
+
   it('demand that fits no cluster is recorded once per cause, not once per round', async () => {
     rates['noise-reduction'] = 100_000;
+    rates['image-detection'] = 100_000;
     for (let round = 0; round < 6; round++) {
       await scheduler().round(at(round * 30));
       await smo.runtime.processing.whenIdle(20_000);

@@ -163,7 +163,9 @@ describe('autoscaling from Prometheus request rates', () => {
   });
 
   it('demand beyond the cluster records ScalingInfeasible and re-places the graph', async () => {
+    // Both at their maximum (3 replicas of 1 core each) need more than c1's 4 cores.
     rates['noise-reduction'] = 1000;
+    rates['image-detection'] = 1000;
     const infeasible = await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ScalingInfeasible'] } }))[0], 20_000, 'ScalingInfeasible');
     expect(infeasible.data).toMatchObject({ graphId: GRAPH, cluster: 'c1' });
     const request = await eventually(async () => (await rig.smo.runtime.eventStore.readAll({ filter: { eventTypes: ['ReplacementRequested'] } }))[0], 20_000, 're-placement');

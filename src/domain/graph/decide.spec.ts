@@ -472,6 +472,15 @@ describe('graph decider', () => {
       spec.given([...running, { type: 'GraphRemoved', data: { graphId } }]).when(record(infeasible(5))).then([]);
     });
 
+    it('records demand beyond a service’s maximum replicas (it runs its maximum) once, and asks no re-placement: no cluster allows more', () => {
+      const saturated: GraphEvent = {
+        type: 'ScalingInfeasible',
+        data: { graphId, cluster: 'c1', services: ['noise-reduction'], reason: 'At their maximum replicas…', bindingResource: 'maxReplicas', requestRates: { 'noise-reduction': 900 } },
+      };
+      spec.given([...running, scaled]).when({ type: 'RecordScalingInfeasible', data: saturated.data, requestId }).then([saturated]);
+      spec.given([...running, scaled, saturated]).when({ type: 'RecordScalingInfeasible', data: { ...saturated.data, requestRates: { 'noise-reduction': 950 } }, requestId }).then([]);
+    });
+
     it('keeps an infeasible cluster recorded across a placement that leaves its services where they were', () => {
       // The re-placement moved nothing: the same demand meets the same cluster, and a round finding it again records nothing.
       spec.given([...running, infeasible(5), asked(infeasible(5)), placed(onC1.data.placement, 'd1', 'scaling-infeasible')]).when(record(infeasible(5))).then([]);

@@ -195,7 +195,8 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
       const graph = present(state, command.data.graphId);
       const infeasible: GraphEvent = { type: 'ScalingInfeasible', data: command.data };
       if (!isScalable(graph) || isRepeatedScalingFact(graph, infeasible)) return [];
-      if (graph.normalised.useStaticPlacement) return [infeasible];
+      // Beyond a service's maximum replicas (it runs its maximum): no cluster allows it more, so nothing to re-place.
+      if (graph.normalised.useStaticPlacement || command.data.bindingResource === 'maxReplicas') return [infeasible];
       // One append: asked in a second one, a crash in between would leave the cause recorded, which
       // keeps every later round from asking, and the re-placement never asked.
       return [infeasible, { type: 'ReplacementRequested', data: { graphId: graph.graphId, requestId: command.requestId, reason: 'scaling-infeasible', detail: command.data.reason } }];
