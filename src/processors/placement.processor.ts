@@ -213,7 +213,10 @@ export class PlacementProcessor implements Processor {
    */
   private async outsideInputs(graph: ExistingGraph, reason: PlacementReason): Promise<OutsideInputs> {
     await this.deps.inventoryReady();
-    const replicas = reason === 'first-deploy' ? new Map<string, number | null>() : (await this.deps.replicas.replicas(graph, graph.normalised.services.map((service) => service.id))).replicas;
+    // Only an installed service has a Deployment to read: one not installed yet (Pending, or never deployed) counts as 1
+    // replica without asking Karmada, whose answer (not found) made every re-placement warn "live replicas unknown".
+    const installed = graph.services.filter((service) => service.installed !== null).map((service) => service.id);
+    const replicas = reason === 'first-deploy' || installed.length === 0 ? new Map<string, number | null>() : (await this.deps.replicas.replicas(graph, installed)).replicas;
     const clusterLatencyMs = await this.deps.clusterLatencies?.();
     const services = graph.normalised.services.map((service) => serviceDemand(service, replicas.get(service.id) ?? 1));
     const active = graph.normalised.useStaticPlacement ? [] : activeIntents(services, graph.normalised.intents);

@@ -1,5 +1,5 @@
 import { graphStream } from '../../src/domain/graph/events';
-import { independentServicesDescriptor } from '../support/graph-fixtures';
+import { descriptorText, independentServicesDescriptor } from '../support/graph-fixtures';
 import { startRig, type OrchestratorRig } from '../support/orchestrator-rig';
 import { eventually } from '../support/smo-process';
 
@@ -79,6 +79,18 @@ describe('re-placement: the replicas read from Karmada', () => {
     } finally {
       rig.kube.up();
     }
+  }, 60_000);
+
+  it('reads only the installed services: one waiting for its alert has no Deployment to read (and counts as 1 replica)', async () => {
+    const answer = await rig.request('POST', '/project/pend/graphs', { body: descriptorText(), contentType: 'application/x-yaml' });
+    expect(answer.status).toBe(200);
+    await rig.idle();
+    const prefix = '/apis/apps/v1/namespaces/pend/deployments/';
+    const before = rig.kube.requests.length;
+    const decision = await replace('image-detection-graph');
+    const read = rig.kube.requests.slice(before).filter((r) => r.path.startsWith(prefix)).map((r) => r.path.slice(prefix.length).split('/')[0]);
+    expect(read.sort()).toEqual(['image-detection', 'noise-reduction']);
+    expect(decision.inputs.services.find((s) => s.id === 'image-compression-vo')?.replicas).toBe(1);
   }, 60_000);
 
   it('reads the replicas before it takes the placement lease: an approval is not kept waiting on Karmada', async () => {
