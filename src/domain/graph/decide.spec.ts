@@ -178,6 +178,14 @@ describe('graph decider', () => {
       spec.given(stuck).when({ type: 'SubmitGraph', data: submitted.data }).thenThrows({ kind: 'conflict', message: expect.stringContaining('an uninstall failed') as unknown });
       spec.given([...stuck, again, uninstalled('noise-reduction')]).when({ type: 'RetryDeployment', data: { graphId } }).thenThrows({ kind: 'not-found' });
     });
+    it('records an uninstall that keeps failing once, not once per attempt; again once a retry was asked', () => {
+      const stuck = [...running, removed, uninstalled('image-detection'), uninstallFailed];
+      const record = { type: 'RecordServiceOutcome', event: uninstallFailed } as const;
+      spec.given([...running, removed]).when(record).then([uninstallFailed]);
+      spec.given(stuck).when(record).then([]);
+      const again: GraphEvent = { type: 'DeploymentRetryRequested', data: { graphId, serviceIds: ['noise-reduction'] } };
+      spec.given([...stuck, again]).when(record).then([uninstallFailed]);
+    });
   });
 
   describe('cluster provisioning proposals', () => {

@@ -204,9 +204,13 @@ export function decideGraph(command: GraphCommand, state: GraphState): GraphEven
     case 'RecordServiceOutcome': {
       const graph = present(state, command.event.data.graphId);
       const serviceId = command.event.data.serviceId;
-      if (serviceId !== null && !graph.services.some((service) => service.id === serviceId)) {
+      const service = graph.services.find((candidate) => candidate.id === serviceId);
+      if (serviceId !== null && !service) {
         throw new DomainError('not-found', `Graph ${graph.graphId} has no service ${serviceId}`);
       }
+      // An uninstall that keeps failing (Karmada down) is recorded once, not once per attempt: its event is retried with
+      // backoff, then parked and re-driven. Recorded again once something changed (a retry asked, a success meanwhile).
+      if (command.event.type === 'ServiceUninstallFailed' && service?.failure?.action === 'uninstall') return [];
       return [command.event];
     }
   }
