@@ -37,8 +37,9 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly durable: DurableProcessing,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     for (const processor of this.durable.processors) this.runtime.processing.addProcessor(processor);
+    await this.runtime.processing.releaseLeasesOfDeadPredecessors();
     this.runtime.processing.start();
     this.durable.jobs.forEach((job) => job.start());
   }

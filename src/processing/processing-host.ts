@@ -1,10 +1,9 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../eventstore/event-store';
 import type { Logger } from '../observability/logger';
 import type { ReadStore } from '../readstore/read-store';
 import { sleep, type RetryPolicy } from '../shared/retry';
 import type { EventMetadata } from '../eventstore/event-store';
+import { isDeadPredecessor, leaseOwnerId, thisProcess } from './lease-owner';
 import { ParkedEvents, type ParkedEntry } from './parking';
 import type { Processor } from './processor';
 import { ProcessorRunner, UnknownParkedEventError, type ParkedRetryReport } from './processor-runner';
@@ -34,7 +33,8 @@ export class UnknownProcessorError extends Error {
 
 /** Owns every projection and processor of this instance: start, stop, awaiters, status and parked events. */
 export class ProcessingHost {
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly self = thisProcess();
+  readonly owner = leaseOwnerId(this.self);
   private readonly projections = new Map<string, ProjectionRunner>();
   private readonly processors = new Map<string, ProcessorRunner>();
   private started = false;
@@ -63,6 +63,28 @@ export class ProcessingHost {
     this.processors.set(processor.name, runner);
     if (this.started) runner.start();
     return this;
+  }
+
+  /**
+   * Releases the leases a dead process of this host held (SMO killed, then started again: isDeadPredecessor), so this
+   * instance takes its processors, projections and jobs at once rather than after their SMO_LEASE_TTL. Call before
+   * start(). Answers the leases released; none when the store cannot list them or cannot be read now (they expire).
+   */
+  async releaseLeasesOfDeadPredecessors(): Promise<string[]> {
+    const { readStore, logger } = this.deps;
+    try {
+      const released: string[] = [];
+      for (const { name, owner } of (await readStore.leaseHolders?.()) ?? []) {
+        if (!isDeadPredecessor(owner, this.self)) continue;
+        await readStore.releaseLease(name, owner);
+        released.push(name);
+      }
+      if (released.length > 0) logger.warn({ released: released.length, leases: released.slice(0, 20) }, 'released the leases of a process of this host that no longer runs (it stopped without releasing them: killed?)');
+      return released;
+    } catch (error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not look for leases left by a dead process; they expire after SMO_LEASE_TTL');
+      return [];
+    }
   }
 
   start(): void {

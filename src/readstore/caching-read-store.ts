@@ -6,6 +6,7 @@ import {
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
+  type LeaseHolder,
 } from './read-store';
 import { deepFreeze } from '../shared/deep-freeze';
 
@@ -269,6 +270,10 @@ export class CachingReadStore implements ReadStore {
 
   releaseLease(name: string, owner: string): Promise<void> {
     return this.inner.releaseLease(name, owner);
+  }
+
+  leaseHolders(): Promise<LeaseHolder[]> {
+    return this.inner.leaseHolders?.() ?? Promise.resolve([]);
   }
 
   activeCollection(collection: string): Promise<string> {

@@ -15,6 +15,7 @@ import {
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
+  type LeaseHolder,
 } from './read-store';
 
 interface Row {
@@ -115,6 +116,11 @@ export class MemoryReadStore implements ReadStore {
   async releaseLease(name: string, owner: string): Promise<void> {
     const current = this.checkpoints.get(name);
     if (current?.owner === owner) this.checkpoints.set(name, { ...current, owner: null, leaseUntil: 0 });
+  }
+
+  async leaseHolders(): Promise<LeaseHolder[]> {
+    const now = this.now();
+    return [...this.checkpoints].flatMap(([name, { owner, leaseUntil }]) => (owner !== null && leaseUntil > now ? [{ name, owner }] : []));
   }
 
   async activeCollection(collection: string): Promise<string> {

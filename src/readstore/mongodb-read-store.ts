@@ -17,6 +17,7 @@ import {
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
+  type LeaseHolder,
 } from './read-store';
 import { withReadKeys, withStoredKeys } from './mongo-keys';
 
@@ -312,6 +313,11 @@ export class MongoDbReadStore implements ReadStore {
 
   async releaseLease(name: string, owner: string): Promise<void> {
     await this.checkpoints().updateOne({ _id: name, owner }, { $set: { owner: null, leaseUntil: 0 } });
+  }
+
+  async leaseHolders(): Promise<LeaseHolder[]> {
+    const held = await this.checkpoints().find({ owner: { $type: 'string' }, leaseUntil: { $gt: this.now() } }, { projection: { owner: 1 } }).toArray();
+    return held.map((record) => ({ name: String(record._id), owner: record.owner as string }));
   }
 
   async activeCollection(collection: string): Promise<string> {

@@ -66,6 +66,11 @@ export interface CheckpointUpdate {
   owner?: string;
 }
 
+export interface LeaseHolder {
+  name: string;
+  owner: string;
+}
+
 export interface ReadStore {
   readonly adapter: string;
   get<T>(collection: string, id: string): Promise<StoredDocument<T> | null>;
@@ -98,6 +103,8 @@ export interface ReadStore {
   /** Takes or renews a lease; false while another owner holds an unexpired one. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, owner: string): Promise<void>;
+  /** The leases held now (unexpired), with their owners: what a restarted instance reclaims of its dead predecessor's. */
+  leaseHolders?(): Promise<LeaseHolder[]>;
 
   /** The physical name of the collection's active version. */
   activeCollection(collection: string): Promise<string>;

@@ -19,6 +19,7 @@ import {
   type KnownDocument,
   type ReadStore,
   type StoredDocument,
+  type LeaseHolder,
 } from './read-store';
 
 /** Rows deleted per statement when a collection version is dropped. */
@@ -179,6 +180,7 @@ export class SqliteReadStore implements ReadStore {
          WHERE rs_checkpoints.owner IS NULL OR rs_checkpoints.owner = excluded.owner OR rs_checkpoints.lease_until <= ?`,
       ),
       release: db.prepare('UPDATE rs_checkpoints SET owner = NULL, lease_until = 0 WHERE name = ? AND owner = ?'),
+      leaseHolders: db.prepare('SELECT name, owner FROM rs_checkpoints WHERE owner IS NOT NULL AND lease_until > ?'),
       pointer: db.prepare('SELECT active, versions FROM rs_collections WHERE logical = ?'),
       ensurePointer: db.prepare('INSERT OR IGNORE INTO rs_collections (logical, active, versions) VALUES (?, ?, 1)'),
       bumpVersions: db.prepare('UPDATE rs_collections SET versions = versions + 1 WHERE logical = ? RETURNING versions'),
@@ -332,6 +334,10 @@ export class SqliteReadStore implements ReadStore {
 
   async releaseLease(name: string, owner: string): Promise<void> {
     this.statements.release!.run(name, owner);
+  }
+
+  async leaseHolders(): Promise<LeaseHolder[]> {
+    return this.statements.leaseHolders!.all(this.now()) as unknown as LeaseHolder[];
   }
 
   async activeCollection(collection: string): Promise<string> {

@@ -258,6 +258,17 @@ export function describeReadStoreContract(adapter: string, create: () => Promise
       expect(await store.acquireLease('proc', 'two', 1000)).toBe(true);
     });
 
+    it('lists the leases held now with their owners: not one released, nor one expired', async () => {
+      expect(await store.acquireLease('listed', 'owner-a', 10_000)).toBe(true);
+      expect(await store.acquireLease('released', 'owner-b', 10_000)).toBe(true);
+      await store.releaseLease('released', 'owner-b');
+      expect(await store.acquireLease('expiring', 'owner-c', 50)).toBe(true);
+      harness.advance(100);
+      await new Promise((r) => setTimeout(r, 120));
+      const held = ((await store.leaseHolders?.()) ?? []).filter((lease) => ['listed', 'released', 'expiring'].includes(lease.name));
+      expect(held).toEqual([{ name: 'listed', owner: 'owner-a' }]);
+    });
+
     it('fences checkpoint writes: an owner whose lease was taken over cannot move the checkpoint', async () => {
       expect(await store.acquireLease('fenced', 'one', 50)).toBe(true);
       await store.commit([], { name: 'fenced', position: 1, owner: 'one' });
