@@ -110,7 +110,7 @@ export class DurableProcessing {
         ledgerTtlMs: runtime.config.placementLedgerTtlSeconds * 1000,
         inventoryShowsPlacements: inventoryShowsPlacements(runtime.integrations.modes),
       }),
-      new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency }),
+      new DeploymentProcessor({ graphs: runtime.graphs, dispatch, helm, grafana, concurrency: runtime.config.helm.concurrency, graphsAtOnce: runtime.config.helm.graphsAtOnce }),
       new ClusterMembershipProcessor({ readStore: runtime.readStore, dispatch }),
       new AlertRulesProcessor({ graphs: runtime.graphs, dispatch, rules: runtime.integrations.alertRules, logger: runtime.logger }),
       new ConditionalDeploymentProcessor({ dispatch }),

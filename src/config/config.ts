@@ -54,7 +54,7 @@ export interface SmoConfig {
   submariner: { kubeconfig: string | undefined };
   /** `passEnv`: variables handed to helm besides PATH and HOME (SMO_HELM_PASS_ENV lists their names). */
   /** `timeoutSeconds`: helm's own --timeout (SMO kills it a tenth later); `queryTimeoutSeconds`: when SMO kills helm status/history. */
-  helm: { binary: string; timeoutSeconds: number; queryTimeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string>; concurrency: number };
+  helm: { binary: string; timeoutSeconds: number; queryTimeoutSeconds: number; plainHttp: boolean; passEnv: Record<string, string>; concurrency: number; graphsAtOnce: number };
   hdarctl: { binary: string; timeoutSeconds: number };
   /** Bearer token the Alertmanager webhook must present (unset: open). */
   alertsToken: string | undefined;
@@ -180,6 +180,7 @@ export function loadConfig(environment: Env = process.env): SmoConfig {
       plainHttp: flag(env, 'INSECURE_REGISTRY', false),
       passEnv: passedEnvironment(env, 'SMO_HELM_PASS_ENV'),
       concurrency: integer(env, ['SMO_HELM_CONCURRENCY'], 4, 1, 64),
+      graphsAtOnce: integer(env, ['SMO_DEPLOY_GRAPHS_AT_ONCE'], 4, 1, 64),
     },
     hdarctl: { binary: text(env, 'SMO_HDARCTL_BINARY', 'hdarctl'), timeoutSeconds: integer(env, ['SMO_HDARCTL_TIMEOUT'], 120, 1, 3600) },
     alertsToken: alertsToken(env),

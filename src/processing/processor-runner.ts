@@ -2,7 +2,8 @@ import { EventStoreUnavailableError } from '../eventstore/errors';
 import type { EventMetadata, RecordedEvent, Subscription } from '../eventstore/event-store';
 import { logContext } from '../observability/logger';
 import { LeaseLostError } from '../readstore/read-store';
-import { Mutex } from '../shared/mutex';
+import { KeyedMutex, Mutex } from '../shared/mutex';
+import pLimit from 'p-limit';
 import { withRetry } from '../shared/retry';
 import type { ParkedEntry } from './parking';
 import type { Processor } from './processor';
@@ -12,6 +13,8 @@ import { NotLeaseHolderError, Runner, describe, type RunnerDependencies } from '
 /** The most parked events one re-drive handles (a request may ask for fewer, or up to MAX_REDRIVE_PAGE). */
 export const REDRIVE_PAGE = 100;
 export const MAX_REDRIVE_PAGE = 1000;
+/** Events read ahead of the oldest one still under way, when streams are handled at once: a bound on memory. */
+export const MAX_EVENTS_UNDER_WAY = 256;
 
 /** What a re-drive did with one parked event. */
 export interface ParkedRetryOutcome {
@@ -62,8 +65,8 @@ export class UnknownParkedEventError extends Error {
  * again (`retryParked`) by the instance that holds the lease, one at a time with the live events.
  */
 export class ProcessorRunner extends Runner {
-  /** One event handled at a time: the live loop's and a re-drive's take turns. */
-  private readonly handling = new Mutex();
+  /** One event of a stream handled at a time (of any stream, without concurrentStreams): the live loop's and a re-drive's take turns. */
+  private readonly handling = new KeyedMutex();
   /** One re-drive at a time: a second (a double click, the CLI beside the console) reads what the first left parked. */
   private readonly redrives = new Mutex();
 
@@ -78,7 +81,13 @@ export class ProcessorRunner extends Runner {
     await this.processor.onLeaseTaken?.({ signal, fence: () => this.fenceUnlessEnded(signal) });
   }
 
+  /** The turn an event of `streamId` waits for: its stream's, or every event's one at a time. */
+  private turn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    return this.handling.run((this.processor.concurrentStreams ?? 1) > 1 ? streamId : '', work);
+  }
+
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
+    if ((this.processor.concurrentStreams ?? 1) > 1) return this.consumeStreamsAtOnce(subscription, signal, this.processor.concurrentStreams!);
     let handled = 0;
     for await (const message of subscription) {
       if (signal.aborted) return;
@@ -88,11 +97,67 @@ export class ProcessorRunner extends Runner {
         continue;
       }
       const { event } = message;
-      await this.handling.run(() => this.handleOrPark(event, signal));
+      await this.turn(event.streamId, () => this.handleOrPark(event, signal));
       if (signal.aborted) return;
       if (++handled % (this.processor.checkpointEvery ?? 1) === 0) await this.saveCheckpoint(event.position);
       else this.markProcessed(event.position);
     }
+  }
+
+  /**
+   * consume() for Processor.concurrentStreams: each event waits for its stream's turn and for one of `streams` slots;
+   * the checkpoint (and the position awaiters see) moves to the last event before the oldest still under way. A
+   * handler's failure that fails the runner (the store cannot record) stops reading; the events under way finish, then
+   * it is thrown, and the next session starts from the checkpoint.
+   */
+  private async consumeStreamsAtOnce(subscription: Subscription, signal: AbortSignal, streams: number): Promise<void> {
+    const slots = pLimit(streams);
+    /** Positions handed out and not finished, in `$all` order; and those finished before an older one. */
+    const underWay: number[] = [];
+    const finishedEarly = new Set<number>();
+    /** The furthest position read (an event, or a caught-up mark): safe once nothing is under way. */
+    let furthest = 0;
+    let failure: { error: unknown } | null = null;
+    const checkpoints = new Mutex();
+    let saved = 0;
+    const advance = () => {
+      while (underWay.length > 0 && finishedEarly.delete(underWay[0]!)) underWay.shift();
+      const safe = underWay.length > 0 ? underWay[0]! - 1 : furthest;
+      if (safe <= saved) return Promise.resolve();
+      saved = safe;
+      return checkpoints.run(() => this.saveCheckpoint(safe));
+    };
+    const running = new Set<Promise<void>>();
+    for await (const message of subscription) {
+      if (signal.aborted || failure) break;
+      await yieldIfBusy();
+      furthest = Math.max(furthest, message.kind === 'caughtUp' ? message.position : message.event.position);
+      if (message.kind === 'caughtUp') {
+        await advance();
+        continue;
+      }
+      const { event } = message;
+      underWay.push(event.position);
+      const handled = this.turn(event.streamId, () => (failure || signal.aborted ? Promise.resolve() : slots(() => this.handleOrPark(event, signal))))
+        .then(
+          () => {
+            if (!failure && !signal.aborted) finishedEarly.add(event.position);
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        )
+        .then(() => (failure || signal.aborted ? undefined : advance()))
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => running.delete(handled));
+      running.add(handled);
+      // A bound on what is read ahead of a stream that does not move (a hung helm): wait for the oldest to finish.
+      while (underWay.length >= MAX_EVENTS_UNDER_WAY && !failure && !signal.aborted) await Promise.race(running);
+    }
+    await Promise.all(running);
+    if (failure && !signal.aborted) throw (failure as { error: unknown }).error;
   }
 
   /**
@@ -121,7 +186,7 @@ export class ProcessorRunner extends Runner {
     const results: ParkedRetryOutcome[] = [];
     for (const entry of entries) {
       if (signal.aborted) throw new ProcessorNotRunningError(this.name, this.state);
-      const outcome = await this.handling.run(async () => {
+      const outcome = await this.turn(entry.streamId, async () => {
         // Discarded meanwhile (the discard does not wait for a re-drive): not handled.
         const still = (await this.deps.parked.find(this.checkpointName, entry.eventId)) !== null;
         return still ? this.redrive(entry, signal, options.metadata ?? {}) : null;

@@ -15,6 +15,13 @@ export interface Processor {
    */
   readonly checkpointEvery?: number;
   /**
+   * Events of this many streams may be handled at once; a stream's own events are handled one at a time, in `$all`
+   * order (for a processor whose handling of one stream never waits on another's: one graph's hung helm then holds back
+   * no other graph's deployments). Default 1: every event in `$all` order. The checkpoint moves past an event once it
+   * and every event before it are handled, so a restart handles again at most those under way.
+   */
+  readonly concurrentStreams?: number;
+  /**
    * Whether handling `handled` did all that an earlier parked event of the same stream was for, so it needs no re-drive:
    * a processor whose handler reads the stream's current state rather than the event's converges the stream with each
    * event it handles. Asked only of parked events of `handled`'s stream that came before it, after `handled` succeeded;

@@ -54,8 +54,18 @@ export class DeploymentProcessor implements Processor {
       grafana: GrafanaPort | null;
       /** Releases reconciled at once; 1 reproduces upstream's one-after-another installs. */
       concurrency?: number;
+      /** Graphs reconciled at once (SMO_DEPLOY_GRAPHS_AT_ONCE; Processor.concurrentStreams). */
+      graphsAtOnce?: number;
     },
-  ) {}
+  ) {
+    this.concurrentStreams = deps.graphsAtOnce ?? 1;
+  }
+
+  /**
+   * A graph's events are its stream's, and its handling reads and writes only that stream and its own releases (their
+   * names are the graph's, reserved in its project): graphs are reconciled at once, each in its own order.
+   */
+  readonly concurrentStreams: number;
 
   async handle(event: RecordedEvent, context: ProcessorContext): Promise<void> {
     if (!isGraphEvent(event)) return;

@@ -43,3 +43,41 @@ describe.each([
     expect(events.filter((e) => e.type === 'ServiceDeploymentFailed')).toHaveLength(0);
   }, 180_000);
 });
+
+/**
+ * Graphs are reconciled at once (SMO_DEPLOY_GRAPHS_AT_ONCE): one whose helm hangs (a registry that does not answer)
+ * holds back no other graph's deployment; its own later changes wait for it, in order.
+ */
+describe('graphs deployed at once', () => {
+  let rig: OrchestratorRig;
+  beforeAll(async () => {
+    rig = await startRig({ env: { SMO_DEPLOY_WAIT: '1' } });
+  });
+  afterAll(async () => rig.stop());
+  const status = async (graphId: string) => ((await (await rig.request('GET', `/graphs/${graphId}`)).json()) as { services: Array<{ status: string }> }).services[0]!.status;
+
+  it('a graph whose install hangs holds back neither another graph’s deployment nor the checkpoint past what is done', async () => {
+    // The first install hangs 20 s (helm pulling from a registry that does not answer); later ones do not.
+    rig.helm.control({ hang: [{ command: 'install', times: 1, ms: 20_000 }] });
+    const deploy = (graphId: string, project: string) =>
+      rig.request('POST', `/project/${project}/graphs`, { body: independentServicesDescriptor(graphId, 1, [CHART]), contentType: 'application/x-yaml', headers: { prefer: 'respond-async' } });
+    expect((await deploy('slow-graph', 'slow')).status).toBe(202);
+    await eventually(async () => rig.helmCalls('install').length === 1, 30_000, 'the hung install');
+    const hungAt = Date.now();
+
+    expect((await deploy('quick-graph', 'quick')).status).toBe(202);
+    await eventually(async () => ((await status('quick-graph')) === 'Deployed' ? true : undefined), 15_000, 'the other graph deployed');
+    expect(Date.now() - hungAt).toBeLessThan(15_000);
+    expect(await status('slow-graph')).toBe('Deploying');
+    // The deployment processor's position stays before the hung graph's placement: a restart now would handle it again.
+    const [slowPlacement] = (await rig.smo.runtime.eventStore.readStream('graph-slow-graph')).filter((event) => event.type === 'PlacementDecided');
+    const deployment = (await rig.smo.runtime.processing.report()).find((runner) => runner.name === 'deployment')!;
+    expect(deployment.processedPosition).toBeLessThan(slowPlacement!.position);
+
+    // The hung graph's own stop waits for its install, then uninstalls it: one graph's changes stay in order.
+    expect((await rig.request('POST', '/graphs/slow-graph/stop', { headers: { prefer: 'respond-async' } })).status).toBe(202);
+    await rig.smo.runtime.processing.whenIdle(60_000);
+    expect(rig.helmCalls().filter((call) => call.release === 'svc-01' && call.argv.includes('slow')).map((call) => call.command)).toEqual(expect.arrayContaining(['install', 'uninstall']));
+    expect(Object.keys(rig.helm.state()).sort()).toEqual(['quick/svc-01']);
+  }, 90_000);
+});
