@@ -158,7 +158,7 @@ export async function listCommand(ctx: CommandContext, options: { project: strin
     const page: { body: GraphView[]; headers: Headers } = await ctx.client.request<GraphView[]>('GET', next);
     for (const g of page.body) {
       if (views) views.add(g);
-      else rows.push({ project: g.project, name: g.name, status: g.status, services: g.services.length, revision: g.revision, placement: g.placement ? Object.entries(g.placement).map(([s, c]) => `${s}→${c}`).join(' ') : null });
+      else rows.push({ project: g.project, name: g.name, status: statusText(g), services: g.services.length, revision: g.revision, placement: g.placement ? Object.entries(g.placement).map(([s, c]) => `${s}→${c}`).join(' ') : null });
     }
     next = nextLink(page.headers);
   }
@@ -166,6 +166,13 @@ export async function listCommand(ctx: CommandContext, options: { project: strin
   if (rows.length === 0) return ctx.print(options.allProjects ? 'No graphs found.' : `No graphs found in project ${options.project}.`);
   const columns = [...(options.allProjects ? ['project'] : []), 'name', 'status', 'services', 'revision'];
   ctx.print(render(null, rows, { table: columns, wide: ['placement'] }, ctx.output));
+}
+
+/** A graph's status as the table shows it: Running or Stopped, and what failed (a graph whose placement failed still runs nothing). */
+function statusText(graph: GraphView): string {
+  if (graph.placementFailure) return `${graph.status} (placement failed)`;
+  const failed = graph.services.filter((service) => service.status === 'Failed').length;
+  return failed > 0 ? `${graph.status} (${failed} failed)` : graph.status;
 }
 
 /**

@@ -834,6 +834,8 @@ describe('smo lifecycle commands exit 1 when the graph fails (README: 1 = a grap
     expect((await smo(env, 'deploy', DESCRIPTOR, '-p', 'demo')).code).toBe(1);
     const get = await smo(env, 'get', GRAPH);
     expect(get.out).toMatch(/rendering failed/);
+    // The list says so too, not only "Running".
+    expect((await smo(env, 'list', '-p', 'demo')).out).toMatch(new RegExp(`^${GRAPH}\\s+Running \\(1 failed\\)\\s+3\\s+\\d+$`, 'm'));
     const retry = await smo(env, 'retry', GRAPH);
     expect(retry.out).toMatch(/image-detection\s+Failed/);
     // It exited 0, and the ERROR column carried ESC ] 0 ; … and ESC [ 2 J.
@@ -850,6 +852,7 @@ describe('smo lifecycle commands exit 1 when the graph fails (README: 1 = a grap
     const failed = await smo(env, 'placement', GRAPH);
     // It printed "placement failed: …" and exited 0.
     expect({ code: failed.code, out: failed.out, err: failed.err }).toEqual({ code: 1, out: expect.stringContaining('placement failed: '), err: expect.stringMatching(/graph image-detection-graph has failures$/) });
+    expect((await smo(env, 'list', '-p', 'demo')).out).toMatch(new RegExp(`^${GRAPH}\\s+Running \\(placement failed\\)\\s+3\\s+\\d+$`, 'm'));
     rig.kube.setClusters(TWO_CLUSTERS.map((cluster) => karmadaCluster(cluster)));
     expect((await smo(env, 'clusters', 'sync')).code).toBe(0);
     expect((await smo(env, 'placement', GRAPH)).code).toBe(0);
