@@ -10,7 +10,7 @@ import { ApiJson, ApiProblems, ApiQueryParam, ApiStringParam } from './openapi/r
 import { ProblemException } from './problem';
 import { correlationIdOf } from './request-context';
 import { wholeNumberParam } from './validation/query-number';
-import { queryParameterProblem } from './query-parameters';
+import { parameterProblem } from './query-parameters';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -90,7 +90,7 @@ export class AdminProcessorsController {
   @ApiJson(200, 'The discarded event', 'ParkedDiscard')
   @ApiProblems(400, 404)
   async discard(@Param('name') name: string, @Param('eventId') eventId: string, @Query('reason') reason: string | undefined, @Req() request: FastifyRequest) {
-    if (reason !== undefined && reason.length > MAX_REASON_LENGTH) throw queryParameterProblem('reason', `must be at most ${MAX_REASON_LENGTH} characters`);
+    if (reason !== undefined && reason.length > MAX_REASON_LENGTH) throw parameterProblem('reason', `must be at most ${MAX_REASON_LENGTH} characters`);
     const why = { by: 'api', ...(reason ? { reason } : {}) };
     const event = await this.answer(() => this.runtime.processing.discardParked(name, eventId, why, this.metadata(request)));
     return { processor: name, resolution: 'discarded', ...why, event };

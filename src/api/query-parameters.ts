@@ -8,8 +8,8 @@ import { ProblemException } from './problem';
  * parameters (500). Checked for every route (create-app.ts), with 400 naming the parameter; a request
  * without a query string costs one `includes`.
  */
-/** A query parameter's value refused: 400 whose detail and `errors` name it (pointer `/<name>`, as every query refusal's). */
-export function queryParameterProblem(name: string, message: string): ProblemException {
+/** A query parameter's or request header's value refused: 400 whose detail and `errors` name it (pointer `/<name>`, as every query refusal's). */
+export function parameterProblem(name: string, message: string): ProblemException {
   return ProblemException.of(HttpStatus.BAD_REQUEST, `${name} ${message}`, { errors: [{ pointer: `/${name}`, message }] });
 }
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '../application/command-handler';
 import { logContext } from '../observability/logger';
-import { ProblemException } from './problem';
+import { parameterProblem } from './query-parameters';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 const CORRELATION_ID = Symbol('smo.correlationId');
@@ -46,14 +45,14 @@ export function requestContext(request: FastifyRequest, options: { allowIfMatch?
   const correlationId = correlationIdOf(request);
   const key = header(request, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw ProblemException.of(HttpStatus.BAD_REQUEST, 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 . _ : -');
+    throw parameterProblem('Idempotency-Key', 'must be 8 to 128 characters of A-Z a-z 0-9 . _ : -');
   }
   const ifMatch = header(request, 'if-match');
   let expectedRevision: number | undefined;
   if (ifMatch !== undefined && options.allowIfMatch !== false) {
     // At most 15 digits: a revision exact as a number (more would be rounded, and compared wrongly).
     const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
-    if (!match) throw ProblemException.of(HttpStatus.BAD_REQUEST, 'If-Match must be an ETag this API returned, e.g. W/"3"');
+    if (!match) throw parameterProblem('If-Match', 'must be an ETag this API returned, e.g. W/"3"');
     expectedRevision = Number(match[1]);
   }
   return {

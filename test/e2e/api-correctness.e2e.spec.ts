@@ -237,6 +237,16 @@ describe('item 8: JSON syntax errors say where (issue 15)', () => {
     expect(((await response.json()) as Problem).detail).toContain('If-Match');
   });
 
+  it.each([
+    ['if-match', 'v3', '/If-Match'],
+    ['idempotency-key', 'short', '/Idempotency-Key'],
+  ])('a malformed %s header is refused with 400 whose errors name it, as a query parameter’s', async (header, value, pointer) => {
+    const response = await fetch(`${smo.url}/graphs/${GRAPH}/stop`, { method: 'POST', headers: { [header]: value } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as Problem).errors).toEqual([{ pointer, message: expect.stringMatching(/^must be /) }]);
+  });
+
   it('valid JSON with a forbidden __proto__ key is still refused, not called a syntax error', async () => {
     const { status, problem } = await postJson('/placement/plan', '{"__proto__": {"polluted": true}}');
     expect(status).toBe(400);

@@ -19,7 +19,7 @@ import { validBody } from '../validation/request-body';
 import { wholeNumberParam } from '../validation/query-number';
 import { ReplayOptionsBody, toReplayOptions } from './replay-options';
 import { placementDecisionId, placementDecisionsProjection, type PlacementDecisionDocument } from '../../../projections/placement-decisions.projection';
-import { queryParameterProblem } from '../query-parameters';
+import { parameterProblem } from '../query-parameters';
 
 const MAX_PAGE = 500;
 /** Events examined per read, and at most per request, when a page is filtered by type. */
@@ -60,7 +60,7 @@ export class AuditController {
     const unknown = types?.filter((t) => !Object.hasOwn(GRAPH_EVENT_TYPES, t)) ?? [];
     // A misspelt type would match nothing, and an empty history reads as "it never happened".
     if (unknown.length > 0) {
-      throw queryParameterProblem('type', `${unknown.map((t) => JSON.stringify(t)).join(', ')} ${unknown.length > 1 ? 'are not event types' : 'is not an event type'} of a graph; they are ${Object.keys(GRAPH_EVENT_TYPES).sort().join(', ')}`);
+      throw parameterProblem('type', `${unknown.map((t) => JSON.stringify(t)).join(', ')} ${unknown.length > 1 ? 'are not event types' : 'is not an event type'} of a graph; they are ${Object.keys(GRAPH_EVENT_TYPES).sort().join(', ')}`);
     }
     const { page, nextRevision } = await this.historyPage(name, start, size, types);
     return {
@@ -146,7 +146,7 @@ export class AuditController {
   @ApiQueryParam('correlationId', 'the X-Correlation-Id of the request', { type: 'string', minLength: 1, maxLength: 200 }, true)
   @ApiJson(200, 'Every event with that correlation id, in order', ['EventView'])
   async byCorrelation(@Query('correlationId') correlationId?: string) {
-    if (!correlationId || correlationId.length > 200) throw queryParameterProblem('correlationId', 'is required (at most 200 characters)');
+    if (!correlationId || correlationId.length > 200) throw parameterProblem('correlationId', 'is required (at most 200 characters)');
     return (await this.runtime.eventStore.readByCorrelationId(correlationId)).map(eventView);
   }
 

@@ -7,7 +7,7 @@ import type { LatencyMatrix } from '../../processors/cluster-latencies';
 import type { Runtime } from '../../app/runtime';
 import type { Problem } from '../../shared/problem-details';
 import { ReadModelBehindError } from '../../processing/runner';
-import { queryParameterProblem } from '../query-parameters';
+import { parameterProblem } from '../query-parameters';
 
 /** How long a dry run waits for the first inventory sync and the clusters read model (a start-up race only). */
 const INVENTORY_WAIT_MS = 5_000;
@@ -116,7 +116,7 @@ export function dryRunRequested(query: unknown): boolean {
   const value = (query as Record<string, unknown> | undefined)?.dryRun;
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  throw queryParameterProblem('dryRun', 'must be true or false');
+  throw parameterProblem('dryRun', 'must be true or false');
 }
 
 /**

@@ -28,7 +28,7 @@ import { ChangesState } from '../security/auth.guard';
 import { ReadsOwnMediaTypes } from '../json-body';
 import { inventoryShowsPlacements } from '../../processors/cluster-inventory';
 import { proposalShortfalls, startShortfalls } from '../../processors/proposal-capacity';
-import { queryParameterProblem } from '../query-parameters';
+import { parameterProblem } from '../query-parameters';
 
 /** How long an approval waits for the clusters and the placement ledger to hold every event recorded before it. */
 const APPROVAL_INVENTORY_WAIT_MS = 5_000;
@@ -222,8 +222,8 @@ export class GraphsController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw queryParameterProblem('mode', 'must be apply or propose');
-    if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw queryParameterProblem('maxMoves', 'must be a whole number');
+    if (mode !== undefined && mode !== 'apply' && mode !== 'propose') throw parameterProblem('mode', 'must be apply or propose');
+    if (maxMoves !== undefined && !/^\d{1,4}$/.test(maxMoves)) throw parameterProblem('maxMoves', 'must be a whole number');
     const budget = maxMoves !== undefined ? { maxMoves: Number(maxMoves) } : {};
     if (mode === 'propose') await this.propose(name, budget, request, reply);
     else await this.replace(name, request, reply, { ...(mode ? { mode } : {}), ...budget });
