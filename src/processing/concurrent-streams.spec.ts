@@ -94,6 +94,18 @@ describe('a processor that handles streams at once (concurrentStreams)', () => {
     await second.stop();
   });
 
+  it('fails the session at once on a store failure when no event follows (it does not wait for the next one)', async () => {
+    const lanes = blockingProcessor();
+    lanes.failOnce('only');
+    const host = rig.host().addProcessor(lanes.processor);
+    host.start();
+    await host.whenIdle();
+    // Live: the event comes after the catch-up, and nothing comes after it.
+    await rig.stores.eventStore.appendToStream('graph-a', [happened('only')]);
+    await until(() => lanes.handled.includes('only'), 'the event handled by the next session');
+    await host.stop();
+  });
+
   it('fails the session on a store failure, lets the others finish, and starts again from the checkpoint', async () => {
     const lanes = blockingProcessor();
     lanes.failOnce('b1');

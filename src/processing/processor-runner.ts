@@ -118,6 +118,11 @@ export class ProcessorRunner extends Runner {
     /** The furthest position read (an event, or a caught-up mark): safe once nothing is under way. */
     let furthest = 0;
     let failure: { error: unknown } | null = null;
+    // Ends the reading at once, not at the next event (a quiet stream would keep the session, and the event, waiting).
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      void subscription.close();
+    };
     const checkpoints = new Mutex();
     let saved = 0;
     const advance = () => {
@@ -143,14 +148,10 @@ export class ProcessorRunner extends Runner {
           () => {
             if (!failure && !signal.aborted) finishedEarly.add(event.position);
           },
-          (error: unknown) => {
-            failure ??= { error };
-          },
+          fail,
         )
         .then(() => (failure || signal.aborted ? undefined : advance()))
-        .catch((error: unknown) => {
-          failure ??= { error };
-        })
+        .catch(fail)
         .finally(() => running.delete(handled));
       running.add(handled);
       // A bound on what is read ahead of a stream that does not move (a hung helm): wait for the oldest to finish.
