@@ -128,7 +128,9 @@ export const graphsProjection: Projection<GraphDocument> = {
   //    GRAPH_EVOLVE_VERSION 9 needs no rebuild: it folds new event types (condition ALL), which no document already written holds.
   // 6: the graph summaries (a summary the documents of version 5 never wrote).
   // 7: `submission`, the revision of the graph's latest GraphSubmitted (documents of version 6 lack it).
-  // 8: `awaitsCluster` also for a running graph whose placement failed (a cluster that joins or comes back places it).
+  // 8: `awaitsCluster` also for a running graph whose placement failed (a cluster that joins or comes back places it);
+  //    and the state folded by GRAPH_EVOLVE_VERSION 12 (an install recorded after a stop is Uninstalling, an uninstall
+  //    recorded after a start Deploying: neither settled).
   version: 8,
   summaries: [graphCounts, graphSummaries],
   filter: { streamCategories: [GRAPH_CATEGORY] },

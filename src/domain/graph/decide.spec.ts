@@ -146,6 +146,25 @@ describe('graph decider', () => {
       const placedThenStarted = fold([...running, replacementFailed, { type: 'GraphStopped', data: { graphId } }, { type: 'GraphStarted', data: { graphId, overbooked: [] } }]);
       expect(placedThenStarted.placementFailure).toMatchObject({ decisionId: 'p1' });
     });
+    it('an install recorded after the stop is still to be uninstalled, and an uninstall recorded after the start still to be reinstalled: neither settles', () => {
+      // The deployment processor installs (from the graph read before the stop) while the stop is recorded: the stop
+      // must not answer then, with releases it has yet to uninstall.
+      const stopped: GraphEvent = { type: 'GraphStopped', data: { graphId } };
+      const started: GraphEvent = { type: 'GraphStarted', data: { graphId, overbooked: [] } };
+      const installedAfterStop = [submitted, onC1, pending, stopped, deployed('noise-reduction'), deployed('image-detection')];
+      expect(statuses(installedAfterStop)).toEqual({ 'image-compression-vo': 'Not deployed', 'noise-reduction': 'Uninstalling', 'image-detection': 'Uninstalling' });
+      expect(isSettled(fold(installedAfterStop))).toBe(false);
+      // Started again while the stop's uninstall ran (from the graph read while stopped): the start's reinstall is due.
+      const uninstalled = (serviceId: string): GraphEvent => ({ type: 'ServiceUninstalled', data: { graphId, serviceId, namespace: 'demo', command: [] } });
+      const uninstalledAfterStart = [...installedAfterStop, started, uninstalled('noise-reduction'), uninstalled('image-detection')];
+      expect(statuses(uninstalledAfterStart)).toEqual({ 'image-compression-vo': 'Deploying', 'noise-reduction': 'Deploying', 'image-detection': 'Deploying' });
+      expect(isSettled(fold(uninstalledAfterStart))).toBe(false);
+      expect(statuses([...uninstalledAfterStart, pending, deployed('noise-reduction'), deployed('image-detection')])).toEqual({
+        'image-compression-vo': 'Pending',
+        'noise-reduction': 'Deployed',
+        'image-detection': 'Deployed',
+      });
+    });
     it('refuses to start a running graph', () =>
       spec.given(running).when({ type: 'StartGraph', data: { graphId, overbooked: [] } }).thenThrows({ kind: 'conflict', message: `Graph with name ${graphId} is already running` }));
     it('refuses commands on unknown or removed graphs', () => {

@@ -8,7 +8,8 @@ import { MAX_FIRING_ALERTS_PER_EVENT, awaitsAlert, firingAlertKey, isUpToDate, r
 // 11: `submission`, which submission of the graph id it is (a dashboard's owner tag names it).
 // (`resolvedAlerts` needed no new version: a state folded by 11 is what today's evolve folds from the same events, whose
 // resolutions carry no startsAt and so add none. Ignoring every snapshot would make each graph's next load read its whole stream.)
-export const GRAPH_EVOLVE_VERSION = 11;
+// 12: an install recorded after a stop is Uninstalling, not Deployed; an uninstall recorded after a start is Deploying, not Not deployed.
+export const GRAPH_EVOLVE_VERSION = 12;
 
 /**
  * Decided proposals the state keeps (the latest ones, of placement and of cluster provisioning proposals each), beside
@@ -81,7 +82,9 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
     case 'ServiceDeployed':
       return updateService(graph, event.data.serviceId, (service) => ({
         ...service,
-        status: 'Deployed',
+        // An install that was under way when the graph was stopped (or removed): its release is to be uninstalled
+        // still, so the graph is not settled (a stop answered then would leave it for a start to race).
+        status: isWanted(graph, service) ? 'Deployed' : 'Uninstalling',
         installed: { cluster: event.data.cluster, valuesDigest: event.data.valuesDigest },
         failure: null,
         unrecordedRelease: false,
@@ -102,7 +105,9 @@ export function evolveGraph(state: GraphState, event: GraphEvent): GraphState {
         replicas: null,
         scalingFailure: null,
         unrecordedRelease: false,
-        status: statusWhenIdle(graph, { ...service, installed: null }),
+        // The graph may have been started again while a stop's uninstall ran: the service is wanted, and its
+        // reinstall (the start's handling) is due, so it is Deploying, not settled as Not deployed.
+        status: convergingStatus(graph, { ...service, installed: null, unrecordedRelease: false }),
       }));
     }
     case 'ServiceUninstallFailed': {
