@@ -65,8 +65,10 @@ export class UnknownParkedEventError extends Error {
  * again (`retryParked`) by the instance that holds the lease, one at a time with the live events.
  */
 export class ProcessorRunner extends Runner {
-  /** One event of a stream handled at a time (of any stream, without concurrentStreams): the live loop's and a re-drive's take turns. */
-  private readonly handling = new KeyedMutex();
+  /** One event handled at a time: the live loop's and a re-drive's take turns. */
+  private readonly handling = new Mutex();
+  /** With concurrentStreams, one event of each stream at a time instead. */
+  private readonly handlingByStream = new KeyedMutex();
   /** One re-drive at a time: a second (a double click, the CLI beside the console) reads what the first left parked. */
   private readonly redrives = new Mutex();
 
@@ -83,7 +85,7 @@ export class ProcessorRunner extends Runner {
 
   /** The turn an event of `streamId` waits for: its stream's, or every event's one at a time. */
   private turn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
-    return this.handling.run((this.processor.concurrentStreams ?? 1) > 1 ? streamId : '', work);
+    return (this.processor.concurrentStreams ?? 1) > 1 ? this.handlingByStream.run(streamId, work) : this.handling.run(work);
   }
 
   protected async consume(subscription: Subscription, signal: AbortSignal): Promise<void> {
